@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-version.h: which libentsec is loaded */
+#pragma once
+
+#if !defined(ENTSEC_INSIDE) && !defined(ENTSEC_COMPILATION)
+#error "Only <entsec/entsec.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The version of the loaded library, "MAJOR.MINOR.MICRO". */
+const char *entsec_get_version (void);
+
+G_END_DECLS

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec.h: the one header of libentsec */
+#pragma once
+
+#define ENTSEC_INSIDE
+#include "entsec-version.h"
+#include "entsec-otp.h"
+#include "entsec-account.h"
+#undef ENTSEC_INSIDE

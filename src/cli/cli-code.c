@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cli-code.c: `entsec-cli code --secret`: a code from a secret, no vault */
+
+#include "config.h"
+
+#include "cli-private.h"
+
+typedef struct
+{
+  char *secret_source;
+  char *algorithm;
+  char *type;
+  int digits;
+  int period;
+  gint64 counter;
+  gint64 time;
+} CodeOptions;
+
+static void
+code_options_clear (CodeOptions *options)
+{
+  g_free (options->secret_source);
+  g_free (options->algorithm);
+  g_free (options->type);
+}
+
+/* Build the account the options describe; the secret comes from stdin or a file. */
+static EntsecAccount *
+account_from_options (const CodeOptions *options,
+                      GError           **error)
+{
+  g_autoptr (EntsecAccount) account = entsec_account_new ();
+  char *text;
+
+  if (options->type != NULL && g_strcmp0 (options->type, "totp") != 0)
+    {
+      if (g_strcmp0 (options->type, "steam") == 0)
+        account->type = ENTSEC_ACCOUNT_STEAM;
+      else
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "Unknown --type '%s': use totp or steam (HOTP is chosen by --counter)",
+                       options->type);
+          return NULL;
+        }
+    }
+  if (options->counter >= 0)
+    {
+      account->type = ENTSEC_ACCOUNT_HOTP;
+      account->counter = (guint64) options->counter;
+    }
+  if (options->algorithm != NULL
+      && !entsec_otp_algorithm_from_string (options->algorithm, &account->algorithm))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Unknown --algorithm '%s': use SHA1, SHA256 or SHA512", options->algorithm);
+      return NULL;
+    }
+  account->digits = account->type == ENTSEC_ACCOUNT_STEAM ? ENTSEC_STEAM_DIGITS
+                                                           : (guint) options->digits;
+  account->period = (guint) options->period;
+
+  text = cli_read_secret (options->secret_source, "Secret (Base32): ", error);
+  if (text == NULL)
+    return NULL;
+  account->secret = entsec_base32_decode (text, &account->secret_len, error);
+  entsec_secure_strfree (text);
+  if (account->secret == NULL)
+    return NULL;
+  return g_steal_pointer (&account);
+}
+
+int
+cli_cmd_code (int    argc,
+              char **argv)
+{
+  CodeOptions options = { .digits = ENTSEC_OTP_DEFAULT_DIGITS, .period = ENTSEC_OTP_DEFAULT_PERIOD,
+                          .counter = -1, .time = -1 };
+  GOptionEntry entries[] = {
+    { "secret", 's', 0, G_OPTION_ARG_FILENAME, &options.secret_source,
+      "Read the Base32 secret from FILE, or from stdin when FILE is '-'", "FILE" },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &options.type, "totp (default) or steam", "TYPE" },
+    { "algorithm", 'a', 0, G_OPTION_ARG_STRING, &options.algorithm,
+      "SHA1 (default), SHA256 or SHA512", "HASH" },
+    { "digits", 'd', 0, G_OPTION_ARG_INT, &options.digits, "Code length, 6-10 (default 6)", "N" },
+    { "period", 'p', 0, G_OPTION_ARG_INT, &options.period,
+      "TOTP step in seconds, 1-300 (default 30)", "SECONDS" },
+    { "counter", 'c', 0, G_OPTION_ARG_INT64, &options.counter,
+      "Make an HOTP code for this counter instead of a TOTP code", "N" },
+    { "time", 't', 0, G_OPTION_ARG_INT64, &options.time,
+      "Unix time to compute the TOTP code for (default: now)", "SECONDS" },
+    { NULL }
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecAccount) account = NULL;
+  char code[ENTSEC_OTP_CODE_SIZE];
+  int status = CLI_EXIT_OK;
+
+  if (!cli_parse_options ("code", "--secret FILE|-",
+                          "Print the current code for a secret (no vault needed).\n"
+                          "The secret is never taken on the command line: use '--secret -' "
+                          "and type it, or pipe it in.",
+                          entries, &argc, &argv))
+    {
+      code_options_clear (&options);
+      return CLI_EXIT_USAGE;
+    }
+  if (options.secret_source == NULL || argc > 1)
+    {
+      cli_print_error ("code: give the secret with --secret FILE or --secret - (stdin)");
+      code_options_clear (&options);
+      return CLI_EXIT_USAGE;
+    }
+
+  account = account_from_options (&options, &error);
+  if (account == NULL
+      || !entsec_account_generate (account, cli_now (options.time), code, &error))
+    {
+      cli_print_error ("%s", error->message);
+      status = g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE)
+                 ? CLI_EXIT_USAGE : CLI_EXIT_BAD_INPUT;
+    }
+  else
+    {
+      printf ("%s\n", code);
+    }
+  code_options_clear (&options);
+  return status;
+}

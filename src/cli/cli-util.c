@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cli-util.c: option parsing, secret input and messages shared by the commands */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli-private.h"
+
+/* Longest secret line accepted from stdin or a file. */
+#define MAX_SECRET_LINE 4096
+
+void
+cli_print_error (const char *format,
+                 ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  fputs ("entsec-cli: ", stderr);
+  vfprintf (stderr, format, args);
+  fputc ('\n', stderr);
+  va_end (args);
+}
+
+gboolean
+cli_parse_options (const char   *name,
+                   const char   *parameter_string,
+                   const char   *description,
+                   GOptionEntry *entries,
+                   int          *argc,
+                   char       ***argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *full = g_strdup_printf ("%s %s", name, parameter_string);
+
+  context = g_option_context_new (full);
+  g_option_context_set_summary (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      cli_print_error ("%s: %s (see 'entsec-cli %s --help')", name, error->message, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Read one line from @stream into a wiped buffer. */
+static char *
+read_line (FILE    *stream,
+           GError **error)
+{
+  char *buffer = g_malloc0 (MAX_SECRET_LINE + 1);
+  gsize len;
+
+  if (fgets (buffer, MAX_SECRET_LINE + 1, stream) == NULL)
+    {
+      entsec_secure_free (buffer, MAX_SECRET_LINE + 1);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "No secret was given: the input was empty");
+      return NULL;
+    }
+  len = strlen (buffer);
+  while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
+    buffer[--len] = '\0';
+  return buffer;
+}
+
+static char *
+read_from_terminal (const char *prompt,
+                    GError    **error)
+{
+  struct termios saved, quiet;
+  gboolean restore;
+  char *line;
+
+  fputs (prompt, stderr);
+  fflush (stderr);
+  restore = tcgetattr (STDIN_FILENO, &saved) == 0;
+  if (restore)
+    {
+      quiet = saved;
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+  line = read_line (stdin, error);
+  if (restore)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+      fputc ('\n', stderr);
+    }
+  return line;
+}
+
+char *
+cli_read_secret (const char *source,
+                 const char *prompt,
+                 GError    **error)
+{
+  FILE *file;
+  char *line;
+
+  g_return_val_if_fail (source != NULL, NULL);
+
+  if (g_strcmp0 (source, "-") == 0)
+    {
+      setvbuf (stdin, NULL, _IONBF, 0);
+      if (isatty (STDIN_FILENO) && prompt != NULL)
+        return read_from_terminal (prompt, error);
+      return read_line (stdin, error);
+    }
+
+  file = fopen (source, "re");
+  if (file == NULL)
+    {
+      int saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot read the secret file '%s': %s", source, g_strerror (saved_errno));
+      return NULL;
+    }
+  /* Unbuffered, so no copy of the secret is left in a stdio buffer. */
+  setvbuf (file, NULL, _IONBF, 0);
+  line = read_line (file, error);
+  fclose (file);
+  return line;
+}
+
+gint64
+cli_now (gint64 time_option)
+{
+  if (time_option >= 0)
+    return time_option;
+  return g_get_real_time () / G_USEC_PER_SEC;
+}

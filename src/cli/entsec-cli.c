@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-cli.c: the command table and main() of entsec-cli */
+
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "cli-private.h"
+
+static const CliCommand commands[] = {
+  { "code", "Print a code: from a secret (--secret) or a vault account", cli_cmd_code },
+};
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream, "Usage: entsec-cli COMMAND [OPTION...]\n\n"
+                   "Enterprise Security authenticator, command-line front end.\n\n"
+                   "Commands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (stream, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (stream, "\n'entsec-cli COMMAND --help' shows a command's options.\n"
+                   "Secrets and passphrases are never read from the command line:\n"
+                   "they come from stdin, a prompt or a file.\n\n"
+                   "Exit status:\n"
+                   "  0  success\n"
+                   "  1  the operation failed (I/O, keyring, crypto)\n"
+                   "  2  bad command line\n"
+                   "  3  input rejected (URI, secret, image or file format)\n"
+                   "  4  wrong passphrase, vault locked or in use\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return CLI_EXIT_USAGE;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      print_usage (stdout);
+      return CLI_EXIT_OK;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("entsec-cli %s\n", PACKAGE_VERSION);
+      return CLI_EXIT_OK;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (strcmp (argv[1], commands[i].name) == 0)
+        return commands[i].run (argc - 1, argv + 1);
+    }
+
+  cli_print_error ("unknown command '%s' (see 'entsec-cli --help')", argv[1]);
+  return CLI_EXIT_USAGE;
+}
