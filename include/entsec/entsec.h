@@ -6,4 +6,5 @@
 #include "entsec-version.h"
 #include "entsec-otp.h"
 #include "entsec-account.h"
+#include "entsec-otpauth.h"
 #undef ENTSEC_INSIDE
