@@ -7,4 +7,5 @@
 #include "entsec-otp.h"
 #include "entsec-account.h"
 #include "entsec-otpauth.h"
+#include "entsec-vault.h"
 #undef ENTSEC_INSIDE

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * entsec-vault.h: the encrypted store of accounts and preferences.
+ *
+ * One SQLite file per profile. Every sensitive value is AES-256-GCM under a
+ * random data key (DEK); the DEK is wrapped by key slots (Secret Service
+ * keyring, passphrase through Argon2id, recovery key). See docs/security.md.
+ *
+ * Threads: an EntsecVault may be used from any thread, one call at a time
+ * (calls are serialised by an internal mutex). The UI calls the _async
+ * variants; the CLI and tests may call _sync.
+ */
+#pragma once
+
+#if !defined(ENTSEC_INSIDE) && !defined(ENTSEC_COMPILATION)
+#error "Only <entsec/entsec.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "entsec-account.h"
+
+G_BEGIN_DECLS
+
+/**
+ * EntsecVaultError:
+ * @ENTSEC_VAULT_ERROR_NOT_FOUND: there is no vault at that path (run init)
+ * @ENTSEC_VAULT_ERROR_EXISTS: create: a file exists at that path already
+ * @ENTSEC_VAULT_ERROR_IN_USE: another process has this vault open
+ * @ENTSEC_VAULT_ERROR_CORRUPT: the file is damaged or was tampered with; it
+ *   was not modified
+ * @ENTSEC_VAULT_ERROR_VERSION: the file was written by a newer entsec
+ * @ENTSEC_VAULT_ERROR_BAD_PASSPHRASE: wrong passphrase or recovery key
+ * @ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE: the keyring slot cannot be used
+ *   (keyring missing, locked, unreachable, or its item was deleted) and the
+ *   vault has a passphrase slot: ask for the passphrase
+ * @ENTSEC_VAULT_ERROR_KEYRING: the keyring cannot be used and there is no
+ *   passphrase slot; the message names the problem and the fix
+ * @ENTSEC_VAULT_ERROR_NO_SLOT: the vault has no slot of the kind asked for
+ * @ENTSEC_VAULT_ERROR_LAST_SLOT: removing this slot would leave none
+ * @ENTSEC_VAULT_ERROR_LOCKED: the vault must be unlocked first
+ * @ENTSEC_VAULT_ERROR_DUPLICATE: an account with the same issuer and label
+ *   exists; nothing was written
+ * @ENTSEC_VAULT_ERROR_NO_ACCOUNT: no account (or preference) with that id/name
+ * @ENTSEC_VAULT_ERROR_IO: the disk refused the write (full, read-only,
+ *   permissions); nothing was changed
+ * @ENTSEC_VAULT_ERROR_INVALID: an argument was rejected (invalid account,
+ *   preference of another type, bad KDF parameters)
+ *
+ * Errors in the %ENTSEC_VAULT_ERROR domain. Messages never contain secrets.
+ */
+typedef enum
+{
+  ENTSEC_VAULT_ERROR_NOT_FOUND,
+  ENTSEC_VAULT_ERROR_EXISTS,
+  ENTSEC_VAULT_ERROR_IN_USE,
+  ENTSEC_VAULT_ERROR_CORRUPT,
+  ENTSEC_VAULT_ERROR_VERSION,
+  ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
+  ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
+  ENTSEC_VAULT_ERROR_KEYRING,
+  ENTSEC_VAULT_ERROR_NO_SLOT,
+  ENTSEC_VAULT_ERROR_LAST_SLOT,
+  ENTSEC_VAULT_ERROR_LOCKED,
+  ENTSEC_VAULT_ERROR_DUPLICATE,
+  ENTSEC_VAULT_ERROR_NO_ACCOUNT,
+  ENTSEC_VAULT_ERROR_IO,
+  ENTSEC_VAULT_ERROR_INVALID,
+} EntsecVaultError;
+
+#define ENTSEC_VAULT_ERROR (entsec_vault_error_quark ())
+GQuark entsec_vault_error_quark (void);
+
+/* The file format this library writes (PRAGMA user_version). */
+#define ENTSEC_VAULT_FORMAT_VERSION 1
+/* Length of a recovery key in bytes (shown to the user as Base32). */
+#define ENTSEC_VAULT_RECOVERY_KEY_SIZE 32
+
+typedef enum
+{
+  ENTSEC_VAULT_SLOT_KEYRING = 1,
+  ENTSEC_VAULT_SLOT_PASSPHRASE = 2,
+  ENTSEC_VAULT_SLOT_RECOVERY = 3,
+} EntsecVaultSlotType;
+
+/**
+ * EntsecVaultKdfParams:
+ * @memory_kib: Argon2id memory in KiB (8 MiB .. 1 GiB)
+ * @iterations: passes (1..16)
+ * @parallelism: lanes (1..8)
+ *
+ * Costs of a passphrase slot. The salt is always fresh and random.
+ */
+typedef struct
+{
+  guint32 memory_kib;
+  guint32 iterations;
+  guint32 parallelism;
+} EntsecVaultKdfParams;
+
+/**
+ * EntsecVaultSlotInfo:
+ * @id: slot id (for entsec_vault_remove_slot_sync())
+ * @type: what unlocks it
+ * @kdf: passphrase slots: the stored Argon2id costs; zero otherwise
+ *
+ * What the slot table says, readable while the vault is locked.
+ */
+typedef struct
+{
+  gint64               id;
+  EntsecVaultSlotType  type;
+  EntsecVaultKdfParams kdf;
+} EntsecVaultSlotInfo;
+
+/**
+ * EntsecVaultQuarantined:
+ * @id: the account row that failed to load
+ * @reason: why (never contains secret data)
+ *
+ * An account row that did not decrypt or validate. The row is preserved in
+ * the file, untouched, and the other accounts load normally.
+ */
+typedef struct
+{
+  gint64 id;
+  char  *reason;
+} EntsecVaultQuarantined;
+
+void entsec_vault_quarantined_free (EntsecVaultQuarantined *item);
+
+/**
+ * EntsecVaultAddFlags:
+ * @ENTSEC_VAULT_ADD_NONE: any duplicate fails the whole batch (nothing added)
+ * @ENTSEC_VAULT_ADD_SKIP_DUPLICATES: duplicates are left out and reported,
+ *   the others are added (still in one transaction)
+ */
+typedef enum
+{
+  ENTSEC_VAULT_ADD_NONE = 0,
+  ENTSEC_VAULT_ADD_SKIP_DUPLICATES = 1 << 0,
+} EntsecVaultAddFlags;
+
+#define ENTSEC_TYPE_VAULT (entsec_vault_get_type ())
+G_DECLARE_FINAL_TYPE (EntsecVault, entsec_vault, ENTSEC, VAULT, GObject)
+
+/* ---- Paths and process hardening ---------------------------------------- */
+
+/* $XDG_DATA_HOME/entsec/PROFILE.db ("default" when @profile is NULL). */
+char *entsec_vault_default_path (const char *profile);
+
+/* prctl(PR_SET_DUMPABLE, 0) and RLIMIT_CORE 0; call at startup. */
+gboolean entsec_vault_harden_process (GError **error);
+
+/* Costs that take about @target_ms here (blocks about that long). */
+gboolean entsec_vault_calibrate_kdf (guint                 target_ms,
+                                     EntsecVaultKdfParams *params,
+                                     GError              **error);
+
+/* ---- Create, open, unlock, lock ----------------------------------------- */
+
+/*
+ * Create a new vault at @path (parent dir made 0700, file 0600) with a fresh
+ * DEK and the slots asked for: a keyring slot when @use_keyring, a
+ * passphrase slot when @passphrase is not NULL (@kdf NULL = calibrate to
+ * ~500 ms). At least one is required. Returns the vault unlocked.
+ */
+EntsecVault *entsec_vault_create_sync (const char                 *path,
+                                       gboolean                    use_keyring,
+                                       const char                 *passphrase,
+                                       gsize                       passphrase_len,
+                                       const EntsecVaultKdfParams *kdf,
+                                       GCancellable               *cancellable,
+                                       GError                    **error);
+
+/*
+ * Open the vault at @path, locked: takes the single-writer lock, checks the
+ * file's structure and reads the slot table. Never writes to the file.
+ */
+EntsecVault *entsec_vault_open_sync (const char   *path,
+                                     GCancellable *cancellable,
+                                     GError      **error);
+
+/*
+ * Unlock with the keyring slot. A missing/locked/unreachable keyring fails
+ * with NEEDS_PASSPHRASE (passphrase slot exists) or KEYRING; the file is
+ * never written and no key is created.
+ */
+gboolean entsec_vault_unlock_keyring_sync (EntsecVault  *vault,
+                                           GCancellable *cancellable,
+                                           GError      **error);
+void     entsec_vault_unlock_keyring_async (EntsecVault        *vault,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+gboolean entsec_vault_unlock_keyring_finish (EntsecVault  *vault,
+                                             GAsyncResult *result,
+                                             GError      **error);
+
+/* Unlock with the passphrase (UTF-8 bytes as given, no terminator). */
+gboolean entsec_vault_unlock_passphrase_sync (EntsecVault  *vault,
+                                              const char   *passphrase,
+                                              gsize         passphrase_len,
+                                              GCancellable *cancellable,
+                                              GError      **error);
+/* The passphrase is copied (and wiped after use). */
+void     entsec_vault_unlock_passphrase_async (EntsecVault        *vault,
+                                               const char         *passphrase,
+                                               gsize               passphrase_len,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+gboolean entsec_vault_unlock_passphrase_finish (EntsecVault  *vault,
+                                                GAsyncResult *result,
+                                                GError      **error);
+
+/* Unlock with a recovery key (its Base32 text, spaces and dashes ignored). */
+gboolean entsec_vault_unlock_recovery_sync (EntsecVault  *vault,
+                                            const char   *recovery_key,
+                                            GCancellable *cancellable,
+                                            GError      **error);
+
+/* Wrong passphrases/recovery keys given to this vault object so far. */
+guint entsec_vault_get_failed_unlocks (EntsecVault *vault);
+
+gboolean entsec_vault_is_unlocked (EntsecVault *vault);
+
+/*
+ * Wipe the DEK and every decrypted value from memory and checkpoint the WAL
+ * into the file. The vault stays open (and locked) until the last unref.
+ */
+void entsec_vault_lock (EntsecVault *vault);
+
+const char *entsec_vault_get_path (EntsecVault *vault);
+
+/* ---- Accounts ------------------------------------------------------------- */
+
+/*
+ * Copies of all loaded accounts (element-type EntsecAccount), favourites
+ * first, then by position. Empty while locked.
+ */
+GPtrArray *entsec_vault_list_accounts (EntsecVault *vault);
+
+/* A copy of account @id, or NULL with NO_ACCOUNT / LOCKED. */
+EntsecAccount *entsec_vault_get_account (EntsecVault *vault,
+                                         gint64       id,
+                                         GError     **error);
+
+/* Rows that did not load (element-type EntsecVaultQuarantined), copies. */
+GPtrArray *entsec_vault_list_quarantined (EntsecVault *vault);
+
+/*
+ * Add @accounts (element-type EntsecAccount) in one transaction: all or
+ * nothing. Every account is validated first. A duplicate issuer+label
+ * (against the vault or within the batch) fails the whole batch with
+ * DUPLICATE unless %ENTSEC_VAULT_ADD_SKIP_DUPLICATES, which leaves them out
+ * and appends them to @skipped (nullable; element-type EntsecAccount, the
+ * caller's own pointers are not stolen: copies). On success each added
+ * account's @id and @position are set in @accounts.
+ */
+gboolean entsec_vault_add_accounts_sync (EntsecVault        *vault,
+                                         GPtrArray          *accounts,
+                                         EntsecVaultAddFlags flags,
+                                         GPtrArray          *skipped,
+                                         GCancellable       *cancellable,
+                                         GError            **error);
+void     entsec_vault_add_accounts_async (EntsecVault        *vault,
+                                          GPtrArray          *accounts,
+                                          EntsecVaultAddFlags flags,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+/* @skipped as above (nullable). Ids are set on the array passed to _async. */
+gboolean entsec_vault_add_accounts_finish (EntsecVault  *vault,
+                                          GAsyncResult *result,
+                                          GPtrArray    *skipped,
+                                          GError      **error);
+
+/*
+ * Replace the stored account with the id @account->id (every field,
+ * including favourite, group, notes, position and counter). A new
+ * issuer+label that another account has fails with DUPLICATE.
+ */
+gboolean entsec_vault_update_account_sync (EntsecVault         *vault,
+                                           const EntsecAccount *account,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* Delete account @id (or a quarantined row @id). */
+gboolean entsec_vault_delete_account_sync (EntsecVault  *vault,
+                                           gint64        id,
+                                           GCancellable *cancellable,
+                                           GError      **error);
+
+/* Give the accounts @ids[0..n_ids-1] positions 0..n_ids-1, in one transaction. */
+gboolean entsec_vault_reorder_sync (EntsecVault  *vault,
+                                    const gint64 *ids,
+                                    gsize         n_ids,
+                                    GCancellable *cancellable,
+                                    GError      **error);
+
+/*
+ * The HOTP code for account @id's current counter. The incremented counter
+ * is committed to disk BEFORE the code is returned, so a code is never
+ * shown twice. @code gets ENTSEC_OTP_CODE_SIZE bytes.
+ */
+gboolean entsec_vault_next_hotp_code_sync (EntsecVault  *vault,
+                                           gint64        id,
+                                           char          code[ENTSEC_OTP_CODE_SIZE],
+                                           GCancellable *cancellable,
+                                           GError      **error);
+
+/* ---- Encrypted preferences ------------------------------------------------ */
+
+/*
+ * Typed key-value preferences; names and values are both encrypted. @value
+ * must be of type "s", "x" (int64), "b" or "ay" (blob). Setting replaces.
+ */
+gboolean  entsec_vault_set_pref_sync (EntsecVault  *vault,
+                                      const char   *name,
+                                      GVariant     *value,
+                                      GCancellable *cancellable,
+                                      GError      **error);
+/* The value (new reference) or NULL with NO_ACCOUNT when not set. */
+GVariant *entsec_vault_get_pref (EntsecVault *vault,
+                                 const char  *name,
+                                 GError     **error);
+gboolean  entsec_vault_remove_pref_sync (EntsecVault  *vault,
+                                         const char   *name,
+                                         GCancellable *cancellable,
+                                         GError      **error);
+
+/* Typed conveniences over the above. */
+gboolean entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value, GError **error);
+gboolean entsec_vault_set_int (EntsecVault *vault, const char *name, gint64 value, GError **error);
+gboolean entsec_vault_set_boolean (EntsecVault *vault, const char *name, gboolean value, GError **error);
+gboolean entsec_vault_set_blob (EntsecVault *vault, const char *name, GBytes *value, GError **error);
+/* NULL / @fallback when not set; an error (INVALID) when of another type. */
+char    *entsec_vault_get_string (EntsecVault *vault, const char *name, GError **error);
+gint64   entsec_vault_get_int (EntsecVault *vault, const char *name, gint64 fallback, GError **error);
+gboolean entsec_vault_get_boolean (EntsecVault *vault, const char *name, gboolean fallback, GError **error);
+GBytes  *entsec_vault_get_blob (EntsecVault *vault, const char *name, GError **error);
+
+/* ---- Key slots ------------------------------------------------------------ */
+
+/* The slot table (readable while locked); free with g_free(). */
+EntsecVaultSlotInfo *entsec_vault_list_slots (EntsecVault *vault,
+                                              gsize       *n_slots);
+
+/* Add a keyring slot: a new random KEK stored in the Secret Service first. */
+gboolean entsec_vault_add_keyring_slot_sync (EntsecVault  *vault,
+                                             GCancellable *cancellable,
+                                             GError      **error);
+
+/* Add a passphrase slot (@kdf NULL = calibrate). */
+gboolean entsec_vault_add_passphrase_slot_sync (EntsecVault                *vault,
+                                                const char                 *passphrase,
+                                                gsize                       passphrase_len,
+                                                const EntsecVaultKdfParams *kdf,
+                                                GCancellable               *cancellable,
+                                                GError                    **error);
+
+/*
+ * Add a recovery slot; returns the recovery key as Base32 text in groups
+ * (show it once; free with entsec_secure_strfree()).
+ */
+char *entsec_vault_add_recovery_slot_sync (EntsecVault  *vault,
+                                           GCancellable *cancellable,
+                                           GError      **error);
+
+/*
+ * Replace every passphrase slot by one for @passphrase (or add one): rewraps
+ * the DEK only, in one transaction; the old passphrase stops working.
+ */
+gboolean entsec_vault_change_passphrase_sync (EntsecVault                *vault,
+                                              const char                 *passphrase,
+                                              gsize                       passphrase_len,
+                                              const EntsecVaultKdfParams *kdf,
+                                              GCancellable               *cancellable,
+                                              GError                    **error);
+
+/* Remove slot @slot_id (fails with LAST_SLOT on the only one). */
+gboolean entsec_vault_remove_slot_sync (EntsecVault  *vault,
+                                        gint64        slot_id,
+                                        GCancellable *cancellable,
+                                        GError      **error);
+
+G_END_DECLS
