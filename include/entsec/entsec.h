@@ -7,5 +7,6 @@
 #include "entsec-otp.h"
 #include "entsec-account.h"
 #include "entsec-otpauth.h"
+#include "entsec-qr.h"
 #include "entsec-vault.h"
 #undef ENTSEC_INSIDE

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-qr-image.c: image bytes to an 8-bit grey raster, with the size checked first */
+
+#define G_LOG_DOMAIN "entsec-qr"
+
+#include "config.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+#include "entsec-qr-private.h"
+
+/* Feed the loader in pieces so a bomb is refused after its header, not its body. */
+#define LOAD_CHUNK (64 * 1024)
+/* Vector images (SVG) are rendered at least this large. */
+#define VECTOR_MIN_SIDE 1024
+
+G_DEFINE_QUARK (entsec-qr-error-quark, entsec_qr_error)
+
+typedef struct
+{
+  guint    max_side;
+  guint    width;
+  guint    height;
+  gboolean too_large;
+} LoadState;
+
+EntsecQrGrey *
+entsec_qr_grey_new (guint width,
+                    guint height)
+{
+  EntsecQrGrey *grey = g_new0 (EntsecQrGrey, 1);
+
+  g_assert (width > 0 && height > 0);
+  grey->width = width;
+  grey->height = height;
+  grey->pixels = g_malloc ((gsize) width * height);
+  return grey;
+}
+
+void
+entsec_qr_grey_free (EntsecQrGrey *grey)
+{
+  if (grey == NULL)
+    return;
+  g_free (grey->pixels);
+  g_free (grey);
+}
+
+static gboolean
+is_vector_format (GdkPixbufLoader *loader)
+{
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+
+  return format != NULL && gdk_pixbuf_format_is_scalable (format);
+}
+
+/* The scale that brings the longer side to @target, keeping the aspect ratio. */
+static void
+scale_to_side (LoadState       *state,
+               GdkPixbufLoader *loader,
+               guint            target)
+{
+  guint longer = MAX (state->width, state->height);
+  guint w = MAX (1, (guint) ((guint64) state->width * target / longer));
+  guint h = MAX (1, (guint) ((guint64) state->height * target / longer));
+
+  gdk_pixbuf_loader_set_size (loader, (int) w, (int) h);
+}
+
+/* Runs once the header is parsed and before any pixel is decoded. */
+static void
+on_size_prepared (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  gpointer         user_data)
+{
+  LoadState *state = user_data;
+  guint longer;
+
+  state->width = (guint) MAX (width, 0);
+  state->height = (guint) MAX (height, 0);
+  longer = MAX (state->width, state->height);
+  if (width <= 0 || height <= 0 || state->width > ENTSEC_QR_MAX_SIDE
+      || state->height > ENTSEC_QR_MAX_SIDE
+      || (guint64) state->width * state->height > ENTSEC_QR_MAX_PIXELS)
+    {
+      /* A zero size makes every loader stop before allocating. */
+      state->too_large = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+      return;
+    }
+  if (longer > state->max_side)
+    scale_to_side (state, loader, state->max_side);
+  else if (longer < VECTOR_MIN_SIDE && is_vector_format (loader))
+    scale_to_side (state, loader, VECTOR_MIN_SIDE);
+}
+
+static gboolean
+set_too_large_error (const LoadState *state,
+                     GError         **error)
+{
+  g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE,
+               "The image says it is %u × %u pixels, more than the %u megapixels (or %u pixels "
+               "a side) that are read; crop or shrink it and try again",
+               state->width, state->height, ENTSEC_QR_MAX_PIXELS / 1000000, ENTSEC_QR_MAX_SIDE);
+  return FALSE;
+}
+
+/* Translate a loader failure into the QR domain, keeping the loader's detail. */
+static gboolean
+set_loader_error (const LoadState *state,
+                  const GError    *loader_error,
+                  GError         **error)
+{
+  if (state->too_large)
+    return set_too_large_error (state, error);
+  if (g_error_matches (loader_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE)
+      || g_error_matches (loader_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNSUPPORTED_OPERATION))
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_FORMAT,
+                   "This file is not an image that can be read; use a PNG, JPEG, GIF, BMP, "
+                   "TIFF, WebP or SVG picture of the QR code");
+      return FALSE;
+    }
+  g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT,
+               "The image is damaged or incomplete (%s); save or copy it again",
+               loader_error != NULL ? loader_error->message : "no picture in it");
+  return FALSE;
+}
+
+/* Push @data through @loader; stops early when the header asked for too much. */
+static gboolean
+feed_loader (GdkPixbufLoader *loader,
+             LoadState       *state,
+             const guint8    *data,
+             gsize            len,
+             GError         **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gboolean written = TRUE;
+
+  for (gsize offset = 0; offset < len && written && !state->too_large; offset += LOAD_CHUNK)
+    written = gdk_pixbuf_loader_write (loader, data + offset, MIN (LOAD_CHUNK, len - offset),
+                                       &local_error);
+  /* close() must run even after a failed write, or the loader warns when freed. */
+  if (!gdk_pixbuf_loader_close (loader, written ? &local_error : NULL) || !written
+      || state->too_large)
+    return set_loader_error (state, local_error, error);
+  return TRUE;
+}
+
+/* The still image the loader produced, upright as its EXIF orientation says. */
+static GdkPixbuf *
+loaded_pixbuf (GdkPixbufLoader *loader,
+               const LoadState *state,
+               GError         **error)
+{
+  GdkPixbufAnimation *animation = gdk_pixbuf_loader_get_animation (loader);
+  GdkPixbuf *pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+
+  if (animation != NULL && !gdk_pixbuf_animation_is_static_image (animation))
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_ANIMATED,
+                   "This is an animation; take a screenshot of the frame that shows the QR "
+                   "code and use that");
+      return NULL;
+    }
+  if (pixbuf == NULL || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
+      || gdk_pixbuf_get_n_channels (pixbuf) < 3)
+    {
+      set_loader_error (state, NULL, error);
+      return NULL;
+    }
+  return gdk_pixbuf_apply_embedded_orientation (pixbuf);
+}
+
+/* Luma of one pixel, transparency flattened onto white (codes on clear backgrounds). */
+static inline guint8
+grey_of (const guint8 *p,
+         gboolean      alpha)
+{
+  guint y = (77u * p[0] + 150u * p[1] + 29u * p[2]) >> 8;
+
+  if (alpha)
+    y = (y * p[3] + 255u * (255u - p[3])) / 255u;
+  return (guint8) y;
+}
+
+static EntsecQrGrey *
+grey_from_pixbuf (GdkPixbuf *pixbuf)
+{
+  guint width = (guint) gdk_pixbuf_get_width (pixbuf);
+  guint height = (guint) gdk_pixbuf_get_height (pixbuf);
+  guint channels = (guint) gdk_pixbuf_get_n_channels (pixbuf);
+  gboolean alpha = gdk_pixbuf_get_has_alpha (pixbuf);
+  gsize stride = (gsize) gdk_pixbuf_get_rowstride (pixbuf);
+  const guint8 *rows = gdk_pixbuf_read_pixels (pixbuf);
+  EntsecQrGrey *grey = entsec_qr_grey_new (width, height);
+
+  for (guint y = 0; y < height; y++)
+    {
+      const guint8 *row = rows + y * stride;
+      guint8 *out = grey->pixels + (gsize) y * width;
+
+      for (guint x = 0; x < width; x++)
+        out[x] = grey_of (row + (gsize) x * channels, alpha);
+    }
+  return grey;
+}
+
+EntsecQrGrey *
+entsec_qr_load_grey (const guint8 *data,
+                     gsize         len,
+                     guint         max_side,
+                     guint        *width,
+                     guint        *height,
+                     GError      **error)
+{
+  g_autoptr (GdkPixbufLoader) loader = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  LoadState state = { .max_side = max_side };
+
+  if (len == 0)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_EMPTY,
+                   "The file is empty; pick the image again");
+      return NULL;
+    }
+  if (len > ENTSEC_QR_MAX_FILE_BYTES)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE,
+                   "The file is over %u MiB, too large for a picture of a QR code; "
+                   "crop or shrink it", ENTSEC_QR_MAX_FILE_BYTES / (1024 * 1024));
+      return NULL;
+    }
+
+  loader = gdk_pixbuf_loader_new ();
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &state);
+  if (!feed_loader (loader, &state, data, len, error))
+    return NULL;
+  pixbuf = loaded_pixbuf (loader, &state, error);
+  if (pixbuf == NULL)
+    return NULL;
+  if (width != NULL)
+    *width = state.width;
+  if (height != NULL)
+    *height = state.height;
+  return grey_from_pixbuf (pixbuf);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-qr-private.h: the image pipeline behind entsec-qr.h, shared with the bench and fuzzer */
+#pragma once
+
+#include <entsec/entsec.h>
+
+G_BEGIN_DECLS
+
+/* An 8-bit grey image, rows packed (stride == width), as zbar's Y800 wants. */
+typedef struct
+{
+  guint   width;
+  guint   height;
+  guint8 *pixels;
+} EntsecQrGrey;
+
+EntsecQrGrey *entsec_qr_grey_new (guint width,
+                                  guint height);
+void          entsec_qr_grey_free (EntsecQrGrey *grey);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecQrGrey, entsec_qr_grey_free)
+
+/* One decoded symbol: the exact bytes, and zbar's own text rendering when
+ * the bytes are not UTF-8 (Shift_JIS, Latin-1 ...), else NULL. */
+typedef struct
+{
+  GBytes *data;
+  char   *text;
+} EntsecQrPayload;
+
+void entsec_qr_payload_free (EntsecQrPayload *payload);
+
+/*
+ * Load @data as an image and convert it to grey: dimensions checked before
+ * decoding, downscaled while loading so the longer side is at most
+ * @max_side, EXIF orientation applied, transparency flattened onto white.
+ * @width/@height receive the size stored in the file.
+ */
+EntsecQrGrey *entsec_qr_load_grey (const guint8 *data,
+                                   gsize         len,
+                                   guint         max_side,
+                                   guint        *width,
+                                   guint        *height,
+                                   GError      **error);
+
+/*
+ * The untrusted-input boundary: image bytes in, payloads out
+ * (element-type EntsecQrPayload). Everything that touches pixels or zbar
+ * happens inside, so it can move into a short-lived helper process.
+ * Fails with %ENTSEC_QR_ERROR_NO_CODE when no step finds a code; @step
+ * receives the name of the step that did.
+ */
+GPtrArray *entsec_qr_decode_payloads (const guint8 *data,
+                                      gsize         len,
+                                      guint        *width,
+                                      guint        *height,
+                                      const char  **step,
+                                      GError      **error);
+
+/* The pipeline on an already loaded image (for the bench and tests). */
+GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,
+                                const char        **step);
+
+/* Set the scanner's step list from a comma-separated @names (bench
+ * experiments only; NULL restores the default). */
+void entsec_qr_set_steps_for_testing (const char *names);
+
+G_END_DECLS

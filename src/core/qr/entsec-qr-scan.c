@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-qr-scan.c: zbar over a grey image, escalating through image fixes until a code reads */
+
+#define G_LOG_DOMAIN "entsec-qr"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <zbar.h>
+
+#include "entsec-qr-transform.h"
+
+/* Images are loaded with their longer side at most this (photos shrink on load). */
+#define LOAD_MAX_SIDE 2048
+/* Above this many pixels only the first pass runs at full size. */
+#define LARGE_PIXELS (1280 * 1024)
+
+/*
+ * The retries, cheapest and most often useful first; "a+b" applies a then b.
+ * The order and the list come from bench/qr (see bench/README.md): each step
+ * rescues images that the ones before it miss.
+ */
+static const char *const default_steps[] = {
+  "plain",
+  "invert",
+  "pad",
+  "invert+pad",
+  "half",
+  "unwarp",
+  "double",
+  "triple",
+  "double+threshold",
+  "half+threshold",
+  "threshold",
+  "sharpen",
+  "quarter",
+  NULL,
+};
+
+G_LOCK_DEFINE_STATIC (steps_override);
+static char **steps_override;
+
+typedef EntsecQrGrey *(*TransformFunc) (const EntsecQrGrey *src);
+
+static EntsecQrGrey *
+transform_half (const EntsecQrGrey *src)
+{
+  return MIN (src->width, src->height) >= 200 ? entsec_qr_downscale (src, 2) : NULL;
+}
+
+static EntsecQrGrey *
+transform_quarter (const EntsecQrGrey *src)
+{
+  return MIN (src->width, src->height) >= 400 ? entsec_qr_downscale (src, 4) : NULL;
+}
+
+/* Tiny crops and small screenshots: modules of one or two pixels. */
+static EntsecQrGrey *
+transform_double (const EntsecQrGrey *src)
+{
+  return MAX (src->width, src->height) <= 600 ? entsec_qr_upscale (src, 2) : NULL;
+}
+
+static EntsecQrGrey *
+transform_triple (const EntsecQrGrey *src)
+{
+  return MAX (src->width, src->height) <= 300 ? entsec_qr_upscale (src, 3) : NULL;
+}
+
+static EntsecQrGrey *
+transform_wide (const EntsecQrGrey *src)
+{
+  return entsec_qr_scale_axes (src, 3, 2, 2);
+}
+
+static EntsecQrGrey *
+transform_tall (const EntsecQrGrey *src)
+{
+  return entsec_qr_scale_axes (src, 2, 3, 2);
+}
+
+static const struct
+{
+  const char   *name;
+  TransformFunc transform;
+} transforms[] = {
+  { "invert", entsec_qr_invert },
+  { "pad", entsec_qr_pad },
+  { "half", transform_half },
+  { "quarter", transform_quarter },
+  { "double", transform_double },
+  { "stretch", entsec_qr_stretch },
+  { "threshold", entsec_qr_threshold },
+  { "sharpen", entsec_qr_sharpen },
+  { "blur", entsec_qr_blur },
+  { "triple", transform_triple },
+  { "wide", transform_wide },
+  { "tall", transform_tall },
+  { "unwarp", entsec_qr_unwarp },
+};
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (zbar_image_scanner_t, zbar_image_scanner_destroy)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (zbar_image_t, zbar_image_destroy)
+
+void
+entsec_qr_payload_free (EntsecQrPayload *payload)
+{
+  if (payload == NULL)
+    return;
+  g_bytes_unref (payload->data);
+  entsec_secure_strfree (payload->text);
+  g_free (payload);
+}
+
+/* Payload bytes can hold a secret: they live in memory that is wiped on release. */
+typedef struct
+{
+  gsize len;
+  char  bytes[];
+} WipedBuffer;
+
+static void
+wiped_buffer_free (gpointer data)
+{
+  WipedBuffer *buffer = data;
+
+  entsec_secure_free (buffer, sizeof *buffer + buffer->len + 1);
+}
+
+static GBytes *
+bytes_wiped_on_free (const char   *data,
+                     unsigned int  len)
+{
+  WipedBuffer *buffer = g_malloc (sizeof *buffer + len + 1);
+
+  buffer->len = len;
+  memcpy (buffer->bytes, data, len);
+  buffer->bytes[len] = '\0'; /* so the text of a payload can be read as a string */
+  return g_bytes_new_with_free_func (buffer->bytes, len, wiped_buffer_free, buffer);
+}
+
+static zbar_image_scanner_t *
+qr_scanner_new (gboolean binary)
+{
+  zbar_image_scanner_t *scanner = zbar_image_scanner_create ();
+
+  zbar_image_scanner_set_config (scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
+  zbar_image_scanner_set_config (scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+  /* Keep the exact bytes: no guessing of a character set. */
+  zbar_image_scanner_set_config (scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, binary ? 1 : 0);
+  return scanner;
+}
+
+/* One zbar pass; the symbols as raw bytes (or zbar's text), NULL when none. */
+static GPtrArray *
+scan_once (const EntsecQrGrey *grey,
+           gboolean            binary)
+{
+  g_autoptr (zbar_image_scanner_t) scanner = qr_scanner_new (binary);
+  g_autoptr (zbar_image_t) image = zbar_image_create ();
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  zbar_image_set_format (image, zbar_fourcc ('Y', '8', '0', '0'));
+  zbar_image_set_size (image, grey->width, grey->height);
+  zbar_image_set_data (image, grey->pixels, (unsigned long) grey->width * grey->height, NULL);
+  if (zbar_scan_image (scanner, image) <= 0)
+    return NULL;
+  for (const zbar_symbol_t *symbol = zbar_image_first_symbol (image); symbol != NULL;
+       symbol = zbar_symbol_next (symbol))
+    {
+      if (zbar_symbol_get_type (symbol) == ZBAR_QRCODE)
+        g_ptr_array_add (found, bytes_wiped_on_free (zbar_symbol_get_data (symbol),
+                                                     zbar_symbol_get_data_length (symbol)));
+    }
+  return found->len > 0 ? g_steal_pointer (&found) : NULL;
+}
+
+static gboolean
+is_utf8 (GBytes *bytes)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  return g_utf8_validate_len (data, len, NULL);
+}
+
+/*
+ * Text for bytes that are not UTF-8. Japanese codes are Shift_JIS in practice,
+ * and CP932 (Windows-31J) keeps 0x5C a backslash where zbar's own guess
+ * (SHIFT_JIS) turns it into a yen sign and reads half-width katakana as
+ * kanji; anything else gets zbar's own rendering (ECI, Latin-1, ...).
+ */
+static char *
+text_of (GBytes    *raw,
+         GPtrArray *zbar_texts,
+         guint      index)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (raw, &len);
+  gsize read = 0;
+  char *text = g_convert (data, (gssize) len, "UTF-8", "CP932", &read, NULL, NULL);
+
+  if (text != NULL && read == len)
+    return text;
+  entsec_secure_strfree (text);
+  if (zbar_texts == NULL || index >= zbar_texts->len)
+    return NULL;
+  return g_strdup (g_bytes_get_data (zbar_texts->pdata[index], NULL));
+}
+
+/* Pair raw bytes with a text rendering for payloads that are not UTF-8. */
+static GPtrArray *
+make_payloads (const EntsecQrGrey *grey,
+               GPtrArray          *raw)
+{
+  g_autoptr (GPtrArray) texts = NULL;
+  GPtrArray *payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_qr_payload_free);
+
+  for (guint i = 0; i < raw->len; i++)
+    {
+      EntsecQrPayload *payload = g_new0 (EntsecQrPayload, 1);
+
+      payload->data = g_bytes_ref (raw->pdata[i]);
+      if (!is_utf8 (payload->data))
+        {
+          /* Same image, same scanner settings but text mode: same symbols, same order. */
+          if (texts == NULL)
+            texts = scan_once (grey, FALSE);
+          payload->text = text_of (payload->data,
+                                   texts != NULL && texts->len == raw->len ? texts : NULL, i);
+        }
+      g_ptr_array_add (payloads, payload);
+    }
+  return payloads;
+}
+
+static TransformFunc
+lookup_transform (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (transforms); i++)
+    {
+      if (strcmp (transforms[i].name, name) == 0)
+        return transforms[i].transform;
+    }
+  return NULL;
+}
+
+/* Apply the chain "a+b+..." to @src; NULL when a link does not apply to this image. */
+static EntsecQrGrey *
+apply_chain (const EntsecQrGrey *src,
+             const char         *chain)
+{
+  g_auto (GStrv) names = g_strsplit (chain, "+", -1);
+  g_autoptr (EntsecQrGrey) current = NULL;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      TransformFunc transform = lookup_transform (names[i]);
+      EntsecQrGrey *next;
+
+      if (transform == NULL)
+        continue; /* "plain" */
+      next = transform (current != NULL ? current : src);
+      if (next == NULL)
+        return NULL;
+      g_clear_pointer (&current, entsec_qr_grey_free);
+      current = next;
+    }
+  return g_steal_pointer (&current);
+}
+
+/* Run one step; payloads or NULL. */
+static GPtrArray *
+try_step (const EntsecQrGrey *grey,
+          const char         *chain)
+{
+  g_autoptr (EntsecQrGrey) fixed = NULL;
+  const EntsecQrGrey *image = grey;
+  g_autoptr (GPtrArray) raw = NULL;
+
+  if (strcmp (chain, "plain") != 0)
+    {
+      fixed = apply_chain (grey, chain);
+      if (fixed == NULL)
+        return NULL;
+      image = fixed;
+    }
+  raw = scan_once (image, TRUE);
+  return raw != NULL ? make_payloads (image, raw) : NULL;
+}
+
+/* Each step in turn until one finds a code; @prefix names the image size for the report. */
+static GPtrArray *
+run_steps (const EntsecQrGrey *grey,
+           const char         *prefix,
+           const char        **step)
+{
+  g_auto (GStrv) steps = NULL;
+
+  G_LOCK (steps_override);
+  steps = g_strdupv (steps_override != NULL ? steps_override : (char **) default_steps);
+  G_UNLOCK (steps_override);
+
+  for (guint i = 0; steps[i] != NULL; i++)
+    {
+      GPtrArray *payloads = try_step (grey, steps[i]);
+
+      if (payloads != NULL)
+        {
+          g_autofree char *name = g_strconcat (prefix, steps[i], NULL);
+
+          if (step != NULL)
+            *step = g_intern_string (name);
+          return payloads;
+        }
+    }
+  return NULL;
+}
+
+GPtrArray *
+entsec_qr_scan_grey (const EntsecQrGrey *grey,
+                     const char        **step)
+{
+  g_autoptr (EntsecQrGrey) half = NULL;
+  GPtrArray *payloads;
+
+  if ((gsize) grey->width * grey->height <= LARGE_PIXELS)
+    return run_steps (grey, "", step);
+
+  /* Large photos: one pass at full size, the retries at half size, so that
+   * an image without a code still answers within the time budget. */
+  payloads = try_step (grey, "plain");
+  if (payloads != NULL)
+    {
+      if (step != NULL)
+        *step = g_intern_static_string ("plain");
+      return payloads;
+    }
+  half = entsec_qr_downscale (grey, 2);
+  return run_steps (half, "large:half+", step);
+}
+
+void
+entsec_qr_set_steps_for_testing (const char *names)
+{
+  G_LOCK (steps_override);
+  g_clear_pointer (&steps_override, g_strfreev);
+  if (names != NULL)
+    steps_override = g_strsplit (names, ",", -1);
+  G_UNLOCK (steps_override);
+}
+
+GPtrArray *
+entsec_qr_decode_payloads (const guint8 *data,
+                           gsize         len,
+                           guint        *width,
+                           guint        *height,
+                           const char  **step,
+                           GError      **error)
+{
+  g_autoptr (EntsecQrGrey) grey = entsec_qr_load_grey (data, len, LOAD_MAX_SIDE, width, height,
+                                                       error);
+  GPtrArray *payloads;
+
+  if (grey == NULL)
+    return NULL;
+  payloads = entsec_qr_scan_grey (grey, step);
+  if (payloads == NULL)
+    g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE,
+                 "No QR code could be read in this image; crop it to the code, make sure "
+                 "the code is sharp and whole, and try again");
+  return payloads;
+}

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-qr-transform.c: the image fixes the scanner retries with (pad, scale, invert ...) */
+
+#define G_LOG_DOMAIN "entsec-qr"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "entsec-qr-transform.h"
+
+static inline guint8
+clamp_byte (int value)
+{
+  return (guint8) CLAMP (value, 0, 255);
+}
+
+EntsecQrGrey *
+entsec_qr_invert (const EntsecQrGrey *src)
+{
+  EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
+  gsize n = (gsize) src->width * src->height;
+
+  for (gsize i = 0; i < n; i++)
+    out->pixels[i] = 255 - src->pixels[i];
+  return out;
+}
+
+/* A quiet zone around codes cropped to the picture's edge: zbar needs one. */
+EntsecQrGrey *
+entsec_qr_pad (const EntsecQrGrey *src)
+{
+  guint border = MAX (16, MIN (src->width, src->height) / 8);
+  EntsecQrGrey *out = entsec_qr_grey_new (src->width + 2 * border, src->height + 2 * border);
+
+  memset (out->pixels, 255, (gsize) out->width * out->height);
+  for (guint y = 0; y < src->height; y++)
+    memcpy (out->pixels + (gsize) (y + border) * out->width + border,
+            src->pixels + (gsize) y * src->width, src->width);
+  return out;
+}
+
+EntsecQrGrey *
+entsec_qr_invert_pad (const EntsecQrGrey *src)
+{
+  g_autoptr (EntsecQrGrey) inverted = entsec_qr_invert (src);
+
+  return entsec_qr_pad (inverted);
+}
+
+/* Scale by @num/@den with a box filter down and bilinear interpolation up. */
+static guint8
+sample_box (const EntsecQrGrey *src,
+            guint               x0,
+            guint               y0,
+            guint               x1,
+            guint               y1)
+{
+  guint sum = 0;
+  guint count = 0;
+
+  for (guint y = y0; y < y1 && y < src->height; y++)
+    for (guint x = x0; x < x1 && x < src->width; x++, count++)
+      sum += src->pixels[(gsize) y * src->width + x];
+  return count > 0 ? (guint8) (sum / count) : 255;
+}
+
+EntsecQrGrey *
+entsec_qr_downscale (const EntsecQrGrey *src,
+                     guint               factor)
+{
+  guint w = MAX (1, src->width / factor);
+  guint h = MAX (1, src->height / factor);
+  EntsecQrGrey *out = entsec_qr_grey_new (w, h);
+
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      out->pixels[(gsize) y * w + x] =
+        sample_box (src, x * factor, y * factor, (x + 1) * factor, (y + 1) * factor);
+  return out;
+}
+
+static guint8
+sample_bilinear (const EntsecQrGrey *src,
+                 guint               fx,
+                 guint               fy)
+{
+  guint x = MIN (fx >> 8, src->width - 1);
+  guint y = MIN (fy >> 8, src->height - 1);
+  guint x1 = MIN (x + 1, src->width - 1);
+  guint y1 = MIN (y + 1, src->height - 1);
+  guint ax = fx & 0xff;
+  guint ay = fy & 0xff;
+  const guint8 *row0 = src->pixels + (gsize) y * src->width;
+  const guint8 *row1 = src->pixels + (gsize) y1 * src->width;
+  guint top = row0[x] * (256 - ax) + row0[x1] * ax;
+  guint bottom = row1[x] * (256 - ax) + row1[x1] * ax;
+
+  return (guint8) ((top * (256 - ay) + bottom * ay) >> 16);
+}
+
+EntsecQrGrey *
+entsec_qr_upscale (const EntsecQrGrey *src,
+                   guint               factor)
+{
+  EntsecQrGrey *out = entsec_qr_grey_new (src->width * factor, src->height * factor);
+
+  for (guint y = 0; y < out->height; y++)
+    for (guint x = 0; x < out->width; x++)
+      out->pixels[(gsize) y * out->width + x] =
+        sample_bilinear (src, x * 256 / factor, y * 256 / factor);
+  return out;
+}
+
+/* The grey levels at the 1st and 99th percentile. */
+static void
+percentiles (const EntsecQrGrey *src,
+             guint              *low,
+             guint              *high)
+{
+  gsize histogram[256] = { 0 };
+  gsize n = (gsize) src->width * src->height;
+  gsize seen = 0;
+
+  for (gsize i = 0; i < n; i++)
+    histogram[src->pixels[i]]++;
+  *low = 0;
+  *high = 255;
+  for (guint v = 0; v < 256; v++)
+    {
+      seen += histogram[v];
+      if (seen <= n / 100)
+        *low = v;
+      if (seen < n - n / 100)
+        *high = MIN (v + 1, 255);
+    }
+}
+
+/* Stretch the used grey range to 0..255 (low contrast, faded prints, glare). */
+EntsecQrGrey *
+entsec_qr_stretch (const EntsecQrGrey *src)
+{
+  EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
+  gsize n = (gsize) src->width * src->height;
+  guint low, high;
+
+  percentiles (src, &low, &high);
+  if (high <= low)
+    high = low + 1;
+  for (gsize i = 0; i < n; i++)
+    out->pixels[i] = clamp_byte (((int) src->pixels[i] - (int) low) * 255 / (int) (high - low));
+  return out;
+}
+
+/* Summed-area table with one extra row and column of zeros. */
+static guint32 *
+integral_image (const EntsecQrGrey *src)
+{
+  guint w = src->width + 1;
+  guint32 *sum = g_new0 (guint32, (gsize) w * (src->height + 1));
+
+  for (guint y = 0; y < src->height; y++)
+    {
+      guint32 row = 0;
+
+      for (guint x = 0; x < src->width; x++)
+        {
+          row += src->pixels[(gsize) y * src->width + x];
+          sum[(gsize) (y + 1) * w + x + 1] = sum[(gsize) y * w + x + 1] + row;
+        }
+    }
+  return sum;
+}
+
+static guint
+window_mean (const guint32 *sum,
+             guint          stride,
+             guint          x0,
+             guint          y0,
+             guint          x1,
+             guint          y1)
+{
+  guint32 total = sum[(gsize) y1 * stride + x1] - sum[(gsize) y0 * stride + x1]
+                  - sum[(gsize) y1 * stride + x0] + sum[(gsize) y0 * stride + x0];
+
+  return total / ((x1 - x0) * (y1 - y0));
+}
+
+/* Black where a pixel is darker than its neighbourhood: uneven light and glare. */
+EntsecQrGrey *
+entsec_qr_threshold (const EntsecQrGrey *src)
+{
+  g_autofree guint32 *sum = integral_image (src);
+  EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
+  guint radius = MAX (8, MIN (src->width, src->height) / 16);
+  guint stride = src->width + 1;
+
+  for (guint y = 0; y < src->height; y++)
+    for (guint x = 0; x < src->width; x++)
+      {
+        guint x0 = x > radius ? x - radius : 0;
+        guint y0 = y > radius ? y - radius : 0;
+        guint x1 = MIN (x + radius + 1, src->width);
+        guint y1 = MIN (y + radius + 1, src->height);
+        guint mean = window_mean (sum, stride, x0, y0, x1, y1);
+        gsize i = (gsize) y * src->width + x;
+
+        out->pixels[i] = (guint) src->pixels[i] + 4 < mean ? 0 : 255;
+      }
+  return out;
+}
+
+/* Unsharp mask with a 3x3 box blur: gives back some edge to blurred photos. */
+EntsecQrGrey *
+entsec_qr_sharpen (const EntsecQrGrey *src)
+{
+  g_autofree guint32 *sum = integral_image (src);
+  EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
+  guint stride = src->width + 1;
+
+  for (guint y = 0; y < src->height; y++)
+    for (guint x = 0; x < src->width; x++)
+      {
+        guint mean = window_mean (sum, stride, x > 0 ? x - 1 : 0, y > 0 ? y - 1 : 0,
+                                  MIN (x + 2, src->width), MIN (y + 2, src->height));
+        gsize i = (gsize) y * src->width + x;
+
+        out->pixels[i] = clamp_byte (2 * (int) src->pixels[i] - (int) mean);
+      }
+  return out;
+}
+
+/* Scale one axis only: photos taken at an angle squeeze the code along one axis. */
+EntsecQrGrey *
+entsec_qr_scale_axes (const EntsecQrGrey *src,
+                      guint               x_num,
+                      guint               y_num,
+                      guint               den)
+{
+  guint w = MAX (1, src->width * x_num / den);
+  guint h = MAX (1, src->height * y_num / den);
+  EntsecQrGrey *out = entsec_qr_grey_new (w, h);
+
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      out->pixels[(gsize) y * w + x] =
+        sample_bilinear (src, x * 256 * den / x_num, y * 256 * den / y_num);
+  return out;
+}
+
+/* A 3x3 box blur: smooths JPEG noise and screen moire. */
+EntsecQrGrey *
+entsec_qr_blur (const EntsecQrGrey *src)
+{
+  g_autofree guint32 *sum = integral_image (src);
+  EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
+  guint stride = src->width + 1;
+
+  for (guint y = 0; y < src->height; y++)
+    for (guint x = 0; x < src->width; x++)
+      out->pixels[(gsize) y * src->width + x] =
+        (guint8) window_mean (sum, stride, x > 0 ? x - 1 : 0, y > 0 ? y - 1 : 0,
+                              MIN (x + 2, src->width), MIN (y + 2, src->height));
+  return out;
+}
+
+/* Otsu's global threshold: the grey level that best splits dark from light. */
+static guint
+otsu_threshold (const EntsecQrGrey *src)
+{
+  gsize histogram[256] = { 0 };
+  gsize n = (gsize) src->width * src->height;
+  double total = 0, below = 0, best = -1;
+  gsize count_below = 0;
+  guint threshold = 128;
+
+  for (gsize i = 0; i < n; i++)
+    histogram[src->pixels[i]]++;
+  for (guint v = 0; v < 256; v++)
+    total += (double) v * histogram[v];
+  for (guint v = 0; v < 256; v++)
+    {
+      double w0, w1, between;
+
+      count_below += histogram[v];
+      below += (double) v * histogram[v];
+      if (count_below == 0 || count_below == n)
+        continue;
+      w0 = (double) count_below;
+      w1 = (double) (n - count_below);
+      between = w0 * w1 * (below / w0 - (total - below) / w1) * (below / w0 - (total - below) / w1);
+      if (between > best)
+        {
+          best = between;
+          threshold = v;
+        }
+    }
+  return threshold;
+}
+
+/* Corners of the dark region: the extremes along both diagonals (TL, TR, BR, BL). */
+static gboolean
+dark_corners (const EntsecQrGrey *src,
+              double              corners[4][2])
+{
+  guint threshold = otsu_threshold (src);
+  long best[4] = { G_MAXLONG, G_MINLONG, G_MINLONG, G_MINLONG };
+  gsize dark = 0;
+
+  for (guint y = 0; y < src->height; y++)
+    for (guint x = 0; x < src->width; x++)
+      {
+        long score[4] = { (long) x + y, (long) x - y, (long) x + y, (long) y - x };
+
+        if (src->pixels[(gsize) y * src->width + x] > threshold)
+          continue;
+        dark++;
+        for (guint k = 0; k < 4; k++)
+          {
+            if (k == 0 ? score[k] < best[k] : score[k] > best[k])
+              {
+                best[k] = score[k];
+                corners[k][0] = x;
+                corners[k][1] = y;
+              }
+          }
+      }
+  return dark > 64;
+}
+
+static double
+distance (const double a[2],
+          const double b[2])
+{
+  return hypot (a[0] - b[0], a[1] - b[1]);
+}
+
+/* Heckbert's square-to-quad projective map: (u, v) in [0,1]^2 to the quad. */
+typedef struct
+{
+  double a, b, c, d, e, f, g, h;
+} Homography;
+
+static gboolean
+square_to_quad (const double q[4][2],
+                Homography  *m)
+{
+  double dx1 = q[1][0] - q[2][0], dx2 = q[3][0] - q[2][0];
+  double dx3 = q[0][0] - q[1][0] + q[2][0] - q[3][0];
+  double dy1 = q[1][1] - q[2][1], dy2 = q[3][1] - q[2][1];
+  double dy3 = q[0][1] - q[1][1] + q[2][1] - q[3][1];
+  double det = dx1 * dy2 - dx2 * dy1;
+
+  if (fabs (det) < 1e-9)
+    return FALSE;
+  m->g = (dx3 * dy2 - dx2 * dy3) / det;
+  m->h = (dx1 * dy3 - dx3 * dy1) / det;
+  m->a = q[1][0] - q[0][0] + m->g * q[1][0];
+  m->b = q[3][0] - q[0][0] + m->h * q[3][0];
+  m->c = q[0][0];
+  m->d = q[1][1] - q[0][1] + m->g * q[1][1];
+  m->e = q[3][1] - q[0][1] + m->h * q[3][1];
+  m->f = q[0][1];
+  return TRUE;
+}
+
+/*
+ * Perspective, zbar's weak point: find the dark region's four corners and
+ * map that quadrilateral back onto a square with a quiet zone around it.
+ */
+EntsecQrGrey *
+entsec_qr_unwarp (const EntsecQrGrey *src)
+{
+  double q[4][2];
+  Homography m;
+  guint side, border;
+  EntsecQrGrey *out;
+
+  if (!dark_corners (src, q) || !square_to_quad (q, &m))
+    return NULL;
+  side = (guint) MAX (MAX (distance (q[0], q[1]), distance (q[1], q[2])),
+                      MAX (distance (q[2], q[3]), distance (q[3], q[0])));
+  if (side < 21 || side > 4096)
+    return NULL;
+  border = side / 8;
+  out = entsec_qr_grey_new (side + 2 * border, side + 2 * border);
+  memset (out->pixels, 255, (gsize) out->width * out->height);
+  for (guint y = 0; y < side; y++)
+    for (guint x = 0; x < side; x++)
+      {
+        double u = (x + 0.5) / side, v = (y + 0.5) / side;
+        double w = m.g * u + m.h * v + 1;
+        double sx = (m.a * u + m.b * v + m.c) / w, sy = (m.d * u + m.e * v + m.f) / w;
+
+        if (w <= 0 || sx < 0 || sy < 0 || sx >= src->width || sy >= src->height)
+          continue;
+        out->pixels[(gsize) (y + border) * out->width + x + border] =
+          sample_bilinear (src, (guint) (sx * 256), (guint) (sy * 256));
+      }
+  return out;
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-qr.c: images to classified QR payloads and accounts (the public side of entsec-qr.h) */
+
+#define G_LOG_DOMAIN "entsec-qr"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "entsec-qr-private.h"
+
+#define ENROLLMENT_SCHEME "entsec"
+
+static void
+entsec_qr_code_free (EntsecQrCode *code)
+{
+  if (code == NULL)
+    return;
+  g_bytes_unref (code->data);
+  entsec_secure_strfree (code->text);
+  g_ptr_array_unref (code->accounts);
+  g_clear_error (&code->error);
+  g_clear_pointer (&code->entry_errors, g_ptr_array_unref);
+  g_free (code);
+}
+
+void
+entsec_qr_result_free (EntsecQrResult *result)
+{
+  if (result == NULL)
+    return;
+  g_ptr_array_unref (result->codes);
+  g_free (result);
+}
+
+const char *
+entsec_qr_kind_to_string (EntsecQrKind kind)
+{
+  switch (kind)
+    {
+    case ENTSEC_QR_KIND_OTPAUTH:
+      return "otpauth";
+    case ENTSEC_QR_KIND_MIGRATION:
+      return "otpauth-migration";
+    case ENTSEC_QR_KIND_ENROLLMENT:
+      return "enrollment";
+    case ENTSEC_QR_KIND_URL:
+      return "url";
+    case ENTSEC_QR_KIND_TEXT:
+      return "text";
+    case ENTSEC_QR_KIND_BINARY:
+    default:
+      return "binary";
+    }
+}
+
+static gboolean
+has_prefix_nocase (const char *text,
+                   const char *prefix)
+{
+  return g_ascii_strncasecmp (text, prefix, strlen (prefix)) == 0;
+}
+
+/* Text that is not made of printable characters (NUL, control bytes). */
+static gboolean
+looks_binary (const char *text)
+{
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+        return TRUE;
+      if (*p == 0x7f)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+classify_otpauth (EntsecQrCode *code)
+{
+  EntsecAccount *account;
+
+  code->kind = ENTSEC_QR_KIND_OTPAUTH;
+  account = entsec_otpauth_parse (code->text, &code->warnings, &code->error);
+  if (account != NULL)
+    g_ptr_array_add (code->accounts, account);
+}
+
+static void
+classify_migration (EntsecQrCode *code)
+{
+  g_autoptr (EntsecMigrationBatch) batch = NULL;
+
+  code->kind = ENTSEC_QR_KIND_MIGRATION;
+  batch = entsec_migration_parse (code->text, &code->error);
+  if (batch == NULL)
+    return;
+  g_ptr_array_extend_and_steal (code->accounts, g_steal_pointer (&batch->accounts));
+  code->entry_errors = g_steal_pointer (&batch->errors);
+  code->batch_size = batch->batch_size;
+  code->batch_index = batch->batch_index;
+}
+
+/* "a web address (example.com)", "a mailto: link", ...: never the whole payload. */
+static char *
+describe_uri (const char *text,
+              const char *scheme)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    return g_strdup_printf ("a %s: link", scheme);
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return g_strdup ("a web address");
+  return g_strdup_printf ("a web address (%s)", g_uri_get_host (uri));
+}
+
+static void
+set_not_authenticator (EntsecQrCode *code,
+                       const char   *what)
+{
+  g_set_error (&code->error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NOT_AUTHENTICATOR,
+               "This QR code is not an authenticator code; it contains %s", what);
+}
+
+static void
+classify_other (EntsecQrCode *code)
+{
+  g_autofree char *scheme = NULL;
+  g_autofree char *what = NULL;
+
+  if (code->text == NULL || looks_binary (code->text))
+    {
+      code->kind = ENTSEC_QR_KIND_BINARY;
+      set_not_authenticator (code, "binary data");
+      return;
+    }
+  scheme = g_uri_parse_scheme (code->text);
+  if (scheme != NULL && g_ascii_strcasecmp (scheme, ENROLLMENT_SCHEME) == 0)
+    {
+      code->kind = ENTSEC_QR_KIND_ENROLLMENT;
+      g_set_error (&code->error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NOT_AUTHENTICATOR,
+                   "This is an Enterprise Security enrollment code; enrolling from a picture "
+                   "is not supported yet");
+      return;
+    }
+  code->kind = scheme != NULL ? ENTSEC_QR_KIND_URL : ENTSEC_QR_KIND_TEXT;
+  what = scheme != NULL ? describe_uri (code->text, scheme) : g_strdup ("text");
+  set_not_authenticator (code, what);
+}
+
+/* Classify one payload; its bytes are untrusted and go through the parsers' limits. */
+static EntsecQrCode *
+classify (EntsecQrPayload *payload)
+{
+  EntsecQrCode *code = g_new0 (EntsecQrCode, 1);
+  gsize len;
+  const char *data = g_bytes_get_data (payload->data, &len);
+
+  code->data = g_bytes_ref (payload->data);
+  code->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  /* The payload buffer is NUL-terminated (see entsec-qr-scan.c). */
+  if (g_utf8_validate_len (data, len, NULL))
+    code->text = g_strndup (data, len);
+  else
+    code->text = g_strdup (payload->text);
+
+  if (code->text != NULL && has_prefix_nocase (code->text, "otpauth://"))
+    classify_otpauth (code);
+  else if (code->text != NULL && has_prefix_nocase (code->text, "otpauth-migration://"))
+    classify_migration (code);
+  else
+    classify_other (code);
+  return code;
+}
+
+EntsecQrResult *
+entsec_qr_decode_bytes (const guint8 *data,
+                        gsize         len,
+                        GError      **error)
+{
+  g_autoptr (GPtrArray) payloads = NULL;
+  EntsecQrResult *result;
+  guint width = 0, height = 0;
+  const char *step = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  payloads = entsec_qr_decode_payloads (data, len, &width, &height, &step, error);
+  if (payloads == NULL)
+    return NULL;
+  result = g_new0 (EntsecQrResult, 1);
+  result->codes = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_qr_code_free);
+  result->width = width;
+  result->height = height;
+  result->step = step;
+  for (guint i = 0; i < payloads->len; i++)
+    g_ptr_array_add (result->codes, classify (payloads->pdata[i]));
+  return result;
+}
+
+EntsecQrResult *
+entsec_qr_decode_file (const char   *path,
+                       GCancellable *cancellable,
+                       GError      **error)
+{
+  g_autoptr (GMappedFile) file = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  file = g_mapped_file_new (path, FALSE, &local_error);
+  if (file == NULL)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ, "Cannot read the image: %s",
+                   local_error->message);
+      return NULL;
+    }
+  return entsec_qr_decode_bytes ((const guint8 *) g_mapped_file_get_contents (file),
+                                 g_mapped_file_get_length (file), error);
+}
+
+static void
+decode_file_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GError *error = NULL;
+  EntsecQrResult *result = entsec_qr_decode_file (task_data, cancellable, &error);
+
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) entsec_qr_result_free);
+}
+
+void
+entsec_qr_decode_file_async (const char         *path,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, entsec_qr_decode_file_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, decode_file_thread);
+}
+
+EntsecQrResult *
+entsec_qr_decode_file_finish (GAsyncResult *result,
+                              GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The error that keeps @code's accounts out, or NULL when all of them are good. */
+static gboolean
+check_authenticator_code (const EntsecQrCode *code,
+                          GError            **error)
+{
+  if (code->error != NULL)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_INVALID_CODE,
+                   "The QR code holds an authenticator code that cannot be added: %s",
+                   code->error->message);
+      return FALSE;
+    }
+  if (code->entry_errors != NULL && code->entry_errors->len > 0)
+    {
+      const GError *first = code->entry_errors->pdata[0];
+
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_INVALID_CODE,
+                   "%u of the %u accounts in this export cannot be added, so none were: %s",
+                   code->entry_errors->len, code->entry_errors->len + code->accounts->len,
+                   first->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GPtrArray *
+entsec_qr_result_get_accounts (const EntsecQrResult *result,
+                               GError              **error)
+{
+  g_autoptr (GPtrArray) accounts = NULL;
+
+  g_return_val_if_fail (result != NULL && result->codes->len > 0, NULL);
+
+  accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  for (guint i = 0; i < result->codes->len; i++)
+    {
+      const EntsecQrCode *code = result->codes->pdata[i];
+
+      if (code->kind != ENTSEC_QR_KIND_OTPAUTH && code->kind != ENTSEC_QR_KIND_MIGRATION)
+        continue;
+      if (!check_authenticator_code (code, error))
+        return NULL;
+      for (guint j = 0; j < code->accounts->len; j++)
+        g_ptr_array_add (accounts, entsec_account_copy (code->accounts->pdata[j]));
+    }
+  if (accounts->len == 0)
+    {
+      const EntsecQrCode *first = result->codes->pdata[0];
+
+      g_set_error_literal (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NOT_AUTHENTICATOR,
+                           first->error != NULL ? first->error->message
+                                                : "This QR code holds no account");
+      return NULL;
+    }
+  return g_steal_pointer (&accounts);
+}
+
+GPtrArray *
+entsec_qr_accounts_from_file (const char   *path,
+                              GCancellable *cancellable,
+                              GError      **error)
+{
+  g_autoptr (EntsecQrResult) result = entsec_qr_decode_file (path, cancellable, error);
+
+  if (result == NULL)
+    return NULL;
+  return entsec_qr_result_get_accounts (result, error);
+}
