@@ -1,0 +1,895 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * entsec-vault-data.c: accounts and preferences of an unlocked vault.
+ *
+ * The decrypted model in memory changes only after the transaction that
+ * writes it has committed, so a failed write leaves both as they were.
+ */
+
+#define G_LOG_DOMAIN "entsec-vault"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "entsec-vault-private.h"
+
+#define NAME_ID_SIZE 32
+
+static void
+id_key (gint64 id,
+        guint8 out[8])
+{
+  for (guint i = 0; i < 8; i++)
+    out[i] = (guint8) ((guint64) id >> (8 * (7 - i)));
+}
+
+/* ---- Loading -------------------------------------------------------------- */
+
+static void
+quarantine (EntsecVault *vault,
+            gint64       id,
+            const char  *reason)
+{
+  EntsecVaultQuarantined *item = g_new0 (EntsecVaultQuarantined, 1);
+
+  item->id = id;
+  item->reason = g_strdup (reason);
+  g_ptr_array_add (vault->quarantined, item);
+}
+
+static void
+load_account (EntsecVault  *vault,
+              sqlite3_stmt *stmt)
+{
+  gint64 id = sqlite3_column_int64 (stmt, 0);
+  g_autoptr (EntsecSecureBytes) plain = NULL;
+  g_autoptr (GError) error = NULL;
+  EntsecAccount *account;
+  guint8 key[8];
+
+  id_key (id, key);
+  plain = vault_open_row (vault, "accounts", key, sizeof key, sqlite3_column_blob (stmt, 2),
+                          (gsize) sqlite3_column_bytes (stmt, 2), NULL);
+  if (plain == NULL)
+    {
+      quarantine (vault, id, "the record does not decrypt: it was damaged or moved between rows");
+      return;
+    }
+  account = vault_account_decode (plain->data, plain->len, &error);
+  if (account == NULL)
+    {
+      quarantine (vault, id, error->message);
+      return;
+    }
+  account->id = id;
+  account->position = (gint) sqlite3_column_int64 (stmt, 1);
+  g_ptr_array_add (vault->accounts, account);
+}
+
+static void
+name_id (EntsecVault *vault,
+         const char  *name,
+         guint8       out[NAME_ID_SIZE])
+{
+  unsigned int len = NAME_ID_SIZE;
+
+  HMAC (EVP_sha256 (), vault->names_key->data, (int) vault->names_key->len,
+        (const guint8 *) name, strlen (name), out, &len);
+}
+
+static void
+load_pref (EntsecVault  *vault,
+           sqlite3_stmt *stmt)
+{
+  const guint8 *stored_id = sqlite3_column_blob (stmt, 0);
+  g_autoptr (EntsecSecureBytes) plain = NULL;
+  g_autoptr (GVariant) value = NULL;
+  guint8 expected[NAME_ID_SIZE];
+  char *name = NULL;
+
+  if (sqlite3_column_bytes (stmt, 0) != NAME_ID_SIZE)
+    return;
+  plain = vault_open_row (vault, "prefs", stored_id, NAME_ID_SIZE, sqlite3_column_blob (stmt, 1),
+                          (gsize) sqlite3_column_bytes (stmt, 1), NULL);
+  if (plain != NULL)
+    value = vault_pref_decode (plain->data, plain->len, &name, NULL);
+  if (value == NULL)
+    {
+      g_debug ("A preference record did not load; it is kept in the file untouched");
+      return;
+    }
+  name_id (vault, name, expected);
+  if (CRYPTO_memcmp (expected, stored_id, NAME_ID_SIZE) != 0)
+    {
+      entsec_secure_strfree (name);
+      return;
+    }
+  g_hash_table_replace (vault->prefs, name, g_steal_pointer (&plain));
+}
+
+static gboolean
+load_table (EntsecVault *vault,
+            const char  *sql,
+            void       (*load_row) (EntsecVault *, sqlite3_stmt *),
+            GError     **error)
+{
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    load_row (vault, stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      vault_db_set_error (vault->db, rc, "Cannot read the vault", error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vault_load_rows (EntsecVault *vault,
+                 GError     **error)
+{
+  vault_clear_rows (vault);
+  return load_table (vault, "SELECT id, position, data FROM accounts ORDER BY position, id",
+                     load_account, error)
+         && load_table (vault, "SELECT name_id, data FROM prefs", load_pref, error);
+}
+
+void
+vault_clear_rows (EntsecVault *vault)
+{
+  g_ptr_array_set_size (vault->accounts, 0);
+  g_ptr_array_set_size (vault->quarantined, 0);
+  g_hash_table_remove_all (vault->prefs);
+}
+
+/* ---- Reading accounts ----------------------------------------------------- */
+
+static gint
+compare_accounts (gconstpointer a,
+                  gconstpointer b)
+{
+  const EntsecAccount *x = *(EntsecAccount * const *) a;
+  const EntsecAccount *y = *(EntsecAccount * const *) b;
+
+  if (x->favourite != y->favourite)
+    return x->favourite ? -1 : 1;
+  if (x->position != y->position)
+    return x->position < y->position ? -1 : 1;
+  return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+GPtrArray *
+entsec_vault_list_accounts (EntsecVault *vault)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  GPtrArray *list;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  locker = g_mutex_locker_new (&vault->mutex);
+  list = g_ptr_array_new_full (vault->accounts->len, vault_account_wipe_free);
+  for (guint i = 0; i < vault->accounts->len; i++)
+    g_ptr_array_add (list, entsec_account_copy (g_ptr_array_index (vault->accounts, i)));
+  g_ptr_array_sort (list, compare_accounts);
+  return list;
+}
+
+GPtrArray *
+entsec_vault_list_quarantined (EntsecVault *vault)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  GPtrArray *list;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  locker = g_mutex_locker_new (&vault->mutex);
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_vault_quarantined_free);
+  for (guint i = 0; i < vault->quarantined->len; i++)
+    {
+      EntsecVaultQuarantined *item = g_ptr_array_index (vault->quarantined, i);
+      EntsecVaultQuarantined *copy = g_new0 (EntsecVaultQuarantined, 1);
+
+      copy->id = item->id;
+      copy->reason = g_strdup (item->reason);
+      g_ptr_array_add (list, copy);
+    }
+  return list;
+}
+
+static gint
+find_account (EntsecVault *vault,
+              gint64       id)
+{
+  for (guint i = 0; i < vault->accounts->len; i++)
+    {
+      if (((EntsecAccount *) g_ptr_array_index (vault->accounts, i))->id == id)
+        return (gint) i;
+    }
+  return -1;
+}
+
+static gboolean
+no_account (gint64   id,
+            GError **error)
+{
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
+               "There is no account %" G_GINT64_FORMAT " (see 'entsec-cli list')", id);
+  return FALSE;
+}
+
+EntsecAccount *
+entsec_vault_get_account (EntsecVault *vault,
+                          gint64       id,
+                          GError     **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  gint index;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error))
+    return NULL;
+  index = find_account (vault, id);
+  if (index < 0)
+    {
+      no_account (id, error);
+      return NULL;
+    }
+  return entsec_account_copy (g_ptr_array_index (vault->accounts, index));
+}
+
+/* ---- Writing accounts ----------------------------------------------------- */
+
+/* Issuer and label, case-folded: what "the same account" means. */
+static char *
+duplicate_key (const EntsecAccount *account)
+{
+  g_autofree char *issuer = g_utf8_casefold (account->issuer != NULL ? account->issuer : "", -1);
+  g_autofree char *label = g_utf8_casefold (account->label, -1);
+
+  return g_strconcat (issuer, "\x1f", label, NULL);
+}
+
+static gboolean
+is_duplicate_of_stored (EntsecVault         *vault,
+                        const EntsecAccount *account,
+                        gint64               except_id)
+{
+  g_autofree char *key = duplicate_key (account);
+
+  for (guint i = 0; i < vault->accounts->len; i++)
+    {
+      EntsecAccount *other = g_ptr_array_index (vault->accounts, i);
+      g_autofree char *other_key = NULL;
+
+      if (other->id == except_id)
+        continue;
+      other_key = duplicate_key (other);
+      if (strcmp (key, other_key) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+duplicate_error (const EntsecAccount *account,
+                 GError             **error)
+{
+  g_autofree char *name = entsec_account_dup_display_name (account);
+
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_DUPLICATE,
+               "An account %s exists already; nothing was changed. Rename one of them "
+               "(issuer or label) to keep both", name);
+  return FALSE;
+}
+
+/* Encrypt @account for row @id and write it (INSERT or UPDATE). */
+static gboolean
+write_account_row (EntsecVault         *vault,
+                   const EntsecAccount *account,
+                   gint64               id,
+                   gboolean             insert,
+                   GError             **error)
+{
+  g_autoptr (EntsecSecureBytes) plain = vault_account_encode (account);
+  g_autoptr (GBytes) sealed = NULL;
+  sqlite3_stmt *stmt;
+  guint8 key[8];
+  gboolean ok;
+
+  id_key (id, key);
+  sealed = vault_seal_row (vault, "accounts", key, sizeof key, plain->data, plain->len, error);
+  if (sealed == NULL)
+    return FALSE;
+  stmt = vault_db_prepare (vault->db,
+                           insert ? "INSERT INTO accounts (position, data, id) VALUES (?, ?, ?)"
+                                  : "UPDATE accounts SET position = ?, data = ? WHERE id = ?",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account->position);
+  sqlite3_bind_blob (stmt, 2, g_bytes_get_data (sealed, NULL), (int) g_bytes_get_size (sealed),
+                     SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, id);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot save the account", error);
+  sqlite3_finalize (stmt);
+  if (ok && sqlite3_changes (vault->db) != 1)
+    return no_account (id, error);
+  return ok;
+}
+
+static gint64
+query_max (EntsecVault *vault,
+           const char  *sql)
+{
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, sql, NULL);
+  gint64 value = 0;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* Validate each account and sort out duplicates; @keep gets what to add. */
+static gboolean
+screen_batch (EntsecVault        *vault,
+              GPtrArray          *accounts,
+              EntsecVaultAddFlags flags,
+              GPtrArray          *keep,
+              GPtrArray          *skipped,
+              GError            **error)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      EntsecAccount *account = g_ptr_array_index (accounts, i);
+      g_autoptr (GError) local_error = NULL;
+      char *key;
+
+      if (!entsec_account_validate (account, &local_error))
+        {
+          g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                       "Account %u: %s; nothing was added", i + 1, local_error->message);
+          return FALSE;
+        }
+      key = duplicate_key (account);
+      if (is_duplicate_of_stored (vault, account, 0) || g_hash_table_contains (seen, key))
+        {
+          g_free (key);
+          if (!(flags & ENTSEC_VAULT_ADD_SKIP_DUPLICATES))
+            return duplicate_error (account, error);
+          if (skipped != NULL)
+            g_ptr_array_add (skipped, entsec_account_copy (account));
+          continue;
+        }
+      g_hash_table_add (seen, key);
+      g_ptr_array_add (keep, account);
+    }
+  return TRUE;
+}
+
+static gboolean
+add_accounts_locked (EntsecVault        *vault,
+                     GPtrArray          *accounts,
+                     EntsecVaultAddFlags flags,
+                     GPtrArray          *skipped,
+                     GError            **error)
+{
+  g_autoptr (GPtrArray) keep = g_ptr_array_new ();
+  gint64 next_id, next_position;
+
+  if (!vault_check_unlocked (vault, error)
+      || !screen_batch (vault, accounts, flags, keep, skipped, error))
+    return FALSE;
+  if (keep->len == 0)
+    return TRUE;
+  if (!vault_db_begin (vault->db, error))
+    return FALSE;
+  next_id = query_max (vault, "SELECT COALESCE(MAX(id), 0) FROM accounts") + 1;
+  next_position = query_max (vault, "SELECT COALESCE(MAX(position), -1) FROM accounts") + 1;
+  for (guint i = 0; i < keep->len; i++)
+    {
+      g_autoptr (EntsecAccount) copy = entsec_account_copy (g_ptr_array_index (keep, i));
+
+      copy->position = (gint) (next_position + i);
+      if (!write_account_row (vault, copy, next_id + i, TRUE, error))
+        {
+          vault_db_rollback (vault->db);
+          return FALSE;
+        }
+    }
+  if (!vault_db_commit (vault->db, error))
+    return FALSE;
+  for (guint i = 0; i < keep->len; i++)
+    {
+      EntsecAccount *account = g_ptr_array_index (keep, i);
+
+      account->id = next_id + i;
+      account->position = (gint) (next_position + i);
+      g_ptr_array_add (vault->accounts, entsec_account_copy (account));
+    }
+  return TRUE;
+}
+
+gboolean
+entsec_vault_add_accounts_sync (EntsecVault        *vault,
+                                GPtrArray          *accounts,
+                                EntsecVaultAddFlags flags,
+                                GPtrArray          *skipped,
+                                GCancellable       *cancellable,
+                                GError            **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (accounts != NULL, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  return add_accounts_locked (vault, accounts, flags, skipped, error);
+}
+
+typedef struct
+{
+  GPtrArray          *accounts;
+  GPtrArray          *skipped;
+  EntsecVaultAddFlags flags;
+} AddData;
+
+static void
+add_data_free (AddData *data)
+{
+  g_ptr_array_unref (data->accounts);
+  g_ptr_array_unref (data->skipped);
+  g_free (data);
+}
+
+static void
+add_accounts_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  AddData *data = task_data;
+  GError *error = NULL;
+
+  if (entsec_vault_add_accounts_sync (source, data->accounts, data->flags, data->skipped,
+                                      cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+entsec_vault_add_accounts_async (EntsecVault        *vault,
+                                 GPtrArray          *accounts,
+                                 EntsecVaultAddFlags flags,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  AddData *data = g_new0 (AddData, 1);
+
+  data->accounts = g_ptr_array_ref (accounts);
+  data->skipped = g_ptr_array_new_with_free_func (vault_account_wipe_free);
+  data->flags = flags;
+  g_task_set_source_tag (task, entsec_vault_add_accounts_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) add_data_free);
+  g_task_run_in_thread (task, add_accounts_thread);
+}
+
+gboolean
+entsec_vault_add_accounts_finish (EntsecVault  *vault,
+                                  GAsyncResult *result,
+                                  GPtrArray    *skipped,
+                                  GError      **error)
+{
+  AddData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, vault), FALSE);
+  data = g_task_get_task_data (G_TASK (result));
+  for (guint i = 0; skipped != NULL && i < data->skipped->len; i++)
+    g_ptr_array_add (skipped, entsec_account_copy (g_ptr_array_index (data->skipped, i)));
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Write @account over its stored row and adopt it in memory. */
+static gboolean
+replace_account_locked (EntsecVault         *vault,
+                        const EntsecAccount *account,
+                        GError             **error)
+{
+  gint index = find_account (vault, account->id);
+  g_autoptr (GError) local_error = NULL;
+
+  if (index < 0)
+    return no_account (account->id, error);
+  if (!entsec_account_validate (account, &local_error))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                   "%s; nothing was changed", local_error->message);
+      return FALSE;
+    }
+  if (is_duplicate_of_stored (vault, account, account->id))
+    return duplicate_error (account, error);
+  if (!vault_db_begin (vault->db, error))
+    return FALSE;
+  if (!write_account_row (vault, account, account->id, FALSE, error))
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
+  if (!vault_db_commit (vault->db, error))
+    return FALSE;
+  g_ptr_array_remove_index (vault->accounts, (guint) index);
+  g_ptr_array_insert (vault->accounts, index, entsec_account_copy (account));
+  return TRUE;
+}
+
+gboolean
+entsec_vault_update_account_sync (EntsecVault         *vault,
+                                  const EntsecAccount *account,
+                                  GCancellable        *cancellable,
+                                  GError             **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (account != NULL, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  return vault_check_unlocked (vault, error) && replace_account_locked (vault, account, error);
+}
+
+static void
+forget_row (EntsecVault *vault,
+            gint64       id)
+{
+  gint index = find_account (vault, id);
+
+  if (index >= 0)
+    g_ptr_array_remove_index (vault->accounts, (guint) index);
+  for (guint i = 0; i < vault->quarantined->len; i++)
+    {
+      if (((EntsecVaultQuarantined *) g_ptr_array_index (vault->quarantined, i))->id == id)
+        g_ptr_array_remove_index (vault->quarantined, i--);
+    }
+}
+
+gboolean
+entsec_vault_delete_account_sync (EntsecVault  *vault,
+                                  gint64        id,
+                                  GCancellable *cancellable,
+                                  GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error))
+    return FALSE;
+  stmt = vault_db_prepare (vault->db, "DELETE FROM accounts WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot delete the account", error);
+  sqlite3_finalize (stmt);
+  if (ok && sqlite3_changes (vault->db) != 1)
+    return no_account (id, error);
+  if (ok)
+    forget_row (vault, id);
+  return ok;
+}
+
+static gboolean
+write_positions (EntsecVault  *vault,
+                 const gint64 *ids,
+                 gsize         n_ids,
+                 GError      **error)
+{
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "UPDATE accounts SET position = ? WHERE id = ?",
+                                         error);
+  gboolean ok = stmt != NULL;
+
+  for (gsize i = 0; ok && i < n_ids; i++)
+    {
+      if (find_account (vault, ids[i]) < 0)
+        {
+          ok = no_account (ids[i], error);
+          break;
+        }
+      sqlite3_bind_int64 (stmt, 1, (gint64) i);
+      sqlite3_bind_int64 (stmt, 2, ids[i]);
+      ok = vault_db_step_done (vault->db, stmt, "Cannot save the order", error);
+    }
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+gboolean
+entsec_vault_reorder_sync (EntsecVault  *vault,
+                           const gint64 *ids,
+                           gsize         n_ids,
+                           GCancellable *cancellable,
+                           GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (ids != NULL || n_ids == 0, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error) || !vault_db_begin (vault->db, error))
+    return FALSE;
+  if (!write_positions (vault, ids, n_ids, error))
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
+  if (!vault_db_commit (vault->db, error))
+    return FALSE;
+  for (gsize i = 0; i < n_ids; i++)
+    ((EntsecAccount *) g_ptr_array_index (vault->accounts, find_account (vault, ids[i])))->position
+      = (gint) i;
+  return TRUE;
+}
+
+gboolean
+entsec_vault_next_hotp_code_sync (EntsecVault  *vault,
+                                  gint64        id,
+                                  char          code[ENTSEC_OTP_CODE_SIZE],
+                                  GCancellable *cancellable,
+                                  GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (EntsecAccount) next = NULL;
+  char pending[ENTSEC_OTP_CODE_SIZE];
+  gint index;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error))
+    return FALSE;
+  index = find_account (vault, id);
+  if (index < 0)
+    return no_account (id, error);
+  next = entsec_account_copy (g_ptr_array_index (vault->accounts, index));
+  if (next->type != ENTSEC_ACCOUNT_HOTP)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                           "This account is not counter-based (HOTP)");
+      return FALSE;
+    }
+  if (!entsec_account_generate (next, 0, pending, error))
+    return FALSE;
+  next->counter++;
+  /* The next counter is on disk before anyone sees this code. */
+  if (!replace_account_locked (vault, next, error))
+    {
+      OPENSSL_cleanse (pending, sizeof pending);
+      return FALSE;
+    }
+  memcpy (code, pending, sizeof pending);
+  OPENSSL_cleanse (pending, sizeof pending);
+  return TRUE;
+}
+
+/* ---- Preferences ---------------------------------------------------------- */
+
+static gboolean
+check_pref_type (GVariant *value,
+                 GError  **error)
+{
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
+      || g_variant_is_of_type (value, G_VARIANT_TYPE_INT64)
+      || g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)
+      || g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+    return TRUE;
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+               "A preference must be a string, an integer, a boolean or bytes, not '%s'",
+               g_variant_get_type_string (value));
+  return FALSE;
+}
+
+static gboolean
+write_pref (EntsecVault             *vault,
+            const guint8            *id,
+            const EntsecSecureBytes *plain,
+            GError                 **error)
+{
+  g_autoptr (GBytes) sealed = vault_seal_row (vault, "prefs", id, NAME_ID_SIZE, plain->data,
+                                              plain->len, error);
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  if (sealed == NULL)
+    return FALSE;
+  stmt = vault_db_prepare (vault->db, "INSERT OR REPLACE INTO prefs (name_id, data) VALUES (?, ?)",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, id, NAME_ID_SIZE, SQLITE_TRANSIENT);
+  sqlite3_bind_blob (stmt, 2, g_bytes_get_data (sealed, NULL), (int) g_bytes_get_size (sealed),
+                     SQLITE_TRANSIENT);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot save the preference", error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+gboolean
+entsec_vault_set_pref_sync (EntsecVault  *vault,
+                            const char   *name,
+                            GVariant     *value,
+                            GCancellable *cancellable,
+                            GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (GVariant) sunk = NULL;
+  EntsecSecureBytes *plain;
+  guint8 id[NAME_ID_SIZE];
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (name != NULL && g_utf8_validate (name, -1, NULL), FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+  sunk = g_variant_ref_sink (value);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error) || !check_pref_type (sunk, error))
+    return FALSE;
+  name_id (vault, name, id);
+  plain = vault_pref_encode (name, sunk);
+  if (!write_pref (vault, id, plain, error))
+    {
+      entsec_secure_bytes_free (plain);
+      return FALSE;
+    }
+  g_hash_table_replace (vault->prefs, g_strdup (name), plain);
+  return TRUE;
+}
+
+GVariant *
+entsec_vault_get_pref (EntsecVault *vault,
+                       const char  *name,
+                       GError     **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  EntsecSecureBytes *plain;
+  char *stored_name = NULL;
+  GVariant *value;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error))
+    return NULL;
+  plain = g_hash_table_lookup (vault->prefs, name);
+  if (plain == NULL)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
+                   "The preference '%s' is not set", name);
+      return NULL;
+    }
+  value = vault_pref_decode (plain->data, plain->len, &stored_name, error);
+  entsec_secure_strfree (stored_name);
+  return value;
+}
+
+gboolean
+entsec_vault_remove_pref_sync (EntsecVault  *vault,
+                               const char   *name,
+                               GCancellable *cancellable,
+                               GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  sqlite3_stmt *stmt;
+  guint8 id[NAME_ID_SIZE];
+  gboolean ok;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error))
+    return FALSE;
+  name_id (vault, name, id);
+  stmt = vault_db_prepare (vault->db, "DELETE FROM prefs WHERE name_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, id, NAME_ID_SIZE, SQLITE_TRANSIENT);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot remove the preference", error);
+  sqlite3_finalize (stmt);
+  if (ok)
+    g_hash_table_remove (vault->prefs, name);
+  return ok;
+}
+
+gboolean
+entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value, GError **error)
+{
+  return entsec_vault_set_pref_sync (vault, name, g_variant_new_string (value), NULL, error);
+}
+
+gboolean
+entsec_vault_set_int (EntsecVault *vault, const char *name, gint64 value, GError **error)
+{
+  return entsec_vault_set_pref_sync (vault, name, g_variant_new_int64 (value), NULL, error);
+}
+
+gboolean
+entsec_vault_set_boolean (EntsecVault *vault, const char *name, gboolean value, GError **error)
+{
+  return entsec_vault_set_pref_sync (vault, name, g_variant_new_boolean (value), NULL, error);
+}
+
+gboolean
+entsec_vault_set_blob (EntsecVault *vault, const char *name, GBytes *value, GError **error)
+{
+  GVariant *variant = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, value, TRUE);
+
+  return entsec_vault_set_pref_sync (vault, name, variant, NULL, error);
+}
+
+/* The stored value when set and of @type; NULL otherwise (error only on a type clash). */
+static GVariant *
+get_typed (EntsecVault        *vault,
+           const char         *name,
+           const GVariantType *type,
+           GError            **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  GVariant *value = entsec_vault_get_pref (vault, name, &local_error);
+
+  if (value == NULL)
+    {
+      if (!g_error_matches (local_error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!g_variant_is_of_type (value, type))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                   "The preference '%s' holds a value of another type", name);
+      g_variant_unref (value);
+      return NULL;
+    }
+  return value;
+}
+
+char *
+entsec_vault_get_string (EntsecVault *vault, const char *name, GError **error)
+{
+  g_autoptr (GVariant) value = get_typed (vault, name, G_VARIANT_TYPE_STRING, error);
+
+  return value != NULL ? g_variant_dup_string (value, NULL) : NULL;
+}
+
+gint64
+entsec_vault_get_int (EntsecVault *vault, const char *name, gint64 fallback, GError **error)
+{
+  g_autoptr (GVariant) value = get_typed (vault, name, G_VARIANT_TYPE_INT64, error);
+
+  return value != NULL ? g_variant_get_int64 (value) : fallback;
+}
+
+gboolean
+entsec_vault_get_boolean (EntsecVault *vault, const char *name, gboolean fallback, GError **error)
+{
+  g_autoptr (GVariant) value = get_typed (vault, name, G_VARIANT_TYPE_BOOLEAN, error);
+
+  return value != NULL ? g_variant_get_boolean (value) : fallback;
+}
+
+GBytes *
+entsec_vault_get_blob (EntsecVault *vault, const char *name, GError **error)
+{
+  g_autoptr (GVariant) value = get_typed (vault, name, G_VARIANT_TYPE_BYTESTRING, error);
+
+  return value != NULL ? g_variant_get_data_as_bytes (value) : NULL;
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * entsec-vault-db.c: the SQLite side of the vault: file modes, the
+ * single-writer lock, the schema, and errors a user can act on.
+ */
+
+#define G_LOG_DOMAIN "entsec-vault"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "entsec-vault-private.h"
+
+void
+vault_db_set_error (sqlite3    *db,
+                    int         rc,
+                    const char *what,
+                    GError    **error)
+{
+  const char *detail = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_FORMAT:
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                   "%s: the vault file is damaged (%s); it was not modified. "
+                   "Restore it from a backup", what, detail);
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IN_USE,
+                   "%s: the vault is in use by another program; close it and retry", what);
+      break;
+    case SQLITE_FULL:
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "%s: the disk is full; nothing was changed. Free some space and retry", what);
+      break;
+    default:
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "%s: %s; nothing was changed", what, detail);
+      break;
+    }
+}
+
+gboolean
+vault_db_exec (sqlite3    *db,
+               const char *sql,
+               GError    **error)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      vault_db_set_error (db, rc, "Cannot update the vault", error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+sqlite3_stmt *
+vault_db_prepare (sqlite3    *db,
+                  const char *sql,
+                  GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      vault_db_set_error (db, rc, "Cannot read the vault", error);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  return stmt;
+}
+
+gboolean
+vault_db_step_done (sqlite3      *db,
+                    sqlite3_stmt *stmt,
+                    const char   *what,
+                    GError      **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      vault_db_set_error (db, rc, what, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vault_db_begin (sqlite3 *db,
+                GError **error)
+{
+  return vault_db_exec (db, "BEGIN IMMEDIATE", error);
+}
+
+gboolean
+vault_db_commit (sqlite3 *db,
+                 GError **error)
+{
+  if (!vault_db_exec (db, "COMMIT", error))
+    {
+      vault_db_rollback (db);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+vault_db_rollback (sqlite3 *db)
+{
+  if (!sqlite3_get_autocommit (db))
+    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static const char schema_v1[] =
+  "CREATE TABLE vault (id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "                    vault_id BLOB NOT NULL, header_tag BLOB NOT NULL);"
+  "CREATE TABLE slots (id INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
+  "                    params BLOB NOT NULL, wrapped BLOB NOT NULL);"
+  "CREATE TABLE accounts (id INTEGER PRIMARY KEY, position INTEGER NOT NULL,"
+  "                       data BLOB NOT NULL);"
+  "CREATE TABLE prefs (name_id BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;";
+
+gboolean
+vault_db_create_schema (sqlite3 *db,
+                        GError **error)
+{
+  g_autofree char *pragmas = g_strdup_printf ("PRAGMA application_id = %d; PRAGMA user_version = %d;",
+                                              VAULT_APPLICATION_ID, ENTSEC_VAULT_FORMAT_VERSION);
+
+  return vault_db_exec (db, schema_v1, error) && vault_db_exec (db, pragmas, error);
+}
+
+static gint64
+query_int (sqlite3    *db,
+           const char *sql,
+           int        *rc)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  *rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (*rc == SQLITE_OK)
+    {
+      *rc = sqlite3_step (stmt);
+      if (*rc == SQLITE_ROW)
+        {
+          value = sqlite3_column_int64 (stmt, 0);
+          *rc = SQLITE_OK;
+        }
+    }
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* Connection settings; none of them writes to the file. */
+static gboolean
+configure_connection (sqlite3 *db,
+                      GError **error)
+{
+  sqlite3_extended_result_codes (db, 1);
+  sqlite3_busy_timeout (db, 0);
+  /* A failed open must not even checkpoint a leftover WAL into the file. */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  return vault_db_exec (db,
+                        "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
+                        "PRAGMA cell_size_check = ON; PRAGMA foreign_keys = ON;",
+                        error);
+}
+
+static gboolean
+check_identity (sqlite3 *db,
+                GError **error)
+{
+  int rc;
+  gint64 app_id = query_int (db, "PRAGMA application_id", &rc);
+  gint64 version;
+
+  if (rc != SQLITE_OK)
+    {
+      vault_db_set_error (db, rc, "Cannot open the vault", error);
+      return FALSE;
+    }
+  if (app_id != VAULT_APPLICATION_ID)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                           "This file is not an entsec vault (or its header is damaged); "
+                           "it was not modified");
+      return FALSE;
+    }
+  version = query_int (db, "PRAGMA user_version", &rc);
+  if (version > ENTSEC_VAULT_FORMAT_VERSION)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_VERSION,
+                   "The vault has format %" G_GINT64_FORMAT ", newer than this entsec reads (%d); "
+                   "update entsec", version, ENTSEC_VAULT_FORMAT_VERSION);
+      return FALSE;
+    }
+  if (version < 1)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                           "The vault's format version is missing: the file is damaged; "
+                           "it was not modified");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_structure (sqlite3 *db,
+                 GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = FALSE;
+  int rc = sqlite3_prepare_v2 (db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      rc = sqlite3_step (stmt);
+      ok = rc == SQLITE_ROW
+           && g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") == 0;
+    }
+  sqlite3_finalize (stmt);
+  if (!ok)
+    g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                         "The vault file is damaged (its structure check failed); "
+                         "it was not modified. Restore it from a backup");
+  return ok;
+}
+
+sqlite3 *
+vault_db_open_existing (const char *path,
+                        GError    **error)
+{
+  sqlite3 *db = NULL;
+  int rc;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND,
+                   "There is no vault at %s; create one with 'entsec-cli init'", path);
+      return NULL;
+    }
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      vault_db_set_error (db, rc, "Cannot open the vault", error);
+      sqlite3_close (db);
+      return NULL;
+    }
+  if (!configure_connection (db, error) || !check_identity (db, error)
+      || !check_structure (db, error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+  return db;
+}
+
+static gboolean
+make_parent_dir (const char *path,
+                 GError    **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  struct stat st;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0 || stat (dir, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "Cannot create the folder %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  /* Our own data dir is made private whatever the umask said. */
+  if (g_str_has_suffix (dir, "/entsec") && (st.st_mode & 077) != 0)
+    chmod (dir, 0700);
+  return TRUE;
+}
+
+sqlite3 *
+vault_db_create (const char *path,
+                 GError    **error)
+{
+  sqlite3 *db = NULL;
+  int fd, rc;
+
+  if (!make_parent_dir (path, error))
+    return NULL;
+  fd = open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, ENTSEC_VAULT_ERROR,
+                   saved == EEXIST ? ENTSEC_VAULT_ERROR_EXISTS : ENTSEC_VAULT_ERROR_IO,
+                   saved == EEXIST ? "A file exists already at %s; it was left alone%s"
+                                   : "Cannot create %s: %s",
+                   path, saved == EEXIST ? "" : g_strerror (saved));
+      return NULL;
+    }
+  fchmod (fd, 0600);
+  close (fd);
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK || !configure_connection (db, error)
+      || !vault_db_exec (db, "PRAGMA journal_mode = WAL", error))
+    {
+      if (rc != SQLITE_OK)
+        vault_db_set_error (db, rc, "Cannot create the vault", error);
+      sqlite3_close (db);
+      g_unlink (path);
+      return NULL;
+    }
+  return db;
+}
+
+int
+vault_db_lock_file (const char *path,
+                    GError    **error)
+{
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  int fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "Cannot create the lock file %s: %s", lock_path, g_strerror (saved));
+      return -1;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IN_USE,
+                   "The vault %s is in use by another entsec program; close it and retry", path);
+      return -1;
+    }
+  return fd;
+}

@@ -1,0 +1,1230 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * entsec-vault.c: the vault object: create, open, unlock with a key slot,
+ * lock, and the slot table (keyring, passphrase, recovery). Accounts and
+ * preferences are in entsec-vault-data.c.
+ */
+
+#define G_LOG_DOMAIN "entsec-vault"
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <glib/gstdio.h>
+
+#include "entsec-vault-private.h"
+
+#define KEK_SIZE 32
+/* Unlock time the calibration aims at when no costs are given. */
+#define DEFAULT_KDF_TARGET_MS 500
+
+G_DEFINE_QUARK (entsec-vault-error-quark, entsec_vault_error)
+G_DEFINE_FINAL_TYPE (EntsecVault, entsec_vault, G_TYPE_OBJECT)
+
+void
+vault_slot_free (VaultSlot *slot)
+{
+  if (slot == NULL)
+    return;
+  g_clear_pointer (&slot->params, g_bytes_unref);
+  g_clear_pointer (&slot->wrapped, g_bytes_unref);
+  g_free (slot);
+}
+
+static VaultSlot *
+vault_slot_copy (const VaultSlot *slot)
+{
+  VaultSlot *copy = g_new0 (VaultSlot, 1);
+
+  copy->id = slot->id;
+  copy->type = slot->type;
+  copy->params = g_bytes_ref (slot->params);
+  copy->wrapped = g_bytes_ref (slot->wrapped);
+  return copy;
+}
+
+void
+entsec_vault_quarantined_free (EntsecVaultQuarantined *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->reason);
+  g_free (item);
+}
+
+static void
+entsec_vault_finalize (GObject *object)
+{
+  EntsecVault *self = ENTSEC_VAULT (object);
+
+  entsec_vault_lock (self);
+  g_clear_pointer (&self->db, sqlite3_close);
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
+  g_clear_pointer (&self->slots, g_ptr_array_unref);
+  g_clear_pointer (&self->accounts, g_ptr_array_unref);
+  g_clear_pointer (&self->quarantined, g_ptr_array_unref);
+  g_clear_pointer (&self->prefs, g_hash_table_unref);
+  g_free (self->path);
+  g_mutex_clear (&self->mutex);
+  G_OBJECT_CLASS (entsec_vault_parent_class)->finalize (object);
+}
+
+static void
+entsec_vault_class_init (EntsecVaultClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = entsec_vault_finalize;
+}
+
+static void
+entsec_vault_init (EntsecVault *self)
+{
+  g_mutex_init (&self->mutex);
+  self->lock_fd = -1;
+  self->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
+  self->accounts = g_ptr_array_new_with_free_func (vault_account_wipe_free);
+  self->quarantined = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_vault_quarantined_free);
+  self->prefs = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                       (GDestroyNotify) entsec_secure_strfree,
+                                       (GDestroyNotify) entsec_secure_bytes_free);
+}
+
+/* ---- Small public helpers ------------------------------------------------- */
+
+char *
+entsec_vault_default_path (const char *profile)
+{
+  g_autofree char *file = g_strconcat (profile != NULL ? profile : "default", ".db", NULL);
+
+  return g_build_filename (g_get_user_data_dir (), "entsec", file, NULL);
+}
+
+gboolean
+entsec_vault_harden_process (GError **error)
+{
+  struct rlimit none = { 0, 0 };
+
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || setrlimit (RLIMIT_CORE, &none) != 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                           "Cannot disable core dumps for this process");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+entsec_vault_calibrate_kdf (guint                 target_ms,
+                            EntsecVaultKdfParams *params,
+                            GError              **error)
+{
+  EntsecArgon2Params argon = { 0 };
+
+  if (!entsec_argon2id_calibrate (target_ms, &argon, error))
+    return FALSE;
+  params->memory_kib = argon.m_cost_kib;
+  params->iterations = argon.t_cost;
+  params->parallelism = argon.parallelism;
+  return TRUE;
+}
+
+const char *
+entsec_vault_get_path (EntsecVault *vault)
+{
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  return vault->path;
+}
+
+gboolean
+entsec_vault_is_unlocked (EntsecVault *vault)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  return vault->dek != NULL;
+}
+
+guint
+entsec_vault_get_failed_unlocks (EntsecVault *vault)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), 0);
+  locker = g_mutex_locker_new (&vault->mutex);
+  return vault->failed_unlocks;
+}
+
+gboolean
+vault_check_unlocked (EntsecVault *vault,
+                      GError     **error)
+{
+  if (vault->dek != NULL)
+    return TRUE;
+  g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED,
+                       "The vault is locked: unlock it first");
+  return FALSE;
+}
+
+/* ---- Row encryption ------------------------------------------------------- */
+
+GBytes *
+vault_seal_row (EntsecVault  *vault,
+                const char   *table,
+                const guint8 *row_key,
+                gsize         row_key_len,
+                const guint8 *plaintext,
+                gsize         plaintext_len,
+                GError      **error)
+{
+  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, table, row_key, row_key_len, "data");
+
+  return entsec_aead_seal (vault->dek->data, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
+                           plaintext, plaintext_len, error);
+}
+
+EntsecSecureBytes *
+vault_open_row (EntsecVault  *vault,
+                const char   *table,
+                const guint8 *row_key,
+                gsize         row_key_len,
+                const void   *sealed,
+                gsize         sealed_len,
+                GError      **error)
+{
+  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, table, row_key, row_key_len, "data");
+
+  return entsec_aead_open (vault->dek->data, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
+                           sealed, sealed_len, error);
+}
+
+/* ---- Header and slot table ------------------------------------------------ */
+
+static GBytes *
+column_bytes (sqlite3_stmt *stmt,
+              int           column)
+{
+  return g_bytes_new (sqlite3_column_blob (stmt, column),
+                      (gsize) sqlite3_column_bytes (stmt, column));
+}
+
+static gboolean
+read_vault_id (EntsecVault *vault,
+               GError     **error)
+{
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT vault_id FROM vault WHERE id = 1", error);
+  gboolean ok = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_bytes (stmt, 0) == VAULT_ID_SIZE)
+    {
+      memcpy (vault->vault_id, sqlite3_column_blob (stmt, 0), VAULT_ID_SIZE);
+      ok = TRUE;
+    }
+  sqlite3_finalize (stmt);
+  if (!ok)
+    g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                         "The vault header is missing or damaged; the file was not modified");
+  return ok;
+}
+
+static gboolean
+read_slots (EntsecVault *vault,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db,
+                                         "SELECT id, type, params, wrapped FROM slots ORDER BY id",
+                                         error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      VaultSlot *slot = g_new0 (VaultSlot, 1);
+
+      slot->id = sqlite3_column_int64 (stmt, 0);
+      slot->type = (guint32) sqlite3_column_int64 (stmt, 1);
+      slot->params = column_bytes (stmt, 2);
+      slot->wrapped = column_bytes (stmt, 3);
+      g_ptr_array_add (vault->slots, slot);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      vault_db_set_error (vault->db, rc, "Cannot read the key slots", error);
+      return FALSE;
+    }
+  if (vault->slots->len == 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                           "The vault has no key slot: its header is damaged; the file was not modified");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+verify_header (EntsecVault             *vault,
+               const EntsecSecureBytes *dek,
+               GError                 **error)
+{
+  g_autoptr (GBytes) aad = vault_header_aad (vault->vault_id, vault->slots);
+  g_autoptr (EntsecSecureBytes) empty = NULL;
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT header_tag FROM vault WHERE id = 1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    empty = entsec_aead_open (dek->data, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
+                              sqlite3_column_blob (stmt, 0),
+                              (gsize) sqlite3_column_bytes (stmt, 0), NULL);
+  sqlite3_finalize (stmt);
+  if (empty == NULL || empty->len != 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                           "The vault header (format, key slots, KDF parameters) fails its "
+                           "integrity check: the file was damaged or tampered with. It was not "
+                           "modified; restore it from a backup");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Re-authenticate the header for @slots under the DEK; inside a transaction. */
+static gboolean
+write_header (EntsecVault *vault,
+              GPtrArray   *slots,
+              GError     **error)
+{
+  g_autoptr (GBytes) aad = vault_header_aad (vault->vault_id, slots);
+  g_autoptr (GBytes) tag = entsec_aead_seal (vault->dek->data, g_bytes_get_data (aad, NULL),
+                                             g_bytes_get_size (aad), NULL, 0, error);
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  if (tag == NULL)
+    return FALSE;
+  stmt = vault_db_prepare (vault->db, "UPDATE vault SET header_tag = ? WHERE id = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, g_bytes_get_data (tag, NULL), (int) g_bytes_get_size (tag),
+                     SQLITE_TRANSIENT);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot save the vault header", error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+/* Try @kek on @slot: the DEK, or NULL (wrong key or altered slot). */
+static EntsecSecureBytes *
+unwrap_slot (EntsecVault     *vault,
+             const VaultSlot *slot,
+             const guint8    *kek)
+{
+  g_autoptr (GBytes) aad = vault_slot_aad (vault->vault_id, slot);
+  EntsecSecureBytes *dek;
+
+  dek = entsec_aead_open (kek, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
+                          g_bytes_get_data (slot->wrapped, NULL), g_bytes_get_size (slot->wrapped),
+                          NULL);
+  if (dek != NULL && dek->len != ENTSEC_AEAD_KEY_SIZE)
+    g_clear_pointer (&dek, entsec_secure_bytes_free);
+  return dek;
+}
+
+static EntsecSecureBytes *
+derive_names_key (const EntsecSecureBytes *dek)
+{
+  static const char info[] = "entsec-vault preference names v1";
+  EntsecSecureBytes *key = entsec_secure_bytes_new (32);
+  unsigned int len = 32;
+
+  HMAC (EVP_sha256 (), dek->data, (int) dek->len, (const guint8 *) info, sizeof info - 1,
+        key->data, &len);
+  return key;
+}
+
+static void lock_locked (EntsecVault *vault);
+
+/* Take @dek (verified against the header) and load the rows. */
+static gboolean
+finish_unlock (EntsecVault       *vault,
+               EntsecSecureBytes *dek,
+               GError           **error)
+{
+  if (!verify_header (vault, dek, error))
+    {
+      entsec_secure_bytes_free (dek);
+      return FALSE;
+    }
+  vault->dek = dek;
+  vault->names_key = derive_names_key (dek);
+  if (!vault_load_rows (vault, error))
+    {
+      lock_locked (vault);
+      return FALSE;
+    }
+  /* From now on a clean close checkpoints the WAL into the file. */
+  sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+  return TRUE;
+}
+
+/* ---- Open and create ------------------------------------------------------ */
+
+EntsecVault *
+entsec_vault_open_sync (const char   *path,
+                        GCancellable *cancellable,
+                        GError      **error)
+{
+  g_autoptr (EntsecVault) vault = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND,
+                   "There is no vault at %s; create one with 'entsec-cli init'", path);
+      return NULL;
+    }
+  vault = g_object_new (ENTSEC_TYPE_VAULT, NULL);
+  vault->path = g_strdup (path);
+  vault->lock_fd = vault_db_lock_file (path, error);
+  if (vault->lock_fd < 0)
+    return NULL;
+  vault->db = vault_db_open_existing (path, error);
+  if (vault->db == NULL || !read_vault_id (vault, error) || !read_slots (vault, error))
+    return NULL;
+  return g_steal_pointer (&vault);
+}
+
+static gboolean
+kdf_from_public (const EntsecVaultKdfParams *kdf,
+                 EntsecArgon2Params         *argon,
+                 GError                    **error)
+{
+  if (kdf == NULL)
+    {
+      if (!entsec_argon2id_calibrate (DEFAULT_KDF_TARGET_MS, argon, error))
+        return FALSE;
+    }
+  else
+    {
+      if (!entsec_argon2id_params_init (argon, error))
+        return FALSE;
+      argon->m_cost_kib = kdf->memory_kib;
+      argon->t_cost = kdf->iterations;
+      argon->parallelism = kdf->parallelism;
+    }
+  if (!entsec_argon2id_params_check (argon, NULL))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                   "Argon2id costs out of bounds: memory %u..%u KiB, passes %u..%u, lanes %u..%u",
+                   ENTSEC_ARGON2_MIN_M_COST_KIB, ENTSEC_ARGON2_MAX_M_COST_KIB,
+                   ENTSEC_ARGON2_MIN_T_COST, ENTSEC_ARGON2_MAX_T_COST,
+                   ENTSEC_ARGON2_MIN_PARALLELISM, ENTSEC_ARGON2_MAX_PARALLELISM);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint64
+next_slot_id (GPtrArray *slots)
+{
+  gint64 id = 0;
+
+  for (guint i = 0; i < slots->len; i++)
+    id = MAX (id, ((VaultSlot *) g_ptr_array_index (slots, i))->id);
+  return id + 1;
+}
+
+/* Wrap the DEK under @kek into a new slot row; appended to @slots. */
+static gboolean
+insert_slot (EntsecVault  *vault,
+             GPtrArray    *slots,
+             guint32       type,
+             GBytes       *params,
+             const guint8 *kek,
+             GError      **error)
+{
+  g_autoptr (VaultSlot) slot = g_new0 (VaultSlot, 1);
+  g_autoptr (GBytes) aad = NULL;
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  slot->id = next_slot_id (slots);
+  slot->type = type;
+  slot->params = g_bytes_ref (params);
+  aad = vault_slot_aad (vault->vault_id, slot);
+  slot->wrapped = entsec_aead_seal (kek, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
+                                    vault->dek->data, vault->dek->len, error);
+  if (slot->wrapped == NULL)
+    return FALSE;
+  stmt = vault_db_prepare (vault->db,
+                           "INSERT INTO slots (id, type, params, wrapped) VALUES (?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, slot->id);
+  sqlite3_bind_int64 (stmt, 2, slot->type);
+  sqlite3_bind_blob (stmt, 3, g_bytes_get_data (params, NULL), (int) g_bytes_get_size (params),
+                     SQLITE_TRANSIENT);
+  sqlite3_bind_blob (stmt, 4, g_bytes_get_data (slot->wrapped, NULL),
+                     (int) g_bytes_get_size (slot->wrapped), SQLITE_TRANSIENT);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot save a key slot", error);
+  sqlite3_finalize (stmt);
+  if (ok)
+    g_ptr_array_add (slots, g_steal_pointer (&slot));
+  return ok;
+}
+
+static gboolean
+insert_passphrase_slot (EntsecVault                *vault,
+                        GPtrArray                  *slots,
+                        const char                 *passphrase,
+                        gsize                       passphrase_len,
+                        const EntsecVaultKdfParams *kdf,
+                        GError                    **error)
+{
+  EntsecArgon2Params argon = { 0 };
+  g_autoptr (EntsecSecureBytes) kek = entsec_secure_bytes_new (KEK_SIZE);
+  g_autoptr (GBytes) params = NULL;
+
+  if (!kdf_from_public (kdf, &argon, error)
+      || !entsec_argon2id_derive (&argon, passphrase, passphrase_len, kek->data, KEK_SIZE, error))
+    return FALSE;
+  params = vault_kdf_params_encode (&argon);
+  return insert_slot (vault, slots, ENTSEC_VAULT_SLOT_PASSPHRASE, params, kek->data, error);
+}
+
+/*
+ * Store a fresh KEK in the keyring, then add its slot. On failure the item is
+ * removed again; on success *@uuid_out names it (so a later failure of the
+ * transaction can remove it too).
+ */
+static gboolean
+insert_keyring_slot (EntsecVault  *vault,
+                     GPtrArray    *slots,
+                     guint8        uuid_out[KEYRING_SLOT_ID_SIZE],
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  g_autoptr (EntsecSecureBytes) kek = entsec_secure_bytes_new (KEK_SIZE);
+  g_autoptr (GBytes) params = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!entsec_random_bytes (uuid_out, KEYRING_SLOT_ID_SIZE, error)
+      || !entsec_random_bytes (kek->data, KEK_SIZE, error))
+    return FALSE;
+  if (!vault_keyring_store (vault->vault_id, uuid_out, kek->data, KEK_SIZE, cancellable, &local_error))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING,
+                   "Cannot store the vault key in the keyring (%s). Make sure a Secret Service "
+                   "(e.g. gnome-keyring) runs and is unlocked, or use a passphrase only",
+                   local_error->message);
+      return FALSE;
+    }
+  params = g_bytes_new (uuid_out, KEYRING_SLOT_ID_SIZE);
+  if (!insert_slot (vault, slots, ENTSEC_VAULT_SLOT_KEYRING, params, kek->data, error))
+    {
+      vault_keyring_clear (vault->vault_id, uuid_out, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+create_contents (EntsecVault  *vault,
+                 gboolean      use_keyring,
+                 const char   *passphrase,
+                 gsize         passphrase_len,
+                 const EntsecVaultKdfParams *kdf,
+                 guint8        keyring_uuid[KEYRING_SLOT_ID_SIZE],
+                 gboolean     *keyring_stored,
+                 GCancellable *cancellable,
+                 GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  if (!vault_db_begin (vault->db, error) || !vault_db_create_schema (vault->db, error))
+    return FALSE;
+  stmt = vault_db_prepare (vault->db, "INSERT INTO vault (id, vault_id, header_tag) VALUES (1, ?, x'')",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, vault->vault_id, VAULT_ID_SIZE, SQLITE_TRANSIENT);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot create the vault", error);
+  sqlite3_finalize (stmt);
+  if (!ok)
+    return FALSE;
+  if (passphrase != NULL
+      && !insert_passphrase_slot (vault, vault->slots, passphrase, passphrase_len, kdf, error))
+    return FALSE;
+  if (use_keyring)
+    {
+      if (!insert_keyring_slot (vault, vault->slots, keyring_uuid, cancellable, error))
+        return FALSE;
+      *keyring_stored = TRUE;
+    }
+  return write_header (vault, vault->slots, error) && vault_db_commit (vault->db, error);
+}
+
+static void
+remove_files (const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_unlink (file);
+    }
+}
+
+EntsecVault *
+entsec_vault_create_sync (const char                 *path,
+                          gboolean                    use_keyring,
+                          const char                 *passphrase,
+                          gsize                       passphrase_len,
+                          const EntsecVaultKdfParams *kdf,
+                          GCancellable               *cancellable,
+                          GError                    **error)
+{
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autofree char *dir = NULL;
+  guint8 keyring_uuid[KEYRING_SLOT_ID_SIZE];
+  gboolean keyring_stored = FALSE;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  if (!use_keyring && passphrase == NULL)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
+                           "A vault needs a keyring slot, a passphrase, or both");
+      return NULL;
+    }
+  dir = g_path_get_dirname (path);
+  g_mkdir_with_parents (dir, 0700);
+  vault = g_object_new (ENTSEC_TYPE_VAULT, NULL);
+  vault->path = g_strdup (path);
+  vault->lock_fd = vault_db_lock_file (path, error);
+  if (vault->lock_fd < 0)
+    return NULL;
+  vault->db = vault_db_create (path, error);
+  if (vault->db == NULL)
+    return NULL;
+  vault->dek = entsec_secure_bytes_new (ENTSEC_AEAD_KEY_SIZE);
+  if (!entsec_random_bytes (vault->vault_id, VAULT_ID_SIZE, error)
+      || !entsec_random_bytes (vault->dek->data, vault->dek->len, error)
+      || !create_contents (vault, use_keyring, passphrase, passphrase_len, kdf, keyring_uuid,
+                           &keyring_stored, cancellable, error))
+    {
+      vault_db_rollback (vault->db);
+      if (keyring_stored)
+        vault_keyring_clear (vault->vault_id, keyring_uuid, NULL, NULL);
+      g_clear_pointer (&vault->db, sqlite3_close);
+      remove_files (path);
+      return NULL;
+    }
+  vault->names_key = derive_names_key (vault->dek);
+  sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+  return g_steal_pointer (&vault);
+}
+
+/* ---- Unlock --------------------------------------------------------------- */
+
+static gboolean
+has_slot_type (EntsecVault *vault,
+               guint32      type)
+{
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      if (((VaultSlot *) g_ptr_array_index (vault->slots, i))->type == type)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+check_can_unlock (EntsecVault *vault,
+                  guint32      type,
+                  const char  *what,
+                  GError     **error)
+{
+  if (vault->dek != NULL)
+    return TRUE;
+  if (!has_slot_type (vault, type))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
+                   "This vault has no %s slot", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+wrong_secret (EntsecVault *vault,
+              const char  *what,
+              GError     **error)
+{
+  vault->failed_unlocks++;
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
+               "Wrong %s (%u failed attempt%s); the vault stays locked", what,
+               vault->failed_unlocks, vault->failed_unlocks == 1 ? "" : "s");
+  return FALSE;
+}
+
+static gboolean
+unlock_passphrase_locked (EntsecVault  *vault,
+                          const char   *passphrase,
+                          gsize         passphrase_len,
+                          GError      **error)
+{
+  g_autoptr (GError) params_error = NULL;
+
+  if (vault->dek != NULL)
+    return TRUE;
+  if (!check_can_unlock (vault, ENTSEC_VAULT_SLOT_PASSPHRASE, "passphrase", error))
+    return FALSE;
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+      EntsecArgon2Params argon;
+      g_autoptr (EntsecSecureBytes) kek = entsec_secure_bytes_new (KEK_SIZE);
+      EntsecSecureBytes *dek;
+
+      if (slot->type != ENTSEC_VAULT_SLOT_PASSPHRASE)
+        continue;
+      g_clear_error (&params_error);
+      if (!vault_kdf_params_decode (slot->params, &argon, &params_error)
+          || !entsec_argon2id_derive (&argon, passphrase, passphrase_len, kek->data, KEK_SIZE,
+                                      &params_error))
+        continue;
+      dek = unwrap_slot (vault, slot, kek->data);
+      if (dek != NULL)
+        return finish_unlock (vault, dek, error);
+    }
+  if (params_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&params_error));
+      return FALSE;
+    }
+  return wrong_secret (vault, "passphrase", error);
+}
+
+gboolean
+entsec_vault_unlock_passphrase_sync (EntsecVault  *vault,
+                                     const char   *passphrase,
+                                     gsize         passphrase_len,
+                                     GCancellable *cancellable,
+                                     GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (passphrase != NULL || passphrase_len == 0, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  return unlock_passphrase_locked (vault, passphrase, passphrase_len, error);
+}
+
+/* Base32 text of a recovery key, spaces and dashes ignored, any case. */
+static guint8 *
+parse_recovery_key (const char *text,
+                    gsize      *len)
+{
+  GString *clean = g_string_new (NULL);
+  guint8 *key;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p != ' ' && *p != '-')
+        g_string_append_c (clean, g_ascii_toupper (*p));
+    }
+  key = entsec_base32_decode (clean->str, len, NULL);
+  entsec_secure_free (clean->str, clean->allocated_len);
+  g_string_free (clean, FALSE);
+  return key;
+}
+
+gboolean
+entsec_vault_unlock_recovery_sync (EntsecVault  *vault,
+                                   const char   *recovery_key,
+                                   GCancellable *cancellable,
+                                   GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  guint8 *key;
+  gsize len = 0;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (recovery_key != NULL, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (vault->dek != NULL)
+    return TRUE;
+  if (!check_can_unlock (vault, ENTSEC_VAULT_SLOT_RECOVERY, "recovery key", error))
+    return FALSE;
+  key = parse_recovery_key (recovery_key, &len);
+  for (guint i = 0; key != NULL && len == KEK_SIZE && i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+      EntsecSecureBytes *dek;
+
+      if (slot->type != ENTSEC_VAULT_SLOT_RECOVERY)
+        continue;
+      dek = unwrap_slot (vault, slot, key);
+      if (dek != NULL)
+        {
+          entsec_secure_free (key, len);
+          return finish_unlock (vault, dek, error);
+        }
+    }
+  entsec_secure_free (key, len);
+  return wrong_secret (vault, "recovery key", error);
+}
+
+static const char *
+keyring_problem (KeyringOutcome outcome)
+{
+  switch (outcome)
+    {
+    case KEYRING_NOT_FOUND:
+      return "the vault's key is not in the keyring (the item was deleted, or this is "
+             "another user's keyring)";
+    case KEYRING_LOCKED:
+      return "the keyring is locked; unlock it (log in to the desktop session, or use "
+             "Passwords and Keys / seahorse)";
+    case KEYRING_UNREACHABLE:
+      return "no Secret Service is reachable (no D-Bus session, or gnome-keyring is not "
+             "running); start one";
+    case KEYRING_FOUND:
+    default:
+      return "the key in the keyring does not match this vault";
+    }
+}
+
+/* Every keyring slot failed for @outcome: pick the error the caller acts on. */
+static gboolean
+keyring_failed (EntsecVault   *vault,
+                KeyringOutcome outcome,
+                const char    *detail,
+                GError       **error)
+{
+  g_autofree char *suffix = detail != NULL ? g_strdup_printf (" (%s)", detail) : g_strdup ("");
+
+  if (has_slot_type (vault, ENTSEC_VAULT_SLOT_PASSPHRASE))
+    g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
+                 "Cannot use the keyring: %s%s. Enter the vault passphrase instead",
+                 keyring_problem (outcome), suffix);
+  else
+    g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING,
+                 "Cannot unlock the vault: %s%s. The vault has no passphrase slot, so the "
+                 "keyring must be fixed (or a recovery key used); nothing was changed",
+                 keyring_problem (outcome), suffix);
+  return FALSE;
+}
+
+static gboolean
+unlock_keyring_locked (EntsecVault  *vault,
+                       GCancellable *cancellable,
+                       GError      **error)
+{
+  KeyringOutcome outcome = KEYRING_NOT_FOUND;
+  g_autoptr (GError) lookup_error = NULL;
+
+  if (vault->dek != NULL)
+    return TRUE;
+  if (!has_slot_type (vault, ENTSEC_VAULT_SLOT_KEYRING))
+    return keyring_failed (vault, KEYRING_NOT_FOUND, "this vault has no keyring slot", error);
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+      g_autoptr (EntsecSecureBytes) kek = NULL;
+      EntsecSecureBytes *dek;
+
+      if (slot->type != ENTSEC_VAULT_SLOT_KEYRING
+          || g_bytes_get_size (slot->params) != KEYRING_SLOT_ID_SIZE)
+        continue;
+      g_clear_error (&lookup_error);
+      outcome = vault_keyring_lookup (vault->vault_id, g_bytes_get_data (slot->params, NULL), &kek,
+                                      cancellable, &lookup_error);
+      if (outcome != KEYRING_FOUND)
+        continue;
+      dek = kek->len == KEK_SIZE ? unwrap_slot (vault, slot, kek->data) : NULL;
+      if (dek != NULL)
+        return finish_unlock (vault, dek, error);
+      outcome = (KeyringOutcome) -1;
+    }
+  return keyring_failed (vault, outcome, lookup_error != NULL ? lookup_error->message : NULL, error);
+}
+
+gboolean
+entsec_vault_unlock_keyring_sync (EntsecVault  *vault,
+                                  GCancellable *cancellable,
+                                  GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  return unlock_keyring_locked (vault, cancellable, error);
+}
+
+static void
+unlock_keyring_thread (GTask        *task,
+                       gpointer      source,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (entsec_vault_unlock_keyring_sync (source, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+entsec_vault_unlock_keyring_async (EntsecVault        *vault,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_vault_unlock_keyring_async);
+  g_task_run_in_thread (task, unlock_keyring_thread);
+}
+
+gboolean
+entsec_vault_unlock_keyring_finish (EntsecVault  *vault,
+                                    GAsyncResult *result,
+                                    GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vault), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+unlock_passphrase_thread (GTask        *task,
+                          gpointer      source,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  EntsecSecureBytes *passphrase = task_data;
+  GError *error = NULL;
+
+  if (entsec_vault_unlock_passphrase_sync (source, (const char *) passphrase->data, passphrase->len,
+                                           cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+entsec_vault_unlock_passphrase_async (EntsecVault        *vault,
+                                      const char         *passphrase,
+                                      gsize               passphrase_len,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_vault_unlock_passphrase_async);
+  g_task_set_task_data (task, entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len),
+                        (GDestroyNotify) entsec_secure_bytes_free);
+  g_task_run_in_thread (task, unlock_passphrase_thread);
+}
+
+gboolean
+entsec_vault_unlock_passphrase_finish (EntsecVault  *vault,
+                                       GAsyncResult *result,
+                                       GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vault), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+lock_locked (EntsecVault *vault)
+{
+  gboolean was_unlocked = vault->dek != NULL;
+
+  vault_clear_rows (vault);
+  g_clear_pointer (&vault->dek, entsec_secure_bytes_free);
+  g_clear_pointer (&vault->names_key, entsec_secure_bytes_free);
+  /* Never write on behalf of a vault that was not unlocked. */
+  if (was_unlocked && vault->db != NULL)
+    sqlite3_wal_checkpoint_v2 (vault->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
+void
+entsec_vault_lock (EntsecVault *vault)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+  locker = g_mutex_locker_new (&vault->mutex);
+  lock_locked (vault);
+}
+
+/* ---- Slot management ------------------------------------------------------ */
+
+EntsecVaultSlotInfo *
+entsec_vault_list_slots (EntsecVault *vault,
+                         gsize       *n_slots)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  EntsecVaultSlotInfo *infos;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  locker = g_mutex_locker_new (&vault->mutex);
+  infos = g_new0 (EntsecVaultSlotInfo, vault->slots->len + 1);
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+      EntsecArgon2Params argon;
+
+      infos[i].id = slot->id;
+      infos[i].type = (EntsecVaultSlotType) slot->type;
+      if (slot->type == ENTSEC_VAULT_SLOT_PASSPHRASE
+          && vault_kdf_params_decode (slot->params, &argon, NULL))
+        {
+          infos[i].kdf.memory_kib = argon.m_cost_kib;
+          infos[i].kdf.iterations = argon.t_cost;
+          infos[i].kdf.parallelism = argon.parallelism;
+        }
+    }
+  if (n_slots != NULL)
+    *n_slots = vault->slots->len;
+  return infos;
+}
+
+static gpointer
+copy_slot_func (gconstpointer slot,
+                gpointer      user_data)
+{
+  return vault_slot_copy (slot);
+}
+
+static GPtrArray *
+copy_slots (GPtrArray *slots)
+{
+  return g_ptr_array_copy (slots, copy_slot_func, NULL);
+}
+
+/* Commit @slots (already written) with a fresh header tag, and adopt them. */
+static gboolean
+commit_slots (EntsecVault *vault,
+              GPtrArray   *slots,
+              GError     **error)
+{
+  if (!write_header (vault, slots, error) || !vault_db_commit (vault->db, error))
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
+  g_ptr_array_unref (vault->slots);
+  vault->slots = g_ptr_array_ref (slots);
+  return TRUE;
+}
+
+gboolean
+entsec_vault_add_passphrase_slot_sync (EntsecVault                *vault,
+                                       const char                 *passphrase,
+                                       gsize                       passphrase_len,
+                                       const EntsecVaultKdfParams *kdf,
+                                       GCancellable               *cancellable,
+                                       GError                    **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (GPtrArray) slots = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error) || !vault_db_begin (vault->db, error))
+    return FALSE;
+  slots = copy_slots (vault->slots);
+  if (!insert_passphrase_slot (vault, slots, passphrase, passphrase_len, kdf, error))
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
+  return commit_slots (vault, slots, error);
+}
+
+gboolean
+entsec_vault_add_keyring_slot_sync (EntsecVault  *vault,
+                                    GCancellable *cancellable,
+                                    GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (GPtrArray) slots = NULL;
+  guint8 uuid[KEYRING_SLOT_ID_SIZE];
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error) || !vault_db_begin (vault->db, error))
+    return FALSE;
+  slots = copy_slots (vault->slots);
+  if (!insert_keyring_slot (vault, slots, uuid, cancellable, error))
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
+  if (!commit_slots (vault, slots, error))
+    {
+      vault_keyring_clear (vault->vault_id, uuid, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The recovery key in groups of four Base32 characters. */
+static char *
+format_recovery_key (const guint8 *key)
+{
+  char *plain = entsec_base32_encode (key, KEK_SIZE);
+  gsize len = strlen (plain);
+  char *out = g_malloc0 (len + len / 4 + 1);
+  gsize o = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && i % 4 == 0)
+        out[o++] = '-';
+      out[o++] = plain[i];
+    }
+  entsec_secure_strfree (plain);
+  return out;
+}
+
+char *
+entsec_vault_add_recovery_slot_sync (EntsecVault  *vault,
+                                     GCancellable *cancellable,
+                                     GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (GPtrArray) slots = NULL;
+  g_autoptr (EntsecSecureBytes) key = entsec_secure_bytes_new (KEK_SIZE);
+  g_autoptr (GBytes) params = g_bytes_new_static ("\x01", 1);
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error) || !entsec_random_bytes (key->data, KEK_SIZE, error)
+      || !vault_db_begin (vault->db, error))
+    return NULL;
+  slots = copy_slots (vault->slots);
+  if (!insert_slot (vault, slots, ENTSEC_VAULT_SLOT_RECOVERY, params, key->data, error))
+    {
+      vault_db_rollback (vault->db);
+      return NULL;
+    }
+  if (!commit_slots (vault, slots, error))
+    return NULL;
+  return format_recovery_key (key->data);
+}
+
+static gboolean
+delete_slot_row (EntsecVault *vault,
+                 gint64       id,
+                 GError     **error)
+{
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "DELETE FROM slots WHERE id = ?", error);
+  gboolean ok;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot remove a key slot", error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+gboolean
+entsec_vault_change_passphrase_sync (EntsecVault                *vault,
+                                     const char                 *passphrase,
+                                     gsize                       passphrase_len,
+                                     const EntsecVaultKdfParams *kdf,
+                                     GCancellable               *cancellable,
+                                     GError                    **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (GPtrArray) slots = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error) || !vault_db_begin (vault->db, error))
+    return FALSE;
+  slots = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+
+      if (slot->type != ENTSEC_VAULT_SLOT_PASSPHRASE)
+        g_ptr_array_add (slots, vault_slot_copy (slot));
+      else if (!delete_slot_row (vault, slot->id, error))
+        goto fail;
+    }
+  if (!insert_passphrase_slot (vault, slots, passphrase, passphrase_len, kdf, error))
+    goto fail;
+  return commit_slots (vault, slots, error);
+
+fail:
+  vault_db_rollback (vault->db);
+  return FALSE;
+}
+
+gboolean
+entsec_vault_remove_slot_sync (EntsecVault  *vault,
+                               gint64        slot_id,
+                               GCancellable *cancellable,
+                               GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (GPtrArray) slots = NULL;
+  g_autoptr (VaultSlot) removed = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  if (!vault_check_unlocked (vault, error))
+    return FALSE;
+  slots = copy_slots (vault->slots);
+  for (guint i = 0; i < slots->len && removed == NULL; i++)
+    {
+      if (((VaultSlot *) g_ptr_array_index (slots, i))->id == slot_id)
+        removed = g_ptr_array_steal_index (slots, i);
+    }
+  if (removed == NULL)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
+                   "This vault has no slot %" G_GINT64_FORMAT " (see 'entsec-cli slots')", slot_id);
+      return FALSE;
+    }
+  if (slots->len == 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT,
+                           "This is the vault's only key slot; add another one before removing it");
+      return FALSE;
+    }
+  if (!vault_db_begin (vault->db, error) || !delete_slot_row (vault, slot_id, error))
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
+  if (!commit_slots (vault, slots, error))
+    return FALSE;
+  /* The slot is gone from the file; its keyring item is useless now. */
+  if (removed->type == ENTSEC_VAULT_SLOT_KEYRING
+      && g_bytes_get_size (removed->params) == KEYRING_SLOT_ID_SIZE)
+    vault_keyring_clear (vault->vault_id, g_bytes_get_data (removed->params, NULL), cancellable, NULL);
+  return TRUE;
+}
