@@ -10,6 +10,7 @@
 
 static const CliCommand commands[] = {
   { "code", "Print a code: from a secret (--secret) or a vault account", cli_cmd_code },
+  { "parse", "Show what otpauth:// and export URIs hold (never the secrets)", cli_cmd_parse },
 };
 
 static void
