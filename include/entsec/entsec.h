@@ -9,4 +9,5 @@
 #include "entsec-otpauth.h"
 #include "entsec-qr.h"
 #include "entsec-vault.h"
+#include "entsec-backup.h"
 #undef ENTSEC_INSIDE

@@ -28,10 +28,10 @@ check_range (const char *what,
   if (value >= min && value <= max)
     return TRUE;
   g_set_error (error, ENTSEC_CRYPTO_ERROR, ENTSEC_CRYPTO_ERROR_PARAMETER,
-               "The key derivation asks for %" G_GUINT64_FORMAT "%s of %s; "
-               "only %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT "%s are accepted "
-               "(the file may be damaged or was not made by entsec)",
-               value, unit, what, min, max, unit);
+               "The key derivation's %s (%" G_GUINT64_FORMAT "%s) is outside the accepted "
+               "%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT "%s; the file may be damaged "
+               "or was not made by entsec",
+               what, value, unit, min, max, unit);
   return FALSE;
 }
 
@@ -41,13 +41,13 @@ entsec_argon2id_params_check (const EntsecArgon2Params *params,
 {
   g_return_val_if_fail (params != NULL, FALSE);
 
-  return check_range ("memory", params->m_cost_kib, ENTSEC_ARGON2_MIN_M_COST_KIB,
+  return check_range ("memory cost", params->m_cost_kib, ENTSEC_ARGON2_MIN_M_COST_KIB,
                       ENTSEC_ARGON2_MAX_M_COST_KIB, " KiB", error)
-         && check_range ("passes", params->t_cost, ENTSEC_ARGON2_MIN_T_COST,
+         && check_range ("number of passes", params->t_cost, ENTSEC_ARGON2_MIN_T_COST,
                          ENTSEC_ARGON2_MAX_T_COST, "", error)
-         && check_range ("lanes", params->parallelism, ENTSEC_ARGON2_MIN_PARALLELISM,
+         && check_range ("number of lanes", params->parallelism, ENTSEC_ARGON2_MIN_PARALLELISM,
                          ENTSEC_ARGON2_MAX_PARALLELISM, "", error)
-         && check_range ("salt", params->salt_len, ENTSEC_ARGON2_MIN_SALT_SIZE,
+         && check_range ("salt length", params->salt_len, ENTSEC_ARGON2_MIN_SALT_SIZE,
                          ENTSEC_ARGON2_MAX_SALT_SIZE, " bytes", error);
 }
 
@@ -98,7 +98,7 @@ entsec_argon2id_derive (const EntsecArgon2Params *params,
   g_return_val_if_fail (out_len >= MIN_OUT_LEN && out_len <= MAX_OUT_LEN, FALSE);
 
   if (!entsec_argon2id_params_check (params, error)
-      || !check_range ("passphrase", passphrase_len, 0, G_MAXUINT32, " bytes", error))
+      || !check_range ("passphrase length", passphrase_len, 0, G_MAXUINT32, " bytes", error))
     return FALSE;
   m_cost = params->m_cost_kib;
   t_cost = params->t_cost;

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * entsec-backup.h: encrypted backups, plain otpauth:// lists and Aegis
+ * imports. These work on arrays of EntsecAccount, independent of the vault.
+ * The entsec backup format is specified in docs/backup-format.md.
+ */
+#pragma once
+
+#if !defined(ENTSEC_INSIDE) && !defined(ENTSEC_COMPILATION)
+#error "Only <entsec/entsec.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "entsec-account.h"
+
+G_BEGIN_DECLS
+
+/**
+ * EntsecBackupError:
+ * @ENTSEC_BACKUP_ERROR_FORMAT: not a file of the expected format, or
+ *   malformed (truncated, bad JSON, parameters out of range)
+ * @ENTSEC_BACKUP_ERROR_VERSION: written by a newer version of the format
+ * @ENTSEC_BACKUP_ERROR_PASSPHRASE: the passphrase (or Aegis password) is
+ *   wrong, or the part of the file it protects is damaged
+ * @ENTSEC_BACKUP_ERROR_PASSPHRASE_REQUIRED: the file is encrypted and no
+ *   passphrase was given
+ * @ENTSEC_BACKUP_ERROR_CORRUPT: the passphrase was right but the contents
+ *   do not verify or do not parse: the file was damaged or altered
+ * @ENTSEC_BACKUP_ERROR_LIMIT: the file is over a size limit (bytes,
+ *   entries, nesting); the message names the limit
+ * @ENTSEC_BACKUP_ERROR_ENTRY: one entry was rejected (only in the @errors
+ *   of an #EntsecImportResult; the message names the entry or line)
+ * @ENTSEC_BACKUP_ERROR_IO: the file could not be written; an existing file
+ *   at that path was left as it was
+ * @ENTSEC_BACKUP_ERROR_FAILED: encryption or key derivation failed
+ *
+ * Errors in the %ENTSEC_BACKUP_ERROR domain. Messages never contain secrets.
+ */
+typedef enum
+{
+  ENTSEC_BACKUP_ERROR_FORMAT,
+  ENTSEC_BACKUP_ERROR_VERSION,
+  ENTSEC_BACKUP_ERROR_PASSPHRASE,
+  ENTSEC_BACKUP_ERROR_PASSPHRASE_REQUIRED,
+  ENTSEC_BACKUP_ERROR_CORRUPT,
+  ENTSEC_BACKUP_ERROR_LIMIT,
+  ENTSEC_BACKUP_ERROR_ENTRY,
+  ENTSEC_BACKUP_ERROR_IO,
+  ENTSEC_BACKUP_ERROR_FAILED,
+} EntsecBackupError;
+
+#define ENTSEC_BACKUP_ERROR (entsec_backup_error_quark ())
+GQuark entsec_backup_error_quark (void);
+
+/* Caps every importer applies before parsing. */
+#define ENTSEC_IMPORT_MAX_FILE_BYTES (32 * 1024 * 1024)
+#define ENTSEC_IMPORT_MAX_ENTRIES 10000
+#define ENTSEC_IMPORT_MAX_JSON_DEPTH 32
+
+/**
+ * EntsecBackupKdfParams:
+ * @memory_kib: Argon2id memory in KiB (8 MiB .. 1 GiB)
+ * @iterations: passes (1..16)
+ * @parallelism: lanes (1..8)
+ *
+ * Argon2id costs for a new backup; the salt is always fresh and random.
+ */
+typedef struct
+{
+  guint32 memory_kib;
+  guint32 iterations;
+  guint32 parallelism;
+} EntsecBackupKdfParams;
+
+/**
+ * EntsecImportFormat:
+ * @ENTSEC_IMPORT_FORMAT_UNKNOWN: none of the below
+ * @ENTSEC_IMPORT_FORMAT_ENTSEC: an entsec encrypted backup
+ * @ENTSEC_IMPORT_FORMAT_URIS: text with otpauth:// or otpauth-migration:// lines
+ * @ENTSEC_IMPORT_FORMAT_AEGIS: an Aegis vault export (JSON)
+ */
+typedef enum
+{
+  ENTSEC_IMPORT_FORMAT_UNKNOWN,
+  ENTSEC_IMPORT_FORMAT_ENTSEC,
+  ENTSEC_IMPORT_FORMAT_URIS,
+  ENTSEC_IMPORT_FORMAT_AEGIS,
+} EntsecImportFormat;
+
+/**
+ * EntsecImportResult:
+ * @accounts: (element-type EntsecAccount): the entries that were valid
+ * @errors: (element-type GError): one %ENTSEC_BACKUP_ERROR_ENTRY per
+ *   rejected entry, naming it ("Line 3: ...", "Entry 2 (GitHub): ...")
+ *
+ * What an import that keeps the good entries found.
+ */
+typedef struct
+{
+  GPtrArray *accounts;
+  GPtrArray *errors;
+} EntsecImportResult;
+
+void entsec_import_result_free (EntsecImportResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecImportResult, entsec_import_result_free)
+
+/* Guess the format of @data from its first bytes (no parsing, no KDF). */
+EntsecImportFormat entsec_import_detect_format (GBytes *data);
+
+/* ---- entsec encrypted backups ------------------------------------------- */
+
+/*
+ * Encrypt @accounts (element-type EntsecAccount) into a backup protected by
+ * @passphrase (@passphrase_len UTF-8 bytes as given). @kdf NULL = Argon2id
+ * 64 MiB, 3 passes, 4 lanes. Every account is validated first. Blocks for
+ * the key derivation.
+ */
+gboolean entsec_backup_export (GPtrArray                   *accounts,
+                               const char                  *passphrase,
+                               gsize                        passphrase_len,
+                               const EntsecBackupKdfParams *kdf,
+                               GBytes                     **out,
+                               GError                     **error);
+
+/*
+ * Decrypt a backup. All or nothing: on any error (wrong passphrase gives
+ * %ENTSEC_BACKUP_ERROR_PASSPHRASE, damage gives FORMAT or CORRUPT) *@accounts
+ * is left NULL. Header parameters are bounds-checked before any allocation.
+ */
+gboolean entsec_backup_import (GBytes      *data,
+                               const char  *passphrase,
+                               gsize        passphrase_len,
+                               GPtrArray  **accounts,
+                               GError     **error);
+
+/* ---- Plain otpauth:// lists (UNENCRYPTED) -------------------------------- */
+
+/* One otpauth:// URI per line. Contains every secret: free with entsec_secure_strfree(). */
+char *entsec_backup_export_uris (GPtrArray *accounts);
+
+/*
+ * Read text with one otpauth:// or otpauth-migration:// URI per line (blank
+ * lines and lines starting with '#' are skipped). Bad lines become errors
+ * naming the line; good ones are kept. Fails only on a whole-file problem.
+ */
+EntsecImportResult *entsec_backup_import_uris (GBytes  *data,
+                                               GError **error);
+
+/* ---- Aegis ---------------------------------------------------------------- */
+
+/* Whether an Aegis export is encrypted (needs a password), or an error if it is not Aegis. */
+gboolean entsec_aegis_is_encrypted (GBytes   *data,
+                                    gboolean *encrypted,
+                                    GError  **error);
+
+/*
+ * Read an Aegis vault export, plain or encrypted (@password, @password_len
+ * UTF-8 bytes; NULL for a plain one). totp, hotp and steam entries are
+ * kept; other types (yandex, motp) and invalid entries become errors.
+ */
+EntsecImportResult *entsec_aegis_import (GBytes     *data,
+                                         const char *password,
+                                         gsize       password_len,
+                                         GError    **error);
+
+/* ---- Files ---------------------------------------------------------------- */
+
+/*
+ * Write @data to @path atomically, mode 0600: a temporary file in the same
+ * directory is written, fsynced and renamed over @path, then the directory
+ * is fsynced. If writing fails, @path is untouched and no temporary file
+ * remains; if only the final directory fsync fails, @path already holds
+ * the new data but the error says the disk did not confirm it.
+ */
+gboolean entsec_backup_write_file (const char *path,
+                                   GBytes     *data,
+                                   GError    **error);
+
+/* Read a file to import, refusing more than ENTSEC_IMPORT_MAX_FILE_BYTES. */
+GBytes *entsec_backup_read_file (const char *path,
+                                 GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* backup-file.c: atomic 0600 writes, capped reads and format detection */
+
+#define G_LOG_DOMAIN "entsec-backup"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "backup-private.h"
+
+static gboolean
+io_error (GError    **error,
+          int         errsv,
+          const char *what,
+          const char *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO,
+               "Could not %s \u201c%s\u201d: %s", what, display, g_strerror (errsv));
+  return FALSE;
+}
+
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         len)
+{
+  while (len > 0)
+    {
+      gssize n = write (fd, data, MIN (len, (gsize) G_MAXSSIZE));
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Write, flush to disk and close @fd; on failure errno is set and @fd closed. */
+static gboolean
+write_and_sync (int     fd,
+                GBytes *data)
+{
+  gsize len = 0;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  gboolean ok;
+  int errsv;
+
+  ok = fchmod (fd, 0600) == 0 && write_all (fd, bytes, len) && fsync (fd) == 0;
+  errsv = errno;
+  if (close (fd) != 0 && ok)
+    return FALSE;
+  errno = errsv;
+  return ok;
+}
+
+/* So the rename itself survives a power cut. Some filesystems refuse: that is fine. */
+static gboolean
+sync_directory (const char *dir)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int errsv;
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = fsync (fd) == 0 || errno == EINVAL || errno == EROFS;
+  errsv = errno;
+  close (fd);
+  errno = errsv;
+  return ok;
+}
+
+gboolean
+entsec_backup_write_file (const char *path,
+                          GBytes     *data,
+                          GError    **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *temp = NULL;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  dir = g_path_get_dirname (path);
+  base = g_path_get_basename (path);
+  temp = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
+  fd = g_mkstemp_full (temp, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return io_error (error, errno, "create a file next to", path);
+  if (!write_and_sync (fd, data) || rename (temp, path) != 0)
+    {
+      int errsv = errno;
+
+      g_unlink (temp);
+      return io_error (error, errsv, "write", path);
+    }
+  if (!sync_directory (dir))
+    return io_error (error, errno, "flush the folder of", path);
+  return TRUE;
+}
+
+static gboolean
+limit_error (GError    **error,
+             const char *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_LIMIT,
+               "\u201c%s\u201d is larger than the %d MiB an import may be; "
+               "it is not an authenticator export", display,
+               ENTSEC_IMPORT_MAX_FILE_BYTES / (1024 * 1024));
+  return FALSE;
+}
+
+/* Read at most the cap plus one byte, so a file that grows is still caught. */
+static GBytes *
+read_capped (int         fd,
+             const char *path,
+             GError    **error)
+{
+  g_autoptr (GByteArray) buffer = g_byte_array_new ();
+  guint8 chunk[64 * 1024];
+
+  for (;;)
+    {
+      gssize n = read (fd, chunk, sizeof chunk);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          io_error (error, errno, "read", path);
+          return NULL;
+        }
+      if (n == 0)
+        return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
+      g_byte_array_append (buffer, chunk, (guint) n);
+      if (buffer->len > ENTSEC_IMPORT_MAX_FILE_BYTES)
+        {
+          limit_error (error, path);
+          return NULL;
+        }
+    }
+}
+
+GBytes *
+entsec_backup_read_file (const char *path,
+                         GError    **error)
+{
+  struct stat st;
+  GBytes *bytes;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      io_error (error, errno, "open", path);
+      return NULL;
+    }
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
+      && st.st_size > ENTSEC_IMPORT_MAX_FILE_BYTES)
+    {
+      close (fd);
+      limit_error (error, path);
+      return NULL;
+    }
+  bytes = read_capped (fd, path, error);
+  close (fd);
+  return bytes;
+}
+
+/* The first line that is neither blank nor a '#' comment starts with @prefix. */
+static gboolean
+first_line_starts_with (const char *text,
+                        gsize       len,
+                        const char *prefix)
+{
+  gsize i = 0;
+  gsize n = strlen (prefix);
+
+  while (i < len)
+    {
+      while (i < len && g_ascii_isspace (text[i]))
+        i++;
+      if (i < len && text[i] != '#')
+        return len - i >= n && g_ascii_strncasecmp (text + i, prefix, n) == 0;
+      while (i < len && text[i] != '\n')
+        i++;
+    }
+  return FALSE;
+}
+
+EntsecImportFormat
+entsec_import_detect_format (GBytes *data)
+{
+  gsize len = 0;
+  const char *text;
+
+  g_return_val_if_fail (data != NULL, ENTSEC_IMPORT_FORMAT_UNKNOWN);
+
+  text = g_bytes_get_data (data, &len);
+  if (len >= 8 && memcmp (text, "ENTSECBK", 8) == 0)
+    return ENTSEC_IMPORT_FORMAT_ENTSEC;
+  if (len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)
+    {
+      text += 3;
+      len -= 3;
+    }
+  if (first_line_starts_with (text, len, "otpauth"))
+    return ENTSEC_IMPORT_FORMAT_URIS;
+  if (first_line_starts_with (text, len, "{"))
+    return ENTSEC_IMPORT_FORMAT_AEGIS;
+  return ENTSEC_IMPORT_FORMAT_UNKNOWN;
+}
