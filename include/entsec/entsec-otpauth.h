@@ -44,7 +44,13 @@ typedef enum
   ENTSEC_OTPAUTH_WARNING_ISSUER_MISMATCH = 1 << 1, /* label prefix != issuer parameter */
 } EntsecOtpauthWarnings;
 
-/* Parse one otpauth:// URI into a validated account. @warnings may be NULL. */
+/*
+ * Parse one otpauth:// URI (Google Key URI format; totp, hotp, and steam as
+ * a type or as encoder=steam) into a validated account. White space around
+ * the URI is ignored, unknown parameters too; duplicates are refused. The
+ * issuer parameter wins over the label's "Issuer:" prefix; an empty issuer is
+ * no issuer. @warnings may be NULL; it is set only on success.
+ */
 EntsecAccount *entsec_otpauth_parse (const char            *uri,
                                      EntsecOtpauthWarnings *warnings,
                                      GError               **error);
@@ -52,6 +58,12 @@ EntsecAccount *entsec_otpauth_parse (const char            *uri,
 /*
  * The otpauth:// URI of @account (contains the secret: free with
  * entsec_secure_strfree()). Parsing the result gives an identical account.
+ * Canonical form: otpauth://totp|hotp/Issuer:label?secret=BASE32&issuer=...
+ * with names percent-encoded, then algorithm, digits, period and counter only
+ * when they differ from SHA1, 6, 30 and 0 (HOTP always has its counter);
+ * Steam is written as totp with encoder=steam. The label starts with ':'
+ * instead of "Issuer:" when the issuer has a colon, the label a leading space,
+ * or the label a colon and there is no issuer.
  */
 char *entsec_otpauth_build (const EntsecAccount *account);
 
@@ -80,8 +92,11 @@ typedef struct
 #define ENTSEC_MIGRATION_MAX_ENTRIES 1000
 
 /*
- * Parse a Google Authenticator export. Fails only when the payload as a
- * whole is unusable; bad entries land in @errors and never drop good ones.
+ * Parse a Google Authenticator export (Base64 standard or URL-safe, padded
+ * or not). Fails only when the payload as a whole is unusable (scheme, size,
+ * encoding, protobuf, more than ENTSEC_MIGRATION_MAX_ENTRIES entries); bad
+ * entries land in @errors and never drop good ones. TOTP entries get a
+ * 30-second period (the export has no period field).
  */
 EntsecMigrationBatch *entsec_migration_parse (const char *uri,
                                               GError    **error);
