@@ -29,6 +29,7 @@ typedef struct
 
 int cli_cmd_code (int argc, char **argv);
 int cli_cmd_parse (int argc, char **argv);
+int cli_cmd_scan (int argc, char **argv);
 
 /* Parse @entries for command @name; prints the error and returns FALSE on bad usage. */
 gboolean cli_parse_options (const char   *name,

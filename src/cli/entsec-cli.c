@@ -11,6 +11,7 @@
 static const CliCommand commands[] = {
   { "code", "Print a code: from a secret (--secret) or a vault account", cli_cmd_code },
   { "parse", "Show what otpauth:// and export URIs hold (never the secrets)", cli_cmd_parse },
+  { "scan", "Show what the QR codes in image files hold (never the secrets)", cli_cmd_scan },
 };
 
 static void

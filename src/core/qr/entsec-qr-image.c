@@ -22,6 +22,7 @@ typedef struct
   guint    width;
   guint    height;
   gboolean too_large;
+  guint    rows_done; /* lowest row any decoded area reached */
 } LoadState;
 
 EntsecQrGrey *
@@ -95,6 +96,20 @@ on_size_prepared (GdkPixbufLoader *loader,
     scale_to_side (state, loader, VECTOR_MIN_SIDE);
 }
 
+/* Loaders report each decoded band; a truncated file leaves the last rows out. */
+static void
+on_area_updated (GdkPixbufLoader *loader,
+                 int              x,
+                 int              y,
+                 int              width,
+                 int              height,
+                 gpointer         user_data)
+{
+  LoadState *state = user_data;
+
+  state->rows_done = MAX (state->rows_done, (guint) MAX (y + height, 0));
+}
+
 static gboolean
 set_too_large_error (const LoadState *state,
                      GError         **error)
@@ -122,9 +137,13 @@ set_loader_error (const LoadState *state,
                    "TIFF, WebP or SVG picture of the QR code");
       return FALSE;
     }
-  g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT,
-               "The image is damaged or incomplete (%s); save or copy it again",
-               loader_error != NULL ? loader_error->message : "no picture in it");
+  if (loader_error == NULL)
+    g_set_error_literal (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT,
+                         "The image is damaged or incomplete; save or copy it again");
+  else
+    g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT,
+                 "The image is damaged or incomplete (%s); save or copy it again",
+                 loader_error->message);
   return FALSE;
 }
 
@@ -166,7 +185,8 @@ loaded_pixbuf (GdkPixbufLoader *loader,
       return NULL;
     }
   if (pixbuf == NULL || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
-      || gdk_pixbuf_get_n_channels (pixbuf) < 3)
+      || gdk_pixbuf_get_n_channels (pixbuf) < 3
+      || state->rows_done < (guint) gdk_pixbuf_get_height (pixbuf))
     {
       set_loader_error (state, NULL, error);
       return NULL;
@@ -236,6 +256,7 @@ entsec_qr_load_grey (const guint8 *data,
 
   loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &state);
+  g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &state);
   if (!feed_loader (loader, &state, data, len, error))
     return NULL;
   pixbuf = loaded_pixbuf (loader, &state, error);

@@ -11,6 +11,9 @@
 
 #define ENROLLMENT_SCHEME "entsec"
 
+#define SWAP_ARRAYS(a, b) \
+  G_STMT_START { GPtrArray *swap_tmp = (a); (a) = (b); (b) = swap_tmp; } G_STMT_END
+
 static void
 entsec_qr_code_free (EntsecQrCode *code)
 {
@@ -61,15 +64,16 @@ has_prefix_nocase (const char *text,
   return g_ascii_strncasecmp (text, prefix, strlen (prefix)) == 0;
 }
 
-/* Text that is not made of printable characters (NUL, control bytes). */
+/* Bytes that are not text: NUL and control bytes other than tab and line breaks. */
 static gboolean
-looks_binary (const char *text)
+looks_binary (GBytes *data)
 {
-  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+  gsize len;
+  const guchar *p = g_bytes_get_data (data, &len);
+
+  for (gsize i = 0; i < len; i++)
     {
-      if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-        return TRUE;
-      if (*p == 0x7f)
+      if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') || p[i] == 0x7f)
         return TRUE;
     }
   return FALSE;
@@ -95,8 +99,10 @@ classify_migration (EntsecQrCode *code)
   batch = entsec_migration_parse (code->text, &code->error);
   if (batch == NULL)
     return;
-  g_ptr_array_extend_and_steal (code->accounts, g_steal_pointer (&batch->accounts));
-  code->entry_errors = g_steal_pointer (&batch->errors);
+  /* Swap the arrays: the batch frees what it is left holding. */
+  SWAP_ARRAYS (code->accounts, batch->accounts);
+  code->entry_errors = g_ptr_array_new ();
+  SWAP_ARRAYS (code->entry_errors, batch->errors);
   code->batch_size = batch->batch_size;
   code->batch_index = batch->batch_index;
 }
@@ -130,7 +136,7 @@ classify_other (EntsecQrCode *code)
   g_autofree char *scheme = NULL;
   g_autofree char *what = NULL;
 
-  if (code->text == NULL || looks_binary (code->text))
+  if (code->text == NULL)
     {
       code->kind = ENTSEC_QR_KIND_BINARY;
       set_not_authenticator (code, "binary data");
@@ -161,7 +167,9 @@ classify (EntsecQrPayload *payload)
   code->data = g_bytes_ref (payload->data);
   code->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   /* The payload buffer is NUL-terminated (see entsec-qr-scan.c). */
-  if (g_utf8_validate_len (data, len, NULL))
+  if (looks_binary (code->data))
+    code->text = NULL;
+  else if (g_utf8_validate_len (data, len, NULL))
     code->text = g_strndup (data, len);
   else
     code->text = g_strdup (payload->text);

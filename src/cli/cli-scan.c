@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cli-scan.c: `entsec-cli scan FILE...`: what the QR codes in images hold,
+ * one result per file, never a secret.
+ */
+
+#include "config.h"
+
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli-private.h"
+
+typedef struct
+{
+  gboolean json;
+  gboolean progress;
+  json_t  *files;
+  guint    n_failed;
+  guint    n_io_failed;
+} ScanReport;
+
+static json_t *
+account_to_json (const EntsecAccount *account)
+{
+  json_t *object = json_pack ("{s:s, s:o, s:s, s:s, s:i, s:I}",
+                              "type", entsec_account_type_to_string (account->type),
+                              "issuer", account->issuer != NULL ? json_string (account->issuer)
+                                                                : json_null (),
+                              "label", account->label,
+                              "algorithm", entsec_otp_algorithm_to_string (account->algorithm),
+                              "digits", (int) account->digits,
+                              "secret_bits", (json_int_t) account->secret_len * 8);
+
+  if (account->type == ENTSEC_ACCOUNT_HOTP)
+    json_object_set_new (object, "counter", json_integer ((json_int_t) account->counter));
+  else
+    json_object_set_new (object, "period", json_integer (account->period));
+  return object;
+}
+
+static json_t *
+code_to_json (const EntsecQrCode *code)
+{
+  json_t *accounts = json_array ();
+  json_t *rejected = json_array ();
+  json_t *object;
+
+  for (guint i = 0; i < code->accounts->len; i++)
+    json_array_append_new (accounts, account_to_json (code->accounts->pdata[i]));
+  for (guint i = 0; code->entry_errors != NULL && i < code->entry_errors->len; i++)
+    json_array_append_new (rejected,
+                           json_string (((GError *) code->entry_errors->pdata[i])->message));
+  object = json_pack ("{s:s, s:I, s:o, s:o, s:o}", "kind", entsec_qr_kind_to_string (code->kind),
+                      "bytes", (json_int_t) g_bytes_get_size (code->data),
+                      "accounts", accounts, "rejected", rejected,
+                      "error", code->error != NULL ? json_string (code->error->message)
+                                                   : json_null ());
+  if (code->kind == ENTSEC_QR_KIND_MIGRATION)
+    {
+      json_object_set_new (object, "batch_size", json_integer (code->batch_size));
+      json_object_set_new (object, "batch_index", json_integer (code->batch_index));
+    }
+  return object;
+}
+
+static void
+print_account (const EntsecAccount *account)
+{
+  if (account->issuer != NULL)
+    printf ("    %s: %s", account->issuer, account->label);
+  else
+    printf ("    %s", account->label);
+  printf (" (%s, %s, %u digits, ", entsec_account_type_to_string (account->type),
+          entsec_otp_algorithm_to_string (account->algorithm), account->digits);
+  if (account->type == ENTSEC_ACCOUNT_HOTP)
+    printf ("counter %" G_GUINT64_FORMAT ")\n", account->counter);
+  else
+    printf ("every %u s)\n", account->period);
+}
+
+static void
+print_code (const EntsecQrCode *code,
+            guint               index)
+{
+  printf ("  code %u: %s", index + 1, entsec_qr_kind_to_string (code->kind));
+  if (code->kind == ENTSEC_QR_KIND_MIGRATION && code->batch_size > 1)
+    printf (" (QR code %d of %d of the export)", code->batch_index + 1, code->batch_size);
+  printf (", %u account%s\n", code->accounts->len, code->accounts->len == 1 ? "" : "s");
+  for (guint i = 0; i < code->accounts->len; i++)
+    print_account (code->accounts->pdata[i]);
+  for (guint i = 0; code->entry_errors != NULL && i < code->entry_errors->len; i++)
+    printf ("    rejected: %s\n", ((GError *) code->entry_errors->pdata[i])->message);
+  if (code->error != NULL)
+    printf ("    %s\n", code->error->message);
+}
+
+static void
+report_result (ScanReport           *report,
+               const char           *shown,
+               const EntsecQrResult *result)
+{
+  json_t *codes;
+
+  if (!report->json)
+    {
+      printf ("%s: %u QR code%s\n", shown, result->codes->len, result->codes->len == 1 ? "" : "s");
+      for (guint i = 0; i < result->codes->len; i++)
+        print_code (result->codes->pdata[i], i);
+      return;
+    }
+  codes = json_array ();
+  for (guint i = 0; i < result->codes->len; i++)
+    json_array_append_new (codes, code_to_json (result->codes->pdata[i]));
+  json_array_append_new (report->files,
+                         json_pack ("{s:s, s:i, s:i, s:o, s:n}", "file", shown,
+                                    "width", (int) result->width, "height", (int) result->height,
+                                    "codes", codes, "error"));
+}
+
+static void
+report_failure (ScanReport   *report,
+                const char   *shown,
+                const GError *error)
+{
+  report->n_failed++;
+  if (g_error_matches (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ))
+    report->n_io_failed++;
+  if (!report->json)
+    {
+      cli_print_error ("%s: %s", shown, error->message);
+      return;
+    }
+  json_array_append_new (report->files,
+                         json_pack ("{s:s, s:[], s:s}", "file", shown, "codes", "error",
+                                    error->message));
+}
+
+/* "Scanning 3/10: photo.jpg" on a terminal, overwritten in place; NULL clears it. */
+static void
+show_progress (const ScanReport *report,
+               int               index,
+               int               total,
+               const char       *shown)
+{
+  if (!report->progress)
+    return;
+  if (shown != NULL)
+    fprintf (stderr, "\r\033[KScanning %d/%d: %s", index, total, shown);
+  else
+    fprintf (stderr, "\r\033[K");
+  fflush (stderr);
+}
+
+static void
+scan_file (ScanReport *report,
+           const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecQrResult) result = entsec_qr_decode_file (path, NULL, &error);
+  g_autofree char *shown = g_filename_display_name (path);
+
+  show_progress (report, 0, 0, NULL);
+  if (result == NULL)
+    report_failure (report, shown, error);
+  else
+    report_result (report, shown, result);
+}
+
+int
+cli_cmd_scan (int    argc,
+              char **argv)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the results as JSON", NULL },
+    { NULL }
+  };
+  ScanReport report = { 0 };
+
+  if (!cli_parse_options ("scan", "IMAGE...",
+                          "Show what the QR codes in images hold: accounts (never their "
+                          "secrets), exports, or why a code is not an authenticator code.\n"
+                          "Reads PNG, JPEG, GIF, BMP, TIFF, WebP and SVG pictures.",
+                          entries, &argc, &argv))
+    return CLI_EXIT_USAGE;
+  if (argc < 2)
+    {
+      cli_print_error ("scan: give one or more image files");
+      return CLI_EXIT_USAGE;
+    }
+
+  report.json = json;
+  report.progress = !json && isatty (STDERR_FILENO) && argc > 2;
+  report.files = json_array ();
+  for (int i = 1; i < argc; i++)
+    {
+      g_autofree char *shown = g_filename_display_name (argv[i]);
+
+      show_progress (&report, i, argc - 1, shown);
+      scan_file (&report, argv[i]);
+      fflush (stdout);
+    }
+  if (json)
+    {
+      json_t *root = json_pack ("{s:o}", "files", report.files);
+
+      json_dumpf (root, stdout, JSON_INDENT (2));
+      printf ("\n");
+      json_decref (root);
+    }
+  else
+    json_decref (report.files);
+
+  if (report.n_io_failed > 0)
+    return CLI_EXIT_FAILURE;
+  return report.n_failed > 0 ? CLI_EXIT_BAD_INPUT : CLI_EXIT_OK;
+}
