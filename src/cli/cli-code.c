@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cli-code.c: `entsec-cli code --secret`: a code from a secret, no vault */
+/*
+ * cli-code.c: `entsec-cli code`: a code from a secret (--secret, no vault),
+ * or the codes of the vault's accounts (`code [ACCOUNT]`).
+ */
 
 #include "config.h"
 
@@ -14,6 +17,7 @@ typedef struct
   int period;
   gint64 counter;
   gint64 time;
+  gboolean json;
 } CodeOptions;
 
 static void
@@ -70,6 +74,27 @@ account_from_options (const CodeOptions *options,
   return g_steal_pointer (&account);
 }
 
+static int
+vault_codes (const CliVaultOptions *vault_options,
+             int                    argc,
+             char                 **argv,
+             gint64                 now,
+             gboolean               json)
+{
+  g_autoptr (EntsecVault) vault = NULL;
+  int status;
+
+  if (argc > 2)
+    {
+      cli_print_error ("code: name at most one ACCOUNT");
+      return CLI_EXIT_USAGE;
+    }
+  vault = cli_vault_open (vault_options, &status);
+  if (vault == NULL)
+    return status;
+  return cli_vault_print_codes (vault, argc == 2 ? argv[1] : NULL, now, json);
+}
+
 int
 cli_cmd_code (int    argc,
               char **argv)
@@ -89,25 +114,38 @@ cli_cmd_code (int    argc,
       "Make an HOTP code for this counter instead of a TOTP code", "N" },
     { "time", 't', 0, G_OPTION_ARG_INT64, &options.time,
       "Unix time to compute the TOTP code for (default: now)", "SECONDS" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &options.json, "Vault codes: print them as JSON", NULL },
     { NULL }
   };
+  CliVaultOptions vault_options = { 0 };
   g_autoptr (GError) error = NULL;
   g_autoptr (EntsecAccount) account = NULL;
   char code[ENTSEC_OTP_CODE_SIZE];
   int status = CLI_EXIT_OK;
 
-  if (!cli_parse_options ("code", "--secret FILE|-",
-                          "Print the current code for a secret (no vault needed).\n"
-                          "The secret is never taken on the command line: use '--secret -' "
-                          "and type it, or pipe it in.",
-                          entries, &argc, &argv))
+  if (!cli_vault_parse_options ("code", "[ACCOUNT] | --secret FILE|-",
+                                "Print the current codes of the vault's accounts, or of ACCOUNT (an "
+                                "id or name;\nan HOTP account advances its counter, saved before "
+                                "the code is shown).\nWith --secret, print the code for a secret "
+                                "(no vault needed). The secret is never\ntaken on the command line: "
+                                "use '--secret -' and type it, or pipe it in.",
+                                entries, &vault_options, &argc, &argv))
     {
       code_options_clear (&options);
+      cli_vault_options_clear (&vault_options);
       return CLI_EXIT_USAGE;
     }
-  if (options.secret_source == NULL || argc > 1)
+  if (options.secret_source == NULL)
     {
-      cli_print_error ("code: give the secret with --secret FILE or --secret - (stdin)");
+      status = vault_codes (&vault_options, argc, argv, cli_now (options.time), options.json);
+      code_options_clear (&options);
+      cli_vault_options_clear (&vault_options);
+      return status;
+    }
+  cli_vault_options_clear (&vault_options);
+  if (argc > 1)
+    {
+      cli_print_error ("code: with --secret, name no ACCOUNT");
       code_options_clear (&options);
       return CLI_EXIT_USAGE;
     }

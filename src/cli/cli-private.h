@@ -31,6 +31,71 @@ int cli_cmd_code (int argc, char **argv);
 int cli_cmd_parse (int argc, char **argv);
 int cli_cmd_scan (int argc, char **argv);
 
+int cli_cmd_init (int argc, char **argv);
+int cli_cmd_unlock_test (int argc, char **argv);
+int cli_cmd_add (int argc, char **argv);
+int cli_cmd_list (int argc, char **argv);
+int cli_cmd_edit (int argc, char **argv);
+int cli_cmd_rm (int argc, char **argv);
+int cli_cmd_passwd (int argc, char **argv);
+int cli_cmd_slots (int argc, char **argv);
+
+/* ---- The vault (cli-vault.c, cli-vault-accounts.c) ---- */
+
+struct json_t;
+
+/* The options every vault command takes (--vault, --profile, --passphrase-file, --no-keyring). */
+typedef struct
+{
+  char    *vault_path;
+  char    *profile;
+  char    *passphrase_file;
+  gboolean no_keyring;
+} CliVaultOptions;
+
+/* cli_parse_options() plus the vault options. */
+gboolean cli_vault_parse_options (const char      *name,
+                                  const char      *parameter_string,
+                                  const char      *description,
+                                  GOptionEntry    *entries,
+                                  CliVaultOptions *options,
+                                  int             *argc,
+                                  char          ***argv);
+void     cli_vault_options_clear (CliVaultOptions *options);
+/* The vault file the options name (NULL after printing an error). */
+char    *cli_vault_path (const CliVaultOptions *options);
+/*
+ * Open and unlock the vault: keyring first, then the passphrase (from
+ * --passphrase-file or a prompt). On failure prints why and sets @exit_code.
+ */
+EntsecVault *cli_vault_open (const CliVaultOptions *options,
+                             int                   *exit_code);
+/* Print @error and return the exit code it maps to. */
+int  cli_vault_report (const GError *error);
+int  cli_vault_exit_code (const GError *error);
+/* Print @root (a json_t, stolen) indented, on stdout. */
+void cli_vault_print_json (struct json_t *root);
+/*
+ * THE way accounts get into the vault from the CLI, whatever their source
+ * (URI, flags, file, image): one transaction, all or nothing; duplicates of
+ * stored accounts are reported and never overwritten (with
+ * @skip_duplicates they are left out and the rest is added). Sets each
+ * added account's id. Returns the exit code.
+ */
+int  cli_vault_add_accounts (EntsecVault *vault,
+                             GPtrArray   *accounts,
+                             gboolean     skip_duplicates,
+                             gboolean     json);
+/* The account @query names: an id, "issuer:label", a label or a unique part of one. */
+EntsecAccount *cli_vault_find_account (EntsecVault *vault,
+                                       const char  *query,
+                                       GError     **error);
+/* Codes of every TOTP/Steam account, or of the one @query names (HOTP advances). */
+int  cli_vault_print_codes (EntsecVault *vault,
+                            const char  *query,
+                            gint64       now,
+                            gboolean     json);
+
 /* Parse @entries for command @name; prints the error and returns FALSE on bad usage. */
 gboolean cli_parse_options (const char   *name,
                             const char   *parameter_string,

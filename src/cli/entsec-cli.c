@@ -9,7 +9,15 @@
 #include "cli-private.h"
 
 static const CliCommand commands[] = {
+  { "init", "Create the encrypted vault (keyring and/or passphrase)", cli_cmd_init },
+  { "unlock-test", "Check that the vault unlocks; count its accounts", cli_cmd_unlock_test },
+  { "add", "Add accounts: --uri, --from-file or manual flags (all or nothing)", cli_cmd_add },
+  { "list", "List the vault's accounts (never their secrets)", cli_cmd_list },
   { "code", "Print a code: from a secret (--secret) or a vault account", cli_cmd_code },
+  { "edit", "Rename, regroup or pin an account", cli_cmd_edit },
+  { "rm", "Delete an account", cli_cmd_rm },
+  { "passwd", "Change the vault passphrase (rewraps the key only)", cli_cmd_passwd },
+  { "slots", "Show or change what unlocks the vault", cli_cmd_slots },
   { "parse", "Show what otpauth:// and export URIs hold (never the secrets)", cli_cmd_parse },
   { "scan", "Show what the QR codes in image files hold (never the secrets)", cli_cmd_scan },
 };

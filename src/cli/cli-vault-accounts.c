@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cli-vault-accounts.c: the vault's accounts on the command line: add (from
+ * an otpauth:// URI, a file of URIs or flags), list, edit, rm, and the codes
+ * of stored accounts. Every source of accounts ends in
+ * cli_vault_add_accounts(): one transaction, all or nothing, duplicates
+ * reported and never overwritten.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli-private.h"
+
+#define MAX_URI_LINE (ENTSEC_MIGRATION_MAX_URI_BYTES + 1024)
+
+/* ---- Adding --------------------------------------------------------------- */
+
+int
+cli_vault_add_accounts (EntsecVault *vault,
+                        GPtrArray   *accounts,
+                        gboolean     skip_duplicates,
+                        gboolean     json)
+{
+  g_autoptr (GPtrArray) skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GError) error = NULL;
+  json_t *added, *dups;
+
+  if (accounts->len == 0)
+    {
+      cli_print_error ("add: no account was given");
+      return CLI_EXIT_BAD_INPUT;
+    }
+  if (!entsec_vault_add_accounts_sync (vault, accounts,
+                                       skip_duplicates ? ENTSEC_VAULT_ADD_SKIP_DUPLICATES
+                                                       : ENTSEC_VAULT_ADD_NONE,
+                                       skipped, NULL, &error))
+    return cli_vault_report (error);
+  added = json_array ();
+  dups = json_array ();
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      EntsecAccount *account = g_ptr_array_index (accounts, i);
+      g_autofree char *name = entsec_account_dup_display_name (account);
+
+      if (account->id <= 0)
+        continue;
+      json_array_append_new (added, json_pack ("{s:I, s:s}", "id", (json_int_t) account->id,
+                                               "name", name));
+      if (!json)
+        printf ("Added %" G_GINT64_FORMAT ": %s\n", account->id, name);
+    }
+  for (guint i = 0; i < skipped->len; i++)
+    {
+      g_autofree char *name = entsec_account_dup_display_name (g_ptr_array_index (skipped, i));
+
+      json_array_append_new (dups, json_string (name));
+      if (!json)
+        cli_print_error ("skipped %s: an account with that issuer and name exists already", name);
+    }
+  if (json)
+    cli_vault_print_json (json_pack ("{s:o, s:o}", "added", added, "skipped", dups));
+  else
+    {
+      json_decref (added);
+      json_decref (dups);
+    }
+  return CLI_EXIT_OK;
+}
+
+/* Parse one line: an otpauth:// URI or an otpauth-migration:// export. */
+static gboolean
+parse_uri_line (const char *line,
+                GPtrArray  *accounts,
+                GError    **error)
+{
+  EntsecAccount *account;
+
+  if (g_str_has_prefix (line, "otpauth-migration:"))
+    {
+      EntsecMigrationBatch *batch = entsec_migration_parse (line, error);
+      gboolean ok = batch != NULL && batch->errors->len == 0;
+
+      if (batch != NULL && !ok)
+        g_set_error (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_MIGRATION, "%s",
+                     ((GError *) g_ptr_array_index (batch->errors, 0))->message);
+      for (guint i = 0; ok && i < batch->accounts->len; i++)
+        g_ptr_array_add (accounts, entsec_account_copy (g_ptr_array_index (batch->accounts, i)));
+      if (batch != NULL)
+        entsec_migration_batch_free (batch);
+      return ok;
+    }
+  account = entsec_otpauth_parse (line, NULL, error);
+  if (account == NULL)
+    return FALSE;
+  g_ptr_array_add (accounts, account);
+  return TRUE;
+}
+
+/* Every non-empty line of @source ('-': stdin) as URIs; stops at the first bad one. */
+static gboolean
+read_uri_lines (const char *source,
+                GPtrArray  *accounts,
+                GError    **error)
+{
+  gboolean from_stdin = strcmp (source, "-") == 0;
+  FILE *stream = from_stdin ? stdin : fopen (source, "re");
+  char *line = g_malloc0 (MAX_URI_LINE);
+  gboolean ok = TRUE;
+  guint number = 0;
+
+  if (stream == NULL)
+    {
+      int saved = errno;
+      g_free (line);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot read %s: %s", source,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  setvbuf (stream, NULL, _IONBF, 0);
+  while (ok && fgets (line, MAX_URI_LINE, stream) != NULL)
+    {
+      g_autoptr (GError) line_error = NULL;
+
+      number++;
+      g_strstrip (line);
+      if (line[0] == '\0' || line[0] == '#')
+        continue;
+      ok = parse_uri_line (line, accounts, &line_error);
+      if (!ok)
+        g_set_error (error, ENTSEC_OTPAUTH_ERROR, line_error->code, "%s, line %u: %s; nothing was added",
+                     from_stdin ? "stdin" : source, number, line_error->message);
+    }
+  entsec_secure_free (line, MAX_URI_LINE);
+  if (!from_stdin)
+    fclose (stream);
+  return ok;
+}
+
+typedef struct
+{
+  char *uri_source;
+  char *from_file;
+  char *secret_source;
+  char *issuer;
+  char *label;
+  char *type;
+  char *algorithm;
+  char *group;
+  int digits;
+  int period;
+  gint64 counter;
+  gboolean favourite;
+  gboolean skip_duplicates;
+  gboolean json;
+} AddOptions;
+
+static void
+add_options_clear (AddOptions *o)
+{
+  g_free (o->uri_source);
+  g_free (o->from_file);
+  g_free (o->secret_source);
+  g_free (o->issuer);
+  g_free (o->label);
+  g_free (o->type);
+  g_free (o->algorithm);
+  g_free (o->group);
+}
+
+static gboolean
+set_type (EntsecAccount *account,
+          const char    *type,
+          GError       **error)
+{
+  if (type == NULL || g_ascii_strcasecmp (type, "totp") == 0)
+    account->type = ENTSEC_ACCOUNT_TOTP;
+  else if (g_ascii_strcasecmp (type, "hotp") == 0)
+    account->type = ENTSEC_ACCOUNT_HOTP;
+  else if (g_ascii_strcasecmp (type, "steam") == 0)
+    account->type = ENTSEC_ACCOUNT_STEAM;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Unknown --type '%s': use totp, hotp or steam", type);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static EntsecAccount *
+account_from_flags (const AddOptions *o,
+                    GError          **error)
+{
+  g_autoptr (EntsecAccount) account = entsec_account_new ();
+  char *text;
+
+  if (o->label == NULL || o->secret_source == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "A manual account needs --label and --secret FILE|-");
+      return NULL;
+    }
+  if (!set_type (account, o->type, error))
+    return NULL;
+  if (o->algorithm != NULL && !entsec_otp_algorithm_from_string (o->algorithm, &account->algorithm))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Unknown --algorithm '%s': use SHA1, SHA256 or SHA512", o->algorithm);
+      return NULL;
+    }
+  account->issuer = g_strdup (o->issuer);
+  account->label = g_strdup (o->label);
+  account->group = g_strdup (o->group);
+  account->favourite = o->favourite;
+  account->digits = account->type == ENTSEC_ACCOUNT_STEAM ? ENTSEC_STEAM_DIGITS : (guint) o->digits;
+  account->period = (guint) o->period;
+  account->counter = o->counter > 0 ? (guint64) o->counter : 0;
+  text = cli_read_secret (o->secret_source, "Secret (Base32): ", error);
+  if (text == NULL)
+    return NULL;
+  account->secret = entsec_base32_decode (text, &account->secret_len, error);
+  entsec_secure_strfree (text);
+  return account->secret != NULL ? g_steal_pointer (&account) : NULL;
+}
+
+/* The accounts the options describe, from exactly one source. */
+static GPtrArray *
+collect_accounts (const AddOptions *o,
+                  GError          **error)
+{
+  g_autoptr (GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  guint sources = (o->uri_source != NULL) + (o->from_file != NULL) + (o->secret_source != NULL);
+
+  if (sources != 1)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "Give exactly one of --uri FILE|-, --from-file FILE|- or "
+                           "--label with --secret FILE|-");
+      return NULL;
+    }
+  if (o->secret_source != NULL)
+    {
+      EntsecAccount *account = account_from_flags (o, error);
+
+      if (account == NULL)
+        return NULL;
+      g_ptr_array_add (accounts, account);
+    }
+  else if (!read_uri_lines (o->uri_source != NULL ? o->uri_source : o->from_file, accounts, error))
+    return NULL;
+  return g_steal_pointer (&accounts);
+}
+
+static const char *
+stdin_source (const AddOptions *o)
+{
+  if (g_strcmp0 (o->uri_source, "-") == 0 || g_strcmp0 (o->from_file, "-") == 0
+      || g_strcmp0 (o->secret_source, "-") == 0)
+    return "-";
+  return NULL;
+}
+
+int
+cli_cmd_add (int    argc,
+             char **argv)
+{
+  CliVaultOptions options = { 0 };
+  AddOptions o = { .digits = ENTSEC_OTP_DEFAULT_DIGITS, .period = ENTSEC_OTP_DEFAULT_PERIOD };
+  GOptionEntry entries[] = {
+    { "uri", 'u', 0, G_OPTION_ARG_FILENAME, &o.uri_source,
+      "Read otpauth:// (or otpauth-migration://) URIs from FILE, one a line ('-': stdin)", "FILE" },
+    { "from-file", 'f', 0, G_OPTION_ARG_FILENAME, &o.from_file,
+      "Same as --uri: a file of URIs, one a line", "FILE" },
+    { "secret", 's', 0, G_OPTION_ARG_FILENAME, &o.secret_source,
+      "Manual entry: read the Base32 secret from FILE ('-': stdin)", "FILE" },
+    { "label", 'l', 0, G_OPTION_ARG_STRING, &o.label, "Manual entry: account name", "NAME" },
+    { "issuer", 'i', 0, G_OPTION_ARG_STRING, &o.issuer, "Manual entry: service name", "NAME" },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &o.type, "totp (default), hotp or steam", "TYPE" },
+    { "algorithm", 'a', 0, G_OPTION_ARG_STRING, &o.algorithm, "SHA1 (default), SHA256, SHA512", "HASH" },
+    { "digits", 'd', 0, G_OPTION_ARG_INT, &o.digits, "Code length, 6-10 (default 6)", "N" },
+    { "period", 'p', 0, G_OPTION_ARG_INT, &o.period, "TOTP step in seconds (default 30)", "SECONDS" },
+    { "counter", 'c', 0, G_OPTION_ARG_INT64, &o.counter, "HOTP: the next counter (default 0)", "N" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &o.group, "Put the account in GROUP", "GROUP" },
+    { "favourite", 0, 0, G_OPTION_ARG_NONE, &o.favourite, "Pin the account to the top", NULL },
+    { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
+      "Add the others when some already exist (default: add nothing)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the result as JSON", NULL },
+    { NULL }
+  };
+  g_autoptr (GPtrArray) accounts = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = CLI_EXIT_USAGE;
+
+  if (!cli_vault_parse_options ("add", "",
+                                "Add accounts to the vault, all or nothing: an account whose issuer "
+                                "and name exist already\nis never overwritten. Secrets and URIs are "
+                                "read from files or stdin, never the command line.",
+                                entries, &options, &argc, &argv))
+    goto out;
+  if (stdin_source (&o) != NULL && g_strcmp0 (options.passphrase_file, "-") == 0)
+    {
+      cli_print_error ("add: the passphrase and the accounts cannot both come from stdin");
+      goto out;
+    }
+  accounts = collect_accounts (&o, &error);
+  if (accounts == NULL)
+    {
+      cli_print_error ("add: %s", error->message);
+      status = error->domain == G_OPTION_ERROR ? CLI_EXIT_USAGE : CLI_EXIT_BAD_INPUT;
+      goto out;
+    }
+  vault = cli_vault_open (&options, &status);
+  if (vault != NULL)
+    status = cli_vault_add_accounts (vault, accounts, o.skip_duplicates, o.json);
+
+out:
+  add_options_clear (&o);
+  cli_vault_options_clear (&options);
+  return status;
+}
+
+/* ---- Finding an account --------------------------------------------------- */
+
+static gboolean
+matches (const EntsecAccount *account,
+         const char          *query,
+         gboolean             exact)
+{
+  g_autofree char *display = entsec_account_dup_display_name (account);
+  g_autofree char *pair = g_strdup_printf ("%s:%s", account->issuer != NULL ? account->issuer : "",
+                                           account->label);
+  const char *forms[] = { display, pair, account->label, account->issuer };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (forms); i++)
+    {
+      g_autofree char *form = forms[i] != NULL ? g_utf8_casefold (forms[i], -1) : NULL;
+      g_autofree char *want = g_utf8_casefold (query, -1);
+
+      if (form != NULL && (exact ? strcmp (form, want) == 0 : strstr (form, want) != NULL))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static GPtrArray *
+find_matches (GPtrArray  *accounts,
+              const char *query,
+              gboolean    exact)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      if (matches (g_ptr_array_index (accounts, i), query, exact))
+        g_ptr_array_add (found, g_ptr_array_index (accounts, i));
+    }
+  return found;
+}
+
+EntsecAccount *
+cli_vault_find_account (EntsecVault *vault,
+                        const char  *query,
+                        GError     **error)
+{
+  g_autoptr (GPtrArray) accounts = entsec_vault_list_accounts (vault);
+  g_autoptr (GPtrArray) found = NULL;
+  char *end = NULL;
+  gint64 id = g_ascii_strtoll (query, &end, 10);
+
+  if (end != query && *end == '\0')
+    return entsec_vault_get_account (vault, id, error);
+  found = find_matches (accounts, query, TRUE);
+  if (found->len == 0)
+    {
+      g_ptr_array_unref (found);
+      found = find_matches (accounts, query, FALSE);
+    }
+  if (found->len == 1)
+    return entsec_account_copy (g_ptr_array_index (found, 0));
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
+               found->len == 0 ? "No account matches '%s' (see 'entsec-cli list')"
+                               : "'%s' matches several accounts; use the id from 'entsec-cli list'",
+               query);
+  return NULL;
+}
+
+/* ---- list ----------------------------------------------------------------- */
+
+static json_t *
+account_json (const EntsecAccount *a)
+{
+  json_t *object = json_pack ("{s:I, s:o, s:s, s:s, s:s, s:i, s:b, s:o}", "id", (json_int_t) a->id,
+                              "issuer", a->issuer != NULL ? json_string (a->issuer) : json_null (),
+                              "label", a->label, "type", entsec_account_type_to_string (a->type),
+                              "algorithm", entsec_otp_algorithm_to_string (a->algorithm),
+                              "digits", (int) a->digits, "favourite", a->favourite,
+                              "group", a->group != NULL ? json_string (a->group) : json_null ());
+
+  if (a->type == ENTSEC_ACCOUNT_HOTP)
+    json_object_set_new (object, "counter", json_integer ((json_int_t) a->counter));
+  else
+    json_object_set_new (object, "period", json_integer (a->period));
+  return object;
+}
+
+static void
+print_account_line (const EntsecAccount *a)
+{
+  g_autofree char *name = entsec_account_dup_display_name (a);
+
+  printf ("%4" G_GINT64_FORMAT " %s %-40s %-5s%s%s\n", a->id, a->favourite ? "*" : " ", name,
+          entsec_account_type_to_string (a->type), a->group != NULL ? "  group: " : "",
+          a->group != NULL ? a->group : "");
+}
+
+int
+cli_cmd_list (int    argc,
+              char **argv)
+{
+  CliVaultOptions options = { 0 };
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the accounts as JSON", NULL },
+    { NULL }
+  };
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GPtrArray) accounts = NULL;
+  g_autoptr (GPtrArray) quarantined = NULL;
+  json_t *list, *bad;
+  int status;
+
+  if (!cli_vault_parse_options ("list", "", "List the vault's accounts (never their secrets).",
+                                entries, &options, &argc, &argv))
+    {
+      cli_vault_options_clear (&options);
+      return CLI_EXIT_USAGE;
+    }
+  vault = cli_vault_open (&options, &status);
+  cli_vault_options_clear (&options);
+  if (vault == NULL)
+    return status;
+  accounts = entsec_vault_list_accounts (vault);
+  quarantined = entsec_vault_list_quarantined (vault);
+  list = json_array ();
+  bad = json_array ();
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      if (json)
+        json_array_append_new (list, account_json (g_ptr_array_index (accounts, i)));
+      else
+        print_account_line (g_ptr_array_index (accounts, i));
+    }
+  for (guint i = 0; i < quarantined->len; i++)
+    {
+      EntsecVaultQuarantined *q = g_ptr_array_index (quarantined, i);
+
+      if (json)
+        json_array_append_new (bad, json_pack ("{s:I, s:s}", "id", (json_int_t) q->id, "reason",
+                                               q->reason));
+      else
+        printf ("%4" G_GINT64_FORMAT " ! quarantined: %s\n", q->id, q->reason);
+    }
+  if (json)
+    cli_vault_print_json (json_pack ("{s:o, s:o}", "accounts", list, "quarantined", bad));
+  else
+    {
+      json_decref (list);
+      json_decref (bad);
+    }
+  return CLI_EXIT_OK;
+}
+
+/* ---- rm ------------------------------------------------------------------- */
+
+int
+cli_cmd_rm (int    argc,
+            char **argv)
+{
+  CliVaultOptions options = { 0 };
+  gboolean yes = FALSE;
+  GOptionEntry entries[] = {
+    { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes, "Confirm: the account and its secret are gone for good", NULL },
+    { NULL }
+  };
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (EntsecAccount) account = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  int status;
+
+  if (!cli_vault_parse_options ("rm", "ACCOUNT --yes", "Delete an account (by id or name).", entries,
+                                &options, &argc, &argv))
+    {
+      cli_vault_options_clear (&options);
+      return CLI_EXIT_USAGE;
+    }
+  if (argc != 2 || !yes)
+    {
+      cli_print_error ("rm: name one ACCOUNT (id or name) and confirm with --yes");
+      cli_vault_options_clear (&options);
+      return CLI_EXIT_USAGE;
+    }
+  vault = cli_vault_open (&options, &status);
+  cli_vault_options_clear (&options);
+  if (vault == NULL)
+    return status;
+  account = cli_vault_find_account (vault, argv[1], &error);
+  if (account == NULL || !entsec_vault_delete_account_sync (vault, account->id, NULL, &error))
+    return cli_vault_report (error);
+  name = entsec_account_dup_display_name (account);
+  printf ("Deleted %" G_GINT64_FORMAT ": %s\n", account->id, name);
+  return CLI_EXIT_OK;
+}
+
+/* ---- edit ----------------------------------------------------------------- */
+
+typedef struct
+{
+  char *issuer;
+  char *label;
+  char *group;
+  gboolean favourite;
+  gboolean no_favourite;
+  gboolean no_group;
+  gint64 counter;
+} EditOptions;
+
+static void
+apply_edits (EntsecAccount     *account,
+             const EditOptions *e)
+{
+  if (e->issuer != NULL)
+    {
+      g_free (account->issuer);
+      account->issuer = e->issuer[0] != '\0' ? g_strdup (e->issuer) : NULL;
+    }
+  if (e->label != NULL)
+    {
+      g_free (account->label);
+      account->label = g_strdup (e->label);
+    }
+  if (e->group != NULL || e->no_group)
+    {
+      g_free (account->group);
+      account->group = e->no_group ? NULL : g_strdup (e->group);
+    }
+  if (e->favourite || e->no_favourite)
+    account->favourite = e->favourite;
+  if (e->counter >= 0 && account->type == ENTSEC_ACCOUNT_HOTP)
+    account->counter = (guint64) e->counter;
+}
+
+int
+cli_cmd_edit (int    argc,
+              char **argv)
+{
+  CliVaultOptions options = { 0 };
+  EditOptions e = { .counter = -1 };
+  GOptionEntry entries[] = {
+    { "issuer", 'i', 0, G_OPTION_ARG_STRING, &e.issuer, "New service name ('' removes it)", "NAME" },
+    { "label", 'l', 0, G_OPTION_ARG_STRING, &e.label, "New account name", "NAME" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &e.group, "Move to GROUP", "GROUP" },
+    { "no-group", 0, 0, G_OPTION_ARG_NONE, &e.no_group, "Take out of its group", NULL },
+    { "favourite", 0, 0, G_OPTION_ARG_NONE, &e.favourite, "Pin to the top", NULL },
+    { "no-favourite", 0, 0, G_OPTION_ARG_NONE, &e.no_favourite, "Unpin", NULL },
+    { "counter", 'c', 0, G_OPTION_ARG_INT64, &e.counter, "HOTP: set the next counter", "N" },
+    { NULL }
+  };
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (EntsecAccount) account = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = CLI_EXIT_USAGE;
+
+  if (!cli_vault_parse_options ("edit", "ACCOUNT [OPTION...]",
+                                "Change an account's name, issuer, group, pin or HOTP counter. A name "
+                                "another account has is refused.",
+                                entries, &options, &argc, &argv))
+    goto out;
+  if (argc != 2 || (e.favourite && e.no_favourite))
+    {
+      cli_print_error ("edit: name one ACCOUNT (id or name)");
+      goto out;
+    }
+  vault = cli_vault_open (&options, &status);
+  if (vault == NULL)
+    goto out;
+  account = cli_vault_find_account (vault, argv[1], &error);
+  if (account != NULL)
+    apply_edits (account, &e);
+  if (account == NULL || !entsec_vault_update_account_sync (vault, account, NULL, &error))
+    status = cli_vault_report (error);
+  else
+    printf ("Saved %" G_GINT64_FORMAT "\n", account->id);
+
+out:
+  g_free (e.issuer);
+  g_free (e.label);
+  g_free (e.group);
+  cli_vault_options_clear (&options);
+  return status;
+}
+
+/* ---- codes ---------------------------------------------------------------- */
+
+static gboolean
+code_for (EntsecVault         *vault,
+          const EntsecAccount *account,
+          gint64               now,
+          char                 code[ENTSEC_OTP_CODE_SIZE],
+          GError             **error)
+{
+  if (account->type == ENTSEC_ACCOUNT_HOTP)
+    return entsec_vault_next_hotp_code_sync (vault, account->id, code, NULL, error);
+  return entsec_account_generate (account, now, code, error);
+}
+
+static int
+print_one_code (EntsecVault *vault,
+                const char  *query,
+                gint64       now,
+                gboolean     json)
+{
+  g_autoptr (EntsecAccount) account = NULL;
+  g_autoptr (GError) error = NULL;
+  char code[ENTSEC_OTP_CODE_SIZE];
+
+  account = cli_vault_find_account (vault, query, &error);
+  if (account == NULL || !code_for (vault, account, now, code, &error))
+    return cli_vault_report (error);
+  if (json)
+    cli_vault_print_json (json_pack ("{s:I, s:s}", "id", (json_int_t) account->id, "code", code));
+  else
+    printf ("%s\n", code);
+  return CLI_EXIT_OK;
+}
+
+int
+cli_vault_print_codes (EntsecVault *vault,
+                       const char  *query,
+                       gint64       now,
+                       gboolean     json)
+{
+  g_autoptr (GPtrArray) accounts = NULL;
+  json_t *list;
+
+  if (query != NULL)
+    return print_one_code (vault, query, now, json);
+  accounts = entsec_vault_list_accounts (vault);
+  list = json_array ();
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      EntsecAccount *account = g_ptr_array_index (accounts, i);
+      g_autofree char *name = entsec_account_dup_display_name (account);
+      char code[ENTSEC_OTP_CODE_SIZE] = "";
+
+      /* HOTP advances its counter; only when asked for by name. */
+      if (account->type != ENTSEC_ACCOUNT_HOTP && !entsec_account_generate (account, now, code, NULL))
+        continue;
+      if (json)
+        json_array_append_new (list, json_pack ("{s:I, s:s, s:o}", "id", (json_int_t) account->id,
+                                                "name", name,
+                                                "code", code[0] != '\0' ? json_string (code) : json_null ()));
+      else
+        printf ("%4" G_GINT64_FORMAT "  %-10s %s\n", account->id,
+                code[0] != '\0' ? code : "(hotp)", name);
+    }
+  if (json)
+    cli_vault_print_json (json_pack ("{s:o}", "codes", list));
+  else
+    json_decref (list);
+  return CLI_EXIT_OK;
+}

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cli-vault.c: opening and unlocking the vault for every command, and the
+ * commands about the vault itself: init, unlock-test, passwd, slots.
+ * Passphrases come from a prompt, stdin or --passphrase-file, never argv.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli-private.h"
+
+void
+cli_vault_options_clear (CliVaultOptions *options)
+{
+  g_clear_pointer (&options->vault_path, g_free);
+  g_clear_pointer (&options->profile, g_free);
+  g_clear_pointer (&options->passphrase_file, g_free);
+}
+
+static gboolean
+profile_is_valid (const char *profile)
+{
+  if (profile[0] == '\0' || profile[0] == '.')
+    return FALSE;
+  for (const char *p = profile; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+cli_vault_path (const CliVaultOptions *options)
+{
+  if (options->vault_path != NULL)
+    return g_strdup (options->vault_path);
+  if (options->profile != NULL && !profile_is_valid (options->profile))
+    {
+      cli_print_error ("--profile: use letters, digits, '-', '_' and '.' only");
+      return NULL;
+    }
+  return entsec_vault_default_path (options->profile);
+}
+
+int
+cli_vault_exit_code (const GError *error)
+{
+  if (error == NULL || error->domain != ENTSEC_VAULT_ERROR)
+    return CLI_EXIT_FAILURE;
+  switch (error->code)
+    {
+    case ENTSEC_VAULT_ERROR_BAD_PASSPHRASE:
+    case ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE:
+    case ENTSEC_VAULT_ERROR_IN_USE:
+    case ENTSEC_VAULT_ERROR_LOCKED:
+      return CLI_EXIT_AUTH;
+    case ENTSEC_VAULT_ERROR_DUPLICATE:
+    case ENTSEC_VAULT_ERROR_INVALID:
+    case ENTSEC_VAULT_ERROR_NO_ACCOUNT:
+      return CLI_EXIT_BAD_INPUT;
+    default:
+      return CLI_EXIT_FAILURE;
+    }
+}
+
+int
+cli_vault_report (const GError *error)
+{
+  cli_print_error ("%s", error->message);
+  return cli_vault_exit_code (error);
+}
+
+/* The passphrase from --passphrase-file, or a prompt on a terminal. */
+static char *
+cli_vault_read_passphrase (const char *source,
+                           const char *prompt,
+                           GError    **error)
+{
+  if (source != NULL)
+    return cli_read_secret (source, prompt, error);
+  if (!isatty (STDIN_FILENO))
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
+                           "A passphrase is needed: give --passphrase-file FILE (or '-' for stdin)");
+      return NULL;
+    }
+  return cli_read_secret ("-", prompt, error);
+}
+
+static gboolean
+unlock_with_passphrase (EntsecVault           *vault,
+                        const CliVaultOptions *options,
+                        GError               **error)
+{
+  char *passphrase = cli_vault_read_passphrase (options->passphrase_file, "Vault passphrase: ", error);
+  gboolean ok;
+
+  if (passphrase == NULL)
+    return FALSE;
+  ok = entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL, error);
+  entsec_secure_strfree (passphrase);
+  return ok;
+}
+
+static gboolean
+unlock (EntsecVault           *vault,
+        const CliVaultOptions *options,
+        const char           **how,
+        GError               **error)
+{
+  g_autoptr (GError) keyring_error = NULL;
+
+  *how = "keyring";
+  if (options->passphrase_file == NULL && !options->no_keyring)
+    {
+      if (entsec_vault_unlock_keyring_sync (vault, NULL, &keyring_error))
+        return TRUE;
+      if (!g_error_matches (keyring_error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE))
+        {
+          g_propagate_error (error, g_steal_pointer (&keyring_error));
+          return FALSE;
+        }
+      if (!isatty (STDIN_FILENO))
+        {
+          /* Say why the keyring did not do, and how to give the passphrase. */
+          g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
+                       "%s (with --passphrase-file FILE, or '-' for stdin)", keyring_error->message);
+          return FALSE;
+        }
+      cli_print_error ("%s", keyring_error->message);
+    }
+  *how = "passphrase";
+  return unlock_with_passphrase (vault, options, error);
+}
+
+EntsecVault *
+cli_vault_open (const CliVaultOptions *options,
+                int                   *exit_code)
+{
+  g_autofree char *path = cli_vault_path (options);
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *how;
+
+  if (path == NULL)
+    {
+      *exit_code = CLI_EXIT_USAGE;
+      return NULL;
+    }
+  entsec_vault_harden_process (NULL);
+  vault = entsec_vault_open_sync (path, NULL, &error);
+  if (vault == NULL || !unlock (vault, options, &how, &error))
+    {
+      *exit_code = cli_vault_report (error);
+      return NULL;
+    }
+  *exit_code = CLI_EXIT_OK;
+  return g_steal_pointer (&vault);
+}
+
+gboolean
+cli_vault_parse_options (const char      *name,
+                         const char      *parameter_string,
+                         const char      *description,
+                         GOptionEntry    *entries,
+                         CliVaultOptions *options,
+                         int             *argc,
+                         char          ***argv)
+{
+  GOptionEntry vault_entries[] = {
+    { "vault", 0, 0, G_OPTION_ARG_FILENAME, &options->vault_path,
+      "The vault file (default: $XDG_DATA_HOME/entsec/PROFILE.db)", "PATH" },
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &options->profile,
+      "Use the vault of profile NAME (default: default)", "NAME" },
+    { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &options->passphrase_file,
+      "Read the vault passphrase from FILE ('-': stdin) instead of the keyring", "FILE" },
+    { "no-keyring", 0, 0, G_OPTION_ARG_NONE, &options->no_keyring,
+      "Do not use the keyring: ask for the passphrase", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *full = g_strdup_printf ("%s %s", name, parameter_string);
+
+  context = g_option_context_new (full);
+  g_option_context_set_summary (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, vault_entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      cli_print_error ("%s: %s (see 'entsec-cli %s --help')", name, error->message, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+cli_vault_print_json (json_t *root)
+{
+  char *text = json_dumps (root, JSON_INDENT (2) | JSON_SORT_KEYS);
+
+  printf ("%s\n", text);
+  free (text);
+  json_decref (root);
+}
+
+/* ---- init ----------------------------------------------------------------- */
+
+typedef struct
+{
+  gboolean no_passphrase;
+  int kdf_memory;
+  int kdf_iterations;
+  int kdf_parallelism;
+} InitOptions;
+
+/* A new passphrase: from the file, or typed twice on a terminal. */
+static char *
+cli_vault_read_new_passphrase (const char *source,
+                               GError    **error)
+{
+  char *first = cli_vault_read_passphrase (source, "New vault passphrase: ", error);
+  char *second;
+  gboolean same;
+
+  if (first == NULL || source != NULL)
+    return first;
+  second = cli_read_secret ("-", "Repeat the passphrase: ", error);
+  if (second == NULL)
+    {
+      entsec_secure_strfree (first);
+      return NULL;
+    }
+  same = strcmp (first, second) == 0;
+  entsec_secure_strfree (second);
+  if (!same)
+    {
+      entsec_secure_strfree (first);
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                           "The two passphrases differ; nothing was changed");
+      return NULL;
+    }
+  return first;
+}
+
+static gboolean
+check_new_passphrase (const char *passphrase,
+                      GError    **error)
+{
+  if (passphrase[0] == '\0' || !g_utf8_validate (passphrase, -1, NULL))
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                           "The passphrase must be non-empty UTF-8 text");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const EntsecVaultKdfParams *
+cli_vault_kdf (int                   memory,
+               int                   iterations,
+               int                   parallelism,
+               EntsecVaultKdfParams *out)
+{
+  if (memory <= 0 && iterations <= 0 && parallelism <= 0)
+    return NULL; /* calibrate */
+  out->memory_kib = memory > 0 ? (guint32) memory : 64 * 1024;
+  out->iterations = iterations > 0 ? (guint32) iterations : 3;
+  out->parallelism = parallelism > 0 ? (guint32) parallelism : 1;
+  return out;
+}
+
+static int
+run_init (const CliVaultOptions *options,
+          const InitOptions     *init)
+{
+  g_autofree char *path = cli_vault_path (options);
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+  EntsecVaultKdfParams kdf;
+  char *passphrase = NULL;
+
+  if (path == NULL)
+    return CLI_EXIT_USAGE;
+  if (init->no_passphrase && options->no_keyring)
+    {
+      cli_print_error ("init: a vault needs the keyring, a passphrase, or both");
+      return CLI_EXIT_USAGE;
+    }
+  entsec_vault_harden_process (NULL);
+  if (!init->no_passphrase)
+    {
+      passphrase = cli_vault_read_new_passphrase (options->passphrase_file, &error);
+      if (passphrase == NULL || !check_new_passphrase (passphrase, &error))
+        {
+          entsec_secure_strfree (passphrase);
+          return cli_vault_report (error);
+        }
+    }
+  vault = entsec_vault_create_sync (path, !options->no_keyring, passphrase,
+                                    passphrase != NULL ? strlen (passphrase) : 0,
+                                    cli_vault_kdf (init->kdf_memory, init->kdf_iterations,
+                                                   init->kdf_parallelism, &kdf),
+                                    NULL, &error);
+  entsec_secure_strfree (passphrase);
+  if (vault == NULL)
+    return cli_vault_report (error);
+  printf ("Created the vault %s (unlocks with: %s%s%s)\n", path,
+          options->no_keyring ? "" : "the keyring",
+          !options->no_keyring && !init->no_passphrase ? " or " : "",
+          init->no_passphrase ? "" : "the passphrase");
+  return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_init (int    argc,
+              char **argv)
+{
+  CliVaultOptions options = { 0 };
+  InitOptions init = { 0 };
+  GOptionEntry entries[] = {
+    { "no-passphrase", 0, 0, G_OPTION_ARG_NONE, &init.no_passphrase,
+      "Keyring only: no passphrase slot (the vault is lost with the keyring)", NULL },
+    { "kdf-memory", 0, 0, G_OPTION_ARG_INT, &init.kdf_memory,
+      "Argon2id memory in KiB (default: calibrated to ~0.5 s)", "KIB" },
+    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, "Argon2id passes", "N" },
+    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism, "Argon2id lanes", "N" },
+    { NULL }
+  };
+  int status;
+
+  if (!cli_vault_parse_options ("init", "",
+                                "Create an encrypted vault. It unlocks with the keyring (Secret "
+                                "Service) and a passphrase\nunless --no-keyring or --no-passphrase "
+                                "is given.",
+                                entries, &options, &argc, &argv))
+    {
+      cli_vault_options_clear (&options);
+      return CLI_EXIT_USAGE;
+    }
+  status = argc > 1 ? CLI_EXIT_USAGE : run_init (&options, &init);
+  if (argc > 1)
+    cli_print_error ("init: unexpected argument '%s'", argv[1]);
+  cli_vault_options_clear (&options);
+  return status;
+}
+
+/* ---- unlock-test ---------------------------------------------------------- */
+
+int
+cli_cmd_unlock_test (int    argc,
+                     char **argv)
+{
+  CliVaultOptions options = { 0 };
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { NULL }
+  };
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GPtrArray) accounts = NULL;
+  g_autoptr (GPtrArray) quarantined = NULL;
+  int status;
+
+  if (!cli_vault_parse_options ("unlock-test", "",
+                                "Check that the vault opens and unlocks; print what it holds.",
+                                entries, &options, &argc, &argv))
+    {
+      cli_vault_options_clear (&options);
+      return CLI_EXIT_USAGE;
+    }
+  vault = cli_vault_open (&options, &status);
+  cli_vault_options_clear (&options);
+  if (vault == NULL)
+    return status;
+  accounts = entsec_vault_list_accounts (vault);
+  quarantined = entsec_vault_list_quarantined (vault);
+  if (json)
+    cli_vault_print_json (json_pack ("{s:b, s:i, s:i}", "unlocked", 1, "accounts", (int) accounts->len,
+                               "quarantined", (int) quarantined->len));
+  else
+    printf ("Unlocked: %u account%s, %u quarantined\n", accounts->len,
+            accounts->len == 1 ? "" : "s", quarantined->len);
+  return CLI_EXIT_OK;
+}
+
+/* ---- passwd --------------------------------------------------------------- */
+
+int
+cli_cmd_passwd (int    argc,
+                char **argv)
+{
+  CliVaultOptions options = { 0 };
+  char *new_source = NULL;
+  InitOptions init = { 0 };
+  GOptionEntry entries[] = {
+    { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &new_source,
+      "Read the new passphrase from FILE ('-': stdin)", "FILE" },
+    { "kdf-memory", 0, 0, G_OPTION_ARG_INT, &init.kdf_memory, "Argon2id memory in KiB", "KIB" },
+    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, "Argon2id passes", "N" },
+    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism, "Argon2id lanes", "N" },
+    { NULL }
+  };
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+  EntsecVaultKdfParams kdf;
+  char *passphrase = NULL;
+  int status;
+
+  if (!cli_vault_parse_options ("passwd", "",
+                                "Set a new vault passphrase (or add one). Only the data key is "
+                                "rewrapped; the old passphrase stops working.",
+                                entries, &options, &argc, &argv))
+    {
+      cli_vault_options_clear (&options);
+      g_free (new_source);
+      return CLI_EXIT_USAGE;
+    }
+  if (new_source != NULL && options.passphrase_file != NULL
+      && strcmp (new_source, "-") == 0 && strcmp (options.passphrase_file, "-") == 0)
+    {
+      cli_print_error ("passwd: the old and the new passphrase cannot both come from stdin");
+      status = CLI_EXIT_USAGE;
+      goto out;
+    }
+  vault = cli_vault_open (&options, &status);
+  if (vault == NULL)
+    goto out;
+  passphrase = cli_vault_read_new_passphrase (new_source, &error);
+  if (passphrase == NULL || !check_new_passphrase (passphrase, &error)
+      || !entsec_vault_change_passphrase_sync (vault, passphrase, strlen (passphrase),
+                                               cli_vault_kdf (init.kdf_memory, init.kdf_iterations,
+                                                              init.kdf_parallelism, &kdf),
+                                               NULL, &error))
+    status = cli_vault_report (error);
+  else
+    printf ("The vault passphrase was changed\n");
+  entsec_secure_strfree (passphrase);
+
+out:
+  cli_vault_options_clear (&options);
+  g_free (new_source);
+  return status;
+}
+
+/* ---- slots ---------------------------------------------------------------- */
+
+static const char *
+slot_type_name (EntsecVaultSlotType type)
+{
+  switch (type)
+    {
+    case ENTSEC_VAULT_SLOT_KEYRING: return "keyring";
+    case ENTSEC_VAULT_SLOT_PASSPHRASE: return "passphrase";
+    case ENTSEC_VAULT_SLOT_RECOVERY: return "recovery";
+    default: return "unknown";
+    }
+}
+
+static int
+print_slots (EntsecVault *vault,
+             gboolean     json)
+{
+  gsize n = 0;
+  g_autofree EntsecVaultSlotInfo *slots = entsec_vault_list_slots (vault, &n);
+  json_t *list = json_array ();
+
+  for (gsize i = 0; i < n; i++)
+    {
+      json_t *item = json_pack ("{s:I, s:s}", "id", (json_int_t) slots[i].id, "type",
+                                slot_type_name (slots[i].type));
+
+      if (slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE)
+        json_object_set_new (item, "kdf",
+                             json_pack ("{s:s, s:i, s:i, s:i}", "algorithm", "argon2id",
+                                        "memory_kib", (int) slots[i].kdf.memory_kib, "iterations",
+                                        (int) slots[i].kdf.iterations, "parallelism",
+                                        (int) slots[i].kdf.parallelism));
+      if (!json && slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE)
+        printf ("%" G_GINT64_FORMAT "  passphrase (Argon2id, %u KiB, %u passes, %u lanes)\n",
+                slots[i].id, slots[i].kdf.memory_kib, slots[i].kdf.iterations,
+                slots[i].kdf.parallelism);
+      else if (!json)
+        printf ("%" G_GINT64_FORMAT "  %s\n", slots[i].id, slot_type_name (slots[i].type));
+      json_array_append_new (list, item);
+    }
+  if (json)
+    cli_vault_print_json (json_pack ("{s:o}", "slots", list));
+  else
+    json_decref (list);
+  return CLI_EXIT_OK;
+}
+
+static int
+run_slots_action (EntsecVault *vault,
+                  int          argc,
+                  char       **argv,
+                  const char  *new_source,
+                  gboolean     json)
+{
+  g_autoptr (GError) error = NULL;
+  const char *action = argc > 1 ? argv[1] : "list";
+  gboolean ok = TRUE;
+
+  if (strcmp (action, "list") == 0)
+    return print_slots (vault, json);
+  if (strcmp (action, "add-keyring") == 0)
+    ok = entsec_vault_add_keyring_slot_sync (vault, NULL, &error);
+  else if (strcmp (action, "add-passphrase") == 0)
+    {
+      char *passphrase = cli_vault_read_new_passphrase (new_source, &error);
+
+      ok = passphrase != NULL && check_new_passphrase (passphrase, &error)
+           && entsec_vault_add_passphrase_slot_sync (vault, passphrase, strlen (passphrase), NULL,
+                                                     NULL, &error);
+      entsec_secure_strfree (passphrase);
+    }
+  else if (strcmp (action, "add-recovery") == 0)
+    {
+      char *key = entsec_vault_add_recovery_slot_sync (vault, NULL, &error);
+
+      ok = key != NULL;
+      if (ok)
+        printf ("Recovery key (write it down; it is not shown again):\n%s\n", key);
+      entsec_secure_strfree (key);
+    }
+  else if (strcmp (action, "remove") == 0 && argc == 3)
+    {
+      gint64 id = g_ascii_strtoll (argv[2], NULL, 10);
+
+      ok = entsec_vault_remove_slot_sync (vault, id, NULL, &error);
+    }
+  else
+    {
+      cli_print_error ("slots: use list, add-keyring, add-passphrase, add-recovery or remove ID");
+      return CLI_EXIT_USAGE;
+    }
+  if (!ok)
+    return cli_vault_report (error);
+  return print_slots (vault, json);
+}
+
+int
+cli_cmd_slots (int    argc,
+               char **argv)
+{
+  CliVaultOptions options = { 0 };
+  char *new_source = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the slot table as JSON", NULL },
+    { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &new_source,
+      "add-passphrase: read it from FILE ('-': stdin)", "FILE" },
+    { NULL }
+  };
+  g_autoptr (EntsecVault) vault = NULL;
+  int status;
+
+  if (!cli_vault_parse_options ("slots", "[list | add-keyring | add-passphrase | add-recovery | remove ID]",
+                                "Show or change what unlocks the vault. There is always at least "
+                                "one slot.",
+                                entries, &options, &argc, &argv))
+    {
+      cli_vault_options_clear (&options);
+      g_free (new_source);
+      return CLI_EXIT_USAGE;
+    }
+  vault = cli_vault_open (&options, &status);
+  if (vault != NULL)
+    status = run_slots_action (vault, argc, argv, new_source, json);
+  cli_vault_options_clear (&options);
+  g_free (new_source);
+  return status;
+}
