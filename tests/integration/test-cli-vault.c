@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-cli-vault.c: entsec-cli's vault commands as a user runs them, inside
+ * tests/keyring-session.sh (real gnome-keyring, throwaway HOME):
+ *  - accounts survive restarts; duplicates are refused; exit codes;
+ *  - the canary scan (ST-1/ST-2): unique secrets, labels and passphrases go
+ *    through every operation, then every file under HOME is searched for
+ *    them in raw, Base32, hex, base64 and UTF-16: zero hits. A control run
+ *    writes the same canaries unencrypted and proves the scanner finds them.
+ */
+
+#define _GNU_SOURCE /* memmem */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include <entsec/entsec.h>
+
+#include "vault-test-util.h"
+
+#define CANARY_SEED "CANARYSEEDAAAAAAAAAAAAAAAAAAAAAA"
+#define CANARY_HOTP_SEED "CANARYHOTPSEEDBBBBBBBBBBBBBBBBBB"
+#define CANARY_LABEL "canary-label-7f3a"
+#define CANARY_ISSUER "canary-issuer-2b9d"
+#define CANARY_HOTP_LABEL "canary-hotp-8a1f"
+#define CANARY_GROUP "canary-group-5e1c"
+#define CANARY_PASS "canary-pass-9c1e"
+#define CANARY_NEW_PASS "canary-newpass-4d2a"
+#define FAST_KDF "--kdf-memory", "8192", "--kdf-iterations", "1"
+
+typedef struct
+{
+  int status;
+  char *out;
+  char *err;
+} CliRun;
+
+static void
+cli_run_clear (CliRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
+
+static void
+run_cli (const char *input,
+         CliRun     *run,
+         const char *first,
+         ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  va_list ap;
+
+  g_ptr_array_add (args, (char *) g_getenv ("ENTSEC_CLI"));
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  process = g_subprocess_newv ((const char *const *) args->pdata,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                 | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input != NULL ? input : "", NULL, &run->out, &run->err,
+                                 &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_exit_status (process);
+}
+
+#define CLI_OK(input, ...) \
+  G_STMT_START { \
+    g_auto (CliRun) run_ = { 0 }; \
+    run_cli (input, &run_, __VA_ARGS__, NULL); \
+    if (run_.status != 0) \
+      g_printerr ("%s", run_.err); \
+    g_assert_cmpint (run_.status, ==, 0); \
+  } G_STMT_END
+
+/* ---- Restarts, duplicates --------------------------------------------------- */
+
+static void
+test_accounts_survive_restarts (void)
+{
+  g_auto (CliRun) run = { 0 };
+  g_auto (CliRun) dup = { 0 };
+  g_auto (CliRun) code = { 0 };
+
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "restart", "--passphrase-file", "-", FAST_KDF);
+  CLI_OK ("otpauth://totp/Example:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example"
+          "&digits=8\n", "add", "--profile", "restart", "--uri", "-");
+  run_cli ("otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example\n", &dup, "add",
+           "--profile", "restart", "--uri", "-", NULL);
+  g_assert_cmpint (dup.status, ==, 3); /* duplicate: refused, nothing overwritten */
+  run_cli (NULL, &code, "code", "--profile", "restart", "alice", "--time", "59", NULL);
+  g_assert_cmpint (code.status, ==, 0);
+  g_assert_cmpstr (code.out, ==, "94287082\n"); /* RFC 6238: the original secret is kept */
+  run_cli (NULL, &run, "list", "--profile", "restart", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "\"label\": \"alice\""));
+  g_assert_null (strstr (run.out, "GEZDGNBV"));
+}
+
+static void
+test_wrong_passphrase_exit_code (void)
+{
+  g_auto (CliRun) run = { 0 };
+
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "wrong", "--no-keyring", "--passphrase-file", "-",
+          FAST_KDF);
+  run_cli ("not it\n", &run, "unlock-test", "--profile", "wrong", "--passphrase-file", "-", NULL);
+  g_assert_cmpint (run.status, ==, 4);
+  g_assert_nonnull (strstr (run.err, "Wrong passphrase"));
+}
+
+/* ---- Canary scan ---------------------------------------------------------- */
+
+typedef struct
+{
+  const char *name;
+  GBytes     *needle;
+} Needle;
+
+static void
+needle_clear (gpointer data)
+{
+  Needle *n = data;
+
+  g_bytes_unref (n->needle);
+}
+
+static void
+add_needle (GArray     *needles,
+            const char *name,
+            const void *data,
+            gsize       len)
+{
+  Needle n = { name, g_bytes_new (data, len) };
+
+  g_array_append_val (needles, n);
+}
+
+static void
+add_encodings (GArray       *needles,
+               const char   *name,
+               const guint8 *data,
+               gsize         len,
+               gboolean      text)
+{
+  g_autofree char *b32 = entsec_base32_encode (data, len);
+  g_autofree char *b32_lower = g_ascii_strdown (b32, -1);
+  g_autofree char *hex = g_malloc0 (len * 2 + 1);
+  g_autofree char *hex_upper = NULL;
+  g_autofree char *b64 = g_base64_encode (data, len);
+
+  for (gsize i = 0; i < len; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", data[i]);
+  hex_upper = g_ascii_strup (hex, -1);
+  add_needle (needles, name, data, len);
+  add_needle (needles, name, b32, strlen (b32));
+  add_needle (needles, name, b32_lower, strlen (b32_lower));
+  add_needle (needles, name, hex, strlen (hex));
+  add_needle (needles, name, hex_upper, strlen (hex_upper));
+  /* Base64 without the padding, which depends on what follows. */
+  add_needle (needles, name, b64, strlen (b64) - (len % 3 == 0 ? 0 : 3 - len % 3));
+  if (text)
+    {
+      g_autofree gunichar2 *utf16 = g_utf8_to_utf16 ((const char *) data, (glong) len, NULL, NULL, NULL);
+
+      add_needle (needles, name, utf16, len * 2);
+    }
+}
+
+static GArray *
+canary_needles (void)
+{
+  const char *texts[] = { CANARY_LABEL, CANARY_ISSUER, CANARY_HOTP_LABEL, CANARY_GROUP, CANARY_PASS,
+                          CANARY_NEW_PASS };
+  const char *seeds[] = { CANARY_SEED, CANARY_HOTP_SEED };
+  GArray *needles = g_array_new (FALSE, TRUE, sizeof (Needle));
+
+  g_array_set_clear_func (needles, needle_clear);
+  for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
+    add_encodings (needles, texts[i], (const guint8 *) texts[i], strlen (texts[i]), TRUE);
+  for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++)
+    {
+      gsize len = 0;
+      g_autofree guint8 *raw = entsec_base32_decode (seeds[i], &len, NULL);
+
+      add_encodings (needles, seeds[i], raw, len, FALSE);
+    }
+  return needles;
+}
+
+/* Search every regular file under @dir; returns the hits as "file: canary". */
+static void
+scan_tree (const char *dir,
+           GArray     *needles,
+           GPtrArray  *hits)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          scan_tree (path, needles, hits);
+          continue;
+        }
+      if (!g_file_get_contents (path, &contents, &len, NULL))
+        continue;
+      for (guint i = 0; i < needles->len; i++)
+        {
+          Needle *n = &g_array_index (needles, Needle, i);
+          gsize nlen;
+          const void *ndata = g_bytes_get_data (n->needle, &nlen);
+
+          if (memmem (contents, len, ndata, nlen) != NULL)
+            g_ptr_array_add (hits, g_strdup_printf ("%s: %s (needle %u)", path, n->name, i));
+        }
+    }
+}
+
+static void
+every_operation (void)
+{
+  g_autofree char *uri = g_strdup_printf ("otpauth://totp/%s:%s?secret=%s&issuer=%s\n", CANARY_ISSUER,
+                                          CANARY_LABEL, CANARY_SEED, CANARY_ISSUER);
+  g_auto (CliRun) recovery = { 0 };
+
+  CLI_OK (CANARY_PASS "\n", "init", "--passphrase-file", "-", FAST_KDF);
+  CLI_OK (uri, "add", "--uri", "-");
+  CLI_OK (CANARY_HOTP_SEED "\n", "add", "--label", CANARY_HOTP_LABEL, "--issuer", CANARY_ISSUER,
+          "--type", "hotp", "--secret", "-");
+  CLI_OK (NULL, "edit", CANARY_LABEL, "--group", CANARY_GROUP, "--favourite");
+  CLI_OK (NULL, "code", CANARY_HOTP_LABEL);
+  CLI_OK (NULL, "code", CANARY_HOTP_LABEL);
+  CLI_OK (NULL, "code");
+  CLI_OK (NULL, "list", "--json");
+  CLI_OK (CANARY_NEW_PASS "\n", "passwd", "--new-passphrase-file", "-", FAST_KDF);
+  run_cli (NULL, &recovery, "slots", "add-recovery", NULL);
+  g_assert_cmpint (recovery.status, ==, 0);
+  CLI_OK (NULL, "rm", CANARY_HOTP_LABEL, "--yes");
+  CLI_OK (CANARY_NEW_PASS "\n", "unlock-test", "--no-keyring", "--passphrase-file", "-");
+}
+
+static void
+test_canary_scan (void)
+{
+  g_autoptr (GArray) needles = canary_needles ();
+  g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func (g_free);
+
+  every_operation ();
+  scan_tree (g_get_home_dir (), needles, hits);
+  for (guint i = 0; i < hits->len; i++)
+    g_printerr ("canary found: %s\n", (char *) g_ptr_array_index (hits, i));
+  g_assert_cmpuint (hits->len, ==, 0);
+}
+
+/*
+ * Control: the same canaries written without encryption (a plain SQLite file
+ * with WAL, and each encoding in a text file) are all found, so a zero above
+ * means something.
+ */
+static void
+test_canary_control (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("canary-control-XXXXXX", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "plain.db", NULL);
+  g_autoptr (GArray) needles = canary_needles ();
+  g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func (g_free);
+  GString *encodings = g_string_new (NULL);
+  g_autofree char *text_path = g_build_filename (dir, "encodings.txt", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode=WAL; CREATE TABLE t (v BLOB);", NULL, NULL,
+                                 NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < needles->len; i++)
+    {
+      GBytes *needle = g_array_index (needles, Needle, i).needle;
+      sqlite3_stmt *stmt = NULL;
+
+      sqlite3_prepare_v2 (db, "INSERT INTO t VALUES (?)", -1, &stmt, NULL);
+      sqlite3_bind_blob (stmt, 1, g_bytes_get_data (needle, NULL), (int) g_bytes_get_size (needle),
+                         SQLITE_STATIC);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_finalize (stmt);
+      g_string_append_len (encodings, g_bytes_get_data (needle, NULL), (gssize) g_bytes_get_size (needle));
+      g_string_append_c (encodings, '\n');
+    }
+  /* Leave the connection open: the rows sit in the -wal file, as a live vault's would. */
+  g_assert_true (g_file_set_contents (text_path, encodings->str, (gssize) encodings->len, NULL));
+  scan_tree (dir, needles, hits);
+  /* Every needle at least in the text file and once in the database or its WAL. */
+  g_assert_cmpuint (hits->len, >=, 2 * needles->len);
+  sqlite3_close (db);
+  g_string_free (encodings, TRUE);
+  vt_remove_tree (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL
+      || !g_str_has_prefix (g_get_home_dir (), g_get_tmp_dir ()))
+    {
+      g_printerr ("Run this test through tests/keyring-session.sh (needs a throwaway HOME)\n");
+      return 1;
+    }
+  g_test_add_func ("/cli-vault/accounts-survive-restarts", test_accounts_survive_restarts);
+  g_test_add_func ("/cli-vault/wrong-passphrase-exit-code", test_wrong_passphrase_exit_code);
+  g_test_add_func ("/cli-vault/canary-control", test_canary_control);
+  g_test_add_func ("/cli-vault/canary-scan", test_canary_scan);
+  return g_test_run ();
+}
