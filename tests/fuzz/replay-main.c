@@ -63,7 +63,7 @@ replay_directory (const char *dir)
       fprintf (stderr, "replay: %s\n", error->message);
       return -1;
     }
-  while ((name = g_dir_read_name (handle)) != NULL)
+  for (name = g_dir_read_name (handle); name != NULL; name = g_dir_read_name (handle))
     {
       char *path = g_build_filename (dir, name, NULL);
 
