@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "entsec-qr-private.h"
@@ -15,6 +17,9 @@
 #define VECTOR_MIN_SIDE 1024
 
 G_DEFINE_QUARK (entsec-qr-error-quark, entsec_qr_error)
+
+/* Lowered by the fuzzer so that one input cannot take seconds. */
+static guint64 max_pixels = ENTSEC_QR_MAX_PIXELS;
 
 typedef struct
 {
@@ -83,7 +88,7 @@ on_size_prepared (GdkPixbufLoader *loader,
   longer = MAX (state->width, state->height);
   if (width <= 0 || height <= 0 || state->width > ENTSEC_QR_MAX_SIDE
       || state->height > ENTSEC_QR_MAX_SIDE
-      || (guint64) state->width * state->height > ENTSEC_QR_MAX_PIXELS)
+      || (guint64) state->width * state->height > max_pixels)
     {
       /* A zero size makes every loader stop before allocating. */
       state->too_large = TRUE;
@@ -121,6 +126,15 @@ set_too_large_error (const LoadState *state,
   return FALSE;
 }
 
+static gboolean
+set_format_error (GError **error)
+{
+  g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_FORMAT,
+               "This file is not an image that can be read; use a PNG, JPEG, GIF, BMP, "
+               "TIFF, WebP or SVG picture of the QR code");
+  return FALSE;
+}
+
 /* Translate a loader failure into the QR domain, keeping the loader's detail. */
 static gboolean
 set_loader_error (const LoadState *state,
@@ -131,12 +145,7 @@ set_loader_error (const LoadState *state,
     return set_too_large_error (state, error);
   if (g_error_matches (loader_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE)
       || g_error_matches (loader_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNSUPPORTED_OPERATION))
-    {
-      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_FORMAT,
-                   "This file is not an image that can be read; use a PNG, JPEG, GIF, BMP, "
-                   "TIFF, WebP or SVG picture of the QR code");
-      return FALSE;
-    }
+    return set_format_error (error);
   if (loader_error == NULL)
     g_set_error_literal (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT,
                          "The image is damaged or incomplete; save or copy it again");
@@ -166,6 +175,57 @@ feed_loader (GdkPixbufLoader *loader,
       || state->too_large)
     return set_loader_error (state, local_error, error);
   return TRUE;
+}
+
+static gboolean
+has_magic (const guint8 *data,
+           gsize         len,
+           gsize         offset,
+           const char   *magic,
+           gsize         magic_len)
+{
+  return len >= offset + magic_len && memcmp (data + offset, magic, magic_len) == 0;
+}
+
+/* An SVG document: XML text whose first kilobytes hold an <svg element. */
+static gboolean
+looks_like_svg (const guint8 *data,
+                gsize         len)
+{
+  gsize n = MIN (len, 4096);
+  gsize start = 0;
+
+  while (start < n && g_ascii_isspace (data[start]))
+    start++;
+  if (start >= n || data[start] != '<')
+    return FALSE;
+  return g_strstr_len ((const char *) data, (gssize) n, "<svg") != NULL;
+}
+
+/*
+ * Only the formats an album holds go to a loader, chosen by their magic
+ * bytes: the other gdk-pixbuf loaders (ICO, ANI, TGA, XPM, PNM, ...) never
+ * see untrusted input.
+ */
+static const char *
+sniff_format (const guint8 *data,
+              gsize         len)
+{
+  if (has_magic (data, len, 0, "\x89PNG\r\n\x1a\n", 8))
+    return "png";
+  if (has_magic (data, len, 0, "\xff\xd8\xff", 3))
+    return "jpeg";
+  if (has_magic (data, len, 0, "GIF87a", 6) || has_magic (data, len, 0, "GIF89a", 6))
+    return "gif";
+  if (has_magic (data, len, 0, "BM", 2))
+    return "bmp";
+  if (has_magic (data, len, 0, "II*\0", 4) || has_magic (data, len, 0, "MM\0*", 4))
+    return "tiff";
+  if (has_magic (data, len, 0, "RIFF", 4) && has_magic (data, len, 8, "WEBP", 4))
+    return "webp";
+  if (has_magic (data, len, 0, "\x1f\x8b", 2) || looks_like_svg (data, len))
+    return "svg";
+  return NULL;
 }
 
 /* The still image the loader produced, upright as its EXIF orientation says. */
@@ -239,6 +299,7 @@ entsec_qr_load_grey (const guint8 *data,
   g_autoptr (GdkPixbufLoader) loader = NULL;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   LoadState state = { .max_side = max_side };
+  const char *format;
 
   if (len == 0)
     {
@@ -254,7 +315,20 @@ entsec_qr_load_grey (const guint8 *data,
       return NULL;
     }
 
-  loader = gdk_pixbuf_loader_new ();
+  format = sniff_format (data, len);
+  if (format == NULL)
+    {
+      set_format_error (error);
+      return NULL;
+    }
+  loader = gdk_pixbuf_loader_new_with_type (format, NULL);
+  if (loader == NULL)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_FORMAT,
+                   "This looks like a %s image, but no %s loader is installed; convert the "
+                   "picture to PNG or JPEG", format, format);
+      return NULL;
+    }
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &state);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &state);
   if (!feed_loader (loader, &state, data, len, error))
@@ -267,4 +341,10 @@ entsec_qr_load_grey (const guint8 *data,
   if (height != NULL)
     *height = state.height;
   return grey_from_pixbuf (pixbuf);
+}
+
+void
+entsec_qr_set_max_pixels_for_testing (guint64 pixels)
+{
+  max_pixels = pixels > 0 ? pixels : ENTSEC_QR_MAX_PIXELS;
 }

@@ -64,4 +64,7 @@ GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,
  * experiments only; NULL restores the default). */
 void entsec_qr_set_steps_for_testing (const char *names);
 
+/* Lower the pixel limit (the fuzzer's time budget); 0 restores ENTSEC_QR_MAX_PIXELS. */
+void entsec_qr_set_max_pixels_for_testing (guint64 pixels);
+
 G_END_DECLS
