@@ -17,6 +17,8 @@
 /* Room for the largest export plus surrounding white space and the newline. */
 #define MAX_LINE (ENTSEC_MIGRATION_MAX_URI_BYTES + 1024)
 #define MIGRATION_SCHEME "otpauth-migration:"
+/* Exports carry no warnings of their own: the URI parser's 128-bit advice, applied here. */
+#define RECOMMENDED_SECRET_BYTES 16
 
 typedef struct
 {
@@ -158,7 +160,7 @@ handle_migration (Report     *report,
   for (guint i = 0; i < batch->accounts->len; i++)
     {
       const EntsecAccount *account = batch->accounts->pdata[i];
-      EntsecOtpauthWarnings warnings = account->secret_len < 16
+      EntsecOtpauthWarnings warnings = account->secret_len < RECOMMENDED_SECRET_BYTES
                                          ? ENTSEC_OTPAUTH_WARNING_SHORT_SECRET
                                          : ENTSEC_OTPAUTH_WARNING_NONE;
 
