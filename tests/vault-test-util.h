@@ -28,6 +28,7 @@ vt_account (const char *issuer,
     secret[i] = (guint8) (seed * 31 + i);
   entsec_account_set_secret (account, secret, sizeof secret);
   account->issuer = g_strdup (issuer);
+  g_free (account->label);
   account->label = g_strdup (label);
   return account;
 }

@@ -214,6 +214,7 @@ account_from_flags (const AddOptions *o,
       return NULL;
     }
   account->issuer = g_strdup (o->issuer);
+  g_free (account->label);
   account->label = g_strdup (o->label);
   account->group = g_strdup (o->group);
   account->favourite = o->favourite;

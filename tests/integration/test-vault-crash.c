@@ -83,6 +83,7 @@ child_add (EntsecVault *vault,
   EntsecAccount *account = vt_account ("Crash", NULL, (guint8) serial);
 
   g_snprintf (m->label, LABEL_SIZE, "acct-%d-%u", getpid (), serial);
+  g_free (account->label);
   account->label = g_strdup (m->label);
   account->type = ENTSEC_ACCOUNT_HOTP;
   g_ptr_array_add (batch, account);

@@ -578,6 +578,7 @@ test_every_byte_flipped (Fixture      *f,
     {
       EntsecAccount *a = vt_account ("Flip", NULL, 30 + i);
 
+      g_free (a->label);
       a->label = g_strdup_printf ("user%u", i);
       add_one (vault, a);
       g_ptr_array_add (originals, a);
