@@ -142,7 +142,8 @@ entsec_backup_import_uris (GBytes  *data,
                    ENTSEC_IMPORT_MAX_FILE_BYTES / (1024 * 1024));
       return NULL;
     }
-  end = text + len;
+  /* An empty GBytes has no data pointer at all. */
+  end = len > 0 ? text + len : text;
   for (const char *start = text; start < end; number++)
     {
       const char *newline = memchr (start, '\n', (gsize) (end - start));

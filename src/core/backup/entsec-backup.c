@@ -106,10 +106,11 @@ parse_header (const guint8 *data,
               GError      **error)
 {
   g_autoptr (GError) kdf_error = NULL;
-  const guint8 *p = data + MAGIC_LEN + 2;
+  const guint8 *p;
 
   if (!check_magic_and_version (data, len, error))
     return FALSE;
+  p = data + MAGIC_LEN + 2;
   memset (header, 0, sizeof *header);
   header->kdf.m_cost_kib = get_u32 (p);
   header->kdf.t_cost = get_u32 (p + 4);
