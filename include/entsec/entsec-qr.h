@@ -138,6 +138,14 @@ void            entsec_qr_decode_file_async (const char         *path,
 EntsecQrResult *entsec_qr_decode_file_finish (GAsyncResult *result,
                                               GError      **error);
 
+/* As entsec_qr_decode_bytes() on @bytes, in a worker thread. */
+void            entsec_qr_decode_bytes_async (GBytes             *bytes,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+EntsecQrResult *entsec_qr_decode_bytes_finish (GAsyncResult *result,
+                                               GError      **error);
+
 void entsec_qr_result_free (EntsecQrResult *result);
 
 /*

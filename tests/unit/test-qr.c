@@ -366,6 +366,30 @@ test_async (void)
   g_assert_cmpuint (result->codes->len, ==, 1);
 }
 
+static void
+on_bytes_decoded (GObject      *source,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  GError **out = user_data;
+
+  g_assert_null (entsec_qr_decode_bytes_finish (res, out));
+}
+
+static void
+test_async_bytes_error (void)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new_static ("GIF89a", 6);
+  GError *error = NULL;
+
+  /* A bare GIF signature: the error comes back through the callback. */
+  entsec_qr_decode_bytes_async (bytes, NULL, on_bytes_decoded, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT);
+  g_error_free (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -397,5 +421,6 @@ main (int    argc,
   g_test_add_func ("/qr/load/exif-orientation", test_exif_orientation);
   g_test_add_func ("/qr/load/downscale", test_downscale_on_load);
   g_test_add_func ("/qr/async", test_async);
+  g_test_add_func ("/qr/async-bytes-error", test_async_bytes_error);
   return g_test_run ();
 }

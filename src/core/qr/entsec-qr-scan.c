@@ -11,8 +11,9 @@
 
 #include "entsec-qr-transform.h"
 
-/* Images are loaded with their longer side at most this (photos shrink on load). */
-#define LOAD_MAX_SIDE 2048
+/* Images are loaded with their longer side at most this (photos shrink on load);
+ * 2000 lets libjpeg decode a 4000 x 3000 photo at half size directly. */
+#define LOAD_MAX_SIDE 2000
 /* Above this many pixels only the first pass runs at full size. */
 #define LARGE_PIXELS (1280 * 1024)
 

@@ -271,6 +271,50 @@ entsec_qr_decode_file_finish (GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+decode_bytes_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError *error = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (task_data, &len);
+  EntsecQrResult *result = NULL;
+
+  if (!g_cancellable_set_error_if_cancelled (cancellable, &error))
+    result = entsec_qr_decode_bytes (data != NULL ? data : (const guint8 *) "", len, &error);
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) entsec_qr_result_free);
+}
+
+void
+entsec_qr_decode_bytes_async (GBytes             *bytes,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (bytes != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, entsec_qr_decode_bytes_async);
+  g_task_set_task_data (task, g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, decode_bytes_thread);
+}
+
+EntsecQrResult *
+entsec_qr_decode_bytes_finish (GAsyncResult *result,
+                               GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* The error that keeps @code's accounts out, or NULL when all of them are good. */
 static gboolean
 check_authenticator_code (const EntsecQrCode *code,
