@@ -9,6 +9,8 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -119,8 +121,16 @@ test_file_modes (Fixture      *f,
   g_autofree char *dir = g_path_get_dirname (f->path);
   struct stat st;
 
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *lock = g_strconcat (f->path, ".lock", NULL);
+
+  vt_add (vault, "Mode", "check", 40);
   umask (old);
   g_assert_cmpint (stat (f->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (stat (lock, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   g_assert_cmpint (stat (dir, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
@@ -555,6 +565,92 @@ test_not_found (Fixture      *f,
   g_assert_null (vault);
 }
 
+/* A writer killed with its WAL not checkpointed; a failed unlock must not fold it in. */
+static void
+test_failed_open_keeps_wal (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = create_vault (f);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *wal_before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *wal_after = NULL;
+  pid_t pid;
+  int status;
+
+  g_clear_object (&vault);
+  pid = fork ();
+  if (pid == 0)
+    {
+      EntsecVault *child = reopen (f);
+
+      vt_add (child, "Crash", "leftover", 41);
+      _exit (0); /* no close, no checkpoint: the change lives in the WAL only */
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  before = vt_file_hash (f->path);
+  wal_before = vt_file_hash (wal);
+  vault = entsec_vault_open_sync (f->path, NULL, &error);
+  g_assert_false (entsec_vault_unlock_passphrase_sync (vault, "wrong", 5, NULL, &error));
+  g_clear_object (&vault);
+  after = vt_file_hash (f->path);
+  wal_after = vt_file_hash (wal);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpstr (wal_before, ==, wal_after);
+
+  vault = reopen (f);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+}
+
+static void
+unlocked_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GError **error = user_data;
+
+  entsec_vault_unlock_passphrase_finish (ENTSEC_VAULT (source), result, error);
+  g_main_context_wakeup (NULL);
+}
+
+static void
+added_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GError **error = user_data;
+
+  entsec_vault_add_accounts_finish (ENTSEC_VAULT (source), result, NULL, error);
+  g_main_context_wakeup (NULL);
+}
+
+static void
+test_async (Fixture      *f,
+            gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = create_vault (f);
+  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  GError *error = NULL;
+
+  g_ptr_array_add (batch, vt_account ("Async", "one", 42));
+  entsec_vault_add_accounts_async (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, added_cb, &error);
+  while (((EntsecAccount *) g_ptr_array_index (batch, 0))->id == 0 && error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (error);
+  g_clear_object (&vault);
+
+  vault = entsec_vault_open_sync (f->path, NULL, NULL);
+  entsec_vault_unlock_passphrase_async (vault, passphrase, strlen (passphrase), NULL, unlocked_cb,
+                                        &error);
+  while (!entsec_vault_is_unlocked (vault) && error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+}
+
 /*
  * Every byte of a small vault flipped in turn. Decided behaviour: the open
  * or unlock fails with a vault error and nothing is loaded, or (a flip inside
@@ -622,6 +718,8 @@ main (int    argc,
   ADD ("/vault/hostile-kdf-costs", test_hostile_kdf_costs);
   ADD ("/vault/header-tamper", test_header_tamper);
   ADD ("/vault/newer-format-refused", test_newer_format_refused);
+  ADD ("/vault/failed-open-keeps-wal", test_failed_open_keeps_wal);
+  ADD ("/vault/async", test_async);
   ADD ("/vault/every-byte-flipped", test_every_byte_flipped);
 #undef ADD
 
