@@ -18,6 +18,8 @@ static const CliCommand commands[] = {
   { "rm", "Delete an account", cli_cmd_rm },
   { "passwd", "Change the vault passphrase (rewraps the key only)", cli_cmd_passwd },
   { "slots", "Show or change what unlocks the vault", cli_cmd_slots },
+  { "export", "Back up the vault: encrypted (default) or a plain otpauth:// list", cli_cmd_export },
+  { "import", "Add the accounts of a backup, otpauth:// list or Aegis export", cli_cmd_import },
   { "parse", "Show what otpauth:// and export URIs hold (never the secrets)", cli_cmd_parse },
   { "scan", "Show what the QR codes in image files hold (never the secrets)", cli_cmd_scan },
 };

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cli-backup.c: entsec-cli export and import. Backups are encrypted by
+ * default (docs/backup-format.md); a plain otpauth:// list is written only
+ * after the vault passphrase is typed again, with a warning. Imports add all
+ * or nothing, and never overwrite an account that exists.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "cli-private.h"
+
+typedef struct
+{
+  char    *format;
+  char    *output;
+  char    *backup_passphrase_file;
+  gboolean skip_duplicates;
+  gboolean skip_invalid;
+  gboolean json;
+} BackupOptions;
+
+static void
+backup_options_clear (BackupOptions *o)
+{
+  g_free (o->format);
+  g_free (o->output);
+  g_free (o->backup_passphrase_file);
+}
+
+static int
+backup_exit_code (const GError *error)
+{
+  if (error->domain == ENTSEC_VAULT_ERROR)
+    return cli_vault_exit_code (error);
+  if (error->domain != ENTSEC_BACKUP_ERROR)
+    return CLI_EXIT_FAILURE;
+  switch (error->code)
+    {
+    case ENTSEC_BACKUP_ERROR_PASSPHRASE:
+    case ENTSEC_BACKUP_ERROR_PASSPHRASE_REQUIRED:
+      return CLI_EXIT_AUTH;
+    case ENTSEC_BACKUP_ERROR_IO:
+    case ENTSEC_BACKUP_ERROR_FAILED:
+      return CLI_EXIT_FAILURE;
+    default:
+      return CLI_EXIT_BAD_INPUT;
+    }
+}
+
+static int
+backup_report (const char   *command,
+               const GError *error)
+{
+  cli_print_error ("%s: %s", command, error->message);
+  return backup_exit_code (error);
+}
+
+/* A passphrase from @source, or a prompt (twice when @confirm) on a terminal. */
+static char *
+read_backup_passphrase (const char *source,
+                        const char *prompt,
+                        gboolean    confirm,
+                        GError    **error)
+{
+  char *first;
+  char *second;
+  gboolean same;
+
+  if (source == NULL && !isatty (STDIN_FILENO))
+    {
+      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE_REQUIRED,
+                           "A backup passphrase is needed: give --backup-passphrase-file FILE "
+                           "(or '-' for stdin)");
+      return NULL;
+    }
+  first = cli_read_secret (source != NULL ? source : "-", prompt, error);
+  if (first == NULL || source != NULL || !confirm)
+    return first;
+  second = cli_read_secret ("-", "Repeat the backup passphrase: ", error);
+  if (second == NULL)
+    {
+      entsec_secure_strfree (first);
+      return NULL;
+    }
+  same = strcmp (first, second) == 0;
+  entsec_secure_strfree (second);
+  if (!same)
+    {
+      entsec_secure_strfree (first);
+      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE,
+                           "The two passphrases differ; nothing was exported");
+      return NULL;
+    }
+  return first;
+}
+
+static gboolean
+both_from_stdin (const CliVaultOptions *options,
+                 const BackupOptions   *o,
+                 const char            *command)
+{
+  if (g_strcmp0 (options->passphrase_file, "-") != 0
+      || g_strcmp0 (o->backup_passphrase_file, "-") != 0)
+    return FALSE;
+  cli_print_error ("%s: the vault and backup passphrases cannot both come from stdin", command);
+  return TRUE;
+}
+
+/* ---- export --------------------------------------------------------------- */
+
+/* Unlock with the vault passphrase even when the keyring could: re-authentication. */
+static EntsecVault *
+open_with_passphrase (const CliVaultOptions *options,
+                      GError               **error)
+{
+  g_autofree char *path = cli_vault_path (options);
+  g_autoptr (EntsecVault) vault = NULL;
+  char *passphrase;
+  gboolean ok;
+
+  if (path == NULL)
+    return NULL;
+  if (options->passphrase_file == NULL && !isatty (STDIN_FILENO))
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
+                           "A plain export needs the vault passphrase again: give "
+                           "--passphrase-file FILE (or '-' for stdin)");
+      return NULL;
+    }
+  entsec_vault_harden_process (NULL);
+  vault = entsec_vault_open_sync (path, NULL, error);
+  if (vault == NULL)
+    return NULL;
+  passphrase = cli_read_secret (options->passphrase_file != NULL ? options->passphrase_file : "-",
+                                "Vault passphrase (again, to allow a plain export): ", error);
+  if (passphrase == NULL)
+    return NULL;
+  ok = entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL, error);
+  entsec_secure_strfree (passphrase);
+  return ok ? g_steal_pointer (&vault) : NULL;
+}
+
+static GBytes *
+export_encrypted (GPtrArray           *accounts,
+                  const BackupOptions *o,
+                  GError             **error)
+{
+  GBytes *file = NULL;
+  char *passphrase;
+  gboolean ok;
+
+  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", TRUE,
+                                       error);
+  if (passphrase == NULL)
+    return NULL;
+  if (passphrase[0] == '\0' || !g_utf8_validate (passphrase, -1, NULL))
+    {
+      entsec_secure_strfree (passphrase);
+      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE,
+                           "The backup passphrase must be non-empty UTF-8 text");
+      return NULL;
+    }
+  ok = entsec_backup_export (accounts, passphrase, strlen (passphrase), NULL, &file, error);
+  entsec_secure_strfree (passphrase);
+  return ok ? file : NULL;
+}
+
+static void
+wipe_text (gpointer text)
+{
+  entsec_secure_strfree (text);
+}
+
+static GBytes *
+export_plain (GPtrArray *accounts)
+{
+  char *text = entsec_backup_export_uris (accounts);
+
+  return g_bytes_new_with_free_func (text, strlen (text), wipe_text, text);
+}
+
+static gboolean
+write_output (const char *output,
+              GBytes     *data,
+              gboolean    binary,
+              GError    **error)
+{
+  gsize len = 0;
+  const char *bytes = g_bytes_get_data (data, &len);
+
+  if (output != NULL && strcmp (output, "-") != 0)
+    return entsec_backup_write_file (output, data, error);
+  if (binary && isatty (STDOUT_FILENO))
+    {
+      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO,
+                           "The backup is binary: give --output FILE or redirect stdout");
+      return FALSE;
+    }
+  if ((len > 0 && fwrite (bytes, 1, len, stdout) != len) || fflush (stdout) != 0)
+    {
+      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO,
+                           "Could not write the export to stdout");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+run_export (const CliVaultOptions *options,
+            const BackupOptions   *o)
+{
+  gboolean plain = g_strcmp0 (o->format, "uris") == 0;
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GPtrArray) accounts = NULL;
+  g_autoptr (GBytes) data = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = CLI_EXIT_OK;
+
+  if (plain)
+    {
+      cli_print_error ("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
+                       "reads it can make your codes. Prefer --format entsec.");
+      vault = open_with_passphrase (options, &error);
+      if (vault == NULL)
+        return error != NULL ? backup_report ("export", error) : CLI_EXIT_USAGE;
+    }
+  else
+    {
+      vault = cli_vault_open (options, &status);
+      if (vault == NULL)
+        return status;
+    }
+  accounts = entsec_vault_list_accounts (vault);
+  data = plain ? export_plain (accounts) : export_encrypted (accounts, o, &error);
+  if (data == NULL || !write_output (o->output, data, !plain, &error))
+    return backup_report ("export", error);
+  fprintf (stderr, "Exported %u account%s%s%s\n", accounts->len, accounts->len == 1 ? "" : "s",
+           o->output != NULL ? " to " : "", o->output != NULL ? o->output : "");
+  return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_export (int    argc,
+                char **argv)
+{
+  CliVaultOptions options = { 0 };
+  BackupOptions o = { 0 };
+  GOptionEntry entries[] = {
+    { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
+      "entsec (encrypted, default) or uris (plain otpauth:// lines)", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
+      "Write to FILE (mode 0600, replaced atomically; default: stdout)", "FILE" },
+    { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
+      "Read the backup passphrase from FILE ('-': stdin; default: asked twice)", "FILE" },
+    { NULL }
+  };
+  int status = CLI_EXIT_USAGE;
+
+  if (!cli_vault_parse_options ("export", "",
+                                "Export every account of the vault: an encrypted backup (Argon2id "
+                                "+ AES-256-GCM) by default,\nor with --format uris a plain list, "
+                                "which needs the vault passphrase again.",
+                                entries, &options, &argc, &argv))
+    goto out;
+  if (argc > 1)
+    cli_print_error ("export: unexpected argument '%s'", argv[1]);
+  else if (o.format != NULL && strcmp (o.format, "entsec") != 0 && strcmp (o.format, "uris") != 0)
+    cli_print_error ("export: unknown --format '%s': use entsec or uris", o.format);
+  else if (!both_from_stdin (&options, &o, "export"))
+    status = run_export (&options, &o);
+
+out:
+  backup_options_clear (&o);
+  cli_vault_options_clear (&options);
+  return status;
+}
+
+/* ---- import --------------------------------------------------------------- */
+
+static gboolean
+parse_format (const char         *name,
+              EntsecImportFormat *format)
+{
+  static const struct { const char *name; EntsecImportFormat format; } names[] = {
+    { "entsec", ENTSEC_IMPORT_FORMAT_ENTSEC },
+    { "uris", ENTSEC_IMPORT_FORMAT_URIS },
+    { "aegis", ENTSEC_IMPORT_FORMAT_AEGIS },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      if (strcmp (name, names[i].name) == 0)
+        {
+          *format = names[i].format;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static EntsecImportResult *
+import_entsec (GBytes              *data,
+               const BackupOptions *o,
+               GError             **error)
+{
+  EntsecImportResult *result;
+  GPtrArray *accounts = NULL;
+  char *passphrase;
+  gboolean ok;
+
+  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", FALSE,
+                                       error);
+  if (passphrase == NULL)
+    return NULL;
+  ok = entsec_backup_import (data, passphrase, strlen (passphrase), &accounts, error);
+  entsec_secure_strfree (passphrase);
+  if (!ok)
+    return NULL;
+  result = g_new0 (EntsecImportResult, 1);
+  result->accounts = accounts;
+  result->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  return result;
+}
+
+static EntsecImportResult *
+import_aegis (GBytes              *data,
+              const BackupOptions *o,
+              GError             **error)
+{
+  EntsecImportResult *result;
+  gboolean encrypted = FALSE;
+  char *password;
+
+  if (!entsec_aegis_is_encrypted (data, &encrypted, error))
+    return NULL;
+  if (!encrypted)
+    return entsec_aegis_import (data, NULL, 0, error);
+  password = read_backup_passphrase (o->backup_passphrase_file, "Aegis password: ", FALSE, error);
+  if (password == NULL)
+    return NULL;
+  result = entsec_aegis_import (data, password, strlen (password), error);
+  entsec_secure_strfree (password);
+  return result;
+}
+
+static EntsecImportResult *
+read_import (const char          *path,
+             const BackupOptions *o,
+             GError             **error)
+{
+  g_autoptr (GBytes) data = entsec_backup_read_file (path, error);
+  EntsecImportFormat format = ENTSEC_IMPORT_FORMAT_UNKNOWN;
+
+  if (data == NULL)
+    return NULL;
+  if (o->format != NULL)
+    parse_format (o->format, &format);
+  else
+    format = entsec_import_detect_format (data);
+  switch (format)
+    {
+    case ENTSEC_IMPORT_FORMAT_ENTSEC:
+      return import_entsec (data, o, error);
+    case ENTSEC_IMPORT_FORMAT_URIS:
+      return entsec_backup_import_uris (data, error);
+    case ENTSEC_IMPORT_FORMAT_AEGIS:
+      return import_aegis (data, o, error);
+    case ENTSEC_IMPORT_FORMAT_UNKNOWN:
+    default:
+      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_FORMAT,
+                           "The file is not an entsec backup, an otpauth:// list or an Aegis "
+                           "export; if it is one of them, say which with --format");
+      return NULL;
+    }
+}
+
+/* Print the rejected entries; FALSE (nothing imported) unless --skip-invalid. */
+static gboolean
+report_rejected (const EntsecImportResult *result,
+                 gboolean                  skip_invalid)
+{
+  for (guint i = 0; i < result->errors->len; i++)
+    cli_print_error ("import: %s", ((GError *) g_ptr_array_index (result->errors, i))->message);
+  if (result->errors->len == 0 || skip_invalid)
+    return TRUE;
+  cli_print_error ("import: %u entr%s could not be read; nothing was imported (fix the file, or "
+                   "give --skip-invalid to import the other %u)", result->errors->len,
+                   result->errors->len == 1 ? "y" : "ies", result->accounts->len);
+  return FALSE;
+}
+
+static int
+run_import (const CliVaultOptions *options,
+            const BackupOptions   *o,
+            const char            *path)
+{
+  g_autoptr (EntsecImportResult) result = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  /* The vault first: a wrong vault passphrase costs no backup key derivation. */
+  vault = cli_vault_open (options, &status);
+  if (vault == NULL)
+    return status;
+  result = read_import (path, o, &error);
+  if (result == NULL)
+    return backup_report ("import", error);
+  if (!report_rejected (result, o->skip_invalid))
+    return CLI_EXIT_BAD_INPUT;
+  if (result->accounts->len == 0)
+    {
+      fprintf (stderr, "Nothing to import\n");
+      return result->errors->len > 0 ? CLI_EXIT_BAD_INPUT : CLI_EXIT_OK;
+    }
+  return cli_vault_add_accounts (vault, result->accounts, o->skip_duplicates, o->json);
+}
+
+int
+cli_cmd_import (int    argc,
+                char **argv)
+{
+  CliVaultOptions options = { 0 };
+  BackupOptions o = { 0 };
+  EntsecImportFormat format;
+  GOptionEntry entries[] = {
+    { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
+      "entsec, uris or aegis (default: detected from the file)", "FORMAT" },
+    { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
+      "Read the backup (or Aegis) passphrase from FILE ('-': stdin; default: asked)", "FILE" },
+    { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
+      "Add the others when some already exist (default: add nothing)", NULL },
+    { "skip-invalid", 0, 0, G_OPTION_ARG_NONE, &o.skip_invalid,
+      "Add the readable entries when some cannot be read (default: add nothing)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the result as JSON", NULL },
+    { NULL }
+  };
+  int status = CLI_EXIT_USAGE;
+
+  if (!cli_vault_parse_options ("import", "FILE",
+                                "Import the accounts of an entsec backup, an otpauth:// list or an "
+                                "Aegis export (plain or\nencrypted) into the vault: all or nothing; "
+                                "an existing account is never overwritten.",
+                                entries, &options, &argc, &argv))
+    goto out;
+  if (argc != 2)
+    cli_print_error ("import: give exactly one FILE (see 'entsec-cli import --help')");
+  else if (o.format != NULL && !parse_format (o.format, &format))
+    cli_print_error ("import: unknown --format '%s': use entsec, uris or aegis", o.format);
+  else if (!both_from_stdin (&options, &o, "import"))
+    status = run_import (&options, &o, argv[1]);
+
+out:
+  backup_options_clear (&o);
+  cli_vault_options_clear (&options);
+  return status;
+}
