@@ -173,6 +173,18 @@ EntsecVault *entsec_vault_create_sync (const char                 *path,
                                        GCancellable               *cancellable,
                                        GError                    **error);
 
+/* entsec_vault_create_sync() in a worker thread (KDF calibration, keyring). */
+void         entsec_vault_create_async (const char                 *path,
+                                        gboolean                    use_keyring,
+                                        const char                 *passphrase,
+                                        gsize                       passphrase_len,
+                                        const EntsecVaultKdfParams *kdf,
+                                        GCancellable               *cancellable,
+                                        GAsyncReadyCallback         callback,
+                                        gpointer                    user_data);
+EntsecVault *entsec_vault_create_finish (GAsyncResult *result,
+                                         GError      **error);
+
 /*
  * Open the vault at @path, locked: takes the single-writer lock, checks the
  * file's structure and reads the slot table. Never writes to the file.
@@ -180,6 +192,12 @@ EntsecVault *entsec_vault_create_sync (const char                 *path,
 EntsecVault *entsec_vault_open_sync (const char   *path,
                                      GCancellable *cancellable,
                                      GError      **error);
+void         entsec_vault_open_async (const char         *path,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
+EntsecVault *entsec_vault_open_finish (GAsyncResult *result,
+                                       GError      **error);
 
 /*
  * Unlock with the keyring slot. A missing/locked/unreachable keyring fails
@@ -286,11 +304,29 @@ gboolean entsec_vault_update_account_sync (EntsecVault         *vault,
                                            GCancellable        *cancellable,
                                            GError             **error);
 
+/* The account is copied. */
+void     entsec_vault_update_account_async (EntsecVault         *vault,
+                                            const EntsecAccount *account,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean entsec_vault_update_account_finish (EntsecVault  *vault,
+                                             GAsyncResult *result,
+                                             GError      **error);
+
 /* Delete account @id (or a quarantined row @id). */
 gboolean entsec_vault_delete_account_sync (EntsecVault  *vault,
                                            gint64        id,
                                            GCancellable *cancellable,
                                            GError      **error);
+void     entsec_vault_delete_account_async (EntsecVault        *vault,
+                                            gint64              id,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+gboolean entsec_vault_delete_account_finish (EntsecVault  *vault,
+                                             GAsyncResult *result,
+                                             GError      **error);
 
 /* Give the accounts @ids[0..n_ids-1] positions 0..n_ids-1, in one transaction. */
 gboolean entsec_vault_reorder_sync (EntsecVault  *vault,
@@ -309,6 +345,15 @@ gboolean entsec_vault_next_hotp_code_sync (EntsecVault  *vault,
                                            char          code[ENTSEC_OTP_CODE_SIZE],
                                            GCancellable *cancellable,
                                            GError      **error);
+void     entsec_vault_next_hotp_code_async (EntsecVault        *vault,
+                                            gint64              id,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+gboolean entsec_vault_next_hotp_code_finish (EntsecVault  *vault,
+                                             GAsyncResult *result,
+                                             char          code[ENTSEC_OTP_CODE_SIZE],
+                                             GError      **error);
 
 /* ---- Encrypted preferences ------------------------------------------------ */
 
@@ -378,6 +423,17 @@ gboolean entsec_vault_change_passphrase_sync (EntsecVault                *vault,
                                               const EntsecVaultKdfParams *kdf,
                                               GCancellable               *cancellable,
                                               GError                    **error);
+/* The passphrase and @kdf are copied. */
+void     entsec_vault_change_passphrase_async (EntsecVault                *vault,
+                                               const char                 *passphrase,
+                                               gsize                       passphrase_len,
+                                               const EntsecVaultKdfParams *kdf,
+                                               GCancellable               *cancellable,
+                                               GAsyncReadyCallback         callback,
+                                               gpointer                    user_data);
+gboolean entsec_vault_change_passphrase_finish (EntsecVault  *vault,
+                                                GAsyncResult *result,
+                                                GError      **error);
 
 /* Remove slot @slot_id (fails with LAST_SLOT on the only one). */
 gboolean entsec_vault_remove_slot_sync (EntsecVault  *vault,

@@ -651,6 +651,61 @@ test_async (Fixture      *f,
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  char     code[ENTSEC_OTP_CODE_SIZE];
+  GError  *error;
+} AsyncResult;
+
+static void
+hotp_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AsyncResult *r = user_data;
+
+  r->ok = entsec_vault_next_hotp_code_finish (ENTSEC_VAULT (source), result, r->code, &r->error);
+  r->done = TRUE;
+}
+
+static void
+delete_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  AsyncResult *r = user_data;
+
+  r->ok = entsec_vault_delete_account_finish (ENTSEC_VAULT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+test_async_hotp_delete (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = create_vault (f);
+  g_autoptr (EntsecAccount) hotp = vt_account ("H", "async", 0);
+  AsyncResult r = { 0 };
+
+  entsec_account_set_secret (hotp, (const guint8 *) "12345678901234567890", 20);
+  hotp->type = ENTSEC_ACCOUNT_HOTP;
+  add_one (vault, hotp);
+  entsec_vault_next_hotp_code_async (vault, hotp->id, NULL, hotp_cb, &r);
+  while (!r.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (r.error);
+  g_assert_cmpstr (r.code, ==, "755224");
+  r.done = FALSE;
+  entsec_vault_delete_account_async (vault, hotp->id, NULL, delete_cb, &r);
+  while (!r.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (r.error);
+  g_assert_true (r.ok);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 0);
+}
+
 /*
  * Every byte of a small vault flipped in turn. Decided behaviour: the open
  * or unlock fails with a vault error and nothing is loaded, or (a flip inside
@@ -720,6 +775,7 @@ main (int    argc,
   ADD ("/vault/newer-format-refused", test_newer_format_refused);
   ADD ("/vault/failed-open-keeps-wal", test_failed_open_keeps_wal);
   ADD ("/vault/async", test_async);
+  ADD ("/vault/async-hotp-delete", test_async_hotp_delete);
   ADD ("/vault/every-byte-flipped", test_every_byte_flipped);
 #undef ADD
 

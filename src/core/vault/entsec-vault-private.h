@@ -11,6 +11,9 @@
 G_BEGIN_DECLS
 
 #define VAULT_ID_SIZE 16
+#define KEK_SIZE 32
+/* Unlock time the calibration aims at when no costs are given. */
+#define DEFAULT_KDF_TARGET_MS 500
 #define KEYRING_SLOT_ID_SIZE 16
 /* PRAGMA application_id of every vault: "EnSV". */
 #define VAULT_APPLICATION_ID 0x456e5356
@@ -64,6 +67,8 @@ EntsecSecureBytes *vault_open_row (EntsecVault  *vault,
                                    const void   *sealed,
                                    gsize         sealed_len,
                                    GError      **error);
+/* The key that turns preference names into row keys. */
+EntsecSecureBytes *vault_derive_names_key (const EntsecSecureBytes *dek);
 /* Load every account and preference after the DEK is known. */
 gboolean vault_load_rows (EntsecVault *vault,
                           GError     **error);
