@@ -208,27 +208,71 @@ entsec_qr_decode_bytes (const guint8 *data,
   return result;
 }
 
+/* Always NULL, so a failed read returns in one line. */
+static GBytes *
+read_error (const char *reason,
+            GError    **error)
+{
+  g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ, "Cannot read the image: %s", reason);
+  return NULL;
+}
+
+/*
+ * The whole file, refused before reading when it is over the size cap or not
+ * a regular file (a FIFO or a device would never end). Read, not mapped: a
+ * mapped file that shrinks meanwhile would crash the process.
+ */
+static GBytes *
+read_bounded (const char *path,
+              GError    **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInfo) info = NULL;
+  g_autoptr (GFileInputStream) stream = NULL;
+  g_autoptr (GError) local_error = NULL;
+  GBytes *bytes;
+
+  stream = g_file_read (file, NULL, &local_error);
+  if (stream != NULL)
+    info = g_file_input_stream_query_info (stream, G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                                           G_FILE_ATTRIBUTE_STANDARD_TYPE, NULL, &local_error);
+  if (info == NULL)
+    return read_error (local_error->message, error);
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
+    return read_error ("it is not a regular file", error);
+  if (g_file_info_get_size (info) > ENTSEC_QR_MAX_FILE_BYTES)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE,
+                   "The file is over %u MiB, too large for a picture of a QR code; "
+                   "crop or shrink it", ENTSEC_QR_MAX_FILE_BYTES / (1024 * 1024));
+      return NULL;
+    }
+  /* One byte over the cap, so a file that grew meanwhile is still caught. */
+  bytes = g_input_stream_read_bytes (G_INPUT_STREAM (stream), ENTSEC_QR_MAX_FILE_BYTES + 1, NULL,
+                                     &local_error);
+  if (bytes == NULL)
+    return read_error (local_error->message, error);
+  return bytes;
+}
+
 EntsecQrResult *
 entsec_qr_decode_file (const char   *path,
                        GCancellable *cancellable,
                        GError      **error)
 {
-  g_autoptr (GMappedFile) file = NULL;
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  gsize len;
+  const guint8 *data;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  file = g_mapped_file_new (path, FALSE, &local_error);
-  if (file == NULL)
-    {
-      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ, "Cannot read the image: %s",
-                   local_error->message);
-      return NULL;
-    }
-  return entsec_qr_decode_bytes ((const guint8 *) g_mapped_file_get_contents (file),
-                                 g_mapped_file_get_length (file), error);
+  bytes = read_bounded (path, error);
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
+  return entsec_qr_decode_bytes (data != NULL ? data : (const guint8 *) "", len, error);
 }
 
 static void
