@@ -479,6 +479,24 @@ cli_cmd_list (int    argc,
 
 /* ---- rm ------------------------------------------------------------------- */
 
+static gboolean
+is_quarantined (EntsecVault *vault,
+                const char  *query)
+{
+  g_autoptr (GPtrArray) quarantined = entsec_vault_list_quarantined (vault);
+  char *end = NULL;
+  gint64 id = g_ascii_strtoll (query, &end, 10);
+
+  if (end == query || *end != '\0')
+    return FALSE;
+  for (guint i = 0; i < quarantined->len; i++)
+    {
+      if (((EntsecVaultQuarantined *) g_ptr_array_index (quarantined, i))->id == id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 int
 cli_cmd_rm (int    argc,
             char **argv)
@@ -512,6 +530,15 @@ cli_cmd_rm (int    argc,
   if (vault == NULL)
     return status;
   account = cli_vault_find_account (vault, argv[1], &error);
+  if (account == NULL && is_quarantined (vault, argv[1]))
+    {
+      /* A quarantined row has no readable name: its id deletes it. */
+      g_clear_error (&error);
+      if (!entsec_vault_delete_account_sync (vault, g_ascii_strtoll (argv[1], NULL, 10), NULL, &error))
+        return cli_vault_report (error);
+      printf ("Deleted the quarantined row %s\n", argv[1]);
+      return CLI_EXIT_OK;
+    }
   if (account == NULL || !entsec_vault_delete_account_sync (vault, account->id, NULL, &error))
     return cli_vault_report (error);
   name = entsec_account_dup_display_name (account);

@@ -29,6 +29,7 @@
 #define CANARY_GROUP "canary-group-5e1c"
 #define CANARY_PASS "canary-pass-9c1e"
 #define CANARY_NEW_PASS "canary-newpass-4d2a"
+#define CANARY_PREF "canary-pref-3c7b"
 #define FAST_KDF "--kdf-memory", "8192", "--kdf-iterations", "1"
 
 typedef struct
@@ -181,7 +182,7 @@ static GArray *
 canary_needles (void)
 {
   const char *texts[] = { CANARY_LABEL, CANARY_ISSUER, CANARY_HOTP_LABEL, CANARY_GROUP, CANARY_PASS,
-                          CANARY_NEW_PASS };
+                          CANARY_NEW_PASS, CANARY_PREF };
   const char *seeds[] = { CANARY_SEED, CANARY_HOTP_SEED };
   GArray *needles = g_array_new (FALSE, TRUE, sizeof (Needle));
 
@@ -234,6 +235,25 @@ scan_tree (const char *dir,
     }
 }
 
+/* Preferences have no command yet: set them through the library, like the app will. */
+static void
+set_canary_prefs (void)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  g_autoptr (EntsecVault) vault = entsec_vault_open_sync (path, NULL, NULL);
+  g_autoptr (GBytes) blob = g_bytes_new_static (CANARY_PREF, strlen (CANARY_PREF));
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, CANARY_NEW_PASS, strlen (CANARY_NEW_PASS),
+                                                      NULL, &error));
+  g_assert_true (entsec_vault_set_string (vault, "server-url", "https://" CANARY_PREF, &error));
+  g_assert_true (entsec_vault_set_blob (vault, "pinned-keys", blob, &error));
+  g_assert_true (entsec_vault_set_string (vault, CANARY_PREF, "name as canary", &error));
+  g_assert_true (entsec_vault_remove_pref_sync (vault, "server-url", NULL, &error));
+  g_assert_no_error (error);
+  entsec_vault_lock (vault);
+}
+
 static void
 every_operation (void)
 {
@@ -255,6 +275,7 @@ every_operation (void)
   g_assert_cmpint (recovery.status, ==, 0);
   CLI_OK (NULL, "rm", CANARY_HOTP_LABEL, "--yes");
   CLI_OK (CANARY_NEW_PASS "\n", "unlock-test", "--no-keyring", "--passphrase-file", "-");
+  set_canary_prefs ();
 }
 
 static void
