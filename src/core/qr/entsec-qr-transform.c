@@ -10,6 +10,9 @@
 
 #include "entsec-qr-transform.h"
 
+/* The unwarped square is at most this many pixels a side. */
+#define UNWARP_MAX_SIDE 1200
+
 static inline guint8
 clamp_byte (int value)
 {
@@ -365,6 +368,29 @@ square_to_quad (const double q[4][2],
   return TRUE;
 }
 
+/* Fill @side x @side pixels of @out (from @border on) with the quad @m maps the square onto. */
+static void
+warp_square (const EntsecQrGrey *src,
+             const Homography   *m,
+             guint               side,
+             guint               border,
+             EntsecQrGrey       *out)
+{
+  for (guint y = 0; y < side; y++)
+    for (guint x = 0; x < side; x++)
+      {
+        double u = (x + 0.5) / side, v = (y + 0.5) / side;
+        double w = m->g * u + m->h * v + 1;
+        double sx = (m->a * u + m->b * v + m->c) / w, sy = (m->d * u + m->e * v + m->f) / w;
+
+        /* Written so that NaN fails too. */
+        if (!(w > 1e-9 && sx >= 0 && sy >= 0 && sx < src->width && sy < src->height))
+          continue;
+        out->pixels[(gsize) (y + border) * out->width + x + border] =
+          sample_bilinear (src, (guint) (sx * 256), (guint) (sy * 256));
+      }
+}
+
 /*
  * Perspective, zbar's weak point: find the dark region's four corners and
  * map that quadrilateral back onto a square with a quiet zone around it.
@@ -374,29 +400,21 @@ entsec_qr_unwarp (const EntsecQrGrey *src)
 {
   double q[4][2];
   Homography m;
+  double longest;
   guint side, border;
   EntsecQrGrey *out;
 
   if (!dark_corners (src, q) || !square_to_quad (q, &m))
     return NULL;
-  side = (guint) MAX (MAX (distance (q[0], q[1]), distance (q[1], q[2])),
-                      MAX (distance (q[2], q[3]), distance (q[3], q[0])));
-  if (side < 21 || side > 4096)
+  longest = MAX (MAX (distance (q[0], q[1]), distance (q[1], q[2])),
+                 MAX (distance (q[2], q[3]), distance (q[3], q[0])));
+  if (!(longest >= 21))
     return NULL;
+  /* Large codes have large modules: a smaller square reads as well. */
+  side = (guint) MIN (longest, UNWARP_MAX_SIDE);
   border = side / 8;
   out = entsec_qr_grey_new (side + 2 * border, side + 2 * border);
   memset (out->pixels, 255, (gsize) out->width * out->height);
-  for (guint y = 0; y < side; y++)
-    for (guint x = 0; x < side; x++)
-      {
-        double u = (x + 0.5) / side, v = (y + 0.5) / side;
-        double w = m.g * u + m.h * v + 1;
-        double sx = (m.a * u + m.b * v + m.c) / w, sy = (m.d * u + m.e * v + m.f) / w;
-
-        if (w <= 0 || sx < 0 || sy < 0 || sx >= src->width || sy >= src->height)
-          continue;
-        out->pixels[(gsize) (y + border) * out->width + x + border] =
-          sample_bilinear (src, (guint) (sx * 256), (guint) (sy * 256));
-      }
+  warp_square (src, &m, side, border, out);
   return out;
 }
