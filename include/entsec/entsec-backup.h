@@ -10,7 +10,7 @@
 #error "Only <entsec/entsec.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "entsec-account.h"
 
@@ -180,5 +180,51 @@ gboolean entsec_backup_write_file (const char *path,
 /* Read a file to import, refusing more than ENTSEC_IMPORT_MAX_FILE_BYTES. */
 GBytes *entsec_backup_read_file (const char *path,
                                  GError    **error);
+
+/* ---- Off the main thread -------------------------------------------------- */
+
+/*
+ * entsec_backup_export() in a worker thread (the key derivation takes about
+ * a second). @accounts and @passphrase are copied; the passphrase copy is
+ * wiped. _finish returns the file's bytes, or NULL with the error.
+ */
+void    entsec_backup_export_async (GPtrArray                   *accounts,
+                                    const char                  *passphrase,
+                                    gsize                        passphrase_len,
+                                    const EntsecBackupKdfParams *kdf,
+                                    GCancellable                *cancellable,
+                                    GAsyncReadyCallback          callback,
+                                    gpointer                     user_data);
+GBytes *entsec_backup_export_finish (GAsyncResult *result,
+                                     GError      **error);
+
+/* entsec_backup_import() in a worker thread; _finish returns the accounts. */
+void       entsec_backup_import_async (GBytes             *data,
+                                       const char         *passphrase,
+                                       gsize               passphrase_len,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+GPtrArray *entsec_backup_import_finish (GAsyncResult *result,
+                                        GError      **error);
+
+/* entsec_aegis_import() in a worker thread (@password may be NULL). */
+void                entsec_aegis_import_async (GBytes             *data,
+                                               const char         *password,
+                                               gsize               password_len,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+EntsecImportResult *entsec_aegis_import_finish (GAsyncResult *result,
+                                                GError      **error);
+
+/* entsec_backup_write_file() in a worker thread (fsync can block). */
+void     entsec_backup_write_file_async (const char         *path,
+                                         GBytes             *data,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+gboolean entsec_backup_write_file_finish (GAsyncResult *result,
+                                          GError      **error);
 
 G_END_DECLS

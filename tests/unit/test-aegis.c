@@ -368,6 +368,33 @@ test_too_many_entries (void)
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_LIMIT);
 }
 
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+test_async (void)
+{
+  g_autoptr (GBytes) data = bytes_take (plain_vault ());
+  g_autoptr (EntsecImportResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *done = NULL;
+
+  entsec_aegis_import_async (data, NULL, 0, NULL, store_result, &done);
+  while (done == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  result = entsec_aegis_import_finish (done, &error);
+  g_assert_no_error (error);
+  assert_plain_entries (result);
+  g_object_unref (done);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -383,5 +410,6 @@ main (int    argc,
   g_test_add_func ("/aegis/bad-files", test_bad_files);
   g_test_add_func ("/aegis/deep-nesting", test_deep_nesting);
   g_test_add_func ("/aegis/too-many-entries", test_too_many_entries);
+  g_test_add_func ("/aegis/async", test_async);
   return g_test_run ();
 }

@@ -749,6 +749,75 @@ test_read_file_cap (void)
   remove_tree (dir);
 }
 
+/* ---- Off the main thread -------------------------------------------------- */
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static void
+test_async_round_trip (void)
+{
+  g_autoptr (GPtrArray) accounts = sample_accounts ();
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "async.entsec", NULL);
+  GAsyncResult *exported = NULL, *written = NULL, *imported = NULL;
+  g_autoptr (GBytes) file = NULL;
+  g_autoptr (GBytes) read = NULL;
+  g_autoptr (GPtrArray) restored = NULL;
+  g_autoptr (GError) error = NULL;
+  char *pass = g_strdup (passphrase);
+
+  /* The passphrase is copied: the caller may wipe its own at once. */
+  entsec_backup_export_async (accounts, pass, strlen (pass), &cheap, NULL, store_result,
+                              &exported);
+  entsec_secure_strfree (pass);
+  file = entsec_backup_export_finish (wait_for (&exported), &error);
+  g_assert_no_error (error);
+  entsec_backup_write_file_async (path, file, NULL, store_result, &written);
+  g_assert_true (entsec_backup_write_file_finish (wait_for (&written), &error));
+  read = entsec_backup_read_file (path, &error);
+  g_assert_no_error (error);
+  entsec_backup_import_async (read, passphrase, strlen (passphrase), NULL, store_result,
+                              &imported);
+  restored = entsec_backup_import_finish (wait_for (&imported), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (restored->len, ==, accounts->len);
+  assert_accounts_equal (g_ptr_array_index (accounts, 0), g_ptr_array_index (restored, 0));
+  g_object_unref (exported);
+  g_object_unref (written);
+  g_object_unref (imported);
+  remove_tree (dir);
+}
+
+static void
+test_async_wrong_passphrase (void)
+{
+  g_autoptr (GPtrArray) accounts = sample_accounts ();
+  g_autoptr (GBytes) file = export_sample (accounts);
+  GAsyncResult *imported = NULL;
+  g_autoptr (GError) error = NULL;
+
+  entsec_backup_import_async (file, "nope", 4, NULL, store_result, &imported);
+  g_assert_null (entsec_backup_import_finish (wait_for (&imported), &error));
+  g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE);
+  g_object_unref (imported);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -781,5 +850,7 @@ main (int    argc,
   g_test_add_func ("/backup/file/failed-write-child", test_failed_write_child);
   g_test_add_func ("/backup/file/failed-rename", test_failed_rename_keeps_old_target);
   g_test_add_func ("/backup/file/read-cap", test_read_file_cap);
+  g_test_add_func ("/backup/async/round-trip", test_async_round_trip);
+  g_test_add_func ("/backup/async/wrong-passphrase", test_async_wrong_passphrase);
   return g_test_run ();
 }
