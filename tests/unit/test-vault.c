@@ -435,6 +435,9 @@ test_second_writer_in_use (Fixture      *f,
   second = entsec_vault_open_sync (f->path, NULL, &error);
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IN_USE);
   g_assert_null (second);
+  /* The first one is unaffected and still writes. */
+  vt_add (vault, "Still", "mine", 43);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
 static void
@@ -468,7 +471,6 @@ test_row_swap_quarantines_both (Fixture      *f,
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (GPtrArray) quarantined = NULL;
   g_autoptr (GBytes) blob_a = NULL;
-  g_autoptr (GBytes) blob_b = NULL;
   g_autoptr (GBytes) after_a = NULL;
 
   add_one (vault, a);
