@@ -81,7 +81,8 @@ typedef enum
  * @warnings: the otpauth parser's warnings for an otpauth code
  * @error: why this code yields no account (not an authenticator code, or the
  *   parser's error), %NULL when @accounts is the whole content
- * @entry_errors: (element-type GError): migration entries that were rejected
+ * @entry_errors: (element-type GError) (nullable): migration entries that were
+ *   rejected; %NULL for every other kind
  * @batch_size, @batch_index: for a migration export spread over several codes
  *
  * One QR code read from an image, classified.

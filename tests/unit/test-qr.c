@@ -20,6 +20,7 @@ static const char *const corpus_images[] = {
   "synthetic/photo_4000x3000/photo_4000x3000_06.jpg", /* downscaled while loading */
   "synthetic/utf8_label/utf8_label_01.png",     /* UTF-8 label without ECI */
   "synthetic/jpeg_q30/jpeg_q30_06.jpg",         /* JPEG artefacts: threshold */
+  "extra/dark-phone-1080x2400.png",             /* dark-mode phone screenshot: large, invert */
   "zxing/qrcode-1/1.png",                       /* photo of a printed code */
   "zxing/qrcode-2/31.png",                      /* Shift_JIS text */
   "zxing/qrcode-5/16.png",                      /* cropped to the edge: pad */
