@@ -114,9 +114,9 @@ report_result (ScanReport           *report,
   for (guint i = 0; i < result->codes->len; i++)
     json_array_append_new (codes, code_to_json (result->codes->pdata[i]));
   json_array_append_new (report->files,
-                         json_pack ("{s:s, s:i, s:i, s:o, s:n}", "file", shown,
+                         json_pack ("{s:s, s:i, s:i, s:s, s:o, s:n}", "file", shown,
                                     "width", (int) result->width, "height", (int) result->height,
-                                    "codes", codes, "error"));
+                                    "step", result->step, "codes", codes, "error"));
 }
 
 static void
