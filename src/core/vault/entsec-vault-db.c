@@ -146,6 +146,41 @@ vault_db_create_schema (sqlite3 *db,
   return vault_db_exec (db, schema_v1, error) && vault_db_exec (db, pragmas, error);
 }
 
+static gint64 query_int (sqlite3 *db, const char *sql, int *rc);
+
+/*
+ * Schema upgrades: entry N turns format N + 1 into N + 2. Each runs in one
+ * transaction together with its new user_version, so a crash leaves the old
+ * or the new format. Format 1 is the first: nothing to upgrade yet.
+ */
+static const char *const migrations[ENTSEC_VAULT_FORMAT_VERSION - 1 + 1] = { NULL };
+
+gboolean
+vault_db_migrate (sqlite3 *db,
+                  GError **error)
+{
+  int rc;
+  gint64 version = query_int (db, "PRAGMA user_version", &rc);
+
+  for (; rc == SQLITE_OK && version < ENTSEC_VAULT_FORMAT_VERSION; version++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, version + 1);
+
+      if (!vault_db_begin (db, error) || !vault_db_exec (db, migrations[version - 1], error)
+          || !vault_db_exec (db, bump, error) || !vault_db_commit (db, error))
+        {
+          vault_db_rollback (db);
+          return FALSE;
+        }
+    }
+  if (rc != SQLITE_OK)
+    {
+      vault_db_set_error (db, rc, "Cannot read the vault's format", error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gint64
 query_int (sqlite3    *db,
            const char *sql,

@@ -147,6 +147,9 @@ gboolean vault_db_create_schema (sqlite3 *db,
  */
 sqlite3 *vault_db_open_existing (const char *path,
                                  GError    **error);
+/* Upgrade the schema to ENTSEC_VAULT_FORMAT_VERSION (after a successful unlock only). */
+gboolean vault_db_migrate (sqlite3 *db,
+                           GError **error);
 /* Create @path (0600, parent 0700) and open it. */
 sqlite3 *vault_db_create (const char *path,
                           GError    **error);

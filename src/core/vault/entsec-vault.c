@@ -328,7 +328,8 @@ finish_unlock (EntsecVault       *vault,
     }
   vault->dek = dek;
   vault->names_key = vault_derive_names_key (dek);
-  if (!vault_load_rows (vault, error))
+  /* The first write an open may make, and only once the key proved right. */
+  if (!vault_db_migrate (vault->db, error) || !vault_load_rows (vault, error))
     {
       lock_locked (vault);
       return FALSE;
