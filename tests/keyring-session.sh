@@ -27,5 +27,7 @@ unset GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
 status=0
 dbus-run-session -- sh -c '
   printf %s "entsec-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  # Ready when the Secret Service name is on the bus (not a timed wait).
+  gdbus wait --session --timeout 30 org.freedesktop.secrets
   exec "$@"' keyring-session "$@" || status=$?
 exit "$status"
