@@ -324,9 +324,11 @@ static void
 remove_flat_dir (const char *dir)
 {
   g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
 
-  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+  if (handle == NULL)
+    return;
+  for (const char *name = g_dir_read_name (handle); name != NULL;
+       name = g_dir_read_name (handle))
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
 

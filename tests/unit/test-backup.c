@@ -632,9 +632,9 @@ static void
 remove_tree (const char *dir)
 {
   g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
 
-  while ((name = g_dir_read_name (handle)) != NULL)
+  for (const char *name = g_dir_read_name (handle); name != NULL;
+       name = g_dir_read_name (handle))
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
 

@@ -34,10 +34,12 @@ depth_within (const guint8 *data,
         }
       else if (c == '"')
         in_string = TRUE;
-      else if ((c == '{' || c == '[') && ++depth > max_depth)
-        return FALSE;
+      else if (c == '{' || c == '[')
+        depth++;
       else if ((c == '}' || c == ']') && depth > 0)
         depth--;
+      if (depth > max_depth)
+        return FALSE;
     }
   return TRUE;
 }

@@ -21,8 +21,14 @@ entsec_secure_bytes_new (gsize len)
 {
   EntsecSecureBytes *bytes = g_new0 (EntsecSecureBytes, 1);
 
-  /* One spare byte so that data is never NULL, even for empty plaintext. */
-  bytes->data = g_malloc0 (len + 1);
+  /*
+   * OpenSSL's secure heap: locked, never dumped memory once the program
+   * calls CRYPTO_secure_malloc_init(); the plain heap otherwise. One spare
+   * byte so that data is never NULL, even for empty plaintext.
+   */
+  bytes->data = OPENSSL_secure_zalloc (len + 1);
+  if (bytes->data == NULL)
+    g_error ("Out of memory allocating %" G_GSIZE_FORMAT " bytes for a secret", len + 1);
   bytes->len = len;
   return bytes;
 }
@@ -46,7 +52,7 @@ entsec_secure_bytes_free (EntsecSecureBytes *bytes)
 {
   if (bytes == NULL)
     return;
-  entsec_secure_free (bytes->data, bytes->len + 1);
+  OPENSSL_secure_clear_free (bytes->data, bytes->len + 1);
   g_free (bytes);
 }
 

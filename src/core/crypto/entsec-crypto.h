@@ -45,8 +45,10 @@ GQuark entsec_crypto_error_quark (void);
  * @data: the bytes (never NULL, even when @len is 0)
  * @len: how many
  *
- * Heap bytes that are wiped (OPENSSL_cleanse) when freed: decrypted
- * plaintext, derived keys, data keys.
+ * Bytes that are wiped when freed: decrypted plaintext, derived keys, data
+ * keys. They come from OpenSSL's secure heap (mlock'd, excluded from core
+ * dumps) when the program has called CRYPTO_secure_malloc_init(), else
+ * from the normal heap. Never free @data yourself.
  */
 typedef struct
 {
