@@ -46,6 +46,8 @@ G_BEGIN_DECLS
  *   permissions); nothing was changed
  * @ENTSEC_VAULT_ERROR_INVALID: an argument was rejected (invalid account,
  *   preference of another type, bad KDF parameters)
+ * @ENTSEC_VAULT_ERROR_REPLACED: the vault file was moved, replaced or deleted
+ *   while open; nothing was written (reopen it)
  *
  * Errors in the %ENTSEC_VAULT_ERROR domain. Messages never contain secrets.
  */
@@ -66,6 +68,7 @@ typedef enum
   ENTSEC_VAULT_ERROR_NO_ACCOUNT,
   ENTSEC_VAULT_ERROR_IO,
   ENTSEC_VAULT_ERROR_INVALID,
+  ENTSEC_VAULT_ERROR_REPLACED,
 } EntsecVaultError;
 
 #define ENTSEC_VAULT_ERROR (entsec_vault_error_quark ())

@@ -440,6 +440,36 @@ test_second_writer_in_use (Fixture      *f,
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
+/* T10: a file moved or replaced under an open vault is never written to. */
+static void
+test_replaced_file_not_written (Fixture      *f,
+                                gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = create_vault (f);
+  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *moved = g_strconcat (f->path, ".moved", NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  vt_add (vault, "Before", "move", 44);
+  entsec_vault_lock (vault);
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL,
+                                                      &error));
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  g_assert_cmpint (g_rename (f->path, moved), ==, 0);
+  g_assert_true (g_file_set_contents (f->path, contents, (gssize) len, NULL));
+
+  g_ptr_array_add (batch, vt_account ("After", "move", 45));
+  g_assert_false (entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL,
+                                                  &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_REPLACED);
+  g_clear_error (&error);
+  g_assert_false (entsec_vault_set_int (vault, "x", 1, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_REPLACED);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+}
+
 static void
 test_lock_forgets (Fixture      *f,
                    gconstpointer data)
@@ -771,6 +801,7 @@ main (int    argc,
   ADD ("/vault/prefs", test_prefs);
   ADD ("/vault/second-writer-in-use", test_second_writer_in_use);
   ADD ("/vault/lock-forgets", test_lock_forgets);
+  ADD ("/vault/replaced-file-not-written", test_replaced_file_not_written);
   ADD ("/vault/row-swap-quarantines-both", test_row_swap_quarantines_both);
   ADD ("/vault/hostile-kdf-costs", test_hostile_kdf_costs);
   ADD ("/vault/header-tamper", test_header_tamper);

@@ -393,7 +393,7 @@ add_accounts_locked (EntsecVault        *vault,
     return FALSE;
   if (keep->len == 0)
     return TRUE;
-  if (!vault_db_begin (vault->db, error))
+  if (!vault_begin_write (vault, error))
     return FALSE;
   next_id = query_max (vault, "SELECT COALESCE(MAX(id), 0) FROM accounts") + 1;
   next_position = query_max (vault, "SELECT COALESCE(MAX(position), -1) FROM accounts") + 1;
@@ -521,7 +521,7 @@ replace_account_locked (EntsecVault         *vault,
     }
   if (is_duplicate_of_stored (vault, account, account->id))
     return duplicate_error (account, error);
-  if (!vault_db_begin (vault->db, error))
+  if (!vault_begin_write (vault, error))
     return FALSE;
   if (!write_account_row (vault, account, account->id, FALSE, error))
     {
@@ -576,7 +576,7 @@ entsec_vault_delete_account_sync (EntsecVault  *vault,
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error))
+  if (!vault_check_unlocked (vault, error) || !vault_check_file (vault, error))
     return FALSE;
   stmt = vault_db_prepare (vault->db, "DELETE FROM accounts WHERE id = ?", error);
   if (stmt == NULL)
@@ -628,7 +628,7 @@ entsec_vault_reorder_sync (EntsecVault  *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (ids != NULL || n_ids == 0, FALSE);
   locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !vault_db_begin (vault->db, error))
+  if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
     return FALSE;
   if (!write_positions (vault, ids, n_ids, error))
     {
@@ -742,7 +742,8 @@ entsec_vault_set_pref_sync (EntsecVault  *vault,
   g_return_val_if_fail (value != NULL, FALSE);
   sunk = g_variant_ref_sink (value);
   locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !check_pref_type (sunk, error))
+  if (!vault_check_unlocked (vault, error) || !check_pref_type (sunk, error)
+      || !vault_check_file (vault, error))
     return FALSE;
   name_id (vault, name, id);
   plain = vault_pref_encode (name, sunk);
@@ -796,7 +797,7 @@ entsec_vault_remove_pref_sync (EntsecVault  *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
   locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error))
+  if (!vault_check_unlocked (vault, error) || !vault_check_file (vault, error))
     return FALSE;
   name_id (vault, name, id);
   stmt = vault_db_prepare (vault->db, "DELETE FROM prefs WHERE name_id = ?", error);

@@ -2,6 +2,8 @@
 /* entsec-vault-private.h: the vault's record codec, SQLite layer and keyring */
 #pragma once
 
+#include <sys/types.h>
+
 #include <sqlite3.h>
 
 #include <entsec/entsec.h>
@@ -45,10 +47,20 @@ struct _EntsecVault
   GPtrArray         *quarantined; /* EntsecVaultQuarantined */
   GHashTable        *prefs;       /* name -> EntsecSecureBytes (serialised GVariant) */
   guint              failed_unlocks;
+  dev_t              file_dev;    /* the file we opened: a replaced one is never written */
+  ino_t              file_ino;
 };
 
 /* ---- entsec-vault.c, used by entsec-vault-data.c -------------------------- */
 
+/* Remember which file the path names now. */
+void     vault_note_file (EntsecVault *vault);
+/* Fails with REPLACED when the path no longer names the file we opened. */
+gboolean vault_check_file (EntsecVault *vault,
+                           GError     **error);
+/* vault_check_file(), then BEGIN IMMEDIATE. */
+gboolean vault_begin_write (EntsecVault *vault,
+                            GError     **error);
 /* Fails with LOCKED unless the vault is unlocked. */
 gboolean vault_check_unlocked (EntsecVault *vault,
                                GError     **error);

@@ -266,6 +266,7 @@ entsec_vault_create_sync (const char                 *path,
   vault->db = vault_db_create (path, error);
   if (vault->db == NULL)
     return NULL;
+  vault_note_file (vault);
   vault->dek = entsec_secure_bytes_new (ENTSEC_AEAD_KEY_SIZE);
   if (!entsec_random_bytes (vault->vault_id, VAULT_ID_SIZE, error)
       || !entsec_random_bytes (vault->dek->data, vault->dek->len, error)
@@ -357,7 +358,7 @@ entsec_vault_add_passphrase_slot_sync (EntsecVault                *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (passphrase != NULL, FALSE);
   locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !vault_db_begin (vault->db, error))
+  if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
     return FALSE;
   slots = copy_slots (vault->slots);
   if (!insert_passphrase_slot (vault, slots, passphrase, passphrase_len, kdf, error))
@@ -379,7 +380,7 @@ entsec_vault_add_keyring_slot_sync (EntsecVault  *vault,
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !vault_db_begin (vault->db, error))
+  if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
     return FALSE;
   slots = copy_slots (vault->slots);
   if (!insert_keyring_slot (vault, slots, uuid, cancellable, error))
@@ -427,7 +428,7 @@ entsec_vault_add_recovery_slot_sync (EntsecVault  *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
   locker = g_mutex_locker_new (&vault->mutex);
   if (!vault_check_unlocked (vault, error) || !entsec_random_bytes (key->data, KEK_SIZE, error)
-      || !vault_db_begin (vault->db, error))
+      || !vault_begin_write (vault, error))
     return NULL;
   slots = copy_slots (vault->slots);
   if (!insert_slot (vault, slots, ENTSEC_VAULT_SLOT_RECOVERY, params, key->data, error))
@@ -470,7 +471,7 @@ entsec_vault_change_passphrase_sync (EntsecVault                *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (passphrase != NULL, FALSE);
   locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !vault_db_begin (vault->db, error))
+  if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
     return FALSE;
   slots = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
   for (guint i = 0; i < vault->slots->len; i++)
@@ -523,7 +524,7 @@ entsec_vault_remove_slot_sync (EntsecVault  *vault,
                            "This is the vault's only key slot; add another one before removing it");
       return FALSE;
     }
-  if (!vault_db_begin (vault->db, error) || !delete_slot_row (vault, slot_id, error))
+  if (!vault_begin_write (vault, error) || !delete_slot_row (vault, slot_id, error))
     {
       vault_db_rollback (vault->db);
       return FALSE;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -145,6 +146,39 @@ entsec_vault_get_failed_unlocks (EntsecVault *vault)
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), 0);
   locker = g_mutex_locker_new (&vault->mutex);
   return vault->failed_unlocks;
+}
+
+void
+vault_note_file (EntsecVault *vault)
+{
+  struct stat st;
+
+  if (stat (vault->path, &st) == 0)
+    {
+      vault->file_dev = st.st_dev;
+      vault->file_ino = st.st_ino;
+    }
+}
+
+gboolean
+vault_check_file (EntsecVault *vault,
+                  GError     **error)
+{
+  struct stat st;
+
+  if (stat (vault->path, &st) == 0 && st.st_dev == vault->file_dev && st.st_ino == vault->file_ino)
+    return TRUE;
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_REPLACED,
+               "The vault file %s was moved, replaced or deleted while open; nothing was "
+               "written. Close entsec and open the vault again", vault->path);
+  return FALSE;
+}
+
+gboolean
+vault_begin_write (EntsecVault *vault,
+                   GError     **error)
+{
+  return vault_check_file (vault, error) && vault_db_begin (vault->db, error);
 }
 
 gboolean
@@ -362,6 +396,7 @@ entsec_vault_open_sync (const char   *path,
   if (vault->lock_fd < 0)
     return NULL;
   vault->db = vault_db_open_existing (path, error);
+  vault_note_file (vault);
   if (vault->db == NULL || !read_vault_id (vault, error) || !read_slots (vault, error))
     return NULL;
   return g_steal_pointer (&vault);
