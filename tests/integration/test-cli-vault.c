@@ -109,6 +109,60 @@ test_accounts_survive_restarts (void)
 }
 
 static void
+test_hotp_counter_across_runs (void)
+{
+  /* RFC 4226 Appendix D: each run shows the next code, never the same twice. */
+  static const char *expected[] = { "755224\n", "287082\n", "359152\n" };
+  g_autofree char *dir = g_dir_make_tmp ("cli-vault-pass-XXXXXX", NULL); /* outside HOME */
+  g_autofree char *pass_file = g_build_filename (dir, "pass", NULL);
+
+  g_assert_true (g_file_set_contents (pass_file, CANARY_PASS "\n", -1, NULL));
+  CLI_OK (NULL, "init", "--profile", "hotp", "--no-keyring", "--passphrase-file", pass_file, FAST_KDF);
+  CLI_OK ("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n", "add", "--profile", "hotp", "--passphrase-file",
+          pass_file, "--label", "counter", "--type", "hotp", "--secret", "-");
+  vt_remove_tree (dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_auto (CliRun) run = { 0 };
+
+      run_cli (CANARY_PASS "\n", &run, "code", "--profile", "hotp", "--passphrase-file", "-",
+               "counter", NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_cmpstr (run.out, ==, expected[i]);
+    }
+}
+
+static void
+test_bad_line_adds_nothing (void)
+{
+  g_auto (CliRun) add = { 0 };
+  g_auto (CliRun) list = { 0 };
+
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "batch", "--passphrase-file", "-", FAST_KDF);
+  run_cli ("otpauth://totp/One:a?secret=JBSWY3DPEHPK3PXP&issuer=One\n"
+           "otpauth://totp/Two:b?secret=not-base32!&issuer=Two\n", &add, "add", "--profile", "batch",
+           "--from-file", "-", NULL);
+  g_assert_cmpint (add.status, ==, 3);
+  g_assert_nonnull (strstr (add.err, "line 2"));
+  run_cli (NULL, &list, "list", "--profile", "batch", "--json", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_null (strstr (list.out, "\"label\""));
+}
+
+static void
+test_last_slot_kept (void)
+{
+  g_auto (CliRun) run = { 0 };
+
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "slots", "--no-keyring", "--passphrase-file", "-",
+          FAST_KDF);
+  run_cli (CANARY_PASS "\n", &run, "slots", "remove", "1", "--profile", "slots", "--passphrase-file",
+           "-", NULL);
+  g_assert_cmpint (run.status, !=, 0);
+  g_assert_nonnull (strstr (run.err, "only key slot"));
+}
+
+static void
 test_wrong_passphrase_exit_code (void)
 {
   g_auto (CliRun) run = { 0 };
@@ -347,6 +401,9 @@ main (int    argc,
     }
   g_test_add_func ("/cli-vault/accounts-survive-restarts", test_accounts_survive_restarts);
   g_test_add_func ("/cli-vault/wrong-passphrase-exit-code", test_wrong_passphrase_exit_code);
+  g_test_add_func ("/cli-vault/hotp-counter-across-runs", test_hotp_counter_across_runs);
+  g_test_add_func ("/cli-vault/bad-line-adds-nothing", test_bad_line_adds_nothing);
+  g_test_add_func ("/cli-vault/last-slot-kept", test_last_slot_kept);
   g_test_add_func ("/cli-vault/canary-control", test_canary_control);
   g_test_add_func ("/cli-vault/canary-scan", test_canary_scan);
   return g_test_run ();
