@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -470,6 +472,25 @@ test_replaced_file_not_written (Fixture      *f,
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
+/* CD-6: no core dump, no same-user ptrace (checked in a child: it is for good). */
+static void
+test_harden_process (void)
+{
+  struct rlimit core;
+
+  if (g_test_subprocess ())
+    {
+      g_assert_true (entsec_vault_harden_process (NULL));
+      g_assert_cmpint (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0), ==, 0);
+      g_assert_cmpint (getrlimit (RLIMIT_CORE, &core), ==, 0);
+      g_assert_cmpuint (core.rlim_cur, ==, 0);
+      g_assert_cmpuint (core.rlim_max, ==, 0);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 static void
 test_lock_forgets (Fixture      *f,
                    gconstpointer data)
@@ -801,6 +822,7 @@ main (int    argc,
   ADD ("/vault/prefs", test_prefs);
   ADD ("/vault/second-writer-in-use", test_second_writer_in_use);
   ADD ("/vault/lock-forgets", test_lock_forgets);
+  g_test_add_func ("/vault/harden-process", test_harden_process);
   ADD ("/vault/replaced-file-not-written", test_replaced_file_not_written);
   ADD ("/vault/row-swap-quarantines-both", test_row_swap_quarantines_both);
   ADD ("/vault/hostile-kdf-costs", test_hostile_kdf_costs);
