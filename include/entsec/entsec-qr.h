@@ -119,8 +119,9 @@ typedef struct
 
 /*
  * Decode every QR code in an image held in memory (PNG, JPEG, GIF, BMP, TIFF,
- * WebP, SVG, ... as gdk-pixbuf can load) and classify each payload. Fails
- * with an %ENTSEC_QR_ERROR when the image cannot be read or holds no code.
+ * WebP or SVG, told apart by their first bytes; no other gdk-pixbuf loader
+ * sees the data) and classify each payload. Fails with an %ENTSEC_QR_ERROR
+ * when the image cannot be read or holds no code.
  */
 EntsecQrResult *entsec_qr_decode_bytes (const guint8 *data,
                                         gsize         len,
