@@ -680,6 +680,24 @@ added_cb (GObject      *source,
   g_main_context_wakeup (NULL);
 }
 
+/* Drop our reference and wait until a worker's task has dropped its own too. */
+static void
+release_vault (EntsecVault **vault)
+{
+  GWeakRef weak;
+  EntsecVault *alive;
+
+  g_weak_ref_init (&weak, *vault);
+  g_clear_object (vault);
+  while ((alive = g_weak_ref_get (&weak)) != NULL)
+    {
+      g_object_unref (alive);
+      g_main_context_iteration (NULL, FALSE);
+      g_thread_yield ();
+    }
+  g_weak_ref_clear (&weak);
+}
+
 static void
 test_async (Fixture      *f,
             gconstpointer data)
@@ -693,7 +711,7 @@ test_async (Fixture      *f,
   while (((EntsecAccount *) g_ptr_array_index (batch, 0))->id == 0 && error == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (error);
-  g_clear_object (&vault);
+  release_vault (&vault);
 
   vault = entsec_vault_open_sync (f->path, NULL, NULL);
   entsec_vault_unlock_passphrase_async (vault, passphrase, strlen (passphrase), NULL, unlocked_cb,
@@ -702,6 +720,7 @@ test_async (Fixture      *f,
     g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (error);
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+  release_vault (&vault);
 }
 
 typedef struct
@@ -757,6 +776,7 @@ test_async_hotp_delete (Fixture      *f,
   g_assert_no_error (r.error);
   g_assert_true (r.ok);
   g_assert_cmpuint (vt_count_accounts (vault), ==, 0);
+  release_vault (&vault);
 }
 
 /*
