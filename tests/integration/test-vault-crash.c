@@ -6,7 +6,8 @@
  * parent SIGKILLs the child at a random moment, then checks that the file
  * passes PRAGMA integrity_check, still unlocks, has no quarantined row, and
  * holds every acknowledged change (the one operation in flight may or may
- * not have happened, but not half of it).
+ * not have happened, but not half of it). Passphrase changes are part of
+ * the mix: afterwards exactly one of the old and the new passphrase opens.
  *
  * Iterations: ENTSEC_CRASH_ITERATIONS (default 200; bench/ runs 1,000).
  * No sleeping: the kill lands after a random number of acknowledgements
@@ -34,6 +35,7 @@ typedef enum
   OP_EDIT = 'e',
   OP_DELETE = 'd',
   OP_HOTP = 'h',
+  OP_PASSWD = 'p',
 } Op;
 
 /* One pipe message; smaller than PIPE_BUF, so each write is atomic. */
@@ -51,6 +53,13 @@ typedef struct
   char    label[LABEL_SIZE];
   guint64 counter;
 } Expected;
+
+/* Passphrase number @n: the vault starts with number 0. */
+static char *
+passphrase_for (guint64 n)
+{
+  return n == 0 ? g_strdup ("p") : g_strdup_printf ("pass-%" G_GUINT64_FORMAT, n);
+}
 
 /* ---- Child ---------------------------------------------------------------- */
 
@@ -124,6 +133,22 @@ child_hotp (EntsecVault *vault,
   return entsec_vault_next_hotp_code_sync (vault, m->id, code, NULL, NULL);
 }
 
+static gboolean
+child_passwd (EntsecVault *vault,
+              Message     *m,
+              int          fd,
+              GRand       *rand)
+{
+  g_autofree char *passphrase = NULL;
+
+  m->id = 0;
+  m->counter = (guint64) g_rand_int_range (rand, 1, 1000000);
+  passphrase = passphrase_for (m->counter);
+  send (fd, m);
+  return entsec_vault_change_passphrase_sync (vault, passphrase, strlen (passphrase), &vt_fast_kdf,
+                                              NULL, NULL);
+}
+
 /* One random operation: intent, transaction, acknowledgement. */
 static gboolean
 child_step (EntsecVault *vault,
@@ -136,8 +161,11 @@ child_step (EntsecVault *vault,
   gboolean ok;
 
   m.id = random_id (vault, rand);
-  m.op = (m.id == 0 || dice < 40) ? OP_ADD : dice < 70 ? OP_EDIT : dice < 85 ? OP_DELETE : OP_HOTP;
-  if (m.op == OP_ADD)
+  m.op = (m.id == 0 || dice < 40) ? OP_ADD : dice < 65 ? OP_EDIT : dice < 80 ? OP_DELETE
+         : dice < 92 ? OP_HOTP : OP_PASSWD;
+  if (m.op == OP_PASSWD)
+    ok = child_passwd (vault, &m, fd, rand);
+  else if (m.op == OP_ADD)
     ok = child_add (vault, &m, fd, serial);
   else if (m.op == OP_EDIT)
     ok = child_edit (vault, &m, fd, serial);
@@ -180,6 +208,8 @@ typedef struct
   Message     in_flight; /* last intent without its acknowledgement */
   gboolean    pending;
   guint       acks;
+  guint64     passphrase; /* number of the acknowledged passphrase */
+  guint       passwd_in_flight; /* kills during a passphrase change */
 } Model;
 
 static void
@@ -188,6 +218,11 @@ apply (Model         *model,
 {
   Expected *e;
 
+  if (m->op == OP_PASSWD)
+    {
+      model->passphrase = m->counter;
+      return;
+    }
   if (m->op == OP_DELETE)
     {
       g_hash_table_remove (model->model, &m->id);
@@ -261,13 +296,43 @@ matches_in_flight (const Model         *model,
 {
   const Message *m = &model->in_flight;
 
-  if (!model->pending || (m->op != OP_ADD && m->id != a->id))
+  if (!model->pending || m->op == OP_PASSWD || (m->op != OP_ADD && m->id != a->id))
     return FALSE;
   if (m->op == OP_ADD)
     return g_strcmp0 (a->label, m->label) == 0;
   if (m->op == OP_HOTP)
     return a->counter == m->counter;
   return m->op == OP_EDIT && g_strcmp0 (a->label, m->label) == 0;
+}
+
+static gboolean
+passphrase_unlocks (const char *path,
+                    guint64     n)
+{
+  g_autoptr (EntsecVault) vault = entsec_vault_open_sync (path, NULL, NULL);
+  g_autofree char *passphrase = passphrase_for (n);
+
+  g_assert_nonnull (vault);
+  return entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL, NULL);
+}
+
+/* RL-4: exactly the acknowledged passphrase opens, or the one being set when killed. */
+static void
+verify_passphrase (Model      *model,
+                   const char *path)
+{
+  gboolean in_flight = model->pending && model->in_flight.op == OP_PASSWD;
+
+  model->passwd_in_flight += in_flight;
+  if (passphrase_unlocks (path, model->passphrase))
+    {
+      if (in_flight)
+        g_assert_false (passphrase_unlocks (path, model->in_flight.counter));
+      return;
+    }
+  g_assert_true (in_flight);
+  g_assert_true (passphrase_unlocks (path, model->in_flight.counter));
+  model->passphrase = model->in_flight.counter;
 }
 
 /* Check the vault against the model, then adopt what the in-flight op did. */
@@ -283,6 +348,7 @@ verify (Model      *model,
   guint found = 0;
 
   assert_integrity (path);
+  verify_passphrase (model, path);
   vault = entsec_vault_open_sync (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (entsec_vault_unlock_recovery_sync (vault, key, NULL, &error));
@@ -370,8 +436,8 @@ test_kill_loop (void)
   g_clear_object (&vault);
   for (guint i = 0; i < iterations; i++)
     one_iteration (&model, path, key, rand);
-  g_test_message ("%u kills; %u accounts at the end", iterations,
-                  g_hash_table_size (model.model));
+  g_test_message ("%u kills (%u during a passphrase change); %u accounts at the end", iterations,
+                  model.passwd_in_flight, g_hash_table_size (model.model));
   g_hash_table_unref (model.model);
   vt_remove_tree (dir);
 }
