@@ -167,11 +167,12 @@ EntsecImportResult *entsec_aegis_import (GBytes     *data,
 /* ---- Files ---------------------------------------------------------------- */
 
 /*
- * Write @data to @path atomically, mode 0600: a temporary file in the same
- * directory is written, fsynced and renamed over @path, then the directory
- * is fsynced. If writing fails, @path is untouched and no temporary file
- * remains; if only the final directory fsync fails, @path already holds
- * the new data but the error says the disk did not confirm it.
+ * Write @data to @path atomically, mode 0600: an unnamed file (O_TMPFILE)
+ * in the same directory is written and fsynced, named, renamed over @path,
+ * then the directory is fsynced. If writing fails, @path is untouched and
+ * no temporary file remains, even after kill -9; if only the final
+ * directory fsync fails, @path already holds the new data but the error
+ * says the disk did not confirm it.
  */
 gboolean entsec_backup_write_file (const char *path,
                                    GBytes     *data,

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include <entsec/entsec.h>
@@ -749,6 +750,95 @@ test_read_file_cap (void)
   remove_tree (dir);
 }
 
+/* 8 MiB, so a write is still in progress when the child is killed. */
+static GBytes *
+big_payload (void)
+{
+  gsize len = 8 * 1024 * 1024;
+  guint8 *data = g_malloc (len);
+
+  for (gsize i = 0; i < len; i++)
+    data[i] = (guint8) (i * 31 + i / 4096);
+  return g_bytes_new_take (data, len);
+}
+
+/* The child: write the same payload to ENTSEC_TEST_KILL_PATH forever, one line per write. */
+static void
+test_kill_child (void)
+{
+  const char *path = g_getenv ("ENTSEC_TEST_KILL_PATH");
+  g_autoptr (GBytes) data = NULL;
+
+  if (path == NULL)
+    {
+      g_test_skip ("only runs as the child of /backup/file/kill-during-write");
+      return;
+    }
+  data = big_payload ();
+  for (;;)
+    {
+      g_assert_true (entsec_backup_write_file (path, data, NULL));
+      fputs ("written\n", stdout);
+      fflush (stdout);
+    }
+}
+
+static void
+assert_every_file_complete (const char *dir,
+                            GBytes     *data)
+{
+  g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
+
+  for (const char *name = g_dir_read_name (handle); name != NULL;
+       name = g_dir_read_name (handle))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr (GBytes) read = entsec_backup_read_file (path, NULL);
+
+      g_assert_nonnull (read);
+      g_assert_true (g_bytes_equal (read, data));
+    }
+}
+
+static void
+test_kill_during_write (void)
+{
+  /* ST-5(c): after kill -9 mid-write, every file present is complete (no partial export). */
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "killed.entsec", NULL);
+  g_autoptr (GBytes) data = big_payload ();
+
+  for (int i = 0; i < 8; i++)
+    {
+      g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      g_autoptr (GSubprocess) child = NULL;
+      g_autoptr (GDataInputStream) lines = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *line = NULL;
+
+      g_subprocess_launcher_setenv (launcher, "ENTSEC_TEST_KILL_PATH", path, TRUE);
+      child = g_subprocess_launcher_spawn (launcher, &error, "/proc/self/exe", "-p",
+                                           "/backup/file/kill-child", NULL);
+      g_assert_no_error (error);
+      lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+      /* Skip GTest's own output up to the first completed write, then kill at once. */
+      do
+        {
+          g_free (line);
+          line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_nonnull (line);
+        }
+      while (strcmp (line, "written") != 0);
+      g_subprocess_force_exit (child);
+      g_assert_true (g_subprocess_wait (child, NULL, NULL));
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      assert_every_file_complete (dir, data);
+    }
+  remove_tree (dir);
+}
+
 /* ---- Off the main thread -------------------------------------------------- */
 
 static void
@@ -850,6 +940,8 @@ main (int    argc,
   g_test_add_func ("/backup/file/failed-write-child", test_failed_write_child);
   g_test_add_func ("/backup/file/failed-rename", test_failed_rename_keeps_old_target);
   g_test_add_func ("/backup/file/read-cap", test_read_file_cap);
+  g_test_add_func ("/backup/file/kill-during-write", test_kill_during_write);
+  g_test_add_func ("/backup/file/kill-child", test_kill_child);
   g_test_add_func ("/backup/async/round-trip", test_async_round_trip);
   g_test_add_func ("/backup/async/wrong-passphrase", test_async_wrong_passphrase);
   return g_test_run ();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* backup-file.c: atomic 0600 writes, capped reads and format detection */
 
+#define _GNU_SOURCE /* O_TMPFILE */
 #define G_LOG_DOMAIN "entsec-backup"
 
 #include "config.h"
@@ -46,21 +47,74 @@ write_all (int           fd,
   return TRUE;
 }
 
-/* Write, flush to disk and close @fd; on failure errno is set and @fd closed. */
+/* Write and flush to disk; errno tells why on failure. */
 static gboolean
 write_and_sync (int     fd,
                 GBytes *data)
 {
   gsize len = 0;
   const guint8 *bytes = g_bytes_get_data (data, &len);
-  gboolean ok;
-  int errsv;
 
-  ok = fchmod (fd, 0600) == 0 && write_all (fd, bytes, len) && fsync (fd) == 0;
-  errsv = errno;
-  if (close (fd) != 0 && ok)
-    return FALSE;
+  return fchmod (fd, 0600) == 0 && write_all (fd, bytes, len) && fsync (fd) == 0;
+}
+
+static void
+close_keep_errno (int fd)
+{
+  int errsv = errno;
+
+  close (fd);
   errno = errsv;
+}
+
+/*
+ * Linux: write into an unnamed file (O_TMPFILE) and give it the name @temp
+ * only once it is complete and on disk, so a crash or kill -9 mid-write
+ * leaves nothing behind: no partial file, no partial plaintext export.
+ */
+static gboolean
+write_anonymous (const char *dir,
+                 const char *temp,
+                 GBytes     *data)
+{
+  char proc[64];
+  gboolean ok;
+  int fd;
+
+#ifdef O_TMPFILE
+  fd = open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+#else
+  fd = -1;
+#endif
+  if (fd < 0)
+    return FALSE;
+  g_snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
+  ok = write_and_sync (fd, data)
+       && linkat (AT_FDCWD, proc, AT_FDCWD, temp, AT_SYMLINK_FOLLOW) == 0;
+  close_keep_errno (fd);
+  return ok;
+}
+
+/* Elsewhere (or without /proc): a named temporary file, removed on failure. */
+static gboolean
+write_named (char   *temp_template,
+             GBytes *data)
+{
+  int fd = g_mkstemp_full (temp_template, O_WRONLY | O_CLOEXEC, 0600);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = write_and_sync (fd, data);
+  if (close (fd) != 0)
+    ok = FALSE;
+  if (!ok)
+    {
+      int errsv = errno;
+
+      g_unlink (temp_template);
+      errno = errsv;
+    }
   return ok;
 }
 
@@ -69,16 +123,31 @@ static gboolean
 sync_directory (const char *dir)
 {
   int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int errsv;
   gboolean ok;
 
   if (fd < 0)
     return FALSE;
   ok = fsync (fd) == 0 || errno == EINVAL || errno == EROFS;
-  errsv = errno;
-  close (fd);
-  errno = errsv;
+  close_keep_errno (fd);
   return ok;
+}
+
+/* A complete, synced copy of @data named next to @path: its name in *@temp. */
+static gboolean
+write_temp (const char *dir,
+            const char *base,
+            GBytes     *data,
+            char      **temp)
+{
+  guint64 nonce = ((guint64) g_random_int () << 32) | g_random_int ();
+
+  *temp = g_strdup_printf ("%s%c.%s.%016" G_GINT64_MODIFIER "x", dir, G_DIR_SEPARATOR, base,
+                           nonce);
+  if (write_anonymous (dir, *temp, data))
+    return TRUE;
+  g_free (*temp);
+  *temp = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
+  return write_named (*temp, data);
 }
 
 gboolean
@@ -89,18 +158,15 @@ entsec_backup_write_file (const char *path,
   g_autofree char *dir = NULL;
   g_autofree char *base = NULL;
   g_autofree char *temp = NULL;
-  int fd;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (data != NULL, FALSE);
 
   dir = g_path_get_dirname (path);
   base = g_path_get_basename (path);
-  temp = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
-  fd = g_mkstemp_full (temp, O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return io_error (error, errno, "create a file next to", path);
-  if (!write_and_sync (fd, data) || rename (temp, path) != 0)
+  if (!write_temp (dir, base, data, &temp))
+    return io_error (error, errno, "write", path);
+  if (rename (temp, path) != 0)
     {
       int errsv = errno;
 
