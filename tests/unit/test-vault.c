@@ -305,9 +305,23 @@ test_invalid_batch_adds_nothing (Fixture      *f,
   g_autoptr (GError) error = NULL;
   EntsecAccount *bad = vt_account ("Bad", "digits", 11);
 
+  EntsecAccount *huge_notes = vt_account ("Huge", "notes", 13);
+
   bad->digits = 3;
   g_ptr_array_add (batch, vt_account ("Good", "one", 12));
   g_ptr_array_add (batch, bad);
+  g_assert_false (entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL,
+                                                  &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 0);
+  g_clear_error (&error);
+
+  /* Notes too long to be read back are refused up front, not quarantined later. */
+  huge_notes->notes = g_malloc (2 * 1024 * 1024 + 1);
+  memset (huge_notes->notes, 'n', 2 * 1024 * 1024);
+  huge_notes->notes[2 * 1024 * 1024] = '\0';
+  g_ptr_array_remove_index (batch, 1);
+  g_ptr_array_add (batch, huge_notes);
   g_assert_false (entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL,
                                                   &error));
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID);

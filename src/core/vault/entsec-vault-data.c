@@ -248,6 +248,26 @@ entsec_vault_get_account (EntsecVault *vault,
 
 /* ---- Writing accounts ----------------------------------------------------- */
 
+/* Longest notes field stored (the record decoder refuses fields over 1 MiB). */
+#define MAX_NOTES_BYTES (64 * 1024)
+
+/* What the account check does, plus the notes, which only the vault stores. */
+static gboolean
+validate_for_vault (const EntsecAccount *account,
+                    GError             **error)
+{
+  if (!entsec_account_validate (account, error))
+    return FALSE;
+  if (account->notes != NULL
+      && (strlen (account->notes) > MAX_NOTES_BYTES || !g_utf8_validate (account->notes, -1, NULL)))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                   "The notes must be UTF-8 text of at most %d bytes", MAX_NOTES_BYTES);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Issuer and label, case-folded: what "the same account" means. */
 static char *
 duplicate_key (const EntsecAccount *account)
@@ -356,7 +376,7 @@ screen_batch (EntsecVault        *vault,
       g_autoptr (GError) local_error = NULL;
       char *key;
 
-      if (!entsec_account_validate (account, &local_error))
+      if (!validate_for_vault (account, &local_error))
         {
           g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
                        "Account %u: %s; nothing was added", i + 1, local_error->message);
@@ -513,7 +533,7 @@ replace_account_locked (EntsecVault         *vault,
 
   if (index < 0)
     return no_account (account->id, error);
-  if (!entsec_account_validate (account, &local_error))
+  if (!validate_for_vault (account, &local_error))
     {
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
                    "%s; nothing was changed", local_error->message);
@@ -685,10 +705,20 @@ entsec_vault_next_hotp_code_sync (EntsecVault  *vault,
 
 /* ---- Preferences ---------------------------------------------------------- */
 
+/* Largest preference value and name (kept well under the record field limit). */
+#define MAX_PREF_BYTES (512 * 1024)
+#define MAX_PREF_NAME_BYTES 1024
+
 static gboolean
 check_pref_type (GVariant *value,
                  GError  **error)
 {
+  if (g_variant_get_size (value) > MAX_PREF_BYTES)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                   "A preference value may hold at most %d bytes", MAX_PREF_BYTES);
+      return FALSE;
+    }
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
       || g_variant_is_of_type (value, G_VARIANT_TYPE_INT64)
       || g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)
@@ -745,6 +775,12 @@ entsec_vault_set_pref_sync (EntsecVault  *vault,
   if (!vault_check_unlocked (vault, error) || !check_pref_type (sunk, error)
       || !vault_check_file (vault, error))
     return FALSE;
+  if (strlen (name) > MAX_PREF_NAME_BYTES)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                   "A preference name may hold at most %d bytes", MAX_PREF_NAME_BYTES);
+      return FALSE;
+    }
   name_id (vault, name, id);
   plain = vault_pref_encode (name, sunk);
   if (!write_pref (vault, id, plain, error))
