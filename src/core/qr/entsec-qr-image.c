@@ -133,10 +133,10 @@ read_le32 (const guint8 *p)
 }
 
 /*
- * gdk-pixbuf's BMP loader allocates the info header at the size the file
- * states before checking it (the fuzzer found 3 GiB requests): only the
- * sizes the format defines get through, and the pixels must start inside
- * the file.
+ * gdk-pixbuf's BMP loader allocates the info header and the palette at the
+ * sizes the file states before checking them (the fuzzer found 4 GiB
+ * requests): only the header sizes the format defines get through, a
+ * palette holds at most 256 colours, and the pixels start inside the file.
  */
 static gboolean
 bmp_header_plausible (const guint8 *data,
@@ -145,10 +145,12 @@ bmp_header_plausible (const guint8 *data,
   static const guint32 header_sizes[] = { 12, 16, 40, 52, 56, 64, 108, 124 };
   guint32 header_size;
 
-  if (len < 18)
+  if (len < 54)
     return FALSE;
   header_size = read_le32 (data + 14);
   if (read_le32 (data + 10) >= len)
+    return FALSE;
+  if (header_size >= 40 && read_le32 (data + 46) > 256)
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (header_sizes); i++)
     {
