@@ -125,6 +125,28 @@ test_plain (void)
   g_assert_cmpint (entsec_import_detect_format (data), ==, ENTSEC_IMPORT_FORMAT_AEGIS);
 }
 
+static void
+test_groups (void)
+{
+  /* Newer exports name groups by uuid in a list; older ones put the name in the entry. */
+  g_autoptr (GBytes) data = bytes_take (g_strdup (
+    "{\"version\":1,\"header\":{\"slots\":null,\"params\":null},\"db\":{\"version\":3,"
+    "\"groups\":[{\"uuid\":\"g0\",\"name\":\"Home\"},{\"uuid\":\"g1\",\"name\":\"Work\"}],"
+    "\"entries\":["
+    "{\"type\":\"totp\",\"name\":\"a\",\"issuer\":\"X\",\"groups\":[\"g1\"],"
+    " \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\"}},"
+    "{\"type\":\"totp\",\"name\":\"b\",\"issuer\":\"X\",\"group\":\"Old\","
+    " \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\"}},"
+    "{\"type\":\"totp\",\"name\":\"c\",\"issuer\":\"X\",\"groups\":[\"missing\"],"
+    " \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\"}}]}}"));
+  g_autoptr (EntsecImportResult) result = import_ok (data, NULL);
+
+  g_assert_cmpuint (result->accounts->len, ==, 3);
+  g_assert_cmpstr (((EntsecAccount *) g_ptr_array_index (result->accounts, 0))->group, ==, "Work");
+  g_assert_cmpstr (((EntsecAccount *) g_ptr_array_index (result->accounts, 1))->group, ==, "Old");
+  g_assert_null (((EntsecAccount *) g_ptr_array_index (result->accounts, 2))->group);
+}
+
 /* ---- Encrypted vaults, sealed with OpenSSL here --------------------------- */
 
 typedef struct
@@ -402,6 +424,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/aegis/plain", test_plain);
+  g_test_add_func ("/aegis/groups", test_groups);
   g_test_add_func ("/aegis/encrypted", test_encrypted);
   g_test_add_func ("/aegis/wrong-password", test_wrong_password);
   g_test_add_func ("/aegis/damaged-contents", test_damaged_contents);

@@ -5,6 +5,8 @@
  * "db"}. Encrypted: password slots (type 1) hold the master key wrapped
  * with AES-256-GCM under scrypt(password); "db" is Base64 of the content
  * encrypted with the master key, its nonce and tag in header.params.
+ * Groups: an entry's "group" name (older exports) or its first "groups"
+ * uuid, named in the content's "groups" list (newer exports).
  */
 
 #define G_LOG_DOMAIN "entsec-backup"
@@ -20,6 +22,7 @@
 #define AEGIS_VERSION 1
 #define AEGIS_SLOT_PASSWORD 1
 #define MAX_SLOTS 64
+#define MAX_GROUPS 1000
 /* scrypt bounds: memory 128 * N * r at most 1 GiB, work N * r * p at most 2^24. */
 #define SCRYPT_MAX_LOG2_N 20
 #define SCRYPT_MAX_R 32
@@ -318,11 +321,35 @@ read_entry_info (json_t        *info,
   return TRUE;
 }
 
+/* "group" (older exports), or the name of the entry's first "groups" uuid (newer). */
+static const char *
+entry_group (json_t *entry,
+             json_t *groups)
+{
+  const char *group = json_string_value (json_object_get (entry, "group"));
+  const char *uuid = json_string_value (json_array_get (json_object_get (entry, "groups"), 0));
+  json_t *item;
+  gsize i;
+
+  if (group != NULL && group[0] != '\0')
+    return group;
+  if (uuid == NULL || json_array_size (groups) > MAX_GROUPS)
+    return NULL;
+  json_array_foreach (groups, i, item)
+    {
+      if (g_strcmp0 (json_string_value (json_object_get (item, "uuid")), uuid) == 0)
+        return json_string_value (json_object_get (item, "name"));
+    }
+  return NULL;
+}
+
 static EntsecAccount *
 read_entry (json_t  *entry,
+            json_t  *groups,
             GError **error)
 {
   g_autoptr (EntsecAccount) account = entsec_account_new ();
+  const char *group;
 
   if (!json_is_object (entry))
     {
@@ -331,8 +358,11 @@ read_entry (json_t  *entry,
     }
   if (!read_entry_type (entry, account, error)
       || !read_entry_texts (entry, account, error)
-      || !read_entry_info (json_object_get (entry, "info"), account, error)
-      || !entsec_account_validate (account, error))
+      || !read_entry_info (json_object_get (entry, "info"), account, error))
+    return NULL;
+  group = entry_group (entry, groups);
+  account->group = group != NULL && group[0] != '\0' ? g_strdup (group) : NULL;
+  if (!entsec_account_validate (account, error))
     return NULL;
   return g_steal_pointer (&account);
 }
@@ -371,7 +401,7 @@ read_entries (json_t              *content,
   json_array_foreach (entries, i, entry)
     {
       g_autoptr (GError) cause = NULL;
-      EntsecAccount *account = read_entry (entry, &cause);
+      EntsecAccount *account = read_entry (entry, json_object_get (content, "groups"), &cause);
       g_autofree char *where = NULL;
 
       if (account != NULL)
