@@ -442,9 +442,9 @@ cli_cmd_import (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("import", "FILE",
-                                "Import the accounts of an entsec backup, an otpauth:// list or an "
-                                "Aegis export (plain or\nencrypted) into the vault: all or nothing; "
-                                "an existing account is never overwritten.",
+                                "Import the accounts of an entsec backup, an otpauth:// list or "
+                                "an Aegis export (plain\nor encrypted) into the vault: all or "
+                                "nothing; an existing account is never overwritten.",
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc != 2)

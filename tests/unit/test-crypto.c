@@ -236,7 +236,8 @@ test_argon2id_passphrase_bytes_matter (void)
   /* Non-ASCII and > 64 bytes: every byte counts, no truncation, no NUL added. */
   static const char long_pass[] =
     "correct horse battery staple, correct horse battery staple, 0123456789";
-  static const char emoji_pass[] = "p\xc3\xa4ssw\xc3\xb6rd \xf0\x9f\x94\x91 \xe5\xaf\x86\xe7\xa0\x81";
+  static const char emoji_pass[] =
+    "p\xc3\xa4ssw\xc3\xb6rd \xf0\x9f\x94\x91 \xe5\xaf\x86\xe7\xa0\x81";
   char a[65], b[65], c[65], d[65];
 
   g_assert_cmpuint (strlen (long_pass), >, 64);

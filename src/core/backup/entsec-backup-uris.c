@@ -60,7 +60,11 @@ take_migration (EntsecImportResult   *result,
                 const char           *where)
 {
   for (guint i = 0; i < batch->accounts->len; i++)
-    g_ptr_array_add (result->accounts, entsec_account_copy (g_ptr_array_index (batch->accounts, i)));
+    {
+      const EntsecAccount *account = g_ptr_array_index (batch->accounts, i);
+
+      g_ptr_array_add (result->accounts, entsec_account_copy (account));
+    }
   for (guint i = 0; i < batch->errors->len; i++)
     backup_add_entry_error (result->errors, where, g_ptr_array_index (batch->errors, i));
 }
