@@ -82,18 +82,6 @@ transform_triple (const EntsecQrGrey *src)
   return MAX (src->width, src->height) <= 300 ? entsec_qr_upscale (src, 3) : NULL;
 }
 
-static EntsecQrGrey *
-transform_wide (const EntsecQrGrey *src)
-{
-  return entsec_qr_scale_axes (src, 3, 2, 2);
-}
-
-static EntsecQrGrey *
-transform_tall (const EntsecQrGrey *src)
-{
-  return entsec_qr_scale_axes (src, 2, 3, 2);
-}
-
 static const struct
 {
   const char   *name;
@@ -104,13 +92,9 @@ static const struct
   { "half", transform_half },
   { "quarter", transform_quarter },
   { "double", transform_double },
-  { "stretch", entsec_qr_stretch },
   { "threshold", entsec_qr_threshold },
   { "sharpen", entsec_qr_sharpen },
-  { "blur", entsec_qr_blur },
   { "triple", transform_triple },
-  { "wide", transform_wide },
-  { "tall", transform_tall },
   { "unwarp", entsec_qr_unwarp },
 };
 

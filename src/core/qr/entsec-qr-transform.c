@@ -44,15 +44,7 @@ entsec_qr_pad (const EntsecQrGrey *src)
   return out;
 }
 
-EntsecQrGrey *
-entsec_qr_invert_pad (const EntsecQrGrey *src)
-{
-  g_autoptr (EntsecQrGrey) inverted = entsec_qr_invert (src);
-
-  return entsec_qr_pad (inverted);
-}
-
-/* Scale by @num/@den with a box filter down and bilinear interpolation up. */
+/* The mean of a box of pixels, for scaling down. */
 static guint8
 sample_box (const EntsecQrGrey *src,
             guint               x0,
@@ -113,46 +105,6 @@ entsec_qr_upscale (const EntsecQrGrey *src,
     for (guint x = 0; x < out->width; x++)
       out->pixels[(gsize) y * out->width + x] =
         sample_bilinear (src, x * 256 / factor, y * 256 / factor);
-  return out;
-}
-
-/* The grey levels at the 1st and 99th percentile. */
-static void
-percentiles (const EntsecQrGrey *src,
-             guint              *low,
-             guint              *high)
-{
-  gsize histogram[256] = { 0 };
-  gsize n = (gsize) src->width * src->height;
-  gsize seen = 0;
-
-  for (gsize i = 0; i < n; i++)
-    histogram[src->pixels[i]]++;
-  *low = 0;
-  *high = 255;
-  for (guint v = 0; v < 256; v++)
-    {
-      seen += histogram[v];
-      if (seen <= n / 100)
-        *low = v;
-      if (seen < n - n / 100)
-        *high = MIN (v + 1, 255);
-    }
-}
-
-/* Stretch the used grey range to 0..255 (low contrast, faded prints, glare). */
-EntsecQrGrey *
-entsec_qr_stretch (const EntsecQrGrey *src)
-{
-  EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
-  gsize n = (gsize) src->width * src->height;
-  guint low, high;
-
-  percentiles (src, &low, &high);
-  if (high <= low)
-    high = low + 1;
-  for (gsize i = 0; i < n; i++)
-    out->pixels[i] = clamp_byte (((int) src->pixels[i] - (int) low) * 255 / (int) (high - low));
   return out;
 }
 
@@ -231,40 +183,6 @@ entsec_qr_sharpen (const EntsecQrGrey *src)
 
         out->pixels[i] = clamp_byte (2 * (int) src->pixels[i] - (int) mean);
       }
-  return out;
-}
-
-/* Scale one axis only: photos taken at an angle squeeze the code along one axis. */
-EntsecQrGrey *
-entsec_qr_scale_axes (const EntsecQrGrey *src,
-                      guint               x_num,
-                      guint               y_num,
-                      guint               den)
-{
-  guint w = MAX (1, src->width * x_num / den);
-  guint h = MAX (1, src->height * y_num / den);
-  EntsecQrGrey *out = entsec_qr_grey_new (w, h);
-
-  for (guint y = 0; y < h; y++)
-    for (guint x = 0; x < w; x++)
-      out->pixels[(gsize) y * w + x] =
-        sample_bilinear (src, x * 256 * den / x_num, y * 256 * den / y_num);
-  return out;
-}
-
-/* A 3x3 box blur: smooths JPEG noise and screen moire. */
-EntsecQrGrey *
-entsec_qr_blur (const EntsecQrGrey *src)
-{
-  g_autofree guint32 *sum = integral_image (src);
-  EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
-  guint stride = src->width + 1;
-
-  for (guint y = 0; y < src->height; y++)
-    for (guint x = 0; x < src->width; x++)
-      out->pixels[(gsize) y * src->width + x] =
-        (guint8) window_mean (sum, stride, x > 0 ? x - 1 : 0, y > 0 ? y - 1 : 0,
-                              MIN (x + 2, src->width), MIN (y + 2, src->height));
   return out;
 }
 

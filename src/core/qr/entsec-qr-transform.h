@@ -8,19 +8,12 @@ G_BEGIN_DECLS
 
 EntsecQrGrey *entsec_qr_invert (const EntsecQrGrey *src);
 EntsecQrGrey *entsec_qr_pad (const EntsecQrGrey *src);
-EntsecQrGrey *entsec_qr_invert_pad (const EntsecQrGrey *src);
 EntsecQrGrey *entsec_qr_downscale (const EntsecQrGrey *src,
                                    guint               factor);
 EntsecQrGrey *entsec_qr_upscale (const EntsecQrGrey *src,
                                  guint               factor);
-EntsecQrGrey *entsec_qr_stretch (const EntsecQrGrey *src);
 EntsecQrGrey *entsec_qr_threshold (const EntsecQrGrey *src);
 EntsecQrGrey *entsec_qr_sharpen (const EntsecQrGrey *src);
-EntsecQrGrey *entsec_qr_blur (const EntsecQrGrey *src);
 EntsecQrGrey *entsec_qr_unwarp (const EntsecQrGrey *src);
-EntsecQrGrey *entsec_qr_scale_axes (const EntsecQrGrey *src,
-                                    guint               x_num,
-                                    guint               y_num,
-                                    guint               den);
 
 G_END_DECLS
