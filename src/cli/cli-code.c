@@ -82,11 +82,19 @@ vault_codes (const CliVaultOptions *vault_options,
              gboolean               json)
 {
   g_autoptr (EntsecVault) vault = NULL;
+  g_autofree char *path = NULL;
   int status;
 
   if (argc > 2)
     {
       cli_print_error ("code: name at most one ACCOUNT");
+      return CLI_EXIT_USAGE;
+    }
+  path = cli_vault_path (vault_options);
+  if (path != NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      cli_print_error ("code: there is no vault at %s: give --secret FILE|- for a code from a "
+                       "secret, or create a vault with 'entsec-cli init'", path);
       return CLI_EXIT_USAGE;
     }
   vault = cli_vault_open (vault_options, &status);

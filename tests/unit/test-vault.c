@@ -672,71 +672,6 @@ test_failed_open_keeps_wal (Fixture      *f,
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
-static void
-unlocked_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  GError **error = user_data;
-
-  entsec_vault_unlock_passphrase_finish (ENTSEC_VAULT (source), result, error);
-  g_main_context_wakeup (NULL);
-}
-
-static void
-added_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  GError **error = user_data;
-
-  entsec_vault_add_accounts_finish (ENTSEC_VAULT (source), result, NULL, error);
-  g_main_context_wakeup (NULL);
-}
-
-/* Drop our reference and wait until a worker's task has dropped its own too. */
-static void
-release_vault (EntsecVault **vault)
-{
-  GWeakRef weak;
-  EntsecVault *alive;
-
-  g_weak_ref_init (&weak, *vault);
-  g_clear_object (vault);
-  while ((alive = g_weak_ref_get (&weak)) != NULL)
-    {
-      g_object_unref (alive);
-      g_main_context_iteration (NULL, FALSE);
-      g_thread_yield ();
-    }
-  g_weak_ref_clear (&weak);
-}
-
-static void
-test_async (Fixture      *f,
-            gconstpointer data)
-{
-  g_autoptr (EntsecVault) vault = create_vault (f);
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
-  GError *error = NULL;
-
-  g_ptr_array_add (batch, vt_account ("Async", "one", 42));
-  entsec_vault_add_accounts_async (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, added_cb, &error);
-  while (((EntsecAccount *) g_ptr_array_index (batch, 0))->id == 0 && error == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (error);
-  release_vault (&vault);
-
-  vault = entsec_vault_open_sync (f->path, NULL, NULL);
-  entsec_vault_unlock_passphrase_async (vault, passphrase, strlen (passphrase), NULL, unlocked_cb,
-                                        &error);
-  while (!entsec_vault_is_unlocked (vault) && error == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (error);
-  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
-  release_vault (&vault);
-}
-
 typedef struct
 {
   gboolean done;
@@ -744,6 +679,55 @@ typedef struct
   char     code[ENTSEC_OTP_CODE_SIZE];
   GError  *error;
 } AsyncResult;
+
+static void
+unlocked_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AsyncResult *r = user_data;
+
+  r->ok = entsec_vault_unlock_passphrase_finish (ENTSEC_VAULT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+added_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  AsyncResult *r = user_data;
+
+  r->ok = entsec_vault_add_accounts_finish (ENTSEC_VAULT (source), result, NULL, &r->error);
+  r->done = TRUE;
+}
+
+/* The callbacks run on this thread's main context; the work ran elsewhere. */
+static void
+test_async (Fixture      *f,
+            gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = create_vault (f);
+  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  AsyncResult r = { 0 };
+
+  g_ptr_array_add (batch, vt_account ("Async", "one", 42));
+  entsec_vault_add_accounts_async (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, added_cb, &r);
+  while (!r.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (r.error);
+  g_assert_true (r.ok);
+  g_assert_cmpint (((EntsecAccount *) g_ptr_array_index (batch, 0))->id, >, 0);
+
+  entsec_vault_lock (vault);
+  r.done = FALSE;
+  entsec_vault_unlock_passphrase_async (vault, passphrase, strlen (passphrase), NULL, unlocked_cb, &r);
+  while (!r.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (r.error);
+  g_assert_true (r.ok);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+}
 
 static void
 hotp_cb (GObject      *source,
@@ -790,7 +774,6 @@ test_async_hotp_delete (Fixture      *f,
   g_assert_no_error (r.error);
   g_assert_true (r.ok);
   g_assert_cmpuint (vt_count_accounts (vault), ==, 0);
-  release_vault (&vault);
 }
 
 /*
