@@ -99,6 +99,15 @@ int  cli_vault_print_codes (EntsecVault *vault,
                             gboolean     json);
 
 /* Parse @entries for command @name; prints the error and returns FALSE on bad usage. */
+/* The same with a second table of options (e.g. the vault's), or NULL. */
+gboolean cli_parse_options_with (const char         *name,
+                                 const char         *parameter_string,
+                                 const char         *description,
+                                 GOptionEntry       *entries,
+                                 const GOptionEntry *extra_entries,
+                                 int                *argc,
+                                 char             ***argv);
+
 gboolean cli_parse_options (const char   *name,
                             const char   *parameter_string,
                             const char   *description,

@@ -27,6 +27,34 @@ cli_print_error (const char *format,
 }
 
 gboolean
+cli_parse_options_with (const char         *name,
+                        const char         *parameter_string,
+                        const char         *description,
+                        GOptionEntry       *entries,
+                        const GOptionEntry *extra_entries,
+                        int                *argc,
+                        char             ***argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *prgname = g_strdup_printf ("entsec-cli %s", name);
+
+  /* --help then reads "entsec-cli NAME [OPTION…] PARAMETERS". */
+  g_set_prgname (prgname);
+  context = g_option_context_new (parameter_string);
+  g_option_context_set_summary (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (extra_entries != NULL)
+    g_option_context_add_main_entries (context, extra_entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      cli_print_error ("%s: %s (see 'entsec-cli %s --help')", name, error->message, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 cli_parse_options (const char   *name,
                    const char   *parameter_string,
                    const char   *description,
@@ -34,19 +62,7 @@ cli_parse_options (const char   *name,
                    int          *argc,
                    char       ***argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *full = g_strdup_printf ("%s %s", name, parameter_string);
-
-  context = g_option_context_new (full);
-  g_option_context_set_summary (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      cli_print_error ("%s: %s (see 'entsec-cli %s --help')", name, error->message, name);
-      return FALSE;
-    }
-  return TRUE;
+  return cli_parse_options_with (name, parameter_string, description, entries, NULL, argc, argv);
 }
 
 /* Read one line from @stream into a wiped buffer. */

@@ -184,20 +184,9 @@ cli_vault_parse_options (const char      *name,
       "Do not use the keyring: ask for the passphrase", NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *full = g_strdup_printf ("%s %s", name, parameter_string);
 
-  context = g_option_context_new (full);
-  g_option_context_set_summary (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_add_main_entries (context, vault_entries, NULL);
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      cli_print_error ("%s: %s (see 'entsec-cli %s --help')", name, error->message, name);
-      return FALSE;
-    }
-  return TRUE;
+  return cli_parse_options_with (name, parameter_string, description, entries, vault_entries,
+                                 argc, argv);
 }
 
 void
