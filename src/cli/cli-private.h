@@ -89,6 +89,17 @@ int  cli_vault_add_accounts (EntsecVault *vault,
                              gboolean     skip_duplicates,
                              gboolean     json);
 /* The account @query names: an id, "issuer:label", a label or a unique part of one. */
+/*
+ * add --image: decode every file in @files (NULL-terminated), print a result
+ * per file (and a progress line on a terminal), append their accounts to
+ * @accounts. FALSE, with a summary in @error, when any file failed: the
+ * caller must add nothing.
+ */
+gboolean cli_collect_image_accounts (char     **files,
+                                     gboolean   json,
+                                     GPtrArray *accounts,
+                                     GError   **error);
+
 EntsecAccount *cli_vault_find_account (EntsecVault *vault,
                                        const char  *query,
                                        GError     **error);

@@ -157,6 +157,8 @@ typedef struct
   gboolean favourite;
   gboolean skip_duplicates;
   gboolean json;
+  gboolean images;
+  char **image_files;
 } AddOptions;
 
 static void
@@ -170,6 +172,7 @@ add_options_clear (AddOptions *o)
   g_free (o->type);
   g_free (o->algorithm);
   g_free (o->group);
+  g_strfreev (o->image_files);
 }
 
 static gboolean
@@ -235,16 +238,31 @@ collect_accounts (const AddOptions *o,
                   GError          **error)
 {
   g_autoptr (GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
-  guint sources = (o->uri_source != NULL) + (o->from_file != NULL) + (o->secret_source != NULL);
+  guint sources = (o->uri_source != NULL) + (o->from_file != NULL) + (o->secret_source != NULL)
+                  + (o->images != FALSE);
 
   if (sources != 1)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "Give exactly one of --uri FILE|-, --from-file FILE|- or "
-                           "--label with --secret FILE|-");
+                           "Give exactly one of --uri FILE|-, --from-file FILE|-, "
+                           "--image IMAGE... or --label with --secret FILE|-");
       return NULL;
     }
-  if (o->secret_source != NULL)
+  guint n_files = o->image_files != NULL ? g_strv_length (o->image_files) : 0;
+
+  if ((o->images && n_files == 0) || (!o->images && n_files > 0))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           o->images ? "--image needs at least one image file"
+                                     : "Image files are read only with --image");
+      return NULL;
+    }
+  if (o->images)
+    {
+      if (!cli_collect_image_accounts (o->image_files, o->json, accounts, error))
+        return NULL;
+    }
+  else if (o->secret_source != NULL)
     {
       EntsecAccount *account = account_from_flags (o, error);
 
@@ -290,7 +308,10 @@ cli_cmd_add (int    argc,
     { "favourite", 0, 0, G_OPTION_ARG_NONE, &o.favourite, "Pin the account to the top", NULL },
     { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
       "Add the others when some already exist (default: add nothing)", NULL },
+    { "image", 0, 0, G_OPTION_ARG_NONE, &o.images,
+      "Add the accounts of the QR codes in the IMAGE files given as arguments", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the result as JSON", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.image_files, NULL, "[IMAGE...]" },
     { NULL }
   };
   g_autoptr (GPtrArray) accounts = NULL;
@@ -298,7 +319,7 @@ cli_cmd_add (int    argc,
   g_autoptr (GError) error = NULL;
   int status = CLI_EXIT_USAGE;
 
-  if (!cli_vault_parse_options ("add", "",
+  if (!cli_vault_parse_options ("add", "[--image IMAGE...]",
                                 "Add accounts to the vault, all or nothing: an account whose issuer "
                                 "and name exist already\nis never overwritten. Secrets and URIs are "
                                 "read from files or stdin, never the command line.",

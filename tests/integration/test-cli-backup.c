@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include "cli-run.h"
+
 #include <string.h>
 #include <sys/stat.h>
 
@@ -18,56 +20,12 @@
 #define BACKUP_PASS "canary-backup-3e7b"
 #define FAST_KDF "--kdf-memory", "8192", "--kdf-iterations", "1"
 
-typedef struct
-{
-  int status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
-
 static char *tmp_dir;
 
 static char *
 tmp_path (const char *name)
 {
   return g_build_filename (tmp_dir, name, NULL);
-}
-
-static void
-run_cli (const char *input,
-         CliRun     *run,
-         const char *first,
-         ...)
-{
-  g_autoptr (GPtrArray) args = g_ptr_array_new ();
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) g_getenv ("ENTSEC_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) a);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  process = g_subprocess_newv ((const char *const *) args->pdata,
-                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                 | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input != NULL ? input : "", NULL, &run->out, &run->err,
-                                 &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (process);
-  g_test_message ("exit %d; stderr: %s", run->status, run->err);
 }
 
 /* A file holding @text (passphrases and inputs never go on argv). */

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include "cli-run.h"
+
 #include <string.h>
 
 #include <gio/gio.h>
@@ -19,49 +21,6 @@
 #define EXPORT_URI                                                                                 \
   "otpauth-migration://offline?data=Ci4KFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgVhbGljZRoHR29vZCBDbyACKAIw" \
   "ATgFCikKFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgNib2IaBkdpdEh1YiAEKAEwAhABGAIgAShN"
-
-typedef struct
-{
-  int status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
-
-static void
-run_cli (const char *input,
-         CliRun     *run,
-         const char *first,
-         ...)
-{
-  g_autoptr (GPtrArray) args = g_ptr_array_new ();
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) g_getenv ("ENTSEC_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) a);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  process = g_subprocess_newv ((const char *const *) args->pdata,
-                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                 | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (process);
-}
 
 /* Neither the Base32 secrets nor the export's raw seed may be printed. */
 static void
