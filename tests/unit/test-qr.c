@@ -187,6 +187,33 @@ test_web_address (void)
 }
 
 static void
+test_enrollment_link (void)
+{
+  g_autoptr (EntsecQrResult) result = decode ("bad/enrollment.png", NULL);
+  const EntsecQrCode *code = result->codes->pdata[0];
+
+  /* Read and recognised, but not enrolled from a picture yet. */
+  g_assert_cmpint (code->kind, ==, ENTSEC_QR_KIND_ENROLLMENT);
+  g_assert_cmpuint (code->accounts->len, ==, 0);
+  g_assert_error (code->error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NOT_AUTHENTICATOR);
+  g_assert_nonnull (strstr (code->error->message, "enrollment code"));
+}
+
+static void
+test_cancelled (void)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *path = data_path ("synthetic/clean/clean_01.png");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecQrResult) result = NULL;
+
+  g_cancellable_cancel (cancellable);
+  result = entsec_qr_decode_file (path, cancellable, &error);
+  g_assert_null (result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
 test_binary_payload (void)
 {
   static const guint8 encoded[] = "\x00\x01\x02\x03\xff\xfe\xfd\x80" "binary\x00" "data";
@@ -415,6 +442,8 @@ main (int    argc,
   g_test_add_func ("/qr/classify/migration", test_migration_accounts);
   g_test_add_func ("/qr/classify/web-address", test_web_address);
   g_test_add_func ("/qr/classify/binary", test_binary_payload);
+  g_test_add_func ("/qr/classify/enrollment", test_enrollment_link);
+  g_test_add_func ("/qr/cancelled", test_cancelled);
   g_test_add_func ("/qr/classify/bad-secret", test_bad_secret);
   g_test_add_func ("/qr/accounts/two-codes", test_accounts_from_two_codes);
   g_test_add_func ("/qr/formats", test_formats);
