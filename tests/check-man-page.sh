@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# check-man-page.sh CLI MANPAGE: every command `CLI --help` lists has its own
+# section in the man page, and the page has no section for a command that is
+# gone, so entsec-cli(1) keeps up with the code.
+set -eu
+cli=$1
+page=$2
+
+commands=$("$cli" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 { print $1 }')
+sections=$(sed -n 's/^\.SS \([a-z-]*\)$/\1/p' "$page")
+[ -n "$commands" ] || { echo "no commands found in '$cli --help'" >&2; exit 1; }
+
+status=0
+for c in $commands; do
+  printf '%s\n' "$sections" | grep -qx "$c" || { echo "man page: no section for '$c'" >&2; status=1; }
+done
+for s in $sections; do
+  printf '%s\n' "$commands" | grep -qx "$s" || { echo "man page: '$s' is not a command" >&2; status=1; }
+done
+n=$(printf '%s\n' "$commands" | wc -l)
+echo "$n commands, all documented" >&2
+exit "$status"
