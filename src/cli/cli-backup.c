@@ -67,8 +67,6 @@ read_backup_passphrase (const char *source,
                         GError    **error)
 {
   char *first;
-  char *second;
-  gboolean same;
 
   if (source == NULL && !isatty (STDIN_FILENO))
     {
@@ -80,22 +78,9 @@ read_backup_passphrase (const char *source,
   first = cli_read_secret (source != NULL ? source : "-", prompt, error);
   if (first == NULL || source != NULL || !confirm)
     return first;
-  second = cli_read_secret ("-", "Repeat the backup passphrase: ", error);
-  if (second == NULL)
-    {
-      entsec_secure_strfree (first);
-      return NULL;
-    }
-  same = strcmp (first, second) == 0;
-  entsec_secure_strfree (second);
-  if (!same)
-    {
-      entsec_secure_strfree (first);
-      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE,
-                           "The two passphrases differ; nothing was exported");
-      return NULL;
-    }
-  return first;
+  return cli_confirm_secret (first, "Repeat the backup passphrase: ", ENTSEC_BACKUP_ERROR,
+                             ENTSEC_BACKUP_ERROR_PASSPHRASE,
+                             "The two passphrases differ; nothing was exported", error);
 }
 
 static gboolean

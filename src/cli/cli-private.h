@@ -136,6 +136,18 @@ char *cli_read_secret (const char *source,
                        const char *prompt,
                        GError    **error);
 
+/*
+ * Ask again on stdin after @repeat_prompt and compare with @first (a secret
+ * just typed): returns @first when both match; otherwise wipes it, returns
+ * NULL and sets @error to @domain, @code, @mismatch_message.
+ */
+char *cli_confirm_secret (char       *first,
+                          const char *repeat_prompt,
+                          GQuark      domain,
+                          int         code,
+                          const char *mismatch_message,
+                          GError    **error);
+
 /* Print "entsec-cli: MESSAGE" on stderr. */
 void cli_print_error (const char *format,
                       ...) G_GNUC_PRINTF (1, 2);

@@ -145,6 +145,33 @@ cli_read_secret (const char *source,
   return line;
 }
 
+char *
+cli_confirm_secret (char       *first,
+                    const char *repeat_prompt,
+                    GQuark      domain,
+                    int         code,
+                    const char *mismatch_message,
+                    GError    **error)
+{
+  char *second = cli_read_secret ("-", repeat_prompt, error);
+  gboolean same;
+
+  if (second == NULL)
+    {
+      entsec_secure_strfree (first);
+      return NULL;
+    }
+  same = strcmp (first, second) == 0;
+  entsec_secure_strfree (second);
+  if (!same)
+    {
+      entsec_secure_strfree (first);
+      g_set_error_literal (error, domain, code, mismatch_message);
+      return NULL;
+    }
+  return first;
+}
+
 gint64
 cli_now (gint64 time_option)
 {

@@ -215,27 +215,12 @@ cli_vault_read_new_passphrase (const char *source,
                                GError    **error)
 {
   char *first = cli_vault_read_passphrase (source, "New vault passphrase: ", error);
-  char *second;
-  gboolean same;
 
   if (first == NULL || source != NULL)
     return first;
-  second = cli_read_secret ("-", "Repeat the passphrase: ", error);
-  if (second == NULL)
-    {
-      entsec_secure_strfree (first);
-      return NULL;
-    }
-  same = strcmp (first, second) == 0;
-  entsec_secure_strfree (second);
-  if (!same)
-    {
-      entsec_secure_strfree (first);
-      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-                           "The two passphrases differ; nothing was changed");
-      return NULL;
-    }
-  return first;
+  return cli_confirm_secret (first, "Repeat the passphrase: ", ENTSEC_VAULT_ERROR,
+                             ENTSEC_VAULT_ERROR_INVALID,
+                             "The two passphrases differ; nothing was changed", error);
 }
 
 static gboolean
