@@ -65,20 +65,10 @@ account_to_json (const char            *source,
                  const EntsecAccount   *account,
                  EntsecOtpauthWarnings  warnings)
 {
-  json_t *object = json_pack ("{s:s, s:s, s:o, s:s, s:s, s:i, s:I}", "input", source,
-                              "type", entsec_account_type_to_string (account->type),
-                              "issuer", account->issuer != NULL ? json_string (account->issuer)
-                                                                : json_null (),
-                              "label", account->label,
-                              "algorithm", entsec_otp_algorithm_to_string (account->algorithm),
-                              "digits", (int) account->digits,
-                              "secret_bits", (json_int_t) account->secret_len * 8);
+  json_t *object = cli_account_to_json (account);
   json_t *list = json_array ();
 
-  if (account->type == ENTSEC_ACCOUNT_HOTP)
-    json_object_set_new (object, "counter", json_integer ((json_int_t) account->counter));
-  else
-    json_object_set_new (object, "period", json_integer (account->period));
+  json_object_set_new (object, "input", json_string (source));
   for (gsize i = 0; i < G_N_ELEMENTS (warning_texts); i++)
     {
       if (warnings & warning_texts[i].flag)
@@ -92,17 +82,14 @@ static void
 print_account (const EntsecAccount  *account,
                EntsecOtpauthWarnings warnings)
 {
+  g_autofree char *params = NULL;
+
   if (account->issuer != NULL)
     printf ("%s: %s\n", account->issuer, account->label);
   else
     printf ("%s\n", account->label);
-  printf ("  %s, %s, %u digits, ", entsec_account_type_to_string (account->type),
-          entsec_otp_algorithm_to_string (account->algorithm), account->digits);
-  if (account->type == ENTSEC_ACCOUNT_HOTP)
-    printf ("counter %" G_GUINT64_FORMAT, account->counter);
-  else
-    printf ("every %u s", account->period);
-  printf (", %" G_GSIZE_FORMAT "-bit secret\n", account->secret_len * 8);
+  params = cli_account_dup_parameters (account);
+  printf ("  %s, %" G_GSIZE_FORMAT "-bit secret\n", params, account->secret_len * 8);
   for (gsize i = 0; i < G_N_ELEMENTS (warning_texts); i++)
     {
       if (warnings & warning_texts[i].flag)

@@ -148,6 +148,13 @@ char *cli_confirm_secret (char       *first,
                           const char *mismatch_message,
                           GError    **error);
 
+/* An account without its secret: type, issuer, label, algorithm, digits,
+ * period or counter, secret_bits. */
+struct json_t *cli_account_to_json (const EntsecAccount *account);
+
+/* "totp, SHA256, 6 digits, every 60 s" (or "counter N" for HOTP). */
+char *cli_account_dup_parameters (const EntsecAccount *account);
+
 /* Print "entsec-cli: MESSAGE" on stderr. */
 void cli_print_error (const char *format,
                       ...) G_GNUC_PRINTF (1, 2);

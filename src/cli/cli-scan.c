@@ -22,25 +22,6 @@ typedef struct
 } ScanReport;
 
 static json_t *
-account_to_json (const EntsecAccount *account)
-{
-  json_t *object = json_pack ("{s:s, s:o, s:s, s:s, s:i, s:I}",
-                              "type", entsec_account_type_to_string (account->type),
-                              "issuer", account->issuer != NULL ? json_string (account->issuer)
-                                                                : json_null (),
-                              "label", account->label,
-                              "algorithm", entsec_otp_algorithm_to_string (account->algorithm),
-                              "digits", (int) account->digits,
-                              "secret_bits", (json_int_t) account->secret_len * 8);
-
-  if (account->type == ENTSEC_ACCOUNT_HOTP)
-    json_object_set_new (object, "counter", json_integer ((json_int_t) account->counter));
-  else
-    json_object_set_new (object, "period", json_integer (account->period));
-  return object;
-}
-
-static json_t *
 code_to_json (const EntsecQrCode *code)
 {
   json_t *accounts = json_array ();
@@ -48,7 +29,7 @@ code_to_json (const EntsecQrCode *code)
   json_t *object;
 
   for (guint i = 0; i < code->accounts->len; i++)
-    json_array_append_new (accounts, account_to_json (code->accounts->pdata[i]));
+    json_array_append_new (accounts, cli_account_to_json (code->accounts->pdata[i]));
   for (guint i = 0; code->entry_errors != NULL && i < code->entry_errors->len; i++)
     json_array_append_new (rejected,
                            json_string (((GError *) code->entry_errors->pdata[i])->message));
@@ -68,16 +49,14 @@ code_to_json (const EntsecQrCode *code)
 static void
 print_account (const EntsecAccount *account)
 {
+  g_autofree char *params = NULL;
+
   if (account->issuer != NULL)
     printf ("    %s: %s", account->issuer, account->label);
   else
     printf ("    %s", account->label);
-  printf (" (%s, %s, %u digits, ", entsec_account_type_to_string (account->type),
-          entsec_otp_algorithm_to_string (account->algorithm), account->digits);
-  if (account->type == ENTSEC_ACCOUNT_HOTP)
-    printf ("counter %" G_GUINT64_FORMAT ")\n", account->counter);
-  else
-    printf ("every %u s)\n", account->period);
+  params = cli_account_dup_parameters (account);
+  printf (" (%s)\n", params);
 }
 
 static void

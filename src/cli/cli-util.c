@@ -8,6 +8,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli-private.h"
 
 /* Longest secret line accepted from stdin or a file. */
@@ -178,4 +180,37 @@ cli_now (gint64 time_option)
   if (time_option >= 0)
     return time_option;
   return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+json_t *
+cli_account_to_json (const EntsecAccount *account)
+{
+  json_t *object = json_pack ("{s:s, s:o, s:s, s:s, s:i, s:I}",
+                              "type", entsec_account_type_to_string (account->type),
+                              "issuer", account->issuer != NULL ? json_string (account->issuer)
+                                                                : json_null (),
+                              "label", account->label,
+                              "algorithm", entsec_otp_algorithm_to_string (account->algorithm),
+                              "digits", (int) account->digits,
+                              "secret_bits", (json_int_t) account->secret_len * 8);
+
+  if (account->type == ENTSEC_ACCOUNT_HOTP)
+    json_object_set_new (object, "counter", json_integer ((json_int_t) account->counter));
+  else
+    json_object_set_new (object, "period", json_integer (account->period));
+  return object;
+}
+
+char *
+cli_account_dup_parameters (const EntsecAccount *account)
+{
+  g_autofree char *moving = NULL;
+
+  if (account->type == ENTSEC_ACCOUNT_HOTP)
+    moving = g_strdup_printf ("counter %" G_GUINT64_FORMAT, account->counter);
+  else
+    moving = g_strdup_printf ("every %u s", account->period);
+  return g_strdup_printf ("%s, %s, %u digits, %s", entsec_account_type_to_string (account->type),
+                          entsec_otp_algorithm_to_string (account->algorithm), account->digits,
+                          moving);
 }

@@ -5,23 +5,7 @@
 
 #include <string.h>
 
-#include <gio/gio.h>
-
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
+#include "cli-run.h"
 
 static char *
 data_path (const char *name)
@@ -29,27 +13,18 @@ data_path (const char *name)
   return g_build_filename (g_getenv ("ENTSEC_TEST_DATA"), "qr", name, NULL);
 }
 
-/* Run entsec-cli with @args; a relative image name is taken from tests/data/qr. */
+/* Run `entsec-cli scan` with @args; a relative image name is taken from tests/data/qr. */
 static void
 run_scan (CliRun             *run,
           const char *const  *args)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
 
-  g_ptr_array_add (argv, g_strdup (g_getenv ("ENTSEC_CLI")));
   g_ptr_array_add (argv, g_strdup ("scan"));
   for (gsize i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, args[i][0] == '-' ? g_strdup (args[i]) : data_path (args[i]));
   g_ptr_array_add (argv, NULL);
-  process = g_subprocess_newv ((const char *const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (process);
+  run_cliv (NULL, run, (const char *const *) argv->pdata);
 }
 
 static void
