@@ -1,0 +1,44 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# check-install.sh BUILD_DIR CC: install the build into a throwaway prefix,
+# then build and run a program against libentsec found through pkg-config
+# (entsec-1.pc), as a third party would.
+set -eu
+build=$1
+cc=$2
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/entsec-install-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+pc=$(find "$tmp/prefix" -name entsec-1.pc)
+[ -n "$pc" ] || { echo "entsec-1.pc was not installed" >&2; exit 1; }
+[ -f "$tmp/prefix/share/man/man1/entsec-cli.1" ] || { echo "the man page was not installed" >&2; exit 1; }
+
+cat > "$tmp/consumer.c" <<'C'
+#include <entsec/entsec.h>
+#include <stdio.h>
+
+int
+main (void)
+{
+  char code[ENTSEC_OTP_CODE_SIZE];
+
+  /* RFC 4226 Appendix D, count 0. */
+  if (!entsec_hotp (ENTSEC_OTP_ALGORITHM_SHA1, (const guint8 *) "12345678901234567890", 20, 0, 6,
+                    code, NULL))
+    return 1;
+  printf ("%s %s\n", entsec_get_version (), code);
+  return 0;
+}
+C
+flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs entsec-1)
+libdir=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=libdir entsec-1)
+# shellcheck disable=SC2086
+"$cc" "$tmp/consumer.c" -o "$tmp/consumer" $flags -Wl,-rpath,"$libdir"
+out=$("$tmp/consumer")
+case "$out" in
+  *" 755224") echo "installed libentsec works: $out" ;;
+  *) echo "unexpected output from the consumer: $out" >&2; exit 1 ;;
+esac
+"$tmp/prefix/bin/entsec-cli" --version
