@@ -417,17 +417,11 @@ cli_vault_find_account (EntsecVault *vault,
 static json_t *
 account_json (const EntsecAccount *a)
 {
-  json_t *object = json_pack ("{s:I, s:o, s:s, s:s, s:s, s:i, s:b, s:o}", "id", (json_int_t) a->id,
-                              "issuer", a->issuer != NULL ? json_string (a->issuer) : json_null (),
-                              "label", a->label, "type", entsec_account_type_to_string (a->type),
-                              "algorithm", entsec_otp_algorithm_to_string (a->algorithm),
-                              "digits", (int) a->digits, "favourite", a->favourite,
-                              "group", a->group != NULL ? json_string (a->group) : json_null ());
+  json_t *object = cli_account_to_json (a);
 
-  if (a->type == ENTSEC_ACCOUNT_HOTP)
-    json_object_set_new (object, "counter", json_integer ((json_int_t) a->counter));
-  else
-    json_object_set_new (object, "period", json_integer (a->period));
+  json_object_set_new (object, "id", json_integer ((json_int_t) a->id));
+  json_object_set_new (object, "favourite", json_boolean (a->favourite));
+  json_object_set_new (object, "group", a->group != NULL ? json_string (a->group) : json_null ());
   return object;
 }
 
@@ -469,6 +463,8 @@ cli_cmd_list (int    argc,
     return status;
   accounts = entsec_vault_list_accounts (vault);
   quarantined = entsec_vault_list_quarantined (vault);
+  if (!json && accounts->len == 0 && quarantined->len == 0)
+    cli_print_error ("the vault holds no accounts yet; add some with 'entsec-cli add'");
   list = json_array ();
   bad = json_array ();
   for (guint i = 0; i < accounts->len; i++)
@@ -701,6 +697,8 @@ cli_vault_print_codes (EntsecVault *vault,
   if (query != NULL)
     return print_one_code (vault, query, now, json);
   accounts = entsec_vault_list_accounts (vault);
+  if (!json && accounts->len == 0)
+    cli_print_error ("the vault holds no accounts yet; add some with 'entsec-cli add'");
   list = json_array ();
   for (guint i = 0; i < accounts->len; i++)
     {
