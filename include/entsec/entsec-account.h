@@ -8,6 +8,7 @@
 
 #include <glib-object.h>
 
+#include "entsec-macros.h"
 #include "entsec-otp.h"
 
 G_BEGIN_DECLS
@@ -58,19 +59,25 @@ typedef struct
 } EntsecAccount;
 
 #define ENTSEC_TYPE_ACCOUNT (entsec_account_get_type ())
+ENTSEC_EXPORT
 GType entsec_account_get_type (void) G_GNUC_CONST;
 
 /* A TOTP/SHA1/6-digit/30 s account with no label and no secret. */
+ENTSEC_EXPORT
 EntsecAccount *entsec_account_new (void);
+ENTSEC_EXPORT
 EntsecAccount *entsec_account_copy (const EntsecAccount *account);
+ENTSEC_EXPORT
 void           entsec_account_free (EntsecAccount *account);
 
 /* Replace the secret with a copy of @secret (the old one is wiped). */
+ENTSEC_EXPORT
 void entsec_account_set_secret (EntsecAccount *account,
                                 const guint8  *secret,
                                 gsize          secret_len);
 
 /* Check digits, period, algorithm, key length and text fields. */
+ENTSEC_EXPORT
 gboolean entsec_account_validate (const EntsecAccount *account,
                                   GError             **error);
 
@@ -78,14 +85,17 @@ gboolean entsec_account_validate (const EntsecAccount *account,
  * The code to show at @now (TOTP, Steam) or for @account->counter (HOTP;
  * the caller persists counter + 1 before showing it, see the vault).
  */
+ENTSEC_EXPORT
 gboolean entsec_account_generate (const EntsecAccount *account,
                                   gint64               now,
                                   char                 code[ENTSEC_OTP_CODE_SIZE],
                                   GError             **error);
 
 /* "Issuer (label)" or just the label: for lists and messages. */
+ENTSEC_EXPORT
 char *entsec_account_dup_display_name (const EntsecAccount *account);
 
+ENTSEC_EXPORT
 const char *entsec_account_type_to_string (EntsecAccountType type);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecAccount, entsec_account_free)

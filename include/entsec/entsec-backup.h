@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 
 #include "entsec-account.h"
+#include "entsec-macros.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,7 @@ typedef enum
 } EntsecBackupError;
 
 #define ENTSEC_BACKUP_ERROR (entsec_backup_error_quark ())
+ENTSEC_EXPORT
 GQuark entsec_backup_error_quark (void);
 
 /* Caps every importer applies before parsing. */
@@ -102,10 +104,12 @@ typedef struct
   GPtrArray *errors;
 } EntsecImportResult;
 
+ENTSEC_EXPORT
 void entsec_import_result_free (EntsecImportResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecImportResult, entsec_import_result_free)
 
 /* Guess the format of @data from its first bytes (no parsing, no KDF). */
+ENTSEC_EXPORT
 EntsecImportFormat entsec_import_detect_format (GBytes *data);
 
 /* ---- entsec encrypted backups ------------------------------------------- */
@@ -116,6 +120,7 @@ EntsecImportFormat entsec_import_detect_format (GBytes *data);
  * 64 MiB, 3 passes, 4 lanes. Every account is validated first. Blocks for
  * the key derivation.
  */
+ENTSEC_EXPORT
 gboolean entsec_backup_export (GPtrArray                   *accounts,
                                const char                  *passphrase,
                                gsize                        passphrase_len,
@@ -128,6 +133,7 @@ gboolean entsec_backup_export (GPtrArray                   *accounts,
  * %ENTSEC_BACKUP_ERROR_PASSPHRASE, damage gives FORMAT or CORRUPT) *@accounts
  * is left NULL. Header parameters are bounds-checked before any allocation.
  */
+ENTSEC_EXPORT
 gboolean entsec_backup_import (GBytes      *data,
                                const char  *passphrase,
                                gsize        passphrase_len,
@@ -137,6 +143,7 @@ gboolean entsec_backup_import (GBytes      *data,
 /* ---- Plain otpauth:// lists (UNENCRYPTED) -------------------------------- */
 
 /* One otpauth:// URI per line. Contains every secret: free with entsec_secure_strfree(). */
+ENTSEC_EXPORT
 char *entsec_backup_export_uris (GPtrArray *accounts);
 
 /*
@@ -144,12 +151,14 @@ char *entsec_backup_export_uris (GPtrArray *accounts);
  * lines and lines starting with '#' are skipped). Bad lines become errors
  * naming the line; good ones are kept. Fails only on a whole-file problem.
  */
+ENTSEC_EXPORT
 EntsecImportResult *entsec_backup_import_uris (GBytes  *data,
                                                GError **error);
 
 /* ---- Aegis ---------------------------------------------------------------- */
 
 /* Whether an Aegis export is encrypted (needs a password), or an error if it is not Aegis. */
+ENTSEC_EXPORT
 gboolean entsec_aegis_is_encrypted (GBytes   *data,
                                     gboolean *encrypted,
                                     GError  **error);
@@ -159,6 +168,7 @@ gboolean entsec_aegis_is_encrypted (GBytes   *data,
  * UTF-8 bytes; NULL for a plain one). totp, hotp and steam entries are
  * kept; other types (yandex, motp) and invalid entries become errors.
  */
+ENTSEC_EXPORT
 EntsecImportResult *entsec_aegis_import (GBytes     *data,
                                          const char *password,
                                          gsize       password_len,
@@ -174,11 +184,13 @@ EntsecImportResult *entsec_aegis_import (GBytes     *data,
  * directory fsync fails, @path already holds the new data but the error
  * says the disk did not confirm it.
  */
+ENTSEC_EXPORT
 gboolean entsec_backup_write_file (const char *path,
                                    GBytes     *data,
                                    GError    **error);
 
 /* Read a file to import, refusing more than ENTSEC_IMPORT_MAX_FILE_BYTES. */
+ENTSEC_EXPORT
 GBytes *entsec_backup_read_file (const char *path,
                                  GError    **error);
 
@@ -189,6 +201,7 @@ GBytes *entsec_backup_read_file (const char *path,
  * a second). @accounts and @passphrase are copied; the passphrase copy is
  * wiped. _finish returns the file's bytes, or NULL with the error.
  */
+ENTSEC_EXPORT
 void    entsec_backup_export_async (GPtrArray                   *accounts,
                                     const char                  *passphrase,
                                     gsize                        passphrase_len,
@@ -196,35 +209,42 @@ void    entsec_backup_export_async (GPtrArray                   *accounts,
                                     GCancellable                *cancellable,
                                     GAsyncReadyCallback          callback,
                                     gpointer                     user_data);
+ENTSEC_EXPORT
 GBytes *entsec_backup_export_finish (GAsyncResult *result,
                                      GError      **error);
 
 /* entsec_backup_import() in a worker thread; _finish returns the accounts. */
+ENTSEC_EXPORT
 void       entsec_backup_import_async (GBytes             *data,
                                        const char         *passphrase,
                                        gsize               passphrase_len,
                                        GCancellable       *cancellable,
                                        GAsyncReadyCallback callback,
                                        gpointer            user_data);
+ENTSEC_EXPORT
 GPtrArray *entsec_backup_import_finish (GAsyncResult *result,
                                         GError      **error);
 
 /* entsec_aegis_import() in a worker thread (@password may be NULL). */
+ENTSEC_EXPORT
 void                entsec_aegis_import_async (GBytes             *data,
                                                const char         *password,
                                                gsize               password_len,
                                                GCancellable       *cancellable,
                                                GAsyncReadyCallback callback,
                                                gpointer            user_data);
+ENTSEC_EXPORT
 EntsecImportResult *entsec_aegis_import_finish (GAsyncResult *result,
                                                 GError      **error);
 
 /* entsec_backup_write_file() in a worker thread (fsync can block). */
+ENTSEC_EXPORT
 void     entsec_backup_write_file_async (const char         *path,
                                          GBytes             *data,
                                          GCancellable       *cancellable,
                                          GAsyncReadyCallback callback,
                                          gpointer            user_data);
+ENTSEC_EXPORT
 gboolean entsec_backup_write_file_finish (GAsyncResult *result,
                                           GError      **error);
 

@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "entsec-macros.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -28,6 +30,7 @@ typedef enum
 } EntsecOtpError;
 
 #define ENTSEC_OTP_ERROR (entsec_otp_error_quark ())
+ENTSEC_EXPORT
 GQuark entsec_otp_error_quark (void);
 
 typedef enum
@@ -48,11 +51,14 @@ typedef enum
 #define ENTSEC_OTP_CODE_SIZE (ENTSEC_OTP_MAX_DIGITS + 1)
 
 /* Name as used in otpauth URIs ("SHA1"...), and back. */
+ENTSEC_EXPORT
 const char *entsec_otp_algorithm_to_string (EntsecOtpAlgorithm algorithm);
+ENTSEC_EXPORT
 gboolean    entsec_otp_algorithm_from_string (const char         *name,
                                               EntsecOtpAlgorithm *algorithm);
 
 /* HOTP (RFC 4226) for @counter: writes @digits decimal digits and a NUL to @code. */
+ENTSEC_EXPORT
 gboolean entsec_hotp (EntsecOtpAlgorithm algorithm,
                       const guint8      *key,
                       gsize              key_len,
@@ -62,6 +68,7 @@ gboolean entsec_hotp (EntsecOtpAlgorithm algorithm,
                       GError           **error);
 
 /* TOTP (RFC 6238) at Unix time @now (injected, never read from the clock here). */
+ENTSEC_EXPORT
 gboolean entsec_totp (EntsecOtpAlgorithm algorithm,
                       const guint8      *key,
                       gsize              key_len,
@@ -72,6 +79,7 @@ gboolean entsec_totp (EntsecOtpAlgorithm algorithm,
                       GError           **error);
 
 /* Steam Guard: TOTP/SHA1/30 s mapped onto Steam's 26-character alphabet, 5 characters. */
+ENTSEC_EXPORT
 gboolean entsec_steam (const guint8 *key,
                        gsize         key_len,
                        gint64        now,
@@ -79,6 +87,7 @@ gboolean entsec_steam (const guint8 *key,
                        GError      **error);
 
 /* Seconds left (1..@period) before the TOTP code valid at @now changes. */
+ENTSEC_EXPORT
 guint entsec_totp_remaining (gint64 now,
                              guint  period);
 
@@ -87,19 +96,23 @@ guint entsec_totp_remaining (gint64 now,
  * missing padding. Returns a newly allocated key that the caller releases
  * with entsec_secure_free(); on error names the first bad character.
  */
+ENTSEC_EXPORT
 guint8 *entsec_base32_decode (const char *text,
                               gsize      *out_len,
                               GError    **error);
 
 /* Upper-case Base32 without padding; the caller frees with entsec_secure_free(). */
+ENTSEC_EXPORT
 char *entsec_base32_encode (const guint8 *data,
                             gsize         len);
 
 /* Wipe @len bytes at @data, then free it. NULL is fine. */
+ENTSEC_EXPORT
 void entsec_secure_free (gpointer data,
                          gsize    len);
 
 /* Wipe a NUL-terminated string, then free it. NULL is fine. */
+ENTSEC_EXPORT
 void entsec_secure_strfree (char *str);
 
 G_END_DECLS

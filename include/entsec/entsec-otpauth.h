@@ -7,6 +7,7 @@
 #endif
 
 #include "entsec-account.h"
+#include "entsec-macros.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,7 @@ typedef enum
 } EntsecOtpauthError;
 
 #define ENTSEC_OTPAUTH_ERROR (entsec_otpauth_error_quark ())
+ENTSEC_EXPORT
 GQuark entsec_otpauth_error_quark (void);
 
 /* Things worth telling the user that do not stop the account being added. */
@@ -51,6 +53,7 @@ typedef enum
  * issuer parameter wins over the label's "Issuer:" prefix; an empty issuer is
  * no issuer. @warnings may be NULL; it is set only on success.
  */
+ENTSEC_EXPORT
 EntsecAccount *entsec_otpauth_parse (const char            *uri,
                                      EntsecOtpauthWarnings *warnings,
                                      GError               **error);
@@ -65,6 +68,7 @@ EntsecAccount *entsec_otpauth_parse (const char            *uri,
  * instead of "Issuer:" when the issuer has a colon, the label a leading space,
  * or the label a colon and there is no issuer.
  */
+ENTSEC_EXPORT
 char *entsec_otpauth_build (const EntsecAccount *account);
 
 /**
@@ -98,8 +102,10 @@ typedef struct
  * entries land in @errors and never drop good ones. TOTP entries get a
  * 30-second period (the export has no period field).
  */
+ENTSEC_EXPORT
 EntsecMigrationBatch *entsec_migration_parse (const char *uri,
                                               GError    **error);
+ENTSEC_EXPORT
 void                  entsec_migration_batch_free (EntsecMigrationBatch *batch);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecMigrationBatch, entsec_migration_batch_free)

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "entsec-account.h"
+#include "entsec-macros.h"
 #include "entsec-otpauth.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,7 @@ typedef enum
 } EntsecQrError;
 
 #define ENTSEC_QR_ERROR (entsec_qr_error_quark ())
+ENTSEC_EXPORT
 GQuark entsec_qr_error_quark (void);
 
 /* Limits checked before any pixel is decoded (decompression bombs). Larger
@@ -123,31 +125,38 @@ typedef struct
  * sees the data) and classify each payload. Fails with an %ENTSEC_QR_ERROR
  * when the image cannot be read or holds no code.
  */
+ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_bytes (const guint8 *data,
                                         gsize         len,
                                         GError      **error);
 
 /* As entsec_qr_decode_bytes(), for a file; blocking (see the _async pair). */
+ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_file (const char   *path,
                                        GCancellable *cancellable,
                                        GError      **error);
 
 /* Decode @path in a worker thread; @callback runs in the caller's main context. */
+ENTSEC_EXPORT
 void            entsec_qr_decode_file_async (const char         *path,
                                              GCancellable       *cancellable,
                                              GAsyncReadyCallback callback,
                                              gpointer            user_data);
+ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_file_finish (GAsyncResult *result,
                                               GError      **error);
 
 /* As entsec_qr_decode_bytes() on @bytes, in a worker thread. */
+ENTSEC_EXPORT
 void            entsec_qr_decode_bytes_async (GBytes             *bytes,
                                               GCancellable       *cancellable,
                                               GAsyncReadyCallback callback,
                                               gpointer            user_data);
+ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_bytes_finish (GAsyncResult *result,
                                                GError      **error);
 
+ENTSEC_EXPORT
 void entsec_qr_result_free (EntsecQrResult *result);
 
 /*
@@ -158,6 +167,7 @@ void entsec_qr_result_free (EntsecQrResult *result);
  * %ENTSEC_QR_ERROR_NOT_AUTHENTICATOR when no code holds an account. Codes
  * that are not authenticator codes beside good ones are skipped.
  */
+ENTSEC_EXPORT
 GPtrArray *entsec_qr_result_get_accounts (const EntsecQrResult *result,
                                           GError              **error);
 
@@ -166,11 +176,13 @@ GPtrArray *entsec_qr_result_get_accounts (const EntsecQrResult *result,
  * g_ptr_array_unref()), or one precise error for the file: the call
  * `entsec-cli add --image` makes per file.
  */
+ENTSEC_EXPORT
 GPtrArray *entsec_qr_accounts_from_file (const char   *path,
                                          GCancellable *cancellable,
                                          GError      **error);
 
 /* A stable lower-case name for @kind ("otpauth", "otpauth-migration", "url", ...). */
+ENTSEC_EXPORT
 const char *entsec_qr_kind_to_string (EntsecQrKind kind);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecQrResult, entsec_qr_result_free)

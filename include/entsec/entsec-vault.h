@@ -19,6 +19,7 @@
 #include <gio/gio.h>
 
 #include "entsec-account.h"
+#include "entsec-macros.h"
 
 G_BEGIN_DECLS
 
@@ -72,6 +73,7 @@ typedef enum
 } EntsecVaultError;
 
 #define ENTSEC_VAULT_ERROR (entsec_vault_error_quark ())
+ENTSEC_EXPORT
 GQuark entsec_vault_error_quark (void);
 
 /* The file format this library writes (PRAGMA user_version). */
@@ -130,6 +132,7 @@ typedef struct
   char  *reason;
 } EntsecVaultQuarantined;
 
+ENTSEC_EXPORT
 void entsec_vault_quarantined_free (EntsecVaultQuarantined *item);
 
 /**
@@ -145,17 +148,23 @@ typedef enum
 } EntsecVaultAddFlags;
 
 #define ENTSEC_TYPE_VAULT (entsec_vault_get_type ())
+/* Exported explicitly; G_DECLARE_FINAL_TYPE below repeats this declaration. */
+ENTSEC_EXPORT
+GType entsec_vault_get_type (void);
 G_DECLARE_FINAL_TYPE (EntsecVault, entsec_vault, ENTSEC, VAULT, GObject)
 
 /* ---- Paths and process hardening ---------------------------------------- */
 
 /* $XDG_DATA_HOME/entsec/PROFILE.db ("default" when @profile is NULL). */
+ENTSEC_EXPORT
 char *entsec_vault_default_path (const char *profile);
 
 /* prctl(PR_SET_DUMPABLE, 0) and RLIMIT_CORE 0; call at startup. */
+ENTSEC_EXPORT
 gboolean entsec_vault_harden_process (GError **error);
 
 /* Costs that take about @target_ms here (blocks about that long). */
+ENTSEC_EXPORT
 gboolean entsec_vault_calibrate_kdf (guint                 target_ms,
                                      EntsecVaultKdfParams *params,
                                      GError              **error);
@@ -168,6 +177,7 @@ gboolean entsec_vault_calibrate_kdf (guint                 target_ms,
  * passphrase slot when @passphrase is not NULL (@kdf NULL = calibrate to
  * ~500 ms). At least one is required. Returns the vault unlocked.
  */
+ENTSEC_EXPORT
 EntsecVault *entsec_vault_create_sync (const char                 *path,
                                        gboolean                    use_keyring,
                                        const char                 *passphrase,
@@ -177,6 +187,7 @@ EntsecVault *entsec_vault_create_sync (const char                 *path,
                                        GError                    **error);
 
 /* entsec_vault_create_sync() in a worker thread (KDF calibration, keyring). */
+ENTSEC_EXPORT
 void         entsec_vault_create_async (const char                 *path,
                                         gboolean                    use_keyring,
                                         const char                 *passphrase,
@@ -185,6 +196,7 @@ void         entsec_vault_create_async (const char                 *path,
                                         GCancellable               *cancellable,
                                         GAsyncReadyCallback         callback,
                                         gpointer                    user_data);
+ENTSEC_EXPORT
 EntsecVault *entsec_vault_create_finish (GAsyncResult *result,
                                          GError      **error);
 
@@ -192,13 +204,16 @@ EntsecVault *entsec_vault_create_finish (GAsyncResult *result,
  * Open the vault at @path, locked: takes the single-writer lock, checks the
  * file's structure and reads the slot table. Never writes to the file.
  */
+ENTSEC_EXPORT
 EntsecVault *entsec_vault_open_sync (const char   *path,
                                      GCancellable *cancellable,
                                      GError      **error);
+ENTSEC_EXPORT
 void         entsec_vault_open_async (const char         *path,
                                       GCancellable       *cancellable,
                                       GAsyncReadyCallback callback,
                                       gpointer            user_data);
+ENTSEC_EXPORT
 EntsecVault *entsec_vault_open_finish (GAsyncResult *result,
                                        GError      **error);
 
@@ -207,51 +222,62 @@ EntsecVault *entsec_vault_open_finish (GAsyncResult *result,
  * with NEEDS_PASSPHRASE (passphrase slot exists) or KEYRING; the file is
  * never written and no key is created.
  */
+ENTSEC_EXPORT
 gboolean entsec_vault_unlock_keyring_sync (EntsecVault  *vault,
                                            GCancellable *cancellable,
                                            GError      **error);
+ENTSEC_EXPORT
 void     entsec_vault_unlock_keyring_async (EntsecVault        *vault,
                                             GCancellable       *cancellable,
                                             GAsyncReadyCallback callback,
                                             gpointer            user_data);
+ENTSEC_EXPORT
 gboolean entsec_vault_unlock_keyring_finish (EntsecVault  *vault,
                                              GAsyncResult *result,
                                              GError      **error);
 
 /* Unlock with the passphrase (UTF-8 bytes as given, no terminator). */
+ENTSEC_EXPORT
 gboolean entsec_vault_unlock_passphrase_sync (EntsecVault  *vault,
                                               const char   *passphrase,
                                               gsize         passphrase_len,
                                               GCancellable *cancellable,
                                               GError      **error);
 /* The passphrase is copied (and wiped after use). */
+ENTSEC_EXPORT
 void     entsec_vault_unlock_passphrase_async (EntsecVault        *vault,
                                                const char         *passphrase,
                                                gsize               passphrase_len,
                                                GCancellable       *cancellable,
                                                GAsyncReadyCallback callback,
                                                gpointer            user_data);
+ENTSEC_EXPORT
 gboolean entsec_vault_unlock_passphrase_finish (EntsecVault  *vault,
                                                 GAsyncResult *result,
                                                 GError      **error);
 
 /* Unlock with a recovery key (its Base32 text, spaces and dashes ignored). */
+ENTSEC_EXPORT
 gboolean entsec_vault_unlock_recovery_sync (EntsecVault  *vault,
                                             const char   *recovery_key,
                                             GCancellable *cancellable,
                                             GError      **error);
 
 /* Wrong passphrases/recovery keys given to this vault object so far. */
+ENTSEC_EXPORT
 guint entsec_vault_get_failed_unlocks (EntsecVault *vault);
 
+ENTSEC_EXPORT
 gboolean entsec_vault_is_unlocked (EntsecVault *vault);
 
 /*
  * Wipe the DEK and every decrypted value from memory and checkpoint the WAL
  * into the file. The vault stays open (and locked) until the last unref.
  */
+ENTSEC_EXPORT
 void entsec_vault_lock (EntsecVault *vault);
 
+ENTSEC_EXPORT
 const char *entsec_vault_get_path (EntsecVault *vault);
 
 /* ---- Accounts ------------------------------------------------------------- */
@@ -260,14 +286,17 @@ const char *entsec_vault_get_path (EntsecVault *vault);
  * Copies of all loaded accounts (element-type EntsecAccount), favourites
  * first, then by position. Empty while locked.
  */
+ENTSEC_EXPORT
 GPtrArray *entsec_vault_list_accounts (EntsecVault *vault);
 
 /* A copy of account @id, or NULL with NO_ACCOUNT / LOCKED. */
+ENTSEC_EXPORT
 EntsecAccount *entsec_vault_get_account (EntsecVault *vault,
                                          gint64       id,
                                          GError     **error);
 
 /* Rows that did not load (element-type EntsecVaultQuarantined), copies. */
+ENTSEC_EXPORT
 GPtrArray *entsec_vault_list_quarantined (EntsecVault *vault);
 
 /*
@@ -279,12 +308,14 @@ GPtrArray *entsec_vault_list_quarantined (EntsecVault *vault);
  * caller's own pointers are not stolen: copies). On success each added
  * account's @id and @position are set in @accounts.
  */
+ENTSEC_EXPORT
 gboolean entsec_vault_add_accounts_sync (EntsecVault        *vault,
                                          GPtrArray          *accounts,
                                          EntsecVaultAddFlags flags,
                                          GPtrArray          *skipped,
                                          GCancellable       *cancellable,
                                          GError            **error);
+ENTSEC_EXPORT
 void     entsec_vault_add_accounts_async (EntsecVault        *vault,
                                           GPtrArray          *accounts,
                                           EntsecVaultAddFlags flags,
@@ -292,6 +323,7 @@ void     entsec_vault_add_accounts_async (EntsecVault        *vault,
                                           GAsyncReadyCallback callback,
                                           gpointer            user_data);
 /* @skipped as above (nullable). Ids are set on the array passed to _async. */
+ENTSEC_EXPORT
 gboolean entsec_vault_add_accounts_finish (EntsecVault  *vault,
                                           GAsyncResult *result,
                                           GPtrArray    *skipped,
@@ -302,36 +334,43 @@ gboolean entsec_vault_add_accounts_finish (EntsecVault  *vault,
  * including favourite, group, notes, position and counter). A new
  * issuer+label that another account has fails with DUPLICATE.
  */
+ENTSEC_EXPORT
 gboolean entsec_vault_update_account_sync (EntsecVault         *vault,
                                            const EntsecAccount *account,
                                            GCancellable        *cancellable,
                                            GError             **error);
 
 /* The account is copied. */
+ENTSEC_EXPORT
 void     entsec_vault_update_account_async (EntsecVault         *vault,
                                             const EntsecAccount *account,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data);
+ENTSEC_EXPORT
 gboolean entsec_vault_update_account_finish (EntsecVault  *vault,
                                              GAsyncResult *result,
                                              GError      **error);
 
 /* Delete account @id (or a quarantined row @id). */
+ENTSEC_EXPORT
 gboolean entsec_vault_delete_account_sync (EntsecVault  *vault,
                                            gint64        id,
                                            GCancellable *cancellable,
                                            GError      **error);
+ENTSEC_EXPORT
 void     entsec_vault_delete_account_async (EntsecVault        *vault,
                                             gint64              id,
                                             GCancellable       *cancellable,
                                             GAsyncReadyCallback callback,
                                             gpointer            user_data);
+ENTSEC_EXPORT
 gboolean entsec_vault_delete_account_finish (EntsecVault  *vault,
                                              GAsyncResult *result,
                                              GError      **error);
 
 /* Give the accounts @ids[0..n_ids-1] positions 0..n_ids-1, in one transaction. */
+ENTSEC_EXPORT
 gboolean entsec_vault_reorder_sync (EntsecVault  *vault,
                                     const gint64 *ids,
                                     gsize         n_ids,
@@ -343,16 +382,19 @@ gboolean entsec_vault_reorder_sync (EntsecVault  *vault,
  * is committed to disk BEFORE the code is returned, so a code is never
  * shown twice. @code gets ENTSEC_OTP_CODE_SIZE bytes.
  */
+ENTSEC_EXPORT
 gboolean entsec_vault_next_hotp_code_sync (EntsecVault  *vault,
                                            gint64        id,
                                            char          code[ENTSEC_OTP_CODE_SIZE],
                                            GCancellable *cancellable,
                                            GError      **error);
+ENTSEC_EXPORT
 void     entsec_vault_next_hotp_code_async (EntsecVault        *vault,
                                             gint64              id,
                                             GCancellable       *cancellable,
                                             GAsyncReadyCallback callback,
                                             gpointer            user_data);
+ENTSEC_EXPORT
 gboolean entsec_vault_next_hotp_code_finish (EntsecVault  *vault,
                                              GAsyncResult *result,
                                              char          code[ENTSEC_OTP_CODE_SIZE],
@@ -364,43 +406,57 @@ gboolean entsec_vault_next_hotp_code_finish (EntsecVault  *vault,
  * Typed key-value preferences; names and values are both encrypted. @value
  * must be of type "s", "x" (int64), "b" or "ay" (blob). Setting replaces.
  */
+ENTSEC_EXPORT
 gboolean  entsec_vault_set_pref_sync (EntsecVault  *vault,
                                       const char   *name,
                                       GVariant     *value,
                                       GCancellable *cancellable,
                                       GError      **error);
 /* The value (new reference) or NULL with NO_ACCOUNT when not set. */
+ENTSEC_EXPORT
 GVariant *entsec_vault_get_pref (EntsecVault *vault,
                                  const char  *name,
                                  GError     **error);
+ENTSEC_EXPORT
 gboolean  entsec_vault_remove_pref_sync (EntsecVault  *vault,
                                          const char   *name,
                                          GCancellable *cancellable,
                                          GError      **error);
 
 /* Typed conveniences over the above. */
+ENTSEC_EXPORT
 gboolean entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value, GError **error);
+ENTSEC_EXPORT
 gboolean entsec_vault_set_int (EntsecVault *vault, const char *name, gint64 value, GError **error);
+ENTSEC_EXPORT
 gboolean entsec_vault_set_boolean (EntsecVault *vault, const char *name, gboolean value, GError **error);
+ENTSEC_EXPORT
 gboolean entsec_vault_set_blob (EntsecVault *vault, const char *name, GBytes *value, GError **error);
 /* NULL / @fallback when not set; an error (INVALID) when of another type. */
+ENTSEC_EXPORT
 char    *entsec_vault_get_string (EntsecVault *vault, const char *name, GError **error);
+ENTSEC_EXPORT
 gint64   entsec_vault_get_int (EntsecVault *vault, const char *name, gint64 fallback, GError **error);
+ENTSEC_EXPORT
 gboolean entsec_vault_get_boolean (EntsecVault *vault, const char *name, gboolean fallback, GError **error);
+ENTSEC_EXPORT
 GBytes  *entsec_vault_get_blob (EntsecVault *vault, const char *name, GError **error);
 
 /* ---- Key slots ------------------------------------------------------------ */
 
 /* The slot table (readable while locked); free with g_free(). */
+ENTSEC_EXPORT
 EntsecVaultSlotInfo *entsec_vault_list_slots (EntsecVault *vault,
                                               gsize       *n_slots);
 
 /* Add a keyring slot: a new random KEK stored in the Secret Service first. */
+ENTSEC_EXPORT
 gboolean entsec_vault_add_keyring_slot_sync (EntsecVault  *vault,
                                              GCancellable *cancellable,
                                              GError      **error);
 
 /* Add a passphrase slot (@kdf NULL = calibrate). */
+ENTSEC_EXPORT
 gboolean entsec_vault_add_passphrase_slot_sync (EntsecVault                *vault,
                                                 const char                 *passphrase,
                                                 gsize                       passphrase_len,
@@ -412,6 +468,7 @@ gboolean entsec_vault_add_passphrase_slot_sync (EntsecVault                *vaul
  * Add a recovery slot; returns the recovery key as Base32 text in groups
  * (show it once; free with entsec_secure_strfree()).
  */
+ENTSEC_EXPORT
 char *entsec_vault_add_recovery_slot_sync (EntsecVault  *vault,
                                            GCancellable *cancellable,
                                            GError      **error);
@@ -420,6 +477,7 @@ char *entsec_vault_add_recovery_slot_sync (EntsecVault  *vault,
  * Replace every passphrase slot by one for @passphrase (or add one): rewraps
  * the DEK only, in one transaction; the old passphrase stops working.
  */
+ENTSEC_EXPORT
 gboolean entsec_vault_change_passphrase_sync (EntsecVault                *vault,
                                               const char                 *passphrase,
                                               gsize                       passphrase_len,
@@ -427,6 +485,7 @@ gboolean entsec_vault_change_passphrase_sync (EntsecVault                *vault,
                                               GCancellable               *cancellable,
                                               GError                    **error);
 /* The passphrase and @kdf are copied. */
+ENTSEC_EXPORT
 void     entsec_vault_change_passphrase_async (EntsecVault                *vault,
                                                const char                 *passphrase,
                                                gsize                       passphrase_len,
@@ -434,11 +493,13 @@ void     entsec_vault_change_passphrase_async (EntsecVault                *vault
                                                GCancellable               *cancellable,
                                                GAsyncReadyCallback         callback,
                                                gpointer                    user_data);
+ENTSEC_EXPORT
 gboolean entsec_vault_change_passphrase_finish (EntsecVault  *vault,
                                                 GAsyncResult *result,
                                                 GError      **error);
 
 /* Remove slot @slot_id (fails with LAST_SLOT on the only one). */
+ENTSEC_EXPORT
 gboolean entsec_vault_remove_slot_sync (EntsecVault  *vault,
                                         gint64        slot_id,
                                         GCancellable *cancellable,

@@ -8,9 +8,12 @@
 
 #include <glib.h>
 
+#include "entsec-macros.h"
+
 G_BEGIN_DECLS
 
 /* The version of the loaded library, "MAJOR.MINOR.MICRO". */
+ENTSEC_EXPORT
 const char *entsec_get_version (void);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #pragma once
 
 #define ENTSEC_INSIDE
+#include "entsec-macros.h"
 #include "entsec-version.h"
 #include "entsec-otp.h"
 #include "entsec-account.h"
