@@ -6,6 +6,7 @@
 #include "entsec-macros.h"
 #include "entsec-version.h"
 #include "entsec-otp.h"
+#include "entsec-crypto-error.h"
 #include "entsec-account.h"
 #include "entsec-otpauth.h"
 #include "entsec-qr.h"

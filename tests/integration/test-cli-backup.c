@@ -163,7 +163,6 @@ static void
 test_plain_export_needs_passphrase (void)
 {
   g_autofree char *vault = make_vault ("plain.db");
-  g_autofree char *pass = tmp_path ("vault-pass");
   g_auto (CliRun) refused = { 0 };
   g_auto (CliRun) plain = { 0 };
 

@@ -7,36 +7,12 @@
 
 #include <glib.h>
 
+#include <entsec/entsec.h>
+
 G_BEGIN_DECLS
 
-/**
- * EntsecCryptoError:
- * @ENTSEC_CRYPTO_ERROR_RANDOM: the system random generator failed; nothing
- *   was encrypted.
- * @ENTSEC_CRYPTO_ERROR_INTEGRITY: a sealed blob did not verify: wrong key
- *   (wrong passphrase), wrong associated data, or the bytes were altered or
- *   truncated. No plaintext is returned.
- * @ENTSEC_CRYPTO_ERROR_PARAMETER: Argon2id parameters (memory, passes,
- *   lanes, salt) are outside the accepted bounds; rejected before any
- *   memory is allocated.
- * @ENTSEC_CRYPTO_ERROR_MEMORY: the key derivation could not get the memory
- *   its parameters ask for.
- * @ENTSEC_CRYPTO_ERROR_FAILED: OpenSSL or libargon2 failed for another reason.
- *
- * Errors in the %ENTSEC_CRYPTO_ERROR domain. Messages never contain key,
- * passphrase or plaintext bytes.
- */
-typedef enum
-{
-  ENTSEC_CRYPTO_ERROR_RANDOM,
-  ENTSEC_CRYPTO_ERROR_INTEGRITY,
-  ENTSEC_CRYPTO_ERROR_PARAMETER,
-  ENTSEC_CRYPTO_ERROR_MEMORY,
-  ENTSEC_CRYPTO_ERROR_FAILED,
-} EntsecCryptoError;
-
-#define ENTSEC_CRYPTO_ERROR (entsec_crypto_error_quark ())
-GQuark entsec_crypto_error_quark (void);
+/* The error domain, ENTSEC_CRYPTO_ERROR, is public (entsec-crypto-error.h):
+ * its errors reach callers of the vault and backup APIs. */
 
 /* ---- Secure byte buffers ------------------------------------------------ */
 
