@@ -8,7 +8,9 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli-private.h"
@@ -21,6 +23,7 @@ typedef struct
   gboolean skip_duplicates;
   gboolean skip_invalid;
   gboolean json;
+  gboolean force;
 } BackupOptions;
 
 static void
@@ -75,7 +78,8 @@ read_backup_passphrase (const char *source,
                            "(or '-' for stdin)");
       return NULL;
     }
-  first = cli_read_secret (source != NULL ? source : "-", prompt, error);
+  first = cli_read_secret_option ("--backup-passphrase-file", source != NULL ? source : "-", prompt,
+                                  error);
   if (first == NULL || source != NULL || !confirm)
     return first;
   return cli_confirm_secret (first, "Repeat the backup passphrase: ", ENTSEC_BACKUP_ERROR,
@@ -104,6 +108,7 @@ open_with_passphrase (const CliVaultOptions *options,
 {
   g_autofree char *path = cli_vault_path (options);
   g_autoptr (EntsecVault) vault = NULL;
+  const char *source;
   char *passphrase;
   gboolean ok;
 
@@ -120,8 +125,9 @@ open_with_passphrase (const CliVaultOptions *options,
   vault = entsec_vault_open_sync (path, NULL, error);
   if (vault == NULL)
     return NULL;
-  passphrase = cli_read_secret (options->passphrase_file != NULL ? options->passphrase_file : "-",
-                                "Vault passphrase (again, to allow a plain export): ", error);
+  source = options->passphrase_file != NULL ? options->passphrase_file : "-";
+  passphrase = cli_read_secret_option ("--passphrase-file", source,
+                                       "Vault passphrase (again, to allow a plain export): ", error);
   if (passphrase == NULL)
     return NULL;
   ok = entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL, error);
@@ -194,6 +200,76 @@ write_output (const char *output,
   return TRUE;
 }
 
+/* The files the vault at @vault_path consists of (NULL-terminated), by its real path. */
+static GStrv
+vault_files (const char *vault_path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock" };
+  g_autofree char *real = realpath (vault_path, NULL);
+  GStrv files = g_new0 (char *, G_N_ELEMENTS (suffixes) + 1);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    files[i] = g_strconcat (real != NULL ? real : vault_path, suffixes[i], NULL);
+  return files;
+}
+
+/* @path with its directory resolved (symbolic links, "..") but its name kept; NULL if unknown. */
+static char *
+resolve_path (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *real_dir = realpath (dir, NULL);
+
+  return real_dir != NULL ? g_build_filename (real_dir, name, NULL) : NULL;
+}
+
+/* TRUE when @output is @file: the same inode, or (not created yet) the same resolved path. */
+static gboolean
+same_file (const char *output,
+           const char *file)
+{
+  struct stat out_st, file_st;
+  g_autofree char *out_real = NULL;
+  g_autofree char *file_real = NULL;
+
+  if (stat (output, &out_st) == 0)
+    return stat (file, &file_st) == 0 && out_st.st_dev == file_st.st_dev
+           && out_st.st_ino == file_st.st_ino;
+  out_real = resolve_path (output);
+  file_real = resolve_path (file);
+  return out_real != NULL && file_real != NULL && strcmp (out_real, file_real) == 0;
+}
+
+/* Refuse an --output that is part of the vault, or an existing file without --force. */
+static gboolean
+check_output (const char *vault_path,
+              const char *output,
+              gboolean    force)
+{
+  g_auto (GStrv) files = NULL;
+
+  if (output == NULL || strcmp (output, "-") == 0)
+    return TRUE;
+  files = vault_files (vault_path);
+  for (gsize i = 0; files[i] != NULL; i++)
+    {
+      if (same_file (output, files[i]))
+        {
+          cli_print_error ("export: --output names the vault itself (or one of its files); "
+                           "write the backup somewhere else");
+          return FALSE;
+        }
+    }
+  if (!force && g_file_test (output, G_FILE_TEST_EXISTS))
+    {
+      cli_print_error ("export: --output names a file that exists already; give --force to "
+                       "replace it, or choose another name");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 run_export (const CliVaultOptions *options,
             const BackupOptions   *o)
@@ -204,7 +280,12 @@ run_export (const CliVaultOptions *options,
   g_autoptr (GBytes) data = NULL;
   g_autoptr (GError) error = NULL;
   int status = CLI_EXIT_OK;
+  g_autofree char *vault_path = cli_vault_path (options);
 
+  if (vault_path == NULL)
+    return CLI_EXIT_USAGE;
+  if (!check_output (vault_path, o->output, o->force))
+    return CLI_EXIT_USAGE;
   if (plain)
     {
       cli_print_error ("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
@@ -238,7 +319,9 @@ cli_cmd_export (int    argc,
     { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
       "entsec (encrypted, default) or uris (plain otpauth:// lines)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
-      "Write to FILE (mode 0600, replaced atomically; default: stdout)", "FILE" },
+      "Write to FILE (mode 0600, written atomically; default: stdout)", "FILE" },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
+      "Replace the --output FILE when it exists (never the vault itself)", NULL },
     { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
       "Read the backup passphrase from FILE ('-': stdin; default: asked twice)", "FILE" },
     { NULL }

@@ -64,7 +64,7 @@ account_from_options (const CodeOptions *options,
                                                            : (guint) options->digits;
   account->period = (guint) options->period;
 
-  text = cli_read_secret (options->secret_source, "Secret (Base32): ", error);
+  text = cli_read_secret_option ("--secret", options->secret_source, "Secret (Base32): ", error);
   if (text == NULL)
     return NULL;
   account->secret = entsec_base32_decode (text, &account->secret_len, error);
@@ -103,6 +103,33 @@ vault_codes (const CliVaultOptions *vault_options,
   return cli_vault_print_codes (vault, argc == 2 ? argv[1] : NULL, now, json);
 }
 
+/* code --secret: the code of a secret read from a file or stdin, no vault. */
+static int
+secret_code (const CodeOptions *options,
+             int                argc)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecAccount) account = NULL;
+  char code[ENTSEC_OTP_CODE_SIZE];
+
+  if (argc > 1)
+    {
+      cli_print_error ("code: with --secret, name no ACCOUNT");
+      return CLI_EXIT_USAGE;
+    }
+  /* The secret is in this process's memory: no core dumps, no ptrace by other users. */
+  entsec_vault_harden_process (NULL);
+  account = account_from_options (options, &error);
+  if (account == NULL || !entsec_account_generate (account, cli_now (options->time), code, &error))
+    {
+      cli_print_error ("%s", error->message);
+      return g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE) ? CLI_EXIT_USAGE
+                                                                              : CLI_EXIT_BAD_INPUT;
+    }
+  printf ("%s\n", code);
+  return CLI_EXIT_OK;
+}
+
 int
 cli_cmd_code (int    argc,
               char **argv)
@@ -126,50 +153,19 @@ cli_cmd_code (int    argc,
     { NULL }
   };
   CliVaultOptions vault_options = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecAccount) account = NULL;
-  char code[ENTSEC_OTP_CODE_SIZE];
-  int status = CLI_EXIT_OK;
+  int status = CLI_EXIT_USAGE;
 
-  if (!cli_vault_parse_options ("code", "[ACCOUNT] | --secret FILE|-",
-                                "Print the current codes of the vault's accounts, or of ACCOUNT (an "
-                                "id or name;\nan HOTP account advances its counter, saved before "
-                                "the code is shown).\nWith --secret, print the code for a secret "
-                                "(no vault needed). The secret is never\ntaken on the command line: "
-                                "use '--secret -' and type it, or pipe it in.",
-                                entries, &vault_options, &argc, &argv))
-    {
-      code_options_clear (&options);
-      cli_vault_options_clear (&vault_options);
-      return CLI_EXIT_USAGE;
-    }
-  if (options.secret_source == NULL)
-    {
-      status = vault_codes (&vault_options, argc, argv, cli_now (options.time), options.json);
-      code_options_clear (&options);
-      cli_vault_options_clear (&vault_options);
-      return status;
-    }
-  cli_vault_options_clear (&vault_options);
-  if (argc > 1)
-    {
-      cli_print_error ("code: with --secret, name no ACCOUNT");
-      code_options_clear (&options);
-      return CLI_EXIT_USAGE;
-    }
-
-  account = account_from_options (&options, &error);
-  if (account == NULL
-      || !entsec_account_generate (account, cli_now (options.time), code, &error))
-    {
-      cli_print_error ("%s", error->message);
-      status = g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE)
-                 ? CLI_EXIT_USAGE : CLI_EXIT_BAD_INPUT;
-    }
-  else
-    {
-      printf ("%s\n", code);
-    }
+  if (cli_vault_parse_options ("code", "[ACCOUNT] | --secret FILE|-",
+                               "Print the current codes of the vault's accounts, or of ACCOUNT (an "
+                               "id or name;\nan HOTP account advances its counter, saved before "
+                               "the code is shown).\nWith --secret, print the code for a secret "
+                               "(no vault needed). The secret is never\ntaken on the command line: "
+                               "use '--secret -' and type it, or pipe it in.",
+                               entries, &vault_options, &argc, &argv))
+    status = options.secret_source != NULL
+               ? secret_code (&options, argc)
+               : vault_codes (&vault_options, argc, argv, cli_now (options.time), options.json);
   code_options_clear (&options);
+  cli_vault_options_clear (&vault_options);
   return status;
 }

@@ -233,9 +233,11 @@ read_file (Report     *report,
 
   if (file == NULL)
     {
-      int saved_errno = errno;
+      g_autoptr (GError) error = NULL;
 
-      cli_print_error ("parse: cannot read '%s': %s", shown, g_strerror (saved_errno));
+      /* Never the argument: it may be a URI given where a FILE belongs. */
+      cli_set_open_error (&error, "--file", errno);
+      cli_print_error ("parse: %s", error->message);
       return FALSE;
     }
   /* Unbuffered, so no copy of a secret is left in a stdio buffer. */
@@ -313,6 +315,8 @@ cli_cmd_parse (int    argc,
                           "that other users can see in the process list.",
                           entries, &argc, &argv))
     return CLI_EXIT_USAGE;
+  /* The URIs hold secrets: no core dumps, no ptrace by other users. */
+  entsec_vault_harden_process (NULL);
 
   report.json = json;
   report.accounts = json_array ();

@@ -129,12 +129,25 @@ gboolean cli_parse_options (const char   *name,
 /*
  * Read a secret value named by @source: "-" reads one line from stdin
  * (without echo on a terminal, after printing @prompt), anything else is a
- * file whose first line is taken. The trailing newline is dropped. Free with
- * entsec_secure_strfree().
+ * file whose first line is taken. The trailing newline is dropped; an empty
+ * line and a line over 4096 bytes are refused (ENTSEC_VAULT_ERROR_INVALID).
+ * Free with entsec_secure_strfree().
  */
 char *cli_read_secret (const char *source,
                        const char *prompt,
                        GError    **error);
+/* The same, naming @option ("--secret") when the file cannot be opened (never @source). */
+char *cli_read_secret_option (const char *option,
+                              const char *source,
+                              const char *prompt,
+                              GError    **error);
+/*
+ * Set @error for a FILE of option @option that could not be opened: says the
+ * option takes a FILE or '-', never repeats the argument (it may be a secret).
+ */
+void  cli_set_open_error (GError     **error,
+                          const char  *option,
+                          int          saved_errno);
 
 /*
  * Ask again on stdin after @repeat_prompt and compare with @first (a secret

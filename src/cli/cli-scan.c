@@ -17,9 +17,20 @@ typedef struct
   gboolean json;
   gboolean progress;
   json_t  *files;
-  guint    n_failed;
+  guint    n_failed;     /* files that yielded no account (read errors included) */
   guint    n_io_failed;
 } ScanReport;
+
+/* The accounts the codes of @result hold, all codes together. */
+static guint
+count_accounts (const EntsecQrResult *result)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < result->codes->len; i++)
+    n += ((EntsecQrCode *) result->codes->pdata[i])->accounts->len;
+  return n;
+}
 
 static json_t *
 code_to_json (const EntsecQrCode *code)
@@ -82,6 +93,8 @@ report_result (ScanReport           *report,
 {
   json_t *codes;
 
+  if (count_accounts (result) == 0)
+    report->n_failed++;
   if (!report->json)
     {
       printf ("%s: %u QR code%s\n", shown, result->codes->len, result->codes->len == 1 ? "" : "s");
@@ -161,9 +174,13 @@ cli_cmd_scan (int    argc,
   if (!cli_parse_options ("scan", "IMAGE...",
                           "Show what the QR codes in images hold: accounts (never their "
                           "secrets), exports, or why a code is not an authenticator code.\n"
-                          "Reads PNG, JPEG, GIF, BMP, TIFF, WebP and SVG pictures.",
+                          "Reads PNG, JPEG, GIF, BMP, TIFF, WebP and SVG pictures.\n"
+                          "Exit status 0 when every image holds at least one account, 3 when "
+                          "one holds none\n(no code, a web address, a rejected secret...), "
+                          "1 when one cannot be read.",
                           entries, &argc, &argv))
     return CLI_EXIT_USAGE;
+  entsec_vault_harden_process (NULL);
   if (argc < 2)
     {
       cli_print_error ("scan: give one or more image files");

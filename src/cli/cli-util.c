@@ -67,24 +67,51 @@ cli_parse_options (const char   *name,
   return cli_parse_options_with (name, parameter_string, description, entries, NULL, argc, argv);
 }
 
-/* Read one line from @stream into a wiped buffer. */
+/* The input is empty: the same error (exit 3) for an empty file and a bare newline. */
+static void
+set_empty_error (GError **error)
+{
+  g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                       "No secret or passphrase was given: the input is empty");
+}
+
+/* After a full buffer without a newline: TRUE when the line ends here (newline or EOF). */
+static gboolean
+line_ends_here (FILE *stream)
+{
+  int next = fgetc (stream);
+
+  if (next == '\r')
+    next = fgetc (stream);
+  return next == EOF || next == '\n';
+}
+
+/* Read one line from @stream into a wiped buffer; a longer line is refused, never cut. */
 static char *
 read_line (FILE    *stream,
            GError **error)
 {
   char *buffer = g_malloc0 (MAX_SECRET_LINE + 1);
-  gsize len;
+  gsize len = 0;
 
-  if (fgets (buffer, MAX_SECRET_LINE + 1, stream) == NULL)
+  if (fgets (buffer, MAX_SECRET_LINE + 1, stream) != NULL)
+    len = strlen (buffer);
+  if (len == MAX_SECRET_LINE && buffer[len - 1] != '\n' && !line_ends_here (stream))
     {
       entsec_secure_free (buffer, MAX_SECRET_LINE + 1);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "No secret was given: the input was empty");
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                   "The secret or passphrase is longer than %d bytes; nothing was read",
+                   MAX_SECRET_LINE);
       return NULL;
     }
-  len = strlen (buffer);
   while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
     buffer[--len] = '\0';
+  if (len == 0)
+    {
+      entsec_secure_free (buffer, MAX_SECRET_LINE + 1);
+      set_empty_error (error);
+      return NULL;
+    }
   return buffer;
 }
 
@@ -114,10 +141,21 @@ read_from_terminal (const char *prompt,
   return line;
 }
 
+void
+cli_set_open_error (GError     **error,
+                    const char  *option,
+                    int          saved_errno)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               "%s takes a FILE or '-' (stdin), not the value itself: the file could not be "
+               "opened (%s)", option, g_strerror (saved_errno));
+}
+
 char *
-cli_read_secret (const char *source,
-                 const char *prompt,
-                 GError    **error)
+cli_read_secret_option (const char *option,
+                        const char *source,
+                        const char *prompt,
+                        GError    **error)
 {
   FILE *file;
   char *line;
@@ -135,9 +173,8 @@ cli_read_secret (const char *source,
   file = fopen (source, "re");
   if (file == NULL)
     {
-      int saved_errno = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot read the secret file '%s': %s", source, g_strerror (saved_errno));
+      /* Never the argument: it may be the secret itself, typed in the wrong place. */
+      cli_set_open_error (error, option, errno);
       return NULL;
     }
   /* Unbuffered, so no copy of the secret is left in a stdio buffer. */
@@ -145,6 +182,14 @@ cli_read_secret (const char *source,
   line = read_line (file, error);
   fclose (file);
   return line;
+}
+
+char *
+cli_read_secret (const char *source,
+                 const char *prompt,
+                 GError    **error)
+{
+  return cli_read_secret_option ("The passphrase or secret option", source, prompt, error);
 }
 
 char *

@@ -103,7 +103,8 @@ parse_uri_line (const char *line,
 
 /* Every non-empty line of @source ('-': stdin) as URIs; stops at the first bad one. */
 static gboolean
-read_uri_lines (const char *source,
+read_uri_lines (const char *option,
+                const char *source,
                 GPtrArray  *accounts,
                 GError    **error)
 {
@@ -116,9 +117,10 @@ read_uri_lines (const char *source,
   if (stream == NULL)
     {
       int saved = errno;
+
       g_free (line);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot read %s: %s", source,
-                   g_strerror (saved));
+      /* Never @source: it may be the URI itself, given where a FILE belongs. */
+      cli_set_open_error (error, option, saved);
       return FALSE;
     }
   setvbuf (stream, NULL, _IONBF, 0);
@@ -224,7 +226,7 @@ account_from_flags (const AddOptions *o,
   account->digits = account->type == ENTSEC_ACCOUNT_STEAM ? ENTSEC_STEAM_DIGITS : (guint) o->digits;
   account->period = (guint) o->period;
   account->counter = o->counter > 0 ? (guint64) o->counter : 0;
-  text = cli_read_secret (o->secret_source, "Secret (Base32): ", error);
+  text = cli_read_secret_option ("--secret", o->secret_source, "Secret (Base32): ", error);
   if (text == NULL)
     return NULL;
   account->secret = entsec_base32_decode (text, &account->secret_len, error);
@@ -240,7 +242,15 @@ collect_accounts (const AddOptions *o,
   g_autoptr (GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   guint sources = (o->uri_source != NULL) + (o->from_file != NULL) + (o->secret_source != NULL)
                   + (o->images != FALSE);
+  guint n_files = o->image_files != NULL ? g_strv_length (o->image_files) : 0;
 
+  if (!o->images && n_files > 0)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "Arguments are read only as image files, after --image: use "
+                           "'entsec-cli add --image IMAGE...'");
+      return NULL;
+    }
   if (sources != 1)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -248,13 +258,10 @@ collect_accounts (const AddOptions *o,
                            "--image IMAGE... or --label with --secret FILE|-");
       return NULL;
     }
-  guint n_files = o->image_files != NULL ? g_strv_length (o->image_files) : 0;
-
-  if ((o->images && n_files == 0) || (!o->images && n_files > 0))
+  if (o->images && n_files == 0)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           o->images ? "--image needs at least one image file"
-                                     : "Image files are read only with --image");
+                           "--image needs at least one image file");
       return NULL;
     }
   if (o->images)
@@ -270,7 +277,8 @@ collect_accounts (const AddOptions *o,
         return NULL;
       g_ptr_array_add (accounts, account);
     }
-  else if (!read_uri_lines (o->uri_source != NULL ? o->uri_source : o->from_file, accounts, error))
+  else if (!read_uri_lines (o->uri_source != NULL ? "--uri" : "--from-file",
+                            o->uri_source != NULL ? o->uri_source : o->from_file, accounts, error))
     return NULL;
   return g_steal_pointer (&accounts);
 }
@@ -309,9 +317,9 @@ cli_cmd_add (int    argc,
     { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
       "Add the others when some already exist (default: add nothing)", NULL },
     { "image", 0, 0, G_OPTION_ARG_NONE, &o.images,
-      "Add the accounts of the QR codes in the IMAGE files given as arguments", NULL },
+      "Add the accounts of the QR codes in the IMAGE files that follow the options", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the result as JSON", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.image_files, NULL, "[IMAGE...]" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.image_files, NULL, NULL },
     { NULL }
   };
   g_autoptr (GPtrArray) accounts = NULL;
@@ -425,13 +433,37 @@ account_json (const EntsecAccount *a)
   return object;
 }
 
+#define NAME_COLUMNS 40
+
+/* Terminal columns @text takes: wide (CJK) characters two, combining marks none. */
+static gsize
+display_width (const char *text)
+{
+  gsize width = 0;
+
+  if (!g_utf8_validate (text, -1, NULL))
+    return strlen (text);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iszerowidth (c))
+        continue;
+      width += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return width;
+}
+
 static void
 print_account_line (const EntsecAccount *a)
 {
   g_autofree char *name = entsec_account_dup_display_name (a);
+  gsize width = display_width (name);
+  int pad = width < NAME_COLUMNS ? (int) (NAME_COLUMNS - width) : 0;
 
-  printf ("%4" G_GINT64_FORMAT " %s %-40s %-5s%s%s\n", a->id, a->favourite ? "*" : " ", name,
-          entsec_account_type_to_string (a->type), a->group != NULL ? "  group: " : "",
+  /* Padded by display width, not bytes (printf's %-40s), so columns line up. */
+  printf ("%4" G_GINT64_FORMAT " %s %s%*s %-5s%s%s\n", a->id, a->favourite ? "*" : " ", name, pad,
+          "", entsec_account_type_to_string (a->type), a->group != NULL ? "  group: " : "",
           a->group != NULL ? a->group : "");
 }
 
@@ -576,6 +608,9 @@ typedef struct
   gint64 counter;
 } EditOptions;
 
+/* --counter not given (any negative value the user gives is refused). */
+#define NO_COUNTER G_MININT64
+
 static void
 apply_edits (EntsecAccount     *account,
              const EditOptions *e)
@@ -597,8 +632,53 @@ apply_edits (EntsecAccount     *account,
     }
   if (e->favourite || e->no_favourite)
     account->favourite = e->favourite;
-  if (e->counter >= 0 && account->type == ENTSEC_ACCOUNT_HOTP)
+  if (e->counter != NO_COUNTER)
     account->counter = (guint64) e->counter;
+}
+
+/* Why the command line cannot be right whatever the account, or NULL. */
+static const char *
+edit_usage_error (const EditOptions *e,
+                  int                argc)
+{
+  if (argc != 2)
+    return "name one ACCOUNT (id or name)";
+  if (e->favourite && e->no_favourite)
+    return "give --favourite or --no-favourite, not both";
+  if (e->group != NULL && e->no_group)
+    return "give --group or --no-group, not both";
+  if (e->counter != NO_COUNTER && e->counter < 0)
+    return "--counter takes a number of 0 or more";
+  if (e->issuer == NULL && e->label == NULL && e->group == NULL && !e->no_group && !e->favourite
+      && !e->no_favourite && e->counter == NO_COUNTER)
+    return "Nothing to change: give --issuer, --label, --group, --no-group, --favourite, "
+           "--no-favourite or --counter";
+  return NULL;
+}
+
+/* Apply @e to the account @query names and save it; returns the exit code. */
+static int
+edit_account (EntsecVault       *vault,
+              const char        *query,
+              const EditOptions *e)
+{
+  g_autoptr (EntsecAccount) account = NULL;
+  g_autoptr (GError) error = NULL;
+
+  account = cli_vault_find_account (vault, query, &error);
+  if (account == NULL)
+    return cli_vault_report (error);
+  if (e->counter != NO_COUNTER && account->type != ENTSEC_ACCOUNT_HOTP)
+    {
+      cli_print_error ("edit: --counter applies to HOTP accounts only; this one is %s; nothing "
+                       "was changed", entsec_account_type_to_string (account->type));
+      return CLI_EXIT_USAGE;
+    }
+  apply_edits (account, e);
+  if (!entsec_vault_update_account_sync (vault, account, NULL, &error))
+    return cli_vault_report (error);
+  printf ("Saved %" G_GINT64_FORMAT "\n", account->id);
+  return CLI_EXIT_OK;
 }
 
 int
@@ -606,7 +686,7 @@ cli_cmd_edit (int    argc,
               char **argv)
 {
   CliVaultOptions options = { 0 };
-  EditOptions e = { .counter = -1 };
+  EditOptions e = { .counter = NO_COUNTER };
   GOptionEntry entries[] = {
     { "issuer", 'i', 0, G_OPTION_ARG_STRING, &e.issuer, "New service name ('' removes it)", "NAME" },
     { "label", 'l', 0, G_OPTION_ARG_STRING, &e.label, "New account name", "NAME" },
@@ -614,12 +694,12 @@ cli_cmd_edit (int    argc,
     { "no-group", 0, 0, G_OPTION_ARG_NONE, &e.no_group, "Take out of its group", NULL },
     { "favourite", 0, 0, G_OPTION_ARG_NONE, &e.favourite, "Pin to the top", NULL },
     { "no-favourite", 0, 0, G_OPTION_ARG_NONE, &e.no_favourite, "Unpin", NULL },
-    { "counter", 'c', 0, G_OPTION_ARG_INT64, &e.counter, "HOTP: set the next counter", "N" },
+    { "counter", 'c', 0, G_OPTION_ARG_INT64, &e.counter,
+      "HOTP only: set the next counter (0 or more)", "N" },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
-  g_autoptr (EntsecAccount) account = NULL;
-  g_autoptr (GError) error = NULL;
+  const char *usage;
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("edit", "ACCOUNT [OPTION...]",
@@ -627,21 +707,15 @@ cli_cmd_edit (int    argc,
                                 "another account has is refused.",
                                 entries, &options, &argc, &argv))
     goto out;
-  if (argc != 2 || (e.favourite && e.no_favourite))
+  usage = edit_usage_error (&e, argc);
+  if (usage != NULL)
     {
-      cli_print_error ("edit: name one ACCOUNT (id or name)");
+      cli_print_error ("edit: %s (see 'entsec-cli edit --help')", usage);
       goto out;
     }
   vault = cli_vault_open (&options, &status);
-  if (vault == NULL)
-    goto out;
-  account = cli_vault_find_account (vault, argv[1], &error);
-  if (account != NULL)
-    apply_edits (account, &e);
-  if (account == NULL || !entsec_vault_update_account_sync (vault, account, NULL, &error))
-    status = cli_vault_report (error);
-  else
-    printf ("Saved %" G_GINT64_FORMAT "\n", account->id);
+  if (vault != NULL)
+    status = edit_account (vault, argv[1], &e);
 
 out:
   g_free (e.issuer);

@@ -11,7 +11,8 @@
 static const CliCommand commands[] = {
   { "init", "Create the encrypted vault (keyring and/or passphrase)", cli_cmd_init },
   { "unlock-test", "Check that the vault unlocks; count its accounts", cli_cmd_unlock_test },
-  { "add", "Add accounts: --uri, --from-file or manual flags (all or nothing)", cli_cmd_add },
+  { "add", "Add accounts: --uri, --from-file, --image or manual flags (all or nothing)",
+    cli_cmd_add },
   { "list", "List the vault's accounts (never their secrets)", cli_cmd_list },
   { "code", "Print a code: from a secret (--secret) or a vault account", cli_cmd_code },
   { "edit", "Rename, regroup or pin an account", cli_cmd_edit },

@@ -169,6 +169,23 @@ test_usage (Fixture      *f,
   g_assert_nonnull (strstr (no_files.err, "--image needs at least one image file"));
   run_cli (NULL, &stray, "add", "--vault", f->vault, "--passphrase-file", f->pass, clean, NULL);
   g_assert_cmpint (stray.status, ==, 2);
+  g_assert_nonnull (strstr (stray.err, "use 'entsec-cli add --image IMAGE...'"));
+}
+
+static void
+test_help_names_image (Fixture      *f,
+                       gconstpointer data)
+{
+  g_auto (CliRun) help = { 0 };
+  g_auto (CliRun) summary = { 0 };
+
+  /* The usage line says images come after --image, and nothing else. */
+  run_cli (NULL, &help, "add", "--help", NULL);
+  g_assert_cmpint (help.status, ==, 0);
+  g_assert_nonnull (strstr (help.out, "] [--image IMAGE...]\n"));
+  g_assert_null (strstr (help.out, "[IMAGE...]"));
+  run_cli (NULL, &summary, "--help", NULL);
+  g_assert_nonnull (strstr (summary.out, "--image"));
 }
 
 int
@@ -185,6 +202,8 @@ main (int    argc,
               test_duplicate_in_batch_adds_nothing, fixture_tear_down);
   g_test_add ("/cli/add-image/usage", Fixture, NULL, fixture_set_up, test_usage,
               fixture_tear_down);
+  g_test_add ("/cli/add-image/help-names-image", Fixture, NULL, fixture_set_up,
+              test_help_names_image, fixture_tear_down);
 
   return g_test_run ();
 }

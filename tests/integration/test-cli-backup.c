@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test-cli-backup.c: entsec-cli export and import as a user runs them, on
- * vaults in a throwaway directory (passphrase slots only, no keyring).
+ * vaults in a throwaway directory (passphrase slots only, no keyring); also
+ * the account commands that need such a vault (add --uri, edit, list) and
+ * how passphrase files are read.
  */
 
 #include "config.h"
@@ -278,6 +280,190 @@ test_usage_errors (void)
 }
 
 static void
+test_export_never_overwrites_vault (void)
+{
+  g_autofree char *vault = make_vault ("self.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *bpass = write_tmp ("backup-pass", BACKUP_PASS "\n");
+  g_autofree char *link = tmp_path ("self-link.db");
+  g_autofree char *wal = g_strconcat (vault, "-wal", NULL);
+  g_autofree char *lock = g_strconcat (vault, ".lock", NULL);
+  g_autofree char *dotted = g_build_filename (tmp_dir, ".", "self.db", NULL);
+  const char *const targets[] = { vault, dotted, link, wal, lock };
+
+  g_assert_cmpint (symlink (vault, link), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      g_auto (CliRun) export = { 0 };
+
+      /* Refused even with --force: the vault (or its WAL, lock) is never the output. */
+      run_cli (NULL, &export, "export", "--vault", vault, "--passphrase-file", pass,
+               "--backup-passphrase-file", bpass, "--force", "-o", targets[i], NULL);
+      g_assert_cmpint (export.status, ==, 2);
+      g_assert_nonnull (strstr (export.err, "the vault itself"));
+    }
+  g_assert_cmpuint (count_accounts (vault), ==, 2);
+  g_unlink (link);
+}
+
+static void
+test_export_existing_needs_force (void)
+{
+  g_autofree char *vault = make_vault ("force.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *bpass = write_tmp ("backup-pass", BACKUP_PASS "\n");
+  g_autofree char *target = write_tmp ("precious.txt", "keep me\n");
+  g_autofree char *contents = NULL;
+  g_auto (CliRun) refused = { 0 };
+  g_auto (CliRun) forced = { 0 };
+
+  run_cli (NULL, &refused, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", bpass, "-o", target, NULL);
+  g_assert_cmpint (refused.status, ==, 2);
+  g_assert_nonnull (strstr (refused.err, "--force"));
+  g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "keep me\n");
+  run_cli (NULL, &forced, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", bpass, "-o", target, "--force", NULL);
+  g_assert_cmpint (forced.status, ==, 0);
+  g_assert_true (file_contains (target, "ENTSECBK"));
+}
+
+static void
+test_secret_options_not_echoed (void)
+{
+  g_autofree char *vault = make_vault ("echo.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_auto (CliRun) uri = { 0 };
+  g_auto (CliRun) vault_pass = { 0 };
+  g_auto (CliRun) backup_pass = { 0 };
+
+  run_cli (NULL, &uri, "add", "--vault", vault, "--passphrase-file", pass, "--uri",
+           "otpauth://totp/x?secret=" CANARY_SEED, NULL);
+  g_assert_cmpint (uri.status, ==, 3);
+  g_assert_nonnull (strstr (uri.err, "--uri takes a FILE or '-' (stdin), not the value itself"));
+  g_assert_null (strstr (uri.err, CANARY_SEED));
+  run_cli (NULL, &vault_pass, "list", "--vault", vault, "--passphrase-file", VAULT_PASS, NULL);
+  g_assert_cmpint (vault_pass.status, !=, 0);
+  g_assert_null (strstr (vault_pass.err, VAULT_PASS));
+  run_cli (NULL, &backup_pass, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", BACKUP_PASS, "-o", "-", NULL);
+  g_assert_cmpint (backup_pass.status, ==, 1);
+  g_assert_nonnull (strstr (backup_pass.err, "--backup-passphrase-file takes a FILE"));
+  g_assert_null (strstr (backup_pass.err, BACKUP_PASS));
+}
+
+static void
+test_empty_passphrase_file (void)
+{
+  g_autofree char *vault = make_empty_vault ("empty-pass.db");
+  g_autofree char *empty = write_tmp ("empty-pass", "");
+  g_autofree char *newline = write_tmp ("newline-pass", "\n");
+  g_auto (CliRun) from_empty = { 0 };
+  g_auto (CliRun) from_newline = { 0 };
+
+  run_cli (NULL, &from_empty, "list", "--vault", vault, "--passphrase-file", empty, NULL);
+  run_cli (NULL, &from_newline, "list", "--vault", vault, "--passphrase-file", newline, NULL);
+  g_assert_cmpint (from_empty.status, ==, 3);
+  g_assert_cmpint (from_newline.status, ==, 3);
+  g_assert_nonnull (strstr (from_empty.err, "the input is empty"));
+  g_assert_cmpstr (from_empty.err, ==, from_newline.err);
+}
+
+static void
+test_long_passphrase_refused (void)
+{
+  g_autofree char *vault = make_empty_vault ("long-pass.db");
+  g_autofree char *head = g_strnfill (4096, 'p');
+  g_autofree char *text = g_strconcat (head, "tail\n", NULL);
+  g_autofree char *file = write_tmp ("long-pass", text);
+  g_auto (CliRun) run = { 0 };
+
+  run_cli (NULL, &run, "list", "--vault", vault, "--passphrase-file", file, NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "longer than 4096 bytes"));
+}
+
+/* Run `edit` on the vault made by make_vault() with the arguments after the account. */
+static void
+run_edit (CliRun     *run,
+          const char *vault,
+          const char *account,
+          const char *first,
+          const char *second)
+{
+  g_autofree char *pass = tmp_path ("vault-pass");
+
+  run_cli (NULL, run, "edit", "--vault", vault, "--passphrase-file", pass, account, first, second,
+           NULL);
+}
+
+static void
+test_edit_refuses_what_it_cannot_do (void)
+{
+  g_autofree char *vault = make_vault ("edit.db");
+  g_auto (CliRun) totp_counter = { 0 };
+  g_auto (CliRun) negative = { 0 };
+  g_auto (CliRun) nothing = { 0 };
+  g_auto (CliRun) both = { 0 };
+  g_auto (CliRun) hotp_counter = { 0 };
+
+  run_edit (&totp_counter, vault, "alice", "--counter", "5");
+  g_assert_cmpint (totp_counter.status, ==, 2);
+  g_assert_nonnull (strstr (totp_counter.err, "HOTP accounts only"));
+  g_assert_cmpstr (totp_counter.out, ==, "");
+  run_edit (&negative, vault, CANARY_LABEL, "--counter", "-5");
+  g_assert_cmpint (negative.status, ==, 2);
+  g_assert_nonnull (strstr (negative.err, "0 or more"));
+  run_edit (&nothing, vault, "alice", NULL, NULL);
+  g_assert_cmpint (nothing.status, ==, 2);
+  g_assert_nonnull (strstr (nothing.err, "Nothing to change"));
+  run_edit (&both, vault, "alice", "--favourite", "--no-favourite");
+  g_assert_cmpint (both.status, ==, 2);
+  g_assert_nonnull (strstr (both.err, "not both"));
+  run_edit (&hotp_counter, vault, CANARY_LABEL, "--counter", "9");
+  g_assert_cmpint (hotp_counter.status, ==, 0);
+  g_assert_nonnull (strstr (hotp_counter.out, "Saved"));
+}
+
+/* The column where the type ("totp"/"hotp") starts on the line that names @name. */
+static glong
+type_column (const char *out,
+             const char *name)
+{
+  const char *line = strstr (out, name);
+  const char *type;
+
+  g_assert_nonnull (line);
+  while (line > out && line[-1] != '\n')
+    line--;
+  type = strstr (line, "totp");
+  g_assert_nonnull (type);
+  return g_utf8_strlen (line, type - line);
+}
+
+static void
+test_list_aligns_wide_names (void)
+{
+  g_autofree char *vault = make_empty_vault ("wide.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *uris = write_tmp ("wide-uris",
+    "otpauth://totp/plain?secret=JBSWY3DPEHPK3PXP\n"
+    "otpauth://totp/%C3%A9t%C3%A9?secret=JBSWY3DPEHPK3PXP\n"
+    "otpauth://totp/%E6%97%A5%E6%9C%AC?secret=JBSWY3DPEHPK3PXP\n");
+  g_auto (CliRun) add = { 0 };
+  g_auto (CliRun) list = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", uris, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  run_cli (NULL, &list, "list", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  /* "été" is 3 columns in 5 bytes; "日本" 4 columns (two wide characters) in 6 bytes. */
+  g_assert_cmpint (type_column (list.out, "été"), ==, type_column (list.out, "plain"));
+  g_assert_cmpint (type_column (list.out, "日本") + 2, ==, type_column (list.out, "plain"));
+}
+
+static void
 remove_flat_dir (const char *dir)
 {
   g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
@@ -313,6 +499,13 @@ main (int    argc,
   g_test_add_func ("/cli-backup/import-aegis", test_import_aegis);
   g_test_add_func ("/cli-backup/failed-export-writes-nothing", test_failed_export_writes_nothing);
   g_test_add_func ("/cli-backup/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli-backup/export-never-overwrites-vault", test_export_never_overwrites_vault);
+  g_test_add_func ("/cli-backup/export-existing-needs-force", test_export_existing_needs_force);
+  g_test_add_func ("/cli-backup/secret-options-not-echoed", test_secret_options_not_echoed);
+  g_test_add_func ("/cli-backup/empty-passphrase-file", test_empty_passphrase_file);
+  g_test_add_func ("/cli-backup/long-passphrase-refused", test_long_passphrase_refused);
+  g_test_add_func ("/cli-backup/edit-refuses", test_edit_refuses_what_it_cannot_do);
+  g_test_add_func ("/cli-backup/list-aligns-wide-names", test_list_aligns_wide_names);
   status = g_test_run ();
   remove_flat_dir (tmp_dir);
   return status;

@@ -134,7 +134,21 @@ test_argument_and_empty_input (void)
   g_assert_nonnull (strstr (empty.err, "no URI"));
   run_cli (NULL, &missing, "parse", "--file", "/nonexistent/entsec-uris.txt", NULL);
   g_assert_cmpint (missing.status, ==, 1);
-  g_assert_nonnull (strstr (missing.err, "cannot read"));
+  g_assert_nonnull (strstr (missing.err, "--file takes a FILE"));
+  g_assert_nonnull (strstr (missing.err, "could not be opened"));
+}
+
+static void
+test_uri_given_as_file (void)
+{
+  g_auto (CliRun) run = { 0 };
+
+  /* A URI where --file wants a file name: refused without repeating it (it holds a secret). */
+  run_cli (NULL, &run, "parse", "--file", "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "--file takes a FILE or '-' (stdin), not the value itself"));
+  g_assert_null (strstr (run.err, "GEZDGNBVGY3TQOJQ"));
+  g_assert_null (strstr (run.out, "GEZDGNBVGY3TQOJQ"));
 }
 
 int
@@ -148,6 +162,7 @@ main (int    argc,
   g_test_add_func ("/cli/parse/export-json", test_export_json);
   g_test_add_func ("/cli/parse/export-text", test_export_text);
   g_test_add_func ("/cli/parse/argument-and-empty-input", test_argument_and_empty_input);
+  g_test_add_func ("/cli/parse/uri-given-as-file", test_uri_given_as_file);
 
   return g_test_run ();
 }

@@ -61,6 +61,22 @@ test_json_many_files (void)
 }
 
 static void
+test_no_account_is_rejected (void)
+{
+  const char *const images[] = { "bad/web-address.png", "bad/binary.png", "bad/bad-secret.png",
+                                 "bad/text.png" };
+
+  /* Each is a readable QR code, but none holds an account: status 3, as parse gives. */
+  for (gsize i = 0; i < G_N_ELEMENTS (images); i++)
+    {
+      g_auto (CliRun) run = { 0 };
+
+      run_scan (&run, (const char *[]) { images[i], NULL });
+      g_assert_cmpint (run.status, ==, 3);
+    }
+}
+
+static void
 test_bad_files (void)
 {
   g_auto (CliRun) empty = { 0 };
@@ -86,6 +102,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/scan/photo-account", test_photo_account);
   g_test_add_func ("/cli/scan/json-many-files", test_json_many_files);
+  g_test_add_func ("/cli/scan/no-account-is-rejected", test_no_account_is_rejected);
   g_test_add_func ("/cli/scan/bad-files", test_bad_files);
   return g_test_run ();
 }
