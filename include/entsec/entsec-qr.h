@@ -46,10 +46,16 @@ ENTSEC_EXPORT
 GQuark entsec_qr_error_quark (void);
 
 /* Limits checked before any pixel is decoded (decompression bombs). Larger
- * photos within them are downscaled while loading, never refused. */
+ * photos within them are downscaled while loading, never refused. The pixel
+ * limits hold for formats that must be decoded whole (PNG, GIF, BMP, TIFF,
+ * WebP, progressive JPEG); a sequential JPEG is scaled down by up to 8 while
+ * it is decoded, so it may have up to ENTSEC_QR_MAX_JPEG_SIDE pixels a side
+ * (libjpeg's own limit) and 64 times ENTSEC_QR_MAX_PIXELS; SVG is rendered
+ * at a bounded size whatever size it declares. */
 #define ENTSEC_QR_MAX_FILE_BYTES (64 * 1024 * 1024)
 #define ENTSEC_QR_MAX_SIDE 16384
 #define ENTSEC_QR_MAX_PIXELS (64 * 1000 * 1000)
+#define ENTSEC_QR_MAX_JPEG_SIDE 65500
 
 /**
  * EntsecQrKind:

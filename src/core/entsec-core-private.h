@@ -14,4 +14,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MAC, EVP_MAC_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MAC_CTX, EVP_MAC_CTX_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
 
+/*
+ * A copy of untrusted @text (@length bytes, or up to its NUL when -1) that is
+ * safe in an error message: control bytes and invalid UTF-8 become "\xNN";
+ * format (bidi overrides, zero-width), unassigned, private-use and other
+ * non-printable characters become U+FFFD; more than @max_chars characters
+ * end in an ellipsis. NULL gives "". Free with g_free().
+ */
+char *entsec_dup_printable (const char *text,
+                            gssize      length,
+                            gsize       max_chars);
+
 G_END_DECLS

@@ -5,6 +5,8 @@
 
 #include <entsec/entsec.h>
 
+#include "entsec-core-private.h"
+
 static EntsecAccount *
 make_account (void)
 {
@@ -93,6 +95,77 @@ test_validation (void)
   assert_invalid (account, "no name");
 }
 
+/* Bidi overrides and other invisible format characters (Cf) could disguise a name. */
+static void
+test_format_characters (void)
+{
+  static const char *const hostile[] = {
+    "Bank\u202Egnp.exe",   /* RIGHT-TO-LEFT OVERRIDE */
+    "\u202APayPal",        /* LEFT-TO-RIGHT EMBEDDING */
+    "Pay\u2067Pal\u2069",  /* RIGHT-TO-LEFT ISOLATE ... POP DIRECTIONAL ISOLATE */
+    "Goo\u200Bgle",        /* ZERO WIDTH SPACE */
+    "\uFEFFname",          /* ZERO WIDTH NO-BREAK SPACE (BOM) */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (hostile); i++)
+    {
+      g_autoptr (EntsecAccount) account = make_account ();
+
+      g_free (account->label);
+      account->label = g_strdup (hostile[i]);
+      assert_invalid (account, "account name contains an invisible formatting character");
+      g_free (account->label);
+      account->label = g_strdup ("alice");
+      g_free (account->issuer);
+      account->issuer = g_strdup (hostile[i]);
+      assert_invalid (account, "issuer contains an invisible formatting character");
+      g_clear_pointer (&account->issuer, g_free);
+      account->group = g_strdup (hostile[i]);
+      assert_invalid (account, "group contains an invisible formatting character");
+    }
+}
+
+/* The one helper that makes untrusted text safe for error messages. */
+static void
+test_dup_printable (void)
+{
+  static const struct
+  {
+    const char *text;
+    gssize length;
+    gsize max_chars;
+    const char *expected;
+  } cases[] = {
+    { "plain ASCII: ok", -1, 40, "plain ASCII: ok" },
+    { "caf\u00e9 \u65e5\u672c \U0001F511", -1, 40, "caf\u00e9 \u65e5\u672c \U0001F511" },
+    { "\x1b[31mEVIL\x1b[0m", -1, 40, "\\x1B[31mEVIL\\x1B[0m" },
+    { "tab\there\nnew\rcr\x7f", -1, 40, "tab\\x09here\\x0Anew\\x0Dcr\\x7F" },
+    { "c1\xc2\x9b" "31m", -1, 40, "c1\uFFFD31m" },  /* C1 CSI */
+    { "Bank\u202Egnp.exe", -1, 40, "Bank\uFFFDgnp.exe" },
+    { "\u2066a\u2067b\u2068c\u2069\u202A\u202B\u202C\u202D", -1, 40,
+      "\uFFFDa\uFFFDb\uFFFDc\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD" },
+    { "zero\u200Bwidth\uFEFF", -1, 40, "zero\uFFFDwidth\uFFFD" },
+    { "line\u2028para\u2029", -1, 40, "line\uFFFDpara\uFFFD" },
+    { "private\uE000", -1, 40, "private\uFFFD" },
+    { "bad \xff\xfe utf8 \xc3", -1, 40, "bad \\xFF\\xFE utf8 \\xC3" },
+    { "nul\0inside", 10, 40, "nul\\x00inside" },
+    { "abcdef", -1, 3, "abc\u2026" },
+    { "\u00e9\u00e9\u00e9\u00e9", -1, 4, "\u00e9\u00e9\u00e9\u00e9" },
+    { "\u00e9\u00e9\u00e9\u00e9", -1, 2, "\u00e9\u00e9\u2026" },
+    { "", -1, 5, "" },
+    { NULL, -1, 5, "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *shown = entsec_dup_printable (cases[i].text, cases[i].length,
+                                                     cases[i].max_chars);
+
+      g_assert_cmpstr (shown, ==, cases[i].expected);
+      g_assert_true (g_utf8_validate (shown, -1, NULL));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -102,6 +175,8 @@ main (int    argc,
   g_test_add_func ("/account/defaults-and-generate", test_defaults_and_generate);
   g_test_add_func ("/account/copy", test_copy_is_deep);
   g_test_add_func ("/account/validation", test_validation);
+  g_test_add_func ("/account/format-characters", test_format_characters);
+  g_test_add_func ("/account/dup-printable", test_dup_printable);
 
   return g_test_run ();
 }

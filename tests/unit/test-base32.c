@@ -73,6 +73,10 @@ assert_rejected (const char *text,
   if (strstr (error->message, message_part) == NULL)
     g_error ("'%s' gave \"%s\", expected it to mention \"%s\"", text, error->message,
              message_part);
+  /* Only printable ASCII from the input is ever quoted. */
+  for (const char *p = error->message; *p != '\0'; p++)
+    g_assert_true ((guchar) *p >= 0x20 && (guchar) *p != 0x7f);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
 }
 
 static void
@@ -84,6 +88,11 @@ test_rejections (void)
   assert_rejected ("JBSW=Y3DP", "character 6: 'Y'");
   assert_rejected ("JBSWÉY3DP", "character 5 is not a letter");
   assert_rejected ("AB\x01" "CD", "character 3 is not a letter");
+  assert_rejected ("AB\x1b[31mCD", "character 3 is not a letter");
+  assert_rejected ("AB\x7f" "CD", "character 3 is not a letter");
+  assert_rejected ("AB\x9b" "CD", "character 3 is not a letter");
+  assert_rejected ("AB\xff", "character 3 is not a letter");
+  assert_rejected ("AB\u202e" "CD", "character 3 is not a letter");
   assert_rejected ("", "empty");
   assert_rejected ("  - ", "empty");
   assert_rejected ("A", "whole number of bytes");

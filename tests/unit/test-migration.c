@@ -209,9 +209,33 @@ test_bad_among_good (void)
                                 "at least 80 are needed; ask the service for a new one");
   assert_entry_error (batch, 2, "Entry 5 (Nameless): the entry has no account name");
   assert_entry_error (batch, 3, "Entry 6 (odd): the code length number 7 is unknown");
-  /* A name that cannot be shown is left out of the message. */
-  assert_entry_error (batch, 4, "Entry 7: the account name contains a control character "
-                                "(character 4)");
+  /* A name with a control character is shown with it escaped. */
+  assert_entry_error (batch, 4, "Entry 7 (bad\\x09tab): the account name contains a control "
+                                "character (character 4)");
+}
+
+/* Terminal escapes and bidi overrides in a rejected entry's name never reach the message. */
+static void
+test_hostile_entry_names (void)
+{
+  Entry entries[2];
+  g_autofree char *uri = NULL;
+  g_autoptr (EntsecMigrationBatch) batch = NULL;
+  const GError *error;
+
+  entry_init (&entries[0], "x", "\x1b[31mEVIL\x1b[0m", seed, 9);
+  entry_init (&entries[1], "y", "Bank\u202Egnp.exe", seed, 20);
+  uri = entries_to_uri (entries, 2);
+  batch = parse_ok (uri);
+  g_assert_cmpuint (batch->accounts->len, ==, 0);
+  g_assert_cmpuint (batch->errors->len, ==, 2);
+  error = batch->errors->pdata[0];
+  g_assert_null (strchr (error->message, '\x1b'));
+  g_assert_true (g_str_has_prefix (error->message, "Entry 1 (\\x1B[31mEVIL\\x1B[0m): "));
+  error = batch->errors->pdata[1];
+  g_assert_null (strstr (error->message, "\u202E"));
+  g_assert_true (g_str_has_prefix (error->message, "Entry 2 (Bank\uFFFDgnp.exe): "));
+  g_assert_nonnull (strstr (error->message, "formatting character"));
 }
 
 static void
@@ -261,6 +285,60 @@ test_batch_fields (void)
   g_assert_cmpint (batch->batch_index, ==, 2);
   g_assert_cmpint (batch->batch_id, ==, -1234567);
   g_assert_cmpuint (batch->accounts->len, ==, 1);
+}
+
+static char *
+batch_uri (gint size,
+           gint index)
+{
+  Entry entry;
+  Entry *pointer = &entry;
+  Payload payload;
+
+  entry_init (&entry, "a", "X", seed, 20);
+  entsec_migration__migration_payload__init (&payload);
+  payload.otp_parameters = &pointer;
+  payload.n_otp_parameters = 1;
+  payload.version = 1;
+  payload.batch_size = size;
+  payload.batch_index = index;
+  return payload_to_uri (&payload);
+}
+
+/* "QR code 10 of 5", negative numbers and absurd sizes are refused. */
+static void
+test_bad_batch_numbers (void)
+{
+  static const struct
+  {
+    gint size;
+    gint index;
+    const char *message_part;
+  } cases[] = {
+    { 5, 9, "QR code 10 of 5" },
+    { 5, 5, "QR code 6 of 5" },
+    { 3, -1, "QR code 0 of 3" },
+    { 1, G_MAXINT32, "QR code 2147483648 of 1" },
+    { 0, 1, "QR code 2 of 1" },
+    { -2, 0, "span -2 QR codes" },
+    { 1001, 0, "span 1001 QR codes" },
+    { G_MAXINT32, 3, "span 2147483647 QR codes" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *uri = batch_uri (cases[i].size, cases[i].index);
+
+      assert_rejected (uri, ENTSEC_OTPAUTH_ERROR_MIGRATION, cases[i].message_part);
+    }
+  /* The edges that are fine: an old export without numbers, the last of 1000. */
+  for (gint i = 0; i < 2; i++)
+    {
+      g_autofree char *uri = batch_uri (i == 0 ? 0 : 1000, i == 0 ? 0 : 999);
+      g_autoptr (EntsecMigrationBatch) batch = parse_ok (uri);
+
+      g_assert_cmpuint (batch->accounts->len, ==, 1);
+    }
 }
 
 static char *
@@ -447,6 +525,8 @@ main (int    argc,
   g_test_add_func ("/migration/bad-among-good", test_bad_among_good);
   g_test_add_func ("/migration/unknown-enums", test_unknown_enums);
   g_test_add_func ("/migration/batch-fields", test_batch_fields);
+  g_test_add_func ("/migration/bad-batch-numbers", test_bad_batch_numbers);
+  g_test_add_func ("/migration/hostile-entry-names", test_hostile_entry_names);
   g_test_add_func ("/migration/entry-cap", test_entry_cap);
   g_test_add_func ("/migration/size-cap", test_size_cap);
   g_test_add_func ("/migration/truncated", test_truncated);

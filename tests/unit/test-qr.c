@@ -186,6 +186,24 @@ test_web_address (void)
   g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NOT_AUTHENTICATOR);
 }
 
+/* A percent-encoded terminal escape in the host must not reach the message raw. */
+static void
+test_web_address_escapes (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecQrResult) result = decode ("bad/escape-host.png", &error);
+  const EntsecQrCode *code;
+
+  g_assert_no_error (error);
+  code = result->codes->pdata[0];
+  g_assert_cmpint (code->kind, ==, ENTSEC_QR_KIND_URL);
+  g_assert_error (code->error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NOT_AUTHENTICATOR);
+  g_test_message ("%s", code->error->message);
+  g_assert_null (strchr (code->error->message, '\x1b'));
+  g_assert_nonnull (strstr (code->error->message,
+                            "web address (\\x1B[31mEVIL\\x1B[0m.example)"));
+}
+
 static void
 test_enrollment_link (void)
 {
@@ -293,6 +311,125 @@ test_formats (void)
       g_assert_no_error (error);
       g_assert_true (result_has_text (result, payload));
     }
+}
+
+static GBytes *
+read_data (const char *name)
+{
+  g_autofree char *path = data_path (name);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+/* A 108-megapixel phone photo is shrunk by libjpeg while decoding, not refused. */
+static void
+test_large_jpeg_downscaled (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = read_data ("extra/photo-12000x9000.jpg");
+  g_autoptr (EntsecQrResult) result = NULL;
+  g_auto (GStrv) expected = expected_payloads ("extra/photo-12000x9000.jpg");
+
+  /* Over the limit for formats that are decoded whole. */
+  g_assert_cmpuint ((guint64) 12000 * 9000, >, ENTSEC_QR_MAX_PIXELS);
+  g_assert_cmpuint (g_bytes_get_size (bytes), <, 1024 * 1024);
+  result = entsec_qr_decode_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->width, ==, 12000);
+  g_assert_cmpuint (result->height, ==, 9000);
+  g_assert_true (result_has_text (result, expected[0]));
+}
+
+/* Offset of the JPEG's first SOF0 marker. */
+static gsize
+find_sof0 (const guint8 *data,
+           gsize         len)
+{
+  for (gsize i = 2; i + 9 < len; i++)
+    {
+      if (data[i] == 0xff && data[i + 1] == 0xc0)
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+assert_jpeg_too_large (const guint8 *data,
+                       gsize         len,
+                       const char   *message_part)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecQrResult) result = entsec_qr_decode_bytes (data, len, &error);
+
+  g_assert_null (result);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, message_part));
+}
+
+/* JPEGs that cannot be shrunk while decoding, or too large even for that, are refused. */
+static void
+test_large_jpeg_limits (void)
+{
+  g_autoptr (GBytes) bytes = read_data ("extra/photo-12000x9000.jpg");
+  gsize len = g_bytes_get_size (bytes);
+  g_autofree guint8 *data = g_memdup2 (g_bytes_get_data (bytes, NULL), len);
+  gsize sof = find_sof0 (data, len);
+
+  /* Progressive: decoded whole, so the 64-megapixel limit holds. */
+  data[sof + 1] = 0xc2;
+  assert_jpeg_too_large (data, len, "12000 × 9000 pixels, more than the 64 megapixels");
+  /* Sequential but 65000 x 65000: more than 64 times the limit. */
+  data[sof + 1] = 0xc0;
+  data[sof + 5] = data[sof + 7] = 0xfd;
+  data[sof + 6] = data[sof + 8] = 0xe8;
+  assert_jpeg_too_large (data, len, "65000 × 65000 pixels, more than the 4096 megapixels");
+}
+
+/* SVG is drawn at a bounded size, whatever size it declares. */
+static void
+test_huge_svg_rendered (void)
+{
+  g_autoptr (GBytes) bytes = read_data ("formats/code.svg");
+  g_autofree char *svg = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autofree char *payload_path = data_path ("formats/payload.txt");
+  g_autofree char *payload = NULL;
+  g_auto (GStrv) parts = g_strsplit (svg, "width=\"5.79cm\" height=\"5.79cm\"", 2);
+  g_autofree char *huge = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecQrResult) result = NULL;
+
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  huge = g_strjoin ("width=\"100000\" height=\"100000\"", parts[0], parts[1], NULL);
+  g_assert_true (g_file_get_contents (payload_path, &payload, NULL, NULL));
+  result = entsec_qr_decode_bytes ((const guint8 *) huge, strlen (huge), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->width, ==, 100000);
+  g_assert_true (result_has_text (result, payload));
+}
+
+/* librsvg ends its messages with a newline: it is not carried into ours. */
+static void
+test_broken_svg_message (void)
+{
+  static const char broken[] = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" "
+                               "height=\"10\"><rect width=\"5\" height=\"5\"></svg>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecQrResult) result = entsec_qr_decode_bytes ((const guint8 *) broken,
+                                                              strlen (broken), &error);
+  gsize len;
+
+  g_assert_null (result);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  len = strlen (error->message);
+  g_assert_true (g_str_has_suffix (error->message, "); save or copy it again"));
+  g_assert_null (strchr (error->message, '\n'));
+  g_assert_true (len > 0 && !g_ascii_isspace (error->message[len - 1]));
 }
 
 static gboolean
@@ -441,6 +578,7 @@ main (int    argc,
   g_test_add_func ("/qr/classify/otpauth", test_otpauth_account);
   g_test_add_func ("/qr/classify/migration", test_migration_accounts);
   g_test_add_func ("/qr/classify/web-address", test_web_address);
+  g_test_add_func ("/qr/classify/web-address-escapes", test_web_address_escapes);
   g_test_add_func ("/qr/classify/binary", test_binary_payload);
   g_test_add_func ("/qr/classify/enrollment", test_enrollment_link);
   g_test_add_func ("/qr/cancelled", test_cancelled);
@@ -450,6 +588,10 @@ main (int    argc,
   g_test_add_func ("/qr/formats/webp", test_webp);
   g_test_add_func ("/qr/load/exif-orientation", test_exif_orientation);
   g_test_add_func ("/qr/load/downscale", test_downscale_on_load);
+  g_test_add_func ("/qr/load/large-jpeg", test_large_jpeg_downscaled);
+  g_test_add_func ("/qr/load/large-jpeg-limits", test_large_jpeg_limits);
+  g_test_add_func ("/qr/load/huge-svg", test_huge_svg_rendered);
+  g_test_add_func ("/qr/load/broken-svg-message", test_broken_svg_message);
   g_test_add_func ("/qr/async", test_async);
   g_test_add_func ("/qr/async-bytes-error", test_async_bytes_error);
   return g_test_run ();

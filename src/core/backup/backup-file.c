@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "backup-private.h"
+#include "entsec-crypto.h"
 
 static gboolean
 io_error (GError    **error,
@@ -191,19 +192,49 @@ limit_error (GError    **error,
   return FALSE;
 }
 
-/* Read at most the cap plus one byte, so a file that grows is still caught. */
+/* Twice @buffer's size (at most the cap plus one byte), holding its first @used bytes. */
+static EntsecSecureBytes *
+grow_buffer (EntsecSecureBytes *buffer,
+             gsize              used)
+{
+  gsize capacity = MIN (buffer->len * 2, (gsize) ENTSEC_IMPORT_MAX_FILE_BYTES + 1);
+  EntsecSecureBytes *bigger = entsec_secure_bytes_new (capacity);
+
+  memcpy (bigger->data, buffer->data, used);
+  entsec_secure_bytes_free (buffer);
+  return bigger;
+}
+
+/*
+ * Read at most the cap plus one byte, so a file that grows is still caught.
+ * The file may hold secrets (a plain otpauth:// list): it is read straight
+ * into a wiped-on-free buffer sized from fstat, with no stack copy, and a
+ * buffer outgrown is wiped; the GBytes returned wipes it when released.
+ */
 static GBytes *
 read_capped (int         fd,
+             gsize       capacity,
              const char *path,
              GError    **error)
 {
-  g_autoptr (GByteArray) buffer = g_byte_array_new ();
-  guint8 chunk[64 * 1024];
+  g_autoptr (EntsecSecureBytes) buffer = entsec_secure_bytes_new (MAX (capacity, 1));
+  const guint8 *data;
+  gsize used = 0;
 
   for (;;)
     {
-      gssize n = read (fd, chunk, sizeof chunk);
+      gssize n;
 
+      if (used == buffer->len)
+        {
+          if (used > ENTSEC_IMPORT_MAX_FILE_BYTES)
+            {
+              limit_error (error, path);
+              return NULL;
+            }
+          buffer = grow_buffer (g_steal_pointer (&buffer), used);
+        }
+      n = read (fd, buffer->data + used, buffer->len - used);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -212,14 +243,12 @@ read_capped (int         fd,
           return NULL;
         }
       if (n == 0)
-        return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
-      g_byte_array_append (buffer, chunk, (guint) n);
-      if (buffer->len > ENTSEC_IMPORT_MAX_FILE_BYTES)
-        {
-          limit_error (error, path);
-          return NULL;
-        }
+        break;
+      used += (gsize) n;
     }
+  data = buffer->data;
+  return g_bytes_new_with_free_func (data, used, (GDestroyNotify) entsec_secure_bytes_free,
+                                     g_steal_pointer (&buffer));
 }
 
 GBytes *
@@ -227,6 +256,7 @@ entsec_backup_read_file (const char *path,
                          GError    **error)
 {
   struct stat st;
+  gsize capacity = 64 * 1024;
   GBytes *bytes;
   int fd;
 
@@ -238,14 +268,18 @@ entsec_backup_read_file (const char *path,
       io_error (error, errno, "open", path);
       return NULL;
     }
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
-      && st.st_size > ENTSEC_IMPORT_MAX_FILE_BYTES)
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
     {
-      close (fd);
-      limit_error (error, path);
-      return NULL;
+      if (st.st_size > ENTSEC_IMPORT_MAX_FILE_BYTES)
+        {
+          close (fd);
+          limit_error (error, path);
+          return NULL;
+        }
+      /* One byte more than the size, to see the end of the file in one read. */
+      capacity = (gsize) st.st_size + 1;
     }
-  bytes = read_capped (fd, path, error);
+  bytes = read_capped (fd, capacity, path, error);
   close (fd);
   return bytes;
 }

@@ -5,9 +5,76 @@
 
 #include "config.h"
 
+#include <stddef.h>
+#include <stdlib.h>
+
 #include <openssl/crypto.h>
 
 #include "backup-private.h"
+
+/*
+ * jansson keeps its own copies of what it parses and dumps (string values,
+ * the lexer's buffers), secrets included, and frees them without wiping.
+ * These allocators remember each block's size in a header and wipe the
+ * block when jansson frees it.
+ *
+ * This is PROCESS-WIDE: json_set_alloc_funcs() changes jansson for every
+ * user in the process (entsec-cli's --json output too). A block malloc()ed
+ * before the switch must never reach wiping_free(), so the switch happens
+ * from a constructor, before main() and so before any other jansson use,
+ * and backup_json_init() (g_once) repeats it harmlessly at each entry point
+ * in case the constructor did not run (a static link that drops it).
+ */
+#define BLOCK_HEADER 16
+
+G_STATIC_ASSERT (BLOCK_HEADER >= sizeof (size_t));
+G_STATIC_ASSERT (BLOCK_HEADER % G_ALIGNOF (max_align_t) == 0);
+
+static void *
+wiping_malloc (size_t size)
+{
+  unsigned char *block;
+
+  if (size > G_MAXSIZE - BLOCK_HEADER)
+    return NULL;
+  block = malloc (size + BLOCK_HEADER);
+  if (block == NULL)
+    return NULL;
+  memcpy (block, &size, sizeof size);
+  return block + BLOCK_HEADER;
+}
+
+static void
+wiping_free (void *ptr)
+{
+  unsigned char *block;
+  size_t size;
+
+  if (ptr == NULL)
+    return;
+  block = (unsigned char *) ptr - BLOCK_HEADER;
+  memcpy (&size, block, sizeof size);
+  OPENSSL_cleanse (ptr, size);
+  free (block);
+}
+
+void
+backup_json_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      json_set_alloc_funcs (wiping_malloc, wiping_free);
+      g_once_init_leave (&done, 1);
+    }
+}
+
+__attribute__ ((constructor)) static void
+backup_json_constructor (void)
+{
+  backup_json_init ();
+}
 
 /* Nesting of objects and arrays, counted outside strings, before jansson sees it. */
 static gboolean
@@ -68,11 +135,17 @@ backup_json_load (const guint8 *data,
                    "can read", what, ENTSEC_IMPORT_MAX_JSON_DEPTH);
       return NULL;
     }
+  backup_json_init ();
   json = json_loadb ((const char *) data, len, JSON_REJECT_DUPLICATES, &json_error);
   if (json == NULL)
-    g_set_error (error, ENTSEC_BACKUP_ERROR, code,
-                 "%s is not valid JSON (line %d, column %d: %s)", what, json_error.line,
-                 json_error.column, json_error.text);
+    {
+      /* jansson quotes the text "near" the error: it comes from the file. */
+      g_autofree char *shown = entsec_dup_printable (json_error.text, -1, 120);
+
+      g_set_error (error, ENTSEC_BACKUP_ERROR, code,
+                   "%s is not valid JSON (line %d, column %d: %s)", what, json_error.line,
+                   json_error.column, shown);
+    }
   return json;
 }
 
@@ -105,6 +178,7 @@ backup_account_to_json (const EntsecAccount *account)
   g_autofree char *secret = entsec_base32_encode (account->secret, account->secret_len);
   json_t *entry;
 
+  backup_json_init ();
   entry = json_pack ("{s:s, s:o, s:s, s:s, s:s, s:i, s:i, s:I, s:i, s:b, s:o, s:o}",
                      "type", entsec_account_type_to_string (account->type),
                      "issuer", nullable_string (account->issuer),

@@ -11,6 +11,12 @@ G_BEGIN_DECLS
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, json_decref)
 
 /*
+ * Make jansson wipe every block it frees (once, process-wide; also done by a
+ * constructor before main()). Call before any jansson use in this module.
+ */
+void backup_json_init (void);
+
+/*
  * Parse @len bytes of JSON after checking size, nesting depth and UTF-8;
  * duplicate keys are rejected. Errors use @code and start with @what.
  */

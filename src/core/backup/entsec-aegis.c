@@ -23,6 +23,8 @@
 #define AEGIS_SLOT_PASSWORD 1
 #define MAX_SLOTS 64
 #define MAX_GROUPS 1000
+/* Longest name or type quoted in an error message, in characters. */
+#define MAX_SHOWN_NAME 40
 /* scrypt bounds: memory 128 * N * r at most 1 GiB, work N * r * p at most 2^24. */
 #define SCRYPT_MAX_LOG2_N 20
 #define SCRYPT_MAX_R 32
@@ -256,9 +258,12 @@ read_entry_type (json_t        *entry,
     }
   else
     {
+      g_autofree char *shown = entsec_dup_printable (type != NULL ? type : "?", -1,
+                                                     MAX_SHOWN_NAME);
+
       g_set_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_ENTRY,
                    "the type \u201c%s\u201d is not supported (only totp, hotp and steam)",
-                   type != NULL && g_utf8_validate (type, -1, NULL) ? type : "?");
+                   shown);
       return FALSE;
     }
   return TRUE;
@@ -373,11 +378,15 @@ entry_name (json_t *entry,
 {
   const char *name = json_string_value (json_object_get (entry, "name"));
   const char *issuer = json_string_value (json_object_get (entry, "issuer"));
+  g_autofree char *shown_name = entsec_dup_printable (name, -1, MAX_SHOWN_NAME);
+  g_autofree char *shown_issuer = entsec_dup_printable (issuer, -1, MAX_SHOWN_NAME);
 
+  /* The names come from the file: never put their raw bytes into a message. */
   if (issuer != NULL && issuer[0] != '\0' && name != NULL)
-    return g_strdup_printf ("Entry %" G_GSIZE_FORMAT " (%s, %s)", index + 1, issuer, name);
+    return g_strdup_printf ("Entry %" G_GSIZE_FORMAT " (%s, %s)", index + 1, shown_issuer,
+                            shown_name);
   if (name != NULL)
-    return g_strdup_printf ("Entry %" G_GSIZE_FORMAT " (%s)", index + 1, name);
+    return g_strdup_printf ("Entry %" G_GSIZE_FORMAT " (%s)", index + 1, shown_name);
   return g_strdup_printf ("Entry %" G_GSIZE_FORMAT, index + 1);
 }
 

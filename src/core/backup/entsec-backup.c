@@ -160,8 +160,10 @@ static json_t *
 build_body (GPtrArray *accounts,
             GError   **error)
 {
-  g_autoptr (json_t) list = json_array ();
+  g_autoptr (json_t) list = NULL;
 
+  backup_json_init ();
+  list = json_array ();
   for (guint i = 0; i < accounts->len; i++)
     {
       const EntsecAccount *account = g_ptr_array_index (accounts, i);
@@ -170,7 +172,10 @@ build_body (GPtrArray *accounts,
 
       if (!entsec_account_validate (account, &cause))
         {
-          name = entsec_account_dup_display_name (account);
+          g_autofree char *display = entsec_account_dup_display_name (account);
+
+          /* An invalid name may be why it fails: show it made safe. */
+          name = entsec_dup_printable (display, -1, 80);
           g_set_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_ENTRY,
                        "Account %u (%s) cannot be backed up: %s", i + 1, name, cause->message);
           backup_json_wipe (list);

@@ -90,10 +90,20 @@ validate_text (const char *what,
     }
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     {
-      if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
         {
           g_set_error (error, ENTSEC_OTP_ERROR, ENTSEC_OTP_ERROR_PARAMETER,
                        "The %s contains a control character", what);
+          return FALSE;
+        }
+      /* Cf: bidi overrides and isolates can make a name read as another one. */
+      if (g_unichar_type (c) == G_UNICODE_FORMAT)
+        {
+          g_set_error (error, ENTSEC_OTP_ERROR, ENTSEC_OTP_ERROR_PARAMETER,
+                       "The %s contains an invisible formatting character (U+%04X, such as "
+                       "a text direction override); remove it", what, (guint) c);
           return FALSE;
         }
     }

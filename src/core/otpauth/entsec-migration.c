@@ -29,6 +29,8 @@ typedef EntsecMigration__MigrationPayload__OtpParameters Entry;
 #define ALLOC_BUDGET (4 * 1024 * 1024)
 /* Longest entry name quoted in an error message, in characters. */
 #define MAX_SHOWN_NAME 40
+/* Google Authenticator splits an export into QR codes of about ten accounts each. */
+#define MAX_BATCH_SIZE 1000
 
 /* protobuf-c allocator: a byte budget, and every block wiped when freed. */
 typedef struct
@@ -257,8 +259,8 @@ add_entry_error (EntsecMigrationBatch *batch,
 
   if (g_ascii_isupper (message[0]) && g_ascii_islower (message[1]))
     message[0] = g_ascii_tolower (message[0]);
-  if (name != NULL && name[0] != '\0' && otpauth_check_text ("name", name, NULL))
-    shown = g_utf8_substring (name, 0, MIN (g_utf8_strlen (name, -1), MAX_SHOWN_NAME));
+  if (name != NULL && name[0] != '\0')
+    shown = entsec_dup_printable (name, -1, MAX_SHOWN_NAME);
   if (shown != NULL)
     error = g_error_new (ENTSEC_OTPAUTH_ERROR, cause->code, "Entry %" G_GSIZE_FORMAT " (%s): %s",
                          index + 1, shown, message);
@@ -408,6 +410,33 @@ batch_from_payload (const Payload *payload)
   return batch;
 }
 
+/* An export spans batch_size QR codes (0 in old exports: one); this is number batch_index. */
+static gboolean
+check_batch_numbers (const Payload *payload,
+                     GError       **error)
+{
+  gint size = payload->batch_size;
+  gint index = payload->batch_index;
+
+  if (size < 0 || size > MAX_BATCH_SIZE)
+    {
+      g_set_error (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_MIGRATION,
+                   "The export claims to span %d QR codes, which is not possible (at most %d); "
+                   "the QR code is damaged or was not made by Google Authenticator",
+                   size, MAX_BATCH_SIZE);
+      return FALSE;
+    }
+  if (index < 0 || index >= MAX (size, 1))
+    {
+      g_set_error (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_MIGRATION,
+                   "The export says it is QR code %" G_GINT64_FORMAT " of %d, which is not "
+                   "possible; the QR code is damaged or was not made by Google Authenticator",
+                   (gint64) index + 1, MAX (size, 1));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static EntsecMigrationBatch *
 batch_from_bytes (const guint8 *data,
                   gsize         len,
@@ -432,7 +461,7 @@ batch_from_bytes (const guint8 *data,
                                   "read; scan the QR code again");
       return NULL;
     }
-  batch = batch_from_payload (payload);
+  batch = check_batch_numbers (payload, error) ? batch_from_payload (payload) : NULL;
   entsec_migration__migration_payload__free_unpacked (payload, &allocator);
   return batch;
 }

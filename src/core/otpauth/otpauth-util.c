@@ -105,6 +105,14 @@ otpauth_check_text (const char *what,
                        what, g_utf8_pointer_to_offset (text, p) + 1);
           return FALSE;
         }
+      if (g_unichar_type (g_utf8_get_char (p)) == G_UNICODE_FORMAT)
+        {
+          g_set_error (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_LABEL,
+                       "The %s contains an invisible formatting character such as a text "
+                       "direction override (character %ld)",
+                       what, g_utf8_pointer_to_offset (text, p) + 1);
+          return FALSE;
+        }
     }
   return TRUE;
 }

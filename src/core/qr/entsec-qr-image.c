@@ -9,20 +9,35 @@
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
+#include "entsec-core-private.h"
 #include "entsec-qr-private.h"
 
 /* Feed the loader in pieces so a bomb is refused after its header, not its body. */
 #define LOAD_CHUNK (64 * 1024)
 /* Vector images (SVG) are rendered at least this large. */
 #define VECTOR_MIN_SIDE 1024
+/* Longest loader message quoted in an error, in characters. */
+#define MAX_LOADER_DETAIL 200
 
 G_DEFINE_QUARK (entsec-qr-error-quark, entsec_qr_error)
 
 /* Lowered by the fuzzer so that one input cannot take seconds. */
 static guint64 max_pixels = ENTSEC_QR_MAX_PIXELS;
 
+/* How a format can be shrunk while loading, which decides its size limits. */
+typedef enum
+{
+  LOAD_RASTER, /* decoded whole, then scaled: the pixel limits hold */
+  LOAD_JPEG,   /* sequential JPEG: libjpeg scales by 1/2, 1/4 or 1/8 while decoding */
+  LOAD_VECTOR, /* SVG: rendered at the size asked for */
+} LoadKind;
+
+/* A JPEG's DCT scaling divides its area by up to 8 x 8. */
+#define JPEG_MAX_SCALE_AREA 64
+
 typedef struct
 {
+  LoadKind kind;
   guint    max_side;
   guint    width;
   guint    height;
@@ -52,14 +67,6 @@ entsec_qr_grey_free (EntsecQrGrey *grey)
   g_free (grey);
 }
 
-static gboolean
-is_vector_format (GdkPixbufLoader *loader)
-{
-  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
-
-  return format != NULL && gdk_pixbuf_format_is_scalable (format);
-}
-
 /* The scale that brings the longer side to @target, keeping the aspect ratio. */
 static void
 scale_to_side (LoadState       *state,
@@ -71,6 +78,28 @@ scale_to_side (LoadState       *state,
   guint h = MAX (1, (guint) ((guint64) state->height * target / longer));
 
   gdk_pixbuf_loader_set_size (loader, (int) w, (int) h);
+}
+
+/* Whether the declared size is one this kind of image may have. */
+static gboolean
+size_allowed (const LoadState *state)
+{
+  guint64 area = (guint64) state->width * state->height;
+
+  if (state->width == 0 || state->height == 0)
+    return FALSE;
+  switch (state->kind)
+    {
+    case LOAD_VECTOR:
+      return TRUE;
+    case LOAD_JPEG:
+      return state->width <= ENTSEC_QR_MAX_JPEG_SIDE && state->height <= ENTSEC_QR_MAX_JPEG_SIDE
+             && area <= max_pixels * JPEG_MAX_SCALE_AREA;
+    case LOAD_RASTER:
+    default:
+      return state->width <= ENTSEC_QR_MAX_SIDE && state->height <= ENTSEC_QR_MAX_SIDE
+             && area <= max_pixels;
+    }
 }
 
 /* Runs once the header is parsed and before any pixel is decoded. */
@@ -86,9 +115,7 @@ on_size_prepared (GdkPixbufLoader *loader,
   state->width = (guint) MAX (width, 0);
   state->height = (guint) MAX (height, 0);
   longer = MAX (state->width, state->height);
-  if (width <= 0 || height <= 0 || state->width > ENTSEC_QR_MAX_SIDE
-      || state->height > ENTSEC_QR_MAX_SIDE
-      || (guint64) state->width * state->height > max_pixels)
+  if (!size_allowed (state))
     {
       /* A zero size makes every loader stop before allocating. */
       state->too_large = TRUE;
@@ -97,7 +124,7 @@ on_size_prepared (GdkPixbufLoader *loader,
     }
   if (longer > state->max_side)
     scale_to_side (state, loader, state->max_side);
-  else if (longer < VECTOR_MIN_SIDE && is_vector_format (loader))
+  else if (longer < VECTOR_MIN_SIDE && state->kind == LOAD_VECTOR)
     scale_to_side (state, loader, VECTOR_MIN_SIDE);
 }
 
@@ -119,11 +146,69 @@ static gboolean
 set_too_large_error (const LoadState *state,
                      GError         **error)
 {
-  g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE,
-               "The image says it is %u × %u pixels, more than the %u megapixels (or %u pixels "
-               "a side) that are read; crop or shrink it and try again",
-               state->width, state->height, ENTSEC_QR_MAX_PIXELS / 1000000, ENTSEC_QR_MAX_SIDE);
+  if (state->kind == LOAD_JPEG)
+    g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE,
+                 "The image says it is %u × %u pixels, more than the %u megapixels (or %u "
+                 "pixels a side) that are read from a JPEG; crop or shrink it and try again",
+                 state->width, state->height,
+                 (guint) (max_pixels * JPEG_MAX_SCALE_AREA / 1000000), ENTSEC_QR_MAX_JPEG_SIDE);
+  else
+    g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE,
+                 "The image says it is %u × %u pixels, more than the %u megapixels (or %u "
+                 "pixels a side) that are read; crop or shrink it and try again",
+                 state->width, state->height, (guint) (max_pixels / 1000000),
+                 ENTSEC_QR_MAX_SIDE);
   return FALSE;
+}
+
+/*
+ * Whether the JPEG is sequential (SOF0 or SOF1, as cameras write): libjpeg
+ * then decodes it scaled, band by band. A progressive or lossless JPEG is
+ * held whole in memory at full size, so it gets the raster limits.
+ */
+static gboolean
+jpeg_is_sequential (const guint8 *data,
+                    gsize         len)
+{
+  gsize i = 2;
+
+  while (i + 4 <= len)
+    {
+      guint8 marker;
+
+      if (data[i] != 0xff)
+        return FALSE;
+      marker = data[i + 1];
+      if (marker == 0xff)
+        {
+          i++; /* fill byte */
+          continue;
+        }
+      if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7))
+        {
+          i += 2; /* markers without a length */
+          continue;
+        }
+      if (marker == 0xc0 || marker == 0xc1)
+        return TRUE;
+      if ((marker >= 0xc2 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8
+           && marker != 0xcc) || marker == 0xda || marker == 0xd9)
+        return FALSE;
+      i += 2 + (((gsize) data[i + 2] << 8) | data[i + 3]);
+    }
+  return FALSE;
+}
+
+static LoadKind
+load_kind (const char   *format,
+           const guint8 *data,
+           gsize         len)
+{
+  if (strcmp (format, "svg") == 0)
+    return LOAD_VECTOR;
+  if (strcmp (format, "jpeg") == 0 && jpeg_is_sequential (data, len))
+    return LOAD_JPEG;
+  return LOAD_RASTER;
 }
 
 static guint32
@@ -169,6 +254,21 @@ set_format_error (GError **error)
   return FALSE;
 }
 
+/*
+ * A loader's message made fit to sit inside ours: librsvg ends its messages
+ * with a newline and may quote the file, so the lines are joined, the end
+ * trimmed and anything unprintable escaped.
+ */
+static char *
+loader_detail (const char *message)
+{
+  g_autofree char *text = g_strdup (message);
+
+  g_strstrip (text);
+  g_strdelimit (text, "\r\n", ' ');
+  return entsec_dup_printable (text, -1, MAX_LOADER_DETAIL);
+}
+
 /* Translate a loader failure into the QR domain, keeping the loader's detail. */
 static gboolean
 set_loader_error (const LoadState *state,
@@ -184,9 +284,12 @@ set_loader_error (const LoadState *state,
     g_set_error_literal (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT,
                          "The image is damaged or incomplete; save or copy it again");
   else
-    g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT,
-                 "The image is damaged or incomplete (%s); save or copy it again",
-                 loader_error->message);
+    {
+      g_autofree char *detail = loader_detail (loader_error->message);
+
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_CORRUPT,
+                   "The image is damaged or incomplete (%s); save or copy it again", detail);
+    }
   return FALSE;
 }
 
@@ -368,6 +471,7 @@ entsec_qr_load_grey (const guint8 *data,
                    "picture to PNG or JPEG", format, format);
       return NULL;
     }
+  state.kind = load_kind (format, data, len);
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &state);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &state);
   if (!feed_loader (loader, &state, data, len, error))

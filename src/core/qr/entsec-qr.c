@@ -7,9 +7,12 @@
 
 #include <string.h>
 
+#include "entsec-core-private.h"
 #include "entsec-qr-private.h"
 
 #define ENROLLMENT_SCHEME "entsec"
+/* Longest host or scheme quoted in an error message, in characters. */
+#define MAX_SHOWN_HOST 64
 
 #define SWAP_ARRAYS(a, b) \
   G_STMT_START { GPtrArray *swap_tmp = (a); (a) = (b); (b) = swap_tmp; } G_STMT_END
@@ -113,13 +116,19 @@ describe_uri (const char *text,
               const char *scheme)
 {
   g_autoptr (GUri) uri = NULL;
+  g_autofree char *host = NULL;
 
   if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
-    return g_strdup_printf ("a %s: link", scheme);
+    {
+      host = entsec_dup_printable (scheme, -1, MAX_SHOWN_HOST);
+      return g_strdup_printf ("a %s: link", host);
+    }
   uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
   if (uri == NULL || g_uri_get_host (uri) == NULL)
     return g_strdup ("a web address");
-  return g_strdup_printf ("a web address (%s)", g_uri_get_host (uri));
+  /* The host is percent-decoded: it may hold escape sequences or bidi overrides. */
+  host = entsec_dup_printable (g_uri_get_host (uri), -1, MAX_SHOWN_HOST);
+  return g_strdup_printf ("a web address (%s)", host);
 }
 
 static void
