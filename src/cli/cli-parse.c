@@ -259,10 +259,10 @@ print_json (Report *report)
 {
   json_t *root = json_pack ("{s:O, s:O, s:O}", "accounts", report->accounts, "exports",
                             report->exports, "errors", report->errors);
-  char *text = json_dumps (root, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
 
-  printf ("%s\n", text);
-  free (text);
+  /* json_dumpf, not json_dumps + free(): jansson may use its own allocator (core/backup). */
+  json_dumpf (root, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+  printf ("\n");
   json_decref (root);
 }
 
