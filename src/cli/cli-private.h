@@ -131,7 +131,8 @@ gboolean cli_parse_options (const char   *name,
  * (without echo on a terminal, after printing @prompt), anything else is a
  * file whose first line is taken. The trailing newline is dropped; an empty
  * line and a line over 4096 bytes are refused (ENTSEC_VAULT_ERROR_INVALID).
- * Free with entsec_secure_strfree().
+ * A file that cannot be opened is reported as --passphrase-file's (never
+ * naming @source). Free with entsec_secure_strfree().
  */
 char *cli_read_secret (const char *source,
                        const char *prompt,

@@ -189,7 +189,9 @@ cli_read_secret (const char *source,
                  const char *prompt,
                  GError    **error)
 {
-  return cli_read_secret_option ("The passphrase or secret option", source, prompt, error);
+  /* The vault's passphrase options call this; the others name themselves. */
+  return cli_read_secret_option ("--passphrase-file (or --new-passphrase-file)", source, prompt,
+                                 error);
 }
 
 char *

@@ -344,7 +344,9 @@ test_secret_options_not_echoed (void)
   g_assert_nonnull (strstr (uri.err, "--uri takes a FILE or '-' (stdin), not the value itself"));
   g_assert_null (strstr (uri.err, CANARY_SEED));
   run_cli (NULL, &vault_pass, "list", "--vault", vault, "--passphrase-file", VAULT_PASS, NULL);
-  g_assert_cmpint (vault_pass.status, !=, 0);
+  g_assert_cmpint (vault_pass.status, ==, 1);
+  g_assert_nonnull (strstr (vault_pass.err, "--passphrase-file (or --new-passphrase-file) takes a "
+                                            "FILE"));
   g_assert_null (strstr (vault_pass.err, VAULT_PASS));
   run_cli (NULL, &backup_pass, "export", "--vault", vault, "--passphrase-file", pass,
            "--backup-passphrase-file", BACKUP_PASS, "-o", "-", NULL);
