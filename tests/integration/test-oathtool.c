@@ -56,15 +56,18 @@ test_cross_check (void)
   static const EntsecOtpAlgorithm algorithms[] = {
     ENTSEC_OTP_ALGORITHM_SHA1, ENTSEC_OTP_ALGORITHM_SHA256, ENTSEC_OTP_ALGORITHM_SHA512,
   };
-  guint n_totp = 0, n_hotp = 0;
+  /* TOTP cases per hash, in the order of algorithms[]; HOTP cases (SHA1). */
+  guint n_totp[G_N_ELEMENTS (algorithms)] = { 0 };
+  guint n_hotp = 0;
 
   for (guint i = 0; i < N_CASES; i++)
     {
       guint8 key[64];
       gsize key_len = (gsize) g_test_rand_int_range (10, 65);
-      gboolean totp = i % 3 != 0;
-      /* oathtool's HOTP is SHA1 only; TOTP takes all three. */
-      EntsecOtpAlgorithm algorithm = totp ? algorithms[i % 3] : ENTSEC_OTP_ALGORITHM_SHA1;
+      /* A cycle of four: HOTP (oathtool's HOTP is SHA1 only), then TOTP with each hash. */
+      guint slot = i % (G_N_ELEMENTS (algorithms) + 1);
+      gboolean totp = slot != 0;
+      EntsecOtpAlgorithm algorithm = totp ? algorithms[slot - 1] : ENTSEC_OTP_ALGORITHM_SHA1;
       guint digits = (guint) g_test_rand_int_range (6, 9); /* oathtool: 6, 7, 8 */
       guint period = (guint) g_test_rand_int_range (1, 301);
       /* Times up to year 2500, past the 2038 rollover. */
@@ -91,10 +94,17 @@ test_cross_check (void)
                  "entsec %s, oathtool %s", i, totp ? "TOTP" : "HOTP",
                  entsec_otp_algorithm_to_string (algorithm), digits, period, moving, code,
                  expected);
-      totp ? n_totp++ : n_hotp++;
+      if (totp)
+        n_totp[slot - 1]++;
+      else
+        n_hotp++;
     }
-  g_test_message ("%u TOTP and %u HOTP codes agree with oathtool", n_totp, n_hotp);
-  g_assert_cmpuint (n_totp + n_hotp, ==, N_CASES);
+  g_test_message ("TOTP-SHA1 %u, TOTP-SHA256 %u, TOTP-SHA512 %u and HOTP-SHA1 %u codes agree "
+                  "with oathtool", n_totp[0], n_totp[1], n_totp[2], n_hotp);
+  for (gsize a = 0; a < G_N_ELEMENTS (algorithms); a++)
+    g_assert_cmpuint (n_totp[a], >=, 100);
+  g_assert_cmpuint (n_hotp, >=, 100);
+  g_assert_cmpuint (n_totp[0] + n_totp[1] + n_totp[2] + n_hotp, ==, N_CASES);
 }
 
 int

@@ -191,6 +191,7 @@ gcm_encrypt (const guint8 *key,
 
 static char *
 password_slot (const VaultSpec *spec,
+               const char      *pass,
                const guint8     master[32])
 {
   guint8 salt[32], kek[32], nonce[12], wrapped[32], tag[16];
@@ -199,7 +200,7 @@ password_slot (const VaultSpec *spec,
   g_assert_cmpint (RAND_bytes (salt, sizeof salt), ==, 1);
   g_assert_cmpint (RAND_bytes (nonce, sizeof nonce), ==, 1);
   if (spec->n == cheap.n && spec->r == cheap.r && spec->p == cheap.p)
-    g_assert_cmpint (EVP_PBE_scrypt (password, strlen (password), salt, sizeof salt, spec->n,
+    g_assert_cmpint (EVP_PBE_scrypt (pass, strlen (pass), salt, sizeof salt, spec->n,
                                      spec->r, spec->p, 0, kek, sizeof kek), ==, 1);
   else
     memset (kek, 0, sizeof kek); /* costs the reader must refuse before deriving */
@@ -215,8 +216,34 @@ password_slot (const VaultSpec *spec,
                           key_hex, nonce_hex, tag_hex, spec->n, spec->r, spec->p, salt_hex);
 }
 
+/* One password slot: its costs and the password it opens with. */
+typedef struct
+{
+  VaultSpec   spec;
+  const char *pass;
+} SlotSpec;
+
+/* Password slots for @slots, comma-separated. */
+static char *
+password_slots (const SlotSpec *slots,
+                gsize           n_slots,
+                const guint8    master[32])
+{
+  GString *out = g_string_new (NULL);
+
+  for (gsize i = 0; i < n_slots; i++)
+    {
+      g_autofree char *slot = password_slot (&slots[i].spec, slots[i].pass, master);
+
+      g_string_append_printf (out, "%s%s", i > 0 ? "," : "", slot);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static GBytes *
-encrypted_vault (const VaultSpec *spec)
+encrypted_vault_with_slots (const VaultSpec *spec,
+                            const SlotSpec  *slots,
+                            gsize            n_slots)
 {
   g_autofree char *content = g_strdup_printf ("{\"version\":2,\"entries\":%s}", plain_entries);
   gsize len = strlen (content);
@@ -229,7 +256,7 @@ encrypted_vault (const VaultSpec *spec)
   gcm_encrypt (master, nonce, (const guint8 *) content, len, sealed, tag);
   if (spec->corrupt_db_tag)
     tag[0] ^= 0x01;
-  slot = password_slot (spec, master);
+  slot = password_slots (slots, n_slots, master);
   db = g_base64_encode (sealed, len);
   nonce_hex = hex (nonce, sizeof nonce);
   tag_hex = hex (tag, sizeof tag);
@@ -239,6 +266,14 @@ encrypted_vault (const VaultSpec *spec)
     "\"key_params\":{\"nonce\":\"%s\",\"tag\":\"%s\"}},%s],"
     "\"params\":{\"nonce\":\"%s\",\"tag\":\"%s\"}},\"db\":\"%s\"}",
     tag_hex, nonce_hex, tag_hex, slot, nonce_hex, tag_hex, db));
+}
+
+static GBytes *
+encrypted_vault (const VaultSpec *spec)
+{
+  SlotSpec slot = { *spec, password };
+
+  return encrypted_vault_with_slots (spec, &slot, 1);
 }
 
 static void
@@ -309,6 +344,84 @@ test_scrypt_bounds (void)
   assert_costs_rejected (1024, 0, 1);
   assert_costs_rejected (1024, 8, 0);
   assert_costs_rejected (1024, 8, 1000);
+}
+
+/* Up to 4 password slots are tried; a fifth is refused before any key is derived. */
+static void
+test_password_slot_count (void)
+{
+  SlotSpec slots[5];
+  g_autoptr (GBytes) four = NULL;
+  g_autoptr (GBytes) five = NULL;
+  g_autoptr (EntsecImportResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  g_test_skip ("scrypt costs are clamped in fuzz builds");
+  return;
+#endif
+  for (gsize i = 0; i < G_N_ELEMENTS (slots); i++)
+    slots[i] = (SlotSpec) { cheap, "another password" };
+  /* The right password in the last slot tried. */
+  slots[3].pass = password;
+  four = encrypted_vault_with_slots (&cheap, slots, 4);
+  result = import_ok (four, password);
+  assert_plain_entries (result);
+  slots[3].pass = "another password";
+  slots[4].pass = password;
+  five = encrypted_vault_with_slots (&cheap, slots, 5);
+  error = import_fails (five, password);
+  g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, "more than 4 password slots"));
+}
+
+/* Slots each within bounds but costly together: refused before scrypt runs at all. */
+static void
+test_password_slots_total_work (void)
+{
+  /* N 2^17, r 8, p 16: 128 MiB, work 2^24, the most one slot may ask for. */
+  const VaultSpec costly = { G_GUINT64_CONSTANT (1) << 17, 8, 16, FALSE };
+  const SlotSpec slots[] = { { costly, password }, { costly, password } };
+  g_autoptr (GBytes) data = encrypted_vault_with_slots (&cheap, slots, G_N_ELEMENTS (slots));
+  g_autoptr (GError) error = import_fails (data, password);
+
+  g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, "2^24 in all"));
+}
+
+/* Names from the file reach the messages with escapes and bidi overrides made harmless. */
+static void
+test_hostile_entry_names (void)
+{
+  static const char text[] =
+    "{\"version\":1,\"header\":{\"slots\":null,\"params\":null},\"db\":{\"version\":2,"
+    "\"entries\":["
+    "{\"type\":\"totp\",\"name\":\"\\u001b[31mEVIL\\u001b[0m\",\"issuer\":\"Bank\\u202egnp\","
+    " \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\",\"algo\":\"SHA1\",\"digits\":6,\"period\":30}},"
+    "{\"type\":\"\\u001b]0;title\\u0007\",\"name\":\"n\",\"issuer\":\"\","
+    " \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\",\"algo\":\"SHA1\",\"digits\":6,\"period\":30}}"
+    "]}}";
+  g_autoptr (GBytes) data = g_bytes_new_static (text, strlen (text));
+  g_autoptr (EntsecImportResult) result = import_ok (data, NULL);
+  const GError *first, *second;
+
+  g_assert_cmpuint (result->accounts->len, ==, 0);
+  g_assert_cmpuint (result->errors->len, ==, 2);
+  first = g_ptr_array_index (result->errors, 0);
+  second = g_ptr_array_index (result->errors, 1);
+  g_test_message ("%s", first->message);
+  g_test_message ("%s", second->message);
+  g_assert_true (g_str_has_prefix (first->message,
+                                   "Entry 1 (Bank\uFFFDgnp, \\x1B[31mEVIL\\x1B[0m): "));
+  for (guint i = 0; i < result->errors->len; i++)
+    {
+      const char *message = ((GError *) g_ptr_array_index (result->errors, i))->message;
+
+      g_assert_null (strchr (message, '\x1b'));
+      g_assert_null (strchr (message, '\x07'));
+      g_assert_null (strstr (message, "\u202e"));
+    }
+  g_assert_nonnull (strstr (second->message, "the type \u201c\\x1B]0;title\\x07\u201d"));
 }
 
 static void
@@ -429,6 +542,9 @@ main (int    argc,
   g_test_add_func ("/aegis/wrong-password", test_wrong_password);
   g_test_add_func ("/aegis/damaged-contents", test_damaged_contents);
   g_test_add_func ("/aegis/scrypt-bounds", test_scrypt_bounds);
+  g_test_add_func ("/aegis/password-slot-count", test_password_slot_count);
+  g_test_add_func ("/aegis/password-slots-total-work", test_password_slots_total_work);
+  g_test_add_func ("/aegis/hostile-entry-names", test_hostile_entry_names);
   g_test_add_func ("/aegis/truncated", test_every_byte_of_plain_truncated);
   g_test_add_func ("/aegis/bad-files", test_bad_files);
   g_test_add_func ("/aegis/deep-nesting", test_deep_nesting);

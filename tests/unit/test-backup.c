@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <jansson.h>
 
 #include <entsec/entsec.h>
 
@@ -750,6 +752,98 @@ test_read_file_cap (void)
   remove_tree (dir);
 }
 
+typedef struct
+{
+  char *path;
+  gsize len;
+} FifoWriter;
+
+/* Write @len bytes of a pattern into the FIFO, stopping when the reader goes away. */
+static gpointer
+fifo_writer (gpointer data)
+{
+  FifoWriter *writer = data;
+  int fd = open (writer->path, O_WRONLY | O_CLOEXEC);
+  guint8 block[4096];
+  gsize done = 0;
+
+  g_assert_cmpint (fd, >=, 0);
+  while (done < writer->len)
+    {
+      gsize n = MIN (sizeof block, writer->len - done);
+      gssize written;
+
+      for (gsize i = 0; i < n; i++)
+        block[i] = (guint8) ((done + i) * 7);
+      written = write (fd, block, n);
+      if (written < 0)
+        break; /* EPIPE: the reader stopped at its cap */
+      done += (gsize) written;
+    }
+  close (fd);
+  return NULL;
+}
+
+static GBytes *
+read_through_fifo (gsize    len,
+                   GError **error)
+{
+  g_autofree char *dir = make_temp_dir ();
+  FifoWriter writer = { g_build_filename (dir, "fifo", NULL), len };
+  GThread *thread;
+  GBytes *bytes;
+
+  g_assert_cmpint (mkfifo (writer.path, 0600), ==, 0);
+  thread = g_thread_new ("fifo-writer", fifo_writer, &writer);
+  bytes = entsec_backup_read_file (writer.path, error);
+  g_thread_join (thread);
+  g_free (writer.path);
+  remove_tree (dir);
+  return bytes;
+}
+
+/* A pipe has no size to read ahead: the buffer grows (and the cap still holds). */
+static void
+test_read_file_pipe (void)
+{
+  gsize len = 300 * 1024 + 17;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  const guint8 *data;
+
+  signal (SIGPIPE, SIG_IGN);
+  bytes = read_through_fifo (len, NULL);
+  g_assert_nonnull (bytes);
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, len);
+  data = g_bytes_get_data (bytes, NULL);
+  for (gsize i = 0; i < len; i++)
+    g_assert_cmpuint (data[i], ==, (guint8) (i * 7));
+  g_assert_null (read_through_fifo (ENTSEC_IMPORT_MAX_FILE_BYTES + 4096, &error));
+  g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_LIMIT);
+}
+
+/*
+ * jansson holds copies of decrypted secrets: the backup module makes it
+ * allocate through functions that wipe each block when it is freed.
+ */
+static void
+test_json_allocators (void)
+{
+  json_malloc_t json_malloc = NULL;
+  json_free_t json_free = NULL;
+  guint8 *block;
+
+  /* Installed before main() ran, before any jansson use in the process. */
+  json_get_alloc_funcs (&json_malloc, &json_free);
+  g_assert_true (json_malloc != NULL && json_malloc != malloc);
+  g_assert_true (json_free != NULL && json_free != free);
+  block = json_malloc (33);
+  g_assert_nonnull (block);
+  memset (block, 0xa5, 33);
+  json_free (block);
+  json_free (NULL);
+}
+
 /* 8 MiB, so a write is still in progress when the child is killed. */
 static GBytes *
 big_payload (void)
@@ -940,6 +1034,8 @@ main (int    argc,
   g_test_add_func ("/backup/file/failed-write-child", test_failed_write_child);
   g_test_add_func ("/backup/file/failed-rename", test_failed_rename_keeps_old_target);
   g_test_add_func ("/backup/file/read-cap", test_read_file_cap);
+  g_test_add_func ("/backup/file/read-pipe", test_read_file_pipe);
+  g_test_add_func ("/backup/json-allocators", test_json_allocators);
   g_test_add_func ("/backup/file/kill-during-write", test_kill_during_write);
   g_test_add_func ("/backup/file/kill-child", test_kill_child);
   g_test_add_func ("/backup/async/round-trip", test_async_round_trip);

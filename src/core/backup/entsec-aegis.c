@@ -31,6 +31,9 @@
 #define SCRYPT_MAX_P 16
 #define SCRYPT_MAX_MEMORY (G_GUINT64_CONSTANT (1) << 30)
 #define SCRYPT_MAX_WORK (G_GUINT64_CONSTANT (1) << 24)
+/* Per import: Aegis makes one slot per password at N 2^15, r 8, p 1 (work 2^18). */
+#define MAX_PASSWORD_SLOTS 4
+#define SCRYPT_MAX_TOTAL_WORK (G_GUINT64_CONSTANT (1) << 24)
 #define SALT_MIN 8
 #define SALT_MAX 64
 
@@ -165,32 +168,67 @@ try_slot (const PasswordSlot *slot,
   return entsec_aead_open (kek->data, NULL, 0, slot->sealed_key, sizeof slot->sealed_key, NULL);
 }
 
+static gboolean
+limit_error (GError    **error,
+             const char *detail)
+{
+  g_set_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_LIMIT,
+               "This Aegis export cannot be opened: %s", detail);
+  return FALSE;
+}
+
+/*
+ * Read every password slot before deriving any key: a hostile file must
+ * not make the import run scrypt dozens of times. At most
+ * MAX_PASSWORD_SLOTS are accepted, with SCRYPT_MAX_TOTAL_WORK in all.
+ */
+static gboolean
+read_password_slots (json_t       *slots,
+                     PasswordSlot  out[MAX_PASSWORD_SLOTS],
+                     guint        *n_out,
+                     GError      **error)
+{
+  json_t *json;
+  gsize i;
+  guint n = 0;
+  guint64 work = 0;
+
+  if (json_array_size (slots) > MAX_SLOTS)
+    return format_error (error, "it has too many key slots");
+  json_array_foreach (slots, i, json)
+    {
+      if (json_integer_value (json_object_get (json, "type")) != AEGIS_SLOT_PASSWORD)
+        continue;
+      if (n == MAX_PASSWORD_SLOTS)
+        return limit_error (error, "it has more than 4 password slots, and at most 4 are "
+                                   "tried (Aegis itself makes one per password)");
+      if (!read_slot (json, &out[n], error))
+        return FALSE;
+      work += out[n].n * out[n].r * out[n].p;
+      n++;
+    }
+  if (work > SCRYPT_MAX_TOTAL_WORK)
+    return limit_error (error, "its password slots together ask for more key derivation "
+                               "work (scrypt N × r × p) than one import may take, 2^24 in all");
+  *n_out = n;
+  return TRUE;
+}
+
 static EntsecSecureBytes *
 unlock_master_key (json_t     *slots,
                    const char *password,
                    gsize       password_len,
                    GError    **error)
 {
-  json_t *json;
-  gsize i;
+  PasswordSlot slot[MAX_PASSWORD_SLOTS] = { 0 };
   guint tried = 0;
 
-  if (json_array_size (slots) > MAX_SLOTS)
+  if (!read_password_slots (slots, slot, &tried, error))
+    return NULL;
+  for (guint i = 0; i < tried; i++)
     {
-      format_error (error, "it has too many key slots");
-      return NULL;
-    }
-  json_array_foreach (slots, i, json)
-    {
-      PasswordSlot slot = { 0 };
-      EntsecSecureBytes *key;
+      EntsecSecureBytes *key = try_slot (&slot[i], password, password_len);
 
-      if (json_integer_value (json_object_get (json, "type")) != AEGIS_SLOT_PASSWORD)
-        continue;
-      if (!read_slot (json, &slot, error))
-        return NULL;
-      tried++;
-      key = try_slot (&slot, password, password_len);
       if (key != NULL && key->len == ENTSEC_AEAD_KEY_SIZE)
         return key;
       entsec_secure_bytes_free (key);
