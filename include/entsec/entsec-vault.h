@@ -38,7 +38,9 @@ G_BEGIN_DECLS
  * @ENTSEC_VAULT_ERROR_KEYRING: the keyring cannot be used and there is no
  *   passphrase slot; the message names the problem and the fix
  * @ENTSEC_VAULT_ERROR_NO_SLOT: the vault has no slot of the kind asked for
- * @ENTSEC_VAULT_ERROR_LAST_SLOT: removing this slot would leave none
+ * @ENTSEC_VAULT_ERROR_LAST_SLOT: removing this slot would leave no slot that
+ *   is known to open the vault (none at all, or only keyring slots whose
+ *   keyring cannot be used right now); nothing was changed
  * @ENTSEC_VAULT_ERROR_LOCKED: the vault must be unlocked first
  * @ENTSEC_VAULT_ERROR_DUPLICATE: an account with the same issuer and label
  *   exists; nothing was written
@@ -168,6 +170,15 @@ ENTSEC_EXPORT
 gboolean entsec_vault_calibrate_kdf (guint                 target_ms,
                                      EntsecVaultKdfParams *params,
                                      GError              **error);
+ENTSEC_EXPORT
+void     entsec_vault_calibrate_kdf_async (guint               target_ms,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_calibrate_kdf_finish (GAsyncResult         *result,
+                                            EntsecVaultKdfParams *params,
+                                            GError              **error);
 
 /* ---- Create, open, unlock, lock ----------------------------------------- */
 
@@ -262,6 +273,17 @@ gboolean entsec_vault_unlock_recovery_sync (EntsecVault  *vault,
                                             const char   *recovery_key,
                                             GCancellable *cancellable,
                                             GError      **error);
+/* The key text is copied (and wiped after use). */
+ENTSEC_EXPORT
+void     entsec_vault_unlock_recovery_async (EntsecVault        *vault,
+                                             const char         *recovery_key,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_unlock_recovery_finish (EntsecVault  *vault,
+                                              GAsyncResult *result,
+                                              GError      **error);
 
 /* Wrong passphrases/recovery keys given to this vault object so far. */
 ENTSEC_EXPORT
@@ -276,6 +298,16 @@ gboolean entsec_vault_is_unlocked (EntsecVault *vault);
  */
 ENTSEC_EXPORT
 void entsec_vault_lock (EntsecVault *vault);
+/* entsec_vault_lock() in a worker thread (the checkpoint syncs the disk); not cancellable. */
+ENTSEC_EXPORT
+void     entsec_vault_lock_async (EntsecVault        *vault,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_lock_finish (EntsecVault  *vault,
+                                   GAsyncResult *result,
+                                   GError      **error);
 
 ENTSEC_EXPORT
 const char *entsec_vault_get_path (EntsecVault *vault);
@@ -376,6 +408,18 @@ gboolean entsec_vault_reorder_sync (EntsecVault  *vault,
                                     gsize         n_ids,
                                     GCancellable *cancellable,
                                     GError      **error);
+/* @ids is copied. */
+ENTSEC_EXPORT
+void     entsec_vault_reorder_async (EntsecVault        *vault,
+                                     const gint64       *ids,
+                                     gsize               n_ids,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_reorder_finish (EntsecVault  *vault,
+                                      GAsyncResult *result,
+                                      GError      **error);
 
 /*
  * The HOTP code for account @id's current counter. The incremented counter
@@ -423,6 +467,43 @@ gboolean  entsec_vault_remove_pref_sync (EntsecVault  *vault,
                                          GCancellable *cancellable,
                                          GError      **error);
 
+/*
+ * The three above in a worker thread (the UI must not wait for the vault's
+ * mutex or the disk). @name is copied; a floating @value is sunk.
+ */
+ENTSEC_EXPORT
+void      entsec_vault_set_pref_async (EntsecVault        *vault,
+                                       const char         *name,
+                                       GVariant           *value,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+ENTSEC_EXPORT
+gboolean  entsec_vault_set_pref_finish (EntsecVault  *vault,
+                                        GAsyncResult *result,
+                                        GError      **error);
+ENTSEC_EXPORT
+void      entsec_vault_get_pref_async (EntsecVault        *vault,
+                                       const char         *name,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+/* The value (new reference) or NULL with NO_ACCOUNT when not set. */
+ENTSEC_EXPORT
+GVariant *entsec_vault_get_pref_finish (EntsecVault  *vault,
+                                        GAsyncResult *result,
+                                        GError      **error);
+ENTSEC_EXPORT
+void      entsec_vault_remove_pref_async (EntsecVault        *vault,
+                                          const char         *name,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+ENTSEC_EXPORT
+gboolean  entsec_vault_remove_pref_finish (EntsecVault  *vault,
+                                           GAsyncResult *result,
+                                           GError      **error);
+
 /* Typed conveniences over the above. */
 ENTSEC_EXPORT
 gboolean entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value, GError **error);
@@ -454,6 +535,15 @@ ENTSEC_EXPORT
 gboolean entsec_vault_add_keyring_slot_sync (EntsecVault  *vault,
                                              GCancellable *cancellable,
                                              GError      **error);
+ENTSEC_EXPORT
+void     entsec_vault_add_keyring_slot_async (EntsecVault        *vault,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_add_keyring_slot_finish (EntsecVault  *vault,
+                                               GAsyncResult *result,
+                                               GError      **error);
 
 /* Add a passphrase slot (@kdf NULL = calibrate). */
 ENTSEC_EXPORT
@@ -463,6 +553,19 @@ gboolean entsec_vault_add_passphrase_slot_sync (EntsecVault                *vaul
                                                 const EntsecVaultKdfParams *kdf,
                                                 GCancellable               *cancellable,
                                                 GError                    **error);
+/* The passphrase and @kdf are copied. */
+ENTSEC_EXPORT
+void     entsec_vault_add_passphrase_slot_async (EntsecVault                *vault,
+                                                 const char                 *passphrase,
+                                                 gsize                       passphrase_len,
+                                                 const EntsecVaultKdfParams *kdf,
+                                                 GCancellable               *cancellable,
+                                                 GAsyncReadyCallback         callback,
+                                                 gpointer                    user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_add_passphrase_slot_finish (EntsecVault  *vault,
+                                                  GAsyncResult *result,
+                                                  GError      **error);
 
 /*
  * Add a recovery slot; returns the recovery key as Base32 text in groups
@@ -472,6 +575,16 @@ ENTSEC_EXPORT
 char *entsec_vault_add_recovery_slot_sync (EntsecVault  *vault,
                                            GCancellable *cancellable,
                                            GError      **error);
+ENTSEC_EXPORT
+void  entsec_vault_add_recovery_slot_async (EntsecVault        *vault,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+/* The recovery key as above (free with entsec_secure_strfree()). */
+ENTSEC_EXPORT
+char *entsec_vault_add_recovery_slot_finish (EntsecVault  *vault,
+                                             GAsyncResult *result,
+                                             GError      **error);
 
 /*
  * Replace every passphrase slot by one for @passphrase (or add one): rewraps
@@ -498,11 +611,71 @@ gboolean entsec_vault_change_passphrase_finish (EntsecVault  *vault,
                                                 GAsyncResult *result,
                                                 GError      **error);
 
-/* Remove slot @slot_id (fails with LAST_SLOT on the only one). */
+/*
+ * Remove slot @slot_id. Fails with LAST_SLOT unless a remaining slot is
+ * known to work: a passphrase or recovery slot, or a keyring slot that
+ * unlocked the vault this session or whose keyring item is found and opens
+ * it now (looked up here, never prompting). A removed keyring slot's item is
+ * deleted from the keyring.
+ */
 ENTSEC_EXPORT
 gboolean entsec_vault_remove_slot_sync (EntsecVault  *vault,
                                         gint64        slot_id,
                                         GCancellable *cancellable,
                                         GError      **error);
+ENTSEC_EXPORT
+void     entsec_vault_remove_slot_async (EntsecVault        *vault,
+                                         gint64              slot_id,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_remove_slot_finish (EntsecVault  *vault,
+                                          GAsyncResult *result,
+                                          GError      **error);
+
+/**
+ * EntsecVaultKeyringStatus:
+ * @ENTSEC_VAULT_KEYRING_OK: the slot's keyring item is there and opens the vault
+ * @ENTSEC_VAULT_KEYRING_ITEM_MISSING: the item is gone (deleted, or another
+ *   user's keyring): add a new keyring slot, then remove this one
+ * @ENTSEC_VAULT_KEYRING_LOCKED: the keyring is locked
+ * @ENTSEC_VAULT_KEYRING_UNREACHABLE: no Secret Service answers (no D-Bus
+ *   session, no gnome-keyring)
+ * @ENTSEC_VAULT_KEYRING_MISMATCH: an item was found but does not open the slot
+ *
+ * Whether a keyring slot works right now.
+ */
+typedef enum
+{
+  ENTSEC_VAULT_KEYRING_OK,
+  ENTSEC_VAULT_KEYRING_ITEM_MISSING,
+  ENTSEC_VAULT_KEYRING_LOCKED,
+  ENTSEC_VAULT_KEYRING_UNREACHABLE,
+  ENTSEC_VAULT_KEYRING_MISMATCH,
+} EntsecVaultKeyringStatus;
+
+/*
+ * Check keyring slot @slot_id (works while locked; never prompts, never
+ * writes): OK at once when it unlocked the vault this session, else its item
+ * is looked up. FALSE with NO_SLOT when there is no such keyring slot.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_check_keyring_slot_sync (EntsecVault              *vault,
+                                               gint64                    slot_id,
+                                               EntsecVaultKeyringStatus *status,
+                                               GCancellable             *cancellable,
+                                               GError                  **error);
+ENTSEC_EXPORT
+void     entsec_vault_check_keyring_slot_async (EntsecVault        *vault,
+                                                gint64              slot_id,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_check_keyring_slot_finish (EntsecVault              *vault,
+                                                 GAsyncResult             *result,
+                                                 EntsecVaultKeyringStatus *status,
+                                                 GError                  **error);
 
 G_END_DECLS

@@ -179,7 +179,7 @@ cli_vault_parse_options (const char      *name,
     { "profile", 0, 0, G_OPTION_ARG_STRING, &options->profile,
       "Use the vault of profile NAME (default: default)", "NAME" },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &options->passphrase_file,
-      "Read the vault passphrase from FILE ('-': stdin) instead of the keyring", "FILE" },
+      "Read the vault passphrase from FILE ('-': stdin)", "FILE" },
     { "no-keyring", 0, 0, G_OPTION_ARG_NONE, &options->no_keyring,
       "Do not use the keyring: ask for the passphrase", NULL },
     { NULL }
@@ -192,10 +192,9 @@ cli_vault_parse_options (const char      *name,
 void
 cli_vault_print_json (json_t *root)
 {
-  char *text = json_dumps (root, JSON_INDENT (2) | JSON_SORT_KEYS);
-
-  printf ("%s\n", text);
-  free (text);
+  /* json_dumpf, not json_dumps + free(): jansson may use its own allocator (core/backup). */
+  json_dumpf (root, stdout, JSON_INDENT (2) | JSON_SORT_KEYS);
+  putchar ('\n');
   json_decref (root);
 }
 
@@ -437,6 +436,54 @@ slot_type_name (EntsecVaultSlotType type)
     }
 }
 
+/* Whether keyring slot @id works now: NULL when it does, else the problem and the fix. */
+static const char *
+keyring_slot_problem (EntsecVault *vault,
+                      gint64       id,
+                      const char **json_status)
+{
+  EntsecVaultKeyringStatus status = ENTSEC_VAULT_KEYRING_UNREACHABLE;
+
+  entsec_vault_check_keyring_slot_sync (vault, id, &status, NULL, NULL);
+  switch (status)
+    {
+    case ENTSEC_VAULT_KEYRING_OK:
+      *json_status = "ok";
+      return NULL;
+    case ENTSEC_VAULT_KEYRING_ITEM_MISSING:
+      *json_status = "item-missing";
+      return "item missing: run 'slots add-keyring', then 'slots remove' this one";
+    case ENTSEC_VAULT_KEYRING_LOCKED:
+      *json_status = "locked";
+      return "keyring locked: unlock it to use this slot";
+    case ENTSEC_VAULT_KEYRING_MISMATCH:
+      *json_status = "mismatch";
+      return "the keyring's key does not match: run 'slots add-keyring', then 'slots remove' this one";
+    case ENTSEC_VAULT_KEYRING_UNREACHABLE:
+    default:
+      *json_status = "unreachable";
+      return "keyring unreachable: start gnome-keyring (or another Secret Service)";
+    }
+}
+
+static void
+print_keyring_slot (EntsecVault *vault,
+                    gint64       id,
+                    json_t      *item,
+                    gboolean     json)
+{
+  const char *json_status = NULL;
+  const char *problem = keyring_slot_problem (vault, id, &json_status);
+
+  json_object_set_new (item, "keyring", json_string (json_status));
+  if (json)
+    return;
+  if (problem != NULL)
+    printf ("%" G_GINT64_FORMAT "  keyring (%s)\n", id, problem);
+  else
+    printf ("%" G_GINT64_FORMAT "  keyring\n", id);
+}
+
 static int
 print_slots (EntsecVault *vault,
              gboolean     json)
@@ -449,6 +496,13 @@ print_slots (EntsecVault *vault,
     {
       json_t *item = json_pack ("{s:I, s:s}", "id", (json_int_t) slots[i].id, "type",
                                 slot_type_name (slots[i].type));
+
+      if (slots[i].type == ENTSEC_VAULT_SLOT_KEYRING)
+        {
+          print_keyring_slot (vault, slots[i].id, item, json);
+          json_array_append_new (list, item);
+          continue;
+        }
 
       if (slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE)
         json_object_set_new (item, "kdf",

@@ -3,10 +3,13 @@
  * test-cli-vault.c: entsec-cli's vault commands as a user runs them, inside
  * tests/keyring-session.sh (real gnome-keyring, throwaway HOME):
  *  - accounts survive restarts; duplicates are refused; exit codes;
+ *  - a slot is never removed when the slot left could not open the vault;
  *  - the canary scan (ST-1/ST-2): unique secrets, labels and passphrases go
- *    through every operation, then every file under HOME is searched for
- *    them in raw, Base32, hex, base64 and UTF-16: zero hits. A control run
- *    writes the same canaries unencrypted and proves the scanner finds them.
+ *    through every operation (encrypted export and import included), then
+ *    every file under HOME is searched for them in raw, Base32, hex, base64
+ *    and UTF-16: zero hits. Two controls prove the scanner finds them: the
+ *    same canaries written unencrypted by hand, and the plain URI export
+ *    entsec-cli itself writes.
  */
 
 #define _GNU_SOURCE /* memmem */
@@ -32,6 +35,7 @@
 #define CANARY_PASS "canary-pass-9c1e"
 #define CANARY_NEW_PASS "canary-newpass-4d2a"
 #define CANARY_PREF "canary-pref-3c7b"
+#define CANARY_BACKUP_PASS "canary-backuppass-6f0e"
 #define FAST_KDF "--kdf-memory", "8192", "--kdf-iterations", "1"
 
 #define CLI_OK(input, ...) \
@@ -121,6 +125,75 @@ test_last_slot_kept (void)
   g_assert_nonnull (strstr (run.err, "only key slot"));
 }
 
+/* The vault's files under XDG_DATA_HOME/entsec for @profile, with @suffix. */
+static char *
+profile_file (const char *profile,
+              const char *suffix)
+{
+  g_autofree char *file = g_strconcat (profile, ".db", suffix, NULL);
+
+  return g_build_filename (g_get_user_data_dir (), "entsec", file, NULL);
+}
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (from, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (to, contents, (gssize) len, NULL));
+}
+
+/*
+ * A vault restored from a copy made before its keyring slot was removed: the
+ * keyring item is gone. 'slots' says so, and removing the passphrase slot
+ * (which would lock the user out) is refused; the vault still opens.
+ */
+static void
+test_remove_refused_keyring_item_missing (void)
+{
+  g_autofree char *db = profile_file ("lockout", "");
+  g_autofree char *copy = profile_file ("lockout", ".copy");
+  g_auto (CliRun) list = { 0 };
+  g_auto (CliRun) missing = { 0 };
+  g_auto (CliRun) json = { 0 };
+  g_auto (CliRun) removal = { 0 };
+
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "lockout", "--passphrase-file", "-", FAST_KDF);
+  run_cli (NULL, &list, "slots", "--profile", "lockout", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "2  keyring\n")); /* works: no remark */
+  copy_file (db, copy);
+  CLI_OK (NULL, "slots", "remove", "2", "--profile", "lockout"); /* deletes the keyring item */
+  g_assert_cmpint (g_rename (copy, db), ==, 0);
+
+  run_cli (CANARY_PASS "\n", &missing, "slots", "--profile", "lockout", "--passphrase-file", "-", NULL);
+  g_assert_cmpint (missing.status, ==, 0);
+  g_assert_nonnull (strstr (missing.out, "2  keyring (item missing: run 'slots add-keyring'"));
+  run_cli (CANARY_PASS "\n", &json, "slots", "--json", "--profile", "lockout", "--passphrase-file", "-",
+           NULL);
+  g_assert_nonnull (strstr (json.out, "\"keyring\": \"item-missing\""));
+  run_cli (CANARY_PASS "\n", &removal, "slots", "remove", "1", "--profile", "lockout",
+           "--passphrase-file", "-", NULL);
+  g_assert_cmpint (removal.status, !=, 0);
+  g_assert_nonnull (strstr (removal.err, "cannot be unlocked right now"));
+  CLI_OK (CANARY_PASS "\n", "unlock-test", "--profile", "lockout", "--passphrase-file", "-");
+}
+
+/* The shared option reads right for init too (where there is no keyring to skip yet). */
+static void
+test_passphrase_option_text (void)
+{
+  g_auto (CliRun) run = { 0 };
+
+  run_cli (NULL, &run, "init", "--help", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Read the vault passphrase from FILE ('-': stdin)\n"));
+  g_assert_null (strstr (run.out, "instead of the keyring"));
+}
+
 static void
 test_wrong_passphrase_exit_code (void)
 {
@@ -195,7 +268,7 @@ static GArray *
 canary_needles (void)
 {
   const char *texts[] = { CANARY_LABEL, CANARY_ISSUER, CANARY_HOTP_LABEL, CANARY_GROUP, CANARY_PASS,
-                          CANARY_NEW_PASS, CANARY_PREF };
+                          CANARY_NEW_PASS, CANARY_PREF, CANARY_BACKUP_PASS };
   const char *seeds[] = { CANARY_SEED, CANARY_HOTP_SEED };
   GArray *needles = g_array_new (FALSE, TRUE, sizeof (Needle));
 
@@ -267,6 +340,29 @@ set_canary_prefs (void)
   entsec_vault_lock (vault);
 }
 
+/*
+ * An encrypted export to a file under HOME, imported into a second vault:
+ * the scan then covers the backup file and the second vault too. (The plain
+ * '--format uris' export holds the secrets by design; it is not part of the
+ * zero-hit scan, it is the control in test_canary_scan.)
+ */
+static void
+export_and_import (void)
+{
+  g_autofree char *backup = g_build_filename (g_get_home_dir (), "canary-backup.entsec", NULL);
+  g_auto (CliRun) list = { 0 };
+
+  CLI_OK (CANARY_BACKUP_PASS "\n", "export", "--output", backup, "--backup-passphrase-file", "-");
+  g_assert_true (g_file_test (backup, G_FILE_TEST_IS_REGULAR));
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "second", "--passphrase-file", "-", FAST_KDF);
+  CLI_OK (CANARY_BACKUP_PASS "\n", "import", "--profile", "second", backup,
+          "--backup-passphrase-file", "-");
+  run_cli (NULL, &list, "list", "--profile", "second", "--json", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, CANARY_LABEL)); /* the import really happened */
+  g_assert_nonnull (strstr (list.out, CANARY_HOTP_LABEL));
+}
+
 static void
 every_operation (void)
 {
@@ -283,12 +379,51 @@ every_operation (void)
   CLI_OK (NULL, "code", CANARY_HOTP_LABEL);
   CLI_OK (NULL, "code");
   CLI_OK (NULL, "list", "--json");
+  export_and_import ();
   CLI_OK (CANARY_NEW_PASS "\n", "passwd", "--new-passphrase-file", "-", FAST_KDF);
   run_cli (NULL, &recovery, "slots", "add-recovery", NULL);
   g_assert_cmpint (recovery.status, ==, 0);
   CLI_OK (NULL, "rm", CANARY_HOTP_LABEL, "--yes");
   CLI_OK (CANARY_NEW_PASS "\n", "unlock-test", "--no-keyring", "--passphrase-file", "-");
   set_canary_prefs ();
+}
+
+static gboolean
+hits_name (GPtrArray  *hits,
+           const char *name)
+{
+  g_autofree char *needle = g_strdup_printf (": %s (", name);
+
+  for (guint i = 0; i < hits->len; i++)
+    {
+      if (strstr (g_ptr_array_index (hits, i), needle) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/*
+ * Control on a file entsec-cli writes: the plain URI export (outside HOME)
+ * holds the TOTP secret (as Base32), its label and issuer, and the scanner
+ * must find each. A broken scanner (wrong encodings, no recursion, bad
+ * search) fails here.
+ */
+static void
+control_plain_export (GArray *needles)
+{
+  g_autofree char *dir = g_dir_make_tmp ("canary-plain-XXXXXX", NULL);
+  g_autofree char *sub = g_build_filename (dir, "sub", NULL);
+  g_autofree char *plain = g_build_filename (sub, "plain.txt", NULL);
+  g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+  CLI_OK (CANARY_NEW_PASS "\n", "export", "--format", "uris", "--output", plain, "--passphrase-file",
+          "-");
+  scan_tree (dir, needles, hits);
+  vt_remove_tree (dir);
+  g_assert_true (hits_name (hits, CANARY_SEED));
+  g_assert_true (hits_name (hits, CANARY_LABEL));
+  g_assert_true (hits_name (hits, CANARY_ISSUER));
 }
 
 static void
@@ -302,6 +437,7 @@ test_canary_scan (void)
   for (guint i = 0; i < hits->len; i++)
     g_printerr ("canary found: %s\n", (char *) g_ptr_array_index (hits, i));
   g_assert_cmpuint (hits->len, ==, 0);
+  control_plain_export (needles);
 }
 
 /*
@@ -363,6 +499,9 @@ main (int    argc,
   g_test_add_func ("/cli-vault/hotp-counter-across-runs", test_hotp_counter_across_runs);
   g_test_add_func ("/cli-vault/bad-line-adds-nothing", test_bad_line_adds_nothing);
   g_test_add_func ("/cli-vault/last-slot-kept", test_last_slot_kept);
+  g_test_add_func ("/cli-vault/remove-refused-keyring-item-missing",
+                   test_remove_refused_keyring_item_missing);
+  g_test_add_func ("/cli-vault/passphrase-option-text", test_passphrase_option_text);
   g_test_add_func ("/cli-vault/canary-control", test_canary_control);
   g_test_add_func ("/cli-vault/canary-scan", test_canary_scan);
   return g_test_run ();

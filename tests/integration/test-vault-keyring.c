@@ -200,6 +200,92 @@ test_slot_add_remove (void)
   g_assert_cmpuint (count_items (), ==, 0);
 }
 
+/* Slot ids of create (path, TRUE): the passphrase slot first, then the keyring slot. */
+#define PASSPHRASE_SLOT 1
+#define KEYRING_SLOT 2
+
+static EntsecVault *
+open_with_passphrase (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecVault *vault = entsec_vault_open_sync (path, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL,
+                                                      &error));
+  g_assert_no_error (error);
+  return vault;
+}
+
+static gsize
+count_slots (EntsecVault *vault)
+{
+  g_autofree EntsecVaultSlotInfo *slots = NULL;
+  gsize n = 0;
+
+  slots = entsec_vault_list_slots (vault, &n);
+  return n;
+}
+
+/*
+ * The keyring item is gone and the vault was opened with the passphrase:
+ * removing the passphrase slot would lock the user out, so it is refused.
+ * Once a new keyring slot is added (it works: just stored), it is allowed.
+ */
+static void
+test_remove_refused_item_deleted (void)
+{
+  g_autofree char *path = vault_path ("remove-refused");
+  g_autoptr (EntsecVault) vault = create (path, TRUE);
+  g_autoptr (GError) error = NULL;
+  EntsecVaultKeyringStatus status = ENTSEC_VAULT_KEYRING_OK;
+
+  g_clear_object (&vault);
+  delete_items ();
+  vault = open_with_passphrase (path);
+  g_assert_true (entsec_vault_check_keyring_slot_sync (vault, KEYRING_SLOT, &status, NULL, &error));
+  g_assert_cmpint (status, ==, ENTSEC_VAULT_KEYRING_ITEM_MISSING);
+  g_assert_false (entsec_vault_remove_slot_sync (vault, PASSPHRASE_SLOT, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT);
+  g_assert_nonnull (strstr (error->message, "cannot be unlocked right now"));
+  g_assert_nonnull (strstr (error->message, "not in the keyring"));
+  g_clear_error (&error);
+  g_assert_cmpuint (count_slots (vault), ==, 2);
+  g_clear_object (&vault);
+
+  /* Still opens with the passphrase; fix the keyring, then the removal is fine. */
+  vault = open_with_passphrase (path);
+  g_assert_true (entsec_vault_add_keyring_slot_sync (vault, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_remove_slot_sync (vault, PASSPHRASE_SLOT, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_remove_slot_sync (vault, KEYRING_SLOT, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_slots (vault), ==, 1);
+  g_clear_object (&vault);
+  g_assert_null (keyring_unlock_error (path, &vault));
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+  delete_items ();
+}
+
+/* Unlocked with the passphrase, keyring fine: the keyring slot is verified on the spot. */
+static void
+test_remove_allowed_keyring_verified (void)
+{
+  g_autofree char *path = vault_path ("remove-verified");
+  g_autoptr (EntsecVault) vault = create (path, TRUE);
+  g_autoptr (GError) error = NULL;
+
+  g_clear_object (&vault);
+  vault = open_with_passphrase (path);
+  g_assert_true (entsec_vault_remove_slot_sync (vault, PASSPHRASE_SLOT, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&vault);
+  g_assert_null (keyring_unlock_error (path, &vault));
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+  delete_items ();
+}
+
 /* Runs in a child whose DBUS_SESSION_BUS_ADDRESS points at nothing. */
 static void
 test_no_dbus_child (void)
@@ -278,6 +364,12 @@ test_locked_keyring (void)
   g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL,
                                                       &error));
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+
+  /* A locked keyring cannot vouch for its slot: the passphrase slot stays. */
+  g_assert_false (entsec_vault_remove_slot_sync (vault, PASSPHRASE_SLOT, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT);
+  g_assert_nonnull (strstr (error->message, "the keyring is locked"));
+  g_assert_cmpuint (count_slots (vault), ==, 2);
 }
 
 int
@@ -295,6 +387,9 @@ main (int    argc,
   g_test_add_func ("/vault-keyring/item-deleted-needs-passphrase", test_item_deleted_needs_passphrase);
   g_test_add_func ("/vault-keyring/item-deleted-keyring-only", test_item_deleted_keyring_only);
   g_test_add_func ("/vault-keyring/slot-add-remove", test_slot_add_remove);
+  g_test_add_func ("/vault-keyring/remove-refused-item-deleted", test_remove_refused_item_deleted);
+  g_test_add_func ("/vault-keyring/remove-allowed-keyring-verified",
+                   test_remove_allowed_keyring_verified);
   g_test_add_func ("/vault-keyring/no-dbus", test_no_dbus);
   g_test_add_func ("/vault-keyring/no-dbus/subprocess", test_no_dbus_child);
   g_test_add_func ("/vault-keyring/zz-locked", test_locked_keyring);

@@ -776,6 +776,191 @@ test_async_hotp_delete (Fixture      *f,
   g_assert_cmpuint (vt_count_accounts (vault), ==, 0);
 }
 
+/* ---- The other _async/_finish pairs --------------------------------------- */
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
+  *out = g_object_ref (result);
+}
+
+/* Run the main loop until the callback above stored the result. */
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_steal_pointer (slot);
+}
+
+static void
+test_async_slots (Fixture      *f,
+                  gconstpointer data)
+{
+  static const char other[] = "another passphrase";
+  g_autoptr (EntsecVault) vault = create_vault (f);
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *pending = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *key = NULL;
+  g_autofree EntsecVaultSlotInfo *slots = NULL;
+  gsize n = 0;
+
+  entsec_vault_add_passphrase_slot_async (vault, other, strlen (other), &vt_fast_kdf, NULL,
+                                          store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_add_passphrase_slot_finish (vault, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  entsec_vault_add_recovery_slot_async (vault, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  key = entsec_vault_add_recovery_slot_finish (vault, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (key);
+  g_clear_object (&result);
+  slots = entsec_vault_list_slots (vault, &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpint (slots[2].type, ==, ENTSEC_VAULT_SLOT_RECOVERY);
+
+  /* Remove both passphrase slots: the recovery slot remains and works. */
+  for (gsize i = 0; i < 2; i++)
+    {
+      entsec_vault_remove_slot_async (vault, slots[i].id, NULL, store_result, &pending);
+      result = wait_for (&pending);
+      g_assert_true (entsec_vault_remove_slot_finish (vault, result, &error));
+      g_assert_no_error (error);
+      g_clear_object (&result);
+    }
+  entsec_vault_remove_slot_async (vault, slots[2].id, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_false (entsec_vault_remove_slot_finish (vault, result, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  entsec_vault_lock_async (vault, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_lock_finish (vault, result, &error));
+  g_assert_false (entsec_vault_is_unlocked (vault));
+  g_clear_object (&result);
+  g_clear_object (&vault);
+
+  vault = entsec_vault_open_sync (f->path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL,
+                                                       &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT);
+  g_clear_error (&error);
+  entsec_vault_unlock_recovery_async (vault, key, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_unlock_recovery_finish (vault, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_is_unlocked (vault));
+}
+
+static void
+test_async_prefs_reorder (Fixture      *f,
+                          gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = create_vault (f);
+  g_autoptr (EntsecAccount) a = vt_account ("Order", "a", 1);
+  g_autoptr (EntsecAccount) b = vt_account ("Order", "b", 2);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) value = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  GAsyncResult *pending = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  gint64 ids[2];
+
+  entsec_vault_set_pref_async (vault, "server-url", g_variant_new_string ("https://async.example"),
+                               NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_set_pref_finish (vault, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  entsec_vault_get_pref_async (vault, "server-url", NULL, store_result, &pending);
+  result = wait_for (&pending);
+  value = entsec_vault_get_pref_finish (vault, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_variant_get_string (value, NULL), ==, "https://async.example");
+  g_clear_object (&result);
+  entsec_vault_remove_pref_async (vault, "server-url", NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_remove_pref_finish (vault, result, &error));
+  g_clear_object (&result);
+  entsec_vault_get_pref_async (vault, "server-url", NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_null (entsec_vault_get_pref_finish (vault, result, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  add_one (vault, a);
+  add_one (vault, b);
+  ids[0] = b->id;
+  ids[1] = a->id;
+  entsec_vault_reorder_async (vault, ids, G_N_ELEMENTS (ids), NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_reorder_finish (vault, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  list = entsec_vault_list_accounts (vault);
+  g_assert_cmpstr (((EntsecAccount *) g_ptr_array_index (list, 0))->label, ==, "b");
+
+  entsec_vault_lock (vault);
+  entsec_vault_set_pref_async (vault, "x", g_variant_new_boolean (TRUE), NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_false (entsec_vault_set_pref_finish (vault, result, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED);
+}
+
+static void
+test_async_calibrate (void)
+{
+  GAsyncResult *pending = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  EntsecVaultKdfParams params = { 0 };
+
+  entsec_vault_calibrate_kdf_async (20, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_calibrate_kdf_finish (result, &params, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (params.memory_kib, >=, 8 * 1024);
+  g_assert_cmpuint (params.iterations, >=, 1);
+  g_assert_cmpuint (params.parallelism, >=, 1);
+}
+
+/* A file that is not SQLite at all: say so, and leave it alone. */
+static void
+test_not_a_vault (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  g_autofree char *text = g_strnfill (4096, 'x');
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (f->path, text, -1, NULL));
+  before = vt_file_hash (f->path);
+  vault = entsec_vault_open_sync (f->path, NULL, &error);
+  g_assert_null (vault);
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "not an entsec vault"));
+  g_assert_nonnull (strstr (error->message, "not modified"));
+  g_assert_null (strstr (error->message, "update"));
+  after = vt_file_hash (f->path);
+  g_assert_cmpstr (before, ==, after);
+}
+
 /*
  * Every byte of a small vault flipped in turn. Decided behaviour: the open
  * or unlock fails with a vault error and nothing is loaded, or (a flip inside
@@ -848,6 +1033,10 @@ main (int    argc,
   ADD ("/vault/failed-open-keeps-wal", test_failed_open_keeps_wal);
   ADD ("/vault/async", test_async);
   ADD ("/vault/async-hotp-delete", test_async_hotp_delete);
+  ADD ("/vault/async-slots", test_async_slots);
+  ADD ("/vault/async-prefs-reorder", test_async_prefs_reorder);
+  g_test_add_func ("/vault/async-calibrate", test_async_calibrate);
+  ADD ("/vault/not-a-vault", test_not_a_vault);
   ADD ("/vault/every-byte-flipped", test_every_byte_flipped);
 #undef ADD
 

@@ -15,15 +15,20 @@
 
 #include "entsec-vault-private.h"
 
+/*
+ * @error is read only after @ok was computed: C leaves the order of argument
+ * evaluation open, so passing the GError itself could pass it before the
+ * call that sets it.
+ */
 static void
 return_boolean (GTask   *task,
                 gboolean ok,
-                GError  *error)
+                GError **error)
 {
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
-    g_task_return_error (task, error);
+    g_task_return_error (task, *error);
 }
 
 static gboolean
@@ -154,7 +159,7 @@ update_thread (GTask        *task,
   GError *error = NULL;
 
   return_boolean (task, entsec_vault_update_account_sync (source, task_data, cancellable, &error),
-                  error);
+                  &error);
 }
 
 void
@@ -188,7 +193,7 @@ delete_thread (GTask        *task,
   GError *error = NULL;
   gint64 id = *(gint64 *) task_data;
 
-  return_boolean (task, entsec_vault_delete_account_sync (source, id, cancellable, &error), error);
+  return_boolean (task, entsec_vault_delete_account_sync (source, id, cancellable, &error), &error);
 }
 
 void
@@ -286,7 +291,7 @@ passwd_thread (GTask        *task,
                                                        d->passphrase->len,
                                                        d->has_kdf ? &d->kdf : NULL, cancellable,
                                                        &error),
-                  error);
+                  &error);
 }
 
 void
@@ -316,4 +321,517 @@ entsec_vault_change_passphrase_finish (EntsecVault  *vault,
                                        GError      **error)
 {
   return finish_boolean (vault, result, error);
+}
+
+/* ---- one id (reorder takes an array) --------------------------------------- */
+
+typedef struct
+{
+  gint64 *ids;
+  gsize   n_ids;
+} IdsData;
+
+static void
+ids_data_free (IdsData *data)
+{
+  g_free (data->ids);
+  g_free (data);
+}
+
+static void
+reorder_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  IdsData *d = task_data;
+  GError *error = NULL;
+
+  return_boolean (task, entsec_vault_reorder_sync (source, d->ids, d->n_ids, cancellable, &error),
+                  &error);
+}
+
+void
+entsec_vault_reorder_async (EntsecVault        *vault,
+                            const gint64       *ids,
+                            gsize               n_ids,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  IdsData *data = g_new0 (IdsData, 1);
+
+  data->ids = g_memdup2 (ids, n_ids * sizeof *ids);
+  data->n_ids = n_ids;
+  g_task_set_source_tag (task, entsec_vault_reorder_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) ids_data_free);
+  g_task_run_in_thread (task, reorder_thread);
+}
+
+gboolean
+entsec_vault_reorder_finish (EntsecVault  *vault,
+                             GAsyncResult *result,
+                             GError      **error)
+{
+  return finish_boolean (vault, result, error);
+}
+
+/* ---- preferences ---------------------------------------------------------- */
+
+typedef struct
+{
+  char     *name;  /* wiped: names are encrypted in the file */
+  GVariant *value; /* set only */
+} PrefData;
+
+static void
+pref_data_free (PrefData *data)
+{
+  entsec_secure_strfree (data->name);
+  g_clear_pointer (&data->value, g_variant_unref);
+  g_free (data);
+}
+
+static GTask *
+pref_task_new (EntsecVault        *vault,
+               const char         *name,
+               GVariant           *value,
+               gpointer            source_tag,
+               GCancellable       *cancellable,
+               GAsyncReadyCallback callback,
+               gpointer            user_data)
+{
+  GTask *task = g_task_new (vault, cancellable, callback, user_data);
+  PrefData *data = g_new0 (PrefData, 1);
+
+  data->name = g_strdup (name);
+  data->value = value != NULL ? g_variant_ref_sink (value) : NULL;
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, (GDestroyNotify) pref_data_free);
+  return task;
+}
+
+static void
+set_pref_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  PrefData *d = task_data;
+  GError *error = NULL;
+
+  return_boolean (task, entsec_vault_set_pref_sync (source, d->name, d->value, cancellable, &error),
+                  &error);
+}
+
+void
+entsec_vault_set_pref_async (EntsecVault        *vault,
+                             const char         *name,
+                             GVariant           *value,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (name != NULL && value != NULL);
+  task = pref_task_new (vault, name, value, entsec_vault_set_pref_async, cancellable, callback,
+                        user_data);
+  g_task_run_in_thread (task, set_pref_thread);
+}
+
+gboolean
+entsec_vault_set_pref_finish (EntsecVault  *vault,
+                              GAsyncResult *result,
+                              GError      **error)
+{
+  return finish_boolean (vault, result, error);
+}
+
+static void
+get_pref_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  PrefData *d = task_data;
+  GError *error = NULL;
+  GVariant *value = entsec_vault_get_pref (source, d->name, &error);
+
+  if (value != NULL)
+    g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+entsec_vault_get_pref_async (EntsecVault        *vault,
+                             const char         *name,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (name != NULL);
+  task = pref_task_new (vault, name, NULL, entsec_vault_get_pref_async, cancellable, callback,
+                        user_data);
+  g_task_run_in_thread (task, get_pref_thread);
+}
+
+GVariant *
+entsec_vault_get_pref_finish (EntsecVault  *vault,
+                              GAsyncResult *result,
+                              GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vault), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+remove_pref_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  PrefData *d = task_data;
+  GError *error = NULL;
+
+  return_boolean (task, entsec_vault_remove_pref_sync (source, d->name, cancellable, &error),
+                  &error);
+}
+
+void
+entsec_vault_remove_pref_async (EntsecVault        *vault,
+                                const char         *name,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (name != NULL);
+  task = pref_task_new (vault, name, NULL, entsec_vault_remove_pref_async, cancellable, callback,
+                        user_data);
+  g_task_run_in_thread (task, remove_pref_thread);
+}
+
+gboolean
+entsec_vault_remove_pref_finish (EntsecVault  *vault,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  return finish_boolean (vault, result, error);
+}
+
+/* ---- slots ---------------------------------------------------------------- */
+
+static void
+add_keyring_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  return_boolean (task, entsec_vault_add_keyring_slot_sync (source, cancellable, &error), &error);
+}
+
+void
+entsec_vault_add_keyring_slot_async (EntsecVault        *vault,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_vault_add_keyring_slot_async);
+  g_task_run_in_thread (task, add_keyring_thread);
+}
+
+gboolean
+entsec_vault_add_keyring_slot_finish (EntsecVault  *vault,
+                                      GAsyncResult *result,
+                                      GError      **error)
+{
+  return finish_boolean (vault, result, error);
+}
+
+static void
+add_passphrase_thread (GTask        *task,
+                       gpointer      source,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  CreateData *d = task_data;
+  GError *error = NULL;
+
+  return_boolean (task,
+                  entsec_vault_add_passphrase_slot_sync (source, (const char *) d->passphrase->data,
+                                                         d->passphrase->len,
+                                                         d->has_kdf ? &d->kdf : NULL, cancellable,
+                                                         &error),
+                  &error);
+}
+
+void
+entsec_vault_add_passphrase_slot_async (EntsecVault                *vault,
+                                        const char                 *passphrase,
+                                        gsize                       passphrase_len,
+                                        const EntsecVaultKdfParams *kdf,
+                                        GCancellable               *cancellable,
+                                        GAsyncReadyCallback         callback,
+                                        gpointer                    user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  CreateData *data = g_new0 (CreateData, 1);
+
+  data->passphrase = entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len);
+  data->has_kdf = kdf != NULL;
+  if (kdf != NULL)
+    data->kdf = *kdf;
+  g_task_set_source_tag (task, entsec_vault_add_passphrase_slot_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
+  g_task_run_in_thread (task, add_passphrase_thread);
+}
+
+gboolean
+entsec_vault_add_passphrase_slot_finish (EntsecVault  *vault,
+                                         GAsyncResult *result,
+                                         GError      **error)
+{
+  return finish_boolean (vault, result, error);
+}
+
+static void
+add_recovery_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError *error = NULL;
+  char *key = entsec_vault_add_recovery_slot_sync (source, cancellable, &error);
+
+  if (key != NULL)
+    g_task_return_pointer (task, key, (GDestroyNotify) entsec_secure_strfree);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+entsec_vault_add_recovery_slot_async (EntsecVault        *vault,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_vault_add_recovery_slot_async);
+  g_task_run_in_thread (task, add_recovery_thread);
+}
+
+char *
+entsec_vault_add_recovery_slot_finish (EntsecVault  *vault,
+                                       GAsyncResult *result,
+                                       GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vault), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+remove_slot_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GError *error = NULL;
+  gint64 id = *(gint64 *) task_data;
+
+  return_boolean (task, entsec_vault_remove_slot_sync (source, id, cancellable, &error), &error);
+}
+
+void
+entsec_vault_remove_slot_async (EntsecVault        *vault,
+                                gint64              slot_id,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_vault_remove_slot_async);
+  g_task_set_task_data (task, g_memdup2 (&slot_id, sizeof slot_id), g_free);
+  g_task_run_in_thread (task, remove_slot_thread);
+}
+
+gboolean
+entsec_vault_remove_slot_finish (EntsecVault  *vault,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  return finish_boolean (vault, result, error);
+}
+
+static void
+check_keyring_thread (GTask        *task,
+                      gpointer      source,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  GError *error = NULL;
+  gint64 id = *(gint64 *) task_data;
+  EntsecVaultKeyringStatus status = ENTSEC_VAULT_KEYRING_OK;
+
+  if (entsec_vault_check_keyring_slot_sync (source, id, &status, cancellable, &error))
+    g_task_return_int (task, status);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+entsec_vault_check_keyring_slot_async (EntsecVault        *vault,
+                                       gint64              slot_id,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_vault_check_keyring_slot_async);
+  g_task_set_task_data (task, g_memdup2 (&slot_id, sizeof slot_id), g_free);
+  g_task_run_in_thread (task, check_keyring_thread);
+}
+
+gboolean
+entsec_vault_check_keyring_slot_finish (EntsecVault              *vault,
+                                        GAsyncResult             *result,
+                                        EntsecVaultKeyringStatus *status,
+                                        GError                  **error)
+{
+  gssize value;
+
+  g_return_val_if_fail (g_task_is_valid (result, vault), FALSE);
+  value = g_task_propagate_int (G_TASK (result), error);
+  if (value < 0)
+    return FALSE;
+  *status = (EntsecVaultKeyringStatus) value;
+  return TRUE;
+}
+
+/* ---- unlock with a recovery key, lock, calibrate -------------------------- */
+
+static void
+unlock_recovery_thread (GTask        *task,
+                        gpointer      source,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  return_boolean (task, entsec_vault_unlock_recovery_sync (source, task_data, cancellable, &error),
+                  &error);
+}
+
+void
+entsec_vault_unlock_recovery_async (EntsecVault        *vault,
+                                    const char         *recovery_key,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (recovery_key != NULL);
+  task = g_task_new (vault, cancellable, callback, user_data);
+  g_task_set_source_tag (task, entsec_vault_unlock_recovery_async);
+  g_task_set_task_data (task, g_strdup (recovery_key), (GDestroyNotify) entsec_secure_strfree);
+  g_task_run_in_thread (task, unlock_recovery_thread);
+}
+
+gboolean
+entsec_vault_unlock_recovery_finish (EntsecVault  *vault,
+                                     GAsyncResult *result,
+                                     GError      **error)
+{
+  return finish_boolean (vault, result, error);
+}
+
+static void
+lock_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  entsec_vault_lock (source);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+entsec_vault_lock_async (EntsecVault        *vault,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_vault_lock_async);
+  /* Locking must happen even when the caller cancels. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, lock_thread);
+}
+
+gboolean
+entsec_vault_lock_finish (EntsecVault  *vault,
+                          GAsyncResult *result,
+                          GError      **error)
+{
+  return finish_boolean (vault, result, error);
+}
+
+static void
+calibrate_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+  EntsecVaultKdfParams *params = g_new0 (EntsecVaultKdfParams, 1);
+
+  if (entsec_vault_calibrate_kdf (GPOINTER_TO_UINT (task_data), params, &error))
+    g_task_return_pointer (task, params, g_free);
+  else
+    {
+      g_free (params);
+      g_task_return_error (task, error);
+    }
+}
+
+void
+entsec_vault_calibrate_kdf_async (guint               target_ms,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_vault_calibrate_kdf_async);
+  g_task_set_task_data (task, GUINT_TO_POINTER (target_ms), NULL);
+  g_task_run_in_thread (task, calibrate_thread);
+}
+
+gboolean
+entsec_vault_calibrate_kdf_finish (GAsyncResult         *result,
+                                   EntsecVaultKdfParams *params,
+                                   GError              **error)
+{
+  g_autofree EntsecVaultKdfParams *value = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  if (value == NULL)
+    return FALSE;
+  *params = *value;
+  return TRUE;
 }

@@ -219,21 +219,45 @@ apply_account_field (EntsecAccount *a,
         return FALSE;
       a->type = (EntsecAccountType) n;
       return TRUE;
-    case TAG_ISSUER: replace_text (&a->issuer, value, len); return TRUE;
-    case TAG_LABEL: replace_text (&a->label, value, len); return TRUE;
-    case TAG_GROUP: replace_text (&a->group, value, len); return TRUE;
-    case TAG_NOTES: replace_text (&a->notes, value, len); return TRUE;
-    case TAG_SECRET: entsec_account_set_secret (a, value, len); return TRUE;
+    case TAG_ISSUER:
+      replace_text (&a->issuer, value, len);
+      return TRUE;
+    case TAG_LABEL:
+      replace_text (&a->label, value, len);
+      return TRUE;
+    case TAG_GROUP:
+      replace_text (&a->group, value, len);
+      return TRUE;
+    case TAG_NOTES:
+      replace_text (&a->notes, value, len);
+      return TRUE;
+    case TAG_SECRET:
+      entsec_account_set_secret (a, value, len);
+      return TRUE;
     case TAG_ALGORITHM:
       if (!set_uint (&n, value, len, 4) || n > ENTSEC_OTP_ALGORITHM_SHA512)
         return FALSE;
       a->algorithm = (EntsecOtpAlgorithm) n;
       return TRUE;
-    case TAG_DIGITS: if (!set_uint (&n, value, len, 4)) return FALSE; a->digits = (guint) n; return TRUE;
-    case TAG_PERIOD: if (!set_uint (&n, value, len, 4)) return FALSE; a->period = (guint) n; return TRUE;
-    case TAG_COUNTER: return set_uint (&a->counter, value, len, 8);
-    case TAG_FAVOURITE: if (!set_uint (&n, value, len, 1)) return FALSE; a->favourite = n != 0; return TRUE;
-    default: return TRUE;
+    case TAG_DIGITS:
+      if (!set_uint (&n, value, len, 4))
+        return FALSE;
+      a->digits = (guint) n;
+      return TRUE;
+    case TAG_PERIOD:
+      if (!set_uint (&n, value, len, 4))
+        return FALSE;
+      a->period = (guint) n;
+      return TRUE;
+    case TAG_COUNTER:
+      return set_uint (&a->counter, value, len, 8);
+    case TAG_FAVOURITE:
+      if (!set_uint (&n, value, len, 1))
+        return FALSE;
+      a->favourite = n != 0;
+      return TRUE;
+    default:
+      return TRUE;
     }
 }
 

@@ -123,7 +123,7 @@ load_table (EntsecVault *vault,
 
   if (stmt == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  for (rc = sqlite3_step (stmt); rc == SQLITE_ROW; rc = sqlite3_step (stmt))
     load_row (vault, stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)

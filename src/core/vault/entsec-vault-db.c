@@ -29,8 +29,12 @@ vault_db_set_error (sqlite3    *db,
 
   switch (rc & 0xff)
     {
-    case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                   "%s: the file is not an entsec vault, or it is damaged (%s); it was not "
+                   "modified. Check the path, or restore the vault from a backup", what, detail);
+      break;
+    case SQLITE_CORRUPT:
     case SQLITE_FORMAT:
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
                    "%s: the vault file is damaged (%s); it was not modified. "
@@ -52,19 +56,29 @@ vault_db_set_error (sqlite3    *db,
     }
 }
 
-gboolean
-vault_db_exec (sqlite3    *db,
-               const char *sql,
-               GError    **error)
+/* sqlite3_exec(); a failure reads "@what: why". */
+static gboolean
+exec_what (sqlite3    *db,
+           const char *sql,
+           const char *what,
+           GError    **error)
 {
   int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
 
   if (rc != SQLITE_OK)
     {
-      vault_db_set_error (db, rc, "Cannot update the vault", error);
+      vault_db_set_error (db, rc, what, error);
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+vault_db_exec (sqlite3    *db,
+               const char *sql,
+               GError    **error)
+{
+  return exec_what (db, sql, "Cannot update the vault", error);
 }
 
 sqlite3_stmt *
@@ -214,10 +228,11 @@ configure_connection (sqlite3 *db,
   sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-  return vault_db_exec (db,
-                        "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
-                        "PRAGMA cell_size_check = ON; PRAGMA foreign_keys = ON;",
-                        error);
+  /* The first statements that read the file: a non-vault file fails here. */
+  return exec_what (db,
+                    "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
+                    "PRAGMA cell_size_check = ON; PRAGMA foreign_keys = ON;",
+                    "Cannot open the vault", error);
 }
 
 static gboolean

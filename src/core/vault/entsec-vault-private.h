@@ -27,6 +27,8 @@ typedef struct
   guint32 type;
   GBytes *params;
   GBytes *wrapped;
+  /* Keyring slots: its item was found and unwrapped the DEK this session. */
+  gboolean known_good;
 } VaultSlot;
 
 void vault_slot_free (VaultSlot *slot);
@@ -177,6 +179,7 @@ typedef enum
   KEYRING_NOT_FOUND,
   KEYRING_LOCKED,
   KEYRING_UNREACHABLE,
+  KEYRING_MISMATCH, /* an item was found but its key does not open the slot */
 } KeyringOutcome;
 
 /*
@@ -199,5 +202,18 @@ gboolean       vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
                                     const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
                                     GCancellable *cancellable,
                                     GError      **error);
+
+/* In entsec-vault.c: */
+/*
+ * Whether keyring slot @slot is known to work: it unlocked this session, or
+ * its item is looked up now and unwraps the slot (then @slot->known_good is
+ * set). Otherwise *@outcome says why not. Never prompts, never writes.
+ */
+gboolean    vault_keyring_slot_works (EntsecVault    *vault,
+                                      VaultSlot      *slot,
+                                      GCancellable   *cancellable,
+                                      KeyringOutcome *outcome);
+/* What is wrong with the keyring, for a user ("the keyring is locked; ..."). */
+const char *vault_keyring_problem (KeyringOutcome outcome);
 
 G_END_DECLS

@@ -25,6 +25,7 @@ vault_slot_copy (const VaultSlot *slot)
   copy->type = slot->type;
   copy->params = g_bytes_ref (slot->params);
   copy->wrapped = g_bytes_ref (slot->wrapped);
+  copy->known_good = slot->known_good;
   return copy;
 }
 
@@ -108,6 +109,7 @@ insert_slot (EntsecVault  *vault,
 
   slot->id = next_slot_id (slots);
   slot->type = type;
+  slot->known_good = TRUE; /* made just now, from a key we hold */
   slot->params = g_bytes_ref (params);
   aad = vault_slot_aad (vault->vault_id, slot);
   slot->wrapped = entsec_aead_seal (kek, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
@@ -173,7 +175,9 @@ insert_keyring_slot (EntsecVault  *vault,
     {
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING,
                    "Cannot store the vault key in the keyring (%s). Make sure a Secret Service "
-                   "(e.g. gnome-keyring) runs and is unlocked, or use a passphrase only",
+                   "(e.g. gnome-keyring) runs and is unlocked, or do without the keyring: "
+                   "'entsec-cli init --no-keyring' makes a passphrase-only vault, and "
+                   "'entsec-cli slots add-passphrase' gives an existing vault a passphrase",
                    local_error->message);
       return FALSE;
     }
@@ -492,6 +496,45 @@ fail:
   return FALSE;
 }
 
+/*
+ * Removing a slot must leave one that opens the vault for sure: a passphrase
+ * or recovery slot (they work given their secret), or a keyring slot whose
+ * item unlocked this session or is found and verified now.
+ */
+static gboolean
+remaining_slot_works (EntsecVault  *vault,
+                      GPtrArray    *remaining,
+                      gint64        removed_id,
+                      GCancellable *cancellable,
+                      GError      **error)
+{
+  KeyringOutcome outcome = KEYRING_NOT_FOUND;
+
+  if (remaining->len == 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT,
+                           "This is the vault's only key slot; add another one before removing it");
+      return FALSE;
+    }
+  for (guint i = 0; i < remaining->len; i++)
+    {
+      if (((VaultSlot *) g_ptr_array_index (remaining, i))->type != ENTSEC_VAULT_SLOT_KEYRING)
+        return TRUE;
+    }
+  for (guint i = 0; i < remaining->len; i++)
+    {
+      if (vault_keyring_slot_works (vault, g_ptr_array_index (remaining, i), cancellable, &outcome))
+        return TRUE;
+    }
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT,
+               "Slot %" G_GINT64_FORMAT " was not removed: the keyring slot that would remain "
+               "cannot be unlocked right now (%s), so the vault could never be opened again. "
+               "Keep this slot, or fix the keyring first (or run 'entsec-cli slots add-keyring' "
+               "to store a new keyring key); nothing was changed",
+               removed_id, vault_keyring_problem (outcome));
+  return FALSE;
+}
+
 gboolean
 entsec_vault_remove_slot_sync (EntsecVault  *vault,
                                gint64        slot_id,
@@ -518,12 +561,8 @@ entsec_vault_remove_slot_sync (EntsecVault  *vault,
                    "This vault has no slot %" G_GINT64_FORMAT " (see 'entsec-cli slots')", slot_id);
       return FALSE;
     }
-  if (slots->len == 0)
-    {
-      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT,
-                           "This is the vault's only key slot; add another one before removing it");
-      return FALSE;
-    }
+  if (!remaining_slot_works (vault, slots, slot_id, cancellable, error))
+    return FALSE;
   if (!vault_begin_write (vault, error) || !delete_slot_row (vault, slot_id, error))
     {
       vault_db_rollback (vault->db);

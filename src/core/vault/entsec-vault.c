@@ -266,7 +266,7 @@ read_slots (EntsecVault *vault,
 
   if (stmt == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  for (rc = sqlite3_step (stmt); rc == SQLITE_ROW; rc = sqlite3_step (stmt))
     {
       VaultSlot *slot = g_new0 (VaultSlot, 1);
 
@@ -553,8 +553,8 @@ entsec_vault_unlock_recovery_sync (EntsecVault  *vault,
   return wrong_secret (vault, "recovery key", error);
 }
 
-static const char *
-keyring_problem (KeyringOutcome outcome)
+const char *
+vault_keyring_problem (KeyringOutcome outcome)
 {
   switch (outcome)
     {
@@ -567,6 +567,7 @@ keyring_problem (KeyringOutcome outcome)
     case KEYRING_UNREACHABLE:
       return "no Secret Service is reachable (no D-Bus session, or gnome-keyring is not "
              "running); start one";
+    case KEYRING_MISMATCH:
     case KEYRING_FOUND:
     default:
       return "the key in the keyring does not match this vault";
@@ -585,13 +586,58 @@ keyring_failed (EntsecVault   *vault,
   if (has_slot_type (vault, ENTSEC_VAULT_SLOT_PASSPHRASE))
     g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
                  "Cannot use the keyring: %s%s. Enter the vault passphrase instead",
-                 keyring_problem (outcome), suffix);
+                 vault_keyring_problem (outcome), suffix);
   else
     g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING,
                  "Cannot unlock the vault: %s%s. The vault has no passphrase slot, so the "
                  "keyring must be fixed (or a recovery key used); nothing was changed",
-                 keyring_problem (outcome), suffix);
+                 vault_keyring_problem (outcome), suffix);
   return FALSE;
+}
+
+/* Look up @slot's item and unwrap the DEK with it; NULL with *@outcome set. */
+static EntsecSecureBytes *
+unwrap_keyring_slot (EntsecVault    *vault,
+                     const VaultSlot *slot,
+                     GCancellable   *cancellable,
+                     KeyringOutcome *outcome,
+                     GError        **lookup_error)
+{
+  g_autoptr (EntsecSecureBytes) kek = NULL;
+  EntsecSecureBytes *dek;
+
+  if (g_bytes_get_size (slot->params) != KEYRING_SLOT_ID_SIZE)
+    {
+      *outcome = KEYRING_MISMATCH;
+      return NULL;
+    }
+  *outcome = vault_keyring_lookup (vault->vault_id, g_bytes_get_data (slot->params, NULL), &kek,
+                                   cancellable, lookup_error);
+  if (*outcome != KEYRING_FOUND)
+    return NULL;
+  dek = kek->len == KEK_SIZE ? unwrap_slot (vault, slot, kek->data) : NULL;
+  if (dek == NULL)
+    *outcome = KEYRING_MISMATCH;
+  return dek;
+}
+
+gboolean
+vault_keyring_slot_works (EntsecVault    *vault,
+                          VaultSlot      *slot,
+                          GCancellable   *cancellable,
+                          KeyringOutcome *outcome)
+{
+  EntsecSecureBytes *dek;
+
+  *outcome = KEYRING_FOUND;
+  if (slot->known_good)
+    return TRUE;
+  dek = unwrap_keyring_slot (vault, slot, cancellable, outcome, NULL);
+  if (dek == NULL)
+    return FALSE;
+  entsec_secure_bytes_free (dek);
+  slot->known_good = TRUE;
+  return TRUE;
 }
 
 static gboolean
@@ -609,23 +655,62 @@ unlock_keyring_locked (EntsecVault  *vault,
   for (guint i = 0; i < vault->slots->len; i++)
     {
       VaultSlot *slot = g_ptr_array_index (vault->slots, i);
-      g_autoptr (EntsecSecureBytes) kek = NULL;
       EntsecSecureBytes *dek;
 
-      if (slot->type != ENTSEC_VAULT_SLOT_KEYRING
-          || g_bytes_get_size (slot->params) != KEYRING_SLOT_ID_SIZE)
+      if (slot->type != ENTSEC_VAULT_SLOT_KEYRING)
         continue;
       g_clear_error (&lookup_error);
-      outcome = vault_keyring_lookup (vault->vault_id, g_bytes_get_data (slot->params, NULL), &kek,
-                                      cancellable, &lookup_error);
-      if (outcome != KEYRING_FOUND)
+      dek = unwrap_keyring_slot (vault, slot, cancellable, &outcome, &lookup_error);
+      if (dek == NULL)
         continue;
-      dek = kek->len == KEK_SIZE ? unwrap_slot (vault, slot, kek->data) : NULL;
-      if (dek != NULL)
-        return finish_unlock (vault, dek, error);
-      outcome = (KeyringOutcome) -1;
+      slot->known_good = TRUE;
+      return finish_unlock (vault, dek, error);
     }
   return keyring_failed (vault, outcome, lookup_error != NULL ? lookup_error->message : NULL, error);
+}
+
+static EntsecVaultKeyringStatus
+public_keyring_status (KeyringOutcome outcome)
+{
+  switch (outcome)
+    {
+    case KEYRING_FOUND: return ENTSEC_VAULT_KEYRING_OK;
+    case KEYRING_NOT_FOUND: return ENTSEC_VAULT_KEYRING_ITEM_MISSING;
+    case KEYRING_LOCKED: return ENTSEC_VAULT_KEYRING_LOCKED;
+    case KEYRING_UNREACHABLE: return ENTSEC_VAULT_KEYRING_UNREACHABLE;
+    case KEYRING_MISMATCH:
+    default:
+      return ENTSEC_VAULT_KEYRING_MISMATCH;
+    }
+}
+
+gboolean
+entsec_vault_check_keyring_slot_sync (EntsecVault              *vault,
+                                      gint64                    slot_id,
+                                      EntsecVaultKeyringStatus *status,
+                                      GCancellable             *cancellable,
+                                      GError                  **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  KeyringOutcome outcome = KEYRING_NOT_FOUND;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (status != NULL, FALSE);
+  locker = g_mutex_locker_new (&vault->mutex);
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+
+      if (slot->id != slot_id || slot->type != ENTSEC_VAULT_SLOT_KEYRING)
+        continue;
+      vault_keyring_slot_works (vault, slot, cancellable, &outcome);
+      *status = public_keyring_status (outcome);
+      return TRUE;
+    }
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
+               "This vault has no keyring slot %" G_GINT64_FORMAT " (see 'entsec-cli slots')",
+               slot_id);
+  return FALSE;
 }
 
 gboolean
