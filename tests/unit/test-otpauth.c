@@ -185,6 +185,19 @@ static const Invalid invalid_cases[] = {
   { "otpauth://totp/x?secret=" SECRET_160 "&issuer=a%7F", ENTSEC_OTPAUTH_ERROR_LABEL,
     "issuer contains a control character" },
   { "otpauth://totp/x%C2%85?secret=" SECRET_160, ENTSEC_OTPAUTH_ERROR_LABEL, "control" },
+  /* Bidi overrides and zero-width characters would let a name pass for another. */
+  { "otpauth://totp/Bank%E2%80%AEgnp?secret=" SECRET_160, ENTSEC_OTPAUTH_ERROR_LABEL,
+    "account name contains an invisible formatting character" },
+  { "otpauth://totp/x?secret=" SECRET_160 "&issuer=Pay%E2%81%A7Pal", ENTSEC_OTPAUTH_ERROR_LABEL,
+    "issuer contains an invisible formatting character" },
+  { "otpauth://totp/Goo%E2%80%8Bgle:x?secret=" SECRET_160, ENTSEC_OTPAUTH_ERROR_LABEL,
+    "invisible formatting character" },
+  /* Values quoted in messages have terminal escapes and bidi overrides made harmless. */
+  { "otpauth://totp/x?secret=" SECRET_160 "&algorithm=%1B%5B31mRED", ENTSEC_OTPAUTH_ERROR_PARAMETER,
+    "algorithm '\\x1B[31mRED' is not supported" },
+  { "otpauth://totp/x?secret=" SECRET_160 "&digits=%E2%80%AE6", ENTSEC_OTPAUTH_ERROR_PARAMETER,
+    "digits '\uFFFD6'" },
+  { "otpauth://t%1Bp/x?secret=" SECRET_160, ENTSEC_OTPAUTH_ERROR_TYPE, "'t%1Bp'" },
 };
 
 static void
@@ -233,6 +246,14 @@ assert_invalid (const char        *uri,
   g_test_message ("-> %s", error->message);
   g_assert_nonnull (strstr (error->message, message_part));
   g_assert_cmpint (warnings, ==, 0);
+  /* Nothing that could drive a terminal or reorder the text reaches a message. */
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  for (const char *p = error->message; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_assert_false (g_unichar_iscntrl (c) || g_unichar_type (c) == G_UNICODE_FORMAT);
+    }
 }
 
 static void

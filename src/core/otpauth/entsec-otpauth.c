@@ -65,21 +65,19 @@ uri_parts_clear (UriParts *parts)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (UriParts, uri_parts_clear)
 
-/* @value quoted for a message when it is short plain ASCII, else a placeholder. */
+/* @value (untrusted) quoted for a message, made printable; a placeholder when empty or long. */
 static char *
 describe_value (const char *value,
                 gsize       len)
 {
+  g_autofree char *shown = NULL;
+
   if (len == 0)
     return g_strdup ("(empty)");
   if (len > 24)
     return g_strdup ("(a long value)");
-  for (gsize i = 0; i < len; i++)
-    {
-      if (value[i] < 0x21 || value[i] > 0x7e)
-        return g_strdup ("(a value with unusual characters)");
-    }
-  return g_strdup_printf ("'%.*s'", (int) len, value);
+  shown = entsec_dup_printable (value, (gssize) len, 24);
+  return g_strdup_printf ("'%s'", shown);
 }
 
 /* Move @src into @dest in the otpauth domain, keeping its message. */
