@@ -458,7 +458,8 @@ keyring_slot_problem (EntsecVault *vault,
       return "keyring locked: unlock it to use this slot";
     case ENTSEC_VAULT_KEYRING_MISMATCH:
       *json_status = "mismatch";
-      return "the keyring's key does not match: run 'slots add-keyring', then 'slots remove' this one";
+      return "the keyring's key does not match: run 'slots add-keyring', then 'slots remove' "
+             "this one";
     case ENTSEC_VAULT_KEYRING_UNREACHABLE:
     default:
       *json_status = "unreachable";

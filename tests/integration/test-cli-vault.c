@@ -169,11 +169,12 @@ test_remove_refused_keyring_item_missing (void)
   CLI_OK (NULL, "slots", "remove", "2", "--profile", "lockout"); /* deletes the keyring item */
   g_assert_cmpint (g_rename (copy, db), ==, 0);
 
-  run_cli (CANARY_PASS "\n", &missing, "slots", "--profile", "lockout", "--passphrase-file", "-", NULL);
+  run_cli (CANARY_PASS "\n", &missing, "slots", "--profile", "lockout", "--passphrase-file", "-",
+           NULL);
   g_assert_cmpint (missing.status, ==, 0);
   g_assert_nonnull (strstr (missing.out, "2  keyring (item missing: run 'slots add-keyring'"));
-  run_cli (CANARY_PASS "\n", &json, "slots", "--json", "--profile", "lockout", "--passphrase-file", "-",
-           NULL);
+  run_cli (CANARY_PASS "\n", &json, "slots", "--json", "--profile", "lockout", "--passphrase-file",
+           "-", NULL);
   g_assert_nonnull (strstr (json.out, "\"keyring\": \"item-missing\""));
   run_cli (CANARY_PASS "\n", &removal, "slots", "remove", "1", "--profile", "lockout",
            "--passphrase-file", "-", NULL);
@@ -294,7 +295,9 @@ scan_tree (const char *dir,
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;
 
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+  if (d == NULL)
+    return;
+  for (name = g_dir_read_name (d); name != NULL; name = g_dir_read_name (d))
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
       g_autofree char *contents = NULL;
@@ -417,8 +420,8 @@ control_plain_export (GArray *needles)
   g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func (g_free);
 
   g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
-  CLI_OK (CANARY_NEW_PASS "\n", "export", "--format", "uris", "--output", plain, "--passphrase-file",
-          "-");
+  CLI_OK (CANARY_NEW_PASS "\n", "export", "--format", "uris", "--output", plain,
+          "--passphrase-file", "-");
   scan_tree (dir, needles, hits);
   vt_remove_tree (dir);
   g_assert_true (hits_name (hits, CANARY_SEED));

@@ -301,6 +301,24 @@ test_no_dbus_child (void)
                                                       &error));
   g_assert_no_error (error);
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+
+  /* The keyring slot is reported unreachable, and cannot vouch for a removal. */
+  {
+    EntsecVaultKeyringStatus status = ENTSEC_VAULT_KEYRING_OK;
+
+    g_assert_true (entsec_vault_check_keyring_slot_sync (vault, KEYRING_SLOT, &status, NULL,
+                                                         &error));
+    g_assert_cmpint (status, ==, ENTSEC_VAULT_KEYRING_UNREACHABLE);
+  }
+  g_assert_false (entsec_vault_remove_slot_sync (vault, PASSPHRASE_SLOT, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT);
+  g_assert_nonnull (strstr (error->message, "no Secret Service is reachable"));
+  g_clear_error (&error);
+  /* Adding a keyring slot fails; the message names the ways to do without. */
+  g_assert_false (entsec_vault_add_keyring_slot_sync (vault, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING);
+  g_assert_nonnull (strstr (error->message, "--no-keyring"));
+  g_assert_nonnull (strstr (error->message, "slots add-passphrase"));
   entsec_vault_lock (vault);
 }
 
