@@ -504,7 +504,7 @@ gboolean  entsec_vault_remove_pref_finish (EntsecVault  *vault,
                                            GAsyncResult *result,
                                            GError      **error);
 
-/* Typed conveniences over the above. */
+/* Typed conveniences over the _sync calls above (they block; the UI uses the _async ones). */
 ENTSEC_EXPORT
 gboolean entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value, GError **error);
 ENTSEC_EXPORT

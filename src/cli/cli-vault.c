@@ -467,14 +467,19 @@ keyring_slot_problem (EntsecVault *vault,
     }
 }
 
+/* @check FALSE (--no-keyring): the keyring is not asked at all. */
 static void
 print_keyring_slot (EntsecVault *vault,
                     gint64       id,
+                    gboolean     check,
                     json_t      *item,
                     gboolean     json)
 {
-  const char *json_status = NULL;
-  const char *problem = keyring_slot_problem (vault, id, &json_status);
+  const char *json_status = "not-checked";
+  const char *problem = "not checked: --no-keyring";
+
+  if (check)
+    problem = keyring_slot_problem (vault, id, &json_status);
 
   json_object_set_new (item, "keyring", json_string (json_status));
   if (json)
@@ -487,6 +492,7 @@ print_keyring_slot (EntsecVault *vault,
 
 static int
 print_slots (EntsecVault *vault,
+             gboolean     check_keyring,
              gboolean     json)
 {
   gsize n = 0;
@@ -500,7 +506,7 @@ print_slots (EntsecVault *vault,
 
       if (slots[i].type == ENTSEC_VAULT_SLOT_KEYRING)
         {
-          print_keyring_slot (vault, slots[i].id, item, json);
+          print_keyring_slot (vault, slots[i].id, check_keyring, item, json);
           json_array_append_new (list, item);
           continue;
         }
@@ -531,6 +537,7 @@ run_slots_action (EntsecVault *vault,
                   int          argc,
                   char       **argv,
                   const char  *new_source,
+                  gboolean     check_keyring,
                   gboolean     json)
 {
   g_autoptr (GError) error = NULL;
@@ -538,7 +545,7 @@ run_slots_action (EntsecVault *vault,
   gboolean ok = TRUE;
 
   if (strcmp (action, "list") == 0)
-    return print_slots (vault, json);
+    return print_slots (vault, check_keyring, json);
   if (strcmp (action, "add-keyring") == 0)
     ok = entsec_vault_add_keyring_slot_sync (vault, NULL, &error);
   else if (strcmp (action, "add-passphrase") == 0)
@@ -572,7 +579,7 @@ run_slots_action (EntsecVault *vault,
     }
   if (!ok)
     return cli_vault_report (error);
-  return print_slots (vault, json);
+  return print_slots (vault, check_keyring, json);
 }
 
 int
@@ -593,7 +600,9 @@ cli_cmd_slots (int    argc,
 
   if (!cli_vault_parse_options ("slots", "[list | add-keyring | add-passphrase | add-recovery | remove ID]",
                                 "Show or change what unlocks the vault. There is always at least "
-                                "one slot.",
+                                "one slot, and a slot is\nremoved only while another one is known "
+                                "to open the vault. The list marks a keyring\nslot the keyring "
+                                "cannot serve now (item missing, locked, unreachable).",
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -602,7 +611,7 @@ cli_cmd_slots (int    argc,
     }
   vault = cli_vault_open (&options, &status);
   if (vault != NULL)
-    status = run_slots_action (vault, argc, argv, new_source, json);
+    status = run_slots_action (vault, argc, argv, new_source, !options.no_keyring, json);
   cli_vault_options_clear (&options);
   g_free (new_source);
   return status;

@@ -160,6 +160,7 @@ test_remove_refused_keyring_item_missing (void)
   g_auto (CliRun) missing = { 0 };
   g_auto (CliRun) json = { 0 };
   g_auto (CliRun) removal = { 0 };
+  g_auto (CliRun) unchecked = { 0 };
 
   CLI_OK (CANARY_PASS "\n", "init", "--profile", "lockout", "--passphrase-file", "-", FAST_KDF);
   run_cli (NULL, &list, "slots", "--profile", "lockout", NULL);
@@ -181,6 +182,10 @@ test_remove_refused_keyring_item_missing (void)
   g_assert_cmpint (removal.status, !=, 0);
   g_assert_nonnull (strstr (removal.err, "cannot be unlocked right now"));
   CLI_OK (CANARY_PASS "\n", "unlock-test", "--profile", "lockout", "--passphrase-file", "-");
+  /* --no-keyring: the keyring is not asked, and the list says so. */
+  run_cli (CANARY_PASS "\n", &unchecked, "slots", "--no-keyring", "--profile", "lockout",
+           "--passphrase-file", "-", NULL);
+  g_assert_nonnull (strstr (unchecked.out, "2  keyring (not checked: --no-keyring)\n"));
 }
 
 /* The shared option reads right for init too (where there is no keyring to skip yet). */
