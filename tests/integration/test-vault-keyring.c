@@ -286,6 +286,62 @@ test_remove_allowed_keyring_verified (void)
   delete_items ();
 }
 
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_steal_pointer (slot);
+}
+
+/* The keyring calls the UI makes, through their _async/_finish pairs. */
+static void
+test_async_keyring_slot (void)
+{
+  g_autofree char *path = vault_path ("async");
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *pending = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  EntsecVaultKeyringStatus status = ENTSEC_VAULT_KEYRING_MISMATCH;
+
+  vault = entsec_vault_create_sync (path, FALSE, passphrase, strlen (passphrase), &vt_fast_kdf,
+                                    NULL, &error);
+  g_assert_no_error (error);
+  entsec_vault_add_keyring_slot_async (vault, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_add_keyring_slot_finish (vault, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_items (), ==, 1);
+  g_clear_object (&result);
+  entsec_vault_check_keyring_slot_async (vault, KEYRING_SLOT, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_check_keyring_slot_finish (vault, result, &status, &error));
+  g_assert_cmpint (status, ==, ENTSEC_VAULT_KEYRING_OK);
+  g_clear_object (&result);
+  entsec_vault_check_keyring_slot_async (vault, PASSPHRASE_SLOT, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_false (entsec_vault_check_keyring_slot_finish (vault, result, &status, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  entsec_vault_remove_slot_async (vault, KEYRING_SLOT, NULL, store_result, &pending);
+  result = wait_for (&pending);
+  g_assert_true (entsec_vault_remove_slot_finish (vault, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_items (), ==, 0); /* the removed slot's item is gone too */
+}
+
 /* Runs in a child whose DBUS_SESSION_BUS_ADDRESS points at nothing. */
 static void
 test_no_dbus_child (void)
@@ -408,6 +464,7 @@ main (int    argc,
   g_test_add_func ("/vault-keyring/remove-refused-item-deleted", test_remove_refused_item_deleted);
   g_test_add_func ("/vault-keyring/remove-allowed-keyring-verified",
                    test_remove_allowed_keyring_verified);
+  g_test_add_func ("/vault-keyring/async-keyring-slot", test_async_keyring_slot);
   g_test_add_func ("/vault-keyring/no-dbus", test_no_dbus);
   g_test_add_func ("/vault-keyring/no-dbus/subprocess", test_no_dbus_child);
   g_test_add_func ("/vault-keyring/zz-locked", test_locked_keyring);
