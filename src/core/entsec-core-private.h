@@ -21,6 +21,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
  * non-printable characters become U+FFFD; more than @max_chars characters
  * end in an ellipsis. NULL gives "". Free with g_free().
  */
+/*
+ * TRUE for invisible formatting characters (Unicode Cf) that can make a name
+ * read as another one: bidi embeddings, overrides, isolates and marks,
+ * zero-width spaces. The joiners (U+200C, U+200D) that emoji sequences and
+ * several scripts need, the soft hyphen and emoji tag characters pass.
+ */
+gboolean entsec_unichar_is_deceptive (gunichar c);
+
 char *entsec_dup_printable (const char *text,
                             gssize      length,
                             gsize       max_chars);

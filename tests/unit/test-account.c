@@ -125,6 +125,30 @@ test_format_characters (void)
     }
 }
 
+/* The joiners real names need stay allowed: emoji sequences, Persian, Indic scripts. */
+static void
+test_joiners_allowed (void)
+{
+  static const char *const names[] = {
+    "\U0001F468\u200D\U0001F4BB Work",          /* MAN TECHNOLOGIST: ZWJ sequence */
+    "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", /* Persian with ZWNJ */
+    "soft\u00ADhyphen",
+    "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F Team", /* flag tags */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (EntsecAccount) account = make_account ();
+      g_autoptr (GError) error = NULL;
+
+      g_free (account->label);
+      account->label = g_strdup (names[i]);
+      account->group = g_strdup (names[i]);
+      if (!entsec_account_validate (account, &error))
+        g_error ("name %" G_GSIZE_FORMAT " refused: %s", i, error->message);
+    }
+}
+
 /* The one helper that makes untrusted text safe for error messages. */
 static void
 test_dup_printable (void)
@@ -176,6 +200,7 @@ main (int    argc,
   g_test_add_func ("/account/copy", test_copy_is_deep);
   g_test_add_func ("/account/validation", test_validation);
   g_test_add_func ("/account/format-characters", test_format_characters);
+  g_test_add_func ("/account/joiners-allowed", test_joiners_allowed);
   g_test_add_func ("/account/dup-printable", test_dup_printable);
 
   return g_test_run ();

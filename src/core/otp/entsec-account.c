@@ -98,8 +98,7 @@ validate_text (const char *what,
                        "The %s contains a control character", what);
           return FALSE;
         }
-      /* Cf: bidi overrides and isolates can make a name read as another one. */
-      if (g_unichar_type (c) == G_UNICODE_FORMAT)
+      if (entsec_unichar_is_deceptive (c))
         {
           g_set_error (error, ENTSEC_OTP_ERROR, ENTSEC_OTP_ERROR_PARAMETER,
                        "The %s contains an invisible formatting character (U+%04X, such as "

@@ -86,3 +86,14 @@ entsec_dup_printable (const char *text,
     g_string_append (out, ELLIPSIS);
   return g_string_free (out, FALSE);
 }
+
+gboolean
+entsec_unichar_is_deceptive (gunichar c)
+{
+  if (g_unichar_type (c) != G_UNICODE_FORMAT)
+    return FALSE;
+  /* ZWNJ/ZWJ (emoji sequences, Persian, Indic), soft hyphen, emoji tags. */
+  if (c == 0x200C || c == 0x200D || c == 0x00AD || (c >= 0xE0020 && c <= 0xE007F))
+    return FALSE;
+  return TRUE;
+}

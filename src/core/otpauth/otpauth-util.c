@@ -105,7 +105,7 @@ otpauth_check_text (const char *what,
                        what, g_utf8_pointer_to_offset (text, p) + 1);
           return FALSE;
         }
-      if (g_unichar_type (g_utf8_get_char (p)) == G_UNICODE_FORMAT)
+      if (entsec_unichar_is_deceptive (g_utf8_get_char (p)))
         {
           g_set_error (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_LABEL,
                        "The %s contains an invisible formatting character such as a text "
