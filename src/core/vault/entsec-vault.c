@@ -438,10 +438,11 @@ wrong_secret (EntsecVault *vault,
               const char  *what,
               GError     **error)
 {
+  /* The count is kept (entsec_vault_get_failed_unlocks) but not put in the
+   * message: a short-lived process such as entsec-cli would always say 1. */
   vault->failed_unlocks++;
   g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
-               "Wrong %s (%u failed attempt%s); the vault stays locked", what,
-               vault->failed_unlocks, vault->failed_unlocks == 1 ? "" : "s");
+               "Wrong %s; the vault stays locked", what);
   return FALSE;
 }
 
