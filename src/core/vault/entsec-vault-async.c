@@ -277,6 +277,30 @@ entsec_vault_next_hotp_code_finish (EntsecVault  *vault,
 
 /* ---- passphrase ----------------------------------------------------------- */
 
+/* Run @thread on a wiped copy of @passphrase and the optional KDF costs. */
+static void
+run_passphrase_task (EntsecVault                *vault,
+                     const char                 *passphrase,
+                     gsize                       passphrase_len,
+                     const EntsecVaultKdfParams *kdf,
+                     GCancellable               *cancellable,
+                     GAsyncReadyCallback         callback,
+                     gpointer                    user_data,
+                     gpointer                    source_tag,
+                     GTaskThreadFunc             thread)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  CreateData *data = g_new0 (CreateData, 1);
+
+  data->passphrase = entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len);
+  data->has_kdf = kdf != NULL;
+  if (kdf != NULL)
+    data->kdf = *kdf;
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
+  g_task_run_in_thread (task, thread);
+}
+
 static void
 passwd_thread (GTask        *task,
                gpointer      source,
@@ -303,16 +327,8 @@ entsec_vault_change_passphrase_async (EntsecVault                *vault,
                                       GAsyncReadyCallback         callback,
                                       gpointer                    user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
-  CreateData *data = g_new0 (CreateData, 1);
-
-  data->passphrase = entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len);
-  data->has_kdf = kdf != NULL;
-  if (kdf != NULL)
-    data->kdf = *kdf;
-  g_task_set_source_tag (task, entsec_vault_change_passphrase_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
-  g_task_run_in_thread (task, passwd_thread);
+  run_passphrase_task (vault, passphrase, passphrase_len, kdf, cancellable, callback, user_data,
+                       entsec_vault_change_passphrase_async, passwd_thread);
 }
 
 gboolean
@@ -584,16 +600,8 @@ entsec_vault_add_passphrase_slot_async (EntsecVault                *vault,
                                         GAsyncReadyCallback         callback,
                                         gpointer                    user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
-  CreateData *data = g_new0 (CreateData, 1);
-
-  data->passphrase = entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len);
-  data->has_kdf = kdf != NULL;
-  if (kdf != NULL)
-    data->kdf = *kdf;
-  g_task_set_source_tag (task, entsec_vault_add_passphrase_slot_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
-  g_task_run_in_thread (task, add_passphrase_thread);
+  run_passphrase_task (vault, passphrase, passphrase_len, kdf, cancellable, callback, user_data,
+                       entsec_vault_add_passphrase_slot_async, add_passphrase_thread);
 }
 
 gboolean
