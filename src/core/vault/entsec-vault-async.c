@@ -184,6 +184,23 @@ entsec_vault_update_account_finish (EntsecVault  *vault,
   return finish_boolean (vault, result, error);
 }
 
+/* Run @thread with a copy of the row or slot @id as its task data. */
+static void
+run_id_task (EntsecVault        *vault,
+             gint64              id,
+             GCancellable       *cancellable,
+             GAsyncReadyCallback callback,
+             gpointer            user_data,
+             gpointer            source_tag,
+             GTaskThreadFunc     thread)
+{
+  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_memdup2 (&id, sizeof id), g_free);
+  g_task_run_in_thread (task, thread);
+}
+
 static void
 delete_thread (GTask        *task,
                gpointer      source,
@@ -203,11 +220,7 @@ entsec_vault_delete_account_async (EntsecVault        *vault,
                                    GAsyncReadyCallback callback,
                                    gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, entsec_vault_delete_account_async);
-  g_task_set_task_data (task, g_memdup2 (&id, sizeof id), g_free);
-  g_task_run_in_thread (task, delete_thread);
+  run_id_task (vault, id, cancellable, callback, user_data, entsec_vault_delete_account_async, delete_thread);
 }
 
 gboolean
@@ -251,11 +264,7 @@ entsec_vault_next_hotp_code_async (EntsecVault        *vault,
                                    GAsyncReadyCallback callback,
                                    gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, entsec_vault_next_hotp_code_async);
-  g_task_set_task_data (task, g_memdup2 (&id, sizeof id), g_free);
-  g_task_run_in_thread (task, hotp_thread);
+  run_id_task (vault, id, cancellable, callback, user_data, entsec_vault_next_hotp_code_async, hotp_thread);
 }
 
 gboolean
@@ -667,11 +676,7 @@ entsec_vault_remove_slot_async (EntsecVault        *vault,
                                 GAsyncReadyCallback callback,
                                 gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, entsec_vault_remove_slot_async);
-  g_task_set_task_data (task, g_memdup2 (&slot_id, sizeof slot_id), g_free);
-  g_task_run_in_thread (task, remove_slot_thread);
+  run_id_task (vault, slot_id, cancellable, callback, user_data, entsec_vault_remove_slot_async, remove_slot_thread);
 }
 
 gboolean
@@ -705,11 +710,7 @@ entsec_vault_check_keyring_slot_async (EntsecVault        *vault,
                                        GAsyncReadyCallback callback,
                                        gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, entsec_vault_check_keyring_slot_async);
-  g_task_set_task_data (task, g_memdup2 (&slot_id, sizeof slot_id), g_free);
-  g_task_run_in_thread (task, check_keyring_thread);
+  run_id_task (vault, slot_id, cancellable, callback, user_data, entsec_vault_check_keyring_slot_async, check_keyring_thread);
 }
 
 gboolean
