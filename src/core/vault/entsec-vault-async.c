@@ -220,7 +220,8 @@ entsec_vault_delete_account_async (EntsecVault        *vault,
                                    GAsyncReadyCallback callback,
                                    gpointer            user_data)
 {
-  run_id_task (vault, id, cancellable, callback, user_data, entsec_vault_delete_account_async, delete_thread);
+  run_id_task (vault, id, cancellable, callback, user_data,
+               entsec_vault_delete_account_async, delete_thread);
 }
 
 gboolean
@@ -264,7 +265,8 @@ entsec_vault_next_hotp_code_async (EntsecVault        *vault,
                                    GAsyncReadyCallback callback,
                                    gpointer            user_data)
 {
-  run_id_task (vault, id, cancellable, callback, user_data, entsec_vault_next_hotp_code_async, hotp_thread);
+  run_id_task (vault, id, cancellable, callback, user_data,
+               entsec_vault_next_hotp_code_async, hotp_thread);
 }
 
 gboolean
@@ -676,7 +678,8 @@ entsec_vault_remove_slot_async (EntsecVault        *vault,
                                 GAsyncReadyCallback callback,
                                 gpointer            user_data)
 {
-  run_id_task (vault, slot_id, cancellable, callback, user_data, entsec_vault_remove_slot_async, remove_slot_thread);
+  run_id_task (vault, slot_id, cancellable, callback, user_data,
+               entsec_vault_remove_slot_async, remove_slot_thread);
 }
 
 gboolean
@@ -710,7 +713,8 @@ entsec_vault_check_keyring_slot_async (EntsecVault        *vault,
                                        GAsyncReadyCallback callback,
                                        gpointer            user_data)
 {
-  run_id_task (vault, slot_id, cancellable, callback, user_data, entsec_vault_check_keyring_slot_async, check_keyring_thread);
+  run_id_task (vault, slot_id, cancellable, callback, user_data,
+               entsec_vault_check_keyring_slot_async, check_keyring_thread);
 }
 
 gboolean
