@@ -65,7 +65,8 @@ vt_add (EntsecVault *vault,
         const char  *label,
         guint8       seed)
 {
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_autoptr (GError) error = NULL;
 
   g_ptr_array_add (batch, vt_account (issuer, label, seed));

@@ -61,8 +61,10 @@ bench_open (const char *dir,
 {
   static const EntsecVaultKdfParams cheap = { 8 * 1024, 1, 1 };
   g_autofree char *path = g_build_filename (dir, "bench.db", NULL);
-  g_autoptr (EntsecVault) vault = entsec_vault_create_sync (path, FALSE, "x", 1, &cheap, NULL, NULL);
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (EntsecVault) vault = entsec_vault_create_sync (path, FALSE, "x", 1, &cheap, NULL,
+                                                            NULL);
+  g_autoptr (GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_autofree char *key = entsec_vault_add_recovery_slot_sync (vault, NULL, NULL);
   g_autofree double *ms = g_new0 (double, runs);
   gint64 start;
@@ -139,7 +141,8 @@ bench_kdf (const char *dir)
   printf ("calibration (target 500 ms) took %.0f ms: %u KiB, %u passes, %u lanes\n",
           (g_get_monotonic_time () - start) / 1000.0, calibrated.memory_kib, calibrated.iterations,
           calibrated.parallelism);
-  printf ("Argon2id unlock at the calibrated parameters: %.0f ms\n", time_unlock (dir, &calibrated));
+  printf ("Argon2id unlock at the calibrated parameters: %.0f ms\n",
+          time_unlock (dir, &calibrated));
   for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
     printf ("Argon2id unlock at %u KiB, %u passes, %u lanes: %.0f ms\n", candidates[i].memory_kib,
             candidates[i].iterations, candidates[i].parallelism, time_unlock (dir, &candidates[i]));

@@ -506,20 +506,25 @@ gboolean  entsec_vault_remove_pref_finish (EntsecVault  *vault,
 
 /* Typed conveniences over the _sync calls above (they block; the UI uses the _async ones). */
 ENTSEC_EXPORT
-gboolean entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value, GError **error);
+gboolean entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value,
+                                  GError **error);
 ENTSEC_EXPORT
 gboolean entsec_vault_set_int (EntsecVault *vault, const char *name, gint64 value, GError **error);
 ENTSEC_EXPORT
-gboolean entsec_vault_set_boolean (EntsecVault *vault, const char *name, gboolean value, GError **error);
+gboolean entsec_vault_set_boolean (EntsecVault *vault, const char *name, gboolean value,
+                                   GError **error);
 ENTSEC_EXPORT
-gboolean entsec_vault_set_blob (EntsecVault *vault, const char *name, GBytes *value, GError **error);
+gboolean entsec_vault_set_blob (EntsecVault *vault, const char *name, GBytes *value,
+                                GError **error);
 /* NULL / @fallback when not set; an error (INVALID) when of another type. */
 ENTSEC_EXPORT
 char    *entsec_vault_get_string (EntsecVault *vault, const char *name, GError **error);
 ENTSEC_EXPORT
-gint64   entsec_vault_get_int (EntsecVault *vault, const char *name, gint64 fallback, GError **error);
+gint64   entsec_vault_get_int (EntsecVault *vault, const char *name, gint64 fallback,
+                               GError **error);
 ENTSEC_EXPORT
-gboolean entsec_vault_get_boolean (EntsecVault *vault, const char *name, gboolean fallback, GError **error);
+gboolean entsec_vault_get_boolean (EntsecVault *vault, const char *name, gboolean fallback,
+                                   GError **error);
 ENTSEC_EXPORT
 GBytes  *entsec_vault_get_blob (EntsecVault *vault, const char *name, GError **error);
 

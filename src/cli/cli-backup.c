@@ -127,7 +127,8 @@ open_with_passphrase (const CliVaultOptions *options,
     return NULL;
   source = options->passphrase_file != NULL ? options->passphrase_file : "-";
   passphrase = cli_read_secret_option ("--passphrase-file", source,
-                                       "Vault passphrase (again, to allow a plain export): ", error);
+                                       "Vault passphrase (again, to allow a plain export): ",
+                                       error);
   if (passphrase == NULL)
     return NULL;
   ok = entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL, error);

@@ -26,7 +26,8 @@ cli_vault_add_accounts (EntsecVault *vault,
                         gboolean     skip_duplicates,
                         gboolean     json)
 {
-  g_autoptr (GPtrArray) skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) skipped =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_autoptr (GError) error = NULL;
   json_t *added, *dups;
 
@@ -134,7 +135,8 @@ read_uri_lines (const char *option,
         continue;
       ok = parse_uri_line (line, accounts, &line_error);
       if (!ok)
-        g_set_error (error, ENTSEC_OTPAUTH_ERROR, line_error->code, "%s, line %u: %s; nothing was added",
+        g_set_error (error, ENTSEC_OTPAUTH_ERROR, line_error->code,
+                     "%s, line %u: %s; nothing was added",
                      from_stdin ? "stdin" : source, number, line_error->message);
     }
   entsec_secure_free (line, MAX_URI_LINE);
@@ -239,7 +241,8 @@ static GPtrArray *
 collect_accounts (const AddOptions *o,
                   GError          **error)
 {
-  g_autoptr (GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) accounts =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   guint sources = (o->uri_source != NULL) + (o->from_file != NULL) + (o->secret_source != NULL)
                   + (o->images != FALSE);
   guint n_files = o->image_files != NULL ? g_strv_length (o->image_files) : 0;
@@ -308,10 +311,13 @@ cli_cmd_add (int    argc,
     { "label", 'l', 0, G_OPTION_ARG_STRING, &o.label, "Manual entry: account name", "NAME" },
     { "issuer", 'i', 0, G_OPTION_ARG_STRING, &o.issuer, "Manual entry: service name", "NAME" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &o.type, "totp (default), hotp or steam", "TYPE" },
-    { "algorithm", 'a', 0, G_OPTION_ARG_STRING, &o.algorithm, "SHA1 (default), SHA256, SHA512", "HASH" },
+    { "algorithm", 'a', 0, G_OPTION_ARG_STRING, &o.algorithm,
+      "SHA1 (default), SHA256, SHA512", "HASH" },
     { "digits", 'd', 0, G_OPTION_ARG_INT, &o.digits, "Code length, 6-10 (default 6)", "N" },
-    { "period", 'p', 0, G_OPTION_ARG_INT, &o.period, "TOTP step in seconds (default 30)", "SECONDS" },
-    { "counter", 'c', 0, G_OPTION_ARG_INT64, &o.counter, "HOTP: the next counter (default 0)", "N" },
+    { "period", 'p', 0, G_OPTION_ARG_INT, &o.period,
+      "TOTP step in seconds (default 30)", "SECONDS" },
+    { "counter", 'c', 0, G_OPTION_ARG_INT64, &o.counter,
+      "HOTP: the next counter (default 0)", "N" },
     { "group", 'g', 0, G_OPTION_ARG_STRING, &o.group, "Put the account in GROUP", "GROUP" },
     { "favourite", 0, 0, G_OPTION_ARG_NONE, &o.favourite, "Pin the account to the top", NULL },
     { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
@@ -328,9 +334,9 @@ cli_cmd_add (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("add", "[--image IMAGE...]",
-                                "Add accounts to the vault, all or nothing: an account whose issuer "
-                                "and name exist already\nis never overwritten. Secrets and URIs are "
-                                "read from files or stdin, never the command line.",
+                                "Add accounts to the vault, all or nothing: an account whose "
+                                "issuer and name exist already\nis never overwritten. Secrets and "
+                                "URIs are read from files or stdin, never the command line.",
                                 entries, &options, &argc, &argv))
     goto out;
   if (stdin_source (&o) != NULL && g_strcmp0 (options.passphrase_file, "-") == 0)
@@ -553,7 +559,8 @@ cli_cmd_rm (int    argc,
   CliVaultOptions options = { 0 };
   gboolean yes = FALSE;
   GOptionEntry entries[] = {
-    { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes, "Confirm: the account and its secret are gone for good", NULL },
+    { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes,
+      "Confirm: the account and its secret are gone for good", NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -562,8 +569,8 @@ cli_cmd_rm (int    argc,
   g_autofree char *name = NULL;
   int status;
 
-  if (!cli_vault_parse_options ("rm", "ACCOUNT --yes", "Delete an account (by id or name).", entries,
-                                &options, &argc, &argv))
+  if (!cli_vault_parse_options ("rm", "ACCOUNT --yes", "Delete an account (by id or name).",
+                                entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
       return CLI_EXIT_USAGE;
@@ -583,7 +590,8 @@ cli_cmd_rm (int    argc,
     {
       /* A quarantined row has no readable name: its id deletes it. */
       g_clear_error (&error);
-      if (!entsec_vault_delete_account_sync (vault, g_ascii_strtoll (argv[1], NULL, 10), NULL, &error))
+      if (!entsec_vault_delete_account_sync (vault, g_ascii_strtoll (argv[1], NULL, 10),
+                                             NULL, &error))
         return cli_vault_report (error);
       printf ("Deleted the quarantined row %s\n", argv[1]);
       return CLI_EXIT_OK;
@@ -688,7 +696,8 @@ cli_cmd_edit (int    argc,
   CliVaultOptions options = { 0 };
   EditOptions e = { .counter = NO_COUNTER };
   GOptionEntry entries[] = {
-    { "issuer", 'i', 0, G_OPTION_ARG_STRING, &e.issuer, "New service name ('' removes it)", "NAME" },
+    { "issuer", 'i', 0, G_OPTION_ARG_STRING, &e.issuer,
+      "New service name ('' removes it)", "NAME" },
     { "label", 'l', 0, G_OPTION_ARG_STRING, &e.label, "New account name", "NAME" },
     { "group", 'g', 0, G_OPTION_ARG_STRING, &e.group, "Move to GROUP", "GROUP" },
     { "no-group", 0, 0, G_OPTION_ARG_NONE, &e.no_group, "Take out of its group", NULL },
@@ -703,8 +712,8 @@ cli_cmd_edit (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("edit", "ACCOUNT [OPTION...]",
-                                "Change an account's name, issuer, group, pin or HOTP counter. A name "
-                                "another account has is refused.",
+                                "Change an account's name, issuer, group, pin or HOTP counter. "
+                                "A name another account has is refused.",
                                 entries, &options, &argc, &argv))
     goto out;
   usage = edit_usage_error (&e, argc);
@@ -781,12 +790,14 @@ cli_vault_print_codes (EntsecVault *vault,
       char code[ENTSEC_OTP_CODE_SIZE] = "";
 
       /* HOTP advances its counter; only when asked for by name. */
-      if (account->type != ENTSEC_ACCOUNT_HOTP && !entsec_account_generate (account, now, code, NULL))
+      if (account->type != ENTSEC_ACCOUNT_HOTP
+          && !entsec_account_generate (account, now, code, NULL))
         continue;
       if (json)
         json_array_append_new (list, json_pack ("{s:I, s:s, s:o}", "id", (json_int_t) account->id,
                                                 "name", name,
-                                                "code", code[0] != '\0' ? json_string (code) : json_null ()));
+                                                "code", code[0] != '\0' ? json_string (code)
+                                                                        : json_null ()));
       else
         printf ("%4" G_GINT64_FORMAT "  %-10s %s\n", account->id,
                 code[0] != '\0' ? code : "(hotp)", name);

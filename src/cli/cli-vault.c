@@ -87,7 +87,8 @@ cli_vault_read_passphrase (const char *source,
   if (!isatty (STDIN_FILENO))
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                           "A passphrase is needed: give --passphrase-file FILE (or '-' for stdin)");
+                           "A passphrase is needed: give --passphrase-file FILE "
+                           "(or '-' for stdin)");
       return NULL;
     }
   return cli_read_secret ("-", prompt, error);
@@ -98,7 +99,8 @@ unlock_with_passphrase (EntsecVault           *vault,
                         const CliVaultOptions *options,
                         GError               **error)
 {
-  char *passphrase = cli_vault_read_passphrase (options->passphrase_file, "Vault passphrase: ", error);
+  char *passphrase = cli_vault_read_passphrase (options->passphrase_file,
+                                                "Vault passphrase: ", error);
   gboolean ok;
 
   if (passphrase == NULL)
@@ -130,7 +132,8 @@ unlock (EntsecVault           *vault,
         {
           /* Say why the keyring did not do, and how to give the passphrase. */
           g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                       "%s (with --passphrase-file FILE, or '-' for stdin)", keyring_error->message);
+                       "%s (with --passphrase-file FILE, or '-' for stdin)",
+                       keyring_error->message);
           return FALSE;
         }
       cli_print_error ("%s", keyring_error->message);
@@ -355,8 +358,9 @@ cli_cmd_unlock_test (int    argc,
   accounts = entsec_vault_list_accounts (vault);
   quarantined = entsec_vault_list_quarantined (vault);
   if (json)
-    cli_vault_print_json (json_pack ("{s:b, s:i, s:i}", "unlocked", 1, "accounts", (int) accounts->len,
-                               "quarantined", (int) quarantined->len));
+    cli_vault_print_json (json_pack ("{s:b, s:i, s:i}", "unlocked", 1,
+                                     "accounts", (int) accounts->len,
+                                     "quarantined", (int) quarantined->len));
   else
     printf ("Unlocked: %u account%s, %u quarantined\n", accounts->len,
             accounts->len == 1 ? "" : "s", quarantined->len);
@@ -598,7 +602,8 @@ cli_cmd_slots (int    argc,
   g_autoptr (EntsecVault) vault = NULL;
   int status;
 
-  if (!cli_vault_parse_options ("slots", "[list | add-keyring | add-passphrase | add-recovery | remove ID]",
+  if (!cli_vault_parse_options ("slots",
+                                "[list | add-keyring | add-passphrase | add-recovery | remove ID]",
                                 "Show or change what unlocks the vault. There is always at least "
                                 "one slot, and a slot is\nremoved only while another one is known "
                                 "to open the vault. The list marks a keyring\nslot the keyring "

@@ -45,8 +45,9 @@ fixture_tear_down (Fixture      *f,
                    gconstpointer data)
 {
   g_autoptr (GFile) dir = g_file_new_for_path (f->dir);
-  g_autoptr (GFileEnumerator) children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                                                    G_FILE_QUERY_INFO_NONE, NULL, NULL);
+  g_autoptr (GFileEnumerator) children =
+    g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NONE,
+                               NULL, NULL);
   GFile *child;
 
   while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
@@ -79,9 +80,10 @@ stored_accounts (Fixture *f)
   g_assert_nonnull (root);
   accounts = json_object_get (root, "accounts");
   json_array_foreach (accounts, i, account)
-    g_ptr_array_add (names, g_strdup_printf ("%s:%s",
-                                             json_string_value (json_object_get (account, "issuer")),
-                                             json_string_value (json_object_get (account, "label"))));
+    g_ptr_array_add (names,
+                     g_strdup_printf ("%s:%s",
+                                      json_string_value (json_object_get (account, "issuer")),
+                                      json_string_value (json_object_get (account, "label"))));
   json_decref (root);
   g_ptr_array_sort (names, compare_strings);
   g_ptr_array_add (names, NULL);

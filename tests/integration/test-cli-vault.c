@@ -80,7 +80,8 @@ test_hotp_counter_across_runs (void)
   g_autofree char *pass_file = g_build_filename (dir, "pass", NULL);
 
   g_assert_true (g_file_set_contents (pass_file, CANARY_PASS "\n", -1, NULL));
-  CLI_OK (NULL, "init", "--profile", "hotp", "--no-keyring", "--passphrase-file", pass_file, FAST_KDF);
+  CLI_OK (NULL, "init", "--profile", "hotp", "--no-keyring", "--passphrase-file",
+          pass_file, FAST_KDF);
   CLI_OK ("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n", "add", "--profile", "hotp", "--passphrase-file",
           pass_file, "--label", "counter", "--type", "hotp", "--secret", "-");
   vt_remove_tree (dir);
@@ -103,8 +104,8 @@ test_bad_line_adds_nothing (void)
 
   CLI_OK (CANARY_PASS "\n", "init", "--profile", "batch", "--passphrase-file", "-", FAST_KDF);
   run_cli ("otpauth://totp/One:a?secret=JBSWY3DPEHPK3PXP&issuer=One\n"
-           "otpauth://totp/Two:b?secret=not-base32!&issuer=Two\n", &add, "add", "--profile", "batch",
-           "--from-file", "-", NULL);
+           "otpauth://totp/Two:b?secret=not-base32!&issuer=Two\n", &add,
+           "add", "--profile", "batch", "--from-file", "-", NULL);
   g_assert_cmpint (add.status, ==, 3);
   g_assert_nonnull (strstr (add.err, "line 2"));
   run_cli (NULL, &list, "list", "--profile", "batch", "--json", NULL);
@@ -119,8 +120,8 @@ test_last_slot_kept (void)
 
   CLI_OK (CANARY_PASS "\n", "init", "--profile", "slots", "--no-keyring", "--passphrase-file", "-",
           FAST_KDF);
-  run_cli (CANARY_PASS "\n", &run, "slots", "remove", "1", "--profile", "slots", "--passphrase-file",
-           "-", NULL);
+  run_cli (CANARY_PASS "\n", &run, "slots", "remove", "1", "--profile", "slots",
+           "--passphrase-file", "-", NULL);
   g_assert_cmpint (run.status, !=, 0);
   g_assert_nonnull (strstr (run.err, "only key slot"));
 }
@@ -264,7 +265,8 @@ add_encodings (GArray       *needles,
   add_needle (needles, name, b64, strlen (b64) - (len % 3 == 0 ? 0 : 3 - len % 3));
   if (text)
     {
-      g_autofree gunichar2 *utf16 = g_utf8_to_utf16 ((const char *) data, (glong) len, NULL, NULL, NULL);
+      g_autofree gunichar2 *utf16 = g_utf8_to_utf16 ((const char *) data, (glong) len,
+                                                     NULL, NULL, NULL);
 
       add_needle (needles, name, utf16, len * 2);
     }
@@ -338,8 +340,8 @@ set_canary_prefs (void)
   g_autoptr (GBytes) blob = g_bytes_new_static (CANARY_PREF, strlen (CANARY_PREF));
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, CANARY_NEW_PASS, strlen (CANARY_NEW_PASS),
-                                                      NULL, &error));
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, CANARY_NEW_PASS,
+                                                      strlen (CANARY_NEW_PASS), NULL, &error));
   g_assert_true (entsec_vault_set_string (vault, "server-url", "https://" CANARY_PREF, &error));
   g_assert_true (entsec_vault_set_blob (vault, "pinned-keys", blob, &error));
   g_assert_true (entsec_vault_set_string (vault, CANARY_PREF, "name as canary", &error));
@@ -374,8 +376,8 @@ export_and_import (void)
 static void
 every_operation (void)
 {
-  g_autofree char *uri = g_strdup_printf ("otpauth://totp/%s:%s?secret=%s&issuer=%s\n", CANARY_ISSUER,
-                                          CANARY_LABEL, CANARY_SEED, CANARY_ISSUER);
+  g_autofree char *uri = g_strdup_printf ("otpauth://totp/%s:%s?secret=%s&issuer=%s\n",
+                                          CANARY_ISSUER, CANARY_LABEL, CANARY_SEED, CANARY_ISSUER);
   g_auto (CliRun) recovery = { 0 };
 
   CLI_OK (CANARY_PASS "\n", "init", "--passphrase-file", "-", FAST_KDF);
@@ -465,8 +467,8 @@ test_canary_control (void)
   sqlite3 *db = NULL;
 
   g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode=WAL; CREATE TABLE t (v BLOB);", NULL, NULL,
-                                 NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode=WAL; CREATE TABLE t (v BLOB);", NULL,
+                                 NULL, NULL), ==, SQLITE_OK);
   for (guint i = 0; i < needles->len; i++)
     {
       GBytes *needle = g_array_index (needles, Needle, i).needle;
@@ -477,7 +479,8 @@ test_canary_control (void)
                          SQLITE_STATIC);
       g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
       sqlite3_finalize (stmt);
-      g_string_append_len (encodings, g_bytes_get_data (needle, NULL), (gssize) g_bytes_get_size (needle));
+      g_string_append_len (encodings, g_bytes_get_data (needle, NULL),
+                           (gssize) g_bytes_get_size (needle));
       g_string_append_c (encodings, '\n');
     }
   /* Leave the connection open: the rows sit in the -wal file, as a live vault's would. */

@@ -29,7 +29,8 @@ oathtool_code (gboolean           totp,
   g_ptr_array_add (args, g_strdup (oathtool));
   if (totp)
     {
-      g_ptr_array_add (args, g_strdup_printf ("--totp=%s", entsec_otp_algorithm_to_string (algorithm)));
+      g_ptr_array_add (args, g_strdup_printf ("--totp=%s",
+                                              entsec_otp_algorithm_to_string (algorithm)));
       g_ptr_array_add (args, g_strdup_printf ("--time-step-size=%us", period));
       /* oathtool takes the time as a date; '@N' is seconds since the epoch. */
       g_ptr_array_add (args, g_strdup_printf ("--now=@%" G_GUINT64_FORMAT, moving));

@@ -79,7 +79,8 @@ random_id (EntsecVault *vault,
 
   if (list->len == 0)
     return 0;
-  return ((EntsecAccount *) g_ptr_array_index (list, g_rand_int_range (rand, 0, (gint32) list->len)))->id;
+  return ((EntsecAccount *) g_ptr_array_index (list,
+                                               g_rand_int_range (rand, 0, (gint32) list->len)))->id;
 }
 
 static gboolean
@@ -88,7 +89,8 @@ child_add (EntsecVault *vault,
            int          fd,
            guint        serial)
 {
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   EntsecAccount *account = vt_account ("Crash", NULL, (guint8) serial);
 
   g_snprintf (m->label, LABEL_SIZE, "acct-%d-%u", getpid (), serial);
@@ -282,7 +284,8 @@ assert_integrity (const char *path)
   sqlite3 *db = vt_db (path);
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
   sqlite3_finalize (stmt);

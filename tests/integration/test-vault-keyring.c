@@ -181,8 +181,8 @@ test_slot_add_remove (void)
   g_autofree EntsecVaultSlotInfo *slots = NULL;
   gsize n = 0;
 
-  vault = entsec_vault_create_sync (path, FALSE, passphrase, strlen (passphrase), &vt_fast_kdf, NULL,
-                                    &error);
+  vault = entsec_vault_create_sync (path, FALSE, passphrase, strlen (passphrase), &vt_fast_kdf,
+                                    NULL, &error);
   g_assert_no_error (error);
   g_assert_true (entsec_vault_add_keyring_slot_sync (vault, NULL, &error));
   g_assert_no_error (error);
@@ -407,8 +407,8 @@ test_locked_keyring (void)
 {
   g_autofree char *path = vault_path ("locked");
   g_autoptr (EntsecVault) vault = create (path, TRUE);
-  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_LOAD_COLLECTIONS, NULL,
-                                                                NULL);
+  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_LOAD_COLLECTIONS,
+                                                                NULL, NULL);
   g_autoptr (SecretCollection) collection = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
@@ -452,13 +452,15 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL || !g_str_has_prefix (g_get_home_dir (), g_get_tmp_dir ()))
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL
+      || !g_str_has_prefix (g_get_home_dir (), g_get_tmp_dir ()))
     {
       g_printerr ("Run this test through tests/keyring-session.sh (needs a throwaway HOME)\n");
       return 1;
     }
   g_test_add_func ("/vault-keyring/unlocks", test_keyring_unlocks);
-  g_test_add_func ("/vault-keyring/item-deleted-needs-passphrase", test_item_deleted_needs_passphrase);
+  g_test_add_func ("/vault-keyring/item-deleted-needs-passphrase",
+                   test_item_deleted_needs_passphrase);
   g_test_add_func ("/vault-keyring/item-deleted-keyring-only", test_item_deleted_keyring_only);
   g_test_add_func ("/vault-keyring/slot-add-remove", test_slot_add_remove);
   g_test_add_func ("/vault-keyring/remove-refused-item-deleted", test_remove_refused_item_deleted);

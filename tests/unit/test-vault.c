@@ -186,13 +186,15 @@ test_long_unicode_passphrase (Fixture      *f,
                               gconstpointer data)
 {
   /* 100+ bytes, non-ASCII (é, 中文, emoji): the bytes are the key, none dropped. */
-  static const char pass[] = "pässwörd-中文-\xf0\x9f\x94\x91-"
-                             "0123456789012345678901234567890123456789012345678901234567890123456789";
+  static const char pass[] =
+    "pässwörd-中文-\xf0\x9f\x94\x91-"
+    "0123456789012345678901234567890123456789012345678901234567890123456789";
   g_autoptr (EntsecVault) vault = NULL;
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpuint (strlen (pass), >, 64);
-  vault = entsec_vault_create_sync (f->path, FALSE, pass, strlen (pass), &vt_fast_kdf, NULL, &error);
+  vault = entsec_vault_create_sync (f->path, FALSE, pass, strlen (pass), &vt_fast_kdf,
+                                    NULL, &error);
   g_assert_no_error (error);
   vt_add (vault, "U", "v", 4);
   g_clear_object (&vault);
@@ -213,7 +215,8 @@ test_change_passphrase (Fixture      *f,
   g_autoptr (GError) error = NULL;
 
   vt_add (vault, "A", "b", 5);
-  g_assert_true (entsec_vault_change_passphrase_sync (vault, "new one", 7, &vt_fast_kdf, NULL, &error));
+  g_assert_true (entsec_vault_change_passphrase_sync (vault, "new one", 7, &vt_fast_kdf,
+                                                      NULL, &error));
   g_assert_no_error (error);
   g_clear_object (&vault);
 
@@ -268,8 +271,10 @@ test_duplicates (Fixture      *f,
                  gconstpointer data)
 {
   g_autoptr (EntsecVault) vault = create_vault (f);
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
-  g_autoptr (GPtrArray) skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) skipped =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_autoptr (EntsecAccount) original = vt_account ("GitHub", "me", 7);
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (GError) error = NULL;
@@ -301,7 +306,8 @@ test_invalid_batch_adds_nothing (Fixture      *f,
                                  gconstpointer data)
 {
   g_autoptr (EntsecVault) vault = create_vault (f);
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_autoptr (GError) error = NULL;
   EntsecAccount *bad = vt_account ("Bad", "digits", 11);
 
@@ -421,7 +427,8 @@ test_prefs (Fixture      *f,
   g_assert_true (entsec_vault_set_string (vault, "gone", "soon", &error));
   g_assert_true (entsec_vault_remove_pref_sync (vault, "gone", NULL, &error));
   g_assert_no_error (error);
-  g_assert_false (entsec_vault_set_pref_sync (vault, "bad", g_variant_new_double (1.0), NULL, &error));
+  g_assert_false (entsec_vault_set_pref_sync (vault, "bad", g_variant_new_double (1.0),
+                                              NULL, &error));
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID);
   g_clear_error (&error);
   g_clear_object (&vault);
@@ -462,7 +469,8 @@ test_replaced_file_not_written (Fixture      *f,
                                 gconstpointer data)
 {
   g_autoptr (EntsecVault) vault = create_vault (f);
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_autoptr (GError) error = NULL;
   g_autofree char *moved = g_strconcat (f->path, ".moved", NULL);
   g_autofree char *contents = NULL;
@@ -708,7 +716,8 @@ test_async (Fixture      *f,
             gconstpointer data)
 {
   g_autoptr (EntsecVault) vault = create_vault (f);
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   AsyncResult r = { 0 };
 
   g_ptr_array_add (batch, vt_account ("Async", "one", 42));
@@ -721,7 +730,8 @@ test_async (Fixture      *f,
 
   entsec_vault_lock (vault);
   r.done = FALSE;
-  entsec_vault_unlock_passphrase_async (vault, passphrase, strlen (passphrase), NULL, unlocked_cb, &r);
+  entsec_vault_unlock_passphrase_async (vault, passphrase, strlen (passphrase), NULL,
+                                        unlocked_cb, &r);
   while (!r.done)
     g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (r.error);
@@ -975,7 +985,8 @@ test_every_byte_flipped (Fixture      *f,
 {
   g_autoptr (EntsecVault) vault = entsec_vault_create_sync (f->path, FALSE, "p", 1, &vt_fast_kdf,
                                                             NULL, NULL);
-  g_autoptr (GPtrArray) originals = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) originals =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_autofree char *key = entsec_vault_add_recovery_slot_sync (vault, NULL, NULL);
   g_autofree char *pristine = NULL;
   g_autofree char *flipped_path = g_strconcat (f->path, ".flip", NULL);

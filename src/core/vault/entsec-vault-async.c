@@ -70,7 +70,8 @@ create_thread (GTask        *task,
   EntsecVault *vault;
 
   vault = entsec_vault_create_sync (d->path, d->use_keyring,
-                                    d->passphrase != NULL ? (const char *) d->passphrase->data : NULL,
+                                    d->passphrase != NULL ? (const char *) d->passphrase->data
+                                                          : NULL,
                                     d->passphrase != NULL ? d->passphrase->len : 0,
                                     d->has_kdf ? &d->kdf : NULL, cancellable, &error);
   if (vault != NULL)

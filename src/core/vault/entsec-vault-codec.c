@@ -534,11 +534,13 @@ vault_kdf_params_decode (GBytes             *bytes,
   const guint8 *data = g_bytes_get_data (bytes, &len);
 
   memset (params, 0, sizeof *params);
-  if (len < KDF_PARAMS_FIXED || data[0] != KDF_PARAMS_VERSION || data[13] > ENTSEC_ARGON2_MAX_SALT_SIZE
+  if (len < KDF_PARAMS_FIXED || data[0] != KDF_PARAMS_VERSION
+      || data[13] > ENTSEC_ARGON2_MAX_SALT_SIZE
       || len != (gsize) KDF_PARAMS_FIXED + data[13])
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
-                           "A passphrase slot's parameters are malformed: the vault header is damaged");
+                           "A passphrase slot's parameters are malformed: "
+                           "the vault header is damaged");
       return FALSE;
     }
   params->m_cost_kib = (guint32) get_be (data + 1, 4);

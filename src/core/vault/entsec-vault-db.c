@@ -154,7 +154,8 @@ gboolean
 vault_db_create_schema (sqlite3 *db,
                         GError **error)
 {
-  g_autofree char *pragmas = g_strdup_printf ("PRAGMA application_id = %d; PRAGMA user_version = %d;",
+  g_autofree char *pragmas = g_strdup_printf ("PRAGMA application_id = %d; "
+                                              "PRAGMA user_version = %d;",
                                               VAULT_APPLICATION_ID, ENTSEC_VAULT_FORMAT_VERSION);
 
   return vault_db_exec (db, schema_v1, error) && vault_db_exec (db, pragmas, error);
@@ -178,7 +179,8 @@ vault_db_migrate (sqlite3 *db,
 
   for (; rc == SQLITE_OK && version < ENTSEC_VAULT_FORMAT_VERSION; version++)
     {
-      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, version + 1);
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT,
+                                               version + 1);
 
       if (!vault_db_begin (db, error) || !vault_db_exec (db, migrations[version - 1], error)
           || !vault_db_exec (db, bump, error) || !vault_db_commit (db, error))

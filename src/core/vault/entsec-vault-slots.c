@@ -117,7 +117,8 @@ insert_slot (EntsecVault  *vault,
   if (slot->wrapped == NULL)
     return FALSE;
   stmt = vault_db_prepare (vault->db,
-                           "INSERT INTO slots (id, type, params, wrapped) VALUES (?, ?, ?, ?)", error);
+                           "INSERT INTO slots (id, type, params, wrapped) VALUES (?, ?, ?, ?)",
+                           error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, slot->id);
@@ -171,7 +172,8 @@ insert_keyring_slot (EntsecVault  *vault,
   if (!entsec_random_bytes (uuid_out, KEYRING_SLOT_ID_SIZE, error)
       || !entsec_random_bytes (kek->data, KEK_SIZE, error))
     return FALSE;
-  if (!vault_keyring_store (vault->vault_id, uuid_out, kek->data, KEK_SIZE, cancellable, &local_error))
+  if (!vault_keyring_store (vault->vault_id, uuid_out, kek->data, KEK_SIZE,
+                            cancellable, &local_error))
     {
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING,
                    "Cannot store the vault key in the keyring (%s). Make sure a Secret Service "
@@ -206,7 +208,8 @@ create_contents (EntsecVault  *vault,
 
   if (!vault_db_begin (vault->db, error) || !vault_db_create_schema (vault->db, error))
     return FALSE;
-  stmt = vault_db_prepare (vault->db, "INSERT INTO vault (id, vault_id, header_tag) VALUES (1, ?, x'')",
+  stmt = vault_db_prepare (vault->db,
+                           "INSERT INTO vault (id, vault_id, header_tag) VALUES (1, ?, x'')",
                            error);
   if (stmt == NULL)
     return FALSE;
@@ -573,6 +576,7 @@ entsec_vault_remove_slot_sync (EntsecVault  *vault,
   /* The slot is gone from the file; its keyring item is useless now. */
   if (removed->type == ENTSEC_VAULT_SLOT_KEYRING
       && g_bytes_get_size (removed->params) == KEYRING_SLOT_ID_SIZE)
-    vault_keyring_clear (vault->vault_id, g_bytes_get_data (removed->params, NULL), cancellable, NULL);
+    vault_keyring_clear (vault->vault_id, g_bytes_get_data (removed->params, NULL),
+                         cancellable, NULL);
   return TRUE;
 }

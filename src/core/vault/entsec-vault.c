@@ -76,7 +76,8 @@ entsec_vault_init (EntsecVault *self)
   self->lock_fd = -1;
   self->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
   self->accounts = g_ptr_array_new_with_free_func (vault_account_wipe_free);
-  self->quarantined = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_vault_quarantined_free);
+  self->quarantined =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_vault_quarantined_free);
   self->prefs = g_hash_table_new_full (g_str_hash, g_str_equal,
                                        (GDestroyNotify) entsec_secure_strfree,
                                        (GDestroyNotify) entsec_secure_bytes_free);
@@ -238,7 +239,8 @@ static gboolean
 read_vault_id (EntsecVault *vault,
                GError     **error)
 {
-  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT vault_id FROM vault WHERE id = 1", error);
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT vault_id FROM vault WHERE id = 1",
+                                         error);
   gboolean ok = FALSE;
 
   if (stmt == NULL)
@@ -285,7 +287,8 @@ read_slots (EntsecVault *vault,
   if (vault->slots->len == 0)
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
-                           "The vault has no key slot: its header is damaged; the file was not modified");
+                           "The vault has no key slot: its header is damaged; "
+                           "the file was not modified");
       return FALSE;
     }
   return TRUE;
@@ -298,7 +301,8 @@ verify_header (EntsecVault             *vault,
 {
   g_autoptr (GBytes) aad = vault_header_aad (vault->vault_id, vault->slots);
   g_autoptr (EntsecSecureBytes) empty = NULL;
-  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT header_tag FROM vault WHERE id = 1", error);
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT header_tag FROM vault WHERE id = 1",
+                                         error);
 
   if (stmt == NULL)
     return FALSE;
@@ -667,7 +671,8 @@ unlock_keyring_locked (EntsecVault  *vault,
       slot->known_good = TRUE;
       return finish_unlock (vault, dek, error);
     }
-  return keyring_failed (vault, outcome, lookup_error != NULL ? lookup_error->message : NULL, error);
+  return keyring_failed (vault, outcome, lookup_error != NULL ? lookup_error->message : NULL,
+                         error);
 }
 
 static EntsecVaultKeyringStatus
@@ -792,7 +797,8 @@ entsec_vault_unlock_passphrase_async (EntsecVault        *vault,
   g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, entsec_vault_unlock_passphrase_async);
-  g_task_set_task_data (task, entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len),
+  g_task_set_task_data (task,
+                        entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len),
                         (GDestroyNotify) entsec_secure_bytes_free);
   g_task_run_in_thread (task, unlock_passphrase_thread);
 }
