@@ -76,6 +76,18 @@ EntsecVault *cli_vault_open (const CliVaultOptions *options,
 int  cli_vault_report (const GError *error);
 int  cli_vault_exit_code (const GError *error);
 /* Print @root (a json_t, stolen) indented, on stdout. */
+/*
+ * cli_vault_parse_options() then cli_vault_open(), for commands that need
+ * nothing else from the vault options. NULL with @exit_code set on failure.
+ */
+EntsecVault *cli_vault_parse_and_open (const char   *name,
+                                       const char   *parameter_string,
+                                       const char   *description,
+                                       GOptionEntry *entries,
+                                       int          *argc,
+                                       char       ***argv,
+                                       int          *exit_code);
+
 void cli_vault_print_json (struct json_t *root);
 /*
  * THE way accounts get into the vault from the CLI, whatever their source

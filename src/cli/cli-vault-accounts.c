@@ -477,7 +477,6 @@ int
 cli_cmd_list (int    argc,
               char **argv)
 {
-  CliVaultOptions options = { 0 };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the accounts as JSON", NULL },
@@ -489,14 +488,8 @@ cli_cmd_list (int    argc,
   json_t *list, *bad;
   int status;
 
-  if (!cli_vault_parse_options ("list", "", "List the vault's accounts (never their secrets).",
-                                entries, &options, &argc, &argv))
-    {
-      cli_vault_options_clear (&options);
-      return CLI_EXIT_USAGE;
-    }
-  vault = cli_vault_open (&options, &status);
-  cli_vault_options_clear (&options);
+  vault = cli_vault_parse_and_open ("list", "", "List the vault's accounts (never their secrets).",
+                                    entries, &argc, &argv, &status);
   if (vault == NULL)
     return status;
   accounts = entsec_vault_list_accounts (vault);

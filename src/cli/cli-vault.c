@@ -192,6 +192,27 @@ cli_vault_parse_options (const char      *name,
                                  argc, argv);
 }
 
+EntsecVault *
+cli_vault_parse_and_open (const char   *name,
+                          const char   *parameter_string,
+                          const char   *description,
+                          GOptionEntry *entries,
+                          int          *argc,
+                          char       ***argv,
+                          int          *exit_code)
+{
+  CliVaultOptions options = { 0 };
+  EntsecVault *vault = NULL;
+
+  if (cli_vault_parse_options (name, parameter_string, description, entries, &options, argc,
+                               argv))
+    vault = cli_vault_open (&options, exit_code);
+  else
+    *exit_code = CLI_EXIT_USAGE;
+  cli_vault_options_clear (&options);
+  return vault;
+}
+
 void
 cli_vault_print_json (json_t *root)
 {
@@ -333,7 +354,6 @@ int
 cli_cmd_unlock_test (int    argc,
                      char **argv)
 {
-  CliVaultOptions options = { 0 };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
@@ -344,15 +364,9 @@ cli_cmd_unlock_test (int    argc,
   g_autoptr (GPtrArray) quarantined = NULL;
   int status;
 
-  if (!cli_vault_parse_options ("unlock-test", "",
-                                "Check that the vault opens and unlocks; print what it holds.",
-                                entries, &options, &argc, &argv))
-    {
-      cli_vault_options_clear (&options);
-      return CLI_EXIT_USAGE;
-    }
-  vault = cli_vault_open (&options, &status);
-  cli_vault_options_clear (&options);
+  vault = cli_vault_parse_and_open ("unlock-test", "",
+                                    "Check that the vault opens and unlocks; print what it holds.",
+                                    entries, &argc, &argv, &status);
   if (vault == NULL)
     return status;
   accounts = entsec_vault_list_accounts (vault);
