@@ -51,6 +51,47 @@ vt_assert_account_equal (const EntsecAccount *a,
   g_assert_cmpstr (a->notes, ==, b->notes);
 }
 
+/* Every account with its secret (the export call), in list order. */
+static inline GPtrArray *
+vt_list (EntsecVault *vault)
+{
+  g_autoptr (GError) error = NULL;
+  GPtrArray *list = entsec_vault_export_accounts_sync (vault, NULL, &error);
+
+  if (error != NULL && g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED))
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_assert_no_error (error);
+  return list;
+}
+
+/*
+ * entsec_vault_add_accounts_sync(); when every account was added, each
+ * one's id and position in @batch is set to what was stored.
+ */
+static inline gboolean
+vt_add_batch (EntsecVault        *vault,
+              GPtrArray          *batch,
+              EntsecVaultAddFlags flags,
+              GPtrArray         **skipped,
+              GError            **error)
+{
+  g_autoptr (GArray) ids = NULL;
+
+  if (!entsec_vault_add_accounts_sync (vault, batch, flags, &ids, skipped, NULL, error))
+    return FALSE;
+  for (guint i = 0; ids->len == batch->len && i < ids->len; i++)
+    {
+      g_autoptr (EntsecAccount) stored = NULL;
+      EntsecAccount *account = g_ptr_array_index (batch, i);
+
+      account->id = g_array_index (ids, gint64, i);
+      stored = entsec_vault_get_account_sync (vault, account->id, NULL, NULL);
+      if (stored != NULL)
+        account->position = stored->position;
+    }
+  return TRUE;
+}
+
 static inline guint
 vt_count_accounts (EntsecVault *vault)
 {
@@ -70,8 +111,7 @@ vt_add (EntsecVault *vault,
   g_autoptr (GError) error = NULL;
 
   g_ptr_array_add (batch, vt_account (issuer, label, seed));
-  g_assert_true (entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL,
-                                                 &error));
+  g_assert_true (vt_add_batch (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -232,7 +272,7 @@ vt_check_loaded (EntsecVault *vault,
                  GPtrArray   *originals,
                  VtFlipStats *stats)
 {
-  g_autoptr (GPtrArray) list = entsec_vault_list_accounts (vault);
+  g_autoptr (GPtrArray) list = vt_list (vault);
   g_autoptr (GPtrArray) quarantined = entsec_vault_list_quarantined (vault);
 
   for (guint i = 0; i < list->len; i++)

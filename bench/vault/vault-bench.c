@@ -73,7 +73,7 @@ bench_open (const char *dir,
   for (guint i = 0; i < n_accounts; i++)
     g_ptr_array_add (batch, make_account (i));
   start = g_get_monotonic_time ();
-  if (!entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL, NULL))
+  if (!entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL, NULL, NULL))
     g_error ("cannot fill the vault");
   printf ("add %u accounts in one transaction: %.1f ms\n", n_accounts,
           (g_get_monotonic_time () - start) / 1000.0);
@@ -136,7 +136,7 @@ bench_kdf (const char *dir)
   g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
 
-  if (!entsec_vault_calibrate_kdf (500, &calibrated, &error))
+  if (!entsec_vault_calibrate_kdf_sync (500, &calibrated, &error))
     g_error ("%s", error->message);
   printf ("calibration (target 500 ms) took %.0f ms: %u KiB, %u passes, %u lanes\n",
           (g_get_monotonic_time () - start) / 1000.0, calibrated.memory_kib, calibrated.iterations,

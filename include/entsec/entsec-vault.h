@@ -6,9 +6,20 @@
  * random data key (DEK); the DEK is wrapped by key slots (Secret Service
  * keyring, passphrase through Argon2id, recovery key). See docs/security.md.
  *
- * Threads: an EntsecVault may be used from any thread, one call at a time
- * (calls are serialised by an internal mutex). The UI calls the _async
- * variants; the CLI and tests may call _sync.
+ * Threads: an EntsecVault may be used from any thread. Calls that touch the
+ * file (every _sync call) are serialised by an internal mutex and never hold
+ * it while waiting for a person, a KDF or the keyring. What a UI shows is
+ * read without waiting: entsec_vault_is_unlocked(), entsec_vault_is_busy(),
+ * entsec_vault_list_accounts(), entsec_vault_list_slots(), the "locked" and
+ * "busy" properties and the accounts model, all notified on the main
+ * context of the thread that opened or created the vault. The UI calls the
+ * _async variants; the CLI and tests may call _sync.
+ *
+ * Several programs may have one vault open at once (the app and
+ * entsec-cli): readers never wait, writers wait for each other (a few
+ * seconds at most), and a change made by one is read by the others before
+ * their next write, at their next call, or at once where a file monitor
+ * runs (entsec_vault_get_accounts_model()).
  */
 #pragma once
 
@@ -27,7 +38,8 @@ G_BEGIN_DECLS
  * EntsecVaultError:
  * @ENTSEC_VAULT_ERROR_NOT_FOUND: there is no vault at that path (run init)
  * @ENTSEC_VAULT_ERROR_EXISTS: create: a file exists at that path already
- * @ENTSEC_VAULT_ERROR_IN_USE: another process has this vault open
+ * @ENTSEC_VAULT_ERROR_IN_USE: another program kept the vault busy writing for
+ *   more than a few seconds; nothing was changed, retry
  * @ENTSEC_VAULT_ERROR_CORRUPT: the file is damaged or was tampered with; it
  *   was not modified
  * @ENTSEC_VAULT_ERROR_VERSION: the file was written by a newer entsec
@@ -41,12 +53,14 @@ G_BEGIN_DECLS
  * @ENTSEC_VAULT_ERROR_LAST_SLOT: removing this slot would leave no slot that
  *   is known to open the vault (none at all, or only keyring slots whose
  *   keyring cannot be used right now); nothing was changed
- * @ENTSEC_VAULT_ERROR_LOCKED: the vault must be unlocked first
+ * @ENTSEC_VAULT_ERROR_LOCKED: the vault must be unlocked first (also when it
+ *   locked itself because another program changed its keys)
  * @ENTSEC_VAULT_ERROR_DUPLICATE: an account with the same issuer and label
  *   exists; nothing was written
  * @ENTSEC_VAULT_ERROR_NO_ACCOUNT: no account (or preference) with that id/name
  * @ENTSEC_VAULT_ERROR_IO: the disk refused the write (full, read-only,
- *   permissions); nothing was changed
+ *   permissions) or the file cannot be read (permission denied); nothing was
+ *   changed
  * @ENTSEC_VAULT_ERROR_INVALID: an argument was rejected (invalid account,
  *   preference of another type, bad KDF parameters)
  * @ENTSEC_VAULT_ERROR_REPLACED: the vault file was moved, replaced or deleted
@@ -167,9 +181,9 @@ gboolean entsec_vault_harden_process (GError **error);
 
 /* Costs that take about @target_ms here (blocks about that long). */
 ENTSEC_EXPORT
-gboolean entsec_vault_calibrate_kdf (guint                 target_ms,
-                                     EntsecVaultKdfParams *params,
-                                     GError              **error);
+gboolean entsec_vault_calibrate_kdf_sync (guint                 target_ms,
+                                          EntsecVaultKdfParams *params,
+                                          GError              **error);
 ENTSEC_EXPORT
 void     entsec_vault_calibrate_kdf_async (guint               target_ms,
                                            GCancellable       *cancellable,
@@ -212,8 +226,12 @@ EntsecVault *entsec_vault_create_finish (GAsyncResult *result,
                                          GError      **error);
 
 /*
- * Open the vault at @path, locked: takes the single-writer lock, checks the
- * file's structure and reads the slot table. Never writes to the file.
+ * Open the vault at @path, locked: checks the file's structure and reads
+ * the slot table. Never writes to the file. Opens read-only when the file,
+ * its folder or the file system cannot be written (entsec_vault_is_read_only():
+ * codes can be read, nothing saved). The vault reports changes on the
+ * calling thread's main context (_async: the context _async was called on).
+ * Returns: (transfer full): the vault, or NULL with @error set.
  */
 ENTSEC_EXPORT
 EntsecVault *entsec_vault_open_sync (const char   *path,
@@ -289,16 +307,46 @@ gboolean entsec_vault_unlock_recovery_finish (EntsecVault  *vault,
 ENTSEC_EXPORT
 guint entsec_vault_get_failed_unlocks (EntsecVault *vault);
 
+/* Never waits (the "locked" property is its opposite, notified on the main context). */
 ENTSEC_EXPORT
 gboolean entsec_vault_is_unlocked (EntsecVault *vault);
+/* An _async call on this vault is running (the "busy" property). Never waits. */
+ENTSEC_EXPORT
+gboolean entsec_vault_is_busy (EntsecVault *vault);
+/* Opened read-only: reading works, every change fails with IO. Never waits. */
+ENTSEC_EXPORT
+gboolean entsec_vault_is_read_only (EntsecVault *vault);
+
+/*
+ * Read what another program committed since this vault last looked (every
+ * call does this itself; a UI calls it when told the file changed).
+ * *@changed: whether anything was read. If the other program changed the
+ * vault's keys (new passphrase, removed slot) the vault locks itself.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_refresh_sync (EntsecVault  *vault,
+                                    gboolean     *changed,
+                                    GCancellable *cancellable,
+                                    GError      **error);
+ENTSEC_EXPORT
+void     entsec_vault_refresh_async (EntsecVault        *vault,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_refresh_finish (EntsecVault  *vault,
+                                      GAsyncResult *result,
+                                      gboolean     *changed,
+                                      GError      **error);
 
 /*
  * Wipe the DEK and every decrypted value from memory and checkpoint the WAL
- * into the file. The vault stays open (and locked) until the last unref.
+ * into the file (best effort: never waits for another program's readers).
+ * The vault stays open (and locked) until the last unref.
  */
 ENTSEC_EXPORT
-void entsec_vault_lock (EntsecVault *vault);
-/* entsec_vault_lock() in a worker thread (the checkpoint syncs the disk); not cancellable. */
+void entsec_vault_lock_sync (EntsecVault *vault);
+/* entsec_vault_lock_sync() in a worker thread (the checkpoint syncs the disk); not cancellable. */
 ENTSEC_EXPORT
 void     entsec_vault_lock_async (EntsecVault        *vault,
                                   GCancellable       *cancellable,
@@ -315,36 +363,80 @@ const char *entsec_vault_get_path (EntsecVault *vault);
 /* ---- Accounts ------------------------------------------------------------- */
 
 /*
- * Copies of all loaded accounts (element-type EntsecAccount), favourites
- * first, then by position. Empty while locked.
+ * The accounts as a list shows them, without secrets: favourites first,
+ * then by position. Empty while locked. Never waits.
+ * Returns: (transfer container) (element-type EntsecAccountSummary): free
+ *   with g_ptr_array_unref().
  */
 ENTSEC_EXPORT
-GPtrArray *entsec_vault_list_accounts (EntsecVault *vault);
-
-/* A copy of account @id, or NULL with NO_ACCOUNT / LOCKED. */
-ENTSEC_EXPORT
-EntsecAccount *entsec_vault_get_account (EntsecVault *vault,
-                                         gint64       id,
-                                         GError     **error);
-
-/* Rows that did not load (element-type EntsecVaultQuarantined), copies. */
-ENTSEC_EXPORT
-GPtrArray *entsec_vault_list_quarantined (EntsecVault *vault);
+GPtrArray *entsec_vault_list_accounts (EntsecVault *vault) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
- * Add @accounts (element-type EntsecAccount) in one transaction: all or
- * nothing. Every account is validated first. A duplicate issuer+label
- * (against the vault or within the batch) fails the whole batch with
- * DUPLICATE unless %ENTSEC_VAULT_ADD_SKIP_DUPLICATES, which leaves them out
- * and appends them to @skipped (nullable; element-type EntsecAccount, the
- * caller's own pointers are not stolen: copies). On success each added
- * account's @id and @position are set in @accounts.
+ * The same list as a GListModel kept up to date on the vault's main context
+ * (also with changes made by other programs: a file monitor watches the
+ * vault). Call on that context only.
+ * Returns: (transfer none): the model, owned by @vault.
+ */
+ENTSEC_EXPORT
+GListModel *entsec_vault_get_accounts_model (EntsecVault *vault);
+
+/*
+ * Account @id with its secret: for editing, export and showing its QR code
+ * only (a list uses summaries; a code comes from entsec_vault_compute_code_sync()).
+ * Returns: (transfer full) (nullable): the account (free with
+ *   entsec_account_free(), which wipes the secret), or NULL with NO_ACCOUNT / LOCKED.
+ */
+ENTSEC_EXPORT
+EntsecAccount *entsec_vault_get_account_sync (EntsecVault  *vault,
+                                              gint64        id,
+                                              GCancellable *cancellable,
+                                              GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+ENTSEC_EXPORT
+void           entsec_vault_get_account_async (EntsecVault        *vault,
+                                               gint64              id,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+/* Returns: (transfer full) (nullable): as entsec_vault_get_account_sync(). */
+ENTSEC_EXPORT
+EntsecAccount *entsec_vault_get_account_finish (EntsecVault  *vault,
+                                                GAsyncResult *result,
+                                                GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * Every account with its secret, in list order: for export only.
+ * Returns: (transfer full) (element-type EntsecAccount) (nullable): free
+ *   with g_ptr_array_unref() (wipes the secrets); NULL with LOCKED.
+ */
+ENTSEC_EXPORT
+GPtrArray *entsec_vault_export_accounts_sync (EntsecVault  *vault,
+                                              GCancellable *cancellable,
+                                              GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * Rows that did not load. Never waits.
+ * Returns: (transfer full) (element-type EntsecVaultQuarantined): copies.
+ */
+ENTSEC_EXPORT
+GPtrArray *entsec_vault_list_quarantined (EntsecVault *vault) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * Add @accounts ((transfer none) (element-type EntsecAccount), not
+ * modified) in one transaction: all or nothing. Every account is validated
+ * first. A duplicate issuer+label (against the vault as it is at the time of
+ * the write, or within the batch) fails the whole batch with DUPLICATE
+ * unless %ENTSEC_VAULT_ADD_SKIP_DUPLICATES, which leaves them out.
+ * @added_ids: (out) (optional) (transfer full) (element-type gint64): the new
+ *   ids, in the order of the accounts added.
+ * @skipped: (out) (optional) (transfer full) (element-type EntsecAccount):
+ *   copies of the duplicates left out.
  */
 ENTSEC_EXPORT
 gboolean entsec_vault_add_accounts_sync (EntsecVault        *vault,
                                          GPtrArray          *accounts,
                                          EntsecVaultAddFlags flags,
-                                         GPtrArray          *skipped,
+                                         GArray            **added_ids,
+                                         GPtrArray         **skipped,
                                          GCancellable       *cancellable,
                                          GError            **error);
 ENTSEC_EXPORT
@@ -354,11 +446,12 @@ void     entsec_vault_add_accounts_async (EntsecVault        *vault,
                                           GCancellable       *cancellable,
                                           GAsyncReadyCallback callback,
                                           gpointer            user_data);
-/* @skipped as above (nullable). Ids are set on the array passed to _async. */
+/* @accounts is copied. @added_ids and @skipped as for the _sync call. */
 ENTSEC_EXPORT
 gboolean entsec_vault_add_accounts_finish (EntsecVault  *vault,
                                           GAsyncResult *result,
-                                          GPtrArray    *skipped,
+                                          GArray      **added_ids,
+                                          GPtrArray   **skipped,
                                           GError      **error);
 
 /*
@@ -422,27 +515,31 @@ gboolean entsec_vault_reorder_finish (EntsecVault  *vault,
                                       GError      **error);
 
 /*
- * The HOTP code for account @id's current counter. The incremented counter
- * is committed to disk BEFORE the code is returned, so a code is never
- * shown twice. @code gets ENTSEC_OTP_CODE_SIZE bytes.
+ * The code of account @id: for TOTP and Steam the one valid at @now (Unix
+ * seconds), for HOTP the next one, whose incremented counter is committed to
+ * disk BEFORE the code is returned (in the same write that read the counter,
+ * so no two programs ever show the same code). @code gets
+ * ENTSEC_OTP_CODE_SIZE bytes (NUL-terminated); wipe it after use.
  */
 ENTSEC_EXPORT
-gboolean entsec_vault_next_hotp_code_sync (EntsecVault  *vault,
-                                           gint64        id,
+gboolean entsec_vault_compute_code_sync (EntsecVault  *vault,
+                                         gint64        id,
+                                         gint64        now,
+                                         char          code[ENTSEC_OTP_CODE_SIZE],
+                                         GCancellable *cancellable,
+                                         GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+ENTSEC_EXPORT
+void     entsec_vault_compute_code_async (EntsecVault        *vault,
+                                          gint64              id,
+                                          gint64              now,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_compute_code_finish (EntsecVault  *vault,
+                                           GAsyncResult *result,
                                            char          code[ENTSEC_OTP_CODE_SIZE],
-                                           GCancellable *cancellable,
-                                           GError      **error);
-ENTSEC_EXPORT
-void     entsec_vault_next_hotp_code_async (EntsecVault        *vault,
-                                            gint64              id,
-                                            GCancellable       *cancellable,
-                                            GAsyncReadyCallback callback,
-                                            gpointer            user_data);
-ENTSEC_EXPORT
-gboolean entsec_vault_next_hotp_code_finish (EntsecVault  *vault,
-                                             GAsyncResult *result,
-                                             char          code[ENTSEC_OTP_CODE_SIZE],
-                                             GError      **error);
+                                           GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- Encrypted preferences ------------------------------------------------ */
 
@@ -456,11 +553,15 @@ gboolean  entsec_vault_set_pref_sync (EntsecVault  *vault,
                                       GVariant     *value,
                                       GCancellable *cancellable,
                                       GError      **error);
-/* The value (new reference) or NULL with NO_ACCOUNT when not set. */
+/*
+ * Returns: (transfer full) (nullable): the value, or NULL when not set (no
+ *   error) or on error (LOCKED).
+ */
 ENTSEC_EXPORT
-GVariant *entsec_vault_get_pref (EntsecVault *vault,
-                                 const char  *name,
-                                 GError     **error);
+GVariant *entsec_vault_get_pref_sync (EntsecVault  *vault,
+                                      const char   *name,
+                                      GCancellable *cancellable,
+                                      GError      **error);
 ENTSEC_EXPORT
 gboolean  entsec_vault_remove_pref_sync (EntsecVault  *vault,
                                          const char   *name,
@@ -488,7 +589,7 @@ void      entsec_vault_get_pref_async (EntsecVault        *vault,
                                        GCancellable       *cancellable,
                                        GAsyncReadyCallback callback,
                                        gpointer            user_data);
-/* The value (new reference) or NULL with NO_ACCOUNT when not set. */
+/* Returns: (transfer full) (nullable): as entsec_vault_get_pref_sync(). */
 ENTSEC_EXPORT
 GVariant *entsec_vault_get_pref_finish (EntsecVault  *vault,
                                         GAsyncResult *result,
@@ -506,31 +607,55 @@ gboolean  entsec_vault_remove_pref_finish (EntsecVault  *vault,
 
 /* Typed conveniences over the _sync calls above (they block; the UI uses the _async ones). */
 ENTSEC_EXPORT
-gboolean entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value,
-                                  GError **error);
+gboolean entsec_vault_set_string_sync (EntsecVault *vault,
+                                       const char  *name,
+                                       const char  *value,
+                                       GError     **error);
 ENTSEC_EXPORT
-gboolean entsec_vault_set_int (EntsecVault *vault, const char *name, gint64 value, GError **error);
+gboolean entsec_vault_set_int_sync (EntsecVault *vault,
+                                    const char  *name,
+                                    gint64       value,
+                                    GError     **error);
 ENTSEC_EXPORT
-gboolean entsec_vault_set_boolean (EntsecVault *vault, const char *name, gboolean value,
-                                   GError **error);
+gboolean entsec_vault_set_boolean_sync (EntsecVault *vault,
+                                        const char  *name,
+                                        gboolean     value,
+                                        GError     **error);
 ENTSEC_EXPORT
-gboolean entsec_vault_set_blob (EntsecVault *vault, const char *name, GBytes *value,
-                                GError **error);
-/* NULL / @fallback when not set; an error (INVALID) when of another type. */
+gboolean entsec_vault_set_blob_sync (EntsecVault *vault,
+                                     const char  *name,
+                                     GBytes      *value,
+                                     GError     **error);
+/*
+ * NULL / @fallback when not set (no error); an error (INVALID) when of
+ * another type. Returns: (transfer full) (nullable) for strings and blobs.
+ */
 ENTSEC_EXPORT
-char    *entsec_vault_get_string (EntsecVault *vault, const char *name, GError **error);
+char    *entsec_vault_get_string_sync (EntsecVault *vault,
+                                       const char  *name,
+                                       GError     **error);
 ENTSEC_EXPORT
-gint64   entsec_vault_get_int (EntsecVault *vault, const char *name, gint64 fallback,
-                               GError **error);
+gint64   entsec_vault_get_int_sync (EntsecVault *vault,
+                                    const char  *name,
+                                    gint64       fallback,
+                                    GError     **error);
 ENTSEC_EXPORT
-gboolean entsec_vault_get_boolean (EntsecVault *vault, const char *name, gboolean fallback,
-                                   GError **error);
+gboolean entsec_vault_get_boolean_sync (EntsecVault *vault,
+                                        const char  *name,
+                                        gboolean     fallback,
+                                        GError     **error);
 ENTSEC_EXPORT
-GBytes  *entsec_vault_get_blob (EntsecVault *vault, const char *name, GError **error);
+GBytes  *entsec_vault_get_blob_sync (EntsecVault *vault,
+                                     const char  *name,
+                                     GError     **error);
 
 /* ---- Key slots ------------------------------------------------------------ */
 
-/* The slot table (readable while locked); free with g_free(). */
+/*
+ * The slot table (readable while locked; never waits).
+ * Returns: (transfer full) (array length=n_slots): terminated by a zeroed
+ *   entry; free with g_free().
+ */
 ENTSEC_EXPORT
 EntsecVaultSlotInfo *entsec_vault_list_slots (EntsecVault *vault,
                                               gsize       *n_slots);

@@ -8,6 +8,7 @@
 #include "entsec-otp.h"
 #include "entsec-crypto-error.h"
 #include "entsec-account.h"
+#include "entsec-account-summary.h"
 #include "entsec-otpauth.h"
 #include "entsec-qr.h"
 #include "entsec-vault.h"

@@ -301,7 +301,9 @@ run_export (const CliVaultOptions *options,
       if (vault == NULL)
         return status;
     }
-  accounts = entsec_vault_list_accounts (vault);
+  accounts = entsec_vault_export_accounts_sync (vault, NULL, &error);
+  if (accounts == NULL)
+    return backup_report ("export", error);
   data = plain ? export_plain (accounts) : export_encrypted (accounts, o, &error);
   if (data == NULL || !write_output (o->output, data, !plain, &error))
     return backup_report ("export", error);

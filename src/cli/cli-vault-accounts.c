@@ -26,8 +26,8 @@ cli_vault_add_accounts (EntsecVault *vault,
                         gboolean     skip_duplicates,
                         gboolean     json)
 {
-  g_autoptr (GPtrArray) skipped =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) skipped = NULL;
+  g_autoptr (GArray) ids = NULL;
   g_autoptr (GError) error = NULL;
   json_t *added, *dups;
 
@@ -39,21 +39,19 @@ cli_vault_add_accounts (EntsecVault *vault,
   if (!entsec_vault_add_accounts_sync (vault, accounts,
                                        skip_duplicates ? ENTSEC_VAULT_ADD_SKIP_DUPLICATES
                                                        : ENTSEC_VAULT_ADD_NONE,
-                                       skipped, NULL, &error))
+                                       &ids, &skipped, NULL, &error))
     return cli_vault_report (error);
   added = json_array ();
   dups = json_array ();
-  for (guint i = 0; i < accounts->len; i++)
+  for (guint i = 0; i < ids->len; i++)
     {
-      EntsecAccount *account = g_ptr_array_index (accounts, i);
-      g_autofree char *name = entsec_account_dup_display_name (account);
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autoptr (EntsecAccount) account = entsec_vault_get_account_sync (vault, id, NULL, NULL);
+      g_autofree char *name = account != NULL ? entsec_account_dup_display_name (account) : NULL;
 
-      if (account->id <= 0)
-        continue;
-      json_array_append_new (added, json_pack ("{s:I, s:s}", "id", (json_int_t) account->id,
-                                               "name", name));
+      json_array_append_new (added, json_pack ("{s:I, s:s?}", "id", (json_int_t) id, "name", name));
       if (!json)
-        printf ("Added %" G_GINT64_FORMAT ": %s\n", account->id, name);
+        printf ("Added %" G_GINT64_FORMAT ": %s\n", id, name != NULL ? name : "");
     }
   for (guint i = 0; i < skipped->len; i++)
     {
@@ -404,13 +402,15 @@ cli_vault_find_account (EntsecVault *vault,
                         const char  *query,
                         GError     **error)
 {
-  g_autoptr (GPtrArray) accounts = entsec_vault_list_accounts (vault);
+  g_autoptr (GPtrArray) accounts = entsec_vault_export_accounts_sync (vault, NULL, error);
   g_autoptr (GPtrArray) found = NULL;
   char *end = NULL;
   gint64 id = g_ascii_strtoll (query, &end, 10);
 
   if (end != query && *end == '\0')
-    return entsec_vault_get_account (vault, id, error);
+    return entsec_vault_get_account_sync (vault, id, NULL, error);
+  if (accounts == NULL)
+    return NULL;
   found = find_matches (accounts, query, TRUE);
   if (found->len == 0)
     {
@@ -492,7 +492,10 @@ cli_cmd_list (int    argc,
                                     entries, &argc, &argv, &status);
   if (vault == NULL)
     return status;
-  accounts = entsec_vault_list_accounts (vault);
+  /* Every field of each account but its secret is printed. */
+  accounts = entsec_vault_export_accounts_sync (vault, NULL, NULL);
+  if (accounts == NULL)
+    accounts = g_ptr_array_new ();
   quarantined = entsec_vault_list_quarantined (vault);
   if (!json && accounts->len == 0 && quarantined->len == 0)
     cli_print_error ("the vault holds no accounts yet; add some with 'entsec-cli add'");
@@ -729,6 +732,7 @@ out:
 
 /* ---- codes ---------------------------------------------------------------- */
 
+/* Codes are computed inside the vault (HOTP: its counter is saved first). */
 static gboolean
 code_for (EntsecVault         *vault,
           const EntsecAccount *account,
@@ -736,9 +740,7 @@ code_for (EntsecVault         *vault,
           char                 code[ENTSEC_OTP_CODE_SIZE],
           GError             **error)
 {
-  if (account->type == ENTSEC_ACCOUNT_HOTP)
-    return entsec_vault_next_hotp_code_sync (vault, account->id, code, NULL, error);
-  return entsec_account_generate (account, now, code, error);
+  return entsec_vault_compute_code_sync (vault, account->id, now, code, NULL, error);
 }
 
 static int
@@ -778,21 +780,22 @@ cli_vault_print_codes (EntsecVault *vault,
   list = json_array ();
   for (guint i = 0; i < accounts->len; i++)
     {
-      EntsecAccount *account = g_ptr_array_index (accounts, i);
-      g_autofree char *name = entsec_account_dup_display_name (account);
+      EntsecAccountSummary *account = g_ptr_array_index (accounts, i);
+      gint64 id = entsec_account_summary_get_id (account);
+      g_autofree char *name = entsec_account_summary_dup_display_name (account);
       char code[ENTSEC_OTP_CODE_SIZE] = "";
 
       /* HOTP advances its counter; only when asked for by name. */
-      if (account->type != ENTSEC_ACCOUNT_HOTP
-          && !entsec_account_generate (account, now, code, NULL))
+      if (entsec_account_summary_get_kind (account) != ENTSEC_ACCOUNT_HOTP
+          && !entsec_vault_compute_code_sync (vault, id, now, code, NULL, NULL))
         continue;
       if (json)
-        json_array_append_new (list, json_pack ("{s:I, s:s, s:o}", "id", (json_int_t) account->id,
+        json_array_append_new (list, json_pack ("{s:I, s:s, s:o}", "id", (json_int_t) id,
                                                 "name", name,
                                                 "code", code[0] != '\0' ? json_string (code)
                                                                         : json_null ()));
       else
-        printf ("%4" G_GINT64_FORMAT "  %-10s %s\n", account->id,
+        printf ("%4" G_GINT64_FORMAT "  %-10s %s\n", id,
                 code[0] != '\0' ? code : "(hotp)", name);
     }
   if (json)

@@ -342,12 +342,13 @@ set_canary_prefs (void)
 
   g_assert_true (entsec_vault_unlock_passphrase_sync (vault, CANARY_NEW_PASS,
                                                       strlen (CANARY_NEW_PASS), NULL, &error));
-  g_assert_true (entsec_vault_set_string (vault, "server-url", "https://" CANARY_PREF, &error));
-  g_assert_true (entsec_vault_set_blob (vault, "pinned-keys", blob, &error));
-  g_assert_true (entsec_vault_set_string (vault, CANARY_PREF, "name as canary", &error));
+  g_assert_true (entsec_vault_set_string_sync (vault, "server-url", "https://" CANARY_PREF,
+                                               &error));
+  g_assert_true (entsec_vault_set_blob_sync (vault, "pinned-keys", blob, &error));
+  g_assert_true (entsec_vault_set_string_sync (vault, CANARY_PREF, "name as canary", &error));
   g_assert_true (entsec_vault_remove_pref_sync (vault, "server-url", NULL, &error));
   g_assert_no_error (error);
-  entsec_vault_lock (vault);
+  entsec_vault_lock_sync (vault);
 }
 
 /*

@@ -75,7 +75,7 @@ static gint64
 random_id (EntsecVault *vault,
            GRand       *rand)
 {
-  g_autoptr (GPtrArray) list = entsec_vault_list_accounts (vault);
+  g_autoptr (GPtrArray) list = vt_list (vault);
 
   if (list->len == 0)
     return 0;
@@ -99,7 +99,7 @@ child_add (EntsecVault *vault,
   account->type = ENTSEC_ACCOUNT_HOTP;
   g_ptr_array_add (batch, account);
   send (fd, m);
-  if (!entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL, NULL))
+  if (!vt_add_batch (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL))
     return FALSE;
   m->id = account->id;
   return TRUE;
@@ -111,7 +111,7 @@ child_edit (EntsecVault *vault,
             int          fd,
             guint        serial)
 {
-  g_autoptr (EntsecAccount) account = entsec_vault_get_account (vault, m->id, NULL);
+  g_autoptr (EntsecAccount) account = entsec_vault_get_account_sync (vault, m->id, NULL, NULL);
 
   g_snprintf (m->label, LABEL_SIZE, "edit-%d-%u", getpid (), serial);
   m->counter = account->counter;
@@ -126,13 +126,13 @@ child_hotp (EntsecVault *vault,
             Message     *m,
             int          fd)
 {
-  g_autoptr (EntsecAccount) account = entsec_vault_get_account (vault, m->id, NULL);
+  g_autoptr (EntsecAccount) account = entsec_vault_get_account_sync (vault, m->id, NULL, NULL);
   char code[ENTSEC_OTP_CODE_SIZE];
 
   g_strlcpy (m->label, account->label, LABEL_SIZE);
   m->counter = account->counter + 1;
   send (fd, m);
-  return entsec_vault_next_hotp_code_sync (vault, m->id, code, NULL, NULL);
+  return entsec_vault_compute_code_sync (vault, m->id, 0, code, NULL, NULL);
 }
 
 static gboolean
@@ -355,7 +355,7 @@ verify (Model      *model,
   vault = entsec_vault_open_sync (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (entsec_vault_unlock_recovery_sync (vault, key, NULL, &error));
-  list = entsec_vault_list_accounts (vault);
+  list = vt_list (vault);
   quarantined = entsec_vault_list_quarantined (vault);
   g_assert_cmpuint (quarantined->len, ==, 0);
   for (guint i = 0; i < list->len; i++)

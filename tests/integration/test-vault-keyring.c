@@ -375,7 +375,7 @@ test_no_dbus_child (void)
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING);
   g_assert_nonnull (strstr (error->message, "--no-keyring"));
   g_assert_nonnull (strstr (error->message, "slots add-passphrase"));
-  entsec_vault_lock (vault);
+  entsec_vault_lock_sync (vault);
 }
 
 static void

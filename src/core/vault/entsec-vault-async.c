@@ -170,7 +170,7 @@ entsec_vault_update_account_async (EntsecVault         *vault,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, entsec_vault_update_account_async);
   g_task_set_task_data (task, entsec_account_copy (account), vault_account_wipe_free);
@@ -195,7 +195,7 @@ run_id_task (EntsecVault        *vault,
              gpointer            source_tag,
              GTaskThreadFunc     thread)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, g_memdup2 (&id, sizeof id), g_free);
@@ -240,17 +240,25 @@ wipe_code (gpointer code)
   g_free (code);
 }
 
+/* Which code: the account and the time. */
+typedef struct
+{
+  gint64 id;
+  gint64 now;
+} CodeRequest;
+
 static void
-hotp_thread (GTask        *task,
+code_thread (GTask        *task,
              gpointer      source,
              gpointer      task_data,
              GCancellable *cancellable)
 {
   GError *error = NULL;
-  gint64 id = *(gint64 *) task_data;
+  CodeRequest *request = task_data;
   char *code = g_malloc0 (ENTSEC_OTP_CODE_SIZE);
 
-  if (entsec_vault_next_hotp_code_sync (source, id, code, cancellable, &error))
+  if (entsec_vault_compute_code_sync (source, request->id, request->now, code, cancellable,
+                                      &error))
     g_task_return_pointer (task, code, wipe_code);
   else
     {
@@ -260,18 +268,29 @@ hotp_thread (GTask        *task,
 }
 
 void
-entsec_vault_next_hotp_code_async (EntsecVault        *vault,
-                                   gint64              id,
-                                   GCancellable       *cancellable,
-                                   GAsyncReadyCallback callback,
-                                   gpointer            user_data)
+entsec_vault_compute_code_async (EntsecVault        *vault,
+                                 gint64              id,
+                                 gint64              now,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
 {
-  run_id_task (vault, id, cancellable, callback, user_data,
-               entsec_vault_next_hotp_code_async, hotp_thread);
+  g_autoptr (GTask) task = NULL;
+  CodeRequest *request;
+
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task = vault_task_new (vault, cancellable, callback, user_data);
+  request = g_new0 (CodeRequest, 1);
+  request->id = id;
+  request->now = now;
+  g_task_set_source_tag (task, entsec_vault_compute_code_async);
+  g_task_set_task_data (task, request, g_free);
+  g_task_run_in_thread (task, code_thread);
 }
 
 gboolean
-entsec_vault_next_hotp_code_finish (EntsecVault  *vault,
+entsec_vault_compute_code_finish (EntsecVault  *vault,
                                     GAsyncResult *result,
                                     char          code[ENTSEC_OTP_CODE_SIZE],
                                     GError      **error)
@@ -301,7 +320,7 @@ run_passphrase_task (EntsecVault                *vault,
                      gpointer                    source_tag,
                      GTaskThreadFunc             thread)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
   CreateData *data = g_new0 (CreateData, 1);
 
   data->passphrase = entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len);
@@ -387,7 +406,7 @@ entsec_vault_reorder_async (EntsecVault        *vault,
                             GAsyncReadyCallback callback,
                             gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
   IdsData *data = g_new0 (IdsData, 1);
 
   data->ids = g_memdup2 (ids, n_ids * sizeof *ids);
@@ -430,7 +449,7 @@ pref_task_new (EntsecVault        *vault,
                GAsyncReadyCallback callback,
                gpointer            user_data)
 {
-  GTask *task = g_task_new (vault, cancellable, callback, user_data);
+  GTask *task = vault_task_new (vault, cancellable, callback, user_data);
   PrefData *data = g_new0 (PrefData, 1);
 
   data->name = g_strdup (name);
@@ -485,9 +504,10 @@ get_pref_thread (GTask        *task,
 {
   PrefData *d = task_data;
   GError *error = NULL;
-  GVariant *value = entsec_vault_get_pref (source, d->name, &error);
+  GVariant *value = entsec_vault_get_pref_sync (source, d->name, cancellable, &error);
 
-  if (value != NULL)
+  /* Not set: NULL without an error, as from the _sync call. */
+  if (error == NULL)
     g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
   else
     g_task_return_error (task, error);
@@ -572,7 +592,7 @@ entsec_vault_add_keyring_slot_async (EntsecVault        *vault,
                                      GAsyncReadyCallback callback,
                                      gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, entsec_vault_add_keyring_slot_async);
   g_task_run_in_thread (task, add_keyring_thread);
@@ -645,7 +665,7 @@ entsec_vault_add_recovery_slot_async (EntsecVault        *vault,
                                       GAsyncReadyCallback callback,
                                       gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, entsec_vault_add_recovery_slot_async);
   g_task_run_in_thread (task, add_recovery_thread);
@@ -758,7 +778,7 @@ entsec_vault_unlock_recovery_async (EntsecVault        *vault,
   g_autoptr (GTask) task = NULL;
 
   g_return_if_fail (recovery_key != NULL);
-  task = g_task_new (vault, cancellable, callback, user_data);
+  task = vault_task_new (vault, cancellable, callback, user_data);
   g_task_set_source_tag (task, entsec_vault_unlock_recovery_async);
   g_task_set_task_data (task, g_strdup (recovery_key), (GDestroyNotify) entsec_secure_strfree);
   g_task_run_in_thread (task, unlock_recovery_thread);
@@ -778,7 +798,7 @@ lock_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  entsec_vault_lock (source);
+  entsec_vault_lock_sync (source);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -788,7 +808,7 @@ entsec_vault_lock_async (EntsecVault        *vault,
                          GAsyncReadyCallback callback,
                          gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, entsec_vault_lock_async);
   /* Locking must happen even when the caller cancels. */
@@ -813,7 +833,7 @@ calibrate_thread (GTask        *task,
   GError *error = NULL;
   EntsecVaultKdfParams *params = g_new0 (EntsecVaultKdfParams, 1);
 
-  if (entsec_vault_calibrate_kdf (GPOINTER_TO_UINT (task_data), params, &error))
+  if (entsec_vault_calibrate_kdf_sync (GPOINTER_TO_UINT (task_data), params, &error))
     g_task_return_pointer (task, params, g_free);
   else
     {
@@ -848,4 +868,44 @@ entsec_vault_calibrate_kdf_finish (GAsyncResult         *result,
     return FALSE;
   *params = *value;
   return TRUE;
+}
+
+/* ---- one account with its secret ------------------------------------------ */
+
+static void
+get_account_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GError *error = NULL;
+  EntsecAccount *account = entsec_vault_get_account_sync (source, *(gint64 *) task_data,
+                                                          cancellable, &error);
+
+  if (account != NULL)
+    g_task_return_pointer (task, account, vault_account_wipe_free);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+entsec_vault_get_account_async (EntsecVault        *vault,
+                                gint64              id,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  run_id_task (vault, id, cancellable, callback, user_data, entsec_vault_get_account_async,
+               get_account_thread);
+}
+
+EntsecAccount *
+entsec_vault_get_account_finish (EntsecVault  *vault,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vault), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -139,6 +139,7 @@ vault_load_rows (EntsecVault *vault,
                  GError     **error)
 {
   vault_clear_rows (vault);
+  vault->dirty = TRUE;
   return load_table (vault, "SELECT id, position, data FROM accounts ORDER BY position, id",
                      load_account, error)
          && load_table (vault, "SELECT name_id, data FROM prefs", load_pref, error);
@@ -147,62 +148,13 @@ vault_load_rows (EntsecVault *vault,
 void
 vault_clear_rows (EntsecVault *vault)
 {
+  vault->dirty = TRUE;
   g_ptr_array_set_size (vault->accounts, 0);
   g_ptr_array_set_size (vault->quarantined, 0);
   g_hash_table_remove_all (vault->prefs);
 }
 
 /* ---- Reading accounts ----------------------------------------------------- */
-
-static gint
-compare_accounts (gconstpointer a,
-                  gconstpointer b)
-{
-  const EntsecAccount *x = *(EntsecAccount * const *) a;
-  const EntsecAccount *y = *(EntsecAccount * const *) b;
-
-  if (x->favourite != y->favourite)
-    return x->favourite ? -1 : 1;
-  if (x->position != y->position)
-    return x->position < y->position ? -1 : 1;
-  return x->id < y->id ? -1 : (x->id > y->id);
-}
-
-GPtrArray *
-entsec_vault_list_accounts (EntsecVault *vault)
-{
-  g_autoptr (GMutexLocker) locker = NULL;
-  GPtrArray *list;
-
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
-  locker = g_mutex_locker_new (&vault->mutex);
-  list = g_ptr_array_new_full (vault->accounts->len, vault_account_wipe_free);
-  for (guint i = 0; i < vault->accounts->len; i++)
-    g_ptr_array_add (list, entsec_account_copy (g_ptr_array_index (vault->accounts, i)));
-  g_ptr_array_sort (list, compare_accounts);
-  return list;
-}
-
-GPtrArray *
-entsec_vault_list_quarantined (EntsecVault *vault)
-{
-  g_autoptr (GMutexLocker) locker = NULL;
-  GPtrArray *list;
-
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
-  locker = g_mutex_locker_new (&vault->mutex);
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_vault_quarantined_free);
-  for (guint i = 0; i < vault->quarantined->len; i++)
-    {
-      EntsecVaultQuarantined *item = g_ptr_array_index (vault->quarantined, i);
-      EntsecVaultQuarantined *copy = g_new0 (EntsecVaultQuarantined, 1);
-
-      copy->id = item->id;
-      copy->reason = g_strdup (item->reason);
-      g_ptr_array_add (list, copy);
-    }
-  return list;
-}
 
 static gint
 find_account (EntsecVault *vault,
@@ -226,15 +178,20 @@ no_account (gint64   id,
 }
 
 EntsecAccount *
-entsec_vault_get_account (EntsecVault *vault,
-                          gint64       id,
-                          GError     **error)
+entsec_vault_get_account_sync (EntsecVault  *vault,
+                               gint64        id,
+                               GCancellable *cancellable,
+                               GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   gint index;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
-  locker = g_mutex_locker_new (&vault->mutex);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  op = vault_op_begin (vault);
   if (!vault_check_unlocked (vault, error))
     return NULL;
   index = find_account (vault, id);
@@ -402,19 +359,21 @@ static gboolean
 add_accounts_locked (EntsecVault        *vault,
                      GPtrArray          *accounts,
                      EntsecVaultAddFlags flags,
+                     GArray             *added_ids,
                      GPtrArray          *skipped,
                      GError            **error)
 {
   g_autoptr (GPtrArray) keep = g_ptr_array_new ();
   gint64 next_id, next_position;
 
-  if (!vault_check_unlocked (vault, error)
-      || !screen_batch (vault, accounts, flags, keep, skipped, error))
+  /* Duplicates are looked for in what the file holds now, inside the write. */
+  if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
     return FALSE;
-  if (keep->len == 0)
-    return TRUE;
-  if (!vault_begin_write (vault, error))
-    return FALSE;
+  if (!screen_batch (vault, accounts, flags, keep, skipped, error))
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
   next_id = query_max (vault, "SELECT COALESCE(MAX(id), 0) FROM accounts") + 1;
   next_position = query_max (vault, "SELECT COALESCE(MAX(position), -1) FROM accounts") + 1;
   for (guint i = 0; i < keep->len; i++)
@@ -432,11 +391,13 @@ add_accounts_locked (EntsecVault        *vault,
     return FALSE;
   for (guint i = 0; i < keep->len; i++)
     {
-      EntsecAccount *account = g_ptr_array_index (keep, i);
+      EntsecAccount *copy = entsec_account_copy (g_ptr_array_index (keep, i));
+      gint64 id = next_id + i;
 
-      account->id = next_id + i;
-      account->position = (gint) (next_position + i);
-      g_ptr_array_add (vault->accounts, entsec_account_copy (account));
+      copy->id = id;
+      copy->position = (gint) (next_position + i);
+      g_ptr_array_add (vault->accounts, copy);
+      g_array_append_val (added_ids, id);
     }
   return TRUE;
 }
@@ -445,30 +406,45 @@ gboolean
 entsec_vault_add_accounts_sync (EntsecVault        *vault,
                                 GPtrArray          *accounts,
                                 EntsecVaultAddFlags flags,
-                                GPtrArray          *skipped,
+                                GArray            **added_ids,
+                                GPtrArray         **skipped,
                                 GCancellable       *cancellable,
                                 GError            **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) left_out = g_ptr_array_new_with_free_func (vault_account_wipe_free);
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (accounts != NULL, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  return add_accounts_locked (vault, accounts, flags, skipped, error);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  op = vault_op_begin (vault);
+  if (!add_accounts_locked (vault, accounts, flags, ids, left_out, error))
+    return FALSE;
+  if (added_ids != NULL)
+    *added_ids = g_steal_pointer (&ids);
+  if (skipped != NULL)
+    *skipped = g_steal_pointer (&left_out);
+  return TRUE;
 }
 
 typedef struct
 {
-  GPtrArray          *accounts;
-  GPtrArray          *skipped;
+  GPtrArray          *accounts; /* copies */
   EntsecVaultAddFlags flags;
+  GArray             *added_ids;
+  GPtrArray          *skipped;
 } AddData;
 
 static void
 add_data_free (AddData *data)
 {
   g_ptr_array_unref (data->accounts);
-  g_ptr_array_unref (data->skipped);
+  g_clear_pointer (&data->added_ids, g_array_unref);
+  g_clear_pointer (&data->skipped, g_ptr_array_unref);
   g_free (data);
 }
 
@@ -481,11 +457,18 @@ add_accounts_thread (GTask        *task,
   AddData *data = task_data;
   GError *error = NULL;
 
-  if (entsec_vault_add_accounts_sync (source, data->accounts, data->flags, data->skipped,
-                                      cancellable, &error))
+  if (entsec_vault_add_accounts_sync (source, data->accounts, data->flags, &data->added_ids,
+                                      &data->skipped, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+static gpointer
+copy_account (gconstpointer account,
+              gpointer      user_data)
+{
+  return entsec_account_copy (account);
 }
 
 void
@@ -496,11 +479,17 @@ entsec_vault_add_accounts_async (EntsecVault        *vault,
                                  GAsyncReadyCallback callback,
                                  gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
-  AddData *data = g_new0 (AddData, 1);
+  g_autoptr (GTask) task = NULL;
+  AddData *data;
 
-  data->accounts = g_ptr_array_ref (accounts);
-  data->skipped = g_ptr_array_new_with_free_func (vault_account_wipe_free);
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+  g_return_if_fail (accounts != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task = vault_task_new (vault, cancellable, callback, user_data);
+  data = g_new0 (AddData, 1);
+  /* The worker gets its own copies: the caller may change or free its array. */
+  data->accounts = g_ptr_array_copy (accounts, copy_account, NULL);
+  g_ptr_array_set_free_func (data->accounts, vault_account_wipe_free);
   data->flags = flags;
   g_task_set_source_tag (task, entsec_vault_add_accounts_async);
   g_task_set_task_data (task, data, (GDestroyNotify) add_data_free);
@@ -510,49 +499,86 @@ entsec_vault_add_accounts_async (EntsecVault        *vault,
 gboolean
 entsec_vault_add_accounts_finish (EntsecVault  *vault,
                                   GAsyncResult *result,
-                                  GPtrArray    *skipped,
+                                  GArray      **added_ids,
+                                  GPtrArray   **skipped,
                                   GError      **error)
 {
   AddData *data;
 
   g_return_val_if_fail (g_task_is_valid (result, vault), FALSE);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
   data = g_task_get_task_data (G_TASK (result));
-  for (guint i = 0; skipped != NULL && i < data->skipped->len; i++)
-    g_ptr_array_add (skipped, entsec_account_copy (g_ptr_array_index (data->skipped, i)));
-  return g_task_propagate_boolean (G_TASK (result), error);
+  if (added_ids != NULL)
+    *added_ids = g_steal_pointer (&data->added_ids);
+  if (skipped != NULL)
+    *skipped = g_steal_pointer (&data->skipped);
+  return TRUE;
 }
 
-/* Write @account over its stored row and adopt it in memory. */
+/* Write @account over its stored row and adopt it in memory (in a write). */
 static gboolean
-replace_account_locked (EntsecVault         *vault,
-                        const EntsecAccount *account,
-                        GError             **error)
+replace_account_in_write (EntsecVault         *vault,
+                          const EntsecAccount *account,
+                          GError             **error)
 {
   gint index = find_account (vault, account->id);
-  g_autoptr (GError) local_error = NULL;
 
   if (index < 0)
     return no_account (account->id, error);
-  if (!validate_for_vault (account, &local_error))
-    {
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-                   "%s; nothing was changed", local_error->message);
-      return FALSE;
-    }
   if (is_duplicate_of_stored (vault, account, account->id))
     return duplicate_error (account, error);
-  if (!vault_begin_write (vault, error))
-    return FALSE;
   if (!write_account_row (vault, account, account->id, FALSE, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* After the commit: the model takes @account's place. */
+static void
+adopt_account (EntsecVault         *vault,
+               const EntsecAccount *account)
+{
+  gint index = find_account (vault, account->id);
+
+  g_ptr_array_remove_index (vault->accounts, (guint) index);
+  g_ptr_array_insert (vault->accounts, index, entsec_account_copy (account));
+}
+
+static gboolean
+invalid_account (const EntsecAccount *account,
+                 GError             **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (validate_for_vault (account, &local_error))
+    return FALSE;
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+               "%s; nothing was changed", local_error->message);
+  return TRUE;
+}
+
+/* Start a write: the op's own checks, cancellation and BEGIN IMMEDIATE. */
+static gboolean
+begin_checked_write (EntsecVault  *vault,
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  return !g_cancellable_set_error_if_cancelled (cancellable, error)
+         && vault_check_unlocked (vault, error) && vault_begin_write (vault, error);
+}
+
+/* End a write begun by begin_checked_write(): commit when @ok, else roll back. */
+static gboolean
+end_write (EntsecVault *vault,
+           gboolean     ok,
+           GError     **error)
+{
+  if (!ok)
     {
       vault_db_rollback (vault->db);
       return FALSE;
     }
-  if (!vault_db_commit (vault->db, error))
-    return FALSE;
-  g_ptr_array_remove_index (vault->accounts, (guint) index);
-  g_ptr_array_insert (vault->accounts, index, entsec_account_copy (account));
-  return TRUE;
+  return vault_db_commit (vault->db, error);
 }
 
 gboolean
@@ -561,12 +587,20 @@ entsec_vault_update_account_sync (EntsecVault         *vault,
                                   GCancellable        *cancellable,
                                   GError             **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (account != NULL, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  return vault_check_unlocked (vault, error) && replace_account_locked (vault, account, error);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (invalid_account (account, error))
+    return FALSE;
+  op = vault_op_begin (vault);
+  if (!begin_checked_write (vault, cancellable, error)
+      || !end_write (vault, replace_account_in_write (vault, account, error), error))
+    return FALSE;
+  adopt_account (vault, account);
+  return TRUE;
 }
 
 static void
@@ -584,21 +618,14 @@ forget_row (EntsecVault *vault,
     }
 }
 
-gboolean
-entsec_vault_delete_account_sync (EntsecVault  *vault,
-                                  gint64        id,
-                                  GCancellable *cancellable,
-                                  GError      **error)
+static gboolean
+delete_row (EntsecVault *vault,
+            gint64       id,
+            GError     **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
-  sqlite3_stmt *stmt;
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "DELETE FROM accounts WHERE id = ?", error);
   gboolean ok;
 
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !vault_check_file (vault, error))
-    return FALSE;
-  stmt = vault_db_prepare (vault->db, "DELETE FROM accounts WHERE id = ?", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
@@ -606,9 +633,26 @@ entsec_vault_delete_account_sync (EntsecVault  *vault,
   sqlite3_finalize (stmt);
   if (ok && sqlite3_changes (vault->db) != 1)
     return no_account (id, error);
-  if (ok)
-    forget_row (vault, id);
   return ok;
+}
+
+gboolean
+entsec_vault_delete_account_sync (EntsecVault  *vault,
+                                  gint64        id,
+                                  GCancellable *cancellable,
+                                  GError      **error)
+{
+  g_autoptr (VaultOp) op = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  op = vault_op_begin (vault);
+  if (!begin_checked_write (vault, cancellable, error)
+      || !end_write (vault, delete_row (vault, id, error), error))
+    return FALSE;
+  forget_row (vault, id);
+  return TRUE;
 }
 
 static gboolean
@@ -643,19 +687,15 @@ entsec_vault_reorder_sync (EntsecVault  *vault,
                            GCancellable *cancellable,
                            GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (ids != NULL || n_ids == 0, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
-    return FALSE;
-  if (!write_positions (vault, ids, n_ids, error))
-    {
-      vault_db_rollback (vault->db);
-      return FALSE;
-    }
-  if (!vault_db_commit (vault->db, error))
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  op = vault_op_begin (vault);
+  if (!begin_checked_write (vault, cancellable, error)
+      || !end_write (vault, write_positions (vault, ids, n_ids, error), error))
     return FALSE;
   for (gsize i = 0; i < n_ids; i++)
     ((EntsecAccount *) g_ptr_array_index (vault->accounts, find_account (vault, ids[i])))->position
@@ -663,44 +703,88 @@ entsec_vault_reorder_sync (EntsecVault  *vault,
   return TRUE;
 }
 
-gboolean
-entsec_vault_next_hotp_code_sync (EntsecVault  *vault,
-                                  gint64        id,
-                                  char          code[ENTSEC_OTP_CODE_SIZE],
-                                  GCancellable *cancellable,
-                                  GError      **error)
+/*
+ * HOTP: the counter after this code is committed BEFORE the code is handed
+ * out (in the same write that read the current counter, so two programs
+ * never show the same code). TOTP and Steam: computed from the model.
+ */
+static gboolean
+next_hotp_in_write (EntsecVault *vault,
+                    gint64       id,
+                    char         code[ENTSEC_OTP_CODE_SIZE],
+                    GError     **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  gint index = find_account (vault, id);
   g_autoptr (EntsecAccount) next = NULL;
-  char pending[ENTSEC_OTP_CODE_SIZE];
+
+  if (index < 0)
+    return no_account (id, error);
+  next = entsec_account_copy (g_ptr_array_index (vault->accounts, index));
+  if (!entsec_account_generate (next, 0, code, error))
+    return FALSE;
+  next->counter++;
+  return write_account_row (vault, next, id, FALSE, error);
+}
+
+static gboolean
+hotp_code (EntsecVault  *vault,
+           gint64        id,
+           char          code[ENTSEC_OTP_CODE_SIZE],
+           GCancellable *cancellable,
+           GError      **error)
+{
+  char pending[ENTSEC_OTP_CODE_SIZE] = { 0 };
+  gint index;
+
+  if (vault->read_only)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                           "This is a counter-based (HOTP) account: showing a code means saving "
+                           "the next counter first, and the vault cannot be written here "
+                           "(read-only file or file system). No code was used up");
+      return FALSE;
+    }
+  if (!begin_checked_write (vault, cancellable, error)
+      || !end_write (vault, next_hotp_in_write (vault, id, pending, error), error))
+    {
+      OPENSSL_cleanse (pending, sizeof pending);
+      return FALSE;
+    }
+  index = find_account (vault, id);
+  ((EntsecAccount *) g_ptr_array_index (vault->accounts, index))->counter++;
+  memcpy (code, pending, sizeof pending);
+  OPENSSL_cleanse (pending, sizeof pending);
+  return TRUE;
+}
+
+gboolean
+entsec_vault_compute_code_sync (EntsecVault  *vault,
+                                gint64        id,
+                                gint64        now,
+                                char          code[ENTSEC_OTP_CODE_SIZE],
+                                GCancellable *cancellable,
+                                GError      **error)
+{
+  g_autoptr (VaultOp) op = NULL;
+  EntsecAccount *account;
   gint index;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
+  g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  op = vault_op_begin (vault);
   if (!vault_check_unlocked (vault, error))
     return FALSE;
   index = find_account (vault, id);
   if (index < 0)
     return no_account (id, error);
-  next = entsec_account_copy (g_ptr_array_index (vault->accounts, index));
-  if (next->type != ENTSEC_ACCOUNT_HOTP)
-    {
-      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-                           "This account is not counter-based (HOTP)");
-      return FALSE;
-    }
-  if (!entsec_account_generate (next, 0, pending, error))
-    return FALSE;
-  next->counter++;
-  /* The next counter is on disk before anyone sees this code. */
-  if (!replace_account_locked (vault, next, error))
-    {
-      OPENSSL_cleanse (pending, sizeof pending);
-      return FALSE;
-    }
-  memcpy (code, pending, sizeof pending);
-  OPENSSL_cleanse (pending, sizeof pending);
-  return TRUE;
+  account = g_ptr_array_index (vault->accounts, index);
+  if (account->type == ENTSEC_ACCOUNT_HOTP)
+    return hotp_code (vault, id, code, cancellable, error);
+  return entsec_account_generate (account, now, code, error);
 }
 
 /* ---- Preferences ---------------------------------------------------------- */
@@ -762,7 +846,7 @@ entsec_vault_set_pref_sync (EntsecVault  *vault,
                             GCancellable *cancellable,
                             GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   g_autoptr (GVariant) sunk = NULL;
   EntsecSecureBytes *plain;
   guint8 id[NAME_ID_SIZE];
@@ -770,10 +854,10 @@ entsec_vault_set_pref_sync (EntsecVault  *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (name != NULL && g_utf8_validate (name, -1, NULL), FALSE);
   g_return_val_if_fail (value != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   sunk = g_variant_ref_sink (value);
-  locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !check_pref_type (sunk, error)
-      || !vault_check_file (vault, error))
+  if (!check_pref_type (sunk, error))
     return FALSE;
   if (strlen (name) > MAX_PREF_NAME_BYTES)
     {
@@ -781,9 +865,12 @@ entsec_vault_set_pref_sync (EntsecVault  *vault,
                    "A preference name may hold at most %d bytes", MAX_PREF_NAME_BYTES);
       return FALSE;
     }
+  op = vault_op_begin (vault);
+  if (!begin_checked_write (vault, cancellable, error))
+    return FALSE;
   name_id (vault, name, id);
   plain = vault_pref_encode (name, sunk);
-  if (!write_pref (vault, id, plain, error))
+  if (!end_write (vault, write_pref (vault, id, plain, error), error))
     {
       entsec_secure_bytes_free (plain);
       return FALSE;
@@ -793,27 +880,28 @@ entsec_vault_set_pref_sync (EntsecVault  *vault,
 }
 
 GVariant *
-entsec_vault_get_pref (EntsecVault *vault,
-                       const char  *name,
-                       GError     **error)
+entsec_vault_get_pref_sync (EntsecVault  *vault,
+                            const char   *name,
+                            GCancellable *cancellable,
+                            GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   EntsecSecureBytes *plain;
   char *stored_name = NULL;
   GVariant *value;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
   g_return_val_if_fail (name != NULL, NULL);
-  locker = g_mutex_locker_new (&vault->mutex);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  op = vault_op_begin (vault);
   if (!vault_check_unlocked (vault, error))
     return NULL;
   plain = g_hash_table_lookup (vault->prefs, name);
   if (plain == NULL)
-    {
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
-                   "The preference '%s' is not set", name);
-      return NULL;
-    }
+    return NULL;
   value = vault_pref_decode (plain->data, plain->len, &stored_name, error);
   entsec_secure_strfree (stored_name);
   return value;
@@ -825,48 +913,65 @@ entsec_vault_remove_pref_sync (EntsecVault  *vault,
                                GCancellable *cancellable,
                                GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   sqlite3_stmt *stmt;
   guint8 id[NAME_ID_SIZE];
   gboolean ok;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  if (!vault_check_unlocked (vault, error) || !vault_check_file (vault, error))
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  op = vault_op_begin (vault);
+  if (!begin_checked_write (vault, cancellable, error))
     return FALSE;
   name_id (vault, name, id);
   stmt = vault_db_prepare (vault->db, "DELETE FROM prefs WHERE name_id = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_blob (stmt, 1, id, NAME_ID_SIZE, SQLITE_TRANSIENT);
-  ok = vault_db_step_done (vault->db, stmt, "Cannot remove the preference", error);
-  sqlite3_finalize (stmt);
+  ok = stmt != NULL;
   if (ok)
-    g_hash_table_remove (vault->prefs, name);
-  return ok;
+    {
+      sqlite3_bind_blob (stmt, 1, id, NAME_ID_SIZE, SQLITE_TRANSIENT);
+      ok = vault_db_step_done (vault->db, stmt, "Cannot remove the preference", error);
+      sqlite3_finalize (stmt);
+    }
+  if (!end_write (vault, ok, error))
+    return FALSE;
+  g_hash_table_remove (vault->prefs, name);
+  return TRUE;
 }
 
 gboolean
-entsec_vault_set_string (EntsecVault *vault, const char *name, const char *value, GError **error)
+entsec_vault_set_string_sync (EntsecVault *vault,
+                              const char  *name,
+                              const char  *value,
+                              GError     **error)
 {
   return entsec_vault_set_pref_sync (vault, name, g_variant_new_string (value), NULL, error);
 }
 
 gboolean
-entsec_vault_set_int (EntsecVault *vault, const char *name, gint64 value, GError **error)
+entsec_vault_set_int_sync (EntsecVault *vault,
+                           const char  *name,
+                           gint64       value,
+                           GError     **error)
 {
   return entsec_vault_set_pref_sync (vault, name, g_variant_new_int64 (value), NULL, error);
 }
 
 gboolean
-entsec_vault_set_boolean (EntsecVault *vault, const char *name, gboolean value, GError **error)
+entsec_vault_set_boolean_sync (EntsecVault *vault,
+                               const char  *name,
+                               gboolean     value,
+                               GError     **error)
 {
   return entsec_vault_set_pref_sync (vault, name, g_variant_new_boolean (value), NULL, error);
 }
 
 gboolean
-entsec_vault_set_blob (EntsecVault *vault, const char *name, GBytes *value, GError **error)
+entsec_vault_set_blob_sync (EntsecVault *vault,
+                            const char  *name,
+                            GBytes      *value,
+                            GError     **error)
 {
   GVariant *variant = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, value, TRUE);
 
@@ -880,15 +985,10 @@ get_typed (EntsecVault        *vault,
            const GVariantType *type,
            GError            **error)
 {
-  g_autoptr (GError) local_error = NULL;
-  GVariant *value = entsec_vault_get_pref (vault, name, &local_error);
+  GVariant *value = entsec_vault_get_pref_sync (vault, name, NULL, error);
 
   if (value == NULL)
-    {
-      if (!g_error_matches (local_error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+    return NULL;
   if (!g_variant_is_of_type (value, type))
     {
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
@@ -900,7 +1000,9 @@ get_typed (EntsecVault        *vault,
 }
 
 char *
-entsec_vault_get_string (EntsecVault *vault, const char *name, GError **error)
+entsec_vault_get_string_sync (EntsecVault *vault,
+                              const char  *name,
+                              GError     **error)
 {
   g_autoptr (GVariant) value = get_typed (vault, name, G_VARIANT_TYPE_STRING, error);
 
@@ -908,7 +1010,10 @@ entsec_vault_get_string (EntsecVault *vault, const char *name, GError **error)
 }
 
 gint64
-entsec_vault_get_int (EntsecVault *vault, const char *name, gint64 fallback, GError **error)
+entsec_vault_get_int_sync (EntsecVault *vault,
+                           const char  *name,
+                           gint64       fallback,
+                           GError     **error)
 {
   g_autoptr (GVariant) value = get_typed (vault, name, G_VARIANT_TYPE_INT64, error);
 
@@ -916,7 +1021,10 @@ entsec_vault_get_int (EntsecVault *vault, const char *name, gint64 fallback, GEr
 }
 
 gboolean
-entsec_vault_get_boolean (EntsecVault *vault, const char *name, gboolean fallback, GError **error)
+entsec_vault_get_boolean_sync (EntsecVault *vault,
+                               const char  *name,
+                               gboolean     fallback,
+                               GError     **error)
 {
   g_autoptr (GVariant) value = get_typed (vault, name, G_VARIANT_TYPE_BOOLEAN, error);
 
@@ -924,9 +1032,35 @@ entsec_vault_get_boolean (EntsecVault *vault, const char *name, gboolean fallbac
 }
 
 GBytes *
-entsec_vault_get_blob (EntsecVault *vault, const char *name, GError **error)
+entsec_vault_get_blob_sync (EntsecVault *vault,
+                            const char  *name,
+                            GError     **error)
 {
   g_autoptr (GVariant) value = get_typed (vault, name, G_VARIANT_TYPE_BYTESTRING, error);
 
   return value != NULL ? g_variant_get_data_as_bytes (value) : NULL;
+}
+
+/* ---- Export ----------------------------------------------------------------- */
+
+GPtrArray *
+entsec_vault_export_accounts_sync (EntsecVault  *vault,
+                                   GCancellable *cancellable,
+                                   GError      **error)
+{
+  g_autoptr (VaultOp) op = NULL;
+  g_autoptr (GPtrArray) sorted = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  op = vault_op_begin (vault);
+  if (!vault_check_unlocked (vault, error))
+    return NULL;
+  sorted = g_ptr_array_copy (vault->accounts, copy_account, NULL);
+  g_ptr_array_set_free_func (sorted, vault_account_wipe_free);
+  g_ptr_array_sort (sorted, vault_compare_accounts);
+  return g_steal_pointer (&sorted);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * entsec-vault-db.c: the SQLite side of the vault: file modes, the
- * single-writer lock, the schema, and errors a user can act on.
+ * entsec-vault-db.c: the SQLite side of the vault: file modes, opening
+ * read-write or read-only, the schema, and errors a user can act on.
  */
 
 #define G_LOG_DOMAIN "entsec-vault"
@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,39 +18,62 @@
 
 #include "entsec-vault-private.h"
 
+/*
+ * SQLite's own wording ("attempt to write a readonly database") goes to the
+ * debug log only: users get what happened and what to do.
+ */
 void
 vault_db_set_error (sqlite3    *db,
                     int         rc,
                     const char *what,
                     GError    **error)
 {
-  const char *detail = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
-
+  g_debug ("%s: SQLite %d (%s)", what, rc,
+           db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
   switch (rc & 0xff)
     {
     case SQLITE_NOTADB:
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
-                   "%s: the file is not an entsec vault, or it is damaged (%s); it was not "
-                   "modified. Check the path, or restore the vault from a backup", what, detail);
+                   "%s: the file is not an entsec vault, or it is damaged; it was not "
+                   "modified. Check the path, or restore the vault from a backup", what);
       break;
     case SQLITE_CORRUPT:
     case SQLITE_FORMAT:
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
-                   "%s: the vault file is damaged (%s); it was not modified. "
-                   "Restore it from a backup", what, detail);
+                   "%s: the vault file is damaged; it was not modified. "
+                   "Restore it from a backup", what);
       break;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IN_USE,
-                   "%s: the vault is in use by another program; close it and retry", what);
+                   "%s: another program kept the vault busy for more than %d seconds; "
+                   "nothing was changed. Retry in a moment", what, VAULT_BUSY_TIMEOUT_MS / 1000);
       break;
     case SQLITE_FULL:
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
                    "%s: the disk is full; nothing was changed. Free some space and retry", what);
       break;
+    case SQLITE_READONLY:
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "%s: the vault cannot be written here (a read-only file, folder or file "
+                   "system); nothing was changed. Codes can still be read", what);
+      break;
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+    case SQLITE_CANTOPEN:
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "%s: permission denied, or a file next to the vault (-wal, -shm) cannot "
+                   "be opened; nothing was changed. Check the files' owner and modes", what);
+      break;
+    case SQLITE_IOERR:
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "%s: the disk reported an input/output error; nothing was changed. "
+                   "Check the disk, then retry", what);
+      break;
     default:
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
-                   "%s: %s; nothing was changed", what, detail);
+                   "%s: the database reported an internal error (%d); nothing was changed",
+                   what, rc & 0xff);
       break;
     }
 }
@@ -225,7 +247,8 @@ configure_connection (sqlite3 *db,
                       GError **error)
 {
   sqlite3_extended_result_codes (db, 1);
-  sqlite3_busy_timeout (db, 0);
+  /* Writers wait for each other (BEGIN IMMEDIATE); readers never wait (WAL). */
+  sqlite3_busy_timeout (db, VAULT_BUSY_TIMEOUT_MS);
   /* A failed open must not even checkpoint a leftover WAL into the file. */
   sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
@@ -297,20 +320,110 @@ check_structure (sqlite3 *db,
   return ok;
 }
 
+/* Why @path cannot be opened as a vault, or TRUE when it is a regular file. */
+static gboolean
+check_vault_path (const char *path,
+                  GError    **error)
+{
+  struct stat st;
+
+  if (stat (path, &st) != 0)
+    {
+      int saved = errno;
+
+      if (saved == ENOENT)
+        g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND,
+                     "There is no vault at %s; create one with 'entsec-cli init'", path);
+      else
+        g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                     "Cannot open the vault %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND,
+                   "%s is a folder; give the vault file itself (for example "
+                   "%s/default.db)", path, path);
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                   "%s is not a regular file, so it is not an entsec vault", path);
+      return FALSE;
+    }
+  if (access (path, R_OK) != 0)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "Cannot open the vault %s: permission denied (the file belongs to "
+                   "another user, or its mode forbids reading)", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/*
+ * Whether this process can write the vault: the file, and its folder (SQLite
+ * creates -wal and -shm there). A -shm file of ours left read-only (by a
+ * copy, or a read-only mount since remounted) is made writable again, since
+ * SQLite would otherwise open the vault read-only forever.
+ */
+static gboolean
+can_write (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  struct stat st;
+
+  if (access (path, W_OK) != 0 || access (dir, W_OK) != 0)
+    return FALSE;
+  if (lstat (shm, &st) == 0 && S_ISREG (st.st_mode) && st.st_uid == geteuid ()
+      && access (shm, W_OK) != 0)
+    chmod (shm, 0600);
+  return TRUE;
+}
+
+/* Open @path read-only: through the -shm when it can be used, else immutable. */
+static int
+open_read_only (const char *path,
+                sqlite3   **db)
+{
+  g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *ro_uri = g_strconcat (uri, "?mode=ro", NULL);
+  g_autofree char *immutable_uri = g_strconcat (uri, "?mode=ro&immutable=1", NULL);
+  int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
+  struct stat st;
+  int rc = sqlite3_open_v2 (ro_uri, db, flags, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (*db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  /* No -shm can be made here. With an empty or no WAL nothing is lost by
+   * reading the file as immutable (nobody can write it either). */
+  if (rc != SQLITE_OK && (stat (wal, &st) != 0 || st.st_size == 0))
+    {
+      sqlite3_close (*db);
+      *db = NULL;
+      rc = sqlite3_open_v2 (immutable_uri, db, flags, NULL);
+    }
+  return rc;
+}
+
 sqlite3 *
 vault_db_open_existing (const char *path,
+                        gboolean   *read_only,
                         GError    **error)
 {
   sqlite3 *db = NULL;
   int rc;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND,
-                   "There is no vault at %s; create one with 'entsec-cli init'", path);
-      return NULL;
-    }
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (!check_vault_path (path, error))
+    return NULL;
+  *read_only = !can_write (path);
+  if (*read_only)
+    rc = open_read_only (path, &db);
+  else
+    rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       vault_db_set_error (db, rc, "Cannot open the vault", error);
@@ -379,28 +492,4 @@ vault_db_create (const char *path,
       return NULL;
     }
   return db;
-}
-
-int
-vault_db_lock_file (const char *path,
-                    GError    **error)
-{
-  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
-  int fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
-                   "Cannot create the lock file %s: %s", lock_path, g_strerror (saved));
-      return -1;
-    }
-  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      close (fd);
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IN_USE,
-                   "The vault %s is in use by another entsec program; close it and retry", path);
-      return -1;
-    }
-  return fd;
 }

@@ -31,16 +31,36 @@ typedef struct
   gboolean known_good;
 } VaultSlot;
 
-void vault_slot_free (VaultSlot *slot);
+void       vault_slot_free (VaultSlot *slot);
+VaultSlot *vault_slot_copy (const VaultSlot *slot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VaultSlot, vault_slot_free)
+
+/* An immutable snapshot of what a UI shows (entsec-vault-state.c). */
+typedef struct _VaultState VaultState;
 
 struct _EntsecVault
 {
   GObject            parent_instance;
+  /* Serialises operations: held while a call talks to SQLite or changes the
+   * model below, never while waiting for a person, a KDF or the keyring. */
   GMutex             mutex;
+  /* Guards @state only: readers copy the pointer and never wait. */
+  GMutex             state_mutex;
+  VaultState        *state;
+  GMainContext      *context;     /* where "changed" and notify:: are emitted */
+  gint               busy;        /* atomic: tasks running */
+  gint               announce_pending; /* atomic */
+  gboolean           announced_locked; /* context only */
+  gboolean           dirty;       /* the model changed: publish at the end of the operation */
+  gint64             data_version; /* PRAGMA data_version when the model was loaded */
+  gboolean           read_only;   /* opened read-only (read-only file or file system) */
+  char              *lock_reason; /* why the vault locked itself, or NULL */
+  GListStore        *model;       /* context only; NULL until asked for */
+  GFileMonitor      *monitor;     /* context only */
+  gboolean           monitor_refreshing;
+  gboolean           monitor_again;
   char              *path;
   sqlite3           *db;
-  int                lock_fd;
   guint8             vault_id[VAULT_ID_SIZE];
   GPtrArray         *slots;       /* VaultSlot, by id */
   EntsecSecureBytes *dek;         /* NULL while locked */
@@ -48,12 +68,60 @@ struct _EntsecVault
   GPtrArray         *accounts;    /* EntsecAccount, owned, wiped on lock */
   GPtrArray         *quarantined; /* EntsecVaultQuarantined */
   GHashTable        *prefs;       /* name -> EntsecSecureBytes (serialised GVariant) */
-  guint              failed_unlocks;
+  gint               failed_unlocks; /* atomic */
   dev_t              file_dev;    /* the file we opened: a replaced one is never written */
   ino_t              file_ino;
 };
 
-/* ---- entsec-vault.c, used by entsec-vault-data.c -------------------------- */
+/* ---- entsec-vault-state.c --------------------------------------------------- */
+
+/* The vault, its operation mutex held (see vault_op_begin()). */
+typedef struct _VaultOp VaultOp;
+
+/* Take the operation mutex and catch up with other programs' commits. */
+VaultOp    *vault_op_begin (EntsecVault *vault);
+/* Publish the model if it changed, then release the mutex. */
+void        vault_op_end (VaultOp *op);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VaultOp, vault_op_end)
+
+VaultState *vault_state_ref (VaultState *state);
+void        vault_state_unref (VaultState *state);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VaultState, vault_state_unref)
+VaultState *vault_dup_state (EntsecVault *vault);
+void        vault_publish (EntsecVault *vault);
+/* Reload when another connection committed (op mutex held). */
+gboolean    vault_refresh (EntsecVault *vault,
+                           gboolean    *changed,
+                           GError     **error);
+/* List order: favourites first, then by position, then id (GPtrArray of EntsecAccount *). */
+gint        vault_compare_accounts (gconstpointer a,
+                                    gconstpointer b);
+/* Remember the data version the model now reflects. */
+void        vault_note_data_version (EntsecVault *vault);
+/* A GTask on @vault that counts toward the "busy" property. */
+GTask      *vault_task_new (EntsecVault        *vault,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data);
+void        vault_state_init (EntsecVault *vault);
+void        vault_state_finalize (EntsecVault *vault);
+void        vault_set_context (EntsecVault  *vault,
+                               GMainContext *context);
+
+/* ---- entsec-vault.c, used by the other files ------------------------------- */
+
+/* The slot table as EntsecVaultSlotInfo (terminated by a zeroed entry). */
+EntsecVaultSlotInfo *vault_slot_infos (EntsecVault *vault,
+                                       gsize       *n_slots);
+/* Read the slot table again (another program changed it). */
+gboolean vault_reload_slots (EntsecVault *vault,
+                             GError     **error);
+/* Check the header tag with @dek. */
+gboolean vault_verify_header (EntsecVault             *vault,
+                              const EntsecSecureBytes *dek,
+                              GError                 **error);
+/* Forget the DEK and every decrypted value (no disk access). */
+void     vault_lock_model (EntsecVault *vault);
 
 /* Remember which file the path names now. */
 void     vault_note_file (EntsecVault *vault);
@@ -129,6 +197,9 @@ gboolean vault_kdf_params_decode (GBytes             *bytes,
 
 /* ---- SQLite (entsec-vault-db.c) ------------------------------------------ */
 
+/* How long a write waits for another program's write to finish. */
+#define VAULT_BUSY_TIMEOUT_MS 5000
+
 /* Map an SQLite failure onto ENTSEC_VAULT_ERROR; @what says what was tried. */
 void     vault_db_set_error (sqlite3    *db,
                              int         rc,
@@ -158,8 +229,11 @@ gboolean vault_db_create_schema (sqlite3 *db,
 /*
  * Open an existing vault file without writing to it: checks the
  * application id, the format version and the structure (quick_check).
+ * Opens read-only (*@read_only set) when the file or its folder cannot be
+ * written, so codes can still be read there.
  */
 sqlite3 *vault_db_open_existing (const char *path,
+                                 gboolean   *read_only,
                                  GError    **error);
 /* Upgrade the schema to ENTSEC_VAULT_FORMAT_VERSION (after a successful unlock only). */
 gboolean vault_db_migrate (sqlite3 *db,
@@ -167,9 +241,6 @@ gboolean vault_db_migrate (sqlite3 *db,
 /* Create @path (0600, parent 0700) and open it. */
 sqlite3 *vault_db_create (const char *path,
                           GError    **error);
-/* Take the single-writer lock (flock on PATH.lock); returns the fd or -1. */
-int      vault_db_lock_file (const char *path,
-                             GError    **error);
 
 /* ---- Keyring (entsec-vault-keyring.c) ------------------------------------ */
 

@@ -16,19 +16,6 @@
 
 #include "entsec-vault-private.h"
 
-static VaultSlot *
-vault_slot_copy (const VaultSlot *slot)
-{
-  VaultSlot *copy = g_new0 (VaultSlot, 1);
-
-  copy->id = slot->id;
-  copy->type = slot->type;
-  copy->params = g_bytes_ref (slot->params);
-  copy->wrapped = g_bytes_ref (slot->wrapped);
-  copy->known_good = slot->known_good;
-  return copy;
-}
-
 /* Re-authenticate the header for @slots under the DEK; inside a transaction. */
 static gboolean
 write_header (EntsecVault *vault,
@@ -267,9 +254,6 @@ entsec_vault_create_sync (const char                 *path,
   g_mkdir_with_parents (dir, 0700);
   vault = g_object_new (ENTSEC_TYPE_VAULT, NULL);
   vault->path = g_strdup (path);
-  vault->lock_fd = vault_db_lock_file (path, error);
-  if (vault->lock_fd < 0)
-    return NULL;
   vault->db = vault_db_create (path, error);
   if (vault->db == NULL)
     return NULL;
@@ -289,37 +273,9 @@ entsec_vault_create_sync (const char                 *path,
     }
   vault->names_key = vault_derive_names_key (vault->dek);
   sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+  vault_note_data_version (vault);
+  vault_publish (vault);
   return g_steal_pointer (&vault);
-}
-
-EntsecVaultSlotInfo *
-entsec_vault_list_slots (EntsecVault *vault,
-                         gsize       *n_slots)
-{
-  g_autoptr (GMutexLocker) locker = NULL;
-  EntsecVaultSlotInfo *infos;
-
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
-  locker = g_mutex_locker_new (&vault->mutex);
-  infos = g_new0 (EntsecVaultSlotInfo, vault->slots->len + 1);
-  for (guint i = 0; i < vault->slots->len; i++)
-    {
-      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
-      EntsecArgon2Params argon;
-
-      infos[i].id = slot->id;
-      infos[i].type = (EntsecVaultSlotType) slot->type;
-      if (slot->type == ENTSEC_VAULT_SLOT_PASSPHRASE
-          && vault_kdf_params_decode (slot->params, &argon, NULL))
-        {
-          infos[i].kdf.memory_kib = argon.m_cost_kib;
-          infos[i].kdf.iterations = argon.t_cost;
-          infos[i].kdf.parallelism = argon.parallelism;
-        }
-    }
-  if (n_slots != NULL)
-    *n_slots = vault->slots->len;
-  return infos;
 }
 
 static gpointer
@@ -359,12 +315,12 @@ entsec_vault_add_passphrase_slot_sync (EntsecVault                *vault,
                                        GCancellable               *cancellable,
                                        GError                    **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   g_autoptr (GPtrArray) slots = NULL;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (passphrase != NULL, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
+  op = vault_op_begin (vault);
   if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
     return FALSE;
   slots = copy_slots (vault->slots);
@@ -381,12 +337,12 @@ entsec_vault_add_keyring_slot_sync (EntsecVault  *vault,
                                     GCancellable *cancellable,
                                     GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   g_autoptr (GPtrArray) slots = NULL;
   guint8 uuid[KEYRING_SLOT_ID_SIZE];
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
+  op = vault_op_begin (vault);
   if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
     return FALSE;
   slots = copy_slots (vault->slots);
@@ -427,13 +383,13 @@ entsec_vault_add_recovery_slot_sync (EntsecVault  *vault,
                                      GCancellable *cancellable,
                                      GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   g_autoptr (GPtrArray) slots = NULL;
   g_autoptr (EntsecSecureBytes) key = entsec_secure_bytes_new (KEK_SIZE);
   g_autoptr (GBytes) params = g_bytes_new_static ("\x01", 1);
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
-  locker = g_mutex_locker_new (&vault->mutex);
+  op = vault_op_begin (vault);
   if (!vault_check_unlocked (vault, error) || !entsec_random_bytes (key->data, KEK_SIZE, error)
       || !vault_begin_write (vault, error))
     return NULL;
@@ -472,12 +428,12 @@ entsec_vault_change_passphrase_sync (EntsecVault                *vault,
                                      GCancellable               *cancellable,
                                      GError                    **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   g_autoptr (GPtrArray) slots = NULL;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (passphrase != NULL, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
+  op = vault_op_begin (vault);
   if (!vault_check_unlocked (vault, error) || !vault_begin_write (vault, error))
     return FALSE;
   slots = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
@@ -544,12 +500,12 @@ entsec_vault_remove_slot_sync (EntsecVault  *vault,
                                GCancellable *cancellable,
                                GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
   g_autoptr (GPtrArray) slots = NULL;
   g_autoptr (VaultSlot) removed = NULL;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
+  op = vault_op_begin (vault);
   if (!vault_check_unlocked (vault, error))
     return FALSE;
   slots = copy_slots (vault->slots);

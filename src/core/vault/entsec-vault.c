@@ -45,35 +45,87 @@ entsec_vault_quarantined_free (EntsecVaultQuarantined *item)
   g_free (item);
 }
 
+enum
+{
+  PROP_0,
+  PROP_LOCKED,
+  PROP_BUSY,
+  PROP_READ_ONLY,
+  PROP_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void lock_locked (EntsecVault *vault);
+
 static void
 entsec_vault_finalize (GObject *object)
 {
   EntsecVault *self = ENTSEC_VAULT (object);
 
-  entsec_vault_lock (self);
+  lock_locked (self);
   g_clear_pointer (&self->db, sqlite3_close);
-  if (self->lock_fd >= 0)
-    close (self->lock_fd);
   g_clear_pointer (&self->slots, g_ptr_array_unref);
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   g_clear_pointer (&self->quarantined, g_ptr_array_unref);
   g_clear_pointer (&self->prefs, g_hash_table_unref);
+  vault_state_finalize (self);
   g_free (self->path);
   g_mutex_clear (&self->mutex);
   G_OBJECT_CLASS (entsec_vault_parent_class)->finalize (object);
 }
 
 static void
+entsec_vault_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  EntsecVault *self = ENTSEC_VAULT (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOCKED:
+      g_value_set_boolean (value, !entsec_vault_is_unlocked (self));
+      break;
+    case PROP_BUSY:
+      g_value_set_boolean (value, entsec_vault_is_busy (self));
+      break;
+    case PROP_READ_ONLY:
+      g_value_set_boolean (value, entsec_vault_is_read_only (self));
+      break;
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 entsec_vault_class_init (EntsecVaultClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = entsec_vault_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = entsec_vault_finalize;
+  object_class->get_property = entsec_vault_get_property;
+  properties[PROP_LOCKED] = g_param_spec_boolean ("locked", NULL, NULL, TRUE, flags);
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, flags);
+  properties[PROP_READ_ONLY] = g_param_spec_boolean ("read-only", NULL, NULL, FALSE, flags);
+  properties[PROP_PATH] = g_param_spec_string ("path", NULL, NULL, NULL, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* Accounts, quarantined rows, slots or the locked state changed (also
+   * through another program); emitted on the vault's main context. */
+  g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                G_TYPE_NONE, 0);
 }
 
 static void
 entsec_vault_init (EntsecVault *self)
 {
   g_mutex_init (&self->mutex);
-  self->lock_fd = -1;
   self->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
   self->accounts = g_ptr_array_new_with_free_func (vault_account_wipe_free);
   self->quarantined =
@@ -81,6 +133,7 @@ entsec_vault_init (EntsecVault *self)
   self->prefs = g_hash_table_new_full (g_str_hash, g_str_equal,
                                        (GDestroyNotify) entsec_secure_strfree,
                                        (GDestroyNotify) entsec_secure_bytes_free);
+  vault_state_init (self);
 }
 
 /* ---- Small public helpers ------------------------------------------------- */
@@ -108,9 +161,9 @@ entsec_vault_harden_process (GError **error)
 }
 
 gboolean
-entsec_vault_calibrate_kdf (guint                 target_ms,
-                            EntsecVaultKdfParams *params,
-                            GError              **error)
+entsec_vault_calibrate_kdf_sync (guint                 target_ms,
+                                 EntsecVaultKdfParams *params,
+                                 GError              **error)
 {
   EntsecArgon2Params argon = { 0 };
 
@@ -127,26 +180,6 @@ entsec_vault_get_path (EntsecVault *vault)
 {
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
   return vault->path;
-}
-
-gboolean
-entsec_vault_is_unlocked (EntsecVault *vault)
-{
-  g_autoptr (GMutexLocker) locker = NULL;
-
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  return vault->dek != NULL;
-}
-
-guint
-entsec_vault_get_failed_unlocks (EntsecVault *vault)
-{
-  g_autoptr (GMutexLocker) locker = NULL;
-
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), 0);
-  locker = g_mutex_locker_new (&vault->mutex);
-  return vault->failed_unlocks;
 }
 
 void
@@ -175,11 +208,30 @@ vault_check_file (EntsecVault *vault,
   return FALSE;
 }
 
+/*
+ * Every write starts here: the file is still ours, nobody else is writing
+ * (SQLite waits for them), and the model is what the file holds now (another
+ * program's commit is read first, so a duplicate check or an HOTP counter
+ * works on current data).
+ */
 gboolean
 vault_begin_write (EntsecVault *vault,
                    GError     **error)
 {
-  return vault_check_file (vault, error) && vault_db_begin (vault->db, error);
+  if (vault->read_only)
+    {
+      vault_db_set_error (vault->db, SQLITE_READONLY, "Cannot save the change", error);
+      return FALSE;
+    }
+  if (!vault_check_file (vault, error) || !vault_db_begin (vault->db, error))
+    return FALSE;
+  vault->dirty = TRUE;
+  if (!vault_refresh (vault, NULL, error))
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -189,7 +241,8 @@ vault_check_unlocked (EntsecVault *vault,
   if (vault->dek != NULL)
     return TRUE;
   g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED,
-                       "The vault is locked: unlock it first");
+                       vault->lock_reason != NULL ? vault->lock_reason
+                                                  : "The vault is locked: unlock it first");
   return FALSE;
 }
 
@@ -257,15 +310,33 @@ read_vault_id (EntsecVault *vault,
   return ok;
 }
 
-static gboolean
-read_slots (EntsecVault *vault,
-            GError     **error)
+/* A keyring slot read again keeps its "worked this session" mark. */
+static void
+keep_known_good (GPtrArray *old,
+                 VaultSlot *slot)
+{
+  for (guint i = 0; old != NULL && i < old->len; i++)
+    {
+      VaultSlot *before = g_ptr_array_index (old, i);
+
+      if (before->id == slot->id && before->known_good && g_bytes_equal (before->wrapped,
+                                                                          slot->wrapped)
+          && g_bytes_equal (before->params, slot->params))
+        slot->known_good = TRUE;
+    }
+}
+
+gboolean
+vault_reload_slots (EntsecVault *vault,
+                    GError     **error)
 {
   sqlite3_stmt *stmt = vault_db_prepare (vault->db,
                                          "SELECT id, type, params, wrapped FROM slots ORDER BY id",
                                          error);
+  g_autoptr (GPtrArray) old = g_steal_pointer (&vault->slots);
   int rc;
 
+  vault->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
   if (stmt == NULL)
     return FALSE;
   for (rc = sqlite3_step (stmt); rc == SQLITE_ROW; rc = sqlite3_step (stmt))
@@ -276,9 +347,11 @@ read_slots (EntsecVault *vault,
       slot->type = (guint32) sqlite3_column_int64 (stmt, 1);
       slot->params = column_bytes (stmt, 2);
       slot->wrapped = column_bytes (stmt, 3);
+      keep_known_good (old, slot);
       g_ptr_array_add (vault->slots, slot);
     }
   sqlite3_finalize (stmt);
+  vault->dirty = TRUE;
   if (rc != SQLITE_DONE)
     {
       vault_db_set_error (vault->db, rc, "Cannot read the key slots", error);
@@ -294,10 +367,10 @@ read_slots (EntsecVault *vault,
   return TRUE;
 }
 
-static gboolean
-verify_header (EntsecVault             *vault,
-               const EntsecSecureBytes *dek,
-               GError                 **error)
+gboolean
+vault_verify_header (EntsecVault             *vault,
+                     const EntsecSecureBytes *dek,
+                     GError                 **error)
 {
   g_autoptr (GBytes) aad = vault_header_aad (vault->vault_id, vault->slots);
   g_autoptr (EntsecSecureBytes) empty = NULL;
@@ -351,29 +424,32 @@ vault_derive_names_key (const EntsecSecureBytes *dek)
   return key;
 }
 
-static void lock_locked (EntsecVault *vault);
-
-/* Take @dek (verified against the header) and load the rows. */
+/* Take @dek (verified against the header) and load the rows (op mutex held). */
 static gboolean
 finish_unlock (EntsecVault       *vault,
                EntsecSecureBytes *dek,
                GError           **error)
 {
-  if (!verify_header (vault, dek, error))
+  if (!vault_verify_header (vault, dek, error))
     {
       entsec_secure_bytes_free (dek);
       return FALSE;
     }
   vault->dek = dek;
   vault->names_key = vault_derive_names_key (dek);
+  g_clear_pointer (&vault->lock_reason, g_free);
+  vault->dirty = TRUE;
   /* The first write an open may make, and only once the key proved right. */
-  if (!vault_db_migrate (vault->db, error) || !vault_load_rows (vault, error))
+  if ((!vault->read_only && !vault_db_migrate (vault->db, error))
+      || !vault_load_rows (vault, error))
     {
-      lock_locked (vault);
+      vault_lock_model (vault);
       return FALSE;
     }
+  vault_note_data_version (vault);
   /* From now on a clean close checkpoints the WAL into the file. */
-  sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+  if (!vault->read_only)
+    sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
   return TRUE;
 }
 
@@ -387,26 +463,50 @@ entsec_vault_open_sync (const char   *path,
   g_autoptr (EntsecVault) vault = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND,
-                   "There is no vault at %s; create one with 'entsec-cli init'", path);
-      return NULL;
-    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   vault = g_object_new (ENTSEC_TYPE_VAULT, NULL);
   vault->path = g_strdup (path);
-  vault->lock_fd = vault_db_lock_file (path, error);
-  if (vault->lock_fd < 0)
-    return NULL;
-  vault->db = vault_db_open_existing (path, error);
+  vault->db = vault_db_open_existing (path, &vault->read_only, error);
   vault_note_file (vault);
-  if (vault->db == NULL || !read_vault_id (vault, error) || !read_slots (vault, error))
+  if (vault->db == NULL || !read_vault_id (vault, error) || !vault_reload_slots (vault, error))
     return NULL;
+  vault_note_data_version (vault);
+  vault_publish (vault);
   return g_steal_pointer (&vault);
 }
 
 /* ---- Unlock --------------------------------------------------------------- */
+
+EntsecVaultSlotInfo *
+vault_slot_infos (EntsecVault *vault,
+                  gsize       *n_slots)
+{
+  EntsecVaultSlotInfo *infos;
+
+  infos = g_new0 (EntsecVaultSlotInfo, vault->slots->len + 1);
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+      EntsecArgon2Params argon;
+
+      infos[i].id = slot->id;
+      infos[i].type = (EntsecVaultSlotType) slot->type;
+      if (slot->type == ENTSEC_VAULT_SLOT_PASSPHRASE
+          && vault_kdf_params_decode (slot->params, &argon, NULL))
+        {
+          infos[i].kdf.memory_kib = argon.m_cost_kib;
+          infos[i].kdf.iterations = argon.t_cost;
+          infos[i].kdf.parallelism = argon.parallelism;
+        }
+    }
+  if (n_slots != NULL)
+    *n_slots = vault->slots->len;
+  return infos;
+}
+
 
 static gboolean
 has_slot_type (EntsecVault *vault,
@@ -420,21 +520,102 @@ has_slot_type (EntsecVault *vault,
   return FALSE;
 }
 
-static gboolean
-check_can_unlock (EntsecVault *vault,
-                  guint32      type,
-                  const char  *what,
-                  GError     **error)
+VaultSlot *
+vault_slot_copy (const VaultSlot *slot)
 {
-  if (vault->dek != NULL)
-    return TRUE;
+  VaultSlot *copy = g_new0 (VaultSlot, 1);
+
+  copy->id = slot->id;
+  copy->type = slot->type;
+  copy->params = g_bytes_ref (slot->params);
+  copy->wrapped = g_bytes_ref (slot->wrapped);
+  copy->known_good = slot->known_good;
+  return copy;
+}
+
+/*
+ * What an unlock attempt works on outside the mutex: copies of the slots of
+ * one type. NULL with TRUE in *@done when the vault is unlocked already; NULL
+ * with an error when it has no such slot.
+ */
+static GPtrArray *
+slots_to_try (EntsecVault *vault,
+              guint32      type,
+              const char  *what,
+              gboolean    *done,
+              GError     **error)
+{
+  g_autoptr (VaultOp) op = vault_op_begin (vault);
+  GPtrArray *copies;
+
+  *done = vault->dek != NULL;
+  if (*done)
+    return NULL;
   if (!has_slot_type (vault, type))
     {
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
                    "This vault has no %s slot", what);
-      return FALSE;
+      return NULL;
     }
-  return TRUE;
+  copies = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+
+      if (slot->type == type)
+        g_ptr_array_add (copies, vault_slot_copy (slot));
+    }
+  return copies;
+}
+
+/* The slot @used still stands as it was when its copy was taken. */
+static VaultSlot *
+find_same_slot (EntsecVault     *vault,
+                const VaultSlot *used)
+{
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+
+      if (slot->id == used->id && g_bytes_equal (slot->wrapped, used->wrapped))
+        return slot;
+    }
+  return NULL;
+}
+
+typedef enum
+{
+  ADOPT_DONE,
+  ADOPT_FAILED,
+  ADOPT_RETRY, /* another program changed the slots while the key was derived */
+} AdoptResult;
+
+/* Take the DEK unwrapped from @used outside the mutex (owned). */
+static AdoptResult
+adopt_dek (EntsecVault       *vault,
+           const VaultSlot   *used,
+           EntsecSecureBytes *dek,
+           GError           **error)
+{
+  g_autoptr (VaultOp) op = vault_op_begin (vault);
+  VaultSlot *slot;
+
+  if (vault->dek != NULL)
+    {
+      entsec_secure_bytes_free (dek);
+      return ADOPT_DONE;
+    }
+  slot = find_same_slot (vault, used);
+  if (slot == NULL)
+    {
+      entsec_secure_bytes_free (dek);
+      return ADOPT_RETRY;
+    }
+  if (!finish_unlock (vault, dek, error))
+    return ADOPT_FAILED;
+  if (slot->type == ENTSEC_VAULT_SLOT_KEYRING)
+    slot->known_good = TRUE;
+  return ADOPT_DONE;
 }
 
 static gboolean
@@ -444,33 +625,37 @@ wrong_secret (EntsecVault *vault,
 {
   /* The count is kept (entsec_vault_get_failed_unlocks) but not put in the
    * message: a short-lived process such as entsec-cli would always say 1. */
-  vault->failed_unlocks++;
+  g_atomic_int_inc (&vault->failed_unlocks);
   g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
                "Wrong %s; the vault stays locked", what);
   return FALSE;
 }
 
-static gboolean
-unlock_passphrase_locked (EntsecVault  *vault,
-                          const char   *passphrase,
-                          gsize         passphrase_len,
-                          GError      **error)
+/*
+ * Which passphrase slot @passphrase opens, and its DEK; runs Argon2id, so
+ * never with the mutex held. NULL with *@error set only when cancelled or
+ * when every slot's parameters were refused (@error says why).
+ */
+static EntsecSecureBytes *
+derive_passphrase_dek (EntsecVault  *vault,
+                       GPtrArray    *slots,
+                       const char   *passphrase,
+                       gsize         passphrase_len,
+                       VaultSlot   **used,
+                       GCancellable *cancellable,
+                       GError      **error)
 {
   g_autoptr (GError) params_error = NULL;
 
-  if (vault->dek != NULL)
-    return TRUE;
-  if (!check_can_unlock (vault, ENTSEC_VAULT_SLOT_PASSPHRASE, "passphrase", error))
-    return FALSE;
-  for (guint i = 0; i < vault->slots->len; i++)
+  for (guint i = 0; i < slots->len; i++)
     {
-      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
-      EntsecArgon2Params argon;
+      VaultSlot *slot = g_ptr_array_index (slots, i);
       g_autoptr (EntsecSecureBytes) kek = entsec_secure_bytes_new (KEK_SIZE);
+      EntsecArgon2Params argon;
       EntsecSecureBytes *dek;
 
-      if (slot->type != ENTSEC_VAULT_SLOT_PASSPHRASE)
-        continue;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
       g_clear_error (&params_error);
       if (!vault_kdf_params_decode (slot->params, &argon, &params_error)
           || !entsec_argon2id_derive (&argon, passphrase, passphrase_len, kek->data, KEK_SIZE,
@@ -478,14 +663,83 @@ unlock_passphrase_locked (EntsecVault  *vault,
         continue;
       dek = unwrap_slot (vault, slot, kek->data);
       if (dek != NULL)
-        return finish_unlock (vault, dek, error);
+        {
+          *used = slot;
+          return dek;
+        }
     }
   if (params_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&params_error));
+  return NULL;
+}
+
+/* Find the DEK for one kind of secret outside the mutex, then adopt it. */
+typedef EntsecSecureBytes *(*DeriveFunc) (EntsecVault  *vault,
+                                          GPtrArray    *slots,
+                                          gconstpointer secret,
+                                          gsize         secret_len,
+                                          VaultSlot   **used,
+                                          GCancellable *cancellable,
+                                          GError      **error);
+
+static gboolean
+unlock_with (EntsecVault  *vault,
+             guint32       type,
+             const char   *what,
+             DeriveFunc    derive,
+             gconstpointer secret,
+             gsize         secret_len,
+             GCancellable *cancellable,
+             GError      **error)
+{
+  /* A retry happens only if another program changes the slots meanwhile. */
+  for (guint attempt = 0; attempt < 3; attempt++)
     {
-      g_propagate_error (error, g_steal_pointer (&params_error));
-      return FALSE;
+      g_autoptr (GPtrArray) slots = NULL;
+      GError *local_error = NULL;
+      VaultSlot *used = NULL;
+      EntsecSecureBytes *dek;
+      gboolean done = FALSE;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      slots = slots_to_try (vault, type, what, &done, error);
+      if (slots == NULL)
+        return done;
+      dek = derive (vault, slots, secret, secret_len, &used, cancellable, &local_error);
+      if (dek == NULL && local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      if (dek == NULL)
+        return wrong_secret (vault, what, error);
+      switch (adopt_dek (vault, used, dek, error))
+        {
+        case ADOPT_DONE:
+          return TRUE;
+        case ADOPT_FAILED:
+          return FALSE;
+        case ADOPT_RETRY:
+        default:
+          break;
+        }
     }
-  return wrong_secret (vault, "passphrase", error);
+  g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IN_USE,
+                       "Another program keeps changing the vault's key slots; retry later");
+  return FALSE;
+}
+
+static EntsecSecureBytes *
+derive_passphrase (EntsecVault  *vault,
+                   GPtrArray    *slots,
+                   gconstpointer secret,
+                   gsize         secret_len,
+                   VaultSlot   **used,
+                   GCancellable *cancellable,
+                   GError      **error)
+{
+  return derive_passphrase_dek (vault, slots, secret, secret_len, used, cancellable, error);
 }
 
 gboolean
@@ -495,12 +749,12 @@ entsec_vault_unlock_passphrase_sync (EntsecVault  *vault,
                                      GCancellable *cancellable,
                                      GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
-
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (passphrase != NULL || passphrase_len == 0, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  return unlock_passphrase_locked (vault, passphrase, passphrase_len, error);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return unlock_with (vault, ENTSEC_VAULT_SLOT_PASSPHRASE, "passphrase", derive_passphrase,
+                      passphrase != NULL ? passphrase : "", passphrase_len, cancellable, error);
 }
 
 /* Base32 text of a recovery key, spaces and dashes ignored, any case. */
@@ -522,40 +776,41 @@ parse_recovery_key (const char *text,
   return key;
 }
 
+static EntsecSecureBytes *
+derive_recovery (EntsecVault  *vault,
+                 GPtrArray    *slots,
+                 gconstpointer secret,
+                 gsize         secret_len,
+                 VaultSlot   **used,
+                 GCancellable *cancellable,
+                 GError      **error)
+{
+  gsize len = 0;
+  guint8 *key = parse_recovery_key (secret, &len);
+  EntsecSecureBytes *dek = NULL;
+
+  for (guint i = 0; key != NULL && len == KEK_SIZE && dek == NULL && i < slots->len; i++)
+    {
+      dek = unwrap_slot (vault, g_ptr_array_index (slots, i), key);
+      if (dek != NULL)
+        *used = g_ptr_array_index (slots, i);
+    }
+  entsec_secure_free (key, len);
+  return dek;
+}
+
 gboolean
 entsec_vault_unlock_recovery_sync (EntsecVault  *vault,
                                    const char   *recovery_key,
                                    GCancellable *cancellable,
                                    GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
-  guint8 *key;
-  gsize len = 0;
-
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (recovery_key != NULL, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  if (vault->dek != NULL)
-    return TRUE;
-  if (!check_can_unlock (vault, ENTSEC_VAULT_SLOT_RECOVERY, "recovery key", error))
-    return FALSE;
-  key = parse_recovery_key (recovery_key, &len);
-  for (guint i = 0; key != NULL && len == KEK_SIZE && i < vault->slots->len; i++)
-    {
-      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
-      EntsecSecureBytes *dek;
-
-      if (slot->type != ENTSEC_VAULT_SLOT_RECOVERY)
-        continue;
-      dek = unwrap_slot (vault, slot, key);
-      if (dek != NULL)
-        {
-          entsec_secure_free (key, len);
-          return finish_unlock (vault, dek, error);
-        }
-    }
-  entsec_secure_free (key, len);
-  return wrong_secret (vault, "recovery key", error);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return unlock_with (vault, ENTSEC_VAULT_SLOT_RECOVERY, "recovery key", derive_recovery,
+                      recovery_key, strlen (recovery_key), cancellable, error);
 }
 
 const char *
@@ -581,14 +836,14 @@ vault_keyring_problem (KeyringOutcome outcome)
 
 /* Every keyring slot failed for @outcome: pick the error the caller acts on. */
 static gboolean
-keyring_failed (EntsecVault   *vault,
+keyring_failed (gboolean       has_passphrase,
                 KeyringOutcome outcome,
                 const char    *detail,
                 GError       **error)
 {
   g_autofree char *suffix = detail != NULL ? g_strdup_printf (" (%s)", detail) : g_strdup ("");
 
-  if (has_slot_type (vault, ENTSEC_VAULT_SLOT_PASSPHRASE))
+  if (has_passphrase)
     g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
                  "Cannot use the keyring: %s%s. Enter the vault passphrase instead",
                  vault_keyring_problem (outcome), suffix);
@@ -645,34 +900,68 @@ vault_keyring_slot_works (EntsecVault    *vault,
   return TRUE;
 }
 
-static gboolean
-unlock_keyring_locked (EntsecVault  *vault,
-                       GCancellable *cancellable,
-                       GError      **error)
+/* The keyring's answer for each keyring slot, looked up outside the mutex. */
+static EntsecSecureBytes *
+derive_keyring (EntsecVault  *vault,
+                GPtrArray    *slots,
+                gconstpointer secret,
+                gsize         secret_len,
+                VaultSlot   **used,
+                GCancellable *cancellable,
+                GError      **error)
 {
   KeyringOutcome outcome = KEYRING_NOT_FOUND;
   g_autoptr (GError) lookup_error = NULL;
+  gboolean has_passphrase = GPOINTER_TO_INT (secret);
 
-  if (vault->dek != NULL)
-    return TRUE;
-  if (!has_slot_type (vault, ENTSEC_VAULT_SLOT_KEYRING))
-    return keyring_failed (vault, KEYRING_NOT_FOUND, "this vault has no keyring slot", error);
-  for (guint i = 0; i < vault->slots->len; i++)
+  for (guint i = 0; i < slots->len; i++)
     {
-      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+      VaultSlot *slot = g_ptr_array_index (slots, i);
       EntsecSecureBytes *dek;
 
-      if (slot->type != ENTSEC_VAULT_SLOT_KEYRING)
-        continue;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
       g_clear_error (&lookup_error);
       dek = unwrap_keyring_slot (vault, slot, cancellable, &outcome, &lookup_error);
-      if (dek == NULL)
-        continue;
-      slot->known_good = TRUE;
-      return finish_unlock (vault, dek, error);
+      if (dek != NULL)
+        {
+          *used = slot;
+          return dek;
+        }
     }
-  return keyring_failed (vault, outcome, lookup_error != NULL ? lookup_error->message : NULL,
-                         error);
+  keyring_failed (has_passphrase, outcome,
+                  lookup_error != NULL ? lookup_error->message : NULL, error);
+  return NULL;
+}
+
+static gboolean
+vault_has_passphrase_slot (EntsecVault *vault)
+{
+  g_autoptr (VaultOp) op = vault_op_begin (vault);
+
+  return has_slot_type (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+}
+
+gboolean
+entsec_vault_unlock_keyring_sync (EntsecVault  *vault,
+                                  GCancellable *cancellable,
+                                  GError      **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gboolean has_passphrase;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  has_passphrase = vault_has_passphrase_slot (vault);
+  if (unlock_with (vault, ENTSEC_VAULT_SLOT_KEYRING, "keyring", derive_keyring,
+                   GINT_TO_POINTER (has_passphrase), 0, cancellable, &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT))
+    return keyring_failed (has_passphrase, KEYRING_NOT_FOUND, "this vault has no keyring slot",
+                           error);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 static EntsecVaultKeyringStatus
@@ -694,6 +983,34 @@ public_keyring_status (KeyringOutcome outcome)
     }
 }
 
+/* A copy of keyring slot @slot_id (op mutex taken here), or NULL. */
+static VaultSlot *
+copy_keyring_slot (EntsecVault *vault,
+                   gint64       slot_id)
+{
+  g_autoptr (VaultOp) op = vault_op_begin (vault);
+
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+
+      if (slot->id == slot_id && slot->type == ENTSEC_VAULT_SLOT_KEYRING)
+        return vault_slot_copy (slot);
+    }
+  return NULL;
+}
+
+static void
+mark_known_good (EntsecVault     *vault,
+                 const VaultSlot *checked)
+{
+  g_autoptr (VaultOp) op = vault_op_begin (vault);
+  VaultSlot *slot = find_same_slot (vault, checked);
+
+  if (slot != NULL)
+    slot->known_good = TRUE;
+}
+
 gboolean
 entsec_vault_check_keyring_slot_sync (EntsecVault              *vault,
                                       gint64                    slot_id,
@@ -701,38 +1018,25 @@ entsec_vault_check_keyring_slot_sync (EntsecVault              *vault,
                                       GCancellable             *cancellable,
                                       GError                  **error)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultSlot) slot = NULL;
   KeyringOutcome outcome = KEYRING_NOT_FOUND;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (status != NULL, FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  for (guint i = 0; i < vault->slots->len; i++)
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  slot = copy_keyring_slot (vault, slot_id);
+  if (slot == NULL)
     {
-      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
-
-      if (slot->id != slot_id || slot->type != ENTSEC_VAULT_SLOT_KEYRING)
-        continue;
-      vault_keyring_slot_works (vault, slot, cancellable, &outcome);
-      *status = public_keyring_status (outcome);
-      return TRUE;
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
+                   "This vault has no keyring slot %" G_GINT64_FORMAT " (see 'entsec-cli slots')",
+                   slot_id);
+      return FALSE;
     }
-  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
-               "This vault has no keyring slot %" G_GINT64_FORMAT " (see 'entsec-cli slots')",
-               slot_id);
-  return FALSE;
-}
-
-gboolean
-entsec_vault_unlock_keyring_sync (EntsecVault  *vault,
-                                  GCancellable *cancellable,
-                                  GError      **error)
-{
-  g_autoptr (GMutexLocker) locker = NULL;
-
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  locker = g_mutex_locker_new (&vault->mutex);
-  return unlock_keyring_locked (vault, cancellable, error);
+  /* The D-Bus lookup runs on the copy, without the mutex. */
+  if (vault_keyring_slot_works (vault, slot, cancellable, &outcome))
+    mark_known_good (vault, slot);
+  *status = public_keyring_status (outcome);
+  return TRUE;
 }
 
 static void
@@ -755,8 +1059,11 @@ entsec_vault_unlock_keyring_async (EntsecVault        *vault,
                                    GAsyncReadyCallback callback,
                                    gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = NULL;
 
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task = vault_task_new (vault, cancellable, callback, user_data);
   g_task_set_source_tag (task, entsec_vault_unlock_keyring_async);
   g_task_run_in_thread (task, unlock_keyring_thread);
 }
@@ -794,8 +1101,12 @@ entsec_vault_unlock_passphrase_async (EntsecVault        *vault,
                                       GAsyncReadyCallback callback,
                                       gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (vault, cancellable, callback, user_data);
+  g_autoptr (GTask) task = NULL;
 
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+  g_return_if_fail (passphrase != NULL || passphrase_len == 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task = vault_task_new (vault, cancellable, callback, user_data);
   g_task_set_source_tag (task, entsec_vault_unlock_passphrase_async);
   g_task_set_task_data (task,
                         entsec_secure_bytes_new_copy ((const guint8 *) passphrase, passphrase_len),
@@ -812,26 +1123,37 @@ entsec_vault_unlock_passphrase_finish (EntsecVault  *vault,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+void
+vault_lock_model (EntsecVault *vault)
+{
+  vault_clear_rows (vault);
+  g_clear_pointer (&vault->dek, entsec_secure_bytes_free);
+  g_clear_pointer (&vault->names_key, entsec_secure_bytes_free);
+  vault->dirty = TRUE;
+}
+
 static void
 lock_locked (EntsecVault *vault)
 {
   gboolean was_unlocked = vault->dek != NULL;
 
-  vault_clear_rows (vault);
-  g_clear_pointer (&vault->dek, entsec_secure_bytes_free);
-  g_clear_pointer (&vault->names_key, entsec_secure_bytes_free);
-  /* Never write on behalf of a vault that was not unlocked. */
-  if (was_unlocked && vault->db != NULL)
-    sqlite3_wal_checkpoint_v2 (vault->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  vault_lock_model (vault);
+  /* Never write on behalf of a vault that was not unlocked, and never wait
+   * for another program's readers: the checkpoint is best effort. */
+  if (was_unlocked && vault->db != NULL && !vault->read_only)
+    {
+      sqlite3_busy_timeout (vault->db, 0);
+      sqlite3_wal_checkpoint_v2 (vault->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+      sqlite3_busy_timeout (vault->db, VAULT_BUSY_TIMEOUT_MS);
+    }
 }
 
 void
-entsec_vault_lock (EntsecVault *vault)
+entsec_vault_lock_sync (EntsecVault *vault)
 {
-  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (VaultOp) op = NULL;
 
   g_return_if_fail (ENTSEC_IS_VAULT (vault));
-  locker = g_mutex_locker_new (&vault->mutex);
+  op = vault_op_begin (vault);
   lock_locked (vault);
 }
-
