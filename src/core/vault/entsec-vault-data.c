@@ -739,9 +739,13 @@ hotp_code (EntsecVault  *vault,
   if (vault->read_only)
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
-                           "This is a counter-based (HOTP) account: showing a code means saving "
-                           "the next counter first, and the vault cannot be written here "
-                           "(read-only file or file system). No code was used up");
+                           vault->read_only == SQLITE_FULL
+                             ? "This is a counter-based (HOTP) account: showing a code means "
+                               "saving the next counter first, and the disk is full. Free some "
+                               "space; no code was used up"
+                             : "This is a counter-based (HOTP) account: showing a code means "
+                               "saving the next counter first, and the vault cannot be written "
+                               "here (read-only file or file system). No code was used up");
       return FALSE;
     }
   if (!begin_checked_write (vault, cancellable, error)

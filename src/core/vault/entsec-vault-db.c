@@ -409,9 +409,35 @@ open_read_only (const char *path,
   return rc;
 }
 
+/*
+ * Open read-write; on a full disk (SQLite cannot even size the -shm) say so
+ * in *@why and leave *@db NULL, so the caller opens read-only instead.
+ */
+static int
+open_read_write (const char *path,
+                 sqlite3   **db,
+                 int        *why)
+{
+  int rc = sqlite3_open_v2 (path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_extended_result_codes (*db, 1);
+      rc = sqlite3_exec (*db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    }
+  if (rc == SQLITE_FULL || rc == SQLITE_IOERR_SHMSIZE || rc == SQLITE_IOERR_SHMOPEN
+      || rc == SQLITE_IOERR_SHMMAP || rc == SQLITE_IOERR_WRITE)
+    {
+      sqlite3_close (*db);
+      *db = NULL;
+      *why = SQLITE_FULL;
+    }
+  return rc;
+}
+
 sqlite3 *
 vault_db_open_existing (const char *path,
-                        gboolean   *read_only,
+                        int        *read_only,
                         GError    **error)
 {
   sqlite3 *db = NULL;
@@ -419,11 +445,11 @@ vault_db_open_existing (const char *path,
 
   if (!check_vault_path (path, error))
     return NULL;
-  *read_only = !can_write (path);
-  if (*read_only)
+  *read_only = can_write (path) ? 0 : SQLITE_READONLY;
+  if (*read_only == 0)
+    rc = open_read_write (path, &db, read_only);
+  if (*read_only != 0)
     rc = open_read_only (path, &db);
-  else
-    rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       vault_db_set_error (db, rc, "Cannot open the vault", error);

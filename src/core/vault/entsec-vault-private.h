@@ -53,7 +53,7 @@ struct _EntsecVault
   gboolean           announced_locked; /* context only */
   gboolean           dirty;       /* the model changed: publish at the end of the operation */
   gint64             data_version; /* PRAGMA data_version when the model was loaded */
-  gboolean           read_only;   /* opened read-only (read-only file or file system) */
+  int                read_only;   /* 0, or why it was opened read-only: SQLITE_READONLY, _FULL */
   char              *lock_reason; /* why the vault locked itself, or NULL */
   GListStore        *model;       /* context only; NULL until asked for */
   GFileMonitor      *monitor;     /* context only */
@@ -229,11 +229,12 @@ gboolean vault_db_create_schema (sqlite3 *db,
 /*
  * Open an existing vault file without writing to it: checks the
  * application id, the format version and the structure (quick_check).
- * Opens read-only (*@read_only set) when the file or its folder cannot be
- * written, so codes can still be read there.
+ * Opens read-only when the file or its folder cannot be written, or the disk
+ * is full, so codes can still be read there: *@read_only is then why
+ * (SQLITE_READONLY or SQLITE_FULL), 0 otherwise.
  */
 sqlite3 *vault_db_open_existing (const char *path,
-                                 gboolean   *read_only,
+                                 int        *read_only,
                                  GError    **error);
 /* Upgrade the schema to ENTSEC_VAULT_FORMAT_VERSION (after a successful unlock only). */
 gboolean vault_db_migrate (sqlite3 *db,

@@ -330,7 +330,7 @@ gboolean
 entsec_vault_is_read_only (EntsecVault *vault)
 {
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  return vault->read_only;
+  return vault->read_only != 0;
 }
 
 guint

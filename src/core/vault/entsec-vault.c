@@ -220,7 +220,7 @@ vault_begin_write (EntsecVault *vault,
 {
   if (vault->read_only)
     {
-      vault_db_set_error (vault->db, SQLITE_READONLY, "Cannot save the change", error);
+      vault_db_set_error (NULL, vault->read_only, "Cannot save the change", error);
       return FALSE;
     }
   if (!vault_check_file (vault, error) || !vault_db_begin (vault->db, error))
