@@ -74,6 +74,9 @@ create_thread (GTask        *task,
                                                           : NULL,
                                     d->passphrase != NULL ? d->passphrase->len : 0,
                                     d->has_kdf ? &d->kdf : NULL, cancellable, &error);
+  /* It reports its changes where _async was called, not in this worker. */
+  if (vault != NULL)
+    vault_set_context (vault, g_task_get_context (task));
   if (vault != NULL)
     g_task_return_pointer (task, vault, g_object_unref);
   else
@@ -122,6 +125,8 @@ open_thread (GTask        *task,
   GError *error = NULL;
   EntsecVault *vault = entsec_vault_open_sync (task_data, cancellable, &error);
 
+  if (vault != NULL)
+    vault_set_context (vault, g_task_get_context (task));
   if (vault != NULL)
     g_task_return_pointer (task, vault, g_object_unref);
   else

@@ -361,6 +361,7 @@ add_accounts_locked (EntsecVault        *vault,
                      EntsecVaultAddFlags flags,
                      GArray             *added_ids,
                      GPtrArray          *skipped,
+                     GCancellable       *cancellable,
                      GError            **error)
 {
   g_autoptr (GPtrArray) keep = g_ptr_array_new ();
@@ -381,7 +382,9 @@ add_accounts_locked (EntsecVault        *vault,
       g_autoptr (EntsecAccount) copy = entsec_account_copy (g_ptr_array_index (keep, i));
 
       copy->position = (gint) (next_position + i);
-      if (!write_account_row (vault, copy, next_id + i, TRUE, error))
+      /* A long import stops between rows when cancelled; nothing is kept. */
+      if (g_cancellable_set_error_if_cancelled (cancellable, error)
+          || !write_account_row (vault, copy, next_id + i, TRUE, error))
         {
           vault_db_rollback (vault->db);
           return FALSE;
@@ -422,7 +425,7 @@ entsec_vault_add_accounts_sync (EntsecVault        *vault,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   op = vault_op_begin (vault);
-  if (!add_accounts_locked (vault, accounts, flags, ids, left_out, error))
+  if (!add_accounts_locked (vault, accounts, flags, ids, left_out, cancellable, error))
     return FALSE;
   if (added_ids != NULL)
     *added_ids = g_steal_pointer (&ids);

@@ -89,6 +89,7 @@ void        vault_state_unref (VaultState *state);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VaultState, vault_state_unref)
 VaultState *vault_dup_state (EntsecVault *vault);
 void        vault_publish (EntsecVault *vault);
+void        vault_publish_initial (EntsecVault *vault);
 /* Reload when another connection committed (op mutex held). */
 gboolean    vault_refresh (EntsecVault *vault,
                            gboolean    *changed,

@@ -274,7 +274,7 @@ entsec_vault_create_sync (const char                 *path,
   vault->names_key = vault_derive_names_key (vault->dek);
   sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
   vault_note_data_version (vault);
-  vault_publish (vault);
+  vault_publish_initial (vault);
   return g_steal_pointer (&vault);
 }
 

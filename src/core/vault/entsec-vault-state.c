@@ -172,9 +172,9 @@ announce (EntsecVault *vault)
                               weak_ref_free);
 }
 
-/* Replace the snapshot readers see (op mutex held) and announce it. */
-void
-vault_publish (EntsecVault *vault)
+/* Replace the snapshot readers see (op mutex held). */
+static void
+swap_state (EntsecVault *vault)
 {
   VaultState *state = build_state (vault);
   VaultState *old;
@@ -185,7 +185,21 @@ vault_publish (EntsecVault *vault)
   g_mutex_unlock (&vault->state_mutex);
   g_clear_pointer (&old, vault_state_unref);
   vault->dirty = FALSE;
+}
+
+void
+vault_publish (EntsecVault *vault)
+{
+  swap_state (vault);
   announce (vault);
+}
+
+/* The first snapshot, before anyone holds the vault: nothing to announce. */
+void
+vault_publish_initial (EntsecVault *vault)
+{
+  swap_state (vault);
+  vault->announced_locked = vault->dek == NULL;
 }
 
 /* ---- Operations ----------------------------------------------------------- */

@@ -474,7 +474,7 @@ entsec_vault_open_sync (const char   *path,
   if (vault->db == NULL || !read_vault_id (vault, error) || !vault_reload_slots (vault, error))
     return NULL;
   vault_note_data_version (vault);
-  vault_publish (vault);
+  vault_publish_initial (vault);
   return g_steal_pointer (&vault);
 }
 
