@@ -100,7 +100,8 @@ decode_canonical (const char *text,
     {
       g_strdelimit (std, "-", '+');
       g_strdelimit (std, "_", '/');
-      std = g_realloc (std, std_len + 3);
+      /* Up to three '=' and the NUL. */
+      std = g_realloc (std, std_len + 4);
       while (std_len % 4 != 0)
         std[std_len++] = '=';
       std[std_len] = '\0';
