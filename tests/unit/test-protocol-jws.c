@@ -96,11 +96,19 @@ test_verify_rfc9449_proof (void)
   g_assert_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_UNSUPPORTED);
   g_clear_error (&error);
 
-  /* One payload character changed ("POST" -> "PUST"-like): signature fails. */
-  changed[strlen (changed) - 120] ^= 0x01;
-  payload = entsec_jws_verify (changed, strlen (changed), key, NULL, &error);
-  g_assert_null (payload);
-  g_assert_nonnull (error);
+  /* One character of the payload, then of the signature, changed to another
+   * valid one: well formed, but the signature no longer verifies. */
+  for (guint i = 0; i < 2; i++)
+    {
+      gsize at = strlen (changed) - (i == 0 ? 120 : 10);
+
+      memcpy (changed, rfc9449_proof, strlen (rfc9449_proof));
+      changed[at] = changed[at] == 'A' ? 'B' : 'A';
+      payload = entsec_jws_verify (changed, strlen (changed), key, NULL, &error);
+      g_assert_null (payload);
+      g_assert_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_SIGNATURE);
+      g_clear_error (&error);
+    }
 }
 
 static void
