@@ -92,8 +92,9 @@ guint entsec_totp_remaining (gint64 now,
                              guint  period);
 
 /*
- * Base32 (RFC 4648) decoding that accepts lower case, spaces, hyphens and
- * missing padding. Returns a newly allocated key that the caller releases
+ * Base32 (RFC 4648) decoding that accepts lower case, hyphens, missing
+ * padding and white space anywhere (spaces, tabs, line breaks: a secret
+ * wrapped over several lines decodes whole). Returns a newly allocated key that the caller releases
  * with entsec_secure_free(); on error names the first bad character.
  */
 ENTSEC_EXPORT

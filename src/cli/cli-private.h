@@ -155,6 +155,15 @@ char *cli_read_secret_option (const char *option,
                               const char *prompt,
                               GError    **error);
 /*
+ * A Base32 secret named by @source (--secret): the whole input, so a secret
+ * wrapped over several lines is read whole (the line breaks stay in; the
+ * Base32 decoder skips them). A terminal prompt reads one line.
+ */
+char *cli_read_secret_text (const char *option,
+                            const char *source,
+                            const char *prompt,
+                            GError    **error);
+/*
  * Set @error for a FILE of option @option that could not be opened: says the
  * option takes a FILE or '-', never repeats the argument (it may be a secret).
  */
@@ -184,6 +193,16 @@ char *cli_account_dup_parameters (const EntsecAccount *account);
 /* Print "entsec-cli: MESSAGE" on stderr. */
 void cli_print_error (const char *format,
                       ...) G_GNUC_PRINTF (1, 2);
+
+/*
+ * Parse the value @text of @option (a counter, a Unix time) into @value:
+ * digits only, 0 to G_MAXINT64. @text NULL (option not given) leaves @value
+ * alone. A G_OPTION_ERROR (exit 2) names the option and the value.
+ */
+gboolean cli_parse_number (const char *option,
+                           const char *text,
+                           gint64     *value,
+                           GError    **error);
 
 /* The clock the CLI injects into core: --time when given, else the system's. */
 gint64 cli_now (gint64 time_option);

@@ -157,7 +157,7 @@ typedef struct
   char *group;
   int digits;
   int period;
-  gint64 counter;
+  char *counter_text;
   gboolean favourite;
   gboolean skip_duplicates;
   gboolean json;
@@ -176,6 +176,7 @@ add_options_clear (AddOptions *o)
   g_free (o->type);
   g_free (o->algorithm);
   g_free (o->group);
+  g_free (o->counter_text);
   g_strfreev (o->image_files);
 }
 
@@ -204,6 +205,7 @@ account_from_flags (const AddOptions *o,
                     GError          **error)
 {
   g_autoptr (EntsecAccount) account = entsec_account_new ();
+  gint64 counter = 0;
   char *text;
 
   if (o->label == NULL || o->secret_source == NULL)
@@ -227,8 +229,10 @@ account_from_flags (const AddOptions *o,
   account->favourite = o->favourite;
   account->digits = account->type == ENTSEC_ACCOUNT_STEAM ? ENTSEC_STEAM_DIGITS : (guint) o->digits;
   account->period = (guint) o->period;
-  account->counter = o->counter > 0 ? (guint64) o->counter : 0;
-  text = cli_read_secret_option ("--secret", o->secret_source, "Secret (Base32): ", error);
+  if (!cli_parse_number ("--counter", o->counter_text, &counter, error))
+    return NULL;
+  account->counter = (guint64) counter;
+  text = cli_read_secret_text ("--secret", o->secret_source, "Secret (Base32): ", error);
   if (text == NULL)
     return NULL;
   account->secret = entsec_base32_decode (text, &account->secret_len, error);
@@ -316,7 +320,7 @@ cli_cmd_add (int    argc,
     { "digits", 'd', 0, G_OPTION_ARG_INT, &o.digits, "Code length, 6-10 (default 6)", "N" },
     { "period", 'p', 0, G_OPTION_ARG_INT, &o.period,
       "TOTP step in seconds (default 30)", "SECONDS" },
-    { "counter", 'c', 0, G_OPTION_ARG_INT64, &o.counter,
+    { "counter", 'c', 0, G_OPTION_ARG_STRING, &o.counter_text,
       "HOTP: the next counter (default 0)", "N" },
     { "group", 'g', 0, G_OPTION_ARG_STRING, &o.group, "Put the account in GROUP", "GROUP" },
     { "favourite", 0, 0, G_OPTION_ARG_NONE, &o.favourite, "Pin the account to the top", NULL },
