@@ -249,6 +249,7 @@ check_output (const char *vault_path,
               gboolean    force)
 {
   g_auto (GStrv) files = NULL;
+  struct stat st;
 
   if (output == NULL || strcmp (output, "-") == 0)
     return TRUE;
@@ -261,6 +262,13 @@ check_output (const char *vault_path,
                            "write the backup somewhere else");
           return FALSE;
         }
+    }
+  if (lstat (output, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      cli_print_error ("export: --output names a device, FIFO, socket, folder or symbolic link; "
+                       "a backup is written only to a regular file (--force does not change "
+                       "that)");
+      return FALSE;
     }
   if (!force && g_file_test (output, G_FILE_TEST_EXISTS))
     {

@@ -12,6 +12,8 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -329,6 +331,69 @@ test_export_existing_needs_force (void)
   g_assert_true (file_contains (target, "ENTSECBK"));
 }
 
+/* Export with --force to @target: refused (exit 2), and @target is still what it was. */
+static void
+assert_export_refused (const char *vault,
+                       const char *target)
+{
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *bpass = write_tmp ("backup-pass", BACKUP_PASS "\n");
+  g_auto (CliRun) run = { 0 };
+
+  run_cli (NULL, &run, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", bpass, "--force", "-o", target, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "only to a regular file"));
+}
+
+static void
+test_export_only_to_regular_file (void)
+{
+  g_autofree char *vault = make_vault ("regular.db");
+  g_autofree char *fifo = tmp_path ("backup-fifo");
+  g_autofree char *target = write_tmp ("link-target.txt", "keep me\n");
+  g_autofree char *link = tmp_path ("backup-link");
+  g_autofree char *folder = tmp_path ("backup-folder");
+  g_autofree char *null_copy = tmp_path ("null");
+  g_autofree char *contents = NULL;
+  struct stat st;
+
+  /*
+   * As root, --output /dev/null --force once replaced the system's /dev/null.
+   * Root tests on a private copy of it, so a regression cannot break the machine;
+   * other users cannot replace /dev/null anyway, and test the real one.
+   */
+  if (getuid () != 0 || mknod (null_copy, S_IFCHR | 0666, makedev (1, 3)) != 0)
+    {
+      g_free (null_copy);
+      null_copy = g_strdup ("/dev/null");
+    }
+  assert_export_refused (vault, null_copy);
+  g_assert_cmpint (lstat (null_copy, &st), ==, 0);
+  g_assert_true (S_ISCHR (st.st_mode));
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  assert_export_refused (vault, fifo);
+  g_assert_cmpint (lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  assert_export_refused (vault, link);
+  g_assert_cmpint (lstat (link, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "keep me\n");
+
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  assert_export_refused (vault, folder);
+  g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+  g_unlink (fifo);
+  g_unlink (link);
+  g_rmdir (folder);
+  if (strcmp (null_copy, "/dev/null") != 0)
+    g_unlink (null_copy);
+}
+
 static void
 test_secret_options_not_echoed (void)
 {
@@ -504,6 +569,7 @@ main (int    argc,
   g_test_add_func ("/cli-backup/export-never-overwrites-vault", test_export_never_overwrites_vault);
   g_test_add_func ("/cli-backup/export-existing-needs-force", test_export_existing_needs_force);
   g_test_add_func ("/cli-backup/secret-options-not-echoed", test_secret_options_not_echoed);
+  g_test_add_func ("/cli-backup/export-only-to-regular-file", test_export_only_to_regular_file);
   g_test_add_func ("/cli-backup/empty-passphrase-file", test_empty_passphrase_file);
   g_test_add_func ("/cli-backup/long-passphrase-refused", test_long_passphrase_refused);
   g_test_add_func ("/cli-backup/edit-refuses", test_edit_refuses_what_it_cannot_do);
