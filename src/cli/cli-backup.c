@@ -121,7 +121,6 @@ open_with_passphrase (const CliVaultOptions *options,
                            "--passphrase-file FILE (or '-' for stdin)");
       return NULL;
     }
-  entsec_vault_harden_process (NULL);
   vault = entsec_vault_open_sync (path, NULL, error);
   if (vault == NULL)
     return NULL;

@@ -134,8 +134,6 @@ secret_code (const CodeOptions *options,
       cli_print_error ("code: with --secret, name no ACCOUNT");
       return CLI_EXIT_USAGE;
     }
-  /* The secret is in this process's memory: no core dumps, no ptrace by other users. */
-  entsec_vault_harden_process (NULL);
   account = account_from_options (options, &error);
   if (account == NULL || !entsec_account_generate (account, cli_now (options->time), code, &error))
     {

@@ -315,8 +315,6 @@ cli_cmd_parse (int    argc,
                           "that other users can see in the process list.",
                           entries, &argc, &argv))
     return CLI_EXIT_USAGE;
-  /* The URIs hold secrets: no core dumps, no ptrace by other users. */
-  entsec_vault_harden_process (NULL);
 
   report.json = json;
   report.accounts = json_array ();

@@ -180,7 +180,6 @@ cli_cmd_scan (int    argc,
                           "1 when one cannot be read.",
                           entries, &argc, &argv))
     return CLI_EXIT_USAGE;
-  entsec_vault_harden_process (NULL);
   if (argc < 2)
     {
       cli_print_error ("scan: give one or more image files");

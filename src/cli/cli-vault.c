@@ -156,7 +156,6 @@ cli_vault_open (const CliVaultOptions *options,
       *exit_code = CLI_EXIT_USAGE;
       return NULL;
     }
-  entsec_vault_harden_process (NULL);
   vault = entsec_vault_open_sync (path, NULL, &error);
   if (vault == NULL || !unlock (vault, options, &how, &error))
     {
@@ -290,7 +289,6 @@ run_init (const CliVaultOptions *options,
       cli_print_error ("init: a vault needs the keyring, a passphrase, or both");
       return CLI_EXIT_USAGE;
     }
-  entsec_vault_harden_process (NULL);
   if (!init->no_passphrase)
     {
       passphrase = cli_vault_read_new_passphrase (options->passphrase_file, &error);

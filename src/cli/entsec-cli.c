@@ -44,10 +44,29 @@ print_usage (FILE *stream)
                    "  4  wrong passphrase, vault locked or in use\n");
 }
 
+/*
+ * Before any input is read: keys and secrets on the locked secure heap, no
+ * core dumps, no ptrace by other processes of the user. Either failing is
+ * said on stderr; the command still runs.
+ */
+static void
+protect_process (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!entsec_init_secure_memory (&error))
+    cli_print_error ("note: %s", error->message);
+  g_clear_error (&error);
+  if (!entsec_vault_harden_process (&error))
+    cli_print_error ("warning: the process could not be protected (%s): a core dump or a "
+                     "debugger could see the secrets it reads", error->message);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  protect_process ();
   setlocale (LC_ALL, "");
 
   if (argc < 2)

@@ -203,6 +203,46 @@ test_bad_counter_and_time (void)
     }
 }
 
+/* TRUE once /proc says process @pid may not write a core dump. */
+static gboolean
+core_dumps_off (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/limits", pid);
+  g_autofree char *limits = NULL;
+
+  if (!g_file_get_contents (path, &limits, NULL, NULL))
+    return FALSE;
+  return g_regex_match_simple ("^Max core file size +0 +0 ", limits, G_REGEX_MULTILINE, 0);
+}
+
+/*
+ * 'add --uri -' reads URIs (secrets) from stdin before it opens the vault:
+ * the process must be hardened before that read, not after. stdin is held
+ * open and never written, so the check happens while it waits for input.
+ */
+static void
+test_hardened_before_input (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gboolean hardened = FALSE;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                              g_getenv ("ENTSEC_CLI"), "add", "--uri", "-", NULL);
+  g_assert_no_error (error);
+  while (!hardened && g_get_monotonic_time () < deadline)
+    {
+      hardened = core_dumps_off (g_subprocess_get_identifier (process));
+      if (!hardened)
+        g_usleep (10 * 1000);
+    }
+  g_subprocess_force_exit (process);
+  g_subprocess_wait (process, NULL, NULL);
+  g_assert_true (hardened);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -219,6 +259,7 @@ main (int    argc,
   g_test_add_func ("/cli/code/usage", test_usage_errors);
   g_test_add_func ("/cli/code/wrapped-secret", test_wrapped_secret_read_whole);
   g_test_add_func ("/cli/code/bad-counter-and-time", test_bad_counter_and_time);
+  g_test_add_func ("/cli/hardened-before-input", test_hardened_before_input);
 
   return g_test_run ();
 }
