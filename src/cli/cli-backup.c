@@ -37,10 +37,8 @@ backup_options_clear (BackupOptions *o)
 static int
 backup_exit_code (const GError *error)
 {
-  if (error->domain == ENTSEC_VAULT_ERROR)
-    return cli_vault_exit_code (error);
   if (error->domain != ENTSEC_BACKUP_ERROR)
-    return CLI_EXIT_FAILURE;
+    return cli_vault_exit_code (error);
   switch (error->code)
     {
     case ENTSEC_BACKUP_ERROR_PASSPHRASE:
@@ -62,15 +60,12 @@ backup_report (const char   *command,
   return backup_exit_code (error);
 }
 
-/* A passphrase from @source, or a prompt (twice when @confirm) on a terminal. */
+/* The passphrase of a backup being read, from @source or a prompt. */
 static char *
 read_backup_passphrase (const char *source,
                         const char *prompt,
-                        gboolean    confirm,
                         GError    **error)
 {
-  char *first;
-
   if (source == NULL && !isatty (STDIN_FILENO))
     {
       g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE_REQUIRED,
@@ -78,62 +73,11 @@ read_backup_passphrase (const char *source,
                            "(or '-' for stdin)");
       return NULL;
     }
-  first = cli_read_secret_option ("--backup-passphrase-file", source != NULL ? source : "-", prompt,
-                                  error);
-  if (first == NULL || source != NULL || !confirm)
-    return first;
-  return cli_confirm_secret (first, "Repeat the backup passphrase: ", ENTSEC_BACKUP_ERROR,
-                             ENTSEC_BACKUP_ERROR_PASSPHRASE,
-                             "The two passphrases differ; nothing was exported", error);
-}
-
-static gboolean
-both_from_stdin (const CliVaultOptions *options,
-                 const BackupOptions   *o,
-                 const char            *command)
-{
-  if (g_strcmp0 (options->passphrase_file, "-") != 0
-      || g_strcmp0 (o->backup_passphrase_file, "-") != 0)
-    return FALSE;
-  cli_print_error ("%s: the vault and backup passphrases cannot both come from stdin", command);
-  return TRUE;
+  return cli_read_secret_option ("--backup-passphrase-file", source != NULL ? source : "-", prompt,
+                                 error);
 }
 
 /* ---- export --------------------------------------------------------------- */
-
-/* Unlock with the vault passphrase even when the keyring could: re-authentication. */
-static EntsecVault *
-open_with_passphrase (const CliVaultOptions *options,
-                      GError               **error)
-{
-  g_autofree char *path = cli_vault_path (options);
-  g_autoptr (EntsecVault) vault = NULL;
-  const char *source;
-  char *passphrase;
-  gboolean ok;
-
-  if (path == NULL)
-    return NULL;
-  if (options->passphrase_file == NULL && !isatty (STDIN_FILENO))
-    {
-      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                           "A plain export needs the vault passphrase again: give "
-                           "--passphrase-file FILE (or '-' for stdin)");
-      return NULL;
-    }
-  vault = entsec_vault_open_sync (path, NULL, error);
-  if (vault == NULL)
-    return NULL;
-  source = options->passphrase_file != NULL ? options->passphrase_file : "-";
-  passphrase = cli_read_secret_option ("--passphrase-file", source,
-                                       "Vault passphrase (again, to allow a plain export): ",
-                                       error);
-  if (passphrase == NULL)
-    return NULL;
-  ok = entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL, error);
-  entsec_secure_strfree (passphrase);
-  return ok ? g_steal_pointer (&vault) : NULL;
-}
 
 static GBytes *
 export_encrypted (GPtrArray           *accounts,
@@ -144,17 +88,10 @@ export_encrypted (GPtrArray           *accounts,
   char *passphrase;
   gboolean ok;
 
-  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", TRUE,
-                                       error);
+  passphrase = cli_read_new_passphrase ("--backup-passphrase-file", o->backup_passphrase_file,
+                                        "Backup passphrase: ", error);
   if (passphrase == NULL)
     return NULL;
-  if (passphrase[0] == '\0' || !g_utf8_validate (passphrase, -1, NULL))
-    {
-      entsec_secure_strfree (passphrase);
-      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE,
-                           "The backup passphrase must be non-empty UTF-8 text");
-      return NULL;
-    }
   ok = entsec_backup_export (accounts, passphrase, strlen (passphrase), NULL, &file, error);
   entsec_secure_strfree (passphrase);
   return ok ? file : NULL;
@@ -295,19 +232,11 @@ run_export (const CliVaultOptions *options,
   if (!check_output (vault_path, o->output, o->force))
     return CLI_EXIT_USAGE;
   if (plain)
-    {
-      cli_print_error ("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
-                       "reads it can make your codes. Prefer --format entsec.");
-      vault = open_with_passphrase (options, &error);
-      if (vault == NULL)
-        return error != NULL ? backup_report ("export", error) : CLI_EXIT_USAGE;
-    }
-  else
-    {
-      vault = cli_vault_open (options, &status);
-      if (vault == NULL)
-        return status;
-    }
+    cli_print_error ("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
+                     "reads it can make your codes. Prefer --format entsec.");
+  vault = cli_vault_open_for_export (options, &status);
+  if (vault == NULL)
+    return status;
   accounts = entsec_vault_list_accounts (vault);
   data = plain ? export_plain (accounts) : export_encrypted (accounts, o, &error);
   if (data == NULL || !write_output (o->output, data, !plain, &error))
@@ -346,7 +275,7 @@ cli_cmd_export (int    argc,
     cli_print_error ("export: unexpected argument '%s'", argv[1]);
   else if (o.format != NULL && strcmp (o.format, "entsec") != 0 && strcmp (o.format, "uris") != 0)
     cli_print_error ("export: unknown --format '%s': use entsec or uris", o.format);
-  else if (!both_from_stdin (&options, &o, "export"))
+  else if (!cli_vault_stdin_clash (&options, o.backup_passphrase_file, "export"))
     status = run_export (&options, &o);
 
 out:
@@ -388,8 +317,7 @@ import_entsec (GBytes              *data,
   char *passphrase;
   gboolean ok;
 
-  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", FALSE,
-                                       error);
+  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", error);
   if (passphrase == NULL)
     return NULL;
   ok = entsec_backup_import (data, passphrase, strlen (passphrase), &accounts, error);
@@ -415,7 +343,7 @@ import_aegis (GBytes              *data,
     return NULL;
   if (!encrypted)
     return entsec_aegis_import (data, NULL, 0, error);
-  password = read_backup_passphrase (o->backup_passphrase_file, "Aegis password: ", FALSE, error);
+  password = read_backup_passphrase (o->backup_passphrase_file, "Aegis password: ", error);
   if (password == NULL)
     return NULL;
   result = entsec_aegis_import (data, password, strlen (password), error);
@@ -527,7 +455,7 @@ cli_cmd_import (int    argc,
     cli_print_error ("import: give exactly one FILE (see 'entsec-cli import --help')");
   else if (o.format != NULL && !parse_format (o.format, &format))
     cli_print_error ("import: unknown --format '%s': use entsec, uris or aegis", o.format);
-  else if (!both_from_stdin (&options, &o, "import"))
+  else if (!cli_vault_stdin_clash (&options, o.backup_passphrase_file, "import"))
     status = run_import (&options, &o, argv[1]);
 
 out:

@@ -46,12 +46,16 @@ int cli_cmd_import (int argc, char **argv);
 
 struct json_t;
 
-/* The options every vault command takes (--vault, --profile, --passphrase-file, --no-keyring). */
+/*
+ * The options every vault command takes (--vault, --profile,
+ * --passphrase-file, --recovery-key-file, --no-keyring).
+ */
 typedef struct
 {
   char    *vault_path;
   char    *profile;
   char    *passphrase_file;
+  char    *recovery_key_file;
   gboolean no_keyring;
 } CliVaultOptions;
 
@@ -72,6 +76,26 @@ char    *cli_vault_path (const CliVaultOptions *options);
  */
 EntsecVault *cli_vault_open (const CliVaultOptions *options,
                              int                   *exit_code);
+/*
+ * cli_vault_open() for an export: when the keyring unlocked a vault that
+ * also has a passphrase or recovery slot, the passphrase is asked too and
+ * checked on a second, fresh vault object (a keyring alone never exports).
+ */
+EntsecVault *cli_vault_open_for_export (const CliVaultOptions *options,
+                                        int                   *exit_code);
+/* TRUE (after printing why) when the vault options and @other_source both read stdin. */
+gboolean     cli_vault_stdin_clash (const CliVaultOptions *options,
+                                    const char            *other_source,
+                                    const char            *command);
+/*
+ * A new passphrase (vault or backup) from @source, asked twice when typed on
+ * a terminal; refused (exit 3) when empty, not UTF-8 or too weak
+ * (entsec_passphrase_check_strength()). Free with entsec_secure_strfree().
+ */
+char        *cli_read_new_passphrase (const char *option,
+                                      const char *source,
+                                      const char *prompt,
+                                      GError    **error);
 /* Print @error and return the exit code it maps to. */
 int  cli_vault_report (const GError *error);
 int  cli_vault_exit_code (const GError *error);

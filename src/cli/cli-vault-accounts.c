@@ -343,11 +343,8 @@ cli_cmd_add (int    argc,
                                 "URIs are read from files or stdin, never the command line.",
                                 entries, &options, &argc, &argv))
     goto out;
-  if (stdin_source (&o) != NULL && g_strcmp0 (options.passphrase_file, "-") == 0)
-    {
-      cli_print_error ("add: the passphrase and the accounts cannot both come from stdin");
-      goto out;
-    }
+  if (cli_vault_stdin_clash (&options, stdin_source (&o), "add"))
+    goto out;
   accounts = collect_accounts (&o, &error);
   if (accounts == NULL)
     {

@@ -394,6 +394,97 @@ test_export_only_to_regular_file (void)
     g_unlink (null_copy);
 }
 
+/* The key 'slots add-recovery' printed: the line after the one that announces it. */
+static char *
+add_recovery_key (const char *vault)
+{
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_auto (CliRun) add = { 0 };
+  g_auto (GStrv) lines = NULL;
+
+  run_cli (NULL, &add, "slots", "add-recovery", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  lines = g_strsplit (add.out, "\n", -1);
+  for (gsize i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "Recovery key"))
+        return g_strdup (lines[i + 1]);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_recovery_key_unlocks (void)
+{
+  g_autofree char *vault = make_vault ("recovery.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *key = add_recovery_key (vault);
+  g_autofree char *key_line = g_strconcat (key, "\n", NULL);
+  g_autofree char *key_file = write_tmp ("recovery-key", key_line);
+  g_autofree char *wrong = g_strdup (key_line);
+  g_autofree char *wrong_file = NULL;
+  g_auto (CliRun) list = { 0 };
+  g_auto (CliRun) code = { 0 };
+  g_auto (CliRun) refused = { 0 };
+  g_auto (CliRun) both = { 0 };
+
+  run_cli (NULL, &list, "list", "--vault", vault, "--recovery-key-file", key_file, NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "alice"));
+  run_cli (key_line, &code, "code", "alice", "--time", "59", "--vault", vault,
+           "--recovery-key-file", "-", NULL);
+  g_assert_cmpint (code.status, ==, 0);
+  g_assert_cmpstr (code.out, ==, "94287082\n");
+
+  /* One letter changed: a wrong key, exit 4, the key never echoed. */
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  wrong_file = write_tmp ("wrong-recovery-key", wrong);
+  run_cli (NULL, &refused, "list", "--vault", vault, "--recovery-key-file", wrong_file, NULL);
+  g_assert_cmpint (refused.status, ==, 4);
+  g_assert_cmpstr (refused.out, ==, "");
+  g_assert_null (strstr (refused.err, key + 1));
+  run_cli (NULL, &both, "list", "--vault", vault, "--recovery-key-file", key_file,
+           "--passphrase-file", pass, NULL);
+  g_assert_cmpint (both.status, ==, 2);
+}
+
+/* A new passphrase pwquality calls too weak is refused with its reason (exit 3). */
+static void
+test_weak_passphrase_refused (void)
+{
+  g_autofree char *vault = make_vault ("weak.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *weak = write_tmp ("weak-pass", "qwertyuiop\n");
+  g_autofree char *new_vault = tmp_path ("weak-new.db");
+  g_autofree char *backup = tmp_path ("weak.entsec");
+  g_auto (CliRun) init = { 0 };
+  g_auto (CliRun) passwd = { 0 };
+  g_auto (CliRun) slot = { 0 };
+  g_auto (CliRun) export = { 0 };
+  g_auto (CliRun) still = { 0 };
+
+  run_cli (NULL, &init, "init", "--vault", new_vault, "--no-keyring", "--passphrase-file", weak,
+           FAST_KDF, NULL);
+  g_assert_cmpint (init.status, ==, 3);
+  g_assert_nonnull (strstr (init.err, "too weak: "));
+  g_assert_null (strstr (init.err, "qwertyuiop"));
+  g_assert_false (g_file_test (new_vault, G_FILE_TEST_EXISTS));
+  run_cli (NULL, &passwd, "passwd", "--vault", vault, "--passphrase-file", pass,
+           "--new-passphrase-file", weak, FAST_KDF, NULL);
+  g_assert_cmpint (passwd.status, ==, 3);
+  run_cli (NULL, &slot, "slots", "add-passphrase", "--vault", vault, "--passphrase-file", pass,
+           "--new-passphrase-file", weak, NULL);
+  g_assert_cmpint (slot.status, ==, 3);
+  run_cli (NULL, &export, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", weak, "-o", backup, NULL);
+  g_assert_cmpint (export.status, ==, 3);
+  g_assert_nonnull (strstr (export.err, "too weak: "));
+  g_assert_false (g_file_test (backup, G_FILE_TEST_EXISTS));
+  /* The old passphrase still opens the vault: nothing was changed. */
+  run_cli (NULL, &still, "unlock-test", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_cmpint (still.status, ==, 0);
+}
+
 static void
 test_secret_options_not_echoed (void)
 {
@@ -569,6 +660,8 @@ main (int    argc,
   g_test_add_func ("/cli-backup/export-never-overwrites-vault", test_export_never_overwrites_vault);
   g_test_add_func ("/cli-backup/export-existing-needs-force", test_export_existing_needs_force);
   g_test_add_func ("/cli-backup/secret-options-not-echoed", test_secret_options_not_echoed);
+  g_test_add_func ("/cli-backup/recovery-key-unlocks", test_recovery_key_unlocks);
+  g_test_add_func ("/cli-backup/weak-passphrase-refused", test_weak_passphrase_refused);
   g_test_add_func ("/cli-backup/export-only-to-regular-file", test_export_only_to_regular_file);
   g_test_add_func ("/cli-backup/empty-passphrase-file", test_empty_passphrase_file);
   g_test_add_func ("/cli-backup/long-passphrase-refused", test_long_passphrase_refused);
