@@ -266,6 +266,25 @@ print_json (Report *report)
   json_decref (root);
 }
 
+/* TRUE (after saying why) when an argument looks like a URI rather than a FILE. */
+static gboolean
+uri_in_arguments (int    argc,
+                  char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (strstr (argv[i], "://") != NULL || g_ascii_strncasecmp (argv[i], "otpauth", 7) == 0)
+        {
+          /* Never the argument itself: it holds a secret. */
+          cli_print_error ("parse: argument %d looks like a URI; URIs hold secrets that other "
+                           "users can see in the process list, so they are read only from "
+                           "stdin or files: 'entsec-cli parse < FILE', or give the FILE", i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* Read every input; FALSE when a file could not be opened. */
 static gboolean
 read_inputs (Report      *report,
@@ -279,12 +298,10 @@ read_inputs (Report      *report,
     ok = read_file (report, files[i]) && ok;
   for (int i = 1; i < argc; i++)
     {
-      g_autofree char *source = g_strdup_printf ("argument %d", i);
-
       if (g_str_equal (argv[i], "-"))
         read_stdin (report);
       else
-        handle_uri (report, source, argv[i]);
+        ok = read_file (report, argv[i]) && ok;
     }
   if (argc < 2 && (files == NULL || files[0] == NULL))
     read_stdin (report);
@@ -306,14 +323,15 @@ cli_cmd_parse (int    argc,
   Report report = { 0 };
   gboolean read_ok;
 
-  if (!cli_parse_options ("parse", "[URI...|-]",
+  if (!cli_parse_options ("parse", "[FILE...|-]",
                           "Show what otpauth:// and otpauth-migration:// URIs hold: type, issuer, "
                           "account, algorithm, digits, period or counter and the secret's "
                           "length, never the secret.\n"
-                          "With no URI, or with '-', URIs are read from stdin, one a line. "
-                          "Prefer stdin or --file: a URI on the command line holds a secret "
-                          "that other users can see in the process list.",
-                          entries, &argc, &argv))
+                          "URIs are read from each FILE, or from stdin ('-', or no FILE), one a "
+                          "line; never from the command line, where other users could see their "
+                          "secrets in the process list.",
+                          entries, &argc, &argv)
+      || uri_in_arguments (argc, argv))
     return CLI_EXIT_USAGE;
 
   report.json = json;

@@ -124,7 +124,6 @@ int  cli_vault_add_accounts (EntsecVault *vault,
                              GPtrArray   *accounts,
                              gboolean     skip_duplicates,
                              gboolean     json);
-/* The account @query names: an id, "issuer:label", a label or a unique part of one. */
 /*
  * add --image: decode every file in @files (NULL-terminated), print a result
  * per file (and a progress line on a terminal), append their accounts to
@@ -136,8 +135,15 @@ gboolean cli_collect_image_accounts (char     **files,
                                      GPtrArray *accounts,
                                      GError   **error);
 
+/*
+ * The account @query names: an id, or a whole name ("issuer:label", the
+ * label, the display name; the issuer alone too unless @whole_name), else
+ * (unless @whole_name) a unique part of one. Several matches are an error
+ * listing their ids.
+ */
 EntsecAccount *cli_vault_find_account (EntsecVault *vault,
                                        const char  *query,
+                                       gboolean     whole_name,
                                        GError     **error);
 /* Codes of every TOTP/Steam account, or of the one @query names (HOTP advances). */
 int  cli_vault_print_codes (EntsecVault *vault,

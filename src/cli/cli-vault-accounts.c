@@ -364,22 +364,31 @@ out:
 
 /* ---- Finding an account --------------------------------------------------- */
 
+typedef enum
+{
+  MATCH_PART,   /* a part of a name or issuer (code, edit) */
+  MATCH_EXACT,  /* a whole name, "issuer:label", label or issuer */
+  MATCH_NAME,   /* a whole name, "issuer:label" or label: never the issuer alone (rm) */
+} MatchKind;
+
 static gboolean
 matches (const EntsecAccount *account,
          const char          *query,
-         gboolean             exact)
+         MatchKind            kind)
 {
   g_autofree char *display = entsec_account_dup_display_name (account);
   g_autofree char *pair = g_strdup_printf ("%s:%s", account->issuer != NULL ? account->issuer : "",
                                            account->label);
-  const char *forms[] = { display, pair, account->label, account->issuer };
+  const char *forms[] = { display, pair, account->label,
+                          kind == MATCH_NAME ? NULL : account->issuer };
+  g_autofree char *want = g_utf8_casefold (query, -1);
 
   for (gsize i = 0; i < G_N_ELEMENTS (forms); i++)
     {
       g_autofree char *form = forms[i] != NULL ? g_utf8_casefold (forms[i], -1) : NULL;
-      g_autofree char *want = g_utf8_casefold (query, -1);
 
-      if (form != NULL && (exact ? strcmp (form, want) == 0 : strstr (form, want) != NULL))
+      if (form != NULL
+          && (kind == MATCH_PART ? strstr (form, want) != NULL : strcmp (form, want) == 0))
         return TRUE;
     }
   return FALSE;
@@ -388,21 +397,57 @@ matches (const EntsecAccount *account,
 static GPtrArray *
 find_matches (GPtrArray  *accounts,
               const char *query,
-              gboolean    exact)
+              MatchKind   kind)
 {
   GPtrArray *found = g_ptr_array_new ();
 
   for (guint i = 0; i < accounts->len; i++)
     {
-      if (matches (g_ptr_array_index (accounts, i), query, exact))
+      if (matches (g_ptr_array_index (accounts, i), query, kind))
         g_ptr_array_add (found, g_ptr_array_index (accounts, i));
     }
   return found;
 }
 
+/* "3 (GitHub (alice)), 7 (GitHub (bob))": the candidates, by id. */
+static char *
+dup_candidates (GPtrArray *found)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      const EntsecAccount *account = g_ptr_array_index (found, i);
+      g_autofree char *name = entsec_account_dup_display_name (account);
+
+      g_string_append_printf (text, "%s%" G_GINT64_FORMAT " (%s)", i > 0 ? ", " : "", account->id,
+                              name);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static void
+set_not_found_error (GPtrArray  *found,
+                     const char *query,
+                     GError    **error)
+{
+  g_autofree char *candidates = NULL;
+
+  if (found->len == 0)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
+                   "No account matches '%s' (see 'entsec-cli list')", query);
+      return;
+    }
+  candidates = dup_candidates (found);
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
+               "'%s' matches %u accounts: %s; give the id of one", query, found->len, candidates);
+}
+
 EntsecAccount *
 cli_vault_find_account (EntsecVault *vault,
                         const char  *query,
+                        gboolean     whole_name,
                         GError     **error)
 {
   g_autoptr (GPtrArray) accounts = entsec_vault_list_accounts (vault);
@@ -412,18 +457,15 @@ cli_vault_find_account (EntsecVault *vault,
 
   if (end != query && *end == '\0')
     return entsec_vault_get_account (vault, id, error);
-  found = find_matches (accounts, query, TRUE);
-  if (found->len == 0)
+  found = find_matches (accounts, query, whole_name ? MATCH_NAME : MATCH_EXACT);
+  if (found->len == 0 && !whole_name)
     {
       g_ptr_array_unref (found);
-      found = find_matches (accounts, query, FALSE);
+      found = find_matches (accounts, query, MATCH_PART);
     }
   if (found->len == 1)
     return entsec_account_copy (g_ptr_array_index (found, 0));
-  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
-               found->len == 0 ? "No account matches '%s' (see 'entsec-cli list')"
-                               : "'%s' matches several accounts; use the id from 'entsec-cli list'",
-               query);
+  set_not_found_error (found, query, error);
   return NULL;
 }
 
@@ -563,7 +605,10 @@ cli_cmd_rm (int    argc,
   g_autofree char *name = NULL;
   int status;
 
-  if (!cli_vault_parse_options ("rm", "ACCOUNT --yes", "Delete an account (by id or name).",
+  if (!cli_vault_parse_options ("rm", "ACCOUNT --yes",
+                                "Delete an account: ACCOUNT is its id, or its whole name as "
+                                "'issuer:label' or the label;\nnever a part of a name. A name "
+                                "several accounts share is refused, listing their ids.",
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -579,7 +624,7 @@ cli_cmd_rm (int    argc,
   cli_vault_options_clear (&options);
   if (vault == NULL)
     return status;
-  account = cli_vault_find_account (vault, argv[1], &error);
+  account = cli_vault_find_account (vault, argv[1], TRUE, &error);
   if (account == NULL && is_quarantined (vault, argv[1]))
     {
       /* A quarantined row has no readable name: its id deletes it. */
@@ -667,7 +712,7 @@ edit_account (EntsecVault       *vault,
   g_autoptr (EntsecAccount) account = NULL;
   g_autoptr (GError) error = NULL;
 
-  account = cli_vault_find_account (vault, query, &error);
+  account = cli_vault_find_account (vault, query, FALSE, &error);
   if (account == NULL)
     return cli_vault_report (error);
   if (e->counter != NO_COUNTER && account->type != ENTSEC_ACCOUNT_HOTP)
@@ -752,7 +797,7 @@ print_one_code (EntsecVault *vault,
   g_autoptr (GError) error = NULL;
   char code[ENTSEC_OTP_CODE_SIZE];
 
-  account = cli_vault_find_account (vault, query, &error);
+  account = cli_vault_find_account (vault, query, FALSE, &error);
   if (account == NULL || !code_for (vault, account, now, code, &error))
     return cli_vault_report (error);
   if (json)

@@ -448,6 +448,39 @@ test_recovery_key_unlocks (void)
   g_assert_cmpint (both.status, ==, 2);
 }
 
+/* rm takes an id or a whole name, never a part of one; a shared name lists the ids. */
+static void
+test_rm_exact_names_only (void)
+{
+  g_autofree char *vault = make_vault ("rm.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *other = write_tmp ("other-alice",
+                                      "otpauth://totp/Other:alice?secret=JBSWY3DPEHPK3PXP"
+                                      "&issuer=Other\n");
+  g_auto (CliRun) add = { 0 };
+  g_auto (CliRun) part = { 0 };
+  g_auto (CliRun) shared = { 0 };
+  g_auto (CliRun) whole = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", other, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  run_cli (NULL, &part, "rm", "ali", "--yes", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_cmpint (part.status, ==, 3);
+  g_assert_nonnull (strstr (part.err, "No account matches 'ali'"));
+  g_assert_cmpuint (count_accounts (vault), ==, 3);
+  run_cli (NULL, &shared, "rm", "alice", "--yes", "--vault", vault, "--passphrase-file", pass,
+           NULL);
+  g_assert_cmpint (shared.status, ==, 3);
+  g_assert_nonnull (strstr (shared.err, "'alice' matches 2 accounts: 1 (Example (alice)), "));
+  g_assert_nonnull (strstr (shared.err, " (Other (alice)); give the id of one"));
+  g_assert_cmpuint (count_accounts (vault), ==, 3);
+  run_cli (NULL, &whole, "rm", "Other:alice", "--yes", "--vault", vault, "--passphrase-file", pass,
+           NULL);
+  g_assert_cmpint (whole.status, ==, 0);
+  g_assert_nonnull (strstr (whole.out, "Deleted 3: Other (alice)"));
+  g_assert_cmpuint (count_accounts (vault), ==, 2);
+}
+
 /* A new passphrase pwquality calls too weak is refused with its reason (exit 3). */
 static void
 test_weak_passphrase_refused (void)
@@ -662,6 +695,7 @@ main (int    argc,
   g_test_add_func ("/cli-backup/secret-options-not-echoed", test_secret_options_not_echoed);
   g_test_add_func ("/cli-backup/recovery-key-unlocks", test_recovery_key_unlocks);
   g_test_add_func ("/cli-backup/weak-passphrase-refused", test_weak_passphrase_refused);
+  g_test_add_func ("/cli-backup/rm-exact-names-only", test_rm_exact_names_only);
   g_test_add_func ("/cli-backup/export-only-to-regular-file", test_export_only_to_regular_file);
   g_test_add_func ("/cli-backup/empty-passphrase-file", test_empty_passphrase_file);
   g_test_add_func ("/cli-backup/long-passphrase-refused", test_long_passphrase_refused);

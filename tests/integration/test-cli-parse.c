@@ -125,10 +125,13 @@ test_argument_and_empty_input (void)
   g_auto (CliRun) empty = { 0 };
   g_auto (CliRun) missing = { 0 };
 
+  /* A URI on the command line (seen by other users in the process list): refused, not echoed. */
   run_cli (NULL, &argument, "parse", "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
            NULL);
-  g_assert_cmpint (argument.status, ==, 0);
-  g_assert_cmpstr (argument.out, ==, "x\n  totp, SHA1, 6 digits, every 30 s, 160-bit secret\n");
+  g_assert_cmpint (argument.status, ==, 2);
+  g_assert_cmpstr (argument.out, ==, "");
+  g_assert_nonnull (strstr (argument.err, "read only from stdin or files"));
+  g_assert_null (strstr (argument.err, "GEZDGNBV"));
   run_cli ("\n# nothing\n", &empty, "parse", NULL);
   g_assert_cmpint (empty.status, ==, 3);
   g_assert_nonnull (strstr (empty.err, "no URI"));
