@@ -215,6 +215,30 @@ check_output (const char *vault_path,
   return TRUE;
 }
 
+/*
+ * Quarantined rows (they failed to decrypt) cannot be exported: say how
+ * many were left out and exit 1, so a backup script notices the backup is
+ * not the whole vault.
+ */
+static int
+report_left_out (EntsecVault *vault)
+{
+  g_autoptr (GPtrArray) quarantined = entsec_vault_list_quarantined (vault);
+  guint n = quarantined->len;
+
+  if (n == 0)
+    return CLI_EXIT_OK;
+  cli_print_error (g_dngettext (NULL,
+                                "export: %u account was left out: it cannot be decrypted (it is "
+                                "quarantined; 'entsec-cli list' shows why). The export holds "
+                                "the others",
+                                "export: %u accounts were left out: they cannot be decrypted "
+                                "(they are quarantined; 'entsec-cli list' shows why). The export "
+                                "holds the others", n),
+                   n);
+  return CLI_EXIT_FAILURE;
+}
+
 static int
 run_export (const CliVaultOptions *options,
             const BackupOptions   *o)
@@ -241,9 +265,10 @@ run_export (const CliVaultOptions *options,
   data = plain ? export_plain (accounts) : export_encrypted (accounts, o, &error);
   if (data == NULL || !write_output (o->output, data, !plain, &error))
     return backup_report ("export", error);
-  fprintf (stderr, "Exported %u account%s%s%s\n", accounts->len, accounts->len == 1 ? "" : "s",
-           o->output != NULL ? " to " : "", o->output != NULL ? o->output : "");
-  return CLI_EXIT_OK;
+  fprintf (stderr, g_dngettext (NULL, "Exported %u account%s%s\n", "Exported %u accounts%s%s\n",
+                                accounts->len),
+           accounts->len, o->output != NULL ? " to " : "", o->output != NULL ? o->output : "");
+  return report_left_out (vault);
 }
 
 int
@@ -391,9 +416,13 @@ report_rejected (const EntsecImportResult *result,
     cli_print_error ("import: %s", ((GError *) g_ptr_array_index (result->errors, i))->message);
   if (result->errors->len == 0 || skip_invalid)
     return TRUE;
-  cli_print_error ("import: %u entr%s could not be read; nothing was imported (fix the file, or "
-                   "give --skip-invalid to import the other %u)", result->errors->len,
-                   result->errors->len == 1 ? "y" : "ies", result->accounts->len);
+  cli_print_error (g_dngettext (NULL,
+                                "import: %u entry could not be read; nothing was imported (fix "
+                                "the file, or give --skip-invalid to import the other %u)",
+                                "import: %u entries could not be read; nothing was imported (fix "
+                                "the file, or give --skip-invalid to import the other %u)",
+                                result->errors->len),
+                   result->errors->len, result->accounts->len);
   return FALSE;
 }
 

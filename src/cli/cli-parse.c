@@ -125,9 +125,13 @@ report_export (Report                     *report,
                                         "rejected", (int) batch->errors->len));
       return;
     }
-  printf ("# Google Authenticator export (%s): QR code %d of %d, batch %d: "
-          "%u accounts, %u rejected\n", source, batch->batch_index + 1, MAX (batch->batch_size, 1),
-          batch->batch_id, batch->accounts->len, batch->errors->len);
+  printf (g_dngettext (NULL,
+                       "# Google Authenticator export (%s): QR code %d of %d, batch %d: "
+                       "%u account, %u rejected\n",
+                       "# Google Authenticator export (%s): QR code %d of %d, batch %d: "
+                       "%u accounts, %u rejected\n", batch->accounts->len),
+          source, batch->batch_index + 1, MAX (batch->batch_size, 1), batch->batch_id,
+          batch->accounts->len, batch->errors->len);
 }
 
 static void
@@ -209,6 +213,7 @@ read_lines (Report     *report,
     {
       g_autofree char *source = g_strdup_printf ("%s:%u", name, number);
       gsize len = strlen (line);
+      const char *text;
 
       if (len > MAX_LINE && line[len - 1] != '\n')
         {
@@ -218,8 +223,9 @@ read_lines (Report     *report,
           continue;
         }
       g_strstrip (line);
-      if (line[0] != '\0' && line[0] != '#')
-        handle_uri (report, source, line);
+      text = number == 1 ? cli_skip_bom (line) : line;
+      if (text[0] != '\0' && text[0] != '#')
+        handle_uri (report, source, text);
     }
   entsec_secure_free (line, MAX_LINE + 2);
 }

@@ -234,6 +234,9 @@ gboolean cli_parse_number (const char *option,
                            gint64     *value,
                            GError    **error);
 
+/* @text past a UTF-8 byte order mark at its start (a file's first line), if any. */
+const char *cli_skip_bom (const char *text);
+
 /* The clock the CLI injects into core: --time when given, else the system's. */
 gint64 cli_now (gint64 time_option);
 

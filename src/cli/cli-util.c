@@ -15,6 +15,8 @@
 
 /* Longest secret line accepted from stdin or a file. */
 #define MAX_SECRET_LINE 4096
+/* What some editors (Notepad) write at the start of a UTF-8 file. */
+#define UTF8_BOM "\xef\xbb\xbf"
 
 void
 cli_print_error (const char *format,
@@ -112,7 +114,7 @@ static gsize
 drop_bom (char  *buffer,
           gsize  len)
 {
-  if (len < 3 || memcmp (buffer, "\xef\xbb\xbf", 3) != 0)
+  if (len < 3 || memcmp (buffer, UTF8_BOM, 3) != 0)
     return len;
   memmove (buffer, buffer + 3, len - 3);
   memset (buffer + len - 3, 0, 3);
@@ -367,6 +369,12 @@ cli_parse_number (const char *option,
     }
   *value = (gint64) parsed;
   return TRUE;
+}
+
+const char *
+cli_skip_bom (const char *text)
+{
+  return g_str_has_prefix (text, UTF8_BOM) ? text + strlen (UTF8_BOM) : text;
 }
 
 gint64

@@ -73,10 +73,63 @@ cli_vault_add_accounts (EntsecVault *vault,
   return CLI_EXIT_OK;
 }
 
-/* Parse one line: an otpauth:// URI or an otpauth-migration:// export. */
+/* One QR code of a Google Authenticator export spread over several. */
+typedef struct
+{
+  gint id;
+  gint size;
+  gint index;
+} ExportPart;
+
+/* The part numbers (1-based) of batch @id that @parts lacks, "2, 3"; NULL when none. */
+static char *
+dup_missing_parts (GArray *parts,
+                   gint    id,
+                   gint    size)
+{
+  GString *missing = g_string_new (NULL);
+
+  for (gint index = 0; index < size; index++)
+    {
+      gboolean seen = FALSE;
+
+      for (guint i = 0; i < parts->len && !seen; i++)
+        {
+          ExportPart *part = &g_array_index (parts, ExportPart, i);
+
+          seen = part->id == id && part->index == index;
+        }
+      if (!seen)
+        g_string_append_printf (missing, "%s%d", missing->len > 0 ? ", " : "", index + 1);
+    }
+  return g_string_free (missing, missing->len == 0);
+}
+
+/* Warn about each multi-code export whose other QR codes were not given. */
+static void
+warn_missing_parts (GArray *parts)
+{
+  for (guint i = 0; i < parts->len; i++)
+    {
+      ExportPart *part = &g_array_index (parts, ExportPart, i);
+      g_autofree char *missing = dup_missing_parts (parts, part->id, part->size);
+      gboolean first = TRUE;
+
+      for (guint j = 0; j < i; j++)
+        first = first && g_array_index (parts, ExportPart, j).id != part->id;
+      if (missing == NULL || !first)
+        continue;
+      cli_print_error ("warning: the Google Authenticator export (batch %d) has %d QR codes; "
+                       "QR code %s of it was not given, so its accounts were not added: add it "
+                       "too", part->id, part->size, missing);
+    }
+}
+
+/* Parse one line: an otpauth:// URI or an otpauth-migration:// export (noted in @parts). */
 static gboolean
 parse_uri_line (const char *line,
                 GPtrArray  *accounts,
+                GArray     *parts,
                 GError    **error)
 {
   EntsecAccount *account;
@@ -91,6 +144,9 @@ parse_uri_line (const char *line,
                      ((GError *) g_ptr_array_index (batch->errors, 0))->message);
       for (guint i = 0; ok && i < batch->accounts->len; i++)
         g_ptr_array_add (accounts, entsec_account_copy (g_ptr_array_index (batch->accounts, i)));
+      if (ok && batch->batch_size > 1)
+        g_array_append_val (parts, ((ExportPart) { batch->batch_id, batch->batch_size,
+                                                   batch->batch_index }));
       if (batch != NULL)
         entsec_migration_batch_free (batch);
       return ok;
@@ -112,6 +168,7 @@ read_uri_lines (const char *option,
   gboolean from_stdin = strcmp (source, "-") == 0;
   FILE *stream = from_stdin ? stdin : fopen (source, "re");
   char *line = g_malloc0 (MAX_URI_LINE);
+  g_autoptr (GArray) parts = g_array_new (FALSE, FALSE, sizeof (ExportPart));
   gboolean ok = TRUE;
   guint number = 0;
 
@@ -128,12 +185,14 @@ read_uri_lines (const char *option,
   while (ok && fgets (line, MAX_URI_LINE, stream) != NULL)
     {
       g_autoptr (GError) line_error = NULL;
+      const char *text;
 
       number++;
       g_strstrip (line);
-      if (line[0] == '\0' || line[0] == '#')
+      text = number == 1 ? cli_skip_bom (line) : line;
+      if (text[0] == '\0' || text[0] == '#')
         continue;
-      ok = parse_uri_line (line, accounts, &line_error);
+      ok = parse_uri_line (text, accounts, parts, &line_error);
       if (!ok)
         g_set_error (error, ENTSEC_OTPAUTH_ERROR, line_error->code,
                      "%s, line %u: %s; nothing was added",
@@ -142,6 +201,8 @@ read_uri_lines (const char *option,
   entsec_secure_free (line, MAX_URI_LINE);
   if (!from_stdin)
     fclose (stream);
+  if (ok)
+    warn_missing_parts (parts);
   return ok;
 }
 
@@ -440,8 +501,11 @@ set_not_found_error (GPtrArray  *found,
       return;
     }
   candidates = dup_candidates (found);
+  /* found->len >= 2 here, but languages differ in their plural forms. */
   g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
-               "'%s' matches %u accounts: %s; give the id of one", query, found->len, candidates);
+               g_dngettext (NULL, "'%s' matches %u account: %s; give the id of one",
+                            "'%s' matches %u accounts: %s; give the id of one", found->len),
+               query, found->len, candidates);
 }
 
 EntsecAccount *

@@ -488,8 +488,9 @@ cli_cmd_unlock_test (int    argc,
                                      "accounts", (int) accounts->len,
                                      "quarantined", (int) quarantined->len));
   else
-    printf ("Unlocked: %u account%s, %u quarantined\n", accounts->len,
-            accounts->len == 1 ? "" : "s", quarantined->len);
+    printf (g_dngettext (NULL, "Unlocked: %u account, %u quarantined\n",
+                         "Unlocked: %u accounts, %u quarantined\n", accounts->len),
+            accounts->len, quarantined->len);
   return CLI_EXIT_OK;
 }
 

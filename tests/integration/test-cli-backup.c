@@ -18,6 +18,8 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "vault-test-util.h"
+
 #define CANARY_SEED "CANARYSEEDAAAAAAAAAAAAAAAAAAAAAA"
 #define CANARY_LABEL "canary-label-7f3a"
 #define VAULT_PASS "canary-pass-9c1e"
@@ -448,6 +450,86 @@ test_recovery_key_unlocks (void)
   g_assert_cmpint (both.status, ==, 2);
 }
 
+/* A row that no longer decrypts is left out of an export: said, counted, exit 1. */
+static void
+test_export_names_left_out (void)
+{
+  g_autofree char *vault = make_vault ("left-out.db");
+  g_autofree char *fresh = make_empty_vault ("left-out-fresh.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *bpass = write_tmp ("backup-pass", BACKUP_PASS "\n");
+  g_autofree char *backup = tmp_path ("left-out.entsec");
+  g_autoptr (GBytes) blob = vt_read_account_blob (vault, 1);
+  gsize len = 0;
+  guint8 *damaged = g_bytes_unref_to_data (g_bytes_ref (blob), &len);
+  g_autoptr (GBytes) changed = NULL;
+  g_auto (CliRun) export = { 0 };
+  g_auto (CliRun) import = { 0 };
+
+  damaged[len - 1] ^= 0x01; /* the GCM tag: alice (id 1) no longer decrypts */
+  changed = g_bytes_new_take (damaged, len);
+  vt_write_blob (vault, "UPDATE accounts SET data = ? WHERE id = ?", 1, changed);
+  run_cli (NULL, &export, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", bpass, "--output", backup, NULL);
+  g_assert_cmpint (export.status, ==, 1);
+  g_assert_nonnull (strstr (export.err, "Exported 1 account to "));
+  g_assert_nonnull (strstr (export.err, "1 account was left out: it cannot be decrypted"));
+  run_cli (NULL, &import, "import", "--vault", fresh, "--passphrase-file", pass,
+           "--backup-passphrase-file", bpass, backup, NULL);
+  g_assert_cmpint (import.status, ==, 0);
+  g_assert_cmpuint (count_accounts (fresh), ==, 1);
+}
+
+/* QR code 1 of 2 of a Google Authenticator export (batch 78): Part One / carol, RFC seed. */
+#define EXPORT_PART_1 \
+  "otpauth-migration://offline?data=Ci0KFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgVjYXJvbBoIUGFydCBPbmUgASgB" \
+  "MAIQARgCIAAoTg%3D%3D\n"
+
+static void
+test_add_part_of_export_warns (void)
+{
+  g_autofree char *vault = make_vault ("part.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *part = write_tmp ("part-1-of-2", EXPORT_PART_1);
+  g_auto (CliRun) add = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", part, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  g_assert_nonnull (strstr (add.out, "Part One (carol)"));
+  g_assert_nonnull (strstr (add.err, "export (batch 78) has 2 QR codes; QR code 2 of it was not "
+                                     "given"));
+}
+
+/* Files from editors that start UTF-8 with a byte order mark, and a secret over two lines. */
+static void
+test_bom_and_wrapped_secret_accepted (void)
+{
+  g_autofree char *vault = make_empty_vault ("bom.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *uris = write_tmp ("bom-uris", "\xef\xbb\xbfotpauth://totp/Bom:one?secret="
+                                     "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Bom\n");
+  g_autofree char *list = write_tmp ("bom-import", "\xef\xbb\xbfotpauth://totp/Bom:two?secret="
+                                     "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Bom\n");
+  g_autofree char *secret = write_tmp ("bom-secret", "\xef\xbb\xbfGEZDGNBVGY3TQOJQ\n"
+                                       "GEZDGNBVGY3TQOJQ\n");
+  g_auto (CliRun) add = { 0 };
+  g_auto (CliRun) import = { 0 };
+  g_auto (CliRun) manual = { 0 };
+  g_auto (CliRun) code = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", uris, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  run_cli (NULL, &import, "import", "--vault", vault, "--passphrase-file", pass, list, NULL);
+  g_assert_cmpint (import.status, ==, 0);
+  run_cli (NULL, &manual, "add", "--vault", vault, "--passphrase-file", pass, "--label", "wrapped",
+           "--digits", "8", "--secret", secret, NULL);
+  g_assert_cmpint (manual.status, ==, 0);
+  g_assert_cmpuint (count_accounts (vault), ==, 3);
+  run_cli (NULL, &code, "code", "wrapped", "--time", "59", "--vault", vault, "--passphrase-file",
+           pass, NULL);
+  g_assert_cmpstr (code.out, ==, "94287082\n"); /* RFC 6238: both lines, not the BOM */
+}
+
 /* rm takes an id or a whole name, never a part of one; a shared name lists the ids. */
 static void
 test_rm_exact_names_only (void)
@@ -696,6 +778,9 @@ main (int    argc,
   g_test_add_func ("/cli-backup/recovery-key-unlocks", test_recovery_key_unlocks);
   g_test_add_func ("/cli-backup/weak-passphrase-refused", test_weak_passphrase_refused);
   g_test_add_func ("/cli-backup/rm-exact-names-only", test_rm_exact_names_only);
+  g_test_add_func ("/cli-backup/export-names-left-out", test_export_names_left_out);
+  g_test_add_func ("/cli-backup/add-part-of-export-warns", test_add_part_of_export_warns);
+  g_test_add_func ("/cli-backup/bom-and-wrapped-secret", test_bom_and_wrapped_secret_accepted);
   g_test_add_func ("/cli-backup/export-only-to-regular-file", test_export_only_to_regular_file);
   g_test_add_func ("/cli-backup/empty-passphrase-file", test_empty_passphrase_file);
   g_test_add_func ("/cli-backup/long-passphrase-refused", test_long_passphrase_refused);

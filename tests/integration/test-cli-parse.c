@@ -112,7 +112,7 @@ test_export_text (void)
 
   run_cli (EXPORT_URI, &run, "parse", NULL);
   g_assert_cmpint (run.status, ==, 3);
-  g_assert_nonnull (strstr (run.out, "QR code 2 of 2, batch 77: 1 accounts, 1 rejected"));
+  g_assert_nonnull (strstr (run.out, "QR code 2 of 2, batch 77: 1 account, 1 rejected"));
   g_assert_nonnull (strstr (run.out, "Good Co: alice\n  hotp, SHA256, 8 digits, counter 5, "
                                      "160-bit secret\n"));
   g_assert_nonnull (strstr (run.err, "stdin:1: Entry 2 (GitHub): the algorithm MD5"));
