@@ -190,17 +190,6 @@ handle_uri (Report     *report,
     report_account (report, source, account, warnings);
 }
 
-/* Drop the rest of an over-long line. */
-static void
-skip_line (FILE *stream)
-{
-  int c;
-
-  do
-    c = getc (stream);
-  while (c != EOF && c != '\n');
-}
-
 /* Each non-empty line of @stream that is not a '#' comment is a URI. */
 static void
 read_lines (Report     *report,
@@ -212,14 +201,17 @@ read_lines (Report     *report,
   for (guint number = 1; fgets (line, MAX_LINE + 2, stream) != NULL; number++)
     {
       g_autofree char *source = g_strdup_printf ("%s:%u", name, number);
-      gsize len = strlen (line);
+      gsize full_len = 0;
       const char *text;
 
-      if (len > MAX_LINE && line[len - 1] != '\n')
+      if (cli_line_too_long (line, stream, MAX_LINE, &full_len))
         {
-          skip_line (stream);
+          g_autofree char *message = g_strdup_printf ("the line is %" G_GSIZE_FORMAT " bytes "
+                                                      "long, too long to be a QR code's text "
+                                                      "(at most %d)", full_len, MAX_LINE);
+
           report->n_inputs++;
-          report_error (report, source, 0, "the line is too long to be a QR code's text");
+          report_error (report, source, 0, message);
           continue;
         }
       g_strstrip (line);

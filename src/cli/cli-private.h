@@ -234,6 +234,25 @@ gboolean cli_parse_number (const char *option,
                            gint64     *value,
                            GError    **error);
 
+/*
+ * A name option read as raw bytes (G_OPTION_ARG_FILENAME, so GOption does
+ * not fail with a bare "Invalid byte sequence"): @value converted to UTF-8
+ * in place, or a G_OPTION_ERROR naming @option, never the bytes.
+ */
+gboolean cli_text_option (const char *option,
+                          char      **value,
+                          GError    **error);
+/* Read and drop the rest of the current line of @stream; returns how many bytes it held. */
+gsize cli_skip_line (FILE *stream);
+/*
+ * After fgets() of @line (buffer of @max + 2) from @stream: TRUE when the line
+ * is longer than @max bytes; then its rest is dropped and its real length,
+ * newline excluded, is in @full_len (so messages never report a cut length).
+ */
+gboolean cli_line_too_long (const char *line,
+                            FILE       *stream,
+                            gsize       max,
+                            gsize      *full_len);
 /* @text past a UTF-8 byte order mark at its start (a file's first line), if any. */
 const char *cli_skip_bom (const char *text);
 

@@ -371,6 +371,58 @@ cli_parse_number (const char *option,
   return TRUE;
 }
 
+gboolean
+cli_text_option (const char *option,
+                 char      **value,
+                 GError    **error)
+{
+  char *text;
+
+  if (*value == NULL)
+    return TRUE;
+  /* UTF-8 whatever the locale says (a C locale often carries it), else the locale's encoding. */
+  if (g_utf8_validate (*value, -1, NULL))
+    text = g_strdup (*value);
+  else
+    text = g_get_charset (NULL) ? NULL : g_locale_to_utf8 (*value, -1, NULL, NULL, NULL);
+  if (text == NULL)
+    {
+      /* The field, never its bytes: they are not text a terminal can show. */
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "the value of %s is not valid text in this system's encoding (UTF-8 "
+                   "expected); type the name again", option);
+      return FALSE;
+    }
+  g_free (*value);
+  *value = text;
+  return TRUE;
+}
+
+gsize
+cli_skip_line (FILE *stream)
+{
+  gsize skipped = 0;
+  int c;
+
+  while ((c = getc (stream)) != EOF && c != '\n')
+    skipped++;
+  return skipped;
+}
+
+gboolean
+cli_line_too_long (const char *line,
+                   FILE       *stream,
+                   gsize       max,
+                   gsize      *full_len)
+{
+  gsize len = strlen (line);
+
+  if (len <= max || line[len - 1] == '\n')
+    return FALSE;
+  *full_len = len + cli_skip_line (stream);
+  return TRUE;
+}
+
 const char *
 cli_skip_bom (const char *text)
 {

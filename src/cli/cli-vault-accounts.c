@@ -16,6 +16,7 @@
 
 #include "cli-private.h"
 
+/* Room for the largest export plus surrounding white space (the buffer holds 2 more). */
 #define MAX_URI_LINE (ENTSEC_MIGRATION_MAX_URI_BYTES + 1024)
 
 /* ---- Adding --------------------------------------------------------------- */
@@ -167,7 +168,7 @@ read_uri_lines (const char *option,
 {
   gboolean from_stdin = strcmp (source, "-") == 0;
   FILE *stream = from_stdin ? stdin : fopen (source, "re");
-  char *line = g_malloc0 (MAX_URI_LINE);
+  char *line = g_malloc0 (MAX_URI_LINE + 2);
   g_autoptr (GArray) parts = g_array_new (FALSE, FALSE, sizeof (ExportPart));
   gboolean ok = TRUE;
   guint number = 0;
@@ -182,12 +183,23 @@ read_uri_lines (const char *option,
       return FALSE;
     }
   setvbuf (stream, NULL, _IONBF, 0);
-  while (ok && fgets (line, MAX_URI_LINE, stream) != NULL)
+  while (ok && fgets (line, MAX_URI_LINE + 2, stream) != NULL)
     {
       g_autoptr (GError) line_error = NULL;
+      gsize full_len = 0;
       const char *text;
 
       number++;
+      if (cli_line_too_long (line, stream, MAX_URI_LINE, &full_len))
+        {
+          /* The whole line's length: a cut piece must not be parsed (nor its length shown). */
+          g_set_error (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_ENCODING,
+                       "%s, line %u: the line is %" G_GSIZE_FORMAT " bytes long, at most %d "
+                       "are accepted; nothing was added", from_stdin ? "stdin" : source, number,
+                       full_len, MAX_URI_LINE);
+          ok = FALSE;
+          break;
+        }
       g_strstrip (line);
       text = number == 1 ? cli_skip_bom (line) : line;
       if (text[0] == '\0' || text[0] == '#')
@@ -198,7 +210,7 @@ read_uri_lines (const char *option,
                      "%s, line %u: %s; nothing was added",
                      from_stdin ? "stdin" : source, number, line_error->message);
     }
-  entsec_secure_free (line, MAX_URI_LINE);
+  entsec_secure_free (line, MAX_URI_LINE + 2);
   if (!from_stdin)
     fclose (stream);
   if (ok)
@@ -239,6 +251,22 @@ add_options_clear (AddOptions *o)
   g_free (o->group);
   g_free (o->counter_text);
   g_strfreev (o->image_files);
+}
+
+/* --issuer, --label and --group as UTF-8; FALSE after naming the one that is not text. */
+static gboolean
+names_are_text (const char *command,
+                char      **issuer,
+                char      **label,
+                char      **group)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (cli_text_option ("--issuer", issuer, &error) && cli_text_option ("--label", label, &error)
+      && cli_text_option ("--group", group, &error))
+    return TRUE;
+  cli_print_error ("%s: %s", command, error->message);
+  return FALSE;
 }
 
 static gboolean
@@ -373,8 +401,8 @@ cli_cmd_add (int    argc,
       "Same as --uri: a file of URIs, one a line", "FILE" },
     { "secret", 's', 0, G_OPTION_ARG_FILENAME, &o.secret_source,
       "Manual entry: read the Base32 secret from FILE ('-': stdin)", "FILE" },
-    { "label", 'l', 0, G_OPTION_ARG_STRING, &o.label, "Manual entry: account name", "NAME" },
-    { "issuer", 'i', 0, G_OPTION_ARG_STRING, &o.issuer, "Manual entry: service name", "NAME" },
+    { "label", 'l', 0, G_OPTION_ARG_FILENAME, &o.label, "Manual entry: account name", "NAME" },
+    { "issuer", 'i', 0, G_OPTION_ARG_FILENAME, &o.issuer, "Manual entry: service name", "NAME" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &o.type, "totp (default), hotp or steam", "TYPE" },
     { "algorithm", 'a', 0, G_OPTION_ARG_STRING, &o.algorithm,
       "SHA1 (default), SHA256, SHA512", "HASH" },
@@ -383,7 +411,7 @@ cli_cmd_add (int    argc,
       "TOTP step in seconds (default 30)", "SECONDS" },
     { "counter", 'c', 0, G_OPTION_ARG_STRING, &o.counter_text,
       "HOTP: the next counter (default 0)", "N" },
-    { "group", 'g', 0, G_OPTION_ARG_STRING, &o.group, "Put the account in GROUP", "GROUP" },
+    { "group", 'g', 0, G_OPTION_ARG_FILENAME, &o.group, "Put the account in GROUP", "GROUP" },
     { "favourite", 0, 0, G_OPTION_ARG_NONE, &o.favourite, "Pin the account to the top", NULL },
     { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
       "Add the others when some already exist (default: add nothing)", NULL },
@@ -404,7 +432,8 @@ cli_cmd_add (int    argc,
                                 "URIs are read from files or stdin, never the command line.",
                                 entries, &options, &argc, &argv))
     goto out;
-  if (cli_vault_stdin_clash (&options, stdin_source (&o), "add"))
+  if (cli_vault_stdin_clash (&options, stdin_source (&o), "add")
+      || !names_are_text ("add", &o.issuer, &o.label, &o.group))
     goto out;
   accounts = collect_accounts (&o, &error);
   if (accounts == NULL)
@@ -799,10 +828,10 @@ cli_cmd_edit (int    argc,
   CliVaultOptions options = { 0 };
   EditOptions e = { .counter = NO_COUNTER };
   GOptionEntry entries[] = {
-    { "issuer", 'i', 0, G_OPTION_ARG_STRING, &e.issuer,
+    { "issuer", 'i', 0, G_OPTION_ARG_FILENAME, &e.issuer,
       "New service name ('' removes it)", "NAME" },
-    { "label", 'l', 0, G_OPTION_ARG_STRING, &e.label, "New account name", "NAME" },
-    { "group", 'g', 0, G_OPTION_ARG_STRING, &e.group, "Move to GROUP", "GROUP" },
+    { "label", 'l', 0, G_OPTION_ARG_FILENAME, &e.label, "New account name", "NAME" },
+    { "group", 'g', 0, G_OPTION_ARG_FILENAME, &e.group, "Move to GROUP", "GROUP" },
     { "no-group", 0, 0, G_OPTION_ARG_NONE, &e.no_group, "Take out of its group", NULL },
     { "favourite", 0, 0, G_OPTION_ARG_NONE, &e.favourite, "Pin to the top", NULL },
     { "no-favourite", 0, 0, G_OPTION_ARG_NONE, &e.no_favourite, "Unpin", NULL },
@@ -817,7 +846,8 @@ cli_cmd_edit (int    argc,
   if (!cli_vault_parse_options ("edit", "ACCOUNT [OPTION...]",
                                 "Change an account's name, issuer, group, pin or HOTP counter. "
                                 "A name another account has is refused.",
-                                entries, &options, &argc, &argv))
+                                entries, &options, &argc, &argv)
+      || !names_are_text ("edit", &e.issuer, &e.label, &e.group))
     goto out;
   usage = edit_usage_error (&e, argc);
   if (usage != NULL)

@@ -530,6 +530,45 @@ test_bom_and_wrapped_secret_accepted (void)
   g_assert_cmpstr (code.out, ==, "94287082\n"); /* RFC 6238: both lines, not the BOM */
 }
 
+/* add --uri names an over-long line by its real length and adds nothing (no cut piece). */
+static void
+test_add_long_line_real_length (void)
+{
+  g_autofree char *vault = make_empty_vault ("long-line.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *padding = g_strnfill (400000, 'A');
+  g_autofree char *text = g_strconcat ("otpauth://totp/x?secret=", padding, "\n", NULL);
+  g_autofree char *uris = write_tmp ("long-line", text);
+  g_auto (CliRun) add = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", uris, NULL);
+  g_assert_cmpint (add.status, ==, 3);
+  g_assert_nonnull (strstr (add.err, "line 1: the line is 400024 bytes long"));
+  g_assert_null (strstr (add.err, "line 2"));
+  g_assert_cmpuint (count_accounts (vault), ==, 0);
+}
+
+/* A name that is not UTF-8 is refused naming the option, not echoing its bytes. */
+static void
+test_non_utf8_name_named (void)
+{
+  g_autofree char *vault = make_empty_vault ("utf8.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *secret = write_tmp ("utf8-secret", "JBSWY3DPEHPK3PXP\n");
+  g_auto (CliRun) label = { 0 };
+  g_auto (CliRun) issuer = { 0 };
+
+  run_cli (NULL, &label, "add", "--vault", vault, "--passphrase-file", pass, "--label",
+           "bad\xffname", "--secret", secret, NULL);
+  g_assert_cmpint (label.status, ==, 2);
+  g_assert_nonnull (strstr (label.err, "the value of --label is not valid text"));
+  run_cli (NULL, &issuer, "edit", "1", "--vault", vault, "--passphrase-file", pass, "--issuer",
+           "\xfe", NULL);
+  g_assert_cmpint (issuer.status, ==, 2);
+  g_assert_nonnull (strstr (issuer.err, "the value of --issuer is not valid text"));
+  g_assert_cmpuint (count_accounts (vault), ==, 0);
+}
+
 /* rm takes an id or a whole name, never a part of one; a shared name lists the ids. */
 static void
 test_rm_exact_names_only (void)
@@ -779,6 +818,8 @@ main (int    argc,
   g_test_add_func ("/cli-backup/weak-passphrase-refused", test_weak_passphrase_refused);
   g_test_add_func ("/cli-backup/rm-exact-names-only", test_rm_exact_names_only);
   g_test_add_func ("/cli-backup/export-names-left-out", test_export_names_left_out);
+  g_test_add_func ("/cli-backup/non-utf8-name-named", test_non_utf8_name_named);
+  g_test_add_func ("/cli-backup/add-long-line-real-length", test_add_long_line_real_length);
   g_test_add_func ("/cli-backup/add-part-of-export-warns", test_add_part_of_export_warns);
   g_test_add_func ("/cli-backup/bom-and-wrapped-secret", test_bom_and_wrapped_secret_accepted);
   g_test_add_func ("/cli-backup/export-only-to-regular-file", test_export_only_to_regular_file);

@@ -154,6 +154,19 @@ test_uri_given_as_file (void)
   g_assert_null (strstr (run.out, "GEZDGNBVGY3TQOJQ"));
 }
 
+/* An over-long line is reported with its real length, not the length of a cut piece. */
+static void
+test_long_line_real_length (void)
+{
+  g_autofree char *padding = g_strnfill (400000, 'A');
+  g_autofree char *uri = g_strconcat ("otpauth://totp/x?secret=", padding, "\n", NULL);
+  g_auto (CliRun) run = { 0 };
+
+  run_cli (uri, &run, "parse", NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "the line is 400024 bytes long"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -166,6 +179,7 @@ main (int    argc,
   g_test_add_func ("/cli/parse/export-text", test_export_text);
   g_test_add_func ("/cli/parse/argument-and-empty-input", test_argument_and_empty_input);
   g_test_add_func ("/cli/parse/uri-given-as-file", test_uri_given_as_file);
+  g_test_add_func ("/cli/parse/long-line-real-length", test_long_line_real_length);
 
   return g_test_run ();
 }
