@@ -281,9 +281,10 @@ cli_cmd_export (int    argc,
     { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
       "entsec (encrypted, default) or uris (plain otpauth:// lines)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
-      "Write to FILE (mode 0600, written atomically; default: stdout)", "FILE" },
+      "Write to FILE, a new or regular file (mode 0600, atomically; default: stdout)", "FILE" },
     { "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
-      "Replace the --output FILE when it exists (never the vault itself)", NULL },
+      "Replace the regular --output FILE when it exists (never the vault, a device or a link)",
+      NULL },
     { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
       "Read the backup passphrase from FILE ('-': stdin; default: asked twice)", "FILE" },
     { NULL }
@@ -292,8 +293,10 @@ cli_cmd_export (int    argc,
 
   if (!cli_vault_parse_options ("export", "",
                                 "Export every account of the vault: an encrypted backup (Argon2id "
-                                "+ AES-256-GCM) by default,\nor with --format uris a plain list, "
-                                "which needs the vault passphrase again.",
+                                "+ AES-256-GCM) by default,\nor with --format uris a plain list. "
+                                "Either needs the vault passphrase (or recovery key)\nwhen the "
+                                "vault has one, even when the keyring unlocks it. Quarantined "
+                                "accounts\nare left out, said, and make the exit status 1.",
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc > 1)

@@ -16,8 +16,9 @@ typedef enum
   CLI_EXIT_OK = 0,
   CLI_EXIT_FAILURE = 1,    /* the operation failed (I/O, keyring, crypto) */
   CLI_EXIT_USAGE = 2,      /* bad command line */
-  CLI_EXIT_BAD_INPUT = 3,  /* input rejected: URI, secret, image, file format */
-  CLI_EXIT_AUTH = 4,       /* wrong passphrase, vault locked or in use */
+  CLI_EXIT_BAD_INPUT = 3,  /* input rejected: URI, secret, image, file format, weak or
+                            * mismatched new passphrase */
+  CLI_EXIT_AUTH = 4,       /* wrong passphrase or recovery key, vault locked or in use */
 } CliExit;
 
 typedef struct

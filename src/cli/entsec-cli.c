@@ -40,8 +40,11 @@ print_usage (FILE *stream)
                    "  0  success\n"
                    "  1  the operation failed (I/O, keyring, crypto)\n"
                    "  2  bad command line\n"
-                   "  3  input rejected (URI, secret, image or file format)\n"
-                   "  4  wrong passphrase, vault locked or in use\n");
+                   "  3  input rejected (URI, secret, image or file format; a new passphrase\n"
+                   "     too weak or typed twice differently)\n"
+                   "  4  wrong passphrase or recovery key, vault locked or in use, or a\n"
+                   "     passphrase needed and not given\n"
+                   "  130  interrupted at a passphrase prompt\n");
 }
 
 /*
