@@ -6,11 +6,17 @@
  * how passphrase files are read.
  */
 
+#define _GNU_SOURCE /* posix_openpt, ptsname */
+
 #include "config.h"
 
 #include "cli-run.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -569,6 +575,142 @@ test_non_utf8_name_named (void)
   g_assert_cmpuint (count_accounts (vault), ==, 0);
 }
 
+/* ---- Prompts on a terminal (a pseudo-terminal as stdin) ------------------- */
+
+typedef struct
+{
+  int master;
+  int slave;
+  GSubprocess *process;
+  GString *err;
+} Terminal;
+
+/* Run entsec-cli with a pseudo-terminal as stdin and stderr in a pipe. */
+static void
+terminal_run (Terminal          *t,
+              const char *const *args)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+
+  t->master = posix_openpt (O_RDWR | O_NOCTTY);
+  g_assert_cmpint (t->master, >=, 0);
+  g_assert_cmpint (grantpt (t->master), ==, 0);
+  g_assert_cmpint (unlockpt (t->master), ==, 0);
+  t->slave = open (ptsname (t->master), O_RDWR | O_NOCTTY);
+  g_assert_cmpint (t->slave, >=, 0);
+  t->err = g_string_new (NULL);
+  g_ptr_array_add (argv, (char *) g_getenv ("ENTSEC_CLI"));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_take_stdin_fd (launcher, dup (t->slave));
+  t->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+}
+
+/* Read stderr until it holds @text; FALSE at its end (the program went on without asking). */
+static gboolean
+terminal_wait_for (Terminal   *t,
+                   const char *text)
+{
+  GInputStream *stream = g_subprocess_get_stderr_pipe (t->process);
+  char buffer[256];
+  gssize n = 1;
+
+  while (strstr (t->err->str, text) == NULL && n > 0)
+    {
+      n = g_input_stream_read (stream, buffer, sizeof buffer, NULL, NULL);
+      if (n > 0)
+        g_string_append_len (t->err, buffer, n);
+    }
+  return strstr (t->err->str, text) != NULL;
+}
+
+static gboolean
+terminal_echo_on (Terminal *t)
+{
+  struct termios attrs;
+
+  g_assert_cmpint (tcgetattr (t->slave, &attrs), ==, 0);
+  return (attrs.c_lflag & ECHO) != 0;
+}
+
+/* After a prompt: wait (10 s at most) until the program has turned echo off to read. */
+static void
+terminal_wait_echo_off (Terminal *t)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (terminal_echo_on (t) && g_get_monotonic_time () < deadline)
+    g_usleep (5 * 1000);
+  g_assert_false (terminal_echo_on (t));
+}
+
+static void
+terminal_type (Terminal   *t,
+               const char *line)
+{
+  g_assert_cmpint (write (t->master, line, strlen (line)), ==, (gssize) strlen (line));
+}
+
+static void
+terminal_clear (Terminal *t)
+{
+  g_subprocess_wait (t->process, NULL, NULL);
+  g_clear_object (&t->process);
+  g_string_free (t->err, TRUE);
+  close (t->slave);
+  close (t->master);
+}
+
+/* Ctrl-C at a passphrase prompt: the terminal gets its echo back, exit 130, no vault. */
+static void
+test_interrupted_prompt_restores_echo (void)
+{
+  g_autofree char *vault = tmp_path ("interrupted.db");
+  const char *args[] = { "init", "--vault", vault, "--no-keyring", FAST_KDF, NULL };
+  Terminal t = { 0 };
+
+  terminal_run (&t, args);
+  g_assert_true (terminal_wait_for (&t, "New vault passphrase: "));
+  terminal_wait_echo_off (&t);
+  g_subprocess_send_signal (t.process, SIGINT);
+  g_subprocess_wait (t.process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (t.process));
+  g_assert_cmpint (g_subprocess_get_exit_status (t.process), ==, 130);
+  g_assert_true (terminal_echo_on (&t));
+  g_assert_false (g_file_test (vault, G_FILE_TEST_EXISTS));
+  terminal_clear (&t);
+}
+
+/* '--passphrase-file -' on a terminal is typing: asked twice; two that differ exit 3. */
+static void
+test_typed_passphrase_asked_twice (void)
+{
+  g_autofree char *vault = tmp_path ("typed.db");
+  const char *args[] = { "init", "--vault", vault, "--no-keyring", "--passphrase-file", "-",
+                         FAST_KDF, NULL };
+  Terminal t = { 0 };
+
+  terminal_run (&t, args);
+  g_assert_true (terminal_wait_for (&t, "New vault passphrase: "));
+  terminal_wait_echo_off (&t);
+  terminal_type (&t, VAULT_PASS "\n");
+  g_assert_true (terminal_wait_for (&t, "Repeat the passphrase: "));
+  terminal_wait_echo_off (&t);
+  terminal_type (&t, BACKUP_PASS "\n");
+  g_subprocess_wait (t.process, NULL, NULL);
+  g_assert_cmpint (g_subprocess_get_exit_status (t.process), ==, 3);
+  terminal_wait_for (&t, "\x01"); /* the rest of stderr */
+  g_assert_nonnull (strstr (t.err->str, "The two passphrases differ"));
+  g_assert_false (g_file_test (vault, G_FILE_TEST_EXISTS));
+  terminal_clear (&t);
+}
+
 /* rm takes an id or a whole name, never a part of one; a shared name lists the ids. */
 static void
 test_rm_exact_names_only (void)
@@ -818,6 +960,9 @@ main (int    argc,
   g_test_add_func ("/cli-backup/weak-passphrase-refused", test_weak_passphrase_refused);
   g_test_add_func ("/cli-backup/rm-exact-names-only", test_rm_exact_names_only);
   g_test_add_func ("/cli-backup/export-names-left-out", test_export_names_left_out);
+  g_test_add_func ("/cli-backup/interrupted-prompt-restores-echo",
+                   test_interrupted_prompt_restores_echo);
+  g_test_add_func ("/cli-backup/typed-passphrase-asked-twice", test_typed_passphrase_asked_twice);
   g_test_add_func ("/cli-backup/non-utf8-name-named", test_non_utf8_name_named);
   g_test_add_func ("/cli-backup/add-long-line-real-length", test_add_long_line_real_length);
   g_test_add_func ("/cli-backup/add-part-of-export-warns", test_add_part_of_export_warns);
