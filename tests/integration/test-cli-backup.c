@@ -711,6 +711,30 @@ test_typed_passphrase_asked_twice (void)
   terminal_clear (&t);
 }
 
+/* slots remove on a terminal asks; anything but yes removes nothing. */
+static void
+test_slot_removal_asks (void)
+{
+  g_autofree char *vault = make_vault ("ask.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  const char *args[] = { "slots", "remove", "2", "--vault", vault, "--passphrase-file", pass,
+                         NULL };
+  g_auto (CliRun) list = { 0 };
+  Terminal t = { 0 };
+
+  g_free (add_recovery_key (vault)); /* slot 2 */
+  terminal_run (&t, args);
+  g_assert_true (terminal_wait_for (&t, "Remove slot 2? "));
+  terminal_type (&t, "no\n");
+  g_subprocess_wait (t.process, NULL, NULL);
+  g_assert_cmpint (g_subprocess_get_exit_status (t.process), ==, 1);
+  terminal_wait_for (&t, "\x01");
+  g_assert_nonnull (strstr (t.err->str, "Nothing was removed"));
+  terminal_clear (&t);
+  run_cli (NULL, &list, "slots", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_nonnull (strstr (list.out, "2  recovery"));
+}
+
 /* rm takes an id or a whole name, never a part of one; a shared name lists the ids. */
 static void
 test_rm_exact_names_only (void)
@@ -963,6 +987,7 @@ main (int    argc,
   g_test_add_func ("/cli-backup/interrupted-prompt-restores-echo",
                    test_interrupted_prompt_restores_echo);
   g_test_add_func ("/cli-backup/typed-passphrase-asked-twice", test_typed_passphrase_asked_twice);
+  g_test_add_func ("/cli-backup/slot-removal-asks", test_slot_removal_asks);
   g_test_add_func ("/cli-backup/non-utf8-name-named", test_non_utf8_name_named);
   g_test_add_func ("/cli-backup/add-long-line-real-length", test_add_long_line_real_length);
   g_test_add_func ("/cli-backup/add-part-of-export-warns", test_add_part_of_export_warns);
