@@ -196,7 +196,9 @@ EntsecImportResult *entsec_aegis_import (GBytes     *data,
  * then the directory is fsynced. If writing fails, @path is untouched and
  * no temporary file remains, even after kill -9; if only the final
  * directory fsync fails, @path already holds the new data but the error
- * says the disk did not confirm it.
+ * says the disk did not confirm it. An existing @path that is not a regular
+ * file (a device such as /dev/null, a FIFO, a folder, a symbolic link) is
+ * refused with %ENTSEC_BACKUP_ERROR_IO and left as it was.
  */
 ENTSEC_EXPORT
 gboolean entsec_backup_write_file (const char *path,

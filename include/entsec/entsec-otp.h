@@ -107,8 +107,10 @@ guint entsec_totp_remaining (gint64 now,
                              guint  period);
 
 /*
- * Base32 (RFC 4648) decoding that accepts lower case, spaces, hyphens and
- * missing padding; on error names the first bad character.
+ * Base32 (RFC 4648) decoding that accepts lower case, hyphens, missing
+ * padding and white space anywhere (spaces, tabs, line breaks: a secret
+ * wrapped over several lines decodes whole); on error names the first bad
+ * character.
  * @out_len: (out): the length of the key.
  * Returns: (transfer full) (array length=out_len) (nullable): the key, or
  *   NULL with @error set; free with entsec_secure_free().

@@ -7,6 +7,7 @@
 #include "entsec-version.h"
 #include "entsec-otp.h"
 #include "entsec-crypto-error.h"
+#include "entsec-passphrase.h"
 #include "entsec-account.h"
 #include "entsec-account-summary.h"
 #include "entsec-otpauth.h"

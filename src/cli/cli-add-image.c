@@ -80,8 +80,9 @@ print_file_results (json_t *files)
                            json_string_value (json_object_get (entry, "error")));
           continue;
         }
-      printf ("%s: %zu account%s\n", path, json_array_size (names),
-              json_array_size (names) == 1 ? "" : "s");
+      printf (g_dngettext (NULL, "%s: %zu account\n", "%s: %zu accounts\n",
+                           json_array_size (names)),
+              path, json_array_size (names));
     }
 }
 
@@ -125,7 +126,8 @@ cli_collect_image_accounts (char     **files,
     }
   if (n_failed > 0)
     g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE,
-                 "%u of %u image%s could not be used; nothing was added", n_failed, total,
-                 total == 1 ? "" : "s");
+                 g_dngettext (NULL, "%u of %u image could not be used; nothing was added",
+                              "%u of %u images could not be used; nothing was added", total),
+                 n_failed, total);
   return n_failed == 0;
 }

@@ -37,10 +37,8 @@ backup_options_clear (BackupOptions *o)
 static int
 backup_exit_code (const GError *error)
 {
-  if (error->domain == ENTSEC_VAULT_ERROR)
-    return cli_vault_exit_code (error);
   if (error->domain != ENTSEC_BACKUP_ERROR)
-    return CLI_EXIT_FAILURE;
+    return cli_vault_exit_code (error);
   switch (error->code)
     {
     case ENTSEC_BACKUP_ERROR_PASSPHRASE:
@@ -62,15 +60,12 @@ backup_report (const char   *command,
   return backup_exit_code (error);
 }
 
-/* A passphrase from @source, or a prompt (twice when @confirm) on a terminal. */
+/* The passphrase of a backup being read, from @source or a prompt. */
 static char *
 read_backup_passphrase (const char *source,
                         const char *prompt,
-                        gboolean    confirm,
                         GError    **error)
 {
-  char *first;
-
   if (source == NULL && !isatty (STDIN_FILENO))
     {
       g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE_REQUIRED,
@@ -78,63 +73,11 @@ read_backup_passphrase (const char *source,
                            "(or '-' for stdin)");
       return NULL;
     }
-  first = cli_read_secret_option ("--backup-passphrase-file", source != NULL ? source : "-", prompt,
-                                  error);
-  if (first == NULL || source != NULL || !confirm)
-    return first;
-  return cli_confirm_secret (first, "Repeat the backup passphrase: ", ENTSEC_BACKUP_ERROR,
-                             ENTSEC_BACKUP_ERROR_PASSPHRASE,
-                             "The two passphrases differ; nothing was exported", error);
-}
-
-static gboolean
-both_from_stdin (const CliVaultOptions *options,
-                 const BackupOptions   *o,
-                 const char            *command)
-{
-  if (g_strcmp0 (options->passphrase_file, "-") != 0
-      || g_strcmp0 (o->backup_passphrase_file, "-") != 0)
-    return FALSE;
-  cli_print_error ("%s: the vault and backup passphrases cannot both come from stdin", command);
-  return TRUE;
+  return cli_read_secret_option ("--backup-passphrase-file", source != NULL ? source : "-", prompt,
+                                 error);
 }
 
 /* ---- export --------------------------------------------------------------- */
-
-/* Unlock with the vault passphrase even when the keyring could: re-authentication. */
-static EntsecVault *
-open_with_passphrase (const CliVaultOptions *options,
-                      GError               **error)
-{
-  g_autofree char *path = cli_vault_path (options);
-  g_autoptr (EntsecVault) vault = NULL;
-  const char *source;
-  char *passphrase;
-  gboolean ok;
-
-  if (path == NULL)
-    return NULL;
-  if (options->passphrase_file == NULL && !isatty (STDIN_FILENO))
-    {
-      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                           "A plain export needs the vault passphrase again: give "
-                           "--passphrase-file FILE (or '-' for stdin)");
-      return NULL;
-    }
-  entsec_vault_harden_process (NULL);
-  vault = entsec_vault_open_sync (path, NULL, error);
-  if (vault == NULL)
-    return NULL;
-  source = options->passphrase_file != NULL ? options->passphrase_file : "-";
-  passphrase = cli_read_secret_option ("--passphrase-file", source,
-                                       "Vault passphrase (again, to allow a plain export): ",
-                                       error);
-  if (passphrase == NULL)
-    return NULL;
-  ok = entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL, error);
-  entsec_secure_strfree (passphrase);
-  return ok ? g_steal_pointer (&vault) : NULL;
-}
 
 static GBytes *
 export_encrypted (GPtrArray           *accounts,
@@ -145,17 +88,10 @@ export_encrypted (GPtrArray           *accounts,
   char *passphrase;
   gboolean ok;
 
-  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", TRUE,
-                                       error);
+  passphrase = cli_read_new_passphrase ("--backup-passphrase-file", o->backup_passphrase_file,
+                                        "Backup passphrase: ", error);
   if (passphrase == NULL)
     return NULL;
-  if (passphrase[0] == '\0' || !g_utf8_validate (passphrase, -1, NULL))
-    {
-      entsec_secure_strfree (passphrase);
-      g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE,
-                           "The backup passphrase must be non-empty UTF-8 text");
-      return NULL;
-    }
   ok = entsec_backup_export (accounts, passphrase, strlen (passphrase), NULL, &file, error);
   entsec_secure_strfree (passphrase);
   return ok ? file : NULL;
@@ -249,6 +185,7 @@ check_output (const char *vault_path,
               gboolean    force)
 {
   g_auto (GStrv) files = NULL;
+  struct stat st;
 
   if (output == NULL || strcmp (output, "-") == 0)
     return TRUE;
@@ -262,6 +199,13 @@ check_output (const char *vault_path,
           return FALSE;
         }
     }
+  if (lstat (output, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      cli_print_error ("export: --output names a device, FIFO, socket, folder or symbolic link; "
+                       "a backup is written only to a regular file (--force does not change "
+                       "that)");
+      return FALSE;
+    }
   if (!force && g_file_test (output, G_FILE_TEST_EXISTS))
     {
       cli_print_error ("export: --output names a file that exists already; give --force to "
@@ -269,6 +213,30 @@ check_output (const char *vault_path,
       return FALSE;
     }
   return TRUE;
+}
+
+/*
+ * Quarantined rows (they failed to decrypt) cannot be exported: say how
+ * many were left out and exit 1, so a backup script notices the backup is
+ * not the whole vault.
+ */
+static int
+report_left_out (EntsecVault *vault)
+{
+  g_autoptr (GPtrArray) quarantined = entsec_vault_list_quarantined (vault);
+  guint n = quarantined->len;
+
+  if (n == 0)
+    return CLI_EXIT_OK;
+  cli_print_error (g_dngettext (NULL,
+                                "export: %u account was left out: it cannot be decrypted (it is "
+                                "quarantined; 'entsec-cli list' shows why). The export holds "
+                                "the others",
+                                "export: %u accounts were left out: they cannot be decrypted "
+                                "(they are quarantined; 'entsec-cli list' shows why). The export "
+                                "holds the others", n),
+                   n);
+  return CLI_EXIT_FAILURE;
 }
 
 static int
@@ -288,28 +256,21 @@ run_export (const CliVaultOptions *options,
   if (!check_output (vault_path, o->output, o->force))
     return CLI_EXIT_USAGE;
   if (plain)
-    {
-      cli_print_error ("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
-                       "reads it can make your codes. Prefer --format entsec.");
-      vault = open_with_passphrase (options, &error);
-      if (vault == NULL)
-        return error != NULL ? backup_report ("export", error) : CLI_EXIT_USAGE;
-    }
-  else
-    {
-      vault = cli_vault_open (options, &status);
-      if (vault == NULL)
-        return status;
-    }
+    cli_print_error ("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
+                     "reads it can make your codes. Prefer --format entsec.");
+  vault = cli_vault_open_for_export (options, &status);
+  if (vault == NULL)
+    return status;
   accounts = entsec_vault_export_accounts_sync (vault, NULL, &error);
   if (accounts == NULL)
     return backup_report ("export", error);
   data = plain ? export_plain (accounts) : export_encrypted (accounts, o, &error);
   if (data == NULL || !write_output (o->output, data, !plain, &error))
     return backup_report ("export", error);
-  fprintf (stderr, "Exported %u account%s%s%s\n", accounts->len, accounts->len == 1 ? "" : "s",
-           o->output != NULL ? " to " : "", o->output != NULL ? o->output : "");
-  return CLI_EXIT_OK;
+  fprintf (stderr, g_dngettext (NULL, "Exported %u account%s%s\n", "Exported %u accounts%s%s\n",
+                                accounts->len),
+           accounts->len, o->output != NULL ? " to " : "", o->output != NULL ? o->output : "");
+  return report_left_out (vault);
 }
 
 int
@@ -322,9 +283,10 @@ cli_cmd_export (int    argc,
     { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
       "entsec (encrypted, default) or uris (plain otpauth:// lines)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
-      "Write to FILE (mode 0600, written atomically; default: stdout)", "FILE" },
+      "Write to FILE, a new or regular file (mode 0600, atomically; default: stdout)", "FILE" },
     { "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
-      "Replace the --output FILE when it exists (never the vault itself)", NULL },
+      "Replace the regular --output FILE when it exists (never the vault, a device or a link)",
+      NULL },
     { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
       "Read the backup passphrase from FILE ('-': stdin; default: asked twice)", "FILE" },
     { NULL }
@@ -333,15 +295,17 @@ cli_cmd_export (int    argc,
 
   if (!cli_vault_parse_options ("export", "",
                                 "Export every account of the vault: an encrypted backup (Argon2id "
-                                "+ AES-256-GCM) by default,\nor with --format uris a plain list, "
-                                "which needs the vault passphrase again.",
+                                "+ AES-256-GCM) by default,\nor with --format uris a plain list. "
+                                "Either needs the vault passphrase (or recovery key)\nwhen the "
+                                "vault has one, even when the keyring unlocks it. Quarantined "
+                                "accounts\nare left out, said, and make the exit status 1.",
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc > 1)
     cli_print_error ("export: unexpected argument '%s'", argv[1]);
   else if (o.format != NULL && strcmp (o.format, "entsec") != 0 && strcmp (o.format, "uris") != 0)
     cli_print_error ("export: unknown --format '%s': use entsec or uris", o.format);
-  else if (!both_from_stdin (&options, &o, "export"))
+  else if (!cli_vault_stdin_clash (&options, o.backup_passphrase_file, "export"))
     status = run_export (&options, &o);
 
 out:
@@ -383,8 +347,7 @@ import_entsec (GBytes              *data,
   char *passphrase;
   gboolean ok;
 
-  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", FALSE,
-                                       error);
+  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", error);
   if (passphrase == NULL)
     return NULL;
   ok = entsec_backup_import (data, passphrase, strlen (passphrase), &accounts, error);
@@ -410,7 +373,7 @@ import_aegis (GBytes              *data,
     return NULL;
   if (!encrypted)
     return entsec_aegis_import (data, NULL, 0, error);
-  password = read_backup_passphrase (o->backup_passphrase_file, "Aegis password: ", FALSE, error);
+  password = read_backup_passphrase (o->backup_passphrase_file, "Aegis password: ", error);
   if (password == NULL)
     return NULL;
   result = entsec_aegis_import (data, password, strlen (password), error);
@@ -458,9 +421,13 @@ report_rejected (const EntsecImportResult *result,
     cli_print_error ("import: %s", ((GError *) g_ptr_array_index (result->errors, i))->message);
   if (result->errors->len == 0 || skip_invalid)
     return TRUE;
-  cli_print_error ("import: %u entr%s could not be read; nothing was imported (fix the file, or "
-                   "give --skip-invalid to import the other %u)", result->errors->len,
-                   result->errors->len == 1 ? "y" : "ies", result->accounts->len);
+  cli_print_error (g_dngettext (NULL,
+                                "import: %u entry could not be read; nothing was imported (fix "
+                                "the file, or give --skip-invalid to import the other %u)",
+                                "import: %u entries could not be read; nothing was imported (fix "
+                                "the file, or give --skip-invalid to import the other %u)",
+                                result->errors->len),
+                   result->errors->len, result->accounts->len);
   return FALSE;
 }
 
@@ -522,7 +489,7 @@ cli_cmd_import (int    argc,
     cli_print_error ("import: give exactly one FILE (see 'entsec-cli import --help')");
   else if (o.format != NULL && !parse_format (o.format, &format))
     cli_print_error ("import: unknown --format '%s': use entsec, uris or aegis", o.format);
-  else if (!both_from_stdin (&options, &o, "import"))
+  else if (!cli_vault_stdin_clash (&options, o.backup_passphrase_file, "import"))
     status = run_import (&options, &o, argv[1]);
 
 out:

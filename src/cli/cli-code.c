@@ -15,6 +15,8 @@ typedef struct
   char *type;
   int digits;
   int period;
+  char *counter_text;
+  char *time_text;
   gint64 counter;
   gint64 time;
   gboolean json;
@@ -26,6 +28,21 @@ code_options_clear (CodeOptions *options)
   g_free (options->secret_source);
   g_free (options->algorithm);
   g_free (options->type);
+  g_free (options->counter_text);
+  g_free (options->time_text);
+}
+
+/* --counter and --time: whole numbers of 0 or more; -1 stays "not given". */
+static gboolean
+parse_numbers (CodeOptions *options)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (cli_parse_number ("--counter", options->counter_text, &options->counter, &error)
+      && cli_parse_number ("--time", options->time_text, &options->time, &error))
+    return TRUE;
+  cli_print_error ("code: %s", error->message);
+  return FALSE;
 }
 
 /* Build the account the options describe; the secret comes from stdin or a file. */
@@ -64,7 +81,7 @@ account_from_options (const CodeOptions *options,
                                                            : (guint) options->digits;
   account->period = (guint) options->period;
 
-  text = cli_read_secret_option ("--secret", options->secret_source, "Secret (Base32): ", error);
+  text = cli_read_secret_text ("--secret", options->secret_source, "Secret (Base32): ", error);
   if (text == NULL)
     return NULL;
   account->secret = entsec_base32_decode (text, &account->secret_len, error);
@@ -117,8 +134,6 @@ secret_code (const CodeOptions *options,
       cli_print_error ("code: with --secret, name no ACCOUNT");
       return CLI_EXIT_USAGE;
     }
-  /* The secret is in this process's memory: no core dumps, no ptrace by other users. */
-  entsec_vault_harden_process (NULL);
   account = account_from_options (options, &error);
   if (account == NULL || !entsec_account_generate (account, cli_now (options->time), code, &error))
     {
@@ -145,9 +160,9 @@ cli_cmd_code (int    argc,
     { "digits", 'd', 0, G_OPTION_ARG_INT, &options.digits, "Code length, 6-10 (default 6)", "N" },
     { "period", 'p', 0, G_OPTION_ARG_INT, &options.period,
       "TOTP step in seconds, 1-300 (default 30)", "SECONDS" },
-    { "counter", 'c', 0, G_OPTION_ARG_INT64, &options.counter,
+    { "counter", 'c', 0, G_OPTION_ARG_STRING, &options.counter_text,
       "Make an HOTP code for this counter instead of a TOTP code", "N" },
-    { "time", 't', 0, G_OPTION_ARG_INT64, &options.time,
+    { "time", 't', 0, G_OPTION_ARG_STRING, &options.time_text,
       "Unix time to compute the TOTP code for (default: now)", "SECONDS" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &options.json, "Vault codes: print them as JSON", NULL },
     { NULL }
@@ -161,7 +176,8 @@ cli_cmd_code (int    argc,
                                "the code is shown).\nWith --secret, print the code for a secret "
                                "(no vault needed). The secret is never\ntaken on the command line: "
                                "use '--secret -' and type it, or pipe it in.",
-                               entries, &vault_options, &argc, &argv))
+                               entries, &vault_options, &argc, &argv)
+      && parse_numbers (&options))
     status = options.secret_source != NULL
                ? secret_code (&options, argc)
                : vault_codes (&vault_options, argc, argv, cli_now (options.time), options.json);

@@ -125,9 +125,13 @@ report_export (Report                     *report,
                                         "rejected", (int) batch->errors->len));
       return;
     }
-  printf ("# Google Authenticator export (%s): QR code %d of %d, batch %d: "
-          "%u accounts, %u rejected\n", source, batch->batch_index + 1, MAX (batch->batch_size, 1),
-          batch->batch_id, batch->accounts->len, batch->errors->len);
+  printf (g_dngettext (NULL,
+                       "# Google Authenticator export (%s): QR code %d of %d, batch %d: "
+                       "%u account, %u rejected\n",
+                       "# Google Authenticator export (%s): QR code %d of %d, batch %d: "
+                       "%u accounts, %u rejected\n", batch->accounts->len),
+          source, batch->batch_index + 1, MAX (batch->batch_size, 1), batch->batch_id,
+          batch->accounts->len, batch->errors->len);
 }
 
 static void
@@ -186,17 +190,6 @@ handle_uri (Report     *report,
     report_account (report, source, account, warnings);
 }
 
-/* Drop the rest of an over-long line. */
-static void
-skip_line (FILE *stream)
-{
-  int c;
-
-  do
-    c = getc (stream);
-  while (c != EOF && c != '\n');
-}
-
 /* Each non-empty line of @stream that is not a '#' comment is a URI. */
 static void
 read_lines (Report     *report,
@@ -208,18 +201,23 @@ read_lines (Report     *report,
   for (guint number = 1; fgets (line, MAX_LINE + 2, stream) != NULL; number++)
     {
       g_autofree char *source = g_strdup_printf ("%s:%u", name, number);
-      gsize len = strlen (line);
+      gsize full_len = 0;
+      const char *text;
 
-      if (len > MAX_LINE && line[len - 1] != '\n')
+      if (cli_line_too_long (line, stream, MAX_LINE, &full_len))
         {
-          skip_line (stream);
+          g_autofree char *message = g_strdup_printf ("the line is %" G_GSIZE_FORMAT " bytes "
+                                                      "long, too long to be a QR code's text "
+                                                      "(at most %d)", full_len, MAX_LINE);
+
           report->n_inputs++;
-          report_error (report, source, 0, "the line is too long to be a QR code's text");
+          report_error (report, source, 0, message);
           continue;
         }
       g_strstrip (line);
-      if (line[0] != '\0' && line[0] != '#')
-        handle_uri (report, source, line);
+      text = number == 1 ? cli_skip_bom (line) : line;
+      if (text[0] != '\0' && text[0] != '#')
+        handle_uri (report, source, text);
     }
   entsec_secure_free (line, MAX_LINE + 2);
 }
@@ -266,6 +264,25 @@ print_json (Report *report)
   json_decref (root);
 }
 
+/* TRUE (after saying why) when an argument looks like a URI rather than a FILE. */
+static gboolean
+uri_in_arguments (int    argc,
+                  char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (strstr (argv[i], "://") != NULL || g_ascii_strncasecmp (argv[i], "otpauth", 7) == 0)
+        {
+          /* Never the argument itself: it holds a secret. */
+          cli_print_error ("parse: argument %d looks like a URI; URIs hold secrets that other "
+                           "users can see in the process list, so they are read only from "
+                           "stdin or files: 'entsec-cli parse < FILE', or give the FILE", i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* Read every input; FALSE when a file could not be opened. */
 static gboolean
 read_inputs (Report      *report,
@@ -279,12 +296,10 @@ read_inputs (Report      *report,
     ok = read_file (report, files[i]) && ok;
   for (int i = 1; i < argc; i++)
     {
-      g_autofree char *source = g_strdup_printf ("argument %d", i);
-
       if (g_str_equal (argv[i], "-"))
         read_stdin (report);
       else
-        handle_uri (report, source, argv[i]);
+        ok = read_file (report, argv[i]) && ok;
     }
   if (argc < 2 && (files == NULL || files[0] == NULL))
     read_stdin (report);
@@ -306,17 +321,16 @@ cli_cmd_parse (int    argc,
   Report report = { 0 };
   gboolean read_ok;
 
-  if (!cli_parse_options ("parse", "[URI...|-]",
+  if (!cli_parse_options ("parse", "[FILE...|-]",
                           "Show what otpauth:// and otpauth-migration:// URIs hold: type, issuer, "
                           "account, algorithm, digits, period or counter and the secret's "
                           "length, never the secret.\n"
-                          "With no URI, or with '-', URIs are read from stdin, one a line. "
-                          "Prefer stdin or --file: a URI on the command line holds a secret "
-                          "that other users can see in the process list.",
-                          entries, &argc, &argv))
+                          "URIs are read from each FILE, or from stdin ('-', or no FILE), one a "
+                          "line; never from the command line, where other users could see their "
+                          "secrets in the process list.",
+                          entries, &argc, &argv)
+      || uri_in_arguments (argc, argv))
     return CLI_EXIT_USAGE;
-  /* The URIs hold secrets: no core dumps, no ptrace by other users. */
-  entsec_vault_harden_process (NULL);
 
   report.json = json;
   report.accounts = json_array ();

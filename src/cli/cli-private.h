@@ -16,8 +16,9 @@ typedef enum
   CLI_EXIT_OK = 0,
   CLI_EXIT_FAILURE = 1,    /* the operation failed (I/O, keyring, crypto) */
   CLI_EXIT_USAGE = 2,      /* bad command line */
-  CLI_EXIT_BAD_INPUT = 3,  /* input rejected: URI, secret, image, file format */
-  CLI_EXIT_AUTH = 4,       /* wrong passphrase, vault locked or in use */
+  CLI_EXIT_BAD_INPUT = 3,  /* input rejected: URI, secret, image, file format, weak or
+                            * mismatched new passphrase */
+  CLI_EXIT_AUTH = 4,       /* wrong passphrase or recovery key, vault locked or in use */
 } CliExit;
 
 typedef struct
@@ -46,12 +47,16 @@ int cli_cmd_import (int argc, char **argv);
 
 struct json_t;
 
-/* The options every vault command takes (--vault, --profile, --passphrase-file, --no-keyring). */
+/*
+ * The options every vault command takes (--vault, --profile,
+ * --passphrase-file, --recovery-key-file, --no-keyring).
+ */
 typedef struct
 {
   char    *vault_path;
   char    *profile;
   char    *passphrase_file;
+  char    *recovery_key_file;
   gboolean no_keyring;
 } CliVaultOptions;
 
@@ -72,6 +77,26 @@ char    *cli_vault_path (const CliVaultOptions *options);
  */
 EntsecVault *cli_vault_open (const CliVaultOptions *options,
                              int                   *exit_code);
+/*
+ * cli_vault_open() for an export: when the keyring unlocked a vault that
+ * also has a passphrase or recovery slot, the passphrase is asked too and
+ * checked on a second, fresh vault object (a keyring alone never exports).
+ */
+EntsecVault *cli_vault_open_for_export (const CliVaultOptions *options,
+                                        int                   *exit_code);
+/* TRUE (after printing why) when the vault options and @other_source both read stdin. */
+gboolean     cli_vault_stdin_clash (const CliVaultOptions *options,
+                                    const char            *other_source,
+                                    const char            *command);
+/*
+ * A new passphrase (vault or backup) from @source, asked twice when typed on
+ * a terminal; refused (exit 3) when empty, not UTF-8 or too weak
+ * (entsec_passphrase_check_strength()). Free with entsec_secure_strfree().
+ */
+char        *cli_read_new_passphrase (const char *option,
+                                      const char *source,
+                                      const char *prompt,
+                                      GError    **error);
 /* Print @error and return the exit code it maps to. */
 int  cli_vault_report (const GError *error);
 int  cli_vault_exit_code (const GError *error);
@@ -100,7 +125,6 @@ int  cli_vault_add_accounts (EntsecVault *vault,
                              GPtrArray   *accounts,
                              gboolean     skip_duplicates,
                              gboolean     json);
-/* The account @query names: an id, "issuer:label", a label or a unique part of one. */
 /*
  * add --image: decode every file in @files (NULL-terminated), print a result
  * per file (and a progress line on a terminal), append their accounts to
@@ -112,8 +136,15 @@ gboolean cli_collect_image_accounts (char     **files,
                                      GPtrArray *accounts,
                                      GError   **error);
 
+/*
+ * The account @query names: an id, or a whole name ("issuer:label", the
+ * label, the display name; the issuer alone too unless @whole_name), else
+ * (unless @whole_name) a unique part of one. Several matches are an error
+ * listing their ids.
+ */
 EntsecAccount *cli_vault_find_account (EntsecVault *vault,
                                        const char  *query,
+                                       gboolean     whole_name,
                                        GError     **error);
 /* Codes of every TOTP/Steam account, or of the one @query names (HOTP advances). */
 int  cli_vault_print_codes (EntsecVault *vault,
@@ -155,6 +186,15 @@ char *cli_read_secret_option (const char *option,
                               const char *prompt,
                               GError    **error);
 /*
+ * A Base32 secret named by @source (--secret): the whole input, so a secret
+ * wrapped over several lines is read whole (the line breaks stay in; the
+ * Base32 decoder skips them). A terminal prompt reads one line.
+ */
+char *cli_read_secret_text (const char *option,
+                            const char *source,
+                            const char *prompt,
+                            GError    **error);
+/*
  * Set @error for a FILE of option @option that could not be opened: says the
  * option takes a FILE or '-', never repeats the argument (it may be a secret).
  */
@@ -184,6 +224,38 @@ char *cli_account_dup_parameters (const EntsecAccount *account);
 /* Print "entsec-cli: MESSAGE" on stderr. */
 void cli_print_error (const char *format,
                       ...) G_GNUC_PRINTF (1, 2);
+
+/*
+ * Parse the value @text of @option (a counter, a Unix time) into @value:
+ * digits only, 0 to G_MAXINT64. @text NULL (option not given) leaves @value
+ * alone. A G_OPTION_ERROR (exit 2) names the option and the value.
+ */
+gboolean cli_parse_number (const char *option,
+                           const char *text,
+                           gint64     *value,
+                           GError    **error);
+
+/*
+ * A name option read as raw bytes (G_OPTION_ARG_FILENAME, so GOption does
+ * not fail with a bare "Invalid byte sequence"): @value converted to UTF-8
+ * in place, or a G_OPTION_ERROR naming @option, never the bytes.
+ */
+gboolean cli_text_option (const char *option,
+                          char      **value,
+                          GError    **error);
+/* Read and drop the rest of the current line of @stream; returns how many bytes it held. */
+gsize cli_skip_line (FILE *stream);
+/*
+ * After fgets() of @line (buffer of @max + 2) from @stream: TRUE when the line
+ * is longer than @max bytes; then its rest is dropped and its real length,
+ * newline excluded, is in @full_len (so messages never report a cut length).
+ */
+gboolean cli_line_too_long (const char *line,
+                            FILE       *stream,
+                            gsize       max,
+                            gsize      *full_len);
+/* @text past a UTF-8 byte order mark at its start (a file's first line), if any. */
+const char *cli_skip_bom (const char *text);
 
 /* The clock the CLI injects into core: --time when given, else the system's. */
 gint64 cli_now (gint64 time_option);

@@ -77,7 +77,8 @@ print_code (const EntsecQrCode *code,
   printf ("  code %u: %s", index + 1, entsec_qr_kind_to_string (code->kind));
   if (code->kind == ENTSEC_QR_KIND_MIGRATION && code->batch_size > 1)
     printf (" (QR code %d of %d of the export)", code->batch_index + 1, code->batch_size);
-  printf (", %u account%s\n", code->accounts->len, code->accounts->len == 1 ? "" : "s");
+  printf (g_dngettext (NULL, ", %u account\n", ", %u accounts\n", code->accounts->len),
+          code->accounts->len);
   for (guint i = 0; i < code->accounts->len; i++)
     print_account (code->accounts->pdata[i]);
   for (guint i = 0; code->entry_errors != NULL && i < code->entry_errors->len; i++)
@@ -97,7 +98,8 @@ report_result (ScanReport           *report,
     report->n_failed++;
   if (!report->json)
     {
-      printf ("%s: %u QR code%s\n", shown, result->codes->len, result->codes->len == 1 ? "" : "s");
+      printf (g_dngettext (NULL, "%s: %u QR code\n", "%s: %u QR codes\n", result->codes->len),
+              shown, result->codes->len);
       for (guint i = 0; i < result->codes->len; i++)
         print_code (result->codes->pdata[i], i);
       return;
@@ -180,7 +182,6 @@ cli_cmd_scan (int    argc,
                           "1 when one cannot be read.",
                           entries, &argc, &argv))
     return CLI_EXIT_USAGE;
-  entsec_vault_harden_process (NULL);
   if (argc < 2)
     {
       cli_print_error ("scan: give one or more image files");

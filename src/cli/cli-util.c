@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 
 /* Longest secret line accepted from stdin or a file. */
 #define MAX_SECRET_LINE 4096
+/* What some editors (Notepad) write at the start of a UTF-8 file. */
+#define UTF8_BOM "\xef\xbb\xbf"
 
 void
 cli_print_error (const char *format,
@@ -86,6 +89,56 @@ line_ends_here (FILE *stream)
   return next == EOF || next == '\n';
 }
 
+/* After a full buffer: TRUE when nothing but line breaks follows. */
+static gboolean
+only_newlines_left (FILE *stream)
+{
+  int next;
+
+  do
+    next = fgetc (stream);
+  while (next == '\n' || next == '\r');
+  return next == EOF;
+}
+
+static void
+set_too_long_error (GError **error)
+{
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+               "The secret or passphrase is longer than %d bytes; nothing was read",
+               MAX_SECRET_LINE);
+}
+
+/* Drop a UTF-8 byte order mark (editors on Windows write one) at the start of @buffer. */
+static gsize
+drop_bom (char  *buffer,
+          gsize  len)
+{
+  if (len < 3 || memcmp (buffer, UTF8_BOM, 3) != 0)
+    return len;
+  memmove (buffer, buffer + 3, len - 3);
+  memset (buffer + len - 3, 0, 3);
+  return len - 3;
+}
+
+/* Cut the trailing newline(s) of the @len bytes in @buffer; NULL (wiped) when nothing is left. */
+static char *
+finish_text (char    *buffer,
+             gsize    len,
+             GError **error)
+{
+  len = drop_bom (buffer, len);
+  while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
+    buffer[--len] = '\0';
+  if (len == 0)
+    {
+      entsec_secure_free (buffer, MAX_SECRET_LINE + 1);
+      set_empty_error (error);
+      return NULL;
+    }
+  return buffer;
+}
+
 /* Read one line from @stream into a wiped buffer; a longer line is refused, never cut. */
 static char *
 read_line (FILE    *stream,
@@ -99,43 +152,98 @@ read_line (FILE    *stream,
   if (len == MAX_SECRET_LINE && buffer[len - 1] != '\n' && !line_ends_here (stream))
     {
       entsec_secure_free (buffer, MAX_SECRET_LINE + 1);
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-                   "The secret or passphrase is longer than %d bytes; nothing was read",
-                   MAX_SECRET_LINE);
+      set_too_long_error (error);
       return NULL;
     }
-  while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
-    buffer[--len] = '\0';
-  if (len == 0)
+  return finish_text (buffer, len, error);
+}
+
+/*
+ * Read all of @stream (a secret wrapped over several lines, as base32(1)
+ * writes it): the core's Base32 decoder skips the line breaks. Longer
+ * input is refused, never cut.
+ */
+static char *
+read_all (FILE    *stream,
+          GError **error)
+{
+  char *buffer = g_malloc0 (MAX_SECRET_LINE + 1);
+  gsize len = fread (buffer, 1, MAX_SECRET_LINE, stream);
+
+  if (len == MAX_SECRET_LINE && !only_newlines_left (stream))
     {
       entsec_secure_free (buffer, MAX_SECRET_LINE + 1);
-      set_empty_error (error);
+      set_too_long_error (error);
       return NULL;
     }
-  return buffer;
+  if (memchr (buffer, '\0', len) != NULL)
+    {
+      entsec_secure_free (buffer, MAX_SECRET_LINE + 1);
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                           "The secret holds a NUL byte: it is not text");
+      return NULL;
+    }
+  buffer[len] = '\0';
+  return finish_text (buffer, len, error);
+}
+
+/* The terminal settings to put back if a signal ends a prompt (see on_prompt_signal). */
+static struct termios prompt_saved_termios;
+
+/* Ctrl-C (or kill) at a prompt: echo back on, then leave as a shell expects (128 + SIGINT). */
+static void
+on_prompt_signal (int signum)
+{
+  (void) signum;
+  tcsetattr (STDIN_FILENO, TCSAFLUSH, &prompt_saved_termios);
+  (void) !write (STDERR_FILENO, "\n", 1);
+  _exit (130);
+}
+
+static const int prompt_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
+
+/* Catch (@catch TRUE) or stop catching the signals that could leave the echo off. */
+static void
+catch_prompt_signals (gboolean          catch,
+                      struct sigaction *previous)
+{
+  struct sigaction action = { 0 };
+
+  action.sa_handler = on_prompt_signal;
+  sigemptyset (&action.sa_mask);
+  for (gsize i = 0; i < G_N_ELEMENTS (prompt_signals); i++)
+    {
+      if (catch)
+        sigaction (prompt_signals[i], &action, &previous[i]);
+      else
+        sigaction (prompt_signals[i], &previous[i], NULL);
+    }
 }
 
 static char *
 read_from_terminal (const char *prompt,
                     GError    **error)
 {
-  struct termios saved, quiet;
+  struct sigaction previous[G_N_ELEMENTS (prompt_signals)];
+  struct termios quiet;
   gboolean restore;
   char *line;
 
   fputs (prompt, stderr);
   fflush (stderr);
-  restore = tcgetattr (STDIN_FILENO, &saved) == 0;
+  restore = tcgetattr (STDIN_FILENO, &prompt_saved_termios) == 0;
   if (restore)
     {
-      quiet = saved;
+      catch_prompt_signals (TRUE, previous);
+      quiet = prompt_saved_termios;
       quiet.c_lflag &= ~(tcflag_t) ECHO;
       tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
     }
   line = read_line (stdin, error);
   if (restore)
     {
-      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &prompt_saved_termios);
+      catch_prompt_signals (FALSE, previous);
       fputc ('\n', stderr);
     }
   return line;
@@ -151,14 +259,16 @@ cli_set_open_error (GError     **error,
                "opened (%s)", option, g_strerror (saved_errno));
 }
 
-char *
-cli_read_secret_option (const char *option,
-                        const char *source,
-                        const char *prompt,
-                        GError    **error)
+/* A secret from @source: one line, or (@whole) everything up to the end of the input. */
+static char *
+read_secret (const char *option,
+             const char *source,
+             const char *prompt,
+             gboolean    whole,
+             GError    **error)
 {
   FILE *file;
-  char *line;
+  char *text;
 
   g_return_val_if_fail (source != NULL, NULL);
 
@@ -167,7 +277,7 @@ cli_read_secret_option (const char *option,
       setvbuf (stdin, NULL, _IONBF, 0);
       if (isatty (STDIN_FILENO) && prompt != NULL)
         return read_from_terminal (prompt, error);
-      return read_line (stdin, error);
+      return whole ? read_all (stdin, error) : read_line (stdin, error);
     }
 
   file = fopen (source, "re");
@@ -179,9 +289,27 @@ cli_read_secret_option (const char *option,
     }
   /* Unbuffered, so no copy of the secret is left in a stdio buffer. */
   setvbuf (file, NULL, _IONBF, 0);
-  line = read_line (file, error);
+  text = whole ? read_all (file, error) : read_line (file, error);
   fclose (file);
-  return line;
+  return text;
+}
+
+char *
+cli_read_secret_option (const char *option,
+                        const char *source,
+                        const char *prompt,
+                        GError    **error)
+{
+  return read_secret (option, source, prompt, FALSE, error);
+}
+
+char *
+cli_read_secret_text (const char *option,
+                      const char *source,
+                      const char *prompt,
+                      GError    **error)
+{
+  return read_secret (option, source, prompt, TRUE, error);
 }
 
 char *
@@ -219,6 +347,86 @@ cli_confirm_secret (char       *first,
       return NULL;
     }
   return first;
+}
+
+gboolean
+cli_parse_number (const char *option,
+                  const char *text,
+                  gint64     *value,
+                  GError    **error)
+{
+  guint64 parsed = 0;
+
+  if (text == NULL)
+    return TRUE;
+  /* Digits only: no sign, no exponent, no white space, nothing past G_MAXINT64. */
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &parsed, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s takes a whole number from 0 to %" G_GINT64_FORMAT ", not '%s'", option,
+                   G_MAXINT64, text);
+      return FALSE;
+    }
+  *value = (gint64) parsed;
+  return TRUE;
+}
+
+gboolean
+cli_text_option (const char *option,
+                 char      **value,
+                 GError    **error)
+{
+  char *text;
+
+  if (*value == NULL)
+    return TRUE;
+  /* UTF-8 whatever the locale says (a C locale often carries it), else the locale's encoding. */
+  if (g_utf8_validate (*value, -1, NULL))
+    text = g_strdup (*value);
+  else
+    text = g_get_charset (NULL) ? NULL : g_locale_to_utf8 (*value, -1, NULL, NULL, NULL);
+  if (text == NULL)
+    {
+      /* The field, never its bytes: they are not text a terminal can show. */
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "the value of %s is not valid text in this system's encoding (UTF-8 "
+                   "expected); type the name again", option);
+      return FALSE;
+    }
+  g_free (*value);
+  *value = text;
+  return TRUE;
+}
+
+gsize
+cli_skip_line (FILE *stream)
+{
+  gsize skipped = 0;
+  int c;
+
+  while ((c = getc (stream)) != EOF && c != '\n')
+    skipped++;
+  return skipped;
+}
+
+gboolean
+cli_line_too_long (const char *line,
+                   FILE       *stream,
+                   gsize       max,
+                   gsize      *full_len)
+{
+  gsize len = strlen (line);
+
+  if (len <= max || line[len - 1] == '\n')
+    return FALSE;
+  *full_len = len + cli_skip_line (stream);
+  return TRUE;
+}
+
+const char *
+cli_skip_bom (const char *text)
+{
+  return g_str_has_prefix (text, UTF8_BOM) ? text + strlen (UTF8_BOM) : text;
 }
 
 gint64

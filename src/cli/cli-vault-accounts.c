@@ -16,6 +16,7 @@
 
 #include "cli-private.h"
 
+/* Room for the largest export plus surrounding white space (the buffer holds 2 more). */
 #define MAX_URI_LINE (ENTSEC_MIGRATION_MAX_URI_BYTES + 1024)
 
 /* ---- Adding --------------------------------------------------------------- */
@@ -71,10 +72,63 @@ cli_vault_add_accounts (EntsecVault *vault,
   return CLI_EXIT_OK;
 }
 
-/* Parse one line: an otpauth:// URI or an otpauth-migration:// export. */
+/* One QR code of a Google Authenticator export spread over several. */
+typedef struct
+{
+  gint id;
+  gint size;
+  gint index;
+} ExportPart;
+
+/* The part numbers (1-based) of batch @id that @parts lacks, "2, 3"; NULL when none. */
+static char *
+dup_missing_parts (GArray *parts,
+                   gint    id,
+                   gint    size)
+{
+  GString *missing = g_string_new (NULL);
+
+  for (gint index = 0; index < size; index++)
+    {
+      gboolean seen = FALSE;
+
+      for (guint i = 0; i < parts->len && !seen; i++)
+        {
+          ExportPart *part = &g_array_index (parts, ExportPart, i);
+
+          seen = part->id == id && part->index == index;
+        }
+      if (!seen)
+        g_string_append_printf (missing, "%s%d", missing->len > 0 ? ", " : "", index + 1);
+    }
+  return g_string_free (missing, missing->len == 0);
+}
+
+/* Warn about each multi-code export whose other QR codes were not given. */
+static void
+warn_missing_parts (GArray *parts)
+{
+  for (guint i = 0; i < parts->len; i++)
+    {
+      ExportPart *part = &g_array_index (parts, ExportPart, i);
+      g_autofree char *missing = dup_missing_parts (parts, part->id, part->size);
+      gboolean first = TRUE;
+
+      for (guint j = 0; j < i; j++)
+        first = first && g_array_index (parts, ExportPart, j).id != part->id;
+      if (missing == NULL || !first)
+        continue;
+      cli_print_error ("warning: the Google Authenticator export (batch %d) has %d QR codes; "
+                       "QR code %s of it was not given, so its accounts were not added: add it "
+                       "too", part->id, part->size, missing);
+    }
+}
+
+/* Parse one line: an otpauth:// URI or an otpauth-migration:// export (noted in @parts). */
 static gboolean
 parse_uri_line (const char *line,
                 GPtrArray  *accounts,
+                GArray     *parts,
                 GError    **error)
 {
   EntsecAccount *account;
@@ -89,6 +143,9 @@ parse_uri_line (const char *line,
                      ((GError *) g_ptr_array_index (batch->errors, 0))->message);
       for (guint i = 0; ok && i < batch->accounts->len; i++)
         g_ptr_array_add (accounts, entsec_account_copy (g_ptr_array_index (batch->accounts, i)));
+      if (ok && batch->batch_size > 1)
+        g_array_append_val (parts, ((ExportPart) { batch->batch_id, batch->batch_size,
+                                                   batch->batch_index }));
       if (batch != NULL)
         entsec_migration_batch_free (batch);
       return ok;
@@ -109,7 +166,8 @@ read_uri_lines (const char *option,
 {
   gboolean from_stdin = strcmp (source, "-") == 0;
   FILE *stream = from_stdin ? stdin : fopen (source, "re");
-  char *line = g_malloc0 (MAX_URI_LINE);
+  char *line = g_malloc0 (MAX_URI_LINE + 2);
+  g_autoptr (GArray) parts = g_array_new (FALSE, FALSE, sizeof (ExportPart));
   gboolean ok = TRUE;
   guint number = 0;
 
@@ -123,23 +181,38 @@ read_uri_lines (const char *option,
       return FALSE;
     }
   setvbuf (stream, NULL, _IONBF, 0);
-  while (ok && fgets (line, MAX_URI_LINE, stream) != NULL)
+  while (ok && fgets (line, MAX_URI_LINE + 2, stream) != NULL)
     {
       g_autoptr (GError) line_error = NULL;
+      gsize full_len = 0;
+      const char *text;
 
       number++;
+      if (cli_line_too_long (line, stream, MAX_URI_LINE, &full_len))
+        {
+          /* The whole line's length: a cut piece must not be parsed (nor its length shown). */
+          g_set_error (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_ENCODING,
+                       "%s, line %u: the line is %" G_GSIZE_FORMAT " bytes long, at most %d "
+                       "are accepted; nothing was added", from_stdin ? "stdin" : source, number,
+                       full_len, MAX_URI_LINE);
+          ok = FALSE;
+          break;
+        }
       g_strstrip (line);
-      if (line[0] == '\0' || line[0] == '#')
+      text = number == 1 ? cli_skip_bom (line) : line;
+      if (text[0] == '\0' || text[0] == '#')
         continue;
-      ok = parse_uri_line (line, accounts, &line_error);
+      ok = parse_uri_line (text, accounts, parts, &line_error);
       if (!ok)
         g_set_error (error, ENTSEC_OTPAUTH_ERROR, line_error->code,
                      "%s, line %u: %s; nothing was added",
                      from_stdin ? "stdin" : source, number, line_error->message);
     }
-  entsec_secure_free (line, MAX_URI_LINE);
+  entsec_secure_free (line, MAX_URI_LINE + 2);
   if (!from_stdin)
     fclose (stream);
+  if (ok)
+    warn_missing_parts (parts);
   return ok;
 }
 
@@ -155,7 +228,7 @@ typedef struct
   char *group;
   int digits;
   int period;
-  gint64 counter;
+  char *counter_text;
   gboolean favourite;
   gboolean skip_duplicates;
   gboolean json;
@@ -174,7 +247,24 @@ add_options_clear (AddOptions *o)
   g_free (o->type);
   g_free (o->algorithm);
   g_free (o->group);
+  g_free (o->counter_text);
   g_strfreev (o->image_files);
+}
+
+/* --issuer, --label and --group as UTF-8; FALSE after naming the one that is not text. */
+static gboolean
+names_are_text (const char *command,
+                char      **issuer,
+                char      **label,
+                char      **group)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (cli_text_option ("--issuer", issuer, &error) && cli_text_option ("--label", label, &error)
+      && cli_text_option ("--group", group, &error))
+    return TRUE;
+  cli_print_error ("%s: %s", command, error->message);
+  return FALSE;
 }
 
 static gboolean
@@ -202,6 +292,7 @@ account_from_flags (const AddOptions *o,
                     GError          **error)
 {
   g_autoptr (EntsecAccount) account = entsec_account_new ();
+  gint64 counter = 0;
   char *text;
 
   if (o->label == NULL || o->secret_source == NULL)
@@ -225,8 +316,10 @@ account_from_flags (const AddOptions *o,
   account->favourite = o->favourite;
   account->digits = account->type == ENTSEC_ACCOUNT_STEAM ? ENTSEC_STEAM_DIGITS : (guint) o->digits;
   account->period = (guint) o->period;
-  account->counter = o->counter > 0 ? (guint64) o->counter : 0;
-  text = cli_read_secret_option ("--secret", o->secret_source, "Secret (Base32): ", error);
+  if (!cli_parse_number ("--counter", o->counter_text, &counter, error))
+    return NULL;
+  account->counter = (guint64) counter;
+  text = cli_read_secret_text ("--secret", o->secret_source, "Secret (Base32): ", error);
   if (text == NULL)
     return NULL;
   account->secret = entsec_base32_decode (text, &account->secret_len, error);
@@ -306,17 +399,17 @@ cli_cmd_add (int    argc,
       "Same as --uri: a file of URIs, one a line", "FILE" },
     { "secret", 's', 0, G_OPTION_ARG_FILENAME, &o.secret_source,
       "Manual entry: read the Base32 secret from FILE ('-': stdin)", "FILE" },
-    { "label", 'l', 0, G_OPTION_ARG_STRING, &o.label, "Manual entry: account name", "NAME" },
-    { "issuer", 'i', 0, G_OPTION_ARG_STRING, &o.issuer, "Manual entry: service name", "NAME" },
+    { "label", 'l', 0, G_OPTION_ARG_FILENAME, &o.label, "Manual entry: account name", "NAME" },
+    { "issuer", 'i', 0, G_OPTION_ARG_FILENAME, &o.issuer, "Manual entry: service name", "NAME" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &o.type, "totp (default), hotp or steam", "TYPE" },
     { "algorithm", 'a', 0, G_OPTION_ARG_STRING, &o.algorithm,
       "SHA1 (default), SHA256, SHA512", "HASH" },
     { "digits", 'd', 0, G_OPTION_ARG_INT, &o.digits, "Code length, 6-10 (default 6)", "N" },
     { "period", 'p', 0, G_OPTION_ARG_INT, &o.period,
       "TOTP step in seconds (default 30)", "SECONDS" },
-    { "counter", 'c', 0, G_OPTION_ARG_INT64, &o.counter,
+    { "counter", 'c', 0, G_OPTION_ARG_STRING, &o.counter_text,
       "HOTP: the next counter (default 0)", "N" },
-    { "group", 'g', 0, G_OPTION_ARG_STRING, &o.group, "Put the account in GROUP", "GROUP" },
+    { "group", 'g', 0, G_OPTION_ARG_FILENAME, &o.group, "Put the account in GROUP", "GROUP" },
     { "favourite", 0, 0, G_OPTION_ARG_NONE, &o.favourite, "Pin the account to the top", NULL },
     { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
       "Add the others when some already exist (default: add nothing)", NULL },
@@ -337,11 +430,9 @@ cli_cmd_add (int    argc,
                                 "URIs are read from files or stdin, never the command line.",
                                 entries, &options, &argc, &argv))
     goto out;
-  if (stdin_source (&o) != NULL && g_strcmp0 (options.passphrase_file, "-") == 0)
-    {
-      cli_print_error ("add: the passphrase and the accounts cannot both come from stdin");
-      goto out;
-    }
+  if (cli_vault_stdin_clash (&options, stdin_source (&o), "add")
+      || !names_are_text ("add", &o.issuer, &o.label, &o.group))
+    goto out;
   accounts = collect_accounts (&o, &error);
   if (accounts == NULL)
     {
@@ -361,22 +452,31 @@ out:
 
 /* ---- Finding an account --------------------------------------------------- */
 
+typedef enum
+{
+  MATCH_PART,   /* a part of a name or issuer (code, edit) */
+  MATCH_EXACT,  /* a whole name, "issuer:label", label or issuer */
+  MATCH_NAME,   /* a whole name, "issuer:label" or label: never the issuer alone (rm) */
+} MatchKind;
+
 static gboolean
 matches (const EntsecAccount *account,
          const char          *query,
-         gboolean             exact)
+         MatchKind            kind)
 {
   g_autofree char *display = entsec_account_dup_display_name (account);
   g_autofree char *pair = g_strdup_printf ("%s:%s", account->issuer != NULL ? account->issuer : "",
                                            account->label);
-  const char *forms[] = { display, pair, account->label, account->issuer };
+  const char *forms[] = { display, pair, account->label,
+                          kind == MATCH_NAME ? NULL : account->issuer };
+  g_autofree char *want = g_utf8_casefold (query, -1);
 
   for (gsize i = 0; i < G_N_ELEMENTS (forms); i++)
     {
       g_autofree char *form = forms[i] != NULL ? g_utf8_casefold (forms[i], -1) : NULL;
-      g_autofree char *want = g_utf8_casefold (query, -1);
 
-      if (form != NULL && (exact ? strcmp (form, want) == 0 : strstr (form, want) != NULL))
+      if (form != NULL
+          && (kind == MATCH_PART ? strstr (form, want) != NULL : strcmp (form, want) == 0))
         return TRUE;
     }
   return FALSE;
@@ -385,21 +485,60 @@ matches (const EntsecAccount *account,
 static GPtrArray *
 find_matches (GPtrArray  *accounts,
               const char *query,
-              gboolean    exact)
+              MatchKind   kind)
 {
   GPtrArray *found = g_ptr_array_new ();
 
   for (guint i = 0; i < accounts->len; i++)
     {
-      if (matches (g_ptr_array_index (accounts, i), query, exact))
+      if (matches (g_ptr_array_index (accounts, i), query, kind))
         g_ptr_array_add (found, g_ptr_array_index (accounts, i));
     }
   return found;
 }
 
+/* "3 (GitHub (alice)), 7 (GitHub (bob))": the candidates, by id. */
+static char *
+dup_candidates (GPtrArray *found)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      const EntsecAccount *account = g_ptr_array_index (found, i);
+      g_autofree char *name = entsec_account_dup_display_name (account);
+
+      g_string_append_printf (text, "%s%" G_GINT64_FORMAT " (%s)", i > 0 ? ", " : "", account->id,
+                              name);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static void
+set_not_found_error (GPtrArray  *found,
+                     const char *query,
+                     GError    **error)
+{
+  g_autofree char *candidates = NULL;
+
+  if (found->len == 0)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
+                   "No account matches '%s' (see 'entsec-cli list')", query);
+      return;
+    }
+  candidates = dup_candidates (found);
+  /* found->len >= 2 here, but languages differ in their plural forms. */
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
+               g_dngettext (NULL, "'%s' matches %u account: %s; give the id of one",
+                            "'%s' matches %u accounts: %s; give the id of one", found->len),
+               query, found->len, candidates);
+}
+
 EntsecAccount *
 cli_vault_find_account (EntsecVault *vault,
                         const char  *query,
+                        gboolean     whole_name,
                         GError     **error)
 {
   g_autoptr (GPtrArray) accounts = entsec_vault_export_accounts_sync (vault, NULL, error);
@@ -411,18 +550,15 @@ cli_vault_find_account (EntsecVault *vault,
     return entsec_vault_get_account_sync (vault, id, NULL, error);
   if (accounts == NULL)
     return NULL;
-  found = find_matches (accounts, query, TRUE);
-  if (found->len == 0)
+  found = find_matches (accounts, query, whole_name ? MATCH_NAME : MATCH_EXACT);
+  if (found->len == 0 && !whole_name)
     {
       g_ptr_array_unref (found);
-      found = find_matches (accounts, query, FALSE);
+      found = find_matches (accounts, query, MATCH_PART);
     }
   if (found->len == 1)
     return entsec_account_copy (g_ptr_array_index (found, 0));
-  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
-               found->len == 0 ? "No account matches '%s' (see 'entsec-cli list')"
-                               : "'%s' matches several accounts; use the id from 'entsec-cli list'",
-               query);
+  set_not_found_error (found, query, error);
   return NULL;
 }
 
@@ -565,7 +701,10 @@ cli_cmd_rm (int    argc,
   g_autofree char *name = NULL;
   int status;
 
-  if (!cli_vault_parse_options ("rm", "ACCOUNT --yes", "Delete an account (by id or name).",
+  if (!cli_vault_parse_options ("rm", "ACCOUNT --yes",
+                                "Delete an account: ACCOUNT is its id, or its whole name as "
+                                "'issuer:label' or the label;\nnever a part of a name. A name "
+                                "several accounts share is refused, listing their ids.",
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -581,7 +720,7 @@ cli_cmd_rm (int    argc,
   cli_vault_options_clear (&options);
   if (vault == NULL)
     return status;
-  account = cli_vault_find_account (vault, argv[1], &error);
+  account = cli_vault_find_account (vault, argv[1], TRUE, &error);
   if (account == NULL && is_quarantined (vault, argv[1]))
     {
       /* A quarantined row has no readable name: its id deletes it. */
@@ -669,7 +808,7 @@ edit_account (EntsecVault       *vault,
   g_autoptr (EntsecAccount) account = NULL;
   g_autoptr (GError) error = NULL;
 
-  account = cli_vault_find_account (vault, query, &error);
+  account = cli_vault_find_account (vault, query, FALSE, &error);
   if (account == NULL)
     return cli_vault_report (error);
   if (e->counter != NO_COUNTER && account->type != ENTSEC_ACCOUNT_HOTP)
@@ -692,10 +831,10 @@ cli_cmd_edit (int    argc,
   CliVaultOptions options = { 0 };
   EditOptions e = { .counter = NO_COUNTER };
   GOptionEntry entries[] = {
-    { "issuer", 'i', 0, G_OPTION_ARG_STRING, &e.issuer,
+    { "issuer", 'i', 0, G_OPTION_ARG_FILENAME, &e.issuer,
       "New service name ('' removes it)", "NAME" },
-    { "label", 'l', 0, G_OPTION_ARG_STRING, &e.label, "New account name", "NAME" },
-    { "group", 'g', 0, G_OPTION_ARG_STRING, &e.group, "Move to GROUP", "GROUP" },
+    { "label", 'l', 0, G_OPTION_ARG_FILENAME, &e.label, "New account name", "NAME" },
+    { "group", 'g', 0, G_OPTION_ARG_FILENAME, &e.group, "Move to GROUP", "GROUP" },
     { "no-group", 0, 0, G_OPTION_ARG_NONE, &e.no_group, "Take out of its group", NULL },
     { "favourite", 0, 0, G_OPTION_ARG_NONE, &e.favourite, "Pin to the top", NULL },
     { "no-favourite", 0, 0, G_OPTION_ARG_NONE, &e.no_favourite, "Unpin", NULL },
@@ -710,7 +849,8 @@ cli_cmd_edit (int    argc,
   if (!cli_vault_parse_options ("edit", "ACCOUNT [OPTION...]",
                                 "Change an account's name, issuer, group, pin or HOTP counter. "
                                 "A name another account has is refused.",
-                                entries, &options, &argc, &argv))
+                                entries, &options, &argc, &argv)
+      || !names_are_text ("edit", &e.issuer, &e.label, &e.group))
     goto out;
   usage = edit_usage_error (&e, argc);
   if (usage != NULL)
@@ -753,7 +893,7 @@ print_one_code (EntsecVault *vault,
   g_autoptr (GError) error = NULL;
   char code[ENTSEC_OTP_CODE_SIZE];
 
-  account = cli_vault_find_account (vault, query, &error);
+  account = cli_vault_find_account (vault, query, FALSE, &error);
   if (account == NULL || !code_for (vault, account, now, code, &error))
     return cli_vault_report (error);
   if (json)

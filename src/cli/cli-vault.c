@@ -20,6 +20,7 @@ cli_vault_options_clear (CliVaultOptions *options)
   g_clear_pointer (&options->vault_path, g_free);
   g_clear_pointer (&options->profile, g_free);
   g_clear_pointer (&options->passphrase_file, g_free);
+  g_clear_pointer (&options->recovery_key_file, g_free);
 }
 
 static gboolean
@@ -51,6 +52,8 @@ cli_vault_path (const CliVaultOptions *options)
 int
 cli_vault_exit_code (const GError *error)
 {
+  if (g_error_matches (error, ENTSEC_PASSPHRASE_ERROR, ENTSEC_PASSPHRASE_ERROR_WEAK))
+    return CLI_EXIT_BAD_INPUT;
   if (error == NULL || error->domain != ENTSEC_VAULT_ERROR)
     return CLI_EXIT_FAILURE;
   switch (error->code)
@@ -110,18 +113,38 @@ unlock_with_passphrase (EntsecVault           *vault,
   return ok;
 }
 
+/* The recovery key 'slots add-recovery' printed, from --recovery-key-file or a prompt. */
+static gboolean
+unlock_with_recovery_key (EntsecVault *vault,
+                          const char  *source,
+                          GError     **error)
+{
+  char *key = cli_read_secret_option ("--recovery-key-file", source, "Recovery key: ", error);
+  gboolean ok;
+
+  if (key == NULL)
+    return FALSE;
+  ok = entsec_vault_unlock_recovery_sync (vault, key, NULL, error);
+  entsec_secure_strfree (key);
+  return ok;
+}
+
+/* Keyring first (sets @by_keyring), then the passphrase; the recovery key when given. */
 static gboolean
 unlock (EntsecVault           *vault,
         const CliVaultOptions *options,
-        const char           **how,
+        gboolean              *by_keyring,
         GError               **error)
 {
   g_autoptr (GError) keyring_error = NULL;
 
-  *how = "keyring";
+  *by_keyring = FALSE;
+  if (options->recovery_key_file != NULL)
+    return unlock_with_recovery_key (vault, options->recovery_key_file, error);
   if (options->passphrase_file == NULL && !options->no_keyring)
     {
-      if (entsec_vault_unlock_keyring_sync (vault, NULL, &keyring_error))
+      *by_keyring = entsec_vault_unlock_keyring_sync (vault, NULL, &keyring_error);
+      if (*by_keyring)
         return TRUE;
       if (!g_error_matches (keyring_error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE))
         {
@@ -132,39 +155,117 @@ unlock (EntsecVault           *vault,
         {
           /* Say why the keyring did not do, and how to give the passphrase. */
           g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                       "%s (with --passphrase-file FILE, or '-' for stdin)",
-                       keyring_error->message);
+                       "%s (with --passphrase-file FILE, or '-' for stdin; or the recovery key "
+                       "with --recovery-key-file)", keyring_error->message);
           return FALSE;
         }
       cli_print_error ("%s", keyring_error->message);
     }
-  *how = "passphrase";
   return unlock_with_passphrase (vault, options, error);
 }
 
-EntsecVault *
-cli_vault_open (const CliVaultOptions *options,
-                int                   *exit_code)
+static EntsecVault *
+open_vault (const CliVaultOptions *options,
+            gboolean              *by_keyring,
+            int                   *exit_code)
 {
-  g_autofree char *path = cli_vault_path (options);
+  g_autofree char *path = NULL;
   g_autoptr (EntsecVault) vault = NULL;
   g_autoptr (GError) error = NULL;
-  const char *how;
 
-  if (path == NULL)
+  *exit_code = CLI_EXIT_USAGE;
+  if (options->passphrase_file != NULL && options->recovery_key_file != NULL)
     {
-      *exit_code = CLI_EXIT_USAGE;
+      cli_print_error ("give --passphrase-file or --recovery-key-file, not both");
       return NULL;
     }
-  entsec_vault_harden_process (NULL);
+  path = cli_vault_path (options);
+  if (path == NULL)
+    return NULL;
   vault = entsec_vault_open_sync (path, NULL, &error);
-  if (vault == NULL || !unlock (vault, options, &how, &error))
+  if (vault == NULL || !unlock (vault, options, by_keyring, &error))
     {
       *exit_code = cli_vault_report (error);
       return NULL;
     }
   *exit_code = CLI_EXIT_OK;
   return g_steal_pointer (&vault);
+}
+
+EntsecVault *
+cli_vault_open (const CliVaultOptions *options,
+                int                   *exit_code)
+{
+  gboolean by_keyring;
+
+  return open_vault (options, &by_keyring, exit_code);
+}
+
+static gboolean
+has_secret_slot (EntsecVault *vault)
+{
+  gsize n = 0;
+  g_autofree EntsecVaultSlotInfo *slots = entsec_vault_list_slots (vault, &n);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE
+          || slots[i].type == ENTSEC_VAULT_SLOT_RECOVERY)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The passphrase, checked on a second vault object: the keyring's unlock proves nothing here. */
+static gboolean
+verify_passphrase (EntsecVault           *vault,
+                   const CliVaultOptions *options,
+                   GError               **error)
+{
+  g_autoptr (EntsecVault) check = NULL;
+
+  if (!isatty (STDIN_FILENO))
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
+                           "An export needs the vault passphrase (or the recovery key) even "
+                           "when the keyring unlocks the vault: give --passphrase-file FILE or "
+                           "--recovery-key-file FILE ('-': stdin)");
+      return FALSE;
+    }
+  check = entsec_vault_open_sync (entsec_vault_get_path (vault), NULL, error);
+  return check != NULL && unlock_with_passphrase (check, options, error);
+}
+
+EntsecVault *
+cli_vault_open_for_export (const CliVaultOptions *options,
+                           int                   *exit_code)
+{
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean by_keyring = FALSE;
+
+  vault = open_vault (options, &by_keyring, exit_code);
+  if (vault == NULL || !by_keyring || !has_secret_slot (vault))
+    return g_steal_pointer (&vault);
+  if (!verify_passphrase (vault, options, &error))
+    {
+      *exit_code = cli_vault_report (error);
+      return NULL;
+    }
+  return g_steal_pointer (&vault);
+}
+
+gboolean
+cli_vault_stdin_clash (const CliVaultOptions *options,
+                       const char            *other_source,
+                       const char            *command)
+{
+  if (g_strcmp0 (other_source, "-") != 0
+      || (g_strcmp0 (options->passphrase_file, "-") != 0
+          && g_strcmp0 (options->recovery_key_file, "-") != 0))
+    return FALSE;
+  cli_print_error ("%s: only one input can come from stdin: give the other in a FILE", command);
+  return TRUE;
 }
 
 gboolean
@@ -183,6 +284,8 @@ cli_vault_parse_options (const char      *name,
       "Use the vault of profile NAME (default: default)", "NAME" },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &options->passphrase_file,
       "Read the vault passphrase from FILE ('-': stdin)", "FILE" },
+    { "recovery-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options->recovery_key_file,
+      "Unlock with the recovery key from FILE ('-': stdin, asked on a terminal)", "FILE" },
     { "no-keyring", 0, 0, G_OPTION_ARG_NONE, &options->no_keyring,
       "Do not use the keyring: ask for the passphrase", NULL },
     { NULL }
@@ -232,20 +335,6 @@ typedef struct
   int kdf_parallelism;
 } InitOptions;
 
-/* A new passphrase: from the file, or typed twice on a terminal. */
-static char *
-cli_vault_read_new_passphrase (const char *source,
-                               GError    **error)
-{
-  char *first = cli_vault_read_passphrase (source, "New vault passphrase: ", error);
-
-  if (first == NULL || source != NULL)
-    return first;
-  return cli_confirm_secret (first, "Repeat the passphrase: ", ENTSEC_VAULT_ERROR,
-                             ENTSEC_VAULT_ERROR_INVALID,
-                             "The two passphrases differ; nothing was changed", error);
-}
-
 static gboolean
 check_new_passphrase (const char *passphrase,
                       GError    **error)
@@ -256,7 +345,33 @@ check_new_passphrase (const char *passphrase,
                            "The passphrase must be non-empty UTF-8 text");
       return FALSE;
     }
-  return TRUE;
+  return entsec_passphrase_check_strength (passphrase, NULL, error);
+}
+
+char *
+cli_read_new_passphrase (const char *option,
+                         const char *source,
+                         const char *prompt,
+                         GError    **error)
+{
+  gboolean typed = (source == NULL || strcmp (source, "-") == 0) && isatty (STDIN_FILENO);
+  char *passphrase;
+
+  if (source == NULL && !typed)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
+                   "A new passphrase is needed: give %s FILE (or '-' for stdin)", option);
+      return NULL;
+    }
+  passphrase = cli_read_secret_option (option, source != NULL ? source : "-", prompt, error);
+  /* Typed without echo: a typo would lock the vault or the backup for good. */
+  if (passphrase != NULL && typed)
+    passphrase = cli_confirm_secret (passphrase, "Repeat the passphrase: ", ENTSEC_VAULT_ERROR,
+                                     ENTSEC_VAULT_ERROR_INVALID,
+                                     "The two passphrases differ; nothing was changed", error);
+  if (passphrase != NULL && !check_new_passphrase (passphrase, error))
+    g_clear_pointer (&passphrase, entsec_secure_strfree);
+  return passphrase;
 }
 
 static const EntsecVaultKdfParams *
@@ -290,15 +405,12 @@ run_init (const CliVaultOptions *options,
       cli_print_error ("init: a vault needs the keyring, a passphrase, or both");
       return CLI_EXIT_USAGE;
     }
-  entsec_vault_harden_process (NULL);
   if (!init->no_passphrase)
     {
-      passphrase = cli_vault_read_new_passphrase (options->passphrase_file, &error);
-      if (passphrase == NULL || !check_new_passphrase (passphrase, &error))
-        {
-          entsec_secure_strfree (passphrase);
-          return cli_vault_report (error);
-        }
+      passphrase = cli_read_new_passphrase ("--passphrase-file", options->passphrase_file,
+                                            "New vault passphrase: ", &error);
+      if (passphrase == NULL)
+        return cli_vault_report (error);
     }
   vault = entsec_vault_create_sync (path, !options->no_keyring, passphrase,
                                     passphrase != NULL ? strlen (passphrase) : 0,
@@ -376,8 +488,9 @@ cli_cmd_unlock_test (int    argc,
                                      "accounts", (int) accounts->len,
                                      "quarantined", (int) quarantined->len));
   else
-    printf ("Unlocked: %u account%s, %u quarantined\n", accounts->len,
-            accounts->len == 1 ? "" : "s", quarantined->len);
+    printf (g_dngettext (NULL, "Unlocked: %u account, %u quarantined\n",
+                         "Unlocked: %u accounts, %u quarantined\n", accounts->len),
+            accounts->len, quarantined->len);
   return CLI_EXIT_OK;
 }
 
@@ -413,18 +526,17 @@ cli_cmd_passwd (int    argc,
       g_free (new_source);
       return CLI_EXIT_USAGE;
     }
-  if (new_source != NULL && options.passphrase_file != NULL
-      && strcmp (new_source, "-") == 0 && strcmp (options.passphrase_file, "-") == 0)
+  if (cli_vault_stdin_clash (&options, new_source, "passwd"))
     {
-      cli_print_error ("passwd: the old and the new passphrase cannot both come from stdin");
       status = CLI_EXIT_USAGE;
       goto out;
     }
   vault = cli_vault_open (&options, &status);
   if (vault == NULL)
     goto out;
-  passphrase = cli_vault_read_new_passphrase (new_source, &error);
-  if (passphrase == NULL || !check_new_passphrase (passphrase, &error)
+  passphrase = cli_read_new_passphrase ("--new-passphrase-file", new_source,
+                                        "New vault passphrase: ", &error);
+  if (passphrase == NULL
       || !entsec_vault_change_passphrase_sync (vault, passphrase, strlen (passphrase),
                                                cli_vault_kdf (init.kdf_memory, init.kdf_iterations,
                                                               init.kdf_parallelism, &kdf),
@@ -550,54 +662,126 @@ print_slots (EntsecVault *vault,
   return CLI_EXIT_OK;
 }
 
+typedef struct
+{
+  char    *new_source;
+  gboolean json;
+  gboolean yes;
+} SlotsOptions;
+
+/* On a terminal, ask before removing slot @id; elsewhere --yes was checked already. */
+static gboolean
+confirm_removal (gint64              id,
+                 const SlotsOptions *o)
+{
+  char answer[16] = "";
+
+  if (o->yes)
+    return TRUE;
+  fprintf (stderr, "Remove slot %" G_GINT64_FORMAT "? It will no longer unlock the vault. "
+           "Type 'yes' to confirm: ", id);
+  fflush (stderr);
+  if (fgets (answer, sizeof answer, stdin) == NULL)
+    return FALSE;
+  g_strstrip (answer);
+  return g_ascii_strcasecmp (answer, "yes") == 0 || g_ascii_strcasecmp (answer, "y") == 0;
+}
+
+static gboolean
+remove_slot (EntsecVault        *vault,
+             const char         *id_text,
+             const SlotsOptions *o,
+             GError            **error)
+{
+  gint64 id = 0;
+
+  if (!cli_parse_number ("slots remove ID", id_text, &id, error))
+    return FALSE;
+  if (!confirm_removal (id, o))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           "Nothing was removed: not confirmed");
+      return FALSE;
+    }
+  return entsec_vault_remove_slot_sync (vault, id, NULL, error);
+}
+
+static gboolean
+add_passphrase_slot (EntsecVault *vault,
+                     const char  *source,
+                     GError     **error)
+{
+  char *passphrase = cli_read_new_passphrase ("--new-passphrase-file", source,
+                                              "New vault passphrase: ", error);
+  gboolean ok = passphrase != NULL
+                && entsec_vault_add_passphrase_slot_sync (vault, passphrase, strlen (passphrase),
+                                                          NULL, NULL, error);
+
+  entsec_secure_strfree (passphrase);
+  return ok;
+}
+
+static gboolean
+add_recovery_slot (EntsecVault *vault,
+                   GError     **error)
+{
+  char *key = entsec_vault_add_recovery_slot_sync (vault, NULL, error);
+
+  if (key == NULL)
+    return FALSE;
+  printf ("Recovery key (write it down; it is not shown again; unlock with it through "
+          "--recovery-key-file):\n%s\n", key);
+  entsec_secure_strfree (key);
+  return TRUE;
+}
+
 static int
-run_slots_action (EntsecVault *vault,
-                  int          argc,
-                  char       **argv,
-                  const char  *new_source,
-                  gboolean     check_keyring,
-                  gboolean     json)
+run_slots_action (EntsecVault        *vault,
+                  int                 argc,
+                  char              **argv,
+                  const SlotsOptions *o,
+                  gboolean            check_keyring)
 {
   g_autoptr (GError) error = NULL;
   const char *action = argc > 1 ? argv[1] : "list";
   gboolean ok = TRUE;
 
   if (strcmp (action, "list") == 0)
-    return print_slots (vault, check_keyring, json);
+    return print_slots (vault, check_keyring, o->json);
   if (strcmp (action, "add-keyring") == 0)
     ok = entsec_vault_add_keyring_slot_sync (vault, NULL, &error);
   else if (strcmp (action, "add-passphrase") == 0)
-    {
-      char *passphrase = cli_vault_read_new_passphrase (new_source, &error);
-
-      ok = passphrase != NULL && check_new_passphrase (passphrase, &error)
-           && entsec_vault_add_passphrase_slot_sync (vault, passphrase, strlen (passphrase), NULL,
-                                                     NULL, &error);
-      entsec_secure_strfree (passphrase);
-    }
+    ok = add_passphrase_slot (vault, o->new_source, &error);
   else if (strcmp (action, "add-recovery") == 0)
-    {
-      char *key = entsec_vault_add_recovery_slot_sync (vault, NULL, &error);
-
-      ok = key != NULL;
-      if (ok)
-        printf ("Recovery key (write it down; it is not shown again):\n%s\n", key);
-      entsec_secure_strfree (key);
-    }
+    ok = add_recovery_slot (vault, &error);
   else if (strcmp (action, "remove") == 0 && argc == 3)
-    {
-      gint64 id = g_ascii_strtoll (argv[2], NULL, 10);
-
-      ok = entsec_vault_remove_slot_sync (vault, id, NULL, &error);
-    }
+    ok = remove_slot (vault, argv[2], o, &error);
   else
     {
       cli_print_error ("slots: use list, add-keyring, add-passphrase, add-recovery or remove ID");
       return CLI_EXIT_USAGE;
     }
+  if (!ok && error->domain == G_OPTION_ERROR)
+    {
+      cli_print_error ("slots: %s", error->message);
+      return error->code == G_OPTION_ERROR_FAILED ? CLI_EXIT_FAILURE : CLI_EXIT_USAGE;
+    }
   if (!ok)
     return cli_vault_report (error);
-  return print_slots (vault, check_keyring, json);
+  return print_slots (vault, check_keyring, o->json);
+}
+
+/* 'slots remove' off a terminal needs --yes: say so before any passphrase is asked. */
+static gboolean
+removal_unconfirmable (int                 argc,
+                       char              **argv,
+                       const SlotsOptions *o)
+{
+  if (argc < 2 || strcmp (argv[1], "remove") != 0 || o->yes || isatty (STDIN_FILENO))
+    return FALSE;
+  cli_print_error ("slots remove: confirm with --yes (stdin is not a terminal, so it cannot "
+                   "ask); the slot will no longer unlock the vault");
+  return TRUE;
 }
 
 int
@@ -605,33 +789,35 @@ cli_cmd_slots (int    argc,
                char **argv)
 {
   CliVaultOptions options = { 0 };
-  char *new_source = NULL;
-  gboolean json = FALSE;
+  SlotsOptions o = { 0 };
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the slot table as JSON", NULL },
-    { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &new_source,
-      "add-passphrase: read it from FILE ('-': stdin)", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the slot table as JSON", NULL },
+    { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.new_source,
+      "add-passphrase: read it from FILE ('-': stdin; asked twice on a terminal)", "FILE" },
+    { "yes", 'y', 0, G_OPTION_ARG_NONE, &o.yes,
+      "remove: do not ask for confirmation (needed when stdin is not a terminal)", NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
-  int status;
+  int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("slots",
                                 "[list | add-keyring | add-passphrase | add-recovery | remove ID]",
                                 "Show or change what unlocks the vault. There is always at least "
                                 "one slot, and a slot is\nremoved only while another one is known "
-                                "to open the vault. The list marks a keyring\nslot the keyring "
-                                "cannot serve now (item missing, locked, unreachable).",
-                                entries, &options, &argc, &argv))
-    {
-      cli_vault_options_clear (&options);
-      g_free (new_source);
-      return CLI_EXIT_USAGE;
-    }
+                                "to open the vault; removing one asks first\n(--yes skips that). "
+                                "The list marks a keyring slot the keyring cannot serve now\n"
+                                "(item missing, locked, unreachable).",
+                                entries, &options, &argc, &argv)
+      || removal_unconfirmable (argc, argv, &o)
+      || cli_vault_stdin_clash (&options, o.new_source, "slots"))
+    goto out;
   vault = cli_vault_open (&options, &status);
   if (vault != NULL)
-    status = run_slots_action (vault, argc, argv, new_source, !options.no_keyring, json);
+    status = run_slots_action (vault, argc, argv, &o, !options.no_keyring);
+
+out:
   cli_vault_options_clear (&options);
-  g_free (new_source);
+  g_free (o.new_source);
   return status;
 }

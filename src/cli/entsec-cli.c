@@ -40,14 +40,36 @@ print_usage (FILE *stream)
                    "  0  success\n"
                    "  1  the operation failed (I/O, keyring, crypto)\n"
                    "  2  bad command line\n"
-                   "  3  input rejected (URI, secret, image or file format)\n"
-                   "  4  wrong passphrase, vault locked or in use\n");
+                   "  3  input rejected (URI, secret, image or file format; a new passphrase\n"
+                   "     too weak or typed twice differently)\n"
+                   "  4  wrong passphrase or recovery key, vault locked or in use, or a\n"
+                   "     passphrase needed and not given\n"
+                   "  130  interrupted at a passphrase prompt\n");
+}
+
+/*
+ * Before any input is read: keys and secrets on the locked secure heap, no
+ * core dumps, no ptrace by other processes of the user. Either failing is
+ * said on stderr; the command still runs.
+ */
+static void
+protect_process (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!entsec_init_secure_memory (&error))
+    cli_print_error ("note: %s", error->message);
+  g_clear_error (&error);
+  if (!entsec_vault_harden_process (&error))
+    cli_print_error ("warning: the process could not be protected (%s): a core dump or a "
+                     "debugger could see the secrets it reads", error->message);
 }
 
 int
 main (int    argc,
       char **argv)
 {
+  protect_process ();
   setlocale (LC_ALL, "");
 
   if (argc < 2)

@@ -6,15 +6,25 @@
  * how passphrase files are read.
  */
 
+#define _GNU_SOURCE /* posix_openpt, ptsname */
+
 #include "config.h"
 
 #include "cli-run.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+
+#include "vault-test-util.h"
 
 #define CANARY_SEED "CANARYSEEDAAAAAAAAAAAAAAAAAAAAAA"
 #define CANARY_LABEL "canary-label-7f3a"
@@ -329,6 +339,472 @@ test_export_existing_needs_force (void)
   g_assert_true (file_contains (target, "ENTSECBK"));
 }
 
+/* Export with --force to @target: refused (exit 2), and @target is still what it was. */
+static void
+assert_export_refused (const char *vault,
+                       const char *target)
+{
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *bpass = write_tmp ("backup-pass", BACKUP_PASS "\n");
+  g_auto (CliRun) run = { 0 };
+
+  run_cli (NULL, &run, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", bpass, "--force", "-o", target, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "only to a regular file"));
+}
+
+static void
+test_export_only_to_regular_file (void)
+{
+  g_autofree char *vault = make_vault ("regular.db");
+  g_autofree char *fifo = tmp_path ("backup-fifo");
+  g_autofree char *target = write_tmp ("link-target.txt", "keep me\n");
+  g_autofree char *link = tmp_path ("backup-link");
+  g_autofree char *folder = tmp_path ("backup-folder");
+  g_autofree char *null_copy = tmp_path ("null");
+  g_autofree char *contents = NULL;
+  struct stat st;
+
+  /*
+   * As root, --output /dev/null --force once replaced the system's /dev/null.
+   * Root tests on a private copy of it, so a regression cannot break the machine;
+   * other users cannot replace /dev/null anyway, and test the real one.
+   */
+  if (getuid () != 0 || mknod (null_copy, S_IFCHR | 0666, makedev (1, 3)) != 0)
+    {
+      g_free (null_copy);
+      null_copy = g_strdup ("/dev/null");
+    }
+  assert_export_refused (vault, null_copy);
+  g_assert_cmpint (lstat (null_copy, &st), ==, 0);
+  g_assert_true (S_ISCHR (st.st_mode));
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  assert_export_refused (vault, fifo);
+  g_assert_cmpint (lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  assert_export_refused (vault, link);
+  g_assert_cmpint (lstat (link, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "keep me\n");
+
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  assert_export_refused (vault, folder);
+  g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+  g_unlink (fifo);
+  g_unlink (link);
+  g_rmdir (folder);
+  if (strcmp (null_copy, "/dev/null") != 0)
+    g_unlink (null_copy);
+}
+
+/* The key 'slots add-recovery' printed: the line after the one that announces it. */
+static char *
+add_recovery_key (const char *vault)
+{
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_auto (CliRun) add = { 0 };
+  g_auto (GStrv) lines = NULL;
+
+  run_cli (NULL, &add, "slots", "add-recovery", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  lines = g_strsplit (add.out, "\n", -1);
+  for (gsize i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "Recovery key"))
+        return g_strdup (lines[i + 1]);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_recovery_key_unlocks (void)
+{
+  g_autofree char *vault = make_vault ("recovery.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *key = add_recovery_key (vault);
+  g_autofree char *key_line = g_strconcat (key, "\n", NULL);
+  g_autofree char *key_file = write_tmp ("recovery-key", key_line);
+  g_autofree char *wrong = g_strdup (key_line);
+  g_autofree char *wrong_file = NULL;
+  g_auto (CliRun) list = { 0 };
+  g_auto (CliRun) code = { 0 };
+  g_auto (CliRun) refused = { 0 };
+  g_auto (CliRun) both = { 0 };
+
+  run_cli (NULL, &list, "list", "--vault", vault, "--recovery-key-file", key_file, NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "alice"));
+  run_cli (key_line, &code, "code", "alice", "--time", "59", "--vault", vault,
+           "--recovery-key-file", "-", NULL);
+  g_assert_cmpint (code.status, ==, 0);
+  g_assert_cmpstr (code.out, ==, "94287082\n");
+
+  /* One letter changed: a wrong key, exit 4, the key never echoed. */
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  wrong_file = write_tmp ("wrong-recovery-key", wrong);
+  run_cli (NULL, &refused, "list", "--vault", vault, "--recovery-key-file", wrong_file, NULL);
+  g_assert_cmpint (refused.status, ==, 4);
+  g_assert_cmpstr (refused.out, ==, "");
+  g_assert_null (strstr (refused.err, key + 1));
+  run_cli (NULL, &both, "list", "--vault", vault, "--recovery-key-file", key_file,
+           "--passphrase-file", pass, NULL);
+  g_assert_cmpint (both.status, ==, 2);
+}
+
+/* A row that no longer decrypts is left out of an export: said, counted, exit 1. */
+static void
+test_export_names_left_out (void)
+{
+  g_autofree char *vault = make_vault ("left-out.db");
+  g_autofree char *fresh = make_empty_vault ("left-out-fresh.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *bpass = write_tmp ("backup-pass", BACKUP_PASS "\n");
+  g_autofree char *backup = tmp_path ("left-out.entsec");
+  g_autoptr (GBytes) blob = vt_read_account_blob (vault, 1);
+  gsize len = 0;
+  guint8 *damaged = g_bytes_unref_to_data (g_bytes_ref (blob), &len);
+  g_autoptr (GBytes) changed = NULL;
+  g_auto (CliRun) export = { 0 };
+  g_auto (CliRun) import = { 0 };
+
+  damaged[len - 1] ^= 0x01; /* the GCM tag: alice (id 1) no longer decrypts */
+  changed = g_bytes_new_take (damaged, len);
+  vt_write_blob (vault, "UPDATE accounts SET data = ? WHERE id = ?", 1, changed);
+  run_cli (NULL, &export, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", bpass, "--output", backup, NULL);
+  g_assert_cmpint (export.status, ==, 1);
+  g_assert_nonnull (strstr (export.err, "Exported 1 account to "));
+  g_assert_nonnull (strstr (export.err, "1 account was left out: it cannot be decrypted"));
+  run_cli (NULL, &import, "import", "--vault", fresh, "--passphrase-file", pass,
+           "--backup-passphrase-file", bpass, backup, NULL);
+  g_assert_cmpint (import.status, ==, 0);
+  g_assert_cmpuint (count_accounts (fresh), ==, 1);
+}
+
+/* QR code 1 of 2 of a Google Authenticator export (batch 78): Part One / carol, RFC seed. */
+#define EXPORT_PART_1 \
+  "otpauth-migration://offline?data=Ci0KFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgVjYXJvbBoIUGFydCBPbmUgASgB" \
+  "MAIQARgCIAAoTg%3D%3D\n"
+
+static void
+test_add_part_of_export_warns (void)
+{
+  g_autofree char *vault = make_vault ("part.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *part = write_tmp ("part-1-of-2", EXPORT_PART_1);
+  g_auto (CliRun) add = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", part, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  g_assert_nonnull (strstr (add.out, "Part One (carol)"));
+  g_assert_nonnull (strstr (add.err, "export (batch 78) has 2 QR codes; QR code 2 of it was not "
+                                     "given"));
+}
+
+/* Files from editors that start UTF-8 with a byte order mark, and a secret over two lines. */
+static void
+test_bom_and_wrapped_secret_accepted (void)
+{
+  g_autofree char *vault = make_empty_vault ("bom.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *uris = write_tmp ("bom-uris", "\xef\xbb\xbfotpauth://totp/Bom:one?secret="
+                                     "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Bom\n");
+  g_autofree char *list = write_tmp ("bom-import", "\xef\xbb\xbfotpauth://totp/Bom:two?secret="
+                                     "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Bom\n");
+  g_autofree char *secret = write_tmp ("bom-secret", "\xef\xbb\xbfGEZDGNBVGY3TQOJQ\n"
+                                       "GEZDGNBVGY3TQOJQ\n");
+  g_auto (CliRun) add = { 0 };
+  g_auto (CliRun) import = { 0 };
+  g_auto (CliRun) manual = { 0 };
+  g_auto (CliRun) code = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", uris, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  run_cli (NULL, &import, "import", "--vault", vault, "--passphrase-file", pass, list, NULL);
+  g_assert_cmpint (import.status, ==, 0);
+  run_cli (NULL, &manual, "add", "--vault", vault, "--passphrase-file", pass, "--label", "wrapped",
+           "--digits", "8", "--secret", secret, NULL);
+  g_assert_cmpint (manual.status, ==, 0);
+  g_assert_cmpuint (count_accounts (vault), ==, 3);
+  run_cli (NULL, &code, "code", "wrapped", "--time", "59", "--vault", vault, "--passphrase-file",
+           pass, NULL);
+  g_assert_cmpstr (code.out, ==, "94287082\n"); /* RFC 6238: both lines, not the BOM */
+}
+
+/* add --uri names an over-long line by its real length and adds nothing (no cut piece). */
+static void
+test_add_long_line_real_length (void)
+{
+  g_autofree char *vault = make_empty_vault ("long-line.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *padding = g_strnfill (400000, 'A');
+  g_autofree char *text = g_strconcat ("otpauth://totp/x?secret=", padding, "\n", NULL);
+  g_autofree char *uris = write_tmp ("long-line", text);
+  g_auto (CliRun) add = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", uris, NULL);
+  g_assert_cmpint (add.status, ==, 3);
+  g_assert_nonnull (strstr (add.err, "line 1: the line is 400024 bytes long"));
+  g_assert_null (strstr (add.err, "line 2"));
+  g_assert_cmpuint (count_accounts (vault), ==, 0);
+}
+
+/* A name that is not UTF-8 is refused naming the option, not echoing its bytes. */
+static void
+test_non_utf8_name_named (void)
+{
+  g_autofree char *vault = make_empty_vault ("utf8.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *secret = write_tmp ("utf8-secret", "JBSWY3DPEHPK3PXP\n");
+  g_auto (CliRun) label = { 0 };
+  g_auto (CliRun) issuer = { 0 };
+
+  run_cli (NULL, &label, "add", "--vault", vault, "--passphrase-file", pass, "--label",
+           "bad\xffname", "--secret", secret, NULL);
+  g_assert_cmpint (label.status, ==, 2);
+  g_assert_nonnull (strstr (label.err, "the value of --label is not valid text"));
+  run_cli (NULL, &issuer, "edit", "1", "--vault", vault, "--passphrase-file", pass, "--issuer",
+           "\xfe", NULL);
+  g_assert_cmpint (issuer.status, ==, 2);
+  g_assert_nonnull (strstr (issuer.err, "the value of --issuer is not valid text"));
+  g_assert_cmpuint (count_accounts (vault), ==, 0);
+}
+
+/* ---- Prompts on a terminal (a pseudo-terminal as stdin) ------------------- */
+
+typedef struct
+{
+  int master;
+  int slave;
+  GSubprocess *process;
+  GString *err;
+} Terminal;
+
+/* Run entsec-cli with a pseudo-terminal as stdin and stderr in a pipe. */
+static void
+terminal_run (Terminal          *t,
+              const char *const *args)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+
+  t->master = posix_openpt (O_RDWR | O_NOCTTY);
+  g_assert_cmpint (t->master, >=, 0);
+  g_assert_cmpint (grantpt (t->master), ==, 0);
+  g_assert_cmpint (unlockpt (t->master), ==, 0);
+  t->slave = open (ptsname (t->master), O_RDWR | O_NOCTTY);
+  g_assert_cmpint (t->slave, >=, 0);
+  t->err = g_string_new (NULL);
+  g_ptr_array_add (argv, (char *) g_getenv ("ENTSEC_CLI"));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_take_stdin_fd (launcher, dup (t->slave));
+  t->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+}
+
+/* Read stderr until it holds @text; FALSE at its end (the program went on without asking). */
+static gboolean
+terminal_wait_for (Terminal   *t,
+                   const char *text)
+{
+  GInputStream *stream = g_subprocess_get_stderr_pipe (t->process);
+  char buffer[256];
+  gssize n = 1;
+
+  while (strstr (t->err->str, text) == NULL && n > 0)
+    {
+      n = g_input_stream_read (stream, buffer, sizeof buffer, NULL, NULL);
+      if (n > 0)
+        g_string_append_len (t->err, buffer, n);
+    }
+  return strstr (t->err->str, text) != NULL;
+}
+
+static gboolean
+terminal_echo_on (Terminal *t)
+{
+  struct termios attrs;
+
+  g_assert_cmpint (tcgetattr (t->slave, &attrs), ==, 0);
+  return (attrs.c_lflag & ECHO) != 0;
+}
+
+/* After a prompt: wait (10 s at most) until the program has turned echo off to read. */
+static void
+terminal_wait_echo_off (Terminal *t)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (terminal_echo_on (t) && g_get_monotonic_time () < deadline)
+    g_usleep (5 * 1000);
+  g_assert_false (terminal_echo_on (t));
+}
+
+static void
+terminal_type (Terminal   *t,
+               const char *line)
+{
+  g_assert_cmpint (write (t->master, line, strlen (line)), ==, (gssize) strlen (line));
+}
+
+static void
+terminal_clear (Terminal *t)
+{
+  g_subprocess_wait (t->process, NULL, NULL);
+  g_clear_object (&t->process);
+  g_string_free (t->err, TRUE);
+  close (t->slave);
+  close (t->master);
+}
+
+/* Ctrl-C at a passphrase prompt: the terminal gets its echo back, exit 130, no vault. */
+static void
+test_interrupted_prompt_restores_echo (void)
+{
+  g_autofree char *vault = tmp_path ("interrupted.db");
+  const char *args[] = { "init", "--vault", vault, "--no-keyring", FAST_KDF, NULL };
+  Terminal t = { 0 };
+
+  terminal_run (&t, args);
+  g_assert_true (terminal_wait_for (&t, "New vault passphrase: "));
+  terminal_wait_echo_off (&t);
+  g_subprocess_send_signal (t.process, SIGINT);
+  g_subprocess_wait (t.process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (t.process));
+  g_assert_cmpint (g_subprocess_get_exit_status (t.process), ==, 130);
+  g_assert_true (terminal_echo_on (&t));
+  g_assert_false (g_file_test (vault, G_FILE_TEST_EXISTS));
+  terminal_clear (&t);
+}
+
+/* '--passphrase-file -' on a terminal is typing: asked twice; two that differ exit 3. */
+static void
+test_typed_passphrase_asked_twice (void)
+{
+  g_autofree char *vault = tmp_path ("typed.db");
+  const char *args[] = { "init", "--vault", vault, "--no-keyring", "--passphrase-file", "-",
+                         FAST_KDF, NULL };
+  Terminal t = { 0 };
+
+  terminal_run (&t, args);
+  g_assert_true (terminal_wait_for (&t, "New vault passphrase: "));
+  terminal_wait_echo_off (&t);
+  terminal_type (&t, VAULT_PASS "\n");
+  g_assert_true (terminal_wait_for (&t, "Repeat the passphrase: "));
+  terminal_wait_echo_off (&t);
+  terminal_type (&t, BACKUP_PASS "\n");
+  g_subprocess_wait (t.process, NULL, NULL);
+  g_assert_cmpint (g_subprocess_get_exit_status (t.process), ==, 3);
+  terminal_wait_for (&t, "\x01"); /* the rest of stderr */
+  g_assert_nonnull (strstr (t.err->str, "The two passphrases differ"));
+  g_assert_false (g_file_test (vault, G_FILE_TEST_EXISTS));
+  terminal_clear (&t);
+}
+
+/* slots remove on a terminal asks; anything but yes removes nothing. */
+static void
+test_slot_removal_asks (void)
+{
+  g_autofree char *vault = make_vault ("ask.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  const char *args[] = { "slots", "remove", "2", "--vault", vault, "--passphrase-file", pass,
+                         NULL };
+  g_auto (CliRun) list = { 0 };
+  Terminal t = { 0 };
+
+  g_free (add_recovery_key (vault)); /* slot 2 */
+  terminal_run (&t, args);
+  g_assert_true (terminal_wait_for (&t, "Remove slot 2? "));
+  terminal_type (&t, "no\n");
+  g_subprocess_wait (t.process, NULL, NULL);
+  g_assert_cmpint (g_subprocess_get_exit_status (t.process), ==, 1);
+  terminal_wait_for (&t, "\x01");
+  g_assert_nonnull (strstr (t.err->str, "Nothing was removed"));
+  terminal_clear (&t);
+  run_cli (NULL, &list, "slots", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_nonnull (strstr (list.out, "2  recovery"));
+}
+
+/* rm takes an id or a whole name, never a part of one; a shared name lists the ids. */
+static void
+test_rm_exact_names_only (void)
+{
+  g_autofree char *vault = make_vault ("rm.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *other = write_tmp ("other-alice",
+                                      "otpauth://totp/Other:alice?secret=JBSWY3DPEHPK3PXP"
+                                      "&issuer=Other\n");
+  g_auto (CliRun) add = { 0 };
+  g_auto (CliRun) part = { 0 };
+  g_auto (CliRun) shared = { 0 };
+  g_auto (CliRun) whole = { 0 };
+
+  run_cli (NULL, &add, "add", "--vault", vault, "--passphrase-file", pass, "--uri", other, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  run_cli (NULL, &part, "rm", "ali", "--yes", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_cmpint (part.status, ==, 3);
+  g_assert_nonnull (strstr (part.err, "No account matches 'ali'"));
+  g_assert_cmpuint (count_accounts (vault), ==, 3);
+  run_cli (NULL, &shared, "rm", "alice", "--yes", "--vault", vault, "--passphrase-file", pass,
+           NULL);
+  g_assert_cmpint (shared.status, ==, 3);
+  g_assert_nonnull (strstr (shared.err, "'alice' matches 2 accounts: 1 (Example (alice)), "));
+  g_assert_nonnull (strstr (shared.err, " (Other (alice)); give the id of one"));
+  g_assert_cmpuint (count_accounts (vault), ==, 3);
+  run_cli (NULL, &whole, "rm", "Other:alice", "--yes", "--vault", vault, "--passphrase-file", pass,
+           NULL);
+  g_assert_cmpint (whole.status, ==, 0);
+  g_assert_nonnull (strstr (whole.out, "Deleted 3: Other (alice)"));
+  g_assert_cmpuint (count_accounts (vault), ==, 2);
+}
+
+/* A new passphrase pwquality calls too weak is refused with its reason (exit 3). */
+static void
+test_weak_passphrase_refused (void)
+{
+  g_autofree char *vault = make_vault ("weak.db");
+  g_autofree char *pass = tmp_path ("vault-pass");
+  g_autofree char *weak = write_tmp ("weak-pass", "qwertyuiop\n");
+  g_autofree char *new_vault = tmp_path ("weak-new.db");
+  g_autofree char *backup = tmp_path ("weak.entsec");
+  g_auto (CliRun) init = { 0 };
+  g_auto (CliRun) passwd = { 0 };
+  g_auto (CliRun) slot = { 0 };
+  g_auto (CliRun) export = { 0 };
+  g_auto (CliRun) still = { 0 };
+
+  run_cli (NULL, &init, "init", "--vault", new_vault, "--no-keyring", "--passphrase-file", weak,
+           FAST_KDF, NULL);
+  g_assert_cmpint (init.status, ==, 3);
+  g_assert_nonnull (strstr (init.err, "too weak: "));
+  g_assert_null (strstr (init.err, "qwertyuiop"));
+  g_assert_false (g_file_test (new_vault, G_FILE_TEST_EXISTS));
+  run_cli (NULL, &passwd, "passwd", "--vault", vault, "--passphrase-file", pass,
+           "--new-passphrase-file", weak, FAST_KDF, NULL);
+  g_assert_cmpint (passwd.status, ==, 3);
+  run_cli (NULL, &slot, "slots", "add-passphrase", "--vault", vault, "--passphrase-file", pass,
+           "--new-passphrase-file", weak, NULL);
+  g_assert_cmpint (slot.status, ==, 3);
+  run_cli (NULL, &export, "export", "--vault", vault, "--passphrase-file", pass,
+           "--backup-passphrase-file", weak, "-o", backup, NULL);
+  g_assert_cmpint (export.status, ==, 3);
+  g_assert_nonnull (strstr (export.err, "too weak: "));
+  g_assert_false (g_file_test (backup, G_FILE_TEST_EXISTS));
+  /* The old passphrase still opens the vault: nothing was changed. */
+  run_cli (NULL, &still, "unlock-test", "--vault", vault, "--passphrase-file", pass, NULL);
+  g_assert_cmpint (still.status, ==, 0);
+}
+
 static void
 test_secret_options_not_echoed (void)
 {
@@ -504,6 +980,19 @@ main (int    argc,
   g_test_add_func ("/cli-backup/export-never-overwrites-vault", test_export_never_overwrites_vault);
   g_test_add_func ("/cli-backup/export-existing-needs-force", test_export_existing_needs_force);
   g_test_add_func ("/cli-backup/secret-options-not-echoed", test_secret_options_not_echoed);
+  g_test_add_func ("/cli-backup/recovery-key-unlocks", test_recovery_key_unlocks);
+  g_test_add_func ("/cli-backup/weak-passphrase-refused", test_weak_passphrase_refused);
+  g_test_add_func ("/cli-backup/rm-exact-names-only", test_rm_exact_names_only);
+  g_test_add_func ("/cli-backup/export-names-left-out", test_export_names_left_out);
+  g_test_add_func ("/cli-backup/interrupted-prompt-restores-echo",
+                   test_interrupted_prompt_restores_echo);
+  g_test_add_func ("/cli-backup/typed-passphrase-asked-twice", test_typed_passphrase_asked_twice);
+  g_test_add_func ("/cli-backup/slot-removal-asks", test_slot_removal_asks);
+  g_test_add_func ("/cli-backup/non-utf8-name-named", test_non_utf8_name_named);
+  g_test_add_func ("/cli-backup/add-long-line-real-length", test_add_long_line_real_length);
+  g_test_add_func ("/cli-backup/add-part-of-export-warns", test_add_part_of_export_warns);
+  g_test_add_func ("/cli-backup/bom-and-wrapped-secret", test_bom_and_wrapped_secret_accepted);
+  g_test_add_func ("/cli-backup/export-only-to-regular-file", test_export_only_to_regular_file);
   g_test_add_func ("/cli-backup/empty-passphrase-file", test_empty_passphrase_file);
   g_test_add_func ("/cli-backup/long-passphrase-refused", test_long_passphrase_refused);
   g_test_add_func ("/cli-backup/edit-refuses", test_edit_refuses_what_it_cannot_do);

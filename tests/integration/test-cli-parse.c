@@ -112,7 +112,7 @@ test_export_text (void)
 
   run_cli (EXPORT_URI, &run, "parse", NULL);
   g_assert_cmpint (run.status, ==, 3);
-  g_assert_nonnull (strstr (run.out, "QR code 2 of 2, batch 77: 1 accounts, 1 rejected"));
+  g_assert_nonnull (strstr (run.out, "QR code 2 of 2, batch 77: 1 account, 1 rejected"));
   g_assert_nonnull (strstr (run.out, "Good Co: alice\n  hotp, SHA256, 8 digits, counter 5, "
                                      "160-bit secret\n"));
   g_assert_nonnull (strstr (run.err, "stdin:1: Entry 2 (GitHub): the algorithm MD5"));
@@ -125,10 +125,13 @@ test_argument_and_empty_input (void)
   g_auto (CliRun) empty = { 0 };
   g_auto (CliRun) missing = { 0 };
 
+  /* A URI on the command line (seen by other users in the process list): refused, not echoed. */
   run_cli (NULL, &argument, "parse", "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
            NULL);
-  g_assert_cmpint (argument.status, ==, 0);
-  g_assert_cmpstr (argument.out, ==, "x\n  totp, SHA1, 6 digits, every 30 s, 160-bit secret\n");
+  g_assert_cmpint (argument.status, ==, 2);
+  g_assert_cmpstr (argument.out, ==, "");
+  g_assert_nonnull (strstr (argument.err, "read only from stdin or files"));
+  g_assert_null (strstr (argument.err, "GEZDGNBV"));
   run_cli ("\n# nothing\n", &empty, "parse", NULL);
   g_assert_cmpint (empty.status, ==, 3);
   g_assert_nonnull (strstr (empty.err, "no URI"));
@@ -151,6 +154,19 @@ test_uri_given_as_file (void)
   g_assert_null (strstr (run.out, "GEZDGNBVGY3TQOJQ"));
 }
 
+/* An over-long line is reported with its real length, not the length of a cut piece. */
+static void
+test_long_line_real_length (void)
+{
+  g_autofree char *padding = g_strnfill (400000, 'A');
+  g_autofree char *uri = g_strconcat ("otpauth://totp/x?secret=", padding, "\n", NULL);
+  g_auto (CliRun) run = { 0 };
+
+  run_cli (uri, &run, "parse", NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "the line is 400024 bytes long"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -163,6 +179,7 @@ main (int    argc,
   g_test_add_func ("/cli/parse/export-text", test_export_text);
   g_test_add_func ("/cli/parse/argument-and-empty-input", test_argument_and_empty_input);
   g_test_add_func ("/cli/parse/uri-given-as-file", test_uri_given_as_file);
+  g_test_add_func ("/cli/parse/long-line-real-length", test_long_line_real_length);
 
   return g_test_run ();
 }

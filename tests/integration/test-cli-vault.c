@@ -120,7 +120,7 @@ test_last_slot_kept (void)
 
   CLI_OK (CANARY_PASS "\n", "init", "--profile", "slots", "--no-keyring", "--passphrase-file", "-",
           FAST_KDF);
-  run_cli (CANARY_PASS "\n", &run, "slots", "remove", "1", "--profile", "slots",
+  run_cli (CANARY_PASS "\n", &run, "slots", "remove", "1", "--yes", "--profile", "slots",
            "--passphrase-file", "-", NULL);
   g_assert_cmpint (run.status, !=, 0);
   g_assert_nonnull (strstr (run.err, "only key slot"));
@@ -162,13 +162,19 @@ test_remove_refused_keyring_item_missing (void)
   g_auto (CliRun) json = { 0 };
   g_auto (CliRun) removal = { 0 };
   g_auto (CliRun) unchecked = { 0 };
+  g_auto (CliRun) unconfirmed = { 0 };
 
   CLI_OK (CANARY_PASS "\n", "init", "--profile", "lockout", "--passphrase-file", "-", FAST_KDF);
   run_cli (NULL, &list, "slots", "--profile", "lockout", NULL);
   g_assert_cmpint (list.status, ==, 0);
   g_assert_nonnull (strstr (list.out, "2  keyring\n")); /* works: no remark */
   copy_file (db, copy);
-  CLI_OK (NULL, "slots", "remove", "2", "--profile", "lockout"); /* deletes the keyring item */
+  /* Off a terminal, removal needs --yes: refused before anything is asked or changed. */
+  run_cli (NULL, &unconfirmed, "slots", "remove", "2", "--profile", "lockout", NULL);
+  g_assert_cmpint (unconfirmed.status, ==, 2);
+  g_assert_nonnull (strstr (unconfirmed.err, "confirm with --yes"));
+  CLI_OK (NULL, "unlock-test", "--profile", "lockout"); /* the keyring slot still works */
+  CLI_OK (NULL, "slots", "remove", "2", "--yes", "--profile", "lockout"); /* deletes the item */
   g_assert_cmpint (g_rename (copy, db), ==, 0);
 
   run_cli (CANARY_PASS "\n", &missing, "slots", "--profile", "lockout", "--passphrase-file", "-",
@@ -178,7 +184,7 @@ test_remove_refused_keyring_item_missing (void)
   run_cli (CANARY_PASS "\n", &json, "slots", "--json", "--profile", "lockout", "--passphrase-file",
            "-", NULL);
   g_assert_nonnull (strstr (json.out, "\"keyring\": \"item-missing\""));
-  run_cli (CANARY_PASS "\n", &removal, "slots", "remove", "1", "--profile", "lockout",
+  run_cli (CANARY_PASS "\n", &removal, "slots", "remove", "1", "--yes", "--profile", "lockout",
            "--passphrase-file", "-", NULL);
   g_assert_cmpint (removal.status, !=, 0);
   g_assert_nonnull (strstr (removal.err, "cannot be unlocked right now"));
@@ -187,6 +193,51 @@ test_remove_refused_keyring_item_missing (void)
   run_cli (CANARY_PASS "\n", &unchecked, "slots", "--no-keyring", "--profile", "lockout",
            "--passphrase-file", "-", NULL);
   g_assert_nonnull (strstr (unchecked.out, "2  keyring (not checked: --no-keyring)\n"));
+}
+
+/*
+ * The keyring unlocks the vault, yet an export (encrypted or plain) asks for
+ * the passphrase: a keyring alone never takes every secret out. A wrong one
+ * is refused; a keyring-only vault has nothing more to ask.
+ */
+static void
+test_export_needs_passphrase_with_keyring (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cli-vault-export-XXXXXX", NULL);
+  g_autofree char *pass = g_build_filename (dir, "pass", NULL);
+  g_autofree char *wrong = g_build_filename (dir, "wrong", NULL);
+  g_autofree char *backup_pass = g_build_filename (dir, "backup-pass", NULL);
+  const char *formats[] = { "entsec", "uris" };
+
+  g_assert_true (g_file_set_contents (pass, CANARY_PASS "\n", -1, NULL));
+  g_assert_true (g_file_set_contents (wrong, CANARY_NEW_PASS "\n", -1, NULL));
+  g_assert_true (g_file_set_contents (backup_pass, CANARY_BACKUP_PASS "\n", -1, NULL));
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "reauth", "--passphrase-file", "-", FAST_KDF);
+  CLI_OK ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP\n", "add", "--profile", "reauth", "--uri",
+          "-");
+  for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_auto (CliRun) keyring_only = { 0 };
+      g_auto (CliRun) wrong_pass = { 0 };
+      g_auto (CliRun) with_pass = { 0 };
+
+      run_cli (NULL, &keyring_only, "export", "--profile", "reauth", "--format", formats[i],
+               "--backup-passphrase-file", backup_pass, "-o", "-", NULL);
+      g_assert_cmpint (keyring_only.status, ==, 4);
+      g_assert_cmpstr (keyring_only.out, ==, "");
+      g_assert_nonnull (strstr (keyring_only.err, "even when the keyring unlocks the vault"));
+      run_cli (NULL, &wrong_pass, "export", "--profile", "reauth", "--format", formats[i],
+               "--backup-passphrase-file", backup_pass, "--passphrase-file", wrong, "-o", "-",
+               NULL);
+      g_assert_cmpint (wrong_pass.status, ==, 4);
+      g_assert_cmpstr (wrong_pass.out, ==, "");
+      run_cli (NULL, &with_pass, "export", "--profile", "reauth", "--format", formats[i],
+               "--backup-passphrase-file", backup_pass, "--passphrase-file", pass, "-o", "-",
+               NULL);
+      g_assert_cmpint (with_pass.status, ==, 0);
+      g_assert_cmpstr (with_pass.out, !=, "");
+    }
+  vt_remove_tree (dir);
 }
 
 /* The shared option reads right for init too (where there is no keyring to skip yet). */
@@ -361,9 +412,15 @@ static void
 export_and_import (void)
 {
   g_autofree char *backup = g_build_filename (g_get_home_dir (), "canary-backup.entsec", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("cli-vault-pass-XXXXXX", NULL); /* outside HOME */
+  g_autofree char *pass_file = g_build_filename (dir, "pass", NULL);
   g_auto (CliRun) list = { 0 };
 
-  CLI_OK (CANARY_BACKUP_PASS "\n", "export", "--output", backup, "--backup-passphrase-file", "-");
+  /* The keyring unlocks the vault, but an export needs the passphrase too. */
+  g_assert_true (g_file_set_contents (pass_file, CANARY_PASS "\n", -1, NULL));
+  CLI_OK (CANARY_BACKUP_PASS "\n", "export", "--output", backup, "--backup-passphrase-file", "-",
+          "--passphrase-file", pass_file);
+  vt_remove_tree (dir);
   g_assert_true (g_file_test (backup, G_FILE_TEST_IS_REGULAR));
   CLI_OK (CANARY_PASS "\n", "init", "--profile", "second", "--passphrase-file", "-", FAST_KDF);
   CLI_OK (CANARY_BACKUP_PASS "\n", "import", "--profile", "second", backup,
@@ -514,6 +571,8 @@ main (int    argc,
   g_test_add_func ("/cli-vault/remove-refused-keyring-item-missing",
                    test_remove_refused_keyring_item_missing);
   g_test_add_func ("/cli-vault/passphrase-option-text", test_passphrase_option_text);
+  g_test_add_func ("/cli-vault/export-needs-passphrase-with-keyring",
+                   test_export_needs_passphrase_with_keyring);
   g_test_add_func ("/cli-vault/canary-control", test_canary_control);
   g_test_add_func ("/cli-vault/canary-scan", test_canary_scan);
   return g_test_run ();

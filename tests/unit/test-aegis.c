@@ -138,10 +138,16 @@ test_groups (void)
     "{\"type\":\"totp\",\"name\":\"b\",\"issuer\":\"X\",\"group\":\"Old\","
     " \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\"}},"
     "{\"type\":\"totp\",\"name\":\"c\",\"issuer\":\"X\",\"groups\":[\"missing\"],"
-    " \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\"}}]}}"));
+    " \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\"}},"
+    "{\"type\":\"totp\",\"name\":\"d\",\"issuer\":\"X\",\"groups\":[\"g0\",\"g1\"],"
+    " \"note\":\"kept\", \"info\":{\"secret\":\"JBSWY3DPEHPK3PXP\"}}]}}"));
   g_autoptr (EntsecImportResult) result = import_ok (data, NULL);
 
-  g_assert_cmpuint (result->accounts->len, ==, 3);
+  g_assert_cmpuint (result->accounts->len, ==, 4);
+  /* In two groups: both names kept (an account has one group), and the note. */
+  g_assert_cmpstr (((EntsecAccount *) g_ptr_array_index (result->accounts, 3))->group, ==,
+                   "Home, Work");
+  g_assert_cmpstr (((EntsecAccount *) g_ptr_array_index (result->accounts, 3))->notes, ==, "kept");
   g_assert_cmpstr (((EntsecAccount *) g_ptr_array_index (result->accounts, 0))->group, ==, "Work");
   g_assert_cmpstr (((EntsecAccount *) g_ptr_array_index (result->accounts, 1))->group, ==, "Old");
   g_assert_null (((EntsecAccount *) g_ptr_array_index (result->accounts, 2))->group);

@@ -736,6 +736,31 @@ test_failed_rename_keeps_old_target (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* A symbolic link (or device, FIFO) is never replaced nor written through. */
+static void
+test_write_file_refuses_symlink (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *target = g_build_filename (dir, "target", NULL);
+  g_autofree char *link = g_build_filename (dir, "link", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GBytes) data = g_bytes_new_static ("new", 3);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (target, "kept", -1, NULL));
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  g_assert_false (entsec_backup_write_file (link, data, &error));
+  g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "kept");
+  g_assert_cmpuint (count_entries (dir), ==, 2);
+  g_unlink (link);
+  g_unlink (target);
+  g_rmdir (dir);
+}
+
 static void
 test_read_file_cap (void)
 {
@@ -1033,6 +1058,7 @@ main (int    argc,
   g_test_add_func ("/backup/file/failed-write-keeps-old", test_failed_write_keeps_old_file);
   g_test_add_func ("/backup/file/failed-write-child", test_failed_write_child);
   g_test_add_func ("/backup/file/failed-rename", test_failed_rename_keeps_old_target);
+  g_test_add_func ("/backup/file/refuses-symlink", test_write_file_refuses_symlink);
   g_test_add_func ("/backup/file/read-cap", test_read_file_cap);
   g_test_add_func ("/backup/file/read-pipe", test_read_file_pipe);
   g_test_add_func ("/backup/json-allocators", test_json_allocators);

@@ -151,6 +151,25 @@ write_temp (const char *dir,
   return write_named (*temp, data);
 }
 
+/* An existing @path must be a regular file (lstat: a symbolic link is not one). */
+static gboolean
+check_replaceable (const char *path,
+                   GError    **error)
+{
+  struct stat st;
+  g_autofree char *display = NULL;
+
+  if (lstat (path, &st) != 0)
+    return errno == ENOENT || io_error (error, errno, "check", path);
+  if (S_ISREG (st.st_mode))
+    return TRUE;
+  display = g_filename_display_name (path);
+  g_set_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO,
+               "\u201c%s\u201d is not a regular file (it is a device, FIFO, socket, folder or "
+               "symbolic link): a backup is written only to a regular file", display);
+  return FALSE;
+}
+
 gboolean
 entsec_backup_write_file (const char *path,
                           GBytes     *data,
@@ -166,8 +185,16 @@ entsec_backup_write_file (const char *path,
 
   dir = g_path_get_dirname (path);
   base = g_path_get_basename (path);
+  if (!check_replaceable (path, error))
+    return FALSE;
   if (!write_temp (dir, base, data, &temp))
     return io_error (error, errno, "write", path);
+  /* Checked again just before the rename: the name is replaced, never written through. */
+  if (!check_replaceable (path, error))
+    {
+      g_unlink (temp);
+      return FALSE;
+    }
   if (rename (temp, path) != 0)
     {
       int errsv = errno;

@@ -364,20 +364,14 @@ read_entry_info (json_t        *info,
   return TRUE;
 }
 
-/* "group" (older exports), or the name of the entry's first "groups" uuid (newer). */
+/* The name the content's "groups" list gives @uuid, or NULL. */
 static const char *
-entry_group (json_t *entry,
-             json_t *groups)
+group_name (json_t     *groups,
+            const char *uuid)
 {
-  const char *group = json_string_value (json_object_get (entry, "group"));
-  const char *uuid = json_string_value (json_array_get (json_object_get (entry, "groups"), 0));
   json_t *item;
   gsize i;
 
-  if (group != NULL && group[0] != '\0')
-    return group;
-  if (uuid == NULL || json_array_size (groups) > MAX_GROUPS)
-    return NULL;
   json_array_foreach (groups, i, item)
     {
       if (g_strcmp0 (json_string_value (json_object_get (item, "uuid")), uuid) == 0)
@@ -386,13 +380,40 @@ entry_group (json_t *entry,
   return NULL;
 }
 
+/*
+ * "group" (older exports), or the names of all the entry's "groups" uuids
+ * (newer), joined with ", ": an account has one group, and none is dropped.
+ */
+static char *
+entry_group (json_t *entry,
+             json_t *groups)
+{
+  const char *group = json_string_value (json_object_get (entry, "group"));
+  json_t *uuids = json_object_get (entry, "groups");
+  GString *names = g_string_new (NULL);
+  json_t *uuid;
+  gsize i;
+
+  if (group != NULL && group[0] != '\0')
+    return g_string_free (g_string_assign (names, group), FALSE);
+  if (json_array_size (groups) > MAX_GROUPS || json_array_size (uuids) > MAX_GROUPS)
+    return g_string_free (names, TRUE);
+  json_array_foreach (uuids, i, uuid)
+    {
+      const char *name = group_name (groups, json_string_value (uuid));
+
+      if (name != NULL && name[0] != '\0')
+        g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "", name);
+    }
+  return g_string_free (names, names->len == 0);
+}
+
 static EntsecAccount *
 read_entry (json_t  *entry,
             json_t  *groups,
             GError **error)
 {
   g_autoptr (EntsecAccount) account = entsec_account_new ();
-  const char *group;
 
   if (!json_is_object (entry))
     {
@@ -403,8 +424,7 @@ read_entry (json_t  *entry,
       || !read_entry_texts (entry, account, error)
       || !read_entry_info (json_object_get (entry, "info"), account, error))
     return NULL;
-  group = entry_group (entry, groups);
-  account->group = group != NULL && group[0] != '\0' ? g_strdup (group) : NULL;
+  account->group = entry_group (entry, groups);
   if (!entsec_account_validate (account, error))
     return NULL;
   return g_steal_pointer (&account);

@@ -149,6 +149,9 @@ entsec_backup_import_uris (GBytes  *data,
     }
   /* An empty GBytes has no data pointer at all. */
   end = len > 0 ? text + len : text;
+  /* A UTF-8 byte order mark (Notepad writes one) is not part of line 1. */
+  if (len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)
+    text += 3;
   for (const char *start = text; start < end; number++)
     {
       const char *newline = memchr (start, '\n', (gsize) (end - start));

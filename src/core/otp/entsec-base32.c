@@ -24,10 +24,11 @@ symbol_value (char c)
   return -1;
 }
 
+/* Hyphens and any white space, line breaks included (base32(1) wraps at 76 columns). */
 static gboolean
 is_separator (char c)
 {
-  return c == ' ' || c == '-' || c == '\t';
+  return c == '-' || g_ascii_isspace (c);
 }
 
 static void

@@ -284,6 +284,17 @@ apply_secret (const UriParts        *parts,
                                           "new QR code");
       return FALSE;
     }
+  /* Base32 skips white space, but a line break encoded in a URI is damage, not wrapping. */
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (g_ascii_iscntrl (*p))
+        {
+          g_set_error_literal (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_SECRET,
+                               "The URI's secret holds a control character (such as an encoded "
+                               "line break); it is damaged: ask the service for a new QR code");
+          return FALSE;
+        }
+    }
   account->secret = entsec_base32_decode (text, &account->secret_len, &local);
   if (account->secret == NULL)
     {
