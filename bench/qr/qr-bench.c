@@ -64,7 +64,7 @@ bench_file (const char *path)
 
   if (g_file_get_contents (path, &contents, &len, &error))
     payloads = entsec_qr_decode_payloads ((const guint8 *) contents, len, NULL, NULL, &step,
-                                          &error);
+                                          NULL, &error);
   printf ("{");
   print_json_string ("file", path);
   printf (",\"ms\":%.3f,", (g_get_monotonic_time () - start) / 1000.0);
@@ -98,7 +98,7 @@ bench_steps (const char  *path,
       gint64 start = g_get_monotonic_time ();
 
       entsec_qr_set_steps_for_testing (steps[i]);
-      payloads = entsec_qr_scan_grey (grey, NULL);
+      payloads = entsec_qr_scan_grey (grey, NULL, NULL);
       printf ("%s\"%s\":{\"ms\":%.3f,\"payloads\":", i > 0 ? "," : "", steps[i],
               (g_get_monotonic_time () - start) / 1000.0);
       print_payloads (payloads);

@@ -125,12 +125,13 @@ EntsecImportFormat entsec_import_detect_format (GBytes *data);
  *   entry), set only on success; free with g_bytes_unref().
  */
 ENTSEC_EXPORT
-gboolean entsec_backup_export (GPtrArray                   *accounts,
-                               const char                  *passphrase,
-                               gsize                        passphrase_len,
-                               const EntsecBackupKdfParams *kdf,
-                               GBytes                     **out,
-                               GError                     **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean entsec_backup_export_sync (GPtrArray                   *accounts,
+                                    const char                  *passphrase,
+                                    gsize                        passphrase_len,
+                                    const EntsecBackupKdfParams *kdf,
+                                    GBytes                     **out,
+                                    GCancellable                *cancellable,
+                                    GError                     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Decrypt a backup. All or nothing: on any error (wrong passphrase gives
@@ -140,11 +141,12 @@ gboolean entsec_backup_export (GPtrArray                   *accounts,
  *   must be NULL on entry; free with g_ptr_array_unref().
  */
 ENTSEC_EXPORT
-gboolean entsec_backup_import (GBytes      *data,
-                               const char  *passphrase,
-                               gsize        passphrase_len,
-                               GPtrArray  **accounts,
-                               GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean entsec_backup_import_sync (GBytes       *data,
+                                    const char   *passphrase,
+                                    gsize         passphrase_len,
+                                    GPtrArray   **accounts,
+                                    GCancellable *cancellable,
+                                    GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- Plain otpauth:// lists (UNENCRYPTED) -------------------------------- */
 
@@ -183,10 +185,11 @@ gboolean entsec_aegis_is_encrypted (GBytes   *data,
  * Returns: (transfer full) (nullable): free with entsec_import_result_free().
  */
 ENTSEC_EXPORT
-EntsecImportResult *entsec_aegis_import (GBytes     *data,
-                                         const char *password,
-                                         gsize       password_len,
-                                         GError    **error) G_GNUC_WARN_UNUSED_RESULT;
+EntsecImportResult *entsec_aegis_import_sync (GBytes       *data,
+                                              const char   *password,
+                                              gsize         password_len,
+                                              GCancellable *cancellable,
+                                              GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- Files ---------------------------------------------------------------- */
 
@@ -201,9 +204,10 @@ EntsecImportResult *entsec_aegis_import (GBytes     *data,
  * refused with %ENTSEC_BACKUP_ERROR_IO and left as it was.
  */
 ENTSEC_EXPORT
-gboolean entsec_backup_write_file (const char *path,
-                                   GBytes     *data,
-                                   GError    **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean entsec_backup_write_file_sync (const char   *path,
+                                        GBytes       *data,
+                                        GCancellable *cancellable,
+                                        GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Read a file to import, refusing more than ENTSEC_IMPORT_MAX_FILE_BYTES.
@@ -211,13 +215,14 @@ gboolean entsec_backup_write_file (const char *path,
  *   with g_bytes_unref().
  */
 ENTSEC_EXPORT
-GBytes *entsec_backup_read_file (const char *path,
-                                 GError    **error) G_GNUC_WARN_UNUSED_RESULT;
+GBytes *entsec_backup_read_file_sync (const char   *path,
+                                      GCancellable *cancellable,
+                                      GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- Off the main thread -------------------------------------------------- */
 
 /*
- * entsec_backup_export() in a worker thread (the key derivation takes about
+ * entsec_backup_export_sync() in a worker thread (the key derivation takes about
  * a second). @accounts and @passphrase are copied; the passphrase copy is
  * wiped. @kdf: (nullable). @cancellable: (nullable).
  */
@@ -234,7 +239,7 @@ ENTSEC_EXPORT
 GBytes *entsec_backup_export_finish (GAsyncResult *result,
                                      GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* entsec_backup_import() in a worker thread (@data referenced, @passphrase copied). */
+/* entsec_backup_import_sync() in a worker thread (@data referenced, @passphrase copied). */
 ENTSEC_EXPORT
 void       entsec_backup_import_async (GBytes             *data,
                                        const char         *passphrase,
@@ -250,7 +255,7 @@ ENTSEC_EXPORT
 GPtrArray *entsec_backup_import_finish (GAsyncResult *result,
                                         GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* entsec_aegis_import() in a worker thread (@password: (nullable), copied). */
+/* entsec_aegis_import_sync() in a worker thread (@password: (nullable), copied). */
 ENTSEC_EXPORT
 void                entsec_aegis_import_async (GBytes             *data,
                                                const char         *password,
@@ -263,7 +268,7 @@ ENTSEC_EXPORT
 EntsecImportResult *entsec_aegis_import_finish (GAsyncResult *result,
                                                 GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* entsec_backup_write_file() in a worker thread (fsync can block). */
+/* entsec_backup_write_file_sync() in a worker thread (fsync can block). */
 ENTSEC_EXPORT
 void     entsec_backup_write_file_async (const char         *path,
                                          GBytes             *data,

@@ -135,18 +135,19 @@ typedef struct
  *   with entsec_qr_result_free().
  */
 ENTSEC_EXPORT
-EntsecQrResult *entsec_qr_decode_bytes (const guint8 *data,
-                                        gsize         len,
-                                        GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+EntsecQrResult *entsec_qr_decode_bytes_sync (const guint8 *data,
+                                             gsize         len,
+                                             GCancellable *cancellable,
+                                             GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
- * As entsec_qr_decode_bytes(), for a file; blocking (see the _async pair).
+ * As entsec_qr_decode_bytes_sync(), for a file; blocking (see the _async pair).
  * @cancellable: (nullable). Returns: (transfer full) (nullable): as above.
  */
 ENTSEC_EXPORT
-EntsecQrResult *entsec_qr_decode_file (const char   *path,
-                                       GCancellable *cancellable,
-                                       GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+EntsecQrResult *entsec_qr_decode_file_sync (const char   *path,
+                                            GCancellable *cancellable,
+                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Decode @path (copied) in a worker thread; @callback runs in the caller's
@@ -163,7 +164,7 @@ EntsecQrResult *entsec_qr_decode_file_finish (GAsyncResult *result,
                                               GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
- * As entsec_qr_decode_bytes() on @bytes ((transfer none), a reference is
+ * As entsec_qr_decode_bytes_sync() on @bytes ((transfer none), a reference is
  * kept until the task ends), in a worker thread. @cancellable: (nullable).
  */
 ENTSEC_EXPORT
@@ -201,9 +202,9 @@ GPtrArray *entsec_qr_result_get_accounts (const EntsecQrResult *result,
  *   g_ptr_array_unref().
  */
 ENTSEC_EXPORT
-GPtrArray *entsec_qr_accounts_from_file (const char   *path,
-                                         GCancellable *cancellable,
-                                         GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+GPtrArray *entsec_qr_accounts_from_file_sync (const char   *path,
+                                              GCancellable *cancellable,
+                                              GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * A stable lower-case name for @kind ("otpauth", "otpauth-migration", "url", ...).

@@ -103,7 +103,7 @@ cli_collect_image_accounts (char     **files,
       g_autoptr (GPtrArray) found = NULL;
 
       show_progress (on_terminal, i, total, files[i]);
-      found = entsec_qr_accounts_from_file (files[i], NULL, &file_error);
+      found = entsec_qr_accounts_from_file_sync (files[i], NULL, &file_error);
       report_file (files[i], found, file_error, results);
       if (found == NULL)
         {

@@ -92,7 +92,8 @@ export_encrypted (GPtrArray           *accounts,
                                         "Backup passphrase: ", error);
   if (passphrase == NULL)
     return NULL;
-  ok = entsec_backup_export (accounts, passphrase, strlen (passphrase), NULL, &file, error);
+  ok = entsec_backup_export_sync (accounts, passphrase, strlen (passphrase), NULL, &file, NULL,
+                                  error);
   entsec_secure_strfree (passphrase);
   return ok ? file : NULL;
 }
@@ -121,7 +122,7 @@ write_output (const char *output,
   const char *bytes = g_bytes_get_data (data, &len);
 
   if (output != NULL && strcmp (output, "-") != 0)
-    return entsec_backup_write_file (output, data, error);
+    return entsec_backup_write_file_sync (output, data, NULL, error);
   if (binary && isatty (STDOUT_FILENO))
     {
       g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO,
@@ -350,7 +351,7 @@ import_entsec (GBytes              *data,
   passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", error);
   if (passphrase == NULL)
     return NULL;
-  ok = entsec_backup_import (data, passphrase, strlen (passphrase), &accounts, error);
+  ok = entsec_backup_import_sync (data, passphrase, strlen (passphrase), &accounts, NULL, error);
   entsec_secure_strfree (passphrase);
   if (!ok)
     return NULL;
@@ -372,11 +373,11 @@ import_aegis (GBytes              *data,
   if (!entsec_aegis_is_encrypted (data, &encrypted, error))
     return NULL;
   if (!encrypted)
-    return entsec_aegis_import (data, NULL, 0, error);
+    return entsec_aegis_import_sync (data, NULL, 0, NULL, error);
   password = read_backup_passphrase (o->backup_passphrase_file, "Aegis password: ", error);
   if (password == NULL)
     return NULL;
-  result = entsec_aegis_import (data, password, strlen (password), error);
+  result = entsec_aegis_import_sync (data, password, strlen (password), NULL, error);
   entsec_secure_strfree (password);
   return result;
 }
@@ -386,7 +387,7 @@ read_import (const char          *path,
              const BackupOptions *o,
              GError             **error)
 {
-  g_autoptr (GBytes) data = entsec_backup_read_file (path, error);
+  g_autoptr (GBytes) data = entsec_backup_read_file_sync (path, NULL, error);
   EntsecImportFormat format = ENTSEC_IMPORT_FORMAT_UNKNOWN;
 
   if (data == NULL)

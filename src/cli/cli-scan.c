@@ -152,7 +152,7 @@ scan_file (ScanReport *report,
            const char *path)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecQrResult) result = entsec_qr_decode_file (path, NULL, &error);
+  g_autoptr (EntsecQrResult) result = entsec_qr_decode_file_sync (path, NULL, &error);
   g_autofree char *shown = g_filename_display_name (path);
 
   show_progress (report, 0, 0, NULL);

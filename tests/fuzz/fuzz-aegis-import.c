@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (!entsec_aegis_is_encrypted (bytes, &encrypted, &error))
     g_clear_error (&error);
-  result = entsec_aegis_import (bytes, "fuzz", 4, &error);
+  result = entsec_aegis_import_sync (bytes, "fuzz", 4, NULL, &error);
   check_result (result, error);
   g_bytes_unref (bytes);
   return 0;

@@ -72,7 +72,7 @@ check_import (GBytes *file)
   GError *error = NULL;
   int code = -1;
 
-  if (entsec_backup_import (file, PASSPHRASE, strlen (PASSPHRASE), &accounts, &error))
+  if (entsec_backup_import_sync (file, PASSPHRASE, strlen (PASSPHRASE), &accounts, NULL, &error))
     {
       if (accounts == NULL || error != NULL)
         __builtin_trap ();

@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   GError *error = NULL;
-  EntsecQrResult *result = entsec_qr_decode_bytes (data, size, &error);
+  EntsecQrResult *result = entsec_qr_decode_bytes_sync (data, size, NULL, &error);
 
   if (result == NULL)
     {

@@ -54,7 +54,8 @@ import_ok (GBytes     *data,
            const char *pass)
 {
   g_autoptr (GError) error = NULL;
-  EntsecImportResult *result = entsec_aegis_import (data, pass, pass ? strlen (pass) : 0, &error);
+  EntsecImportResult *result =
+    entsec_aegis_import_sync (data, pass, pass ? strlen (pass) : 0, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (result);
@@ -66,7 +67,8 @@ import_fails (GBytes     *data,
               const char *pass)
 {
   GError *error = NULL;
-  EntsecImportResult *result = entsec_aegis_import (data, pass, pass ? strlen (pass) : 0, &error);
+  EntsecImportResult *result =
+    entsec_aegis_import_sync (data, pass, pass ? strlen (pass) : 0, NULL, &error);
 
   g_assert_null (result);
   g_assert_nonnull (error);
@@ -440,7 +442,7 @@ test_every_byte_of_plain_truncated (void)
     {
       g_autoptr (GBytes) part = g_bytes_new (text, cut);
       g_autoptr (GError) error = NULL;
-      EntsecImportResult *result = entsec_aegis_import (part, NULL, 0, &error);
+      EntsecImportResult *result = entsec_aegis_import_sync (part, NULL, 0, NULL, &error);
 
       g_assert_null (result);
       g_assert_nonnull (error);

@@ -188,17 +188,17 @@ test_qr (void)
   g_autoptr (GBytes) bytes = g_bytes_new_static ("x", 1);
 
   EXPECT_CHECK ("entsec-qr", "path != NULL");
-  g_assert_null (entsec_qr_decode_file (NULL, NULL, &error));
+  g_assert_null (entsec_qr_decode_file_sync (NULL, NULL, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
 
   EXPECT_CHECK ("entsec-qr", "G_IS_CANCELLABLE (cancellable)");
-  g_assert_null (entsec_qr_accounts_from_file ("/nonexistent.png", bad, &error));
+  g_assert_null (entsec_qr_accounts_from_file_sync ("/nonexistent.png", bad, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
 
   EXPECT_CHECK ("entsec-qr", "data != NULL || len == 0");
-  g_assert_null (entsec_qr_decode_bytes (NULL, 10, &error));
+  g_assert_null (entsec_qr_decode_bytes_sync (NULL, 10, NULL, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
 
@@ -238,14 +238,14 @@ test_backup (void)
   gboolean encrypted = TRUE;
 
   EXPECT_CHECK ("entsec-backup", "data != NULL");
-  g_assert_false (entsec_backup_import (NULL, "pass", 4, &imported, &error));
+  g_assert_false (entsec_backup_import_sync (NULL, "pass", 4, &imported, NULL, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
   g_assert_null (imported);
 
   /* A result already there would be overwritten and leaked. */
   EXPECT_CHECK ("entsec-backup", "out != NULL && *out == NULL");
-  g_assert_false (entsec_backup_export (accounts, "pass", 4, NULL, &out, &error));
+  g_assert_false (entsec_backup_export_sync (accounts, "pass", 4, NULL, &out, NULL, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (out), ==, 3);
@@ -261,12 +261,12 @@ test_backup (void)
   g_test_assert_expected_messages ();
 
   EXPECT_CHECK ("entsec-backup", "password != NULL || password_len == 0");
-  g_assert_null (entsec_aegis_import (data, NULL, 8, &error));
+  g_assert_null (entsec_aegis_import_sync (data, NULL, 8, NULL, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
 
   EXPECT_CHECK ("entsec-backup", "path != NULL");
-  g_assert_null (entsec_backup_read_file (NULL, &error));
+  g_assert_null (entsec_backup_read_file_sync (NULL, NULL, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
 

@@ -99,8 +99,8 @@ export_sample (GPtrArray *accounts)
   g_autoptr (GError) error = NULL;
   GBytes *file = NULL;
 
-  g_assert_true (entsec_backup_export (accounts, passphrase, strlen (passphrase), &cheap, &file,
-                                       &error));
+  g_assert_true (entsec_backup_export_sync (accounts, passphrase, strlen (passphrase), &cheap,
+                                            &file, NULL, &error));
   g_assert_no_error (error);
   g_assert_nonnull (file);
   return file;
@@ -130,8 +130,8 @@ test_round_trip (void)
   g_autoptr (GPtrArray) restored = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (entsec_backup_import (file, passphrase, strlen (passphrase), &restored,
-                                       &error));
+  g_assert_true (entsec_backup_import_sync (file, passphrase, strlen (passphrase), &restored, NULL,
+                                            &error));
   g_assert_no_error (error);
   g_assert_cmpuint (restored->len, ==, accounts->len);
   for (guint i = 0; i < accounts->len; i++)
@@ -159,7 +159,8 @@ test_empty_list (void)
   g_autoptr (GBytes) file = export_sample (accounts);
   g_autoptr (GPtrArray) restored = NULL;
 
-  g_assert_true (entsec_backup_import (file, passphrase, strlen (passphrase), &restored, NULL));
+  g_assert_true (entsec_backup_import_sync (file, passphrase, strlen (passphrase), &restored, NULL,
+                                            NULL));
   g_assert_cmpuint (restored->len, ==, 0);
 }
 
@@ -171,7 +172,8 @@ test_wrong_passphrase (void)
   g_autoptr (GPtrArray) restored = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (entsec_backup_import (file, "canary-pass-9c1f", 16, &restored, &error));
+  g_assert_false (entsec_backup_import_sync (file, "canary-pass-9c1f", 16, &restored, NULL,
+                                             &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE);
   g_assert_null (restored);
   g_assert_null (strstr (error->message, "canary"));
@@ -190,13 +192,14 @@ test_non_ascii_long_passphrase (void)
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpuint (strlen (long_pass), >, 64);
-  g_assert_true (entsec_backup_export (accounts, long_pass, strlen (long_pass), &cheap, &file,
-                                       NULL));
+  g_assert_true (entsec_backup_export_sync (accounts, long_pass, strlen (long_pass), &cheap, &file,
+                                            NULL, NULL));
   /* One byte short of the passphrase is a different passphrase. */
-  g_assert_false (entsec_backup_import (file, long_pass, strlen (long_pass) - 1, &restored,
-                                        &error));
+  g_assert_false (entsec_backup_import_sync (file, long_pass, strlen (long_pass) - 1, &restored,
+                                             NULL, &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE);
-  g_assert_true (entsec_backup_import (file, long_pass, strlen (long_pass), &restored, NULL));
+  g_assert_true (entsec_backup_import_sync (file, long_pass, strlen (long_pass), &restored, NULL,
+                                            NULL));
   g_assert_cmpuint (restored->len, ==, 3);
 }
 
@@ -221,8 +224,8 @@ test_every_byte_flipped (void)
 
       copy[i] ^= 1u << (i % 8);
       damaged = g_bytes_new (copy, len);
-      g_assert_false (entsec_backup_import (damaged, passphrase, strlen (passphrase),
-                                            &restored, &error));
+      g_assert_false (entsec_backup_import_sync (damaged, passphrase, strlen (passphrase),
+                                                 &restored, NULL, &error));
       g_assert_error (error, ENTSEC_BACKUP_ERROR, error->code);
       g_assert_null (restored);
       copy[i] ^= 1u << (i % 8);
@@ -232,8 +235,8 @@ test_every_byte_flipped (void)
     g_autoptr (GBytes) intact = g_bytes_new (copy, len);
     g_autoptr (GPtrArray) restored = NULL;
 
-    g_assert_true (entsec_backup_import (intact, passphrase, strlen (passphrase), &restored,
-                                         NULL));
+    g_assert_true (entsec_backup_import_sync (intact, passphrase, strlen (passphrase), &restored,
+                                              NULL, NULL));
     g_assert_cmpuint (restored->len, ==, 1);
   }
 }
@@ -252,8 +255,8 @@ test_truncated (void)
       g_autoptr (GPtrArray) restored = NULL;
       g_autoptr (GError) error = NULL;
 
-      g_assert_false (entsec_backup_import (part, passphrase, strlen (passphrase), &restored,
-                                            &error));
+      g_assert_false (entsec_backup_import_sync (part, passphrase, strlen (passphrase), &restored,
+                                                 NULL, &error));
       g_assert_nonnull (error);
       g_assert_null (restored);
     }
@@ -323,8 +326,8 @@ import_error (const Header *h,
   g_autoptr (GPtrArray) restored = NULL;
   GError *error = NULL;
 
-  g_assert_false (entsec_backup_import (file, passphrase, strlen (passphrase), &restored,
-                                        &error));
+  g_assert_false (entsec_backup_import_sync (file, passphrase, strlen (passphrase), &restored, NULL,
+                                             &error));
   g_assert_null (restored);
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
@@ -341,8 +344,8 @@ test_spec_file_imports (void)
   g_autoptr (GError) error = NULL;
   const EntsecAccount *account;
 
-  g_assert_true (entsec_backup_import (file, passphrase, strlen (passphrase), &restored,
-                                       &error));
+  g_assert_true (entsec_backup_import_sync (file, passphrase, strlen (passphrase), &restored, NULL,
+                                            &error));
   g_assert_no_error (error);
   g_assert_cmpuint (restored->len, ==, 1);
   account = g_ptr_array_index (restored, 0);
@@ -436,8 +439,8 @@ test_not_a_backup (void)
   g_autoptr (GPtrArray) restored = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (entsec_backup_import (text, passphrase, strlen (passphrase), &restored,
-                                        &error));
+  g_assert_false (entsec_backup_import_sync (text, passphrase, strlen (passphrase), &restored, NULL,
+                                             &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_FORMAT);
 }
 
@@ -450,8 +453,8 @@ test_export_rejects_invalid_account (void)
   EntsecAccount *bad = g_ptr_array_index (accounts, 1);
 
   bad->digits = 99;
-  g_assert_false (entsec_backup_export (accounts, passphrase, strlen (passphrase), &cheap,
-                                        &file, &error));
+  g_assert_false (entsec_backup_export_sync (accounts, passphrase, strlen (passphrase), &cheap,
+                                             &file, NULL, &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_ENTRY);
   g_assert_nonnull (strstr (error->message, "Account 2 (bob)"));
   g_assert_null (file);
@@ -465,8 +468,8 @@ test_export_rejects_bad_costs (void)
   g_autoptr (GBytes) file = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (entsec_backup_export (accounts, passphrase, strlen (passphrase), &huge, &file,
-                                        &error));
+  g_assert_false (entsec_backup_export_sync (accounts, passphrase, strlen (passphrase), &huge,
+                                             &file, NULL, &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_FAILED);
   g_assert_null (file);
 }
@@ -657,12 +660,12 @@ test_write_file_mode_and_replace (void)
   mode_t old_umask = umask (0);
   struct stat st;
 
-  g_assert_true (entsec_backup_write_file (path, first, NULL));
+  g_assert_true (entsec_backup_write_file_sync (path, first, NULL, NULL));
   umask (old_umask);
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
-  g_assert_true (entsec_backup_write_file (path, second, NULL));
-  read = entsec_backup_read_file (path, NULL);
+  g_assert_true (entsec_backup_write_file_sync (path, second, NULL, NULL));
+  read = entsec_backup_read_file_sync (path, NULL, NULL);
   g_assert_true (g_bytes_equal (read, second));
   g_assert_cmpuint (count_entries (dir), ==, 1);
   remove_tree (dir);
@@ -678,7 +681,7 @@ write_over_size_limit (const char *path)
 
   signal (SIGXFSZ, SIG_IGN);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
-  g_assert_false (entsec_backup_write_file (path, big, &error));
+  g_assert_false (entsec_backup_write_file_sync (path, big, NULL, &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO);
   g_printerr ("%s\n", error->message);
 }
@@ -691,14 +694,14 @@ test_failed_write_keeps_old_file (void)
   g_autoptr (GBytes) old = g_bytes_new_static ("the old backup", 14);
   g_autoptr (GBytes) read = NULL;
 
-  g_assert_true (entsec_backup_write_file (path, old, NULL));
+  g_assert_true (entsec_backup_write_file_sync (path, old, NULL, NULL));
   if (g_test_subprocess ())
     return;
   g_setenv ("ENTSEC_TEST_PATH", path, TRUE);
   g_test_trap_subprocess ("/backup/file/failed-write-child", 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr ("*File too large*");
-  read = entsec_backup_read_file (path, NULL);
+  read = entsec_backup_read_file_sync (path, NULL, NULL);
   g_assert_true (g_bytes_equal (read, old));
   g_assert_cmpuint (count_entries (dir), ==, 1);
   remove_tree (dir);
@@ -727,7 +730,7 @@ test_failed_rename_keeps_old_target (void)
 
   g_assert_cmpint (g_mkdir (target, 0700), ==, 0);
   g_assert_true (g_file_set_contents (inside, "kept", -1, NULL));
-  g_assert_false (entsec_backup_write_file (target, data, &error));
+  g_assert_false (entsec_backup_write_file_sync (target, data, NULL, &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO);
   g_assert_true (g_file_test (inside, G_FILE_TEST_IS_REGULAR));
   g_assert_cmpuint (count_entries (dir), ==, 1);
@@ -749,7 +752,7 @@ test_write_file_refuses_symlink (void)
 
   g_assert_true (g_file_set_contents (target, "kept", -1, NULL));
   g_assert_cmpint (symlink (target, link), ==, 0);
-  g_assert_false (entsec_backup_write_file (link, data, &error));
+  g_assert_false (entsec_backup_write_file_sync (link, data, NULL, &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO);
   g_assert_nonnull (strstr (error->message, "not a regular file"));
   g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
@@ -772,7 +775,7 @@ test_read_file_cap (void)
   g_assert_cmpint (fd, >=, 0);
   g_assert_cmpint (ftruncate (fd, ENTSEC_IMPORT_MAX_FILE_BYTES + 1), ==, 0);
   close (fd);
-  g_assert_null (entsec_backup_read_file (path, &error));
+  g_assert_null (entsec_backup_read_file_sync (path, NULL, &error));
   g_assert_error (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_LIMIT);
   remove_tree (dir);
 }
@@ -820,7 +823,7 @@ read_through_fifo (gsize    len,
 
   g_assert_cmpint (mkfifo (writer.path, 0600), ==, 0);
   thread = g_thread_new ("fifo-writer", fifo_writer, &writer);
-  bytes = entsec_backup_read_file (writer.path, error);
+  bytes = entsec_backup_read_file_sync (writer.path, NULL, error);
   g_thread_join (thread);
   g_free (writer.path);
   remove_tree (dir);
@@ -896,7 +899,7 @@ test_kill_child (void)
   data = big_payload ();
   for (;;)
     {
-      g_assert_true (entsec_backup_write_file (path, data, NULL));
+      g_assert_true (entsec_backup_write_file_sync (path, data, NULL, NULL));
       fputs ("written\n", stdout);
       fflush (stdout);
     }
@@ -912,7 +915,7 @@ assert_every_file_complete (const char *dir,
        name = g_dir_read_name (handle))
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autoptr (GBytes) read = entsec_backup_read_file (path, NULL);
+      g_autoptr (GBytes) read = entsec_backup_read_file_sync (path, NULL, NULL);
 
       g_assert_nonnull (read);
       g_assert_true (g_bytes_equal (read, data));
@@ -999,7 +1002,7 @@ test_async_round_trip (void)
   g_assert_no_error (error);
   entsec_backup_write_file_async (path, file, NULL, store_result, &written);
   g_assert_true (entsec_backup_write_file_finish (wait_for (&written), &error));
-  read = entsec_backup_read_file (path, &error);
+  read = entsec_backup_read_file_sync (path, NULL, &error);
   g_assert_no_error (error);
   entsec_backup_import_async (read, passphrase, strlen (passphrase), NULL, store_result,
                               &imported);

@@ -73,7 +73,7 @@ decode (const char *name,
 {
   g_autofree char *path = data_path (name);
 
-  return entsec_qr_decode_file (path, NULL, error);
+  return entsec_qr_decode_file_sync (path, NULL, error);
 }
 
 static gboolean
@@ -164,7 +164,7 @@ test_accounts_from_two_codes (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *path = data_path ("synthetic/two_codes/two_codes_02.png");
-  g_autoptr (GPtrArray) accounts = entsec_qr_accounts_from_file (path, NULL, &error);
+  g_autoptr (GPtrArray) accounts = entsec_qr_accounts_from_file_sync (path, NULL, &error);
 
   /* An export of three accounts beside one otpauth:// code. */
   g_assert_no_error (error);
@@ -226,9 +226,31 @@ test_cancelled (void)
   g_autoptr (EntsecQrResult) result = NULL;
 
   g_cancellable_cancel (cancellable);
-  result = entsec_qr_decode_file (path, cancellable, &error);
+  result = entsec_qr_decode_file_sync (path, cancellable, &error);
   g_assert_null (result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* The retry steps stop once cancelled: the same image reads without it. */
+static void
+test_cancelled_between_steps (void)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *path = data_path ("synthetic/clean/clean_01.png");
+  g_autofree char *contents = NULL;
+  g_autoptr (EntsecQrGrey) grey = NULL;
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GPtrArray) cancelled = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  grey = entsec_qr_load_grey ((const guint8 *) contents, len, 2048, NULL, NULL, NULL);
+  g_assert_nonnull (grey);
+  found = entsec_qr_scan_grey (grey, NULL, cancellable);
+  g_assert_nonnull (found);
+  g_cancellable_cancel (cancellable);
+  cancelled = entsec_qr_scan_grey (grey, NULL, cancellable);
+  g_assert_null (cancelled);
 }
 
 static void
@@ -253,8 +275,8 @@ test_bad_secret (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *path = data_path ("bad/bad-secret.png");
-  g_autoptr (EntsecQrResult) result = entsec_qr_decode_file (path, NULL, NULL);
-  g_autoptr (GPtrArray) accounts = entsec_qr_accounts_from_file (path, NULL, &error);
+  g_autoptr (EntsecQrResult) result = entsec_qr_decode_file_sync (path, NULL, NULL);
+  g_autoptr (GPtrArray) accounts = entsec_qr_accounts_from_file_sync (path, NULL, &error);
   const EntsecQrCode *code = result->codes->pdata[0];
 
   g_assert_cmpint (code->kind, ==, ENTSEC_QR_KIND_OTPAUTH);
@@ -336,8 +358,8 @@ test_large_jpeg_downscaled (void)
   /* Over the limit for formats that are decoded whole. */
   g_assert_cmpuint ((guint64) 12000 * 9000, >, ENTSEC_QR_MAX_PIXELS);
   g_assert_cmpuint (g_bytes_get_size (bytes), <, 1024 * 1024);
-  result = entsec_qr_decode_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                   &error);
+  result = entsec_qr_decode_bytes_sync (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                        NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (result->width, ==, 12000);
   g_assert_cmpuint (result->height, ==, 9000);
@@ -363,7 +385,7 @@ assert_jpeg_too_large (const guint8 *data,
                        const char   *message_part)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecQrResult) result = entsec_qr_decode_bytes (data, len, &error);
+  g_autoptr (EntsecQrResult) result = entsec_qr_decode_bytes_sync (data, len, NULL, &error);
 
   g_assert_null (result);
   g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE);
@@ -406,7 +428,7 @@ test_huge_svg_rendered (void)
   g_assert_cmpuint (g_strv_length (parts), ==, 2);
   huge = g_strjoin ("width=\"100000\" height=\"100000\"", parts[0], parts[1], NULL);
   g_assert_true (g_file_get_contents (payload_path, &payload, NULL, NULL));
-  result = entsec_qr_decode_bytes ((const guint8 *) huge, strlen (huge), &error);
+  result = entsec_qr_decode_bytes_sync ((const guint8 *) huge, strlen (huge), NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (result->width, ==, 100000);
   g_assert_true (result_has_text (result, payload));
@@ -419,8 +441,8 @@ test_broken_svg_message (void)
   static const char broken[] = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" "
                                "height=\"10\"><rect width=\"5\" height=\"5\"></svg>";
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecQrResult) result = entsec_qr_decode_bytes ((const guint8 *) broken,
-                                                              strlen (broken), &error);
+  g_autoptr (EntsecQrResult) result = entsec_qr_decode_bytes_sync ((const guint8 *) broken,
+                                                                   strlen (broken), NULL, &error);
   gsize len;
 
   g_assert_null (result);
@@ -469,7 +491,7 @@ test_webp (void)
   g_assert_no_error (error);
   g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &webp, &len, "webp", &error,
                                             "lossless", "TRUE", NULL));
-  result = entsec_qr_decode_bytes ((const guint8 *) webp, len, &error);
+  result = entsec_qr_decode_bytes_sync ((const guint8 *) webp, len, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (result_has_text (result, payload));
 }
@@ -582,6 +604,7 @@ main (int    argc,
   g_test_add_func ("/qr/classify/binary", test_binary_payload);
   g_test_add_func ("/qr/classify/enrollment", test_enrollment_link);
   g_test_add_func ("/qr/cancelled", test_cancelled);
+  g_test_add_func ("/qr/cancelled-between-steps", test_cancelled_between_steps);
   g_test_add_func ("/qr/classify/bad-secret", test_bad_secret);
   g_test_add_func ("/qr/accounts/two-codes", test_accounts_from_two_codes);
   g_test_add_func ("/qr/formats", test_formats);

@@ -171,9 +171,10 @@ check_replaceable (const char *path,
 }
 
 gboolean
-entsec_backup_write_file (const char *path,
-                          GBytes     *data,
-                          GError    **error)
+entsec_backup_write_file_sync (const char   *path,
+                               GBytes       *data,
+                               GCancellable *cancellable,
+                               GError      **error)
 {
   g_autofree char *dir = NULL;
   g_autofree char *base = NULL;
@@ -182,7 +183,10 @@ entsec_backup_write_file (const char *path,
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (data != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
   dir = g_path_get_dirname (path);
   base = g_path_get_basename (path);
   if (!check_replaceable (path, error))
@@ -280,8 +284,9 @@ read_capped (int         fd,
 }
 
 GBytes *
-entsec_backup_read_file (const char *path,
-                         GError    **error)
+entsec_backup_read_file_sync (const char   *path,
+                              GCancellable *cancellable,
+                              GError      **error)
 {
   struct stat st;
   gsize capacity = 64 * 1024;
@@ -290,7 +295,10 @@ entsec_backup_read_file (const char *path,
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     {

@@ -567,10 +567,11 @@ load_encrypted_content (json_t     *root,
 }
 
 EntsecImportResult *
-entsec_aegis_import (GBytes     *data,
-                     const char *password,
-                     gsize       password_len,
-                     GError    **error)
+entsec_aegis_import_sync (GBytes       *data,
+                          const char   *password,
+                          gsize         password_len,
+                          GCancellable *cancellable,
+                          GError      **error)
 {
   g_autoptr (EntsecImportResult) result = backup_import_result_new ();
   g_autoptr (json_t) root = NULL;
@@ -580,7 +581,10 @@ entsec_aegis_import (GBytes     *data,
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (password != NULL || password_len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   root = load_root (data, error);
   if (root == NULL)
     return NULL;

@@ -85,8 +85,8 @@ export_thread (GTask        *task,
   GBytes *out = NULL;
   GError *error = NULL;
 
-  if (entsec_backup_export (data->accounts, data->passphrase, data->passphrase_len,
-                            data->has_kdf ? &data->kdf : NULL, &out, &error))
+  if (entsec_backup_export_sync (data->accounts, data->passphrase, data->passphrase_len,
+                                 data->has_kdf ? &data->kdf : NULL, &out, cancellable, &error))
     g_task_return_pointer (task, out, (GDestroyNotify) g_bytes_unref);
   else
     g_task_return_error (task, error);
@@ -141,8 +141,8 @@ import_thread (GTask        *task,
   GPtrArray *accounts = NULL;
   GError *error = NULL;
 
-  if (entsec_backup_import (data->data, data->passphrase, data->passphrase_len, &accounts,
-                            &error))
+  if (entsec_backup_import_sync (data->data, data->passphrase, data->passphrase_len, &accounts,
+                                 cancellable, &error))
     g_task_return_pointer (task, accounts, (GDestroyNotify) g_ptr_array_unref);
   else
     g_task_return_error (task, error);
@@ -193,7 +193,8 @@ aegis_thread (GTask        *task,
   GError *error = NULL;
   EntsecImportResult *result;
 
-  result = entsec_aegis_import (data->data, data->passphrase, data->passphrase_len, &error);
+  result = entsec_aegis_import_sync (data->data, data->passphrase, data->passphrase_len,
+                                     cancellable, &error);
   if (result != NULL)
     g_task_return_pointer (task, result, (GDestroyNotify) entsec_import_result_free);
   else
@@ -244,7 +245,7 @@ write_thread (GTask        *task,
   BackupTask *data = task_data;
   GError *error = NULL;
 
-  if (entsec_backup_write_file (data->path, data->data, &error))
+  if (entsec_backup_write_file_sync (data->path, data->data, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);

@@ -304,12 +304,13 @@ seal_into (GByteArray              *file,
 }
 
 gboolean
-entsec_backup_export (GPtrArray                   *accounts,
-                      const char                  *passphrase,
-                      gsize                        passphrase_len,
-                      const EntsecBackupKdfParams *kdf,
-                      GBytes                     **out,
-                      GError                     **error)
+entsec_backup_export_sync (GPtrArray                   *accounts,
+                           const char                  *passphrase,
+                           gsize                        passphrase_len,
+                           const EntsecBackupKdfParams *kdf,
+                           GBytes                     **out,
+                           GCancellable                *cancellable,
+                           GError                     **error)
 {
   g_autoptr (EntsecSecureBytes) text = NULL;
   g_autoptr (EntsecSecureBytes) kek = NULL;
@@ -321,7 +322,10 @@ entsec_backup_export (GPtrArray                   *accounts,
   g_return_val_if_fail (passphrase != NULL || passphrase_len == 0, FALSE);
   g_return_val_if_fail (out != NULL && *out == NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
   if (!init_kdf (kdf, &params, error))
     return FALSE;
   body = build_body (accounts, error);
@@ -385,11 +389,12 @@ open_body (const guint8            *data,
 }
 
 gboolean
-entsec_backup_import (GBytes      *data,
-                      const char  *passphrase,
-                      gsize        passphrase_len,
-                      GPtrArray  **accounts,
-                      GError     **error)
+entsec_backup_import_sync (GBytes       *data,
+                           const char   *passphrase,
+                           gsize         passphrase_len,
+                           GPtrArray   **accounts,
+                           GCancellable *cancellable,
+                           GError      **error)
 {
   g_autoptr (EntsecSecureBytes) key = NULL;
   g_autoptr (EntsecSecureBytes) text = NULL;
@@ -401,7 +406,10 @@ entsec_backup_import (GBytes      *data,
   g_return_val_if_fail (passphrase != NULL || passphrase_len == 0, FALSE);
   g_return_val_if_fail (accounts != NULL && *accounts == NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
   bytes = g_bytes_get_data (data, &len);
   if (len > ENTSEC_IMPORT_MAX_FILE_BYTES)
     {

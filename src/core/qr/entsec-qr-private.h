@@ -54,11 +54,14 @@ GPtrArray *entsec_qr_decode_payloads (const guint8 *data,
                                       guint        *width,
                                       guint        *height,
                                       const char  **step,
+                                      GCancellable *cancellable,
                                       GError      **error);
 
-/* The pipeline on an already loaded image (for the bench and tests). */
+/* The pipeline on an already loaded image (for the bench and tests); stops
+ * between retry steps once @cancellable (nullable) is cancelled. */
 GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,
-                                const char        **step);
+                                const char        **step,
+                                GCancellable       *cancellable);
 
 /* Set the scanner's step list from a comma-separated @names (bench
  * experiments only; NULL restores the default). */

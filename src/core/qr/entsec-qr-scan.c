@@ -293,7 +293,8 @@ static GPtrArray *
 run_steps (const EntsecQrGrey *grey,
            const char *const  *list,
            const char         *prefix,
-           const char        **step)
+           const char        **step,
+           GCancellable       *cancellable)
 {
   g_auto (GStrv) steps = NULL;
 
@@ -301,7 +302,8 @@ run_steps (const EntsecQrGrey *grey,
   steps = g_strdupv (steps_override != NULL ? steps_override : (char **) list);
   G_UNLOCK (steps_override);
 
-  for (guint i = 0; steps[i] != NULL; i++)
+  /* A cancelled decode stops between steps (each is at most a few tens of ms). */
+  for (guint i = 0; steps[i] != NULL && !g_cancellable_is_cancelled (cancellable); i++)
     {
       GPtrArray *payloads = try_step (grey, steps[i]);
 
@@ -359,27 +361,28 @@ scan_plain_and_inverted (const EntsecQrGrey *grey,
 
 GPtrArray *
 entsec_qr_scan_grey (const EntsecQrGrey *grey,
-                     const char        **step)
+                     const char        **step,
+                     GCancellable       *cancellable)
 {
   g_autoptr (EntsecQrGrey) half = NULL;
   const char *found_by = NULL;
   GPtrArray *payloads;
 
   if ((gsize) grey->width * grey->height <= LARGE_PIXELS)
-    return run_steps (grey, default_steps, "", step);
+    return run_steps (grey, default_steps, "", step, cancellable);
 
   /* Large photos and phone screenshots: two passes at full size, the other
    * retries at half size, so that an image without a code still answers
    * within the time budget. */
   payloads = scan_plain_and_inverted (grey, &found_by);
-  if (payloads != NULL)
+  if (payloads != NULL || g_cancellable_is_cancelled (cancellable))
     {
       if (step != NULL)
         *step = found_by;
       return payloads;
     }
   half = entsec_qr_downscale (grey, 2);
-  return run_steps (half, large_steps, "large:half+", step);
+  return run_steps (half, large_steps, "large:half+", step, cancellable);
 }
 
 void
@@ -398,6 +401,7 @@ entsec_qr_decode_payloads (const guint8 *data,
                            guint        *width,
                            guint        *height,
                            const char  **step,
+                           GCancellable *cancellable,
                            GError      **error)
 {
   g_autoptr (EntsecQrGrey) grey = entsec_qr_load_grey (data, len, LOAD_MAX_SIDE, width, height,
@@ -406,7 +410,9 @@ entsec_qr_decode_payloads (const guint8 *data,
 
   if (grey == NULL)
     return NULL;
-  payloads = entsec_qr_scan_grey (grey, step);
+  payloads = entsec_qr_scan_grey (grey, step, cancellable);
+  if (payloads == NULL && g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   if (payloads == NULL)
     g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE,
                  "No QR code could be read in this image; crop it to the code, make sure "

@@ -193,9 +193,10 @@ classify (EntsecQrPayload *payload)
 }
 
 EntsecQrResult *
-entsec_qr_decode_bytes (const guint8 *data,
-                        gsize         len,
-                        GError      **error)
+entsec_qr_decode_bytes_sync (const guint8 *data,
+                             gsize         len,
+                             GCancellable *cancellable,
+                             GError      **error)
 {
   g_autoptr (GPtrArray) payloads = NULL;
   EntsecQrResult *result;
@@ -203,9 +204,12 @@ entsec_qr_decode_bytes (const guint8 *data,
   const char *step = NULL;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  payloads = entsec_qr_decode_payloads (data, len, &width, &height, &step, error);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  payloads = entsec_qr_decode_payloads (data, len, &width, &height, &step, cancellable, error);
   if (payloads == NULL)
     return NULL;
   result = g_new0 (EntsecQrResult, 1);
@@ -266,9 +270,9 @@ read_bounded (const char *path,
 }
 
 EntsecQrResult *
-entsec_qr_decode_file (const char   *path,
-                       GCancellable *cancellable,
-                       GError      **error)
+entsec_qr_decode_file_sync (const char   *path,
+                            GCancellable *cancellable,
+                            GError      **error)
 {
   g_autoptr (GBytes) bytes = NULL;
   gsize len;
@@ -284,7 +288,8 @@ entsec_qr_decode_file (const char   *path,
   if (bytes == NULL)
     return NULL;
   data = g_bytes_get_data (bytes, &len);
-  return entsec_qr_decode_bytes (data != NULL ? data : (const guint8 *) "", len, error);
+  return entsec_qr_decode_bytes_sync (data != NULL ? data : (const guint8 *) "", len, cancellable,
+                                      error);
 }
 
 static void
@@ -294,7 +299,7 @@ decode_file_thread (GTask        *task,
                     GCancellable *cancellable)
 {
   GError *error = NULL;
-  EntsecQrResult *result = entsec_qr_decode_file (task_data, cancellable, &error);
+  EntsecQrResult *result = entsec_qr_decode_file_sync (task_data, cancellable, &error);
 
   if (result == NULL)
     g_task_return_error (task, error);
@@ -343,7 +348,8 @@ decode_bytes_thread (GTask        *task,
   EntsecQrResult *result = NULL;
 
   if (!g_cancellable_set_error_if_cancelled (cancellable, &error))
-    result = entsec_qr_decode_bytes (data != NULL ? data : (const guint8 *) "", len, &error);
+    result = entsec_qr_decode_bytes_sync (data != NULL ? data : (const guint8 *) "", len,
+                                          cancellable, &error);
   if (result == NULL)
     g_task_return_error (task, error);
   else
@@ -440,9 +446,9 @@ entsec_qr_result_get_accounts (const EntsecQrResult *result,
 }
 
 GPtrArray *
-entsec_qr_accounts_from_file (const char   *path,
-                              GCancellable *cancellable,
-                              GError      **error)
+entsec_qr_accounts_from_file_sync (const char   *path,
+                                   GCancellable *cancellable,
+                                   GError      **error)
 {
   g_autoptr (EntsecQrResult) result = NULL;
 
@@ -450,7 +456,7 @@ entsec_qr_accounts_from_file (const char   *path,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  result = entsec_qr_decode_file (path, cancellable, error);
+  result = entsec_qr_decode_file_sync (path, cancellable, error);
   if (result == NULL)
     return NULL;
   return entsec_qr_result_get_accounts (result, error);
