@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "entsec-macros.h"
+#include "entsec-secure.h"
 
 G_BEGIN_DECLS
 
@@ -127,14 +128,5 @@ guint8 *entsec_base32_decode (const char *text,
 ENTSEC_EXPORT
 char *entsec_base32_encode (const guint8 *data,
                             gsize         len) G_GNUC_WARN_UNUSED_RESULT;
-
-/* Wipe @len bytes at @data ((transfer full) (nullable)), then free it. */
-ENTSEC_EXPORT
-void entsec_secure_free (gpointer data,
-                         gsize    len);
-
-/* Wipe a NUL-terminated string @str ((transfer full) (nullable)), then free it. */
-ENTSEC_EXPORT
-void entsec_secure_strfree (char *str);
 
 G_END_DECLS

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * entsec-passphrase.h: how strong a new passphrase is (libpwquality, the
- * library GNOME's strength meters use), and the secure heap where keys and
- * decrypted secrets live.
+ * library GNOME's strength meters use). The secure heap where keys and
+ * decrypted secrets live is in entsec-secure.h.
  */
 #pragma once
 
@@ -58,24 +58,5 @@ ENTSEC_EXPORT G_GNUC_WARN_UNUSED_RESULT
 gboolean entsec_passphrase_check_strength (const char *passphrase,
                                            guint      *score,
                                            GError    **error);
-
-/**
- * entsec_init_secure_memory:
- * @error: (nullable): %ENTSEC_PASSPHRASE_ERROR_MEMORY when the heap could
- *   not be set up, or is set up but not locked in memory (RLIMIT_MEMLOCK)
- *
- * Sets up OpenSSL's secure heap (ENTSEC_SECURE_HEAP_BYTES, mlock'd and left
- * out of core dumps), where libentsec keeps data keys, derived keys and
- * decrypted secrets. Call it first thing in main(), before any thread is
- * started; a second call does nothing. On failure libentsec still works,
- * with those buffers on the normal heap (wiped when freed all the same).
- *
- * Returns: %TRUE when the secure heap is in place and locked
- */
-ENTSEC_EXPORT
-gboolean entsec_init_secure_memory (GError **error);
-
-/* Size of the secure heap entsec_init_secure_memory() sets up. */
-#define ENTSEC_SECURE_HEAP_BYTES (256 * 1024)
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #define ENTSEC_INSIDE
 #include "entsec-macros.h"
 #include "entsec-version.h"
+#include "entsec-secure.h"
 #include "entsec-otp.h"
 #include "entsec-crypto-error.h"
 #include "entsec-passphrase.h"

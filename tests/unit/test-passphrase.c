@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/crypto.h>
 
 #include <entsec/entsec.h>
@@ -63,6 +64,24 @@ test_secure_heap (void)
   g_assert_true (entsec_init_secure_memory (NULL));
 }
 
+/* More than the secure heap holds (a big backup's plaintext) still works. */
+static void
+test_secure_heap_full (void)
+{
+  g_autoptr (EntsecSecureBytes) big = NULL;
+  g_autoptr (EntsecSecureBytes) small = NULL;
+
+  if (!entsec_init_secure_memory (NULL))
+    g_assert_true (CRYPTO_secure_malloc_initialized ());
+  big = entsec_secure_bytes_new (4 * ENTSEC_SECURE_HEAP_BYTES);
+  g_assert_nonnull (big->data);
+  g_assert_false (CRYPTO_secure_allocated (big->data));
+  memset (big->data, 0xaa, big->len);
+  g_assert_cmpuint (ERR_peek_error (), ==, 0);
+  small = entsec_secure_bytes_new (32);
+  g_assert_true (CRYPTO_secure_allocated (small->data));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -72,6 +91,7 @@ main (int    argc,
   g_test_add_func ("/passphrase/weak-refused", test_weak_refused_with_reason);
   g_test_add_func ("/passphrase/strong-accepted", test_strong_accepted_with_score);
   g_test_add_func ("/passphrase/secure-heap", test_secure_heap);
+  g_test_add_func ("/passphrase/secure-heap-full", test_secure_heap_full);
 
   return g_test_run ();
 }

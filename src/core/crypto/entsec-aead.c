@@ -7,6 +7,7 @@
 
 #include <limits.h>
 
+#include <openssl/err.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -26,7 +27,14 @@ entsec_secure_bytes_new (gsize len)
    * calls CRYPTO_secure_malloc_init(); the plain heap otherwise. One spare
    * byte so that data is never NULL, even for empty plaintext.
    */
+  ERR_set_mark ();
   bytes->data = OPENSSL_secure_zalloc (len + 1);
+  /* A full secure heap (a large backup, many preferences) falls back to the
+   * plain heap, still wiped on free: OPENSSL_secure_clear_free() frees
+   * either kind. The failed attempt's error is not left on the queue. */
+  if (bytes->data == NULL)
+    bytes->data = OPENSSL_zalloc (len + 1);
+  ERR_pop_to_mark ();
   if (bytes->data == NULL)
     g_error ("Out of memory allocating %" G_GSIZE_FORMAT " bytes for a secret", len + 1);
   bytes->len = len;
