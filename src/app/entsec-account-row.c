@@ -232,9 +232,13 @@ static void
 entsec_account_row_dispose (GObject *object)
 {
   EntsecAccountRow *self = ENTSEC_ACCOUNT_ROW (object);
+  GtkWidget *child;
 
   entsec_account_row_unbind (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_ACCOUNT_ROW);
+  /* The template's unnamed box is a child too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (entsec_account_row_parent_class)->dispose (object);
 }

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "entsec-a11y.h"
 #include "entsec-add-dialog.h"
 #include "entsec-application.h"
 
@@ -460,6 +461,8 @@ entsec_add_dialog_init (EntsecAddDialog *self)
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->files);
   gtk_widget_init_template (GTK_WIDGET (self));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->link_row));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->secret_row));
 }
 
 EntsecAddDialog *

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "entsec-a11y.h"
 #include "entsec-application.h"
 #include "entsec-setup-page.h"
 
@@ -169,4 +170,6 @@ static void
 entsec_setup_page_init (EntsecSetupPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->passphrase_row));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->confirm_row));
 }

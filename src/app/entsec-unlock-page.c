@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "entsec-a11y.h"
 #include "entsec-application.h"
 #include "entsec-unlock-page.h"
 
@@ -245,4 +246,5 @@ static void
 entsec_unlock_page_init (EntsecUnlockPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->secret_row));
 }

@@ -228,6 +228,8 @@ static void
 show_page (EntsecWindow *self,
            const char   *name)
 {
+  /* A focused entry on the page that goes must see its focus leave first. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_stack_set_visible_child_name (self->main_stack, name);
   actions_update (self);
 }

@@ -20,7 +20,7 @@ case "${ENTSEC_XVFB_STAGE:-}" in
     # 2. Xvfb picks a free display and writes its number to the fifo.
     fifo="$XDG_RUNTIME_DIR/xvfb-display"
     mkfifo "$fifo"
-    Xvfb -displayfd 3 -screen 0 "${ENTSEC_XVFB_SCREEN:-1280x800x24}" -nolisten tcp \
+    Xvfb -displayfd 3 -screen 0 "${ENTSEC_XVFB_SCREEN:-1280x800x24}" -nolisten tcp -noreset \
       -auth /dev/null 3>"$fifo" 2>"$XDG_RUNTIME_DIR/xvfb.log" &
     xvfb=$!
     trap 'kill "$xvfb" 2>/dev/null || true' EXIT INT TERM
