@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 
 #define ENTSEC_TYPE_ACCOUNT_SUMMARY (entsec_account_summary_get_type ())
 /* Exported explicitly; G_DECLARE_FINAL_TYPE below repeats this declaration. */
+/* Returns: the GType of #EntsecAccountSummary. */
 ENTSEC_EXPORT
 GType entsec_account_summary_get_type (void);
 G_DECLARE_FINAL_TYPE (EntsecAccountSummary, entsec_account_summary, ENTSEC, ACCOUNT_SUMMARY,
@@ -41,6 +42,7 @@ EntsecAccountSummary *entsec_account_summary_new_from_account (const EntsecAccou
 /* The row id in the vault. */
 ENTSEC_EXPORT
 gint64             entsec_account_summary_get_id (EntsecAccountSummary *self);
+/* TOTP, HOTP or Steam. */
 ENTSEC_EXPORT
 EntsecAccountType  entsec_account_summary_get_kind (EntsecAccountSummary *self);
 /* Returns: (transfer none) (nullable): the issuer. */
@@ -52,15 +54,19 @@ const char        *entsec_account_summary_get_label (EntsecAccountSummary *self)
 /* Returns: (transfer none) (nullable): the group. */
 ENTSEC_EXPORT
 const char        *entsec_account_summary_get_group (EntsecAccountSummary *self);
+/* The HMAC hash. */
 ENTSEC_EXPORT
 EntsecOtpAlgorithm entsec_account_summary_get_algorithm (EntsecAccountSummary *self);
+/* The code length. */
 ENTSEC_EXPORT
 guint              entsec_account_summary_get_digits (EntsecAccountSummary *self);
 /* TOTP and Steam: the step in seconds. */
 ENTSEC_EXPORT
 guint              entsec_account_summary_get_period (EntsecAccountSummary *self);
+/* The sort order in the list. */
 ENTSEC_EXPORT
 gint               entsec_account_summary_get_position (EntsecAccountSummary *self);
+/* Whether the account is pinned to the top. */
 ENTSEC_EXPORT
 gboolean           entsec_account_summary_get_favourite (EntsecAccountSummary *self);
 /* Whether the account has notes (their text stays in the vault). */

@@ -59,42 +59,56 @@ typedef struct
 } EntsecAccount;
 
 #define ENTSEC_TYPE_ACCOUNT (entsec_account_get_type ())
+/* Returns: the boxed GType of #EntsecAccount. */
 ENTSEC_EXPORT
 GType entsec_account_get_type (void) G_GNUC_CONST;
 
-/* A TOTP/SHA1/6-digit/30 s account with no label and no secret. */
+/*
+ * A TOTP/SHA1/6-digit/30 s account with an empty label and no secret.
+ * Returns: (transfer full): free with entsec_account_free().
+ */
 ENTSEC_EXPORT
-EntsecAccount *entsec_account_new (void);
+EntsecAccount *entsec_account_new (void) G_GNUC_WARN_UNUSED_RESULT;
+/* Returns: (transfer full): a deep copy of @account; free with entsec_account_free(). */
 ENTSEC_EXPORT
-EntsecAccount *entsec_account_copy (const EntsecAccount *account);
+EntsecAccount *entsec_account_copy (const EntsecAccount *account) G_GNUC_WARN_UNUSED_RESULT;
+/* Wipe the secret and free @account ((transfer full) (nullable)). */
 ENTSEC_EXPORT
 void           entsec_account_free (EntsecAccount *account);
 
-/* Replace the secret with a copy of @secret (the old one is wiped). */
+/*
+ * Replace the secret with a copy of @secret ((transfer none) (array
+ * length=secret_len), NULL only when empty); the old one is wiped.
+ */
 ENTSEC_EXPORT
 void entsec_account_set_secret (EntsecAccount *account,
                                 const guint8  *secret,
                                 gsize          secret_len);
 
-/* Check digits, period, algorithm, key length and text fields. */
+/* Check digits, period, algorithm, key length and text fields. Returns: FALSE with @error set. */
 ENTSEC_EXPORT
 gboolean entsec_account_validate (const EntsecAccount *account,
-                                  GError             **error);
+                                  GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * The code to show at @now (TOTP, Steam) or for @account->counter (HOTP;
- * the caller persists counter + 1 before showing it, see the vault).
+ * the caller persists counter + 1 before showing it, see the vault), in
+ * @code (out caller-allocates); FALSE with @error set and @code unset.
  */
 ENTSEC_EXPORT
 gboolean entsec_account_generate (const EntsecAccount *account,
                                   gint64               now,
                                   char                 code[ENTSEC_OTP_CODE_SIZE],
-                                  GError             **error);
+                                  GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* "Issuer (label)" or just the label: for lists and messages. */
+/*
+ * "Issuer (label)" or just the label: for lists and messages.
+ * Returns: (transfer full): free with g_free().
+ */
 ENTSEC_EXPORT
-char *entsec_account_dup_display_name (const EntsecAccount *account);
+char *entsec_account_dup_display_name (const EntsecAccount *account) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Returns: (transfer none): "totp", "hotp" or "steam", a static string. */
 ENTSEC_EXPORT
 const char *entsec_account_type_to_string (EntsecAccountType type);
 

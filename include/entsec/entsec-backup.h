@@ -52,6 +52,7 @@ typedef enum
 } EntsecBackupError;
 
 #define ENTSEC_BACKUP_ERROR (entsec_backup_error_quark ())
+/* Returns: the quark of the %ENTSEC_BACKUP_ERROR domain. */
 ENTSEC_EXPORT
 GQuark entsec_backup_error_quark (void);
 
@@ -104,21 +105,24 @@ typedef struct
   GPtrArray *errors;
 } EntsecImportResult;
 
+/* Free @result ((transfer full) (nullable)), its accounts (secrets wiped) and errors. */
 ENTSEC_EXPORT
 void entsec_import_result_free (EntsecImportResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecImportResult, entsec_import_result_free)
 
-/* Guess the format of @data from its first bytes (no parsing, no KDF). */
+/* Guess the format of @data ((transfer none)) from its first bytes (no parsing, no KDF). */
 ENTSEC_EXPORT
 EntsecImportFormat entsec_import_detect_format (GBytes *data);
 
 /* ---- entsec encrypted backups ------------------------------------------- */
 
 /*
- * Encrypt @accounts (element-type EntsecAccount) into a backup protected by
- * @passphrase (@passphrase_len UTF-8 bytes as given). @kdf NULL = Argon2id
- * 64 MiB, 3 passes, 4 lanes. Every account is validated first. Blocks for
- * the key derivation.
+ * Encrypt @accounts ((transfer none) (element-type EntsecAccount)) into a
+ * backup protected by @passphrase (@passphrase_len UTF-8 bytes as given; NULL
+ * only when empty). @kdf: (nullable): NULL = Argon2id 64 MiB, 3 passes, 4
+ * lanes. Every account is validated first. Blocks for the key derivation.
+ * @out: (out) (transfer full): the file's bytes (*@out must be NULL on
+ *   entry), set only on success; free with g_bytes_unref().
  */
 ENTSEC_EXPORT
 gboolean entsec_backup_export (GPtrArray                   *accounts,
@@ -126,53 +130,63 @@ gboolean entsec_backup_export (GPtrArray                   *accounts,
                                gsize                        passphrase_len,
                                const EntsecBackupKdfParams *kdf,
                                GBytes                     **out,
-                               GError                     **error);
+                               GError                     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Decrypt a backup. All or nothing: on any error (wrong passphrase gives
  * %ENTSEC_BACKUP_ERROR_PASSPHRASE, damage gives FORMAT or CORRUPT) *@accounts
  * is left NULL. Header parameters are bounds-checked before any allocation.
+ * @accounts: (out) (transfer full) (element-type EntsecAccount): *@accounts
+ *   must be NULL on entry; free with g_ptr_array_unref().
  */
 ENTSEC_EXPORT
 gboolean entsec_backup_import (GBytes      *data,
                                const char  *passphrase,
                                gsize        passphrase_len,
                                GPtrArray  **accounts,
-                               GError     **error);
+                               GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- Plain otpauth:// lists (UNENCRYPTED) -------------------------------- */
 
-/* One otpauth:// URI per line. Contains every secret: free with entsec_secure_strfree(). */
+/*
+ * One otpauth:// URI per line for @accounts ((element-type EntsecAccount)).
+ * Returns: (transfer full): contains every secret: free with entsec_secure_strfree().
+ */
 ENTSEC_EXPORT
-char *entsec_backup_export_uris (GPtrArray *accounts);
+char *entsec_backup_export_uris (GPtrArray *accounts) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Read text with one otpauth:// or otpauth-migration:// URI per line (blank
  * lines and lines starting with '#' are skipped). Bad lines become errors
  * naming the line; good ones are kept. Fails only on a whole-file problem.
+ * Returns: (transfer full) (nullable): free with entsec_import_result_free().
  */
 ENTSEC_EXPORT
 EntsecImportResult *entsec_backup_import_uris (GBytes  *data,
-                                               GError **error);
+                                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- Aegis ---------------------------------------------------------------- */
 
-/* Whether an Aegis export is encrypted (needs a password), or an error if it is not Aegis. */
+/*
+ * Whether an Aegis export is encrypted (needs a password), or an error if it is not Aegis.
+ * @encrypted: (out): set only on success.
+ */
 ENTSEC_EXPORT
 gboolean entsec_aegis_is_encrypted (GBytes   *data,
                                     gboolean *encrypted,
-                                    GError  **error);
+                                    GError  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
- * Read an Aegis vault export, plain or encrypted (@password, @password_len
- * UTF-8 bytes; NULL for a plain one). totp, hotp and steam entries are
- * kept; other types (yandex, motp) and invalid entries become errors.
+ * Read an Aegis vault export, plain or encrypted (@password: (nullable),
+ * @password_len UTF-8 bytes; NULL for a plain one). totp, hotp and steam
+ * entries are kept; other types (yandex, motp) and invalid entries become errors.
+ * Returns: (transfer full) (nullable): free with entsec_import_result_free().
  */
 ENTSEC_EXPORT
 EntsecImportResult *entsec_aegis_import (GBytes     *data,
                                          const char *password,
                                          gsize       password_len,
-                                         GError    **error);
+                                         GError    **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- Files ---------------------------------------------------------------- */
 
@@ -187,19 +201,23 @@ EntsecImportResult *entsec_aegis_import (GBytes     *data,
 ENTSEC_EXPORT
 gboolean entsec_backup_write_file (const char *path,
                                    GBytes     *data,
-                                   GError    **error);
+                                   GError    **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Read a file to import, refusing more than ENTSEC_IMPORT_MAX_FILE_BYTES. */
+/*
+ * Read a file to import, refusing more than ENTSEC_IMPORT_MAX_FILE_BYTES.
+ * Returns: (transfer full) (nullable): the contents (wiped when freed); free
+ *   with g_bytes_unref().
+ */
 ENTSEC_EXPORT
 GBytes *entsec_backup_read_file (const char *path,
-                                 GError    **error);
+                                 GError    **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- Off the main thread -------------------------------------------------- */
 
 /*
  * entsec_backup_export() in a worker thread (the key derivation takes about
  * a second). @accounts and @passphrase are copied; the passphrase copy is
- * wiped. _finish returns the file's bytes, or NULL with the error.
+ * wiped. @kdf: (nullable). @cancellable: (nullable).
  */
 ENTSEC_EXPORT
 void    entsec_backup_export_async (GPtrArray                   *accounts,
@@ -209,11 +227,12 @@ void    entsec_backup_export_async (GPtrArray                   *accounts,
                                     GCancellable                *cancellable,
                                     GAsyncReadyCallback          callback,
                                     gpointer                     user_data);
+/* Returns: (transfer full) (nullable): the file's bytes; free with g_bytes_unref(). */
 ENTSEC_EXPORT
 GBytes *entsec_backup_export_finish (GAsyncResult *result,
-                                     GError      **error);
+                                     GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* entsec_backup_import() in a worker thread; _finish returns the accounts. */
+/* entsec_backup_import() in a worker thread (@data referenced, @passphrase copied). */
 ENTSEC_EXPORT
 void       entsec_backup_import_async (GBytes             *data,
                                        const char         *passphrase,
@@ -221,11 +240,15 @@ void       entsec_backup_import_async (GBytes             *data,
                                        GCancellable       *cancellable,
                                        GAsyncReadyCallback callback,
                                        gpointer            user_data);
+/*
+ * Returns: (transfer full) (element-type EntsecAccount) (nullable): the
+ *   accounts; free with g_ptr_array_unref().
+ */
 ENTSEC_EXPORT
 GPtrArray *entsec_backup_import_finish (GAsyncResult *result,
-                                        GError      **error);
+                                        GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* entsec_aegis_import() in a worker thread (@password may be NULL). */
+/* entsec_aegis_import() in a worker thread (@password: (nullable), copied). */
 ENTSEC_EXPORT
 void                entsec_aegis_import_async (GBytes             *data,
                                                const char         *password,
@@ -233,9 +256,10 @@ void                entsec_aegis_import_async (GBytes             *data,
                                                GCancellable       *cancellable,
                                                GAsyncReadyCallback callback,
                                                gpointer            user_data);
+/* Returns: (transfer full) (nullable): free with entsec_import_result_free(). */
 ENTSEC_EXPORT
 EntsecImportResult *entsec_aegis_import_finish (GAsyncResult *result,
-                                                GError      **error);
+                                                GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* entsec_backup_write_file() in a worker thread (fsync can block). */
 ENTSEC_EXPORT
@@ -244,8 +268,9 @@ void     entsec_backup_write_file_async (const char         *path,
                                          GCancellable       *cancellable,
                                          GAsyncReadyCallback callback,
                                          gpointer            user_data);
+/* Returns: FALSE with @error set when the file was not written (or not confirmed). */
 ENTSEC_EXPORT
 gboolean entsec_backup_write_file_finish (GAsyncResult *result,
-                                          GError      **error);
+                                          GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

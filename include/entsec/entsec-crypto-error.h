@@ -39,6 +39,7 @@ typedef enum
 } EntsecCryptoError;
 
 #define ENTSEC_CRYPTO_ERROR (entsec_crypto_error_quark ())
+/* Returns: the quark of the %ENTSEC_CRYPTO_ERROR domain. */
 ENTSEC_EXPORT
 GQuark entsec_crypto_error_quark (void);
 

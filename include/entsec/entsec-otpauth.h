@@ -35,6 +35,7 @@ typedef enum
 } EntsecOtpauthError;
 
 #define ENTSEC_OTPAUTH_ERROR (entsec_otpauth_error_quark ())
+/* Returns: the quark of the %ENTSEC_OTPAUTH_ERROR domain. */
 ENTSEC_EXPORT
 GQuark entsec_otpauth_error_quark (void);
 
@@ -51,25 +52,29 @@ typedef enum
  * a type or as encoder=steam) into a validated account. White space around
  * the URI is ignored, unknown parameters too; duplicates are refused. The
  * issuer parameter wins over the label's "Issuer:" prefix; an empty issuer is
- * no issuer. @warnings may be NULL; it is set only on success.
+ * no issuer.
+ * @warnings: (out) (optional): set only on success.
+ * Returns: (transfer full) (nullable): the account, or NULL with @error set;
+ *   free with entsec_account_free().
  */
 ENTSEC_EXPORT
 EntsecAccount *entsec_otpauth_parse (const char            *uri,
                                      EntsecOtpauthWarnings *warnings,
-                                     GError               **error);
+                                     GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
- * The otpauth:// URI of @account (contains the secret: free with
- * entsec_secure_strfree()). Parsing the result gives an identical account.
+ * The otpauth:// URI of @account. Parsing the result gives an identical account.
  * Canonical form: otpauth://totp|hotp/Issuer:label?secret=BASE32&issuer=...
  * with names percent-encoded, then algorithm, digits, period and counter only
  * when they differ from SHA1, 6, 30 and 0 (HOTP always has its counter);
  * Steam is written as totp with encoder=steam. The label starts with ':'
  * instead of "Issuer:" when the issuer has a colon, the label a leading space,
  * or the label a colon and there is no issuer.
+ * Returns: (transfer full): the URI, which holds the secret: free with
+ *   entsec_secure_strfree().
  */
 ENTSEC_EXPORT
-char *entsec_otpauth_build (const EntsecAccount *account);
+char *entsec_otpauth_build (const EntsecAccount *account) G_GNUC_WARN_UNUSED_RESULT;
 
 /**
  * EntsecMigrationBatch:
@@ -101,10 +106,13 @@ typedef struct
  * encoding, protobuf, more than ENTSEC_MIGRATION_MAX_ENTRIES entries); bad
  * entries land in @errors and never drop good ones. TOTP entries get a
  * 30-second period (the export has no period field).
+ * Returns: (transfer full) (nullable): the batch, or NULL with @error set;
+ *   free with entsec_migration_batch_free().
  */
 ENTSEC_EXPORT
 EntsecMigrationBatch *entsec_migration_parse (const char *uri,
-                                              GError    **error);
+                                              GError    **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Free @batch ((transfer full) (nullable)), its accounts (secrets wiped) and errors. */
 ENTSEC_EXPORT
 void                  entsec_migration_batch_free (EntsecMigrationBatch *batch);
 

@@ -42,6 +42,7 @@ typedef enum
 } EntsecQrError;
 
 #define ENTSEC_QR_ERROR (entsec_qr_error_quark ())
+/* Returns: the quark of the %ENTSEC_QR_ERROR domain. */
 ENTSEC_EXPORT
 GQuark entsec_qr_error_quark (void);
 
@@ -126,42 +127,56 @@ typedef struct
 } EntsecQrResult;
 
 /*
- * Decode every QR code in an image held in memory (PNG, JPEG, GIF, BMP, TIFF,
- * WebP or SVG, told apart by their first bytes; no other gdk-pixbuf loader
- * sees the data) and classify each payload. Fails with an %ENTSEC_QR_ERROR
- * when the image cannot be read or holds no code.
+ * Decode every QR code in an image held in memory, @data (array length=len)
+ * (PNG, JPEG, GIF, BMP, TIFF, WebP or SVG, told apart by their first bytes; no
+ * other gdk-pixbuf loader sees the data) and classify each payload.
+ * Returns: (transfer full) (nullable): the codes, or NULL with an
+ *   %ENTSEC_QR_ERROR when the image cannot be read or holds no code; free
+ *   with entsec_qr_result_free().
  */
 ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_bytes (const guint8 *data,
                                         gsize         len,
-                                        GError      **error);
+                                        GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* As entsec_qr_decode_bytes(), for a file; blocking (see the _async pair). */
+/*
+ * As entsec_qr_decode_bytes(), for a file; blocking (see the _async pair).
+ * @cancellable: (nullable). Returns: (transfer full) (nullable): as above.
+ */
 ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_file (const char   *path,
                                        GCancellable *cancellable,
-                                       GError      **error);
+                                       GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Decode @path in a worker thread; @callback runs in the caller's main context. */
+/*
+ * Decode @path (copied) in a worker thread; @callback runs in the caller's
+ * main context. @cancellable: (nullable).
+ */
 ENTSEC_EXPORT
 void            entsec_qr_decode_file_async (const char         *path,
                                              GCancellable       *cancellable,
                                              GAsyncReadyCallback callback,
                                              gpointer            user_data);
+/* Returns: (transfer full) (nullable): free with entsec_qr_result_free(). */
 ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_file_finish (GAsyncResult *result,
-                                              GError      **error);
+                                              GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* As entsec_qr_decode_bytes() on @bytes, in a worker thread. */
+/*
+ * As entsec_qr_decode_bytes() on @bytes ((transfer none), a reference is
+ * kept until the task ends), in a worker thread. @cancellable: (nullable).
+ */
 ENTSEC_EXPORT
 void            entsec_qr_decode_bytes_async (GBytes             *bytes,
                                               GCancellable       *cancellable,
                                               GAsyncReadyCallback callback,
                                               gpointer            user_data);
+/* Returns: (transfer full) (nullable): free with entsec_qr_result_free(). */
 ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_bytes_finish (GAsyncResult *result,
-                                               GError      **error);
+                                               GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Free @result ((transfer full) (nullable)) and every code in it. */
 ENTSEC_EXPORT
 void entsec_qr_result_free (EntsecQrResult *result);
 
@@ -172,22 +187,28 @@ void entsec_qr_result_free (EntsecQrResult *result);
  * migration export) was rejected, and with
  * %ENTSEC_QR_ERROR_NOT_AUTHENTICATOR when no code holds an account. Codes
  * that are not authenticator codes beside good ones are skipped.
+ * Returns: (transfer full) (element-type EntsecAccount) (nullable): free with
+ *   g_ptr_array_unref().
  */
 ENTSEC_EXPORT
 GPtrArray *entsec_qr_result_get_accounts (const EntsecQrResult *result,
-                                          GError              **error);
+                                          GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
- * One image file to its accounts (element-type EntsecAccount, free with
- * g_ptr_array_unref()), or one precise error for the file: the call
- * `entsec-cli add --image` makes per file.
+ * One image file to its accounts, or one precise error for the file: the
+ * call `entsec-cli add --image` makes per file. @cancellable: (nullable).
+ * Returns: (transfer full) (element-type EntsecAccount) (nullable): free with
+ *   g_ptr_array_unref().
  */
 ENTSEC_EXPORT
 GPtrArray *entsec_qr_accounts_from_file (const char   *path,
                                          GCancellable *cancellable,
-                                         GError      **error);
+                                         GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* A stable lower-case name for @kind ("otpauth", "otpauth-migration", "url", ...). */
+/*
+ * A stable lower-case name for @kind ("otpauth", "otpauth-migration", "url", ...).
+ * Returns: (transfer none): a static string.
+ */
 ENTSEC_EXPORT
 const char *entsec_qr_kind_to_string (EntsecQrKind kind);
 

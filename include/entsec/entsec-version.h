@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-/* The version of the loaded library, "MAJOR.MINOR.MICRO". */
+/* Returns: (transfer none): the version of the loaded library, "MAJOR.MINOR.MICRO". */
 ENTSEC_EXPORT
 const char *entsec_get_version (void);
 

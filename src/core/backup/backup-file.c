@@ -162,6 +162,7 @@ entsec_backup_write_file (const char *path,
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (data != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   dir = g_path_get_dirname (path);
   base = g_path_get_basename (path);
@@ -261,6 +262,7 @@ entsec_backup_read_file (const char *path,
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)

@@ -505,6 +505,7 @@ entsec_aegis_is_encrypted (GBytes   *data,
 
   g_return_val_if_fail (data != NULL, FALSE);
   g_return_val_if_fail (encrypted != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   root = load_root (data, error);
   if (root == NULL)
@@ -558,6 +559,7 @@ entsec_aegis_import (GBytes     *data,
 
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (password != NULL || password_len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   root = load_root (data, error);
   if (root == NULL)

@@ -106,6 +106,7 @@ entsec_backup_export_async (GPtrArray                   *accounts,
 
   g_return_if_fail (accounts != NULL);
   g_return_if_fail (passphrase != NULL || passphrase_len == 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   data = backup_task_new (passphrase != NULL ? passphrase : "", passphrase_len);
   data->accounts = copy_accounts (accounts);
@@ -123,6 +124,7 @@ entsec_backup_export_finish (GAsyncResult *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == entsec_backup_export_async,
                         NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -159,6 +161,7 @@ entsec_backup_import_async (GBytes             *data,
 
   g_return_if_fail (data != NULL);
   g_return_if_fail (passphrase != NULL || passphrase_len == 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task_data = backup_task_new (passphrase != NULL ? passphrase : "", passphrase_len);
   task_data->data = g_bytes_ref (data);
@@ -173,6 +176,7 @@ entsec_backup_import_finish (GAsyncResult *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == entsec_backup_import_async,
                         NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -209,6 +213,7 @@ entsec_aegis_import_async (GBytes             *data,
 
   g_return_if_fail (data != NULL);
   g_return_if_fail (password != NULL || password_len == 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task_data = backup_task_new (password, password_len);
   task_data->data = g_bytes_ref (data);
@@ -223,6 +228,7 @@ entsec_aegis_import_finish (GAsyncResult *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == entsec_aegis_import_async,
                         NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -256,6 +262,7 @@ entsec_backup_write_file_async (const char         *path,
 
   g_return_if_fail (path != NULL);
   g_return_if_fail (data != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task_data = backup_task_new (NULL, 0);
   task_data->path = g_strdup (path);
@@ -271,6 +278,7 @@ entsec_backup_write_file_finish (GAsyncResult *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == entsec_backup_write_file_async,
                         FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

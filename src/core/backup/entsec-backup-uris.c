@@ -137,6 +137,7 @@ entsec_backup_import_uris (GBytes  *data,
   guint number = 1;
 
   g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   text = g_bytes_get_data (data, &len);
   if (len > ENTSEC_IMPORT_MAX_FILE_BYTES)

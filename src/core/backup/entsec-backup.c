@@ -320,6 +320,7 @@ entsec_backup_export (GPtrArray                   *accounts,
   g_return_val_if_fail (accounts != NULL, FALSE);
   g_return_val_if_fail (passphrase != NULL || passphrase_len == 0, FALSE);
   g_return_val_if_fail (out != NULL && *out == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!init_kdf (kdf, &params, error))
     return FALSE;
@@ -399,6 +400,7 @@ entsec_backup_import (GBytes      *data,
   g_return_val_if_fail (data != NULL, FALSE);
   g_return_val_if_fail (passphrase != NULL || passphrase_len == 0, FALSE);
   g_return_val_if_fail (accounts != NULL && *accounts == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   bytes = g_bytes_get_data (data, &len);
   if (len > ENTSEC_IMPORT_MAX_FILE_BYTES)

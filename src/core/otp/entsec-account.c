@@ -146,6 +146,7 @@ entsec_account_validate (const EntsecAccount *account,
                          GError             **error)
 {
   g_return_val_if_fail (account != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (account->secret_len < MIN_SECRET_BYTES)
     {
@@ -180,6 +181,7 @@ entsec_account_generate (const EntsecAccount *account,
 {
   g_return_val_if_fail (account != NULL, FALSE);
   g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   switch (account->type)
     {

@@ -104,6 +104,7 @@ entsec_base32_decode (const char *text,
 
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (out_len != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!scan_symbols (text, &n_symbols, error))
     return NULL;

@@ -175,6 +175,7 @@ entsec_hotp (EntsecOtpAlgorithm algorithm,
 
   g_return_val_if_fail (key != NULL || key_len == 0, FALSE);
   g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (digits < ENTSEC_OTP_MIN_DIGITS || digits > ENTSEC_OTP_MAX_DIGITS)
     {
@@ -226,6 +227,10 @@ entsec_totp (EntsecOtpAlgorithm algorithm,
 {
   guint64 step;
 
+  g_return_val_if_fail (key != NULL || key_len == 0, FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (!time_step (now, period, &step, error))
     return FALSE;
   return entsec_hotp (algorithm, key, key_len, step, digits, code, error);
@@ -242,7 +247,9 @@ entsec_steam (const guint8 *key,
   guint64 step;
   guint32 value;
 
+  g_return_val_if_fail (key != NULL || key_len == 0, FALSE);
   g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!time_step (now, ENTSEC_OTP_DEFAULT_PERIOD, &step, error))
     return FALSE;

@@ -203,6 +203,7 @@ entsec_qr_decode_bytes (const guint8 *data,
   const char *step = NULL;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   payloads = entsec_qr_decode_payloads (data, len, &width, &height, &step, error);
   if (payloads == NULL)
@@ -274,6 +275,8 @@ entsec_qr_decode_file (const char   *path,
   const guint8 *data;
 
   g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -308,6 +311,7 @@ entsec_qr_decode_file_async (const char         *path,
   g_autoptr (GTask) task = NULL;
 
   g_return_if_fail (path != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, entsec_qr_decode_file_async);
@@ -320,6 +324,9 @@ entsec_qr_decode_file_finish (GAsyncResult *result,
                               GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == entsec_qr_decode_file_async,
+                        NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -352,6 +359,7 @@ entsec_qr_decode_bytes_async (GBytes             *bytes,
   g_autoptr (GTask) task = NULL;
 
   g_return_if_fail (bytes != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, entsec_qr_decode_bytes_async);
@@ -364,6 +372,9 @@ entsec_qr_decode_bytes_finish (GAsyncResult *result,
                                GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == entsec_qr_decode_bytes_async,
+                        NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -399,7 +410,10 @@ entsec_qr_result_get_accounts (const EntsecQrResult *result,
 {
   g_autoptr (GPtrArray) accounts = NULL;
 
-  g_return_val_if_fail (result != NULL && result->codes->len > 0, NULL);
+  g_return_val_if_fail (result != NULL, NULL);
+  /* A result always holds a code: decoding fails instead of returning none. */
+  g_return_val_if_fail (result->codes != NULL && result->codes->len > 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   for (guint i = 0; i < result->codes->len; i++)
@@ -430,8 +444,13 @@ entsec_qr_accounts_from_file (const char   *path,
                               GCancellable *cancellable,
                               GError      **error)
 {
-  g_autoptr (EntsecQrResult) result = entsec_qr_decode_file (path, cancellable, error);
+  g_autoptr (EntsecQrResult) result = NULL;
 
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  result = entsec_qr_decode_file (path, cancellable, error);
   if (result == NULL)
     return NULL;
   return entsec_qr_result_get_accounts (result, error);

@@ -545,7 +545,7 @@ slots_to_try (EntsecVault *vault,
               gboolean    *done,
               GError     **error)
 {
-  g_autoptr (VaultOp) op = vault_op_begin (vault);
+  G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
   GPtrArray *copies;
 
   *done = vault->dek != NULL;
@@ -597,7 +597,7 @@ adopt_dek (EntsecVault       *vault,
            EntsecSecureBytes *dek,
            GError           **error)
 {
-  g_autoptr (VaultOp) op = vault_op_begin (vault);
+  G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
   VaultSlot *slot;
 
   if (vault->dek != NULL)
@@ -937,7 +937,7 @@ derive_keyring (EntsecVault  *vault,
 static gboolean
 vault_has_passphrase_slot (EntsecVault *vault)
 {
-  g_autoptr (VaultOp) op = vault_op_begin (vault);
+  G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
 
   return has_slot_type (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
 }
@@ -988,7 +988,7 @@ static VaultSlot *
 copy_keyring_slot (EntsecVault *vault,
                    gint64       slot_id)
 {
-  g_autoptr (VaultOp) op = vault_op_begin (vault);
+  G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
 
   for (guint i = 0; i < vault->slots->len; i++)
     {
@@ -1004,7 +1004,7 @@ static void
 mark_known_good (EntsecVault     *vault,
                  const VaultSlot *checked)
 {
-  g_autoptr (VaultOp) op = vault_op_begin (vault);
+  G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
   VaultSlot *slot = find_same_slot (vault, checked);
 
   if (slot != NULL)
