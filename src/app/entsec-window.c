@@ -415,9 +415,11 @@ vault_lock_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr (EntsecWindow) self = user_data;
+  EntsecWindow *self = user_data;
 
+  /* Nothing to report: the unlock page is up already, the keys are gone. */
   entsec_vault_lock_finish (ENTSEC_VAULT (source), result, NULL);
+  g_object_unref (self);
 }
 
 static void
