@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-add-dialog.c: pictures (QR codes), links and the manual form */
+
+#define G_LOG_DOMAIN "entsec-add-dialog"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "entsec-a11y.h"
+#include "entsec-add-dialog.h"
+#include "entsec-application.h"
+
+struct _EntsecAddDialog
+{
+  AdwWindow             parent_instance;
+
+  AdwToastOverlay      *toast_overlay;
+  GtkListBox           *results_box;
+  GtkEditable          *link_row;
+  GtkEditable          *issuer_row;
+  GtkEditable          *label_row;
+  GtkEditable          *secret_row;
+  GtkLabel             *manual_error;
+  GtkWidget            *manual_add_button;
+
+  EntsecVault          *vault;
+  GCancellable         *cancellable;
+  GtkFileChooserNative *chooser;
+  /* Pictures waiting to be read, one at a time (GFile). */
+  GQueue                files;
+  gboolean              reading;
+};
+
+G_DEFINE_FINAL_TYPE (EntsecAddDialog, entsec_add_dialog, ADW_TYPE_WINDOW)
+
+enum
+{
+  SIGNAL_ACCOUNTS_ADDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* What an add is for: the row that reports it, and whether the dialog
+ * closes once it worked (link and manual form). */
+typedef struct
+{
+  EntsecAddDialog *dialog;
+  char            *source;
+  gboolean         close_on_success;
+} AddRequest;
+
+static void
+add_request_free (AddRequest *request)
+{
+  g_object_unref (request->dialog);
+  g_free (request->source);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AddRequest, add_request_free)
+
+static void read_next_file (EntsecAddDialog *self);
+
+static void
+report (EntsecAddDialog *self,
+        const char      *source,
+        const char      *message,
+        gboolean         ok)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name (ok ? "emblem-ok-symbolic"
+                                                     : "dialog-warning-symbolic");
+  g_autofree char *title = g_markup_escape_text (source, -1);
+  g_autofree char *subtitle = g_markup_escape_text (message, -1);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  ok ? _("Added") : _("Not added"), -1);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  gtk_widget_add_css_class (icon, ok ? "success" : "warning");
+  gtk_list_box_append (self->results_box, row);
+  gtk_widget_set_visible (GTK_WIDGET (self->results_box), TRUE);
+}
+
+/* "Added ACME (alice@example.com)", "Added 3 accounts", and the duplicates. */
+static char *
+describe_added (GArray    *added_ids,
+                GPtrArray *accounts,
+                GPtrArray *skipped)
+{
+  GString *text = g_string_new (NULL);
+
+  if (added_ids->len == 1 && accounts->len == 1)
+    {
+      g_autofree char *name = entsec_account_dup_display_name (g_ptr_array_index (accounts, 0));
+
+      g_string_printf (text, _("Added %s"), name);
+    }
+  else if (added_ids->len > 0)
+    g_string_printf (text, g_dngettext (NULL, "Added %u account", "Added %u accounts",
+                                        added_ids->len),
+                     added_ids->len);
+  for (guint i = 0; skipped != NULL && i < skipped->len; i++)
+    {
+      g_autofree char *name = entsec_account_dup_display_name (g_ptr_array_index (skipped, i));
+
+      if (text->len > 0)
+        g_string_append (text, "\n");
+      g_string_append_printf (text, _("Already in your list: %s"), name);
+    }
+  return g_string_free (text, FALSE);
+}
+
+typedef struct
+{
+  AddRequest *request;
+  GPtrArray  *accounts;
+} AddJob;
+
+static void
+accounts_added (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  AddJob *job = user_data;
+  g_autoptr (AddRequest) request = job->request;
+  g_autoptr (GPtrArray) accounts = job->accounts;
+  EntsecAddDialog *self = request->dialog;
+  g_autoptr (GArray) added_ids = NULL;
+  g_autoptr (GPtrArray) skipped = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  g_free (job);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      entsec_vault_add_accounts_finish (ENTSEC_VAULT (source), result, NULL, NULL, NULL);
+      return;
+    }
+  if (!entsec_vault_add_accounts_finish (ENTSEC_VAULT (source), result, &added_ids, &skipped,
+                                         &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        report (self, request->source, error->message, FALSE);
+      read_next_file (self);
+      return;
+    }
+  message = describe_added (added_ids, accounts, skipped);
+  report (self, request->source, message, added_ids->len > 0);
+  if (added_ids->len > 0)
+    g_signal_emit (self, signals[SIGNAL_ACCOUNTS_ADDED], 0, added_ids->len);
+  if (request->close_on_success && added_ids->len > 0)
+    gtk_window_destroy (GTK_WINDOW (self));
+  else
+    read_next_file (self);
+}
+
+/* Takes @request and @accounts. */
+static void
+add_accounts (EntsecAddDialog *self,
+              AddRequest      *request,
+              GPtrArray       *accounts)
+{
+  AddJob *job = g_new0 (AddJob, 1);
+
+  job->request = request;
+  job->accounts = accounts;
+  entsec_vault_add_accounts_async (self->vault, accounts, ENTSEC_VAULT_ADD_SKIP_DUPLICATES,
+                                   self->cancellable, accounts_added, job);
+}
+
+static AddRequest *
+add_request_new (EntsecAddDialog *self,
+                 const char      *source,
+                 gboolean         close_on_success)
+{
+  AddRequest *request = g_new0 (AddRequest, 1);
+
+  request->dialog = g_object_ref (self);
+  request->source = g_strdup (source);
+  request->close_on_success = close_on_success;
+  return request;
+}
+
+static void
+file_decoded (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (AddRequest) request = user_data;
+  EntsecAddDialog *self = request->dialog;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecQrResult) qr = entsec_qr_decode_file_finish (result, &error);
+  g_autoptr (GPtrArray) accounts = NULL;
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (qr != NULL)
+    accounts = entsec_qr_result_get_accounts (qr, &error);
+  if (accounts == NULL)
+    {
+      report (self, request->source, error->message, FALSE);
+      read_next_file (self);
+      return;
+    }
+  add_accounts (self, g_steal_pointer (&request), g_steal_pointer (&accounts));
+}
+
+static void
+read_next_file (EntsecAddDialog *self)
+{
+  g_autoptr (GFile) file = g_queue_pop_head (&self->files);
+  g_autofree char *path = NULL;
+  g_autofree char *name = NULL;
+
+  self->reading = file != NULL;
+  if (file == NULL)
+    return;
+  name = g_file_get_basename (file);
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      report (self, name, _("Only pictures saved on this device can be read."), FALSE);
+      read_next_file (self);
+      return;
+    }
+  entsec_qr_decode_file_async (path, self->cancellable, file_decoded,
+                               add_request_new (self, name, FALSE));
+}
+
+void
+entsec_add_dialog_add_files (EntsecAddDialog *self,
+                             GFile          **files,
+                             guint            n_files)
+{
+  g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
+
+  for (guint i = 0; i < n_files; i++)
+    g_queue_push_tail (&self->files, g_object_ref (files[i]));
+  if (!self->reading)
+    read_next_file (self);
+}
+
+static void
+chooser_response (EntsecAddDialog *self,
+                  int              response)
+{
+  g_autoptr (GListModel) files = NULL;
+  g_autoptr (GPtrArray) array = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (self->chooser));
+  for (guint i = 0; files != NULL && i < g_list_model_get_n_items (files); i++)
+    g_ptr_array_add (array, g_list_model_get_item (files, i));
+  g_clear_object (&self->chooser);
+  entsec_add_dialog_add_files (self, (GFile **) array->pdata, array->len);
+}
+
+static void
+choose_clicked (EntsecAddDialog *self)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  if (self->chooser != NULL)
+    return;
+  self->chooser = gtk_file_chooser_native_new (_("Choose Pictures of QR Codes"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Add"), NULL);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (self->chooser), TRUE);
+  gtk_file_filter_set_name (filter, _("Pictures"));
+  gtk_file_filter_add_pixbuf_formats (filter);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  g_object_unref (filter);
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (chooser_response), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+/* The accounts of a pasted link, or NULL with @error set. */
+static GPtrArray *
+accounts_from_link (const char *text,
+                    GError    **error)
+{
+  g_autoptr (EntsecMigrationBatch) batch = NULL;
+  GPtrArray *accounts;
+  EntsecAccount *account;
+
+  while (g_ascii_isspace (*text))
+    text++;
+  if (g_ascii_strncasecmp (text, "otpauth-migration:", strlen ("otpauth-migration:")) == 0)
+    {
+      batch = entsec_migration_parse (text, error);
+      if (batch == NULL)
+        return NULL;
+      if (batch->errors->len > 0)
+        {
+          g_propagate_error (error, g_error_copy (g_ptr_array_index (batch->errors, 0)));
+          return NULL;
+        }
+      return g_ptr_array_ref (batch->accounts);
+    }
+  account = entsec_otpauth_parse (text, NULL, error);
+  if (account == NULL)
+    return NULL;
+  accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_ptr_array_add (accounts, account);
+  return accounts;
+}
+
+void
+entsec_add_dialog_add_link (EntsecAddDialog *self,
+                            const char      *uri)
+{
+  g_autoptr (GError) error = NULL;
+  GPtrArray *accounts;
+
+  g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
+  g_return_if_fail (uri != NULL);
+
+  accounts = accounts_from_link (uri, &error);
+  if (accounts == NULL)
+    {
+      report (self, _("Link"), error->message, FALSE);
+      return;
+    }
+  add_accounts (self, add_request_new (self, _("Link"), TRUE), accounts);
+}
+
+static void
+link_applied (EntsecAddDialog *self)
+{
+  const char *text = gtk_editable_get_text (self->link_row);
+
+  if (*text == '\0')
+    return;
+  entsec_add_dialog_add_link (self, text);
+  /* The link holds the secret: it leaves the entry at once. */
+  gtk_editable_set_text (self->link_row, "");
+}
+
+/* The account the form describes, or NULL with @error set. */
+static EntsecAccount *
+account_from_form (EntsecAddDialog *self,
+                   GError         **error)
+{
+  g_autoptr (EntsecAccount) account = entsec_account_new ();
+  const char *issuer = gtk_editable_get_text (self->issuer_row);
+  guint8 *secret;
+  gsize secret_len = 0;
+
+  g_free (account->label);
+  account->label = g_strstrip (g_strdup (gtk_editable_get_text (self->label_row)));
+  account->issuer = *issuer != '\0' ? g_strstrip (g_strdup (issuer)) : NULL;
+  secret = entsec_base32_decode (gtk_editable_get_text (self->secret_row), &secret_len, error);
+  if (secret == NULL)
+    return NULL;
+  entsec_account_set_secret (account, secret, secret_len);
+  entsec_secure_free (secret, secret_len);
+  if (!entsec_account_validate (account, error))
+    return NULL;
+  return g_steal_pointer (&account);
+}
+
+static void
+manual_changed (EntsecAddDialog *self)
+{
+  gboolean complete = *gtk_editable_get_text (self->label_row) != '\0'
+                      && *gtk_editable_get_text (self->secret_row) != '\0';
+
+  gtk_widget_set_sensitive (self->manual_add_button, complete);
+  gtk_widget_set_visible (GTK_WIDGET (self->manual_error), FALSE);
+}
+
+static void
+manual_add_clicked (EntsecAddDialog *self)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecAccount *account;
+  GPtrArray *accounts;
+
+  if (!gtk_widget_get_sensitive (self->manual_add_button))
+    return;
+  account = account_from_form (self, &error);
+  if (account == NULL)
+    {
+      gtk_label_set_label (self->manual_error, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->manual_error), TRUE);
+      return;
+    }
+  gtk_editable_set_text (self->secret_row, "");
+  accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_ptr_array_add (accounts, account);
+  add_accounts (self, add_request_new (self, _("Entered by hand"), TRUE), accounts);
+}
+
+static void
+entsec_add_dialog_dispose (GObject *object)
+{
+  EntsecAddDialog *self = ENTSEC_ADD_DIALOG (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+  g_queue_clear_full (&self->files, g_object_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_ADD_DIALOG);
+  g_clear_object (&self->vault);
+
+  G_OBJECT_CLASS (entsec_add_dialog_parent_class)->dispose (object);
+}
+
+static void
+entsec_add_dialog_finalize (GObject *object)
+{
+  EntsecAddDialog *self = ENTSEC_ADD_DIALOG (object);
+
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (entsec_add_dialog_parent_class)->finalize (object);
+}
+
+static void
+entsec_add_dialog_class_init (EntsecAddDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  entsec_app_ensure_resources ();
+
+  object_class->dispose = entsec_add_dialog_dispose;
+  object_class->finalize = entsec_add_dialog_finalize;
+
+  /* EntsecAddDialog::accounts-added: (count) accounts were added to the vault. */
+  signals[SIGNAL_ACCOUNTS_ADDED] = g_signal_new ("accounts-added", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 1, G_TYPE_UINT);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/entsec/EnterpriseSecurity/entsec-add-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, results_box);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, link_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, issuer_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, label_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, secret_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_error);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_add_button);
+  gtk_widget_class_bind_template_callback (widget_class, choose_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, link_applied);
+  gtk_widget_class_bind_template_callback (widget_class, manual_changed);
+  gtk_widget_class_bind_template_callback (widget_class, manual_add_clicked);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+entsec_add_dialog_init (EntsecAddDialog *self)
+{
+  self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->files);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->link_row));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->secret_row));
+}
+
+EntsecAddDialog *
+entsec_add_dialog_new (GtkWindow   *parent,
+                       EntsecVault *vault)
+{
+  EntsecAddDialog *self;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+
+  self = g_object_new (ENTSEC_TYPE_ADD_DIALOG, "transient-for", parent, NULL);
+  self->vault = g_object_ref (vault);
+  return self;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-add-dialog.h: add accounts from pictures, a link, or by hand */
+#pragma once
+
+#include <adwaita.h>
+#include <entsec/entsec.h>
+
+G_BEGIN_DECLS
+
+#define ENTSEC_TYPE_ADD_DIALOG (entsec_add_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (EntsecAddDialog, entsec_add_dialog, ENTSEC, ADD_DIALOG, AdwWindow)
+
+/* Emits "accounts-added" (guint count) after every successful add. */
+EntsecAddDialog *entsec_add_dialog_new (GtkWindow   *parent,
+                                        EntsecVault *vault);
+
+/* Read the QR codes of pictures, one after the other, with a result per file. */
+void entsec_add_dialog_add_files (EntsecAddDialog *self,
+                                  GFile          **files,
+                                  guint            n_files);
+
+/* Add the account(s) of an otpauth:// or otpauth-migration:// link. */
+void entsec_add_dialog_add_link (EntsecAddDialog *self,
+                                 const char      *uri);
+
+G_END_DECLS

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define ENTSEC_TYPE_APPLICATION (entsec_application_get_type ())
+G_DECLARE_FINAL_TYPE (EntsecApplication, entsec_application, ENTSEC, APPLICATION, AdwApplication)
+
+EntsecApplication *entsec_application_new (void);
+
+/* Returns: (transfer none) (nullable): the app's settings, NULL when the
+ * schema is not installed (defaults apply then). */
+GSettings *entsec_application_get_settings (EntsecApplication *self);
+
+/* A setting as an unsigned number, @fallback without the schema. */
+guint entsec_application_get_uint_setting (EntsecApplication *self,
+                                           const char        *key,
+                                           guint              fallback);
+
+/* Registers the app's GResource bundle (templates, CSS) once; every class
+ * with a template calls it from class_init. */
+void entsec_app_ensure_resources (void);
+
+G_END_DECLS

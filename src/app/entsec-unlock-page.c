@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-unlock-page.c: passphrase, recovery key, or the keyring again */
+
+#define G_LOG_DOMAIN "entsec-unlock-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "entsec-a11y.h"
+#include "entsec-application.h"
+#include "entsec-unlock-page.h"
+
+struct _EntsecUnlockPage
+{
+  AdwBin         parent_instance;
+
+  AdwStatusPage *status_page;
+  GtkWidget     *secret_box;
+  GtkEditable   *secret_row;
+  GtkLabel      *error_label;
+  GtkWidget     *unlock_button;
+  GtkWidget     *spinner;
+
+  EntsecVault   *vault;
+  GCancellable  *cancellable;
+  gboolean       has_passphrase;
+  gboolean       has_recovery;
+  gboolean       has_keyring;
+  gboolean       busy;
+};
+
+G_DEFINE_FINAL_TYPE (EntsecUnlockPage, entsec_unlock_page, ADW_TYPE_BIN)
+
+enum
+{
+  SIGNAL_UNLOCKED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+set_busy (EntsecUnlockPage *self,
+          gboolean          busy)
+{
+  self->busy = busy;
+  gtk_widget_set_visible (self->spinner, busy);
+  gtk_widget_set_sensitive (self->unlock_button, !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->secret_row), !busy);
+}
+
+static void
+show_error (EntsecUnlockPage *self,
+            const char       *message)
+{
+  gtk_label_set_label (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+/* Every unlock ends here: the typed text is dropped whatever happened. */
+static void
+unlock_done (EntsecUnlockPage *self,
+             gboolean          ok,
+             GError           *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE);
+  gtk_editable_set_text (self->secret_row, "");
+  if (!ok)
+    {
+      show_error (self, error->message);
+      gtk_widget_grab_focus (GTK_WIDGET (self->secret_row));
+      return;
+    }
+  show_error (self, NULL);
+  g_signal_emit (self, signals[SIGNAL_UNLOCKED], 0);
+}
+
+static void
+recovery_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (EntsecUnlockPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = entsec_vault_unlock_recovery_finish (ENTSEC_VAULT (source), result, &error);
+
+  unlock_done (self, ok, error);
+}
+
+static void
+passphrase_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (EntsecUnlockPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = entsec_vault_unlock_passphrase_finish (ENTSEC_VAULT (source), result, &error);
+
+  /* The same text may be the recovery key. */
+  if (!ok && self->has_recovery
+      && g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE))
+    {
+      entsec_vault_unlock_recovery_async (self->vault, gtk_editable_get_text (self->secret_row),
+                                          self->cancellable, recovery_done, g_object_ref (self));
+      return;
+    }
+  unlock_done (self, ok, error);
+}
+
+static void
+keyring_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (EntsecUnlockPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = entsec_vault_unlock_keyring_finish (ENTSEC_VAULT (source), result, &error);
+
+  unlock_done (self, ok, error);
+}
+
+static void
+unlock_clicked (EntsecUnlockPage *self)
+{
+  const char *secret = gtk_editable_get_text (self->secret_row);
+
+  if (self->busy || self->vault == NULL)
+    return;
+  if (!self->has_passphrase && !self->has_recovery)
+    {
+      set_busy (self, TRUE);
+      entsec_vault_unlock_keyring_async (self->vault, self->cancellable, keyring_done,
+                                         g_object_ref (self));
+      return;
+    }
+  if (*secret == '\0')
+    return;
+  set_busy (self, TRUE);
+  if (self->has_passphrase)
+    entsec_vault_unlock_passphrase_async (self->vault, secret, strlen (secret), self->cancellable,
+                                          passphrase_done, g_object_ref (self));
+  else
+    entsec_vault_unlock_recovery_async (self->vault, secret, self->cancellable, recovery_done,
+                                        g_object_ref (self));
+}
+
+static void
+read_slots (EntsecUnlockPage *self)
+{
+  g_autofree EntsecVaultSlotInfo *slots = NULL;
+  gsize n_slots = 0;
+
+  self->has_passphrase = self->has_recovery = self->has_keyring = FALSE;
+  slots = entsec_vault_list_slots (self->vault, &n_slots);
+  for (gsize i = 0; i < n_slots; i++)
+    {
+      self->has_passphrase |= slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE;
+      self->has_recovery |= slots[i].type == ENTSEC_VAULT_SLOT_RECOVERY;
+      self->has_keyring |= slots[i].type == ENTSEC_VAULT_SLOT_KEYRING;
+    }
+}
+
+static const char *
+secret_title (EntsecUnlockPage *self)
+{
+  if (self->has_passphrase && self->has_recovery)
+    return _("Passphrase or Recovery Key");
+  if (self->has_passphrase)
+    return _("Passphrase");
+  return _("Recovery Key");
+}
+
+void
+entsec_unlock_page_prepare (EntsecUnlockPage *self,
+                            EntsecVault      *vault,
+                            const char       *reason,
+                            GCancellable     *cancellable)
+{
+  gboolean asks_secret;
+
+  g_return_if_fail (ENTSEC_IS_UNLOCK_PAGE (self));
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+
+  g_set_object (&self->vault, vault);
+  g_set_object (&self->cancellable, cancellable);
+  read_slots (self);
+  asks_secret = self->has_passphrase || self->has_recovery;
+  set_busy (self, FALSE);
+  show_error (self, NULL);
+  gtk_editable_set_text (self->secret_row, "");
+  gtk_widget_set_visible (self->secret_box, asks_secret);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->secret_row), secret_title (self));
+  if (reason != NULL)
+    adw_status_page_set_description (self->status_page, reason);
+  else if (asks_secret)
+    adw_status_page_set_description (self->status_page,
+                                     _("Enter your passphrase to show your codes."));
+  else
+    adw_status_page_set_description (self->status_page,
+                                     _("Your keyring opens your codes again."));
+  if (asks_secret)
+    gtk_widget_grab_focus (GTK_WIDGET (self->secret_row));
+}
+
+static void
+entsec_unlock_page_dispose (GObject *object)
+{
+  EntsecUnlockPage *self = ENTSEC_UNLOCK_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_UNLOCK_PAGE);
+  g_clear_object (&self->vault);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (entsec_unlock_page_parent_class)->dispose (object);
+}
+
+static void
+entsec_unlock_page_class_init (EntsecUnlockPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  entsec_app_ensure_resources ();
+
+  object_class->dispose = entsec_unlock_page_dispose;
+
+  /* EntsecUnlockPage::unlocked: the vault is open. */
+  signals[SIGNAL_UNLOCKED] = g_signal_new ("unlocked", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/entsec/EnterpriseSecurity/entsec-unlock-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, secret_box);
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, secret_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, unlock_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, spinner);
+  gtk_widget_class_bind_template_callback (widget_class, unlock_clicked);
+}
+
+static void
+entsec_unlock_page_init (EntsecUnlockPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->secret_row));
+}

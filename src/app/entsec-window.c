@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-window.c: open the vault, then setup, unlock or the codes */
+
+#define G_LOG_DOMAIN "entsec-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <entsec/entsec.h>
+
+#include "entsec-account-row.h"
+#include "entsec-accounts-model.h"
+#include "entsec-add-dialog.h"
+#include "entsec-clipboard.h"
+#include "entsec-setup-page.h"
+#include "entsec-unlock-page.h"
+#include "entsec-window.h"
+
+#define DEFAULT_CLIPBOARD_SECONDS 30
+
+struct _EntsecWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *main_stack;
+  AdwStatusPage        *loading_page;
+  EntsecSetupPage      *setup_page;
+  EntsecUnlockPage     *unlock_page;
+  GtkWidget            *codes_box;
+  GtkSearchBar         *search_bar;
+  GtkEditable          *search_entry;
+  GtkStack             *codes_stack;
+  GtkListView          *list_view;
+
+  /* Cancels every call still running when the window goes. */
+  GCancellable         *cancellable;
+  EntsecVault          *vault;
+  GListModel           *accounts;
+  /* The rows bound to an account now (not owned): the ones that tick. */
+  GPtrArray            *rows;
+  guint                 tick_id;
+  EntsecClipboardGuard *clipboard;
+  EntsecAddDialog      *add_dialog;
+  /* Files and links opened before the codes were shown (GFile). */
+  GPtrArray            *pending_files;
+};
+
+G_DEFINE_FINAL_TYPE (EntsecWindow, entsec_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void show_codes (EntsecWindow *self);
+
+static gboolean
+showing_codes (EntsecWindow *self)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "codes") == 0;
+}
+
+static void
+actions_update (EntsecWindow *self)
+{
+  gboolean codes = showing_codes (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-account",
+                                 codes && self->vault != NULL
+                                 && !entsec_vault_is_read_only (self->vault));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", codes);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", codes);
+}
+
+static void
+toast (EntsecWindow *self,
+       const char   *title)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  adw_toast_set_timeout (toast, 3);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* ---- The ticking rows ---------------------------------------------------- */
+
+static gboolean tick (gpointer user_data);
+
+/* The next tick just after the next full second, so countdowns turn together. */
+static void
+schedule_tick (EntsecWindow *self)
+{
+  gint64 ms_into_second = (g_get_real_time () / 1000) % 1000;
+
+  self->tick_id = g_timeout_add ((guint) (1000 - ms_into_second + 5), tick, self);
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (user_data);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < self->rows->len; i++)
+    entsec_account_row_tick (g_ptr_array_index (self->rows, i), now);
+  schedule_tick (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_ticking (EntsecWindow *self)
+{
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, entsec_account_row_new ());
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          gpointer                  user_data)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (user_data);
+  EntsecAccountRow *row = ENTSEC_ACCOUNT_ROW (gtk_list_item_get_child (item));
+
+  entsec_account_row_bind (row, self->vault, gtk_list_item_get_item (item), self->cancellable);
+  g_ptr_array_add (self->rows, row);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            gpointer                  user_data)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (user_data);
+  EntsecAccountRow *row = ENTSEC_ACCOUNT_ROW (gtk_list_item_get_child (item));
+
+  g_ptr_array_remove_fast (self->rows, row);
+  entsec_account_row_unbind (row);
+}
+
+/* ---- Copying ----------------------------------------------------------------- */
+
+static EntsecAccountRow *
+find_row (EntsecWindow *self,
+          gint64        id)
+{
+  for (guint i = 0; i < self->rows->len; i++)
+    if (entsec_account_row_get_account_id (g_ptr_array_index (self->rows, i)) == id)
+      return g_ptr_array_index (self->rows, i);
+  return NULL;
+}
+
+static guint
+clipboard_seconds (EntsecWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (!ENTSEC_IS_APPLICATION (app))
+    return DEFAULT_CLIPBOARD_SECONDS;
+  return entsec_application_get_uint_setting (ENTSEC_APPLICATION (app), "clipboard-clear-seconds",
+                                              DEFAULT_CLIPBOARD_SECONDS);
+}
+
+static void
+row_activated (EntsecWindow *self,
+               guint         position)
+{
+  g_autoptr (EntsecAccountSummary) summary = g_list_model_get_item (self->accounts, position);
+  EntsecAccountRow *row;
+  const char *code;
+  guint seconds = clipboard_seconds (self);
+  g_autofree char *message = NULL;
+
+  if (summary == NULL)
+    return;
+  row = find_row (self, entsec_account_summary_get_id (summary));
+  code = row != NULL ? entsec_account_row_get_code (row) : NULL;
+  if (code == NULL)
+    {
+      toast (self, _("No code to copy yet"));
+      return;
+    }
+  entsec_clipboard_guard_copy (self->clipboard, code, seconds);
+  if (seconds > 0)
+    message = g_strdup_printf (g_dngettext (NULL, "Code copied; cleared from the clipboard in %u second",
+                                            "Code copied; cleared from the clipboard in %u seconds",
+                                            seconds),
+                               seconds);
+  toast (self, message != NULL ? message : _("Code copied"));
+}
+
+void
+entsec_window_clear_clipboard (EntsecWindow *self)
+{
+  g_return_if_fail (ENTSEC_IS_WINDOW (self));
+
+  entsec_clipboard_guard_clear (self->clipboard);
+}
+
+/* ---- Search and the empty states ----------------------------------------- */
+
+static void
+update_codes_stack (EntsecWindow *self)
+{
+  const char *search = gtk_editable_get_text (self->search_entry);
+  const char *page = "list";
+
+  if (self->accounts != NULL && g_list_model_get_n_items (self->accounts) == 0)
+    page = *search != '\0' ? "no-results" : "empty";
+  gtk_stack_set_visible_child_name (self->codes_stack, page);
+}
+
+static void
+search_changed (EntsecWindow *self)
+{
+  if (self->accounts == NULL)
+    return;
+  entsec_accounts_model_set_search (self->accounts, gtk_editable_get_text (self->search_entry));
+  update_codes_stack (self);
+}
+
+/* ---- Pages ------------------------------------------------------------------- */
+
+static void
+show_page (EntsecWindow *self,
+           const char   *name)
+{
+  /* A focused entry on the page that goes must see its focus leave first. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  gtk_stack_set_visible_child_name (self->main_stack, name);
+  actions_update (self);
+}
+
+static void
+show_error (EntsecWindow *self,
+            const char   *title,
+            const char   *message)
+{
+  adw_status_page_set_title (self->loading_page, title);
+  adw_status_page_set_description (self->loading_page, message);
+  adw_status_page_set_icon_name (self->loading_page, "dialog-error-symbolic");
+  show_page (self, "loading");
+}
+
+static void
+close_add_dialog (EntsecWindow *self)
+{
+  if (self->add_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->add_dialog));
+}
+
+static void
+hide_codes (EntsecWindow *self)
+{
+  stop_ticking (self);
+  close_add_dialog (self);
+  entsec_clipboard_guard_clear (self->clipboard);
+  gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->accounts);
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  gtk_editable_set_text (self->search_entry, "");
+}
+
+static void
+show_unlock (EntsecWindow *self,
+             const char   *reason)
+{
+  hide_codes (self);
+  entsec_unlock_page_prepare (self->unlock_page, self->vault, reason, self->cancellable);
+  show_page (self, "unlock");
+}
+
+static void
+vault_locked_changed (EntsecWindow *self)
+{
+  /* The vault locks itself when another program changed its keys. */
+  if (!entsec_vault_is_unlocked (self->vault) && showing_codes (self))
+    show_unlock (self, _("Your codes were locked because the way to unlock them was changed."));
+}
+
+static void
+adopt_vault (EntsecWindow *self,
+             EntsecVault  *vault)
+{
+  if (self->vault == vault)
+    return;
+  if (self->vault != NULL)
+    g_signal_handlers_disconnect_by_data (self->vault, self);
+  g_set_object (&self->vault, vault);
+  g_signal_connect_object (vault, "notify::locked", G_CALLBACK (vault_locked_changed), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void open_dialog_with (EntsecWindow *self,
+                              GFile       **files,
+                              guint         n_files);
+
+static void
+show_codes (EntsecWindow *self)
+{
+  GtkSelectionModel *selection;
+
+  self->accounts = entsec_accounts_model_new (entsec_vault_get_accounts_model (self->vault));
+  g_signal_connect_object (self->accounts, "items-changed", G_CALLBACK (update_codes_stack), self,
+                           G_CONNECT_SWAPPED);
+  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (self->accounts)));
+  gtk_list_view_set_model (self->list_view, selection);
+  g_object_unref (selection);
+  update_codes_stack (self);
+  show_page (self, "codes");
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+  stop_ticking (self);
+  schedule_tick (self);
+  if (self->pending_files->len > 0)
+    {
+      g_autoptr (GPtrArray) files = g_steal_pointer (&self->pending_files);
+
+      self->pending_files = g_ptr_array_new_with_free_func (g_object_unref);
+      open_dialog_with (self, (GFile **) files->pdata, files->len);
+    }
+}
+
+static void
+setup_created (EntsecWindow *self,
+               EntsecVault  *vault)
+{
+  adopt_vault (self, vault);
+  show_codes (self);
+}
+
+static void
+unlock_page_unlocked (EntsecWindow *self)
+{
+  show_codes (self);
+}
+
+static void
+keyring_unlocked (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (EntsecWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (entsec_vault_unlock_keyring_finish (ENTSEC_VAULT (source), result, &error))
+    show_codes (self);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_unlock (self, error->message);
+}
+
+static gboolean
+has_slot (EntsecVault        *vault,
+          EntsecVaultSlotType type)
+{
+  g_autofree EntsecVaultSlotInfo *slots = NULL;
+  gsize n_slots = 0;
+
+  slots = entsec_vault_list_slots (vault, &n_slots);
+  for (gsize i = 0; i < n_slots; i++)
+    if (slots[i].type == type)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+vault_opened (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (EntsecWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = entsec_vault_open_finish (result, &error);
+  g_autofree char *path = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND))
+    {
+      path = entsec_vault_default_path (NULL);
+      entsec_setup_page_prepare (self->setup_page, path, self->cancellable);
+      show_page (self, "setup");
+      return;
+    }
+  if (vault == NULL)
+    {
+      show_error (self, _("Your Codes Cannot Be Opened"), error->message);
+      return;
+    }
+  adopt_vault (self, vault);
+  /* The keyring opens the vault at the start of a session only; after a
+   * lock the unlock page asks again. */
+  if (has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING))
+    entsec_vault_unlock_keyring_async (vault, self->cancellable, keyring_unlocked,
+                                       g_object_ref (self));
+  else
+    show_unlock (self, NULL);
+}
+
+static void
+open_vault (EntsecWindow *self)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+
+  show_page (self, "loading");
+  entsec_vault_open_async (path, self->cancellable, vault_opened, g_object_ref (self));
+}
+
+/* ---- Actions ----------------------------------------------------------------- */
+
+static void
+vault_lock_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  EntsecWindow *self = user_data;
+
+  /* Nothing to report: the unlock page is up already, the keys are gone. */
+  entsec_vault_lock_finish (ENTSEC_VAULT (source), result, NULL);
+  g_object_unref (self);
+}
+
+static void
+lock_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (widget);
+
+  if (!showing_codes (self))
+    return;
+  show_unlock (self, NULL);
+  /* Wipes the keys and every decrypted value; the page waits for "locked". */
+  entsec_vault_lock_async (self->vault, NULL, vault_lock_done, g_object_ref (self));
+}
+
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (widget);
+  gboolean on = !gtk_search_bar_get_search_mode (self->search_bar);
+
+  gtk_search_bar_set_search_mode (self->search_bar, on);
+  if (on)
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+accounts_added (EntsecWindow *self,
+                guint         count)
+{
+  g_autofree char *message = g_strdup_printf (g_dngettext (NULL, "%u account added",
+                                                           "%u accounts added", count),
+                                              count);
+
+  toast (self, message);
+}
+
+static EntsecAddDialog *
+ensure_add_dialog (EntsecWindow *self)
+{
+  if (self->add_dialog == NULL)
+    {
+      self->add_dialog = entsec_add_dialog_new (GTK_WINDOW (self), self->vault);
+      g_object_add_weak_pointer (G_OBJECT (self->add_dialog), (gpointer *) &self->add_dialog);
+      g_signal_connect_object (self->add_dialog, "accounts-added", G_CALLBACK (accounts_added),
+                               self, G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (GTK_WINDOW (self->add_dialog));
+  return self->add_dialog;
+}
+
+static void
+add_account_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ensure_add_dialog (ENTSEC_WINDOW (widget));
+}
+
+static gboolean
+is_link (GFile *file)
+{
+  return g_file_has_uri_scheme (file, "otpauth") || g_file_has_uri_scheme (file, "otpauth-migration");
+}
+
+static void
+open_dialog_with (EntsecWindow *self,
+                  GFile       **files,
+                  guint         n_files)
+{
+  EntsecAddDialog *dialog = ensure_add_dialog (self);
+  g_autoptr (GPtrArray) pictures = g_ptr_array_new ();
+
+  for (guint i = 0; i < n_files; i++)
+    {
+      if (is_link (files[i]))
+        {
+          g_autofree char *uri = g_file_get_uri (files[i]);
+
+          entsec_add_dialog_add_link (dialog, uri);
+          entsec_secure_strfree (g_steal_pointer (&uri));
+        }
+      else
+        g_ptr_array_add (pictures, files[i]);
+    }
+  entsec_add_dialog_add_files (dialog, (GFile **) pictures->pdata, pictures->len);
+}
+
+void
+entsec_window_open_files (EntsecWindow *self,
+                          GFile       **files,
+                          guint         n_files)
+{
+  g_return_if_fail (ENTSEC_IS_WINDOW (self));
+
+  if (showing_codes (self) && !entsec_vault_is_read_only (self->vault))
+    {
+      open_dialog_with (self, files, n_files);
+      return;
+    }
+  for (guint i = 0; i < n_files; i++)
+    g_ptr_array_add (self->pending_files, g_object_ref (files[i]));
+  toast (self, _("Unlock your codes to add the accounts"));
+}
+
+/* ---- Life cycle -------------------------------------------------------------- */
+
+static void
+entsec_window_dispose (GObject *object)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  stop_ticking (self);
+  if (self->clipboard != NULL)
+    entsec_clipboard_guard_clear (self->clipboard);
+  close_add_dialog (self);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->accounts);
+  g_clear_object (&self->clipboard);
+  g_clear_object (&self->vault);
+  g_clear_pointer (&self->pending_files, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (entsec_window_parent_class)->dispose (object);
+}
+
+static void
+entsec_window_finalize (GObject *object)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (object);
+
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (entsec_window_parent_class)->finalize (object);
+}
+
+static void
+entsec_window_class_init (EntsecWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  entsec_app_ensure_resources ();
+  g_type_ensure (ENTSEC_TYPE_SETUP_PAGE);
+  g_type_ensure (ENTSEC_TYPE_UNLOCK_PAGE);
+
+  object_class->dispose = entsec_window_dispose;
+  object_class->finalize = entsec_window_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/entsec/EnterpriseSecurity/entsec-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, setup_page);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, unlock_page);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_box);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_stack);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, list_view);
+  gtk_widget_class_bind_template_callback (widget_class, setup_created);
+  gtk_widget_class_bind_template_callback (widget_class, unlock_page_unlocked);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated);
+
+  gtk_widget_class_install_action (widget_class, "win.add-account", NULL, add_account_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_activated);
+}
+
+static void
+setup_list (EntsecWindow *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+}
+
+static void
+entsec_window_init (EntsecWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->rows = g_ptr_array_new ();
+  self->pending_files = g_ptr_array_new_with_free_func (g_object_unref);
+  self->clipboard = entsec_clipboard_guard_new (gtk_widget_get_clipboard (GTK_WIDGET (self)));
+  setup_list (self);
+  gtk_search_bar_set_key_capture_widget (self->search_bar, self->codes_box);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-account", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
+  open_vault (self);
+}
+
+EntsecWindow *
+entsec_window_new (EntsecApplication *app)
+{
+  return g_object_new (ENTSEC_TYPE_WINDOW, "application", app, NULL);
+}

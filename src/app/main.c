@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* main.c: the entsec app; everything else is in entsec-app-lib. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <errno.h>
+#include <locale.h>
+#include <sys/resource.h>
+
+#include "entsec-application.h"
+
+/* No core dumps (they would hold keys), but the process stays dumpable:
+ * PR_SET_DUMPABLE 0 makes xdg-desktop-portal refuse the app. */
+static void
+disable_core_dumps (void)
+{
+  struct rlimit limit = { 0, 0 };
+
+  if (setrlimit (RLIMIT_CORE, &limit) != 0)
+    g_message ("Could not disable core dumps: %s", g_strerror (errno));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (EntsecApplication) app = NULL;
+
+  disable_core_dumps ();
+  setlocale (LC_ALL, "");
+  textdomain (PACKAGE_NAME);
+
+  app = entsec_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

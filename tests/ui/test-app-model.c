@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-app-model.c: the codes list's model, code grouping, the account row
+ * template and the clipboard guard, on a real display (xvfb-session.sh). */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <entsec/entsec.h>
+
+#include "entsec-account-row.h"
+#include "entsec-accounts-model.h"
+#include "entsec-application.h"
+#include "entsec-clipboard.h"
+
+static EntsecAccountSummary *
+summary_new (gint64      id,
+             const char *issuer,
+             const char *label,
+             gint        position,
+             gboolean    favourite)
+{
+  g_autoptr (EntsecAccount) account = entsec_account_new ();
+
+  account->id = id;
+  account->issuer = g_strdup (issuer);
+  g_free (account->label);
+  account->label = g_strdup (label);
+  account->position = position;
+  account->favourite = favourite;
+  return entsec_account_summary_new_from_account (account);
+}
+
+/* The store of summaries the vault would hand out, in the vault's order. */
+static GListStore *
+store_new (void)
+{
+  GListStore *store = g_list_store_new (ENTSEC_TYPE_ACCOUNT_SUMMARY);
+  const struct
+  {
+    const char *issuer;
+    const char *label;
+    gint        position;
+    gboolean    favourite;
+  } rows[] = {
+    { "GitHub", "octocat", 2, FALSE },
+    { "ACME", "alice@example.com", 0, FALSE },
+    { "Google", "bob.smith@gmail.com", 1, TRUE },
+    { NULL, "vpn", 3, FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr (EntsecAccountSummary) summary = summary_new ((gint64) i + 1, rows[i].issuer,
+                                                              rows[i].label, rows[i].position,
+                                                              rows[i].favourite);
+      g_list_store_append (store, summary);
+    }
+  return store;
+}
+
+/* "Google GitHub ..." : the labels of @model in order, issuer or label. */
+static char *
+names (GListModel *model)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (EntsecAccountSummary) summary = g_list_model_get_item (model, i);
+      const char *issuer = entsec_account_summary_get_issuer (summary);
+
+      g_string_append_printf (out, "%s%s", i > 0 ? " " : "",
+                              issuer != NULL ? issuer : entsec_account_summary_get_label (summary));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_model_sorted (void)
+{
+  g_autoptr (GListStore) store = store_new ();
+  g_autoptr (GListModel) model = entsec_accounts_model_new (G_LIST_MODEL (store));
+  g_autofree char *order = names (model);
+
+  /* Favourites first, then by position. */
+  g_assert_cmpstr (order, ==, "Google ACME GitHub vpn");
+}
+
+static void
+test_model_search (void)
+{
+  g_autoptr (GListStore) store = store_new ();
+  g_autoptr (GListModel) model = entsec_accounts_model_new (G_LIST_MODEL (store));
+  char *order;
+
+  entsec_accounts_model_set_search (model, "GIT");
+  order = names (model);
+  g_assert_cmpstr (order, ==, "GitHub");
+  g_free (order);
+
+  /* The label matches too, ignoring case. */
+  entsec_accounts_model_set_search (model, "EXAMPLE.com");
+  order = names (model);
+  g_assert_cmpstr (order, ==, "ACME");
+  g_free (order);
+
+  entsec_accounts_model_set_search (model, "nothing like it");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+
+  entsec_accounts_model_set_search (model, "");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
+}
+
+/* A change of the vault's model (another program added an account) shows at once. */
+static void
+test_model_follows_changes (void)
+{
+  g_autoptr (GListStore) store = store_new ();
+  g_autoptr (GListModel) model = entsec_accounts_model_new (G_LIST_MODEL (store));
+  g_autoptr (EntsecAccountSummary) added = summary_new (9, "Dropbox", "dave", 0, TRUE);
+  g_autofree char *order = NULL;
+
+  entsec_accounts_model_set_search (model, "o");
+  g_list_store_append (store, added);
+  order = names (model);
+  /* Favourites by position: Dropbox (0) before Google (1). */
+  g_assert_cmpstr (order, ==, "Dropbox Google ACME GitHub");
+
+  g_list_store_remove (store, 0);
+  g_free (g_steal_pointer (&order));
+  order = names (model);
+  g_assert_cmpstr (order, ==, "Dropbox Google ACME");
+}
+
+static void
+test_format_code (void)
+{
+  const struct
+  {
+    const char *code;
+    const char *shown;
+  } cases[] = {
+    { "123456", "123 456" },  { "1234567", "123 4567" },      { "12345678", "1234 5678" },
+    { "123456789", "123 456 789" }, { "1234567890", "123 456 7890" }, { "2BC4D", "2BC4D" },
+    { "", "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *shown = entsec_format_code (cases[i].code);
+
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+    }
+}
+
+/* The row's template comes from the app's GResource and builds cleanly. */
+static void
+test_account_row_template (void)
+{
+  GtkWidget *row = entsec_account_row_new ();
+
+  g_object_ref_sink (row);
+  g_assert_true (ENTSEC_IS_ACCOUNT_ROW (row));
+  g_assert_null (entsec_account_row_get_code (ENTSEC_ACCOUNT_ROW (row)));
+  g_assert_cmpint (entsec_account_row_get_account_id (ENTSEC_ACCOUNT_ROW (row)), ==, 0);
+  g_assert_finalize_object (row);
+}
+
+/* Clearing takes back our code, and never what another copy put there. */
+static void
+test_clipboard_guard (void)
+{
+  GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  g_autoptr (EntsecClipboardGuard) guard = entsec_clipboard_guard_new (clipboard);
+
+  entsec_clipboard_guard_copy (guard, "123456", 0);
+  g_assert_true (entsec_clipboard_guard_holds_ours (guard));
+  entsec_clipboard_guard_clear (guard);
+  g_assert_false (entsec_clipboard_guard_holds_ours (guard));
+  g_assert_null (gdk_clipboard_get_content (clipboard));
+
+  entsec_clipboard_guard_copy (guard, "654321", 30);
+  gdk_clipboard_set_text (clipboard, "someone else's text");
+  g_assert_false (entsec_clipboard_guard_holds_ours (guard));
+  entsec_clipboard_guard_clear (guard);
+  g_assert_nonnull (gdk_clipboard_get_content (clipboard));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  entsec_app_ensure_resources ();
+
+  g_test_add_func ("/app/model/sorted", test_model_sorted);
+  g_test_add_func ("/app/model/search", test_model_search);
+  g_test_add_func ("/app/model/follows-changes", test_model_follows_changes);
+  g_test_add_func ("/app/format-code", test_format_code);
+  g_test_add_func ("/app/account-row/template", test_account_row_template);
+  g_test_add_func ("/app/clipboard-guard", test_clipboard_guard);
+  return g_test_run ();
+}
