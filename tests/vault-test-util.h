@@ -75,6 +75,62 @@ vt_add (EntsecVault *vault,
   g_assert_no_error (error);
 }
 
+/* A throwaway folder and a vault path inside it (DIR/entsec/test.db). */
+typedef struct
+{
+  char *dir;
+  char *path;
+} VtFixture;
+
+static inline void
+vt_fixture_setup (VtFixture    *f,
+                  gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("test-vault-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->path = g_build_filename (f->dir, "entsec", "test.db", NULL);
+}
+
+static inline void vt_remove_tree (const char *path);
+
+static inline void
+vt_fixture_teardown (VtFixture    *f,
+                     gconstpointer data)
+{
+  vt_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+/* A passphrase-only vault at @path with the cheap KDF, unlocked. */
+static inline EntsecVault *
+vt_create (const char *path,
+           const char *passphrase)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecVault *vault = entsec_vault_create_sync (path, FALSE, passphrase, strlen (passphrase),
+                                                 &vt_fast_kdf, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (vault);
+  return vault;
+}
+
+/* Add @account (its id is set). */
+static inline void
+vt_add_account (EntsecVault   *vault,
+                EntsecAccount *account)
+{
+  g_autoptr (GPtrArray) batch = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_add (batch, account);
+  g_assert_true (entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL,
+                                                 &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (account->id, >, 0);
+}
+
 static inline void
 vt_remove_tree (const char *path)
 {

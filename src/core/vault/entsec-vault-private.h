@@ -152,7 +152,10 @@ gboolean vault_db_commit (sqlite3 *db,
                           GError **error);
 void     vault_db_rollback (sqlite3 *db);
 
-/* Create the schema (version 1) in a new, empty file. */
+/* Run the SQL that makes the tables of format @version (a new file, or in memory). */
+gboolean vault_db_schema_sql (sqlite3 *db,
+                              gint64   version);
+/* Create the schema (ENTSEC_VAULT_FORMAT_VERSION) in a new, empty file. */
 gboolean vault_db_create_schema (sqlite3 *db,
                                  GError **error);
 /*
