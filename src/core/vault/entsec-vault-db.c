@@ -151,11 +151,17 @@ static const char schema_v1[] =
   "CREATE TABLE prefs (name_id BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;";
 
 /*
- * Schema upgrades: entry N turns format N + 1 into N + 2. Each runs in one
- * transaction together with its new user_version, so a crash leaves the old
- * or the new format. Format 1 is the first: nothing to upgrade yet.
+ * Schema upgrades: entry N turns format N + 1 into N + 2. A new vault is made
+ * by running them too, so its tables are exactly those of an upgraded one.
+ * Each runs in the one transaction that also re-encrypts the rows
+ * (entsec-vault-upgrade.c), together with its new user_version.
  */
-static const char *const migrations[ENTSEC_VAULT_FORMAT_VERSION - 1 + 1] = { NULL };
+static const char *const migrations[ENTSEC_VAULT_FORMAT_VERSION - 1] = {
+  /* 1 -> 2: row versions and the authenticated index. */
+  "ALTER TABLE vault ADD COLUMN row_index BLOB NOT NULL DEFAULT x'';"
+  "ALTER TABLE accounts ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE prefs ADD COLUMN version INTEGER NOT NULL DEFAULT 0;",
+};
 
 gboolean
 vault_db_schema_sql (sqlite3 *db,
@@ -188,33 +194,15 @@ vault_db_create_schema (sqlite3 *db,
   return vault_db_exec (db, pragmas, error);
 }
 
-static gint64 query_int (sqlite3 *db, const char *sql, int *rc);
-
 gboolean
-vault_db_migrate (sqlite3 *db,
-                  GError **error)
+vault_db_upgrade_schema (sqlite3 *db,
+                         gint64   from,
+                         GError **error)
 {
-  int rc;
-  gint64 version = query_int (db, "PRAGMA user_version", &rc);
+  g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, from + 1);
 
-  for (; rc == SQLITE_OK && version < ENTSEC_VAULT_FORMAT_VERSION; version++)
-    {
-      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT,
-                                               version + 1);
-
-      if (!vault_db_begin (db, error) || !vault_db_exec (db, migrations[version - 1], error)
-          || !vault_db_exec (db, bump, error) || !vault_db_commit (db, error))
-        {
-          vault_db_rollback (db);
-          return FALSE;
-        }
-    }
-  if (rc != SQLITE_OK)
-    {
-      vault_db_set_error (db, rc, "Cannot read the vault's format", error);
-      return FALSE;
-    }
-  return TRUE;
+  g_return_val_if_fail (from >= 1 && from < ENTSEC_VAULT_FORMAT_VERSION, FALSE);
+  return vault_db_exec (db, migrations[from - 1], error) && vault_db_exec (db, bump, error);
 }
 
 static gint64
@@ -500,4 +488,13 @@ vault_db_lock_file (const char *path,
       return -1;
     }
   return fd;
+}
+
+gint64
+vault_db_format (sqlite3 *db)
+{
+  int rc;
+  gint64 version = query_int (db, "PRAGMA user_version", &rc);
+
+  return rc == SQLITE_OK ? version : -1;
 }

@@ -58,6 +58,7 @@ entsec_vault_finalize (GObject *object)
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   g_clear_pointer (&self->quarantined, g_ptr_array_unref);
   g_clear_pointer (&self->prefs, g_hash_table_unref);
+  g_free (self->upgrade_error);
   g_free (self->path);
   g_mutex_clear (&self->mutex);
   G_OBJECT_CLASS (entsec_vault_parent_class)->finalize (object);
@@ -179,7 +180,19 @@ gboolean
 vault_begin_write (EntsecVault *vault,
                    GError     **error)
 {
-  return vault_check_file (vault, error) && vault_db_begin (vault->db, error);
+  if (vault->format < ENTSEC_VAULT_FORMAT_VERSION)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "This vault was written by an older entsec and could not be upgraded to the "
+                   "current format (%s), so it can be read but not changed; nothing was "
+                   "written. Make the file writable (or free some space) and unlock it again",
+                   vault->upgrade_error != NULL ? vault->upgrade_error : "not unlocked yet");
+      return FALSE;
+    }
+  if (!vault_check_file (vault, error) || !vault_db_begin (vault->db, error))
+    return FALSE;
+  vault_index_begin (vault);
+  return TRUE;
 }
 
 gboolean
@@ -200,11 +213,13 @@ vault_seal_row (EntsecVault  *vault,
                 const char   *table,
                 const guint8 *row_key,
                 gsize         row_key_len,
+                guint64       version,
                 const guint8 *plaintext,
                 gsize         plaintext_len,
                 GError      **error)
 {
-  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, table, row_key, row_key_len, "data");
+  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, ENTSEC_VAULT_FORMAT_VERSION, table,
+                                          row_key, row_key_len, version, "data");
 
   return entsec_aead_seal (vault->dek->data, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
                            plaintext, plaintext_len, error);
@@ -215,11 +230,13 @@ vault_open_row (EntsecVault  *vault,
                 const char   *table,
                 const guint8 *row_key,
                 gsize         row_key_len,
+                guint64       version,
                 const void   *sealed,
                 gsize         sealed_len,
                 GError      **error)
 {
-  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, table, row_key, row_key_len, "data");
+  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, (guint) vault->format, table, row_key,
+                                          row_key_len, version, "data");
 
   return entsec_aead_open (vault->dek->data, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
                            sealed, sealed_len, error);
@@ -284,6 +301,8 @@ read_slots (EntsecVault *vault,
       vault_db_set_error (vault->db, rc, "Cannot read the key slots", error);
       return FALSE;
     }
+  if (!vault_check_slot_table (vault->slots, error))
+    return FALSE;
   if (vault->slots->len == 0)
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
@@ -299,7 +318,8 @@ verify_header (EntsecVault             *vault,
                const EntsecSecureBytes *dek,
                GError                 **error)
 {
-  g_autoptr (GBytes) aad = vault_header_aad (vault->vault_id, vault->slots);
+  g_autoptr (GBytes) aad = vault_header_aad (vault->vault_id, (guint) vault->format,
+                                             vault->slots);
   g_autoptr (EntsecSecureBytes) empty = NULL;
   sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT header_tag FROM vault WHERE id = 1",
                                          error);
@@ -328,15 +348,7 @@ unwrap_slot (EntsecVault     *vault,
              const VaultSlot *slot,
              const guint8    *kek)
 {
-  g_autoptr (GBytes) aad = vault_slot_aad (vault->vault_id, slot);
-  EntsecSecureBytes *dek;
-
-  dek = entsec_aead_open (kek, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
-                          g_bytes_get_data (slot->wrapped, NULL), g_bytes_get_size (slot->wrapped),
-                          NULL);
-  if (dek != NULL && dek->len != ENTSEC_AEAD_KEY_SIZE)
-    g_clear_pointer (&dek, entsec_secure_bytes_free);
-  return dek;
+  return vault_slot_unwrap (vault->vault_id, slot, kek);
 }
 
 EntsecSecureBytes *
@@ -353,12 +365,16 @@ vault_derive_names_key (const EntsecSecureBytes *dek)
 
 static void lock_locked (EntsecVault *vault);
 
-/* Take @dek (verified against the header) and load the rows. */
+/* Take @dek (verified against the header; @slot and @kek gave it) and load the rows. */
 static gboolean
 finish_unlock (EntsecVault       *vault,
                EntsecSecureBytes *dek,
+               const VaultSlot   *slot,
+               const guint8      *kek,
                GError           **error)
 {
+  g_autoptr (GError) upgrade_error = NULL;
+
   if (!verify_header (vault, dek, error))
     {
       entsec_secure_bytes_free (dek);
@@ -366,12 +382,16 @@ finish_unlock (EntsecVault       *vault,
     }
   vault->dek = dek;
   vault->names_key = vault_derive_names_key (dek);
-  /* The first write an open may make, and only once the key proved right. */
-  if (!vault_db_migrate (vault->db, error) || !vault_load_rows (vault, error))
+  if ((vault->format >= 2 && !vault_read_index (vault, error)) || !vault_load_rows (vault, error))
     {
       lock_locked (vault);
       return FALSE;
     }
+  /* The first write an open may make, and only once the key proved right. A failed
+   * upgrade (read-only file, full disk) leaves the file as it was, readable. */
+  g_clear_pointer (&vault->upgrade_error, g_free);
+  if (vault->format < ENTSEC_VAULT_FORMAT_VERSION && !vault_upgrade (vault, slot, kek, &upgrade_error))
+    vault->upgrade_error = g_strdup (upgrade_error->message);
   /* From now on a clean close checkpoints the WAL into the file. */
   sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
   return TRUE;
@@ -403,6 +423,7 @@ entsec_vault_open_sync (const char   *path,
   vault_note_file (vault);
   if (vault->db == NULL || !read_vault_id (vault, error) || !read_slots (vault, error))
     return NULL;
+  vault->format = vault_db_format (vault->db);
   return g_steal_pointer (&vault);
 }
 
@@ -478,7 +499,7 @@ unlock_passphrase_locked (EntsecVault  *vault,
         continue;
       dek = unwrap_slot (vault, slot, kek->data);
       if (dek != NULL)
-        return finish_unlock (vault, dek, error);
+        return finish_unlock (vault, dek, slot, kek->data, error);
     }
   if (params_error != NULL)
     {
@@ -550,8 +571,10 @@ entsec_vault_unlock_recovery_sync (EntsecVault  *vault,
       dek = unwrap_slot (vault, slot, key);
       if (dek != NULL)
         {
+          gboolean ok = finish_unlock (vault, dek, slot, key, error);
+
           entsec_secure_free (key, len);
-          return finish_unlock (vault, dek, error);
+          return ok;
         }
     }
   entsec_secure_free (key, len);
@@ -669,7 +692,7 @@ unlock_keyring_locked (EntsecVault  *vault,
       if (dek == NULL)
         continue;
       slot->known_good = TRUE;
-      return finish_unlock (vault, dek, error);
+      return finish_unlock (vault, dek, slot, NULL, error);
     }
   return keyring_failed (vault, outcome, lookup_error != NULL ? lookup_error->message : NULL,
                          error);
@@ -820,6 +843,8 @@ lock_locked (EntsecVault *vault)
   vault_clear_rows (vault);
   g_clear_pointer (&vault->dek, entsec_secure_bytes_free);
   g_clear_pointer (&vault->names_key, entsec_secure_bytes_free);
+  g_clear_pointer (&vault->index, vault_index_free);
+  g_clear_pointer (&vault->pending, vault_index_free);
   /* Never write on behalf of a vault that was not unlocked. */
   if (was_unlocked && vault->db != NULL)
     sqlite3_wal_checkpoint_v2 (vault->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
