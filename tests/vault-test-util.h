@@ -75,6 +75,28 @@ vt_add (EntsecVault *vault,
   g_assert_no_error (error);
 }
 
+static inline void
+vt_copy_file (const char *from,
+              const char *to)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (from, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (to, contents, (gssize) len, NULL));
+}
+
+/* Keyring tests run only through tests/keyring-session.sh (a throwaway HOME and keyring). */
+static inline gboolean
+vt_in_keyring_session (void)
+{
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL
+      && g_str_has_prefix (g_get_home_dir (), g_get_tmp_dir ()))
+    return TRUE;
+  g_printerr ("Run this test through tests/keyring-session.sh (needs a throwaway HOME)\n");
+  return FALSE;
+}
+
 /* A throwaway folder and a vault path inside it (DIR/entsec/test.db). */
 typedef struct
 {

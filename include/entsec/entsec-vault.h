@@ -51,6 +51,9 @@ G_BEGIN_DECLS
  *   preference of another type, bad KDF parameters)
  * @ENTSEC_VAULT_ERROR_REPLACED: the vault file was moved, replaced or deleted
  *   while open; nothing was written (reopen it)
+ * @ENTSEC_VAULT_ERROR_ROLLBACK: keyring unlock: the file is older than the
+ *   state the keyring last saw (an old copy was put back); nothing was loaded.
+ *   Unlocking with the passphrase or recovery key accepts the file
  *
  * Errors in the %ENTSEC_VAULT_ERROR domain. Messages never contain secrets.
  */
@@ -72,6 +75,7 @@ typedef enum
   ENTSEC_VAULT_ERROR_IO,
   ENTSEC_VAULT_ERROR_INVALID,
   ENTSEC_VAULT_ERROR_REPLACED,
+  ENTSEC_VAULT_ERROR_ROLLBACK,
 } EntsecVaultError;
 
 #define ENTSEC_VAULT_ERROR (entsec_vault_error_quark ())

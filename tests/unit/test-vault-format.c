@@ -108,12 +108,9 @@ copy_file (const char *path,
            const char *name)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *contents = NULL;
   char *copy = g_build_filename (dir, name, NULL);
-  gsize len = 0;
 
-  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
-  g_assert_true (g_file_set_contents (copy, contents, (gssize) len, NULL));
+  vt_copy_file (path, copy);
   return copy;
 }
 
@@ -413,13 +410,10 @@ static void
 copy_v1_vault (Fixture *f)
 {
   g_autofree char *source = fixture_path ("v1-passphrase.db");
-  g_autofree char *contents = NULL;
   g_autofree char *dir = g_path_get_dirname (f->path);
-  gsize len = 0;
 
-  g_assert_true (g_file_get_contents (source, &contents, &len, NULL));
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
-  g_assert_true (g_file_set_contents (f->path, contents, (gssize) len, NULL));
+  vt_copy_file (source, f->path);
 }
 
 static gint64

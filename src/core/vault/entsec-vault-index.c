@@ -277,11 +277,42 @@ vault_index_open (const void   *sealed,
 
 /* ---- The index of an open vault ------------------------------------------- */
 
+/* The index as the file holds it now; NULL when it has none (yet) or it does not open. */
+static VaultIndex *
+read_index (EntsecVault *vault,
+            GError     **error)
+{
+  sqlite3_stmt *stmt;
+  VaultIndex *index = NULL;
+
+  if (vault->format < 2 || vault->dek == NULL)
+    return NULL;
+  stmt = vault_db_prepare (vault->db, "SELECT row_index FROM vault WHERE id = 1", error);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    index = vault_index_open (sqlite3_column_blob (stmt, 0),
+                              (gsize) sqlite3_column_bytes (stmt, 0), vault->vault_id,
+                              vault->dek->data, error);
+  else
+    g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                         "The vault header is missing; the file was not modified");
+  sqlite3_finalize (stmt);
+  return index;
+}
+
+/*
+ * The base of a transaction's index is what the file holds once the write
+ * lock is taken, not the copy in memory: another process may have committed
+ * since (its generation is then newer than vault->index's).
+ */
 void
 vault_index_begin (EntsecVault *vault)
 {
   g_clear_pointer (&vault->pending, vault_index_free);
-  vault->pending = vault->index != NULL ? vault_index_copy (vault->index) : vault_index_new ();
+  vault->pending = read_index (vault, NULL);
+  if (vault->pending == NULL)
+    vault->pending = vault->index != NULL ? vault_index_copy (vault->index) : vault_index_new ();
 }
 
 static gboolean
@@ -306,6 +337,59 @@ write_index (EntsecVault *vault,
   return ok;
 }
 
+static gboolean
+has_keyring_slot (EntsecVault *vault)
+{
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      if (((VaultSlot *) g_ptr_array_index (vault->slots, i))->type == ENTSEC_VAULT_SLOT_KEYRING)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Keep the keyring's copy of the generation up to date (in the background). */
+static void
+note_generation (EntsecVault *vault,
+                 gboolean     lower_too)
+{
+  if (!has_keyring_slot (vault))
+    return;
+  vault_keyring_note_generation (vault->vault_id, vault->index->generation, lower_too);
+  vault->keyring_jobs = TRUE;
+}
+
+gboolean
+vault_check_generation (EntsecVault     *vault,
+                        const VaultSlot *slot,
+                        GError         **error)
+{
+  guint64 kept = 0;
+
+  if (vault->index == NULL || !has_keyring_slot (vault))
+    return TRUE;
+  if (slot->type != ENTSEC_VAULT_SLOT_KEYRING)
+    {
+      /* The passphrase or recovery key vouches for this file, even an older one. */
+      note_generation (vault, TRUE);
+      return TRUE;
+    }
+  vault_keyring_flush ();
+  if (vault_keyring_get_generation (vault->vault_id, &kept) == KEYRING_FOUND
+      && vault->index->generation < kept)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_ROLLBACK,
+                   "The vault file is older than the last state this keyring saw (change %"
+                   G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT "): it was replaced by an old "
+                   "copy. Nothing was loaded or changed. If you restored it on purpose, unlock "
+                   "it once with the passphrase or recovery key to accept it; otherwise put the "
+                   "newest copy back", vault->index->generation, kept);
+      return FALSE;
+    }
+  note_generation (vault, FALSE);
+  return TRUE;
+}
+
 gboolean
 vault_commit (EntsecVault *vault,
               GError     **error)
@@ -319,6 +403,7 @@ vault_commit (EntsecVault *vault,
     }
   g_clear_pointer (&vault->index, vault_index_free);
   vault->index = g_steal_pointer (&vault->pending);
+  note_generation (vault, FALSE);
   return TRUE;
 }
 
@@ -326,19 +411,8 @@ gboolean
 vault_read_index (EntsecVault *vault,
                   GError     **error)
 {
-  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT row_index FROM vault WHERE id = 1",
-                                         error);
-
-  if (stmt == NULL)
-    return FALSE;
   g_clear_pointer (&vault->index, vault_index_free);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    vault->index = vault_index_open (sqlite3_column_blob (stmt, 0),
-                                     (gsize) sqlite3_column_bytes (stmt, 0), vault->vault_id,
-                                     vault->dek->data, error);
-  else
-    vault_index_open (NULL, 0, vault->vault_id, vault->dek->data, error);
-  sqlite3_finalize (stmt);
+  vault->index = read_index (vault, error);
   return vault->index != NULL;
 }
 

@@ -97,6 +97,7 @@ struct _EntsecVault
   VaultIndex        *index;       /* as committed; NULL while locked */
   VaultIndex        *pending;     /* the open write transaction's copy */
   char              *upgrade_error; /* why a format-1 file could not be upgraded */
+  gboolean           keyring_jobs;  /* generation updates were queued (flushed at finalize) */
   GPtrArray         *slots;       /* VaultSlot, by id */
   EntsecSecureBytes *dek;         /* NULL while locked */
   EntsecSecureBytes *names_key;   /* keys the preference names; NULL while locked */
@@ -339,6 +340,30 @@ gboolean       vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
                                     const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
                                     GCancellable *cancellable,
                                     GError      **error);
+
+/* The generation kept in the keyring for vault @vault_id (never prompts). */
+KeyringOutcome vault_keyring_get_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                                             guint64     *generation);
+/*
+ * Raise the kept generation to @generation (or set it, @lower_too), creating
+ * the item only while the vault's key item is unlocked. Best effort, blocks.
+ */
+void           vault_keyring_put_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                                             guint64      generation,
+                                             gboolean     lower_too);
+/* vault_keyring_put_generation() in a background thread; flush waits for all. */
+void           vault_keyring_note_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                                              guint64      generation,
+                                              gboolean     lower_too);
+void           vault_keyring_flush (void);
+/*
+ * At unlock, after the index was read: a keyring unlock of a file older than
+ * the generation the keyring kept fails with ROLLBACK; a passphrase or
+ * recovery unlock accepts the file's generation (the way out after a restore).
+ */
+gboolean       vault_check_generation (EntsecVault     *vault,
+                                       const VaultSlot *slot,
+                                       GError         **error);
 
 /* In entsec-vault.c: */
 /*

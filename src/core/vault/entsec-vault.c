@@ -51,6 +51,9 @@ entsec_vault_finalize (GObject *object)
   EntsecVault *self = ENTSEC_VAULT (object);
 
   entsec_vault_lock (self);
+  /* The keyring's copy of the generation is up to date once the vault is gone. */
+  if (self->keyring_jobs)
+    vault_keyring_flush ();
   g_clear_pointer (&self->db, sqlite3_close);
   if (self->lock_fd >= 0)
     close (self->lock_fd);
@@ -382,7 +385,9 @@ finish_unlock (EntsecVault       *vault,
     }
   vault->dek = dek;
   vault->names_key = vault_derive_names_key (dek);
-  if ((vault->format >= 2 && !vault_read_index (vault, error)) || !vault_load_rows (vault, error))
+  if ((vault->format >= 2
+       && (!vault_read_index (vault, error) || !vault_check_generation (vault, slot, error)))
+      || !vault_load_rows (vault, error))
     {
       lock_locked (vault);
       return FALSE;
