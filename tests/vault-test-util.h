@@ -138,6 +138,17 @@ vt_create (const char *path,
   return vault;
 }
 
+static inline void
+vt_change_passphrase (EntsecVault *vault,
+                      const char  *passphrase)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (entsec_vault_change_passphrase_sync (vault, passphrase, strlen (passphrase),
+                                                     &vt_fast_kdf, NULL, &error));
+  g_assert_no_error (error);
+}
+
 /* Add @account (its id is set). */
 static inline void
 vt_add_account (EntsecVault   *vault,

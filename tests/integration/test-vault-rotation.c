@@ -73,9 +73,7 @@ test_keyring_slot_survives_rotation (void)
 
   create (path);
   vault = keyring_unlock_ok (path);
-  g_assert_true (entsec_vault_change_passphrase_sync (vault, new_passphrase, strlen (new_passphrase),
-                                                     &vt_fast_kdf, NULL, &error));
-  g_assert_no_error (error);
+  vt_change_passphrase (vault, new_passphrase);
   vt_add (vault, "Keyring", "second", 2);
   g_clear_object (&vault);
   vault = keyring_unlock_ok (path);

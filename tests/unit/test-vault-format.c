@@ -149,7 +149,6 @@ test_rotation_old_passphrase (Fixture      *f,
                               gconstpointer data)
 {
   g_autoptr (EntsecVault) vault = vt_create (f->path, passphrase);
-  g_autoptr (GError) error = NULL;
   g_autofree char *old = NULL;
   g_autofree char *grafted = NULL;
 
@@ -157,9 +156,7 @@ test_rotation_old_passphrase (Fixture      *f,
   g_clear_object (&vault);
   old = copy_file (f->path, "old.db");
   vault = reopen (f->path);
-  g_assert_true (entsec_vault_change_passphrase_sync (vault, new_passphrase, strlen (new_passphrase),
-                                                     &vt_fast_kdf, NULL, &error));
-  g_assert_no_error (error);
+  vt_change_passphrase (vault, new_passphrase);
   vt_add (vault, "New", "after", 2);
   g_clear_object (&vault);
   g_assert_cmpuint (readable_with (f->path, new_passphrase, FALSE), ==, 2);
@@ -210,9 +207,7 @@ test_recovery_survives_rotation (Fixture      *f,
   key = entsec_vault_add_recovery_slot_sync (vault, NULL, &error);
   g_assert_no_error (error);
   vt_add (vault, "Kept", "one", 1);
-  g_assert_true (entsec_vault_change_passphrase_sync (vault, new_passphrase, strlen (new_passphrase),
-                                                     &vt_fast_kdf, NULL, &error));
-  g_assert_no_error (error);
+  vt_change_passphrase (vault, new_passphrase);
   vt_add (vault, "Kept", "two", 2);
   g_clear_object (&vault);
   g_assert_cmpuint (readable_with (f->path, key, TRUE), ==, 2);
@@ -267,7 +262,8 @@ test_deleted_row_put_back (Fixture      *f,
   /* Under its old id, and under the next id (which a new account would get). */
   put_back_from (f->path, old, "INSERT INTO accounts SELECT * FROM old.accounts WHERE id = 2;"
                                "CREATE TEMP TABLE moved AS SELECT * FROM old.accounts WHERE id = 2;"
-                               "UPDATE moved SET id = 3; INSERT INTO accounts SELECT * FROM moved;");
+                               "UPDATE moved SET id = 3;"
+                               "INSERT INTO accounts SELECT * FROM moved;");
   vault = reopen (f->path);
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
   g_assert_true (is_quarantined (vault, 2));

@@ -321,8 +321,9 @@ vault_keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
                       GCancellable       *cancellable,
                       GError            **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&keyring_mutex);
+  g_autoptr (GMutexLocker) locker = NULL;
 
+  locker = g_mutex_locker_new (&keyring_mutex);
   return keyring_lookup (vault_id, slot_uuid, kek, cancellable, error);
 }
 
@@ -334,8 +335,9 @@ vault_keyring_store (const guint8  vault_id[VAULT_ID_SIZE],
                      GCancellable *cancellable,
                      GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&keyring_mutex);
+  g_autoptr (GMutexLocker) locker = NULL;
 
+  locker = g_mutex_locker_new (&keyring_mutex);
   return keyring_store (vault_id, slot_uuid, kek, kek_len, cancellable, error);
 }
 
@@ -345,8 +347,9 @@ vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
                      GCancellable *cancellable,
                      GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&keyring_mutex);
+  g_autoptr (GMutexLocker) locker = NULL;
 
+  locker = g_mutex_locker_new (&keyring_mutex);
   return keyring_clear (vault_id, slot_uuid, cancellable, error);
 }
 
@@ -354,8 +357,9 @@ KeyringOutcome
 vault_keyring_get_generation (const guint8 vault_id[VAULT_ID_SIZE],
                               guint64     *generation)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&keyring_mutex);
+  g_autoptr (GMutexLocker) locker = NULL;
 
+  locker = g_mutex_locker_new (&keyring_mutex);
   return keyring_get_generation (vault_id, generation);
 }
 
@@ -364,7 +368,8 @@ vault_keyring_put_generation (const guint8 vault_id[VAULT_ID_SIZE],
                               guint64      generation,
                               gboolean     lower_too)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&keyring_mutex);
+  g_autoptr (GMutexLocker) locker = NULL;
 
+  locker = g_mutex_locker_new (&keyring_mutex);
   keyring_put_generation (vault_id, generation, lower_too);
 }

@@ -461,8 +461,9 @@ add_slot (EntsecVault   *vault,
           const NewSlot *new_slot,
           GError       **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&vault->mutex);
+  g_autoptr (GMutexLocker) locker = NULL;
 
+  locker = g_mutex_locker_new (&vault->mutex);
   return add_slot_locked (vault, new_slot, error);
 }
 
@@ -471,8 +472,9 @@ static gboolean
 check_unlocked_now (EntsecVault *vault,
                     GError     **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&vault->mutex);
+  g_autoptr (GMutexLocker) locker = NULL;
 
+  locker = g_mutex_locker_new (&vault->mutex);
   return vault_check_unlocked (vault, error);
 }
 
@@ -606,7 +608,8 @@ rewrap_slots (EntsecVault *vault,
           g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
                        "Key slot %" G_GINT64_FORMAT " was made by an older entsec and cannot "
                        "receive a new data key without its secret. Remove it and add a new "
-                       "one ('entsec-cli slots remove %" G_GINT64_FORMAT "', then 'slots add-...'), "
+                       "one ('entsec-cli slots remove %" G_GINT64_FORMAT "', then "
+                       "'slots add-...'), "
                        "then retry; nothing was changed", slot->id, slot->id);
           return FALSE;
         }
@@ -749,8 +752,9 @@ static GPtrArray *
 snapshot_slots (EntsecVault *vault,
                 GError     **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&vault->mutex);
+  g_autoptr (GMutexLocker) locker = NULL;
 
+  locker = g_mutex_locker_new (&vault->mutex);
   if (!vault_check_unlocked (vault, error))
     return NULL;
   return copy_slots (vault->slots);

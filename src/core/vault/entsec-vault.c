@@ -395,8 +395,9 @@ finish_unlock (EntsecVault       *vault,
   /* The first write an open may make, and only once the key proved right. A failed
    * upgrade (read-only file, full disk) leaves the file as it was, readable. */
   g_clear_pointer (&vault->upgrade_error, g_free);
-  if (vault->format < ENTSEC_VAULT_FORMAT_VERSION && !vault_upgrade (vault, slot, kek, &upgrade_error))
-    vault->upgrade_error = g_strdup (upgrade_error->message);
+  if (vault->format < ENTSEC_VAULT_FORMAT_VERSION
+      && !vault_upgrade (vault, slot, kek, &upgrade_error))
+    vault->upgrade_error = g_strdup (upgrade_error != NULL ? upgrade_error->message : "unknown");
   /* From now on a clean close checkpoints the WAL into the file. */
   sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
   return TRUE;

@@ -52,9 +52,10 @@ static gboolean
 fill (EntsecVault *vault,
       GError     **error)
 {
-  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) batch = NULL;
   g_autoptr (GBytes) blob = g_bytes_new_static ("\x00\x01\x02\xff", 4);
 
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_ptr_array_add (batch, make_account (ENTSEC_ACCOUNT_TOTP, "Example", "alice@example.com", 1));
   g_ptr_array_add (batch, make_account (ENTSEC_ACCOUNT_HOTP, "Counter", "bob@example.com", 2));
   g_ptr_array_add (batch, make_account (ENTSEC_ACCOUNT_STEAM, "Steam", "carol", 3));
