@@ -493,6 +493,34 @@ test_v1_vault_upgraded (Fixture      *f,
   expect_v1_contents (vault, 6);
 }
 
+/* The recovery slot the passphrase could not convert: rotation waits for its first use. */
+static void
+test_v1_recovery_slot_renewed (Fixture      *f,
+                               gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+
+  copy_v1_vault (f);
+  vault = unlock_with (f->path, V1_PASSPHRASE, &error);
+  g_assert_no_error (error);
+  g_assert_false (entsec_vault_change_passphrase_sync (vault, passphrase, strlen (passphrase),
+                                                      &vt_fast_kdf, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "Unlock the vault once with it"));
+  g_clear_error (&error);
+  g_clear_object (&vault);
+  /* Unlocking with the recovery key renews its slot; then the passphrase can change. */
+  vault = entsec_vault_open_sync (f->path, NULL, &error);
+  g_assert_true (entsec_vault_unlock_recovery_sync (vault, V1_RECOVERY, NULL, &error));
+  g_assert_no_error (error);
+  vt_change_passphrase (vault, passphrase);
+  g_clear_object (&vault);
+  g_assert_cmpuint (readable_with (f->path, V1_RECOVERY, TRUE), ==, 3);
+  g_assert_cmpuint (readable_with (f->path, passphrase, FALSE), ==, 3);
+  g_assert_cmpuint (readable_with (f->path, V1_PASSPHRASE, FALSE), ==, 0);
+}
+
 static void
 test_v1_backup_imports (void)
 {
@@ -570,6 +598,7 @@ for (gsize i = 0; i < G_N_ELEMENTS (planted); i++)
   ADD ("/vault-format/slot-count-capped", test_slot_count_capped);
   ADD ("/vault-format/kdf-work-capped", test_kdf_work_capped);
   ADD ("/vault-format/v1-vault-upgraded", test_v1_vault_upgraded);
+  ADD ("/vault-format/v1-recovery-slot-renewed", test_v1_recovery_slot_renewed);
   ADD ("/vault-format/newer-vault-untouched", test_newer_vault_untouched);
   g_test_add_func ("/vault-format/v1-backup-imports", test_v1_backup_imports);
   g_test_add_func ("/vault-format/newer-backup-refused", test_newer_backup_refused);

@@ -149,6 +149,14 @@ gboolean vault_commit (EntsecVault *vault,
 /* Read and open the index (format 2) under the DEK just unwrapped. */
 gboolean vault_read_index (EntsecVault *vault,
                            GError     **error);
+/*
+ * Best effort, after an unlock with @slot (and its @kek, NULL for a keyring
+ * slot): a slot still wrapped the format-1 way gets its key pair, so later
+ * key rotations can re-wrap it. Nothing changes when that cannot be written.
+ */
+void     vault_renew_slot (EntsecVault     *vault,
+                           const VaultSlot *slot,
+                           const guint8    *kek);
 /* Start the pending index of a transaction just begun. */
 void     vault_index_begin (EntsecVault *vault);
 /* In a transaction: the header tag for @slots under the current DEK. */

@@ -607,10 +607,9 @@ rewrap_slots (EntsecVault *vault,
         {
           g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
                        "Key slot %" G_GINT64_FORMAT " was made by an older entsec and cannot "
-                       "receive a new data key without its secret. Remove it and add a new "
-                       "one ('entsec-cli slots remove %" G_GINT64_FORMAT "', then "
-                       "'slots add-...'), "
-                       "then retry; nothing was changed", slot->id, slot->id);
+                       "receive a new data key without its secret. Unlock the vault once with "
+                       "it (its passphrase, recovery key or keyring), which renews it, or remove "
+                       "it and add a new one, then retry; nothing was changed", slot->id);
           return FALSE;
         }
       if (!vault_slot_rewrap (vault, slot, keys, error))

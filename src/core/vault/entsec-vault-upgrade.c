@@ -9,8 +9,9 @@
  * format 2, never a mix. The DEK stays the same (this is no rotation).
  *
  * A slot that cannot be converted now (a recovery slot when the passphrase
- * unlocked) keeps its format-1 wrapping; it still opens the vault, but a
- * key rotation refuses until it is replaced (entsec-vault-slots.c).
+ * unlocked) keeps its format-1 wrapping; it still opens the vault, and the
+ * first unlock with it converts it (vault_renew_slot). Until then a key
+ * rotation refuses (entsec-vault-slots.c).
  */
 
 #define G_LOG_DOMAIN "entsec-vault"
@@ -39,6 +40,26 @@ slot_kek (EntsecVault     *vault,
   return found;
 }
 
+/* Give @slot a key pair (its KEK is @slot_key) and the DEK wrapped to it; in a transaction. */
+static gboolean
+convert_slot (EntsecVault             *vault,
+              VaultSlot               *slot,
+              const EntsecSecureBytes *slot_key,
+              GError                 **error)
+{
+  g_autoptr (EntsecSecureBytes) check = NULL;
+  g_autoptr (GBytes) keys = NULL;
+
+  /* Only a key proved to open this slot is used for it. */
+  if (slot_key->len != KEK_SIZE)
+    return TRUE;
+  check = vault_slot_unwrap (vault->vault_id, slot, slot_key->data);
+  if (check == NULL)
+    return TRUE;
+  keys = vault_slot_keys_new (vault->vault_id, slot->type, slot->params, slot_key->data, error);
+  return keys != NULL && vault_slot_rewrap (vault, slot, keys, error);
+}
+
 static gboolean
 convert_slots (EntsecVault     *vault,
                const VaultSlot *unlocked,
@@ -49,17 +70,8 @@ convert_slots (EntsecVault     *vault,
     {
       VaultSlot *slot = g_ptr_array_index (vault->slots, i);
       g_autoptr (EntsecSecureBytes) slot_key = slot_kek (vault, slot, unlocked, kek);
-      g_autoptr (EntsecSecureBytes) check = NULL;
-      g_autoptr (GBytes) keys = NULL;
 
-      /* Only a key proved to open this slot is used for it. */
-      if (slot_key == NULL || slot_key->len != KEK_SIZE)
-        continue;
-      check = vault_slot_unwrap (vault->vault_id, slot, slot_key->data);
-      if (check == NULL)
-        continue;
-      keys = vault_slot_keys_new (vault->vault_id, slot->type, slot->params, slot_key->data, error);
-      if (keys == NULL || !vault_slot_rewrap (vault, slot, keys, error))
+      if (slot_key != NULL && !convert_slot (vault, slot, slot_key, error))
         return FALSE;
     }
   return TRUE;
@@ -113,4 +125,33 @@ vault_upgrade (EntsecVault     *vault,
       s->wrapped = g_bytes_ref (g_ptr_array_index (saved, i));
     }
   return FALSE;
+}
+
+void
+vault_renew_slot (EntsecVault     *vault,
+                  const VaultSlot *unlocked,
+                  const guint8    *kek)
+{
+  g_autoptr (EntsecSecureBytes) slot_key = NULL;
+  g_autoptr (GBytes) keys = vault_slot_get_keys (unlocked);
+  g_autoptr (GBytes) saved = NULL;
+  VaultSlot *slot = NULL;
+
+  for (guint i = 0; i < vault->slots->len && slot == NULL; i++)
+    {
+      if (((VaultSlot *) g_ptr_array_index (vault->slots, i))->id == unlocked->id)
+        slot = g_ptr_array_index (vault->slots, i);
+    }
+  if (keys != NULL || slot == NULL || vault->format < ENTSEC_VAULT_FORMAT_VERSION)
+    return;
+  slot_key = slot_kek (vault, slot, unlocked, kek);
+  if (slot_key == NULL || !vault_begin_write (vault, NULL))
+    return;
+  saved = g_bytes_ref (slot->wrapped);
+  if (convert_slot (vault, slot, slot_key, NULL) && vault_write_header (vault, vault->slots, NULL)
+      && vault_commit (vault, NULL))
+    return;
+  vault_db_rollback (vault->db);
+  g_bytes_unref (slot->wrapped);
+  slot->wrapped = g_steal_pointer (&saved);
 }

@@ -398,6 +398,8 @@ finish_unlock (EntsecVault       *vault,
   if (vault->format < ENTSEC_VAULT_FORMAT_VERSION
       && !vault_upgrade (vault, slot, kek, &upgrade_error))
     vault->upgrade_error = g_strdup (upgrade_error != NULL ? upgrade_error->message : "unknown");
+  else
+    vault_renew_slot (vault, slot, kek);
   /* From now on a clean close checkpoints the WAL into the file. */
   sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
   return TRUE;
