@@ -116,6 +116,94 @@ vt_add (EntsecVault *vault,
 }
 
 static inline void
+vt_copy_file (const char *from,
+              const char *to)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (from, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (to, contents, (gssize) len, NULL));
+}
+
+/* Keyring tests run only through tests/keyring-session.sh (a throwaway HOME and keyring). */
+static inline gboolean
+vt_in_keyring_session (void)
+{
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL
+      && g_str_has_prefix (g_get_home_dir (), g_get_tmp_dir ()))
+    return TRUE;
+  g_printerr ("Run this test through tests/keyring-session.sh (needs a throwaway HOME)\n");
+  return FALSE;
+}
+
+/* A throwaway folder and a vault path inside it (DIR/entsec/test.db). */
+typedef struct
+{
+  char *dir;
+  char *path;
+} VtFixture;
+
+static inline void
+vt_fixture_setup (VtFixture    *f,
+                  gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("test-vault-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->path = g_build_filename (f->dir, "entsec", "test.db", NULL);
+}
+
+static inline void vt_remove_tree (const char *path);
+
+static inline void
+vt_fixture_teardown (VtFixture    *f,
+                     gconstpointer data)
+{
+  vt_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+/* A passphrase-only vault at @path with the cheap KDF, unlocked. */
+static inline EntsecVault *
+vt_create (const char *path,
+           const char *passphrase)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecVault *vault = entsec_vault_create_sync (path, FALSE, passphrase, strlen (passphrase),
+                                                 &vt_fast_kdf, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (vault);
+  return vault;
+}
+
+static inline void
+vt_change_passphrase (EntsecVault *vault,
+                      const char  *passphrase)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (entsec_vault_change_passphrase_sync (vault, passphrase, strlen (passphrase),
+                                                     &vt_fast_kdf, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Add @account (its id is set). */
+static inline void
+vt_add_account (EntsecVault   *vault,
+                EntsecAccount *account)
+{
+  g_autoptr (GPtrArray) batch = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_add (batch, account);
+  g_assert_true (vt_add_batch (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (account->id, >, 0);
+}
+
+static inline void
 vt_remove_tree (const char *path)
 {
   g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
@@ -283,7 +371,17 @@ vt_check_loaded (EntsecVault *vault,
       g_assert_nonnull (original);
       vt_assert_account_equal (loaded, original);
     }
-  g_assert_cmpuint (list->len + quarantined->len, ==, originals->len);
+  /* None silently gone: every original row loaded or is reported (a flipped id is reported
+   * twice: the row under its new id, and the index's id as missing). */
+  for (guint i = 0; i < originals->len; i++)
+    {
+      gint64 id = ((EntsecAccount *) g_ptr_array_index (originals, i))->id;
+      gboolean reported = vt_find (list, id) != NULL;
+
+      for (guint j = 0; !reported && j < quarantined->len; j++)
+        reported = ((EntsecVaultQuarantined *) g_ptr_array_index (quarantined, j))->id == id;
+      g_assert_true (reported);
+    }
   if (quarantined->len > 0)
     stats->quarantined++;
   else

@@ -65,6 +65,9 @@ G_BEGIN_DECLS
  *   preference of another type, bad KDF parameters)
  * @ENTSEC_VAULT_ERROR_REPLACED: the vault file was moved, replaced or deleted
  *   while open; nothing was written (reopen it)
+ * @ENTSEC_VAULT_ERROR_ROLLBACK: keyring unlock: the file is older than the
+ *   state the keyring last saw (an old copy was put back); nothing was loaded.
+ *   Unlocking with the passphrase or recovery key accepts the file
  *
  * Errors in the %ENTSEC_VAULT_ERROR domain. Messages never contain secrets.
  */
@@ -86,6 +89,7 @@ typedef enum
   ENTSEC_VAULT_ERROR_IO,
   ENTSEC_VAULT_ERROR_INVALID,
   ENTSEC_VAULT_ERROR_REPLACED,
+  ENTSEC_VAULT_ERROR_ROLLBACK,
 } EntsecVaultError;
 
 #define ENTSEC_VAULT_ERROR (entsec_vault_error_quark ())
@@ -93,7 +97,7 @@ ENTSEC_EXPORT
 GQuark entsec_vault_error_quark (void);
 
 /* The file format this library writes (PRAGMA user_version). */
-#define ENTSEC_VAULT_FORMAT_VERSION 1
+#define ENTSEC_VAULT_FORMAT_VERSION 2
 /* Length of a recovery key in bytes (shown to the user as Base32). */
 #define ENTSEC_VAULT_RECOVERY_KEY_SIZE 32
 
@@ -717,8 +721,11 @@ char *entsec_vault_add_recovery_slot_finish (EntsecVault  *vault,
                                              GError      **error);
 
 /*
- * Replace every passphrase slot by one for @passphrase (or add one): rewraps
- * the DEK only, in one transaction; the old passphrase stops working.
+ * Replace every passphrase slot by one for @passphrase (or add one), and
+ * rotate the data key: a fresh DEK, every other slot re-wrapped, every row
+ * re-encrypted, in one transaction. The old passphrase (even with an old
+ * copy of the file) opens nothing written from now on. Fails with INVALID
+ * when a slot made by a format-1 vault remains (remove and re-add it first).
  */
 ENTSEC_EXPORT
 gboolean entsec_vault_change_passphrase_sync (EntsecVault                *vault,
@@ -742,11 +749,12 @@ gboolean entsec_vault_change_passphrase_finish (EntsecVault  *vault,
                                                 GError      **error);
 
 /*
- * Remove slot @slot_id. Fails with LAST_SLOT unless a remaining slot is
- * known to work: a passphrase or recovery slot, or a keyring slot that
- * unlocked the vault this session or whose keyring item is found and opens
- * it now (looked up here, never prompting). A removed keyring slot's item is
- * deleted from the keyring.
+ * Remove slot @slot_id and rotate the data key as above, so the removed
+ * slot's secret opens nothing written from now on. Fails with LAST_SLOT
+ * unless a remaining slot is known to work: a passphrase or recovery slot,
+ * or a keyring slot that unlocked the vault this session or whose keyring
+ * item is found and opens it now (looked up here, never prompting). A
+ * removed keyring slot's item is deleted from the keyring.
  */
 ENTSEC_EXPORT
 gboolean entsec_vault_remove_slot_sync (EntsecVault  *vault,

@@ -136,17 +136,6 @@ profile_file (const char *profile,
   return g_build_filename (g_get_user_data_dir (), "entsec", file, NULL);
 }
 
-static void
-copy_file (const char *from,
-           const char *to)
-{
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-
-  g_assert_true (g_file_get_contents (from, &contents, &len, NULL));
-  g_assert_true (g_file_set_contents (to, contents, (gssize) len, NULL));
-}
-
 /*
  * A vault restored from a copy made before its keyring slot was removed: the
  * keyring item is gone. 'slots' says so, and removing the passphrase slot
@@ -168,7 +157,7 @@ test_remove_refused_keyring_item_missing (void)
   run_cli (NULL, &list, "slots", "--profile", "lockout", NULL);
   g_assert_cmpint (list.status, ==, 0);
   g_assert_nonnull (strstr (list.out, "2  keyring\n")); /* works: no remark */
-  copy_file (db, copy);
+  vt_copy_file (db, copy);
   /* Off a terminal, removal needs --yes: refused before anything is asked or changed. */
   run_cli (NULL, &unconfirmed, "slots", "remove", "2", "--profile", "lockout", NULL);
   g_assert_cmpint (unconfirmed.status, ==, 2);
@@ -557,12 +546,8 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL
-      || !g_str_has_prefix (g_get_home_dir (), g_get_tmp_dir ()))
-    {
-      g_printerr ("Run this test through tests/keyring-session.sh (needs a throwaway HOME)\n");
-      return 1;
-    }
+  if (!vt_in_keyring_session ())
+    return 1;
   g_test_add_func ("/cli-vault/accounts-survive-restarts", test_accounts_survive_restarts);
   g_test_add_func ("/cli-vault/wrong-passphrase-exit-code", test_wrong_passphrase_exit_code);
   g_test_add_func ("/cli-vault/hotp-counter-across-runs", test_hotp_counter_across_runs);

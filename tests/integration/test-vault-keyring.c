@@ -15,6 +15,7 @@
 
 #include <entsec/entsec.h>
 
+#include "keyring-test-util.h"
 #include "vault-test-util.h"
 
 #define SCHEMA_NAME "org.entsec.EnterpriseSecurity.VaultKey"
@@ -407,23 +408,12 @@ test_locked_keyring (void)
 {
   g_autofree char *path = vault_path ("locked");
   g_autoptr (EntsecVault) vault = create (path, TRUE);
-  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_LOAD_COLLECTIONS,
-                                                                NULL, NULL);
-  g_autoptr (SecretCollection) collection = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  GList *objects;
 
   g_clear_object (&vault);
-  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
-                                                 SECRET_COLLECTION_NONE, NULL, &error);
-  g_assert_no_error (error);
-  objects = g_list_append (NULL, collection);
-  secret_service_lock_sync (service, objects, NULL, NULL, &error);
-  g_list_free (objects);
-  g_assert_no_error (error);
-  g_assert_true (secret_collection_get_locked (collection));
+  vt_lock_default_collection ();
 
   before = vt_file_hash (path);
   error = keyring_unlock_error (path, &vault);
@@ -452,12 +442,8 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL
-      || !g_str_has_prefix (g_get_home_dir (), g_get_tmp_dir ()))
-    {
-      g_printerr ("Run this test through tests/keyring-session.sh (needs a throwaway HOME)\n");
-      return 1;
-    }
+  if (!vt_in_keyring_session ())
+    return 1;
   g_test_add_func ("/vault-keyring/unlocks", test_keyring_unlocks);
   g_test_add_func ("/vault-keyring/item-deleted-needs-passphrase",
                    test_item_deleted_needs_passphrase);

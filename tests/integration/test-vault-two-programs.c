@@ -96,7 +96,7 @@ cli_round (Shared     *shared,
   g_auto (CliRun) list = { 0 };
 
   run_cli (NULL, &code, "code", "--vault", path, "--passphrase-file", pass_file, "--no-keyring",
-           "Counter", NULL);
+           "Counter:shared", NULL);
   g_assert_cmpint (code.status, ==, 0);
   g_strchomp (code.out);
   note_code (shared, code.out);

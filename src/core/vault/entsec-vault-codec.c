@@ -447,22 +447,44 @@ append_bytes (GByteArray *out,
     g_byte_array_append (out, data, (guint) len);
 }
 
-GBytes *
-vault_row_aad (const guint8  vault_id[VAULT_ID_SIZE],
-               const char   *table,
-               const guint8 *row_key,
-               gsize         row_key_len,
-               const char   *column)
+/* Every associated data starts with what it binds to: a label, the format, the vault. */
+static GByteArray *
+aad_new (const char   *label,
+         guint         format,
+         const guint8 *vault_id)
 {
   GByteArray *out = g_byte_array_new ();
 
-  append_string (out, "entsec-vault-row");
-  append_be (out, ENTSEC_VAULT_FORMAT_VERSION, 4);
+  append_string (out, label);
+  append_be (out, format, 4);
   g_byte_array_append (out, vault_id, VAULT_ID_SIZE);
+  return out;
+}
+
+GBytes *
+vault_row_aad (const guint8  vault_id[VAULT_ID_SIZE],
+               guint         format,
+               const char   *table,
+               const guint8 *row_key,
+               gsize         row_key_len,
+               guint64       version,
+               const char   *column)
+{
+  GByteArray *out = aad_new ("entsec-vault-row", format, vault_id);
   append_string (out, table);
   append_be (out, row_key_len, 4);
   g_byte_array_append (out, row_key, (guint) row_key_len);
+  /* Format 1 had no row versions. */
+  if (format >= 2)
+    append_be (out, version, 8);
   append_string (out, column);
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+vault_index_aad (const guint8 vault_id[VAULT_ID_SIZE])
+{
+  GByteArray *out = aad_new ("entsec-vault-index", ENTSEC_VAULT_FORMAT_VERSION, vault_id);
   return g_byte_array_free_to_bytes (out);
 }
 
@@ -480,26 +502,31 @@ append_slot (GByteArray      *out,
 
 GBytes *
 vault_slot_aad (const guint8     vault_id[VAULT_ID_SIZE],
+                guint            format,
                 const VaultSlot *slot)
 {
-  GByteArray *out = g_byte_array_new ();
-
-  append_string (out, "entsec-vault-slot");
-  append_be (out, ENTSEC_VAULT_FORMAT_VERSION, 4);
-  g_byte_array_append (out, vault_id, VAULT_ID_SIZE);
+  GByteArray *out = aad_new ("entsec-vault-slot", format, vault_id);
   append_slot (out, slot, FALSE);
   return g_byte_array_free_to_bytes (out);
 }
 
 GBytes *
+vault_slot_key_aad (const guint8 vault_id[VAULT_ID_SIZE],
+                    guint32      type,
+                    GBytes      *params)
+{
+  GByteArray *out = aad_new ("entsec-vault-slot-key", ENTSEC_VAULT_FORMAT_VERSION, vault_id);
+  append_be (out, type, 4);
+  append_bytes (out, params);
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
 vault_header_aad (const guint8 vault_id[VAULT_ID_SIZE],
+                  guint        format,
                   GPtrArray   *slots)
 {
-  GByteArray *out = g_byte_array_new ();
-
-  append_string (out, "entsec-vault-header");
-  append_be (out, ENTSEC_VAULT_FORMAT_VERSION, 4);
-  g_byte_array_append (out, vault_id, VAULT_ID_SIZE);
+  GByteArray *out = aad_new ("entsec-vault-header", format, vault_id);
   append_be (out, slots->len, 4);
   for (guint i = 0; i < slots->len; i++)
     append_slot (out, g_ptr_array_index (slots, i), TRUE);
@@ -554,6 +581,55 @@ vault_kdf_params_decode (GBytes             *bytes,
                    "A passphrase slot asks for Argon2id costs out of bounds "
                    "(%u KiB, %u passes, %u lanes): the vault header is damaged or hostile",
                    params->m_cost_kib, params->t_cost, params->parallelism);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Sum over the passphrase slots of memory x passes: the Argon2id work of one unlock. */
+static gboolean
+kdf_work (GPtrArray *slots,
+          guint64   *work,
+          GError   **error)
+{
+  *work = 0;
+  for (guint i = 0; i < slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (slots, i);
+      EntsecArgon2Params argon;
+
+      if (slot->type != ENTSEC_VAULT_SLOT_PASSPHRASE)
+        continue;
+      if (!vault_kdf_params_decode (slot->params, &argon, error))
+        return FALSE;
+      *work += (guint64) argon.m_cost_kib * argon.t_cost;
+    }
+  return TRUE;
+}
+
+gboolean
+vault_check_slot_table (GPtrArray *slots,
+                        GError   **error)
+{
+  guint64 work = 0;
+
+  if (slots->len > VAULT_MAX_SLOTS)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                   "The vault lists %u key slots, more than the %d entsec allows: the vault "
+                   "header is damaged or hostile; the file was not modified", slots->len,
+                   VAULT_MAX_SLOTS);
+      return FALSE;
+    }
+  if (!kdf_work (slots, &work, error))
+    return FALSE;
+  if (work > VAULT_MAX_KDF_WORK)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                   "The vault's passphrase slots ask for more key-derivation work than entsec "
+                   "allows for one unlock (%" G_GUINT64_FORMAT " MiB-passes, at most %"
+                   G_GUINT64_FORMAT "): the vault header is damaged or hostile; the file was "
+                   "not modified", work / 1024, (guint64) VAULT_MAX_KDF_WORK / 1024);
       return FALSE;
     }
   return TRUE;

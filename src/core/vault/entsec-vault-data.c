@@ -42,19 +42,44 @@ quarantine (EntsecVault *vault,
   g_ptr_array_add (vault->quarantined, item);
 }
 
+/* Format 2: a row loads only when the index lists it at exactly its version. */
+static gboolean
+account_listed (EntsecVault *vault,
+                gint64       id,
+                guint64      version)
+{
+  guint64 listed = 0;
+
+  if (vault->index == NULL)
+    return TRUE;
+  if (!vault_index_get_account (vault->index, id, &listed))
+    quarantine (vault, id, "the record is not in the vault's index: a deleted account was put "
+                           "back, or the row was added outside entsec");
+  else if (listed != version)
+    quarantine (vault, id, "the record is not the version the vault's index lists: an older "
+                           "copy was put back (rolled back)");
+  else
+    return TRUE;
+  return FALSE;
+}
+
 static void
 load_account (EntsecVault  *vault,
               sqlite3_stmt *stmt)
 {
   gint64 id = sqlite3_column_int64 (stmt, 0);
+  guint64 version = (guint64) sqlite3_column_int64 (stmt, 2);
   g_autoptr (EntsecSecureBytes) plain = NULL;
   g_autoptr (GError) error = NULL;
   EntsecAccount *account;
   guint8 key[8];
 
+  if (!account_listed (vault, id, version))
+    return;
   id_key (id, key);
-  plain = vault_open_row (vault, "accounts", key, sizeof key, sqlite3_column_blob (stmt, 2),
-                          (gsize) sqlite3_column_bytes (stmt, 2), NULL);
+  plain = vault_open_row (vault, "accounts", key, sizeof key, version,
+                          sqlite3_column_blob (stmt, 3), (gsize) sqlite3_column_bytes (stmt, 3),
+                          NULL);
   if (plain == NULL)
     {
       quarantine (vault, id, "the record does not decrypt: it was damaged or moved between rows");
@@ -71,15 +96,15 @@ load_account (EntsecVault  *vault,
   g_ptr_array_add (vault->accounts, account);
 }
 
+static void name_id_with (const EntsecSecureBytes *names_key, const char *name,
+                          guint8 out[NAME_ID_SIZE]);
+
 static void
 name_id (EntsecVault *vault,
          const char  *name,
          guint8       out[NAME_ID_SIZE])
 {
-  unsigned int len = NAME_ID_SIZE;
-
-  HMAC (EVP_sha256 (), vault->names_key->data, (int) vault->names_key->len,
-        (const guint8 *) name, strlen (name), out, &len);
+  name_id_with (vault->names_key, name, out);
 }
 
 static void
@@ -87,15 +112,24 @@ load_pref (EntsecVault  *vault,
            sqlite3_stmt *stmt)
 {
   const guint8 *stored_id = sqlite3_column_blob (stmt, 0);
+  guint64 version = (guint64) sqlite3_column_int64 (stmt, 1);
   g_autoptr (EntsecSecureBytes) plain = NULL;
   g_autoptr (GVariant) value = NULL;
   guint8 expected[NAME_ID_SIZE];
+  guint64 listed = 0;
   char *name = NULL;
 
   if (sqlite3_column_bytes (stmt, 0) != NAME_ID_SIZE)
     return;
-  plain = vault_open_row (vault, "prefs", stored_id, NAME_ID_SIZE, sqlite3_column_blob (stmt, 1),
-                          (gsize) sqlite3_column_bytes (stmt, 1), NULL);
+  if (vault->index != NULL
+      && (!vault_index_get_pref (vault->index, stored_id, &listed) || listed != version))
+    {
+      g_debug ("A preference row is not in the vault's index at its version; it is ignored");
+      return;
+    }
+  plain = vault_open_row (vault, "prefs", stored_id, NAME_ID_SIZE, version,
+                          sqlite3_column_blob (stmt, 2), (gsize) sqlite3_column_bytes (stmt, 2),
+                          NULL);
   if (plain != NULL)
     value = vault_pref_decode (plain->data, plain->len, &name, NULL);
   if (value == NULL)
@@ -134,15 +168,88 @@ load_table (EntsecVault *vault,
   return TRUE;
 }
 
+static gboolean
+is_quarantined (EntsecVault *vault,
+                gint64       id)
+{
+  for (guint i = 0; i < vault->quarantined->len; i++)
+    {
+      if (((EntsecVaultQuarantined *) g_ptr_array_index (vault->quarantined, i))->id == id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gint find_account (EntsecVault *vault, gint64 id);
+
+/* Accounts the index lists that are not in the file at all: reported, never silent. */
+static void
+report_missing_accounts (EntsecVault *vault)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, vault->index->accounts);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      gint64 id = *(gint64 *) key;
+
+      if (find_account (vault, id) < 0 && !is_quarantined (vault, id))
+        quarantine (vault, id, "the account is missing from the file: its row was deleted "
+                               "outside entsec");
+    }
+}
+
+/* The same for preferences (reported as one quarantined entry with id 0). */
+static void
+report_missing_prefs (EntsecVault *vault)
+{
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT name_id FROM prefs", NULL);
+  g_autoptr (GHashTable) present = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                          (GDestroyNotify) g_bytes_unref, NULL);
+
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    g_hash_table_add (present, g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                            (gsize) sqlite3_column_bytes (stmt, 0)));
+  sqlite3_finalize (stmt);
+  if (g_hash_table_size (present) >= g_hash_table_size (vault->index->prefs))
+    {
+      GHashTableIter iter;
+      gpointer key;
+      gboolean all = TRUE;
+
+      g_hash_table_iter_init (&iter, vault->index->prefs);
+      while (all && g_hash_table_iter_next (&iter, &key, NULL))
+        all = g_hash_table_contains (present, key);
+      if (all)
+        return;
+    }
+  quarantine (vault, 0, "a preference the vault's index lists is missing from the file: its row "
+                        "was deleted outside entsec");
+}
+
 gboolean
 vault_load_rows (EntsecVault *vault,
                  GError     **error)
 {
+  gboolean v1 = vault->format < 2;
+
   vault_clear_rows (vault);
   vault->dirty = TRUE;
-  return load_table (vault, "SELECT id, position, data FROM accounts ORDER BY position, id",
-                     load_account, error)
-         && load_table (vault, "SELECT name_id, data FROM prefs", load_pref, error);
+  if (!load_table (vault, v1 ? "SELECT id, position, 0, data FROM accounts ORDER BY position, id"
+                             : "SELECT id, position, version, data FROM accounts "
+                               "ORDER BY position, id",
+                   load_account, error)
+      || !load_table (vault, v1 ? "SELECT name_id, 0, data FROM prefs"
+                                : "SELECT name_id, version, data FROM prefs",
+                      load_pref, error))
+    return FALSE;
+  if (vault->index != NULL)
+    {
+      report_missing_accounts (vault);
+      report_missing_prefs (vault);
+    }
+  return TRUE;
 }
 
 void
@@ -279,27 +386,37 @@ write_account_row (EntsecVault         *vault,
   g_autoptr (EntsecSecureBytes) plain = vault_account_encode (account);
   g_autoptr (GBytes) sealed = NULL;
   sqlite3_stmt *stmt;
+  guint64 version = 0;
   guint8 key[8];
   gboolean ok;
 
+  /* Every rewrite is a new version, so an older copy of the row no longer loads. */
+  vault_index_get_account (vault->pending, id, &version);
+  version++;
   id_key (id, key);
-  sealed = vault_seal_row (vault, "accounts", key, sizeof key, plain->data, plain->len, error);
+  sealed = vault_seal_row (vault, "accounts", key, sizeof key, version, plain->data, plain->len,
+                           error);
   if (sealed == NULL)
     return FALSE;
   stmt = vault_db_prepare (vault->db,
-                           insert ? "INSERT INTO accounts (position, data, id) VALUES (?, ?, ?)"
-                                  : "UPDATE accounts SET position = ?, data = ? WHERE id = ?",
+                           insert ? "INSERT INTO accounts (position, data, version, id) "
+                                    "VALUES (?, ?, ?, ?)"
+                                  : "UPDATE accounts SET position = ?, data = ?, version = ? "
+                                    "WHERE id = ?",
                            error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, account->position);
   sqlite3_bind_blob (stmt, 2, g_bytes_get_data (sealed, NULL), (int) g_bytes_get_size (sealed),
                      SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, id);
+  sqlite3_bind_int64 (stmt, 3, (gint64) version);
+  sqlite3_bind_int64 (stmt, 4, id);
   ok = vault_db_step_done (vault->db, stmt, "Cannot save the account", error);
   sqlite3_finalize (stmt);
   if (ok && sqlite3_changes (vault->db) != 1)
     return no_account (id, error);
+  if (ok)
+    vault_index_set_account (vault->pending, id, version);
   return ok;
 }
 
@@ -375,7 +492,9 @@ add_accounts_locked (EntsecVault        *vault,
       vault_db_rollback (vault->db);
       return FALSE;
     }
-  next_id = query_max (vault, "SELECT COALESCE(MAX(id), 0) FROM accounts") + 1;
+  /* Ids are never reused: the index remembers the next one past every deleted row. */
+  next_id = MAX (vault->pending->next_id,
+                 query_max (vault, "SELECT COALESCE(MAX(id), 0) FROM accounts") + 1);
   next_position = query_max (vault, "SELECT COALESCE(MAX(position), -1) FROM accounts") + 1;
   for (guint i = 0; i < keep->len; i++)
     {
@@ -390,7 +509,7 @@ add_accounts_locked (EntsecVault        *vault,
           return FALSE;
         }
     }
-  if (!vault_db_commit (vault->db, error))
+  if (!vault_commit (vault, error))
     return FALSE;
   for (guint i = 0; i < keep->len; i++)
     {
@@ -581,7 +700,7 @@ end_write (EntsecVault *vault,
       vault_db_rollback (vault->db);
       return FALSE;
     }
-  return vault_db_commit (vault->db, error);
+  return vault_commit (vault, error);
 }
 
 gboolean
@@ -634,8 +753,11 @@ delete_row (EntsecVault *vault,
   sqlite3_bind_int64 (stmt, 1, id);
   ok = vault_db_step_done (vault->db, stmt, "Cannot delete the account", error);
   sqlite3_finalize (stmt);
-  if (ok && sqlite3_changes (vault->db) != 1)
+  /* A row the index lists but the file lost is deleted from the index alone. */
+  if (ok && sqlite3_changes (vault->db) != 1 && !vault_index_get_account (vault->pending, id, NULL))
     return no_account (id, error);
+  if (ok)
+    vault_index_remove_account (vault->pending, id);
   return ok;
 }
 
@@ -821,29 +943,95 @@ check_pref_type (GVariant *value,
   return FALSE;
 }
 
+/* Encrypt and write preference row @id at its next version; in a transaction. */
 static gboolean
 write_pref (EntsecVault             *vault,
             const guint8            *id,
             const EntsecSecureBytes *plain,
             GError                 **error)
 {
-  g_autoptr (GBytes) sealed = vault_seal_row (vault, "prefs", id, NAME_ID_SIZE, plain->data,
-                                              plain->len, error);
+  g_autoptr (GBytes) sealed = NULL;
   sqlite3_stmt *stmt;
+  guint64 version = 0;
   gboolean ok;
 
+  vault_index_get_pref (vault->pending, id, &version);
+  version++;
+  sealed = vault_seal_row (vault, "prefs", id, NAME_ID_SIZE, version, plain->data, plain->len,
+                           error);
   if (sealed == NULL)
     return FALSE;
-  stmt = vault_db_prepare (vault->db, "INSERT OR REPLACE INTO prefs (name_id, data) VALUES (?, ?)",
-                           error);
+  stmt = vault_db_prepare (vault->db, "INSERT OR REPLACE INTO prefs (name_id, version, data) "
+                                      "VALUES (?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_blob (stmt, 1, id, NAME_ID_SIZE, SQLITE_TRANSIENT);
-  sqlite3_bind_blob (stmt, 2, g_bytes_get_data (sealed, NULL), (int) g_bytes_get_size (sealed),
+  sqlite3_bind_int64 (stmt, 2, (gint64) version);
+  sqlite3_bind_blob (stmt, 3, g_bytes_get_data (sealed, NULL), (int) g_bytes_get_size (sealed),
                      SQLITE_TRANSIENT);
   ok = vault_db_step_done (vault->db, stmt, "Cannot save the preference", error);
   sqlite3_finalize (stmt);
+  if (ok)
+    vault_index_set_pref (vault->pending, id, version);
   return ok;
+}
+
+static gboolean
+delete_pref_row (EntsecVault  *vault,
+                 const guint8 *id,
+                 GError      **error)
+{
+  sqlite3_stmt *stmt = vault_db_prepare (vault->db, "DELETE FROM prefs WHERE name_id = ?", error);
+  gboolean ok;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, id, NAME_ID_SIZE, SQLITE_TRANSIENT);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot remove the preference", error);
+  sqlite3_finalize (stmt);
+  if (ok)
+    vault_index_remove_pref (vault->pending, id);
+  return ok;
+}
+
+static void
+name_id_with (const EntsecSecureBytes *names_key,
+              const char              *name,
+              guint8                   out[NAME_ID_SIZE])
+{
+  unsigned int len = NAME_ID_SIZE;
+
+  HMAC (EVP_sha256 (), names_key->data, (int) names_key->len, (const guint8 *) name,
+        strlen (name), out, &len);
+}
+
+gboolean
+vault_rewrite_rows (EntsecVault             *vault,
+                    const EntsecSecureBytes *old_names_key,
+                    GError                 **error)
+{
+  GHashTableIter iter;
+  gpointer name, plain;
+
+  for (guint i = 0; i < vault->accounts->len; i++)
+    {
+      EntsecAccount *account = g_ptr_array_index (vault->accounts, i);
+
+      if (!write_account_row (vault, account, account->id, FALSE, error))
+        return FALSE;
+    }
+  /* Preference row ids are keyed by the DEK too: each moves to its new id. */
+  g_hash_table_iter_init (&iter, vault->prefs);
+  while (g_hash_table_iter_next (&iter, &name, &plain))
+    {
+      guint8 old_id[NAME_ID_SIZE], new_id[NAME_ID_SIZE];
+
+      name_id_with (old_names_key, name, old_id);
+      name_id (vault, name, new_id);
+      if (!delete_pref_row (vault, old_id, error) || !write_pref (vault, new_id, plain, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -921,9 +1109,7 @@ entsec_vault_remove_pref_sync (EntsecVault  *vault,
                                GError      **error)
 {
   g_autoptr (VaultOp) op = NULL;
-  sqlite3_stmt *stmt;
   guint8 id[NAME_ID_SIZE];
-  gboolean ok;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -933,15 +1119,7 @@ entsec_vault_remove_pref_sync (EntsecVault  *vault,
   if (!begin_checked_write (vault, cancellable, error))
     return FALSE;
   name_id (vault, name, id);
-  stmt = vault_db_prepare (vault->db, "DELETE FROM prefs WHERE name_id = ?", error);
-  ok = stmt != NULL;
-  if (ok)
-    {
-      sqlite3_bind_blob (stmt, 1, id, NAME_ID_SIZE, SQLITE_TRANSIENT);
-      ok = vault_db_step_done (vault->db, stmt, "Cannot remove the preference", error);
-      sqlite3_finalize (stmt);
-    }
-  if (!end_write (vault, ok, error))
+  if (!end_write (vault, delete_pref_row (vault, id, error), error))
     return FALSE;
   g_hash_table_remove (vault->prefs, name);
   return TRUE;

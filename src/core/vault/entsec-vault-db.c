@@ -172,6 +172,34 @@ static const char schema_v1[] =
   "                       data BLOB NOT NULL);"
   "CREATE TABLE prefs (name_id BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;";
 
+/*
+ * Schema upgrades: entry N turns format N + 1 into N + 2. A new vault is made
+ * by running them too, so its tables are exactly those of an upgraded one.
+ * Each runs in the one transaction that also re-encrypts the rows
+ * (entsec-vault-upgrade.c), together with its new user_version.
+ */
+static const char *const migrations[ENTSEC_VAULT_FORMAT_VERSION - 1] = {
+  /* 1 -> 2: row versions and the authenticated index. */
+  "ALTER TABLE vault ADD COLUMN row_index BLOB NOT NULL DEFAULT x'';"
+  "ALTER TABLE accounts ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE prefs ADD COLUMN version INTEGER NOT NULL DEFAULT 0;",
+};
+
+gboolean
+vault_db_schema_sql (sqlite3 *db,
+                     gint64   version)
+{
+  if (version < 1 || version > ENTSEC_VAULT_FORMAT_VERSION
+      || sqlite3_exec (db, schema_v1, NULL, NULL, NULL) != SQLITE_OK)
+    return FALSE;
+  for (gint64 v = 1; v < version; v++)
+    {
+      if (sqlite3_exec (db, migrations[v - 1], NULL, NULL, NULL) != SQLITE_OK)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 vault_db_create_schema (sqlite3 *db,
                         GError **error)
@@ -180,43 +208,23 @@ vault_db_create_schema (sqlite3 *db,
                                               "PRAGMA user_version = %d;",
                                               VAULT_APPLICATION_ID, ENTSEC_VAULT_FORMAT_VERSION);
 
-  return vault_db_exec (db, schema_v1, error) && vault_db_exec (db, pragmas, error);
-}
-
-static gint64 query_int (sqlite3 *db, const char *sql, int *rc);
-
-/*
- * Schema upgrades: entry N turns format N + 1 into N + 2. Each runs in one
- * transaction together with its new user_version, so a crash leaves the old
- * or the new format. Format 1 is the first: nothing to upgrade yet.
- */
-static const char *const migrations[ENTSEC_VAULT_FORMAT_VERSION - 1 + 1] = { NULL };
-
-gboolean
-vault_db_migrate (sqlite3 *db,
-                  GError **error)
-{
-  int rc;
-  gint64 version = query_int (db, "PRAGMA user_version", &rc);
-
-  for (; rc == SQLITE_OK && version < ENTSEC_VAULT_FORMAT_VERSION; version++)
+  if (!vault_db_schema_sql (db, ENTSEC_VAULT_FORMAT_VERSION))
     {
-      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT,
-                                               version + 1);
-
-      if (!vault_db_begin (db, error) || !vault_db_exec (db, migrations[version - 1], error)
-          || !vault_db_exec (db, bump, error) || !vault_db_commit (db, error))
-        {
-          vault_db_rollback (db);
-          return FALSE;
-        }
-    }
-  if (rc != SQLITE_OK)
-    {
-      vault_db_set_error (db, rc, "Cannot read the vault's format", error);
+      vault_db_set_error (db, sqlite3_errcode (db), "Cannot create the vault", error);
       return FALSE;
     }
-  return TRUE;
+  return vault_db_exec (db, pragmas, error);
+}
+
+gboolean
+vault_db_upgrade_schema (sqlite3 *db,
+                         gint64   from,
+                         GError **error)
+{
+  g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, from + 1);
+
+  g_return_val_if_fail (from >= 1 && from < ENTSEC_VAULT_FORMAT_VERSION, FALSE);
+  return vault_db_exec (db, migrations[from - 1], error) && vault_db_exec (db, bump, error);
 }
 
 static gint64
@@ -253,6 +261,9 @@ configure_connection (sqlite3 *db,
   sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  /* A hostile file cannot run SQL of its own (the schema check refuses them too). */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
   /* The first statements that read the file: a non-vault file fails here. */
   return exec_what (db,
                     "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
@@ -260,8 +271,10 @@ configure_connection (sqlite3 *db,
                     "Cannot open the vault", error);
 }
 
+/* The application id and the format version; *@version gets the latter. */
 static gboolean
 check_identity (sqlite3 *db,
+                gint64  *version_out,
                 GError **error)
 {
   int rc;
@@ -293,6 +306,77 @@ check_identity (sqlite3 *db,
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
                            "The vault's format version is missing: the file is damaged; "
                            "it was not modified");
+      return FALSE;
+    }
+  *version_out = version;
+  return TRUE;
+}
+
+/* Every schema entry of @db (type, name, table, SQL text) in a fixed order. */
+static GString *
+describe_schema (sqlite3 *db,
+                 int     *rc)
+{
+  GString *out = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  *rc = sqlite3_prepare_v2 (db, "SELECT type, name, tbl_name, sql FROM sqlite_schema "
+                                "ORDER BY type, name", -1, &stmt, NULL);
+  if (*rc == SQLITE_OK)
+    {
+      for (*rc = sqlite3_step (stmt); *rc == SQLITE_ROW; *rc = sqlite3_step (stmt))
+        {
+          for (int i = 0; i < 4; i++)
+            g_string_append_printf (out, "%s\x1f", (const char *) sqlite3_column_text (stmt, i));
+          g_string_append_c (out, '\x1e');
+        }
+      if (*rc == SQLITE_DONE)
+        *rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+  return out;
+}
+
+/* The schema format @version has, built in memory the way a vault gets it. */
+static GString *
+expected_schema (gint64 version)
+{
+  sqlite3 *db = NULL;
+  GString *out = NULL;
+  int rc = sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
+
+  if (rc == SQLITE_OK && vault_db_schema_sql (db, version))
+    out = describe_schema (db, &rc);
+  sqlite3_close (db);
+  return out;
+}
+
+/*
+ * The file holds exactly the tables and indexes of its format: no trigger,
+ * no view, no extra table, no changed column or default.
+ */
+static gboolean
+check_schema (sqlite3 *db,
+              gint64   version,
+              GError **error)
+{
+  g_autoptr (GString) want = expected_schema (version);
+  g_autoptr (GString) have = NULL;
+  int rc;
+
+  have = describe_schema (db, &rc);
+  if (rc != SQLITE_OK)
+    {
+      vault_db_set_error (db, rc, "Cannot open the vault", error);
+      return FALSE;
+    }
+  if (want == NULL || !g_string_equal (want, have))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
+                   "The vault's tables are not those of an entsec vault of format %"
+                   G_GINT64_FORMAT " (a trigger, view or table was added or changed): the "
+                   "file was damaged or tampered with. It was not modified; restore it from "
+                   "a backup", version);
       return FALSE;
     }
   return TRUE;
@@ -441,6 +525,7 @@ vault_db_open_existing (const char *path,
                         GError    **error)
 {
   sqlite3 *db = NULL;
+  gint64 version = 0;
   int rc;
 
   if (!check_vault_path (path, error))
@@ -456,8 +541,8 @@ vault_db_open_existing (const char *path,
       sqlite3_close (db);
       return NULL;
     }
-  if (!configure_connection (db, error) || !check_identity (db, error)
-      || !check_structure (db, error))
+  if (!configure_connection (db, error) || !check_identity (db, &version, error)
+      || !check_schema (db, version, error) || !check_structure (db, error))
     {
       sqlite3_close (db);
       return NULL;
@@ -518,4 +603,13 @@ vault_db_create (const char *path,
       return NULL;
     }
   return db;
+}
+
+gint64
+vault_db_format (sqlite3 *db)
+{
+  int rc;
+  gint64 version = query_int (db, "PRAGMA user_version", &rc);
+
+  return rc == SQLITE_OK ? version : -1;
 }

@@ -11,9 +11,18 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <libsecret/secret.h>
 
 #include "entsec-vault-private.h"
+
+/*
+ * libsecret calls of this process run one at a time: the generation updates
+ * run in a background thread, and libsecret's shared service object is not
+ * safe to set up from two threads at once. No vault lock is involved.
+ */
+static GMutex keyring_mutex;
 
 static const SecretSchema vault_key_schema = {
   "org.entsec.EnterpriseSecurity.VaultKey",
@@ -60,8 +69,8 @@ read_item (SecretItem         *item,
   return KEYRING_FOUND;
 }
 
-KeyringOutcome
-vault_keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
+static KeyringOutcome
+keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
                       const guint8        slot_uuid[KEYRING_SLOT_ID_SIZE],
                       EntsecSecureBytes **kek,
                       GCancellable       *cancellable,
@@ -88,8 +97,8 @@ vault_keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
   return KEYRING_LOCKED;
 }
 
-gboolean
-vault_keyring_store (const guint8  vault_id[VAULT_ID_SIZE],
+static gboolean
+keyring_store (const guint8  vault_id[VAULT_ID_SIZE],
                      const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
                      const guint8 *kek,
                      gsize         kek_len,
@@ -108,8 +117,8 @@ vault_keyring_store (const guint8  vault_id[VAULT_ID_SIZE],
   return ok;
 }
 
-gboolean
-vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
+static gboolean
+keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
                      const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
                      GCancellable *cancellable,
                      GError      **error)
@@ -124,4 +133,243 @@ vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
       return FALSE;
     }
   return TRUE;
+}
+
+/* ---- The vault's generation (whole-file rollback) ------------------------- */
+
+/*
+ * A second item per vault holds the index generation last committed (8
+ * bytes, big-endian), so a whole file put back from an old copy is noticed
+ * at a keyring unlock. Not secret, but kept as the item's secret so nothing
+ * about the vault is in its label or attributes.
+ */
+static const SecretSchema generation_schema = {
+  "org.entsec.EnterpriseSecurity.VaultGeneration",
+  SECRET_SCHEMA_NONE,
+  {
+    { "vault", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+  0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+};
+
+static GHashTable *
+vault_attributes (const guint8 vault_id[VAULT_ID_SIZE])
+{
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (attributes, "vault",
+                       g_compute_checksum_for_data (G_CHECKSUM_SHA256, vault_id, VAULT_ID_SIZE));
+  return attributes;
+}
+
+/* The first unlocked item of @schema for the vault (its secret loaded), or NULL. */
+static SecretItem *
+find_unlocked (const SecretSchema *schema,
+               const guint8        vault_id[VAULT_ID_SIZE],
+               KeyringOutcome     *outcome)
+{
+  g_autoptr (GHashTable) attributes = vault_attributes (vault_id);
+  g_autoptr (SecretService) service = NULL;
+  g_autolist (SecretItem) items = NULL;
+
+  *outcome = KEYRING_UNREACHABLE;
+  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL, NULL);
+  if (service == NULL)
+    return NULL;
+  /* No SECRET_SEARCH_UNLOCK: never prompts; a locked item comes back without its secret. */
+  items = secret_service_search_sync (service, schema, attributes,
+                                      SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS, NULL, NULL);
+  *outcome = items == NULL ? KEYRING_NOT_FOUND : KEYRING_LOCKED;
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      SecretValue *value = secret_item_get_locked (l->data) ? NULL
+                                                            : secret_item_get_secret (l->data);
+
+      if (value != NULL)
+        {
+          secret_value_unref (value);
+          *outcome = KEYRING_FOUND;
+          return g_object_ref (l->data);
+        }
+    }
+  return NULL;
+}
+
+static guint64
+item_generation (SecretItem *item)
+{
+  SecretValue *value = secret_item_get_secret (item);
+  const guint8 *data;
+  gsize len = 0;
+  guint64 generation = 0;
+
+  data = (const guint8 *) secret_value_get (value, &len);
+  for (gsize i = 0; len == 8 && i < len; i++)
+    generation = (generation << 8) | data[i];
+  secret_value_unref (value);
+  return generation;
+}
+
+static KeyringOutcome
+keyring_get_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                              guint64     *generation)
+{
+  KeyringOutcome outcome;
+  g_autoptr (SecretItem) item = find_unlocked (&generation_schema, vault_id, &outcome);
+
+  if (item != NULL)
+    *generation = item_generation (item);
+  return outcome;
+}
+
+static void
+keyring_put_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                              guint64      generation,
+                              gboolean     lower_too)
+{
+  KeyringOutcome outcome;
+  g_autoptr (SecretItem) item = find_unlocked (&generation_schema, vault_id, &outcome);
+  g_autoptr (SecretItem) key_item = NULL;
+  g_autoptr (GHashTable) attributes = vault_attributes (vault_id);
+  guint8 bytes[8];
+  SecretValue *value;
+
+  for (guint i = 0; i < 8; i++)
+    bytes[i] = (guint8) (generation >> (8 * (7 - i)));
+  value = secret_value_new ((const gchar *) bytes, sizeof bytes, "application/octet-stream");
+  if (item != NULL && (lower_too || item_generation (item) < generation))
+    secret_item_set_secret_sync (item, value, NULL, NULL);
+  /* Created only while the vault's key item is there and unlocked: never a prompt. */
+  if (outcome == KEYRING_NOT_FOUND)
+    key_item = find_unlocked (&vault_key_schema, vault_id, &outcome);
+  if (key_item != NULL)
+    secret_password_storev_binary_sync (&generation_schema, attributes,
+                                        SECRET_COLLECTION_DEFAULT,
+                                        "Enterprise Security vault generation", value, NULL, NULL);
+  secret_value_unref (value);
+}
+
+/*
+ * Updates run in one background thread, in the order they were asked for, so
+ * a commit never waits for the Secret Service and no vault lock is held
+ * during the call. vault_keyring_flush() waits for them (closing a vault).
+ */
+typedef struct
+{
+  guint8   vault_id[VAULT_ID_SIZE];
+  guint64  generation;
+  gboolean lower_too;
+} GenerationJob;
+
+static GThreadPool *generation_pool;
+static GMutex generation_mutex;
+static GCond generation_cond;
+static guint generation_pending;
+
+static void
+run_generation_job (gpointer data,
+                    gpointer user_data)
+{
+  GenerationJob *job = data;
+
+  vault_keyring_put_generation (job->vault_id, job->generation, job->lower_too);
+  g_free (job);
+  g_mutex_lock (&generation_mutex);
+  generation_pending--;
+  g_cond_broadcast (&generation_cond);
+  g_mutex_unlock (&generation_mutex);
+}
+
+void
+vault_keyring_note_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                               guint64      generation,
+                               gboolean     lower_too)
+{
+  static gsize initialised = 0;
+  GenerationJob *job = g_new0 (GenerationJob, 1);
+
+  if (g_once_init_enter (&initialised))
+    {
+      generation_pool = g_thread_pool_new (run_generation_job, NULL, 1, FALSE, NULL);
+      g_once_init_leave (&initialised, 1);
+    }
+  memcpy (job->vault_id, vault_id, VAULT_ID_SIZE);
+  job->generation = generation;
+  job->lower_too = lower_too;
+  g_mutex_lock (&generation_mutex);
+  generation_pending++;
+  g_mutex_unlock (&generation_mutex);
+  g_thread_pool_push (generation_pool, job, NULL);
+}
+
+void
+vault_keyring_flush (void)
+{
+  g_mutex_lock (&generation_mutex);
+  while (generation_pending > 0)
+    g_cond_wait (&generation_cond, &generation_mutex);
+  g_mutex_unlock (&generation_mutex);
+}
+
+/* ---- Entry points, one libsecret call at a time ---------------------------- */
+
+KeyringOutcome
+vault_keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
+                      const guint8        slot_uuid[KEYRING_SLOT_ID_SIZE],
+                      EntsecSecureBytes **kek,
+                      GCancellable       *cancellable,
+                      GError            **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_lookup (vault_id, slot_uuid, kek, cancellable, error);
+}
+
+gboolean
+vault_keyring_store (const guint8  vault_id[VAULT_ID_SIZE],
+                     const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
+                     const guint8 *kek,
+                     gsize         kek_len,
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_store (vault_id, slot_uuid, kek, kek_len, cancellable, error);
+}
+
+gboolean
+vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
+                     const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_clear (vault_id, slot_uuid, cancellable, error);
+}
+
+KeyringOutcome
+vault_keyring_get_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                              guint64     *generation)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_get_generation (vault_id, generation);
+}
+
+void
+vault_keyring_put_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                              guint64      generation,
+                              gboolean     lower_too)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  keyring_put_generation (vault_id, generation, lower_too);
 }

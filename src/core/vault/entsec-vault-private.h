@@ -20,6 +20,56 @@ G_BEGIN_DECLS
 /* PRAGMA application_id of every vault: "EnSV". */
 #define VAULT_APPLICATION_ID 0x456e5356
 
+/* At most this many key slots (more in a file: refused as damaged). */
+#define VAULT_MAX_SLOTS 8
+/* Argon2id work one unlock may do: sum over passphrase slots of KiB x passes (4 GiB x 1). */
+#define VAULT_MAX_KDF_WORK (G_GUINT64_CONSTANT (4) * 1024 * 1024)
+
+/*
+ * The authenticated index (format 2): every live account id and preference
+ * name id with its row version, the next account id and a generation that
+ * every commit increments. Sealed under the DEK in vault.row_index.
+ */
+typedef struct
+{
+  guint64     generation;
+  gint64      next_id;
+  GHashTable *accounts; /* gint64 * -> guint64 * */
+  GHashTable *prefs;    /* GBytes (name id) -> guint64 * */
+} VaultIndex;
+
+VaultIndex *vault_index_new (void);
+VaultIndex *vault_index_copy (const VaultIndex *index);
+void        vault_index_free (VaultIndex *index);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VaultIndex, vault_index_free)
+/* The version listed for account @id; FALSE when it is not listed. */
+gboolean    vault_index_get_account (const VaultIndex *index,
+                                     gint64            id,
+                                     guint64          *version);
+void        vault_index_set_account (VaultIndex *index,
+                                     gint64      id,
+                                     guint64     version);
+gboolean    vault_index_get_pref (const VaultIndex *index,
+                                  const guint8     *name_id,
+                                  guint64          *version);
+void        vault_index_set_pref (VaultIndex   *index,
+                                  const guint8 *name_id,
+                                  guint64       version);
+void        vault_index_remove_account (VaultIndex *index,
+                                        gint64      id);
+void        vault_index_remove_pref (VaultIndex   *index,
+                                     const guint8 *name_id);
+GBytes     *vault_index_seal (const VaultIndex *index,
+                              const guint8      vault_id[VAULT_ID_SIZE],
+                              const guint8     *dek,
+                              GError          **error);
+/* NULL (with @error) when the sealed index does not open or is malformed. */
+VaultIndex *vault_index_open (const void   *sealed,
+                              gsize         sealed_len,
+                              const guint8  vault_id[VAULT_ID_SIZE],
+                              const guint8 *dek,
+                              GError      **error);
+
 /* One row of the slot table, as stored. */
 typedef struct
 {
@@ -62,6 +112,15 @@ struct _EntsecVault
   char              *path;
   sqlite3           *db;
   guint8             vault_id[VAULT_ID_SIZE];
+  /* Format work (entsec-vault-index.c, entsec-vault-upgrade.c). */
+  gint64             format;      /* the file's format (user_version) */
+  VaultIndex        *index;       /* as committed; NULL while locked */
+  VaultIndex        *pending;     /* the open write transaction's copy */
+  char              *upgrade_error; /* why a format-1 file could not be upgraded */
+  /* The keyring's copy of the generation, read without the mutex before a keyring unlock. */
+  guint64            keyring_generation;
+  gboolean           keyring_generation_known;
+  gboolean           keyring_jobs;  /* generation updates were queued (flushed at finalize) */
   GPtrArray         *slots;       /* VaultSlot, by id */
   EntsecSecureBytes *dek;         /* NULL while locked */
   EntsecSecureBytes *names_key;   /* keys the preference names; NULL while locked */
@@ -97,6 +156,10 @@ gboolean    vault_refresh (EntsecVault *vault,
 /* List order: favourites first, then by position, then id (GPtrArray of EntsecAccount *). */
 gint        vault_compare_accounts (gconstpointer a,
                                     gconstpointer b);
+/* A read transaction (one snapshot) unless one is open; TRUE when it started one. */
+gboolean    vault_read_begin (EntsecVault *vault);
+void        vault_read_end (EntsecVault *vault,
+                            gboolean     started);
 /* Remember the data version the model now reflects. */
 void        vault_note_data_version (EntsecVault *vault);
 /* A GTask on @vault that counts toward the "busy" property. */
@@ -135,11 +198,12 @@ gboolean vault_begin_write (EntsecVault *vault,
 /* Fails with LOCKED unless the vault is unlocked. */
 gboolean vault_check_unlocked (EntsecVault *vault,
                                GError     **error);
-/* Seal / open a column of a row under the DEK. */
+/* Seal / open a column of a row (at @version) under the DEK. */
 GBytes            *vault_seal_row (EntsecVault  *vault,
                                    const char   *table,
                                    const guint8 *row_key,
                                    gsize         row_key_len,
+                                   guint64       version,
                                    const guint8 *plaintext,
                                    gsize         plaintext_len,
                                    GError      **error);
@@ -147,9 +211,52 @@ EntsecSecureBytes *vault_open_row (EntsecVault  *vault,
                                    const char   *table,
                                    const guint8 *row_key,
                                    gsize         row_key_len,
+                                   guint64       version,
                                    const void   *sealed,
                                    gsize         sealed_len,
                                    GError      **error);
+/*
+ * Commit the write transaction together with the pending index (its
+ * generation + 1, sealed under the current DEK); on success the pending
+ * index becomes the index. Rolls back on failure.
+ */
+gboolean vault_commit (EntsecVault *vault,
+                       GError     **error);
+/* Read and open the index (format 2) under the DEK just unwrapped. */
+gboolean vault_read_index (EntsecVault *vault,
+                           GError     **error);
+/*
+ * Best effort, after an unlock with @slot (and its @kek, NULL for a keyring
+ * slot): a slot still wrapped the format-1 way gets its key pair, so later
+ * key rotations can re-wrap it. Nothing changes when that cannot be written.
+ */
+void     vault_renew_slot (EntsecVault     *vault,
+                           const VaultSlot *slot,
+                           const guint8    *kek);
+/* Start the pending index of a transaction just begun. */
+void     vault_index_begin (EntsecVault *vault);
+/* In a transaction: the header tag for @slots under the current DEK. */
+gboolean vault_write_header (EntsecVault *vault,
+                             GPtrArray   *slots,
+                             GError     **error);
+/* In a transaction: wrap the current DEK for @slot (with its @keys) and save it. */
+gboolean vault_slot_rewrap (EntsecVault *vault,
+                            VaultSlot   *slot,
+                            GBytes      *keys,
+                            GError     **error);
+/* Re-encrypt every loaded account and preference under the (new) DEK; in a transaction. */
+gboolean vault_rewrite_rows (EntsecVault             *vault,
+                             const EntsecSecureBytes *old_names_key,
+                             GError                 **error);
+/*
+ * Format 1 -> 2, in one transaction, right after an unlock with @slot and
+ * its @kek loaded every row: rows re-encrypted with versions, the index
+ * built, the slots that can be converted converted.
+ */
+gboolean vault_upgrade (EntsecVault     *vault,
+                        const VaultSlot *slot,
+                        const guint8    *kek,
+                        GError         **error);
 /* The key that turns preference names into row keys. */
 EntsecSecureBytes *vault_derive_names_key (const EntsecSecureBytes *dek);
 /* Load every account and preference after the DEK is known. */
@@ -177,18 +284,58 @@ GVariant          *vault_pref_decode (const guint8 *data,
                                       char        **name_out,
                                       GError      **error);
 
-/* Associated data of a row's encrypted column. */
+/* Associated data of a row's encrypted column (the version from format 2 on). */
 GBytes *vault_row_aad (const guint8  vault_id[VAULT_ID_SIZE],
+                       guint         format,
                        const char   *table,
                        const guint8 *row_key,
                        gsize         row_key_len,
+                       guint64       version,
                        const char   *column);
+/* Associated data of the sealed index. */
+GBytes *vault_index_aad (const guint8 vault_id[VAULT_ID_SIZE]);
 /* Associated data of a wrapped DEK: vault id, slot id, type and params. */
 GBytes *vault_slot_aad (const guint8     vault_id[VAULT_ID_SIZE],
+                        guint            format,
                         const VaultSlot *slot);
+/* Associated data of a slot's sealed private key: vault id, type, params. */
+GBytes *vault_slot_key_aad (const guint8 vault_id[VAULT_ID_SIZE],
+                            guint32      type,
+                            GBytes      *params);
 /* The header as authenticated: format, vault id and the whole slot table. */
 GBytes *vault_header_aad (const guint8 vault_id[VAULT_ID_SIZE],
+                          guint        format,
                           GPtrArray   *slots);
+/* At most VAULT_MAX_SLOTS slots and VAULT_MAX_KDF_WORK; CORRUPT otherwise. */
+gboolean vault_check_slot_table (GPtrArray *slots,
+                                 GError   **error);
+
+/* ---- Slot keys (entsec-vault-wrap.c) ------------------------------------- */
+
+/*
+ * Format 2 slots: each slot has an X25519 key pair; the private key is
+ * sealed under the slot's KEK, and the DEK is sealed to the public key
+ * (ephemeral X25519 + HMAC-SHA256 + AES-256-GCM), so the DEK can be
+ * re-wrapped for every slot without any slot's secret.
+ */
+/* A new key pair for a slot of @type/@params, its private key sealed under @kek. */
+GBytes            *vault_slot_keys_new (const guint8  vault_id[VAULT_ID_SIZE],
+                                        guint32       type,
+                                        GBytes       *params,
+                                        const guint8 *kek,
+                                        GError      **error);
+/* The slot's wrapped column: its keys (@keys) and @dek sealed to its public key. */
+GBytes            *vault_slot_wrap (const guint8     vault_id[VAULT_ID_SIZE],
+                                    const VaultSlot *slot,
+                                    GBytes          *keys,
+                                    const guint8    *dek,
+                                    GError         **error);
+/* The keys part of a format-2 slot (NULL for a slot of format 1). */
+GBytes            *vault_slot_get_keys (const VaultSlot *slot);
+/* The DEK from @slot with @kek (format-1 and format-2 slots); NULL if wrong. */
+EntsecSecureBytes *vault_slot_unwrap (const guint8     vault_id[VAULT_ID_SIZE],
+                                      const VaultSlot *slot,
+                                      const guint8    *kek);
 
 /* Passphrase slot params: version, costs, salt. Parsing checks bounds. */
 GBytes  *vault_kdf_params_encode (const EntsecArgon2Params *params);
@@ -224,7 +371,10 @@ gboolean vault_db_commit (sqlite3 *db,
                           GError **error);
 void     vault_db_rollback (sqlite3 *db);
 
-/* Create the schema (version 1) in a new, empty file. */
+/* Run the SQL that makes the tables of format @version (a new file, or in memory). */
+gboolean vault_db_schema_sql (sqlite3 *db,
+                              gint64   version);
+/* Create the schema (ENTSEC_VAULT_FORMAT_VERSION) in a new, empty file. */
 gboolean vault_db_create_schema (sqlite3 *db,
                                  GError **error);
 /*
@@ -237,9 +387,12 @@ gboolean vault_db_create_schema (sqlite3 *db,
 sqlite3 *vault_db_open_existing (const char *path,
                                  int        *read_only,
                                  GError    **error);
-/* Upgrade the schema to ENTSEC_VAULT_FORMAT_VERSION (after a successful unlock only). */
-gboolean vault_db_migrate (sqlite3 *db,
-                           GError **error);
+/* The file's format (PRAGMA user_version), -1 when unreadable. */
+gint64   vault_db_format (sqlite3 *db);
+/* Inside a transaction: the tables of format @from -> @from + 1, and user_version. */
+gboolean vault_db_upgrade_schema (sqlite3 *db,
+                                  gint64   from,
+                                  GError **error);
 /* Create @path (0600, parent 0700) and open it. */
 sqlite3 *vault_db_create (const char *path,
                           GError    **error);
@@ -275,6 +428,30 @@ gboolean       vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
                                     const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
                                     GCancellable *cancellable,
                                     GError      **error);
+
+/* The generation kept in the keyring for vault @vault_id (never prompts). */
+KeyringOutcome vault_keyring_get_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                                             guint64     *generation);
+/*
+ * Raise the kept generation to @generation (or set it, @lower_too), creating
+ * the item only while the vault's key item is unlocked. Best effort, blocks.
+ */
+void           vault_keyring_put_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                                             guint64      generation,
+                                             gboolean     lower_too);
+/* vault_keyring_put_generation() in a background thread; flush waits for all. */
+void           vault_keyring_note_generation (const guint8 vault_id[VAULT_ID_SIZE],
+                                              guint64      generation,
+                                              gboolean     lower_too);
+void           vault_keyring_flush (void);
+/*
+ * At unlock, after the index was read: a keyring unlock of a file older than
+ * the generation the keyring kept fails with ROLLBACK; a passphrase or
+ * recovery unlock accepts the file's generation (the way out after a restore).
+ */
+gboolean       vault_check_generation (EntsecVault     *vault,
+                                       const VaultSlot *slot,
+                                       GError         **error);
 
 /* In entsec-vault.c: */
 /*

@@ -240,12 +240,15 @@ static gboolean
 reload (EntsecVault *vault,
         GError     **error)
 {
+  /* Another program may have upgraded the file's format meanwhile. */
+  vault->format = vault_db_format (vault->db);
   if (!vault_reload_slots (vault, error))
     return FALSE;
   vault->dirty = TRUE;
   if (vault->dek == NULL)
     return TRUE;
-  if (!vault_verify_header (vault, vault->dek, NULL))
+  if (!vault_verify_header (vault, vault->dek, NULL)
+      || (vault->format >= 2 && !vault_read_index (vault, NULL)))
     {
       vault_lock_model (vault);
       g_free (vault->lock_reason);
@@ -257,21 +260,44 @@ reload (EntsecVault *vault,
 }
 
 gboolean
+vault_read_begin (EntsecVault *vault)
+{
+  if (!sqlite3_get_autocommit (vault->db))
+    return FALSE;
+  return sqlite3_exec (vault->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void
+vault_read_end (EntsecVault *vault,
+                gboolean     started)
+{
+  if (started)
+    sqlite3_exec (vault->db, "COMMIT", NULL, NULL, NULL);
+}
+
+gboolean
 vault_refresh (EntsecVault *vault,
                gboolean    *changed,
                GError     **error)
 {
   gint64 version;
+  gboolean started, ok;
 
   if (changed != NULL)
     *changed = FALSE;
   if (vault->db == NULL || !query_data_version (vault, &version)
       || version == vault->data_version)
     return TRUE;
-  vault->data_version = version;
   if (changed != NULL)
     *changed = TRUE;
-  return reload (vault, error);
+  /* Slots, index and rows from one snapshot: another commit may land between
+   * two reads otherwise, and rows newer than their index would not load. */
+  started = vault_read_begin (vault);
+  query_data_version (vault, &version);
+  vault->data_version = version;
+  ok = reload (vault, error);
+  vault_read_end (vault, started);
+  return ok;
 }
 
 VaultOp *

@@ -65,11 +65,15 @@ entsec_vault_finalize (GObject *object)
   EntsecVault *self = ENTSEC_VAULT (object);
 
   lock_locked (self);
+  /* The keyring's copy of the generation is up to date once the vault is gone. */
+  if (self->keyring_jobs)
+    vault_keyring_flush ();
   g_clear_pointer (&self->db, sqlite3_close);
   g_clear_pointer (&self->slots, g_ptr_array_unref);
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   g_clear_pointer (&self->quarantined, g_ptr_array_unref);
   g_clear_pointer (&self->prefs, g_hash_table_unref);
+  g_free (self->upgrade_error);
   vault_state_finalize (self);
   g_free (self->path);
   g_mutex_clear (&self->mutex);
@@ -223,6 +227,15 @@ vault_begin_write (EntsecVault *vault,
       vault_db_set_error (NULL, vault->read_only, "Cannot save the change", error);
       return FALSE;
     }
+  if (vault->format < ENTSEC_VAULT_FORMAT_VERSION)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                   "This vault was written by an older entsec and could not be upgraded to the "
+                   "current format (%s), so it can be read but not changed; nothing was "
+                   "written. Make the file writable (or free some space) and unlock it again",
+                   vault->upgrade_error != NULL ? vault->upgrade_error : "not unlocked yet");
+      return FALSE;
+    }
   if (!vault_check_file (vault, error) || !vault_db_begin (vault->db, error))
     return FALSE;
   vault->dirty = TRUE;
@@ -231,6 +244,8 @@ vault_begin_write (EntsecVault *vault,
       vault_db_rollback (vault->db);
       return FALSE;
     }
+  /* The transaction's index is the file's, whoever committed last. */
+  vault_index_begin (vault);
   return TRUE;
 }
 
@@ -253,11 +268,13 @@ vault_seal_row (EntsecVault  *vault,
                 const char   *table,
                 const guint8 *row_key,
                 gsize         row_key_len,
+                guint64       version,
                 const guint8 *plaintext,
                 gsize         plaintext_len,
                 GError      **error)
 {
-  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, table, row_key, row_key_len, "data");
+  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, ENTSEC_VAULT_FORMAT_VERSION, table,
+                                          row_key, row_key_len, version, "data");
 
   return entsec_aead_seal (vault->dek->data, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
                            plaintext, plaintext_len, error);
@@ -268,11 +285,13 @@ vault_open_row (EntsecVault  *vault,
                 const char   *table,
                 const guint8 *row_key,
                 gsize         row_key_len,
+                guint64       version,
                 const void   *sealed,
                 gsize         sealed_len,
                 GError      **error)
 {
-  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, table, row_key, row_key_len, "data");
+  g_autoptr (GBytes) aad = vault_row_aad (vault->vault_id, (guint) vault->format, table, row_key,
+                                          row_key_len, version, "data");
 
   return entsec_aead_open (vault->dek->data, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
                            sealed, sealed_len, error);
@@ -357,6 +376,8 @@ vault_reload_slots (EntsecVault *vault,
       vault_db_set_error (vault->db, rc, "Cannot read the key slots", error);
       return FALSE;
     }
+  if (!vault_check_slot_table (vault->slots, error))
+    return FALSE;
   if (vault->slots->len == 0)
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_CORRUPT,
@@ -372,7 +393,8 @@ vault_verify_header (EntsecVault             *vault,
                      const EntsecSecureBytes *dek,
                      GError                 **error)
 {
-  g_autoptr (GBytes) aad = vault_header_aad (vault->vault_id, vault->slots);
+  g_autoptr (GBytes) aad = vault_header_aad (vault->vault_id, (guint) vault->format,
+                                             vault->slots);
   g_autoptr (EntsecSecureBytes) empty = NULL;
   sqlite3_stmt *stmt = vault_db_prepare (vault->db, "SELECT header_tag FROM vault WHERE id = 1",
                                          error);
@@ -401,15 +423,7 @@ unwrap_slot (EntsecVault     *vault,
              const VaultSlot *slot,
              const guint8    *kek)
 {
-  g_autoptr (GBytes) aad = vault_slot_aad (vault->vault_id, slot);
-  EntsecSecureBytes *dek;
-
-  dek = entsec_aead_open (kek, g_bytes_get_data (aad, NULL), g_bytes_get_size (aad),
-                          g_bytes_get_data (slot->wrapped, NULL), g_bytes_get_size (slot->wrapped),
-                          NULL);
-  if (dek != NULL && dek->len != ENTSEC_AEAD_KEY_SIZE)
-    g_clear_pointer (&dek, entsec_secure_bytes_free);
-  return dek;
+  return vault_slot_unwrap (vault->vault_id, slot, kek);
 }
 
 EntsecSecureBytes *
@@ -424,12 +438,20 @@ vault_derive_names_key (const EntsecSecureBytes *dek)
   return key;
 }
 
-/* Take @dek (verified against the header) and load the rows (op mutex held). */
+/*
+ * Take @dek (verified against the header; @slot and @kek gave it, @kek NULL
+ * for a keyring slot) and load the rows; op mutex held.
+ */
 static gboolean
 finish_unlock (EntsecVault       *vault,
                EntsecSecureBytes *dek,
+               const VaultSlot   *slot,
+               const guint8      *kek,
                GError           **error)
 {
+  g_autoptr (GError) upgrade_error = NULL;
+  gboolean started, loaded;
+
   if (!vault_verify_header (vault, dek, error))
     {
       entsec_secure_bytes_free (dek);
@@ -439,14 +461,28 @@ finish_unlock (EntsecVault       *vault,
   vault->names_key = vault_derive_names_key (dek);
   g_clear_pointer (&vault->lock_reason, g_free);
   vault->dirty = TRUE;
-  /* The first write an open may make, and only once the key proved right. */
-  if ((!vault->read_only && !vault_db_migrate (vault->db, error))
-      || !vault_load_rows (vault, error))
+  /* Index and rows from one snapshot (another program may be committing). */
+  started = vault_read_begin (vault);
+  vault_note_data_version (vault);
+  loaded = (vault->format < 2
+            || (vault_read_index (vault, error) && vault_check_generation (vault, slot, error)))
+           && vault_load_rows (vault, error);
+  vault_read_end (vault, started);
+  if (!loaded)
     {
       vault_lock_model (vault);
       return FALSE;
     }
-  vault_note_data_version (vault);
+  /* The first write an open may make, and only once the key proved right. A failed
+   * upgrade (read-only file, full disk) leaves the file as it was, readable. */
+  g_clear_pointer (&vault->upgrade_error, g_free);
+  if (vault->read_only && vault->format < ENTSEC_VAULT_FORMAT_VERSION)
+    vault->upgrade_error = g_strdup ("the vault cannot be written here");
+  else if (vault->format < ENTSEC_VAULT_FORMAT_VERSION
+           && !vault_upgrade (vault, slot, kek, &upgrade_error))
+    vault->upgrade_error = g_strdup (upgrade_error != NULL ? upgrade_error->message : "unknown");
+  else if (!vault->read_only)
+    vault_renew_slot (vault, slot, kek);
   /* From now on a clean close checkpoints the WAL into the file. */
   if (!vault->read_only)
     sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
@@ -473,6 +509,7 @@ entsec_vault_open_sync (const char   *path,
   vault_note_file (vault);
   if (vault->db == NULL || !read_vault_id (vault, error) || !vault_reload_slots (vault, error))
     return NULL;
+  vault->format = vault_db_format (vault->db);
   vault_note_data_version (vault);
   vault_publish_initial (vault);
   return g_steal_pointer (&vault);
@@ -592,10 +629,11 @@ typedef enum
 
 /* Take the DEK unwrapped from @used outside the mutex (owned). */
 static AdoptResult
-adopt_dek (EntsecVault       *vault,
-           const VaultSlot   *used,
-           EntsecSecureBytes *dek,
-           GError           **error)
+adopt_dek (EntsecVault             *vault,
+           const VaultSlot         *used,
+           EntsecSecureBytes       *dek,
+           const EntsecSecureBytes *kek,
+           GError                 **error)
 {
   G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
   VaultSlot *slot;
@@ -611,7 +649,7 @@ adopt_dek (EntsecVault       *vault,
       entsec_secure_bytes_free (dek);
       return ADOPT_RETRY;
     }
-  if (!finish_unlock (vault, dek, error))
+  if (!finish_unlock (vault, dek, slot, kek != NULL ? kek->data : NULL, error))
     return ADOPT_FAILED;
   if (slot->type == ENTSEC_VAULT_SLOT_KEYRING)
     slot->known_good = TRUE;
@@ -642,6 +680,7 @@ derive_passphrase_dek (EntsecVault  *vault,
                        const char   *passphrase,
                        gsize         passphrase_len,
                        VaultSlot   **used,
+                       EntsecSecureBytes **kek_out,
                        GCancellable *cancellable,
                        GError      **error)
 {
@@ -665,6 +704,7 @@ derive_passphrase_dek (EntsecVault  *vault,
       if (dek != NULL)
         {
           *used = slot;
+          *kek_out = g_steal_pointer (&kek);
           return dek;
         }
     }
@@ -674,13 +714,14 @@ derive_passphrase_dek (EntsecVault  *vault,
 }
 
 /* Find the DEK for one kind of secret outside the mutex, then adopt it. */
-typedef EntsecSecureBytes *(*DeriveFunc) (EntsecVault  *vault,
-                                          GPtrArray    *slots,
-                                          gconstpointer secret,
-                                          gsize         secret_len,
-                                          VaultSlot   **used,
-                                          GCancellable *cancellable,
-                                          GError      **error);
+typedef EntsecSecureBytes *(*DeriveFunc) (EntsecVault        *vault,
+                                          GPtrArray          *slots,
+                                          gconstpointer       secret,
+                                          gsize               secret_len,
+                                          VaultSlot         **used,
+                                          EntsecSecureBytes **kek,
+                                          GCancellable       *cancellable,
+                                          GError            **error);
 
 static gboolean
 unlock_with (EntsecVault  *vault,
@@ -696,6 +737,7 @@ unlock_with (EntsecVault  *vault,
   for (guint attempt = 0; attempt < 3; attempt++)
     {
       g_autoptr (GPtrArray) slots = NULL;
+      g_autoptr (EntsecSecureBytes) kek = NULL;
       GError *local_error = NULL;
       VaultSlot *used = NULL;
       EntsecSecureBytes *dek;
@@ -706,7 +748,7 @@ unlock_with (EntsecVault  *vault,
       slots = slots_to_try (vault, type, what, &done, error);
       if (slots == NULL)
         return done;
-      dek = derive (vault, slots, secret, secret_len, &used, cancellable, &local_error);
+      dek = derive (vault, slots, secret, secret_len, &used, &kek, cancellable, &local_error);
       if (dek == NULL && local_error != NULL)
         {
           g_propagate_error (error, local_error);
@@ -714,7 +756,7 @@ unlock_with (EntsecVault  *vault,
         }
       if (dek == NULL)
         return wrong_secret (vault, what, error);
-      switch (adopt_dek (vault, used, dek, error))
+      switch (adopt_dek (vault, used, dek, kek, error))
         {
         case ADOPT_DONE:
           return TRUE;
@@ -731,15 +773,17 @@ unlock_with (EntsecVault  *vault,
 }
 
 static EntsecSecureBytes *
-derive_passphrase (EntsecVault  *vault,
-                   GPtrArray    *slots,
-                   gconstpointer secret,
-                   gsize         secret_len,
-                   VaultSlot   **used,
-                   GCancellable *cancellable,
-                   GError      **error)
+derive_passphrase (EntsecVault        *vault,
+                   GPtrArray          *slots,
+                   gconstpointer       secret,
+                   gsize               secret_len,
+                   VaultSlot         **used,
+                   EntsecSecureBytes **kek_out,
+                   GCancellable       *cancellable,
+                   GError            **error)
 {
-  return derive_passphrase_dek (vault, slots, secret, secret_len, used, cancellable, error);
+  return derive_passphrase_dek (vault, slots, secret, secret_len, used, kek_out, cancellable,
+                                error);
 }
 
 gboolean
@@ -777,13 +821,14 @@ parse_recovery_key (const char *text,
 }
 
 static EntsecSecureBytes *
-derive_recovery (EntsecVault  *vault,
-                 GPtrArray    *slots,
-                 gconstpointer secret,
-                 gsize         secret_len,
-                 VaultSlot   **used,
-                 GCancellable *cancellable,
-                 GError      **error)
+derive_recovery (EntsecVault        *vault,
+                 GPtrArray          *slots,
+                 gconstpointer       secret,
+                 gsize               secret_len,
+                 VaultSlot         **used,
+                 EntsecSecureBytes **kek_out,
+                 GCancellable       *cancellable,
+                 GError            **error)
 {
   gsize len = 0;
   guint8 *key = parse_recovery_key (secret, &len);
@@ -793,7 +838,10 @@ derive_recovery (EntsecVault  *vault,
     {
       dek = unwrap_slot (vault, g_ptr_array_index (slots, i), key);
       if (dek != NULL)
-        *used = g_ptr_array_index (slots, i);
+        {
+          *used = g_ptr_array_index (slots, i);
+          *kek_out = entsec_secure_bytes_new_copy (key, len);
+        }
     }
   entsec_secure_free (key, len);
   return dek;
@@ -902,13 +950,14 @@ vault_keyring_slot_works (EntsecVault    *vault,
 
 /* The keyring's answer for each keyring slot, looked up outside the mutex. */
 static EntsecSecureBytes *
-derive_keyring (EntsecVault  *vault,
-                GPtrArray    *slots,
-                gconstpointer secret,
-                gsize         secret_len,
-                VaultSlot   **used,
-                GCancellable *cancellable,
-                GError      **error)
+derive_keyring (EntsecVault        *vault,
+                GPtrArray          *slots,
+                gconstpointer       secret,
+                gsize               secret_len,
+                VaultSlot         **used,
+                EntsecSecureBytes **kek_out,
+                GCancellable       *cancellable,
+                GError            **error)
 {
   KeyringOutcome outcome = KEYRING_NOT_FOUND;
   g_autoptr (GError) lookup_error = NULL;
@@ -925,6 +974,13 @@ derive_keyring (EntsecVault  *vault,
       dek = unwrap_keyring_slot (vault, slot, cancellable, &outcome, &lookup_error);
       if (dek != NULL)
         {
+          guint64 kept = 0;
+
+          /* The rollback check's keyring lookup, here without the mutex too. */
+          vault_keyring_flush ();
+          vault->keyring_generation_known =
+            vault_keyring_get_generation (vault->vault_id, &kept) == KEYRING_FOUND;
+          vault->keyring_generation = kept;
           *used = slot;
           return dek;
         }
@@ -1138,6 +1194,8 @@ lock_locked (EntsecVault *vault)
   gboolean was_unlocked = vault->dek != NULL;
 
   vault_lock_model (vault);
+  g_clear_pointer (&vault->index, vault_index_free);
+  g_clear_pointer (&vault->pending, vault_index_free);
   /* Never write on behalf of a vault that was not unlocked, and never wait
    * for another program's readers: the checkpoint is best effort. */
   if (was_unlocked && vault->db != NULL && !vault->read_only)
