@@ -14,7 +14,7 @@
 #include <entsec/entsec.h>
 
 /* The cheapest costs the bounds allow: tests measure behaviour, not time. */
-static const EntsecVaultKdfParams vt_fast_kdf = { 8 * 1024, 1, 1 };
+static const EntsecKdfParams vt_fast_kdf = { 8 * 1024, 1, 1 };
 
 static inline EntsecAccount *
 vt_account (const char *issuer,

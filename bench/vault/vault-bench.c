@@ -59,7 +59,7 @@ bench_open (const char *dir,
             guint       n_accounts,
             guint       runs)
 {
-  static const EntsecVaultKdfParams cheap = { 8 * 1024, 1, 1 };
+  static const EntsecKdfParams cheap = { 8 * 1024, 1, 1 };
   g_autofree char *path = g_build_filename (dir, "bench.db", NULL);
   g_autoptr (EntsecVault) vault = entsec_vault_create_sync (path, FALSE, "x", 1, &cheap, NULL,
                                                             NULL);
@@ -100,8 +100,8 @@ bench_open (const char *dir,
 }
 
 static double
-time_unlock (const char                 *dir,
-             const EntsecVaultKdfParams *kdf)
+time_unlock (const char            *dir,
+             const EntsecKdfParams *kdf)
 {
   g_autofree char *path = g_build_filename (dir, "kdf.db", NULL);
   g_autoptr (EntsecVault) vault = NULL;
@@ -126,13 +126,13 @@ time_unlock (const char                 *dir,
 static void
 bench_kdf (const char *dir)
 {
-  static const EntsecVaultKdfParams candidates[] = {
+  static const EntsecKdfParams candidates[] = {
     { 19 * 1024, 2, 1 },  /* OWASP floor */
     { 32 * 1024, 2, 2 },
     { 64 * 1024, 1, 4 },
     { 64 * 1024, 3, 4 },  /* RFC 9106 second option */
   };
-  EntsecVaultKdfParams calibrated;
+  EntsecKdfParams calibrated;
   g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
 

@@ -62,21 +62,6 @@ GQuark entsec_backup_error_quark (void);
 #define ENTSEC_IMPORT_MAX_JSON_DEPTH 32
 
 /**
- * EntsecBackupKdfParams:
- * @memory_kib: Argon2id memory in KiB (8 MiB .. 1 GiB)
- * @iterations: passes (1..16)
- * @parallelism: lanes (1..8)
- *
- * Argon2id costs for a new backup; the salt is always fresh and random.
- */
-typedef struct
-{
-  guint32 memory_kib;
-  guint32 iterations;
-  guint32 parallelism;
-} EntsecBackupKdfParams;
-
-/**
  * EntsecImportFormat:
  * @ENTSEC_IMPORT_FORMAT_UNKNOWN: none of the below
  * @ENTSEC_IMPORT_FORMAT_ENTSEC: an entsec encrypted backup
@@ -125,13 +110,13 @@ EntsecImportFormat entsec_import_detect_format (GBytes *data);
  *   entry), set only on success; free with g_bytes_unref().
  */
 ENTSEC_EXPORT
-gboolean entsec_backup_export_sync (GPtrArray                   *accounts,
-                                    const char                  *passphrase,
-                                    gsize                        passphrase_len,
-                                    const EntsecBackupKdfParams *kdf,
-                                    GBytes                     **out,
-                                    GCancellable                *cancellable,
-                                    GError                     **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean entsec_backup_export_sync (GPtrArray             *accounts,
+                                    const char            *passphrase,
+                                    gsize                  passphrase_len,
+                                    const EntsecKdfParams *kdf,
+                                    GBytes               **out,
+                                    GCancellable          *cancellable,
+                                    GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Decrypt a backup. All or nothing: on any error (wrong passphrase gives
@@ -227,13 +212,13 @@ GBytes *entsec_backup_read_file_sync (const char   *path,
  * wiped. @kdf: (nullable). @cancellable: (nullable).
  */
 ENTSEC_EXPORT
-void    entsec_backup_export_async (GPtrArray                   *accounts,
-                                    const char                  *passphrase,
-                                    gsize                        passphrase_len,
-                                    const EntsecBackupKdfParams *kdf,
-                                    GCancellable                *cancellable,
-                                    GAsyncReadyCallback          callback,
-                                    gpointer                     user_data);
+void    entsec_backup_export_async (GPtrArray             *accounts,
+                                    const char            *passphrase,
+                                    gsize                  passphrase_len,
+                                    const EntsecKdfParams *kdf,
+                                    GCancellable          *cancellable,
+                                    GAsyncReadyCallback    callback,
+                                    gpointer               user_data);
 /* Returns: (transfer full) (nullable): the file's bytes; free with g_bytes_unref(). */
 ENTSEC_EXPORT
 GBytes *entsec_backup_export_finish (GAsyncResult *result,

@@ -35,6 +35,23 @@ typedef enum
   ENTSEC_PASSPHRASE_ERROR_MEMORY,
 } EntsecPassphraseError;
 
+/**
+ * EntsecKdfParams:
+ * @memory_kib: Argon2id memory in KiB (8 MiB .. 1 GiB)
+ * @iterations: passes (1..16)
+ * @parallelism: lanes (1..8)
+ *
+ * The costs of turning a passphrase into a key with Argon2id, for a vault's
+ * passphrase slot and for an encrypted backup alike. The salt is always
+ * fresh and random.
+ */
+typedef struct
+{
+  guint32 memory_kib;
+  guint32 iterations;
+  guint32 parallelism;
+} EntsecKdfParams;
+
 #define ENTSEC_PASSPHRASE_ERROR (entsec_passphrase_error_quark ())
 ENTSEC_EXPORT
 GQuark entsec_passphrase_error_quark (void);

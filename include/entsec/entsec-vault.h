@@ -109,21 +109,6 @@ typedef enum
 } EntsecVaultSlotType;
 
 /**
- * EntsecVaultKdfParams:
- * @memory_kib: Argon2id memory in KiB (8 MiB .. 1 GiB)
- * @iterations: passes (1..16)
- * @parallelism: lanes (1..8)
- *
- * Costs of a passphrase slot. The salt is always fresh and random.
- */
-typedef struct
-{
-  guint32 memory_kib;
-  guint32 iterations;
-  guint32 parallelism;
-} EntsecVaultKdfParams;
-
-/**
  * EntsecVaultSlotInfo:
  * @id: slot id (for entsec_vault_remove_slot_sync())
  * @type: what unlocks it
@@ -135,7 +120,7 @@ typedef struct
 {
   gint64               id;
   EntsecVaultSlotType  type;
-  EntsecVaultKdfParams kdf;
+  EntsecKdfParams kdf;
 } EntsecVaultSlotInfo;
 
 /**
@@ -185,18 +170,18 @@ gboolean entsec_vault_harden_process (GError **error);
 
 /* Costs that take about @target_ms here (blocks about that long). */
 ENTSEC_EXPORT
-gboolean entsec_vault_calibrate_kdf_sync (guint                 target_ms,
-                                          EntsecVaultKdfParams *params,
-                                          GError              **error);
+gboolean entsec_vault_calibrate_kdf_sync (guint            target_ms,
+                                          EntsecKdfParams *params,
+                                          GError         **error);
 ENTSEC_EXPORT
 void     entsec_vault_calibrate_kdf_async (guint               target_ms,
                                            GCancellable       *cancellable,
                                            GAsyncReadyCallback callback,
                                            gpointer            user_data);
 ENTSEC_EXPORT
-gboolean entsec_vault_calibrate_kdf_finish (GAsyncResult         *result,
-                                            EntsecVaultKdfParams *params,
-                                            GError              **error);
+gboolean entsec_vault_calibrate_kdf_finish (GAsyncResult    *result,
+                                            EntsecKdfParams *params,
+                                            GError         **error);
 
 /* ---- Create, open, unlock, lock ----------------------------------------- */
 
@@ -207,24 +192,24 @@ gboolean entsec_vault_calibrate_kdf_finish (GAsyncResult         *result,
  * ~500 ms). At least one is required. Returns the vault unlocked.
  */
 ENTSEC_EXPORT
-EntsecVault *entsec_vault_create_sync (const char                 *path,
-                                       gboolean                    use_keyring,
-                                       const char                 *passphrase,
-                                       gsize                       passphrase_len,
-                                       const EntsecVaultKdfParams *kdf,
-                                       GCancellable               *cancellable,
-                                       GError                    **error);
+EntsecVault *entsec_vault_create_sync (const char            *path,
+                                       gboolean               use_keyring,
+                                       const char            *passphrase,
+                                       gsize                  passphrase_len,
+                                       const EntsecKdfParams *kdf,
+                                       GCancellable          *cancellable,
+                                       GError               **error);
 
 /* entsec_vault_create_sync() in a worker thread (KDF calibration, keyring). */
 ENTSEC_EXPORT
-void         entsec_vault_create_async (const char                 *path,
-                                        gboolean                    use_keyring,
-                                        const char                 *passphrase,
-                                        gsize                       passphrase_len,
-                                        const EntsecVaultKdfParams *kdf,
-                                        GCancellable               *cancellable,
-                                        GAsyncReadyCallback         callback,
-                                        gpointer                    user_data);
+void         entsec_vault_create_async (const char            *path,
+                                        gboolean               use_keyring,
+                                        const char            *passphrase,
+                                        gsize                  passphrase_len,
+                                        const EntsecKdfParams *kdf,
+                                        GCancellable          *cancellable,
+                                        GAsyncReadyCallback    callback,
+                                        gpointer               user_data);
 ENTSEC_EXPORT
 EntsecVault *entsec_vault_create_finish (GAsyncResult *result,
                                          GError      **error);
@@ -681,21 +666,21 @@ gboolean entsec_vault_add_keyring_slot_finish (EntsecVault  *vault,
 
 /* Add a passphrase slot (@kdf NULL = calibrate). */
 ENTSEC_EXPORT
-gboolean entsec_vault_add_passphrase_slot_sync (EntsecVault                *vault,
-                                                const char                 *passphrase,
-                                                gsize                       passphrase_len,
-                                                const EntsecVaultKdfParams *kdf,
-                                                GCancellable               *cancellable,
-                                                GError                    **error);
+gboolean entsec_vault_add_passphrase_slot_sync (EntsecVault           *vault,
+                                                const char            *passphrase,
+                                                gsize                  passphrase_len,
+                                                const EntsecKdfParams *kdf,
+                                                GCancellable          *cancellable,
+                                                GError               **error);
 /* The passphrase and @kdf are copied. */
 ENTSEC_EXPORT
-void     entsec_vault_add_passphrase_slot_async (EntsecVault                *vault,
-                                                 const char                 *passphrase,
-                                                 gsize                       passphrase_len,
-                                                 const EntsecVaultKdfParams *kdf,
-                                                 GCancellable               *cancellable,
-                                                 GAsyncReadyCallback         callback,
-                                                 gpointer                    user_data);
+void     entsec_vault_add_passphrase_slot_async (EntsecVault           *vault,
+                                                 const char            *passphrase,
+                                                 gsize                  passphrase_len,
+                                                 const EntsecKdfParams *kdf,
+                                                 GCancellable          *cancellable,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
 ENTSEC_EXPORT
 gboolean entsec_vault_add_passphrase_slot_finish (EntsecVault  *vault,
                                                   GAsyncResult *result,
@@ -728,21 +713,21 @@ char *entsec_vault_add_recovery_slot_finish (EntsecVault  *vault,
  * when a slot made by a format-1 vault remains (remove and re-add it first).
  */
 ENTSEC_EXPORT
-gboolean entsec_vault_change_passphrase_sync (EntsecVault                *vault,
-                                              const char                 *passphrase,
-                                              gsize                       passphrase_len,
-                                              const EntsecVaultKdfParams *kdf,
-                                              GCancellable               *cancellable,
-                                              GError                    **error);
+gboolean entsec_vault_change_passphrase_sync (EntsecVault           *vault,
+                                              const char            *passphrase,
+                                              gsize                  passphrase_len,
+                                              const EntsecKdfParams *kdf,
+                                              GCancellable          *cancellable,
+                                              GError               **error);
 /* The passphrase and @kdf are copied. */
 ENTSEC_EXPORT
-void     entsec_vault_change_passphrase_async (EntsecVault                *vault,
-                                               const char                 *passphrase,
-                                               gsize                       passphrase_len,
-                                               const EntsecVaultKdfParams *kdf,
-                                               GCancellable               *cancellable,
-                                               GAsyncReadyCallback         callback,
-                                               gpointer                    user_data);
+void     entsec_vault_change_passphrase_async (EntsecVault           *vault,
+                                               const char            *passphrase,
+                                               gsize                  passphrase_len,
+                                               const EntsecKdfParams *kdf,
+                                               GCancellable          *cancellable,
+                                               GAsyncReadyCallback    callback,
+                                               gpointer               user_data);
 ENTSEC_EXPORT
 gboolean entsec_vault_change_passphrase_finish (EntsecVault  *vault,
                                                 GAsyncResult *result,

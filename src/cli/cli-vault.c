@@ -62,6 +62,7 @@ cli_vault_exit_code (const GError *error)
     case ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE:
     case ENTSEC_VAULT_ERROR_IN_USE:
     case ENTSEC_VAULT_ERROR_LOCKED:
+    case ENTSEC_VAULT_ERROR_ROLLBACK:
       return CLI_EXIT_AUTH;
     case ENTSEC_VAULT_ERROR_DUPLICATE:
     case ENTSEC_VAULT_ERROR_INVALID:
@@ -374,11 +375,11 @@ cli_read_new_passphrase (const char *option,
   return passphrase;
 }
 
-static const EntsecVaultKdfParams *
-cli_vault_kdf (int                   memory,
-               int                   iterations,
-               int                   parallelism,
-               EntsecVaultKdfParams *out)
+static const EntsecKdfParams *
+cli_vault_kdf (int              memory,
+               int              iterations,
+               int              parallelism,
+               EntsecKdfParams *out)
 {
   if (memory <= 0 && iterations <= 0 && parallelism <= 0)
     return NULL; /* calibrate */
@@ -395,7 +396,7 @@ run_init (const CliVaultOptions *options,
   g_autofree char *path = cli_vault_path (options);
   g_autoptr (EntsecVault) vault = NULL;
   g_autoptr (GError) error = NULL;
-  EntsecVaultKdfParams kdf;
+  EntsecKdfParams kdf;
   char *passphrase = NULL;
 
   if (path == NULL)
@@ -513,7 +514,7 @@ cli_cmd_passwd (int    argc,
   };
   g_autoptr (EntsecVault) vault = NULL;
   g_autoptr (GError) error = NULL;
-  EntsecVaultKdfParams kdf;
+  EntsecKdfParams kdf;
   char *passphrase = NULL;
   int status;
 

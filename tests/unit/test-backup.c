@@ -24,7 +24,7 @@
 #include "entsec-crypto.h"
 
 /* Cheap costs: the format is under test here, not Argon2id's strength. */
-static const EntsecBackupKdfParams cheap = { 8 * 1024, 1, 1 };
+static const EntsecKdfParams cheap = { 8 * 1024, 1, 1 };
 static const char passphrase[] = "canary-pass-9c1e";
 /* "CANARYSEEDAAAAAAAAAAAAAAAAAAAAAA" decodes to these 20 bytes. */
 static const char canary_base32[] = "CANARYSEEDAAAAAAAAAAAAAAAAAAAAAA";
@@ -463,7 +463,7 @@ test_export_rejects_invalid_account (void)
 static void
 test_export_rejects_bad_costs (void)
 {
-  static const EntsecBackupKdfParams huge = { 64u * 1024 * 1024, 1, 1 };
+  static const EntsecKdfParams huge = { 64u * 1024 * 1024, 1, 1 };
   g_autoptr (GPtrArray) accounts = sample_accounts ();
   g_autoptr (GBytes) file = NULL;
   g_autoptr (GError) error = NULL;

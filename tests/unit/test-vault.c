@@ -890,7 +890,7 @@ test_async_calibrate (void)
   GAsyncResult *pending = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
-  EntsecVaultKdfParams params = { 0 };
+  EntsecKdfParams params = { 0 };
 
   entsec_vault_calibrate_kdf_async (20, NULL, store_result, &pending);
   result = wait_for (&pending);

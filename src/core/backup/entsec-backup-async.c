@@ -17,7 +17,7 @@ typedef struct
   GBytes               *data;
   char                 *passphrase; /* NULL or @passphrase_len bytes + NUL */
   gsize                 passphrase_len;
-  EntsecBackupKdfParams kdf;
+  EntsecKdfParams kdf;
   gboolean              has_kdf;
   char                 *path;
 } BackupTask;
@@ -93,13 +93,13 @@ export_thread (GTask        *task,
 }
 
 void
-entsec_backup_export_async (GPtrArray                   *accounts,
-                            const char                  *passphrase,
-                            gsize                        passphrase_len,
-                            const EntsecBackupKdfParams *kdf,
-                            GCancellable                *cancellable,
-                            GAsyncReadyCallback          callback,
-                            gpointer                     user_data)
+entsec_backup_export_async (GPtrArray             *accounts,
+                            const char            *passphrase,
+                            gsize                  passphrase_len,
+                            const EntsecKdfParams *kdf,
+                            GCancellable          *cancellable,
+                            GAsyncReadyCallback    callback,
+                            gpointer               user_data)
 {
   BackupTask *data;
   g_autoptr (GTask) task = NULL;

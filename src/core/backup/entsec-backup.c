@@ -259,9 +259,9 @@ parse_body (const EntsecSecureBytes *text,
 /* ---- Export --------------------------------------------------------------- */
 
 static gboolean
-init_kdf (const EntsecBackupKdfParams *costs,
-          EntsecArgon2Params          *kdf,
-          GError                     **error)
+init_kdf (const EntsecKdfParams *costs,
+          EntsecArgon2Params    *kdf,
+          GError               **error)
 {
   GError *cause = NULL;
 
@@ -304,13 +304,13 @@ seal_into (GByteArray              *file,
 }
 
 gboolean
-entsec_backup_export_sync (GPtrArray                   *accounts,
-                           const char                  *passphrase,
-                           gsize                        passphrase_len,
-                           const EntsecBackupKdfParams *kdf,
-                           GBytes                     **out,
-                           GCancellable                *cancellable,
-                           GError                     **error)
+entsec_backup_export_sync (GPtrArray             *accounts,
+                           const char            *passphrase,
+                           gsize                  passphrase_len,
+                           const EntsecKdfParams *kdf,
+                           GBytes               **out,
+                           GCancellable          *cancellable,
+                           GError               **error)
 {
   g_autoptr (EntsecSecureBytes) text = NULL;
   g_autoptr (EntsecSecureBytes) kek = NULL;

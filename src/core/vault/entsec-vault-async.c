@@ -48,7 +48,7 @@ typedef struct
   gboolean              use_keyring;
   EntsecSecureBytes    *passphrase; /* NULL: no passphrase slot */
   gboolean              has_kdf;
-  EntsecVaultKdfParams  kdf;
+  EntsecKdfParams kdf;
 } CreateData;
 
 static void
@@ -84,14 +84,14 @@ create_thread (GTask        *task,
 }
 
 void
-entsec_vault_create_async (const char                 *path,
-                           gboolean                    use_keyring,
-                           const char                 *passphrase,
-                           gsize                       passphrase_len,
-                           const EntsecVaultKdfParams *kdf,
-                           GCancellable               *cancellable,
-                           GAsyncReadyCallback         callback,
-                           gpointer                    user_data)
+entsec_vault_create_async (const char            *path,
+                           gboolean               use_keyring,
+                           const char            *passphrase,
+                           gsize                  passphrase_len,
+                           const EntsecKdfParams *kdf,
+                           GCancellable          *cancellable,
+                           GAsyncReadyCallback    callback,
+                           gpointer               user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   CreateData *data = g_new0 (CreateData, 1);
@@ -315,15 +315,15 @@ entsec_vault_compute_code_finish (EntsecVault  *vault,
 
 /* Run @thread on a wiped copy of @passphrase and the optional KDF costs. */
 static void
-run_passphrase_task (EntsecVault                *vault,
-                     const char                 *passphrase,
-                     gsize                       passphrase_len,
-                     const EntsecVaultKdfParams *kdf,
-                     GCancellable               *cancellable,
-                     GAsyncReadyCallback         callback,
-                     gpointer                    user_data,
-                     gpointer                    source_tag,
-                     GTaskThreadFunc             thread)
+run_passphrase_task (EntsecVault           *vault,
+                     const char            *passphrase,
+                     gsize                  passphrase_len,
+                     const EntsecKdfParams *kdf,
+                     GCancellable          *cancellable,
+                     GAsyncReadyCallback    callback,
+                     gpointer               user_data,
+                     gpointer               source_tag,
+                     GTaskThreadFunc        thread)
 {
   g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
   CreateData *data = g_new0 (CreateData, 1);
@@ -355,13 +355,13 @@ passwd_thread (GTask        *task,
 }
 
 void
-entsec_vault_change_passphrase_async (EntsecVault                *vault,
-                                      const char                 *passphrase,
-                                      gsize                       passphrase_len,
-                                      const EntsecVaultKdfParams *kdf,
-                                      GCancellable               *cancellable,
-                                      GAsyncReadyCallback         callback,
-                                      gpointer                    user_data)
+entsec_vault_change_passphrase_async (EntsecVault           *vault,
+                                      const char            *passphrase,
+                                      gsize                  passphrase_len,
+                                      const EntsecKdfParams *kdf,
+                                      GCancellable          *cancellable,
+                                      GAsyncReadyCallback    callback,
+                                      gpointer               user_data)
 {
   run_passphrase_task (vault, passphrase, passphrase_len, kdf, cancellable, callback, user_data,
                        entsec_vault_change_passphrase_async, passwd_thread);
@@ -629,13 +629,13 @@ add_passphrase_thread (GTask        *task,
 }
 
 void
-entsec_vault_add_passphrase_slot_async (EntsecVault                *vault,
-                                        const char                 *passphrase,
-                                        gsize                       passphrase_len,
-                                        const EntsecVaultKdfParams *kdf,
-                                        GCancellable               *cancellable,
-                                        GAsyncReadyCallback         callback,
-                                        gpointer                    user_data)
+entsec_vault_add_passphrase_slot_async (EntsecVault           *vault,
+                                        const char            *passphrase,
+                                        gsize                  passphrase_len,
+                                        const EntsecKdfParams *kdf,
+                                        GCancellable          *cancellable,
+                                        GAsyncReadyCallback    callback,
+                                        gpointer               user_data)
 {
   run_passphrase_task (vault, passphrase, passphrase_len, kdf, cancellable, callback, user_data,
                        entsec_vault_add_passphrase_slot_async, add_passphrase_thread);
@@ -836,7 +836,7 @@ calibrate_thread (GTask        *task,
                   GCancellable *cancellable)
 {
   GError *error = NULL;
-  EntsecVaultKdfParams *params = g_new0 (EntsecVaultKdfParams, 1);
+  EntsecKdfParams *params = g_new0 (EntsecKdfParams, 1);
 
   if (entsec_vault_calibrate_kdf_sync (GPOINTER_TO_UINT (task_data), params, &error))
     g_task_return_pointer (task, params, g_free);
@@ -861,11 +861,11 @@ entsec_vault_calibrate_kdf_async (guint               target_ms,
 }
 
 gboolean
-entsec_vault_calibrate_kdf_finish (GAsyncResult         *result,
-                                   EntsecVaultKdfParams *params,
-                                   GError              **error)
+entsec_vault_calibrate_kdf_finish (GAsyncResult    *result,
+                                   EntsecKdfParams *params,
+                                   GError         **error)
 {
-  g_autofree EntsecVaultKdfParams *value = NULL;
+  g_autofree EntsecKdfParams *value = NULL;
 
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   value = g_task_propagate_pointer (G_TASK (result), error);

@@ -48,9 +48,9 @@ vault_write_header (EntsecVault *vault,
 }
 
 static gboolean
-kdf_from_public (const EntsecVaultKdfParams *kdf,
-                 EntsecArgon2Params         *argon,
-                 GError                    **error)
+kdf_from_public (const EntsecKdfParams *kdf,
+                 EntsecArgon2Params    *argon,
+                 GError               **error)
 {
   if (kdf == NULL)
     {
@@ -199,12 +199,12 @@ insert_slot (EntsecVault   *vault,
 
 /* Argon2id of @passphrase into a new passphrase slot (calibrating when @kdf is NULL). */
 static gboolean
-make_passphrase_slot (EntsecVault                *vault,
-                      const char                 *passphrase,
-                      gsize                       passphrase_len,
-                      const EntsecVaultKdfParams *kdf,
-                      NewSlot                    *slot,
-                      GError                    **error)
+make_passphrase_slot (EntsecVault           *vault,
+                      const char            *passphrase,
+                      gsize                  passphrase_len,
+                      const EntsecKdfParams *kdf,
+                      NewSlot               *slot,
+                      GError               **error)
 {
   EntsecArgon2Params argon = { 0 };
   g_autoptr (EntsecSecureBytes) kek = entsec_secure_bytes_new (KEK_SIZE);
@@ -271,15 +271,15 @@ insert_vault_row (EntsecVault *vault,
 }
 
 static gboolean
-create_contents (EntsecVault                *vault,
-                 gboolean                    use_keyring,
-                 const char                 *passphrase,
-                 gsize                       passphrase_len,
-                 const EntsecVaultKdfParams *kdf,
-                 guint8                      keyring_uuid[KEYRING_SLOT_ID_SIZE],
-                 gboolean                   *keyring_stored,
-                 GCancellable               *cancellable,
-                 GError                    **error)
+create_contents (EntsecVault           *vault,
+                 gboolean               use_keyring,
+                 const char            *passphrase,
+                 gsize                  passphrase_len,
+                 const EntsecKdfParams *kdf,
+                 guint8                 keyring_uuid[KEYRING_SLOT_ID_SIZE],
+                 gboolean              *keyring_stored,
+                 GCancellable          *cancellable,
+                 GError               **error)
 {
   g_auto (NewSlot) pass_slot = { 0 };
   g_auto (NewSlot) keyring_slot = { 0 };
@@ -315,13 +315,13 @@ remove_files (const char *path)
 }
 
 EntsecVault *
-entsec_vault_create_sync (const char                 *path,
-                          gboolean                    use_keyring,
-                          const char                 *passphrase,
-                          gsize                       passphrase_len,
-                          const EntsecVaultKdfParams *kdf,
-                          GCancellable               *cancellable,
-                          GError                    **error)
+entsec_vault_create_sync (const char            *path,
+                          gboolean               use_keyring,
+                          const char            *passphrase,
+                          gsize                  passphrase_len,
+                          const EntsecKdfParams *kdf,
+                          GCancellable          *cancellable,
+                          GError               **error)
 {
   g_autoptr (EntsecVault) vault = NULL;
   g_autofree char *dir = NULL;
@@ -431,12 +431,12 @@ check_unlocked_now (EntsecVault *vault,
 }
 
 gboolean
-entsec_vault_add_passphrase_slot_sync (EntsecVault                *vault,
-                                       const char                 *passphrase,
-                                       gsize                       passphrase_len,
-                                       const EntsecVaultKdfParams *kdf,
-                                       GCancellable               *cancellable,
-                                       GError                    **error)
+entsec_vault_add_passphrase_slot_sync (EntsecVault           *vault,
+                                       const char            *passphrase,
+                                       gsize                  passphrase_len,
+                                       const EntsecKdfParams *kdf,
+                                       GCancellable          *cancellable,
+                                       GError               **error)
 {
   g_auto (NewSlot) slot = { 0 };
 
@@ -640,12 +640,12 @@ change_passphrase_locked (EntsecVault   *vault,
 }
 
 gboolean
-entsec_vault_change_passphrase_sync (EntsecVault                *vault,
-                                     const char                 *passphrase,
-                                     gsize                       passphrase_len,
-                                     const EntsecVaultKdfParams *kdf,
-                                     GCancellable               *cancellable,
-                                     GError                    **error)
+entsec_vault_change_passphrase_sync (EntsecVault           *vault,
+                                     const char            *passphrase,
+                                     gsize                  passphrase_len,
+                                     const EntsecKdfParams *kdf,
+                                     GCancellable          *cancellable,
+                                     GError               **error)
 {
   g_autoptr (VaultOp) op = NULL;
   g_auto (NewSlot) slot = { 0 };

@@ -165,9 +165,9 @@ entsec_vault_harden_process (GError **error)
 }
 
 gboolean
-entsec_vault_calibrate_kdf_sync (guint                 target_ms,
-                                 EntsecVaultKdfParams *params,
-                                 GError              **error)
+entsec_vault_calibrate_kdf_sync (guint            target_ms,
+                                 EntsecKdfParams *params,
+                                 GError         **error)
 {
   EntsecArgon2Params argon = { 0 };
 
