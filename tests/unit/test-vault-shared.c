@@ -288,6 +288,34 @@ test_ui_state (Fixture      *f,
   g_main_context_pop_thread_default (context);
 }
 
+/* A passphrase change elsewhere rotates the data key: this vault locks itself and says why. */
+static void
+test_key_change_elsewhere (Fixture      *f,
+                           gconstpointer data)
+{
+  static const char new_passphrase[] = "a brand new shared passphrase";
+  g_autoptr (EntsecVault) app = create_vault (f);
+  g_autoptr (EntsecVault) cli = open_unlocked (f);
+  g_autoptr (GError) error = NULL;
+  gint64 id = add_hotp (app);
+  char code[ENTSEC_OTP_CODE_SIZE];
+
+  g_assert_true (entsec_vault_change_passphrase_sync (cli, new_passphrase, strlen (new_passphrase),
+                                                      &vt_fast_kdf, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (entsec_vault_compute_code_sync (app, id, 0, code, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED);
+  g_assert_nonnull (strstr (error->message, "another program"));
+  g_assert_false (entsec_vault_is_unlocked (app));
+  g_clear_error (&error);
+  /* The new passphrase opens it again, with the other program's counter. */
+  g_assert_true (entsec_vault_unlock_passphrase_sync (app, new_passphrase, strlen (new_passphrase),
+                                                      NULL, &error));
+  g_assert_no_error (error);
+  assert_code (app, id, rfc4226_codes[0]);
+  assert_code (cli, id, rfc4226_codes[1]);
+}
+
 /* A cancelled unlock runs no KDF and leaves the vault locked. */
 static void
 test_cancelled_unlock (Fixture      *f,
@@ -346,6 +374,7 @@ main (int    argc,
   ADD ("/readers-never-wait", test_readers_never_wait);
   ADD ("/ui-state", test_ui_state);
   ADD ("/cancelled-unlock", test_cancelled_unlock);
+  ADD ("/key-change-elsewhere", test_key_change_elsewhere);
 #undef ADD
   g_test_add_func ("/vault-shared/summary", test_summary);
   return g_test_run ();
