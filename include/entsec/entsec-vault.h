@@ -189,7 +189,12 @@ gboolean entsec_vault_calibrate_kdf_finish (GAsyncResult    *result,
  * Create a new vault at @path (parent dir made 0700, file 0600) with a fresh
  * DEK and the slots asked for: a keyring slot when @use_keyring, a
  * passphrase slot when @passphrase is not NULL (@kdf NULL = calibrate to
- * ~500 ms). At least one is required. Returns the vault unlocked.
+ * ~500 ms). At least one is required. The vault reports changes on the
+ * calling thread's main context.
+ * @passphrase: (nullable) (array length=passphrase_len): copied, not kept.
+ * @kdf: (nullable): Argon2id costs.
+ * Returns: (transfer full) (nullable): the vault, unlocked; free with
+ *   g_object_unref() (the last unref closes the file).
  */
 ENTSEC_EXPORT
 EntsecVault *entsec_vault_create_sync (const char            *path,
@@ -198,9 +203,11 @@ EntsecVault *entsec_vault_create_sync (const char            *path,
                                        gsize                  passphrase_len,
                                        const EntsecKdfParams *kdf,
                                        GCancellable          *cancellable,
-                                       GError               **error);
+                                       GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* entsec_vault_create_sync() in a worker thread (KDF calibration, keyring). */
+/* entsec_vault_create_sync() in a worker thread (KDF calibration, keyring); the
+ * passphrase and @kdf are copied. The vault reports changes on the context
+ * this is called on. _finish: (transfer full) (nullable). */
 ENTSEC_EXPORT
 void         entsec_vault_create_async (const char            *path,
                                         gboolean               use_keyring,
@@ -212,7 +219,7 @@ void         entsec_vault_create_async (const char            *path,
                                         gpointer               user_data);
 ENTSEC_EXPORT
 EntsecVault *entsec_vault_create_finish (GAsyncResult *result,
-                                         GError      **error);
+                                         GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Open the vault at @path, locked: checks the file's structure and reads
@@ -225,7 +232,7 @@ EntsecVault *entsec_vault_create_finish (GAsyncResult *result,
 ENTSEC_EXPORT
 EntsecVault *entsec_vault_open_sync (const char   *path,
                                      GCancellable *cancellable,
-                                     GError      **error);
+                                     GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 ENTSEC_EXPORT
 void         entsec_vault_open_async (const char         *path,
                                       GCancellable       *cancellable,
@@ -233,7 +240,7 @@ void         entsec_vault_open_async (const char         *path,
                                       gpointer            user_data);
 ENTSEC_EXPORT
 EntsecVault *entsec_vault_open_finish (GAsyncResult *result,
-                                       GError      **error);
+                                       GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Unlock with the keyring slot. A missing/locked/unreachable keyring fails
