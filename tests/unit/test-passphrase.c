@@ -44,6 +44,24 @@ test_strong_accepted_with_score (void)
   g_assert_true (entsec_passphrase_check_strength ("violet-anchor-mosaic-47", NULL, NULL));
 }
 
+/* Without cracklib's dictionary (cracklib-runtime not installed) the other rules decide. */
+static void
+test_missing_dictionary (void)
+{
+  g_autoptr (GError) error = NULL;
+  guint score = 0;
+
+  g_assert_true (entsec_passphrase_check_strength_with_dict ("violet-anchor-mosaic-47",
+                                                             "/nonexistent/entsec-dict", &score,
+                                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (score, >, 0);
+  g_assert_false (entsec_passphrase_check_strength_with_dict ("abc", "/nonexistent/entsec-dict",
+                                                              NULL, &error));
+  g_assert_error (error, ENTSEC_PASSPHRASE_ERROR, ENTSEC_PASSPHRASE_ERROR_WEAK);
+  g_assert_null (strstr (error->message, "dictionary"));
+}
+
 /* Keys and decrypted secrets land on OpenSSL's secure heap once it is set up. */
 static void
 test_secure_heap (void)
@@ -90,6 +108,7 @@ main (int    argc,
 
   g_test_add_func ("/passphrase/weak-refused", test_weak_refused_with_reason);
   g_test_add_func ("/passphrase/strong-accepted", test_strong_accepted_with_score);
+  g_test_add_func ("/passphrase/missing-dictionary", test_missing_dictionary);
   g_test_add_func ("/passphrase/secure-heap", test_secure_heap);
   g_test_add_func ("/passphrase/secure-heap-full", test_secure_heap_full);
 

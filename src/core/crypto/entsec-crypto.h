@@ -149,4 +149,13 @@ gboolean entsec_argon2id_calibrate (guint               target_ms,
                                     EntsecArgon2Params *params,
                                     GError            **error);
 
+/*
+ * entsec_passphrase_check_strength() with cracklib's dictionary at
+ * @dict_path (nullable: the system's); for tests of a missing dictionary.
+ */
+gboolean entsec_passphrase_check_strength_with_dict (const char *passphrase,
+                                                     const char *dict_path,
+                                                     guint      *score,
+                                                     GError    **error);
+
 G_END_DECLS

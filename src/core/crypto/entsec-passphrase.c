@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <openssl/crypto.h>
 #include <pwquality.h>
 
@@ -36,24 +38,43 @@ load_settings (GError **error)
   return settings;
 }
 
+/* Whether pwquality failed because cracklib's dictionary could not be read. */
+static gboolean
+dictionary_missing (int   result,
+                    void *aux)
+{
+  return result == PWQ_ERROR_CRACKLIB_CHECK && aux != NULL
+         && strstr ((const char *) aux, "error loading dictionary") != NULL;
+}
+
 gboolean
-entsec_passphrase_check_strength (const char *passphrase,
-                                  guint      *score,
-                                  GError    **error)
+entsec_passphrase_check_strength_with_dict (const char *passphrase,
+                                            const char *dict_path,
+                                            guint      *score,
+                                            GError    **error)
 {
   pwquality_settings_t *settings;
   void *aux = NULL;
   char reason[PWQ_MAX_ERROR_MESSAGE_LEN];
   int result;
 
-  g_return_val_if_fail (passphrase != NULL, FALSE);
-
   if (score != NULL)
     *score = 0;
   settings = load_settings (error);
   if (settings == NULL)
     return FALSE;
+  if (dict_path != NULL)
+    pwquality_set_str_value (settings, PWQ_SETTING_DICT_PATH, dict_path);
   result = pwquality_check (settings, passphrase, NULL, g_get_user_name (), &aux);
+  /* No dictionary installed (cracklib-runtime missing): every passphrase
+   * would "fail the dictionary check". Judge by the other rules instead. */
+  if (dictionary_missing (result, aux))
+    {
+      g_debug ("cracklib's dictionary cannot be read; checking the passphrase without it");
+      aux = NULL;
+      pwquality_set_int_value (settings, PWQ_SETTING_DICT_CHECK, 0);
+      result = pwquality_check (settings, passphrase, NULL, g_get_user_name (), &aux);
+    }
   if (result < 0)
     {
       /* pwquality's reason names the rule, never the passphrase. */
@@ -66,6 +87,17 @@ entsec_passphrase_check_strength (const char *passphrase,
     *score = (guint) MIN (result, 100);
   pwquality_free_settings (settings);
   return result >= 0;
+}
+
+gboolean
+entsec_passphrase_check_strength (const char *passphrase,
+                                  guint      *score,
+                                  GError    **error)
+{
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return entsec_passphrase_check_strength_with_dict (passphrase, NULL, score, error);
 }
 
 gboolean
