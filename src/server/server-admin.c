@@ -126,31 +126,6 @@ user_to_json (gconstpointer row)
 
 static const char *const user_members[] = { "email", "phone", "name", NULL };
 
-/* Only "v" (1), "email", "phone" and "name", each a string, are accepted. */
-static gboolean
-check_user_members (json_t  *body,
-                    GError **error)
-{
-  const char *key;
-  json_t *value;
-
-  json_object_foreach (body, key, value)
-    {
-      gboolean ok = strcmp (key, "v") == 0
-                    ? json_is_integer (value) && json_integer_value (value) == 1
-                    : g_strv_contains (user_members, key) && json_is_string (value);
-
-      if (!ok)
-        {
-          g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID,
-                       "A new user has only \"v\" (1) and \"email\", \"phone\" and "
-                       "\"name\" (strings)");
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 static EntsecUser *
 user_from_body (json_t  *body,
                 GError **error)
@@ -160,7 +135,7 @@ user_from_body (json_t  *body,
   const char *phone = json_string_value (json_object_get (body, "phone"));
   const char *name = json_string_value (json_object_get (body, "name"));
 
-  if (!check_user_members (body, error))
+  if (!entsec_server_check_members (body, user_members, FALSE, "A new user", error))
     return NULL;
   if (email == NULL && phone == NULL)
     {

@@ -26,6 +26,8 @@ entsec_server_config_new (void)
   config->connection_memory = 64 * 1024;
   config->max_body = 64 * 1024;
   config->timeout = 60;
+  config->code_lifetime = 600;
+  config->resend_after = 60;
   return config;
 }
 
@@ -160,6 +162,12 @@ set_number (EntsecServerConfig *config,
     config->max_body = (gsize) n;
   else if (strcmp (key, "timeout") == 0 && parse_number (key, value, 5, 3600, &n, error))
     config->timeout = (guint) n;
+  else if (strcmp (key, "enroll_code_lifetime") == 0
+           && parse_number (key, value, 60, 86400, &n, error))
+    config->code_lifetime = (guint) n;
+  else if (strcmp (key, "enroll_resend_after") == 0
+           && parse_number (key, value, 0, 3600, &n, error))
+    config->resend_after = (guint) n;
   else
     return FALSE;
   return TRUE;
@@ -167,7 +175,8 @@ set_number (EntsecServerConfig *config,
 
 static const char *const config_keys[] = {
   "data_dir", "listen", "issuer", "tenant", "tls_cert", "tls_key",
-  "threads", "max_connections", "connection_memory", "max_body", "timeout", NULL,
+  "threads", "max_connections", "connection_memory", "max_body", "timeout",
+  "enroll_code_lifetime", "enroll_resend_after", NULL,
 };
 
 const char *const *

@@ -26,6 +26,8 @@ typedef struct
   gsize    connection_memory; /* connection_memory (bytes) */
   gsize    max_body;         /* max_body (bytes) */
   guint    timeout;          /* timeout (seconds of idle before a connection is closed) */
+  guint    code_lifetime;    /* enroll_code_lifetime (seconds) */
+  guint    resend_after;     /* enroll_resend_after (seconds) */
   gboolean dev;              /* --dev only: development conveniences */
 } EntsecServerConfig;
 

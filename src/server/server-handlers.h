@@ -12,6 +12,12 @@ void entsec_handle_discovery (EntsecServer *server, EntsecRequest *request,
 void entsec_handle_health (EntsecServer *server, EntsecRequest *request,
                            const char *const *params, EntsecResponse *response);
 
+/* POST /v1/enroll/start and /v1/enroll/verify (server-routes.c) */
+void entsec_handle_enroll_start (EntsecServer *server, EntsecRequest *request,
+                                 const char *const *params, EntsecResponse *response);
+void entsec_handle_enroll_verify (EntsecServer *server, EntsecRequest *request,
+                                  const char *const *params, EntsecResponse *response);
+
 /* /v1/admin/... (server-admin.c); the router checked the admin token first. */
 void entsec_handle_admin_user_create (EntsecServer *server, EntsecRequest *request,
                                       const char *const *params, EntsecResponse *response);

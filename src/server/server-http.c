@@ -36,7 +36,16 @@ struct _EntsecServer
   gsize               tls_key_len;
   struct MHD_Daemon  *daemon;
   guint16             port;
+  EntsecSender       *sender;
+  GBytes             *tenant_salt;
+  EntsecEnrollContext enroll;
 };
+
+const EntsecEnrollContext *
+entsec_server_get_enroll_context (EntsecServer *server)
+{
+  return &server->enroll;
+}
 
 EntsecStorage *
 entsec_server_get_storage (EntsecServer *server)
@@ -166,11 +175,14 @@ send_response (struct MHD_Connection *connection,
     MHD_add_response_header (mhd, MHD_HTTP_HEADER_ALLOW, r->allow);
   if (r->authenticate != NULL)
     MHD_add_response_header (mhd, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->authenticate);
+  if (r->retry_after != NULL)
+    MHD_add_response_header (mhd, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
   MHD_add_response_header (mhd, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   MHD_add_response_header (mhd, "X-Content-Type-Options", "nosniff");
   ret = MHD_queue_response (connection, r->status, mhd);
   MHD_destroy_response (mhd);
   g_clear_pointer (&r->body, g_bytes_unref);
+  g_clear_pointer (&r->retry_after, g_free);
   return ret;
 }
 
@@ -335,6 +347,36 @@ open_storage (EntsecServer *server,
   return server->storage != NULL;
 }
 
+static gboolean
+setup_enrollment (EntsecServer *server,
+                  GError      **error)
+{
+  g_autofree char *outbox = entsec_server_config_path (server->config,
+                                                       ENTSEC_SERVER_OUTBOX_FILE);
+
+  if (!entsec_storage_setting_get (server->storage, ENTSEC_ENROLL_TENANT_SALT,
+                                   &server->tenant_salt, error))
+    return FALSE;
+  if (server->tenant_salt == NULL)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "The database has no tenant salt (made by entsec-server --init)");
+      return FALSE;
+    }
+  server->sender = entsec_sender_outbox_new (outbox, server->config->dev);
+  server->enroll = (EntsecEnrollContext) {
+    .storage = server->storage,
+    .sender = server->sender,
+    .tenant_salt = server->tenant_salt,
+    .code_lifetime = server->config->code_lifetime,
+    .resend_after = server->config->resend_after,
+    .token_lifetime = 600,
+  };
+  if (server->config->dev)
+    g_message ("Development mode: enrollment codes go to the log");
+  return TRUE;
+}
+
 /* Enough descriptors for every connection; fewer connections when the hard limit is low. */
 static void
 raise_file_limit (EntsecServerConfig *config)
@@ -427,7 +469,8 @@ entsec_server_start (EntsecServerConfig *config,
 
   server->config = config;
   if (!load_authority (server, error) || !load_tls (server, error)
-      || !open_storage (server, error) || !start_daemon (server, error))
+      || !open_storage (server, error) || !setup_enrollment (server, error)
+      || !start_daemon (server, error))
     return NULL;
   server->issuer = config->issuer != NULL
                    ? g_strdup (config->issuer)
@@ -443,6 +486,8 @@ entsec_server_free (EntsecServer *server)
   if (server->daemon != NULL)
     MHD_stop_daemon (server->daemon);
   entsec_storage_close (server->storage);
+  entsec_sender_free (server->sender);
+  g_clear_pointer (&server->tenant_salt, g_bytes_unref);
   EVP_PKEY_free (server->authority);
   g_free (server->authority_jkt);
   json_decref (server->authority_jwk);

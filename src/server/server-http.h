@@ -11,6 +11,7 @@
 
 #include "entsec-protocol.h"
 #include "server-config.h"
+#include "server-enroll.h"
 #include "server-storage.h"
 
 G_BEGIN_DECLS
@@ -51,6 +52,7 @@ typedef struct
   GBytes     *body;
   const char *allow;
   const char *authenticate;
+  char       *retry_after;
 } EntsecResponse;
 
 /* What a route's handler gets: @params holds the path's {placeholders} in order. */
@@ -90,6 +92,8 @@ EntsecStorage            *entsec_server_get_storage (EntsecServer *server);
 const EntsecServerConfig *entsec_server_get_config (EntsecServer *server);
 const char               *entsec_server_get_issuer (EntsecServer *server);
 const char               *entsec_server_get_authority_jkt (EntsecServer *server);
+/* What enrollment needs (storage, sender, limits). (transfer none) */
+const EntsecEnrollContext *entsec_server_get_enroll_context (EntsecServer *server);
 /* The authority's public JWK with "kid", "use" and "alg". (transfer none) */
 json_t                   *entsec_server_get_authority_jwk (EntsecServer *server);
 

@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "entsec-protocol.h"
+#include "server-enroll.h"
 #include "server-init.h"
 #include "server-private.h"
 #include "server-storage.h"
@@ -301,6 +302,20 @@ prepare_dir (const char *dir,
   return TRUE;
 }
 
+/* 256 random bits, handed to devices for hashing identifiers (PROTOCOL.md). */
+static gboolean
+create_tenant_salt (EntsecStorage *storage,
+                    GError       **error)
+{
+  guint8 salt[32];
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (RAND_bytes (salt, sizeof salt) != 1)
+    return crypto_fail (error, "making the tenant salt");
+  bytes = g_bytes_new (salt, sizeof salt);
+  return entsec_storage_setting_set (storage, ENTSEC_ENROLL_TENANT_SALT, bytes, error);
+}
+
 /* The first admin, named "admin": its token in a 0600 file, its digest in the database. */
 static gboolean
 create_admin (EntsecStorage *storage,
@@ -316,6 +331,7 @@ create_admin (EntsecStorage *storage,
 
   entsec_server_sha256 (token, strlen (token), admin.token_sha256);
   ok = entsec_server_write_file (path, line, strlen (line), FALSE, error)
+       && create_tenant_salt (storage, error)
        && entsec_storage_admin_create (storage, &admin, error)
        && entsec_storage_audit (storage, "system", "server.init", id, error);
   OPENSSL_cleanse (token, strlen (token));

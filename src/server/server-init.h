@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 #define ENTSEC_SERVER_CERT_FILE "server.pem"
 #define ENTSEC_SERVER_KEY_FILE "server-key.pem"
 #define ENTSEC_SERVER_ADMIN_TOKEN_FILE "admin-token"
+#define ENTSEC_SERVER_OUTBOX_FILE "outbox.jsonl"
 
 /**
  * EntsecServerInitResult:

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <jansson.h>
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,10 @@ G_BEGIN_DECLS
  * @ENTSEC_SERVER_ERROR_CONFLICT: a unique value (email, phone) is taken
  * @ENTSEC_SERVER_ERROR_INVALID: a request value is malformed
  * @ENTSEC_SERVER_ERROR_CRYPTO: key or certificate generation failed
+ * @ENTSEC_SERVER_ERROR_INVALID_CODE: an enrollment code is wrong, used up or
+ *   burned, or the enrollment is unknown (never told apart)
+ * @ENTSEC_SERVER_ERROR_EXPIRED: the enrollment expired
+ * @ENTSEC_SERVER_ERROR_RATE_LIMITED: too soon; retry later
  *
  * Errors of entsec-server (domain %ENTSEC_SERVER_ERROR).
  */
@@ -32,6 +37,9 @@ typedef enum
   ENTSEC_SERVER_ERROR_CONFLICT,
   ENTSEC_SERVER_ERROR_INVALID,
   ENTSEC_SERVER_ERROR_CRYPTO,
+  ENTSEC_SERVER_ERROR_INVALID_CODE,
+  ENTSEC_SERVER_ERROR_EXPIRED,
+  ENTSEC_SERVER_ERROR_RATE_LIMITED,
 } EntsecServerError;
 
 GQuark    entsec_server_error_quark (void);
@@ -65,6 +73,18 @@ char     *entsec_server_normalize_email (const char *email,
  */
 char     *entsec_server_normalize_phone (const char *phone,
                                          GError    **error);
+
+/*
+ * TRUE when every member of @body is "v" with the value 1 or one of @names
+ * with a string value, and (with @all_required) every one of @names is
+ * there; otherwise %ENTSEC_SERVER_ERROR_INVALID with @what ("a new user")
+ * in a message that never echoes the request.
+ */
+gboolean  entsec_server_check_members (json_t            *body,
+                                       const char *const *names,
+                                       gboolean           all_required,
+                                       const char        *what,
+                                       GError           **error);
 
 /* A display name: valid UTF-8, no control characters, 1 to 200 characters. */
 gboolean  entsec_server_check_name (const char *name,

@@ -23,6 +23,8 @@ typedef struct
 static const Route routes[] = {
   { "GET", "/.well-known/entsec-configuration", "GET", entsec_handle_discovery, FALSE },
   { "GET", "/v1/health", "GET", entsec_handle_health, FALSE },
+  { "POST", "/v1/enroll/start", "POST", entsec_handle_enroll_start, FALSE },
+  { "POST", "/v1/enroll/verify", "POST", entsec_handle_enroll_verify, FALSE },
   { "POST", "/v1/admin/users", "GET, POST", entsec_handle_admin_user_create, TRUE },
   { "GET", "/v1/admin/users", "GET, POST", entsec_handle_admin_user_list, TRUE },
   { "GET", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_get, TRUE },
@@ -117,4 +119,78 @@ entsec_handle_health (EntsecServer      *server,
                       EntsecResponse    *response)
 {
   entsec_response_json (response, 200, json_pack ("{s:i,s:s}", "v", 1, "status", "ok"));
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/* Maps an enrollment error to its problem; nothing secret is in the messages. */
+static void
+enroll_problem (EntsecResponse *response,
+                const GError   *error,
+                gint64          retry_after)
+{
+  if (error->domain != ENTSEC_SERVER_ERROR)
+    entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
+  else if (error->code == ENTSEC_SERVER_ERROR_INVALID)
+    entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
+  else if (error->code == ENTSEC_SERVER_ERROR_INVALID_CODE)
+    entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_CODE, error->message);
+  else if (error->code == ENTSEC_SERVER_ERROR_EXPIRED)
+    entsec_response_problem (response, ENTSEC_PROBLEM_EXPIRED, error->message);
+  else if (error->code == ENTSEC_SERVER_ERROR_RATE_LIMITED)
+    {
+      entsec_response_problem (response, ENTSEC_PROBLEM_RATE_LIMITED,
+                               "Wait before asking for another code");
+      response->retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
+    }
+  else
+    {
+      g_message ("Enrollment failed: %s", error->message);
+      entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
+    }
+}
+
+void
+entsec_handle_enroll_start (EntsecServer      *server,
+                            EntsecRequest     *request,
+                            const char *const *params,
+                            EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = entsec_request_json (server, request, response);
+  g_autoptr (GError) error = NULL;
+  gint64 retry_after = 0;
+  json_t *answer;
+
+  if (body == NULL)
+    return;
+  answer = entsec_enroll_start (entsec_server_get_enroll_context (server), body, now_seconds (),
+                                &retry_after, &error);
+  if (answer == NULL)
+    enroll_problem (response, error, retry_after);
+  else
+    entsec_response_json (response, 202, answer);
+}
+
+void
+entsec_handle_enroll_verify (EntsecServer      *server,
+                             EntsecRequest     *request,
+                             const char *const *params,
+                             EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = entsec_request_json (server, request, response);
+  g_autoptr (GError) error = NULL;
+  json_t *answer;
+
+  if (body == NULL)
+    return;
+  answer = entsec_enroll_verify (entsec_server_get_enroll_context (server), body,
+                                 now_seconds (), &error);
+  if (answer == NULL)
+    enroll_problem (response, error, 0);
+  else
+    entsec_response_json (response, 200, answer);
 }

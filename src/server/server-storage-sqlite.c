@@ -35,6 +35,23 @@ static const char schema_v1[] =
   "  actor TEXT NOT NULL,"
   "  action TEXT NOT NULL,"
   "  target TEXT);"
+  "CREATE TABLE settings ("
+  "  key TEXT PRIMARY KEY,"
+  "  value BLOB NOT NULL);"
+  "CREATE TABLE enrollments ("
+  "  id TEXT PRIMARY KEY,"
+  "  channel TEXT NOT NULL,"
+  "  address TEXT NOT NULL,"
+  "  user_id TEXT,"
+  "  code_sha256 BLOB NOT NULL,"
+  "  nonce_sha256 BLOB NOT NULL,"
+  "  created INTEGER NOT NULL,"
+  "  expires INTEGER NOT NULL,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  state INTEGER NOT NULL DEFAULT 0,"
+  "  token_sha256 BLOB,"
+  "  token_expires INTEGER);"
+  "CREATE INDEX enrollments_address ON enrollments (channel, address, created);"
   "PRAGMA user_version = 1;";
 
 typedef enum
@@ -47,6 +64,15 @@ typedef enum
   STMT_ADMIN_LIST,
   STMT_AUDIT_INSERT,
   STMT_AUDIT_LIST,
+  STMT_USER_FIND_EMAIL,
+  STMT_USER_FIND_PHONE,
+  STMT_SETTING_GET,
+  STMT_SETTING_SET,
+  STMT_ENROLLMENT_LAST,
+  STMT_ENROLLMENT_REPLACE,
+  STMT_ENROLLMENT_INSERT,
+  STMT_ENROLLMENT_GET,
+  STMT_ENROLLMENT_UPDATE,
   N_STMTS
 } StmtId;
 
@@ -62,6 +88,25 @@ static const char *const stmt_sql[N_STMTS] = {
   [STMT_AUDIT_INSERT] = "INSERT INTO audit (time, actor, action, target) VALUES (?1, ?2, ?3, ?4)",
   [STMT_AUDIT_LIST] = "SELECT seq, time, actor, action, target FROM audit "
                       "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+  [STMT_USER_FIND_EMAIL] = "SELECT id, email, phone, name, disabled, created FROM users "
+                           "WHERE email = ?1 AND disabled = 0",
+  [STMT_USER_FIND_PHONE] = "SELECT id, email, phone, name, disabled, created FROM users "
+                           "WHERE phone = ?1 AND disabled = 0",
+  [STMT_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+  [STMT_SETTING_SET] = "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
+  [STMT_ENROLLMENT_LAST] = "SELECT max(created) FROM enrollments "
+                           "WHERE channel = ?1 AND address = ?2",
+  [STMT_ENROLLMENT_REPLACE] = "UPDATE enrollments SET state = 3 "
+                              "WHERE channel = ?1 AND address = ?2 AND state = 0",
+  [STMT_ENROLLMENT_INSERT] = "INSERT INTO enrollments (id, channel, address, user_id, "
+                             "code_sha256, nonce_sha256, created, expires) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+  [STMT_ENROLLMENT_GET] = "SELECT id, channel, address, user_id, code_sha256, nonce_sha256, "
+                          "created, expires, attempts, state, token_sha256, token_expires "
+                          "FROM enrollments WHERE id = ?1",
+  [STMT_ENROLLMENT_UPDATE] = "UPDATE enrollments SET attempts = ?2, state = ?3, "
+                             "token_sha256 = ?4, token_expires = ?5 "
+                             "WHERE id = ?1 AND state = 0 AND attempts = ?6",
 };
 
 typedef struct
@@ -343,6 +388,258 @@ sqlite_audit_list (EntsecStorage *storage,
   return rows;
 }
 
+static gboolean
+exec_sql (SqliteStorage *self,
+          const char    *sql,
+          const char    *doing,
+          GError       **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  return db_fail (self, doing, error);
+}
+
+static EntsecUser *
+sqlite_user_find (EntsecStorage *storage,
+                  const char    *channel,
+                  const char    *address,
+                  GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  StmtId id = strcmp (channel, "email") == 0 ? STMT_USER_FIND_EMAIL : STMT_USER_FIND_PHONE;
+  sqlite3_stmt *stmt = stmt_begin (self, id);
+  EntsecUser *user = NULL;
+  int rc;
+
+  bind_text (stmt, 1, address);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    user = user_from_row (stmt);
+  else if (rc != SQLITE_DONE)
+    db_fail (self, "looking up an address", error);
+  stmt_done (self, stmt);
+  return user;
+}
+
+static gboolean
+sqlite_setting_get (EntsecStorage *storage,
+                    const char    *key,
+                    GBytes       **value,
+                    GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  sqlite3_stmt *stmt = stmt_begin (self, STMT_SETTING_GET);
+  int rc;
+
+  *value = NULL;
+  bind_text (stmt, 1, key);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *value = g_bytes_new (sqlite3_column_blob (stmt, 0), (gsize) sqlite3_column_bytes (stmt, 0));
+  else if (rc != SQLITE_DONE)
+    db_fail (self, "reading a setting", error);
+  stmt_done (self, stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static void
+bind_bytes (sqlite3_stmt *stmt,
+            int           index,
+            const void   *data,
+            gsize         len)
+{
+  /* A zero-length blob must still be a blob, not NULL. */
+  sqlite3_bind_blob (stmt, index, len > 0 ? data : "", (int) len, SQLITE_TRANSIENT);
+}
+
+static gboolean
+sqlite_setting_set (EntsecStorage *storage,
+                    const char    *key,
+                    GBytes        *value,
+                    GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  sqlite3_stmt *stmt = stmt_begin (self, STMT_SETTING_SET);
+  gsize len = 0;
+  const void *data = g_bytes_get_data (value, &len);
+  gboolean ok;
+
+  bind_text (stmt, 1, key);
+  bind_bytes (stmt, 2, data, len);
+  ok = step_done (self, stmt, "writing a setting", error);
+  stmt_done (self, stmt);
+  return ok;
+}
+
+/* Runs one statement of a transaction (the lock is held). */
+static gboolean
+tx_step (SqliteStorage *self,
+         sqlite3_stmt  *stmt,
+         int            want,
+         const char    *doing,
+         GError       **error)
+{
+  gboolean ok = sqlite3_step (stmt) == want;
+
+  if (!ok)
+    db_fail (self, doing, error);
+  return ok;
+}
+
+static void
+bind_enrollment (sqlite3_stmt           *stmt,
+                 const EntsecEnrollment *e)
+{
+  bind_text (stmt, 1, e->id);
+  bind_text (stmt, 2, e->channel);
+  bind_text (stmt, 3, e->address);
+  bind_text (stmt, 4, e->user_id);
+  bind_bytes (stmt, 5, e->code_sha256, ENTSEC_SERVER_DIGEST_SIZE);
+  bind_bytes (stmt, 6, e->nonce_sha256, ENTSEC_SERVER_DIGEST_SIZE);
+  sqlite3_bind_int64 (stmt, 7, e->created);
+  sqlite3_bind_int64 (stmt, 8, e->expires);
+}
+
+/* Inside the transaction: refuse when the last start is too recent, else replace and insert. */
+static gboolean
+enrollment_start_locked (SqliteStorage          *self,
+                         const EntsecEnrollment *e,
+                         gint64                  resend_after,
+                         gint64                 *last_created,
+                         GError                **error)
+{
+  sqlite3_stmt *last = self->stmts[STMT_ENROLLMENT_LAST];
+  sqlite3_stmt *replace = self->stmts[STMT_ENROLLMENT_REPLACE];
+  sqlite3_stmt *insert = self->stmts[STMT_ENROLLMENT_INSERT];
+  gboolean ok;
+
+  bind_text (last, 1, e->channel);
+  bind_text (last, 2, e->address);
+  ok = tx_step (self, last, SQLITE_ROW, "starting an enrollment", error);
+  *last_created = ok ? sqlite3_column_int64 (last, 0) : 0;
+  if (ok && sqlite3_column_type (last, 0) != SQLITE_NULL
+      && e->created - *last_created < resend_after)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED,
+                   "A code was sent to this address moments ago");
+      ok = FALSE;
+    }
+  bind_text (replace, 1, e->channel);
+  bind_text (replace, 2, e->address);
+  bind_enrollment (insert, e);
+  ok = ok && tx_step (self, replace, SQLITE_DONE, "starting an enrollment", error)
+       && tx_step (self, insert, SQLITE_DONE, "starting an enrollment", error);
+  for (guint i = 0; i < 3; i++)
+    {
+      sqlite3_stmt *stmt = (sqlite3_stmt *[]) { last, replace, insert }[i];
+
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+    }
+  return ok;
+}
+
+static gboolean
+sqlite_enrollment_start (EntsecStorage          *storage,
+                         const EntsecEnrollment *enrollment,
+                         gint64                  resend_after,
+                         gint64                 *last_created,
+                         GError                **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = exec_sql (self, "BEGIN IMMEDIATE", "starting an enrollment", error)
+       && enrollment_start_locked (self, enrollment, resend_after, last_created, error);
+  if (ok)
+    ok = exec_sql (self, "COMMIT", "starting an enrollment", error);
+  else
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static void
+column_digest (sqlite3_stmt *stmt,
+               int           index,
+               guint8        digest[ENTSEC_SERVER_DIGEST_SIZE])
+{
+  const void *data = sqlite3_column_blob (stmt, index);
+
+  if (data != NULL && sqlite3_column_bytes (stmt, index) == ENTSEC_SERVER_DIGEST_SIZE)
+    memcpy (digest, data, ENTSEC_SERVER_DIGEST_SIZE);
+  else
+    memset (digest, 0, ENTSEC_SERVER_DIGEST_SIZE);
+}
+
+static EntsecEnrollment *
+enrollment_from_row (sqlite3_stmt *stmt)
+{
+  EntsecEnrollment *e = g_new0 (EntsecEnrollment, 1);
+
+  e->id = column_text (stmt, 0);
+  e->channel = column_text (stmt, 1);
+  e->address = column_text (stmt, 2);
+  e->user_id = column_text (stmt, 3);
+  column_digest (stmt, 4, e->code_sha256);
+  column_digest (stmt, 5, e->nonce_sha256);
+  e->created = sqlite3_column_int64 (stmt, 6);
+  e->expires = sqlite3_column_int64 (stmt, 7);
+  e->attempts = (guint) sqlite3_column_int (stmt, 8);
+  e->state = (EntsecEnrollmentState) sqlite3_column_int (stmt, 9);
+  column_digest (stmt, 10, e->token_sha256);
+  e->token_expires = sqlite3_column_int64 (stmt, 11);
+  return e;
+}
+
+static EntsecEnrollment *
+sqlite_enrollment_get (EntsecStorage *storage,
+                       const char    *id,
+                       GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  sqlite3_stmt *stmt = stmt_begin (self, STMT_ENROLLMENT_GET);
+  EntsecEnrollment *enrollment = NULL;
+  int rc;
+
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    enrollment = enrollment_from_row (stmt);
+  else if (rc != SQLITE_DONE)
+    db_fail (self, "reading an enrollment", error);
+  stmt_done (self, stmt);
+  return enrollment;
+}
+
+static gboolean
+sqlite_enrollment_update (EntsecStorage          *storage,
+                          const EntsecEnrollment *e,
+                          guint                   expected_attempts,
+                          gboolean               *updated,
+                          GError                **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  sqlite3_stmt *stmt = stmt_begin (self, STMT_ENROLLMENT_UPDATE);
+  gboolean verified = e->state == ENTSEC_ENROLLMENT_VERIFIED;
+  gboolean ok;
+
+  bind_text (stmt, 1, e->id);
+  sqlite3_bind_int (stmt, 2, (int) e->attempts);
+  sqlite3_bind_int (stmt, 3, (int) e->state);
+  if (verified)
+    bind_bytes (stmt, 4, e->token_sha256, ENTSEC_SERVER_DIGEST_SIZE);
+  else
+    sqlite3_bind_null (stmt, 4);
+  sqlite3_bind_int64 (stmt, 5, verified ? e->token_expires : 0);
+  sqlite3_bind_int (stmt, 6, (int) expected_attempts);
+  ok = step_done (self, stmt, "updating an enrollment", error);
+  *updated = ok && sqlite3_changes (self->db) == 1;
+  stmt_done (self, stmt);
+  return ok;
+}
+
 static void
 sqlite_close (EntsecStorage *storage)
 {
@@ -366,18 +663,13 @@ static const EntsecStorageOps sqlite_ops = {
   .admin_list = sqlite_admin_list,
   .audit_append = sqlite_audit_append,
   .audit_list = sqlite_audit_list,
+  .user_find = sqlite_user_find,
+  .setting_get = sqlite_setting_get,
+  .setting_set = sqlite_setting_set,
+  .enrollment_start = sqlite_enrollment_start,
+  .enrollment_get = sqlite_enrollment_get,
+  .enrollment_update = sqlite_enrollment_update,
 };
-
-static gboolean
-exec_sql (SqliteStorage *self,
-          const char    *sql,
-          const char    *doing,
-          GError       **error)
-{
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK)
-    return TRUE;
-  return db_fail (self, doing, error);
-}
 
 static gboolean
 read_schema_version (SqliteStorage *self,

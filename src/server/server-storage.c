@@ -41,6 +41,18 @@ entsec_audit_entry_free (EntsecAuditEntry *entry)
 }
 
 void
+entsec_enrollment_free (EntsecEnrollment *enrollment)
+{
+  if (enrollment == NULL)
+    return;
+  g_free (enrollment->id);
+  g_free (enrollment->channel);
+  g_free (enrollment->address);
+  g_free (enrollment->user_id);
+  g_free (enrollment);
+}
+
+void
 entsec_storage_close (EntsecStorage *storage)
 {
   if (storage != NULL)
@@ -112,6 +124,62 @@ entsec_storage_audit_list (EntsecStorage *storage,
                            GError       **error)
 {
   return storage->ops->audit_list (storage, after, limit, error);
+}
+
+EntsecUser *
+entsec_storage_user_find (EntsecStorage *storage,
+                          const char    *channel,
+                          const char    *address,
+                          GError       **error)
+{
+  return storage->ops->user_find (storage, channel, address, error);
+}
+
+gboolean
+entsec_storage_setting_get (EntsecStorage *storage,
+                            const char    *key,
+                            GBytes       **value,
+                            GError       **error)
+{
+  return storage->ops->setting_get (storage, key, value, error);
+}
+
+gboolean
+entsec_storage_setting_set (EntsecStorage *storage,
+                            const char    *key,
+                            GBytes        *value,
+                            GError       **error)
+{
+  return storage->ops->setting_set (storage, key, value, error);
+}
+
+gboolean
+entsec_storage_enrollment_start (EntsecStorage          *storage,
+                                 const EntsecEnrollment *enrollment,
+                                 gint64                  resend_after,
+                                 gint64                 *last_created,
+                                 GError                **error)
+{
+  return storage->ops->enrollment_start (storage, enrollment, resend_after, last_created, error);
+}
+
+EntsecEnrollment *
+entsec_storage_enrollment_get (EntsecStorage *storage,
+                               const char    *id,
+                               GError       **error)
+{
+  return storage->ops->enrollment_get (storage, id, error);
+}
+
+gboolean
+entsec_storage_enrollment_update (EntsecStorage          *storage,
+                                  const EntsecEnrollment *enrollment,
+                                  guint                   expected_attempts,
+                                  gboolean               *updated,
+                                  GError                **error)
+{
+  return storage->ops->enrollment_update (storage, enrollment, expected_attempts, updated,
+                                          error);
 }
 
 gboolean

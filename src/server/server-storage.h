@@ -77,6 +77,55 @@ typedef struct
 void entsec_audit_entry_free (EntsecAuditEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecAuditEntry, entsec_audit_entry_free)
 
+/**
+ * EntsecEnrollmentState:
+ * @ENTSEC_ENROLLMENT_PENDING: waiting for the code
+ * @ENTSEC_ENROLLMENT_VERIFIED: the code was right (used once)
+ * @ENTSEC_ENROLLMENT_BURNED: too many wrong codes
+ * @ENTSEC_ENROLLMENT_REPLACED: a newer enrollment for the address replaced it
+ */
+typedef enum
+{
+  ENTSEC_ENROLLMENT_PENDING,
+  ENTSEC_ENROLLMENT_VERIFIED,
+  ENTSEC_ENROLLMENT_BURNED,
+  ENTSEC_ENROLLMENT_REPLACED,
+} EntsecEnrollmentState;
+
+/**
+ * EntsecEnrollment:
+ * @id: "enr_..."
+ * @channel: "email" or "sms"
+ * @address: the normalised address it was started for
+ * @user_id: (nullable): the user of that address; NULL when none (the
+ *   enrollment then answers like any other and can never succeed)
+ * @code_sha256: SHA-256 of "enrollment id:code"
+ * @nonce_sha256: SHA-256 of the client's nonce
+ * @created: @expires: Unix seconds
+ * @attempts: wrong codes so far
+ * @state: where it stands
+ * @token_sha256: after success: SHA-256 of the enrollment token
+ * @token_expires: after success: when the token expires
+ */
+typedef struct
+{
+  char                 *id;
+  char                 *channel;
+  char                 *address;
+  char                 *user_id;
+  guint8                code_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  guint8                nonce_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  gint64                created;
+  gint64                expires;
+  guint                 attempts;
+  EntsecEnrollmentState state;
+  guint8                token_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  gint64                token_expires;
+} EntsecEnrollment;
+
+void entsec_enrollment_free (EntsecEnrollment *enrollment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnrollment, entsec_enrollment_free)
+
 typedef struct _EntsecStorage EntsecStorage;
 
 /* The operations a backend provides; see the entsec_storage_*() wrappers. */
@@ -97,6 +146,17 @@ typedef struct
                                GError **error);
   GPtrArray  *(*audit_list) (EntsecStorage *storage, gint64 after, guint limit,
                              GError **error);
+  EntsecUser *(*user_find) (EntsecStorage *storage, const char *channel, const char *address,
+                            GError **error);
+  gboolean    (*setting_get) (EntsecStorage *storage, const char *key, GBytes **value,
+                              GError **error);
+  gboolean    (*setting_set) (EntsecStorage *storage, const char *key, GBytes *value,
+                              GError **error);
+  gboolean    (*enrollment_start) (EntsecStorage *storage, const EntsecEnrollment *enrollment,
+                                   gint64 resend_after, gint64 *last_created, GError **error);
+  EntsecEnrollment *(*enrollment_get) (EntsecStorage *storage, const char *id, GError **error);
+  gboolean    (*enrollment_update) (EntsecStorage *storage, const EntsecEnrollment *enrollment,
+                                    guint expected_attempts, gboolean *updated, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -151,6 +211,53 @@ GPtrArray  *entsec_storage_audit_list (EntsecStorage *storage,
                                        gint64         after,
                                        guint          limit,
                                        GError       **error);
+
+/*
+ * The enabled user whose "email" or "phone" (@channel "email" or "sms") is
+ * @address (normalised). Returns: (transfer full) (nullable): NULL, error
+ * unset, when there is none.
+ */
+EntsecUser *entsec_storage_user_find (EntsecStorage *storage,
+                                      const char    *channel,
+                                      const char    *address,
+                                      GError       **error);
+
+/* A tenant-wide value (the tenant salt); *value is NULL when unset. */
+gboolean    entsec_storage_setting_get (EntsecStorage *storage,
+                                        const char    *key,
+                                        GBytes       **value,
+                                        GError       **error);
+gboolean    entsec_storage_setting_set (EntsecStorage *storage,
+                                        const char    *key,
+                                        GBytes        *value,
+                                        GError       **error);
+
+/*
+ * Store a new pending enrollment and mark the pending ones for the same
+ * channel and address replaced, in one transaction, unless one of them was
+ * created less than @resend_after seconds before @enrollment->created: then
+ * nothing changes, *last_created says when that one was made, and the
+ * error is %ENTSEC_SERVER_ERROR_RATE_LIMITED.
+ */
+gboolean    entsec_storage_enrollment_start (EntsecStorage          *storage,
+                                             const EntsecEnrollment *enrollment,
+                                             gint64                  resend_after,
+                                             gint64                 *last_created,
+                                             GError                **error);
+/* Returns: (transfer full) (nullable): NULL, error unset, when unknown. */
+EntsecEnrollment *entsec_storage_enrollment_get (EntsecStorage *storage,
+                                                 const char    *id,
+                                                 GError       **error);
+/*
+ * Compare and set: store @enrollment's attempts, state and token only if the
+ * stored one is still pending with @expected_attempts; *updated says
+ * whether it was (FALSE: another request got there first).
+ */
+gboolean    entsec_storage_enrollment_update (EntsecStorage          *storage,
+                                              const EntsecEnrollment *enrollment,
+                                              guint                   expected_attempts,
+                                              gboolean               *updated,
+                                              GError                **error);
 
 /* A convenience: append one entry stamped with the current time; failures are
  * logged and returned. */

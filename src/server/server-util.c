@@ -161,6 +161,33 @@ invalid:
   return FALSE;
 }
 
+gboolean
+entsec_server_check_members (json_t            *body,
+                             const char *const *names,
+                             gboolean           all_required,
+                             const char        *what,
+                             GError           **error)
+{
+  g_autofree char *list = g_strjoinv ("\", \"", (char **) names);
+  const char *key;
+  json_t *value;
+  gboolean ok = TRUE;
+
+  json_object_foreach (body, key, value)
+    {
+      ok = ok && (strcmp (key, "v") == 0
+                  ? json_is_integer (value) && json_integer_value (value) == 1
+                  : g_strv_contains (names, key) && json_is_string (value));
+    }
+  for (guint i = 0; all_required && names[i] != NULL; i++)
+    ok = ok && json_object_get (body, names[i]) != NULL;
+  if (!ok)
+    g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID,
+                 "%s has \"v\" (1) and \"%s\" (strings)%s", what, list,
+                 all_required ? ", all of them required" : "");
+  return ok;
+}
+
 static gboolean
 write_all (int         fd,
            const void *data,

@@ -44,6 +44,7 @@ class Connection(http.client.HTTPSConnection):
 class Server:
     def __init__(self, data_dir, extra_args=(), env=None):
         self.data_dir = data_dir
+        self.log = None
         self.proc = subprocess.Popen(
             [SERVER, "--data-dir", data_dir, "--listen", "127.0.0.1:0", *extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -58,7 +59,7 @@ class Server:
         line = self.proc.stdout.readline()
         if "listening on https://" not in line:
             self.stop()
-            raise AssertionError("the server did not start: " + self.proc.stderr.read())
+            raise AssertionError("the server did not start: " + self.log)
         return int(line.rsplit(":", 1)[1])
 
     def context(self, **versions):
@@ -86,15 +87,16 @@ class Server:
         return resp.status, resp, parsed, data
 
     def stop(self):
+        """Stops the server (SIGTERM); its log is then in self.log."""
+        if self.log is not None:
+            return self.proc.returncode
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(timeout=START_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=START_TIMEOUT)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
+        try:
+            _, self.log = self.proc.communicate(timeout=START_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, self.log = self.proc.communicate(timeout=START_TIMEOUT)
         return self.proc.returncode
 
 
@@ -329,6 +331,119 @@ class AdminTests(ServerTestCase):
         status, _, got, _ = server.request("GET", "/v1/admin/users/" + user["id"],
                                            token=self.token)
         self.assertEqual((status, got), (200, user))
+
+
+NONCE = "bm9uY2Utbm9uY2Utbm9uY2U"
+
+
+class EnrollTests(ServerTestCase):
+    def add_user(self, server, **user):
+        status, _, body, _ = server.request("POST", "/v1/admin/users", token=self.token,
+                                            body=user)
+        self.assertEqual(status, 201, body)
+        return body
+
+    def outbox(self):
+        path = os.path.join(self.data_dir, "outbox.jsonl")
+        if not os.path.exists(path):
+            return []
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+
+    def start_enroll(self, server, address, channel="email"):
+        return server.request("POST", "/v1/enroll/start",
+                              body={"v": 1, "channel": channel, "address": address,
+                                    "client_nonce": NONCE})
+
+    def verify(self, server, enrollment_id, code):
+        return server.request("POST", "/v1/enroll/verify",
+                              body={"v": 1, "enrollment_id": enrollment_id, "code": code,
+                                    "client_nonce": NONCE})
+
+    def test_known_and_unknown_look_alike(self):
+        server = self.start()
+        user = self.add_user(server, email="ann@example.com", name="Ann")
+        known = self.start_enroll(server, "ann@example.com")
+        unknown = self.start_enroll(server, "anx@example.com")
+        self.assertEqual(known[0], 202)
+        self.assertEqual(unknown[0], 202)
+        self.assertEqual(sorted(known[2]), sorted(unknown[2]))
+        self.assertEqual(len(known[3]), len(unknown[3]))
+        self.assertEqual(known[2]["masked_address"], "a***@example.com")
+        self.assertEqual(known[2]["code_length"], 6)
+        self.assertEqual(known[2]["max_attempts"], 5)
+        sent = self.outbox()
+        self.assertEqual(len(sent), 1)  # nothing goes to an unknown address
+        self.assertEqual(sent[0]["to"], "ann@example.com")
+        self.assertEqual(sent[0]["enrollment_id"], known[2]["enrollment_id"])
+        code = sent[0]["code"]
+        self.assertRegex(code, r"^[0-9]{6}$")
+        status, _, body, _ = self.verify(server, known[2]["enrollment_id"], code)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["user"], {"id": user["id"], "name": "Ann"})
+        self.assertEqual(body["collect"], [])
+        for key in ("enrollment_token", "registration_challenge", "tenant_salt"):
+            self.assertGreaterEqual(len(body[key]), 43)
+        self.assertProblem(self.verify(server, known[2]["enrollment_id"], code),
+                           400, "invalid_code")
+        self.assertProblem(self.verify(server, unknown[2]["enrollment_id"], code),
+                           400, "invalid_code")
+
+    def test_code_in_log_only_with_dev(self):
+        for dev, address in ((False, "plain@example.com"), (True, "dev@example.com")):
+            server = self.start(*(["--dev"] if dev else []))
+            self.add_user(server, email=address)
+            self.assertEqual(self.start_enroll(server, address)[0], 202)
+            code = self.outbox()[-1]["code"]
+            self.assertEqual(server.stop(), 0)
+            self.server = None
+            self.assertEqual("code " + code in server.log, dev, server.log)
+
+    def test_wrong_codes_burn(self):
+        server = self.start()
+        self.add_user(server, email="bob@example.com")
+        enrollment = self.start_enroll(server, "bob@example.com")[2]["enrollment_id"]
+        code = self.outbox()[0]["code"]
+        wrong = "%06d" % ((int(code) + 1) % 1000000)
+        for _ in range(5):
+            self.assertProblem(self.verify(server, enrollment, wrong), 400, "invalid_code")
+        self.assertProblem(self.verify(server, enrollment, code), 400, "invalid_code")
+
+    def test_resend_delay(self):
+        server = self.start()
+        first = self.start_enroll(server, "nobody@example.com")
+        self.assertEqual(first[0], 202)
+        result = self.start_enroll(server, "NOBODY@example.com")
+        self.assertProblem(result, 429, "rate_limited")
+        self.assertTrue(1 <= int(result[1].getheader("Retry-After")) <= 60)
+        self.assertProblem(server.request("POST", "/v1/enroll/start",
+                                          body={"channel": "fax", "address": "x",
+                                                "client_nonce": NONCE}),
+                           400, "invalid_request")
+
+    def test_concurrent_verify_one_success(self):
+        import threading
+        server = self.start()
+        self.add_user(server, email="race@example.com")
+        enrollment = self.start_enroll(server, "race@example.com")[2]["enrollment_id"]
+        code = self.outbox()[0]["code"]
+        statuses = []
+        lock = threading.Lock()
+
+        def attempt():
+            status = self.verify(server, enrollment, code)[0]
+            with lock:
+                statuses.append(status)
+
+        threads = [threading.Thread(target=attempt) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertEqual(len(statuses), 20)
+        self.assertEqual(statuses.count(200), 1, statuses)
+        self.assertEqual(statuses.count(400), 19, statuses)
 
 
 class ConfigTests(ServerTestCase):
