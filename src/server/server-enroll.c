@@ -233,6 +233,7 @@ attempt_once (const EntsecEnrollContext *context,
               GError                   **error)
 {
   g_autoptr (EntsecEnrollment) e = entsec_storage_enrollment_get (context->storage, id, error);
+  g_autofree char *new_token = NULL;
   guint expected;
   gboolean updated = FALSE;
 
@@ -253,8 +254,8 @@ attempt_once (const EntsecEnrollContext *context,
   expected = e->attempts;
   if (code_matches (e, code, nonce))
     {
-      *token = entsec_server_random_secret ();
-      entsec_server_sha256 (*token, strlen (*token), e->token_sha256);
+      new_token = entsec_server_random_secret ();
+      entsec_server_sha256 (new_token, strlen (new_token), e->token_sha256);
       e->token_expires = now + context->token_lifetime;
       e->state = ENTSEC_ENROLLMENT_VERIFIED;
     }
@@ -263,7 +264,10 @@ attempt_once (const EntsecEnrollContext *context,
   if (!entsec_storage_enrollment_update (context->storage, e, expected, &updated, error))
     return NULL;
   *retry = !updated;
-  return updated ? g_steal_pointer (&e) : NULL;
+  if (!updated)
+    return NULL;
+  *token = g_steal_pointer (&new_token);
+  return g_steal_pointer (&e);
 }
 
 static json_t *
