@@ -429,6 +429,7 @@ test_enroll_resend (EnrollFixture *f,
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED);
   g_assert_cmpint (retry_after, ==, 50);
   second = start (f, "email", "known@example.com", T0 + 60, NULL);
+  g_assert_cmpstr (second, !=, first);
   /* the new code replaces the old one */
   assert_verify_fails (f, first, first_code, T0 + 61, ENTSEC_SERVER_ERROR_INVALID_CODE);
 }
@@ -448,6 +449,7 @@ test_enroll_unknown_same_answer (EnrollFixture *f,
   unknown = start (f, "email", "kn0wn@example.com", T0, &unknown_text);
   g_assert_true (g_file_get_contents (f->outbox, &outbox_after, NULL, NULL));
   g_assert_cmpstr (outbox_before, ==, outbox_after); /* nothing sent */
+  g_assert_cmpuint (strlen (known), ==, strlen (unknown));
   g_assert_cmpuint (strlen (known_text), ==, strlen (unknown_text));
   g_assert_cmpstr (strstr (known_text, "masked_address"), ==,
                    strstr (unknown_text, "masked_address"));
