@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* server-config.c: defaults, the config file, environment overrides */
+
+#define G_LOG_DOMAIN "entsec-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "server-config.h"
+#include "server-private.h"
+
+#define CONFIG_MAX_BYTES (64 * 1024)
+
+EntsecServerConfig *
+entsec_server_config_new (void)
+{
+  EntsecServerConfig *config = g_new0 (EntsecServerConfig, 1);
+
+  config->data_dir = g_strdup ("/var/lib/entsec-server");
+  config->listen_host = g_strdup ("127.0.0.1");
+  config->listen_port = 8443;
+  config->tenant = g_strdup ("default");
+  config->threads = 2;
+  config->max_connections = 10000;
+  config->connection_memory = 64 * 1024;
+  config->max_body = 64 * 1024;
+  config->timeout = 60;
+  config->code_lifetime = 600;
+  config->resend_after = 60;
+  return config;
+}
+
+void
+entsec_server_config_free (EntsecServerConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->data_dir);
+  g_free (config->listen_host);
+  g_free (config->issuer);
+  g_free (config->tenant);
+  g_free (config->tls_cert);
+  g_free (config->tls_key);
+  g_free (config);
+}
+
+static gboolean
+config_error (GError    **error,
+              const char *key,
+              const char *expected)
+{
+  g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+               "\"%s\" must be %s", key, expected);
+  return FALSE;
+}
+
+static gboolean
+parse_number (const char *key,
+              const char *value,
+              guint64     min,
+              guint64     max,
+              guint64    *out,
+              GError    **error)
+{
+  g_autofree char *expected = g_strdup_printf ("a whole number from %" G_GUINT64_FORMAT
+                                               " to %" G_GUINT64_FORMAT, min, max);
+
+  if (!g_ascii_string_to_unsigned (value, 10, min, max, out, NULL))
+    return config_error (error, key, expected);
+  return TRUE;
+}
+
+/* "127.0.0.1:8443" or "[::1]:8443": a numeric address and a port. */
+static gboolean
+set_listen (EntsecServerConfig *config,
+            const char         *value,
+            GError            **error)
+{
+  g_autofree char *host = NULL;
+  const char *colon = strrchr (value, ':');
+  guint64 port;
+
+  if (colon == NULL)
+    return config_error (error, "listen", "ADDRESS:PORT, such as 0.0.0.0:8443 or [::]:8443");
+  if (value[0] == '[' && colon > value && colon[-1] == ']')
+    host = g_strndup (value + 1, (gsize) (colon - value) - 2);
+  else
+    host = g_strndup (value, (gsize) (colon - value));
+  if (!g_hostname_is_ip_address (host) || strchr (host, '%') != NULL
+      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
+    return config_error (error, "listen", "ADDRESS:PORT, such as 0.0.0.0:8443 or [::]:8443");
+  g_free (config->listen_host);
+  config->listen_host = g_steal_pointer (&host);
+  config->listen_port = (guint16) port;
+  return TRUE;
+}
+
+static gboolean
+set_issuer (EntsecServerConfig *config,
+            const char         *value,
+            GError            **error)
+{
+  if (!g_str_has_prefix (value, "https://") || strlen (value) <= strlen ("https://")
+      || g_str_has_suffix (value, "/") || strpbrk (value, " \t\"\\?#") != NULL)
+    return config_error (error, "issuer", "the server's public https:// URL without a "
+                         "trailing slash, such as https://auth.example.com");
+  g_free (config->issuer);
+  config->issuer = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_tenant (EntsecServerConfig *config,
+            const char         *value,
+            GError            **error)
+{
+  gsize len = strlen (value);
+
+  if (len == 0 || len > 64)
+    return config_error (error, "tenant", "1 to 64 letters, digits, '-' or '_'");
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+        return config_error (error, "tenant", "1 to 64 letters, digits, '-' or '_'");
+    }
+  g_free (config->tenant);
+  config->tenant = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_path (char      **field,
+          const char *key,
+          const char *value,
+          GError    **error)
+{
+  if (!g_path_is_absolute (value))
+    return config_error (error, key, "an absolute path");
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_number (EntsecServerConfig *config,
+            const char         *key,
+            const char         *value,
+            GError            **error)
+{
+  guint64 n;
+
+  if (strcmp (key, "threads") == 0 && parse_number (key, value, 1, 64, &n, error))
+    config->threads = (guint) n;
+  else if (strcmp (key, "max_connections") == 0
+           && parse_number (key, value, 16, 1000000, &n, error))
+    config->max_connections = (guint) n;
+  else if (strcmp (key, "connection_memory") == 0
+           && parse_number (key, value, 8 * 1024, 16 * 1024 * 1024, &n, error))
+    config->connection_memory = (gsize) n;
+  else if (strcmp (key, "max_body") == 0 && parse_number (key, value, 1024, 256 * 1024, &n, error))
+    config->max_body = (gsize) n;
+  else if (strcmp (key, "timeout") == 0 && parse_number (key, value, 5, 3600, &n, error))
+    config->timeout = (guint) n;
+  else if (strcmp (key, "enroll_code_lifetime") == 0
+           && parse_number (key, value, 60, 86400, &n, error))
+    config->code_lifetime = (guint) n;
+  else if (strcmp (key, "enroll_resend_after") == 0
+           && parse_number (key, value, 0, 3600, &n, error))
+    config->resend_after = (guint) n;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static const char *const config_keys[] = {
+  "data_dir", "listen", "issuer", "tenant", "tls_cert", "tls_key",
+  "threads", "max_connections", "connection_memory", "max_body", "timeout",
+  "enroll_code_lifetime", "enroll_resend_after", NULL,
+};
+
+const char *const *
+entsec_server_config_keys (void)
+{
+  return config_keys;
+}
+
+gboolean
+entsec_server_config_set (EntsecServerConfig *config,
+                          const char         *key,
+                          const char         *value,
+                          GError            **error)
+{
+  if (strcmp (key, "data_dir") == 0)
+    return set_path (&config->data_dir, key, value, error);
+  if (strcmp (key, "tls_cert") == 0)
+    return set_path (&config->tls_cert, key, value, error);
+  if (strcmp (key, "tls_key") == 0)
+    return set_path (&config->tls_key, key, value, error);
+  if (strcmp (key, "listen") == 0)
+    return set_listen (config, value, error);
+  if (strcmp (key, "issuer") == 0)
+    return set_issuer (config, value, error);
+  if (strcmp (key, "tenant") == 0)
+    return set_tenant (config, value, error);
+  if (g_strv_contains (config_keys, key))
+    return set_number (config, key, value, error);
+  g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+               "Unknown setting \"%s\" (docs/server.md lists them)", key);
+  return FALSE;
+}
+
+static gboolean
+parse_line (EntsecServerConfig *config,
+            char               *line,
+            GError            **error)
+{
+  char *eq;
+
+  g_strstrip (line);
+  if (line[0] == '\0' || line[0] == '#')
+    return TRUE;
+  eq = strchr (line, '=');
+  if (eq == NULL)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+                   "Expected \"key = value\"");
+      return FALSE;
+    }
+  *eq = '\0';
+  return entsec_server_config_set (config, g_strstrip (line), g_strstrip (eq + 1), error);
+}
+
+gboolean
+entsec_server_config_parse (EntsecServerConfig *config,
+                            const char         *text,
+                            gsize               len,
+                            const char         *origin,
+                            GError            **error)
+{
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *copy = NULL;
+
+  if (len > CONFIG_MAX_BYTES || memchr (text, '\0', len) != NULL
+      || !g_utf8_validate_len (text, len, NULL))
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+                   "%s: not a text file of at most %d KiB", origin, CONFIG_MAX_BYTES / 1024);
+      return FALSE;
+    }
+  copy = g_strndup (text, len);
+  lines = g_strsplit (copy, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (!parse_line (config, lines[i], error))
+        {
+          g_prefix_error (error, "%s, line %u: ", origin, i + 1);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+entsec_server_config_load_file (EntsecServerConfig *config,
+                                const char         *path,
+                                gboolean            optional,
+                                GError            **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &text, &len, &local_error))
+    {
+      if (optional && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+                   "Cannot read the configuration: %s", local_error->message);
+      return FALSE;
+    }
+  return entsec_server_config_parse (config, text, len, path, error);
+}
+
+gboolean
+entsec_server_config_load_env (EntsecServerConfig *config,
+                               char              **envp,
+                               GError            **error)
+{
+  for (guint i = 0; config_keys[i] != NULL; i++)
+    {
+      g_autofree char *upper = g_ascii_strup (config_keys[i], -1);
+      g_autofree char *name = g_strconcat ("ENTSEC_SERVER_", upper, NULL);
+      const char *value = g_environ_getenv (envp, name);
+
+      if (value != NULL && !entsec_server_config_set (config, config_keys[i], value, error))
+        {
+          g_prefix_error (error, "%s: ", name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+char *
+entsec_server_config_path (const EntsecServerConfig *config,
+                           const char               *file)
+{
+  if (strcmp (file, "server.pem") == 0 && config->tls_cert != NULL)
+    return g_strdup (config->tls_cert);
+  if (strcmp (file, "server-key.pem") == 0 && config->tls_key != NULL)
+    return g_strdup (config->tls_key);
+  return g_build_filename (config->data_dir, file, NULL);
+}

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * server-http.c: the libmicrohttpd daemon (epoll, a thread pool, TLS >= 1.2
+ * through GnuTLS), request bodies with a cap, responses, the server's state.
+ */
+
+#define G_LOG_DOMAIN "entsec-server"
+
+#include "config.h"
+
+#include <netdb.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "server-http.h"
+#include "server-init.h"
+
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* Descriptors beyond the connections: the database, its WAL, logs, epoll. */
+#define SPARE_FILES 128
+
+struct _EntsecServer
+{
+  EntsecServerConfig *config;
+  EntsecStorage      *storage;
+  EVP_PKEY           *authority;
+  char               *authority_jkt;
+  json_t             *authority_jwk;
+  char               *issuer;
+  char               *tls_cert;
+  char               *tls_key;
+  gsize               tls_key_len;
+  struct MHD_Daemon  *daemon;
+  guint16             port;
+  EntsecSender       *sender;
+  GBytes             *tenant_salt;
+  EntsecEnrollContext enroll;
+};
+
+const EntsecEnrollContext *
+entsec_server_get_enroll_context (EntsecServer *server)
+{
+  return &server->enroll;
+}
+
+EntsecStorage *
+entsec_server_get_storage (EntsecServer *server)
+{
+  return server->storage;
+}
+
+const EntsecServerConfig *
+entsec_server_get_config (EntsecServer *server)
+{
+  return server->config;
+}
+
+const char *
+entsec_server_get_issuer (EntsecServer *server)
+{
+  return server->issuer;
+}
+
+const char *
+entsec_server_get_authority_jkt (EntsecServer *server)
+{
+  return server->authority_jkt;
+}
+
+json_t *
+entsec_server_get_authority_jwk (EntsecServer *server)
+{
+  return server->authority_jwk;
+}
+
+guint16
+entsec_server_get_port (EntsecServer *server)
+{
+  return server->port;
+}
+
+void
+entsec_response_json (EntsecResponse *response,
+                      guint           status,
+                      json_t         *json)
+{
+  char *text = entsec_json_dump (json);
+
+  json_decref (json);
+  response->status = status;
+  response->content_type = "application/json";
+  g_clear_pointer (&response->body, g_bytes_unref);
+  response->body = g_bytes_new_take (text, strlen (text));
+}
+
+void
+entsec_response_problem_status (EntsecResponse   *response,
+                                EntsecProblemType type,
+                                guint             status,
+                                const char       *detail)
+{
+  g_autofree char *text = entsec_problem_to_json (type, detail);
+  json_t *doc = json_loads (text, 0, NULL);
+
+  g_assert (doc != NULL);
+  json_object_set_new (doc, "status", json_integer (status));
+  entsec_response_json (response, status, doc);
+  response->content_type = ENTSEC_PROBLEM_CONTENT_TYPE;
+}
+
+void
+entsec_response_problem (EntsecResponse   *response,
+                         EntsecProblemType type,
+                         const char       *detail)
+{
+  entsec_response_problem_status (response, type, entsec_problem_type_status (type), detail);
+}
+
+void
+entsec_response_empty (EntsecResponse *response,
+                       guint           status)
+{
+  response->status = status;
+  response->content_type = NULL;
+  g_clear_pointer (&response->body, g_bytes_unref);
+}
+
+json_t *
+entsec_request_json (EntsecServer   *server,
+                     EntsecRequest  *request,
+                     EntsecResponse *response)
+{
+  g_autoptr (GError) error = NULL;
+  json_t *json = entsec_json_load_object ((const char *) request->body->data, request->body->len,
+                                          server->config->max_body, ENTSEC_JSON_MAX_DEPTH,
+                                          "The request body", &error);
+
+  if (json == NULL)
+    entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
+  return json;
+}
+
+const char *
+entsec_request_query (EntsecRequest *request,
+                      const char    *name)
+{
+  return MHD_lookup_connection_value (request->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void
+request_free (EntsecRequest *request)
+{
+  g_byte_array_unref (request->body);
+  entsec_admin_free (request->admin);
+  g_free (request);
+}
+
+static enum MHD_Result
+send_response (struct MHD_Connection *connection,
+               EntsecResponse        *r)
+{
+  gsize len = 0;
+  const void *data = r->body != NULL ? g_bytes_get_data (r->body, &len) : NULL;
+  struct MHD_Response *mhd = MHD_create_response_from_buffer (len, (void *) data,
+                                                              MHD_RESPMEM_MUST_COPY);
+  enum MHD_Result ret;
+
+  if (r->content_type != NULL)
+    MHD_add_response_header (mhd, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+  if (r->allow != NULL)
+    MHD_add_response_header (mhd, MHD_HTTP_HEADER_ALLOW, r->allow);
+  if (r->authenticate != NULL)
+    MHD_add_response_header (mhd, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->authenticate);
+  if (r->retry_after != NULL)
+    MHD_add_response_header (mhd, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
+  MHD_add_response_header (mhd, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  MHD_add_response_header (mhd, "X-Content-Type-Options", "nosniff");
+  ret = MHD_queue_response (connection, r->status, mhd);
+  MHD_destroy_response (mhd);
+  g_clear_pointer (&r->body, g_bytes_unref);
+  g_clear_pointer (&r->retry_after, g_free);
+  return ret;
+}
+
+static void
+dispatch (EntsecServer   *server,
+          EntsecRequest  *request,
+          EntsecResponse *response)
+{
+  g_auto (GStrv) params = NULL;
+  const char *allow = NULL;
+  gboolean admin_only = FALSE;
+  EntsecHandler handler;
+
+  if (request->too_large)
+    {
+      entsec_response_problem (response, ENTSEC_PROBLEM_PAYLOAD_TOO_LARGE,
+                               "The request body is over the server's limit");
+      return;
+    }
+  handler = entsec_server_route (request->method, request->path, &admin_only, &params, &allow);
+  if (handler == NULL && allow != NULL)
+    {
+      entsec_response_problem_status (response, ENTSEC_PROBLEM_INVALID_REQUEST,
+                                      MHD_HTTP_METHOD_NOT_ALLOWED,
+                                      "This method is not allowed here; see Allow");
+      response->allow = allow;
+    }
+  else if (handler == NULL)
+    entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such endpoint");
+  else if (!admin_only || entsec_server_authenticate_admin (server, request, response))
+    handler (server, request, (const char *const *) params, response);
+}
+
+/* A declared body over the cap is refused before it is read. */
+static gboolean
+declared_too_large (EntsecServer          *server,
+                    struct MHD_Connection *connection)
+{
+  const char *value = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_CONTENT_LENGTH);
+  guint64 len;
+
+  return value != NULL
+         && (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &len, NULL)
+             || len > server->config->max_body);
+}
+
+static enum MHD_Result
+on_request (void                  *cls,
+            struct MHD_Connection *connection,
+            const char            *url,
+            const char            *method,
+            const char            *version,
+            const char            *upload_data,
+            size_t                *upload_data_size,
+            void                 **req_cls)
+{
+  EntsecServer *server = cls;
+  EntsecRequest *request = *req_cls;
+  EntsecResponse response = { 0 };
+
+  if (request == NULL)
+    {
+      request = g_new0 (EntsecRequest, 1);
+      request->method = method;
+      request->path = url;
+      request->connection = connection;
+      request->body = g_byte_array_new ();
+      request->too_large = declared_too_large (server, connection);
+      *req_cls = request;
+      if (!request->too_large)
+        return MHD_YES;
+    }
+  else if (*upload_data_size > 0)
+    {
+      if (request->body->len + *upload_data_size > server->config->max_body)
+        request->too_large = TRUE;
+      else if (!request->too_large)
+        g_byte_array_append (request->body, (const guint8 *) upload_data,
+                             (guint) *upload_data_size);
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+  dispatch (server, request, &response);
+  return send_response (connection, &response);
+}
+
+static void
+on_completed (void                            *cls,
+              struct MHD_Connection           *connection,
+              void                           **req_cls,
+              enum MHD_RequestTerminationCode  code)
+{
+  g_clear_pointer ((EntsecRequest **) req_cls, request_free);
+}
+
+G_GNUC_PRINTF (2, 0)
+static void
+on_mhd_log (void       *cls,
+            const char *format,
+            va_list     args)
+{
+  g_autofree char *text = g_strdup_vprintf (format, args);
+
+  g_message ("libmicrohttpd: %s", g_strchomp (text));
+}
+
+static gboolean
+load_tls (EntsecServer *server,
+          GError      **error)
+{
+  g_autofree char *cert_path = entsec_server_config_path (server->config,
+                                                          ENTSEC_SERVER_CERT_FILE);
+  g_autofree char *key_path = entsec_server_config_path (server->config, ENTSEC_SERVER_KEY_FILE);
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_file_get_contents (cert_path, &server->tls_cert, NULL, &local_error)
+      || !g_file_get_contents (key_path, &server->tls_key, &server->tls_key_len, &local_error))
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_IO,
+                   "Cannot read the TLS certificate or key (run entsec-server --init first?): "
+                   "%s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_authority (EntsecServer *server,
+                GError      **error)
+{
+  g_autofree char *path = entsec_server_config_path (server->config,
+                                                     ENTSEC_SERVER_AUTHORITY_KEY_FILE);
+
+  server->authority = entsec_server_read_private_key (path, error);
+  if (server->authority == NULL || !entsec_ec_check_p256 (server->authority, error))
+    return FALSE;
+  server->authority_jkt = entsec_jwk_thumbprint (server->authority, error);
+  server->authority_jwk = server->authority_jkt != NULL
+                          ? entsec_jwk_export_json (server->authority, error) : NULL;
+  if (server->authority_jwk == NULL)
+    return FALSE;
+  json_object_set_new (server->authority_jwk, "kid", json_string (server->authority_jkt));
+  json_object_set_new (server->authority_jwk, "use", json_string ("sig"));
+  json_object_set_new (server->authority_jwk, "alg", json_string ("ES256"));
+  return TRUE;
+}
+
+static gboolean
+open_storage (EntsecServer *server,
+              GError      **error)
+{
+  g_autofree char *path = entsec_server_config_path (server->config, ENTSEC_SERVER_DB_FILE);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "There is no database at %s (run entsec-server --init first?)", path);
+      return FALSE;
+    }
+  server->storage = entsec_storage_sqlite_open (path, FALSE, error);
+  return server->storage != NULL;
+}
+
+static gboolean
+setup_enrollment (EntsecServer *server,
+                  GError      **error)
+{
+  g_autofree char *outbox = entsec_server_config_path (server->config,
+                                                       ENTSEC_SERVER_OUTBOX_FILE);
+
+  if (!entsec_storage_setting_get (server->storage, ENTSEC_ENROLL_TENANT_SALT,
+                                   &server->tenant_salt, error))
+    return FALSE;
+  if (server->tenant_salt == NULL)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "The database has no tenant salt (made by entsec-server --init)");
+      return FALSE;
+    }
+  server->sender = entsec_sender_outbox_new (outbox, server->config->dev);
+  server->enroll = (EntsecEnrollContext) {
+    .storage = server->storage,
+    .sender = server->sender,
+    .tenant_salt = server->tenant_salt,
+    .code_lifetime = server->config->code_lifetime,
+    .resend_after = server->config->resend_after,
+    .token_lifetime = 600,
+  };
+  if (server->config->dev)
+    g_message ("Development mode: enrollment codes go to the log");
+  return TRUE;
+}
+
+/* Enough descriptors for every connection; fewer connections when the hard limit is low. */
+static void
+raise_file_limit (EntsecServerConfig *config)
+{
+  struct rlimit limit;
+  rlim_t wanted = (rlim_t) config->max_connections + SPARE_FILES;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted)
+    return;
+  limit.rlim_cur = MIN (wanted, limit.rlim_max);
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < wanted)
+    {
+      getrlimit (RLIMIT_NOFILE, &limit);
+      config->max_connections = limit.rlim_cur > 2 * SPARE_FILES
+                                ? (guint) (limit.rlim_cur - SPARE_FILES) : SPARE_FILES;
+      g_message ("The open-file limit allows %u connections (max_connections lowered)",
+                 config->max_connections);
+    }
+}
+
+static gboolean
+resolve_listen (const EntsecServerConfig *config,
+                struct sockaddr_storage  *addr,
+                GError                  **error)
+{
+  struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+                            .ai_socktype = SOCK_STREAM };
+  struct addrinfo *found = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", config->listen_port);
+
+  if (getaddrinfo (config->listen_host, port, &hints, &found) != 0 || found == NULL
+      || found->ai_addrlen > sizeof *addr)
+    {
+      if (found != NULL)
+        freeaddrinfo (found);
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+                   "\"listen\" is not an address this host can use");
+      return FALSE;
+    }
+  memcpy (addr, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo (found);
+  return TRUE;
+}
+
+static gboolean
+start_daemon (EntsecServer *server,
+              GError      **error)
+{
+  EntsecServerConfig *config = server->config;
+  struct sockaddr_storage addr = { 0 };
+  unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG;
+  const union MHD_DaemonInfo *info;
+
+  if (!resolve_listen (config, &addr, error))
+    return FALSE;
+  if (addr.ss_family == AF_INET6)
+    flags |= MHD_USE_IPv6;
+  raise_file_limit (config);
+  server->daemon = MHD_start_daemon (
+    flags, config->listen_port, NULL, NULL, on_request, server,
+    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server, /* first, so that it sees everything */
+    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
+    MHD_OPTION_HTTPS_MEM_CERT, server->tls_cert,
+    MHD_OPTION_HTTPS_MEM_KEY, server->tls_key,
+    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) config->threads,
+    MHD_OPTION_CONNECTION_LIMIT, (unsigned int) config->max_connections,
+    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) config->connection_memory,
+    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) config->timeout,
+    MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+    MHD_OPTION_END);
+  info = server->daemon != NULL ? MHD_get_daemon_info (server->daemon,
+                                                       MHD_DAEMON_INFO_BIND_PORT) : NULL;
+  if (info == NULL)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+                   "Cannot listen on %s port %u (in use, or the TLS files are not valid)",
+                   config->listen_host, config->listen_port);
+      return FALSE;
+    }
+  server->port = info->port;
+  return TRUE;
+}
+
+EntsecServer *
+entsec_server_start (EntsecServerConfig *config,
+                     GError            **error)
+{
+  g_autoptr (EntsecServer) server = g_new0 (EntsecServer, 1);
+
+  server->config = config;
+  if (!load_authority (server, error) || !load_tls (server, error)
+      || !open_storage (server, error) || !setup_enrollment (server, error)
+      || !start_daemon (server, error))
+    return NULL;
+  server->issuer = config->issuer != NULL
+                   ? g_strdup (config->issuer)
+                   : g_strdup_printf ("https://localhost:%u", server->port);
+  return g_steal_pointer (&server);
+}
+
+void
+entsec_server_free (EntsecServer *server)
+{
+  if (server == NULL)
+    return;
+  if (server->daemon != NULL)
+    MHD_stop_daemon (server->daemon);
+  entsec_storage_close (server->storage);
+  entsec_sender_free (server->sender);
+  g_clear_pointer (&server->tenant_salt, g_bytes_unref);
+  EVP_PKEY_free (server->authority);
+  g_free (server->authority_jkt);
+  json_decref (server->authority_jwk);
+  g_free (server->issuer);
+  g_free (server->tls_cert);
+  if (server->tls_key != NULL)
+    OPENSSL_cleanse (server->tls_key, server->tls_key_len);
+  g_free (server->tls_key);
+  entsec_server_config_free (server->config);
+  g_free (server);
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * server-http.h: the HTTP side of entsec-server: the libmicrohttpd daemon,
+ * requests and responses as the handlers see them, the router.
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "entsec-protocol.h"
+#include "server-config.h"
+#include "server-enroll.h"
+#include "server-storage.h"
+
+G_BEGIN_DECLS
+
+typedef struct _EntsecServer EntsecServer;
+
+/**
+ * EntsecRequest:
+ * @method: "GET", "POST", ...
+ * @path: the path without the query
+ * @connection: (transfer none): libmicrohttpd's connection (headers, query)
+ * @body: the request body (at most max_body bytes)
+ * @too_large: the body was over max_body (and was not kept)
+ * @admin: (nullable): the admin the bearer token belongs to, once checked
+ */
+typedef struct
+{
+  const char            *method;
+  const char            *path;
+  struct MHD_Connection *connection;
+  GByteArray            *body;
+  gboolean               too_large;
+  EntsecAdmin           *admin;
+} EntsecRequest;
+
+/**
+ * EntsecResponse:
+ * @status: the HTTP status
+ * @content_type: (nullable): "application/json" and so on
+ * @body: (nullable): the body
+ * @allow: (nullable): the Allow header for 405
+ * @authenticate: (nullable): the WWW-Authenticate header for 401
+ */
+typedef struct
+{
+  guint       status;
+  const char *content_type;
+  GBytes     *body;
+  const char *allow;
+  const char *authenticate;
+  char       *retry_after;
+} EntsecResponse;
+
+/* What a route's handler gets: @params holds the path's {placeholders} in order. */
+typedef void (*EntsecHandler) (EntsecServer        *server,
+                               EntsecRequest       *request,
+                               const char *const   *params,
+                               EntsecResponse      *response);
+
+/* A JSON body ("application/json"); takes @json. */
+void     entsec_response_json (EntsecResponse *response,
+                               guint           status,
+                               json_t         *json);
+/* A problem document of @type; @detail must say nothing secret or enumerable. */
+void     entsec_response_problem (EntsecResponse   *response,
+                                  EntsecProblemType type,
+                                  const char       *detail);
+/* A problem with @status other than the type's own (405). */
+void     entsec_response_problem_status (EntsecResponse   *response,
+                                         EntsecProblemType type,
+                                         guint             status,
+                                         const char       *detail);
+/* An empty response (204). */
+void     entsec_response_empty (EntsecResponse *response,
+                                guint           status);
+
+/* The request body as a JSON object (strict loader, max_body); answers 400 itself
+ * and returns NULL when it is not one. */
+json_t  *entsec_request_json (EntsecServer   *server,
+                              EntsecRequest  *request,
+                              EntsecResponse *response);
+/* A query parameter (transfer none) (nullable). */
+const char *entsec_request_query (EntsecRequest *request,
+                                  const char    *name);
+
+/* The parts of a running server the handlers use. */
+EntsecStorage            *entsec_server_get_storage (EntsecServer *server);
+const EntsecServerConfig *entsec_server_get_config (EntsecServer *server);
+const char               *entsec_server_get_issuer (EntsecServer *server);
+const char               *entsec_server_get_authority_jkt (EntsecServer *server);
+/* What enrollment needs (storage, sender, limits). (transfer none) */
+const EntsecEnrollContext *entsec_server_get_enroll_context (EntsecServer *server);
+/* The authority's public JWK with "kid", "use" and "alg". (transfer none) */
+json_t                   *entsec_server_get_authority_jwk (EntsecServer *server);
+
+/*
+ * Load the keys and the database of @config's data dir and start listening.
+ * Takes @config. Returns: (transfer full) (nullable): free with entsec_server_free().
+ */
+EntsecServer *entsec_server_start (EntsecServerConfig *config,
+                                   GError            **error);
+/* The port it listens on (the chosen one when the config said 0). */
+guint16       entsec_server_get_port (EntsecServer *server);
+/* Stop listening, finish running requests, free. */
+void          entsec_server_free (EntsecServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecServer, entsec_server_free)
+
+/* The routes (server-routes.c): find the handler for @method and @path.
+ * Returns the handler or NULL; fills @params (free with g_strfreev) and, when
+ * the path exists for other methods only, @allow. */
+EntsecHandler entsec_server_route (const char  *method,
+                                   const char  *path,
+                                   gboolean    *admin_only,
+                                   char      ***params,
+                                   const char **allow);
+
+/* Checks the bearer token; on failure answers 401 and returns FALSE. */
+gboolean      entsec_server_authenticate_admin (EntsecServer   *server,
+                                                EntsecRequest  *request,
+                                                EntsecResponse *response);
+
+G_END_DECLS

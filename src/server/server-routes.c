@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* server-routes.c: the route table, discovery and health */
+
+#define G_LOG_DOMAIN "entsec-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "server-handlers.h"
+
+#define PATH_MAX_SEGMENTS 8
+
+typedef struct
+{
+  const char   *method;
+  const char   *pattern; /* "{}" stands for one non-empty segment */
+  const char   *allow;   /* every method of this pattern, for 405 */
+  EntsecHandler handler;
+  gboolean      admin;
+} Route;
+
+static const Route routes[] = {
+  { "GET", "/.well-known/entsec-configuration", "GET", entsec_handle_discovery, FALSE },
+  { "GET", "/v1/health", "GET", entsec_handle_health, FALSE },
+  { "POST", "/v1/enroll/start", "POST", entsec_handle_enroll_start, FALSE },
+  { "POST", "/v1/enroll/verify", "POST", entsec_handle_enroll_verify, FALSE },
+  { "POST", "/v1/admin/users", "GET, POST", entsec_handle_admin_user_create, TRUE },
+  { "GET", "/v1/admin/users", "GET, POST", entsec_handle_admin_user_list, TRUE },
+  { "GET", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_get, TRUE },
+  { "DELETE", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_delete, TRUE },
+  { "GET", "/v1/admin/audit", "GET", entsec_handle_admin_audit, TRUE },
+};
+
+/* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */
+static gboolean
+match_pattern (const char *pattern,
+               const char *path,
+               char     ***params)
+{
+  g_auto (GStrv) want = g_strsplit (pattern, "/", PATH_MAX_SEGMENTS + 1);
+  g_auto (GStrv) have = g_strsplit (path, "/", PATH_MAX_SEGMENTS + 1);
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+
+  if (g_strv_length (want) != g_strv_length (have))
+    return FALSE;
+  for (guint i = 0; want[i] != NULL; i++)
+    {
+      if (strcmp (want[i], "{}") == 0 && have[i][0] != '\0')
+        g_ptr_array_add (found, g_strdup (have[i]));
+      else if (strcmp (want[i], have[i]) != 0)
+        return FALSE;
+    }
+  g_ptr_array_add (found, NULL);
+  *params = (char **) g_ptr_array_free (g_steal_pointer (&found), FALSE);
+  return TRUE;
+}
+
+EntsecHandler
+entsec_server_route (const char  *method,
+                     const char  *path,
+                     gboolean    *admin_only,
+                     char      ***params,
+                     const char **allow)
+{
+  *allow = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      g_auto (GStrv) found = NULL;
+
+      if (!match_pattern (routes[i].pattern, path, &found))
+        continue;
+      *allow = routes[i].allow;
+      if (strcmp (routes[i].method, method) != 0)
+        continue;
+      *admin_only = routes[i].admin;
+      *params = g_steal_pointer (&found);
+      return routes[i].handler;
+    }
+  return NULL;
+}
+
+static json_t *
+endpoint (EntsecServer *server,
+          const char   *path)
+{
+  g_autofree char *url = g_strconcat (entsec_server_get_issuer (server), path, NULL);
+
+  return json_string (url);
+}
+
+void
+entsec_handle_discovery (EntsecServer      *server,
+                         EntsecRequest     *request,
+                         const char *const *params,
+                         EntsecResponse    *response)
+{
+  json_t *jwks = json_pack ("{s:[O]}", "keys", entsec_server_get_authority_jwk (server));
+  json_t *endpoints = json_pack ("{s:o,s:o,s:o,s:o}",
+                                 "enroll_start", endpoint (server, "/v1/enroll/start"),
+                                 "enroll_verify", endpoint (server, "/v1/enroll/verify"),
+                                 "devices", endpoint (server, "/v1/devices"),
+                                 "health", endpoint (server, "/v1/health"));
+
+  entsec_response_json (response, 200,
+                        json_pack ("{s:i,s:s,s:s,s:s,s:o,s:o}",
+                                   "v", 1,
+                                   "issuer", entsec_server_get_issuer (server),
+                                   "tenant", entsec_server_get_config (server)->tenant,
+                                   "authority_jkt", entsec_server_get_authority_jkt (server),
+                                   "authority_jwks", jwks,
+                                   "endpoints", endpoints));
+}
+
+void
+entsec_handle_health (EntsecServer      *server,
+                      EntsecRequest     *request,
+                      const char *const *params,
+                      EntsecResponse    *response)
+{
+  entsec_response_json (response, 200, json_pack ("{s:i,s:s}", "v", 1, "status", "ok"));
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/* Maps an enrollment error to its problem; nothing secret is in the messages. */
+static void
+enroll_problem (EntsecResponse *response,
+                const GError   *error,
+                gint64          retry_after)
+{
+  if (error->domain != ENTSEC_SERVER_ERROR)
+    entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
+  else if (error->code == ENTSEC_SERVER_ERROR_INVALID)
+    entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
+  else if (error->code == ENTSEC_SERVER_ERROR_INVALID_CODE)
+    entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_CODE, error->message);
+  else if (error->code == ENTSEC_SERVER_ERROR_EXPIRED)
+    entsec_response_problem (response, ENTSEC_PROBLEM_EXPIRED, error->message);
+  else if (error->code == ENTSEC_SERVER_ERROR_RATE_LIMITED)
+    {
+      entsec_response_problem (response, ENTSEC_PROBLEM_RATE_LIMITED,
+                               "Wait before asking for another code");
+      response->retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
+    }
+  else
+    {
+      g_message ("Enrollment failed: %s", error->message);
+      entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
+    }
+}
+
+void
+entsec_handle_enroll_start (EntsecServer      *server,
+                            EntsecRequest     *request,
+                            const char *const *params,
+                            EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = entsec_request_json (server, request, response);
+  g_autoptr (GError) error = NULL;
+  gint64 retry_after = 0;
+  json_t *answer;
+
+  if (body == NULL)
+    return;
+  answer = entsec_enroll_start (entsec_server_get_enroll_context (server), body, now_seconds (),
+                                &retry_after, &error);
+  if (answer == NULL)
+    enroll_problem (response, error, retry_after);
+  else
+    entsec_response_json (response, 202, answer);
+}
+
+void
+entsec_handle_enroll_verify (EntsecServer      *server,
+                             EntsecRequest     *request,
+                             const char *const *params,
+                             EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = entsec_request_json (server, request, response);
+  g_autoptr (GError) error = NULL;
+  json_t *answer;
+
+  if (body == NULL)
+    return;
+  answer = entsec_enroll_verify (entsec_server_get_enroll_context (server), body,
+                                 now_seconds (), &error);
+  if (answer == NULL)
+    enroll_problem (response, error, 0);
+  else
+    entsec_response_json (response, 200, answer);
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * server-storage.h: the server's storage interface. One implementation per
+ * backend (SQLite today, PostgreSQL later); request handling sees only
+ * these calls, never SQL. Every call is safe from any thread.
+ *
+ * Lookups keep three outcomes apart: an error (FALSE / NULL with @error
+ * set), not found (NULL or *found = FALSE without an error), found.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "server-private.h"
+
+G_BEGIN_DECLS
+
+#define ENTSEC_STORAGE_SCHEMA_VERSION 1
+
+/**
+ * EntsecUser:
+ * @id: "usr_..."
+ * @email: (nullable): normalised address
+ * @phone: (nullable): E.164 number
+ * @name: (nullable): display name
+ * @disabled: the admin disabled the user
+ * @created: Unix seconds
+ */
+typedef struct
+{
+  char    *id;
+  char    *email;
+  char    *phone;
+  char    *name;
+  gboolean disabled;
+  gint64   created;
+} EntsecUser;
+
+void entsec_user_free (EntsecUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecUser, entsec_user_free)
+
+/**
+ * EntsecAdmin:
+ * @id: "adm_..."
+ * @name: who the audit log names
+ * @token_sha256: SHA-256 of the admin's bearer token (the token is never stored)
+ */
+typedef struct
+{
+  char  *id;
+  char  *name;
+  guint8 token_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+} EntsecAdmin;
+
+void entsec_admin_free (EntsecAdmin *admin);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecAdmin, entsec_admin_free)
+
+/**
+ * EntsecAuditEntry:
+ * @seq: position in the log, from 1 (set by the storage)
+ * @time: Unix seconds
+ * @actor: who acted ("adm_...", or "system")
+ * @action: what ("user.create", ...)
+ * @target: (nullable): the object acted on ("usr_...")
+ *
+ * One line of the audit log. Never holds secrets or codes.
+ */
+typedef struct
+{
+  gint64 seq;
+  gint64 time;
+  char  *actor;
+  char  *action;
+  char  *target;
+} EntsecAuditEntry;
+
+void entsec_audit_entry_free (EntsecAuditEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecAuditEntry, entsec_audit_entry_free)
+
+/**
+ * EntsecEnrollmentState:
+ * @ENTSEC_ENROLLMENT_PENDING: waiting for the code
+ * @ENTSEC_ENROLLMENT_VERIFIED: the code was right (used once)
+ * @ENTSEC_ENROLLMENT_BURNED: too many wrong codes
+ * @ENTSEC_ENROLLMENT_REPLACED: a newer enrollment for the address replaced it
+ */
+typedef enum
+{
+  ENTSEC_ENROLLMENT_PENDING,
+  ENTSEC_ENROLLMENT_VERIFIED,
+  ENTSEC_ENROLLMENT_BURNED,
+  ENTSEC_ENROLLMENT_REPLACED,
+} EntsecEnrollmentState;
+
+/**
+ * EntsecEnrollment:
+ * @id: "enr_..."
+ * @channel: "email" or "sms"
+ * @address: the normalised address it was started for
+ * @user_id: (nullable): the user of that address; NULL when none (the
+ *   enrollment then answers like any other and can never succeed)
+ * @code_sha256: SHA-256 of "enrollment id:code"
+ * @nonce_sha256: SHA-256 of the client's nonce
+ * @created: @expires: Unix seconds
+ * @attempts: wrong codes so far
+ * @state: where it stands
+ * @token_sha256: after success: SHA-256 of the enrollment token
+ * @token_expires: after success: when the token expires
+ */
+typedef struct
+{
+  char                 *id;
+  char                 *channel;
+  char                 *address;
+  char                 *user_id;
+  guint8                code_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  guint8                nonce_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  gint64                created;
+  gint64                expires;
+  guint                 attempts;
+  EntsecEnrollmentState state;
+  guint8                token_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  gint64                token_expires;
+} EntsecEnrollment;
+
+void entsec_enrollment_free (EntsecEnrollment *enrollment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnrollment, entsec_enrollment_free)
+
+typedef struct _EntsecStorage EntsecStorage;
+
+/* The operations a backend provides; see the entsec_storage_*() wrappers. */
+typedef struct
+{
+  const char *name;
+  void        (*close) (EntsecStorage *storage);
+  gboolean    (*user_create) (EntsecStorage *storage, const EntsecUser *user, GError **error);
+  EntsecUser *(*user_get) (EntsecStorage *storage, const char *id, GError **error);
+  GPtrArray  *(*user_list) (EntsecStorage *storage, const char *after, guint limit,
+                            GError **error);
+  gboolean    (*user_delete) (EntsecStorage *storage, const char *id, gboolean *found,
+                              GError **error);
+  gboolean    (*admin_create) (EntsecStorage *storage, const EntsecAdmin *admin,
+                               GError **error);
+  GPtrArray  *(*admin_list) (EntsecStorage *storage, GError **error);
+  gboolean    (*audit_append) (EntsecStorage *storage, const EntsecAuditEntry *entry,
+                               GError **error);
+  GPtrArray  *(*audit_list) (EntsecStorage *storage, gint64 after, guint limit,
+                             GError **error);
+  EntsecUser *(*user_find) (EntsecStorage *storage, const char *channel, const char *address,
+                            GError **error);
+  gboolean    (*setting_get) (EntsecStorage *storage, const char *key, GBytes **value,
+                              GError **error);
+  gboolean    (*setting_set) (EntsecStorage *storage, const char *key, GBytes *value,
+                              GError **error);
+  gboolean    (*enrollment_start) (EntsecStorage *storage, const EntsecEnrollment *enrollment,
+                                   gint64 resend_after, gint64 *last_created, GError **error);
+  EntsecEnrollment *(*enrollment_get) (EntsecStorage *storage, const char *id, GError **error);
+  gboolean    (*enrollment_update) (EntsecStorage *storage, const EntsecEnrollment *enrollment,
+                                    guint expected_attempts, gboolean *updated, GError **error);
+} EntsecStorageOps;
+
+struct _EntsecStorage
+{
+  const EntsecStorageOps *ops;
+};
+
+/*
+ * Open the SQLite database at @path. With @create a new database with the
+ * current schema is made (the file must not exist); otherwise the file must
+ * exist and carry a schema this version knows.
+ * Returns: (transfer full) (nullable): close with entsec_storage_close().
+ */
+EntsecStorage *entsec_storage_sqlite_open (const char *path,
+                                           gboolean    create,
+                                           GError    **error);
+
+void        entsec_storage_close (EntsecStorage *storage);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecStorage, entsec_storage_close)
+
+/* %ENTSEC_SERVER_ERROR_CONFLICT when the email or phone is taken. */
+gboolean    entsec_storage_user_create (EntsecStorage    *storage,
+                                        const EntsecUser *user,
+                                        GError          **error);
+/* Returns: (transfer full) (nullable): the user, or NULL (error unset) when absent. */
+EntsecUser *entsec_storage_user_get (EntsecStorage *storage,
+                                     const char    *id,
+                                     GError       **error);
+/* Up to @limit users with ids after @after (nullable), by id.
+ * Returns: (transfer full) (element-type EntsecUser): free with g_ptr_array_unref(). */
+GPtrArray  *entsec_storage_user_list (EntsecStorage *storage,
+                                      const char    *after,
+                                      guint          limit,
+                                      GError       **error);
+gboolean    entsec_storage_user_delete (EntsecStorage *storage,
+                                        const char    *id,
+                                        gboolean      *found,
+                                        GError       **error);
+gboolean    entsec_storage_admin_create (EntsecStorage     *storage,
+                                         const EntsecAdmin *admin,
+                                         GError           **error);
+/* Returns: (transfer full) (element-type EntsecAdmin): every admin. */
+GPtrArray  *entsec_storage_admin_list (EntsecStorage *storage,
+                                       GError       **error);
+/* Appends @entry (its @seq is ignored). */
+gboolean    entsec_storage_audit_append (EntsecStorage          *storage,
+                                         const EntsecAuditEntry *entry,
+                                         GError                **error);
+/* Up to @limit entries with seq > @after, oldest first.
+ * Returns: (transfer full) (element-type EntsecAuditEntry) */
+GPtrArray  *entsec_storage_audit_list (EntsecStorage *storage,
+                                       gint64         after,
+                                       guint          limit,
+                                       GError       **error);
+
+/*
+ * The enabled user whose "email" or "phone" (@channel "email" or "sms") is
+ * @address (normalised). Returns: (transfer full) (nullable): NULL, error
+ * unset, when there is none.
+ */
+EntsecUser *entsec_storage_user_find (EntsecStorage *storage,
+                                      const char    *channel,
+                                      const char    *address,
+                                      GError       **error);
+
+/* A tenant-wide value (the tenant salt); *value is NULL when unset. */
+gboolean    entsec_storage_setting_get (EntsecStorage *storage,
+                                        const char    *key,
+                                        GBytes       **value,
+                                        GError       **error);
+gboolean    entsec_storage_setting_set (EntsecStorage *storage,
+                                        const char    *key,
+                                        GBytes        *value,
+                                        GError       **error);
+
+/*
+ * Store a new pending enrollment and mark the pending ones for the same
+ * channel and address replaced, in one transaction, unless one of them was
+ * created less than @resend_after seconds before @enrollment->created: then
+ * nothing changes, *last_created says when that one was made, and the
+ * error is %ENTSEC_SERVER_ERROR_RATE_LIMITED.
+ */
+gboolean    entsec_storage_enrollment_start (EntsecStorage          *storage,
+                                             const EntsecEnrollment *enrollment,
+                                             gint64                  resend_after,
+                                             gint64                 *last_created,
+                                             GError                **error);
+/* Returns: (transfer full) (nullable): NULL, error unset, when unknown. */
+EntsecEnrollment *entsec_storage_enrollment_get (EntsecStorage *storage,
+                                                 const char    *id,
+                                                 GError       **error);
+/*
+ * Compare and set: store @enrollment's attempts, state and token only if the
+ * stored one is still pending with @expected_attempts; *updated says
+ * whether it was (FALSE: another request got there first).
+ */
+gboolean    entsec_storage_enrollment_update (EntsecStorage          *storage,
+                                              const EntsecEnrollment *enrollment,
+                                              guint                   expected_attempts,
+                                              gboolean               *updated,
+                                              GError                **error);
+
+/* A convenience: append one entry stamped with the current time; failures are
+ * logged and returned. */
+gboolean    entsec_storage_audit (EntsecStorage *storage,
+                                  const char    *actor,
+                                  const char    *action,
+                                  const char    *target,
+                                  GError       **error);
+
+G_END_DECLS
