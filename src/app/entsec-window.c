@@ -13,11 +13,13 @@
 #include "entsec-accounts-model.h"
 #include "entsec-add-dialog.h"
 #include "entsec-clipboard.h"
+#include "entsec-lock-monitor.h"
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
 #include "entsec-window.h"
 
 #define DEFAULT_CLIPBOARD_SECONDS 30
+#define DEFAULT_LOCK_SECONDS 300
 
 struct _EntsecWindow
 {
@@ -44,6 +46,7 @@ struct _EntsecWindow
   GPtrArray            *rows;
   guint                 tick_id;
   EntsecClipboardGuard *clipboard;
+  EntsecLockMonitor    *lock_monitor;
   EntsecAddDialog      *add_dialog;
   /* Files and links opened before the codes were shown (GFile). */
   GPtrArray            *pending_files;
@@ -291,6 +294,8 @@ static void
 hide_codes (EntsecWindow *self)
 {
   stop_ticking (self);
+  if (self->lock_monitor != NULL)
+    entsec_lock_monitor_pause (self->lock_monitor);
   close_add_dialog (self);
   entsec_clipboard_guard_clear (self->clipboard);
   entsec_account_page_clear (self->account_page);
@@ -488,6 +493,7 @@ show_codes (EntsecWindow *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
   stop_ticking (self);
   schedule_tick (self);
+  entsec_lock_monitor_start (self->lock_monitor, self->cancellable);
   if (self->pending_files->len > 0)
     {
       g_autoptr (GPtrArray) files = g_steal_pointer (&self->pending_files);
@@ -596,18 +602,48 @@ vault_lock_done (GObject      *source,
   g_object_unref (self);
 }
 
+/* Ctrl+L, idle, suspend, the screensaver: hides the codes, takes our code
+ * back from the clipboard (hide_codes) and wipes the keys. */
 static void
-lock_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+lock_codes (EntsecWindow *self)
 {
-  EntsecWindow *self = ENTSEC_WINDOW (widget);
-
   if (!showing_codes (self))
     return;
   show_unlock (self, NULL);
   /* Wipes the keys and every decrypted value; the page waits for "locked". */
   entsec_vault_lock_async (self->vault, NULL, vault_lock_done, g_object_ref (self));
+}
+
+static void
+lock_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  lock_codes (ENTSEC_WINDOW (widget));
+}
+
+/* Any input to the window counts as use; the event goes on unchanged. */
+static gboolean
+input_seen (GtkEventControllerLegacy *controller,
+            GdkEvent                 *event,
+            EntsecWindow             *self)
+{
+  entsec_lock_monitor_note_activity (self->lock_monitor);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+watch_input (EntsecWindow *self)
+{
+  GtkEventController *controller = gtk_event_controller_legacy_new ();
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "event", G_CALLBACK (input_seen), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  self->lock_monitor = entsec_lock_monitor_new ();
+  entsec_lock_monitor_set_timeout (self->lock_monitor, DEFAULT_LOCK_SECONDS);
+  g_signal_connect_object (self->lock_monitor, "lock-requested", G_CALLBACK (lock_codes), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -718,6 +754,7 @@ entsec_window_dispose (GObject *object)
     gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->accounts);
   g_clear_object (&self->clipboard);
+  g_clear_object (&self->lock_monitor);
   g_clear_object (&self->vault);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_WINDOW);
@@ -803,6 +840,7 @@ entsec_window_init (EntsecWindow *self)
   self->rows = g_ptr_array_new ();
   self->pending_files = g_ptr_array_new_with_free_func (g_object_unref);
   self->clipboard = entsec_clipboard_guard_new (gtk_widget_get_clipboard (GTK_WIDGET (self)));
+  watch_input (self);
   setup_list (self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, self->codes_box);
   leaflet_folded_changed (self);
@@ -819,8 +857,10 @@ entsec_window_new (EntsecApplication *app)
   EntsecWindow *self = g_object_new (ENTSEC_TYPE_WINDOW, "application", app, NULL);
   GSettings *settings = app != NULL ? entsec_application_get_settings (app) : NULL;
 
-  if (settings != NULL)
-    g_signal_connect_object (settings, "changed::hide-codes", G_CALLBACK (hide_codes_changed),
-                             self, G_CONNECT_SWAPPED);
+  if (settings == NULL)
+    return self;
+  g_signal_connect_object (settings, "changed::hide-codes", G_CALLBACK (hide_codes_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_settings_bind (settings, "lock-timeout", self->lock_monitor, "timeout", G_SETTINGS_BIND_GET);
   return self;
 }
