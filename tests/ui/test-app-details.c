@@ -10,6 +10,7 @@
 #include "entsec-account-page.h"
 #include "entsec-application.h"
 #include "entsec-monogram.h"
+#include "entsec-preferences-window.h"
 #include "entsec-qr-texture.h"
 
 /* The first letter of the first two words, in upper case. */
@@ -110,6 +111,34 @@ test_account_page_template (void)
   g_assert_finalize_object (page);
 }
 
+/* The style setting's values, and anything else, as a colour scheme. */
+static void
+test_preferences_style (void)
+{
+  g_assert_cmpint (entsec_preferences_color_scheme ("system"), ==, ADW_COLOR_SCHEME_DEFAULT);
+  g_assert_cmpint (entsec_preferences_color_scheme ("light"), ==, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  g_assert_cmpint (entsec_preferences_color_scheme ("dark"), ==, ADW_COLOR_SCHEME_FORCE_DARK);
+  g_assert_cmpint (entsec_preferences_color_scheme (NULL), ==, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* The window binds every setting (the memory backend: nothing is kept);
+ * the minutes shown round the seconds up, and a change writes seconds. */
+static void
+test_preferences_window (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (ENTSEC_APP_ID);
+  EntsecPreferencesWindow *window;
+
+  g_settings_set_uint (settings, "lock-timeout", 90);
+  window = entsec_preferences_window_new (NULL, settings);
+  g_assert_true (ENTSEC_IS_PREFERENCES_WINDOW (window));
+  g_settings_set_string (settings, "style", "dark");
+  g_settings_set_boolean (settings, "hide-codes", TRUE);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_cmpuint (g_settings_get_uint (settings, "lock-timeout"), ==, 90);
+  g_assert_true (g_settings_get_boolean (settings, "hide-codes"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -123,5 +152,7 @@ main (int   argc,
   g_test_add_func ("/app/qr-texture/code", test_qr_texture);
   g_test_add_func ("/app/qr-texture/too-long", test_qr_texture_too_long);
   g_test_add_func ("/app/account-page/template", test_account_page_template);
+  g_test_add_func ("/app/preferences/style", test_preferences_style);
+  g_test_add_func ("/app/preferences/window", test_preferences_window);
   return g_test_run ();
 }
