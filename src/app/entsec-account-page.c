@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "entsec-a11y.h"
 #include "entsec-account-page.h"
 #include "entsec-application.h"
 #include "entsec-qr-texture.h"
@@ -722,4 +723,5 @@ entsec_account_page_init (EntsecAccountPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_visible (GTK_WIDGET (self->passphrase_row), FALSE);
+  entsec_a11y_name_peek_button (self->passphrase_row);
 }

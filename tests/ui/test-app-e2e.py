@@ -10,7 +10,8 @@ oathtool's; Ctrl+L locks, the passphrase unlocks; search, and Enter copies
 the code found, read back from the X clipboard (xclip); an account added by the real
 entsec-cli appears without a restart; the details page deletes an account
 and the toast's "Undo" brings it back; and every interactive control met on
-the way must have an accessible name.
+the way must have an accessible name. The details page shows the QR code
+after the passphrase and hides it on leaving.
 
 GTK 4.8 reports positions relative to the window, so everything goes
 through AT-SPI actions, text and the keyboard, never screen coordinates.
@@ -251,11 +252,26 @@ def add_with_cli(window):
     find(window, "CliCorp", "label")
 
 
+def qr_images(window):
+    return [n for n in window.findChildren(predicate.GenericPredicate(
+        name="QR code of this account")) if states(n).contains(pyatspi.STATE_VISIBLE)]
+
+
+def show_qr(window):
+    """The QR code shows only after the vault passphrase is typed again."""
+    click(button(window, "Show QR Code"))
+    set_text(find(window, "Vault Passphrase", sensitive=True), PASSPHRASE)
+    audit(window)
+    click(button(window, "Show QR Code"))
+    wait_for("the QR code", lambda: qr_images(window))
+
+
 def delete_and_undo(app, window):
     before = len(shown_codes(window))
     click(find(window, "Account details", "push button", sensitive=True))
     find(window, "Issuer", sensitive=True)
     audit(window)
+    show_qr(window)
     click(button(window, "Delete Account"))
     def confirm_button():
         for dialog in app.children:
@@ -269,6 +285,7 @@ def delete_and_undo(app, window):
     wait_for("one account fewer", lambda: len(shown_codes(window)) == before - 1)
     click(undo)
     wait_for("the account back", lambda: len(shown_codes(window)) == before)
+    wait_for("the QR code hidden after leaving the page", lambda: not qr_images(window))
 
 
 def preferences(app):
