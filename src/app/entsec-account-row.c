@@ -11,16 +11,24 @@
 #include "entsec-account-row.h"
 #include "entsec-accounts-model.h"
 #include "entsec-application.h"
+#include "entsec-monogram.h"
+
+/* The next code shows in the last seconds of a period. */
+#define NEXT_CODE_SECONDS 5
 
 struct _EntsecAccountRow
 {
   GtkWidget             parent_instance;
 
+  GtkLabel             *monogram_label;
   GtkLabel             *issuer_label;
   GtkLabel             *account_label;
   GtkLabel             *code_label;
   GtkLabel             *countdown_label;
+  GtkLabel             *next_label;
   GtkButton            *next_button;
+  GtkButton            *star_button;
+  GtkButton            *details_button;
 
   EntsecVault          *vault;
   EntsecAccountSummary *summary;
@@ -29,9 +37,16 @@ struct _EntsecAccountRow
    * is being computed. */
   gint64                step;
   gboolean              pending;
+  /* The same for the next period's code, near rollover. */
+  gint64                next_step;
+  gboolean              next_pending;
+  /* "Hide codes until tapped", and whether this one was tapped. */
+  gboolean              hide_codes;
+  gboolean              revealed;
   /* Bumped at every bind and unbind: a result for an earlier binding is dropped. */
   guint                 generation;
   char                  code[ENTSEC_OTP_CODE_SIZE];
+  char                  next_code[ENTSEC_OTP_CODE_SIZE];
 };
 
 G_DEFINE_FINAL_TYPE (EntsecAccountRow, entsec_account_row, GTK_TYPE_WIDGET)
@@ -40,6 +55,7 @@ typedef struct
 {
   EntsecAccountRow *row;
   guint             generation;
+  gboolean          next;
 } CodeRequest;
 
 static void
@@ -55,21 +71,82 @@ is_hotp (EntsecAccountRow *self)
   return entsec_account_summary_get_kind (self->summary) == ENTSEC_ACCOUNT_HOTP;
 }
 
+static gboolean
+concealed (EntsecAccountRow *self)
+{
+  return self->hide_codes && !self->revealed;
+}
+
+/* What a label shows for @code: its groups, or dots in their place. */
+static char *
+shown_text (EntsecAccountRow *self,
+            const char       *code)
+{
+  g_autofree char *grouped = entsec_format_code (code);
+  GString *dots;
+
+  if (!concealed (self))
+    return g_steal_pointer (&grouped);
+  dots = g_string_new (NULL);
+  for (const char *p = grouped; *p != '\0'; p++)
+    g_string_append (dots, *p == ' ' ? " " : "•");
+  explicit_bzero (grouped, strlen (grouped));
+  return g_string_free (dots, FALSE);
+}
+
+static void
+show_next_code (EntsecAccountRow *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *label = NULL;
+
+  if (self->next_code[0] == '\0')
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
+      return;
+    }
+  text = shown_text (self, self->next_code);
+  /* TRANSLATORS: the code after the one shown, near its end: "Next: 123 456" */
+  label = g_strdup_printf (_("Next: %s"), text);
+  gtk_label_set_label (self->next_label, label);
+  gtk_widget_set_visible (GTK_WIDGET (self->next_label), TRUE);
+}
+
+static void
+forget_next_code (EntsecAccountRow *self)
+{
+  explicit_bzero (self->next_code, sizeof self->next_code);
+  self->next_step = -1;
+  gtk_label_set_label (self->next_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
+}
+
 static void
 forget_code (EntsecAccountRow *self)
 {
   explicit_bzero (self->code, sizeof self->code);
   gtk_label_set_label (self->code_label, is_hotp (self) ? "••• •••" : "");
+  forget_next_code (self);
+}
+
+static void
+refresh_code_label (EntsecAccountRow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->code[0] == '\0')
+    return;
+  text = shown_text (self, self->code);
+  gtk_label_set_label (self->code_label, text);
+  show_next_code (self);
 }
 
 static void
 show_code (EntsecAccountRow *self,
            const char       *code)
 {
-  g_autofree char *grouped = entsec_format_code (code);
-
   g_strlcpy (self->code, code, sizeof self->code);
-  gtk_label_set_label (self->code_label, grouped);
+  refresh_code_label (self);
 }
 
 static void
@@ -84,7 +161,16 @@ code_computed (GObject      *source,
   gboolean ok;
 
   ok = entsec_vault_compute_code_finish (ENTSEC_VAULT (source), result, code, &error);
-  if (request->generation == self->generation)
+  if (request->generation == self->generation && request->next)
+    {
+      self->next_pending = FALSE;
+      if (ok)
+        {
+          g_strlcpy (self->next_code, code, sizeof self->next_code);
+          show_next_code (self);
+        }
+    }
+  else if (request->generation == self->generation)
     {
       self->pending = FALSE;
       gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), TRUE);
@@ -103,13 +189,18 @@ code_computed (GObject      *source,
 
 static void
 request_code (EntsecAccountRow *self,
-              gint64            now)
+              gint64            now,
+              gboolean          next)
 {
   CodeRequest *request = g_new0 (CodeRequest, 1);
 
   request->row = g_object_ref (self);
   request->generation = self->generation;
-  self->pending = TRUE;
+  request->next = next;
+  if (next)
+    self->next_pending = TRUE;
+  else
+    self->pending = TRUE;
   entsec_vault_compute_code_async (self->vault, entsec_account_summary_get_id (self->summary),
                                    now, self->cancellable, code_computed, request);
 }
@@ -120,7 +211,7 @@ next_clicked (EntsecAccountRow *self)
   if (self->summary == NULL || self->pending)
     return;
   gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), FALSE);
-  request_code (self, g_get_real_time () / G_USEC_PER_SEC);
+  request_code (self, g_get_real_time () / G_USEC_PER_SEC, FALSE);
 }
 
 static void
@@ -148,17 +239,26 @@ entsec_account_row_tick (EntsecAccountRow *self,
                          gint64            now)
 {
   gint64 step;
+  guint period;
 
   g_return_if_fail (ENTSEC_IS_ACCOUNT_ROW (self));
 
   if (self->summary == NULL || is_hotp (self))
     return;
   update_countdown (self, now);
-  step = now / MAX (entsec_account_summary_get_period (self->summary), 1);
+  period = MAX (entsec_account_summary_get_period (self->summary), 1);
+  step = now / period;
   if (step != self->step && !self->pending)
     {
       self->step = step;
-      request_code (self, now);
+      forget_next_code (self);
+      request_code (self, now, FALSE);
+    }
+  if (entsec_totp_remaining (now, period) <= NEXT_CODE_SECONDS && self->next_step != step + 1
+      && !self->next_pending)
+    {
+      self->next_step = step + 1;
+      request_code (self, now + period, TRUE);
     }
 }
 
@@ -173,6 +273,38 @@ show_names (EntsecAccountRow *self)
   gtk_label_set_label (self->account_label, issuer != NULL ? label : "");
   gtk_widget_set_visible (GTK_WIDGET (self->account_label), issuer != NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+static void
+show_monogram (EntsecAccountRow *self)
+{
+  g_autofree char *name = entsec_account_summary_dup_display_name (self->summary);
+  const char *issuer = entsec_account_summary_get_issuer (self->summary);
+  const char *who = issuer != NULL ? issuer : name;
+  g_autofree char *initials = entsec_monogram_initials (who);
+  g_autofree char *colour = g_strdup_printf ("entsec-monogram-%u", entsec_monogram_colour (who));
+
+  for (guint i = 0; i < ENTSEC_MONOGRAM_N_COLOURS; i++)
+    {
+      g_autofree char *other = g_strdup_printf ("entsec-monogram-%u", i);
+
+      gtk_widget_remove_css_class (GTK_WIDGET (self->monogram_label), other);
+    }
+  gtk_widget_add_css_class (GTK_WIDGET (self->monogram_label), colour);
+  gtk_label_set_label (self->monogram_label, initials);
+}
+
+static void
+show_favourite (EntsecAccountRow *self)
+{
+  gboolean favourite = entsec_account_summary_get_favourite (self->summary);
+  const char *label = favourite ? _("Remove from favourites") : _("Add to favourites");
+
+  gtk_button_set_icon_name (self->star_button, favourite ? "starred-symbolic"
+                                                         : "non-starred-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->star_button), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->star_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
 void
@@ -190,6 +322,15 @@ entsec_account_row_bind (EntsecAccountRow     *self,
   self->summary = g_object_ref (summary);
   g_set_object (&self->cancellable, cancellable);
   show_names (self);
+  show_monogram (self);
+  show_favourite (self);
+  /* The target first: an action name without its "x" target warns. */
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->star_button), "x",
+                                    entsec_account_summary_get_id (summary));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->star_button), "win.toggle-favourite");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->details_button), "x",
+                                    entsec_account_summary_get_id (summary));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->details_button), "win.show-account");
   forget_code (self);
   gtk_widget_set_visible (GTK_WIDGET (self->next_button), is_hotp (self));
   gtk_widget_set_visible (GTK_WIDGET (self->countdown_label), !is_hotp (self));
@@ -204,8 +345,11 @@ entsec_account_row_unbind (EntsecAccountRow *self)
   self->generation++;
   self->step = -1;
   self->pending = FALSE;
+  self->next_pending = FALSE;
+  self->revealed = FALSE;
   explicit_bzero (self->code, sizeof self->code);
   gtk_label_set_label (self->code_label, "");
+  forget_next_code (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), TRUE);
   g_clear_object (&self->summary);
   g_clear_object (&self->vault);
@@ -226,6 +370,28 @@ entsec_account_row_get_code (EntsecAccountRow *self)
   g_return_val_if_fail (ENTSEC_IS_ACCOUNT_ROW (self), NULL);
 
   return self->code[0] != '\0' ? self->code : NULL;
+}
+
+void
+entsec_account_row_set_hide_codes (EntsecAccountRow *self,
+                                   gboolean          hide_codes)
+{
+  g_return_if_fail (ENTSEC_IS_ACCOUNT_ROW (self));
+
+  self->hide_codes = hide_codes;
+  refresh_code_label (self);
+}
+
+gboolean
+entsec_account_row_reveal (EntsecAccountRow *self)
+{
+  g_return_val_if_fail (ENTSEC_IS_ACCOUNT_ROW (self), FALSE);
+
+  if (!concealed (self))
+    return FALSE;
+  self->revealed = TRUE;
+  refresh_code_label (self);
+  return TRUE;
 }
 
 static void
@@ -255,11 +421,15 @@ entsec_account_row_class_init (EntsecAccountRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/entsec/EnterpriseSecurity/entsec-account-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, monogram_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, issuer_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, account_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, code_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, countdown_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, next_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, next_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, star_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, details_button);
   gtk_widget_class_bind_template_callback (widget_class, next_clicked);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "entsec-account-row");
@@ -269,6 +439,7 @@ static void
 entsec_account_row_init (EntsecAccountRow *self)
 {
   self->step = -1;
+  self->next_step = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                               12);

@@ -32,4 +32,12 @@ gint64 entsec_account_row_get_account_id (EntsecAccountRow *self);
  * while there is none (HOTP before "next code", or still computing). */
 const char *entsec_account_row_get_code (EntsecAccountRow *self);
 
+/* "Hide codes until tapped": dots stand for the digits until
+ * entsec_account_row_reveal(); a new binding hides them again. */
+void     entsec_account_row_set_hide_codes (EntsecAccountRow *self,
+                                            gboolean          hide_codes);
+
+/* Show the digits of a hidden code. Returns: whether they were hidden. */
+gboolean entsec_account_row_reveal         (EntsecAccountRow *self);
+
 G_END_DECLS

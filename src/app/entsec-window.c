@@ -8,15 +8,18 @@
 #include <glib/gi18n.h>
 #include <entsec/entsec.h>
 
+#include "entsec-account-page.h"
 #include "entsec-account-row.h"
 #include "entsec-accounts-model.h"
 #include "entsec-add-dialog.h"
 #include "entsec-clipboard.h"
+#include "entsec-lock-monitor.h"
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
 #include "entsec-window.h"
 
 #define DEFAULT_CLIPBOARD_SECONDS 30
+#define DEFAULT_LOCK_SECONDS 300
 
 struct _EntsecWindow
 {
@@ -27,7 +30,9 @@ struct _EntsecWindow
   AdwStatusPage        *loading_page;
   EntsecSetupPage      *setup_page;
   EntsecUnlockPage     *unlock_page;
+  AdwLeaflet           *leaflet;
   GtkWidget            *codes_box;
+  EntsecAccountPage    *account_page;
   GtkSearchBar         *search_bar;
   GtkEditable          *search_entry;
   GtkStack             *codes_stack;
@@ -41,6 +46,7 @@ struct _EntsecWindow
   GPtrArray            *rows;
   guint                 tick_id;
   EntsecClipboardGuard *clipboard;
+  EntsecLockMonitor    *lock_monitor;
   EntsecAddDialog      *add_dialog;
   /* Files and links opened before the codes were shown (GFile). */
   GPtrArray            *pending_files;
@@ -109,6 +115,26 @@ stop_ticking (EntsecWindow *self)
   g_clear_handle_id (&self->tick_id, g_source_remove);
 }
 
+static gboolean
+hide_codes_setting (EntsecWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  GSettings *settings = NULL;
+
+  if (ENTSEC_IS_APPLICATION (app))
+    settings = entsec_application_get_settings (ENTSEC_APPLICATION (app));
+  return settings != NULL && g_settings_get_boolean (settings, "hide-codes");
+}
+
+static void
+hide_codes_changed (EntsecWindow *self)
+{
+  gboolean hide = hide_codes_setting (self);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    entsec_account_row_set_hide_codes (g_ptr_array_index (self->rows, i), hide);
+}
+
 static void
 setup_row (GtkSignalListItemFactory *factory,
            GtkListItem              *item,
@@ -126,6 +152,7 @@ bind_row (GtkSignalListItemFactory *factory,
   EntsecAccountRow *row = ENTSEC_ACCOUNT_ROW (gtk_list_item_get_child (item));
 
   entsec_account_row_bind (row, self->vault, gtk_list_item_get_item (item), self->cancellable);
+  entsec_account_row_set_hide_codes (row, hide_codes_setting (self));
   g_ptr_array_add (self->rows, row);
 }
 
@@ -177,6 +204,9 @@ row_activated (EntsecWindow *self,
   if (summary == NULL)
     return;
   row = find_row (self, entsec_account_summary_get_id (summary));
+  /* With "hide codes until tapped", the first tap shows the code. */
+  if (row != NULL && entsec_account_row_reveal (row))
+    return;
   code = row != NULL ? entsec_account_row_get_code (row) : NULL;
   if (code == NULL)
     {
@@ -222,6 +252,14 @@ search_changed (EntsecWindow *self)
   update_codes_stack (self);
 }
 
+/* Enter in the search copies the first account found. */
+static void
+search_activate (EntsecWindow *self)
+{
+  if (self->accounts != NULL && g_list_model_get_n_items (self->accounts) > 0)
+    row_activated (self, 0);
+}
+
 /* ---- Pages ------------------------------------------------------------------- */
 
 static void
@@ -256,8 +294,12 @@ static void
 hide_codes (EntsecWindow *self)
 {
   stop_ticking (self);
+  if (self->lock_monitor != NULL)
+    entsec_lock_monitor_pause (self->lock_monitor);
   close_add_dialog (self);
   entsec_clipboard_guard_clear (self->clipboard);
+  entsec_account_page_clear (self->account_page);
+  adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
   gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->accounts);
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
@@ -298,6 +340,141 @@ static void open_dialog_with (EntsecWindow *self,
                               GFile       **files,
                               guint         n_files);
 
+/* ---- The details pane ---------------------------------------------------- */
+
+static EntsecAccountSummary *
+find_summary (EntsecWindow *self,
+              gint64        id)
+{
+  GListModel *all = entsec_vault_get_accounts_model (self->vault);
+  guint n = g_list_model_get_n_items (all);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (EntsecAccountSummary) summary = g_list_model_get_item (all, i);
+
+      if (entsec_account_summary_get_id (summary) == id)
+        return g_steal_pointer (&summary);
+    }
+  return NULL;
+}
+
+/* The account shown in the details changed, maybe in another program. */
+static void
+accounts_changed (EntsecWindow *self)
+{
+  gint64 id = entsec_account_page_get_account_id (self->account_page);
+  g_autoptr (EntsecAccountSummary) summary = NULL;
+
+  if (id == 0)
+    return;
+  summary = find_summary (self, id);
+  if (summary != NULL)
+    {
+      entsec_account_page_refresh (self->account_page, summary);
+      return;
+    }
+  entsec_account_page_clear (self->account_page);
+  adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
+}
+
+static void
+account_page_toast (EntsecWindow *self,
+                    AdwToast     *toast)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (toast));
+}
+
+static void
+account_page_closed (EntsecWindow *self)
+{
+  entsec_account_page_hide_qr (self->account_page);
+  adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static void
+leaflet_folded_changed (EntsecWindow *self)
+{
+  /* Notified while the template is built, before the page is bound. */
+  if (self->account_page == NULL)
+    return;
+  entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
+}
+
+/* Leaving the details on a phone hides the QR code. */
+static void
+leaflet_child_changed (EntsecWindow *self)
+{
+  if (self->account_page != NULL && adw_leaflet_get_folded (self->leaflet)
+      && adw_leaflet_get_visible_child (self->leaflet) == self->codes_box)
+    entsec_account_page_hide_qr (self->account_page);
+}
+
+static void
+show_account_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (widget);
+  g_autoptr (EntsecAccountSummary) summary = NULL;
+
+  if (!showing_codes (self))
+    return;
+  summary = find_summary (self, g_variant_get_int64 (parameter));
+  if (summary == NULL)
+    return;
+  entsec_account_page_show_account (self->account_page, self->vault, summary, self->cancellable);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->account_page));
+}
+
+static void
+favourite_updated (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (EntsecWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!entsec_vault_update_account_finish (ENTSEC_VAULT (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    toast (self, error->message);
+}
+
+static void
+account_fetched_for_favourite (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data)
+{
+  g_autoptr (EntsecWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  EntsecAccount *account = entsec_vault_get_account_finish (ENTSEC_VAULT (source), result, &error);
+
+  if (account == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      return;
+    }
+  account->favourite = !account->favourite;
+  entsec_vault_update_account_async (ENTSEC_VAULT (source), account, self->cancellable,
+                                     favourite_updated, g_object_ref (self));
+  entsec_account_free (account);
+}
+
+static void
+toggle_favourite_activated (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (widget);
+
+  if (!showing_codes (self) || entsec_vault_is_read_only (self->vault))
+    return;
+  entsec_vault_get_account_async (self->vault, g_variant_get_int64 (parameter), self->cancellable,
+                                  account_fetched_for_favourite, g_object_ref (self));
+}
+
 static void
 show_codes (EntsecWindow *self)
 {
@@ -306,6 +483,8 @@ show_codes (EntsecWindow *self)
   self->accounts = entsec_accounts_model_new (entsec_vault_get_accounts_model (self->vault));
   g_signal_connect_object (self->accounts, "items-changed", G_CALLBACK (update_codes_stack), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (entsec_vault_get_accounts_model (self->vault), "items-changed",
+                           G_CALLBACK (accounts_changed), self, G_CONNECT_SWAPPED);
   selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (self->accounts)));
   gtk_list_view_set_model (self->list_view, selection);
   g_object_unref (selection);
@@ -314,6 +493,7 @@ show_codes (EntsecWindow *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
   stop_ticking (self);
   schedule_tick (self);
+  entsec_lock_monitor_start (self->lock_monitor, self->cancellable);
   if (self->pending_files->len > 0)
     {
       g_autoptr (GPtrArray) files = g_steal_pointer (&self->pending_files);
@@ -422,18 +602,48 @@ vault_lock_done (GObject      *source,
   g_object_unref (self);
 }
 
+/* Ctrl+L, idle, suspend, the screensaver: hides the codes, takes our code
+ * back from the clipboard (hide_codes) and wipes the keys. */
 static void
-lock_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+lock_codes (EntsecWindow *self)
 {
-  EntsecWindow *self = ENTSEC_WINDOW (widget);
-
   if (!showing_codes (self))
     return;
   show_unlock (self, NULL);
   /* Wipes the keys and every decrypted value; the page waits for "locked". */
   entsec_vault_lock_async (self->vault, NULL, vault_lock_done, g_object_ref (self));
+}
+
+static void
+lock_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  lock_codes (ENTSEC_WINDOW (widget));
+}
+
+/* Any input to the window counts as use; the event goes on unchanged. */
+static gboolean
+input_seen (GtkEventControllerLegacy *controller,
+            GdkEvent                 *event,
+            EntsecWindow             *self)
+{
+  entsec_lock_monitor_note_activity (self->lock_monitor);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+watch_input (EntsecWindow *self)
+{
+  GtkEventController *controller = gtk_event_controller_legacy_new ();
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "event", G_CALLBACK (input_seen), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  self->lock_monitor = entsec_lock_monitor_new ();
+  entsec_lock_monitor_set_timeout (self->lock_monitor, DEFAULT_LOCK_SECONDS);
+  g_signal_connect_object (self->lock_monitor, "lock-requested", G_CALLBACK (lock_codes), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -544,6 +754,7 @@ entsec_window_dispose (GObject *object)
     gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->accounts);
   g_clear_object (&self->clipboard);
+  g_clear_object (&self->lock_monitor);
   g_clear_object (&self->vault);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_WINDOW);
@@ -571,6 +782,7 @@ entsec_window_class_init (EntsecWindowClass *klass)
   entsec_app_ensure_resources ();
   g_type_ensure (ENTSEC_TYPE_SETUP_PAGE);
   g_type_ensure (ENTSEC_TYPE_UNLOCK_PAGE);
+  g_type_ensure (ENTSEC_TYPE_ACCOUNT_PAGE);
 
   object_class->dispose = entsec_window_dispose;
   object_class->finalize = entsec_window_finalize;
@@ -582,7 +794,9 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, loading_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, setup_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, unlock_page);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_box);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, account_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_stack);
@@ -590,11 +804,19 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, setup_created);
   gtk_widget_class_bind_template_callback (widget_class, unlock_page_unlocked);
   gtk_widget_class_bind_template_callback (widget_class, search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, search_activate);
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, account_page_toast);
+  gtk_widget_class_bind_template_callback (widget_class, account_page_closed);
+  gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_changed);
+  gtk_widget_class_bind_template_callback (widget_class, leaflet_child_changed);
 
   gtk_widget_class_install_action (widget_class, "win.add-account", NULL, add_account_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-account", "x", show_account_activated);
+  gtk_widget_class_install_action (widget_class, "win.toggle-favourite", "x",
+                                   toggle_favourite_activated);
 }
 
 static void
@@ -618,8 +840,10 @@ entsec_window_init (EntsecWindow *self)
   self->rows = g_ptr_array_new ();
   self->pending_files = g_ptr_array_new_with_free_func (g_object_unref);
   self->clipboard = entsec_clipboard_guard_new (gtk_widget_get_clipboard (GTK_WIDGET (self)));
+  watch_input (self);
   setup_list (self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, self->codes_box);
+  leaflet_folded_changed (self);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-account", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
@@ -630,5 +854,13 @@ entsec_window_init (EntsecWindow *self)
 EntsecWindow *
 entsec_window_new (EntsecApplication *app)
 {
-  return g_object_new (ENTSEC_TYPE_WINDOW, "application", app, NULL);
+  EntsecWindow *self = g_object_new (ENTSEC_TYPE_WINDOW, "application", app, NULL);
+  GSettings *settings = app != NULL ? entsec_application_get_settings (app) : NULL;
+
+  if (settings == NULL)
+    return self;
+  g_signal_connect_object (settings, "changed::hide-codes", G_CALLBACK (hide_codes_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_settings_bind (settings, "lock-timeout", self->lock_monitor, "timeout", G_SETTINGS_BIND_GET);
+  return self;
 }

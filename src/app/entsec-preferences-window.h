@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-preferences-window.h: lock timeout, clipboard, hidden codes, style */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define ENTSEC_TYPE_PREFERENCES_WINDOW (entsec_preferences_window_get_type ())
+G_DECLARE_FINAL_TYPE (EntsecPreferencesWindow, entsec_preferences_window, ENTSEC,
+                      PREFERENCES_WINDOW, AdwPreferencesWindow)
+
+/* The preferences bound to @settings (g_settings_bind: a change applies at once). */
+EntsecPreferencesWindow *entsec_preferences_window_new (GtkWindow *parent,
+                                                        GSettings *settings);
+
+/* The "style" setting ("system", "light", "dark") as libadwaita's colour scheme. */
+AdwColorScheme entsec_preferences_color_scheme (const char *style);
+
+G_END_DECLS

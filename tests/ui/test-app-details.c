@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-app-details.c: issuer monograms, the QR texture of the details page
+ * and the page's template, on a real display (xvfb-session.sh). */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <entsec/entsec.h>
+
+#include "entsec-account-page.h"
+#include "entsec-application.h"
+#include "entsec-monogram.h"
+#include "entsec-preferences-window.h"
+#include "entsec-qr-texture.h"
+
+/* The first letter of the first two words, in upper case. */
+static void
+test_monogram_initials (void)
+{
+  const struct
+  {
+    const char *name;
+    const char *initials;
+  } cases[] = {
+    { "ACME Corp", "AC" },
+    { "github", "G" },
+    { "  bob.smith@gmail.com", "BS" },
+    { "Ärzte ohne Grenzen", "ÄO" },
+    { "1Password", "1" },
+    { "", "?" },
+    { "--- !!", "?" },
+    { NULL, "?" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *initials = entsec_monogram_initials (cases[i].name);
+
+      g_assert_cmpstr (initials, ==, cases[i].initials);
+    }
+}
+
+/* The colour depends on the name only, ignoring case, and spreads. */
+static void
+test_monogram_colour (void)
+{
+  const char *names[] = { "GitHub", "Google", "ACME", "Microsoft", "Amazon", "Dropbox",
+                          "GitLab", "Proton", "Mastodon", "Steam", "Discord", "Reddit" };
+  gboolean seen[ENTSEC_MONOGRAM_N_COLOURS] = { FALSE };
+  guint distinct = 0;
+
+  g_assert_cmpuint (entsec_monogram_colour ("GitHub"), ==, entsec_monogram_colour ("github"));
+  g_assert_cmpuint (entsec_monogram_colour (NULL), ==, entsec_monogram_colour (""));
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      guint colour = entsec_monogram_colour (names[i]);
+
+      g_assert_cmpuint (colour, <, ENTSEC_MONOGRAM_N_COLOURS);
+      g_assert_cmpuint (colour, ==, entsec_monogram_colour (names[i]));
+      if (!seen[colour])
+        distinct++;
+      seen[colour] = TRUE;
+    }
+  g_assert_cmpuint (distinct, >=, 4);
+  /* FNV-1a of "github" is fixed: the colour never changes between runs. */
+  g_assert_cmpuint (entsec_monogram_colour ("github"), ==, 0x22dc7932u % ENTSEC_MONOGRAM_N_COLOURS);
+}
+
+/* A version 2 code (25 modules) with its quiet zone, @scale pixels a module,
+ * black top-left finder on white. */
+static void
+test_qr_texture (void)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = NULL;
+  int side;
+
+  texture = entsec_qr_texture_new ("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP", 4);
+  g_assert_nonnull (texture);
+  side = gdk_texture_get_width (texture);
+  g_assert_cmpint (side, ==, gdk_texture_get_height (texture));
+  g_assert_cmpint (side % 4, ==, 0);
+  g_assert_cmpint (side / 4, >=, 21 + 8);
+  pixels = g_malloc ((gsize) side * (gsize) side * 4);
+  gdk_texture_download (texture, pixels, (gsize) side * 4);
+  /* Quiet zone white, then the finder pattern's black corner (B G R A). */
+  g_assert_cmpuint (pixels[0], ==, 0xff);
+  g_assert_cmpuint (pixels[((gsize) 16 * side + 16) * 4], ==, 0x00);
+  g_assert_cmpuint (pixels[((gsize) 16 * side + 16) * 4 + 3], ==, 0xff);
+}
+
+/* More than a QR code holds: no texture, no crash. */
+static void
+test_qr_texture_too_long (void)
+{
+  g_autofree char *text = g_strnfill (8000, 'x');
+
+  g_assert_null (entsec_qr_texture_new (text, 4));
+}
+
+/* The page builds from the GResource, shows nothing and has no secret. */
+static void
+test_account_page_template (void)
+{
+  EntsecAccountPage *page = g_object_new (ENTSEC_TYPE_ACCOUNT_PAGE, NULL);
+
+  g_object_ref_sink (page);
+  g_assert_cmpint (entsec_account_page_get_account_id (page), ==, 0);
+  entsec_account_page_clear (page);
+  entsec_account_page_set_show_back (page, TRUE);
+  g_assert_finalize_object (page);
+}
+
+/* The style setting's values, and anything else, as a colour scheme. */
+static void
+test_preferences_style (void)
+{
+  g_assert_cmpint (entsec_preferences_color_scheme ("system"), ==, ADW_COLOR_SCHEME_DEFAULT);
+  g_assert_cmpint (entsec_preferences_color_scheme ("light"), ==, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  g_assert_cmpint (entsec_preferences_color_scheme ("dark"), ==, ADW_COLOR_SCHEME_FORCE_DARK);
+  g_assert_cmpint (entsec_preferences_color_scheme (NULL), ==, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* The window binds every setting (the memory backend: nothing is kept);
+ * the minutes shown round the seconds up, and a change writes seconds. */
+static void
+test_preferences_window (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (ENTSEC_APP_ID);
+  EntsecPreferencesWindow *window;
+
+  g_settings_set_uint (settings, "lock-timeout", 90);
+  window = entsec_preferences_window_new (NULL, settings);
+  g_assert_true (ENTSEC_IS_PREFERENCES_WINDOW (window));
+  g_settings_set_string (settings, "style", "dark");
+  g_settings_set_boolean (settings, "hide-codes", TRUE);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_cmpuint (g_settings_get_uint (settings, "lock-timeout"), ==, 90);
+  g_assert_true (g_settings_get_boolean (settings, "hide-codes"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  entsec_app_ensure_resources ();
+
+  g_test_add_func ("/app/monogram/initials", test_monogram_initials);
+  g_test_add_func ("/app/monogram/colour", test_monogram_colour);
+  g_test_add_func ("/app/qr-texture/code", test_qr_texture);
+  g_test_add_func ("/app/qr-texture/too-long", test_qr_texture_too_long);
+  g_test_add_func ("/app/account-page/template", test_account_page_template);
+  g_test_add_func ("/app/preferences/style", test_preferences_style);
+  g_test_add_func ("/app/preferences/window", test_preferences_window);
+  return g_test_run ();
+}
