@@ -356,11 +356,26 @@ cli_parse_number (const char *option,
                   GError    **error)
 {
   guint64 parsed = 0;
+  gboolean ok;
 
   if (text == NULL)
     return TRUE;
-  /* Digits only: no sign, no exponent, no white space, nothing past G_MAXINT64. */
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &parsed, NULL))
+  /*
+   * Digits only: no sign, no exponent, no white space, nothing past
+   * G_MAXINT64. Parsed by hand: g_ascii_string_to_unsigned() reads errno,
+   * which the first use of the C locale can leave set, and then refused a
+   * plain "1" now and then.
+   */
+  ok = text[0] != '\0';
+  for (const char *p = text; ok && *p != '\0'; p++)
+    {
+      guint digit = (guint) (*p - '0');
+
+      ok = g_ascii_isdigit (*p) && parsed <= ((guint64) G_MAXINT64 - digit) / 10;
+      if (ok)
+        parsed = parsed * 10 + digit;
+    }
+  if (!ok)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "%s takes a whole number from 0 to %" G_GINT64_FORMAT ", not '%s'", option,
