@@ -42,8 +42,9 @@ print_usage (FILE *stream)
                    "  2  bad command line\n"
                    "  3  input rejected (URI, secret, image or file format; a new passphrase\n"
                    "     too weak or typed twice differently)\n"
-                   "  4  wrong passphrase or recovery key, vault locked or in use, or a\n"
-                   "     passphrase needed and not given\n"
+                   "  4  wrong passphrase or recovery key, vault locked, busy for more than\n"
+                   "     5 s, a passphrase needed and not given, or an old copy of the vault\n"
+                   "     refused by the keyring\n"
                    "  130  interrupted at a passphrase prompt\n");
 }
 
