@@ -169,10 +169,11 @@ subscribe (EntsecLockMonitor *self,
   g_ptr_array_add (self->subscriptions, subscription);
 }
 
+/* A pending bus lookup does not keep the monitor alive: it holds a weak ref. */
 typedef struct
 {
-  EntsecLockMonitor *self;
-  GBusType           type;
+  GWeakRef self;
+  GBusType type;
 } BusRequest;
 
 /* Absent buses (a container, a test) are fine: that trigger is just unseen. */
@@ -182,12 +183,15 @@ bus_ready (GObject      *source,
            gpointer      user_data)
 {
   BusRequest *request = user_data;
-  g_autoptr (EntsecLockMonitor) self = request->self;
+  g_autoptr (EntsecLockMonitor) self = g_weak_ref_get (&request->self);
   g_autoptr (GError) error = NULL;
   g_autoptr (GDBusConnection) bus = g_bus_get_finish (result, &error);
   GBusType type = request->type;
 
+  g_weak_ref_clear (&request->self);
   g_free (request);
+  if (self == NULL)
+    return;
   if (bus == NULL)
     g_debug ("No %s bus, so no lock on its signals: %s",
              type == G_BUS_TYPE_SYSTEM ? "system" : "session", error->message);
@@ -206,7 +210,7 @@ get_bus (EntsecLockMonitor *self,
 {
   BusRequest *request = g_new0 (BusRequest, 1);
 
-  request->self = g_object_ref (self);
+  g_weak_ref_init (&request->self, self);
   request->type = type;
   g_bus_get (type, cancellable, bus_ready, request);
 }
