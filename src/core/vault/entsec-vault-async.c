@@ -200,11 +200,8 @@ run_id_task (EntsecVault        *vault,
              gpointer            source_tag,
              GTaskThreadFunc     thread)
 {
-  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, g_memdup2 (&id, sizeof id), g_free);
-  g_task_run_in_thread (task, thread);
+  vault_task_run (vault, cancellable, callback, user_data, source_tag,
+                  g_memdup2 (&id, sizeof id), g_free, thread);
 }
 
 static void

@@ -279,6 +279,28 @@ no_account (gint64   id,
   return FALSE;
 }
 
+/*
+ * What every read of decrypted data starts with: cancellation, the operation
+ * mutex (catching up with other programs) and LOCKED. NULL with @error set.
+ */
+static VaultOp *
+begin_unlocked_read (EntsecVault  *vault,
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  VaultOp *op;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  op = vault_op_begin (vault);
+  if (!vault_check_unlocked (vault, error))
+    {
+      vault_op_end (op);
+      return NULL;
+    }
+  return op;
+}
+
 EntsecAccount *
 entsec_vault_get_account_sync (EntsecVault  *vault,
                                gint64        id,
@@ -291,10 +313,8 @@ entsec_vault_get_account_sync (EntsecVault  *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  op = vault_op_begin (vault);
-  if (!vault_check_unlocked (vault, error))
+  op = begin_unlocked_read (vault, cancellable, error);
+  if (op == NULL)
     return NULL;
   index = find_account (vault, id);
   if (index < 0)
@@ -897,10 +917,8 @@ entsec_vault_compute_code_sync (EntsecVault  *vault,
   g_return_val_if_fail (code != NULL, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  op = vault_op_begin (vault);
-  if (!vault_check_unlocked (vault, error))
+  op = begin_unlocked_read (vault, cancellable, error);
+  if (op == NULL)
     return FALSE;
   index = find_account (vault, id);
   if (index < 0)
@@ -1084,10 +1102,8 @@ entsec_vault_get_pref_sync (EntsecVault  *vault,
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  op = vault_op_begin (vault);
-  if (!vault_check_unlocked (vault, error))
+  op = begin_unlocked_read (vault, cancellable, error);
+  if (op == NULL)
     return NULL;
   plain = g_hash_table_lookup (vault->prefs, name);
   if (plain == NULL)
@@ -1234,10 +1250,8 @@ entsec_vault_export_accounts_sync (EntsecVault  *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  op = vault_op_begin (vault);
-  if (!vault_check_unlocked (vault, error))
+  op = begin_unlocked_read (vault, cancellable, error);
+  if (op == NULL)
     return NULL;
   sorted = g_ptr_array_copy (vault->accounts, copy_account, NULL);
   g_ptr_array_set_free_func (sorted, vault_account_wipe_free);

@@ -167,6 +167,15 @@ GTask      *vault_task_new (EntsecVault        *vault,
                             GCancellable       *cancellable,
                             GAsyncReadyCallback callback,
                             gpointer            user_data);
+/* vault_task_new(), its source tag and (nullable) data, run in a worker thread. */
+void        vault_task_run (EntsecVault        *vault,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data,
+                            gpointer            source_tag,
+                            gpointer            task_data,
+                            GDestroyNotify      task_data_free,
+                            GTaskThreadFunc     thread);
 void        vault_state_init (EntsecVault *vault);
 void        vault_state_finalize (EntsecVault *vault);
 void        vault_set_context (EntsecVault  *vault,

@@ -347,6 +347,24 @@ vault_task_new (EntsecVault        *vault,
   return task;
 }
 
+void
+vault_task_run (EntsecVault        *vault,
+                GCancellable       *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer            user_data,
+                gpointer            source_tag,
+                gpointer            task_data,
+                GDestroyNotify      task_data_free,
+                GTaskThreadFunc     thread)
+{
+  g_autoptr (GTask) task = vault_task_new (vault, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  if (task_data != NULL)
+    g_task_set_task_data (task, task_data, task_data_free);
+  g_task_run_in_thread (task, thread);
+}
+
 /* ---- Public: state ---------------------------------------------------------- */
 
 gboolean
@@ -460,13 +478,10 @@ entsec_vault_refresh_async (EntsecVault        *vault,
                             GAsyncReadyCallback callback,
                             gpointer            user_data)
 {
-  g_autoptr (GTask) task = NULL;
-
   g_return_if_fail (ENTSEC_IS_VAULT (vault));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  task = vault_task_new (vault, cancellable, callback, user_data);
-  g_task_set_source_tag (task, entsec_vault_refresh_async);
-  g_task_run_in_thread (task, refresh_thread);
+  vault_task_run (vault, cancellable, callback, user_data, entsec_vault_refresh_async, NULL, NULL,
+                  refresh_thread);
 }
 
 gboolean

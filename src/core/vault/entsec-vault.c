@@ -1115,13 +1115,10 @@ entsec_vault_unlock_keyring_async (EntsecVault        *vault,
                                    GAsyncReadyCallback callback,
                                    gpointer            user_data)
 {
-  g_autoptr (GTask) task = NULL;
-
   g_return_if_fail (ENTSEC_IS_VAULT (vault));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  task = vault_task_new (vault, cancellable, callback, user_data);
-  g_task_set_source_tag (task, entsec_vault_unlock_keyring_async);
-  g_task_run_in_thread (task, unlock_keyring_thread);
+  vault_task_run (vault, cancellable, callback, user_data, entsec_vault_unlock_keyring_async, NULL,
+                  NULL, unlock_keyring_thread);
 }
 
 gboolean
