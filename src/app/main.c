@@ -8,6 +8,8 @@
 #include <locale.h>
 #include <sys/resource.h>
 
+#include <entsec/entsec.h>
+
 #include "entsec-application.h"
 
 /* No core dumps (they would hold keys), but the process stays dumpable:
@@ -26,7 +28,12 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr (EntsecApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
 
+  /* Before any thread starts: keys and decrypted secrets then live in
+   * OpenSSL's secure heap, locked in memory and marked MADV_DONTDUMP. */
+  if (!entsec_init_secure_memory (&error))
+    g_message ("%s", error->message);
   disable_core_dumps ();
   setlocale (LC_ALL, "");
   textdomain (PACKAGE_NAME);
