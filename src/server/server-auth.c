@@ -117,6 +117,9 @@ entsec_device_problem (EntsecResponse *response,
     case ENTSEC_SERVER_ERROR_FORBIDDEN:
       entsec_response_problem (response, ENTSEC_PROBLEM_FORBIDDEN, error->message);
       break;
+    case ENTSEC_SERVER_ERROR_NOT_FOUND:
+      entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, error->message);
+      break;
     case ENTSEC_SERVER_ERROR_LIMIT:
       entsec_response_problem (response, ENTSEC_PROBLEM_DEVICE_LIMIT, error->message);
       break;

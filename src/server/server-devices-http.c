@@ -19,6 +19,19 @@
 #define DEVICE_LIST_DEFAULT 100
 #define DEVICE_LIST_MAX 1000
 
+/* @answer as JSON with @status, or the problem of @error when it is NULL. */
+static void
+respond (EntsecResponse *response,
+         guint           status,
+         json_t         *answer,
+         const GError   *error)
+{
+  if (answer == NULL)
+    entsec_device_problem (response, error);
+  else
+    entsec_response_json (response, status, answer);
+}
+
 void
 entsec_handle_device_register (EntsecServer      *server,
                                EntsecRequest     *request,
@@ -36,10 +49,7 @@ entsec_handle_device_register (EntsecServer      *server,
   entsec_server_device_context (server, &context);
   answer = entsec_device_register (&context, &signed_request->message, body,
                                    entsec_server_now (), &error);
-  if (answer == NULL)
-    entsec_device_problem (response, error);
-  else
-    entsec_response_json (response, 201, answer);
+  respond (response, 201, answer, error);
 }
 
 /* TRUE when If-None-Match lists @etag (or is "*"). */
@@ -106,7 +116,29 @@ typedef json_t *(*DeviceCall) (const EntsecDeviceContext *context,
                                gint64                     now,
                                GError                   **error);
 
-/* A signed POST with a JSON body, answered with @call's result. */
+/*
+ * The device of a signed POST and its JSON body; NULL after answering the
+ * problem. Revoked and suspended devices pass with @allow_revoked.
+ */
+static EntsecDevice *
+signed_json (EntsecServer   *server,
+             EntsecRequest  *request,
+             const char     *device_id,
+             gboolean        allow_revoked,
+             json_t        **body,
+             EntsecResponse *response)
+{
+  g_autoptr (EntsecDevice) device = entsec_server_authenticate_device (server, request,
+                                                                       device_id, allow_revoked,
+                                                                       response);
+
+  if (device == NULL)
+    return NULL;
+  *body = entsec_request_json (server, request, response);
+  return *body != NULL ? g_steal_pointer (&device) : NULL;
+}
+
+/* A signed POST of an active device, answered with @call's result. */
 static void
 signed_post (EntsecServer      *server,
              EntsecRequest     *request,
@@ -114,25 +146,18 @@ signed_post (EntsecServer      *server,
              DeviceCall         call,
              EntsecResponse    *response)
 {
-  g_autoptr (EntsecDevice) device = entsec_server_authenticate_device (server, request,
-                                                                       device_id, FALSE,
-                                                                       response);
   g_autoptr (json_t) body = NULL;
+  g_autoptr (EntsecDevice) device = signed_json (server, request, device_id, FALSE, &body,
+                                                 response);
   g_autoptr (GError) error = NULL;
   EntsecDeviceContext context;
   json_t *answer;
 
   if (device == NULL)
     return;
-  body = entsec_request_json (server, request, response);
-  if (body == NULL)
-    return;
   entsec_server_device_context (server, &context);
   answer = call (&context, device, body, entsec_server_now (), &error);
-  if (answer == NULL)
-    entsec_device_problem (response, error);
-  else
-    entsec_response_json (response, 200, answer);
+  respond (response, 200, answer, error);
 }
 
 void
@@ -172,6 +197,29 @@ storage_problem (EntsecResponse *response,
   entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
 }
 
+typedef json_t *(*RowToJson) (gconstpointer row);
+
+/* {"v":1,@key:[rows]}, or the problem of @error when @rows is NULL. */
+static void
+respond_rows (EntsecResponse *response,
+              const char     *key,
+              GPtrArray      *rows,
+              RowToJson       to_json,
+              const GError   *error)
+{
+  json_t *list;
+
+  if (rows == NULL)
+    {
+      storage_problem (response, error);
+      return;
+    }
+  list = json_array ();
+  for (guint i = 0; i < rows->len; i++)
+    json_array_append_new (list, to_json (g_ptr_array_index (rows, i)));
+  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, key, list));
+}
+
 void
 entsec_handle_admin_device_list (EntsecServer      *server,
                                  EntsecRequest     *request,
@@ -182,7 +230,6 @@ entsec_handle_admin_device_list (EntsecServer      *server,
   guint64 limit = DEVICE_LIST_DEFAULT;
   g_autoptr (GPtrArray) devices = NULL;
   g_autoptr (GError) error = NULL;
-  json_t *list;
 
   if (limit_text != NULL
       && !g_ascii_string_to_unsigned (limit_text, 10, 1, DEVICE_LIST_MAX, &limit, NULL))
@@ -195,15 +242,7 @@ entsec_handle_admin_device_list (EntsecServer      *server,
                                         entsec_request_query (request, "user"),
                                         entsec_request_query (request, "after"), (guint) limit,
                                         &error);
-  if (devices == NULL)
-    {
-      storage_problem (response, error);
-      return;
-    }
-  list = json_array ();
-  for (guint i = 0; i < devices->len; i++)
-    json_array_append_new (list, entsec_device_to_json (g_ptr_array_index (devices, i)));
-  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, "devices", list));
+  respond_rows (response, "devices", devices, (RowToJson) entsec_device_to_json, error);
 }
 
 void
@@ -373,4 +412,59 @@ entsec_handle_admin_policy_put (EntsecServer      *server,
     }
   entsec_storage_audit (storage, request->admin->id, "policy.set", scope, NULL);
   entsec_response_empty (response, MHD_HTTP_NO_CONTENT);
+}
+
+void
+entsec_handle_device_command_ack (EntsecServer      *server,
+                                  EntsecRequest     *request,
+                                  const char *const *params,
+                                  EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = NULL;
+  /* a revoked device may still report that it wiped itself */
+  g_autoptr (EntsecDevice) device = signed_json (server, request, params[0], TRUE, &body,
+                                                 response);
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+  json_t *answer;
+
+  if (device == NULL)
+    return;
+  entsec_server_device_context (server, &context);
+  answer = entsec_device_command_ack (&context, device, params[1], body, entsec_server_now (),
+                                      &error);
+  respond (response, 200, answer, error);
+}
+
+void
+entsec_handle_admin_command_add (EntsecServer      *server,
+                                 EntsecRequest     *request,
+                                 const char *const *params,
+                                 EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = entsec_request_json (server, request, response);
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+  json_t *answer;
+
+  if (body == NULL)
+    return;
+  entsec_server_device_context (server, &context);
+  answer = entsec_device_command_add (&context, params[0], request->admin->id, body,
+                                      entsec_server_now (), &error);
+  respond (response, 201, answer, error);
+}
+
+void
+entsec_handle_admin_command_list (EntsecServer      *server,
+                                  EntsecRequest     *request,
+                                  const char *const *params,
+                                  EntsecResponse    *response)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) commands = entsec_storage_command_list (
+    entsec_server_get_storage (server), params[0], &error);
+
+  respond_rows (response, "commands", commands, (RowToJson) entsec_device_command_to_json,
+                error);
 }

@@ -25,6 +25,8 @@
 
 static const char *const state_names[] = { "active", "suspended", "revoked", "unbound" };
 static const char *const ops[] = { "unbind", "rekey", "transfer", "export", NULL };
+static const char *const command_types[] = { "wipe", "lock", "unlock", "refresh_policy", NULL };
+static const char *const command_results[] = { "done", "failed", NULL };
 
 const char *
 entsec_device_state_name (EntsecDeviceState state)
@@ -736,4 +738,149 @@ entsec_device_to_json (const EntsecDevice *device)
                     "last_seen", (json_int_t) device->last_seen,
                     "mismatches", (int) device->mismatches,
                     "policy_version", (json_int_t) device->policy_version);
+}
+
+static char *
+command_jws (const EntsecDeviceContext *context,
+             const EntsecDevice        *device,
+             const EntsecDeviceCommand *command,
+             GError                   **error)
+{
+  g_autoptr (json_t) payload = json_pack ("{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "v", 1,
+                                          "iss", context->issuer, "tenant", context->tenant,
+                                          "device_id", device->id, "key_jkt", device->key_jkt,
+                                          "command_id", command->id, "type", command->type,
+                                          "iat", (json_int_t) command->created);
+
+  return sign_object (context, "entsec-command+jwt", payload, error);
+}
+
+static EntsecDevice *
+commandable_device (const EntsecDeviceContext *context,
+                    const char                *device_id,
+                    GError                   **error)
+{
+  g_autoptr (EntsecDevice) device = entsec_storage_device_get (context->storage, device_id,
+                                                               error);
+
+  if (device == NULL && *error == NULL)
+    g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_NOT_FOUND,
+                         "There is no such device");
+  else if (device != NULL && device->state == ENTSEC_DEVICE_UNBOUND)
+    g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_REVOKED,
+                         "The device is unbound; it takes no more commands");
+  return device != NULL && device->state != ENTSEC_DEVICE_UNBOUND ? g_steal_pointer (&device)
+                                                                  : NULL;
+}
+
+json_t *
+entsec_device_command_add (const EntsecDeviceContext *context,
+                           const char                *device_id,
+                           const char                *actor,
+                           json_t                    *body,
+                           gint64                     now,
+                           GError                   **error)
+{
+  static const char *const members[] = { "type", NULL };
+  g_autoptr (EntsecDevice) device = NULL;
+  g_autoptr (json_t) event = NULL;
+  g_autofree char *jws = NULL;
+  g_autofree char *id = NULL;
+  EntsecDeviceCommand command = { 0 };
+
+  if (!entsec_server_check_members (body, members, TRUE, "A command", error))
+    return NULL;
+  command.type = (char *) json_string_value (json_object_get (body, "type"));
+  if (!g_strv_contains (command_types, command.type))
+    {
+      invalid (error, "\"type\" must be \"wipe\", \"lock\", \"unlock\" or \"refresh_policy\"");
+      return NULL;
+    }
+  device = commandable_device (context, device_id, error);
+  if (device == NULL)
+    return NULL;
+  id = entsec_server_random_id ("cmd_");
+  command.id = id;
+  command.device_id = device->id;
+  command.actor = (char *) actor;
+  command.created = now;
+  jws = command_jws (context, device, &command, error);
+  if (jws == NULL || !entsec_storage_command_add (context->storage, &command, error))
+    return NULL;
+  event = json_pack ("{s:i,s:s,s:s,s:s}", "v", 1, "command_id", id, "type", command.type,
+                     "command", jws);
+  if (!entsec_device_event_add (context, device->id, "command", event, now, error))
+    return NULL;
+  entsec_storage_audit (context->storage, actor, "device.command", id, NULL);
+  return json_pack ("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "id", id, "type", command.type,
+                    "state", "pending", "command", jws);
+}
+
+static EntsecDeviceCommand *
+find_command (const EntsecDeviceContext *context,
+              const char                *device_id,
+              const char                *command_id,
+              GError                   **error)
+{
+  g_autoptr (GPtrArray) commands = entsec_storage_command_list (context->storage, device_id,
+                                                                error);
+
+  for (guint i = 0; commands != NULL && i < commands->len; i++)
+    {
+      EntsecDeviceCommand *command = g_ptr_array_index (commands, i);
+
+      if (strcmp (command->id, command_id) == 0)
+        return g_ptr_array_steal_index (commands, i);
+    }
+  return NULL;
+}
+
+json_t *
+entsec_device_command_ack (const EntsecDeviceContext *context,
+                           EntsecDevice              *device,
+                           const char                *command_id,
+                           json_t                    *body,
+                           gint64                     now,
+                           GError                   **error)
+{
+  static const char *const members[] = { "result", NULL };
+  g_autoptr (EntsecDeviceCommand) command = NULL;
+  EntsecCommandAck outcome = ENTSEC_COMMAND_ACK_UNKNOWN;
+  const char *result;
+
+  if (!entsec_server_check_members (body, members, TRUE, "An acknowledgement", error))
+    return NULL;
+  result = json_string_value (json_object_get (body, "result"));
+  if (!g_strv_contains (command_results, result))
+    {
+      invalid (error, "\"result\" must be \"done\" or \"failed\"");
+      return NULL;
+    }
+  if (!entsec_storage_command_ack (context->storage, device->id, command_id, result, now,
+                                   &outcome, error))
+    return NULL;
+  if (outcome == ENTSEC_COMMAND_ACK_UNKNOWN)
+    g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_NOT_FOUND,
+                         "This device has no such command");
+  else if (outcome == ENTSEC_COMMAND_ACK_ALREADY)
+    g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT,
+                         "The command was acknowledged before");
+  if (outcome != ENTSEC_COMMAND_ACK_DONE)
+    return NULL;
+  entsec_storage_audit (context->storage, device->id, "device.command_ack", command_id, NULL);
+  command = find_command (context, device->id, command_id, error);
+  if (command == NULL && *error == NULL)
+    g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_NOT_FOUND,
+                         "This device has no such command");
+  return command != NULL ? entsec_device_command_to_json (command) : NULL;
+}
+
+json_t *
+entsec_device_command_to_json (const EntsecDeviceCommand *command)
+{
+  return json_pack ("{s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:s?}", "id", command->id,
+                    "device_id", command->device_id, "type", command->type,
+                    "actor", command->actor, "created", (json_int_t) command->created,
+                    "state", command->acked != 0 ? "acked" : "pending",
+                    "acked", (json_int_t) command->acked, "result", command->result);
 }

@@ -141,6 +141,37 @@ gboolean      entsec_device_event_add (const EntsecDeviceContext *context,
                                        gint64                     now,
                                        GError                   **error);
 
+/*
+ * An admin's (@actor's) command for @device_id from @body
+ * ({"v":1,"type":"wipe"|"lock"|"unlock"|"refresh_policy"}): stored
+ * pending, and recorded as a "command" event carrying the command JWS
+ * (typ "entsec-command+jwt": {v, iss, tenant, device_id, key_jkt,
+ * command_id, type, iat}). Errors: _INVALID, _NOT_FOUND (no such device),
+ * _REVOKED (unbound).
+ * Returns: (transfer full): {"v":1,"id","type","state":"pending","command":JWS}.
+ */
+json_t       *entsec_device_command_add (const EntsecDeviceContext *context,
+                                         const char                *device_id,
+                                         const char                *actor,
+                                         json_t                    *body,
+                                         gint64                     now,
+                                         GError                   **error);
+
+/*
+ * @device acknowledges @command_id with @body ({"v":1,"result":"done"|"failed"}).
+ * Errors: _INVALID, _NOT_FOUND (not this device's command), _CONFLICT
+ * (acknowledged before). Returns: (transfer full): the command as the admin sees it.
+ */
+json_t       *entsec_device_command_ack (const EntsecDeviceContext *context,
+                                         EntsecDevice              *device,
+                                         const char                *command_id,
+                                         json_t                    *body,
+                                         gint64                     now,
+                                         GError                   **error);
+
+/* The admin's view of a command. (transfer full) */
+json_t       *entsec_device_command_to_json (const EntsecDeviceCommand *command);
+
 /* The admin's view of @device (no key material but the public JWK). (transfer full) */
 json_t       *entsec_device_to_json (const EntsecDevice *device);
 

@@ -52,5 +52,12 @@ void entsec_handle_admin_policy_get (EntsecServer *server, EntsecRequest *reques
                                      const char *const *params, EntsecResponse *response);
 void entsec_handle_admin_policy_put (EntsecServer *server, EntsecRequest *request,
                                      const char *const *params, EntsecResponse *response);
+/* Commands: POST /v1/admin/devices/{id}/commands (+ GET), signed .../commands/{cid}/ack */
+void entsec_handle_admin_command_add (EntsecServer *server, EntsecRequest *request,
+                                      const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_command_list (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_device_command_ack (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
 
 G_END_DECLS

@@ -30,6 +30,7 @@ G_BEGIN_DECLS
  *   or replayed, or names an unknown device (never told apart to the client)
  * @ENTSEC_SERVER_ERROR_REVOKED: the device is revoked, suspended or unbound
  * @ENTSEC_SERVER_ERROR_FORBIDDEN: the policy does not allow this
+ * @ENTSEC_SERVER_ERROR_NOT_FOUND: the object named in the request does not exist
  *
  * Errors of entsec-server (domain %ENTSEC_SERVER_ERROR).
  */
@@ -49,6 +50,7 @@ typedef enum
   ENTSEC_SERVER_ERROR_SIGNATURE,
   ENTSEC_SERVER_ERROR_REVOKED,
   ENTSEC_SERVER_ERROR_FORBIDDEN,
+  ENTSEC_SERVER_ERROR_NOT_FOUND,
 } EntsecServerError;
 
 GQuark    entsec_server_error_quark (void);

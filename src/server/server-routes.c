@@ -45,6 +45,11 @@ static const Route routes[] = {
   { "PUT", "/v1/admin/policies/users/{}", "GET, PUT", entsec_handle_admin_policy_put, TRUE },
   { "GET", "/v1/admin/policies/devices/{}", "GET, PUT", entsec_handle_admin_policy_get, TRUE },
   { "PUT", "/v1/admin/policies/devices/{}", "GET, PUT", entsec_handle_admin_policy_put, TRUE },
+  { "POST", "/v1/admin/devices/{}/commands", "GET, POST", entsec_handle_admin_command_add,
+    TRUE },
+  { "GET", "/v1/admin/devices/{}/commands", "GET, POST", entsec_handle_admin_command_list,
+    TRUE },
+  { "POST", "/v1/devices/{}/commands/{}/ack", "POST", entsec_handle_device_command_ack, FALSE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */

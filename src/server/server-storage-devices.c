@@ -20,6 +20,19 @@ entsec_device_free (EntsecDevice *device)
   g_free (device);
 }
 
+void
+entsec_device_command_free (EntsecDeviceCommand *command)
+{
+  if (command == NULL)
+    return;
+  g_free (command->id);
+  g_free (command->device_id);
+  g_free (command->type);
+  g_free (command->actor);
+  g_free (command->result);
+  g_free (command);
+}
+
 gboolean
 entsec_storage_nonce_remember (EntsecStorage *storage,
                                const char    *keyid,
@@ -125,4 +138,32 @@ entsec_storage_device_event_add (EntsecStorage *storage,
                                  GError       **error)
 {
   return storage->ops->device_event_add (storage, device_id, type, body, now, error);
+}
+
+gboolean
+entsec_storage_command_add (EntsecStorage             *storage,
+                            const EntsecDeviceCommand *command,
+                            GError                   **error)
+{
+  return storage->ops->command_add (storage, command, error);
+}
+
+gboolean
+entsec_storage_command_ack (EntsecStorage    *storage,
+                            const char       *device_id,
+                            const char       *command_id,
+                            const char       *result,
+                            gint64            now,
+                            EntsecCommandAck *outcome,
+                            GError          **error)
+{
+  return storage->ops->command_ack (storage, device_id, command_id, result, now, outcome, error);
+}
+
+GPtrArray *
+entsec_storage_command_list (EntsecStorage *storage,
+                             const char    *device_id,
+                             GError       **error)
+{
+  return storage->ops->command_list (storage, device_id, error);
 }

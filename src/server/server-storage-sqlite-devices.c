@@ -51,7 +51,16 @@ const char entsec_sqlite_devices_schema[] =
   "  type TEXT NOT NULL,"
   "  body TEXT NOT NULL,"
   "  created INTEGER NOT NULL);"
-  "CREATE INDEX device_events_device ON device_events (device_id, seq);";
+  "CREATE INDEX device_events_device ON device_events (device_id, seq);"
+  "CREATE TABLE device_commands ("
+  "  id TEXT PRIMARY KEY,"
+  "  device_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  actor TEXT NOT NULL,"
+  "  created INTEGER NOT NULL,"
+  "  acked INTEGER NOT NULL DEFAULT 0,"
+  "  result TEXT);"
+  "CREATE INDEX device_commands_device ON device_commands (device_id, created);";
 
 #define DEVICE_COLUMNS "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, " \
                        "last_seen, mismatches, policy_version, policy_sha256, revision"
@@ -298,7 +307,30 @@ entsec_sqlite_device_register (EntsecStorage *storage,
   return ok;
 }
 
-static EntsecDevice *
+/* Every row of @stmt through @from_row; NULL with an error when stepping fails. */
+static GPtrArray *
+collect (sqlite3        *db,
+         sqlite3_stmt   *stmt,
+         gpointer      (*from_row) (sqlite3_stmt *stmt),
+         GDestroyNotify  free_func,
+         const char     *doing,
+         GError        **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, from_row (stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      fail (db, doing, error);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+static gpointer
 device_from_row (sqlite3_stmt *stmt)
 {
   EntsecDevice *d = g_new0 (EntsecDevice, 1);
@@ -356,22 +388,18 @@ entsec_sqlite_device_list (EntsecStorage *storage,
   sqlite3_stmt *stmt = prepare (db, "SELECT " DEVICE_COLUMNS " FROM devices "
                                     "WHERE (?1 IS NULL OR user_id = ?1) AND id > ?2 "
                                     "ORDER BY id LIMIT ?3", "listing devices", error);
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_device_free);
-  int rc = SQLITE_ERROR;
+  GPtrArray *rows = NULL;
 
   if (stmt != NULL)
     {
       bind_text (stmt, 1, user_id);
       bind_text (stmt, 2, after != NULL ? after : "");
       sqlite3_bind_int64 (stmt, 3, limit);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        g_ptr_array_add (rows, device_from_row (stmt));
-      if (rc != SQLITE_DONE)
-        fail (db, "listing devices", error);
-      sqlite3_finalize (stmt);
+      rows = collect (db, stmt, device_from_row, (GDestroyNotify) entsec_device_free,
+                      "listing devices", error);
     }
   entsec_sqlite_unlock (storage);
-  return rc == SQLITE_DONE ? g_steal_pointer (&rows) : NULL;
+  return rows;
 }
 
 gboolean
@@ -487,4 +515,105 @@ entsec_sqlite_device_event_add (EntsecStorage *storage,
 
   entsec_sqlite_unlock (storage);
   return ok;
+}
+
+gboolean
+entsec_sqlite_command_add (EntsecStorage             *storage,
+                           const EntsecDeviceCommand *c,
+                           GError                   **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "INSERT INTO device_commands (id, device_id, type, actor, created) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)", "storing a command", error, "tttti",
+                     c->id, c->device_id, c->type, c->actor, c->created);
+
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+/* Whether @command_id of @device_id exists (after an acknowledgement changed nothing). */
+static gboolean
+command_exists (sqlite3    *db,
+                const char *device_id,
+                const char *command_id,
+                gboolean   *exists,
+                GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (db, "SELECT 1 FROM device_commands "
+                                    "WHERE id = ?1 AND device_id = ?2",
+                                "reading a command", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, command_id);
+  bind_text (stmt, 2, device_id);
+  rc = sqlite3_step (stmt);
+  *exists = rc == SQLITE_ROW;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    fail (db, "reading a command", error);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+gboolean
+entsec_sqlite_command_ack (EntsecStorage    *storage,
+                           const char       *device_id,
+                           const char       *command_id,
+                           const char       *result,
+                           gint64            now,
+                           EntsecCommandAck *outcome,
+                           GError          **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean exists = FALSE;
+  gboolean ok = run (db, "UPDATE device_commands SET acked = ?1, result = ?2 "
+                         "WHERE id = ?3 AND device_id = ?4 AND acked = 0",
+                     "acknowledging a command", error, "ittt", now, result, command_id,
+                     device_id);
+
+  *outcome = ENTSEC_COMMAND_ACK_DONE;
+  if (ok && sqlite3_changes (db) == 0)
+    {
+      ok = command_exists (db, device_id, command_id, &exists, error);
+      *outcome = exists ? ENTSEC_COMMAND_ACK_ALREADY : ENTSEC_COMMAND_ACK_UNKNOWN;
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+static gpointer
+command_from_row (sqlite3_stmt *stmt)
+{
+  EntsecDeviceCommand *c = g_new0 (EntsecDeviceCommand, 1);
+
+  c->id = column_text (stmt, 0);
+  c->device_id = column_text (stmt, 1);
+  c->type = column_text (stmt, 2);
+  c->actor = column_text (stmt, 3);
+  c->created = sqlite3_column_int64 (stmt, 4);
+  c->acked = sqlite3_column_int64 (stmt, 5);
+  c->result = column_text (stmt, 6);
+  return c;
+}
+
+GPtrArray *
+entsec_sqlite_command_list (EntsecStorage *storage,
+                            const char    *device_id,
+                            GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT id, device_id, type, actor, created, acked, result "
+                                    "FROM device_commands WHERE device_id = ?1 "
+                                    "ORDER BY created, id", "listing commands", error);
+  GPtrArray *rows = NULL;
+
+  if (stmt != NULL)
+    {
+      bind_text (stmt, 1, device_id);
+      rows = collect (db, stmt, command_from_row, (GDestroyNotify) entsec_device_command_free,
+                      "listing commands", error);
+    }
+  entsec_sqlite_unlock (storage);
+  return rows;
 }

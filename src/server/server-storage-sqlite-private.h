@@ -46,5 +46,12 @@ gboolean      entsec_sqlite_op_challenge_use (EntsecStorage *storage, const guin
 gboolean      entsec_sqlite_device_event_add (EntsecStorage *storage, const char *device_id,
                                               const char *type, const char *body, gint64 now,
                                               GError **error);
+gboolean      entsec_sqlite_command_add (EntsecStorage *storage,
+                                         const EntsecDeviceCommand *command, GError **error);
+gboolean      entsec_sqlite_command_ack (EntsecStorage *storage, const char *device_id,
+                                         const char *command_id, const char *result, gint64 now,
+                                         EntsecCommandAck *outcome, GError **error);
+GPtrArray    *entsec_sqlite_command_list (EntsecStorage *storage, const char *device_id,
+                                          GError **error);
 
 G_END_DECLS

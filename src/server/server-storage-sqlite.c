@@ -688,6 +688,9 @@ static const EntsecStorageOps sqlite_ops = {
   .op_challenge_add = entsec_sqlite_op_challenge_add,
   .op_challenge_use = entsec_sqlite_op_challenge_use,
   .device_event_add = entsec_sqlite_device_event_add,
+  .command_add = entsec_sqlite_command_add,
+  .command_ack = entsec_sqlite_command_ack,
+  .command_list = entsec_sqlite_command_list,
 };
 
 sqlite3 *

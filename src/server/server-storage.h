@@ -180,6 +180,43 @@ typedef struct
 void entsec_device_free (EntsecDevice *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDevice, entsec_device_free)
 
+/**
+ * EntsecDeviceCommand:
+ * @id: "cmd_..."
+ * @device_id: the device it is for
+ * @type: "wipe", "lock", "unlock" or "refresh_policy"
+ * @actor: the admin who gave it
+ * @created: Unix seconds
+ * @acked: when the device acknowledged it; 0 while pending
+ * @result: (nullable): what the device said ("done", "failed")
+ */
+typedef struct
+{
+  char  *id;
+  char  *device_id;
+  char  *type;
+  char  *actor;
+  gint64 created;
+  gint64 acked;
+  char  *result;
+} EntsecDeviceCommand;
+
+void entsec_device_command_free (EntsecDeviceCommand *command);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceCommand, entsec_device_command_free)
+
+/**
+ * EntsecCommandAck:
+ * @ENTSEC_COMMAND_ACK_DONE: the command was pending and is acknowledged now
+ * @ENTSEC_COMMAND_ACK_UNKNOWN: no such command for this device
+ * @ENTSEC_COMMAND_ACK_ALREADY: it was acknowledged before
+ */
+typedef enum
+{
+  ENTSEC_COMMAND_ACK_DONE,
+  ENTSEC_COMMAND_ACK_UNKNOWN,
+  ENTSEC_COMMAND_ACK_ALREADY,
+} EntsecCommandAck;
+
 typedef struct _EntsecStorage EntsecStorage;
 
 /* The operations a backend provides; see the entsec_storage_*() wrappers. */
@@ -235,6 +272,12 @@ typedef struct
   gboolean    (*device_event_add) (EntsecStorage *storage, const char *device_id,
                                    const char *type, const char *body, gint64 now,
                                    GError **error);
+  gboolean    (*command_add) (EntsecStorage *storage, const EntsecDeviceCommand *command,
+                              GError **error);
+  gboolean    (*command_ack) (EntsecStorage *storage, const char *device_id,
+                              const char *command_id, const char *result, gint64 now,
+                              EntsecCommandAck *outcome, GError **error);
+  GPtrArray  *(*command_list) (EntsecStorage *storage, const char *device_id, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -429,5 +472,22 @@ gboolean      entsec_storage_device_event_add (EntsecStorage *storage,
                                                const char    *body,
                                                gint64         now,
                                                GError       **error);
+/* Store a new pending command (its @acked and @result are ignored). */
+gboolean      entsec_storage_command_add (EntsecStorage             *storage,
+                                          const EntsecDeviceCommand *command,
+                                          GError                   **error);
+/* Acknowledge @command_id of @device_id with @result; *outcome says how it went. */
+gboolean      entsec_storage_command_ack (EntsecStorage    *storage,
+                                          const char       *device_id,
+                                          const char       *command_id,
+                                          const char       *result,
+                                          gint64            now,
+                                          EntsecCommandAck *outcome,
+                                          GError          **error);
+/* Every command of @device_id, oldest first.
+ * Returns: (transfer full) (element-type EntsecDeviceCommand) */
+GPtrArray    *entsec_storage_command_list (EntsecStorage *storage,
+                                           const char    *device_id,
+                                           GError       **error);
 
 G_END_DECLS

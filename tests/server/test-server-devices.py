@@ -456,6 +456,43 @@ class DeviceTests(ServerTestCase):
         self.assertEqual([d["id"] for d in body["devices"]], [bob.id])
         self.assertProblem(self.admin("GET", "/v1/admin/devices/dev_nobody"), 404, "not_found")
 
+    # 5. commands
+
+    def test_commands(self):
+        self.boot()
+        device = self.register()
+        base = "/v1/admin/devices/%s/commands" % device.id
+        self.assertProblem(self.admin("POST", base, {"v": 1, "type": "format"}), 400,
+                           "invalid_request")
+        self.assertProblem(self.admin("POST", "/v1/admin/devices/dev_nobody/commands",
+                                      {"v": 1, "type": "lock"}), 404, "not_found")
+        status, _, command, _ = self.admin("POST", base, {"v": 1, "type": "lock"})
+        self.assertEqual((status, command["state"]), (201, "pending"), command)
+        signed = jws_payload(command["command"], self.authority, "entsec-command+jwt")
+        self.assertEqual((signed["device_id"], signed["command_id"], signed["type"]),
+                         (device.id, command["id"], "lock"))
+        ack = "/v1/devices/%s/commands/%s/ack" % (device.id, command["id"])
+        other = self.register("bob@example.com")
+        result = other.signed("POST", "/v1/devices/%s/commands/%s/ack" % (other.id,
+                                                                        command["id"]),
+                              {"v": 1, "result": "done"})
+        self.assertProblem(result, 404, "not_found")  # not bob's command
+        self.assertProblem(device.signed("POST", ack, {"v": 1, "result": "maybe"}), 400,
+                           "invalid_request")
+        status, _, body, _ = device.signed("POST", ack, {"v": 1, "result": "done"})
+        self.assertEqual((status, body["state"], body["result"]), (200, "acked", "done"), body)
+        self.assertProblem(device.signed("POST", ack, {"v": 1, "result": "done"}), 409,
+                           "conflict")
+        listed = self.admin("GET", base)[2]["commands"]
+        self.assertEqual([(c["id"], c["state"]) for c in listed], [(command["id"], "acked")])
+        # a revoked device can still acknowledge its wipe
+        wipe = self.admin("POST", base, {"v": 1, "type": "wipe"})[2]
+        self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)
+        status, _, body, _ = device.signed(
+            "POST", "/v1/devices/%s/commands/%s/ack" % (device.id, wipe["id"]),
+            {"v": 1, "result": "done"})
+        self.assertEqual(status, 200, body)
+
     def test_state_survives_restart(self):
         self.boot()
         device = self.register()
