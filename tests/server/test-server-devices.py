@@ -108,6 +108,12 @@ class DeviceTests(ServerTestCase):
         super().setUp()
         self.users = {}
 
+    def tearDown(self):
+        # a clean exit (also: no leak or error report under ASan)
+        if self.server is not None:
+            self.assertEqual(self.server.stop(), 0, self.server.log)
+        super().tearDown()
+
     def boot(self, *args, env=None):
         env = dict(env or os.environ, ENTSEC_SERVER_ENROLL_RESEND_AFTER="0")
         server = self.start(*args, env=env)
