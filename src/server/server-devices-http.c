@@ -297,6 +297,26 @@ entsec_handle_admin_device_revoke (EntsecServer      *server,
   entsec_response_empty (response, MHD_HTTP_NO_CONTENT);
 }
 
+/* A "policy" event for the devices @scope reaches (none for the tenant: every device
+ * fetches its policy every sync.policy_refresh seconds anyway). */
+static void
+note_policy_events (EntsecServer *server,
+                    const char   *scope,
+                    const char   *id)
+{
+  g_autoptr (GPtrArray) devices = NULL;
+  EntsecDeviceContext context;
+
+  entsec_server_device_context (server, &context);
+  if (g_str_has_prefix (scope, "device:"))
+    note_policy_event (&context, id);
+  if (!g_str_has_prefix (scope, "user:"))
+    return;
+  devices = entsec_storage_device_list (context.storage, id, NULL, DEVICE_LIST_MAX, NULL);
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    note_policy_event (&context, ((EntsecDevice *) g_ptr_array_index (devices, i))->id);
+}
+
 /* "tenant", "user:ID" or "device:ID" for the route; NULL after answering 404. */
 static char *
 policy_scope (EntsecServer      *server,
@@ -411,6 +431,7 @@ entsec_handle_admin_policy_put (EntsecServer      *server,
       return;
     }
   entsec_storage_audit (storage, request->admin->id, "policy.set", scope, NULL);
+  note_policy_events (server, scope, params[0]);
   entsec_response_empty (response, MHD_HTTP_NO_CONTENT);
 }
 

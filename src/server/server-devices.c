@@ -640,6 +640,7 @@ entsec_device_op_challenge (const EntsecDeviceContext *context,
   if (!entsec_storage_op_challenge_add (context->storage, digest, device->id, op,
                                         now + ENTSEC_DEVICE_OP_CHALLENGE_LIFETIME, error))
     return NULL;
+  entsec_storage_audit (context->storage, device->id, "device.op_challenge", op, NULL);
   return json_pack ("{s:i,s:s,s:s,s:i}", "v", 1, "op", op, "nonce", nonce,
                     "expires_in", ENTSEC_DEVICE_OP_CHALLENGE_LIFETIME);
 }

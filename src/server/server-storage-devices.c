@@ -33,6 +33,17 @@ entsec_device_command_free (EntsecDeviceCommand *command)
   g_free (command);
 }
 
+void
+entsec_device_event_free (EntsecDeviceEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->device_id);
+  g_free (event->type);
+  g_free (event->body);
+  g_free (event);
+}
+
 gboolean
 entsec_storage_nonce_remember (EntsecStorage *storage,
                                const char    *keyid,
@@ -166,4 +177,14 @@ entsec_storage_command_list (EntsecStorage *storage,
                              GError       **error)
 {
   return storage->ops->command_list (storage, device_id, error);
+}
+
+GPtrArray *
+entsec_storage_device_event_list (EntsecStorage *storage,
+                                  const char    *device_id,
+                                  gint64         after,
+                                  guint          limit,
+                                  GError       **error)
+{
+  return storage->ops->device_event_list (storage, device_id, after, limit, error);
 }

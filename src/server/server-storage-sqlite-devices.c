@@ -617,3 +617,41 @@ entsec_sqlite_command_list (EntsecStorage *storage,
   entsec_sqlite_unlock (storage);
   return rows;
 }
+
+static gpointer
+event_from_row (sqlite3_stmt *stmt)
+{
+  EntsecDeviceEvent *e = g_new0 (EntsecDeviceEvent, 1);
+
+  e->seq = sqlite3_column_int64 (stmt, 0);
+  e->device_id = column_text (stmt, 1);
+  e->type = column_text (stmt, 2);
+  e->body = column_text (stmt, 3);
+  e->created = sqlite3_column_int64 (stmt, 4);
+  return e;
+}
+
+GPtrArray *
+entsec_sqlite_device_event_list (EntsecStorage *storage,
+                                 const char    *device_id,
+                                 gint64         after,
+                                 guint          limit,
+                                 GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT seq, device_id, type, body, created "
+                                    "FROM device_events WHERE device_id = ?1 AND seq > ?2 "
+                                    "ORDER BY seq LIMIT ?3", "listing device events", error);
+  GPtrArray *rows = NULL;
+
+  if (stmt != NULL)
+    {
+      bind_text (stmt, 1, device_id);
+      sqlite3_bind_int64 (stmt, 2, after);
+      sqlite3_bind_int64 (stmt, 3, limit);
+      rows = collect (db, stmt, event_from_row, (GDestroyNotify) entsec_device_event_free,
+                      "listing device events", error);
+    }
+  entsec_sqlite_unlock (storage);
+  return rows;
+}

@@ -53,5 +53,7 @@ gboolean      entsec_sqlite_command_ack (EntsecStorage *storage, const char *dev
                                          EntsecCommandAck *outcome, GError **error);
 GPtrArray    *entsec_sqlite_command_list (EntsecStorage *storage, const char *device_id,
                                           GError **error);
+GPtrArray    *entsec_sqlite_device_event_list (EntsecStorage *storage, const char *device_id,
+                                               gint64 after, guint limit, GError **error);
 
 G_END_DECLS

@@ -691,6 +691,7 @@ static const EntsecStorageOps sqlite_ops = {
   .command_add = entsec_sqlite_command_add,
   .command_ack = entsec_sqlite_command_ack,
   .command_list = entsec_sqlite_command_list,
+  .device_event_list = entsec_sqlite_device_event_list,
 };
 
 sqlite3 *

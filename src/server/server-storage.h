@@ -205,6 +205,26 @@ void entsec_device_command_free (EntsecDeviceCommand *command);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceCommand, entsec_device_command_free)
 
 /**
+ * EntsecDeviceEvent:
+ * @seq: position among all events, from 1 (the long-poll cursor)
+ * @device_id: the device it is for
+ * @type: "policy", "command", ...
+ * @body: JSON text
+ * @created: Unix seconds
+ */
+typedef struct
+{
+  gint64 seq;
+  char  *device_id;
+  char  *type;
+  char  *body;
+  gint64 created;
+} EntsecDeviceEvent;
+
+void entsec_device_event_free (EntsecDeviceEvent *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceEvent, entsec_device_event_free)
+
+/**
  * EntsecCommandAck:
  * @ENTSEC_COMMAND_ACK_DONE: the command was pending and is acknowledged now
  * @ENTSEC_COMMAND_ACK_UNKNOWN: no such command for this device
@@ -278,6 +298,8 @@ typedef struct
                               const char *command_id, const char *result, gint64 now,
                               EntsecCommandAck *outcome, GError **error);
   GPtrArray  *(*command_list) (EntsecStorage *storage, const char *device_id, GError **error);
+  GPtrArray  *(*device_event_list) (EntsecStorage *storage, const char *device_id,
+                                    gint64 after, guint limit, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -472,6 +494,13 @@ gboolean      entsec_storage_device_event_add (EntsecStorage *storage,
                                                const char    *body,
                                                gint64         now,
                                                GError       **error);
+/* Up to @limit events of @device_id with seq > @after, oldest first.
+ * Returns: (transfer full) (element-type EntsecDeviceEvent) */
+GPtrArray    *entsec_storage_device_event_list (EntsecStorage *storage,
+                                                const char    *device_id,
+                                                gint64         after,
+                                                guint          limit,
+                                                GError       **error);
 /* Store a new pending command (its @acked and @result are ignored). */
 gboolean      entsec_storage_command_add (EntsecStorage             *storage,
                                           const EntsecDeviceCommand *command,

@@ -290,6 +290,40 @@ test_policy_version (Fixture      *f,
 }
 
 static void
+test_events (Fixture      *f,
+             gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecDevice) device = registered (f);
+  g_autoptr (json_t) request = json_pack ("{s:i,s:s}", "v", 1, "type", "wipe");
+  g_autoptr (json_t) command = entsec_device_command_add (&f->context, device->id, "adm_a",
+                                                          request, T0 + 5, &error);
+  g_autoptr (json_t) note = json_pack ("{s:i}", "v", 1);
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GPtrArray) later = NULL;
+  g_autoptr (json_t) body = NULL;
+  EntsecDeviceEvent *first, *second;
+
+  g_assert_no_error (error);
+  g_assert_true (entsec_device_event_add (&f->context, device->id, "policy", note, T0 + 6,
+                                          &error));
+  events = entsec_storage_device_event_list (f->storage, device->id, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  first = g_ptr_array_index (events, 0);
+  second = g_ptr_array_index (events, 1);
+  g_assert_cmpstr (first->type, ==, "command");
+  g_assert_cmpint (first->created, ==, T0 + 5);
+  body = json_loads (first->body, 0, NULL);
+  g_assert_cmpstr (json_string_value (json_object_get (body, "command_id")), ==,
+                   json_string_value (json_object_get (command, "id")));
+  g_assert_cmpstr (second->type, ==, "policy");
+  later = entsec_storage_device_event_list (f->storage, device->id, first->seq, 10, &error);
+  g_assert_cmpuint (later->len, ==, 1);
+  g_assert_cmpint (((EntsecDeviceEvent *) g_ptr_array_index (later, 0))->seq, ==, second->seq);
+}
+
+static void
 test_settings_defaults_valid (void)
 {
   g_autoptr (GError) error = NULL;
@@ -313,6 +347,7 @@ main (int   argc,
               test_op_challenge_expiry, teardown);
   g_test_add ("/server/devices/policy-version", Fixture, NULL, setup, test_policy_version,
               teardown);
+  g_test_add ("/server/devices/events", Fixture, NULL, setup, test_events, teardown);
   g_test_add_func ("/server/devices/settings-defaults", test_settings_defaults_valid);
   return g_test_run ();
 }
