@@ -118,9 +118,18 @@ entsec_device_authenticate (const EntsecDeviceContext *context,
   g_autoptr (EntsecDevice) device = NULL;
   g_autoptr (EVP_PKEY) key = NULL;
   g_autofree char *expected = NULL;
+  g_autofree char *keyid_device = NULL;
 
   if (keyid == NULL)
     return NULL;
+  if (device_id == NULL)
+    {
+      /* a call whose path names no device (a push answer): the keyid says which */
+      const char *hash = strchr (keyid, '#');
+
+      keyid_device = g_strndup (keyid, hash != NULL ? (gsize) (hash - keyid) : 0);
+      device_id = keyid_device;
+    }
   device = entsec_storage_device_get (context->storage, device_id, error);
   if (device == NULL)
     {

@@ -52,7 +52,8 @@ const char   *entsec_device_state_name (EntsecDeviceState state);
 
 /*
  * Verify a request that registered device @device_id signed (keyid
- * "<device_id>#<key_epoch>"), with its nonce remembered for
+ * "<device_id>#<key_epoch>"; with @device_id NULL, for calls whose path
+ * names no device, the device the keyid names), with its nonce remembered for
  * %ENTSEC_DEVICE_NONCE_MEMORY seconds. Errors: %ENTSEC_SERVER_ERROR_SIGNATURE
  * (missing, malformed, wrong key, stale, expired, digest, replayed, unknown
  * device; the message is for the log only), _REVOKED (unbound always;

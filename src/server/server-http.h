@@ -124,8 +124,8 @@ EntsecHandler entsec_server_route (const char  *method,
                                    const char **allow);
 
 /*
- * Checks the request signature of registered device @device_id
- * (server-auth.c); on failure answers 401 invalid_signature or 403
+ * Checks the request signature of registered device @device_id (NULL: the
+ * device the signature's keyid names, for paths without one) (server-auth.c); on failure answers 401 invalid_signature or 403
  * device_revoked itself and returns NULL. Revoked and suspended devices pass
  * only with @allow_revoked (to fetch the policy that tells them).
  * Returns: (transfer full) (nullable): the device.

@@ -216,6 +216,36 @@ registered (Fixture *f)
 }
 
 static void
+test_device_from_keyid (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EVP_PKEY) key = entsec_ec_generate (&error);
+  g_autoptr (json_t) answer = register_at (f, key, T0, T0, &error);
+  const char *id = json_string_value (json_object_get (answer, "device_id"));
+  g_autofree char *keyid = g_strconcat (id, "#1", NULL);
+  const char *fields[] = { NULL, NULL, NULL, NULL, NULL };
+  EntsecHttpMessage message = { .method = "GET", .target_uri = ISSUER "/v1/challenges/ch_a",
+                                .fields = fields };
+  g_autoptr (EntsecSignedFields) sig = entsec_httpsig_sign (&message, key, keyid, T0, &error);
+  g_autoptr (EntsecDevice) device = NULL;
+  g_autoptr (EntsecDevice) again = NULL;
+
+  g_assert_no_error (error);
+  fields[0] = "signature-input";
+  fields[1] = sig->signature_input;
+  fields[2] = "signature";
+  fields[3] = sig->signature;
+  device = entsec_device_authenticate (&f->context, &message, NULL, FALSE, T0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (device->id, ==, id);
+  /* the same nonce again is a replay */
+  again = entsec_device_authenticate (&f->context, &message, NULL, FALSE, T0 + 1, &error);
+  g_assert_null (again);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_SIGNATURE);
+}
+
+static void
 test_op_challenge_expiry (Fixture      *f,
                           gconstpointer data)
 {
@@ -342,6 +372,8 @@ main (int   argc,
   g_test_add ("/server/devices/token-lifetime", Fixture, NULL, setup, test_token_lifetime,
               teardown);
   g_test_add ("/server/devices/signature-window", Fixture, NULL, setup, test_signature_window,
+              teardown);
+  g_test_add ("/server/devices/device-from-keyid", Fixture, NULL, setup, test_device_from_keyid,
               teardown);
   g_test_add ("/server/devices/op-challenge-expiry", Fixture, NULL, setup,
               test_op_challenge_expiry, teardown);
