@@ -273,18 +273,21 @@ note_policy_event (const EntsecDeviceContext *context,
   entsec_device_event_add (context, device_id, "policy", body, entsec_server_now (), NULL);
 }
 
-void
-entsec_handle_admin_device_revoke (EntsecServer      *server,
-                                   EntsecRequest     *request,
-                                   const char *const *params,
-                                   EntsecResponse    *response)
+/* An admin changes a device's state: 204, 404 or 409. */
+static void
+admin_set_state (EntsecServer      *server,
+                 EntsecRequest     *request,
+                 const char        *device_id,
+                 EntsecDeviceState  state,
+                 const char        *action,
+                 EntsecResponse    *response)
 {
   g_autoptr (GError) error = NULL;
   EntsecDeviceContext context;
   gboolean found = FALSE;
 
   entsec_server_device_context (server, &context);
-  if (!entsec_device_set_state (&context, params[0], ENTSEC_DEVICE_REVOKED, &found, &error))
+  if (!entsec_device_set_state (&context, device_id, state, &found, &error))
     {
       if (error != NULL)
         entsec_device_problem (response, error);
@@ -292,9 +295,29 @@ entsec_handle_admin_device_revoke (EntsecServer      *server,
         entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such device");
       return;
     }
-  entsec_storage_audit (context.storage, request->admin->id, "device.revoke", params[0], NULL);
-  note_policy_event (&context, params[0]);
+  entsec_storage_audit (context.storage, request->admin->id, action, device_id, NULL);
+  note_policy_event (&context, device_id);
   entsec_response_empty (response, MHD_HTTP_NO_CONTENT);
+}
+
+void
+entsec_handle_admin_device_revoke (EntsecServer      *server,
+                                   EntsecRequest     *request,
+                                   const char *const *params,
+                                   EntsecResponse    *response)
+{
+  admin_set_state (server, request, params[0], ENTSEC_DEVICE_REVOKED, "device.revoke",
+                   response);
+}
+
+void
+entsec_handle_admin_device_activate (EntsecServer      *server,
+                                     EntsecRequest     *request,
+                                     const char *const *params,
+                                     EntsecResponse    *response)
+{
+  admin_set_state (server, request, params[0], ENTSEC_DEVICE_ACTIVE, "device.activate",
+                   response);
 }
 
 /* A "policy" event for the devices @scope reaches (none for the tenant: every device

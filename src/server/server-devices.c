@@ -513,6 +513,22 @@ entsec_device_policy (const EntsecDeviceContext *context,
   return sign_object (context, "entsec-policy+jwt", payload, error);
 }
 
+/* Unbound is final, revoked only becomes unbound, and only a suspended device is reactivated. */
+static gboolean
+transition_ok (EntsecDeviceState from,
+               EntsecDeviceState to,
+               GError          **error)
+{
+  gboolean ok = from == to || (from != ENTSEC_DEVICE_UNBOUND
+                               && (from != ENTSEC_DEVICE_REVOKED || to == ENTSEC_DEVICE_UNBOUND));
+
+  if (!ok)
+    g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT,
+                 "The device is %s; it cannot become %s", entsec_device_state_name (from),
+                 entsec_device_state_name (to));
+  return ok;
+}
+
 gboolean
 entsec_device_set_state (const EntsecDeviceContext *context,
                          const char                *device_id,
@@ -531,6 +547,8 @@ entsec_device_set_state (const EntsecDeviceContext *context,
       if (device == NULL)
         return FALSE; /* not found (error unset) or a storage error */
       *found = TRUE;
+      if (!transition_ok (device->state, state, error))
+        return FALSE;
       device->state = state;
       if (!entsec_storage_device_update (context->storage, device, &updated, error))
         return FALSE;

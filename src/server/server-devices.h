@@ -92,8 +92,10 @@ char         *entsec_device_policy (const EntsecDeviceContext *context,
                                     gint64                    *version,
                                     GError                   **error);
 
-/* Set @device_id's state (revoke by an admin, suspend, unbind); FALSE with
- * *found FALSE when there is no such device. */
+/* Set @device_id's state (revoke or reactivate by an admin, suspend, unbind);
+ * FALSE with *found FALSE when there is no such device, %ENTSEC_SERVER_ERROR_CONFLICT
+ * when the change is not allowed (unbound is final, revoked only becomes
+ * unbound). */
 gboolean      entsec_device_set_state (const EntsecDeviceContext *context,
                                        const char                *device_id,
                                        EntsecDeviceState          state,

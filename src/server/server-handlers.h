@@ -48,6 +48,8 @@ void entsec_handle_admin_device_get (EntsecServer *server, EntsecRequest *reques
                                      const char *const *params, EntsecResponse *response);
 void entsec_handle_admin_device_revoke (EntsecServer *server, EntsecRequest *request,
                                         const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_device_activate (EntsecServer *server, EntsecRequest *request,
+                                          const char *const *params, EntsecResponse *response);
 void entsec_handle_admin_policy_get (EntsecServer *server, EntsecRequest *request,
                                      const char *const *params, EntsecResponse *response);
 void entsec_handle_admin_policy_put (EntsecServer *server, EntsecRequest *request,

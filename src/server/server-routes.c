@@ -39,6 +39,8 @@ static const Route routes[] = {
   { "GET", "/v1/admin/devices", "GET", entsec_handle_admin_device_list, TRUE },
   { "GET", "/v1/admin/devices/{}", "GET", entsec_handle_admin_device_get, TRUE },
   { "POST", "/v1/admin/devices/{}/revoke", "POST", entsec_handle_admin_device_revoke, TRUE },
+  { "POST", "/v1/admin/devices/{}/activate", "POST", entsec_handle_admin_device_activate,
+    TRUE },
   { "GET", "/v1/admin/policies/tenant", "GET, PUT", entsec_handle_admin_policy_get, TRUE },
   { "PUT", "/v1/admin/policies/tenant", "GET, PUT", entsec_handle_admin_policy_put, TRUE },
   { "GET", "/v1/admin/policies/users/{}", "GET, PUT", entsec_handle_admin_policy_get, TRUE },

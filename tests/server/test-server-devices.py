@@ -400,6 +400,10 @@ class DeviceTests(ServerTestCase):
         result = device.signed("POST", "/v1/devices/%s/op-challenge" % device.id,
                                {"v": 1, "op": "unbind"})
         self.assertProblem(result, 403, "device_revoked")
+        # revocation is not undone by reactivating
+        self.assertProblem(self.admin("POST", "/v1/admin/devices/%s/activate" % device.id), 409,
+                           "conflict")
+        self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)[0], 204)
 
     def test_heartbeat_mismatch_rule(self):
         self.boot()
@@ -419,6 +423,11 @@ class DeviceTests(ServerTestCase):
         self.assertEqual(policy["device_state"], "suspended")
         shown = self.admin("GET", "/v1/admin/devices/" + device.id)[2]
         self.assertEqual(shown["mismatches"], 2)
+        # an admin lifts the suspension
+        self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/activate" % device.id)[0], 204)
+        self.put_policy("tenant", {})
+        self.assertEqual(device.signed("POST", path, {"v": 1, "device": CLAIMS})[0], 200)
+        self.assertEqual(self.policy_of(device)[0]["device_state"], "active")
 
     def test_unbind_needs_op_challenge(self):
         self.boot()
@@ -441,6 +450,8 @@ class DeviceTests(ServerTestCase):
         self.assertProblem(device.get_policy(), 403, "device_revoked")
         self.assertEqual(self.admin("GET", "/v1/admin/devices/" + device.id)[2]["state"],
                          "unbound")
+        self.assertProblem(self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id), 409,
+                           "conflict")  # unbound is final
 
     def test_unbind_forbidden_by_policy(self):
         self.boot()
