@@ -106,6 +106,23 @@ check_state (const EntsecDevice *device,
   return FALSE;
 }
 
+/* The devices of a deleted or disabled user are refused like revoked ones. */
+static gboolean
+check_user (const EntsecDeviceContext *context,
+            const EntsecDevice        *device,
+            GError                   **error)
+{
+  g_autoptr (EntsecUser) user = entsec_storage_user_get (context->storage, device->user_id,
+                                                         error);
+
+  if (user != NULL && !user->disabled)
+    return TRUE;
+  if (error == NULL || *error == NULL)
+    g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_REVOKED,
+                         "The user of this device is disabled or was removed; ask an admin");
+  return FALSE;
+}
+
 EntsecDevice *
 entsec_device_authenticate (const EntsecDeviceContext *context,
                             const EntsecHttpMessage   *message,
@@ -145,7 +162,7 @@ entsec_device_authenticate (const EntsecDeviceContext *context,
     }
   key = entsec_jwk_import (device->key_jwk, strlen (device->key_jwk), FALSE, error);
   if (key == NULL || !verify_and_remember (context, message, key, keyid, now, error)
-      || !check_state (device, allow_revoked, error))
+      || !check_state (device, allow_revoked, error) || !check_user (context, device, error))
     return NULL;
   return g_steal_pointer (&device);
 }

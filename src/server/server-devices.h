@@ -57,7 +57,8 @@ const char   *entsec_device_state_name (EntsecDeviceState state);
  * %ENTSEC_DEVICE_NONCE_MEMORY seconds. Errors: %ENTSEC_SERVER_ERROR_SIGNATURE
  * (missing, malformed, wrong key, stale, expired, digest, replayed, unknown
  * device; the message is for the log only), _REVOKED (unbound always;
- * revoked or suspended unless @allow_revoked), _STORAGE.
+ * revoked or suspended unless @allow_revoked; its user disabled or
+ * deleted), _STORAGE.
  * Returns: (transfer full): the device.
  */
 EntsecDevice *entsec_device_authenticate (const EntsecDeviceContext *context,

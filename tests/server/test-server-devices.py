@@ -405,6 +405,14 @@ class DeviceTests(ServerTestCase):
                            "conflict")
         self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)[0], 204)
 
+    def test_device_of_deleted_user(self):
+        self.boot()
+        device = self.register()
+        self.assertEqual(device.get_policy()[0], 200)
+        user = self.users["ann@example.com"]
+        self.assertEqual(self.admin("DELETE", "/v1/admin/users/" + user)[0], 204)
+        self.assertProblem(device.get_policy(), 403, "device_revoked")
+
     def test_heartbeat_mismatch_rule(self):
         self.boot()
         device = self.register()
