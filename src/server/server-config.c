@@ -28,6 +28,7 @@ entsec_server_config_new (void)
   config->timeout = 60;
   config->code_lifetime = 600;
   config->resend_after = 60;
+  config->max_devices = 5;
   return config;
 }
 
@@ -168,6 +169,9 @@ set_number (EntsecServerConfig *config,
   else if (strcmp (key, "enroll_resend_after") == 0
            && parse_number (key, value, 0, 3600, &n, error))
     config->resend_after = (guint) n;
+  else if (strcmp (key, "max_devices_per_user") == 0
+           && parse_number (key, value, 1, 1000, &n, error))
+    config->max_devices = (guint) n;
   else
     return FALSE;
   return TRUE;
@@ -176,7 +180,7 @@ set_number (EntsecServerConfig *config,
 static const char *const config_keys[] = {
   "data_dir", "listen", "issuer", "tenant", "tls_cert", "tls_key",
   "threads", "max_connections", "connection_memory", "max_body", "timeout",
-  "enroll_code_lifetime", "enroll_resend_after", NULL,
+  "enroll_code_lifetime", "enroll_resend_after", "max_devices_per_user", NULL,
 };
 
 const char *const *

@@ -28,6 +28,7 @@ typedef struct
   guint    timeout;          /* timeout (seconds of idle before a connection is closed) */
   guint    code_lifetime;    /* enroll_code_lifetime (seconds) */
   guint    resend_after;     /* enroll_resend_after (seconds) */
+  guint    max_devices;      /* max_devices_per_user */
   gboolean dev;              /* --dev only: development conveniences */
 } EntsecServerConfig;
 

@@ -229,11 +229,13 @@ attempt_once (const EntsecEnrollContext *context,
               const char                *nonce,
               gint64                     now,
               char                     **token,
+              char                     **challenge,
               gboolean                  *retry,
               GError                   **error)
 {
   g_autoptr (EntsecEnrollment) e = entsec_storage_enrollment_get (context->storage, id, error);
   g_autofree char *new_token = NULL;
+  g_autofree char *new_challenge = NULL;
   guint expected;
   gboolean updated = FALSE;
 
@@ -255,7 +257,9 @@ attempt_once (const EntsecEnrollContext *context,
   if (code_matches (e, code, nonce))
     {
       new_token = entsec_server_random_secret ();
+      new_challenge = entsec_server_random_secret ();
       entsec_server_sha256 (new_token, strlen (new_token), e->token_sha256);
+      entsec_server_sha256 (new_challenge, strlen (new_challenge), e->challenge_sha256);
       e->token_expires = now + context->token_lifetime;
       e->state = ENTSEC_ENROLLMENT_VERIFIED;
     }
@@ -267,15 +271,16 @@ attempt_once (const EntsecEnrollContext *context,
   if (!updated)
     return NULL;
   *token = g_steal_pointer (&new_token);
+  *challenge = g_steal_pointer (&new_challenge);
   return g_steal_pointer (&e);
 }
 
 static json_t *
 verify_answer (const EntsecEnrollContext *context,
                const EntsecUser          *user,
-               const char                *token)
+               const char                *token,
+               const char                *challenge)
 {
-  g_autofree char *challenge = entsec_server_random_secret ();
   gsize salt_len = 0;
   const guint8 *salt = g_bytes_get_data (context->tenant_salt, &salt_len);
   g_autofree char *salt_text = entsec_base64url_encode (salt, salt_len);
@@ -298,6 +303,7 @@ entsec_enroll_verify (const EntsecEnrollContext *context,
   g_autoptr (EntsecEnrollment) e = NULL;
   g_autoptr (EntsecUser) user = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *challenge = NULL;
   const char *id, *code, *nonce;
   gboolean retry = TRUE;
 
@@ -313,7 +319,7 @@ entsec_enroll_verify (const EntsecEnrollContext *context,
       return NULL;
     }
   for (guint i = 0; i < UPDATE_TRIES && e == NULL && retry; i++)
-    e = attempt_once (context, id, code, nonce, now, &token, &retry, error);
+    e = attempt_once (context, id, code, nonce, now, &token, &challenge, &retry, error);
   if (e == NULL && retry)
     invalid_code (error);
   if (e == NULL)
@@ -333,5 +339,5 @@ entsec_enroll_verify (const EntsecEnrollContext *context,
   if (user == NULL)
     return NULL;
   entsec_storage_audit (context->storage, user->id, "enroll.verify", e->id, NULL);
-  return verify_answer (context, user, token);
+  return verify_answer (context, user, token, challenge);
 }

@@ -30,4 +30,36 @@ void entsec_handle_admin_user_delete (EntsecServer *server, EntsecRequest *reque
 void entsec_handle_admin_audit (EntsecServer *server, EntsecRequest *request,
                                 const char *const *params, EntsecResponse *response);
 
+/* Devices (server-devices-http.c): POST /v1/devices, signed /v1/devices/{id}/... */
+void entsec_handle_device_register (EntsecServer *server, EntsecRequest *request,
+                                    const char *const *params, EntsecResponse *response);
+void entsec_handle_device_policy (EntsecServer *server, EntsecRequest *request,
+                                  const char *const *params, EntsecResponse *response);
+void entsec_handle_device_status (EntsecServer *server, EntsecRequest *request,
+                                  const char *const *params, EntsecResponse *response);
+void entsec_handle_device_op_challenge (EntsecServer *server, EntsecRequest *request,
+                                        const char *const *params, EntsecResponse *response);
+void entsec_handle_device_unbind (EntsecServer *server, EntsecRequest *request,
+                                  const char *const *params, EntsecResponse *response);
+/* /v1/admin/devices... and /v1/admin/policies/... (server-devices-http.c) */
+void entsec_handle_admin_device_list (EntsecServer *server, EntsecRequest *request,
+                                      const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_device_get (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_device_revoke (EntsecServer *server, EntsecRequest *request,
+                                        const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_device_activate (EntsecServer *server, EntsecRequest *request,
+                                          const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_policy_get (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_policy_put (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
+/* Commands: POST /v1/admin/devices/{id}/commands (+ GET), signed .../commands/{cid}/ack */
+void entsec_handle_admin_command_add (EntsecServer *server, EntsecRequest *request,
+                                      const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_command_list (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_device_command_ack (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+
 G_END_DECLS

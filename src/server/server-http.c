@@ -77,6 +77,12 @@ entsec_server_get_authority_jwk (EntsecServer *server)
   return server->authority_jwk;
 }
 
+EVP_PKEY *
+entsec_server_get_authority_key (EntsecServer *server)
+{
+  return server->authority;
+}
+
 guint16
 entsec_server_get_port (EntsecServer *server)
 {
@@ -177,12 +183,15 @@ send_response (struct MHD_Connection *connection,
     MHD_add_response_header (mhd, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->authenticate);
   if (r->retry_after != NULL)
     MHD_add_response_header (mhd, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
+  if (r->etag != NULL)
+    MHD_add_response_header (mhd, MHD_HTTP_HEADER_ETAG, r->etag);
   MHD_add_response_header (mhd, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   MHD_add_response_header (mhd, "X-Content-Type-Options", "nosniff");
   ret = MHD_queue_response (connection, r->status, mhd);
   MHD_destroy_response (mhd);
   g_clear_pointer (&r->body, g_bytes_unref);
   g_clear_pointer (&r->retry_after, g_free);
+  g_clear_pointer (&r->etag, g_free);
   return ret;
 }
 

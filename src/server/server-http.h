@@ -44,6 +44,8 @@ typedef struct
  * @body: (nullable): the body
  * @allow: (nullable): the Allow header for 405
  * @authenticate: (nullable): the WWW-Authenticate header for 401
+ * @retry_after: (nullable): the Retry-After header
+ * @etag: (nullable): the ETag header (freed with the response)
  */
 typedef struct
 {
@@ -53,6 +55,7 @@ typedef struct
   const char *allow;
   const char *authenticate;
   char       *retry_after;
+  char       *etag;
 } EntsecResponse;
 
 /* What a route's handler gets: @params holds the path's {placeholders} in order. */
@@ -96,6 +99,8 @@ const char               *entsec_server_get_authority_jkt (EntsecServer *server)
 const EntsecEnrollContext *entsec_server_get_enroll_context (EntsecServer *server);
 /* The authority's public JWK with "kid", "use" and "alg". (transfer none) */
 json_t                   *entsec_server_get_authority_jwk (EntsecServer *server);
+/* The tenant authority's private key (signs JWS objects). (transfer none) */
+EVP_PKEY                 *entsec_server_get_authority_key (EntsecServer *server);
 
 /*
  * Load the keys and the database of @config's data dir and start listening.
@@ -117,6 +122,19 @@ EntsecHandler entsec_server_route (const char  *method,
                                    gboolean    *admin_only,
                                    char      ***params,
                                    const char **allow);
+
+/*
+ * Checks the request signature of registered device @device_id (NULL: the
+ * device the signature's keyid names, for paths without one) (server-auth.c); on failure answers 401 invalid_signature or 403
+ * device_revoked itself and returns NULL. Revoked and suspended devices pass
+ * only with @allow_revoked (to fetch the policy that tells them).
+ * Returns: (transfer full) (nullable): the device.
+ */
+EntsecDevice *entsec_server_authenticate_device (EntsecServer   *server,
+                                                 EntsecRequest  *request,
+                                                 const char     *device_id,
+                                                 gboolean        allow_revoked,
+                                                 EntsecResponse *response);
 
 /* Checks the bearer token; on failure answers 401 and returns FALSE. */
 gboolean      entsec_server_authenticate_admin (EntsecServer   *server,

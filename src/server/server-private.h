@@ -25,6 +25,12 @@ G_BEGIN_DECLS
  *   burned, or the enrollment is unknown (never told apart)
  * @ENTSEC_SERVER_ERROR_EXPIRED: the enrollment expired
  * @ENTSEC_SERVER_ERROR_RATE_LIMITED: too soon; retry later
+ * @ENTSEC_SERVER_ERROR_LIMIT: a configured limit (devices per user) is reached
+ * @ENTSEC_SERVER_ERROR_SIGNATURE: a request signature is missing, wrong, stale
+ *   or replayed, or names an unknown device (never told apart to the client)
+ * @ENTSEC_SERVER_ERROR_REVOKED: the device is revoked, suspended or unbound
+ * @ENTSEC_SERVER_ERROR_FORBIDDEN: the policy does not allow this
+ * @ENTSEC_SERVER_ERROR_NOT_FOUND: the object named in the request does not exist
  *
  * Errors of entsec-server (domain %ENTSEC_SERVER_ERROR).
  */
@@ -40,6 +46,11 @@ typedef enum
   ENTSEC_SERVER_ERROR_INVALID_CODE,
   ENTSEC_SERVER_ERROR_EXPIRED,
   ENTSEC_SERVER_ERROR_RATE_LIMITED,
+  ENTSEC_SERVER_ERROR_LIMIT,
+  ENTSEC_SERVER_ERROR_SIGNATURE,
+  ENTSEC_SERVER_ERROR_REVOKED,
+  ENTSEC_SERVER_ERROR_FORBIDDEN,
+  ENTSEC_SERVER_ERROR_NOT_FOUND,
 } EntsecServerError;
 
 GQuark    entsec_server_error_quark (void);

@@ -30,6 +30,28 @@ static const Route routes[] = {
   { "GET", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_get, TRUE },
   { "DELETE", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_delete, TRUE },
   { "GET", "/v1/admin/audit", "GET", entsec_handle_admin_audit, TRUE },
+  /* devices, policies (server-devices-http.c) */
+  { "POST", "/v1/devices", "POST", entsec_handle_device_register, FALSE },
+  { "GET", "/v1/devices/{}/policy", "GET", entsec_handle_device_policy, FALSE },
+  { "POST", "/v1/devices/{}/status", "POST", entsec_handle_device_status, FALSE },
+  { "POST", "/v1/devices/{}/op-challenge", "POST", entsec_handle_device_op_challenge, FALSE },
+  { "POST", "/v1/devices/{}/unbind", "POST", entsec_handle_device_unbind, FALSE },
+  { "GET", "/v1/admin/devices", "GET", entsec_handle_admin_device_list, TRUE },
+  { "GET", "/v1/admin/devices/{}", "GET", entsec_handle_admin_device_get, TRUE },
+  { "POST", "/v1/admin/devices/{}/revoke", "POST", entsec_handle_admin_device_revoke, TRUE },
+  { "POST", "/v1/admin/devices/{}/activate", "POST", entsec_handle_admin_device_activate,
+    TRUE },
+  { "GET", "/v1/admin/policies/tenant", "GET, PUT", entsec_handle_admin_policy_get, TRUE },
+  { "PUT", "/v1/admin/policies/tenant", "GET, PUT", entsec_handle_admin_policy_put, TRUE },
+  { "GET", "/v1/admin/policies/users/{}", "GET, PUT", entsec_handle_admin_policy_get, TRUE },
+  { "PUT", "/v1/admin/policies/users/{}", "GET, PUT", entsec_handle_admin_policy_put, TRUE },
+  { "GET", "/v1/admin/policies/devices/{}", "GET, PUT", entsec_handle_admin_policy_get, TRUE },
+  { "PUT", "/v1/admin/policies/devices/{}", "GET, PUT", entsec_handle_admin_policy_put, TRUE },
+  { "POST", "/v1/admin/devices/{}/commands", "GET, POST", entsec_handle_admin_command_add,
+    TRUE },
+  { "GET", "/v1/admin/devices/{}/commands", "GET, POST", entsec_handle_admin_command_list,
+    TRUE },
+  { "POST", "/v1/devices/{}/commands/{}/ack", "POST", entsec_handle_device_command_ack, FALSE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */

@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "server-storage.h"
+#include "server-storage-sqlite-private.h"
 
 static const char schema_v1[] =
   "CREATE TABLE users ("
@@ -50,7 +50,8 @@ static const char schema_v1[] =
   "  attempts INTEGER NOT NULL DEFAULT 0,"
   "  state INTEGER NOT NULL DEFAULT 0,"
   "  token_sha256 BLOB,"
-  "  token_expires INTEGER);"
+  "  token_expires INTEGER,"
+  "  challenge_sha256 BLOB);"
   "CREATE INDEX enrollments_address ON enrollments (channel, address, created);"
   "PRAGMA user_version = 1;";
 
@@ -102,10 +103,10 @@ static const char *const stmt_sql[N_STMTS] = {
                              "code_sha256, nonce_sha256, created, expires) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
   [STMT_ENROLLMENT_GET] = "SELECT id, channel, address, user_id, code_sha256, nonce_sha256, "
-                          "created, expires, attempts, state, token_sha256, token_expires "
-                          "FROM enrollments WHERE id = ?1",
+                          "created, expires, attempts, state, token_sha256, token_expires, "
+                          "challenge_sha256 FROM enrollments WHERE id = ?1",
   [STMT_ENROLLMENT_UPDATE] = "UPDATE enrollments SET attempts = ?2, state = ?3, "
-                             "token_sha256 = ?4, token_expires = ?5 "
+                             "token_sha256 = ?4, token_expires = ?5, challenge_sha256 = ?7 "
                              "WHERE id = ?1 AND state = 0 AND attempts = ?6",
 };
 
@@ -590,6 +591,7 @@ enrollment_from_row (sqlite3_stmt *stmt)
   e->state = (EntsecEnrollmentState) sqlite3_column_int (stmt, 9);
   column_digest (stmt, 10, e->token_sha256);
   e->token_expires = sqlite3_column_int64 (stmt, 11);
+  column_digest (stmt, 12, e->challenge_sha256);
   return e;
 }
 
@@ -629,9 +631,15 @@ sqlite_enrollment_update (EntsecStorage          *storage,
   sqlite3_bind_int (stmt, 2, (int) e->attempts);
   sqlite3_bind_int (stmt, 3, (int) e->state);
   if (verified)
-    bind_bytes (stmt, 4, e->token_sha256, ENTSEC_SERVER_DIGEST_SIZE);
+    {
+      bind_bytes (stmt, 4, e->token_sha256, ENTSEC_SERVER_DIGEST_SIZE);
+      bind_bytes (stmt, 7, e->challenge_sha256, ENTSEC_SERVER_DIGEST_SIZE);
+    }
   else
-    sqlite3_bind_null (stmt, 4);
+    {
+      sqlite3_bind_null (stmt, 4);
+      sqlite3_bind_null (stmt, 7);
+    }
   sqlite3_bind_int64 (stmt, 5, verified ? e->token_expires : 0);
   sqlite3_bind_int (stmt, 6, (int) expected_attempts);
   ok = step_done (self, stmt, "updating an enrollment", error);
@@ -669,7 +677,37 @@ static const EntsecStorageOps sqlite_ops = {
   .enrollment_start = sqlite_enrollment_start,
   .enrollment_get = sqlite_enrollment_get,
   .enrollment_update = sqlite_enrollment_update,
+  /* devices, nonces, policies, commands (server-storage-sqlite-devices.c) */
+  .nonce_remember = entsec_sqlite_nonce_remember,
+  .device_register = entsec_sqlite_device_register,
+  .device_get = entsec_sqlite_device_get,
+  .device_list = entsec_sqlite_device_list,
+  .device_update = entsec_sqlite_device_update,
+  .policy_get = entsec_sqlite_policy_get,
+  .policy_set = entsec_sqlite_policy_set,
+  .op_challenge_add = entsec_sqlite_op_challenge_add,
+  .op_challenge_use = entsec_sqlite_op_challenge_use,
+  .device_event_add = entsec_sqlite_device_event_add,
+  .command_add = entsec_sqlite_command_add,
+  .command_ack = entsec_sqlite_command_ack,
+  .command_list = entsec_sqlite_command_list,
+  .device_event_list = entsec_sqlite_device_event_list,
 };
+
+sqlite3 *
+entsec_sqlite_lock (EntsecStorage *storage)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+
+  g_mutex_lock (&self->lock);
+  return self->db;
+}
+
+void
+entsec_sqlite_unlock (EntsecStorage *storage)
+{
+  g_mutex_unlock (&((SqliteStorage *) storage)->lock);
+}
 
 static gboolean
 read_schema_version (SqliteStorage *self,
@@ -704,6 +742,7 @@ setup_schema (SqliteStorage *self,
   if (create)
     return exec_sql (self, "BEGIN IMMEDIATE", "creating the schema", error)
            && exec_sql (self, schema_v1, "creating the schema", error)
+           && exec_sql (self, entsec_sqlite_devices_schema, "creating the schema", error)
            && exec_sql (self, "COMMIT", "creating the schema", error);
   if (!read_schema_version (self, &version, error))
     return FALSE;

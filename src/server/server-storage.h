@@ -106,6 +106,7 @@ typedef enum
  * @state: where it stands
  * @token_sha256: after success: SHA-256 of the enrollment token
  * @token_expires: after success: when the token expires
+ * @challenge_sha256: after success: SHA-256 of the registration challenge
  */
 typedef struct
 {
@@ -121,10 +122,120 @@ typedef struct
   EntsecEnrollmentState state;
   guint8                token_sha256[ENTSEC_SERVER_DIGEST_SIZE];
   gint64                token_expires;
+  guint8                challenge_sha256[ENTSEC_SERVER_DIGEST_SIZE];
 } EntsecEnrollment;
 
 void entsec_enrollment_free (EntsecEnrollment *enrollment);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnrollment, entsec_enrollment_free)
+
+/**
+ * EntsecDeviceState:
+ * @ENTSEC_DEVICE_ACTIVE: in use
+ * @ENTSEC_DEVICE_SUSPENDED: locked by a binding rule; signed calls other than
+ *   the policy are refused until an admin acts
+ * @ENTSEC_DEVICE_REVOKED: revoked by an admin (its policy says so, nothing else works)
+ * @ENTSEC_DEVICE_UNBOUND: the user unbound it; nothing works any more
+ */
+typedef enum
+{
+  ENTSEC_DEVICE_ACTIVE,
+  ENTSEC_DEVICE_SUSPENDED,
+  ENTSEC_DEVICE_REVOKED,
+  ENTSEC_DEVICE_UNBOUND,
+} EntsecDeviceState;
+
+/**
+ * EntsecDevice:
+ * @id: "dev_..."
+ * @user_id: whose it is
+ * @key_jwk: the device's public key (JWK text)
+ * @key_jkt: its RFC 7638 thumbprint
+ * @key_epoch: the key's number in "keyid" ("dev_...#1")
+ * @state: where it stands
+ * @claims: the binding claims of registration (JSON text: machine_fp,
+ *   macs, dmi, os, client)
+ * @created: @last_seen: Unix seconds
+ * @mismatches: heartbeats whose claims differed from @claims
+ * @policy_version: the version of the last policy compiled for it (0: none)
+ * @policy_sha256: the digest of that policy's state and settings
+ * @revision: counts the updates (compare-and-set in entsec_storage_device_update())
+ */
+typedef struct
+{
+  char             *id;
+  char             *user_id;
+  char             *key_jwk;
+  char             *key_jkt;
+  guint             key_epoch;
+  EntsecDeviceState state;
+  char             *claims;
+  gint64            created;
+  gint64            last_seen;
+  guint             mismatches;
+  gint64            policy_version;
+  guint8            policy_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  gint64            revision;
+} EntsecDevice;
+
+void entsec_device_free (EntsecDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDevice, entsec_device_free)
+
+/**
+ * EntsecDeviceCommand:
+ * @id: "cmd_..."
+ * @device_id: the device it is for
+ * @type: "wipe", "lock", "unlock" or "refresh_policy"
+ * @actor: the admin who gave it
+ * @created: Unix seconds
+ * @acked: when the device acknowledged it; 0 while pending
+ * @result: (nullable): what the device said ("done", "failed")
+ */
+typedef struct
+{
+  char  *id;
+  char  *device_id;
+  char  *type;
+  char  *actor;
+  gint64 created;
+  gint64 acked;
+  char  *result;
+} EntsecDeviceCommand;
+
+void entsec_device_command_free (EntsecDeviceCommand *command);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceCommand, entsec_device_command_free)
+
+/**
+ * EntsecDeviceEvent:
+ * @seq: position among all events, from 1 (the long-poll cursor)
+ * @device_id: the device it is for
+ * @type: "policy", "command", ...
+ * @body: JSON text
+ * @created: Unix seconds
+ */
+typedef struct
+{
+  gint64 seq;
+  char  *device_id;
+  char  *type;
+  char  *body;
+  gint64 created;
+} EntsecDeviceEvent;
+
+void entsec_device_event_free (EntsecDeviceEvent *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceEvent, entsec_device_event_free)
+
+/**
+ * EntsecCommandAck:
+ * @ENTSEC_COMMAND_ACK_DONE: the command was pending and is acknowledged now
+ * @ENTSEC_COMMAND_ACK_UNKNOWN: no such command for this device
+ * @ENTSEC_COMMAND_ACK_ALREADY: it was acknowledged before
+ */
+typedef enum
+{
+  ENTSEC_COMMAND_ACK_DONE,
+  ENTSEC_COMMAND_ACK_UNKNOWN,
+  ENTSEC_COMMAND_ACK_ALREADY,
+} EntsecCommandAck;
 
 typedef struct _EntsecStorage EntsecStorage;
 
@@ -157,6 +268,38 @@ typedef struct
   EntsecEnrollment *(*enrollment_get) (EntsecStorage *storage, const char *id, GError **error);
   gboolean    (*enrollment_update) (EntsecStorage *storage, const EntsecEnrollment *enrollment,
                                     guint expected_attempts, gboolean *updated, GError **error);
+  /* devices, nonces, policies, commands (server-devices.c) */
+  gboolean    (*nonce_remember) (EntsecStorage *storage, const char *keyid, const char *nonce,
+                                 gint64 now, gint64 keep_until, gboolean *fresh, GError **error);
+  gboolean    (*device_register) (EntsecStorage *storage, EntsecDevice *device,
+                                  const guint8 *token_sha256, const guint8 *challenge_sha256,
+                                  gint64 now, guint max_devices, GError **error);
+  EntsecDevice *(*device_get) (EntsecStorage *storage, const char *id, GError **error);
+  GPtrArray  *(*device_list) (EntsecStorage *storage, const char *user_id, const char *after,
+                              guint limit, GError **error);
+  gboolean    (*device_update) (EntsecStorage *storage, const EntsecDevice *device,
+                                gboolean *updated, GError **error);
+  gboolean    (*policy_get) (EntsecStorage *storage, const char *scope, char **settings,
+                             GError **error);
+  gboolean    (*policy_set) (EntsecStorage *storage, const char *scope, const char *settings,
+                             gint64 now, GError **error);
+  gboolean    (*op_challenge_add) (EntsecStorage *storage, const guint8 *nonce_sha256,
+                                   const char *device_id, const char *op, gint64 expires,
+                                   GError **error);
+  gboolean    (*op_challenge_use) (EntsecStorage *storage, const guint8 *nonce_sha256,
+                                   const char *device_id, const char *op, gint64 now,
+                                   gboolean *found, GError **error);
+  gboolean    (*device_event_add) (EntsecStorage *storage, const char *device_id,
+                                   const char *type, const char *body, gint64 now,
+                                   GError **error);
+  gboolean    (*command_add) (EntsecStorage *storage, const EntsecDeviceCommand *command,
+                              GError **error);
+  gboolean    (*command_ack) (EntsecStorage *storage, const char *device_id,
+                              const char *command_id, const char *result, gint64 now,
+                              EntsecCommandAck *outcome, GError **error);
+  GPtrArray  *(*command_list) (EntsecStorage *storage, const char *device_id, GError **error);
+  GPtrArray  *(*device_event_list) (EntsecStorage *storage, const char *device_id,
+                                    gint64 after, guint limit, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -266,5 +409,114 @@ gboolean    entsec_storage_audit (EntsecStorage *storage,
                                   const char    *action,
                                   const char    *target,
                                   GError       **error);
+
+/* devices, nonces, policies, commands (server-storage-devices.c) */
+
+/*
+ * Remember that @keyid used @nonce, until @keep_until; rows past their time
+ * are pruned first (at @now). *fresh is FALSE when the pair was already
+ * there (a replay).
+ */
+gboolean      entsec_storage_nonce_remember (EntsecStorage *storage,
+                                             const char    *keyid,
+                                             const char    *nonce,
+                                             gint64         now,
+                                             gint64         keep_until,
+                                             gboolean      *fresh,
+                                             GError       **error);
+/*
+ * In one transaction: use up the verified enrollment whose token and
+ * registration challenge have these digests (%ENTSEC_SERVER_ERROR_INVALID_CODE
+ * when there is none or the challenge differs, _EXPIRED past its time), check
+ * that its user, still enabled, has fewer than @max_devices active or
+ * suspended devices (_LIMIT), and store @device for that user (its @user_id
+ * is ignored and set from the enrollment). Nothing changes on failure.
+ */
+gboolean      entsec_storage_device_register (EntsecStorage      *storage,
+                                              EntsecDevice       *device,
+                                              const guint8       *token_sha256,
+                                              const guint8       *challenge_sha256,
+                                              gint64              now,
+                                              guint               max_devices,
+                                              GError            **error);
+/* Returns: (transfer full) (nullable): NULL, error unset, when unknown. */
+EntsecDevice *entsec_storage_device_get (EntsecStorage *storage,
+                                         const char    *id,
+                                         GError       **error);
+/* Up to @limit devices (of @user_id when not NULL) with ids after @after, by id.
+ * Returns: (transfer full) (element-type EntsecDevice) */
+GPtrArray    *entsec_storage_device_list (EntsecStorage *storage,
+                                          const char    *user_id,
+                                          const char    *after,
+                                          guint          limit,
+                                          GError       **error);
+/*
+ * Compare and set: store @device's state, last_seen, mismatches and policy
+ * version and digest, and raise its revision by one, if the stored revision
+ * is still @device->revision; *updated says whether it was (FALSE: another
+ * request changed the device first; read it again).
+ */
+gboolean      entsec_storage_device_update (EntsecStorage      *storage,
+                                            const EntsecDevice *device,
+                                            gboolean           *updated,
+                                            GError            **error);
+/* The settings (JSON text) an admin wrote for @scope ("tenant", "user:ID",
+ * "device:ID"); *settings is NULL when none. */
+gboolean      entsec_storage_policy_get (EntsecStorage *storage,
+                                         const char    *scope,
+                                         char         **settings,
+                                         GError       **error);
+gboolean      entsec_storage_policy_set (EntsecStorage *storage,
+                                         const char    *scope,
+                                         const char    *settings,
+                                         gint64         now,
+                                         GError       **error);
+/* A single-use nonce for @op on @device_id, valid until @expires. */
+gboolean      entsec_storage_op_challenge_add (EntsecStorage *storage,
+                                               const guint8  *nonce_sha256,
+                                               const char    *device_id,
+                                               const char    *op,
+                                               gint64         expires,
+                                               GError       **error);
+/* Use up the nonce; *found is TRUE only for an unexpired one of this device and op. */
+gboolean      entsec_storage_op_challenge_use (EntsecStorage *storage,
+                                               const guint8  *nonce_sha256,
+                                               const char    *device_id,
+                                               const char    *op,
+                                               gint64         now,
+                                               gboolean      *found,
+                                               GError       **error);
+/* Record a pending event ("policy", "command", ...) with @body (JSON text)
+ * for the events long-poll to serve. */
+gboolean      entsec_storage_device_event_add (EntsecStorage *storage,
+                                               const char    *device_id,
+                                               const char    *type,
+                                               const char    *body,
+                                               gint64         now,
+                                               GError       **error);
+/* Up to @limit events of @device_id with seq > @after, oldest first.
+ * Returns: (transfer full) (element-type EntsecDeviceEvent) */
+GPtrArray    *entsec_storage_device_event_list (EntsecStorage *storage,
+                                                const char    *device_id,
+                                                gint64         after,
+                                                guint          limit,
+                                                GError       **error);
+/* Store a new pending command (its @acked and @result are ignored). */
+gboolean      entsec_storage_command_add (EntsecStorage             *storage,
+                                          const EntsecDeviceCommand *command,
+                                          GError                   **error);
+/* Acknowledge @command_id of @device_id with @result; *outcome says how it went. */
+gboolean      entsec_storage_command_ack (EntsecStorage    *storage,
+                                          const char       *device_id,
+                                          const char       *command_id,
+                                          const char       *result,
+                                          gint64            now,
+                                          EntsecCommandAck *outcome,
+                                          GError          **error);
+/* Every command of @device_id, oldest first.
+ * Returns: (transfer full) (element-type EntsecDeviceCommand) */
+GPtrArray    *entsec_storage_command_list (EntsecStorage *storage,
+                                           const char    *device_id,
+                                           GError       **error);
 
 G_END_DECLS

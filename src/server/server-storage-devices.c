@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* server-storage-devices.c: the backend-independent half of the device storage calls */
+
+#define G_LOG_DOMAIN "entsec-server"
+
+#include "config.h"
+
+#include "server-storage.h"
+
+void
+entsec_device_free (EntsecDevice *device)
+{
+  if (device == NULL)
+    return;
+  g_free (device->id);
+  g_free (device->user_id);
+  g_free (device->key_jwk);
+  g_free (device->key_jkt);
+  g_free (device->claims);
+  g_free (device);
+}
+
+void
+entsec_device_command_free (EntsecDeviceCommand *command)
+{
+  if (command == NULL)
+    return;
+  g_free (command->id);
+  g_free (command->device_id);
+  g_free (command->type);
+  g_free (command->actor);
+  g_free (command->result);
+  g_free (command);
+}
+
+void
+entsec_device_event_free (EntsecDeviceEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->device_id);
+  g_free (event->type);
+  g_free (event->body);
+  g_free (event);
+}
+
+gboolean
+entsec_storage_nonce_remember (EntsecStorage *storage,
+                               const char    *keyid,
+                               const char    *nonce,
+                               gint64         now,
+                               gint64         keep_until,
+                               gboolean      *fresh,
+                               GError       **error)
+{
+  return storage->ops->nonce_remember (storage, keyid, nonce, now, keep_until, fresh, error);
+}
+
+gboolean
+entsec_storage_device_register (EntsecStorage *storage,
+                                EntsecDevice  *device,
+                                const guint8  *token_sha256,
+                                const guint8  *challenge_sha256,
+                                gint64         now,
+                                guint          max_devices,
+                                GError       **error)
+{
+  g_return_val_if_fail (device != NULL && device->id != NULL, FALSE);
+  return storage->ops->device_register (storage, device, token_sha256, challenge_sha256, now,
+                                        max_devices, error);
+}
+
+EntsecDevice *
+entsec_storage_device_get (EntsecStorage *storage,
+                           const char    *id,
+                           GError       **error)
+{
+  return storage->ops->device_get (storage, id, error);
+}
+
+GPtrArray *
+entsec_storage_device_list (EntsecStorage *storage,
+                            const char    *user_id,
+                            const char    *after,
+                            guint          limit,
+                            GError       **error)
+{
+  return storage->ops->device_list (storage, user_id, after, limit, error);
+}
+
+gboolean
+entsec_storage_device_update (EntsecStorage      *storage,
+                              const EntsecDevice *device,
+                              gboolean           *updated,
+                              GError            **error)
+{
+  return storage->ops->device_update (storage, device, updated, error);
+}
+
+gboolean
+entsec_storage_policy_get (EntsecStorage *storage,
+                           const char    *scope,
+                           char         **settings,
+                           GError       **error)
+{
+  return storage->ops->policy_get (storage, scope, settings, error);
+}
+
+gboolean
+entsec_storage_policy_set (EntsecStorage *storage,
+                           const char    *scope,
+                           const char    *settings,
+                           gint64         now,
+                           GError       **error)
+{
+  return storage->ops->policy_set (storage, scope, settings, now, error);
+}
+
+gboolean
+entsec_storage_op_challenge_add (EntsecStorage *storage,
+                                 const guint8  *nonce_sha256,
+                                 const char    *device_id,
+                                 const char    *op,
+                                 gint64         expires,
+                                 GError       **error)
+{
+  return storage->ops->op_challenge_add (storage, nonce_sha256, device_id, op, expires, error);
+}
+
+gboolean
+entsec_storage_op_challenge_use (EntsecStorage *storage,
+                                 const guint8  *nonce_sha256,
+                                 const char    *device_id,
+                                 const char    *op,
+                                 gint64         now,
+                                 gboolean      *found,
+                                 GError       **error)
+{
+  return storage->ops->op_challenge_use (storage, nonce_sha256, device_id, op, now, found,
+                                         error);
+}
+
+gboolean
+entsec_storage_device_event_add (EntsecStorage *storage,
+                                 const char    *device_id,
+                                 const char    *type,
+                                 const char    *body,
+                                 gint64         now,
+                                 GError       **error)
+{
+  return storage->ops->device_event_add (storage, device_id, type, body, now, error);
+}
+
+gboolean
+entsec_storage_command_add (EntsecStorage             *storage,
+                            const EntsecDeviceCommand *command,
+                            GError                   **error)
+{
+  return storage->ops->command_add (storage, command, error);
+}
+
+gboolean
+entsec_storage_command_ack (EntsecStorage    *storage,
+                            const char       *device_id,
+                            const char       *command_id,
+                            const char       *result,
+                            gint64            now,
+                            EntsecCommandAck *outcome,
+                            GError          **error)
+{
+  return storage->ops->command_ack (storage, device_id, command_id, result, now, outcome, error);
+}
+
+GPtrArray *
+entsec_storage_command_list (EntsecStorage *storage,
+                             const char    *device_id,
+                             GError       **error)
+{
+  return storage->ops->command_list (storage, device_id, error);
+}
+
+GPtrArray *
+entsec_storage_device_event_list (EntsecStorage *storage,
+                                  const char    *device_id,
+                                  gint64         after,
+                                  guint          limit,
+                                  GError       **error)
+{
+  return storage->ops->device_event_list (storage, device_id, after, limit, error);
+}

@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * server-storage-sqlite-devices.c: the SQL of devices, request nonces,
+ * policies, op-challenges and device events. Statements are prepared per
+ * call under the backend's lock (server-storage-sqlite.c); every value is
+ * bound.
+ */
+
+#define G_LOG_DOMAIN "entsec-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "server-storage-sqlite-private.h"
+
+const char entsec_sqlite_devices_schema[] =
+  "CREATE TABLE devices ("
+  "  id TEXT PRIMARY KEY,"
+  "  user_id TEXT NOT NULL,"
+  "  key_jwk TEXT NOT NULL,"
+  "  key_jkt TEXT NOT NULL UNIQUE,"
+  "  key_epoch INTEGER NOT NULL,"
+  "  state INTEGER NOT NULL,"
+  "  claims TEXT NOT NULL,"
+  "  created INTEGER NOT NULL,"
+  "  last_seen INTEGER NOT NULL,"
+  "  mismatches INTEGER NOT NULL DEFAULT 0,"
+  "  policy_version INTEGER NOT NULL DEFAULT 0,"
+  "  policy_sha256 BLOB,"
+  "  revision INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX devices_user ON devices (user_id, id);"
+  "CREATE TABLE request_nonces ("
+  "  keyid TEXT NOT NULL,"
+  "  nonce TEXT NOT NULL,"
+  "  keep_until INTEGER NOT NULL,"
+  "  PRIMARY KEY (keyid, nonce));"
+  "CREATE INDEX request_nonces_keep ON request_nonces (keep_until);"
+  "CREATE TABLE policies ("
+  "  scope TEXT PRIMARY KEY,"
+  "  settings TEXT NOT NULL,"
+  "  updated INTEGER NOT NULL);"
+  "CREATE TABLE op_challenges ("
+  "  nonce_sha256 BLOB PRIMARY KEY,"
+  "  device_id TEXT NOT NULL,"
+  "  op TEXT NOT NULL,"
+  "  expires INTEGER NOT NULL);"
+  "CREATE TABLE device_events ("
+  "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  device_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  body TEXT NOT NULL,"
+  "  created INTEGER NOT NULL);"
+  "CREATE INDEX device_events_device ON device_events (device_id, seq);"
+  "CREATE TABLE device_commands ("
+  "  id TEXT PRIMARY KEY,"
+  "  device_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  actor TEXT NOT NULL,"
+  "  created INTEGER NOT NULL,"
+  "  acked INTEGER NOT NULL DEFAULT 0,"
+  "  result TEXT);"
+  "CREATE INDEX device_commands_device ON device_commands (device_id, created);";
+
+#define DEVICE_COLUMNS "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, " \
+                       "last_seen, mismatches, policy_version, policy_sha256, revision"
+
+static gboolean
+fail (sqlite3    *db,
+      const char *doing,
+      GError    **error)
+{
+  g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+               "The database failed while %s: %s", doing, sqlite3_errmsg (db));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+prepare (sqlite3    *db,
+         const char *sql,
+         const char *doing,
+         GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      fail (db, doing, error);
+      return NULL;
+    }
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_digest (sqlite3_stmt *stmt,
+             int           index,
+             const guint8 *digest)
+{
+  sqlite3_bind_blob (stmt, index, digest, ENTSEC_SERVER_DIGEST_SIZE, SQLITE_TRANSIENT);
+}
+
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           index)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, index);
+
+  return text == NULL ? NULL : g_strdup ((const char *) text);
+}
+
+/* Runs @sql (no rows) with the text and integer values given: "t" text, "i" gint64, "d" digest. */
+static gboolean
+run (sqlite3    *db,
+     const char *sql,
+     const char *doing,
+     GError    **error,
+     const char *types,
+     ...)
+{
+  sqlite3_stmt *stmt = prepare (db, sql, doing, error);
+  gboolean ok;
+  va_list args;
+
+  if (stmt == NULL)
+    return FALSE;
+  va_start (args, types);
+  for (int i = 0; types[i] != '\0'; i++)
+    {
+      if (types[i] == 't')
+        bind_text (stmt, i + 1, va_arg (args, const char *));
+      else if (types[i] == 'i')
+        sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
+      else
+        bind_digest (stmt, i + 1, va_arg (args, const guint8 *));
+    }
+  va_end (args);
+  ok = sqlite3_step (stmt) == SQLITE_DONE || fail (db, doing, error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_nonce_remember (EntsecStorage *storage,
+                              const char    *keyid,
+                              const char    *nonce,
+                              gint64         now,
+                              gint64         keep_until,
+                              gboolean      *fresh,
+                              GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok;
+
+  *fresh = FALSE;
+  ok = run (db, "DELETE FROM request_nonces WHERE keep_until < ?1", "pruning nonces", error,
+            "i", now)
+       && run (db, "INSERT OR IGNORE INTO request_nonces (keyid, nonce, keep_until) "
+                   "VALUES (?1, ?2, ?3)", "remembering a nonce", error, "tti",
+               keyid, nonce, keep_until);
+  *fresh = ok && sqlite3_changes (db) == 1;
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+/* The enrollment behind a token: its user, when it expires, its challenge. */
+static gboolean
+find_enrollment (sqlite3      *db,
+                 const guint8 *token_sha256,
+                 char        **user_id,
+                 gint64       *expires,
+                 guint8        challenge[ENTSEC_SERVER_DIGEST_SIZE],
+                 GError      **error)
+{
+  sqlite3_stmt *stmt = prepare (db, "SELECT e.user_id, e.token_expires, e.challenge_sha256 "
+                                    "FROM enrollments e JOIN users u ON u.id = e.user_id "
+                                    "WHERE e.token_sha256 = ?1 AND e.state = 1 "
+                                    "AND u.disabled = 0",
+                                "reading an enrollment", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_digest (stmt, 1, token_sha256);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_bytes (stmt, 2) == ENTSEC_SERVER_DIGEST_SIZE)
+    {
+      *user_id = column_text (stmt, 0);
+      *expires = sqlite3_column_int64 (stmt, 1);
+      memcpy (challenge, sqlite3_column_blob (stmt, 2), ENTSEC_SERVER_DIGEST_SIZE);
+    }
+  else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    fail (db, "reading an enrollment", error);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static gint64
+count_devices (sqlite3    *db,
+               const char *user_id,
+               GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (db, "SELECT count(*) FROM devices "
+                                    "WHERE user_id = ?1 AND state IN (0, 1)",
+                                "counting devices", error);
+  gint64 n = -1;
+
+  if (stmt == NULL)
+    return -1;
+  bind_text (stmt, 1, user_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  else
+    fail (db, "counting devices", error);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+static gboolean
+refuse (GError   **error,
+        int        code,
+        const char *message)
+{
+  g_set_error_literal (error, ENTSEC_SERVER_ERROR, code, message);
+  return FALSE;
+}
+
+static gboolean
+insert_device (sqlite3            *db,
+               const EntsecDevice *d,
+               GError            **error)
+{
+  return run (db, "INSERT INTO devices (id, user_id, key_jwk, key_jkt, key_epoch, state, "
+                  "claims, created, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+              "adding a device", error, "ttttiitii", d->id, d->user_id, d->key_jwk, d->key_jkt,
+              (gint64) d->key_epoch, (gint64) d->state, d->claims, d->created, d->last_seen);
+}
+
+/* The steps of a registration, inside the transaction. */
+static gboolean
+register_steps (sqlite3      *db,
+                EntsecDevice *device,
+                const guint8 *token_sha256,
+                const guint8 *challenge_sha256,
+                gint64        now,
+                guint         max_devices,
+                GError      **error)
+{
+  g_autofree char *user_id = NULL;
+  guint8 challenge[ENTSEC_SERVER_DIGEST_SIZE] = { 0 };
+  gint64 expires = 0, count;
+
+  if (!find_enrollment (db, token_sha256, &user_id, &expires, challenge, error))
+    return FALSE;
+  if (user_id == NULL || memcmp (challenge, challenge_sha256, sizeof challenge) != 0)
+    return refuse (error, ENTSEC_SERVER_ERROR_INVALID_CODE,
+                   "The enrollment token or registration challenge is wrong or used; "
+                   "enroll again");
+  if (now >= expires)
+    return refuse (error, ENTSEC_SERVER_ERROR_EXPIRED,
+                   "The enrollment token expired; enroll again");
+  count = count_devices (db, user_id, error);
+  if (count < 0)
+    return FALSE;
+  if (count >= max_devices)
+    return refuse (error, ENTSEC_SERVER_ERROR_LIMIT,
+                   "The user has as many devices as allowed; an admin must revoke one first");
+  g_free (device->user_id);
+  device->user_id = g_steal_pointer (&user_id);
+  return run (db, "UPDATE enrollments SET token_sha256 = NULL, challenge_sha256 = NULL "
+                  "WHERE token_sha256 = ?1", "using an enrollment token", error, "d",
+              token_sha256)
+         && insert_device (db, device, error);
+}
+
+gboolean
+entsec_sqlite_device_register (EntsecStorage *storage,
+                               EntsecDevice  *device,
+                               const guint8  *token_sha256,
+                               const guint8  *challenge_sha256,
+                               gint64         now,
+                               guint          max_devices,
+                               GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "BEGIN IMMEDIATE", "registering a device", error, "");
+
+  if (ok)
+    {
+      ok = register_steps (db, device, token_sha256, challenge_sha256, now, max_devices, error);
+      if (ok)
+        ok = run (db, "COMMIT", "registering a device", error, "");
+      if (!ok)
+        sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+/* Every row of @stmt through @from_row; NULL with an error when stepping fails. */
+static GPtrArray *
+collect (sqlite3        *db,
+         sqlite3_stmt   *stmt,
+         gpointer      (*from_row) (sqlite3_stmt *stmt),
+         GDestroyNotify  free_func,
+         const char     *doing,
+         GError        **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, from_row (stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      fail (db, doing, error);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+static gpointer
+device_from_row (sqlite3_stmt *stmt)
+{
+  EntsecDevice *d = g_new0 (EntsecDevice, 1);
+
+  d->id = column_text (stmt, 0);
+  d->user_id = column_text (stmt, 1);
+  d->key_jwk = column_text (stmt, 2);
+  d->key_jkt = column_text (stmt, 3);
+  d->key_epoch = (guint) sqlite3_column_int64 (stmt, 4);
+  d->state = (EntsecDeviceState) sqlite3_column_int (stmt, 5);
+  d->claims = column_text (stmt, 6);
+  d->created = sqlite3_column_int64 (stmt, 7);
+  d->last_seen = sqlite3_column_int64 (stmt, 8);
+  d->mismatches = (guint) sqlite3_column_int64 (stmt, 9);
+  d->policy_version = sqlite3_column_int64 (stmt, 10);
+  if (sqlite3_column_bytes (stmt, 11) == ENTSEC_SERVER_DIGEST_SIZE)
+    memcpy (d->policy_sha256, sqlite3_column_blob (stmt, 11), ENTSEC_SERVER_DIGEST_SIZE);
+  d->revision = sqlite3_column_int64 (stmt, 12);
+  return d;
+}
+
+EntsecDevice *
+entsec_sqlite_device_get (EntsecStorage *storage,
+                          const char    *id,
+                          GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE id = ?1",
+                                "reading a device", error);
+  EntsecDevice *device = NULL;
+  int rc;
+
+  if (stmt != NULL)
+    {
+      bind_text (stmt, 1, id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        device = device_from_row (stmt);
+      else if (rc != SQLITE_DONE)
+        fail (db, "reading a device", error);
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return device;
+}
+
+GPtrArray *
+entsec_sqlite_device_list (EntsecStorage *storage,
+                           const char    *user_id,
+                           const char    *after,
+                           guint          limit,
+                           GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT " DEVICE_COLUMNS " FROM devices "
+                                    "WHERE (?1 IS NULL OR user_id = ?1) AND id > ?2 "
+                                    "ORDER BY id LIMIT ?3", "listing devices", error);
+  GPtrArray *rows = NULL;
+
+  if (stmt != NULL)
+    {
+      bind_text (stmt, 1, user_id);
+      bind_text (stmt, 2, after != NULL ? after : "");
+      sqlite3_bind_int64 (stmt, 3, limit);
+      rows = collect (db, stmt, device_from_row, (GDestroyNotify) entsec_device_free,
+                      "listing devices", error);
+    }
+  entsec_sqlite_unlock (storage);
+  return rows;
+}
+
+gboolean
+entsec_sqlite_device_update (EntsecStorage      *storage,
+                             const EntsecDevice *d,
+                             gboolean           *updated,
+                             GError            **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "UPDATE devices SET state = ?2, last_seen = ?3, mismatches = ?4, "
+                         "policy_version = ?5, policy_sha256 = ?6, revision = revision + 1 "
+                         "WHERE id = ?1 AND revision = ?7", "updating a device", error,
+                     "tiiiidi", d->id, (gint64) d->state, d->last_seen, (gint64) d->mismatches,
+                     d->policy_version, d->policy_sha256, d->revision);
+
+  *updated = ok && sqlite3_changes (db) == 1;
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_policy_get (EntsecStorage *storage,
+                          const char    *scope,
+                          char         **settings,
+                          GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT settings FROM policies WHERE scope = ?1",
+                                "reading a policy", error);
+  int rc = SQLITE_ERROR;
+
+  *settings = NULL;
+  if (stmt != NULL)
+    {
+      bind_text (stmt, 1, scope);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        *settings = column_text (stmt, 0);
+      else if (rc != SQLITE_DONE)
+        fail (db, "reading a policy", error);
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+gboolean
+entsec_sqlite_policy_set (EntsecStorage *storage,
+                          const char    *scope,
+                          const char    *settings,
+                          gint64         now,
+                          GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "INSERT OR REPLACE INTO policies (scope, settings, updated) "
+                         "VALUES (?1, ?2, ?3)", "storing a policy", error, "tti",
+                     scope, settings, now);
+
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_op_challenge_add (EntsecStorage *storage,
+                                const guint8  *nonce_sha256,
+                                const char    *device_id,
+                                const char    *op,
+                                gint64         expires,
+                                GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "INSERT INTO op_challenges (nonce_sha256, device_id, op, expires) "
+                         "VALUES (?1, ?2, ?3, ?4)", "storing an op-challenge", error, "dtti",
+                     nonce_sha256, device_id, op, expires);
+
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_op_challenge_use (EntsecStorage *storage,
+                                const guint8  *nonce_sha256,
+                                const char    *device_id,
+                                const char    *op,
+                                gint64         now,
+                                gboolean      *found,
+                                GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "DELETE FROM op_challenges WHERE nonce_sha256 = ?1 AND device_id = ?2 "
+                         "AND op = ?3 AND expires > ?4", "using an op-challenge", error, "dtti",
+                     nonce_sha256, device_id, op, now);
+
+  *found = ok && sqlite3_changes (db) == 1;
+  ok = ok && run (db, "DELETE FROM op_challenges WHERE expires <= ?1",
+                  "pruning op-challenges", error, "i", now);
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_device_event_add (EntsecStorage *storage,
+                                const char    *device_id,
+                                const char    *type,
+                                const char    *body,
+                                gint64         now,
+                                GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "INSERT INTO device_events (device_id, type, body, created) "
+                         "VALUES (?1, ?2, ?3, ?4)", "recording a device event", error, "ttti",
+                     device_id, type, body, now);
+
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_command_add (EntsecStorage             *storage,
+                           const EntsecDeviceCommand *c,
+                           GError                   **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "INSERT INTO device_commands (id, device_id, type, actor, created) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)", "storing a command", error, "tttti",
+                     c->id, c->device_id, c->type, c->actor, c->created);
+
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+/* Whether @command_id of @device_id exists (after an acknowledgement changed nothing). */
+static gboolean
+command_exists (sqlite3    *db,
+                const char *device_id,
+                const char *command_id,
+                gboolean   *exists,
+                GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (db, "SELECT 1 FROM device_commands "
+                                    "WHERE id = ?1 AND device_id = ?2",
+                                "reading a command", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, command_id);
+  bind_text (stmt, 2, device_id);
+  rc = sqlite3_step (stmt);
+  *exists = rc == SQLITE_ROW;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    fail (db, "reading a command", error);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+gboolean
+entsec_sqlite_command_ack (EntsecStorage    *storage,
+                           const char       *device_id,
+                           const char       *command_id,
+                           const char       *result,
+                           gint64            now,
+                           EntsecCommandAck *outcome,
+                           GError          **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean exists = FALSE;
+  gboolean ok = run (db, "UPDATE device_commands SET acked = ?1, result = ?2 "
+                         "WHERE id = ?3 AND device_id = ?4 AND acked = 0",
+                     "acknowledging a command", error, "ittt", now, result, command_id,
+                     device_id);
+
+  *outcome = ENTSEC_COMMAND_ACK_DONE;
+  if (ok && sqlite3_changes (db) == 0)
+    {
+      ok = command_exists (db, device_id, command_id, &exists, error);
+      *outcome = exists ? ENTSEC_COMMAND_ACK_ALREADY : ENTSEC_COMMAND_ACK_UNKNOWN;
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+static gpointer
+command_from_row (sqlite3_stmt *stmt)
+{
+  EntsecDeviceCommand *c = g_new0 (EntsecDeviceCommand, 1);
+
+  c->id = column_text (stmt, 0);
+  c->device_id = column_text (stmt, 1);
+  c->type = column_text (stmt, 2);
+  c->actor = column_text (stmt, 3);
+  c->created = sqlite3_column_int64 (stmt, 4);
+  c->acked = sqlite3_column_int64 (stmt, 5);
+  c->result = column_text (stmt, 6);
+  return c;
+}
+
+GPtrArray *
+entsec_sqlite_command_list (EntsecStorage *storage,
+                            const char    *device_id,
+                            GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT id, device_id, type, actor, created, acked, result "
+                                    "FROM device_commands WHERE device_id = ?1 "
+                                    "ORDER BY created, id", "listing commands", error);
+  GPtrArray *rows = NULL;
+
+  if (stmt != NULL)
+    {
+      bind_text (stmt, 1, device_id);
+      rows = collect (db, stmt, command_from_row, (GDestroyNotify) entsec_device_command_free,
+                      "listing commands", error);
+    }
+  entsec_sqlite_unlock (storage);
+  return rows;
+}
+
+static gpointer
+event_from_row (sqlite3_stmt *stmt)
+{
+  EntsecDeviceEvent *e = g_new0 (EntsecDeviceEvent, 1);
+
+  e->seq = sqlite3_column_int64 (stmt, 0);
+  e->device_id = column_text (stmt, 1);
+  e->type = column_text (stmt, 2);
+  e->body = column_text (stmt, 3);
+  e->created = sqlite3_column_int64 (stmt, 4);
+  return e;
+}
+
+GPtrArray *
+entsec_sqlite_device_event_list (EntsecStorage *storage,
+                                 const char    *device_id,
+                                 gint64         after,
+                                 guint          limit,
+                                 GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT seq, device_id, type, body, created "
+                                    "FROM device_events WHERE device_id = ?1 AND seq > ?2 "
+                                    "ORDER BY seq LIMIT ?3", "listing device events", error);
+  GPtrArray *rows = NULL;
+
+  if (stmt != NULL)
+    {
+      bind_text (stmt, 1, device_id);
+      sqlite3_bind_int64 (stmt, 2, after);
+      sqlite3_bind_int64 (stmt, 3, limit);
+      rows = collect (db, stmt, event_from_row, (GDestroyNotify) entsec_device_event_free,
+                      "listing device events", error);
+    }
+  entsec_sqlite_unlock (storage);
+  return rows;
+}

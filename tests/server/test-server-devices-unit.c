@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-server-devices-unit.c: the device logic with a moved clock: the
+ * request-nonce memory, the enrollment token's lifetime at registration, the
+ * signature window against the server's time, op-challenge expiry and the
+ * policy version. Real SQLite in a temporary directory, real keys.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "entsec-protocol.h"
+#include "server-devices.h"
+#include "server-policy.h"
+#include "server-storage.h"
+
+#define T0 1767225600
+#define ISSUER "https://auth.example.com"
+
+typedef struct
+{
+  char               *dir;
+  char               *path;
+  EntsecStorage      *storage;
+  EVP_PKEY           *authority;
+  char               *authority_jkt;
+  json_t             *authority_jwk;
+  EntsecDeviceContext context;
+  char               *token;
+  char               *challenge;
+} Fixture;
+
+static void
+add_verified_enrollment (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecUser user = { .id = "usr_a", .email = "a@example.com", .created = T0 };
+  EntsecEnrollment e = { .id = "enr_a", .channel = "email", .address = "a@example.com",
+                         .user_id = "usr_a", .created = T0, .expires = T0 + 600 };
+  gint64 last = 0;
+  gboolean updated = FALSE;
+
+  g_assert_true (entsec_storage_user_create (f->storage, &user, &error));
+  g_assert_true (entsec_storage_enrollment_start (f->storage, &e, 0, &last, &error));
+  f->token = entsec_server_random_secret ();
+  f->challenge = entsec_server_random_secret ();
+  entsec_server_sha256 (f->token, strlen (f->token), e.token_sha256);
+  entsec_server_sha256 (f->challenge, strlen (f->challenge), e.challenge_sha256);
+  e.state = ENTSEC_ENROLLMENT_VERIFIED;
+  e.token_expires = T0 + 600;
+  g_assert_true (entsec_storage_enrollment_update (f->storage, &e, 0, &updated, &error));
+  g_assert_no_error (error);
+  g_assert_true (updated);
+}
+
+static void
+setup (Fixture      *f,
+       gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("entsec-devices-XXXXXX", NULL);
+  f->path = g_build_filename (f->dir, "entsec.db", NULL);
+  f->storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_assert_no_error (error);
+  f->authority = entsec_ec_generate (&error);
+  f->authority_jkt = entsec_jwk_thumbprint (f->authority, &error);
+  f->authority_jwk = entsec_jwk_export_json (f->authority, &error);
+  g_assert_no_error (error);
+  f->context = (EntsecDeviceContext) {
+    .storage = f->storage, .authority = f->authority, .authority_jkt = f->authority_jkt,
+    .authority_jwk = f->authority_jwk, .issuer = ISSUER, .tenant = "default",
+    .max_devices = 5,
+  };
+  add_verified_enrollment (f);
+}
+
+static void
+teardown (Fixture      *f,
+          gconstpointer data)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  entsec_storage_close (f->storage);
+  EVP_PKEY_free (f->authority);
+  g_free (f->authority_jkt);
+  json_decref (f->authority_jwk);
+  g_free (f->token);
+  g_free (f->challenge);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+/* A registration body for @key, signed at @signed_at; the result is the answer. */
+static json_t *
+register_at (Fixture  *f,
+             EVP_PKEY *key,
+             gint64    signed_at,
+             gint64    now,
+             GError  **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *jkt = entsec_jwk_thumbprint (key, &local_error);
+  g_autofree char *keyid = g_strconcat ("jkt:", jkt, NULL);
+  g_autoptr (json_t) body = json_pack ("{s:i,s:s,s:s,s:o,s:{s:s}}", "v", 1,
+                                       "enrollment_token", f->token,
+                                       "registration_challenge", f->challenge,
+                                       "device_key", entsec_jwk_export_json (key, &local_error),
+                                       "device", "machine_fp", "fp");
+  g_autofree char *text = entsec_json_dump (body);
+  const char *fields[] = { "content-type", "application/json", NULL, NULL, NULL, NULL,
+                           NULL, NULL, NULL };
+  EntsecHttpMessage message = { .method = "POST", .target_uri = ISSUER "/v1/devices",
+                                .fields = fields, .body = (const guint8 *) text,
+                                .body_len = strlen (text) };
+  g_autoptr (EntsecSignedFields) sig = entsec_httpsig_sign (&message, key, keyid, signed_at,
+                                                            &local_error);
+
+  g_assert_no_error (local_error);
+  fields[2] = "content-digest";
+  fields[3] = sig->content_digest;
+  fields[4] = "signature-input";
+  fields[5] = sig->signature_input;
+  fields[6] = "signature";
+  fields[7] = sig->signature;
+  return entsec_device_register (&f->context, &message, body, now, error);
+}
+
+static void
+test_nonce_memory (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean fresh = FALSE;
+
+  g_assert_true (entsec_storage_nonce_remember (f->storage, "dev_a#1", "n1", T0, T0 + 600,
+                                                &fresh, &error));
+  g_assert_true (fresh);
+  g_assert_true (entsec_storage_nonce_remember (f->storage, "dev_a#1", "n1", T0 + 599,
+                                                T0 + 1199, &fresh, &error));
+  g_assert_false (fresh);
+  /* another key may use the same nonce */
+  g_assert_true (entsec_storage_nonce_remember (f->storage, "dev_b#1", "n1", T0 + 599,
+                                                T0 + 1199, &fresh, &error));
+  g_assert_true (fresh);
+  /* past its time the row is pruned */
+  g_assert_true (entsec_storage_nonce_remember (f->storage, "dev_a#1", "n1", T0 + 601,
+                                                T0 + 1201, &fresh, &error));
+  g_assert_no_error (error);
+  g_assert_true (fresh);
+}
+
+static void
+test_token_lifetime (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EVP_PKEY) key = entsec_ec_generate (&error);
+  g_autoptr (json_t) late = register_at (f, key, T0 + 600, T0 + 600, &error);
+  g_autoptr (json_t) in_time = NULL;
+
+  g_assert_null (late);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_EXPIRED);
+  g_clear_error (&error);
+  in_time = register_at (f, key, T0 + 599, T0 + 599, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (in_time);
+}
+
+static void
+test_signature_window (Fixture      *f,
+                       gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EVP_PKEY) key = entsec_ec_generate (&error);
+  g_autoptr (json_t) stale = register_at (f, key, T0, T0 + 61, &error);
+  g_autoptr (json_t) early = NULL;
+  g_autoptr (json_t) fine = NULL;
+
+  g_assert_null (stale);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_SIGNATURE);
+  g_clear_error (&error);
+  early = register_at (f, key, T0 + 61, T0, &error);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_SIGNATURE);
+  g_clear_error (&error);
+  fine = register_at (f, key, T0, T0 + 60, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fine);
+}
+
+static EntsecDevice *
+registered (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EVP_PKEY) key = entsec_ec_generate (&error);
+  g_autoptr (json_t) answer = register_at (f, key, T0, T0, &error);
+  EntsecDevice *device;
+
+  g_assert_no_error (error);
+  device = entsec_storage_device_get (f->storage,
+                                      json_string_value (json_object_get (answer, "device_id")),
+                                      &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (device);
+  return device;
+}
+
+static void
+test_device_from_keyid (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EVP_PKEY) key = entsec_ec_generate (&error);
+  g_autoptr (json_t) answer = register_at (f, key, T0, T0, &error);
+  const char *id = json_string_value (json_object_get (answer, "device_id"));
+  g_autofree char *keyid = g_strconcat (id, "#1", NULL);
+  const char *fields[] = { NULL, NULL, NULL, NULL, NULL };
+  EntsecHttpMessage message = { .method = "GET", .target_uri = ISSUER "/v1/challenges/ch_a",
+                                .fields = fields };
+  g_autoptr (EntsecSignedFields) sig = entsec_httpsig_sign (&message, key, keyid, T0, &error);
+  g_autoptr (EntsecDevice) device = NULL;
+  g_autoptr (EntsecDevice) again = NULL;
+
+  g_assert_no_error (error);
+  fields[0] = "signature-input";
+  fields[1] = sig->signature_input;
+  fields[2] = "signature";
+  fields[3] = sig->signature;
+  device = entsec_device_authenticate (&f->context, &message, NULL, FALSE, T0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (device->id, ==, id);
+  /* the same nonce again is a replay */
+  again = entsec_device_authenticate (&f->context, &message, NULL, FALSE, T0 + 1, &error);
+  g_assert_null (again);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_SIGNATURE);
+}
+
+static void
+test_op_challenge_expiry (Fixture      *f,
+                          gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecDevice) device = registered (f);
+  g_autoptr (json_t) request = json_pack ("{s:i,s:s}", "v", 1, "op", "unbind");
+  g_autoptr (json_t) late = entsec_device_op_challenge (&f->context, device, request, T0, &error);
+  g_autoptr (json_t) fresh = entsec_device_op_challenge (&f->context, device, request, T0 + 10,
+                                                         &error);
+  g_autoptr (json_t) late_body = json_pack ("{s:i,s:O}", "v", 1, "nonce",
+                                            json_object_get (late, "nonce"));
+  g_autoptr (json_t) fresh_body = json_pack ("{s:i,s:O}", "v", 1, "nonce",
+                                             json_object_get (fresh, "nonce"));
+  g_autoptr (json_t) refused = NULL;
+  g_autoptr (json_t) receipt = NULL;
+
+  g_assert_no_error (error);
+  refused = entsec_device_unbind (&f->context, device, late_body,
+                                  T0 + ENTSEC_DEVICE_OP_CHALLENGE_LIFETIME, &error);
+  g_assert_null (refused);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID);
+  g_clear_error (&error);
+  receipt = entsec_device_unbind (&f->context, device, fresh_body,
+                                  T0 + 10 + ENTSEC_DEVICE_OP_CHALLENGE_LIFETIME - 1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (json_object_get (receipt, "receipt"));
+}
+
+static gint64
+policy_version (Fixture    *f,
+                const char *device_id)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 version = 0;
+  g_autofree char *jws = entsec_device_policy (&f->context, device_id, T0, &version, &error);
+  g_autoptr (GBytes) payload = NULL;
+  g_autoptr (json_t) policy = NULL;
+
+  g_assert_no_error (error);
+  payload = entsec_jws_verify (jws, strlen (jws), f->authority, "entsec-policy+jwt", &error);
+  g_assert_no_error (error);
+  policy = json_loadb (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload), 0, NULL);
+  g_assert_cmpint (json_integer_value (json_object_get (policy, "policy_version")), ==, version);
+  return version;
+}
+
+static void
+test_policy_version (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecDevice) device = registered (f);
+  gboolean found = FALSE;
+
+  g_assert_cmpint (policy_version (f, device->id), ==, 1);
+  g_assert_cmpint (policy_version (f, device->id), ==, 1);
+  g_assert_true (entsec_storage_policy_set (f->storage, "tenant",
+                                            "{\"tokens\":{\"min_digits\":7}}", T0, &error));
+  g_assert_cmpint (policy_version (f, device->id), ==, 2);
+  /* the same settings written again are no change */
+  g_assert_true (entsec_storage_policy_set (f->storage, "tenant",
+                                            "{\"tokens\":{\"min_digits\":7}}", T0, &error));
+  g_assert_cmpint (policy_version (f, device->id), ==, 2);
+  g_assert_true (entsec_device_set_state (&f->context, device->id, ENTSEC_DEVICE_REVOKED,
+                                          &found, &error));
+  g_assert_true (found);
+  g_assert_cmpint (policy_version (f, device->id), ==, 3);
+  g_assert_false (entsec_device_set_state (&f->context, "dev_none", ENTSEC_DEVICE_REVOKED,
+                                           &found, &error));
+  g_assert_no_error (error);
+  g_assert_false (found);
+}
+
+static void
+test_events (Fixture      *f,
+             gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecDevice) device = registered (f);
+  g_autoptr (json_t) request = json_pack ("{s:i,s:s}", "v", 1, "type", "wipe");
+  g_autoptr (json_t) command = entsec_device_command_add (&f->context, device->id, "adm_a",
+                                                          request, T0 + 5, &error);
+  g_autoptr (json_t) note = json_pack ("{s:i}", "v", 1);
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GPtrArray) later = NULL;
+  g_autoptr (json_t) body = NULL;
+  EntsecDeviceEvent *first, *second;
+
+  g_assert_no_error (error);
+  g_assert_true (entsec_device_event_add (&f->context, device->id, "policy", note, T0 + 6,
+                                          &error));
+  events = entsec_storage_device_event_list (f->storage, device->id, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  first = g_ptr_array_index (events, 0);
+  second = g_ptr_array_index (events, 1);
+  g_assert_cmpstr (first->type, ==, "command");
+  g_assert_cmpint (first->created, ==, T0 + 5);
+  body = json_loads (first->body, 0, NULL);
+  g_assert_cmpstr (json_string_value (json_object_get (body, "command_id")), ==,
+                   json_string_value (json_object_get (command, "id")));
+  g_assert_cmpstr (second->type, ==, "policy");
+  later = entsec_storage_device_event_list (f->storage, device->id, first->seq, 10, &error);
+  g_assert_cmpuint (later->len, ==, 1);
+  g_assert_cmpint (((EntsecDeviceEvent *) g_ptr_array_index (later, 0))->seq, ==, second->seq);
+}
+
+static void
+test_settings_defaults_valid (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) defaults = entsec_policy_defaults ();
+
+  g_assert_true (entsec_policy_check_settings (defaults, &error));
+  g_assert_no_error (error);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/server/devices/nonce-memory", Fixture, NULL, setup, test_nonce_memory, teardown);
+  g_test_add ("/server/devices/token-lifetime", Fixture, NULL, setup, test_token_lifetime,
+              teardown);
+  g_test_add ("/server/devices/signature-window", Fixture, NULL, setup, test_signature_window,
+              teardown);
+  g_test_add ("/server/devices/device-from-keyid", Fixture, NULL, setup, test_device_from_keyid,
+              teardown);
+  g_test_add ("/server/devices/op-challenge-expiry", Fixture, NULL, setup,
+              test_op_challenge_expiry, teardown);
+  g_test_add ("/server/devices/policy-version", Fixture, NULL, setup, test_policy_version,
+              teardown);
+  g_test_add ("/server/devices/events", Fixture, NULL, setup, test_events, teardown);
+  g_test_add_func ("/server/devices/settings-defaults", test_settings_defaults_valid);
+  return g_test_run ();
+}

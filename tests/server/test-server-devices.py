@@ -1,0 +1,541 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""test-server-devices.py ENTSEC_SERVER: device registration, signed requests
+(RFC 9421 profile of docs/protocol.md section 2), policies, revocation,
+heartbeats and unbinding on the real entsec-server over real TLS. The client
+side of the profile is written here with python3-cryptography, independently
+of src/protocol, so that both ends are checked against the document."""
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import time
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature, encode_dss_signature)
+
+import servertest
+from servertest import Connection, ServerTestCase
+
+CLIENT_NONCE = "bm9uY2Utbm9uY2Utbm9uY2U"
+CLAIMS = {"machine_fp": "fp-1", "macs": [{"if": "eth0", "kind": "ether", "mac_hmac": "h1"}],
+          "os": {"id": "debian", "version": "12"}}
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64u_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwk_of(key):
+    numbers = key.public_key().public_numbers()
+    return {"kty": "EC", "crv": "P-256", "x": b64u(numbers.x.to_bytes(32, "big")),
+            "y": b64u(numbers.y.to_bytes(32, "big"))}
+
+
+def thumbprint(jwk):
+    text = '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' % (jwk["x"], jwk["y"])
+    return b64u(hashlib.sha256(text.encode()).digest())
+
+
+def public_key_of(jwk):
+    x = int.from_bytes(b64u_decode(jwk["x"]), "big")
+    y = int.from_bytes(b64u_decode(jwk["y"]), "big")
+    return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+
+
+def jws_payload(compact, jwk, typ):
+    """Verifies an ES256 compact JWS with `jwk`; returns the payload object."""
+    header, payload, signature = compact.split(".")
+    head = json.loads(b64u_decode(header))
+    assert head["alg"] == "ES256" and head["typ"] == typ, head
+    raw = b64u_decode(signature)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    public_key_of(jwk).verify(der, (header + "." + payload).encode(), ec.ECDSA(hashes.SHA256()))
+    return json.loads(b64u_decode(payload))
+
+
+def sign_headers(key, keyid, method, uri, body, created=None, expires=None, nonce=None):
+    """The profile's request signature: Content-Digest, Signature-Input, Signature."""
+    created = int(time.time()) if created is None else created
+    expires = created + 300 if expires is None else expires
+    nonce = b64u(secrets.token_bytes(16)) if nonce is None else nonce
+    headers = {}
+    lines = ['"@method": %s' % method, '"@target-uri": %s' % uri]
+    components = '"@method" "@target-uri"'
+    if body is not None:
+        digest = "sha-256=:%s:" % base64.b64encode(hashlib.sha256(body).digest()).decode()
+        headers["Content-Digest"] = digest
+        headers["Content-Type"] = "application/json"
+        lines += ['"content-digest": %s' % digest, '"content-type": application/json']
+        components += ' "content-digest" "content-type"'
+    params = '(%s);created=%d;expires=%d;nonce="%s";keyid="%s";alg="ecdsa-p256-sha256"' % (
+        components, created, expires, nonce, keyid)
+    base = "\n".join(lines + ['"@signature-params": ' + params])
+    r, s = decode_dss_signature(key.sign(base.encode(), ec.ECDSA(hashes.SHA256())))
+    raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    headers["Signature-Input"] = "entsec=" + params
+    headers["Signature"] = "entsec=:%s:" % base64.b64encode(raw).decode()
+    return headers
+
+
+class Device:
+    def __init__(self, test, server, key, device_id, registration, policy):
+        self.test, self.server, self.key = test, server, key
+        self.id, self.registration, self.policy = device_id, registration, policy
+        self.keyid = device_id + "#1"
+
+    def signed(self, method, path, body=None, keyid=None, key=None, **sign):
+        raw = json.dumps(body).encode() if body is not None else None
+        headers = sign_headers(key or self.key, keyid or self.keyid, method,
+                               self.test.issuer + path, raw, **sign)
+        return self.test.send(method, path, raw, headers)
+
+    def get_policy(self, **kw):
+        return self.signed("GET", "/v1/devices/%s/policy" % self.id, **kw)
+
+
+class DeviceTests(ServerTestCase):
+    def setUp(self):
+        super().setUp()
+        self.users = {}
+
+    def tearDown(self):
+        # a clean exit (also: no leak or error report under ASan)
+        if self.server is not None:
+            self.assertEqual(self.server.stop(), 0, self.server.log)
+        super().tearDown()
+
+    def boot(self, *args, env=None):
+        env = dict(env or os.environ, ENTSEC_SERVER_ENROLL_RESEND_AFTER="0")
+        server = self.start(*args, env=env)
+        status, _, disco, _ = server.request("GET", "/.well-known/entsec-configuration")
+        self.assertEqual(status, 200)
+        self.issuer = disco["issuer"]
+        self.authority = disco["authority_jwks"]["keys"][0]
+        return server
+
+    def send(self, method, path, raw, headers):
+        """Like Server.request, but a body that is not JSON (a JWS) is kept as bytes."""
+        conn = Connection(self.server.port, self.server.context())
+        try:
+            conn.request(method, path, body=raw, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        is_json = (resp.getheader("Content-Type") or "").endswith("json")
+        return resp.status, resp, json.loads(data) if is_json and data else None, data
+
+    def admin(self, method, path, body=None):
+        return self.server.request(method, path, token=self.token, body=body)
+
+    def user(self, email):
+        if email not in self.users:
+            status, _, body, _ = self.admin("POST", "/v1/admin/users", {"email": email})
+            self.assertEqual(status, 201, body)
+            self.users[email] = body["id"]
+        return self.users[email]
+
+    def enroll(self, email="ann@example.com"):
+        self.user(email)
+        status, _, body, _ = self.server.request(
+            "POST", "/v1/enroll/start",
+            body={"v": 1, "channel": "email", "address": email, "client_nonce": CLIENT_NONCE})
+        self.assertEqual(status, 202, body)
+        with open(os.path.join(self.data_dir, "outbox.jsonl"), encoding="utf-8") as f:
+            code = [json.loads(line) for line in f][-1]["code"]
+        status, _, verified, _ = self.server.request(
+            "POST", "/v1/enroll/verify",
+            body={"v": 1, "enrollment_id": body["enrollment_id"], "code": code,
+                  "client_nonce": CLIENT_NONCE})
+        self.assertEqual(status, 200, verified)
+        return verified
+
+    def register_raw(self, verified, key=None, sign_key=None, keyid=None, claims=None,
+                     **body_extra):
+        key = key or ec.generate_private_key(ec.SECP256R1())
+        jwk = jwk_of(key)
+        body = {"v": 1, "enrollment_token": verified["enrollment_token"],
+                "registration_challenge": verified["registration_challenge"],
+                "device_key": jwk, "device": claims or CLAIMS,
+                "client": {"name": "entsec", "version": "0.1"}}
+        body.update(body_extra)
+        raw = json.dumps(body).encode()
+        headers = sign_headers(sign_key or key, keyid or "jkt:" + thumbprint(jwk), "POST",
+                               self.issuer + "/v1/devices", raw)
+        return key, self.send("POST", "/v1/devices", raw, headers)
+
+    def register(self, email="ann@example.com", **kw):
+        key, result = self.register_raw(self.enroll(email), **kw)
+        status, _, body, _ = result
+        self.assertEqual(status, 201, body)
+        return Device(self, self.server, key, body["device_id"], body["registration"],
+                      body["policy"])
+
+    def policy_of(self, device, expect_status=200):
+        status, resp, body, data = device.get_policy()
+        self.assertEqual(status, expect_status, body)
+        self.assertEqual(resp.getheader("Content-Type"), "application/jose")
+        return jws_payload(data.decode(), self.authority, "entsec-policy+jwt"), resp
+
+    # 1. registration
+
+    def test_register(self):
+        self.boot()
+        device = self.register()
+        reg = jws_payload(device.registration, self.authority, "entsec-registration+jwt")
+        self.assertEqual(reg["device_id"], device.id)
+        self.assertTrue(device.id.startswith("dev_"))
+        self.assertEqual(reg["key_jkt"], thumbprint(jwk_of(device.key)))
+        self.assertEqual(reg["user_id"], self.users["ann@example.com"])
+        self.assertEqual(reg["authority_jwks"]["keys"][0]["kid"], self.authority["kid"])
+        self.assertEqual(reg["endpoints"]["policy"],
+                         self.issuer + "/v1/devices/%s/policy" % device.id)
+        policy = jws_payload(device.policy, self.authority, "entsec-policy+jwt")
+        self.assertEqual(policy["device_id"], device.id)
+        self.assertEqual(policy["policy_version"], 1)
+        self.assertEqual(policy["device_state"], "active")
+        self.assertEqual(policy["exp"] - policy["iat"], 7 * 24 * 3600)
+        status, _, shown, _ = self.admin("GET", "/v1/admin/devices/" + device.id)
+        self.assertEqual(status, 200)
+        self.assertEqual(shown["claims"]["device"], CLAIMS)
+        self.assertEqual(shown["state"], "active")
+        status, _, audit, _ = self.admin("GET", "/v1/admin/audit")
+        self.assertIn(("device.register", device.id),
+                      [(e["action"], e["target"]) for e in audit["entries"]])
+
+    def test_enrollment_token_single_use_and_checked(self):
+        self.boot()
+        verified = self.enroll()
+        wrong = dict(verified, registration_challenge=b64u(secrets.token_bytes(32)))
+        self.assertProblem(self.register_raw(wrong)[1], 400, "invalid_code")
+        forged = dict(verified, enrollment_token=b64u(secrets.token_bytes(32)))
+        self.assertProblem(self.register_raw(forged)[1], 400, "invalid_code")
+        self.assertEqual(self.register_raw(verified)[1][0], 201)
+        self.assertProblem(self.register_raw(verified)[1], 400, "invalid_code")
+
+    def test_register_needs_proof_of_possession(self):
+        self.boot()
+        verified = self.enroll()
+        other = ec.generate_private_key(ec.SECP256R1())
+        self.assertProblem(self.register_raw(verified, sign_key=other)[1],
+                           401, "invalid_signature")
+        self.assertProblem(self.register_raw(verified, keyid="jkt:" + thumbprint(jwk_of(other)),
+                                             sign_key=other)[1], 401, "invalid_signature")
+        # the failed attempts did not use the token up
+        self.assertEqual(self.register_raw(verified)[1][0], 201)
+
+    def test_register_rejects_bad_claims_and_keys(self):
+        self.boot()
+        verified = self.enroll()
+        result = self.register_raw(verified, claims={"serial": "x"})[1]
+        self.assertProblem(result, 400, "invalid_request")
+        self.assertIn("machine_fp", result[2]["detail"])
+        result = self.register_raw(verified, colour="blue")[1]
+        self.assertProblem(result, 400, "invalid_request")
+        self.assertEqual(self.register_raw(verified)[1][0], 201)
+
+    def test_device_limit(self):
+        env = dict(os.environ, ENTSEC_SERVER_MAX_DEVICES_PER_USER="2")
+        self.boot(env=env)
+        first = self.register()
+        self.register()
+        self.assertProblem(self.register_raw(self.enroll())[1], 409, "device_limit")
+        self.register("bob@example.com")  # per user
+        self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/revoke" % first.id)[0], 204)
+        self.register()  # a revoked device no longer counts
+
+    # 2. signed requests
+
+    def test_signed_policy_etag(self):
+        self.boot()
+        device = self.register()
+        policy, resp = self.policy_of(device)
+        self.assertEqual(policy["policy_version"], 1)
+        etag = resp.getheader("ETag")
+        self.assertEqual(etag, '"p1"')
+        status, resp, _, data = device.get_policy()
+        self.assertEqual(status, 200)
+        status, resp, _, data = self.send_if_none_match(device, etag)
+        self.assertEqual(status, 304)
+        self.assertEqual(data, b"")
+        self.assertEqual(self.send_if_none_match(device, '"p0"')[0], 200)
+
+    def send_if_none_match(self, device, etag):
+        path = "/v1/devices/%s/policy" % device.id
+        headers = sign_headers(device.key, device.keyid, "GET", self.issuer + path, None)
+        headers["If-None-Match"] = etag
+        return self.send("GET", path, None, headers)
+
+    def test_replayed_request(self):
+        self.boot()
+        device = self.register()
+        path = "/v1/devices/%s/policy" % device.id
+        headers = sign_headers(device.key, device.keyid, "GET", self.issuer + path, None)
+        self.assertEqual(self.send("GET", path, None, headers)[0], 200)
+        self.assertProblem(self.send("GET", path, None, headers), 401, "invalid_signature")
+        self.assertIn("replay", self.server.stop() == 0 and self.server.log)
+
+    def test_refused_signatures(self):
+        self.boot()
+        device = self.register()
+        other = self.register("bob@example.com")
+        now = int(time.time())
+        cases = {
+            "another key": dict(key=other.key),
+            "another device's keyid": dict(keyid=other.keyid, key=other.key),
+            "unknown device": dict(keyid="dev_nobody#1"),
+            "old key epoch": dict(keyid=device.id + "#2"),
+            "created too early": dict(created=now - 120),
+            "created in the future": dict(created=now + 120),
+            "expired": dict(created=now - 50, expires=now - 5),
+            "lifetime over 300 s": dict(created=now, expires=now + 301),
+        }
+        for name, sign in cases.items():
+            with self.subTest(name):
+                self.assertProblem(device.get_policy(**sign), 401, "invalid_signature")
+        # the request path names the device the key must belong to
+        path = "/v1/devices/%s/policy" % other.id
+        headers = sign_headers(device.key, device.keyid, "GET", self.issuer + path, None)
+        self.assertProblem(self.send("GET", path, None, headers), 401, "invalid_signature")
+        self.assertEqual(device.get_policy()[0], 200)
+
+    def test_body_must_match_digest(self):
+        self.boot()
+        device = self.register()
+        path = "/v1/devices/%s/status" % device.id
+        raw = json.dumps({"v": 1, "device": CLAIMS}).encode()
+        headers = sign_headers(device.key, device.keyid, "POST", self.issuer + path, raw)
+        tampered = raw.replace(b"fp-1", b"fp-2")
+        self.assertProblem(self.send("POST", path, tampered, headers), 401, "invalid_signature")
+        self.assertEqual(self.send("POST", path, raw, headers)[0], 200)
+
+    def test_missing_signature(self):
+        self.boot()
+        device = self.register()
+        result = self.server.request("GET", "/v1/devices/%s/policy" % device.id)
+        self.assertProblem(result, 401, "invalid_signature")
+
+    # 3. policies
+
+    def put_policy(self, scope, settings):
+        return self.admin("PUT", "/v1/admin/policies/" + scope, {"v": 1, "settings": settings})
+
+    def test_policy_precedence_and_version(self):
+        self.boot()
+        device = self.register()
+        other = self.register("bob@example.com")
+        user = self.users["ann@example.com"]
+        self.assertEqual(self.put_policy("tenant", {"clipboard": {"clear_after": 60},
+                                                    "tokens": {"min_digits": 8}})[0], 204)
+        policy, _ = self.policy_of(device)
+        self.assertEqual(policy["settings"]["clipboard"]["clear_after"], 60)
+        self.assertEqual(policy["policy_version"], 2)
+        self.assertEqual(self.put_policy("users/" + user, {"clipboard": {"clear_after": 45}})[0],
+                         204)
+        self.assertEqual(self.put_policy("devices/" + device.id,
+                                         {"clipboard": {"clear_after": 15}})[0], 204)
+        policy, _ = self.policy_of(device)
+        self.assertEqual(policy["settings"]["clipboard"]["clear_after"], 15)
+        self.assertEqual(policy["settings"]["tokens"]["min_digits"], 8)
+        self.assertEqual(policy["settings"]["clipboard"]["allow_copy"], True)  # default
+        self.assertEqual(policy["policy_version"], 3)
+        again, _ = self.policy_of(device)
+        self.assertEqual(again["policy_version"], 3)  # unchanged: same version
+        bob, _ = self.policy_of(other)
+        self.assertEqual(bob["settings"]["clipboard"]["clear_after"], 60)
+        self.put_policy("devices/" + device.id, {})
+        policy, _ = self.policy_of(device)
+        self.assertEqual(policy["settings"]["clipboard"]["clear_after"], 45)
+        self.assertEqual(policy["policy_version"], 4)  # a change back is a new version
+        status, _, stored, _ = self.admin("GET", "/v1/admin/policies/users/" + user)
+        self.assertEqual(stored["settings"], {"clipboard": {"clear_after": 45}})
+
+    def test_policy_validation(self):
+        self.boot()
+        cases = [
+            ({"colour": {"x": 1}}, "Unknown section \"settings.colour\""),
+            ({"tokens": {"colour": 1}}, "Unknown setting \"settings.tokens.colour\""),
+            ({"tokens": {"min_digits": 5}}, "\"settings.tokens.min_digits\" must be an integer "
+                                            "from 6 to 8"),
+            ({"tokens": {"allow_export": "yes"}}, "must be true or false"),
+            ({"push": {"number_matching": "maybe"}}, "must be one of"),
+            ({"tokens": {"allowed_algorithms": ["SHA1", "SHA1"]}}, "different values"),
+            ({"binding": {"min_client_version": "1.x"}}, "must be a version"),
+            ([], "\"settings\" must be an object"),
+        ]
+        for settings, message in cases:
+            with self.subTest(message):
+                result = self.put_policy("tenant", settings)
+                self.assertProblem(result, 400, "invalid_request")
+                self.assertIn(message, result[2]["detail"])
+        self.assertProblem(self.put_policy("users/usr_nobody", {}), 404, "not_found")
+        self.assertProblem(self.server.request("PUT", "/v1/admin/policies/tenant",
+                                               body={"v": 1, "settings": {}}), 401,
+                           "unauthorized")
+
+    # 4. revoke, heartbeat, op-challenge, unbind
+
+    def test_revoked_device(self):
+        self.boot()
+        device = self.register()
+        self.assertProblem(self.admin("POST", "/v1/admin/devices/dev_nobody/revoke"), 404,
+                           "not_found")
+        self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)[0], 204)
+        policy, _ = self.policy_of(device)
+        self.assertEqual(policy["device_state"], "revoked")
+        self.assertEqual(policy["policy_version"], 2)
+        result = device.signed("POST", "/v1/devices/%s/status" % device.id,
+                               {"v": 1, "device": CLAIMS})
+        self.assertProblem(result, 403, "device_revoked")
+        result = device.signed("POST", "/v1/devices/%s/op-challenge" % device.id,
+                               {"v": 1, "op": "unbind"})
+        self.assertProblem(result, 403, "device_revoked")
+        # revocation is not undone by reactivating
+        self.assertProblem(self.admin("POST", "/v1/admin/devices/%s/activate" % device.id), 409,
+                           "conflict")
+        self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)[0], 204)
+
+    def test_device_of_deleted_user(self):
+        self.boot()
+        device = self.register()
+        self.assertEqual(device.get_policy()[0], 200)
+        user = self.users["ann@example.com"]
+        self.assertEqual(self.admin("DELETE", "/v1/admin/users/" + user)[0], 204)
+        self.assertProblem(device.get_policy(), 403, "device_revoked")
+
+    def test_heartbeat_mismatch_rule(self):
+        self.boot()
+        device = self.register()
+        path = "/v1/devices/%s/status" % device.id
+        status, _, body, _ = device.signed("POST", path, {"v": 1, "device": CLAIMS})
+        self.assertEqual((status, body["binding"], body["action"]), (200, "ok", "none"))
+        moved = dict(CLAIMS, machine_fp="fp-other")
+        status, _, body, _ = device.signed("POST", path, {"v": 1, "device": moved})
+        self.assertEqual((status, body["binding"], body["action"]), (200, "mismatch", "warn"))
+        self.put_policy("tenant", {"binding": {"on_mismatch": "lock"}})
+        status, _, body, _ = device.signed("POST", path, {"v": 1, "device": moved})
+        self.assertEqual((status, body["action"]), (200, "lock"))
+        self.assertProblem(device.signed("POST", path, {"v": 1, "device": CLAIMS}), 403,
+                           "device_revoked")
+        policy, _ = self.policy_of(device)
+        self.assertEqual(policy["device_state"], "suspended")
+        shown = self.admin("GET", "/v1/admin/devices/" + device.id)[2]
+        self.assertEqual(shown["mismatches"], 2)
+        # an admin lifts the suspension
+        self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/activate" % device.id)[0], 204)
+        self.put_policy("tenant", {})
+        self.assertEqual(device.signed("POST", path, {"v": 1, "device": CLAIMS})[0], 200)
+        self.assertEqual(self.policy_of(device)[0]["device_state"], "active")
+
+    def test_unbind_needs_op_challenge(self):
+        self.boot()
+        device = self.register()
+        base = "/v1/devices/%s/" % device.id
+        result = device.signed("POST", base + "unbind", {"v": 1, "nonce": "made-up"})
+        self.assertProblem(result, 400, "invalid_request")
+        status, _, rekey, _ = device.signed("POST", base + "op-challenge", {"v": 1, "op": "rekey"})
+        self.assertEqual(status, 200)
+        result = device.signed("POST", base + "unbind", {"v": 1, "nonce": rekey["nonce"]})
+        self.assertProblem(result, 400, "invalid_request")  # a nonce for another op
+        status, _, challenge, _ = device.signed("POST", base + "op-challenge",
+                                                {"v": 1, "op": "unbind"})
+        self.assertEqual((status, challenge["op"], challenge["expires_in"]), (200, "unbind", 300))
+        status, _, body, _ = device.signed("POST", base + "unbind",
+                                           {"v": 1, "nonce": challenge["nonce"]})
+        self.assertEqual(status, 200, body)
+        receipt = jws_payload(body["receipt"], self.authority, "entsec-receipt+jwt")
+        self.assertEqual((receipt["device_id"], receipt["op"]), (device.id, "unbind"))
+        self.assertProblem(device.get_policy(), 403, "device_revoked")
+        self.assertEqual(self.admin("GET", "/v1/admin/devices/" + device.id)[2]["state"],
+                         "unbound")
+        self.assertProblem(self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id), 409,
+                           "conflict")  # unbound is final
+
+    def test_unbind_forbidden_by_policy(self):
+        self.boot()
+        device = self.register()
+        self.put_policy("tenant", {"device": {"allow_user_unbind": False}})
+        base = "/v1/devices/%s/" % device.id
+        challenge = device.signed("POST", base + "op-challenge", {"v": 1, "op": "unbind"})[2]
+        result = device.signed("POST", base + "unbind", {"v": 1, "nonce": challenge["nonce"]})
+        self.assertProblem(result, 403, "forbidden")
+
+    def test_admin_device_list(self):
+        self.boot()
+        ann = self.register()
+        bob = self.register("bob@example.com")
+        status, _, body, _ = self.admin("GET", "/v1/admin/devices")
+        self.assertEqual(sorted(d["id"] for d in body["devices"]), sorted([ann.id, bob.id]))
+        status, _, body, _ = self.admin("GET", "/v1/admin/devices?user=" +
+                                        self.users["bob@example.com"])
+        self.assertEqual([d["id"] for d in body["devices"]], [bob.id])
+        self.assertProblem(self.admin("GET", "/v1/admin/devices/dev_nobody"), 404, "not_found")
+
+    # 5. commands
+
+    def test_commands(self):
+        self.boot()
+        device = self.register()
+        base = "/v1/admin/devices/%s/commands" % device.id
+        self.assertProblem(self.admin("POST", base, {"v": 1, "type": "format"}), 400,
+                           "invalid_request")
+        self.assertProblem(self.admin("POST", "/v1/admin/devices/dev_nobody/commands",
+                                      {"v": 1, "type": "lock"}), 404, "not_found")
+        status, _, command, _ = self.admin("POST", base, {"v": 1, "type": "lock"})
+        self.assertEqual((status, command["state"]), (201, "pending"), command)
+        signed = jws_payload(command["command"], self.authority, "entsec-command+jwt")
+        self.assertEqual((signed["device_id"], signed["command_id"], signed["type"]),
+                         (device.id, command["id"], "lock"))
+        ack = "/v1/devices/%s/commands/%s/ack" % (device.id, command["id"])
+        other = self.register("bob@example.com")
+        result = other.signed("POST", "/v1/devices/%s/commands/%s/ack" % (other.id,
+                                                                        command["id"]),
+                              {"v": 1, "result": "done"})
+        self.assertProblem(result, 404, "not_found")  # not bob's command
+        self.assertProblem(device.signed("POST", ack, {"v": 1, "result": "maybe"}), 400,
+                           "invalid_request")
+        status, _, body, _ = device.signed("POST", ack, {"v": 1, "result": "done"})
+        self.assertEqual((status, body["state"], body["result"]), (200, "acked", "done"), body)
+        self.assertProblem(device.signed("POST", ack, {"v": 1, "result": "done"}), 409,
+                           "conflict")
+        listed = self.admin("GET", base)[2]["commands"]
+        self.assertEqual([(c["id"], c["state"]) for c in listed], [(command["id"], "acked")])
+        # a revoked device can still acknowledge its wipe
+        wipe = self.admin("POST", base, {"v": 1, "type": "wipe"})[2]
+        self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)
+        status, _, body, _ = device.signed(
+            "POST", "/v1/devices/%s/commands/%s/ack" % (device.id, wipe["id"]),
+            {"v": 1, "result": "done"})
+        self.assertEqual(status, 200, body)
+
+    def test_state_survives_restart(self):
+        self.boot()
+        device = self.register()
+        path = "/v1/devices/%s/policy" % device.id
+        headers = sign_headers(device.key, device.keyid, "GET", self.issuer + path, None)
+        self.assertEqual(self.send("GET", path, None, headers)[0], 200)
+        self.put_policy("tenant", {"push": {"number_matching": "choose"}})
+        self.server.stop()
+        server = self.boot()
+        self.assertEqual(self.issuer, "https://localhost:%d" % server.port)
+        # the issuer (and so the target URI) follows the new port; the nonce is remembered
+        headers = sign_headers(device.key, device.keyid, "GET", self.issuer + path, None,
+                               nonce=headers["Signature-Input"].split('nonce="')[1][:22])
+        self.assertProblem(self.send("GET", path, None, headers), 401, "invalid_signature")
+        policy, _ = self.policy_of(device)
+        self.assertEqual(policy["settings"]["push"]["number_matching"], "choose")
+        self.assertEqual(policy["policy_version"], 2)
+
+
+if __name__ == "__main__":
+    servertest.main()
