@@ -30,4 +30,14 @@ void entsec_handle_admin_user_delete (EntsecServer *server, EntsecRequest *reque
 void entsec_handle_admin_audit (EntsecServer *server, EntsecRequest *request,
                                 const char *const *params, EntsecResponse *response);
 
+/* entsec-admin's additions (server-admin-accounts.c) */
+void entsec_handle_admin_user_disable (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_user_enable (EntsecServer *server, EntsecRequest *request,
+                                      const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_admin_create (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_admin_list (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
+
 G_END_DECLS

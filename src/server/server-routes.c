@@ -30,6 +30,11 @@ static const Route routes[] = {
   { "GET", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_get, TRUE },
   { "DELETE", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_delete, TRUE },
   { "GET", "/v1/admin/audit", "GET", entsec_handle_admin_audit, TRUE },
+  /* entsec-admin (srv-admin) */
+  { "POST", "/v1/admin/users/{}/disable", "POST", entsec_handle_admin_user_disable, TRUE },
+  { "POST", "/v1/admin/users/{}/enable", "POST", entsec_handle_admin_user_enable, TRUE },
+  { "POST", "/v1/admin/admins", "GET, POST", entsec_handle_admin_admin_create, TRUE },
+  { "GET", "/v1/admin/admins", "GET, POST", entsec_handle_admin_admin_list, TRUE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */

@@ -73,6 +73,8 @@ typedef enum
   STMT_ENROLLMENT_INSERT,
   STMT_ENROLLMENT_GET,
   STMT_ENROLLMENT_UPDATE,
+  /* entsec-admin (srv-admin) */
+  STMT_USER_SET_DISABLED,
   N_STMTS
 } StmtId;
 
@@ -83,6 +85,7 @@ static const char *const stmt_sql[N_STMTS] = {
   [STMT_USER_LIST] = "SELECT id, email, phone, name, disabled, created FROM users "
                      "WHERE id > ?1 ORDER BY id LIMIT ?2",
   [STMT_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+  [STMT_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE id = ?1",
   [STMT_ADMIN_INSERT] = "INSERT INTO admins (id, name, token_sha256) VALUES (?1, ?2, ?3)",
   [STMT_ADMIN_LIST] = "SELECT id, name, token_sha256 FROM admins ORDER BY id",
   [STMT_AUDIT_INSERT] = "INSERT INTO audit (time, actor, action, target) VALUES (?1, ?2, ?3, ?4)",
@@ -289,6 +292,25 @@ sqlite_user_delete (EntsecStorage *storage,
 
   bind_text (stmt, 1, id);
   ok = step_done (self, stmt, "deleting a user", error);
+  *found = ok && sqlite3_changes (self->db) > 0;
+  stmt_done (self, stmt);
+  return ok;
+}
+
+static gboolean
+sqlite_user_set_disabled (EntsecStorage *storage,
+                          const char    *id,
+                          gboolean       disabled,
+                          gboolean      *found,
+                          GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_SET_DISABLED);
+  gboolean ok;
+
+  bind_text (stmt, 1, id);
+  sqlite3_bind_int (stmt, 2, disabled ? 1 : 0);
+  ok = step_done (self, stmt, "disabling or enabling a user", error);
   *found = ok && sqlite3_changes (self->db) > 0;
   stmt_done (self, stmt);
   return ok;
@@ -669,6 +691,8 @@ static const EntsecStorageOps sqlite_ops = {
   .enrollment_start = sqlite_enrollment_start,
   .enrollment_get = sqlite_enrollment_get,
   .enrollment_update = sqlite_enrollment_update,
+  /* entsec-admin (srv-admin) */
+  .user_set_disabled = sqlite_user_set_disabled,
 };
 
 static gboolean
