@@ -97,7 +97,7 @@ print_usage (FILE *stream)
                    "Enterprise Security server administration over the admin API.\n\n"
                    "Commands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (stream, "  %-22s %s\n", commands[i].words, commands[i].summary);
+    fprintf (stream, "  %-24s %s\n", commands[i].words, commands[i].summary);
   fprintf (stream,
            "\nOptions:\n"
            "  --server URL          the server (https://HOST:PORT)\n"
