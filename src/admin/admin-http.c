@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -376,6 +375,8 @@ admin_call (const AdminOptions *options,
   exit_code = perform (curl, options, want_pin, reply);
   curl_easy_cleanup (curl);
   curl_slist_free_all (headers);
+  if (payload != NULL)
+    OPENSSL_cleanse (payload, strlen (payload)); /* validate's body holds a code */
   if (credential != NULL)
     {
       OPENSSL_cleanse (credential, strlen (credential));

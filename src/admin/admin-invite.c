@@ -108,6 +108,14 @@ emit_invitation (const AdminOptions *options,
   g_autofree char *link = NULL;
   g_autoptr (GError) error = NULL;
 
+  if (json_is_true (json_object_get (user, "disabled")))
+    {
+      g_autofree char *safe_id = admin_printable (user_id);
+
+      admin_print_error ("the user is disabled and could not enroll: 'entsec-admin users "
+                         "enable %s' first", safe_id);
+      return ADMIN_EXIT_REJECTED;
+    }
   if (tenant == NULL || jkt == NULL || address == NULL || discovery->peer_pin == NULL)
     {
       admin_print_error ("the server's discovery document or certificate lacks what an "

@@ -257,7 +257,7 @@ int
 main (int    argc,
       char **argv)
 {
-  AdminOptions options = { 0 };
+  AdminOptions options = { .limit = -1 };
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &options.server, NULL, NULL },
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &options.ca, NULL, NULL },
@@ -302,7 +302,7 @@ main (int    argc,
       options_clear (&options);
       return ADMIN_EXIT_USAGE;
     }
-  if (options.limit < 0 || options.limit > 1000)
+  if (options.limit != -1 && (options.limit < 1 || options.limit > 1000))
     {
       admin_print_error ("--limit must be from 1 to 1000");
       options_clear (&options);

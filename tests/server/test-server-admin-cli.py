@@ -91,7 +91,8 @@ class AdminCliTest(ServerTestCase):
         for args, text in ((["frobnicate"], "unknown command"),
                            (["users", "add"], "--email ADDRESS or --phone NUMBER"),
                            (["users", "show"], "usage: entsec-admin users show USER_ID"),
-                           (["users", "list", "--token", "x"], "Unknown option --token")):
+                           (["users", "list", "--token", "x"], "Unknown option --token"),
+                           (["users", "list", "--limit", "0"], "--limit must be from 1")):
             result = self.admin(*args)
             self.assertEqual(result.returncode, 2, args)
             self.assertIn(text, result.stderr)
@@ -215,6 +216,11 @@ class AdminCliTest(ServerTestCase):
         self.assertTrue(os.path.exists(os.path.join(self.tmp, "invite-%s.png" % user["id"])))
         missing = self.admin("users", "invite", "usr_nobody")
         self.assertEqual(missing.returncode, 3)
+        self.ok("users", "disable", user["id"])
+        disabled = self.admin("users", "invite", user["id"], "--qr", "again.png")
+        self.assertEqual(disabled.returncode, 3)
+        self.assertIn("users enable", disabled.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "again.png")))
 
     def test_missing_endpoint_is_reported(self):
         result = self.admin("validate", "usr_x", "--api-key-file", self.token_file, stdin="")
