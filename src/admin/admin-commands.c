@@ -94,6 +94,20 @@ value_text (json_t *value)
   return json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/* Unix seconds of the members "time" and "created" as ISO 8601 UTC, for a person. */
+static char *
+member_text (const char *name,
+             json_t     *value)
+{
+  g_autoptr (GDateTime) time = NULL;
+
+  if ((strcmp (name, "time") == 0 || strcmp (name, "created") == 0) && json_is_integer (value))
+    time = g_date_time_new_from_unix_utc (json_integer_value (value));
+  if (time != NULL)
+    return g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
+  return value_text (value);
+}
+
 static void
 print_row (json_t     *row,
            const char *columns)
@@ -102,7 +116,7 @@ print_row (json_t     *row,
 
   for (guint i = 0; names[i] != NULL; i++)
     {
-      g_autofree char *text = value_text (json_object_get (row, names[i]));
+      g_autofree char *text = member_text (names[i], json_object_get (row, names[i]));
 
       printf ("%s%s", i > 0 ? "\t" : "", text);
     }
@@ -122,7 +136,7 @@ print_object (json_t *object)
 
       if (strcmp (key, "v") == 0)
         continue;
-      text = value_text (value);
+      text = member_text (key, value);
       printf ("%s: %s\n", safe_key, text);
     }
 }

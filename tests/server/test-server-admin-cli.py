@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 import urllib.parse
 
 import servertest
@@ -191,8 +192,9 @@ class AdminCliTest(ServerTestCase):
         self.assertNotEqual(entries[0]["actor"], created["id"])
         human = self.ok("audit", "tail").splitlines()
         self.assertEqual(len(human), 3)
-        self.assertTrue(human[0].startswith("1\t") and human[0].endswith("server.init\t"
-                                                                          + entries[0]["actor"]))
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(entries[1]["time"]))
+        self.assertEqual(human[2], "%d\t%s\t%s\tuser.create\t%s"
+                         % (entries[1]["seq"], when, created["id"], user["id"]))
 
     def test_invite_link_and_qr(self):
         user = self.add_user("--email", "gus@example.com")
