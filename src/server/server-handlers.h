@@ -61,5 +61,14 @@ void entsec_handle_admin_command_list (EntsecServer *server, EntsecRequest *requ
                                        const char *const *params, EntsecResponse *response);
 void entsec_handle_device_command_ack (EntsecServer *server, EntsecRequest *request,
                                        const char *const *params, EntsecResponse *response);
+/* entsec-admin's additions (server-admin-accounts.c) */
+void entsec_handle_admin_user_disable (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_user_enable (EntsecServer *server, EntsecRequest *request,
+                                      const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_admin_create (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_admin_list (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
 
 G_END_DECLS

@@ -52,6 +52,11 @@ static const Route routes[] = {
   { "GET", "/v1/admin/devices/{}/commands", "GET, POST", entsec_handle_admin_command_list,
     TRUE },
   { "POST", "/v1/devices/{}/commands/{}/ack", "POST", entsec_handle_device_command_ack, FALSE },
+  /* entsec-admin (srv-admin) */
+  { "POST", "/v1/admin/users/{}/disable", "POST", entsec_handle_admin_user_disable, TRUE },
+  { "POST", "/v1/admin/users/{}/enable", "POST", entsec_handle_admin_user_enable, TRUE },
+  { "POST", "/v1/admin/admins", "GET, POST", entsec_handle_admin_admin_create, TRUE },
+  { "GET", "/v1/admin/admins", "GET, POST", entsec_handle_admin_admin_list, TRUE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */

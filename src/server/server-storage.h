@@ -300,6 +300,9 @@ typedef struct
   GPtrArray  *(*command_list) (EntsecStorage *storage, const char *device_id, GError **error);
   GPtrArray  *(*device_event_list) (EntsecStorage *storage, const char *device_id,
                                     gint64 after, guint limit, GError **error);
+  /* entsec-admin (srv-admin): disabling users */
+  gboolean    (*user_set_disabled) (EntsecStorage *storage, const char *id, gboolean disabled,
+                                    gboolean *found, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -401,6 +404,14 @@ gboolean    entsec_storage_enrollment_update (EntsecStorage          *storage,
                                               guint                   expected_attempts,
                                               gboolean               *updated,
                                               GError                **error);
+
+/* Set whether user @id is disabled (a disabled user cannot enroll); *found
+ * is FALSE, error unset, when there is no such user. */
+gboolean    entsec_storage_user_set_disabled (EntsecStorage *storage,
+                                              const char    *id,
+                                              gboolean       disabled,
+                                              gboolean      *found,
+                                              GError       **error);
 
 /* A convenience: append one entry stamped with the current time; failures are
  * logged and returned. */
