@@ -13,6 +13,7 @@
 #include "server-config.h"
 #include "server-enroll.h"
 #include "server-storage.h"
+#include "server-tokens.h"
 
 G_BEGIN_DECLS
 
@@ -94,6 +95,8 @@ const char               *entsec_server_get_issuer (EntsecServer *server);
 const char               *entsec_server_get_authority_jkt (EntsecServer *server);
 /* What enrollment needs (storage, sender, limits). (transfer none) */
 const EntsecEnrollContext *entsec_server_get_enroll_context (EntsecServer *server);
+/* Relying parties and tokens (server-tokens.h). (transfer none) */
+EntsecTokens             *entsec_server_get_tokens (EntsecServer *server);
 /* The authority's public JWK with "kid", "use" and "alg". (transfer none) */
 json_t                   *entsec_server_get_authority_jwk (EntsecServer *server);
 
@@ -122,5 +125,15 @@ EntsecHandler entsec_server_route (const char  *method,
 gboolean      entsec_server_authenticate_admin (EntsecServer   *server,
                                                 EntsecRequest  *request,
                                                 EntsecResponse *response);
+
+/*
+ * The device's ack of a pending token (server-rp.c): entsec_tokens_ack() at
+ * @now, audited. For the device-facing endpoint.
+ */
+gboolean      entsec_server_token_ack (EntsecServer *server,
+                                       const char   *token_id,
+                                       const char   *otp,
+                                       gint64        now,
+                                       GError      **error);
 
 G_END_DECLS

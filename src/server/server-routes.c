@@ -30,6 +30,17 @@ static const Route routes[] = {
   { "GET", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_get, TRUE },
   { "DELETE", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_delete, TRUE },
   { "GET", "/v1/admin/audit", "GET", entsec_handle_admin_audit, TRUE },
+  /* relying parties, tokens, push transactions (server-rp.c) */
+  { "POST", "/v1/admin/rps", "GET, POST", entsec_handle_admin_rp_create, TRUE },
+  { "GET", "/v1/admin/rps", "GET, POST", entsec_handle_admin_rp_list, TRUE },
+  { "DELETE", "/v1/admin/rps/{}", "DELETE", entsec_handle_admin_rp_delete, TRUE },
+  { "POST", "/v1/admin/tokens", "GET, POST", entsec_handle_admin_token_create, TRUE },
+  { "GET", "/v1/admin/tokens", "GET, POST", entsec_handle_admin_token_list, TRUE },
+  { "GET", "/v1/admin/tokens/{}", "GET, DELETE", entsec_handle_admin_token_get, TRUE },
+  { "DELETE", "/v1/admin/tokens/{}", "GET, DELETE", entsec_handle_admin_token_delete, TRUE },
+  { "POST", "/v1/admin/tokens/{}/ack", "POST", entsec_handle_admin_token_ack, TRUE },
+  { "POST", "/v1/admin/tokens/{}/reset", "POST", entsec_handle_admin_token_reset, TRUE },
+  { "POST", "/v1/auth/validate", "POST", entsec_handle_auth_validate, FALSE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */

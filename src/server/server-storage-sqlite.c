@@ -12,9 +12,7 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
-
-#include "server-storage.h"
+#include "server-storage-sqlite-private.h"
 
 static const char schema_v1[] =
   "CREATE TABLE users ("
@@ -52,6 +50,7 @@ static const char schema_v1[] =
   "  token_sha256 BLOB,"
   "  token_expires INTEGER);"
   "CREATE INDEX enrollments_address ON enrollments (channel, address, created);"
+  ENTSEC_SQLITE_SCHEMA_RP
   "PRAGMA user_version = 1;";
 
 typedef enum
@@ -669,6 +668,14 @@ static const EntsecStorageOps sqlite_ops = {
   .enrollment_start = sqlite_enrollment_start,
   .enrollment_get = sqlite_enrollment_get,
   .enrollment_update = sqlite_enrollment_update,
+  /* relying parties, tokens, push transactions (server-rp.c) */
+  .rp_create = entsec_sqlite_rp_create,
+  .rp_list = entsec_sqlite_rp_list,
+  .rp_revoke = entsec_sqlite_rp_revoke,
+  .token_create = entsec_sqlite_token_create,
+  .token_get = entsec_sqlite_token_get,
+  .token_list = entsec_sqlite_token_list,
+  .token_update = entsec_sqlite_token_update,
 };
 
 static gboolean
@@ -764,4 +771,42 @@ entsec_storage_sqlite_open (const char *path,
       || !prepare_all (self, error))
     return NULL;
   return g_steal_pointer (&storage);
+}
+
+sqlite3 *
+entsec_sqlite_lock (EntsecStorage *storage)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+
+  g_mutex_lock (&self->lock);
+  return self->db;
+}
+
+void
+entsec_sqlite_unlock (EntsecStorage *storage)
+{
+  g_mutex_unlock (&((SqliteStorage *) storage)->lock);
+}
+
+gboolean
+entsec_sqlite_fail (EntsecStorage *storage,
+                    const char    *doing,
+                    GError       **error)
+{
+  return db_fail ((SqliteStorage *) storage, doing, error);
+}
+
+void
+entsec_sqlite_bind_text (sqlite3_stmt *stmt,
+                         int           index,
+                         const char   *text)
+{
+  bind_text (stmt, index, text);
+}
+
+char *
+entsec_sqlite_column_text (sqlite3_stmt *stmt,
+                           int           index)
+{
+  return column_text (stmt, index);
 }

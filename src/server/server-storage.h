@@ -126,6 +126,79 @@ typedef struct
 void entsec_enrollment_free (EntsecEnrollment *enrollment);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnrollment, entsec_enrollment_free)
 
+/* relying parties, tokens, push transactions (server-rp.c) */
+
+/**
+ * EntsecRp:
+ * @id: "rp_..."
+ * @name: what the admin called it (unique)
+ * @key_sha256: SHA-256 of its API key (the key is never stored)
+ * @created: Unix seconds
+ * @revoked: when the admin revoked it (Unix seconds), 0 while it is valid
+ */
+typedef struct
+{
+  char  *id;
+  char  *name;
+  guint8 key_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  gint64 created;
+  gint64 revoked;
+} EntsecRp;
+
+void entsec_rp_free (EntsecRp *rp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecRp, entsec_rp_free)
+
+/**
+ * EntsecTokenState:
+ * @ENTSEC_TOKEN_PENDING: made; waiting for the device to ack with a code
+ * @ENTSEC_TOKEN_ACTIVE: acked; validates codes
+ * @ENTSEC_TOKEN_REVOKED: revoked by an admin
+ */
+typedef enum
+{
+  ENTSEC_TOKEN_PENDING,
+  ENTSEC_TOKEN_ACTIVE,
+  ENTSEC_TOKEN_REVOKED,
+} EntsecTokenState;
+
+/**
+ * EntsecToken:
+ * @id: "tok_..."
+ * @user_id: the user it belongs to
+ * @type: "totp" or "hotp"
+ * @algorithm: "SHA1", "SHA256" or "SHA512"
+ * @digits: 6 to 10
+ * @period: TOTP seconds per step (30 for HOTP, unused)
+ * @issuer: @label: (nullable): what the authenticator shows
+ * @sealed_seed: the seed under AES-256-GCM (nonce, ciphertext, tag)
+ * @state: where it stands
+ * @created: Unix seconds
+ * @failures: consecutive wrong codes
+ * @locked_until: no code is checked before this time (Unix seconds);
+ *   G_MAXINT64 after 100 consecutive failures, until an admin resets it
+ * @last_step: the last TOTP step or HOTP counter accepted, -1 for none
+ */
+typedef struct
+{
+  char            *id;
+  char            *user_id;
+  char            *type;
+  char            *algorithm;
+  guint            digits;
+  guint            period;
+  char            *issuer;
+  char            *label;
+  GBytes          *sealed_seed;
+  EntsecTokenState state;
+  gint64           created;
+  guint            failures;
+  gint64           locked_until;
+  gint64           last_step;
+} EntsecToken;
+
+void entsec_token_free (EntsecToken *token);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecToken, entsec_token_free)
+
 typedef struct _EntsecStorage EntsecStorage;
 
 /* The operations a backend provides; see the entsec_storage_*() wrappers. */
@@ -157,6 +230,18 @@ typedef struct
   EntsecEnrollment *(*enrollment_get) (EntsecStorage *storage, const char *id, GError **error);
   gboolean    (*enrollment_update) (EntsecStorage *storage, const EntsecEnrollment *enrollment,
                                     guint expected_attempts, gboolean *updated, GError **error);
+  /* relying parties, tokens, push transactions (server-rp.c) */
+  gboolean    (*rp_create) (EntsecStorage *storage, const EntsecRp *rp, GError **error);
+  GPtrArray  *(*rp_list) (EntsecStorage *storage, GError **error);
+  gboolean    (*rp_revoke) (EntsecStorage *storage, const char *id, gint64 now,
+                            gboolean *found, GError **error);
+  gboolean    (*token_create) (EntsecStorage *storage, const EntsecToken *token,
+                               GError **error);
+  EntsecToken *(*token_get) (EntsecStorage *storage, const char *id, GError **error);
+  GPtrArray  *(*token_list) (EntsecStorage *storage, const char *user_id, GError **error);
+  gboolean    (*token_update) (EntsecStorage *storage, const EntsecToken *token,
+                               const EntsecToken *expected, gboolean *updated,
+                               GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -266,5 +351,44 @@ gboolean    entsec_storage_audit (EntsecStorage *storage,
                                   const char    *action,
                                   const char    *target,
                                   GError       **error);
+
+/* relying parties, tokens, push transactions (server-rp.c) */
+
+/* %ENTSEC_SERVER_ERROR_CONFLICT when the name is taken. */
+gboolean    entsec_storage_rp_create (EntsecStorage  *storage,
+                                      const EntsecRp *rp,
+                                      GError        **error);
+/* Returns: (transfer full) (element-type EntsecRp): every RP, revoked ones too, by id. */
+GPtrArray  *entsec_storage_rp_list (EntsecStorage *storage,
+                                    GError       **error);
+/* Marks the RP revoked at @now; *found is FALSE when it is unknown or already revoked. */
+gboolean    entsec_storage_rp_revoke (EntsecStorage *storage,
+                                      const char    *id,
+                                      gint64         now,
+                                      gboolean      *found,
+                                      GError       **error);
+gboolean    entsec_storage_token_create (EntsecStorage     *storage,
+                                         const EntsecToken *token,
+                                         GError           **error);
+/* Returns: (transfer full) (nullable): NULL, error unset, when unknown. */
+EntsecToken *entsec_storage_token_get (EntsecStorage *storage,
+                                       const char    *id,
+                                       GError       **error);
+/* The tokens of @user_id (nullable: every token), oldest first.
+ * Returns: (transfer full) (element-type EntsecToken) */
+GPtrArray  *entsec_storage_token_list (EntsecStorage *storage,
+                                       const char    *user_id,
+                                       GError       **error);
+/*
+ * Compare and set: store @token's state, failures, locked_until and
+ * last_step only while the stored ones still equal @expected's (same id);
+ * *updated says whether they did (FALSE: another request got there first).
+ * This is what makes a code acceptable once under concurrent requests.
+ */
+gboolean    entsec_storage_token_update (EntsecStorage     *storage,
+                                         const EntsecToken *token,
+                                         const EntsecToken *expected,
+                                         gboolean          *updated,
+                                         GError           **error);
 
 G_END_DECLS
