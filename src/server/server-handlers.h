@@ -53,5 +53,9 @@ void entsec_handle_admin_token_ack (EntsecServer *server, EntsecRequest *request
                                     const char *const *params, EntsecResponse *response);
 void entsec_handle_auth_validate (EntsecServer *server, EntsecRequest *request,
                                   const char *const *params, EntsecResponse *response);
+void entsec_handle_auth_push (EntsecServer *server, EntsecRequest *request,
+                              const char *const *params, EntsecResponse *response);
+void entsec_handle_auth_transaction (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
 
 G_END_DECLS

@@ -136,4 +136,18 @@ gboolean      entsec_server_token_ack (EntsecServer *server,
                                        gint64        now,
                                        GError      **error);
 
+/*
+ * The device's answer to a push transaction (server-rp.c):
+ * entsec_push_answer() (server-push.h) at @now. For the device-facing
+ * endpoint.
+ */
+gboolean      entsec_server_push_answer (EntsecServer *server,
+                                         const char   *tx_id,
+                                         const char   *device_id,
+                                         const char   *decision,
+                                         guint         number,
+                                         const char   *deny_reason,
+                                         gint64        now,
+                                         GError      **error);
+
 G_END_DECLS

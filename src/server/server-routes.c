@@ -41,6 +41,8 @@ static const Route routes[] = {
   { "POST", "/v1/admin/tokens/{}/ack", "POST", entsec_handle_admin_token_ack, TRUE },
   { "POST", "/v1/admin/tokens/{}/reset", "POST", entsec_handle_admin_token_reset, TRUE },
   { "POST", "/v1/auth/validate", "POST", entsec_handle_auth_validate, FALSE },
+  { "POST", "/v1/auth/push", "POST", entsec_handle_auth_push, FALSE },
+  { "GET", "/v1/auth/transactions/{}", "GET", entsec_handle_auth_transaction, FALSE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */

@@ -16,6 +16,7 @@
 #include <entsec/entsec.h>
 
 #include "server-handlers.h"
+#include "server-push.h"
 #include "server-tokens.h"
 
 #define API_KEY_MAX_BYTES 256
@@ -529,4 +530,130 @@ entsec_handle_auth_validate (EntsecServer      *server,
   entsec_storage_audit (storage, rp->id, "auth.validate.ok", used, NULL);
   entsec_response_json (response, 200, json_pack ("{s:i,s:s,s:s}", "v", 1, "result", "valid",
                                                   "token", used));
+}
+
+static const char *const push_members[] = { "user", "context", "number_matching", NULL };
+
+static gboolean
+check_push_body (json_t  *body,
+                 GError **error)
+{
+  const char *key;
+  json_t *value;
+
+  json_object_foreach (body, key, value)
+    {
+      gboolean ok = strcmp (key, "v") == 0
+                    ? json_is_integer (value) && json_integer_value (value) == 1
+                    : g_strv_contains (push_members, key)
+                      && (strcmp (key, "context") == 0 || json_is_string (value));
+
+      if (!ok)
+        {
+          g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID,
+                       "A sign-in request has \"v\" (1), \"user\" (required), \"context\" "
+                       "(an object) and \"number_matching\" (a string)");
+          return FALSE;
+        }
+    }
+  if (json_object_get (body, "user") == NULL)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID,
+                   "A sign-in request needs \"user\"");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static json_t *
+push_to_json (const EntsecPush *push,
+              gint64            now)
+{
+  json_t *json = json_pack ("{s:i,s:s,s:s,s:I}", "v", 1, "transaction_id", push->id,
+                            "state", entsec_push_state_name (push->state),
+                            "expires_in", (json_int_t) MAX (push->expires - now, 0));
+
+  if (push->number != 0 && push->state != ENTSEC_PUSH_MUTED)
+    json_object_set_new (json, "number", json_integer (push->number));
+  if (push->deny_reason != NULL)
+    json_object_set_new (json, "deny_reason", json_string (push->deny_reason));
+  if (push->flagged)
+    json_object_set_new (json, "flagged", json_true ());
+  return json;
+}
+
+void
+entsec_handle_auth_push (EntsecServer      *server,
+                         EntsecRequest     *request,
+                         const char *const *params,
+                         EntsecResponse    *response)
+{
+  g_autoptr (EntsecRp) rp = authenticate_rp (server, request, response);
+  g_autoptr (json_t) body = NULL;
+  g_autoptr (EntsecPush) push = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 retry_after = 0, now = now_seconds ();
+
+  if (rp == NULL || (body = entsec_request_json (server, request, response)) == NULL)
+    return;
+  if (!check_push_body (body, &error))
+    {
+      entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
+      return;
+    }
+  push = entsec_push_start (entsec_server_get_storage (server), rp->id,
+                            json_string_value (json_object_get (body, "user")),
+                            json_object_get (body, "context"),
+                            json_string_value (json_object_get (body, "number_matching")),
+                            now, &retry_after, &error);
+  if (push != NULL)
+    entsec_response_json (response, 201, push_to_json (push, now));
+  else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID))
+    entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
+  else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE))
+    entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, error->message);
+  else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED))
+    {
+      entsec_response_problem (response, ENTSEC_PROBLEM_RATE_LIMITED, error->message);
+      response->retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
+    }
+  else
+    internal_error (response, error);
+}
+
+void
+entsec_handle_auth_transaction (EntsecServer      *server,
+                                EntsecRequest     *request,
+                                const char *const *params,
+                                EntsecResponse    *response)
+{
+  g_autoptr (EntsecRp) rp = authenticate_rp (server, request, response);
+  g_autoptr (EntsecPush) push = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 now = now_seconds ();
+
+  if (rp == NULL)
+    return;
+  push = entsec_push_poll (entsec_server_get_storage (server), params[0], rp->id, now, &error);
+  if (error != NULL)
+    internal_error (response, error);
+  else if (push == NULL)
+    entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND,
+                             "There is no such sign-in request of this relying party");
+  else
+    entsec_response_json (response, 200, push_to_json (push, now));
+}
+
+gboolean
+entsec_server_push_answer (EntsecServer *server,
+                           const char   *tx_id,
+                           const char   *device_id,
+                           const char   *decision,
+                           guint         number,
+                           const char   *deny_reason,
+                           gint64        now,
+                           GError      **error)
+{
+  return entsec_push_answer (entsec_server_get_storage (server), tx_id, device_id, decision,
+                             number, deny_reason, now, error);
 }

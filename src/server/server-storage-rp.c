@@ -33,6 +33,21 @@ entsec_token_free (EntsecToken *token)
   g_free (token);
 }
 
+void
+entsec_push_free (EntsecPush *push)
+{
+  if (push == NULL)
+    return;
+  g_free (push->id);
+  g_free (push->user_id);
+  g_free (push->rp_id);
+  g_free (push->context);
+  g_free (push->mode);
+  g_free (push->device_id);
+  g_free (push->deny_reason);
+  g_free (push);
+}
+
 gboolean
 entsec_storage_rp_create (EntsecStorage  *storage,
                           const EntsecRp *rp,
@@ -91,4 +106,41 @@ entsec_storage_token_update (EntsecStorage     *storage,
                              GError           **error)
 {
   return storage->ops->token_update (storage, token, expected, updated, error);
+}
+
+gboolean
+entsec_storage_push_start (EntsecStorage *storage,
+                           EntsecPush    *push,
+                           guint          max_open,
+                           gint64        *retry_after,
+                           GError       **error)
+{
+  return storage->ops->push_start (storage, push, max_open, retry_after, error);
+}
+
+EntsecPush *
+entsec_storage_push_get (EntsecStorage *storage,
+                         const char    *id,
+                         GError       **error)
+{
+  return storage->ops->push_get (storage, id, error);
+}
+
+gboolean
+entsec_storage_push_update (EntsecStorage    *storage,
+                            const EntsecPush *push,
+                            const EntsecPush *expected,
+                            gboolean         *updated,
+                            GError          **error)
+{
+  return storage->ops->push_update (storage, push, expected, updated, error);
+}
+
+gboolean
+entsec_storage_push_mute (EntsecStorage *storage,
+                          const char    *user_id,
+                          gint64         until,
+                          GError       **error)
+{
+  return storage->ops->push_mute (storage, user_id, until, error);
 }

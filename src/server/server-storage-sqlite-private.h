@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-/* The tables of relying parties and tokens, part of schema version 1. */
+/* The tables of relying parties, tokens and push transactions, part of schema version 1. */
 #define ENTSEC_SQLITE_SCHEMA_RP \
   "CREATE TABLE rps (" \
   "  id TEXT PRIMARY KEY," \
@@ -35,7 +35,25 @@ G_BEGIN_DECLS
   "  failures INTEGER NOT NULL DEFAULT 0," \
   "  locked_until INTEGER NOT NULL DEFAULT 0," \
   "  last_step INTEGER NOT NULL DEFAULT -1);" \
-  "CREATE INDEX tokens_user ON tokens (user_id, created);"
+  "CREATE INDEX tokens_user ON tokens (user_id, created);" \
+  "CREATE TABLE push_transactions (" \
+  "  id TEXT PRIMARY KEY," \
+  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE," \
+  "  rp_id TEXT NOT NULL," \
+  "  context TEXT NOT NULL," \
+  "  mode TEXT NOT NULL," \
+  "  number INTEGER NOT NULL," \
+  "  created INTEGER NOT NULL," \
+  "  expires INTEGER NOT NULL," \
+  "  state INTEGER NOT NULL DEFAULT 0," \
+  "  wrong_numbers INTEGER NOT NULL DEFAULT 0," \
+  "  flagged INTEGER NOT NULL DEFAULT 0," \
+  "  device_id TEXT," \
+  "  deny_reason TEXT);" \
+  "CREATE INDEX push_user ON push_transactions (user_id, state, expires);" \
+  "CREATE TABLE push_mutes (" \
+  "  user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE," \
+  "  mute_until INTEGER NOT NULL);"
 
 /* Takes the backend's lock and returns its connection; release with
  * entsec_sqlite_unlock(). */
@@ -70,5 +88,13 @@ GPtrArray   *entsec_sqlite_token_list (EntsecStorage *storage, const char *user_
 gboolean     entsec_sqlite_token_update (EntsecStorage *storage, const EntsecToken *token,
                                          const EntsecToken *expected, gboolean *updated,
                                          GError **error);
+gboolean     entsec_sqlite_push_start (EntsecStorage *storage, EntsecPush *push, guint max_open,
+                                       gint64 *retry_after, GError **error);
+EntsecPush  *entsec_sqlite_push_get (EntsecStorage *storage, const char *id, GError **error);
+gboolean     entsec_sqlite_push_update (EntsecStorage *storage, const EntsecPush *push,
+                                        const EntsecPush *expected, gboolean *updated,
+                                        GError **error);
+gboolean     entsec_sqlite_push_mute (EntsecStorage *storage, const char *user_id, gint64 until,
+                                      GError **error);
 
 G_END_DECLS

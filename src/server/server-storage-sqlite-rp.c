@@ -69,6 +69,29 @@ collect (EntsecStorage  *storage,
   return g_steal_pointer (&rows);
 }
 
+/* The one row of @sql with @id bound to ?1; NULL (error unset) when none. */
+static gpointer
+get_one (EntsecStorage  *storage,
+         const char     *sql,
+         const char     *id,
+         gpointer      (*from_row) (sqlite3_stmt *stmt),
+         GDestroyNotify  free_func,
+         const char     *doing,
+         GError        **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (storage, db, sql, doing, error);
+  g_autoptr (GPtrArray) rows = NULL;
+
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, id);
+      rows = collect (storage, stmt, from_row, free_func, doing, error);
+    }
+  entsec_sqlite_unlock (storage);
+  return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
+}
+
 gboolean
 entsec_sqlite_rp_create (EntsecStorage  *storage,
                          const EntsecRp *rp,
@@ -220,23 +243,8 @@ entsec_sqlite_token_get (EntsecStorage *storage,
                          const char    *id,
                          GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "SELECT " TOKEN_COLUMNS " FROM tokens WHERE id = ?1",
-                                "reading a token", error);
-  g_autoptr (GPtrArray) rows = NULL;
-  EntsecToken *token = NULL;
-
-  if (stmt != NULL)
-    {
-      entsec_sqlite_bind_text (stmt, 1, id);
-      rows = collect (storage, stmt, token_from_row, (GDestroyNotify) entsec_token_free,
-                      "reading a token", error);
-    }
-  entsec_sqlite_unlock (storage);
-  if (rows != NULL && rows->len > 0)
-    token = g_ptr_array_steal_index (rows, 0);
-  return token;
+  return get_one (storage, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE id = ?1", id,
+                  token_from_row, (GDestroyNotify) entsec_token_free, "reading a token", error);
 }
 
 GPtrArray *
@@ -290,6 +298,197 @@ entsec_sqlite_token_update (EntsecStorage     *storage,
       sqlite3_bind_int64 (stmt, 9, expected->last_step);
       ok = run (storage, stmt, "updating a token", error);
       *updated = ok && sqlite3_changes (db) > 0;
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+/* One integer from @sql with @text bound to ?1 and @value to ?2; *@out
+ * stays as it is when there is no row or the value is NULL. Lock held. */
+static gboolean
+query_int (EntsecStorage *storage,
+           sqlite3       *db,
+           const char    *sql,
+           const char    *text,
+           gint64         value,
+           gint64        *out,
+           GError       **error)
+{
+  sqlite3_stmt *stmt = prepare (storage, db, sql, "starting a push", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  entsec_sqlite_bind_text (stmt, 1, text);
+  sqlite3_bind_int64 (stmt, 2, value);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    *out = sqlite3_column_int64 (stmt, 0);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    entsec_sqlite_fail (storage, "starting a push", error);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static gboolean
+exec (EntsecStorage *storage,
+      sqlite3       *db,
+      const char    *sql,
+      GError       **error)
+{
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  return entsec_sqlite_fail (storage, "starting a push", error);
+}
+
+static gboolean
+insert_push (EntsecStorage    *storage,
+             sqlite3          *db,
+             const EntsecPush *push,
+             GError          **error)
+{
+  sqlite3_stmt *stmt = prepare (storage, db,
+                                "INSERT INTO push_transactions (id, user_id, rp_id, context, "
+                                "mode, number, created, expires, state) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                "starting a push", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  entsec_sqlite_bind_text (stmt, 1, push->id);
+  entsec_sqlite_bind_text (stmt, 2, push->user_id);
+  entsec_sqlite_bind_text (stmt, 3, push->rp_id);
+  entsec_sqlite_bind_text (stmt, 4, push->context);
+  entsec_sqlite_bind_text (stmt, 5, push->mode);
+  sqlite3_bind_int (stmt, 6, (int) push->number);
+  sqlite3_bind_int64 (stmt, 7, push->created);
+  sqlite3_bind_int64 (stmt, 8, push->expires);
+  sqlite3_bind_int (stmt, 9, push->state);
+  return run (storage, stmt, "starting a push", error);
+}
+
+gboolean
+entsec_sqlite_push_start (EntsecStorage *storage,
+                          EntsecPush    *push,
+                          guint          max_open,
+                          gint64        *retry_after,
+                          GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gint64 mute_until = 0, open = 0, first_expiry = 0;
+  gboolean ok;
+
+  *retry_after = 0;
+  ok = exec (storage, db, "BEGIN IMMEDIATE", error)
+       && query_int (storage, db, "SELECT mute_until FROM push_mutes WHERE user_id = ?1",
+                     push->user_id, 0, &mute_until, error)
+       && query_int (storage, db, "SELECT count(*) FROM push_transactions "
+                     "WHERE user_id = ?1 AND state = 0 AND expires > ?2",
+                     push->user_id, push->created, &open, error)
+       && query_int (storage, db, "SELECT min(expires) FROM push_transactions "
+                     "WHERE user_id = ?1 AND state = 0 AND expires > ?2",
+                     push->user_id, push->created, &first_expiry, error);
+  if (ok && mute_until > push->created)
+    push->state = ENTSEC_PUSH_MUTED;
+  else if (ok && open >= max_open)
+    {
+      *retry_after = MAX (first_expiry - push->created, 1);
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED,
+                   "The user already has %u sign-in requests waiting", max_open);
+      ok = FALSE;
+    }
+  ok = ok && insert_push (storage, db, push, error) && exec (storage, db, "COMMIT", error);
+  if (!ok)
+    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+static gpointer
+push_from_row (sqlite3_stmt *stmt)
+{
+  EntsecPush *push = g_new0 (EntsecPush, 1);
+
+  push->id = entsec_sqlite_column_text (stmt, 0);
+  push->user_id = entsec_sqlite_column_text (stmt, 1);
+  push->rp_id = entsec_sqlite_column_text (stmt, 2);
+  push->context = entsec_sqlite_column_text (stmt, 3);
+  push->mode = entsec_sqlite_column_text (stmt, 4);
+  push->number = (guint) sqlite3_column_int (stmt, 5);
+  push->created = sqlite3_column_int64 (stmt, 6);
+  push->expires = sqlite3_column_int64 (stmt, 7);
+  push->state = (EntsecPushState) sqlite3_column_int (stmt, 8);
+  push->wrong_numbers = (guint) sqlite3_column_int (stmt, 9);
+  push->flagged = sqlite3_column_int (stmt, 10) != 0;
+  push->device_id = entsec_sqlite_column_text (stmt, 11);
+  push->deny_reason = entsec_sqlite_column_text (stmt, 12);
+  return push;
+}
+
+EntsecPush *
+entsec_sqlite_push_get (EntsecStorage *storage,
+                        const char    *id,
+                        GError       **error)
+{
+  return get_one (storage,
+                  "SELECT id, user_id, rp_id, context, mode, number, created, expires, state, "
+                  "wrong_numbers, flagged, device_id, deny_reason FROM push_transactions "
+                  "WHERE id = ?1",
+                  id, push_from_row, (GDestroyNotify) entsec_push_free, "reading a push", error);
+}
+
+gboolean
+entsec_sqlite_push_update (EntsecStorage    *storage,
+                           const EntsecPush *push,
+                           const EntsecPush *expected,
+                           gboolean         *updated,
+                           GError          **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (storage, db,
+                                "UPDATE push_transactions SET state = ?2, wrong_numbers = ?3, "
+                                "flagged = ?4, device_id = ?5, deny_reason = ?6 "
+                                "WHERE id = ?1 AND state = ?7 AND wrong_numbers = ?8",
+                                "updating a push", error);
+  gboolean ok = FALSE;
+
+  *updated = FALSE;
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, expected->id);
+      sqlite3_bind_int (stmt, 2, push->state);
+      sqlite3_bind_int (stmt, 3, (int) push->wrong_numbers);
+      sqlite3_bind_int (stmt, 4, push->flagged ? 1 : 0);
+      entsec_sqlite_bind_text (stmt, 5, push->device_id);
+      entsec_sqlite_bind_text (stmt, 6, push->deny_reason);
+      sqlite3_bind_int (stmt, 7, expected->state);
+      sqlite3_bind_int (stmt, 8, (int) expected->wrong_numbers);
+      ok = run (storage, stmt, "updating a push", error);
+      *updated = ok && sqlite3_changes (db) > 0;
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_push_mute (EntsecStorage *storage,
+                         const char    *user_id,
+                         gint64         until,
+                         GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (storage, db,
+                                "INSERT INTO push_mutes (user_id, mute_until) VALUES (?1, ?2) "
+                                "ON CONFLICT (user_id) DO UPDATE SET "
+                                "mute_until = max(mute_until, excluded.mute_until)",
+                                "muting pushes", error);
+  gboolean ok = FALSE;
+
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, user_id);
+      sqlite3_bind_int64 (stmt, 2, until);
+      ok = run (storage, stmt, "muting pushes", error);
     }
   entsec_sqlite_unlock (storage);
   return ok;

@@ -676,6 +676,10 @@ static const EntsecStorageOps sqlite_ops = {
   .token_get = entsec_sqlite_token_get,
   .token_list = entsec_sqlite_token_list,
   .token_update = entsec_sqlite_token_update,
+  .push_start = entsec_sqlite_push_start,
+  .push_get = entsec_sqlite_push_get,
+  .push_update = entsec_sqlite_push_update,
+  .push_mute = entsec_sqlite_push_mute,
 };
 
 static gboolean

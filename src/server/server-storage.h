@@ -199,6 +199,59 @@ typedef struct
 void entsec_token_free (EntsecToken *token);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecToken, entsec_token_free)
 
+/**
+ * EntsecPushState:
+ * @ENTSEC_PUSH_PENDING: waiting for the device's answer
+ * @ENTSEC_PUSH_APPROVED: the user approved (with the right number)
+ * @ENTSEC_PUSH_DENIED: the user denied, or 3 wrong numbers closed it
+ * @ENTSEC_PUSH_EXPIRED: no answer in time
+ * @ENTSEC_PUSH_MUTED: started while the user's pushes were muted (not_me);
+ *   never shown to the user
+ */
+typedef enum
+{
+  ENTSEC_PUSH_PENDING,
+  ENTSEC_PUSH_APPROVED,
+  ENTSEC_PUSH_DENIED,
+  ENTSEC_PUSH_EXPIRED,
+  ENTSEC_PUSH_MUTED,
+} EntsecPushState;
+
+/**
+ * EntsecPush:
+ * @id: "ptx_..."
+ * @user_id: who is asked
+ * @rp_id: the relying party that asked (only it may read the transaction)
+ * @context: what the device shows, a JSON object as text
+ * @mode: number matching: "enter", "choose" or "none"
+ * @number: the number to match (10 to 99), 0 with mode "none"
+ * @created: @expires: Unix seconds
+ * @state: where it stands
+ * @wrong_numbers: wrong numbers sent by the device so far
+ * @flagged: closed by wrong numbers (a possible attack)
+ * @device_id: (nullable): the device that answered
+ * @deny_reason: (nullable): "not_me", "wrong_number", or the device's reason
+ */
+typedef struct
+{
+  char           *id;
+  char           *user_id;
+  char           *rp_id;
+  char           *context;
+  char           *mode;
+  guint           number;
+  gint64          created;
+  gint64          expires;
+  EntsecPushState state;
+  guint           wrong_numbers;
+  gboolean        flagged;
+  char           *device_id;
+  char           *deny_reason;
+} EntsecPush;
+
+void entsec_push_free (EntsecPush *push);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecPush, entsec_push_free)
+
 typedef struct _EntsecStorage EntsecStorage;
 
 /* The operations a backend provides; see the entsec_storage_*() wrappers. */
@@ -242,6 +295,13 @@ typedef struct
   gboolean    (*token_update) (EntsecStorage *storage, const EntsecToken *token,
                                const EntsecToken *expected, gboolean *updated,
                                GError **error);
+  gboolean    (*push_start) (EntsecStorage *storage, EntsecPush *push, guint max_open,
+                             gint64 *retry_after, GError **error);
+  EntsecPush *(*push_get) (EntsecStorage *storage, const char *id, GError **error);
+  gboolean    (*push_update) (EntsecStorage *storage, const EntsecPush *push,
+                              const EntsecPush *expected, gboolean *updated, GError **error);
+  gboolean    (*push_mute) (EntsecStorage *storage, const char *user_id, gint64 until,
+                            GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -390,5 +450,34 @@ gboolean    entsec_storage_token_update (EntsecStorage     *storage,
                                          const EntsecToken *expected,
                                          gboolean          *updated,
                                          GError           **error);
+
+/*
+ * In one transaction: when @push->user_id's pushes are muted past
+ * @push->created, store @push in state muted; otherwise, when the user has
+ * @max_open pending unexpired transactions, store nothing and fail with
+ * %ENTSEC_SERVER_ERROR_RATE_LIMITED (*@retry_after: seconds until the
+ * first of them expires); otherwise store it pending.
+ */
+gboolean    entsec_storage_push_start (EntsecStorage *storage,
+                                       EntsecPush    *push,
+                                       guint          max_open,
+                                       gint64        *retry_after,
+                                       GError       **error);
+/* Returns: (transfer full) (nullable): NULL, error unset, when unknown. */
+EntsecPush *entsec_storage_push_get (EntsecStorage *storage,
+                                     const char    *id,
+                                     GError       **error);
+/* Compare and set: @push's state, wrong_numbers, flagged, device_id and
+ * deny_reason, only while the stored state and wrong_numbers are @expected's. */
+gboolean    entsec_storage_push_update (EntsecStorage    *storage,
+                                        const EntsecPush *push,
+                                        const EntsecPush *expected,
+                                        gboolean         *updated,
+                                        GError          **error);
+/* Mute @user_id's pushes until @until (never shortening a longer mute). */
+gboolean    entsec_storage_push_mute (EntsecStorage *storage,
+                                      const char    *user_id,
+                                      gint64         until,
+                                      GError       **error);
 
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include "server-http.h"
 #include "server-init.h"
 #include "server-private.h"
+#include "server-push.h"
 #include "server-storage.h"
 #include "server-tokens.h"
 
@@ -572,6 +573,222 @@ test_bad_parameters (Fixture      *f,
     }
 }
 
+static EntsecPush *
+start_push (Fixture    *f,
+            const char *mode,
+            gint64      now)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) context = json_pack ("{s:s,s:s}", "app", "VPN", "ip", "192.0.2.7");
+  gint64 retry = 0;
+  EntsecPush *push = entsec_push_start (f->storage, "rp_one", f->user_id, context, mode, now,
+                                        &retry, &error);
+
+  g_assert_no_error (error);
+  return push;
+}
+
+static gboolean
+audited (Fixture    *f,
+         const char *action,
+         const char *target)
+{
+  g_autoptr (GPtrArray) entries = entsec_storage_audit_list (f->storage, 0, 1000, NULL);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      EntsecAuditEntry *entry = g_ptr_array_index (entries, i);
+
+      found = found || (strcmp (entry->action, action) == 0
+                        && g_strcmp0 (entry->target, target) == 0);
+    }
+  return found;
+}
+
+static void
+test_push_start_and_caps (Fixture      *f,
+                          gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecPush) a = start_push (f, NULL, T0);
+  g_autoptr (EntsecPush) b = start_push (f, "choose", T0 + 10);
+  g_autoptr (EntsecPush) c = start_push (f, "none", T0 + 20);
+  g_autoptr (EntsecPush) d = NULL;
+  g_autoptr (EntsecPush) e = NULL;
+  g_autoptr (EntsecPush) polled = NULL;
+  g_autoptr (EntsecPush) other = NULL;
+  g_autoptr (json_t) bad = json_pack ("{s:i}", "app", 1);
+  gint64 retry = 0;
+
+  g_assert_cmpstr (a->mode, ==, "enter");
+  g_assert_cmpuint (a->number, >=, 10);
+  g_assert_cmpuint (a->number, <=, 99);
+  g_assert_cmpuint (c->number, ==, 0);
+  g_assert_cmpstr (a->context, ==, "{\"app\":\"VPN\",\"ip\":\"192.0.2.7\"}");
+  g_assert_true (audited (f, "push.start", a->id));
+  /* A fourth while three are pending: refused until the first expires. */
+  d = entsec_push_start (f->storage, "rp_one", f->user_id, NULL, NULL, T0 + 30, &retry, &error);
+  g_assert_null (d);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED);
+  g_assert_cmpint (retry, ==, 30);
+  g_clear_error (&error);
+  e = start_push (f, NULL, T0 + ENTSEC_PUSH_LIFETIME);
+  g_assert_cmpint (e->state, ==, ENTSEC_PUSH_PENDING);
+  /* Polled after its expiry, the first is expired; another RP sees nothing. */
+  polled = entsec_push_poll (f->storage, a->id, "rp_one", T0 + ENTSEC_PUSH_LIFETIME, &error);
+  g_assert_cmpint (polled->state, ==, ENTSEC_PUSH_EXPIRED);
+  other = entsec_push_poll (f->storage, b->id, "rp_two", T0, &error);
+  g_assert_no_error (error);
+  g_assert_null (other);
+  /* Refused input. */
+  g_assert_null (entsec_push_start (f->storage, "rp_one", f->user_id, bad, NULL, T0, &retry,
+                                    &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (entsec_push_start (f->storage, "rp_one", f->user_id, NULL, "guess", T0, &retry,
+                                    &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (entsec_push_start (f->storage, "rp_one", "usr_nobody", NULL, NULL, T0, &retry,
+                                    &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE);
+}
+
+static void
+test_push_answers (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecPush) ok = start_push (f, NULL, T0);
+  g_autoptr (EntsecPush) late = start_push (f, NULL, T0);
+  g_autoptr (EntsecPush) polled = NULL;
+  guint wrong = ok->number == 99 ? 98 : ok->number + 1;
+
+  g_assert_false (entsec_push_answer (f->storage, ok->id, "dev_1", "approve", wrong, NULL,
+                                      T0 + 5, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE);
+  g_clear_error (&error);
+  g_assert_true (entsec_push_answer (f->storage, ok->id, "dev_1", "approve", ok->number, NULL,
+                                     T0 + 6, &error));
+  g_assert_no_error (error);
+  polled = entsec_push_poll (f->storage, ok->id, "rp_one", T0 + 7, &error);
+  g_assert_cmpint (polled->state, ==, ENTSEC_PUSH_APPROVED);
+  g_assert_cmpstr (polled->device_id, ==, "dev_1");
+  g_assert_false (entsec_push_answer (f->storage, ok->id, "dev_1", "approve", ok->number, NULL,
+                                      T0 + 8, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_false (entsec_push_answer (f->storage, late->id, "dev_1", "approve", late->number,
+                                      NULL, T0 + ENTSEC_PUSH_LIFETIME, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_EXPIRED);
+  g_clear_error (&error);
+  g_assert_false (entsec_push_answer (f->storage, late->id, "dev_1", "maybe", 0, NULL, T0,
+                                      &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID);
+}
+
+static void
+test_push_wrong_numbers_flag (Fixture      *f,
+                              gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecPush) push = start_push (f, "choose", T0);
+  g_autoptr (EntsecPush) polled = NULL;
+  guint wrong = push->number == 10 ? 11 : push->number - 1;
+
+  for (guint i = 0; i < ENTSEC_PUSH_MAX_WRONG; i++)
+    {
+      g_assert_false (entsec_push_answer (f->storage, push->id, "dev_1", "approve", wrong, NULL,
+                                          T0 + 1, &error));
+      g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE);
+      g_clear_error (&error);
+    }
+  polled = entsec_push_poll (f->storage, push->id, "rp_one", T0 + 2, &error);
+  g_assert_cmpint (polled->state, ==, ENTSEC_PUSH_DENIED);
+  g_assert_true (polled->flagged);
+  g_assert_cmpstr (polled->deny_reason, ==, "wrong_number");
+  g_assert_true (audited (f, "push.flagged", push->id));
+  /* Closed: the right number no longer helps. */
+  g_assert_false (entsec_push_answer (f->storage, push->id, "dev_1", "approve", push->number,
+                                      NULL, T0 + 3, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
+}
+
+static void
+test_push_not_me_mutes (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecPush) push = start_push (f, NULL, T0);
+  g_autoptr (EntsecPush) muted = NULL;
+  g_autoptr (EntsecPush) still = NULL;
+  g_autoptr (EntsecPush) again = NULL;
+  g_autoptr (EntsecPush) polled = NULL;
+
+  g_assert_true (entsec_push_answer (f->storage, push->id, "dev_1", "deny", 0, "not_me", T0 + 5,
+                                     &error));
+  g_assert_no_error (error);
+  polled = entsec_push_poll (f->storage, push->id, "rp_one", T0 + 6, &error);
+  g_assert_cmpint (polled->state, ==, ENTSEC_PUSH_DENIED);
+  g_assert_cmpstr (polled->deny_reason, ==, "not_me");
+  g_assert_true (audited (f, "push.fraud_alert", f->user_id));
+  muted = start_push (f, NULL, T0 + 10);
+  g_assert_cmpint (muted->state, ==, ENTSEC_PUSH_MUTED);
+  g_assert_true (audited (f, "push.muted", muted->id));
+  /* The mute is stored: a reopened database keeps it. */
+  close_all (f);
+  open_all (f, FALSE);
+  still = start_push (f, NULL, T0 + 5 + ENTSEC_PUSH_MUTE - 1);
+  g_assert_cmpint (still->state, ==, ENTSEC_PUSH_MUTED);
+  again = start_push (f, NULL, T0 + 5 + ENTSEC_PUSH_MUTE);
+  g_assert_cmpint (again->state, ==, ENTSEC_PUSH_PENDING);
+}
+
+/* The compare and set the single use rests on: an update against a stale
+ * copy (another request moved last_step or the failures) changes nothing. */
+static void
+test_token_compare_and_set (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autofree char *secret = NULL;
+  g_autoptr (EntsecToken) token = active_token (f, &secret);
+  g_autoptr (EntsecToken) stale = entsec_storage_token_get (f->storage, token->id, NULL);
+  g_autoptr (GError) error = NULL;
+  EntsecToken next = *stale;
+  gboolean updated = FALSE;
+
+  next.last_step = stale->last_step + 1;
+  g_assert_true (entsec_storage_token_update (f->storage, &next, stale, &updated, &error));
+  g_assert_true (updated);
+  next.last_step = stale->last_step + 2;
+  g_assert_true (entsec_storage_token_update (f->storage, &next, stale, &updated, &error));
+  g_assert_false (updated);
+  next = *stale;
+  next.last_step = stale->last_step + 1;
+  next.failures = 1;
+  g_assert_true (entsec_storage_token_update (f->storage, &next, stale, &updated, &error));
+  g_assert_false (updated);
+}
+
+static void
+test_push_compare_and_set (Fixture      *f,
+                           gconstpointer data)
+{
+  g_autoptr (EntsecPush) push = start_push (f, NULL, T0);
+  g_autoptr (GError) error = NULL;
+  EntsecPush next = *push;
+  gboolean updated = FALSE;
+
+  next.wrong_numbers = 1;
+  g_assert_true (entsec_storage_push_update (f->storage, &next, push, &updated, &error));
+  g_assert_true (updated);
+  next.wrong_numbers = 0;
+  next.state = ENTSEC_PUSH_APPROVED;
+  g_assert_true (entsec_storage_push_update (f->storage, &next, push, &updated, &error));
+  g_assert_false (updated);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -588,6 +805,12 @@ main (int   argc,
   ADD ("hotp-window", test_hotp_window);
   ADD ("concurrent-once", test_concurrent_once);
   ADD ("bad-parameters", test_bad_parameters);
+  ADD ("push-start-and-caps", test_push_start_and_caps);
+  ADD ("push-answers", test_push_answers);
+  ADD ("push-wrong-numbers-flag", test_push_wrong_numbers_flag);
+  ADD ("push-not-me-mutes", test_push_not_me_mutes);
+  ADD ("token-compare-and-set", test_token_compare_and_set);
+  ADD ("push-compare-and-set", test_push_compare_and_set);
 #undef ADD
   g_test_add_func ("/server-rp/server-token-ack", test_server_token_ack);
   return g_test_run ();

@@ -238,6 +238,52 @@ class RpTest(ServerTestCase):
         self.assertProblem(self.validate(key, hotp(token["secret"], step() + 1), user=user),
                            400, "invalid_code")
 
+    def test_push_start_poll_and_cap(self):
+        self.start()
+        user = self.add_user()
+        key = self.add_rp()["api_key"]
+        other = self.add_rp("other")["api_key"]
+        body = {"v": 1, "user": user, "context": {"app": "VPN", "ip": "192.0.2.7"}}
+        self.assertProblem(self.server.request("POST", "/v1/auth/push", body), 401,
+                           "unauthorized")
+        started = []
+        for _ in range(3):
+            status, _, got, _ = self.server.request("POST", "/v1/auth/push", body, token=key)
+            self.assertEqual(status, 201, got)
+            self.assertEqual(got["state"], "pending")
+            self.assertTrue(10 <= got["number"] <= 99)
+            self.assertTrue(0 < got["expires_in"] <= 60)
+            started.append(got["transaction_id"])
+        self.assertEqual(len(set(started)), 3)
+        fourth = self.server.request("POST", "/v1/auth/push", body, token=key)
+        self.assertProblem(fourth, 429, "rate_limited")
+        self.assertTrue(0 < int(fourth[1].getheader("Retry-After")) <= 60)
+        status, _, got, _ = self.server.request("GET", "/v1/auth/transactions/" + started[0],
+                                                token=key)
+        self.assertEqual(status, 200, got)
+        self.assertEqual((got["transaction_id"], got["state"]), (started[0], "pending"))
+        self.assertProblem(self.server.request("GET", "/v1/auth/transactions/" + started[0],
+                                               token=other), 404, "not_found")
+        self.assertProblem(self.server.request("GET", "/v1/auth/transactions/ptx_nothing",
+                                               token=key), 404, "not_found")
+        status, _, got, _ = self.server.request("POST", "/v1/auth/push",
+                                                {"v": 1, "user": self.add_user("b@example.com"),
+                                                 "number_matching": "none"}, token=key)
+        self.assertEqual(status, 201, got)
+        self.assertNotIn("number", got)
+        for bad in ({"v": 1, "user": user, "context": {"App": "x"}},
+                    {"v": 1, "user": user, "context": {"app": 1}},
+                    {"v": 1, "user": user, "context": "VPN"},
+                    {"v": 1, "user": user, "number_matching": "guess"},
+                    {"v": 1, "context": {}}):
+            self.assertProblem(self.server.request("POST", "/v1/auth/push", bad, token=key),
+                               400, "invalid_request")
+        self.assertProblem(self.server.request("POST", "/v1/auth/push",
+                                               {"v": 1, "user": "usr_nobody"}, token=key),
+                           404, "not_found")
+        entries, _ = self.audit_text()
+        self.assertEqual(sum(e["action"] == "push.start" for e in entries["entries"]), 4)
+
 
 if __name__ == "__main__":
     servertest.main()
