@@ -325,6 +325,21 @@ test_server_token_ack (void)
   stored = entsec_storage_token_get (entsec_server_get_storage (server), token->id, &error);
   g_assert_cmpint (stored->state, ==, ENTSEC_TOKEN_ACTIVE);
   g_assert_cmpint (stored->failures, ==, 0);
+  /* The push answer through the server, as the device endpoint will call it. */
+  {
+    gint64 retry = 0;
+    g_autoptr (EntsecPush) push = entsec_push_start (entsec_server_get_storage (server), "rp_x",
+                                                     user.id, NULL, "none", T0, &retry, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (entsec_server_push_answer (server, push->id, "dev_1", "approve", 0, NULL,
+                                              T0 + 1, &error));
+    g_assert_no_error (error);
+    g_assert_false (entsec_server_push_answer (server, push->id, "dev_1", "deny", 0, "not_me",
+                                               T0 + 2, &error));
+    g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
+    g_clear_error (&error);
+  }
   g_clear_pointer (&server, entsec_server_free);
   rm = g_strdup_printf ("rm -rf '%s'", dir);
   g_assert_cmpint (system (rm), ==, 0);
