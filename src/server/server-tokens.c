@@ -503,18 +503,15 @@ entsec_tokens_validate (EntsecTokens *tokens,
           *used_token = g_strdup (token->id);
           return TRUE;
         }
+      /* A wrong code anywhere wins over lockouts; among lockouts the shortest. */
       if (!g_error_matches (local, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED))
-        {
-          g_clear_error (&last);
-          last = g_steal_pointer (&local);
-          wait = -1;
-        }
-      else if (wait != -1)
-        {
-          wait = one == 0 ? MIN (wait, G_MAXINT64) : MIN (wait, one);
-          g_clear_error (&last);
-          last = g_steal_pointer (&local);
-        }
+        wait = -1;
+      else if (wait == -1)
+        continue;
+      else if (one > 0)
+        wait = MIN (wait, one);
+      g_clear_error (&last);
+      last = g_steal_pointer (&local);
     }
   if (last == NULL)
     {
