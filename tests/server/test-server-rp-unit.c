@@ -69,22 +69,28 @@ fixture_set_up (Fixture      *f,
   f->user_id = g_strdup (user.id);
 }
 
+/* Removes @path and the files in it (the data dirs here have no subdirectories). */
+static void
+remove_dir (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      g_assert_cmpint (g_unlink (file), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (path), ==, 0);
+}
+
 static void
 fixture_tear_down (Fixture      *f,
                    gconstpointer data)
 {
-  g_autoptr (GDir) dir = NULL;
-  const char *name;
-
   close_all (f);
-  dir = g_dir_open (f->dir, 0, NULL);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_assert_cmpint (g_unlink (path), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  remove_dir (f->dir);
   g_free (f->dir);
   g_free (f->db);
   g_free (f->user_id);
@@ -288,7 +294,6 @@ test_server_token_ack (void)
   g_autofree char *secret = NULL;
   g_autofree char *wrong = NULL;
   g_autofree char *right = NULL;
-  g_autofree char *rm = NULL;
   EntsecUser user = { .id = "usr_bob", .phone = "+442079460958", .created = T0 };
 
   g_assert_no_error (error);
@@ -341,8 +346,7 @@ test_server_token_ack (void)
     g_clear_error (&error);
   }
   g_clear_pointer (&server, entsec_server_free);
-  rm = g_strdup_printf ("rm -rf '%s'", dir);
-  g_assert_cmpint (system (rm), ==, 0);
+  remove_dir (dir);
 }
 
 static void
