@@ -39,7 +39,14 @@ struct _EntsecServer
   EntsecSender       *sender;
   GBytes             *tenant_salt;
   EntsecEnrollContext enroll;
+  EntsecTokens       *tokens;
 };
+
+EntsecTokens *
+entsec_server_get_tokens (EntsecServer *server)
+{
+  return server->tokens;
+}
 
 const EntsecEnrollContext *
 entsec_server_get_enroll_context (EntsecServer *server)
@@ -479,6 +486,7 @@ entsec_server_start (EntsecServerConfig *config,
   server->config = config;
   if (!load_authority (server, error) || !load_tls (server, error)
       || !open_storage (server, error) || !setup_enrollment (server, error)
+      || (server->tokens = entsec_tokens_new (server->storage, config->data_dir, error)) == NULL
       || !start_daemon (server, error))
     return NULL;
   server->issuer = config->issuer != NULL
@@ -494,6 +502,7 @@ entsec_server_free (EntsecServer *server)
     return;
   if (server->daemon != NULL)
     MHD_stop_daemon (server->daemon);
+  entsec_tokens_free (server->tokens);
   entsec_storage_close (server->storage);
   entsec_sender_free (server->sender);
   g_clear_pointer (&server->tenant_salt, g_bytes_unref);

@@ -53,6 +53,7 @@ static const char schema_v1[] =
   "  token_expires INTEGER,"
   "  challenge_sha256 BLOB);"
   "CREATE INDEX enrollments_address ON enrollments (channel, address, created);"
+  ENTSEC_SQLITE_SCHEMA_RP
   "PRAGMA user_version = 1;";
 
 typedef enum
@@ -716,6 +717,18 @@ static const EntsecStorageOps sqlite_ops = {
   .device_event_list = entsec_sqlite_device_event_list,
   /* entsec-admin (srv-admin) */
   .user_set_disabled = sqlite_user_set_disabled,
+  /* relying parties, tokens, push transactions (server-rp.c) */
+  .rp_create = entsec_sqlite_rp_create,
+  .rp_list = entsec_sqlite_rp_list,
+  .rp_revoke = entsec_sqlite_rp_revoke,
+  .token_create = entsec_sqlite_token_create,
+  .token_get = entsec_sqlite_token_get,
+  .token_list = entsec_sqlite_token_list,
+  .token_update = entsec_sqlite_token_update,
+  .push_start = entsec_sqlite_push_start,
+  .push_get = entsec_sqlite_push_get,
+  .push_update = entsec_sqlite_push_update,
+  .push_mute = entsec_sqlite_push_mute,
 };
 
 sqlite3 *
@@ -827,4 +840,27 @@ entsec_storage_sqlite_open (const char *path,
       || !prepare_all (self, error))
     return NULL;
   return g_steal_pointer (&storage);
+}
+
+gboolean
+entsec_sqlite_fail (EntsecStorage *storage,
+                    const char    *doing,
+                    GError       **error)
+{
+  return db_fail ((SqliteStorage *) storage, doing, error);
+}
+
+void
+entsec_sqlite_bind_text (sqlite3_stmt *stmt,
+                         int           index,
+                         const char   *text)
+{
+  bind_text (stmt, index, text);
+}
+
+char *
+entsec_sqlite_column_text (sqlite3_stmt *stmt,
+                           int           index)
+{
+  return column_text (stmt, index);
 }
