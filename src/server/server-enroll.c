@@ -48,6 +48,34 @@ check_nonce (const char *nonce,
   return TRUE;
 }
 
+static gboolean
+check_required (json_t  *body,
+                GError **error)
+{
+  if (json_object_get (body, "channel") == NULL || json_object_get (body, "address") == NULL
+      || json_object_get (body, "client_nonce") == NULL)
+    return invalid (error, "The request needs \"channel\", \"address\" and \"client_nonce\"");
+  return TRUE;
+}
+
+/* Optional "language": a BCP 47 tag such as "de" or "zh-CN" (for the message's text). */
+static gboolean
+check_language (json_t  *body,
+                GError **error)
+{
+  const char *language = json_string_value (json_object_get (body, "language"));
+  gsize len = language != NULL ? strlen (language) : 1;
+
+  for (const char *p = language; p != NULL && *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+        len = 0;
+    }
+  if (len < 1 || len > 35)
+    return invalid (error, "\"language\" must be a language tag such as \"de\" or \"zh-CN\"");
+  return TRUE;
+}
+
 static char *
 random_code (void)
 {
@@ -123,12 +151,14 @@ new_enrollment (const EntsecEnrollContext *context,
                 char                     **code,
                 GError                   **error)
 {
-  static const char *const members[] = { "channel", "address", "client_nonce", NULL };
+  static const char *const members[] = { "channel", "address", "client_nonce", "language",
+                                         NULL };
   g_autoptr (EntsecEnrollment) e = g_new0 (EntsecEnrollment, 1);
   g_autoptr (EntsecUser) user = NULL;
   const char *nonce;
 
-  if (!entsec_server_check_members (body, members, TRUE, "The request", error))
+  if (!entsec_server_check_members (body, members, FALSE, "The request", error)
+      || !check_required (body, error) || !check_language (body, error))
     return NULL;
   nonce = json_string_value (json_object_get (body, "client_nonce"));
   e->channel = g_strdup (json_string_value (json_object_get (body, "channel")));
@@ -185,7 +215,10 @@ entsec_enroll_start (const EntsecEnrollContext *context,
     }
   if (e->user_id != NULL)
     {
-      EntsecCodeMessage message = { e->channel, e->address, code, e->id, e->expires };
+      EntsecCodeMessage message = {
+        e->channel, e->address, code, e->id, e->expires, context->code_lifetime,
+        json_string_value (json_object_get (body, "language")),
+      };
 
       sent = entsec_sender_send (context->sender, &message, error);
     }

@@ -363,7 +363,9 @@ setup_enrollment (EntsecServer *server,
                    "The database has no tenant salt (made by entsec-server --init)");
       return FALSE;
     }
-  server->sender = entsec_sender_outbox_new (outbox, server->config->dev);
+  server->sender = entsec_sender_new_from_config (server->config, outbox, error);
+  if (server->sender == NULL)
+    return FALSE;
   server->enroll = (EntsecEnrollContext) {
     .storage = server->storage,
     .sender = server->sender,
