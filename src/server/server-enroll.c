@@ -192,6 +192,49 @@ start_answer (const EntsecEnrollContext *context,
                     "max_attempts", ENTSEC_ENROLL_MAX_ATTEMPTS);
 }
 
+static gboolean
+rate_limited (const EntsecEnrollContext *context,
+              const char                *key,
+              guint                      limit,
+              gint64                     window,
+              gint64                     now,
+              gint64                    *retry_after,
+              GError                   **error)
+{
+  if (context->limiter == NULL
+      || entsec_rate_limiter_take (context->limiter, key, limit, window, now, retry_after))
+    return FALSE;
+  g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED,
+                       "Too many requests; wait before trying again");
+  return TRUE;
+}
+
+gboolean
+entsec_enroll_limit_client (const EntsecEnrollContext *context,
+                            const char                *client_key,
+                            gint64                     now,
+                            gint64                    *retry_after,
+                            GError                   **error)
+{
+  return !rate_limited (context, client_key, context->rate_ip, 60, now, retry_after, error);
+}
+
+/* Per address and per user; an unknown address counts as its own user, like a known one. */
+static gboolean
+enrollment_limited (const EntsecEnrollContext *context,
+                    const EntsecEnrollment    *e,
+                    gint64                     now,
+                    gint64                    *retry_after,
+                    GError                   **error)
+{
+  g_autofree char *address = g_strconcat ("address:", e->channel, ":", e->address, NULL);
+  g_autofree char *user = e->user_id != NULL ? g_strconcat ("user:", e->user_id, NULL)
+                                             : g_strconcat ("user:", address, NULL);
+
+  return rate_limited (context, address, context->rate_address, 3600, now, retry_after, error)
+         || rate_limited (context, user, context->rate_user, 3600, now, retry_after, error);
+}
+
 json_t *
 entsec_enroll_start (const EntsecEnrollContext *context,
                      json_t                    *body,
@@ -206,6 +249,11 @@ entsec_enroll_start (const EntsecEnrollContext *context,
 
   if (e == NULL)
     return NULL;
+  if (enrollment_limited (context, e, now, retry_after, error))
+    {
+      OPENSSL_cleanse (code, strlen (code));
+      return NULL;
+    }
   if (!entsec_storage_enrollment_start (context->storage, e, context->resend_after, &last,
                                         error))
     {

@@ -37,6 +37,7 @@ struct _EntsecServer
   struct MHD_Daemon  *daemon;
   guint16             port;
   EntsecSender       *sender;
+  EntsecRateLimiter  *limiter;
   GBytes             *tenant_salt;
   EntsecEnrollContext enroll;
 };
@@ -373,6 +374,10 @@ setup_enrollment (EntsecServer *server,
     .code_lifetime = server->config->code_lifetime,
     .resend_after = server->config->resend_after,
     .token_lifetime = 600,
+    .limiter = server->limiter = entsec_rate_limiter_new (ENTSEC_RATE_LIMIT_MAX_KEYS),
+    .rate_ip = server->config->rate_ip,
+    .rate_address = server->config->rate_address,
+    .rate_user = server->config->rate_user,
   };
   if (server->config->dev)
     g_message ("Development mode: enrollment codes go to the log");
@@ -489,6 +494,7 @@ entsec_server_free (EntsecServer *server)
     MHD_stop_daemon (server->daemon);
   entsec_storage_close (server->storage);
   entsec_sender_free (server->sender);
+  entsec_rate_limiter_free (server->limiter);
   g_clear_pointer (&server->tenant_salt, g_bytes_unref);
   EVP_PKEY_free (server->authority);
   g_free (server->authority_jkt);

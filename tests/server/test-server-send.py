@@ -321,5 +321,48 @@ class SmsTests(SendTestCase):
                                    "sms_token_file": "/nonexistent/token"}, "sms_token_file")):
             self.assertIn(needle, self.refused(settings))
 
+
+class RateLimitTests(SendTestCase):
+    def assertLimited(self, result, most=None):
+        """429 rate_limited with Retry-After from 1 to `most` seconds (one token's
+        refill time; less when the server's clock moved on between requests)."""
+        self.assertProblem(result, 429, "rate_limited")
+        retry_after = int(result[1].getheader("Retry-After"))
+        self.assertGreaterEqual(retry_after, 1)
+        if most is not None:
+            self.assertLessEqual(retry_after, most)
+            self.assertGreater(retry_after, most / 2)
+
+    def test_per_client_address(self):
+        server = self.start_with({"rate_limit_ip": 3})
+        self.assertEqual(self.start_enroll(server, "a@example.com")[0], 202)
+        self.assertProblem(self.verify(server, "enr_unknown", "000000"), 400, "invalid_code")
+        self.assertEqual(self.start_enroll(server, "b@example.com")[0], 202)
+        self.assertLimited(self.start_enroll(server, "c@example.com"))
+        self.assertLimited(self.verify(server, "enr_unknown", "000000"), most=20)  # 60 s / 3
+        status, _, _, _ = server.request("GET", "/.well-known/entsec-configuration")
+        self.assertEqual(status, 200)  # discovery is static and not limited
+
+    def test_per_address_alike_for_known_and_unknown(self):
+        server = self.start_with({"rate_limit_address": 2, "enroll_resend_after": 0})
+        self.add_user(server, email="ann@example.com")
+        for address in ("ann@example.com", "nobody@example.com"):
+            for _ in range(2):
+                self.assertEqual(self.start_enroll(server, address)[0], 202)
+            # one address, any case; 3600 s / 2
+            self.assertLimited(self.start_enroll(server, address.upper()), most=1800)
+        self.assertEqual(self.start_enroll(server, "other@example.com")[0], 202)
+
+    def test_per_user_across_channels(self):
+        server = self.start_with({"rate_limit_user": 2, "enroll_resend_after": 0})
+        self.add_user(server, email="ann@example.com", phone="+4930123456")
+        self.assertEqual(self.start_enroll(server, "ann@example.com")[0], 202)
+        self.assertEqual(self.start_enroll(server, "+4930123456", channel="sms")[0], 202)
+        self.assertLimited(self.start_enroll(server, "ann@example.com"))
+
+    def test_bad_limits_refused(self):
+        self.assertIn("rate_limit_ip", self.refused({"rate_limit_ip": 0}))
+
+
 if __name__ == "__main__":
     servertest.main()
