@@ -7,12 +7,17 @@ a loopback HTTP sink for SMS, both driven by the real entsec-server."""
 import email
 import email.header
 import email.policy
+import email.utils
 import http.server
 import json
 import os
 import queue
+import asyncio
 import socket
 import ssl
+import statistics
+import sys
+import time
 import subprocess
 import threading
 import urllib.parse
@@ -44,8 +49,9 @@ def make_cert(directory):
 
 
 class SmtpSink:
-    def __init__(self, cert, key, tls=True, password=None):
+    def __init__(self, cert, key, tls=True, password=None, delay=0):
         self.messages = queue.Queue()
+        self.delay = delay
         self.logins = []
         ctx = None
         if tls:
@@ -68,6 +74,7 @@ class SmtpSink:
         return AuthResult(success=ok)
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)  # a slow relay
         self.messages.put((envelope.mail_from, list(envelope.rcpt_tos),
                            envelope.original_content, session.ssl is not None))
         return "250 OK"
@@ -141,9 +148,9 @@ class SendTestCase(ServerTestCase):
                                     "client_nonce": NONCE})
 
 
-class SmtpTests(SendTestCase):
-    def smtp(self, tls=True, password=None, scheme="smtp"):
-        sink = SmtpSink(self.cert, self.key, tls, password)
+class SmtpTestCase(SendTestCase):
+    def smtp(self, tls=True, password=None, scheme="smtp", delay=0):
+        sink = SmtpSink(self.cert, self.key, tls, password, delay)
         self.sinks.append(sink)
         settings = {"email_sender": "smtp",
                     "smtp_url": "%s://127.0.0.1:%d" % (scheme, sink.port),
@@ -158,6 +165,8 @@ class SmtpTests(SendTestCase):
     def parse(self, raw):
         return email.message_from_bytes(raw, policy=email.policy.default)
 
+
+class SmtpTests(SmtpTestCase):
     def test_email_delivered_over_starttls_with_auth(self):
         sink, settings = self.smtp(password="pa55-word-for-relay")
         server = self.start_with(settings)
@@ -251,6 +260,57 @@ class SmtpTests(SendTestCase):
                                  ({"smtp_url": "http://127.0.0.1"}, "smtp://"),
                                  ({"email_sender": "mailgun"}, "\"smtp\"")):
             self.assertIn(needle, self.refused(settings))
+
+
+class EnumerationTests(SmtpTestCase):
+    ROUNDS = 40
+
+    @staticmethod
+    def spread(samples):
+        quartiles = statistics.quantiles(samples, n=4)
+        return quartiles[2] - quartiles[0]
+
+    def test_known_and_unknown_alike_in_time_and_size(self):
+        """A slow relay (0.2 s a message) must not show in the answer to a known
+        address: the medians of known and unknown differ by less than the
+        spread of either (plus 2 ms, for when keep-alive makes the spread tiny).
+        Sending on the request thread would add 0.2 s to every known request, far
+        beyond that; noise moves the medians much less."""
+        sink, settings = self.smtp(delay=0.2)
+        settings.update(rate_limit_ip=100000, rate_limit_address=1000, rate_limit_user=1000,
+                        enroll_resend_after=0)
+        server = self.start_with(settings)
+        self.add_user(server, email="ann@example.com")
+        conn = servertest.Connection(server.port, server.context())
+        times = {"ann@example.com": [], "anx@example.com": []}
+        shapes = set()
+        for i in range(self.ROUNDS):
+            for address in (list(times) if i % 2 == 0 else reversed(list(times))):
+                body = json.dumps({"v": 1, "channel": "email", "address": address,
+                                   "client_nonce": NONCE})
+                begin = time.perf_counter()
+                conn.request("POST", "/v1/enroll/start", body=body,
+                             headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                data = resp.read()
+                times[address].append(time.perf_counter() - begin)
+                shapes.add((resp.status, len(data), tuple(sorted(json.loads(data))),
+                            tuple(sorted(k.lower() for k in resp.headers.keys()))))
+        conn.close()
+        print("medians known %.2f ms, unknown %.2f ms; spreads %.2f, %.2f ms" % tuple(
+            1000 * f(t) for f, t in ((statistics.median, times["ann@example.com"]),
+                                     (statistics.median, times["anx@example.com"]),
+                                     (self.spread, times["ann@example.com"]),
+                                     (self.spread, times["anx@example.com"]))),
+              file=sys.stderr)
+        self.assertEqual(len(shapes), 1, shapes)  # same status, size, fields, headers
+        known, unknown = times.values()
+        gap = abs(statistics.median(known) - statistics.median(unknown))
+        self.assertLess(gap, min(self.spread(known), self.spread(unknown)) + 0.002,
+                        "medians %.4f / %.4f s" % (statistics.median(known),
+                                                   statistics.median(unknown)))
+        self.assertLess(statistics.median(known), sink.delay)
+        sink.messages.get(timeout=WAIT)  # and the codes do go out
 
 
 class SmsTests(SendTestCase):
