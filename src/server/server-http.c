@@ -380,7 +380,7 @@ setup_enrollment (EntsecServer *server,
     .rate_user = server->config->rate_user,
   };
   if (server->config->dev)
-    g_message ("Development mode: enrollment codes go to the log");
+    g_message ("Development mode: codes the outbox sender writes go to the log");
   return TRUE;
 }
 
