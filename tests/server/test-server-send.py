@@ -49,18 +49,22 @@ def make_cert(directory):
 
 
 class SmtpSink:
-    def __init__(self, cert, key, tls=True, password=None, delay=0):
+    def __init__(self, cert, key, tls=True, password=None, delay=0, implicit=False):
+        """tls: STARTTLS offered and required; implicit: TLS from the start (smtps)."""
         self.messages = queue.Queue()
         self.delay = delay
         self.logins = []
         ctx = None
-        if tls:
+        if tls or implicit:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(cert, key)
         kwargs = {}
         if password is not None:
             kwargs = {"authenticator": self.authenticate, "auth_required": True,
                       "auth_require_tls": True}
+        if implicit:
+            kwargs["ssl_context"] = ctx
+            ctx, tls = None, False
         self.password = password
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port(),
                                      tls_context=ctx, require_starttls=tls, **kwargs)
@@ -76,7 +80,8 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):
         await asyncio.sleep(self.delay)  # a slow relay
         self.messages.put((envelope.mail_from, list(envelope.rcpt_tos),
-                           envelope.original_content, session.ssl is not None))
+                           envelope.original_content,
+                           server.transport.get_extra_info("ssl_object") is not None))
         return "250 OK"
 
     def stop(self):
@@ -150,7 +155,7 @@ class SendTestCase(ServerTestCase):
 
 class SmtpTestCase(SendTestCase):
     def smtp(self, tls=True, password=None, scheme="smtp", delay=0):
-        sink = SmtpSink(self.cert, self.key, tls, password, delay)
+        sink = SmtpSink(self.cert, self.key, tls, password, delay, implicit=scheme == "smtps")
         self.sinks.append(sink)
         settings = {"email_sender": "smtp",
                     "smtp_url": "%s://127.0.0.1:%d" % (scheme, sink.port),
@@ -195,6 +200,16 @@ class SmtpTests(SmtpTestCase):
         self.assertNotIn("pa55-word-for-relay", server.log)
         self.assertNotIn(code, server.log)
         self.assertFalse(os.path.exists(os.path.join(self.data_dir, "outbox.jsonl")))
+
+    def test_smtps(self):
+        sink, settings = self.smtp(scheme="smtps")
+        server = self.start_with(settings)
+        self.add_user(server, email="ann@example.com")
+        self.assertEqual(self.start_enroll(server, "ann@example.com")[0], 202)
+        _, rcpt, raw, over_tls = sink.messages.get(timeout=WAIT)
+        self.assertTrue(over_tls)
+        self.assertEqual(rcpt, ["ann@example.com"])
+        self.assertEqual(self.parse(raw)["Subject"], "Your enrollment code")
 
     def test_languages_and_fallback(self):
         sink, settings = self.smtp()
