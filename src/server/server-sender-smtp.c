@@ -301,13 +301,13 @@ smtp_free (EntsecSender *sender)
   g_free (self);
 }
 
-static gboolean
+static EntsecSender *
 missing (GError    **error,
          const char *key)
 {
   g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
                "email_sender = smtp needs \"%s\" (docs/server.md)", key);
-  return FALSE;
+  return NULL;
 }
 
 /* Every template there must fill; a broken one is found at start, not per message. */
@@ -374,11 +374,11 @@ entsec_sender_smtp_new (const EntsecServerConfig *config,
   SmtpSender *self;
 
   if (config->smtp_url == NULL)
-    return missing (error, "smtp_url"), NULL;
+    return missing (error, "smtp_url");
   if (config->smtp_from == NULL)
-    return missing (error, "smtp_from"), NULL;
+    return missing (error, "smtp_from");
   if (config->smtp_username != NULL && config->smtp_password_file == NULL)
-    return missing (error, "smtp_password_file"), NULL;
+    return missing (error, "smtp_password_file");
   if (!check_templates (config->templates_dir, error))
     return NULL;
   entsec_sender_curl_init ();

@@ -301,7 +301,7 @@ entsec_sender_new_from_config (const EntsecServerConfig *config,
 
 /* templates and secrets */
 
-static gboolean
+static char *
 fill_error (GError    **error,
             const char *origin,
             const char *what)
@@ -309,7 +309,7 @@ fill_error (GError    **error,
   g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
                "%s: %s (the placeholders are {to}, {code} and {minutes}; other braces "
                "are kept as they are)", origin, what);
-  return FALSE;
+  return NULL;
 }
 
 char *
@@ -341,7 +341,7 @@ entsec_sender_fill (const char        *template_text,
       for (i = 0; names[i] != NULL && strcmp (names[i], name) != 0; i++)
         ;
       if (names[i] == NULL)
-        return fill_error (error, origin, "an unknown placeholder"), NULL;
+        return fill_error (error, origin, "an unknown placeholder");
       if (escape != NULL)
         {
           g_autofree char *escaped = escape (values[i]);
