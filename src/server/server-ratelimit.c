@@ -78,7 +78,8 @@ evict (EntsecRateLimiter *limiter,
         g_hash_table_iter_remove (&iter);
     }
   g_hash_table_iter_init (&iter, limiter->buckets);
-  while (g_hash_table_size (limiter->buckets) > target && g_hash_table_iter_next (&iter, NULL, NULL))
+  while (g_hash_table_size (limiter->buckets) > target
+         && g_hash_table_iter_next (&iter, NULL, NULL))
     g_hash_table_iter_remove (&iter);
 }
 

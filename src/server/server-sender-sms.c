@@ -89,8 +89,9 @@ sms_send (EntsecSender            *sender,
   CURLcode result = CURLE_FAILED_INIT;
   long status = 0;
 
-  headers = curl_slist_append (headers, self->json ? "Content-Type: application/json"
-                                                   : "Content-Type: application/x-www-form-urlencoded");
+  headers = curl_slist_append (headers,
+                               self->json ? "Content-Type: application/json"
+                                          : "Content-Type: application/x-www-form-urlencoded");
   if (self->token != NULL)
     {
       auth = g_strconcat ("Authorization: Bearer ", self->token, NULL);

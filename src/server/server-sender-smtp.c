@@ -237,7 +237,8 @@ smtp_send (EntsecSender            *sender,
            GError                 **error)
 {
   SmtpSender *self = (SmtpSender *) sender;
-  g_autofree char *text = entsec_sender_smtp_message (sender, m, g_get_real_time () / G_USEC_PER_SEC);
+  g_autofree char *text = entsec_sender_smtp_message (sender, m,
+                                                      g_get_real_time () / G_USEC_PER_SEC);
   g_autofree char *from = g_strdup_printf ("<%s>", self->from);
   g_autofree char *to = g_strdup_printf ("<%s>", m->address);
   Upload upload = { text, strlen (text) };
