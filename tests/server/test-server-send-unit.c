@@ -54,15 +54,32 @@ test_limiter_bounded (void)
       g_assert_true (entsec_rate_limiter_take (limiter, key, 2, 3600, T0 + 1, &retry));
       g_assert_cmpuint (entsec_rate_limiter_size (limiter), <=, 100);
     }
-  /* once every bucket has refilled, eviction forgets them all but the new one */
-  g_assert_true (entsec_rate_limiter_take (limiter, "ip:x", 1, 60, T0 + 1000000, &retry));
+}
+
+/* A full table forgets refilled buckets first: emptied ones keep limiting. */
+static void
+test_limiter_evicts_idle_first (void)
+{
+  g_autoptr (EntsecRateLimiter) limiter = entsec_rate_limiter_new (100);
+  gint64 retry = 0;
+
   for (guint i = 0; i < 100; i++)
     {
-      g_autofree char *key = g_strdup_printf ("ip:later%u", i);
+      g_autofree char *key = g_strdup_printf (i % 2 == 0 ? "ip:busy%u" : "ip:idle%u", i);
 
-      g_assert_true (entsec_rate_limiter_take (limiter, key, 1, 60, T0 + 1000000, &retry));
+      g_assert_true (entsec_rate_limiter_take (limiter, key, i % 2 == 0 ? 1 : 2,
+                                               i % 2 == 0 ? 3600 : 60, T0, &retry));
     }
-  g_assert_cmpuint (entsec_rate_limiter_size (limiter), <=, 100);
+  g_assert_cmpuint (entsec_rate_limiter_size (limiter), ==, 100);
+  /* two minutes later every idle bucket is full again; the busy ones are not */
+  g_assert_true (entsec_rate_limiter_take (limiter, "ip:new", 1, 60, T0 + 120, &retry));
+  g_assert_cmpuint (entsec_rate_limiter_size (limiter), ==, 51);
+  for (guint i = 0; i < 100; i += 2)
+    {
+      g_autofree char *key = g_strdup_printf ("ip:busy%u", i);
+
+      g_assert_false (entsec_rate_limiter_take (limiter, key, 1, 3600, T0 + 120, &retry));
+    }
 }
 
 static gpointer
@@ -198,6 +215,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/server/ratelimit/bucket", test_limiter_bucket);
   g_test_add_func ("/server/ratelimit/bounded", test_limiter_bounded);
+  g_test_add_func ("/server/ratelimit/evicts-idle-first", test_limiter_evicts_idle_first);
   g_test_add_func ("/server/ratelimit/threads", test_limiter_threads);
   g_test_add_func ("/server/ratelimit/client-key", test_client_key);
   g_test_add_func ("/server/sender/fill", test_fill);
