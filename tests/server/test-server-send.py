@@ -201,6 +201,14 @@ class SmtpTests(SmtpTestCase):
         self.assertNotIn(code, server.log)
         self.assertFalse(os.path.exists(os.path.join(self.data_dir, "outbox.jsonl")))
 
+    def test_bad_language_refused(self):
+        _, settings = self.smtp()
+        server = self.start_with(settings)
+        for language in ("../../etc/passwd", "", "x" * 36, 7):
+            result = self.start_enroll(server, "ann@example.com", language=language)
+            self.assertProblem(result, 400, "invalid_request")
+        self.assertEqual(self.start_enroll(server, "ann@example.com", language="pt-BR")[0], 202)
+
     def test_smtps(self):
         sink, settings = self.smtp(scheme="smtps")
         server = self.start_with(settings)
