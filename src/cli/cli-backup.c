@@ -268,9 +268,10 @@ run_export (const CliVaultOptions *options,
   data = plain ? export_plain (accounts) : export_encrypted (accounts, o, &error);
   if (data == NULL || !write_output (o->output, data, !plain, &error))
     return backup_report ("export", error);
+  /* Translators: the two %s are " to " below and the output file, or empty */
   fprintf (stderr, g_dngettext (NULL, "Exported %u account%s%s\n", "Exported %u accounts%s%s\n",
                                 accounts->len),
-           accounts->len, o->output != NULL ? " to " : "", o->output != NULL ? o->output : "");
+           accounts->len, o->output != NULL ? _(" to ") : "", o->output != NULL ? o->output : "");
   return report_left_out (vault);
 }
 
