@@ -283,14 +283,15 @@ cli_cmd_export (int    argc,
   BackupOptions o = { 0 };
   GOptionEntry entries[] = {
     { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
-      "entsec (encrypted, default) or uris (plain otpauth:// lines)", "FORMAT" },
+      N_ ("entsec (encrypted, default) or uris (plain otpauth:// lines)"), "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
-      "Write to FILE, a new or regular file (mode 0600, atomically; default: stdout)", "FILE" },
+      N_ ("Write to FILE, a new or regular file (mode 0600, atomically; default: stdout)"),
+      "FILE" },
     { "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
-      "Replace the regular --output FILE when it exists (never the vault, a device or a link)",
+      N_ ("Replace the regular --output FILE when it exists (never the vault, a device or a link)"),
       NULL },
     { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
-      "Read the backup passphrase from FILE ('-': stdin; default: asked twice)", "FILE" },
+      N_ ("Read the backup passphrase from FILE ('-': stdin; default: asked twice)"), "FILE" },
     { NULL }
   };
   int status = CLI_EXIT_USAGE;
@@ -469,14 +470,14 @@ cli_cmd_import (int    argc,
   EntsecImportFormat format;
   GOptionEntry entries[] = {
     { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
-      "entsec, uris or aegis (default: detected from the file)", "FORMAT" },
+      N_ ("entsec, uris or aegis (default: detected from the file)"), "FORMAT" },
     { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
-      "Read the backup (or Aegis) passphrase from FILE ('-': stdin; default: asked)", "FILE" },
+      N_ ("Read the backup (or Aegis) passphrase from FILE ('-': stdin; default: asked)"), "FILE" },
     { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
-      "Add the others when some already exist (default: add nothing)", NULL },
+      N_ ("Add the others when some already exist (default: add nothing)"), NULL },
     { "skip-invalid", 0, 0, G_OPTION_ARG_NONE, &o.skip_invalid,
-      "Add the readable entries when some cannot be read (default: add nothing)", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the result as JSON", NULL },
+      N_ ("Add the readable entries when some cannot be read (default: add nothing)"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_ ("Print the result as JSON"), NULL },
     { NULL }
   };
   int status = CLI_EXIT_USAGE;

@@ -313,9 +313,9 @@ cli_cmd_parse (int    argc,
   gboolean json = FALSE;
   g_auto (GStrv) files = NULL;
   GOptionEntry entries[] = {
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON instead of text", NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON instead of text"), NULL },
     { "file", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &files,
-      "Read URIs from FILE, one a line (may be repeated)", "FILE" },
+      N_ ("Read URIs from FILE, one a line (may be repeated)"), "FILE" },
     { NULL }
   };
   Report report = { 0 };

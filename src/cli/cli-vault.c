@@ -280,15 +280,15 @@ cli_vault_parse_options (const char      *name,
 {
   GOptionEntry vault_entries[] = {
     { "vault", 0, 0, G_OPTION_ARG_FILENAME, &options->vault_path,
-      "The vault file (default: $XDG_DATA_HOME/entsec/PROFILE.db)", "PATH" },
+      N_ ("The vault file (default: $XDG_DATA_HOME/entsec/PROFILE.db)"), "PATH" },
     { "profile", 0, 0, G_OPTION_ARG_STRING, &options->profile,
-      "Use the vault of profile NAME (default: default)", "NAME" },
+      N_ ("Use the vault of profile NAME (default: default)"), "NAME" },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &options->passphrase_file,
-      "Read the vault passphrase from FILE ('-': stdin)", "FILE" },
+      N_ ("Read the vault passphrase from FILE ('-': stdin)"), "FILE" },
     { "recovery-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options->recovery_key_file,
-      "Unlock with the recovery key from FILE ('-': stdin, asked on a terminal)", "FILE" },
+      N_ ("Unlock with the recovery key from FILE ('-': stdin, asked on a terminal)"), "FILE" },
     { "no-keyring", 0, 0, G_OPTION_ARG_NONE, &options->no_keyring,
-      "Do not use the keyring: ask for the passphrase", NULL },
+      N_ ("Do not use the keyring: ask for the passphrase"), NULL },
     { NULL }
   };
 
@@ -436,11 +436,12 @@ cli_cmd_init (int    argc,
   InitOptions init = { 0 };
   GOptionEntry entries[] = {
     { "no-passphrase", 0, 0, G_OPTION_ARG_NONE, &init.no_passphrase,
-      "Keyring only: no passphrase slot (the vault is lost with the keyring)", NULL },
+      N_ ("Keyring only: no passphrase slot (the vault is lost with the keyring)"), NULL },
     { "kdf-memory", 0, 0, G_OPTION_ARG_INT, &init.kdf_memory,
-      "Argon2id memory in KiB (default: calibrated to ~0.5 s)", "KIB" },
-    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, "Argon2id passes", "N" },
-    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism, "Argon2id lanes", "N" },
+      N_ ("Argon2id memory in KiB (default: calibrated to ~0.5 s)"), "KIB" },
+    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, N_ ("Argon2id passes"), "N" },
+    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism,
+      N_ ("Argon2id lanes"), "N" },
     { NULL }
   };
   int status;
@@ -469,7 +470,7 @@ cli_cmd_unlock_test (int    argc,
 {
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print the result as JSON"), NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -506,10 +507,12 @@ cli_cmd_passwd (int    argc,
   InitOptions init = { 0 };
   GOptionEntry entries[] = {
     { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &new_source,
-      "Read the new passphrase from FILE ('-': stdin)", "FILE" },
-    { "kdf-memory", 0, 0, G_OPTION_ARG_INT, &init.kdf_memory, "Argon2id memory in KiB", "KIB" },
-    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, "Argon2id passes", "N" },
-    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism, "Argon2id lanes", "N" },
+      N_ ("Read the new passphrase from FILE ('-': stdin)"), "FILE" },
+    { "kdf-memory", 0, 0, G_OPTION_ARG_INT, &init.kdf_memory,
+      N_ ("Argon2id memory in KiB"), "KIB" },
+    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, N_ ("Argon2id passes"), "N" },
+    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism,
+      N_ ("Argon2id lanes"), "N" },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -792,11 +795,11 @@ cli_cmd_slots (int    argc,
   CliVaultOptions options = { 0 };
   SlotsOptions o = { 0 };
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the slot table as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_ ("Print the slot table as JSON"), NULL },
     { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.new_source,
-      "add-passphrase: read it from FILE ('-': stdin; asked twice on a terminal)", "FILE" },
+      N_ ("add-passphrase: read it from FILE ('-': stdin; asked twice on a terminal)"), "FILE" },
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &o.yes,
-      "remove: do not ask for confirmation (needed when stdin is not a terminal)", NULL },
+      N_ ("remove: do not ask for confirmation (needed when stdin is not a terminal)"), NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
