@@ -297,11 +297,12 @@ cli_cmd_export (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("export", "",
-                                "Export every account of the vault: an encrypted backup (Argon2id "
-                                "+ AES-256-GCM) by default,\nor with --format uris a plain list. "
-                                "Either needs the vault passphrase (or recovery key)\nwhen the "
-                                "vault has one, even when the keyring unlocks it. Quarantined "
-                                "accounts\nare left out, said, and make the exit status 1.",
+                                N_ ("Export every account of the vault: an encrypted backup "
+                                    "(Argon2id + AES-256-GCM) by default,\nor with --format uris "
+                                    "a plain list. Either needs the vault passphrase (or recovery "
+                                    "key)\nwhen the vault has one, even when the keyring unlocks "
+                                    "it. Quarantined accounts\nare left out, said, and make the "
+                                    "exit status 1."),
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc > 1)
@@ -483,9 +484,9 @@ cli_cmd_import (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("import", "FILE",
-                                "Import the accounts of an entsec backup, an otpauth:// list or "
-                                "an Aegis export (plain\nor encrypted) into the vault: all or "
-                                "nothing; an existing account is never overwritten.",
+                                N_ ("Import the accounts of an entsec backup, an otpauth:// list "
+                                    "or an Aegis export (plain\nor encrypted) into the vault: all "
+                                    "or nothing; an existing account is never overwritten."),
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc != 2)

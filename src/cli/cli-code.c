@@ -173,11 +173,12 @@ cli_cmd_code (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (cli_vault_parse_options ("code", "[ACCOUNT] | --secret FILE|-",
-                               "Print the current codes of the vault's accounts, or of ACCOUNT (an "
-                               "id or name;\nan HOTP account advances its counter, saved before "
-                               "the code is shown).\nWith --secret, print the code for a secret "
-                               "(no vault needed). The secret is never\ntaken on the command line: "
-                               "use '--secret -' and type it, or pipe it in.",
+                               N_ ("Print the current codes of the vault's accounts, or of "
+                                   "ACCOUNT (an id or name;\nan HOTP account advances its "
+                                   "counter, saved before the code is shown).\nWith --secret, "
+                                   "print the code for a secret (no vault needed). The secret is "
+                                   "never\ntaken on the command line: use '--secret -' and type "
+                                   "it, or pipe it in."),
                                entries, &vault_options, &argc, &argv)
       && parse_numbers (&options))
     status = options.secret_source != NULL

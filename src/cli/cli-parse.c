@@ -322,12 +322,12 @@ cli_cmd_parse (int    argc,
   gboolean read_ok;
 
   if (!cli_parse_options ("parse", "[FILE...|-]",
-                          "Show what otpauth:// and otpauth-migration:// URIs hold: type, issuer, "
-                          "account, algorithm, digits, period or counter and the secret's "
-                          "length, never the secret.\n"
-                          "URIs are read from each FILE, or from stdin ('-', or no FILE), one a "
-                          "line; never from the command line, where other users could see their "
-                          "secrets in the process list.",
+                          N_ ("Show what otpauth:// and otpauth-migration:// URIs hold: type, "
+                              "issuer, account, algorithm, digits, period or counter and the "
+                              "secret's length, never the secret.\nURIs are read from each FILE, "
+                              "or from stdin ('-', or no FILE), one a line; never from the "
+                              "command line, where other users could see their secrets in the "
+                              "process list."),
                           entries, &argc, &argv)
       || uri_in_arguments (argc, argv))
     return CLI_EXIT_USAGE;

@@ -427,9 +427,10 @@ cli_cmd_add (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("add", "[--image IMAGE...]",
-                                "Add accounts to the vault, all or nothing: an account whose "
-                                "issuer and name exist already\nis never overwritten. Secrets and "
-                                "URIs are read from files or stdin, never the command line.",
+                                N_ ("Add accounts to the vault, all or nothing: an account whose "
+                                    "issuer and name exist already\nis never overwritten. Secrets "
+                                    "and URIs are read from files or stdin, never the command "
+                                    "line."),
                                 entries, &options, &argc, &argv))
     goto out;
   if (cli_vault_stdin_clash (&options, stdin_source (&o), "add")
@@ -626,7 +627,8 @@ cli_cmd_list (int    argc,
   json_t *list, *bad;
   int status;
 
-  vault = cli_vault_parse_and_open ("list", "", "List the vault's accounts (never their secrets).",
+  vault = cli_vault_parse_and_open ("list", "",
+                                    N_ ("List the vault's accounts (never their secrets)."),
                                     entries, &argc, &argv, &status);
   if (vault == NULL)
     return status;
@@ -704,9 +706,9 @@ cli_cmd_rm (int    argc,
   int status;
 
   if (!cli_vault_parse_options ("rm", "ACCOUNT --yes",
-                                "Delete an account: ACCOUNT is its id, or its whole name as "
-                                "'issuer:label' or the label;\nnever a part of a name. A name "
-                                "several accounts share is refused, listing their ids.",
+                                N_ ("Delete an account: ACCOUNT is its id, or its whole name as "
+                                    "'issuer:label' or the label;\nnever a part of a name. A name "
+                                    "several accounts share is refused, listing their ids."),
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -849,8 +851,8 @@ cli_cmd_edit (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("edit", "ACCOUNT [OPTION...]",
-                                "Change an account's name, issuer, group, pin or HOTP counter. "
-                                "A name another account has is refused.",
+                                N_ ("Change an account's name, issuer, group, pin or HOTP counter. "
+                                    "A name another account has is refused."),
                                 entries, &options, &argc, &argv)
       || !names_are_text ("edit", &e.issuer, &e.label, &e.group))
     goto out;

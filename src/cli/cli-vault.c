@@ -447,9 +447,9 @@ cli_cmd_init (int    argc,
   int status;
 
   if (!cli_vault_parse_options ("init", "",
-                                "Create an encrypted vault. It unlocks with the keyring (Secret "
-                                "Service) and a passphrase\nunless --no-keyring or --no-passphrase "
-                                "is given.",
+                                N_ ("Create an encrypted vault. It unlocks with the keyring "
+                                    "(Secret Service) and a passphrase\nunless --no-keyring or "
+                                    "--no-passphrase is given."),
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -479,7 +479,8 @@ cli_cmd_unlock_test (int    argc,
   int status;
 
   vault = cli_vault_parse_and_open ("unlock-test", "",
-                                    "Check that the vault opens and unlocks; print what it holds.",
+                                    N_ ("Check that the vault opens and unlocks; print what it "
+                                        "holds."),
                                     entries, &argc, &argv, &status);
   if (vault == NULL)
     return status;
@@ -522,8 +523,8 @@ cli_cmd_passwd (int    argc,
   int status;
 
   if (!cli_vault_parse_options ("passwd", "",
-                                "Set a new vault passphrase (or add one). Only the data key is "
-                                "rewrapped; the old passphrase stops working.",
+                                N_ ("Set a new vault passphrase (or add one). Only the data key is "
+                                    "rewrapped; the old passphrase stops working."),
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -807,11 +808,12 @@ cli_cmd_slots (int    argc,
 
   if (!cli_vault_parse_options ("slots",
                                 "[list | add-keyring | add-passphrase | add-recovery | remove ID]",
-                                "Show or change what unlocks the vault. There is always at least "
-                                "one slot, and a slot is\nremoved only while another one is known "
-                                "to open the vault; removing one asks first\n(--yes skips that). "
-                                "The list marks a keyring slot the keyring cannot serve now\n"
-                                "(item missing, locked, unreachable).",
+                                N_ ("Show or change what unlocks the vault. There is always at "
+                                    "least one slot, and a slot is\nremoved only while another "
+                                    "one is known to open the vault; removing one asks "
+                                    "first\n(--yes skips that). The list marks a keyring slot the "
+                                    "keyring cannot serve now\n(item missing, locked, "
+                                    "unreachable)."),
                                 entries, &options, &argc, &argv)
       || removal_unconfirmable (argc, argv, &o)
       || cli_vault_stdin_clash (&options, o.new_source, "slots"))
