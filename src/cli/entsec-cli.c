@@ -9,23 +9,23 @@
 #include "cli-private.h"
 
 static const CliCommand commands[] = {
-  { "init", N_ ("Create the encrypted vault (keyring and/or passphrase)"), cli_cmd_init },
-  { "unlock-test", N_ ("Check that the vault unlocks; count its accounts"),
+  { "init", N_("Create the encrypted vault (keyring and/or passphrase)"), cli_cmd_init },
+  { "unlock-test", N_("Check that the vault unlocks; count its accounts"),
     cli_cmd_unlock_test },
-  { "add", N_ ("Add accounts: --uri, --from-file, --image or manual flags (all or nothing)"),
+  { "add", N_("Add accounts: --uri, --from-file, --image or manual flags (all or nothing)"),
     cli_cmd_add },
-  { "list", N_ ("List the vault's accounts (never their secrets)"), cli_cmd_list },
-  { "code", N_ ("Print a code: from a secret (--secret) or a vault account"), cli_cmd_code },
-  { "edit", N_ ("Rename, regroup or pin an account"), cli_cmd_edit },
-  { "rm", N_ ("Delete an account"), cli_cmd_rm },
-  { "passwd", N_ ("Change the vault passphrase (rewraps the key only)"), cli_cmd_passwd },
-  { "slots", N_ ("Show or change what unlocks the vault"), cli_cmd_slots },
-  { "export", N_ ("Back up the vault: encrypted (default) or a plain otpauth:// list"),
+  { "list", N_("List the vault's accounts (never their secrets)"), cli_cmd_list },
+  { "code", N_("Print a code: from a secret (--secret) or a vault account"), cli_cmd_code },
+  { "edit", N_("Rename, regroup or pin an account"), cli_cmd_edit },
+  { "rm", N_("Delete an account"), cli_cmd_rm },
+  { "passwd", N_("Change the vault passphrase (rewraps the key only)"), cli_cmd_passwd },
+  { "slots", N_("Show or change what unlocks the vault"), cli_cmd_slots },
+  { "export", N_("Back up the vault: encrypted (default) or a plain otpauth:// list"),
     cli_cmd_export },
-  { "import", N_ ("Add the accounts of a backup, otpauth:// list or Aegis export"),
+  { "import", N_("Add the accounts of a backup, otpauth:// list or Aegis export"),
     cli_cmd_import },
-  { "parse", N_ ("Show what otpauth:// and export URIs hold (never the secrets)"), cli_cmd_parse },
-  { "scan", N_ ("Show what the QR codes in image files hold (never the secrets)"), cli_cmd_scan },
+  { "parse", N_("Show what otpauth:// and export URIs hold (never the secrets)"), cli_cmd_parse },
+  { "scan", N_("Show what the QR codes in image files hold (never the secrets)"), cli_cmd_scan },
 };
 
 static void
