@@ -327,8 +327,9 @@ save_chooser_response (GtkNativeDialog *chooser,
                        gpointer         user_data)
 {
   GtkWidget *key_dialog = user_data;
-  EntsecPreferencesWindow *self = ENTSEC_PREFERENCES_WINDOW (
-    gtk_window_get_transient_for (GTK_WINDOW (key_dialog)));
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (key_dialog));
+  EntsecPreferencesWindow *self = ENTSEC_IS_PREFERENCES_WINDOW (parent)
+                                  ? ENTSEC_PREFERENCES_WINDOW (parent) : NULL;
   const char *key = g_object_get_data (G_OBJECT (key_dialog), "entsec-recovery-key");
   g_autoptr (GFile) file = NULL;
   g_autofree char *path = NULL;
@@ -338,7 +339,9 @@ save_chooser_response (GtkNativeDialog *chooser,
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
   if (file != NULL)
     path = g_file_get_path (file);
-  if (path != NULL && key != NULL)
+  if (self == NULL)
+    ; /* The preferences went away meanwhile: nothing to save for. */
+  else if (path != NULL && key != NULL)
     {
       /* Written 0600 by the core's atomic writer. */
       data = g_bytes_new_with_free_func (g_strdup_printf ("%s\n", key), strlen (key) + 1,
@@ -389,6 +392,7 @@ show_recovery_key (EntsecPreferencesWindow *self,
     GTK_WINDOW (self), _("Your New Recovery Key"),
     _("Write it down or save it somewhere away from this device. It is shown only now; "
       "the old recovery key no longer works.")));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
   g_object_set_data_full (G_OBJECT (dialog), "entsec-recovery-key", key,
                           (GDestroyNotify) entsec_secure_strfree);
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
