@@ -222,6 +222,14 @@ row_activated (EntsecWindow *self,
   toast (self, message != NULL ? message : _("Code copied"));
 }
 
+EntsecVault *
+entsec_window_get_vault (EntsecWindow *self)
+{
+  g_return_val_if_fail (ENTSEC_IS_WINDOW (self), NULL);
+
+  return self->vault;
+}
+
 void
 entsec_window_clear_clipboard (EntsecWindow *self)
 {
@@ -554,6 +562,9 @@ vault_opened (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (EntsecVault) vault = entsec_vault_open_finish (result, &error);
   g_autofree char *path = NULL;
+  GtkApplication *app;
+  GSettings *settings = NULL;
+  gboolean always_ask;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -571,8 +582,14 @@ vault_opened (GObject      *source,
     }
   adopt_vault (self, vault);
   /* The keyring opens the vault at the start of a session only; after a
-   * lock the unlock page asks again. */
-  if (has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING))
+   * lock the unlock page asks again. "Always ask" leaves the keyring out
+   * when there is a passphrase to ask for. */
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  if (ENTSEC_IS_APPLICATION (app))
+    settings = entsec_application_get_settings (ENTSEC_APPLICATION (app));
+  always_ask = settings != NULL && g_settings_get_boolean (settings, "always-ask-passphrase")
+               && has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  if (has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING) && !always_ask)
     entsec_vault_unlock_keyring_async (vault, self->cancellable, keyring_unlocked,
                                        g_object_ref (self));
   else
