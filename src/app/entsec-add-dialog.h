@@ -19,7 +19,19 @@ void entsec_add_dialog_add_files (EntsecAddDialog *self,
                                   GFile          **files,
                                   guint            n_files);
 
-/* Add the account(s) of an otpauth:// or otpauth-migration:// link. */
+/* Read the QR codes of a picture held in memory (PNG, JPEG...) after the
+ * pictures queued before it; @name labels its result row. */
+void entsec_add_dialog_add_image_bytes (EntsecAddDialog *self,
+                                        GBytes          *bytes,
+                                        const char      *name);
+
+/* The same for a picture pasted or dropped as a texture. */
+void entsec_add_dialog_add_texture (EntsecAddDialog *self,
+                                    GdkTexture      *texture,
+                                    const char      *name);
+
+/* Add the account(s) of an otpauth:// link; an otpauth-migration:// export
+ * first lists its accounts to choose from. */
 void entsec_add_dialog_add_link (EntsecAddDialog *self,
                                  const char      *uri);
 
