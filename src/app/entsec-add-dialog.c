@@ -529,6 +529,111 @@ entsec_add_dialog_add_link (EntsecAddDialog *self,
   add_accounts (self, add_request_new (self, _("Link"), TRUE), accounts);
 }
 
+static gboolean
+looks_like_link (const char *text)
+{
+  while (g_ascii_isspace (*text))
+    text++;
+  return g_ascii_strncasecmp (text, "otpauth:", strlen ("otpauth:")) == 0
+         || g_ascii_strncasecmp (text, "otpauth-migration:", strlen ("otpauth-migration:")) == 0;
+}
+
+gboolean
+entsec_add_dialog_add_value (EntsecAddDialog *self,
+                             const GValue    *value)
+{
+  g_return_val_if_fail (ENTSEC_IS_ADD_DIALOG (self), FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE) && g_value_get_object (value) != NULL)
+    {
+      entsec_add_dialog_add_texture (self, g_value_get_object (value), _("Pasted picture"));
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      g_autoptr (GPtrArray) pictures = g_ptr_array_new ();
+
+      for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+        {
+          g_autofree char *uri = g_file_get_uri (l->data);
+
+          if (looks_like_link (uri))
+            entsec_add_dialog_add_link (self, uri);
+          else
+            g_ptr_array_add (pictures, l->data);
+          entsec_secure_strfree (g_steal_pointer (&uri));
+        }
+      entsec_add_dialog_add_files (self, (GFile **) pictures->pdata, pictures->len);
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL)
+    {
+      if (!looks_like_link (g_value_get_string (value)))
+        {
+          report (self, _("Pasted text"),
+                  _("This is not an otpauth:// link. Copy the link or the picture of the QR code "
+                    "the service showed you, then paste again."),
+                  FALSE);
+          return FALSE;
+        }
+      entsec_add_dialog_add_link (self, g_value_get_string (value));
+      return TRUE;
+    }
+  report (self, _("Pasted content"),
+          _("Only pictures, picture files and otpauth:// links can be added."), FALSE);
+  return FALSE;
+}
+
+static void
+clipboard_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (value == NULL)
+    {
+      report (self, _("Clipboard"), error->message, FALSE);
+      return;
+    }
+  entsec_add_dialog_add_value (self, value);
+}
+
+void
+entsec_add_dialog_paste (EntsecAddDialog *self,
+                         GdkClipboard    *clipboard)
+{
+  GdkContentFormats *formats;
+  const GType types[] = { GDK_TYPE_TEXTURE, GDK_TYPE_FILE_LIST, G_TYPE_STRING };
+
+  g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
+  g_return_if_fail (GDK_IS_CLIPBOARD (clipboard));
+
+  formats = gdk_clipboard_get_formats (clipboard);
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+    if (gdk_content_formats_contain_gtype (formats, types[i]))
+      {
+        gdk_clipboard_read_value_async (clipboard, types[i], G_PRIORITY_DEFAULT, self->cancellable,
+                                        clipboard_read, g_object_ref (self));
+        return;
+      }
+  report (self, _("Clipboard"),
+          _("The clipboard holds no picture and no link. Copy the QR code or its otpauth:// "
+            "link, then paste again."),
+          FALSE);
+}
+
+static void
+paste_clicked (EntsecAddDialog *self)
+{
+  entsec_add_dialog_paste (self, gtk_widget_get_clipboard (GTK_WIDGET (self)));
+}
+
 static void
 link_applied (EntsecAddDialog *self)
 {
@@ -649,6 +754,7 @@ entsec_add_dialog_class_init (EntsecAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_error);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_add_button);
   gtk_widget_class_bind_template_callback (widget_class, choose_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, paste_clicked);
   gtk_widget_class_bind_template_callback (widget_class, link_applied);
   gtk_widget_class_bind_template_callback (widget_class, manual_changed);
   gtk_widget_class_bind_template_callback (widget_class, manual_add_clicked);

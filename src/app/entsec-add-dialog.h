@@ -35,4 +35,19 @@ void entsec_add_dialog_add_texture (EntsecAddDialog *self,
 void entsec_add_dialog_add_link (EntsecAddDialog *self,
                                  const char      *uri);
 
+/*
+ * What was dropped or pasted (@value): a GdkTexture (a picture), a
+ * GdkFileList (picture files and otpauth: links) or a string (an otpauth://
+ * link), each into its flow. Anything else gets a result row saying what
+ * can be added.
+ * Returns: whether @value was taken.
+ */
+gboolean entsec_add_dialog_add_value (EntsecAddDialog *self,
+                                      const GValue    *value);
+
+/* Add what @clipboard holds: a picture, picture files or a link, in that
+ * order of preference; read without blocking. */
+void entsec_add_dialog_paste (EntsecAddDialog *self,
+                              GdkClipboard    *clipboard);
+
 G_END_DECLS

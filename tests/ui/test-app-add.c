@@ -252,6 +252,112 @@ test_export_picture (void)
   vt_remove_tree (dir);
 }
 
+/* The titles of the result rows (and every other action row) under @widget. */
+static void
+collect_rows (GtkWidget *widget,
+              GPtrArray *titles)
+{
+  if (ADW_IS_ACTION_ROW (widget))
+    g_ptr_array_add (titles, (gpointer) adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_rows (child, titles);
+}
+
+static gboolean
+has_row (EntsecAddDialog *dialog,
+         const char      *title)
+{
+  g_autoptr (GPtrArray) titles = g_ptr_array_new ();
+
+  collect_rows (GTK_WIDGET (dialog), titles);
+  for (guint i = 0; i < titles->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (titles, i), title) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+wait_added (Seen *seen,
+            guint count)
+{
+  while (seen->added < count)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Ctrl+V and the Paste button: a copied picture, then a copied link, each
+ * into its flow; text that is no link is refused with a row saying so. */
+static void
+test_paste (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("entsec-add-XXXXXX", NULL);
+  g_autoptr (EntsecVault) vault = vault_new (dir);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:dave?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
+  GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  g_auto (GValue) value = G_VALUE_INIT;
+  Seen seen = { NULL, 0 };
+  EntsecAddDialog *dialog = entsec_add_dialog_new (NULL, vault);
+
+  g_object_ref (dialog);
+  g_signal_connect (dialog, "accounts-added", G_CALLBACK (accounts_added), &seen);
+  gdk_clipboard_set_texture (clipboard, texture);
+  entsec_add_dialog_paste (dialog, clipboard);
+  wait_added (&seen, 1);
+  g_assert_true (has_account (vault, "dave"));
+  g_assert_true (has_row (dialog, "Pasted picture"));
+
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, "Meeting at noon");
+  g_assert_false (entsec_add_dialog_add_value (dialog, &value));
+  g_assert_true (has_row (dialog, "Pasted text"));
+
+  gdk_clipboard_set_text (clipboard, "  otpauth://totp/Forge:erin?secret=JBSWY3DPEHPK3PXP&issuer=Forge");
+  entsec_add_dialog_paste (dialog, clipboard);
+  wait_added (&seen, 2);
+  g_assert_true (has_account (vault, "erin"));
+  gdk_clipboard_set_content (clipboard, NULL);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_object_unref (dialog);
+  g_clear_object (&vault);
+  vt_remove_tree (dir);
+}
+
+/* Files dropped: read one after the other, a result row each; a file that
+ * is no picture is refused, the picture after it still read. */
+static void
+test_drop_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("entsec-add-XXXXXX", NULL);
+  g_autoptr (EntsecVault) vault = vault_new (dir);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:frank?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
+  g_autofree char *picture = g_build_filename (dir, "frank.png", NULL);
+  g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr (GFile) picture_file = g_file_new_for_path (picture);
+  g_autoptr (GFile) notes_file = g_file_new_for_path (notes);
+  g_auto (GValue) value = G_VALUE_INIT;
+  GSList *files = NULL;
+  Seen seen = { NULL, 0 };
+  EntsecAddDialog *dialog = entsec_add_dialog_new (NULL, vault);
+
+  g_signal_connect (dialog, "accounts-added", G_CALLBACK (accounts_added), &seen);
+  g_assert_true (gdk_texture_save_to_png (texture, picture));
+  g_assert_true (g_file_set_contents (notes, "not a picture", -1, NULL));
+  files = g_slist_append (files, notes_file);
+  files = g_slist_append (files, picture_file);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, files);
+  g_slist_free (files);
+  g_assert_true (entsec_add_dialog_add_value (dialog, &value));
+  wait_added (&seen, 1);
+
+  g_assert_true (has_account (vault, "frank"));
+  g_assert_true (has_row (dialog, "notes.txt"));
+  g_assert_true (has_row (dialog, "frank.png"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_clear_object (&vault);
+  vt_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -262,5 +368,7 @@ main (int   argc,
   g_test_add_func ("/app/add/google-selection", test_google_selection);
   g_test_add_func ("/app/add/google-selection-closed", test_google_selection_closed);
   g_test_add_func ("/app/add/export-picture", test_export_picture);
+  g_test_add_func ("/app/add/paste", test_paste);
+  g_test_add_func ("/app/add/drop-files", test_drop_files);
   return g_test_run ();
 }
