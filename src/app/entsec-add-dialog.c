@@ -12,6 +12,7 @@
 #include "entsec-add-dialog.h"
 #include "entsec-application.h"
 #include "entsec-google-import-dialog.h"
+#include "entsec-scan-camera.h"
 
 struct _EntsecAddDialog
 {
@@ -25,6 +26,9 @@ struct _EntsecAddDialog
   GtkEditable          *secret_row;
   GtkLabel             *manual_error;
   GtkWidget            *manual_add_button;
+  GtkWidget            *camera_button;
+  GtkWidget            *camera_box;
+  GtkPicture           *camera_preview;
 
   EntsecVault          *vault;
   GCancellable         *cancellable;
@@ -32,6 +36,7 @@ struct _EntsecAddDialog
   /* Pictures waiting to be read, one at a time (Picture). */
   GQueue                files;
   gboolean              reading;
+  EntsecScanCamera     *camera;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecAddDialog, entsec_add_dialog, ADW_TYPE_WINDOW)
@@ -628,6 +633,78 @@ entsec_add_dialog_paste (EntsecAddDialog *self,
           FALSE);
 }
 
+/* ---- Scan with Camera ---- */
+
+static void
+camera_over (EntsecAddDialog *self)
+{
+  gtk_widget_set_visible (self->camera_box, FALSE);
+  gtk_picture_set_paintable (self->camera_preview, NULL);
+  if (self->camera != NULL)
+    entsec_scan_camera_stop (self->camera);
+  g_clear_object (&self->camera);
+}
+
+static void
+camera_preview (EntsecAddDialog *self,
+                GdkTexture      *frame)
+{
+  gtk_picture_set_paintable (self->camera_preview, GDK_PAINTABLE (frame));
+}
+
+static void
+camera_found (EntsecAddDialog *self,
+              EntsecQrResult  *result)
+{
+  camera_over (self);
+  picture_read (add_request_new (self, _("Camera"), FALSE), result, NULL);
+}
+
+static void
+camera_stopped (EntsecAddDialog *self,
+                const GError    *error)
+{
+  camera_over (self);
+  report (self, _("Camera"), error->message, FALSE);
+}
+
+static void
+camera_clicked (EntsecAddDialog *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->camera != NULL)
+    return;
+  self->camera = entsec_scan_camera_new (NULL, &error);
+  if (self->camera != NULL)
+    {
+      g_signal_connect_object (self->camera, "preview", G_CALLBACK (camera_preview), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->camera, "found", G_CALLBACK (camera_found), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->camera, "stopped", G_CALLBACK (camera_stopped), self,
+                               G_CONNECT_SWAPPED);
+    }
+  if (self->camera == NULL || !entsec_scan_camera_start (self->camera, &error))
+    {
+      camera_over (self);
+      report (self, _("Camera"), error->message, FALSE);
+      return;
+    }
+  gtk_widget_set_visible (self->camera_box, TRUE);
+}
+
+static void
+camera_detected (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+
+  if (entsec_scan_camera_detect_finish (result) && !g_cancellable_is_cancelled (self->cancellable))
+    gtk_widget_set_visible (self->camera_button, TRUE);
+}
+
 static void
 paste_clicked (EntsecAddDialog *self)
 {
@@ -711,6 +788,7 @@ entsec_add_dialog_dispose (GObject *object)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
   g_queue_clear_full (&self->files, (GDestroyNotify) picture_free);
+  g_clear_object (&self->camera);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_ADD_DIALOG);
   g_clear_object (&self->vault);
 
@@ -753,8 +831,13 @@ entsec_add_dialog_class_init (EntsecAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, secret_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_error);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_add_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_box);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_preview);
   gtk_widget_class_bind_template_callback (widget_class, choose_clicked);
   gtk_widget_class_bind_template_callback (widget_class, paste_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, camera_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, camera_over);
   gtk_widget_class_bind_template_callback (widget_class, link_applied);
   gtk_widget_class_bind_template_callback (widget_class, manual_changed);
   gtk_widget_class_bind_template_callback (widget_class, manual_add_clicked);
@@ -769,6 +852,8 @@ entsec_add_dialog_init (EntsecAddDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->link_row));
   entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->secret_row));
+  /* "Scan with Camera" shows once a camera is found. */
+  entsec_scan_camera_detect_async (self->cancellable, camera_detected, g_object_ref (self));
 }
 
 EntsecAddDialog *
