@@ -13,6 +13,7 @@
 #include "entsec-application.h"
 #include "entsec-google-import-dialog.h"
 #include "entsec-scan-camera.h"
+#include "entsec-screenshot.h"
 
 struct _EntsecAddDialog
 {
@@ -27,6 +28,7 @@ struct _EntsecAddDialog
   GtkLabel             *manual_error;
   GtkWidget            *manual_add_button;
   GtkWidget            *camera_button;
+  GtkWidget            *screen_button;
   GtkWidget            *camera_box;
   GtkPicture           *camera_preview;
 
@@ -705,6 +707,44 @@ camera_detected (GObject      *source,
     gtk_widget_set_visible (self->camera_button, TRUE);
 }
 
+/* ---- Scan from Screen ---- */
+
+static void
+screenshot_taken (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = entsec_screenshot_take_finish (result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  gtk_widget_set_sensitive (self->screen_button, TRUE);
+  if (file != NULL)
+    entsec_add_dialog_add_files (self, &file, 1);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    report (self, _("Screen"), error->message, FALSE);
+}
+
+static void
+screen_clicked (EntsecAddDialog *self)
+{
+  gtk_widget_set_sensitive (self->screen_button, FALSE);
+  entsec_screenshot_take_async ("", self->cancellable, screenshot_taken, g_object_ref (self));
+}
+
+static void
+screenshot_available (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+
+  if (entsec_screenshot_available_finish (result) && !g_cancellable_is_cancelled (self->cancellable))
+    gtk_widget_set_visible (self->screen_button, TRUE);
+}
+
 static void
 paste_clicked (EntsecAddDialog *self)
 {
@@ -832,11 +872,13 @@ entsec_add_dialog_class_init (EntsecAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_error);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_add_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, screen_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_preview);
   gtk_widget_class_bind_template_callback (widget_class, choose_clicked);
   gtk_widget_class_bind_template_callback (widget_class, paste_clicked);
   gtk_widget_class_bind_template_callback (widget_class, camera_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, screen_clicked);
   gtk_widget_class_bind_template_callback (widget_class, camera_over);
   gtk_widget_class_bind_template_callback (widget_class, link_applied);
   gtk_widget_class_bind_template_callback (widget_class, manual_changed);
@@ -854,6 +896,8 @@ entsec_add_dialog_init (EntsecAddDialog *self)
   entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->secret_row));
   /* "Scan with Camera" shows once a camera is found. */
   entsec_scan_camera_detect_async (self->cancellable, camera_detected, g_object_ref (self));
+  /* "Scan from Screen" shows when the desktop has the Screenshot portal. */
+  entsec_screenshot_available_async (self->cancellable, screenshot_available, g_object_ref (self));
 }
 
 EntsecAddDialog *
