@@ -30,9 +30,11 @@ static const Route routes[] = {
   { "GET", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_get, TRUE },
   { "DELETE", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_delete, TRUE },
   { "GET", "/v1/admin/audit", "GET", entsec_handle_admin_audit, TRUE },
+  { "GET", "/v1/admin/status", "GET", entsec_handle_admin_status, TRUE },
   /* devices, policies (server-devices-http.c) */
   { "POST", "/v1/devices", "POST", entsec_handle_device_register, FALSE },
   { "GET", "/v1/devices/{}/policy", "GET", entsec_handle_device_policy, FALSE },
+  { "GET", "/v1/devices/{}/events", "GET", entsec_handle_device_events, FALSE },
   { "POST", "/v1/devices/{}/status", "POST", entsec_handle_device_status, FALSE },
   { "POST", "/v1/devices/{}/op-challenge", "POST", entsec_handle_device_op_challenge, FALSE },
   { "POST", "/v1/devices/{}/unbind", "POST", entsec_handle_device_unbind, FALSE },
