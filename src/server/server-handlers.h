@@ -67,5 +67,42 @@ void entsec_handle_admin_command_list (EntsecServer *server, EntsecRequest *requ
                                        const char *const *params, EntsecResponse *response);
 void entsec_handle_device_command_ack (EntsecServer *server, EntsecRequest *request,
                                        const char *const *params, EntsecResponse *response);
+/* entsec-admin's additions (server-admin-accounts.c) */
+void entsec_handle_admin_user_disable (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_user_enable (EntsecServer *server, EntsecRequest *request,
+                                      const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_admin_create (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_admin_list (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
+
+/* relying parties, tokens, push transactions (server-rp.c): the admin side
+ * (the router checked the admin token) and /v1/auth/... (they check the
+ * relying party's API key themselves) */
+void entsec_handle_admin_rp_create (EntsecServer *server, EntsecRequest *request,
+                                    const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_rp_list (EntsecServer *server, EntsecRequest *request,
+                                  const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_rp_delete (EntsecServer *server, EntsecRequest *request,
+                                    const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_token_create (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_token_list (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_token_get (EntsecServer *server, EntsecRequest *request,
+                                    const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_token_delete (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_token_reset (EntsecServer *server, EntsecRequest *request,
+                                      const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_token_ack (EntsecServer *server, EntsecRequest *request,
+                                    const char *const *params, EntsecResponse *response);
+void entsec_handle_auth_validate (EntsecServer *server, EntsecRequest *request,
+                                  const char *const *params, EntsecResponse *response);
+void entsec_handle_auth_push (EntsecServer *server, EntsecRequest *request,
+                              const char *const *params, EntsecResponse *response);
+void entsec_handle_auth_transaction (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
 
 G_END_DECLS

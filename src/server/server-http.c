@@ -41,11 +41,18 @@ struct _EntsecServer
   EntsecSender       *sender;
   GBytes             *tenant_salt;
   EntsecEnrollContext enroll;
+  EntsecTokens       *tokens;
   EntsecEventHub     *events;
   GMutex              suspended_lock;
   GCond               suspended_done;
   guint               suspended;   /* requests suspended and not completed yet */
 };
+
+EntsecTokens *
+entsec_server_get_tokens (EntsecServer *server)
+{
+  return server->tokens;
+}
 
 const EntsecEnrollContext *
 entsec_server_get_enroll_context (EntsecServer *server)
@@ -568,6 +575,7 @@ entsec_server_start (EntsecServerConfig *config,
   g_cond_init (&server->suspended_done);
   if (!load_authority (server, error) || !load_tls (server, error)
       || !open_storage (server, error) || !setup_enrollment (server, error)
+      || (server->tokens = entsec_tokens_new (server->storage, config->data_dir, error)) == NULL
       || !start_daemon (server, error))
     return NULL;
   server->issuer = config->issuer != NULL
@@ -589,6 +597,7 @@ entsec_server_free (EntsecServer *server)
   entsec_event_hub_free (server->events);
   g_cond_clear (&server->suspended_done);
   g_mutex_clear (&server->suspended_lock);
+  entsec_tokens_free (server->tokens);
   entsec_storage_close (server->storage);
   entsec_sender_free (server->sender);
   g_clear_pointer (&server->tenant_salt, g_bytes_unref);

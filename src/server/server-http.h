@@ -14,6 +14,7 @@
 #include "server-enroll.h"
 #include "server-events.h"
 #include "server-storage.h"
+#include "server-tokens.h"
 
 G_BEGIN_DECLS
 
@@ -123,6 +124,8 @@ const char               *entsec_server_get_issuer (EntsecServer *server);
 const char               *entsec_server_get_authority_jkt (EntsecServer *server);
 /* What enrollment needs (storage, sender, limits). (transfer none) */
 const EntsecEnrollContext *entsec_server_get_enroll_context (EntsecServer *server);
+/* Relying parties and tokens (server-tokens.h). (transfer none) */
+EntsecTokens             *entsec_server_get_tokens (EntsecServer *server);
 /* The authority's public JWK with "kid", "use" and "alg". (transfer none) */
 json_t                   *entsec_server_get_authority_jwk (EntsecServer *server);
 /* The tenant authority's private key (signs JWS objects). (transfer none) */
@@ -168,5 +171,29 @@ EntsecDevice *entsec_server_authenticate_device (EntsecServer   *server,
 gboolean      entsec_server_authenticate_admin (EntsecServer   *server,
                                                 EntsecRequest  *request,
                                                 EntsecResponse *response);
+
+/*
+ * The device's ack of a pending token (server-rp.c): entsec_tokens_ack() at
+ * @now, audited. For the device-facing endpoint.
+ */
+gboolean      entsec_server_token_ack (EntsecServer *server,
+                                       const char   *token_id,
+                                       const char   *otp,
+                                       gint64        now,
+                                       GError      **error);
+
+/*
+ * The device's answer to a push transaction (server-rp.c):
+ * entsec_push_answer() (server-push.h) at @now. For the device-facing
+ * endpoint.
+ */
+gboolean      entsec_server_push_answer (EntsecServer *server,
+                                         const char   *tx_id,
+                                         const char   *device_id,
+                                         const char   *decision,
+                                         guint         number,
+                                         const char   *deny_reason,
+                                         gint64        now,
+                                         GError      **error);
 
 G_END_DECLS

@@ -54,6 +54,24 @@ static const Route routes[] = {
   { "GET", "/v1/admin/devices/{}/commands", "GET, POST", entsec_handle_admin_command_list,
     TRUE },
   { "POST", "/v1/devices/{}/commands/{}/ack", "POST", entsec_handle_device_command_ack, FALSE },
+  /* entsec-admin (srv-admin) */
+  { "POST", "/v1/admin/users/{}/disable", "POST", entsec_handle_admin_user_disable, TRUE },
+  { "POST", "/v1/admin/users/{}/enable", "POST", entsec_handle_admin_user_enable, TRUE },
+  { "POST", "/v1/admin/admins", "GET, POST", entsec_handle_admin_admin_create, TRUE },
+  { "GET", "/v1/admin/admins", "GET, POST", entsec_handle_admin_admin_list, TRUE },
+  /* relying parties, tokens, push transactions (server-rp.c) */
+  { "POST", "/v1/admin/rps", "GET, POST", entsec_handle_admin_rp_create, TRUE },
+  { "GET", "/v1/admin/rps", "GET, POST", entsec_handle_admin_rp_list, TRUE },
+  { "DELETE", "/v1/admin/rps/{}", "DELETE", entsec_handle_admin_rp_delete, TRUE },
+  { "POST", "/v1/admin/tokens", "GET, POST", entsec_handle_admin_token_create, TRUE },
+  { "GET", "/v1/admin/tokens", "GET, POST", entsec_handle_admin_token_list, TRUE },
+  { "GET", "/v1/admin/tokens/{}", "GET, DELETE", entsec_handle_admin_token_get, TRUE },
+  { "DELETE", "/v1/admin/tokens/{}", "GET, DELETE", entsec_handle_admin_token_delete, TRUE },
+  { "POST", "/v1/admin/tokens/{}/ack", "POST", entsec_handle_admin_token_ack, TRUE },
+  { "POST", "/v1/admin/tokens/{}/reset", "POST", entsec_handle_admin_token_reset, TRUE },
+  { "POST", "/v1/auth/validate", "POST", entsec_handle_auth_validate, FALSE },
+  { "POST", "/v1/auth/push", "POST", entsec_handle_auth_push, FALSE },
+  { "GET", "/v1/auth/transactions/{}", "GET", entsec_handle_auth_transaction, FALSE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */

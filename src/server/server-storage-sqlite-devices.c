@@ -92,31 +92,11 @@ prepare (sqlite3    *db,
 }
 
 static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static void
 bind_digest (sqlite3_stmt *stmt,
              int           index,
              const guint8 *digest)
 {
   sqlite3_bind_blob (stmt, index, digest, ENTSEC_SERVER_DIGEST_SIZE, SQLITE_TRANSIENT);
-}
-
-static char *
-column_text (sqlite3_stmt *stmt,
-             int           index)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, index);
-
-  return text == NULL ? NULL : g_strdup ((const char *) text);
 }
 
 /* Runs @sql (no rows) with the text and integer values given: "t" text, "i" gint64, "d" digest. */
@@ -138,7 +118,7 @@ run (sqlite3    *db,
   for (int i = 0; types[i] != '\0'; i++)
     {
       if (types[i] == 't')
-        bind_text (stmt, i + 1, va_arg (args, const char *));
+        entsec_sqlite_bind_text (stmt, i + 1, va_arg (args, const char *));
       else if (types[i] == 'i')
         sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
       else
@@ -195,7 +175,7 @@ find_enrollment (sqlite3      *db,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW && sqlite3_column_bytes (stmt, 2) == ENTSEC_SERVER_DIGEST_SIZE)
     {
-      *user_id = column_text (stmt, 0);
+      *user_id = entsec_sqlite_column_text (stmt, 0);
       *expires = sqlite3_column_int64 (stmt, 1);
       memcpy (challenge, sqlite3_column_blob (stmt, 2), ENTSEC_SERVER_DIGEST_SIZE);
     }
@@ -217,7 +197,7 @@ count_devices (sqlite3    *db,
 
   if (stmt == NULL)
     return -1;
-  bind_text (stmt, 1, user_id);
+  entsec_sqlite_bind_text (stmt, 1, user_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     n = sqlite3_column_int64 (stmt, 0);
   else
@@ -335,13 +315,13 @@ device_from_row (sqlite3_stmt *stmt)
 {
   EntsecDevice *d = g_new0 (EntsecDevice, 1);
 
-  d->id = column_text (stmt, 0);
-  d->user_id = column_text (stmt, 1);
-  d->key_jwk = column_text (stmt, 2);
-  d->key_jkt = column_text (stmt, 3);
+  d->id = entsec_sqlite_column_text (stmt, 0);
+  d->user_id = entsec_sqlite_column_text (stmt, 1);
+  d->key_jwk = entsec_sqlite_column_text (stmt, 2);
+  d->key_jkt = entsec_sqlite_column_text (stmt, 3);
   d->key_epoch = (guint) sqlite3_column_int64 (stmt, 4);
   d->state = (EntsecDeviceState) sqlite3_column_int (stmt, 5);
-  d->claims = column_text (stmt, 6);
+  d->claims = entsec_sqlite_column_text (stmt, 6);
   d->created = sqlite3_column_int64 (stmt, 7);
   d->last_seen = sqlite3_column_int64 (stmt, 8);
   d->mismatches = (guint) sqlite3_column_int64 (stmt, 9);
@@ -365,7 +345,7 @@ entsec_sqlite_device_get (EntsecStorage *storage,
 
   if (stmt != NULL)
     {
-      bind_text (stmt, 1, id);
+      entsec_sqlite_bind_text (stmt, 1, id);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
         device = device_from_row (stmt);
@@ -392,8 +372,8 @@ entsec_sqlite_device_list (EntsecStorage *storage,
 
   if (stmt != NULL)
     {
-      bind_text (stmt, 1, user_id);
-      bind_text (stmt, 2, after != NULL ? after : "");
+      entsec_sqlite_bind_text (stmt, 1, user_id);
+      entsec_sqlite_bind_text (stmt, 2, after != NULL ? after : "");
       sqlite3_bind_int64 (stmt, 3, limit);
       rows = collect (db, stmt, device_from_row, (GDestroyNotify) entsec_device_free,
                       "listing devices", error);
@@ -434,10 +414,10 @@ entsec_sqlite_policy_get (EntsecStorage *storage,
   *settings = NULL;
   if (stmt != NULL)
     {
-      bind_text (stmt, 1, scope);
+      entsec_sqlite_bind_text (stmt, 1, scope);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
-        *settings = column_text (stmt, 0);
+        *settings = entsec_sqlite_column_text (stmt, 0);
       else if (rc != SQLITE_DONE)
         fail (db, "reading a policy", error);
       sqlite3_finalize (stmt);
@@ -546,8 +526,8 @@ command_exists (sqlite3    *db,
 
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, command_id);
-  bind_text (stmt, 2, device_id);
+  entsec_sqlite_bind_text (stmt, 1, command_id);
+  entsec_sqlite_bind_text (stmt, 2, device_id);
   rc = sqlite3_step (stmt);
   *exists = rc == SQLITE_ROW;
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -587,13 +567,13 @@ command_from_row (sqlite3_stmt *stmt)
 {
   EntsecDeviceCommand *c = g_new0 (EntsecDeviceCommand, 1);
 
-  c->id = column_text (stmt, 0);
-  c->device_id = column_text (stmt, 1);
-  c->type = column_text (stmt, 2);
-  c->actor = column_text (stmt, 3);
+  c->id = entsec_sqlite_column_text (stmt, 0);
+  c->device_id = entsec_sqlite_column_text (stmt, 1);
+  c->type = entsec_sqlite_column_text (stmt, 2);
+  c->actor = entsec_sqlite_column_text (stmt, 3);
   c->created = sqlite3_column_int64 (stmt, 4);
   c->acked = sqlite3_column_int64 (stmt, 5);
-  c->result = column_text (stmt, 6);
+  c->result = entsec_sqlite_column_text (stmt, 6);
   return c;
 }
 
@@ -610,7 +590,7 @@ entsec_sqlite_command_list (EntsecStorage *storage,
 
   if (stmt != NULL)
     {
-      bind_text (stmt, 1, device_id);
+      entsec_sqlite_bind_text (stmt, 1, device_id);
       rows = collect (db, stmt, command_from_row, (GDestroyNotify) entsec_device_command_free,
                       "listing commands", error);
     }
@@ -624,9 +604,9 @@ event_from_row (sqlite3_stmt *stmt)
   EntsecDeviceEvent *e = g_new0 (EntsecDeviceEvent, 1);
 
   e->seq = sqlite3_column_int64 (stmt, 0);
-  e->device_id = column_text (stmt, 1);
-  e->type = column_text (stmt, 2);
-  e->body = column_text (stmt, 3);
+  e->device_id = entsec_sqlite_column_text (stmt, 1);
+  e->type = entsec_sqlite_column_text (stmt, 2);
+  e->body = entsec_sqlite_column_text (stmt, 3);
   e->created = sqlite3_column_int64 (stmt, 4);
   return e;
 }
@@ -646,7 +626,7 @@ entsec_sqlite_device_event_list (EntsecStorage *storage,
 
   if (stmt != NULL)
     {
-      bind_text (stmt, 1, device_id);
+      entsec_sqlite_bind_text (stmt, 1, device_id);
       sqlite3_bind_int64 (stmt, 2, after);
       sqlite3_bind_int64 (stmt, 3, limit);
       rows = collect (db, stmt, event_from_row, (GDestroyNotify) entsec_device_event_free,

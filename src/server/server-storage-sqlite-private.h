@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * server-storage-sqlite-private.h: what the SQLite backend's files share.
- * server-storage-sqlite.c owns the connection; the device calls live in
- * server-storage-sqlite-devices.c and run their SQL under the same lock.
+ * server-storage-sqlite-private.h: what the SQLite backend's files share:
+ * the connection behind its lock, the error mapping and the text helpers.
+ * server-storage-sqlite.c owns the connection; the calls of
+ * server-storage-sqlite-devices.c and server-storage-sqlite-rp.c run their
+ * SQL under the same lock.
  */
 #pragma once
 
@@ -15,10 +17,90 @@ G_BEGIN_DECLS
 /* The tables of server-storage-sqlite-devices.c, part of schema version 1. */
 extern const char entsec_sqlite_devices_schema[];
 
+/* The tables of relying parties, tokens and push transactions, part of schema version 1. */
+#define ENTSEC_SQLITE_SCHEMA_RP \
+  "CREATE TABLE rps (" \
+  "  id TEXT PRIMARY KEY," \
+  "  name TEXT NOT NULL UNIQUE," \
+  "  key_sha256 BLOB NOT NULL UNIQUE CHECK (length(key_sha256) = 32)," \
+  "  created INTEGER NOT NULL," \
+  "  revoked INTEGER NOT NULL DEFAULT 0);" \
+  "CREATE TABLE tokens (" \
+  "  id TEXT PRIMARY KEY," \
+  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE," \
+  "  type TEXT NOT NULL CHECK (type IN ('totp', 'hotp'))," \
+  "  algorithm TEXT NOT NULL," \
+  "  digits INTEGER NOT NULL," \
+  "  period INTEGER NOT NULL," \
+  "  issuer TEXT," \
+  "  label TEXT," \
+  "  sealed_seed BLOB NOT NULL," \
+  "  state INTEGER NOT NULL DEFAULT 0," \
+  "  created INTEGER NOT NULL," \
+  "  failures INTEGER NOT NULL DEFAULT 0," \
+  "  locked_until INTEGER NOT NULL DEFAULT 0," \
+  "  last_step INTEGER NOT NULL DEFAULT -1);" \
+  "CREATE INDEX tokens_user ON tokens (user_id, created);" \
+  "CREATE TABLE push_transactions (" \
+  "  id TEXT PRIMARY KEY," \
+  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE," \
+  "  rp_id TEXT NOT NULL," \
+  "  context TEXT NOT NULL," \
+  "  mode TEXT NOT NULL," \
+  "  number INTEGER NOT NULL," \
+  "  created INTEGER NOT NULL," \
+  "  expires INTEGER NOT NULL," \
+  "  state INTEGER NOT NULL DEFAULT 0," \
+  "  wrong_numbers INTEGER NOT NULL DEFAULT 0," \
+  "  flagged INTEGER NOT NULL DEFAULT 0," \
+  "  device_id TEXT," \
+  "  deny_reason TEXT);" \
+  "CREATE INDEX push_user ON push_transactions (user_id, state, expires);" \
+  "CREATE TABLE push_mutes (" \
+  "  user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE," \
+  "  mute_until INTEGER NOT NULL);"
+
 /* Takes the connection's lock and returns the connection; give it back
  * with entsec_sqlite_unlock(). */
-sqlite3 *entsec_sqlite_lock (EntsecStorage *storage);
-void     entsec_sqlite_unlock (EntsecStorage *storage);
+sqlite3  *entsec_sqlite_lock (EntsecStorage *storage);
+void      entsec_sqlite_unlock (EntsecStorage *storage);
+
+/* Sets @error from the connection's last error (CONFLICT for unique
+ * values); returns FALSE. Call with the lock held. */
+gboolean  entsec_sqlite_fail (EntsecStorage *storage,
+                              const char    *doing,
+                              GError       **error);
+
+/* Binds @text, NULL as SQL NULL; a column's text, NULL for NULL (g_free()). */
+void      entsec_sqlite_bind_text (sqlite3_stmt *stmt,
+                                   int           index,
+                                   const char   *text);
+char     *entsec_sqlite_column_text (sqlite3_stmt *stmt,
+                                     int           index);
+
+/* server-storage-sqlite-rp.c */
+gboolean     entsec_sqlite_rp_create (EntsecStorage *storage, const EntsecRp *rp,
+                                      GError **error);
+GPtrArray   *entsec_sqlite_rp_list (EntsecStorage *storage, GError **error);
+gboolean     entsec_sqlite_rp_revoke (EntsecStorage *storage, const char *id, gint64 now,
+                                      gboolean *found, GError **error);
+gboolean     entsec_sqlite_token_create (EntsecStorage *storage, const EntsecToken *token,
+                                         GError **error);
+EntsecToken *entsec_sqlite_token_get (EntsecStorage *storage, const char *id,
+                                      GError **error);
+GPtrArray   *entsec_sqlite_token_list (EntsecStorage *storage, const char *user_id,
+                                       GError **error);
+gboolean     entsec_sqlite_token_update (EntsecStorage *storage, const EntsecToken *token,
+                                         const EntsecToken *expected, gboolean *updated,
+                                         GError **error);
+gboolean     entsec_sqlite_push_start (EntsecStorage *storage, EntsecPush *push, guint max_open,
+                                       gint64 *retry_after, GError **error);
+EntsecPush  *entsec_sqlite_push_get (EntsecStorage *storage, const char *id, GError **error);
+gboolean     entsec_sqlite_push_update (EntsecStorage *storage, const EntsecPush *push,
+                                        const EntsecPush *expected, gboolean *updated,
+                                        GError **error);
+gboolean     entsec_sqlite_push_mute (EntsecStorage *storage, const char *user_id, gint64 until,
+                                      GError **error);
 
 /* devices, nonces, policies, commands (server-storage-sqlite-devices.c) */
 gboolean      entsec_sqlite_nonce_remember (EntsecStorage *storage, const char *keyid,

@@ -53,6 +53,7 @@ static const char schema_v1[] =
   "  token_expires INTEGER,"
   "  challenge_sha256 BLOB);"
   "CREATE INDEX enrollments_address ON enrollments (channel, address, created);"
+  ENTSEC_SQLITE_SCHEMA_RP
   "PRAGMA user_version = 1;";
 
 typedef enum
@@ -74,6 +75,8 @@ typedef enum
   STMT_ENROLLMENT_INSERT,
   STMT_ENROLLMENT_GET,
   STMT_ENROLLMENT_UPDATE,
+  /* entsec-admin (srv-admin) */
+  STMT_USER_SET_DISABLED,
   N_STMTS
 } StmtId;
 
@@ -84,6 +87,7 @@ static const char *const stmt_sql[N_STMTS] = {
   [STMT_USER_LIST] = "SELECT id, email, phone, name, disabled, created FROM users "
                      "WHERE id > ?1 ORDER BY id LIMIT ?2",
   [STMT_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+  [STMT_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE id = ?1",
   [STMT_ADMIN_INSERT] = "INSERT INTO admins (id, name, token_sha256) VALUES (?1, ?2, ?3)",
   [STMT_ADMIN_LIST] = "SELECT id, name, token_sha256 FROM admins ORDER BY id",
   [STMT_AUDIT_INSERT] = "INSERT INTO audit (time, actor, action, target) VALUES (?1, ?2, ?3, ?4)",
@@ -290,6 +294,25 @@ sqlite_user_delete (EntsecStorage *storage,
 
   bind_text (stmt, 1, id);
   ok = step_done (self, stmt, "deleting a user", error);
+  *found = ok && sqlite3_changes (self->db) > 0;
+  stmt_done (self, stmt);
+  return ok;
+}
+
+static gboolean
+sqlite_user_set_disabled (EntsecStorage *storage,
+                          const char    *id,
+                          gboolean       disabled,
+                          gboolean      *found,
+                          GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_SET_DISABLED);
+  gboolean ok;
+
+  bind_text (stmt, 1, id);
+  sqlite3_bind_int (stmt, 2, disabled ? 1 : 0);
+  ok = step_done (self, stmt, "disabling or enabling a user", error);
   *found = ok && sqlite3_changes (self->db) > 0;
   stmt_done (self, stmt);
   return ok;
@@ -692,6 +715,20 @@ static const EntsecStorageOps sqlite_ops = {
   .command_ack = entsec_sqlite_command_ack,
   .command_list = entsec_sqlite_command_list,
   .device_event_list = entsec_sqlite_device_event_list,
+  /* entsec-admin (srv-admin) */
+  .user_set_disabled = sqlite_user_set_disabled,
+  /* relying parties, tokens, push transactions (server-rp.c) */
+  .rp_create = entsec_sqlite_rp_create,
+  .rp_list = entsec_sqlite_rp_list,
+  .rp_revoke = entsec_sqlite_rp_revoke,
+  .token_create = entsec_sqlite_token_create,
+  .token_get = entsec_sqlite_token_get,
+  .token_list = entsec_sqlite_token_list,
+  .token_update = entsec_sqlite_token_update,
+  .push_start = entsec_sqlite_push_start,
+  .push_get = entsec_sqlite_push_get,
+  .push_update = entsec_sqlite_push_update,
+  .push_mute = entsec_sqlite_push_mute,
 };
 
 sqlite3 *
@@ -803,4 +840,27 @@ entsec_storage_sqlite_open (const char *path,
       || !prepare_all (self, error))
     return NULL;
   return g_steal_pointer (&storage);
+}
+
+gboolean
+entsec_sqlite_fail (EntsecStorage *storage,
+                    const char    *doing,
+                    GError       **error)
+{
+  return db_fail ((SqliteStorage *) storage, doing, error);
+}
+
+void
+entsec_sqlite_bind_text (sqlite3_stmt *stmt,
+                         int           index,
+                         const char   *text)
+{
+  bind_text (stmt, index, text);
+}
+
+char *
+entsec_sqlite_column_text (sqlite3_stmt *stmt,
+                           int           index)
+{
+  return column_text (stmt, index);
 }

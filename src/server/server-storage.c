@@ -95,6 +95,16 @@ entsec_storage_user_delete (EntsecStorage *storage,
 }
 
 gboolean
+entsec_storage_user_set_disabled (EntsecStorage *storage,
+                                  const char    *id,
+                                  gboolean       disabled,
+                                  gboolean      *found,
+                                  GError       **error)
+{
+  return storage->ops->user_set_disabled (storage, id, disabled, found, error);
+}
+
+gboolean
 entsec_storage_admin_create (EntsecStorage     *storage,
                              const EntsecAdmin *admin,
                              GError           **error)

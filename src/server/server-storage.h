@@ -237,6 +237,132 @@ typedef enum
   ENTSEC_COMMAND_ACK_ALREADY,
 } EntsecCommandAck;
 
+/* relying parties, tokens, push transactions (server-rp.c) */
+
+/**
+ * EntsecRp:
+ * @id: "rp_..."
+ * @name: what the admin called it (unique)
+ * @key_sha256: SHA-256 of its API key (the key is never stored)
+ * @created: Unix seconds
+ * @revoked: when the admin revoked it (Unix seconds), 0 while it is valid
+ */
+typedef struct
+{
+  char  *id;
+  char  *name;
+  guint8 key_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  gint64 created;
+  gint64 revoked;
+} EntsecRp;
+
+void entsec_rp_free (EntsecRp *rp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecRp, entsec_rp_free)
+
+/**
+ * EntsecTokenState:
+ * @ENTSEC_TOKEN_PENDING: made; waiting for the device to ack with a code
+ * @ENTSEC_TOKEN_ACTIVE: acked; validates codes
+ * @ENTSEC_TOKEN_REVOKED: revoked by an admin
+ */
+typedef enum
+{
+  ENTSEC_TOKEN_PENDING,
+  ENTSEC_TOKEN_ACTIVE,
+  ENTSEC_TOKEN_REVOKED,
+} EntsecTokenState;
+
+/**
+ * EntsecToken:
+ * @id: "tok_..."
+ * @user_id: the user it belongs to
+ * @type: "totp" or "hotp"
+ * @algorithm: "SHA1", "SHA256" or "SHA512"
+ * @digits: 6 to 10
+ * @period: TOTP seconds per step (30 for HOTP, unused)
+ * @issuer: @label: (nullable): what the authenticator shows
+ * @sealed_seed: the seed under AES-256-GCM (nonce, ciphertext, tag)
+ * @state: where it stands
+ * @created: Unix seconds
+ * @failures: consecutive wrong codes
+ * @locked_until: no code is checked before this time (Unix seconds);
+ *   G_MAXINT64 after 100 consecutive failures, until an admin resets it
+ * @last_step: the last TOTP step or HOTP counter accepted, -1 for none
+ */
+typedef struct
+{
+  char            *id;
+  char            *user_id;
+  char            *type;
+  char            *algorithm;
+  guint            digits;
+  guint            period;
+  char            *issuer;
+  char            *label;
+  GBytes          *sealed_seed;
+  EntsecTokenState state;
+  gint64           created;
+  guint            failures;
+  gint64           locked_until;
+  gint64           last_step;
+} EntsecToken;
+
+void entsec_token_free (EntsecToken *token);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecToken, entsec_token_free)
+
+/**
+ * EntsecPushState:
+ * @ENTSEC_PUSH_PENDING: waiting for the device's answer
+ * @ENTSEC_PUSH_APPROVED: the user approved (with the right number)
+ * @ENTSEC_PUSH_DENIED: the user denied, or 3 wrong numbers closed it
+ * @ENTSEC_PUSH_EXPIRED: no answer in time
+ * @ENTSEC_PUSH_MUTED: started while the user's pushes were muted (not_me);
+ *   never shown to the user
+ */
+typedef enum
+{
+  ENTSEC_PUSH_PENDING,
+  ENTSEC_PUSH_APPROVED,
+  ENTSEC_PUSH_DENIED,
+  ENTSEC_PUSH_EXPIRED,
+  ENTSEC_PUSH_MUTED,
+} EntsecPushState;
+
+/**
+ * EntsecPush:
+ * @id: "ptx_..."
+ * @user_id: who is asked
+ * @rp_id: the relying party that asked (only it may read the transaction)
+ * @context: what the device shows, a JSON object as text
+ * @mode: number matching: "enter", "choose" or "none"
+ * @number: the number to match (10 to 99), 0 with mode "none"
+ * @created: @expires: Unix seconds
+ * @state: where it stands
+ * @wrong_numbers: wrong numbers sent by the device so far
+ * @flagged: closed by wrong numbers (a possible attack)
+ * @device_id: (nullable): the device that answered
+ * @deny_reason: (nullable): "not_me", "wrong_number", or the device's reason
+ */
+typedef struct
+{
+  char           *id;
+  char           *user_id;
+  char           *rp_id;
+  char           *context;
+  char           *mode;
+  guint           number;
+  gint64          created;
+  gint64          expires;
+  EntsecPushState state;
+  guint           wrong_numbers;
+  gboolean        flagged;
+  char           *device_id;
+  char           *deny_reason;
+} EntsecPush;
+
+void entsec_push_free (EntsecPush *push);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecPush, entsec_push_free)
+
 typedef struct _EntsecStorage EntsecStorage;
 
 /* The operations a backend provides; see the entsec_storage_*() wrappers. */
@@ -300,6 +426,28 @@ typedef struct
   GPtrArray  *(*command_list) (EntsecStorage *storage, const char *device_id, GError **error);
   GPtrArray  *(*device_event_list) (EntsecStorage *storage, const char *device_id,
                                     gint64 after, guint limit, GError **error);
+  /* entsec-admin (srv-admin): disabling users */
+  gboolean    (*user_set_disabled) (EntsecStorage *storage, const char *id, gboolean disabled,
+                                    gboolean *found, GError **error);
+  /* relying parties, tokens, push transactions (server-rp.c) */
+  gboolean    (*rp_create) (EntsecStorage *storage, const EntsecRp *rp, GError **error);
+  GPtrArray  *(*rp_list) (EntsecStorage *storage, GError **error);
+  gboolean    (*rp_revoke) (EntsecStorage *storage, const char *id, gint64 now,
+                            gboolean *found, GError **error);
+  gboolean    (*token_create) (EntsecStorage *storage, const EntsecToken *token,
+                               GError **error);
+  EntsecToken *(*token_get) (EntsecStorage *storage, const char *id, GError **error);
+  GPtrArray  *(*token_list) (EntsecStorage *storage, const char *user_id, GError **error);
+  gboolean    (*token_update) (EntsecStorage *storage, const EntsecToken *token,
+                               const EntsecToken *expected, gboolean *updated,
+                               GError **error);
+  gboolean    (*push_start) (EntsecStorage *storage, EntsecPush *push, guint max_open,
+                             gint64 *retry_after, GError **error);
+  EntsecPush *(*push_get) (EntsecStorage *storage, const char *id, GError **error);
+  gboolean    (*push_update) (EntsecStorage *storage, const EntsecPush *push,
+                              const EntsecPush *expected, gboolean *updated, GError **error);
+  gboolean    (*push_mute) (EntsecStorage *storage, const char *user_id, gint64 until,
+                            GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -401,6 +549,14 @@ gboolean    entsec_storage_enrollment_update (EntsecStorage          *storage,
                                               guint                   expected_attempts,
                                               gboolean               *updated,
                                               GError                **error);
+
+/* Set whether user @id is disabled (a disabled user cannot enroll); *found
+ * is FALSE, error unset, when there is no such user. */
+gboolean    entsec_storage_user_set_disabled (EntsecStorage *storage,
+                                              const char    *id,
+                                              gboolean       disabled,
+                                              gboolean      *found,
+                                              GError       **error);
 
 /* A convenience: append one entry stamped with the current time; failures are
  * logged and returned. */
@@ -518,5 +674,72 @@ gboolean      entsec_storage_command_ack (EntsecStorage    *storage,
 GPtrArray    *entsec_storage_command_list (EntsecStorage *storage,
                                            const char    *device_id,
                                            GError       **error);
+/* relying parties, tokens, push transactions (server-rp.c) */
+
+/* %ENTSEC_SERVER_ERROR_CONFLICT when the name is taken. */
+gboolean    entsec_storage_rp_create (EntsecStorage  *storage,
+                                      const EntsecRp *rp,
+                                      GError        **error);
+/* Returns: (transfer full) (element-type EntsecRp): every RP, revoked ones too, by id. */
+GPtrArray  *entsec_storage_rp_list (EntsecStorage *storage,
+                                    GError       **error);
+/* Marks the RP revoked at @now; *found is FALSE when it is unknown or already revoked. */
+gboolean    entsec_storage_rp_revoke (EntsecStorage *storage,
+                                      const char    *id,
+                                      gint64         now,
+                                      gboolean      *found,
+                                      GError       **error);
+gboolean    entsec_storage_token_create (EntsecStorage     *storage,
+                                         const EntsecToken *token,
+                                         GError           **error);
+/* Returns: (transfer full) (nullable): NULL, error unset, when unknown. */
+EntsecToken *entsec_storage_token_get (EntsecStorage *storage,
+                                       const char    *id,
+                                       GError       **error);
+/* The tokens of @user_id (nullable: every token), oldest first.
+ * Returns: (transfer full) (element-type EntsecToken) */
+GPtrArray  *entsec_storage_token_list (EntsecStorage *storage,
+                                       const char    *user_id,
+                                       GError       **error);
+/*
+ * Compare and set: store @token's state, failures, locked_until and
+ * last_step only while the stored ones still equal @expected's (same id);
+ * *updated says whether they did (FALSE: another request got there first).
+ * This is what makes a code acceptable once under concurrent requests.
+ */
+gboolean    entsec_storage_token_update (EntsecStorage     *storage,
+                                         const EntsecToken *token,
+                                         const EntsecToken *expected,
+                                         gboolean          *updated,
+                                         GError           **error);
+
+/*
+ * In one transaction: when @push->user_id's pushes are muted past
+ * @push->created, store @push in state muted; otherwise, when the user has
+ * @max_open pending unexpired transactions, store nothing and fail with
+ * %ENTSEC_SERVER_ERROR_RATE_LIMITED (*@retry_after: seconds until the
+ * first of them expires); otherwise store it pending.
+ */
+gboolean    entsec_storage_push_start (EntsecStorage *storage,
+                                       EntsecPush    *push,
+                                       guint          max_open,
+                                       gint64        *retry_after,
+                                       GError       **error);
+/* Returns: (transfer full) (nullable): NULL, error unset, when unknown. */
+EntsecPush *entsec_storage_push_get (EntsecStorage *storage,
+                                     const char    *id,
+                                     GError       **error);
+/* Compare and set: @push's state, wrong_numbers, flagged, device_id and
+ * deny_reason, only while the stored state and wrong_numbers are @expected's. */
+gboolean    entsec_storage_push_update (EntsecStorage    *storage,
+                                        const EntsecPush *push,
+                                        const EntsecPush *expected,
+                                        gboolean         *updated,
+                                        GError          **error);
+/* Mute @user_id's pushes until @until (never shortening a longer mute). */
+gboolean    entsec_storage_push_mute (EntsecStorage *storage,
+                                      const char    *user_id,
+                                      gint64         until,
+                                      GError       **error);
 
 G_END_DECLS

@@ -218,6 +218,34 @@ test_storage_users (StorageFixture *f,
   g_assert_false (found);
 }
 
+/* entsec-admin's users disable/enable: a disabled user is never found for enrollment. */
+static void
+test_storage_disable (StorageFixture *f,
+                      gconstpointer   data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecUser) found_user = NULL;
+  g_autoptr (EntsecUser) user = NULL;
+  gboolean found = FALSE;
+
+  g_assert_no_error (error);
+  add_user (storage, "usr_a", "a@example.com", NULL);
+  g_assert_true (entsec_storage_user_set_disabled (storage, "usr_a", TRUE, &found, &error));
+  g_assert_true (found);
+  g_assert_null (entsec_storage_user_find (storage, "email", "a@example.com", &error));
+  g_assert_no_error (error);
+  user = entsec_storage_user_get (storage, "usr_a", &error);
+  g_assert_true (user->disabled);
+  g_assert_true (entsec_storage_user_set_disabled (storage, "usr_a", FALSE, &found, &error));
+  found_user = entsec_storage_user_find (storage, "email", "a@example.com", &error);
+  g_assert_nonnull (found_user);
+  g_assert_false (found_user->disabled);
+  g_assert_true (entsec_storage_user_set_disabled (storage, "usr_zz", TRUE, &found, &error));
+  g_assert_no_error (error);
+  g_assert_false (found);
+}
+
 static void
 test_storage_reopen (StorageFixture *f,
                      gconstpointer   data)
@@ -506,6 +534,8 @@ main (int    argc,
   g_test_add_func ("/server/email-and-name", test_email_and_name);
   g_test_add ("/server/storage/users", StorageFixture, NULL, storage_setup,
               test_storage_users, storage_teardown);
+  g_test_add ("/server/storage/disable", StorageFixture, NULL, storage_setup,
+              test_storage_disable, storage_teardown);
   g_test_add ("/server/storage/reopen", StorageFixture, NULL, storage_setup,
               test_storage_reopen, storage_teardown);
   g_test_add_func ("/server/storage/missing", test_storage_missing);

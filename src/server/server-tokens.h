@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * server-tokens.h: relying parties and server-side OTP tokens: API keys,
+ * seeds sealed at rest, the ack-by-OTP step and code validation with
+ * lockout. No HTTP here: the time comes in as @now so that tests can move
+ * the clock.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "server-storage.h"
+
+G_BEGIN_DECLS
+
+/* Wrong codes in a row before the first lockout, and the hard stop. */
+#define ENTSEC_TOKEN_FREE_FAILURES 5
+#define ENTSEC_TOKEN_MAX_FAILURES 100
+/* The first lockout, doubled with every further wrong code, at most the cap. */
+#define ENTSEC_TOKEN_LOCKOUT_FIRST 30
+#define ENTSEC_TOKEN_LOCKOUT_MAX 3600
+/* HOTP: counters accepted after the last one used. */
+#define ENTSEC_TOKEN_HOTP_WINDOW 10
+/* The file in the data dir with the key that seals token seeds. */
+#define ENTSEC_TOKEN_KEY_FILE "token-seal.key"
+
+typedef struct _EntsecTokens EntsecTokens;
+
+/*
+ * The token service over @storage (borrowed; must outlive it). Loads the
+ * seal key from @data_dir/token-seal.key, creating it (32 random bytes,
+ * mode 0600) when absent.
+ * Returns: (transfer full) (nullable): free with entsec_tokens_free().
+ */
+EntsecTokens *entsec_tokens_new (EntsecStorage *storage,
+                                 const char    *data_dir,
+                                 GError       **error);
+void          entsec_tokens_free (EntsecTokens *tokens);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecTokens, entsec_tokens_free)
+
+/*
+ * A new relying party @name (checked) made at @now; returns its API key
+ * (256 bits, base64url), the only time it exists: wipe, then g_free().
+ * %ENTSEC_SERVER_ERROR_CONFLICT when the name is taken.
+ */
+char         *entsec_tokens_rp_create (EntsecTokens *tokens,
+                                       const char   *name,
+                                       gint64        now,
+                                       EntsecRp    **rp,
+                                       GError      **error);
+/* The valid (not revoked) RP whose key is @api_key, every digest compared in
+ * constant time. Returns: (transfer full) (nullable): NULL, error unset, when none. */
+EntsecRp     *entsec_tokens_rp_authenticate (EntsecTokens *tokens,
+                                             const char   *api_key,
+                                             GError      **error);
+
+/*
+ * A new pending token for @user_id: @type "totp" or "hotp", @algorithm
+ * "SHA1" (default when NULL), "SHA256" or "SHA512", @digits 6 to 10,
+ * @period 1 to 300 (TOTP). The seed (20, 32 or 64 random bytes) is sealed
+ * before it is stored; *@secret gets it in Base32 for the device, the only
+ * time it leaves the server (free with entsec_secure_strfree()).
+ */
+EntsecToken  *entsec_tokens_create (EntsecTokens *tokens,
+                                    const char   *user_id,
+                                    const char   *type,
+                                    const char   *algorithm,
+                                    guint         digits,
+                                    guint         period,
+                                    const char   *issuer,
+                                    const char   *label,
+                                    gint64        now,
+                                    char        **secret,
+                                    GError      **error);
+
+/*
+ * The ack-by-OTP step: a pending token becomes active when @otp is its
+ * current code (TOTP within one step, HOTP within the window); that step is
+ * then used. Errors: %ENTSEC_SERVER_ERROR_INVALID_CODE (wrong code, unknown
+ * or not pending), %ENTSEC_SERVER_ERROR_RATE_LIMITED (locked out; see
+ * entsec_tokens_validate()).
+ */
+gboolean      entsec_tokens_ack (EntsecTokens *tokens,
+                                 const char   *token_id,
+                                 const char   *otp,
+                                 gint64        now,
+                                 gint64       *retry_after,
+                                 GError      **error);
+
+/*
+ * Checks @code against the active token @token_id, or, with @token_id
+ * NULL, each active token of @user_id. TOTP accepts the steps before, at
+ * and after @now, HOTP the window after the last counter used; a step or
+ * counter is accepted once (atomically, whatever runs at the same time)
+ * and never one older than the last accepted. Each wrong code counts; from
+ * the ENTSEC_TOKEN_FREE_FAILURES-th on the token is locked out for a
+ * window that doubles, and after ENTSEC_TOKEN_MAX_FAILURES in a row until
+ * an admin resets it. A reused code is refused without counting.
+ * On success *@used_token names the token that matched.
+ * Errors: %ENTSEC_SERVER_ERROR_INVALID (the code is not 6 to 10 digits),
+ * %ENTSEC_SERVER_ERROR_INVALID_CODE, %ENTSEC_SERVER_ERROR_RATE_LIMITED with
+ * *@retry_after in seconds (0: until an admin resets the token).
+ */
+gboolean      entsec_tokens_validate (EntsecTokens *tokens,
+                                      const char   *user_id,
+                                      const char   *token_id,
+                                      const char   *code,
+                                      gint64        now,
+                                      gint64       *retry_after,
+                                      char        **used_token,
+                                      GError      **error);
+
+/* Revoke (any state) or reset the lockout of (clears failures) a token;
+ * *found is FALSE when it is unknown (or already revoked). */
+gboolean      entsec_tokens_revoke (EntsecTokens *tokens,
+                                    const char   *token_id,
+                                    gboolean     *found,
+                                    GError      **error);
+gboolean      entsec_tokens_reset (EntsecTokens *tokens,
+                                   const char   *token_id,
+                                   gboolean     *found,
+                                   GError      **error);
+
+/* The lockout after @failures wrong codes in a row, from @now. */
+gint64        entsec_tokens_locked_until (guint  failures,
+                                          gint64 now);
+
+G_END_DECLS
