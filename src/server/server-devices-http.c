@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "server-auth.h"
+#include "server-challenges.h"
 #include "server-handlers.h"
 #include "server-policy.h"
 
@@ -511,4 +512,24 @@ entsec_handle_admin_command_list (EntsecServer      *server,
 
   respond_rows (response, "commands", commands, (RowToJson) entsec_device_command_to_json,
                 error);
+}
+
+void
+entsec_handle_challenge_response (EntsecServer      *server,
+                                  EntsecRequest     *request,
+                                  const char *const *params,
+                                  EntsecResponse    *response)
+{
+  g_autoptr (EntsecDevice) device = entsec_server_authenticate_device (server, request, NULL,
+                                                                       FALSE, response);
+  g_autoptr (json_t) body = NULL;
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+  json_t *answer;
+
+  if (device == NULL || (body = entsec_request_json (server, request, response)) == NULL)
+    return;
+  entsec_server_device_context (server, &context);
+  answer = entsec_push_respond (&context, device, params[0], body, entsec_server_now (), &error);
+  respond (response, 200, answer, error);
 }

@@ -54,6 +54,7 @@ static const Route routes[] = {
   { "GET", "/v1/admin/devices/{}/commands", "GET, POST", entsec_handle_admin_command_list,
     TRUE },
   { "POST", "/v1/devices/{}/commands/{}/ack", "POST", entsec_handle_device_command_ack, FALSE },
+  { "POST", "/v1/challenges/{}/response", "POST", entsec_handle_challenge_response, FALSE },
   /* entsec-admin (srv-admin) */
   { "POST", "/v1/admin/users/{}/disable", "POST", entsec_handle_admin_user_disable, TRUE },
   { "POST", "/v1/admin/users/{}/enable", "POST", entsec_handle_admin_user_enable, TRUE },

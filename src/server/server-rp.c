@@ -15,6 +15,8 @@
 
 #include <entsec/entsec.h>
 
+#include "server-auth.h"
+#include "server-challenges.h"
 #include "server-handlers.h"
 #include "server-push.h"
 #include "server-tokens.h"
@@ -582,6 +584,22 @@ push_to_json (const EntsecPush *push,
   return json;
 }
 
+/* The push goes to the user's devices as events; a failure is logged, and
+ * the RP still gets its transaction (it expires unanswered). */
+static void
+deliver_push (EntsecServer     *server,
+              const EntsecPush *push,
+              gint64            now)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+
+  entsec_server_device_context (server, &context);
+  if (!entsec_push_deliver (&context, push, now, NULL, &error))
+    g_message ("Sign-in request %s could not be sent to the devices: %s", push->id,
+               error->message);
+}
+
 void
 entsec_handle_auth_push (EntsecServer      *server,
                          EntsecRequest     *request,
@@ -607,7 +625,10 @@ entsec_handle_auth_push (EntsecServer      *server,
                             json_string_value (json_object_get (body, "number_matching")),
                             now, &retry_after, &error);
   if (push != NULL)
-    entsec_response_json (response, 201, push_to_json (push, now));
+    {
+      deliver_push (server, push, now);
+      entsec_response_json (response, 201, push_to_json (push, now));
+    }
   else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID))
     entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
   else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE))

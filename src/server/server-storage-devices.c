@@ -188,3 +188,29 @@ entsec_storage_device_event_list (EntsecStorage *storage,
 {
   return storage->ops->device_event_list (storage, device_id, after, limit, error);
 }
+
+gboolean
+entsec_storage_push_delivery_add (EntsecStorage *storage,
+                                  const char    *push_id,
+                                  const char    *device_id,
+                                  const char    *nonce,
+                                  const guint8  *push_sha256,
+                                  gint64         expires,
+                                  GError       **error)
+{
+  return storage->ops->push_delivery_add (storage, push_id, device_id, nonce, push_sha256,
+                                          expires, error);
+}
+
+gboolean
+entsec_storage_push_delivery_get (EntsecStorage *storage,
+                                  const char    *push_id,
+                                  const char    *device_id,
+                                  char         **nonce,
+                                  guint8        *push_sha256,
+                                  gboolean      *found,
+                                  GError       **error)
+{
+  return storage->ops->push_delivery_get (storage, push_id, device_id, nonce, push_sha256,
+                                          found, error);
+}

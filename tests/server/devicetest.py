@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 import time
 
 from cryptography.hazmat.primitives import hashes
@@ -19,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 
 from servertest import Connection, ServerTestCase
 
+POLL_TIMEOUT = 45  # seconds a test client waits for one poll (the server holds <= 30)
+SETTLE_TIMEOUT = 60  # seconds to wait for polls to be parked; every wait is bounded
 CLIENT_NONCE = "bm9uY2Utbm9uY2Utbm9uY2U"
 CLAIMS = {"machine_fp": "fp-1", "macs": [{"if": "eth0", "kind": "ether", "mac_hmac": "h1"}],
           "os": {"id": "debian", "version": "12"}}
@@ -185,3 +188,38 @@ class DeviceTestCase(ServerTestCase):
         self.assertEqual(status, expect_status, body)
         self.assertEqual(resp.getheader("Content-Type"), "application/jose")
         return jws_payload(data.decode(), self.authority, "entsec-policy+jwt"), resp
+
+    # the events long-poll (docs/protocol.md section 8.13)
+
+    def poll(self, device, query, timeout=POLL_TIMEOUT):
+        """One signed poll; returns (status, body)."""
+        path = "/v1/devices/%s/events?%s" % (device.id, query)
+        headers = sign_headers(device.key, device.keyid, "GET", self.issuer + path, None)
+        conn = Connection(self.server.port, self.server.context())
+        conn.timeout = timeout
+        try:
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        return resp.status, json.loads(data) if data else None
+
+    def poll_in_background(self, device, query):
+        """Starts a poll on a thread; returns (thread, result list)."""
+        result = []
+        thread = threading.Thread(target=lambda: result.append(self.poll(device, query)))
+        thread.start()
+        return thread, result
+
+    def waiting(self):
+        status, _, body, _ = self.admin("GET", "/v1/admin/status")
+        self.assertEqual(status, 200, body)
+        return body["long_polls"]["waiting"]
+
+    def wait_until_waiting(self, count):
+        """Bounded: until `count` polls are parked in the server."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while self.waiting() != count:
+            self.assertLess(time.monotonic(), deadline, "the polls were not parked")
+            time.sleep(0.05)

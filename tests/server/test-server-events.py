@@ -1,57 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """test-server-events.py ENTSEC_SERVER: the events long-poll
-(GET /v1/devices/{id}/events?wait=&cursor=, docs/protocol.md section 8.9) on
+(GET /v1/devices/{id}/events?wait=&cursor=, docs/protocol.md section 8.13) on
 the real entsec-server over real TLS: pending events at once, a waiting poll
 woken by a new event, an empty answer at the deadline, cursors, refusals,
 200 polls waiting at once, and shutdown answering the waiting ones."""
 
-import json
-import threading
 import time
 
 import servertest
-from devicetest import DeviceTestCase, sign_headers
-from servertest import Connection
-
-POLL_TIMEOUT = 45  # seconds a test client waits for one poll (the server holds <= 30)
-SETTLE_TIMEOUT = 60  # seconds to wait for polls to be parked; every wait is bounded
+from devicetest import POLL_TIMEOUT, DeviceTestCase, sign_headers
 
 
 class EventTests(DeviceTestCase):
-    def poll(self, device, query, timeout=POLL_TIMEOUT):
-        """One signed poll; returns (status, body)."""
-        path = "/v1/devices/%s/events?%s" % (device.id, query)
-        headers = sign_headers(device.key, device.keyid, "GET", self.issuer + path, None)
-        conn = Connection(self.server.port, self.server.context())
-        conn.timeout = timeout
-        try:
-            conn.request("GET", path, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-        finally:
-            conn.close()
-        return resp.status, json.loads(data) if data else None
-
-    def poll_in_background(self, device, query):
-        """Starts a poll on a thread; returns (thread, result list)."""
-        result = []
-        thread = threading.Thread(target=lambda: result.append(self.poll(device, query)))
-        thread.start()
-        return thread, result
-
-    def waiting(self):
-        status, _, body, _ = self.admin("GET", "/v1/admin/status")
-        self.assertEqual(status, 200, body)
-        return body["long_polls"]["waiting"]
-
-    def wait_until_waiting(self, count):
-        """Bounded: until `count` polls are parked in the server."""
-        deadline = time.monotonic() + SETTLE_TIMEOUT
-        while self.waiting() != count:
-            self.assertLess(time.monotonic(), deadline, "the polls were not parked")
-            time.sleep(0.05)
-
     def command(self, device, kind="lock"):
         status, _, body, _ = self.admin("POST", "/v1/admin/devices/%s/commands" % device.id,
                                         {"v": 1, "type": kind})
