@@ -44,6 +44,11 @@ void entsec_handle_device_unbind (EntsecServer *server, EntsecRequest *request,
 /* POST /v1/challenges/{id}/response: a device answers a push (server-devices-http.c) */
 void entsec_handle_challenge_response (EntsecServer *server, EntsecRequest *request,
                                        const char *const *params, EntsecResponse *response);
+/* POST /v1/devices/{id}/tokens/sync and .../tokens/{tid}/ack (server-devices-http.c) */
+void entsec_handle_device_tokens_sync (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_device_token_ack (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
 /* GET /v1/devices/{id}/events, the long-poll (server-events-http.c) */
 void entsec_handle_device_events (EntsecServer *server, EntsecRequest *request,
                                   const char *const *params, EntsecResponse *response);

@@ -55,6 +55,8 @@ static const Route routes[] = {
     TRUE },
   { "POST", "/v1/devices/{}/commands/{}/ack", "POST", entsec_handle_device_command_ack, FALSE },
   { "POST", "/v1/challenges/{}/response", "POST", entsec_handle_challenge_response, FALSE },
+  { "POST", "/v1/devices/{}/tokens/sync", "POST", entsec_handle_device_tokens_sync, FALSE },
+  { "POST", "/v1/devices/{}/tokens/{}/ack", "POST", entsec_handle_device_token_ack, FALSE },
   /* entsec-admin (srv-admin) */
   { "POST", "/v1/admin/users/{}/disable", "POST", entsec_handle_admin_user_disable, TRUE },
   { "POST", "/v1/admin/users/{}/enable", "POST", entsec_handle_admin_user_enable, TRUE },

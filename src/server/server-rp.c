@@ -18,6 +18,7 @@
 #include "server-auth.h"
 #include "server-challenges.h"
 #include "server-handlers.h"
+#include "server-sync.h"
 #include "server-push.h"
 #include "server-tokens.h"
 
@@ -270,6 +271,21 @@ check_token_body (json_t  *body,
   return TRUE;
 }
 
+/* The user's devices learn of the new token at their next poll; a failure
+ * is logged (the admin still has the secret, and a later sync finds it). */
+static void
+notify_devices (EntsecServer      *server,
+                const EntsecToken *token)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+
+  entsec_server_device_context (server, &context);
+  if (!entsec_sync_notify (&context, token->user_id, token->id, now_seconds (), &error))
+    g_message ("The devices of the user of token %s were not told of it: %s", token->id,
+               error->message);
+}
+
 void
 entsec_handle_admin_token_create (EntsecServer      *server,
                                   EntsecRequest     *request,
@@ -325,6 +341,7 @@ entsec_handle_admin_token_create (EntsecServer      *server,
       return;
     }
   entsec_storage_audit (storage, request->admin->id, "token.create", token->id, NULL);
+  notify_devices (server, token);
   json = token_to_json (token, now);
   json_object_set_new (json, "secret", json_string (secret));
   entsec_secure_strfree (secret);

@@ -214,3 +214,23 @@ entsec_storage_push_delivery_get (EntsecStorage *storage,
   return storage->ops->push_delivery_get (storage, push_id, device_id, nonce, push_sha256,
                                           found, error);
 }
+
+gboolean
+entsec_storage_token_delivery_claim (EntsecStorage *storage,
+                                     const char    *token_id,
+                                     const char    *device_id,
+                                     gint64         now,
+                                     gboolean      *claimed,
+                                     GError       **error)
+{
+  return storage->ops->token_delivery_claim (storage, token_id, device_id, now, claimed, error);
+}
+
+gboolean
+entsec_storage_token_delivery_get (EntsecStorage *storage,
+                                   const char    *token_id,
+                                   char         **device_id,
+                                   GError       **error)
+{
+  return storage->ops->token_delivery_get (storage, token_id, device_id, error);
+}

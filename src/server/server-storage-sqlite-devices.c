@@ -67,7 +67,11 @@ const char entsec_sqlite_devices_schema[] =
   "  nonce TEXT NOT NULL,"
   "  push_sha256 BLOB NOT NULL CHECK (length(push_sha256) = 32),"
   "  expires INTEGER NOT NULL,"
-  "  PRIMARY KEY (push_id, device_id));";
+  "  PRIMARY KEY (push_id, device_id));"
+  "CREATE TABLE token_deliveries ("
+  "  token_id TEXT PRIMARY KEY,"
+  "  device_id TEXT NOT NULL,"
+  "  delivered INTEGER NOT NULL);";
 
 #define DEVICE_COLUMNS "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, " \
                        "last_seen, mismatches, policy_version, policy_sha256, revision"
@@ -693,6 +697,50 @@ entsec_sqlite_push_delivery_get (EntsecStorage *storage,
           memcpy (push_sha256, sqlite3_column_blob (stmt, 1), ENTSEC_SERVER_DIGEST_SIZE);
           *found = TRUE;
         }
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_token_delivery_claim (EntsecStorage *storage,
+                                    const char    *token_id,
+                                    const char    *device_id,
+                                    gint64         now,
+                                    gboolean      *claimed,
+                                    GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "INSERT OR IGNORE INTO token_deliveries (token_id, device_id, delivered) "
+                         "VALUES (?1, ?2, ?3)", "recording a token delivery", error, "tti",
+                     token_id, device_id, now);
+
+  *claimed = ok && sqlite3_changes (db) == 1;
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_token_delivery_get (EntsecStorage *storage,
+                                  const char    *token_id,
+                                  char         **device_id,
+                                  GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT device_id FROM token_deliveries WHERE token_id = ?1",
+                                "reading a token delivery", error);
+  gboolean ok = FALSE;
+  int rc;
+
+  *device_id = NULL;
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, token_id);
+      rc = sqlite3_step (stmt);
+      ok = rc == SQLITE_DONE || rc == SQLITE_ROW || fail (db, "reading a token delivery", error);
+      if (rc == SQLITE_ROW)
+        *device_id = entsec_sqlite_column_text (stmt, 0);
       sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);

@@ -433,6 +433,12 @@ typedef struct
   gboolean    (*push_delivery_get) (EntsecStorage *storage, const char *push_id,
                                     const char *device_id, char **nonce, guint8 *push_sha256,
                                     gboolean *found, GError **error);
+  /* token seeds delivered to devices (server-sync.c) */
+  gboolean    (*token_delivery_claim) (EntsecStorage *storage, const char *token_id,
+                                       const char *device_id, gint64 now, gboolean *claimed,
+                                       GError **error);
+  gboolean    (*token_delivery_get) (EntsecStorage *storage, const char *token_id,
+                                     char **device_id, GError **error);
   /* entsec-admin (srv-admin): disabling users */
   gboolean    (*user_set_disabled) (EntsecStorage *storage, const char *id, gboolean disabled,
                                     gboolean *found, GError **error);
@@ -685,6 +691,19 @@ gboolean      entsec_storage_push_delivery_get (EntsecStorage *storage,
                                                 guint8        *push_sha256,
                                                 gboolean      *found,
                                                 GError       **error);
+/* Claim @token_id's seed for @device_id at @now: *claimed is TRUE only the
+ * first time for a token (a seed is delivered once, to one device). */
+gboolean      entsec_storage_token_delivery_claim (EntsecStorage *storage,
+                                                   const char    *token_id,
+                                                   const char    *device_id,
+                                                   gint64         now,
+                                                   gboolean      *claimed,
+                                                   GError       **error);
+/* The device @token_id's seed went to: *device_id (g_free()), NULL when none. */
+gboolean      entsec_storage_token_delivery_get (EntsecStorage *storage,
+                                                 const char    *token_id,
+                                                 char         **device_id,
+                                                 GError       **error);
 /* Store a new pending command (its @acked and @result are ignored). */
 gboolean      entsec_storage_command_add (EntsecStorage             *storage,
                                           const EntsecDeviceCommand *command,
