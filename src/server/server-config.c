@@ -29,6 +29,14 @@ entsec_server_config_new (void)
   config->code_lifetime = 600;
   config->resend_after = 60;
   config->max_devices = 5;
+  config->email_sender = g_strdup ("outbox");
+  config->sms_sender = g_strdup ("outbox");
+  config->sender_timeout = 20;
+  config->sms_body = g_strdup ("{\"to\":\"{to}\",\"text\":\"{code}\"}");
+  config->sms_content_type = g_strdup ("json");
+  config->rate_ip = 60;
+  config->rate_address = 10;
+  config->rate_user = 20;
   return config;
 }
 
@@ -43,6 +51,19 @@ entsec_server_config_free (EntsecServerConfig *config)
   g_free (config->tenant);
   g_free (config->tls_cert);
   g_free (config->tls_key);
+  g_free (config->email_sender);
+  g_free (config->sms_sender);
+  g_free (config->smtp_url);
+  g_free (config->smtp_from);
+  g_free (config->smtp_username);
+  g_free (config->smtp_password_file);
+  g_free (config->smtp_ca_file);
+  g_free (config->templates_dir);
+  g_free (config->sms_url);
+  g_free (config->sms_body);
+  g_free (config->sms_content_type);
+  g_free (config->sms_token_file);
+  g_free (config->sms_ca_file);
   g_free (config);
 }
 
@@ -172,15 +193,157 @@ set_number (EntsecServerConfig *config,
   else if (strcmp (key, "max_devices_per_user") == 0
            && parse_number (key, value, 1, 1000, &n, error))
     config->max_devices = (guint) n;
+  else if (strcmp (key, "sender_timeout") == 0 && parse_number (key, value, 1, 300, &n, error))
+    config->sender_timeout = (guint) n;
+  else if (strcmp (key, "rate_limit_ip") == 0 && parse_number (key, value, 1, 100000, &n, error))
+    config->rate_ip = (guint) n;
+  else if (strcmp (key, "rate_limit_address") == 0
+           && parse_number (key, value, 1, 100000, &n, error))
+    config->rate_address = (guint) n;
+  else if (strcmp (key, "rate_limit_user") == 0
+           && parse_number (key, value, 1, 100000, &n, error))
+    config->rate_user = (guint) n;
   else
     return FALSE;
   return TRUE;
 }
 
+static gboolean
+set_choice (char              **field,
+            const char         *key,
+            const char         *value,
+            const char *const  *choices,
+            const char         *expected,
+            GError            **error)
+{
+  if (!g_strv_contains (choices, value))
+    return config_error (error, key, expected);
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  return g_str_has_prefix (host, "127.") || strcmp (host, "[::1]") == 0
+         || strcmp (host, "localhost") == 0;
+}
+
+/* @schemes: the allowed "scheme://" prefixes; http:// only to loopback. */
+static gboolean
+set_url (char              **field,
+         const char         *key,
+         const char         *value,
+         const char *const  *schemes,
+         const char         *expected,
+         GError            **error)
+{
+  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  const char *scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  g_autofree char *bracketed = NULL;
+
+  if (scheme == NULL || host == NULL || host[0] == '\0' || !g_strv_contains (schemes, scheme)
+      || g_uri_get_userinfo (uri) != NULL || strpbrk (value, " \t\r\n") != NULL)
+    return config_error (error, key, expected);
+  bracketed = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]", host) : g_strdup (host);
+  if (strcmp (scheme, "http") == 0 && !is_loopback_host (bracketed))
+    return config_error (error, key, "https:// (http:// only to a loopback address)");
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_from (EntsecServerConfig *config,
+          const char         *value,
+          GError            **error)
+{
+  g_autofree char *email = entsec_server_normalize_email (value, NULL);
+
+  if (email == NULL)
+    return config_error (error, "smtp_from", "an email address such as auth@example.com");
+  g_free (config->smtp_from);
+  config->smtp_from = g_steal_pointer (&email);
+  return TRUE;
+}
+
+static gboolean
+set_text (char      **field,
+          const char *key,
+          const char *value,
+          gsize       max,
+          GError    **error)
+{
+  if (value[0] == '\0' || strlen (value) > max)
+    return config_error (error, key, "non-empty text of at most 1024 bytes");
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* The keys of the senders; FALSE without @error when @key is none of them. */
+static gboolean
+set_sender_key (EntsecServerConfig *config,
+                const char         *key,
+                const char         *value,
+                gboolean           *known,
+                GError            **error)
+{
+  static const char *const email_senders[] = { "outbox", "smtp", NULL };
+  static const char *const sms_senders[] = { "outbox", "sms-http", NULL };
+  static const char *const types[] = { "json", "form", NULL };
+  static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
+  static const char *const http_schemes[] = { "https", "http", NULL };
+  struct { const char *key; char **field; } paths[] = {
+    { "smtp_password_file", &config->smtp_password_file },
+    { "smtp_ca_file", &config->smtp_ca_file },
+    { "templates_dir", &config->templates_dir },
+    { "sms_token_file", &config->sms_token_file },
+    { "sms_ca_file", &config->sms_ca_file },
+  };
+
+  *known = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      if (strcmp (key, paths[i].key) == 0)
+        return set_path (paths[i].field, key, value, error);
+    }
+  if (strcmp (key, "email_sender") == 0)
+    return set_choice (&config->email_sender, key, value, email_senders,
+                       "\"outbox\" or \"smtp\"", error);
+  if (strcmp (key, "sms_sender") == 0)
+    return set_choice (&config->sms_sender, key, value, sms_senders,
+                       "\"outbox\" or \"sms-http\"", error);
+  if (strcmp (key, "sms_content_type") == 0)
+    return set_choice (&config->sms_content_type, key, value, types,
+                       "\"json\" or \"form\"", error);
+  if (strcmp (key, "smtp_url") == 0)
+    return set_url (&config->smtp_url, key, value, smtp_schemes,
+                    "smtp://HOST[:PORT] (STARTTLS) or smtps://HOST[:PORT]", error);
+  if (strcmp (key, "sms_url") == 0)
+    return set_url (&config->sms_url, key, value, http_schemes,
+                    "the gateway's https:// URL", error);
+  if (strcmp (key, "smtp_from") == 0)
+    return set_from (config, value, error);
+  if (strcmp (key, "smtp_username") == 0)
+    return set_text (&config->smtp_username, key, value, 1024, error);
+  if (strcmp (key, "sms_body") == 0)
+    return set_text (&config->sms_body, key, value, 1024, error);
+  *known = FALSE;
+  return FALSE;
+}
+
 static const char *const config_keys[] = {
   "data_dir", "listen", "issuer", "tenant", "tls_cert", "tls_key",
   "threads", "max_connections", "connection_memory", "max_body", "timeout",
-  "enroll_code_lifetime", "enroll_resend_after", "max_devices_per_user", NULL,
+  "enroll_code_lifetime", "enroll_resend_after", "max_devices_per_user",
+  /* senders and rate limits */
+  "email_sender", "sms_sender", "sender_timeout", "smtp_url", "smtp_from", "smtp_username",
+  "smtp_password_file", "smtp_ca_file", "templates_dir", "sms_url", "sms_body",
+  "sms_content_type", "sms_token_file", "sms_ca_file", "rate_limit_ip", "rate_limit_address",
+  "rate_limit_user", NULL,
 };
 
 const char *const *
@@ -195,6 +358,9 @@ entsec_server_config_set (EntsecServerConfig *config,
                           const char         *value,
                           GError            **error)
 {
+  gboolean known = FALSE;
+  gboolean ok;
+
   if (strcmp (key, "data_dir") == 0)
     return set_path (&config->data_dir, key, value, error);
   if (strcmp (key, "tls_cert") == 0)
@@ -207,6 +373,9 @@ entsec_server_config_set (EntsecServerConfig *config,
     return set_issuer (config, value, error);
   if (strcmp (key, "tenant") == 0)
     return set_tenant (config, value, error);
+  ok = set_sender_key (config, key, value, &known, error);
+  if (known)
+    return ok;
   if (g_strv_contains (config_keys, key))
     return set_number (config, key, value, error);
   g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,

@@ -30,6 +30,24 @@ typedef struct
   guint    resend_after;     /* enroll_resend_after (seconds) */
   guint    max_devices;      /* max_devices_per_user */
   gboolean dev;              /* --dev only: development conveniences */
+  /* senders and rate limits (server-sender*.c, server-ratelimit.c) */
+  char    *email_sender;     /* email_sender: "outbox" or "smtp" */
+  char    *sms_sender;       /* sms_sender: "outbox" or "sms-http" */
+  guint    sender_timeout;   /* sender_timeout (seconds for one delivery, all included) */
+  char    *smtp_url;         /* smtp_url: smtp://HOST[:PORT] (STARTTLS required) or smtps:// */
+  char    *smtp_from;        /* smtp_from: the From address */
+  char    *smtp_username;    /* smtp_username: AUTH user; NULL means no AUTH */
+  char    *smtp_password_file; /* smtp_password_file: the AUTH password (first line) */
+  char    *smtp_ca_file;     /* smtp_ca_file: CA for the relay; NULL means the system store */
+  char    *templates_dir;    /* templates_dir: email-LANG.txt overriding the built-in texts */
+  char    *sms_url;          /* sms_url: the gateway (https://, or http:// to loopback) */
+  char    *sms_body;         /* sms_body: the body template ({to}, {code}, {minutes}) */
+  char    *sms_content_type; /* sms_content_type: "json" or "form" */
+  char    *sms_token_file;   /* sms_token_file: a bearer token (first line); NULL means none */
+  char    *sms_ca_file;      /* sms_ca_file: CA for the gateway; NULL means the system store */
+  guint    rate_ip;          /* rate_limit_ip: requests a minute per client address */
+  guint    rate_address;     /* rate_limit_address: enrollment starts an hour per address */
+  guint    rate_user;        /* rate_limit_user: code attempts an hour per enrollment's user */
 } EntsecServerConfig;
 
 /* The defaults. Free with entsec_server_config_free(). */

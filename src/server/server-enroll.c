@@ -48,6 +48,34 @@ check_nonce (const char *nonce,
   return TRUE;
 }
 
+static gboolean
+check_required (json_t  *body,
+                GError **error)
+{
+  if (json_object_get (body, "channel") == NULL || json_object_get (body, "address") == NULL
+      || json_object_get (body, "client_nonce") == NULL)
+    return invalid (error, "The request needs \"channel\", \"address\" and \"client_nonce\"");
+  return TRUE;
+}
+
+/* Optional "language": a BCP 47 tag such as "de" or "zh-CN" (for the message's text). */
+static gboolean
+check_language (json_t  *body,
+                GError **error)
+{
+  const char *language = json_string_value (json_object_get (body, "language"));
+  gsize len = language != NULL ? strlen (language) : 1;
+
+  for (const char *p = language; p != NULL && *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+        len = 0;
+    }
+  if (len < 1 || len > 35)
+    return invalid (error, "\"language\" must be a language tag such as \"de\" or \"zh-CN\"");
+  return TRUE;
+}
+
 static char *
 random_code (void)
 {
@@ -123,12 +151,14 @@ new_enrollment (const EntsecEnrollContext *context,
                 char                     **code,
                 GError                   **error)
 {
-  static const char *const members[] = { "channel", "address", "client_nonce", NULL };
+  static const char *const members[] = { "channel", "address", "client_nonce", "language",
+                                         NULL };
   g_autoptr (EntsecEnrollment) e = g_new0 (EntsecEnrollment, 1);
   g_autoptr (EntsecUser) user = NULL;
   const char *nonce;
 
-  if (!entsec_server_check_members (body, members, TRUE, "The request", error))
+  if (!entsec_server_check_members (body, members, FALSE, "The request", error)
+      || !check_required (body, error) || !check_language (body, error))
     return NULL;
   nonce = json_string_value (json_object_get (body, "client_nonce"));
   e->channel = g_strdup (json_string_value (json_object_get (body, "channel")));
@@ -162,6 +192,49 @@ start_answer (const EntsecEnrollContext *context,
                     "max_attempts", ENTSEC_ENROLL_MAX_ATTEMPTS);
 }
 
+static gboolean
+rate_limited (const EntsecEnrollContext *context,
+              const char                *key,
+              guint                      limit,
+              gint64                     window,
+              gint64                     now,
+              gint64                    *retry_after,
+              GError                   **error)
+{
+  if (context->limiter == NULL
+      || entsec_rate_limiter_take (context->limiter, key, limit, window, now, retry_after))
+    return FALSE;
+  g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED,
+                       "Too many requests; wait before trying again");
+  return TRUE;
+}
+
+gboolean
+entsec_enroll_limit_client (const EntsecEnrollContext *context,
+                            const char                *client_key,
+                            gint64                     now,
+                            gint64                    *retry_after,
+                            GError                   **error)
+{
+  return !rate_limited (context, client_key, context->rate_ip, 60, now, retry_after, error);
+}
+
+/* Per address and per user; an unknown address counts as its own user, like a known one. */
+static gboolean
+enrollment_limited (const EntsecEnrollContext *context,
+                    const EntsecEnrollment    *e,
+                    gint64                     now,
+                    gint64                    *retry_after,
+                    GError                   **error)
+{
+  g_autofree char *address = g_strconcat ("address:", e->channel, ":", e->address, NULL);
+  g_autofree char *user = e->user_id != NULL ? g_strconcat ("user:", e->user_id, NULL)
+                                             : g_strconcat ("user:", address, NULL);
+
+  return rate_limited (context, address, context->rate_address, 3600, now, retry_after, error)
+         || rate_limited (context, user, context->rate_user, 3600, now, retry_after, error);
+}
+
 json_t *
 entsec_enroll_start (const EntsecEnrollContext *context,
                      json_t                    *body,
@@ -176,6 +249,11 @@ entsec_enroll_start (const EntsecEnrollContext *context,
 
   if (e == NULL)
     return NULL;
+  if (enrollment_limited (context, e, now, retry_after, error))
+    {
+      OPENSSL_cleanse (code, strlen (code));
+      return NULL;
+    }
   if (!entsec_storage_enrollment_start (context->storage, e, context->resend_after, &last,
                                         error))
     {
@@ -185,7 +263,10 @@ entsec_enroll_start (const EntsecEnrollContext *context,
     }
   if (e->user_id != NULL)
     {
-      EntsecCodeMessage message = { e->channel, e->address, code, e->id, e->expires };
+      EntsecCodeMessage message = {
+        e->channel, e->address, code, e->id, e->expires, context->code_lifetime,
+        json_string_value (json_object_get (body, "language")),
+      };
 
       sent = entsec_sender_send (context->sender, &message, error);
     }

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "server-ratelimit.h"
 #include "server-sender.h"
 #include "server-storage.h"
 
@@ -26,6 +27,10 @@ G_BEGIN_DECLS
  * @code_lifetime: seconds a code stays valid
  * @resend_after: seconds before another code goes to the same address
  * @token_lifetime: seconds the enrollment token stays valid
+ * @limiter: (transfer none) (nullable): rate limits; NULL means none
+ * @rate_ip: requests a minute per client (start and verify together)
+ * @rate_address: enrollments an hour per address
+ * @rate_user: enrollments an hour per user (or, for no user, per address)
  */
 typedef struct
 {
@@ -35,7 +40,22 @@ typedef struct
   gint64         code_lifetime;
   gint64         resend_after;
   gint64         token_lifetime;
+  EntsecRateLimiter *limiter;
+  guint          rate_ip;
+  guint          rate_address;
+  guint          rate_user;
 } EntsecEnrollContext;
+
+/*
+ * Count one request from @client_key (entsec_rate_limit_client_key()) against
+ * rate_ip. FALSE with %ENTSEC_SERVER_ERROR_RATE_LIMITED and *@retry_after
+ * when it is over.
+ */
+gboolean entsec_enroll_limit_client (const EntsecEnrollContext *context,
+                                     const char                *client_key,
+                                     gint64                     now,
+                                     gint64                    *retry_after,
+                                     GError                   **error);
 
 /*
  * Start an enrollment from the request @body. Unknown and known addresses

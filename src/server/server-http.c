@@ -39,6 +39,7 @@ struct _EntsecServer
   struct MHD_Daemon  *daemon;
   guint16             port;
   EntsecSender       *sender;
+  EntsecRateLimiter  *limiter;
   GBytes             *tenant_salt;
   EntsecEnrollContext enroll;
   EntsecTokens       *tokens;
@@ -463,7 +464,9 @@ setup_enrollment (EntsecServer *server,
                    "The database has no tenant salt (made by entsec-server --init)");
       return FALSE;
     }
-  server->sender = entsec_sender_outbox_new (outbox, server->config->dev);
+  server->sender = entsec_sender_new_from_config (server->config, outbox, error);
+  if (server->sender == NULL)
+    return FALSE;
   server->enroll = (EntsecEnrollContext) {
     .storage = server->storage,
     .sender = server->sender,
@@ -471,9 +474,13 @@ setup_enrollment (EntsecServer *server,
     .code_lifetime = server->config->code_lifetime,
     .resend_after = server->config->resend_after,
     .token_lifetime = 600,
+    .limiter = server->limiter = entsec_rate_limiter_new (ENTSEC_RATE_LIMIT_MAX_KEYS),
+    .rate_ip = server->config->rate_ip,
+    .rate_address = server->config->rate_address,
+    .rate_user = server->config->rate_user,
   };
   if (server->config->dev)
-    g_message ("Development mode: enrollment codes go to the log");
+    g_message ("Development mode: codes the outbox sender writes go to the log");
   return TRUE;
 }
 
@@ -600,6 +607,7 @@ entsec_server_free (EntsecServer *server)
   entsec_tokens_free (server->tokens);
   entsec_storage_close (server->storage);
   entsec_sender_free (server->sender);
+  entsec_rate_limiter_free (server->limiter);
   g_clear_pointer (&server->tenant_salt, g_bytes_unref);
   EVP_PKEY_free (server->authority);
   g_free (server->authority_jkt);

@@ -54,7 +54,7 @@ parse_options (int     *argc,
       "With --init: a host name or address for the certificate (repeatable; "
       "default localhost, 127.0.0.1, ::1)", "NAME" },
     { "dev", 0, 0, G_OPTION_ARG_NONE, &o->dev,
-      "Development mode: enrollment codes also go to the log", NULL },
+      "Development mode: codes the outbox sender writes also go to the log", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
     { NULL },
   };

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include <microhttpd.h>
+
 #include "server-handlers.h"
 
 #define PATH_MAX_SEGMENTS 8
@@ -199,17 +201,40 @@ enroll_problem (EntsecResponse *response,
     }
 }
 
+/* rate_limit_ip for the unauthenticated enrollment endpoints; FALSE once answered 429. */
+static gboolean
+client_allowed (EntsecServer   *server,
+                EntsecRequest  *request,
+                EntsecResponse *response,
+                gint64          now)
+{
+  const union MHD_ConnectionInfo *info =
+    MHD_get_connection_info (request->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  g_autofree char *key = entsec_rate_limit_client_key (info != NULL ? info->client_addr : NULL);
+  g_autoptr (GError) error = NULL;
+  gint64 retry_after = 0;
+
+  if (entsec_enroll_limit_client (entsec_server_get_enroll_context (server), key, now,
+                                  &retry_after, &error))
+    return TRUE;
+  enroll_problem (response, error, retry_after);
+  return FALSE;
+}
+
 void
 entsec_handle_enroll_start (EntsecServer      *server,
                             EntsecRequest     *request,
                             const char *const *params,
                             EntsecResponse    *response)
 {
-  g_autoptr (json_t) body = entsec_request_json (server, request, response);
+  g_autoptr (json_t) body = NULL;
   g_autoptr (GError) error = NULL;
   gint64 retry_after = 0;
   json_t *answer;
 
+  if (!client_allowed (server, request, response, now_seconds ()))
+    return;
+  body = entsec_request_json (server, request, response);
   if (body == NULL)
     return;
   answer = entsec_enroll_start (entsec_server_get_enroll_context (server), body, now_seconds (),
@@ -226,10 +251,13 @@ entsec_handle_enroll_verify (EntsecServer      *server,
                              const char *const *params,
                              EntsecResponse    *response)
 {
-  g_autoptr (json_t) body = entsec_request_json (server, request, response);
+  g_autoptr (json_t) body = NULL;
   g_autoptr (GError) error = NULL;
   json_t *answer;
 
+  if (!client_allowed (server, request, response, now_seconds ()))
+    return;
+  body = entsec_request_json (server, request, response);
   if (body == NULL)
     return;
   answer = entsec_enroll_verify (entsec_server_get_enroll_context (server), body,
