@@ -38,9 +38,17 @@ typedef struct
   char    *name;
   char    *file;
   char    *qr;
-  char    *device;
   char    *after;
   int      limit;
+  /* tokens provision */
+  char    *type;
+  char    *algorithm;
+  char    *issuer;
+  char    *label;
+  int      digits;
+  int      period;
+  /* push */
+  char    *number_matching;
 } AdminOptions;
 
 /* Which credential a call sends. */

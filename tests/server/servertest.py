@@ -9,6 +9,7 @@ CA is the ca.pem --init wrote, the host name is checked. No mocks.
 
 import base64
 import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -16,14 +17,30 @@ import select
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 SERVER = None  # set by main() from argv[1]
 START_TIMEOUT = 20  # seconds; every wait below is bounded
 PROBLEM = "tag:entsec.org,2026:problem:"
+
+
+def hotp(secret, counter, digits=6, digest=hashlib.sha1):
+    """RFC 4226 of a Base32 `secret`, as the admin API hands it out once."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10 ** digits).zfill(digits)
+
+
+def step(period=30):
+    """The current TOTP step: the server accepts the one before and after too."""
+    return int(time.time()) // period
 
 
 class Connection(http.client.HTTPSConnection):
