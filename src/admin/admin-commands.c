@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "admin-commands.h"
 
 #define AUDIT_PAGE 1000
@@ -141,9 +143,12 @@ admin_print_reply (const AdminOptions *options,
 
   if (options->json)
     {
-      g_autofree char *text = json_dumps (body != NULL ? body : json_object (), JSON_INDENT (2));
+      g_autoptr (json_t) empty = json_object ();
+      char *text = json_dumps (body != NULL ? body : empty, JSON_INDENT (2));
 
       printf ("%s\n", text);
+      OPENSSL_cleanse (text, strlen (text)); /* it may hold a seed or a key */
+      free (text);
       return;
     }
   if (body == NULL)

@@ -39,6 +39,7 @@ typedef struct
   char    *file;
   char    *qr;
   char    *after;
+  char    *user;   /* devices list, tokens list */
   int      limit;
   /* tokens provision */
   char    *type;

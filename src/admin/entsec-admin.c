@@ -40,7 +40,7 @@ static const AdminCommand commands[] = {
   { "audit tail", "[--limit N] [--after SEQ]", "Show the last entries of the audit log",
     0, 0, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, "entries", "seq,time,actor,action,target", NULL,
     admin_run_audit_tail },
-  { "devices list", "[--limit N] [--after DEVICE_ID]", "List devices, by id",
+  { "devices list", "[--user USER_ID] [--limit N] [--after DEVICE_ID]", "List devices, by id",
     0, 0, "GET", "/v1/admin/devices", ADMIN_AUTH_TOKEN, NULL, "devices",
     "id,user_id,state,created,last_seen", NULL, NULL },
   { "devices show", "DEVICE_ID", "Show a device",
@@ -86,7 +86,7 @@ static const AdminCommand commands[] = {
     "[--period S] [--issuer I] [--label L] [--qr FILE]",
     "Create a token; prints its seed once (otpauth URI, QR PNG)",
     1, 1, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, NULL, NULL, NULL, admin_run_token_provision },
-  { "tokens list", "", "List tokens, oldest first (never a seed)",
+  { "tokens list", "[--user USER_ID]", "List tokens, oldest first (never a seed)",
     0, 0, "GET", "/v1/admin/tokens", ADMIN_AUTH_TOKEN, NULL, "tokens",
     "id,user,type,state,failures", NULL, NULL },
   { "tokens show", "TOKEN_ID", "Show a token",
@@ -131,7 +131,7 @@ print_usage (FILE *stream)
            "  --config FILE         settings (default ~/.config/entsec/admin.conf, then\n"
            "                        /etc/entsec/admin.conf)\n"
            "  --json                print the server's JSON\n"
-           "  --email, --phone, --name, --limit, --after, --file, --qr, --type,\n"
+           "  --email, --phone, --name, --limit, --after, --user, --file, --qr, --type,\n"
            "  --algorithm, --digits, --period, --issuer, --label, --number-matching:\n"
            "  see entsec-admin(1)\n\n"
            "Tokens and API keys are never read from the command line, only from files.\n\n"
@@ -160,6 +160,7 @@ options_clear (AdminOptions *options)
   g_free (options->file);
   g_free (options->qr);
   g_free (options->after);
+  g_free (options->user);
   g_free (options->type);
   g_free (options->algorithm);
   g_free (options->issuer);
@@ -212,14 +213,20 @@ list_path (const char         *base,
            const AdminOptions *options)
 {
   g_autoptr (GString) path = g_string_new (base);
+  const char *names[] = { "after", "user" };
+  const char *values[] = { options->after, options->user };
 
   if (options->limit > 0)
     g_string_append_printf (path, "?limit=%d", options->limit);
-  if (options->after != NULL)
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autofree char *escaped = g_uri_escape_string (options->after, NULL, FALSE);
+      g_autofree char *escaped = NULL;
 
-      g_string_append_printf (path, "%safter=%s", options->limit > 0 ? "&" : "?", escaped);
+      if (values[i] == NULL)
+        continue;
+      escaped = g_uri_escape_string (values[i], NULL, FALSE);
+      g_string_append_printf (path, "%c%s=%s", strchr (path->str, '?') != NULL ? '&' : '?',
+                              names[i], escaped);
     }
   return g_string_free (g_steal_pointer (&path), FALSE);
 }
@@ -237,11 +244,16 @@ run_call (const AdminOptions *options,
   return admin_call_and_print (options, command, command->method, path, body, command->auth);
 }
 
-/* users add's own checks: an address, and not two. */
+/* users add's own checks: an address, and not two; --user only where a list takes it. */
 static gboolean
 check_user_options (const AdminCommand *command,
                     const AdminOptions *options)
 {
+  if (options->user != NULL && strstr (command->usage, "--user") == NULL)
+    {
+      admin_print_error ("--user filters only devices list and tokens list");
+      return FALSE;
+    }
   if (command->body != admin_body_user || options->email != NULL || options->phone != NULL)
     return TRUE;
   admin_print_error ("users add needs --email ADDRESS or --phone NUMBER (or both)");
@@ -309,6 +321,7 @@ main (int    argc,
     { "label", 0, 0, G_OPTION_ARG_STRING, &options.label, NULL, NULL },
     { "number-matching", 0, 0, G_OPTION_ARG_STRING, &options.number_matching, NULL, NULL },
     { "after", 0, 0, G_OPTION_ARG_STRING, &options.after, NULL, NULL },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &options.user, NULL, NULL },
     { "limit", 0, 0, G_OPTION_ARG_INT, &options.limit, NULL, NULL },
     { NULL },
   };

@@ -260,6 +260,14 @@ class AdminCliTest(DeviceMixin, ServerTestCase):
                                        time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                      time.gmtime(shown["last_seen"])))])
         self.assertIn("state: active", self.ok("devices", "show", device.id))
+        other = self.register("al@example.com")
+        self.assertEqual(len(self.ok("devices", "list").splitlines()), 2)
+        self.assertEqual([d["id"] for d in json.loads(self.ok("--json", "devices", "list",
+                                                              "--user", user))["devices"]],
+                         [device.id])
+        self.assertEqual(self.ok("devices", "list", "--user", self.users["al@example.com"])
+                         .split("\t")[0], other.id)
+        self.refused(2, "--user filters only", "users", "list", "--user", user)
         lock = self.ok("devices", "lock", device.id).splitlines()
         self.assertIn("type: lock", lock)
         self.assertIn("state: pending", lock)
@@ -402,7 +410,11 @@ class AdminCliTest(DeviceMixin, ServerTestCase):
                          (created["secret"], "SHA256", "8", "0"))
         self.refused(3, "period", "tokens", "provision", user, "--period", "301")
         self.refused(3, "HTTP 404", "tokens", "provision", "usr_nobody")
-        self.assertEqual(len(json.loads(self.ok("--json", "tokens", "list"))["tokens"]), 1)
+        other = self.add_user("--email", "fi@example.com")["id"]
+        self.ok("tokens", "provision", other)
+        self.assertEqual(len(json.loads(self.ok("--json", "tokens", "list"))["tokens"]), 2)
+        mine = json.loads(self.ok("--json", "tokens", "list", "--user", user))["tokens"]
+        self.assertEqual([tok["id"] for tok in mine], [created["id"]])
 
     def test_push(self):
         _, key_file = self.add_rp("vpn")
