@@ -211,12 +211,13 @@ report_problem (long    status,
     admin_print_error ("%s: %s (HTTP %ld)", safe_title, safe_detail, status);
   else
     admin_print_error ("%s (HTTP %ld)", safe_title, status);
-  if (status == 401 || status == 403)
+  if (status == 401)
     {
-      if (status == 401)
-        admin_print_error ("check the token file given with --token-file (or --api-key-file)");
+      admin_print_error ("check the token file given with --token-file (or --api-key-file)");
       return ADMIN_EXIT_AUTH;
     }
+  /* 403 refuses the thing asked for (an unbound device, a token locked until reset), not the
+   * credential: the input was refused. */
   if (status >= 400 && status < 500)
     return ADMIN_EXIT_REJECTED;
   return ADMIN_EXIT_FAILURE;

@@ -139,8 +139,8 @@ print_usage (FILE *stream)
            "  0  success\n"
            "  1  the operation failed (network, server error, I/O)\n"
            "  2  bad command line or configuration\n"
-           "  3  the server refused the input (invalid, not found, conflict), or an\n"
-           "     input file is malformed\n"
+           "  3  the server refused the input (invalid, not found, conflict,\n"
+           "     forbidden), or an input file is malformed\n"
            "  4  the token or API key was refused, or the server's certificate or pin\n"
            "     is not trusted\n");
 }

@@ -295,6 +295,11 @@ class AdminCliTest(DeviceMixin, ServerTestCase):
         self.assertEqual(json.loads(self.ok("--json", "devices", "show", device.id))["state"],
                          "revoked")
         self.refused(3, "HTTP 409", "devices", "activate", device.id)
+        # the user unbinds the other device: commands for it are forbidden (403), exit 3
+        base = "/v1/devices/%s/" % other.id
+        nonce = other.signed("POST", base + "op-challenge", {"v": 1, "op": "unbind"})[2]["nonce"]
+        self.assertEqual(other.signed("POST", base + "unbind", {"v": 1, "nonce": nonce})[0], 200)
+        self.refused(3, "HTTP 403", "devices", "wipe", other.id)
         self.refused(3, "HTTP 404", "devices", "show", "dev_nobody")
         self.refused(3, "HTTP 404", "devices", "lock", "dev_nobody")
 
