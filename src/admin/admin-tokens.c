@@ -146,6 +146,7 @@ token_uri (json_t *token)
   account->type = g_strcmp0 (member_string (token, "type"), "hotp") == 0 ? ENTSEC_ACCOUNT_HOTP
                                                                           : ENTSEC_ACCOUNT_TOTP;
   account->issuer = g_strdup (member_string (token, "issuer"));
+  g_free (account->label);
   account->label = g_strdup (label != NULL ? label : member_string (token, "user"));
   account->digits = (guint) json_integer_value (json_object_get (token, "digits"));
   account->period = (guint) json_integer_value (json_object_get (token, "period"));
