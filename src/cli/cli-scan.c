@@ -74,15 +74,15 @@ static void
 print_code (const EntsecQrCode *code,
             guint               index)
 {
-  printf ("  code %u: %s", index + 1, entsec_qr_kind_to_string (code->kind));
+  printf (_("  code %u: %s"), index + 1, entsec_qr_kind_to_string (code->kind));
   if (code->kind == ENTSEC_QR_KIND_MIGRATION && code->batch_size > 1)
-    printf (" (QR code %d of %d of the export)", code->batch_index + 1, code->batch_size);
+    printf (_(" (QR code %d of %d of the export)"), code->batch_index + 1, code->batch_size);
   printf (g_dngettext (NULL, ", %u account\n", ", %u accounts\n", code->accounts->len),
           code->accounts->len);
   for (guint i = 0; i < code->accounts->len; i++)
     print_account (code->accounts->pdata[i]);
   for (guint i = 0; code->entry_errors != NULL && i < code->entry_errors->len; i++)
-    printf ("    rejected: %s\n", ((GError *) code->entry_errors->pdata[i])->message);
+    printf (_("    rejected: %s\n"), ((GError *) code->entry_errors->pdata[i])->message);
   if (code->error != NULL)
     printf ("    %s\n", code->error->message);
 }
@@ -141,7 +141,10 @@ show_progress (const ScanReport *report,
   if (!report->progress)
     return;
   if (shown != NULL)
-    fprintf (stderr, "\r\033[KScanning %d/%d: %s", index, total, shown);
+    {
+      fputs ("\r\033[K", stderr);
+      fprintf (stderr, _("Scanning %d/%d: %s"), index, total, shown);
+    }
   else
     fprintf (stderr, "\r\033[K");
   fflush (stderr);
@@ -184,7 +187,7 @@ cli_cmd_scan (int    argc,
     return CLI_EXIT_USAGE;
   if (argc < 2)
     {
-      cli_print_error ("scan: give one or more image files");
+      cli_print_error (_("scan: give one or more image files"));
       return CLI_EXIT_USAGE;
     }
 
