@@ -141,6 +141,23 @@ EntsecQrResult *entsec_qr_decode_bytes_sync (const guint8 *data,
                                              GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /*
+ * Decode every QR code in one raw 8-bit grey frame (GRAY8, a camera's or a
+ * video's): @pixels (array) holds @height rows of @stride bytes, of which
+ * the first @width are pixels. Fails with %ENTSEC_QR_ERROR_FORMAT on a bad
+ * geometry, %ENTSEC_QR_ERROR_TOO_LARGE over the limits above and
+ * %ENTSEC_QR_ERROR_NO_CODE when the frame holds no code. Blocking: call it
+ * off the main thread, at a limited frame rate.
+ * Returns: (transfer full) (nullable): as entsec_qr_decode_bytes_sync().
+ */
+ENTSEC_EXPORT
+EntsecQrResult *entsec_qr_decode_grey_sync (const guint8 *pixels,
+                                            guint         width,
+                                            guint         height,
+                                            gsize         stride,
+                                            GCancellable *cancellable,
+                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
  * As entsec_qr_decode_bytes_sync(), for a file; blocking (see the _async pair).
  * @cancellable: (nullable). Returns: (transfer full) (nullable): as above.
  */

@@ -11,6 +11,9 @@
 #include "entsec-a11y.h"
 #include "entsec-add-dialog.h"
 #include "entsec-application.h"
+#include "entsec-google-import-dialog.h"
+#include "entsec-scan-camera.h"
+#include "entsec-screenshot.h"
 
 struct _EntsecAddDialog
 {
@@ -24,13 +27,18 @@ struct _EntsecAddDialog
   GtkEditable          *secret_row;
   GtkLabel             *manual_error;
   GtkWidget            *manual_add_button;
+  GtkWidget            *camera_button;
+  GtkWidget            *screen_button;
+  GtkWidget            *camera_box;
+  GtkPicture           *camera_preview;
 
   EntsecVault          *vault;
   GCancellable         *cancellable;
   GtkFileChooserNative *chooser;
-  /* Pictures waiting to be read, one at a time (GFile). */
+  /* Pictures waiting to be read, one at a time (Picture). */
   GQueue                files;
   gboolean              reading;
+  EntsecScanCamera     *camera;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecAddDialog, entsec_add_dialog, ADW_TYPE_WINDOW)
@@ -43,13 +51,15 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* What an add is for: the row that reports it, and whether the dialog
- * closes once it worked (link and manual form). */
+/* What an add is for: the row that reports it, whether the dialog
+ * closes once it worked (link and manual form), and whether it reads a
+ * queued picture (the next one is read when it is over). */
 typedef struct
 {
   EntsecAddDialog *dialog;
   char            *source;
   gboolean         close_on_success;
+  gboolean         queued;
 } AddRequest;
 
 static void
@@ -62,7 +72,32 @@ add_request_free (AddRequest *request)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AddRequest, add_request_free)
 
+/* A picture waiting to be read: a file, or image bytes (a pasted or
+ * dropped picture) with the name its result row shows. */
+typedef struct
+{
+  GFile  *file;
+  GBytes *bytes;
+  char   *name;
+} Picture;
+
+static void
+picture_free (Picture *picture)
+{
+  g_clear_object (&picture->file);
+  g_clear_pointer (&picture->bytes, g_bytes_unref);
+  g_free (picture->name);
+  g_free (picture);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Picture, picture_free)
+
 static void read_next_file (EntsecAddDialog *self);
+static void request_over (AddRequest *request);
+static AddRequest *add_request_copy (const AddRequest *request);
+static AddRequest *add_request_new (EntsecAddDialog *self,
+                                    const char      *source,
+                                    gboolean         close_on_success);
 
 static void
 report (EntsecAddDialog *self,
@@ -146,7 +181,7 @@ accounts_added (GObject      *source,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         report (self, request->source, error->message, FALSE);
-      read_next_file (self);
+      request_over (request);
       return;
     }
   message = describe_added (added_ids, accounts, skipped);
@@ -156,7 +191,7 @@ accounts_added (GObject      *source,
   if (request->close_on_success && added_ids->len > 0)
     gtk_window_destroy (GTK_WINDOW (self));
   else
-    read_next_file (self);
+    request_over (request);
 }
 
 /* Takes @request and @accounts. */
@@ -173,6 +208,60 @@ add_accounts (EntsecAddDialog *self,
                                    self->cancellable, accounts_added, job);
 }
 
+static void
+export_chosen (EntsecGoogleImportDialog *chooser,
+               GPtrArray                *chosen,
+               AddRequest               *request)
+{
+  EntsecAddDialog *self = request->dialog;
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (chosen == NULL)
+    {
+      report (self, request->source, _("Nothing added: the list of accounts was closed."), FALSE);
+      request_over (request);
+      return;
+    }
+  add_accounts (self, add_request_copy (request), g_ptr_array_ref (chosen));
+}
+
+static void
+export_request_free (gpointer  data,
+                     GClosure *closure)
+{
+  add_request_free (data);
+}
+
+/* A Google Authenticator export: the person checks the accounts to add
+ * first. Takes @request; @accounts is copied. */
+static void
+choose_from_export (EntsecAddDialog *self,
+                    AddRequest      *request,
+                    GPtrArray       *accounts)
+{
+  g_autoptr (GPtrArray) existing = entsec_vault_list_accounts (self->vault);
+  EntsecGoogleImportDialog *chooser = entsec_google_import_dialog_new (GTK_WINDOW (self), accounts,
+                                                                       existing);
+
+  g_signal_connect_data (chooser, "done", G_CALLBACK (export_chosen), request,
+                         export_request_free, 0);
+  gtk_window_present (GTK_WINDOW (chooser));
+}
+
+static gboolean
+is_export (const EntsecQrResult *qr)
+{
+  for (guint i = 0; i < qr->codes->len; i++)
+    {
+      const EntsecQrCode *code = g_ptr_array_index (qr->codes, i);
+
+      if (code->kind == ENTSEC_QR_KIND_MIGRATION)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static AddRequest *
 add_request_new (EntsecAddDialog *self,
                  const char      *source,
@@ -186,50 +275,153 @@ add_request_new (EntsecAddDialog *self,
   return request;
 }
 
-static void
-file_decoded (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+static AddRequest *
+add_request_copy (const AddRequest *request)
 {
-  g_autoptr (AddRequest) request = user_data;
+  AddRequest *copy = add_request_new (request->dialog, request->source, request->close_on_success);
+
+  copy->queued = request->queued;
+  return copy;
+}
+
+static AddRequest *
+queued_request_new (EntsecAddDialog *self,
+                    const char      *source)
+{
+  AddRequest *request = add_request_new (self, source, FALSE);
+
+  request->queued = TRUE;
+  return request;
+}
+
+/* @request is over, whatever its outcome: read the next picture after a picture. */
+static void
+request_over (AddRequest *request)
+{
+  if (request->queued)
+    read_next_file (request->dialog);
+}
+
+/* What a picture held: its accounts are added (after the person chose
+ * among those of an export), or the row says why not. Takes @request and
+ * @error. */
+static void
+picture_read (AddRequest     *request,
+              EntsecQrResult *qr,
+              GError         *error)
+{
   EntsecAddDialog *self = request->dialog;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecQrResult) qr = entsec_qr_decode_file_finish (result, &error);
   g_autoptr (GPtrArray) accounts = NULL;
 
   if (g_cancellable_is_cancelled (self->cancellable))
-    return;
+    {
+      add_request_free (request);
+      g_clear_error (&error);
+      return;
+    }
   if (qr != NULL)
     accounts = entsec_qr_result_get_accounts (qr, &error);
   if (accounts == NULL)
     {
       report (self, request->source, error->message, FALSE);
-      read_next_file (self);
+      g_error_free (error);
+      request_over (request);
+      add_request_free (request);
       return;
     }
-  add_accounts (self, g_steal_pointer (&request), g_steal_pointer (&accounts));
+  if (is_export (qr))
+    choose_from_export (self, request, accounts);
+  else
+    add_accounts (self, request, g_steal_pointer (&accounts));
+}
+
+static void
+file_decoded (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GError *error = NULL;
+  g_autoptr (EntsecQrResult) qr = entsec_qr_decode_file_finish (result, &error);
+
+  picture_read (user_data, qr, error);
+}
+
+static void
+bytes_decoded (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GError *error = NULL;
+  g_autoptr (EntsecQrResult) qr = entsec_qr_decode_bytes_finish (result, &error);
+
+  picture_read (user_data, qr, error);
 }
 
 static void
 read_next_file (EntsecAddDialog *self)
 {
-  g_autoptr (GFile) file = g_queue_pop_head (&self->files);
+  g_autoptr (Picture) picture = g_queue_pop_head (&self->files);
   g_autofree char *path = NULL;
-  g_autofree char *name = NULL;
 
-  self->reading = file != NULL;
-  if (file == NULL)
+  self->reading = picture != NULL;
+  if (picture == NULL)
     return;
-  name = g_file_get_basename (file);
-  path = g_file_get_path (file);
+  if (picture->bytes != NULL)
+    {
+      entsec_qr_decode_bytes_async (picture->bytes, self->cancellable, bytes_decoded,
+                                    queued_request_new (self, picture->name));
+      return;
+    }
+  path = g_file_get_path (picture->file);
   if (path == NULL)
     {
-      report (self, name, _("Only pictures saved on this device can be read."), FALSE);
+      report (self, picture->name, _("Only pictures saved on this device can be read."), FALSE);
       read_next_file (self);
       return;
     }
   entsec_qr_decode_file_async (path, self->cancellable, file_decoded,
-                               add_request_new (self, name, FALSE));
+                               queued_request_new (self, picture->name));
+}
+
+static void
+queue_picture (EntsecAddDialog *self,
+               Picture         *picture)
+{
+  g_queue_push_tail (&self->files, picture);
+  if (!self->reading)
+    read_next_file (self);
+}
+
+void
+entsec_add_dialog_add_image_bytes (EntsecAddDialog *self,
+                                   GBytes          *bytes,
+                                   const char      *name)
+{
+  Picture *picture;
+
+  g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
+  g_return_if_fail (bytes != NULL);
+  g_return_if_fail (name != NULL);
+
+  picture = g_new0 (Picture, 1);
+  picture->bytes = g_bytes_ref (bytes);
+  picture->name = g_strdup (name);
+  queue_picture (self, picture);
+}
+
+void
+entsec_add_dialog_add_texture (EntsecAddDialog *self,
+                               GdkTexture      *texture,
+                               const char      *name)
+{
+  g_autoptr (GBytes) png = NULL;
+
+  g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
+  g_return_if_fail (GDK_IS_TEXTURE (texture));
+
+  /* PNG is lossless and one of the formats the QR reader knows. */
+  png = gdk_texture_save_to_png_bytes (texture);
+  entsec_add_dialog_add_image_bytes (self, png, name);
 }
 
 void
@@ -240,7 +432,13 @@ entsec_add_dialog_add_files (EntsecAddDialog *self,
   g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
 
   for (guint i = 0; i < n_files; i++)
-    g_queue_push_tail (&self->files, g_object_ref (files[i]));
+    {
+      Picture *picture = g_new0 (Picture, 1);
+
+      picture->file = g_object_ref (files[i]);
+      picture->name = g_file_get_basename (files[i]);
+      g_queue_push_tail (&self->files, picture);
+    }
   if (!self->reading)
     read_next_file (self);
 }
@@ -282,6 +480,7 @@ choose_clicked (EntsecAddDialog *self)
 /* The accounts of a pasted link, or NULL with @error set. */
 static GPtrArray *
 accounts_from_link (const char *text,
+                    gboolean   *export,
                     GError    **error)
 {
   g_autoptr (EntsecMigrationBatch) batch = NULL;
@@ -290,6 +489,7 @@ accounts_from_link (const char *text,
 
   while (g_ascii_isspace (*text))
     text++;
+  *export = g_ascii_strncasecmp (text, "otpauth-migration:", strlen ("otpauth-migration:")) == 0;
   if (g_ascii_strncasecmp (text, "otpauth-migration:", strlen ("otpauth-migration:")) == 0)
     {
       batch = entsec_migration_parse (text, error);
@@ -316,17 +516,239 @@ entsec_add_dialog_add_link (EntsecAddDialog *self,
 {
   g_autoptr (GError) error = NULL;
   GPtrArray *accounts;
+  gboolean export = FALSE;
 
   g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
   g_return_if_fail (uri != NULL);
 
-  accounts = accounts_from_link (uri, &error);
+  accounts = accounts_from_link (uri, &export, &error);
   if (accounts == NULL)
     {
       report (self, _("Link"), error->message, FALSE);
       return;
     }
+  if (export)
+    {
+      choose_from_export (self, add_request_new (self, _("Link"), TRUE), accounts);
+      g_ptr_array_unref (accounts);
+      return;
+    }
   add_accounts (self, add_request_new (self, _("Link"), TRUE), accounts);
+}
+
+static gboolean
+looks_like_link (const char *text)
+{
+  while (g_ascii_isspace (*text))
+    text++;
+  return g_ascii_strncasecmp (text, "otpauth:", strlen ("otpauth:")) == 0
+         || g_ascii_strncasecmp (text, "otpauth-migration:", strlen ("otpauth-migration:")) == 0;
+}
+
+gboolean
+entsec_add_dialog_add_value (EntsecAddDialog *self,
+                             const GValue    *value)
+{
+  g_return_val_if_fail (ENTSEC_IS_ADD_DIALOG (self), FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE) && g_value_get_object (value) != NULL)
+    {
+      entsec_add_dialog_add_texture (self, g_value_get_object (value), _("Pasted picture"));
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      g_autoptr (GPtrArray) pictures = g_ptr_array_new ();
+
+      for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+        {
+          g_autofree char *uri = g_file_get_uri (l->data);
+
+          if (looks_like_link (uri))
+            entsec_add_dialog_add_link (self, uri);
+          else
+            g_ptr_array_add (pictures, l->data);
+          entsec_secure_strfree (g_steal_pointer (&uri));
+        }
+      entsec_add_dialog_add_files (self, (GFile **) pictures->pdata, pictures->len);
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL)
+    {
+      if (!looks_like_link (g_value_get_string (value)))
+        {
+          report (self, _("Pasted text"),
+                  _("This is not an otpauth:// link. Copy the link or the picture of the QR code "
+                    "the service showed you, then paste again."),
+                  FALSE);
+          return FALSE;
+        }
+      entsec_add_dialog_add_link (self, g_value_get_string (value));
+      return TRUE;
+    }
+  report (self, _("Pasted content"),
+          _("Only pictures, picture files and otpauth:// links can be added."), FALSE);
+  return FALSE;
+}
+
+static void
+clipboard_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (value == NULL)
+    {
+      report (self, _("Clipboard"), error->message, FALSE);
+      return;
+    }
+  entsec_add_dialog_add_value (self, value);
+}
+
+void
+entsec_add_dialog_paste (EntsecAddDialog *self,
+                         GdkClipboard    *clipboard)
+{
+  GdkContentFormats *formats;
+  const GType types[] = { GDK_TYPE_TEXTURE, GDK_TYPE_FILE_LIST, G_TYPE_STRING };
+
+  g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
+  g_return_if_fail (GDK_IS_CLIPBOARD (clipboard));
+
+  formats = gdk_clipboard_get_formats (clipboard);
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+    if (gdk_content_formats_contain_gtype (formats, types[i]))
+      {
+        gdk_clipboard_read_value_async (clipboard, types[i], G_PRIORITY_DEFAULT, self->cancellable,
+                                        clipboard_read, g_object_ref (self));
+        return;
+      }
+  report (self, _("Clipboard"),
+          _("The clipboard holds no picture and no link. Copy the QR code or its otpauth:// "
+            "link, then paste again."),
+          FALSE);
+}
+
+/* ---- Scan with Camera ---- */
+
+static void
+camera_over (EntsecAddDialog *self)
+{
+  gtk_widget_set_visible (self->camera_box, FALSE);
+  gtk_picture_set_paintable (self->camera_preview, NULL);
+  if (self->camera != NULL)
+    entsec_scan_camera_stop (self->camera);
+  g_clear_object (&self->camera);
+}
+
+static void
+camera_preview (EntsecAddDialog *self,
+                GdkTexture      *frame)
+{
+  gtk_picture_set_paintable (self->camera_preview, GDK_PAINTABLE (frame));
+}
+
+static void
+camera_found (EntsecAddDialog *self,
+              EntsecQrResult  *result)
+{
+  camera_over (self);
+  picture_read (add_request_new (self, _("Camera"), FALSE), result, NULL);
+}
+
+static void
+camera_stopped (EntsecAddDialog *self,
+                const GError    *error)
+{
+  camera_over (self);
+  report (self, _("Camera"), error->message, FALSE);
+}
+
+static void
+camera_clicked (EntsecAddDialog *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->camera != NULL)
+    return;
+  self->camera = entsec_scan_camera_new (NULL, &error);
+  if (self->camera != NULL)
+    {
+      g_signal_connect_object (self->camera, "preview", G_CALLBACK (camera_preview), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->camera, "found", G_CALLBACK (camera_found), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->camera, "stopped", G_CALLBACK (camera_stopped), self,
+                               G_CONNECT_SWAPPED);
+    }
+  if (self->camera == NULL || !entsec_scan_camera_start (self->camera, &error))
+    {
+      camera_over (self);
+      report (self, _("Camera"), error->message, FALSE);
+      return;
+    }
+  gtk_widget_set_visible (self->camera_box, TRUE);
+}
+
+static void
+camera_detected (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+
+  if (entsec_scan_camera_detect_finish (result) && !g_cancellable_is_cancelled (self->cancellable))
+    gtk_widget_set_visible (self->camera_button, TRUE);
+}
+
+/* ---- Scan from Screen ---- */
+
+static void
+screenshot_taken (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = entsec_screenshot_take_finish (result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  gtk_widget_set_sensitive (self->screen_button, TRUE);
+  if (file != NULL)
+    entsec_add_dialog_add_files (self, &file, 1);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    report (self, _("Screen"), error->message, FALSE);
+}
+
+static void
+screen_clicked (EntsecAddDialog *self)
+{
+  gtk_widget_set_sensitive (self->screen_button, FALSE);
+  entsec_screenshot_take_async ("", self->cancellable, screenshot_taken, g_object_ref (self));
+}
+
+static void
+screenshot_available (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+
+  if (entsec_screenshot_available_finish (result) && !g_cancellable_is_cancelled (self->cancellable))
+    gtk_widget_set_visible (self->screen_button, TRUE);
+}
+
+static void
+paste_clicked (EntsecAddDialog *self)
+{
+  entsec_add_dialog_paste (self, gtk_widget_get_clipboard (GTK_WIDGET (self)));
 }
 
 static void
@@ -405,7 +827,8 @@ entsec_add_dialog_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
-  g_queue_clear_full (&self->files, g_object_unref);
+  g_queue_clear_full (&self->files, (GDestroyNotify) picture_free);
+  g_clear_object (&self->camera);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_ADD_DIALOG);
   g_clear_object (&self->vault);
 
@@ -448,7 +871,15 @@ entsec_add_dialog_class_init (EntsecAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, secret_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_error);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_add_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, screen_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_box);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_preview);
   gtk_widget_class_bind_template_callback (widget_class, choose_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, paste_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, camera_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, screen_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, camera_over);
   gtk_widget_class_bind_template_callback (widget_class, link_applied);
   gtk_widget_class_bind_template_callback (widget_class, manual_changed);
   gtk_widget_class_bind_template_callback (widget_class, manual_add_clicked);
@@ -463,6 +894,10 @@ entsec_add_dialog_init (EntsecAddDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->link_row));
   entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->secret_row));
+  /* "Scan with Camera" shows once a camera is found. */
+  entsec_scan_camera_detect_async (self->cancellable, camera_detected, g_object_ref (self));
+  /* "Scan from Screen" shows when the desktop has the Screenshot portal. */
+  entsec_screenshot_available_async (self->cancellable, screenshot_available, g_object_ref (self));
 }
 
 EntsecAddDialog *

@@ -19,8 +19,35 @@ void entsec_add_dialog_add_files (EntsecAddDialog *self,
                                   GFile          **files,
                                   guint            n_files);
 
-/* Add the account(s) of an otpauth:// or otpauth-migration:// link. */
+/* Read the QR codes of a picture held in memory (PNG, JPEG...) after the
+ * pictures queued before it; @name labels its result row. */
+void entsec_add_dialog_add_image_bytes (EntsecAddDialog *self,
+                                        GBytes          *bytes,
+                                        const char      *name);
+
+/* The same for a picture pasted or dropped as a texture. */
+void entsec_add_dialog_add_texture (EntsecAddDialog *self,
+                                    GdkTexture      *texture,
+                                    const char      *name);
+
+/* Add the account(s) of an otpauth:// link; an otpauth-migration:// export
+ * first lists its accounts to choose from. */
 void entsec_add_dialog_add_link (EntsecAddDialog *self,
                                  const char      *uri);
+
+/*
+ * What was dropped or pasted (@value): a GdkTexture (a picture), a
+ * GdkFileList (picture files and otpauth: links) or a string (an otpauth://
+ * link), each into its flow. Anything else gets a result row saying what
+ * can be added.
+ * Returns: whether @value was taken.
+ */
+gboolean entsec_add_dialog_add_value (EntsecAddDialog *self,
+                                      const GValue    *value);
+
+/* Add what @clipboard holds: a picture, picture files or a link, in that
+ * order of preference; read without blocking. */
+void entsec_add_dialog_paste (EntsecAddDialog *self,
+                              GdkClipboard    *clipboard);
 
 G_END_DECLS

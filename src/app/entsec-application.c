@@ -105,10 +105,15 @@ preferences_activated (GSimpleAction *action,
 {
   EntsecApplication *self = ENTSEC_APPLICATION (user_data);
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  EntsecPreferencesWindow *preferences;
 
   if (self->settings == NULL)
     return;
-  gtk_window_present (GTK_WINDOW (entsec_preferences_window_new (parent, self->settings)));
+  preferences = entsec_preferences_window_new (parent, self->settings);
+  if (ENTSEC_IS_WINDOW (parent))
+    entsec_preferences_window_set_vault (preferences,
+                                         entsec_window_get_vault (ENTSEC_WINDOW (parent)));
+  gtk_window_present (GTK_WINDOW (preferences));
 }
 
 static void

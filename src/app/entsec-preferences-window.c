@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* entsec-preferences-window.c: lock timeout, clipboard, hidden codes, style */
+/* entsec-preferences-window.c: lock timeout, clipboard, hidden codes, style,
+ * and the vault's key slots (passphrase, recovery key) */
 
 #define G_LOG_DOMAIN "entsec-preferences-window"
 
@@ -8,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "entsec-application.h"
+#include "entsec-passphrase-dialog.h"
 #include "entsec-preferences-window.h"
 
 #define SECONDS_PER_MINUTE 60
@@ -20,8 +22,18 @@ struct _EntsecPreferencesWindow
   GtkAdjustment        *clipboard_seconds;
   GtkSwitch            *hide_codes_switch;
   AdwComboRow          *style_row;
+  AdwPreferencesGroup  *security_group;
+  GtkWidget            *always_ask_row;
+  GtkSwitch            *always_ask_switch;
+  AdwActionRow         *passphrase_row;
+  GtkButton            *passphrase_button;
+  GtkWidget            *remove_passphrase_row;
+  GtkWidget            *recovery_row;
 
   GSettings            *settings;
+  EntsecVault          *vault;
+  GCancellable         *cancellable;
+  gboolean              busy;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecPreferencesWindow, entsec_preferences_window,
@@ -99,6 +111,440 @@ bind_settings (EntsecPreferencesWindow *self)
   g_settings_bind_with_mapping (self->settings, "style", self->style_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, style_to_row, style_from_row, NULL,
                                 NULL);
+  g_settings_bind (self->settings, "always-ask-passphrase", self->always_ask_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+}
+
+/* ---- Security: the vault's key slots ------------------------------------- */
+
+typedef struct
+{
+  gboolean keyring;
+  gboolean passphrase;
+  gboolean recovery;
+} SlotKinds;
+
+static SlotKinds
+slot_kinds (EntsecVault *vault)
+{
+  SlotKinds kinds = {
+    entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING),
+    entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE),
+    entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_RECOVERY),
+  };
+
+  return kinds;
+}
+
+const char *
+entsec_preferences_lock_model (gboolean has_keyring,
+                               gboolean has_passphrase)
+{
+  if (has_passphrase && has_keyring)
+    return _("Your codes are protected by a passphrase. After a lock, unlocking asks for it. "
+             "The keyring opens them only at the first start of a login session, unless you "
+             "choose to always be asked.");
+  if (has_passphrase)
+    return _("Your codes are protected by a passphrase. Every start and every unlock after a "
+             "lock asks for it.");
+  if (has_keyring)
+    return _("Your codes are protected by your login keyring only. Locking hides them and wipes "
+             "their keys from memory; unlocking is one click. Add a passphrase to be asked for "
+             "it instead.");
+  return _("Your codes open with the recovery key only. Add a passphrase to unlock them more "
+           "easily.");
+}
+
+/* Rows sensitive and worded for the vault as it is now. */
+static void
+update_security (EntsecPreferencesWindow *self)
+{
+  gboolean usable;
+  SlotKinds kinds;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->security_group), self->vault != NULL);
+  if (self->vault == NULL)
+    return;
+  kinds = slot_kinds (self->vault);
+  usable = !self->busy && entsec_vault_is_unlocked (self->vault)
+           && !entsec_vault_is_read_only (self->vault);
+  if (!entsec_vault_is_unlocked (self->vault))
+    adw_preferences_group_set_description (
+      self->security_group, _("Unlock your codes to change how they are unlocked."));
+  else
+    adw_preferences_group_set_description (
+      self->security_group, entsec_preferences_lock_model (kinds.keyring, kinds.passphrase));
+  gtk_widget_set_sensitive (self->always_ask_row, kinds.passphrase);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->passphrase_row),
+                                 kinds.passphrase ? _("Passphrase") : _("No Passphrase"));
+  adw_action_row_set_subtitle (self->passphrase_row,
+                               kinds.passphrase
+                               ? _("Choose a new one; the old one stops working")
+                               : _("Ask for a passphrase when your codes are unlocked"));
+  gtk_button_set_label (self->passphrase_button, kinds.passphrase ? _("_Change…")
+                                                                  : _("_Add…"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->passphrase_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  kinds.passphrase ? _("Change the passphrase")
+                                                   : _("Add a passphrase"), -1);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->passphrase_row), usable);
+  gtk_widget_set_visible (self->remove_passphrase_row, kinds.passphrase);
+  gtk_widget_set_sensitive (self->remove_passphrase_row, usable);
+  gtk_widget_set_sensitive (self->recovery_row, usable);
+}
+
+static void
+set_busy (EntsecPreferencesWindow *self,
+          gboolean                 busy)
+{
+  self->busy = busy;
+  update_security (self);
+}
+
+static void
+toast (EntsecPreferencesWindow *self,
+       const char              *message)
+{
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
+}
+
+static void
+passphrase_done (EntsecPreferencesWindow *self,
+                 const char              *message)
+{
+  update_security (self);
+  toast (self, message);
+}
+
+static void
+passphrase_clicked (EntsecPreferencesWindow *self)
+{
+  EntsecPassphraseDialog *dialog;
+
+  if (self->vault == NULL || self->busy)
+    return;
+  dialog = entsec_passphrase_dialog_new (GTK_WINDOW (self), self->vault);
+  g_signal_connect_object (dialog, "done", G_CALLBACK (passphrase_done), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The ids of the slots of @type, terminated by 0 (ids start at 1). */
+static GArray *
+slot_ids (EntsecVault        *vault,
+          EntsecVaultSlotType type)
+{
+  g_autofree EntsecVaultSlotInfo *slots = NULL;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gsize n_slots = 0;
+
+  slots = entsec_vault_list_slots (vault, &n_slots);
+  for (gsize i = 0; i < n_slots; i++)
+    if (slots[i].type == type)
+      g_array_append_val (ids, slots[i].id);
+  return ids;
+}
+
+static void
+passphrase_removed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (EntsecPreferencesWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  gboolean ok = entsec_vault_remove_slot_finish (ENTSEC_VAULT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE);
+  if (ok)
+    toast (self, _("Passphrase removed"));
+  else if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LAST_SLOT))
+    toast (self, _("The passphrase is the only sure way to open your codes: "
+                   "make a recovery key first, then remove it"));
+  else
+    toast (self, error->message);
+}
+
+static void
+remove_passphrase_response (EntsecPreferencesWindow *self,
+                            const char              *response)
+{
+  g_autoptr (GArray) ids = NULL;
+
+  if (g_strcmp0 (response, "remove") != 0 || self->vault == NULL || self->busy)
+    return;
+  ids = slot_ids (self->vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  if (ids->len == 0)
+    return;
+  set_busy (self, TRUE);
+  /* One passphrase slot: change_passphrase replaces them all by one. */
+  entsec_vault_remove_slot_async (self->vault, g_array_index (ids, gint64, 0), self->cancellable,
+                                  passphrase_removed, g_object_ref (self));
+}
+
+static void
+remove_passphrase_clicked (EntsecPreferencesWindow *self)
+{
+  AdwMessageDialog *dialog;
+
+  if (self->vault == NULL || self->busy)
+    return;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+    GTK_WINDOW (self), _("Remove the Passphrase?"),
+    _("Your codes will open with the keyring or the recovery key alone. Anyone who can use "
+      "your session can then see them after a lock.")));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_passphrase_response), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- Recovery key ------------------------------------------------------------ */
+
+static void
+recovery_key_saved (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (EntsecPreferencesWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (entsec_backup_write_file_finish (result, &error))
+    toast (self, _("Recovery key saved"));
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    toast (self, error->message);
+}
+
+static void
+save_chooser_response (GtkNativeDialog *chooser,
+                       int              response,
+                       gpointer         user_data)
+{
+  GtkWidget *key_dialog = user_data;
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (key_dialog));
+  EntsecPreferencesWindow *self = ENTSEC_IS_PREFERENCES_WINDOW (parent)
+                                  ? ENTSEC_PREFERENCES_WINDOW (parent) : NULL;
+  const char *key = g_object_get_data (G_OBJECT (key_dialog), "entsec-recovery-key");
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GBytes) data = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (file != NULL)
+    path = g_file_get_path (file);
+  if (self == NULL)
+    ; /* The preferences went away meanwhile: nothing to save for. */
+  else if (path != NULL && key != NULL)
+    {
+      /* Written 0600 by the core's atomic writer. */
+      data = g_bytes_new_with_free_func (g_strdup_printf ("%s\n", key), strlen (key) + 1,
+                                         (GDestroyNotify) entsec_secure_strfree, NULL);
+      entsec_backup_write_file_async (path, data, self->cancellable, recovery_key_saved,
+                                      g_object_ref (self));
+    }
+  else if (file != NULL)
+    toast (self, _("Choose a folder on this computer to save the recovery key in"));
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  g_object_unref (key_dialog);
+}
+
+static void
+save_recovery_key (GtkWidget *key_dialog)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Save the Recovery Key"), GTK_WINDOW (key_dialog),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser),
+                                     _("enterprise-security-recovery-key.txt"));
+  g_signal_connect (chooser, "response", G_CALLBACK (save_chooser_response),
+                    g_object_ref (key_dialog));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+copy_recovery_key (GtkWidget *key_dialog)
+{
+  const char *key = g_object_get_data (G_OBJECT (key_dialog), "entsec-recovery-key");
+  GtkWindow *self = gtk_window_get_transient_for (GTK_WINDOW (key_dialog));
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (key_dialog), key);
+  toast (ENTSEC_PREFERENCES_WINDOW (self), _("Recovery key copied"));
+}
+
+/* The key, shown once: a label to select, Copy and Save to File. */
+static void
+show_recovery_key (EntsecPreferencesWindow *self,
+                   char                    *key)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *box, *label, *buttons, *copy, *save;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+    GTK_WINDOW (self), _("Your New Recovery Key"),
+    _("Write it down or save it somewhere away from this device. It is shown only now; "
+      "the old recovery key no longer works.")));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  g_object_set_data_full (G_OBJECT (dialog), "entsec-recovery-key", key,
+                          (GDestroyNotify) entsec_secure_strfree);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  label = gtk_label_new (key);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "monospace");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Recovery key"), -1);
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
+  copy = gtk_button_new_with_mnemonic (_("_Copy"));
+  save = gtk_button_new_with_mnemonic (_("_Save to File…"));
+  g_signal_connect_swapped (copy, "clicked", G_CALLBACK (copy_recovery_key), dialog);
+  g_signal_connect_swapped (save, "clicked", G_CALLBACK (save_recovery_key), dialog);
+  gtk_box_append (GTK_BOX (buttons), copy);
+  gtk_box_append (GTK_BOX (buttons), save);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), buttons);
+  adw_message_dialog_set_extra_child (dialog, box);
+  adw_message_dialog_add_response (dialog, "done", _("_Done"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+typedef struct
+{
+  EntsecPreferencesWindow *self;
+  GArray                  *old_ids;
+} ReplaceRecovery;
+
+static void
+replace_recovery_free (ReplaceRecovery *replace)
+{
+  g_object_unref (replace->self);
+  g_array_unref (replace->old_ids);
+  g_free (replace);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReplaceRecovery, replace_recovery_free)
+
+static void remove_next_old_key (ReplaceRecovery *replace);
+
+static void
+old_key_removed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (ReplaceRecovery) replace = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!entsec_vault_remove_slot_finish (ENTSEC_VAULT (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_busy (replace->self, FALSE);
+      toast (replace->self, error->message);
+      return;
+    }
+  remove_next_old_key (g_steal_pointer (&replace));
+}
+
+static void
+remove_next_old_key (ReplaceRecovery *replace)
+{
+  EntsecPreferencesWindow *self = replace->self;
+  gint64 id;
+
+  if (replace->old_ids->len == 0)
+    {
+      set_busy (self, FALSE);
+      replace_recovery_free (replace);
+      return;
+    }
+  id = g_array_index (replace->old_ids, gint64, 0);
+  g_array_remove_index (replace->old_ids, 0);
+  entsec_vault_remove_slot_async (self->vault, id, self->cancellable, old_key_removed, replace);
+}
+
+static void
+recovery_added (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (ReplaceRecovery) replace = user_data;
+  g_autoptr (GError) error = NULL;
+  char *key = entsec_vault_add_recovery_slot_finish (ENTSEC_VAULT (source), result, &error);
+
+  if (key == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_busy (replace->self, FALSE);
+      toast (replace->self, error->message);
+      return;
+    }
+  show_recovery_key (replace->self, key);
+  /* The new key works: now the old ones go. */
+  remove_next_old_key (g_steal_pointer (&replace));
+}
+
+static void
+recovery_response (EntsecPreferencesWindow *self,
+                   const char              *response)
+{
+  ReplaceRecovery *replace;
+
+  if (g_strcmp0 (response, "new") != 0 || self->vault == NULL || self->busy)
+    return;
+  replace = g_new0 (ReplaceRecovery, 1);
+  replace->self = g_object_ref (self);
+  replace->old_ids = slot_ids (self->vault, ENTSEC_VAULT_SLOT_RECOVERY);
+  set_busy (self, TRUE);
+  entsec_vault_add_recovery_slot_async (self->vault, self->cancellable, recovery_added, replace);
+}
+
+static void
+recovery_clicked (EntsecPreferencesWindow *self)
+{
+  AdwMessageDialog *dialog;
+
+  if (self->vault == NULL || self->busy)
+    return;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+    GTK_WINDOW (self), _("Make a New Recovery Key?"),
+    slot_kinds (self->vault).recovery
+    ? _("The new key replaces the old one, which stops working. The new key is shown once.")
+    : _("The key opens your codes when the passphrase is forgotten or the keyring is lost. "
+        "It is shown once.")));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "new", _("_Make Key"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "new", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "new");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (recovery_response), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
+                                     EntsecVault             *vault)
+{
+  g_return_if_fail (ENTSEC_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (vault == NULL || ENTSEC_IS_VAULT (vault));
+
+  if (self->vault != NULL)
+    g_signal_handlers_disconnect_by_data (self->vault, self);
+  g_set_object (&self->vault, vault);
+  if (vault != NULL)
+    g_signal_connect_object (vault, "notify::locked", G_CALLBACK (update_security), self,
+                             G_CONNECT_SWAPPED);
+  update_security (self);
 }
 
 static void
@@ -106,6 +552,11 @@ entsec_preferences_window_dispose (GObject *object)
 {
   EntsecPreferencesWindow *self = ENTSEC_PREFERENCES_WINDOW (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->vault != NULL)
+    g_signal_handlers_disconnect_by_data (self->vault, self);
+  g_clear_object (&self->vault);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_PREFERENCES_WINDOW);
 
@@ -128,12 +579,25 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, clipboard_seconds);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, hide_codes_switch);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, style_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, security_group);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, always_ask_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, always_ask_switch);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, passphrase_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, passphrase_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow,
+                                        remove_passphrase_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, recovery_row);
+  gtk_widget_class_bind_template_callback (widget_class, passphrase_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, remove_passphrase_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, recovery_clicked);
 }
 
 static void
 entsec_preferences_window_init (EntsecPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  update_security (self);
 }
 
 EntsecPreferencesWindow *

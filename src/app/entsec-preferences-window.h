@@ -3,6 +3,7 @@
 #pragma once
 
 #include <adwaita.h>
+#include <entsec/entsec.h>
 
 G_BEGIN_DECLS
 
@@ -13,6 +14,18 @@ G_DECLARE_FINAL_TYPE (EntsecPreferencesWindow, entsec_preferences_window, ENTSEC
 /* The preferences bound to @settings (g_settings_bind: a change applies at once). */
 EntsecPreferencesWindow *entsec_preferences_window_new (GtkWindow *parent,
                                                         GSettings *settings);
+
+/*
+ * The Security group acts on @vault (NULL hides it): passphrase change, add
+ * and removal, a new recovery key. Its rows are insensitive while the vault
+ * is locked; slow work is cancelled when the window goes.
+ */
+void entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
+                                          EntsecVault             *vault);
+
+/* The sentence that says which lock model applies, for the slots a vault has. */
+const char *entsec_preferences_lock_model (gboolean has_keyring,
+                                           gboolean has_passphrase);
 
 /* The "style" setting ("system", "light", "dark") as libadwaita's colour scheme. */
 AdwColorScheme entsec_preferences_color_scheme (const char *style);

@@ -66,10 +66,10 @@ static void
 actions_update (EntsecWindow *self)
 {
   gboolean codes = showing_codes (self);
+  gboolean can_add = codes && self->vault != NULL && !entsec_vault_is_read_only (self->vault);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-account",
-                                 codes && self->vault != NULL
-                                 && !entsec_vault_is_read_only (self->vault));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-account", can_add);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", can_add);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", codes);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", codes);
 }
@@ -220,6 +220,14 @@ row_activated (EntsecWindow *self,
                                             seconds),
                                seconds);
   toast (self, message != NULL ? message : _("Code copied"));
+}
+
+EntsecVault *
+entsec_window_get_vault (EntsecWindow *self)
+{
+  g_return_val_if_fail (ENTSEC_IS_WINDOW (self), NULL);
+
+  return self->vault;
 }
 
 void
@@ -554,6 +562,9 @@ vault_opened (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (EntsecVault) vault = entsec_vault_open_finish (result, &error);
   g_autofree char *path = NULL;
+  GtkApplication *app;
+  GSettings *settings = NULL;
+  gboolean always_ask;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -571,8 +582,14 @@ vault_opened (GObject      *source,
     }
   adopt_vault (self, vault);
   /* The keyring opens the vault at the start of a session only; after a
-   * lock the unlock page asks again. */
-  if (has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING))
+   * lock the unlock page asks again. "Always ask" leaves the keyring out
+   * when there is a passphrase to ask for. */
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  if (ENTSEC_IS_APPLICATION (app))
+    settings = entsec_application_get_settings (ENTSEC_APPLICATION (app));
+  always_ask = settings != NULL && g_settings_get_boolean (settings, "always-ask-passphrase")
+               && has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  if (has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING) && !always_ask)
     entsec_vault_unlock_keyring_async (vault, self->cancellable, keyring_unlocked,
                                        g_object_ref (self));
   else
@@ -738,6 +755,51 @@ entsec_window_open_files (EntsecWindow *self,
   toast (self, _("Unlock your codes to add the accounts"));
 }
 
+/* Ctrl+V on the codes page: a copied picture or link goes to the add dialog. */
+static void
+paste_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  entsec_add_dialog_paste (ensure_add_dialog (ENTSEC_WINDOW (widget)),
+                           gtk_widget_get_clipboard (widget));
+}
+
+/* Picture files and links dropped on the window, as if opened; a picture
+ * or a link dragged from another app, into the add dialog. */
+static gboolean
+window_drop (EntsecWindow *self,
+             const GValue *value)
+{
+  g_autoptr (GPtrArray) files = g_ptr_array_new ();
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+        g_ptr_array_add (files, l->data);
+      entsec_window_open_files (self, (GFile **) files->pdata, files->len);
+      return TRUE;
+    }
+  if (!gtk_widget_is_sensitive (GTK_WIDGET (self)) || !showing_codes (self)
+      || entsec_vault_is_read_only (self->vault))
+    {
+      toast (self, _("Unlock your codes to add the accounts"));
+      return FALSE;
+    }
+  return entsec_add_dialog_add_value (ensure_add_dialog (self), value);
+}
+
+static void
+setup_drop (EntsecWindow *self)
+{
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  GType types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE, G_TYPE_STRING };
+
+  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+  g_signal_connect_object (target, "drop", G_CALLBACK (window_drop), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+}
+
 /* ---- Life cycle -------------------------------------------------------------- */
 
 static void
@@ -813,6 +875,8 @@ entsec_window_class_init (EntsecWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.add-account", NULL, add_account_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_activated);
   gtk_widget_class_install_action (widget_class, "win.show-account", "x", show_account_activated);
   gtk_widget_class_install_action (widget_class, "win.toggle-favourite", "x",
@@ -842,11 +906,13 @@ entsec_window_init (EntsecWindow *self)
   self->clipboard = entsec_clipboard_guard_new (gtk_widget_get_clipboard (GTK_WIDGET (self)));
   watch_input (self);
   setup_list (self);
+  setup_drop (self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, self->codes_box);
   leaflet_folded_changed (self);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-account", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
   open_vault (self);
 }

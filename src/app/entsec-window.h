@@ -4,6 +4,8 @@
 
 #include <adwaita.h>
 
+#include <entsec/entsec.h>
+
 #include "entsec-application.h"
 
 G_BEGIN_DECLS
@@ -17,6 +19,9 @@ EntsecWindow *entsec_window_new (EntsecApplication *app);
 void entsec_window_open_files (EntsecWindow *self,
                                GFile       **files,
                                guint         n_files);
+
+/* Returns: (transfer none) (nullable): the vault once opened, locked or not. */
+EntsecVault *entsec_window_get_vault (EntsecWindow *self);
 
 /* Take our code back from the clipboard, if it is still there. */
 void entsec_window_clear_clipboard (EntsecWindow *self);

@@ -35,8 +35,15 @@ main (int   argc,
   if (!entsec_init_secure_memory (&error))
     g_message ("%s", error->message);
   disable_core_dumps ();
+  /* Before GTK reads the templates: GtkBuilder translates them through the
+   * default domain. ENTSEC_LOCALEDIR points an uninstalled build at its
+   * catalogs (build/po/locale). */
   setlocale (LC_ALL, "");
-  textdomain (PACKAGE_NAME);
+  bindtextdomain (GETTEXT_PACKAGE,
+                  g_getenv ("ENTSEC_LOCALEDIR") ? g_getenv ("ENTSEC_LOCALEDIR") : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_application_name (_("Enterprise Security"));
 
   app = entsec_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

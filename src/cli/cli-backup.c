@@ -89,7 +89,7 @@ export_encrypted (GPtrArray           *accounts,
   gboolean ok;
 
   passphrase = cli_read_new_passphrase ("--backup-passphrase-file", o->backup_passphrase_file,
-                                        "Backup passphrase: ", error);
+                                        _("Backup passphrase: "), error);
   if (passphrase == NULL)
     return NULL;
   ok = entsec_backup_export_sync (accounts, passphrase, strlen (passphrase), NULL, &file, NULL,
@@ -268,9 +268,10 @@ run_export (const CliVaultOptions *options,
   data = plain ? export_plain (accounts) : export_encrypted (accounts, o, &error);
   if (data == NULL || !write_output (o->output, data, !plain, &error))
     return backup_report ("export", error);
+  /* Translators: the two %s are " to " below and the output file, or empty */
   fprintf (stderr, g_dngettext (NULL, "Exported %u account%s%s\n", "Exported %u accounts%s%s\n",
                                 accounts->len),
-           accounts->len, o->output != NULL ? " to " : "", o->output != NULL ? o->output : "");
+           accounts->len, o->output != NULL ? _(" to ") : "", o->output != NULL ? o->output : "");
   return report_left_out (vault);
 }
 
@@ -282,24 +283,26 @@ cli_cmd_export (int    argc,
   BackupOptions o = { 0 };
   GOptionEntry entries[] = {
     { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
-      "entsec (encrypted, default) or uris (plain otpauth:// lines)", "FORMAT" },
+      N_("entsec (encrypted, default) or uris (plain otpauth:// lines)"), "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
-      "Write to FILE, a new or regular file (mode 0600, atomically; default: stdout)", "FILE" },
+      N_("Write to FILE, a new or regular file (mode 0600, atomically; default: stdout)"),
+      "FILE" },
     { "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
-      "Replace the regular --output FILE when it exists (never the vault, a device or a link)",
+      N_("Replace the regular --output FILE when it exists (never the vault, a device or a link)"),
       NULL },
     { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
-      "Read the backup passphrase from FILE ('-': stdin; default: asked twice)", "FILE" },
+      N_("Read the backup passphrase from FILE ('-': stdin; default: asked twice)"), "FILE" },
     { NULL }
   };
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("export", "",
-                                "Export every account of the vault: an encrypted backup (Argon2id "
-                                "+ AES-256-GCM) by default,\nor with --format uris a plain list. "
-                                "Either needs the vault passphrase (or recovery key)\nwhen the "
-                                "vault has one, even when the keyring unlocks it. Quarantined "
-                                "accounts\nare left out, said, and make the exit status 1.",
+                                N_("Export every account of the vault: an encrypted backup "
+                                   "(Argon2id + AES-256-GCM) by default,\nor with --format uris "
+                                   "a plain list. Either needs the vault passphrase (or recovery "
+                                   "key)\nwhen the vault has one, even when the keyring unlocks "
+                                   "it. Quarantined accounts\nare left out, said, and make the "
+                                   "exit status 1."),
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc > 1)
@@ -348,7 +351,7 @@ import_entsec (GBytes              *data,
   char *passphrase;
   gboolean ok;
 
-  passphrase = read_backup_passphrase (o->backup_passphrase_file, "Backup passphrase: ", error);
+  passphrase = read_backup_passphrase (o->backup_passphrase_file, _("Backup passphrase: "), error);
   if (passphrase == NULL)
     return NULL;
   ok = entsec_backup_import_sync (data, passphrase, strlen (passphrase), &accounts, NULL, error);
@@ -374,7 +377,7 @@ import_aegis (GBytes              *data,
     return NULL;
   if (!encrypted)
     return entsec_aegis_import_sync (data, NULL, 0, NULL, error);
-  password = read_backup_passphrase (o->backup_passphrase_file, "Aegis password: ", error);
+  password = read_backup_passphrase (o->backup_passphrase_file, _("Aegis password: "), error);
   if (password == NULL)
     return NULL;
   result = entsec_aegis_import_sync (data, password, strlen (password), NULL, error);
@@ -468,22 +471,22 @@ cli_cmd_import (int    argc,
   EntsecImportFormat format;
   GOptionEntry entries[] = {
     { "format", 'F', 0, G_OPTION_ARG_STRING, &o.format,
-      "entsec, uris or aegis (default: detected from the file)", "FORMAT" },
+      N_("entsec, uris or aegis (default: detected from the file)"), "FORMAT" },
     { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.backup_passphrase_file,
-      "Read the backup (or Aegis) passphrase from FILE ('-': stdin; default: asked)", "FILE" },
+      N_("Read the backup (or Aegis) passphrase from FILE ('-': stdin; default: asked)"), "FILE" },
     { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
-      "Add the others when some already exist (default: add nothing)", NULL },
+      N_("Add the others when some already exist (default: add nothing)"), NULL },
     { "skip-invalid", 0, 0, G_OPTION_ARG_NONE, &o.skip_invalid,
-      "Add the readable entries when some cannot be read (default: add nothing)", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the result as JSON", NULL },
+      N_("Add the readable entries when some cannot be read (default: add nothing)"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("Print the result as JSON"), NULL },
     { NULL }
   };
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("import", "FILE",
-                                "Import the accounts of an entsec backup, an otpauth:// list or "
-                                "an Aegis export (plain\nor encrypted) into the vault: all or "
-                                "nothing; an existing account is never overwritten.",
+                                N_("Import the accounts of an entsec backup, an otpauth:// list "
+                                   "or an Aegis export (plain\nor encrypted) into the vault: all "
+                                   "or nothing; an existing account is never overwritten."),
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc != 2)

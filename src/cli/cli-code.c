@@ -153,29 +153,32 @@ cli_cmd_code (int    argc,
                           .counter = -1, .time = -1 };
   GOptionEntry entries[] = {
     { "secret", 's', 0, G_OPTION_ARG_FILENAME, &options.secret_source,
-      "Read the Base32 secret from FILE, or from stdin when FILE is '-'", "FILE" },
-    { "type", 0, 0, G_OPTION_ARG_STRING, &options.type, "totp (default) or steam", "TYPE" },
+      N_("Read the Base32 secret from FILE, or from stdin when FILE is '-'"), "FILE" },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &options.type, N_("totp (default) or steam"), "TYPE" },
     { "algorithm", 'a', 0, G_OPTION_ARG_STRING, &options.algorithm,
-      "SHA1 (default), SHA256 or SHA512", "HASH" },
-    { "digits", 'd', 0, G_OPTION_ARG_INT, &options.digits, "Code length, 6-10 (default 6)", "N" },
+      N_("SHA1 (default), SHA256 or SHA512"), "HASH" },
+    { "digits", 'd', 0, G_OPTION_ARG_INT, &options.digits,
+      N_("Code length, 6-10 (default 6)"), "N" },
     { "period", 'p', 0, G_OPTION_ARG_INT, &options.period,
-      "TOTP step in seconds, 1-300 (default 30)", "SECONDS" },
+      N_("TOTP step in seconds, 1-300 (default 30)"), "SECONDS" },
     { "counter", 'c', 0, G_OPTION_ARG_STRING, &options.counter_text,
-      "Make an HOTP code for this counter instead of a TOTP code", "N" },
+      N_("Make an HOTP code for this counter instead of a TOTP code"), "N" },
     { "time", 't', 0, G_OPTION_ARG_STRING, &options.time_text,
-      "Unix time to compute the TOTP code for (default: now)", "SECONDS" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &options.json, "Vault codes: print them as JSON", NULL },
+      N_("Unix time to compute the TOTP code for (default: now)"), "SECONDS" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &options.json,
+      N_("Vault codes: print them as JSON"), NULL },
     { NULL }
   };
   CliVaultOptions vault_options = { 0 };
   int status = CLI_EXIT_USAGE;
 
   if (cli_vault_parse_options ("code", "[ACCOUNT] | --secret FILE|-",
-                               "Print the current codes of the vault's accounts, or of ACCOUNT (an "
-                               "id or name;\nan HOTP account advances its counter, saved before "
-                               "the code is shown).\nWith --secret, print the code for a secret "
-                               "(no vault needed). The secret is never\ntaken on the command line: "
-                               "use '--secret -' and type it, or pipe it in.",
+                               N_("Print the current codes of the vault's accounts, or of "
+                                  "ACCOUNT (an id or name;\nan HOTP account advances its "
+                                  "counter, saved before the code is shown).\nWith --secret, "
+                                  "print the code for a secret (no vault needed). The secret is "
+                                  "never\ntaken on the command line: use '--secret -' and type "
+                                  "it, or pipe it in."),
                                entries, &vault_options, &argc, &argv)
       && parse_numbers (&options))
     status = options.secret_source != NULL

@@ -313,21 +313,21 @@ cli_cmd_parse (int    argc,
   gboolean json = FALSE;
   g_auto (GStrv) files = NULL;
   GOptionEntry entries[] = {
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON instead of text", NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, N_("Print JSON instead of text"), NULL },
     { "file", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &files,
-      "Read URIs from FILE, one a line (may be repeated)", "FILE" },
+      N_("Read URIs from FILE, one a line (may be repeated)"), "FILE" },
     { NULL }
   };
   Report report = { 0 };
   gboolean read_ok;
 
   if (!cli_parse_options ("parse", "[FILE...|-]",
-                          "Show what otpauth:// and otpauth-migration:// URIs hold: type, issuer, "
-                          "account, algorithm, digits, period or counter and the secret's "
-                          "length, never the secret.\n"
-                          "URIs are read from each FILE, or from stdin ('-', or no FILE), one a "
-                          "line; never from the command line, where other users could see their "
-                          "secrets in the process list.",
+                          N_("Show what otpauth:// and otpauth-migration:// URIs hold: type, "
+                             "issuer, account, algorithm, digits, period or counter and the "
+                             "secret's length, never the secret.\nURIs are read from each FILE, "
+                             "or from stdin ('-', or no FILE), one a line; never from the "
+                             "command line, where other users could see their secrets in the "
+                             "process list."),
                           entries, &argc, &argv)
       || uri_in_arguments (argc, argv))
     return CLI_EXIT_USAGE;

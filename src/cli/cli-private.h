@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <gio/gio.h>
+#include <glib/gi18n.h>
 
 #include <entsec/entsec.h>
 

@@ -168,18 +168,18 @@ cli_cmd_scan (int    argc,
 {
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the results as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the results as JSON"), NULL },
     { NULL }
   };
   ScanReport report = { 0 };
 
   if (!cli_parse_options ("scan", "IMAGE...",
-                          "Show what the QR codes in images hold: accounts (never their "
-                          "secrets), exports, or why a code is not an authenticator code.\n"
-                          "Reads PNG, JPEG, GIF, BMP, TIFF, WebP and SVG pictures.\n"
-                          "Exit status 0 when every image holds at least one account, 3 when "
-                          "one holds none\n(no code, a web address, a rejected secret...), "
-                          "1 when one cannot be read.",
+                          N_("Show what the QR codes in images hold: accounts (never their "
+                             "secrets), exports, or why a code is not an authenticator code.\n"
+                             "Reads PNG, JPEG, GIF, BMP, TIFF, WebP and SVG pictures.\n"
+                             "Exit status 0 when every image holds at least one account, 3 when "
+                             "one holds none\n(no code, a web address, a rejected secret...), "
+                             "1 when one cannot be read."),
                           entries, &argc, &argv))
     return CLI_EXIT_USAGE;
   if (argc < 2)

@@ -48,9 +48,11 @@ cli_parse_options_with (const char         *name,
   g_set_prgname (prgname);
   context = g_option_context_new (parameter_string);
   g_option_context_set_summary (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* The options' descriptions are marked for translation where they are declared. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (extra_entries != NULL)
-    g_option_context_add_main_entries (context, extra_entries, NULL);
+    g_option_context_add_main_entries (context, extra_entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
       cli_print_error ("%s: %s (see 'entsec-cli %s --help')", name, error->message, name);

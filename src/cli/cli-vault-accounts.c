@@ -394,28 +394,30 @@ cli_cmd_add (int    argc,
   AddOptions o = { .digits = ENTSEC_OTP_DEFAULT_DIGITS, .period = ENTSEC_OTP_DEFAULT_PERIOD };
   GOptionEntry entries[] = {
     { "uri", 'u', 0, G_OPTION_ARG_FILENAME, &o.uri_source,
-      "Read otpauth:// (or otpauth-migration://) URIs from FILE, one a line ('-': stdin)", "FILE" },
+      N_("Read otpauth:// (or otpauth-migration://) URIs from FILE, one a line ('-': stdin)"),
+      "FILE" },
     { "from-file", 'f', 0, G_OPTION_ARG_FILENAME, &o.from_file,
-      "Same as --uri: a file of URIs, one a line", "FILE" },
+      N_("Same as --uri: a file of URIs, one a line"), "FILE" },
     { "secret", 's', 0, G_OPTION_ARG_FILENAME, &o.secret_source,
-      "Manual entry: read the Base32 secret from FILE ('-': stdin)", "FILE" },
-    { "label", 'l', 0, G_OPTION_ARG_FILENAME, &o.label, "Manual entry: account name", "NAME" },
-    { "issuer", 'i', 0, G_OPTION_ARG_FILENAME, &o.issuer, "Manual entry: service name", "NAME" },
-    { "type", 0, 0, G_OPTION_ARG_STRING, &o.type, "totp (default), hotp or steam", "TYPE" },
+      N_("Manual entry: read the Base32 secret from FILE ('-': stdin)"), "FILE" },
+    { "label", 'l', 0, G_OPTION_ARG_FILENAME, &o.label, N_("Manual entry: account name"), "NAME" },
+    { "issuer", 'i', 0, G_OPTION_ARG_FILENAME, &o.issuer,
+      N_("Manual entry: service name"), "NAME" },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &o.type, N_("totp (default), hotp or steam"), "TYPE" },
     { "algorithm", 'a', 0, G_OPTION_ARG_STRING, &o.algorithm,
-      "SHA1 (default), SHA256, SHA512", "HASH" },
-    { "digits", 'd', 0, G_OPTION_ARG_INT, &o.digits, "Code length, 6-10 (default 6)", "N" },
+      N_("SHA1 (default), SHA256, SHA512"), "HASH" },
+    { "digits", 'd', 0, G_OPTION_ARG_INT, &o.digits, N_("Code length, 6-10 (default 6)"), "N" },
     { "period", 'p', 0, G_OPTION_ARG_INT, &o.period,
-      "TOTP step in seconds (default 30)", "SECONDS" },
+      N_("TOTP step in seconds (default 30)"), "SECONDS" },
     { "counter", 'c', 0, G_OPTION_ARG_STRING, &o.counter_text,
-      "HOTP: the next counter (default 0)", "N" },
-    { "group", 'g', 0, G_OPTION_ARG_FILENAME, &o.group, "Put the account in GROUP", "GROUP" },
-    { "favourite", 0, 0, G_OPTION_ARG_NONE, &o.favourite, "Pin the account to the top", NULL },
+      N_("HOTP: the next counter (default 0)"), "N" },
+    { "group", 'g', 0, G_OPTION_ARG_FILENAME, &o.group, N_("Put the account in GROUP"), "GROUP" },
+    { "favourite", 0, 0, G_OPTION_ARG_NONE, &o.favourite, N_("Pin the account to the top"), NULL },
     { "skip-duplicates", 0, 0, G_OPTION_ARG_NONE, &o.skip_duplicates,
-      "Add the others when some already exist (default: add nothing)", NULL },
+      N_("Add the others when some already exist (default: add nothing)"), NULL },
     { "image", 0, 0, G_OPTION_ARG_NONE, &o.images,
-      "Add the accounts of the QR codes in the IMAGE files that follow the options", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the result as JSON", NULL },
+      N_("Add the accounts of the QR codes in the IMAGE files that follow the options"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("Print the result as JSON"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.image_files, NULL, NULL },
     { NULL }
   };
@@ -425,9 +427,10 @@ cli_cmd_add (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("add", "[--image IMAGE...]",
-                                "Add accounts to the vault, all or nothing: an account whose "
-                                "issuer and name exist already\nis never overwritten. Secrets and "
-                                "URIs are read from files or stdin, never the command line.",
+                                N_("Add accounts to the vault, all or nothing: an account whose "
+                                   "issuer and name exist already\nis never overwritten. Secrets "
+                                   "and URIs are read from files or stdin, never the command "
+                                   "line."),
                                 entries, &options, &argc, &argv))
     goto out;
   if (cli_vault_stdin_clash (&options, stdin_source (&o), "add")
@@ -615,7 +618,7 @@ cli_cmd_list (int    argc,
 {
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the accounts as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the accounts as JSON"), NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -624,7 +627,8 @@ cli_cmd_list (int    argc,
   json_t *list, *bad;
   int status;
 
-  vault = cli_vault_parse_and_open ("list", "", "List the vault's accounts (never their secrets).",
+  vault = cli_vault_parse_and_open ("list", "",
+                                    N_("List the vault's accounts (never their secrets)."),
                                     entries, &argc, &argv, &status);
   if (vault == NULL)
     return status;
@@ -692,7 +696,7 @@ cli_cmd_rm (int    argc,
   gboolean yes = FALSE;
   GOptionEntry entries[] = {
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes,
-      "Confirm: the account and its secret are gone for good", NULL },
+      N_("Confirm: the account and its secret are gone for good"), NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -702,9 +706,9 @@ cli_cmd_rm (int    argc,
   int status;
 
   if (!cli_vault_parse_options ("rm", "ACCOUNT --yes",
-                                "Delete an account: ACCOUNT is its id, or its whole name as "
-                                "'issuer:label' or the label;\nnever a part of a name. A name "
-                                "several accounts share is refused, listing their ids.",
+                                N_("Delete an account: ACCOUNT is its id, or its whole name as "
+                                   "'issuer:label' or the label;\nnever a part of a name. A name "
+                                   "several accounts share is refused, listing their ids."),
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -832,14 +836,14 @@ cli_cmd_edit (int    argc,
   EditOptions e = { .counter = NO_COUNTER };
   GOptionEntry entries[] = {
     { "issuer", 'i', 0, G_OPTION_ARG_FILENAME, &e.issuer,
-      "New service name ('' removes it)", "NAME" },
-    { "label", 'l', 0, G_OPTION_ARG_FILENAME, &e.label, "New account name", "NAME" },
-    { "group", 'g', 0, G_OPTION_ARG_FILENAME, &e.group, "Move to GROUP", "GROUP" },
-    { "no-group", 0, 0, G_OPTION_ARG_NONE, &e.no_group, "Take out of its group", NULL },
-    { "favourite", 0, 0, G_OPTION_ARG_NONE, &e.favourite, "Pin to the top", NULL },
-    { "no-favourite", 0, 0, G_OPTION_ARG_NONE, &e.no_favourite, "Unpin", NULL },
+      N_("New service name ('' removes it)"), "NAME" },
+    { "label", 'l', 0, G_OPTION_ARG_FILENAME, &e.label, N_("New account name"), "NAME" },
+    { "group", 'g', 0, G_OPTION_ARG_FILENAME, &e.group, N_("Move to GROUP"), "GROUP" },
+    { "no-group", 0, 0, G_OPTION_ARG_NONE, &e.no_group, N_("Take out of its group"), NULL },
+    { "favourite", 0, 0, G_OPTION_ARG_NONE, &e.favourite, N_("Pin to the top"), NULL },
+    { "no-favourite", 0, 0, G_OPTION_ARG_NONE, &e.no_favourite, N_("Unpin"), NULL },
     { "counter", 'c', 0, G_OPTION_ARG_INT64, &e.counter,
-      "HOTP only: set the next counter (0 or more)", "N" },
+      N_("HOTP only: set the next counter (0 or more)"), "N" },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -847,8 +851,8 @@ cli_cmd_edit (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("edit", "ACCOUNT [OPTION...]",
-                                "Change an account's name, issuer, group, pin or HOTP counter. "
-                                "A name another account has is refused.",
+                                N_("Change an account's name, issuer, group, pin or HOTP counter. "
+                                   "A name another account has is refused."),
                                 entries, &options, &argc, &argv)
       || !names_are_text ("edit", &e.issuer, &e.label, &e.group))
     goto out;

@@ -104,7 +104,7 @@ unlock_with_passphrase (EntsecVault           *vault,
                         GError               **error)
 {
   char *passphrase = cli_vault_read_passphrase (options->passphrase_file,
-                                                "Vault passphrase: ", error);
+                                                _("Vault passphrase: "), error);
   gboolean ok;
 
   if (passphrase == NULL)
@@ -120,7 +120,7 @@ unlock_with_recovery_key (EntsecVault *vault,
                           const char  *source,
                           GError     **error)
 {
-  char *key = cli_read_secret_option ("--recovery-key-file", source, "Recovery key: ", error);
+  char *key = cli_read_secret_option ("--recovery-key-file", source, _("Recovery key: "), error);
   gboolean ok;
 
   if (key == NULL)
@@ -280,15 +280,15 @@ cli_vault_parse_options (const char      *name,
 {
   GOptionEntry vault_entries[] = {
     { "vault", 0, 0, G_OPTION_ARG_FILENAME, &options->vault_path,
-      "The vault file (default: $XDG_DATA_HOME/entsec/PROFILE.db)", "PATH" },
+      N_("The vault file (default: $XDG_DATA_HOME/entsec/PROFILE.db)"), "PATH" },
     { "profile", 0, 0, G_OPTION_ARG_STRING, &options->profile,
-      "Use the vault of profile NAME (default: default)", "NAME" },
+      N_("Use the vault of profile NAME (default: default)"), "NAME" },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &options->passphrase_file,
-      "Read the vault passphrase from FILE ('-': stdin)", "FILE" },
+      N_("Read the vault passphrase from FILE ('-': stdin)"), "FILE" },
     { "recovery-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options->recovery_key_file,
-      "Unlock with the recovery key from FILE ('-': stdin, asked on a terminal)", "FILE" },
+      N_("Unlock with the recovery key from FILE ('-': stdin, asked on a terminal)"), "FILE" },
     { "no-keyring", 0, 0, G_OPTION_ARG_NONE, &options->no_keyring,
-      "Do not use the keyring: ask for the passphrase", NULL },
+      N_("Do not use the keyring: ask for the passphrase"), NULL },
     { NULL }
   };
 
@@ -367,7 +367,7 @@ cli_read_new_passphrase (const char *option,
   passphrase = cli_read_secret_option (option, source != NULL ? source : "-", prompt, error);
   /* Typed without echo: a typo would lock the vault or the backup for good. */
   if (passphrase != NULL && typed)
-    passphrase = cli_confirm_secret (passphrase, "Repeat the passphrase: ", ENTSEC_VAULT_ERROR,
+    passphrase = cli_confirm_secret (passphrase, _("Repeat the passphrase: "), ENTSEC_VAULT_ERROR,
                                      ENTSEC_VAULT_ERROR_INVALID,
                                      "The two passphrases differ; nothing was changed", error);
   if (passphrase != NULL && !check_new_passphrase (passphrase, error))
@@ -409,7 +409,7 @@ run_init (const CliVaultOptions *options,
   if (!init->no_passphrase)
     {
       passphrase = cli_read_new_passphrase ("--passphrase-file", options->passphrase_file,
-                                            "New vault passphrase: ", &error);
+                                            _("New vault passphrase: "), &error);
       if (passphrase == NULL)
         return cli_vault_report (error);
     }
@@ -436,19 +436,20 @@ cli_cmd_init (int    argc,
   InitOptions init = { 0 };
   GOptionEntry entries[] = {
     { "no-passphrase", 0, 0, G_OPTION_ARG_NONE, &init.no_passphrase,
-      "Keyring only: no passphrase slot (the vault is lost with the keyring)", NULL },
+      N_("Keyring only: no passphrase slot (the vault is lost with the keyring)"), NULL },
     { "kdf-memory", 0, 0, G_OPTION_ARG_INT, &init.kdf_memory,
-      "Argon2id memory in KiB (default: calibrated to ~0.5 s)", "KIB" },
-    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, "Argon2id passes", "N" },
-    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism, "Argon2id lanes", "N" },
+      N_("Argon2id memory in KiB (default: calibrated to ~0.5 s)"), "KIB" },
+    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, N_("Argon2id passes"), "N" },
+    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism,
+      N_("Argon2id lanes"), "N" },
     { NULL }
   };
   int status;
 
   if (!cli_vault_parse_options ("init", "",
-                                "Create an encrypted vault. It unlocks with the keyring (Secret "
-                                "Service) and a passphrase\nunless --no-keyring or --no-passphrase "
-                                "is given.",
+                                N_("Create an encrypted vault. It unlocks with the keyring "
+                                   "(Secret Service) and a passphrase\nunless --no-keyring or "
+                                   "--no-passphrase is given."),
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -469,7 +470,7 @@ cli_cmd_unlock_test (int    argc,
 {
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the result as JSON"), NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -478,7 +479,8 @@ cli_cmd_unlock_test (int    argc,
   int status;
 
   vault = cli_vault_parse_and_open ("unlock-test", "",
-                                    "Check that the vault opens and unlocks; print what it holds.",
+                                    N_("Check that the vault opens and unlocks; print what it "
+                                       "holds."),
                                     entries, &argc, &argv, &status);
   if (vault == NULL)
     return status;
@@ -506,10 +508,12 @@ cli_cmd_passwd (int    argc,
   InitOptions init = { 0 };
   GOptionEntry entries[] = {
     { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &new_source,
-      "Read the new passphrase from FILE ('-': stdin)", "FILE" },
-    { "kdf-memory", 0, 0, G_OPTION_ARG_INT, &init.kdf_memory, "Argon2id memory in KiB", "KIB" },
-    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, "Argon2id passes", "N" },
-    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism, "Argon2id lanes", "N" },
+      N_("Read the new passphrase from FILE ('-': stdin)"), "FILE" },
+    { "kdf-memory", 0, 0, G_OPTION_ARG_INT, &init.kdf_memory,
+      N_("Argon2id memory in KiB"), "KIB" },
+    { "kdf-iterations", 0, 0, G_OPTION_ARG_INT, &init.kdf_iterations, N_("Argon2id passes"), "N" },
+    { "kdf-parallelism", 0, 0, G_OPTION_ARG_INT, &init.kdf_parallelism,
+      N_("Argon2id lanes"), "N" },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -519,8 +523,8 @@ cli_cmd_passwd (int    argc,
   int status;
 
   if (!cli_vault_parse_options ("passwd", "",
-                                "Set a new vault passphrase (or add one). Only the data key is "
-                                "rewrapped; the old passphrase stops working.",
+                                N_("Set a new vault passphrase (or add one). Only the data key is "
+                                   "rewrapped; the old passphrase stops working."),
                                 entries, &options, &argc, &argv))
     {
       cli_vault_options_clear (&options);
@@ -536,7 +540,7 @@ cli_cmd_passwd (int    argc,
   if (vault == NULL)
     goto out;
   passphrase = cli_read_new_passphrase ("--new-passphrase-file", new_source,
-                                        "New vault passphrase: ", &error);
+                                        _("New vault passphrase: "), &error);
   if (passphrase == NULL
       || !entsec_vault_change_passphrase_sync (vault, passphrase, strlen (passphrase),
                                                cli_vault_kdf (init.kdf_memory, init.kdf_iterations,
@@ -713,7 +717,7 @@ add_passphrase_slot (EntsecVault *vault,
                      GError     **error)
 {
   char *passphrase = cli_read_new_passphrase ("--new-passphrase-file", source,
-                                              "New vault passphrase: ", error);
+                                              _("New vault passphrase: "), error);
   gboolean ok = passphrase != NULL
                 && entsec_vault_add_passphrase_slot_sync (vault, passphrase, strlen (passphrase),
                                                           NULL, NULL, error);
@@ -730,8 +734,8 @@ add_recovery_slot (EntsecVault *vault,
 
   if (key == NULL)
     return FALSE;
-  printf ("Recovery key (write it down; it is not shown again; unlock with it through "
-          "--recovery-key-file):\n%s\n", key);
+  printf (_("Recovery key (write it down; it is not shown again; unlock with it through "
+            "--recovery-key-file):\n%s\n"), key);
   entsec_secure_strfree (key);
   return TRUE;
 }
@@ -792,11 +796,11 @@ cli_cmd_slots (int    argc,
   CliVaultOptions options = { 0 };
   SlotsOptions o = { 0 };
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the slot table as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("Print the slot table as JSON"), NULL },
     { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.new_source,
-      "add-passphrase: read it from FILE ('-': stdin; asked twice on a terminal)", "FILE" },
+      N_("add-passphrase: read it from FILE ('-': stdin; asked twice on a terminal)"), "FILE" },
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &o.yes,
-      "remove: do not ask for confirmation (needed when stdin is not a terminal)", NULL },
+      N_("remove: do not ask for confirmation (needed when stdin is not a terminal)"), NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -804,11 +808,12 @@ cli_cmd_slots (int    argc,
 
   if (!cli_vault_parse_options ("slots",
                                 "[list | add-keyring | add-passphrase | add-recovery | remove ID]",
-                                "Show or change what unlocks the vault. There is always at least "
-                                "one slot, and a slot is\nremoved only while another one is known "
-                                "to open the vault; removing one asks first\n(--yes skips that). "
-                                "The list marks a keyring slot the keyring cannot serve now\n"
-                                "(item missing, locked, unreachable).",
+                                N_("Show or change what unlocks the vault. There is always at "
+                                   "least one slot, and a slot is\nremoved only while another "
+                                   "one is known to open the vault; removing one asks "
+                                   "first\n(--yes skips that). The list marks a keyring slot the "
+                                   "keyring cannot serve now\n(item missing, locked, "
+                                   "unreachable)."),
                                 entries, &options, &argc, &argv)
       || removal_unconfirmable (argc, argv, &o)
       || cli_vault_stdin_clash (&options, o.new_source, "slots"))

@@ -9,43 +9,46 @@
 #include "cli-private.h"
 
 static const CliCommand commands[] = {
-  { "init", "Create the encrypted vault (keyring and/or passphrase)", cli_cmd_init },
-  { "unlock-test", "Check that the vault unlocks; count its accounts", cli_cmd_unlock_test },
-  { "add", "Add accounts: --uri, --from-file, --image or manual flags (all or nothing)",
+  { "init", N_("Create the encrypted vault (keyring and/or passphrase)"), cli_cmd_init },
+  { "unlock-test", N_("Check that the vault unlocks; count its accounts"),
+    cli_cmd_unlock_test },
+  { "add", N_("Add accounts: --uri, --from-file, --image or manual flags (all or nothing)"),
     cli_cmd_add },
-  { "list", "List the vault's accounts (never their secrets)", cli_cmd_list },
-  { "code", "Print a code: from a secret (--secret) or a vault account", cli_cmd_code },
-  { "edit", "Rename, regroup or pin an account", cli_cmd_edit },
-  { "rm", "Delete an account", cli_cmd_rm },
-  { "passwd", "Change the vault passphrase (rewraps the key only)", cli_cmd_passwd },
-  { "slots", "Show or change what unlocks the vault", cli_cmd_slots },
-  { "export", "Back up the vault: encrypted (default) or a plain otpauth:// list", cli_cmd_export },
-  { "import", "Add the accounts of a backup, otpauth:// list or Aegis export", cli_cmd_import },
-  { "parse", "Show what otpauth:// and export URIs hold (never the secrets)", cli_cmd_parse },
-  { "scan", "Show what the QR codes in image files hold (never the secrets)", cli_cmd_scan },
+  { "list", N_("List the vault's accounts (never their secrets)"), cli_cmd_list },
+  { "code", N_("Print a code: from a secret (--secret) or a vault account"), cli_cmd_code },
+  { "edit", N_("Rename, regroup or pin an account"), cli_cmd_edit },
+  { "rm", N_("Delete an account"), cli_cmd_rm },
+  { "passwd", N_("Change the vault passphrase (rewraps the key only)"), cli_cmd_passwd },
+  { "slots", N_("Show or change what unlocks the vault"), cli_cmd_slots },
+  { "export", N_("Back up the vault: encrypted (default) or a plain otpauth:// list"),
+    cli_cmd_export },
+  { "import", N_("Add the accounts of a backup, otpauth:// list or Aegis export"),
+    cli_cmd_import },
+  { "parse", N_("Show what otpauth:// and export URIs hold (never the secrets)"), cli_cmd_parse },
+  { "scan", N_("Show what the QR codes in image files hold (never the secrets)"), cli_cmd_scan },
 };
 
 static void
 print_usage (FILE *stream)
 {
-  fprintf (stream, "Usage: entsec-cli COMMAND [OPTION...]\n\n"
-                   "Enterprise Security authenticator, command-line front end.\n\n"
-                   "Commands:\n");
+  fputs (_("Usage: entsec-cli COMMAND [OPTION...]\n\n"
+           "Enterprise Security authenticator, command-line front end.\n\n"
+           "Commands:\n"), stream);
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (stream, "  %-12s %s\n", commands[i].name, commands[i].summary);
-  fprintf (stream, "\n'entsec-cli COMMAND --help' shows a command's options.\n"
-                   "Secrets and passphrases are never read from the command line:\n"
-                   "they come from stdin, a prompt or a file.\n\n"
-                   "Exit status:\n"
-                   "  0  success\n"
-                   "  1  the operation failed (I/O, keyring, crypto)\n"
-                   "  2  bad command line\n"
-                   "  3  input rejected (URI, secret, image or file format; a new passphrase\n"
-                   "     too weak or typed twice differently)\n"
-                   "  4  wrong passphrase or recovery key, vault locked, busy for more than\n"
-                   "     5 s, a passphrase needed and not given, or an old copy of the vault\n"
-                   "     refused by the keyring\n"
-                   "  130  interrupted at a passphrase prompt\n");
+    fprintf (stream, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
+  fputs (_("\n'entsec-cli COMMAND --help' shows a command's options.\n"
+           "Secrets and passphrases are never read from the command line:\n"
+           "they come from stdin, a prompt or a file.\n\n"
+           "Exit status:\n"
+           "  0  success\n"
+           "  1  the operation failed (I/O, keyring, crypto)\n"
+           "  2  bad command line\n"
+           "  3  input rejected (URI, secret, image or file format; a new passphrase\n"
+           "     too weak or typed twice differently)\n"
+           "  4  wrong passphrase or recovery key, vault locked, busy for more than\n"
+           "     5 s, a passphrase needed and not given, or an old copy of the vault\n"
+           "     refused by the keyring\n"
+           "  130  interrupted at a passphrase prompt\n"), stream);
 }
 
 /*
@@ -72,6 +75,11 @@ main (int    argc,
 {
   protect_process ();
   setlocale (LC_ALL, "");
+  /* ENTSEC_LOCALEDIR points an uninstalled build at build/po/locale. */
+  bindtextdomain (GETTEXT_PACKAGE,
+                  g_getenv ("ENTSEC_LOCALEDIR") ? g_getenv ("ENTSEC_LOCALEDIR") : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   if (argc < 2)
     {
@@ -96,6 +104,6 @@ main (int    argc,
         return commands[i].run (argc - 1, argv + 1);
     }
 
-  cli_print_error ("unknown command '%s' (see 'entsec-cli --help')", argv[1]);
+  cli_print_error (_("unknown command '%s' (see 'entsec-cli --help')"), argv[1]);
   return CLI_EXIT_USAGE;
 }

@@ -46,7 +46,12 @@ entsec_signed_request_new (EntsecServer  *server,
   MHD_get_connection_values (request->connection, MHD_HEADER_KIND, collect_field,
                              signed_request->fields);
   g_ptr_array_add (signed_request->fields, NULL);
-  signed_request->target_uri = g_strconcat (entsec_server_get_issuer (server), request->path,
+  /* the target as sent, with its raw query (an absolute-form target is not
+   * one of ours and fails the signature check) */
+  signed_request->target_uri = g_strconcat (entsec_server_get_issuer (server),
+                                            request->target != NULL
+                                            && request->target[0] == '/'
+                                            ? request->target : request->path,
                                             NULL);
   signed_request->message = (EntsecHttpMessage) {
     .method = request->method,
@@ -82,6 +87,7 @@ entsec_server_device_context (EntsecServer        *server,
     .issuer = entsec_server_get_issuer (server),
     .tenant = config->tenant,
     .max_devices = config->max_devices,
+    .events = entsec_server_get_event_hub (server),
   };
 }
 

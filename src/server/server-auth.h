@@ -15,7 +15,7 @@ G_BEGIN_DECLS
  * @message: what the signature code reads (borrows the fields below and
  *   the request's body)
  * @fields: name, value, ... of the signed header fields, NULL-terminated
- * @target_uri: the issuer followed by the request path
+ * @target_uri: the issuer followed by the request target (path and raw query)
  */
 typedef struct
 {

@@ -13,7 +13,9 @@
 #include <microhttpd.h>
 
 #include "server-auth.h"
+#include "server-challenges.h"
 #include "server-handlers.h"
+#include "server-sync.h"
 #include "server-policy.h"
 
 #define DEVICE_LIST_DEFAULT 100
@@ -511,4 +513,71 @@ entsec_handle_admin_command_list (EntsecServer      *server,
 
   respond_rows (response, "commands", commands, (RowToJson) entsec_device_command_to_json,
                 error);
+}
+
+void
+entsec_handle_challenge_response (EntsecServer      *server,
+                                  EntsecRequest     *request,
+                                  const char *const *params,
+                                  EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = NULL;
+  g_autoptr (EntsecDevice) device = signed_json (server, request, NULL, FALSE, &body, response);
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+  json_t *answer;
+
+  if (device == NULL)
+    return;
+  entsec_server_device_context (server, &context);
+  answer = entsec_push_respond (&context, device, params[0], body, entsec_server_now (), &error);
+  respond (response, 200, answer, error);
+}
+
+void
+entsec_handle_device_tokens_sync (EntsecServer      *server,
+                                  EntsecRequest     *request,
+                                  const char *const *params,
+                                  EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = NULL;
+  g_autoptr (EntsecDevice) device = signed_json (server, request, params[0], FALSE, &body,
+                                                 response);
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+  json_t *answer;
+
+  if (device == NULL)
+    return;
+  entsec_server_device_context (server, &context);
+  answer = entsec_sync_tokens (&context, entsec_server_get_tokens (server), device, body,
+                               entsec_server_now (), &error);
+  respond (response, 200, answer, error);
+}
+
+void
+entsec_handle_device_token_ack (EntsecServer      *server,
+                                EntsecRequest     *request,
+                                const char *const *params,
+                                EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = NULL;
+  g_autoptr (EntsecDevice) device = signed_json (server, request, params[0], FALSE, &body,
+                                                 response);
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+  const char *otp;
+
+  if (device == NULL)
+    return;
+  entsec_server_device_context (server, &context);
+  otp = entsec_sync_ack_otp (&context, device, params[1], body, &error);
+  if (otp != NULL && entsec_server_token_ack (server, params[1], otp, entsec_server_now (),
+                                              &error))
+    entsec_response_json (response, 200, json_pack ("{s:i,s:s,s:s}", "v", 1, "id", params[1],
+                                                    "state", "active"));
+  else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED))
+    entsec_response_problem (response, ENTSEC_PROBLEM_RATE_LIMITED, error->message);
+  else
+    entsec_device_problem (response, error);
 }

@@ -767,7 +767,11 @@ entsec_device_event_add (const EntsecDeviceContext *context,
 {
   g_autofree char *text = entsec_json_dump (body);
 
-  return entsec_storage_device_event_add (context->storage, device_id, type, text, now, error);
+  if (!entsec_storage_device_event_add (context->storage, device_id, type, text, now, error))
+    return FALSE;
+  if (context->events != NULL)
+    entsec_event_hub_notify (context->events, device_id);
+  return TRUE;
 }
 
 json_t *

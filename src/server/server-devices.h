@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "entsec-protocol.h"
+#include "server-events.h"
 #include "server-storage.h"
 
 G_BEGIN_DECLS
@@ -35,16 +36,19 @@ G_BEGIN_DECLS
  * @issuer: the server's public base URL (also the start of every @target-uri)
  * @tenant: the tenant name
  * @max_devices: active or suspended devices a user may have
+ * @events: (transfer none) (nullable): the long-poll hub that
+ *   entsec_device_event_add() wakes
  */
 typedef struct
 {
-  EntsecStorage *storage;
-  EVP_PKEY      *authority;
-  const char    *authority_jkt;
-  json_t        *authority_jwk;
-  const char    *issuer;
-  const char    *tenant;
-  guint          max_devices;
+  EntsecStorage  *storage;
+  EVP_PKEY       *authority;
+  const char     *authority_jkt;
+  json_t         *authority_jwk;
+  const char     *issuer;
+  const char     *tenant;
+  guint           max_devices;
+  EntsecEventHub *events;
 } EntsecDeviceContext;
 
 /* "active", "suspended", "revoked", "unbound" */
@@ -137,7 +141,8 @@ json_t       *entsec_device_unbind (const EntsecDeviceContext *context,
                                     gint64                     now,
                                     GError                   **error);
 
-/* Record an event for @device_id's events long-poll ("policy", "command", ...). */
+/* Record an event for @device_id's events long-poll ("policy", "command", ...)
+ * and wake the device's waiting polls. */
 gboolean      entsec_device_event_add (const EntsecDeviceContext *context,
                                        const char                *device_id,
                                        const char                *type,

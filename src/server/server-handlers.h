@@ -41,6 +41,20 @@ void entsec_handle_device_op_challenge (EntsecServer *server, EntsecRequest *req
                                         const char *const *params, EntsecResponse *response);
 void entsec_handle_device_unbind (EntsecServer *server, EntsecRequest *request,
                                   const char *const *params, EntsecResponse *response);
+/* POST /v1/challenges/{id}/response: a device answers a push (server-devices-http.c) */
+void entsec_handle_challenge_response (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+/* POST /v1/devices/{id}/tokens/sync and .../tokens/{tid}/ack (server-devices-http.c) */
+void entsec_handle_device_tokens_sync (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
+void entsec_handle_device_token_ack (EntsecServer *server, EntsecRequest *request,
+                                     const char *const *params, EntsecResponse *response);
+/* GET /v1/devices/{id}/events, the long-poll (server-events-http.c) */
+void entsec_handle_device_events (EntsecServer *server, EntsecRequest *request,
+                                  const char *const *params, EntsecResponse *response);
+/* GET /v1/admin/status: the long-polls waiting now (server-events-http.c) */
+void entsec_handle_admin_status (EntsecServer *server, EntsecRequest *request,
+                                 const char *const *params, EntsecResponse *response);
 /* /v1/admin/devices... and /v1/admin/policies/... (server-devices-http.c) */
 void entsec_handle_admin_device_list (EntsecServer *server, EntsecRequest *request,
                                       const char *const *params, EntsecResponse *response);

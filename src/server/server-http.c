@@ -20,6 +20,8 @@
 #include "server-init.h"
 
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* How long shutdown waits for resumed long-polls to be answered, microseconds. */
+#define SHUTDOWN_ANSWER_BOUND (5 * G_USEC_PER_SEC)
 /* Descriptors beyond the connections: the database, its WAL, logs, epoll. */
 #define SPARE_FILES 128
 
@@ -41,6 +43,10 @@ struct _EntsecServer
   GBytes             *tenant_salt;
   EntsecEnrollContext enroll;
   EntsecTokens       *tokens;
+  EntsecEventHub     *events;
+  GMutex              suspended_lock;
+  GCond               suspended_done;
+  guint               suspended;   /* requests suspended and not completed yet */
 };
 
 EntsecTokens *
@@ -89,6 +95,12 @@ EVP_PKEY *
 entsec_server_get_authority_key (EntsecServer *server)
 {
   return server->authority;
+}
+
+EntsecEventHub *
+entsec_server_get_event_hub (EntsecServer *server)
+{
+  return server->events;
 }
 
 guint16
@@ -143,6 +155,13 @@ entsec_response_empty (EntsecResponse *response,
   g_clear_pointer (&response->body, g_bytes_unref);
 }
 
+void
+entsec_response_suspend (EntsecResponse *response)
+{
+  entsec_response_empty (response, 0);
+  response->suspended = TRUE;
+}
+
 json_t *
 entsec_request_json (EntsecServer   *server,
                      EntsecRequest  *request,
@@ -165,9 +184,22 @@ entsec_request_query (EntsecRequest *request,
   return MHD_lookup_connection_value (request->connection, MHD_GET_ARGUMENT_KIND, name);
 }
 
+static EntsecRequest *
+request_new (const char *target)
+{
+  EntsecRequest *request = g_new0 (EntsecRequest, 1);
+
+  request->target = g_strdup (target);
+  request->body = g_byte_array_new ();
+  return request;
+}
+
 static void
 request_free (EntsecRequest *request)
 {
+  if (request->resume_data_free != NULL)
+    request->resume_data_free (request->resume_data);
+  g_free (request->target);
   g_byte_array_unref (request->body);
   entsec_admin_free (request->admin);
   g_free (request);
@@ -263,13 +295,22 @@ on_request (void                  *cls,
 
   if (request == NULL)
     {
-      request = g_new0 (EntsecRequest, 1);
+      request = request_new (NULL);
+      *req_cls = request;
+    }
+  if (request->resume != NULL)
+    {
+      EntsecResumeFunc resume = g_steal_pointer (&request->resume);
+
+      resume (server, request, &response);
+      return send_response (connection, &response);
+    }
+  if (request->method == NULL)
+    {
       request->method = method;
       request->path = url;
       request->connection = connection;
-      request->body = g_byte_array_new ();
       request->too_large = declared_too_large (server, connection);
-      *req_cls = request;
       if (!request->too_large)
         return MHD_YES;
     }
@@ -284,7 +325,24 @@ on_request (void                  *cls,
       return MHD_YES;
     }
   dispatch (server, request, &response);
+  if (response.suspended)
+    {
+      g_mutex_lock (&server->suspended_lock);
+      server->suspended++;
+      g_mutex_unlock (&server->suspended_lock);
+      request->was_suspended = TRUE;
+      return MHD_YES;
+    }
   return send_response (connection, &response);
+}
+
+/* Called with the request line, before the headers: keeps the target as sent. */
+static void *
+on_uri (void                  *cls,
+        const char            *uri,
+        struct MHD_Connection *connection)
+{
+  return request_new (uri);
 }
 
 static void
@@ -293,7 +351,33 @@ on_completed (void                            *cls,
               void                           **req_cls,
               enum MHD_RequestTerminationCode  code)
 {
+  EntsecServer *server = cls;
+  EntsecRequest *request = *req_cls;
+
+  if (request != NULL && request->was_suspended)
+    {
+      g_mutex_lock (&server->suspended_lock);
+      server->suspended--;
+      g_cond_broadcast (&server->suspended_done);
+      g_mutex_unlock (&server->suspended_lock);
+    }
   g_clear_pointer ((EntsecRequest **) req_cls, request_free);
+}
+
+/* Resume every suspended request (MHD must not stop with any) and give them
+ * a bounded moment to be answered, so that a waiting poll gets its empty
+ * answer rather than a closed connection. */
+static void
+answer_suspended (EntsecServer *server)
+{
+  gint64 bound = g_get_monotonic_time () + SHUTDOWN_ANSWER_BOUND;
+
+  entsec_event_hub_shutdown (server->events);
+  g_mutex_lock (&server->suspended_lock);
+  while (server->suspended > 0
+         && g_cond_wait_until (&server->suspended_done, &server->suspended_lock, bound))
+    ;
+  g_mutex_unlock (&server->suspended_lock);
 }
 
 G_GNUC_PRINTF (2, 0)
@@ -450,7 +534,8 @@ start_daemon (EntsecServer *server,
 {
   EntsecServerConfig *config = server->config;
   struct sockaddr_storage addr = { 0 };
-  unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG;
+  unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG
+                       | MHD_ALLOW_SUSPEND_RESUME;
   const union MHD_DaemonInfo *info;
 
   if (!resolve_listen (config, &addr, error))
@@ -470,6 +555,7 @@ start_daemon (EntsecServer *server,
     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) config->connection_memory,
     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) config->timeout,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+    MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
     MHD_OPTION_END);
   info = server->daemon != NULL ? MHD_get_daemon_info (server->daemon,
                                                        MHD_DAEMON_INFO_BIND_PORT) : NULL;
@@ -491,6 +577,9 @@ entsec_server_start (EntsecServerConfig *config,
   g_autoptr (EntsecServer) server = g_new0 (EntsecServer, 1);
 
   server->config = config;
+  server->events = entsec_event_hub_new ();
+  g_mutex_init (&server->suspended_lock);
+  g_cond_init (&server->suspended_done);
   if (!load_authority (server, error) || !load_tls (server, error)
       || !open_storage (server, error) || !setup_enrollment (server, error)
       || (server->tokens = entsec_tokens_new (server->storage, config->data_dir, error)) == NULL
@@ -508,7 +597,13 @@ entsec_server_free (EntsecServer *server)
   if (server == NULL)
     return;
   if (server->daemon != NULL)
-    MHD_stop_daemon (server->daemon);
+    {
+      answer_suspended (server);
+      MHD_stop_daemon (server->daemon);
+    }
+  entsec_event_hub_free (server->events);
+  g_cond_clear (&server->suspended_done);
+  g_mutex_clear (&server->suspended_lock);
   entsec_tokens_free (server->tokens);
   entsec_storage_close (server->storage);
   entsec_sender_free (server->sender);

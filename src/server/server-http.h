@@ -12,6 +12,7 @@
 #include "entsec-protocol.h"
 #include "server-config.h"
 #include "server-enroll.h"
+#include "server-events.h"
 #include "server-storage.h"
 #include "server-tokens.h"
 
@@ -19,24 +20,44 @@ G_BEGIN_DECLS
 
 typedef struct _EntsecServer EntsecServer;
 
+typedef struct _EntsecRequest  EntsecRequest;
+typedef struct _EntsecResponse EntsecResponse;
+
+/* What answers a request whose handler suspended it, once it is resumed. */
+typedef void (*EntsecResumeFunc) (EntsecServer   *server,
+                                  EntsecRequest  *request,
+                                  EntsecResponse *response);
+
 /**
  * EntsecRequest:
  * @method: "GET", "POST", ...
- * @path: the path without the query
+ * @path: the path without the query, percent-decoded
+ * @target: the request target as the client sent it (path and raw query;
+ *   what a signature's @target-uri covers)
  * @connection: (transfer none): libmicrohttpd's connection (headers, query)
  * @body: the request body (at most max_body bytes)
  * @too_large: the body was over max_body (and was not kept)
  * @admin: (nullable): the admin the bearer token belongs to, once checked
+ * @resume: (nullable): set by a handler that suspended the connection
+ *   (entsec_response_suspend()): called when it is resumed
+ * @resume_data: (nullable): for @resume, freed with @resume_data_free
+ * @resume_data_free: (nullable): frees @resume_data
+ * @was_suspended: the connection was suspended (counted until it completes)
  */
-typedef struct
+struct _EntsecRequest
 {
   const char            *method;
   const char            *path;
+  char                  *target;
   struct MHD_Connection *connection;
   GByteArray            *body;
   gboolean               too_large;
   EntsecAdmin           *admin;
-} EntsecRequest;
+  EntsecResumeFunc       resume;
+  gpointer               resume_data;
+  GDestroyNotify         resume_data_free;
+  gboolean               was_suspended;
+};
 
 /**
  * EntsecResponse:
@@ -47,8 +68,9 @@ typedef struct
  * @authenticate: (nullable): the WWW-Authenticate header for 401
  * @retry_after: (nullable): the Retry-After header
  * @etag: (nullable): the ETag header (freed with the response)
+ * @suspended: the handler suspended the connection: nothing is sent now
  */
-typedef struct
+struct _EntsecResponse
 {
   guint       status;
   const char *content_type;
@@ -57,7 +79,8 @@ typedef struct
   const char *authenticate;
   char       *retry_after;
   char       *etag;
-} EntsecResponse;
+  gboolean    suspended;
+};
 
 /* What a route's handler gets: @params holds the path's {placeholders} in order. */
 typedef void (*EntsecHandler) (EntsecServer        *server,
@@ -81,6 +104,9 @@ void     entsec_response_problem_status (EntsecResponse   *response,
 /* An empty response (204). */
 void     entsec_response_empty (EntsecResponse *response,
                                 guint           status);
+/* Send nothing now: the handler suspended @request's connection and set
+ * @request->resume (and its data) to answer when it is resumed. */
+void     entsec_response_suspend (EntsecResponse *response);
 
 /* The request body as a JSON object (strict loader, max_body); answers 400 itself
  * and returns NULL when it is not one. */
@@ -104,6 +130,8 @@ EntsecTokens             *entsec_server_get_tokens (EntsecServer *server);
 json_t                   *entsec_server_get_authority_jwk (EntsecServer *server);
 /* The tenant authority's private key (signs JWS objects). (transfer none) */
 EVP_PKEY                 *entsec_server_get_authority_key (EntsecServer *server);
+/* The events long-poll hub (server-events.h). (transfer none) */
+EntsecEventHub           *entsec_server_get_event_hub (EntsecServer *server);
 
 /*
  * Load the keys and the database of @config's data dir and start listening.

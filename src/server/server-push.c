@@ -77,9 +77,8 @@ invalid:
   return NULL;
 }
 
-/* 10 to 99, uniformly. */
-static guint
-random_number (void)
+guint
+entsec_push_random_number (void)
 {
   guint8 byte;
 
@@ -132,7 +131,7 @@ entsec_push_start (EntsecStorage *storage,
   push->rp_id = g_strdup (rp_id);
   push->context = g_steal_pointer (&text);
   push->mode = g_strdup (mode);
-  push->number = strcmp (mode, "none") == 0 ? 0 : random_number ();
+  push->number = strcmp (mode, "none") == 0 ? 0 : entsec_push_random_number ();
   push->created = now;
   push->expires = now + ENTSEC_PUSH_LIFETIME;
   push->state = ENTSEC_PUSH_PENDING;

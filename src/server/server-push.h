@@ -19,6 +19,9 @@ G_BEGIN_DECLS
 #define ENTSEC_PUSH_MAX_WRONG 3      /* wrong numbers that close and flag one */
 #define ENTSEC_PUSH_CONTEXT_MAX 8    /* members of the context object */
 
+/* A number to match: 10 to 99, uniformly, from the CSPRNG. */
+guint       entsec_push_random_number (void);
+
 /* "pending", "approved", "denied", "expired" or "muted". */
 const char *entsec_push_state_name (EntsecPushState state);
 

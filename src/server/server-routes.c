@@ -32,9 +32,11 @@ static const Route routes[] = {
   { "GET", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_get, TRUE },
   { "DELETE", "/v1/admin/users/{}", "GET, DELETE", entsec_handle_admin_user_delete, TRUE },
   { "GET", "/v1/admin/audit", "GET", entsec_handle_admin_audit, TRUE },
+  { "GET", "/v1/admin/status", "GET", entsec_handle_admin_status, TRUE },
   /* devices, policies (server-devices-http.c) */
   { "POST", "/v1/devices", "POST", entsec_handle_device_register, FALSE },
   { "GET", "/v1/devices/{}/policy", "GET", entsec_handle_device_policy, FALSE },
+  { "GET", "/v1/devices/{}/events", "GET", entsec_handle_device_events, FALSE },
   { "POST", "/v1/devices/{}/status", "POST", entsec_handle_device_status, FALSE },
   { "POST", "/v1/devices/{}/op-challenge", "POST", entsec_handle_device_op_challenge, FALSE },
   { "POST", "/v1/devices/{}/unbind", "POST", entsec_handle_device_unbind, FALSE },
@@ -54,6 +56,9 @@ static const Route routes[] = {
   { "GET", "/v1/admin/devices/{}/commands", "GET, POST", entsec_handle_admin_command_list,
     TRUE },
   { "POST", "/v1/devices/{}/commands/{}/ack", "POST", entsec_handle_device_command_ack, FALSE },
+  { "POST", "/v1/challenges/{}/response", "POST", entsec_handle_challenge_response, FALSE },
+  { "POST", "/v1/devices/{}/tokens/sync", "POST", entsec_handle_device_tokens_sync, FALSE },
+  { "POST", "/v1/devices/{}/tokens/{}/ack", "POST", entsec_handle_device_token_ack, FALSE },
   /* entsec-admin (srv-admin) */
   { "POST", "/v1/admin/users/{}/disable", "POST", entsec_handle_admin_user_disable, TRUE },
   { "POST", "/v1/admin/users/{}/enable", "POST", entsec_handle_admin_user_enable, TRUE },

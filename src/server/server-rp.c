@@ -15,7 +15,10 @@
 
 #include <entsec/entsec.h>
 
+#include "server-auth.h"
+#include "server-challenges.h"
 #include "server-handlers.h"
+#include "server-sync.h"
 #include "server-push.h"
 #include "server-tokens.h"
 
@@ -268,6 +271,21 @@ check_token_body (json_t  *body,
   return TRUE;
 }
 
+/* The user's devices learn of the new token at their next poll; a failure
+ * is logged (the admin still has the secret, and a later sync finds it). */
+static void
+notify_devices (EntsecServer      *server,
+                const EntsecToken *token)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+
+  entsec_server_device_context (server, &context);
+  if (!entsec_sync_notify (&context, token->user_id, token->id, now_seconds (), &error))
+    g_message ("The devices of the user of token %s were not told of it: %s", token->id,
+               error->message);
+}
+
 void
 entsec_handle_admin_token_create (EntsecServer      *server,
                                   EntsecRequest     *request,
@@ -323,6 +341,7 @@ entsec_handle_admin_token_create (EntsecServer      *server,
       return;
     }
   entsec_storage_audit (storage, request->admin->id, "token.create", token->id, NULL);
+  notify_devices (server, token);
   json = token_to_json (token, now);
   json_object_set_new (json, "secret", json_string (secret));
   entsec_secure_strfree (secret);
@@ -582,6 +601,22 @@ push_to_json (const EntsecPush *push,
   return json;
 }
 
+/* The push goes to the user's devices as events; a failure is logged, and
+ * the RP still gets its transaction (it expires unanswered). */
+static void
+deliver_push (EntsecServer     *server,
+              const EntsecPush *push,
+              gint64            now)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecDeviceContext context;
+
+  entsec_server_device_context (server, &context);
+  if (!entsec_push_deliver (&context, push, now, NULL, &error))
+    g_message ("Sign-in request %s could not be sent to the devices: %s", push->id,
+               error->message);
+}
+
 void
 entsec_handle_auth_push (EntsecServer      *server,
                          EntsecRequest     *request,
@@ -607,7 +642,10 @@ entsec_handle_auth_push (EntsecServer      *server,
                             json_string_value (json_object_get (body, "number_matching")),
                             now, &retry_after, &error);
   if (push != NULL)
-    entsec_response_json (response, 201, push_to_json (push, now));
+    {
+      deliver_push (server, push, now);
+      entsec_response_json (response, 201, push_to_json (push, now));
+    }
   else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID))
     entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
   else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE))

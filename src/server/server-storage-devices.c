@@ -188,3 +188,49 @@ entsec_storage_device_event_list (EntsecStorage *storage,
 {
   return storage->ops->device_event_list (storage, device_id, after, limit, error);
 }
+
+gboolean
+entsec_storage_push_delivery_add (EntsecStorage *storage,
+                                  const char    *push_id,
+                                  const char    *device_id,
+                                  const char    *nonce,
+                                  const guint8  *push_sha256,
+                                  gint64         expires,
+                                  GError       **error)
+{
+  return storage->ops->push_delivery_add (storage, push_id, device_id, nonce, push_sha256,
+                                          expires, error);
+}
+
+gboolean
+entsec_storage_push_delivery_get (EntsecStorage *storage,
+                                  const char    *push_id,
+                                  const char    *device_id,
+                                  char         **nonce,
+                                  guint8        *push_sha256,
+                                  gboolean      *found,
+                                  GError       **error)
+{
+  return storage->ops->push_delivery_get (storage, push_id, device_id, nonce, push_sha256,
+                                          found, error);
+}
+
+gboolean
+entsec_storage_token_delivery_claim (EntsecStorage *storage,
+                                     const char    *token_id,
+                                     const char    *device_id,
+                                     gint64         now,
+                                     gboolean      *claimed,
+                                     GError       **error)
+{
+  return storage->ops->token_delivery_claim (storage, token_id, device_id, now, claimed, error);
+}
+
+gboolean
+entsec_storage_token_delivery_get (EntsecStorage *storage,
+                                   const char    *token_id,
+                                   char         **device_id,
+                                   GError       **error)
+{
+  return storage->ops->token_delivery_get (storage, token_id, device_id, error);
+}

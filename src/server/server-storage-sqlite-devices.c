@@ -60,7 +60,18 @@ const char entsec_sqlite_devices_schema[] =
   "  created INTEGER NOT NULL,"
   "  acked INTEGER NOT NULL DEFAULT 0,"
   "  result TEXT);"
-  "CREATE INDEX device_commands_device ON device_commands (device_id, created);";
+  "CREATE INDEX device_commands_device ON device_commands (device_id, created);"
+  "CREATE TABLE push_deliveries ("
+  "  push_id TEXT NOT NULL,"
+  "  device_id TEXT NOT NULL,"
+  "  nonce TEXT NOT NULL,"
+  "  push_sha256 BLOB NOT NULL CHECK (length(push_sha256) = 32),"
+  "  expires INTEGER NOT NULL,"
+  "  PRIMARY KEY (push_id, device_id));"
+  "CREATE TABLE token_deliveries ("
+  "  token_id TEXT PRIMARY KEY,"
+  "  device_id TEXT NOT NULL,"
+  "  delivered INTEGER NOT NULL);";
 
 #define DEVICE_COLUMNS "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, " \
                        "last_seen, mismatches, policy_version, policy_sha256, revision"
@@ -634,4 +645,104 @@ entsec_sqlite_device_event_list (EntsecStorage *storage,
     }
   entsec_sqlite_unlock (storage);
   return rows;
+}
+
+gboolean
+entsec_sqlite_push_delivery_add (EntsecStorage *storage,
+                                 const char    *push_id,
+                                 const char    *device_id,
+                                 const char    *nonce,
+                                 const guint8  *push_sha256,
+                                 gint64         expires,
+                                 GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "DELETE FROM push_deliveries WHERE expires < ?1",
+                     "pruning push deliveries", error, "i", expires - ENTSEC_STORAGE_PUSH_KEEP)
+                && run (db, "INSERT INTO push_deliveries "
+                            "(push_id, device_id, nonce, push_sha256, expires) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)", "recording a push delivery", error,
+                        "tttdi", push_id, device_id, nonce, push_sha256, expires);
+
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_push_delivery_get (EntsecStorage *storage,
+                                 const char    *push_id,
+                                 const char    *device_id,
+                                 char         **nonce,
+                                 guint8        *push_sha256,
+                                 gboolean      *found,
+                                 GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT nonce, push_sha256 FROM push_deliveries "
+                                    "WHERE push_id = ?1 AND device_id = ?2",
+                                "reading a push delivery", error);
+  gboolean ok = FALSE;
+  int rc;
+
+  *found = FALSE;
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, push_id);
+      entsec_sqlite_bind_text (stmt, 2, device_id);
+      rc = sqlite3_step (stmt);
+      ok = rc == SQLITE_DONE || rc == SQLITE_ROW || fail (db, "reading a push delivery", error);
+      if (rc == SQLITE_ROW && sqlite3_column_bytes (stmt, 1) == ENTSEC_SERVER_DIGEST_SIZE)
+        {
+          *nonce = entsec_sqlite_column_text (stmt, 0);
+          memcpy (push_sha256, sqlite3_column_blob (stmt, 1), ENTSEC_SERVER_DIGEST_SIZE);
+          *found = TRUE;
+        }
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_token_delivery_claim (EntsecStorage *storage,
+                                    const char    *token_id,
+                                    const char    *device_id,
+                                    gint64         now,
+                                    gboolean      *claimed,
+                                    GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "INSERT OR IGNORE INTO token_deliveries (token_id, device_id, delivered) "
+                         "VALUES (?1, ?2, ?3)", "recording a token delivery", error, "tti",
+                     token_id, device_id, now);
+
+  *claimed = ok && sqlite3_changes (db) == 1;
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_token_delivery_get (EntsecStorage *storage,
+                                  const char    *token_id,
+                                  char         **device_id,
+                                  GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT device_id FROM token_deliveries WHERE token_id = ?1",
+                                "reading a token delivery", error);
+  gboolean ok = FALSE;
+  int rc;
+
+  *device_id = NULL;
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, token_id);
+      rc = sqlite3_step (stmt);
+      ok = rc == SQLITE_DONE || rc == SQLITE_ROW || fail (db, "reading a token delivery", error);
+      if (rc == SQLITE_ROW)
+        *device_id = entsec_sqlite_column_text (stmt, 0);
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
 }

@@ -137,5 +137,18 @@ GPtrArray    *entsec_sqlite_command_list (EntsecStorage *storage, const char *de
                                           GError **error);
 GPtrArray    *entsec_sqlite_device_event_list (EntsecStorage *storage, const char *device_id,
                                                gint64 after, guint limit, GError **error);
+gboolean      entsec_sqlite_push_delivery_add (EntsecStorage *storage, const char *push_id,
+                                               const char *device_id, const char *nonce,
+                                               const guint8 *push_sha256, gint64 expires,
+                                               GError **error);
+gboolean      entsec_sqlite_token_delivery_claim (EntsecStorage *storage, const char *token_id,
+                                                  const char *device_id, gint64 now,
+                                                  gboolean *claimed, GError **error);
+gboolean      entsec_sqlite_token_delivery_get (EntsecStorage *storage, const char *token_id,
+                                                char **device_id, GError **error);
+gboolean      entsec_sqlite_push_delivery_get (EntsecStorage *storage, const char *push_id,
+                                               const char *device_id, char **nonce,
+                                               guint8 *push_sha256, gboolean *found,
+                                               GError **error);
 
 G_END_DECLS

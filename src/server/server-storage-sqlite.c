@@ -715,6 +715,10 @@ static const EntsecStorageOps sqlite_ops = {
   .command_ack = entsec_sqlite_command_ack,
   .command_list = entsec_sqlite_command_list,
   .device_event_list = entsec_sqlite_device_event_list,
+  .push_delivery_add = entsec_sqlite_push_delivery_add,
+  .push_delivery_get = entsec_sqlite_push_delivery_get,
+  .token_delivery_claim = entsec_sqlite_token_delivery_claim,
+  .token_delivery_get = entsec_sqlite_token_delivery_get,
   /* entsec-admin (srv-admin) */
   .user_set_disabled = sqlite_user_set_disabled,
   /* relying parties, tokens, push transactions (server-rp.c) */

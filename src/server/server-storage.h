@@ -426,6 +426,19 @@ typedef struct
   GPtrArray  *(*command_list) (EntsecStorage *storage, const char *device_id, GError **error);
   GPtrArray  *(*device_event_list) (EntsecStorage *storage, const char *device_id,
                                     gint64 after, guint limit, GError **error);
+  /* push deliveries to devices (server-challenges.c) */
+  gboolean    (*push_delivery_add) (EntsecStorage *storage, const char *push_id,
+                                    const char *device_id, const char *nonce,
+                                    const guint8 *push_sha256, gint64 expires, GError **error);
+  gboolean    (*push_delivery_get) (EntsecStorage *storage, const char *push_id,
+                                    const char *device_id, char **nonce, guint8 *push_sha256,
+                                    gboolean *found, GError **error);
+  /* token seeds delivered to devices (server-sync.c) */
+  gboolean    (*token_delivery_claim) (EntsecStorage *storage, const char *token_id,
+                                       const char *device_id, gint64 now, gboolean *claimed,
+                                       GError **error);
+  gboolean    (*token_delivery_get) (EntsecStorage *storage, const char *token_id,
+                                     char **device_id, GError **error);
   /* entsec-admin (srv-admin): disabling users */
   gboolean    (*user_set_disabled) (EntsecStorage *storage, const char *id, gboolean disabled,
                                     gboolean *found, GError **error);
@@ -657,6 +670,40 @@ GPtrArray    *entsec_storage_device_event_list (EntsecStorage *storage,
                                                 gint64         after,
                                                 guint          limit,
                                                 GError       **error);
+/* Seconds a push delivery is kept past its push's expiry. */
+#define ENTSEC_STORAGE_PUSH_KEEP 3600
+
+/* Remember that push @push_id went to @device_id with @nonce and the SHA-256
+ * of its JWS, until @expires (older deliveries are pruned as it goes). */
+gboolean      entsec_storage_push_delivery_add (EntsecStorage *storage,
+                                                const char    *push_id,
+                                                const char    *device_id,
+                                                const char    *nonce,
+                                                const guint8  *push_sha256,
+                                                gint64         expires,
+                                                GError       **error);
+/* The delivery of @push_id to @device_id: *found, and then *nonce (g_free())
+ * and the 32 bytes of @push_sha256. */
+gboolean      entsec_storage_push_delivery_get (EntsecStorage *storage,
+                                                const char    *push_id,
+                                                const char    *device_id,
+                                                char         **nonce,
+                                                guint8        *push_sha256,
+                                                gboolean      *found,
+                                                GError       **error);
+/* Claim @token_id's seed for @device_id at @now: *claimed is TRUE only the
+ * first time for a token (a seed is delivered once, to one device). */
+gboolean      entsec_storage_token_delivery_claim (EntsecStorage *storage,
+                                                   const char    *token_id,
+                                                   const char    *device_id,
+                                                   gint64         now,
+                                                   gboolean      *claimed,
+                                                   GError       **error);
+/* The device @token_id's seed went to: *device_id (g_free()), NULL when none. */
+gboolean      entsec_storage_token_delivery_get (EntsecStorage *storage,
+                                                 const char    *token_id,
+                                                 char         **device_id,
+                                                 GError       **error);
 /* Store a new pending command (its @acked and @result are ignored). */
 gboolean      entsec_storage_command_add (EntsecStorage             *storage,
                                           const EntsecDeviceCommand *command,

@@ -21,7 +21,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
 #define SEAL_KEY_SIZE 32
 #define SEAL_NONCE_SIZE 12
 #define SEAL_TAG_SIZE 16
-#define SEED_MAX_SIZE 64
+#define SEED_MAX_SIZE ENTSEC_TOKEN_SEED_MAX
 /* Compare-and-set rounds before giving up on a token others keep changing. */
 #define UPDATE_ROUNDS 16
 
@@ -165,8 +165,8 @@ seal_seed (EntsecTokens *self,
 }
 
 /* The seed of @token into @seed (SEED_MAX_SIZE bytes); wipe it after use. */
-static gboolean
-open_seed (EntsecTokens      *self,
+gboolean
+entsec_tokens_open_seed (EntsecTokens      *self,
            const EntsecToken *token,
            guint8            *seed,
            gsize             *len,
@@ -339,7 +339,7 @@ find_step (EntsecTokens      *self,
 
   *step = -1;
   if (!entsec_otp_algorithm_from_string (token->algorithm, &algorithm)
-      || !open_seed (self, token, seed, &len, error))
+      || !entsec_tokens_open_seed (self, token, seed, &len, error))
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,

@@ -121,6 +121,17 @@ gboolean      entsec_tokens_reset (EntsecTokens *tokens,
                                    gboolean     *found,
                                    GError      **error);
 
+/* The most bytes a seed has. */
+#define ENTSEC_TOKEN_SEED_MAX 64
+
+/* @token's seed, unsealed, into @seed (ENTSEC_TOKEN_SEED_MAX bytes), its
+ * length in *@len: for sealing it to a device. Wipe @seed after use. */
+gboolean      entsec_tokens_open_seed (EntsecTokens      *tokens,
+                                       const EntsecToken *token,
+                                       guint8            *seed,
+                                       gsize             *len,
+                                       GError           **error);
+
 /* The lockout after @failures wrong codes in a row, from @now. */
 gint64        entsec_tokens_locked_until (guint  failures,
                                           gint64 now);

@@ -9,6 +9,7 @@ CA is the ca.pem --init wrote, the host name is checked. No mocks.
 
 import base64
 import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -16,9 +17,11 @@ import select
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 SERVER = None  # set by main() from argv[1]
@@ -96,6 +99,18 @@ class Server:
             self.proc.kill()
             _, self.log = self.proc.communicate(timeout=START_TIMEOUT)
         return self.proc.returncode
+
+
+def hotp(secret, counter, digits=6, digest=hashlib.sha1):
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10 ** digits).zfill(digits)
+
+
+def step(period=30):
+    return int(time.time()) // period
 
 
 def run_init(data_dir, *args):

@@ -2,8 +2,9 @@
 /*
  * test-server-devices-unit.c: the device logic with a moved clock: the
  * request-nonce memory, the enrollment token's lifetime at registration, the
- * signature window against the server's time, op-challenge expiry and the
- * policy version. Real SQLite in a temporary directory, real keys.
+ * signature window against the server's time, op-challenge expiry, the
+ * policy version, push delivery and expiry. Real SQLite in a temporary
+ * directory, real keys.
  */
 
 #include "config.h"
@@ -13,8 +14,11 @@
 #include <glib/gstdio.h>
 
 #include "entsec-protocol.h"
+#include "server-challenges.h"
 #include "server-devices.h"
+#include "server-private.h"
 #include "server-policy.h"
+#include "server-push.h"
 #include "server-storage.h"
 
 #define T0 1767225600
@@ -354,6 +358,116 @@ test_events (Fixture      *f,
 }
 
 static void
+on_woken (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+on_parked (gpointer data)
+{
+}
+
+/* The push event of @device_id's last event: its data, and the push JWS's payload. */
+static json_t *
+last_push (Fixture    *f,
+           const char *device_id,
+           json_t    **payload)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) events = entsec_storage_device_event_list (f->storage, device_id, 0,
+                                                                   100, &error);
+  EntsecDeviceEvent *event;
+  json_t *data;
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GBytes) text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, >, 0);
+  event = g_ptr_array_index (events, events->len - 1);
+  g_assert_cmpstr (event->type, ==, "push");
+  data = json_loads (event->body, 0, NULL);
+  parts = g_strsplit (json_string_value (json_object_get (data, "push")), ".", 4);
+  g_assert_cmpuint (g_strv_length (parts), ==, 3);
+  text = entsec_base64url_decode (parts[1], -1, "payload", &error);
+  g_assert_no_error (error);
+  *payload = json_loadb (g_bytes_get_data (text, NULL), g_bytes_get_size (text), 0, NULL);
+  return data;
+}
+
+/* An answer to the push in @data / @payload: the nonce and JWS digest it was sent. */
+static json_t *
+push_answer (json_t *data,
+             json_t *payload,
+             guint   number)
+{
+  const char *jws = json_string_value (json_object_get (data, "push"));
+  guint8 digest[ENTSEC_SERVER_DIGEST_SIZE];
+  g_autofree char *digest_text = NULL;
+
+  entsec_server_sha256 (jws, strlen (jws), digest);
+  digest_text = entsec_base64url_encode (digest, sizeof digest);
+  return json_pack ("{s:i,s:O,s:s,s:s,s:i}", "v", 1, "nonce", json_object_get (payload, "nonce"),
+                    "push_sha256", digest_text, "decision", "approve", "number", (int) number);
+}
+
+/* A push is delivered as an event that wakes the device's waiting poll; the
+ * answer comes too late past "exp" (the clock moved, not waited for). */
+static void
+test_push_delivery_and_expiry (Fixture      *f,
+                               gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecDevice) device = registered (f);
+  g_autoptr (EntsecEventHub) hub = entsec_event_hub_new ();
+  static const EntsecEventWaiterFuncs funcs = { on_parked, on_woken };
+  g_autoptr (EntsecPush) push = NULL;
+  g_autoptr (EntsecPush) second = NULL;
+  g_autoptr (json_t) event = NULL;
+  g_autoptr (json_t) payload = NULL;
+  g_autoptr (json_t) answer = NULL;
+  g_autoptr (json_t) late = NULL;
+  g_autoptr (json_t) body = NULL;
+  gint64 retry_after = 0;
+  guint delivered = 0, woken = 0;
+
+  f->context.events = hub;
+  g_assert_true (entsec_event_hub_wait (hub, device->id, G_MAXINT64,
+                                        entsec_event_hub_generation (hub), &funcs, &woken));
+  push = entsec_push_start (f->storage, "rp_a", "usr_a", NULL, "enter", T0, &retry_after,
+                            &error);
+  g_assert_no_error (error);
+  g_assert_true (entsec_push_deliver (&f->context, push, T0, &delivered, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (delivered, ==, 1);
+  g_assert_cmpuint (woken, ==, 1);
+  event = last_push (f, device->id, &payload);
+  g_assert_cmpstr (json_string_value (json_object_get (payload, "challenge_id")), ==, push->id);
+  g_assert_cmpint (json_integer_value (json_object_get (payload, "exp")), ==, T0 + 60);
+  g_assert_null (json_object_get (json_object_get (payload, "number_matching"), "choices"));
+
+  body = push_answer (event, payload, push->number);
+  late = entsec_push_respond (&f->context, device, push->id, body, T0 + 61, &error);
+  g_assert_null (late);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_EXPIRED);
+  g_clear_error (&error);
+
+  /* in time, the same answer is taken */
+  second = entsec_push_start (f->storage, "rp_a", "usr_a", NULL, "enter", T0 + 100,
+                              &retry_after, &error);
+  g_assert_true (entsec_push_deliver (&f->context, second, T0 + 100, &delivered, &error));
+  json_decref (event);
+  json_decref (payload);
+  json_decref (body);
+  event = last_push (f, device->id, &payload);
+  body = push_answer (event, payload, second->number);
+  answer = entsec_push_respond (&f->context, device, second->id, body, T0 + 159, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_string_value (json_object_get (answer, "state")), ==, "approved");
+  f->context.events = NULL;
+}
+
+static void
 test_settings_defaults_valid (void)
 {
   g_autoptr (GError) error = NULL;
@@ -380,6 +494,8 @@ main (int   argc,
   g_test_add ("/server/devices/policy-version", Fixture, NULL, setup, test_policy_version,
               teardown);
   g_test_add ("/server/devices/events", Fixture, NULL, setup, test_events, teardown);
+  g_test_add ("/server/devices/push-delivery-and-expiry", Fixture, NULL, setup,
+              test_push_delivery_and_expiry, teardown);
   g_test_add_func ("/server/devices/settings-defaults", test_settings_defaults_valid);
   return g_test_run ();
 }

@@ -10,26 +10,10 @@ before and after its own, so no test depends on when it runs.
 """
 
 import base64
-import hashlib
-import hmac
-import struct
 import threading
-import time
 
 import servertest
-from servertest import ServerTestCase
-
-
-def hotp(secret, counter, digits=6, digest=hashlib.sha1):
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
-    offset = mac[-1] & 0x0F
-    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(value % 10 ** digits).zfill(digits)
-
-
-def step(period=30):
-    return int(time.time()) // period
+from servertest import ServerTestCase, hotp, step
 
 
 class RpTest(ServerTestCase):

@@ -50,6 +50,7 @@ SOURCE_DIR = os.environ["ENTSEC_SOURCE_DIR"]
 CORPUS = os.path.join(SOURCE_DIR, "..", "shared", "corpus", "qr", "synthetic", "clean")
 IMAGE = os.path.realpath(os.path.join(CORPUS, "clean_01.png"))
 PASSPHRASE = "correct horse battery staple"
+NEW_PASSPHRASE = "velvet harbour juniper lantern"
 TIMEOUT = 60
 
 INTERACTIVE = {"push button", "toggle button", "check box", "radio button", "text",
@@ -210,12 +211,12 @@ def check_code(window, secret):
     wait_for("the code of ACME to be oathtool's", matches, timeout=20)
 
 
-def lock_and_unlock(window):
+def lock_and_unlock(window, passphrase=PASSPHRASE):
     rawinput.keyCombo("<Control>l")
     secret_row = find(window, "Passphrase", "text", sensitive=True)
     wait_for("no code on screen after locking", lambda: not shown_codes(window))
     audit(window)
-    set_text(secret_row, PASSPHRASE)
+    set_text(secret_row, passphrase)
     click(button(window, "Unlock"))
     find(window, "Add Account", "push button", sensitive=True)
 
@@ -296,7 +297,22 @@ def preferences(app):
     prefs = frame(app, "Preferences")
     find(prefs, "Minutes before the codes lock", "spin button")
     audit(prefs)
+    change_passphrase(app, prefs)
     prefs.doActionNamed("window.close")
+
+
+def change_passphrase(app, prefs):
+    """Security: change the passphrase (the current one, the new one twice);
+    the dialog closes once the vault has it."""
+    click(button(prefs, "Change…"))
+    dialog = frame(app, "Change Passphrase")
+    audit(dialog)
+    set_text(find(dialog, "Current Passphrase", "text"), PASSPHRASE)
+    set_text(find(dialog, "New Passphrase", "text"), NEW_PASSPHRASE)
+    set_text(find(dialog, "Confirm New Passphrase", "text"), NEW_PASSPHRASE)
+    click(button(dialog, "Change"))
+    wait_for("the passphrase dialog closed",
+             lambda: not any(w.name == "Change Passphrase" for w in app.children))
 
 
 def main():
@@ -321,6 +337,9 @@ def main():
         check_code(window, secret)
         preferences(app)
         audit(window)
+        # The passphrase changed in the preferences: the new one unlocks.
+        lock_and_unlock(window, NEW_PASSPHRASE)
+        check_code(window, secret)
         if unnamed:
             fail("interactive controls without an accessible name:\n  "
                  + "\n  ".join("%s (%s)" % (path, role) for path, role in sorted(unnamed.items())))
@@ -328,7 +347,7 @@ def main():
         if screenshot:
             subprocess.run(["import", "-window", "root", screenshot], check=False)
         print("ok: first run, add from picture, code == oathtool, lock, unlock, copy, search,"
-              " entsec-cli add seen live, delete and undo, preferences")
+              " entsec-cli add seen live, delete and undo, preferences, passphrase changed and used")
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -131,6 +131,55 @@ test_large_photo_size (void)
   g_assert_cmpuint (result->height, ==, 3000);
 }
 
+/* A raw grey frame as a camera delivers it (rows padded beyond the width)
+ * decodes like the picture it was taken from; bad frames are refused. */
+static void
+test_grey_frame (void)
+{
+  g_autofree char *path = data_path ("synthetic/clean/clean_01.png");
+  g_autofree char *contents = NULL;
+  g_autoptr (EntsecQrGrey) grey = NULL;
+  g_autoptr (EntsecQrResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *frame = NULL;
+  g_auto (GStrv) expected = expected_payloads ("synthetic/clean/clean_01.png");
+  const EntsecQrCode *code;
+  gsize len = 0, stride;
+  guint width, height;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  grey = entsec_qr_load_grey ((const guint8 *) contents, len, 4096, &width, &height, &error);
+  g_assert_no_error (error);
+  stride = grey->width + 13;
+  frame = g_malloc0 (stride * grey->height);
+  for (guint y = 0; y < grey->height; y++)
+    memcpy (frame + y * stride, grey->pixels + (gsize) y * grey->width, grey->width);
+
+  result = entsec_qr_decode_grey_sync (frame, grey->width, grey->height, stride, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->codes->len, ==, 1);
+  code = result->codes->pdata[0];
+  g_assert_cmpint (code->kind, ==, ENTSEC_QR_KIND_OTPAUTH);
+  g_assert_cmpstr (code->text, ==, expected[0]);
+  g_clear_pointer (&result, entsec_qr_result_free);
+
+  /* A blank frame, a stride shorter than a row, a frame over the limits. */
+  memset (frame, 0xff, stride * grey->height);
+  result = entsec_qr_decode_grey_sync (frame, grey->width, grey->height, stride, NULL, &error);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE);
+  g_assert_null (result);
+  g_clear_error (&error);
+  result = entsec_qr_decode_grey_sync (frame, grey->width, grey->height, grey->width - 1, NULL,
+                                       &error);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "GRAY8"));
+  g_clear_error (&error);
+  result = entsec_qr_decode_grey_sync (frame, ENTSEC_QR_MAX_SIDE + 1, 1, ENTSEC_QR_MAX_SIDE + 1,
+                                       NULL, &error);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE);
+  g_assert_null (result);
+}
+
 static void
 test_otpauth_account (void)
 {
@@ -598,6 +647,7 @@ main (int    argc,
   g_test_add_func ("/qr/raw-bytes-kept", test_raw_bytes_kept);
   g_test_add_func ("/qr/large-photo-size", test_large_photo_size);
   g_test_add_func ("/qr/classify/otpauth", test_otpauth_account);
+  g_test_add_func ("/qr/grey-frame", test_grey_frame);
   g_test_add_func ("/qr/classify/migration", test_migration_accounts);
   g_test_add_func ("/qr/classify/web-address", test_web_address);
   g_test_add_func ("/qr/classify/web-address-escapes", test_web_address_escapes);

@@ -57,6 +57,18 @@ GPtrArray *entsec_qr_decode_payloads (const guint8 *data,
                                       GCancellable *cancellable,
                                       GError      **error);
 
+/*
+ * The same boundary for one raw 8-bit grey frame (a camera's): @height rows
+ * of @stride bytes, @width pixels used in each; checked against the limits.
+ */
+GPtrArray *entsec_qr_decode_frame_payloads (const guint8 *pixels,
+                                            guint         width,
+                                            guint         height,
+                                            gsize         stride,
+                                            const char  **step,
+                                            GCancellable *cancellable,
+                                            GError      **error);
+
 /* The pipeline on an already loaded image (for the bench and tests); stops
  * between retry steps once @cancellable (nullable) is cancelled. */
 GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,

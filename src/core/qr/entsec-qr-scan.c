@@ -395,6 +395,24 @@ entsec_qr_set_steps_for_testing (const char *names)
   G_UNLOCK (steps_override);
 }
 
+/* The pipeline on @grey; NO_CODE (or CANCELLED) when it finds nothing. */
+static GPtrArray *
+scan_or_fail (const EntsecQrGrey *grey,
+              const char        **step,
+              GCancellable       *cancellable,
+              GError            **error)
+{
+  GPtrArray *payloads = entsec_qr_scan_grey (grey, step, cancellable);
+
+  if (payloads == NULL && g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (payloads == NULL)
+    g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE,
+                 "No QR code could be read in this image; crop it to the code, make sure "
+                 "the code is sharp and whole, and try again");
+  return payloads;
+}
+
 GPtrArray *
 entsec_qr_decode_payloads (const guint8 *data,
                            gsize         len,
@@ -406,16 +424,42 @@ entsec_qr_decode_payloads (const guint8 *data,
 {
   g_autoptr (EntsecQrGrey) grey = entsec_qr_load_grey (data, len, LOAD_MAX_SIDE, width, height,
                                                        error);
-  GPtrArray *payloads;
 
   if (grey == NULL)
     return NULL;
-  payloads = entsec_qr_scan_grey (grey, step, cancellable);
-  if (payloads == NULL && g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  if (payloads == NULL)
-    g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE,
-                 "No QR code could be read in this image; crop it to the code, make sure "
-                 "the code is sharp and whole, and try again");
-  return payloads;
+  return scan_or_fail (grey, step, cancellable, error);
+}
+
+GPtrArray *
+entsec_qr_decode_frame_payloads (const guint8 *pixels,
+                                 guint         width,
+                                 guint         height,
+                                 gsize         stride,
+                                 const char  **step,
+                                 GCancellable *cancellable,
+                                 GError      **error)
+{
+  g_autoptr (EntsecQrGrey) grey = NULL;
+
+  if (width == 0 || height == 0 || stride < width)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_FORMAT,
+                   "A video frame of %u×%u pixels with rows of %" G_GSIZE_FORMAT " bytes cannot "
+                   "be read; the camera must deliver 8-bit grey (GRAY8) frames",
+                   width, height, stride);
+      return NULL;
+    }
+  if (width > ENTSEC_QR_MAX_SIDE || height > ENTSEC_QR_MAX_SIDE
+      || (guint64) width * height > ENTSEC_QR_MAX_PIXELS)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_TOO_LARGE,
+                   "A video frame of %u×%u pixels is larger than the %u megapixels allowed; "
+                   "choose a lower camera resolution",
+                   width, height, ENTSEC_QR_MAX_PIXELS / 1000000);
+      return NULL;
+    }
+  grey = entsec_qr_grey_new (width, height);
+  for (guint y = 0; y < height; y++)
+    memcpy (grey->pixels + (gsize) y * width, pixels + (gsize) y * stride, width);
+  return scan_or_fail (grey, step, cancellable, error);
 }

@@ -192,6 +192,24 @@ classify (EntsecQrPayload *payload)
   return code;
 }
 
+/* The classified codes of @payloads (element-type EntsecQrPayload). */
+static EntsecQrResult *
+result_new (GPtrArray  *payloads,
+            guint       width,
+            guint       height,
+            const char *step)
+{
+  EntsecQrResult *result = g_new0 (EntsecQrResult, 1);
+
+  result->codes = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_qr_code_free);
+  result->width = width;
+  result->height = height;
+  result->step = step;
+  for (guint i = 0; i < payloads->len; i++)
+    g_ptr_array_add (result->codes, classify (payloads->pdata[i]));
+  return result;
+}
+
 EntsecQrResult *
 entsec_qr_decode_bytes_sync (const guint8 *data,
                              gsize         len,
@@ -199,7 +217,6 @@ entsec_qr_decode_bytes_sync (const guint8 *data,
                              GError      **error)
 {
   g_autoptr (GPtrArray) payloads = NULL;
-  EntsecQrResult *result;
   guint width = 0, height = 0;
   const char *step = NULL;
 
@@ -212,14 +229,31 @@ entsec_qr_decode_bytes_sync (const guint8 *data,
   payloads = entsec_qr_decode_payloads (data, len, &width, &height, &step, cancellable, error);
   if (payloads == NULL)
     return NULL;
-  result = g_new0 (EntsecQrResult, 1);
-  result->codes = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_qr_code_free);
-  result->width = width;
-  result->height = height;
-  result->step = step;
-  for (guint i = 0; i < payloads->len; i++)
-    g_ptr_array_add (result->codes, classify (payloads->pdata[i]));
-  return result;
+  return result_new (payloads, width, height, step);
+}
+
+EntsecQrResult *
+entsec_qr_decode_grey_sync (const guint8 *pixels,
+                            guint         width,
+                            guint         height,
+                            gsize         stride,
+                            GCancellable *cancellable,
+                            GError      **error)
+{
+  g_autoptr (GPtrArray) payloads = NULL;
+  const char *step = NULL;
+
+  g_return_val_if_fail (pixels != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  payloads = entsec_qr_decode_frame_payloads (pixels, width, height, stride, &step, cancellable,
+                                              error);
+  if (payloads == NULL)
+    return NULL;
+  return result_new (payloads, width, height, step);
 }
 
 /* Always NULL, so a failed read returns in one line. */

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-passphrase-dialog.c: change or add the vault's passphrase */
+
+#define G_LOG_DOMAIN "entsec-passphrase-dialog"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "entsec-a11y.h"
+#include "entsec-application.h"
+#include "entsec-passphrase-dialog.h"
+
+struct _EntsecPassphraseDialog
+{
+  AdwWindow      parent_instance;
+
+  GtkEditable   *current_row;
+  GtkEditable   *new_row;
+  GtkEditable   *confirm_row;
+  GtkLevelBar   *strength_bar;
+  GtkLabel      *hint_label;
+  GtkWidget     *apply_button;
+  GtkWidget     *spinner;
+
+  EntsecVault   *vault;
+  GCancellable  *cancellable;
+  EntsecKdfParams kdf;
+  gboolean       has_kdf;
+  gboolean       changing;
+  gboolean       busy;
+};
+
+G_DEFINE_FINAL_TYPE (EntsecPassphraseDialog, entsec_passphrase_dialog, ADW_TYPE_WINDOW)
+
+enum
+{
+  SIGNAL_DONE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+char *
+entsec_passphrase_problem (const char *passphrase,
+                           const char *confirm,
+                           guint      *score)
+{
+  g_autoptr (GError) error = NULL;
+  guint strength = 0;
+  char *problem = NULL;
+
+  if (passphrase == NULL || *passphrase == '\0')
+    problem = g_strdup (_("Enter the new passphrase."));
+  else if (g_utf8_strlen (passphrase, -1) < ENTSEC_MIN_PASSPHRASE_CHARS)
+    problem = g_strdup_printf (_("A passphrase needs at least %d characters."),
+                               ENTSEC_MIN_PASSPHRASE_CHARS);
+  else if (!entsec_passphrase_check_strength (passphrase, &strength, &error))
+    /* libpwquality's reason, which names what to change. */
+    problem = g_strdup_printf (_("Too easy to guess: %s. Add more words."), error->message);
+  else if (g_strcmp0 (passphrase, confirm) != 0)
+    problem = g_strdup (_("The two new passphrases differ."));
+  if (score != NULL)
+    *score = strength;
+  return problem;
+}
+
+/* Why the dialog cannot apply yet, or NULL; updates the strength bar. */
+static char *
+check_dialog (EntsecPassphraseDialog *self)
+{
+  guint score = 0;
+  char *problem = entsec_passphrase_problem (gtk_editable_get_text (self->new_row),
+                                             gtk_editable_get_text (self->confirm_row), &score);
+
+  gtk_level_bar_set_value (self->strength_bar, score);
+  if (problem == NULL && self->changing && *gtk_editable_get_text (self->current_row) == '\0')
+    problem = g_strdup (_("Enter your current passphrase."));
+  return problem;
+}
+
+static void
+update_apply_button (EntsecPassphraseDialog *self)
+{
+  g_autofree char *problem = check_dialog (self);
+
+  gtk_label_set_label (self->hint_label, problem != NULL ? problem : "");
+  gtk_widget_set_sensitive (self->apply_button, problem == NULL && !self->busy);
+}
+
+static void
+set_busy (EntsecPassphraseDialog *self,
+          gboolean                busy)
+{
+  self->busy = busy;
+  gtk_widget_set_visible (self->spinner, busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->current_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->new_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->confirm_row), !busy);
+  update_apply_button (self);
+}
+
+static void
+fail (EntsecPassphraseDialog *self,
+      const char             *message)
+{
+  set_busy (self, FALSE);
+  gtk_label_set_label (self->hint_label, message);
+}
+
+static void
+passphrase_set (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (EntsecPassphraseDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  if (self->changing)
+    ok = entsec_vault_change_passphrase_finish (ENTSEC_VAULT (source), result, &error);
+  else
+    ok = entsec_vault_add_passphrase_slot_finish (ENTSEC_VAULT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (!ok)
+    {
+      fail (self, error->message);
+      return;
+    }
+  gtk_editable_set_text (self->current_row, "");
+  gtk_editable_set_text (self->new_row, "");
+  gtk_editable_set_text (self->confirm_row, "");
+  g_signal_emit (self, signals[SIGNAL_DONE], 0,
+                 self->changing ? _("Passphrase changed") : _("Passphrase added"));
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+set_passphrase (EntsecPassphraseDialog *self)
+{
+  const char *passphrase = gtk_editable_get_text (self->new_row);
+
+  gtk_label_set_label (self->hint_label,
+                       _("Measuring how hard to make the passphrase to guess…"));
+  /* The passphrase is copied by the call. */
+  if (self->changing)
+    entsec_vault_change_passphrase_async (self->vault, passphrase, strlen (passphrase),
+                                          self->has_kdf ? &self->kdf : NULL,
+                                          self->cancellable, passphrase_set,
+                                          g_object_ref (self));
+  else
+    entsec_vault_add_passphrase_slot_async (self->vault, passphrase, strlen (passphrase),
+                                            self->has_kdf ? &self->kdf : NULL,
+                                            self->cancellable, passphrase_set,
+                                            g_object_ref (self));
+}
+
+static void
+current_checked (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (EntsecPassphraseDialog) self = user_data;
+  g_autoptr (EntsecVault) check = ENTSEC_VAULT (source);
+  g_autoptr (GError) error = NULL;
+
+  if (!entsec_vault_unlock_passphrase_finish (check, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE))
+        fail (self, _("The current passphrase is wrong. Type it again; the passphrase was not changed."));
+      else
+        fail (self, error->message);
+      return;
+    }
+  /* The copy was only a check: its keys are wiped as it goes. */
+  set_passphrase (self);
+}
+
+static void
+check_opened (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (EntsecPassphraseDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  EntsecVault *check = entsec_vault_open_finish (result, &error);
+  const char *current = gtk_editable_get_text (self->current_row);
+
+  if (check == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        fail (self, error->message);
+      return;
+    }
+  /* The open vault is unlocked already, so the current passphrase is
+   * checked on a second, locked copy of the same file. */
+  entsec_vault_unlock_passphrase_async (check, current, strlen (current), self->cancellable,
+                                        current_checked, g_object_ref (self));
+}
+
+static void
+apply_clicked (EntsecPassphraseDialog *self)
+{
+  g_autofree char *problem = check_dialog (self);
+
+  if (self->busy || problem != NULL)
+    return;
+  set_busy (self, TRUE);
+  if (!self->changing)
+    {
+      set_passphrase (self);
+      return;
+    }
+  gtk_label_set_label (self->hint_label, _("Checking the current passphrase…"));
+  entsec_vault_open_async (entsec_vault_get_path (self->vault), self->cancellable, check_opened,
+                           g_object_ref (self));
+}
+
+static gboolean
+entsec_passphrase_dialog_close_request (GtkWindow *window)
+{
+  EntsecPassphraseDialog *self = ENTSEC_PASSPHRASE_DIALOG (window);
+
+  g_cancellable_cancel (self->cancellable);
+  return GTK_WINDOW_CLASS (entsec_passphrase_dialog_parent_class)->close_request (window);
+}
+
+static void
+entsec_passphrase_dialog_dispose (GObject *object)
+{
+  EntsecPassphraseDialog *self = ENTSEC_PASSPHRASE_DIALOG (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_PASSPHRASE_DIALOG);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->vault);
+
+  G_OBJECT_CLASS (entsec_passphrase_dialog_parent_class)->dispose (object);
+}
+
+static void
+entsec_passphrase_dialog_class_init (EntsecPassphraseDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  entsec_app_ensure_resources ();
+
+  object_class->dispose = entsec_passphrase_dialog_dispose;
+  window_class->close_request = entsec_passphrase_dialog_close_request;
+
+  /* EntsecPassphraseDialog::done: (message) what to tell in a toast. */
+  signals[SIGNAL_DONE] = g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/org/entsec/EnterpriseSecurity/entsec-passphrase-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, current_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, new_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, confirm_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, strength_bar);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, apply_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, spinner);
+  gtk_widget_class_bind_template_callback (widget_class, update_apply_button);
+  gtk_widget_class_bind_template_callback (widget_class, apply_clicked);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+entsec_passphrase_dialog_init (EntsecPassphraseDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->current_row));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->new_row));
+  entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->confirm_row));
+}
+
+gboolean
+entsec_app_vault_has_slot (EntsecVault        *vault,
+                           EntsecVaultSlotType type)
+{
+  g_autofree EntsecVaultSlotInfo *slots = NULL;
+  gsize n_slots = 0;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+
+  slots = entsec_vault_list_slots (vault, &n_slots);
+  for (gsize i = 0; i < n_slots; i++)
+    if (slots[i].type == type)
+      return TRUE;
+  return FALSE;
+}
+
+EntsecPassphraseDialog *
+entsec_passphrase_dialog_new (GtkWindow   *parent,
+                              EntsecVault *vault)
+{
+  EntsecPassphraseDialog *self;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+
+  self = g_object_new (ENTSEC_TYPE_PASSPHRASE_DIALOG, "transient-for", parent, "modal", TRUE,
+                       NULL);
+  self->vault = g_object_ref (vault);
+  self->changing = entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  gtk_window_set_title (GTK_WINDOW (self), self->changing ? _("Change Passphrase")
+                                                          : _("Add a Passphrase"));
+  gtk_button_set_label (GTK_BUTTON (self->apply_button), self->changing ? _("_Change")
+                                                                        : _("_Add"));
+  gtk_widget_set_visible (GTK_WIDGET (self->current_row), self->changing);
+  update_apply_button (self);
+  return self;
+}
+
+void
+entsec_passphrase_dialog_set_kdf (EntsecPassphraseDialog *self,
+                                  const EntsecKdfParams  *kdf)
+{
+  g_return_if_fail (ENTSEC_IS_PASSPHRASE_DIALOG (self));
+
+  self->has_kdf = kdf != NULL;
+  if (kdf != NULL)
+    self->kdf = *kdf;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-passphrase-dialog.h: change or add the vault's passphrase */
+#pragma once
+
+#include <adwaita.h>
+#include <entsec/entsec.h>
+
+G_BEGIN_DECLS
+
+#define ENTSEC_TYPE_PASSPHRASE_DIALOG (entsec_passphrase_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (EntsecPassphraseDialog, entsec_passphrase_dialog, ENTSEC,
+                      PASSPHRASE_DIALOG, AdwWindow)
+
+/* Fewer characters than this are refused before libpwquality is asked. */
+#define ENTSEC_MIN_PASSPHRASE_CHARS 8
+
+/*
+ * Why a new passphrase cannot be used yet, or NULL: empty, shorter than
+ * ENTSEC_MIN_PASSPHRASE_CHARS, too weak for libpwquality (its reason), or
+ * different from @confirm. @score (optional) gets libpwquality's 0..100.
+ * Returns: (transfer full) (nullable): the problem, for the person.
+ */
+char *entsec_passphrase_problem (const char *passphrase,
+                                 const char *confirm,
+                                 guint      *score);
+
+/* Whether @vault has a slot of @type (the slot table: never waits). */
+gboolean entsec_app_vault_has_slot (EntsecVault        *vault,
+                                    EntsecVaultSlotType type);
+
+/*
+ * A dialog over @parent that changes @vault's passphrase (asking for the
+ * current one) when it has a passphrase slot, or adds one when it has none.
+ * @vault must be unlocked. Emits "done" with a message for a toast once the
+ * vault has the new passphrase, then closes.
+ */
+EntsecPassphraseDialog *entsec_passphrase_dialog_new (GtkWindow   *parent,
+                                                      EntsecVault *vault);
+
+/* The Argon2id costs for the new passphrase (tests); NULL = calibrate. */
+void entsec_passphrase_dialog_set_kdf (EntsecPassphraseDialog *self,
+                                       const EntsecKdfParams  *kdf);
+
+G_END_DECLS

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-scan-camera.c: camera frames to the core's QR reader, off the main thread */
+
+#define G_LOG_DOMAIN "entsec-scan-camera"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include "entsec-scan-camera.h"
+
+struct _EntsecScanCamera
+{
+  GObject       parent_instance;
+
+  GstElement   *pipeline;
+  GMainContext *context;
+  /* Set once a code was found or the reader stopped: later frames are dropped. */
+  gint          done;
+};
+
+G_DEFINE_FINAL_TYPE (EntsecScanCamera, entsec_scan_camera, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_PREVIEW,
+  SIGNAL_FOUND,
+  SIGNAL_STOPPED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* What the streaming thread hands to the main context. */
+typedef struct
+{
+  EntsecScanCamera *self;
+  GdkTexture       *preview;
+  EntsecQrResult   *result;
+  GError           *error;
+} Report;
+
+static void
+report_free (Report *report)
+{
+  g_object_unref (report->self);
+  g_clear_object (&report->preview);
+  g_clear_pointer (&report->result, entsec_qr_result_free);
+  g_clear_error (&report->error);
+  g_free (report);
+}
+
+static gboolean
+report_deliver (gpointer data)
+{
+  Report *report = data;
+  EntsecScanCamera *self = report->self;
+
+  if (report->preview != NULL)
+    g_signal_emit (self, signals[SIGNAL_PREVIEW], 0, report->preview);
+  if (report->result != NULL || report->error != NULL)
+    entsec_scan_camera_stop (self);
+  if (report->result != NULL)
+    g_signal_emit (self, signals[SIGNAL_FOUND], 0, report->result);
+  else if (report->error != NULL)
+    g_signal_emit (self, signals[SIGNAL_STOPPED], 0, report->error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (EntsecScanCamera *self,
+      Report           *report)
+{
+  report->self = g_object_ref (self);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, report_deliver, report,
+                              (GDestroyNotify) report_free);
+}
+
+/* Whether @result holds an authenticator code (otpauth:// or an export). */
+static gboolean
+holds_authenticator_code (const EntsecQrResult *result)
+{
+  for (guint i = 0; i < result->codes->len; i++)
+    {
+      const EntsecQrCode *code = g_ptr_array_index (result->codes, i);
+
+      if (code->kind == ENTSEC_QR_KIND_OTPAUTH || code->kind == ENTSEC_QR_KIND_MIGRATION)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A grey frame as the RGB texture GDK 4.8 can show (it has no grey format). */
+static GdkTexture *
+preview_new (const guint8 *pixels,
+             guint         width,
+             guint         height,
+             gsize         stride)
+{
+  gsize rgb_stride = (gsize) width * 3;
+  guint8 *rgb = g_malloc (rgb_stride * height);
+  g_autoptr (GBytes) bytes = NULL;
+
+  for (guint y = 0; y < height; y++)
+    for (guint x = 0; x < width; x++)
+      memset (rgb + y * rgb_stride + x * 3, pixels[y * stride + x], 3);
+  bytes = g_bytes_new_take (rgb, rgb_stride * height);
+  return gdk_memory_texture_new ((int) width, (int) height, GDK_MEMORY_R8G8B8, bytes, rgb_stride);
+}
+
+/* On GStreamer's streaming thread: one frame, decoded here. */
+static GstFlowReturn
+new_sample (GstAppSink *sink,
+            gpointer    user_data)
+{
+  EntsecScanCamera *self = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  Report *report;
+  g_autoptr (GError) error = NULL;
+
+  if (sample == NULL || g_atomic_int_get (&self->done))
+    return GST_FLOW_OK;
+  if (!gst_video_info_from_caps (&info, gst_sample_get_caps (sample))
+      || !gst_video_frame_map (&frame, &info, gst_sample_get_buffer (sample), GST_MAP_READ))
+    return GST_FLOW_OK;
+  report = g_new0 (Report, 1);
+  report->preview = preview_new (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
+                                 GST_VIDEO_FRAME_WIDTH (&frame), GST_VIDEO_FRAME_HEIGHT (&frame),
+                                 GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
+  report->result = entsec_qr_decode_grey_sync (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
+                                               GST_VIDEO_FRAME_WIDTH (&frame),
+                                               GST_VIDEO_FRAME_HEIGHT (&frame),
+                                               GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), NULL,
+                                               &error);
+  gst_video_frame_unmap (&frame);
+  if (report->result != NULL && !holds_authenticator_code (report->result))
+    g_clear_pointer (&report->result, entsec_qr_result_free);
+  if (report->result != NULL)
+    g_atomic_int_set (&self->done, TRUE);
+  post (self, report);
+  return GST_FLOW_OK;
+}
+
+/* The bus, on the main context: the end of a file, or a failed source. */
+static gboolean
+bus_message (GstBus     *bus,
+             GstMessage *message,
+             gpointer    user_data)
+{
+  EntsecScanCamera *self = user_data;
+  g_autoptr (GSource) idle = NULL;
+  Report *report;
+
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_EOS
+      && GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
+    return G_SOURCE_CONTINUE;
+  if (!g_atomic_int_compare_and_exchange (&self->done, FALSE, TRUE))
+    return G_SOURCE_CONTINUE;
+  report = g_new0 (Report, 1);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS)
+    report->error = g_error_new_literal (ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE,
+                                         _("The video ended before a QR code could be read."));
+  else
+    {
+      g_autoptr (GError) error = NULL;
+
+      gst_message_parse_error (message, &error, NULL);
+      report->error = g_error_new (ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ,
+                                   _("The camera cannot be read (%s). Close other apps that use "
+                                     "it and try again."),
+                                   error->message);
+    }
+  report->self = g_object_ref (self);
+  /* Frames posted before the end are shown first: a code in the last frame wins. */
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_LOW);
+  g_source_set_callback (idle, report_deliver, report, (GDestroyNotify) report_free);
+  g_source_attach (idle, self->context);
+  return G_SOURCE_CONTINUE;
+}
+
+static const char *
+default_source (void)
+{
+  g_autoptr (GstElementFactory) pipewire = gst_element_factory_find ("pipewiresrc");
+
+  return pipewire != NULL ? "pipewiresrc" : "v4l2src";
+}
+
+EntsecScanCamera *
+entsec_scan_camera_new (const char *source,
+                        GError    **error)
+{
+  g_autoptr (EntsecScanCamera) self = NULL;
+  g_autofree char *description = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  GstAppSinkCallbacks callbacks = { 0 };
+  GError *parse_error = NULL;
+
+  if (!gst_init_check (NULL, NULL, error))
+    return NULL;
+  self = g_object_new (ENTSEC_TYPE_SCAN_CAMERA, NULL);
+  description = g_strdup_printf ("%s ! videoconvert ! videoscale ! videorate drop-only=true "
+                                 "max-rate=%d ! video/x-raw,format=GRAY8 ! appsink name=sink "
+                                 "max-buffers=1 drop=true sync=false",
+                                 source != NULL ? source : default_source (),
+                                 ENTSEC_SCAN_CAMERA_RATE);
+  self->pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+                                          &parse_error);
+  if (self->pipeline == NULL)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ,
+                   _("The camera cannot be used (%s). Install GStreamer's “good” plugins and "
+                     "PipeWire's GStreamer plugin."),
+                   parse_error->message);
+      g_error_free (parse_error);
+      return NULL;
+    }
+  gst_object_ref_sink (self->pipeline);
+  sink = gst_bin_get_by_name (GST_BIN (self->pipeline), "sink");
+  callbacks.new_sample = new_sample;
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+  bus = gst_element_get_bus (self->pipeline);
+  gst_bus_add_watch (bus, bus_message, self);
+  return g_steal_pointer (&self);
+}
+
+gboolean
+entsec_scan_camera_start (EntsecScanCamera *self,
+                          GError          **error)
+{
+  g_return_val_if_fail (ENTSEC_IS_SCAN_CAMERA (self), FALSE);
+
+  g_atomic_int_set (&self->done, FALSE);
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error_literal (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ,
+                           _("The camera cannot be started. Close other apps that use it and "
+                             "try again."));
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+entsec_scan_camera_stop (EntsecScanCamera *self)
+{
+  g_return_if_fail (ENTSEC_IS_SCAN_CAMERA (self));
+
+  g_atomic_int_set (&self->done, TRUE);
+  gst_element_set_state (self->pipeline, GST_STATE_NULL);
+}
+
+static void
+detect_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  g_autoptr (GstDeviceMonitor) monitor = NULL;
+  GList *devices;
+  gboolean found;
+
+  if (!gst_init_check (NULL, NULL, NULL))
+    {
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+  monitor = gst_device_monitor_new ();
+  gst_device_monitor_add_filter (monitor, "Video/Source", NULL);
+  devices = gst_device_monitor_get_devices (monitor);
+  found = devices != NULL;
+  g_list_free_full (devices, gst_object_unref);
+  g_task_return_boolean (task, found);
+}
+
+void
+entsec_scan_camera_detect_async (GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, entsec_scan_camera_detect_async);
+  g_task_run_in_thread (task, detect_thread);
+}
+
+gboolean
+entsec_scan_camera_detect_finish (GAsyncResult *result)
+{
+  return g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+static void
+entsec_scan_camera_dispose (GObject *object)
+{
+  EntsecScanCamera *self = ENTSEC_SCAN_CAMERA (object);
+
+  if (self->pipeline != NULL)
+    {
+      g_autoptr (GstBus) bus = gst_element_get_bus (self->pipeline);
+
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      gst_bus_remove_watch (bus);
+    }
+  g_clear_pointer (&self->pipeline, gst_object_unref);
+
+  G_OBJECT_CLASS (entsec_scan_camera_parent_class)->dispose (object);
+}
+
+static void
+entsec_scan_camera_finalize (GObject *object)
+{
+  EntsecScanCamera *self = ENTSEC_SCAN_CAMERA (object);
+
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (entsec_scan_camera_parent_class)->finalize (object);
+}
+
+static void
+entsec_scan_camera_class_init (EntsecScanCameraClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = entsec_scan_camera_dispose;
+  object_class->finalize = entsec_scan_camera_finalize;
+
+  signals[SIGNAL_PREVIEW] = g_signal_new ("preview", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, GDK_TYPE_TEXTURE);
+  signals[SIGNAL_FOUND] = g_signal_new ("found", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+entsec_scan_camera_init (EntsecScanCamera *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+}
