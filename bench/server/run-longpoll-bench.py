@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import resource
-import select
 import shutil
 import ssl
 import subprocess
@@ -38,10 +37,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "tests", "server"))
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
+from benchserver import BenchServer  # noqa: E402
 from devicetest import CLAIMS, jwk_of, sign_headers, thumbprint  # noqa: E402
 
 WAIT = 30  # the longest hold the protocol allows
-LIMIT = 100000
 
 
 class Https:
@@ -82,33 +81,17 @@ class LongPollBench:
         self.args = args
         self.server_bin = os.path.join(args.build, "src/server/entsec-server")
         self.tmp = tempfile.mkdtemp(prefix="entsec-longpoll-bench-")
-        self.data = os.path.join(self.tmp, "data")
         self.proc = None
         self.answers = {}  # device index -> asyncio.Event set at its first answer
         self.answered_at = {}
         self.statuses = {}
 
     def start(self):
-        subprocess.run([self.server_bin, "--data-dir", self.data, "--init"], check=True,
-                       capture_output=True)
-        conf = os.path.join(self.tmp, "server.conf")
-        with open(conf, "w", encoding="ascii") as f:
-            f.write("# bench: all requests come from 127.0.0.1; limits raised\n")
-            for key in ("rate_limit_ip", "rate_limit_address", "rate_limit_user"):
-                f.write("%s = %d\n" % (key, LIMIT))
-            f.write("max_connections = %d\n" % (self.total() + 1000))
-        self.log = open(os.path.join(self.tmp, "server.log"), "w", encoding="utf-8")
-        self.proc = subprocess.Popen([self.server_bin, "--config", conf, "--data-dir",
-                                      self.data, "--listen", "127.0.0.1:0"],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        line = self.proc.stdout.readline() if ready else ""
-        if "listening on https://" not in line:
-            raise SystemExit("the server did not start; see " + self.log.name)
-        self.port = int(line.rsplit(":", 1)[1])
-        self.ctx = ssl.create_default_context(cafile=os.path.join(self.data, "ca.pem"))
-        with open(os.path.join(self.data, "admin-token"), encoding="ascii") as f:
-            self.token = f.read().strip()
+        self.srv = BenchServer(self.server_bin, self.tmp,
+                               {"max_connections": self.total() + 1000})
+        self.proc, self.port, self.token = self.srv.proc, self.srv.port, self.srv.token
+        self.data = self.srv.data
+        self.ctx = ssl.create_default_context(cafile=self.srv.cafile)
         self.https = Https(self.port, self.ctx)
         status, disco = self.https.call("GET", "/.well-known/entsec-configuration")
         assert status == 200, disco
@@ -233,9 +216,7 @@ class LongPollBench:
 
     def stop(self):
         if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=60)
-            self.log.close()
+            self.srv.stop()
         shutil.rmtree(self.tmp)
 
 

@@ -33,16 +33,15 @@ import http.client
 import json
 import os
 import re
-import select
 import shutil
-import socket
 import ssl
 import struct
 import subprocess
 import sys
 import tempfile
 
-LIMIT = 100000
+from benchserver import BenchServer
+
 
 
 def hotp(secret, counter, digits=6):
@@ -80,33 +79,15 @@ class Bench:
         self.server_bin = os.path.join(args.build, "src/server/entsec-server")
         self.load_bin = os.path.join(args.build, "bench/server/entsec-server-load")
         self.tmp = tempfile.mkdtemp(prefix="entsec-server-bench-")
-        self.data = os.path.join(self.tmp, "data")
         self.proc = None
         self.port = None
         self.ok = True
 
     def start(self):
-        subprocess.run([self.server_bin, "--data-dir", self.data, "--init"], check=True,
-                       capture_output=True)
-        conf = os.path.join(self.tmp, "server.conf")
-        with open(conf, "w", encoding="ascii") as f:
-            f.write("# bench: every request comes from 127.0.0.1, so the enrollment\n"
-                    "# limits are raised far above the default 60/min per IP\n")
-            f.write("threads = %d\n" % self.args.threads)
-            for key in ("rate_limit_ip", "rate_limit_address", "rate_limit_user"):
-                f.write("%s = %d\n" % (key, LIMIT))
-        self.log = open(os.path.join(self.tmp, "server.log"), "w", encoding="utf-8")
-        self.proc = subprocess.Popen([self.server_bin, "--config", conf, "--data-dir",
-                                      self.data, "--listen", "127.0.0.1:0"],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        line = self.proc.stdout.readline() if ready else ""
-        if "listening on https://" not in line:
-            raise SystemExit("the server did not start; see " + self.log.name)
-        self.port = int(line.rsplit(":", 1)[1])
-        with open(os.path.join(self.data, "admin-token"), encoding="ascii") as f:
-            self.token = f.read().strip()
-        self.admin = Admin(self.port, os.path.join(self.data, "ca.pem"), self.token)
+        self.srv = BenchServer(self.server_bin, self.tmp, {"threads": self.args.threads})
+        self.proc, self.port, self.token = self.srv.proc, self.srv.port, self.srv.token
+        self.data = self.srv.data
+        self.admin = Admin(self.port, self.srv.cafile, self.token)
 
     def phase(self, label, lines, expect):
         """Runs one request file; `expect` is {status: count} the answers must match."""
@@ -200,9 +181,7 @@ class Bench:
             rss = " ".join(l.split(None, 1)[1].strip().replace(" ", "") for l in f
                            if l.startswith(("VmRSS", "VmHWM")))
         print("server RSS now / peak: %s" % rss)
-        self.proc.terminate()
-        self.proc.wait(timeout=60)
-        self.log.close()
+        self.srv.stop()
         shutil.rmtree(self.tmp)
 
 
