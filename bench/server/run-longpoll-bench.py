@@ -48,6 +48,7 @@ class Https:
 
     def __init__(self, port, ctx):
         self.conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=60)
+        self.reconnects = 0
 
     def call(self, method, path, body=None, token=None, headers=None):
         hdrs = dict(headers or {})
@@ -57,8 +58,16 @@ class Https:
                                                      if body is not None else None)
         if raw is not None:
             hdrs.setdefault("Content-Type", "application/json")
-        self.conn.request(method, path, body=raw, headers=hdrs)
-        resp = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=raw, headers=hdrs)
+            resp = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The server closed the idle keep-alive connection: once more on a
+            # new one (a push's time then includes the new handshake).
+            self.reconnects += 1
+            self.conn.close()
+            self.conn.request(method, path, body=raw, headers=hdrs)
+            resp = self.conn.getresponse()
         data = resp.read()
         return resp.status, (json.loads(data) if data else None)
 
@@ -141,9 +150,12 @@ class LongPollBench:
     async def poll(self, index):
         _, device_id, key = self.devices[index]
         path = "/v1/devices/%s/events?wait=%d&cursor=0" % (device_id, WAIT)
+        async with self.handshakes:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port, ssl=self.ctx,
+                                                           server_hostname="localhost")
+        self.connected += 1
+        await self.go.wait()
         headers = sign_headers(key, device_id + "#1", "GET", self.issuer + path, None)
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port, ssl=self.ctx,
-                                                       server_hostname="localhost")
         head = "".join("%s: %s\r\n" % kv for kv in headers.items())
         writer.write(("GET %s HTTP/1.1\r\nHost: localhost\r\n%s\r\n" % (path, head)).encode())
         await writer.drain()
@@ -164,18 +176,24 @@ class LongPollBench:
 
     async def run(self):
         total = self.total()
-        self.sent = 0
+        self.sent = self.connected = 0
+        self.go = asyncio.Event()
+        self.handshakes = asyncio.Semaphore(100)  # within the server's listen backlog
         rss_before = rss_kib(self.proc.pid)
         self.answers = {i: asyncio.Event() for i in range(self.args.devices)}
+        tasks = [asyncio.ensure_future(self.poll(i)) for i in range(self.args.devices)
+                 for _ in range(self.args.polls_per_device)]
+        # First every TLS connection, then every poll: the polls' 30 s start together.
         t0 = time.monotonic()
-        tasks = []
-        for i in range(self.args.devices):
-            for _ in range(self.args.polls_per_device):
-                tasks.append(asyncio.ensure_future(self.poll(i)))
-            await asyncio.sleep(0)
+        while self.connected < total and time.monotonic() - t0 < 50:
+            await asyncio.sleep(0.1)
+        print("%d TLS connections open after %.1f s (setup)" % (self.connected,
+                                                                time.monotonic() - t0))
+        self.go.set()
+        t0 = time.monotonic()
         while True:
             parked = await asyncio.to_thread(self.waiting)
-            if parked >= total or time.monotonic() - t0 > WAIT - 5:
+            if parked >= total or time.monotonic() - t0 > WAIT - 10:
                 break
             await asyncio.sleep(0.2)
         settle = time.monotonic() - t0
@@ -212,11 +230,15 @@ class LongPollBench:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        print("poll answers by status before the end:", self.statuses)
+        print("poll answers by status before the end: %s; setup/RP connection reopened %d "
+              "times" % (self.statuses, self.https.reconnects))
 
     def stop(self):
         if self.proc is not None:
             self.srv.stop()
+            with open(self.srv.log.name, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+            print("server log: %d lines; last: %s" % (len(lines), lines[-3:]))
         shutil.rmtree(self.tmp)
 
 
