@@ -227,6 +227,20 @@ load_requests (const char *file, guint n_clients, Client *clients, GError **erro
   return TRUE;
 }
 
+static void
+request_free (gpointer data)
+{
+  Request *req = data;
+
+  /* The bearer may be an RP's API key or an admin token. */
+  OPENSSL_cleanse (req->bearer, strlen (req->bearer));
+  g_free (req->method);
+  g_free (req->path);
+  g_free (req->bearer);
+  g_free (req->body);
+  g_free (req);
+}
+
 static int
 compare_double (gconstpointer a, gconstpointer b)
 {
@@ -283,6 +297,7 @@ main (int argc, char **argv)
   g_autofree Client *clients = NULL;
   g_autofree GThread **threads = NULL;
   g_autofree char *resolve = NULL;
+  g_autofree char *base = NULL;
   guint64 n_clients = 0, port = 0;
   double t0, wall, cpu0, own0;
 
@@ -297,13 +312,14 @@ main (int argc, char **argv)
     }
   curl_global_init (CURL_GLOBAL_DEFAULT);
   opt_cafile = argv[3];
-  opt_base = g_strdup_printf ("https://%s:%u", argv[7], (guint) port);
+  base = g_strdup_printf ("https://%s:%u", argv[7], (guint) port);
+  opt_base = base;
   resolve = g_strdup_printf ("%s:%u:127.0.0.1", argv[7], (guint) port);
   opt_resolve = resolve;
   clients = g_new0 (Client, n_clients);
   threads = g_new0 (GThread *, n_clients);
   for (guint c = 0; c < n_clients; c++)
-    clients[c].requests = g_ptr_array_new ();
+    clients[c].requests = g_ptr_array_new_with_free_func (request_free);
   if (!load_requests (argv[4], n_clients, clients, &error))
     {
       g_printerr ("entsec-server-load: cannot read the requests: %s\n", error->message);
@@ -324,6 +340,11 @@ main (int argc, char **argv)
   wall = now_seconds () - t0;
   report (argv[1], clients, n_clients, wall, cpu0 < 0 ? -1 : server_cpu_seconds (argv[6]) - cpu0,
           own_cpu_seconds () - own0);
+  for (guint c = 0; c < n_clients; c++)
+    {
+      g_ptr_array_unref (clients[c].requests);
+      g_free (clients[c].latencies);
+    }
   curl_global_cleanup ();
   return 0;
 }
