@@ -6,7 +6,8 @@
 pkg_check_modules(ENTSEC_DEVICE_JANSSON REQUIRED IMPORTED_TARGET GLOBAL jansson>=2.14)
 
 add_library(entsec-device STATIC
-  ${CMAKE_CURRENT_LIST_DIR}/entsec-device-claims.c)
+  ${CMAKE_CURRENT_LIST_DIR}/entsec-device-claims.c
+  ${CMAKE_CURRENT_LIST_DIR}/entsec-device-drift.c)
 target_include_directories(entsec-device
   PUBLIC ${PROJECT_SOURCE_DIR}/include
   PRIVATE ${CMAKE_CURRENT_LIST_DIR})
