@@ -519,6 +519,43 @@ test_malformed (Fixture      *fixture,
   g_assert_cmpint (system (command), ==, 0);
 }
 
+/* The server takes at most 32 `macs` entries: the first 32 by name go. */
+static void
+test_many_cards (Fixture      *fixture,
+                 gconstpointer device_name)
+{
+  g_autofree char *root = g_dir_make_tmp ("entsec-claims-XXXXXX", NULL);
+  g_autoptr (EntsecDeviceClaims) claims = NULL;
+  g_autoptr (json_t) device = NULL;
+  g_autofree char *command = NULL;
+  json_t *macs;
+
+  write_file (root, "devices/pci0/uevent", "\n");
+  for (guint i = 0; i < 34; i++)
+    {
+      g_autofree char *dir = g_strdup_printf ("class/net/eth%02u", i);
+      g_autofree char *type = g_build_filename (dir, "type", NULL);
+      g_autofree char *assign = g_build_filename (dir, "addr_assign_type", NULL);
+      g_autofree char *address = g_build_filename (dir, "address", NULL);
+      g_autofree char *text = g_strdup_printf ("00:16:3e:00:00:%02x\n", i);
+      g_autofree char *link = g_build_filename (root, dir, "device", NULL);
+
+      write_file (root, type, "1\n");
+      write_file (root, assign, "0\n");
+      write_file (root, address, text);
+      g_assert_cmpint (symlink ("../../../devices/pci0", link), ==, 0);
+    }
+  entsec_device_sources_set_sysfs_root (fixture->sources, root);
+  claims = entsec_device_claims_collect (fixture->sources);
+  assert_skipped (claims, "macs: only the first 32 of 34 cards by name are sent");
+  device = describe (fixture, ENTSEC_DEVICE_COLLECT_MACS, 0, NULL);
+  macs = json_object_get (device, "macs");
+  g_assert_cmpuint (json_array_size (macs), ==, 32);
+  g_assert_cmpstr (member (json_array_get (macs, 31), NULL, "if"), ==, "eth31");
+  command = g_strdup_printf ("rm -rf '%s'", root);
+  g_assert_cmpint (system (command), ==, 0);
+}
+
 /* Drift */
 
 static void
@@ -700,6 +737,7 @@ main (int    argc,
   ADD ("/device/raw-needs-both-flags", "laptop", test_raw_needs_both_flags);
   ADD ("/device/empty-salt", "laptop", test_empty_salt);
   ADD ("/device/malformed", NULL, test_malformed);
+  ADD ("/device/many-cards", "laptop", test_many_cards);
   ADD ("/device/drift", "laptop", test_drift);
   ADD ("/device/privacy-doc", NULL, test_privacy_doc);
 #undef ADD

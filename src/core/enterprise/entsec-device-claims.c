@@ -32,6 +32,8 @@ G_DEFINE_QUARK (entsec-device-error-quark, entsec_device_error)
 #define PERM_ADDR_MAX 32
 /* The server's limit on a claim string (docs/protocol.md 8.3). */
 #define CLAIM_MAX_CHARS 256
+/* The server's limit on `macs` entries. */
+#define MACS_MAX 32
 /* Files read here are one line; anything larger is not what we expect. */
 #define FILE_MAX_BYTES 16384
 #define ARPHRD_ETHER_TYPE 1
@@ -549,6 +551,12 @@ collect_macs (EntsecDeviceClaims        *claims,
       g_ptr_array_add (claims->macs, mac);
     }
   g_ptr_array_sort (claims->macs, device_mac_compare);
+  if (claims->macs->len > MACS_MAX)
+    {
+      skip (claims, "macs: only the first %d of %u cards by name are sent", MACS_MAX,
+            claims->macs->len);
+      g_ptr_array_set_size (claims->macs, MACS_MAX);
+    }
 }
 
 /* DMI, device tree, OS */
@@ -717,6 +725,7 @@ claim_hmac (GBytes     *salt,
 
   g_byte_array_append (message, (const guint8 *) name, (guint) strlen (name) + 1);
   g_byte_array_append (message, (const guint8 *) value, (guint) strlen (value));
+  /* Only a broken OpenSSL install or no memory fails here, as g_malloc() would. */
   if (EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, salt_data, salt_len, message->data,
                  message->len, mac, sizeof mac, &mac_len)
       == NULL)
