@@ -489,6 +489,7 @@ test_malformed (Fixture      *fixture,
   g_autoptr (EntsecDeviceClaims) claims = NULL;
   g_autoptr (json_t) device = NULL;
   g_autofree char *command = NULL;
+  g_autofree char *long_name = NULL;
 
   write_file (root, "machine-id", "uninitialized\n");
   write_file (root, "os-release", "NAME=\"Debian\nbroken line\nVERSION_ID=12\n");
@@ -496,6 +497,11 @@ test_malformed (Fixture      *fixture,
   write_file (root, "class/net/eth0/addr_assign_type", "0\n");
   write_file (root, "class/net/eth0/address", "zz:00:11:22:33:44\n");
   write_file (root, "class/dmi/id/sys_vendor", "Evil\x1b[2J\n");
+  /* 129 characters, but 258 bytes: over the server's limit. */
+  long_name = g_strnfill (129 * 2, 'x');
+  for (guint i = 0; i < 129; i++)
+    memcpy (long_name + 2 * i, "\xc3\xa9", 2);
+  write_file (root, "class/dmi/id/product_name", long_name);
   write_file (root, "devices/pci0/uevent", "\n");
   write_file (root, "class/net/bad\x1b" "name/type", "1\n");
   g_assert_cmpint (symlink ("../../../devices/pci0", link), ==, 0);
@@ -509,6 +515,7 @@ test_malformed (Fixture      *fixture,
   assert_skipped (claims, "eth0: the address is not a MAC address");
   assert_skipped (claims, "macs: an interface whose name is not printable text");
   assert_skipped (claims, "dmi.sys_vendor: sys_vendor in DMI is empty, too long or not printable");
+  assert_skipped (claims, "dmi.product_name: product_name in DMI is empty, too long");
   device = describe (fixture, ENTSEC_DEVICE_COLLECT_ALL, 0, NULL);
   g_assert_null (member (device, NULL, "machine_fp"));
   g_assert_null (member (device, "os", "name"));

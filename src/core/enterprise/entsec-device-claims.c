@@ -30,8 +30,8 @@ G_DEFINE_QUARK (entsec-device-error-quark, entsec_device_error)
 #define MAC_LEN 6
 /* Room for the longest hardware address (MAX_ADDR_LEN in the kernel's netdevice.h). */
 #define PERM_ADDR_MAX 32
-/* The server's limit on a claim string (docs/protocol.md 8.3). */
-#define CLAIM_MAX_CHARS 256
+/* The server's limit on a claim string, in bytes (docs/protocol.md 8.3). */
+#define CLAIM_MAX_BYTES 256
 /* The server's limit on `macs` entries. */
 #define MACS_MAX 32
 /* Files read here are one line; anything larger is not what we expect. */
@@ -251,8 +251,7 @@ read_text (const char *root,
 static gboolean
 claim_text_ok (const char *text)
 {
-  if (*text == '\0' || !g_utf8_validate (text, -1, NULL)
-      || g_utf8_strlen (text, -1) > CLAIM_MAX_CHARS)
+  if (*text == '\0' || strlen (text) > CLAIM_MAX_BYTES || !g_utf8_validate (text, -1, NULL))
     return FALSE;
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     {
