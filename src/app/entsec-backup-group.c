@@ -167,7 +167,7 @@ prompt_problem (Prompt *prompt)
     problem = g_strdup (prompt->missing);
   if (problem == NULL && prompt->vault_row != NULL
       && *gtk_editable_get_text (prompt->vault_row) == '\0')
-    problem = g_strdup (_("Enter the passphrase of your codes."));
+    problem = g_strdup (_("Enter the vault passphrase."));
   return problem;
 }
 
@@ -280,7 +280,7 @@ prompt_show (Job        *job,
   gtk_widget_add_css_class (list, "boxed-list");
   gtk_box_append (GTK_BOX (box), list);
   if (vault_passphrase)
-    prompt->vault_row = add_password_row (list, _("Passphrase of Your Codes"),
+    prompt->vault_row = add_password_row (list, _("Vault Passphrase"),
                                           "vault-passphrase");
   if (secret_title != NULL)
     prompt->secret_row = add_password_row (list, secret_title, "secret");
@@ -448,7 +448,7 @@ vault_passphrase_checked (GObject      *source,
   else if (!job_continues (job, error))
     return;
   else if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE))
-    job_finish (job, _("The passphrase of your codes is wrong: nothing was exported. Try again."));
+    job_finish (job, _("The vault passphrase is wrong: nothing was exported. Try again."));
   else
     job_finish (job, error->message);
 }
