@@ -2,7 +2,8 @@
 /* entsec-backup-group.c: the preferences' Backup group. Exports are
  * encrypted with a backup passphrase (docs/backup-format.md) or, after a
  * warning, plain otpauth:// lines; both need the vault passphrase again when
- * the vault has one, as entsec-cli export does. Imports add all or nothing
+ * the vault has one (else its recovery key, if it has one), as entsec-cli
+ * export does. Imports add all or nothing
  * and skip the accounts the vault has already. */
 
 #define G_LOG_DOMAIN "entsec-backup-group"
@@ -65,6 +66,7 @@ typedef struct
   EntsecImportResult *result;
   GPtrArray          *accounts;
   char               *vault_passphrase;
+  gboolean            by_recovery_key;
   char               *secret;
 } Job;
 
@@ -138,6 +140,7 @@ typedef struct
   GtkLevelBar *strength_bar;
   GtkLabel    *hint_label;
   const char  *missing;
+  const char  *vault_missing;
   Job         *job;
   void       (*next) (Job *job);
 } Prompt;
@@ -167,7 +170,7 @@ prompt_problem (Prompt *prompt)
     problem = g_strdup (prompt->missing);
   if (problem == NULL && prompt->vault_row != NULL
       && *gtk_editable_get_text (prompt->vault_row) == '\0')
-    problem = g_strdup (_("Enter the vault passphrase."));
+    problem = g_strdup (prompt->vault_missing);
   return problem;
 }
 
@@ -280,7 +283,8 @@ prompt_show (Job        *job,
   gtk_widget_add_css_class (list, "boxed-list");
   gtk_box_append (GTK_BOX (box), list);
   if (vault_passphrase)
-    prompt->vault_row = add_password_row (list, _("Vault Passphrase"),
+    prompt->vault_row = add_password_row (list, job->by_recovery_key ? _("Recovery Key")
+                                                                     : _("Vault Passphrase"),
                                           "vault-passphrase");
   if (secret_title != NULL)
     prompt->secret_row = add_password_row (list, secret_title, "secret");
@@ -307,6 +311,8 @@ prompt_show (Job        *job,
   prompt->missing = job->format == ENTSEC_IMPORT_FORMAT_AEGIS
                     ? _("Enter the password the Aegis export was made with.")
                     : _("Enter the passphrase the backup was made with.");
+  prompt->vault_missing = job->by_recovery_key ? _("Enter the recovery key of your codes.")
+                                               : _("Enter the vault passphrase.");
   prompt->job = job;
   prompt->next = next;
   g_object_set_data_full (G_OBJECT (dialog), "entsec-prompt", prompt,
@@ -442,15 +448,20 @@ vault_passphrase_checked (GObject      *source,
   Job *job = user_data;
   g_autoptr (EntsecVault) check = ENTSEC_VAULT (source);
   g_autoptr (GError) error = NULL;
+  gboolean ok = job->by_recovery_key
+                ? entsec_vault_unlock_recovery_finish (check, result, &error)
+                : entsec_vault_unlock_passphrase_finish (check, result, &error);
 
-  if (entsec_vault_unlock_passphrase_finish (check, result, &error))
+  if (ok)
     export_collect (job);
   else if (!job_continues (job, error))
     return;
-  else if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE))
-    job_finish (job, _("The vault passphrase is wrong: nothing was exported. Try again."));
-  else
+  else if (!g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE))
     job_finish (job, error->message);
+  else if (job->by_recovery_key)
+    job_finish (job, _("The recovery key is wrong: nothing was exported. Try again."));
+  else
+    job_finish (job, _("The vault passphrase is wrong: nothing was exported. Try again."));
 }
 
 static void
@@ -470,9 +481,13 @@ check_copy_opened (GObject      *source,
     }
   /* The open vault is unlocked already: the passphrase is checked on a
    * second, locked copy of the same file (its keys are wiped as it goes). */
-  entsec_vault_unlock_passphrase_async (check, job->vault_passphrase,
-                                        strlen (job->vault_passphrase), job->self->cancellable,
+  if (job->by_recovery_key)
+    entsec_vault_unlock_recovery_async (check, job->vault_passphrase, job->self->cancellable,
                                         vault_passphrase_checked, job);
+  else
+    entsec_vault_unlock_passphrase_async (check, job->vault_passphrase,
+                                          strlen (job->vault_passphrase), job->self->cancellable,
+                                          vault_passphrase_checked, job);
 }
 
 static void
@@ -522,7 +537,12 @@ entsec_backup_group_export_file (EntsecBackupGroup *self,
     }
   job = job_new (self, path);
   job->plain = plain;
+  /* Like entsec-cli export: the passphrase, or the recovery key when that is the only
+   * secret slot; a keyring-only vault exports with the keyring alone. */
   ask_vault = entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  job->by_recovery_key = !ask_vault
+                         && entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_RECOVERY);
+  ask_vault |= job->by_recovery_key;
   if (plain)
     prompt_show (job, _("Export Unencrypted?"),
                  _("The file will hold every secret in plain text: anyone who reads it can "

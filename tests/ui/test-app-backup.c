@@ -359,6 +359,36 @@ test_v1_backup (Fixture      *f,
   g_assert_cmpuint (n_accounts (f->fresh), ==, 3);
 }
 
+/* A keyring vault with a recovery key: the export asks for that key, as
+ * entsec-cli export does; a wrong one writes nothing. */
+static void
+test_recovery_key (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "fresh.txt", NULL);
+  g_autoptr (GError) error = NULL;
+  char *key = entsec_vault_add_recovery_slot_sync (f->fresh, NULL, &error);
+  AdwMessageDialog *prompt;
+
+  g_assert_no_error (error);
+  entsec_backup_group_export_file (f->fresh_group, path, TRUE);
+  prompt = wait_for_prompt (f->fresh_group);
+  set_row (prompt, "vault-passphrase", "AAAA-BBBB-CCCC-DDDD");
+  respond (prompt, "go");
+  wait_until_done (f->fresh_group);
+  g_assert_nonnull (strstr (f->toast, "recovery key is wrong"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  entsec_backup_group_export_file (f->fresh_group, path, TRUE);
+  prompt = wait_for_prompt (f->fresh_group);
+  set_row (prompt, "vault-passphrase", key);
+  entsec_secure_strfree (key);
+  respond (prompt, "go");
+  wait_until_done (f->fresh_group);
+  g_assert_cmpstr (f->toast, ==, "Exported 0 accounts");
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 /* Neither the vault file nor a stranger's file format is taken. */
 static void
 test_refusals (Fixture      *f,
@@ -415,6 +445,7 @@ main (int   argc,
   ADD ("plain-bad-line", test_plain_bad_line);
   ADD ("aegis", test_aegis);
   ADD ("v1-backup", test_v1_backup);
+  ADD ("recovery-key", test_recovery_key);
   ADD ("refusals", test_refusals);
   ADD ("locked", test_locked);
 #undef ADD
