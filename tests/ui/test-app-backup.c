@@ -162,6 +162,20 @@ respond (AdwMessageDialog *prompt,
   g_object_unref (prompt);
 }
 
+/* Type @text into the prompt's row @row and go on; returns once the group is done. */
+static void
+answer (EntsecBackupGroup *group,
+        const char        *row,
+        const char        *text)
+{
+  AdwMessageDialog *prompt = wait_for_prompt (group);
+
+  g_assert_nonnull (prompt);
+  set_row (prompt, row, text);
+  respond (prompt, "go");
+  wait_until_done (group);
+}
+
 /* The vault's accounts as otpauth:// lines (secrets included), in list order. */
 static char *
 vault_uris (EntsecVault *vault)
@@ -232,19 +246,13 @@ test_round_trip (Fixture      *f,
   g_assert_cmpuint (n_accounts (f->fresh), ==, 0);
 
   entsec_backup_group_import_file (f->fresh_group, path);
-  prompt = wait_for_prompt (f->fresh_group);
-  set_row (prompt, "secret", BACKUP_PASSPHRASE);
-  respond (prompt, "go");
-  wait_until_done (f->fresh_group);
+  answer (f->fresh_group, "secret", BACKUP_PASSPHRASE);
   g_assert_cmpstr (f->toast, ==, "Added 2 accounts");
   got = vault_uris (f->fresh);
   g_assert_cmpstr (got, ==, want);
 
   entsec_backup_group_import_file (f->fresh_group, path);
-  prompt = wait_for_prompt (f->fresh_group);
-  set_row (prompt, "secret", BACKUP_PASSPHRASE);
-  respond (prompt, "go");
-  wait_until_done (f->fresh_group);
+  answer (f->fresh_group, "secret", BACKUP_PASSPHRASE);
   g_assert_cmpstr (f->toast, ==, "Added 0 accounts, skipped 2 duplicates");
   g_assert_cmpuint (n_accounts (f->fresh), ==, 2);
 }
@@ -290,10 +298,7 @@ test_plain (Fixture      *f,
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   entsec_backup_group_export_file (f->group, path, TRUE);
-  prompt = wait_for_prompt (f->group);
-  set_row (prompt, "vault-passphrase", VAULT_PASSPHRASE);
-  respond (prompt, "go");
-  wait_until_done (f->group);
+  answer (f->group, "vault-passphrase", VAULT_PASSPHRASE);
   g_assert_cmpstr (f->toast, ==, "Exported 2 accounts");
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, want);
@@ -347,14 +352,9 @@ test_v1_backup (Fixture      *f,
 {
   g_autofree char *path = g_build_filename (g_getenv ("ENTSEC_TEST_DATA"), "vault",
                                             "v1-backup.entsec", NULL);
-  AdwMessageDialog *prompt;
 
   entsec_backup_group_import_file (f->fresh_group, path);
-  prompt = wait_for_prompt (f->fresh_group);
-  g_assert_nonnull (prompt);
-  set_row (prompt, "secret", FIXTURE_BACKUP_PASSPHRASE);
-  respond (prompt, "go");
-  wait_until_done (f->fresh_group);
+  answer (f->fresh_group, "secret", FIXTURE_BACKUP_PASSPHRASE);
   g_assert_cmpstr (f->toast, ==, "Added 3 accounts");
   g_assert_cmpuint (n_accounts (f->fresh), ==, 3);
 }
@@ -368,23 +368,16 @@ test_recovery_key (Fixture      *f,
   g_autofree char *path = g_build_filename (f->dir, "fresh.txt", NULL);
   g_autoptr (GError) error = NULL;
   char *key = entsec_vault_add_recovery_slot_sync (f->fresh, NULL, &error);
-  AdwMessageDialog *prompt;
 
   g_assert_no_error (error);
   entsec_backup_group_export_file (f->fresh_group, path, TRUE);
-  prompt = wait_for_prompt (f->fresh_group);
-  set_row (prompt, "vault-passphrase", "AAAA-BBBB-CCCC-DDDD");
-  respond (prompt, "go");
-  wait_until_done (f->fresh_group);
+  answer (f->fresh_group, "vault-passphrase", "AAAA-BBBB-CCCC-DDDD");
   g_assert_nonnull (strstr (f->toast, "recovery key is wrong"));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   entsec_backup_group_export_file (f->fresh_group, path, TRUE);
-  prompt = wait_for_prompt (f->fresh_group);
-  set_row (prompt, "vault-passphrase", key);
+  answer (f->fresh_group, "vault-passphrase", key);
   entsec_secure_strfree (key);
-  respond (prompt, "go");
-  wait_until_done (f->fresh_group);
   g_assert_cmpstr (f->toast, ==, "Exported 0 accounts");
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
 }
