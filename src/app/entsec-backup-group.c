@@ -340,6 +340,8 @@ export_written (GObject      *source,
 {
   Job *job = user_data;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) quarantined = NULL;
+  g_autofree char *exported = NULL;
   g_autofree char *message = NULL;
 
   if (!entsec_backup_write_file_finish (result, &error))
@@ -348,9 +350,19 @@ export_written (GObject      *source,
         job_finish (job, error->message);
       return;
     }
-  message = g_strdup_printf (g_dngettext (NULL, "Exported %u account", "Exported %u accounts",
-                                          job->accounts->len),
-                             job->accounts->len);
+  exported = g_strdup_printf (g_dngettext (NULL, "Exported %u account", "Exported %u accounts",
+                                           job->accounts->len),
+                              job->accounts->len);
+  /* As entsec-cli export says: accounts that cannot be decrypted are not in the file. */
+  quarantined = entsec_vault_list_quarantined (job->vault);
+  if (quarantined->len == 0)
+    message = g_steal_pointer (&exported);
+  else
+    /* Translators: "Exported 3 accounts; 1 could not be decrypted and was left out" */
+    message = g_strdup_printf (g_dngettext (NULL, "%s; %u could not be decrypted and was left out",
+                                            "%s; %u could not be decrypted and were left out",
+                                            quarantined->len),
+                               exported, quarantined->len);
   job_finish (job, message);
 }
 

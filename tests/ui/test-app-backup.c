@@ -11,6 +11,7 @@
 
 #include "entsec-application.h"
 #include "entsec-backup-group.h"
+#include "vault-test-util.h"
 
 /* Cheap Argon2id costs: the test is about the group, not the KDF. */
 static const EntsecKdfParams cheap_kdf = { 8 * 1024, 1, 1 };
@@ -382,6 +383,36 @@ test_recovery_key (Fixture      *f,
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+/* Accounts that cannot be decrypted are left out of an export, and the
+ * toast says how many, as entsec-cli export does. */
+static void
+test_quarantined_left_out (Fixture      *f,
+                           gconstpointer data)
+{
+  g_autofree char *vault_path = g_strdup (entsec_vault_get_path (f->vault));
+  g_autofree char *path = g_build_filename (f->dir, "partial.txt", NULL);
+  g_autoptr (GPtrArray) accounts = entsec_vault_list_accounts (f->vault);
+  g_autoptr (GError) error = NULL;
+  gint64 a = entsec_account_summary_get_id (g_ptr_array_index (accounts, 0));
+  gint64 b = entsec_account_summary_get_id (g_ptr_array_index (accounts, 1));
+
+  entsec_backup_group_set_vault (f->group, NULL);
+  g_clear_object (&f->vault);
+  /* Blobs bound to another row's id no longer decrypt. */
+  vt_swap_account_blobs (vault_path, a, b);
+  f->vault = entsec_vault_open_sync (vault_path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_unlock_passphrase_sync (f->vault, VAULT_PASSPHRASE,
+                                                      strlen (VAULT_PASSPHRASE), NULL, &error));
+  g_assert_no_error (error);
+  vt_add (f->vault, "Third", "carol", 21);
+  entsec_backup_group_set_vault (f->group, f->vault);
+
+  entsec_backup_group_export_file (f->group, path, TRUE);
+  answer (f->group, "vault-passphrase", VAULT_PASSPHRASE);
+  g_assert_cmpstr (f->toast, ==, "Exported 1 account; 2 could not be decrypted and were left out");
+}
+
 /* Neither the vault file nor a stranger's file format is taken. */
 static void
 test_refusals (Fixture      *f,
@@ -439,6 +470,7 @@ main (int   argc,
   ADD ("aegis", test_aegis);
   ADD ("v1-backup", test_v1_backup);
   ADD ("recovery-key", test_recovery_key);
+  ADD ("quarantined-left-out", test_quarantined_left_out);
   ADD ("refusals", test_refusals);
   ADD ("locked", test_locked);
 #undef ADD
