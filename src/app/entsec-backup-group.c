@@ -196,7 +196,15 @@ prompt_activated (AdwMessageDialog *dialog)
   gtk_window_close (GTK_WINDOW (dialog));
 }
 
-/* A copy of the row's text, which is then emptied (GtkEditable text cannot be wiped in place). */
+/* Empty @row at once (GtkEditable text cannot be wiped in place). */
+static void
+clear_text (GtkEditable *row)
+{
+  if (row != NULL)
+    gtk_editable_set_text (row, "");
+}
+
+/* A copy of the row's text (free with entsec_secure_strfree()); the row is emptied. */
 static char *
 take_text (GtkEditable *row)
 {
@@ -205,7 +213,7 @@ take_text (GtkEditable *row)
   if (row == NULL)
     return NULL;
   text = g_strdup (gtk_editable_get_text (row));
-  gtk_editable_set_text (row, "");
+  clear_text (row);
   return text;
 }
 
@@ -226,15 +234,15 @@ prompt_response (AdwMessageDialog *dialog,
   problem = prompt_problem (prompt);
   if (g_strcmp0 (response, "go") != 0 || problem != NULL)
     {
-      take_text (prompt->vault_row);
-      take_text (prompt->secret_row);
-      take_text (prompt->confirm_row);
+      clear_text (prompt->vault_row);
+      clear_text (prompt->secret_row);
+      clear_text (prompt->confirm_row);
       job_finish (job, NULL);
       return;
     }
   job->vault_passphrase = take_text (prompt->vault_row);
   job->secret = take_text (prompt->secret_row);
-  take_text (prompt->confirm_row);
+  clear_text (prompt->confirm_row);
   prompt->next (job);
 }
 
