@@ -164,6 +164,16 @@ G_DECLARE_FINAL_TYPE (EntsecVault, entsec_vault, ENTSEC, VAULT, GObject)
 ENTSEC_EXPORT
 char *entsec_vault_default_path (const char *profile);
 
+/*
+ * Whether writing @path would replace the vault at @vault_path or one of the
+ * files SQLite keeps beside it (-wal, -shm, -journal, .lock): the same file
+ * when @path exists, else the same path once folders and links are resolved.
+ * Exports check this before they write. Never waits on more than stat().
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_path_is_vault_file (const char *vault_path,
+                                          const char *path);
+
 /* prctl(PR_SET_DUMPABLE, 0) and RLIMIT_CORE 0; call at startup. */
 ENTSEC_EXPORT
 gboolean entsec_vault_harden_process (GError **error);

@@ -435,19 +435,6 @@ delete_clicked (EntsecAccountPage *self)
 
 /* ---- The QR code ---------------------------------------------------------- */
 
-static gboolean
-has_passphrase (EntsecVault *vault)
-{
-  g_autofree EntsecVaultSlotInfo *slots = NULL;
-  gsize n_slots = 0;
-
-  slots = entsec_vault_list_slots (vault, &n_slots);
-  for (gsize i = 0; i < n_slots; i++)
-    if (slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE)
-      return TRUE;
-  return FALSE;
-}
-
 static void
 wipe_passphrase (EntsecAccountPage *self)
 {
@@ -541,7 +528,7 @@ show_qr_clicked (EntsecAccountPage *self)
 {
   if (self->summary == NULL || self->busy)
     return;
-  if (!has_passphrase (self->vault))
+  if (!entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_PASSPHRASE))
     {
       fetch_account (self, qr_fetched);
       return;

@@ -260,3 +260,19 @@ entsec_application_get_uint_setting (EntsecApplication *self,
     return fallback;
   return g_settings_get_uint (self->settings, key);
 }
+
+gboolean
+entsec_app_vault_has_slot (EntsecVault        *vault,
+                           EntsecVaultSlotType type)
+{
+  g_autofree EntsecVaultSlotInfo *slots = NULL;
+  gsize n_slots = 0;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+
+  slots = entsec_vault_list_slots (vault, &n_slots);
+  for (gsize i = 0; i < n_slots; i++)
+    if (slots[i].type == type)
+      return TRUE;
+  return FALSE;
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <adwaita.h>
+#include <entsec/entsec.h>
 
 G_BEGIN_DECLS
 
@@ -22,5 +23,9 @@ guint entsec_application_get_uint_setting (EntsecApplication *self,
 /* Registers the app's GResource bundle (templates, CSS) once; every class
  * with a template calls it from class_init. */
 void entsec_app_ensure_resources (void);
+
+/* Whether @vault has a slot of @type (the slot table: never waits). */
+gboolean entsec_app_vault_has_slot (EntsecVault        *vault,
+                                    EntsecVaultSlotType type);
 
 G_END_DECLS

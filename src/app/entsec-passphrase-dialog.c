@@ -281,22 +281,6 @@ entsec_passphrase_dialog_init (EntsecPassphraseDialog *self)
   entsec_a11y_name_peek_button (ADW_PASSWORD_ENTRY_ROW (self->confirm_row));
 }
 
-gboolean
-entsec_app_vault_has_slot (EntsecVault        *vault,
-                           EntsecVaultSlotType type)
-{
-  g_autofree EntsecVaultSlotInfo *slots = NULL;
-  gsize n_slots = 0;
-
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-
-  slots = entsec_vault_list_slots (vault, &n_slots);
-  for (gsize i = 0; i < n_slots; i++)
-    if (slots[i].type == type)
-      return TRUE;
-  return FALSE;
-}
-
 EntsecPassphraseDialog *
 entsec_passphrase_dialog_new (GtkWindow   *parent,
                               EntsecVault *vault)

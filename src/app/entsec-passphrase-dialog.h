@@ -24,10 +24,6 @@ char *entsec_passphrase_problem (const char *passphrase,
                                  const char *confirm,
                                  guint      *score);
 
-/* Whether @vault has a slot of @type (the slot table: never waits). */
-gboolean entsec_app_vault_has_slot (EntsecVault        *vault,
-                                    EntsecVaultSlotType type);
-
 /*
  * A dialog over @parent that changes @vault's passphrase (asking for the
  * current one) when it has a passphrase slot, or adds one when it has none.

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "entsec-application.h"
+#include "entsec-backup-group.h"
 #include "entsec-passphrase-dialog.h"
 #include "entsec-preferences-window.h"
 
@@ -29,6 +30,7 @@ struct _EntsecPreferencesWindow
   GtkButton            *passphrase_button;
   GtkWidget            *remove_passphrase_row;
   GtkWidget            *recovery_row;
+  EntsecBackupGroup    *backup_group;
 
   GSettings            *settings;
   EntsecVault          *vault;
@@ -544,6 +546,7 @@ entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
   if (vault != NULL)
     g_signal_connect_object (vault, "notify::locked", G_CALLBACK (update_security), self,
                              G_CONNECT_SWAPPED);
+  entsec_backup_group_set_vault (self->backup_group, vault);
   update_security (self);
 }
 
@@ -570,6 +573,7 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   entsec_app_ensure_resources ();
+  g_type_ensure (ENTSEC_TYPE_BACKUP_GROUP);
 
   object_class->dispose = entsec_preferences_window_dispose;
 
@@ -587,6 +591,8 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow,
                                         remove_passphrase_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, recovery_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, backup_group);
+  gtk_widget_class_bind_template_callback (widget_class, toast);
   gtk_widget_class_bind_template_callback (widget_class, passphrase_clicked);
   gtk_widget_class_bind_template_callback (widget_class, remove_passphrase_clicked);
   gtk_widget_class_bind_template_callback (widget_class, recovery_clicked);

@@ -17,7 +17,7 @@ EntsecPreferencesWindow *entsec_preferences_window_new (GtkWindow *parent,
 
 /*
  * The Security group acts on @vault (NULL hides it): passphrase change, add
- * and removal, a new recovery key. Its rows are insensitive while the vault
+ * and removal, a new recovery key; so does the Backup group (export, import). Its rows are insensitive while the vault
  * is locked; slow work is cancelled when the window goes.
  */
 void entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,

@@ -9,9 +9,8 @@
 
 #include "entsec-a11y.h"
 #include "entsec-application.h"
+#include "entsec-passphrase-dialog.h"
 #include "entsec-setup-page.h"
-
-#define MIN_PASSPHRASE_CHARS 8
 
 struct _EntsecSetupPage
 {
@@ -20,6 +19,7 @@ struct _EntsecSetupPage
   GtkSwitch    *keyring_switch;
   GtkEditable  *passphrase_row;
   GtkEditable  *confirm_row;
+  GtkLevelBar  *strength_bar;
   GtkLabel     *hint_label;
   GtkWidget    *create_button;
   GtkWidget    *spinner;
@@ -39,26 +39,32 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* Why the choice cannot be used yet, or NULL. */
-static const char *
+/*
+ * Why the choice cannot be used yet, or NULL; updates the strength bar. An
+ * optional passphrase, once typed, meets the checks of the preferences'
+ * passphrase dialog (entsec_passphrase_problem()).
+ */
+static char *
 check_choice (EntsecSetupPage *self)
 {
   const char *passphrase = gtk_editable_get_text (self->passphrase_row);
   const char *confirm = gtk_editable_get_text (self->confirm_row);
+  guint score = 0;
+  char *problem = NULL;
 
-  if (*passphrase == '\0' && !gtk_switch_get_active (self->keyring_switch))
-    return _("Choose the keyring, a passphrase, or both.");
-  if (*passphrase != '\0' && g_utf8_strlen (passphrase, -1) < MIN_PASSPHRASE_CHARS)
-    return _("A passphrase needs at least 8 characters.");
-  if (*passphrase != '\0' && g_strcmp0 (passphrase, confirm) != 0)
-    return _("The two passphrases differ.");
-  return NULL;
+  if (*passphrase != '\0')
+    problem = entsec_passphrase_problem (passphrase, confirm, &score);
+  else if (!gtk_switch_get_active (self->keyring_switch))
+    problem = g_strdup (_("Choose the keyring, a passphrase, or both."));
+  gtk_level_bar_set_value (self->strength_bar, score);
+  gtk_widget_set_visible (GTK_WIDGET (self->strength_bar), *passphrase != '\0');
+  return problem;
 }
 
 static void
 update_create_button (EntsecSetupPage *self)
 {
-  const char *problem = check_choice (self);
+  g_autofree char *problem = check_choice (self);
 
   gtk_label_set_label (self->hint_label, problem != NULL ? problem : "");
   gtk_widget_set_sensitive (self->create_button, problem == NULL && !self->busy);
@@ -102,8 +108,9 @@ static void
 create_clicked (EntsecSetupPage *self)
 {
   const char *passphrase = gtk_editable_get_text (self->passphrase_row);
+  g_autofree char *problem = check_choice (self);
 
-  if (self->busy || self->path == NULL || check_choice (self) != NULL)
+  if (self->busy || self->path == NULL || problem != NULL)
     return;
   set_busy (self, TRUE);
   gtk_label_set_label (self->hint_label, *passphrase != '\0'
@@ -159,6 +166,7 @@ entsec_setup_page_class_init (EntsecSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecSetupPage, keyring_switch);
   gtk_widget_class_bind_template_child (widget_class, EntsecSetupPage, passphrase_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecSetupPage, confirm_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecSetupPage, strength_bar);
   gtk_widget_class_bind_template_child (widget_class, EntsecSetupPage, hint_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecSetupPage, create_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecSetupPage, spinner);

@@ -150,17 +150,9 @@ unlock_clicked (EntsecUnlockPage *self)
 static void
 read_slots (EntsecUnlockPage *self)
 {
-  g_autofree EntsecVaultSlotInfo *slots = NULL;
-  gsize n_slots = 0;
-
-  self->has_passphrase = self->has_recovery = self->has_keyring = FALSE;
-  slots = entsec_vault_list_slots (self->vault, &n_slots);
-  for (gsize i = 0; i < n_slots; i++)
-    {
-      self->has_passphrase |= slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE;
-      self->has_recovery |= slots[i].type == ENTSEC_VAULT_SLOT_RECOVERY;
-      self->has_keyring |= slots[i].type == ENTSEC_VAULT_SLOT_KEYRING;
-    }
+  self->has_passphrase = entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  self->has_recovery = entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_RECOVERY);
+  self->has_keyring = entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_KEYRING);
 }
 
 static const char *

@@ -539,20 +539,6 @@ keyring_unlocked (GObject      *source,
     show_unlock (self, error->message);
 }
 
-static gboolean
-has_slot (EntsecVault        *vault,
-          EntsecVaultSlotType type)
-{
-  g_autofree EntsecVaultSlotInfo *slots = NULL;
-  gsize n_slots = 0;
-
-  slots = entsec_vault_list_slots (vault, &n_slots);
-  for (gsize i = 0; i < n_slots; i++)
-    if (slots[i].type == type)
-      return TRUE;
-  return FALSE;
-}
-
 static void
 vault_opened (GObject      *source,
               GAsyncResult *result,
@@ -588,8 +574,8 @@ vault_opened (GObject      *source,
   if (ENTSEC_IS_APPLICATION (app))
     settings = entsec_application_get_settings (ENTSEC_APPLICATION (app));
   always_ask = settings != NULL && g_settings_get_boolean (settings, "always-ask-passphrase")
-               && has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
-  if (has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING) && !always_ask)
+               && entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  if (entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING) && !always_ask)
     entsec_vault_unlock_keyring_async (vault, self->cancellable, keyring_unlocked,
                                        g_object_ref (self));
   else

@@ -138,67 +138,21 @@ write_output (const char *output,
   return TRUE;
 }
 
-/* The files the vault at @vault_path consists of (NULL-terminated), by its real path. */
-static GStrv
-vault_files (const char *vault_path)
-{
-  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock" };
-  g_autofree char *real = realpath (vault_path, NULL);
-  GStrv files = g_new0 (char *, G_N_ELEMENTS (suffixes) + 1);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    files[i] = g_strconcat (real != NULL ? real : vault_path, suffixes[i], NULL);
-  return files;
-}
-
-/* @path with its directory resolved (symbolic links, "..") but its name kept; NULL if unknown. */
-static char *
-resolve_path (const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *name = g_path_get_basename (path);
-  g_autofree char *real_dir = realpath (dir, NULL);
-
-  return real_dir != NULL ? g_build_filename (real_dir, name, NULL) : NULL;
-}
-
-/* TRUE when @output is @file: the same inode, or (not created yet) the same resolved path. */
-static gboolean
-same_file (const char *output,
-           const char *file)
-{
-  struct stat out_st, file_st;
-  g_autofree char *out_real = NULL;
-  g_autofree char *file_real = NULL;
-
-  if (stat (output, &out_st) == 0)
-    return stat (file, &file_st) == 0 && out_st.st_dev == file_st.st_dev
-           && out_st.st_ino == file_st.st_ino;
-  out_real = resolve_path (output);
-  file_real = resolve_path (file);
-  return out_real != NULL && file_real != NULL && strcmp (out_real, file_real) == 0;
-}
-
 /* Refuse an --output that is part of the vault, or an existing file without --force. */
 static gboolean
 check_output (const char *vault_path,
               const char *output,
               gboolean    force)
 {
-  g_auto (GStrv) files = NULL;
   struct stat st;
 
   if (output == NULL || strcmp (output, "-") == 0)
     return TRUE;
-  files = vault_files (vault_path);
-  for (gsize i = 0; files[i] != NULL; i++)
+  if (entsec_vault_path_is_vault_file (vault_path, output))
     {
-      if (same_file (output, files[i]))
-        {
-          cli_print_error (_("export: --output names the vault itself (or one of its files); "
-                             "write the backup somewhere else"));
-          return FALSE;
-        }
+      cli_print_error (_("export: --output names the vault itself (or one of its files); "
+                         "write the backup somewhere else"));
+      return FALSE;
     }
   if (lstat (output, &st) == 0 && !S_ISREG (st.st_mode))
     {

@@ -11,7 +11,9 @@ the code found, read back from the X clipboard (xclip); an account added by the 
 entsec-cli appears without a restart; the details page deletes an account
 and the toast's "Undo" brings it back; and every interactive control met on
 the way must have an accessible name. The details page shows the QR code
-after the passphrase and hides it on leaving.
+after the passphrase and hides it on leaving. The preferences export an
+encrypted backup, which a fresh profile (keyring only) imports: the same
+code shows there.
 
 GTK 4.8 reports positions relative to the window, so everything goes
 through AT-SPI actions, text and the keyboard, never screen coordinates.
@@ -51,7 +53,9 @@ CORPUS = os.path.join(SOURCE_DIR, "..", "shared", "corpus", "qr", "synthetic", "
 IMAGE = os.path.realpath(os.path.join(CORPUS, "clean_01.png"))
 PASSPHRASE = "correct horse battery staple"
 NEW_PASSPHRASE = "velvet harbour juniper lantern"
+BACKUP_PASSPHRASE = "amber quiver meadow tinsel"
 TIMEOUT = 60
+BACKUP = os.path.join(os.environ["XDG_RUNTIME_DIR"], "accounts.entsec")
 
 INTERACTIVE = {"push button", "toggle button", "check box", "radio button", "text",
                "password text", "combo box", "menu item", "slider", "spin button",
@@ -170,9 +174,10 @@ def oathtool_codes(secret):
     return codes
 
 
-def first_run(app, window):
-    set_text(find(window, "Passphrase (optional)", "text"), PASSPHRASE)
-    set_text(find(window, "Confirm Passphrase", "text"), PASSPHRASE)
+def first_run(app, window, passphrase=PASSPHRASE):
+    if passphrase:
+        set_text(find(window, "Passphrase (optional)", "text"), passphrase)
+        set_text(find(window, "Confirm Passphrase", "text"), passphrase)
     audit(window)
     click(wait_for("Start enabled",
                    lambda: (lambda b: b if states(b).contains(pyatspi.STATE_SENSITIVE) else None)(
@@ -298,6 +303,7 @@ def preferences(app):
     find(prefs, "Minutes before the codes lock", "spin button")
     audit(prefs)
     change_passphrase(app, prefs)
+    export_backup(app, prefs)
     prefs.doActionNamed("window.close")
 
 
@@ -315,15 +321,77 @@ def change_passphrase(app, prefs):
              lambda: not any(w.name == "Change Passphrase" for w in app.children))
 
 
+def chooser_path(app, title, path, accept, location=False):
+    """Type @path into GTK's own file chooser (no portal here) and accept."""
+    chooser = frame(app, title)
+    if location:
+        rawinput.keyCombo("<Control>l")
+    entry = wait_for("the file name entry", lambda: next(
+        (n for n in chooser.findChildren(predicate.GenericPredicate(roleName="text"))
+         if states(n).contains(pyatspi.STATE_FOCUSED)), None))
+    set_text(entry, path)
+    click(button(chooser, accept))
+
+
+def prompt_with(app, row):
+    """The message dialog that holds a passphrase row named @row."""
+    return wait_for("the dialog asking for '%s'" % row, lambda: next(
+        (w for w in app.children if w.findChildren(
+            predicate.GenericPredicate(name=row, roleName="text"))), None))
+
+
+def export_backup(app, prefs):
+    """Backup: an encrypted export asks the vault passphrase again and a new
+    backup passphrase twice, then says how many accounts it wrote."""
+    click(button(prefs, "Export Encrypted Backup…"))
+    chooser_path(app, "Save the Encrypted Backup", BACKUP, "Save")
+    prompt = prompt_with(app, "Confirm Backup Passphrase")
+    audit(prompt)
+    set_text(find(prompt, "Vault Passphrase", "text"), NEW_PASSPHRASE)
+    set_text(find(prompt, "Backup Passphrase", "text"), BACKUP_PASSPHRASE)
+    set_text(find(prompt, "Confirm Backup Passphrase", "text"), BACKUP_PASSPHRASE)
+    click(wait_for("Export enabled", lambda: (
+        lambda b: b if states(b).contains(pyatspi.STATE_SENSITIVE) else None)(
+            button(prompt, "Export"))))
+    find(prefs, "Exported 2 accounts", "label")
+    if os.stat(BACKUP).st_mode & 0o777 != 0o600:
+        fail("the backup is not mode 0600")
+
+
+def import_backup(app):
+    """A fresh profile imports the backup with its passphrase."""
+    rawinput.keyCombo("<Control>comma")
+    prefs = frame(app, "Preferences")
+    click(button(prefs, "Import Backup…"))
+    chooser_path(app, "Import Accounts", BACKUP, "Open", location=True)
+    prompt = prompt_with(app, "Backup Passphrase")
+    audit(prompt)
+    set_text(find(prompt, "Backup Passphrase", "text"), BACKUP_PASSPHRASE)
+    click(button(prompt, "Import"))
+    find(prefs, "Added 2 accounts", "label")
+    prefs.doActionNamed("window.close")
+
+
+def start_app(env):
+    process = subprocess.Popen([APP], env=env)
+    app = wait_for("the app on the accessibility bus",
+                   lambda: next((a for a in tree.root.applications()
+                                 if a.name == "entsec" and a.get_process_id() == process.pid),
+                                None))
+    return process, app
+
+
+def stop_app(process):
+    process.terminate()
+    process.wait(timeout=10)
+
+
 def main():
     secret = expected_secret()
     with open(os.path.join(os.environ["XDG_RUNTIME_DIR"], "pass"), "w", encoding="utf-8") as f:
         f.write(PASSPHRASE)
-    process = subprocess.Popen([APP], env=APP_ENV)
+    process, app = start_app(APP_ENV)
     try:
-        app = wait_for("the app on the accessibility bus",
-                       lambda: next((a for a in tree.root.applications()
-                                     if a.name == "entsec"), None))
         window = frame(app, "Enterprise Security")
         first_run(app, window)
         audit(window)
@@ -340,6 +408,15 @@ def main():
         # The passphrase changed in the preferences: the new one unlocks.
         lock_and_unlock(window, NEW_PASSPHRASE)
         check_code(window, secret)
+        stop_app(process)
+        # A fresh profile: another data folder, the keyring alone.
+        fresh_env = dict(APP_ENV, XDG_DATA_HOME=os.path.join(os.environ["HOME"], "fresh-data"))
+        process, app = start_app(fresh_env)
+        window = frame(app, "Enterprise Security")
+        first_run(app, window, passphrase=None)
+        import_backup(app)
+        check_code(window, secret)
+        find(window, "CliCorp", "label")
         if unnamed:
             fail("interactive controls without an accessible name:\n  "
                  + "\n  ".join("%s (%s)" % (path, role) for path, role in sorted(unnamed.items())))
@@ -347,10 +424,11 @@ def main():
         if screenshot:
             subprocess.run(["import", "-window", "root", screenshot], check=False)
         print("ok: first run, add from picture, code == oathtool, lock, unlock, copy, search,"
-              " entsec-cli add seen live, delete and undo, preferences, passphrase changed and used")
+              " entsec-cli add seen live, delete and undo, preferences, passphrase changed and used,"
+              " encrypted backup exported and imported into a fresh profile")
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            stop_app(process)
 
 
 if __name__ == "__main__":

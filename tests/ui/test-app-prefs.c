@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-app-prefs.c: the Security preferences and the passphrase dialog,
+/* test-app-prefs.c: the Security preferences, the passphrase dialog and the
+ * first run's passphrase checks,
  * on a real display and a real vault file (xvfb-session.sh). */
 
 #include "config.h"
@@ -11,6 +12,7 @@
 #include "entsec-application.h"
 #include "entsec-passphrase-dialog.h"
 #include "entsec-preferences-window.h"
+#include "entsec-setup-page.h"
 
 /* Cheap Argon2id costs: the test is about the dialog, not the KDF. */
 static const EntsecKdfParams cheap_kdf = { 8 * 1024, 1, 1 };
@@ -261,6 +263,50 @@ test_security_group (Fixture      *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+#define SETUP_CHILD(page, name) child (page, ENTSEC_TYPE_SETUP_PAGE, name)
+
+/* The first run's optional passphrase meets the passphrase dialog's checks,
+ * with the same words and a strength bar; without one, the keyring must be on. */
+static void
+test_setup_passphrase (void)
+{
+  const char *refused[][2] = {
+    { "ab1-x", "ab1-x" }, { "password1", "password1" }, { NEW_PASSPHRASE, OLD_PASSPHRASE },
+  };
+  g_autoptr (EntsecSetupPage) page = g_object_ref_sink (g_object_new (ENTSEC_TYPE_SETUP_PAGE,
+                                                                      NULL));
+  GtkEditable *passphrase = SETUP_CHILD (page, "passphrase_row");
+  GtkEditable *confirm = SETUP_CHILD (page, "confirm_row");
+  GtkSwitch *keyring = SETUP_CHILD (page, "keyring_switch");
+  GtkWidget *create = SETUP_CHILD (page, "create_button");
+  GtkLevelBar *strength = SETUP_CHILD (page, "strength_bar");
+  GtkLabel *hint = SETUP_CHILD (page, "hint_label");
+
+  entsec_setup_page_prepare (page, "/nonexistent/entsec-setup-test.db", NULL);
+  gtk_switch_set_active (keyring, TRUE);
+  g_assert_true (gtk_widget_get_sensitive (create));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (strength)));
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *want = entsec_passphrase_problem (refused[i][0], refused[i][1], NULL);
+
+      gtk_editable_set_text (passphrase, refused[i][0]);
+      gtk_editable_set_text (confirm, refused[i][1]);
+      g_assert_false (gtk_widget_get_sensitive (create));
+      g_assert_nonnull (want);
+      g_assert_cmpstr (gtk_label_get_label (hint), ==, want);
+    }
+  gtk_editable_set_text (passphrase, NEW_PASSPHRASE);
+  gtk_editable_set_text (confirm, NEW_PASSPHRASE);
+  g_assert_true (gtk_widget_get_sensitive (create));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (strength)));
+  g_assert_cmpfloat (gtk_level_bar_get_value (strength), >, 0);
+  gtk_editable_set_text (passphrase, "");
+  gtk_editable_set_text (confirm, "");
+  gtk_switch_set_active (keyring, FALSE);
+  g_assert_false (gtk_widget_get_sensitive (create));
+}
+
 /* Each model has its own sentence. */
 static void
 test_lock_model (void)
@@ -288,6 +334,7 @@ main (int   argc,
 
   g_test_add_func ("/app/prefs/passphrase-problem", test_passphrase_problem);
   g_test_add_func ("/app/prefs/lock-model", test_lock_model);
+  g_test_add_func ("/app/prefs/setup-passphrase", test_setup_passphrase);
   g_test_add ("/app/prefs/change-passphrase", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
               test_change_passphrase, fixture_tear_down);
   g_test_add ("/app/prefs/add-passphrase", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,

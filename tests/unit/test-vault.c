@@ -443,6 +443,35 @@ test_replaced_file_not_written (Fixture      *f,
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
+/* The vault, its SQLite companions and links to them are its files; a neighbour is not. */
+static void
+test_path_is_vault_file (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("entsec-vault-path-XXXXXX", &error);
+  g_autofree char *vault = NULL, *wal = NULL, *link = NULL, *dotted = NULL, *other = NULL;
+  g_autofree char *name = NULL;
+
+  g_assert_no_error (error);
+  name = g_path_get_basename (dir);
+  vault = g_build_filename (dir, "v.db", NULL);
+  wal = g_build_filename (dir, "v.db-wal", NULL);
+  link = g_build_filename (dir, "link.db", NULL);
+  dotted = g_build_filename (dir, "..", name, "v.db-shm", NULL);
+  other = g_build_filename (dir, "v.db.backup", NULL);
+  g_assert_true (g_file_set_contents (vault, "x", 1, NULL));
+  g_assert_cmpint (symlink (vault, link), ==, 0);
+  g_assert_true (entsec_vault_path_is_vault_file (vault, vault));
+  g_assert_true (entsec_vault_path_is_vault_file (vault, link));
+  g_assert_true (entsec_vault_path_is_vault_file (link, vault));
+  g_assert_true (entsec_vault_path_is_vault_file (vault, wal));
+  g_assert_true (entsec_vault_path_is_vault_file (vault, dotted));
+  g_assert_false (entsec_vault_path_is_vault_file (vault, other));
+  g_unlink (link);
+  g_unlink (vault);
+  g_rmdir (dir);
+}
+
 /* CD-6: no core dump, no same-user ptrace (checked in a child: it is for good). */
 static void
 test_harden_process (void)
@@ -989,6 +1018,7 @@ main (int    argc,
   ADD ("/vault/hotp-counter-persisted", test_hotp_counter_persisted);
   ADD ("/vault/prefs", test_prefs);
   ADD ("/vault/lock-forgets", test_lock_forgets);
+  g_test_add_func ("/vault/path-is-vault-file", test_path_is_vault_file);
   g_test_add_func ("/vault/harden-process", test_harden_process);
   ADD ("/vault/replaced-file-not-written", test_replaced_file_not_written);
   ADD ("/vault/row-swap-quarantines-both", test_row_swap_quarantines_both);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -148,6 +149,55 @@ entsec_vault_default_path (const char *profile)
   g_autofree char *file = g_strconcat (profile != NULL ? profile : "default", ".db", NULL);
 
   return g_build_filename (g_get_user_data_dir (), "entsec", file, NULL);
+}
+
+/* @path with its folder resolved (links, ".."), its name kept; NULL if the folder is unknown. */
+static char *
+resolve_path (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *real_dir = realpath (dir, NULL);
+
+  return real_dir != NULL ? g_build_filename (real_dir, name, NULL) : NULL;
+}
+
+/* TRUE when @path is @file: the same inode, or (not created yet) the same resolved path. */
+static gboolean
+same_file (const char *path,
+           const char *file)
+{
+  struct stat path_st, file_st;
+  g_autofree char *path_real = NULL;
+  g_autofree char *file_real = NULL;
+
+  if (stat (path, &path_st) == 0)
+    return stat (file, &file_st) == 0 && path_st.st_dev == file_st.st_dev
+           && path_st.st_ino == file_st.st_ino;
+  path_real = resolve_path (path);
+  file_real = resolve_path (file);
+  return path_real != NULL && file_real != NULL && strcmp (path_real, file_real) == 0;
+}
+
+gboolean
+entsec_vault_path_is_vault_file (const char *vault_path,
+                                 const char *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock" };
+  g_autofree char *real = NULL;
+
+  g_return_val_if_fail (vault_path != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  real = realpath (vault_path, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (real != NULL ? real : vault_path, suffixes[i], NULL);
+
+      if (same_file (path, file))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 gboolean
