@@ -15,4 +15,5 @@
 #include "entsec-qr.h"
 #include "entsec-vault.h"
 #include "entsec-backup.h"
+#include "entsec-enterprise.h"
 #undef ENTSEC_INSIDE
