@@ -6,9 +6,10 @@
 #error "Only <entsec/entsec.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "entsec-macros.h"
+#include "entsec-vault.h"
 
 G_BEGIN_DECLS
 
@@ -124,5 +125,136 @@ ENTSEC_EXPORT
 void entsec_activation_link_free (EntsecActivationLink *link);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecActivationLink, entsec_activation_link_free)
+
+/* ---- Enrollment (docs/protocol.md 8.1-8.3) -------------------------------- */
+
+/**
+ * EntsecEnrollerOptions:
+ * @server: the server's base URL, https://HOST[:PORT]
+ * @ca_file: (nullable): PEM CA certificates to trust instead of the system store
+ * @pins: (nullable): SPKI pins, "sha256//B64[;sha256//B64...]"
+ * @pin_is_anchor: the pins stand in for a CA (an activation link's pin)
+ * @authority_jkt: (nullable): the authority key's thumbprint received out of
+ *   band; without it the key of the first discovery over verified TLS is
+ *   trusted and recorded as such ("tofu")
+ *
+ * Where to enroll and how far to trust it; all borrowed, copied by
+ * entsec_enroller_new().
+ */
+typedef struct
+{
+  const char *server;
+  const char *ca_file;
+  const char *pins;
+  gboolean pin_is_anchor;
+  const char *authority_jkt;
+} EntsecEnrollerOptions;
+
+/* One enrollment in progress: use it from one thread at a time. */
+typedef struct _EntsecEnroller EntsecEnroller;
+
+/*
+ * Check @options (no network yet).
+ * Returns: (transfer full) (nullable): free with entsec_enroller_free().
+ */
+ENTSEC_EXPORT
+EntsecEnroller *entsec_enroller_new (const EntsecEnrollerOptions *options,
+                                         GError                       **error);
+/* The options an activation link carries (its pin is the trust anchor, its jkt pinned). */
+ENTSEC_EXPORT
+EntsecEnroller *entsec_enroller_new_for_link (const EntsecActivationLink *link,
+                                                  const char                 *ca_file,
+                                                  GError                    **error);
+ENTSEC_EXPORT
+void entsec_enroller_free (EntsecEnroller *enrollment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnroller, entsec_enroller_free)
+
+/*
+ * Discovery (checked against the pinned thumbprint, if any), then
+ * POST /v1/enroll/start: the server sends a code to @address over
+ * @channel ("email" or "sms"). Blocking: the UI calls the _async form.
+ */
+ENTSEC_EXPORT
+gboolean entsec_enroller_start_sync (EntsecEnroller *enrollment,
+                                       const char       *channel,
+                                       const char       *address,
+                                       GCancellable     *cancellable,
+                                       GError          **error);
+ENTSEC_EXPORT
+void     entsec_enroller_start_async (EntsecEnroller    *enrollment,
+                                        const char          *channel,
+                                        const char          *address,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+ENTSEC_EXPORT
+gboolean entsec_enroller_start_finish (EntsecEnroller  *enrollment,
+                                         GAsyncResult      *result,
+                                         GError           **error);
+
+/* (transfer none) (nullable): the address as the server shows it, after a start. */
+ENTSEC_EXPORT
+const char *entsec_enroller_get_masked_address (const EntsecEnroller *enrollment);
+
+/*
+ * With the code the user received: verify it, make the device key (P-256),
+ * register the device (signed with keyid "jkt:<thumbprint>"), check the
+ * registration and first policy JWS with the authority key, and store the
+ * enterprise state in @vault (unlocked), encrypted like its other values.
+ * A wrong code is %ENTSEC_NET_ERROR_INVALID_CODE. The code is wiped.
+ */
+ENTSEC_EXPORT
+gboolean entsec_enroller_complete_sync (EntsecEnroller *enrollment,
+                                          EntsecVault      *vault,
+                                          const char       *code,
+                                          GCancellable     *cancellable,
+                                          GError          **error);
+ENTSEC_EXPORT
+void     entsec_enroller_complete_async (EntsecEnroller    *enrollment,
+                                           EntsecVault         *vault,
+                                           const char          *code,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+ENTSEC_EXPORT
+gboolean entsec_enroller_complete_finish (EntsecEnroller  *enrollment,
+                                            GAsyncResult      *result,
+                                            GError           **error);
+
+/**
+ * EntsecEnterpriseDevice:
+ * @server: the server's base URL (the issuer)
+ * @device_id: the server's id of this device
+ * @user_name: (nullable): the user's name as the server gave it
+ * @authority_jkt: the authority key's thumbprint
+ * @authority_trust: "pinned" (from a link or option) or "tofu" (first discovery)
+ * @policy_version: the high-water mark of the policies accepted
+ * @device_state: the state the last policy gave ("active", "suspended", ...)
+ *
+ * The registration as stored in the vault; no key material.
+ */
+typedef struct
+{
+  char  *server;
+  char  *device_id;
+  char  *user_name;
+  char  *authority_jkt;
+  char  *authority_trust;
+  gint64 policy_version;
+  char  *device_state;
+} EntsecEnterpriseDevice;
+
+/*
+ * The registration stored in @vault (unlocked).
+ * Returns: (transfer full) (nullable): NULL without @error when this vault
+ *   is not enrolled; free with entsec_enterprise_device_free().
+ */
+ENTSEC_EXPORT
+EntsecEnterpriseDevice *entsec_enterprise_device_load_sync (EntsecVault   *vault,
+                                                            GCancellable  *cancellable,
+                                                            GError       **error);
+ENTSEC_EXPORT
+void entsec_enterprise_device_free (EntsecEnterpriseDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseDevice, entsec_enterprise_device_free)
 
 G_END_DECLS
