@@ -11,7 +11,6 @@
 
 #define AUDIT_PAGE 1000
 #define AUDIT_TAIL_DEFAULT 20
-#define CODE_MAX_BYTES 16
 
 /* ---- bodies ---- */
 
@@ -71,17 +70,6 @@ admin_body_refresh (const AdminOptions *options,
   return command_body ("refresh_policy");
 }
 
-json_t *
-admin_body_user_id (const AdminOptions *options,
-                    char              **args)
-{
-  json_t *body = json_pack ("{s:i,s:s}", "v", 1, "user_id", args[0]);
-
-  if (options->device != NULL)
-    json_object_set_new (body, "device_id", json_string (options->device));
-  return body;
-}
-
 /* ---- output ---- */
 
 static char *
@@ -94,14 +82,17 @@ value_text (json_t *value)
   return json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-/* Unix seconds of the members "time" and "created" as ISO 8601 UTC, for a person. */
+/* Unix seconds of the members that are times as ISO 8601 UTC, for a person. */
 static char *
 member_text (const char *name,
              json_t     *value)
 {
   g_autoptr (GDateTime) time = NULL;
 
-  if ((strcmp (name, "time") == 0 || strcmp (name, "created") == 0) && json_is_integer (value))
+  static const char *const times[] = { "time", "created", "last_seen", "revoked", "acked",
+                                        "locked_until", NULL };
+
+  if (g_strv_contains (times, name) && json_is_integer (value))
     time = g_date_time_new_from_unix_utc (json_integer_value (value));
   if (time != NULL)
     return g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
@@ -152,9 +143,12 @@ admin_print_reply (const AdminOptions *options,
 
   if (options->json)
     {
-      g_autofree char *text = json_dumps (body != NULL ? body : json_object (), JSON_INDENT (2));
+      g_autoptr (json_t) empty = json_object ();
+      char *text = json_dumps (body != NULL ? body : empty, JSON_INDENT (2));
 
       printf ("%s\n", text);
+      OPENSSL_cleanse (text, strlen (text)); /* it may hold a seed or a key */
+      free (text);
       return;
     }
   if (body == NULL)
@@ -255,14 +249,31 @@ policy_path (char **args)
   return NULL;
 }
 
-/* The JSON object of --file; NULL after printing why. */
+/* The "settings" of a policy document: {"v":1,"settings":{...}}, as policies show --json prints. */
+static json_t *
+policy_settings (json_t *document)
+{
+  const char *key;
+  json_t *value;
+
+  json_object_foreach (document, key, value)
+    {
+      if (strcmp (key, "v") != 0 && strcmp (key, "scope") != 0 && strcmp (key, "settings") != 0)
+        return NULL;
+    }
+  value = json_object_get (document, "settings");
+  return json_is_object (value) ? json_incref (value) : NULL;
+}
+
+/* The settings of the policy document in --file; NULL after printing why. */
 static json_t *
 load_policy_file (const AdminOptions *options)
 {
   g_autofree char *data = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) root = NULL;
   gsize len = 0;
-  json_t *root;
+  json_t *settings;
 
   if (options->file == NULL)
     {
@@ -281,36 +292,13 @@ load_policy_file (const AdminOptions *options)
       g_autofree char *text = admin_printable (error->message);
 
       admin_print_error ("%s", text);
+      return NULL;
     }
-  return root;
-}
-
-int
-admin_run_policy_show (const AdminOptions *options,
-                       const AdminCommand *command,
-                       char              **args)
-{
-  g_autofree char *path = policy_path (args);
-
-  if (path == NULL)
-    return ADMIN_EXIT_USAGE;
-  return admin_call_and_print (options, command, "GET", path, NULL, ADMIN_AUTH_TOKEN);
-}
-
-int
-admin_run_policy_set (const AdminOptions *options,
-                      const AdminCommand *command,
-                      char              **args)
-{
-  g_autofree char *path = policy_path (args);
-  g_autoptr (json_t) body = NULL;
-
-  if (path == NULL)
-    return ADMIN_EXIT_USAGE;
-  body = load_policy_file (options);
-  if (body == NULL)
-    return ADMIN_EXIT_REJECTED;
-  return admin_call_and_print (options, command, "PUT", path, body, ADMIN_AUTH_TOKEN);
+  settings = policy_settings (root);
+  if (settings == NULL)
+    admin_print_error ("the policy file must be {\"v\":1,\"settings\":{...}} (as 'policies "
+                       "show --json' prints it, \"scope\" allowed), with nothing else");
+  return settings;
 }
 
 /* Every scalar (and array) of @value under its dotted path, into @flat. */
@@ -342,6 +330,69 @@ compare_keys (gconstpointer a,
               gpointer      user_data)
 {
   return strcmp (a, b);
+}
+
+static gboolean
+print_setting (gpointer key,
+               gpointer value,
+               gpointer user_data)
+{
+  g_autofree char *safe_key = admin_printable (key);
+  g_autofree char *safe_value = admin_printable (value);
+
+  printf ("%s: %s\n", safe_key, safe_value);
+  return FALSE;
+}
+
+/* policies show for a person: the scope, then one "section.key: value" line per setting. */
+static void
+print_policy (json_t *policy)
+{
+  g_autoptr (GTree) flat = g_tree_new_full (compare_keys, NULL, g_free, free);
+  g_autofree char *scope = admin_printable (json_string_value (json_object_get (policy,
+                                                                                 "scope")));
+
+  printf ("scope: %s\n", scope);
+  flatten (json_object_get (policy, "settings"), "", flat);
+  g_tree_foreach (flat, print_setting, NULL);
+}
+
+int
+admin_run_policy_show (const AdminOptions *options,
+                       const AdminCommand *command,
+                       char              **args)
+{
+  g_autofree char *path = policy_path (args);
+  AdminReply reply = { 0 };
+  int exit_code;
+
+  if (path == NULL)
+    return ADMIN_EXIT_USAGE;
+  exit_code = admin_call (options, "GET", path, NULL, ADMIN_AUTH_TOKEN, FALSE, &reply);
+  if (exit_code == ADMIN_EXIT_OK && options->json)
+    admin_print_reply (options, command, reply.body);
+  else if (exit_code == ADMIN_EXIT_OK)
+    print_policy (reply.body);
+  admin_reply_clear (&reply);
+  return exit_code;
+}
+
+int
+admin_run_policy_set (const AdminOptions *options,
+                      const AdminCommand *command,
+                      char              **args)
+{
+  g_autofree char *path = policy_path (args);
+  g_autoptr (json_t) settings = NULL;
+  g_autoptr (json_t) body = NULL;
+
+  if (path == NULL)
+    return ADMIN_EXIT_USAGE;
+  settings = load_policy_file (options);
+  if (settings == NULL)
+    return ADMIN_EXIT_REJECTED;
+  body = json_pack ("{s:i,s:O}", "v", 1, "settings", settings);
+  return admin_call_and_print (options, command, "PUT", path, body, ADMIN_AUTH_TOKEN);
 }
 
 typedef struct
@@ -386,6 +437,27 @@ admin_print_diff (json_t *current,
   return !json_equal (current, wanted);
 }
 
+/* With --json {"v":1,"differs","current","wanted"}, else the lines of admin_print_diff(). */
+static void
+print_policy_diff (const AdminOptions *options,
+                   json_t             *current,
+                   json_t             *wanted)
+{
+  g_autoptr (json_t) out = NULL;
+  g_autofree char *text = NULL;
+
+  if (!options->json)
+    {
+      if (!admin_print_diff (current, wanted))
+        printf ("No difference\n");
+      return;
+    }
+  out = json_pack ("{s:i,s:b,s:O?,s:O}", "v", 1, "differs", !json_equal (current, wanted),
+                   "current", current, "wanted", wanted);
+  text = json_dumps (out, JSON_INDENT (2));
+  printf ("%s\n", text);
+}
+
 int
 admin_run_policy_diff (const AdminOptions *options,
                        const AdminCommand *command,
@@ -402,32 +474,8 @@ admin_run_policy_diff (const AdminOptions *options,
   if (wanted == NULL)
     return ADMIN_EXIT_REJECTED;
   exit_code = admin_call (options, "GET", path, NULL, ADMIN_AUTH_TOKEN, FALSE, &reply);
-  if (exit_code == ADMIN_EXIT_OK && !admin_print_diff (reply.body, wanted))
-    printf ("No difference\n");
+  if (exit_code == ADMIN_EXIT_OK)
+    print_policy_diff (options, json_object_get (reply.body, "settings"), wanted);
   admin_reply_clear (&reply);
   return exit_code;
-}
-
-/* validate USER_ID: the code is read from stdin (one line), never from argv. */
-int
-admin_run_validate (const AdminOptions *options,
-                    const AdminCommand *command,
-                    char              **args)
-{
-  char code[CODE_MAX_BYTES + 2] = "";
-  g_autoptr (json_t) body = NULL;
-
-  if (fgets (code, sizeof code, stdin) == NULL)
-    code[0] = '\0';
-  code[strcspn (code, "\r\n")] = '\0';
-  if (code[0] == '\0' || strlen (code) > CODE_MAX_BYTES)
-    {
-      admin_print_error ("validate reads the code from stdin: one line of at most %d "
-                         "characters", CODE_MAX_BYTES);
-      return ADMIN_EXIT_REJECTED;
-    }
-  body = json_pack ("{s:i,s:s,s:s}", "v", 1, "user_id", args[0], "code", code);
-  OPENSSL_cleanse (code, sizeof code);
-  return admin_call_and_print (options, command, "POST", command->path, body,
-                               ADMIN_AUTH_API_KEY);
 }

@@ -39,7 +39,7 @@ json_t *admin_body_wipe (const AdminOptions *options, char **args);
 json_t *admin_body_lock (const AdminOptions *options, char **args);
 json_t *admin_body_unlock (const AdminOptions *options, char **args);
 json_t *admin_body_refresh (const AdminOptions *options, char **args);
-json_t *admin_body_user_id (const AdminOptions *options, char **args);
+json_t *admin_body_push (const AdminOptions *options, char **args);
 
 /* Print an answer: with --json as the server sent it, otherwise for a person. */
 void admin_print_reply (const AdminOptions *options,
@@ -64,7 +64,12 @@ int admin_run_policy_set (const AdminOptions *options, const AdminCommand *comma
                           char **args);
 int admin_run_policy_diff (const AdminOptions *options, const AdminCommand *command,
                            char **args);
+/* admin-tokens.c: the calls that carry a seed or a code */
 int admin_run_validate (const AdminOptions *options, const AdminCommand *command,
                         char **args);
+int admin_run_token_ack (const AdminOptions *options, const AdminCommand *command,
+                         char **args);
+int admin_run_token_provision (const AdminOptions *options, const AdminCommand *command,
+                               char **args);
 
 G_END_DECLS

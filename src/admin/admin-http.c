@@ -17,6 +17,9 @@
 #define CREDENTIAL_MAX_BYTES 1024
 #define CONFIG_GROUP "entsec-admin"
 #define PROBLEM_PREFIX "tag:entsec.org,2026:problem:"
+#define REPLY_START_BYTES (16 * 1024) /* no reallocation (and stale copy) for small answers */
+
+typedef GByteArray WipedBuffer;
 
 void
 admin_print_error (const char *format,
@@ -208,12 +211,13 @@ report_problem (long    status,
     admin_print_error ("%s: %s (HTTP %ld)", safe_title, safe_detail, status);
   else
     admin_print_error ("%s (HTTP %ld)", safe_title, status);
-  if (status == 401 || status == 403)
+  if (status == 401)
     {
-      if (status == 401)
-        admin_print_error ("check the token file given with --token-file (or --api-key-file)");
+      admin_print_error ("check the token file given with --token-file (or --api-key-file)");
       return ADMIN_EXIT_AUTH;
     }
+  /* 403 refuses the thing asked for (an unbound device, a token locked until reset), not the
+   * credential: the input was refused. */
   if (status >= 400 && status < 500)
     return ADMIN_EXIT_REJECTED;
   return ADMIN_EXIT_FAILURE;
@@ -299,13 +303,23 @@ parse_reply (GByteArray *buffer,
   return TRUE;
 }
 
+/* Answers may carry a seed or a key (shown once): wipe them before they are freed. */
+static void
+wipe_buffer (GByteArray *buffer)
+{
+  OPENSSL_cleanse (buffer->data, buffer->len);
+  g_byte_array_unref (buffer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WipedBuffer, wipe_buffer)
+
 static int
 perform (CURL               *curl,
          const AdminOptions *options,
          gboolean            want_pin,
          AdminReply         *reply)
 {
-  g_autoptr (GByteArray) buffer = g_byte_array_new ();
+  g_autoptr (WipedBuffer) buffer = g_byte_array_sized_new (REPLY_START_BYTES);
   char error_text[CURL_ERROR_SIZE] = "";
   CURLcode code;
 

@@ -17,8 +17,8 @@ typedef enum
   ADMIN_EXIT_OK = 0,
   ADMIN_EXIT_FAILURE = 1,   /* network, server error, I/O */
   ADMIN_EXIT_USAGE = 2,     /* bad command line or configuration */
-  ADMIN_EXIT_REJECTED = 3,  /* the server refused the input (invalid, not found, conflict),
-                             * or an input file is malformed */
+  ADMIN_EXIT_REJECTED = 3,  /* the server refused the input (invalid, not found, conflict,
+                             * forbidden), or an input file is malformed */
   ADMIN_EXIT_AUTH = 4,      /* token or API key refused; server certificate or pin not trusted */
 } AdminExit;
 
@@ -38,9 +38,18 @@ typedef struct
   char    *name;
   char    *file;
   char    *qr;
-  char    *device;
   char    *after;
+  char    *user;   /* devices list, tokens list */
   int      limit;
+  /* tokens provision */
+  char    *type;
+  char    *algorithm;
+  char    *issuer;
+  char    *label;
+  int      digits;
+  int      period;
+  /* push */
+  char    *number_matching;
 } AdminOptions;
 
 /* Which credential a call sends. */

@@ -40,50 +40,73 @@ static const AdminCommand commands[] = {
   { "audit tail", "[--limit N] [--after SEQ]", "Show the last entries of the audit log",
     0, 0, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, "entries", "seq,time,actor,action,target", NULL,
     admin_run_audit_tail },
-  { "devices list", "", "List devices",
+  { "devices list", "[--user USER_ID] [--limit N] [--after DEVICE_ID]", "List devices, by id",
     0, 0, "GET", "/v1/admin/devices", ADMIN_AUTH_TOKEN, NULL, "devices",
-    "id,user_id,state,name", NULL, NULL },
+    "id,user_id,state,created,last_seen", NULL, NULL },
   { "devices show", "DEVICE_ID", "Show a device",
     1, 1, "GET", "/v1/admin/devices/{}", ADMIN_AUTH_TOKEN, NULL, NULL, NULL, NULL, NULL },
   { "devices revoke", "DEVICE_ID", "Revoke a device",
     1, 1, "POST", "/v1/admin/devices/{}/revoke", ADMIN_AUTH_TOKEN, NULL, NULL, NULL,
     "Device revoked", NULL },
+  { "devices activate", "DEVICE_ID", "Make a suspended device active again",
+    1, 1, "POST", "/v1/admin/devices/{}/activate", ADMIN_AUTH_TOKEN, NULL, NULL, NULL,
+    "Device active", NULL },
   { "devices wipe", "DEVICE_ID", "Tell a device to wipe its enterprise data",
     1, 1, "POST", "/v1/admin/devices/{}/commands", ADMIN_AUTH_TOKEN, admin_body_wipe, NULL,
-    NULL, "Wipe queued", NULL },
+    NULL, NULL, NULL },
   { "devices lock", "DEVICE_ID", "Tell a device to lock",
     1, 1, "POST", "/v1/admin/devices/{}/commands", ADMIN_AUTH_TOKEN, admin_body_lock, NULL,
-    NULL, "Lock queued", NULL },
+    NULL, NULL, NULL },
   { "devices unlock", "DEVICE_ID", "Tell a device to unlock",
     1, 1, "POST", "/v1/admin/devices/{}/commands", ADMIN_AUTH_TOKEN, admin_body_unlock, NULL,
-    NULL, "Unlock queued", NULL },
+    NULL, NULL, NULL },
   { "devices refresh-policy", "DEVICE_ID", "Tell a device to fetch its policy now",
     1, 1, "POST", "/v1/admin/devices/{}/commands", ADMIN_AUTH_TOKEN, admin_body_refresh, NULL,
-    NULL, "Refresh queued", NULL },
+    NULL, NULL, NULL },
+  { "devices commands", "DEVICE_ID", "List a device's commands, oldest first",
+    1, 1, "GET", "/v1/admin/devices/{}/commands", ADMIN_AUTH_TOKEN, NULL, "commands",
+    "id,type,state,created,acked,result", NULL, NULL },
   { "policies show", "tenant | user USER_ID | device DEVICE_ID", "Show a policy",
     1, 2, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, NULL, NULL, NULL, admin_run_policy_show },
   { "policies set", "(tenant | user USER_ID | device DEVICE_ID) --file FILE",
     "Replace a policy with a JSON file",
-    1, 2, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, NULL, NULL, NULL, admin_run_policy_set },
+    1, 2, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, NULL, NULL, "Policy set", admin_run_policy_set },
   { "policies diff", "(tenant | user USER_ID | device DEVICE_ID) --file FILE",
-    "Show how a JSON file differs from a policy",
+    "Show what 'policies set' would change",
     1, 2, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, NULL, NULL, NULL, admin_run_policy_diff },
   { "rp add", "NAME", "Create a relying party; prints its API key once",
     1, 1, "POST", "/v1/admin/rps", ADMIN_AUTH_TOKEN, admin_body_name, NULL, NULL, NULL, NULL },
-  { "rp list", "", "List relying parties",
-    0, 0, "GET", "/v1/admin/rps", ADMIN_AUTH_TOKEN, NULL, "rps", "id,name", NULL, NULL },
+  { "rp list", "", "List relying parties (never their keys)",
+    0, 0, "GET", "/v1/admin/rps", ADMIN_AUTH_TOKEN, NULL, "rps", "id,name,created,revoked",
+    NULL, NULL },
   { "rp revoke", "RP_ID", "Revoke a relying party's API key",
-    1, 1, "DELETE", "/v1/admin/rps/{}", ADMIN_AUTH_TOKEN, NULL, NULL, NULL, "Revoked", NULL },
-  { "tokens provision", "USER_ID [--device DEVICE_ID]", "Provision a TOTP token for a user",
-    1, 1, "POST", "/v1/admin/tokens", ADMIN_AUTH_TOKEN, admin_body_user_id, NULL, NULL, NULL,
-    NULL },
-  { "tokens list", "", "List provisioned tokens",
+    1, 1, "DELETE", "/v1/admin/rps/{}", ADMIN_AUTH_TOKEN, NULL, NULL, NULL,
+    "Relying party revoked", NULL },
+  { "tokens provision", "USER_ID [--type totp|hotp] [--algorithm A] [--digits N] "
+    "[--period S] [--issuer I] [--label L] [--qr FILE]",
+    "Create a token; prints its seed once (otpauth URI, QR PNG)",
+    1, 1, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, NULL, NULL, NULL, admin_run_token_provision },
+  { "tokens list", "[--user USER_ID]", "List tokens, oldest first (never a seed)",
     0, 0, "GET", "/v1/admin/tokens", ADMIN_AUTH_TOKEN, NULL, "tokens",
-    "id,user_id,device_id,state", NULL, NULL },
+    "id,user,type,state,failures", NULL, NULL },
+  { "tokens show", "TOKEN_ID", "Show a token",
+    1, 1, "GET", "/v1/admin/tokens/{}", ADMIN_AUTH_TOKEN, NULL, NULL, NULL, NULL, NULL },
+  { "tokens ack", "TOKEN_ID", "Activate a token with its current code, read from stdin",
+    1, 1, NULL, NULL, ADMIN_AUTH_TOKEN, NULL, NULL, NULL, "Token active",
+    admin_run_token_ack },
+  { "tokens reset", "TOKEN_ID", "Clear a token's failure count and lockout",
+    1, 1, "POST", "/v1/admin/tokens/{}/reset", ADMIN_AUTH_TOKEN, NULL, NULL, NULL,
+    "Token reset", NULL },
   { "tokens revoke", "TOKEN_ID", "Revoke a token",
-    1, 1, "DELETE", "/v1/admin/tokens/{}", ADMIN_AUTH_TOKEN, NULL, NULL, NULL, "Revoked", NULL },
-  { "push", "USER_ID", "Start a sign-in approval (--api-key-file); prints the number",
-    1, 1, "POST", "/v1/auth/push", ADMIN_AUTH_API_KEY, admin_body_user_id, NULL, NULL, NULL,
+    1, 1, "DELETE", "/v1/admin/tokens/{}", ADMIN_AUTH_TOKEN, NULL, NULL, NULL, "Token revoked",
+    NULL },
+  /* before "push": the first entry whose words match is taken */
+  { "push status", "TRANSACTION_ID", "Show a sign-in approval's state (--api-key-file)",
+    1, 1, "GET", "/v1/auth/transactions/{}", ADMIN_AUTH_API_KEY, NULL, NULL, NULL, NULL,
+    NULL },
+  { "push", "USER_ID [--number-matching enter|choose|none]",
+    "Start a sign-in approval (--api-key-file); prints the number",
+    1, 1, "POST", "/v1/auth/push", ADMIN_AUTH_API_KEY, admin_body_push, NULL, NULL, NULL,
     NULL },
   { "validate", "USER_ID", "Check a code read from stdin (--api-key-file)",
     1, 1, NULL, "/v1/auth/validate", ADMIN_AUTH_API_KEY, NULL, NULL, NULL, NULL,
@@ -108,15 +131,16 @@ print_usage (FILE *stream)
            "  --config FILE         settings (default ~/.config/entsec/admin.conf, then\n"
            "                        /etc/entsec/admin.conf)\n"
            "  --json                print the server's JSON\n"
-           "  --email, --phone, --name, --limit, --after, --file, --qr, --device: see\n"
-           "  entsec-admin(1)\n\n"
+           "  --email, --phone, --name, --limit, --after, --user, --file, --qr, --type,\n"
+           "  --algorithm, --digits, --period, --issuer, --label, --number-matching:\n"
+           "  see entsec-admin(1)\n\n"
            "Tokens and API keys are never read from the command line, only from files.\n\n"
            "Exit status:\n"
            "  0  success\n"
            "  1  the operation failed (network, server error, I/O)\n"
            "  2  bad command line or configuration\n"
-           "  3  the server refused the input (invalid, not found, conflict), or an\n"
-           "     input file is malformed\n"
+           "  3  the server refused the input (invalid, not found, conflict,\n"
+           "     forbidden), or an input file is malformed\n"
            "  4  the token or API key was refused, or the server's certificate or pin\n"
            "     is not trusted\n");
 }
@@ -135,8 +159,13 @@ options_clear (AdminOptions *options)
   g_free (options->name);
   g_free (options->file);
   g_free (options->qr);
-  g_free (options->device);
   g_free (options->after);
+  g_free (options->user);
+  g_free (options->type);
+  g_free (options->algorithm);
+  g_free (options->issuer);
+  g_free (options->label);
+  g_free (options->number_matching);
 }
 
 /* The command @args start with, and how many words it has; NULL when unknown. */
@@ -178,19 +207,26 @@ expand_path (const char *pattern,
   return g_strdup_printf ("%.*s%s%s", (int) (slot - pattern), pattern, escaped, slot + 2);
 }
 
+/* @path with the paging options of a list as its query. */
 static char *
-list_path (const AdminCommand *command,
+list_path (const char         *base,
            const AdminOptions *options)
 {
-  g_autoptr (GString) path = g_string_new (command->path);
+  g_autoptr (GString) path = g_string_new (base);
+  const char *names[] = { "after", "user" };
+  const char *values[] = { options->after, options->user };
 
   if (options->limit > 0)
     g_string_append_printf (path, "?limit=%d", options->limit);
-  if (options->after != NULL)
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autofree char *escaped = g_uri_escape_string (options->after, NULL, FALSE);
+      g_autofree char *escaped = NULL;
 
-      g_string_append_printf (path, "%safter=%s", options->limit > 0 ? "&" : "?", escaped);
+      if (values[i] == NULL)
+        continue;
+      escaped = g_uri_escape_string (values[i], NULL, FALSE);
+      g_string_append_printf (path, "%c%s=%s", strchr (path->str, '?') != NULL ? '&' : '?',
+                              names[i], escaped);
     }
   return g_string_free (g_steal_pointer (&path), FALSE);
 }
@@ -200,18 +236,24 @@ run_call (const AdminOptions *options,
           const AdminCommand *command,
           char              **args)
 {
-  g_autofree char *path = command->list_key != NULL ? list_path (command, options)
-                                                    : expand_path (command->path, args[0]);
+  g_autofree char *base = expand_path (command->path, args[0]);
+  g_autofree char *path = command->list_key != NULL ? list_path (base, options)
+                                                    : g_strdup (base);
   g_autoptr (json_t) body = command->body != NULL ? command->body (options, args) : NULL;
 
   return admin_call_and_print (options, command, command->method, path, body, command->auth);
 }
 
-/* users add's own checks: an address, and not two. */
+/* users add's own checks: an address, and not two; --user only where a list takes it. */
 static gboolean
 check_user_options (const AdminCommand *command,
                     const AdminOptions *options)
 {
+  if (options->user != NULL && strstr (command->usage, "--user") == NULL)
+    {
+      admin_print_error ("--user filters only devices list and tokens list");
+      return FALSE;
+    }
   if (command->body != admin_body_user || options->email != NULL || options->phone != NULL)
     return TRUE;
   admin_print_error ("users add needs --email ADDRESS or --phone NUMBER (or both)");
@@ -271,8 +313,15 @@ main (int    argc,
     { "name", 0, 0, G_OPTION_ARG_STRING, &options.name, NULL, NULL },
     { "file", 0, 0, G_OPTION_ARG_FILENAME, &options.file, NULL, NULL },
     { "qr", 0, 0, G_OPTION_ARG_FILENAME, &options.qr, NULL, NULL },
-    { "device", 0, 0, G_OPTION_ARG_STRING, &options.device, NULL, NULL },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &options.type, NULL, NULL },
+    { "algorithm", 0, 0, G_OPTION_ARG_STRING, &options.algorithm, NULL, NULL },
+    { "digits", 0, 0, G_OPTION_ARG_INT, &options.digits, NULL, NULL },
+    { "period", 0, 0, G_OPTION_ARG_INT, &options.period, NULL, NULL },
+    { "issuer", 0, 0, G_OPTION_ARG_STRING, &options.issuer, NULL, NULL },
+    { "label", 0, 0, G_OPTION_ARG_STRING, &options.label, NULL, NULL },
+    { "number-matching", 0, 0, G_OPTION_ARG_STRING, &options.number_matching, NULL, NULL },
     { "after", 0, 0, G_OPTION_ARG_STRING, &options.after, NULL, NULL },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &options.user, NULL, NULL },
     { "limit", 0, 0, G_OPTION_ARG_INT, &options.limit, NULL, NULL },
     { NULL },
   };

@@ -25,7 +25,8 @@ show_progress (gboolean    on_terminal,
   if (!on_terminal)
     return;
   name = g_path_get_basename (path);
-  fprintf (stderr, "\r\033[K[%u/%u] Reading %s…", index + 1, total, name);
+  fputs ("\r\033[K", stderr);
+  fprintf (stderr, _("[%u/%u] Reading %s…"), index + 1, total, name);
   fflush (stderr);
 }
 

@@ -69,8 +69,8 @@ read_backup_passphrase (const char *source,
   if (source == NULL && !isatty (STDIN_FILENO))
     {
       g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_PASSPHRASE_REQUIRED,
-                           "A backup passphrase is needed: give --backup-passphrase-file FILE "
-                           "(or '-' for stdin)");
+                           _("A backup passphrase is needed: give --backup-passphrase-file FILE "
+                             "(or '-' for stdin)"));
       return NULL;
     }
   return cli_read_secret_option ("--backup-passphrase-file", source != NULL ? source : "-", prompt,
@@ -126,13 +126,13 @@ write_output (const char *output,
   if (binary && isatty (STDOUT_FILENO))
     {
       g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO,
-                           "The backup is binary: give --output FILE or redirect stdout");
+                           _("The backup is binary: give --output FILE or redirect stdout"));
       return FALSE;
     }
   if ((len > 0 && fwrite (bytes, 1, len, stdout) != len) || fflush (stdout) != 0)
     {
       g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_IO,
-                           "Could not write the export to stdout");
+                           _("Could not write the export to stdout"));
       return FALSE;
     }
   return TRUE;
@@ -195,22 +195,22 @@ check_output (const char *vault_path,
     {
       if (same_file (output, files[i]))
         {
-          cli_print_error ("export: --output names the vault itself (or one of its files); "
-                           "write the backup somewhere else");
+          cli_print_error (_("export: --output names the vault itself (or one of its files); "
+                             "write the backup somewhere else"));
           return FALSE;
         }
     }
   if (lstat (output, &st) == 0 && !S_ISREG (st.st_mode))
     {
-      cli_print_error ("export: --output names a device, FIFO, socket, folder or symbolic link; "
-                       "a backup is written only to a regular file (--force does not change "
-                       "that)");
+      cli_print_error (_("export: --output names a device, FIFO, socket, folder or symbolic link; "
+                         "a backup is written only to a regular file (--force does not change "
+                         "that)"));
       return FALSE;
     }
   if (!force && g_file_test (output, G_FILE_TEST_EXISTS))
     {
-      cli_print_error ("export: --output names a file that exists already; give --force to "
-                       "replace it, or choose another name");
+      cli_print_error (_("export: --output names a file that exists already; give --force to "
+                         "replace it, or choose another name"));
       return FALSE;
     }
   return TRUE;
@@ -257,8 +257,8 @@ run_export (const CliVaultOptions *options,
   if (!check_output (vault_path, o->output, o->force))
     return CLI_EXIT_USAGE;
   if (plain)
-    cli_print_error ("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
-                     "reads it can make your codes. Prefer --format entsec.");
+    cli_print_error (_("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
+                       "reads it can make your codes. Prefer --format entsec."));
   vault = cli_vault_open_for_export (options, &status);
   if (vault == NULL)
     return status;
@@ -268,10 +268,15 @@ run_export (const CliVaultOptions *options,
   data = plain ? export_plain (accounts) : export_encrypted (accounts, o, &error);
   if (data == NULL || !write_output (o->output, data, !plain, &error))
     return backup_report ("export", error);
-  /* Translators: the two %s are " to " below and the output file, or empty */
-  fprintf (stderr, g_dngettext (NULL, "Exported %u account%s%s\n", "Exported %u accounts%s%s\n",
-                                accounts->len),
-           accounts->len, o->output != NULL ? _(" to ") : "", o->output != NULL ? o->output : "");
+  if (o->output != NULL)
+    /* Translators: the %s is the file the backup was written to */
+    fprintf (stderr, g_dngettext (NULL, "Exported %u account to %s\n",
+                                  "Exported %u accounts to %s\n", accounts->len),
+             accounts->len, o->output);
+  else
+    fprintf (stderr, g_dngettext (NULL, "Exported %u account\n", "Exported %u accounts\n",
+                                  accounts->len),
+             accounts->len);
   return report_left_out (vault);
 }
 
@@ -306,9 +311,9 @@ cli_cmd_export (int    argc,
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc > 1)
-    cli_print_error ("export: unexpected argument '%s'", argv[1]);
+    cli_print_error (_("export: unexpected argument '%s'"), argv[1]);
   else if (o.format != NULL && strcmp (o.format, "entsec") != 0 && strcmp (o.format, "uris") != 0)
-    cli_print_error ("export: unknown --format '%s': use entsec or uris", o.format);
+    cli_print_error (_("export: unknown --format '%s': use entsec or uris"), o.format);
   else if (!cli_vault_stdin_clash (&options, o.backup_passphrase_file, "export"))
     status = run_export (&options, &o);
 
@@ -410,8 +415,8 @@ read_import (const char          *path,
     case ENTSEC_IMPORT_FORMAT_UNKNOWN:
     default:
       g_set_error_literal (error, ENTSEC_BACKUP_ERROR, ENTSEC_BACKUP_ERROR_FORMAT,
-                           "The file is not an entsec backup, an otpauth:// list or an Aegis "
-                           "export; if it is one of them, say which with --format");
+                           _("The file is not an entsec backup, an otpauth:// list or an Aegis "
+                             "export; if it is one of them, say which with --format"));
       return NULL;
     }
 }
@@ -456,7 +461,7 @@ run_import (const CliVaultOptions *options,
     return CLI_EXIT_BAD_INPUT;
   if (result->accounts->len == 0)
     {
-      fprintf (stderr, "Nothing to import\n");
+      fprintf (stderr, _("Nothing to import\n"));
       return result->errors->len > 0 ? CLI_EXIT_BAD_INPUT : CLI_EXIT_OK;
     }
   return cli_vault_add_accounts (vault, result->accounts, o->skip_duplicates, o->json);
@@ -490,9 +495,9 @@ cli_cmd_import (int    argc,
                                 entries, &options, &argc, &argv))
     goto out;
   if (argc != 2)
-    cli_print_error ("import: give exactly one FILE (see 'entsec-cli import --help')");
+    cli_print_error (_("import: give exactly one FILE (see 'entsec-cli import --help')"));
   else if (o.format != NULL && !parse_format (o.format, &format))
-    cli_print_error ("import: unknown --format '%s': use entsec, uris or aegis", o.format);
+    cli_print_error (_("import: unknown --format '%s': use entsec, uris or aegis"), o.format);
   else if (!cli_vault_stdin_clash (&options, o.backup_passphrase_file, "import"))
     status = run_import (&options, &o, argv[1]);
 

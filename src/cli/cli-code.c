@@ -60,7 +60,7 @@ account_from_options (const CodeOptions *options,
       else
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "Unknown --type '%s': use totp or steam (HOTP is chosen by --counter)",
+                       _("Unknown --type '%s': use totp or steam (HOTP is chosen by --counter)"),
                        options->type);
           return NULL;
         }
@@ -74,7 +74,7 @@ account_from_options (const CodeOptions *options,
       && !entsec_otp_algorithm_from_string (options->algorithm, &account->algorithm))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "Unknown --algorithm '%s': use SHA1, SHA256 or SHA512", options->algorithm);
+                   _("Unknown --algorithm '%s': use SHA1, SHA256 or SHA512"), options->algorithm);
       return NULL;
     }
   account->digits = account->type == ENTSEC_ACCOUNT_STEAM ? ENTSEC_STEAM_DIGITS
@@ -104,14 +104,14 @@ vault_codes (const CliVaultOptions *vault_options,
 
   if (argc > 2)
     {
-      cli_print_error ("code: name at most one ACCOUNT");
+      cli_print_error (_("code: name at most one ACCOUNT"));
       return CLI_EXIT_USAGE;
     }
   path = cli_vault_path (vault_options);
   if (path != NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      cli_print_error ("code: there is no vault at %s: give --secret FILE|- for a code from a "
-                       "secret, or create a vault with 'entsec-cli init'", path);
+      cli_print_error (_("code: there is no vault at %s: give --secret FILE|- for a code from a "
+                         "secret, or create a vault with 'entsec-cli init'"), path);
       return CLI_EXIT_USAGE;
     }
   vault = cli_vault_open (vault_options, &status);
@@ -131,7 +131,7 @@ secret_code (const CodeOptions *options,
 
   if (argc > 1)
     {
-      cli_print_error ("code: with --secret, name no ACCOUNT");
+      cli_print_error (_("code: with --secret, name no ACCOUNT"));
       return CLI_EXIT_USAGE;
     }
   account = account_from_options (options, &error);

@@ -37,9 +37,9 @@ static const struct
   const char *text;
 } warning_texts[] = {
   { ENTSEC_OTPAUTH_WARNING_SHORT_SECRET, "short-secret",
-    "the secret is shorter than the recommended 128 bits" },
+    N_("the secret is shorter than the recommended 128 bits") },
   { ENTSEC_OTPAUTH_WARNING_ISSUER_MISMATCH, "issuer-mismatch",
-    "the issuer in the label differs from the issuer parameter; the parameter was used" },
+    N_("the issuer in the label differs from the issuer parameter; the parameter was used") },
 };
 
 static void
@@ -89,11 +89,11 @@ print_account (const EntsecAccount  *account,
   else
     printf ("%s\n", account->label);
   params = cli_account_dup_parameters (account);
-  printf ("  %s, %" G_GSIZE_FORMAT "-bit secret\n", params, account->secret_len * 8);
+  printf (_("  %s, %zu-bit secret\n"), params, account->secret_len * 8);
   for (gsize i = 0; i < G_N_ELEMENTS (warning_texts); i++)
     {
       if (warnings & warning_texts[i].flag)
-        printf ("  warning: %s\n", warning_texts[i].text);
+        printf (_("  warning: %s\n"), _(warning_texts[i].text));
     }
 }
 
@@ -206,9 +206,9 @@ read_lines (Report     *report,
 
       if (cli_line_too_long (line, stream, MAX_LINE, &full_len))
         {
-          g_autofree char *message = g_strdup_printf ("the line is %" G_GSIZE_FORMAT " bytes "
-                                                      "long, too long to be a QR code's text "
-                                                      "(at most %d)", full_len, MAX_LINE);
+          g_autofree char *message = g_strdup_printf (_("the line is %zu bytes long, too long "
+                                                        "to be a QR code's text (at most %d)"),
+                                                      full_len, MAX_LINE);
 
           report->n_inputs++;
           report_error (report, source, 0, message);
@@ -274,9 +274,9 @@ uri_in_arguments (int    argc,
       if (strstr (argv[i], "://") != NULL || g_ascii_strncasecmp (argv[i], "otpauth", 7) == 0)
         {
           /* Never the argument itself: it holds a secret. */
-          cli_print_error ("parse: argument %d looks like a URI; URIs hold secrets that other "
-                           "users can see in the process list, so they are read only from "
-                           "stdin or files: 'entsec-cli parse < FILE', or give the FILE", i);
+          cli_print_error (_("parse: argument %d looks like a URI; URIs hold secrets that other "
+                             "users can see in the process list, so they are read only from "
+                             "stdin or files: 'entsec-cli parse < FILE', or give the FILE"), i);
           return TRUE;
         }
     }
@@ -347,7 +347,7 @@ cli_cmd_parse (int    argc,
     return CLI_EXIT_FAILURE;
   if (report.n_inputs == 0)
     {
-      cli_print_error ("parse: no URI was found in the input");
+      cli_print_error (_("parse: no URI was found in the input"));
       return CLI_EXIT_BAD_INPUT;
     }
   return report.n_rejected > 0 ? CLI_EXIT_BAD_INPUT : CLI_EXIT_OK;

@@ -2,6 +2,8 @@
 /* cli-private.h: what the entsec-cli commands share */
 #pragma once
 
+/* PRId64 in translatable messages: xgettext knows it, not G_GINT64_FORMAT. */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <gio/gio.h>

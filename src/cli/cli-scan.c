@@ -74,15 +74,21 @@ static void
 print_code (const EntsecQrCode *code,
             guint               index)
 {
-  printf ("  code %u: %s", index + 1, entsec_qr_kind_to_string (code->kind));
+  const char *kind = entsec_qr_kind_to_string (code->kind);
+  guint n = code->accounts->len;
+
+  /* Translators: the second %s is the kind of code, a keyword as in --json (otpauth, url…) */
   if (code->kind == ENTSEC_QR_KIND_MIGRATION && code->batch_size > 1)
-    printf (" (QR code %d of %d of the export)", code->batch_index + 1, code->batch_size);
-  printf (g_dngettext (NULL, ", %u account\n", ", %u accounts\n", code->accounts->len),
-          code->accounts->len);
+    printf (g_dngettext (NULL, "  code %u: %s (QR code %d of %d of the export), %u account\n",
+                         "  code %u: %s (QR code %d of %d of the export), %u accounts\n", n),
+            index + 1, kind, code->batch_index + 1, code->batch_size, n);
+  else
+    printf (g_dngettext (NULL, "  code %u: %s, %u account\n", "  code %u: %s, %u accounts\n", n),
+            index + 1, kind, n);
   for (guint i = 0; i < code->accounts->len; i++)
     print_account (code->accounts->pdata[i]);
   for (guint i = 0; code->entry_errors != NULL && i < code->entry_errors->len; i++)
-    printf ("    rejected: %s\n", ((GError *) code->entry_errors->pdata[i])->message);
+    printf (_("    rejected: %s\n"), ((GError *) code->entry_errors->pdata[i])->message);
   if (code->error != NULL)
     printf ("    %s\n", code->error->message);
 }
@@ -141,7 +147,10 @@ show_progress (const ScanReport *report,
   if (!report->progress)
     return;
   if (shown != NULL)
-    fprintf (stderr, "\r\033[KScanning %d/%d: %s", index, total, shown);
+    {
+      fputs ("\r\033[K", stderr);
+      fprintf (stderr, _("Scanning %d/%d: %s"), index, total, shown);
+    }
   else
     fprintf (stderr, "\r\033[K");
   fflush (stderr);
@@ -184,7 +193,7 @@ cli_cmd_scan (int    argc,
     return CLI_EXIT_USAGE;
   if (argc < 2)
     {
-      cli_print_error ("scan: give one or more image files");
+      cli_print_error (_("scan: give one or more image files"));
       return CLI_EXIT_USAGE;
     }
 

@@ -55,7 +55,7 @@ cli_parse_options_with (const char         *name,
     g_option_context_add_main_entries (context, extra_entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      cli_print_error ("%s: %s (see 'entsec-cli %s --help')", name, error->message, name);
+      cli_print_error (_("%s: %s (see 'entsec-cli %s --help')"), name, error->message, name);
       return FALSE;
     }
   return TRUE;
@@ -77,7 +77,7 @@ static void
 set_empty_error (GError **error)
 {
   g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-                       "No secret or passphrase was given: the input is empty");
+                       _("No secret or passphrase was given: the input is empty"));
 }
 
 /* After a full buffer without a newline: TRUE when the line ends here (newline or EOF). */
@@ -107,7 +107,7 @@ static void
 set_too_long_error (GError **error)
 {
   g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-               "The secret or passphrase is longer than %d bytes; nothing was read",
+               _("The secret or passphrase is longer than %d bytes; nothing was read"),
                MAX_SECRET_LINE);
 }
 
@@ -182,7 +182,7 @@ read_all (FILE    *stream,
     {
       entsec_secure_free (buffer, MAX_SECRET_LINE + 1);
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-                           "The secret holds a NUL byte: it is not text");
+                           _("The secret holds a NUL byte: it is not text"));
       return NULL;
     }
   buffer[len] = '\0';
@@ -257,8 +257,8 @@ cli_set_open_error (GError     **error,
                     int          saved_errno)
 {
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               "%s takes a FILE or '-' (stdin), not the value itself: the file could not be "
-               "opened (%s)", option, g_strerror (saved_errno));
+               _("%s takes a FILE or '-' (stdin), not the value itself: the file could not be "
+                 "opened (%s)"), option, g_strerror (saved_errno));
 }
 
 /* A secret from @source: one line, or (@whole) everything up to the end of the input. */
@@ -380,7 +380,7 @@ cli_parse_number (const char *option,
   if (!ok)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s takes a whole number from 0 to %" G_GINT64_FORMAT ", not '%s'", option,
+                   _("%s takes a whole number from 0 to %" PRId64 ", not '%s'"), option,
                    G_MAXINT64, text);
       return FALSE;
     }
@@ -406,8 +406,8 @@ cli_text_option (const char *option,
     {
       /* The field, never its bytes: they are not text a terminal can show. */
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "the value of %s is not valid text in this system's encoding (UTF-8 "
-                   "expected); type the name again", option);
+                   _("the value of %s is not valid text in this system's encoding (UTF-8 "
+                     "expected); type the name again"), option);
       return FALSE;
     }
   g_free (*value);
@@ -476,13 +476,14 @@ cli_account_to_json (const EntsecAccount *account)
 char *
 cli_account_dup_parameters (const EntsecAccount *account)
 {
-  g_autofree char *moving = NULL;
+  const char *type = entsec_account_type_to_string (account->type);
+  const char *algorithm = entsec_otp_algorithm_to_string (account->algorithm);
 
+  /* Translators: type and hash (totp, SHA1) stay as they are; digits are 6 to 10 */
   if (account->type == ENTSEC_ACCOUNT_HOTP)
-    moving = g_strdup_printf ("counter %" G_GUINT64_FORMAT, account->counter);
-  else
-    moving = g_strdup_printf ("every %u s", account->period);
-  return g_strdup_printf ("%s, %s, %u digits, %s", entsec_account_type_to_string (account->type),
-                          entsec_otp_algorithm_to_string (account->algorithm), account->digits,
-                          moving);
+    return g_strdup_printf (_("%s, %s, %u digits, counter %" PRIu64), type, algorithm,
+                            account->digits, account->counter);
+  /* Translators: type and hash (totp, SHA1) stay as they are; digits are 6 to 10; s: seconds */
+  return g_strdup_printf (_("%s, %s, %u digits, every %u s"), type, algorithm, account->digits,
+                          account->period);
 }

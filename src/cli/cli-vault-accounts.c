@@ -34,7 +34,7 @@ cli_vault_add_accounts (EntsecVault *vault,
 
   if (accounts->len == 0)
     {
-      cli_print_error ("add: no account was given");
+      cli_print_error (_("add: no account was given"));
       return CLI_EXIT_BAD_INPUT;
     }
   if (!entsec_vault_add_accounts_sync (vault, accounts,
@@ -52,7 +52,7 @@ cli_vault_add_accounts (EntsecVault *vault,
 
       json_array_append_new (added, json_pack ("{s:I, s:s?}", "id", (json_int_t) id, "name", name));
       if (!json)
-        printf ("Added %" G_GINT64_FORMAT ": %s\n", id, name != NULL ? name : "");
+        printf (_("Added %" PRId64 ": %s\n"), id, name != NULL ? name : "");
     }
   for (guint i = 0; i < skipped->len; i++)
     {
@@ -60,7 +60,8 @@ cli_vault_add_accounts (EntsecVault *vault,
 
       json_array_append_new (dups, json_string (name));
       if (!json)
-        cli_print_error ("skipped %s: an account with that issuer and name exists already", name);
+        cli_print_error (_("skipped %s: an account with that issuer and name exists already"),
+                         name);
     }
   if (json)
     cli_vault_print_json (json_pack ("{s:o, s:o}", "added", added, "skipped", dups));
@@ -118,9 +119,9 @@ warn_missing_parts (GArray *parts)
         first = first && g_array_index (parts, ExportPart, j).id != part->id;
       if (missing == NULL || !first)
         continue;
-      cli_print_error ("warning: the Google Authenticator export (batch %d) has %d QR codes; "
-                       "QR code %s of it was not given, so its accounts were not added: add it "
-                       "too", part->id, part->size, missing);
+      cli_print_error (_("warning: the Google Authenticator export (batch %d) has %d QR codes; "
+                         "QR code %s of it was not given, so its accounts were not added: add it "
+                         "too"), part->id, part->size, missing);
     }
 }
 
@@ -192,8 +193,8 @@ read_uri_lines (const char *option,
         {
           /* The whole line's length: a cut piece must not be parsed (nor its length shown). */
           g_set_error (error, ENTSEC_OTPAUTH_ERROR, ENTSEC_OTPAUTH_ERROR_ENCODING,
-                       "%s, line %u: the line is %" G_GSIZE_FORMAT " bytes long, at most %d "
-                       "are accepted; nothing was added", from_stdin ? "stdin" : source, number,
+                       _("%s, line %u: the line is %zu bytes long, at most %d "
+                         "are accepted; nothing was added"), from_stdin ? "stdin" : source, number,
                        full_len, MAX_URI_LINE);
           ok = FALSE;
           break;
@@ -205,7 +206,7 @@ read_uri_lines (const char *option,
       ok = parse_uri_line (text, accounts, parts, &line_error);
       if (!ok)
         g_set_error (error, ENTSEC_OTPAUTH_ERROR, line_error->code,
-                     "%s, line %u: %s; nothing was added",
+                     _("%s, line %u: %s; nothing was added"),
                      from_stdin ? "stdin" : source, number, line_error->message);
     }
   entsec_secure_free (line, MAX_URI_LINE + 2);
@@ -281,7 +282,7 @@ set_type (EntsecAccount *account,
   else
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "Unknown --type '%s': use totp, hotp or steam", type);
+                   _("Unknown --type '%s': use totp, hotp or steam"), type);
       return FALSE;
     }
   return TRUE;
@@ -298,7 +299,7 @@ account_from_flags (const AddOptions *o,
   if (o->label == NULL || o->secret_source == NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "A manual account needs --label and --secret FILE|-");
+                           _("A manual account needs --label and --secret FILE|-"));
       return NULL;
     }
   if (!set_type (account, o->type, error))
@@ -306,7 +307,7 @@ account_from_flags (const AddOptions *o,
   if (o->algorithm != NULL && !entsec_otp_algorithm_from_string (o->algorithm, &account->algorithm))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "Unknown --algorithm '%s': use SHA1, SHA256 or SHA512", o->algorithm);
+                   _("Unknown --algorithm '%s': use SHA1, SHA256 or SHA512"), o->algorithm);
       return NULL;
     }
   account->issuer = g_strdup (o->issuer);
@@ -341,21 +342,21 @@ collect_accounts (const AddOptions *o,
   if (!o->images && n_files > 0)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "Arguments are read only as image files, after --image: use "
-                           "'entsec-cli add --image IMAGE...'");
+                           _("Arguments are read only as image files, after --image: use "
+                             "'entsec-cli add --image IMAGE...'"));
       return NULL;
     }
   if (sources != 1)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "Give exactly one of --uri FILE|-, --from-file FILE|-, "
-                           "--image IMAGE... or --label with --secret FILE|-");
+                           _("Give exactly one of --uri FILE|-, --from-file FILE|-, "
+                             "--image IMAGE... or --label with --secret FILE|-"));
       return NULL;
     }
   if (o->images && n_files == 0)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "--image needs at least one image file");
+                           _("--image needs at least one image file"));
       return NULL;
     }
   if (o->images)
@@ -527,7 +528,7 @@ set_not_found_error (GPtrArray  *found,
   if (found->len == 0)
     {
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_ACCOUNT,
-                   "No account matches '%s' (see 'entsec-cli list')", query);
+                   _("No account matches '%s' (see 'entsec-cli list')"), query);
       return;
     }
   candidates = dup_candidates (found);
@@ -607,9 +608,13 @@ print_account_line (const EntsecAccount *a)
   int pad = width < NAME_COLUMNS ? (int) (NAME_COLUMNS - width) : 0;
 
   /* Padded by display width, not bytes (printf's %-40s), so columns line up. */
-  printf ("%4" G_GINT64_FORMAT " %s %s%*s %-5s%s%s\n", a->id, a->favourite ? "*" : " ", name, pad,
-          "", entsec_account_type_to_string (a->type), a->group != NULL ? "  group: " : "",
-          a->group != NULL ? a->group : "");
+  if (a->group != NULL)
+    /* Translators: id, pin mark, name, padding (keep %*s), type (totp, hotp, steam), group */
+    printf (_("%4" PRId64 " %s %s%*s %-5s  group: %s\n"), a->id, a->favourite ? "*" : " ", name,
+            pad, "", entsec_account_type_to_string (a->type), a->group);
+  else
+    printf ("%4" G_GINT64_FORMAT " %s %s%*s %-5s\n", a->id, a->favourite ? "*" : " ", name, pad,
+            "", entsec_account_type_to_string (a->type));
 }
 
 int
@@ -638,7 +643,7 @@ cli_cmd_list (int    argc,
     accounts = g_ptr_array_new ();
   quarantined = entsec_vault_list_quarantined (vault);
   if (!json && accounts->len == 0 && quarantined->len == 0)
-    cli_print_error ("the vault holds no accounts yet; add some with 'entsec-cli add'");
+    cli_print_error (_("the vault holds no accounts yet; add some with 'entsec-cli add'"));
   list = json_array ();
   bad = json_array ();
   for (guint i = 0; i < accounts->len; i++)
@@ -656,7 +661,7 @@ cli_cmd_list (int    argc,
         json_array_append_new (bad, json_pack ("{s:I, s:s}", "id", (json_int_t) q->id, "reason",
                                                q->reason));
       else
-        printf ("%4" G_GINT64_FORMAT " ! quarantined: %s\n", q->id, q->reason);
+        printf (_("%4" PRId64 " ! quarantined: %s\n"), q->id, q->reason);
     }
   if (json)
     cli_vault_print_json (json_pack ("{s:o, s:o}", "accounts", list, "quarantined", bad));
@@ -716,7 +721,7 @@ cli_cmd_rm (int    argc,
     }
   if (argc != 2 || !yes)
     {
-      cli_print_error ("rm: name one ACCOUNT (id or name) and confirm with --yes");
+      cli_print_error (_("rm: name one ACCOUNT (id or name) and confirm with --yes"));
       cli_vault_options_clear (&options);
       return CLI_EXIT_USAGE;
     }
@@ -732,13 +737,13 @@ cli_cmd_rm (int    argc,
       if (!entsec_vault_delete_account_sync (vault, g_ascii_strtoll (argv[1], NULL, 10),
                                              NULL, &error))
         return cli_vault_report (error);
-      printf ("Deleted the quarantined row %s\n", argv[1]);
+      printf (_("Deleted the quarantined row %s\n"), argv[1]);
       return CLI_EXIT_OK;
     }
   if (account == NULL || !entsec_vault_delete_account_sync (vault, account->id, NULL, &error))
     return cli_vault_report (error);
   name = entsec_account_dup_display_name (account);
-  printf ("Deleted %" G_GINT64_FORMAT ": %s\n", account->id, name);
+  printf (_("Deleted %" PRId64 ": %s\n"), account->id, name);
   return CLI_EXIT_OK;
 }
 
@@ -789,17 +794,17 @@ edit_usage_error (const EditOptions *e,
                   int                argc)
 {
   if (argc != 2)
-    return "name one ACCOUNT (id or name)";
+    return _("name one ACCOUNT (id or name)");
   if (e->favourite && e->no_favourite)
-    return "give --favourite or --no-favourite, not both";
+    return _("give --favourite or --no-favourite, not both");
   if (e->group != NULL && e->no_group)
-    return "give --group or --no-group, not both";
+    return _("give --group or --no-group, not both");
   if (e->counter != NO_COUNTER && e->counter < 0)
-    return "--counter takes a number of 0 or more";
+    return _("--counter takes a number of 0 or more");
   if (e->issuer == NULL && e->label == NULL && e->group == NULL && !e->no_group && !e->favourite
       && !e->no_favourite && e->counter == NO_COUNTER)
-    return "Nothing to change: give --issuer, --label, --group, --no-group, --favourite, "
-           "--no-favourite or --counter";
+    return _("Nothing to change: give --issuer, --label, --group, --no-group, --favourite, "
+             "--no-favourite or --counter");
   return NULL;
 }
 
@@ -817,14 +822,14 @@ edit_account (EntsecVault       *vault,
     return cli_vault_report (error);
   if (e->counter != NO_COUNTER && account->type != ENTSEC_ACCOUNT_HOTP)
     {
-      cli_print_error ("edit: --counter applies to HOTP accounts only; this one is %s; nothing "
-                       "was changed", entsec_account_type_to_string (account->type));
+      cli_print_error (_("edit: --counter applies to HOTP accounts only; this one is %s; nothing "
+                         "was changed"), entsec_account_type_to_string (account->type));
       return CLI_EXIT_USAGE;
     }
   apply_edits (account, e);
   if (!entsec_vault_update_account_sync (vault, account, NULL, &error))
     return cli_vault_report (error);
-  printf ("Saved %" G_GINT64_FORMAT "\n", account->id);
+  printf (_("Saved %" PRId64 "\n"), account->id);
   return CLI_EXIT_OK;
 }
 
@@ -859,7 +864,7 @@ cli_cmd_edit (int    argc,
   usage = edit_usage_error (&e, argc);
   if (usage != NULL)
     {
-      cli_print_error ("edit: %s (see 'entsec-cli edit --help')", usage);
+      cli_print_error (_("edit: %s (see 'entsec-cli edit --help')"), usage);
       goto out;
     }
   vault = cli_vault_open (&options, &status);
@@ -920,7 +925,7 @@ cli_vault_print_codes (EntsecVault *vault,
     return print_one_code (vault, query, now, json);
   accounts = entsec_vault_list_accounts (vault);
   if (!json && accounts->len == 0)
-    cli_print_error ("the vault holds no accounts yet; add some with 'entsec-cli add'");
+    cli_print_error (_("the vault holds no accounts yet; add some with 'entsec-cli add'"));
   list = json_array ();
   for (guint i = 0; i < accounts->len; i++)
     {

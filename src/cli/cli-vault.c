@@ -43,7 +43,7 @@ cli_vault_path (const CliVaultOptions *options)
     return g_strdup (options->vault_path);
   if (options->profile != NULL && !profile_is_valid (options->profile))
     {
-      cli_print_error ("--profile: use letters, digits, '-', '_' and '.' only");
+      cli_print_error (_("--profile: use letters, digits, '-', '_' and '.' only"));
       return NULL;
     }
   return entsec_vault_default_path (options->profile);
@@ -91,8 +91,8 @@ cli_vault_read_passphrase (const char *source,
   if (!isatty (STDIN_FILENO))
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                           "A passphrase is needed: give --passphrase-file FILE "
-                           "(or '-' for stdin)");
+                           _("A passphrase is needed: give --passphrase-file FILE "
+                             "(or '-' for stdin)"));
       return NULL;
     }
   return cli_read_secret ("-", prompt, error);
@@ -156,8 +156,8 @@ unlock (EntsecVault           *vault,
         {
           /* Say why the keyring did not do, and how to give the passphrase. */
           g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                       "%s (with --passphrase-file FILE, or '-' for stdin; or the recovery key "
-                       "with --recovery-key-file)", keyring_error->message);
+                       _("%s (with --passphrase-file FILE, or '-' for stdin; or the recovery key "
+                         "with --recovery-key-file)"), keyring_error->message);
           return FALSE;
         }
       cli_print_error ("%s", keyring_error->message);
@@ -177,7 +177,7 @@ open_vault (const CliVaultOptions *options,
   *exit_code = CLI_EXIT_USAGE;
   if (options->passphrase_file != NULL && options->recovery_key_file != NULL)
     {
-      cli_print_error ("give --passphrase-file or --recovery-key-file, not both");
+      cli_print_error (_("give --passphrase-file or --recovery-key-file, not both"));
       return NULL;
     }
   path = cli_vault_path (options);
@@ -228,9 +228,9 @@ verify_passphrase (EntsecVault           *vault,
   if (!isatty (STDIN_FILENO))
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                           "An export needs the vault passphrase (or the recovery key) even "
-                           "when the keyring unlocks the vault: give --passphrase-file FILE or "
-                           "--recovery-key-file FILE ('-': stdin)");
+                           _("An export needs the vault passphrase (or the recovery key) even "
+                             "when the keyring unlocks the vault: give --passphrase-file FILE or "
+                             "--recovery-key-file FILE ('-': stdin)"));
       return FALSE;
     }
   check = entsec_vault_open_sync (entsec_vault_get_path (vault), NULL, error);
@@ -265,7 +265,7 @@ cli_vault_stdin_clash (const CliVaultOptions *options,
       || (g_strcmp0 (options->passphrase_file, "-") != 0
           && g_strcmp0 (options->recovery_key_file, "-") != 0))
     return FALSE;
-  cli_print_error ("%s: only one input can come from stdin: give the other in a FILE", command);
+  cli_print_error (_("%s: only one input can come from stdin: give the other in a FILE"), command);
   return TRUE;
 }
 
@@ -343,7 +343,7 @@ check_new_passphrase (const char *passphrase,
   if (passphrase[0] == '\0' || !g_utf8_validate (passphrase, -1, NULL))
     {
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-                           "The passphrase must be non-empty UTF-8 text");
+                           _("The passphrase must be non-empty UTF-8 text"));
       return FALSE;
     }
   return entsec_passphrase_check_strength (passphrase, NULL, error);
@@ -361,7 +361,7 @@ cli_read_new_passphrase (const char *option,
   if (source == NULL && !typed)
     {
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                   "A new passphrase is needed: give %s FILE (or '-' for stdin)", option);
+                   _("A new passphrase is needed: give %s FILE (or '-' for stdin)"), option);
       return NULL;
     }
   passphrase = cli_read_secret_option (option, source != NULL ? source : "-", prompt, error);
@@ -369,7 +369,7 @@ cli_read_new_passphrase (const char *option,
   if (passphrase != NULL && typed)
     passphrase = cli_confirm_secret (passphrase, _("Repeat the passphrase: "), ENTSEC_VAULT_ERROR,
                                      ENTSEC_VAULT_ERROR_INVALID,
-                                     "The two passphrases differ; nothing was changed", error);
+                                     _("The two passphrases differ; nothing was changed"), error);
   if (passphrase != NULL && !check_new_passphrase (passphrase, error))
     g_clear_pointer (&passphrase, entsec_secure_strfree);
   return passphrase;
@@ -403,7 +403,7 @@ run_init (const CliVaultOptions *options,
     return CLI_EXIT_USAGE;
   if (init->no_passphrase && options->no_keyring)
     {
-      cli_print_error ("init: a vault needs the keyring, a passphrase, or both");
+      cli_print_error (_("init: a vault needs the keyring, a passphrase, or both"));
       return CLI_EXIT_USAGE;
     }
   if (!init->no_passphrase)
@@ -421,10 +421,12 @@ run_init (const CliVaultOptions *options,
   entsec_secure_strfree (passphrase);
   if (vault == NULL)
     return cli_vault_report (error);
-  printf ("Created the vault %s (unlocks with: %s%s%s)\n", path,
-          options->no_keyring ? "" : "the keyring",
-          !options->no_keyring && !init->no_passphrase ? " or " : "",
-          init->no_passphrase ? "" : "the passphrase");
+  if (options->no_keyring)
+    printf (_("Created the vault %s (unlocks with: the passphrase)\n"), path);
+  else if (init->no_passphrase)
+    printf (_("Created the vault %s (unlocks with: the keyring)\n"), path);
+  else
+    printf (_("Created the vault %s (unlocks with: the keyring or the passphrase)\n"), path);
   return CLI_EXIT_OK;
 }
 
@@ -457,7 +459,7 @@ cli_cmd_init (int    argc,
     }
   status = argc > 1 ? CLI_EXIT_USAGE : run_init (&options, &init);
   if (argc > 1)
-    cli_print_error ("init: unexpected argument '%s'", argv[1]);
+    cli_print_error (_("init: unexpected argument '%s'"), argv[1]);
   cli_vault_options_clear (&options);
   return status;
 }
@@ -548,7 +550,7 @@ cli_cmd_passwd (int    argc,
                                                NULL, &error))
     status = cli_vault_report (error);
   else
-    printf ("The vault passphrase was changed\n");
+    printf (_("The vault passphrase was changed\n"));
   entsec_secure_strfree (passphrase);
 
 out:
@@ -587,18 +589,18 @@ keyring_slot_problem (EntsecVault *vault,
       return NULL;
     case ENTSEC_VAULT_KEYRING_ITEM_MISSING:
       *json_status = "item-missing";
-      return "item missing: run 'slots add-keyring', then 'slots remove' this one";
+      return _("item missing: run 'slots add-keyring', then 'slots remove' this one");
     case ENTSEC_VAULT_KEYRING_LOCKED:
       *json_status = "locked";
-      return "keyring locked: unlock it to use this slot";
+      return _("keyring locked: unlock it to use this slot");
     case ENTSEC_VAULT_KEYRING_MISMATCH:
       *json_status = "mismatch";
-      return "the keyring's key does not match: run 'slots add-keyring', then 'slots remove' "
-             "this one";
+      return _("the keyring's key does not match: run 'slots add-keyring', then 'slots remove' "
+               "this one");
     case ENTSEC_VAULT_KEYRING_UNREACHABLE:
     default:
       *json_status = "unreachable";
-      return "keyring unreachable: start gnome-keyring (or another Secret Service)";
+      return _("keyring unreachable: start gnome-keyring (or another Secret Service)");
     }
 }
 
@@ -611,7 +613,7 @@ print_keyring_slot (EntsecVault *vault,
                     gboolean     json)
 {
   const char *json_status = "not-checked";
-  const char *problem = "not checked: --no-keyring";
+  const char *problem = _("not checked: --no-keyring");
 
   if (check)
     problem = keyring_slot_problem (vault, id, &json_status);
@@ -620,9 +622,10 @@ print_keyring_slot (EntsecVault *vault,
   if (json)
     return;
   if (problem != NULL)
-    printf ("%" G_GINT64_FORMAT "  keyring (%s)\n", id, problem);
+    /* Translators: a slot of 'entsec-cli slots list': its id, what it is, its problem */
+    printf (_("%" PRId64 "  keyring (%s)\n"), id, problem);
   else
-    printf ("%" G_GINT64_FORMAT "  keyring\n", id);
+    printf (_("%" PRId64 "  keyring\n"), id);
 }
 
 static int
@@ -653,9 +656,12 @@ print_slots (EntsecVault *vault,
                                         (int) slots[i].kdf.iterations, "parallelism",
                                         (int) slots[i].kdf.parallelism));
       if (!json && slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE)
-        printf ("%" G_GINT64_FORMAT "  passphrase (Argon2id, %u KiB, %u passes, %u lanes)\n",
+        printf (_("%" PRId64 "  passphrase (Argon2id, %u KiB, %u passes, %u lanes)\n"),
                 slots[i].id, slots[i].kdf.memory_kib, slots[i].kdf.iterations,
                 slots[i].kdf.parallelism);
+      else if (!json && slots[i].type == ENTSEC_VAULT_SLOT_RECOVERY)
+        /* Translators: a slot of 'entsec-cli slots list': its id, then what it is */
+        printf (_("%" PRId64 "  recovery\n"), slots[i].id);
       else if (!json)
         printf ("%" G_GINT64_FORMAT "  %s\n", slots[i].id, slot_type_name (slots[i].type));
       json_array_append_new (list, item);
@@ -683,8 +689,9 @@ confirm_removal (gint64              id,
 
   if (o->yes)
     return TRUE;
-  fprintf (stderr, "Remove slot %" G_GINT64_FORMAT "? It will no longer unlock the vault. "
-           "Type 'yes' to confirm: ", id);
+  /* Translators: the answer stays 'yes' (or 'y') in every language */
+  fprintf (stderr, _("Remove slot %" PRId64 "? It will no longer unlock the vault. "
+                     "Type 'yes' to confirm: "), id);
   fflush (stderr);
   if (fgets (answer, sizeof answer, stdin) == NULL)
     return FALSE;
@@ -705,7 +712,7 @@ remove_slot (EntsecVault        *vault,
   if (!confirm_removal (id, o))
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                           "Nothing was removed: not confirmed");
+                           _("Nothing was removed: not confirmed"));
       return FALSE;
     }
   return entsec_vault_remove_slot_sync (vault, id, NULL, error);
@@ -763,7 +770,8 @@ run_slots_action (EntsecVault        *vault,
     ok = remove_slot (vault, argv[2], o, &error);
   else
     {
-      cli_print_error ("slots: use list, add-keyring, add-passphrase, add-recovery or remove ID");
+      cli_print_error (_("slots: use list, add-keyring, add-passphrase, add-recovery or "
+                         "remove ID"));
       return CLI_EXIT_USAGE;
     }
   if (!ok && error->domain == G_OPTION_ERROR)
@@ -784,8 +792,8 @@ removal_unconfirmable (int                 argc,
 {
   if (argc < 2 || strcmp (argv[1], "remove") != 0 || o->yes || isatty (STDIN_FILENO))
     return FALSE;
-  cli_print_error ("slots remove: confirm with --yes (stdin is not a terminal, so it cannot "
-                   "ask); the slot will no longer unlock the vault");
+  cli_print_error (_("slots remove: confirm with --yes (stdin is not a terminal, so it cannot "
+                     "ask); the slot will no longer unlock the vault"));
   return TRUE;
 }
 

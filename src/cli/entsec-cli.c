@@ -65,11 +65,11 @@ protect_process (void)
   g_autoptr (GError) error = NULL;
 
   if (!entsec_init_secure_memory (&error))
-    cli_print_error ("note: %s", error->message);
+    cli_print_error (_("note: %s"), error->message);
   g_clear_error (&error);
   if (!entsec_vault_harden_process (&error))
-    cli_print_error ("warning: the process could not be protected (%s): a core dump or a "
-                     "debugger could see the secrets it reads", error->message);
+    cli_print_error (_("warning: the process could not be protected (%s): a core dump or a "
+                       "debugger could see the secrets it reads"), error->message);
 }
 
 int

@@ -216,10 +216,10 @@ macs_ok (json_t *macs)
   return TRUE;
 }
 
-static gboolean
-check_claims (json_t  *device,
-              json_t  *client,
-              GError **error)
+gboolean
+entsec_device_check_claims (json_t  *device,
+                            json_t  *client,
+                            GError **error)
 {
   const char *key;
   json_t *value;
@@ -256,9 +256,9 @@ claims_text (json_t *device,
   return entsec_json_dump (claims);
 }
 
-static gboolean
-check_register_body (json_t  *body,
-                     GError **error)
+gboolean
+entsec_device_check_registration (json_t  *body,
+                                  GError **error)
 {
   static const char *const members[] = { "v", "enrollment_token", "registration_challenge",
                                          "device_key", "device", "client", NULL };
@@ -283,8 +283,8 @@ check_register_body (json_t  *body,
                            "strings /v1/enroll/verify returned");
   if (!json_is_object (json_object_get (body, "device_key")))
     return invalid (error, "\"device_key\" must be the device's public key as a JWK");
-  return check_claims (json_object_get (body, "device"), json_object_get (body, "client"),
-                       error);
+  return entsec_device_check_claims (json_object_get (body, "device"),
+                                     json_object_get (body, "client"), error);
 }
 
 static char *
@@ -398,7 +398,7 @@ entsec_device_register (const EntsecDeviceContext *context,
   g_autofree char *policy = NULL;
   gint64 version = 0;
 
-  if (!check_register_body (body, error))
+  if (!entsec_device_check_registration (body, error))
     return NULL;
   device = new_device (body, now, &key, error);
   if (device == NULL)
@@ -641,7 +641,8 @@ entsec_device_status (const EntsecDeviceContext *context,
           return NULL;
         }
     }
-  if (!check_claims (json_object_get (body, "device"), json_object_get (body, "client"), error))
+  if (!entsec_device_check_claims (json_object_get (body, "device"),
+                                   json_object_get (body, "client"), error))
     return NULL;
   settings = entsec_policy_effective (context->storage, device->user_id, device->id, error);
   if (settings == NULL)

@@ -73,6 +73,23 @@ EntsecDevice *entsec_device_authenticate (const EntsecDeviceContext *context,
                                           GError                   **error);
 
 /*
+ * The checks of a registration @body with no storage or key: its members,
+ * "v", the token and challenge as strings, "device_key" an object, the
+ * claims as below. Errors: %ENTSEC_SERVER_ERROR_INVALID naming what is wrong.
+ */
+gboolean      entsec_device_check_registration (json_t  *body,
+                                                GError **error);
+
+/*
+ * The claims of a registration or heartbeat: @device (only "machine_fp",
+ * "macs", "dmi", "os") and @client (nullable; an object of strings).
+ * Errors: %ENTSEC_SERVER_ERROR_INVALID.
+ */
+gboolean      entsec_device_check_claims (json_t  *device,
+                                          json_t  *client,
+                                          GError **error);
+
+/*
  * POST /v1/devices: @message signed by the new key (keyid "jkt:<thumbprint
  * of body.device_key>"), @body its parsed JSON. Errors: _INVALID (body),
  * _SIGNATURE, _INVALID_CODE (token or challenge wrong or used), _EXPIRED,

@@ -144,6 +144,25 @@ normalize_address (const char *channel,
   return NULL;
 }
 
+char *
+entsec_enroll_check_start (json_t  *body,
+                           GError **error)
+{
+  static const char *const members[] = { "channel", "address", "client_nonce", "language",
+                                         NULL };
+  g_autofree char *address = NULL;
+
+  if (!entsec_server_check_members (body, members, FALSE, "The request", error)
+      || !check_required (body, error) || !check_language (body, error))
+    return NULL;
+  address = normalize_address (json_string_value (json_object_get (body, "channel")),
+                               json_string_value (json_object_get (body, "address")), error);
+  if (address == NULL
+      || !check_nonce (json_string_value (json_object_get (body, "client_nonce")), error))
+    return NULL;
+  return g_steal_pointer (&address);
+}
+
 static EntsecEnrollment *
 new_enrollment (const EntsecEnrollContext *context,
                 json_t                    *body,
@@ -151,21 +170,14 @@ new_enrollment (const EntsecEnrollContext *context,
                 char                     **code,
                 GError                   **error)
 {
-  static const char *const members[] = { "channel", "address", "client_nonce", "language",
-                                         NULL };
   g_autoptr (EntsecEnrollment) e = g_new0 (EntsecEnrollment, 1);
   g_autoptr (EntsecUser) user = NULL;
-  const char *nonce;
+  const char *nonce = json_string_value (json_object_get (body, "client_nonce"));
 
-  if (!entsec_server_check_members (body, members, FALSE, "The request", error)
-      || !check_required (body, error) || !check_language (body, error))
+  e->address = entsec_enroll_check_start (body, error);
+  if (e->address == NULL)
     return NULL;
-  nonce = json_string_value (json_object_get (body, "client_nonce"));
   e->channel = g_strdup (json_string_value (json_object_get (body, "channel")));
-  e->address = normalize_address (e->channel,
-                                  json_string_value (json_object_get (body, "address")), error);
-  if (e->address == NULL || !check_nonce (nonce, error))
-    return NULL;
   user = entsec_storage_user_find (context->storage, e->channel, e->address, error);
   if (user == NULL && error != NULL && *error != NULL)
     return NULL;

@@ -82,6 +82,15 @@ json_t *entsec_enroll_verify (const EntsecEnrollContext *context,
                               gint64                     now,
                               GError                   **error);
 
+/*
+ * The checks of a start's @body, with no storage or network: its members,
+ * "language", the channel and address, and "client_nonce". Errors:
+ * %ENTSEC_SERVER_ERROR_INVALID naming what is wrong (never echoing it).
+ * Returns: (transfer full): the address as it is stored (normalised).
+ */
+char   *entsec_enroll_check_start (json_t  *body,
+                                   GError **error);
+
 /* "a***@example.com", "+44*********58": enough for the user to recognise. */
 char   *entsec_enroll_mask_address (const char *channel,
                                     const char *address);

@@ -97,6 +97,16 @@ gboolean  entsec_server_check_members (json_t            *body,
                                        const char        *what,
                                        GError           **error);
 
+/*
+ * The member checks of POST /v1/admin/tokens and POST /v1/auth/push
+ * (server-rp.c), before any value is looked up. Errors:
+ * %ENTSEC_SERVER_ERROR_INVALID saying what the body may hold.
+ */
+gboolean  entsec_server_check_token_body (json_t  *body,
+                                          GError **error);
+gboolean  entsec_server_check_push_body (json_t  *body,
+                                         GError **error);
+
 /* A display name: valid UTF-8, no control characters, 1 to 200 characters. */
 gboolean  entsec_server_check_name (const char *name,
                                     GError    **error);

@@ -49,10 +49,9 @@ context_name_ok (const char *name)
   return TRUE;
 }
 
-/* The context as compact JSON text, or NULL with @error. */
-static char *
-check_context (json_t  *context,
-               GError **error)
+char *
+entsec_push_check_context (json_t  *context,
+                           GError **error)
 {
   const char *key;
   json_t *value;
@@ -114,7 +113,7 @@ entsec_push_start (EntsecStorage *storage,
                    "\"number_matching\" must be \"enter\", \"choose\" or \"none\"");
       return NULL;
     }
-  text = check_context (context, error);
+  text = entsec_push_check_context (context, error);
   if (text == NULL)
     return NULL;
   user = entsec_storage_user_get (storage, user_id, error);

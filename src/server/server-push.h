@@ -26,6 +26,14 @@ guint       entsec_push_random_number (void);
 const char *entsec_push_state_name (EntsecPushState state);
 
 /*
+ * A push's @context (nullable) as the rules below want it. Errors:
+ * %ENTSEC_SERVER_ERROR_INVALID. Returns: (transfer full): the context as
+ * compact JSON text with sorted keys ("{}" for none); free with g_free().
+ */
+char       *entsec_push_check_context (json_t  *context,
+                                       GError **error);
+
+/*
  * A new transaction of @rp_id for the enabled user @user_id at @now.
  * @context: (nullable): a JSON object of at most 8 string members (names
  * of lower-case letters, digits and "_", values 1 to 200 characters of

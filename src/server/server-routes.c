@@ -143,11 +143,14 @@ entsec_handle_discovery (EntsecServer      *server,
                          EntsecResponse    *response)
 {
   json_t *jwks = json_pack ("{s:[O]}", "keys", entsec_server_get_authority_jwk (server));
-  json_t *endpoints = json_pack ("{s:o,s:o,s:o,s:o}",
+  json_t *endpoints = json_pack ("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
                                  "enroll_start", endpoint (server, "/v1/enroll/start"),
                                  "enroll_verify", endpoint (server, "/v1/enroll/verify"),
                                  "devices", endpoint (server, "/v1/devices"),
-                                 "health", endpoint (server, "/v1/health"));
+                                 "health", endpoint (server, "/v1/health"),
+                                 "auth_validate", endpoint (server, "/v1/auth/validate"),
+                                 "auth_push", endpoint (server, "/v1/auth/push"),
+                                 "auth_transactions", endpoint (server, "/v1/auth/transactions"));
 
   entsec_response_json (response, 200,
                         json_pack ("{s:i,s:s,s:s,s:s,s:o,s:o}",

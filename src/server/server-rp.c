@@ -237,9 +237,9 @@ get_uint (json_t     *body,
   return TRUE;
 }
 
-static gboolean
-check_token_body (json_t  *body,
-                  GError **error)
+gboolean
+entsec_server_check_token_body (json_t  *body,
+                                GError **error)
 {
   static const char *const strings[] = { "user", "type", "algorithm", "issuer", "label", NULL };
   const char *key;
@@ -304,7 +304,7 @@ entsec_handle_admin_token_create (EntsecServer      *server,
 
   if (body == NULL)
     return;
-  if (!check_token_body (body, &error)
+  if (!entsec_server_check_token_body (body, &error)
       || !get_uint (body, "digits", ENTSEC_OTP_DEFAULT_DIGITS, ENTSEC_OTP_MIN_DIGITS,
                     ENTSEC_OTP_MAX_DIGITS, &digits, &error)
       || !get_uint (body, "period", ENTSEC_OTP_DEFAULT_PERIOD, ENTSEC_OTP_MIN_PERIOD,
@@ -553,9 +553,9 @@ entsec_handle_auth_validate (EntsecServer      *server,
 
 static const char *const push_members[] = { "user", "context", "number_matching", NULL };
 
-static gboolean
-check_push_body (json_t  *body,
-                 GError **error)
+gboolean
+entsec_server_check_push_body (json_t  *body,
+                               GError **error)
 {
   const char *key;
   json_t *value;
@@ -631,7 +631,7 @@ entsec_handle_auth_push (EntsecServer      *server,
 
   if (rp == NULL || (body = entsec_request_json (server, request, response)) == NULL)
     return;
-  if (!check_push_body (body, &error))
+  if (!entsec_server_check_push_body (body, &error))
     {
       entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
       return;

@@ -103,27 +103,11 @@ class Device:
         return self.signed("GET", "/v1/devices/%s/policy" % self.id, **kw)
 
 
-class DeviceTestCase(ServerTestCase):
-    """A server booted with boot(), users, enrollment by email, registered devices."""
-
-    def setUp(self):
-        super().setUp()
-        self.users = {}
-
-    def tearDown(self):
-        # a clean exit (also: no leak or error report under ASan)
-        if self.server is not None:
-            self.assertEqual(self.server.stop(), 0, self.server.log)
-        super().tearDown()
-
-    def boot(self, *args, env=None):
-        env = dict(env or os.environ, ENTSEC_SERVER_ENROLL_RESEND_AFTER="0")
-        server = self.start(*args, env=env)
-        status, _, disco, _ = server.request("GET", "/.well-known/entsec-configuration")
-        self.assertEqual(status, 200)
-        self.issuer = disco["issuer"]
-        self.authority = disco["authority_jwks"]["keys"][0]
-        return server
+class DeviceMixin:
+    """Users, enrollment by email, registered devices and their calls, for a
+    ServerTestCase: needs self.server, self.token, self.data_dir and
+    self.issuer and self.authority (discovery's); keeps its users in
+    self.users."""
 
     def send(self, method, path, raw, headers):
         """Like Server.request, but a body that is not JSON (a JWS) is kept as bytes."""
@@ -137,12 +121,13 @@ class DeviceTestCase(ServerTestCase):
         is_json = (resp.getheader("Content-Type") or "").endswith("json")
         return resp.status, resp, json.loads(data) if is_json and data else None, data
 
-    def admin(self, method, path, body=None):
+    def admin_api(self, method, path, body=None):
         return self.server.request(method, path, token=self.token, body=body)
 
     def user(self, email):
+        self.users = getattr(self, "users", {})
         if email not in self.users:
-            status, _, body, _ = self.admin("POST", "/v1/admin/users", {"email": email})
+            status, _, body, _ = self.admin_api("POST", "/v1/admin/users", {"email": email})
             self.assertEqual(status, 201, body)
             self.users[email] = body["id"]
         return self.users[email]
@@ -213,7 +198,7 @@ class DeviceTestCase(ServerTestCase):
         return thread, result
 
     def waiting(self):
-        status, _, body, _ = self.admin("GET", "/v1/admin/status")
+        status, _, body, _ = self.admin_api("GET", "/v1/admin/status")
         self.assertEqual(status, 200, body)
         return body["long_polls"]["waiting"]
 
@@ -223,3 +208,30 @@ class DeviceTestCase(ServerTestCase):
         while self.waiting() != count:
             self.assertLess(time.monotonic(), deadline, "the polls were not parked")
             time.sleep(0.05)
+
+
+class DeviceTestCase(DeviceMixin, ServerTestCase):
+    """A server booted with boot(), users, enrollment by email, registered devices."""
+
+    def admin(self, method, path, body=None):
+        """The admin API with the bootstrap admin token."""
+        return self.admin_api(method, path, body)
+
+    def setUp(self):
+        super().setUp()
+        self.users = {}
+
+    def tearDown(self):
+        # a clean exit (also: no leak or error report under ASan)
+        if self.server is not None:
+            self.assertEqual(self.server.stop(), 0, self.server.log)
+        super().tearDown()
+
+    def boot(self, *args, env=None):
+        env = dict(env or os.environ, ENTSEC_SERVER_ENROLL_RESEND_AFTER="0")
+        server = self.start(*args, env=env)
+        status, _, disco, _ = server.request("GET", "/.well-known/entsec-configuration")
+        self.assertEqual(status, 200)
+        self.issuer = disco["issuer"]
+        self.authority = disco["authority_jwks"]["keys"][0]
+        return server

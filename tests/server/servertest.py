@@ -29,6 +29,20 @@ START_TIMEOUT = 20  # seconds; every wait below is bounded
 PROBLEM = "tag:entsec.org,2026:problem:"
 
 
+def hotp(secret, counter, digits=6, digest=hashlib.sha1):
+    """RFC 4226 of a Base32 `secret`, as the admin API hands it out once."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10 ** digits).zfill(digits)
+
+
+def step(period=30):
+    """The current TOTP step: the server accepts the one before and after too."""
+    return int(time.time()) // period
+
+
 class Connection(http.client.HTTPSConnection):
     """HTTPS to 127.0.0.1, verifying the certificate for `server_name`."""
 
@@ -99,18 +113,6 @@ class Server:
             self.proc.kill()
             _, self.log = self.proc.communicate(timeout=START_TIMEOUT)
         return self.proc.returncode
-
-
-def hotp(secret, counter, digits=6, digest=hashlib.sha1):
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
-    offset = mac[-1] & 0x0F
-    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(value % 10 ** digits).zfill(digits)
-
-
-def step(period=30):
-    return int(time.time()) // period
 
 
 def run_init(data_dir, *args):

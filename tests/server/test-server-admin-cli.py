@@ -15,15 +15,18 @@ import time
 import urllib.parse
 
 import servertest
-from servertest import ServerTestCase
+from devicetest import CLAIMS, DeviceMixin
+from servertest import ServerTestCase, hotp, step
 
 ADMIN = os.environ["ENTSEC_ADMIN"]
 
 
-class AdminCliTest(ServerTestCase):
+class AdminCliTest(DeviceMixin, ServerTestCase):
     def setUp(self):
         super().setUp()
+        self.users = {}
         self.start()
+        self.issuer = self.server.request("GET", "/.well-known/entsec-configuration")[2]["issuer"]
         self.ca = os.path.join(self.data_dir, "ca.pem")
         self.token_file = os.path.join(self.data_dir, "admin-token")
         self.url = "https://localhost:%d" % self.server.port
@@ -224,13 +227,222 @@ class AdminCliTest(ServerTestCase):
         self.assertIn("users enable", disabled.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "again.png")))
 
-    def test_missing_endpoint_is_reported(self):
+    def test_codes_only_from_stdin_and_keys_only_from_files(self):
         result = self.admin("validate", "usr_x", "--api-key-file", self.token_file, stdin="")
         self.assertEqual(result.returncode, 3)
         self.assertIn("reads the code from stdin", result.stderr)
+        long_code = self.admin("tokens", "ack", "tok_x", stdin="1" * 17 + "\n")
+        self.assertEqual(long_code.returncode, 3)
+        self.assertIn("at most 16 characters", long_code.stderr)
         no_key = self.admin("push", "usr_x")
         self.assertEqual(no_key.returncode, 2)
         self.assertIn("--api-key-file", no_key.stderr)
+
+    def refused(self, code, text, *args, **kwargs):
+        result = self.admin(*args, **kwargs)
+        self.assertEqual(result.returncode, code, result.stderr)
+        self.assertIn(text, result.stderr)
+
+    def write(self, name, data):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(data if isinstance(data, str) else json.dumps(data))
+        return path
+
+    def test_devices(self):
+        device = self.register("ann@example.com")
+        user = self.users["ann@example.com"]
+        shown = json.loads(self.ok("--json", "devices", "show", device.id))
+        self.assertEqual((shown["user_id"], shown["state"]), (user, "active"))
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(shown["created"]))
+        self.assertEqual(self.ok("devices", "list").splitlines(), [
+            "%s\t%s\tactive\t%s\t%s" % (device.id, user, when,
+                                       time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                     time.gmtime(shown["last_seen"])))])
+        self.assertIn("state: active", self.ok("devices", "show", device.id))
+        other = self.register("al@example.com")
+        self.assertEqual(len(self.ok("devices", "list").splitlines()), 2)
+        self.assertEqual([d["id"] for d in json.loads(self.ok("--json", "devices", "list",
+                                                              "--user", user))["devices"]],
+                         [device.id])
+        self.assertEqual(self.ok("devices", "list", "--user", self.users["al@example.com"])
+                         .split("\t")[0], other.id)
+        self.refused(2, "--user filters only", "users", "list", "--user", user)
+        lock = self.ok("devices", "lock", device.id).splitlines()
+        self.assertIn("type: lock", lock)
+        self.assertIn("state: pending", lock)
+        for command, kind in (("unlock", "unlock"), ("refresh-policy", "refresh_policy"),
+                              ("wipe", "wipe")):
+            queued = json.loads(self.ok("--json", "devices", command, device.id))
+            self.assertEqual((queued["type"], queued["state"]), (kind, "pending"))
+        listed = self.ok("devices", "commands", device.id).splitlines()
+        # oldest first, by second: one second may hold them all
+        self.assertEqual(sorted(line.split("\t")[1] for line in listed),
+                         ["lock", "refresh_policy", "unlock", "wipe"])
+        # a heartbeat from elsewhere under a "lock" rule suspends; activate lifts it
+        rule = {"settings": {"binding": {"on_mismatch": "lock"}}}
+        self.ok("policies", "set", "tenant", "--file", self.write("lock.json", rule))
+        moved = dict(CLAIMS, machine_fp="fp-other")
+        status, _, body, _ = device.signed("POST", "/v1/devices/%s/status" % device.id,
+                                           {"v": 1, "device": moved})
+        self.assertEqual((status, body["action"]), (200, "lock"))
+        self.assertEqual(json.loads(self.ok("--json", "devices", "show", device.id))["state"],
+                         "suspended")
+        self.assertEqual(self.ok("devices", "activate", device.id).strip(), "Device active")
+        self.assertEqual(json.loads(self.ok("--json", "devices", "show", device.id))["state"],
+                         "active")
+        self.assertEqual(self.ok("devices", "revoke", device.id).strip(), "Device revoked")
+        self.assertEqual(json.loads(self.ok("--json", "devices", "show", device.id))["state"],
+                         "revoked")
+        self.refused(3, "HTTP 409", "devices", "activate", device.id)
+        # the user unbinds the other device: commands for it are forbidden (403), exit 3
+        base = "/v1/devices/%s/" % other.id
+        nonce = other.signed("POST", base + "op-challenge", {"v": 1, "op": "unbind"})[2]["nonce"]
+        self.assertEqual(other.signed("POST", base + "unbind", {"v": 1, "nonce": nonce})[0], 200)
+        self.refused(3, "HTTP 403", "devices", "wipe", other.id)
+        self.refused(3, "HTTP 404", "devices", "show", "dev_nobody")
+        self.refused(3, "HTTP 404", "devices", "lock", "dev_nobody")
+
+    def test_policies(self):
+        device = self.register("bo@example.com")
+        user = self.users["bo@example.com"]
+        self.assertEqual(self.ok("policies", "show", "tenant"), "scope: tenant\n")
+        wanted = self.write("p.json", {"v": 1, "settings": {
+            "clipboard": {"clear_after": 15}, "tokens": {"allowed_algorithms": ["SHA256"]}}})
+        self.assertEqual(self.ok("policies", "diff", "tenant", "--file", wanted),
+                         "+ clipboard.clear_after: 15\n"
+                         "+ tokens.allowed_algorithms: [\"SHA256\"]\n")
+        self.assertTrue(json.loads(self.ok("--json", "policies", "diff", "tenant",
+                                           "--file", wanted))["differs"])
+        self.assertEqual(self.ok("policies", "set", "tenant", "--file", wanted).strip(),
+                         "Policy set")
+        self.assertEqual(self.ok("policies", "show", "tenant"),
+                         "scope: tenant\nclipboard.clear_after: 15\n"
+                         "tokens.allowed_algorithms: [\"SHA256\"]\n")
+        self.assertEqual(self.ok("policies", "diff", "tenant", "--file", wanted),
+                         "No difference\n")
+        # what show --json prints is what set takes
+        shown = self.ok("--json", "policies", "show", "tenant")
+        changed = json.loads(shown)
+        changed["settings"]["clipboard"]["clear_after"] = 20
+        changed_file = self.write("changed.json", changed)
+        self.assertEqual(self.ok("policies", "diff", "tenant", "--file", changed_file),
+                         "- clipboard.clear_after: 15\n+ clipboard.clear_after: 20\n")
+        for scope in (["user", user], ["device", device.id]):
+            self.ok("policies", "set", *scope, "--file", changed_file)
+            again = json.loads(self.ok("--json", "policies", "show", *scope))
+            self.assertEqual(again["scope"], "%s:%s" % tuple(scope))
+            self.assertEqual(again["settings"]["clipboard"]["clear_after"], 20)
+        bad_value = self.write("bad.json", {"settings": {"tokens": {"min_digits": 4}}})
+        self.refused(3, "min_digits", "policies", "set", "tenant", "--file", bad_value)
+        no_settings = self.write("flat.json", {"clipboard": {"clear_after": 1}})
+        self.refused(3, "must be {\"v\":1,\"settings\"", "policies", "diff", "tenant",
+                     "--file", no_settings)
+        self.refused(3, "The policy file", "policies", "set", "tenant",
+                     "--file", self.write("broken.json", "{"))
+        self.refused(2, "'tenant', 'user USER_ID'", "policies", "show", "group", "x")
+        self.refused(3, "HTTP 404", "policies", "show", "user", "usr_nobody")
+        self.assertEqual(json.loads(self.ok("--json", "policies", "show", "tenant"))["settings"],
+                         json.loads(shown)["settings"])
+
+    def add_rp(self, name):
+        created = json.loads(self.ok("--json", "rp", "add", name))
+        return created, self.write("key-" + name, created["api_key"] + "\n")
+
+    def test_rp_tokens_and_validate(self):
+        human = self.ok("rp", "add", "vpn").splitlines()
+        key = [line for line in human if line.startswith("api_key: ")][0][len("api_key: "):]
+        self.assertGreaterEqual(len(key), 43)
+        portal, portal_key = self.add_rp("portal")
+        listing = self.ok("rp", "list")
+        self.assertNotIn(key, listing)
+        self.assertNotIn(portal["api_key"], listing)
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(portal["created"]))
+        self.assertIn("%s\tportal\t%s\t-" % (portal["id"], when), listing.splitlines())
+        user = self.add_user("--email", "cy@example.com")["id"]
+        out = self.ok("tokens", "provision", user, "--issuer", "ACME Corp", "--label", "cy",
+                      "--qr", "tok.png").splitlines()
+        self.assertEqual(out[-1], "QR code written to tok.png")
+        uri = [line for line in out if line.startswith("uri: ")][0][len("uri: "):]
+        parsed = urllib.parse.urlsplit(uri)
+        self.assertEqual((parsed.scheme, parsed.netloc, parsed.path),
+                         ("otpauth", "totp", "/ACME%20Corp:cy"))
+        query = dict(urllib.parse.parse_qsl(parsed.query))
+        secret = query["secret"]
+        self.assertEqual(query["issuer"], "ACME Corp")
+        self.assertNotIn("secret: ", "\n".join(out))
+        scan = subprocess.run(["zbarimg", "--raw", "-q", os.path.join(self.tmp, "tok.png")],
+                              capture_output=True, text=True, timeout=60, check=True)
+        self.assertEqual(scan.stdout.strip(), uri)
+        token = [line.split("\t") for line in self.ok("tokens", "list").splitlines()]
+        self.assertEqual(len(token), 1)
+        token_id = token[0][0]
+        self.assertEqual(token[0][1:], [user, "totp", "pending", "0"])
+        self.assertNotIn(secret, self.ok("--json", "tokens", "show", token_id))
+        # a pending token validates nothing; the ack step activates it
+        self.refused(3, "HTTP 400", "validate", user, "--api-key-file", portal_key,
+                     stdin=hotp(secret, step()) + "\n")
+        self.refused(3, "HTTP 400", "tokens", "ack", token_id, stdin="12345\n")
+        self.assertEqual(self.ok("tokens", "ack", token_id, stdin=hotp(secret, step()) + "\n")
+                         .strip(), "Token active")
+        self.assertEqual(json.loads(self.ok("--json", "tokens", "show", token_id))["state"],
+                         "active")
+        code = hotp(secret, step() + 1) + "\n"
+        valid = self.ok("validate", user, "--api-key-file", portal_key, stdin=code)
+        self.assertEqual(valid.splitlines(), ["result: valid", "token: " + token_id])
+        self.refused(3, "HTTP 400", "validate", user, "--api-key-file", portal_key, stdin=code)
+        # failures count until an admin resets them
+        wrong = "%06d\n" % ((int(hotp(secret, step())) + 500000) % 1000000)
+        self.refused(3, "HTTP 400", "validate", user, "--api-key-file", portal_key, stdin=wrong)
+        self.assertEqual(json.loads(self.ok("--json", "tokens", "show", token_id))["failures"], 1)
+        self.assertEqual(self.ok("tokens", "reset", token_id).strip(), "Token reset")
+        self.assertEqual(json.loads(self.ok("--json", "tokens", "show", token_id))["failures"], 0)
+        self.assertEqual(self.ok("tokens", "revoke", token_id).strip(), "Token revoked")
+        self.assertEqual(json.loads(self.ok("--json", "tokens", "show", token_id))["state"],
+                         "revoked")
+        self.assertEqual(self.ok("rp", "revoke", portal["id"]).strip(), "Relying party revoked")
+        self.refused(4, "HTTP 401", "validate", user, "--api-key-file", portal_key, stdin=code)
+        self.refused(3, "HTTP 404", "rp", "revoke", "rp_nobody")
+
+    def test_tokens_provision_json_and_options(self):
+        user = self.add_user("--email", "di@example.com")["id"]
+        created = json.loads(self.ok("--json", "tokens", "provision", user, "--type", "hotp",
+                                     "--algorithm", "SHA256", "--digits", "8"))
+        self.assertEqual((created["type"], created["algorithm"], created["digits"]),
+                         ("hotp", "SHA256", 8))
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(created["uri"]).query))
+        self.assertEqual((query["secret"], query["algorithm"], query["digits"], query["counter"]),
+                         (created["secret"], "SHA256", "8", "0"))
+        self.refused(3, "period", "tokens", "provision", user, "--period", "301")
+        self.refused(3, "HTTP 404", "tokens", "provision", "usr_nobody")
+        other = self.add_user("--email", "fi@example.com")["id"]
+        self.ok("tokens", "provision", other)
+        self.assertEqual(len(json.loads(self.ok("--json", "tokens", "list"))["tokens"]), 2)
+        mine = json.loads(self.ok("--json", "tokens", "list", "--user", user))["tokens"]
+        self.assertEqual([tok["id"] for tok in mine], [created["id"]])
+
+    def test_push(self):
+        _, key_file = self.add_rp("vpn")
+        _, other_key = self.add_rp("portal")
+        user = self.add_user("--email", "ed@example.com")["id"]
+        out = self.ok("push", user, "--api-key-file", key_file).splitlines()
+        fields = dict(line.split(": ", 1) for line in out)
+        self.assertTrue(fields["transaction_id"].startswith("ptx_"))
+        self.assertTrue(10 <= int(fields["number"]) <= 99)
+        self.assertEqual(fields["state"], "pending")
+        status = json.loads(self.ok("--json", "push", "status", fields["transaction_id"],
+                                    "--api-key-file", key_file))
+        self.assertEqual((status["transaction_id"], status["state"], status["number"]),
+                         (fields["transaction_id"], "pending", int(fields["number"])))
+        self.refused(3, "HTTP 404", "push", "status", fields["transaction_id"],
+                     "--api-key-file", other_key)
+        silent = json.loads(self.ok("--json", "push", user, "--number-matching", "none",
+                                    "--api-key-file", key_file))
+        self.assertNotIn("number", silent)
+        self.refused(3, "HTTP 400", "push", user, "--number-matching", "guess",
+                     "--api-key-file", key_file)
+        self.refused(3, "HTTP 404", "push", "usr_nobody", "--api-key-file", key_file)
+        self.refused(4, "HTTP 401", "push", user, "--api-key-file", self.token_file)
 
 
 if __name__ == "__main__":

@@ -399,6 +399,9 @@ test_lockout_backoff (Fixture      *f,
   gint64 now = T0 + 30;
   gint64 retry = 0;
 
+  /* Validated by user below: the token must exist and be active. */
+  g_assert_nonnull (token);
+
   /* A code valid at none of the steps near T0 + 30. */
   for (const char *const *c = (const char *const[]){ "000000", "111111", "222222", NULL };
        *c != NULL && wrong == NULL; c++)
@@ -550,6 +553,8 @@ test_concurrent_once (Fixture      *f,
   g_autofree char *code = totp_at (secret, T0 + 30);
   Race race = { f, code, 0 };
   GThread *threads[20];
+
+  g_assert_nonnull (token);
 
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     threads[i] = g_thread_new ("race", race_one, &race);

@@ -64,8 +64,19 @@ class TlsTests(ServerTestCase):
         self.assertIn("authority key thumbprint: " + body["authority_jkt"], self.init.stdout)
         self.assertEqual(body["authority_jwks"]["keys"][0]["kid"], body["authority_jkt"])
         self.assertNotIn("d", body["authority_jwks"]["keys"][0])
-        self.assertEqual(body["endpoints"]["enroll_start"],
-                         body["issuer"] + "/v1/enroll/start")
+        paths = {"enroll_start": "/v1/enroll/start", "enroll_verify": "/v1/enroll/verify",
+                 "devices": "/v1/devices", "health": "/v1/health",
+                 "auth_validate": "/v1/auth/validate", "auth_push": "/v1/auth/push",
+                 "auth_transactions": "/v1/auth/transactions"}
+        self.assertEqual(body["endpoints"],
+                         {name: body["issuer"] + path for name, path in paths.items()})
+        # each one is served: a call without a body or key is refused, never 404
+        for name, path in paths.items():
+            method = "GET" if name == "health" else "POST"
+            if name == "auth_transactions":
+                method, path = "GET", path + "/ptx_x"
+            status = server.request(method, path)[0]
+            self.assertIn(status, (200, 400, 401), name)
 
     def test_wrong_host_name_refused(self):
         server = self.start()
