@@ -16,4 +16,5 @@
 #include "entsec-vault.h"
 #include "entsec-backup.h"
 #include "entsec-device.h"
+#include "entsec-enterprise.h"
 #undef ENTSEC_INSIDE

@@ -45,6 +45,8 @@ int cli_cmd_passwd (int argc, char **argv);
 int cli_cmd_slots (int argc, char **argv);
 int cli_cmd_export (int argc, char **argv);
 int cli_cmd_import (int argc, char **argv);
+int cli_cmd_enroll (int argc, char **argv);
+int cli_cmd_device (int argc, char **argv);
 
 /* ---- The vault (cli-vault.c, cli-vault-accounts.c) ---- */
 

@@ -26,6 +26,9 @@ static const CliCommand commands[] = {
     cli_cmd_import },
   { "parse", N_("Show what otpauth:// and export URIs hold (never the secrets)"), cli_cmd_parse },
   { "scan", N_("Show what the QR codes in image files hold (never the secrets)"), cli_cmd_scan },
+  { "enroll", N_("Enroll the vault with an enterprise server (--server or --link)"),
+    cli_cmd_enroll },
+  { "device", N_("Show the vault's enterprise registration"), cli_cmd_device },
 };
 
 static void

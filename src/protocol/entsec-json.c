@@ -104,8 +104,12 @@ entsec_json_dump (const json_t *json)
 {
   char *text = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
   char *copy = g_strdup (text);
+  json_free_t jansson_free = NULL;
 
-  free (text);
+  /* With jansson's allocator, which a program may have replaced
+   * (src/core/backup wipes through json_set_alloc_funcs()). */
+  json_get_alloc_funcs (NULL, &jansson_free);
+  jansson_free (text);
   return copy;
 }
 

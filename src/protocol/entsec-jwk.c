@@ -182,31 +182,6 @@ protocol_cjose_jwk (EVP_PKEY *key,
   return jwk;
 }
 
-char *
-entsec_jwk_export (EVP_PKEY *key,
-                   gboolean  include_private,
-                   GError  **error)
-{
-  cjose_jwk_t *jwk = protocol_cjose_jwk (key, include_private, error);
-  cjose_err err;
-  char *json;
-  char *copy;
-
-  if (jwk == NULL)
-    return NULL;
-  json = cjose_jwk_to_json (jwk, include_private, &err);
-  cjose_jwk_release (jwk);
-  if (json == NULL)
-    {
-      protocol_crypto_failed (error, "writing the JWK");
-      return NULL;
-    }
-  copy = g_strdup (json);
-  OPENSSL_cleanse (json, strlen (json));
-  cjose_get_dealloc () (json);
-  return copy;
-}
-
 /* The public members, in the lexicographic order RFC 7638 requires. */
 static json_t *
 public_members (EVP_PKEY *key,
@@ -222,6 +197,40 @@ public_members (EVP_PKEY *key,
   x64 = entsec_base64url_encode (x, sizeof x);
   y64 = entsec_base64url_encode (y, sizeof y);
   return json_pack ("{s:s, s:s, s:s, s:s}", "crv", "P-256", "kty", "EC", "x", x64, "y", y64);
+}
+
+/*
+ * Written with jansson, not cjose_jwk_to_json(): cjose frees jansson's
+ * output with its own deallocator, which breaks in a process that gave
+ * jansson other allocators (src/core/backup wipes through
+ * json_set_alloc_funcs()).
+ */
+char *
+entsec_jwk_export (EVP_PKEY *key,
+                   gboolean  include_private,
+                   GError  **error)
+{
+  g_autoptr (json_t) jwk = public_members (key, error);
+  guint8 d[ENTSEC_EC_COORD_SIZE];
+  char *d64;
+  char *text;
+
+  if (jwk == NULL)
+    return NULL;
+  if (include_private)
+    {
+      if (!protocol_ec_private_scalar (key, d, error))
+        return NULL;
+      d64 = entsec_base64url_encode (d, sizeof d);
+      OPENSSL_cleanse (d, sizeof d);
+      json_object_set_new (jwk, "d", json_string (d64));
+      OPENSSL_cleanse (d64, strlen (d64));
+      g_free (d64);
+    }
+  text = entsec_json_dump (jwk);
+  if (include_private)
+    json_string_set (json_object_get (jwk, "d"), "");
+  return text;
 }
 
 json_t *

@@ -6,9 +6,9 @@
 
 #include <entsec/entsec.h>
 
-G_BEGIN_DECLS
+#include "entsec-json.h" /* src/protocol: jansson's g_autoptr and limits */
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, json_decref)
+G_BEGIN_DECLS
 
 /*
  * The `device` object of docs/protocol.md 8.3 and 8.6, which

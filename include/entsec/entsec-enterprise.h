@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-enterprise.h: the client's enterprise side (network errors, activation links) */
+#pragma once
+
+#if !defined(ENTSEC_INSIDE) && !defined(ENTSEC_COMPILATION)
+#error "Only <entsec/entsec.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "entsec-macros.h"
+#include "entsec-vault.h"
+
+G_BEGIN_DECLS
+
+/**
+ * EntsecNetError:
+ * @ENTSEC_NET_ERROR_INVALID_URL: the URL is not https://HOST[:PORT][/PATH]
+ * @ENTSEC_NET_ERROR_RESOLVE: the server's host name does not resolve
+ * @ENTSEC_NET_ERROR_CONNECT: nothing answers at the server's address and port
+ * @ENTSEC_NET_ERROR_TIMEOUT: the server did not answer in time
+ * @ENTSEC_NET_ERROR_UNTRUSTED: the certificate chain leads to no trusted CA (and no pin anchors it)
+ * @ENTSEC_NET_ERROR_EXPIRED: the certificate expired or is not valid yet
+ * @ENTSEC_NET_ERROR_WRONG_HOST: the certificate is for another host name
+ * @ENTSEC_NET_ERROR_PIN_MISMATCH: the server's key matches none of the pins
+ * @ENTSEC_NET_ERROR_TLS_VERSION: the server offers no TLS version from 1.2 up
+ * @ENTSEC_NET_ERROR_TLS: any other TLS failure (a bad CA file, a broken handshake)
+ * @ENTSEC_NET_ERROR_REDIRECT: the server redirected to another origin
+ * @ENTSEC_NET_ERROR_TOO_LARGE: the answer is over the size limit
+ * @ENTSEC_NET_ERROR_BAD_RESPONSE: the answer is not what the protocol says
+ * @ENTSEC_NET_ERROR_SERVER: the server refused or failed (a problem document with no code below)
+ * @ENTSEC_NET_ERROR_RATE_LIMITED: too many attempts; the message says how long to wait
+ * @ENTSEC_NET_ERROR_INVALID_CODE: the enrollment code is wrong or used up
+ * @ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED: the enrollment or token expired; start again
+ * @ENTSEC_NET_ERROR_REVOKED: the server revoked, suspended or unbound this device
+ *
+ * Errors in the %ENTSEC_NET_ERROR domain; every message says what to do and
+ * never holds a code, token or key.
+ */
+typedef enum
+{
+  ENTSEC_NET_ERROR_INVALID_URL,
+  ENTSEC_NET_ERROR_RESOLVE,
+  ENTSEC_NET_ERROR_CONNECT,
+  ENTSEC_NET_ERROR_TIMEOUT,
+  ENTSEC_NET_ERROR_UNTRUSTED,
+  ENTSEC_NET_ERROR_EXPIRED,
+  ENTSEC_NET_ERROR_WRONG_HOST,
+  ENTSEC_NET_ERROR_PIN_MISMATCH,
+  ENTSEC_NET_ERROR_TLS_VERSION,
+  ENTSEC_NET_ERROR_TLS,
+  ENTSEC_NET_ERROR_REDIRECT,
+  ENTSEC_NET_ERROR_TOO_LARGE,
+  ENTSEC_NET_ERROR_BAD_RESPONSE,
+  ENTSEC_NET_ERROR_SERVER,
+  ENTSEC_NET_ERROR_RATE_LIMITED,
+  ENTSEC_NET_ERROR_INVALID_CODE,
+  ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED,
+  ENTSEC_NET_ERROR_REVOKED,
+} EntsecNetError;
+
+#define ENTSEC_NET_ERROR (entsec_net_error_quark ())
+/* Returns: the quark of the %ENTSEC_NET_ERROR domain. */
+ENTSEC_EXPORT
+GQuark entsec_net_error_quark (void);
+
+/**
+ * EntsecLinkError:
+ * @ENTSEC_LINK_ERROR_SCHEME: not an entsec://enroll? link
+ * @ENTSEC_LINK_ERROR_PARAMETER: a parameter is missing, repeated, unknown or out of order
+ * @ENTSEC_LINK_ERROR_ENCODING: bad percent-encoding, or a value that is not UTF-8
+ * @ENTSEC_LINK_ERROR_VALUE: a value breaks its rule (server not https, pin not sha256//...)
+ *
+ * Errors in the %ENTSEC_LINK_ERROR domain; every message names the parameter.
+ */
+typedef enum
+{
+  ENTSEC_LINK_ERROR_SCHEME,
+  ENTSEC_LINK_ERROR_PARAMETER,
+  ENTSEC_LINK_ERROR_ENCODING,
+  ENTSEC_LINK_ERROR_VALUE,
+} EntsecLinkError;
+
+#define ENTSEC_LINK_ERROR (entsec_link_error_quark ())
+/* Returns: the quark of the %ENTSEC_LINK_ERROR domain. */
+ENTSEC_EXPORT
+GQuark entsec_link_error_quark (void);
+
+/**
+ * EntsecActivationLink:
+ * @server: the server's base URL, https://HOST[:PORT], no trailing slash
+ * @tenant: the tenant name of discovery
+ * @jkt: the RFC 7638 thumbprint of the authority key (43 base64url characters)
+ * @pin: sha256// and the standard base64 SHA-256 of the server key's SPKI
+ * @address: the user's email address or E.164 phone number
+ *
+ * An activation link (docs/protocol.md 8.9), decoded and checked.
+ */
+typedef struct
+{
+  char *server;
+  char *tenant;
+  char *jkt;
+  char *pin;
+  char *address;
+} EntsecActivationLink;
+
+/*
+ * Parse an entsec://enroll? activation link (docs/protocol.md 8.9): the five
+ * parameters in their order, each once, percent-decoded; white space around
+ * the link is ignored.
+ * Returns: (transfer full) (nullable): the link, or NULL with @error set
+ *   (%ENTSEC_LINK_ERROR); free with entsec_activation_link_free().
+ */
+ENTSEC_EXPORT
+EntsecActivationLink *entsec_activation_link_parse (const char  *link,
+                                                    GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Whether the link's address is an email address ("email") or a phone number ("sms"). */
+ENTSEC_EXPORT
+const char *entsec_activation_link_channel (const EntsecActivationLink *link);
+
+/* Frees @link; NULL is ignored. */
+ENTSEC_EXPORT
+void entsec_activation_link_free (EntsecActivationLink *link);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecActivationLink, entsec_activation_link_free)
+
+/* ---- Enrollment (docs/protocol.md 8.1-8.3) -------------------------------- */
+
+/**
+ * EntsecEnrollerOptions:
+ * @server: the server's base URL, https://HOST[:PORT]
+ * @ca_file: (nullable): PEM CA certificates to trust instead of the system store
+ * @pins: (nullable): SPKI pins, "sha256//B64[;sha256//B64...]"
+ * @pin_is_anchor: the pins stand in for a CA (an activation link's pin)
+ * @authority_jkt: (nullable): the authority key's thumbprint received out of
+ *   band; without it the key of the first discovery over verified TLS is
+ *   trusted and recorded as such ("tofu")
+ *
+ * Where to enroll and how far to trust it; all borrowed, copied by
+ * entsec_enroller_new().
+ */
+typedef struct
+{
+  const char *server;
+  const char *ca_file;
+  const char *pins;
+  gboolean pin_is_anchor;
+  const char *authority_jkt;
+} EntsecEnrollerOptions;
+
+/* One enrollment in progress: use it from one thread at a time. */
+typedef struct _EntsecEnroller EntsecEnroller;
+
+/*
+ * Check @options (no network yet).
+ * Returns: (transfer full) (nullable): free with entsec_enroller_free().
+ */
+ENTSEC_EXPORT
+EntsecEnroller *entsec_enroller_new (const EntsecEnrollerOptions *options,
+                                         GError                       **error);
+/* The options an activation link carries (its pin is the trust anchor, its jkt pinned). */
+ENTSEC_EXPORT
+EntsecEnroller *entsec_enroller_new_for_link (const EntsecActivationLink *link,
+                                                  const char                 *ca_file,
+                                                  GError                    **error);
+ENTSEC_EXPORT
+void entsec_enroller_free (EntsecEnroller *enrollment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnroller, entsec_enroller_free)
+
+/*
+ * Discovery (checked against the pinned thumbprint, if any), then
+ * POST /v1/enroll/start: the server sends a code to @address over
+ * @channel ("email" or "sms"). Blocking: the UI calls the _async form.
+ */
+ENTSEC_EXPORT
+gboolean entsec_enroller_start_sync (EntsecEnroller *enrollment,
+                                       const char       *channel,
+                                       const char       *address,
+                                       GCancellable     *cancellable,
+                                       GError          **error);
+ENTSEC_EXPORT
+void     entsec_enroller_start_async (EntsecEnroller    *enrollment,
+                                        const char          *channel,
+                                        const char          *address,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+ENTSEC_EXPORT
+gboolean entsec_enroller_start_finish (EntsecEnroller  *enrollment,
+                                         GAsyncResult      *result,
+                                         GError           **error);
+
+/* (transfer none) (nullable): the address as the server shows it, after a start. */
+ENTSEC_EXPORT
+const char *entsec_enroller_get_masked_address (const EntsecEnroller *enrollment);
+
+/*
+ * With the code the user received: verify it, make the device key (P-256),
+ * register the device (signed with keyid "jkt:<thumbprint>"), check the
+ * registration and first policy JWS with the authority key, and store the
+ * enterprise state in @vault (unlocked), encrypted like its other values.
+ * A wrong code is %ENTSEC_NET_ERROR_INVALID_CODE. The code is wiped.
+ */
+ENTSEC_EXPORT
+gboolean entsec_enroller_complete_sync (EntsecEnroller *enrollment,
+                                          EntsecVault      *vault,
+                                          const char       *code,
+                                          GCancellable     *cancellable,
+                                          GError          **error);
+ENTSEC_EXPORT
+void     entsec_enroller_complete_async (EntsecEnroller    *enrollment,
+                                           EntsecVault         *vault,
+                                           const char          *code,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+ENTSEC_EXPORT
+gboolean entsec_enroller_complete_finish (EntsecEnroller  *enrollment,
+                                            GAsyncResult      *result,
+                                            GError           **error);
+
+/**
+ * EntsecEnterpriseDevice:
+ * @server: the server's base URL (the issuer)
+ * @device_id: the server's id of this device
+ * @user_name: (nullable): the user's name as the server gave it
+ * @authority_jkt: the authority key's thumbprint
+ * @authority_trust: "pinned" (from a link or option) or "tofu" (first discovery)
+ * @policy_version: the high-water mark of the policies accepted
+ * @device_state: the state the last policy gave ("active", "suspended", ...)
+ *
+ * The registration as stored in the vault; no key material.
+ */
+typedef struct
+{
+  char  *server;
+  char  *device_id;
+  char  *user_name;
+  char  *authority_jkt;
+  char  *authority_trust;
+  gint64 policy_version;
+  char  *device_state;
+} EntsecEnterpriseDevice;
+
+/*
+ * The registration stored in @vault (unlocked).
+ * Returns: (transfer full) (nullable): NULL without @error when this vault
+ *   is not enrolled; free with entsec_enterprise_device_free().
+ */
+ENTSEC_EXPORT
+EntsecEnterpriseDevice *entsec_enterprise_device_load_sync (EntsecVault   *vault,
+                                                            GCancellable  *cancellable,
+                                                            GError       **error);
+ENTSEC_EXPORT
+void entsec_enterprise_device_free (EntsecEnterpriseDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseDevice, entsec_enterprise_device_free)
+
+G_END_DECLS

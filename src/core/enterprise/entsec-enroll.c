@@ -1,0 +1,913 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-enroll.c: discovery, enrollment by code and device registration (docs/protocol.md 8.1-8.3) */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "entsec-enroll"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "entsec-base64url.h"
+#include "entsec-core-private.h"
+#include "entsec-device-claims.h"
+#include "entsec-ec.h"
+#include "entsec-enterprise-private.h"
+#include "entsec-http.h"
+#include "entsec-httpsig.h"
+#include "entsec-json.h"
+#include "entsec-jws.h"
+#include "entsec-protocol.h"
+
+#define NONCE_BYTES 32
+#define CODE_MAX_CHARS 16
+#define JWK_MAX_BYTES (4 * 1024)
+
+struct _EntsecEnroller
+{
+  char *server;
+  char *ca_file;
+  char *pins;
+  gboolean pin_is_anchor;
+  char *pinned_jkt;
+
+  /* from discovery */
+  char *issuer;
+  char *authority_jkt;
+  char *authority_jwk;     /* JSON text */
+  EVP_PKEY *authority_key;
+  char *enroll_start;
+  char *enroll_verify;
+  char *devices;
+
+  /* from the start */
+  char *client_nonce;      /* wiped */
+  char *enrollment_id;
+  char *masked_address;
+};
+
+void
+entsec_enroller_free (EntsecEnroller *enrollment)
+{
+  if (enrollment == NULL)
+    return;
+  g_free (enrollment->server);
+  g_free (enrollment->ca_file);
+  g_free (enrollment->pins);
+  g_free (enrollment->pinned_jkt);
+  g_free (enrollment->issuer);
+  g_free (enrollment->authority_jkt);
+  g_free (enrollment->authority_jwk);
+  EVP_PKEY_free (enrollment->authority_key);
+  g_free (enrollment->enroll_start);
+  g_free (enrollment->enroll_verify);
+  g_free (enrollment->devices);
+  entsec_secure_strfree (enrollment->client_nonce);
+  g_free (enrollment->enrollment_id);
+  g_free (enrollment->masked_address);
+  g_free (enrollment);
+}
+
+EntsecEnroller *
+entsec_enroller_new (const EntsecEnrollerOptions *options,
+                       GError                       **error)
+{
+  g_autoptr (EntsecEnroller) enrollment = g_new0 (EntsecEnroller, 1);
+
+  g_return_val_if_fail (options != NULL && options->server != NULL, NULL);
+
+  if (!g_str_has_prefix (options->server, "https://") || g_str_has_suffix (options->server, "/"))
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_INVALID_URL,
+                           "The server address must be https://HOST or https://HOST:PORT, "
+                           "with no trailing slash");
+      return NULL;
+    }
+  if (options->pins != NULL && !entsec_http_pins_valid (options->pins, error))
+    return NULL;
+  enrollment->server = g_strdup (options->server);
+  enrollment->ca_file = g_strdup (options->ca_file);
+  enrollment->pins = g_strdup (options->pins);
+  enrollment->pin_is_anchor = options->pin_is_anchor && options->pins != NULL;
+  enrollment->pinned_jkt = g_strdup (options->authority_jkt);
+  return g_steal_pointer (&enrollment);
+}
+
+EntsecEnroller *
+entsec_enroller_new_for_link (const EntsecActivationLink *link,
+                                const char                 *ca_file,
+                                GError                    **error)
+{
+  EntsecEnrollerOptions options = {
+    .server = link->server,
+    .ca_file = ca_file,
+    .pins = link->pin,
+    .pin_is_anchor = TRUE,
+    .authority_jkt = link->jkt,
+  };
+
+  g_return_val_if_fail (link != NULL, NULL);
+  return entsec_enroller_new (&options, error);
+}
+
+const char *
+entsec_enroller_get_masked_address (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, NULL);
+  return enrollment->masked_address;
+}
+
+static void
+trust_of (const EntsecEnroller *enrollment,
+          EntsecHttpTrust        *trust)
+{
+  memset (trust, 0, sizeof *trust);
+  trust->ca_file = enrollment->ca_file;
+  trust->pins = enrollment->pins;
+  trust->pin_is_anchor = enrollment->pin_is_anchor;
+}
+
+/* A protocol breach by the server, in the error domain of the network. */
+static void
+set_bad_response (GError    **error,
+                  const char *what,
+                  GError     *cause)
+{
+  g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+               "The server's %s is not valid (%s): it may not be an entsec server, or "
+               "another one than expected", what, cause != NULL ? cause->message : "");
+}
+
+/* Sends @body (nullable JSON) and returns the 2xx answer as a JSON object. */
+static json_t *
+call_json (const EntsecEnroller *enrollment,
+           const char             *method,
+           const char             *url,
+           const char * const     *headers,
+           const char             *body,
+           const char             *what,
+           GError                **error)
+{
+  g_autoptr (EntsecHttpResponse) response = NULL;
+  g_autoptr (GBytes) payload = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  g_autoptr (GError) local = NULL;
+  const char *json_headers[] = { "Content-Type: application/json", "Accept: application/json",
+                                 NULL };
+  EntsecHttpTrust trust;
+  json_t *object;
+  gsize len = 0;
+  const char *data;
+
+  trust_of (enrollment, &trust);
+  response = entsec_http_request (&trust, method, url, headers != NULL ? headers : json_headers,
+                                  payload, error);
+  if (response == NULL || !entsec_http_response_check (response, error))
+    return NULL;
+  data = g_bytes_get_data (response->body, &len);
+  object = entsec_json_load_object (data, len, ENTSEC_JSON_MAX_BYTES, ENTSEC_JSON_MAX_DEPTH,
+                                    what, &local);
+  if (object == NULL)
+    set_bad_response (error, what, local);
+  return object;
+}
+
+static gboolean
+read_endpoints (EntsecEnroller *enrollment,
+                json_t           *endpoints,
+                GError          **error)
+{
+  const char *start = entsec_json_get_string (endpoints, "enroll_start", error);
+  const char *verify = start != NULL ? entsec_json_get_string (endpoints, "enroll_verify", error)
+                                     : NULL;
+  const char *devices = verify != NULL ? entsec_json_get_string (endpoints, "devices", error)
+                                       : NULL;
+  g_autofree char *prefix = g_strconcat (enrollment->issuer, "/", NULL);
+
+  if (devices == NULL)
+    return FALSE;
+  /* Every call stays on the discovered origin. */
+  if (!g_str_has_prefix (start, prefix) || !g_str_has_prefix (verify, prefix)
+      || !g_str_has_prefix (devices, prefix))
+    {
+      g_set_error_literal (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED,
+                           "an endpoint is not on the issuer's origin");
+      return FALSE;
+    }
+  enrollment->enroll_start = g_strdup (start);
+  enrollment->enroll_verify = g_strdup (verify);
+  enrollment->devices = g_strdup (devices);
+  return TRUE;
+}
+
+/* Takes the authority key of discovery once its thumbprint checks out. */
+static gboolean
+read_authority (EntsecEnroller *enrollment,
+                json_t           *disco,
+                GError          **error)
+{
+  const char *jkt = entsec_json_get_string (disco, "authority_jkt", error);
+  json_t *jwks = jkt != NULL ? entsec_json_get_object (disco, "authority_jwks", error) : NULL;
+  json_t *keys = jwks != NULL ? json_object_get (jwks, "keys") : NULL;
+  g_autoptr (EVP_PKEY) key = NULL;
+  g_autofree char *computed = NULL;
+
+  if (jwks == NULL)
+    return FALSE;
+  if (!json_is_array (keys) || json_array_size (keys) != 1)
+    {
+      g_set_error_literal (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED,
+                           "\"authority_jwks.keys\" must hold one key");
+      return FALSE;
+    }
+  key = entsec_jwk_import_json (json_array_get (keys, 0), FALSE, error);
+  computed = key != NULL ? entsec_jwk_thumbprint (key, error) : NULL;
+  if (computed == NULL)
+    return FALSE;
+  if (g_strcmp0 (computed, jkt) != 0)
+    {
+      g_set_error_literal (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED,
+                           "\"authority_jkt\" is not the thumbprint of the authority key");
+      return FALSE;
+    }
+  enrollment->authority_jkt = g_steal_pointer (&computed);
+  enrollment->authority_jwk = entsec_jwk_export (key, FALSE, error);
+  enrollment->authority_key = g_steal_pointer (&key);
+  return enrollment->authority_jwk != NULL;
+}
+
+static gboolean
+discover (EntsecEnroller *enrollment,
+          GError          **error)
+{
+  g_autofree char *url = g_strconcat (enrollment->server, "/.well-known/entsec-configuration",
+                                      NULL);
+  g_autoptr (json_t) disco = NULL;
+  g_autoptr (GError) local = NULL;
+  const char *issuer;
+
+  if (enrollment->authority_key != NULL)
+    return TRUE;
+  disco = call_json (enrollment, "GET", url, NULL, NULL, "discovery document", error);
+  if (disco == NULL)
+    return FALSE;
+  issuer = entsec_json_get_string (disco, "issuer", &local);
+  if (issuer != NULL && g_strcmp0 (issuer, enrollment->server) != 0)
+    g_set_error (&local, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED,
+                 "its issuer is not the address it was fetched from");
+  if (local == NULL)
+    enrollment->issuer = g_strdup (issuer);
+  if (local != NULL || !read_authority (enrollment, disco, &local)
+      || !read_endpoints (enrollment, entsec_json_get_object (disco, "endpoints", &local), &local))
+    {
+      set_bad_response (error, "discovery document", local);
+      return FALSE;
+    }
+  if (enrollment->pinned_jkt != NULL
+      && g_strcmp0 (enrollment->pinned_jkt, enrollment->authority_jkt) != 0)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_PIN_MISMATCH,
+                           "The server's authority key is not the one of your activation link: "
+                           "this is not the server you expect; ask your administrator");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+random_b64url (gsize bytes)
+{
+  guint8 raw[NONCE_BYTES];
+  char *text;
+
+  g_assert (bytes <= sizeof raw);
+  if (RAND_bytes (raw, (int) bytes) != 1)
+    g_error ("The system's random number generator failed");
+  text = entsec_base64url_encode (raw, bytes);
+  OPENSSL_cleanse (raw, sizeof raw);
+  return text;
+}
+
+gboolean
+entsec_enroller_start_sync (EntsecEnroller *enrollment,
+                              const char       *channel,
+                              const char       *address,
+                              GCancellable     *cancellable,
+                              GError          **error)
+{
+  g_autoptr (json_t) request = NULL;
+  g_autoptr (json_t) answer = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *body = NULL;
+  const char *id;
+  const char *masked;
+
+  g_return_val_if_fail (enrollment != NULL, FALSE);
+  g_return_val_if_fail (g_strcmp0 (channel, "email") == 0 || g_strcmp0 (channel, "sms") == 0,
+                        FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error) || !discover (enrollment, error))
+    return FALSE;
+  entsec_secure_strfree (enrollment->client_nonce);
+  enrollment->client_nonce = random_b64url (NONCE_BYTES);
+  request = json_pack ("{s:i, s:s, s:s, s:s}", "v", 1, "channel", channel, "address", address,
+                       "client_nonce", enrollment->client_nonce);
+  body = entsec_json_dump (request);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  answer = call_json (enrollment, "POST", enrollment->enroll_start, NULL, body,
+                      "enrollment answer", error);
+  if (answer == NULL)
+    return FALSE;
+  id = entsec_json_get_string (answer, "enrollment_id", &local);
+  masked = id != NULL ? entsec_json_get_string (answer, "masked_address", &local) : NULL;
+  if (masked == NULL)
+    {
+      set_bad_response (error, "enrollment answer", local);
+      return FALSE;
+    }
+  g_free (enrollment->enrollment_id);
+  enrollment->enrollment_id = g_strdup (id);
+  g_free (enrollment->masked_address);
+  enrollment->masked_address = entsec_dup_printable (masked, -1, 254);
+  return TRUE;
+}
+
+/* What registration takes from a verified code; the token and challenge are
+ * wiped. @collect is the claim groups the server asked for (its `collect`),
+ * sent as HMACs under @tenant_salt (docs/privacy.md). */
+typedef struct
+{
+  char               *token;
+  char               *challenge;
+  char               *user_name;
+  GBytes             *tenant_salt;
+  EntsecDeviceCollect collect;
+} Verified;
+
+static void
+verified_clear (Verified *verified)
+{
+  entsec_secure_strfree (verified->token);
+  entsec_secure_strfree (verified->challenge);
+  g_free (verified->user_name);
+  g_clear_pointer (&verified->tenant_salt, g_bytes_unref);
+}
+
+/* The `collect` names and the tenant salt of a verification answer. */
+static gboolean
+read_binding (json_t    *answer,
+              Verified  *verified,
+              GError   **error)
+{
+  json_t *names = json_object_get (answer, "collect");
+  json_t *salt = json_object_get (answer, "tenant_salt");
+  g_autoptr (GPtrArray) list = g_ptr_array_new ();
+  g_autoptr (GError) local = NULL;
+  gsize i;
+  json_t *name;
+
+  if (!json_is_array (names) || !json_is_string (salt))
+    {
+      g_set_error_literal (&local, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                           "\"collect\" must be a list and \"tenant_salt\" a string");
+      set_bad_response (error, "verification answer", local);
+      return FALSE;
+    }
+  json_array_foreach (names, i, name)
+    {
+      if (!json_is_string (name))
+        {
+          g_set_error_literal (&local, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                               "\"collect\" must list claim names");
+          set_bad_response (error, "verification answer", local);
+          return FALSE;
+        }
+      g_ptr_array_add (list, (gpointer) json_string_value (name));
+    }
+  g_ptr_array_add (list, NULL);
+  if (!entsec_device_collect_from_names ((const char *const *) list->pdata, &verified->collect,
+                                         &local))
+    {
+      set_bad_response (error, "verification answer", local);
+      return FALSE;
+    }
+  verified->tenant_salt = entsec_base64url_decode (json_string_value (salt), -1, "tenant_salt",
+                                                   &local);
+  if (verified->tenant_salt == NULL)
+    {
+      set_bad_response (error, "verification answer", local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_code (const char  *code,
+            GError     **error)
+{
+  gsize len = strlen (code);
+  gboolean ok = len >= 4 && len <= CODE_MAX_CHARS;
+
+  for (const char *p = code; ok && *p != '\0'; p++)
+    ok = g_ascii_isdigit (*p);
+  if (!ok)
+    g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_INVALID_CODE,
+                 "The code must be the 4 to %d digits of the message you received", CODE_MAX_CHARS);
+  return ok;
+}
+
+static gboolean
+verify_code (EntsecEnroller *enrollment,
+             const char       *code,
+             Verified         *verified,
+             GError          **error)
+{
+  g_autoptr (json_t) request = NULL;
+  g_autoptr (json_t) answer = NULL;
+  g_autoptr (GError) local = NULL;
+  char *body;
+  const char *token, *challenge;
+  json_t *user;
+
+  request = json_pack ("{s:i, s:s, s:s, s:s}", "v", 1, "enrollment_id",
+                       enrollment->enrollment_id, "code", code,
+                       "client_nonce", enrollment->client_nonce);
+  body = entsec_json_dump (request);
+  g_clear_pointer (&request, json_decref);
+  answer = call_json (enrollment, "POST", enrollment->enroll_verify, NULL, body,
+                      "verification answer", error);
+  entsec_secure_strfree (body);
+  if (answer == NULL)
+    return FALSE;
+  token = entsec_json_get_string (answer, "enrollment_token", &local);
+  challenge = token != NULL ? entsec_json_get_string (answer, "registration_challenge", &local)
+                            : NULL;
+  if (challenge == NULL)
+    {
+      set_bad_response (error, "verification answer", local);
+      return FALSE;
+    }
+  if (!read_binding (answer, verified, error))
+    return FALSE;
+  verified->token = g_strdup (token);
+  verified->challenge = g_strdup (challenge);
+  user = json_object_get (answer, "user");
+  if (json_is_string (json_object_get (user, "name")))
+    verified->user_name = entsec_dup_printable (json_string_value (json_object_get (user, "name")),
+                                                -1, 256);
+  return TRUE;
+}
+
+/* The registration request, signed by @key (docs/protocol.md 8.3). */
+static char **
+registration_headers (EntsecEnroller *enrollment,
+                      EVP_PKEY         *key,
+                      const char       *jkt,
+                      const char       *body,
+                      GError          **error)
+{
+  const char *fields[] = { "Content-Type", "application/json", NULL };
+  g_autofree char *target = g_strconcat (enrollment->issuer, "/v1/devices", NULL);
+  g_autofree char *keyid = g_strconcat ("jkt:", jkt, NULL);
+  g_autoptr (EntsecSignedFields) signed_fields = NULL;
+  EntsecHttpMessage message = {
+    .method = "POST",
+    .target_uri = target,
+    .fields = fields,
+    .body = (const guint8 *) body,
+    .body_len = strlen (body),
+  };
+  char **headers;
+
+  signed_fields = entsec_httpsig_sign (&message, key, keyid,
+                                       g_get_real_time () / G_USEC_PER_SEC, error);
+  if (signed_fields == NULL)
+    return NULL;
+  headers = g_new0 (char *, 6);
+  headers[0] = g_strdup ("Content-Type: application/json");
+  headers[1] = g_strdup ("Accept: application/json");
+  headers[2] = g_strconcat ("Content-Digest: ", signed_fields->content_digest, NULL);
+  headers[3] = g_strconcat ("Signature-Input: ", signed_fields->signature_input, NULL);
+  headers[4] = g_strconcat ("Signature: ", signed_fields->signature, NULL);
+  return headers;
+}
+
+static char *
+registration_body (const Verified *verified,
+                   EVP_PKEY       *key,
+                   GError        **error)
+{
+  g_autoptr (json_t) jwk = entsec_jwk_export_json (key, error);
+  g_autoptr (EntsecDeviceClaims) collected = NULL;
+  g_autoptr (json_t) claims = NULL;
+  g_autoptr (json_t) request = NULL;
+
+  if (jwk == NULL)
+    return NULL;
+  /* Only the groups the server asked for, as HMACs: no raw values before
+   * a policy asks for them and the user agreed (docs/privacy.md). */
+  collected = entsec_device_claims_collect (NULL);
+  claims = entsec_device_claims_build (collected, verified->tenant_salt, verified->collect,
+                                       ENTSEC_DEVICE_RAW_NONE, NULL, error);
+  if (claims == NULL)
+    return NULL;
+  request = json_pack ("{s:i, s:s, s:s, s:O, s:O, s:{s:s, s:s}}", "v", 1,
+                       "enrollment_token", verified->token,
+                       "registration_challenge", verified->challenge,
+                       "device_key", jwk, "device", claims,
+                       "client", "name", PACKAGE_NAME, "version", PACKAGE_VERSION);
+  return entsec_json_dump (request);
+}
+
+/* The payload of @jws (authority-signed, of type @typ) about this device and key. */
+static json_t *
+check_signed (EntsecEnroller *enrollment,
+              const char       *jws,
+              const char       *typ,
+              const char       *device_id,
+              const char       *jkt,
+              GError          **error)
+{
+  g_autoptr (GBytes) payload = NULL;
+  g_autoptr (json_t) object = NULL;
+  g_autoptr (GError) local = NULL;
+  gsize len = 0;
+  const char *data;
+
+  payload = entsec_jws_verify (jws, strlen (jws), enrollment->authority_key, typ, &local);
+  data = payload != NULL ? g_bytes_get_data (payload, &len) : NULL;
+  object = data != NULL ? entsec_json_load_object (data, len, ENTSEC_JSON_MAX_BYTES,
+                                                   ENTSEC_JSON_MAX_DEPTH, typ, &local) : NULL;
+  if (object != NULL
+      && (g_strcmp0 (json_string_value (json_object_get (object, "iss")), enrollment->issuer) != 0
+          || g_strcmp0 (json_string_value (json_object_get (object, "device_id")), device_id) != 0
+          || g_strcmp0 (json_string_value (json_object_get (object, "key_jkt")), jkt) != 0))
+    {
+      g_set_error (&local, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED,
+                   "it is for another issuer, device or key");
+      g_clear_pointer (&object, json_decref);
+    }
+  if (object == NULL)
+    {
+      g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                   "The server's %s is not signed by its authority key or not for this device "
+                   "(%s): ask your administrator", typ, local->message);
+      return NULL;
+    }
+  return g_steal_pointer (&object);
+}
+
+static void
+wipe_and_free_string (gpointer data)
+{
+  entsec_secure_strfree (data);
+}
+
+static gboolean
+set_string (EntsecVault  *vault,
+            const char   *name,
+            const char   *value,
+            GCancellable *cancellable,
+            GError      **error)
+{
+  if (value == NULL)
+    return entsec_vault_remove_pref_sync (vault, name, cancellable, error);
+  return entsec_vault_set_pref_sync (vault, name, g_variant_new_string (value), cancellable,
+                                     error);
+}
+
+/* Everything but the device id, which is written last: its presence means "enrolled". */
+static gboolean
+store_state (EntsecEnroller *enrollment,
+             EntsecVault      *vault,
+             EVP_PKEY         *key,
+             const Verified   *verified,
+             json_t           *answer,
+             json_t           *policy,
+             GCancellable     *cancellable,
+             GError          **error)
+{
+  char *private_jwk = entsec_jwk_export (key, TRUE, error);
+  GVariant *key_value;
+
+  if (private_jwk == NULL)
+    return FALSE;
+  key_value = g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, private_jwk,
+                                       strlen (private_jwk), TRUE, wipe_and_free_string,
+                                       private_jwk);
+  return entsec_vault_set_pref_sync (vault, ENTSEC_PREF_DEVICE_KEY, key_value, cancellable, error)
+         && set_string (vault, ENTSEC_PREF_SERVER, enrollment->issuer, cancellable, error)
+         && set_string (vault, ENTSEC_PREF_CA_FILE, enrollment->ca_file, cancellable, error)
+         && set_string (vault, ENTSEC_PREF_PINS, enrollment->pins, cancellable, error)
+         && set_string (vault, ENTSEC_PREF_USER_NAME, verified->user_name, cancellable, error)
+         && set_string (vault, ENTSEC_PREF_AUTHORITY_JWK, enrollment->authority_jwk, cancellable,
+                        error)
+         && set_string (vault, ENTSEC_PREF_AUTHORITY_JKT, enrollment->authority_jkt, cancellable,
+                        error)
+         && set_string (vault, ENTSEC_PREF_AUTHORITY_TRUST,
+                        enrollment->pinned_jkt != NULL ? "pinned" : "tofu", cancellable, error)
+         && set_string (vault, ENTSEC_PREF_REGISTRATION,
+                        json_string_value (json_object_get (answer, "registration")),
+                        cancellable, error)
+         && set_string (vault, ENTSEC_PREF_POLICY,
+                        json_string_value (json_object_get (answer, "policy")), cancellable, error)
+         && entsec_vault_set_pref_sync (vault, ENTSEC_PREF_POLICY_VERSION,
+                                        g_variant_new_int64 (json_integer_value (
+                                          json_object_get (policy, "policy_version"))),
+                                        cancellable, error)
+         && set_string (vault, ENTSEC_PREF_DEVICE_STATE,
+                        json_string_value (json_object_get (policy, "device_state")),
+                        cancellable, error);
+}
+
+static gboolean
+register_device (EntsecEnroller *enrollment,
+                 EntsecVault      *vault,
+                 const Verified   *verified,
+                 GCancellable     *cancellable,
+                 GError          **error)
+{
+  g_autoptr (EVP_PKEY) key = entsec_ec_generate (error);
+  g_autofree char *jkt = key != NULL ? entsec_jwk_thumbprint (key, error) : NULL;
+  g_autofree char *body = jkt != NULL ? registration_body (verified, key, error) : NULL;
+  g_auto (GStrv) headers = body != NULL ? registration_headers (enrollment, key, jkt, body, error)
+                                        : NULL;
+  g_autoptr (json_t) answer = NULL;
+  g_autoptr (json_t) registration = NULL;
+  g_autoptr (json_t) policy = NULL;
+  g_autoptr (GError) local = NULL;
+  const char *device_id;
+
+  if (headers == NULL || g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  answer = call_json (enrollment, "POST", enrollment->devices, (const char * const *) headers,
+                      body, "registration answer", error);
+  if (answer == NULL)
+    return FALSE;
+  device_id = entsec_json_get_string (answer, "device_id", &local);
+  if (device_id == NULL || !json_is_string (json_object_get (answer, "registration"))
+      || !json_is_string (json_object_get (answer, "policy")))
+    {
+      set_bad_response (error, "registration answer", local);
+      return FALSE;
+    }
+  registration = check_signed (enrollment,
+                               json_string_value (json_object_get (answer, "registration")),
+                               "entsec-registration+jwt", device_id, jkt, error);
+  policy = registration != NULL
+           ? check_signed (enrollment, json_string_value (json_object_get (answer, "policy")),
+                           "entsec-policy+jwt", device_id, jkt, error)
+           : NULL;
+  if (policy == NULL)
+    return FALSE;
+  if (!json_is_integer (json_object_get (policy, "policy_version"))
+      || json_integer_value (json_object_get (policy, "policy_version")) < 1)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                           "The server's first policy has no valid \"policy_version\"");
+      return FALSE;
+    }
+  return store_state (enrollment, vault, key, verified, answer, policy, cancellable, error)
+         && set_string (vault, ENTSEC_PREF_DEVICE_ID, device_id, cancellable, error);
+}
+
+gboolean
+entsec_enroller_complete_sync (EntsecEnroller *enrollment,
+                                 EntsecVault      *vault,
+                                 const char       *code,
+                                 GCancellable     *cancellable,
+                                 GError          **error)
+{
+  Verified verified = { NULL };
+  gboolean ok;
+
+  g_return_val_if_fail (enrollment != NULL, FALSE);
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+
+  if (enrollment->enrollment_id == NULL)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED,
+                           "No enrollment was started: start one to receive a code");
+      return FALSE;
+    }
+  if (!check_code (code, error) || g_cancellable_set_error_if_cancelled (cancellable, error)
+      || !verify_code (enrollment, code, &verified, error))
+    return FALSE;
+  ok = register_device (enrollment, vault, &verified, cancellable, error);
+  verified_clear (&verified);
+  return ok;
+}
+
+/* ---- _async: the blocking calls in a worker thread ---- */
+
+/*
+ * EntsecEnroller is no GObject: the task has no source object and carries
+ * the enrollment in its data; the caller keeps it alive until _finish.
+ */
+typedef struct
+{
+  EntsecEnroller *enrollment;
+  EntsecVault *vault;
+  char *channel;
+  char *address;
+  char *code;
+} TaskData;
+
+static void
+task_data_free (gpointer data)
+{
+  TaskData *task_data = data;
+
+  g_clear_object (&task_data->vault);
+  g_free (task_data->channel);
+  g_free (task_data->address);
+  entsec_secure_strfree (task_data->code);
+  g_free (task_data);
+}
+
+static void
+start_thread (GTask        *task,
+              gpointer      source,
+              gpointer      data,
+              GCancellable *cancellable)
+{
+  TaskData *task_data = data;
+  GError *error = NULL;
+
+  if (entsec_enroller_start_sync (task_data->enrollment, task_data->channel,
+                                    task_data->address, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+complete_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      data,
+                 GCancellable *cancellable)
+{
+  TaskData *task_data = data;
+  GError *error = NULL;
+
+  if (entsec_enroller_complete_sync (task_data->enrollment, task_data->vault, task_data->code,
+                                       cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+run_task (TaskData            *task_data,
+          gpointer             tag,
+          GTaskThreadFunc      thread,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  g_task_set_task_data (task, task_data, task_data_free);
+  g_task_run_in_thread (task, thread);
+}
+
+static gboolean
+finish_task (EntsecEnroller *enrollment,
+             GAsyncResult     *result,
+             gpointer          tag,
+             GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tag, FALSE);
+  g_return_val_if_fail (((TaskData *) g_task_get_task_data (G_TASK (result)))->enrollment
+                        == enrollment, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+entsec_enroller_start_async (EntsecEnroller    *enrollment,
+                               const char          *channel,
+                               const char          *address,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  TaskData *task_data = g_new0 (TaskData, 1);
+
+  g_return_if_fail (enrollment != NULL && channel != NULL && address != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task_data->enrollment = enrollment;
+  task_data->channel = g_strdup (channel);
+  task_data->address = g_strdup (address);
+  run_task (task_data, entsec_enroller_start_async, start_thread, cancellable, callback,
+            user_data);
+}
+
+gboolean
+entsec_enroller_start_finish (EntsecEnroller  *enrollment,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  return finish_task (enrollment, result, entsec_enroller_start_async, error);
+}
+
+void
+entsec_enroller_complete_async (EntsecEnroller    *enrollment,
+                                  EntsecVault         *vault,
+                                  const char          *code,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  TaskData *task_data = g_new0 (TaskData, 1);
+
+  g_return_if_fail (enrollment != NULL && ENTSEC_IS_VAULT (vault) && code != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task_data->enrollment = enrollment;
+  task_data->vault = g_object_ref (vault);
+  task_data->code = g_strdup (code);
+  run_task (task_data, entsec_enroller_complete_async, complete_thread, cancellable, callback,
+            user_data);
+}
+
+gboolean
+entsec_enroller_complete_finish (EntsecEnroller  *enrollment,
+                                   GAsyncResult      *result,
+                                   GError           **error)
+{
+  return finish_task (enrollment, result, entsec_enroller_complete_async, error);
+}
+
+/* ---- The stored registration ---- */
+
+void
+entsec_enterprise_device_free (EntsecEnterpriseDevice *device)
+{
+  if (device == NULL)
+    return;
+  g_free (device->server);
+  g_free (device->device_id);
+  g_free (device->user_name);
+  g_free (device->authority_jkt);
+  g_free (device->authority_trust);
+  g_free (device->device_state);
+  g_free (device);
+}
+
+static char *
+get_string (EntsecVault  *vault,
+            const char   *name,
+            GCancellable *cancellable,
+            GError      **error)
+{
+  g_autoptr (GVariant) value = entsec_vault_get_pref_sync (vault, name, cancellable, error);
+
+  if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return NULL;
+  return g_variant_dup_string (value, NULL);
+}
+
+EntsecEnterpriseDevice *
+entsec_enterprise_device_load_sync (EntsecVault   *vault,
+                                    GCancellable  *cancellable,
+                                    GError       **error)
+{
+  g_autoptr (EntsecEnterpriseDevice) device = g_new0 (EntsecEnterpriseDevice, 1);
+  g_autoptr (GVariant) version = NULL;
+  GError *local = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+
+  device->device_id = get_string (vault, ENTSEC_PREF_DEVICE_ID, cancellable, &local);
+  if (device->device_id == NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, local);
+      return NULL;
+    }
+  device->server = get_string (vault, ENTSEC_PREF_SERVER, cancellable, &local);
+  if (local == NULL)
+    device->user_name = get_string (vault, ENTSEC_PREF_USER_NAME, cancellable, &local);
+  if (local == NULL)
+    device->authority_jkt = get_string (vault, ENTSEC_PREF_AUTHORITY_JKT, cancellable, &local);
+  if (local == NULL)
+    device->authority_trust = get_string (vault, ENTSEC_PREF_AUTHORITY_TRUST, cancellable,
+                                          &local);
+  if (local == NULL)
+    device->device_state = get_string (vault, ENTSEC_PREF_DEVICE_STATE, cancellable, &local);
+  if (local == NULL)
+    version = entsec_vault_get_pref_sync (vault, ENTSEC_PREF_POLICY_VERSION, cancellable, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return NULL;
+    }
+  if (version != NULL && g_variant_is_of_type (version, G_VARIANT_TYPE_INT64))
+    device->policy_version = g_variant_get_int64 (version);
+  return g_steal_pointer (&device);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-enterprise-private.h: what the enterprise sources share, not installed */
+#pragma once
+
+#include <entsec/entsec.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The vault preferences holding the enterprise state (encrypted like every
+ * preference). The device key is a private JWK under PREF_DEVICE_KEY until
+ * it gets its own KEK in the keyring.
+ */
+#define ENTSEC_PREF_SERVER "enterprise.server"
+#define ENTSEC_PREF_CA_FILE "enterprise.ca_file"
+#define ENTSEC_PREF_PINS "enterprise.pins"
+#define ENTSEC_PREF_DEVICE_ID "enterprise.device_id"
+#define ENTSEC_PREF_DEVICE_KEY "enterprise.device_key"
+#define ENTSEC_PREF_USER_NAME "enterprise.user_name"
+#define ENTSEC_PREF_AUTHORITY_JWK "enterprise.authority_jwk"
+#define ENTSEC_PREF_AUTHORITY_JKT "enterprise.authority_jkt"
+#define ENTSEC_PREF_AUTHORITY_TRUST "enterprise.authority_trust"
+#define ENTSEC_PREF_REGISTRATION "enterprise.registration"
+#define ENTSEC_PREF_POLICY "enterprise.policy"
+#define ENTSEC_PREF_POLICY_VERSION "enterprise.policy_version"
+#define ENTSEC_PREF_DEVICE_STATE "enterprise.device_state"
+
+G_END_DECLS

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""test-client-enroll.py: entsec-cli enroll and device against the real entsec-server.
+
+The server runs over TLS on loopback with --dev and the outbox sender; the
+admin adds a user through the admin API; the CLI enrolls a fresh vault by
+email, reading the code the outbox received, and the server then lists the
+device as active. argv[1] is entsec-server; ENTSEC_CLI is the CLI.
+"""
+
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+import servertest  # noqa: E402
+from servertest import ServerTestCase, spki_pin  # noqa: E402
+
+CLI = os.environ["ENTSEC_CLI"]
+FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
+EMAIL = "ann@example.com"
+
+
+class EnrollTests(ServerTestCase):
+    def setUp(self):
+        super().setUp()
+        env = dict(os.environ, ENTSEC_SERVER_ENROLL_RESEND_AFTER="0")
+        self.server = self.start("--dev", env=env)
+        self.base = "https://localhost:%d" % self.server.port
+        self.ca = os.path.join(self.data_dir, "ca.pem")
+        status, _, body, _ = self.server.request("POST", "/v1/admin/users", token=self.token,
+                                                 body={"email": EMAIL})
+        self.assertEqual(status, 201, body)
+        self.user_id = body["id"]
+        self.jkt = re.search(r"authority key thumbprint: (\S+)", self.init.stdout).group(1)
+        self.pass_file = os.path.join(self.tmp, "pass")
+        with open(self.pass_file, "w", encoding="utf-8") as f:
+            f.write("correct horse battery staple 42\n")
+        self.vaults = 0
+
+    def new_vault(self):
+        self.vaults += 1
+        vault = os.path.join(self.tmp, "vault%d.db" % self.vaults)
+        result = self.cli("init", "--vault", vault, *FAST_KDF)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return vault
+
+    def cli(self, *args, stdin=None):
+        return subprocess.run([CLI, *args, "--no-keyring", "--passphrase-file", self.pass_file],
+                              input=stdin, capture_output=True, text=True, timeout=120,
+                              check=False)
+
+    def outbox_codes(self):
+        path = os.path.join(self.data_dir, "outbox.jsonl")
+        if not os.path.exists(path):
+            return []
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line)["code"] for line in f]
+
+    def enroll(self, vault, *args, code_of=None):
+        """Runs enroll; once the CLI says the code is on its way, types code_of(code)."""
+        proc = subprocess.Popen([CLI, "enroll", "--vault", vault, "--no-keyring",
+                                 "--passphrase-file", self.pass_file, *args],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            err = ""
+            while "on its way" not in err:
+                ready, _, _ = select.select([proc.stderr], [], [], servertest.START_TIMEOUT)
+                line = proc.stderr.readline() if ready else ""
+                if not line:
+                    break
+                err += line
+            if "on its way" in err:
+                # The outbox line is written before the server answers the start.
+                code = self.outbox_codes()[-1]
+                proc.stdin.write((code_of or (lambda c: c))(code) + "\n")
+                proc.stdin.flush()
+            out, rest = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        return proc.returncode, out, err + rest
+
+    def device_json(self, vault):
+        result = self.cli("device", "--vault", vault, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return json.loads(result.stdout)
+
+    def admin_devices(self):
+        status, _, body, _ = self.server.request("GET", "/v1/admin/devices?user=" + self.user_id,
+                                                 token=self.token)
+        self.assertEqual(status, 200, body)
+        return body["devices"]
+
+    def test_enroll_by_email_with_the_ca(self):
+        vault = self.new_vault()
+        code, out, err = self.enroll(vault, "--server", self.base, "--ca", self.ca,
+                                     "--email", EMAIL)
+        self.assertEqual(code, 0, err)
+        device = self.device_json(vault)
+        self.assertIn("Enrolled: device %s at %s" % (device["device_id"], self.base), out)
+        self.assertEqual(device["server"], self.base)
+        self.assertEqual(device["authority_jkt"], self.jkt)
+        self.assertEqual(device["authority_trust"], "tofu")
+        self.assertEqual(device["state"], "active")
+        self.assertGreaterEqual(device["policy_version"], 1)
+        listed = {d["id"]: d for d in self.admin_devices()}
+        self.assertEqual(listed[device["device_id"]]["state"], "active")
+        # No code in what the CLI printed.
+        self.assertNotIn(self.outbox_codes()[-1], out + err)
+        # A second enrollment of the same vault is refused before any network call.
+        code, _, err = self.enroll(vault, "--server", self.base, "--ca", self.ca, "--email", EMAIL)
+        self.assertEqual(code, 3, err)
+        self.assertIn("enrolled already", err)
+
+    def test_wrong_code_refused(self):
+        vault = self.new_vault()
+        code, out, err = self.enroll(vault, "--server", self.base, "--ca", self.ca,
+                                     "--email", EMAIL,
+                                     code_of=lambda c: "%06d" % ((int(c) + 1) % 1000000))
+        self.assertEqual(code, 4, err)
+        self.assertIn("check the code", err)
+        result = self.cli("device", "--vault", vault)
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertIn("not enrolled", result.stderr)
+        self.assertEqual(self.admin_devices(), [])
+
+    def link(self, jkt=None):
+        quote = lambda v: urllib.parse.quote(v, safe="")  # noqa: E731
+        return ("entsec://enroll?server=%s&tenant=default&jkt=%s&pin=%s&address=%s" % (
+            quote(self.base), quote(jkt or self.jkt),
+            quote(spki_pin(os.path.join(self.data_dir, "server.pem"))), quote(EMAIL)))
+
+    def test_enroll_by_link_without_a_ca(self):
+        vault = self.new_vault()
+        code, _, err = self.enroll(vault, "--link", self.link())
+        self.assertEqual(code, 0, err)
+        device = self.device_json(vault)
+        self.assertEqual(device["authority_trust"], "pinned")
+        self.assertEqual(device["authority_jkt"], self.jkt)
+
+    def test_link_with_another_authority_refused(self):
+        vault = self.new_vault()
+        other = "A" * 43
+        code, _, err = self.enroll(vault, "--link", self.link(jkt=other))
+        self.assertEqual(code, 4, err)
+        self.assertIn("not the one of your activation link", err)
+        self.assertEqual(self.outbox_codes(), [])
+
+    def test_untrusted_server_without_ca(self):
+        vault = self.new_vault()
+        code, _, err = self.enroll(vault, "--server", self.base, "--email", EMAIL)
+        self.assertEqual(code, 4, err)
+        self.assertIn("not trusted", err)
+
+    def test_bad_link_refused(self):
+        vault = self.new_vault()
+        code, _, err = self.enroll(vault, "--link", "entsec://enroll?server=x")
+        self.assertEqual(code, 3, err)
+        self.assertIn("no \"tenant\"", err)
+
+
+if __name__ == "__main__":
+    servertest.main()
