@@ -484,7 +484,6 @@ test_malformed (Fixture      *fixture,
                 gconstpointer device_name)
 {
   g_autofree char *root = g_dir_make_tmp ("entsec-claims-XXXXXX", NULL);
-  g_autofree char *device_dir = g_build_filename (root, "devices", "pci0", NULL);
   g_autofree char *link = g_build_filename (root, "class", "net", "eth0", "device", NULL);
   g_autoptr (EntsecDeviceClaims) claims = NULL;
   g_autoptr (json_t) device = NULL;
