@@ -86,6 +86,8 @@ fail (sqlite3    *db,
   return FALSE;
 }
 
+/* Prepares @sql on @db (lock held); NULL with @error on failure. Unlike
+ * entsec_sqlite_fail() this file's errors are all STORAGE ones. */
 static sqlite3_stmt *
 prepare (sqlite3    *db,
          const char *sql,
@@ -298,27 +300,20 @@ entsec_sqlite_device_register (EntsecStorage *storage,
   return ok;
 }
 
-/* Every row of @stmt through @from_row; NULL with an error when stepping fails. */
+/* Every row of @stmt through @from_row, then finalizes it; NULL with an
+ * error when stepping fails. */
 static GPtrArray *
-collect (sqlite3        *db,
+collect (EntsecStorage  *storage,
          sqlite3_stmt   *stmt,
          gpointer      (*from_row) (sqlite3_stmt *stmt),
          GDestroyNotify  free_func,
          const char     *doing,
          GError        **error)
 {
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
+  GPtrArray *rows = entsec_sqlite_collect (storage, stmt, from_row, free_func, doing, error);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, from_row (stmt));
   sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      fail (db, doing, error);
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
+  return rows;
 }
 
 static gpointer
@@ -386,7 +381,7 @@ entsec_sqlite_device_list (EntsecStorage *storage,
       entsec_sqlite_bind_text (stmt, 1, user_id);
       entsec_sqlite_bind_text (stmt, 2, after != NULL ? after : "");
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = collect (db, stmt, device_from_row, (GDestroyNotify) entsec_device_free,
+      rows = collect (storage, stmt, device_from_row, (GDestroyNotify) entsec_device_free,
                       "listing devices", error);
     }
   entsec_sqlite_unlock (storage);
@@ -602,7 +597,7 @@ entsec_sqlite_command_list (EntsecStorage *storage,
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, device_id);
-      rows = collect (db, stmt, command_from_row, (GDestroyNotify) entsec_device_command_free,
+      rows = collect (storage, stmt, command_from_row, (GDestroyNotify) entsec_device_command_free,
                       "listing commands", error);
     }
   entsec_sqlite_unlock (storage);
@@ -640,7 +635,7 @@ entsec_sqlite_device_event_list (EntsecStorage *storage,
       entsec_sqlite_bind_text (stmt, 1, device_id);
       sqlite3_bind_int64 (stmt, 2, after);
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = collect (db, stmt, event_from_row, (GDestroyNotify) entsec_device_event_free,
+      rows = collect (storage, stmt, event_from_row, (GDestroyNotify) entsec_device_event_free,
                       "listing device events", error);
     }
   entsec_sqlite_unlock (storage);

@@ -13,7 +13,8 @@
 
 #include "server-storage-sqlite-private.h"
 
-/* Prepares @sql on @db (lock held); NULL with @error on failure. */
+/* entsec_sqlite_prepare() with this file's argument order; @db is the
+ * connection entsec_sqlite_lock() returned. */
 static sqlite3_stmt *
 prepare (EntsecStorage *storage,
          sqlite3       *db,
@@ -21,14 +22,7 @@ prepare (EntsecStorage *storage,
          const char    *doing,
          GError       **error)
 {
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      entsec_sqlite_fail (storage, doing, error);
-      return NULL;
-    }
-  return stmt;
+  return entsec_sqlite_prepare (storage, sql, doing, error);
 }
 
 /* Runs a statement without rows and finalizes it, lock held. */
@@ -55,18 +49,10 @@ collect (EntsecStorage  *storage,
          const char     *doing,
          GError        **error)
 {
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
+  GPtrArray *rows = entsec_sqlite_collect (storage, stmt, from_row, free_func, doing, error);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, from_row (stmt));
-  if (rc != SQLITE_DONE)
-    {
-      entsec_sqlite_fail (storage, doing, error);
-      g_clear_pointer (&rows, g_ptr_array_unref);
-    }
   sqlite3_finalize (stmt);
-  return g_steal_pointer (&rows);
+  return rows;
 }
 
 /* The one row of @sql with @id bound to ?1; NULL (error unset) when none. */
