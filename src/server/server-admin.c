@@ -77,37 +77,6 @@ entsec_server_authenticate_admin (EntsecServer   *server,
   return TRUE;
 }
 
-static void
-internal_error (EntsecResponse *response,
-                const GError   *error)
-{
-  g_message ("Storage failed: %s", error->message);
-  entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
-}
-
-typedef json_t *(*RowToJson) (gconstpointer row);
-
-/* {"v":1,"<key>":[rows as JSON]}, or 500 when @rows is NULL (a storage failure). */
-static void
-respond_rows (EntsecResponse *response,
-              const char     *key,
-              GPtrArray      *rows,
-              RowToJson       to_json,
-              const GError   *error)
-{
-  json_t *array;
-
-  if (rows == NULL)
-    {
-      internal_error (response, error);
-      return;
-    }
-  array = json_array ();
-  for (guint i = 0; i < rows->len; i++)
-    json_array_append_new (array, to_json (g_ptr_array_index (rows, i)));
-  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, key, array));
-}
-
 static json_t *
 user_to_json (gconstpointer row)
 {
@@ -175,7 +144,7 @@ entsec_handle_admin_user_create (EntsecServer      *server,
         entsec_response_problem (response, ENTSEC_PROBLEM_CONFLICT,
                                  "Another user has this email address or phone number");
       else
-        internal_error (response, error);
+        entsec_response_storage_failed (response, error);
     }
   else
     {
@@ -217,7 +186,7 @@ entsec_handle_admin_user_list (EntsecServer      *server,
     return;
   users = entsec_storage_user_list (entsec_server_get_storage (server),
                                     entsec_request_query (request, "after"), limit, &error);
-  respond_rows (response, "users", users, user_to_json, error);
+  entsec_response_rows (response, "users", users, user_to_json, error);
 }
 
 void
@@ -231,7 +200,7 @@ entsec_handle_admin_user_get (EntsecServer      *server,
                                                          params[0], &error);
 
   if (error != NULL)
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (user == NULL)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such user");
   else
@@ -249,7 +218,7 @@ entsec_handle_admin_user_delete (EntsecServer      *server,
   gboolean found = FALSE;
 
   if (!entsec_storage_user_delete (storage, params[0], &found, &error))
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (!found)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such user");
   else
@@ -295,5 +264,5 @@ entsec_handle_admin_audit (EntsecServer      *server,
     return;
   entries = entsec_storage_audit_list (entsec_server_get_storage (server), (gint64) after,
                                        limit, &error);
-  respond_rows (response, "entries", entries, audit_to_json, error);
+  entsec_response_rows (response, "entries", entries, audit_to_json, error);
 }

@@ -191,37 +191,6 @@ entsec_handle_device_unbind (EntsecServer      *server,
 
 /* The admin side. */
 
-static void
-storage_problem (EntsecResponse *response,
-                 const GError   *error)
-{
-  g_message ("Admin request failed: %s", error->message);
-  entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
-}
-
-typedef json_t *(*RowToJson) (gconstpointer row);
-
-/* {"v":1,@key:[rows]}, or the problem of @error when @rows is NULL. */
-static void
-respond_rows (EntsecResponse *response,
-              const char     *key,
-              GPtrArray      *rows,
-              RowToJson       to_json,
-              const GError   *error)
-{
-  json_t *list;
-
-  if (rows == NULL)
-    {
-      storage_problem (response, error);
-      return;
-    }
-  list = json_array ();
-  for (guint i = 0; i < rows->len; i++)
-    json_array_append_new (list, to_json (g_ptr_array_index (rows, i)));
-  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, key, list));
-}
-
 void
 entsec_handle_admin_device_list (EntsecServer      *server,
                                  EntsecRequest     *request,
@@ -244,7 +213,8 @@ entsec_handle_admin_device_list (EntsecServer      *server,
                                         entsec_request_query (request, "user"),
                                         entsec_request_query (request, "after"), (guint) limit,
                                         &error);
-  respond_rows (response, "devices", devices, (RowToJson) entsec_device_to_json, error);
+  entsec_response_rows (response, "devices", devices, (EntsecRowToJson) entsec_device_to_json,
+                        error);
 }
 
 void
@@ -258,7 +228,7 @@ entsec_handle_admin_device_get (EntsecServer      *server,
                                                                params[0], &error);
 
   if (error != NULL)
-    storage_problem (response, error);
+    entsec_response_storage_failed (response, error);
   else if (device == NULL)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such device");
   else
@@ -368,7 +338,7 @@ policy_scope (EntsecServer      *server,
       exists = device != NULL;
     }
   if (error != NULL)
-    storage_problem (response, error);
+    entsec_response_storage_failed (response, error);
   else if (!exists)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such user or "
                                                                  "device");
@@ -393,7 +363,7 @@ entsec_handle_admin_policy_get (EntsecServer      *server,
     return;
   if (!entsec_storage_policy_get (entsec_server_get_storage (server), scope, &text, &error))
     {
-      storage_problem (response, error);
+      entsec_response_storage_failed (response, error);
       return;
     }
   settings = text != NULL ? json_loads (text, 0, NULL) : json_object ();
@@ -452,7 +422,7 @@ entsec_handle_admin_policy_put (EntsecServer      *server,
   text = entsec_json_dump (json_object_get (body, "settings"));
   if (!entsec_storage_policy_set (storage, scope, text, entsec_server_now (), &error))
     {
-      storage_problem (response, error);
+      entsec_response_storage_failed (response, error);
       return;
     }
   entsec_storage_audit (storage, request->admin->id, "policy.set", scope, NULL);
@@ -511,8 +481,8 @@ entsec_handle_admin_command_list (EntsecServer      *server,
   g_autoptr (GPtrArray) commands = entsec_storage_command_list (
     entsec_server_get_storage (server), params[0], &error);
 
-  respond_rows (response, "commands", commands, (RowToJson) entsec_device_command_to_json,
-                error);
+  entsec_response_rows (response, "commands", commands,
+                        (EntsecRowToJson) entsec_device_command_to_json, error);
 }
 
 void

@@ -147,6 +147,34 @@ entsec_response_problem (EntsecResponse   *response,
 }
 
 void
+entsec_response_storage_failed (EntsecResponse *response,
+                                const GError   *error)
+{
+  g_message ("Storage failed: %s", error->message);
+  entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
+}
+
+void
+entsec_response_rows (EntsecResponse *response,
+                      const char     *key,
+                      GPtrArray      *rows,
+                      EntsecRowToJson to_json,
+                      const GError   *error)
+{
+  json_t *list;
+
+  if (rows == NULL)
+    {
+      entsec_response_storage_failed (response, error);
+      return;
+    }
+  list = json_array ();
+  for (guint i = 0; i < rows->len; i++)
+    json_array_append_new (list, to_json (g_ptr_array_index (rows, i)));
+  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, key, list));
+}
+
+void
 entsec_response_empty (EntsecResponse *response,
                        guint           status)
 {

@@ -101,6 +101,18 @@ void     entsec_response_problem_status (EntsecResponse   *response,
                                          EntsecProblemType type,
                                          guint             status,
                                          const char       *detail);
+/* 500 internal problem for a storage @error; its message goes to the log only. */
+void     entsec_response_storage_failed (EntsecResponse *response,
+                                         const GError   *error);
+/* Turns one storage row into its JSON object. */
+typedef json_t *(*EntsecRowToJson) (gconstpointer row);
+/* {"v":1,"<key>":[rows through @to_json]}, or entsec_response_storage_failed()
+ * with @error when @rows is NULL. */
+void     entsec_response_rows (EntsecResponse *response,
+                               const char     *key,
+                               GPtrArray      *rows,
+                               EntsecRowToJson to_json,
+                               const GError   *error);
 /* An empty response (204). */
 void     entsec_response_empty (EntsecResponse *response,
                                 guint           status);
