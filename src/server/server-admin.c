@@ -13,8 +13,6 @@
 #include "server-handlers.h"
 
 #define TOKEN_MAX_BYTES 256
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
 
 static gboolean
 unauthorized (EntsecResponse *response)
@@ -153,25 +151,6 @@ entsec_handle_admin_user_create (EntsecServer      *server,
     }
 }
 
-/* ?limit=N (1 to LIST_MAX) into @limit; FALSE after answering 400. */
-static gboolean
-query_limit (EntsecRequest  *request,
-             guint          *limit,
-             EntsecResponse *response)
-{
-  const char *text = entsec_request_query (request, "limit");
-  guint64 n = LIST_DEFAULT;
-
-  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, LIST_MAX, &n, NULL))
-    {
-      entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST,
-                               "\"limit\" must be a whole number from 1 to 1000");
-      return FALSE;
-    }
-  *limit = (guint) n;
-  return TRUE;
-}
-
 void
 entsec_handle_admin_user_list (EntsecServer      *server,
                                EntsecRequest     *request,
@@ -182,7 +161,7 @@ entsec_handle_admin_user_list (EntsecServer      *server,
   g_autoptr (GError) error = NULL;
   guint limit;
 
-  if (!query_limit (request, &limit, response))
+  if (!entsec_request_list_limit (request, &limit, response))
     return;
   users = entsec_storage_user_list (entsec_server_get_storage (server),
                                     entsec_request_query (request, "after"), limit, &error);
@@ -260,7 +239,7 @@ entsec_handle_admin_audit (EntsecServer      *server,
                                "\"after\" must be a sequence number");
       return;
     }
-  if (!query_limit (request, &limit, response))
+  if (!entsec_request_list_limit (request, &limit, response))
     return;
   entries = entsec_storage_audit_list (entsec_server_get_storage (server), (gint64) after,
                                        limit, &error);

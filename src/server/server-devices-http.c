@@ -18,9 +18,6 @@
 #include "server-sync.h"
 #include "server-policy.h"
 
-#define DEVICE_LIST_DEFAULT 100
-#define DEVICE_LIST_MAX 1000
-
 /* @answer as JSON with @status, or the problem of @error when it is NULL. */
 static void
 respond (EntsecResponse *response,
@@ -197,21 +194,15 @@ entsec_handle_admin_device_list (EntsecServer      *server,
                                  const char *const *params,
                                  EntsecResponse    *response)
 {
-  const char *limit_text = entsec_request_query (request, "limit");
-  guint64 limit = DEVICE_LIST_DEFAULT;
   g_autoptr (GPtrArray) devices = NULL;
   g_autoptr (GError) error = NULL;
+  guint limit;
 
-  if (limit_text != NULL
-      && !g_ascii_string_to_unsigned (limit_text, 10, 1, DEVICE_LIST_MAX, &limit, NULL))
-    {
-      entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST,
-                               "\"limit\" must be a whole number from 1 to 1000");
-      return;
-    }
+  if (!entsec_request_list_limit (request, &limit, response))
+    return;
   devices = entsec_storage_device_list (entsec_server_get_storage (server),
                                         entsec_request_query (request, "user"),
-                                        entsec_request_query (request, "after"), (guint) limit,
+                                        entsec_request_query (request, "after"), limit,
                                         &error);
   entsec_response_rows (response, "devices", devices, (EntsecRowToJson) entsec_device_to_json,
                         error);
@@ -307,7 +298,7 @@ note_policy_events (EntsecServer *server,
     note_policy_event (&context, id);
   if (!g_str_has_prefix (scope, "user:"))
     return;
-  devices = entsec_storage_device_list (context.storage, id, NULL, DEVICE_LIST_MAX, NULL);
+  devices = entsec_storage_device_list (context.storage, id, NULL, ENTSEC_LIST_MAX, NULL);
   for (guint i = 0; devices != NULL && i < devices->len; i++)
     note_policy_event (&context, ((EntsecDevice *) g_ptr_array_index (devices, i))->id);
 }

@@ -212,6 +212,25 @@ entsec_request_query (EntsecRequest *request,
   return MHD_lookup_connection_value (request->connection, MHD_GET_ARGUMENT_KIND, name);
 }
 
+gboolean
+entsec_request_list_limit (EntsecRequest  *request,
+                           guint          *limit,
+                           EntsecResponse *response)
+{
+  const char *text = entsec_request_query (request, "limit");
+  guint64 n = ENTSEC_LIST_DEFAULT;
+
+  G_STATIC_ASSERT (ENTSEC_LIST_MAX == 1000);
+  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, ENTSEC_LIST_MAX, &n, NULL))
+    {
+      entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST,
+                               "\"limit\" must be a whole number from 1 to 1000");
+      return FALSE;
+    }
+  *limit = (guint) n;
+  return TRUE;
+}
+
 static EntsecRequest *
 request_new (const char *target)
 {

@@ -128,6 +128,14 @@ json_t  *entsec_request_json (EntsecServer   *server,
 /* A query parameter (transfer none) (nullable). */
 const char *entsec_request_query (EntsecRequest *request,
                                   const char    *name);
+/* The page size of list routes without ?limit, and the largest ?limit. */
+#define ENTSEC_LIST_DEFAULT 100
+#define ENTSEC_LIST_MAX 1000
+/* ?limit=N (1 to ENTSEC_LIST_MAX, ENTSEC_LIST_DEFAULT when absent) into
+ * @limit; FALSE after answering 400. */
+gboolean    entsec_request_list_limit (EntsecRequest  *request,
+                                       guint          *limit,
+                                       EntsecResponse *response);
 
 /* The parts of a running server the handlers use. */
 EntsecStorage            *entsec_server_get_storage (EntsecServer *server);
