@@ -300,22 +300,6 @@ entsec_sqlite_device_register (EntsecStorage *storage,
   return ok;
 }
 
-/* Every row of @stmt through @from_row, then finalizes it; NULL with an
- * error when stepping fails. */
-static GPtrArray *
-collect (EntsecStorage  *storage,
-         sqlite3_stmt   *stmt,
-         gpointer      (*from_row) (sqlite3_stmt *stmt),
-         GDestroyNotify  free_func,
-         const char     *doing,
-         GError        **error)
-{
-  GPtrArray *rows = entsec_sqlite_collect (storage, stmt, from_row, free_func, doing, error);
-
-  sqlite3_finalize (stmt);
-  return rows;
-}
-
 static gpointer
 device_from_row (sqlite3_stmt *stmt)
 {
@@ -381,8 +365,9 @@ entsec_sqlite_device_list (EntsecStorage *storage,
       entsec_sqlite_bind_text (stmt, 1, user_id);
       entsec_sqlite_bind_text (stmt, 2, after != NULL ? after : "");
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = collect (storage, stmt, device_from_row, (GDestroyNotify) entsec_device_free,
-                      "listing devices", error);
+      rows = entsec_sqlite_collect (storage, stmt, device_from_row,
+                                    (GDestroyNotify) entsec_device_free, "listing devices", error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows;
@@ -597,8 +582,10 @@ entsec_sqlite_command_list (EntsecStorage *storage,
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, device_id);
-      rows = collect (storage, stmt, command_from_row, (GDestroyNotify) entsec_device_command_free,
-                      "listing commands", error);
+      rows = entsec_sqlite_collect (storage, stmt, command_from_row,
+                                    (GDestroyNotify) entsec_device_command_free,
+                                    "listing commands", error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows;
@@ -635,8 +622,10 @@ entsec_sqlite_device_event_list (EntsecStorage *storage,
       entsec_sqlite_bind_text (stmt, 1, device_id);
       sqlite3_bind_int64 (stmt, 2, after);
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = collect (storage, stmt, event_from_row, (GDestroyNotify) entsec_device_event_free,
-                      "listing device events", error);
+      rows = entsec_sqlite_collect (storage, stmt, event_from_row,
+                                    (GDestroyNotify) entsec_device_event_free,
+                                    "listing device events", error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows;

@@ -40,21 +40,6 @@ run (EntsecStorage *storage,
   return ok;
 }
 
-/* Collects the rows of @stmt and finalizes it, lock held. */
-static GPtrArray *
-collect (EntsecStorage  *storage,
-         sqlite3_stmt   *stmt,
-         gpointer      (*from_row) (sqlite3_stmt *stmt),
-         GDestroyNotify  free_func,
-         const char     *doing,
-         GError        **error)
-{
-  GPtrArray *rows = entsec_sqlite_collect (storage, stmt, from_row, free_func, doing, error);
-
-  sqlite3_finalize (stmt);
-  return rows;
-}
-
 /* The one row of @sql with @id bound to ?1; NULL (error unset) when none. */
 static gpointer
 get_one (EntsecStorage  *storage,
@@ -72,7 +57,8 @@ get_one (EntsecStorage  *storage,
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, id);
-      rows = collect (storage, stmt, from_row, free_func, doing, error);
+      rows = entsec_sqlite_collect (storage, stmt, from_row, free_func, doing, error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
@@ -128,8 +114,11 @@ entsec_sqlite_rp_list (EntsecStorage *storage,
   GPtrArray *rows = NULL;
 
   if (stmt != NULL)
-    rows = collect (storage, stmt, rp_from_row, (GDestroyNotify) entsec_rp_free,
-                    "listing relying parties", error);
+    {
+      rows = entsec_sqlite_collect (storage, stmt, rp_from_row, (GDestroyNotify) entsec_rp_free,
+                                    "listing relying parties", error);
+      sqlite3_finalize (stmt);
+    }
   entsec_sqlite_unlock (storage);
   return rows;
 }
@@ -248,8 +237,9 @@ entsec_sqlite_token_list (EntsecStorage *storage,
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, user_id);
-      rows = collect (storage, stmt, token_from_row, (GDestroyNotify) entsec_token_free,
-                      "listing tokens", error);
+      rows = entsec_sqlite_collect (storage, stmt, token_from_row,
+                                    (GDestroyNotify) entsec_token_free, "listing tokens", error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows;
