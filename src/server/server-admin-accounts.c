@@ -12,14 +12,6 @@
 #include "server-handlers.h"
 
 static void
-storage_failed (EntsecResponse *response,
-                const GError   *error)
-{
-  g_message ("Storage failed: %s", error->message);
-  entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
-}
-
-static void
 set_disabled (EntsecServer      *server,
               EntsecRequest     *request,
               const char        *user_id,
@@ -31,7 +23,7 @@ set_disabled (EntsecServer      *server,
   gboolean found = FALSE;
 
   if (!entsec_storage_user_set_disabled (storage, user_id, disabled, &found, &error))
-    storage_failed (response, error);
+    entsec_response_storage_failed (response, error);
   else if (!found)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such user");
   else
@@ -104,7 +96,7 @@ entsec_handle_admin_admin_create (EntsecServer      *server,
         entsec_response_problem (response, ENTSEC_PROBLEM_CONFLICT,
                                  "Another admin has this name");
       else
-        storage_failed (response, error);
+        entsec_response_storage_failed (response, error);
     }
   else
     {
@@ -112,6 +104,15 @@ entsec_handle_admin_admin_create (EntsecServer      *server,
       entsec_response_json (response, 201, new_admin_json (&admin, token));
     }
   OPENSSL_cleanse (token, strlen (token));
+}
+
+/* An admin without its token digest. */
+static json_t *
+admin_to_json (gconstpointer row)
+{
+  const EntsecAdmin *admin = row;
+
+  return json_pack ("{s:s,s:s}", "id", admin->id, "name", admin->name);
 }
 
 void
@@ -123,20 +124,6 @@ entsec_handle_admin_admin_list (EntsecServer      *server,
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) admins = entsec_storage_admin_list (entsec_server_get_storage (server),
                                                             &error);
-  json_t *array;
 
-  if (admins == NULL)
-    {
-      storage_failed (response, error);
-      return;
-    }
-  array = json_array ();
-  for (guint i = 0; i < admins->len; i++)
-    {
-      const EntsecAdmin *admin = g_ptr_array_index (admins, i);
-
-      json_array_append_new (array, json_pack ("{s:s,s:s}", "id", admin->id,
-                                               "name", admin->name));
-    }
-  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, "admins", array));
+  entsec_response_rows (response, "admins", admins, admin_to_json, error);
 }

@@ -13,8 +13,6 @@
 #include "server-handlers.h"
 
 #define TOKEN_MAX_BYTES 256
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
 
 static gboolean
 unauthorized (EntsecResponse *response)
@@ -75,37 +73,6 @@ entsec_server_authenticate_admin (EntsecServer   *server,
   request->admin->id = g_strdup (admin->id);
   request->admin->name = g_strdup (admin->name);
   return TRUE;
-}
-
-static void
-internal_error (EntsecResponse *response,
-                const GError   *error)
-{
-  g_message ("Storage failed: %s", error->message);
-  entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
-}
-
-typedef json_t *(*RowToJson) (gconstpointer row);
-
-/* {"v":1,"<key>":[rows as JSON]}, or 500 when @rows is NULL (a storage failure). */
-static void
-respond_rows (EntsecResponse *response,
-              const char     *key,
-              GPtrArray      *rows,
-              RowToJson       to_json,
-              const GError   *error)
-{
-  json_t *array;
-
-  if (rows == NULL)
-    {
-      internal_error (response, error);
-      return;
-    }
-  array = json_array ();
-  for (guint i = 0; i < rows->len; i++)
-    json_array_append_new (array, to_json (g_ptr_array_index (rows, i)));
-  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, key, array));
 }
 
 static json_t *
@@ -175,32 +142,13 @@ entsec_handle_admin_user_create (EntsecServer      *server,
         entsec_response_problem (response, ENTSEC_PROBLEM_CONFLICT,
                                  "Another user has this email address or phone number");
       else
-        internal_error (response, error);
+        entsec_response_storage_failed (response, error);
     }
   else
     {
       entsec_storage_audit (storage, request->admin->id, "user.create", user->id, NULL);
       entsec_response_json (response, 201, user_to_json (user));
     }
-}
-
-/* ?limit=N (1 to LIST_MAX) into @limit; FALSE after answering 400. */
-static gboolean
-query_limit (EntsecRequest  *request,
-             guint          *limit,
-             EntsecResponse *response)
-{
-  const char *text = entsec_request_query (request, "limit");
-  guint64 n = LIST_DEFAULT;
-
-  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, LIST_MAX, &n, NULL))
-    {
-      entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST,
-                               "\"limit\" must be a whole number from 1 to 1000");
-      return FALSE;
-    }
-  *limit = (guint) n;
-  return TRUE;
 }
 
 void
@@ -213,11 +161,11 @@ entsec_handle_admin_user_list (EntsecServer      *server,
   g_autoptr (GError) error = NULL;
   guint limit;
 
-  if (!query_limit (request, &limit, response))
+  if (!entsec_request_list_limit (request, &limit, response))
     return;
   users = entsec_storage_user_list (entsec_server_get_storage (server),
                                     entsec_request_query (request, "after"), limit, &error);
-  respond_rows (response, "users", users, user_to_json, error);
+  entsec_response_rows (response, "users", users, user_to_json, error);
 }
 
 void
@@ -231,7 +179,7 @@ entsec_handle_admin_user_get (EntsecServer      *server,
                                                          params[0], &error);
 
   if (error != NULL)
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (user == NULL)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such user");
   else
@@ -249,7 +197,7 @@ entsec_handle_admin_user_delete (EntsecServer      *server,
   gboolean found = FALSE;
 
   if (!entsec_storage_user_delete (storage, params[0], &found, &error))
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (!found)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such user");
   else
@@ -291,9 +239,9 @@ entsec_handle_admin_audit (EntsecServer      *server,
                                "\"after\" must be a sequence number");
       return;
     }
-  if (!query_limit (request, &limit, response))
+  if (!entsec_request_list_limit (request, &limit, response))
     return;
   entries = entsec_storage_audit_list (entsec_server_get_storage (server), (gint64) after,
                                        limit, &error);
-  respond_rows (response, "entries", entries, audit_to_json, error);
+  entsec_response_rows (response, "entries", entries, audit_to_json, error);
 }

@@ -18,9 +18,6 @@
 #include "server-sync.h"
 #include "server-policy.h"
 
-#define DEVICE_LIST_DEFAULT 100
-#define DEVICE_LIST_MAX 1000
-
 /* @answer as JSON with @status, or the problem of @error when it is NULL. */
 static void
 respond (EntsecResponse *response,
@@ -191,60 +188,24 @@ entsec_handle_device_unbind (EntsecServer      *server,
 
 /* The admin side. */
 
-static void
-storage_problem (EntsecResponse *response,
-                 const GError   *error)
-{
-  g_message ("Admin request failed: %s", error->message);
-  entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
-}
-
-typedef json_t *(*RowToJson) (gconstpointer row);
-
-/* {"v":1,@key:[rows]}, or the problem of @error when @rows is NULL. */
-static void
-respond_rows (EntsecResponse *response,
-              const char     *key,
-              GPtrArray      *rows,
-              RowToJson       to_json,
-              const GError   *error)
-{
-  json_t *list;
-
-  if (rows == NULL)
-    {
-      storage_problem (response, error);
-      return;
-    }
-  list = json_array ();
-  for (guint i = 0; i < rows->len; i++)
-    json_array_append_new (list, to_json (g_ptr_array_index (rows, i)));
-  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, key, list));
-}
-
 void
 entsec_handle_admin_device_list (EntsecServer      *server,
                                  EntsecRequest     *request,
                                  const char *const *params,
                                  EntsecResponse    *response)
 {
-  const char *limit_text = entsec_request_query (request, "limit");
-  guint64 limit = DEVICE_LIST_DEFAULT;
   g_autoptr (GPtrArray) devices = NULL;
   g_autoptr (GError) error = NULL;
+  guint limit;
 
-  if (limit_text != NULL
-      && !g_ascii_string_to_unsigned (limit_text, 10, 1, DEVICE_LIST_MAX, &limit, NULL))
-    {
-      entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST,
-                               "\"limit\" must be a whole number from 1 to 1000");
-      return;
-    }
+  if (!entsec_request_list_limit (request, &limit, response))
+    return;
   devices = entsec_storage_device_list (entsec_server_get_storage (server),
                                         entsec_request_query (request, "user"),
-                                        entsec_request_query (request, "after"), (guint) limit,
+                                        entsec_request_query (request, "after"), limit,
                                         &error);
-  respond_rows (response, "devices", devices, (RowToJson) entsec_device_to_json, error);
+  entsec_response_rows (response, "devices", devices, (EntsecRowToJson) entsec_device_to_json,
+                        error);
 }
 
 void
@@ -258,7 +219,7 @@ entsec_handle_admin_device_get (EntsecServer      *server,
                                                                params[0], &error);
 
   if (error != NULL)
-    storage_problem (response, error);
+    entsec_response_storage_failed (response, error);
   else if (device == NULL)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such device");
   else
@@ -337,7 +298,7 @@ note_policy_events (EntsecServer *server,
     note_policy_event (&context, id);
   if (!g_str_has_prefix (scope, "user:"))
     return;
-  devices = entsec_storage_device_list (context.storage, id, NULL, DEVICE_LIST_MAX, NULL);
+  devices = entsec_storage_device_list (context.storage, id, NULL, ENTSEC_LIST_MAX, NULL);
   for (guint i = 0; devices != NULL && i < devices->len; i++)
     note_policy_event (&context, ((EntsecDevice *) g_ptr_array_index (devices, i))->id);
 }
@@ -368,7 +329,7 @@ policy_scope (EntsecServer      *server,
       exists = device != NULL;
     }
   if (error != NULL)
-    storage_problem (response, error);
+    entsec_response_storage_failed (response, error);
   else if (!exists)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such user or "
                                                                  "device");
@@ -393,7 +354,7 @@ entsec_handle_admin_policy_get (EntsecServer      *server,
     return;
   if (!entsec_storage_policy_get (entsec_server_get_storage (server), scope, &text, &error))
     {
-      storage_problem (response, error);
+      entsec_response_storage_failed (response, error);
       return;
     }
   settings = text != NULL ? json_loads (text, 0, NULL) : json_object ();
@@ -452,7 +413,7 @@ entsec_handle_admin_policy_put (EntsecServer      *server,
   text = entsec_json_dump (json_object_get (body, "settings"));
   if (!entsec_storage_policy_set (storage, scope, text, entsec_server_now (), &error))
     {
-      storage_problem (response, error);
+      entsec_response_storage_failed (response, error);
       return;
     }
   entsec_storage_audit (storage, request->admin->id, "policy.set", scope, NULL);
@@ -511,8 +472,8 @@ entsec_handle_admin_command_list (EntsecServer      *server,
   g_autoptr (GPtrArray) commands = entsec_storage_command_list (
     entsec_server_get_storage (server), params[0], &error);
 
-  respond_rows (response, "commands", commands, (RowToJson) entsec_device_command_to_json,
-                error);
+  entsec_response_rows (response, "commands", commands,
+                        (EntsecRowToJson) entsec_device_command_to_json, error);
 }
 
 void

@@ -147,6 +147,34 @@ entsec_response_problem (EntsecResponse   *response,
 }
 
 void
+entsec_response_storage_failed (EntsecResponse *response,
+                                const GError   *error)
+{
+  g_message ("Storage failed: %s", error->message);
+  entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
+}
+
+void
+entsec_response_rows (EntsecResponse *response,
+                      const char     *key,
+                      GPtrArray      *rows,
+                      EntsecRowToJson to_json,
+                      const GError   *error)
+{
+  json_t *list;
+
+  if (rows == NULL)
+    {
+      entsec_response_storage_failed (response, error);
+      return;
+    }
+  list = json_array ();
+  for (guint i = 0; i < rows->len; i++)
+    json_array_append_new (list, to_json (g_ptr_array_index (rows, i)));
+  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, key, list));
+}
+
+void
 entsec_response_empty (EntsecResponse *response,
                        guint           status)
 {
@@ -182,6 +210,25 @@ entsec_request_query (EntsecRequest *request,
                       const char    *name)
 {
   return MHD_lookup_connection_value (request->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+gboolean
+entsec_request_list_limit (EntsecRequest  *request,
+                           guint          *limit,
+                           EntsecResponse *response)
+{
+  const char *text = entsec_request_query (request, "limit");
+  guint64 n = ENTSEC_LIST_DEFAULT;
+
+  G_STATIC_ASSERT (ENTSEC_LIST_MAX == 1000);
+  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, ENTSEC_LIST_MAX, &n, NULL))
+    {
+      entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST,
+                               "\"limit\" must be a whole number from 1 to 1000");
+      return FALSE;
+    }
+  *limit = (guint) n;
+  return TRUE;
 }
 
 static EntsecRequest *

@@ -101,6 +101,18 @@ void     entsec_response_problem_status (EntsecResponse   *response,
                                          EntsecProblemType type,
                                          guint             status,
                                          const char       *detail);
+/* 500 internal problem for a storage @error; its message goes to the log only. */
+void     entsec_response_storage_failed (EntsecResponse *response,
+                                         const GError   *error);
+/* Turns one storage row into its JSON object. */
+typedef json_t *(*EntsecRowToJson) (gconstpointer row);
+/* {"v":1,"<key>":[rows through @to_json]}, or entsec_response_storage_failed()
+ * with @error when @rows is NULL. */
+void     entsec_response_rows (EntsecResponse *response,
+                               const char     *key,
+                               GPtrArray      *rows,
+                               EntsecRowToJson to_json,
+                               const GError   *error);
 /* An empty response (204). */
 void     entsec_response_empty (EntsecResponse *response,
                                 guint           status);
@@ -116,6 +128,14 @@ json_t  *entsec_request_json (EntsecServer   *server,
 /* A query parameter (transfer none) (nullable). */
 const char *entsec_request_query (EntsecRequest *request,
                                   const char    *name);
+/* The page size of list routes without ?limit, and the largest ?limit. */
+#define ENTSEC_LIST_DEFAULT 100
+#define ENTSEC_LIST_MAX 1000
+/* ?limit=N (1 to ENTSEC_LIST_MAX, ENTSEC_LIST_DEFAULT when absent) into
+ * @limit; FALSE after answering 400. */
+gboolean    entsec_request_list_limit (EntsecRequest  *request,
+                                       guint          *limit,
+                                       EntsecResponse *response);
 
 /* The parts of a running server the handlers use. */
 EntsecStorage            *entsec_server_get_storage (EntsecServer *server);

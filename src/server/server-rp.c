@@ -31,14 +31,6 @@ now_seconds (void)
 }
 
 static void
-internal_error (EntsecResponse *response,
-                const GError   *error)
-{
-  g_message ("Relying party or token request failed: %s", error->message);
-  entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);
-}
-
-static void
 unauthorized (EntsecResponse *response)
 {
   entsec_response_problem (response, ENTSEC_PROBLEM_UNAUTHORIZED,
@@ -65,7 +57,7 @@ authenticate_rp (EntsecServer   *server,
     }
   rp = entsec_tokens_rp_authenticate (entsec_server_get_tokens (server), header + 7, &error);
   if (rp == NULL && error != NULL)
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (rp == NULL)
     unauthorized (response);
   return rp;
@@ -114,7 +106,7 @@ entsec_handle_admin_rp_create (EntsecServer      *server,
         entsec_response_problem (response, ENTSEC_PROBLEM_CONFLICT,
                                  "Another relying party has this name");
       else
-        internal_error (response, error);
+        entsec_response_storage_failed (response, error);
       return;
     }
   entsec_storage_audit (entsec_server_get_storage (server), request->admin->id, "rp.create",
@@ -136,17 +128,8 @@ entsec_handle_admin_rp_list (EntsecServer      *server,
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) rps = entsec_storage_rp_list (entsec_server_get_storage (server),
                                                       &error);
-  json_t *array;
 
-  if (rps == NULL)
-    {
-      internal_error (response, error);
-      return;
-    }
-  array = json_array ();
-  for (guint i = 0; i < rps->len; i++)
-    json_array_append_new (array, rp_to_json (g_ptr_array_index (rps, i)));
-  entsec_response_json (response, 200, json_pack ("{s:i,s:o}", "v", 1, "rps", array));
+  entsec_response_rows (response, "rps", rps, (EntsecRowToJson) rp_to_json, error);
 }
 
 void
@@ -160,7 +143,7 @@ entsec_handle_admin_rp_delete (EntsecServer      *server,
   gboolean found = FALSE;
 
   if (!entsec_storage_rp_revoke (storage, params[0], now_seconds (), &found, &error))
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (!found)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND,
                              "There is no such relying party, or it is already revoked");
@@ -317,7 +300,7 @@ entsec_handle_admin_token_create (EntsecServer      *server,
                                   &error);
   if (error != NULL)
     {
-      internal_error (response, error);
+      entsec_response_storage_failed (response, error);
       return;
     }
   if (user == NULL)
@@ -337,7 +320,7 @@ entsec_handle_admin_token_create (EntsecServer      *server,
       if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID))
         entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
       else
-        internal_error (response, error);
+        entsec_response_storage_failed (response, error);
       return;
     }
   entsec_storage_audit (storage, request->admin->id, "token.create", token->id, NULL);
@@ -364,7 +347,7 @@ entsec_handle_admin_token_list (EntsecServer      *server,
 
   if (tokens == NULL)
     {
-      internal_error (response, error);
+      entsec_response_storage_failed (response, error);
       return;
     }
   array = json_array ();
@@ -384,7 +367,7 @@ entsec_handle_admin_token_get (EntsecServer      *server,
                                                             params[0], &error);
 
   if (error != NULL)
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (token == NULL)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such token");
   else
@@ -405,7 +388,7 @@ change_token (EntsecServer   *server,
                        : entsec_tokens_reset (tokens, token_id, &found, &error);
 
   if (!ok)
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (!found)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND,
                              "There is no such token, or it is revoked");
@@ -455,7 +438,7 @@ code_problem (EntsecResponse *response,
   else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED))
     entsec_response_problem (response, ENTSEC_PROBLEM_FORBIDDEN, error->message);
   else
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
 }
 
 static const char *const ack_members[] = { "code", NULL };
@@ -656,7 +639,7 @@ entsec_handle_auth_push (EntsecServer      *server,
       response->retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
     }
   else
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
 }
 
 void
@@ -674,7 +657,7 @@ entsec_handle_auth_transaction (EntsecServer      *server,
     return;
   push = entsec_push_poll (entsec_server_get_storage (server), params[0], rp->id, now, &error);
   if (error != NULL)
-    internal_error (response, error);
+    entsec_response_storage_failed (response, error);
   else if (push == NULL)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND,
                              "There is no such sign-in request of this relying party");

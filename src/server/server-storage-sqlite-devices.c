@@ -86,6 +86,8 @@ fail (sqlite3    *db,
   return FALSE;
 }
 
+/* Prepares @sql on @db (lock held); NULL with @error on failure. Unlike
+ * entsec_sqlite_fail() this file's errors are all STORAGE ones. */
 static sqlite3_stmt *
 prepare (sqlite3    *db,
          const char *sql,
@@ -298,29 +300,6 @@ entsec_sqlite_device_register (EntsecStorage *storage,
   return ok;
 }
 
-/* Every row of @stmt through @from_row; NULL with an error when stepping fails. */
-static GPtrArray *
-collect (sqlite3        *db,
-         sqlite3_stmt   *stmt,
-         gpointer      (*from_row) (sqlite3_stmt *stmt),
-         GDestroyNotify  free_func,
-         const char     *doing,
-         GError        **error)
-{
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, from_row (stmt));
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      fail (db, doing, error);
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
-}
-
 static gpointer
 device_from_row (sqlite3_stmt *stmt)
 {
@@ -386,8 +365,9 @@ entsec_sqlite_device_list (EntsecStorage *storage,
       entsec_sqlite_bind_text (stmt, 1, user_id);
       entsec_sqlite_bind_text (stmt, 2, after != NULL ? after : "");
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = collect (db, stmt, device_from_row, (GDestroyNotify) entsec_device_free,
-                      "listing devices", error);
+      rows = entsec_sqlite_collect (storage, stmt, device_from_row,
+                                    (GDestroyNotify) entsec_device_free, "listing devices", error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows;
@@ -602,8 +582,10 @@ entsec_sqlite_command_list (EntsecStorage *storage,
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, device_id);
-      rows = collect (db, stmt, command_from_row, (GDestroyNotify) entsec_device_command_free,
-                      "listing commands", error);
+      rows = entsec_sqlite_collect (storage, stmt, command_from_row,
+                                    (GDestroyNotify) entsec_device_command_free,
+                                    "listing commands", error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows;
@@ -640,8 +622,10 @@ entsec_sqlite_device_event_list (EntsecStorage *storage,
       entsec_sqlite_bind_text (stmt, 1, device_id);
       sqlite3_bind_int64 (stmt, 2, after);
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = collect (db, stmt, event_from_row, (GDestroyNotify) entsec_device_event_free,
-                      "listing device events", error);
+      rows = entsec_sqlite_collect (storage, stmt, event_from_row,
+                                    (GDestroyNotify) entsec_device_event_free,
+                                    "listing device events", error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows;

@@ -78,6 +78,21 @@ void      entsec_sqlite_bind_text (sqlite3_stmt *stmt,
 char     *entsec_sqlite_column_text (sqlite3_stmt *stmt,
                                      int           index);
 
+/* Prepares @sql on the connection (lock held); NULL with @error on
+ * failure, described as happening while @doing. */
+sqlite3_stmt *entsec_sqlite_prepare (EntsecStorage *storage,
+                                     const char    *sql,
+                                     const char    *doing,
+                                     GError       **error);
+/* Steps @stmt (lock held) and returns every row through @from_row; NULL
+ * with @error when stepping fails. Neither resets nor finalizes @stmt. */
+GPtrArray    *entsec_sqlite_collect (EntsecStorage  *storage,
+                                     sqlite3_stmt   *stmt,
+                                     gpointer      (*from_row) (sqlite3_stmt *stmt),
+                                     GDestroyNotify  free_func,
+                                     const char     *doing,
+                                     GError        **error);
+
 /* server-storage-sqlite-rp.c */
 gboolean     entsec_sqlite_rp_create (EntsecStorage *storage, const EntsecRp *rp,
                                       GError **error);

@@ -13,7 +13,8 @@
 
 #include "server-storage-sqlite-private.h"
 
-/* Prepares @sql on @db (lock held); NULL with @error on failure. */
+/* entsec_sqlite_prepare() with this file's argument order; @db is the
+ * connection entsec_sqlite_lock() returned. */
 static sqlite3_stmt *
 prepare (EntsecStorage *storage,
          sqlite3       *db,
@@ -21,14 +22,7 @@ prepare (EntsecStorage *storage,
          const char    *doing,
          GError       **error)
 {
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      entsec_sqlite_fail (storage, doing, error);
-      return NULL;
-    }
-  return stmt;
+  return entsec_sqlite_prepare (storage, sql, doing, error);
 }
 
 /* Runs a statement without rows and finalizes it, lock held. */
@@ -44,29 +38,6 @@ run (EntsecStorage *storage,
     entsec_sqlite_fail (storage, doing, error);
   sqlite3_finalize (stmt);
   return ok;
-}
-
-/* Collects the rows of @stmt and finalizes it, lock held. */
-static GPtrArray *
-collect (EntsecStorage  *storage,
-         sqlite3_stmt   *stmt,
-         gpointer      (*from_row) (sqlite3_stmt *stmt),
-         GDestroyNotify  free_func,
-         const char     *doing,
-         GError        **error)
-{
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, from_row (stmt));
-  if (rc != SQLITE_DONE)
-    {
-      entsec_sqlite_fail (storage, doing, error);
-      g_clear_pointer (&rows, g_ptr_array_unref);
-    }
-  sqlite3_finalize (stmt);
-  return g_steal_pointer (&rows);
 }
 
 /* The one row of @sql with @id bound to ?1; NULL (error unset) when none. */
@@ -86,7 +57,8 @@ get_one (EntsecStorage  *storage,
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, id);
-      rows = collect (storage, stmt, from_row, free_func, doing, error);
+      rows = entsec_sqlite_collect (storage, stmt, from_row, free_func, doing, error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
@@ -142,8 +114,11 @@ entsec_sqlite_rp_list (EntsecStorage *storage,
   GPtrArray *rows = NULL;
 
   if (stmt != NULL)
-    rows = collect (storage, stmt, rp_from_row, (GDestroyNotify) entsec_rp_free,
-                    "listing relying parties", error);
+    {
+      rows = entsec_sqlite_collect (storage, stmt, rp_from_row, (GDestroyNotify) entsec_rp_free,
+                                    "listing relying parties", error);
+      sqlite3_finalize (stmt);
+    }
   entsec_sqlite_unlock (storage);
   return rows;
 }
@@ -262,8 +237,9 @@ entsec_sqlite_token_list (EntsecStorage *storage,
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, user_id);
-      rows = collect (storage, stmt, token_from_row, (GDestroyNotify) entsec_token_free,
-                      "listing tokens", error);
+      rows = entsec_sqlite_collect (storage, stmt, token_from_row,
+                                    (GDestroyNotify) entsec_token_free, "listing tokens", error);
+      sqlite3_finalize (stmt);
     }
   entsec_sqlite_unlock (storage);
   return rows;

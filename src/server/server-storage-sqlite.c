@@ -156,26 +156,6 @@ stmt_done (SqliteStorage *self,
   g_mutex_unlock (&self->lock);
 }
 
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static char *
-column_text (sqlite3_stmt *stmt,
-             int           index)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, index);
-
-  return text == NULL ? NULL : g_strdup ((const char *) text);
-}
-
 /* Runs a statement that returns no rows; TRUE when it completed. */
 static gboolean
 step_done (SqliteStorage *self,
@@ -197,10 +177,10 @@ sqlite_user_create (EntsecStorage    *storage,
   sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_INSERT);
   gboolean ok;
 
-  bind_text (stmt, 1, user->id);
-  bind_text (stmt, 2, user->email);
-  bind_text (stmt, 3, user->phone);
-  bind_text (stmt, 4, user->name);
+  entsec_sqlite_bind_text (stmt, 1, user->id);
+  entsec_sqlite_bind_text (stmt, 2, user->email);
+  entsec_sqlite_bind_text (stmt, 3, user->phone);
+  entsec_sqlite_bind_text (stmt, 4, user->name);
   sqlite3_bind_int (stmt, 5, user->disabled ? 1 : 0);
   sqlite3_bind_int64 (stmt, 6, user->created);
   ok = step_done (self, stmt, "adding a user", error);
@@ -213,10 +193,10 @@ user_from_row (sqlite3_stmt *stmt)
 {
   EntsecUser *user = g_new0 (EntsecUser, 1);
 
-  user->id = column_text (stmt, 0);
-  user->email = column_text (stmt, 1);
-  user->phone = column_text (stmt, 2);
-  user->name = column_text (stmt, 3);
+  user->id = entsec_sqlite_column_text (stmt, 0);
+  user->email = entsec_sqlite_column_text (stmt, 1);
+  user->phone = entsec_sqlite_column_text (stmt, 2);
+  user->name = entsec_sqlite_column_text (stmt, 3);
   user->disabled = sqlite3_column_int (stmt, 4) != 0;
   user->created = sqlite3_column_int64 (stmt, 5);
   return user;
@@ -232,7 +212,7 @@ sqlite_user_get (EntsecStorage *storage,
   EntsecUser *user = NULL;
   int rc;
 
-  bind_text (stmt, 1, id);
+  entsec_sqlite_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     user = user_from_row (stmt);
@@ -240,28 +220,6 @@ sqlite_user_get (EntsecStorage *storage,
     db_fail (self, "reading a user", error);
   stmt_done (self, stmt);
   return user;
-}
-
-/* Collects the rows of @stmt with @from_row; NULL with @error on failure. */
-static GPtrArray *
-collect_rows (SqliteStorage  *self,
-              sqlite3_stmt   *stmt,
-              gpointer      (*from_row) (sqlite3_stmt *stmt),
-              GDestroyNotify  free_func,
-              const char     *doing,
-              GError        **error)
-{
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, from_row (stmt));
-  if (rc != SQLITE_DONE)
-    {
-      db_fail (self, doing, error);
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
 }
 
 static GPtrArray *
@@ -274,10 +232,10 @@ sqlite_user_list (EntsecStorage *storage,
   sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_LIST);
   GPtrArray *rows;
 
-  bind_text (stmt, 1, after != NULL ? after : "");
+  entsec_sqlite_bind_text (stmt, 1, after != NULL ? after : "");
   sqlite3_bind_int64 (stmt, 2, limit);
-  rows = collect_rows (self, stmt, user_from_row,
-                       (GDestroyNotify) entsec_user_free, "listing users", error);
+  rows = entsec_sqlite_collect (storage, stmt, user_from_row,
+                                (GDestroyNotify) entsec_user_free, "listing users", error);
   stmt_done (self, stmt);
   return rows;
 }
@@ -292,7 +250,7 @@ sqlite_user_delete (EntsecStorage *storage,
   sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_DELETE);
   gboolean ok;
 
-  bind_text (stmt, 1, id);
+  entsec_sqlite_bind_text (stmt, 1, id);
   ok = step_done (self, stmt, "deleting a user", error);
   *found = ok && sqlite3_changes (self->db) > 0;
   stmt_done (self, stmt);
@@ -310,7 +268,7 @@ sqlite_user_set_disabled (EntsecStorage *storage,
   sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_SET_DISABLED);
   gboolean ok;
 
-  bind_text (stmt, 1, id);
+  entsec_sqlite_bind_text (stmt, 1, id);
   sqlite3_bind_int (stmt, 2, disabled ? 1 : 0);
   ok = step_done (self, stmt, "disabling or enabling a user", error);
   *found = ok && sqlite3_changes (self->db) > 0;
@@ -327,8 +285,8 @@ sqlite_admin_create (EntsecStorage     *storage,
   sqlite3_stmt *stmt = stmt_begin (self, STMT_ADMIN_INSERT);
   gboolean ok;
 
-  bind_text (stmt, 1, admin->id);
-  bind_text (stmt, 2, admin->name);
+  entsec_sqlite_bind_text (stmt, 1, admin->id);
+  entsec_sqlite_bind_text (stmt, 2, admin->name);
   sqlite3_bind_blob (stmt, 3, admin->token_sha256, ENTSEC_SERVER_DIGEST_SIZE, SQLITE_TRANSIENT);
   ok = step_done (self, stmt, "adding an admin", error);
   stmt_done (self, stmt);
@@ -341,8 +299,8 @@ admin_from_row (sqlite3_stmt *stmt)
   EntsecAdmin *admin = g_new0 (EntsecAdmin, 1);
   const void *digest = sqlite3_column_blob (stmt, 2);
 
-  admin->id = column_text (stmt, 0);
-  admin->name = column_text (stmt, 1);
+  admin->id = entsec_sqlite_column_text (stmt, 0);
+  admin->name = entsec_sqlite_column_text (stmt, 1);
   /* The schema's CHECK keeps the length at 32. */
   if (digest != NULL && sqlite3_column_bytes (stmt, 2) == ENTSEC_SERVER_DIGEST_SIZE)
     memcpy (admin->token_sha256, digest, ENTSEC_SERVER_DIGEST_SIZE);
@@ -357,8 +315,8 @@ sqlite_admin_list (EntsecStorage *storage,
   sqlite3_stmt *stmt = stmt_begin (self, STMT_ADMIN_LIST);
   GPtrArray *rows;
 
-  rows = collect_rows (self, stmt, admin_from_row,
-                       (GDestroyNotify) entsec_admin_free, "listing admins", error);
+  rows = entsec_sqlite_collect (storage, stmt, admin_from_row,
+                                (GDestroyNotify) entsec_admin_free, "listing admins", error);
   stmt_done (self, stmt);
   return rows;
 }
@@ -373,9 +331,9 @@ sqlite_audit_append (EntsecStorage          *storage,
   gboolean ok;
 
   sqlite3_bind_int64 (stmt, 1, entry->time);
-  bind_text (stmt, 2, entry->actor);
-  bind_text (stmt, 3, entry->action);
-  bind_text (stmt, 4, entry->target);
+  entsec_sqlite_bind_text (stmt, 2, entry->actor);
+  entsec_sqlite_bind_text (stmt, 3, entry->action);
+  entsec_sqlite_bind_text (stmt, 4, entry->target);
   ok = step_done (self, stmt, "writing the audit log", error);
   stmt_done (self, stmt);
   return ok;
@@ -388,9 +346,9 @@ audit_from_row (sqlite3_stmt *stmt)
 
   entry->seq = sqlite3_column_int64 (stmt, 0);
   entry->time = sqlite3_column_int64 (stmt, 1);
-  entry->actor = column_text (stmt, 2);
-  entry->action = column_text (stmt, 3);
-  entry->target = column_text (stmt, 4);
+  entry->actor = entsec_sqlite_column_text (stmt, 2);
+  entry->action = entsec_sqlite_column_text (stmt, 3);
+  entry->target = entsec_sqlite_column_text (stmt, 4);
   return entry;
 }
 
@@ -406,8 +364,9 @@ sqlite_audit_list (EntsecStorage *storage,
 
   sqlite3_bind_int64 (stmt, 1, after);
   sqlite3_bind_int64 (stmt, 2, limit);
-  rows = collect_rows (self, stmt, audit_from_row,
-                       (GDestroyNotify) entsec_audit_entry_free, "reading the audit log", error);
+  rows = entsec_sqlite_collect (storage, stmt, audit_from_row,
+                                (GDestroyNotify) entsec_audit_entry_free,
+                                "reading the audit log", error);
   stmt_done (self, stmt);
   return rows;
 }
@@ -435,7 +394,7 @@ sqlite_user_find (EntsecStorage *storage,
   EntsecUser *user = NULL;
   int rc;
 
-  bind_text (stmt, 1, address);
+  entsec_sqlite_bind_text (stmt, 1, address);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     user = user_from_row (stmt);
@@ -456,7 +415,7 @@ sqlite_setting_get (EntsecStorage *storage,
   int rc;
 
   *value = NULL;
-  bind_text (stmt, 1, key);
+  entsec_sqlite_bind_text (stmt, 1, key);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     *value = g_bytes_new (sqlite3_column_blob (stmt, 0), (gsize) sqlite3_column_bytes (stmt, 0));
@@ -488,7 +447,7 @@ sqlite_setting_set (EntsecStorage *storage,
   const void *data = g_bytes_get_data (value, &len);
   gboolean ok;
 
-  bind_text (stmt, 1, key);
+  entsec_sqlite_bind_text (stmt, 1, key);
   bind_bytes (stmt, 2, data, len);
   ok = step_done (self, stmt, "writing a setting", error);
   stmt_done (self, stmt);
@@ -514,10 +473,10 @@ static void
 bind_enrollment (sqlite3_stmt           *stmt,
                  const EntsecEnrollment *e)
 {
-  bind_text (stmt, 1, e->id);
-  bind_text (stmt, 2, e->channel);
-  bind_text (stmt, 3, e->address);
-  bind_text (stmt, 4, e->user_id);
+  entsec_sqlite_bind_text (stmt, 1, e->id);
+  entsec_sqlite_bind_text (stmt, 2, e->channel);
+  entsec_sqlite_bind_text (stmt, 3, e->address);
+  entsec_sqlite_bind_text (stmt, 4, e->user_id);
   bind_bytes (stmt, 5, e->code_sha256, ENTSEC_SERVER_DIGEST_SIZE);
   bind_bytes (stmt, 6, e->nonce_sha256, ENTSEC_SERVER_DIGEST_SIZE);
   sqlite3_bind_int64 (stmt, 7, e->created);
@@ -537,8 +496,8 @@ enrollment_start_locked (SqliteStorage          *self,
   sqlite3_stmt *insert = self->stmts[STMT_ENROLLMENT_INSERT];
   gboolean ok;
 
-  bind_text (last, 1, e->channel);
-  bind_text (last, 2, e->address);
+  entsec_sqlite_bind_text (last, 1, e->channel);
+  entsec_sqlite_bind_text (last, 2, e->address);
   ok = tx_step (self, last, SQLITE_ROW, "starting an enrollment", error);
   *last_created = ok ? sqlite3_column_int64 (last, 0) : 0;
   if (ok && sqlite3_column_type (last, 0) != SQLITE_NULL
@@ -548,8 +507,8 @@ enrollment_start_locked (SqliteStorage          *self,
                    "A code was sent to this address moments ago");
       ok = FALSE;
     }
-  bind_text (replace, 1, e->channel);
-  bind_text (replace, 2, e->address);
+  entsec_sqlite_bind_text (replace, 1, e->channel);
+  entsec_sqlite_bind_text (replace, 2, e->address);
   bind_enrollment (insert, e);
   ok = ok && tx_step (self, replace, SQLITE_DONE, "starting an enrollment", error)
        && tx_step (self, insert, SQLITE_DONE, "starting an enrollment", error);
@@ -602,10 +561,10 @@ enrollment_from_row (sqlite3_stmt *stmt)
 {
   EntsecEnrollment *e = g_new0 (EntsecEnrollment, 1);
 
-  e->id = column_text (stmt, 0);
-  e->channel = column_text (stmt, 1);
-  e->address = column_text (stmt, 2);
-  e->user_id = column_text (stmt, 3);
+  e->id = entsec_sqlite_column_text (stmt, 0);
+  e->channel = entsec_sqlite_column_text (stmt, 1);
+  e->address = entsec_sqlite_column_text (stmt, 2);
+  e->user_id = entsec_sqlite_column_text (stmt, 3);
   column_digest (stmt, 4, e->code_sha256);
   column_digest (stmt, 5, e->nonce_sha256);
   e->created = sqlite3_column_int64 (stmt, 6);
@@ -628,7 +587,7 @@ sqlite_enrollment_get (EntsecStorage *storage,
   EntsecEnrollment *enrollment = NULL;
   int rc;
 
-  bind_text (stmt, 1, id);
+  entsec_sqlite_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     enrollment = enrollment_from_row (stmt);
@@ -650,7 +609,7 @@ sqlite_enrollment_update (EntsecStorage          *storage,
   gboolean verified = e->state == ENTSEC_ENROLLMENT_VERIFIED;
   gboolean ok;
 
-  bind_text (stmt, 1, e->id);
+  entsec_sqlite_bind_text (stmt, 1, e->id);
   sqlite3_bind_int (stmt, 2, (int) e->attempts);
   sqlite3_bind_int (stmt, 3, (int) e->state);
   if (verified)
@@ -859,12 +818,55 @@ entsec_sqlite_bind_text (sqlite3_stmt *stmt,
                          int           index,
                          const char   *text)
 {
-  bind_text (stmt, index, text);
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
 char *
 entsec_sqlite_column_text (sqlite3_stmt *stmt,
                            int           index)
 {
-  return column_text (stmt, index);
+  const unsigned char *text = sqlite3_column_text (stmt, index);
+
+  return text == NULL ? NULL : g_strdup ((const char *) text);
+}
+
+sqlite3_stmt *
+entsec_sqlite_prepare (EntsecStorage *storage,
+                       const char    *sql,
+                       const char    *doing,
+                       GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      db_fail (self, doing, error);
+      return NULL;
+    }
+  return stmt;
+}
+
+GPtrArray *
+entsec_sqlite_collect (EntsecStorage  *storage,
+                       sqlite3_stmt   *stmt,
+                       gpointer      (*from_row) (sqlite3_stmt *stmt),
+                       GDestroyNotify  free_func,
+                       const char     *doing,
+                       GError        **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      db_fail ((SqliteStorage *) storage, doing, error);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
 }
