@@ -12,6 +12,7 @@
 #include "entsec-account-row.h"
 #include "entsec-accounts-model.h"
 #include "entsec-add-dialog.h"
+#include "entsec-bench-probe.h"
 #include "entsec-clipboard.h"
 #include "entsec-lock-monitor.h"
 #include "entsec-setup-page.h"
@@ -900,6 +901,7 @@ entsec_window_init (EntsecWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
+  entsec_bench_probe_attach (GTK_WINDOW (self), self->list_view);
   open_vault (self);
 }
 
