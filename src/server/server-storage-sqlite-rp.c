@@ -13,18 +13,6 @@
 
 #include "server-storage-sqlite-private.h"
 
-/* entsec_sqlite_prepare() with this file's argument order; @db is the
- * connection entsec_sqlite_lock() returned. */
-static sqlite3_stmt *
-prepare (EntsecStorage *storage,
-         sqlite3       *db,
-         const char    *sql,
-         const char    *doing,
-         GError       **error)
-{
-  return entsec_sqlite_prepare (storage, sql, doing, error);
-}
-
 /* Runs a statement without rows and finalizes it, lock held. */
 static gboolean
 run (EntsecStorage *storage,
@@ -50,8 +38,8 @@ get_one (EntsecStorage  *storage,
          const char     *doing,
          GError        **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db, sql, doing, error);
+  entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage, sql, doing, error);
   g_autoptr (GPtrArray) rows = NULL;
 
   if (stmt != NULL)
@@ -69,10 +57,10 @@ entsec_sqlite_rp_create (EntsecStorage  *storage,
                          const EntsecRp *rp,
                          GError        **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "INSERT INTO rps (id, name, key_sha256, created) "
-                                "VALUES (?1, ?2, ?3, ?4)", "adding a relying party", error);
+  entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "INSERT INTO rps (id, name, key_sha256, created) "
+                                              "VALUES (?1, ?2, ?3, ?4)", "adding a relying party", error);
   gboolean ok = FALSE;
 
   if (stmt != NULL)
@@ -107,10 +95,10 @@ GPtrArray *
 entsec_sqlite_rp_list (EntsecStorage *storage,
                        GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "SELECT id, name, key_sha256, created, revoked FROM rps "
-                                "ORDER BY id", "listing relying parties", error);
+  entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "SELECT id, name, key_sha256, created, revoked FROM rps "
+                                              "ORDER BY id", "listing relying parties", error);
   GPtrArray *rows = NULL;
 
   if (stmt != NULL)
@@ -131,9 +119,9 @@ entsec_sqlite_rp_revoke (EntsecStorage *storage,
                          GError       **error)
 {
   sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "UPDATE rps SET revoked = ?2 WHERE id = ?1 AND revoked = 0",
-                                "revoking a relying party", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "UPDATE rps SET revoked = ?2 WHERE id = ?1 AND revoked = 0",
+                                              "revoking a relying party", error);
   gboolean ok = FALSE;
 
   *found = FALSE;
@@ -153,12 +141,12 @@ entsec_sqlite_token_create (EntsecStorage     *storage,
                             const EntsecToken *token,
                             GError           **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "INSERT INTO tokens (id, user_id, type, algorithm, digits, "
-                                "period, issuer, label, sealed_seed, state, created, failures, "
-                                "locked_until, last_step) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                                "?8, ?9, ?10, ?11, ?12, ?13, ?14)", "adding a token", error);
+  entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "INSERT INTO tokens (id, user_id, type, algorithm, digits, "
+                                              "period, issuer, label, sealed_seed, state, created, failures, "
+                                              "locked_until, last_step) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                                              "?8, ?9, ?10, ?11, ?12, ?13, ?14)", "adding a token", error);
   gboolean ok = FALSE;
   gsize len;
   gconstpointer seed;
@@ -227,11 +215,11 @@ entsec_sqlite_token_list (EntsecStorage *storage,
                           const char    *user_id,
                           GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "SELECT " TOKEN_COLUMNS " FROM tokens "
-                                "WHERE ?1 IS NULL OR user_id = ?1 ORDER BY created, id",
-                                "listing tokens", error);
+  entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "SELECT " TOKEN_COLUMNS " FROM tokens "
+                                              "WHERE ?1 IS NULL OR user_id = ?1 ORDER BY created, id",
+                                              "listing tokens", error);
   GPtrArray *rows = NULL;
 
   if (stmt != NULL)
@@ -253,11 +241,11 @@ entsec_sqlite_token_update (EntsecStorage     *storage,
                             GError           **error)
 {
   sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "UPDATE tokens SET state = ?2, failures = ?3, "
-                                "locked_until = ?4, last_step = ?5 WHERE id = ?1 "
-                                "AND state = ?6 AND failures = ?7 AND locked_until = ?8 "
-                                "AND last_step = ?9", "updating a token", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "UPDATE tokens SET state = ?2, failures = ?3, "
+                                              "locked_until = ?4, last_step = ?5 WHERE id = ?1 "
+                                              "AND state = ?6 AND failures = ?7 AND locked_until = ?8 "
+                                              "AND last_step = ?9", "updating a token", error);
   gboolean ok = FALSE;
 
   *updated = FALSE;
@@ -290,7 +278,7 @@ query_int (EntsecStorage *storage,
            gint64        *out,
            GError       **error)
 {
-  sqlite3_stmt *stmt = prepare (storage, db, sql, "starting a push", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage, sql, "starting a push", error);
   int rc;
 
   if (stmt == NULL)
@@ -323,11 +311,11 @@ insert_push (EntsecStorage    *storage,
              const EntsecPush *push,
              GError          **error)
 {
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "INSERT INTO push_transactions (id, user_id, rp_id, context, "
-                                "mode, number, created, expires, state) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                "starting a push", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "INSERT INTO push_transactions (id, user_id, rp_id, context, "
+                                              "mode, number, created, expires, state) "
+                                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                              "starting a push", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -421,11 +409,11 @@ entsec_sqlite_push_update (EntsecStorage    *storage,
                            GError          **error)
 {
   sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "UPDATE push_transactions SET state = ?2, wrong_numbers = ?3, "
-                                "flagged = ?4, device_id = ?5, deny_reason = ?6 "
-                                "WHERE id = ?1 AND state = ?7 AND wrong_numbers = ?8",
-                                "updating a push", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "UPDATE push_transactions SET state = ?2, wrong_numbers = ?3, "
+                                              "flagged = ?4, device_id = ?5, deny_reason = ?6 "
+                                              "WHERE id = ?1 AND state = ?7 AND wrong_numbers = ?8",
+                                              "updating a push", error);
   gboolean ok = FALSE;
 
   *updated = FALSE;
@@ -452,12 +440,12 @@ entsec_sqlite_push_mute (EntsecStorage *storage,
                          gint64         until,
                          GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (storage, db,
-                                "INSERT INTO push_mutes (user_id, mute_until) VALUES (?1, ?2) "
-                                "ON CONFLICT (user_id) DO UPDATE SET "
-                                "mute_until = max(mute_until, excluded.mute_until)",
-                                "muting pushes", error);
+  entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
+                                              "INSERT INTO push_mutes (user_id, mute_until) VALUES (?1, ?2) "
+                                              "ON CONFLICT (user_id) DO UPDATE SET "
+                                              "mute_until = max(mute_until, excluded.mute_until)",
+                                              "muting pushes", error);
   gboolean ok = FALSE;
 
   if (stmt != NULL)
