@@ -200,10 +200,9 @@ public_members (EVP_PKEY *key,
 }
 
 /*
- * Written with jansson, not cjose_jwk_to_json(): cjose frees jansson's
- * output with its own deallocator, which breaks in a process that gave
- * jansson other allocators (src/core/backup wipes through
- * json_set_alloc_funcs()).
+ * Written with jansson through entsec_json_dump(), not cjose_jwk_to_json():
+ * one writer for every document we emit, and the private scalar wiped
+ * where we can see it.
  */
 char *
 entsec_jwk_export (EVP_PKEY *key,

@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include <stddef.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
@@ -15,47 +15,29 @@
 /*
  * jansson keeps its own copies of what it parses and dumps (string values,
  * the lexer's buffers), secrets included, and frees them without wiping.
- * These allocators remember each block's size in a header and wipe the
- * block when jansson frees it.
+ * This free wipes each block first, sized by glibc's malloc_usable_size().
  *
  * This is PROCESS-WIDE: json_set_alloc_funcs() changes jansson for every
- * user in the process (entsec-cli's --json output too). A block malloc()ed
- * before the switch must never reach wiping_free(), so the switch happens
- * from a constructor, before main() and so before any other jansson use,
- * and backup_json_init() (g_once) repeats it harmlessly at each entry point
- * in case the constructor did not run (a static link that drops it).
+ * user in the process (entsec-cli's --json output, and cjose, which frees
+ * jansson's output with free() and hands jansson blocks it malloc()ed).
+ * The blocks are plain malloc() blocks, so either side may free them; the
+ * switch happens from a constructor, before main(), and backup_json_init()
+ * (g_once) repeats it harmlessly at each entry point in case the
+ * constructor did not run (a static link that drops it).
  */
-#define BLOCK_HEADER 16
-
-G_STATIC_ASSERT (BLOCK_HEADER >= sizeof (size_t));
-G_STATIC_ASSERT (BLOCK_HEADER % G_ALIGNOF (max_align_t) == 0);
-
 static void *
 wiping_malloc (size_t size)
 {
-  unsigned char *block;
-
-  if (size > G_MAXSIZE - BLOCK_HEADER)
-    return NULL;
-  block = malloc (size + BLOCK_HEADER);
-  if (block == NULL)
-    return NULL;
-  memcpy (block, &size, sizeof size);
-  return block + BLOCK_HEADER;
+  return malloc (size);
 }
 
 static void
 wiping_free (void *ptr)
 {
-  unsigned char *block;
-  size_t size;
-
   if (ptr == NULL)
     return;
-  block = (unsigned char *) ptr - BLOCK_HEADER;
-  memcpy (&size, block, sizeof size);
-  OPENSSL_cleanse (ptr, size);
-  free (block);
+  OPENSSL_cleanse (ptr, malloc_usable_size (ptr));
+  free (ptr);
 }
 
 void
