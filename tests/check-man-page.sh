@@ -25,5 +25,9 @@ done <<END
 $sections
 END
 n=$(printf '%s\n' "$commands" | wc -l)
-echo "$n commands, all documented" >&2
+if [ "$status" -eq 0 ]; then
+  echo "$n commands, all documented" >&2
+else
+  echo "$n commands; the man page $page does not match '$cli --help' (see above)" >&2
+fi
 exit "$status"
