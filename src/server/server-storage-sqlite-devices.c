@@ -730,3 +730,85 @@ entsec_sqlite_token_delivery_get (EntsecStorage *storage,
   entsec_sqlite_unlock (storage);
   return ok;
 }
+
+static gpointer
+text_from_row (sqlite3_stmt *stmt)
+{
+  return entsec_sqlite_column_text (stmt, 0);
+}
+
+/* The steps of removing a user, inside the transaction; *found is FALSE
+ * (and nothing changes) when there is no such user. */
+static gboolean
+user_remove_steps (EntsecStorage *storage,
+                   sqlite3       *db,
+                   const char    *user_id,
+                   GPtrArray    **revoked,
+                   gboolean      *found,
+                   GError       **error)
+{
+  sqlite3_stmt *stmt = prepare (db, "SELECT id FROM devices WHERE user_id = ?1 "
+                                    "AND state IN (0, 1) ORDER BY id",
+                                "listing a user's devices", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  entsec_sqlite_bind_text (stmt, 1, user_id);
+  *revoked = entsec_sqlite_collect (storage, stmt, text_from_row, g_free,
+                                    "listing a user's devices", error);
+  sqlite3_finalize (stmt);
+  if (*revoked == NULL)
+    return FALSE;
+  /* tokens, push transactions and mutes go with the user (ON DELETE CASCADE);
+   * what refers to them or to the devices by id goes here */
+  if (!run (db, "DELETE FROM token_deliveries WHERE token_id IN "
+                "(SELECT id FROM tokens WHERE user_id = ?1)", "removing token deliveries",
+            error, "t", user_id)
+      || !run (db, "DELETE FROM users WHERE id = ?1", "deleting a user", error, "t", user_id))
+    return FALSE;
+  *found = sqlite3_changes (db) > 0;
+  if (!*found)
+    {
+      g_ptr_array_set_size (*revoked, 0);
+      return TRUE;
+    }
+  return run (db, "UPDATE devices SET state = 2, revision = revision + 1 "
+                  "WHERE user_id = ?1 AND state IN (0, 1)", "revoking a user's devices", error,
+              "t", user_id)
+         && run (db, "DELETE FROM op_challenges WHERE device_id IN "
+                     "(SELECT id FROM devices WHERE user_id = ?1)", "removing op-challenges",
+                 error, "t", user_id)
+         && run (db, "DELETE FROM push_deliveries WHERE device_id IN "
+                     "(SELECT id FROM devices WHERE user_id = ?1)", "removing push deliveries",
+                 error, "t", user_id)
+         && run (db, "DELETE FROM enrollments WHERE user_id = ?1", "removing enrollments",
+                 error, "t", user_id);
+}
+
+gboolean
+entsec_sqlite_user_remove (EntsecStorage *storage,
+                           const char    *user_id,
+                           GPtrArray    **revoked,
+                           gboolean      *found,
+                           GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "BEGIN IMMEDIATE", "deleting a user", error, "");
+
+  *revoked = NULL;
+  *found = FALSE;
+  if (ok)
+    {
+      ok = user_remove_steps (storage, db, user_id, revoked, found, error);
+      if (ok)
+        ok = run (db, "COMMIT", "deleting a user", error, "");
+      if (!ok)
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_clear_pointer (revoked, g_ptr_array_unref);
+          *found = FALSE;
+        }
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}

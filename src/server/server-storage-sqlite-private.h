@@ -165,5 +165,8 @@ gboolean      entsec_sqlite_push_delivery_get (EntsecStorage *storage, const cha
                                                const char *device_id, char **nonce,
                                                guint8 *push_sha256, gboolean *found,
                                                GError **error);
+/* srv-rest: deleting a user with what hangs on it */
+gboolean      entsec_sqlite_user_remove (EntsecStorage *storage, const char *user_id,
+                                         GPtrArray **revoked, gboolean *found, GError **error);
 
 G_END_DECLS

@@ -692,6 +692,8 @@ static const EntsecStorageOps sqlite_ops = {
   .push_get = entsec_sqlite_push_get,
   .push_update = entsec_sqlite_push_update,
   .push_mute = entsec_sqlite_push_mute,
+  /* srv-rest */
+  .user_remove = entsec_sqlite_user_remove,
 };
 
 sqlite3 *

@@ -461,6 +461,9 @@ typedef struct
                               const EntsecPush *expected, gboolean *updated, GError **error);
   gboolean    (*push_mute) (EntsecStorage *storage, const char *user_id, gint64 until,
                             GError **error);
+  /* srv-rest: deleting a user with what hangs on it */
+  gboolean    (*user_remove) (EntsecStorage *storage, const char *user_id, GPtrArray **revoked,
+                              gboolean *found, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -495,8 +498,22 @@ GPtrArray  *entsec_storage_user_list (EntsecStorage *storage,
                                       const char    *after,
                                       guint          limit,
                                       GError       **error);
+/* Deletes the user row only; the admin API uses entsec_storage_user_remove(). */
 gboolean    entsec_storage_user_delete (EntsecStorage *storage,
                                         const char    *id,
+                                        gboolean      *found,
+                                        GError       **error);
+/*
+ * In one transaction: delete user @user_id with their tokens (and their
+ * deliveries), push transactions, mute and enrollments, and revoke their
+ * active and suspended devices, dropping those devices' open op-challenges
+ * and push deliveries. *revoked gets the ids of the devices revoked now
+ * (element-type utf8, free with g_ptr_array_unref()); *found is FALSE,
+ * error unset, when there is no such user (then nothing changes).
+ */
+gboolean    entsec_storage_user_remove (EntsecStorage *storage,
+                                        const char    *user_id,
+                                        GPtrArray    **revoked,
                                         gboolean      *found,
                                         GError       **error);
 gboolean    entsec_storage_admin_create (EntsecStorage     *storage,

@@ -15,8 +15,8 @@ import time
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import servertest
-from devicetest import (CLAIMS, DeviceTestCase, b64u, jwk_of, jws_payload, sign_headers,
-                        thumbprint)
+from devicetest import (CLAIMS, POLL_TIMEOUT, DeviceTestCase, b64u, jwk_of, jws_payload,
+                        sign_headers, thumbprint)
 
 
 class DeviceTests(DeviceTestCase):
@@ -239,12 +239,42 @@ class DeviceTests(DeviceTestCase):
         self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)[0], 204)
 
     def test_device_of_deleted_user(self):
+        """Deleting a user revokes their devices and removes their tokens in the
+        same step; a waiting poll wakes; the audit log names each device."""
         self.boot()
         device = self.register()
+        second = self.register()
+        bob = self.register("bob@example.com")
         self.assertEqual(device.get_policy()[0], 200)
         user = self.users["ann@example.com"]
+        status, _, token, _ = self.admin("POST", "/v1/admin/tokens",
+                                         {"v": 1, "user": user, "type": "totp"})
+        self.assertEqual(status, 201, token)
+        status, body = self.poll(second, "wait=0&cursor=0")
+        cursor = body["cursor"]
+        thread, result = self.poll_in_background(second, "wait=30&cursor=%d" % cursor)
+        self.wait_until_waiting(1)
         self.assertEqual(self.admin("DELETE", "/v1/admin/users/" + user)[0], 204)
+        thread.join(POLL_TIMEOUT)
+        status, body = result[0]
+        self.assertEqual((status, [e["type"] for e in body["events"]]), (200, ["policy"]))
         self.assertProblem(device.get_policy(), 403, "device_revoked")
+        self.assertProblem(second.signed("POST", "/v1/devices/%s/status" % second.id,
+                                         {"v": 1, "device": CLAIMS}), 403, "device_revoked")
+        for d in (device, second):
+            self.assertEqual(self.admin("GET", "/v1/admin/devices/" + d.id)[2]["state"],
+                             "revoked")
+        self.assertEqual(self.admin("GET", "/v1/admin/devices/" + bob.id)[2]["state"], "active")
+        self.assertEqual(bob.get_policy()[0], 200)
+        self.assertProblem(self.admin("GET", "/v1/admin/tokens/" + token["id"]), 404,
+                           "not_found")
+        entries = self.admin("GET", "/v1/admin/audit")[2]["entries"]
+        actions = [(e["action"], e.get("target")) for e in entries]
+        self.assertIn(("user.delete", user), actions)
+        revoked = [t for a, t in actions if a == "device.revoke"]
+        self.assertEqual(sorted(revoked), sorted([device.id, second.id]))
+        # the id is gone: a second delete finds nothing
+        self.assertProblem(self.admin("DELETE", "/v1/admin/users/" + user), 404, "not_found")
 
     def test_heartbeat_mismatch_rule(self):
         self.boot()
