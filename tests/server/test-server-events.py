@@ -64,6 +64,40 @@ class EventTests(DeviceTestCase):
         self.assertLess(time.monotonic() - started, 25)
         self.assertEqual(self.waiting(), 0)
 
+    def policy_types(self, device, cursor):
+        status, body = self.poll(device, "wait=0&cursor=%d" % cursor)
+        self.assertEqual(status, 200, body)
+        return [e["type"] for e in body["events"]], body["cursor"]
+
+    def test_policy_change_wakes_every_affected_device(self):
+        """A tenant-wide policy reaches every active device (both waiting polls
+        wake); a user's policy reaches that user's devices and no one else's."""
+        self.boot()
+        ann, ann2 = self.register(), self.register()
+        bob = self.register("bob@example.com")
+        cursors = {d.id: self.poll(d, "wait=0&cursor=0")[1]["cursor"] for d in (ann, ann2, bob)}
+        polls = [self.poll_in_background(d, "wait=30&cursor=%d" % cursors[d.id])
+                 for d in (ann, bob)]
+        self.wait_until_waiting(2)
+        status, _, body, _ = self.admin("PUT", "/v1/admin/policies/tenant",
+                                        {"v": 1, "settings": {"clipboard": {"clear_after": 60}}})
+        self.assertEqual(status, 204, body)
+        for (thread, result), device in zip(polls, (ann, bob)):
+            thread.join(POLL_TIMEOUT)
+            status, body = result[0]
+            self.assertEqual((status, [e["type"] for e in body["events"]]), (200, ["policy"]))
+            cursors[device.id] = body["cursor"]
+        types, cursors[ann2.id] = self.policy_types(ann2, cursors[ann2.id])
+        self.assertEqual(types, ["policy"])
+        # a user's policy: ann's two devices, not bob's
+        user = self.users["ann@example.com"]
+        status, _, body, _ = self.admin("PUT", "/v1/admin/policies/users/" + user,
+                                        {"v": 1, "settings": {"clipboard": {"clear_after": 30}}})
+        self.assertEqual(status, 204, body)
+        self.assertEqual(self.policy_types(ann, cursors[ann.id])[0], ["policy"])
+        self.assertEqual(self.policy_types(ann2, cursors[ann2.id])[0], ["policy"])
+        self.assertEqual(self.policy_types(bob, cursors[bob.id])[0], [])
+
     def test_event_of_another_device_does_not_wake(self):
         self.boot()
         ann, bob = self.register(), self.register("bob@example.com")
