@@ -768,8 +768,14 @@ entsec_device_event_add (const EntsecDeviceContext *context,
 {
   g_autofree char *text = entsec_json_dump (body);
 
+  g_autoptr (GError) prune_error = NULL;
+
   if (!entsec_storage_device_event_add (context->storage, device_id, type, text, now, error))
     return FALSE;
+  /* at write time: what no device acknowledged within the retention goes */
+  if (!entsec_storage_device_events_prune (context->storage, NULL, 0,
+                                           now - ENTSEC_STORAGE_EVENT_KEEP, &prune_error))
+    g_warning ("Old device events were not pruned: %s", prune_error->message);
   if (context->events != NULL)
     entsec_event_hub_notify (context->events, device_id);
   return TRUE;

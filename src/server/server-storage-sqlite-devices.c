@@ -812,3 +812,52 @@ entsec_sqlite_user_remove (EntsecStorage *storage,
   entsec_sqlite_unlock (storage);
   return ok;
 }
+
+gboolean
+entsec_sqlite_device_events_prune (EntsecStorage *storage,
+                                   const char    *device_id,
+                                   gint64         through,
+                                   gint64         before,
+                                   GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = TRUE;
+
+  if (device_id != NULL)
+    ok = run (db, "DELETE FROM device_events WHERE device_id = ?1 AND seq <= ?2",
+              "pruning acknowledged device events", error, "ti", device_id, through);
+  /* seq rises with created, so the old ones are a prefix of the rowid order: the
+   * first young row is found without scanning the table, and the delete is a range */
+  ok = ok && run (db, "DELETE FROM device_events WHERE seq < coalesce("
+                      "(SELECT seq FROM device_events WHERE created >= ?1 ORDER BY seq LIMIT 1),"
+                      " 9223372036854775807)", "pruning old device events", error, "i", before);
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_device_events_stats (EntsecStorage *storage,
+                                   gint64        *count,
+                                   gint64        *oldest,
+                                   GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT count(*), min(created) FROM device_events",
+                                "counting device events", error);
+  gboolean ok = FALSE;
+
+  *count = 0;
+  *oldest = 0;
+  if (stmt != NULL)
+    {
+      ok = sqlite3_step (stmt) == SQLITE_ROW || fail (db, "counting device events", error);
+      if (ok)
+        {
+          *count = sqlite3_column_int64 (stmt, 0);
+          *oldest = sqlite3_column_int64 (stmt, 1);  /* NULL, no rows: 0 */
+        }
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}

@@ -694,6 +694,8 @@ static const EntsecStorageOps sqlite_ops = {
   .push_mute = entsec_sqlite_push_mute,
   /* srv-rest */
   .user_remove = entsec_sqlite_user_remove,
+  .device_events_prune = entsec_sqlite_device_events_prune,
+  .device_events_stats = entsec_sqlite_device_events_stats,
 };
 
 sqlite3 *

@@ -464,6 +464,10 @@ typedef struct
   /* srv-rest: deleting a user with what hangs on it */
   gboolean    (*user_remove) (EntsecStorage *storage, const char *user_id, GPtrArray **revoked,
                               gboolean *found, GError **error);
+  gboolean    (*device_events_prune) (EntsecStorage *storage, const char *device_id,
+                                      gint64 through, gint64 before, GError **error);
+  gboolean    (*device_events_stats) (EntsecStorage *storage, gint64 *count, gint64 *oldest,
+                                      GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -687,6 +691,24 @@ GPtrArray    *entsec_storage_device_event_list (EntsecStorage *storage,
                                                 gint64         after,
                                                 guint          limit,
                                                 GError       **error);
+/* Seconds a device event is kept when its device does not acknowledge it (30 days). */
+#define ENTSEC_STORAGE_EVENT_KEEP (30 * 24 * 3600)
+
+/*
+ * Delete the events of @device_id (nullable: none) with seq <= @through
+ * (the device acknowledged them with its cursor), and the events of every
+ * device created before @before (Unix seconds).
+ */
+gboolean      entsec_storage_device_events_prune (EntsecStorage *storage,
+                                                  const char    *device_id,
+                                                  gint64         through,
+                                                  gint64         before,
+                                                  GError       **error);
+/* How many device events are stored, and when the oldest was made (0: none). */
+gboolean      entsec_storage_device_events_stats (EntsecStorage *storage,
+                                                  gint64        *count,
+                                                  gint64        *oldest,
+                                                  GError       **error);
 /* Seconds a push delivery is kept past its push's expiry. */
 #define ENTSEC_STORAGE_PUSH_KEEP 3600
 

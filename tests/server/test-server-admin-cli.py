@@ -303,6 +303,24 @@ class AdminCliTest(DeviceMixin, ServerTestCase):
         self.refused(3, "HTTP 404", "devices", "show", "dev_nobody")
         self.refused(3, "HTTP 404", "devices", "lock", "dev_nobody")
 
+    def test_status_human_and_json(self):
+        self.assertEqual(self.ok("status").splitlines(), [
+            "events.keep: 2592000", "events.oldest: null", "events.stored: 0",
+            "long_polls.waiting: 0"])
+        device = self.register("ann@example.com")
+        thread, result = self.poll_in_background(device, "wait=30&cursor=0")
+        self.wait_until_waiting(1)
+        self.assertIn("long_polls.waiting: 1", self.ok("status").splitlines())
+        self.ok("devices", "lock", device.id)  # wakes the poll
+        thread.join(60)
+        self.assertEqual(result[0][0], 200)
+        figures = json.loads(self.ok("--json", "status"))
+        self.assertEqual((figures["v"], figures["long_polls"]), (1, {"waiting": 0}))
+        self.assertEqual(figures["events"]["stored"], 1)
+        self.assertIsInstance(figures["events"]["oldest"], int)
+        self.refused(2, "usage: entsec-admin status", "status", "extra")
+        self.assertIn("status", self.ok("--help", conn=False))
+
     def test_policies(self):
         device = self.register("bo@example.com")
         user = self.users["bo@example.com"]

@@ -32,13 +32,20 @@ class EventTests(DeviceTestCase):
         self.assertEqual([e["data"]["command_id"] for e in events], [first, second])
         self.assertLess(events[0]["seq"], events[1]["seq"])
         self.assertEqual(body["cursor"], events[1]["seq"])
-        # the cursor: only what came after it
+        # no cursor means from the start (nothing acknowledged yet)
+        self.assertEqual(len(self.poll(device, "wait=0")[1]["events"]), 2)
+        self.assertEqual(self.admin("GET", "/v1/admin/status")[2]["events"]["stored"], 2)
+        # the cursor: only what came after it; what it acknowledges is deleted
         status, body = self.poll(device, "wait=0&cursor=%d" % events[0]["seq"])
         self.assertEqual([e["data"]["command_id"] for e in body["events"]], [second])
+        kept = self.poll(device, "wait=0")[1]["events"]
+        self.assertEqual([e["data"]["command_id"] for e in kept], [second])
         status, body = self.poll(device, "wait=0&cursor=%d" % events[1]["seq"])
         self.assertEqual((status, body["events"], body["cursor"]), (200, [], events[1]["seq"]))
-        # no cursor means from the start
-        self.assertEqual(len(self.poll(device, "wait=0")[1]["events"]), 2)
+        self.assertEqual(self.poll(device, "wait=0")[1]["events"], [])
+        status, _, figures, _ = self.admin("GET", "/v1/admin/status")
+        self.assertEqual(figures["events"], {"stored": 0, "oldest": None,
+                                             "keep": 30 * 24 * 3600})
 
     def test_events_of_other_devices_not_shown(self):
         self.boot()
