@@ -357,21 +357,22 @@ test_events (Fixture      *f,
   g_assert_cmpint (((EntsecDeviceEvent *) g_ptr_array_index (later, 0))->seq, ==, second->seq);
 }
 
-/* The seqs of @device_id's stored events, as "1,2,3". */
-static char *
-event_seqs (Fixture    *f,
-            const char *device_id)
+/* That @device_id's stored events have the seqs @expected ("1,2,3"). */
+static void
+assert_event_seqs (Fixture    *f,
+                   const char *device_id,
+                   const char *expected)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) events = entsec_storage_device_event_list (f->storage, device_id, 0,
                                                                    100, &error);
-  GString *text = g_string_new (NULL);
+  g_autoptr (GString) text = g_string_new (NULL);
 
   g_assert_no_error (error);
   for (guint i = 0; i < events->len; i++)
     g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
                             ((EntsecDeviceEvent *) g_ptr_array_index (events, i))->seq);
-  return g_string_free (text, FALSE);
+  g_assert_cmpstr (text->str, ==, expected);
 }
 
 /* Acknowledged events go at the device's next poll; unacknowledged ones
@@ -382,7 +383,6 @@ test_events_pruned (Fixture      *f,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (json_t) note = json_pack ("{s:i}", "v", 1);
-  g_autofree char *seqs = NULL;
   gint64 count = -1, oldest = -1;
 
   for (int i = 0; i < 3; i++)
@@ -397,27 +397,18 @@ test_events_pruned (Fixture      *f,
   /* dev_a acknowledges through its second event: only the third stays; dev_b keeps its own */
   g_assert_true (entsec_storage_device_events_prune (f->storage, "dev_a", 2, T0, &error));
   g_assert_no_error (error);
-  seqs = event_seqs (f, "dev_a");
-  g_assert_cmpstr (seqs, ==, "3");
-  g_clear_pointer (&seqs, g_free);
-  seqs = event_seqs (f, "dev_b");
-  g_assert_cmpstr (seqs, ==, "4");
-  g_clear_pointer (&seqs, g_free);
+  assert_event_seqs (f, "dev_a", "3");
+  assert_event_seqs (f, "dev_b", "4");
   /* one second short of the retention nothing else goes ... */
   g_assert_true (entsec_device_event_add (&f->context, "dev_b", "policy", note,
                                           T0 + 2 + ENTSEC_STORAGE_EVENT_KEEP, &error));
-  seqs = event_seqs (f, "dev_a");
-  g_assert_cmpstr (seqs, ==, "3");
-  g_clear_pointer (&seqs, g_free);
+  assert_event_seqs (f, "dev_a", "3");
   /* ... past it, the unacknowledged events of both devices go */
   g_assert_true (entsec_device_event_add (&f->context, "dev_b", "policy", note,
                                           T0 + 4 + ENTSEC_STORAGE_EVENT_KEEP, &error));
   g_assert_no_error (error);
-  seqs = event_seqs (f, "dev_a");
-  g_assert_cmpstr (seqs, ==, "");
-  g_clear_pointer (&seqs, g_free);
-  seqs = event_seqs (f, "dev_b");
-  g_assert_cmpstr (seqs, ==, "5,6");
+  assert_event_seqs (f, "dev_a", "");
+  assert_event_seqs (f, "dev_b", "5,6");
   g_assert_true (entsec_storage_device_events_stats (f->storage, &count, &oldest, &error));
   g_assert_cmpint (count, ==, 2);
   g_assert_cmpint (oldest, ==, T0 + 2 + ENTSEC_STORAGE_EVENT_KEEP);
