@@ -253,3 +253,12 @@ entsec_storage_device_events_stats (EntsecStorage *storage,
 {
   return storage->ops->device_events_stats (storage, count, oldest, error);
 }
+
+gboolean
+entsec_storage_enrollment_token_user (EntsecStorage *storage,
+                                      const guint8  *token_sha256,
+                                      char         **user_id,
+                                      GError       **error)
+{
+  return storage->ops->enrollment_token_user (storage, token_sha256, user_id, error);
+}

@@ -861,3 +861,20 @@ entsec_sqlite_device_events_stats (EntsecStorage *storage,
   entsec_sqlite_unlock (storage);
   return ok;
 }
+
+gboolean
+entsec_sqlite_enrollment_token_user (EntsecStorage *storage,
+                                     const guint8  *token_sha256,
+                                     char         **user_id,
+                                     GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  guint8 challenge[ENTSEC_SERVER_DIGEST_SIZE] = { 0 };
+  gint64 expires = 0;
+  gboolean ok;
+
+  *user_id = NULL;
+  ok = find_enrollment (db, token_sha256, user_id, &expires, challenge, error);
+  entsec_sqlite_unlock (storage);
+  return ok;
+}

@@ -173,5 +173,9 @@ gboolean      entsec_sqlite_device_events_prune (EntsecStorage *storage, const c
                                                  gint64 through, gint64 before, GError **error);
 gboolean      entsec_sqlite_device_events_stats (EntsecStorage *storage, gint64 *count,
                                                  gint64 *oldest, GError **error);
+/* srv-rest: the user an enrollment token is for (min_client_version at registration) */
+gboolean      entsec_sqlite_enrollment_token_user (EntsecStorage *storage,
+                                                   const guint8 *token_sha256, char **user_id,
+                                                   GError **error);
 
 G_END_DECLS

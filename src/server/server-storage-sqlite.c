@@ -696,6 +696,7 @@ static const EntsecStorageOps sqlite_ops = {
   .user_remove = entsec_sqlite_user_remove,
   .device_events_prune = entsec_sqlite_device_events_prune,
   .device_events_stats = entsec_sqlite_device_events_stats,
+  .enrollment_token_user = entsec_sqlite_enrollment_token_user,
 };
 
 sqlite3 *

@@ -468,6 +468,8 @@ typedef struct
                                       gint64 through, gint64 before, GError **error);
   gboolean    (*device_events_stats) (EntsecStorage *storage, gint64 *count, gint64 *oldest,
                                       GError **error);
+  gboolean    (*enrollment_token_user) (EntsecStorage *storage, const guint8 *token_sha256,
+                                        char **user_id, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -709,6 +711,12 @@ gboolean      entsec_storage_device_events_stats (EntsecStorage *storage,
                                                   gint64        *count,
                                                   gint64        *oldest,
                                                   GError       **error);
+/* The enabled user of the verified enrollment whose token has this digest;
+ * *user_id is NULL, error unset, when there is none (free with g_free()). */
+gboolean      entsec_storage_enrollment_token_user (EntsecStorage *storage,
+                                                    const guint8  *token_sha256,
+                                                    char         **user_id,
+                                                    GError       **error);
 /* Seconds a push delivery is kept past its push's expiry. */
 #define ENTSEC_STORAGE_PUSH_KEEP 3600
 

@@ -193,6 +193,41 @@ class DeviceTests(DeviceTestCase):
         status, _, stored, _ = self.admin("GET", "/v1/admin/policies/users/" + user)
         self.assertEqual(stored["settings"], {"clipboard": {"clear_after": 45}})
 
+    def test_min_client_version(self):
+        """binding.min_client_version is enforced where the client reports its
+        version: at registration (tenant and user policies) and at heartbeats."""
+        self.boot()
+        user = self.user("ann@example.com")
+        self.assertEqual(self.put_policy("users/" + user,
+                                         {"binding": {"min_client_version": "1.9"}})[0], 204)
+        verified = self.enroll()
+        for client in ({"name": "entsec", "version": "0.1"},
+                       {"name": "entsec", "version": "1.8.9"}, {"name": "entsec"}):
+            with self.subTest(client=client):
+                _, result = self.register_raw(verified, client=client)
+                self.assertProblem(result, 403, "client_too_old")
+                self.assertIn("1.9 or later", result[2]["detail"])
+        # the refused attempts left the enrollment token usable; 1.10 > 1.9
+        _, result = self.register_raw(verified, client={"name": "entsec", "version": "1.10"})
+        self.assertEqual(result[0], 201, result[2])
+        # bob has no user policy: the tenant's minimum "0" lets anything in
+        bob = self.register("bob@example.com", client={"name": "entsec", "version": "0.1"})
+        path = "/v1/devices/%s/status" % bob.id
+        ok = {"v": 1, "device": CLAIMS, "client": {"name": "entsec", "version": "0.1"}}
+        self.assertEqual(bob.signed("POST", path, ok)[0], 200)
+        # raised for the tenant: bob's next heartbeat with 0.1 is refused, 2.0 passes
+        self.assertEqual(self.put_policy("tenant", {"binding": {"min_client_version": "1.2"}})[0],
+                         204)
+        result = bob.signed("POST", path, ok)
+        self.assertProblem(result, 403, "client_too_old")
+        self.assertIn("version 0.1", result[2]["detail"])
+        self.assertProblem(bob.signed("POST", path, {"v": 1, "device": CLAIMS}), 403,
+                           "client_too_old")
+        newer = dict(ok, client={"name": "entsec", "version": "2.0~beta1"})
+        self.assertEqual(bob.signed("POST", path, newer)[0], 200)
+        same = dict(ok, client={"name": "entsec", "version": "1.2"})
+        self.assertEqual(bob.signed("POST", path, same)[0], 200)
+
     def test_policy_validation(self):
         self.boot()
         cases = [
