@@ -71,6 +71,8 @@ int admin_run_validate (const AdminOptions *options, const AdminCommand *command
                         char **args);
 int admin_run_token_ack (const AdminOptions *options, const AdminCommand *command,
                          char **args);
+int admin_run_token_resync (const AdminOptions *options, const AdminCommand *command,
+                            char **args);
 int admin_run_token_provision (const AdminOptions *options, const AdminCommand *command,
                                char **args);
 
