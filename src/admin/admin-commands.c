@@ -344,6 +344,35 @@ print_setting (gpointer key,
   return FALSE;
 }
 
+/* @object as one "path.to.member: value" line per scalar, sorted, without "v". */
+static void
+print_flat (json_t *object)
+{
+  g_autoptr (GTree) flat = g_tree_new_full (compare_keys, NULL, g_free, free);
+  g_autoptr (json_t) copy = json_deep_copy (object);
+
+  json_object_del (copy, "v");
+  flatten (copy, "", flat);
+  g_tree_foreach (flat, print_setting, NULL);
+}
+
+int
+admin_run_status (const AdminOptions *options,
+                  const AdminCommand *command,
+                  char              **args)
+{
+  AdminReply reply = { 0 };
+  int exit_code = admin_call (options, command->method, command->path, NULL, command->auth,
+                              FALSE, &reply);
+
+  if (exit_code == ADMIN_EXIT_OK && (options->json || !json_is_object (reply.body)))
+    admin_print_reply (options, command, reply.body);
+  else if (exit_code == ADMIN_EXIT_OK)
+    print_flat (reply.body);
+  admin_reply_clear (&reply);
+  return exit_code;
+}
+
 /* policies show for a person: the scope, then one "section.key: value" line per setting. */
 static void
 print_policy (json_t *policy)

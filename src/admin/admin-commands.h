@@ -58,6 +58,8 @@ gboolean admin_print_diff (json_t *current,
 int admin_run_invite (const AdminOptions *options, const AdminCommand *command, char **args);
 int admin_run_audit_tail (const AdminOptions *options, const AdminCommand *command,
                           char **args);
+/* status: the server's figures, one "section.figure: value" line each */
+int admin_run_status (const AdminOptions *options, const AdminCommand *command, char **args);
 int admin_run_policy_show (const AdminOptions *options, const AdminCommand *command,
                            char **args);
 int admin_run_policy_set (const AdminOptions *options, const AdminCommand *command,
@@ -69,6 +71,8 @@ int admin_run_validate (const AdminOptions *options, const AdminCommand *command
                         char **args);
 int admin_run_token_ack (const AdminOptions *options, const AdminCommand *command,
                          char **args);
+int admin_run_token_resync (const AdminOptions *options, const AdminCommand *command,
+                            char **args);
 int admin_run_token_provision (const AdminOptions *options, const AdminCommand *command,
                                char **args);
 

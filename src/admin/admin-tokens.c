@@ -74,6 +74,29 @@ admin_run_token_ack (const AdminOptions *options,
   return post_code (options, command, "tokens ack", path, NULL, ADMIN_AUTH_TOKEN);
 }
 
+/* tokens resync TOKEN_ID: two HOTP codes in a row, one per line of stdin. */
+int
+admin_run_token_resync (const AdminOptions *options,
+                        const AdminCommand *command,
+                        char              **args)
+{
+  g_autofree char *escaped = g_uri_escape_string (args[0], NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/v1/admin/tokens/%s/resync", escaped);
+  char code[CODE_MAX_BYTES + 2] = "";
+  char next_code[CODE_MAX_BYTES + 2] = "";
+  g_autoptr (json_t) body = NULL;
+
+  if (!read_code ("tokens resync", code) || !read_code ("tokens resync", next_code))
+    {
+      OPENSSL_cleanse (code, sizeof code);
+      return ADMIN_EXIT_REJECTED;
+    }
+  body = json_pack ("{s:i,s:s,s:s}", "v", 1, "code", code, "next_code", next_code);
+  OPENSSL_cleanse (code, sizeof code);
+  OPENSSL_cleanse (next_code, sizeof next_code);
+  return admin_call_and_print (options, command, "POST", path, body, ADMIN_AUTH_TOKEN);
+}
+
 json_t *
 admin_body_push (const AdminOptions *options,
                  char              **args)

@@ -40,6 +40,8 @@ static const ProblemInfo problems[] = {
   [ENTSEC_PROBLEM_UNSUPPORTED_VERSION] = { "unsupported_version", 400,
                                            "This protocol version is not supported" },
   [ENTSEC_PROBLEM_PAYLOAD_TOO_LARGE] = { "payload_too_large", 413, "The request is too large" },
+  [ENTSEC_PROBLEM_CLIENT_TOO_OLD] = { "client_too_old", 403,
+                                     "This app is too old for the server's policy; update it" },
   [ENTSEC_PROBLEM_INTERNAL] = { "internal", 500, "The server failed; nothing was changed" },
 };
 

@@ -31,6 +31,8 @@ G_BEGIN_DECLS
  * @ENTSEC_PROBLEM_DEVICE_LIMIT: the user has too many devices (409)
  * @ENTSEC_PROBLEM_UNSUPPORTED_VERSION: "v" or the path version unknown (400)
  * @ENTSEC_PROBLEM_PAYLOAD_TOO_LARGE: the body is over the limit (413)
+ * @ENTSEC_PROBLEM_CLIENT_TOO_OLD: the client is older than the policy's
+ *   binding.min_client_version; update it (403)
  * @ENTSEC_PROBLEM_INTERNAL: the server failed; nothing was changed (500)
  *
  * The stable problem types. The code (entsec_problem_type_code()) and the
@@ -53,6 +55,7 @@ typedef enum
   ENTSEC_PROBLEM_DEVICE_LIMIT,
   ENTSEC_PROBLEM_UNSUPPORTED_VERSION,
   ENTSEC_PROBLEM_PAYLOAD_TOO_LARGE,
+  ENTSEC_PROBLEM_CLIENT_TOO_OLD,
   ENTSEC_PROBLEM_INTERNAL,
 } EntsecProblemType;
 

@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
+#include "server-auth.h"
 #include "server-handlers.h"
 
 #define TOKEN_MAX_BYTES 256
@@ -186,6 +187,26 @@ entsec_handle_admin_user_get (EntsecServer      *server,
     entsec_response_json (response, 200, user_to_json (user));
 }
 
+/* The devices revoked with their user: audited, and told at their next poll. */
+static void
+note_revoked_devices (EntsecServer  *server,
+                      EntsecRequest *request,
+                      GPtrArray     *device_ids)
+{
+  g_autoptr (json_t) body = json_pack ("{s:i}", "v", 1);
+  EntsecDeviceContext context;
+
+  entsec_server_device_context (server, &context);
+  for (guint i = 0; i < device_ids->len; i++)
+    {
+      const char *device_id = g_ptr_array_index (device_ids, i);
+
+      entsec_storage_audit (context.storage, request->admin->id, "device.revoke", device_id,
+                            NULL);
+      entsec_device_event_add (&context, device_id, "policy", body, entsec_server_now (), NULL);
+    }
+}
+
 void
 entsec_handle_admin_user_delete (EntsecServer      *server,
                                  EntsecRequest     *request,
@@ -193,16 +214,18 @@ entsec_handle_admin_user_delete (EntsecServer      *server,
                                  EntsecResponse    *response)
 {
   EntsecStorage *storage = entsec_server_get_storage (server);
+  g_autoptr (GPtrArray) revoked = NULL;
   g_autoptr (GError) error = NULL;
   gboolean found = FALSE;
 
-  if (!entsec_storage_user_delete (storage, params[0], &found, &error))
+  if (!entsec_storage_user_remove (storage, params[0], &revoked, &found, &error))
     entsec_response_storage_failed (response, error);
   else if (!found)
     entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND, "There is no such user");
   else
     {
       entsec_storage_audit (storage, request->admin->id, "user.delete", params[0], NULL);
+      note_revoked_devices (server, request, revoked);
       entsec_response_empty (response, 204);
     }
 }

@@ -141,6 +141,9 @@ entsec_device_problem (EntsecResponse *response,
     case ENTSEC_SERVER_ERROR_CONFLICT:
       entsec_response_problem (response, ENTSEC_PROBLEM_CONFLICT, error->message);
       break;
+    case ENTSEC_SERVER_ERROR_CLIENT_TOO_OLD:
+      entsec_response_problem (response, ENTSEC_PROBLEM_CLIENT_TOO_OLD, error->message);
+      break;
     default:
       g_message ("Device request failed: %s", error->message);
       entsec_response_problem (response, ENTSEC_PROBLEM_INTERNAL, NULL);

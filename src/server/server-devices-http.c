@@ -283,24 +283,50 @@ entsec_handle_admin_device_activate (EntsecServer      *server,
                    response);
 }
 
-/* A "policy" event for the devices @scope reaches (none for the tenant: every device
- * fetches its policy every sync.policy_refresh seconds anyway). */
+/* A "policy" event for every active device @scope reaches (the tenant: all
+ * of them; a user: theirs; a device: itself), page by page, so that their
+ * long-polls wake and they fetch the new policy at once. Suspended and
+ * revoked devices cannot poll; they read their state with the policy. */
 static void
 note_policy_events (EntsecServer *server,
                     const char   *scope,
                     const char   *id)
 {
-  g_autoptr (GPtrArray) devices = NULL;
+  g_autofree char *after = NULL;
+  const char *user_id = g_str_has_prefix (scope, "user:") ? id : NULL;
   EntsecDeviceContext context;
 
   entsec_server_device_context (server, &context);
   if (g_str_has_prefix (scope, "device:"))
-    note_policy_event (&context, id);
-  if (!g_str_has_prefix (scope, "user:"))
-    return;
-  devices = entsec_storage_device_list (context.storage, id, NULL, ENTSEC_LIST_MAX, NULL);
-  for (guint i = 0; devices != NULL && i < devices->len; i++)
-    note_policy_event (&context, ((EntsecDevice *) g_ptr_array_index (devices, i))->id);
+    {
+      note_policy_event (&context, id);
+      return;
+    }
+  for (;;)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) devices = entsec_storage_device_list (context.storage, user_id,
+                                                                  after, ENTSEC_LIST_MAX,
+                                                                  &error);
+
+      if (devices == NULL)
+        {
+          g_warning ("The devices of %s were not told of a policy change: %s", scope,
+                     error->message);
+          return;
+        }
+      for (guint i = 0; i < devices->len; i++)
+        {
+          EntsecDevice *device = g_ptr_array_index (devices, i);
+
+          if (device->state == ENTSEC_DEVICE_ACTIVE)
+            note_policy_event (&context, device->id);
+        }
+      if (devices->len < ENTSEC_LIST_MAX)
+        return;
+      g_free (after);
+      after = g_strdup (((EntsecDevice *) g_ptr_array_index (devices, devices->len - 1))->id);
+    }
 }
 
 /* "tenant", "user:ID" or "device:ID" for the route; NULL after answering 404. */

@@ -383,6 +383,29 @@ store_registration (const EntsecDeviceContext *context,
                                          challenge_sha256, now, context->max_devices, error);
 }
 
+/* binding.min_client_version of the user the enrollment token is for (an
+ * unknown token passes here and is refused by store_registration()). */
+static gboolean
+client_allowed (const EntsecDeviceContext *context,
+                const EntsecDevice        *device,
+                json_t                    *body,
+                GError                   **error)
+{
+  const char *token = json_string_value (json_object_get (body, "enrollment_token"));
+  guint8 token_sha256[ENTSEC_SERVER_DIGEST_SIZE];
+  g_autofree char *user_id = NULL;
+  g_autoptr (json_t) settings = NULL;
+
+  entsec_server_sha256 (token, strlen (token), token_sha256);
+  if (!entsec_storage_enrollment_token_user (context->storage, token_sha256, &user_id, error))
+    return FALSE;
+  if (user_id == NULL)
+    return TRUE;
+  settings = entsec_policy_effective (context->storage, user_id, device->id, error);
+  return settings != NULL
+         && entsec_policy_check_client (settings, json_object_get (body, "client"), error);
+}
+
 json_t *
 entsec_device_register (const EntsecDeviceContext *context,
                         const EntsecHttpMessage   *message,
@@ -413,6 +436,7 @@ entsec_device_register (const EntsecDeviceContext *context,
       return NULL;
     }
   if (!verify_and_remember (context, message, key, keyid, now, error)
+      || !client_allowed (context, device, body, error)
       || !store_registration (context, device, body, now, error))
     return NULL;
   entsec_storage_audit (context->storage, device->user_id, "device.register", device->id, NULL);
@@ -645,7 +669,8 @@ entsec_device_status (const EntsecDeviceContext *context,
                                    json_object_get (body, "client"), error))
     return NULL;
   settings = entsec_policy_effective (context->storage, device->user_id, device->id, error);
-  if (settings == NULL)
+  if (settings == NULL
+      || !entsec_policy_check_client (settings, json_object_get (body, "client"), error))
     return NULL;
   mismatch = !claims_match (device, body);
   rule = json_string_value (entsec_policy_get (settings, "binding", "on_mismatch"));
@@ -768,8 +793,14 @@ entsec_device_event_add (const EntsecDeviceContext *context,
 {
   g_autofree char *text = entsec_json_dump (body);
 
+  g_autoptr (GError) prune_error = NULL;
+
   if (!entsec_storage_device_event_add (context->storage, device_id, type, text, now, error))
     return FALSE;
+  /* at write time: what no device acknowledged within the retention goes */
+  if (!entsec_storage_device_events_prune (context->storage, NULL, 0,
+                                           now - ENTSEC_STORAGE_EVENT_KEEP, &prune_error))
+    g_warning ("Old device events were not pruned: %s", prune_error->message);
   if (context->events != NULL)
     entsec_event_hub_notify (context->events, device_id);
   return TRUE;

@@ -159,7 +159,8 @@ json_t       *entsec_device_unbind (const EntsecDeviceContext *context,
                                     GError                   **error);
 
 /* Record an event for @device_id's events long-poll ("policy", "command", ...)
- * and wake the device's waiting polls. */
+ * and wake the device's waiting polls; events of any device older than
+ * %ENTSEC_STORAGE_EVENT_KEEP before @now are pruned on the way. */
 gboolean      entsec_device_event_add (const EntsecDeviceContext *context,
                                        const char                *device_id,
                                        const char                *type,

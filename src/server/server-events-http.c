@@ -161,6 +161,25 @@ park (EntsecServer   *server,
   return FALSE;
 }
 
+/* The cursor says the device handled the events up to it: they go. */
+static gboolean
+acknowledge (EntsecServer   *server,
+             const char     *device_id,
+             gint64          cursor,
+             EntsecResponse *response)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (cursor == 0
+      || entsec_storage_device_events_prune (entsec_server_get_storage (server), device_id,
+                                             cursor,
+                                             entsec_server_now () - ENTSEC_STORAGE_EVENT_KEEP,
+                                             &error))
+    return TRUE;
+  entsec_device_problem (response, error);
+  return FALSE;
+}
+
 void
 entsec_handle_device_events (EntsecServer      *server,
                              EntsecRequest     *request,
@@ -177,6 +196,8 @@ entsec_handle_device_events (EntsecServer      *server,
                         &wait, response)
       || !query_number (request, "cursor", G_MAXINT64, 0, &cursor, response))
     return;
+  if (!acknowledge (server, device->id, (gint64) cursor, response))
+    return;
   /* read before looking, so that an event stored after the look wakes us */
   generation = entsec_event_hub_generation (hub);
   if (answer_events (server, device->id, (gint64) cursor, wait == 0, response))
@@ -192,8 +213,19 @@ entsec_handle_admin_status (EntsecServer      *server,
                             EntsecResponse    *response)
 {
   guint waiting = entsec_event_hub_count (entsec_server_get_event_hub (server));
+  g_autoptr (GError) error = NULL;
+  gint64 stored = 0, oldest = 0;
 
+  if (!entsec_storage_device_events_stats (entsec_server_get_storage (server), &stored, &oldest,
+                                           &error))
+    {
+      entsec_response_storage_failed (response, error);
+      return;
+    }
   entsec_response_json (response, 200,
-                        json_pack ("{s:i,s:{s:I}}", "v", 1, "long_polls", "waiting",
-                                   (json_int_t) waiting));
+                        json_pack ("{s:i,s:{s:I},s:{s:I,s:o,s:I}}", "v", 1,
+                                   "long_polls", "waiting", (json_int_t) waiting,
+                                   "events", "stored", (json_int_t) stored,
+                                   "oldest", stored > 0 ? json_integer (oldest) : json_null (),
+                                   "keep", (json_int_t) ENTSEC_STORAGE_EVENT_KEEP));
 }

@@ -102,6 +102,8 @@ void entsec_handle_admin_token_get (EntsecServer *server, EntsecRequest *request
                                     const char *const *params, EntsecResponse *response);
 void entsec_handle_admin_token_delete (EntsecServer *server, EntsecRequest *request,
                                        const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_token_resync (EntsecServer *server, EntsecRequest *request,
+                                       const char *const *params, EntsecResponse *response);
 void entsec_handle_admin_token_reset (EntsecServer *server, EntsecRequest *request,
                                       const char *const *params, EntsecResponse *response);
 void entsec_handle_admin_token_ack (EntsecServer *server, EntsecRequest *request,

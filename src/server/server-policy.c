@@ -333,6 +333,61 @@ entsec_policy_effective (EntsecStorage *storage,
   return g_steal_pointer (&settings);
 }
 
+/* The first three numbers of @text ("1.4.2", "1.4", "0.1.0~beta1"); FALSE
+ * when it does not start with a digit. */
+static gboolean
+parse_version (const char *text,
+               guint64     numbers[3])
+{
+  const char *p = text;
+
+  numbers[0] = numbers[1] = numbers[2] = 0;
+  if (p == NULL || !g_ascii_isdigit (*p))
+    return FALSE;
+  for (guint i = 0; i < 3 && g_ascii_isdigit (*p); i++)
+    {
+      char *end = NULL;
+
+      numbers[i] = g_ascii_strtoull (p, &end, 10);
+      p = *end == '.' ? end + 1 : end;
+    }
+  return TRUE;
+}
+
+gboolean
+entsec_policy_check_client (json_t  *settings,
+                            json_t  *client,
+                            GError **error)
+{
+  const char *minimum = json_string_value (entsec_policy_get (settings, "binding",
+                                                              "min_client_version"));
+  const char *version = json_string_value (json_object_get (client, "version"));
+  guint64 need[3], have[3];
+
+  if (!parse_version (minimum, need) || (need[0] == 0 && need[1] == 0 && need[2] == 0))
+    return TRUE;
+  if (!parse_version (version, have))
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CLIENT_TOO_OLD,
+                   "This app does not report its version (\"client\": {\"version\"}); the "
+                   "policy requires version %s or later: update the app", minimum);
+      return FALSE;
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      if (have[i] != need[i])
+        {
+          if (have[i] > need[i])
+            return TRUE;
+          g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CLIENT_TOO_OLD,
+                       "This app is version %s; the policy requires version %s or later: "
+                       "update the app", version, minimum);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 json_t *
 entsec_policy_get (json_t     *settings,
                    const char *section,

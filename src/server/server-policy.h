@@ -38,6 +38,18 @@ json_t  *entsec_policy_effective (EntsecStorage *storage,
                                   const char    *device_id,
                                   GError       **error);
 
+/*
+ * Whether the client that reported @client (its "client" claims, nullable)
+ * may be used under @settings: its "version" must be at least
+ * binding.min_client_version, compared number by number ("1.10" > "1.9";
+ * missing numbers are 0, anything after the numbers is ignored). A client
+ * that reports no version passes only the minimum "0". Otherwise
+ * %ENTSEC_SERVER_ERROR_CLIENT_TOO_OLD naming both versions.
+ */
+gboolean entsec_policy_check_client (json_t  *settings,
+                                     json_t  *client,
+                                     GError **error);
+
 /* A setting of @settings ("binding", "on_mismatch"), borrowed. */
 json_t  *entsec_policy_get (json_t     *settings,
                             const char *section,

@@ -31,6 +31,8 @@ G_BEGIN_DECLS
  * @ENTSEC_SERVER_ERROR_REVOKED: the device is revoked, suspended or unbound
  * @ENTSEC_SERVER_ERROR_FORBIDDEN: the policy does not allow this
  * @ENTSEC_SERVER_ERROR_NOT_FOUND: the object named in the request does not exist
+ * @ENTSEC_SERVER_ERROR_CLIENT_TOO_OLD: the client's version is below the
+ *   policy's binding.min_client_version
  *
  * Errors of entsec-server (domain %ENTSEC_SERVER_ERROR).
  */
@@ -51,6 +53,7 @@ typedef enum
   ENTSEC_SERVER_ERROR_REVOKED,
   ENTSEC_SERVER_ERROR_FORBIDDEN,
   ENTSEC_SERVER_ERROR_NOT_FOUND,
+  ENTSEC_SERVER_ERROR_CLIENT_TOO_OLD,
 } EntsecServerError;
 
 GQuark    entsec_server_error_quark (void);

@@ -175,6 +175,10 @@ entsec_push_poll (EntsecStorage *storage,
   return g_steal_pointer (&push);
 }
 
+/* The reasons a device may give for "deny" (docs/protocol.md section 8.14):
+ * the design's not_me, cancelled and other, and declined, the plain "no". */
+static const char *const deny_reasons[] = { "declined", "not_me", "cancelled", "other", NULL };
+
 static gboolean
 check_answer (const char *decision,
               const char *deny_reason,
@@ -183,12 +187,11 @@ check_answer (const char *decision,
   if (g_strcmp0 (decision, "approve") == 0 && deny_reason == NULL)
     return TRUE;
   if (g_strcmp0 (decision, "deny") == 0
-      && (deny_reason == NULL || strcmp (deny_reason, "declined") == 0
-          || strcmp (deny_reason, "not_me") == 0))
+      && (deny_reason == NULL || g_strv_contains (deny_reasons, deny_reason)))
     return TRUE;
   g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID,
-               "The answer is \"approve\" (with the number) or \"deny\" with the reason "
-               "\"declined\" or \"not_me\"");
+               "The answer is \"approve\" (with the number, no reason) or \"deny\" with "
+               "the reason \"declined\", \"not_me\", \"cancelled\" or \"other\"");
   return FALSE;
 }
 

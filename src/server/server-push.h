@@ -64,10 +64,10 @@ EntsecPush *entsec_push_poll (EntsecStorage *storage,
 /*
  * The device's answer: @decision "approve" (with @number, the number the
  * user entered or chose; ignored in mode "none") or "deny" with
- * @deny_reason NULL, "declined" or "not_me". A wrong number counts; the
- * third closes the transaction as denied and flagged ("wrong_number",
- * audited "push.flagged"). "not_me" denies, mutes the user's pushes for
- * 20 minutes and audits "push.fraud_alert". Errors:
+ * @deny_reason NULL, "declined", "not_me", "cancelled" or "other". A
+ * wrong number counts; the third closes the transaction as denied and
+ * flagged ("wrong_number", audited "push.flagged"). "not_me" denies, mutes
+ * the user's pushes for 20 minutes and audits "push.fraud_alert". Errors:
  * %ENTSEC_SERVER_ERROR_INVALID (bad decision or reason),
  * %ENTSEC_SERVER_ERROR_INVALID_CODE (wrong number, unknown transaction),
  * %ENTSEC_SERVER_ERROR_EXPIRED, %ENTSEC_SERVER_ERROR_CONFLICT (answered or

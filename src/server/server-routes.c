@@ -74,6 +74,7 @@ static const Route routes[] = {
   { "DELETE", "/v1/admin/tokens/{}", "GET, DELETE", entsec_handle_admin_token_delete, TRUE },
   { "POST", "/v1/admin/tokens/{}/ack", "POST", entsec_handle_admin_token_ack, TRUE },
   { "POST", "/v1/admin/tokens/{}/reset", "POST", entsec_handle_admin_token_reset, TRUE },
+  { "POST", "/v1/admin/tokens/{}/resync", "POST", entsec_handle_admin_token_resync, TRUE },
   { "POST", "/v1/auth/validate", "POST", entsec_handle_auth_validate, FALSE },
   { "POST", "/v1/auth/push", "POST", entsec_handle_auth_push, FALSE },
   { "GET", "/v1/auth/transactions/{}", "GET", entsec_handle_auth_transaction, FALSE },

@@ -472,6 +472,41 @@ entsec_handle_admin_token_ack (EntsecServer      *server,
   entsec_response_empty (response, 204);
 }
 
+static const char *const resync_members[] = { "code", "next_code", NULL };
+
+void
+entsec_handle_admin_token_resync (EntsecServer      *server,
+                                  EntsecRequest     *request,
+                                  const char *const *params,
+                                  EntsecResponse    *response)
+{
+  g_autoptr (json_t) body = entsec_request_json (server, request, response);
+  g_autoptr (GError) error = NULL;
+  gboolean found = FALSE;
+
+  if (body == NULL)
+    return;
+  if (!entsec_server_check_members (body, resync_members, TRUE, "A token resync", &error))
+    {
+      entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
+      return;
+    }
+  if (!entsec_tokens_resync (entsec_server_get_tokens (server), params[0],
+                             json_string_value (json_object_get (body, "code")),
+                             json_string_value (json_object_get (body, "next_code")), &found,
+                             &error))
+    code_problem (response, error, 0);
+  else if (!found)
+    entsec_response_problem (response, ENTSEC_PROBLEM_NOT_FOUND,
+                             "There is no such token, or it is revoked");
+  else
+    {
+      entsec_storage_audit (entsec_server_get_storage (server), request->admin->id,
+                            "token.resync", params[0], NULL);
+      entsec_response_empty (response, 204);
+    }
+}
+
 gboolean
 entsec_server_token_ack (EntsecServer *server,
                          const char   *token_id,

@@ -234,3 +234,31 @@ entsec_storage_token_delivery_get (EntsecStorage *storage,
 {
   return storage->ops->token_delivery_get (storage, token_id, device_id, error);
 }
+
+gboolean
+entsec_storage_device_events_prune (EntsecStorage *storage,
+                                    const char    *device_id,
+                                    gint64         through,
+                                    gint64         before,
+                                    GError       **error)
+{
+  return storage->ops->device_events_prune (storage, device_id, through, before, error);
+}
+
+gboolean
+entsec_storage_device_events_stats (EntsecStorage *storage,
+                                    gint64        *count,
+                                    gint64        *oldest,
+                                    GError       **error)
+{
+  return storage->ops->device_events_stats (storage, count, oldest, error);
+}
+
+gboolean
+entsec_storage_enrollment_token_user (EntsecStorage *storage,
+                                      const guint8  *token_sha256,
+                                      char         **user_id,
+                                      GError       **error)
+{
+  return storage->ops->enrollment_token_user (storage, token_sha256, user_id, error);
+}

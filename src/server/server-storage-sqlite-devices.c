@@ -730,3 +730,151 @@ entsec_sqlite_token_delivery_get (EntsecStorage *storage,
   entsec_sqlite_unlock (storage);
   return ok;
 }
+
+static gpointer
+text_from_row (sqlite3_stmt *stmt)
+{
+  return entsec_sqlite_column_text (stmt, 0);
+}
+
+/* The steps of removing a user, inside the transaction; *found is FALSE
+ * (and nothing changes) when there is no such user. */
+static gboolean
+user_remove_steps (EntsecStorage *storage,
+                   sqlite3       *db,
+                   const char    *user_id,
+                   GPtrArray    **revoked,
+                   gboolean      *found,
+                   GError       **error)
+{
+  sqlite3_stmt *stmt = prepare (db, "SELECT id FROM devices WHERE user_id = ?1 "
+                                    "AND state IN (0, 1) ORDER BY id",
+                                "listing a user's devices", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  entsec_sqlite_bind_text (stmt, 1, user_id);
+  *revoked = entsec_sqlite_collect (storage, stmt, text_from_row, g_free,
+                                    "listing a user's devices", error);
+  sqlite3_finalize (stmt);
+  if (*revoked == NULL)
+    return FALSE;
+  /* tokens, push transactions and mutes go with the user (ON DELETE CASCADE);
+   * what refers to them or to the devices by id goes here */
+  if (!run (db, "DELETE FROM token_deliveries WHERE token_id IN "
+                "(SELECT id FROM tokens WHERE user_id = ?1)", "removing token deliveries",
+            error, "t", user_id)
+      || !run (db, "DELETE FROM users WHERE id = ?1", "deleting a user", error, "t", user_id))
+    return FALSE;
+  *found = sqlite3_changes (db) > 0;
+  if (!*found)
+    {
+      g_ptr_array_set_size (*revoked, 0);
+      return TRUE;
+    }
+  return run (db, "UPDATE devices SET state = 2, revision = revision + 1 "
+                  "WHERE user_id = ?1 AND state IN (0, 1)", "revoking a user's devices", error,
+              "t", user_id)
+         && run (db, "DELETE FROM op_challenges WHERE device_id IN "
+                     "(SELECT id FROM devices WHERE user_id = ?1)", "removing op-challenges",
+                 error, "t", user_id)
+         && run (db, "DELETE FROM push_deliveries WHERE device_id IN "
+                     "(SELECT id FROM devices WHERE user_id = ?1)", "removing push deliveries",
+                 error, "t", user_id)
+         && run (db, "DELETE FROM enrollments WHERE user_id = ?1", "removing enrollments",
+                 error, "t", user_id);
+}
+
+gboolean
+entsec_sqlite_user_remove (EntsecStorage *storage,
+                           const char    *user_id,
+                           GPtrArray    **revoked,
+                           gboolean      *found,
+                           GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = run (db, "BEGIN IMMEDIATE", "deleting a user", error, "");
+
+  *revoked = NULL;
+  *found = FALSE;
+  if (ok)
+    {
+      ok = user_remove_steps (storage, db, user_id, revoked, found, error);
+      if (ok)
+        ok = run (db, "COMMIT", "deleting a user", error, "");
+      if (!ok)
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_clear_pointer (revoked, g_ptr_array_unref);
+          *found = FALSE;
+        }
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_device_events_prune (EntsecStorage *storage,
+                                   const char    *device_id,
+                                   gint64         through,
+                                   gint64         before,
+                                   GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  gboolean ok = TRUE;
+
+  if (device_id != NULL)
+    ok = run (db, "DELETE FROM device_events WHERE device_id = ?1 AND seq <= ?2",
+              "pruning acknowledged device events", error, "ti", device_id, through);
+  /* seq rises with created, so the old ones are a prefix of the rowid order: the
+   * first young row is found without scanning the table, and the delete is a range */
+  ok = ok && run (db, "DELETE FROM device_events WHERE seq < coalesce("
+                      "(SELECT seq FROM device_events WHERE created >= ?1 ORDER BY seq LIMIT 1),"
+                      " 9223372036854775807)", "pruning old device events", error, "i", before);
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_device_events_stats (EntsecStorage *storage,
+                                   gint64        *count,
+                                   gint64        *oldest,
+                                   GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt = prepare (db, "SELECT count(*), min(created) FROM device_events",
+                                "counting device events", error);
+  gboolean ok = FALSE;
+
+  *count = 0;
+  *oldest = 0;
+  if (stmt != NULL)
+    {
+      ok = sqlite3_step (stmt) == SQLITE_ROW || fail (db, "counting device events", error);
+      if (ok)
+        {
+          *count = sqlite3_column_int64 (stmt, 0);
+          *oldest = sqlite3_column_int64 (stmt, 1);  /* NULL, no rows: 0 */
+        }
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_enrollment_token_user (EntsecStorage *storage,
+                                     const guint8  *token_sha256,
+                                     char         **user_id,
+                                     GError       **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  guint8 challenge[ENTSEC_SERVER_DIGEST_SIZE] = { 0 };
+  gint64 expires = 0;
+  gboolean ok;
+
+  *user_id = NULL;
+  ok = find_enrollment (db, token_sha256, user_id, &expires, challenge, error);
+  entsec_sqlite_unlock (storage);
+  return ok;
+}

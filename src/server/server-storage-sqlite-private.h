@@ -165,5 +165,17 @@ gboolean      entsec_sqlite_push_delivery_get (EntsecStorage *storage, const cha
                                                const char *device_id, char **nonce,
                                                guint8 *push_sha256, gboolean *found,
                                                GError **error);
+/* srv-rest: deleting a user with what hangs on it */
+gboolean      entsec_sqlite_user_remove (EntsecStorage *storage, const char *user_id,
+                                         GPtrArray **revoked, gboolean *found, GError **error);
+/* srv-rest: pruning device events */
+gboolean      entsec_sqlite_device_events_prune (EntsecStorage *storage, const char *device_id,
+                                                 gint64 through, gint64 before, GError **error);
+gboolean      entsec_sqlite_device_events_stats (EntsecStorage *storage, gint64 *count,
+                                                 gint64 *oldest, GError **error);
+/* srv-rest: the user an enrollment token is for (min_client_version at registration) */
+gboolean      entsec_sqlite_enrollment_token_user (EntsecStorage *storage,
+                                                   const guint8 *token_sha256, char **user_id,
+                                                   GError **error);
 
 G_END_DECLS

@@ -692,6 +692,11 @@ static const EntsecStorageOps sqlite_ops = {
   .push_get = entsec_sqlite_push_get,
   .push_update = entsec_sqlite_push_update,
   .push_mute = entsec_sqlite_push_mute,
+  /* srv-rest */
+  .user_remove = entsec_sqlite_user_remove,
+  .device_events_prune = entsec_sqlite_device_events_prune,
+  .device_events_stats = entsec_sqlite_device_events_stats,
+  .enrollment_token_user = entsec_sqlite_enrollment_token_user,
 };
 
 sqlite3 *

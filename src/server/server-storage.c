@@ -95,6 +95,17 @@ entsec_storage_user_delete (EntsecStorage *storage,
 }
 
 gboolean
+entsec_storage_user_remove (EntsecStorage *storage,
+                            const char    *user_id,
+                            GPtrArray    **revoked,
+                            gboolean      *found,
+                            GError       **error)
+{
+  g_return_val_if_fail (user_id != NULL && revoked != NULL && found != NULL, FALSE);
+  return storage->ops->user_remove (storage, user_id, revoked, found, error);
+}
+
+gboolean
 entsec_storage_user_set_disabled (EntsecStorage *storage,
                                   const char    *id,
                                   gboolean       disabled,

@@ -461,6 +461,15 @@ typedef struct
                               const EntsecPush *expected, gboolean *updated, GError **error);
   gboolean    (*push_mute) (EntsecStorage *storage, const char *user_id, gint64 until,
                             GError **error);
+  /* srv-rest: deleting a user with what hangs on it */
+  gboolean    (*user_remove) (EntsecStorage *storage, const char *user_id, GPtrArray **revoked,
+                              gboolean *found, GError **error);
+  gboolean    (*device_events_prune) (EntsecStorage *storage, const char *device_id,
+                                      gint64 through, gint64 before, GError **error);
+  gboolean    (*device_events_stats) (EntsecStorage *storage, gint64 *count, gint64 *oldest,
+                                      GError **error);
+  gboolean    (*enrollment_token_user) (EntsecStorage *storage, const guint8 *token_sha256,
+                                        char **user_id, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -495,8 +504,22 @@ GPtrArray  *entsec_storage_user_list (EntsecStorage *storage,
                                       const char    *after,
                                       guint          limit,
                                       GError       **error);
+/* Deletes the user row only; the admin API uses entsec_storage_user_remove(). */
 gboolean    entsec_storage_user_delete (EntsecStorage *storage,
                                         const char    *id,
+                                        gboolean      *found,
+                                        GError       **error);
+/*
+ * In one transaction: delete user @user_id with their tokens (and their
+ * deliveries), push transactions, mute and enrollments, and revoke their
+ * active and suspended devices, dropping those devices' open op-challenges
+ * and push deliveries. *revoked gets the ids of the devices revoked now
+ * (element-type utf8, free with g_ptr_array_unref()); *found is FALSE,
+ * error unset, when there is no such user (then nothing changes).
+ */
+gboolean    entsec_storage_user_remove (EntsecStorage *storage,
+                                        const char    *user_id,
+                                        GPtrArray    **revoked,
                                         gboolean      *found,
                                         GError       **error);
 gboolean    entsec_storage_admin_create (EntsecStorage     *storage,
@@ -670,6 +693,30 @@ GPtrArray    *entsec_storage_device_event_list (EntsecStorage *storage,
                                                 gint64         after,
                                                 guint          limit,
                                                 GError       **error);
+/* Seconds a device event is kept when its device does not acknowledge it (30 days). */
+#define ENTSEC_STORAGE_EVENT_KEEP (30 * 24 * 3600)
+
+/*
+ * Delete the events of @device_id (nullable: none) with seq <= @through
+ * (the device acknowledged them with its cursor), and the events of every
+ * device created before @before (Unix seconds).
+ */
+gboolean      entsec_storage_device_events_prune (EntsecStorage *storage,
+                                                  const char    *device_id,
+                                                  gint64         through,
+                                                  gint64         before,
+                                                  GError       **error);
+/* How many device events are stored, and when the oldest was made (0: none). */
+gboolean      entsec_storage_device_events_stats (EntsecStorage *storage,
+                                                  gint64        *count,
+                                                  gint64        *oldest,
+                                                  GError       **error);
+/* The enabled user of the verified enrollment whose token has this digest;
+ * *user_id is NULL, error unset, when there is none (free with g_free()). */
+gboolean      entsec_storage_enrollment_token_user (EntsecStorage *storage,
+                                                    const guint8  *token_sha256,
+                                                    char         **user_id,
+                                                    GError       **error);
 /* Seconds a push delivery is kept past its push's expiry. */
 #define ENTSEC_STORAGE_PUSH_KEEP 3600
 

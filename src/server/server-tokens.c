@@ -320,6 +320,31 @@ code_format_ok (const char *code)
   return TRUE;
 }
 
+static gboolean
+same_code (const char *expect,
+           const char *code)
+{
+  return strlen (expect) == strlen (code) && CRYPTO_memcmp (expect, code, strlen (code)) == 0;
+}
+
+/* @token's algorithm and unsealed seed (wipe @seed after use). */
+static gboolean
+token_key (EntsecTokens       *self,
+           const EntsecToken  *token,
+           EntsecOtpAlgorithm *algorithm,
+           guint8             *seed,
+           gsize              *len,
+           GError            **error)
+{
+  if (!entsec_otp_algorithm_from_string (token->algorithm, algorithm))
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "Token %s has an unknown algorithm", token->id);
+      return FALSE;
+    }
+  return entsec_tokens_open_seed (self, token, seed, len, error);
+}
+
 /* What @code matched: its step or counter, -1 when nothing, -2 when only
  * an already used one; FALSE on a crypto failure. */
 static gboolean
@@ -338,14 +363,8 @@ find_step (EntsecTokens      *self,
   gboolean ok = TRUE;
 
   *step = -1;
-  if (!entsec_otp_algorithm_from_string (token->algorithm, &algorithm)
-      || !entsec_tokens_open_seed (self, token, seed, &len, error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
-                     "Token %s has an unknown algorithm", token->id);
-      return FALSE;
-    }
+  if (!token_key (self, token, &algorithm, seed, &len, error))
+    return FALSE;
   if (totp)
     {
       first = now / token->period - 1;
@@ -361,8 +380,7 @@ find_step (EntsecTokens      *self,
       char expect[ENTSEC_OTP_CODE_SIZE];
 
       ok = entsec_hotp (algorithm, seed, len, (guint64) s, token->digits, expect, error);
-      if (ok && strlen (expect) == strlen (code)
-          && CRYPTO_memcmp (expect, code, strlen (code)) == 0)
+      if (ok && same_code (expect, code))
         *step = s > token->last_step ? s : (*step == -1 ? -2 : *step);
       OPENSSL_cleanse (expect, sizeof expect);
     }
@@ -581,4 +599,107 @@ entsec_tokens_reset (EntsecTokens *tokens,
                      GError      **error)
 {
   return change_token (tokens, token_id, FALSE, found, error);
+}
+
+/* The counter of @next_code when it and @code are the codes of two
+ * consecutive counters in the resync window; -1 when they are not. */
+static gboolean
+find_pair (EntsecTokens      *self,
+           const EntsecToken *token,
+           const char        *code,
+           const char        *next_code,
+           gint64            *counter,
+           GError           **error)
+{
+  EntsecOtpAlgorithm algorithm = ENTSEC_OTP_ALGORITHM_SHA1;
+  guint8 seed[SEED_MAX_SIZE];
+  char codes[2][ENTSEC_OTP_CODE_SIZE] = { { 0 } };
+  gint64 first = token->last_step + 1;
+  gsize len = 0;
+  gboolean ok;
+
+  *counter = -1;
+  if (!token_key (self, token, &algorithm, seed, &len, error))
+    return FALSE;
+  ok = entsec_hotp (algorithm, seed, len, (guint64) first, token->digits, codes[0], error);
+  for (gint64 s = first + 1; ok && *counter < 0 && s <= first + ENTSEC_TOKEN_HOTP_RESYNC_WINDOW;
+       s++)
+    {
+      char *previous = codes[(s - first + 1) % 2];
+      char *current = codes[(s - first) % 2];
+
+      ok = entsec_hotp (algorithm, seed, len, (guint64) s, token->digits, current, error);
+      if (ok && same_code (previous, code) && same_code (current, next_code))
+        *counter = s;
+    }
+  OPENSSL_cleanse (codes, sizeof codes);
+  OPENSSL_cleanse (seed, sizeof seed);
+  return ok;
+}
+
+/* One compare-and-set try of a resync; *done is FALSE when the row changed meanwhile. */
+static gboolean
+resync_once (EntsecTokens *self,
+             const char   *token_id,
+             const char   *code,
+             const char   *next_code,
+             gboolean     *found,
+             gboolean     *done,
+             GError      **error)
+{
+  g_autoptr (EntsecToken) token = entsec_storage_token_get (self->storage, token_id, error);
+  EntsecToken next;
+  gint64 counter = -1;
+
+  *found = token != NULL && token->state != ENTSEC_TOKEN_REVOKED;
+  *done = !*found;
+  if (!*found)
+    return error == NULL || *error == NULL;
+  if (token->state != ENTSEC_TOKEN_ACTIVE || strcmp (token->type, "hotp") != 0)
+    {
+      g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID,
+                           "Only an active HOTP token can be resynchronised (a TOTP token "
+                           "follows the clock; a pending one is acked first)");
+      return FALSE;
+    }
+  if (!find_pair (self, token, code, next_code, &counter, error))
+    return FALSE;
+  if (counter < 0)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE,
+                   "The two codes are not codes in a row among the next %d of this token; "
+                   "generate two new codes one after the other and try again",
+                   ENTSEC_TOKEN_HOTP_RESYNC_WINDOW);
+      return FALSE;
+    }
+  next = *token;
+  next.last_step = counter;
+  next.failures = 0;
+  next.locked_until = 0;
+  return entsec_storage_token_update (self->storage, &next, token, done, error);
+}
+
+gboolean
+entsec_tokens_resync (EntsecTokens *tokens,
+                      const char   *token_id,
+                      const char   *code,
+                      const char   *next_code,
+                      gboolean     *found,
+                      GError      **error)
+{
+  gboolean done = FALSE;
+
+  *found = FALSE;
+  if (!check_code_format (code, error) || !check_code_format (next_code, error))
+    return FALSE;
+  for (guint round = 0; round < UPDATE_ROUNDS; round++)
+    {
+      if (!resync_once (tokens, token_id, code, next_code, found, &done, error))
+        return FALSE;
+      if (done)
+        return TRUE;
+    }
+  g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+               "Token %s kept changing; giving up", token_id);
+  return FALSE;
 }

@@ -21,6 +21,8 @@ G_BEGIN_DECLS
 #define ENTSEC_TOKEN_LOCKOUT_MAX 3600
 /* HOTP: counters accepted after the last one used. */
 #define ENTSEC_TOKEN_HOTP_WINDOW 10
+/* HOTP: counters an admin's resync searches after the last one used. */
+#define ENTSEC_TOKEN_HOTP_RESYNC_WINDOW 1000
 /* The file in the data dir with the key that seals token seeds. */
 #define ENTSEC_TOKEN_KEY_FILE "token-seal.key"
 
@@ -120,6 +122,23 @@ gboolean      entsec_tokens_reset (EntsecTokens *tokens,
                                    const char   *token_id,
                                    gboolean     *found,
                                    GError      **error);
+
+/*
+ * An admin resynchronises the active HOTP token @token_id whose counter ran
+ * past the look-ahead window: @code and @next_code must be the codes of two
+ * consecutive counters among the ENTSEC_TOKEN_HOTP_RESYNC_WINDOW after the
+ * last one used; the second becomes the last one used and the failure
+ * count and lockout are cleared. A failed resync does not count as a wrong
+ * code. *found is FALSE when the token is unknown or revoked. Errors:
+ * %ENTSEC_SERVER_ERROR_INVALID (not 6 to 10 digits, not an active HOTP
+ * token), %ENTSEC_SERVER_ERROR_INVALID_CODE (no such pair).
+ */
+gboolean      entsec_tokens_resync (EntsecTokens *tokens,
+                                    const char   *token_id,
+                                    const char   *code,
+                                    const char   *next_code,
+                                    gboolean     *found,
+                                    GError      **error);
 
 /* The most bytes a seed has. */
 #define ENTSEC_TOKEN_SEED_MAX 64

@@ -303,6 +303,24 @@ class AdminCliTest(DeviceMixin, ServerTestCase):
         self.refused(3, "HTTP 404", "devices", "show", "dev_nobody")
         self.refused(3, "HTTP 404", "devices", "lock", "dev_nobody")
 
+    def test_status_human_and_json(self):
+        self.assertEqual(self.ok("status").splitlines(), [
+            "events.keep: 2592000", "events.oldest: null", "events.stored: 0",
+            "long_polls.waiting: 0"])
+        device = self.register("ann@example.com")
+        thread, result = self.poll_in_background(device, "wait=30&cursor=0")
+        self.wait_until_waiting(1)
+        self.assertIn("long_polls.waiting: 1", self.ok("status").splitlines())
+        self.ok("devices", "lock", device.id)  # wakes the poll
+        thread.join(60)
+        self.assertEqual(result[0][0], 200)
+        figures = json.loads(self.ok("--json", "status"))
+        self.assertEqual((figures["v"], figures["long_polls"]), (1, {"waiting": 0}))
+        self.assertEqual(figures["events"]["stored"], 1)
+        self.assertIsInstance(figures["events"]["oldest"], int)
+        self.refused(2, "usage: entsec-admin status", "status", "extra")
+        self.assertIn("status", self.ok("--help", conn=False))
+
     def test_policies(self):
         device = self.register("bo@example.com")
         user = self.users["bo@example.com"]
@@ -420,6 +438,32 @@ class AdminCliTest(DeviceMixin, ServerTestCase):
         self.assertEqual(len(json.loads(self.ok("--json", "tokens", "list"))["tokens"]), 2)
         mine = json.loads(self.ok("--json", "tokens", "list", "--user", user))["tokens"]
         self.assertEqual([tok["id"] for tok in mine], [created["id"]])
+
+    def test_hotp_resync(self):
+        """An HOTP token pressed past the look-ahead window: the code counts as
+        wrong; two codes in a row on stdin resynchronise it."""
+        _, key_file = self.add_rp("vpn")
+        user = self.add_user("--email", "hu@example.com")["id"]
+        created = json.loads(self.ok("--json", "tokens", "provision", user, "--type", "hotp"))
+        secret, token_id = created["secret"], created["id"]
+        self.ok("tokens", "ack", token_id, stdin=hotp(secret, 0) + "\n")
+        drifted = hotp(secret, 40) + "\n"
+        self.refused(3, "HTTP 400", "validate", user, "--api-key-file", key_file, stdin=drifted)
+        self.assertEqual(json.loads(self.ok("--json", "tokens", "show", token_id))["failures"], 1)
+        self.refused(3, "not codes in a row", "tokens", "resync", token_id,
+                     stdin=hotp(secret, 40) + "\n" + hotp(secret, 42) + "\n")
+        self.refused(3, "reads the code from stdin", "tokens", "resync", token_id,
+                     stdin=hotp(secret, 40) + "\n")
+        self.assertEqual(self.ok("tokens", "resync", token_id,
+                                 stdin=hotp(secret, 40) + "\n" + hotp(secret, 41) + "\n").strip(),
+                         "Token resynchronised")
+        shown = json.loads(self.ok("--json", "tokens", "show", token_id))
+        self.assertEqual(shown["failures"], 0)
+        valid = self.ok("validate", user, "--api-key-file", key_file,
+                        stdin=hotp(secret, 42) + "\n")
+        self.assertIn("result: valid", valid.splitlines())
+        actions = json.loads(self.ok("--json", "audit", "tail"))["entries"]
+        self.assertIn(("token.resync", token_id), [(e["action"], e.get("target")) for e in actions])
 
     def test_push(self):
         _, key_file = self.add_rp("vpn")

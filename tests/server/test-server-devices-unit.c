@@ -357,6 +357,63 @@ test_events (Fixture      *f,
   g_assert_cmpint (((EntsecDeviceEvent *) g_ptr_array_index (later, 0))->seq, ==, second->seq);
 }
 
+/* That @device_id's stored events have the seqs @expected ("1,2,3"). */
+static void
+assert_event_seqs (Fixture    *f,
+                   const char *device_id,
+                   const char *expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) events = entsec_storage_device_event_list (f->storage, device_id, 0,
+                                                                   100, &error);
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            ((EntsecDeviceEvent *) g_ptr_array_index (events, i))->seq);
+  g_assert_cmpstr (text->str, ==, expected);
+}
+
+/* Acknowledged events go at the device's next poll; unacknowledged ones
+ * after ENTSEC_STORAGE_EVENT_KEEP, pruned when a later event is written. */
+static void
+test_events_pruned (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) note = json_pack ("{s:i}", "v", 1);
+  gint64 count = -1, oldest = -1;
+
+  for (int i = 0; i < 3; i++)
+    g_assert_true (entsec_device_event_add (&f->context, "dev_a", "policy", note, T0 + i,
+                                            &error));
+  g_assert_true (entsec_device_event_add (&f->context, "dev_b", "policy", note, T0 + 3,
+                                          &error));
+  g_assert_no_error (error);
+  g_assert_true (entsec_storage_device_events_stats (f->storage, &count, &oldest, &error));
+  g_assert_cmpint (count, ==, 4);
+  g_assert_cmpint (oldest, ==, T0);
+  /* dev_a acknowledges through its second event: only the third stays; dev_b keeps its own */
+  g_assert_true (entsec_storage_device_events_prune (f->storage, "dev_a", 2, T0, &error));
+  g_assert_no_error (error);
+  assert_event_seqs (f, "dev_a", "3");
+  assert_event_seqs (f, "dev_b", "4");
+  /* one second short of the retention nothing else goes ... */
+  g_assert_true (entsec_device_event_add (&f->context, "dev_b", "policy", note,
+                                          T0 + 2 + ENTSEC_STORAGE_EVENT_KEEP, &error));
+  assert_event_seqs (f, "dev_a", "3");
+  /* ... past it, the unacknowledged events of both devices go */
+  g_assert_true (entsec_device_event_add (&f->context, "dev_b", "policy", note,
+                                          T0 + 4 + ENTSEC_STORAGE_EVENT_KEEP, &error));
+  g_assert_no_error (error);
+  assert_event_seqs (f, "dev_a", "");
+  assert_event_seqs (f, "dev_b", "5,6");
+  g_assert_true (entsec_storage_device_events_stats (f->storage, &count, &oldest, &error));
+  g_assert_cmpint (count, ==, 2);
+  g_assert_cmpint (oldest, ==, T0 + 2 + ENTSEC_STORAGE_EVENT_KEEP);
+}
+
 static void
 on_woken (gpointer data)
 {
@@ -494,6 +551,8 @@ main (int   argc,
   g_test_add ("/server/devices/policy-version", Fixture, NULL, setup, test_policy_version,
               teardown);
   g_test_add ("/server/devices/events", Fixture, NULL, setup, test_events, teardown);
+  g_test_add ("/server/devices/events-pruned", Fixture, NULL, setup, test_events_pruned,
+              teardown);
   g_test_add ("/server/devices/push-delivery-and-expiry", Fixture, NULL, setup,
               test_push_delivery_and_expiry, teardown);
   g_test_add_func ("/server/devices/settings-defaults", test_settings_defaults_valid);

@@ -15,8 +15,8 @@ import time
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import servertest
-from devicetest import (CLAIMS, DeviceTestCase, b64u, jwk_of, jws_payload, sign_headers,
-                        thumbprint)
+from devicetest import (CLAIMS, POLL_TIMEOUT, DeviceTestCase, b64u, jwk_of, jws_payload,
+                        sign_headers, thumbprint)
 
 
 class DeviceTests(DeviceTestCase):
@@ -193,6 +193,41 @@ class DeviceTests(DeviceTestCase):
         status, _, stored, _ = self.admin("GET", "/v1/admin/policies/users/" + user)
         self.assertEqual(stored["settings"], {"clipboard": {"clear_after": 45}})
 
+    def test_min_client_version(self):
+        """binding.min_client_version is enforced where the client reports its
+        version: at registration (tenant and user policies) and at heartbeats."""
+        self.boot()
+        user = self.user("ann@example.com")
+        self.assertEqual(self.put_policy("users/" + user,
+                                         {"binding": {"min_client_version": "1.9"}})[0], 204)
+        verified = self.enroll()
+        for client in ({"name": "entsec", "version": "0.1"},
+                       {"name": "entsec", "version": "1.8.9"}, {"name": "entsec"}):
+            with self.subTest(client=client):
+                _, result = self.register_raw(verified, client=client)
+                self.assertProblem(result, 403, "client_too_old")
+                self.assertIn("1.9 or later", result[2]["detail"])
+        # the refused attempts left the enrollment token usable; 1.10 > 1.9
+        _, result = self.register_raw(verified, client={"name": "entsec", "version": "1.10"})
+        self.assertEqual(result[0], 201, result[2])
+        # bob has no user policy: the tenant's minimum "0" lets anything in
+        bob = self.register("bob@example.com", client={"name": "entsec", "version": "0.1"})
+        path = "/v1/devices/%s/status" % bob.id
+        ok = {"v": 1, "device": CLAIMS, "client": {"name": "entsec", "version": "0.1"}}
+        self.assertEqual(bob.signed("POST", path, ok)[0], 200)
+        # raised for the tenant: bob's next heartbeat with 0.1 is refused, 2.0 passes
+        self.assertEqual(self.put_policy("tenant", {"binding": {"min_client_version": "1.2"}})[0],
+                         204)
+        result = bob.signed("POST", path, ok)
+        self.assertProblem(result, 403, "client_too_old")
+        self.assertIn("version 0.1", result[2]["detail"])
+        self.assertProblem(bob.signed("POST", path, {"v": 1, "device": CLAIMS}), 403,
+                           "client_too_old")
+        newer = dict(ok, client={"name": "entsec", "version": "2.0~beta1"})
+        self.assertEqual(bob.signed("POST", path, newer)[0], 200)
+        same = dict(ok, client={"name": "entsec", "version": "1.2"})
+        self.assertEqual(bob.signed("POST", path, same)[0], 200)
+
     def test_policy_validation(self):
         self.boot()
         cases = [
@@ -239,12 +274,42 @@ class DeviceTests(DeviceTestCase):
         self.assertEqual(self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)[0], 204)
 
     def test_device_of_deleted_user(self):
+        """Deleting a user revokes their devices and removes their tokens in the
+        same step; a waiting poll wakes; the audit log names each device."""
         self.boot()
         device = self.register()
+        second = self.register()
+        bob = self.register("bob@example.com")
         self.assertEqual(device.get_policy()[0], 200)
         user = self.users["ann@example.com"]
+        status, _, token, _ = self.admin("POST", "/v1/admin/tokens",
+                                         {"v": 1, "user": user, "type": "totp"})
+        self.assertEqual(status, 201, token)
+        status, body = self.poll(second, "wait=0&cursor=0")
+        cursor = body["cursor"]
+        thread, result = self.poll_in_background(second, "wait=30&cursor=%d" % cursor)
+        self.wait_until_waiting(1)
         self.assertEqual(self.admin("DELETE", "/v1/admin/users/" + user)[0], 204)
+        thread.join(POLL_TIMEOUT)
+        status, body = result[0]
+        self.assertEqual((status, [e["type"] for e in body["events"]]), (200, ["policy"]))
         self.assertProblem(device.get_policy(), 403, "device_revoked")
+        self.assertProblem(second.signed("POST", "/v1/devices/%s/status" % second.id,
+                                         {"v": 1, "device": CLAIMS}), 403, "device_revoked")
+        for d in (device, second):
+            self.assertEqual(self.admin("GET", "/v1/admin/devices/" + d.id)[2]["state"],
+                             "revoked")
+        self.assertEqual(self.admin("GET", "/v1/admin/devices/" + bob.id)[2]["state"], "active")
+        self.assertEqual(bob.get_policy()[0], 200)
+        self.assertProblem(self.admin("GET", "/v1/admin/tokens/" + token["id"]), 404,
+                           "not_found")
+        entries = self.admin("GET", "/v1/admin/audit")[2]["entries"]
+        actions = [(e["action"], e.get("target")) for e in entries]
+        self.assertIn(("user.delete", user), actions)
+        revoked = [t for a, t in actions if a == "device.revoke"]
+        self.assertEqual(sorted(revoked), sorted([device.id, second.id]))
+        # the id is gone: a second delete finds nothing
+        self.assertProblem(self.admin("DELETE", "/v1/admin/users/" + user), 404, "not_found")
 
     def test_heartbeat_mismatch_rule(self):
         self.boot()

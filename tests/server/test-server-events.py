@@ -32,13 +32,20 @@ class EventTests(DeviceTestCase):
         self.assertEqual([e["data"]["command_id"] for e in events], [first, second])
         self.assertLess(events[0]["seq"], events[1]["seq"])
         self.assertEqual(body["cursor"], events[1]["seq"])
-        # the cursor: only what came after it
+        # no cursor means from the start (nothing acknowledged yet)
+        self.assertEqual(len(self.poll(device, "wait=0")[1]["events"]), 2)
+        self.assertEqual(self.admin("GET", "/v1/admin/status")[2]["events"]["stored"], 2)
+        # the cursor: only what came after it; what it acknowledges is deleted
         status, body = self.poll(device, "wait=0&cursor=%d" % events[0]["seq"])
         self.assertEqual([e["data"]["command_id"] for e in body["events"]], [second])
+        kept = self.poll(device, "wait=0")[1]["events"]
+        self.assertEqual([e["data"]["command_id"] for e in kept], [second])
         status, body = self.poll(device, "wait=0&cursor=%d" % events[1]["seq"])
         self.assertEqual((status, body["events"], body["cursor"]), (200, [], events[1]["seq"]))
-        # no cursor means from the start
-        self.assertEqual(len(self.poll(device, "wait=0")[1]["events"]), 2)
+        self.assertEqual(self.poll(device, "wait=0")[1]["events"], [])
+        status, _, figures, _ = self.admin("GET", "/v1/admin/status")
+        self.assertEqual(figures["events"], {"stored": 0, "oldest": None,
+                                             "keep": 30 * 24 * 3600})
 
     def test_events_of_other_devices_not_shown(self):
         self.boot()
@@ -63,6 +70,40 @@ class EventTests(DeviceTestCase):
         # answered by the event, not by the 30 s deadline
         self.assertLess(time.monotonic() - started, 25)
         self.assertEqual(self.waiting(), 0)
+
+    def policy_types(self, device, cursor):
+        status, body = self.poll(device, "wait=0&cursor=%d" % cursor)
+        self.assertEqual(status, 200, body)
+        return [e["type"] for e in body["events"]], body["cursor"]
+
+    def test_policy_change_wakes_every_affected_device(self):
+        """A tenant-wide policy reaches every active device (both waiting polls
+        wake); a user's policy reaches that user's devices and no one else's."""
+        self.boot()
+        ann, ann2 = self.register(), self.register()
+        bob = self.register("bob@example.com")
+        cursors = {d.id: self.poll(d, "wait=0&cursor=0")[1]["cursor"] for d in (ann, ann2, bob)}
+        polls = [self.poll_in_background(d, "wait=30&cursor=%d" % cursors[d.id])
+                 for d in (ann, bob)]
+        self.wait_until_waiting(2)
+        status, _, body, _ = self.admin("PUT", "/v1/admin/policies/tenant",
+                                        {"v": 1, "settings": {"clipboard": {"clear_after": 60}}})
+        self.assertEqual(status, 204, body)
+        for (thread, result), device in zip(polls, (ann, bob)):
+            thread.join(POLL_TIMEOUT)
+            status, body = result[0]
+            self.assertEqual((status, [e["type"] for e in body["events"]]), (200, ["policy"]))
+            cursors[device.id] = body["cursor"]
+        types, cursors[ann2.id] = self.policy_types(ann2, cursors[ann2.id])
+        self.assertEqual(types, ["policy"])
+        # a user's policy: ann's two devices, not bob's
+        user = self.users["ann@example.com"]
+        status, _, body, _ = self.admin("PUT", "/v1/admin/policies/users/" + user,
+                                        {"v": 1, "settings": {"clipboard": {"clear_after": 30}}})
+        self.assertEqual(status, 204, body)
+        self.assertEqual(self.policy_types(ann, cursors[ann.id])[0], ["policy"])
+        self.assertEqual(self.policy_types(ann2, cursors[ann2.id])[0], ["policy"])
+        self.assertEqual(self.policy_types(bob, cursors[bob.id])[0], [])
 
     def test_event_of_another_device_does_not_wake(self):
         self.boot()

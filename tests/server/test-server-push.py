@@ -127,6 +127,39 @@ class PushTests(DeviceTestCase):
         self.assertEqual(muted["state"], "muted")
         self.assertEqual(self.pushes(ann), [])
 
+    def test_deny_reasons(self):
+        """Each documented reason is kept for the relying party; only not_me mutes;
+        anything else is refused and leaves the challenge open."""
+        self.boot()
+        key = self.rp()
+        ann = self.register()
+        user = self.users["ann@example.com"]
+        for bad in ({"deny_reason": "nope"}, {"deny_reason": "NOT_ME"},
+                    {"deny_reason": "declined", "decision": "approve"}):
+            with self.subTest(bad=bad):
+                tx = self.start_push(key, user)
+                [(data, payload)] = self.pushes(ann)
+                fields = dict({"decision": "deny"}, **bad)
+                self.assertProblem(self.answer(ann, data, payload, **fields), 400,
+                                   "invalid_request")
+                self.assertEqual(self.transaction(key, tx)["state"], "pending")
+                self.assertEqual(self.answer(ann, data, payload, decision="deny")[0], 200)
+        tx = self.start_push(key, user)
+        for reason in ("declined", None, "cancelled", "other", "not_me"):
+            with self.subTest(reason=reason):
+                [(data, payload)] = self.pushes(ann)
+                fields = {"decision": "deny"}
+                if reason is not None:
+                    fields["deny_reason"] = reason
+                status, _, got, _ = self.answer(ann, data, payload, **fields)
+                self.assertEqual((status, got["state"]), (200, "denied"), got)
+                got = self.transaction(key, tx)
+                self.assertEqual((got["state"], got["deny_reason"]),
+                                 ("denied", reason or "declined"))
+                # only not_me (the last) mutes the next push
+                tx = self.start_push(key, user)
+                self.assertEqual(tx["state"], "muted" if reason == "not_me" else "pending")
+
     def test_choose_mode_and_none(self):
         self.boot()
         key = self.rp()

@@ -151,6 +151,17 @@ active_token (Fixture *f,
   return token;
 }
 
+static guint
+token_failures (Fixture    *f,
+                const char *token_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecToken) token = entsec_storage_token_get (f->storage, token_id, &error);
+
+  g_assert_no_error (error);
+  return token->failures;
+}
+
 static gboolean
 validate (Fixture    *f,
           const char *code,
@@ -514,14 +525,80 @@ test_hotp_window (Fixture      *f,
 
   g_assert_true (entsec_tokens_ack (f->tokens, token->id, c0, T0, &retry, &error));
   g_assert_no_error (error);
+  /* Past the look-ahead window: refused and counted like a wrong code. */
   g_assert_false (validate (f, c30, T0, NULL, &error));
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE);
   g_clear_error (&error);
+  g_assert_cmpuint (token_failures (f, token->id), ==, 1);
   g_assert_true (validate (f, c5, T0, NULL, &error));
   g_assert_no_error (error);
-  /* Counters up to the last one used are gone. */
+  g_assert_cmpuint (token_failures (f, token->id), ==, 0);
+  /* Counters up to the last one used are gone; reusing one is not counted. */
   g_assert_false (validate (f, c3, T0, NULL, &error));
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE);
+  g_assert_cmpuint (token_failures (f, token->id), ==, 0);
+}
+
+/* An admin brings back an HOTP token whose counter ran past the window. */
+static void
+test_hotp_resync (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autofree char *secret = NULL;
+  g_autoptr (EntsecToken) token = new_token (f, "hotp", &secret);
+  g_autoptr (EntsecToken) stored = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *c0 = code_at (secret, 0, 6);
+  g_autofree char *c50 = code_at (secret, 50, 6);
+  g_autofree char *c51 = code_at (secret, 51, 6);
+  g_autofree char *c52 = code_at (secret, 52, 6);
+  g_autofree char *c53 = code_at (secret, 53, 6);
+  g_autofree char *far = code_at (secret, 1 + ENTSEC_TOKEN_HOTP_RESYNC_WINDOW, 6);
+  g_autofree char *farther = code_at (secret, 2 + ENTSEC_TOKEN_HOTP_RESYNC_WINDOW, 6);
+  gint64 retry = 0;
+  gboolean found = FALSE;
+
+  g_assert_true (entsec_tokens_ack (f->tokens, token->id, c0, T0, &retry, &error));
+  for (guint i = 0; i < ENTSEC_TOKEN_FREE_FAILURES; i++)
+    {
+      g_assert_false (validate (f, c50, T0, NULL, &error));
+      g_clear_error (&error);
+    }
+  g_assert_false (validate (f, c53, T0, NULL, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED);
+  g_clear_error (&error);
+  /* not in a row, or beyond the resync window: refused, not counted */
+  g_assert_false (entsec_tokens_resync (f->tokens, token->id, c50, c52, &found, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE);
+  g_clear_error (&error);
+  g_assert_false (entsec_tokens_resync (f->tokens, token->id, far, farther, &found, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE);
+  g_clear_error (&error);
+  g_assert_false (entsec_tokens_resync (f->tokens, token->id, c50, "12ab56", &found, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpuint (token_failures (f, token->id), ==, ENTSEC_TOKEN_FREE_FAILURES);
+  /* two in a row: the second is the last used; failures and lockout cleared */
+  g_assert_true (entsec_tokens_resync (f->tokens, token->id, c50, c51, &found, &error));
+  g_assert_no_error (error);
+  g_assert_true (found);
+  stored = entsec_storage_token_get (f->storage, token->id, &error);
+  g_assert_cmpint (stored->last_step, ==, 51);
+  g_assert_cmpuint (stored->failures, ==, 0);
+  g_assert_cmpint (stored->locked_until, ==, 0);
+  g_assert_false (validate (f, c51, T0, NULL, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE);
+  g_clear_error (&error);
+  g_assert_true (validate (f, c53, T0, NULL, &error));
+  g_assert_no_error (error);
+  /* unknown; and a TOTP token follows the clock */
+  g_assert_true (entsec_tokens_resync (f->tokens, "tok_none", c50, c51, &found, &error));
+  g_assert_false (found);
+  g_clear_pointer (&token, entsec_token_free);
+  g_clear_pointer (&secret, g_free);
+  token = active_token (f, &secret);
+  g_assert_false (entsec_tokens_resync (f->tokens, token->id, c50, c51, &found, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID);
 }
 
 typedef struct
@@ -827,6 +904,7 @@ main (int   argc,
   ADD ("lockout-backoff", test_lockout_backoff);
   ADD ("hard-stop-and-reset", test_hard_stop_and_reset);
   ADD ("hotp-window", test_hotp_window);
+  ADD ("hotp-resync", test_hotp_resync);
   ADD ("concurrent-once", test_concurrent_once);
   ADD ("bad-parameters", test_bad_parameters);
   ADD ("push-start-and-caps", test_push_start_and_caps);
