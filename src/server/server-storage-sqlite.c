@@ -692,6 +692,10 @@ static const EntsecStorageOps sqlite_ops = {
   .push_get = entsec_sqlite_push_get,
   .push_update = entsec_sqlite_push_update,
   .push_mute = entsec_sqlite_push_mute,
+  /* key rotation (server-storage-sqlite-rotate.c) */
+  .authority_key_list = entsec_sqlite_authority_key_list,
+  .authority_key_add = entsec_sqlite_authority_key_add,
+  .device_rekey = entsec_sqlite_device_rekey,
 };
 
 sqlite3 *
@@ -800,6 +804,7 @@ entsec_storage_sqlite_open (const char *path,
                        "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
                  "setting it up", error)
       || !setup_schema (self, create, path, error)
+      || !exec_sql (self, entsec_sqlite_rotate_schema, "adding the key rotation table", error)
       || !prepare_all (self, error))
     return NULL;
   return g_steal_pointer (&storage);
