@@ -182,7 +182,7 @@ class RotateTests(DeviceTestCase):
         # an activation link made now carries the new thumbprint
         user = self.user("ann@example.com")
         done = subprocess.run(base + ["users", "invite", user], capture_output=True, text=True,
-                              timeout=60, check=False)
+                              timeout=60, check=False, cwd=self.tmp)  # it writes a QR PNG
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("jkt=" + rotated["jkt"], done.stdout)
 
