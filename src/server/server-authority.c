@@ -98,6 +98,30 @@ adopt_first_key (EntsecStorage *storage,
   return g_steal_pointer (&authority);
 }
 
+/* The stored chain must lead from key 1 (@first) to @authority, as devices will check. */
+static gboolean
+check_chain (const EntsecAuthorityKey *first,
+             const EntsecAuthority    *authority,
+             GError                  **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (EVP_PKEY) start = entsec_jwk_import (first->jwk, strlen (first->jwk), FALSE,
+                                                  &local_error);
+  g_autoptr (EVP_PKEY) reached = start != NULL
+                                 ? entsec_authority_chain_walk (start, authority->chain, NULL,
+                                                                NULL, NULL, &local_error)
+                                 : NULL;
+  g_autofree char *jkt = reached != NULL ? entsec_jwk_thumbprint (reached, &local_error) : NULL;
+
+  if (jkt != NULL && strcmp (jkt, authority->jkt) == 0)
+    return TRUE;
+  g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+               "The authority keys in the database do not form a chain from key 1 to the "
+               "current key (%s); restore the database from a backup",
+               local_error != NULL ? local_error->message : "it ends elsewhere");
+  return FALSE;
+}
+
 EntsecAuthority *
 entsec_authority_load (EntsecStorage *storage,
                        const char    *data_dir,
@@ -140,6 +164,9 @@ entsec_authority_load (EntsecStorage *storage,
                    "file from the backup of this data directory", path, last->jkt);
       return NULL;
     }
+  if (authority == NULL
+      || !check_chain (g_ptr_array_index (keys, 0), authority, error))
+    return NULL;
   return g_steal_pointer (&authority);
 }
 

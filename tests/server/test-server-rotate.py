@@ -7,6 +7,7 @@ independent verifier, and a device replacing its own key (rekey)."""
 
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 
@@ -158,6 +159,20 @@ class RotateTests(DeviceTestCase):
             self.start()
         self.assertIn("authority-key-%s.pem, the current authority key" % rotated["jkt"],
                       str(refused.exception))
+        self.server = None
+
+    def test_broken_chain_is_refused_at_start(self):
+        self.boot()
+        rotated = self.rotate()
+        self.server.stop()
+        header, payload, signature = rotated["link"].split(".")
+        forged = ".".join((header, payload, signature[:-2] + ("AA" if signature[-2:] != "AA"
+                                                              else "BA")))
+        with sqlite3.connect(os.path.join(self.data_dir, "entsec.db")) as db:
+            db.execute("UPDATE authority_keys SET link = ? WHERE seq = 2", (forged,))
+        with self.assertRaises(AssertionError) as refused:
+            self.start()
+        self.assertIn("do not form a chain", str(refused.exception))
         self.server = None
 
     def test_admin_cli_rotate_and_show(self):

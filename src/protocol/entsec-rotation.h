@@ -1,18 +1,43 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * entsec-rekey.h: the proof of possession of a device's new key when it
- * rekeys (docs/protocol.md section 8.17), and the "typ" of authority
- * rotation links (section 8.16).
+ * entsec-rotation.h: key rotation (docs/protocol.md sections 8.16 and
+ * 8.17): the walk along the authority's rotation chain from a pinned key,
+ * and the proof of possession of a device's new key when it rekeys.
  */
 #pragma once
 
 #include <glib.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 
 G_BEGIN_DECLS
 
 /* The JWS "typ" of an authority rotation chain link. */
 #define ENTSEC_ROTATION_TYP "entsec-rotation+jwt"
+
+/*
+ * Follow the authority rotation chain @chain (a JSON array of link JWS
+ * strings, oldest first) from @pinned, the public key a client trusts: from
+ * the link whose "prev_jkt" is @pinned's thumbprint on, each link must
+ * verify with the key reached so far (typ %ENTSEC_ROTATION_TYP), name that
+ * key in "prev_jkt", carry a "jwk" whose thumbprint is its "jkt", a "seq"
+ * one more than the previous link's, and @issuer and @tenant (a client
+ * always gives both; NULL skips the check, for the server's own look at
+ * its stored chain, whose issuer may have moved). When @pinned
+ * is already the newest key (no link leaves it and the chain is empty or
+ * ends at it) the answer is @pinned itself.
+ * Errors: %ENTSEC_PROTOCOL_ERROR_MALFORMED (a link or its payload),
+ * _SIGNATURE (a link does not verify), _KEY, _UNSUPPORTED (the chain does
+ * not lead from @pinned, or names another issuer or tenant).
+ * Returns: (transfer full): the newest key reached; *@seq (nullable) gets
+ * its "seq" (0 when @pinned was returned).
+ */
+EVP_PKEY *entsec_authority_chain_walk (EVP_PKEY     *pinned,
+                                       const json_t *chain,
+                                       const char   *issuer,
+                                       const char   *tenant,
+                                       guint        *seq,
+                                       GError      **error);
 
 /*
  * The bytes the new key signs:
