@@ -13,8 +13,31 @@
 #include "server-auth.h"
 #include "server-handlers.h"
 
+/* Each command @device has not acknowledged, queued again with a JWS of the new key. */
+static void
+reissue_commands (const EntsecDeviceContext *context,
+                  const EntsecDevice        *device,
+                  gint64                     now)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) commands = entsec_storage_command_list (context->storage, device->id,
+                                                                &error);
+
+  for (guint i = 0; commands != NULL && i < commands->len; i++)
+    {
+      const EntsecDeviceCommand *command = g_ptr_array_index (commands, i);
+
+      if (command->acked == 0
+          && !entsec_device_command_reissue (context, device, command, now, &error))
+        break;
+    }
+  if (error != NULL)
+    g_message ("Cannot queue the commands of %s again: %s", device->id, error->message);
+}
+
 /* A "policy" event for every device that still polls, so that it fetches
- * a policy signed by the new key (with the chain) at once. */
+ * a policy signed by the new key (with the chain) at once, and its
+ * pending commands again, signed by the new key. */
 static void
 note_rotation (EntsecServer *server,
                gint64        now)
@@ -41,9 +64,11 @@ note_rotation (EntsecServer *server,
         {
           const EntsecDevice *device = g_ptr_array_index (devices, i);
 
-          if (device->state != ENTSEC_DEVICE_UNBOUND
-              && entsec_device_event_add (&context, device->id, "policy", body, now, NULL))
-            count++;
+          if (device->state == ENTSEC_DEVICE_UNBOUND
+              || !entsec_device_event_add (&context, device->id, "policy", body, now, NULL))
+            continue;
+          reissue_commands (&context, device, now);
+          count++;
         }
       if (devices->len < ENTSEC_LIST_MAX)
         break;

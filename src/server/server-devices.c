@@ -888,6 +888,23 @@ entsec_device_command_add (const EntsecDeviceContext *context,
                     "state", "pending", "command", jws);
 }
 
+gboolean
+entsec_device_command_reissue (const EntsecDeviceContext *context,
+                               const EntsecDevice        *device,
+                               const EntsecDeviceCommand *command,
+                               gint64                     now,
+                               GError                   **error)
+{
+  g_autofree char *jws = command_jws (context, device, command, error);
+  g_autoptr (json_t) event = NULL;
+
+  if (jws == NULL)
+    return FALSE;
+  event = json_pack ("{s:i,s:s,s:s,s:s}", "v", 1, "command_id", command->id,
+                     "type", command->type, "command", jws);
+  return entsec_device_event_add (context, device->id, "command", event, now, error);
+}
+
 static EntsecDeviceCommand *
 find_command (const EntsecDeviceContext *context,
               const char                *device_id,

@@ -214,6 +214,17 @@ json_t       *entsec_device_command_add (const EntsecDeviceContext *context,
                                          GError                   **error);
 
 /*
+ * Queue @command (pending, of @device) again as a "command" event, its JWS
+ * signed by @context's authority key: after a rotation (8.16), for a device
+ * that has moved to the new key. The command id stays the same.
+ */
+gboolean      entsec_device_command_reissue (const EntsecDeviceContext *context,
+                                             const EntsecDevice        *device,
+                                             const EntsecDeviceCommand *command,
+                                             gint64                     now,
+                                             GError                   **error);
+
+/*
  * @device acknowledges @command_id with @body ({"v":1,"result":"done"|"failed"}).
  * Errors: _INVALID, _NOT_FOUND (not this device's command), _CONFLICT
  * (acknowledged before). Returns: (transfer full): the command as the admin sees it.

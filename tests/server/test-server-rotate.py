@@ -103,11 +103,23 @@ class RotateTests(DeviceTestCase):
         old = self.authority
         device = self.register()
         before, _ = self.policy_of(device)
+        status, _, lock, _ = self.admin("POST", "/v1/admin/devices/%s/commands" % device.id,
+                                        {"v": 1, "type": "lock"})
+        self.assertEqual(status, 201, lock)
         rotated = self.rotate()
-        # the device is told to fetch its policy
+        # the device is told to fetch its policy, and gets its pending command
+        # again, signed by the new key, after the one the old key signed
         status, events = self.poll(device, "wait=0&cursor=0")
         self.assertEqual(status, 200, events)
-        self.assertIn("policy", [e["type"] for e in events["events"]])
+        types = [e["type"] for e in events["events"]]
+        self.assertEqual(types, ["command", "policy", "command"])
+        commands = [e["data"] for e in events["events"] if e["type"] == "command"]
+        self.assertEqual([c["command_id"] for c in commands], [lock["id"]] * 2)
+        self.assertEqual([header_of(c["command"])["kid"] for c in commands],
+                         [thumbprint(old), rotated["jkt"]])
+        again = jws_payload(commands[1]["command"], walk(old, [rotated["link"]], self.issuer,
+                                                         "default"), "entsec-command+jwt")
+        self.assertEqual((again["command_id"], again["type"]), (lock["id"], "lock"))
         status, _, _, data = device.get_policy()
         self.assertEqual(status, 200)
         jws = data.decode()
