@@ -80,6 +80,17 @@ ends_at (const json_t *chain,
   return n == 0 || (named != NULL && strcmp (named, jkt) == 0);
 }
 
+/* TRUE when @jwk is a public key whose thumbprint is @jkt. */
+static gboolean
+names_key (const json_t *jwk,
+           const char   *jkt)
+{
+  g_autoptr (EVP_PKEY) key = entsec_jwk_import_json (jwk, FALSE, NULL);
+  g_autofree char *computed = key != NULL ? entsec_jwk_thumbprint (key, NULL) : NULL;
+
+  return computed != NULL && strcmp (computed, jkt) == 0;
+}
+
 /* Check link @index against the key @current (thumbprint @current_jkt);
  * returns the key it names. */
 static EVP_PKEY *
@@ -116,6 +127,9 @@ follow_link (const json_t *chain,
   link_seq = json_integer_value (json_object_get (link, "seq"));
   if (next_jkt == NULL)
     return NULL;
+  if (!names_key (json_object_get (link, "prev_jwk"), current_jkt))
+    return chain_error (error, ENTSEC_PROTOCOL_ERROR_MALFORMED, index,
+                        "\"prev_jwk\" is not the key that signed the link");
   if (g_strcmp0 (json_string_value (json_object_get (link, "prev_jkt")), current_jkt) != 0
       || g_strcmp0 (json_string_value (json_object_get (link, "jkt")), next_jkt) != 0
       || link_seq < 2 || (*seq > 0 && link_seq != *seq + 1))
@@ -182,6 +196,37 @@ entsec_authority_chain_walk (EVP_PKEY     *pinned,
   if (seq != NULL)
     *seq = (guint) reached;
   return g_steal_pointer (&current);
+}
+
+EVP_PKEY *
+entsec_authority_chain_walk_jkt (const char   *pinned_jkt,
+                                 const json_t *chain,
+                                 const char   *issuer,
+                                 const char   *tenant,
+                                 guint        *seq,
+                                 GError      **error)
+{
+  gssize start = find_start (chain, pinned_jkt);
+  g_autoptr (json_t) first = start >= 0
+                             ? peek_payload (json_string_value (json_array_get (chain, start)))
+                             : NULL;
+  g_autoptr (EVP_PKEY) pinned = NULL;
+
+  if (first == NULL)
+    {
+      g_set_error_literal (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_UNSUPPORTED,
+                           "The authority chain does not lead from the pinned key; the server "
+                           "is not the one this device enrolled with");
+      return NULL;
+    }
+  pinned = entsec_jwk_import_json (json_object_get (first, "prev_jwk"), FALSE, NULL);
+  if (pinned == NULL || !names_key (json_object_get (first, "prev_jwk"), pinned_jkt))
+    {
+      g_set_error_literal (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_KEY,
+                           "The authority chain's first link does not carry the pinned key");
+      return NULL;
+    }
+  return entsec_authority_chain_walk (pinned, chain, issuer, tenant, seq, error);
 }
 
 static gboolean

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
  * strings, oldest first) from @pinned, the public key a client trusts: from
  * the link whose "prev_jkt" is @pinned's thumbprint on, each link must
  * verify with the key reached so far (typ %ENTSEC_ROTATION_TYP), name that
- * key in "prev_jkt", carry a "jwk" whose thumbprint is its "jkt", a "seq"
+ * key in "prev_jkt" and "prev_jwk", carry a "jwk" whose thumbprint is its "jkt", a "seq"
  * one more than the previous link's, and @issuer and @tenant (a client
  * always gives both; NULL skips the check, for the server's own look at
  * its stored chain, whose issuer may have moved). When @pinned
@@ -38,6 +38,22 @@ EVP_PKEY *entsec_authority_chain_walk (EVP_PKEY     *pinned,
                                        const char   *tenant,
                                        guint        *seq,
                                        GError      **error);
+
+/*
+ * The same walk for a client that pinned only a thumbprint (an activation
+ * link's "jkt"): the link that leaves @pinned_jkt carries the key in
+ * "prev_jwk", taken only when its thumbprint is @pinned_jkt. Call it when
+ * @pinned_jkt is not the current key's thumbprint (there is then no link
+ * leaving it). Errors: those of entsec_authority_chain_walk(), and
+ * %ENTSEC_PROTOCOL_ERROR_KEY when "prev_jwk" is not the pinned key.
+ * Returns: (transfer full): the newest key reached.
+ */
+EVP_PKEY *entsec_authority_chain_walk_jkt (const char   *pinned_jkt,
+                                           const json_t *chain,
+                                           const char   *issuer,
+                                           const char   *tenant,
+                                           guint        *seq,
+                                           GError      **error);
 
 /*
  * The bytes the new key signs:

@@ -179,11 +179,11 @@ sign_link (const EntsecAuthority *current,
            gint64                 now,
            GError               **error)
 {
-  g_autoptr (json_t) payload = json_pack ("{s:i,s:s,s:s,s:i,s:s,s:s,s:O,s:I}",
+  g_autoptr (json_t) payload = json_pack ("{s:i,s:s,s:s,s:i,s:s,s:O,s:s,s:O,s:I}",
                                           "v", 1, "iss", issuer, "tenant", tenant,
                                           "seq", (int) next->seq, "prev_jkt", current->jkt,
-                                          "jkt", next->jkt, "jwk", next->jwk,
-                                          "iat", (json_int_t) now);
+                                          "prev_jwk", current->jwk, "jkt", next->jkt,
+                                          "jwk", next->jwk, "iat", (json_int_t) now);
   g_autofree char *text = entsec_json_dump (payload);
 
   return entsec_jws_sign (current->key, ENTSEC_ROTATION_TYP, current->jkt,

@@ -45,6 +45,7 @@ def walk(pinned, chain, issuer, tenant):
         payload = jws_payload(link, current, ROTATION_TYP)
         assert header_of(link)["kid"] == thumbprint(current)
         assert payload["prev_jkt"] == thumbprint(current), payload
+        assert thumbprint(payload["prev_jwk"]) == thumbprint(current), payload
         assert payload["jkt"] == thumbprint(payload["jwk"]), payload
         assert payload["iss"] == issuer and payload["tenant"] == tenant, payload
         current = payload["jwk"]
@@ -87,6 +88,11 @@ class RotateTests(DeviceTestCase):
         self.assertEqual(walk(old, disco["authority_chain"], self.issuer, "default"), new)
         with self.assertRaises(InvalidSignature):
             jws_payload(rotated["link"], new, ROTATION_TYP)
+        # a device that holds only the old thumbprint (an activation link) finds
+        # the old key in the link, as that thumbprint
+        self.assertEqual(thumbprint(link["prev_jwk"]), thumbprint(old))
+        self.assertEqual(walk(link["prev_jwk"], disco["authority_chain"], self.issuer,
+                              "default"), new)
         stranger = jwk_of(ec.generate_private_key(ec.SECP256R1()))
         with self.assertRaises(AssertionError):
             walk(stranger, disco["authority_chain"], self.issuer, "default")

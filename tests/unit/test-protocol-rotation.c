@@ -35,9 +35,10 @@ make_link (EVP_PKEY   *signer,
   g_autofree char *prev_jkt = thumbprint (prev);
   g_autofree char *next_jkt = thumbprint (next);
   g_autofree char *signer_jkt = thumbprint (signer);
-  g_autoptr (json_t) payload = json_pack ("{s:i,s:s,s:s,s:i,s:s,s:s,s:o,s:i}", "v", 1,
+  g_autoptr (json_t) payload = json_pack ("{s:i,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:i}", "v", 1,
                                           "iss", iss, "tenant", "default", "seq", seq,
                                           "prev_jkt", prev_jkt, "jkt", next_jkt,
+                                          "prev_jwk", entsec_jwk_export_json (prev, &error),
                                           "jwk", entsec_jwk_export_json (next, &error),
                                           "iat", 1767225600);
   g_autofree char *text = entsec_json_dump (payload);
@@ -106,6 +107,65 @@ test_chain_walk (void)
   assert_walk (c.keys[2], c.chain, c.keys[3], 3);
   assert_walk (c.keys[3], c.chain, c.keys[3], 0);
   assert_walk (c.keys[1], empty, c.keys[1], 0);
+  chain_clear (&c);
+}
+
+/* Link @text with "prev_jwk" replaced by @key (the signature no longer matters). */
+static json_t *
+with_prev_jwk (const char *text,
+               EVP_PKEY   *key)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ".", 3);
+  g_autoptr (GBytes) bytes = entsec_base64url_decode (parts[1], -1, "payload", NULL);
+  g_autoptr (json_t) payload = json_loadb (g_bytes_get_data (bytes, NULL),
+                                           g_bytes_get_size (bytes), 0, NULL);
+  g_autofree char *dumped = NULL;
+  g_autofree char *encoded = NULL;
+  g_autofree char *forged = NULL;
+
+  json_object_set_new (payload, "prev_jwk", entsec_jwk_export_json (key, NULL));
+  dumped = entsec_json_dump (payload);
+  encoded = entsec_base64url_encode ((const guint8 *) dumped, strlen (dumped));
+  forged = g_strjoin (".", parts[0], encoded, parts[2], NULL);
+  return json_string (forged);
+}
+
+static void
+test_chain_walk_from_thumbprint (void)
+{
+  Chain c;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *jkt1 = NULL;
+  g_autofree char *jkt3 = NULL;
+  g_autofree char *reached_jkt = NULL;
+  g_autoptr (EVP_PKEY) reached = NULL;
+  g_autoptr (EVP_PKEY) stranger = entsec_ec_generate (NULL);
+  g_autoptr (json_t) swapped = json_array ();
+  g_autofree char *stranger_jkt = thumbprint (stranger);
+  guint seq = 0;
+
+  chain_init (&c);
+  jkt1 = thumbprint (c.keys[1]);
+  jkt3 = thumbprint (c.keys[3]);
+  reached = entsec_authority_chain_walk_jkt (jkt1, c.chain, ISS, "default", &seq, &error);
+  g_assert_no_error (error);
+  reached_jkt = thumbprint (reached);
+  g_assert_cmpstr (reached_jkt, ==, jkt3);
+  g_assert_cmpuint (seq, ==, 3);
+  g_clear_pointer (&reached, EVP_PKEY_free);
+  /* a thumbprint no link leaves */
+  reached = entsec_authority_chain_walk_jkt (stranger_jkt, c.chain, ISS, "default", NULL, &error);
+  g_assert_null (reached);
+  g_assert_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  /* a link that says it leaves key 1 but carries another key */
+  json_array_append_new (swapped, make_link (stranger, c.keys[1], c.keys[2], 2, ISS,
+                                             ENTSEC_ROTATION_TYP));
+  json_array_set_new (swapped, 0,
+                      with_prev_jwk (json_string_value (json_array_get (swapped, 0)), stranger));
+  reached = entsec_authority_chain_walk_jkt (jkt1, swapped, ISS, "default", NULL, &error);
+  g_assert_null (reached);
+  g_assert_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_KEY);
   chain_clear (&c);
 }
 
@@ -243,6 +303,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/protocol/rotation/chain-walk", test_chain_walk);
   g_test_add_func ("/protocol/rotation/chain-refused", test_chain_refused);
+  g_test_add_func ("/protocol/rotation/chain-walk-from-thumbprint",
+                   test_chain_walk_from_thumbprint);
   g_test_add_func ("/protocol/rekey/input", test_input);
   g_test_add_func ("/protocol/rekey/input-rejects", test_input_rejects);
   g_test_add_func ("/protocol/rekey/round-trip", test_round_trip);
