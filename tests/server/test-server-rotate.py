@@ -5,6 +5,7 @@ over real TLS (docs/protocol.md sections 8.16 and 8.17): the authority key's
 rotation chain, walked from an old pin with python3-cryptography as an
 independent verifier, and a device replacing its own key (rekey)."""
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -142,6 +143,29 @@ class RotateTests(DeviceTestCase):
         reg = jws_payload(second.registration, new, "entsec-registration+jwt")
         self.assertEqual(reg["authority_jwks"]["keys"][0]["kid"], rotated["jkt"])
         self.assertEqual(reg["authority_chain"], [rotated["link"]])
+
+    def test_push_started_before_rotation_still_answers(self):
+        self.boot()
+        old = self.authority
+        device = self.register()
+        status, _, rp, _ = self.admin("POST", "/v1/admin/rps", {"v": 1, "name": "vpn"})
+        self.assertEqual(status, 201, rp)
+        status, _, tx, _ = self.server.request(
+            "POST", "/v1/auth/push", {"v": 1, "user": self.users["ann@example.com"],
+                                      "number_matching": "none"}, token=rp["api_key"])
+        self.assertEqual(status, 201, tx)
+        self.rotate()
+        # queued before the policy event, signed by the key the device still pins
+        status, events = self.poll(device, "wait=0&cursor=0")
+        self.assertEqual([e["type"] for e in events["events"]], ["push", "policy"])
+        data = events["events"][0]["data"]
+        push = jws_payload(data["push"], old, "entsec-push+jwt")
+        body = {"v": 1, "nonce": push["nonce"], "decision": "approve",
+                "push_sha256": b64u(hashlib.sha256(data["push"].encode()).digest())}
+        status, _, answer, _ = device.signed(
+            "POST", "/v1/challenges/%s/response" % data["challenge_id"], body)
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["state"], "approved")
 
     def test_two_rotations_chain_and_survive_restart(self):
         self.boot()
