@@ -103,8 +103,9 @@ entsec_handle_admin_authority_rotate (EntsecServer      *server,
   g_autoptr (json_t) body = entsec_request_json (server, request, response);
   static const char *const no_members[] = { NULL };
   g_autoptr (GError) error = NULL;
-  const EntsecAuthority *previous = entsec_server_get_authority (server);
+  const EntsecAuthority *previous = NULL;
   const EntsecAuthority *next;
+  json_t *link;
   gint64 now = entsec_server_now ();
 
   if (body == NULL)
@@ -114,7 +115,7 @@ entsec_handle_admin_authority_rotate (EntsecServer      *server,
       entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
       return;
     }
-  next = entsec_server_rotate_authority (server, now, &error);
+  next = entsec_server_rotate_authority (server, now, &previous, &error);
   if (next == NULL)
     {
       entsec_device_problem (response, error);
@@ -123,12 +124,9 @@ entsec_handle_admin_authority_rotate (EntsecServer      *server,
   entsec_storage_audit (entsec_server_get_storage (server), request->admin->id,
                         "authority.rotate", next->jkt, NULL);
   note_rotation (server, now);
+  link = json_array_get (next->chain, json_array_size (next->chain) - 1);
   entsec_response_json (response, 201,
-                        json_pack ("{s:i,s:i,s:s,s:s,s:O,s:s}", "v", 1, "seq", (int) next->seq,
+                        json_pack ("{s:i,s:i,s:s,s:s,s:O,s:O}", "v", 1, "seq", (int) next->seq,
                                    "jkt", next->jkt, "previous_jkt", previous->jkt,
-                                   "jwk", next->jwk,
-                                   "link", json_string_value (json_array_get (
-                                                                next->chain,
-                                                                json_array_size (next->chain)
-                                                                - 1))));
+                                   "jwk", next->jwk, "link", link));
 }

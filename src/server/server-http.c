@@ -90,9 +90,10 @@ entsec_server_get_authority (EntsecServer *server)
 }
 
 const EntsecAuthority *
-entsec_server_rotate_authority (EntsecServer *server,
-                                gint64        now,
-                                GError      **error)
+entsec_server_rotate_authority (EntsecServer           *server,
+                                gint64                  now,
+                                const EntsecAuthority **previous,
+                                GError                **error)
 {
   const EntsecAuthority *current;
   EntsecAuthority *next;
@@ -100,6 +101,7 @@ entsec_server_rotate_authority (EntsecServer *server,
   /* held throughout: two rotations at once would fork the chain */
   g_mutex_lock (&server->authority_lock);
   current = g_ptr_array_index (server->authorities, server->authorities->len - 1);
+  *previous = current;
   next = entsec_authority_rotate (server->storage, server->config->data_dir, current,
                                   server->issuer, server->config->tenant, now, error);
   if (next != NULL)

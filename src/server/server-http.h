@@ -149,11 +149,13 @@ EntsecTokens             *entsec_server_get_tokens (EntsecServer *server);
 /* The tenant's current authority key and chain (server-authority.h).
  * (transfer none): valid until the server is freed, even after a rotation. */
 const EntsecAuthority    *entsec_server_get_authority (EntsecServer *server);
-/* entsec_authority_rotate() of the current authority, which the new one
- * then replaces. Returns: (transfer none) (nullable): the new authority. */
-const EntsecAuthority    *entsec_server_rotate_authority (EntsecServer *server,
-                                                          gint64        now,
-                                                          GError      **error);
+/* entsec_authority_rotate() of the current authority (*@previous), which
+ * the new one then replaces. Returns: (transfer none) (nullable): the new
+ * authority. */
+const EntsecAuthority    *entsec_server_rotate_authority (EntsecServer           *server,
+                                                          gint64                  now,
+                                                          const EntsecAuthority **previous,
+                                                          GError                **error);
 /* The events long-poll hub (server-events.h). (transfer none) */
 EntsecEventHub           *entsec_server_get_event_hub (EntsecServer *server);
 

@@ -101,6 +101,12 @@ class RotateTests(DeviceTestCase):
         path = os.path.join(self.data_dir, "authority-key-%s.pem" % rotated["jkt"])
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
         self.assertTrue(os.path.exists(os.path.join(self.data_dir, "authority-key.pem")))
+        # only an admin rotates, with a body of nothing but "v"
+        self.assertProblem(self.server.request("POST", "/v1/admin/authority/rotate",
+                                               body={"v": 1}), 401, "unauthorized")
+        self.assertProblem(self.admin("POST", "/v1/admin/authority/rotate", {"v": 1, "x": 1}),
+                           400, "invalid_request")
+        self.assertEqual(self.discovery()["authority_seq"], 2)
         status, _, audit, _ = self.admin("GET", "/v1/admin/audit")
         self.assertIn(("authority.rotate", rotated["jkt"]),
                       [(e["action"], e["target"]) for e in audit["entries"]])
