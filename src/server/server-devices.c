@@ -157,7 +157,12 @@ entsec_device_authenticate (const EntsecDeviceContext *context,
   expected = g_strdup_printf ("%s#%u", device->id, device->key_epoch);
   if (strcmp (keyid, expected) != 0)
     {
-      signature_error (error, "the keyid does not name this device's key");
+      g_autofree char *prefix = g_strconcat (device->id, "#", NULL);
+
+      /* the reason goes to the log only: an old epoch is a device that rekeyed */
+      signature_error (error, g_str_has_prefix (keyid, prefix)
+                              ? "the keyid names a key this device replaced (rekeyed)"
+                              : "the keyid does not name this device's key");
       return NULL;
     }
   key = entsec_jwk_import (device->key_jwk, strlen (device->key_jwk), FALSE, error);

@@ -300,6 +300,9 @@ class RotateTests(DeviceTestCase):
         status, _, audit, _ = self.admin("GET", "/v1/admin/audit")
         self.assertIn(("device.rekey", device.id),
                       [(e["action"], e["target"]) for e in audit["entries"]])
+        # the log (never the client) says why the old keyid failed
+        self.assertEqual(self.server.stop(), 0)
+        self.assertIn("the keyid names a key this device replaced (rekeyed)", self.server.log)
 
     def test_rekey_needs_rekey_challenge_and_proof(self):
         self.boot()
