@@ -70,6 +70,13 @@ admin_body_refresh (const AdminOptions *options,
   return command_body ("refresh_policy");
 }
 
+json_t *
+admin_body_v1 (const AdminOptions *options,
+               char              **args)
+{
+  return json_pack ("{s:i}", "v", 1);
+}
+
 /* ---- output ---- */
 
 static char *

@@ -40,6 +40,8 @@ json_t *admin_body_lock (const AdminOptions *options, char **args);
 json_t *admin_body_unlock (const AdminOptions *options, char **args);
 json_t *admin_body_refresh (const AdminOptions *options, char **args);
 json_t *admin_body_push (const AdminOptions *options, char **args);
+/* {"v":1}: a POST that needs nothing else */
+json_t *admin_body_v1 (const AdminOptions *options, char **args);
 
 /* Print an answer: with --json as the server sent it, otherwise for a person. */
 void admin_print_reply (const AdminOptions *options,

@@ -106,6 +106,12 @@ static const AdminCommand commands[] = {
   { "tokens revoke", "TOKEN_ID", "Revoke a token",
     1, 1, "DELETE", "/v1/admin/tokens/{}", ADMIN_AUTH_TOKEN, NULL, NULL, NULL, "Token revoked",
     NULL },
+  { "authority show", "", "List the authority keys (current and retired), oldest first",
+    0, 0, "GET", "/v1/admin/authority", ADMIN_AUTH_TOKEN, NULL, "keys",
+    "seq,jkt,created,state", NULL, NULL },
+  { "authority rotate", "", "Replace the authority key; devices follow the signed chain",
+    0, 0, "POST", "/v1/admin/authority/rotate", ADMIN_AUTH_TOKEN, admin_body_v1, NULL, NULL,
+    NULL, NULL },
   /* before "push": the first entry whose words match is taken */
   { "push status", "TRANSACTION_ID", "Show a sign-in approval's state (--api-key-file)",
     1, 1, "GET", "/v1/auth/transactions/{}", ADMIN_AUTH_API_KEY, NULL, NULL, NULL, NULL,

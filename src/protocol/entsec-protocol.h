@@ -55,3 +55,4 @@ G_END_DECLS
 #include "entsec-httpsig.h"
 #include "entsec-jws.h"
 #include "entsec-seal.h"
+#include "entsec-rotation.h"

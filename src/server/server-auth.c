@@ -78,12 +78,14 @@ entsec_server_device_context (EntsecServer        *server,
                               EntsecDeviceContext *context)
 {
   const EntsecServerConfig *config = entsec_server_get_config (server);
+  const EntsecAuthority *authority = entsec_server_get_authority (server);
 
   *context = (EntsecDeviceContext) {
     .storage = entsec_server_get_storage (server),
-    .authority = entsec_server_get_authority_key (server),
-    .authority_jkt = entsec_server_get_authority_jkt (server),
-    .authority_jwk = entsec_server_get_authority_jwk (server),
+    .authority = authority->key,
+    .authority_jkt = authority->jkt,
+    .authority_jwk = authority->jwk,
+    .authority_chain = authority->chain,
     .issuer = entsec_server_get_issuer (server),
     .tenant = config->tenant,
     .max_devices = config->max_devices,

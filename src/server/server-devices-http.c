@@ -186,6 +186,15 @@ entsec_handle_device_unbind (EntsecServer      *server,
   signed_post (server, request, params[0], entsec_device_unbind, response);
 }
 
+void
+entsec_handle_device_rekey (EntsecServer      *server,
+                            EntsecRequest     *request,
+                            const char *const *params,
+                            EntsecResponse    *response)
+{
+  signed_post (server, request, params[0], entsec_device_rekey, response);
+}
+
 /* The admin side. */
 
 void

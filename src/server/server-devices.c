@@ -157,7 +157,12 @@ entsec_device_authenticate (const EntsecDeviceContext *context,
   expected = g_strdup_printf ("%s#%u", device->id, device->key_epoch);
   if (strcmp (keyid, expected) != 0)
     {
-      signature_error (error, "the keyid does not name this device's key");
+      g_autofree char *prefix = g_strconcat (device->id, "#", NULL);
+
+      /* the reason goes to the log only: an old epoch is a device that rekeyed */
+      signature_error (error, g_str_has_prefix (keyid, prefix)
+                              ? "the keyid names a key this device replaced (rekeyed)"
+                              : "the keyid does not name this device's key");
       return NULL;
     }
   key = entsec_jwk_import (device->key_jwk, strlen (device->key_jwk), FALSE, error);
@@ -310,6 +315,13 @@ endpoint (const EntsecDeviceContext *context,
   return json_string (url);
 }
 
+/* The rotation chain a signed object carries (docs/protocol.md section 8.16). */
+static json_t *
+chain_copy (const EntsecDeviceContext *context)
+{
+  return context->authority_chain != NULL ? json_copy (context->authority_chain) : json_array ();
+}
+
 static char *
 registration_jws (const EntsecDeviceContext *context,
                   const EntsecDevice        *device,
@@ -322,13 +334,15 @@ registration_jws (const EntsecDeviceContext *context,
                                  "status", endpoint (context, device->id, "/status"),
                                  "op_challenge", endpoint (context, device->id, "/op-challenge"),
                                  "unbind", endpoint (context, device->id, "/unbind"));
-  g_autoptr (json_t) payload = json_pack ("{s:i,s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:{s:[O]},s:o}",
+  g_autoptr (json_t) payload = json_pack ("{s:i,s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:{s:[O]},s:o,"
+                                          "s:o}",
                                           "v", 1, "iss", context->issuer,
                                           "tenant", context->tenant, "device_id", device->id,
                                           "key_jkt", device->key_jkt,
                                           "key_epoch", (int) device->key_epoch,
                                           "user_id", device->user_id, "iat", (json_int_t) now,
                                           "authority_jwks", "keys", context->authority_jwk,
+                                          "authority_chain", chain_copy (context),
                                           "endpoints", endpoints);
 
   return sign_object (context, "entsec-registration+jwt", payload, error);
@@ -417,9 +431,6 @@ entsec_device_register (const EntsecDeviceContext *context,
   g_autoptr (EVP_PKEY) key = NULL;
   g_autofree char *keyid = NULL;
   g_autofree char *expected = NULL;
-  g_autofree char *registration = NULL;
-  g_autofree char *policy = NULL;
-  gint64 version = 0;
 
   if (!entsec_device_check_registration (body, error))
     return NULL;
@@ -440,23 +451,39 @@ entsec_device_register (const EntsecDeviceContext *context,
       || !store_registration (context, device, body, now, error))
     return NULL;
   entsec_storage_audit (context->storage, device->user_id, "device.register", device->id, NULL);
-  registration = registration_jws (context, device, now, error);
+  return entsec_device_registration_answer (context, device, now, error);
+}
+
+json_t *
+entsec_device_registration_answer (const EntsecDeviceContext *context,
+                                   const EntsecDevice        *device,
+                                   gint64                     now,
+                                   GError                   **error)
+{
+  g_autofree char *registration = registration_jws (context, device, now, error);
+  g_autofree char *policy = NULL;
+  gint64 version = 0;
+
   policy = registration != NULL ? entsec_device_policy (context, device->id, now, &version, error)
                                 : NULL;
   if (policy == NULL)
     return NULL;
-  return json_pack ("{s:i,s:s,s:s,s:s}", "v", 1, "device_id", device->id,
-                    "registration", registration, "policy", policy);
+  return json_pack ("{s:i,s:s,s:i,s:s,s:s}", "v", 1, "device_id", device->id,
+                    "key_epoch", (int) device->key_epoch, "registration", registration,
+                    "policy", policy);
 }
 
-/* SHA-256 over the state and the settings with sorted keys. */
+/* SHA-256 over the state, the device key, the authority key and the settings
+ * with sorted keys: a new key of either side is a new policy version. */
 static void
-policy_digest (EntsecDeviceState state,
-               json_t           *settings,
-               guint8            digest[ENTSEC_SERVER_DIGEST_SIZE])
+policy_digest (const EntsecDeviceContext *context,
+               const EntsecDevice        *device,
+               json_t                    *settings,
+               guint8                     digest[ENTSEC_SERVER_DIGEST_SIZE])
 {
   g_autofree char *text = json_dumps (settings, JSON_COMPACT | JSON_SORT_KEYS);
-  g_autofree char *input = g_strconcat (entsec_device_state_name (state), "\n", text, NULL);
+  g_autofree char *input = g_strjoin ("\n", entsec_device_state_name (device->state),
+                                      device->key_jkt, context->authority_jkt, text, NULL);
 
   entsec_server_sha256 (input, strlen (input), digest);
 }
@@ -476,7 +503,7 @@ settle_version (const EntsecDeviceContext *context,
   gboolean updated = FALSE;
 
   *retry = FALSE;
-  policy_digest (device->state, settings, digest);
+  policy_digest (context, device, settings, digest);
   if (device->policy_version > 0 && memcmp (digest, device->policy_sha256, sizeof digest) == 0)
     return TRUE;
   device->policy_version++;
@@ -542,14 +569,14 @@ entsec_device_policy (const EntsecDeviceContext *context,
 
   if (device == NULL)
     return NULL;
-  payload = json_pack ("{s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:O}",
+  payload = json_pack ("{s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:O,s:o}",
                        "v", 1, "iss", context->issuer, "tenant", context->tenant,
                        "device_id", device->id, "key_jkt", device->key_jkt,
                        "policy_version", (json_int_t) device->policy_version,
                        "iat", (json_int_t) now, "nbf", (json_int_t) now,
                        "exp", (json_int_t) (now + ENTSEC_DEVICE_POLICY_LIFETIME),
                        "device_state", entsec_device_state_name (device->state),
-                       "settings", settings);
+                       "settings", settings, "authority_chain", chain_copy (context));
   *version = device->policy_version;
   return sign_object (context, "entsec-policy+jwt", payload, error);
 }
@@ -895,6 +922,23 @@ entsec_device_command_add (const EntsecDeviceContext *context,
   entsec_storage_audit (context->storage, actor, "device.command", id, NULL);
   return json_pack ("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "id", id, "type", command.type,
                     "state", "pending", "command", jws);
+}
+
+gboolean
+entsec_device_command_reissue (const EntsecDeviceContext *context,
+                               const EntsecDevice        *device,
+                               const EntsecDeviceCommand *command,
+                               gint64                     now,
+                               GError                   **error)
+{
+  g_autofree char *jws = command_jws (context, device, command, error);
+  g_autoptr (json_t) event = NULL;
+
+  if (jws == NULL)
+    return FALSE;
+  event = json_pack ("{s:i,s:s,s:s,s:s}", "v", 1, "command_id", command->id,
+                     "type", command->type, "command", jws);
+  return entsec_device_event_add (context, device->id, "command", event, now, error);
 }
 
 static EntsecDeviceCommand *

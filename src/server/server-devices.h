@@ -33,6 +33,8 @@ G_BEGIN_DECLS
  *   registrations, policies and receipts
  * @authority_jkt: its thumbprint (the JWS "kid")
  * @authority_jwk: (transfer none): its public JWK
+ * @authority_chain: (transfer none) (nullable): the rotation chain links
+ *   that lead to it (docs/protocol.md section 8.16); NULL as none
  * @issuer: the server's public base URL (also the start of every @target-uri)
  * @tenant: the tenant name
  * @max_devices: active or suspended devices a user may have
@@ -45,6 +47,7 @@ typedef struct
   EVP_PKEY       *authority;
   const char     *authority_jkt;
   json_t         *authority_jwk;
+  json_t         *authority_chain;
   const char     *issuer;
   const char     *tenant;
   guint           max_devices;
@@ -103,6 +106,18 @@ json_t       *entsec_device_register (const EntsecDeviceContext *context,
                                       GError                   **error);
 
 /*
+ * What registration and rekeying answer for @device: its registration JWS
+ * (typ "entsec-registration+jwt": {v, iss, tenant, device_id, key_jkt,
+ * key_epoch, user_id, iat, authority_jwks, authority_chain, endpoints}) and
+ * its policy. Returns: (transfer full): {"v":1,"device_id","key_epoch",
+ * "registration","policy"}.
+ */
+json_t       *entsec_device_registration_answer (const EntsecDeviceContext *context,
+                                                 const EntsecDevice        *device,
+                                                 gint64                     now,
+                                                 GError                   **error);
+
+/*
  * The policy JWS of @device (re-read from storage), compiled from the
  * effective settings and its state. Its version rises by one whenever state
  * or settings differ from the last compiled ones; *version gets it.
@@ -158,6 +173,21 @@ json_t       *entsec_device_unbind (const EntsecDeviceContext *context,
                                     gint64                     now,
                                     GError                   **error);
 
+/*
+ * Replace @device's key (server-rekey.c) from @body ({"v":1,"nonce",
+ * "new_key","proof"}): the nonce an op-challenge for "rekey", the proof
+ * entsec_rekey_proof_verify() by the new key. The key epoch rises by one,
+ * so the old keyid is refused from then on. Errors: _INVALID (body, key,
+ * proof, no such unused nonce), _CONFLICT (the key is another device's, or
+ * the device was rekeyed meanwhile), _STORAGE, _CRYPTO.
+ * Returns: (transfer full): {"v":1,"device_id","key_epoch","registration","policy"}.
+ */
+json_t       *entsec_device_rekey (const EntsecDeviceContext *context,
+                                   EntsecDevice              *device,
+                                   json_t                    *body,
+                                   gint64                     now,
+                                   GError                   **error);
+
 /* Record an event for @device_id's events long-poll ("policy", "command", ...)
  * and wake the device's waiting polls; events of any device older than
  * %ENTSEC_STORAGE_EVENT_KEEP before @now are pruned on the way. */
@@ -183,6 +213,17 @@ json_t       *entsec_device_command_add (const EntsecDeviceContext *context,
                                          json_t                    *body,
                                          gint64                     now,
                                          GError                   **error);
+
+/*
+ * Queue @command (pending, of @device) again as a "command" event, its JWS
+ * signed by @context's authority key: after a rotation (8.16), for a device
+ * that has moved to the new key. The command id stays the same.
+ */
+gboolean      entsec_device_command_reissue (const EntsecDeviceContext *context,
+                                             const EntsecDevice        *device,
+                                             const EntsecDeviceCommand *command,
+                                             gint64                     now,
+                                             GError                   **error);
 
 /*
  * @device acknowledges @command_id with @body ({"v":1,"result":"done"|"failed"}).

@@ -115,4 +115,14 @@ void entsec_handle_auth_push (EntsecServer *server, EntsecRequest *request,
 void entsec_handle_auth_transaction (EntsecServer *server, EntsecRequest *request,
                                      const char *const *params, EntsecResponse *response);
 
+/* Key rotation: the authority key (server-authority-http.c) and a device's
+ * own key (server-devices-http.c). */
+void entsec_handle_admin_authority_get (EntsecServer *server, EntsecRequest *request,
+                                        const char *const *params, EntsecResponse *response);
+void entsec_handle_admin_authority_rotate (EntsecServer *server, EntsecRequest *request,
+                                           const char *const *params,
+                                           EntsecResponse *response);
+void entsec_handle_device_rekey (EntsecServer *server, EntsecRequest *request,
+                                 const char *const *params, EntsecResponse *response);
+
 G_END_DECLS

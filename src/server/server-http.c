@@ -29,9 +29,8 @@ struct _EntsecServer
 {
   EntsecServerConfig *config;
   EntsecStorage      *storage;
-  EVP_PKEY           *authority;
-  char               *authority_jkt;
-  json_t             *authority_jwk;
+  GMutex              authority_lock;
+  GPtrArray          *authorities; /* every EntsecAuthority of this run, the current last */
   char               *issuer;
   char               *tls_cert;
   char               *tls_key;
@@ -79,22 +78,36 @@ entsec_server_get_issuer (EntsecServer *server)
   return server->issuer;
 }
 
-const char *
-entsec_server_get_authority_jkt (EntsecServer *server)
+const EntsecAuthority *
+entsec_server_get_authority (EntsecServer *server)
 {
-  return server->authority_jkt;
+  const EntsecAuthority *authority;
+
+  g_mutex_lock (&server->authority_lock);
+  authority = g_ptr_array_index (server->authorities, server->authorities->len - 1);
+  g_mutex_unlock (&server->authority_lock);
+  return authority;
 }
 
-json_t *
-entsec_server_get_authority_jwk (EntsecServer *server)
+const EntsecAuthority *
+entsec_server_rotate_authority (EntsecServer           *server,
+                                gint64                  now,
+                                const EntsecAuthority **previous,
+                                GError                **error)
 {
-  return server->authority_jwk;
-}
+  const EntsecAuthority *current;
+  EntsecAuthority *next;
 
-EVP_PKEY *
-entsec_server_get_authority_key (EntsecServer *server)
-{
-  return server->authority;
+  /* held throughout: two rotations at once would fork the chain */
+  g_mutex_lock (&server->authority_lock);
+  current = g_ptr_array_index (server->authorities, server->authorities->len - 1);
+  *previous = current;
+  next = entsec_authority_rotate (server->storage, server->config->data_dir, current,
+                                  server->issuer, server->config->tenant, now, error);
+  if (next != NULL)
+    g_ptr_array_add (server->authorities, next);
+  g_mutex_unlock (&server->authority_lock);
+  return next;
 }
 
 EntsecEventHub *
@@ -458,24 +471,19 @@ load_tls (EntsecServer *server,
   return TRUE;
 }
 
+/* The current authority key and its chain (server-authority.c). */
 static gboolean
 load_authority (EntsecServer *server,
                 GError      **error)
 {
-  g_autofree char *path = entsec_server_config_path (server->config,
-                                                     ENTSEC_SERVER_AUTHORITY_KEY_FILE);
+  EntsecAuthority *authority = entsec_authority_load (server->storage,
+                                                      server->config->data_dir,
+                                                      g_get_real_time () / G_USEC_PER_SEC,
+                                                      error);
 
-  server->authority = entsec_server_read_private_key (path, error);
-  if (server->authority == NULL || !entsec_ec_check_p256 (server->authority, error))
+  if (authority == NULL)
     return FALSE;
-  server->authority_jkt = entsec_jwk_thumbprint (server->authority, error);
-  server->authority_jwk = server->authority_jkt != NULL
-                          ? entsec_jwk_export_json (server->authority, error) : NULL;
-  if (server->authority_jwk == NULL)
-    return FALSE;
-  json_object_set_new (server->authority_jwk, "kid", json_string (server->authority_jkt));
-  json_object_set_new (server->authority_jwk, "use", json_string ("sig"));
-  json_object_set_new (server->authority_jwk, "alg", json_string ("ES256"));
+  g_ptr_array_add (server->authorities, authority);
   return TRUE;
 }
 
@@ -627,8 +635,10 @@ entsec_server_start (EntsecServerConfig *config,
   server->events = entsec_event_hub_new ();
   g_mutex_init (&server->suspended_lock);
   g_cond_init (&server->suspended_done);
-  if (!load_authority (server, error) || !load_tls (server, error)
-      || !open_storage (server, error) || !setup_enrollment (server, error)
+  g_mutex_init (&server->authority_lock);
+  server->authorities = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_authority_free);
+  if (!load_tls (server, error) || !open_storage (server, error)
+      || !load_authority (server, error) || !setup_enrollment (server, error)
       || (server->tokens = entsec_tokens_new (server->storage, config->data_dir, error)) == NULL
       || !start_daemon (server, error))
     return NULL;
@@ -656,9 +666,8 @@ entsec_server_free (EntsecServer *server)
   entsec_sender_free (server->sender);
   entsec_rate_limiter_free (server->limiter);
   g_clear_pointer (&server->tenant_salt, g_bytes_unref);
-  EVP_PKEY_free (server->authority);
-  g_free (server->authority_jkt);
-  json_decref (server->authority_jwk);
+  g_ptr_array_unref (server->authorities);
+  g_mutex_clear (&server->authority_lock);
   g_free (server->issuer);
   g_free (server->tls_cert);
   if (server->tls_key != NULL)

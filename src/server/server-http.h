@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "entsec-protocol.h"
+#include "server-authority.h"
 #include "server-config.h"
 #include "server-enroll.h"
 #include "server-events.h"
@@ -141,15 +142,20 @@ gboolean    entsec_request_list_limit (EntsecRequest  *request,
 EntsecStorage            *entsec_server_get_storage (EntsecServer *server);
 const EntsecServerConfig *entsec_server_get_config (EntsecServer *server);
 const char               *entsec_server_get_issuer (EntsecServer *server);
-const char               *entsec_server_get_authority_jkt (EntsecServer *server);
 /* What enrollment needs (storage, sender, limits). (transfer none) */
 const EntsecEnrollContext *entsec_server_get_enroll_context (EntsecServer *server);
 /* Relying parties and tokens (server-tokens.h). (transfer none) */
 EntsecTokens             *entsec_server_get_tokens (EntsecServer *server);
-/* The authority's public JWK with "kid", "use" and "alg". (transfer none) */
-json_t                   *entsec_server_get_authority_jwk (EntsecServer *server);
-/* The tenant authority's private key (signs JWS objects). (transfer none) */
-EVP_PKEY                 *entsec_server_get_authority_key (EntsecServer *server);
+/* The tenant's current authority key and chain (server-authority.h).
+ * (transfer none): valid until the server is freed, even after a rotation. */
+const EntsecAuthority    *entsec_server_get_authority (EntsecServer *server);
+/* entsec_authority_rotate() of the current authority (*@previous), which
+ * the new one then replaces. Returns: (transfer none) (nullable): the new
+ * authority. */
+const EntsecAuthority    *entsec_server_rotate_authority (EntsecServer           *server,
+                                                          gint64                  now,
+                                                          const EntsecAuthority **previous,
+                                                          GError                **error);
 /* The events long-poll hub (server-events.h). (transfer none) */
 EntsecEventHub           *entsec_server_get_event_hub (EntsecServer *server);
 

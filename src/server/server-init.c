@@ -240,6 +240,17 @@ write_cert (X509       *cert,
   return write_bio (bio, path, TRUE, error);
 }
 
+gboolean
+entsec_server_write_private_key (EVP_PKEY   *key,
+                                 const char *path,
+                                 GError    **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *file = g_path_get_basename (path);
+
+  return write_key (key, dir, file, error);
+}
+
 char *
 entsec_server_spki_pin (EVP_PKEY *key)
 {

@@ -52,4 +52,10 @@ char     *entsec_server_spki_pin (EVP_PKEY *key);
 EVP_PKEY *entsec_server_read_private_key (const char *path,
                                           GError    **error);
 
+/* Write @key as a new PEM file @path (mode 0600; an existing file is not
+ * replaced), on disk before it returns. */
+gboolean  entsec_server_write_private_key (EVP_PKEY   *key,
+                                           const char *path,
+                                           GError    **error);
+
 G_END_DECLS

@@ -110,6 +110,10 @@ gboolean  entsec_server_check_token_body (json_t  *body,
 gboolean  entsec_server_check_push_body (json_t  *body,
                                          GError **error);
 
+/* Sets %ENTSEC_SERVER_ERROR_INVALID with @message; always FALSE. */
+gboolean  entsec_server_invalid (GError    **error,
+                                 const char *message);
+
 /* A display name: valid UTF-8, no control characters, 1 to 200 characters. */
 gboolean  entsec_server_check_name (const char *name,
                                     GError    **error);

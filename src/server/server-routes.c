@@ -78,6 +78,10 @@ static const Route routes[] = {
   { "POST", "/v1/auth/validate", "POST", entsec_handle_auth_validate, FALSE },
   { "POST", "/v1/auth/push", "POST", entsec_handle_auth_push, FALSE },
   { "GET", "/v1/auth/transactions/{}", "GET", entsec_handle_auth_transaction, FALSE },
+  /* key rotation (server-authority-http.c, server-rekey.c) */
+  { "GET", "/v1/admin/authority", "GET", entsec_handle_admin_authority_get, TRUE },
+  { "POST", "/v1/admin/authority/rotate", "POST", entsec_handle_admin_authority_rotate, TRUE },
+  { "POST", "/v1/devices/{}/keys/rotate", "POST", entsec_handle_device_rekey, FALSE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */
@@ -143,7 +147,8 @@ entsec_handle_discovery (EntsecServer      *server,
                          const char *const *params,
                          EntsecResponse    *response)
 {
-  json_t *jwks = json_pack ("{s:[O]}", "keys", entsec_server_get_authority_jwk (server));
+  const EntsecAuthority *authority = entsec_server_get_authority (server);
+  json_t *jwks = json_pack ("{s:[O]}", "keys", authority->jwk);
   json_t *endpoints = json_pack ("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
                                  "enroll_start", endpoint (server, "/v1/enroll/start"),
                                  "enroll_verify", endpoint (server, "/v1/enroll/verify"),
@@ -154,12 +159,14 @@ entsec_handle_discovery (EntsecServer      *server,
                                  "auth_transactions", endpoint (server, "/v1/auth/transactions"));
 
   entsec_response_json (response, 200,
-                        json_pack ("{s:i,s:s,s:s,s:s,s:o,s:o}",
+                        json_pack ("{s:i,s:s,s:s,s:s,s:i,s:o,s:O,s:o}",
                                    "v", 1,
                                    "issuer", entsec_server_get_issuer (server),
                                    "tenant", entsec_server_get_config (server)->tenant,
-                                   "authority_jkt", entsec_server_get_authority_jkt (server),
+                                   "authority_jkt", authority->jkt,
+                                   "authority_seq", (int) authority->seq,
                                    "authority_jwks", jwks,
+                                   "authority_chain", authority->chain,
                                    "endpoints", endpoints));
 }
 

@@ -178,4 +178,12 @@ gboolean      entsec_sqlite_enrollment_token_user (EntsecStorage *storage,
                                                    const guint8 *token_sha256, char **user_id,
                                                    GError **error);
 
+/* key rotation (server-storage-sqlite-rotate.c); its schema is run at every open */
+extern const char entsec_sqlite_rotate_schema[];
+GPtrArray    *entsec_sqlite_authority_key_list (EntsecStorage *storage, GError **error);
+gboolean      entsec_sqlite_authority_key_add (EntsecStorage *storage,
+                                               const EntsecAuthorityKey *key, GError **error);
+gboolean      entsec_sqlite_device_rekey (EntsecStorage *storage, const EntsecDevice *device,
+                                          gboolean *updated, GError **error);
+
 G_END_DECLS

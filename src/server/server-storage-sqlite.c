@@ -697,6 +697,10 @@ static const EntsecStorageOps sqlite_ops = {
   .device_events_prune = entsec_sqlite_device_events_prune,
   .device_events_stats = entsec_sqlite_device_events_stats,
   .enrollment_token_user = entsec_sqlite_enrollment_token_user,
+  /* key rotation (server-storage-sqlite-rotate.c) */
+  .authority_key_list = entsec_sqlite_authority_key_list,
+  .authority_key_add = entsec_sqlite_authority_key_add,
+  .device_rekey = entsec_sqlite_device_rekey,
 };
 
 sqlite3 *
@@ -805,6 +809,7 @@ entsec_storage_sqlite_open (const char *path,
                        "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
                  "setting it up", error)
       || !setup_schema (self, create, path, error)
+      || !exec_sql (self, entsec_sqlite_rotate_schema, "adding the key rotation table", error)
       || !prepare_all (self, error))
     return NULL;
   return g_steal_pointer (&storage);

@@ -363,6 +363,30 @@ typedef struct
 void entsec_push_free (EntsecPush *push);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecPush, entsec_push_free)
 
+/**
+ * EntsecAuthorityKey:
+ * @seq: its place in the rotation chain (1: the key --init made)
+ * @jkt: its RFC 7638 thumbprint
+ * @jwk: its public JWK (text)
+ * @link: (nullable): the chain link JWS the previous key signed for it
+ *   (docs/protocol.md section 8.16); NULL for @seq 1
+ * @created: when it was made, Unix seconds
+ *
+ * One authority key of the tenant. The private key is a file of the data
+ * directory; the database holds the public half and the chain.
+ */
+typedef struct
+{
+  guint  seq;
+  char  *jkt;
+  char  *jwk;
+  char  *link;
+  gint64 created;
+} EntsecAuthorityKey;
+
+void entsec_authority_key_free (EntsecAuthorityKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecAuthorityKey, entsec_authority_key_free)
+
 typedef struct _EntsecStorage EntsecStorage;
 
 /* The operations a backend provides; see the entsec_storage_*() wrappers. */
@@ -470,6 +494,12 @@ typedef struct
                                       GError **error);
   gboolean    (*enrollment_token_user) (EntsecStorage *storage, const guint8 *token_sha256,
                                         char **user_id, GError **error);
+  /* key rotation (server-authority.c, server-rekey.c) */
+  GPtrArray  *(*authority_key_list) (EntsecStorage *storage, GError **error);
+  gboolean    (*authority_key_add) (EntsecStorage *storage, const EntsecAuthorityKey *key,
+                                    GError **error);
+  gboolean    (*device_rekey) (EntsecStorage *storage, const EntsecDevice *device,
+                               gboolean *updated, GError **error);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -835,5 +865,27 @@ gboolean    entsec_storage_push_mute (EntsecStorage *storage,
                                       const char    *user_id,
                                       gint64         until,
                                       GError       **error);
+
+/* key rotation (server-storage-rotate.c) */
+
+/* Every authority key, by @seq.
+ * Returns: (transfer full) (element-type EntsecAuthorityKey) */
+GPtrArray  *entsec_storage_authority_key_list (EntsecStorage *storage,
+                                               GError       **error);
+/* Store @key; %ENTSEC_SERVER_ERROR_CONFLICT when its seq or jkt is taken
+ * (another rotation got there first). */
+gboolean    entsec_storage_authority_key_add (EntsecStorage            *storage,
+                                              const EntsecAuthorityKey *key,
+                                              GError                  **error);
+/*
+ * Compare and set: store @device's key_jwk, key_jkt and key_epoch, and
+ * raise its revision by one, if the stored revision is still
+ * @device->revision; *updated says whether it was.
+ * %ENTSEC_SERVER_ERROR_CONFLICT when another device has this key.
+ */
+gboolean    entsec_storage_device_rekey (EntsecStorage      *storage,
+                                         const EntsecDevice *device,
+                                         gboolean           *updated,
+                                         GError            **error);
 
 G_END_DECLS

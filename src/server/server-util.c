@@ -241,3 +241,11 @@ entsec_server_write_file (const char *path,
     }
   return ok;
 }
+
+gboolean
+entsec_server_invalid (GError    **error,
+                       const char *message)
+{
+  g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID, message);
+  return FALSE;
+}

@@ -14,8 +14,10 @@
 #include <glib/gstdio.h>
 
 #include "entsec-protocol.h"
+#include "server-authority.h"
 #include "server-challenges.h"
 #include "server-devices.h"
+#include "server-init.h"
 #include "server-private.h"
 #include "server-policy.h"
 #include "server-push.h"
@@ -278,6 +280,59 @@ test_op_challenge_expiry (Fixture      *f,
   g_assert_nonnull (json_object_get (receipt, "receipt"));
 }
 
+/* A rekey body for @device with a fresh key (in *@key) and the nonce of @challenge. */
+static json_t *
+rekey_body (const EntsecDevice *device,
+            json_t             *challenge,
+            EVP_PKEY          **key)
+{
+  g_autoptr (GError) error = NULL;
+  const char *nonce = json_string_value (json_object_get (challenge, "nonce"));
+  g_autofree char *jkt = NULL;
+  g_autofree char *proof = NULL;
+
+  *key = entsec_ec_generate (&error);
+  jkt = entsec_jwk_thumbprint (*key, &error);
+  proof = entsec_rekey_proof_sign (*key, device->id, nonce, device->key_jkt, jkt, &error);
+  g_assert_no_error (error);
+  return json_pack ("{s:i,s:s,s:o,s:s}", "v", 1, "nonce", nonce,
+                    "new_key", entsec_jwk_export_json (*key, &error), "proof", proof);
+}
+
+static void
+test_rekey_challenge_expiry (Fixture      *f,
+                             gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecDevice) device = registered (f);
+  g_autoptr (json_t) request = json_pack ("{s:i,s:s}", "v", 1, "op", "rekey");
+  g_autoptr (json_t) late = entsec_device_op_challenge (&f->context, device, request, T0, &error);
+  g_autoptr (json_t) fresh = entsec_device_op_challenge (&f->context, device, request, T0 + 10,
+                                                         &error);
+  g_autoptr (EVP_PKEY) late_key = NULL;
+  g_autoptr (EVP_PKEY) fresh_key = NULL;
+  g_autoptr (json_t) late_body = rekey_body (device, late, &late_key);
+  g_autoptr (json_t) fresh_body = rekey_body (device, fresh, &fresh_key);
+  g_autoptr (json_t) refused = NULL;
+  g_autoptr (json_t) answer = NULL;
+  g_autoptr (EntsecDevice) stored = NULL;
+  g_autofree char *fresh_jkt = entsec_jwk_thumbprint (fresh_key, &error);
+
+  g_assert_no_error (error);
+  refused = entsec_device_rekey (&f->context, device, late_body,
+                                 T0 + ENTSEC_DEVICE_OP_CHALLENGE_LIFETIME, &error);
+  g_assert_null (refused);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID);
+  g_clear_error (&error);
+  answer = entsec_device_rekey (&f->context, device, fresh_body,
+                                T0 + 10 + ENTSEC_DEVICE_OP_CHALLENGE_LIFETIME - 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_integer_value (json_object_get (answer, "key_epoch")), ==, 2);
+  stored = entsec_storage_device_get (f->storage, device->id, &error);
+  g_assert_cmpuint (stored->key_epoch, ==, 2);
+  g_assert_cmpstr (stored->key_jkt, ==, fresh_jkt);
+}
+
 static gint64
 policy_version (Fixture    *f,
                 const char *device_id)
@@ -321,6 +376,77 @@ test_policy_version (Fixture      *f,
                                            &found, &error));
   g_assert_no_error (error);
   g_assert_false (found);
+}
+
+/* Every file of the fixture's directory but the database's goes. */
+static void
+remove_key_files (Fixture *f)
+{
+  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+
+      if (g_str_has_suffix (name, ".pem"))
+        g_unlink (path);
+    }
+}
+
+static void
+test_authority_rotation (Fixture      *f,
+                         gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *first_path = g_build_filename (f->dir, "authority-key.pem", NULL);
+  g_autoptr (EntsecAuthority) first = NULL;
+  g_autoptr (EntsecAuthority) second = NULL;
+  g_autoptr (EntsecAuthority) again = NULL;
+  g_autoptr (EntsecAuthority) refused = NULL;
+  g_autoptr (GBytes) payload = NULL;
+  g_autoptr (json_t) link = NULL;
+  g_autoptr (EntsecDevice) device = registered (f);
+  const char *text;
+
+  g_assert_cmpint (policy_version (f, device->id), ==, 1);
+  g_assert_true (entsec_server_write_private_key (f->authority, first_path, &error));
+  first = entsec_authority_load (f->storage, f->dir, T0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->seq, ==, 1);
+  g_assert_cmpstr (first->jkt, ==, f->authority_jkt);
+  g_assert_cmpuint (json_array_size (first->chain), ==, 0);
+  second = entsec_authority_rotate (f->storage, f->dir, first, ISSUER, "default", T0 + 5,
+                                    &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->seq, ==, 2);
+  g_assert_cmpuint (json_array_size (second->chain), ==, 1);
+  /* the link is the old key's signature over the new key */
+  text = json_string_value (json_array_get (second->chain, 0));
+  payload = entsec_jws_verify (text, strlen (text), f->authority, ENTSEC_ROTATION_TYP, &error);
+  g_assert_no_error (error);
+  link = json_loadb (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload), 0, NULL);
+  g_assert_cmpstr (json_string_value (json_object_get (link, "prev_jkt")), ==, first->jkt);
+  g_assert_cmpstr (json_string_value (json_object_get (link, "jkt")), ==, second->jkt);
+  g_assert_cmpint (json_integer_value (json_object_get (link, "iat")), ==, T0 + 5);
+  /* a second rotation from the retired key forks nothing */
+  refused = entsec_authority_rotate (f->storage, f->dir, first, ISSUER, "default", T0 + 6,
+                                     &error);
+  g_assert_null (refused);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
+  g_clear_error (&error);
+  again = entsec_authority_load (f->storage, f->dir, T0 + 7, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->seq, ==, 2);
+  g_assert_cmpstr (again->jkt, ==, second->jkt);
+  g_assert_true (json_equal (again->chain, second->chain));
+  /* a policy signed by the new key is a new version */
+  EVP_PKEY_free (f->authority);
+  f->authority = EVP_PKEY_dup (again->key);
+  f->context.authority = f->authority;
+  f->context.authority_jkt = again->jkt;
+  g_assert_cmpint (policy_version (f, device->id), ==, 2);
+  remove_key_files (f);
 }
 
 static void
@@ -550,6 +676,10 @@ main (int   argc,
               test_op_challenge_expiry, teardown);
   g_test_add ("/server/devices/policy-version", Fixture, NULL, setup, test_policy_version,
               teardown);
+  g_test_add ("/server/devices/rekey-challenge-expiry", Fixture, NULL, setup,
+              test_rekey_challenge_expiry, teardown);
+  g_test_add ("/server/devices/authority-rotation", Fixture, NULL, setup,
+              test_authority_rotation, teardown);
   g_test_add ("/server/devices/events", Fixture, NULL, setup, test_events, teardown);
   g_test_add ("/server/devices/events-pruned", Fixture, NULL, setup, test_events_pruned,
               teardown);

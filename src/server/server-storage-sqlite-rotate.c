@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * server-storage-sqlite-rotate.c: the SQL of key rotation: the tenant's
+ * authority keys and their chain, and a device's new key. Statements are
+ * prepared per call under the backend's lock (server-storage-sqlite.c).
+ */
+
+#define G_LOG_DOMAIN "entsec-server"
+
+#include "config.h"
+
+#include "server-storage-sqlite-private.h"
+
+/* Run at every open: the table came after schema version 1 was fixed. */
+const char entsec_sqlite_rotate_schema[] =
+  "CREATE TABLE IF NOT EXISTS authority_keys ("
+  "  seq INTEGER PRIMARY KEY CHECK (seq >= 1),"
+  "  jkt TEXT NOT NULL UNIQUE,"
+  "  jwk TEXT NOT NULL,"
+  "  link TEXT CHECK ((seq = 1) = (link IS NULL)),"
+  "  created INTEGER NOT NULL);";
+
+static gpointer
+authority_key_from_row (sqlite3_stmt *stmt)
+{
+  EntsecAuthorityKey *key = g_new0 (EntsecAuthorityKey, 1);
+
+  key->seq = (guint) sqlite3_column_int64 (stmt, 0);
+  key->jkt = entsec_sqlite_column_text (stmt, 1);
+  key->jwk = entsec_sqlite_column_text (stmt, 2);
+  key->link = entsec_sqlite_column_text (stmt, 3);
+  key->created = sqlite3_column_int64 (stmt, 4);
+  return key;
+}
+
+GPtrArray *
+entsec_sqlite_authority_key_list (EntsecStorage *storage,
+                                  GError       **error)
+{
+  sqlite3_stmt *stmt;
+  GPtrArray *rows = NULL;
+
+  entsec_sqlite_lock (storage);
+  stmt = entsec_sqlite_prepare (storage, "SELECT seq, jkt, jwk, link, created "
+                                         "FROM authority_keys ORDER BY seq",
+                                "listing the authority keys", error);
+  if (stmt != NULL)
+    {
+      rows = entsec_sqlite_collect (storage, stmt, authority_key_from_row,
+                                    (GDestroyNotify) entsec_authority_key_free,
+                                    "listing the authority keys", error);
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return rows;
+}
+
+gboolean
+entsec_sqlite_authority_key_add (EntsecStorage            *storage,
+                                 const EntsecAuthorityKey *key,
+                                 GError                  **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean ok = FALSE;
+
+  entsec_sqlite_lock (storage);
+  stmt = entsec_sqlite_prepare (storage, "INSERT INTO authority_keys (seq, jkt, jwk, link, "
+                                         "created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                "storing an authority key", error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, key->seq);
+      entsec_sqlite_bind_text (stmt, 2, key->jkt);
+      entsec_sqlite_bind_text (stmt, 3, key->jwk);
+      entsec_sqlite_bind_text (stmt, 4, key->link);
+      sqlite3_bind_int64 (stmt, 5, key->created);
+      ok = sqlite3_step (stmt) == SQLITE_DONE
+           || entsec_sqlite_fail (storage, "storing an authority key", error);
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
+
+gboolean
+entsec_sqlite_device_rekey (EntsecStorage      *storage,
+                            const EntsecDevice *device,
+                            gboolean           *updated,
+                            GError            **error)
+{
+  sqlite3 *db = entsec_sqlite_lock (storage);
+  sqlite3_stmt *stmt;
+  gboolean ok = FALSE;
+
+  *updated = FALSE;
+  stmt = entsec_sqlite_prepare (storage, "UPDATE devices SET key_jwk = ?2, key_jkt = ?3, "
+                                         "key_epoch = ?4, revision = revision + 1 "
+                                         "WHERE id = ?1 AND revision = ?5",
+                                "storing a device's new key", error);
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, device->id);
+      entsec_sqlite_bind_text (stmt, 2, device->key_jwk);
+      entsec_sqlite_bind_text (stmt, 3, device->key_jkt);
+      sqlite3_bind_int64 (stmt, 4, device->key_epoch);
+      sqlite3_bind_int64 (stmt, 5, device->revision);
+      ok = sqlite3_step (stmt) == SQLITE_DONE
+           || entsec_sqlite_fail (storage, "storing a device's new key", error);
+      *updated = ok && sqlite3_changes (db) == 1;
+      sqlite3_finalize (stmt);
+    }
+  entsec_sqlite_unlock (storage);
+  return ok;
+}
