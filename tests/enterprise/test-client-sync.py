@@ -316,19 +316,24 @@ class SyncTests(ServerTestCase):
 
     # ---- tokens and revocation ------------------------------------------------
 
-    def provision(self):
+    def provision(self, issuer="Example", label="ann"):
         token = self.admin("POST", "/v1/admin/tokens",
-                           {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
-                            "label": "ann"}, want=201)
+                           {"v": 1, "user": self.user_id, "type": "totp", "issuer": issuer,
+                            "label": label}, want=201)
         return token["id"], token["secret"]
 
     def test_provisioned_token_then_revocation(self):
         self.add_personal()
         token_id, secret = self.provision()
+        # Named like the user's own account: kept apart, not lost.
+        twin_id, _ = self.provision("Personal", "me")
         result = self.sync()
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("Added managed account: Example (ann)", result.stdout)
-        self.assertNotIn("Personal", result.stdout)
+        self.assertIn("Added managed account: Personal (me (managed))", result.stdout)
+        self.assertEqual(result.stdout.count("Personal"), 1, result.stdout)
+        self.assertEqual(self.admin("GET", "/v1/admin/tokens/" + twin_id, want=200)["state"],
+                         "active")
         # The ack made the token active: the device held the right seed.
         self.assertEqual(self.admin("GET", "/v1/admin/tokens/" + token_id, want=200)["state"],
                          "active")

@@ -48,19 +48,33 @@ device_attributes (const char *issuer,
   return attributes;
 }
 
+/*
+ * A connection of our own, not libsecret's shared one: the vault's keyring
+ * thread may be setting that up at the same time, which it does not survive.
+ */
+static SecretService *
+open_service (void)
+{
+  g_autoptr (GError) error = NULL;
+  SecretService *service = secret_service_open_sync (SECRET_TYPE_SERVICE, NULL,
+                                                     SECRET_SERVICE_OPEN_SESSION, NULL, &error);
+
+  if (service == NULL)
+    g_debug ("No keyring for the policy version: %s", error->message);
+  return service;
+}
+
 /* The unlocked item of this device, its secret loaded, or NULL; never prompts. */
 static SecretItem *
-find_item (GHashTable *attributes)
+find_item (SecretService *service,
+           GHashTable    *attributes)
 {
-  g_autoptr (SecretService) service = NULL;
   g_autolist (SecretItem) items = NULL;
   g_autoptr (GError) error = NULL;
 
-  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL, &error);
-  if (service != NULL)
-    items = secret_service_search_sync (service, &policy_version_schema, attributes,
-                                        SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS, NULL,
-                                        &error);
+  items = secret_service_search_sync (service, &policy_version_schema, attributes,
+                                      SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS, NULL,
+                                      &error);
   if (error != NULL)
     g_debug ("The keyring cannot be searched: %s", error->message);
   for (GList *l = items; l != NULL; l = l->next)
@@ -86,7 +100,8 @@ entsec_policy_keyring_get (const char *issuer,
                            const char *device_id)
 {
   g_autoptr (GHashTable) attributes = device_attributes (issuer, device_id);
-  g_autoptr (SecretItem) item = find_item (attributes);
+  g_autoptr (SecretService) service = open_service ();
+  g_autoptr (SecretItem) item = service != NULL ? find_item (service, attributes) : NULL;
 
   return item != NULL ? item_version (item) : -1;
 }
@@ -97,20 +112,22 @@ entsec_policy_keyring_put (const char *issuer,
                            gint64      version)
 {
   g_autoptr (GHashTable) attributes = device_attributes (issuer, device_id);
-  g_autoptr (SecretItem) item = find_item (attributes);
+  g_autoptr (SecretService) service = open_service ();
+  g_autoptr (SecretItem) item = service != NULL ? find_item (service, attributes) : NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, version);
   g_autoptr (SecretValue) value = secret_value_new (text, -1, "text/plain");
 
-  if (item != NULL && item_version (item) >= version)
+  if (service == NULL || (item != NULL && item_version (item) >= version))
     return;
   /* An existing item gets its secret replaced: storing over it again makes
    * gnome-keyring 42 (Debian 12) drop out of the session. */
   if (item != NULL)
     secret_item_set_secret_sync (item, value, NULL, &error);
   else
-    secret_password_storev_sync (&policy_version_schema, attributes, SECRET_COLLECTION_DEFAULT,
-                                 "Enterprise Security policy version", text, NULL, &error);
+    secret_service_store_sync (service, &policy_version_schema, attributes,
+                               SECRET_COLLECTION_DEFAULT, "Enterprise Security policy version",
+                               value, NULL, &error);
   if (error != NULL)
     g_debug ("The keyring did not take the policy version: %s", error->message);
 }
@@ -120,8 +137,10 @@ entsec_policy_keyring_clear (const char *issuer,
                              const char *device_id)
 {
   g_autoptr (GHashTable) attributes = device_attributes (issuer, device_id);
+  g_autoptr (SecretService) service = open_service ();
 
-  secret_password_clearv_sync (&policy_version_schema, attributes, NULL, NULL);
+  if (service != NULL)
+    secret_service_clear_sync (service, &policy_version_schema, attributes, NULL, NULL);
 }
 
 /* ---- Checking a policy ------------------------------------------------------ */

@@ -212,6 +212,36 @@ ack_token (EntsecDeviceSession *session,
   return answer != NULL;
 }
 
+/*
+ * Adds the one account of @batch. A seed comes only once, so a name the
+ * user's own accounts already have does not make it lost: the managed one
+ * is then called "<label> (managed)".
+ */
+static gboolean
+add_account (EntsecVault  *vault,
+             GPtrArray    *batch,
+             GCancellable *cancellable,
+             GError      **error)
+{
+  EntsecAccount *account = g_ptr_array_index (batch, 0);
+  g_autoptr (GError) local = NULL;
+  char *renamed;
+
+  if (entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL,
+                                      cancellable, &local))
+    return TRUE;
+  if (!g_error_matches (local, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_DUPLICATE))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  renamed = g_strconcat (account->label, " (managed)", NULL);
+  g_free (account->label);
+  account->label = renamed;
+  return entsec_vault_add_accounts_sync (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, NULL,
+                                         cancellable, error);
+}
+
 /* Stores @account (HOTP: past the counter its ack uses), then acknowledges it. */
 static gboolean
 store_and_ack (EntsecDeviceSession *session,
@@ -228,8 +258,7 @@ store_and_ack (EntsecDeviceSession *session,
   if (account->type == ENTSEC_ACCOUNT_HOTP)
     account->counter++;
   g_ptr_array_add (batch, account);
-  ok = entsec_vault_add_accounts_sync (entsec_device_session_get_vault (session), batch,
-                                       ENTSEC_VAULT_ADD_NONE, NULL, NULL, cancellable, error)
+  ok = add_account (entsec_device_session_get_vault (session), batch, cancellable, error)
        && ack_token (session, account, code, error);
   OPENSSL_cleanse (code, sizeof code);
   return ok;
