@@ -49,6 +49,7 @@ vt_assert_account_equal (const EntsecAccount *a,
   g_assert_cmpint (a->favourite, ==, b->favourite);
   g_assert_cmpstr (a->group, ==, b->group);
   g_assert_cmpstr (a->notes, ==, b->notes);
+  g_assert_cmpstr (a->managed_id, ==, b->managed_id);
 }
 
 /* Every account with its secret (the export call), in list order. */

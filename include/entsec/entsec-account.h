@@ -36,6 +36,9 @@ typedef enum
  * @favourite: pinned to the top (vault)
  * @group: (nullable): user-chosen group name (vault)
  * @notes: (nullable): free text (vault)
+ * @managed_id: (nullable): the enterprise server's token id when the server
+ *   provisioned this account (a managed account, wiped with the enterprise
+ *   data and never reported as personal); NULL for the user's own accounts
  *
  * A plain boxed struct: copy with entsec_account_copy(), free with
  * entsec_account_free(), which wipes the secret.
@@ -56,6 +59,7 @@ typedef struct
   gboolean           favourite;
   char              *group;
   char              *notes;
+  char              *managed_id;
 } EntsecAccount;
 
 #define ENTSEC_TYPE_ACCOUNT (entsec_account_get_type ())

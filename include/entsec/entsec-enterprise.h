@@ -33,6 +33,13 @@ G_BEGIN_DECLS
  * @ENTSEC_NET_ERROR_INVALID_CODE: the enrollment code is wrong or used up
  * @ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED: the enrollment or token expired; start again
  * @ENTSEC_NET_ERROR_REVOKED: the server revoked, suspended or unbound this device
+ * @ENTSEC_NET_ERROR_NOT_ENROLLED: this vault holds no enterprise registration
+ * @ENTSEC_NET_ERROR_SIGNATURE: the server refused this device's request signature
+ * @ENTSEC_NET_ERROR_CLOCK_SKEW: this computer's clock is more than 30 s off the server's
+ * @ENTSEC_NET_ERROR_POLICY_INVALID: a policy not signed by the pinned authority key,
+ *   not for this device or key, malformed, not valid yet or expired; the last good one stays
+ * @ENTSEC_NET_ERROR_POLICY_ROLLBACK: a policy older than the one in force, or another
+ *   policy under the same version; the last good one stays
  *
  * Errors in the %ENTSEC_NET_ERROR domain; every message says what to do and
  * never holds a code, token or key.
@@ -57,6 +64,11 @@ typedef enum
   ENTSEC_NET_ERROR_INVALID_CODE,
   ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED,
   ENTSEC_NET_ERROR_REVOKED,
+  ENTSEC_NET_ERROR_NOT_ENROLLED,
+  ENTSEC_NET_ERROR_SIGNATURE,
+  ENTSEC_NET_ERROR_CLOCK_SKEW,
+  ENTSEC_NET_ERROR_POLICY_INVALID,
+  ENTSEC_NET_ERROR_POLICY_ROLLBACK,
 } EntsecNetError;
 
 #define ENTSEC_NET_ERROR (entsec_net_error_quark ())
@@ -256,5 +268,137 @@ EntsecEnterpriseDevice *entsec_enterprise_device_load_sync (EntsecVault   *vault
 ENTSEC_EXPORT
 void entsec_enterprise_device_free (EntsecEnterpriseDevice *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseDevice, entsec_enterprise_device_free)
+
+/* ---- Policy and sync (docs/protocol.md 8.5, 8.15) -------------------------- */
+
+/**
+ * EntsecUnlockRequired:
+ * @ENTSEC_UNLOCK_REQUIRED_NONE: the app may open without unlocking
+ * @ENTSEC_UNLOCK_REQUIRED_PASSPHRASE: a passphrase unlocks the app
+ * @ENTSEC_UNLOCK_REQUIRED_PIN: a PIN unlocks the app
+ *
+ * The policy's `app_unlock.required`.
+ */
+typedef enum
+{
+  ENTSEC_UNLOCK_REQUIRED_NONE,
+  ENTSEC_UNLOCK_REQUIRED_PASSPHRASE,
+  ENTSEC_UNLOCK_REQUIRED_PIN,
+} EntsecUnlockRequired;
+
+/**
+ * EntsecEnterprisePolicy:
+ * @version: the policy's `policy_version`
+ * @issued_at, @not_before, @expires_at: its `iat`, `nbf` and `exp` (Unix seconds)
+ * @device_state: "active", "suspended", "revoked" or "unbound"
+ * @unlock_required: `app_unlock.required`
+ * @min_pin_length: `app_unlock.min_length`, shortest passphrase or PIN
+ * @max_attempts: `app_unlock.max_attempts`
+ * @wipe_after_max_attempts: `app_unlock.after_max_attempts` is "wipe" (else "delay")
+ * @relock_after_idle: `app_unlock.relock_after_idle`, seconds
+ * @offline_block_after, @offline_wipe_after: `offline.*`, seconds
+ * @allow_manual_add, @allow_qr_import, @allow_migration_import, @allow_export,
+ *   @allow_user_delete: `tokens.*`
+ * @min_digits: `tokens.min_digits`
+ * @allow_copy: `clipboard.allow_copy`
+ * @clipboard_clear_after: `clipboard.clear_after`, seconds (0: never)
+ * @allow_user_unbind: `device.allow_user_unbind`
+ * @policy_refresh: `sync.policy_refresh`, seconds
+ * @settings_json: every setting as the policy holds it (a JSON object), for display
+ *
+ * The decisions of the policy in force, typed; the server's defaults fill
+ * in every setting (docs/protocol.md 8.5).
+ */
+typedef struct
+{
+  gint64 version;
+  gint64 issued_at;
+  gint64 not_before;
+  gint64 expires_at;
+  char *device_state;
+  EntsecUnlockRequired unlock_required;
+  guint min_pin_length;
+  guint max_attempts;
+  gboolean wipe_after_max_attempts;
+  guint relock_after_idle;
+  gint64 offline_block_after;
+  gint64 offline_wipe_after;
+  gboolean allow_manual_add;
+  gboolean allow_qr_import;
+  gboolean allow_migration_import;
+  gboolean allow_export;
+  gboolean allow_user_delete;
+  guint min_digits;
+  gboolean allow_copy;
+  guint clipboard_clear_after;
+  gboolean allow_user_unbind;
+  guint policy_refresh;
+  char *settings_json;
+} EntsecEnterprisePolicy;
+
+/*
+ * The policy in force in @vault (unlocked), checked again with the pinned
+ * authority key.
+ * Returns: (transfer full) (nullable): NULL without @error when the vault is
+ *   not enrolled; free with entsec_enterprise_policy_free().
+ */
+ENTSEC_EXPORT
+EntsecEnterprisePolicy *entsec_enterprise_policy_load_sync (EntsecVault   *vault,
+                                                            GCancellable  *cancellable,
+                                                            GError       **error);
+ENTSEC_EXPORT
+void entsec_enterprise_policy_free (EntsecEnterprisePolicy *policy);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterprisePolicy, entsec_enterprise_policy_free)
+
+/**
+ * EntsecEnterpriseSync:
+ * @old_policy_version: the version in force before the sync
+ * @policy_version: the version in force after it
+ * @policy_changed: a newer policy came in force
+ * @device_state: (nullable): the state the policy in force gives
+ * @wiped: the server revoked this device: its enterprise data is gone
+ * @added: (element-type utf8): the display names of the managed accounts added
+ * @clock_warning: (nullable): the clocks are more than 30 s apart: what it
+ *   breaks and how to fix it
+ *
+ * What one sync changed; personal accounts never appear here.
+ */
+typedef struct
+{
+  gint64 old_policy_version;
+  gint64 policy_version;
+  gboolean policy_changed;
+  char *device_state;
+  gboolean wiped;
+  GPtrArray *added;
+  char *clock_warning;
+} EntsecEnterpriseSync;
+
+/*
+ * Fetch and check the policy, then receive the tokens provisioned for this
+ * device (stored as managed accounts and acknowledged with their current
+ * code). @now: the time to sign and check with, Unix seconds (0: the real
+ * clock). A rejected policy fails with %ENTSEC_NET_ERROR_POLICY_INVALID or
+ * %ENTSEC_NET_ERROR_POLICY_ROLLBACK and the last good one stays in force.
+ * Returns: (transfer full) (nullable): free with entsec_enterprise_sync_free().
+ */
+ENTSEC_EXPORT
+EntsecEnterpriseSync *entsec_enterprise_sync_sync (EntsecVault   *vault,
+                                                   gint64         now,
+                                                   GCancellable  *cancellable,
+                                                   GError       **error);
+ENTSEC_EXPORT
+void     entsec_enterprise_sync_async (EntsecVault         *vault,
+                                       gint64               now,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
+ENTSEC_EXPORT
+EntsecEnterpriseSync *entsec_enterprise_sync_finish (EntsecVault   *vault,
+                                                     GAsyncResult  *result,
+                                                     GError       **error);
+ENTSEC_EXPORT
+void entsec_enterprise_sync_free (EntsecEnterpriseSync *sync);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseSync, entsec_enterprise_sync_free)
 
 G_END_DECLS

@@ -214,7 +214,7 @@ run_export (const CliVaultOptions *options,
     cli_print_error (_("WARNING: a plain export holds every secret UNENCRYPTED; anyone who "
                        "reads it can make your codes. Prefer --format entsec."));
   vault = cli_vault_open_for_export (options, &status);
-  if (vault == NULL)
+  if (vault == NULL || !cli_policy_allows_export (vault, &status))
     return status;
   accounts = entsec_vault_export_accounts_sync (vault, NULL, &error);
   if (accounts == NULL)

@@ -47,6 +47,12 @@ int cli_cmd_export (int argc, char **argv);
 int cli_cmd_import (int argc, char **argv);
 int cli_cmd_enroll (int argc, char **argv);
 int cli_cmd_device (int argc, char **argv);
+int cli_cmd_sync (int argc, char **argv);
+int cli_cmd_policy (int argc, char **argv);
+
+/* FALSE (and the exit status) when the enterprise policy in force forbids export. */
+gboolean cli_policy_allows_export (EntsecVault *vault,
+                                   int         *exit_code);
 
 /* ---- The vault (cli-vault.c, cli-vault-accounts.c) ---- */
 

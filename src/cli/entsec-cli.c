@@ -29,6 +29,8 @@ static const CliCommand commands[] = {
   { "enroll", N_("Enroll the vault with an enterprise server (--server or --link)"),
     cli_cmd_enroll },
   { "device", N_("Show the vault's enterprise registration"), cli_cmd_device },
+  { "sync", N_("Fetch the enterprise policy and tokens; print what changed"), cli_cmd_sync },
+  { "policy", N_("Show the enterprise policy in force"), cli_cmd_policy },
 };
 
 static void

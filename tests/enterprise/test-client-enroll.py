@@ -11,12 +11,12 @@ device as active. argv[1] is entsec-server; ENTSEC_CLI is the CLI.
 import json
 import os
 import re
-import select
 import subprocess
 import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+import clienttest  # noqa: E402
 import servertest  # noqa: E402
 from servertest import ServerTestCase, spki_pin  # noqa: E402
 
@@ -55,37 +55,11 @@ class EnrollTests(ServerTestCase):
                               check=False)
 
     def outbox_codes(self):
-        path = os.path.join(self.data_dir, "outbox.jsonl")
-        if not os.path.exists(path):
-            return []
-        with open(path, encoding="utf-8") as f:
-            return [json.loads(line)["code"] for line in f]
+        return clienttest.outbox_codes(self.data_dir)
 
     def enroll(self, vault, *args, code_of=None):
-        """Runs enroll; once the CLI says the code is on its way, types code_of(code)."""
-        proc = subprocess.Popen([CLI, "enroll", "--vault", vault, "--no-keyring",
-                                 "--passphrase-file", self.pass_file, *args],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            err = ""
-            while "on its way" not in err:
-                ready, _, _ = select.select([proc.stderr], [], [], servertest.START_TIMEOUT)
-                line = proc.stderr.readline() if ready else ""
-                if not line:
-                    break
-                err += line
-            if "on its way" in err:
-                # The outbox line is written before the server answers the start.
-                code = self.outbox_codes()[-1]
-                proc.stdin.write((code_of or (lambda c: c))(code) + "\n")
-                proc.stdin.flush()
-            out, rest = proc.communicate(timeout=120)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-        return proc.returncode, out, err + rest
+        return clienttest.enroll(CLI, vault, self.pass_file, self.data_dir, *args,
+                                 code_of=code_of)
 
     def device_json(self, vault):
         result = self.cli("device", "--vault", vault, "--json")

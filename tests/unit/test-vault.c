@@ -70,6 +70,8 @@ test_roundtrip (Fixture      *f,
   b->counter = 41;
   b->algorithm = ENTSEC_OTP_ALGORITHM_SHA256;
   b->digits = 8;
+  /* An account the enterprise server provisioned keeps its token id. */
+  b->managed_id = g_strdup ("tok_7Hq3");
   add_one (vault, a);
   add_one (vault, b);
   g_clear_object (&vault);

@@ -859,19 +859,6 @@ entsec_enterprise_device_free (EntsecEnterpriseDevice *device)
   g_free (device);
 }
 
-static char *
-get_string (EntsecVault  *vault,
-            const char   *name,
-            GCancellable *cancellable,
-            GError      **error)
-{
-  g_autoptr (GVariant) value = entsec_vault_get_pref_sync (vault, name, cancellable, error);
-
-  if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-    return NULL;
-  return g_variant_dup_string (value, NULL);
-}
-
 EntsecEnterpriseDevice *
 entsec_enterprise_device_load_sync (EntsecVault   *vault,
                                     GCancellable  *cancellable,
@@ -883,23 +870,29 @@ entsec_enterprise_device_load_sync (EntsecVault   *vault,
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
 
-  device->device_id = get_string (vault, ENTSEC_PREF_DEVICE_ID, cancellable, &local);
+  device->device_id = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_DEVICE_ID,
+                                                         cancellable, &local);
   if (device->device_id == NULL)
     {
       if (local != NULL)
         g_propagate_error (error, local);
       return NULL;
     }
-  device->server = get_string (vault, ENTSEC_PREF_SERVER, cancellable, &local);
+  device->server = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_SERVER, cancellable,
+                                                      &local);
   if (local == NULL)
-    device->user_name = get_string (vault, ENTSEC_PREF_USER_NAME, cancellable, &local);
+    device->user_name = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_USER_NAME,
+                                                           cancellable, &local);
   if (local == NULL)
-    device->authority_jkt = get_string (vault, ENTSEC_PREF_AUTHORITY_JKT, cancellable, &local);
+    device->authority_jkt = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_AUTHORITY_JKT,
+                                                               cancellable, &local);
   if (local == NULL)
-    device->authority_trust = get_string (vault, ENTSEC_PREF_AUTHORITY_TRUST, cancellable,
-                                          &local);
+    device->authority_trust = entsec_enterprise_pref_dup_string (vault,
+                                                                 ENTSEC_PREF_AUTHORITY_TRUST,
+                                                                 cancellable, &local);
   if (local == NULL)
-    device->device_state = get_string (vault, ENTSEC_PREF_DEVICE_STATE, cancellable, &local);
+    device->device_state = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_DEVICE_STATE,
+                                                              cancellable, &local);
   if (local == NULL)
     version = entsec_vault_get_pref_sync (vault, ENTSEC_PREF_POLICY_VERSION, cancellable, &local);
   if (local != NULL)

@@ -25,4 +25,25 @@ G_BEGIN_DECLS
 #define ENTSEC_PREF_POLICY_VERSION "enterprise.policy_version"
 #define ENTSEC_PREF_DEVICE_STATE "enterprise.device_state"
 
+/* Every preference above: what a wipe removes. */
+#define ENTSEC_PREFS_ENTERPRISE                                                          \
+  { ENTSEC_PREF_DEVICE_ID, ENTSEC_PREF_SERVER, ENTSEC_PREF_CA_FILE, ENTSEC_PREF_PINS,   \
+    ENTSEC_PREF_DEVICE_KEY, ENTSEC_PREF_USER_NAME, ENTSEC_PREF_AUTHORITY_JWK,            \
+    ENTSEC_PREF_AUTHORITY_JKT, ENTSEC_PREF_AUTHORITY_TRUST, ENTSEC_PREF_REGISTRATION,    \
+    ENTSEC_PREF_POLICY, ENTSEC_PREF_POLICY_VERSION, ENTSEC_PREF_DEVICE_STATE, NULL }
+
+/*
+ * The string preference @name of @vault, or NULL (absent, of another type,
+ * or with @error set). Free with g_free().
+ */
+char  *entsec_enterprise_pref_dup_string (EntsecVault  *vault,
+                                          const char   *name,
+                                          GCancellable *cancellable,
+                                          GError      **error);
+/* The int64 preference @name of @vault, or 0 (absent, another type, or @error set). */
+gint64 entsec_enterprise_pref_get_int64 (EntsecVault  *vault,
+                                         const char   *name,
+                                         GCancellable *cancellable,
+                                         GError      **error);
+
 G_END_DECLS

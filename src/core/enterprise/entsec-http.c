@@ -253,6 +253,13 @@ on_header (char   *line,
       g_free (response->etag);
       response->etag = value;
     }
+  else if ((value = header_value (line, len, "Date")) != NULL)
+    {
+      time_t date = curl_getdate (value, NULL);
+
+      response->date = date >= 0 ? (gint64) date : -1;
+      g_free (value);
+    }
   else if ((value = header_value (line, len, "Retry-After")) != NULL)
     {
       guint64 seconds = 0;
@@ -471,6 +478,7 @@ entsec_http_request (const EntsecHttpTrust *trust,
   state.response = response;
   state.verify_error = X509_V_OK;
   response->retry_after = -1;
+  response->date = -1;
 
   curl = curl_easy_init ();
   set_options (curl, trust, &state, error_buffer);
@@ -529,6 +537,8 @@ code_of_problem (EntsecProblemType type,
       return ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED;
     case ENTSEC_PROBLEM_DEVICE_REVOKED:
       return ENTSEC_NET_ERROR_REVOKED;
+    case ENTSEC_PROBLEM_INVALID_SIGNATURE:
+      return ENTSEC_NET_ERROR_SIGNATURE;
     case ENTSEC_PROBLEM_UNKNOWN:
       if (status == 429)
         return ENTSEC_NET_ERROR_RATE_LIMITED;
@@ -551,6 +561,9 @@ advice_of (EntsecNetError code)
       return "start again to get a new code";
     case ENTSEC_NET_ERROR_REVOKED:
       return "ask your administrator";
+    case ENTSEC_NET_ERROR_SIGNATURE:
+      return "check this computer's clock; if it is right, the device may have been "
+             "removed from the server: ask your administrator";
     default:
       return NULL;
     }

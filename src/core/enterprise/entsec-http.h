@@ -38,6 +38,7 @@ typedef struct
   char *content_type;   /* (nullable) without parameters, lower case */
   char *etag;           /* (nullable) */
   gint64 retry_after;   /* seconds from Retry-After, -1 when absent */
+  gint64 date;          /* the Date header, Unix seconds, -1 when absent or unreadable */
   GBytes *body;         /* never NULL; may be empty */
 } EntsecHttpResponse;
 

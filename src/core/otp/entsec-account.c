@@ -39,6 +39,7 @@ entsec_account_copy (const EntsecAccount *account)
   copy->label = g_strdup (account->label);
   copy->group = g_strdup (account->group);
   copy->notes = g_strdup (account->notes);
+  copy->managed_id = g_strdup (account->managed_id);
   copy->secret = g_memdup2 (account->secret, account->secret_len);
   return copy;
 }
@@ -53,6 +54,7 @@ entsec_account_free (EntsecAccount *account)
   g_free (account->label);
   g_free (account->group);
   g_free (account->notes);
+  g_free (account->managed_id);
   g_free (account);
 }
 

@@ -35,6 +35,7 @@ enum
   TAG_FAVOURITE,
   TAG_GROUP,
   TAG_NOTES,
+  TAG_MANAGED_ID,
   TAG_PREF_NAME = 32,
   TAG_PREF_VALUE,
   TAG_PAD = 255,
@@ -122,6 +123,7 @@ put_account (Cursor              *c,
   put_uint (c, TAG_FAVOURITE, a->favourite ? 1 : 0, 1);
   put_text (c, TAG_GROUP, a->group);
   put_text (c, TAG_NOTES, a->notes);
+  put_text (c, TAG_MANAGED_ID, a->managed_id);
 }
 
 EntsecSecureBytes *
@@ -231,6 +233,9 @@ apply_account_field (EntsecAccount *a,
     case TAG_NOTES:
       replace_text (&a->notes, value, len);
       return TRUE;
+    case TAG_MANAGED_ID:
+      replace_text (&a->managed_id, value, len);
+      return TRUE;
     case TAG_SECRET:
       entsec_account_set_secret (a, value, len);
       return TRUE;
@@ -307,6 +312,7 @@ vault_account_wipe_free (gpointer data)
   entsec_secure_strfree (g_steal_pointer (&account->label));
   entsec_secure_strfree (g_steal_pointer (&account->group));
   entsec_secure_strfree (g_steal_pointer (&account->notes));
+  entsec_secure_strfree (g_steal_pointer (&account->managed_id));
   entsec_account_free (account);
 }
 

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-device-session.c: signed calls of an enrolled device (docs/protocol.md 8.4) */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "entsec-session"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "entsec-core-private.h"
+#include "entsec-device-session.h"
+#include "entsec-ec.h"
+#include "entsec-enterprise-private.h"
+#include "entsec-httpsig.h"
+#include "entsec-json.h"
+#include "entsec-protocol.h"
+
+#define KEY_EPOCH 1
+
+struct _EntsecDeviceSession
+{
+  EntsecVault *vault;
+  gint64 now;           /* 0: the real clock */
+  char *issuer;
+  char *ca_file;
+  char *pins;
+  char *device_id;
+  char *keyid;
+  char *key_jkt;
+  EVP_PKEY *key;
+  EVP_PKEY *authority;
+  gint64 skew;
+};
+
+void
+entsec_device_session_free (EntsecDeviceSession *session)
+{
+  if (session == NULL)
+    return;
+  g_clear_object (&session->vault);
+  g_free (session->issuer);
+  g_free (session->ca_file);
+  g_free (session->pins);
+  g_free (session->device_id);
+  g_free (session->keyid);
+  g_free (session->key_jkt);
+  EVP_PKEY_free (session->key);
+  EVP_PKEY_free (session->authority);
+  g_free (session);
+}
+
+char *
+entsec_enterprise_pref_dup_string (EntsecVault  *vault,
+                                   const char   *name,
+                                   GCancellable *cancellable,
+                                   GError      **error)
+{
+  g_autoptr (GVariant) value = entsec_vault_get_pref_sync (vault, name, cancellable, error);
+
+  if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return NULL;
+  return g_variant_dup_string (value, NULL);
+}
+
+gint64
+entsec_enterprise_pref_get_int64 (EntsecVault  *vault,
+                                  const char   *name,
+                                  GCancellable *cancellable,
+                                  GError      **error)
+{
+  g_autoptr (GVariant) value = entsec_vault_get_pref_sync (vault, name, cancellable, error);
+
+  if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+    return 0;
+  return g_variant_get_int64 (value);
+}
+
+/* The private device key, kept as a JWK in a byte-string preference. */
+static EVP_PKEY *
+load_device_key (EntsecVault   *vault,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr (GVariant) value = NULL;
+  g_autoptr (GError) local = NULL;
+  const char *data;
+  gsize len = 0;
+  EVP_PKEY *key;
+
+  value = entsec_vault_get_pref_sync (vault, ENTSEC_PREF_DEVICE_KEY, cancellable, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                           "This vault's enterprise registration has no device key: "
+                           "enroll it again");
+      return NULL;
+    }
+  data = g_variant_get_fixed_array (value, &len, 1);
+  key = entsec_jwk_import (data, len, TRUE, &local);
+  if (key == NULL)
+    g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                 "This vault's device key cannot be read (%s): enroll it again", local->message);
+  return key;
+}
+
+static gboolean
+load_authority (EntsecDeviceSession *session,
+                GCancellable        *cancellable,
+                GError             **error)
+{
+  g_autofree char *jwk = NULL;
+  g_autoptr (GError) local = NULL;
+
+  jwk = entsec_enterprise_pref_dup_string (session->vault, ENTSEC_PREF_AUTHORITY_JWK,
+                                           cancellable, &local);
+  if (jwk != NULL)
+    session->authority = entsec_jwk_import (jwk, strlen (jwk), FALSE, &local);
+  if (session->authority == NULL)
+    {
+      if (local != NULL && local->domain != ENTSEC_PROTOCOL_ERROR)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                             "This vault's enterprise registration has no valid authority key: "
+                             "enroll it again");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+EntsecDeviceSession *
+entsec_device_session_new (EntsecVault   *vault,
+                           gint64         now,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_autoptr (EntsecDeviceSession) session = g_new0 (EntsecDeviceSession, 1);
+  GError *local = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+
+  session->vault = g_object_ref (vault);
+  session->now = now;
+  session->device_id = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_DEVICE_ID,
+                                                          cancellable, &local);
+  if (session->device_id == NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, local);
+      else
+        g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                             "This vault is not enrolled: enroll it with an enterprise server "
+                             "first");
+      return NULL;
+    }
+  session->issuer = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_SERVER, cancellable,
+                                                       &local);
+  if (local == NULL)
+    session->ca_file = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_CA_FILE,
+                                                          cancellable, &local);
+  if (local == NULL)
+    session->pins = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_PINS, cancellable,
+                                                       &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return NULL;
+    }
+  if (session->issuer == NULL)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                           "This vault's enterprise registration has no server: enroll it again");
+      return NULL;
+    }
+  session->key = load_device_key (vault, cancellable, error);
+  if (session->key == NULL || !load_authority (session, cancellable, error))
+    return NULL;
+  session->key_jkt = entsec_jwk_thumbprint (session->key, error);
+  if (session->key_jkt == NULL)
+    return NULL;
+  session->keyid = g_strdup_printf ("%s#%d", session->device_id, KEY_EPOCH);
+  return g_steal_pointer (&session);
+}
+
+EntsecVault *
+entsec_device_session_get_vault (EntsecDeviceSession *session)
+{
+  return session->vault;
+}
+
+const char *
+entsec_device_session_get_issuer (EntsecDeviceSession *session)
+{
+  return session->issuer;
+}
+
+const char *
+entsec_device_session_get_device_id (EntsecDeviceSession *session)
+{
+  return session->device_id;
+}
+
+const char *
+entsec_device_session_get_key_jkt (EntsecDeviceSession *session)
+{
+  return session->key_jkt;
+}
+
+EVP_PKEY *
+entsec_device_session_get_authority (EntsecDeviceSession *session)
+{
+  return session->authority;
+}
+
+gint64
+entsec_device_session_now (EntsecDeviceSession *session)
+{
+  return session->now != 0 ? session->now : g_get_real_time () / G_USEC_PER_SEC;
+}
+
+gint64
+entsec_device_session_get_skew (EntsecDeviceSession *session)
+{
+  return session->skew;
+}
+
+/* The request's header lines: the extra ones, then the signature's. */
+static char **
+signed_headers (EntsecDeviceSession *session,
+                const char          *method,
+                const char          *url,
+                const char          *body,
+                const char * const  *extra,
+                GError             **error)
+{
+  const char *fields[] = { "Content-Type", "application/json", NULL };
+  g_autoptr (EntsecSignedFields) signed_fields = NULL;
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  EntsecHttpMessage message = {
+    .method = method,
+    .target_uri = url,
+    .fields = body != NULL ? fields : NULL,
+    .body = (const guint8 *) body,
+    .body_len = body != NULL ? strlen (body) : 0,
+  };
+
+  signed_fields = entsec_httpsig_sign (&message, session->key, session->keyid,
+                                       entsec_device_session_now (session), error);
+  if (signed_fields == NULL)
+    return NULL;
+  for (gsize i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (lines, g_strdup (extra[i]));
+  g_ptr_array_add (lines, g_strdup ("Accept: application/json, application/jose"));
+  if (body != NULL)
+    {
+      g_ptr_array_add (lines, g_strdup ("Content-Type: application/json"));
+      g_ptr_array_add (lines, g_strconcat ("Content-Digest: ", signed_fields->content_digest,
+                                           NULL));
+    }
+  g_ptr_array_add (lines, g_strconcat ("Signature-Input: ", signed_fields->signature_input,
+                                       NULL));
+  g_ptr_array_add (lines, g_strconcat ("Signature: ", signed_fields->signature, NULL));
+  g_ptr_array_add (lines, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&lines), FALSE);
+}
+
+EntsecHttpResponse *
+entsec_device_session_send (EntsecDeviceSession *session,
+                            const char          *method,
+                            const char          *path,
+                            const char          *body,
+                            const char * const  *headers,
+                            GError             **error)
+{
+  g_autofree char *url = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GBytes) payload = NULL;
+  EntsecHttpResponse *response;
+  EntsecHttpTrust trust = {
+    .ca_file = session->ca_file,
+    .pins = session->pins,
+    /* Without a CA file the pins (from an activation link) are the anchor. */
+    .pin_is_anchor = session->pins != NULL && session->ca_file == NULL,
+  };
+
+  g_return_val_if_fail (session != NULL && method != NULL && path != NULL, NULL);
+
+  url = g_strconcat (session->issuer, "/v1/devices/", session->device_id, path, NULL);
+  lines = signed_headers (session, method, url, body, headers, error);
+  if (lines == NULL)
+    return NULL;
+  payload = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  response = entsec_http_request (&trust, method, url, (const char * const *) lines, payload,
+                                  error);
+  if (response != NULL && response->date >= 0)
+    session->skew = response->date - entsec_device_session_now (session);
+  return response;
+}
+
+char *
+entsec_device_session_dup_clock_warning (EntsecDeviceSession *session)
+{
+  gint64 skew = session->skew;
+
+  if (ABS (skew) <= ENTSEC_DEVICE_SESSION_MAX_SKEW)
+    return NULL;
+  return g_strdup_printf ("This computer's clock is %" G_GINT64_FORMAT " seconds %s the server's: "
+                          "codes will be refused and the server will refuse this device's "
+                          "signed requests. Set the clock right (turn on automatic time, "
+                          "e.g. 'timedatectl set-ntp true')",
+                          ABS (skew), skew > 0 ? "behind" : "ahead of");
+}
+
+gboolean
+entsec_device_session_check (EntsecDeviceSession      *session,
+                             const EntsecHttpResponse *response,
+                             GError                  **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *warning = NULL;
+
+  if (entsec_http_response_check (response, &local))
+    return TRUE;
+  warning = entsec_device_session_dup_clock_warning (session);
+  if (g_error_matches (local, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_SIGNATURE) && warning != NULL)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_CLOCK_SKEW, warning);
+      return FALSE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
+json_t *
+entsec_device_session_call_json (EntsecDeviceSession *session,
+                                 const char          *method,
+                                 const char          *path,
+                                 const char          *body,
+                                 const char          *what,
+                                 GError             **error)
+{
+  g_autoptr (EntsecHttpResponse) response = NULL;
+  g_autoptr (GError) local = NULL;
+  json_t *object;
+  const char *data;
+  gsize len = 0;
+
+  response = entsec_device_session_send (session, method, path, body, NULL, error);
+  if (response == NULL || !entsec_device_session_check (session, response, error))
+    return NULL;
+  data = g_bytes_get_data (response->body, &len);
+  object = entsec_json_load_object (data, len, ENTSEC_JSON_MAX_BYTES, ENTSEC_JSON_MAX_DEPTH,
+                                    what, &local);
+  if (object == NULL)
+    g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                 "The server's %s is not valid (%s): it may not be an entsec server",
+                 what, local->message);
+  return object;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * entsec-device-session.h: signed calls of an enrolled device to its server
+ * (docs/protocol.md 8.4), not installed
+ */
+#pragma once
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include <entsec/entsec.h>
+
+#include "entsec-http.h"
+
+G_BEGIN_DECLS
+
+/* Beyond this many seconds between the server's Date and our clock, say so. */
+#define ENTSEC_DEVICE_SESSION_MAX_SKEW 30
+
+/* The enterprise state of an unlocked vault, ready to sign requests. */
+typedef struct _EntsecDeviceSession EntsecDeviceSession;
+
+/*
+ * Load the server, trust, device id and key, and the authority key from
+ * @vault (unlocked). @now is the time requests are signed with (Unix
+ * seconds; 0 reads the real clock at each call).
+ * Returns: (transfer full) (nullable): NULL with %ENTSEC_NET_ERROR_NOT_ENROLLED
+ *   when the vault holds no registration; free with entsec_device_session_free().
+ */
+EntsecDeviceSession *entsec_device_session_new (EntsecVault   *vault,
+                                                gint64         now,
+                                                GCancellable  *cancellable,
+                                                GError       **error);
+void entsec_device_session_free (EntsecDeviceSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceSession, entsec_device_session_free)
+
+/* (transfer none): the vault the session was loaded from. */
+EntsecVault *entsec_device_session_get_vault (EntsecDeviceSession *session);
+/* (transfer none): the issuer, the device id, the device key's thumbprint. */
+const char  *entsec_device_session_get_issuer (EntsecDeviceSession *session);
+const char  *entsec_device_session_get_device_id (EntsecDeviceSession *session);
+const char  *entsec_device_session_get_key_jkt (EntsecDeviceSession *session);
+/* (transfer none): the pinned authority public key. */
+EVP_PKEY    *entsec_device_session_get_authority (EntsecDeviceSession *session);
+/* The time requests are signed with (the injected one, or the real clock). */
+gint64       entsec_device_session_now (EntsecDeviceSession *session);
+
+/*
+ * Sign and send @method to "<issuer>/v1/devices/<id><@path>" with @body
+ * (nullable JSON text) and the extra header lines @headers (nullable,
+ * NULL-terminated). The answer comes back whatever its status; its Date
+ * updates the measured skew. NULL with an %ENTSEC_NET_ERROR error for a
+ * transport failure.
+ */
+EntsecHttpResponse *entsec_device_session_send (EntsecDeviceSession *session,
+                                                const char          *method,
+                                                const char          *path,
+                                                const char          *body,
+                                                const char * const  *headers,
+                                                GError             **error);
+
+/*
+ * TRUE for a 2xx answer; otherwise FALSE with the %ENTSEC_NET_ERROR its
+ * problem maps to, or %ENTSEC_NET_ERROR_CLOCK_SKEW when the server refused
+ * the signature and the clocks are more than 30 s apart.
+ */
+gboolean entsec_device_session_check (EntsecDeviceSession      *session,
+                                      const EntsecHttpResponse *response,
+                                      GError                  **error);
+
+/* As _send() then _check(), the 2xx body parsed as a JSON object. */
+json_t *entsec_device_session_call_json (EntsecDeviceSession *session,
+                                         const char          *method,
+                                         const char          *path,
+                                         const char          *body,
+                                         const char          *what,
+                                         GError             **error);
+
+/*
+ * The last answer's Date minus our clock, in seconds (0 before any answer
+ * with a Date). Returns: (transfer full) (nullable): a warning saying what a
+ * skew over ENTSEC_DEVICE_SESSION_MAX_SKEW breaks and how to fix it, or NULL.
+ */
+gint64 entsec_device_session_get_skew (EntsecDeviceSession *session);
+char  *entsec_device_session_dup_clock_warning (EntsecDeviceSession *session);
+
+G_END_DECLS

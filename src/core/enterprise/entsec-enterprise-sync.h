@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-enterprise-sync.h: policy, tokens and wipe of an enrolled device, not installed */
+#pragma once
+
+#include "entsec-device-session.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The policy version kept in the keyring for this device, or -1 when the
+ * keyring has none or cannot be reached (never an error: the vault's copy
+ * still holds).
+ */
+gint64   entsec_policy_keyring_get (const char *issuer,
+                                    const char *device_id);
+/* Raise the keyring's copy to @version (best effort, never lowers it). */
+void     entsec_policy_keyring_put (const char *issuer,
+                                    const char *device_id,
+                                    gint64      version);
+/* Drop the keyring's copy (when the enterprise data is wiped). */
+void     entsec_policy_keyring_clear (const char *issuer,
+                                      const char *device_id);
+
+/*
+ * Check the policy JWS @jws against the session (authority key, issuer,
+ * device, key, times at the session's clock).
+ * Returns: (transfer full) (nullable): its payload, or NULL with
+ *   %ENTSEC_NET_ERROR_POLICY_INVALID.
+ */
+json_t  *entsec_policy_verify (EntsecDeviceSession *session,
+                               const char          *jws,
+                               GError             **error);
+
+/*
+ * Fetch GET .../policy (If-None-Match the one in force), verify it, apply
+ * the high-water mark of the vault and the keyring and store it.
+ * *@changed tells whether a new version came in force. A policy saying
+ * "revoked" wipes the enterprise data (*@wiped).
+ */
+gboolean entsec_policy_refresh (EntsecDeviceSession *session,
+                                gboolean            *changed,
+                                gboolean            *wiped,
+                                GCancellable        *cancellable,
+                                GError             **error);
+
+/*
+ * POST .../tokens/sync: new managed accounts stored and acknowledged
+ * (@added gets their display names).
+ */
+gboolean entsec_tokens_sync (EntsecDeviceSession *session,
+                             GPtrArray           *added,
+                             GCancellable        *cancellable,
+                             GError             **error);
+
+/* Remove every enterprise preference, managed account and keyring copy. */
+gboolean entsec_enterprise_wipe (EntsecDeviceSession *session,
+                                 GCancellable        *cancellable,
+                                 GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-enterprise-policy.c: a policy JWS is taken only when the pinned
+ * authority key signed it for this device and key and it is valid at the
+ * session's clock; the policy in force reads back as typed decisions.
+ * No network: the session is loaded from a vault set up as an enrollment
+ * leaves it.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "entsec-device-session.h"
+#include "entsec-ec.h"
+#include "entsec-enterprise-private.h"
+#include "entsec-enterprise-sync.h"
+#include "entsec-json.h"
+#include "entsec-jws.h"
+#include "vault-test-util.h"
+
+#define ISSUER "https://auth.example.com"
+#define DEVICE_ID "dev_7Hq3"
+#define NOW 1767225600
+
+typedef struct
+{
+  VtFixture base;
+  EntsecVault *vault;
+  EVP_PKEY *authority;
+  char *key_jkt;
+} Fixture;
+
+static void
+set_string (EntsecVault *vault,
+            const char  *name,
+            const char  *value)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (entsec_vault_set_pref_sync (vault, name, g_variant_new_string (value), NULL,
+                                             &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_setup (Fixture      *f,
+               gconstpointer data)
+{
+  g_autoptr (EVP_PKEY) device_key = entsec_ec_generate (NULL);
+  g_autofree char *private_jwk = entsec_jwk_export (device_key, TRUE, NULL);
+  g_autofree char *authority_jwk = NULL;
+  g_autoptr (GError) error = NULL;
+
+  vt_fixture_setup (&f->base, data);
+  f->vault = vt_create (f->base.path, "correct horse battery staple 42");
+  f->authority = entsec_ec_generate (NULL);
+  authority_jwk = entsec_jwk_export (f->authority, FALSE, NULL);
+  f->key_jkt = entsec_jwk_thumbprint (device_key, NULL);
+  g_assert_true (entsec_vault_set_pref_sync (f->vault, ENTSEC_PREF_DEVICE_KEY,
+                                             g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+                                                                        private_jwk,
+                                                                        strlen (private_jwk), 1),
+                                             NULL, &error));
+  g_assert_no_error (error);
+  set_string (f->vault, ENTSEC_PREF_SERVER, ISSUER);
+  set_string (f->vault, ENTSEC_PREF_AUTHORITY_JWK, authority_jwk);
+  set_string (f->vault, ENTSEC_PREF_DEVICE_ID, DEVICE_ID);
+}
+
+static void
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
+{
+  g_clear_object (&f->vault);
+  EVP_PKEY_free (f->authority);
+  g_free (f->key_jkt);
+  vt_fixture_teardown (&f->base, data);
+}
+
+/* A policy as the server makes it, at NOW, with export allowed. */
+static json_t *
+policy_payload (Fixture *f)
+{
+  return json_pack ("{s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s, s:{s:{s:b}, s:{s:i}}}",
+                    "v", 1, "iss", ISSUER, "tenant", "default", "device_id", DEVICE_ID,
+                    "key_jkt", f->key_jkt, "policy_version", 3, "iat", NOW, "nbf", NOW,
+                    "exp", NOW + 7 * 86400, "device_state", "active",
+                    "settings", "tokens", "allow_export", TRUE,
+                    "clipboard", "clear_after", 45);
+}
+
+static char *
+sign (EVP_PKEY   *key,
+      json_t     *payload,
+      const char *typ)
+{
+  g_autofree char *text = entsec_json_dump (payload);
+  g_autoptr (GError) error = NULL;
+  char *jws = entsec_jws_sign (key, typ, NULL, (const guint8 *) text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  return jws;
+}
+
+/* Whether the session at @now takes @payload signed by @key as a policy. */
+static void
+assert_verdict (Fixture    *f,
+                EVP_PKEY   *key,
+                json_t     *payload,
+                gint64      now,
+                const char *refusal)
+{
+  g_autoptr (EntsecDeviceSession) session = NULL;
+  g_autofree char *jws = sign (key, payload, "entsec-policy+jwt");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) taken = NULL;
+
+  session = entsec_device_session_new (f->vault, now, NULL, &error);
+  g_assert_no_error (error);
+  taken = entsec_policy_verify (session, jws, &error);
+  if (refusal == NULL)
+    {
+      g_assert_no_error (error);
+      g_assert_true (json_equal (taken, payload));
+      return;
+    }
+  g_assert_null (taken);
+  g_assert_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_POLICY_INVALID);
+  g_assert_nonnull (strstr (error->message, refusal));
+  g_assert_nonnull (strstr (error->message, "last good policy stays"));
+}
+
+static void
+test_taken (Fixture      *f,
+            gconstpointer data)
+{
+  g_autoptr (json_t) payload = policy_payload (f);
+
+  assert_verdict (f, f->authority, payload, NOW + 60, NULL);
+}
+
+static void
+test_other_key (Fixture      *f,
+                gconstpointer data)
+{
+  g_autoptr (json_t) payload = policy_payload (f);
+  g_autoptr (EVP_PKEY) other = entsec_ec_generate (NULL);
+
+  assert_verdict (f, other, payload, NOW + 60, "not signed by the pinned authority key");
+}
+
+static void
+test_other_device_or_key (Fixture      *f,
+                          gconstpointer data)
+{
+  g_autoptr (json_t) device = policy_payload (f);
+  g_autoptr (json_t) key = policy_payload (f);
+  g_autoptr (json_t) issuer = policy_payload (f);
+
+  json_object_set_new (device, "device_id", json_string ("dev_other"));
+  assert_verdict (f, f->authority, device, NOW + 60, "another device or key");
+  json_object_set_new (key, "key_jkt", json_string ("AAAA"));
+  assert_verdict (f, f->authority, key, NOW + 60, "another device or key");
+  json_object_set_new (issuer, "iss", json_string ("https://evil.example.com"));
+  assert_verdict (f, f->authority, issuer, NOW + 60, "another server");
+}
+
+static void
+test_times (Fixture      *f,
+            gconstpointer data)
+{
+  g_autoptr (json_t) payload = policy_payload (f);
+
+  assert_verdict (f, f->authority, payload, NOW + 7 * 86400, "expired");
+  assert_verdict (f, f->authority, payload, NOW - 31, "not valid yet");
+  /* Up to 30 s early is a clock difference, not a policy from the future. */
+  assert_verdict (f, f->authority, payload, NOW - 30, NULL);
+}
+
+static void
+test_malformed (Fixture      *f,
+                gconstpointer data)
+{
+  g_autoptr (json_t) no_settings = policy_payload (f);
+  g_autoptr (json_t) version = policy_payload (f);
+
+  json_object_del (no_settings, "settings");
+  assert_verdict (f, f->authority, no_settings, NOW + 60, "lacks a member");
+  json_object_set_new (version, "policy_version", json_integer (0));
+  assert_verdict (f, f->authority, version, NOW + 60, "lacks a member");
+}
+
+static void
+test_typed_decisions (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr (json_t) payload = policy_payload (f);
+  g_autofree char *jws = sign (f->authority, payload, "entsec-policy+jwt");
+  g_autoptr (EntsecEnterprisePolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+
+  set_string (f->vault, ENTSEC_PREF_POLICY, jws);
+  policy = entsec_enterprise_policy_load_sync (f->vault, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (policy->version, ==, 3);
+  g_assert_cmpint (policy->expires_at, ==, NOW + 7 * 86400);
+  g_assert_cmpstr (policy->device_state, ==, "active");
+  g_assert_true (policy->allow_export);
+  g_assert_cmpuint (policy->clipboard_clear_after, ==, 45);
+  /* What the policy leaves out reads as the server's defaults. */
+  g_assert_cmpint (policy->unlock_required, ==, ENTSEC_UNLOCK_REQUIRED_PASSPHRASE);
+  g_assert_cmpuint (policy->max_attempts, ==, 10);
+  g_assert_true (policy->allow_manual_add);
+}
+
+static void
+test_stored_policy_of_another_key (Fixture      *f,
+                                   gconstpointer data)
+{
+  g_autoptr (json_t) payload = policy_payload (f);
+  g_autoptr (EVP_PKEY) other = entsec_ec_generate (NULL);
+  g_autofree char *jws = sign (other, payload, "entsec-policy+jwt");
+  g_autoptr (EntsecEnterprisePolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+
+  set_string (f->vault, ENTSEC_PREF_POLICY, jws);
+  policy = entsec_enterprise_policy_load_sync (f->vault, NULL, &error);
+  g_assert_null (policy);
+  g_assert_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_POLICY_INVALID);
+}
+
+static void
+on_synced (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GError **error = user_data;
+
+  g_assert_null (entsec_enterprise_sync_finish (ENTSEC_VAULT (source), result, error));
+}
+
+static void
+test_not_enrolled (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecEnterprisePolicy) policy = NULL;
+
+  g_assert_true (entsec_vault_remove_pref_sync (f->vault, ENTSEC_PREF_DEVICE_ID, NULL, &error));
+  policy = entsec_enterprise_policy_load_sync (f->vault, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (policy);
+  entsec_enterprise_sync_async (f->vault, 0, NULL, on_synced, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/enterprise-policy/taken", test_taken);
+  ADD ("/enterprise-policy/other-key", test_other_key);
+  ADD ("/enterprise-policy/other-device-or-key", test_other_device_or_key);
+  ADD ("/enterprise-policy/times", test_times);
+  ADD ("/enterprise-policy/malformed", test_malformed);
+  ADD ("/enterprise-policy/typed-decisions", test_typed_decisions);
+  ADD ("/enterprise-policy/stored-policy-of-another-key", test_stored_policy_of_another_key);
+  ADD ("/enterprise-policy/not-enrolled", test_not_enrolled);
+  return g_test_run ();
+}
