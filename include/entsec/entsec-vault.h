@@ -771,7 +771,8 @@ gboolean entsec_vault_change_passphrase_finish (EntsecVault  *vault,
  * unless a remaining slot is known to work: a passphrase or recovery slot,
  * or a keyring slot that unlocked the vault this session or whose keyring
  * item is found and opens it now (looked up here, never prompting). A
- * removed keyring slot's item is deleted from the keyring.
+ * removed keyring or PIN slot's item is deleted from the keyring. Removing
+ * the last passphrase slot removes the PIN slot with it (same transaction).
  */
 ENTSEC_EXPORT
 gboolean entsec_vault_remove_slot_sync (EntsecVault  *vault,

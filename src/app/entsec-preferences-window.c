@@ -173,6 +173,21 @@ entsec_preferences_lock_model (gboolean has_keyring,
            "easily.");
 }
 
+/* A PIN slot may be dead (too many wrong PINs): say so, and that a new one fixes it. */
+static void
+pin_status_known (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (EntsecPreferencesWindow) self = user_data;
+  EntsecVaultPinStatus status = ENTSEC_VAULT_PIN_NONE;
+
+  if (entsec_vault_get_pin_status_finish (ENTSEC_VAULT (source), result, &status, NULL, NULL)
+      && status == ENTSEC_VAULT_PIN_LOCKED_OUT)
+    adw_action_row_set_subtitle (self->pin_row,
+                                 _("Turned off after too many wrong PINs; set a new one"));
+}
+
 /* The PIN goes with the passphrase: shown only when there is one. */
 static void
 update_pin_row (EntsecPreferencesWindow *self,
@@ -191,6 +206,9 @@ update_pin_row (EntsecPreferencesWindow *self,
                                   kinds.pin ? _("Change the quick unlock PIN")
                                             : _("Set a quick unlock PIN"), -1);
   gtk_widget_set_visible (self->remove_pin_button, kinds.pin);
+  if (kinds.pin)
+    entsec_vault_get_pin_status_async (self->vault, self->cancellable, pin_status_known,
+                                       g_object_ref (self));
 }
 
 /* Rows sensitive and worded for the vault as it is now. */

@@ -203,6 +203,14 @@ test_security_row (Fixture      *f,
   g_assert_true (gtk_widget_get_visible (remove));
   g_assert_cmpstr (adw_preferences_group_get_description (group), ==,
                    entsec_preferences_lock_model (FALSE, TRUE, TRUE));
+  /* A PIN killed by wrong guesses says so, once the keyring has answered. */
+  entsec_vault_lock_sync (f->vault);
+  for (guint i = 0; i < ENTSEC_VAULT_PIN_MAX_ATTEMPTS; i++)
+    g_assert_false (entsec_vault_unlock_pin_sync (f->vault, WRONG_PIN, strlen (WRONG_PIN), NULL,
+                                                  NULL, NULL));
+  entsec_preferences_window_set_vault (prefs, f->vault);
+  while (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Turned off") == NULL)
+    g_main_context_iteration (NULL, TRUE);
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
