@@ -339,6 +339,36 @@ test_pin_goes_with_passphrase (void)
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
+static void
+count_finished (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  guint *finished = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (entsec_vault_unlock_pin_finish (ENTSEC_VAULT (source), result, NULL, &error));
+  g_assert_nonnull (error);
+  (*finished)++;
+}
+
+/* Attempts made at once in one process are each counted: five at once lock the PIN out. */
+static void
+test_concurrent_attempts_all_counted (void)
+{
+  g_autofree char *path = vault_path ("concurrent");
+  g_autoptr (EntsecVault) vault = NULL;
+  guint finished = 0;
+
+  create_with_pin (path, FALSE);
+  vault = open_ok (path);
+  for (guint i = 0; i < ENTSEC_VAULT_PIN_MAX_ATTEMPTS; i++)
+    entsec_vault_unlock_pin_async (vault, wrong, strlen (wrong), NULL, count_finished, &finished);
+  while (finished < ENTSEC_VAULT_PIN_MAX_ATTEMPTS)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (pin_status (vault, NULL), ==, ENTSEC_VAULT_PIN_LOCKED_OUT);
+}
+
 /* Last: the default collection stays locked afterwards (no prompt can unlock it). */
 static void
 test_locked_keyring_asks_passphrase (void)
@@ -372,6 +402,8 @@ main (int    argc,
   g_test_add_func ("/vault-pin/refuses-rollback", test_pin_refuses_rollback);
   g_test_add_func ("/vault-pin/needs-passphrase", test_pin_needs_passphrase);
   g_test_add_func ("/vault-pin/goes-with-passphrase", test_pin_goes_with_passphrase);
+  g_test_add_func ("/vault-pin/concurrent-attempts-all-counted",
+                   test_concurrent_attempts_all_counted);
   g_test_add_func ("/vault-pin/locked-keyring-asks-passphrase",
                    test_locked_keyring_asks_passphrase);
   return g_test_run ();

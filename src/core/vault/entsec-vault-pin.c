@@ -333,6 +333,38 @@ wrong_pin (EntsecVault      *vault,
                "Wrong PIN; %u attempt(s) left before the passphrase is required", left);
 }
 
+/*
+ * Reading and raising the count is one step for this process: two threads
+ * trying PINs at once must not both count from the same value.
+ */
+static GMutex count_mutex;
+
+/* The usable item of PIN slot @uuid with its count raised by one, saved; NULL with @error. */
+static EntsecSecureBytes *
+count_attempt (EntsecVault  *vault,
+               const guint8 *uuid,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&count_mutex);
+  g_autoptr (EntsecSecureBytes) item = usable_item (vault, uuid, cancellable, error);
+  g_autoptr (GError) store_error = NULL;
+
+  if (item == NULL)
+    return NULL;
+  item->data[1]++;
+  /* Counted before it is tried: killing the process mid-try does not save an attempt. */
+  if (!store_item (vault->vault_id, uuid, item->data + 2, item->data[1], FALSE, cancellable,
+                   &store_error))
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
+                   "Cannot count the PIN attempt in the keyring (%s). Enter the vault passphrase "
+                   "instead", store_error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&item);
+}
+
 /* Count the attempt, then try the PIN on @slot: the DEK, or NULL with @error set. */
 static EntsecSecureBytes *
 try_pin_slot (EntsecVault        *vault,
@@ -344,33 +376,21 @@ try_pin_slot (EntsecVault        *vault,
 {
   g_autoptr (EntsecSecureBytes) item = NULL;
   g_autoptr (EntsecSecureBytes) kek = entsec_secure_bytes_new (KEK_SIZE);
-  g_autoptr (GError) store_error = NULL;
   const guint8 *uuid = vault_pin_slot_uuid (slot);
   EntsecArgon2Params argon;
   EntsecSecureBytes *dek;
-  guint failures;
 
   if (!pin_slot_argon (slot, &argon, error))
     return NULL;
-  item = usable_item (vault, uuid, cancellable, error);
+  item = count_attempt (vault, uuid, cancellable, error);
   if (item == NULL)
     return NULL;
-  failures = item->data[1] + 1u;
-  /* Counted before it is tried: killing the process mid-try does not save an attempt. */
-  if (!store_item (vault->vault_id, uuid, item->data + 2, failures, FALSE, cancellable,
-                   &store_error))
-    {
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE,
-                   "Cannot count the PIN attempt in the keyring (%s). Enter the vault passphrase "
-                   "instead", store_error->message);
-      return NULL;
-    }
   if (!pin_kek (&argon, attempt->pin, attempt->pin_len, item->data + 2, kek->data, error))
     return NULL;
   dek = vault_slot_unwrap (vault->vault_id, slot, kek->data);
   if (dek == NULL)
     {
-      wrong_pin (vault, uuid, failures, attempt, error);
+      wrong_pin (vault, uuid, item->data[1], attempt, error);
       return NULL;
     }
   /* Best effort: a count left at one more is harmless, the next right PIN resets it. */
