@@ -329,31 +329,31 @@ def preferences(app):
     prefs.doActionNamed("window.close")
 
 
-def change_passphrase(app, prefs):
-    """Security: change the passphrase (the current one, the new one twice);
-    the dialog closes once the vault has it."""
-    click(button(prefs, "Change…"))
-    dialog = frame(app, "Change Passphrase")
+def fill_dialog(app, prefs, opener, title, fields, apply):
+    """Open dialog @title with button @opener, type @fields (row -> text),
+    press @apply; it closes once the vault has what was asked."""
+    click(button(prefs, opener))
+    dialog = frame(app, title)
     audit(dialog)
-    set_text(find(dialog, "Current Passphrase", "text"), PASSPHRASE)
-    set_text(find(dialog, "New Passphrase", "text"), NEW_PASSPHRASE)
-    set_text(find(dialog, "Confirm New Passphrase", "text"), NEW_PASSPHRASE)
-    click(button(dialog, "Change"))
-    wait_for("the passphrase dialog closed",
-             lambda: not any(w.name == "Change Passphrase" for w in app.children))
+    for row, text in fields:
+        set_text(find(dialog, row, "text"), text)
+    click(button(dialog, apply))
+    wait_for("the dialog '%s' closed" % title,
+             lambda: not any(w.name == title for w in app.children))
+
+
+def change_passphrase(app, prefs):
+    """Security: change the passphrase (the current one, the new one twice)."""
+    fill_dialog(app, prefs, "Change…", "Change Passphrase",
+                [("Current Passphrase", PASSPHRASE), ("New Passphrase", NEW_PASSPHRASE),
+                 ("Confirm New Passphrase", NEW_PASSPHRASE)], "Change")
 
 
 def set_pin(app, prefs):
     """Security: a quick unlock PIN (the passphrase, then the PIN twice)."""
-    click(button(prefs, "Set…"))
-    dialog = frame(app, "Quick Unlock PIN")
-    audit(dialog)
-    set_text(find(dialog, "Passphrase", "text"), NEW_PASSPHRASE)
-    set_text(find(dialog, "New PIN", "text"), PIN)
-    set_text(find(dialog, "Confirm New PIN", "text"), PIN)
-    click(button(dialog, "Set PIN"))
-    wait_for("the PIN dialog closed",
-             lambda: not any(w.name == "Quick Unlock PIN" for w in app.children))
+    fill_dialog(app, prefs, "Set…", "Quick Unlock PIN",
+                [("Passphrase", NEW_PASSPHRASE), ("New PIN", PIN), ("Confirm New PIN", PIN)],
+                "Set PIN")
 
 
 def chooser_path(app, title, path, accept, location=False):
