@@ -43,7 +43,8 @@ G_BEGIN_DECLS
  * @ENTSEC_VAULT_ERROR_CORRUPT: the file is damaged or was tampered with; it
  *   was not modified
  * @ENTSEC_VAULT_ERROR_VERSION: the file was written by a newer entsec
- * @ENTSEC_VAULT_ERROR_BAD_PASSPHRASE: wrong passphrase or recovery key
+ * @ENTSEC_VAULT_ERROR_BAD_PASSPHRASE: wrong passphrase, recovery key or PIN
+ *   (for a PIN the message says how many attempts are left)
  * @ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE: the keyring slot cannot be used
  *   (keyring missing, locked, unreachable, or its item was deleted) and the
  *   vault has a passphrase slot: ask for the passphrase
@@ -68,6 +69,9 @@ G_BEGIN_DECLS
  * @ENTSEC_VAULT_ERROR_ROLLBACK: keyring unlock: the file is older than the
  *   state the keyring last saw (an old copy was put back); nothing was loaded.
  *   Unlocking with the passphrase or recovery key accepts the file
+ * @ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT: the PIN cannot unlock the vault any
+ *   more (too many wrong PINs, or its keyring key is gone): ask for the
+ *   passphrase, then a new PIN may be set
  *
  * Errors in the %ENTSEC_VAULT_ERROR domain. Messages never contain secrets.
  */
@@ -90,6 +94,7 @@ typedef enum
   ENTSEC_VAULT_ERROR_INVALID,
   ENTSEC_VAULT_ERROR_REPLACED,
   ENTSEC_VAULT_ERROR_ROLLBACK,
+  ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT,
 } EntsecVaultError;
 
 #define ENTSEC_VAULT_ERROR (entsec_vault_error_quark ())
@@ -106,13 +111,23 @@ typedef enum
   ENTSEC_VAULT_SLOT_KEYRING = 1,
   ENTSEC_VAULT_SLOT_PASSPHRASE = 2,
   ENTSEC_VAULT_SLOT_RECOVERY = 3,
+  ENTSEC_VAULT_SLOT_PIN = 4,
 } EntsecVaultSlotType;
+
+/*
+ * A quick-unlock PIN: ASCII digits only, this many of them. The minimum is
+ * what a future policy may raise; the attempts are wrong PINs in a row
+ * before the PIN slot is destroyed and the passphrase is required.
+ */
+#define ENTSEC_VAULT_PIN_MIN_LENGTH 4
+#define ENTSEC_VAULT_PIN_MAX_LENGTH 12
+#define ENTSEC_VAULT_PIN_MAX_ATTEMPTS 5
 
 /**
  * EntsecVaultSlotInfo:
  * @id: slot id (for entsec_vault_remove_slot_sync())
  * @type: what unlocks it
- * @kdf: passphrase slots: the stored Argon2id costs; zero otherwise
+ * @kdf: passphrase and PIN slots: the stored Argon2id costs; zero otherwise
  *
  * What the slot table says, readable while the vault is locked.
  */
@@ -756,7 +771,8 @@ gboolean entsec_vault_change_passphrase_finish (EntsecVault  *vault,
  * unless a remaining slot is known to work: a passphrase or recovery slot,
  * or a keyring slot that unlocked the vault this session or whose keyring
  * item is found and opens it now (looked up here, never prompting). A
- * removed keyring slot's item is deleted from the keyring.
+ * removed keyring or PIN slot's item is deleted from the keyring. Removing
+ * the last passphrase slot removes the PIN slot with it (same transaction).
  */
 ENTSEC_EXPORT
 gboolean entsec_vault_remove_slot_sync (EntsecVault  *vault,
@@ -817,5 +833,125 @@ gboolean entsec_vault_check_keyring_slot_finish (EntsecVault              *vault
                                                  GAsyncResult             *result,
                                                  EntsecVaultKeyringStatus *status,
                                                  GError                  **error);
+
+/* ---- Quick-unlock PIN ------------------------------------------------------ */
+
+/**
+ * EntsecVaultPinStatus:
+ * @ENTSEC_VAULT_PIN_NONE: the vault has no PIN slot
+ * @ENTSEC_VAULT_PIN_READY: the PIN can be tried (attempts left > 0)
+ * @ENTSEC_VAULT_PIN_LOCKED_OUT: too many wrong PINs (or its keyring key is
+ *   gone): the PIN is dead, the passphrase is required
+ * @ENTSEC_VAULT_PIN_UNAVAILABLE: the keyring is locked or unreachable, so the
+ *   PIN cannot be used now: ask for the passphrase
+ *
+ * Whether a PIN can unlock the vault right now.
+ */
+typedef enum
+{
+  ENTSEC_VAULT_PIN_NONE,
+  ENTSEC_VAULT_PIN_READY,
+  ENTSEC_VAULT_PIN_LOCKED_OUT,
+  ENTSEC_VAULT_PIN_UNAVAILABLE,
+} EntsecVaultPinStatus;
+
+/*
+ * Whether @pin (@pin_len bytes) is a valid PIN: ASCII digits only,
+ * ENTSEC_VAULT_PIN_MIN_LENGTH..ENTSEC_VAULT_PIN_MAX_LENGTH of them. INVALID
+ * otherwise (the message never repeats the PIN). Never waits.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_check_pin_format (const char *pin,
+                                        gsize       pin_len,
+                                        GError    **error);
+
+/*
+ * Set the quick-unlock PIN: a PIN slot whose key needs both the PIN
+ * (Argon2id, @kdf NULL = calibrate) and a random secret kept only in the
+ * keyring, which also counts wrong PINs. Needs the vault unlocked, a
+ * passphrase slot, and @passphrase to open it (BAD_PASSPHRASE otherwise);
+ * NO_SLOT without a passphrase slot, KEYRING when the keyring cannot store
+ * the secret. A PIN set before is replaced (the data key is rotated).
+ * Remove the PIN with entsec_vault_remove_slot_sync(); removing the last
+ * passphrase slot removes the PIN slot too.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_add_pin_slot_sync (EntsecVault           *vault,
+                                         const char            *passphrase,
+                                         gsize                  passphrase_len,
+                                         const char            *pin,
+                                         gsize                  pin_len,
+                                         const EntsecKdfParams *kdf,
+                                         GCancellable          *cancellable,
+                                         GError               **error);
+/* The passphrase, the PIN and @kdf are copied (and the secrets wiped after use). */
+ENTSEC_EXPORT
+void     entsec_vault_add_pin_slot_async (EntsecVault           *vault,
+                                          const char            *passphrase,
+                                          gsize                  passphrase_len,
+                                          const char            *pin,
+                                          gsize                  pin_len,
+                                          const EntsecKdfParams *kdf,
+                                          GCancellable          *cancellable,
+                                          GAsyncReadyCallback    callback,
+                                          gpointer               user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_add_pin_slot_finish (EntsecVault  *vault,
+                                           GAsyncResult *result,
+                                           GError      **error);
+
+/*
+ * Unlock with the PIN. The attempt is counted in the keyring before the
+ * PIN is tried; a right PIN resets the count. Errors: BAD_PASSPHRASE (wrong
+ * PIN, attempts left in *@attempts_left), PIN_LOCKED_OUT (that was the last
+ * attempt, or there were none left: the PIN slot's keyring secret is
+ * destroyed), NEEDS_PASSPHRASE (keyring locked or unreachable), NO_SLOT.
+ * Like a keyring unlock, an old copy of the file put back fails with ROLLBACK.
+ * @attempts_left: (out) (optional): attempts left after this one (0 when
+ *   unknown or locked out).
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_unlock_pin_sync (EntsecVault  *vault,
+                                       const char   *pin,
+                                       gsize         pin_len,
+                                       guint        *attempts_left,
+                                       GCancellable *cancellable,
+                                       GError      **error);
+/* The PIN is copied (and wiped after use). */
+ENTSEC_EXPORT
+void     entsec_vault_unlock_pin_async (EntsecVault        *vault,
+                                        const char         *pin,
+                                        gsize               pin_len,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_unlock_pin_finish (EntsecVault  *vault,
+                                         GAsyncResult *result,
+                                         guint        *attempts_left,
+                                         GError      **error);
+
+/*
+ * Whether the PIN can be used now and how many attempts are left (works
+ * while locked; asks the keyring, never prompts, never writes).
+ * @attempts_left: (out) (optional): 0 unless READY.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_get_pin_status_sync (EntsecVault          *vault,
+                                           EntsecVaultPinStatus *status,
+                                           guint                *attempts_left,
+                                           GCancellable         *cancellable,
+                                           GError              **error);
+ENTSEC_EXPORT
+void     entsec_vault_get_pin_status_async (EntsecVault        *vault,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_get_pin_status_finish (EntsecVault          *vault,
+                                             GAsyncResult         *result,
+                                             EntsecVaultPinStatus *status,
+                                             guint                *attempts_left,
+                                             GError              **error);
 
 G_END_DECLS

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* entsec-preferences-window.c: lock timeout, clipboard, hidden codes, style,
- * and the vault's key slots (passphrase, recovery key) */
+ * and the vault's key slots (passphrase, quick-unlock PIN, recovery key) */
 
 #define G_LOG_DOMAIN "entsec-preferences-window"
 
@@ -11,6 +11,7 @@
 #include "entsec-application.h"
 #include "entsec-backup-group.h"
 #include "entsec-passphrase-dialog.h"
+#include "entsec-pin-dialog.h"
 #include "entsec-preferences-window.h"
 
 #define SECONDS_PER_MINUTE 60
@@ -29,6 +30,9 @@ struct _EntsecPreferencesWindow
   AdwActionRow         *passphrase_row;
   GtkButton            *passphrase_button;
   GtkWidget            *remove_passphrase_row;
+  AdwActionRow         *pin_row;
+  GtkButton            *pin_button;
+  GtkWidget            *remove_pin_button;
   GtkWidget            *recovery_row;
   EntsecBackupGroup    *backup_group;
 
@@ -124,6 +128,7 @@ typedef struct
   gboolean keyring;
   gboolean passphrase;
   gboolean recovery;
+  gboolean pin;
 } SlotKinds;
 
 static SlotKinds
@@ -133,6 +138,7 @@ slot_kinds (EntsecVault *vault)
     entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING),
     entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE),
     entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_RECOVERY),
+    entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PIN),
   };
 
   return kinds;
@@ -140,8 +146,18 @@ slot_kinds (EntsecVault *vault)
 
 const char *
 entsec_preferences_lock_model (gboolean has_keyring,
-                               gboolean has_passphrase)
+                               gboolean has_passphrase,
+                               gboolean has_pin)
 {
+  if (has_passphrase && has_pin && has_keyring)
+    return _("Your codes are protected by a passphrase. After a lock, your quick unlock PIN "
+             "opens them; after 5 wrong PINs in a row only the passphrase does. The keyring "
+             "opens them only at the first start of a login session, unless you choose to "
+             "always be asked.");
+  if (has_passphrase && has_pin)
+    return _("Your codes are protected by a passphrase. Every start and every unlock after a "
+             "lock asks for your quick unlock PIN; after 5 wrong PINs in a row only the "
+             "passphrase opens them.");
   if (has_passphrase && has_keyring)
     return _("Your codes are protected by a passphrase. After a lock, unlocking asks for it. "
              "The keyring opens them only at the first start of a login session, unless you "
@@ -155,6 +171,44 @@ entsec_preferences_lock_model (gboolean has_keyring,
              "it instead.");
   return _("Your codes open with the recovery key only. Add a passphrase to unlock them more "
            "easily.");
+}
+
+/* A PIN slot may be dead (too many wrong PINs): say so, and that a new one fixes it. */
+static void
+pin_status_known (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (EntsecPreferencesWindow) self = user_data;
+  EntsecVaultPinStatus status = ENTSEC_VAULT_PIN_NONE;
+
+  if (entsec_vault_get_pin_status_finish (ENTSEC_VAULT (source), result, &status, NULL, NULL)
+      && status == ENTSEC_VAULT_PIN_LOCKED_OUT)
+    adw_action_row_set_subtitle (self->pin_row,
+                                 _("Turned off after too many wrong PINs; set a new one"));
+}
+
+/* The PIN goes with the passphrase: shown only when there is one. */
+static void
+update_pin_row (EntsecPreferencesWindow *self,
+                SlotKinds                kinds,
+                gboolean                 usable)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_row), kinds.passphrase);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pin_row), usable);
+  adw_action_row_set_subtitle (self->pin_row,
+                               kinds.pin
+                               ? _("Unlocks your codes after a lock; 5 wrong PINs turn it off")
+                               : _("Unlock with a few digits instead of the passphrase"));
+  gtk_button_set_label (self->pin_button, kinds.pin ? _("_Change…") : _("_Set…"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pin_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  kinds.pin ? _("Change the quick unlock PIN")
+                                            : _("Set a quick unlock PIN"), -1);
+  gtk_widget_set_visible (self->remove_pin_button, kinds.pin);
+  if (kinds.pin)
+    entsec_vault_get_pin_status_async (self->vault, self->cancellable, pin_status_known,
+                                       g_object_ref (self));
 }
 
 /* Rows sensitive and worded for the vault as it is now. */
@@ -175,7 +229,8 @@ update_security (EntsecPreferencesWindow *self)
       self->security_group, _("Unlock your codes to change how they are unlocked."));
   else
     adw_preferences_group_set_description (
-      self->security_group, entsec_preferences_lock_model (kinds.keyring, kinds.passphrase));
+      self->security_group,
+      entsec_preferences_lock_model (kinds.keyring, kinds.passphrase, kinds.pin));
   gtk_widget_set_sensitive (self->always_ask_row, kinds.passphrase);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->passphrase_row),
                                  kinds.passphrase ? _("Passphrase") : _("No Passphrase"));
@@ -193,6 +248,7 @@ update_security (EntsecPreferencesWindow *self)
   gtk_widget_set_visible (self->remove_passphrase_row, kinds.passphrase);
   gtk_widget_set_sensitive (self->remove_passphrase_row, usable);
   gtk_widget_set_sensitive (self->recovery_row, usable);
+  update_pin_row (self, kinds, usable);
 }
 
 static void
@@ -286,25 +342,88 @@ remove_passphrase_response (EntsecPreferencesWindow *self,
                                   passphrase_removed, g_object_ref (self));
 }
 
+/* "Cancel" or "Remove" (destructive); @response gets the answer. */
 static void
-remove_passphrase_clicked (EntsecPreferencesWindow *self)
+confirm_removal (EntsecPreferencesWindow *self,
+                 const char              *heading,
+                 const char              *body,
+                 GCallback                response)
 {
   AdwMessageDialog *dialog;
 
   if (self->vault == NULL || self->busy)
     return;
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
-    GTK_WINDOW (self), _("Remove the Passphrase?"),
-    _("Your codes will open with the keyring or the recovery key alone. Anyone who can use "
-      "your session can then see them after a lock.")));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
   adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "remove", _("_Remove"),
                                     NULL);
   adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_passphrase_response), self,
+  g_signal_connect_object (dialog, "response", response, self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+remove_passphrase_clicked (EntsecPreferencesWindow *self)
+{
+  confirm_removal (self, _("Remove the Passphrase?"),
+                   _("Your codes will open with the keyring or the recovery key alone. Anyone "
+                     "who can use your session can then see them after a lock."),
+                   G_CALLBACK (remove_passphrase_response));
+}
+
+/* ---- Quick-unlock PIN ---------------------------------------------------------- */
+
+static void
+pin_clicked (EntsecPreferencesWindow *self)
+{
+  EntsecPinDialog *dialog;
+
+  if (self->vault == NULL || self->busy)
+    return;
+  dialog = entsec_pin_dialog_new (GTK_WINDOW (self), self->vault);
+  g_signal_connect_object (dialog, "done", G_CALLBACK (passphrase_done), self,
                            G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+pin_removed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (EntsecPreferencesWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = entsec_vault_remove_slot_finish (ENTSEC_VAULT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE);
+  toast (self, ok ? _("Quick unlock PIN removed") : error->message);
+}
+
+static void
+remove_pin_response (EntsecPreferencesWindow *self,
+                     const char              *response)
+{
+  g_autoptr (GArray) ids = NULL;
+
+  if (g_strcmp0 (response, "remove") != 0 || self->vault == NULL || self->busy)
+    return;
+  ids = slot_ids (self->vault, ENTSEC_VAULT_SLOT_PIN);
+  if (ids->len == 0)
+    return;
+  set_busy (self, TRUE);
+  entsec_vault_remove_slot_async (self->vault, g_array_index (ids, gint64, 0), self->cancellable,
+                                  pin_removed, g_object_ref (self));
+}
+
+static void
+remove_pin_clicked (EntsecPreferencesWindow *self)
+{
+  confirm_removal (self, _("Remove the Quick Unlock PIN?"),
+                   _("After a lock, your codes will open with the passphrase again."),
+                   G_CALLBACK (remove_pin_response));
 }
 
 /* ---- Recovery key ------------------------------------------------------------ */
@@ -590,11 +709,16 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, passphrase_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow,
                                         remove_passphrase_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, pin_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, pin_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, remove_pin_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, recovery_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, backup_group);
   gtk_widget_class_bind_template_callback (widget_class, toast);
   gtk_widget_class_bind_template_callback (widget_class, passphrase_clicked);
   gtk_widget_class_bind_template_callback (widget_class, remove_passphrase_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, pin_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, remove_pin_clicked);
   gtk_widget_class_bind_template_callback (widget_class, recovery_clicked);
 }
 

@@ -17,15 +17,18 @@ EntsecPreferencesWindow *entsec_preferences_window_new (GtkWindow *parent,
 
 /*
  * The Security group acts on @vault (NULL hides it): passphrase change, add
- * and removal, a new recovery key; so does the Backup group (export, import). Its rows are insensitive while the vault
- * is locked; slow work is cancelled when the window goes.
+ * and removal, the quick-unlock PIN (set, change, remove; shown with a
+ * passphrase only), a new recovery key; so does the Backup group (export,
+ * import). Its rows are insensitive while the vault is locked; slow work is
+ * cancelled when the window goes.
  */
 void entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
                                           EntsecVault             *vault);
 
 /* The sentence that says which lock model applies, for the slots a vault has. */
 const char *entsec_preferences_lock_model (gboolean has_keyring,
-                                           gboolean has_passphrase);
+                                           gboolean has_passphrase,
+                                           gboolean has_pin);
 
 /* The "style" setting ("system", "light", "dark") as libadwaita's colour scheme. */
 AdwColorScheme entsec_preferences_color_scheme (const char *style);

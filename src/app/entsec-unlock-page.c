@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* entsec-unlock-page.c: passphrase, recovery key, or the keyring again */
+/* entsec-unlock-page.c: the quick-unlock PIN, passphrase, recovery key, or the keyring again */
 
 #define G_LOG_DOMAIN "entsec-unlock-page"
 
@@ -18,6 +18,8 @@ struct _EntsecUnlockPage
   AdwStatusPage *status_page;
   GtkWidget     *secret_box;
   GtkEditable   *secret_row;
+  GtkEntry      *pin_entry;
+  GtkWidget     *use_passphrase_button;
   GtkLabel      *error_label;
   GtkWidget     *unlock_button;
   GtkWidget     *spinner;
@@ -27,6 +29,8 @@ struct _EntsecUnlockPage
   gboolean       has_passphrase;
   gboolean       has_recovery;
   gboolean       has_keyring;
+  gboolean       has_pin;
+  gboolean       pin_mode;    /* asking for the PIN, not the passphrase */
   gboolean       busy;
 };
 
@@ -47,7 +51,11 @@ set_busy (EntsecUnlockPage *self,
   self->busy = busy;
   gtk_widget_set_visible (self->spinner, busy);
   gtk_widget_set_sensitive (self->unlock_button, !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->secret_row), !busy);
+  /* Read-only, not insensitive: GTK 4.8 loses the focus-out of a focused entry made
+   * insensitive (a warning, fatal in the tests). */
+  gtk_editable_set_editable (self->secret_row, !busy);
+  gtk_editable_set_editable (GTK_EDITABLE (self->pin_entry), !busy);
+  gtk_widget_set_sensitive (self->use_passphrase_button, !busy);
 }
 
 static void
@@ -56,6 +64,50 @@ show_error (EntsecUnlockPage *self,
 {
   gtk_label_set_label (self->error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static GtkWidget *
+secret_widget (EntsecUnlockPage *self)
+{
+  return self->pin_mode ? GTK_WIDGET (self->pin_entry) : GTK_WIDGET (self->secret_row);
+}
+
+/* Ask for the PIN (@pin) or for the passphrase: one entry shown, the other emptied. */
+static void
+set_pin_mode (EntsecUnlockPage *self,
+              gboolean          pin)
+{
+  self->pin_mode = pin;
+  gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
+  gtk_editable_set_text (self->secret_row, "");
+  /* The new entry takes the focus before the old one is hidden. */
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_entry), TRUE);
+  gtk_widget_set_visible (self->secret_box, self->has_passphrase || self->has_recovery);
+  gtk_widget_grab_focus (secret_widget (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_entry), pin);
+  gtk_widget_set_visible (self->use_passphrase_button, pin);
+  gtk_widget_set_visible (self->secret_box, !pin && (self->has_passphrase || self->has_recovery));
+  if (pin)
+    adw_status_page_set_description (self->status_page,
+                                     _("Enter your quick unlock PIN to show your codes."));
+}
+
+/* The PIN cannot be used (any more): the passphrase, and @why. */
+static void
+fall_back_to_passphrase (EntsecUnlockPage *self,
+                         const char       *why)
+{
+  set_pin_mode (self, FALSE);
+  adw_status_page_set_description (self->status_page,
+                                   _("Enter your passphrase to show your codes."));
+  show_error (self, why);
+}
+
+static const char *
+locked_out_message (void)
+{
+  return _("Too many wrong PINs: the quick unlock PIN is off. Enter your passphrase; you can "
+           "set a new PIN in Preferences.");
 }
 
 /* Every unlock ends here: the typed text is dropped whatever happened. */
@@ -68,10 +120,11 @@ unlock_done (EntsecUnlockPage *self,
     return;
   set_busy (self, FALSE);
   gtk_editable_set_text (self->secret_row, "");
+  gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
   if (!ok)
     {
       show_error (self, error->message);
-      gtk_widget_grab_focus (GTK_WIDGET (self->secret_row));
+      gtk_widget_grab_focus (secret_widget (self));
       return;
     }
   show_error (self, NULL);
@@ -111,6 +164,44 @@ passphrase_done (GObject      *source,
 }
 
 static void
+pin_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr (EntsecUnlockPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
+  guint left = 0;
+  gboolean ok = entsec_vault_unlock_pin_finish (ENTSEC_VAULT (source), result, &left, &error);
+
+  if (ok || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      unlock_done (self, ok, error);
+      return;
+    }
+  set_busy (self, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
+  if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT))
+    fall_back_to_passphrase (self, locked_out_message ());
+  else if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE))
+    fall_back_to_passphrase (self, _("The keyring cannot be used right now, so neither can the "
+                                     "PIN. Enter your passphrase."));
+  else
+    {
+      if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE))
+        message = g_strdup_printf (ngettext ("Wrong PIN. %u attempt left before the passphrase "
+                                             "is needed.",
+                                             "Wrong PIN. %u attempts left before the passphrase "
+                                             "is needed.", left), left);
+      else if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID))
+        message = g_strdup_printf (_("A PIN has %d to %d digits."), ENTSEC_VAULT_PIN_MIN_LENGTH,
+                                   ENTSEC_VAULT_PIN_MAX_LENGTH);
+      show_error (self, message != NULL ? message : error->message);
+      gtk_widget_grab_focus (GTK_WIDGET (self->pin_entry));
+    }
+}
+
+static void
 keyring_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -129,6 +220,17 @@ unlock_clicked (EntsecUnlockPage *self)
 
   if (self->busy || self->vault == NULL)
     return;
+  if (self->pin_mode)
+    {
+      secret = gtk_editable_get_text (GTK_EDITABLE (self->pin_entry));
+      if (*secret == '\0')
+        return;
+      set_busy (self, TRUE);
+      /* The PIN is copied by the call (and wiped after use). */
+      entsec_vault_unlock_pin_async (self->vault, secret, strlen (secret), self->cancellable,
+                                     pin_done, g_object_ref (self));
+      return;
+    }
   if (!self->has_passphrase && !self->has_recovery)
     {
       set_busy (self, TRUE);
@@ -153,6 +255,47 @@ read_slots (EntsecUnlockPage *self)
   self->has_passphrase = entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
   self->has_recovery = entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_RECOVERY);
   self->has_keyring = entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_KEYRING);
+  /* A PIN slot never stands alone; the passphrase is the way out. */
+  self->has_pin = self->has_passphrase
+                  && entsec_app_vault_has_slot (self->vault, ENTSEC_VAULT_SLOT_PIN);
+}
+
+static void
+use_passphrase_clicked (EntsecUnlockPage *self)
+{
+  if (self->busy)
+    return;
+  fall_back_to_passphrase (self, NULL);
+}
+
+/* Whether the PIN can be tried, and how often: asked once the page is up. */
+static void
+pin_status_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (EntsecUnlockPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
+  EntsecVaultPinStatus status = ENTSEC_VAULT_PIN_NONE;
+  guint left = 0;
+
+  if (!entsec_vault_get_pin_status_finish (ENTSEC_VAULT (source), result, &status, &left, &error)
+      || !self->pin_mode || self->busy)
+    return;
+  if (status == ENTSEC_VAULT_PIN_LOCKED_OUT)
+    fall_back_to_passphrase (self, locked_out_message ());
+  else if (status == ENTSEC_VAULT_PIN_UNAVAILABLE)
+    fall_back_to_passphrase (self, _("The keyring is locked or missing, so the PIN cannot be "
+                                     "used. Enter your passphrase."));
+  else if (status == ENTSEC_VAULT_PIN_READY && left < ENTSEC_VAULT_PIN_MAX_ATTEMPTS)
+    {
+      message = g_strdup_printf (ngettext ("%u PIN attempt left before the passphrase is "
+                                           "needed.",
+                                           "%u PIN attempts left before the passphrase is "
+                                           "needed.", left), left);
+      show_error (self, message);
+    }
 }
 
 static const char *
@@ -182,19 +325,17 @@ entsec_unlock_page_prepare (EntsecUnlockPage *self,
   asks_secret = self->has_passphrase || self->has_recovery;
   set_busy (self, FALSE);
   show_error (self, NULL);
-  gtk_editable_set_text (self->secret_row, "");
-  gtk_widget_set_visible (self->secret_box, asks_secret);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->secret_row), secret_title (self));
+  set_pin_mode (self, self->has_pin);
+  /* In PIN mode set_pin_mode() has said what to enter. */
   if (reason != NULL)
     adw_status_page_set_description (self->status_page, reason);
-  else if (asks_secret)
+  else if (!self->has_pin)
     adw_status_page_set_description (self->status_page,
-                                     _("Enter your passphrase to show your codes."));
-  else
-    adw_status_page_set_description (self->status_page,
-                                     _("Your keyring opens your codes again."));
-  if (asks_secret)
-    gtk_widget_grab_focus (GTK_WIDGET (self->secret_row));
+                                     asks_secret ? _("Enter your passphrase to show your codes.")
+                                                 : _("Your keyring opens your codes again."));
+  if (self->has_pin)
+    entsec_vault_get_pin_status_async (vault, cancellable, pin_status_done, g_object_ref (self));
 }
 
 static void
@@ -228,10 +369,13 @@ entsec_unlock_page_class_init (EntsecUnlockPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, secret_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, secret_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, pin_entry);
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, use_passphrase_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, error_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, unlock_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, spinner);
   gtk_widget_class_bind_template_callback (widget_class, unlock_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, use_passphrase_clicked);
 }
 
 static void

@@ -11,9 +11,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EntsecUnlockPage, entsec_unlock_page, ENTSEC, UNLOCK_PAGE, AdwBin)
 
 /*
- * Ask for what opens @vault: its passphrase or recovery key, or, for a
- * vault with the keyring only, one click. @reason: (nullable) why the
- * keyring did not open it. Emits "unlocked" when the vault is open.
+ * Ask for what opens @vault: its quick-unlock PIN first when it has one
+ * (attempts left shown after a wrong one; "Use Passphrase Instead"; the
+ * passphrase with the reason once the PIN is locked out), its passphrase or
+ * recovery key, or, for a vault with the keyring only, one click. @reason:
+ * (nullable) why the keyring did not open it. Emits "unlocked" when the
+ * vault is open.
  */
 void entsec_unlock_page_prepare (EntsecUnlockPage *self,
                                  EntsecVault      *vault,

@@ -63,6 +63,7 @@ cli_vault_exit_code (const GError *error)
     case ENTSEC_VAULT_ERROR_IN_USE:
     case ENTSEC_VAULT_ERROR_LOCKED:
     case ENTSEC_VAULT_ERROR_ROLLBACK:
+    case ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT:
       return CLI_EXIT_AUTH;
     case ENTSEC_VAULT_ERROR_DUPLICATE:
     case ENTSEC_VAULT_ERROR_INVALID:
@@ -569,6 +570,7 @@ slot_type_name (EntsecVaultSlotType type)
     case ENTSEC_VAULT_SLOT_KEYRING: return "keyring";
     case ENTSEC_VAULT_SLOT_PASSPHRASE: return "passphrase";
     case ENTSEC_VAULT_SLOT_RECOVERY: return "recovery";
+    case ENTSEC_VAULT_SLOT_PIN: return "pin";
     default: return "unknown";
     }
 }

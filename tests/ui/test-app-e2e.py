@@ -11,7 +11,9 @@ the code found, read back from the X clipboard (xclip); an account added by the 
 entsec-cli appears without a restart; the details page deletes an account
 and the toast's "Undo" brings it back; and every interactive control met on
 the way must have an accessible name. The details page shows the QR code
-after the passphrase and hides it on leaving. The preferences export an
+after the passphrase and hides it on leaving. The preferences set a quick
+unlock PIN, which the next lock asks for first (a wrong one shows the
+attempts left, the right one the codes). The preferences export an
 encrypted backup, which a fresh profile (keyring only) imports: the same
 code shows there.
 
@@ -54,6 +56,8 @@ IMAGE = os.path.realpath(os.path.join(CORPUS, "clean_01.png"))
 PASSPHRASE = "correct horse battery staple"
 NEW_PASSPHRASE = "velvet harbour juniper lantern"
 BACKUP_PASSPHRASE = "amber quiver meadow tinsel"
+PIN = "602817"
+WRONG_PIN = "111111"
 TIMEOUT = 60
 BACKUP = os.path.join(os.environ["XDG_RUNTIME_DIR"], "accounts.entsec")
 
@@ -216,12 +220,29 @@ def check_code(window, secret):
     wait_for("the code of ACME to be oathtool's", matches, timeout=20)
 
 
-def lock_and_unlock(window, passphrase=PASSPHRASE):
+def lock_and_unlock(window, passphrase=PASSPHRASE, pin_first=False):
     rawinput.keyCombo("<Control>l")
+    if pin_first:
+        click(button(window, "Use Passphrase Instead"))
     secret_row = find(window, "Passphrase", "text", sensitive=True)
     wait_for("no code on screen after locking", lambda: not shown_codes(window))
     audit(window)
     set_text(secret_row, passphrase)
+    click(button(window, "Unlock"))
+    find(window, "Add Account", "push button", sensitive=True)
+
+
+def lock_and_unlock_pin(window):
+    """After a lock the PIN is asked first: a wrong one says how many
+    attempts are left, the right one shows the codes."""
+    rawinput.keyCombo("<Control>l")
+    pin_entry = find(window, "Quick unlock PIN", sensitive=True)
+    wait_for("no code on screen after locking", lambda: not shown_codes(window))
+    audit(window)
+    set_text(pin_entry, WRONG_PIN)
+    click(button(window, "Unlock"))
+    find(window, "Wrong PIN. 4 attempts left before the passphrase is needed.", "label")
+    set_text(pin_entry, PIN)
     click(button(window, "Unlock"))
     find(window, "Add Account", "push button", sensitive=True)
 
@@ -303,22 +324,36 @@ def preferences(app):
     find(prefs, "Minutes before the codes lock", "spin button")
     audit(prefs)
     change_passphrase(app, prefs)
+    set_pin(app, prefs)
     export_backup(app, prefs)
     prefs.doActionNamed("window.close")
 
 
-def change_passphrase(app, prefs):
-    """Security: change the passphrase (the current one, the new one twice);
-    the dialog closes once the vault has it."""
-    click(button(prefs, "Change…"))
-    dialog = frame(app, "Change Passphrase")
+def fill_dialog(app, prefs, opener, title, fields, apply):
+    """Open dialog @title with button @opener, type @fields (row -> text),
+    press @apply; it closes once the vault has what was asked."""
+    click(button(prefs, opener))
+    dialog = frame(app, title)
     audit(dialog)
-    set_text(find(dialog, "Current Passphrase", "text"), PASSPHRASE)
-    set_text(find(dialog, "New Passphrase", "text"), NEW_PASSPHRASE)
-    set_text(find(dialog, "Confirm New Passphrase", "text"), NEW_PASSPHRASE)
-    click(button(dialog, "Change"))
-    wait_for("the passphrase dialog closed",
-             lambda: not any(w.name == "Change Passphrase" for w in app.children))
+    for row, text in fields:
+        set_text(find(dialog, row, "text"), text)
+    click(button(dialog, apply))
+    wait_for("the dialog '%s' closed" % title,
+             lambda: not any(w.name == title for w in app.children))
+
+
+def change_passphrase(app, prefs):
+    """Security: change the passphrase (the current one, the new one twice)."""
+    fill_dialog(app, prefs, "Change…", "Change Passphrase",
+                [("Current Passphrase", PASSPHRASE), ("New Passphrase", NEW_PASSPHRASE),
+                 ("Confirm New Passphrase", NEW_PASSPHRASE)], "Change")
+
+
+def set_pin(app, prefs):
+    """Security: a quick unlock PIN (the passphrase, then the PIN twice)."""
+    fill_dialog(app, prefs, "Set…", "Quick Unlock PIN",
+                [("Passphrase", NEW_PASSPHRASE), ("New PIN", PIN), ("Confirm New PIN", PIN)],
+                "Set PIN")
 
 
 def chooser_path(app, title, path, accept, location=False):
@@ -405,8 +440,11 @@ def main():
         check_code(window, secret)
         preferences(app)
         audit(window)
+        # A PIN was set in the preferences: it is asked first after a lock.
+        lock_and_unlock_pin(window)
+        check_code(window, secret)
         # The passphrase changed in the preferences: the new one unlocks.
-        lock_and_unlock(window, NEW_PASSPHRASE)
+        lock_and_unlock(window, NEW_PASSPHRASE, pin_first=True)
         check_code(window, secret)
         stop_app(process)
         # A fresh profile: another data folder, the keyring alone.
@@ -425,6 +463,7 @@ def main():
             subprocess.run(["import", "-window", "root", screenshot], check=False)
         print("ok: first run, add from picture, code == oathtool, lock, unlock, copy, search,"
               " entsec-cli add seen live, delete and undo, preferences, passphrase changed and used,"
+              " quick unlock PIN set, wrong PIN's attempts left shown, PIN unlocks,"
               " encrypted backup exported and imported into a fresh profile")
     finally:
         if process.poll() is None:

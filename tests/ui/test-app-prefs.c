@@ -244,7 +244,7 @@ test_security_group (Fixture      *f,
   entsec_preferences_window_set_vault (window, f->vault);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (group)));
   g_assert_cmpstr (adw_preferences_group_get_description (group), ==,
-                   entsec_preferences_lock_model (!with_passphrase, with_passphrase));
+                   entsec_preferences_lock_model (!with_passphrase, with_passphrase, FALSE));
   g_assert_cmpint (gtk_widget_get_sensitive (always_ask), ==, with_passphrase);
   g_assert_cmpint (gtk_widget_get_visible (remove), ==, with_passphrase);
   g_assert_true (gtk_widget_get_sensitive (passphrase));
@@ -259,7 +259,7 @@ test_security_group (Fixture      *f,
     ;
   g_assert_false (gtk_widget_get_sensitive (passphrase));
   g_assert_cmpstr (adw_preferences_group_get_description (group), !=,
-                   entsec_preferences_lock_model (!with_passphrase, with_passphrase));
+                   entsec_preferences_lock_model (!with_passphrase, with_passphrase, FALSE));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -312,10 +312,12 @@ static void
 test_lock_model (void)
 {
   const char *sentences[] = {
-    entsec_preferences_lock_model (TRUE, FALSE),
-    entsec_preferences_lock_model (TRUE, TRUE),
-    entsec_preferences_lock_model (FALSE, TRUE),
-    entsec_preferences_lock_model (FALSE, FALSE),
+    entsec_preferences_lock_model (TRUE, FALSE, FALSE),
+    entsec_preferences_lock_model (TRUE, TRUE, FALSE),
+    entsec_preferences_lock_model (FALSE, TRUE, FALSE),
+    entsec_preferences_lock_model (FALSE, FALSE, FALSE),
+    entsec_preferences_lock_model (TRUE, TRUE, TRUE),
+    entsec_preferences_lock_model (FALSE, TRUE, TRUE),
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (sentences); i++)

@@ -342,7 +342,10 @@ has_keyring_slot (EntsecVault *vault)
 {
   for (guint i = 0; i < vault->slots->len; i++)
     {
-      if (((VaultSlot *) g_ptr_array_index (vault->slots, i))->type == ENTSEC_VAULT_SLOT_KEYRING)
+      guint32 type = ((VaultSlot *) g_ptr_array_index (vault->slots, i))->type;
+
+      /* A PIN slot's secret is in the keyring too, which keeps the generation. */
+      if (type == ENTSEC_VAULT_SLOT_KEYRING || type == ENTSEC_VAULT_SLOT_PIN)
         return TRUE;
     }
   return FALSE;
@@ -368,7 +371,8 @@ vault_check_generation (EntsecVault     *vault,
 
   if (vault->index == NULL || !has_keyring_slot (vault))
     return TRUE;
-  if (slot->type != ENTSEC_VAULT_SLOT_KEYRING)
+  /* A PIN is a quick unlock, not a secret strong enough to vouch for an old file. */
+  if (slot->type != ENTSEC_VAULT_SLOT_KEYRING && slot->type != ENTSEC_VAULT_SLOT_PIN)
     {
       /* The passphrase or recovery key vouches for this file, even an older one. */
       note_generation (vault, TRUE);

@@ -35,6 +35,21 @@ static const SecretSchema vault_key_schema = {
   0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 };
 
+/*
+ * A PIN slot's item: the random secret its key needs besides the PIN, and
+ * the count of wrong PINs (entsec-vault-pin.c). Named like a key item.
+ */
+static const SecretSchema pin_schema = {
+  "org.entsec.EnterpriseSecurity.VaultPin",
+  SECRET_SCHEMA_NONE,
+  {
+    { "vault", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "slot", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+  0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+};
+
 static GHashTable *
 item_attributes (const guint8 vault_id[VAULT_ID_SIZE],
                  const guint8 slot_uuid[KEYRING_SLOT_ID_SIZE])
@@ -70,11 +85,12 @@ read_item (SecretItem         *item,
 }
 
 static KeyringOutcome
-keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
-                      const guint8        slot_uuid[KEYRING_SLOT_ID_SIZE],
-                      EntsecSecureBytes **kek,
-                      GCancellable       *cancellable,
-                      GError            **error)
+keyring_lookup (const SecretSchema *schema,
+                const guint8        vault_id[VAULT_ID_SIZE],
+                const guint8        slot_uuid[KEYRING_SLOT_ID_SIZE],
+                EntsecSecureBytes **kek,
+                GCancellable       *cancellable,
+                GError            **error)
 {
   g_autoptr (GHashTable) attributes = item_attributes (vault_id, slot_uuid);
   g_autoptr (SecretService) service = NULL;
@@ -84,7 +100,7 @@ keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
   if (service == NULL)
     return KEYRING_UNREACHABLE;
   /* No SECRET_SEARCH_UNLOCK: a locked item comes back without its secret. */
-  items = secret_service_search_sync (service, &vault_key_schema, attributes,
+  items = secret_service_search_sync (service, schema, attributes,
                                       SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS,
                                       cancellable, error);
   if (items == NULL)
@@ -98,35 +114,37 @@ keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
 }
 
 static gboolean
-keyring_store (const guint8  vault_id[VAULT_ID_SIZE],
-                     const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
-                     const guint8 *kek,
-                     gsize         kek_len,
-                     GCancellable *cancellable,
-                     GError      **error)
+keyring_store (const SecretSchema *schema,
+               const char         *label,
+               const guint8        vault_id[VAULT_ID_SIZE],
+               const guint8        slot_uuid[KEYRING_SLOT_ID_SIZE],
+               const guint8       *kek,
+               gsize               kek_len,
+               GCancellable       *cancellable,
+               GError            **error)
 {
   g_autoptr (GHashTable) attributes = item_attributes (vault_id, slot_uuid);
   SecretValue *value = secret_value_new ((const gchar *) kek, (gssize) kek_len,
                                          "application/octet-stream");
   gboolean ok;
 
-  ok = secret_password_storev_binary_sync (&vault_key_schema, attributes, SECRET_COLLECTION_DEFAULT,
-                                           "Enterprise Security vault key", value,
-                                           cancellable, error);
+  ok = secret_password_storev_binary_sync (schema, attributes, SECRET_COLLECTION_DEFAULT, label,
+                                           value, cancellable, error);
   secret_value_unref (value);
   return ok;
 }
 
 static gboolean
-keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
-                     const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
-                     GCancellable *cancellable,
-                     GError      **error)
+keyring_clear (const SecretSchema *schema,
+               const guint8        vault_id[VAULT_ID_SIZE],
+               const guint8        slot_uuid[KEYRING_SLOT_ID_SIZE],
+               GCancellable       *cancellable,
+               GError            **error)
 {
   g_autoptr (GHashTable) attributes = item_attributes (vault_id, slot_uuid);
   g_autoptr (GError) local_error = NULL;
 
-  secret_password_clearv_sync (&vault_key_schema, attributes, cancellable, &local_error);
+  secret_password_clearv_sync (schema, attributes, cancellable, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -240,9 +258,11 @@ keyring_put_generation (const guint8 vault_id[VAULT_ID_SIZE],
   value = secret_value_new ((const gchar *) bytes, sizeof bytes, "application/octet-stream");
   if (item != NULL && (lower_too || item_generation (item) < generation))
     secret_item_set_secret_sync (item, value, NULL, NULL);
-  /* Created only while the vault's key item is there and unlocked: never a prompt. */
+  /* Created only while the vault's key (or PIN) item is there and unlocked: never a prompt. */
   if (outcome == KEYRING_NOT_FOUND)
     key_item = find_unlocked (&vault_key_schema, vault_id, &outcome);
+  if (outcome == KEYRING_NOT_FOUND)
+    key_item = find_unlocked (&pin_schema, vault_id, &outcome);
   if (key_item != NULL)
     secret_password_storev_binary_sync (&generation_schema, attributes,
                                         SECRET_COLLECTION_DEFAULT,
@@ -324,7 +344,7 @@ vault_keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],
   g_autoptr (GMutexLocker) locker = NULL;
 
   locker = g_mutex_locker_new (&keyring_mutex);
-  return keyring_lookup (vault_id, slot_uuid, kek, cancellable, error);
+  return keyring_lookup (&vault_key_schema, vault_id, slot_uuid, kek, cancellable, error);
 }
 
 gboolean
@@ -338,7 +358,8 @@ vault_keyring_store (const guint8  vault_id[VAULT_ID_SIZE],
   g_autoptr (GMutexLocker) locker = NULL;
 
   locker = g_mutex_locker_new (&keyring_mutex);
-  return keyring_store (vault_id, slot_uuid, kek, kek_len, cancellable, error);
+  return keyring_store (&vault_key_schema, "Enterprise Security vault key", vault_id, slot_uuid,
+                        kek, kek_len, cancellable, error);
 }
 
 gboolean
@@ -350,7 +371,7 @@ vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
   g_autoptr (GMutexLocker) locker = NULL;
 
   locker = g_mutex_locker_new (&keyring_mutex);
-  return keyring_clear (vault_id, slot_uuid, cancellable, error);
+  return keyring_clear (&vault_key_schema, vault_id, slot_uuid, cancellable, error);
 }
 
 KeyringOutcome
@@ -372,4 +393,91 @@ vault_keyring_put_generation (const guint8 vault_id[VAULT_ID_SIZE],
 
   locker = g_mutex_locker_new (&keyring_mutex);
   keyring_put_generation (vault_id, generation, lower_too);
+}
+
+KeyringOutcome
+vault_keyring_pin_lookup (const guint8        vault_id[VAULT_ID_SIZE],
+                          const guint8        slot_uuid[KEYRING_SLOT_ID_SIZE],
+                          EntsecSecureBytes **item,
+                          GCancellable       *cancellable,
+                          GError            **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_lookup (&pin_schema, vault_id, slot_uuid, item, cancellable, error);
+}
+
+gboolean
+vault_keyring_pin_store (const guint8  vault_id[VAULT_ID_SIZE],
+                         const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
+                         const guint8 *item,
+                         gsize         item_len,
+                         GCancellable *cancellable,
+                         GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_store (&pin_schema, "Enterprise Security quick unlock PIN key", vault_id,
+                        slot_uuid, item, item_len, cancellable, error);
+}
+
+/* Replace the secret of the unlocked item named by @attributes (no new item, no prompt). */
+static gboolean
+keyring_update (const SecretSchema *schema,
+                GHashTable         *attributes,
+                const guint8       *data,
+                gsize               len,
+                GCancellable       *cancellable,
+                GError            **error)
+{
+  g_autoptr (SecretService) service = NULL;
+  g_autolist (SecretItem) items = NULL;
+  SecretValue *value;
+  gboolean ok;
+
+  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, error);
+  if (service == NULL)
+    return FALSE;
+  items = secret_service_search_sync (service, schema, attributes, SECRET_SEARCH_ALL, cancellable,
+                                      error);
+  if (items == NULL || secret_item_get_locked (items->data))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             "the item is gone or locked");
+      return FALSE;
+    }
+  value = secret_value_new ((const gchar *) data, (gssize) len, "application/octet-stream");
+  ok = secret_item_set_secret_sync (items->data, value, cancellable, error);
+  secret_value_unref (value);
+  return ok;
+}
+
+gboolean
+vault_keyring_pin_update (const guint8  vault_id[VAULT_ID_SIZE],
+                          const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
+                          const guint8 *item,
+                          gsize         item_len,
+                          GCancellable *cancellable,
+                          GError      **error)
+{
+  g_autoptr (GHashTable) attributes = item_attributes (vault_id, slot_uuid);
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_update (&pin_schema, attributes, item, item_len, cancellable, error);
+}
+
+gboolean
+vault_keyring_pin_clear (const guint8  vault_id[VAULT_ID_SIZE],
+                         const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
+                         GCancellable *cancellable,
+                         GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_clear (&pin_schema, vault_id, slot_uuid, cancellable, error);
 }

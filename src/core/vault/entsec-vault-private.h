@@ -438,6 +438,33 @@ gboolean       vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
                                     GCancellable *cancellable,
                                     GError      **error);
 
+/*
+ * A PIN slot's item (its secret and wrong-PIN count, entsec-vault-pin.c),
+ * looked up, stored (replacing) and removed like a key item above.
+ */
+KeyringOutcome vault_keyring_pin_lookup (const guint8        vault_id[VAULT_ID_SIZE],
+                                         const guint8        slot_uuid[KEYRING_SLOT_ID_SIZE],
+                                         EntsecSecureBytes **item,
+                                         GCancellable       *cancellable,
+                                         GError            **error);
+gboolean       vault_keyring_pin_store (const guint8  vault_id[VAULT_ID_SIZE],
+                                        const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
+                                        const guint8 *item,
+                                        gsize         item_len,
+                                        GCancellable *cancellable,
+                                        GError      **error);
+/* Change an existing, unlocked PIN item's secret (gnome-keyring warns on a replacing store). */
+gboolean       vault_keyring_pin_update (const guint8  vault_id[VAULT_ID_SIZE],
+                                         const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
+                                         const guint8 *item,
+                                         gsize         item_len,
+                                         GCancellable *cancellable,
+                                         GError      **error);
+gboolean       vault_keyring_pin_clear (const guint8  vault_id[VAULT_ID_SIZE],
+                                        const guint8  slot_uuid[KEYRING_SLOT_ID_SIZE],
+                                        GCancellable *cancellable,
+                                        GError      **error);
+
 /* The generation kept in the keyring for vault @vault_id (never prompts). */
 KeyringOutcome vault_keyring_get_generation (const guint8 vault_id[VAULT_ID_SIZE],
                                              guint64     *generation);
@@ -474,5 +501,75 @@ gboolean    vault_keyring_slot_works (EntsecVault    *vault,
                                       KeyringOutcome *outcome);
 /* What is wrong with the keyring, for a user ("the keyring is locked; ..."). */
 const char *vault_keyring_problem (KeyringOutcome outcome);
+
+/* Find the DEK for one kind of secret outside the mutex (see vault_unlock_with()). */
+typedef EntsecSecureBytes *(*VaultDeriveFunc) (EntsecVault        *vault,
+                                               GPtrArray          *slots,
+                                               gconstpointer       secret,
+                                               gsize               secret_len,
+                                               VaultSlot         **used,
+                                               EntsecSecureBytes **kek,
+                                               GCancellable       *cancellable,
+                                               GError            **error);
+/*
+ * Unlock with the slots of @type: copies them, runs @derive on the copies
+ * without the mutex, then adopts the DEK if the slot is unchanged. A NULL
+ * from @derive without an error is a wrong secret (BAD_PASSPHRASE, @what).
+ */
+gboolean    vault_unlock_with (EntsecVault    *vault,
+                               guint32         type,
+                               const char     *what,
+                               VaultDeriveFunc derive,
+                               gconstpointer   secret,
+                               gsize           secret_len,
+                               GCancellable   *cancellable,
+                               GError        **error);
+/* Whether @passphrase opens one of the vault's passphrase slots (Argon2id; no mutex held). */
+gboolean    vault_passphrase_opens (EntsecVault  *vault,
+                                    const char   *passphrase,
+                                    gsize         passphrase_len,
+                                    GCancellable *cancellable,
+                                    GError      **error);
+/* Read the keyring's copy of the generation for the rollback check (no mutex held). */
+void        vault_read_keyring_generation (EntsecVault *vault);
+
+/* ---- Slots (entsec-vault-slots.c), for entsec-vault-pin.c ------------------ */
+
+/* LOCKED unless unlocked; read without waiting for a KDF (the flag may change after). */
+gboolean    vault_check_unlocked_now (EntsecVault *vault,
+                                      GError     **error);
+
+/*
+ * Argon2id costs from the public form (@kdf NULL: calibrated to
+ * DEFAULT_KDF_TARGET_MS); INVALID when out of bounds.
+ */
+gboolean    vault_kdf_from_public (const EntsecKdfParams *kdf,
+                                   EntsecArgon2Params    *argon,
+                                   GError               **error);
+/*
+ * Make slots of @type be exactly one new slot (@params, its sealed @keys):
+ * added (the DEK only wrapped) when the vault has none of @type, else the old
+ * ones replaced and the DEK rotated, in one transaction. *@removed gets
+ * copies of the replaced slots. Takes the mutex; the vault must be unlocked.
+ */
+gboolean    vault_put_slot (EntsecVault *vault,
+                            guint32      type,
+                            GBytes      *params,
+                            GBytes      *keys,
+                            GPtrArray  **removed,
+                            GError     **error);
+
+/* Remove the keyring items of keyring and PIN slots in @removed (best effort). */
+void        vault_clear_slot_items (EntsecVault  *vault,
+                                    GPtrArray    *removed,
+                                    GCancellable *cancellable);
+
+/* ---- PIN slots (entsec-vault-pin.c) --------------------------------------- */
+
+/* The keyring item id in a PIN slot's params; NULL when malformed. */
+const guint8 *vault_pin_slot_uuid (const VaultSlot *slot);
+/* Its Argon2id costs, for the slot list; FALSE when malformed. */
+gboolean      vault_pin_slot_kdf (const VaultSlot    *slot,
+                                  EntsecArgon2Params *argon);
 
 G_END_DECLS

@@ -47,10 +47,10 @@ vault_write_header (EntsecVault *vault,
   return ok;
 }
 
-static gboolean
-kdf_from_public (const EntsecKdfParams *kdf,
-                 EntsecArgon2Params    *argon,
-                 GError               **error)
+gboolean
+vault_kdf_from_public (const EntsecKdfParams *kdf,
+                       EntsecArgon2Params    *argon,
+                       GError               **error)
 {
   if (kdf == NULL)
     {
@@ -210,7 +210,7 @@ make_passphrase_slot (EntsecVault           *vault,
   g_autoptr (EntsecSecureBytes) kek = entsec_secure_bytes_new (KEK_SIZE);
   g_autoptr (GBytes) params = NULL;
 
-  if (!kdf_from_public (kdf, &argon, error)
+  if (!vault_kdf_from_public (kdf, &argon, error)
       || !entsec_argon2id_derive (&argon, passphrase, passphrase_len, kek->data, KEK_SIZE, error))
     return FALSE;
   params = vault_kdf_params_encode (&argon);
@@ -421,10 +421,9 @@ add_slot (EntsecVault   *vault,
   return add_slot_locked (vault, new_slot, error);
 }
 
-/* LOCKED unless unlocked; read without waiting for a KDF (the flag may change after). */
-static gboolean
-check_unlocked_now (EntsecVault *vault,
-                    GError     **error)
+gboolean
+vault_check_unlocked_now (EntsecVault *vault,
+                          GError     **error)
 {
   G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
   return vault_check_unlocked (vault, error);
@@ -442,7 +441,7 @@ entsec_vault_add_passphrase_slot_sync (EntsecVault           *vault,
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (passphrase != NULL, FALSE);
-  return check_unlocked_now (vault, error)
+  return vault_check_unlocked_now (vault, error)
          && make_passphrase_slot (vault, passphrase, passphrase_len, kdf, &slot, error)
          && add_slot (vault, &slot, error);
 }
@@ -456,7 +455,7 @@ entsec_vault_add_keyring_slot_sync (EntsecVault  *vault,
   guint8 uuid[KEYRING_SLOT_ID_SIZE];
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  if (!check_unlocked_now (vault, error)
+  if (!vault_check_unlocked_now (vault, error)
       || !make_keyring_slot (vault, uuid, &slot, cancellable, error))
     return FALSE;
   if (!add_slot (vault, &slot, error))
@@ -496,7 +495,7 @@ entsec_vault_add_recovery_slot_sync (EntsecVault  *vault,
   g_auto (NewSlot) slot = { 0 };
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
-  if (!check_unlocked_now (vault, error) || !entsec_random_bytes (key->data, KEK_SIZE, error)
+  if (!vault_check_unlocked_now (vault, error) || !entsec_random_bytes (key->data, KEK_SIZE, error)
       || !new_slot_init (&slot, vault, ENTSEC_VAULT_SLOT_RECOVERY, params, key->data, error)
       || !add_slot (vault, &slot, error))
     return NULL;
@@ -614,10 +613,15 @@ finish_rotation (EntsecVault *vault,
   return FALSE;
 }
 
+/*
+ * Replace every slot of @new_slot's type by @new_slot and rotate the DEK;
+ * @removed (nullable) gets copies of the slots replaced.
+ */
 static gboolean
-change_passphrase_locked (EntsecVault   *vault,
-                          const NewSlot *new_slot,
-                          GError       **error)
+replace_slots_locked (EntsecVault   *vault,
+                      const NewSlot *new_slot,
+                      GPtrArray     *removed,
+                      GError       **error)
 {
   g_autoptr (GPtrArray) slots = NULL;
   OldKeys old = { NULL, NULL };
@@ -630,13 +634,43 @@ change_passphrase_locked (EntsecVault   *vault,
     {
       VaultSlot *slot = g_ptr_array_index (vault->slots, i);
 
-      if (slot->type != ENTSEC_VAULT_SLOT_PASSPHRASE)
+      if (slot->type != new_slot->type)
         g_ptr_array_add (slots, vault_slot_copy (slot));
       else
-        ok = delete_slot_row (vault, slot->id, error);
+        {
+          ok = delete_slot_row (vault, slot->id, error);
+          if (removed != NULL)
+            g_ptr_array_add (removed, vault_slot_copy (slot));
+        }
     }
   ok = ok && rotate_dek (vault, slots, &old, error) && insert_slot (vault, slots, new_slot, error);
-  return finish_rotation (vault, slots, ok, &old, error);
+  if (!finish_rotation (vault, slots, ok, &old, error))
+    {
+      if (removed != NULL)
+        g_ptr_array_set_size (removed, 0);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vault_put_slot (EntsecVault *vault,
+                guint32      type,
+                GBytes      *params,
+                GBytes      *keys,
+                GPtrArray  **removed,
+                GError     **error)
+{
+  G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
+  NewSlot slot = { type, params, keys };
+  gboolean replace = FALSE;
+
+  *removed = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
+  for (guint i = 0; i < vault->slots->len; i++)
+    replace = replace || ((VaultSlot *) g_ptr_array_index (vault->slots, i))->type == type;
+  if (replace)
+    return replace_slots_locked (vault, &slot, *removed, error);
+  return add_slot_locked (vault, &slot, error);
 }
 
 gboolean
@@ -652,11 +686,11 @@ entsec_vault_change_passphrase_sync (EntsecVault           *vault,
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (passphrase != NULL, FALSE);
-  if (!check_unlocked_now (vault, error)
+  if (!vault_check_unlocked_now (vault, error)
       || !make_passphrase_slot (vault, passphrase, passphrase_len, kdf, &slot, error))
     return FALSE;
   op = vault_op_begin (vault);
-  return change_passphrase_locked (vault, &slot, error);
+  return replace_slots_locked (vault, &slot, NULL, error);
 }
 
 /*
@@ -681,7 +715,10 @@ remaining_slot_works (EntsecVault  *vault,
     }
   for (guint i = 0; i < remaining->len; i++)
     {
-      if (((VaultSlot *) g_ptr_array_index (remaining, i))->type != ENTSEC_VAULT_SLOT_KEYRING)
+      guint32 type = ((VaultSlot *) g_ptr_array_index (remaining, i))->type;
+
+      /* A PIN slot never stays alone (it goes with the last passphrase). */
+      if (type != ENTSEC_VAULT_SLOT_KEYRING && type != ENTSEC_VAULT_SLOT_PIN)
         return TRUE;
     }
   for (guint i = 0; i < remaining->len; i++)
@@ -726,16 +763,16 @@ same_slots (GPtrArray *a,
   return TRUE;
 }
 
-/* Under the mutex: delete @removed_id and rotate, if the table is still @before. */
+/* Under the mutex: delete the @removed slots and rotate, if the table is still @before. */
 static gboolean
 remove_slot_locked (EntsecVault *vault,
                     GPtrArray   *before,
                     GPtrArray   *remaining,
-                    gint64       removed_id,
+                    GPtrArray   *removed,
                     GError     **error)
 {
   OldKeys old = { NULL, NULL };
-  gboolean ok;
+  gboolean ok = TRUE;
 
   if (!vault_check_unlocked (vault, error))
     return FALSE;
@@ -748,8 +785,47 @@ remove_slot_locked (EntsecVault *vault,
     }
   if (!vault_begin_write (vault, error))
     return FALSE;
-  ok = delete_slot_row (vault, removed_id, error) && rotate_dek (vault, remaining, &old, error);
+  for (guint i = 0; ok && i < removed->len; i++)
+    ok = delete_slot_row (vault, ((VaultSlot *) g_ptr_array_index (removed, i))->id, error);
+  ok = ok && rotate_dek (vault, remaining, &old, error);
   return finish_rotation (vault, remaining, ok, &old, error);
+}
+
+/* A PIN slot goes with the last passphrase slot: move it from @remaining to @removed. */
+static void
+drop_lone_pin_slots (GPtrArray *remaining,
+                     GPtrArray *removed)
+{
+  for (guint i = 0; i < remaining->len; i++)
+    {
+      if (((VaultSlot *) g_ptr_array_index (remaining, i))->type == ENTSEC_VAULT_SLOT_PASSPHRASE)
+        return;
+    }
+  for (guint i = remaining->len; i > 0; i--)
+    {
+      if (((VaultSlot *) g_ptr_array_index (remaining, i - 1))->type == ENTSEC_VAULT_SLOT_PIN)
+        g_ptr_array_add (removed, g_ptr_array_steal_index (remaining, i - 1));
+    }
+}
+
+/* After the commit: the keyring items of removed keyring and PIN slots are useless now. */
+void
+vault_clear_slot_items (EntsecVault  *vault,
+                        GPtrArray    *removed,
+                        GCancellable *cancellable)
+{
+  for (guint i = 0; i < removed->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (removed, i);
+      const guint8 *uuid = vault_pin_slot_uuid (slot);
+
+      if (slot->type == ENTSEC_VAULT_SLOT_KEYRING
+          && g_bytes_get_size (slot->params) == KEYRING_SLOT_ID_SIZE)
+        vault_keyring_clear (vault->vault_id, g_bytes_get_data (slot->params, NULL),
+                             cancellable, NULL);
+      else if (slot->type == ENTSEC_VAULT_SLOT_PIN && uuid != NULL)
+        vault_keyring_pin_clear (vault->vault_id, uuid, cancellable, NULL);
+    }
 }
 
 static VaultSlot *
@@ -772,7 +848,8 @@ entsec_vault_remove_slot_sync (EntsecVault  *vault,
 {
   g_autoptr (GPtrArray) before = NULL;
   g_autoptr (GPtrArray) remaining = NULL;
-  g_autoptr (VaultSlot) removed = NULL;
+  g_autoptr (GPtrArray) removed = NULL;
+  VaultSlot *slot;
   VaultOp *op;
   gboolean ok;
 
@@ -781,25 +858,25 @@ entsec_vault_remove_slot_sync (EntsecVault  *vault,
   if (before == NULL)
     return FALSE;
   remaining = copy_slots (before);
-  removed = steal_slot (remaining, slot_id);
-  if (removed == NULL)
+  slot = steal_slot (remaining, slot_id);
+  if (slot == NULL)
     {
       g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
                    "This vault has no slot %" G_GINT64_FORMAT " (see 'entsec-cli slots')", slot_id);
       return FALSE;
     }
+  removed = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
+  g_ptr_array_add (removed, slot);
+  if (slot->type == ENTSEC_VAULT_SLOT_PASSPHRASE)
+    drop_lone_pin_slots (remaining, removed);
   /* The keyring may be asked here: without the mutex. */
   if (!remaining_slot_works (vault, remaining, slot_id, cancellable, error))
     return FALSE;
   op = vault_op_begin (vault);
-  ok = remove_slot_locked (vault, before, remaining, slot_id, error);
+  ok = remove_slot_locked (vault, before, remaining, removed, error);
   vault_op_end (op);
   if (!ok)
     return FALSE;
-  /* The slot is gone from the file; its keyring item is useless now. */
-  if (removed->type == ENTSEC_VAULT_SLOT_KEYRING
-      && g_bytes_get_size (removed->params) == KEYRING_SLOT_ID_SIZE)
-    vault_keyring_clear (vault->vault_id, g_bytes_get_data (removed->params, NULL),
-                         cancellable, NULL);
+  vault_clear_slot_items (vault, removed, cancellable);
   return TRUE;
 }

@@ -581,8 +581,9 @@ vault_slot_infos (EntsecVault *vault,
 
       infos[i].id = slot->id;
       infos[i].type = (EntsecVaultSlotType) slot->type;
-      if (slot->type == ENTSEC_VAULT_SLOT_PASSPHRASE
-          && vault_kdf_params_decode (slot->params, &argon, NULL))
+      if ((slot->type == ENTSEC_VAULT_SLOT_PASSPHRASE
+           && vault_kdf_params_decode (slot->params, &argon, NULL))
+          || (slot->type == ENTSEC_VAULT_SLOT_PIN && vault_pin_slot_kdf (slot, &argon)))
         {
           infos[i].kdf.memory_kib = argon.m_cost_kib;
           infos[i].kdf.iterations = argon.t_cost;
@@ -763,25 +764,15 @@ derive_passphrase_dek (EntsecVault  *vault,
   return NULL;
 }
 
-/* Find the DEK for one kind of secret outside the mutex, then adopt it. */
-typedef EntsecSecureBytes *(*DeriveFunc) (EntsecVault        *vault,
-                                          GPtrArray          *slots,
-                                          gconstpointer       secret,
-                                          gsize               secret_len,
-                                          VaultSlot         **used,
-                                          EntsecSecureBytes **kek,
-                                          GCancellable       *cancellable,
-                                          GError            **error);
-
-static gboolean
-unlock_with (EntsecVault  *vault,
-             guint32       type,
-             const char   *what,
-             DeriveFunc    derive,
-             gconstpointer secret,
-             gsize         secret_len,
-             GCancellable *cancellable,
-             GError      **error)
+gboolean
+vault_unlock_with (EntsecVault    *vault,
+                   guint32         type,
+                   const char     *what,
+                   VaultDeriveFunc derive,
+                   gconstpointer   secret,
+                   gsize           secret_len,
+                   GCancellable   *cancellable,
+                   GError        **error)
 {
   /* A retry happens only if another program changes the slots meanwhile. */
   for (guint attempt = 0; attempt < 3; attempt++)
@@ -836,6 +827,53 @@ derive_passphrase (EntsecVault        *vault,
                                 error);
 }
 
+/* Copies of the slots of @type (op mutex taken here). */
+static GPtrArray *
+copy_slots_of_type (EntsecVault *vault,
+                    guint32      type)
+{
+  G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
+  GPtrArray *copies = g_ptr_array_new_with_free_func ((GDestroyNotify) vault_slot_free);
+
+  for (guint i = 0; i < vault->slots->len; i++)
+    {
+      VaultSlot *slot = g_ptr_array_index (vault->slots, i);
+
+      if (slot->type == type)
+        g_ptr_array_add (copies, vault_slot_copy (slot));
+    }
+  return copies;
+}
+
+gboolean
+vault_passphrase_opens (EntsecVault  *vault,
+                        const char   *passphrase,
+                        gsize         passphrase_len,
+                        GCancellable *cancellable,
+                        GError      **error)
+{
+  g_autoptr (GPtrArray) slots = NULL;
+  g_autoptr (EntsecSecureBytes) kek = NULL;
+  g_autoptr (EntsecSecureBytes) dek = NULL;
+  VaultSlot *used = NULL;
+
+  slots = copy_slots_of_type (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  if (slots->len == 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
+                           "This vault has no passphrase; set a passphrase first");
+      return FALSE;
+    }
+  dek = derive_passphrase_dek (vault, slots, passphrase, passphrase_len, &used, &kek, cancellable,
+                               error);
+  if (dek != NULL)
+    return TRUE;
+  if (error == NULL || *error == NULL)
+    g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
+                         "Wrong passphrase; nothing was changed");
+  return FALSE;
+}
+
 gboolean
 entsec_vault_unlock_passphrase_sync (EntsecVault  *vault,
                                      const char   *passphrase,
@@ -847,8 +885,9 @@ entsec_vault_unlock_passphrase_sync (EntsecVault  *vault,
   g_return_val_if_fail (passphrase != NULL || passphrase_len == 0, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  return unlock_with (vault, ENTSEC_VAULT_SLOT_PASSPHRASE, "passphrase", derive_passphrase,
-                      passphrase != NULL ? passphrase : "", passphrase_len, cancellable, error);
+  return vault_unlock_with (vault, ENTSEC_VAULT_SLOT_PASSPHRASE, "passphrase", derive_passphrase,
+                                  passphrase != NULL ? passphrase : "", passphrase_len, cancellable,
+                            error);
 }
 
 /* Base32 text of a recovery key, spaces and dashes ignored, any case. */
@@ -907,8 +946,8 @@ entsec_vault_unlock_recovery_sync (EntsecVault  *vault,
   g_return_val_if_fail (recovery_key != NULL, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  return unlock_with (vault, ENTSEC_VAULT_SLOT_RECOVERY, "recovery key", derive_recovery,
-                      recovery_key, strlen (recovery_key), cancellable, error);
+  return vault_unlock_with (vault, ENTSEC_VAULT_SLOT_RECOVERY, "recovery key", derive_recovery,
+                            recovery_key, strlen (recovery_key), cancellable, error);
 }
 
 const char *
@@ -998,6 +1037,18 @@ vault_keyring_slot_works (EntsecVault    *vault,
   return TRUE;
 }
 
+void
+vault_read_keyring_generation (EntsecVault *vault)
+{
+  guint64 kept = 0;
+
+  /* The rollback check's keyring lookup, here without the mutex too. */
+  vault_keyring_flush ();
+  vault->keyring_generation_known =
+    vault_keyring_get_generation (vault->vault_id, &kept) == KEYRING_FOUND;
+  vault->keyring_generation = kept;
+}
+
 /* The keyring's answer for each keyring slot, looked up outside the mutex. */
 static EntsecSecureBytes *
 derive_keyring (EntsecVault        *vault,
@@ -1024,13 +1075,7 @@ derive_keyring (EntsecVault        *vault,
       dek = unwrap_keyring_slot (vault, slot, cancellable, &outcome, &lookup_error);
       if (dek != NULL)
         {
-          guint64 kept = 0;
-
-          /* The rollback check's keyring lookup, here without the mutex too. */
-          vault_keyring_flush ();
-          vault->keyring_generation_known =
-            vault_keyring_get_generation (vault->vault_id, &kept) == KEYRING_FOUND;
-          vault->keyring_generation = kept;
+          vault_read_keyring_generation (vault);
           *used = slot;
           return dek;
         }
@@ -1060,8 +1105,8 @@ entsec_vault_unlock_keyring_sync (EntsecVault  *vault,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   has_passphrase = vault_has_passphrase_slot (vault);
-  if (unlock_with (vault, ENTSEC_VAULT_SLOT_KEYRING, "keyring", derive_keyring,
-                   GINT_TO_POINTER (has_passphrase), 0, cancellable, &local_error))
+  if (vault_unlock_with (vault, ENTSEC_VAULT_SLOT_KEYRING, "keyring", derive_keyring,
+                         GINT_TO_POINTER (has_passphrase), 0, cancellable, &local_error))
     return TRUE;
   if (g_error_matches (local_error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT))
     return keyring_failed (has_passphrase, KEYRING_NOT_FOUND, "this vault has no keyring slot",
