@@ -7,7 +7,8 @@ set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 add_compile_options(
   -Wall -Wextra
   -Wformat=2 -Wformat-security
-  -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
+  -Wshadow -Wpointer-arith
+  $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes> $<$<COMPILE_LANGUAGE:C>:-Wmissing-prototypes>
   -Wnull-dereference -Wundef -Wvla
   -Wno-unused-parameter -Wno-missing-field-initializers
   -fno-strict-aliasing

@@ -108,24 +108,44 @@ entsec_qr_upscale (const EntsecQrGrey *src,
   return out;
 }
 
-/* Summed-area table with one extra row and column of zeros. */
+/* Summed-area table with one extra row and column of zeros; of the squared
+ * pixels too into @squares (nullable). */
 static guint32 *
-integral_image (const EntsecQrGrey *src)
+integral_images (const EntsecQrGrey *src,
+                 guint64           **squares)
 {
   guint w = src->width + 1;
   guint32 *sum = g_new0 (guint32, (gsize) w * (src->height + 1));
+  guint64 *sq = squares != NULL ? g_new0 (guint64, (gsize) w * (src->height + 1)) : NULL;
 
   for (guint y = 0; y < src->height; y++)
     {
       guint32 row = 0;
+      guint64 row2 = 0;
 
       for (guint x = 0; x < src->width; x++)
         {
-          row += src->pixels[(gsize) y * src->width + x];
-          sum[(gsize) (y + 1) * w + x + 1] = sum[(gsize) y * w + x + 1] + row;
+          guint64 v = src->pixels[(gsize) y * src->width + x];
+          gsize i = (gsize) (y + 1) * w + x + 1;
+
+          row += (guint32) v;
+          sum[i] = sum[i - w] + row;
+          if (sq != NULL)
+            {
+              row2 += v * v;
+              sq[i] = sq[i - w] + row2;
+            }
         }
     }
+  if (squares != NULL)
+    *squares = sq;
   return sum;
+}
+
+static guint32 *
+integral_image (const EntsecQrGrey *src)
+{
+  return integral_images (src, NULL);
 }
 
 static guint
@@ -166,9 +186,102 @@ entsec_qr_threshold (const EntsecQrGrey *src)
   return out;
 }
 
-/* Unsharp mask with a 3x3 box blur: gives back some edge to blurred photos. */
+/* The local mean and standard deviation in a box of @radius around (@x, @y). */
+static void
+window_stats (const EntsecQrGrey *src,
+              const guint32      *sum,
+              const guint64      *squares,
+              guint               radius,
+              guint               x,
+              guint               y,
+              double             *mean,
+              double             *deviation)
+{
+  guint stride = src->width + 1;
+  guint x0 = x > radius ? x - radius : 0;
+  guint y0 = y > radius ? y - radius : 0;
+  guint x1 = MIN (x + radius + 1, src->width);
+  guint y1 = MIN (y + radius + 1, src->height);
+  double n = (double) (x1 - x0) * (y1 - y0);
+  guint32 total = sum[(gsize) y1 * stride + x1] - sum[(gsize) y0 * stride + x1]
+                  - sum[(gsize) y1 * stride + x0] + sum[(gsize) y0 * stride + x0];
+  guint64 total2 = squares[(gsize) y1 * stride + x1] - squares[(gsize) y0 * stride + x1]
+                   - squares[(gsize) y1 * stride + x0] + squares[(gsize) y0 * stride + x0];
+
+  *mean = total / n;
+  *deviation = sqrt (MAX (0.0, total2 / n - *mean * *mean));
+}
+
+/**
+ * entsec_qr_wolf_threshold:
+ * @src: a grey image
+ *
+ * Black and white by Wolf and Jolion's local threshold (a Sauvola variant
+ * normalised by the image's own darkest grey and largest local contrast):
+ * t = m - k (1 - s / s_max) (m - g_min), from the mean m and deviation s of
+ * a window an eighth of the shorter side wide, with integral images. It
+ * follows uneven light and keeps low-contrast codes, where one global level
+ * or a fixed offset from the local mean loses them.
+ *
+ * Returns: (transfer full): 0 (dark) or 255 per pixel.
+ */
 EntsecQrGrey *
-entsec_qr_sharpen (const EntsecQrGrey *src)
+entsec_qr_wolf_threshold (const EntsecQrGrey *src)
+{
+  return entsec_qr_wolf_threshold_radius (src, MAX (8, MIN (src->width, src->height) / 16));
+}
+
+/* The same with a window of 2 @radius + 1 pixels: a few modules of the codes looked for. */
+EntsecQrGrey *
+entsec_qr_wolf_threshold_radius (const EntsecQrGrey *src,
+                                 guint               radius)
+{
+  const double k = 0.5;
+  g_autofree guint64 *squares = NULL;
+  g_autofree guint32 *sum = integral_images (src, &squares);
+  EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
+  gsize n = (gsize) src->width * src->height;
+  double max_deviation = 0;
+  guint darkest = 255;
+
+  for (gsize i = 0; i < n; i++)
+    darkest = MIN (darkest, src->pixels[i]);
+  /* The largest local contrast, sampled on a grid of half windows. */
+  for (guint y = 0; y < src->height; y += MAX (1, radius / 2))
+    for (guint x = 0; x < src->width; x += MAX (1, radius / 2))
+      {
+        double mean, deviation;
+
+        window_stats (src, sum, squares, radius, x, y, &mean, &deviation);
+        max_deviation = MAX (max_deviation, deviation);
+      }
+  for (guint y = 0; y < src->height; y++)
+    for (guint x = 0; x < src->width; x++)
+      {
+        double mean, deviation, t;
+        gsize i = (gsize) y * src->width + x;
+
+        window_stats (src, sum, squares, radius, x, y, &mean, &deviation);
+        t = max_deviation > 0
+              ? mean - k * (1 - deviation / max_deviation) * (mean - darkest)
+              : mean;
+        out->pixels[i] = src->pixels[i] < t ? 0 : 255;
+      }
+  return out;
+}
+
+/**
+ * entsec_qr_unsharp:
+ * @src: a grey image
+ * @radius: of the box blur subtracted, in pixels (about half a module)
+ *
+ * Unsharp mask, 2 p - mean: gives back some edge to blurred modules.
+ *
+ * Returns: (transfer full): the sharpened image.
+ */
+EntsecQrGrey *
+entsec_qr_unsharp (const EntsecQrGrey *src,
+                   guint               radius)
 {
   g_autofree guint32 *sum = integral_image (src);
   EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
@@ -177,13 +290,21 @@ entsec_qr_sharpen (const EntsecQrGrey *src)
   for (guint y = 0; y < src->height; y++)
     for (guint x = 0; x < src->width; x++)
       {
-        guint mean = window_mean (sum, stride, x > 0 ? x - 1 : 0, y > 0 ? y - 1 : 0,
-                                  MIN (x + 2, src->width), MIN (y + 2, src->height));
+        guint mean = window_mean (sum, stride, x > radius ? x - radius : 0,
+                                  y > radius ? y - radius : 0, MIN (x + radius + 1, src->width),
+                                  MIN (y + radius + 1, src->height));
         gsize i = (gsize) y * src->width + x;
 
         out->pixels[i] = clamp_byte (2 * (int) src->pixels[i] - (int) mean);
       }
   return out;
+}
+
+/* Unsharp mask with a 3x3 box blur: for blurred photos. */
+EntsecQrGrey *
+entsec_qr_sharpen (const EntsecQrGrey *src)
+{
+  return entsec_qr_unsharp (src, 1);
 }
 
 /* Otsu's global threshold: the grey level that best splits dark from light. */
@@ -307,6 +428,74 @@ warp_square (const EntsecQrGrey *src,
         out->pixels[(gsize) (y + border) * out->width + x + border] =
           sample_bilinear (src, (guint) (sx * 256), (guint) (sy * 256));
       }
+}
+
+/* The inverse of @m as a 3x3 matrix (row-major), up to scale: its adjugate. */
+static void
+homography_adjugate (const Homography *m,
+                     double            inv[9])
+{
+  inv[0] = m->e - m->f * m->h;
+  inv[1] = m->c * m->h - m->b;
+  inv[2] = m->b * m->f - m->c * m->e;
+  inv[3] = m->f * m->g - m->d;
+  inv[4] = m->a - m->c * m->g;
+  inv[5] = m->c * m->d - m->a * m->f;
+  inv[6] = m->d * m->h - m->e * m->g;
+  inv[7] = m->b * m->g - m->a * m->h;
+  inv[8] = m->a * m->e - m->b * m->d;
+}
+
+/**
+ * entsec_qr_warp_quad:
+ * @src: a grey image
+ * @from: four points of a plane (a code's module coordinates)
+ * @to: where those four points are in @src
+ * @lo: the plane coordinate of the output's first pixel edge, on both axes
+ * @hi: the plane coordinate of its last pixel edge
+ * @side: the output's side in pixels
+ *
+ * Sample the square [@lo, @hi]^2 of the plane, through the projective map
+ * that takes @from onto @to, into a @side x @side image; outside @src stays
+ * white.
+ *
+ * Returns: (transfer full) (nullable): the image, or NULL when a quad is degenerate.
+ */
+EntsecQrGrey *
+entsec_qr_warp_quad (const EntsecQrGrey *src,
+                     const double        from[4][2],
+                     const double        to[4][2],
+                     double              lo,
+                     double              hi,
+                     guint               side)
+{
+  Homography plane, m;
+  double inv[9];
+  EntsecQrGrey *out;
+
+  if (side == 0 || side > 4 * UNWARP_MAX_SIDE || !square_to_quad (from, &plane)
+      || !square_to_quad (to, &m))
+    return NULL;
+  homography_adjugate (&plane, inv);
+  out = entsec_qr_grey_new (side, side);
+  memset (out->pixels, 255, (gsize) side * side);
+  for (guint y = 0; y < side; y++)
+    for (guint x = 0; x < side; x++)
+      {
+        double px = lo + (hi - lo) * (x + 0.5) / side, py = lo + (hi - lo) * (y + 0.5) / side;
+        double pw = inv[6] * px + inv[7] * py + inv[8];
+        double u = (inv[0] * px + inv[1] * py + inv[2]) / pw;
+        double v = (inv[3] * px + inv[4] * py + inv[5]) / pw;
+        double w = m.g * u + m.h * v + 1;
+        double sx = (m.a * u + m.b * v + m.c) / w, sy = (m.d * u + m.e * v + m.f) / w;
+
+        /* Written so that NaN fails too. */
+        if (!(w > 1e-9 && sx >= 0 && sy >= 0 && sx < src->width && sy < src->height))
+          continue;
+        out->pixels[(gsize) y * side + x] =
+          sample_bilinear (src, (guint) (sx * 256), (guint) (sy * 256));
+      }
+  return out;
 }
 
 /*

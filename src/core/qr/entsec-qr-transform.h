@@ -14,6 +14,33 @@ EntsecQrGrey *entsec_qr_upscale (const EntsecQrGrey *src,
                                  guint               factor);
 EntsecQrGrey *entsec_qr_threshold (const EntsecQrGrey *src);
 EntsecQrGrey *entsec_qr_sharpen (const EntsecQrGrey *src);
+EntsecQrGrey *entsec_qr_unsharp (const EntsecQrGrey *src,
+                                guint               radius);
 EntsecQrGrey *entsec_qr_unwarp (const EntsecQrGrey *src);
+EntsecQrGrey *entsec_qr_wolf_threshold (const EntsecQrGrey *src);
+EntsecQrGrey *entsec_qr_wolf_threshold_radius (const EntsecQrGrey *src,
+                                               guint               radius);
+EntsecQrGrey *entsec_qr_warp_quad (const EntsecQrGrey *src,
+                                   const double        from[4][2],
+                                   const double        to[4][2],
+                                   double              lo,
+                                   double              hi,
+                                   guint               side);
+
+/* Pixels per module in the square entsec_qr_finder_warps() maps a code onto. */
+#define ENTSEC_QR_WARP_MODULE_PX 4
+
+/* Finder-pattern centres in a black-and-white image (element-type EntsecQrFinder). */
+typedef struct
+{
+  double x, y;   /* centre */
+  double module; /* module size in pixels */
+  guint  votes;  /* scan lines that confirmed it */
+} EntsecQrFinder;
+
+GArray    *entsec_qr_find_finders (const EntsecQrGrey *bin);
+GPtrArray *entsec_qr_finder_warps (const EntsecQrGrey *src,
+                                   guint               radius,
+                                   guint               max);
 
 G_END_DECLS
