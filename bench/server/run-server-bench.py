@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import ssl
 import struct
 import subprocess
@@ -80,6 +81,7 @@ class Bench:
         self.load_bin = os.path.join(args.build, "bench/server/entsec-server-load")
         self.tmp = tempfile.mkdtemp(prefix="entsec-server-bench-")
         self.proc = None
+        self.perf = None
         self.port = None
         self.ok = True
 
@@ -88,6 +90,9 @@ class Bench:
         self.proc, self.port, self.token = self.srv.proc, self.srv.port, self.srv.token
         self.data = self.srv.data
         self.admin = Admin(self.port, self.srv.cafile, self.token)
+        if self.args.perf:
+            self.perf = subprocess.Popen(["perf"] + self.args.perf.split()
+                                         + ["-p", str(self.proc.pid)])
 
     def phase(self, label, lines, expect):
         """Runs one request file; `expect` is {status: count} the answers must match."""
@@ -176,6 +181,9 @@ class Bench:
         self.phase("validate-reused", reused, {400: n})
 
     def stop(self):
+        if self.perf is not None:
+            self.perf.send_signal(signal.SIGINT)
+            self.perf.wait(timeout=120)
         rss = ""
         with open("/proc/%d/status" % self.proc.pid, encoding="ascii") as f:
             rss = " ".join(l.split(None, 1)[1].strip().replace(" ", "") for l in f
@@ -193,6 +201,9 @@ def main():
     parser.add_argument("--users", type=int, default=2000, help="enrollments per phase")
     parser.add_argument("--tokens", type=int, default=64, help="HOTP tokens to validate")
     parser.add_argument("--codes", type=int, default=150, help="codes per token")
+    parser.add_argument("--perf", metavar="ARGS",
+                        help="run `perf ARGS -p SERVER_PID` during the phases, e.g. "
+                        "\"record -g -o perf.data\" or \"stat -e ... -o stat.txt\"")
     args = parser.parse_args()
     if args.tokens < args.clients:
         parser.error("--tokens must be at least --clients (one token per connection)")
