@@ -86,7 +86,8 @@ class Bench:
         self.ok = True
 
     def start(self):
-        self.srv = BenchServer(self.server_bin, self.tmp, {"threads": self.args.threads})
+        settings = {"threads": self.args.threads} if self.args.threads else {}
+        self.srv = BenchServer(self.server_bin, self.tmp, settings)
         self.proc, self.port, self.token = self.srv.proc, self.srv.port, self.srv.token
         self.data = self.srv.data
         self.admin = Admin(self.port, self.srv.cafile, self.token)
@@ -197,7 +198,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("build", help="a build directory (Release: build/release)")
     parser.add_argument("--clients", type=int, default=32, help="keep-alive connections")
-    parser.add_argument("--threads", type=int, default=2, help="the server's `threads`")
+    parser.add_argument("--threads", type=int, help="the server's `threads` (default: its own)")
     parser.add_argument("--users", type=int, default=2000, help="enrollments per phase")
     parser.add_argument("--tokens", type=int, default=64, help="HOTP tokens to validate")
     parser.add_argument("--codes", type=int, default=150, help="codes per token")
