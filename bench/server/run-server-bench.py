@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import ssl
 import struct
 import subprocess
@@ -80,14 +81,19 @@ class Bench:
         self.load_bin = os.path.join(args.build, "bench/server/entsec-server-load")
         self.tmp = tempfile.mkdtemp(prefix="entsec-server-bench-")
         self.proc = None
+        self.perf = None
         self.port = None
         self.ok = True
 
     def start(self):
-        self.srv = BenchServer(self.server_bin, self.tmp, {"threads": self.args.threads})
+        settings = {"threads": self.args.threads} if self.args.threads else {}
+        self.srv = BenchServer(self.server_bin, self.tmp, settings)
         self.proc, self.port, self.token = self.srv.proc, self.srv.port, self.srv.token
         self.data = self.srv.data
         self.admin = Admin(self.port, self.srv.cafile, self.token)
+        if self.args.perf:
+            self.perf = subprocess.Popen(["perf"] + self.args.perf.split()
+                                         + ["-p", str(self.proc.pid)])
 
     def phase(self, label, lines, expect):
         """Runs one request file; `expect` is {status: count} the answers must match."""
@@ -176,6 +182,9 @@ class Bench:
         self.phase("validate-reused", reused, {400: n})
 
     def stop(self):
+        if self.perf is not None:
+            self.perf.send_signal(signal.SIGINT)
+            self.perf.wait(timeout=120)
         rss = ""
         with open("/proc/%d/status" % self.proc.pid, encoding="ascii") as f:
             rss = " ".join(l.split(None, 1)[1].strip().replace(" ", "") for l in f
@@ -189,10 +198,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("build", help="a build directory (Release: build/release)")
     parser.add_argument("--clients", type=int, default=32, help="keep-alive connections")
-    parser.add_argument("--threads", type=int, default=2, help="the server's `threads`")
+    parser.add_argument("--threads", type=int, help="the server's `threads` (default: its own)")
     parser.add_argument("--users", type=int, default=2000, help="enrollments per phase")
     parser.add_argument("--tokens", type=int, default=64, help="HOTP tokens to validate")
     parser.add_argument("--codes", type=int, default=150, help="codes per token")
+    parser.add_argument("--perf", metavar="ARGS",
+                        help="run `perf ARGS -p SERVER_PID` during the phases, e.g. "
+                        "\"record -g -o perf.data\" or \"stat -e ... -o stat.txt\"")
     args = parser.parse_args()
     if args.tokens < args.clients:
         parser.error("--tokens must be at least --clients (one token per connection)")

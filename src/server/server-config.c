@@ -21,7 +21,7 @@ entsec_server_config_new (void)
   config->listen_host = g_strdup ("127.0.0.1");
   config->listen_port = 8443;
   config->tenant = g_strdup ("default");
-  config->threads = 2;
+  config->threads = 16;
   config->max_connections = 10000;
   config->connection_memory = 64 * 1024;
   config->max_body = 64 * 1024;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * server-storage-sqlite-devices.c: the SQL of devices, request nonces,
- * policies, op-challenges and device events. Statements are prepared per
- * call under the backend's lock (server-storage-sqlite.c); every value is
- * bound.
+ * policies, op-challenges and device events, on the backend's connections
+ * (server-storage-sqlite.c): its statement cache, its group commit for
+ * the calls that write, its readers for those that only read.
  */
 
 #define G_LOG_DOMAIN "entsec-server"
@@ -76,34 +76,6 @@ const char entsec_sqlite_devices_schema[] =
 #define DEVICE_COLUMNS "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, " \
                        "last_seen, mismatches, policy_version, policy_sha256, revision"
 
-static gboolean
-fail (sqlite3    *db,
-      const char *doing,
-      GError    **error)
-{
-  g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
-               "The database failed while %s: %s", doing, sqlite3_errmsg (db));
-  return FALSE;
-}
-
-/* Prepares @sql on @db (lock held); NULL with @error on failure. Unlike
- * entsec_sqlite_fail() this file's errors are all STORAGE ones. */
-static sqlite3_stmt *
-prepare (sqlite3    *db,
-         const char *sql,
-         const char *doing,
-         GError    **error)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      fail (db, doing, error);
-      return NULL;
-    }
-  return stmt;
-}
-
 static void
 bind_digest (sqlite3_stmt *stmt,
              int           index,
@@ -112,22 +84,18 @@ bind_digest (sqlite3_stmt *stmt,
   sqlite3_bind_blob (stmt, index, digest, ENTSEC_SERVER_DIGEST_SIZE, SQLITE_TRANSIENT);
 }
 
-/* Runs @sql (no rows) with the text and integer values given: "t" text, "i" gint64, "d" digest. */
 static gboolean
-run (sqlite3    *db,
-     const char *sql,
-     const char *doing,
-     GError    **error,
-     const char *types,
-     ...)
+run_va (EntsecSqliteConn *conn,
+        const char       *sql,
+        const char       *doing,
+        GError          **error,
+        const char       *types,
+        va_list           args)
 {
-  sqlite3_stmt *stmt = prepare (db, sql, doing, error);
-  gboolean ok;
-  va_list args;
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (conn, sql, doing, error);
 
   if (stmt == NULL)
     return FALSE;
-  va_start (args, types);
   for (int i = 0; types[i] != '\0'; i++)
     {
       if (types[i] == 't')
@@ -137,10 +105,50 @@ run (sqlite3    *db,
       else
         bind_digest (stmt, i + 1, va_arg (args, const guint8 *));
     }
+  return entsec_sqlite_run (conn, stmt, doing, error);
+}
+
+/* Runs @sql (no rows) with the text and integer values given: "t" text, "i" gint64, "d" digest. */
+static gboolean
+run (EntsecSqliteConn *conn,
+     const char       *sql,
+     const char       *doing,
+     GError          **error,
+     const char       *types,
+     ...)
+{
+  va_list args;
+  gboolean ok;
+
+  va_start (args, types);
+  ok = run_va (conn, sql, doing, error, types, args);
   va_end (args);
-  ok = sqlite3_step (stmt) == SQLITE_DONE || fail (db, doing, error);
-  sqlite3_finalize (stmt);
   return ok;
+}
+
+/* A call of one statement that writes: run() on the writer, durable when
+ * it returns TRUE; *@changes (when not NULL): the rows it changed. */
+static gboolean
+write_sql (EntsecStorage *storage,
+           gint64        *changes,
+           const char    *sql,
+           const char    *doing,
+           GError       **error,
+           const char    *types,
+           ...)
+{
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
+  va_list args;
+  gboolean ok;
+
+  if (conn == NULL)
+    return FALSE;
+  va_start (args, types);
+  ok = run_va (conn, sql, doing, error, types, args);
+  va_end (args);
+  if (changes != NULL)
+    *changes = ok ? sqlite3_changes64 (conn->db) : 0;
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 gboolean
@@ -152,34 +160,36 @@ entsec_sqlite_nonce_remember (EntsecStorage *storage,
                               gboolean      *fresh,
                               GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
   gboolean ok;
 
   *fresh = FALSE;
-  ok = run (db, "DELETE FROM request_nonces WHERE keep_until < ?1", "pruning nonces", error,
+  if (conn == NULL)
+    return FALSE;
+  ok = run (conn, "DELETE FROM request_nonces WHERE keep_until < ?1", "pruning nonces", error,
             "i", now)
-       && run (db, "INSERT OR IGNORE INTO request_nonces (keyid, nonce, keep_until) "
-                   "VALUES (?1, ?2, ?3)", "remembering a nonce", error, "tti",
+       && run (conn, "INSERT OR IGNORE INTO request_nonces (keyid, nonce, keep_until) "
+                     "VALUES (?1, ?2, ?3)", "remembering a nonce", error, "tti",
                keyid, nonce, keep_until);
-  *fresh = ok && sqlite3_changes (db) == 1;
-  entsec_sqlite_unlock (storage);
-  return ok;
+  *fresh = ok && sqlite3_changes (conn->db) == 1;
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 /* The enrollment behind a token: its user, when it expires, its challenge. */
 static gboolean
-find_enrollment (sqlite3      *db,
-                 const guint8 *token_sha256,
-                 char        **user_id,
-                 gint64       *expires,
-                 guint8        challenge[ENTSEC_SERVER_DIGEST_SIZE],
-                 GError      **error)
+find_enrollment (EntsecSqliteConn *conn,
+                 const guint8     *token_sha256,
+                 char            **user_id,
+                 gint64           *expires,
+                 guint8            challenge[ENTSEC_SERVER_DIGEST_SIZE],
+                 GError          **error)
 {
-  sqlite3_stmt *stmt = prepare (db, "SELECT e.user_id, e.token_expires, e.challenge_sha256 "
-                                    "FROM enrollments e JOIN users u ON u.id = e.user_id "
-                                    "WHERE e.token_sha256 = ?1 AND e.state = 1 "
-                                    "AND u.disabled = 0",
-                                "reading an enrollment", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (conn, "SELECT e.user_id, e.token_expires, "
+                                                    "e.challenge_sha256 FROM enrollments e "
+                                                    "JOIN users u ON u.id = e.user_id "
+                                                    "WHERE e.token_sha256 = ?1 AND e.state = 1 "
+                                                    "AND u.disabled = 0",
+                                              "reading an enrollment", error);
   int rc;
 
   if (stmt == NULL)
@@ -193,19 +203,18 @@ find_enrollment (sqlite3      *db,
       memcpy (challenge, sqlite3_column_blob (stmt, 2), ENTSEC_SERVER_DIGEST_SIZE);
     }
   else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    fail (db, "reading an enrollment", error);
-  sqlite3_finalize (stmt);
+    entsec_sqlite_fail (conn, "reading an enrollment", error);
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
 static gint64
-count_devices (sqlite3    *db,
-               const char *user_id,
-               GError    **error)
+count_devices (EntsecSqliteConn *conn,
+               const char       *user_id,
+               GError          **error)
 {
-  sqlite3_stmt *stmt = prepare (db, "SELECT count(*) FROM devices "
-                                    "WHERE user_id = ?1 AND state IN (0, 1)",
-                                "counting devices", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (conn, "SELECT count(*) FROM devices "
+                                                    "WHERE user_id = ?1 AND state IN (0, 1)",
+                                              "counting devices", error);
   gint64 n = -1;
 
   if (stmt == NULL)
@@ -214,8 +223,7 @@ count_devices (sqlite3    *db,
   if (sqlite3_step (stmt) == SQLITE_ROW)
     n = sqlite3_column_int64 (stmt, 0);
   else
-    fail (db, "counting devices", error);
-  sqlite3_finalize (stmt);
+    entsec_sqlite_fail (conn, "counting devices", error);
   return n;
 }
 
@@ -229,31 +237,31 @@ refuse (GError   **error,
 }
 
 static gboolean
-insert_device (sqlite3            *db,
+insert_device (EntsecSqliteConn   *conn,
                const EntsecDevice *d,
                GError            **error)
 {
-  return run (db, "INSERT INTO devices (id, user_id, key_jwk, key_jkt, key_epoch, state, "
-                  "claims, created, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+  return run (conn, "INSERT INTO devices (id, user_id, key_jwk, key_jkt, key_epoch, state, "
+                    "claims, created, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
               "adding a device", error, "ttttiitii", d->id, d->user_id, d->key_jwk, d->key_jkt,
               (gint64) d->key_epoch, (gint64) d->state, d->claims, d->created, d->last_seen);
 }
 
-/* The steps of a registration, inside the transaction. */
+/* The steps of a registration, inside the call's savepoint. */
 static gboolean
-register_steps (sqlite3      *db,
-                EntsecDevice *device,
-                const guint8 *token_sha256,
-                const guint8 *challenge_sha256,
-                gint64        now,
-                guint         max_devices,
-                GError      **error)
+register_steps (EntsecSqliteConn *conn,
+                EntsecDevice     *device,
+                const guint8     *token_sha256,
+                const guint8     *challenge_sha256,
+                gint64            now,
+                guint             max_devices,
+                GError          **error)
 {
   g_autofree char *user_id = NULL;
   guint8 challenge[ENTSEC_SERVER_DIGEST_SIZE] = { 0 };
   gint64 expires = 0, count;
 
-  if (!find_enrollment (db, token_sha256, &user_id, &expires, challenge, error))
+  if (!find_enrollment (conn, token_sha256, &user_id, &expires, challenge, error))
     return FALSE;
   if (user_id == NULL || memcmp (challenge, challenge_sha256, sizeof challenge) != 0)
     return refuse (error, ENTSEC_SERVER_ERROR_INVALID_CODE,
@@ -262,7 +270,7 @@ register_steps (sqlite3      *db,
   if (now >= expires)
     return refuse (error, ENTSEC_SERVER_ERROR_EXPIRED,
                    "The enrollment token expired; enroll again");
-  count = count_devices (db, user_id, error);
+  count = count_devices (conn, user_id, error);
   if (count < 0)
     return FALSE;
   if (count >= max_devices)
@@ -270,10 +278,10 @@ register_steps (sqlite3      *db,
                    "The user has as many devices as allowed; an admin must revoke one first");
   g_free (device->user_id);
   device->user_id = g_steal_pointer (&user_id);
-  return run (db, "UPDATE enrollments SET token_sha256 = NULL, challenge_sha256 = NULL "
-                  "WHERE token_sha256 = ?1", "using an enrollment token", error, "d",
+  return run (conn, "UPDATE enrollments SET token_sha256 = NULL, challenge_sha256 = NULL "
+                    "WHERE token_sha256 = ?1", "using an enrollment token", error, "d",
               token_sha256)
-         && insert_device (db, device, error);
+              && insert_device (conn, device, error);
 }
 
 gboolean
@@ -285,19 +293,13 @@ entsec_sqlite_device_register (EntsecStorage *storage,
                                guint          max_devices,
                                GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "BEGIN IMMEDIATE", "registering a device", error, "");
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
+  gboolean ok;
 
-  if (ok)
-    {
-      ok = register_steps (db, device, token_sha256, challenge_sha256, now, max_devices, error);
-      if (ok)
-        ok = run (db, "COMMIT", "registering a device", error, "");
-      if (!ok)
-        sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-    }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  if (conn == NULL)
+    return FALSE;
+  ok = register_steps (conn, device, token_sha256, challenge_sha256, now, max_devices, error);
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 static gpointer
@@ -327,12 +329,13 @@ entsec_sqlite_device_get (EntsecStorage *storage,
                           const char    *id,
                           GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE id = ?1",
-                                "reading a device", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
   EntsecDevice *device = NULL;
   int rc;
 
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT " DEVICE_COLUMNS
+                                      " FROM devices WHERE id = ?1", "reading a device", error);
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, id);
@@ -340,10 +343,10 @@ entsec_sqlite_device_get (EntsecStorage *storage,
       if (rc == SQLITE_ROW)
         device = device_from_row (stmt);
       else if (rc != SQLITE_DONE)
-        fail (db, "reading a device", error);
-      sqlite3_finalize (stmt);
+        entsec_sqlite_fail (conn, "reading a device", error);
     }
-  entsec_sqlite_unlock (storage);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return device;
 }
 
@@ -354,22 +357,23 @@ entsec_sqlite_device_list (EntsecStorage *storage,
                            guint          limit,
                            GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (db, "SELECT " DEVICE_COLUMNS " FROM devices "
-                                    "WHERE (?1 IS NULL OR user_id = ?1) AND id > ?2 "
-                                    "ORDER BY id LIMIT ?3", "listing devices", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
   GPtrArray *rows = NULL;
 
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT " DEVICE_COLUMNS " FROM devices "
+                                      "WHERE (?1 IS NULL OR user_id = ?1) AND id > ?2 "
+                                      "ORDER BY id LIMIT ?3", "listing devices", error);
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, user_id);
       entsec_sqlite_bind_text (stmt, 2, after != NULL ? after : "");
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = entsec_sqlite_collect (storage, stmt, device_from_row,
+      rows = entsec_sqlite_collect (conn, stmt, device_from_row,
                                     (GDestroyNotify) entsec_device_free, "listing devices", error);
-      sqlite3_finalize (stmt);
     }
-  entsec_sqlite_unlock (storage);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return rows;
 }
 
@@ -379,15 +383,16 @@ entsec_sqlite_device_update (EntsecStorage      *storage,
                              gboolean           *updated,
                              GError            **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "UPDATE devices SET state = ?2, last_seen = ?3, mismatches = ?4, "
-                         "policy_version = ?5, policy_sha256 = ?6, revision = revision + 1 "
-                         "WHERE id = ?1 AND revision = ?7", "updating a device", error,
-                     "tiiiidi", d->id, (gint64) d->state, d->last_seen, (gint64) d->mismatches,
-                     d->policy_version, d->policy_sha256, d->revision);
+  gint64 changes = 0;
+  gboolean ok = write_sql (storage, &changes,
+                           "UPDATE devices SET state = ?2, last_seen = ?3, mismatches = ?4, "
+                           "policy_version = ?5, policy_sha256 = ?6, revision = revision + 1 "
+                           "WHERE id = ?1 AND revision = ?7", "updating a device", error,
+                           "tiiiidi", d->id, (gint64) d->state, d->last_seen,
+                           (gint64) d->mismatches, d->policy_version, d->policy_sha256,
+                           d->revision);
 
-  *updated = ok && sqlite3_changes (db) == 1;
-  entsec_sqlite_unlock (storage);
+  *updated = ok && changes == 1;
   return ok;
 }
 
@@ -397,11 +402,13 @@ entsec_sqlite_policy_get (EntsecStorage *storage,
                           char         **settings,
                           GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (db, "SELECT settings FROM policies WHERE scope = ?1",
-                                "reading a policy", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
   int rc = SQLITE_ERROR;
 
+  stmt = entsec_sqlite_read_prepare (storage, &conn,
+                                      "SELECT settings FROM policies WHERE scope = ?1",
+                                      "reading a policy", error);
   *settings = NULL;
   if (stmt != NULL)
     {
@@ -410,10 +417,10 @@ entsec_sqlite_policy_get (EntsecStorage *storage,
       if (rc == SQLITE_ROW)
         *settings = entsec_sqlite_column_text (stmt, 0);
       else if (rc != SQLITE_DONE)
-        fail (db, "reading a policy", error);
-      sqlite3_finalize (stmt);
+        entsec_sqlite_fail (conn, "reading a policy", error);
     }
-  entsec_sqlite_unlock (storage);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
@@ -424,13 +431,9 @@ entsec_sqlite_policy_set (EntsecStorage *storage,
                           gint64         now,
                           GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "INSERT OR REPLACE INTO policies (scope, settings, updated) "
-                         "VALUES (?1, ?2, ?3)", "storing a policy", error, "tti",
-                     scope, settings, now);
-
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return write_sql (storage, NULL, "INSERT OR REPLACE INTO policies (scope, settings, updated) "
+                                   "VALUES (?1, ?2, ?3)", "storing a policy", error, "tti",
+                    scope, settings, now);
 }
 
 gboolean
@@ -441,13 +444,10 @@ entsec_sqlite_op_challenge_add (EntsecStorage *storage,
                                 gint64         expires,
                                 GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "INSERT INTO op_challenges (nonce_sha256, device_id, op, expires) "
-                         "VALUES (?1, ?2, ?3, ?4)", "storing an op-challenge", error, "dtti",
-                     nonce_sha256, device_id, op, expires);
-
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return write_sql (storage, NULL, "INSERT INTO op_challenges (nonce_sha256, device_id, op, "
+                                   "expires) VALUES (?1, ?2, ?3, ?4)",
+                    "storing an op-challenge", error, "dtti", nonce_sha256, device_id, op,
+                    expires);
 }
 
 gboolean
@@ -459,16 +459,19 @@ entsec_sqlite_op_challenge_use (EntsecStorage *storage,
                                 gboolean      *found,
                                 GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "DELETE FROM op_challenges WHERE nonce_sha256 = ?1 AND device_id = ?2 "
-                         "AND op = ?3 AND expires > ?4", "using an op-challenge", error, "dtti",
-                     nonce_sha256, device_id, op, now);
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
+  gboolean ok;
 
-  *found = ok && sqlite3_changes (db) == 1;
-  ok = ok && run (db, "DELETE FROM op_challenges WHERE expires <= ?1",
+  if (conn == NULL)
+    return FALSE;
+  ok = run (conn, "DELETE FROM op_challenges WHERE nonce_sha256 = ?1 AND device_id = ?2 "
+                  "AND op = ?3 AND expires > ?4", "using an op-challenge", error, "dtti",
+            nonce_sha256, device_id, op, now);
+
+  *found = ok && sqlite3_changes (conn->db) == 1;
+  ok = ok && run (conn, "DELETE FROM op_challenges WHERE expires <= ?1",
                   "pruning op-challenges", error, "i", now);
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 gboolean
@@ -479,13 +482,9 @@ entsec_sqlite_device_event_add (EntsecStorage *storage,
                                 gint64         now,
                                 GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "INSERT INTO device_events (device_id, type, body, created) "
-                         "VALUES (?1, ?2, ?3, ?4)", "recording a device event", error, "ttti",
-                     device_id, type, body, now);
-
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return write_sql (storage, NULL, "INSERT INTO device_events (device_id, type, body, created) "
+                                   "VALUES (?1, ?2, ?3, ?4)", "recording a device event", error,
+                    "ttti", device_id, type, body, now);
 }
 
 gboolean
@@ -493,26 +492,22 @@ entsec_sqlite_command_add (EntsecStorage             *storage,
                            const EntsecDeviceCommand *c,
                            GError                   **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "INSERT INTO device_commands (id, device_id, type, actor, created) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)", "storing a command", error, "tttti",
-                     c->id, c->device_id, c->type, c->actor, c->created);
-
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return write_sql (storage, NULL, "INSERT INTO device_commands (id, device_id, type, actor, "
+                                   "created) VALUES (?1, ?2, ?3, ?4, ?5)", "storing a command",
+                    error, "tttti", c->id, c->device_id, c->type, c->actor, c->created);
 }
 
 /* Whether @command_id of @device_id exists (after an acknowledgement changed nothing). */
 static gboolean
-command_exists (sqlite3    *db,
-                const char *device_id,
-                const char *command_id,
-                gboolean   *exists,
-                GError    **error)
+command_exists (EntsecSqliteConn *conn,
+                const char       *device_id,
+                const char       *command_id,
+                gboolean         *exists,
+                GError          **error)
 {
-  sqlite3_stmt *stmt = prepare (db, "SELECT 1 FROM device_commands "
-                                    "WHERE id = ?1 AND device_id = ?2",
-                                "reading a command", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (conn, "SELECT 1 FROM device_commands "
+                                                    "WHERE id = ?1 AND device_id = ?2",
+                                              "reading a command", error);
   int rc;
 
   if (stmt == NULL)
@@ -522,8 +517,7 @@ command_exists (sqlite3    *db,
   rc = sqlite3_step (stmt);
   *exists = rc == SQLITE_ROW;
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    fail (db, "reading a command", error);
-  sqlite3_finalize (stmt);
+    entsec_sqlite_fail (conn, "reading a command", error);
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
@@ -536,21 +530,24 @@ entsec_sqlite_command_ack (EntsecStorage    *storage,
                            EntsecCommandAck *outcome,
                            GError          **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
   gboolean exists = FALSE;
-  gboolean ok = run (db, "UPDATE device_commands SET acked = ?1, result = ?2 "
-                         "WHERE id = ?3 AND device_id = ?4 AND acked = 0",
-                     "acknowledging a command", error, "ittt", now, result, command_id,
-                     device_id);
+  gboolean ok;
+
+  if (conn == NULL)
+    return FALSE;
+  ok = run (conn, "UPDATE device_commands SET acked = ?1, result = ?2 "
+                  "WHERE id = ?3 AND device_id = ?4 AND acked = 0",
+            "acknowledging a command", error, "ittt", now, result, command_id,
+            device_id);
 
   *outcome = ENTSEC_COMMAND_ACK_DONE;
-  if (ok && sqlite3_changes (db) == 0)
+  if (ok && sqlite3_changes (conn->db) == 0)
     {
-      ok = command_exists (db, device_id, command_id, &exists, error);
+      ok = command_exists (conn, device_id, command_id, &exists, error);
       *outcome = exists ? ENTSEC_COMMAND_ACK_ALREADY : ENTSEC_COMMAND_ACK_UNKNOWN;
     }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 static gpointer
@@ -573,21 +570,23 @@ entsec_sqlite_command_list (EntsecStorage *storage,
                             const char    *device_id,
                             GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (db, "SELECT id, device_id, type, actor, created, acked, result "
-                                    "FROM device_commands WHERE device_id = ?1 "
-                                    "ORDER BY created, id", "listing commands", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
   GPtrArray *rows = NULL;
 
+  stmt = entsec_sqlite_read_prepare (storage, &conn,
+                                      "SELECT id, device_id, type, actor, created, acked, result "
+                                      "FROM device_commands WHERE device_id = ?1 "
+                                      "ORDER BY created, id", "listing commands", error);
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, device_id);
-      rows = entsec_sqlite_collect (storage, stmt, command_from_row,
+      rows = entsec_sqlite_collect (conn, stmt, command_from_row,
                                     (GDestroyNotify) entsec_device_command_free,
                                     "listing commands", error);
-      sqlite3_finalize (stmt);
     }
-  entsec_sqlite_unlock (storage);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return rows;
 }
 
@@ -611,23 +610,24 @@ entsec_sqlite_device_event_list (EntsecStorage *storage,
                                  guint          limit,
                                  GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (db, "SELECT seq, device_id, type, body, created "
-                                    "FROM device_events WHERE device_id = ?1 AND seq > ?2 "
-                                    "ORDER BY seq LIMIT ?3", "listing device events", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
   GPtrArray *rows = NULL;
 
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT seq, device_id, type, body, created "
+                                      "FROM device_events WHERE device_id = ?1 AND seq > ?2 "
+                                      "ORDER BY seq LIMIT ?3", "listing device events", error);
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, device_id);
       sqlite3_bind_int64 (stmt, 2, after);
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = entsec_sqlite_collect (storage, stmt, event_from_row,
+      rows = entsec_sqlite_collect (conn, stmt, event_from_row,
                                     (GDestroyNotify) entsec_device_event_free,
                                     "listing device events", error);
-      sqlite3_finalize (stmt);
     }
-  entsec_sqlite_unlock (storage);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return rows;
 }
 
@@ -640,16 +640,18 @@ entsec_sqlite_push_delivery_add (EntsecStorage *storage,
                                  gint64         expires,
                                  GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "DELETE FROM push_deliveries WHERE expires < ?1",
-                     "pruning push deliveries", error, "i", expires - ENTSEC_STORAGE_PUSH_KEEP)
-                && run (db, "INSERT INTO push_deliveries "
-                            "(push_id, device_id, nonce, push_sha256, expires) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5)", "recording a push delivery", error,
-                        "tttdi", push_id, device_id, nonce, push_sha256, expires);
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
+  gboolean ok;
 
-  entsec_sqlite_unlock (storage);
-  return ok;
+  if (conn == NULL)
+    return FALSE;
+  ok = run (conn, "DELETE FROM push_deliveries WHERE expires < ?1",
+            "pruning push deliveries", error, "i", expires - ENTSEC_STORAGE_PUSH_KEEP)
+       && run (conn, "INSERT INTO push_deliveries "
+                     "(push_id, device_id, nonce, push_sha256, expires) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)", "recording a push delivery", error,
+               "tttdi", push_id, device_id, nonce, push_sha256, expires);
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 gboolean
@@ -661,29 +663,32 @@ entsec_sqlite_push_delivery_get (EntsecStorage *storage,
                                  gboolean      *found,
                                  GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (db, "SELECT nonce, push_sha256 FROM push_deliveries "
-                                    "WHERE push_id = ?1 AND device_id = ?2",
-                                "reading a push delivery", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
   gboolean ok = FALSE;
   int rc;
 
+  stmt = entsec_sqlite_read_prepare (storage, &conn,
+                                      "SELECT nonce, push_sha256 FROM push_deliveries "
+                                      "WHERE push_id = ?1 AND device_id = ?2",
+                                      "reading a push delivery", error);
   *found = FALSE;
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, push_id);
       entsec_sqlite_bind_text (stmt, 2, device_id);
       rc = sqlite3_step (stmt);
-      ok = rc == SQLITE_DONE || rc == SQLITE_ROW || fail (db, "reading a push delivery", error);
+      ok = rc == SQLITE_DONE || rc == SQLITE_ROW
+           || entsec_sqlite_fail (conn, "reading a push delivery", error);
       if (rc == SQLITE_ROW && sqlite3_column_bytes (stmt, 1) == ENTSEC_SERVER_DIGEST_SIZE)
         {
           *nonce = entsec_sqlite_column_text (stmt, 0);
           memcpy (push_sha256, sqlite3_column_blob (stmt, 1), ENTSEC_SERVER_DIGEST_SIZE);
           *found = TRUE;
         }
-      sqlite3_finalize (stmt);
     }
-  entsec_sqlite_unlock (storage);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return ok;
 }
 
@@ -695,13 +700,13 @@ entsec_sqlite_token_delivery_claim (EntsecStorage *storage,
                                     gboolean      *claimed,
                                     GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "INSERT OR IGNORE INTO token_deliveries (token_id, device_id, delivered) "
-                         "VALUES (?1, ?2, ?3)", "recording a token delivery", error, "tti",
-                     token_id, device_id, now);
+  gint64 changes = 0;
+  gboolean ok = write_sql (storage, &changes,
+                           "INSERT OR IGNORE INTO token_deliveries (token_id, device_id, "
+                           "delivered) VALUES (?1, ?2, ?3)", "recording a token delivery",
+                           error, "tti", token_id, device_id, now);
 
-  *claimed = ok && sqlite3_changes (db) == 1;
-  entsec_sqlite_unlock (storage);
+  *claimed = ok && changes == 1;
   return ok;
 }
 
@@ -711,23 +716,26 @@ entsec_sqlite_token_delivery_get (EntsecStorage *storage,
                                   char         **device_id,
                                   GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (db, "SELECT device_id FROM token_deliveries WHERE token_id = ?1",
-                                "reading a token delivery", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
   gboolean ok = FALSE;
   int rc;
 
+  stmt = entsec_sqlite_read_prepare (storage, &conn,
+                                      "SELECT device_id FROM token_deliveries WHERE token_id = ?1",
+                                      "reading a token delivery", error);
   *device_id = NULL;
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, token_id);
       rc = sqlite3_step (stmt);
-      ok = rc == SQLITE_DONE || rc == SQLITE_ROW || fail (db, "reading a token delivery", error);
+      ok = rc == SQLITE_DONE || rc == SQLITE_ROW
+           || entsec_sqlite_fail (conn, "reading a token delivery", error);
       if (rc == SQLITE_ROW)
         *device_id = entsec_sqlite_column_text (stmt, 0);
-      sqlite3_finalize (stmt);
     }
-  entsec_sqlite_unlock (storage);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return ok;
 }
 
@@ -740,48 +748,46 @@ text_from_row (sqlite3_stmt *stmt)
 /* The steps of removing a user, inside the transaction; *found is FALSE
  * (and nothing changes) when there is no such user. */
 static gboolean
-user_remove_steps (EntsecStorage *storage,
-                   sqlite3       *db,
-                   const char    *user_id,
-                   GPtrArray    **revoked,
-                   gboolean      *found,
-                   GError       **error)
+user_remove_steps (EntsecSqliteConn *conn,
+                   const char       *user_id,
+                   GPtrArray       **revoked,
+                   gboolean         *found,
+                   GError          **error)
 {
-  sqlite3_stmt *stmt = prepare (db, "SELECT id FROM devices WHERE user_id = ?1 "
-                                    "AND state IN (0, 1) ORDER BY id",
-                                "listing a user's devices", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (conn, "SELECT id FROM devices WHERE user_id = ?1 "
+                                                    "AND state IN (0, 1) ORDER BY id",
+                                              "listing a user's devices", error);
 
   if (stmt == NULL)
     return FALSE;
   entsec_sqlite_bind_text (stmt, 1, user_id);
-  *revoked = entsec_sqlite_collect (storage, stmt, text_from_row, g_free,
+  *revoked = entsec_sqlite_collect (conn, stmt, text_from_row, g_free,
                                     "listing a user's devices", error);
-  sqlite3_finalize (stmt);
   if (*revoked == NULL)
     return FALSE;
   /* tokens, push transactions and mutes go with the user (ON DELETE CASCADE);
    * what refers to them or to the devices by id goes here */
-  if (!run (db, "DELETE FROM token_deliveries WHERE token_id IN "
-                "(SELECT id FROM tokens WHERE user_id = ?1)", "removing token deliveries",
+  if (!run (conn, "DELETE FROM token_deliveries WHERE token_id IN "
+                  "(SELECT id FROM tokens WHERE user_id = ?1)", "removing token deliveries",
             error, "t", user_id)
-      || !run (db, "DELETE FROM users WHERE id = ?1", "deleting a user", error, "t", user_id))
+      || !run (conn, "DELETE FROM users WHERE id = ?1", "deleting a user", error, "t", user_id))
     return FALSE;
-  *found = sqlite3_changes (db) > 0;
+  *found = sqlite3_changes (conn->db) > 0;
   if (!*found)
     {
       g_ptr_array_set_size (*revoked, 0);
       return TRUE;
     }
-  return run (db, "UPDATE devices SET state = 2, revision = revision + 1 "
-                  "WHERE user_id = ?1 AND state IN (0, 1)", "revoking a user's devices", error,
+  return run (conn, "UPDATE devices SET state = 2, revision = revision + 1 "
+                    "WHERE user_id = ?1 AND state IN (0, 1)", "revoking a user's devices", error,
               "t", user_id)
-         && run (db, "DELETE FROM op_challenges WHERE device_id IN "
-                     "(SELECT id FROM devices WHERE user_id = ?1)", "removing op-challenges",
+         && run (conn, "DELETE FROM op_challenges WHERE device_id IN "
+                       "(SELECT id FROM devices WHERE user_id = ?1)", "removing op-challenges",
                  error, "t", user_id)
-         && run (db, "DELETE FROM push_deliveries WHERE device_id IN "
-                     "(SELECT id FROM devices WHERE user_id = ?1)", "removing push deliveries",
+         && run (conn, "DELETE FROM push_deliveries WHERE device_id IN "
+                       "(SELECT id FROM devices WHERE user_id = ?1)", "removing push deliveries",
                  error, "t", user_id)
-         && run (db, "DELETE FROM enrollments WHERE user_id = ?1", "removing enrollments",
+         && run (conn, "DELETE FROM enrollments WHERE user_id = ?1", "removing enrollments",
                  error, "t", user_id);
 }
 
@@ -792,24 +798,20 @@ entsec_sqlite_user_remove (EntsecStorage *storage,
                            gboolean      *found,
                            GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  gboolean ok = run (db, "BEGIN IMMEDIATE", "deleting a user", error, "");
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
+  gboolean ok;
 
   *revoked = NULL;
   *found = FALSE;
-  if (ok)
+  if (conn == NULL)
+    return FALSE;
+  ok = user_remove_steps (conn, user_id, revoked, found, error);
+  ok = entsec_sqlite_write_end (storage, ok, error);
+  if (!ok)
     {
-      ok = user_remove_steps (storage, db, user_id, revoked, found, error);
-      if (ok)
-        ok = run (db, "COMMIT", "deleting a user", error, "");
-      if (!ok)
-        {
-          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          g_clear_pointer (revoked, g_ptr_array_unref);
-          *found = FALSE;
-        }
+      g_clear_pointer (revoked, g_ptr_array_unref);
+      *found = FALSE;
     }
-  entsec_sqlite_unlock (storage);
   return ok;
 }
 
@@ -820,19 +822,20 @@ entsec_sqlite_device_events_prune (EntsecStorage *storage,
                                    gint64         before,
                                    GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
   gboolean ok = TRUE;
 
+  if (conn == NULL)
+    return FALSE;
   if (device_id != NULL)
-    ok = run (db, "DELETE FROM device_events WHERE device_id = ?1 AND seq <= ?2",
+    ok = run (conn, "DELETE FROM device_events WHERE device_id = ?1 AND seq <= ?2",
               "pruning acknowledged device events", error, "ti", device_id, through);
   /* seq rises with created, so the old ones are a prefix of the rowid order: the
    * first young row is found without scanning the table, and the delete is a range */
-  ok = ok && run (db, "DELETE FROM device_events WHERE seq < coalesce("
-                      "(SELECT seq FROM device_events WHERE created >= ?1 ORDER BY seq LIMIT 1),"
-                      " 9223372036854775807)", "pruning old device events", error, "i", before);
-  entsec_sqlite_unlock (storage);
-  return ok;
+  ok = ok && run (conn, "DELETE FROM device_events WHERE seq < coalesce("
+                        "(SELECT seq FROM device_events WHERE created >= ?1 ORDER BY seq LIMIT 1),"
+                        " 9223372036854775807)", "pruning old device events", error, "i", before);
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 gboolean
@@ -841,24 +844,26 @@ entsec_sqlite_device_events_stats (EntsecStorage *storage,
                                    gint64        *oldest,
                                    GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = prepare (db, "SELECT count(*), min(created) FROM device_events",
-                                "counting device events", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_read_prepare (storage, &conn,
+                                                   "SELECT count(*), min(created) FROM device_events",
+                                                   "counting device events", error);
   gboolean ok = FALSE;
 
   *count = 0;
   *oldest = 0;
   if (stmt != NULL)
     {
-      ok = sqlite3_step (stmt) == SQLITE_ROW || fail (db, "counting device events", error);
+      ok = sqlite3_step (stmt) == SQLITE_ROW
+           || entsec_sqlite_fail (conn, "counting device events", error);
       if (ok)
         {
           *count = sqlite3_column_int64 (stmt, 0);
           *oldest = sqlite3_column_int64 (stmt, 1);  /* NULL, no rows: 0 */
         }
-      sqlite3_finalize (stmt);
     }
-  entsec_sqlite_unlock (storage);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return ok;
 }
 
@@ -868,13 +873,15 @@ entsec_sqlite_enrollment_token_user (EntsecStorage *storage,
                                      char         **user_id,
                                      GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
+  EntsecSqliteConn *conn = entsec_sqlite_read_begin (storage, error);
   guint8 challenge[ENTSEC_SERVER_DIGEST_SIZE] = { 0 };
   gint64 expires = 0;
   gboolean ok;
 
   *user_id = NULL;
-  ok = find_enrollment (db, token_sha256, user_id, &expires, challenge, error);
-  entsec_sqlite_unlock (storage);
+  if (conn == NULL)
+    return FALSE;
+  ok = find_enrollment (conn, token_sha256, user_id, &expires, challenge, error);
+  entsec_sqlite_read_end (storage, conn);
   return ok;
 }

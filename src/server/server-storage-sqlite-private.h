@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * server-storage-sqlite-private.h: what the SQLite backend's files share:
- * the connection behind its lock, the error mapping and the text helpers.
- * server-storage-sqlite.c owns the connection; the calls of
- * server-storage-sqlite-devices.c and server-storage-sqlite-rp.c run their
- * SQL under the same lock.
+ * the connections, the group commit, the statement cache, the error
+ * mapping and the text helpers. server-storage-sqlite.c owns the
+ * connections; the calls of server-storage-sqlite-devices.c and
+ * server-storage-sqlite-rp.c take them the same way.
  */
 #pragma once
 
@@ -60,16 +60,50 @@ extern const char entsec_sqlite_devices_schema[];
   "  user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE," \
   "  mute_until INTEGER NOT NULL);"
 
-/* Takes the connection's lock and returns the connection; give it back
- * with entsec_sqlite_unlock(). */
-sqlite3  *entsec_sqlite_lock (EntsecStorage *storage);
-void      entsec_sqlite_unlock (EntsecStorage *storage);
+/**
+ * EntsecSqliteConn:
+ * @db: the connection
+ * @stmts: its prepared statements by SQL text (owned copies of the text)
+ * @used: the statements a call took from @stmts, reset when the call ends
+ *
+ * One SQLite connection with its statement cache. The backend has one
+ * writer, used under its lock, and a pool of readers, each used by one
+ * call at a time.
+ */
+typedef struct
+{
+  sqlite3    *db;
+  GHashTable *stmts;
+  GPtrArray  *used;
+} EntsecSqliteConn;
 
-/* Sets @error from the connection's last error (CONFLICT for unique
- * values); returns FALSE. Call with the lock held. */
-gboolean  entsec_sqlite_fail (EntsecStorage *storage,
-                              const char    *doing,
-                              GError       **error);
+/* A call that only reads takes a reader, which sees committed data only;
+ * NULL with @error when no reader can be opened. Give it back with
+ * entsec_sqlite_read_end(). */
+EntsecSqliteConn *entsec_sqlite_read_begin (EntsecStorage *storage,
+                                            GError       **error);
+void              entsec_sqlite_read_end (EntsecStorage    *storage,
+                                          EntsecSqliteConn *conn);
+
+/* A call that writes takes the writer: it joins the transaction that is
+ * open (beginning one when none is), inside a savepoint of its own; NULL
+ * with @error when none can begin. entsec_sqlite_write_end() keeps the
+ * call's changes when @ok (else undoes them) and returns only once the
+ * transaction is committed and synced, so the caller answers nothing
+ * that is not durable (group commit: the calls that arrive while one
+ * commits share the next commit). It returns @ok, or FALSE with @error
+ * when the commit failed. */
+EntsecSqliteConn *entsec_sqlite_write_begin (EntsecStorage *storage,
+                                             GError       **error);
+gboolean          entsec_sqlite_write_end (EntsecStorage *storage,
+                                           gboolean       ok,
+                                           GError       **error);
+
+/* Sets @error from @conn's last error (CONFLICT for unique values, else
+ * STORAGE, described as happening while @doing); returns FALSE. */
+gboolean  entsec_sqlite_fail (EntsecSqliteConn *conn,
+                              const char       *doing,
+                              GError          **error);
 
 /* Binds @text, NULL as SQL NULL; a column's text, NULL for NULL (g_free()). */
 void      entsec_sqlite_bind_text (sqlite3_stmt *stmt,
@@ -78,20 +112,43 @@ void      entsec_sqlite_bind_text (sqlite3_stmt *stmt,
 char     *entsec_sqlite_column_text (sqlite3_stmt *stmt,
                                      int           index);
 
-/* Prepares @sql on the connection (lock held); NULL with @error on
- * failure, described as happening while @doing. */
-sqlite3_stmt *entsec_sqlite_prepare (EntsecStorage *storage,
-                                     const char    *sql,
-                                     const char    *doing,
-                                     GError       **error);
-/* Steps @stmt (lock held) and returns every row through @from_row; NULL
- * with @error when stepping fails. Neither resets nor finalizes @stmt. */
-GPtrArray    *entsec_sqlite_collect (EntsecStorage  *storage,
-                                     sqlite3_stmt   *stmt,
-                                     gpointer      (*from_row) (sqlite3_stmt *stmt),
-                                     GDestroyNotify  free_func,
-                                     const char     *doing,
-                                     GError        **error);
+/* The prepared statement of @sql on @conn, prepared on first use and kept
+ * (transfer none: never finalize it; it is reset when the call ends);
+ * NULL with @error on failure, described as happening while @doing. */
+sqlite3_stmt *entsec_sqlite_prepare (EntsecSqliteConn *conn,
+                                     const char       *sql,
+                                     const char       *doing,
+                                     GError          **error);
+/* A reader in *@conn and @sql prepared on it, for a call that only
+ * reads; NULL with @error (and no reader) when either fails. Give the
+ * reader back with entsec_sqlite_read_end(). */
+sqlite3_stmt *entsec_sqlite_read_prepare (EntsecStorage     *storage,
+                                          EntsecSqliteConn **conn,
+                                          const char        *sql,
+                                          const char        *doing,
+                                          GError           **error);
+/* The writer in *@conn and @sql prepared on it, for a call that writes.
+ * NULL with @error when either fails; *@conn is set whenever the writer
+ * was taken, and the call then ends with entsec_sqlite_write_end(). */
+sqlite3_stmt *entsec_sqlite_write_prepare (EntsecStorage     *storage,
+                                           EntsecSqliteConn **conn,
+                                           const char        *sql,
+                                           const char        *doing,
+                                           GError           **error);
+/* Steps @stmt, which returns no rows, to its end; FALSE with @error when
+ * it fails. */
+gboolean      entsec_sqlite_run (EntsecSqliteConn *conn,
+                                 sqlite3_stmt     *stmt,
+                                 const char       *doing,
+                                 GError          **error);
+/* Steps @stmt and returns every row through @from_row; NULL with @error
+ * when stepping fails. */
+GPtrArray    *entsec_sqlite_collect (EntsecSqliteConn *conn,
+                                     sqlite3_stmt     *stmt,
+                                     gpointer        (*from_row) (sqlite3_stmt *stmt),
+                                     GDestroyNotify    free_func,
+                                     const char       *doing,
+                                     GError          **error);
 
 /* server-storage-sqlite-rp.c */
 gboolean     entsec_sqlite_rp_create (EntsecStorage *storage, const EntsecRp *rp,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * server-storage-sqlite-rotate.c: the SQL of key rotation: the tenant's
- * authority keys and their chain, and a device's new key. Statements are
- * prepared per call under the backend's lock (server-storage-sqlite.c).
+ * authority keys and their chain, and a device's new key. Writes go
+ * through the shared writer (group commit), reads through a reader
+ * (server-storage-sqlite.c).
  */
 
 #define G_LOG_DOMAIN "entsec-server"
@@ -37,21 +38,19 @@ GPtrArray *
 entsec_sqlite_authority_key_list (EntsecStorage *storage,
                                   GError       **error)
 {
+  EntsecSqliteConn *conn = NULL;
   sqlite3_stmt *stmt;
   GPtrArray *rows = NULL;
 
-  entsec_sqlite_lock (storage);
-  stmt = entsec_sqlite_prepare (storage, "SELECT seq, jkt, jwk, link, created "
-                                         "FROM authority_keys ORDER BY seq",
-                                "listing the authority keys", error);
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT seq, jkt, jwk, link, created "
+                                                     "FROM authority_keys ORDER BY seq",
+                                     "listing the authority keys", error);
   if (stmt != NULL)
-    {
-      rows = entsec_sqlite_collect (storage, stmt, authority_key_from_row,
-                                    (GDestroyNotify) entsec_authority_key_free,
-                                    "listing the authority keys", error);
-      sqlite3_finalize (stmt);
-    }
-  entsec_sqlite_unlock (storage);
+    rows = entsec_sqlite_collect (conn, stmt, authority_key_from_row,
+                                  (GDestroyNotify) entsec_authority_key_free,
+                                  "listing the authority keys", error);
+  if (conn != NULL)
+    entsec_sqlite_read_end (storage, conn);
   return rows;
 }
 
@@ -60,26 +59,23 @@ entsec_sqlite_authority_key_add (EntsecStorage            *storage,
                                  const EntsecAuthorityKey *key,
                                  GError                  **error)
 {
+  EntsecSqliteConn *conn = NULL;
   sqlite3_stmt *stmt;
   gboolean ok = FALSE;
 
-  entsec_sqlite_lock (storage);
-  stmt = entsec_sqlite_prepare (storage, "INSERT INTO authority_keys (seq, jkt, jwk, link, "
-                                         "created) VALUES (?1, ?2, ?3, ?4, ?5)",
-                                "storing an authority key", error);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int64 (stmt, 1, key->seq);
-      entsec_sqlite_bind_text (stmt, 2, key->jkt);
-      entsec_sqlite_bind_text (stmt, 3, key->jwk);
-      entsec_sqlite_bind_text (stmt, 4, key->link);
-      sqlite3_bind_int64 (stmt, 5, key->created);
-      ok = sqlite3_step (stmt) == SQLITE_DONE
-           || entsec_sqlite_fail (storage, "storing an authority key", error);
-      sqlite3_finalize (stmt);
-    }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  stmt = entsec_sqlite_write_prepare (storage, &conn, "INSERT INTO authority_keys (seq, jkt, "
+                                                      "jwk, link, created) "
+                                                      "VALUES (?1, ?2, ?3, ?4, ?5)",
+                                      "storing an authority key", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, key->seq);
+  entsec_sqlite_bind_text (stmt, 2, key->jkt);
+  entsec_sqlite_bind_text (stmt, 3, key->jwk);
+  entsec_sqlite_bind_text (stmt, 4, key->link);
+  sqlite3_bind_int64 (stmt, 5, key->created);
+  ok = entsec_sqlite_run (conn, stmt, "storing an authority key", error);
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 gboolean
@@ -88,27 +84,27 @@ entsec_sqlite_device_rekey (EntsecStorage      *storage,
                             gboolean           *updated,
                             GError            **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
+  EntsecSqliteConn *conn = NULL;
   sqlite3_stmt *stmt;
-  gboolean ok = FALSE;
+  gboolean ok;
 
   *updated = FALSE;
-  stmt = entsec_sqlite_prepare (storage, "UPDATE devices SET key_jwk = ?2, key_jkt = ?3, "
-                                         "key_epoch = ?4, revision = revision + 1 "
-                                         "WHERE id = ?1 AND revision = ?5",
-                                "storing a device's new key", error);
-  if (stmt != NULL)
-    {
-      entsec_sqlite_bind_text (stmt, 1, device->id);
-      entsec_sqlite_bind_text (stmt, 2, device->key_jwk);
-      entsec_sqlite_bind_text (stmt, 3, device->key_jkt);
-      sqlite3_bind_int64 (stmt, 4, device->key_epoch);
-      sqlite3_bind_int64 (stmt, 5, device->revision);
-      ok = sqlite3_step (stmt) == SQLITE_DONE
-           || entsec_sqlite_fail (storage, "storing a device's new key", error);
-      *updated = ok && sqlite3_changes (db) == 1;
-      sqlite3_finalize (stmt);
-    }
-  entsec_sqlite_unlock (storage);
+  stmt = entsec_sqlite_write_prepare (storage, &conn, "UPDATE devices SET key_jwk = ?2, "
+                                                      "key_jkt = ?3, key_epoch = ?4, "
+                                                      "revision = revision + 1 "
+                                                      "WHERE id = ?1 AND revision = ?5",
+                                      "storing a device's new key", error);
+  if (stmt == NULL)
+    return FALSE;
+  entsec_sqlite_bind_text (stmt, 1, device->id);
+  entsec_sqlite_bind_text (stmt, 2, device->key_jwk);
+  entsec_sqlite_bind_text (stmt, 3, device->key_jkt);
+  sqlite3_bind_int64 (stmt, 4, device->key_epoch);
+  sqlite3_bind_int64 (stmt, 5, device->revision);
+  ok = entsec_sqlite_run (conn, stmt, "storing a device's new key", error);
+  *updated = ok && sqlite3_changes (conn->db) == 1;
+  ok = entsec_sqlite_write_end (storage, ok, error);
+  if (!ok)
+    *updated = FALSE;
   return ok;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * server-storage-sqlite-rp.c: the SQLite backend's relying parties and
- * tokens. Each call holds the backend's lock for its statement, so a
- * compare-and-set update is atomic against every other request.
+ * server-storage-sqlite-rp.c: the SQLite backend's relying parties,
+ * tokens and push transactions. A call that writes runs on the backend's
+ * one writer, so a compare-and-set update is atomic against every other
+ * request; a call that only reads takes a reader.
  */
 
 #define G_LOG_DOMAIN "entsec-server"
@@ -12,21 +13,6 @@
 #include <string.h>
 
 #include "server-storage-sqlite-private.h"
-
-/* Runs a statement without rows and finalizes it, lock held. */
-static gboolean
-run (EntsecStorage *storage,
-     sqlite3_stmt  *stmt,
-     const char    *doing,
-     GError       **error)
-{
-  gboolean ok = sqlite3_step (stmt) == SQLITE_DONE;
-
-  if (!ok)
-    entsec_sqlite_fail (storage, doing, error);
-  sqlite3_finalize (stmt);
-  return ok;
-}
 
 /* The one row of @sql with @id bound to ?1; NULL (error unset) when none. */
 static gpointer
@@ -38,17 +24,16 @@ get_one (EntsecStorage  *storage,
          const char     *doing,
          GError        **error)
 {
-  entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage, sql, doing, error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_read_prepare (storage, &conn, sql, doing, error);
   g_autoptr (GPtrArray) rows = NULL;
 
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, id);
-      rows = entsec_sqlite_collect (storage, stmt, from_row, free_func, doing, error);
-      sqlite3_finalize (stmt);
+      rows = entsec_sqlite_collect (conn, stmt, from_row, free_func, doing, error);
+      entsec_sqlite_read_end (storage, conn);
     }
-  entsec_sqlite_unlock (storage);
   return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
 }
 
@@ -57,22 +42,22 @@ entsec_sqlite_rp_create (EntsecStorage  *storage,
                          const EntsecRp *rp,
                          GError        **error)
 {
-  entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "INSERT INTO rps (id, name, key_sha256, created) "
-                                              "VALUES (?1, ?2, ?3, ?4)", "adding a relying party", error);
-  gboolean ok = FALSE;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    "INSERT INTO rps (id, name, key_sha256, "
+                                                    "created) VALUES (?1, ?2, ?3, ?4)",
+                                                    "adding a relying party", error);
+  gboolean ok = stmt != NULL;
 
-  if (stmt != NULL)
+  if (ok)
     {
       entsec_sqlite_bind_text (stmt, 1, rp->id);
       entsec_sqlite_bind_text (stmt, 2, rp->name);
       sqlite3_bind_blob (stmt, 3, rp->key_sha256, ENTSEC_SERVER_DIGEST_SIZE, SQLITE_TRANSIENT);
       sqlite3_bind_int64 (stmt, 4, rp->created);
-      ok = run (storage, stmt, "adding a relying party", error);
+      ok = entsec_sqlite_run (conn, stmt, "adding a relying party", error);
     }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 static gpointer
@@ -95,19 +80,19 @@ GPtrArray *
 entsec_sqlite_rp_list (EntsecStorage *storage,
                        GError       **error)
 {
-  entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "SELECT id, name, key_sha256, created, revoked FROM rps "
-                                              "ORDER BY id", "listing relying parties", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_read_prepare (storage, &conn,
+                                                   "SELECT id, name, key_sha256, created, revoked "
+                                                   "FROM rps ORDER BY id",
+                                                   "listing relying parties", error);
   GPtrArray *rows = NULL;
 
   if (stmt != NULL)
     {
-      rows = entsec_sqlite_collect (storage, stmt, rp_from_row, (GDestroyNotify) entsec_rp_free,
+      rows = entsec_sqlite_collect (conn, stmt, rp_from_row, (GDestroyNotify) entsec_rp_free,
                                     "listing relying parties", error);
-      sqlite3_finalize (stmt);
+      entsec_sqlite_read_end (storage, conn);
     }
-  entsec_sqlite_unlock (storage);
   return rows;
 }
 
@@ -118,22 +103,22 @@ entsec_sqlite_rp_revoke (EntsecStorage *storage,
                          gboolean      *found,
                          GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "UPDATE rps SET revoked = ?2 WHERE id = ?1 AND revoked = 0",
-                                              "revoking a relying party", error);
-  gboolean ok = FALSE;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    "UPDATE rps SET revoked = ?2 WHERE id = ?1 "
+                                                    "AND revoked = 0",
+                                                    "revoking a relying party", error);
+  gboolean ok = stmt != NULL;
 
   *found = FALSE;
-  if (stmt != NULL)
+  if (ok)
     {
       entsec_sqlite_bind_text (stmt, 1, id);
       sqlite3_bind_int64 (stmt, 2, MAX (now, 1));
-      ok = run (storage, stmt, "revoking a relying party", error);
-      *found = ok && sqlite3_changes (db) > 0;
+      ok = entsec_sqlite_run (conn, stmt, "revoking a relying party", error);
+      *found = ok && sqlite3_changes (conn->db) > 0;
     }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 gboolean
@@ -141,17 +126,19 @@ entsec_sqlite_token_create (EntsecStorage     *storage,
                             const EntsecToken *token,
                             GError           **error)
 {
-  entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "INSERT INTO tokens (id, user_id, type, algorithm, digits, "
-                                              "period, issuer, label, sealed_seed, state, created, failures, "
-                                              "locked_until, last_step) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                                              "?8, ?9, ?10, ?11, ?12, ?13, ?14)", "adding a token", error);
-  gboolean ok = FALSE;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    "INSERT INTO tokens (id, user_id, type, "
+                                                    "algorithm, digits, period, issuer, label, "
+                                                    "sealed_seed, state, created, failures, "
+                                                    "locked_until, last_step) VALUES (?1, ?2, "
+                                                    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                                                    "?13, ?14)", "adding a token", error);
+  gboolean ok = stmt != NULL;
   gsize len;
   gconstpointer seed;
 
-  if (stmt != NULL)
+  if (ok)
     {
       seed = g_bytes_get_data (token->sealed_seed, &len);
       entsec_sqlite_bind_text (stmt, 1, token->id);
@@ -168,10 +155,9 @@ entsec_sqlite_token_create (EntsecStorage     *storage,
       sqlite3_bind_int64 (stmt, 12, token->failures);
       sqlite3_bind_int64 (stmt, 13, token->locked_until);
       sqlite3_bind_int64 (stmt, 14, token->last_step);
-      ok = run (storage, stmt, "adding a token", error);
+      ok = entsec_sqlite_run (conn, stmt, "adding a token", error);
     }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 #define TOKEN_COLUMNS \
@@ -215,21 +201,20 @@ entsec_sqlite_token_list (EntsecStorage *storage,
                           const char    *user_id,
                           GError       **error)
 {
-  entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "SELECT " TOKEN_COLUMNS " FROM tokens "
-                                              "WHERE ?1 IS NULL OR user_id = ?1 ORDER BY created, id",
-                                              "listing tokens", error);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_read_prepare (storage, &conn,
+                                                   "SELECT " TOKEN_COLUMNS " FROM tokens "
+                                                   "WHERE ?1 IS NULL OR user_id = ?1 "
+                                                   "ORDER BY created, id", "listing tokens", error);
   GPtrArray *rows = NULL;
 
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, user_id);
-      rows = entsec_sqlite_collect (storage, stmt, token_from_row,
+      rows = entsec_sqlite_collect (conn, stmt, token_from_row,
                                     (GDestroyNotify) entsec_token_free, "listing tokens", error);
-      sqlite3_finalize (stmt);
+      entsec_sqlite_read_end (storage, conn);
     }
-  entsec_sqlite_unlock (storage);
   return rows;
 }
 
@@ -240,16 +225,17 @@ entsec_sqlite_token_update (EntsecStorage     *storage,
                             gboolean          *updated,
                             GError           **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "UPDATE tokens SET state = ?2, failures = ?3, "
-                                              "locked_until = ?4, last_step = ?5 WHERE id = ?1 "
-                                              "AND state = ?6 AND failures = ?7 AND locked_until = ?8 "
-                                              "AND last_step = ?9", "updating a token", error);
-  gboolean ok = FALSE;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    "UPDATE tokens SET state = ?2, failures = "
+                                                    "?3, locked_until = ?4, last_step = ?5 WHERE "
+                                                    "id = ?1 AND state = ?6 AND failures = ?7 "
+                                                    "AND locked_until = ?8 AND last_step = ?9",
+                                                    "updating a token", error);
+  gboolean ok = stmt != NULL;
 
   *updated = FALSE;
-  if (stmt != NULL)
+  if (ok)
     {
       entsec_sqlite_bind_text (stmt, 1, expected->id);
       sqlite3_bind_int (stmt, 2, token->state);
@@ -260,25 +246,23 @@ entsec_sqlite_token_update (EntsecStorage     *storage,
       sqlite3_bind_int64 (stmt, 7, expected->failures);
       sqlite3_bind_int64 (stmt, 8, expected->locked_until);
       sqlite3_bind_int64 (stmt, 9, expected->last_step);
-      ok = run (storage, stmt, "updating a token", error);
-      *updated = ok && sqlite3_changes (db) > 0;
+      ok = entsec_sqlite_run (conn, stmt, "updating a token", error);
+      *updated = ok && sqlite3_changes (conn->db) > 0;
     }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 /* One integer from @sql with @text bound to ?1 and @value to ?2; *@out
- * stays as it is when there is no row or the value is NULL. Lock held. */
+ * stays as it is when there is no row or the value is NULL. */
 static gboolean
-query_int (EntsecStorage *storage,
-           sqlite3       *db,
-           const char    *sql,
-           const char    *text,
-           gint64         value,
-           gint64        *out,
-           GError       **error)
+query_int (EntsecSqliteConn *conn,
+           const char       *sql,
+           const char       *text,
+           gint64            value,
+           gint64           *out,
+           GError          **error)
 {
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage, sql, "starting a push", error);
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (conn, sql, "starting a push", error);
   int rc;
 
   if (stmt == NULL)
@@ -289,32 +273,18 @@ query_int (EntsecStorage *storage,
   if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     *out = sqlite3_column_int64 (stmt, 0);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    entsec_sqlite_fail (storage, "starting a push", error);
-  sqlite3_finalize (stmt);
+    entsec_sqlite_fail (conn, "starting a push", error);
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
 static gboolean
-exec (EntsecStorage *storage,
-      sqlite3       *db,
-      const char    *sql,
-      GError       **error)
-{
-  if (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK)
-    return TRUE;
-  return entsec_sqlite_fail (storage, "starting a push", error);
-}
-
-static gboolean
-insert_push (EntsecStorage    *storage,
-             sqlite3          *db,
+insert_push (EntsecSqliteConn *conn,
              const EntsecPush *push,
              GError          **error)
 {
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "INSERT INTO push_transactions (id, user_id, rp_id, context, "
-                                              "mode, number, created, expires, state) "
-                                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (conn, "INSERT INTO push_transactions (id, user_id, "
+                                              "rp_id, context, mode, number, created, expires, "
+                                              "state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                               "starting a push", error);
 
   if (stmt == NULL)
@@ -328,7 +298,7 @@ insert_push (EntsecStorage    *storage,
   sqlite3_bind_int64 (stmt, 7, push->created);
   sqlite3_bind_int64 (stmt, 8, push->expires);
   sqlite3_bind_int (stmt, 9, push->state);
-  return run (storage, stmt, "starting a push", error);
+  return entsec_sqlite_run (conn, stmt, "starting a push", error);
 }
 
 gboolean
@@ -338,18 +308,19 @@ entsec_sqlite_push_start (EntsecStorage *storage,
                           gint64        *retry_after,
                           GError       **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
   gint64 mute_until = 0, open = 0, first_expiry = 0;
   gboolean ok;
 
   *retry_after = 0;
-  ok = exec (storage, db, "BEGIN IMMEDIATE", error)
-       && query_int (storage, db, "SELECT mute_until FROM push_mutes WHERE user_id = ?1",
+  if (conn == NULL)
+    return FALSE;
+  ok = query_int (conn, "SELECT mute_until FROM push_mutes WHERE user_id = ?1",
                      push->user_id, 0, &mute_until, error)
-       && query_int (storage, db, "SELECT count(*) FROM push_transactions "
+       && query_int (conn, "SELECT count(*) FROM push_transactions "
                      "WHERE user_id = ?1 AND state = 0 AND expires > ?2",
                      push->user_id, push->created, &open, error)
-       && query_int (storage, db, "SELECT min(expires) FROM push_transactions "
+       && query_int (conn, "SELECT min(expires) FROM push_transactions "
                      "WHERE user_id = ?1 AND state = 0 AND expires > ?2",
                      push->user_id, push->created, &first_expiry, error);
   if (ok && mute_until > push->created)
@@ -361,11 +332,8 @@ entsec_sqlite_push_start (EntsecStorage *storage,
                    "The user already has %u sign-in requests waiting", max_open);
       ok = FALSE;
     }
-  ok = ok && insert_push (storage, db, push, error) && exec (storage, db, "COMMIT", error);
-  if (!ok)
-    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-  entsec_sqlite_unlock (storage);
-  return ok;
+  ok = ok && insert_push (conn, push, error);
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 static gpointer
@@ -408,16 +376,17 @@ entsec_sqlite_push_update (EntsecStorage    *storage,
                            gboolean         *updated,
                            GError          **error)
 {
-  sqlite3 *db = entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "UPDATE push_transactions SET state = ?2, wrong_numbers = ?3, "
-                                              "flagged = ?4, device_id = ?5, deny_reason = ?6 "
-                                              "WHERE id = ?1 AND state = ?7 AND wrong_numbers = ?8",
-                                              "updating a push", error);
-  gboolean ok = FALSE;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    "UPDATE push_transactions SET state = ?2, "
+                                                    "wrong_numbers = ?3, flagged = ?4, device_id "
+                                                    "= ?5, deny_reason = ?6 WHERE id = ?1 AND "
+                                                    "state = ?7 AND wrong_numbers = ?8",
+                                                    "updating a push", error);
+  gboolean ok = stmt != NULL;
 
   *updated = FALSE;
-  if (stmt != NULL)
+  if (ok)
     {
       entsec_sqlite_bind_text (stmt, 1, expected->id);
       sqlite3_bind_int (stmt, 2, push->state);
@@ -427,11 +396,10 @@ entsec_sqlite_push_update (EntsecStorage    *storage,
       entsec_sqlite_bind_text (stmt, 6, push->deny_reason);
       sqlite3_bind_int (stmt, 7, expected->state);
       sqlite3_bind_int (stmt, 8, (int) expected->wrong_numbers);
-      ok = run (storage, stmt, "updating a push", error);
-      *updated = ok && sqlite3_changes (db) > 0;
+      ok = entsec_sqlite_run (conn, stmt, "updating a push", error);
+      *updated = ok && sqlite3_changes (conn->db) > 0;
     }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 gboolean
@@ -440,20 +408,20 @@ entsec_sqlite_push_mute (EntsecStorage *storage,
                          gint64         until,
                          GError       **error)
 {
-  entsec_sqlite_lock (storage);
-  sqlite3_stmt *stmt = entsec_sqlite_prepare (storage,
-                                              "INSERT INTO push_mutes (user_id, mute_until) VALUES (?1, ?2) "
-                                              "ON CONFLICT (user_id) DO UPDATE SET "
-                                              "mute_until = max(mute_until, excluded.mute_until)",
-                                              "muting pushes", error);
-  gboolean ok = FALSE;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    "INSERT INTO push_mutes (user_id, "
+                                                    "mute_until) VALUES (?1, ?2) ON CONFLICT "
+                                                    "(user_id) DO UPDATE SET mute_until = "
+                                                    "max(mute_until, excluded.mute_until)",
+                                                    "muting pushes", error);
+  gboolean ok = stmt != NULL;
 
-  if (stmt != NULL)
+  if (ok)
     {
       entsec_sqlite_bind_text (stmt, 1, user_id);
       sqlite3_bind_int64 (stmt, 2, until);
-      ok = run (storage, stmt, "muting pushes", error);
+      ok = entsec_sqlite_run (conn, stmt, "muting pushes", error);
     }
-  entsec_sqlite_unlock (storage);
-  return ok;
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * server-storage-sqlite.c: the SQLite backend. One connection in WAL mode
- * behind a mutex (SQLite allows one writer; requests are short), every
- * statement prepared once at open with bound parameters. All the server's
- * SQL is in this file.
+ * server-storage-sqlite.c: the SQLite backend. WAL mode; one writer
+ * connection behind a mutex (SQLite allows one writer) whose calls share
+ * transactions and their fsync (group commit, below), and a pool of
+ * reader connections that see committed data only. Statements are
+ * prepared once per connection and kept; every value is bound.
  */
 
 #define G_LOG_DOMAIN "entsec-server"
@@ -80,6 +81,10 @@ typedef enum
   N_STMTS
 } StmtId;
 
+/* A commit shares its fsync among at most this many calls, so that a
+ * steady stream of calls cannot hold one transaction open for long. */
+#define BATCH_MAX_CALLS 64
+
 static const char *const stmt_sql[N_STMTS] = {
   [STMT_USER_INSERT] = "INSERT INTO users (id, email, phone, name, disabled, created) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -114,58 +119,253 @@ static const char *const stmt_sql[N_STMTS] = {
                              "WHERE id = ?1 AND state = 0 AND attempts = ?6",
 };
 
+/* The transaction the writer's calls share: open until committed. */
 typedef struct
 {
-  EntsecStorage parent;
-  GMutex        lock;
-  sqlite3      *db;
-  sqlite3_stmt *stmts[N_STMTS];
+  guint    refs;
+  gboolean done;
+  char    *failure; /* why the commit failed; NULL once committed */
+} SqliteBatch;
+
+typedef struct
+{
+  EntsecStorage     parent;
+  char             *path;
+  GMutex            lock;      /* the writer and the batch */
+  GCond             committed; /* a batch is done */
+  EntsecSqliteConn *writer;
+  SqliteBatch      *batch;       /* the open transaction, NULL when none */
+  guint             batch_calls; /* calls in it so far */
+  gint              joining;     /* atomic: write calls waiting for the lock */
+  GMutex            readers_lock;
+  GPtrArray        *readers; /* every reader, for the close */
+  GPtrArray        *idle;    /* readers no call holds */
 } SqliteStorage;
 
-static gboolean
-db_fail (SqliteStorage *self,
-         const char    *doing,
-         GError       **error)
+static void
+conn_free (EntsecSqliteConn *conn)
 {
-  int code = sqlite3_extended_errcode (self->db);
-
-  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
-    g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT,
-                 "Another record already has this value");
-  else
-    g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
-                 "The database failed while %s: %s", doing, sqlite3_errmsg (self->db));
-  return FALSE;
+  g_clear_pointer (&conn->stmts, g_hash_table_unref); /* finalizes the statements */
+  g_clear_pointer (&conn->used, g_ptr_array_unref);
+  sqlite3_close (conn->db);
+  g_free (conn);
 }
 
-/* Takes the lock and hands out a reset statement; release with stmt_done(). */
-static sqlite3_stmt *
-stmt_begin (SqliteStorage *self,
-            StmtId         id)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecSqliteConn, conn_free)
+
+/* Runs @sql, which may be several statements, outside the statement cache. */
+static gboolean
+conn_exec (EntsecSqliteConn *conn,
+           const char       *sql,
+           const char       *doing,
+           GError          **error)
 {
-  g_mutex_lock (&self->lock);
-  return self->stmts[id];
+  if (sqlite3_exec (conn->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  return entsec_sqlite_fail (conn, doing, error);
+}
+
+/* Resets what the call that ends used, so that no statement keeps a read
+ * transaction (and with it an old snapshot) open. */
+static void
+conn_reset_used (EntsecSqliteConn *conn)
+{
+  for (guint i = 0; i < conn->used->len; i++)
+    {
+      sqlite3_stmt *stmt = g_ptr_array_index (conn->used, i);
+
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+    }
+  g_ptr_array_set_size (conn->used, 0);
 }
 
 static void
-stmt_done (SqliteStorage *self,
-           sqlite3_stmt  *stmt)
+stmt_finalize (gpointer stmt)
 {
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  g_mutex_unlock (&self->lock);
+  sqlite3_finalize (stmt);
 }
 
-/* Runs a statement that returns no rows; TRUE when it completed. */
-static gboolean
-step_done (SqliteStorage *self,
-           sqlite3_stmt  *stmt,
-           const char    *doing,
-           GError       **error)
+static EntsecSqliteConn *
+conn_open (const char *path,
+           int         flags,
+           const char *setup,
+           GError    **error)
 {
-  if (sqlite3_step (stmt) == SQLITE_DONE)
-    return TRUE;
-  return db_fail (self, doing, error);
+  g_autoptr (EntsecSqliteConn) conn = g_new0 (EntsecSqliteConn, 1);
+
+  conn->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_finalize);
+  conn->used = g_ptr_array_new ();
+  if (sqlite3_open_v2 (path, &conn->db, flags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "Cannot open the database %s: %s", path, sqlite3_errmsg (conn->db));
+      return NULL;
+    }
+  sqlite3_extended_result_codes (conn->db, 1);
+  sqlite3_busy_timeout (conn->db, 5000);
+  if (!conn_exec (conn, setup, "setting it up", error))
+    return NULL;
+  return g_steal_pointer (&conn);
+}
+
+static void
+batch_unref (SqliteBatch *batch)
+{
+  if (--batch->refs > 0)
+    return;
+  g_free (batch->failure);
+  g_free (batch);
+}
+
+/* Ends the open batch (lock held): committed when @failure is NULL. */
+static void
+batch_finish (SqliteStorage *self,
+              const char    *failure)
+{
+  SqliteBatch *batch = self->batch;
+
+  batch->done = TRUE;
+  batch->failure = g_strdup (failure);
+  self->batch = NULL;
+  self->batch_calls = 0;
+  batch_unref (batch);
+  g_cond_broadcast (&self->committed);
+}
+
+static void
+batch_commit (SqliteStorage *self)
+{
+  sqlite3 *db = self->writer->db;
+  g_autofree char *failure = NULL;
+
+  if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      failure = g_strdup (sqlite3_errmsg (db));
+      if (!sqlite3_get_autocommit (db))
+        sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  batch_finish (self, failure);
+}
+
+/* A call leaves the batch (lock held) and waits until it is committed. The
+ * call that finds no other write call waiting for the lock commits: the
+ * calls that queued up during the last commit all get into this one. */
+static char *
+batch_leave (SqliteStorage *self)
+{
+  SqliteBatch *batch = self->batch;
+  char *failure;
+
+  batch->refs++;
+  self->batch_calls++;
+  if (sqlite3_get_autocommit (self->writer->db))
+    batch_finish (self, "the transaction was rolled back");
+  else if (g_atomic_int_get (&self->joining) == 0 || self->batch_calls >= BATCH_MAX_CALLS)
+    batch_commit (self);
+  while (!batch->done)
+    g_cond_wait (&self->committed, &self->lock);
+  failure = g_strdup (batch->failure);
+  batch_unref (batch);
+  return failure;
+}
+
+EntsecSqliteConn *
+entsec_sqlite_write_begin (EntsecStorage *storage,
+                           GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  EntsecSqliteConn *conn = self->writer;
+  g_autofree char *failure = NULL;
+
+  g_atomic_int_inc (&self->joining);
+  g_mutex_lock (&self->lock);
+  g_atomic_int_add (&self->joining, -1);
+  if (self->batch == NULL)
+    {
+      if (!conn_exec (conn, "BEGIN IMMEDIATE", "beginning a transaction", error))
+        {
+          g_mutex_unlock (&self->lock);
+          return NULL;
+        }
+      self->batch = g_new0 (SqliteBatch, 1);
+      self->batch->refs = 1;
+    }
+  if (conn_exec (conn, "SAVEPOINT call", "beginning a transaction", error))
+    return conn;
+  failure = batch_leave (self);
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+gboolean
+entsec_sqlite_write_end (EntsecStorage *storage,
+                         gboolean       ok,
+                         GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  EntsecSqliteConn *conn = self->writer;
+  g_autofree char *failure = NULL;
+
+  conn_reset_used (conn);
+  if (ok)
+    ok = conn_exec (conn, "RELEASE call", "ending a transaction", error);
+  if (!ok)
+    sqlite3_exec (conn->db, "ROLLBACK TO call; RELEASE call", NULL, NULL, NULL);
+  failure = batch_leave (self);
+  g_mutex_unlock (&self->lock);
+  if (ok && failure != NULL)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "The database could not commit a change: %s", failure);
+      ok = FALSE;
+    }
+  return ok;
+}
+
+EntsecSqliteConn *
+entsec_sqlite_read_begin (EntsecStorage *storage,
+                          GError       **error)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+  EntsecSqliteConn *conn = NULL;
+
+  g_mutex_lock (&self->readers_lock);
+  if (self->idle->len > 0)
+    conn = g_ptr_array_steal_index_fast (self->idle, self->idle->len - 1);
+  g_mutex_unlock (&self->readers_lock);
+  if (conn != NULL)
+    return conn;
+  conn = conn_open (self->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                    "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF;", error);
+  if (conn == NULL)
+    return NULL;
+  g_mutex_lock (&self->readers_lock);
+  g_ptr_array_add (self->readers, conn);
+  g_mutex_unlock (&self->readers_lock);
+  return conn;
+}
+
+void
+entsec_sqlite_read_end (EntsecStorage    *storage,
+                        EntsecSqliteConn *conn)
+{
+  SqliteStorage *self = (SqliteStorage *) storage;
+
+  conn_reset_used (conn);
+  g_mutex_lock (&self->readers_lock);
+  g_ptr_array_add (self->idle, conn);
+  g_mutex_unlock (&self->readers_lock);
+}
+
+/* A statement of this file's table, @doing: what a failure says. */
+static sqlite3_stmt *
+stmt_get (EntsecSqliteConn *conn,
+          StmtId            id,
+          const char       *doing,
+          GError          **error)
+{
+  return entsec_sqlite_prepare (conn, stmt_sql[id], doing, error);
 }
 
 static gboolean
@@ -173,19 +373,23 @@ sqlite_user_create (EntsecStorage    *storage,
                     const EntsecUser *user,
                     GError          **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_INSERT);
-  gboolean ok;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    stmt_sql[STMT_USER_INSERT], "adding a user",
+                                                    error);
+  gboolean ok = stmt != NULL;
 
-  entsec_sqlite_bind_text (stmt, 1, user->id);
-  entsec_sqlite_bind_text (stmt, 2, user->email);
-  entsec_sqlite_bind_text (stmt, 3, user->phone);
-  entsec_sqlite_bind_text (stmt, 4, user->name);
-  sqlite3_bind_int (stmt, 5, user->disabled ? 1 : 0);
-  sqlite3_bind_int64 (stmt, 6, user->created);
-  ok = step_done (self, stmt, "adding a user", error);
-  stmt_done (self, stmt);
-  return ok;
+  if (ok)
+    {
+      entsec_sqlite_bind_text (stmt, 1, user->id);
+      entsec_sqlite_bind_text (stmt, 2, user->email);
+      entsec_sqlite_bind_text (stmt, 3, user->phone);
+      entsec_sqlite_bind_text (stmt, 4, user->name);
+      sqlite3_bind_int (stmt, 5, user->disabled ? 1 : 0);
+      sqlite3_bind_int64 (stmt, 6, user->created);
+      ok = entsec_sqlite_run (conn, stmt, "adding a user", error);
+    }
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 static gpointer
@@ -202,24 +406,73 @@ user_from_row (sqlite3_stmt *stmt)
   return user;
 }
 
+/* The first row of statement @id with @text bound to ?1, through
+ * @from_row; NULL (error unset) when there is none. */
+static gpointer
+read_one (EntsecStorage *storage,
+          StmtId         id,
+          const char    *text,
+          gpointer     (*from_row) (sqlite3_stmt *stmt),
+          const char    *doing,
+          GError       **error)
+{
+  EntsecSqliteConn *conn = entsec_sqlite_read_begin (storage, error);
+  sqlite3_stmt *stmt;
+  gpointer row = NULL;
+  int rc;
+
+  if (conn == NULL)
+    return NULL;
+  stmt = stmt_get (conn, id, doing, error);
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, text);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        row = from_row (stmt);
+      else if (rc != SQLITE_DONE)
+        entsec_sqlite_fail (conn, doing, error);
+    }
+  entsec_sqlite_read_end (storage, conn);
+  return row;
+}
+
 static EntsecUser *
 sqlite_user_get (EntsecStorage *storage,
                  const char    *id,
                  GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_GET);
-  EntsecUser *user = NULL;
-  int rc;
+  return read_one (storage, STMT_USER_GET, id, user_from_row, "reading a user", error);
+}
 
-  entsec_sqlite_bind_text (stmt, 1, id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    user = user_from_row (stmt);
-  else if (rc != SQLITE_DONE)
-    db_fail (self, "reading a user", error);
-  stmt_done (self, stmt);
-  return user;
+/* Every row of statement @id with @text bound to ?1 and @number to ?2
+ * (when not negative). */
+static GPtrArray *
+read_all (EntsecStorage  *storage,
+          StmtId          id,
+          const char     *text,
+          gint64          number,
+          gpointer      (*from_row) (sqlite3_stmt *stmt),
+          GDestroyNotify  free_func,
+          const char     *doing,
+          GError        **error)
+{
+  EntsecSqliteConn *conn = entsec_sqlite_read_begin (storage, error);
+  sqlite3_stmt *stmt;
+  GPtrArray *rows = NULL;
+
+  if (conn == NULL)
+    return NULL;
+  stmt = stmt_get (conn, id, doing, error);
+  if (stmt != NULL)
+    {
+      entsec_sqlite_bind_text (stmt, 1, text);
+      if (number >= 0)
+        sqlite3_bind_int64 (stmt, 2, number);
+      rows = entsec_sqlite_collect (conn, stmt, from_row, free_func, doing, error);
+    }
+  entsec_sqlite_read_end (storage, conn);
+  return rows;
 }
 
 static GPtrArray *
@@ -228,16 +481,37 @@ sqlite_user_list (EntsecStorage *storage,
                   guint          limit,
                   GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_LIST);
-  GPtrArray *rows;
+  return read_all (storage, STMT_USER_LIST, after != NULL ? after : "", limit, user_from_row,
+                   (GDestroyNotify) entsec_user_free, "listing users", error);
+}
 
-  entsec_sqlite_bind_text (stmt, 1, after != NULL ? after : "");
-  sqlite3_bind_int64 (stmt, 2, limit);
-  rows = entsec_sqlite_collect (storage, stmt, user_from_row,
-                                (GDestroyNotify) entsec_user_free, "listing users", error);
-  stmt_done (self, stmt);
-  return rows;
+/* Runs statement @id, which changes rows, with @text bound to ?1 and, when
+ * not negative, @number to ?2; *@found tells whether a row changed. */
+static gboolean
+write_one (EntsecStorage *storage,
+           StmtId         id,
+           const char    *text,
+           gint64         number,
+           gboolean      *found,
+           const char    *doing,
+           GError       **error)
+{
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn, stmt_sql[id], doing, error);
+  gboolean ok = stmt != NULL;
+
+  *found = FALSE;
+  if (ok)
+    {
+      entsec_sqlite_bind_text (stmt, 1, text);
+      if (number >= 0)
+        sqlite3_bind_int64 (stmt, 2, number);
+      ok = entsec_sqlite_run (conn, stmt, doing, error);
+      *found = ok && sqlite3_changes (conn->db) > 0;
+    }
+  ok = conn != NULL && entsec_sqlite_write_end (storage, ok, error);
+  *found = ok && *found;
+  return ok;
 }
 
 static gboolean
@@ -246,15 +520,7 @@ sqlite_user_delete (EntsecStorage *storage,
                     gboolean      *found,
                     GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_DELETE);
-  gboolean ok;
-
-  entsec_sqlite_bind_text (stmt, 1, id);
-  ok = step_done (self, stmt, "deleting a user", error);
-  *found = ok && sqlite3_changes (self->db) > 0;
-  stmt_done (self, stmt);
-  return ok;
+  return write_one (storage, STMT_USER_DELETE, id, -1, found, "deleting a user", error);
 }
 
 static gboolean
@@ -264,16 +530,8 @@ sqlite_user_set_disabled (EntsecStorage *storage,
                           gboolean      *found,
                           GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_USER_SET_DISABLED);
-  gboolean ok;
-
-  entsec_sqlite_bind_text (stmt, 1, id);
-  sqlite3_bind_int (stmt, 2, disabled ? 1 : 0);
-  ok = step_done (self, stmt, "disabling or enabling a user", error);
-  *found = ok && sqlite3_changes (self->db) > 0;
-  stmt_done (self, stmt);
-  return ok;
+  return write_one (storage, STMT_USER_SET_DISABLED, id, disabled ? 1 : 0, found,
+                    "disabling or enabling a user", error);
 }
 
 static gboolean
@@ -281,16 +539,21 @@ sqlite_admin_create (EntsecStorage     *storage,
                      const EntsecAdmin *admin,
                      GError           **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_ADMIN_INSERT);
-  gboolean ok;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    stmt_sql[STMT_ADMIN_INSERT], "adding an admin",
+                                                    error);
+  gboolean ok = stmt != NULL;
 
-  entsec_sqlite_bind_text (stmt, 1, admin->id);
-  entsec_sqlite_bind_text (stmt, 2, admin->name);
-  sqlite3_bind_blob (stmt, 3, admin->token_sha256, ENTSEC_SERVER_DIGEST_SIZE, SQLITE_TRANSIENT);
-  ok = step_done (self, stmt, "adding an admin", error);
-  stmt_done (self, stmt);
-  return ok;
+  if (ok)
+    {
+      entsec_sqlite_bind_text (stmt, 1, admin->id);
+      entsec_sqlite_bind_text (stmt, 2, admin->name);
+      sqlite3_bind_blob (stmt, 3, admin->token_sha256, ENTSEC_SERVER_DIGEST_SIZE,
+                         SQLITE_TRANSIENT);
+      ok = entsec_sqlite_run (conn, stmt, "adding an admin", error);
+    }
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 static gpointer
@@ -311,14 +574,9 @@ static GPtrArray *
 sqlite_admin_list (EntsecStorage *storage,
                    GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_ADMIN_LIST);
-  GPtrArray *rows;
-
-  rows = entsec_sqlite_collect (storage, stmt, admin_from_row,
-                                (GDestroyNotify) entsec_admin_free, "listing admins", error);
-  stmt_done (self, stmt);
-  return rows;
+  /* The statement has no parameters; binding NULL to ?1 is harmless. */
+  return read_all (storage, STMT_ADMIN_LIST, NULL, -1, admin_from_row,
+                   (GDestroyNotify) entsec_admin_free, "listing admins", error);
 }
 
 static gboolean
@@ -326,17 +584,21 @@ sqlite_audit_append (EntsecStorage          *storage,
                      const EntsecAuditEntry *entry,
                      GError                **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_AUDIT_INSERT);
-  gboolean ok;
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    stmt_sql[STMT_AUDIT_INSERT],
+                                                    "writing the audit log", error);
+  gboolean ok = stmt != NULL;
 
-  sqlite3_bind_int64 (stmt, 1, entry->time);
-  entsec_sqlite_bind_text (stmt, 2, entry->actor);
-  entsec_sqlite_bind_text (stmt, 3, entry->action);
-  entsec_sqlite_bind_text (stmt, 4, entry->target);
-  ok = step_done (self, stmt, "writing the audit log", error);
-  stmt_done (self, stmt);
-  return ok;
+  if (ok)
+    {
+      sqlite3_bind_int64 (stmt, 1, entry->time);
+      entsec_sqlite_bind_text (stmt, 2, entry->actor);
+      entsec_sqlite_bind_text (stmt, 3, entry->action);
+      entsec_sqlite_bind_text (stmt, 4, entry->target);
+      ok = entsec_sqlite_run (conn, stmt, "writing the audit log", error);
+    }
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 static gpointer
@@ -358,28 +620,23 @@ sqlite_audit_list (EntsecStorage *storage,
                    guint          limit,
                    GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_AUDIT_LIST);
-  GPtrArray *rows;
+  EntsecSqliteConn *conn = entsec_sqlite_read_begin (storage, error);
+  sqlite3_stmt *stmt;
+  GPtrArray *rows = NULL;
 
-  sqlite3_bind_int64 (stmt, 1, after);
-  sqlite3_bind_int64 (stmt, 2, limit);
-  rows = entsec_sqlite_collect (storage, stmt, audit_from_row,
-                                (GDestroyNotify) entsec_audit_entry_free,
-                                "reading the audit log", error);
-  stmt_done (self, stmt);
+  if (conn == NULL)
+    return NULL;
+  stmt = stmt_get (conn, STMT_AUDIT_LIST, "reading the audit log", error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, after);
+      sqlite3_bind_int64 (stmt, 2, limit);
+      rows = entsec_sqlite_collect (conn, stmt, audit_from_row,
+                                    (GDestroyNotify) entsec_audit_entry_free,
+                                    "reading the audit log", error);
+    }
+  entsec_sqlite_read_end (storage, conn);
   return rows;
-}
-
-static gboolean
-exec_sql (SqliteStorage *self,
-          const char    *sql,
-          const char    *doing,
-          GError       **error)
-{
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK)
-    return TRUE;
-  return db_fail (self, doing, error);
 }
 
 static EntsecUser *
@@ -388,20 +645,15 @@ sqlite_user_find (EntsecStorage *storage,
                   const char    *address,
                   GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
   StmtId id = strcmp (channel, "email") == 0 ? STMT_USER_FIND_EMAIL : STMT_USER_FIND_PHONE;
-  sqlite3_stmt *stmt = stmt_begin (self, id);
-  EntsecUser *user = NULL;
-  int rc;
 
-  entsec_sqlite_bind_text (stmt, 1, address);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    user = user_from_row (stmt);
-  else if (rc != SQLITE_DONE)
-    db_fail (self, "looking up an address", error);
-  stmt_done (self, stmt);
-  return user;
+  return read_one (storage, id, address, user_from_row, "looking up an address", error);
+}
+
+static gpointer
+bytes_from_row (sqlite3_stmt *stmt)
+{
+  return g_bytes_new (sqlite3_column_blob (stmt, 0), (gsize) sqlite3_column_bytes (stmt, 0));
 }
 
 static gboolean
@@ -410,19 +662,14 @@ sqlite_setting_get (EntsecStorage *storage,
                     GBytes       **value,
                     GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_SETTING_GET);
-  int rc;
+  GError *local = NULL;
 
-  *value = NULL;
-  entsec_sqlite_bind_text (stmt, 1, key);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    *value = g_bytes_new (sqlite3_column_blob (stmt, 0), (gsize) sqlite3_column_bytes (stmt, 0));
-  else if (rc != SQLITE_DONE)
-    db_fail (self, "reading a setting", error);
-  stmt_done (self, stmt);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+  *value = read_one (storage, STMT_SETTING_GET, key, bytes_from_row, "reading a setting",
+                     &local);
+  if (local == NULL)
+    return TRUE;
+  g_propagate_error (error, local);
+  return FALSE;
 }
 
 static void
@@ -441,32 +688,21 @@ sqlite_setting_set (EntsecStorage *storage,
                     GBytes        *value,
                     GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_SETTING_SET);
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    stmt_sql[STMT_SETTING_SET], "writing a setting",
+                                                    error);
   gsize len = 0;
   const void *data = g_bytes_get_data (value, &len);
-  gboolean ok;
+  gboolean ok = stmt != NULL;
 
-  entsec_sqlite_bind_text (stmt, 1, key);
-  bind_bytes (stmt, 2, data, len);
-  ok = step_done (self, stmt, "writing a setting", error);
-  stmt_done (self, stmt);
-  return ok;
-}
-
-/* Runs one statement of a transaction (the lock is held). */
-static gboolean
-tx_step (SqliteStorage *self,
-         sqlite3_stmt  *stmt,
-         int            want,
-         const char    *doing,
-         GError       **error)
-{
-  gboolean ok = sqlite3_step (stmt) == want;
-
-  if (!ok)
-    db_fail (self, doing, error);
-  return ok;
+  if (ok)
+    {
+      entsec_sqlite_bind_text (stmt, 1, key);
+      bind_bytes (stmt, 2, data, len);
+      ok = entsec_sqlite_run (conn, stmt, "writing a setting", error);
+    }
+  return conn != NULL && entsec_sqlite_write_end (storage, ok, error);
 }
 
 static void
@@ -483,43 +719,38 @@ bind_enrollment (sqlite3_stmt           *stmt,
   sqlite3_bind_int64 (stmt, 8, e->expires);
 }
 
-/* Inside the transaction: refuse when the last start is too recent, else replace and insert. */
+/* Inside the call's savepoint: refuse when the last start is too recent,
+ * else replace and insert. */
 static gboolean
-enrollment_start_locked (SqliteStorage          *self,
-                         const EntsecEnrollment *e,
-                         gint64                  resend_after,
-                         gint64                 *last_created,
-                         GError                **error)
+enrollment_start_steps (EntsecSqliteConn       *conn,
+                        const EntsecEnrollment *e,
+                        gint64                  resend_after,
+                        gint64                 *last_created,
+                        GError                **error)
 {
-  sqlite3_stmt *last = self->stmts[STMT_ENROLLMENT_LAST];
-  sqlite3_stmt *replace = self->stmts[STMT_ENROLLMENT_REPLACE];
-  sqlite3_stmt *insert = self->stmts[STMT_ENROLLMENT_INSERT];
-  gboolean ok;
+  const char *doing = "starting an enrollment";
+  sqlite3_stmt *last = stmt_get (conn, STMT_ENROLLMENT_LAST, doing, error);
+  sqlite3_stmt *replace = last ? stmt_get (conn, STMT_ENROLLMENT_REPLACE, doing, error) : NULL;
+  sqlite3_stmt *insert = replace ? stmt_get (conn, STMT_ENROLLMENT_INSERT, doing, error) : NULL;
 
+  if (insert == NULL)
+    return FALSE;
   entsec_sqlite_bind_text (last, 1, e->channel);
   entsec_sqlite_bind_text (last, 2, e->address);
-  ok = tx_step (self, last, SQLITE_ROW, "starting an enrollment", error);
-  *last_created = ok ? sqlite3_column_int64 (last, 0) : 0;
-  if (ok && sqlite3_column_type (last, 0) != SQLITE_NULL
-      && e->created - *last_created < resend_after)
+  if (sqlite3_step (last) != SQLITE_ROW)
+    return entsec_sqlite_fail (conn, doing, error);
+  *last_created = sqlite3_column_int64 (last, 0);
+  if (sqlite3_column_type (last, 0) != SQLITE_NULL && e->created - *last_created < resend_after)
     {
       g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED,
                    "A code was sent to this address moments ago");
-      ok = FALSE;
+      return FALSE;
     }
   entsec_sqlite_bind_text (replace, 1, e->channel);
   entsec_sqlite_bind_text (replace, 2, e->address);
   bind_enrollment (insert, e);
-  ok = ok && tx_step (self, replace, SQLITE_DONE, "starting an enrollment", error)
-       && tx_step (self, insert, SQLITE_DONE, "starting an enrollment", error);
-  for (guint i = 0; i < 3; i++)
-    {
-      sqlite3_stmt *stmt = (sqlite3_stmt *[]) { last, replace, insert }[i];
-
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-    }
-  return ok;
+  return entsec_sqlite_run (conn, replace, doing, error)
+         && entsec_sqlite_run (conn, insert, doing, error);
 }
 
 static gboolean
@@ -529,18 +760,14 @@ sqlite_enrollment_start (EntsecStorage          *storage,
                          gint64                 *last_created,
                          GError                **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
   gboolean ok;
 
-  g_mutex_lock (&self->lock);
-  ok = exec_sql (self, "BEGIN IMMEDIATE", "starting an enrollment", error)
-       && enrollment_start_locked (self, enrollment, resend_after, last_created, error);
-  if (ok)
-    ok = exec_sql (self, "COMMIT", "starting an enrollment", error);
-  else
-    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-  g_mutex_unlock (&self->lock);
-  return ok;
+  *last_created = 0;
+  if (conn == NULL)
+    return FALSE;
+  ok = enrollment_start_steps (conn, enrollment, resend_after, last_created, error);
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 static void
@@ -556,7 +783,7 @@ column_digest (sqlite3_stmt *stmt,
     memset (digest, 0, ENTSEC_SERVER_DIGEST_SIZE);
 }
 
-static EntsecEnrollment *
+static gpointer
 enrollment_from_row (sqlite3_stmt *stmt)
 {
   EntsecEnrollment *e = g_new0 (EntsecEnrollment, 1);
@@ -582,32 +809,16 @@ sqlite_enrollment_get (EntsecStorage *storage,
                        const char    *id,
                        GError       **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_ENROLLMENT_GET);
-  EntsecEnrollment *enrollment = NULL;
-  int rc;
-
-  entsec_sqlite_bind_text (stmt, 1, id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    enrollment = enrollment_from_row (stmt);
-  else if (rc != SQLITE_DONE)
-    db_fail (self, "reading an enrollment", error);
-  stmt_done (self, stmt);
-  return enrollment;
+  return read_one (storage, STMT_ENROLLMENT_GET, id, enrollment_from_row,
+                   "reading an enrollment", error);
 }
 
-static gboolean
-sqlite_enrollment_update (EntsecStorage          *storage,
-                          const EntsecEnrollment *e,
-                          guint                   expected_attempts,
-                          gboolean               *updated,
-                          GError                **error)
+static void
+bind_enrollment_update (sqlite3_stmt           *stmt,
+                        const EntsecEnrollment *e,
+                        guint                   expected_attempts)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = stmt_begin (self, STMT_ENROLLMENT_UPDATE);
   gboolean verified = e->state == ENTSEC_ENROLLMENT_VERIFIED;
-  gboolean ok;
 
   entsec_sqlite_bind_text (stmt, 1, e->id);
   sqlite3_bind_int (stmt, 2, (int) e->attempts);
@@ -624,9 +835,30 @@ sqlite_enrollment_update (EntsecStorage          *storage,
     }
   sqlite3_bind_int64 (stmt, 5, verified ? e->token_expires : 0);
   sqlite3_bind_int (stmt, 6, (int) expected_attempts);
-  ok = step_done (self, stmt, "updating an enrollment", error);
-  *updated = ok && sqlite3_changes (self->db) == 1;
-  stmt_done (self, stmt);
+}
+
+static gboolean
+sqlite_enrollment_update (EntsecStorage          *storage,
+                          const EntsecEnrollment *e,
+                          guint                   expected_attempts,
+                          gboolean               *updated,
+                          GError                **error)
+{
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt = entsec_sqlite_write_prepare (storage, &conn,
+                                                    stmt_sql[STMT_ENROLLMENT_UPDATE],
+                                                    "updating an enrollment", error);
+  gboolean ok = stmt != NULL;
+
+  *updated = FALSE;
+  if (ok)
+    {
+      bind_enrollment_update (stmt, e, expected_attempts);
+      ok = entsec_sqlite_run (conn, stmt, "updating an enrollment", error);
+      *updated = ok && sqlite3_changes (conn->db) == 1;
+    }
+  ok = conn != NULL && entsec_sqlite_write_end (storage, ok, error);
+  *updated = ok && *updated;
   return ok;
 }
 
@@ -635,13 +867,15 @@ sqlite_close (EntsecStorage *storage)
 {
   SqliteStorage *self = (SqliteStorage *) storage;
 
-  for (guint i = 0; i < N_STMTS; i++)
-    sqlite3_finalize (self->stmts[i]);
-  sqlite3_close (self->db);
+  g_clear_pointer (&self->idle, g_ptr_array_unref);
+  g_clear_pointer (&self->readers, g_ptr_array_unref);
+  g_clear_pointer (&self->writer, conn_free);
   g_mutex_clear (&self->lock);
+  g_cond_clear (&self->committed);
+  g_mutex_clear (&self->readers_lock);
+  g_free (self->path);
   g_free (self);
 }
-
 static const EntsecStorageOps sqlite_ops = {
   .name = "sqlite",
   .close = sqlite_close,
@@ -703,57 +937,37 @@ static const EntsecStorageOps sqlite_ops = {
   .device_rekey = entsec_sqlite_device_rekey,
 };
 
-sqlite3 *
-entsec_sqlite_lock (EntsecStorage *storage)
+static gboolean
+read_schema_version (EntsecSqliteConn *conn,
+                     int              *version,
+                     GError          **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
+  sqlite3_stmt *stmt = entsec_sqlite_prepare (conn, "PRAGMA user_version",
+                                              "reading the schema version", error);
 
-  g_mutex_lock (&self->lock);
-  return self->db;
-}
-
-void
-entsec_sqlite_unlock (EntsecStorage *storage)
-{
-  g_mutex_unlock (&((SqliteStorage *) storage)->lock);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return entsec_sqlite_fail (conn, "reading the schema version", error);
+  *version = sqlite3_column_int (stmt, 0);
+  conn_reset_used (conn);
+  return TRUE;
 }
 
 static gboolean
-read_schema_version (SqliteStorage *self,
-                     int           *version,
-                     GError       **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok = FALSE;
-
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK
-      && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      *version = sqlite3_column_int (stmt, 0);
-      ok = TRUE;
-    }
-  else
-    {
-      db_fail (self, "reading the schema version", error);
-    }
-  sqlite3_finalize (stmt);
-  return ok;
-}
-
-static gboolean
-setup_schema (SqliteStorage *self,
-              gboolean       create,
-              const char    *path,
-              GError       **error)
+setup_schema (EntsecSqliteConn *conn,
+              gboolean          create,
+              const char       *path,
+              GError          **error)
 {
   int version = 0;
 
   if (create)
-    return exec_sql (self, "BEGIN IMMEDIATE", "creating the schema", error)
-           && exec_sql (self, schema_v1, "creating the schema", error)
-           && exec_sql (self, entsec_sqlite_devices_schema, "creating the schema", error)
-           && exec_sql (self, "COMMIT", "creating the schema", error);
-  if (!read_schema_version (self, &version, error))
+    return conn_exec (conn, "BEGIN IMMEDIATE", "creating the schema", error)
+           && conn_exec (conn, schema_v1, "creating the schema", error)
+           && conn_exec (conn, entsec_sqlite_devices_schema, "creating the schema", error)
+           && conn_exec (conn, "COMMIT", "creating the schema", error);
+  if (!read_schema_version (conn, &version, error))
     return FALSE;
   if (version != ENTSEC_STORAGE_SCHEMA_VERSION)
     {
@@ -765,16 +979,18 @@ setup_schema (SqliteStorage *self,
   return TRUE;
 }
 
+/* Prepares every statement of the table once, so that a typo in one fails
+ * the open rather than a request. */
 static gboolean
-prepare_all (SqliteStorage *self,
-             GError       **error)
+prepare_all (EntsecSqliteConn *conn,
+             GError          **error)
 {
   for (guint i = 0; i < N_STMTS; i++)
     {
-      if (sqlite3_prepare_v3 (self->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                              &self->stmts[i], NULL) != SQLITE_OK)
-        return db_fail (self, "preparing its statements", error);
+      if (stmt_get (conn, i, "preparing its statements", error) == NULL)
+        return FALSE;
     }
+  conn_reset_used (conn);
   return TRUE;
 }
 
@@ -785,11 +1001,15 @@ entsec_storage_sqlite_open (const char *path,
 {
   g_autoptr (EntsecStorage) storage = NULL;
   SqliteStorage *self = g_new0 (SqliteStorage, 1);
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW
-              | (create ? SQLITE_OPEN_CREATE : 0);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 
   self->parent.ops = &sqlite_ops;
+  self->path = g_strdup (path);
   g_mutex_init (&self->lock);
+  g_cond_init (&self->committed);
+  g_mutex_init (&self->readers_lock);
+  self->readers = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
+  self->idle = g_ptr_array_new ();
   storage = &self->parent;
   if (create && g_file_test (path, G_FILE_TEST_EXISTS))
     {
@@ -797,30 +1017,31 @@ entsec_storage_sqlite_open (const char *path,
                    "%s already exists; it is not replaced", path);
       return NULL;
     }
-  if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
-                   "Cannot open the database %s: %s", path, sqlite3_errmsg (self->db));
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, 5000);
-  if (!exec_sql (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                       "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
-                 "setting it up", error)
-      || !setup_schema (self, create, path, error)
-      || !exec_sql (self, entsec_sqlite_rotate_schema, "adding the key rotation table", error)
-      || !prepare_all (self, error))
+  self->writer = conn_open (path, flags,
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                            "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;", error);
+  if (self->writer == NULL
+      || !setup_schema (self->writer, create, path, error)
+      || !conn_exec (self->writer, entsec_sqlite_rotate_schema, "adding the key rotation table", error)
+      || !prepare_all (self->writer, error))
     return NULL;
   return g_steal_pointer (&storage);
 }
 
 gboolean
-entsec_sqlite_fail (EntsecStorage *storage,
-                    const char    *doing,
-                    GError       **error)
+entsec_sqlite_fail (EntsecSqliteConn *conn,
+                    const char       *doing,
+                    GError          **error)
 {
-  return db_fail ((SqliteStorage *) storage, doing, error);
+  int code = sqlite3_extended_errcode (conn->db);
+
+  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+    g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT,
+                 "Another record already has this value");
+  else
+    g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                 "The database failed while %s: %s", doing, sqlite3_errmsg (conn->db));
+  return FALSE;
 }
 
 void
@@ -844,29 +1065,79 @@ entsec_sqlite_column_text (sqlite3_stmt *stmt,
 }
 
 sqlite3_stmt *
-entsec_sqlite_prepare (EntsecStorage *storage,
-                       const char    *sql,
-                       const char    *doing,
-                       GError       **error)
+entsec_sqlite_prepare (EntsecSqliteConn *conn,
+                       const char       *sql,
+                       const char       *doing,
+                       GError          **error)
 {
-  SqliteStorage *self = (SqliteStorage *) storage;
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = g_hash_table_lookup (conn->stmts, sql);
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (stmt == NULL)
     {
-      db_fail (self, doing, error);
-      return NULL;
+      if (sqlite3_prepare_v3 (conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+                              NULL) != SQLITE_OK)
+        {
+          entsec_sqlite_fail (conn, doing, error);
+          return NULL;
+        }
+      g_hash_table_insert (conn->stmts, g_strdup (sql), stmt);
+    }
+  /* A statement used twice in one call (a loop) is reset twice: harmless. */
+  sqlite3_reset (stmt);
+  g_ptr_array_add (conn->used, stmt);
+  return stmt;
+}
+
+sqlite3_stmt *
+entsec_sqlite_read_prepare (EntsecStorage     *storage,
+                            EntsecSqliteConn **conn,
+                            const char        *sql,
+                            const char        *doing,
+                            GError           **error)
+{
+  sqlite3_stmt *stmt;
+
+  *conn = entsec_sqlite_read_begin (storage, error);
+  if (*conn == NULL)
+    return NULL;
+  stmt = entsec_sqlite_prepare (*conn, sql, doing, error);
+  if (stmt == NULL)
+    {
+      entsec_sqlite_read_end (storage, *conn);
+      *conn = NULL;
     }
   return stmt;
 }
 
+sqlite3_stmt *
+entsec_sqlite_write_prepare (EntsecStorage     *storage,
+                             EntsecSqliteConn **conn,
+                             const char        *sql,
+                             const char        *doing,
+                             GError           **error)
+{
+  *conn = entsec_sqlite_write_begin (storage, error);
+  return *conn == NULL ? NULL : entsec_sqlite_prepare (*conn, sql, doing, error);
+}
+
+gboolean
+entsec_sqlite_run (EntsecSqliteConn *conn,
+                   sqlite3_stmt     *stmt,
+                   const char       *doing,
+                   GError          **error)
+{
+  if (sqlite3_step (stmt) == SQLITE_DONE)
+    return TRUE;
+  return entsec_sqlite_fail (conn, doing, error);
+}
+
 GPtrArray *
-entsec_sqlite_collect (EntsecStorage  *storage,
-                       sqlite3_stmt   *stmt,
-                       gpointer      (*from_row) (sqlite3_stmt *stmt),
-                       GDestroyNotify  free_func,
-                       const char     *doing,
-                       GError        **error)
+entsec_sqlite_collect (EntsecSqliteConn *conn,
+                       sqlite3_stmt     *stmt,
+                       gpointer        (*from_row) (sqlite3_stmt *stmt),
+                       GDestroyNotify    free_func,
+                       const char       *doing,
+                       GError          **error)
 {
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
   int rc;
@@ -875,7 +1146,7 @@ entsec_sqlite_collect (EntsecStorage  *storage,
     g_ptr_array_add (rows, from_row (stmt));
   if (rc != SQLITE_DONE)
     {
-      db_fail ((SqliteStorage *) storage, doing, error);
+      entsec_sqlite_fail (conn, doing, error);
       return NULL;
     }
   return g_steal_pointer (&rows);

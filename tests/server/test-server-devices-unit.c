@@ -660,6 +660,38 @@ test_settings_defaults_valid (void)
   g_assert_no_error (error);
 }
 
+/* A value taken already is a conflict (409 to a client), not a database
+ * failure (500), and the refused call leaves nothing behind. */
+static void
+test_unique_conflict (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) commands = NULL;
+  EntsecDeviceCommand command = { .id = (char *) "cmd_1", .device_id = (char *) "dev_1",
+                                  .type = (char *) "wipe", .actor = (char *) "adm_1",
+                                  .created = T0 };
+  EntsecDeviceCommand twin = command;
+  guint8 nonce[ENTSEC_SERVER_DIGEST_SIZE] = { 7 };
+
+  g_assert_true (entsec_storage_command_add (f->storage, &command, &error));
+  g_assert_no_error (error);
+  twin.type = (char *) "lock";
+  g_assert_false (entsec_storage_command_add (f->storage, &twin, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
+  g_clear_error (&error);
+  commands = entsec_storage_command_list (f->storage, "dev_1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (commands->len, ==, 1);
+  g_assert_cmpstr (((EntsecDeviceCommand *) commands->pdata[0])->type, ==, "wipe");
+
+  g_assert_true (entsec_storage_op_challenge_add (f->storage, nonce, "dev_1", "rekey", T0 + 60,
+                                                  &error));
+  g_assert_false (entsec_storage_op_challenge_add (f->storage, nonce, "dev_1", "rekey", T0 + 60,
+                                                   &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -685,6 +717,8 @@ main (int   argc,
               teardown);
   g_test_add ("/server/devices/push-delivery-and-expiry", Fixture, NULL, setup,
               test_push_delivery_and_expiry, teardown);
+  g_test_add ("/server/devices/unique-conflict", Fixture, NULL, setup, test_unique_conflict,
+              teardown);
   g_test_add_func ("/server/devices/settings-defaults", test_settings_defaults_valid);
   return g_test_run ();
 }

@@ -522,6 +522,87 @@ test_mask (void)
   g_assert_cmpstr (phone, ==, "+44********58");
 }
 
+#define WRITERS       8
+#define WRITES_EACH   40
+
+typedef struct
+{
+  EntsecStorage *storage;
+  guint          writer;
+  guint          created;   /* users this writer added */
+  guint          conflicts; /* refused as taken */
+} Writer;
+
+/* Half of the addresses are shared by writers 2k and 2k + 1, so that calls
+ * which fail on a unique value sit in the same transactions as calls that
+ * succeed. */
+static gpointer
+write_users (gpointer data)
+{
+  Writer *w = data;
+
+  for (guint i = 0; i < WRITES_EACH; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *id = g_strdup_printf ("usr_%u_%u", w->writer, i);
+      g_autofree char *email = i % 2 == 0
+                               ? g_strdup_printf ("own%u-%u@example.com", w->writer, i)
+                               : g_strdup_printf ("pair%u-%u@example.com", w->writer / 2, i);
+      EntsecUser user = { .id = id, .email = email, .created = 1700000000 };
+
+      if (entsec_storage_user_create (w->storage, &user, &error))
+        w->created++;
+      else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT))
+        w->conflicts++;
+      else
+        g_error ("unexpected: %s", error->message);
+      g_assert_true (entsec_storage_audit (w->storage, "system", "test", id, NULL));
+    }
+  return NULL;
+}
+
+/* Writers on several threads share transactions (group commit): every
+ * call that returned success is there after a reopen, every refused call
+ * left nothing behind and undid nothing of the others. */
+static void
+test_storage_concurrent_writes (StorageFixture *f,
+                                gconstpointer   data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (GPtrArray) users = NULL;
+  g_autoptr (GPtrArray) entries = NULL;
+  Writer writers[WRITERS] = { 0 };
+  GThread *threads[WRITERS];
+  guint created = 0, conflicts = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < WRITERS; i++)
+    {
+      writers[i] = (Writer) { .storage = storage, .writer = i };
+      threads[i] = g_thread_new ("writer", write_users, &writers[i]);
+    }
+  for (guint i = 0; i < WRITERS; i++)
+    {
+      g_thread_join (threads[i]);
+      created += writers[i].created;
+      conflicts += writers[i].conflicts;
+    }
+  /* Each shared address is taken by exactly one of its two writers. */
+  g_assert_cmpuint (created, ==, WRITERS * WRITES_EACH / 2 + WRITERS * WRITES_EACH / 4);
+  g_assert_cmpuint (conflicts, ==, WRITERS * WRITES_EACH / 4);
+
+  g_clear_pointer (&storage, entsec_storage_close);
+  storage = entsec_storage_sqlite_open (f->path, FALSE, &error);
+  g_assert_no_error (error);
+  users = entsec_storage_user_list (storage, NULL, 10000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, created);
+  entries = entsec_storage_audit_list (storage, 0, 10000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, WRITERS * WRITES_EACH);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -538,6 +619,8 @@ main (int    argc,
               test_storage_disable, storage_teardown);
   g_test_add ("/server/storage/reopen", StorageFixture, NULL, storage_setup,
               test_storage_reopen, storage_teardown);
+  g_test_add ("/server/storage/concurrent-writes", StorageFixture, NULL, storage_setup,
+              test_storage_concurrent_writes, storage_teardown);
   g_test_add_func ("/server/storage/missing", test_storage_missing);
   g_test_add_func ("/server/enroll/mask", test_mask);
 #define ADD_ENROLL(path, func) \
