@@ -45,11 +45,16 @@ struct _EntsecAccountRow
   gboolean              revealed;
   /* Bumped at every bind and unbind: a result for an earlier binding is dropped. */
   guint                 generation;
+  /* The monogram's colour class now, or -1. */
+  gint                  colour;
   char                  code[ENTSEC_OTP_CODE_SIZE];
   char                  next_code[ENTSEC_OTP_CODE_SIZE];
 };
 
 G_DEFINE_FINAL_TYPE (EntsecAccountRow, entsec_account_row, GTK_TYPE_WIDGET)
+
+/* "entsec-monogram-N": made once, a row is bound again at every scroll step. */
+static char *colour_classes[ENTSEC_MONOGRAM_N_COLOURS];
 
 typedef struct
 {
@@ -278,19 +283,21 @@ show_names (EntsecAccountRow *self)
 static void
 show_monogram (EntsecAccountRow *self)
 {
-  g_autofree char *name = entsec_account_summary_dup_display_name (self->summary);
   const char *issuer = entsec_account_summary_get_issuer (self->summary);
+  g_autofree char *name = issuer != NULL ? NULL
+                                         : entsec_account_summary_dup_display_name (self->summary);
   const char *who = issuer != NULL ? issuer : name;
   g_autofree char *initials = entsec_monogram_initials (who);
-  g_autofree char *colour = g_strdup_printf ("entsec-monogram-%u", entsec_monogram_colour (who));
+  gint colour = (gint) entsec_monogram_colour (who);
 
-  for (guint i = 0; i < ENTSEC_MONOGRAM_N_COLOURS; i++)
+  if (colour != self->colour)
     {
-      g_autofree char *other = g_strdup_printf ("entsec-monogram-%u", i);
-
-      gtk_widget_remove_css_class (GTK_WIDGET (self->monogram_label), other);
+      if (self->colour >= 0)
+        gtk_widget_remove_css_class (GTK_WIDGET (self->monogram_label),
+                                     colour_classes[self->colour]);
+      gtk_widget_add_css_class (GTK_WIDGET (self->monogram_label), colour_classes[colour]);
+      self->colour = colour;
     }
-  gtk_widget_add_css_class (GTK_WIDGET (self->monogram_label), colour);
   gtk_label_set_label (self->monogram_label, initials);
 }
 
@@ -324,13 +331,10 @@ entsec_account_row_bind (EntsecAccountRow     *self,
   show_names (self);
   show_monogram (self);
   show_favourite (self);
-  /* The target first: an action name without its "x" target warns. */
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->star_button), "x",
                                     entsec_account_summary_get_id (summary));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->star_button), "win.toggle-favourite");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->details_button), "x",
                                     entsec_account_summary_get_id (summary));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->details_button), "win.show-account");
   forget_code (self);
   gtk_widget_set_visible (GTK_WIDGET (self->next_button), is_hotp (self));
   gtk_widget_set_visible (GTK_WIDGET (self->countdown_label), !is_hotp (self));
@@ -433,6 +437,8 @@ entsec_account_row_class_init (EntsecAccountRowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, next_clicked);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "entsec-account-row");
+  for (guint i = 0; i < ENTSEC_MONOGRAM_N_COLOURS; i++)
+    colour_classes[i] = g_strdup_printf ("entsec-monogram-%u", i);
 }
 
 static void
@@ -440,7 +446,14 @@ entsec_account_row_init (EntsecAccountRow *self)
 {
   self->step = -1;
   self->next_step = -1;
+  self->colour = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The target first: an action name without its "x" target warns. Binding
+   * changes the target only. */
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->star_button), "x", (gint64) 0);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->star_button), "win.toggle-favourite");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->details_button), "x", (gint64) 0);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->details_button), "win.show-account");
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                               12);
 }

@@ -20,35 +20,38 @@ search_text (EntsecAccountSummary *summary)
                     group != NULL ? group : "", NULL);
 }
 
-static int
-compare_summaries (gconstpointer a,
-                   gconstpointer b,
-                   gpointer      user_data)
+static GtkSorter *
+numeric_sorter (const char  *property,
+                GtkSortType  order)
 {
-  EntsecAccountSummary *x = ENTSEC_ACCOUNT_SUMMARY ((gpointer) a);
-  EntsecAccountSummary *y = ENTSEC_ACCOUNT_SUMMARY ((gpointer) b);
-  g_autofree char *name_x = NULL;
-  g_autofree char *name_y = NULL;
-  gint64 id_x, id_y;
-  int order;
+  GtkExpression *expression =
+    gtk_property_expression_new (ENTSEC_TYPE_ACCOUNT_SUMMARY, NULL, property);
+  GtkNumericSorter *sorter = gtk_numeric_sorter_new (expression);
 
-  order = (int) entsec_account_summary_get_favourite (y)
-          - (int) entsec_account_summary_get_favourite (x);
-  if (order != 0)
-    return order;
-  order = entsec_account_summary_get_position (x) - entsec_account_summary_get_position (y);
-  if (order != 0)
-    return order < 0 ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
-  name_x = entsec_account_summary_dup_display_name (x);
-  name_y = entsec_account_summary_dup_display_name (y);
-  order = g_utf8_collate (name_x, name_y);
-  if (order != 0)
-    return order < 0 ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
-  id_x = entsec_account_summary_get_id (x);
-  id_y = entsec_account_summary_get_id (y);
-  if (id_x == id_y)
-    return GTK_ORDERING_EQUAL;
-  return id_x < id_y ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
+  gtk_numeric_sorter_set_sort_order (sorter, order);
+  return GTK_SORTER (sorter);
+}
+
+/*
+ * Favourites first, then the person's order, the name and the id. Sorters of
+ * properties, not a comparison function: the sort model computes each
+ * summary's keys (the name's collation key) once when it arrives, instead of
+ * a g_utf8_collate() of two fresh display names in every comparison.
+ */
+static GtkSorter *
+accounts_sorter (void)
+{
+  GtkMultiSorter *sorter = gtk_multi_sorter_new ();
+  GtkStringSorter *by_name = gtk_string_sorter_new (
+    gtk_property_expression_new (ENTSEC_TYPE_ACCOUNT_SUMMARY, NULL, "display-name"));
+
+  /* Case matters as in g_utf8_collate(): "ACME" and "acme" keep their order. */
+  gtk_string_sorter_set_ignore_case (by_name, FALSE);
+  gtk_multi_sorter_append (sorter, numeric_sorter ("favourite", GTK_SORT_DESCENDING));
+  gtk_multi_sorter_append (sorter, numeric_sorter ("position", GTK_SORT_ASCENDING));
+  gtk_multi_sorter_append (sorter, GTK_SORTER (by_name));
+  gtk_multi_sorter_append (sorter, numeric_sorter ("id", GTK_SORT_ASCENDING));
+  return GTK_SORTER (sorter);
 }
 
 GListModel *
@@ -57,7 +60,6 @@ entsec_accounts_model_new (GListModel *accounts)
   GtkExpression *expression;
   GtkStringFilter *filter;
   GtkFilterListModel *filtered;
-  GtkCustomSorter *sorter;
 
   g_return_val_if_fail (G_IS_LIST_MODEL (accounts), NULL);
 
@@ -67,8 +69,7 @@ entsec_accounts_model_new (GListModel *accounts)
   gtk_string_filter_set_ignore_case (filter, TRUE);
   gtk_string_filter_set_match_mode (filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
   filtered = gtk_filter_list_model_new (g_object_ref (accounts), GTK_FILTER (filter));
-  sorter = gtk_custom_sorter_new (compare_summaries, NULL, NULL);
-  return G_LIST_MODEL (gtk_sort_list_model_new (G_LIST_MODEL (filtered), GTK_SORTER (sorter)));
+  return G_LIST_MODEL (gtk_sort_list_model_new (G_LIST_MODEL (filtered), accounts_sorter ()));
 }
 
 void

@@ -11,6 +11,7 @@
 #include "entsec-a11y.h"
 #include "entsec-add-dialog.h"
 #include "entsec-application.h"
+#include "entsec-bench-probe.h"
 #include "entsec-google-import-dialog.h"
 #include "entsec-scan-camera.h"
 #include "entsec-screenshot.h"
@@ -233,6 +234,12 @@ export_request_free (gpointer  data,
   add_request_free (data);
 }
 
+static void
+confirm_export (GtkWindow *chooser)
+{
+  entsec_google_import_dialog_accept (ENTSEC_GOOGLE_IMPORT_DIALOG (chooser));
+}
+
 /* A Google Authenticator export: the person checks the accounts to add
  * first. Takes @request; @accounts is copied. */
 static void
@@ -246,6 +253,7 @@ choose_from_export (EntsecAddDialog *self,
 
   g_signal_connect_data (chooser, "done", G_CALLBACK (export_chosen), request,
                          export_request_free, 0);
+  entsec_bench_probe_confirm (GTK_WINDOW (chooser), confirm_export);
   gtk_window_present (GTK_WINDOW (chooser));
 }
 

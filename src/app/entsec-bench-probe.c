@@ -297,3 +297,47 @@ entsec_bench_probe_attach (GtkWindow   *window,
       probe->signal_id = g_unix_signal_add (SIGUSR1, stall_mark, probe);
     }
 }
+
+/* ---- Dialogs a person would confirm ------------------------------------------ */
+
+typedef struct
+{
+  GtkWindow *dialog;
+  void (*confirm) (GtkWindow *dialog);
+} Confirm;
+
+static gboolean
+confirm_now (gpointer user_data)
+{
+  Confirm *confirm = user_data;
+
+  confirm->confirm (confirm->dialog);
+  g_object_unref (confirm->dialog);
+  g_free (confirm);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dialog_mapped (GtkWindow *dialog,
+               gpointer   confirm_func)
+{
+  Confirm *confirm = g_new0 (Confirm, 1);
+
+  g_signal_handlers_disconnect_by_func (dialog, dialog_mapped, confirm_func);
+  confirm->dialog = g_object_ref (dialog);
+  confirm->confirm = (void (*) (GtkWindow *)) confirm_func;
+  g_idle_add (confirm_now, confirm);
+}
+
+void
+entsec_bench_probe_confirm (GtkWindow *dialog,
+                            void (*confirm) (GtkWindow *dialog))
+{
+  g_return_if_fail (GTK_IS_WINDOW (dialog));
+  g_return_if_fail (confirm != NULL);
+
+  if (g_strcmp0 (g_getenv ("ENTSEC_BENCH"), "1") != 0
+      || g_strcmp0 (g_getenv ("ENTSEC_BENCH_STALL"), "1") != 0)
+    return;
+  g_signal_connect (dialog, "map", G_CALLBACK (dialog_mapped), (gpointer) confirm);
+}

@@ -27,4 +27,13 @@ G_BEGIN_DECLS
 void entsec_bench_probe_attach (GtkWindow   *window,
                                 GtkListView *list_view);
 
+/*
+ * With ENTSEC_BENCH_STALL=1, confirms @dialog as soon as it is on screen, by
+ * calling @confirm (@dialog) as its "Add" button would (the stall run imports
+ * 100 Google Authenticator export links, each with its list of accounts to
+ * check). Does nothing otherwise.
+ */
+void entsec_bench_probe_confirm (GtkWindow *dialog,
+                                 void (*confirm) (GtkWindow *dialog));
+
 G_END_DECLS

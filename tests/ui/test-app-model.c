@@ -86,6 +86,37 @@ test_model_sorted (void)
   g_assert_cmpstr (order, ==, "Google ACME GitHub vpn");
 }
 
+/* Same place in the person's order: by name, then by id; a renamed account moves. */
+static void
+test_model_sorted_by_name (void)
+{
+  g_autoptr (GListStore) store = g_list_store_new (ENTSEC_TYPE_ACCOUNT_SUMMARY);
+  g_autoptr (GListModel) model = entsec_accounts_model_new (G_LIST_MODEL (store));
+  const char *issuers[] = { "Zeta", "Alpha", "Mu", "Alpha" };
+  g_autoptr (EntsecAccountSummary) renamed = NULL;
+  g_autoptr (EntsecAccountSummary) first = NULL;
+  char *order;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (issuers); i++)
+    {
+      g_autoptr (EntsecAccountSummary) summary =
+        summary_new (10 - (gint64) i, issuers[i], i == 1 ? "first" : "second", 0, FALSE);
+
+      g_list_store_append (store, summary);
+    }
+  order = names (model);
+  g_assert_cmpstr (order, ==, "Alpha Alpha Mu Zeta");
+  g_free (order);
+  /* "Alpha (first)" sorts before "Alpha (second)" by name, although its id is higher. */
+  first = g_list_model_get_item (model, 0);
+  g_assert_cmpstr (entsec_account_summary_get_label (first), ==, "first");
+  renamed = summary_new (10, "Beta", "second", 0, FALSE);
+  g_list_store_splice (store, 0, 1, (gpointer *) &renamed, 1);
+  order = names (model);
+  g_assert_cmpstr (order, ==, "Alpha Alpha Beta Mu");
+  g_free (order);
+}
+
 static void
 test_model_search (void)
 {
@@ -195,6 +226,7 @@ main (int   argc,
   entsec_app_ensure_resources ();
 
   g_test_add_func ("/app/model/sorted", test_model_sorted);
+  g_test_add_func ("/app/model/sorted-by-name", test_model_sorted_by_name);
   g_test_add_func ("/app/model/search", test_model_search);
   g_test_add_func ("/app/model/follows-changes", test_model_follows_changes);
   g_test_add_func ("/app/format-code", test_format_code);

@@ -35,6 +35,7 @@ enum
   PROP_DISPLAY_NAME,
   PROP_GROUP,
   PROP_FAVOURITE,
+  PROP_POSITION,
   PROP_KIND,
   PROP_PERIOD,
   N_PROPS
@@ -69,6 +70,9 @@ entsec_account_summary_get_property (GObject    *object,
       break;
     case PROP_FAVOURITE:
       g_value_set_boolean (value, self->favourite);
+      break;
+    case PROP_POSITION:
+      g_value_set_int (value, self->position);
       break;
     case PROP_KIND:
       g_value_set_int (value, self->kind);
@@ -106,6 +110,8 @@ entsec_account_summary_class_init (EntsecAccountSummaryClass *klass)
   properties[PROP_DISPLAY_NAME] = g_param_spec_string ("display-name", NULL, NULL, NULL, flags);
   properties[PROP_GROUP] = g_param_spec_string ("group", NULL, NULL, NULL, flags);
   properties[PROP_FAVOURITE] = g_param_spec_boolean ("favourite", NULL, NULL, FALSE, flags);
+  properties[PROP_POSITION] = g_param_spec_int ("position", NULL, NULL, G_MININT, G_MAXINT, 0,
+                                                flags);
   properties[PROP_KIND] = g_param_spec_int ("kind", NULL, NULL, ENTSEC_ACCOUNT_TOTP,
                                             ENTSEC_ACCOUNT_STEAM, ENTSEC_ACCOUNT_TOTP, flags);
   properties[PROP_PERIOD] = g_param_spec_uint ("period", NULL, NULL, 0, G_MAXUINT, 30, flags);

@@ -106,6 +106,7 @@ struct _EntsecVault
   int                read_only;   /* 0, or why it was opened read-only: SQLITE_READONLY, _FULL */
   char              *lock_reason; /* why the vault locked itself, or NULL */
   GListStore        *model;       /* context only; NULL until asked for */
+  VaultState        *model_state; /* context only: the snapshot @model shows */
   GFileMonitor      *monitor;     /* context only */
   gboolean           monitor_refreshing;
   gboolean           monitor_again;
@@ -177,6 +178,11 @@ void        vault_task_run (EntsecVault        *vault,
                             GDestroyNotify      task_data_free,
                             GTaskThreadFunc     thread);
 void        vault_state_init (EntsecVault *vault);
+/* Change @store from @old's summaries to @new's with the fewest items-changed
+ * (entsec-vault-model.c): a summary object both share is an unchanged row. */
+void        vault_model_update (GListStore *store,
+                                GPtrArray  *old,
+                                GPtrArray  *new);
 void        vault_state_finalize (EntsecVault *vault);
 void        vault_set_context (EntsecVault  *vault,
                                GMainContext *context);

@@ -30,6 +30,7 @@ struct _VaultState
 {
   gboolean               unlocked;
   GPtrArray             *summaries;   /* EntsecAccountSummary, sorted */
+  guint64               *versions;    /* each summary's row version; NULL: not known */
   GPtrArray             *quarantined; /* EntsecVaultQuarantined */
   EntsecVaultSlotInfo   *slots;
   gsize                  n_slots;
@@ -39,6 +40,7 @@ static void
 vault_state_clear (VaultState *state)
 {
   g_clear_pointer (&state->summaries, g_ptr_array_unref);
+  g_clear_pointer (&state->versions, g_free);
   g_clear_pointer (&state->quarantined, g_ptr_array_unref);
   g_clear_pointer (&state->slots, g_free);
 }
@@ -69,20 +71,73 @@ vault_compare_accounts (gconstpointer a,
   return x->id < y->id ? -1 : (x->id > y->id);
 }
 
-static GPtrArray *
-build_summaries (EntsecVault *vault)
+/* Where each account of @old is: id -> index, keyed by @ids (filled here). */
+static GHashTable *
+index_old (const VaultState *old,
+           gint64          **ids)
+{
+  GHashTable *table = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  *ids = g_new (gint64, MAX (old->summaries->len, 1));
+  for (guint i = 0; i < old->summaries->len; i++)
+    {
+      (*ids)[i] = entsec_account_summary_get_id (g_ptr_array_index (old->summaries, i));
+      g_hash_table_insert (table, &(*ids)[i], GUINT_TO_POINTER (i));
+    }
+  return table;
+}
+
+/*
+ * The summary @old showed for @account when its row is still at @version
+ * (the same object tells the accounts model the row did not change), or NULL.
+ */
+static EntsecAccountSummary *
+reuse_summary (const VaultState    *old,
+               GHashTable          *old_at,
+               const EntsecAccount *account,
+               guint64              version)
+{
+  gpointer at;
+
+  if (old_at == NULL || !g_hash_table_lookup_extended (old_at, &account->id, NULL, &at)
+      || old->versions[GPOINTER_TO_UINT (at)] != version)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (old->summaries, GPOINTER_TO_UINT (at)));
+}
+
+/* @state's summaries in the vault's order, with their row versions when the format has them. */
+static void
+build_summaries (EntsecVault      *vault,
+                 const VaultState *old,
+                 VaultState       *state)
 {
   g_autoptr (GPtrArray) sorted = g_ptr_array_copy (vault->accounts, NULL, NULL);
-  GPtrArray *summaries = g_ptr_array_new_full (sorted->len, g_object_unref);
+  g_autofree gint64 *old_ids = NULL;
+  g_autoptr (GHashTable) old_at = NULL;
 
   /* The copy shares the accounts: it must not free them (it inherits the free func). */
   g_ptr_array_set_free_func (sorted, NULL);
-
   g_ptr_array_sort (sorted, vault_compare_accounts);
+  state->summaries = g_ptr_array_new_full (sorted->len, g_object_unref);
+  if (vault->index != NULL)
+    state->versions = g_new0 (guint64, MAX (sorted->len, 1));
+  if (state->versions != NULL && old != NULL && old->versions != NULL)
+    old_at = index_old (old, &old_ids);
   for (guint i = 0; i < sorted->len; i++)
-    g_ptr_array_add (summaries,
-                     entsec_account_summary_new_from_account (g_ptr_array_index (sorted, i)));
-  return summaries;
+    {
+      const EntsecAccount *account = g_ptr_array_index (sorted, i);
+      EntsecAccountSummary *summary = NULL;
+      guint64 version = 0;
+
+      if (state->versions != NULL
+          && vault_index_get_account (vault->index, account->id, &version))
+        summary = reuse_summary (old, old_at, account, version);
+      if (state->versions != NULL)
+        state->versions[i] = version;
+      if (summary == NULL)
+        summary = entsec_account_summary_new_from_account (account);
+      g_ptr_array_add (state->summaries, summary);
+    }
 }
 
 static gpointer
@@ -98,12 +153,13 @@ copy_quarantined (gconstpointer src,
 }
 
 static VaultState *
-build_state (EntsecVault *vault)
+build_state (EntsecVault      *vault,
+             const VaultState *old)
 {
   VaultState *state = g_atomic_rc_box_new0 (VaultState);
 
   state->unlocked = vault->dek != NULL;
-  state->summaries = build_summaries (vault);
+  build_summaries (vault, old, state);
   state->quarantined = g_ptr_array_copy (vault->quarantined, copy_quarantined, NULL);
   g_ptr_array_set_free_func (state->quarantined,
                              (GDestroyNotify) entsec_vault_quarantined_free);
@@ -139,9 +195,9 @@ announce_cb (gpointer data)
   locked = !state->unlocked;
   if (vault->model != NULL)
     {
-      guint n = g_list_model_get_n_items (G_LIST_MODEL (vault->model));
-
-      g_list_store_splice (vault->model, 0, n, state->summaries->pdata, state->summaries->len);
+      vault_model_update (vault->model, vault->model_state->summaries, state->summaries);
+      vault_state_unref (vault->model_state);
+      vault->model_state = vault_state_ref (state);
     }
   if (locked != vault->announced_locked)
     {
@@ -176,7 +232,8 @@ announce (EntsecVault *vault)
 static void
 swap_state (EntsecVault *vault)
 {
-  VaultState *state = build_state (vault);
+  /* Only operations replace the snapshot, and this one holds the op mutex. */
+  VaultState *state = build_state (vault, vault->state);
   VaultState *old;
 
   g_mutex_lock (&vault->state_mutex);
@@ -574,15 +631,14 @@ vault_on_own_context (EntsecVault *vault)
 GListModel *
 entsec_vault_get_accounts_model (EntsecVault *vault)
 {
-  g_autoptr (VaultState) state = NULL;
-
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
   g_return_val_if_fail (vault_on_own_context (vault), NULL);
   if (vault->model != NULL)
     return G_LIST_MODEL (vault->model);
   vault->model = g_list_store_new (ENTSEC_TYPE_ACCOUNT_SUMMARY);
-  state = vault_dup_state (vault);
-  g_list_store_splice (vault->model, 0, 0, state->summaries->pdata, state->summaries->len);
+  vault->model_state = vault_dup_state (vault);
+  g_list_store_splice (vault->model, 0, 0, vault->model_state->summaries->pdata,
+                       vault->model_state->summaries->len);
   start_monitor (vault);
   return G_LIST_MODEL (vault->model);
 }
@@ -594,7 +650,7 @@ vault_state_init (EntsecVault *vault)
 {
   g_mutex_init (&vault->state_mutex);
   vault->context = g_main_context_ref_thread_default ();
-  vault->state = build_state (vault);
+  vault->state = build_state (vault, NULL);
   vault->announced_locked = TRUE;
 }
 
@@ -608,6 +664,7 @@ vault_state_finalize (EntsecVault *vault)
       g_clear_object (&vault->monitor);
     }
   g_clear_object (&vault->model);
+  g_clear_pointer (&vault->model_state, vault_state_unref);
   g_clear_pointer (&vault->state, vault_state_unref);
   g_clear_pointer (&vault->context, g_main_context_unref);
   g_free (vault->lock_reason);
