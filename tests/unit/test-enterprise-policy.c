@@ -118,7 +118,7 @@ assert_verdict (Fixture    *f,
 
   session = entsec_device_session_new (f->vault, now, NULL, &error);
   g_assert_no_error (error);
-  taken = entsec_policy_verify (session, jws, &error);
+  taken = entsec_policy_verify (session, jws, NULL, &error);
   if (refusal == NULL)
     {
       g_assert_no_error (error);
