@@ -234,3 +234,29 @@ entsec_jws_verify (const char *compact,
     return NULL;
   return cjose_verify (compact, len, key, error);
 }
+
+json_t *
+entsec_jws_peek (const char *compact,
+                 guint       part,
+                 gsize       max_bytes,
+                 const char *what,
+                 GError    **error)
+{
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_return_val_if_fail (compact != NULL && part < 2, NULL);
+
+  if (strlen (compact) > max_bytes || g_strv_length (parts = g_strsplit (compact, ".", 4)) != 3)
+    {
+      g_set_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED,
+                   "%s is not a compact JWS of at most %" G_GSIZE_FORMAT " bytes", what,
+                   max_bytes);
+      return NULL;
+    }
+  bytes = entsec_base64url_decode (parts[part], -1, what, error);
+  if (bytes == NULL)
+    return NULL;
+  return entsec_json_load_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                  max_bytes, ENTSEC_JSON_MAX_DEPTH, what, error);
+}

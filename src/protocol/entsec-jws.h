@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 
 G_BEGIN_DECLS
@@ -39,5 +40,19 @@ GBytes *entsec_jws_verify (const char *compact,
                            EVP_PKEY   *key,
                            const char *expected_typ,
                            GError    **error);
+
+/*
+ * Part @part (0: the protected header, 1: the payload) of compact JWS
+ * @compact (at most @max_bytes) as a JSON object, NOT verified: only to
+ * find the key that verifies it (its "kid", a rotation chain), or to read
+ * back an object verified before. @what names it in errors.
+ * Returns: (transfer full) (nullable): NULL with
+ *   %ENTSEC_PROTOCOL_ERROR_MALFORMED.
+ */
+json_t *entsec_jws_peek (const char *compact,
+                         guint       part,
+                         gsize       max_bytes,
+                         const char *what,
+                         GError    **error);
 
 G_END_DECLS

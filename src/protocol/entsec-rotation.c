@@ -35,19 +35,7 @@ chain_error (GError    **error,
 static json_t *
 peek_payload (const char *text)
 {
-  g_auto (GStrv) parts = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-
-  if (text == NULL || strlen (text) > LINK_MAX_BYTES)
-    return NULL;
-  parts = g_strsplit (text, ".", 4);
-  if (g_strv_length (parts) != 3)
-    return NULL;
-  bytes = entsec_base64url_decode (parts[1], -1, "A chain link's payload", NULL);
-  if (bytes == NULL)
-    return NULL;
-  return entsec_json_load_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                  LINK_MAX_BYTES, ENTSEC_JSON_MAX_DEPTH, "A chain link", NULL);
+  return text != NULL ? entsec_jws_peek (text, 1, LINK_MAX_BYTES, "A chain link", NULL) : NULL;
 }
 
 /* The index of the link that leaves the key @jkt, or -1. */

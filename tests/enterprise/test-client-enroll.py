@@ -127,6 +127,25 @@ class EnrollTests(ServerTestCase):
         self.assertIn("not the one of your activation link", err)
         self.assertEqual(self.outbox_codes(), [])
 
+    def test_link_made_before_a_rotation_still_enrolls(self):
+        link = self.link()
+        status, _, first, _ = self.server.request("POST", "/v1/admin/authority/rotate",
+                                                  token=self.token, body={"v": 1})
+        self.assertEqual(status, 201, first)
+        status, _, second, _ = self.server.request("POST", "/v1/admin/authority/rotate",
+                                                   token=self.token, body={"v": 1})
+        self.assertEqual(status, 201, second)
+        vault = self.new_vault()
+        code, _, err = self.enroll(vault, "--link", link)
+        self.assertEqual(code, 0, err)
+        device = self.device_json(vault)
+        self.assertEqual(device["authority_trust"], "pinned")
+        self.assertEqual(device["authority_jkt"], second["jkt"])
+        # A link to an unknown key is still refused once the chain exists.
+        code, _, err = self.enroll(self.new_vault(), "--link", self.link(jkt="A" * 43))
+        self.assertEqual(code, 4, err)
+        self.assertIn("nor one its rotation chain leads to", err)
+
     def test_untrusted_server_without_ca(self):
         vault = self.new_vault()
         code, _, err = self.enroll(vault, "--server", self.base, "--email", EMAIL)

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 import clienttest  # noqa: E402
 import servertest  # noqa: E402
+from devicetest import jwk_of, thumbprint  # noqa: E402
 from servertest import Connection, ServerTestCase  # noqa: E402
 
 CLI = os.environ["ENTSEC_CLI"]
@@ -52,9 +53,12 @@ def jws_payload(jws):
     return json.loads(unb64url(jws.split(".")[1]))
 
 
-def sign_jws(key, payload, typ="entsec-policy+jwt"):
+def sign_jws(key, payload, typ="entsec-policy+jwt", kid=None):
     """Compact ES256 JWS (r || s), as the protocol's signer makes it."""
-    header = b64url(json.dumps({"alg": "ES256", "typ": typ}, separators=(",", ":")).encode())
+    protected = {"alg": "ES256", "typ": typ}
+    if kid is not None:
+        protected["kid"] = kid
+    header = b64url(json.dumps(protected, separators=(",", ":")).encode())
     body = b64url(json.dumps(payload, separators=(",", ":")).encode())
     der = key.sign((header + "." + body).encode(), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
@@ -305,6 +309,81 @@ class SyncTests(ServerTestCase):
         def change(payload):
             payload["settings"]["tokens"]["allow_export"] = True
         self.refused(self.resigned(change), "a different policy under")
+
+    # ---- authority key rotation (protocol.md 8.16) -----------------------------
+
+    def rotate(self):
+        return self.admin("POST", "/v1/admin/authority/rotate", {"v": 1}, want=201)
+
+    def test_rotation_pins_the_new_key(self):
+        old_jkt = self.cli_json("device")["authority_jkt"]
+        self.assertEqual(old_jkt, thumbprint(jwk_of(self.authority)))
+        rotated = self.rotate()
+        self.set_export(True)
+        result = self.sync()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        device = self.cli_json("device")
+        self.assertEqual(device["authority_jkt"], rotated["jkt"])
+        self.assertEqual(device["authority_trust"], "tofu")
+        # The new policy's rules apply, and the stored copy checks out with the new pin.
+        policy = self.cli_json("policy")
+        self.assertTrue(policy["allow_export"])
+        self.assertEqual(self.export().returncode, 0)
+        # Tokens signed by the new key are taken in the same sync and the next.
+        token = self.admin("POST", "/v1/admin/tokens",
+                           {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
+                            "label": "ann"}, want=201)
+        synced = self.cli_json("sync")
+        self.assertEqual(len(synced["added"]), 1, synced)
+        self.assertNotIn(token["secret"], json.dumps(synced))
+
+    def test_two_rotations_in_a_row(self):
+        self.rotate()
+        third = self.rotate()
+        self.assertEqual(third["seq"], 3)
+        result = self.sync()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.cli_json("device")["authority_jkt"], third["jkt"])
+        # And once more from the key pinned now.
+        fourth = self.rotate()
+        self.assertEqual(self.sync().returncode, 0)
+        self.assertEqual(self.cli_json("device")["authority_jkt"], fourth["jkt"])
+
+    def test_forged_chain_refused(self):
+        version = self.good_policy_with_export()
+        pinned_jwk = jwk_of(self.authority)
+        pinned_jkt = thumbprint(pinned_jwk)
+        other = ec.generate_private_key(ec.SECP256R1())
+        other_jwk = jwk_of(other)
+        other_jkt = thumbprint(other_jwk)
+
+        def forge(jws):
+            payload = jws_payload(jws)
+            link = {"v": 1, "iss": payload["iss"], "tenant": payload["tenant"], "seq": 2,
+                    "prev_jkt": pinned_jkt, "prev_jwk": pinned_jwk, "jkt": other_jkt,
+                    "jwk": dict(other_jwk, kid=other_jkt, use="sig", alg="ES256"),
+                    "iat": payload["iat"]}
+            # The link names the pinned key but is signed by the foreign one.
+            payload.update(policy_version=version + 1,
+                           authority_chain=[sign_jws(other, link, "entsec-rotation+jwt",
+                                                     kid=pinned_jkt)])
+            return sign_jws(other, payload, kid=other_jkt)
+        self.refused(forge, "changed without a chain from the key this device trusts")
+        self.assertEqual(self.cli_json("device")["authority_jkt"], pinned_jkt)
+
+    def test_old_key_refused_after_rotation(self):
+        old_jkt = thumbprint(jwk_of(self.authority))
+        rotated = self.rotate()
+        self.set_export(True)
+        self.assertEqual(self.sync().returncode, 0)
+        version = self.cli_json("policy")["policy_version"]
+
+        def forge(jws):
+            payload = jws_payload(jws)
+            payload.update(policy_version=version + 1)
+            return sign_jws(self.authority, payload, kid=old_jkt)
+        self.refused(forge, "changed without a chain from the key this device trusts")
+        self.assertEqual(self.cli_json("device")["authority_jkt"], rotated["jkt"])
 
     # ---- clock --------------------------------------------------------------
 

@@ -118,7 +118,7 @@ assert_verdict (Fixture    *f,
 
   session = entsec_device_session_new (f->vault, now, NULL, &error);
   g_assert_no_error (error);
-  taken = entsec_policy_verify (session, jws, &error);
+  taken = entsec_policy_verify (session, jws, NULL, &error);
   if (refusal == NULL)
     {
       g_assert_no_error (error);
@@ -148,6 +148,42 @@ test_other_key (Fixture      *f,
   g_autoptr (EVP_PKEY) other = entsec_ec_generate (NULL);
 
   assert_verdict (f, other, payload, NOW + 60, "not signed by the pinned authority key");
+}
+
+/* Another key named in "kid" (docs/protocol.md 8.16): without a chain from
+ * the pinned key, or with one that does not lead there, it is refused. */
+static void
+test_other_kid_without_chain (Fixture      *f,
+                              gconstpointer data)
+{
+  g_autoptr (json_t) payload = policy_payload (f);
+  g_autoptr (EVP_PKEY) other = entsec_ec_generate (NULL);
+  g_autofree char *other_jkt = entsec_jwk_thumbprint (other, NULL);
+  g_autoptr (EntsecDeviceSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *refusal = "changed without a chain from the key this device trusts";
+
+  session = entsec_device_session_new (f->vault, NOW + 60, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *text = NULL;
+      g_autofree char *jws = NULL;
+      g_autoptr (EVP_PKEY) signer = NULL;
+      g_autoptr (json_t) taken = NULL;
+
+      if (i == 1)
+        json_object_set_new (payload, "authority_chain", json_array ());
+      text = entsec_json_dump (payload);
+      jws = entsec_jws_sign (other, "entsec-policy+jwt", other_jkt, (const guint8 *) text,
+                             strlen (text), NULL);
+      taken = entsec_policy_verify (session, jws, &signer, &error);
+      g_assert_null (taken);
+      g_assert_null (signer);
+      g_assert_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_POLICY_INVALID);
+      g_assert_nonnull (strstr (error->message, refusal));
+      g_clear_error (&error);
+    }
 }
 
 static void
@@ -265,6 +301,7 @@ main (int   argc,
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/enterprise-policy/taken", test_taken);
   ADD ("/enterprise-policy/other-key", test_other_key);
+  ADD ("/enterprise-policy/other-kid-without-chain", test_other_kid_without_chain);
   ADD ("/enterprise-policy/other-device-or-key", test_other_device_or_key);
   ADD ("/enterprise-policy/times", test_times);
   ADD ("/enterprise-policy/malformed", test_malformed);

@@ -305,6 +305,35 @@ test_ec_raw_signature (void)
   g_assert_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_SIGNATURE);
 }
 
+/* entsec_jws_peek(): the header and payload of the RFC 9449 proof, unverified; bad input refused. */
+static void
+test_peek (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) header = entsec_jws_peek (rfc9449_proof, 0, 4096, "The proof", &error);
+  g_autoptr (json_t) payload = NULL;
+  g_autoptr (json_t) bad = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_string_value (json_object_get (header, "typ")), ==, "dpop+jwt");
+  payload = entsec_jws_peek (rfc9449_proof, 1, 4096, "The proof", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_integer_value (json_object_get (payload, "iat")), ==, 1562262616);
+
+  bad = entsec_jws_peek (rfc9449_proof, 1, 100, "The proof", &error);
+  g_assert_null (bad);
+  g_assert_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED);
+  g_assert_nonnull (strstr (error->message, "at most 100 bytes"));
+  g_clear_error (&error);
+  bad = entsec_jws_peek ("e30.e30", 1, 4096, "The proof", &error);
+  g_assert_null (bad);
+  g_assert_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED);
+  g_clear_error (&error);
+  bad = entsec_jws_peek ("e30.bm90IGpzb24.e30", 1, 4096, "The proof", &error);
+  g_assert_null (bad);
+  g_assert_error (error, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -319,5 +348,6 @@ main (int    argc,
   g_test_add_func ("/protocol/jws/jwk-export-round-trip", test_jwk_export_round_trip);
   g_test_add_func ("/protocol/jws/jwk-rejects", test_jwk_rejects);
   g_test_add_func ("/protocol/jws/ec-raw-signature", test_ec_raw_signature);
+  g_test_add_func ("/protocol/jws/peek", test_peek);
   return g_test_run ();
 }

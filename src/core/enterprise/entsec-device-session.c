@@ -31,6 +31,7 @@ struct _EntsecDeviceSession
   char *key_jkt;
   EVP_PKEY *key;
   EVP_PKEY *authority;
+  char *authority_jkt;
   gint64 skew;
 };
 
@@ -48,6 +49,7 @@ entsec_device_session_free (EntsecDeviceSession *session)
   g_free (session->key_jkt);
   EVP_PKEY_free (session->key);
   EVP_PKEY_free (session->authority);
+  g_free (session->authority_jkt);
   g_free (session);
 }
 
@@ -132,7 +134,8 @@ load_authority (EntsecDeviceSession *session,
                              "enroll it again");
       return FALSE;
     }
-  return TRUE;
+  session->authority_jkt = entsec_jwk_thumbprint (session->authority, error);
+  return session->authority_jkt != NULL;
 }
 
 EntsecDeviceSession *
@@ -217,6 +220,36 @@ EVP_PKEY *
 entsec_device_session_get_authority (EntsecDeviceSession *session)
 {
   return session->authority;
+}
+
+const char *
+entsec_device_session_get_authority_jkt (EntsecDeviceSession *session)
+{
+  return session->authority_jkt;
+}
+
+gboolean
+entsec_device_session_pin_authority (EntsecDeviceSession *session,
+                                     EVP_PKEY            *key,
+                                     GCancellable        *cancellable,
+                                     GError             **error)
+{
+  g_autofree char *jkt = entsec_jwk_thumbprint (key, error);
+  g_autofree char *jwk = jkt != NULL ? entsec_jwk_export (key, FALSE, error) : NULL;
+
+  if (jwk == NULL
+      || !entsec_vault_set_pref_sync (session->vault, ENTSEC_PREF_AUTHORITY_JWK,
+                                      g_variant_new_string (jwk), cancellable, error)
+      || !entsec_vault_set_pref_sync (session->vault, ENTSEC_PREF_AUTHORITY_JKT,
+                                      g_variant_new_string (jkt), cancellable, error))
+    return FALSE;
+  g_info ("Pinned the server's new authority key %s", jkt);
+  EVP_PKEY_up_ref (key);
+  EVP_PKEY_free (session->authority);
+  session->authority = key;
+  g_free (session->authority_jkt);
+  session->authority_jkt = g_steal_pointer (&jkt);
+  return TRUE;
 }
 
 gint64

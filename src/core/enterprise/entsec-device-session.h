@@ -42,6 +42,16 @@ const char  *entsec_device_session_get_device_id (EntsecDeviceSession *session);
 const char  *entsec_device_session_get_key_jkt (EntsecDeviceSession *session);
 /* (transfer none): the pinned authority public key. */
 EVP_PKEY    *entsec_device_session_get_authority (EntsecDeviceSession *session);
+/* (transfer none): its RFC 7638 thumbprint. */
+const char  *entsec_device_session_get_authority_jkt (EntsecDeviceSession *session);
+/*
+ * Pin @key (reached along the rotation chain, docs/protocol.md 8.16): the
+ * vault's authority key and thumbprint, and the session's from now on.
+ */
+gboolean     entsec_device_session_pin_authority (EntsecDeviceSession *session,
+                                                  EVP_PKEY            *key,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
 /* The time requests are signed with (the injected one, or the real clock). */
 gint64       entsec_device_session_now (EntsecDeviceSession *session);
 

@@ -20,6 +20,7 @@
 #include "entsec-json.h"
 #include "entsec-jws.h"
 #include "entsec-protocol.h"
+#include "entsec-rotation.h"
 
 #define NONCE_BYTES 32
 #define CODE_MAX_CHARS 16
@@ -35,6 +36,7 @@ struct _EntsecEnroller
 
   /* from discovery */
   char *issuer;
+  char *tenant;
   char *authority_jkt;
   char *authority_jwk;     /* JSON text */
   EVP_PKEY *authority_key;
@@ -58,6 +60,7 @@ entsec_enroller_free (EntsecEnroller *enrollment)
   g_free (enrollment->pins);
   g_free (enrollment->pinned_jkt);
   g_free (enrollment->issuer);
+  g_free (enrollment->tenant);
   g_free (enrollment->authority_jkt);
   g_free (enrollment->authority_jwk);
   EVP_PKEY_free (enrollment->authority_key);
@@ -201,6 +204,29 @@ read_endpoints (EntsecEnroller *enrollment,
   return TRUE;
 }
 
+/* Makes @key (taken over) the authority key this enrollment trusts. */
+static gboolean
+take_authority (EntsecEnroller *enrollment,
+                EVP_PKEY       *key,
+                GError        **error)
+{
+  g_autofree char *jkt = entsec_jwk_thumbprint (key, error);
+  g_autofree char *jwk = jkt != NULL ? entsec_jwk_export (key, FALSE, error) : NULL;
+
+  if (jwk == NULL)
+    {
+      EVP_PKEY_free (key);
+      return FALSE;
+    }
+  g_free (enrollment->authority_jkt);
+  g_free (enrollment->authority_jwk);
+  EVP_PKEY_free (enrollment->authority_key);
+  enrollment->authority_jkt = g_steal_pointer (&jkt);
+  enrollment->authority_jwk = g_steal_pointer (&jwk);
+  enrollment->authority_key = key;
+  return TRUE;
+}
+
 /* Takes the authority key of discovery once its thumbprint checks out. */
 static gboolean
 read_authority (EntsecEnroller *enrollment,
@@ -231,10 +257,29 @@ read_authority (EntsecEnroller *enrollment,
                            "\"authority_jkt\" is not the thumbprint of the authority key");
       return FALSE;
     }
-  enrollment->authority_jkt = g_steal_pointer (&computed);
-  enrollment->authority_jwk = entsec_jwk_export (key, FALSE, error);
-  enrollment->authority_key = g_steal_pointer (&key);
-  return enrollment->authority_jwk != NULL;
+  return take_authority (enrollment, g_steal_pointer (&key), error);
+}
+
+/*
+ * An activation link's thumbprint that is not discovery's key: the walk of
+ * discovery's "authority_chain" from it must reach that key (protocol.md
+ * 8.1 and 8.16), so a link made before a rotation keeps working.
+ */
+static gboolean
+chain_reaches_authority (EntsecEnroller *enrollment,
+                         json_t         *disco)
+{
+  g_autoptr (EVP_PKEY) reached = NULL;
+  g_autofree char *reached_jkt = NULL;
+  const char *tenant = json_string_value (json_object_get (disco, "tenant"));
+  json_t *chain = json_object_get (disco, "authority_chain");
+
+  if (tenant == NULL || !json_is_array (chain))
+    return FALSE;
+  reached = entsec_authority_chain_walk_jkt (enrollment->pinned_jkt, chain, enrollment->issuer,
+                                             tenant, NULL, NULL);
+  reached_jkt = reached != NULL ? entsec_jwk_thumbprint (reached, NULL) : NULL;
+  return g_strcmp0 (reached_jkt, enrollment->authority_jkt) == 0;
 }
 
 static gboolean
@@ -257,7 +302,10 @@ discover (EntsecEnroller *enrollment,
     g_set_error (&local, ENTSEC_PROTOCOL_ERROR, ENTSEC_PROTOCOL_ERROR_MALFORMED,
                  "its issuer is not the address it was fetched from");
   if (local == NULL)
-    enrollment->issuer = g_strdup (issuer);
+    {
+      enrollment->issuer = g_strdup (issuer);
+      enrollment->tenant = g_strdup (json_string_value (json_object_get (disco, "tenant")));
+    }
   if (local != NULL || !read_authority (enrollment, disco, &local)
       || !read_endpoints (enrollment, entsec_json_get_object (disco, "endpoints", &local), &local))
     {
@@ -265,11 +313,13 @@ discover (EntsecEnroller *enrollment,
       return FALSE;
     }
   if (enrollment->pinned_jkt != NULL
-      && g_strcmp0 (enrollment->pinned_jkt, enrollment->authority_jkt) != 0)
+      && g_strcmp0 (enrollment->pinned_jkt, enrollment->authority_jkt) != 0
+      && !chain_reaches_authority (enrollment, disco))
     {
       g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_PIN_MISMATCH,
-                           "The server's authority key is not the one of your activation link: "
-                           "this is not the server you expect; ask your administrator");
+                           "The server's authority key is not the one of your activation link, "
+                           "nor one its rotation chain leads to from it: this is not the server "
+                           "you expect; ask your administrator");
       return FALSE;
     }
   return TRUE;
@@ -534,10 +584,14 @@ check_signed (EntsecEnroller *enrollment,
   g_autoptr (GBytes) payload = NULL;
   g_autoptr (json_t) object = NULL;
   g_autoptr (GError) local = NULL;
+  g_autoptr (EVP_PKEY) key = NULL;
   gsize len = 0;
   const char *data;
 
-  payload = entsec_jws_verify (jws, strlen (jws), enrollment->authority_key, typ, &local);
+  /* A rotation between discovery and now: the chain leads on from discovery's key. */
+  key = entsec_authority_key_for (enrollment->authority_key, enrollment->authority_jkt, jws,
+                                  enrollment->issuer, enrollment->tenant, &local);
+  payload = key != NULL ? entsec_jws_verify (jws, strlen (jws), key, typ, &local) : NULL;
   data = payload != NULL ? g_bytes_get_data (payload, &len) : NULL;
   object = data != NULL ? entsec_json_load_object (data, len, ENTSEC_JSON_MAX_BYTES,
                                                    ENTSEC_JSON_MAX_DEPTH, typ, &local) : NULL;
@@ -550,6 +604,9 @@ check_signed (EntsecEnroller *enrollment,
                    "it is for another issuer, device or key");
       g_clear_pointer (&object, json_decref);
     }
+  if (object != NULL && key != enrollment->authority_key
+      && !take_authority (enrollment, g_steal_pointer (&key), &local))
+    g_clear_pointer (&object, json_decref);
   if (object == NULL)
     {
       g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <entsec/entsec.h>
+#include <jansson.h>
+#include <openssl/evp.h>
 
 G_BEGIN_DECLS
 
@@ -45,5 +47,23 @@ gint64 entsec_enterprise_pref_get_int64 (EntsecVault  *vault,
                                          const char   *name,
                                          GCancellable *cancellable,
                                          GError      **error);
+
+/*
+ * The authority key to verify @jws with (docs/protocol.md 8.16): @pinned
+ * (thumbprint @pinned_jkt) when the JWS's "kid" is absent or names it;
+ * otherwise the key reached by walking the payload's "authority_chain"
+ * from @pinned with @issuer and @tenant (NULL: the payload's "tenant"),
+ * which must be the one "kid" names. The JWS itself is not verified here.
+ * An object signed by a key older than @pinned is refused: no link leaves
+ * the newest key.
+ * Returns: (transfer full) (nullable): the key, or NULL with an
+ *   %ENTSEC_PROTOCOL_ERROR saying why the chain does not reach "kid".
+ */
+EVP_PKEY *entsec_authority_key_for (EVP_PKEY   *pinned,
+                                    const char *pinned_jkt,
+                                    const char *jws,
+                                    const char *issuer,
+                                    const char *tenant,
+                                    GError    **error);
 
 G_END_DECLS

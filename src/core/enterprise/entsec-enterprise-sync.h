@@ -23,17 +23,23 @@ void     entsec_policy_keyring_clear (const char *issuer,
 
 /*
  * Check the policy JWS @jws against the session (authority key, issuer,
- * device, key, times at the session's clock).
+ * device, key, times at the session's clock). A policy signed by another
+ * key than the pinned one is checked with the key its "authority_chain"
+ * leads to from the pinned one (docs/protocol.md 8.16), returned in
+ * *@signer (nullable; the pinned key otherwise) for the caller to pin once
+ * the policy is accepted.
  * Returns: (transfer full) (nullable): its payload, or NULL with
  *   %ENTSEC_NET_ERROR_POLICY_INVALID.
  */
 json_t  *entsec_policy_verify (EntsecDeviceSession *session,
                                const char          *jws,
+                               EVP_PKEY           **signer,
                                GError             **error);
 
 /*
  * Fetch GET .../policy (If-None-Match the one in force), verify it, apply
- * the high-water mark of the vault and the keyring and store it.
+ * the high-water mark of the vault and the keyring and store it, pinning
+ * the authority key that signed it when the rotation chain led to a new one.
  * *@changed tells whether a new version came in force. A policy saying
  * "revoked" wipes the enterprise data (*@wiped).
  */

@@ -16,6 +16,7 @@
 #include <libsecret/secret.h>
 
 #include "entsec-core-private.h"
+#include "entsec-ec.h"
 #include "entsec-enterprise-private.h"
 #include "entsec-enterprise-sync.h"
 #include "entsec-jws.h"
@@ -187,19 +188,45 @@ check_claims (EntsecDeviceSession *session,
   return TRUE;
 }
 
+/* The tenant of the policy in force (checked when it was stored), or NULL. */
+static char *
+tenant_in_force (EntsecDeviceSession *session)
+{
+  EntsecVault *vault = entsec_device_session_get_vault (session);
+  g_autofree char *stored = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_POLICY, NULL,
+                                                               NULL);
+  g_autoptr (json_t) payload = NULL;
+
+  if (stored != NULL)
+    payload = entsec_jws_peek (stored, 1, ENTSEC_JWS_MAX_BYTES, "The policy", NULL);
+  return g_strdup (json_string_value (json_object_get (payload, "tenant")));
+}
+
 json_t *
 entsec_policy_verify (EntsecDeviceSession *session,
                       const char          *jws,
+                      EVP_PKEY           **signer,
                       GError             **error)
 {
   g_autoptr (GBytes) data = NULL;
   g_autoptr (GError) local = NULL;
   g_autoptr (json_t) payload = NULL;
+  g_autoptr (EVP_PKEY) key = NULL;
+  g_autofree char *tenant = tenant_in_force (session);
   const char *text;
   gsize len = 0;
 
-  data = entsec_jws_verify (jws, strlen (jws), entsec_device_session_get_authority (session),
-                            POLICY_TYP, &local);
+  key = entsec_authority_key_for (entsec_device_session_get_authority (session),
+                                  entsec_device_session_get_authority_jkt (session), jws,
+                                  entsec_device_session_get_issuer (session), tenant, &local);
+  if (key == NULL)
+    {
+      g_debug ("No way to the policy's key from the pinned one: %s", local->message);
+      policy_invalid (error, "the server's authority key changed without a chain from the key "
+                             "this device trusts");
+      return NULL;
+    }
+  data = entsec_jws_verify (jws, strlen (jws), key, POLICY_TYP, &local);
   if (data == NULL)
     {
       policy_invalid (error, "it is not signed by the pinned authority key");
@@ -215,6 +242,8 @@ entsec_policy_verify (EntsecDeviceSession *session,
     }
   if (!check_claims (session, payload, error))
     return NULL;
+  if (signer != NULL)
+    *signer = g_steal_pointer (&key);
   return g_steal_pointer (&payload);
 }
 
@@ -244,6 +273,7 @@ contents_of (json_t *payload)
 static gboolean
 same_as_stored (EntsecDeviceSession *session,
                 json_t              *payload,
+                EVP_PKEY            *signer,
                 GCancellable        *cancellable,
                 GError             **error)
 {
@@ -259,9 +289,12 @@ same_as_stored (EntsecDeviceSession *session,
                                               ENTSEC_PREF_POLICY, cancellable, error);
   if (stored == NULL)
     return FALSE;
-  /* Checked for its signature only: an expired one may still be compared. */
+  /* Checked for its signature only: an expired one may still be compared.
+   * A run cut short between the policy and the pin stored it under @signer. */
   data = entsec_jws_verify (stored, strlen (stored), entsec_device_session_get_authority (session),
                             POLICY_TYP, NULL);
+  if (data == NULL && signer != entsec_device_session_get_authority (session))
+    data = entsec_jws_verify (stored, strlen (stored), signer, POLICY_TYP, NULL);
   text = data != NULL ? g_bytes_get_data (data, &len) : NULL;
   old = text != NULL ? entsec_json_load_object (text, len, ENTSEC_JSON_MAX_BYTES,
                                                 ENTSEC_JSON_MAX_DEPTH, "The policy", NULL) : NULL;
@@ -272,10 +305,15 @@ same_as_stored (EntsecDeviceSession *session,
   return json_equal (a, b);
 }
 
+/*
+ * The policy, then the key that signed it when that is a new one: a run cut
+ * short in between leaves a policy the chain from the old pin still reaches.
+ */
 static gboolean
 store_policy (EntsecDeviceSession *session,
               const char          *jws,
               json_t              *payload,
+              EVP_PKEY            *signer,
               GCancellable        *cancellable,
               GError             **error)
 {
@@ -291,6 +329,9 @@ store_policy (EntsecDeviceSession *session,
       || !entsec_vault_set_pref_sync (vault, ENTSEC_PREF_POLICY_VERSION,
                                       g_variant_new_int64 (version), cancellable, error))
     return FALSE;
+  if (signer != entsec_device_session_get_authority (session)
+      && !entsec_device_session_pin_authority (session, signer, cancellable, error))
+    return FALSE;
   entsec_policy_keyring_put (entsec_device_session_get_issuer (session),
                              entsec_device_session_get_device_id (session), version);
   return TRUE;
@@ -305,6 +346,7 @@ static gboolean
 accept_policy (EntsecDeviceSession *session,
                const char          *jws,
                json_t              *payload,
+               EVP_PKEY            *signer,
                gboolean            *changed,
                GCancellable        *cancellable,
                GError             **error)
@@ -324,7 +366,7 @@ accept_policy (EntsecDeviceSession *session,
   *changed = version > mark;
   if (version == mark)
     {
-      gboolean same = same_as_stored (session, payload, cancellable, &local);
+      gboolean same = same_as_stored (session, payload, signer, cancellable, &local);
 
       if (local != NULL)
         {
@@ -332,7 +374,7 @@ accept_policy (EntsecDeviceSession *session,
           return FALSE;
         }
       if (same)
-        return store_policy (session, jws, payload, cancellable, error);
+        return store_policy (session, jws, payload, signer, cancellable, error);
     }
   if (version <= mark)
     {
@@ -343,7 +385,7 @@ accept_policy (EntsecDeviceSession *session,
                    version < mark ? "older than" : "a different policy under", mark);
       return FALSE;
     }
-  return store_policy (session, jws, payload, cancellable, error);
+  return store_policy (session, jws, payload, signer, cancellable, error);
 }
 
 /* The ETag of the policy in force, "p<version>", for If-None-Match. */
@@ -368,6 +410,7 @@ entsec_policy_refresh (EntsecDeviceSession *session,
   const char *headers[] = { tag, NULL };
   g_autoptr (EntsecHttpResponse) response = NULL;
   g_autoptr (json_t) payload = NULL;
+  g_autoptr (EVP_PKEY) signer = NULL;
   g_autofree char *jws = NULL;
   gsize len = 0;
   const char *data;
@@ -393,8 +436,9 @@ entsec_policy_refresh (EntsecDeviceSession *session,
       || len > ENTSEC_JWS_MAX_BYTES || memchr (data, '\0', len) != NULL)
     return policy_invalid (error, "it is not a compact JWS");
   jws = g_strndup (data, len);
-  payload = entsec_policy_verify (session, jws, error);
-  if (payload == NULL || !accept_policy (session, jws, payload, changed, cancellable, error))
+  payload = entsec_policy_verify (session, jws, &signer, error);
+  if (payload == NULL
+      || !accept_policy (session, jws, payload, signer, changed, cancellable, error))
     return FALSE;
   if (g_strcmp0 (json_string_value (json_object_get (payload, "device_state")), "revoked") == 0)
     {
