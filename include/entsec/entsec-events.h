@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * entsec-events.h: what the enterprise server tells an enrolled device
+ * (docs/protocol.md 8.13-8.14): events, commands carried out, sign-in
+ * approvals answered
+ */
+#pragma once
+
+#if !defined(ENTSEC_INSIDE) && !defined(ENTSEC_COMPILATION)
+#error "Only <entsec/entsec.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "entsec-macros.h"
+#include "entsec-vault.h"
+
+G_BEGIN_DECLS
+
+/* The longest a poll may ask the server to hold it (docs/protocol.md 8.13). */
+#define ENTSEC_EVENTS_MAX_WAIT 30
+
+/**
+ * EntsecApproval:
+ * @challenge_id: the challenge ("ptx_...") to answer
+ * @issued_at, @expires_at: the push's `iat` and `exp` (Unix seconds)
+ * @mode: number matching: "enter", "choose" or "none"
+ * @choices: (nullable): with "choose", the numbers to pick from, 0-terminated
+ * @context_json: the relying party's signed context (a JSON object: app, ip, ...)
+ *
+ * A sign-in waiting for this device's answer, checked with the pinned
+ * authority key; no secret.
+ */
+typedef struct
+{
+  char *challenge_id;
+  gint64 issued_at;
+  gint64 expires_at;
+  char *mode;
+  guint *choices;
+  char *context_json;
+} EntsecApproval;
+
+ENTSEC_EXPORT
+void entsec_approval_free (EntsecApproval *approval);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecApproval, entsec_approval_free)
+
+/**
+ * EntsecEnterpriseEvent:
+ * @seq: the server's sequence number
+ * @type: "push", "command", "policy", "tokens" (others are skipped)
+ * @created: when the server recorded it (Unix seconds)
+ * @approval: (nullable): a push: the approval it asks for
+ * @command_id, @command: (nullable): a command and its type ("wipe", "lock", ...)
+ * @duplicate: a command already carried out (delivered again): not repeated
+ * @detail: (nullable): what handling it did, for a person to read
+ *
+ * One event of a poll, after it was handled.
+ */
+typedef struct
+{
+  gint64 seq;
+  char *type;
+  gint64 created;
+  EntsecApproval *approval;
+  char *command_id;
+  char *command;
+  gboolean duplicate;
+  char *detail;
+} EntsecEnterpriseEvent;
+
+ENTSEC_EXPORT
+void entsec_enterprise_event_free (EntsecEnterpriseEvent *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseEvent, entsec_enterprise_event_free)
+
+/**
+ * EntsecEnterpriseEvents:
+ * @events: (element-type EntsecEnterpriseEvent): the events handled, in order
+ * @cursor: the cursor stored for the next poll
+ * @more: the server holds more: poll again at once
+ * @wiped: a wipe command removed the enterprise data (nothing follows it)
+ * @locked: a lock command locked the vault
+ *
+ * What one poll received and did.
+ */
+typedef struct
+{
+  GPtrArray *events;
+  gint64 cursor;
+  gboolean more;
+  gboolean wiped;
+  gboolean locked;
+} EntsecEnterpriseEvents;
+
+ENTSEC_EXPORT
+void entsec_enterprise_events_free (EntsecEnterpriseEvents *events);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseEvents, entsec_enterprise_events_free)
+
+/*
+ * One long-poll step: GET .../events?wait=@wait&cursor= (@cursor, or the
+ * stored one when negative), then each event handled: a push checked (pinned
+ * authority key, device, key, expiry) and kept as a pending approval, a
+ * command checked and carried out once (wipe, lock, unlock, refresh_policy)
+ * then acknowledged, a policy or tokens event synced. The new cursor is
+ * stored in @vault (unlocked) after that. @now: Unix seconds to sign and
+ * check with (0: the real clock). Blocks up to @wait seconds.
+ * Returns: (transfer full) (nullable): free with entsec_enterprise_events_free().
+ */
+ENTSEC_EXPORT
+EntsecEnterpriseEvents *entsec_enterprise_events_poll_sync (EntsecVault   *vault,
+                                                            gint64         cursor,
+                                                            guint          wait,
+                                                            gint64         now,
+                                                            GCancellable  *cancellable,
+                                                            GError       **error);
+
+/*
+ * The approvals waiting in @vault (unlocked) that have not expired at @now
+ * (0: the real clock), oldest first.
+ * Returns: (transfer full) (element-type EntsecApproval): never NULL without @error.
+ */
+ENTSEC_EXPORT
+GPtrArray *entsec_enterprise_approvals_list_sync (EntsecVault   *vault,
+                                                  gint64         now,
+                                                  GCancellable  *cancellable,
+                                                  GError       **error);
+
+/**
+ * EntsecDenyReason:
+ * @ENTSEC_DENY_REASON_DECLINED: the user said no
+ * @ENTSEC_DENY_REASON_NOT_ME: the user did not try to sign in (mutes pushes, alerts)
+ * @ENTSEC_DENY_REASON_CANCELLED: dismissed without deciding
+ * @ENTSEC_DENY_REASON_OTHER: another reason
+ */
+typedef enum
+{
+  ENTSEC_DENY_REASON_DECLINED,
+  ENTSEC_DENY_REASON_NOT_ME,
+  ENTSEC_DENY_REASON_CANCELLED,
+  ENTSEC_DENY_REASON_OTHER,
+} EntsecDenyReason;
+
+/*
+ * Answer the pending approval @challenge_id (POST /v1/challenges/{id}/response
+ * with its nonce and push_sha256): approve with @number (ignored in "none"
+ * mode), or deny with @deny_reason. A wrong number is
+ * %ENTSEC_NET_ERROR_INVALID_CODE (the third closes the challenge). An answer
+ * the server took, or a challenge closed or expired, leaves the list.
+ * *@state (nullable) gets "approved" or "denied".
+ */
+ENTSEC_EXPORT
+gboolean entsec_enterprise_approval_respond_sync (EntsecVault      *vault,
+                                                  const char       *challenge_id,
+                                                  gboolean          approve,
+                                                  guint             number,
+                                                  EntsecDenyReason  deny_reason,
+                                                  gint64            now,
+                                                  char            **state,
+                                                  GCancellable     *cancellable,
+                                                  GError          **error);
+
+G_END_DECLS
