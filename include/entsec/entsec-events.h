@@ -159,4 +159,54 @@ gboolean entsec_enterprise_approval_respond_sync (EntsecVault      *vault,
                                                   GCancellable     *cancellable,
                                                   GError          **error);
 
+/* ---- The events worker ------------------------------------------------------ */
+
+#define ENTSEC_TYPE_EVENTS_WORKER (entsec_events_worker_get_type ())
+/* Exported explicitly; G_DECLARE_FINAL_TYPE below repeats this declaration. */
+ENTSEC_EXPORT
+GType entsec_events_worker_get_type (void);
+G_DECLARE_FINAL_TYPE (EntsecEventsWorker, entsec_events_worker, ENTSEC, EVENTS_WORKER, GObject)
+
+/*
+ * A worker that long-polls in a thread of its own, one
+ * entsec_enterprise_events_poll_sync() after the other, for the app. Its
+ * signals come on the main context that was the thread default at
+ * entsec_events_worker_start():
+ *
+ * - "polled" (const EntsecEnterpriseEvents *, transfer none): a poll's events,
+ *   already handled;
+ * - "failed" (const GError *): a poll failed; the next one comes after a
+ *   backoff from 1 s doubling to 60 s, with +-25 % jitter;
+ * - "stopped": the worker stopped (entsec_events_worker_stop(), a wipe or a
+ *   lock, or an error another poll cannot mend: not enrolled, revoked,
+ *   untrusted server, vault locked).
+ *
+ * The "running" property says whether it polls. @wait: seconds each poll may
+ * be held, 0 to ENTSEC_EVENTS_MAX_WAIT.
+ * Returns: (transfer full): free with g_object_unref().
+ */
+ENTSEC_EXPORT
+EntsecEventsWorker *entsec_events_worker_new (EntsecVault *vault,
+                                              guint        wait);
+/* Start polling (nothing when it already runs). */
+ENTSEC_EXPORT
+void entsec_events_worker_start (EntsecEventsWorker *worker);
+/*
+ * Stop: no signal but "stopped" comes after this; a poll in flight is
+ * dropped (its events come again, the cursor was not stored).
+ */
+ENTSEC_EXPORT
+void entsec_events_worker_stop (EntsecEventsWorker *worker);
+/* Whether the worker polls. */
+ENTSEC_EXPORT
+gboolean entsec_events_worker_get_running (EntsecEventsWorker *worker);
+
+/*
+ * The wait in milliseconds after @failures (>= 1) failed polls in a row:
+ * 1 s doubling up to 60 s, then scaled by @jitter (0.75 to 1.25).
+ */
+ENTSEC_EXPORT
+guint entsec_events_backoff_ms (guint   failures,
+                                gdouble jitter);
+
 G_END_DECLS

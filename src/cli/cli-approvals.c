@@ -8,13 +8,12 @@
 
 #include <string.h>
 
+#include <glib-unix.h>
 #include <jansson.h>
 
 #include "cli-private.h"
 
 #define WATCH_WAIT_DEFAULT 25
-#define BACKOFF_FIRST 1
-#define BACKOFF_MAX 60
 
 static json_t *
 approval_to_json (const EntsecApproval *approval)
@@ -137,58 +136,96 @@ print_events (const EntsecEnterpriseEvents *events,
   fflush (stdout);
 }
 
-/* Errors that another poll will not mend. */
-static gboolean
-is_final (const GError *error)
-{
-  return error->domain != ENTSEC_NET_ERROR
-         || error->code == ENTSEC_NET_ERROR_NOT_ENROLLED
-         || error->code == ENTSEC_NET_ERROR_REVOKED
-         || error->code == ENTSEC_NET_ERROR_UNTRUSTED
-         || error->code == ENTSEC_NET_ERROR_PIN_MISMATCH
-         || error->code == ENTSEC_NET_ERROR_WRONG_HOST;
-}
-
-/* The wait after @failures failed polls in a row: doubling from 1 s to 60 s, +-25 % jitter. */
-static guint
-backoff_ms (guint failures)
-{
-  guint seconds = BACKOFF_FIRST << MIN (failures - 1, 6);
-  guint ms = MIN (seconds, BACKOFF_MAX) * 1000;
-
-  return ms - ms / 4 + (guint) g_random_int_range (0, (gint32) (ms / 2 + 1));
-}
-
+/* --once: poll until the server has nothing more. */
 static int
-watch_loop (EntsecVault *vault,
+watch_once (EntsecVault *vault,
             gint64       cursor,
             guint        wait,
-            gboolean     once,
             gint64       now,
             gboolean     json)
 {
-  guint failures = 0;
-
   for (;;)
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (EntsecEnterpriseEvents) events = NULL;
 
       events = entsec_enterprise_events_poll_sync (vault, cursor, wait, now, NULL, &error);
-      cursor = -1;
-      if (events == NULL && (once || is_final (error)))
-        return cli_enterprise_report (error);
       if (events == NULL)
-        {
-          cli_print_error ("%s", error->message);
-          g_usleep ((gulong) backoff_ms (++failures) * 1000);
-          continue;
-        }
-      failures = 0;
+        return cli_enterprise_report (error);
+      cursor = -1;
       print_events (events, json);
-      if (events->wiped || events->locked || (once && !events->more))
+      if (events->wiped || events->locked || !events->more)
         return CLI_EXIT_OK;
     }
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  gboolean json;
+  int status;
+} Watch;
+
+static void
+on_polled (EntsecEventsWorker           *worker,
+           const EntsecEnterpriseEvents *events,
+           Watch                        *watch)
+{
+  watch->status = CLI_EXIT_OK;
+  print_events (events, watch->json);
+}
+
+static void
+on_failed (EntsecEventsWorker *worker,
+           const GError       *error,
+           Watch              *watch)
+{
+  watch->status = cli_enterprise_report (error);
+}
+
+static void
+on_stopped (EntsecEventsWorker *worker,
+            Watch              *watch)
+{
+  g_main_loop_quit (watch->loop);
+}
+
+static gboolean
+on_interrupt (gpointer data)
+{
+  Watch *watch = data;
+
+  watch->status = CLI_EXIT_OK;
+  g_main_loop_quit (watch->loop);
+  /* Removed with the other one once the loop has ended. */
+  return G_SOURCE_CONTINUE;
+}
+
+/*
+ * The events worker until it stops or Ctrl-C: its exit status is that of the
+ * last failure when a failure stopped it.
+ */
+static int
+watch_forever (EntsecVault *vault,
+               guint        wait,
+               gboolean     json)
+{
+  g_autoptr (EntsecEventsWorker) worker = entsec_events_worker_new (vault, wait);
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Watch watch = { loop, json, CLI_EXIT_OK };
+  guint interrupt = g_unix_signal_add (SIGINT, on_interrupt, &watch);
+  guint terminate = g_unix_signal_add (SIGTERM, on_interrupt, &watch);
+
+  g_signal_connect (worker, "polled", G_CALLBACK (on_polled), &watch);
+  g_signal_connect (worker, "failed", G_CALLBACK (on_failed), &watch);
+  g_signal_connect (worker, "stopped", G_CALLBACK (on_stopped), &watch);
+  entsec_events_worker_start (worker);
+  g_main_loop_run (loop);
+  g_signal_handlers_disconnect_by_data (worker, &watch);
+  entsec_events_worker_stop (worker);
+  g_source_remove (interrupt);
+  g_source_remove (terminate);
+  return watch.status;
 }
 
 int
@@ -229,8 +266,9 @@ cli_cmd_watch (int    argc,
       cli_print_error (_("watch: --wait takes 0 to 30 seconds"));
       return CLI_EXIT_USAGE;
     }
-  return watch_loop (vault, cursor, (guint) wait, once, time_option > 0 ? time_option : 0,
-                     json);
+  if (once || cursor >= 0 || time_option > 0)
+    return watch_once (vault, cursor, (guint) wait, time_option > 0 ? time_option : 0, json);
+  return watch_forever (vault, (guint) wait, json);
 }
 
 int

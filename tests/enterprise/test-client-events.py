@@ -10,6 +10,7 @@ ENTSEC_CLI is the CLI.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -150,9 +151,35 @@ class EventsTests(ServerTestCase):
 
     # ---- commands -------------------------------------------------------------
 
+    def test_watch_prints_a_push_as_it_comes_and_stops_on_ctrl_c(self):
+        tx = self.push()
+        proc = subprocess.Popen([CLI, "watch", "--json", "--wait", "5", "--vault", self.vault,
+                                 "--no-keyring", "--passphrase-file", self.pass_file],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            seen = []
+            while not seen:
+                line = proc.stdout.readline()
+                self.assertTrue(line, proc.stderr.read() if proc.poll() is not None else "")
+                seen = [e["approval"]["challenge_id"] for e in json.loads(line)["events"]
+                        if e["type"] == "push"]
+            self.assertEqual(seen, [tx["transaction_id"]])
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual([a["challenge_id"] for a in self.cli_json("approvals")],
+                         [tx["transaction_id"]])
+
     def test_lock_acknowledged_and_carried_out(self):
         cid = self.command("lock")
-        polls = self.watch()
+        # Without --once the events worker runs until the lock stops it.
+        result = self.cli("watch", "--json", "--wait", "1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        polls = [json.loads(line) for line in result.stdout.splitlines()]
         self.assertTrue(polls[-1]["locked"], polls)
         done = [e for poll in polls for e in poll["events"] if e["type"] == "command"]
         self.assertEqual([(e["command_id"], e["command"], e["duplicate"]) for e in done],
