@@ -198,6 +198,40 @@ verify_push (EntsecDeviceSession *session,
 
 /* ---- Handling events -------------------------------------------------------- */
 
+/* Store @pending without the pushes that expired (or no longer check out). */
+static gboolean
+store_pending (EntsecDeviceSession *session,
+               json_t              *pending,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  const char *id;
+  json_t *jws;
+  void *tmp;
+
+  json_object_foreach_safe (pending, tmp, id, jws)
+    {
+      g_autoptr (json_t) payload = verify_push (session, json_string_value (jws), NULL);
+
+      if (payload == NULL)
+        json_object_del (pending, id);
+    }
+  return store_json_pref (entsec_device_session_get_vault (session), ENTSEC_PREF_PENDING_PUSHES,
+                          pending, cancellable, error);
+}
+
+/* Drop @challenge_id from the pending pushes. */
+static gboolean
+forget_push (EntsecDeviceSession *session,
+             json_t              *pending,
+             const char          *challenge_id,
+             GCancellable        *cancellable,
+             GError             **error)
+{
+  json_object_del (pending, challenge_id);
+  return store_pending (session, pending, cancellable, error);
+}
+
 static gboolean
 handle_push (EntsecDeviceSession   *session,
              json_t                *data,
@@ -224,7 +258,7 @@ handle_push (EntsecDeviceSession   *session,
   if (pending == NULL)
     return FALSE;
   json_object_set_new (pending, event->approval->challenge_id, json_string (jws));
-  return store_json_pref (vault, ENTSEC_PREF_PENDING_PUSHES, pending, cancellable, error);
+  return store_pending (session, pending, cancellable, error);
 }
 
 /* POST .../commands/{cid}/ack; a second acknowledgement (409) is no failure. */
@@ -245,28 +279,30 @@ ack_command (EntsecDeviceSession *session,
   return response->status == 409 || entsec_device_session_check (session, response, error);
 }
 
-/* Whether @command_id was carried out before; otherwise it is remembered now. */
-static gboolean
-command_seen (EntsecVault  *vault,
-              const char   *command_id,
-              gboolean     *seen,
-              GCancellable *cancellable,
-              GError      **error)
+/* The result ("done" or "failed") @command_id was carried out with, or NULL. */
+static const char *
+command_result (json_t     *done,
+                const char *command_id)
 {
-  g_autoptr (json_t) done = load_json_pref (vault, ENTSEC_PREF_COMMANDS_DONE, json_array (),
-                                            cancellable, error);
   gsize i;
-  json_t *id;
+  json_t *item;
 
-  if (done == NULL)
-    return FALSE;
-  *seen = FALSE;
-  json_array_foreach (done, i, id)
-    if (g_strcmp0 (json_string_value (id), command_id) == 0)
-      *seen = TRUE;
-  if (*seen)
-    return TRUE;
-  json_array_append_new (done, json_string (command_id));
+  json_array_foreach (done, i, item)
+    if (g_strcmp0 (json_string_value (json_object_get (item, "id")), command_id) == 0)
+      return json_string_value (json_object_get (item, "result"));
+  return NULL;
+}
+
+static gboolean
+remember_command (EntsecVault  *vault,
+                  json_t       *done,
+                  const char   *command_id,
+                  gboolean      ok,
+                  GCancellable *cancellable,
+                  GError      **error)
+{
+  json_array_append_new (done, json_pack ("{s:s, s:s}", "id", command_id,
+                                          "result", ok ? "done" : "failed"));
   while (json_array_size (done) > COMMANDS_DONE_MAX)
     json_array_remove (done, 0);
   return store_json_pref (vault, ENTSEC_PREF_COMMANDS_DONE, done, cancellable, error);
@@ -313,9 +349,12 @@ handle_command (EntsecDeviceSession    *session,
                 GCancellable           *cancellable,
                 GError                **error)
 {
+  EntsecVault *vault = entsec_device_session_get_vault (session);
   const char *jws = json_string_value (json_object_get (data, "command"));
   g_autoptr (json_t) payload = NULL;
+  g_autoptr (json_t) done_list = NULL;
   g_autoptr (GError) local = NULL;
+  const char *previous;
   gboolean done;
 
   payload = verify_for_device (session, jws, COMMAND_TYP, "command", &local);
@@ -328,14 +367,25 @@ handle_command (EntsecDeviceSession    *session,
     }
   event->command_id = g_strdup (json_string_value (json_object_get (payload, "command_id")));
   event->command = g_strdup (json_string_value (json_object_get (payload, "type")));
-  if (!command_seen (entsec_device_session_get_vault (session), event->command_id,
-                     &event->duplicate, cancellable, error))
+  done_list = load_json_pref (vault, ENTSEC_PREF_COMMANDS_DONE, json_array (), cancellable,
+                              error);
+  if (done_list == NULL)
     return FALSE;
-  if (event->duplicate)
-    return TRUE;
+  previous = command_result (done_list, event->command_id);
+  /* Delivered again: not carried out twice, but acknowledged in case the
+   * first acknowledgement was lost (the server then answers 409). */
+  if (previous != NULL)
+    {
+      event->duplicate = TRUE;
+      return ack_command (session, event->command_id, g_strcmp0 (previous, "done") == 0, error);
+    }
   done = run_command (session, event->command, events, cancellable, &local);
   if (!done)
     event->detail = g_strdup (local != NULL ? local->message : "This command is unknown here");
+  /* After a wipe nothing of the enterprise state may be written back. */
+  if (!events->wiped
+      && !remember_command (vault, done_list, event->command_id, done, cancellable, error))
+    return FALSE;
   return ack_command (session, event->command_id, done, error);
 }
 
@@ -519,30 +569,6 @@ entsec_enterprise_approvals_list_sync (EntsecVault   *vault,
     }
   g_ptr_array_sort (list, approval_compare);
   return g_steal_pointer (&list);
-}
-
-/* Drop @challenge_id from the pending pushes, with those that expired. */
-static gboolean
-forget_push (EntsecDeviceSession *session,
-             json_t              *pending,
-             const char          *challenge_id,
-             GCancellable        *cancellable,
-             GError             **error)
-{
-  const char *id;
-  json_t *jws;
-  void *tmp;
-
-  json_object_del (pending, challenge_id);
-  json_object_foreach_safe (pending, tmp, id, jws)
-    {
-      g_autoptr (json_t) payload = verify_push (session, json_string_value (jws), NULL);
-
-      if (payload == NULL)
-        json_object_del (pending, id);
-    }
-  return store_json_pref (entsec_device_session_get_vault (session), ENTSEC_PREF_PENDING_PUSHES,
-                          pending, cancellable, error);
 }
 
 static const char *
