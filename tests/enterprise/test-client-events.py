@@ -144,6 +144,31 @@ class EventsTests(ServerTestCase):
         events = [e for poll in self.watch() for e in poll["events"]]
         self.assertEqual([e for e in events if e["type"] == "push"], [])
 
+    def test_choose_mode_lists_the_choices(self):
+        tx = self.push("choose")
+        approval = self.received_push(tx)
+        self.assertEqual(approval["mode"], "choose")
+        self.assertEqual(len(approval["choices"]), 3)
+        self.assertIn(tx["number"], approval["choices"])
+        human = self.cli("approvals")
+        self.assertIn(" ".join(str(n) for n in approval["choices"]), human.stdout)
+        result = self.cli("approve", tx["transaction_id"], "--number", str(tx["number"]))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.transaction(tx)["state"], "approved")
+
+    def test_policy_and_tokens_events_synced(self):
+        self.admin("PUT", "/v1/admin/policies/tenant",
+                   {"v": 1, "settings": {"tokens": {"allow_export": True}}}, want=204)
+        self.admin("POST", "/v1/admin/tokens",
+                   {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
+                    "label": "ann"}, want=201)
+        events = [e for poll in self.watch() for e in poll["events"]]
+        self.assertIn(("policy", "A new policy is in force"),
+                      [(e["type"], e.get("detail")) for e in events])
+        tokens = [e for e in events if e["type"] == "tokens"]
+        self.assertEqual([e.get("detail") for e in tokens], ["Example (ann)"])
+        self.assertTrue(self.cli_json("policy")["allow_export"])
+
     def test_unknown_request_refused(self):
         result = self.cli("approve", "ptx_unknown", "--number", "42")
         self.assertEqual(result.returncode, 3, result.stderr)
