@@ -197,6 +197,13 @@ void entsec_events_worker_start (EntsecEventsWorker *worker);
  */
 ENTSEC_EXPORT
 void entsec_events_worker_stop (EntsecEventsWorker *worker);
+/*
+ * Whether no thread of the worker is left (a stopped worker's thread ends
+ * when its poll in flight returns, within the wait); the main context must
+ * run for this to turn TRUE. A program that exits waits for it.
+ */
+ENTSEC_EXPORT
+gboolean entsec_events_worker_is_idle (EntsecEventsWorker *worker);
 /* Whether the worker polls. */
 ENTSEC_EXPORT
 gboolean entsec_events_worker_get_running (EntsecEventsWorker *worker);

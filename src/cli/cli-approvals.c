@@ -225,6 +225,9 @@ watch_forever (EntsecVault *vault,
   entsec_events_worker_stop (worker);
   g_source_remove (interrupt);
   g_source_remove (terminate);
+  /* A poll in flight is not cut off: it ends within --wait seconds. */
+  while (!entsec_events_worker_is_idle (worker))
+    g_main_context_iteration (NULL, TRUE);
   return watch.status;
 }
 

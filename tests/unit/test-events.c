@@ -34,6 +34,16 @@ push_jws (EVP_PKEY   *key,
                           NULL);
 }
 
+/* Keep @jws (taken) as the pending push @id. */
+static void
+add_pending (json_t     *pending,
+             const char *id,
+             char       *jws)
+{
+  json_object_set_new (pending, id, json_string (jws));
+  g_free (jws);
+}
+
 static void
 test_only_checked_unexpired_listed (Fixture      *f,
                                     gconstpointer data)
@@ -45,21 +55,16 @@ test_only_checked_unexpired_listed (Fixture      *f,
   g_autofree char *text = NULL;
   EntsecApproval *approval;
 
-  json_object_set_new (pending, "ptx_good",
-                       json_string (push_jws (f->authority, "ptx_good", DEVICE_ID, f->key_jkt,
-                                              NOW + 30)));
-  json_object_set_new (pending, "ptx_expired",
-                       json_string (push_jws (f->authority, "ptx_expired", DEVICE_ID,
-                                              f->key_jkt, NOW)));
-  json_object_set_new (pending, "ptx_foreign",
-                       json_string (push_jws (other, "ptx_foreign", DEVICE_ID, f->key_jkt,
-                                              NOW + 30)));
-  json_object_set_new (pending, "ptx_other_device",
-                       json_string (push_jws (f->authority, "ptx_other_device", "dev_other",
-                                              f->key_jkt, NOW + 30)));
-  json_object_set_new (pending, "ptx_other_key",
-                       json_string (push_jws (f->authority, "ptx_other_key", DEVICE_ID,
-                                              "AAAA", NOW + 30)));
+  add_pending (pending, "ptx_good",
+               push_jws (f->authority, "ptx_good", DEVICE_ID, f->key_jkt, NOW + 30));
+  add_pending (pending, "ptx_expired",
+               push_jws (f->authority, "ptx_expired", DEVICE_ID, f->key_jkt, NOW));
+  add_pending (pending, "ptx_foreign",
+               push_jws (other, "ptx_foreign", DEVICE_ID, f->key_jkt, NOW + 30));
+  add_pending (pending, "ptx_other_device",
+               push_jws (f->authority, "ptx_other_device", "dev_other", f->key_jkt, NOW + 30));
+  add_pending (pending, "ptx_other_key",
+               push_jws (f->authority, "ptx_other_key", DEVICE_ID, "AAAA", NOW + 30));
   text = entsec_json_dump (pending);
   set_string (f->vault, ENTSEC_PREF_PENDING_PUSHES, text);
 

@@ -8,6 +8,8 @@
 
 #define G_LOG_DOMAIN "entsec-events"
 
+#include <openssl/crypto.h>
+
 #include <entsec/entsec.h>
 
 #define BACKOFF_FIRST_MS 1000
@@ -23,6 +25,7 @@ struct _EntsecEventsWorker
   GCancellable *cancellable;  /* of the running thread; NULL when stopped */
   GMutex lock;
   GCond wake;
+  guint threads;              /* threads not ended yet (a stopped one may still poll) */
 };
 
 G_DEFINE_FINAL_TYPE (EntsecEventsWorker, entsec_events_worker, G_TYPE_OBJECT)
@@ -179,6 +182,9 @@ worker_thread (GTask        *task,
                                                         g_random_double_range (0.75, 1.25))))
         break;
     }
+  /* GLib's pool keeps this thread alive for other tasks: OpenSSL's
+   * per-thread random generators are freed now, or they outlive the task. */
+  OPENSSL_thread_stop ();
   g_task_return_boolean (task, TRUE);
 }
 
@@ -199,6 +205,16 @@ entsec_events_worker_new (EntsecVault *vault,
   return worker;
 }
 
+static void
+thread_ended (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  EntsecEventsWorker *worker = ENTSEC_EVENTS_WORKER (source);
+
+  worker->threads--;
+}
+
 void
 entsec_events_worker_start (EntsecEventsWorker *worker)
 {
@@ -211,7 +227,8 @@ entsec_events_worker_start (EntsecEventsWorker *worker)
   g_clear_pointer (&worker->context, g_main_context_unref);
   worker->context = g_main_context_ref_thread_default ();
   worker->cancellable = g_cancellable_new ();
-  task = g_task_new (worker, worker->cancellable, NULL, NULL);
+  task = g_task_new (worker, worker->cancellable, thread_ended, NULL);
+  worker->threads++;
   g_task_set_source_tag (task, entsec_events_worker_start);
   g_task_run_in_thread (task, worker_thread);
   g_object_notify_by_pspec (G_OBJECT (worker), properties[PROP_RUNNING]);
@@ -237,6 +254,14 @@ entsec_events_worker_get_running (EntsecEventsWorker *worker)
   g_return_val_if_fail (ENTSEC_IS_EVENTS_WORKER (worker), FALSE);
 
   return worker->cancellable != NULL;
+}
+
+gboolean
+entsec_events_worker_is_idle (EntsecEventsWorker *worker)
+{
+  g_return_val_if_fail (ENTSEC_IS_EVENTS_WORKER (worker), TRUE);
+
+  return worker->threads == 0;
 }
 
 static void
