@@ -143,7 +143,9 @@ typedef enum
 /*
  * Answer the pending approval @challenge_id (POST /v1/challenges/{id}/response
  * with its nonce and push_sha256): approve with @number (ignored in "none"
- * mode), or deny with @deny_reason. A wrong number is
+ * mode), or deny with @deny_reason. No number (0) where one is needed, or
+ * one not among the choices, is G_IO_ERROR_INVALID_ARGUMENT, sent nowhere;
+ * an unknown @challenge_id G_IO_ERROR_NOT_FOUND. A wrong number is
  * %ENTSEC_NET_ERROR_INVALID_CODE (the third closes the challenge). An answer
  * the server took, or a challenge closed or expired, leaves the list.
  * *@state (nullable) gets "approved" or "denied".

@@ -13,7 +13,8 @@ int
 cli_enterprise_report (const GError *error)
 {
   cli_print_error ("%s", error->message);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
     return CLI_EXIT_BAD_INPUT;
   if (error->domain != ENTSEC_NET_ERROR)
     return cli_vault_exit_code (error);

@@ -111,6 +111,12 @@ class EventsTests(ServerTestCase):
         self.assertEqual([a["challenge_id"] for a in listed], [tx["transaction_id"]])
         human = self.cli("approvals")
         self.assertIn("app VPN, ip 192.0.2.7", human.stdout)
+        # No number: refused here, none of the three tries spent.
+        for _ in range(3):
+            result = self.cli("approve", tx["transaction_id"])
+            self.assertEqual(result.returncode, 3, result.stderr)
+            self.assertIn("needs the number", result.stderr)
+        self.assertEqual(self.transaction(tx)["state"], "pending")
         result = self.cli("approve", tx["transaction_id"], "--number", str(tx["number"]))
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("approved", result.stdout)
@@ -152,6 +158,10 @@ class EventsTests(ServerTestCase):
         self.assertIn(tx["number"], approval["choices"])
         human = self.cli("approvals")
         self.assertIn(" ".join(str(n) for n in approval["choices"]), human.stdout)
+        outside = next(n for n in range(10, 100) if n not in approval["choices"])
+        result = self.cli("approve", tx["transaction_id"], "--number", str(outside))
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertEqual(self.transaction(tx)["state"], "pending")
         result = self.cli("approve", tx["transaction_id"], "--number", str(tx["number"]))
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(self.transaction(tx)["state"], "approved")

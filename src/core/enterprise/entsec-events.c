@@ -615,6 +615,39 @@ response_body (const char       *jws,
   return entsec_json_dump (body);
 }
 
+/*
+ * A number the request can take: given unless the mode is "none", one of the
+ * choices in "choose" mode. Refused here, it costs none of the three tries.
+ */
+static gboolean
+number_fits (json_t  *payload,
+             guint    number,
+             GError **error)
+{
+  json_t *matching = json_object_get (payload, "number_matching");
+  const char *mode = json_string_value (json_object_get (matching, "mode"));
+  json_t *choice;
+  gsize i;
+
+  if (g_strcmp0 (mode, "none") == 0)
+    return TRUE;
+  if (number == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "This sign-in request needs the number its sign-in screen shows");
+      return FALSE;
+    }
+  if (g_strcmp0 (mode, "choose") != 0)
+    return TRUE;
+  json_array_foreach (json_object_get (matching, "choices"), i, choice)
+    if (json_integer_value (choice) == (json_int_t) number)
+      return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "%u is not one of the numbers this sign-in request offers: pick the one its "
+               "sign-in screen shows", number);
+  return FALSE;
+}
+
 gboolean
 entsec_enterprise_approval_respond_sync (EntsecVault      *vault,
                                          const char       *challenge_id,
@@ -662,6 +695,8 @@ entsec_enterprise_approval_respond_sync (EntsecVault      *vault,
       forget_push (session, pending, challenge_id, cancellable, NULL);
       return FALSE;
     }
+  if (approve && !number_fits (payload, number, error))
+    return FALSE;
   body = response_body (jws, payload, approve, number, deny_reason);
   path = g_strconcat ("/v1/challenges/", challenge_id, "/response", NULL);
   response = entsec_device_session_send (session, "POST", path, body, NULL, error);
