@@ -17,4 +17,5 @@
 #include "entsec-backup.h"
 #include "entsec-device.h"
 #include "entsec-enterprise.h"
+#include "entsec-events.h"
 #undef ENTSEC_INSIDE

@@ -49,6 +49,16 @@ int cli_cmd_enroll (int argc, char **argv);
 int cli_cmd_device (int argc, char **argv);
 int cli_cmd_sync (int argc, char **argv);
 int cli_cmd_policy (int argc, char **argv);
+int cli_cmd_watch (int argc, char **argv);
+/*
+ * Print an enterprise error (network, policy, approval) and return its exit
+ * code: 3 for input refused (not enrolled, a wrong number, an unknown or
+ * expired request, a policy refused), 4 for trust, signature and clock, 1 else.
+ */
+int cli_enterprise_report (const GError *error);
+int cli_cmd_approvals (int argc, char **argv);
+int cli_cmd_approve (int argc, char **argv);
+int cli_cmd_deny (int argc, char **argv);
 
 /* FALSE (and the exit status) when the enterprise policy in force forbids export. */
 gboolean cli_policy_allows_export (EntsecVault *vault,

@@ -9,16 +9,20 @@
 
 #include "cli-private.h"
 
-/* Exit codes of the enterprise errors (entsec-cli(1)). */
-static int
-sync_report (const GError *error)
+int
+cli_enterprise_report (const GError *error)
 {
   cli_print_error ("%s", error->message);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    return CLI_EXIT_BAD_INPUT;
   if (error->domain != ENTSEC_NET_ERROR)
     return cli_vault_exit_code (error);
   switch (error->code)
     {
     case ENTSEC_NET_ERROR_NOT_ENROLLED:
+    case ENTSEC_NET_ERROR_INVALID_CODE:
+    case ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED:
     case ENTSEC_NET_ERROR_POLICY_INVALID:
     case ENTSEC_NET_ERROR_POLICY_ROLLBACK:
       return CLI_EXIT_BAD_INPUT;
@@ -104,7 +108,7 @@ cli_cmd_sync (int    argc,
     return status;
   sync = entsec_enterprise_sync_sync (vault, time_option > 0 ? time_option : 0, NULL, &error);
   if (sync == NULL)
-    return sync_report (error);
+    return cli_enterprise_report (error);
   if (sync->clock_warning != NULL)
     cli_print_error ("%s", sync->clock_warning);
   if (json)
@@ -201,7 +205,7 @@ cli_cmd_policy (int    argc,
     return status;
   policy = entsec_enterprise_policy_load_sync (vault, NULL, &error);
   if (policy == NULL && error != NULL)
-    return sync_report (error);
+    return cli_enterprise_report (error);
   if (policy == NULL)
     {
       cli_print_error (_("this vault is not enrolled; enroll it with 'entsec-cli enroll'"));
@@ -236,7 +240,7 @@ cli_policy_allows_export (EntsecVault *vault,
   policy = entsec_enterprise_policy_load_sync (vault, NULL, &error);
   if (policy == NULL && error != NULL)
     {
-      *exit_code = sync_report (error);
+      *exit_code = cli_enterprise_report (error);
       return FALSE;
     }
   if (policy != NULL && !policy->allow_export)

@@ -325,7 +325,10 @@ entsec_device_session_send (EntsecDeviceSession *session,
 
   g_return_val_if_fail (session != NULL && method != NULL && path != NULL, NULL);
 
-  url = g_strconcat (session->issuer, "/v1/devices/", session->device_id, path, NULL);
+  if (g_str_has_prefix (path, "/v1/"))
+    url = g_strconcat (session->issuer, path, NULL);
+  else
+    url = g_strconcat (session->issuer, "/v1/devices/", session->device_id, path, NULL);
   lines = signed_headers (session, method, url, body, headers, error);
   if (lines == NULL)
     return NULL;

@@ -56,7 +56,8 @@ gboolean     entsec_device_session_pin_authority (EntsecDeviceSession *session,
 gint64       entsec_device_session_now (EntsecDeviceSession *session);
 
 /*
- * Sign and send @method to "<issuer>/v1/devices/<id><@path>" with @body
+ * Sign and send @method to "<issuer>/v1/devices/<id><@path>" (or to
+ * "<issuer><@path>" when @path starts with "/v1/") with @body
  * (nullable JSON text) and the extra header lines @headers (nullable,
  * NULL-terminated). The answer comes back whatever its status; its Date
  * updates the measured skew. NULL with an %ENTSEC_NET_ERROR error for a

@@ -26,13 +26,18 @@ G_BEGIN_DECLS
 #define ENTSEC_PREF_POLICY "enterprise.policy"
 #define ENTSEC_PREF_POLICY_VERSION "enterprise.policy_version"
 #define ENTSEC_PREF_DEVICE_STATE "enterprise.device_state"
+/* entsec-events.c: the events cursor, pushes awaiting an answer, commands carried out. */
+#define ENTSEC_PREF_EVENTS_CURSOR "enterprise.events_cursor"
+#define ENTSEC_PREF_PENDING_PUSHES "enterprise.pending_pushes"
+#define ENTSEC_PREF_COMMANDS_DONE "enterprise.commands_done"
 
 /* Every preference above: what a wipe removes. */
 #define ENTSEC_PREFS_ENTERPRISE                                                          \
   { ENTSEC_PREF_DEVICE_ID, ENTSEC_PREF_SERVER, ENTSEC_PREF_CA_FILE, ENTSEC_PREF_PINS,   \
     ENTSEC_PREF_DEVICE_KEY, ENTSEC_PREF_USER_NAME, ENTSEC_PREF_AUTHORITY_JWK,            \
     ENTSEC_PREF_AUTHORITY_JKT, ENTSEC_PREF_AUTHORITY_TRUST, ENTSEC_PREF_REGISTRATION,    \
-    ENTSEC_PREF_POLICY, ENTSEC_PREF_POLICY_VERSION, ENTSEC_PREF_DEVICE_STATE, NULL }
+    ENTSEC_PREF_POLICY, ENTSEC_PREF_POLICY_VERSION, ENTSEC_PREF_DEVICE_STATE,            \
+    ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE, NULL }
 
 /*
  * The string preference @name of @vault, or NULL (absent, of another type,

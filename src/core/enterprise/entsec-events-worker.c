@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * entsec-events-worker.c: the events long-poll in a thread of its own, its
+ * outcomes signalled on the main context (docs/protocol.md 8.13)
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "entsec-events"
+
+#include <openssl/crypto.h>
+
+#include <entsec/entsec.h>
+
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS 60000
+
+struct _EntsecEventsWorker
+{
+  GObject parent_instance;
+
+  EntsecVault *vault;
+  guint wait;
+  GMainContext *context;
+  GCancellable *cancellable;  /* of the running thread; NULL when stopped */
+  GMutex lock;
+  GCond wake;
+  guint threads;              /* threads not ended yet (a stopped one may still poll) */
+};
+
+G_DEFINE_FINAL_TYPE (EntsecEventsWorker, entsec_events_worker, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_RUNNING, N_PROPS };
+enum { SIGNAL_POLLED, SIGNAL_FAILED, SIGNAL_STOPPED, N_SIGNALS };
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+guint
+entsec_events_backoff_ms (guint   failures,
+                          gdouble jitter)
+{
+  guint ms = BACKOFF_FIRST_MS << MIN (MAX (failures, 1) - 1, 6);
+
+  return (guint) (MIN (ms, BACKOFF_MAX_MS) * CLAMP (jitter, 0.75, 1.25));
+}
+
+/* ---- What the thread hands to the main context ------------------------------ */
+
+typedef struct
+{
+  EntsecEventsWorker *worker;
+  GCancellable *cancellable;
+  EntsecEnterpriseEvents *events;
+  GError *error;
+  gboolean last;
+} Outcome;
+
+static void
+outcome_free (gpointer data)
+{
+  Outcome *outcome = data;
+
+  g_object_unref (outcome->worker);
+  g_object_unref (outcome->cancellable);
+  entsec_enterprise_events_free (outcome->events);
+  g_clear_error (&outcome->error);
+  g_free (outcome);
+}
+
+static void
+finish_stop (EntsecEventsWorker *worker)
+{
+  g_clear_object (&worker->cancellable);
+  g_object_notify_by_pspec (G_OBJECT (worker), properties[PROP_RUNNING]);
+  g_signal_emit (worker, signals[SIGNAL_STOPPED], 0);
+}
+
+static gboolean
+outcome_dispatch (gpointer data)
+{
+  Outcome *outcome = data;
+  EntsecEventsWorker *worker = outcome->worker;
+
+  /* Stopped (or stopped and started again) meanwhile: not this run's news. */
+  if (outcome->cancellable != worker->cancellable)
+    return G_SOURCE_REMOVE;
+  if (outcome->events != NULL)
+    g_signal_emit (worker, signals[SIGNAL_POLLED], 0, outcome->events);
+  if (outcome->error != NULL)
+    g_signal_emit (worker, signals[SIGNAL_FAILED], 0, outcome->error);
+  if (outcome->last && outcome->cancellable == worker->cancellable)
+    finish_stop (worker);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hand_over (EntsecEventsWorker     *worker,
+           GCancellable           *cancellable,
+           EntsecEnterpriseEvents *events,
+           GError                 *error,
+           gboolean                last)
+{
+  Outcome *outcome = g_new0 (Outcome, 1);
+
+  outcome->worker = g_object_ref (worker);
+  outcome->cancellable = g_object_ref (cancellable);
+  outcome->events = events;
+  outcome->error = error;
+  outcome->last = last;
+  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, outcome_dispatch, outcome,
+                              outcome_free);
+}
+
+/* ---- The thread ------------------------------------------------------------- */
+
+/* Errors that another poll will not mend. */
+static gboolean
+is_final (const GError *error)
+{
+  if (error->domain != ENTSEC_NET_ERROR)
+    return TRUE;
+  switch (error->code)
+    {
+    case ENTSEC_NET_ERROR_NOT_ENROLLED:
+    case ENTSEC_NET_ERROR_REVOKED:
+    case ENTSEC_NET_ERROR_UNTRUSTED:
+    case ENTSEC_NET_ERROR_PIN_MISMATCH:
+    case ENTSEC_NET_ERROR_WRONG_HOST:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Sleep @ms unless stopped first; FALSE when stopped. */
+static gboolean
+pause_for (EntsecEventsWorker *worker,
+           GCancellable       *cancellable,
+           guint               ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&worker->lock);
+  while (!g_cancellable_is_cancelled (cancellable)
+         && g_cond_wait_until (&worker->wake, &worker->lock, until))
+    ;
+  g_mutex_unlock (&worker->lock);
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+static void
+worker_thread (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  EntsecEventsWorker *worker = source;
+  guint failures = 0;
+
+  while (!g_cancellable_is_cancelled (cancellable))
+    {
+      GError *error = NULL;
+      EntsecEnterpriseEvents *events;
+      gboolean last;
+
+      events = entsec_enterprise_events_poll_sync (worker->vault, -1, worker->wait, 0,
+                                                   cancellable, &error);
+      if (events != NULL)
+        {
+          failures = 0;
+          last = events->wiped || events->locked;
+          hand_over (worker, cancellable, events, NULL, last);
+          if (last)
+            break;
+          continue;
+        }
+      last = is_final (error);
+      hand_over (worker, cancellable, NULL, error, last);
+      if (last || !pause_for (worker, cancellable,
+                              entsec_events_backoff_ms (++failures,
+                                                        g_random_double_range (0.75, 1.25))))
+        break;
+    }
+  /* GLib's pool keeps this thread alive for other tasks: OpenSSL's
+   * per-thread random generators are freed now, or they outlive the task. */
+  OPENSSL_thread_stop ();
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ---- The object ------------------------------------------------------------- */
+
+EntsecEventsWorker *
+entsec_events_worker_new (EntsecVault *vault,
+                          guint        wait)
+{
+  EntsecEventsWorker *worker;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  g_return_val_if_fail (wait <= ENTSEC_EVENTS_MAX_WAIT, NULL);
+
+  worker = g_object_new (ENTSEC_TYPE_EVENTS_WORKER, NULL);
+  worker->vault = g_object_ref (vault);
+  worker->wait = wait;
+  return worker;
+}
+
+static void
+thread_ended (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  EntsecEventsWorker *worker = ENTSEC_EVENTS_WORKER (source);
+
+  worker->threads--;
+}
+
+void
+entsec_events_worker_start (EntsecEventsWorker *worker)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (ENTSEC_IS_EVENTS_WORKER (worker));
+
+  if (worker->cancellable != NULL)
+    return;
+  g_clear_pointer (&worker->context, g_main_context_unref);
+  worker->context = g_main_context_ref_thread_default ();
+  worker->cancellable = g_cancellable_new ();
+  task = g_task_new (worker, worker->cancellable, thread_ended, NULL);
+  worker->threads++;
+  g_task_set_source_tag (task, entsec_events_worker_start);
+  g_task_run_in_thread (task, worker_thread);
+  g_object_notify_by_pspec (G_OBJECT (worker), properties[PROP_RUNNING]);
+}
+
+void
+entsec_events_worker_stop (EntsecEventsWorker *worker)
+{
+  g_return_if_fail (ENTSEC_IS_EVENTS_WORKER (worker));
+
+  if (worker->cancellable == NULL)
+    return;
+  g_mutex_lock (&worker->lock);
+  g_cancellable_cancel (worker->cancellable);
+  g_cond_broadcast (&worker->wake);
+  g_mutex_unlock (&worker->lock);
+  finish_stop (worker);
+}
+
+gboolean
+entsec_events_worker_get_running (EntsecEventsWorker *worker)
+{
+  g_return_val_if_fail (ENTSEC_IS_EVENTS_WORKER (worker), FALSE);
+
+  return worker->cancellable != NULL;
+}
+
+gboolean
+entsec_events_worker_is_idle (EntsecEventsWorker *worker)
+{
+  g_return_val_if_fail (ENTSEC_IS_EVENTS_WORKER (worker), TRUE);
+
+  return worker->threads == 0;
+}
+
+static void
+entsec_events_worker_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  EntsecEventsWorker *worker = ENTSEC_EVENTS_WORKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING:
+      g_value_set_boolean (value, entsec_events_worker_get_running (worker));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+entsec_events_worker_dispose (GObject *object)
+{
+  EntsecEventsWorker *worker = ENTSEC_EVENTS_WORKER (object);
+
+  /* The thread holds a reference while it runs: here it has ended. */
+  g_clear_object (&worker->cancellable);
+  g_clear_object (&worker->vault);
+  g_clear_pointer (&worker->context, g_main_context_unref);
+  G_OBJECT_CLASS (entsec_events_worker_parent_class)->dispose (object);
+}
+
+static void
+entsec_events_worker_finalize (GObject *object)
+{
+  EntsecEventsWorker *worker = ENTSEC_EVENTS_WORKER (object);
+
+  g_mutex_clear (&worker->lock);
+  g_cond_clear (&worker->wake);
+  G_OBJECT_CLASS (entsec_events_worker_parent_class)->finalize (object);
+}
+
+static void
+entsec_events_worker_class_init (EntsecEventsWorkerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = entsec_events_worker_get_property;
+  object_class->dispose = entsec_events_worker_dispose;
+  object_class->finalize = entsec_events_worker_finalize;
+
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_POLLED] = g_signal_new ("polled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                         G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                          0);
+}
+
+static void
+entsec_events_worker_init (EntsecEventsWorker *worker)
+{
+  g_mutex_init (&worker->lock);
+  g_cond_init (&worker->wake);
+}

@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""test-client-events.py: entsec-cli watch, approvals, approve and deny against the real
+entsec-server over TLS on loopback (--dev, outbox sender): a relying party starts pushes
+that the CLI receives on its events long-poll and answers with the number (right, wrong
+three times, deny --not-me); admin commands (lock, wipe) are carried out and acknowledged
+once, even when the same command is delivered again. argv[1] is entsec-server;
+ENTSEC_CLI is the CLI.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+import clienttest  # noqa: E402
+import servertest  # noqa: E402
+from servertest import ServerTestCase  # noqa: E402
+
+CLI = os.environ["ENTSEC_CLI"]
+FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
+EMAIL = "ann@example.com"
+
+
+class EventsTests(ServerTestCase):
+    def setUp(self):
+        super().setUp()
+        env = dict(os.environ, ENTSEC_SERVER_ENROLL_RESEND_AFTER="0")
+        self.server = self.start("--dev", env=env)
+        self.base = "https://localhost:%d" % self.server.port
+        self.ca = os.path.join(self.data_dir, "ca.pem")
+        user = self.admin("POST", "/v1/admin/users", {"email": EMAIL}, want=201)
+        self.user_id = user["id"]
+        self.rp_key = self.admin("POST", "/v1/admin/rps", {"v": 1, "name": "vpn"},
+                                 want=201)["api_key"]
+        self.pass_file = os.path.join(self.tmp, "pass")
+        with open(self.pass_file, "w", encoding="utf-8") as f:
+            f.write("correct horse battery staple 42\n")
+        self.vault = os.path.join(self.tmp, "vault.db")
+        result = self.cli("init", *FAST_KDF)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
+                                           "--server", self.base, "--ca", self.ca,
+                                           "--email", EMAIL)
+        self.assertEqual(code, 0, out + err)
+        self.device_id = self.cli_json("device")["device_id"]
+
+    def cli(self, *args):
+        return subprocess.run([CLI, *args, "--vault", self.vault, "--no-keyring",
+                               "--passphrase-file", self.pass_file],
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    def cli_json(self, *args):
+        result = self.cli(*args, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return json.loads(result.stdout)
+
+    def admin(self, method, path, body=None, want=None):
+        status, _, answer, _ = self.server.request(method, path, token=self.token, body=body)
+        if want is not None:
+            self.assertEqual(status, want, answer)
+        return answer
+
+    def watch(self, *args):
+        """One `watch --once --wait 0`: the events of each poll, flattened."""
+        result = self.cli("watch", "--once", "--wait", "0", "--json", *args)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        polls = [json.loads(line) for line in result.stdout.splitlines()]
+        self.assertTrue(polls, result.stdout)
+        return polls
+
+    def push(self, mode=None):
+        body = {"v": 1, "user": self.user_id, "context": {"app": "VPN", "ip": "192.0.2.7"}}
+        if mode is not None:
+            body["number_matching"] = mode
+        status, _, tx, _ = self.server.request("POST", "/v1/auth/push", body, token=self.rp_key)
+        self.assertEqual(status, 201, tx)
+        return tx
+
+    def transaction(self, tx):
+        status, _, got, _ = self.server.request(
+            "GET", "/v1/auth/transactions/" + tx["transaction_id"], token=self.rp_key)
+        self.assertEqual(status, 200, got)
+        return got
+
+    def received_push(self, tx):
+        events = [e for poll in self.watch() for e in poll["events"]]
+        pushes = [e["approval"] for e in events if e["type"] == "push"]
+        self.assertEqual([p["challenge_id"] for p in pushes], [tx["transaction_id"]], events)
+        return pushes[0]
+
+    def command(self, kind):
+        return self.admin("POST", "/v1/admin/devices/%s/commands" % self.device_id,
+                          {"v": 1, "type": kind}, want=201)["id"]
+
+    def commands(self):
+        return self.admin("GET", "/v1/admin/devices/%s/commands" % self.device_id,
+                          want=200)["commands"]
+
+    # ---- approvals ------------------------------------------------------------
+
+    def test_approve_with_the_right_number(self):
+        tx = self.push()
+        approval = self.received_push(tx)
+        self.assertEqual(approval["mode"], "enter")
+        self.assertEqual(approval["context"], {"app": "VPN", "ip": "192.0.2.7"})
+        self.assertNotIn(str(tx["number"]), json.dumps(approval["choices"]))
+        listed = self.cli_json("approvals")
+        self.assertEqual([a["challenge_id"] for a in listed], [tx["transaction_id"]])
+        human = self.cli("approvals")
+        self.assertIn("app VPN, ip 192.0.2.7", human.stdout)
+        # No number: refused here, none of the three tries spent.
+        for _ in range(3):
+            result = self.cli("approve", tx["transaction_id"])
+            self.assertEqual(result.returncode, 3, result.stderr)
+            self.assertIn("needs the number", result.stderr)
+        self.assertEqual(self.transaction(tx)["state"], "pending")
+        result = self.cli("approve", tx["transaction_id"], "--number", str(tx["number"]))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("approved", result.stdout)
+        self.assertEqual(self.transaction(tx)["state"], "approved")
+        self.assertEqual(self.cli_json("approvals"), [])
+
+    def test_three_wrong_numbers_close_the_request(self):
+        tx = self.push()
+        self.received_push(tx)
+        wrong = 10 if tx["number"] != 10 else 11
+        for attempt in range(3):
+            result = self.cli("approve", tx["transaction_id"], "--number", str(wrong))
+            self.assertEqual(result.returncode, 3, (attempt, result.stdout, result.stderr))
+        got = self.transaction(tx)
+        self.assertEqual((got["state"], got.get("deny_reason"), got.get("flagged")),
+                         ("denied", "wrong_number", True))
+        # Closed: the right number no longer approves it.
+        result = self.cli("approve", tx["transaction_id"], "--number", str(tx["number"]))
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertEqual(self.transaction(tx)["state"], "denied")
+
+    def test_deny_not_me_mutes_the_next_push(self):
+        tx = self.push()
+        self.received_push(tx)
+        result = self.cli("deny", tx["transaction_id"], "--not-me")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        got = self.transaction(tx)
+        self.assertEqual((got["state"], got.get("deny_reason")), ("denied", "not_me"))
+        muted = self.push()
+        self.assertEqual(muted["state"], "muted")
+        events = [e for poll in self.watch() for e in poll["events"]]
+        self.assertEqual([e for e in events if e["type"] == "push"], [])
+
+    def test_choose_mode_lists_the_choices(self):
+        tx = self.push("choose")
+        approval = self.received_push(tx)
+        self.assertEqual(approval["mode"], "choose")
+        self.assertEqual(len(approval["choices"]), 3)
+        self.assertIn(tx["number"], approval["choices"])
+        human = self.cli("approvals")
+        self.assertIn(" ".join(str(n) for n in approval["choices"]), human.stdout)
+        outside = next(n for n in range(10, 100) if n not in approval["choices"])
+        result = self.cli("approve", tx["transaction_id"], "--number", str(outside))
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertEqual(self.transaction(tx)["state"], "pending")
+        result = self.cli("approve", tx["transaction_id"], "--number", str(tx["number"]))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.transaction(tx)["state"], "approved")
+
+    def test_policy_and_tokens_events_synced(self):
+        self.admin("PUT", "/v1/admin/policies/tenant",
+                   {"v": 1, "settings": {"tokens": {"allow_export": True}}}, want=204)
+        self.admin("POST", "/v1/admin/tokens",
+                   {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
+                    "label": "ann"}, want=201)
+        events = [e for poll in self.watch() for e in poll["events"]]
+        self.assertIn(("policy", "A new policy is in force"),
+                      [(e["type"], e.get("detail")) for e in events])
+        tokens = [e for e in events if e["type"] == "tokens"]
+        self.assertEqual([e.get("detail") for e in tokens], ["Example (ann)"])
+        self.assertTrue(self.cli_json("policy")["allow_export"])
+
+    def test_unknown_request_refused(self):
+        result = self.cli("approve", "ptx_unknown", "--number", "42")
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertIn("entsec-cli approvals", result.stderr)
+
+    # ---- commands -------------------------------------------------------------
+
+    def test_watch_prints_a_push_as_it_comes_and_stops_on_ctrl_c(self):
+        tx = self.push()
+        proc = subprocess.Popen([CLI, "watch", "--json", "--wait", "5", "--vault", self.vault,
+                                 "--no-keyring", "--passphrase-file", self.pass_file],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            seen = []
+            while not seen:
+                line = proc.stdout.readline()
+                self.assertTrue(line, proc.stderr.read() if proc.poll() is not None else "")
+                seen = [e["approval"]["challenge_id"] for e in json.loads(line)["events"]
+                        if e["type"] == "push"]
+            self.assertEqual(seen, [tx["transaction_id"]])
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual([a["challenge_id"] for a in self.cli_json("approvals")],
+                         [tx["transaction_id"]])
+
+    def test_lock_acknowledged_and_carried_out(self):
+        cid = self.command("lock")
+        # Without --once the events worker runs until the lock stops it.
+        result = self.cli("watch", "--json", "--wait", "1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        polls = [json.loads(line) for line in result.stdout.splitlines()]
+        self.assertTrue(polls[-1]["locked"], polls)
+        done = [e for poll in polls for e in poll["events"] if e["type"] == "command"]
+        self.assertEqual([(e["command_id"], e["command"], e["duplicate"]) for e in done],
+                         [(cid, "lock", False)])
+        self.assertEqual([(c["id"], c["state"], c["result"]) for c in self.commands()],
+                         [(cid, "acked", "done")])
+
+    def test_command_delivered_twice_carried_out_once(self):
+        cid = self.command("lock")
+        first = self.watch()
+        self.assertTrue(first[-1]["locked"], first)
+        # The server forgets events only once a later poll names their cursor:
+        # asking again from 0 delivers the same command a second time.
+        again = self.watch("--cursor", "0")
+        dups = [e for p in again for e in p["events"] if e["type"] == "command"]
+        self.assertEqual([(e["command_id"], e["duplicate"]) for e in dups], [(cid, True)])
+        self.assertFalse(again[-1]["locked"], again)
+        self.assertEqual([(c["id"], c["state"]) for c in self.commands()], [(cid, "acked")])
+
+    def test_wipe_leaves_no_enterprise_secret(self):
+        uri = "otpauth://totp/Personal:me?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Personal"
+        subprocess.run([CLI, "add", "--vault", self.vault, "--uri", "-", "--no-keyring",
+                        "--passphrase-file", self.pass_file], input=uri + "\n", check=True,
+                       capture_output=True, text=True, timeout=60)
+        token = self.admin("POST", "/v1/admin/tokens",
+                           {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
+                            "label": "ann"}, want=201)
+        self.assertTrue(self.cli_json("sync")["added"])
+        cid = self.command("wipe")
+        polls = self.watch()
+        self.assertTrue(polls[-1]["wiped"], polls)
+        self.assertEqual([(c["id"], c["state"], c["result"]) for c in self.commands()],
+                         [(cid, "acked", "done")])
+        self.assertEqual(self.cli("device").returncode, 3)
+        names = [c["name"].split()[0] for c in self.cli_json("code")["codes"]]
+        self.assertEqual(names, ["Personal"])
+        with open(self.vault, "rb") as f:
+            data = f.read()
+        for canary in (self.device_id, token["id"]):
+            self.assertNotIn(canary.encode(), data)
+
+
+if __name__ == "__main__":
+    servertest.main()
