@@ -346,10 +346,12 @@ count_attempt (EntsecVault  *vault,
                GCancellable *cancellable,
                GError      **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&count_mutex);
-  g_autoptr (EntsecSecureBytes) item = usable_item (vault, uuid, cancellable, error);
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (EntsecSecureBytes) item = NULL;
   g_autoptr (GError) store_error = NULL;
 
+  locker = g_mutex_locker_new (&count_mutex);
+  item = usable_item (vault, uuid, cancellable, error);
   if (item == NULL)
     return NULL;
   item->data[1]++;
