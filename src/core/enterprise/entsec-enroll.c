@@ -922,7 +922,6 @@ entsec_enterprise_device_load_sync (EntsecVault   *vault,
                                     GError       **error)
 {
   g_autoptr (EntsecEnterpriseDevice) device = g_new0 (EntsecEnterpriseDevice, 1);
-  g_autoptr (GVariant) version = NULL;
   GError *local = NULL;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
@@ -951,13 +950,12 @@ entsec_enterprise_device_load_sync (EntsecVault   *vault,
     device->device_state = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_DEVICE_STATE,
                                                               cancellable, &local);
   if (local == NULL)
-    version = entsec_vault_get_pref_sync (vault, ENTSEC_PREF_POLICY_VERSION, cancellable, &local);
+    device->policy_version = entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_POLICY_VERSION,
+                                                               cancellable, &local);
   if (local != NULL)
     {
       g_propagate_error (error, local);
       return NULL;
     }
-  if (version != NULL && g_variant_is_of_type (version, G_VARIANT_TYPE_INT64))
-    device->policy_version = g_variant_get_int64 (version);
   return g_steal_pointer (&device);
 }
