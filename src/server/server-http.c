@@ -534,6 +534,7 @@ setup_enrollment (EntsecServer *server,
     .rate_address = server->config->rate_address,
     .rate_user = server->config->rate_user,
   };
+  entsec_rate_limiter_set_storage (server->limiter, server->storage);
   if (server->config->dev)
     g_message ("Development mode: codes the outbox sender writes go to the log");
   return TRUE;

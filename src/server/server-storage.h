@@ -389,6 +389,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecAuthorityKey, entsec_authority_key_free)
 
 typedef struct _EntsecStorage EntsecStorage;
 
+/**
+ * EntsecStorageWakeFunc:
+ * @device_id: (nullable): the device an event was stored for; NULL for
+ *   every device (the storage may have missed some: they look again)
+ * @data: what was given to entsec_storage_events_listen()
+ *
+ * Called on the storage's listening thread when any instance stored an event.
+ */
+typedef void (*EntsecStorageWakeFunc) (const char *device_id,
+                                       gpointer    data);
+
 /* The operations a backend provides; see the entsec_storage_*() wrappers. */
 typedef struct
 {
@@ -500,6 +511,14 @@ typedef struct
                                     GError **error);
   gboolean    (*device_rekey) (EntsecStorage *storage, const EntsecDevice *device,
                                gboolean *updated, GError **error);
+  /* several instances on one database (server-storage-shared.c) */
+  gboolean    (*ratelimit_take) (EntsecStorage *storage, const char *key, guint limit,
+                                 gint64 window, gint64 now, gboolean *allowed,
+                                 gint64 *retry_after, GError **error);
+  /* (nullable): a backend that one process alone uses has nothing to listen to */
+  gboolean    (*events_listen) (EntsecStorage *storage, EntsecStorageWakeFunc wake,
+                                gpointer data, GError **error);
+  void        (*events_unlisten) (EntsecStorage *storage);
 } EntsecStorageOps;
 
 struct _EntsecStorage
@@ -887,5 +906,35 @@ gboolean    entsec_storage_device_rekey (EntsecStorage      *storage,
                                          const EntsecDevice *device,
                                          gboolean           *updated,
                                          GError            **error);
+
+/* several instances on one database (server-storage-shared.c) */
+
+/*
+ * Take one token from the shared bucket @key, which holds @limit tokens
+ * refilled evenly over @window seconds, at @now (entsec_rate_bucket_take()
+ * in one atomic step for every instance); *@allowed, and when FALSE
+ * *@retry_after seconds until the next token. Buckets full again are
+ * pruned as it goes.
+ */
+gboolean    entsec_storage_ratelimit_take (EntsecStorage *storage,
+                                           const char    *key,
+                                           guint          limit,
+                                           gint64         window,
+                                           gint64         now,
+                                           gboolean      *allowed,
+                                           gint64        *retry_after,
+                                           GError       **error);
+/*
+ * Call @wake (on a thread of the storage's) whenever any instance sharing
+ * the database stores a device event, until entsec_storage_events_unlisten().
+ * A backend that only this process uses listens to nothing and returns TRUE:
+ * the process wakes its own waiters (entsec_device_event_add()).
+ */
+gboolean    entsec_storage_events_listen (EntsecStorage        *storage,
+                                          EntsecStorageWakeFunc wake,
+                                          gpointer              data,
+                                          GError              **error);
+/* Stop listening; @wake is not called any more once it returns. */
+void        entsec_storage_events_unlisten (EntsecStorage *storage);
 
 G_END_DECLS
