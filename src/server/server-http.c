@@ -639,6 +639,7 @@ entsec_server_start (EntsecServerConfig *config,
   g_mutex_init (&server->authority_lock);
   server->authorities = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_authority_free);
   if (!load_tls (server, error) || !open_storage (server, error)
+      || !entsec_event_hub_listen (server->events, server->storage, error)
       || !load_authority (server, error) || !setup_enrollment (server, error)
       || (server->tokens = entsec_tokens_new (server->storage, config->data_dir, error)) == NULL
       || !start_daemon (server, error))
