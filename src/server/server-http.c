@@ -492,14 +492,12 @@ open_storage (EntsecServer *server,
               GError      **error)
 {
   g_autofree char *path = entsec_server_config_path (server->config, ENTSEC_SERVER_DB_FILE);
+  const EntsecServerConfig *config = server->config;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
-                   "There is no database at %s (run entsec-server --init first?)", path);
-      return FALSE;
-    }
-  server->storage = entsec_storage_sqlite_open (path, FALSE, error);
+  server->storage = entsec_storage_open (config->database, path,
+                                         config->database_pool > 0 ? config->database_pool
+                                                                   : config->threads,
+                                         ENTSEC_STORAGE_OPEN, error);
   return server->storage != NULL;
 }
 

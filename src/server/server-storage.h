@@ -526,6 +526,52 @@ struct _EntsecStorage
   const EntsecStorageOps *ops;
 };
 
+/**
+ * EntsecStorageMode:
+ * @ENTSEC_STORAGE_OPEN: open a database whose schema is this server's
+ *   version (an older one is refused: run --migrate; a newer one too)
+ * @ENTSEC_STORAGE_CREATE: --init: SQLite makes a new file; PostgreSQL
+ *   migrates the database first (it may be empty)
+ * @ENTSEC_STORAGE_MIGRATE: --migrate: bring the schema to this version
+ *
+ * How entsec_storage_open() treats the database.
+ */
+typedef enum
+{
+  ENTSEC_STORAGE_OPEN,
+  ENTSEC_STORAGE_CREATE,
+  ENTSEC_STORAGE_MIGRATE,
+} EntsecStorageMode;
+
+/* Connections a PostgreSQL pool opens at most when none is configured. */
+#define ENTSEC_STORAGE_POOL_DEFAULT 16
+
+/*
+ * The backend chooser: PostgreSQL when @database is a postgresql:// (or
+ * postgres://) URL, else the SQLite file @sqlite_path. @pool_size: the
+ * PostgreSQL connections at most (0: the default).
+ * Returns: (transfer full) (nullable): close with entsec_storage_close().
+ */
+EntsecStorage *entsec_storage_open (const char       *database,
+                                    const char       *sqlite_path,
+                                    guint             pool_size,
+                                    EntsecStorageMode mode,
+                                    GError          **error);
+
+/* Whether @database names a PostgreSQL database (a postgresql:// URL). */
+gboolean       entsec_storage_is_postgresql (const char *database);
+
+/*
+ * Open the PostgreSQL database of @url (server-storage-pg.c) with a pool
+ * of at most @pool_size connections (0: the default). The schema is
+ * checked (or migrated first, as @mode says).
+ * Returns: (transfer full) (nullable): close with entsec_storage_close().
+ */
+EntsecStorage *entsec_storage_pg_open (const char       *url,
+                                       guint             pool_size,
+                                       EntsecStorageMode mode,
+                                       GError          **error);
+
 /*
  * Open the SQLite database at @path. With @create a new database with the
  * current schema is made (the file must not exist); otherwise the file must

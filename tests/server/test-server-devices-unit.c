@@ -22,6 +22,7 @@
 #include "server-policy.h"
 #include "server-push.h"
 #include "server-storage.h"
+#include "storage-test.h"
 
 #define T0 1767225600
 #define ISSUER "https://auth.example.com"
@@ -70,7 +71,7 @@ setup (Fixture      *f,
 
   f->dir = g_dir_make_tmp ("entsec-devices-XXXXXX", NULL);
   f->path = g_build_filename (f->dir, "entsec.db", NULL);
-  f->storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  f->storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_assert_no_error (error);
   f->authority = entsec_ec_generate (&error);
   f->authority_jkt = entsec_jwk_thumbprint (f->authority, &error);

@@ -15,6 +15,7 @@
 #include "server-enroll.h"
 #include "server-private.h"
 #include "server-storage.h"
+#include "storage-test.h"
 
 static EntsecServerConfig *
 parse_config (const char *text,
@@ -190,7 +191,7 @@ test_storage_users (StorageFixture *f,
                     gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_autoptr (EntsecUser) user = NULL;
   g_autoptr (GPtrArray) users = NULL;
   EntsecUser twin = { .id = (char *) "usr_c", .email = (char *) "a@example.com", .created = 1 };
@@ -224,7 +225,7 @@ test_storage_disable (StorageFixture *f,
                       gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_autoptr (EntsecUser) found_user = NULL;
   g_autoptr (EntsecUser) user = NULL;
   gboolean found = FALSE;
@@ -251,7 +252,7 @@ test_storage_reopen (StorageFixture *f,
                      gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_autoptr (GPtrArray) admins = NULL;
   g_autoptr (GPtrArray) entries = NULL;
   EntsecAdmin admin = { .id = (char *) "adm_1", .name = (char *) "admin" };
@@ -262,10 +263,10 @@ test_storage_reopen (StorageFixture *f,
   g_assert_true (entsec_storage_audit (storage, "adm_1", "user.delete", NULL, &error));
   g_clear_pointer (&storage, entsec_storage_close);
 
-  g_assert_null (entsec_storage_sqlite_open (f->path, TRUE, &error));
+  g_assert_null (entsec_test_storage_open (f->path, TRUE, &error));
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_EXISTS);
   g_clear_error (&error);
-  storage = entsec_storage_sqlite_open (f->path, FALSE, &error);
+  storage = entsec_test_storage_open (f->path, FALSE, &error);
   g_assert_no_error (error);
   admins = entsec_storage_admin_list (storage, &error);
   g_assert_cmpuint (admins->len, ==, 1);
@@ -281,8 +282,8 @@ static void
 test_storage_missing (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open ("/nonexistent/entsec.db",
-                                                                  FALSE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open ("/nonexistent/entsec.db",
+                                                                FALSE, &error);
 
   g_assert_null (storage);
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE);
@@ -308,7 +309,7 @@ enroll_setup (EnrollFixture *f,
               gconstpointer  data)
 {
   storage_setup (&f->store, data);
-  f->storage = entsec_storage_sqlite_open (f->store.path, TRUE, NULL);
+  f->storage = entsec_test_storage_open (f->store.path, TRUE, NULL);
   g_assert_nonnull (f->storage);
   add_user (f->storage, "usr_known", "known@example.com", "+442079460958");
   f->outbox = g_build_filename (f->store.dir, "outbox.jsonl", NULL);
@@ -569,7 +570,7 @@ test_storage_concurrent_writes (StorageFixture *f,
                                 gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_autoptr (GPtrArray) users = NULL;
   g_autoptr (GPtrArray) entries = NULL;
   Writer writers[WRITERS] = { 0 };
@@ -593,7 +594,7 @@ test_storage_concurrent_writes (StorageFixture *f,
   g_assert_cmpuint (conflicts, ==, WRITERS * WRITES_EACH / 4);
 
   g_clear_pointer (&storage, entsec_storage_close);
-  storage = entsec_storage_sqlite_open (f->path, FALSE, &error);
+  storage = entsec_test_storage_open (f->path, FALSE, &error);
   g_assert_no_error (error);
   users = entsec_storage_user_list (storage, NULL, 10000, &error);
   g_assert_no_error (error);
