@@ -313,19 +313,27 @@ typedef struct
 
 /* Under one lock for every server: seq is taken and committed in the
  * same order, so a long-poll at cursor N never misses an event N - 1
- * that committed after it read N. */
+ * that committed after it read N. The NOTIFY goes out at the commit, to
+ * the instance that holds the device's long-poll
+ * (server-storage-pg-listen.c). */
 static gboolean
 event_add_steps (EntsecPgConn *conn,
                  gpointer      data,
                  GError      **error)
 {
   EventAdd *e = data;
+  g_autoptr (PGresult) notified = NULL;
 
-  return entsec_pg_lock (conn, "entsec device events", error)
-         && entsec_pg_run (conn, NULL, "INSERT INTO device_events (device_id, type, body, "
-                                       "created) VALUES ($1, $2, $3, $4)",
-                           "recording a device event", error, "ttti", e->device_id, e->type,
-                           e->body, e->now);
+  if (!entsec_pg_lock (conn, "entsec device events", error)
+      || !entsec_pg_run (conn, NULL, "INSERT INTO device_events (device_id, type, body, "
+                                     "created) VALUES ($1, $2, $3, $4)",
+                         "recording a device event", error, "ttti", e->device_id, e->type,
+                         e->body, e->now))
+    return FALSE;
+  notified = entsec_pg_exec (conn, "SELECT pg_notify ('entsec_events', $1)",
+                             "telling the other instances of a device event", error, "t",
+                             e->device_id);
+  return notified != NULL;
 }
 
 gboolean

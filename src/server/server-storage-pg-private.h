@@ -290,4 +290,28 @@ gboolean     entsec_pg_push_update (EntsecStorage *storage, const EntsecPush *pu
 gboolean     entsec_pg_push_mute (EntsecStorage *storage, const char *user_id, gint64 until,
                                   GError **error);
 
+/* rate limits (server-storage-pg-ratelimit.c) */
+gboolean     entsec_pg_ratelimit_take (EntsecStorage *storage, const char *key, guint limit,
+                                       gint64 window, gint64 now, gboolean *allowed,
+                                       gint64 *retry_after, GError **error);
+
+/*
+ * The wake-ups of the events long-poll (server-storage-pg-listen.c): a
+ * connection of its own to @url, outside the pool, LISTENs on channel
+ * "entsec_events" (whose payload is a device id; entsec_pg_device_event_add()
+ * sends it in the event's transaction) on a thread that calls @wake with
+ * each device id, and with NULL once it listens again after a lost
+ * connection (opened again with backoff, 1 s to 30 s). The first LISTEN
+ * is done before this returns: NULL with @error when it fails.
+ * Returns: (transfer full) (nullable): stop with entsec_pg_listener_free().
+ */
+typedef struct _EntsecPgListener EntsecPgListener;
+
+EntsecPgListener *entsec_pg_listener_new (const char           *url,
+                                          EntsecStorageWakeFunc wake,
+                                          gpointer              data,
+                                          GError              **error);
+/* Stops the thread (@wake is not called once this returns) and frees. */
+void              entsec_pg_listener_free (EntsecPgListener *listener);
+
 G_END_DECLS

@@ -169,8 +169,21 @@
   "  link TEXT CHECK ((seq = 1) = (link IS NULL))," \
   "  created BIGINT NOT NULL);"
 
+/* Rate limit buckets every instance shares (server-storage-pg-ratelimit.c). */
+#define MIGRATION_2_RATE_LIMITS \
+  "CREATE TABLE rate_limits (" \
+  "  key TEXT PRIMARY KEY," \
+  "  tokens DOUBLE PRECISION NOT NULL," \
+  "  lim DOUBLE PRECISION NOT NULL," \
+  "  rate DOUBLE PRECISION NOT NULL CHECK (rate > 0)," \
+  "  updated BIGINT NOT NULL," \
+  "  full_at BIGINT NOT NULL," \
+  "  allowed BOOLEAN NOT NULL);" \
+  "CREATE INDEX rate_limits_full ON rate_limits (full_at);"
+
 const char *const entsec_pg_migrations[] = {
   /* 1 */ MIGRATION_1_USERS MIGRATION_1_RP MIGRATION_1_DEVICES,
+  /* 2 */ MIGRATION_2_RATE_LIMITS,
   NULL,
 };
 

@@ -33,6 +33,7 @@ typedef struct
   GPtrArray    *idle; /* connections no call holds */
   guint         open; /* connections open or opening */
   guint         max;
+  EntsecPgListener *listener; /* (nullable): LISTEN entsec_events */
 } PgStorage;
 
 static void
@@ -566,6 +567,7 @@ pg_close (EntsecStorage *storage)
 {
   PgStorage *self = (PgStorage *) storage;
 
+  g_clear_pointer (&self->listener, entsec_pg_listener_free);
   /* every call has given its connection back by now */
   g_ptr_array_unref (self->idle);
   g_mutex_clear (&self->lock);
@@ -573,6 +575,26 @@ pg_close (EntsecStorage *storage)
   g_free (self->url);
   g_free (self->where);
   g_free (self);
+}
+
+static gboolean
+pg_events_listen (EntsecStorage        *storage,
+                  EntsecStorageWakeFunc wake,
+                  gpointer              data,
+                  GError              **error)
+{
+  PgStorage *self = (PgStorage *) storage;
+
+  g_return_val_if_fail (self->listener == NULL, FALSE);
+
+  self->listener = entsec_pg_listener_new (self->url, wake, data, error);
+  return self->listener != NULL;
+}
+
+static void
+pg_events_unlisten (EntsecStorage *storage)
+{
+  g_clear_pointer (&((PgStorage *) storage)->listener, entsec_pg_listener_free);
 }
 
 static const EntsecStorageOps pg_ops = {
@@ -629,6 +651,10 @@ static const EntsecStorageOps pg_ops = {
   .authority_key_list = entsec_pg_authority_key_list,
   .authority_key_add = entsec_pg_authority_key_add,
   .device_rekey = entsec_pg_device_rekey,
+  /* several instances (server-storage-pg-ratelimit.c, server-storage-pg-listen.c) */
+  .ratelimit_take = entsec_pg_ratelimit_take,
+  .events_listen = pg_events_listen,
+  .events_unlisten = pg_events_unlisten,
 };
 
 /* The schema version the database has: 0 when it has none. */

@@ -3,16 +3,19 @@
  * test-server-shared-unit.c: what several instances share through the
  * storage: rate limit buckets (with a moved clock, across a reopen, two
  * limiters on one database, threads) and the long-poll hub's wake-ups.
+ * On SQLite, and on PostgreSQL under pg-cluster.sh (storage-test.h).
  */
 
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "server-events.h"
 #include "server-ratelimit.h"
 #include "server-storage.h"
+#include "storage-test.h"
 
 #define T0 1800000000
 
@@ -32,7 +35,7 @@ fixture_setup (Fixture      *f,
   f->dir = g_dir_make_tmp ("entsec-shared-XXXXXX", &error);
   g_assert_no_error (error);
   f->path = g_build_filename (f->dir, "entsec.db", NULL);
-  f->storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  f->storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_assert_no_error (error);
 }
 
@@ -102,12 +105,30 @@ test_survives_reopen (Fixture      *f,
 
   g_assert_true (take (f->storage, "user:usr_1", 1, 3600, T0, &retry));
   entsec_storage_close (f->storage);
-  f->storage = entsec_storage_sqlite_open (f->path, FALSE, &error);
+  f->storage = entsec_test_storage_open (f->path, FALSE, &error);
   g_assert_no_error (error);
   g_assert_false (take (f->storage, "user:usr_1", 1, 3600, T0 + 60, &retry));
   g_assert_cmpint (retry, ==, 3540);
 }
 
+static gint64
+count_rows_pg (const char *path)
+{
+  g_autofree char *url = entsec_test_storage_url (path);
+  PGconn *pg = PQconnectdb (url);
+  PGresult *result;
+  gint64 count;
+
+  g_assert_cmpint (PQstatus (pg), ==, CONNECTION_OK);
+  result = PQexec (pg, "SELECT count(*) FROM rate_limits");
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_TUPLES_OK);
+  count = g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+  PQclear (result);
+  PQfinish (pg);
+  return count;
+}
+
+/* The buckets stored, read past the storage interface. */
 static gint64
 count_rows (const char *path)
 {
@@ -115,6 +136,8 @@ count_rows (const char *path)
   sqlite3_stmt *stmt = NULL;
   gint64 count;
 
+  if (entsec_test_storage_is_pg ())
+    return count_rows_pg (path);
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM rate_limits", -1, &stmt, NULL),
                    ==, SQLITE_OK);
@@ -140,8 +163,9 @@ test_pruned (Fixture      *f,
     }
   g_assert_true (take (f->storage, "ip:busy", 1, 3600, T0, &retry));
   g_assert_cmpint (count_rows (f->path), ==, 101);
-  /* 30 s later the 2-a-minute buckets are full again */
-  g_assert_false (take (f->storage, "ip:busy", 1, 3600, T0 + 30, &retry));
+  /* a minute later the 2-a-minute buckets are full again (PostgreSQL
+   * prunes once a minute, SQLite at every take) */
+  g_assert_false (take (f->storage, "ip:busy", 1, 3600, T0 + 60, &retry));
   g_assert_cmpint (count_rows (f->path), ==, 1);
 }
 
@@ -231,6 +255,125 @@ test_threads (Fixture      *f,
   g_assert_cmpuint (granted, ==, 100);
 }
 
+/* Bound on waiting for a wake-up from the listener thread (a failure, not a
+ * timing assertion). */
+#define WAKE_BOUND (30 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  GMutex lock;
+  GCond  woken;
+  guint  resumed;
+} Poll;
+
+static void
+on_suspend (gpointer data)
+{
+}
+
+static void
+on_resume (gpointer data)
+{
+  Poll *poll = data;
+
+  g_mutex_lock (&poll->lock);
+  poll->resumed++;
+  g_cond_broadcast (&poll->woken);
+  g_mutex_unlock (&poll->lock);
+}
+
+static const EntsecEventWaiterFuncs poll_funcs = { on_suspend, on_resume };
+
+/* Whether @poll was resumed, waiting for it up to WAKE_BOUND. */
+static gboolean
+woken (Poll *poll)
+{
+  gint64 bound = g_get_monotonic_time () + WAKE_BOUND;
+  gboolean resumed;
+
+  g_mutex_lock (&poll->lock);
+  while (poll->resumed == 0 && g_cond_wait_until (&poll->woken, &poll->lock, bound))
+    ;
+  resumed = poll->resumed > 0;
+  g_mutex_unlock (&poll->lock);
+  return resumed;
+}
+
+static gint64
+far_deadline (void)
+{
+  return g_get_monotonic_time () + (gint64) 3600 * G_USEC_PER_SEC;
+}
+
+/* Ends every listening connection of the test's database (as a failover would). */
+static void
+terminate_listeners (const char *path)
+{
+  g_autofree char *url = entsec_test_storage_url (path);
+  PGconn *pg = PQconnectdb (url);
+  PGresult *result;
+
+  g_assert_cmpint (PQstatus (pg), ==, CONNECTION_OK);
+  result = PQexec (pg, "SELECT pg_terminate_backend (pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database () AND query LIKE 'LISTEN %'");
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_TUPLES_OK);
+  g_assert_cmpint (PQntuples (result), ==, 1);
+  PQclear (result);
+  PQfinish (pg);
+}
+
+/*
+ * Two instances on one PostgreSQL database: an event stored through one
+ * wakes the poll parked in the other's hub, and only that device's; after
+ * the listening connection was killed, a poll is woken again (every poll
+ * looks again once the listener is back, an event's NOTIFY or not).
+ */
+static void
+test_listen_across_instances (Fixture      *f,
+                              gconstpointer data)
+{
+  g_autoptr (EntsecStorage) other = NULL;
+  g_autoptr (EntsecEventHub) hub = entsec_event_hub_new ();
+  g_autoptr (GError) error = NULL;
+  Poll mine = { 0 }, theirs = { 0 }, after = { 0 };
+
+  if (!entsec_test_storage_is_pg ())
+    {
+      /* one process alone uses a SQLite file: nothing to listen to */
+      g_assert_true (entsec_event_hub_listen (hub, f->storage, &error));
+      g_assert_no_error (error);
+      g_test_skip ("other instances share PostgreSQL only");
+      return;
+    }
+  other = entsec_test_storage_open (f->path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (entsec_event_hub_listen (hub, f->storage, &error));
+  g_assert_no_error (error);
+  g_assert_true (entsec_event_hub_wait (hub, "dev_mine", far_deadline (),
+                                        entsec_event_hub_generation (hub), &poll_funcs, &mine));
+  g_assert_true (entsec_event_hub_wait (hub, "dev_theirs", far_deadline (),
+                                        entsec_event_hub_generation (hub), &poll_funcs,
+                                        &theirs));
+  g_assert_true (entsec_storage_device_event_add (other, "dev_mine", "policy", "{}", T0, &error));
+  g_assert_no_error (error);
+  g_assert_true (woken (&mine));
+  g_assert_cmpuint (theirs.resumed, ==, 0);
+  g_assert_cmpuint (entsec_event_hub_count (hub), ==, 1);
+
+  terminate_listeners (f->path);
+  g_assert_true (entsec_storage_device_event_add (other, "dev_gone", "policy", "{}", T0,
+                                                  &error));
+  g_assert_true (woken (&theirs));
+  /* and it listens again */
+  g_assert_true (entsec_event_hub_wait (hub, "dev_mine", far_deadline (),
+                                        entsec_event_hub_generation (hub), &poll_funcs,
+                                        &after));
+  g_assert_true (entsec_storage_device_event_add (other, "dev_mine", "policy", "{}", T0,
+                                                  &error));
+  g_assert_true (woken (&after));
+  entsec_event_hub_shutdown (hub);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -246,5 +389,7 @@ main (int    argc,
               test_two_limiters, fixture_teardown);
   g_test_add ("/server/shared/ratelimit/threads", Fixture, NULL, fixture_setup, test_threads,
               fixture_teardown);
+  g_test_add ("/server/shared/listen/across-instances", Fixture, NULL, fixture_setup,
+              test_listen_across_instances, fixture_teardown);
   return g_test_run ();
 }
