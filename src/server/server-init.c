@@ -23,6 +23,7 @@
 #include "entsec-protocol.h"
 #include "server-enroll.h"
 #include "server-init.h"
+#include "server-tokens.h"
 #include "server-private.h"
 #include "server-storage.h"
 
@@ -423,7 +424,7 @@ entsec_server_init (const EntsecServerConfig *config,
   if (result->authority_jkt == NULL
       || !create_tls (dir, config->tenant, names, &result->spki_pin, error))
     return NULL;
-  if (!create_admin (storage, dir, error))
+  if (!create_admin (storage, dir, error) || !entsec_tokens_make_key (dir, error))
     return NULL;
   return g_steal_pointer (&result);
 }

@@ -42,6 +42,14 @@ entsec_storage_events_listen (EntsecStorage        *storage,
   return storage->ops->events_listen (storage, wake, data, error);
 }
 
+gboolean
+entsec_storage_is_shared (EntsecStorage *storage)
+{
+  g_return_val_if_fail (storage != NULL, FALSE);
+
+  return storage->ops->events_listen != NULL;
+}
+
 void
 entsec_storage_events_unlisten (EntsecStorage *storage)
 {

@@ -980,6 +980,9 @@ gboolean    entsec_storage_events_listen (EntsecStorage        *storage,
                                           EntsecStorageWakeFunc wake,
                                           gpointer              data,
                                           GError              **error);
+/* Whether other processes may share the database (PostgreSQL), which is
+ * when entsec_storage_events_listen() has something to listen to. */
+gboolean    entsec_storage_is_shared (EntsecStorage *storage);
 /* Stop listening; @wake is not called any more once it returns. */
 void        entsec_storage_events_unlisten (EntsecStorage *storage);
 

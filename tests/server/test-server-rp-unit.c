@@ -41,8 +41,18 @@ open_all (Fixture *f,
 {
   g_autoptr (GError) error = NULL;
 
+  g_autofree char *key_path = g_build_filename (f->dir, ENTSEC_TOKEN_KEY_FILE, NULL);
+
   f->storage = entsec_test_storage_open (f->db, create, &error);
   g_assert_no_error (error);
+  /* a shared database makes no key at start: --init does */
+  if (entsec_test_storage_is_pg () && !g_file_test (key_path, G_FILE_TEST_EXISTS))
+    {
+      g_assert_false (entsec_tokens_new (f->storage, f->dir, &error));
+      g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG);
+      g_clear_error (&error);
+      g_assert_true (entsec_tokens_make_key (f->dir, &error));
+    }
   f->tokens = entsec_tokens_new (f->storage, f->dir, &error);
   g_assert_no_error (error);
 }
