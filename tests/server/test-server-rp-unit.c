@@ -645,12 +645,8 @@ race (Fixture      *f,
       EntsecTokens *other)
 {
   Race race = { f, code, 0, other, 0 };
-  GThread *threads[RACERS];
 
-  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    threads[i] = g_thread_new ("race", race_one, &race);
-  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    g_thread_join (threads[i]);
+  entsec_test_run_threads (RACERS, race_one, &race);
   return race.successes;
 }
 
@@ -751,6 +747,53 @@ audited (Fixture    *f,
                         && g_strcmp0 (entry->target, target) == 0);
     }
   return found;
+}
+
+#define PUSH_RACERS 12
+
+typedef struct
+{
+  EntsecStorage *storages[2];
+  const char    *user_id;
+  gint           started;
+  gint           stored;
+  gint           limited;
+} PushRace;
+
+static gpointer
+push_one (gpointer data)
+{
+  PushRace *race = data;
+  gint i = g_atomic_int_add (&race->started, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecPush) push = NULL;
+  gint64 retry = 0;
+
+  while (g_atomic_int_get (&race->started) < PUSH_RACERS)
+    g_thread_yield ();
+  push = entsec_push_start (race->storages[i % 2], "rp_one", race->user_id, NULL, NULL, T0,
+                            &retry, &error);
+  if (push != NULL)
+    g_atomic_int_inc (&race->stored);
+  else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED))
+    g_atomic_int_inc (&race->limited);
+  return NULL;
+}
+
+/* Push starts for one user race through two storage handles (as two
+ * servers on one database): the cap of open transactions still holds. */
+static void
+test_push_cap_race (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecStorage) other = entsec_test_storage_open (f->db, FALSE, &error);
+  PushRace race = { .storages = { f->storage, other }, .user_id = f->user_id };
+
+  g_assert_no_error (error);
+  entsec_test_run_threads (PUSH_RACERS, push_one, &race);
+  g_assert_cmpint (race.stored, ==, 3);
+  g_assert_cmpint (race.limited, ==, PUSH_RACERS - 3);
 }
 
 static void
@@ -955,6 +998,7 @@ main (int   argc,
   ADD ("concurrent-once-two-handles", test_concurrent_once_two_handles);
   ADD ("bad-parameters", test_bad_parameters);
   ADD ("push-start-and-caps", test_push_start_and_caps);
+  ADD ("push-cap-race", test_push_cap_race);
   ADD ("push-answers", test_push_answers);
   ADD ("push-wrong-numbers-flag", test_push_wrong_numbers_flag);
   ADD ("push-not-me-mutes", test_push_not_me_mutes);
