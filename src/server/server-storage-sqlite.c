@@ -972,11 +972,19 @@ setup_schema (EntsecSqliteConn *conn,
            && conn_exec (conn, "COMMIT", "creating the schema", error);
   if (!read_schema_version (conn, &version, error))
     return FALSE;
+  if (version > ENTSEC_STORAGE_SCHEMA_VERSION)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "%s has schema version %d, newer than the %d this entsec-server knows: a "
+                   "newer entsec-server wrote it; run that version (or restore a backup made "
+                   "before the upgrade)", path, version, ENTSEC_STORAGE_SCHEMA_VERSION);
+      return FALSE;
+    }
   if (version != ENTSEC_STORAGE_SCHEMA_VERSION)
     {
       g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
-                   "%s has schema version %d; this server reads version %d", path, version,
-                   ENTSEC_STORAGE_SCHEMA_VERSION);
+                   "%s has schema version %d; this server reads version %d (is it an "
+                   "entsec-server database?)", path, version, ENTSEC_STORAGE_SCHEMA_VERSION);
       return FALSE;
     }
   return TRUE;

@@ -113,3 +113,16 @@ entsec_test_storage_token_bytes (const char *path)
   g_assert_no_error (error);
   return g_mapped_file_get_bytes (file);
 }
+
+void
+entsec_test_run_threads (guint       n,
+                         GThreadFunc func,
+                         gpointer    data)
+{
+  g_autoptr (GPtrArray) threads = g_ptr_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (threads, g_thread_new ("racer", func, data));
+  for (guint i = 0; i < n; i++)
+    g_thread_join (threads->pdata[i]);
+}

@@ -28,4 +28,9 @@ char          *entsec_test_storage_url (const char *path);
  * or every PostgreSQL token row with its sealed seed as raw bytes. */
 GBytes        *entsec_test_storage_token_bytes (const char *path);
 
+/* Runs @func (@data) on @n threads at once and waits for them all. */
+void           entsec_test_run_threads (guint       n,
+                                        GThreadFunc func,
+                                        gpointer    data);
+
 G_END_DECLS

@@ -67,6 +67,30 @@ test_config_refused (void)
   assert_config_refused ("issuer = https://example.com/\n", "\"issuer\"");
   assert_config_refused ("tenant = a b\n", "\"tenant\"");
   assert_config_refused ("max_body = 1000000000\n", "\"max_body\"");
+  assert_config_refused ("database = mysql://db.example.com/entsec\n", "\"database\"");
+  assert_config_refused ("database_pool = 0\n", "\"database_pool\"");
+}
+
+/* A PostgreSQL URL is checked as libpq reads it; a refused one is not
+ * quoted back (it may hold a password). */
+static void
+test_config_database (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecServerConfig) config = parse_config (
+    "database = postgresql://entsec@db.example.com:5433/entsec?sslmode=verify-full\n"
+    "database_pool = 8\n", &error);
+  g_autoptr (EntsecServerConfig) bad = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->database, ==,
+                   "postgresql://entsec@db.example.com:5433/entsec?sslmode=verify-full");
+  g_assert_cmpuint (config->database_pool, ==, 8);
+  bad = parse_config ("database = postgresql://entsec:hunter2@db.example.com/entsec?nope=1\n",
+                      &error);
+  g_assert_null (bad);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG);
+  g_assert_null (strstr (error->message, "hunter2"));
 }
 
 static void
@@ -612,6 +636,7 @@ main (int    argc,
   g_test_add_func ("/server/config/file", test_config_file);
   g_test_add_func ("/server/config/refused", test_config_refused);
   g_test_add_func ("/server/config/env", test_config_env);
+  g_test_add_func ("/server/config/database", test_config_database);
   g_test_add_func ("/server/phone", test_phone);
   g_test_add_func ("/server/email-and-name", test_email_and_name);
   g_test_add ("/server/storage/users", StorageFixture, NULL, storage_setup,
