@@ -283,4 +283,7 @@ class MultiTest(DeviceMixin, unittest.TestCase):
 
 
 if __name__ == "__main__":
+    # both instances share the database their config names, rather than one
+    # of its own per data directory as servertest gives other suites
+    os.environ.pop("ENTSEC_TEST_PG_HOST", None)
     servertest.main()
