@@ -7,8 +7,8 @@ throwaway cluster), joined as docs/server.md ("Several instances") says:
 it and the same database URL, both have the same public issuer.
 
 A push started through one instance reaches a device long-polling the
-other (LISTEN/NOTIFY); 20 concurrent uses of one TOTP code spread over
-both give exactly one success; an instance killed with SIGKILL under load
+other (LISTEN/NOTIFY); a rate limit counts requests to both; 20 concurrent
+uses of one TOTP code spread over both give exactly one success; an instance killed with SIGKILL under load
 loses no acknowledged push, command or enrollment: its devices poll the
 other from their cursors and get everything."""
 
@@ -47,7 +47,8 @@ class MultiTest(DeviceMixin, unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="entsec-multi-test-")
         self.conf = os.path.join(self.tmp, "server.conf")
         with open(self.conf, "w", encoding="utf-8") as f:
-            f.write("database = %s\nissuer = %s\n" % (create_database(), ISSUER))
+            f.write("database = %s\nissuer = %s\nrate_limit_address = 3\n"
+                    % (create_database(), ISSUER))
         self.dir_a = os.path.join(self.tmp, "a")
         self.dir_b = os.path.join(self.tmp, "b")
         init = run_init(self.dir_a, "--config", self.conf)
@@ -144,6 +145,18 @@ class MultiTest(DeviceMixin, unittest.TestCase):
         status, _, got, _ = self.a.request("GET", "/v1/auth/transactions/" + tx["transaction_id"],
                                            token=key)
         self.assertEqual((status, got["state"]), (200, "approved"), got)
+
+    def test_rate_limit_shared(self):
+        """rate_limit_address = 3: three starts an hour for one address, across both."""
+        self.user("eve@example.com")
+        statuses = []
+        for i in range(6):
+            server = (self.a, self.b)[i % 2]
+            statuses.append(server.request(
+                "POST", "/v1/enroll/start",
+                {"v": 1, "channel": "email", "address": "eve@example.com",
+                 "client_nonce": CLIENT_NONCE})[0])
+        self.assertEqual(statuses, [202] * 3 + [429] * 3)
 
     def test_concurrent_uses_of_one_code_on_both(self):
         status, _, user, _ = self.a.request("POST", "/v1/admin/users",
