@@ -76,8 +76,10 @@ PGconn *
 entsec_pg_connect (const char *url,
                    GError    **error)
 {
-  const char *const keywords[] = { "dbname", "fallback_application_name", NULL };
-  const char *const values[] = { url, "entsec-server", NULL };
+  /* defaults first: what the URL says comes later and overrides them */
+  const char *const keywords[] = { "connect_timeout", "fallback_application_name", "dbname",
+                                   NULL };
+  const char *const values[] = { "10", "entsec-server", url, NULL };
   PGconn *pg = PQconnectdbParams (keywords, values, 1);
   g_autofree char *where = NULL;
   g_autofree char *message = NULL;
