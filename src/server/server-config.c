@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "server-config.h"
 #include "server-private.h"
 
@@ -64,6 +66,7 @@ entsec_server_config_free (EntsecServerConfig *config)
   g_free (config->sms_content_type);
   g_free (config->sms_token_file);
   g_free (config->sms_ca_file);
+  g_free (config->database);
   g_free (config);
 }
 
@@ -203,6 +206,8 @@ set_number (EntsecServerConfig *config,
   else if (strcmp (key, "rate_limit_user") == 0
            && parse_number (key, value, 1, 100000, &n, error))
     config->rate_user = (guint) n;
+  else if (strcmp (key, "database_pool") == 0 && parse_number (key, value, 1, 1000, &n, error))
+    config->database_pool = (guint) n;
   else
     return FALSE;
   return TRUE;
@@ -252,6 +257,29 @@ set_url (char              **field,
     return config_error (error, key, "https:// (http:// only to a loopback address)");
   g_free (*field);
   *field = g_strdup (value);
+  return TRUE;
+}
+
+/* A postgresql:// URL libpq can parse. libpq's reason is left out: it may
+ * quote a piece of the URL, which may hold a password. */
+static gboolean
+set_database (EntsecServerConfig *config,
+              const char         *value,
+              GError            **error)
+{
+  PQconninfoOption *options = NULL;
+  char *message = NULL;
+
+  if (g_str_has_prefix (value, "postgresql://") || g_str_has_prefix (value, "postgres://"))
+    options = PQconninfoParse (value, &message);
+  PQfreemem (message);
+  if (options == NULL)
+    return config_error (error, "database", "a postgresql://USER@HOST[:PORT]/DATABASE URL "
+                         "(docs/server.md, \"PostgreSQL\"); leave it out for the SQLite "
+                         "file in data_dir");
+  PQconninfoFree (options);
+  g_free (config->database);
+  config->database = g_strdup (value);
   return TRUE;
 }
 
@@ -343,7 +371,9 @@ static const char *const config_keys[] = {
   "email_sender", "sms_sender", "sender_timeout", "smtp_url", "smtp_from", "smtp_username",
   "smtp_password_file", "smtp_ca_file", "templates_dir", "sms_url", "sms_body",
   "sms_content_type", "sms_token_file", "sms_ca_file", "rate_limit_ip", "rate_limit_address",
-  "rate_limit_user", NULL,
+  "rate_limit_user",
+  /* storage */
+  "database", "database_pool", NULL,
 };
 
 const char *const *
@@ -373,6 +403,8 @@ entsec_server_config_set (EntsecServerConfig *config,
     return set_issuer (config, value, error);
   if (strcmp (key, "tenant") == 0)
     return set_tenant (config, value, error);
+  if (strcmp (key, "database") == 0)
+    return set_database (config, value, error);
   ok = set_sender_key (config, key, value, &known, error);
   if (known)
     return ok;

@@ -213,8 +213,14 @@ rate_limited (const EntsecEnrollContext *context,
               gint64                    *retry_after,
               GError                   **error)
 {
-  if (context->limiter == NULL
-      || entsec_rate_limiter_take (context->limiter, key, limit, window, now, retry_after))
+  gboolean allowed = TRUE;
+
+  /* a storage failure answers like any other failure: nothing was counted */
+  if (context->limiter != NULL
+      && !entsec_rate_limiter_check (context->limiter, key, limit, window, now, &allowed,
+                                     retry_after, error))
+    return TRUE;
+  if (allowed)
     return FALSE;
   g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_RATE_LIMITED,
                        "Too many requests; wait before trying again");

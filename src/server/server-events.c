@@ -2,7 +2,8 @@
 /*
  * server-events.c: the long-poll hub. Waiters sit in a table keyed by
  * device id (for notify) and in a sequence sorted by deadline (for the one
- * timer thread, which sleeps until the earliest deadline).
+ * timer thread, which sleeps until the earliest deadline). Events other
+ * instances store reach it through the storage's listener.
  */
 
 #define G_LOG_DOMAIN "entsec-server"
@@ -32,6 +33,7 @@ struct _EntsecEventHub
   guint          count;
   gboolean       shut_down;
   GThread       *timer;
+  EntsecStorage *listening; /* (nullable): the storage whose events wake us */
 };
 
 static gint
@@ -111,6 +113,9 @@ entsec_event_hub_shutdown (EntsecEventHub *hub)
 {
   g_return_if_fail (hub != NULL);
 
+  /* before the lock: the listener's last wake-up may be waiting for it */
+  if (hub->listening != NULL)
+    entsec_storage_events_unlisten (g_steal_pointer (&hub->listening));
   g_mutex_lock (&hub->lock);
   hub->shut_down = TRUE;
   while (g_sequence_get_length (hub->by_deadline) > 0)
@@ -206,6 +211,48 @@ entsec_event_hub_notify (EntsecEventHub *hub,
       queue = g_hash_table_lookup (hub->by_device, device_id);
     }
   g_mutex_unlock (&hub->lock);
+}
+
+void
+entsec_event_hub_notify_all (EntsecEventHub *hub)
+{
+  g_return_if_fail (hub != NULL);
+
+  g_mutex_lock (&hub->lock);
+  hub->generation++;
+  while (g_hash_table_size (hub->by_device) > 0)
+    {
+      GHashTableIter iter;
+      gpointer queue;
+
+      g_hash_table_iter_init (&iter, hub->by_device);
+      g_hash_table_iter_next (&iter, NULL, &queue);
+      wake (hub, g_queue_peek_head (queue));
+    }
+  g_mutex_unlock (&hub->lock);
+}
+
+static void
+on_stored (const char *device_id,
+           gpointer    data)
+{
+  if (device_id != NULL)
+    entsec_event_hub_notify (data, device_id);
+  else
+    entsec_event_hub_notify_all (data);
+}
+
+gboolean
+entsec_event_hub_listen (EntsecEventHub *hub,
+                         EntsecStorage  *storage,
+                         GError        **error)
+{
+  g_return_val_if_fail (hub != NULL && storage != NULL && hub->listening == NULL, FALSE);
+
+  if (!entsec_storage_events_listen (storage, on_stored, hub, error))
+    return FALSE;
+  hub->listening = storage;
+  return TRUE;
 }
 
 guint

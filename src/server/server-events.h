@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "server-storage.h"
+
 G_BEGIN_DECLS
 
 /* The longest and the default hold of a long-poll, in seconds. */
@@ -65,6 +67,20 @@ gboolean        entsec_event_hub_wait (EntsecEventHub               *hub,
 /* Wake every waiter of @device_id (call after its event is stored). */
 void            entsec_event_hub_notify (EntsecEventHub *hub,
                                          const char     *device_id);
+
+/* Wake every waiter (they look again from their cursors). */
+void            entsec_event_hub_notify_all (EntsecEventHub *hub);
+
+/*
+ * Wake the waiters of a device whenever any instance sharing @storage
+ * stores an event for it, and every waiter when the storage may have
+ * missed some (entsec_storage_events_listen()); a storage only this process
+ * uses has nothing to tell. Stops at entsec_event_hub_shutdown(), which
+ * must come before @storage is closed.
+ */
+gboolean        entsec_event_hub_listen (EntsecEventHub *hub,
+                                         EntsecStorage  *storage,
+                                         GError        **error);
 
 /* How many waiters are parked (for tests and the log). */
 guint           entsec_event_hub_count (EntsecEventHub *hub);

@@ -492,14 +492,12 @@ open_storage (EntsecServer *server,
               GError      **error)
 {
   g_autofree char *path = entsec_server_config_path (server->config, ENTSEC_SERVER_DB_FILE);
+  const EntsecServerConfig *config = server->config;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
-                   "There is no database at %s (run entsec-server --init first?)", path);
-      return FALSE;
-    }
-  server->storage = entsec_storage_sqlite_open (path, FALSE, error);
+  server->storage = entsec_storage_open (config->database, path,
+                                         config->database_pool > 0 ? config->database_pool
+                                                                   : config->threads,
+                                         ENTSEC_STORAGE_OPEN, error);
   return server->storage != NULL;
 }
 
@@ -534,6 +532,11 @@ setup_enrollment (EntsecServer *server,
     .rate_address = server->config->rate_address,
     .rate_user = server->config->rate_user,
   };
+  /* one process alone on SQLite: the buckets in memory decide exactly, and a
+   * database write for each limited request would cost 40% of enrollment
+   * throughput (bench/README.md); several instances share the database's */
+  if (entsec_storage_is_shared (server->storage))
+    entsec_rate_limiter_set_storage (server->limiter, server->storage);
   if (server->config->dev)
     g_message ("Development mode: codes the outbox sender writes go to the log");
   return TRUE;
@@ -638,6 +641,7 @@ entsec_server_start (EntsecServerConfig *config,
   g_mutex_init (&server->authority_lock);
   server->authorities = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_authority_free);
   if (!load_tls (server, error) || !open_storage (server, error)
+      || !entsec_event_hub_listen (server->events, server->storage, error)
       || !load_authority (server, error) || !setup_enrollment (server, error)
       || (server->tokens = entsec_tokens_new (server->storage, config->data_dir, error)) == NULL
       || !start_daemon (server, error))

@@ -23,6 +23,7 @@
 #include "entsec-protocol.h"
 #include "server-enroll.h"
 #include "server-init.h"
+#include "server-tokens.h"
 #include "server-private.h"
 #include "server-storage.h"
 
@@ -327,6 +328,24 @@ create_tenant_salt (EntsecStorage *storage,
   return entsec_storage_setting_set (storage, ENTSEC_ENROLL_TENANT_SALT, bytes, error);
 }
 
+/* A shared (PostgreSQL) database may hold a tenant already: --init never
+ * makes a second one in it. */
+static gboolean
+check_no_tenant (EntsecStorage *storage,
+                 GError       **error)
+{
+  g_autoptr (GBytes) salt = NULL;
+
+  if (!entsec_storage_setting_get (storage, ENTSEC_ENROLL_TENANT_SALT, &salt, error))
+    return FALSE;
+  if (salt == NULL)
+    return TRUE;
+  g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_EXISTS,
+               "The database already holds a tenant; --init never makes a second one. To add "
+               "an instance, copy the first instance's data directory (docs/server.md)");
+  return FALSE;
+}
+
 /* The first admin, named "admin": its token in a 0600 file, its digest in the database. */
 static gboolean
 create_admin (EntsecStorage *storage,
@@ -394,6 +413,10 @@ entsec_server_init (const EntsecServerConfig *config,
     }
   if (!prepare_dir (dir, error))
     return NULL;
+  db_path = g_build_filename (dir, ENTSEC_SERVER_DB_FILE, NULL);
+  storage = entsec_storage_open (config->database, db_path, 1, ENTSEC_STORAGE_CREATE, error);
+  if (storage == NULL || !check_no_tenant (storage, error))
+    return NULL;
   authority = entsec_ec_generate (error);
   if (authority == NULL || !write_key (authority, dir, ENTSEC_SERVER_AUTHORITY_KEY_FILE, error))
     return NULL;
@@ -401,9 +424,7 @@ entsec_server_init (const EntsecServerConfig *config,
   if (result->authority_jkt == NULL
       || !create_tls (dir, config->tenant, names, &result->spki_pin, error))
     return NULL;
-  db_path = g_build_filename (dir, ENTSEC_SERVER_DB_FILE, NULL);
-  storage = entsec_storage_sqlite_open (db_path, TRUE, error);
-  if (storage == NULL || !create_admin (storage, dir, error))
+  if (!create_admin (storage, dir, error) || !entsec_tokens_make_key (dir, error))
     return NULL;
   return g_steal_pointer (&result);
 }

@@ -21,7 +21,9 @@ typedef struct
   char    *data_dir;
   char    *listen;
   char   **names;
+  char    *database;
   gboolean init;
+  gboolean migrate;
   gboolean dev;
   gboolean version;
 } Options;
@@ -33,6 +35,7 @@ options_clear (Options *options)
   g_free (options->data_dir);
   g_free (options->listen);
   g_strfreev (options->names);
+  g_free (options->database);
 }
 
 static gboolean
@@ -53,6 +56,11 @@ parse_options (int     *argc,
     { "name", 'n', 0, G_OPTION_ARG_STRING_ARRAY, &o->names,
       "With --init: a host name or address for the certificate (repeatable; "
       "default localhost, 127.0.0.1, ::1)", "NAME" },
+    { "database", 0, 0, G_OPTION_ARG_STRING, &o->database,
+      "Use the PostgreSQL database at URL (postgresql://...) instead of DIR/entsec.db; "
+      "better in the config file, where a password stays out of the process list", "URL" },
+    { "migrate", 0, 0, G_OPTION_ARG_NONE, &o->migrate,
+      "Bring the database's schema up to this version, then exit", NULL },
     { "dev", 0, 0, G_OPTION_ARG_NONE, &o->dev,
       "Development mode: codes the outbox sender writes also go to the log", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
@@ -93,6 +101,8 @@ load_config (const Options *o,
     }
   if (o->listen != NULL && !entsec_server_config_set (config, "listen", o->listen, error))
     return NULL;
+  if (o->database != NULL && !entsec_server_config_set (config, "database", o->database, error))
+    return NULL;
   config->dev = o->dev;
   return g_steal_pointer (&config);
 }
@@ -115,6 +125,23 @@ run_init (EntsecServerConfig *config,
            "The first admin's token is in %s/%s (keep it secret).\n",
            config->data_dir, result->authority_jkt, result->spki_pin, config->data_dir,
            ENTSEC_SERVER_ADMIN_TOKEN_FILE);
+  return 0;
+}
+
+static int
+run_migrate (EntsecServerConfig *config)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = entsec_server_config_path (config, ENTSEC_SERVER_DB_FILE);
+  g_autoptr (EntsecStorage) storage = entsec_storage_open (config->database, path, 1,
+                                                           ENTSEC_STORAGE_MIGRATE, &error);
+
+  if (storage == NULL)
+    {
+      g_printerr ("entsec-server: %s\n", error->message);
+      return 1;
+    }
+  g_print ("The database's schema is up to date\n");
   return 0;
 }
 
@@ -194,6 +221,8 @@ entsec_server_main (int    argc,
     }
   else if (options.init)
     status = run_init (config, (const char *const *) options.names);
+  else if (options.migrate)
+    status = run_migrate (config);
   else
     status = run_server (g_steal_pointer (&config));
   options_clear (&options);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* server-ratelimit.c: token buckets per key in a bounded hash table */
+/*
+ * server-ratelimit.c: token buckets per key in a bounded hash table, in
+ * front of the buckets the storage shares between instances
+ */
 
 #define G_LOG_DOMAIN "entsec-server"
 
@@ -13,19 +16,14 @@
 
 #include "server-ratelimit.h"
 
-typedef struct
-{
-  double tokens;  /* what is left at @updated */
-  double rate;    /* tokens a second */
-  double limit;
-  gint64 updated; /* Unix seconds */
-} Bucket;
+typedef EntsecRateBucket Bucket;
 
 struct _EntsecRateLimiter
 {
-  GMutex      lock;
-  GHashTable *buckets; /* key -> Bucket */
-  guint       max_keys;
+  GMutex         lock;
+  GHashTable    *buckets; /* key -> Bucket */
+  guint          max_keys;
+  EntsecStorage *storage; /* (nullable): the shared buckets */
 };
 
 EntsecRateLimiter *
@@ -49,6 +47,15 @@ entsec_rate_limiter_free (EntsecRateLimiter *limiter)
   g_free (limiter);
 }
 
+void
+entsec_rate_limiter_set_storage (EntsecRateLimiter *limiter,
+                                 EntsecStorage     *storage)
+{
+  g_return_if_fail (limiter != NULL);
+
+  limiter->storage = storage;
+}
+
 static double
 refilled (const Bucket *bucket,
           gint64        now)
@@ -56,6 +63,36 @@ refilled (const Bucket *bucket,
   double elapsed = (double) MAX (0, now - bucket->updated);
 
   return MIN (bucket->limit, bucket->tokens + elapsed * bucket->rate);
+}
+
+gboolean
+entsec_rate_bucket_take (EntsecRateBucket *bucket,
+                         gboolean          fresh,
+                         guint             limit,
+                         gint64            window,
+                         gint64            now,
+                         gint64           *retry_after)
+{
+  gboolean allowed;
+
+  g_return_val_if_fail (limit > 0 && window > 0, TRUE);
+
+  bucket->tokens = fresh ? limit : refilled (bucket, now);
+  bucket->limit = limit;
+  bucket->rate = (double) limit / (double) window;
+  bucket->updated = now;
+  allowed = bucket->tokens >= 1.0;
+  if (allowed)
+    bucket->tokens -= 1.0;
+  else
+    *retry_after = MAX (1, (gint64) ceil ((1.0 - bucket->tokens) / bucket->rate));
+  return allowed;
+}
+
+gint64
+entsec_rate_bucket_full_at (const EntsecRateBucket *bucket)
+{
+  return bucket->updated + (gint64) ceil ((bucket->limit - bucket->tokens) / bucket->rate);
 }
 
 /*
@@ -92,7 +129,7 @@ entsec_rate_limiter_take (EntsecRateLimiter *limiter,
                           gint64            *retry_after)
 {
   Bucket *bucket;
-  gboolean allowed;
+  gboolean allowed, fresh = FALSE;
 
   g_return_val_if_fail (limit > 0 && window > 0, TRUE);
   g_mutex_lock (&limiter->lock);
@@ -102,21 +139,53 @@ entsec_rate_limiter_take (EntsecRateLimiter *limiter,
       if (g_hash_table_size (limiter->buckets) >= limiter->max_keys)
         evict (limiter, now);
       bucket = g_new0 (Bucket, 1);
-      bucket->tokens = limit;
       g_hash_table_insert (limiter->buckets, g_strdup (key), bucket);
+      fresh = TRUE;
     }
-  else
-    bucket->tokens = refilled (bucket, now);
-  bucket->limit = limit;
-  bucket->rate = (double) limit / (double) window;
-  bucket->updated = now;
-  allowed = bucket->tokens >= 1.0;
-  if (allowed)
-    bucket->tokens -= 1.0;
-  else
-    *retry_after = MAX (1, (gint64) ceil ((1.0 - bucket->tokens) / bucket->rate));
+  allowed = entsec_rate_bucket_take (bucket, fresh, limit, window, now, retry_after);
   g_mutex_unlock (&limiter->lock);
   return allowed;
+}
+
+/* The shared bucket refused (or failed) after the front one gave a token:
+ * the front one gets it back, so that it never counts more than the shared. */
+static void
+give_back (EntsecRateLimiter *limiter,
+           const char        *key)
+{
+  Bucket *bucket;
+
+  g_mutex_lock (&limiter->lock);
+  bucket = g_hash_table_lookup (limiter->buckets, key);
+  if (bucket != NULL)
+    bucket->tokens = MIN (bucket->limit, bucket->tokens + 1.0);
+  g_mutex_unlock (&limiter->lock);
+}
+
+gboolean
+entsec_rate_limiter_check (EntsecRateLimiter *limiter,
+                           const char        *key,
+                           guint              limit,
+                           gint64             window,
+                           gint64             now,
+                           gboolean          *allowed,
+                           gint64            *retry_after,
+                           GError           **error)
+{
+  g_return_val_if_fail (limiter != NULL && key != NULL && allowed != NULL, FALSE);
+
+  *allowed = entsec_rate_limiter_take (limiter, key, limit, window, now, retry_after);
+  if (!*allowed || limiter->storage == NULL)
+    return TRUE;
+  if (!entsec_storage_ratelimit_take (limiter->storage, key, limit, window, now, allowed,
+                                      retry_after, error))
+    {
+      give_back (limiter, key);
+      return FALSE;
+    }
+  if (!*allowed)
+    give_back (limiter, key);
+  return TRUE;
 }
 
 guint

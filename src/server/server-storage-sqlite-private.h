@@ -243,4 +243,11 @@ gboolean      entsec_sqlite_authority_key_add (EntsecStorage *storage,
 gboolean      entsec_sqlite_device_rekey (EntsecStorage *storage, const EntsecDevice *device,
                                           gboolean *updated, GError **error);
 
+/* rate limits (server-storage-sqlite-ratelimit.c); its schema is run at every open */
+extern const char entsec_sqlite_ratelimit_schema[];
+gboolean      entsec_sqlite_ratelimit_take (EntsecStorage *storage, const char *key,
+                                            guint limit, gint64 window, gint64 now,
+                                            gboolean *allowed, gint64 *retry_after,
+                                            GError **error);
+
 G_END_DECLS

@@ -935,6 +935,9 @@ static const EntsecStorageOps sqlite_ops = {
   .authority_key_list = entsec_sqlite_authority_key_list,
   .authority_key_add = entsec_sqlite_authority_key_add,
   .device_rekey = entsec_sqlite_device_rekey,
+  /* several instances: one process alone uses a SQLite file, so it wakes
+   * its own long-polls and needs no events_listen */
+  .ratelimit_take = entsec_sqlite_ratelimit_take,
 };
 
 static gboolean
@@ -969,11 +972,19 @@ setup_schema (EntsecSqliteConn *conn,
            && conn_exec (conn, "COMMIT", "creating the schema", error);
   if (!read_schema_version (conn, &version, error))
     return FALSE;
+  if (version > ENTSEC_STORAGE_SCHEMA_VERSION)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "%s has schema version %d, newer than the %d this entsec-server knows: a "
+                   "newer entsec-server wrote it; run that version (or restore a backup made "
+                   "before the upgrade)", path, version, ENTSEC_STORAGE_SCHEMA_VERSION);
+      return FALSE;
+    }
   if (version != ENTSEC_STORAGE_SCHEMA_VERSION)
     {
       g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
-                   "%s has schema version %d; this server reads version %d", path, version,
-                   ENTSEC_STORAGE_SCHEMA_VERSION);
+                   "%s has schema version %d; this server reads version %d (is it an "
+                   "entsec-server database?)", path, version, ENTSEC_STORAGE_SCHEMA_VERSION);
       return FALSE;
     }
   return TRUE;
@@ -1023,6 +1034,8 @@ entsec_storage_sqlite_open (const char *path,
   if (self->writer == NULL
       || !setup_schema (self->writer, create, path, error)
       || !conn_exec (self->writer, entsec_sqlite_rotate_schema, "adding the key rotation table", error)
+      || !conn_exec (self->writer, entsec_sqlite_ratelimit_schema, "adding the rate limit table",
+                     error)
       || !prepare_all (self->writer, error))
     return NULL;
   return g_steal_pointer (&storage);

@@ -52,6 +52,41 @@ entsec_enrollment_free (EntsecEnrollment *enrollment)
   g_free (enrollment);
 }
 
+gboolean
+entsec_storage_is_postgresql (const char *database)
+{
+  return database != NULL
+         && (g_str_has_prefix (database, "postgresql://")
+             || g_str_has_prefix (database, "postgres://"));
+}
+
+static EntsecStorage *
+sqlite_open (const char       *path,
+             EntsecStorageMode mode,
+             GError          **error)
+{
+  if (mode != ENTSEC_STORAGE_CREATE && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+                   "There is no database at %s (run entsec-server --init first?)", path);
+      return NULL;
+    }
+  /* Opening brings an SQLite database up to date: --migrate has nothing more to do. */
+  return entsec_storage_sqlite_open (path, mode == ENTSEC_STORAGE_CREATE, error);
+}
+
+EntsecStorage *
+entsec_storage_open (const char       *database,
+                     const char       *sqlite_path,
+                     guint             pool_size,
+                     EntsecStorageMode mode,
+                     GError          **error)
+{
+  if (entsec_storage_is_postgresql (database))
+    return entsec_storage_pg_open (database, pool_size, mode, error);
+  return sqlite_open (sqlite_path, mode, error);
+}
+
 void
 entsec_storage_close (EntsecStorage *storage)
 {

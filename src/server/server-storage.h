@@ -389,6 +389,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecAuthorityKey, entsec_authority_key_free)
 
 typedef struct _EntsecStorage EntsecStorage;
 
+/**
+ * EntsecStorageWakeFunc:
+ * @device_id: (nullable): the device an event was stored for; NULL for
+ *   every device (the storage may have missed some: they look again)
+ * @data: what was given to entsec_storage_events_listen()
+ *
+ * Called on the storage's listening thread when any instance stored an event.
+ */
+typedef void (*EntsecStorageWakeFunc) (const char *device_id,
+                                       gpointer    data);
+
 /* The operations a backend provides; see the entsec_storage_*() wrappers. */
 typedef struct
 {
@@ -500,12 +511,66 @@ typedef struct
                                     GError **error);
   gboolean    (*device_rekey) (EntsecStorage *storage, const EntsecDevice *device,
                                gboolean *updated, GError **error);
+  /* several instances on one database (server-storage-shared.c) */
+  gboolean    (*ratelimit_take) (EntsecStorage *storage, const char *key, guint limit,
+                                 gint64 window, gint64 now, gboolean *allowed,
+                                 gint64 *retry_after, GError **error);
+  /* (nullable): a backend that one process alone uses has nothing to listen to */
+  gboolean    (*events_listen) (EntsecStorage *storage, EntsecStorageWakeFunc wake,
+                                gpointer data, GError **error);
+  void        (*events_unlisten) (EntsecStorage *storage);
 } EntsecStorageOps;
 
 struct _EntsecStorage
 {
   const EntsecStorageOps *ops;
 };
+
+/**
+ * EntsecStorageMode:
+ * @ENTSEC_STORAGE_OPEN: open a database whose schema is this server's
+ *   version (an older one is refused: run --migrate; a newer one too)
+ * @ENTSEC_STORAGE_CREATE: --init: SQLite makes a new file; PostgreSQL
+ *   migrates the database first (it may be empty)
+ * @ENTSEC_STORAGE_MIGRATE: --migrate: bring the schema to this version
+ *
+ * How entsec_storage_open() treats the database.
+ */
+typedef enum
+{
+  ENTSEC_STORAGE_OPEN,
+  ENTSEC_STORAGE_CREATE,
+  ENTSEC_STORAGE_MIGRATE,
+} EntsecStorageMode;
+
+/* Connections a PostgreSQL pool opens at most when none is configured. */
+#define ENTSEC_STORAGE_POOL_DEFAULT 16
+
+/*
+ * The backend chooser: PostgreSQL when @database is a postgresql:// (or
+ * postgres://) URL, else the SQLite file @sqlite_path. @pool_size: the
+ * PostgreSQL connections at most (0: the default).
+ * Returns: (transfer full) (nullable): close with entsec_storage_close().
+ */
+EntsecStorage *entsec_storage_open (const char       *database,
+                                    const char       *sqlite_path,
+                                    guint             pool_size,
+                                    EntsecStorageMode mode,
+                                    GError          **error);
+
+/* Whether @database names a PostgreSQL database (a postgresql:// URL). */
+gboolean       entsec_storage_is_postgresql (const char *database);
+
+/*
+ * Open the PostgreSQL database of @url (server-storage-pg.c) with a pool
+ * of at most @pool_size connections (0: the default). The schema is
+ * checked (or migrated first, as @mode says).
+ * Returns: (transfer full) (nullable): close with entsec_storage_close().
+ */
+EntsecStorage *entsec_storage_pg_open (const char       *url,
+                                       guint             pool_size,
+                                       EntsecStorageMode mode,
+                                       GError          **error);
 
 /*
  * Open the SQLite database at @path. With @create a new database with the
@@ -887,5 +952,38 @@ gboolean    entsec_storage_device_rekey (EntsecStorage      *storage,
                                          const EntsecDevice *device,
                                          gboolean           *updated,
                                          GError            **error);
+
+/* several instances on one database (server-storage-shared.c) */
+
+/*
+ * Take one token from the shared bucket @key, which holds @limit tokens
+ * refilled evenly over @window seconds, at @now (entsec_rate_bucket_take()
+ * in one atomic step for every instance); *@allowed, and when FALSE
+ * *@retry_after seconds until the next token. Buckets full again are
+ * pruned as it goes.
+ */
+gboolean    entsec_storage_ratelimit_take (EntsecStorage *storage,
+                                           const char    *key,
+                                           guint          limit,
+                                           gint64         window,
+                                           gint64         now,
+                                           gboolean      *allowed,
+                                           gint64        *retry_after,
+                                           GError       **error);
+/*
+ * Call @wake (on a thread of the storage's) whenever any instance sharing
+ * the database stores a device event, until entsec_storage_events_unlisten().
+ * A backend that only this process uses listens to nothing and returns TRUE:
+ * the process wakes its own waiters (entsec_device_event_add()).
+ */
+gboolean    entsec_storage_events_listen (EntsecStorage        *storage,
+                                          EntsecStorageWakeFunc wake,
+                                          gpointer              data,
+                                          GError              **error);
+/* Whether other processes may share the database (PostgreSQL), which is
+ * when entsec_storage_events_listen() has something to listen to. */
+gboolean    entsec_storage_is_shared (EntsecStorage *storage);
+/* Stop listening; @wake is not called any more once it returns. */
+void        entsec_storage_events_unlisten (EntsecStorage *storage);
 
 G_END_DECLS

@@ -31,6 +31,21 @@ struct _EntsecTokens
   guint8         key[SEAL_KEY_SIZE];
 };
 
+gboolean
+entsec_tokens_make_key (const char *data_dir,
+                        GError    **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, ENTSEC_TOKEN_KEY_FILE, NULL);
+  guint8 key[SEAL_KEY_SIZE];
+  gboolean ok;
+
+  if (RAND_bytes (key, SEAL_KEY_SIZE) != 1)
+    g_error ("The system's random number generator failed");
+  ok = entsec_server_write_file (path, key, SEAL_KEY_SIZE, FALSE, error);
+  OPENSSL_cleanse (key, SEAL_KEY_SIZE);
+  return ok;
+}
+
 static gboolean
 load_key (EntsecTokens *self,
           const char   *data_dir,
@@ -40,12 +55,17 @@ load_key (EntsecTokens *self,
   g_autofree char *data = NULL;
   gsize len = 0;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && entsec_storage_is_shared (self->storage))
     {
-      if (RAND_bytes (self->key, SEAL_KEY_SIZE) != 1)
-        g_error ("The system's random number generator failed");
-      return entsec_server_write_file (path, self->key, SEAL_KEY_SIZE, FALSE, error);
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+                   "%s is missing: every instance on a shared database seals token seeds "
+                   "with the same key; copy it from the first instance's data directory "
+                   "(docs/server.md, \"Several instances\")", path);
+      return FALSE;
     }
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)
+      && !entsec_tokens_make_key (data_dir, error))
+    return FALSE;
   if (!g_file_get_contents (path, &data, &len, error))
     return FALSE;
   if (len != SEAL_KEY_SIZE)

@@ -30,14 +30,21 @@ typedef struct _EntsecTokens EntsecTokens;
 
 /*
  * The token service over @storage (borrowed; must outlive it). Loads the
- * seal key from @data_dir/token-seal.key, creating it (32 random bytes,
- * mode 0600) when absent.
+ * seal key from @data_dir/token-seal.key. When it is absent a database
+ * only this process uses gets a new one (entsec_tokens_make_key()); a
+ * shared one (entsec_storage_is_shared()) is refused with
+ * %ENTSEC_SERVER_ERROR_CONFIG, since every instance must seal with the
+ * same key: it is copied from the first instance's data directory.
  * Returns: (transfer full) (nullable): free with entsec_tokens_free().
  */
 EntsecTokens *entsec_tokens_new (EntsecStorage *storage,
                                  const char    *data_dir,
                                  GError       **error);
 void          entsec_tokens_free (EntsecTokens *tokens);
+/* Write a new seal key, 32 random bytes, to @data_dir/token-seal.key
+ * (mode 0600; an existing file is never replaced): --init does. */
+gboolean      entsec_tokens_make_key (const char *data_dir,
+                                      GError    **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecTokens, entsec_tokens_free)
 
 /*

@@ -56,6 +56,24 @@ class Connection(http.client.HTTPSConnection):
         self.sock = self.ssl_context.wrap_socket(sock, server_hostname=self.server_name)
 
 
+def with_database(data_dir, env=None, create=False):
+    """@env for a server of @data_dir: on PostgreSQL runs (pg-cluster.sh sets
+    ENTSEC_TEST_PG_HOST) with ENTSEC_SERVER_DATABASE naming a database of
+    that dir's own, made (empty) when @create; else @env as it is."""
+    host = os.environ.get("ENTSEC_TEST_PG_HOST")
+    if host is None:
+        return env
+    name = "t" + hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:24]
+    if create:
+        made = subprocess.run([os.path.join(os.environ["ENTSEC_PG_BINDIR"], "createdb"), name],
+                              capture_output=True, text=True, timeout=60, check=False)
+        if made.returncode != 0 and "already exists" not in made.stderr:
+            raise AssertionError("createdb failed: " + made.stderr)
+    env = dict(os.environ if env is None else env)
+    env["ENTSEC_SERVER_DATABASE"] = f"postgresql://{os.environ['PGUSER']}@/{name}?host={host}"
+    return env
+
+
 class Server:
     def __init__(self, data_dir, extra_args=(), env=None):
         self.data_dir = data_dir
@@ -63,7 +81,7 @@ class Server:
         self.proc = subprocess.Popen(
             [SERVER, "--data-dir", data_dir, "--listen", "127.0.0.1:0", *extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, text=True)
+            env=with_database(data_dir, env), text=True)
         self.port = self._read_port()
 
     def _read_port(self):
@@ -117,7 +135,8 @@ class Server:
 
 def run_init(data_dir, *args):
     return subprocess.run([SERVER, "--data-dir", data_dir, "--init", *args],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=60, check=False,
+                          env=with_database(data_dir, create=True))
 
 
 def spki_pin(cert_path):
@@ -134,6 +153,9 @@ class ServerTestCase(unittest.TestCase):
         self.data_dir = os.path.join(self.tmp, "data")
         self.init = run_init(self.data_dir)
         self.assertEqual(self.init.returncode, 0, self.init.stderr)
+        # on PostgreSQL runs, no SQLite file: the server really uses the cluster
+        self.assertEqual(os.path.exists(os.path.join(self.data_dir, "entsec.db")),
+                         "ENTSEC_TEST_PG_HOST" not in os.environ)
         with open(os.path.join(self.data_dir, "admin-token"), encoding="ascii") as f:
             self.token = f.read().strip()
         self.server = None

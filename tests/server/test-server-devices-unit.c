@@ -22,6 +22,7 @@
 #include "server-policy.h"
 #include "server-push.h"
 #include "server-storage.h"
+#include "storage-test.h"
 
 #define T0 1767225600
 #define ISSUER "https://auth.example.com"
@@ -70,7 +71,7 @@ setup (Fixture      *f,
 
   f->dir = g_dir_make_tmp ("entsec-devices-XXXXXX", NULL);
   f->path = g_build_filename (f->dir, "entsec.db", NULL);
-  f->storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  f->storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_assert_no_error (error);
   f->authority = entsec_ec_generate (&error);
   f->authority_jkt = entsec_jwk_thumbprint (f->authority, &error);
@@ -692,6 +693,82 @@ test_unique_conflict (Fixture      *f,
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
 }
 
+#define REGISTER_TOKENS 8
+#define REGISTER_MAX 3
+
+typedef struct
+{
+  EntsecStorage *storages[2];
+  guint8         tokens[REGISTER_TOKENS][ENTSEC_SERVER_DIGEST_SIZE];
+  guint8         challenges[REGISTER_TOKENS][ENTSEC_SERVER_DIGEST_SIZE];
+  gint           started;
+  gint           registered;
+  gint           refused;
+} RegisterRace;
+
+/* One registration: racer i uses token i / 2, so each token is tried twice. */
+static gpointer
+register_one (gpointer data)
+{
+  RegisterRace *race = data;
+  gint i = g_atomic_int_add (&race->started, 1);
+  g_autofree char *id = g_strdup_printf ("dev_race%d", i);
+  g_autofree char *jkt = g_strdup_printf ("jkt-race-%d", i);
+  EntsecDevice device = { .id = id, .key_jwk = (char *) "{}", .key_jkt = jkt, .key_epoch = 1,
+                          .claims = (char *) "{}", .created = T0, .last_seen = T0 };
+  g_autoptr (GError) error = NULL;
+
+  while (g_atomic_int_get (&race->started) < 2 * REGISTER_TOKENS)
+    g_thread_yield ();
+  if (entsec_storage_device_register (race->storages[i % 2], &device, race->tokens[i / 2],
+                                      race->challenges[i / 2], T0 + 1, REGISTER_MAX, &error))
+    g_atomic_int_inc (&race->registered);
+  else if (g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_LIMIT)
+           || g_error_matches (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_INVALID_CODE))
+    g_atomic_int_inc (&race->refused);
+  g_free (device.user_id);
+  return NULL;
+}
+
+/* Registrations of one user race through two storage handles (as two
+ * servers on one database): each enrollment token is used once and the
+ * user ends with max_devices_per_user devices, not more. */
+static void
+test_register_race (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecStorage) other = entsec_test_storage_open (f->path, FALSE, &error);
+  g_autoptr (GPtrArray) devices = NULL;
+  RegisterRace race = { .storages = { f->storage, other } };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < REGISTER_TOKENS; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("enr_race%u", i);
+      EntsecEnrollment e = { .id = id, .channel = "email", .address = "a@example.com",
+                             .user_id = "usr_a", .created = T0, .expires = T0 + 600 };
+      gint64 last = 0;
+      gboolean updated = FALSE;
+
+      g_assert_true (entsec_storage_enrollment_start (f->storage, &e, 0, &last, &error));
+      memset (e.token_sha256, (int) i + 1, sizeof e.token_sha256);
+      memset (e.challenge_sha256, (int) i + 101, sizeof e.challenge_sha256);
+      memcpy (race.tokens[i], e.token_sha256, sizeof e.token_sha256);
+      memcpy (race.challenges[i], e.challenge_sha256, sizeof e.challenge_sha256);
+      e.state = ENTSEC_ENROLLMENT_VERIFIED;
+      e.token_expires = T0 + 600;
+      g_assert_true (entsec_storage_enrollment_update (f->storage, &e, 0, &updated, &error));
+      g_assert_true (updated);
+    }
+  entsec_test_run_threads (2 * REGISTER_TOKENS, register_one, &race);
+  g_assert_cmpint (race.registered, ==, REGISTER_MAX);
+  g_assert_cmpint (race.refused, ==, 2 * REGISTER_TOKENS - REGISTER_MAX);
+  devices = entsec_storage_device_list (f->storage, "usr_a", NULL, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (devices->len, ==, REGISTER_MAX);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -718,6 +795,8 @@ main (int   argc,
   g_test_add ("/server/devices/push-delivery-and-expiry", Fixture, NULL, setup,
               test_push_delivery_and_expiry, teardown);
   g_test_add ("/server/devices/unique-conflict", Fixture, NULL, setup, test_unique_conflict,
+              teardown);
+  g_test_add ("/server/devices/register-race", Fixture, NULL, setup, test_register_race,
               teardown);
   g_test_add_func ("/server/devices/settings-defaults", test_settings_defaults_valid);
   return g_test_run ();

@@ -3,7 +3,9 @@
  * test-server-events-unit.c: the long-poll hub on its own: a notify wakes
  * the waiters of its device only, once each; a notify between the look and
  * the wait makes the wait refuse; the timer wakes a waiter whose deadline
- * has passed; shutdown wakes everyone and refuses new waiters.
+ * has passed; shutdown wakes everyone and refuses new waiters; notify_all
+ * (another instance's listener reconnected) wakes everyone and takes new
+ * waiters.
  */
 
 #include "config.h"
@@ -149,6 +151,28 @@ test_shutdown_wakes_all (void)
   g_assert_cmpuint (after.suspended, ==, 0);
 }
 
+static void
+test_notify_all (void)
+{
+  g_autoptr (EntsecEventHub) hub = entsec_event_hub_new ();
+  Waiter a = { 0 }, b1 = { 0 }, b2 = { 0 }, later = { 0 };
+  guint64 generation = entsec_event_hub_generation (hub);
+
+  g_assert_true (entsec_event_hub_wait (hub, "dev_a", far_deadline (), generation, &funcs, &a));
+  g_assert_true (entsec_event_hub_wait (hub, "dev_b", far_deadline (), generation, &funcs, &b1));
+  g_assert_true (entsec_event_hub_wait (hub, "dev_b", far_deadline (), generation, &funcs, &b2));
+  entsec_event_hub_notify_all (hub);
+  g_assert_cmpuint (resumed (&a) + resumed (&b1) + resumed (&b2), ==, 3);
+  g_assert_cmpuint (entsec_event_hub_count (hub), ==, 0);
+  /* a poll that looked before the wake-up looks again; one after it waits */
+  g_assert_false (entsec_event_hub_wait (hub, "dev_a", far_deadline (), generation, &funcs,
+                                         &later));
+  generation = entsec_event_hub_generation (hub);
+  g_assert_true (entsec_event_hub_wait (hub, "dev_a", far_deadline (), generation, &funcs,
+                                        &later));
+  g_assert_cmpuint (resumed (&later), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -159,5 +183,6 @@ main (int   argc,
                    test_notify_before_wait_refuses);
   g_test_add_func ("/server/events/deadline-wakes", test_deadline_wakes);
   g_test_add_func ("/server/events/shutdown-wakes-all", test_shutdown_wakes_all);
+  g_test_add_func ("/server/events/notify-all", test_notify_all);
   return g_test_run ();
 }

@@ -15,6 +15,7 @@
 #include "server-enroll.h"
 #include "server-private.h"
 #include "server-storage.h"
+#include "storage-test.h"
 
 static EntsecServerConfig *
 parse_config (const char *text,
@@ -66,6 +67,30 @@ test_config_refused (void)
   assert_config_refused ("issuer = https://example.com/\n", "\"issuer\"");
   assert_config_refused ("tenant = a b\n", "\"tenant\"");
   assert_config_refused ("max_body = 1000000000\n", "\"max_body\"");
+  assert_config_refused ("database = mysql://db.example.com/entsec\n", "\"database\"");
+  assert_config_refused ("database_pool = 0\n", "\"database_pool\"");
+}
+
+/* A PostgreSQL URL is checked as libpq reads it; a refused one is not
+ * quoted back (it may hold a password). */
+static void
+test_config_database (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecServerConfig) config = parse_config (
+    "database = postgresql://entsec@db.example.com:5433/entsec?sslmode=verify-full\n"
+    "database_pool = 8\n", &error);
+  g_autoptr (EntsecServerConfig) bad = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->database, ==,
+                   "postgresql://entsec@db.example.com:5433/entsec?sslmode=verify-full");
+  g_assert_cmpuint (config->database_pool, ==, 8);
+  bad = parse_config ("database = postgresql://entsec:hunter2@db.example.com/entsec?nope=1\n",
+                      &error);
+  g_assert_null (bad);
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG);
+  g_assert_null (strstr (error->message, "hunter2"));
 }
 
 static void
@@ -190,7 +215,7 @@ test_storage_users (StorageFixture *f,
                     gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_autoptr (EntsecUser) user = NULL;
   g_autoptr (GPtrArray) users = NULL;
   EntsecUser twin = { .id = (char *) "usr_c", .email = (char *) "a@example.com", .created = 1 };
@@ -224,7 +249,7 @@ test_storage_disable (StorageFixture *f,
                       gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_autoptr (EntsecUser) found_user = NULL;
   g_autoptr (EntsecUser) user = NULL;
   gboolean found = FALSE;
@@ -251,7 +276,7 @@ test_storage_reopen (StorageFixture *f,
                      gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_autoptr (GPtrArray) admins = NULL;
   g_autoptr (GPtrArray) entries = NULL;
   EntsecAdmin admin = { .id = (char *) "adm_1", .name = (char *) "admin" };
@@ -262,10 +287,10 @@ test_storage_reopen (StorageFixture *f,
   g_assert_true (entsec_storage_audit (storage, "adm_1", "user.delete", NULL, &error));
   g_clear_pointer (&storage, entsec_storage_close);
 
-  g_assert_null (entsec_storage_sqlite_open (f->path, TRUE, &error));
+  g_assert_null (entsec_test_storage_open (f->path, TRUE, &error));
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_EXISTS);
   g_clear_error (&error);
-  storage = entsec_storage_sqlite_open (f->path, FALSE, &error);
+  storage = entsec_test_storage_open (f->path, FALSE, &error);
   g_assert_no_error (error);
   admins = entsec_storage_admin_list (storage, &error);
   g_assert_cmpuint (admins->len, ==, 1);
@@ -281,8 +306,8 @@ static void
 test_storage_missing (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open ("/nonexistent/entsec.db",
-                                                                  FALSE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open ("/nonexistent/entsec.db",
+                                                                FALSE, &error);
 
   g_assert_null (storage);
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE);
@@ -308,7 +333,7 @@ enroll_setup (EnrollFixture *f,
               gconstpointer  data)
 {
   storage_setup (&f->store, data);
-  f->storage = entsec_storage_sqlite_open (f->store.path, TRUE, NULL);
+  f->storage = entsec_test_storage_open (f->store.path, TRUE, NULL);
   g_assert_nonnull (f->storage);
   add_user (f->storage, "usr_known", "known@example.com", "+442079460958");
   f->outbox = g_build_filename (f->store.dir, "outbox.jsonl", NULL);
@@ -569,7 +594,7 @@ test_storage_concurrent_writes (StorageFixture *f,
                                 gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) storage = entsec_storage_sqlite_open (f->path, TRUE, &error);
+  g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->path, TRUE, &error);
   g_autoptr (GPtrArray) users = NULL;
   g_autoptr (GPtrArray) entries = NULL;
   Writer writers[WRITERS] = { 0 };
@@ -593,7 +618,7 @@ test_storage_concurrent_writes (StorageFixture *f,
   g_assert_cmpuint (conflicts, ==, WRITERS * WRITES_EACH / 4);
 
   g_clear_pointer (&storage, entsec_storage_close);
-  storage = entsec_storage_sqlite_open (f->path, FALSE, &error);
+  storage = entsec_test_storage_open (f->path, FALSE, &error);
   g_assert_no_error (error);
   users = entsec_storage_user_list (storage, NULL, 10000, &error);
   g_assert_no_error (error);
@@ -611,6 +636,7 @@ main (int    argc,
   g_test_add_func ("/server/config/file", test_config_file);
   g_test_add_func ("/server/config/refused", test_config_refused);
   g_test_add_func ("/server/config/env", test_config_env);
+  g_test_add_func ("/server/config/database", test_config_database);
   g_test_add_func ("/server/phone", test_phone);
   g_test_add_func ("/server/email-and-name", test_email_and_name);
   g_test_add ("/server/storage/users", StorageFixture, NULL, storage_setup,

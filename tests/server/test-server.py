@@ -16,7 +16,7 @@ from servertest import Connection, ServerTestCase, run_init, spki_pin
 class InitTests(ServerTestCase):
     def test_files_and_modes(self):
         private = ["admin-token", "authority-key.pem", "ca-key.pem", "server-key.pem",
-                   "entsec.db"]
+                   "entsec.db", "token-seal.key"]
         public = ["ca.pem", "server.pem"]
         self.assertEqual(stat.S_IMODE(os.stat(self.data_dir).st_mode), 0o700)
         for name in private:
