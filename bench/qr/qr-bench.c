@@ -132,7 +132,7 @@ main (int    argc,
   int budget_ms = -1;
   GOptionEntry entries[] = {
     { "budget-ms", 0, 0, G_OPTION_ARG_INT, &budget_ms,
-      "Time an image may take (default " G_STRINGIFY (ENTSEC_QR_BUDGET_MS) "; 0: no limit)", "MS" },
+      "CPU time an image may take (default " G_STRINGIFY (ENTSEC_QR_BUDGET_MS) "; 0: no limit)", "MS" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps, "Comma-separated pipeline steps", "LIST" },
     { "each-step", 0, 0, G_OPTION_ARG_STRING, &each, "Run each of LIST alone per image", "LIST" },
     { NULL }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <zbar.h>
 
@@ -71,12 +72,27 @@ typedef struct
   gboolean gave_up;  /* a stage was skipped because the deadline had passed */
 } Budget;
 
+/*
+ * The CPU time of the decoding thread: the budget bounds the work done on
+ * an image, so a machine busy with other programs reads the same images,
+ * only later (the wall clock would cut the retries there).
+ */
+static gint64
+thread_cpu_time (void)
+{
+  struct timespec now;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+    return g_get_monotonic_time (); /* no per-thread clock: the same every call */
+  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+}
+
 static gint64
 clock_now (void)
 {
   EntsecQrClockFunc clock = g_atomic_pointer_get (&clock_override);
 
-  return clock != NULL ? clock () : g_get_monotonic_time ();
+  return clock != NULL ? clock () : thread_cpu_time ();
 }
 
 static void
@@ -636,8 +652,8 @@ scan_or_fail (const EntsecQrGrey *grey,
     return NULL;
   if (payloads == NULL && budget->gave_up)
     g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_GAVE_UP,
-                 "No QR code was read before the %u ms an image may take ran out; crop the "
-                 "picture to the code, or take the photo closer, and try again",
+                 "No QR code was read before the %u ms of work an image may take ran out; "
+                 "crop the picture to the code, or take the photo closer, and try again",
                  (guint) g_atomic_int_get (&budget_ms));
   else if (payloads == NULL)
     g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE,
