@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "entsec-qr-private.h"
 
@@ -51,6 +52,17 @@ print_json_string (const char *key,
   printf ("\"%s\":\"%s\"", key, escaped);
 }
 
+/* CPU time of the process so far (every thread), in milliseconds. */
+static double
+cpu_ms (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0
+         + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
+}
+
 /* The whole pipeline as the library runs it: read, load, scan. */
 static void
 bench_file (const char *path)
@@ -61,17 +73,20 @@ bench_file (const char *path)
   gsize len = 0;
   const char *step = NULL;
   gint64 start = g_get_monotonic_time ();
+  double cpu_start = cpu_ms ();
 
   if (g_file_get_contents (path, &contents, &len, &error))
     payloads = entsec_qr_decode_payloads ((const guint8 *) contents, len, NULL, NULL, &step,
                                           NULL, &error);
   printf ("{");
   print_json_string ("file", path);
-  printf (",\"ms\":%.3f,", (g_get_monotonic_time () - start) / 1000.0);
+  printf (",\"ms\":%.3f,\"cpu_ms\":%.1f,", (g_get_monotonic_time () - start) / 1000.0,
+          cpu_ms () - cpu_start);
   print_json_string ("step", step);
   printf (",");
   print_json_string ("error", error != NULL ? error->message : NULL);
-  printf (",\"payloads\":");
+  printf (",\"gave_up\":%s,\"payloads\":",
+          g_error_matches (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_GAVE_UP) ? "true" : "false");
   print_payloads (payloads);
   printf ("}\n");
   fflush (stdout);
@@ -114,7 +129,10 @@ main (int    argc,
 {
   g_autofree char *steps = NULL;
   g_autofree char *each = NULL;
+  int budget_ms = -1;
   GOptionEntry entries[] = {
+    { "budget-ms", 0, 0, G_OPTION_ARG_INT, &budget_ms,
+      "CPU time an image may take (default " G_STRINGIFY (ENTSEC_QR_BUDGET_MS) "; 0: no limit)", "MS" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps, "Comma-separated pipeline steps", "LIST" },
     { "each-step", 0, 0, G_OPTION_ARG_STRING, &each, "Run each of LIST alone per image", "LIST" },
     { NULL }
@@ -130,6 +148,8 @@ main (int    argc,
     }
   if (steps != NULL)
     entsec_qr_set_steps_for_testing (steps);
+  if (budget_ms >= 0)
+    entsec_qr_set_budget_for_testing ((guint) budget_ms);
   for (int i = 1; i < argc; i++)
     {
       if (each != NULL)

@@ -25,6 +25,9 @@ G_BEGIN_DECLS
  * @ENTSEC_QR_ERROR_NO_CODE: the image holds no QR code that could be read
  * @ENTSEC_QR_ERROR_NOT_AUTHENTICATOR: QR codes were read, but none is an authenticator code
  * @ENTSEC_QR_ERROR_INVALID_CODE: an authenticator code that its parser rejects
+ * @ENTSEC_QR_ERROR_GAVE_UP: no code was read before the work an image may take
+ *   (a quarter of a second of CPU time) ran out, so not every way of reading
+ *   it was tried (a large, busy photo)
  *
  * Errors in the %ENTSEC_QR_ERROR domain; every message says what to do.
  */
@@ -39,6 +42,7 @@ typedef enum
   ENTSEC_QR_ERROR_NO_CODE,
   ENTSEC_QR_ERROR_NOT_AUTHENTICATOR,
   ENTSEC_QR_ERROR_INVALID_CODE,
+  ENTSEC_QR_ERROR_GAVE_UP,
 } EntsecQrError;
 
 #define ENTSEC_QR_ERROR (entsec_qr_error_quark ())
@@ -131,8 +135,9 @@ typedef struct
  * (PNG, JPEG, GIF, BMP, TIFF, WebP or SVG, told apart by their first bytes; no
  * other gdk-pixbuf loader sees the data) and classify each payload.
  * Returns: (transfer full) (nullable): the codes, or NULL with an
- *   %ENTSEC_QR_ERROR when the image cannot be read or holds no code; free
- *   with entsec_qr_result_free().
+ *   %ENTSEC_QR_ERROR when the image cannot be read or holds no code
+ *   (%ENTSEC_QR_ERROR_GAVE_UP when the work an image may take ran out
+ *   first); free with entsec_qr_result_free().
  */
 ENTSEC_EXPORT
 EntsecQrResult *entsec_qr_decode_bytes_sync (const guint8 *data,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-qr-finder.c: the finder-pattern detector, its unwarp, the local threshold, zxing */
+/* test-qr-finder.c: the finder-pattern detector, its unwarp, the local threshold, zxing, the time budget */
 
 #include "config.h"
 
@@ -52,6 +52,19 @@ tilt (const EntsecQrGrey *flat,
   return out;
 }
 
+/* Exactly one payload, PAYLOAD. */
+static void
+assert_payload (GPtrArray *payloads)
+{
+  EntsecQrPayload *payload;
+
+  g_assert_nonnull (payloads);
+  g_assert_cmpuint (payloads->len, ==, 1);
+  payload = payloads->pdata[0];
+  g_assert_cmpmem (g_bytes_get_data (payload->data, NULL), g_bytes_get_size (payload->data),
+                   PAYLOAD, strlen (PAYLOAD));
+}
+
 static void
 test_unwarp_tilted_code (void)
 {
@@ -64,14 +77,13 @@ test_unwarp_tilted_code (void)
   g_autoptr (GPtrArray) warps = NULL;
   g_autoptr (GPtrArray) payloads = NULL;
   const char *step = NULL;
-  EntsecQrPayload *payload;
   guint strong = 0;
 
   /* The three finder patterns, and nothing else confirmed by several lines. */
   for (guint i = 0; i < finders->len; i++)
     strong += g_array_index (finders, EntsecQrFinder, i).votes >= 3;
   g_assert_cmpuint (strong, ==, 3);
-  warps = entsec_qr_finder_warps (tilted, MAX (8, 400 / 16), 4);
+  warps = entsec_qr_finder_warps (tilted, MAX (8, 400 / 16), 4, NULL);
   g_assert_cmpuint (warps->len, >=, 1);
   /* The first map is square, modules of ENTSEC_QR_WARP_MODULE_PX with the quiet zone. */
   g_assert_cmpuint (((EntsecQrGrey *) warps->pdata[0])->width, ==,
@@ -79,11 +91,8 @@ test_unwarp_tilted_code (void)
   entsec_qr_set_steps_for_testing ("finder");
   payloads = entsec_qr_scan_grey (tilted, &step, NULL);
   entsec_qr_set_steps_for_testing (NULL);
-  g_assert_nonnull (payloads);
+  assert_payload (payloads);
   g_assert_cmpstr (step, ==, "finder");
-  payload = payloads->pdata[0];
-  g_assert_cmpmem (g_bytes_get_data (payload->data, NULL), g_bytes_get_size (payload->data),
-                   PAYLOAD, strlen (PAYLOAD));
 }
 
 /* Light falling from 100% to 25% across a code: every module still comes out right. */
@@ -127,10 +136,84 @@ test_no_finders_in_flat_image (void)
 {
   g_autoptr (EntsecQrGrey) flat = entsec_qr_grey_new (300, 200);
   g_autoptr (GPtrArray) warps = NULL;
+  guint candidates = G_MAXUINT;
 
   memset (flat->pixels, 128, 300 * 200);
-  warps = entsec_qr_finder_warps (flat, 12, 4);
+  warps = entsec_qr_finder_warps (flat, 12, 4, &candidates);
   g_assert_cmpuint (warps->len, ==, 0);
+  g_assert_cmpuint (candidates, ==, 0);
+}
+
+/* The scanner's clock in the budget tests: every reading is a second later. */
+static gint64 fake_now;
+
+static gint64
+clock_a_second_a_reading (void)
+{
+  fake_now += G_USEC_PER_SEC;
+  return fake_now;
+}
+
+/* The whole pipeline on @grey, given as a camera's grey frame. */
+static void
+decode_frame (const EntsecQrGrey *grey,
+              GPtrArray         **payloads,
+              const char        **step,
+              GError            **error)
+{
+  *payloads = entsec_qr_decode_frame_payloads (grey->pixels, grey->width, grey->height,
+                                               grey->width, step, NULL, error);
+}
+
+/* Out of time after the first pass: a clear "gave up", no guess; with time, the retry reads it. */
+static void
+test_budget_exhausted_gives_up (void)
+{
+  guint modules;
+  g_autoptr (EntsecQrGrey) flat = render_code (PAYLOAD, &modules);
+  g_autoptr (EntsecQrGrey) dark = entsec_qr_invert (flat);
+  g_autoptr (GPtrArray) payloads = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *step = NULL;
+
+  entsec_qr_set_clock_for_testing (clock_a_second_a_reading);
+  decode_frame (dark, &payloads, &step, &error);
+  entsec_qr_set_clock_for_testing (NULL);
+  g_assert_null (payloads);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_GAVE_UP);
+  g_assert_nonnull (strstr (error->message, "ran out"));
+  g_clear_error (&error);
+
+  /* The same frame on the real clock, within the budget: the inverted pass reads it. */
+  decode_frame (dark, &payloads, &step, &error);
+  g_assert_no_error (error);
+  assert_payload (payloads);
+  g_assert_cmpstr (step, ==, "invert");
+}
+
+/* The first pass runs whatever the clock says; an image without a code is still "no code". */
+static void
+test_budget_keeps_first_pass (void)
+{
+  guint modules;
+  g_autoptr (EntsecQrGrey) flat = render_code (PAYLOAD, &modules);
+  g_autoptr (EntsecQrGrey) blank = entsec_qr_grey_new (200, 200);
+  g_autoptr (GPtrArray) payloads = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *step = NULL;
+
+  entsec_qr_set_clock_for_testing (clock_a_second_a_reading);
+  decode_frame (flat, &payloads, &step, &error);
+  entsec_qr_set_clock_for_testing (NULL);
+  g_assert_no_error (error);
+  assert_payload (payloads);
+  g_assert_cmpstr (step, ==, "plain");
+  g_clear_pointer (&payloads, g_ptr_array_unref);
+
+  memset (blank->pixels, 200, 200 * 200);
+  decode_frame (blank, &payloads, &step, &error);
+  g_assert_null (payloads);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE);
 }
 
 #ifdef ENTSEC_HAVE_ZXING
@@ -171,6 +254,8 @@ main (int    argc,
   g_test_add_func ("/qr/finder/unwarp-tilted-code", test_unwarp_tilted_code);
   g_test_add_func ("/qr/finder/none-in-flat-image", test_no_finders_in_flat_image);
   g_test_add_func ("/qr/threshold/wolf-uneven-light", test_wolf_uneven_light);
+  g_test_add_func ("/qr/budget/exhausted-gives-up", test_budget_exhausted_gives_up);
+  g_test_add_func ("/qr/budget/keeps-first-pass", test_budget_keeps_first_pass);
 #ifdef ENTSEC_HAVE_ZXING
   g_test_add_func ("/qr/zxing/hanzi", test_zxing_reads_hanzi);
 #endif

@@ -431,6 +431,7 @@ warp_triple (const EntsecQrGrey *src,
  * @src: a grey image
  * @radius: of the threshold's window (entsec_qr_wolf_threshold_radius())
  * @max: at most this many images
+ * @candidates: (out) (optional): receives how many finder patterns were found
  *
  * Look for finder-pattern triples in @src (binarised with
  * entsec_qr_wolf_threshold_radius()) and map each plausible one, best first, onto
@@ -443,12 +444,16 @@ warp_triple (const EntsecQrGrey *src,
 GPtrArray *
 entsec_qr_finder_warps (const EntsecQrGrey *src,
                         guint               radius,
-                        guint               max)
+                        guint               max,
+                        guint              *candidates)
 {
   g_autoptr (EntsecQrGrey) bin = entsec_qr_wolf_threshold_radius (src, radius);
   g_autoptr (GArray) finders = entsec_qr_find_finders (bin);
   g_autoptr (GArray) triples = find_triples (finders);
   GPtrArray *images = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_qr_grey_free);
+
+  if (candidates != NULL)
+    *candidates = finders->len;
 
   /* The alignment pattern's map first: it takes out the perspective the
    * parallelogram leaves, when the search finds the right pattern. */

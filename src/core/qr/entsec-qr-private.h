@@ -70,10 +70,31 @@ GPtrArray *entsec_qr_decode_frame_payloads (const guint8 *pixels,
                                             GError      **error);
 
 /* The pipeline on an already loaded image (for the bench and tests); stops
- * between retry steps once @cancellable (nullable) is cancelled. */
+ * between retry steps once @cancellable (nullable) is cancelled or the time
+ * budget, counted from this call, is spent. */
 GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,
                                 const char        **step,
                                 GCancellable       *cancellable);
+
+/*
+ * The work one image may take, in CPU time of the decoding thread from the
+ * start of loading, before the retries stop: the 400 ms an image may take
+ * on the project's 2-core VM, less the longest stage that can start just
+ * before it (the finder search on a 2000 x 1500 photo, about 60 ms there)
+ * and a margin. The first pass always runs; a decode that ran out of time
+ * fails with %ENTSEC_QR_ERROR_GAVE_UP, never with a partial guess.
+ */
+#define ENTSEC_QR_BUDGET_MS 250
+
+/* A monotonic clock in microseconds; the scanner's own is the decoding thread's CPU time. */
+typedef gint64 (*EntsecQrClockFunc) (void);
+
+/* Replace the scanner's clock (tests move it); NULL restores the thread's CPU time. */
+void entsec_qr_set_clock_for_testing (EntsecQrClockFunc clock);
+
+/* Set the time budget in milliseconds (bench experiments); 0 means none,
+ * ENTSEC_QR_BUDGET_MS restores the default. */
+void entsec_qr_set_budget_for_testing (guint ms);
 
 /* Set the scanner's step list from a comma-separated @names (bench
  * experiments only; NULL restores the default). */

@@ -186,17 +186,27 @@ entsec_qr_threshold (const EntsecQrGrey *src)
   return out;
 }
 
-/* The local mean and standard deviation in a box of @radius around (@x, @y). */
-static void
-window_stats (const EntsecQrGrey *src,
-              const guint32      *sum,
-              const guint64      *squares,
-              guint               radius,
-              guint               x,
-              guint               y,
-              double             *mean,
-              double             *deviation)
+/* An image's integral images and the radius of the windows read from them. */
+typedef struct
 {
+  const EntsecQrGrey *src;
+  const guint32      *sum;
+  const guint64      *squares;
+  guint               radius;
+} Windows;
+
+/* The local mean and standard deviation in a box of the radius around (@x, @y). */
+static void
+window_stats (const Windows *w,
+              guint          x,
+              guint          y,
+              double        *mean,
+              double        *deviation)
+{
+  const EntsecQrGrey *src = w->src;
+  const guint32 *sum = w->sum;
+  const guint64 *squares = w->squares;
+  guint radius = w->radius;
   guint stride = src->width + 1;
   guint x0 = x > radius ? x - radius : 0;
   guint y0 = y > radius ? y - radius : 0;
@@ -210,6 +220,49 @@ window_stats (const EntsecQrGrey *src,
 
   *mean = total / n;
   *deviation = sqrt (MAX (0.0, total2 / n - *mean * *mean));
+}
+
+/*
+ * One row of Wolf's threshold, t = m - k (1 - s / s_max) (m - g_min), or
+ * t = m when @max_deviation is 0 (a flat image). No square root per pixel:
+ * with d = k (m - g_min) and a = p - m + d, p < t is a < (d / s_max) s,
+ * true when a < 0 and otherwise a^2 < (d / s_max)^2 s^2, where s^2 is what
+ * the integral images give.
+ */
+static void
+wolf_row (const Windows *w,
+          guint          y,
+          double         max_deviation,
+          guint          darkest,
+          guint8        *out)
+{
+  const double k = 0.5;
+  guint width = w->src->width, stride = width + 1, radius = w->radius;
+  guint y0 = y > radius ? y - radius : 0;
+  guint y1 = MIN (y + radius + 1, w->src->height);
+  const guint32 *s0 = w->sum + (gsize) y0 * stride, *s1 = w->sum + (gsize) y1 * stride;
+  const guint64 *q0 = w->squares + (gsize) y0 * stride, *q1 = w->squares + (gsize) y1 * stride;
+  const guint8 *row = w->src->pixels + (gsize) y * width;
+
+  for (guint x = 0; x < width; x++)
+    {
+      guint x0 = x > radius ? x - radius : 0;
+      guint x1 = MIN (x + radius + 1, width);
+      double per_pixel = 1.0 / ((double) (x1 - x0) * (y1 - y0));
+      double mean = (s1[x1] - s0[x1] - s1[x0] + s0[x0]) * per_pixel;
+      double variance, d, a, b;
+
+      if (max_deviation <= 0)
+        {
+          out[x] = row[x] < mean ? 0 : 255;
+          continue;
+        }
+      variance = (double) (q1[x1] - q0[x1] - q1[x0] + q0[x0]) * per_pixel - mean * mean;
+      d = k * (mean - darkest);
+      a = row[x] - mean + d;
+      b = d / max_deviation;
+      out[x] = a < 0 || a * a < b * b * MAX (0.0, variance) ? 0 : 255;
+    }
 }
 
 /**
@@ -236,11 +289,11 @@ EntsecQrGrey *
 entsec_qr_wolf_threshold_radius (const EntsecQrGrey *src,
                                  guint               radius)
 {
-  const double k = 0.5;
   g_autofree guint64 *squares = NULL;
   g_autofree guint32 *sum = integral_images (src, &squares);
   EntsecQrGrey *out = entsec_qr_grey_new (src->width, src->height);
   gsize n = (gsize) src->width * src->height;
+  Windows windows = { src, sum, squares, radius };
   double max_deviation = 0;
   guint darkest = 255;
 
@@ -252,21 +305,11 @@ entsec_qr_wolf_threshold_radius (const EntsecQrGrey *src,
       {
         double mean, deviation;
 
-        window_stats (src, sum, squares, radius, x, y, &mean, &deviation);
+        window_stats (&windows, x, y, &mean, &deviation);
         max_deviation = MAX (max_deviation, deviation);
       }
   for (guint y = 0; y < src->height; y++)
-    for (guint x = 0; x < src->width; x++)
-      {
-        double mean, deviation, t;
-        gsize i = (gsize) y * src->width + x;
-
-        window_stats (src, sum, squares, radius, x, y, &mean, &deviation);
-        t = max_deviation > 0
-              ? mean - k * (1 - deviation / max_deviation) * (mean - darkest)
-              : mean;
-        out->pixels[i] = src->pixels[i] < t ? 0 : 255;
-      }
+    wolf_row (&windows, y, max_deviation, darkest, out->pixels + (gsize) y * src->width);
   return out;
 }
 

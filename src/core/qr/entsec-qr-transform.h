@@ -41,6 +41,7 @@ typedef struct
 GArray    *entsec_qr_find_finders (const EntsecQrGrey *bin);
 GPtrArray *entsec_qr_finder_warps (const EntsecQrGrey *src,
                                    guint               radius,
-                                   guint               max);
+                                   guint               max,
+                                   guint              *candidates);
 
 G_END_DECLS
