@@ -17,7 +17,7 @@
 typedef struct
 {
   GtkWindow     *window;
-  GtkListView   *list_view;
+  GtkWidget     *list_view;
   GListModel    *model;
   GdkFrameClock *clock;
   gulong         before_paint_id;
@@ -228,7 +228,8 @@ model_changed (Probe *probe)
 {
   if (probe->model != NULL)
     g_signal_handlers_disconnect_by_data (probe->model, probe);
-  g_set_object (&probe->model, G_LIST_MODEL (gtk_list_view_get_model (probe->list_view)));
+  g_clear_object (&probe->model);
+  g_object_get (probe->list_view, "model", &probe->model, NULL);
   if (probe->model != NULL)
     g_signal_connect_swapped (probe->model, "items-changed", G_CALLBACK (items_changed), probe);
 }
@@ -266,14 +267,14 @@ probe_free (Probe *probe)
 }
 
 void
-entsec_bench_probe_attach (GtkWindow   *window,
-                           GtkListView *list_view)
+entsec_bench_probe_attach (GtkWindow *window,
+                           GtkWidget *list_view)
 {
   const char *scroll = g_getenv ("ENTSEC_BENCH_SCROLL");
   Probe *probe;
 
   g_return_if_fail (GTK_IS_WINDOW (window));
-  g_return_if_fail (list_view == NULL || GTK_IS_LIST_VIEW (list_view));
+  g_return_if_fail (list_view == NULL || GTK_IS_SCROLLABLE (list_view));
 
   if (g_strcmp0 (g_getenv ("ENTSEC_BENCH"), "1") != 0)
     return;

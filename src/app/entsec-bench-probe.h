@@ -12,9 +12,9 @@ G_BEGIN_DECLS
  * times in microseconds of g_get_monotonic_time() (CLOCK_MONOTONIC):
  *
  * - ENTSEC_BENCH=1: "first-frame T RENDERER" after the window's first paint;
- *   when @list_view (nullable: a bare window has none) has a model, "codes-frame
- *   T N" after the first paint that shows it and "items N T" when its number of
- *   items changes.
+ *   when @list_view (a GtkListView or GtkGridView; nullable: a bare window has
+ *   none) has a model, "codes-frame T N" after the first paint that shows it
+ *   and "items N T" when its number of items changes.
  * - ENTSEC_BENCH_STALL=1 as well: a 5 ms timeout records the longest gap between
  *   its dispatches, the longest time the main loop did not run; "stall unlock US"
  *   covers the first frame to the codes frame, and SIGUSR1 prints "stall mark US"
@@ -24,8 +24,8 @@ G_BEGIN_DECLS
  *   IVL95 IVLMAX": per frame the time from the frame clock's "before-paint" to its
  *   "after-paint" (the main thread's work for the frame) and between frames.
  */
-void entsec_bench_probe_attach (GtkWindow   *window,
-                                GtkListView *list_view);
+void entsec_bench_probe_attach (GtkWindow *window,
+                                GtkWidget *list_view);
 
 /*
  * With ENTSEC_BENCH_STALL=1, confirms @dialog as soon as it is on screen, by

@@ -29,6 +29,7 @@ struct _EntsecWindow
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
   AdwStatusPage        *loading_page;
+  /* Made when first shown (not owned: the stack holds them). */
   EntsecSetupPage      *setup_page;
   EntsecUnlockPage     *unlock_page;
   AdwLeaflet           *leaflet;
@@ -37,7 +38,9 @@ struct _EntsecWindow
   GtkSearchBar         *search_bar;
   GtkEditable          *search_entry;
   GtkStack             *codes_stack;
-  GtkListView          *list_view;
+  /* A grid of one column: GTK 4.8's GtkListView keeps up to 200 rows alive
+   * (bound, styled, measured, ticking), a GtkGridView 30 rows a column. */
+  GtkGridView          *list_view;
 
   /* Cancels every call still running when the window goes. */
   GCancellable         *cancellable;
@@ -312,10 +315,42 @@ hide_codes (EntsecWindow *self)
   entsec_clipboard_guard_clear (self->clipboard);
   entsec_account_page_clear (self->account_page);
   adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
-  gtk_list_view_set_model (self->list_view, NULL);
+  gtk_grid_view_set_model (self->list_view, NULL);
   g_clear_object (&self->accounts);
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
   gtk_editable_set_text (self->search_entry, "");
+}
+
+static void setup_created        (EntsecWindow *self,
+                                  EntsecVault  *vault);
+static void unlock_page_unlocked (EntsecWindow *self);
+
+/* The setup and unlock pages, built the first time one is shown: a start
+ * that goes straight to the codes never pays for them. */
+static EntsecSetupPage *
+ensure_setup_page (EntsecWindow *self)
+{
+  if (self->setup_page == NULL)
+    {
+      self->setup_page = g_object_new (ENTSEC_TYPE_SETUP_PAGE, NULL);
+      g_signal_connect_object (self->setup_page, "created", G_CALLBACK (setup_created), self,
+                               G_CONNECT_SWAPPED);
+      gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->setup_page), "setup");
+    }
+  return self->setup_page;
+}
+
+static EntsecUnlockPage *
+ensure_unlock_page (EntsecWindow *self)
+{
+  if (self->unlock_page == NULL)
+    {
+      self->unlock_page = g_object_new (ENTSEC_TYPE_UNLOCK_PAGE, NULL);
+      g_signal_connect_object (self->unlock_page, "unlocked", G_CALLBACK (unlock_page_unlocked),
+                               self, G_CONNECT_SWAPPED);
+      gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->unlock_page), "unlock");
+    }
+  return self->unlock_page;
 }
 
 static void
@@ -323,7 +358,7 @@ show_unlock (EntsecWindow *self,
              const char   *reason)
 {
   hide_codes (self);
-  entsec_unlock_page_prepare (self->unlock_page, self->vault, reason, self->cancellable);
+  entsec_unlock_page_prepare (ensure_unlock_page (self), self->vault, reason, self->cancellable);
   show_page (self, "unlock");
 }
 
@@ -498,7 +533,7 @@ show_codes (EntsecWindow *self)
   g_signal_connect_object (entsec_vault_get_accounts_model (self->vault), "items-changed",
                            G_CALLBACK (accounts_changed), self, G_CONNECT_SWAPPED);
   selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (self->accounts)));
-  gtk_list_view_set_model (self->list_view, selection);
+  gtk_grid_view_set_model (self->list_view, selection);
   g_object_unref (selection);
   update_codes_stack (self);
   show_page (self, "codes");
@@ -561,7 +596,7 @@ vault_opened (GObject      *source,
   if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND))
     {
       path = entsec_vault_default_path (NULL);
-      entsec_setup_page_prepare (self->setup_page, path, self->cancellable);
+      entsec_setup_page_prepare (ensure_setup_page (self), path, self->cancellable);
       show_page (self, "setup");
       return;
     }
@@ -830,7 +865,7 @@ entsec_window_dispose (GObject *object)
     entsec_clipboard_guard_clear (self->clipboard);
   close_add_dialog (self);
   if (self->list_view != NULL)
-    gtk_list_view_set_model (self->list_view, NULL);
+    gtk_grid_view_set_model (self->list_view, NULL);
   g_clear_object (&self->accounts);
   g_clear_object (&self->clipboard);
   g_clear_object (&self->lock_monitor);
@@ -861,8 +896,6 @@ entsec_window_class_init (EntsecWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   entsec_app_ensure_resources ();
-  g_type_ensure (ENTSEC_TYPE_SETUP_PAGE);
-  g_type_ensure (ENTSEC_TYPE_UNLOCK_PAGE);
   g_type_ensure (ENTSEC_TYPE_ACCOUNT_PAGE);
 
   object_class->dispose = entsec_window_dispose;
@@ -873,8 +906,6 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, loading_page);
-  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, setup_page);
-  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, unlock_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, account_page);
@@ -882,8 +913,6 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_stack);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, list_view);
-  gtk_widget_class_bind_template_callback (widget_class, setup_created);
-  gtk_widget_class_bind_template_callback (widget_class, unlock_page_unlocked);
   gtk_widget_class_bind_template_callback (widget_class, search_changed);
   gtk_widget_class_bind_template_callback (widget_class, search_activate);
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
@@ -910,7 +939,7 @@ setup_list (EntsecWindow *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
-  gtk_list_view_set_factory (self->list_view, factory);
+  gtk_grid_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
 }
 
@@ -933,7 +962,7 @@ entsec_window_init (EntsecWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
-  entsec_bench_probe_attach (GTK_WINDOW (self), self->list_view);
+  entsec_bench_probe_attach (GTK_WINDOW (self), GTK_WIDGET (self->list_view));
   open_vault (self);
 }
 
