@@ -185,6 +185,42 @@ unlock (EntsecVault           *vault,
   return unlock_with_passphrase (vault, options, error);
 }
 
+/* The id of the vault's first slot of @type, or 0 when it has none (ids start at 1). */
+static gint64
+find_slot (EntsecVault        *vault,
+           EntsecVaultSlotType type)
+{
+  gsize n = 0;
+  g_autofree EntsecVaultSlotInfo *slots = entsec_vault_list_slots (vault, &n);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (slots[i].type == type)
+        return slots[i].id;
+    }
+  return 0;
+}
+
+/* A PIN that can never work again leaves the vault file, and the user learns why. */
+static void
+drop_dead_pin (EntsecVault           *vault,
+               const CliVaultOptions *options)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean removed = FALSE;
+
+  if (options->no_keyring || entsec_vault_is_read_only (vault)
+      || find_slot (vault, ENTSEC_VAULT_SLOT_PIN) == 0)
+    return;
+  if (!entsec_vault_remove_dead_pin_slot_sync (vault, &removed, NULL, &error))
+    cli_print_error (_("The quick-unlock PIN no longer works, and removing it failed: %s"),
+                     error->message);
+  else if (removed)
+    cli_print_error (_("The quick-unlock PIN no longer works (%d wrong PINs in a row, or its "
+                       "keyring item is gone), so it was removed; set a new one with "
+                       "'entsec-cli slots add-pin'"), ENTSEC_VAULT_PIN_MAX_ATTEMPTS);
+}
+
 static EntsecVault *
 open_vault (const CliVaultOptions *options,
             gboolean              *by_keyring,
@@ -210,6 +246,7 @@ open_vault (const CliVaultOptions *options,
       *exit_code = cli_vault_report (error);
       return NULL;
     }
+  drop_dead_pin (vault, options);
   *exit_code = CLI_EXIT_OK;
   return g_steal_pointer (&vault);
 }
@@ -221,22 +258,6 @@ cli_vault_open (const CliVaultOptions *options,
   gboolean by_keyring;
 
   return open_vault (options, &by_keyring, exit_code);
-}
-
-/* The id of the vault's first slot of @type, or 0 when it has none (ids start at 1). */
-static gint64
-find_slot (EntsecVault        *vault,
-           EntsecVaultSlotType type)
-{
-  gsize n = 0;
-  g_autofree EntsecVaultSlotInfo *slots = entsec_vault_list_slots (vault, &n);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      if (slots[i].type == type)
-        return slots[i].id;
-    }
-  return 0;
 }
 
 static gboolean

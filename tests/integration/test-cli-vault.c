@@ -144,8 +144,8 @@ secret_file (const char *dir,
 /*
  * 'slots add-pin' sets a PIN beside the passphrase (asked for then), the
  * PIN unlocks through --pin-file, five wrong PINs in a row kill it (even
- * the right one fails then), 'slots' says so, and 'slots remove-pin'
- * removes it. A keyring-only vault gets no PIN; a PIN of the wrong form is
+ * the right one fails then), the next unlock removes it and says so, and
+ * 'slots remove-pin' removes a live one. A keyring-only vault gets no PIN; a PIN of the wrong form is
  * refused before anything is written.
  */
 static void
@@ -161,7 +161,9 @@ test_pin_slot (void)
   g_auto (CliRun) bad_form = { 0 };
   g_auto (CliRun) dead = { 0 };
   g_auto (CliRun) list = { 0 };
+  g_auto (CliRun) dropped = { 0 };
   g_auto (CliRun) removed = { 0 };
+  g_auto (CliRun) removed_live = { 0 };
   g_auto (CliRun) no_passphrase = { 0 };
 
   CLI_OK (NULL, "init", "--profile", "pin", "--passphrase-file", pass, FAST_KDF);
@@ -190,14 +192,28 @@ test_pin_slot (void)
   run_cli (NULL, &dead, "unlock-test", "--profile", "pin", "--pin-file", pin, NULL);
   g_assert_cmpint (dead.status, ==, 4);
   g_assert_nonnull (strstr (dead.err, "Enter the passphrase"));
-  run_cli (NULL, &list, "slots", "--profile", "pin", NULL);
+  /* --no-keyring cannot tell a dead PIN: listed, not checked. */
+  run_cli (NULL, &list, "slots", "--profile", "pin", "--no-keyring", "--passphrase-file", pass,
+           NULL);
   g_assert_cmpint (list.status, ==, 0);
-  g_assert_nonnull (strstr (list.out, "3  pin (locked out"));
-
+  g_assert_nonnull (strstr (list.out, "3  pin (not checked"));
+  /* The next unlock removes the dead PIN and says why. */
+  run_cli (NULL, &dropped, "slots", "--profile", "pin", NULL);
+  g_assert_cmpint (dropped.status, ==, 0);
+  g_assert_nonnull (strstr (dropped.err, "no longer works (5 wrong PINs in a row"));
+  g_assert_nonnull (strstr (dropped.err, "slots add-pin"));
+  g_assert_null (strstr (dropped.out, "pin"));
   run_cli (NULL, &removed, "slots", "remove-pin", "--profile", "pin", "--passphrase-file", pass,
            NULL);
-  g_assert_cmpint (removed.status, ==, 0);
-  g_assert_null (strstr (removed.out, "pin"));
+  g_assert_cmpint (removed.status, !=, 0);
+  g_assert_nonnull (strstr (removed.err, "no PIN to remove"));
+  /* A live PIN is listed with its attempts, and removed on request. */
+  CLI_OK (NULL, "slots", "add-pin", "--profile", "pin", "--passphrase-file", pass, "--new-pin-file",
+          pin);
+  run_cli (NULL, &removed_live, "slots", "remove-pin", "--profile", "pin", NULL);
+  g_assert_cmpint (removed_live.status, ==, 0);
+  g_assert_null (strstr (removed_live.out, "pin"));
+  g_assert_cmpstr (removed_live.err, ==, "");
 
   CLI_OK (NULL, "init", "--profile", "pin-keyring-only", "--no-passphrase");
   run_cli (NULL, &no_passphrase, "slots", "add-pin", "--profile", "pin-keyring-only",
