@@ -32,6 +32,7 @@ struct _EntsecAddDialog
   GtkWidget            *screen_button;
   GtkWidget            *camera_box;
   GtkPicture           *camera_preview;
+  GtkLabel             *camera_hint;
 
   EntsecVault          *vault;
   GCancellable         *cancellable;
@@ -762,6 +763,21 @@ camera_found (EntsecAddDialog *self,
   picture_read (add_request_new (self, _("Camera"), FALSE), result, NULL);
 }
 
+/* A code that is no authenticator code in view: say what it is, keep reading. */
+static void
+camera_rejected (EntsecAddDialog *self,
+                 const GError    *error)
+{
+  /* Translators: %s says what the code in view holds, e.g. "This QR code is not an
+   * authenticator code; it contains a web address (example.com)" */
+  g_autofree char *hint = g_strdup_printf (_("%s. Hold the QR code of the account in front of "
+                                             "the camera."),
+                                           error->message);
+
+  gtk_label_set_label (self->camera_hint, hint);
+  gtk_widget_add_css_class (GTK_WIDGET (self->camera_hint), "warning");
+}
+
 static void
 camera_stopped (EntsecAddDialog *self,
                 const GError    *error)
@@ -786,6 +802,8 @@ camera_clicked (EntsecAddDialog *self)
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (self->camera, "stopped", G_CALLBACK (camera_stopped), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->camera, "rejected", G_CALLBACK (camera_rejected), self,
+                               G_CONNECT_SWAPPED);
     }
   if (self->camera == NULL || !entsec_scan_camera_start (self->camera, &error))
     {
@@ -793,6 +811,8 @@ camera_clicked (EntsecAddDialog *self)
       report (self, _("Camera"), error->message, FALSE);
       return;
     }
+  gtk_label_set_label (self->camera_hint, _("Hold the QR code in front of the camera."));
+  gtk_widget_remove_css_class (GTK_WIDGET (self->camera_hint), "warning");
   gtk_widget_set_visible (self->camera_box, TRUE);
 }
 
@@ -977,6 +997,7 @@ entsec_add_dialog_class_init (EntsecAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, screen_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_preview);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_hint);
   gtk_widget_class_bind_template_callback (widget_class, choose_clicked);
   gtk_widget_class_bind_template_callback (widget_class, paste_clicked);
   gtk_widget_class_bind_template_callback (widget_class, camera_clicked);
