@@ -33,6 +33,8 @@ struct _EntsecAddDialog
   GtkWidget            *camera_box;
   GtkPicture           *camera_preview;
   GtkLabel             *camera_hint;
+  /* The identifier the Screenshot portal was given (an exported handle on Wayland). */
+  char                 *screen_parent;
 
   EntsecVault          *vault;
   GCancellable         *cancellable;
@@ -838,6 +840,9 @@ screenshot_taken (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (GFile) file = entsec_screenshot_take_finish (result, &error);
 
+  if (self->screen_parent != NULL)
+    entsec_screenshot_parent_unexport (GTK_WINDOW (self), self->screen_parent);
+  g_clear_pointer (&self->screen_parent, g_free);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   gtk_widget_set_sensitive (self->screen_button, TRUE);
@@ -847,11 +852,25 @@ screenshot_taken (GObject      *source,
     report (self, _("Screen"), error->message, FALSE);
 }
 
+/* This window's identifier is known: the portal's dialog is modal to it. */
+static void
+screen_parent_known (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+
+  self->screen_parent = entsec_screenshot_parent_finish (result);
+  entsec_screenshot_take_async (self->screen_parent, self->cancellable, screenshot_taken,
+                                g_object_ref (self));
+}
+
 static void
 screen_clicked (EntsecAddDialog *self)
 {
   gtk_widget_set_sensitive (self->screen_button, FALSE);
-  entsec_screenshot_take_async ("", self->cancellable, screenshot_taken, g_object_ref (self));
+  entsec_screenshot_parent_async (GTK_WINDOW (self), self->cancellable, screen_parent_known,
+                                  g_object_ref (self));
 }
 
 static void
@@ -963,6 +982,7 @@ entsec_add_dialog_finalize (GObject *object)
   EntsecAddDialog *self = ENTSEC_ADD_DIALOG (object);
 
   g_clear_object (&self->cancellable);
+  g_free (self->screen_parent);
 
   G_OBJECT_CLASS (entsec_add_dialog_parent_class)->finalize (object);
 }
