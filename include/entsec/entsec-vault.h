@@ -954,4 +954,28 @@ gboolean entsec_vault_get_pin_status_finish (EntsecVault          *vault,
                                              guint                *attempts_left,
                                              GError              **error);
 
+/*
+ * Remove the PIN slot if it can never unlock again: its keyring item is gone
+ * (deleted after ENTSEC_VAULT_PIN_MAX_ATTEMPTS wrong PINs in a row, or by
+ * hand) or used up. Needs the vault unlocked (the removal rotates the data
+ * key like entsec_vault_remove_slot_sync()); a locked or unreachable keyring
+ * leaves the slot alone. Call it after an unlock by another slot, then offer
+ * a new PIN. *@removed says whether a slot was removed.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_remove_dead_pin_slot_sync (EntsecVault  *vault,
+                                                 gboolean     *removed,
+                                                 GCancellable *cancellable,
+                                                 GError      **error);
+ENTSEC_EXPORT
+void     entsec_vault_remove_dead_pin_slot_async (EntsecVault        *vault,
+                                                  GCancellable       *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_remove_dead_pin_slot_finish (EntsecVault  *vault,
+                                                   GAsyncResult *result,
+                                                   gboolean     *removed,
+                                                   GError      **error);
+
 G_END_DECLS

@@ -32,6 +32,9 @@ struct _EntsecAddDialog
   GtkWidget            *screen_button;
   GtkWidget            *camera_box;
   GtkPicture           *camera_preview;
+  GtkLabel             *camera_hint;
+  /* The identifier the Screenshot portal was given (an exported handle on Wayland). */
+  char                 *screen_parent;
 
   EntsecVault          *vault;
   GCancellable         *cancellable;
@@ -39,6 +42,11 @@ struct _EntsecAddDialog
   /* Pictures waiting to be read, one at a time (Picture). */
   GQueue                files;
   gboolean              reading;
+  /* The accounts of the exports among the pictures read so far
+   * (EntsecAccount) and their pictures' names: one list to choose from
+   * once the last picture is read. */
+  GPtrArray            *export_accounts;
+  GPtrArray            *export_sources;
   EntsecScanCamera     *camera;
 };
 
@@ -310,8 +318,43 @@ request_over (AddRequest *request)
     read_next_file (request->dialog);
 }
 
+/* An export among the pictures being read: its accounts wait to be listed
+ * with those of the other exports. Takes @accounts. */
+static void
+collect_export (EntsecAddDialog *self,
+                const char      *source,
+                GPtrArray       *accounts)
+{
+  if (self->export_accounts == NULL)
+    {
+      self->export_accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+      self->export_sources = g_ptr_array_new_with_free_func (g_free);
+    }
+  g_ptr_array_extend_and_steal (self->export_accounts, accounts);
+  g_ptr_array_add (self->export_sources, g_strdup (source));
+}
+
+/* The last picture is read: the exports among them, one list. */
+static void
+choose_from_collected (EntsecAddDialog *self)
+{
+  g_autoptr (GPtrArray) accounts = g_steal_pointer (&self->export_accounts);
+  g_autoptr (GPtrArray) sources = g_steal_pointer (&self->export_sources);
+  g_autofree char *source = NULL;
+
+  if (accounts == NULL)
+    return;
+  if (sources->len == 1)
+    source = g_strdup (g_ptr_array_index (sources, 0));
+  else
+    source = g_strdup_printf (g_dngettext (NULL, "%u picture", "%u pictures", sources->len),
+                              sources->len);
+  choose_from_export (self, add_request_new (self, source, FALSE), accounts);
+}
+
 /* What a picture held: its accounts are added (after the person chose
- * among those of an export), or the row says why not. Takes @request and
+ * among those of the exports of all the pictures queued), or the row says
+ * why not. Takes @request and
  * @error. */
 static void
 picture_read (AddRequest     *request,
@@ -337,7 +380,13 @@ picture_read (AddRequest     *request,
       add_request_free (request);
       return;
     }
-  if (is_export (qr))
+  if (is_export (qr) && request->queued)
+    {
+      collect_export (self, request->source, g_steal_pointer (&accounts));
+      request_over (request);
+      add_request_free (request);
+    }
+  else if (is_export (qr))
     choose_from_export (self, request, accounts);
   else
     add_accounts (self, request, g_steal_pointer (&accounts));
@@ -373,7 +422,10 @@ read_next_file (EntsecAddDialog *self)
 
   self->reading = picture != NULL;
   if (picture == NULL)
-    return;
+    {
+      choose_from_collected (self);
+      return;
+    }
   if (picture->bytes != NULL)
     {
       entsec_qr_decode_bytes_async (picture->bytes, self->cancellable, bytes_decoded,
@@ -518,30 +570,69 @@ accounts_from_link (const char *text,
   return accounts;
 }
 
+/* "Link", or "3 links": the source of what @n_links links held. */
+static char *
+links_source (guint n_links)
+{
+  if (n_links == 1)
+    return g_strdup (_("Link"));
+  return g_strdup_printf (g_dngettext (NULL, "%u link", "%u links", n_links), n_links);
+}
+
+void
+entsec_add_dialog_add_links (EntsecAddDialog   *self,
+                             const char *const *uris,
+                             guint              n_uris)
+{
+  g_autoptr (GPtrArray) plain = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) exported = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  guint n_plain = 0;
+  guint n_exports = 0;
+
+  g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
+  g_return_if_fail (uris != NULL || n_uris == 0);
+
+  for (guint i = 0; i < n_uris; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      gboolean export = FALSE;
+      GPtrArray *accounts = accounts_from_link (uris[i], &export, &error);
+
+      if (accounts == NULL)
+        {
+          report (self, _("Link"), error->message, FALSE);
+          continue;
+        }
+      g_ptr_array_extend_and_steal (export ? exported : plain, accounts);
+      if (export)
+        n_exports++;
+      else
+        n_plain++;
+    }
+  /* The dialog closes after a link only when nothing else is left to choose. */
+  if (exported->len > 0)
+    {
+      g_autofree char *source = links_source (n_exports);
+
+      choose_from_export (self, add_request_new (self, source, plain->len == 0), exported);
+    }
+  if (plain->len > 0)
+    {
+      g_autofree char *source = links_source (n_plain);
+
+      add_accounts (self, add_request_new (self, source, exported->len == 0),
+                    g_steal_pointer (&plain));
+    }
+}
+
 void
 entsec_add_dialog_add_link (EntsecAddDialog *self,
                             const char      *uri)
 {
-  g_autoptr (GError) error = NULL;
-  GPtrArray *accounts;
-  gboolean export = FALSE;
-
   g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
   g_return_if_fail (uri != NULL);
 
-  accounts = accounts_from_link (uri, &export, &error);
-  if (accounts == NULL)
-    {
-      report (self, _("Link"), error->message, FALSE);
-      return;
-    }
-  if (export)
-    {
-      choose_from_export (self, add_request_new (self, _("Link"), TRUE), accounts);
-      g_ptr_array_unref (accounts);
-      return;
-    }
-  add_accounts (self, add_request_new (self, _("Link"), TRUE), accounts);
+  entsec_add_dialog_add_links (self, &uri, 1);
 }
 
 static gboolean
@@ -568,17 +659,21 @@ entsec_add_dialog_add_value (EntsecAddDialog *self,
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     {
       g_autoptr (GPtrArray) pictures = g_ptr_array_new ();
+      g_autoptr (GPtrArray) links = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_secure_strfree);
 
       for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
         {
-          g_autofree char *uri = g_file_get_uri (l->data);
+          char *uri = g_file_get_uri (l->data);
 
           if (looks_like_link (uri))
-            entsec_add_dialog_add_link (self, uri);
+            g_ptr_array_add (links, uri);
           else
-            g_ptr_array_add (pictures, l->data);
-          entsec_secure_strfree (g_steal_pointer (&uri));
+            {
+              g_ptr_array_add (pictures, l->data);
+              entsec_secure_strfree (uri);
+            }
         }
+      entsec_add_dialog_add_links (self, (const char *const *) links->pdata, links->len);
       entsec_add_dialog_add_files (self, (GFile **) pictures->pdata, pictures->len);
       return TRUE;
     }
@@ -670,6 +765,21 @@ camera_found (EntsecAddDialog *self,
   picture_read (add_request_new (self, _("Camera"), FALSE), result, NULL);
 }
 
+/* A code that is no authenticator code in view: say what it is, keep reading. */
+static void
+camera_rejected (EntsecAddDialog *self,
+                 const GError    *error)
+{
+  /* Translators: %s says what the code in view holds, e.g. "This QR code is not an
+   * authenticator code; it contains a web address (example.com)" */
+  g_autofree char *hint = g_strdup_printf (_("%s. Hold the QR code of the account in front of "
+                                             "the camera."),
+                                           error->message);
+
+  gtk_label_set_label (self->camera_hint, hint);
+  gtk_widget_add_css_class (GTK_WIDGET (self->camera_hint), "warning");
+}
+
 static void
 camera_stopped (EntsecAddDialog *self,
                 const GError    *error)
@@ -694,6 +804,8 @@ camera_clicked (EntsecAddDialog *self)
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (self->camera, "stopped", G_CALLBACK (camera_stopped), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->camera, "rejected", G_CALLBACK (camera_rejected), self,
+                               G_CONNECT_SWAPPED);
     }
   if (self->camera == NULL || !entsec_scan_camera_start (self->camera, &error))
     {
@@ -701,6 +813,8 @@ camera_clicked (EntsecAddDialog *self)
       report (self, _("Camera"), error->message, FALSE);
       return;
     }
+  gtk_label_set_label (self->camera_hint, _("Hold the QR code in front of the camera."));
+  gtk_widget_remove_css_class (GTK_WIDGET (self->camera_hint), "warning");
   gtk_widget_set_visible (self->camera_box, TRUE);
 }
 
@@ -726,6 +840,9 @@ screenshot_taken (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (GFile) file = entsec_screenshot_take_finish (result, &error);
 
+  if (self->screen_parent != NULL)
+    entsec_screenshot_parent_unexport (GTK_WINDOW (self), self->screen_parent);
+  g_clear_pointer (&self->screen_parent, g_free);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   gtk_widget_set_sensitive (self->screen_button, TRUE);
@@ -735,11 +852,25 @@ screenshot_taken (GObject      *source,
     report (self, _("Screen"), error->message, FALSE);
 }
 
+/* This window's identifier is known: the portal's dialog is modal to it. */
+static void
+screen_parent_known (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (EntsecAddDialog) self = user_data;
+
+  self->screen_parent = entsec_screenshot_parent_finish (result);
+  entsec_screenshot_take_async (self->screen_parent, self->cancellable, screenshot_taken,
+                                g_object_ref (self));
+}
+
 static void
 screen_clicked (EntsecAddDialog *self)
 {
   gtk_widget_set_sensitive (self->screen_button, FALSE);
-  entsec_screenshot_take_async ("", self->cancellable, screenshot_taken, g_object_ref (self));
+  entsec_screenshot_parent_async (GTK_WINDOW (self), self->cancellable, screen_parent_known,
+                                  g_object_ref (self));
 }
 
 static void
@@ -836,6 +967,8 @@ entsec_add_dialog_dispose (GObject *object)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
   g_queue_clear_full (&self->files, (GDestroyNotify) picture_free);
+  g_clear_pointer (&self->export_accounts, g_ptr_array_unref);
+  g_clear_pointer (&self->export_sources, g_ptr_array_unref);
   g_clear_object (&self->camera);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_ADD_DIALOG);
   g_clear_object (&self->vault);
@@ -849,6 +982,7 @@ entsec_add_dialog_finalize (GObject *object)
   EntsecAddDialog *self = ENTSEC_ADD_DIALOG (object);
 
   g_clear_object (&self->cancellable);
+  g_free (self->screen_parent);
 
   G_OBJECT_CLASS (entsec_add_dialog_parent_class)->finalize (object);
 }
@@ -883,6 +1017,7 @@ entsec_add_dialog_class_init (EntsecAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, screen_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_preview);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_hint);
   gtk_widget_class_bind_template_callback (widget_class, choose_clicked);
   gtk_widget_class_bind_template_callback (widget_class, paste_clicked);
   gtk_widget_class_bind_template_callback (widget_class, camera_clicked);

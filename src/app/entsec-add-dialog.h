@@ -14,7 +14,9 @@ G_DECLARE_FINAL_TYPE (EntsecAddDialog, entsec_add_dialog, ENTSEC, ADD_DIALOG, Ad
 EntsecAddDialog *entsec_add_dialog_new (GtkWindow   *parent,
                                         EntsecVault *vault);
 
-/* Read the QR codes of pictures, one after the other, with a result per file. */
+/* Read the QR codes of pictures, one after the other, with a result per
+ * file; the exports among them (Google Authenticator) are listed together
+ * once the last queued picture is read. */
 void entsec_add_dialog_add_files (EntsecAddDialog *self,
                                   GFile          **files,
                                   guint            n_files);
@@ -34,6 +36,13 @@ void entsec_add_dialog_add_texture (EntsecAddDialog *self,
  * first lists its accounts to choose from. */
 void entsec_add_dialog_add_link (EntsecAddDialog *self,
                                  const char      *uri);
+
+/* The same for the @n_uris links of one Open or drop: their plain links
+ * are added at once, and the accounts of all their exports are listed in
+ * one window to choose from (the duplicates flagged). */
+void entsec_add_dialog_add_links (EntsecAddDialog   *self,
+                                  const char *const *uris,
+                                  guint              n_uris);
 
 /*
  * What was dropped or pasted (@value): a GdkTexture (a picture), a

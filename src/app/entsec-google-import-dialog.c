@@ -240,7 +240,11 @@ append_row (EntsecGoogleImportDialog *self,
   if (duplicate)
     gtk_widget_add_css_class (row, "dim-label");
   else
-    adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+    {
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      /* The row made its title label the box too: "ACME (alice) ACME" to a screen reader. */
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+    }
   g_signal_connect_object (check, "toggled", G_CALLBACK (update_add_button), self,
                            G_CONNECT_SWAPPED);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);

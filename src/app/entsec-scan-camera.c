@@ -21,6 +21,8 @@ struct _EntsecScanCamera
   GMainContext *context;
   /* Set once a code was found or the reader stopped: later frames are dropped. */
   gint          done;
+  /* What the last code that was no authenticator code held (main context only). */
+  GError       *rejection;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecScanCamera, entsec_scan_camera, G_TYPE_OBJECT)
@@ -30,6 +32,7 @@ enum
   SIGNAL_PREVIEW,
   SIGNAL_FOUND,
   SIGNAL_STOPPED,
+  SIGNAL_REJECTED,
   N_SIGNALS
 };
 
@@ -41,6 +44,7 @@ typedef struct
   EntsecScanCamera *self;
   GdkTexture       *preview;
   EntsecQrResult   *result;
+  GError           *rejection;
   GError           *error;
 } Report;
 
@@ -50,6 +54,7 @@ report_free (Report *report)
   g_object_unref (report->self);
   g_clear_object (&report->preview);
   g_clear_pointer (&report->result, entsec_qr_result_free);
+  g_clear_error (&report->rejection);
   g_clear_error (&report->error);
   g_free (report);
 }
@@ -62,10 +67,23 @@ report_deliver (gpointer data)
 
   if (report->preview != NULL)
     g_signal_emit (self, signals[SIGNAL_PREVIEW], 0, report->preview);
+  /* Said once per kind of code, not for every frame that shows it. */
+  if (report->rejection != NULL
+      && (self->rejection == NULL
+          || g_strcmp0 (self->rejection->message, report->rejection->message) != 0))
+    {
+      g_clear_error (&self->rejection);
+      self->rejection = g_error_copy (report->rejection);
+      g_signal_emit (self, signals[SIGNAL_REJECTED], 0, self->rejection);
+    }
   if (report->result != NULL || report->error != NULL)
     entsec_scan_camera_stop (self);
   if (report->result != NULL)
     g_signal_emit (self, signals[SIGNAL_FOUND], 0, report->result);
+  else if (g_error_matches (report->error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE)
+           && self->rejection != NULL)
+    /* The end of the video after codes that were no authenticator codes: say what they were. */
+    g_signal_emit (self, signals[SIGNAL_STOPPED], 0, self->rejection);
   else if (report->error != NULL)
     g_signal_emit (self, signals[SIGNAL_STOPPED], 0, report->error);
   return G_SOURCE_REMOVE;
@@ -140,7 +158,13 @@ new_sample (GstAppSink *sink,
                                                &error);
   gst_video_frame_unmap (&frame);
   if (report->result != NULL && !holds_authenticator_code (report->result))
-    g_clear_pointer (&report->result, entsec_qr_result_free);
+    {
+      /* Only to learn why (the same message as for a picture): it yields no account. */
+      GPtrArray *none = entsec_qr_result_get_accounts (report->result, &report->rejection);
+
+      g_clear_pointer (&none, g_ptr_array_unref);
+      g_clear_pointer (&report->result, entsec_qr_result_free);
+    }
   if (report->result != NULL)
     g_atomic_int_set (&self->done, TRUE);
   post (self, report);
@@ -322,6 +346,7 @@ entsec_scan_camera_finalize (GObject *object)
   EntsecScanCamera *self = ENTSEC_SCAN_CAMERA (object);
 
   g_main_context_unref (self->context);
+  g_clear_error (&self->rejection);
 
   G_OBJECT_CLASS (entsec_scan_camera_parent_class)->finalize (object);
 }
@@ -340,6 +365,9 @@ entsec_scan_camera_class_init (EntsecScanCameraClass *klass)
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[SIGNAL_STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_REJECTED] = g_signal_new ("rejected", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                           G_TYPE_ERROR);
 }
 
 static void

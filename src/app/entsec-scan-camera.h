@@ -23,8 +23,12 @@ G_DECLARE_FINAL_TYPE (EntsecScanCamera, entsec_scan_camera, ENTSEC, SCAN_CAMERA,
  *  - "preview" (GdkTexture *): a frame to show, as often as frames are read;
  *  - "found" (gpointer EntsecQrResult, transfer none): the first frame that
  *    holds an authenticator code (otpauth:// or a Google export); reading stops;
+ *  - "rejected" (GError *error): a frame holds a QR code that is not an
+ *    authenticator code (a web link, Wi-Fi, text): NOT_AUTHENTICATOR saying
+ *    what it holds, as for a picture; once per kind of code; reading goes on;
  *  - "stopped" (GError *error): the source ended or failed before a code
- *    was found (error says which).
+ *    was found (error says which; at the end of a video after a rejected
+ *    code, that code's NOT_AUTHENTICATOR).
  * Returns: (transfer full) (nullable): the reader, or NULL with @error set
  *   when GStreamer or the source's plugin is missing.
  */

@@ -9,6 +9,13 @@
 
 #include "entsec-screenshot.h"
 
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
+#ifdef GDK_WINDOWING_WAYLAND
+#include <gdk/wayland/gdkwayland.h>
+#endif
+
 #define PORTAL_NAME "org.freedesktop.portal.Desktop"
 #define PORTAL_PATH "/org/freedesktop/portal/desktop"
 #define SCREENSHOT_INTERFACE "org.freedesktop.portal.Screenshot"
@@ -204,4 +211,79 @@ entsec_screenshot_take_finish (GAsyncResult *result,
                                GError      **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- The parent window's identifier ---- */
+
+#ifdef GDK_WINDOWING_WAYLAND
+static void
+wayland_exported (GdkToplevel *toplevel,
+                  const char  *handle,
+                  gpointer     user_data)
+{
+  g_task_return_pointer (G_TASK (user_data), g_strconcat ("wayland:", handle, NULL), g_free);
+}
+#endif
+
+void
+entsec_screenshot_parent_async (GtkWindow          *window,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  GdkSurface *surface;
+
+  g_return_if_fail (GTK_IS_WINDOW (window));
+
+  task = g_task_new (window, cancellable, callback, user_data);
+  g_task_set_source_tag (task, entsec_screenshot_parent_async);
+  surface = gtk_native_get_surface (GTK_NATIVE (window));
+#ifdef GDK_WINDOWING_X11
+  if (surface != NULL && GDK_IS_X11_SURFACE (surface))
+    {
+      g_task_return_pointer (task, g_strdup_printf ("x11:%lx", gdk_x11_surface_get_xid (surface)),
+                             g_free);
+      return;
+    }
+#endif
+#ifdef GDK_WINDOWING_WAYLAND
+  if (surface != NULL && GDK_IS_WAYLAND_TOPLEVEL (surface))
+    {
+      /* GDK holds this reference until the handle is unexported; not when it refuses. */
+      GTask *held = g_object_ref (task);
+
+      if (gdk_wayland_toplevel_export_handle (GDK_TOPLEVEL (surface), wayland_exported, held,
+                                              g_object_unref))
+        return;
+      g_object_unref (held);
+    }
+#endif
+  g_task_return_pointer (task, g_strdup (""), g_free);
+}
+
+char *
+entsec_screenshot_parent_finish (GAsyncResult *result)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+void
+entsec_screenshot_parent_unexport (GtkWindow  *window,
+                                   const char *identifier)
+{
+  GdkSurface *surface;
+
+  g_return_if_fail (GTK_IS_WINDOW (window));
+  g_return_if_fail (identifier != NULL);
+
+  surface = gtk_native_get_surface (GTK_NATIVE (window));
+  if (!g_str_has_prefix (identifier, "wayland:") || surface == NULL)
+    return;
+#ifdef GDK_WINDOWING_WAYLAND
+  if (GDK_IS_WAYLAND_TOPLEVEL (surface))
+    gdk_wayland_toplevel_unexport_handle (GDK_TOPLEVEL (surface));
+#endif
 }

@@ -2,7 +2,7 @@
 /* entsec-screenshot.h: "Scan from Screen" through xdg-desktop-portal's Screenshot interface */
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
@@ -27,5 +27,21 @@ void   entsec_screenshot_take_async (const char         *parent_window,
                                      gpointer            user_data);
 GFile *entsec_screenshot_take_finish (GAsyncResult *result,
                                       GError      **error);
+
+/*
+ * The portal's identifier of @window, so that its dialog is modal to it:
+ * "x11:XID" (hexadecimal) on X11, "wayland:HANDLE" on Wayland once the
+ * toplevel's handle is exported (xdg-foreign), "" when @window has no
+ * surface yet or on another backend. _finish: (transfer full): never NULL.
+ * Once the portal has answered, entsec_screenshot_parent_unexport() with
+ * the identifier ends a Wayland export (nothing to do otherwise).
+ */
+void  entsec_screenshot_parent_async (GtkWindow          *window,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
+char *entsec_screenshot_parent_finish (GAsyncResult *result);
+void  entsec_screenshot_parent_unexport (GtkWindow  *window,
+                                         const char *identifier);
 
 G_END_DECLS

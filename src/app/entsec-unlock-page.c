@@ -9,6 +9,7 @@
 
 #include "entsec-a11y.h"
 #include "entsec-application.h"
+#include "entsec-pin-dialog.h"
 #include "entsec-unlock-page.h"
 
 struct _EntsecUnlockPage
@@ -110,6 +111,88 @@ locked_out_message (void)
            "set a new PIN in Preferences.");
 }
 
+/* At the start the page cannot tell a used-up PIN from one whose keyring item is gone. */
+static const char *
+dead_pin_message (void)
+{
+  return _("The quick unlock PIN no longer works: it was entered wrong too many times, or its "
+           "key is no longer in your keyring. Enter your passphrase; you can then set a new "
+           "PIN.");
+}
+
+/* ---- A PIN that can never work again ---- */
+
+static void
+new_pin_done (EntsecUnlockPage *self,
+              const char       *message)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+}
+
+static void
+dead_pin_answered (EntsecUnlockPage *self,
+                   const char       *response)
+{
+  EntsecPinDialog *dialog;
+
+  if (g_strcmp0 (response, "set") != 0 || self->vault == NULL
+      || !entsec_vault_is_unlocked (self->vault))
+    return;
+  dialog = entsec_pin_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                  self->vault);
+  g_signal_connect_object (dialog, "done", G_CALLBACK (new_pin_done), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The dead PIN slot is gone from the vault: why, and a new PIN offered. */
+static void
+offer_new_pin (EntsecUnlockPage *self)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("Quick Unlock PIN Turned Off"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("The PIN was entered wrong %d times in a row, or its key is "
+                                    "no longer in your keyring, so it can never unlock your "
+                                    "codes again and was removed. Set a new PIN to unlock "
+                                    "quickly again."),
+                                  ENTSEC_VAULT_PIN_MAX_ATTEMPTS);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "later", _("_Not Now"),
+                                    "set", _("_Set New PIN"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "set",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "set");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (dead_pin_answered), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+dead_pin_checked (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (EntsecUnlockPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean removed = FALSE;
+
+  if (!entsec_vault_remove_dead_pin_slot_finish (ENTSEC_VAULT (source), result, &removed, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("The dead PIN slot could not be removed: %s", error->message);
+      return;
+    }
+  if (removed)
+    {
+      self->has_pin = FALSE;
+      offer_new_pin (self);
+    }
+}
+
 /* Every unlock ends here: the typed text is dropped whatever happened. */
 static void
 unlock_done (EntsecUnlockPage *self,
@@ -128,6 +211,11 @@ unlock_done (EntsecUnlockPage *self,
       return;
     }
   show_error (self, NULL);
+  /* Unlocked another way while there is a PIN: it may be dead (lock-out, or
+   * its keyring item gone); only now, with the data key, can it be removed. */
+  if (self->has_pin && !self->pin_mode && !entsec_vault_is_read_only (self->vault))
+    entsec_vault_remove_dead_pin_slot_async (self->vault, self->cancellable, dead_pin_checked,
+                                             g_object_ref (self));
   g_signal_emit (self, signals[SIGNAL_UNLOCKED], 0);
 }
 
@@ -284,7 +372,7 @@ pin_status_done (GObject      *source,
       || !self->pin_mode || self->busy)
     return;
   if (status == ENTSEC_VAULT_PIN_LOCKED_OUT)
-    fall_back_to_passphrase (self, locked_out_message ());
+    fall_back_to_passphrase (self, dead_pin_message ());
   else if (status == ENTSEC_VAULT_PIN_UNAVAILABLE)
     fall_back_to_passphrase (self, _("The keyring is locked or missing, so the PIN cannot be "
                                      "used. Enter your passphrase."));

@@ -54,9 +54,6 @@ struct _EntsecWindow
   EntsecAddDialog      *add_dialog;
   /* Files and links opened before the codes were shown (GFile). */
   GPtrArray            *pending_files;
-  /* Links of an Open still to hand to the add dialog, one per main-loop turn (GFile). */
-  GQueue                links;
-  guint                 links_id;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecWindow, entsec_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -740,36 +737,6 @@ is_link (GFile *file)
   return g_file_has_uri_scheme (file, "otpauth") || g_file_has_uri_scheme (file, "otpauth-migration");
 }
 
-/*
- * An export link may open a window listing its accounts: a hundred links in
- * one loop kept the main loop from running for seconds (100 windows made and
- * shown); one link per turn lets it draw and answer in between.
- */
-static gboolean
-add_next_link (gpointer user_data)
-{
-  EntsecWindow *self = user_data;
-  g_autoptr (GFile) link = NULL;
-  g_autofree char *uri = NULL;
-
-  /* Locked meanwhile: the rest waits for the next unlock, as an Open then would. */
-  if (!showing_codes (self))
-    {
-      while (!g_queue_is_empty (&self->links))
-        g_ptr_array_add (self->pending_files, g_queue_pop_head (&self->links));
-      self->links_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  link = g_queue_pop_head (&self->links);
-  uri = g_file_get_uri (link);
-  entsec_add_dialog_add_link (ensure_add_dialog (self), uri);
-  entsec_secure_strfree (g_steal_pointer (&uri));
-  if (!g_queue_is_empty (&self->links))
-    return G_SOURCE_CONTINUE;
-  self->links_id = 0;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 open_dialog_with (EntsecWindow *self,
                   GFile       **files,
@@ -777,17 +744,18 @@ open_dialog_with (EntsecWindow *self,
 {
   EntsecAddDialog *dialog = ensure_add_dialog (self);
   g_autoptr (GPtrArray) pictures = g_ptr_array_new ();
+  g_autoptr (GPtrArray) links = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_secure_strfree);
 
   for (guint i = 0; i < n_files; i++)
     {
       if (is_link (files[i]))
-        g_queue_push_tail (&self->links, g_object_ref (files[i]));
+        g_ptr_array_add (links, g_file_get_uri (files[i]));
       else
         g_ptr_array_add (pictures, files[i]);
     }
+  /* All the export links of one Open in one list to choose from, not a window each. */
+  entsec_add_dialog_add_links (dialog, (const char *const *) links->pdata, links->len);
   entsec_add_dialog_add_files (dialog, (GFile **) pictures->pdata, pictures->len);
-  if (self->links_id == 0 && !g_queue_is_empty (&self->links))
-    self->links_id = g_idle_add (add_next_link, self);
 }
 
 void
@@ -871,8 +839,6 @@ entsec_window_dispose (GObject *object)
   g_clear_object (&self->lock_monitor);
   g_clear_object (&self->vault);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
-  g_clear_handle_id (&self->links_id, g_source_remove);
-  g_queue_clear_full (&self->links, g_object_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_WINDOW);
 
   G_OBJECT_CLASS (entsec_window_parent_class)->dispose (object);

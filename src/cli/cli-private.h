@@ -70,7 +70,7 @@ struct json_t;
 
 /*
  * The options every vault command takes (--vault, --profile,
- * --passphrase-file, --recovery-key-file, --no-keyring).
+ * --passphrase-file, --recovery-key-file, --pin-file, --no-keyring).
  */
 typedef struct
 {
@@ -78,6 +78,7 @@ typedef struct
   char    *profile;
   char    *passphrase_file;
   char    *recovery_key_file;
+  char    *pin_file;
   gboolean no_keyring;
 } CliVaultOptions;
 

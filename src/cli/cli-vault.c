@@ -2,7 +2,7 @@
 /*
  * cli-vault.c: opening and unlocking the vault for every command, and the
  * commands about the vault itself: init, unlock-test, passwd, slots.
- * Passphrases come from a prompt, stdin or --passphrase-file, never argv.
+ * Passphrases and PINs come from a prompt, stdin or a file, never argv.
  */
 
 #include "config.h"
@@ -21,6 +21,7 @@ cli_vault_options_clear (CliVaultOptions *options)
   g_clear_pointer (&options->profile, g_free);
   g_clear_pointer (&options->passphrase_file, g_free);
   g_clear_pointer (&options->recovery_key_file, g_free);
+  g_clear_pointer (&options->pin_file, g_free);
 }
 
 static gboolean
@@ -131,7 +132,23 @@ unlock_with_recovery_key (EntsecVault *vault,
   return ok;
 }
 
-/* Keyring first (sets @by_keyring), then the passphrase; the recovery key when given. */
+/* The quick-unlock PIN 'slots add-pin' set, from --pin-file or a prompt. */
+static gboolean
+unlock_with_pin (EntsecVault *vault,
+                 const char  *source,
+                 GError     **error)
+{
+  char *pin = cli_read_secret_option ("--pin-file", source, _("PIN: "), error);
+  gboolean ok;
+
+  if (pin == NULL)
+    return FALSE;
+  ok = entsec_vault_unlock_pin_sync (vault, pin, strlen (pin), NULL, NULL, error);
+  entsec_secure_strfree (pin);
+  return ok;
+}
+
+/* Keyring first (sets @by_keyring), then the passphrase; the recovery key or the PIN when given. */
 static gboolean
 unlock (EntsecVault           *vault,
         const CliVaultOptions *options,
@@ -143,6 +160,8 @@ unlock (EntsecVault           *vault,
   *by_keyring = FALSE;
   if (options->recovery_key_file != NULL)
     return unlock_with_recovery_key (vault, options->recovery_key_file, error);
+  if (options->pin_file != NULL)
+    return unlock_with_pin (vault, options->pin_file, error);
   if (options->passphrase_file == NULL && !options->no_keyring)
     {
       *by_keyring = entsec_vault_unlock_keyring_sync (vault, NULL, &keyring_error);
@@ -166,6 +185,42 @@ unlock (EntsecVault           *vault,
   return unlock_with_passphrase (vault, options, error);
 }
 
+/* The id of the vault's first slot of @type, or 0 when it has none (ids start at 1). */
+static gint64
+find_slot (EntsecVault        *vault,
+           EntsecVaultSlotType type)
+{
+  gsize n = 0;
+  g_autofree EntsecVaultSlotInfo *slots = entsec_vault_list_slots (vault, &n);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (slots[i].type == type)
+        return slots[i].id;
+    }
+  return 0;
+}
+
+/* A PIN that can never work again leaves the vault file, and the user learns why. */
+static void
+drop_dead_pin (EntsecVault           *vault,
+               const CliVaultOptions *options)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean removed = FALSE;
+
+  if (options->no_keyring || entsec_vault_is_read_only (vault)
+      || find_slot (vault, ENTSEC_VAULT_SLOT_PIN) == 0)
+    return;
+  if (!entsec_vault_remove_dead_pin_slot_sync (vault, &removed, NULL, &error))
+    cli_print_error (_("The quick-unlock PIN no longer works, and removing it failed: %s"),
+                     error->message);
+  else if (removed)
+    cli_print_error (_("The quick-unlock PIN no longer works (%d wrong PINs in a row, or its "
+                       "keyring item is gone), so it was removed; set a new one with "
+                       "'entsec-cli slots add-pin'"), ENTSEC_VAULT_PIN_MAX_ATTEMPTS);
+}
+
 static EntsecVault *
 open_vault (const CliVaultOptions *options,
             gboolean              *by_keyring,
@@ -176,9 +231,10 @@ open_vault (const CliVaultOptions *options,
   g_autoptr (GError) error = NULL;
 
   *exit_code = CLI_EXIT_USAGE;
-  if (options->passphrase_file != NULL && options->recovery_key_file != NULL)
+  if ((options->passphrase_file != NULL) + (options->recovery_key_file != NULL)
+      + (options->pin_file != NULL) > 1)
     {
-      cli_print_error (_("give --passphrase-file or --recovery-key-file, not both"));
+      cli_print_error (_("give one of --passphrase-file, --recovery-key-file and --pin-file"));
       return NULL;
     }
   path = cli_vault_path (options);
@@ -190,6 +246,7 @@ open_vault (const CliVaultOptions *options,
       *exit_code = cli_vault_report (error);
       return NULL;
     }
+  drop_dead_pin (vault, options);
   *exit_code = CLI_EXIT_OK;
   return g_steal_pointer (&vault);
 }
@@ -206,16 +263,8 @@ cli_vault_open (const CliVaultOptions *options,
 static gboolean
 has_secret_slot (EntsecVault *vault)
 {
-  gsize n = 0;
-  g_autofree EntsecVaultSlotInfo *slots = entsec_vault_list_slots (vault, &n);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      if (slots[i].type == ENTSEC_VAULT_SLOT_PASSPHRASE
-          || slots[i].type == ENTSEC_VAULT_SLOT_RECOVERY)
-        return TRUE;
-    }
-  return FALSE;
+  return find_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE) != 0
+         || find_slot (vault, ENTSEC_VAULT_SLOT_RECOVERY) != 0;
 }
 
 /* The passphrase, checked on a second vault object: the keyring's unlock proves nothing here. */
@@ -264,7 +313,8 @@ cli_vault_stdin_clash (const CliVaultOptions *options,
 {
   if (g_strcmp0 (other_source, "-") != 0
       || (g_strcmp0 (options->passphrase_file, "-") != 0
-          && g_strcmp0 (options->recovery_key_file, "-") != 0))
+          && g_strcmp0 (options->recovery_key_file, "-") != 0
+          && g_strcmp0 (options->pin_file, "-") != 0))
     return FALSE;
   cli_print_error (_("%s: only one input can come from stdin: give the other in a FILE"), command);
   return TRUE;
@@ -288,6 +338,8 @@ cli_vault_parse_options (const char      *name,
       N_("Read the vault passphrase from FILE ('-': stdin)"), "FILE" },
     { "recovery-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options->recovery_key_file,
       N_("Unlock with the recovery key from FILE ('-': stdin, asked on a terminal)"), "FILE" },
+    { "pin-file", 0, 0, G_OPTION_ARG_FILENAME, &options->pin_file,
+      N_("Unlock with the quick-unlock PIN from FILE ('-': stdin, asked on a terminal)"), "FILE" },
     { "no-keyring", 0, 0, G_OPTION_ARG_NONE, &options->no_keyring,
       N_("Do not use the keyring: ask for the passphrase"), NULL },
     { NULL }
@@ -630,6 +682,42 @@ print_keyring_slot (EntsecVault *vault,
     printf (_("%" PRId64 "  keyring\n"), id);
 }
 
+/* A PIN slot and whether the PIN works now (the keyring holds its key and its count). */
+static void
+print_pin_slot (EntsecVault *vault,
+                gint64       id,
+                gboolean     check,
+                json_t      *item,
+                gboolean     json)
+{
+  EntsecVaultPinStatus status = ENTSEC_VAULT_PIN_UNAVAILABLE;
+  const char *json_status = "not-checked";
+  guint left = 0;
+
+  if (check)
+    entsec_vault_get_pin_status_sync (vault, &status, &left, NULL, NULL);
+  if (check && status == ENTSEC_VAULT_PIN_READY)
+    json_status = "ready";
+  else if (check)
+    json_status = status == ENTSEC_VAULT_PIN_LOCKED_OUT ? "locked-out" : "unavailable";
+  json_object_set_new (item, "pin", json_string (json_status));
+  json_object_set_new (item, "attempts_left", json_integer (left));
+  if (json)
+    return;
+  if (!check)
+    printf (_("%" PRId64 "  pin (not checked: --no-keyring)\n"), id);
+  else if (status == ENTSEC_VAULT_PIN_READY)
+    /* Translators: a slot of 'entsec-cli slots list': its id, then the wrong PINs it still takes */
+    printf (g_dngettext (NULL, "%" PRId64 "  pin (%u attempt left)\n",
+                         "%" PRId64 "  pin (%u attempts left)\n", left), id, left);
+  else if (status == ENTSEC_VAULT_PIN_LOCKED_OUT)
+    printf (_("%" PRId64 "  pin (locked out after too many wrong PINs, or its keyring item is "
+              "gone: run 'slots add-pin' to set a new one)\n"), id);
+  else
+    printf (_("%" PRId64 "  pin (keyring locked or unreachable: the PIN cannot be used now)\n"),
+            id);
+}
+
 static int
 print_slots (EntsecVault *vault,
              gboolean     check_keyring,
@@ -664,6 +752,8 @@ print_slots (EntsecVault *vault,
       else if (!json && slots[i].type == ENTSEC_VAULT_SLOT_RECOVERY)
         /* Translators: a slot of 'entsec-cli slots list': its id, then what it is */
         printf (_("%" PRId64 "  recovery\n"), slots[i].id);
+      else if (slots[i].type == ENTSEC_VAULT_SLOT_PIN)
+        print_pin_slot (vault, slots[i].id, check_keyring, item, json);
       else if (!json)
         printf ("%" G_GINT64_FORMAT "  %s\n", slots[i].id, slot_type_name (slots[i].type));
       json_array_append_new (list, item);
@@ -678,6 +768,7 @@ print_slots (EntsecVault *vault,
 typedef struct
 {
   char    *new_source;
+  char    *new_pin_source;
   gboolean json;
   gboolean yes;
 } SlotsOptions;
@@ -749,6 +840,21 @@ add_recovery_slot (EntsecVault *vault,
   return TRUE;
 }
 
+static gboolean
+remove_pin_slot (EntsecVault *vault,
+                 GError     **error)
+{
+  gint64 id = find_slot (vault, ENTSEC_VAULT_SLOT_PIN);
+
+  if (id == 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
+                           _("The vault has no PIN to remove"));
+      return FALSE;
+    }
+  return entsec_vault_remove_slot_sync (vault, id, NULL, error);
+}
+
 static int
 run_slots_action (EntsecVault        *vault,
                   int                 argc,
@@ -770,10 +876,12 @@ run_slots_action (EntsecVault        *vault,
     ok = add_recovery_slot (vault, &error);
   else if (strcmp (action, "remove") == 0 && argc == 3)
     ok = remove_slot (vault, argv[2], o, &error);
+  else if (strcmp (action, "remove-pin") == 0 && argc == 2)
+    ok = remove_pin_slot (vault, &error);
   else
     {
-      cli_print_error (_("slots: use list, add-keyring, add-passphrase, add-recovery or "
-                         "remove ID"));
+      cli_print_error (_("slots: use list, add-keyring, add-passphrase, add-recovery, add-pin, "
+                         "remove ID or remove-pin"));
       return CLI_EXIT_USAGE;
     }
   if (!ok && error->domain == G_OPTION_ERROR)
@@ -784,6 +892,92 @@ run_slots_action (EntsecVault        *vault,
   if (!ok)
     return cli_vault_report (error);
   return print_slots (vault, check_keyring, o->json);
+}
+
+/* A new PIN from --new-pin-file, or typed twice on a terminal; its form checked. */
+static char *
+read_new_pin (const char *source,
+              GError    **error)
+{
+  gboolean typed = (source == NULL || strcmp (source, "-") == 0) && isatty (STDIN_FILENO);
+  char *pin;
+
+  if (source == NULL && !typed)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                           _("A new PIN is needed: give --new-pin-file FILE (or '-' for stdin)"));
+      return NULL;
+    }
+  pin = cli_read_secret_option ("--new-pin-file", source != NULL ? source : "-",
+                                _("New PIN (digits only): "), error);
+  if (pin != NULL && typed)
+    pin = cli_confirm_secret (pin, _("Repeat the PIN: "), ENTSEC_VAULT_ERROR,
+                              ENTSEC_VAULT_ERROR_INVALID,
+                              _("The two PINs differ; nothing was changed"), error);
+  if (pin != NULL && !entsec_vault_check_pin_format (pin, strlen (pin), error))
+    g_clear_pointer (&pin, entsec_secure_strfree);
+  return pin;
+}
+
+/*
+ * 'slots add-pin': a PIN goes only beside a passphrase and is set with it,
+ * so the vault is unlocked here with the passphrase itself (never the
+ * keyring), which is then handed on to wrap the PIN slot.
+ */
+static gboolean
+add_pin_slot (EntsecVault           *vault,
+              const CliVaultOptions *options,
+              const SlotsOptions    *o,
+              GError               **error)
+{
+  char *passphrase = NULL;
+  char *pin = NULL;
+  gboolean ok = FALSE;
+
+  if (find_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE) == 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NO_SLOT,
+                           _("A PIN only goes beside a passphrase, which it never replaces: add "
+                             "one first with 'entsec-cli slots add-passphrase'"));
+      return FALSE;
+    }
+  passphrase = cli_vault_read_passphrase (options->passphrase_file, _("Vault passphrase: "),
+                                          error);
+  if (passphrase != NULL
+      && entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL, error))
+    pin = read_new_pin (o->new_pin_source, error);
+  if (pin != NULL)
+    ok = entsec_vault_add_pin_slot_sync (vault, passphrase, strlen (passphrase), pin, strlen (pin),
+                                         NULL, NULL, error);
+  entsec_secure_strfree (passphrase);
+  entsec_secure_strfree (pin);
+  if (ok && !o->json)
+    printf (_("The PIN is set: it unlocks the vault (--pin-file) until %d wrong PINs in a row; "
+              "then only the passphrase does\n"), ENTSEC_VAULT_PIN_MAX_ATTEMPTS);
+  return ok;
+}
+
+static int
+run_add_pin (const CliVaultOptions *options,
+             const SlotsOptions    *o)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (options->recovery_key_file != NULL || options->pin_file != NULL)
+    {
+      cli_print_error (_("slots add-pin: the PIN is set with the vault passphrase: give "
+                         "--passphrase-file FILE, or type it"));
+      return CLI_EXIT_USAGE;
+    }
+  path = cli_vault_path (options);
+  if (path == NULL)
+    return CLI_EXIT_USAGE;
+  vault = entsec_vault_open_sync (path, NULL, &error);
+  if (vault == NULL || !add_pin_slot (vault, options, o, &error))
+    return cli_vault_report (error);
+  return print_slots (vault, !options->no_keyring, o->json);
 }
 
 /* 'slots remove' off a terminal needs --yes: say so before any passphrase is asked. */
@@ -809,6 +1003,8 @@ cli_cmd_slots (int    argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("Print the slot table as JSON"), NULL },
     { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.new_source,
       N_("add-passphrase: read it from FILE ('-': stdin; asked twice on a terminal)"), "FILE" },
+    { "new-pin-file", 0, 0, G_OPTION_ARG_FILENAME, &o.new_pin_source,
+      N_("add-pin: read the new PIN from FILE ('-': stdin; asked twice on a terminal)"), "FILE" },
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &o.yes,
       N_("remove: do not ask for confirmation (needed when stdin is not a terminal)"), NULL },
     { NULL }
@@ -817,17 +1013,26 @@ cli_cmd_slots (int    argc,
   int status = CLI_EXIT_USAGE;
 
   if (!cli_vault_parse_options ("slots",
-                                "[list | add-keyring | add-passphrase | add-recovery | remove ID]",
+                                "[list | add-keyring | add-passphrase | add-recovery | add-pin | "
+                                "remove ID | remove-pin]",
                                 N_("Show or change what unlocks the vault. There is always at "
                                    "least one slot, and a slot is\nremoved only while another "
                                    "one is known to open the vault; removing one asks "
                                    "first\n(--yes skips that). The list marks a keyring slot the "
                                    "keyring cannot serve now\n(item missing, locked, "
-                                   "unreachable)."),
+                                   "unreachable). add-pin sets a quick-unlock PIN beside the\n"
+                                   "passphrase (asked for here); 5 wrong PINs in a row and only "
+                                   "the passphrase unlocks."),
                                 entries, &options, &argc, &argv)
       || removal_unconfirmable (argc, argv, &o)
-      || cli_vault_stdin_clash (&options, o.new_source, "slots"))
+      || cli_vault_stdin_clash (&options, o.new_source, "slots")
+      || cli_vault_stdin_clash (&options, o.new_pin_source, "slots"))
     goto out;
+  if (argc == 2 && strcmp (argv[1], "add-pin") == 0)
+    {
+      status = run_add_pin (&options, &o);
+      goto out;
+    }
   vault = cli_vault_open (&options, &status);
   if (vault != NULL)
     status = run_slots_action (vault, argc, argv, &o, !options.no_keyring);
@@ -835,5 +1040,6 @@ cli_cmd_slots (int    argc,
 out:
   cli_vault_options_clear (&options);
   g_free (o.new_source);
+  g_free (o.new_pin_source);
   return status;
 }

@@ -126,6 +126,103 @@ test_last_slot_kept (void)
   g_assert_nonnull (strstr (run.err, "only key slot"));
 }
 
+/* ---- The quick-unlock PIN ---------------------------------------------------- */
+
+/* A file under @dir holding @text and a newline (PINs and passphrases never go in argv). */
+static char *
+secret_file (const char *dir,
+             const char *name,
+             const char *text)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *line = g_strconcat (text, "\n", NULL);
+
+  g_assert_true (g_file_set_contents (path, line, -1, NULL));
+  return path;
+}
+
+/*
+ * 'slots add-pin' sets a PIN beside the passphrase (asked for then), the
+ * PIN unlocks through --pin-file, five wrong PINs in a row kill it (even
+ * the right one fails then), the next unlock removes it and says so, and
+ * 'slots remove-pin' removes a live one. A keyring-only vault gets no PIN; a PIN of the wrong form is
+ * refused before anything is written.
+ */
+static void
+test_pin_slot (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cli-vault-pin-XXXXXX", NULL); /* outside HOME */
+  g_autofree char *pass = secret_file (dir, "pass", CANARY_PASS);
+  g_autofree char *pin = secret_file (dir, "pin", "20461");
+  g_autofree char *wrong = secret_file (dir, "wrong", "99999");
+  g_autofree char *letters = secret_file (dir, "letters", "12a45");
+  g_auto (CliRun) added = { 0 };
+  g_auto (CliRun) both = { 0 };
+  g_auto (CliRun) bad_form = { 0 };
+  g_auto (CliRun) dead = { 0 };
+  g_auto (CliRun) list = { 0 };
+  g_auto (CliRun) dropped = { 0 };
+  g_auto (CliRun) removed = { 0 };
+  g_auto (CliRun) removed_live = { 0 };
+  g_auto (CliRun) no_passphrase = { 0 };
+
+  CLI_OK (NULL, "init", "--profile", "pin", "--passphrase-file", pass, FAST_KDF);
+  run_cli (NULL, &bad_form, "slots", "add-pin", "--profile", "pin", "--passphrase-file", pass,
+           "--new-pin-file", letters, NULL);
+  g_assert_cmpint (bad_form.status, ==, 3);
+  g_assert_nonnull (strstr (bad_form.err, "digits (0-9) only"));
+  run_cli (NULL, &added, "slots", "add-pin", "--profile", "pin", "--passphrase-file", pass,
+           "--new-pin-file", pin, NULL);
+  g_assert_cmpint (added.status, ==, 0);
+  g_assert_nonnull (strstr (added.out, "3  pin (5 attempts left)\n"));
+  CLI_OK (NULL, "unlock-test", "--profile", "pin", "--no-keyring", "--pin-file", pin);
+  run_cli (NULL, &both, "unlock-test", "--profile", "pin", "--pin-file", pin, "--passphrase-file",
+           pass, NULL);
+  g_assert_cmpint (both.status, ==, 2);
+
+  for (int left = 4; left >= 0; left--)
+    {
+      g_auto (CliRun) run = { 0 };
+      g_autofree char *expected = g_strdup_printf ("%d attempt(s) left", left);
+
+      run_cli (NULL, &run, "unlock-test", "--profile", "pin", "--pin-file", wrong, NULL);
+      g_assert_cmpint (run.status, ==, 4);
+      g_assert_nonnull (strstr (run.err, left > 0 ? expected : "that was the last attempt"));
+    }
+  run_cli (NULL, &dead, "unlock-test", "--profile", "pin", "--pin-file", pin, NULL);
+  g_assert_cmpint (dead.status, ==, 4);
+  g_assert_nonnull (strstr (dead.err, "Enter the passphrase"));
+  /* --no-keyring cannot tell a dead PIN: listed, not checked. */
+  run_cli (NULL, &list, "slots", "--profile", "pin", "--no-keyring", "--passphrase-file", pass,
+           NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "3  pin (not checked"));
+  /* The next unlock removes the dead PIN and says why. */
+  run_cli (NULL, &dropped, "slots", "--profile", "pin", NULL);
+  g_assert_cmpint (dropped.status, ==, 0);
+  g_assert_nonnull (strstr (dropped.err, "no longer works (5 wrong PINs in a row"));
+  g_assert_nonnull (strstr (dropped.err, "slots add-pin"));
+  g_assert_null (strstr (dropped.out, "pin"));
+  run_cli (NULL, &removed, "slots", "remove-pin", "--profile", "pin", "--passphrase-file", pass,
+           NULL);
+  g_assert_cmpint (removed.status, !=, 0);
+  g_assert_nonnull (strstr (removed.err, "no PIN to remove"));
+  /* A live PIN is listed with its attempts, and removed on request. */
+  CLI_OK (NULL, "slots", "add-pin", "--profile", "pin", "--passphrase-file", pass, "--new-pin-file",
+          pin);
+  run_cli (NULL, &removed_live, "slots", "remove-pin", "--profile", "pin", NULL);
+  g_assert_cmpint (removed_live.status, ==, 0);
+  g_assert_null (strstr (removed_live.out, "pin"));
+  g_assert_cmpstr (removed_live.err, ==, "");
+
+  CLI_OK (NULL, "init", "--profile", "pin-keyring-only", "--no-passphrase");
+  run_cli (NULL, &no_passphrase, "slots", "add-pin", "--profile", "pin-keyring-only",
+           "--new-pin-file", pin, NULL);
+  g_assert_cmpint (no_passphrase.status, !=, 0);
+  g_assert_nonnull (strstr (no_passphrase.err, "only goes beside a passphrase"));
+  vt_remove_tree (dir);
+}
+
 /* The vault's files under XDG_DATA_HOME/entsec for @profile, with @suffix. */
 static char *
 profile_file (const char *profile,
@@ -553,6 +650,7 @@ main (int    argc,
   g_test_add_func ("/cli-vault/hotp-counter-across-runs", test_hotp_counter_across_runs);
   g_test_add_func ("/cli-vault/bad-line-adds-nothing", test_bad_line_adds_nothing);
   g_test_add_func ("/cli-vault/last-slot-kept", test_last_slot_kept);
+  g_test_add_func ("/cli-vault/pin-slot", test_pin_slot);
   g_test_add_func ("/cli-vault/remove-refused-keyring-item-missing",
                    test_remove_refused_keyring_item_missing);
   g_test_add_func ("/cli-vault/passphrase-option-text", test_passphrase_option_text);

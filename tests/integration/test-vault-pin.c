@@ -133,6 +133,19 @@ test_pin_unlocks (void)
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
+/* entsec_vault_remove_dead_pin_slot_sync(), asserting whether it removed a slot. */
+static void
+remove_dead_pin (EntsecVault *vault,
+                 gboolean     expected)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean removed = !expected;
+
+  g_assert_true (entsec_vault_remove_dead_pin_slot_sync (vault, &removed, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (removed, ==, expected);
+}
+
 /* Five wrong PINs in a row kill the PIN; the passphrase still opens the vault. */
 static void
 test_five_wrong_pins_lock_out (void)
@@ -159,9 +172,15 @@ test_five_wrong_pins_lock_out (void)
   g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL,
                                                       &error));
   g_assert_no_error (error);
-  /* A new PIN can be set after that. */
+  /* The dead slot leaves the file once the vault is open, and only then. */
+  remove_dead_pin (vault, TRUE);
+  g_assert_false (has_pin_slot (vault));
+  g_assert_cmpint (pin_status (vault, &left), ==, ENTSEC_VAULT_PIN_NONE);
+  /* A new PIN can be set after that; a live one stays. */
   set_pin (vault, "1234");
   g_assert_cmpint (pin_status (vault, &left), ==, ENTSEC_VAULT_PIN_READY);
+  remove_dead_pin (vault, FALSE);
+  g_assert_true (has_pin_slot (vault));
 }
 
 /* A right PIN resets the count. */
@@ -227,6 +246,7 @@ test_useless_without_keyring_item (void)
   g_autoptr (EntsecVault) vault = NULL;
   g_autoptr (GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GError) error = NULL;
+  gboolean removed = TRUE;
 
   create_with_pin (path, FALSE);
   g_assert_true (secret_password_clearv_sync (&any_pin_item, attributes, NULL, &error));
@@ -236,6 +256,20 @@ test_useless_without_keyring_item (void)
   g_assert_false (entsec_vault_unlock_pin_sync (vault, pin, strlen (pin), NULL, NULL, &error));
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT);
   g_assert_false (entsec_vault_is_unlocked (vault));
+  g_clear_error (&error);
+  /* Locked, nothing can be removed; after the passphrase the dead slot goes. */
+  g_assert_false (entsec_vault_remove_dead_pin_slot_sync (vault, &removed, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED);
+  g_assert_false (removed);
+  g_clear_error (&error);
+  g_assert_true (has_pin_slot (vault));
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase), NULL,
+                                                      &error));
+  g_assert_no_error (error);
+  remove_dead_pin (vault, TRUE);
+  g_clear_object (&vault);
+  vault = open_ok (path);
+  g_assert_false (has_pin_slot (vault));
 }
 
 /* Like a keyring unlock, the PIN does not vouch for an old copy of the whole file. */

@@ -153,6 +153,7 @@ typedef struct
 {
   EntsecGoogleImportDialog *chooser;
   guint                     added;
+  guint                     n_choosers;
 } Seen;
 
 static void
@@ -167,7 +168,10 @@ window_added (GListModel *toplevels,
       g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
 
       if (ENTSEC_IS_GOOGLE_IMPORT_DIALOG (window))
-        seen->chooser = ENTSEC_GOOGLE_IMPORT_DIALOG (window);
+        {
+          seen->chooser = ENTSEC_GOOGLE_IMPORT_DIALOG (window);
+          seen->n_choosers++;
+        }
     }
 }
 
@@ -218,7 +222,7 @@ test_export_picture (void)
   g_autoptr (GdkTexture) texture = entsec_qr_texture_new (uri, 4);
   GListModel *toplevels = gtk_window_get_toplevels ();
   g_autoptr (GError) error = NULL;
-  Seen seen = { NULL, 0 };
+  Seen seen = { NULL, 0, 0 };
   EntsecAddDialog *dialog;
   gulong handler;
 
@@ -264,17 +268,24 @@ collect_rows (GtkWidget *widget,
     collect_rows (child, titles);
 }
 
+static guint
+count_rows (EntsecAddDialog *dialog,
+            const char      *title)
+{
+  g_autoptr (GPtrArray) titles = g_ptr_array_new ();
+  guint count = 0;
+
+  collect_rows (GTK_WIDGET (dialog), titles);
+  for (guint i = 0; i < titles->len; i++)
+    count += g_strcmp0 (g_ptr_array_index (titles, i), title) == 0 ? 1 : 0;
+  return count;
+}
+
 static gboolean
 has_row (EntsecAddDialog *dialog,
          const char      *title)
 {
-  g_autoptr (GPtrArray) titles = g_ptr_array_new ();
-
-  collect_rows (GTK_WIDGET (dialog), titles);
-  for (guint i = 0; i < titles->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (titles, i), title) == 0)
-      return TRUE;
-  return FALSE;
+  return count_rows (dialog, title) > 0;
 }
 
 static void
@@ -295,7 +306,7 @@ test_paste (void)
   g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:dave?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
   GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
   g_auto (GValue) value = G_VALUE_INIT;
-  Seen seen = { NULL, 0 };
+  Seen seen = { NULL, 0, 0 };
   EntsecAddDialog *dialog = entsec_add_dialog_new (NULL, vault);
 
   g_object_ref (dialog);
@@ -336,7 +347,7 @@ test_drop_files (void)
   g_autoptr (GFile) notes_file = g_file_new_for_path (notes);
   g_auto (GValue) value = G_VALUE_INIT;
   GSList *files = NULL;
-  Seen seen = { NULL, 0 };
+  Seen seen = { NULL, 0, 0 };
   EntsecAddDialog *dialog = entsec_add_dialog_new (NULL, vault);
 
   g_signal_connect (dialog, "accounts-added", G_CALLBACK (accounts_added), &seen);
@@ -358,6 +369,146 @@ test_drop_files (void)
   vt_remove_tree (dir);
 }
 
+/* The labels of the accounts checked in @chooser, joined by spaces. */
+static char *
+chosen_labels (EntsecGoogleImportDialog *chooser)
+{
+  g_autoptr (GPtrArray) chosen = entsec_google_import_dialog_dup_chosen (chooser);
+  GString *labels = g_string_new (NULL);
+
+  for (guint i = 0; i < chosen->len; i++)
+    g_string_append_printf (labels, "%s%s", i > 0 ? " " : "",
+                            ((EntsecAccount *) g_ptr_array_index (chosen, i))->label);
+  return g_string_free (labels, FALSE);
+}
+
+/* A dialog on a fresh vault, and the windows it opens, counted. */
+typedef struct
+{
+  char            *dir;
+  EntsecVault     *vault;
+  EntsecAddDialog *dialog;
+  Seen             seen;
+  gulong           handler;
+} Watched;
+
+static void
+watched_init (Watched *w)
+{
+  w->dir = g_dir_make_tmp ("entsec-add-XXXXXX", NULL);
+  w->vault = vault_new (w->dir);
+  w->dialog = g_object_ref (entsec_add_dialog_new (NULL, w->vault));
+  g_signal_connect (w->dialog, "accounts-added", G_CALLBACK (accounts_added), &w->seen);
+  w->handler = g_signal_connect (gtk_window_get_toplevels (), "items-changed",
+                                 G_CALLBACK (window_added), &w->seen);
+}
+
+/* Run until a list to choose from is open and @added accounts are in,
+ * then until nothing is pending (a second list would be on its way). */
+static void
+watched_settle (Watched *w,
+                guint    added)
+{
+  while (w->seen.chooser == NULL || w->seen.added < added)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_clear_signal_handler (&w->handler, gtk_window_get_toplevels ());
+  g_assert_cmpuint (w->seen.n_choosers, ==, 1);
+}
+
+static void
+watched_clear (Watched *w)
+{
+  gtk_window_destroy (GTK_WINDOW (w->dialog));
+  g_clear_object (&w->dialog);
+  g_clear_object (&w->vault);
+  vt_remove_tree (w->dir);
+  g_clear_pointer (&w->dir, g_free);
+}
+
+/* The links of one Open: the accounts of its three exports in one list
+ * (an account of two exports flagged there once), its plain link added at
+ * once, its broken link reported, and nothing else opened. */
+static void
+test_export_links (void)
+{
+  const char *issuers_a[] = { "ACME", "Example" };
+  const char *labels_a[] = { "alice", "bob" };
+  const char *issuers_b[] = { "Forge", "example" };
+  const char *labels_b[] = { "carol", "BOB" };
+  const char *issuers_c[] = { "Gitea" };
+  const char *labels_c[] = { "dave" };
+  g_autofree char *a = export_uri (issuers_a, labels_a, 2);
+  g_autofree char *b = export_uri (issuers_b, labels_b, 2);
+  g_autofree char *c = export_uri (issuers_c, labels_c, 1);
+  const char *links[] = { a, "otpauth://totp/Hub:erin?secret=JBSWY3DPEHPK3PXP&issuer=Hub", b,
+                          "otpauth-migration://offline?data=%%%", c };
+  g_autofree char *labels = NULL;
+  Watched w = { 0 };
+
+  watched_init (&w);
+  entsec_add_dialog_add_links (w.dialog, links, G_N_ELEMENTS (links));
+  watched_settle (&w, 1);
+
+  g_assert_true (has_account (w.vault, "erin"));
+  /* The plain link's result, and the broken one's. */
+  g_assert_cmpuint (count_rows (w.dialog, "Link"), ==, 2);
+  g_assert_cmpuint (entsec_google_import_dialog_get_n_accounts (w.seen.chooser), ==, 5);
+  labels = chosen_labels (w.seen.chooser);
+  g_assert_cmpstr (labels, ==, "alice bob carol dave");
+  g_assert_false (entsec_google_import_dialog_is_duplicate (w.seen.chooser, 2));
+  g_assert_true (entsec_google_import_dialog_is_duplicate (w.seen.chooser, 3));
+  g_assert_false (entsec_google_import_dialog_get_chosen (w.seen.chooser, 3));
+  entsec_google_import_dialog_set_chosen (w.seen.chooser, 0, FALSE);
+  entsec_google_import_dialog_accept (w.seen.chooser);
+  wait_added (&w.seen, 4);
+
+  g_assert_false (has_account (w.vault, "alice"));
+  g_assert_true (has_account (w.vault, "bob"));
+  g_assert_false (has_account (w.vault, "BOB"));
+  g_assert_true (has_account (w.vault, "carol"));
+  g_assert_true (has_account (w.vault, "dave"));
+  g_assert_true (has_row (w.dialog, "3 links"));
+  watched_clear (&w);
+}
+
+/* Pictures of a two-part export added at once, a plain one between them:
+ * one list of both parts, shown after the last picture is read. */
+static void
+test_export_pictures (void)
+{
+  const char *issuers_a[] = { "ACME", "Example" };
+  const char *labels_a[] = { "alice", "bob" };
+  const char *issuers_b[] = { "Forge" };
+  const char *labels_b[] = { "carol" };
+  g_autofree char *a = export_uri (issuers_a, labels_a, 2);
+  g_autofree char *b = export_uri (issuers_b, labels_b, 1);
+  g_autoptr (GdkTexture) first = entsec_qr_texture_new (a, 4);
+  g_autoptr (GdkTexture) second = entsec_qr_texture_new (b, 4);
+  g_autoptr (GdkTexture) plain = entsec_qr_texture_new ("otpauth://totp/Hub:erin?secret=JBSWY3DPEHPK3PXP&issuer=Hub", 4);
+  g_autofree char *labels = NULL;
+  Watched w = { 0 };
+
+  watched_init (&w);
+  entsec_add_dialog_add_texture (w.dialog, first, "export-1.png");
+  entsec_add_dialog_add_texture (w.dialog, plain, "erin.png");
+  entsec_add_dialog_add_texture (w.dialog, second, "export-2.png");
+  watched_settle (&w, 0);
+
+  g_assert_cmpuint (w.seen.added, ==, 1);
+  g_assert_true (has_account (w.vault, "erin"));
+  g_assert_cmpuint (entsec_google_import_dialog_get_n_accounts (w.seen.chooser), ==, 3);
+  labels = chosen_labels (w.seen.chooser);
+  g_assert_cmpstr (labels, ==, "alice bob carol");
+  entsec_google_import_dialog_accept (w.seen.chooser);
+  wait_added (&w.seen, 4);
+  g_assert_true (has_account (w.vault, "alice"));
+  g_assert_true (has_account (w.vault, "carol"));
+  g_assert_true (has_row (w.dialog, "2 pictures"));
+  watched_clear (&w);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -368,6 +519,8 @@ main (int   argc,
   g_test_add_func ("/app/add/google-selection", test_google_selection);
   g_test_add_func ("/app/add/google-selection-closed", test_google_selection_closed);
   g_test_add_func ("/app/add/export-picture", test_export_picture);
+  g_test_add_func ("/app/add/export-links", test_export_links);
+  g_test_add_func ("/app/add/export-pictures", test_export_pictures);
   g_test_add_func ("/app/add/paste", test_paste);
   g_test_add_func ("/app/add/drop-files", test_drop_files);
   return g_test_run ();

@@ -60,11 +60,22 @@ make_video (const char        *dir,
 
 typedef struct
 {
-  gboolean  over;
-  char     *found;
-  GError   *error;
-  guint     previews;
+  gboolean   over;
+  char      *found;
+  GError    *error;
+  guint      previews;
+  GPtrArray *rejections;
 } Outcome;
+
+static void
+on_rejected (EntsecScanCamera *camera,
+             const GError     *error,
+             Outcome          *outcome)
+{
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NOT_AUTHENTICATOR);
+  g_assert_false (outcome->over);
+  g_ptr_array_add (outcome->rejections, g_strdup (error->message));
+}
 
 static void
 on_preview (EntsecScanCamera *camera,
@@ -109,44 +120,65 @@ scan (const char *video,
   g_signal_connect (camera, "preview", G_CALLBACK (on_preview), outcome);
   g_signal_connect (camera, "found", G_CALLBACK (on_found), outcome);
   g_signal_connect (camera, "stopped", G_CALLBACK (on_stopped), outcome);
+  g_signal_connect (camera, "rejected", G_CALLBACK (on_rejected), outcome);
+  outcome->rejections = g_ptr_array_new_with_free_func (g_free);
   g_assert_true (entsec_scan_camera_start (camera, &error));
   g_assert_no_error (error);
   while (!outcome->over)
     g_main_context_iteration (NULL, TRUE);
 }
 
-/* A web address first (not an authenticator code: reading goes on), then
- * the account's code: the payload found is exactly the one encoded. */
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_pointer (&outcome->found, g_free);
+  g_clear_error (&outcome->error);
+  g_clear_pointer (&outcome->rejections, g_ptr_array_unref);
+}
+
+/* A web address first (not an authenticator code: said once for its three
+ * frames, and reading goes on), then a Wi-Fi code (said too), then the
+ * account's code: the payload found is exactly the one encoded. */
 static void
 test_camera_finds_code (void)
 {
-  const char *payloads[] = { "https://example.com/login", OTPAUTH, NULL };
+  const char *payloads[] = { "https://example.com/login", "WIFI:S:Office;T:WPA;P:hunter22;;",
+                             OTPAUTH, NULL };
   g_autofree char *dir = g_dir_make_tmp ("entsec-camera-XXXXXX", NULL);
   g_autofree char *video = make_video (dir, payloads, 3);
-  Outcome outcome = { FALSE, NULL, NULL, 0 };
+  Outcome outcome = { FALSE, NULL, NULL, 0, NULL };
 
   scan (video, &outcome);
   g_assert_no_error (outcome.error);
   g_assert_cmpstr (outcome.found, ==, OTPAUTH);
   g_assert_cmpuint (outcome.previews, >=, 1);
-  g_free (outcome.found);
+  g_assert_cmpuint (outcome.rejections->len, ==, 2);
+  g_assert_nonnull (strstr (g_ptr_array_index (outcome.rejections, 0),
+                            "not an authenticator code; it contains a web address (example.com)"));
+  g_assert_nonnull (strstr (g_ptr_array_index (outcome.rejections, 1),
+                            "not an authenticator code"));
+  g_assert_null (strstr (g_ptr_array_index (outcome.rejections, 1), "hunter22"));
+  outcome_clear (&outcome);
   vt_remove_tree (dir);
 }
 
-/* A video without an authenticator code ends with NO_CODE. */
+/* A video that shows only a web address ends saying what its code held,
+ * as a picture of it would, not merely that no code was read. */
 static void
 test_camera_no_code (void)
 {
   const char *payloads[] = { "https://example.com/login", NULL };
   g_autofree char *dir = g_dir_make_tmp ("entsec-camera-XXXXXX", NULL);
   g_autofree char *video = make_video (dir, payloads, 3);
-  Outcome outcome = { FALSE, NULL, NULL, 0 };
+  Outcome outcome = { FALSE, NULL, NULL, 0, NULL };
 
   scan (video, &outcome);
   g_assert_null (outcome.found);
-  g_assert_error (outcome.error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE);
+  g_assert_error (outcome.error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NOT_AUTHENTICATOR);
+  g_assert_nonnull (strstr (outcome.error->message, "a web address (example.com)"));
+  g_assert_cmpuint (outcome.rejections->len, ==, 1);
   g_assert_cmpuint (outcome.previews, ==, 3);
-  g_clear_error (&outcome.error);
+  outcome_clear (&outcome);
   vt_remove_tree (dir);
 }
 

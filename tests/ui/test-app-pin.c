@@ -279,6 +279,18 @@ test_unlock_by_pin (Fixture      *f,
   gtk_window_destroy (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))));
 }
 
+/* A PIN set, the vault locked, then @n wrong PINs tried (not through a page). */
+static void
+pin_then_wrong_pins (Fixture *f,
+                     guint    n)
+{
+  set_pin (f);
+  entsec_vault_lock_sync (f->vault);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (entsec_vault_unlock_pin_sync (f->vault, WRONG_PIN, strlen (WRONG_PIN), NULL,
+                                                  NULL, NULL));
+}
+
 /* Attempts already used show when the page comes up. */
 static void
 test_attempts_shown_at_start (Fixture      *f,
@@ -288,11 +300,7 @@ test_attempts_shown_at_start (Fixture      *f,
   GtkWidget *error_label;
   guint unlocked = 0;
 
-  set_pin (f);
-  entsec_vault_lock_sync (f->vault);
-  for (guint i = 0; i < 2; i++)
-    g_assert_false (entsec_vault_unlock_pin_sync (f->vault, WRONG_PIN, strlen (WRONG_PIN), NULL,
-                                                  NULL, NULL));
+  pin_then_wrong_pins (f, 2);
   page = locked_page (f, &unlocked);
   error_label = PAGE_CHILD (page, "error_label");
   wait_until_visible (error_label);
@@ -300,13 +308,39 @@ test_attempts_shown_at_start (Fixture      *f,
   gtk_window_destroy (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))));
 }
 
-/* Five wrong PINs: the passphrase entry, with the reason; it unlocks. */
+/* The first visible toplevel of @type, waited for. */
+static GtkWindow *
+wait_for_window (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (;;)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+        {
+          g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+          if (G_TYPE_CHECK_INSTANCE_TYPE (window, type)
+              && gtk_widget_get_visible (GTK_WIDGET (window)))
+            return window;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/*
+ * Five wrong PINs: the passphrase entry, with the reason; it unlocks, the
+ * dead PIN slot leaves the vault, and a dialog says why and offers a new
+ * PIN, which opens the PIN dialog.
+ */
 static void
 test_locked_out_asks_passphrase (Fixture      *f,
                                  gconstpointer data)
 {
   EntsecUnlockPage *page;
   GtkLabel *error_label;
+  GtkWindow *offer;
+  GtkWindow *pin_dialog;
   guint unlocked = 0;
 
   set_pin (f);
@@ -322,6 +356,33 @@ test_locked_out_asks_passphrase (Fixture      *f,
   while (unlocked == 0)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (entsec_vault_is_unlocked (f->vault));
+  offer = wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_false (has_pin_slot (f->vault));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (offer)), ==,
+                   "Quick Unlock PIN Turned Off");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (offer)),
+                            "wrong 5 times in a row"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (offer), "set");
+  pin_dialog = wait_for_window (ENTSEC_TYPE_PIN_DIALOG);
+  gtk_window_destroy (pin_dialog);
+  gtk_window_destroy (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))));
+}
+
+/* A PIN already dead when the page comes up: the passphrase, and why. */
+static void
+test_dead_at_start (Fixture      *f,
+                    gconstpointer data)
+{
+  EntsecUnlockPage *page;
+  GtkWidget *error_label;
+  guint unlocked = 0;
+
+  pin_then_wrong_pins (f, ENTSEC_VAULT_PIN_MAX_ATTEMPTS);
+  page = locked_page (f, &unlocked);
+  error_label = PAGE_CHILD (page, "error_label");
+  wait_until_visible (error_label);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (error_label)), "no longer works"));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (page, "secret_box")));
   gtk_window_destroy (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))));
 }
 
@@ -369,6 +430,7 @@ main (int   argc,
   ADD ("/app/pin/unlock-by-pin", test_unlock_by_pin);
   ADD ("/app/pin/attempts-shown-at-start", test_attempts_shown_at_start);
   ADD ("/app/pin/locked-out-asks-passphrase", test_locked_out_asks_passphrase);
+  ADD ("/app/pin/dead-at-start", test_dead_at_start);
   ADD ("/app/pin/use-passphrase-instead", test_use_passphrase_instead);
   ADD ("/app/pin/no-pin-no-pin-entry", test_no_pin_no_pin_entry);
 #undef ADD

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 #include <entsec/entsec.h>
+#include <gdk/x11/gdkx.h>
 
 #include "entsec-add-dialog.h"
 #include "entsec-qr-texture.h"
@@ -31,6 +32,7 @@ typedef struct
   guint32   response;
   gboolean  interactive;
   guint     calls;
+  char     *parent;
 } Portal;
 
 static void
@@ -56,6 +58,8 @@ portal_call (GDBusConnection       *bus,
   portal->interactive = FALSE;
   g_variant_lookup (options, "interactive", "b", &portal->interactive);
   portal->calls++;
+  g_free (portal->parent);
+  portal->parent = g_strdup (parent);
   if (portal->response == 3)
     {
       g_dbus_method_invocation_return_dbus_error (invocation, "org.freedesktop.portal.Error.Failed",
@@ -148,6 +152,51 @@ count_added (EntsecAddDialog *dialog,
   *added += count;
 }
 
+/* The portal identifier of @window, as the X server knows it. */
+static char *
+window_identifier (GtkWindow *window)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+
+  g_assert_true (GDK_IS_X11_SURFACE (surface));
+  return g_strdup_printf ("x11:%lx", (unsigned long) gdk_x11_surface_get_xid (surface));
+}
+
+static char *
+parent_of (GtkWindow *window)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  entsec_screenshot_parent_async (window, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return entsec_screenshot_parent_finish (result);
+}
+
+/* On X11 (Xvfb) a shown window is "x11:" and its XID in hexadecimal, the
+ * form xdg-desktop-portal parses; a window not shown yet has none. */
+static void
+test_parent_identifier (void)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  g_autofree char *hidden = parent_of (window);
+  g_autofree char *shown = NULL;
+  g_autofree char *expected = NULL;
+  char *end = NULL;
+
+  g_assert_cmpstr (hidden, ==, "");
+  gtk_window_present (window);
+  shown = parent_of (window);
+  expected = window_identifier (window);
+  g_assert_cmpstr (shown, ==, expected);
+  g_assert_true (g_str_has_prefix (shown, "x11:"));
+  g_assert_cmpuint (g_ascii_strtoull (shown + 4, &end, 16), ==,
+                    gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))));
+  g_assert_cmpstr (end, ==, "");
+  entsec_screenshot_parent_unexport (window, shown);
+  gtk_window_destroy (window);
+}
+
 /* No portal: the item stays hidden. The portal: an interactive request,
  * the picture it answers read like a chosen picture; a cancel is quiet. */
 static void
@@ -164,10 +213,11 @@ test_screenshot_portal (void)
   g_autofree char *path = NULL;
   EntsecAddDialog *dialog;
   GtkWidget *button;
-  Portal portal = { NULL, 0, FALSE, 0 };
+  Portal portal = { NULL, 0, FALSE, 0, NULL };
   gboolean owned = FALSE;
   guint registration, owner;
   guint added = 0;
+  g_autofree char *expected_parent = NULL;
 
   g_assert_nonnull (bus);
   g_assert_false (available ());
@@ -190,6 +240,7 @@ test_screenshot_portal (void)
   path = g_file_get_path (file);
   g_assert_cmpstr (path, ==, png);
   g_assert_true (portal.interactive);
+  g_assert_cmpstr (portal.parent, ==, "");
   g_clear_object (&file);
 
   portal.response = 1;
@@ -215,6 +266,7 @@ test_screenshot_portal (void)
   vault = entsec_vault_create_sync (path, FALSE, "correct horse", 13, &vt_fast_kdf, NULL, &error);
   g_assert_no_error (error);
   dialog = entsec_add_dialog_new (NULL, vault);
+  gtk_window_present (GTK_WINDOW (dialog));
   g_signal_connect (dialog, "accounts-added", G_CALLBACK (count_added), &added);
   button = find_button (GTK_WIDGET (dialog), "Scan from _Screen");
   g_assert_nonnull (button);
@@ -224,11 +276,15 @@ test_screenshot_portal (void)
   while (added == 0)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (portal.calls, ==, 5);
+  /* The portal was told which window it is for: its dialog is modal to ours. */
+  expected_parent = window_identifier (GTK_WINDOW (dialog));
+  g_assert_cmpstr (portal.parent, ==, expected_parent);
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   g_bus_unown_name (owner);
   g_dbus_connection_unregister_object (bus, registration);
   g_free (portal.picture_uri);
+  g_free (portal.parent);
   g_clear_object (&vault);
   vt_remove_tree (dir);
 }
@@ -241,5 +297,6 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/app/screenshot/portal", test_screenshot_portal);
+  g_test_add_func ("/app/screenshot/parent-identifier", test_parent_identifier);
   return g_test_run ();
 }

@@ -509,6 +509,54 @@ entsec_vault_get_pin_status_sync (EntsecVault          *vault,
   return TRUE;
 }
 
+/* ---- A dead PIN slot ------------------------------------------------------------ */
+
+/* Whether PIN slot @slot can never unlock again: its keyring item is gone or used up. */
+static gboolean
+pin_slot_is_dead (EntsecVault     *vault,
+                  const VaultSlot *slot,
+                  GCancellable    *cancellable)
+{
+  g_autoptr (EntsecSecureBytes) item = NULL;
+  const guint8 *uuid = vault_pin_slot_uuid (slot);
+  KeyringOutcome outcome;
+
+  if (uuid == NULL)
+    return TRUE;
+  outcome = vault_keyring_pin_lookup (vault->vault_id, uuid, &item, cancellable, NULL);
+  if (outcome == KEYRING_NOT_FOUND)
+    return TRUE;
+  /* A locked or unreachable keyring says nothing about the PIN: it may work again later. */
+  return outcome == KEYRING_FOUND
+         && (!item_is_valid (item) || item->data[1] >= ENTSEC_VAULT_PIN_MAX_ATTEMPTS);
+}
+
+gboolean
+entsec_vault_remove_dead_pin_slot_sync (EntsecVault  *vault,
+                                        gboolean     *removed,
+                                        GCancellable *cancellable,
+                                        GError      **error)
+{
+  g_autoptr (VaultSlot) slot = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (removed != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *removed = FALSE;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  slot = copy_pin_slot (vault);
+  /* The D-Bus lookup runs on the copy, without the mutex. */
+  if (slot == NULL || !pin_slot_is_dead (vault, slot, cancellable))
+    return TRUE;
+  if (!entsec_vault_remove_slot_sync (vault, slot->id, cancellable, error))
+    return FALSE;
+  *removed = TRUE;
+  return TRUE;
+}
+
 /* ---- Async -------------------------------------------------------------------- */
 
 typedef struct
@@ -519,6 +567,7 @@ typedef struct
   gboolean             has_kdf;
   guint                attempts_left;
   EntsecVaultPinStatus status;
+  gboolean             removed;
 } PinTaskData;
 
 static void
@@ -698,5 +747,50 @@ entsec_vault_get_pin_status_finish (EntsecVault          *vault,
   *status = d->status;
   if (attempts_left != NULL)
     *attempts_left = d->attempts_left;
+  return TRUE;
+}
+
+static void
+remove_dead_pin_thread (GTask        *task,
+                        gpointer      source,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  PinTaskData *d = task_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  ok = entsec_vault_remove_dead_pin_slot_sync (source, &d->removed, cancellable, &error);
+  return_boolean (task, ok, error);
+}
+
+void
+entsec_vault_remove_dead_pin_slot_async (EntsecVault        *vault,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data)
+{
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  vault_task_run (vault, cancellable, callback, user_data,
+                  entsec_vault_remove_dead_pin_slot_async, pin_task_data_new (NULL, 0, NULL, 0),
+                  (GDestroyNotify) pin_task_data_free, remove_dead_pin_thread);
+}
+
+gboolean
+entsec_vault_remove_dead_pin_slot_finish (EntsecVault  *vault,
+                                          GAsyncResult *result,
+                                          gboolean     *removed,
+                                          GError      **error)
+{
+  PinTaskData *d;
+
+  g_return_val_if_fail (g_task_is_valid (result, vault), FALSE);
+  g_return_val_if_fail (removed != NULL, FALSE);
+  d = g_task_get_task_data (G_TASK (result));
+  *removed = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  *removed = d->removed;
   return TRUE;
 }
