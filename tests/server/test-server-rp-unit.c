@@ -685,6 +685,7 @@ test_concurrent_once_two_handles (Fixture      *f,
   g_autoptr (EntsecStorage) storage = entsec_test_storage_open (f->db, FALSE, &error);
   EntsecTokens *other = NULL;
 
+  g_assert_nonnull (token);
   g_assert_no_error (error);
   other = entsec_tokens_new (storage, f->dir, &error);
   g_assert_no_error (error);
