@@ -242,6 +242,7 @@ gboolean entsec_enroller_complete_finish (EntsecEnroller  *enrollment,
  * @authority_trust: "pinned" (from a link or option) or "tofu" (first discovery)
  * @policy_version: the high-water mark of the policies accepted
  * @device_state: the state the last policy gave ("active", "suspended", ...)
+ * @key_epoch: the device key's epoch: 1 at enrollment, one more per rekey
  *
  * The registration as stored in the vault; no key material.
  */
@@ -254,6 +255,7 @@ typedef struct
   char  *authority_trust;
   gint64 policy_version;
   char  *device_state;
+  gint64 key_epoch;
 } EntsecEnterpriseDevice;
 
 /*
@@ -268,6 +270,33 @@ EntsecEnterpriseDevice *entsec_enterprise_device_load_sync (EntsecVault   *vault
 ENTSEC_EXPORT
 void entsec_enterprise_device_free (EntsecEnterpriseDevice *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseDevice, entsec_enterprise_device_free)
+
+/*
+ * Replace this device's key (docs/protocol.md 8.17): a new P-256 key, an
+ * op-challenge for "rekey", the new key's proof, then the new key and epoch
+ * stored with the registration and the policy bound to the new key. The old
+ * key is kept until a verified answer arrives; when the answer is lost the
+ * new key stays pending and the next signed request that gets 401 asks the
+ * server whether it took it. @vault must be unlocked; @now as for
+ * entsec_enterprise_sync_sync().
+ * Returns: the new key epoch, or 0 with @error (the server's refusal, as
+ *   %ENTSEC_NET_ERROR, leaves the old key in use).
+ */
+ENTSEC_EXPORT
+gint64 entsec_enterprise_device_rekey_sync (EntsecVault   *vault,
+                                            gint64         now,
+                                            GCancellable  *cancellable,
+                                            GError       **error);
+ENTSEC_EXPORT
+void   entsec_enterprise_device_rekey_async (EntsecVault         *vault,
+                                             gint64               now,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+ENTSEC_EXPORT
+gint64 entsec_enterprise_device_rekey_finish (EntsecVault   *vault,
+                                              GAsyncResult  *result,
+                                              GError       **error);
 
 /* ---- Policy and sync (docs/protocol.md 8.5, 8.15) -------------------------- */
 

@@ -13,6 +13,7 @@
 #include "entsec-base64url.h"
 #include "entsec-core-private.h"
 #include "entsec-device-claims.h"
+#include "entsec-device-session.h"
 #include "entsec-ec.h"
 #include "entsec-enterprise-private.h"
 #include "entsec-http.h"
@@ -617,12 +618,6 @@ check_signed (EntsecEnroller *enrollment,
   return g_steal_pointer (&object);
 }
 
-static void
-wipe_and_free_string (gpointer data)
-{
-  entsec_secure_strfree (data);
-}
-
 static gboolean
 set_string (EntsecVault  *vault,
             const char   *name,
@@ -647,15 +642,10 @@ store_state (EntsecEnroller *enrollment,
              GCancellable     *cancellable,
              GError          **error)
 {
-  char *private_jwk = entsec_jwk_export (key, TRUE, error);
-  GVariant *key_value;
-
-  if (private_jwk == NULL)
-    return FALSE;
-  key_value = g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, private_jwk,
-                                       strlen (private_jwk), TRUE, wipe_and_free_string,
-                                       private_jwk);
-  return entsec_vault_set_pref_sync (vault, ENTSEC_PREF_DEVICE_KEY, key_value, cancellable, error)
+  return entsec_device_session_store_key (key, vault, ENTSEC_PREF_DEVICE_KEY, cancellable, error)
+         && entsec_vault_set_pref_sync (vault, ENTSEC_PREF_KEY_EPOCH, g_variant_new_int64 (1),
+                                        cancellable, error)
+         && entsec_vault_remove_pref_sync (vault, ENTSEC_PREF_DEVICE_KEY_NEXT, cancellable, error)
          && set_string (vault, ENTSEC_PREF_SERVER, enrollment->issuer, cancellable, error)
          && set_string (vault, ENTSEC_PREF_CA_FILE, enrollment->ca_file, cancellable, error)
          && set_string (vault, ENTSEC_PREF_PINS, enrollment->pins, cancellable, error)
@@ -952,6 +942,9 @@ entsec_enterprise_device_load_sync (EntsecVault   *vault,
   if (local == NULL)
     device->policy_version = entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_POLICY_VERSION,
                                                                cancellable, &local);
+  if (local == NULL)
+    device->key_epoch = MAX (entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_KEY_EPOCH,
+                                                               cancellable, &local), 1);
   if (local != NULL)
     {
       g_propagate_error (error, local);

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 #define ENTSEC_PREF_PINS "enterprise.pins"
 #define ENTSEC_PREF_DEVICE_ID "enterprise.device_id"
 #define ENTSEC_PREF_DEVICE_KEY "enterprise.device_key"
+/* The device key's epoch (absent: 1) and a rekey's new key until its answer is known (8.17). */
+#define ENTSEC_PREF_KEY_EPOCH "enterprise.key_epoch"
+#define ENTSEC_PREF_DEVICE_KEY_NEXT "enterprise.device_key_next"
 #define ENTSEC_PREF_USER_NAME "enterprise.user_name"
 #define ENTSEC_PREF_AUTHORITY_JWK "enterprise.authority_jwk"
 #define ENTSEC_PREF_AUTHORITY_JKT "enterprise.authority_jkt"
@@ -37,7 +40,8 @@ G_BEGIN_DECLS
     ENTSEC_PREF_DEVICE_KEY, ENTSEC_PREF_USER_NAME, ENTSEC_PREF_AUTHORITY_JWK,            \
     ENTSEC_PREF_AUTHORITY_JKT, ENTSEC_PREF_AUTHORITY_TRUST, ENTSEC_PREF_REGISTRATION,    \
     ENTSEC_PREF_POLICY, ENTSEC_PREF_POLICY_VERSION, ENTSEC_PREF_DEVICE_STATE,            \
-    ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE, NULL }
+    ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE,       \
+    ENTSEC_PREF_KEY_EPOCH, ENTSEC_PREF_DEVICE_KEY_NEXT, NULL }
 
 /*
  * The string preference @name of @vault, or NULL (absent, of another type,
