@@ -204,6 +204,14 @@ gboolean entsec_enroller_start_finish (EntsecEnroller  *enrollment,
                                          GAsyncResult      *result,
                                          GError           **error);
 
+/*
+ * Read this device's claims under @root (its sys/, proc/ and etc/, no
+ * permanent-address ioctl) instead of the real system; for tests with fake
+ * devices. NULL: the real system.
+ */
+ENTSEC_EXPORT
+void entsec_enroller_set_device_root (EntsecEnroller *enrollment,
+                                      const char     *root);
 /* (transfer none) (nullable): the address as the server shows it, after a start. */
 ENTSEC_EXPORT
 const char *entsec_enroller_get_masked_address (const EntsecEnroller *enrollment);
@@ -242,6 +250,7 @@ gboolean entsec_enroller_complete_finish (EntsecEnroller  *enrollment,
  * @authority_trust: "pinned" (from a link or option) or "tofu" (first discovery)
  * @policy_version: the high-water mark of the policies accepted
  * @device_state: the state the last policy gave ("active", "suspended", ...)
+ * @key_epoch: the device key's epoch: 1 at enrollment, one more per rekey
  *
  * The registration as stored in the vault; no key material.
  */
@@ -254,6 +263,7 @@ typedef struct
   char  *authority_trust;
   gint64 policy_version;
   char  *device_state;
+  gint64 key_epoch;
 } EntsecEnterpriseDevice;
 
 /*
@@ -268,6 +278,98 @@ EntsecEnterpriseDevice *entsec_enterprise_device_load_sync (EntsecVault   *vault
 ENTSEC_EXPORT
 void entsec_enterprise_device_free (EntsecEnterpriseDevice *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseDevice, entsec_enterprise_device_free)
+
+/*
+ * Replace this device's key (docs/protocol.md 8.17): a new P-256 key, an
+ * op-challenge for "rekey", the new key's proof, then the new key and epoch
+ * stored with the registration and the policy bound to the new key. The old
+ * key is kept until a verified answer arrives; when the answer is lost the
+ * new key stays pending and the next signed request that gets 401 asks the
+ * server whether it took it. @vault must be unlocked; @now as for
+ * entsec_enterprise_sync_sync().
+ * Returns: the new key epoch, or 0 with @error (the server's refusal, as
+ *   %ENTSEC_NET_ERROR, leaves the old key in use).
+ */
+ENTSEC_EXPORT
+gint64 entsec_enterprise_device_rekey_sync (EntsecVault   *vault,
+                                            gint64         now,
+                                            GCancellable  *cancellable,
+                                            GError       **error);
+ENTSEC_EXPORT
+void   entsec_enterprise_device_rekey_async (EntsecVault         *vault,
+                                             gint64               now,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+ENTSEC_EXPORT
+gint64 entsec_enterprise_device_rekey_finish (EntsecVault   *vault,
+                                              GAsyncResult  *result,
+                                              GError       **error);
+
+/* ---- Heartbeat (docs/protocol.md 8.6) ---------------------------------------- */
+
+/**
+ * EntsecEnterpriseHeartbeat:
+ * @binding: the server's comparison of the claims with the registration's:
+ *   "ok" or "mismatch"
+ * @action: the policy's `binding.on_mismatch` as the server applied it:
+ *   "none", "warn", "lock" (the device suspended) or "wipe" (revoked)
+ * @drifted: the claim fields that differ from those sent at registration
+ *   (`dmi.product_name`, `macs[wlan0]`), empty when none
+ * @policy_version: the server's policy version for this device
+ * @policy_changed: a newer policy was fetched and came in force
+ * @locked: the rule locked the vault
+ * @wiped: the rule (or a revoking policy) removed the enterprise data
+ * @interval: seconds until the next heartbeat is due (`sync.heartbeat`)
+ * @clock_warning: (nullable): the clocks are more than 30 s apart
+ *
+ * One heartbeat and what it changed.
+ */
+typedef struct
+{
+  char    *binding;
+  char    *action;
+  char   **drifted;
+  gint64   policy_version;
+  gboolean policy_changed;
+  gboolean locked;
+  gboolean wiped;
+  gint64   interval;
+  char    *clock_warning;
+} EntsecEnterpriseHeartbeat;
+
+/*
+ * Send this device's claims of now (the groups of the policy's
+ * `binding.collect`, as HMACs under the tenant salt, read under
+ * @device_root (nullable: the real system), see
+ * entsec_enroller_set_device_root()) and compare them with the
+ * registration's; the server's rule is carried out: "wipe" removes the
+ * enterprise data, "lock" locks @vault after the newer policy (the device
+ * suspended) is stored. @vault must be unlocked; @now as for
+ * entsec_enterprise_sync_sync(). A vault enrolled before the claims were
+ * kept fails with %G_IO_ERROR_NOT_SUPPORTED.
+ * Returns: (transfer full) (nullable): free with entsec_enterprise_heartbeat_free().
+ */
+ENTSEC_EXPORT
+EntsecEnterpriseHeartbeat *entsec_enterprise_heartbeat_sync (EntsecVault   *vault,
+                                                             const char    *device_root,
+                                                             gint64         now,
+                                                             GCancellable  *cancellable,
+                                                             GError       **error);
+ENTSEC_EXPORT
+void entsec_enterprise_heartbeat_async (EntsecVault         *vault,
+                                        const char          *device_root,
+                                        gint64               now,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+ENTSEC_EXPORT
+EntsecEnterpriseHeartbeat *entsec_enterprise_heartbeat_finish (EntsecVault   *vault,
+                                                               GAsyncResult  *result,
+                                                               GError       **error);
+ENTSEC_EXPORT
+void entsec_enterprise_heartbeat_free (EntsecEnterpriseHeartbeat *heartbeat);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseHeartbeat, entsec_enterprise_heartbeat_free)
 
 /* ---- Policy and sync (docs/protocol.md 8.5, 8.15) -------------------------- */
 

@@ -179,9 +179,14 @@ G_DECLARE_FINAL_TYPE (EntsecEventsWorker, entsec_events_worker, ENTSEC, EVENTS_W
  *   already handled;
  * - "failed" (const GError *): a poll failed; the next one comes after a
  *   backoff from 1 s doubling to 60 s, with +-25 % jitter;
+ * - "heartbeat" (const EntsecEnterpriseHeartbeat *, transfer none): a
+ *   heartbeat (docs/protocol.md 8.6) was sent, at start and then every
+ *   `sync.heartbeat` seconds of the policy, and its rule carried out; a
+ *   failed one comes as "failed" and is tried again 5 minutes later (or
+ *   stops the worker as a poll's failure would);
  * - "stopped": the worker stopped (entsec_events_worker_stop(), a wipe or a
- *   lock, or an error another poll cannot mend: not enrolled, revoked,
- *   untrusted server, vault locked).
+ *   lock, by a command or a heartbeat's binding rule, or an error another
+ *   poll cannot mend: not enrolled, revoked, untrusted server, vault locked).
  *
  * The "running" property says whether it polls. @wait: seconds each poll may
  * be held, 0 to ENTSEC_EVENTS_MAX_WAIT.
@@ -190,6 +195,21 @@ G_DECLARE_FINAL_TYPE (EntsecEventsWorker, entsec_events_worker, ENTSEC, EVENTS_W
 ENTSEC_EXPORT
 EntsecEventsWorker *entsec_events_worker_new (EntsecVault *vault,
                                               guint        wait);
+/* The Unix time an injected clock reads (tests); 0 or less: the real clock's. */
+typedef gint64 (*EntsecEventsClock) (gpointer user_data);
+/*
+ * Before the start: read the claims of heartbeats under @root (nullable: the
+ * real system; see entsec_enroller_set_device_root()), and schedule the
+ * heartbeats by @clock (NULL: the real clock; requests are always signed
+ * with the real clock). @clock is called in the worker's thread.
+ */
+ENTSEC_EXPORT
+void entsec_events_worker_set_device_root (EntsecEventsWorker *worker,
+                                           const char         *root);
+ENTSEC_EXPORT
+void entsec_events_worker_set_clock (EntsecEventsWorker *worker,
+                                     EntsecEventsClock   clock,
+                                     gpointer            user_data);
 /* Start polling (nothing when it already runs). */
 ENTSEC_EXPORT
 void entsec_events_worker_start (EntsecEventsWorker *worker);

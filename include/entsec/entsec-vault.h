@@ -101,8 +101,12 @@ typedef enum
 ENTSEC_EXPORT
 GQuark entsec_vault_error_quark (void);
 
-/* The file format this library writes (PRAGMA user_version). */
-#define ENTSEC_VAULT_FORMAT_VERSION 2
+/*
+ * The file format this library writes (PRAGMA user_version). Format 3 adds
+ * the locked rows (entsec_vault_set_locked_row_sync()); its encryption is
+ * that of format 2.
+ */
+#define ENTSEC_VAULT_FORMAT_VERSION 3
 /* Length of a recovery key in bytes (shown to the user as Base32). */
 #define ENTSEC_VAULT_RECOVERY_KEY_SIZE 32
 
@@ -380,6 +384,39 @@ gboolean entsec_vault_lock_finish (EntsecVault  *vault,
 
 ENTSEC_EXPORT
 const char *entsec_vault_get_path (EntsecVault *vault);
+/*
+ * A stable name of this vault (hex SHA-256 of its random id), for keyring
+ * items and associated data that must not fit another vault.
+ * Returns: (transfer full): free with g_free().
+ */
+ENTSEC_EXPORT
+char *entsec_vault_dup_id (EntsecVault *vault);
+
+/*
+ * Locked rows (format 3): bytes other parts of entsec keep in the vault file
+ * and read or write while the vault is locked, such as the device key sealed
+ * under a key of the keyring. The vault stores them as given, outside its
+ * encryption and its index: the caller seals them and binds them to the
+ * vault (entsec_vault_dup_id()). @name: 1 to 64 printable ASCII characters.
+ * Returns: (transfer full) (nullable): the row's bytes; NULL without @error
+ *   when there is no such row (or the file predates format 3).
+ */
+ENTSEC_EXPORT
+GBytes  *entsec_vault_get_locked_row_sync (EntsecVault  *vault,
+                                           const char   *name,
+                                           GCancellable *cancellable,
+                                           GError      **error);
+/*
+ * Write the locked row @name (@data NULL: remove it) in its own transaction,
+ * locked or not. A file older than format 3 fails with
+ * %ENTSEC_VAULT_ERROR_LOCKED until an unlock has upgraded it.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_set_locked_row_sync (EntsecVault  *vault,
+                                           const char   *name,
+                                           GBytes       *data,
+                                           GCancellable *cancellable,
+                                           GError      **error);
 
 /* ---- Accounts ------------------------------------------------------------- */
 

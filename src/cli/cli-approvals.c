@@ -167,6 +167,26 @@ typedef struct
 } Watch;
 
 static void
+on_heartbeat (EntsecEventsWorker              *worker,
+              const EntsecEnterpriseHeartbeat *heartbeat,
+              Watch                           *watch)
+{
+  json_t *root;
+
+  if (!watch->json)
+    {
+      cli_print_heartbeat (heartbeat);
+      return;
+    }
+  /* One line, like each poll's. */
+  root = json_pack ("{s:o}", "heartbeat", cli_heartbeat_to_json (heartbeat));
+  json_dumpf (root, stdout, JSON_COMPACT);
+  putchar ('\n');
+  fflush (stdout);
+  json_decref (root);
+}
+
+static void
 on_polled (EntsecEventsWorker           *worker,
            const EntsecEnterpriseEvents *events,
            Watch                        *watch)
@@ -201,6 +221,17 @@ on_interrupt (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* --clock-file (tests): the Unix time written in the file, 0 when unreadable. */
+static gint64
+clock_from_file (gpointer data)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (data, &text, NULL, NULL))
+    return 0;
+  return g_ascii_strtoll (text, NULL, 10);
+}
+
 /*
  * The events worker until it stops or Ctrl-C: its exit status is that of the
  * last failure when a failure stopped it.
@@ -208,6 +239,8 @@ on_interrupt (gpointer data)
 static int
 watch_forever (EntsecVault *vault,
                guint        wait,
+               const char  *device_root,
+               const char  *clock_file,
                gboolean     json)
 {
   g_autoptr (EntsecEventsWorker) worker = entsec_events_worker_new (vault, wait);
@@ -216,6 +249,10 @@ watch_forever (EntsecVault *vault,
   guint interrupt = g_unix_signal_add (SIGINT, on_interrupt, &watch);
   guint terminate = g_unix_signal_add (SIGTERM, on_interrupt, &watch);
 
+  entsec_events_worker_set_device_root (worker, device_root);
+  if (clock_file != NULL)
+    entsec_events_worker_set_clock (worker, clock_from_file, (gpointer) clock_file);
+  g_signal_connect (worker, "heartbeat", G_CALLBACK (on_heartbeat), &watch);
   g_signal_connect (worker, "polled", G_CALLBACK (on_polled), &watch);
   g_signal_connect (worker, "failed", G_CALLBACK (on_failed), &watch);
   g_signal_connect (worker, "stopped", G_CALLBACK (on_stopped), &watch);
@@ -240,6 +277,8 @@ cli_cmd_watch (int    argc,
   gint wait = WATCH_WAIT_DEFAULT;
   gint64 cursor = -1;
   gint64 time_option = -1;
+  g_autofree char *device_root = NULL;
+  g_autofree char *clock_file = NULL;
   GOptionEntry entries[] = {
     { "once", 0, 0, G_OPTION_ARG_NONE, &once,
       N_("Poll once (and again while the server has more), then stop"), NULL },
@@ -250,6 +289,10 @@ cli_cmd_watch (int    argc,
     { "cursor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &cursor, NULL, NULL },
     /* Hidden, for tests: sign and check with this Unix time instead of the clock. */
     { "time", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &time_option, NULL, NULL },
+    /* Hidden, for tests: read the claims of heartbeats under DIR. */
+    { "device-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &device_root, NULL, NULL },
+    /* Hidden, for tests: schedule heartbeats by the Unix time written in FILE. */
+    { "clock-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &clock_file, NULL, NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -271,7 +314,7 @@ cli_cmd_watch (int    argc,
     }
   if (once || cursor >= 0 || time_option > 0)
     return watch_once (vault, cursor, (guint) wait, time_option > 0 ? time_option : 0, json);
-  return watch_forever (vault, (guint) wait, json);
+  return watch_forever (vault, (guint) wait, device_root, clock_file, json);
 }
 
 int

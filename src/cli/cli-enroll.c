@@ -18,6 +18,7 @@ typedef struct
   char *email;
   char *phone;
   char *code_file;
+  char *device_root;
 } EnrollOptions;
 
 static void
@@ -30,6 +31,7 @@ enroll_options_clear (EnrollOptions *options)
   g_free (options->email);
   g_free (options->phone);
   g_free (options->code_file);
+  g_free (options->device_root);
 }
 
 /* Exit codes of the enterprise errors (entsec-cli(1)). */
@@ -133,8 +135,10 @@ run_enroll (EntsecVault         *vault,
       return CLI_EXIT_BAD_INPUT;
     }
   enroller = error == NULL ? enroller_of (options, &channel, &address, &error) : NULL;
-  if (enroller == NULL
-      || !entsec_enroller_start_sync (enroller, channel, address, NULL, &error))
+  if (enroller == NULL)
+    return enroll_report (error);
+  entsec_enroller_set_device_root (enroller, options->device_root);
+  if (!entsec_enroller_start_sync (enroller, channel, address, NULL, &error))
     return enroll_report (error);
   fprintf (stderr, _("If the server knows this address, a code is on its way to %s.\n"),
            entsec_enroller_get_masked_address (enroller));
@@ -175,6 +179,9 @@ cli_cmd_enroll (int    argc,
       N_("Enroll with an activation link (entsec://enroll?...)"), N_("LINK") },
     { "code-file", 0, 0, G_OPTION_ARG_FILENAME, &options.code_file,
       N_("Read the code from FILE ('-' or absent: prompt)"), N_("FILE") },
+    /* Hidden, for tests: read the device claims under DIR (sys/, proc/, etc/). */
+    { "device-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &options.device_root, NULL,
+      NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
@@ -190,6 +197,28 @@ cli_cmd_enroll (int    argc,
   return status;
 }
 
+/* entsec-cli device rekey: a new device key, the old one refused from then on. */
+static int
+device_rekey (EntsecVault *vault,
+              gboolean     json)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *epoch_text = NULL;
+  gint64 epoch = entsec_enterprise_device_rekey_sync (vault, 0, NULL, &error);
+
+  if (epoch == 0)
+    return cli_enterprise_report (error);
+  if (json)
+    {
+      cli_vault_print_json (json_pack ("{s:I}", "key_epoch", (json_int_t) epoch));
+      return CLI_EXIT_OK;
+    }
+  epoch_text = g_strdup_printf ("%" G_GINT64_FORMAT, epoch);
+  printf (_("The device key was replaced (key epoch %s); the old key no longer works\n"),
+          epoch_text);
+  return CLI_EXIT_OK;
+}
+
 int
 cli_cmd_device (int    argc,
                 char **argv)
@@ -203,13 +232,24 @@ cli_cmd_device (int    argc,
   g_autoptr (EntsecEnterpriseDevice) device = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *version = NULL;
+  g_autofree char *epoch = NULL;
   int status;
 
-  vault = cli_vault_parse_and_open ("device", "",
-                                    N_("Show this vault's enterprise registration."),
+  vault = cli_vault_parse_and_open ("device", "[rekey]",
+                                    N_("Show this vault's enterprise registration; 'rekey' "
+                                       "replaces the device key\n(the server confirms it "
+                                       "before the old key is dropped)."),
                                     entries, &argc, &argv, &status);
   if (vault == NULL)
     return status;
+  if (argc == 2 && strcmp (argv[1], "rekey") == 0)
+    return device_rekey (vault, json);
+  if (argc > 1)
+    {
+      cli_print_error (_("device: unknown action '%s' (see 'entsec-cli device --help')"),
+                       argv[1]);
+      return CLI_EXIT_USAGE;
+    }
   device = entsec_enterprise_device_load_sync (vault, NULL, &error);
   if (device == NULL && error != NULL)
     return enroll_report (error);
@@ -220,14 +260,15 @@ cli_cmd_device (int    argc,
     }
   if (json)
     {
-      cli_vault_print_json (json_pack ("{s:s, s:s, s:s?, s:s, s:s, s:I, s:s?}",
+      cli_vault_print_json (json_pack ("{s:s, s:s, s:s?, s:s, s:s, s:I, s:s?, s:I}",
                                        "device_id", device->device_id,
                                        "server", device->server,
                                        "user", device->user_name,
                                        "authority_jkt", device->authority_jkt,
                                        "authority_trust", device->authority_trust,
                                        "policy_version", (json_int_t) device->policy_version,
-                                       "state", device->device_state));
+                                       "state", device->device_state,
+                                       "key_epoch", (json_int_t) device->key_epoch));
       return CLI_EXIT_OK;
     }
   printf (_("Device:          %s\n"), device->device_id);
@@ -237,6 +278,8 @@ cli_cmd_device (int    argc,
   printf (_("State:           %s\n"), device->device_state != NULL ? device->device_state : "?");
   version = g_strdup_printf ("%" G_GINT64_FORMAT, device->policy_version);
   printf (_("Policy version:  %s\n"), version);
+  epoch = g_strdup_printf ("%" G_GINT64_FORMAT, device->key_epoch);
+  printf (_("Key epoch:       %s\n"), epoch);
   printf (_("Authority key:   %s (%s)\n"), device->authority_jkt,
           g_strcmp0 (device->authority_trust, "pinned") == 0
           ? _("pinned") : _("trusted on first use"));

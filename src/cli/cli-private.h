@@ -49,6 +49,10 @@ int cli_cmd_enroll (int argc, char **argv);
 int cli_cmd_device (int argc, char **argv);
 int cli_cmd_sync (int argc, char **argv);
 int cli_cmd_policy (int argc, char **argv);
+int cli_cmd_heartbeat (int argc, char **argv);
+/* A heartbeat's outcome (entsec-cli heartbeat, watch): as text, or as a new JSON object. */
+void           cli_print_heartbeat (const EntsecEnterpriseHeartbeat *heartbeat);
+struct json_t *cli_heartbeat_to_json (const EntsecEnterpriseHeartbeat *heartbeat);
 int cli_cmd_watch (int argc, char **argv);
 /*
  * Print an enterprise error (network, policy, approval) and return its exit

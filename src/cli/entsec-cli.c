@@ -31,6 +31,8 @@ static const CliCommand commands[] = {
   { "device", N_("Show the vault's enterprise registration"), cli_cmd_device },
   { "sync", N_("Fetch the enterprise policy and tokens; print what changed"), cli_cmd_sync },
   { "policy", N_("Show the enterprise policy in force"), cli_cmd_policy },
+  { "heartbeat", N_("Send the device's status; carry out the binding rule on a mismatch"),
+    cli_cmd_heartbeat },
   { "watch", N_("Print the enterprise server's events as they come; carry out its commands"),
     cli_cmd_watch },
   { "approvals", N_("List the sign-in requests waiting for this device"), cli_cmd_approvals },

@@ -10,6 +10,27 @@ import subprocess
 import servertest
 
 
+class VaultCli:
+    """For a ServerTestCase with self.vault and self.pass_file: the CLI on that vault
+    (passphrase from the file, no keyring) and the admin API of self.server."""
+
+    def cli(self, *args):
+        return subprocess.run([os.environ["ENTSEC_CLI"], *args, "--vault", self.vault,
+                               "--no-keyring", "--passphrase-file", self.pass_file],
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    def cli_json(self, *args):
+        result = self.cli(*args, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return json.loads(result.stdout)
+
+    def admin(self, method, path, body=None, want=None):
+        status, _, answer, _ = self.server.request(method, path, token=self.token, body=body)
+        if want is not None:
+            self.assertEqual(status, want, answer)
+        return answer
+
+
 def outbox_codes(data_dir):
     """The codes the server's outbox sender wrote, oldest first."""
     path = os.path.join(data_dir, "outbox.jsonl")

@@ -24,7 +24,7 @@ FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
 EMAIL = "ann@example.com"
 
 
-class EventsTests(ServerTestCase):
+class EventsTests(clienttest.VaultCli, ServerTestCase):
     def setUp(self):
         super().setUp()
         env = dict(os.environ, ENTSEC_SERVER_ENROLL_RESEND_AFTER="0")
@@ -46,22 +46,6 @@ class EventsTests(ServerTestCase):
                                            "--email", EMAIL)
         self.assertEqual(code, 0, out + err)
         self.device_id = self.cli_json("device")["device_id"]
-
-    def cli(self, *args):
-        return subprocess.run([CLI, *args, "--vault", self.vault, "--no-keyring",
-                               "--passphrase-file", self.pass_file],
-                              capture_output=True, text=True, timeout=120, check=False)
-
-    def cli_json(self, *args):
-        result = self.cli(*args, "--json")
-        self.assertEqual(result.returncode, 0, result.stderr)
-        return json.loads(result.stdout)
-
-    def admin(self, method, path, body=None, want=None):
-        status, _, answer, _ = self.server.request(method, path, token=self.token, body=body)
-        if want is not None:
-            self.assertEqual(status, want, answer)
-        return answer
 
     def watch(self, *args):
         """One `watch --once --wait 0`: the events of each poll, flattened."""
@@ -196,7 +180,8 @@ class EventsTests(ServerTestCase):
             while not seen:
                 line = proc.stdout.readline()
                 self.assertTrue(line, proc.stderr.read() if proc.poll() is not None else "")
-                seen = [e["approval"]["challenge_id"] for e in json.loads(line)["events"]
+                # A heartbeat's line comes first, then one line per poll.
+                seen = [e["approval"]["challenge_id"] for e in json.loads(line).get("events", [])
                         if e["type"] == "push"]
             self.assertEqual(seen, [tx["transaction_id"]])
             proc.send_signal(signal.SIGINT)
@@ -214,7 +199,10 @@ class EventsTests(ServerTestCase):
         # Without --once the events worker runs until the lock stops it.
         result = self.cli("watch", "--json", "--wait", "1")
         self.assertEqual(result.returncode, 0, result.stderr)
-        polls = [json.loads(line) for line in result.stdout.splitlines()]
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        # The worker's heartbeat on start: this device is the one registered.
+        self.assertEqual(lines[0]["heartbeat"]["binding"], "ok", lines[0])
+        polls = lines[1:]
         self.assertTrue(polls[-1]["locked"], polls)
         done = [e for poll in polls for e in poll["events"] if e["type"] == "command"]
         self.assertEqual([(e["command_id"], e["command"], e["duplicate"]) for e in done],

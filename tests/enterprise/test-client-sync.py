@@ -19,6 +19,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import ssl
 import subprocess
 import sys
@@ -68,10 +69,16 @@ def sign_jws(key, payload, typ="entsec-policy+jwt", kid=None):
 class Proxy:
     """TLS on loopback with the server's certificate, forwarding to the real server.
 
-    `forge`, when set, maps the server's policy JWS to the one the client gets."""
+    `forge`, when set, maps the server's policy JWS to the one the client gets;
+    `forge_events` the body of an events answer. `drop(path)` true: the request
+    reaches the server but its answer is lost (the connection closes). `keyids`
+    lists the keyid of every signed request, in order."""
 
     def __init__(self, data_dir):
         self.forge = None
+        self.forge_events = None
+        self.drop = None
+        self.keyids = []
         self.upstream = None
         proxy = self
 
@@ -85,6 +92,9 @@ class Proxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 is_policy = self.path.endswith("/policy")
+                keyid = re.search(r'keyid="([^"]+)"', self.headers.get("Signature-Input", ""))
+                if keyid:
+                    proxy.keyids.append(keyid.group(1))
                 headers = {k: v for k, v in self.headers.items()
                            if k.lower() not in ("host", "connection")
                            and not (proxy.forge and is_policy and k.lower() == "if-none-match")}
@@ -97,6 +107,11 @@ class Proxy:
                     conn.close()
                 if proxy.forge and is_policy and resp.status == 200:
                     data = proxy.forge(data.decode()).encode()
+                if proxy.forge_events and "/events" in self.path and resp.status == 200:
+                    data = proxy.forge_events(data.decode()).encode()
+                if proxy.drop and proxy.drop(self.path):
+                    self.close_connection = True
+                    return
                 self.send_response(resp.status)
                 for name in ("Content-Type", "ETag", "Retry-After", "WWW-Authenticate"):
                     if resp.getheader(name) is not None:
@@ -384,6 +399,106 @@ class SyncTests(ServerTestCase):
             return sign_jws(self.authority, payload, kid=old_jkt)
         self.refused(forge, "changed without a chain from the key this device trusts")
         self.assertEqual(self.cli_json("device")["authority_jkt"], rotated["jkt"])
+
+    def test_push_and_command_signed_by_the_retired_key_refused(self):
+        old_jkt = thumbprint(jwk_of(self.authority))
+        rotated = self.rotate()
+        self.assertEqual(self.sync().returncode, 0)
+        self.assertEqual(self.cli_json("device")["authority_jkt"], rotated["jkt"])
+        status, _, _, _ = self.server.request(
+            "POST", "/v1/admin/devices/%s/commands" % self.device_id, token=self.token,
+            body={"v": 1, "type": "lock"})
+        self.assertEqual(status, 201)
+        rp_key = self.admin("POST", "/v1/admin/rps", {"v": 1, "name": "vpn"},
+                            want=201)["api_key"]
+        status, _, tx, _ = self.server.request(
+            "POST", "/v1/auth/push", {"v": 1, "user": self.user_id}, token=rp_key)
+        self.assertEqual(status, 201, tx)
+
+        def resign(jws):
+            # The same object, signed by the key the rotation retired.
+            return sign_jws(self.authority, jws_payload(jws), json.loads(
+                unb64url(jws.split(".")[0]))["typ"], kid=old_jkt)
+
+        def forge(body):
+            answer = json.loads(body)
+            for event in answer["events"]:
+                for name in ("push", "command"):
+                    if name in event["data"]:
+                        event["data"][name] = resign(event["data"][name])
+            return json.dumps(answer)
+        self.proxy.forge_events = forge
+        events = self.watch_events()
+        self.proxy.forge_events = None
+        refused = [e for e in events if e["type"] in ("push", "command")]
+        self.assertEqual(sorted(e["type"] for e in refused), ["command", "push"], events)
+        for event in refused:
+            self.assertIsNone(event.get("approval"))
+            self.assertIsNone(event.get("command_id"))
+            self.assertIn("not signed by the pinned authority key", event["detail"])
+        self.assertEqual(self.cli_json("approvals", "--vault", self.vault), [])
+        # Neither carried out nor acknowledged: the lock is still pending on the server.
+        commands = self.admin("GET", "/v1/admin/devices/%s/commands" % self.device_id,
+                              want=200)["commands"]
+        self.assertEqual([c["state"] for c in commands], ["pending"], commands)
+        # A push as the server signs it (the new key) is taken.
+        status, _, tx, _ = self.server.request(
+            "POST", "/v1/auth/push", {"v": 1, "user": self.user_id}, token=rp_key)
+        self.assertEqual(status, 201, tx)
+        pushes = [e["approval"]["challenge_id"] for e in self.watch_events()
+                  if e["type"] == "push"]
+        self.assertEqual(pushes, [tx["transaction_id"]])
+
+    def watch_events(self):
+        result = self.cli("watch", "--vault", self.vault, "--once", "--wait", "0", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return [e for line in result.stdout.splitlines() for e in json.loads(line)["events"]]
+
+    # ---- device rekey (docs/protocol.md 8.17) ----------------------------------
+
+    def rekey(self):
+        return self.cli("device", "rekey", "--vault", self.vault)
+
+    def test_rekey_then_the_old_key_is_refused(self):
+        old_copy = os.path.join(self.tmp, "vault-before-rekey.db")
+        shutil.copyfile(self.vault, old_copy)
+        version = self.cli_json("policy")["policy_version"]
+        result = self.rekey()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("key epoch 2", result.stdout)
+        self.assertEqual(self.cli_json("device")["key_epoch"], 2)
+        # The answer's policy, bound to the new key, is in force.
+        self.assertGreater(self.cli_json("policy")["policy_version"], version)
+        self.proxy.keyids.clear()
+        self.assertEqual(self.sync().returncode, 0)
+        self.assertTrue(self.proxy.keyids, "no signed request")
+        self.assertEqual(set(self.proxy.keyids), {self.device_id + "#2"})
+        # A copy of the vault from before holds the old key at epoch 1: refused.
+        result = self.cli("sync", "--vault", old_copy)
+        self.assertEqual(result.returncode, 4, result.stderr)
+        self.assertEqual(self.proxy.keyids[-1], self.device_id + "#1")
+        # And once more: epoch 3.
+        self.assertEqual(self.rekey().returncode, 0)
+        self.assertEqual(self.cli_json("device")["key_epoch"], 3)
+
+    def test_rekey_answer_lost_then_recovered(self):
+        self.proxy.drop = lambda path: path.endswith("/keys/rotate")
+        result = self.rekey()
+        self.proxy.drop = None
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        # The server took the key; the vault still signs with the old one.
+        device = self.cli_json("device")
+        self.assertEqual(device["key_epoch"], 1)
+        self.proxy.keyids.clear()
+        result = self.sync()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # Refused at epoch 1, then the pending key is tried at 2 and kept.
+        self.assertEqual(self.proxy.keyids[:2], [self.device_id + "#1", self.device_id + "#2"])
+        self.assertEqual(set(self.proxy.keyids[2:]), {self.device_id + "#2"})
+        self.assertEqual(self.cli_json("device")["key_epoch"], 2)
+        self.proxy.keyids.clear()
+        self.assertEqual(self.sync().returncode, 0)
+        self.assertEqual(set(self.proxy.keyids), {self.device_id + "#2"})
 
     # ---- clock --------------------------------------------------------------
 

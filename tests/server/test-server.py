@@ -277,7 +277,8 @@ class EnrollTests(ServerTestCase):
         status, _, body, _ = self.verify(server, known[2]["enrollment_id"], code)
         self.assertEqual(status, 200, body)
         self.assertEqual(body["user"], {"id": user["id"], "name": "Ann"})
-        self.assertEqual(body["collect"], [])
+        # The user's binding.collect (the default), sent again by every heartbeat.
+        self.assertEqual(body["collect"], ["machine_fp"])
         for key in ("enrollment_token", "registration_challenge", "tenant_salt"):
             self.assertGreaterEqual(len(body[key]), 43)
         self.assertProblem(self.verify(server, known[2]["enrollment_id"], code),

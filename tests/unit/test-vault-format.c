@@ -564,15 +564,93 @@ test_newer_vault_untouched (Fixture      *f,
   g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
+  g_autofree char *newer = g_strdup_printf ("PRAGMA user_version = %d",
+                                            ENTSEC_VAULT_FORMAT_VERSION + 1);
 
   g_clear_object (&vault);
-  vt_exec (f->path, "PRAGMA user_version = 3");
+  vt_exec (f->path, newer);
   before = vt_file_hash (f->path);
   vault = entsec_vault_open_sync (f->path, NULL, &error);
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_VERSION);
   g_assert_null (vault);
   after = vt_file_hash (f->path);
   g_assert_cmpstr (before, ==, after);
+}
+
+static GBytes *
+locked_row (EntsecVault *vault,
+            const char  *name)
+{
+  g_autoptr (GError) error = NULL;
+  GBytes *row = entsec_vault_get_locked_row_sync (vault, name, NULL, &error);
+
+  g_assert_no_error (error);
+  return row;
+}
+
+/* Locked rows are read and written while locked, and kept across opens. */
+static void
+test_locked_rows (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = vt_create (f->path, passphrase);
+  g_autoptr (GBytes) sealed = g_bytes_new_static ("sealed\0bytes", 12);
+  g_autoptr (GBytes) row = NULL;
+  g_autoptr (GError) error = NULL;
+
+  entsec_vault_lock_sync (vault);
+  g_assert_false (entsec_vault_is_unlocked (vault));
+  g_assert_null (locked_row (vault, "test.row"));
+  g_assert_true (entsec_vault_set_locked_row_sync (vault, "test.row", sealed, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&vault);
+  vault = entsec_vault_open_sync (f->path, NULL, &error);
+  g_assert_no_error (error);
+  row = locked_row (vault, "test.row");
+  g_assert_nonnull (row);
+  g_assert_true (g_bytes_equal (row, sealed));
+  /* Unlocking is not disturbed by them, and they stay. */
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase),
+                                                      NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&row, g_bytes_unref);
+  row = locked_row (vault, "test.row");
+  g_assert_true (g_bytes_equal (row, sealed));
+  g_assert_true (entsec_vault_set_locked_row_sync (vault, "test.row", NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (locked_row (vault, "test.row"));
+}
+
+/* A format-2 file (format 3 without the locked rows): read as it is, upgraded at unlock. */
+static void
+test_v2_vault_upgraded (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = vt_create (f->path, passphrase);
+  g_autoptr (GBytes) sealed = g_bytes_new_static ("x", 1);
+  g_autoptr (GError) error = NULL;
+
+  vt_add (vault, "Kept", "a", 1);
+  g_clear_object (&vault);
+  vt_exec (f->path, "DROP TABLE locked_rows; PRAGMA user_version = 2");
+  vault = entsec_vault_open_sync (f->path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (locked_row (vault, "test.row"));
+  g_assert_false (entsec_vault_set_locked_row_sync (vault, "test.row", sealed, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED);
+  g_clear_error (&error);
+  g_assert_cmpint (file_format (f->path), ==, 2);
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase),
+                                                      NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (file_format (f->path), ==, ENTSEC_VAULT_FORMAT_VERSION);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+  g_assert_true (entsec_vault_set_locked_row_sync (vault, "test.row", sealed, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&vault);
+  vault = unlock_with (f->path, passphrase, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
 }
 
 int
@@ -600,6 +678,8 @@ for (gsize i = 0; i < G_N_ELEMENTS (planted); i++)
   ADD ("/vault-format/v1-vault-upgraded", test_v1_vault_upgraded);
   ADD ("/vault-format/v1-recovery-slot-renewed", test_v1_recovery_slot_renewed);
   ADD ("/vault-format/newer-vault-untouched", test_newer_vault_untouched);
+  ADD ("/vault-format/locked-rows", test_locked_rows);
+  ADD ("/vault-format/v2-vault-upgraded", test_v2_vault_upgraded);
   g_test_add_func ("/vault-format/v1-backup-imports", test_v1_backup_imports);
   g_test_add_func ("/vault-format/newer-backup-refused", test_newer_backup_refused);
 #undef ADD

@@ -17,8 +17,6 @@
 #include "entsec-json.h"
 #include "entsec-protocol.h"
 
-#define KEY_EPOCH 1
-
 struct _EntsecDeviceSession
 {
   EntsecVault *vault;
@@ -30,6 +28,8 @@ struct _EntsecDeviceSession
   char *keyid;
   char *key_jkt;
   EVP_PKEY *key;
+  gint64 key_epoch;
+  EVP_PKEY *next_key;   /* a rekey's new key, until the server's answer is known */
   EVP_PKEY *authority;
   char *authority_jkt;
   gint64 skew;
@@ -48,6 +48,7 @@ entsec_device_session_free (EntsecDeviceSession *session)
   g_free (session->keyid);
   g_free (session->key_jkt);
   EVP_PKEY_free (session->key);
+  EVP_PKEY_free (session->next_key);
   EVP_PKEY_free (session->authority);
   g_free (session->authority_jkt);
   g_free (session);
@@ -79,9 +80,14 @@ entsec_enterprise_pref_get_int64 (EntsecVault  *vault,
   return g_variant_get_int64 (value);
 }
 
-/* The private device key, kept as a JWK in a byte-string preference. */
+/*
+ * A private device key, kept as a JWK in the byte-string preference @name;
+ * NULL without @error when @optional and absent.
+ */
 static EVP_PKEY *
 load_device_key (EntsecVault   *vault,
+                 const char    *name,
+                 gboolean       optional,
                  GCancellable  *cancellable,
                  GError       **error)
 {
@@ -91,12 +97,14 @@ load_device_key (EntsecVault   *vault,
   gsize len = 0;
   EVP_PKEY *key;
 
-  value = entsec_vault_get_pref_sync (vault, ENTSEC_PREF_DEVICE_KEY, cancellable, &local);
+  value = entsec_vault_get_pref_sync (vault, name, cancellable, &local);
   if (local != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
+  if (value == NULL && optional)
+    return NULL;
   if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
     {
       g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
@@ -136,6 +144,62 @@ load_authority (EntsecDeviceSession *session,
     }
   session->authority_jkt = entsec_jwk_thumbprint (session->authority, error);
   return session->authority_jkt != NULL;
+}
+
+/* Sign with @key (taking it) at @epoch from now on. */
+static gboolean
+use_key (EntsecDeviceSession *session,
+         EVP_PKEY            *key,
+         gint64               epoch,
+         GError             **error)
+{
+  char *jkt = entsec_jwk_thumbprint (key, error);
+
+  if (jkt == NULL)
+    {
+      EVP_PKEY_free (key);
+      return FALSE;
+    }
+  EVP_PKEY_free (session->key);
+  session->key = key;
+  session->key_epoch = epoch;
+  g_free (session->key_jkt);
+  session->key_jkt = jkt;
+  g_free (session->keyid);
+  session->keyid = g_strdup_printf ("%s#%" G_GINT64_FORMAT, session->device_id, epoch);
+  return TRUE;
+}
+
+/* The device key, its epoch (1 when none was stored) and a rekey's pending key. */
+static gboolean
+load_keys (EntsecDeviceSession *session,
+           GCancellable        *cancellable,
+           GError             **error)
+{
+  GError *local = NULL;
+  EVP_PKEY *key = load_device_key (session->vault, ENTSEC_PREF_DEVICE_KEY, FALSE, cancellable,
+                                   error);
+  gint64 epoch;
+
+  if (key == NULL)
+    return FALSE;
+  epoch = entsec_enterprise_pref_get_int64 (session->vault, ENTSEC_PREF_KEY_EPOCH, cancellable,
+                                            &local);
+  if (local == NULL)
+    session->next_key = load_device_key (session->vault, ENTSEC_PREF_DEVICE_KEY_NEXT, TRUE,
+                                         cancellable, &local);
+  if (local != NULL)
+    {
+      EVP_PKEY_free (key);
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  if (!use_key (session, key, MAX (epoch, 1), error))
+    return FALSE;
+  /* A rekey cut short after the key and epoch were stored: nothing pending. */
+  if (session->next_key != NULL && EVP_PKEY_eq (session->next_key, session->key) == 1)
+    g_clear_pointer (&session->next_key, EVP_PKEY_free);
+  return TRUE;
 }
 
 EntsecDeviceSession *
@@ -182,14 +246,91 @@ entsec_device_session_new (EntsecVault   *vault,
                            "This vault's enterprise registration has no server: enroll it again");
       return NULL;
     }
-  session->key = load_device_key (vault, cancellable, error);
-  if (session->key == NULL || !load_authority (session, cancellable, error))
+  if (!load_keys (session, cancellable, error) || !load_authority (session, cancellable, error))
     return NULL;
-  session->key_jkt = entsec_jwk_thumbprint (session->key, error);
-  if (session->key_jkt == NULL)
-    return NULL;
-  session->keyid = g_strdup_printf ("%s#%d", session->device_id, KEY_EPOCH);
   return g_steal_pointer (&session);
+}
+
+gint64
+entsec_device_session_get_key_epoch (EntsecDeviceSession *session)
+{
+  return session->key_epoch;
+}
+
+EVP_PKEY *
+entsec_device_session_get_key (EntsecDeviceSession *session)
+{
+  return session->key;
+}
+
+/* The private JWK of @key as a byte-string preference value that wipes its copy. */
+static GVariant *
+private_key_value (EVP_PKEY *key,
+                   GError  **error)
+{
+  char *jwk = entsec_jwk_export (key, TRUE, error);
+
+  if (jwk == NULL)
+    return NULL;
+  return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, jwk, strlen (jwk), TRUE,
+                                  (GDestroyNotify) entsec_secure_strfree, jwk);
+}
+
+gboolean
+entsec_device_session_store_key (EVP_PKEY     *key,
+                                 EntsecVault  *vault,
+                                 const char   *name,
+                                 GCancellable *cancellable,
+                                 GError      **error)
+{
+  GVariant *value = private_key_value (key, error);
+
+  return value != NULL && entsec_vault_set_pref_sync (vault, name, value, cancellable, error);
+}
+
+gboolean
+entsec_device_session_begin_rekey (EntsecDeviceSession *session,
+                                   EVP_PKEY            *new_key,
+                                   GCancellable        *cancellable,
+                                   GError             **error)
+{
+  if (!entsec_device_session_store_key (new_key, session->vault, ENTSEC_PREF_DEVICE_KEY_NEXT,
+                                        cancellable, error))
+    return FALSE;
+  EVP_PKEY_up_ref (new_key);
+  EVP_PKEY_free (session->next_key);
+  session->next_key = new_key;
+  return TRUE;
+}
+
+gboolean
+entsec_device_session_end_rekey (EntsecDeviceSession *session,
+                                 gboolean             taken,
+                                 GCancellable        *cancellable,
+                                 GError             **error)
+{
+  EVP_PKEY *next = g_steal_pointer (&session->next_key);
+
+  g_return_val_if_fail (!taken || next != NULL, FALSE);
+
+  /* The key, then its epoch: until the pending key is gone, a run cut short in
+   * between is recovered like a lost answer (the next key tried on a 401). */
+  if (taken
+      && (!entsec_device_session_store_key (next, session->vault, ENTSEC_PREF_DEVICE_KEY,
+                                            cancellable, error)
+          || !entsec_vault_set_pref_sync (session->vault, ENTSEC_PREF_KEY_EPOCH,
+                                          g_variant_new_int64 (session->key_epoch + 1),
+                                          cancellable, error)))
+    {
+      session->next_key = next;
+      return FALSE;
+    }
+  if (taken && !use_key (session, next, session->key_epoch + 1, error))
+    return FALSE;
+  if (!taken)
+    EVP_PKEY_free (next);
+  return entsec_vault_remove_pref_sync (session->vault, ENTSEC_PREF_DEVICE_KEY_NEXT, cancellable,
+                                        error);
 }
 
 EntsecVault *
@@ -266,7 +407,9 @@ entsec_device_session_get_skew (EntsecDeviceSession *session)
 
 /* The request's header lines: the extra ones, then the signature's. */
 static char **
-signed_headers (EntsecDeviceSession *session,
+signed_headers (EVP_PKEY            *key,
+                const char          *keyid,
+                gint64               now,
                 const char          *method,
                 const char          *url,
                 const char          *body,
@@ -284,8 +427,7 @@ signed_headers (EntsecDeviceSession *session,
     .body_len = body != NULL ? strlen (body) : 0,
   };
 
-  signed_fields = entsec_httpsig_sign (&message, session->key, session->keyid,
-                                       entsec_device_session_now (session), error);
+  signed_fields = entsec_httpsig_sign (&message, key, keyid, now, error);
   if (signed_fields == NULL)
     return NULL;
   for (gsize i = 0; extra != NULL && extra[i] != NULL; i++)
@@ -304,13 +446,16 @@ signed_headers (EntsecDeviceSession *session,
   return (char **) g_ptr_array_free (g_steal_pointer (&lines), FALSE);
 }
 
-EntsecHttpResponse *
-entsec_device_session_send (EntsecDeviceSession *session,
-                            const char          *method,
-                            const char          *path,
-                            const char          *body,
-                            const char * const  *headers,
-                            GError             **error)
+/* One request signed with @key as @keyid. */
+static EntsecHttpResponse *
+send_signed (EntsecDeviceSession *session,
+             EVP_PKEY            *key,
+             const char          *keyid,
+             const char          *method,
+             const char          *path,
+             const char          *body,
+             const char * const  *headers,
+             GError             **error)
 {
   g_autofree char *url = NULL;
   g_auto (GStrv) lines = NULL;
@@ -323,13 +468,12 @@ entsec_device_session_send (EntsecDeviceSession *session,
     .pin_is_anchor = session->pins != NULL && session->ca_file == NULL,
   };
 
-  g_return_val_if_fail (session != NULL && method != NULL && path != NULL, NULL);
-
   if (g_str_has_prefix (path, "/v1/"))
     url = g_strconcat (session->issuer, path, NULL);
   else
     url = g_strconcat (session->issuer, "/v1/devices/", session->device_id, path, NULL);
-  lines = signed_headers (session, method, url, body, headers, error);
+  lines = signed_headers (key, keyid, entsec_device_session_now (session), method, url, body,
+                          headers, error);
   if (lines == NULL)
     return NULL;
   payload = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
@@ -338,6 +482,47 @@ entsec_device_session_send (EntsecDeviceSession *session,
   if (response != NULL && response->date >= 0)
     session->skew = response->date - entsec_device_session_now (session);
   return response;
+}
+
+/*
+ * After a 401 while a rekey's answer is unknown (docs/protocol.md 8.17):
+ * whether the server took the new key, asked with a signed GET .../policy
+ * at the next epoch. If so the new key and epoch are stored and used.
+ */
+static gboolean
+adopt_next_key (EntsecDeviceSession *session,
+                GError             **error)
+{
+  g_autofree char *keyid = g_strdup_printf ("%s#%" G_GINT64_FORMAT, session->device_id,
+                                            session->key_epoch + 1);
+  g_autoptr (EntsecHttpResponse) probe = NULL;
+
+  probe = send_signed (session, session->next_key, keyid, "GET", "/policy", NULL, NULL, NULL);
+  if (probe == NULL || (probe->status != 200 && probe->status != 304))
+    return FALSE;
+  g_info ("The server holds this device's new key: a rekey whose answer was lost took place");
+  return entsec_device_session_end_rekey (session, TRUE, NULL, error);
+}
+
+EntsecHttpResponse *
+entsec_device_session_send (EntsecDeviceSession *session,
+                            const char          *method,
+                            const char          *path,
+                            const char          *body,
+                            const char * const  *headers,
+                            GError             **error)
+{
+  EntsecHttpResponse *response;
+
+  g_return_val_if_fail (session != NULL && method != NULL && path != NULL, NULL);
+
+  response = send_signed (session, session->key, session->keyid, method, path, body, headers,
+                          error);
+  if (response == NULL || response->status != 401 || session->next_key == NULL
+      || !adopt_next_key (session, NULL))
+    return response;
+  entsec_http_response_free (response);
+  return send_signed (session, session->key, session->keyid, method, path, body, headers, error);
 }
 
 char *

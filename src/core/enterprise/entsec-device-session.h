@@ -40,6 +40,35 @@ EntsecVault *entsec_device_session_get_vault (EntsecDeviceSession *session);
 const char  *entsec_device_session_get_issuer (EntsecDeviceSession *session);
 const char  *entsec_device_session_get_device_id (EntsecDeviceSession *session);
 const char  *entsec_device_session_get_key_jkt (EntsecDeviceSession *session);
+/* The device key's epoch (1 at registration, + 1 per rekey) and (transfer none) the key. */
+gint64       entsec_device_session_get_key_epoch (EntsecDeviceSession *session);
+EVP_PKEY    *entsec_device_session_get_key (EntsecDeviceSession *session);
+/* Store the private @key as a JWK in the vault preference @name. */
+gboolean     entsec_device_session_store_key (EVP_PKEY     *key,
+                                              EntsecVault  *vault,
+                                              const char   *name,
+                                              GCancellable *cancellable,
+                                              GError      **error);
+/*
+ * A rekey (docs/protocol.md 8.17) keeps @new_key in the vault as pending
+ * before it asks the server, so that a lost answer can be recovered: while
+ * a key is pending, a request refused with 401 asks (GET .../policy signed
+ * by the pending key at the next epoch) whether the server took it, and if
+ * so stores it and sends the request again with it.
+ */
+gboolean     entsec_device_session_begin_rekey (EntsecDeviceSession *session,
+                                                EVP_PKEY            *new_key,
+                                                GCancellable        *cancellable,
+                                                GError             **error);
+/*
+ * The server's answer is known: @taken stores the pending key and the next
+ * epoch and signs with them from now on; otherwise the pending key is
+ * dropped and the current one stays.
+ */
+gboolean     entsec_device_session_end_rekey (EntsecDeviceSession *session,
+                                              gboolean             taken,
+                                              GCancellable        *cancellable,
+                                              GError             **error);
 /* (transfer none): the pinned authority public key. */
 EVP_PKEY    *entsec_device_session_get_authority (EntsecDeviceSession *session);
 /* (transfer none): its RFC 7638 thumbprint. */

@@ -13,6 +13,7 @@
 #include "entsec-base64url.h"
 #include "entsec-core-private.h"
 #include "entsec-device-claims.h"
+#include "entsec-device-session.h"
 #include "entsec-ec.h"
 #include "entsec-enterprise-private.h"
 #include "entsec-http.h"
@@ -48,6 +49,8 @@ struct _EntsecEnroller
   char *client_nonce;      /* wiped */
   char *enrollment_id;
   char *masked_address;
+
+  char *device_root;       /* claims read under it (tests); NULL: the real system */
 };
 
 void
@@ -56,6 +59,7 @@ entsec_enroller_free (EntsecEnroller *enrollment)
   if (enrollment == NULL)
     return;
   g_free (enrollment->server);
+  g_free (enrollment->device_root);
   g_free (enrollment->ca_file);
   g_free (enrollment->pins);
   g_free (enrollment->pinned_jkt);
@@ -113,6 +117,15 @@ entsec_enroller_new_for_link (const EntsecActivationLink *link,
 
   g_return_val_if_fail (link != NULL, NULL);
   return entsec_enroller_new (&options, error);
+}
+
+void
+entsec_enroller_set_device_root (EntsecEnroller *enrollment,
+                                 const char     *root)
+{
+  g_return_if_fail (enrollment != NULL);
+  g_free (enrollment->device_root);
+  enrollment->device_root = g_strdup (root);
 }
 
 const char *
@@ -545,12 +558,16 @@ registration_headers (EntsecEnroller *enrollment,
   return headers;
 }
 
+/* The registration body; *@claims_text gets its "device" member, kept for heartbeats. */
 static char *
-registration_body (const Verified *verified,
+registration_body (EntsecEnroller *enrollment,
+                   const Verified *verified,
                    EVP_PKEY       *key,
+                   char          **claims_text,
                    GError        **error)
 {
   g_autoptr (json_t) jwk = entsec_jwk_export_json (key, error);
+  g_autoptr (EntsecDeviceSources) sources = NULL;
   g_autoptr (EntsecDeviceClaims) collected = NULL;
   g_autoptr (json_t) claims = NULL;
   g_autoptr (json_t) request = NULL;
@@ -559,11 +576,13 @@ registration_body (const Verified *verified,
     return NULL;
   /* Only the groups the server asked for, as HMACs: no raw values before
    * a policy asks for them and the user agreed (docs/privacy.md). */
-  collected = entsec_device_claims_collect (NULL);
+  sources = entsec_enterprise_device_sources (enrollment->device_root);
+  collected = entsec_device_claims_collect (sources);
   claims = entsec_device_claims_build (collected, verified->tenant_salt, verified->collect,
                                        ENTSEC_DEVICE_RAW_NONE, NULL, error);
   if (claims == NULL)
     return NULL;
+  *claims_text = entsec_json_dump (claims);
   request = json_pack ("{s:i, s:s, s:s, s:O, s:O, s:{s:s, s:s}}", "v", 1,
                        "enrollment_token", verified->token,
                        "registration_challenge", verified->challenge,
@@ -617,12 +636,6 @@ check_signed (EntsecEnroller *enrollment,
   return g_steal_pointer (&object);
 }
 
-static void
-wipe_and_free_string (gpointer data)
-{
-  entsec_secure_strfree (data);
-}
-
 static gboolean
 set_string (EntsecVault  *vault,
             const char   *name,
@@ -642,20 +655,22 @@ store_state (EntsecEnroller *enrollment,
              EntsecVault      *vault,
              EVP_PKEY         *key,
              const Verified   *verified,
+             const char       *claims,
              json_t           *answer,
              json_t           *policy,
              GCancellable     *cancellable,
              GError          **error)
 {
-  char *private_jwk = entsec_jwk_export (key, TRUE, error);
-  GVariant *key_value;
+  gsize salt_len = 0;
+  const guint8 *salt = g_bytes_get_data (verified->tenant_salt, &salt_len);
+  g_autofree char *salt_text = entsec_base64url_encode (salt, salt_len);
 
-  if (private_jwk == NULL)
-    return FALSE;
-  key_value = g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, private_jwk,
-                                       strlen (private_jwk), TRUE, wipe_and_free_string,
-                                       private_jwk);
-  return entsec_vault_set_pref_sync (vault, ENTSEC_PREF_DEVICE_KEY, key_value, cancellable, error)
+  return entsec_device_session_store_key (key, vault, ENTSEC_PREF_DEVICE_KEY, cancellable, error)
+         && entsec_vault_set_pref_sync (vault, ENTSEC_PREF_KEY_EPOCH, g_variant_new_int64 (1),
+                                        cancellable, error)
+         && entsec_vault_remove_pref_sync (vault, ENTSEC_PREF_DEVICE_KEY_NEXT, cancellable, error)
+         && set_string (vault, ENTSEC_PREF_TENANT_SALT, salt_text, cancellable, error)
+         && set_string (vault, ENTSEC_PREF_CLAIMS, claims, cancellable, error)
          && set_string (vault, ENTSEC_PREF_SERVER, enrollment->issuer, cancellable, error)
          && set_string (vault, ENTSEC_PREF_CA_FILE, enrollment->ca_file, cancellable, error)
          && set_string (vault, ENTSEC_PREF_PINS, enrollment->pins, cancellable, error)
@@ -689,7 +704,10 @@ register_device (EntsecEnroller *enrollment,
 {
   g_autoptr (EVP_PKEY) key = entsec_ec_generate (error);
   g_autofree char *jkt = key != NULL ? entsec_jwk_thumbprint (key, error) : NULL;
-  g_autofree char *body = jkt != NULL ? registration_body (verified, key, error) : NULL;
+  g_autofree char *claims = NULL;
+  g_autofree char *body = jkt != NULL ? registration_body (enrollment, verified, key, &claims,
+                                                           error)
+                                      : NULL;
   g_auto (GStrv) headers = body != NULL ? registration_headers (enrollment, key, jkt, body, error)
                                         : NULL;
   g_autoptr (json_t) answer = NULL;
@@ -727,7 +745,8 @@ register_device (EntsecEnroller *enrollment,
                            "The server's first policy has no valid \"policy_version\"");
       return FALSE;
     }
-  return store_state (enrollment, vault, key, verified, answer, policy, cancellable, error)
+  return store_state (enrollment, vault, key, verified, claims, answer, policy, cancellable,
+                      error)
          && set_string (vault, ENTSEC_PREF_DEVICE_ID, device_id, cancellable, error);
 }
 
@@ -952,6 +971,9 @@ entsec_enterprise_device_load_sync (EntsecVault   *vault,
   if (local == NULL)
     device->policy_version = entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_POLICY_VERSION,
                                                                cancellable, &local);
+  if (local == NULL)
+    device->key_epoch = MAX (entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_KEY_EPOCH,
+                                                               cancellable, &local), 1);
   if (local != NULL)
     {
       g_propagate_error (error, local);

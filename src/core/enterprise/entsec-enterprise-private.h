@@ -18,7 +18,13 @@ G_BEGIN_DECLS
 #define ENTSEC_PREF_PINS "enterprise.pins"
 #define ENTSEC_PREF_DEVICE_ID "enterprise.device_id"
 #define ENTSEC_PREF_DEVICE_KEY "enterprise.device_key"
+/* The device key's epoch (absent: 1) and a rekey's new key until its answer is known (8.17). */
+#define ENTSEC_PREF_KEY_EPOCH "enterprise.key_epoch"
+#define ENTSEC_PREF_DEVICE_KEY_NEXT "enterprise.device_key_next"
 #define ENTSEC_PREF_USER_NAME "enterprise.user_name"
+/* The tenant salt (base64url) and the "device" claims sent at registration, for heartbeats. */
+#define ENTSEC_PREF_TENANT_SALT "enterprise.tenant_salt"
+#define ENTSEC_PREF_CLAIMS "enterprise.claims"
 #define ENTSEC_PREF_AUTHORITY_JWK "enterprise.authority_jwk"
 #define ENTSEC_PREF_AUTHORITY_JKT "enterprise.authority_jkt"
 #define ENTSEC_PREF_AUTHORITY_TRUST "enterprise.authority_trust"
@@ -37,7 +43,9 @@ G_BEGIN_DECLS
     ENTSEC_PREF_DEVICE_KEY, ENTSEC_PREF_USER_NAME, ENTSEC_PREF_AUTHORITY_JWK,            \
     ENTSEC_PREF_AUTHORITY_JKT, ENTSEC_PREF_AUTHORITY_TRUST, ENTSEC_PREF_REGISTRATION,    \
     ENTSEC_PREF_POLICY, ENTSEC_PREF_POLICY_VERSION, ENTSEC_PREF_DEVICE_STATE,            \
-    ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE, NULL }
+    ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE,       \
+    ENTSEC_PREF_KEY_EPOCH, ENTSEC_PREF_DEVICE_KEY_NEXT, ENTSEC_PREF_TENANT_SALT,             \
+    ENTSEC_PREF_CLAIMS, NULL }
 
 /*
  * The string preference @name of @vault, or NULL (absent, of another type,
@@ -52,6 +60,13 @@ gint64 entsec_enterprise_pref_get_int64 (EntsecVault  *vault,
                                          const char   *name,
                                          GCancellable *cancellable,
                                          GError      **error);
+
+/*
+ * Where the claims are read: NULL (the real system) for a NULL @root,
+ * otherwise @root's sys/, proc/ and etc/ with no permanent-address source.
+ * Returns: (transfer full) (nullable): free with entsec_device_sources_free().
+ */
+EntsecDeviceSources *entsec_enterprise_device_sources (const char *root);
 
 /*
  * The authority key to verify @jws with (docs/protocol.md 8.16): @pinned

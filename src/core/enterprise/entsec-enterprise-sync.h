@@ -50,6 +50,17 @@ gboolean entsec_policy_refresh (EntsecDeviceSession *session,
                                 GError             **error);
 
 /*
+ * Verify the policy JWS @jws, apply the high-water mark and store it, as
+ * entsec_policy_refresh() does with the one it fetched.
+ */
+gboolean entsec_policy_take (EntsecDeviceSession *session,
+                             const char          *jws,
+                             gboolean            *changed,
+                             gboolean            *wiped,
+                             GCancellable        *cancellable,
+                             GError             **error);
+
+/*
  * POST .../tokens/sync: new managed accounts stored and acknowledged
  * (@added gets their display names).
  */

@@ -14,6 +14,8 @@
 
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
+/* After a failed heartbeat, the next one is tried this many seconds later. */
+#define HEARTBEAT_RETRY_S 300
 
 struct _EntsecEventsWorker
 {
@@ -26,12 +28,15 @@ struct _EntsecEventsWorker
   GMutex lock;
   GCond wake;
   guint threads;              /* threads not ended yet (a stopped one may still poll) */
+  char *device_root;          /* claims read under it (tests); NULL: the real system */
+  EntsecEventsClock clock;    /* NULL: the real clock */
+  gpointer clock_data;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecEventsWorker, entsec_events_worker, G_TYPE_OBJECT)
 
 enum { PROP_0, PROP_RUNNING, N_PROPS };
-enum { SIGNAL_POLLED, SIGNAL_FAILED, SIGNAL_STOPPED, N_SIGNALS };
+enum { SIGNAL_POLLED, SIGNAL_FAILED, SIGNAL_STOPPED, SIGNAL_HEARTBEAT, N_SIGNALS };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -52,6 +57,7 @@ typedef struct
   EntsecEventsWorker *worker;
   GCancellable *cancellable;
   EntsecEnterpriseEvents *events;
+  EntsecEnterpriseHeartbeat *heartbeat;
   GError *error;
   gboolean last;
 } Outcome;
@@ -64,6 +70,7 @@ outcome_free (gpointer data)
   g_object_unref (outcome->worker);
   g_object_unref (outcome->cancellable);
   entsec_enterprise_events_free (outcome->events);
+  entsec_enterprise_heartbeat_free (outcome->heartbeat);
   g_clear_error (&outcome->error);
   g_free (outcome);
 }
@@ -85,6 +92,8 @@ outcome_dispatch (gpointer data)
   /* Stopped (or stopped and started again) meanwhile: not this run's news. */
   if (outcome->cancellable != worker->cancellable)
     return G_SOURCE_REMOVE;
+  if (outcome->heartbeat != NULL)
+    g_signal_emit (worker, signals[SIGNAL_HEARTBEAT], 0, outcome->heartbeat);
   if (outcome->events != NULL)
     g_signal_emit (worker, signals[SIGNAL_POLLED], 0, outcome->events);
   if (outcome->error != NULL)
@@ -95,21 +104,33 @@ outcome_dispatch (gpointer data)
 }
 
 static void
-hand_over (EntsecEventsWorker     *worker,
-           GCancellable           *cancellable,
-           EntsecEnterpriseEvents *events,
-           GError                 *error,
-           gboolean                last)
+hand_over_all (EntsecEventsWorker        *worker,
+               GCancellable              *cancellable,
+               EntsecEnterpriseEvents    *events,
+               EntsecEnterpriseHeartbeat *heartbeat,
+               GError                    *error,
+               gboolean                   last)
 {
   Outcome *outcome = g_new0 (Outcome, 1);
 
   outcome->worker = g_object_ref (worker);
   outcome->cancellable = g_object_ref (cancellable);
   outcome->events = events;
+  outcome->heartbeat = heartbeat;
   outcome->error = error;
   outcome->last = last;
   g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, outcome_dispatch, outcome,
                               outcome_free);
+}
+
+static void
+hand_over (EntsecEventsWorker     *worker,
+           GCancellable           *cancellable,
+           EntsecEnterpriseEvents *events,
+           GError                 *error,
+           gboolean                last)
+{
+  hand_over_all (worker, cancellable, events, NULL, error, last);
 }
 
 /* ---- The thread ------------------------------------------------------------- */
@@ -131,6 +152,55 @@ is_final (const GError *error)
     default:
       return FALSE;
     }
+}
+
+/* The time of the heartbeat schedule, Unix seconds: the injected clock's or the real one. */
+static gint64
+schedule_now (EntsecEventsWorker *worker)
+{
+  gint64 now = worker->clock != NULL ? worker->clock (worker->clock_data) : 0;
+
+  return now > 0 ? now : g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/*
+ * A heartbeat when one is due (at start, then every `sync.heartbeat`
+ * seconds); *@next gets the time of the next. FALSE when the worker stops:
+ * the rule locked the vault or wiped the enterprise data.
+ */
+static gboolean
+heartbeat_if_due (EntsecEventsWorker *worker,
+                  GCancellable       *cancellable,
+                  gint64             *next)
+{
+  gint64 now = schedule_now (worker);
+  EntsecEnterpriseHeartbeat *heartbeat;
+  GError *error = NULL;
+  gboolean last;
+
+  if (now < *next)
+    return TRUE;
+  heartbeat = entsec_enterprise_heartbeat_sync (worker->vault, worker->device_root, 0,
+                                                cancellable, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    {
+      /* Enrolled before heartbeats: the polls go on without them. */
+      g_info ("%s", error->message);
+      g_error_free (error);
+      *next = G_MAXINT64;
+      return TRUE;
+    }
+  if (heartbeat == NULL)
+    {
+      last = is_final (error);
+      *next = now + HEARTBEAT_RETRY_S;
+      hand_over (worker, cancellable, NULL, error, last);
+      return !last;
+    }
+  *next = now + heartbeat->interval;
+  last = heartbeat->wiped || heartbeat->locked;
+  hand_over_all (worker, cancellable, NULL, heartbeat, NULL, last);
+  return !last;
 }
 
 /* Sleep @ms unless stopped first; FALSE when stopped. */
@@ -157,6 +227,7 @@ worker_thread (GTask        *task,
 {
   EntsecEventsWorker *worker = source;
   guint failures = 0;
+  gint64 next_heartbeat = 0;
 
   while (!g_cancellable_is_cancelled (cancellable))
     {
@@ -164,6 +235,8 @@ worker_thread (GTask        *task,
       EntsecEnterpriseEvents *events;
       gboolean last;
 
+      if (!heartbeat_if_due (worker, cancellable, &next_heartbeat))
+        break;
       events = entsec_enterprise_events_poll_sync (worker->vault, -1, worker->wait, 0,
                                                    cancellable, &error);
       if (events != NULL)
@@ -248,6 +321,27 @@ entsec_events_worker_stop (EntsecEventsWorker *worker)
   finish_stop (worker);
 }
 
+void
+entsec_events_worker_set_device_root (EntsecEventsWorker *worker,
+                                      const char         *root)
+{
+  g_return_if_fail (ENTSEC_IS_EVENTS_WORKER (worker));
+  g_return_if_fail (worker->cancellable == NULL);
+  g_free (worker->device_root);
+  worker->device_root = g_strdup (root);
+}
+
+void
+entsec_events_worker_set_clock (EntsecEventsWorker *worker,
+                                EntsecEventsClock   clock,
+                                gpointer            user_data)
+{
+  g_return_if_fail (ENTSEC_IS_EVENTS_WORKER (worker));
+  g_return_if_fail (worker->cancellable == NULL);
+  worker->clock = clock;
+  worker->clock_data = user_data;
+}
+
 gboolean
 entsec_events_worker_get_running (EntsecEventsWorker *worker)
 {
@@ -299,6 +393,7 @@ entsec_events_worker_finalize (GObject *object)
 {
   EntsecEventsWorker *worker = ENTSEC_EVENTS_WORKER (object);
 
+  g_free (worker->device_root);
   g_mutex_clear (&worker->lock);
   g_cond_clear (&worker->wake);
   G_OBJECT_CLASS (entsec_events_worker_parent_class)->finalize (object);
@@ -323,6 +418,9 @@ entsec_events_worker_class_init (EntsecEventsWorkerClass *klass)
   signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                                          G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_HEARTBEAT] = g_signal_new ("heartbeat", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                            1, G_TYPE_POINTER);
   signals[SIGNAL_STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                                           0);

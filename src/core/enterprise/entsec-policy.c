@@ -409,8 +409,6 @@ entsec_policy_refresh (EntsecDeviceSession *session,
   g_autofree char *tag = if_none_match (session, cancellable);
   const char *headers[] = { tag, NULL };
   g_autoptr (EntsecHttpResponse) response = NULL;
-  g_autoptr (json_t) payload = NULL;
-  g_autoptr (EVP_PKEY) signer = NULL;
   g_autofree char *jws = NULL;
   gsize len = 0;
   const char *data;
@@ -436,6 +434,22 @@ entsec_policy_refresh (EntsecDeviceSession *session,
       || len > ENTSEC_JWS_MAX_BYTES || memchr (data, '\0', len) != NULL)
     return policy_invalid (error, "it is not a compact JWS");
   jws = g_strndup (data, len);
+  return entsec_policy_take (session, jws, changed, wiped, cancellable, error);
+}
+
+gboolean
+entsec_policy_take (EntsecDeviceSession *session,
+                    const char          *jws,
+                    gboolean            *changed,
+                    gboolean            *wiped,
+                    GCancellable        *cancellable,
+                    GError             **error)
+{
+  g_autoptr (json_t) payload = NULL;
+  g_autoptr (EVP_PKEY) signer = NULL;
+
+  *changed = FALSE;
+  *wiped = FALSE;
   payload = entsec_policy_verify (session, jws, &signer, error);
   if (payload == NULL
       || !accept_policy (session, jws, payload, signer, changed, cancellable, error))

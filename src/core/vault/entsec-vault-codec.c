@@ -462,7 +462,8 @@ aad_new (const char   *label,
   GByteArray *out = g_byte_array_new ();
 
   append_string (out, label);
-  append_be (out, format, 4);
+  /* Format 3 added a table and kept format 2's encryption, associated data included. */
+  append_be (out, MIN (format, 2), 4);
   g_byte_array_append (out, vault_id, VAULT_ID_SIZE);
   return out;
 }

@@ -183,6 +183,8 @@ static const char *const migrations[ENTSEC_VAULT_FORMAT_VERSION - 1] = {
   "ALTER TABLE vault ADD COLUMN row_index BLOB NOT NULL DEFAULT x'';"
   "ALTER TABLE accounts ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE prefs ADD COLUMN version INTEGER NOT NULL DEFAULT 0;",
+  /* 2 -> 3: rows readable while locked, sealed by their owners (the device key). */
+  "CREATE TABLE locked_rows (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;",
 };
 
 gboolean
@@ -221,10 +223,16 @@ vault_db_upgrade_schema (sqlite3 *db,
                          gint64   from,
                          GError **error)
 {
-  g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, from + 1);
+  g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d",
+                                           ENTSEC_VAULT_FORMAT_VERSION);
 
   g_return_val_if_fail (from >= 1 && from < ENTSEC_VAULT_FORMAT_VERSION, FALSE);
-  return vault_db_exec (db, migrations[from - 1], error) && vault_db_exec (db, bump, error);
+  for (gint64 v = from; v < ENTSEC_VAULT_FORMAT_VERSION; v++)
+    {
+      if (!vault_db_exec (db, migrations[v - 1], error))
+        return FALSE;
+    }
+  return vault_db_exec (db, bump, error);
 }
 
 static gint64

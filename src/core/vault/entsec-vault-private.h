@@ -404,7 +404,7 @@ sqlite3 *vault_db_open_existing (const char *path,
                                  GError    **error);
 /* The file's format (PRAGMA user_version), -1 when unreadable. */
 gint64   vault_db_format (sqlite3 *db);
-/* Inside a transaction: the tables of format @from -> @from + 1, and user_version. */
+/* Inside a transaction: the tables of format @from -> the current one, and user_version. */
 gboolean vault_db_upgrade_schema (sqlite3 *db,
                                   gint64   from,
                                   GError **error);

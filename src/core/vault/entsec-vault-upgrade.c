@@ -89,6 +89,25 @@ list_quarantined (EntsecVault *vault)
     }
 }
 
+/* Format 2 -> 3 adds tables only: the rows and slots stay as they are. */
+static gboolean
+upgrade_tables (EntsecVault *vault,
+                GError     **error)
+{
+  gint64 from = vault->format;
+
+  if (!vault_check_file (vault, error) || !vault_db_begin (vault->db, error))
+    return FALSE;
+  vault_index_begin (vault);
+  vault->format = ENTSEC_VAULT_FORMAT_VERSION;
+  if (vault_db_upgrade_schema (vault->db, from, error) && vault_commit (vault, error))
+    return TRUE;
+  vault_db_rollback (vault->db);
+  vault->format = from;
+  g_clear_pointer (&vault->pending, vault_index_free);
+  return FALSE;
+}
+
 gboolean
 vault_upgrade (EntsecVault     *vault,
                const VaultSlot *slot,
@@ -99,7 +118,9 @@ vault_upgrade (EntsecVault     *vault,
   g_autoptr (GPtrArray) saved = NULL;
   gint64 from = vault->format;
 
-  g_return_val_if_fail (from == 1, FALSE);
+  g_return_val_if_fail (from >= 1 && from < ENTSEC_VAULT_FORMAT_VERSION, FALSE);
+  if (from >= 2)
+    return upgrade_tables (vault, error);
   if (!vault_check_file (vault, error) || !vault_db_begin (vault->db, error))
     return FALSE;
   /* Slot rows are rewritten in place; keep the old values to restore on failure. */
