@@ -33,6 +33,7 @@ struct _EntsecDeviceSession
   EVP_PKEY *authority;
   char *authority_jkt;
   gint64 skew;
+  gboolean skew_known;
 };
 
 void
@@ -264,6 +265,12 @@ entsec_device_session_get_skew (EntsecDeviceSession *session)
   return session->skew;
 }
 
+gboolean
+entsec_device_session_get_skew_known (EntsecDeviceSession *session)
+{
+  return session->skew_known;
+}
+
 /* The request's header lines: the extra ones, then the signature's. */
 static char **
 signed_headers (EntsecDeviceSession *session,
@@ -336,7 +343,10 @@ entsec_device_session_send (EntsecDeviceSession *session,
   response = entsec_http_request (&trust, method, url, (const char * const *) lines, payload,
                                   error);
   if (response != NULL && response->date >= 0)
-    session->skew = response->date - entsec_device_session_now (session);
+    {
+      session->skew = response->date - entsec_device_session_now (session);
+      session->skew_known = TRUE;
+    }
   return response;
 }
 
