@@ -17,6 +17,7 @@
 
 #include "entsec-protocol.h"
 #include "server-enroll.h"
+#include "server-policy.h"
 
 #define NONCE_MIN_BYTES 16
 #define NONCE_MAX_BYTES 128
@@ -368,22 +369,32 @@ attempt_once (const EntsecEnrollContext *context,
   return g_steal_pointer (&e);
 }
 
+/*
+ * The verification answer; "collect" is the binding.collect of the user's
+ * policy (tenant's, then user's: the device has none yet), the claims its
+ * registration is to carry.
+ */
 static json_t *
 verify_answer (const EntsecEnrollContext *context,
                const EntsecUser          *user,
                const char                *token,
-               const char                *challenge)
+               const char                *challenge,
+               GError                   **error)
 {
   gsize salt_len = 0;
   const guint8 *salt = g_bytes_get_data (context->tenant_salt, &salt_len);
   g_autofree char *salt_text = entsec_base64url_encode (salt, salt_len);
-  json_t *who = json_pack ("{s:s}", "id", user->id);
+  g_autoptr (json_t) settings = entsec_policy_effective (context->storage, user->id, "", error);
+  json_t *who;
 
+  if (settings == NULL)
+    return NULL;
+  who = json_pack ("{s:s}", "id", user->id);
   if (user->name != NULL)
     json_object_set_new (who, "name", json_string (user->name));
-  return json_pack ("{s:i,s:s,s:s,s:s,s:[],s:o}", "v", 1, "enrollment_token", token,
+  return json_pack ("{s:i,s:s,s:s,s:s,s:O,s:o}", "v", 1, "enrollment_token", token,
                     "registration_challenge", challenge, "tenant_salt", salt_text,
-                    "collect", "user", who);
+                    "collect", entsec_policy_get (settings, "binding", "collect"), "user", who);
 }
 
 json_t *
@@ -432,5 +443,5 @@ entsec_enroll_verify (const EntsecEnrollContext *context,
   if (user == NULL)
     return NULL;
   entsec_storage_audit (context->storage, user->id, "enroll.verify", e->id, NULL);
-  return verify_answer (context, user, token, challenge);
+  return verify_answer (context, user, token, challenge, error);
 }

@@ -265,9 +265,12 @@ class StatusTests(ServerTestCase):
         status = self.cli_json("status", "--offline", "--time", str(contact + 3600), want=4)
         self.assertEqual(status["offline"], "blocked")
 
-        # A contact renews the grace: the same moment gives codes again.
-        self.assertEqual(self.cli("sync").returncode, 0)
-        renewed = self.cli_json("status")["last_contact"]
+        # A contact renews the grace: the same moment gives codes again. (The
+        # contact's time is injected, 20 s on, well within the server's 60 s.)
+        self.assertEqual(self.cli("sync", "--time", str(contact + 20)).returncode, 0)
+        renewed = self.cli_json("status", "--offline", "--time", str(contact + 20))
+        self.assertEqual(renewed["last_contact"], contact + 20)
+        renewed = renewed["last_contact"]
         result, codes = self.codes(contact + 3600)
         self.assertEqual([c["blocked"] for c in codes["codes"]], [False, False])
 
@@ -309,6 +312,31 @@ class StatusTests(ServerTestCase):
         dups = [e for p in again for e in p["events"] if e["type"] == "command"]
         self.assertEqual([(e["command_id"], e["duplicate"]) for e in dups], [(cid, True)])
         self.assertFalse(again[-1]["locked"], again)
+
+    # ---- what the server receives ----------------------------------------------
+
+    def test_registration_claims_match_describe(self):
+        self.set_policy({"binding": {"collect": ["machine_fp", "macs", "dmi", "os"]}})
+        self.admin("POST", "/v1/admin/users", {"email": "carol@example.com"}, want=201)
+        seen = len(self.proxy.seen)
+        self.assertEqual(self.enroll(self.new_vault("carol.db"), "carol@example.com"), 0)
+        exchanges = self.proxy.seen[seen:]
+        verified = [json.loads(a) for _, p, _, a in exchanges if p == "/v1/enroll/verify"][0]
+        self.assertEqual(verified["collect"], ["machine_fp", "macs", "dmi", "os"])
+        sent = [json.loads(b) for m, p, b, _ in exchanges if (m, p) == ("POST", "/v1/devices")]
+        registered = [json.loads(a) for m, p, _, a in exchanges
+                      if (m, p) == ("POST", "/v1/devices")][0]
+        described = subprocess.run([os.environ["ENTSEC_DESCRIBE_PROBE"],
+                                    verified["tenant_salt"], ",".join(verified["collect"])],
+                                   capture_output=True, text=True, check=True).stdout
+        expected = json.loads(described)
+        self.assertIn("machine_fp", expected)
+        # On the wire, and as the server stored it (admin API), field for field.
+        self.assertEqual(sent[0]["device"], expected)
+        stored = self.admin("GET", "/v1/admin/devices/" + registered["device_id"], want=200)
+        self.assertEqual(stored["claims"]["device"], expected)
+        for field in ("machine_fp", "dmi", "os", "macs"):
+            self.assertEqual(stored["claims"]["device"].get(field), expected.get(field), field)
 
     # ---- client_too_old -------------------------------------------------------------
 

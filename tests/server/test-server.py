@@ -277,7 +277,7 @@ class EnrollTests(ServerTestCase):
         status, _, body, _ = self.verify(server, known[2]["enrollment_id"], code)
         self.assertEqual(status, 200, body)
         self.assertEqual(body["user"], {"id": user["id"], "name": "Ann"})
-        self.assertEqual(body["collect"], [])
+        self.assertEqual(body["collect"], ["machine_fp"])  # binding.collect's default
         for key in ("enrollment_token", "registration_challenge", "tenant_salt"):
             self.assertGreaterEqual(len(body[key]), 43)
         self.assertProblem(self.verify(server, known[2]["enrollment_id"], code),
