@@ -40,6 +40,9 @@ G_BEGIN_DECLS
  *   not for this device or key, malformed, not valid yet or expired; the last good one stays
  * @ENTSEC_NET_ERROR_POLICY_ROLLBACK: a policy older than the one in force, or another
  *   policy under the same version; the last good one stays
+ * @ENTSEC_NET_ERROR_CLIENT_TOO_OLD: the policy's `binding.min_client_version` is above
+ *   this entsec's version: update entsec
+ * @ENTSEC_NET_ERROR_FORBIDDEN: the policy does not allow what was asked (unbinding)
  *
  * Errors in the %ENTSEC_NET_ERROR domain; every message says what to do and
  * never holds a code, token or key.
@@ -69,6 +72,8 @@ typedef enum
   ENTSEC_NET_ERROR_CLOCK_SKEW,
   ENTSEC_NET_ERROR_POLICY_INVALID,
   ENTSEC_NET_ERROR_POLICY_ROLLBACK,
+  ENTSEC_NET_ERROR_CLIENT_TOO_OLD,
+  ENTSEC_NET_ERROR_FORBIDDEN,
 } EntsecNetError;
 
 #define ENTSEC_NET_ERROR (entsec_net_error_quark ())
@@ -502,5 +507,131 @@ EntsecEnterpriseSync *entsec_enterprise_sync_finish (EntsecVault   *vault,
 ENTSEC_EXPORT
 void entsec_enterprise_sync_free (EntsecEnterpriseSync *sync);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseSync, entsec_enterprise_sync_free)
+
+/* ---- Offline grace, status and unbinding (docs/protocol.md 8.5, 8.7) ------- */
+
+/**
+ * EntsecOfflineState:
+ * @ENTSEC_OFFLINE_OK: the server was reached recently enough (or the vault is not enrolled)
+ * @ENTSEC_OFFLINE_BLOCKED: out of touch longer than `offline.block_after`: the
+ *   codes of managed accounts are refused (%ENTSEC_VAULT_ERROR_OFFLINE) until a sync
+ * @ENTSEC_OFFLINE_WIPED: out of touch longer than `offline.wipe_after`: the
+ *   enterprise data was removed
+ *
+ * Where a device stands in its offline grace, counted from the last time a
+ * policy was fetched (or found unchanged) from its server.
+ */
+typedef enum
+{
+  ENTSEC_OFFLINE_OK,
+  ENTSEC_OFFLINE_BLOCKED,
+  ENTSEC_OFFLINE_WIPED,
+} EntsecOfflineState;
+
+/*
+ * Apply the offline grace at @now (Unix seconds, 0: the real clock): past
+ * `offline.wipe_after` the enterprise data is removed, as for a revoked
+ * device. No network. *@state gets where the device stands.
+ */
+ENTSEC_EXPORT
+gboolean entsec_enterprise_offline_check_sync (EntsecVault        *vault,
+                                               gint64              now,
+                                               EntsecOfflineState *state,
+                                               GCancellable       *cancellable,
+                                               GError            **error);
+
+/**
+ * EntsecEnterpriseStatus:
+ * @server, @tenant, @device_id: the registration
+ * @user_name: (nullable): the user's name as the server gave it
+ * @state: "active", "suspended", "revoked" or "unbound"
+ * @state_from_server: @state is the server's answer now (else the stored policy's)
+ * @contact_error: (nullable): why the server could not be asked
+ * @wiped: the server revoked the device during this call: its enterprise data is gone
+ * @policy_version, @policy_expires_at: the policy in force
+ * @last_contact: when a policy was last fetched or found unchanged (0: never)
+ * @last_sync: when the last full sync (policy and tokens) ended (0: never)
+ * @pending_approvals: sign-in requests waiting for an answer
+ * @skew: the server's clock minus ours, in seconds (with @skew_known)
+ * @clock_warning: (nullable): the clocks are more than 30 s apart: what it breaks
+ * @offline: where the device stands in its offline grace
+ * @offline_block_at, @offline_wipe_at: when codes get blocked and the data wiped (0: never)
+ *
+ * What `entsec-cli status` shows.
+ */
+typedef struct
+{
+  char *server;
+  char *tenant;
+  char *device_id;
+  char *user_name;
+  char *state;
+  gboolean state_from_server;
+  char *contact_error;
+  gboolean wiped;
+  gint64 policy_version;
+  gint64 policy_expires_at;
+  gint64 last_contact;
+  gint64 last_sync;
+  guint pending_approvals;
+  gboolean skew_known;
+  gint64 skew;
+  char *clock_warning;
+  EntsecOfflineState offline;
+  gint64 offline_block_at;
+  gint64 offline_wipe_at;
+} EntsecEnterpriseStatus;
+
+/*
+ * The device's status at @now (0: the real clock). With @contact the server
+ * is asked for the policy (its state; a contact that renews the offline
+ * grace; a revoked device is wiped); a server that cannot be reached is no
+ * error (@contact_error says why). The offline grace is then applied.
+ * Returns: (transfer full) (nullable): NULL with %ENTSEC_NET_ERROR_NOT_ENROLLED
+ *   when the vault is not enrolled; free with entsec_enterprise_status_free().
+ */
+ENTSEC_EXPORT
+EntsecEnterpriseStatus *entsec_enterprise_status_sync (EntsecVault   *vault,
+                                                       gint64         now,
+                                                       gboolean       contact,
+                                                       GCancellable  *cancellable,
+                                                       GError       **error);
+ENTSEC_EXPORT
+void entsec_enterprise_status_free (EntsecEnterpriseStatus *status);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseStatus, entsec_enterprise_status_free)
+
+/**
+ * EntsecUnbindReceipt:
+ * @server, @device_id: the registration that was given up
+ * @issued_at: the receipt's `iat`
+ * @receipt: the receipt JWS as the server signed it (no secret)
+ *
+ * The server's signed word that this device is unbound.
+ */
+typedef struct
+{
+  char *server;
+  char *device_id;
+  gint64 issued_at;
+  char *receipt;
+} EntsecUnbindReceipt;
+
+/*
+ * Unbind this device (docs/protocol.md 8.7): an op-challenge for "unbind",
+ * then POST .../unbind with its nonce; the receipt is checked with the
+ * pinned authority key, then the enterprise data is removed (managed
+ * accounts, device key, policy, preferences, the keyring's items); personal
+ * accounts stay. A policy without `device.allow_user_unbind` is
+ * %ENTSEC_NET_ERROR_FORBIDDEN, asked of nobody. @now: 0 for the real clock.
+ * Returns: (transfer full) (nullable): free with entsec_unbind_receipt_free().
+ */
+ENTSEC_EXPORT
+EntsecUnbindReceipt *entsec_enterprise_unbind_sync (EntsecVault   *vault,
+                                                    gint64         now,
+                                                    GCancellable  *cancellable,
+                                                    GError       **error);
+ENTSEC_EXPORT
+void entsec_unbind_receipt_free (EntsecUnbindReceipt *receipt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecUnbindReceipt, entsec_unbind_receipt_free)
 
 G_END_DECLS

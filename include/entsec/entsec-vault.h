@@ -72,6 +72,9 @@ G_BEGIN_DECLS
  * @ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT: the PIN cannot unlock the vault any
  *   more (too many wrong PINs, or its keyring key is gone): ask for the
  *   passphrase, then a new PIN may be set
+ * @ENTSEC_VAULT_ERROR_OFFLINE: the code of a managed (enterprise) account is
+ *   blocked: the device has not reached its enterprise server for longer than
+ *   the policy's `offline.block_after`; a sync unblocks it
  *
  * Errors in the %ENTSEC_VAULT_ERROR domain. Messages never contain secrets.
  */
@@ -95,6 +98,7 @@ typedef enum
   ENTSEC_VAULT_ERROR_REPLACED,
   ENTSEC_VAULT_ERROR_ROLLBACK,
   ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT,
+  ENTSEC_VAULT_ERROR_OFFLINE,
 } EntsecVaultError;
 
 #define ENTSEC_VAULT_ERROR (entsec_vault_error_quark ())
@@ -577,7 +581,9 @@ gboolean entsec_vault_reorder_finish (EntsecVault  *vault,
  * seconds), for HOTP the next one, whose incremented counter is committed to
  * disk BEFORE the code is returned (in the same write that read the counter,
  * so no two programs ever show the same code). @code gets
- * ENTSEC_OTP_CODE_SIZE bytes (NUL-terminated); wipe it after use.
+ * ENTSEC_OTP_CODE_SIZE bytes (NUL-terminated); wipe it after use. A managed
+ * account past its offline grace (the enterprise side keeps the limit in the
+ * preference "enterprise.offline_block_at") is %ENTSEC_VAULT_ERROR_OFFLINE.
  */
 ENTSEC_EXPORT
 gboolean entsec_vault_compute_code_sync (EntsecVault  *vault,

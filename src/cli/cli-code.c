@@ -117,6 +117,8 @@ vault_codes (const CliVaultOptions *vault_options,
   vault = cli_vault_open (vault_options, &status);
   if (vault == NULL)
     return status;
+  if (!cli_enterprise_offline_check (vault, now, &status))
+    return status;
   return cli_vault_print_codes (vault, argc == 2 ? argv[1] : NULL, now, json);
 }
 

@@ -53,6 +53,7 @@ enroll_exit_code (const GError *error)
     case ENTSEC_NET_ERROR_WRONG_HOST:
     case ENTSEC_NET_ERROR_PIN_MISMATCH:
     case ENTSEC_NET_ERROR_REVOKED:
+    case ENTSEC_NET_ERROR_CLIENT_TOO_OLD:
       return CLI_EXIT_AUTH;
     default:
       return CLI_EXIT_FAILURE;

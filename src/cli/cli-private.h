@@ -61,6 +61,16 @@ int cli_cmd_watch (int argc, char **argv);
  */
 int cli_enterprise_report (const GError *error);
 int cli_cmd_approvals (int argc, char **argv);
+int cli_cmd_status (int argc, char **argv);
+int cli_cmd_unbind (int argc, char **argv);
+/*
+ * Apply the enterprise offline grace at @now before codes are shown: past
+ * its wipe limit the enterprise data is removed (said on stderr). FALSE
+ * (and the exit status) only when that fails.
+ */
+gboolean cli_enterprise_offline_check (EntsecVault *vault,
+                                       gint64       now,
+                                       int         *exit_code);
 int cli_cmd_approve (int argc, char **argv);
 int cli_cmd_deny (int argc, char **argv);
 

@@ -33,6 +33,8 @@ cli_enterprise_report (const GError *error)
     case ENTSEC_NET_ERROR_REVOKED:
     case ENTSEC_NET_ERROR_SIGNATURE:
     case ENTSEC_NET_ERROR_CLOCK_SKEW:
+    case ENTSEC_NET_ERROR_CLIENT_TOO_OLD:
+    case ENTSEC_NET_ERROR_FORBIDDEN:
       return CLI_EXIT_AUTH;
     default:
       return CLI_EXIT_FAILURE;

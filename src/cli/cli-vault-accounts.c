@@ -919,6 +919,7 @@ cli_vault_print_codes (EntsecVault *vault,
                        gboolean     json)
 {
   g_autoptr (GPtrArray) accounts = NULL;
+  g_autofree char *blocked_reason = NULL;
   json_t *list;
 
   if (query != NULL)
@@ -934,19 +935,30 @@ cli_vault_print_codes (EntsecVault *vault,
       g_autofree char *name = entsec_account_summary_dup_display_name (account);
       char code[ENTSEC_OTP_CODE_SIZE] = "";
 
+      g_autoptr (GError) error = NULL;
+      gboolean blocked;
+
       /* HOTP advances its counter; only when asked for by name. */
       if (entsec_account_summary_get_kind (account) != ENTSEC_ACCOUNT_HOTP
-          && !entsec_vault_compute_code_sync (vault, id, now, code, NULL, NULL))
+          && !entsec_vault_compute_code_sync (vault, id, now, code, NULL, &error)
+          && !g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_OFFLINE))
         continue;
+      blocked = error != NULL;
+      /* Said once: every blocked account has the same reason. */
+      if (blocked && blocked_reason == NULL)
+        blocked_reason = g_strdup (error->message);
       if (json)
-        json_array_append_new (list, json_pack ("{s:I, s:s, s:o}", "id", (json_int_t) id,
+        json_array_append_new (list, json_pack ("{s:I, s:s, s:o, s:b}", "id", (json_int_t) id,
                                                 "name", name,
                                                 "code", code[0] != '\0' ? json_string (code)
-                                                                        : json_null ()));
+                                                                        : json_null (),
+                                                "blocked", blocked));
       else
         printf ("%4" G_GINT64_FORMAT "  %-10s %s\n", id,
-                code[0] != '\0' ? code : "(hotp)", name);
+                blocked ? _("(blocked)") : code[0] != '\0' ? code : "(hotp)", name);
     }
+  if (blocked_reason != NULL)
+    cli_print_error ("%s", blocked_reason);
   if (json)
     cli_vault_print_json (json_pack ("{s:o}", "codes", list));
   else

@@ -10,6 +10,15 @@
 
 G_BEGIN_DECLS
 
+/*
+ * The vault preferences the enterprise side writes and the vault reads: the
+ * last time the enterprise server was reached (a policy refreshed), and the
+ * time from which the codes of managed accounts are blocked (that time plus
+ * the policy's offline.block_after). Both Unix seconds (int64).
+ */
+#define ENTSEC_PREF_LAST_CONTACT "enterprise.last_contact"
+#define ENTSEC_PREF_OFFLINE_BLOCK_AT "enterprise.offline_block_at"
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MAC, EVP_MAC_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MAC_CTX, EVP_MAC_CTX_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)

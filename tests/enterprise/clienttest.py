@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """clienttest.py: what the entsec-cli tests against the real entsec-server share."""
 
+import http.server
 import json
 import os
+import re
 import select
+import ssl
 import subprocess
+import threading
 
 import servertest
+from servertest import Connection
 
 
 class VaultCli:
@@ -67,3 +72,85 @@ def enroll(cli, vault, pass_file, data_dir, *args, code_of=None):
             proc.kill()
             proc.communicate()
     return proc.returncode, out, err + rest
+
+
+class Proxy:
+    """TLS on loopback with the server's certificate, forwarding to the real server.
+
+    `forge`, when set, maps the server's policy JWS to the one the client gets;
+    `forge_events` the body of an events answer.
+    `drop`, when set, is asked (method, path) of each request: the first one it
+    accepts never reaches the server (the connection is closed, as a network
+    failure would), then `drop` is cleared. `lose_answer(path)` true: the
+    request reaches the server but its answer is lost (the connection closes).
+    `seen` lists (method, path, request body, response body) of every request
+    forwarded; `keyids` the keyid of every signed request, in order."""
+
+    def __init__(self, data_dir):
+        self.forge = None
+        self.forge_events = None
+        self.drop = None
+        self.lose_answer = None
+        self.seen = []
+        self.keyids = []
+        self.upstream = None
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if proxy.drop is not None and proxy.drop(self.command, self.path):
+                    proxy.drop = None
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                is_policy = self.path.endswith("/policy")
+                keyid = re.search(r'keyid="([^"]+)"', self.headers.get("Signature-Input", ""))
+                if keyid:
+                    proxy.keyids.append(keyid.group(1))
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "connection")
+                           and not (proxy.forge and is_policy and k.lower() == "if-none-match")}
+                conn = Connection(proxy.upstream.port, proxy.upstream.context())
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                finally:
+                    conn.close()
+                proxy.seen.append((self.command, self.path, body, data))
+                if proxy.forge and is_policy and resp.status == 200:
+                    data = proxy.forge(data.decode()).encode()
+                if proxy.forge_events and "/events" in self.path and resp.status == 200:
+                    data = proxy.forge_events(data.decode()).encode()
+                if proxy.lose_answer and proxy.lose_answer(self.path):
+                    self.close_connection = True
+                    return
+                self.send_response(resp.status)
+                for name in ("Content-Type", "ETag", "Retry-After", "WWW-Authenticate"):
+                    if resp.getheader(name) is not None:
+                        self.send_header(name, resp.getheader(name))
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = forward
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(data_dir, "server.pem"),
+                            os.path.join(data_dir, "server-key.pem"))
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -15,15 +15,12 @@ argv[1] is entsec-server; ENTSEC_CLI is the CLI.
 
 import base64
 import hashlib
-import http.server
 import json
 import os
 import re
 import shutil
-import ssl
 import subprocess
 import sys
-import threading
 import time
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -34,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import clienttest  # noqa: E402
 import servertest  # noqa: E402
 from devicetest import jwk_of, thumbprint  # noqa: E402
-from servertest import Connection, ServerTestCase  # noqa: E402
+from servertest import ServerTestCase  # noqa: E402
 
 CLI = os.environ["ENTSEC_CLI"]
 FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
@@ -66,80 +63,10 @@ def sign_jws(key, payload, typ="entsec-policy+jwt", kid=None):
     return header + "." + body + "." + b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
 
-class Proxy:
-    """TLS on loopback with the server's certificate, forwarding to the real server.
-
-    `forge`, when set, maps the server's policy JWS to the one the client gets;
-    `forge_events` the body of an events answer. `drop(path)` true: the request
-    reaches the server but its answer is lost (the connection closes). `keyids`
-    lists the keyid of every signed request, in order."""
-
-    def __init__(self, data_dir):
-        self.forge = None
-        self.forge_events = None
-        self.drop = None
-        self.keyids = []
-        self.upstream = None
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def forward(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                is_policy = self.path.endswith("/policy")
-                keyid = re.search(r'keyid="([^"]+)"', self.headers.get("Signature-Input", ""))
-                if keyid:
-                    proxy.keyids.append(keyid.group(1))
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in ("host", "connection")
-                           and not (proxy.forge and is_policy and k.lower() == "if-none-match")}
-                conn = Connection(proxy.upstream.port, proxy.upstream.context())
-                try:
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    resp = conn.getresponse()
-                    data = resp.read()
-                finally:
-                    conn.close()
-                if proxy.forge and is_policy and resp.status == 200:
-                    data = proxy.forge(data.decode()).encode()
-                if proxy.forge_events and "/events" in self.path and resp.status == 200:
-                    data = proxy.forge_events(data.decode()).encode()
-                if proxy.drop and proxy.drop(self.path):
-                    self.close_connection = True
-                    return
-                self.send_response(resp.status)
-                for name in ("Content-Type", "ETag", "Retry-After", "WWW-Authenticate"):
-                    if resp.getheader(name) is not None:
-                        self.send_header(name, resp.getheader(name))
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = forward
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(os.path.join(data_dir, "server.pem"),
-                            os.path.join(data_dir, "server-key.pem"))
-        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 class SyncTests(ServerTestCase):
     def setUp(self):
         super().setUp()
-        self.proxy = Proxy(self.data_dir)
+        self.proxy = clienttest.Proxy(self.data_dir)
         self.base = "https://localhost:%d" % self.proxy.port
         env = dict(os.environ, ENTSEC_SERVER_ENROLL_RESEND_AFTER="0",
                    ENTSEC_SERVER_ISSUER=self.base)
@@ -482,9 +409,9 @@ class SyncTests(ServerTestCase):
         self.assertEqual(self.cli_json("device")["key_epoch"], 3)
 
     def test_rekey_answer_lost_then_recovered(self):
-        self.proxy.drop = lambda path: path.endswith("/keys/rotate")
+        self.proxy.lose_answer = lambda path: path.endswith("/keys/rotate")
         result = self.rekey()
-        self.proxy.drop = None
+        self.proxy.lose_answer = None
         self.assertNotEqual(result.returncode, 0, result.stdout)
         # The server took the key; the vault still signs with the old one.
         device = self.cli_json("device")

@@ -33,6 +33,7 @@ struct _EntsecDeviceSession
   EVP_PKEY *authority;
   char *authority_jkt;
   gint64 skew;
+  gboolean skew_known;
 };
 
 void
@@ -405,6 +406,12 @@ entsec_device_session_get_skew (EntsecDeviceSession *session)
   return session->skew;
 }
 
+gboolean
+entsec_device_session_get_skew_known (EntsecDeviceSession *session)
+{
+  return session->skew_known;
+}
+
 /* The request's header lines: the extra ones, then the signature's. */
 static char **
 signed_headers (EVP_PKEY            *key,
@@ -480,7 +487,10 @@ send_signed (EntsecDeviceSession *session,
   response = entsec_http_request (&trust, method, url, (const char * const *) lines, payload,
                                   error);
   if (response != NULL && response->date >= 0)
-    session->skew = response->date - entsec_device_session_now (session);
+    {
+      session->skew = response->date - entsec_device_session_now (session);
+      session->skew_known = TRUE;
+    }
   return response;
 }
 

@@ -122,6 +122,8 @@ json_t *entsec_device_session_call_json (EntsecDeviceSession *session,
  * skew over ENTSEC_DEVICE_SESSION_MAX_SKEW breaks and how to fix it, or NULL.
  */
 gint64 entsec_device_session_get_skew (EntsecDeviceSession *session);
+/* Whether an answer with a Date came, so the skew was measured. */
+gboolean entsec_device_session_get_skew_known (EntsecDeviceSession *session);
 char  *entsec_device_session_dup_clock_warning (EntsecDeviceSession *session);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "entsec-device-session.h"
 #include "entsec-ec.h"
 #include "entsec-enterprise-private.h"
+#include "entsec-enterprise-sync.h"
 #include "entsec-http.h"
 #include "entsec-httpsig.h"
 #include "entsec-json.h"
@@ -747,7 +748,8 @@ register_device (EntsecEnroller *enrollment,
     }
   return store_state (enrollment, vault, key, verified, claims, answer, policy, cancellable,
                       error)
-         && set_string (vault, ENTSEC_PREF_DEVICE_ID, device_id, cancellable, error);
+         && set_string (vault, ENTSEC_PREF_DEVICE_ID, device_id, cancellable, error)
+         && entsec_enterprise_note_contact (vault, 0, cancellable, error);
 }
 
 gboolean

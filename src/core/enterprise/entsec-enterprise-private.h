@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "entsec-core-private.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -36,16 +38,27 @@ G_BEGIN_DECLS
 #define ENTSEC_PREF_EVENTS_CURSOR "enterprise.events_cursor"
 #define ENTSEC_PREF_PENDING_PUSHES "enterprise.pending_pushes"
 #define ENTSEC_PREF_COMMANDS_DONE "enterprise.commands_done"
+/* Acknowledgements of commands carried out that did not reach the server yet. */
+#define ENTSEC_PREF_PENDING_ACKS "enterprise.pending_acks"
+/*
+ * entsec-enterprise-status.c: the last full sync, and when enterprise data is
+ * wiped for want of contact (ENTSEC_PREF_LAST_CONTACT and
+ * ENTSEC_PREF_OFFLINE_BLOCK_AT are in entsec-core-private.h: the vault reads them).
+ */
+#define ENTSEC_PREF_LAST_SYNC "enterprise.last_sync"
+#define ENTSEC_PREF_OFFLINE_WIPE_AT "enterprise.offline_wipe_at"
 
 /* Every preference above: what a wipe removes. */
 #define ENTSEC_PREFS_ENTERPRISE                                                          \
-  { ENTSEC_PREF_DEVICE_ID, ENTSEC_PREF_SERVER, ENTSEC_PREF_CA_FILE, ENTSEC_PREF_PINS,   \
+  { ENTSEC_PREF_DEVICE_ID, ENTSEC_PREF_SERVER, ENTSEC_PREF_CA_FILE, ENTSEC_PREF_PINS,    \
     ENTSEC_PREF_DEVICE_KEY, ENTSEC_PREF_USER_NAME, ENTSEC_PREF_AUTHORITY_JWK,            \
     ENTSEC_PREF_AUTHORITY_JKT, ENTSEC_PREF_AUTHORITY_TRUST, ENTSEC_PREF_REGISTRATION,    \
     ENTSEC_PREF_POLICY, ENTSEC_PREF_POLICY_VERSION, ENTSEC_PREF_DEVICE_STATE,            \
-    ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE,       \
-    ENTSEC_PREF_KEY_EPOCH, ENTSEC_PREF_DEVICE_KEY_NEXT, ENTSEC_PREF_TENANT_SALT,             \
-    ENTSEC_PREF_CLAIMS, NULL }
+    ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE,    \
+    ENTSEC_PREF_KEY_EPOCH, ENTSEC_PREF_DEVICE_KEY_NEXT, ENTSEC_PREF_TENANT_SALT,         \
+    ENTSEC_PREF_CLAIMS, ENTSEC_PREF_PENDING_ACKS, ENTSEC_PREF_LAST_SYNC,                 \
+    ENTSEC_PREF_LAST_CONTACT, ENTSEC_PREF_OFFLINE_BLOCK_AT, ENTSEC_PREF_OFFLINE_WIPE_AT, \
+    NULL }
 
 /*
  * The string preference @name of @vault, or NULL (absent, of another type,

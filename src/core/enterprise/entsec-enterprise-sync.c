@@ -201,13 +201,18 @@ entsec_enterprise_sync_sync (EntsecVault   *vault,
       sync->device_state = g_strdup ("revoked");
       return g_steal_pointer (&sync);
     }
+  if (!entsec_enterprise_flush_acks (session, cancellable, NULL))
+    g_info ("Acknowledgements of commands still not delivered: the next contact tries again");
   sync->policy_version = version_in_vault (vault, cancellable);
   sync->device_state = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_DEVICE_STATE,
                                                           cancellable, NULL);
   /* A suspended device receives nothing (its calls get 403 device_revoked). */
   if (g_strcmp0 (sync->device_state, "active") != 0)
     return g_steal_pointer (&sync);
-  if (!entsec_tokens_sync (session, sync->added, cancellable, error))
+  if (!entsec_tokens_sync (session, sync->added, cancellable, error)
+      || !entsec_vault_set_pref_sync (vault, ENTSEC_PREF_LAST_SYNC,
+                                      g_variant_new_int64 (entsec_device_session_now (session)),
+                                      cancellable, error))
     return NULL;
   return g_steal_pointer (&sync);
 }

@@ -69,6 +69,37 @@ gboolean entsec_tokens_sync (EntsecDeviceSession *session,
                              GCancellable        *cancellable,
                              GError             **error);
 
+/*
+ * Record a contact with the server at @now (0: the real clock): the last
+ * contact, and from it the offline grace's limits under the policy in force
+ * (ENTSEC_PREF_OFFLINE_BLOCK_AT, which the vault reads, and
+ * ENTSEC_PREF_OFFLINE_WIPE_AT). Nothing when the vault is not enrolled.
+ */
+gboolean entsec_enterprise_note_contact (EntsecVault   *vault,
+                                         gint64         now,
+                                         GCancellable  *cancellable,
+                                         GError       **error);
+
+/*
+ * The payload of @jws (@typ, a @what for messages) when the pinned authority
+ * key signed it for this device and key.
+ * Returns: (transfer full) (nullable): NULL with %ENTSEC_NET_ERROR_BAD_RESPONSE.
+ */
+json_t  *entsec_enterprise_verify_for_device (EntsecDeviceSession *session,
+                                              const char          *jws,
+                                              const char          *typ,
+                                              const char          *what,
+                                              GError             **error);
+
+/*
+ * Send the acknowledgements of commands carried out whose first one failed
+ * (entsec-events.c keeps them); those that fail again stay for the next
+ * contact. A 409 (acknowledged already) counts as sent.
+ */
+gboolean entsec_enterprise_flush_acks (EntsecDeviceSession *session,
+                                       GCancellable        *cancellable,
+                                       GError             **error);
+
 /* Remove every enterprise preference, managed account and keyring copy. */
 gboolean entsec_enterprise_wipe (EntsecDeviceSession *session,
                                  GCancellable        *cancellable,

@@ -104,13 +104,12 @@ store_json_pref (EntsecVault  *vault,
 
 /* ---- Signed objects --------------------------------------------------------- */
 
-/* The payload of @jws (@typ) when the authority signed it for this device and key. */
-static json_t *
-verify_for_device (EntsecDeviceSession *session,
-                   const char          *jws,
-                   const char          *typ,
-                   const char          *what,
-                   GError             **error)
+json_t *
+entsec_enterprise_verify_for_device (EntsecDeviceSession *session,
+                                     const char          *jws,
+                                     const char          *typ,
+                                     const char          *what,
+                                     GError             **error)
 {
   g_autoptr (GBytes) data = NULL;
   g_autoptr (json_t) payload = NULL;
@@ -181,8 +180,8 @@ verify_push (EntsecDeviceSession *session,
              const char          *jws,
              GError             **error)
 {
-  g_autoptr (json_t) payload = verify_for_device (session, jws, PUSH_TYP, "sign-in request",
-                                                  error);
+  g_autoptr (json_t) payload = entsec_enterprise_verify_for_device (session, jws, PUSH_TYP,
+                                                                    "sign-in request", error);
 
   if (payload == NULL)
     return NULL;
@@ -261,7 +260,10 @@ handle_push (EntsecDeviceSession   *session,
   return store_pending (session, pending, cancellable, error);
 }
 
-/* POST .../commands/{cid}/ack; a second acknowledgement (409) is no failure. */
+/*
+ * POST .../commands/{cid}/ack; a second acknowledgement (409) is no failure,
+ * nor a command the server no longer knows (404): nothing is left to confirm.
+ */
 static gboolean
 ack_command (EntsecDeviceSession *session,
              const char          *command_id,
@@ -276,7 +278,8 @@ ack_command (EntsecDeviceSession *session,
   response = entsec_device_session_send (session, "POST", path, text, NULL, error);
   if (response == NULL)
     return FALSE;
-  return response->status == 409 || entsec_device_session_check (session, response, error);
+  return response->status == 409 || response->status == 404
+         || entsec_device_session_check (session, response, error);
 }
 
 /* The result ("done" or "failed") @command_id was carried out with, or NULL. */
@@ -306,6 +309,63 @@ remember_command (EntsecVault  *vault,
   while (json_array_size (done) > COMMANDS_DONE_MAX)
     json_array_remove (done, 0);
   return store_json_pref (vault, ENTSEC_PREF_COMMANDS_DONE, done, cancellable, error);
+}
+
+/* Keep the acknowledgement of @command_id for entsec_enterprise_flush_acks(). */
+static gboolean
+queue_ack (EntsecVault  *vault,
+           const char   *command_id,
+           gboolean      done,
+           GCancellable *cancellable,
+           GError      **error)
+{
+  g_autoptr (json_t) pending = load_json_pref (vault, ENTSEC_PREF_PENDING_ACKS, json_array (),
+                                               cancellable, error);
+
+  if (pending == NULL)
+    return FALSE;
+  if (command_result (pending, command_id) != NULL)
+    return TRUE;
+  json_array_append_new (pending, json_pack ("{s:s, s:s}", "id", command_id,
+                                             "result", done ? "done" : "failed"));
+  while (json_array_size (pending) > COMMANDS_DONE_MAX)
+    json_array_remove (pending, 0);
+  return store_json_pref (vault, ENTSEC_PREF_PENDING_ACKS, pending, cancellable, error);
+}
+
+gboolean
+entsec_enterprise_flush_acks (EntsecDeviceSession *session,
+                              GCancellable        *cancellable,
+                              GError             **error)
+{
+  EntsecVault *vault = entsec_device_session_get_vault (session);
+  g_autoptr (json_t) pending = load_json_pref (vault, ENTSEC_PREF_PENDING_ACKS, json_array (),
+                                               cancellable, error);
+  g_autoptr (GError) local = NULL;
+
+  if (pending == NULL)
+    return FALSE;
+  if (json_array_size (pending) == 0)
+    return TRUE;
+  while (json_array_size (pending) > 0)
+    {
+      json_t *item = json_array_get (pending, 0);
+      const char *id = json_string_value (json_object_get (item, "id"));
+      const char *result = json_string_value (json_object_get (item, "result"));
+
+      if (id != NULL
+          && !ack_command (session, id, g_strcmp0 (result, "done") == 0, &local))
+        break;
+      json_array_remove (pending, 0);
+    }
+  if (!store_json_pref (vault, ENTSEC_PREF_PENDING_ACKS, pending, cancellable, error))
+    return FALSE;
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Carry out @type; wipe and lock are reported through @events. */
@@ -357,7 +417,7 @@ handle_command (EntsecDeviceSession    *session,
   const char *previous;
   gboolean done;
 
-  payload = verify_for_device (session, jws, COMMAND_TYP, "command", &local);
+  payload = entsec_enterprise_verify_for_device (session, jws, COMMAND_TYP, "command", &local);
   if (payload == NULL || json_string_value (json_object_get (payload, "command_id")) == NULL
       || json_string_value (json_object_get (payload, "type")) == NULL)
     {
@@ -383,10 +443,19 @@ handle_command (EntsecDeviceSession    *session,
   if (!done)
     event->detail = g_strdup (local != NULL ? local->message : "This command is unknown here");
   /* After a wipe nothing of the enterprise state may be written back. */
-  if (!events->wiped
-      && !remember_command (vault, done_list, event->command_id, done, cancellable, error))
+  if (events->wiped)
+    return ack_command (session, event->command_id, done, error);
+  if (!remember_command (vault, done_list, event->command_id, done, cancellable, error))
     return FALSE;
-  return ack_command (session, event->command_id, done, error);
+  g_clear_error (&local);
+  if (ack_command (session, event->command_id, done, &local))
+    return TRUE;
+  /* Carried out but not confirmed: the acknowledgement goes at the next contact. */
+  g_info ("Command %s acknowledged later: %s", event->command_id, local->message);
+  if (event->detail == NULL)
+    event->detail = g_strdup ("Carried out; its acknowledgement did not reach the server and "
+                              "is sent again at the next contact");
+  return queue_ack (vault, event->command_id, done, cancellable, error);
 }
 
 static gboolean
@@ -503,6 +572,10 @@ entsec_enterprise_events_poll_sync (EntsecVault   *vault,
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
+  /* Acknowledgements still owed go first; those that fail again wait for the next. */
+  if (!entsec_enterprise_flush_acks (session, cancellable, &local))
+    g_info ("Acknowledgements still not delivered: %s", local->message);
+  g_clear_error (&local);
   answer = fetch_events (session, cursor, wait, error);
   if (answer == NULL)
     return NULL;

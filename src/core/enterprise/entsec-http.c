@@ -539,6 +539,8 @@ code_of_problem (EntsecProblemType type,
       return ENTSEC_NET_ERROR_REVOKED;
     case ENTSEC_PROBLEM_INVALID_SIGNATURE:
       return ENTSEC_NET_ERROR_SIGNATURE;
+    case ENTSEC_PROBLEM_CLIENT_TOO_OLD:
+      return ENTSEC_NET_ERROR_CLIENT_TOO_OLD;
     case ENTSEC_PROBLEM_UNKNOWN:
       if (status == 429)
         return ENTSEC_NET_ERROR_RATE_LIMITED;
@@ -599,6 +601,17 @@ entsec_http_response_check (const EntsecHttpResponse *response,
 
       g_set_error (error, ENTSEC_NET_ERROR, code, "%s: try again in %" G_GINT64_FORMAT
                    " second%s", title, wait, wait == 1 ? "" : "s");
+      return FALSE;
+    }
+  if (code == ENTSEC_NET_ERROR_CLIENT_TOO_OLD)
+    {
+      g_autofree char *detail = entsec_dup_printable (problem->detail, -1, ERROR_DETAIL_CHARS);
+
+      g_set_error (error, ENTSEC_NET_ERROR, code,
+                   "This version of entsec (%s) is older than your organisation allows%s%s%s: "
+                   "update entsec (your system's software updates), then try again; nothing "
+                   "was used up", PACKAGE_VERSION, problem->detail != NULL ? " (" : "",
+                   problem->detail != NULL ? detail : "", problem->detail != NULL ? ")" : "");
       return FALSE;
     }
   advice = advice_of (code);

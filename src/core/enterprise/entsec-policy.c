@@ -425,7 +425,9 @@ entsec_policy_refresh (EntsecDeviceSession *session,
                                  entsec_device_session_get_device_id (session),
                                  pref_version (entsec_device_session_get_vault (session),
                                                cancellable, NULL));
-      return TRUE;
+      return entsec_enterprise_note_contact (entsec_device_session_get_vault (session),
+                                             entsec_device_session_now (session), cancellable,
+                                             error);
     }
   if (!entsec_device_session_check (session, response, error))
     return FALSE;
@@ -459,7 +461,8 @@ entsec_policy_take (EntsecDeviceSession *session,
       *wiped = TRUE;
       return entsec_enterprise_wipe (session, cancellable, error);
     }
-  return TRUE;
+  return entsec_enterprise_note_contact (entsec_device_session_get_vault (session),
+                                         entsec_device_session_now (session), cancellable, error);
 }
 
 /* ---- Wiping ----------------------------------------------------------------- */

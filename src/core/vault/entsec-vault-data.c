@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "entsec-core-private.h"
 #include "entsec-vault-private.h"
 
 #define NAME_ID_SIZE 32
@@ -901,6 +902,54 @@ hotp_code (EntsecVault  *vault,
   return TRUE;
 }
 
+/* The int64 preference @name as stored (in the open read), or @fallback. */
+static gint64
+pref_int64_in_read (EntsecVault *vault,
+                    const char  *name,
+                    gint64       fallback)
+{
+  EntsecSecureBytes *plain = g_hash_table_lookup (vault->prefs, name);
+  g_autoptr (GVariant) value = NULL;
+  char *stored_name = NULL;
+
+  if (plain == NULL)
+    return fallback;
+  value = vault_pref_decode (plain->data, plain->len, &stored_name, NULL);
+  entsec_secure_strfree (stored_name);
+  if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+    return fallback;
+  return g_variant_get_int64 (value);
+}
+
+/*
+ * Managed accounts stop giving codes once the device has been out of touch
+ * with its enterprise server longer than its policy allows (docs/protocol.md
+ * 8.5, offline.block_after); the enterprise side keeps that limit here.
+ */
+static gboolean
+check_offline_grace (EntsecVault *vault,
+                     gint64       now,
+                     GError     **error)
+{
+  gint64 block_at = pref_int64_in_read (vault, ENTSEC_PREF_OFFLINE_BLOCK_AT, G_MAXINT64);
+  gint64 contact = pref_int64_in_read (vault, ENTSEC_PREF_LAST_CONTACT, 0);
+  g_autoptr (GDateTime) when = NULL;
+  g_autofree char *since = NULL;
+
+  if (now <= 0)
+    now = g_get_real_time () / G_USEC_PER_SEC;
+  if (now < block_at)
+    return TRUE;
+  when = g_date_time_new_from_unix_utc (contact);
+  since = when != NULL ? g_date_time_format (when, "%Y-%m-%d %H:%M UTC") : g_strdup ("?");
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_OFFLINE,
+               "The codes of this managed account are blocked: this device last reached its "
+               "enterprise server on %s, longer ago than your organisation's policy allows. "
+               "Connect to the network and sync ('entsec-cli sync', or open the app online); "
+               "the codes come back at once", since);
+  return FALSE;
+}
+
 gboolean
 entsec_vault_compute_code_sync (EntsecVault  *vault,
                                 gint64        id,
@@ -924,6 +973,8 @@ entsec_vault_compute_code_sync (EntsecVault  *vault,
   if (index < 0)
     return no_account (id, error);
   account = g_ptr_array_index (vault->accounts, index);
+  if (account->managed_id != NULL && !check_offline_grace (vault, now, error))
+    return FALSE;
   if (account->type == ENTSEC_ACCOUNT_HOTP)
     return hotp_code (vault, id, code, cancellable, error);
   return entsec_account_generate (account, now, code, error);
