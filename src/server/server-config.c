@@ -64,6 +64,7 @@ entsec_server_config_free (EntsecServerConfig *config)
   g_free (config->sms_content_type);
   g_free (config->sms_token_file);
   g_free (config->sms_ca_file);
+  g_free (config->metrics_token_file);
   g_free (config);
 }
 
@@ -335,6 +336,21 @@ set_sender_key (EntsecServerConfig *config,
   return FALSE;
 }
 
+/* The keys of operations; FALSE without @error when @key is none of them. */
+static gboolean
+set_ops_key (EntsecServerConfig *config,
+             const char         *key,
+             const char         *value,
+             gboolean           *known,
+             GError            **error)
+{
+  *known = TRUE;
+  if (strcmp (key, "metrics_token_file") == 0)
+    return set_path (&config->metrics_token_file, key, value, error);
+  *known = FALSE;
+  return FALSE;
+}
+
 static const char *const config_keys[] = {
   "data_dir", "listen", "issuer", "tenant", "tls_cert", "tls_key",
   "threads", "max_connections", "connection_memory", "max_body", "timeout",
@@ -343,7 +359,9 @@ static const char *const config_keys[] = {
   "email_sender", "sms_sender", "sender_timeout", "smtp_url", "smtp_from", "smtp_username",
   "smtp_password_file", "smtp_ca_file", "templates_dir", "sms_url", "sms_body",
   "sms_content_type", "sms_token_file", "sms_ca_file", "rate_limit_ip", "rate_limit_address",
-  "rate_limit_user", NULL,
+  "rate_limit_user",
+  /* operations */
+  "metrics_token_file", NULL,
 };
 
 const char *const *
@@ -374,6 +392,9 @@ entsec_server_config_set (EntsecServerConfig *config,
   if (strcmp (key, "tenant") == 0)
     return set_tenant (config, value, error);
   ok = set_sender_key (config, key, value, &known, error);
+  if (known)
+    return ok;
+  ok = set_ops_key (config, key, value, &known, error);
   if (known)
     return ok;
   if (g_strv_contains (config_keys, key))

@@ -48,6 +48,8 @@ typedef struct
   guint    rate_ip;          /* rate_limit_ip: requests a minute per client address */
   guint    rate_address;     /* rate_limit_address: enrollment starts an hour per address */
   guint    rate_user;        /* rate_limit_user: code attempts an hour per enrollment's user */
+  /* operations (server-ops-http.c) */
+  char    *metrics_token_file; /* metrics_token_file: a bearer token for GET /v1/metrics */
 } EntsecServerConfig;
 
 /* The defaults. Free with entsec_server_config_free(). */

@@ -46,7 +46,23 @@ struct _EntsecServer
   GMutex              suspended_lock;
   GCond               suspended_done;
   guint               suspended;   /* requests suspended and not completed yet */
+  /* operations (server-ops-http.c) */
+  EntsecMetrics      *metrics;
+  const char        **route_methods;
+  const char        **route_patterns;
 };
+
+EntsecMetrics *
+entsec_server_get_metrics (EntsecServer *server)
+{
+  return server->metrics;
+}
+
+EntsecSender *
+entsec_server_get_sender (EntsecServer *server)
+{
+  return server->sender;
+}
 
 EntsecTokens *
 entsec_server_get_tokens (EntsecServer *server)
@@ -251,6 +267,8 @@ request_new (const char *target)
 
   request->target = g_strdup (target);
   request->body = g_byte_array_new ();
+  request->route = -1;
+  request->started = g_get_monotonic_time ();
   return request;
 }
 
@@ -311,7 +329,8 @@ dispatch (EntsecServer   *server,
                                "The request body is over the server's limit");
       return;
     }
-  handler = entsec_server_route (request->method, request->path, &admin_only, &params, &allow);
+  handler = entsec_server_route_find (request->method, request->path, &admin_only, &params,
+                                      &allow, &request->route);
   if (handler == NULL && allow != NULL)
     {
       entsec_response_problem_status (response, ENTSEC_PROBLEM_INVALID_REQUEST,
@@ -363,6 +382,7 @@ on_request (void                  *cls,
       EntsecResumeFunc resume = g_steal_pointer (&request->resume);
 
       resume (server, request, &response);
+      request->status = response.status;
       return send_response (connection, &response);
     }
   if (request->method == NULL)
@@ -393,6 +413,7 @@ on_request (void                  *cls,
       request->was_suspended = TRUE;
       return MHD_YES;
     }
+  request->status = response.status;
   return send_response (connection, &response);
 }
 
@@ -421,6 +442,9 @@ on_completed (void                            *cls,
       g_cond_broadcast (&server->suspended_done);
       g_mutex_unlock (&server->suspended_lock);
     }
+  if (request != NULL && request->method != NULL)
+    entsec_metrics_request (server->metrics, request->route, request->status,
+                            g_get_monotonic_time () - request->started);
   g_clear_pointer ((EntsecRequest **) req_cls, request_free);
 }
 
@@ -625,6 +649,19 @@ start_daemon (EntsecServer *server,
   return TRUE;
 }
 
+static void
+setup_metrics (EntsecServer *server)
+{
+  guint n = entsec_server_route_count ();
+
+  server->route_methods = g_new0 (const char *, n);
+  server->route_patterns = g_new0 (const char *, n);
+  for (guint i = 0; i < n; i++)
+    entsec_server_route_describe (i, &server->route_methods[i], &server->route_patterns[i]);
+  server->metrics = entsec_metrics_new (server->route_methods, server->route_patterns, n,
+                                        g_get_real_time () / G_USEC_PER_SEC);
+}
+
 EntsecServer *
 entsec_server_start (EntsecServerConfig *config,
                      GError            **error)
@@ -637,6 +674,7 @@ entsec_server_start (EntsecServerConfig *config,
   g_cond_init (&server->suspended_done);
   g_mutex_init (&server->authority_lock);
   server->authorities = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_authority_free);
+  setup_metrics (server);
   if (!load_tls (server, error) || !open_storage (server, error)
       || !load_authority (server, error) || !setup_enrollment (server, error)
       || (server->tokens = entsec_tokens_new (server->storage, config->data_dir, error)) == NULL
@@ -659,6 +697,9 @@ entsec_server_free (EntsecServer *server)
       MHD_stop_daemon (server->daemon);
     }
   entsec_event_hub_free (server->events);
+  entsec_metrics_free (server->metrics);
+  g_free (server->route_methods);
+  g_free (server->route_patterns);
   g_cond_clear (&server->suspended_done);
   g_mutex_clear (&server->suspended_lock);
   entsec_tokens_free (server->tokens);

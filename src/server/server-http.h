@@ -14,6 +14,7 @@
 #include "server-config.h"
 #include "server-enroll.h"
 #include "server-events.h"
+#include "server-metrics.h"
 #include "server-storage.h"
 #include "server-tokens.h"
 
@@ -44,6 +45,9 @@ typedef void (*EntsecResumeFunc) (EntsecServer   *server,
  * @resume_data: (nullable): for @resume, freed with @resume_data_free
  * @resume_data_free: (nullable): frees @resume_data
  * @was_suspended: the connection was suspended (counted until it completes)
+ * @route: the index of the route that matched (-1: none), for metrics and logs
+ * @status: the status answered (0: none yet)
+ * @started: g_get_monotonic_time() at the request line
  */
 struct _EntsecRequest
 {
@@ -58,6 +62,9 @@ struct _EntsecRequest
   gpointer               resume_data;
   GDestroyNotify         resume_data_free;
   gboolean               was_suspended;
+  int                    route;
+  guint                  status;
+  gint64                 started;
 };
 
 /**
@@ -179,6 +186,27 @@ EntsecHandler entsec_server_route (const char  *method,
                                    gboolean    *admin_only,
                                    char      ***params,
                                    const char **allow);
+/* entsec_server_route() that also tells which route matched (@route: its
+ * index, -1 when none did), for the metrics. */
+EntsecHandler entsec_server_route_find (const char  *method,
+                                        const char  *path,
+                                        gboolean    *admin_only,
+                                        char      ***params,
+                                        const char **allow,
+                                        int         *route);
+/* How many routes there are, and route @route's method and pattern ("{}"
+ * for each variable segment). (transfer none): static strings. */
+guint         entsec_server_route_count (void);
+void          entsec_server_route_describe (guint        route,
+                                            const char **method,
+                                            const char **pattern);
+
+/* Operations (server-ops-http.c): the counters of this server (transfer
+ * none), and a cheap read of the database (health checks, metrics). */
+EntsecMetrics *entsec_server_get_metrics (EntsecServer *server);
+EntsecSender  *entsec_server_get_sender (EntsecServer *server);
+gboolean       entsec_server_storage_check (EntsecServer *server,
+                                            GError      **error);
 
 /*
  * Checks the request signature of registered device @device_id (NULL: the
