@@ -37,6 +37,7 @@ entsec_server_config_new (void)
   config->rate_ip = 60;
   config->rate_address = 10;
   config->rate_user = 20;
+  config->access_log = g_strdup ("auto");
   return config;
 }
 
@@ -65,6 +66,7 @@ entsec_server_config_free (EntsecServerConfig *config)
   g_free (config->sms_token_file);
   g_free (config->sms_ca_file);
   g_free (config->metrics_token_file);
+  g_free (config->access_log);
   g_free (config);
 }
 
@@ -344,9 +346,14 @@ set_ops_key (EntsecServerConfig *config,
              gboolean           *known,
              GError            **error)
 {
+  static const char *const access_logs[] = { "auto", "on", "off", NULL };
+
   *known = TRUE;
   if (strcmp (key, "metrics_token_file") == 0)
     return set_path (&config->metrics_token_file, key, value, error);
+  if (strcmp (key, "access_log") == 0)
+    return set_choice (&config->access_log, key, value, access_logs,
+                       "\"auto\" (on when logging to the journal), \"on\" or \"off\"", error);
   *known = FALSE;
   return FALSE;
 }
@@ -361,7 +368,7 @@ static const char *const config_keys[] = {
   "sms_content_type", "sms_token_file", "sms_ca_file", "rate_limit_ip", "rate_limit_address",
   "rate_limit_user",
   /* operations */
-  "metrics_token_file", NULL,
+  "metrics_token_file", "access_log", NULL,
 };
 
 const char *const *

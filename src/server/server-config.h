@@ -48,8 +48,9 @@ typedef struct
   guint    rate_ip;          /* rate_limit_ip: requests a minute per client address */
   guint    rate_address;     /* rate_limit_address: enrollment starts an hour per address */
   guint    rate_user;        /* rate_limit_user: code attempts an hour per enrollment's user */
-  /* operations (server-ops-http.c) */
+  /* operations (server-ops-http.c, server-log.c) */
   char    *metrics_token_file; /* metrics_token_file: a bearer token for GET /v1/metrics */
+  char    *access_log;       /* access_log: "auto" (to the journal only), "on" or "off" */
 } EntsecServerConfig;
 
 /* The defaults. Free with entsec_server_config_free(). */

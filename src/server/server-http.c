@@ -269,6 +269,7 @@ request_new (const char *target)
   request->body = g_byte_array_new ();
   request->route = -1;
   request->started = g_get_monotonic_time ();
+  entsec_server_log_request_id (request->id);
   return request;
 }
 
@@ -285,6 +286,7 @@ request_free (EntsecRequest *request)
 
 static enum MHD_Result
 send_response (struct MHD_Connection *connection,
+               EntsecRequest         *request,
                EntsecResponse        *r)
 {
   gsize len = 0;
@@ -305,6 +307,8 @@ send_response (struct MHD_Connection *connection,
     MHD_add_response_header (mhd, MHD_HTTP_HEADER_ETAG, r->etag);
   MHD_add_response_header (mhd, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   MHD_add_response_header (mhd, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header (mhd, "X-Request-Id", request->id);
+  request->status = r->status;
   ret = MHD_queue_response (connection, r->status, mhd);
   MHD_destroy_response (mhd);
   g_clear_pointer (&r->body, g_bytes_unref);
@@ -382,8 +386,7 @@ on_request (void                  *cls,
       EntsecResumeFunc resume = g_steal_pointer (&request->resume);
 
       resume (server, request, &response);
-      request->status = response.status;
-      return send_response (connection, &response);
+      return send_response (connection, request, &response);
     }
   if (request->method == NULL)
     {
@@ -413,8 +416,7 @@ on_request (void                  *cls,
       request->was_suspended = TRUE;
       return MHD_YES;
     }
-  request->status = response.status;
-  return send_response (connection, &response);
+  return send_response (connection, request, &response);
 }
 
 /* Called with the request line, before the headers: keeps the target as sent. */
@@ -424,6 +426,20 @@ on_uri (void                  *cls,
         struct MHD_Connection *connection)
 {
   return request_new (uri);
+}
+
+/* Count and log a request that is done (answered, or given up). */
+static void
+finish_request (EntsecServer  *server,
+                EntsecRequest *request)
+{
+  gint64 duration = g_get_monotonic_time () - request->started;
+  gboolean routed = request->route >= 0;
+
+  entsec_metrics_request (server->metrics, request->route, request->status, duration);
+  entsec_server_log_access (routed ? server->route_methods[request->route] : NULL,
+                            routed ? server->route_patterns[request->route] : NULL,
+                            request->status, duration, request->id);
 }
 
 static void
@@ -443,8 +459,7 @@ on_completed (void                            *cls,
       g_mutex_unlock (&server->suspended_lock);
     }
   if (request != NULL && request->method != NULL)
-    entsec_metrics_request (server->metrics, request->route, request->status,
-                            g_get_monotonic_time () - request->started);
+    finish_request (server, request);
   g_clear_pointer ((EntsecRequest **) req_cls, request_free);
 }
 

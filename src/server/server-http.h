@@ -14,6 +14,7 @@
 #include "server-config.h"
 #include "server-enroll.h"
 #include "server-events.h"
+#include "server-log.h"
 #include "server-metrics.h"
 #include "server-storage.h"
 #include "server-tokens.h"
@@ -48,6 +49,7 @@ typedef void (*EntsecResumeFunc) (EntsecServer   *server,
  * @route: the index of the route that matched (-1: none), for metrics and logs
  * @status: the status answered (0: none yet)
  * @started: g_get_monotonic_time() at the request line
+ * @id: the request id (the access log and the X-Request-Id header)
  */
 struct _EntsecRequest
 {
@@ -65,6 +67,7 @@ struct _EntsecRequest
   int                    route;
   guint                  status;
   gint64                 started;
+  char                   id[ENTSEC_SERVER_REQUEST_ID_SIZE];
 };
 
 /**

@@ -13,6 +13,7 @@
 
 #include "server-http.h"
 #include "server-init.h"
+#include "server-log.h"
 #include "server-main.h"
 
 typedef struct
@@ -94,6 +95,7 @@ load_config (const Options *o,
   if (o->listen != NULL && !entsec_server_config_set (config, "listen", o->listen, error))
     return NULL;
   config->dev = o->dev;
+  entsec_server_log_set_access (config->access_log);
   return g_steal_pointer (&config);
 }
 
@@ -174,6 +176,7 @@ entsec_server_main (int    argc,
   int status;
 
   harden_process ();
+  entsec_server_log_init ();
   if (!parse_options (&argc, &argv, &options, &error))
     {
       g_printerr ("entsec-server: %s\n", error->message);

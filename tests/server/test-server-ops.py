@@ -6,6 +6,7 @@ strictly here) and GET /v1/health with a database that cannot be read."""
 
 import base64
 import hashlib
+import json
 import math
 import os
 import re
@@ -170,6 +171,55 @@ class MetricsTests(DeviceTestCase):
         for secret in (ann.id, self.users["ann@example.com"], "ann@example.com",
                        tx["transaction_id"], rp["api_key"], self.token):
             self.assertNotIn(secret, text)
+
+
+ACCESS = re.compile(r"^entsec-server-INFO: \d\d:\d\d:\d\d\.\d{3}: access: "
+                    r"(GET|POST|PUT|DELETE|other) (/\S*|unmatched) (\d{3}) (\d+\.\d{3}) ms "
+                    r"id=([0-9a-f]{8}-[0-9a-f]{8})$")
+
+
+class LogTests(DeviceTestCase):
+    def test_access_log_has_fields_and_no_secrets(self):
+        self.boot(env=dict(os.environ, ENTSEC_SERVER_ACCESS_LOG="on"))
+        status, resp, _, _ = self.server.request("GET", "/v1/health")
+        health_id = resp.getheader("X-Request-Id")
+        self.assertRegex(health_id, r"^[0-9a-f]{8}-[0-9a-f]{8}$")
+        verified = self.enroll("carol@example.com")
+        with open(os.path.join(self.data_dir, "outbox.jsonl"), encoding="utf-8") as f:
+            code = [json.loads(line) for line in f][-1]["code"]
+        key, (status, _, body, _) = self.register_raw(verified)
+        self.assertEqual(status, 201, body)
+        status, _, rp, _ = self.admin("POST", "/v1/admin/rps", {"v": 1, "name": "vpn"})
+        self.assertEqual(status, 201, rp)
+        status, _, tx, _ = self.server.request(
+            "POST", "/v1/auth/push", {"v": 1, "user": self.users["carol@example.com"]},
+            token=rp["api_key"])
+        self.assertEqual(status, 201, tx)
+        self.server.request("GET", "/v1/admin/users/usr_nobody?x=ann@example.com",
+                            token="wrong-token")
+        self.assertEqual(self.server.stop(), 0)
+        log = self.server.log
+        entries = [ACCESS.match(line) for line in log.splitlines() if ": access: " in line]
+        self.assertTrue(entries and all(entries), log)
+        seen = {(m.group(1), m.group(2), m.group(3)): m.group(5) for m in entries}
+        self.assertEqual(seen[("GET", "/v1/health", "200")], health_id)
+        for want in [("POST", "/v1/enroll/verify", "200"), ("POST", "/v1/devices", "201"),
+                     ("POST", "/v1/auth/push", "201"), ("GET", "/v1/admin/users/{}", "401")]:
+            self.assertIn(want, seen)
+        for secret in (code, verified["enrollment_token"], self.token, rp["api_key"],
+                       body["device_id"], self.users["carol@example.com"], "carol@example.com",
+                       "ann@example.com", "wrong-token", "usr_nobody"):
+            self.assertNotIn(secret, log)
+        self.server = None
+
+    def test_no_access_log_by_default_off_the_journal(self):
+        env = dict(os.environ)
+        env.pop("JOURNAL_STREAM", None)
+        self.boot(env=env)
+        self.assertEqual(self.server.request("GET", "/v1/health")[0], 200)
+        self.assertEqual(self.server.stop(), 0)
+        self.assertNotIn(": access: ", self.server.log)
+        self.server = None
 
 
 class HealthTests(DeviceTestCase):
