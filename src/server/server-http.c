@@ -14,10 +14,10 @@
 #include <sys/socket.h>
 
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
 #include "server-http.h"
 #include "server-init.h"
+#include "server-tls.h"
 
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* How long shutdown waits for resumed long-polls to be answered, microseconds. */
@@ -32,9 +32,7 @@ struct _EntsecServer
   GMutex              authority_lock;
   GPtrArray          *authorities; /* every EntsecAuthority of this run, the current last */
   char               *issuer;
-  char               *tls_cert;
-  char               *tls_key;
-  gsize               tls_key_len;
+  EntsecTls          *tls;
   struct MHD_Daemon  *daemon;
   guint16             port;
   EntsecSender       *sender;
@@ -62,6 +60,12 @@ EntsecSender *
 entsec_server_get_sender (EntsecServer *server)
 {
   return server->sender;
+}
+
+gint64
+entsec_server_get_tls_expiry (EntsecServer *server)
+{
+  return entsec_tls_expires (server->tls);
 }
 
 EntsecTokens *
@@ -497,17 +501,44 @@ load_tls (EntsecServer *server,
   g_autofree char *cert_path = entsec_server_config_path (server->config,
                                                           ENTSEC_SERVER_CERT_FILE);
   g_autofree char *key_path = entsec_server_config_path (server->config, ENTSEC_SERVER_KEY_FILE);
-  g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (cert_path, &server->tls_cert, NULL, &local_error)
-      || !g_file_get_contents (key_path, &server->tls_key, &server->tls_key_len, &local_error))
+  server->tls = entsec_tls_new (cert_path, key_path, error);
+  if (server->tls == NULL)
     {
-      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_IO,
-                   "Cannot read the TLS certificate or key (run entsec-server --init first?): "
-                   "%s", local_error->message);
+      g_prefix_error (error, "The server's TLS certificate (run entsec-server --init first?): ");
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+entsec_server_reload_tls (EntsecServer *server,
+                          GError      **error)
+{
+  g_autofree char *serial = NULL;
+
+  if (!entsec_tls_reload (server->tls, error))
+    {
+      entsec_metrics_add (server->metrics, ENTSEC_METRICS_TLS_RELOAD_FAILURES, 1);
+      return FALSE;
+    }
+  entsec_metrics_add (server->metrics, ENTSEC_METRICS_TLS_RELOADS, 1);
+  serial = entsec_tls_serial (server->tls);
+  g_message ("TLS certificate reloaded (serial %s); new connections use it", serial);
+  return TRUE;
+}
+
+/* Each connection knows the credentials to hand out at its handshake. */
+static void
+on_connection (void                              *cls,
+               struct MHD_Connection             *connection,
+               void                             **socket_context,
+               enum MHD_ConnectionNotificationCode code)
+{
+  EntsecServer *server = cls;
+
+  if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    *socket_context = server->tls;
 }
 
 /* The current authority key and its chain (server-authority.c). */
@@ -641,8 +672,8 @@ start_daemon (EntsecServer *server,
     flags, config->listen_port, NULL, NULL, on_request, server,
     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server, /* first, so that it sees everything */
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
-    MHD_OPTION_HTTPS_MEM_CERT, server->tls_cert,
-    MHD_OPTION_HTTPS_MEM_KEY, server->tls_key,
+    MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
+    MHD_OPTION_HTTPS_CERT_CALLBACK, entsec_tls_retrieve,
     MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) config->threads,
     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) config->max_connections,
@@ -725,10 +756,7 @@ entsec_server_free (EntsecServer *server)
   g_ptr_array_unref (server->authorities);
   g_mutex_clear (&server->authority_lock);
   g_free (server->issuer);
-  g_free (server->tls_cert);
-  if (server->tls_key != NULL)
-    OPENSSL_cleanse (server->tls_key, server->tls_key_len);
-  g_free (server->tls_key);
+  entsec_tls_free (server->tls);
   entsec_server_config_free (server->config);
   g_free (server);
 }

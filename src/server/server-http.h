@@ -177,6 +177,10 @@ EntsecServer *entsec_server_start (EntsecServerConfig *config,
                                    GError            **error);
 /* The port it listens on (the chosen one when the config said 0). */
 guint16       entsec_server_get_port (EntsecServer *server);
+/* Read the TLS certificate and key files again (SIGHUP): new connections
+ * get the new ones, open ones keep theirs; on error the old ones stay. */
+gboolean      entsec_server_reload_tls (EntsecServer *server,
+                                        GError      **error);
 /* Stop listening, finish running requests, free. */
 void          entsec_server_free (EntsecServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecServer, entsec_server_free)
@@ -208,6 +212,8 @@ void          entsec_server_route_describe (guint        route,
  * none), and a cheap read of the database (health checks, metrics). */
 EntsecMetrics *entsec_server_get_metrics (EntsecServer *server);
 EntsecSender  *entsec_server_get_sender (EntsecServer *server);
+/* When the TLS certificate in use expires, Unix seconds. */
+gint64         entsec_server_get_tls_expiry (EntsecServer *server);
 gboolean       entsec_server_storage_check (EntsecServer *server,
                                             GError      **error);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* server-main.c: options, --init, and running until SIGINT or SIGTERM */
+/* server-main.c: options, --init, and running until SIGINT or SIGTERM (SIGHUP reloads TLS) */
 
 #define G_LOG_DOMAIN "entsec-server"
 
@@ -120,14 +120,32 @@ run_init (EntsecServerConfig *config,
   return 0;
 }
 
-/* Waits for SIGINT or SIGTERM, which every thread has blocked. */
+/* SIGHUP: the TLS files again; a bad new pair leaves the old one in use. */
 static void
-wait_for_stop (const sigset_t *signals)
+reload (EntsecServer *server)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!entsec_server_reload_tls (server, &error))
+    g_message ("TLS certificate not reloaded, the old one stays in use: %s", error->message);
+}
+
+/* Waits for SIGINT or SIGTERM, which every thread has blocked (as SIGHUP,
+ * which reloads). */
+static void
+wait_for_stop (EntsecServer   *server,
+               const sigset_t *signals)
 {
   int signal_number = 0;
 
-  while (sigwait (signals, &signal_number) != 0)
-    ;
+  for (;;)
+    {
+      if (sigwait (signals, &signal_number) != 0)
+        continue;
+      if (signal_number != SIGHUP)
+        break;
+      reload (server);
+    }
   g_message ("Stopping (signal %d)", signal_number);
 }
 
@@ -143,6 +161,7 @@ run_server (EntsecServerConfig *config)
   sigemptyset (&signals);
   sigaddset (&signals, SIGINT);
   sigaddset (&signals, SIGTERM);
+  sigaddset (&signals, SIGHUP);
   pthread_sigmask (SIG_BLOCK, &signals, NULL);
   server = entsec_server_start (config, &error);
   if (server == NULL)
@@ -153,7 +172,7 @@ run_server (EntsecServerConfig *config)
   g_print ("entsec-server: listening on https://%s%s%s:%u\n", v6 ? "[" : "", host,
            v6 ? "]" : "", entsec_server_get_port (server));
   fflush (stdout);
-  wait_for_stop (&signals);
+  wait_for_stop (server, &signals);
   return 0;
 }
 

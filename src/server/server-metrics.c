@@ -221,6 +221,12 @@ render_counters (EntsecMetrics *metrics,
   render_value (out, "entsec_pushes_answered_total", "counter",
                 "Device answers to pushes that were accepted.",
                 (gint64) load (&metrics->counters[ENTSEC_METRICS_PUSHES_ANSWERED]));
+  render_value (out, "entsec_tls_reloads_total", "counter",
+                "TLS certificate reloads (SIGHUP) that took effect.",
+                (gint64) load (&metrics->counters[ENTSEC_METRICS_TLS_RELOADS]));
+  render_value (out, "entsec_tls_reload_failures_total", "counter",
+                "TLS certificate reloads refused; the log says why, the old pair stays.",
+                (gint64) load (&metrics->counters[ENTSEC_METRICS_TLS_RELOAD_FAILURES]));
 }
 
 static void
@@ -239,6 +245,9 @@ render_gauges (EntsecMetrics             *metrics,
                 gauges->sender_queued);
   render_value (out, "entsec_storage_up", "gauge",
                 "1 when a read of the database worked at this scrape.", gauges->storage_up);
+  if (gauges->tls_expires > 0)
+    render_value (out, "entsec_tls_certificate_expiry_seconds", "gauge",
+                  "When the TLS certificate in use expires, Unix seconds.", gauges->tls_expires);
   render_value (out, "entsec_start_time_seconds", "gauge",
                 "When this server started, Unix seconds.", metrics->started);
   render_value (out, "entsec_uptime_seconds", "gauge",

@@ -22,6 +22,8 @@ typedef struct _EntsecMetrics EntsecMetrics;
  * @ENTSEC_METRICS_PUSHES_STARTED: a relying party started a push sign-in
  * @ENTSEC_METRICS_PUSHES_DELIVERED: a push was queued for one device
  * @ENTSEC_METRICS_PUSHES_ANSWERED: a device's answer to a push was accepted
+ * @ENTSEC_METRICS_TLS_RELOADS: the TLS certificate was reloaded (SIGHUP)
+ * @ENTSEC_METRICS_TLS_RELOAD_FAILURES: a reload was refused (the old pair stayed)
  *
  * The event counters besides requests.
  */
@@ -30,6 +32,8 @@ typedef enum
   ENTSEC_METRICS_PUSHES_STARTED,
   ENTSEC_METRICS_PUSHES_DELIVERED,
   ENTSEC_METRICS_PUSHES_ANSWERED,
+  ENTSEC_METRICS_TLS_RELOADS,
+  ENTSEC_METRICS_TLS_RELOAD_FAILURES,
   ENTSEC_METRICS_N_COUNTERS,
 } EntsecMetricsCounter;
 
@@ -39,6 +43,7 @@ typedef enum
  * @events_stored: device events waiting in storage (-1: storage failed)
  * @sender_queued: enrollment codes waiting for the sender threads
  * @storage_up: the last cheap storage read worked
+ * @tls_expires: when the certificate in use expires, Unix seconds (0: unknown)
  *
  * What the server reads at scrape time.
  */
@@ -48,6 +53,7 @@ typedef struct
   gint64   events_stored;
   guint    sender_queued;
   gboolean storage_up;
+  gint64   tls_expires;
 } EntsecMetricsGauges;
 
 /*

@@ -81,6 +81,7 @@ entsec_handle_metrics (EntsecServer      *server,
     return;
   gauges.long_polls = entsec_event_hub_count (entsec_server_get_event_hub (server));
   gauges.sender_queued = entsec_sender_queued (entsec_server_get_sender (server));
+  gauges.tls_expires = entsec_server_get_tls_expiry (server);
   gauges.storage_up = entsec_server_storage_check (server, NULL);
   if (!entsec_storage_device_events_stats (entsec_server_get_storage (server),
                                            &gauges.events_stored, &oldest, &error))
