@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "server-backup.h"
 #include "server-http.h"
 #include "server-init.h"
 #include "server-log.h"
@@ -25,6 +27,9 @@ typedef struct
   gboolean init;
   gboolean dev;
   gboolean version;
+  /* operations (server-backup.c) */
+  char    *backup;
+  char    *restore;
 } Options;
 
 static void
@@ -34,6 +39,8 @@ options_clear (Options *options)
   g_free (options->data_dir);
   g_free (options->listen);
   g_strfreev (options->names);
+  g_free (options->backup);
+  g_free (options->restore);
 }
 
 static gboolean
@@ -57,6 +64,11 @@ parse_options (int     *argc,
     { "dev", 0, 0, G_OPTION_ARG_NONE, &o->dev,
       "Development mode: codes the outbox sender writes also go to the log", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
+    /* operations */
+    { "backup", 0, 0, G_OPTION_ARG_FILENAME, &o->backup,
+      "Copy the database to FILE (consistent while servers run; 0600) and exit", "FILE" },
+    { "restore", 0, 0, G_OPTION_ARG_FILENAME, &o->restore,
+      "Replace the database by the backup FILE (no server may be running) and exit", "FILE" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -69,6 +81,12 @@ parse_options (int     *argc,
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "Unexpected argument; see --help");
+      return FALSE;
+    }
+  if ((o->init ? 1 : 0) + (o->backup != NULL ? 1 : 0) + (o->restore != NULL ? 1 : 0) > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Give only one of --init, --backup and --restore");
       return FALSE;
     }
   return TRUE;
@@ -120,6 +138,40 @@ run_init (EntsecServerConfig *config,
   return 0;
 }
 
+static int
+run_backup (EntsecServerConfig *config,
+            const char         *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_canonicalize_filename (file, NULL);
+
+  if (!entsec_server_backup (config, path, &error))
+    {
+      g_printerr ("entsec-server: %s\n", error->message);
+      return 1;
+    }
+  g_print ("Backed up the database of %s to %s\n"
+           "Keep the key files of the data directory with it (docs/server.md, "
+           "\"Backups\").\n", config->data_dir, path);
+  return 0;
+}
+
+static int
+run_restore (EntsecServerConfig *config,
+             const char         *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_canonicalize_filename (file, NULL);
+
+  if (!entsec_server_restore (config, path, &error))
+    {
+      g_printerr ("entsec-server: %s\n", error->message);
+      return 1;
+    }
+  g_print ("Restored the database of %s from %s\n", config->data_dir, path);
+  return 0;
+}
+
 /* SIGHUP: the TLS files again; a bad new pair leaves the old one in use. */
 static void
 reload (EntsecServer *server)
@@ -157,22 +209,38 @@ run_server (EntsecServerConfig *config)
   gboolean v6 = strchr (config->listen_host, ':') != NULL;
   g_autofree char *host = g_strdup (config->listen_host);
   sigset_t signals;
+  int lock = -1;
 
   sigemptyset (&signals);
   sigaddset (&signals, SIGINT);
   sigaddset (&signals, SIGTERM);
   sigaddset (&signals, SIGHUP);
   pthread_sigmask (SIG_BLOCK, &signals, NULL);
+  /* held shared until exit, so that --restore refuses to run under us; no
+   * directory: entsec_server_start() says what is missing */
+  if (g_file_test (config->data_dir, G_FILE_TEST_IS_DIR))
+    lock = entsec_server_lock_data_dir (config->data_dir, FALSE, &error);
+  if (error != NULL)
+    {
+      g_printerr ("entsec-server: %s\n", error->message);
+      entsec_server_config_free (config);
+      return 1;
+    }
   server = entsec_server_start (config, &error);
   if (server == NULL)
     {
       g_printerr ("entsec-server: %s\n", error->message);
+      if (lock >= 0)
+        close (lock);
       return 1;
     }
   g_print ("entsec-server: listening on https://%s%s%s:%u\n", v6 ? "[" : "", host,
            v6 ? "]" : "", entsec_server_get_port (server));
   fflush (stdout);
   wait_for_stop (server, &signals);
+  g_clear_pointer (&server, entsec_server_free);
+  if (lock >= 0)
+    close (lock);
   return 0;
 }
 
@@ -216,6 +284,10 @@ entsec_server_main (int    argc,
     }
   else if (options.init)
     status = run_init (config, (const char *const *) options.names);
+  else if (options.backup != NULL)
+    status = run_backup (config, options.backup);
+  else if (options.restore != NULL)
+    status = run_restore (config, options.restore);
   else
     status = run_server (g_steal_pointer (&config));
   options_clear (&options);
