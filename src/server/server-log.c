@@ -107,8 +107,8 @@ entsec_server_log_init (void)
 
   if (!g_once_init_enter (&done))
     return;
-  email_regex = g_regex_new (EMAIL_PATTERN, G_REGEX_OPTIMIZE, 0, NULL);
-  phone_regex = g_regex_new (PHONE_PATTERN, G_REGEX_OPTIMIZE, 0, NULL);
+  email_regex = g_regex_new (EMAIL_PATTERN, 0, 0, NULL);
+  phone_regex = g_regex_new (PHONE_PATTERN, 0, 0, NULL);
   g_assert (email_regex != NULL && phone_regex != NULL);
   to_journal = g_log_writer_is_journald (fileno (stderr));
   if (RAND_bytes ((unsigned char *) &id_prefix, sizeof id_prefix) != 1)

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "server-backup.h"
 #include "server-http.h"
 #include "server-init.h"
@@ -178,8 +180,11 @@ reload (EntsecServer *server)
 {
   g_autoptr (GError) error = NULL;
 
+  /* under systemd (Type=notify): reloading, then ready again; a no-op elsewhere */
+  sd_notify (0, "RELOADING=1");
   if (!entsec_server_reload_tls (server, &error))
     g_message ("TLS certificate not reloaded, the old one stays in use: %s", error->message);
+  sd_notify (0, "READY=1");
 }
 
 /* Waits for SIGINT or SIGTERM, which every thread has blocked (as SIGHUP,
@@ -198,6 +203,7 @@ wait_for_stop (EntsecServer   *server,
         break;
       reload (server);
     }
+  sd_notify (0, "STOPPING=1");
   g_message ("Stopping (signal %d)", signal_number);
 }
 
@@ -237,6 +243,7 @@ run_server (EntsecServerConfig *config)
   g_print ("entsec-server: listening on https://%s%s%s:%u\n", v6 ? "[" : "", host,
            v6 ? "]" : "", entsec_server_get_port (server));
   fflush (stdout);
+  sd_notifyf (0, "READY=1\nSTATUS=Listening on port %u", entsec_server_get_port (server));
   wait_for_stop (server, &signals);
   g_clear_pointer (&server, entsec_server_free);
   if (lock >= 0)

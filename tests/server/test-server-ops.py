@@ -10,6 +10,8 @@ import json
 import math
 import os
 import re
+import signal
+import socket
 
 import servertest
 from devicetest import POLL_TIMEOUT, DeviceTestCase, jws_payload
@@ -220,6 +222,27 @@ class LogTests(DeviceTestCase):
         self.assertEqual(self.server.stop(), 0)
         self.assertNotIn(": access: ", self.server.log)
         self.server = None
+
+
+class SystemdNotifyTests(DeviceTestCase):
+    """sd_notify(3) to NOTIFY_SOCKET as systemd would read it (Type=notify)."""
+
+    def test_ready_reloading_stopping(self):
+        path = os.path.join(self.tmp, "notify.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(servertest.START_TIMEOUT)
+        try:
+            self.boot(env=dict(os.environ, NOTIFY_SOCKET=path))
+            self.assertEqual(sock.recv(4096).decode(),
+                             "READY=1\nSTATUS=Listening on port %d" % self.server.port)
+            self.server.proc.send_signal(signal.SIGHUP)
+            self.assertEqual(sock.recv(4096).decode(), "RELOADING=1")
+            self.assertEqual(sock.recv(4096).decode(), "READY=1")
+            self.server.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(sock.recv(4096).decode(), "STOPPING=1")
+        finally:
+            sock.close()
 
 
 class HealthTests(DeviceTestCase):
