@@ -39,6 +39,7 @@ entsec_server_config_new (void)
   config->rate_ip = 60;
   config->rate_address = 10;
   config->rate_user = 20;
+  config->access_log = g_strdup ("auto");
   return config;
 }
 
@@ -67,6 +68,8 @@ entsec_server_config_free (EntsecServerConfig *config)
   g_free (config->sms_token_file);
   g_free (config->sms_ca_file);
   g_free (config->database);
+  g_free (config->metrics_token_file);
+  g_free (config->access_log);
   g_free (config);
 }
 
@@ -363,6 +366,26 @@ set_sender_key (EntsecServerConfig *config,
   return FALSE;
 }
 
+/* The keys of operations; FALSE without @error when @key is none of them. */
+static gboolean
+set_ops_key (EntsecServerConfig *config,
+             const char         *key,
+             const char         *value,
+             gboolean           *known,
+             GError            **error)
+{
+  static const char *const access_logs[] = { "auto", "on", "off", NULL };
+
+  *known = TRUE;
+  if (strcmp (key, "metrics_token_file") == 0)
+    return set_path (&config->metrics_token_file, key, value, error);
+  if (strcmp (key, "access_log") == 0)
+    return set_choice (&config->access_log, key, value, access_logs,
+                       "\"auto\" (on when logging to the journal), \"on\" or \"off\"", error);
+  *known = FALSE;
+  return FALSE;
+}
+
 static const char *const config_keys[] = {
   "data_dir", "listen", "issuer", "tenant", "tls_cert", "tls_key",
   "threads", "max_connections", "connection_memory", "max_body", "timeout",
@@ -373,7 +396,9 @@ static const char *const config_keys[] = {
   "sms_content_type", "sms_token_file", "sms_ca_file", "rate_limit_ip", "rate_limit_address",
   "rate_limit_user",
   /* storage */
-  "database", "database_pool", NULL,
+  "database", "database_pool",
+  /* operations */
+  "metrics_token_file", "access_log", NULL,
 };
 
 const char *const *
@@ -406,6 +431,9 @@ entsec_server_config_set (EntsecServerConfig *config,
   if (strcmp (key, "database") == 0)
     return set_database (config, value, error);
   ok = set_sender_key (config, key, value, &known, error);
+  if (known)
+    return ok;
+  ok = set_ops_key (config, key, value, &known, error);
   if (known)
     return ok;
   if (g_strv_contains (config_keys, key))

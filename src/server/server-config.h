@@ -51,6 +51,9 @@ typedef struct
   /* storage (server-storage.c) */
   char    *database;         /* database: a postgresql:// URL; NULL means DATA_DIR/entsec.db */
   guint    database_pool;    /* database_pool: PostgreSQL connections at most; 0 means threads */
+  /* operations (server-ops-http.c, server-log.c) */
+  char    *metrics_token_file; /* metrics_token_file: a bearer token for GET /v1/metrics */
+  char    *access_log;       /* access_log: "auto" (to the journal only), "on" or "off" */
 } EntsecServerConfig;
 
 /* The defaults. Free with entsec_server_config_free(). */

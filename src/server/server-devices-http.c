@@ -527,6 +527,8 @@ entsec_handle_challenge_response (EntsecServer      *server,
     return;
   entsec_server_device_context (server, &context);
   answer = entsec_push_respond (&context, device, params[0], body, entsec_server_now (), &error);
+  if (answer != NULL)
+    entsec_metrics_add (entsec_server_get_metrics (server), ENTSEC_METRICS_PUSHES_ANSWERED, 1);
   respond (response, 200, answer, error);
 }
 

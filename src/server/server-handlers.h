@@ -12,6 +12,10 @@ void entsec_handle_discovery (EntsecServer *server, EntsecRequest *request,
 void entsec_handle_health (EntsecServer *server, EntsecRequest *request,
                            const char *const *params, EntsecResponse *response);
 
+/* GET /v1/metrics (server-ops-http.c) */
+void entsec_handle_metrics (EntsecServer *server, EntsecRequest *request,
+                            const char *const *params, EntsecResponse *response);
+
 /* POST /v1/enroll/start and /v1/enroll/verify (server-routes.c) */
 void entsec_handle_enroll_start (EntsecServer *server, EntsecRequest *request,
                                  const char *const *params, EntsecResponse *response);

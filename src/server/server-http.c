@@ -14,10 +14,10 @@
 #include <sys/socket.h>
 
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
 #include "server-http.h"
 #include "server-init.h"
+#include "server-tls.h"
 
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* How long shutdown waits for resumed long-polls to be answered, microseconds. */
@@ -32,9 +32,7 @@ struct _EntsecServer
   GMutex              authority_lock;
   GPtrArray          *authorities; /* every EntsecAuthority of this run, the current last */
   char               *issuer;
-  char               *tls_cert;
-  char               *tls_key;
-  gsize               tls_key_len;
+  EntsecTls          *tls;
   struct MHD_Daemon  *daemon;
   guint16             port;
   EntsecSender       *sender;
@@ -46,7 +44,29 @@ struct _EntsecServer
   GMutex              suspended_lock;
   GCond               suspended_done;
   guint               suspended;   /* requests suspended and not completed yet */
+  /* operations (server-ops-http.c) */
+  EntsecMetrics      *metrics;
+  const char        **route_methods;
+  const char        **route_patterns;
 };
+
+EntsecMetrics *
+entsec_server_get_metrics (EntsecServer *server)
+{
+  return server->metrics;
+}
+
+EntsecSender *
+entsec_server_get_sender (EntsecServer *server)
+{
+  return server->sender;
+}
+
+gint64
+entsec_server_get_tls_expiry (EntsecServer *server)
+{
+  return entsec_tls_expires (server->tls);
+}
 
 EntsecTokens *
 entsec_server_get_tokens (EntsecServer *server)
@@ -251,6 +271,9 @@ request_new (const char *target)
 
   request->target = g_strdup (target);
   request->body = g_byte_array_new ();
+  request->route = -1;
+  request->started = g_get_monotonic_time ();
+  entsec_server_log_request_id (request->id);
   return request;
 }
 
@@ -267,6 +290,7 @@ request_free (EntsecRequest *request)
 
 static enum MHD_Result
 send_response (struct MHD_Connection *connection,
+               EntsecRequest         *request,
                EntsecResponse        *r)
 {
   gsize len = 0;
@@ -287,6 +311,8 @@ send_response (struct MHD_Connection *connection,
     MHD_add_response_header (mhd, MHD_HTTP_HEADER_ETAG, r->etag);
   MHD_add_response_header (mhd, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   MHD_add_response_header (mhd, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header (mhd, "X-Request-Id", request->id);
+  request->status = r->status;
   ret = MHD_queue_response (connection, r->status, mhd);
   MHD_destroy_response (mhd);
   g_clear_pointer (&r->body, g_bytes_unref);
@@ -311,7 +337,8 @@ dispatch (EntsecServer   *server,
                                "The request body is over the server's limit");
       return;
     }
-  handler = entsec_server_route (request->method, request->path, &admin_only, &params, &allow);
+  handler = entsec_server_route_find (request->method, request->path, &admin_only, &params,
+                                      &allow, &request->route);
   if (handler == NULL && allow != NULL)
     {
       entsec_response_problem_status (response, ENTSEC_PROBLEM_INVALID_REQUEST,
@@ -363,7 +390,7 @@ on_request (void                  *cls,
       EntsecResumeFunc resume = g_steal_pointer (&request->resume);
 
       resume (server, request, &response);
-      return send_response (connection, &response);
+      return send_response (connection, request, &response);
     }
   if (request->method == NULL)
     {
@@ -393,7 +420,7 @@ on_request (void                  *cls,
       request->was_suspended = TRUE;
       return MHD_YES;
     }
-  return send_response (connection, &response);
+  return send_response (connection, request, &response);
 }
 
 /* Called with the request line, before the headers: keeps the target as sent. */
@@ -403,6 +430,20 @@ on_uri (void                  *cls,
         struct MHD_Connection *connection)
 {
   return request_new (uri);
+}
+
+/* Count and log a request that is done (answered, or given up). */
+static void
+finish_request (EntsecServer  *server,
+                EntsecRequest *request)
+{
+  gint64 duration = g_get_monotonic_time () - request->started;
+  gboolean routed = request->route >= 0;
+
+  entsec_metrics_request (server->metrics, request->route, request->status, duration);
+  entsec_server_log_access (routed ? server->route_methods[request->route] : NULL,
+                            routed ? server->route_patterns[request->route] : NULL,
+                            request->status, duration, request->id);
 }
 
 static void
@@ -421,6 +462,8 @@ on_completed (void                            *cls,
       g_cond_broadcast (&server->suspended_done);
       g_mutex_unlock (&server->suspended_lock);
     }
+  if (request != NULL && request->method != NULL)
+    finish_request (server, request);
   g_clear_pointer ((EntsecRequest **) req_cls, request_free);
 }
 
@@ -458,17 +501,44 @@ load_tls (EntsecServer *server,
   g_autofree char *cert_path = entsec_server_config_path (server->config,
                                                           ENTSEC_SERVER_CERT_FILE);
   g_autofree char *key_path = entsec_server_config_path (server->config, ENTSEC_SERVER_KEY_FILE);
-  g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (cert_path, &server->tls_cert, NULL, &local_error)
-      || !g_file_get_contents (key_path, &server->tls_key, &server->tls_key_len, &local_error))
+  server->tls = entsec_tls_new (cert_path, key_path, error);
+  if (server->tls == NULL)
     {
-      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_IO,
-                   "Cannot read the TLS certificate or key (run entsec-server --init first?): "
-                   "%s", local_error->message);
+      g_prefix_error (error, "The server's TLS certificate (run entsec-server --init first?): ");
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+entsec_server_reload_tls (EntsecServer *server,
+                          GError      **error)
+{
+  g_autofree char *serial = NULL;
+
+  if (!entsec_tls_reload (server->tls, error))
+    {
+      entsec_metrics_add (server->metrics, ENTSEC_METRICS_TLS_RELOAD_FAILURES, 1);
+      return FALSE;
+    }
+  entsec_metrics_add (server->metrics, ENTSEC_METRICS_TLS_RELOADS, 1);
+  serial = entsec_tls_serial (server->tls);
+  g_message ("TLS certificate reloaded (serial %s); new connections use it", serial);
+  return TRUE;
+}
+
+/* Each connection knows the credentials to hand out at its handshake. */
+static void
+on_connection (void                              *cls,
+               struct MHD_Connection             *connection,
+               void                             **socket_context,
+               enum MHD_ConnectionNotificationCode code)
+{
+  EntsecServer *server = cls;
+
+  if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    *socket_context = server->tls;
 }
 
 /* The current authority key and its chain (server-authority.c). */
@@ -605,8 +675,8 @@ start_daemon (EntsecServer *server,
     flags, config->listen_port, NULL, NULL, on_request, server,
     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server, /* first, so that it sees everything */
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
-    MHD_OPTION_HTTPS_MEM_CERT, server->tls_cert,
-    MHD_OPTION_HTTPS_MEM_KEY, server->tls_key,
+    MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
+    MHD_OPTION_HTTPS_CERT_CALLBACK, entsec_tls_retrieve,
     MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) config->threads,
     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) config->max_connections,
@@ -628,6 +698,19 @@ start_daemon (EntsecServer *server,
   return TRUE;
 }
 
+static void
+setup_metrics (EntsecServer *server)
+{
+  guint n = entsec_server_route_count ();
+
+  server->route_methods = g_new0 (const char *, n);
+  server->route_patterns = g_new0 (const char *, n);
+  for (guint i = 0; i < n; i++)
+    entsec_server_route_describe (i, &server->route_methods[i], &server->route_patterns[i]);
+  server->metrics = entsec_metrics_new (server->route_methods, server->route_patterns, n,
+                                        g_get_real_time () / G_USEC_PER_SEC);
+}
+
 EntsecServer *
 entsec_server_start (EntsecServerConfig *config,
                      GError            **error)
@@ -640,6 +723,7 @@ entsec_server_start (EntsecServerConfig *config,
   g_cond_init (&server->suspended_done);
   g_mutex_init (&server->authority_lock);
   server->authorities = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_authority_free);
+  setup_metrics (server);
   if (!load_tls (server, error) || !open_storage (server, error)
       || !entsec_event_hub_listen (server->events, server->storage, error)
       || !load_authority (server, error) || !setup_enrollment (server, error)
@@ -663,6 +747,9 @@ entsec_server_free (EntsecServer *server)
       MHD_stop_daemon (server->daemon);
     }
   entsec_event_hub_free (server->events);
+  entsec_metrics_free (server->metrics);
+  g_free (server->route_methods);
+  g_free (server->route_patterns);
   g_cond_clear (&server->suspended_done);
   g_mutex_clear (&server->suspended_lock);
   entsec_tokens_free (server->tokens);
@@ -673,10 +760,7 @@ entsec_server_free (EntsecServer *server)
   g_ptr_array_unref (server->authorities);
   g_mutex_clear (&server->authority_lock);
   g_free (server->issuer);
-  g_free (server->tls_cert);
-  if (server->tls_key != NULL)
-    OPENSSL_cleanse (server->tls_key, server->tls_key_len);
-  g_free (server->tls_key);
+  entsec_tls_free (server->tls);
   entsec_server_config_free (server->config);
   g_free (server);
 }

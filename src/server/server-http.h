@@ -14,6 +14,8 @@
 #include "server-config.h"
 #include "server-enroll.h"
 #include "server-events.h"
+#include "server-log.h"
+#include "server-metrics.h"
 #include "server-storage.h"
 #include "server-tokens.h"
 
@@ -44,6 +46,10 @@ typedef void (*EntsecResumeFunc) (EntsecServer   *server,
  * @resume_data: (nullable): for @resume, freed with @resume_data_free
  * @resume_data_free: (nullable): frees @resume_data
  * @was_suspended: the connection was suspended (counted until it completes)
+ * @route: the index of the route that matched (-1: none), for metrics and logs
+ * @status: the status answered (0: none yet)
+ * @started: g_get_monotonic_time() at the request line
+ * @id: the request id (the access log and the X-Request-Id header)
  */
 struct _EntsecRequest
 {
@@ -58,6 +64,10 @@ struct _EntsecRequest
   gpointer               resume_data;
   GDestroyNotify         resume_data_free;
   gboolean               was_suspended;
+  int                    route;
+  guint                  status;
+  gint64                 started;
+  char                   id[ENTSEC_SERVER_REQUEST_ID_SIZE];
 };
 
 /**
@@ -167,6 +177,10 @@ EntsecServer *entsec_server_start (EntsecServerConfig *config,
                                    GError            **error);
 /* The port it listens on (the chosen one when the config said 0). */
 guint16       entsec_server_get_port (EntsecServer *server);
+/* Read the TLS certificate and key files again (SIGHUP): new connections
+ * get the new ones, open ones keep theirs; on error the old ones stay. */
+gboolean      entsec_server_reload_tls (EntsecServer *server,
+                                        GError      **error);
 /* Stop listening, finish running requests, free. */
 void          entsec_server_free (EntsecServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecServer, entsec_server_free)
@@ -179,6 +193,29 @@ EntsecHandler entsec_server_route (const char  *method,
                                    gboolean    *admin_only,
                                    char      ***params,
                                    const char **allow);
+/* entsec_server_route() that also tells which route matched (@route: its
+ * index, -1 when none did), for the metrics. */
+EntsecHandler entsec_server_route_find (const char  *method,
+                                        const char  *path,
+                                        gboolean    *admin_only,
+                                        char      ***params,
+                                        const char **allow,
+                                        int         *route);
+/* How many routes there are, and route @route's method and pattern ("{}"
+ * for each variable segment). (transfer none): static strings. */
+guint         entsec_server_route_count (void);
+void          entsec_server_route_describe (guint        route,
+                                            const char **method,
+                                            const char **pattern);
+
+/* Operations (server-ops-http.c): the counters of this server (transfer
+ * none), and a cheap read of the database (health checks, metrics). */
+EntsecMetrics *entsec_server_get_metrics (EntsecServer *server);
+EntsecSender  *entsec_server_get_sender (EntsecServer *server);
+/* When the TLS certificate in use expires, Unix seconds. */
+gint64         entsec_server_get_tls_expiry (EntsecServer *server);
+gboolean       entsec_server_storage_check (EntsecServer *server,
+                                            GError      **error);
 
 /*
  * Checks the request signature of registered device @device_id (NULL: the

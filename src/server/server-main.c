@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* server-main.c: options, --init, and running until SIGINT or SIGTERM */
+/* server-main.c: options, --init, and running until SIGINT or SIGTERM (SIGHUP reloads TLS) */
 
 #define G_LOG_DOMAIN "entsec-server"
 
@@ -10,9 +10,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
+#include "server-backup.h"
 #include "server-http.h"
 #include "server-init.h"
+#include "server-log.h"
 #include "server-main.h"
 
 typedef struct
@@ -26,6 +31,9 @@ typedef struct
   gboolean migrate;
   gboolean dev;
   gboolean version;
+  /* operations (server-backup.c) */
+  char    *backup;
+  char    *restore;
 } Options;
 
 static void
@@ -36,6 +44,8 @@ options_clear (Options *options)
   g_free (options->listen);
   g_strfreev (options->names);
   g_free (options->database);
+  g_free (options->backup);
+  g_free (options->restore);
 }
 
 static gboolean
@@ -64,6 +74,11 @@ parse_options (int     *argc,
     { "dev", 0, 0, G_OPTION_ARG_NONE, &o->dev,
       "Development mode: codes the outbox sender writes also go to the log", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
+    /* operations */
+    { "backup", 0, 0, G_OPTION_ARG_FILENAME, &o->backup,
+      "Copy the database to FILE (consistent while servers run; 0600) and exit", "FILE" },
+    { "restore", 0, 0, G_OPTION_ARG_FILENAME, &o->restore,
+      "Replace the database by the backup FILE (no server may be running) and exit", "FILE" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -76,6 +91,13 @@ parse_options (int     *argc,
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "Unexpected argument; see --help");
+      return FALSE;
+    }
+  if ((o->init ? 1 : 0) + (o->migrate ? 1 : 0) + (o->backup != NULL ? 1 : 0)
+      + (o->restore != NULL ? 1 : 0) > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Give only one of --init, --migrate, --backup and --restore");
       return FALSE;
     }
   return TRUE;
@@ -104,6 +126,7 @@ load_config (const Options *o,
   if (o->database != NULL && !entsec_server_config_set (config, "database", o->database, error))
     return NULL;
   config->dev = o->dev;
+  entsec_server_log_set_access (config->access_log);
   return g_steal_pointer (&config);
 }
 
@@ -145,14 +168,70 @@ run_migrate (EntsecServerConfig *config)
   return 0;
 }
 
-/* Waits for SIGINT or SIGTERM, which every thread has blocked. */
+static int
+run_backup (EntsecServerConfig *config,
+            const char         *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_canonicalize_filename (file, NULL);
+
+  if (!entsec_server_backup (config, path, &error))
+    {
+      g_printerr ("entsec-server: %s\n", error->message);
+      return 1;
+    }
+  g_print ("Backed up the database of %s to %s\n"
+           "Keep the key files of the data directory with it (docs/server.md, "
+           "\"Backups\").\n", config->data_dir, path);
+  return 0;
+}
+
+static int
+run_restore (EntsecServerConfig *config,
+             const char         *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_canonicalize_filename (file, NULL);
+
+  if (!entsec_server_restore (config, path, &error))
+    {
+      g_printerr ("entsec-server: %s\n", error->message);
+      return 1;
+    }
+  g_print ("Restored the database of %s from %s\n", config->data_dir, path);
+  return 0;
+}
+
+/* SIGHUP: the TLS files again; a bad new pair leaves the old one in use. */
 static void
-wait_for_stop (const sigset_t *signals)
+reload (EntsecServer *server)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* under systemd (Type=notify): reloading, then ready again; a no-op elsewhere */
+  sd_notify (0, "RELOADING=1");
+  if (!entsec_server_reload_tls (server, &error))
+    g_message ("TLS certificate not reloaded, the old one stays in use: %s", error->message);
+  sd_notify (0, "READY=1");
+}
+
+/* Waits for SIGINT or SIGTERM, which every thread has blocked (as SIGHUP,
+ * which reloads). */
+static void
+wait_for_stop (EntsecServer   *server,
+               const sigset_t *signals)
 {
   int signal_number = 0;
 
-  while (sigwait (signals, &signal_number) != 0)
-    ;
+  for (;;)
+    {
+      if (sigwait (signals, &signal_number) != 0)
+        continue;
+      if (signal_number != SIGHUP)
+        break;
+      reload (server);
+    }
+  sd_notify (0, "STOPPING=1");
   g_message ("Stopping (signal %d)", signal_number);
 }
 
@@ -164,21 +243,39 @@ run_server (EntsecServerConfig *config)
   gboolean v6 = strchr (config->listen_host, ':') != NULL;
   g_autofree char *host = g_strdup (config->listen_host);
   sigset_t signals;
+  int lock = -1;
 
   sigemptyset (&signals);
   sigaddset (&signals, SIGINT);
   sigaddset (&signals, SIGTERM);
+  sigaddset (&signals, SIGHUP);
   pthread_sigmask (SIG_BLOCK, &signals, NULL);
+  /* held shared until exit, so that --restore refuses to run under us; no
+   * directory: entsec_server_start() says what is missing */
+  if (g_file_test (config->data_dir, G_FILE_TEST_IS_DIR))
+    lock = entsec_server_lock_data_dir (config->data_dir, FALSE, &error);
+  if (error != NULL)
+    {
+      g_printerr ("entsec-server: %s\n", error->message);
+      entsec_server_config_free (config);
+      return 1;
+    }
   server = entsec_server_start (config, &error);
   if (server == NULL)
     {
       g_printerr ("entsec-server: %s\n", error->message);
+      if (lock >= 0)
+        close (lock);
       return 1;
     }
   g_print ("entsec-server: listening on https://%s%s%s:%u\n", v6 ? "[" : "", host,
            v6 ? "]" : "", entsec_server_get_port (server));
   fflush (stdout);
-  wait_for_stop (&signals);
+  sd_notifyf (0, "READY=1\nSTATUS=Listening on port %u", entsec_server_get_port (server));
+  wait_for_stop (server, &signals);
+  g_clear_pointer (&server, entsec_server_free);
+  if (lock >= 0)
+    close (lock);
   return 0;
 }
 
@@ -201,6 +298,7 @@ entsec_server_main (int    argc,
   int status;
 
   harden_process ();
+  entsec_server_log_init ();
   if (!parse_options (&argc, &argv, &options, &error))
     {
       g_printerr ("entsec-server: %s\n", error->message);
@@ -223,6 +321,10 @@ entsec_server_main (int    argc,
     status = run_init (config, (const char *const *) options.names);
   else if (options.migrate)
     status = run_migrate (config);
+  else if (options.backup != NULL)
+    status = run_backup (config, options.backup);
+  else if (options.restore != NULL)
+    status = run_restore (config, options.restore);
   else
     status = run_server (g_steal_pointer (&config));
   options_clear (&options);

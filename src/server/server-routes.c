@@ -82,6 +82,8 @@ static const Route routes[] = {
   { "GET", "/v1/admin/authority", "GET", entsec_handle_admin_authority_get, TRUE },
   { "POST", "/v1/admin/authority/rotate", "POST", entsec_handle_admin_authority_rotate, TRUE },
   { "POST", "/v1/devices/{}/keys/rotate", "POST", entsec_handle_device_rekey, FALSE },
+  /* operations (server-ops-http.c): its own token check (metrics_token_file or admin) */
+  { "GET", "/v1/metrics", "GET", entsec_handle_metrics, FALSE },
 };
 
 /* TRUE when @path has the shape of @pattern; the "{}" segments go to @params. */
@@ -108,6 +110,23 @@ match_pattern (const char *pattern,
   return TRUE;
 }
 
+guint
+entsec_server_route_count (void)
+{
+  return G_N_ELEMENTS (routes);
+}
+
+void
+entsec_server_route_describe (guint        route,
+                              const char **method,
+                              const char **pattern)
+{
+  g_return_if_fail (route < G_N_ELEMENTS (routes));
+
+  *method = routes[route].method;
+  *pattern = routes[route].pattern;
+}
+
 EntsecHandler
 entsec_server_route (const char  *method,
                      const char  *path,
@@ -115,7 +134,21 @@ entsec_server_route (const char  *method,
                      char      ***params,
                      const char **allow)
 {
+  int route;
+
+  return entsec_server_route_find (method, path, admin_only, params, allow, &route);
+}
+
+EntsecHandler
+entsec_server_route_find (const char  *method,
+                          const char  *path,
+                          gboolean    *admin_only,
+                          char      ***params,
+                          const char **allow,
+                          int         *route)
+{
   *allow = NULL;
+  *route = -1;
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {
       g_auto (GStrv) found = NULL;
@@ -127,6 +160,7 @@ entsec_server_route (const char  *method,
         continue;
       *admin_only = routes[i].admin;
       *params = g_steal_pointer (&found);
+      *route = (int) i;
       return routes[i].handler;
     }
   return NULL;
@@ -176,6 +210,16 @@ entsec_handle_health (EntsecServer      *server,
                       const char *const *params,
                       EntsecResponse    *response)
 {
+  g_autoptr (GError) error = NULL;
+
+  if (!entsec_server_storage_check (server, &error))
+    {
+      g_message ("Health check: the database cannot be read: %s", error->message);
+      entsec_response_json (response, 503, json_pack ("{s:i,s:s,s:s}", "v", 1,
+                                                      "status", "unavailable",
+                                                      "detail", "The database cannot be read"));
+      return;
+    }
   entsec_response_json (response, 200, json_pack ("{s:i,s:s}", "v", 1, "status", "ok"));
 }
 

@@ -628,9 +628,14 @@ deliver_push (EntsecServer     *server,
 {
   g_autoptr (GError) error = NULL;
   EntsecDeviceContext context;
+  guint delivered = 0;
+  gboolean ok;
 
   entsec_server_device_context (server, &context);
-  if (!entsec_push_deliver (&context, push, now, NULL, &error))
+  ok = entsec_push_deliver (&context, push, now, &delivered, &error);
+  entsec_metrics_add (entsec_server_get_metrics (server), ENTSEC_METRICS_PUSHES_DELIVERED,
+                      delivered);
+  if (!ok)
     g_message ("Sign-in request %s could not be sent to the devices: %s", push->id,
                error->message);
 }
@@ -661,6 +666,7 @@ entsec_handle_auth_push (EntsecServer      *server,
                             now, &retry_after, &error);
   if (push != NULL)
     {
+      entsec_metrics_add (entsec_server_get_metrics (server), ENTSEC_METRICS_PUSHES_STARTED, 1);
       deliver_push (server, push, now);
       entsec_response_json (response, 201, push_to_json (push, now));
     }

@@ -125,6 +125,12 @@ entsec_sender_free (EntsecSender *sender)
     sender->free (sender);
 }
 
+guint
+entsec_sender_queued (EntsecSender *sender)
+{
+  return sender != NULL && sender->queued != NULL ? sender->queued (sender) : 0;
+}
+
 /* async: a copy of the message per job, the code wiped when it is done */
 
 typedef struct
@@ -199,6 +205,12 @@ async_send (EntsecSender            *sender,
   return g_thread_pool_push (self->pool, job, error);
 }
 
+static guint
+async_queued (EntsecSender *sender)
+{
+  return g_thread_pool_unprocessed (((AsyncSender *) sender)->pool);
+}
+
 static void
 async_free (EntsecSender *sender)
 {
@@ -218,6 +230,7 @@ entsec_sender_async_new (EntsecSender *inner,
 
   self->parent.send = async_send;
   self->parent.free = async_free;
+  self->parent.queued = async_queued;
   self->inner = inner;
   self->max_queued = max_queued;
   /* exclusive threads: created now, so sending never fails for want of one */
@@ -246,6 +259,14 @@ channels_send (EntsecSender            *sender,
                              message, error);
 }
 
+static guint
+channels_queued (EntsecSender *sender)
+{
+  ChannelSender *self = (ChannelSender *) sender;
+
+  return entsec_sender_queued (self->email) + entsec_sender_queued (self->sms);
+}
+
 static void
 channels_free (EntsecSender *sender)
 {
@@ -264,6 +285,7 @@ entsec_sender_channels_new (EntsecSender *email,
 
   self->parent.send = channels_send;
   self->parent.free = channels_free;
+  self->parent.queued = channels_queued;
   self->email = email;
   self->sms = sms;
   return &self->parent;

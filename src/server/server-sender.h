@@ -41,6 +41,7 @@ struct _EntsecSender
 {
   gboolean (*send) (EntsecSender *sender, const EntsecCodeMessage *message, GError **error);
   void     (*free) (EntsecSender *sender);
+  guint    (*queued) (EntsecSender *sender); /* (nullable): none wait */
 };
 
 /*
@@ -123,6 +124,8 @@ gboolean      entsec_sender_send (EntsecSender            *sender,
                                   const EntsecCodeMessage *message,
                                   GError                 **error);
 void          entsec_sender_free (EntsecSender *sender);
+/* Messages waiting for a sender thread (the metrics' queue depth). */
+guint         entsec_sender_queued (EntsecSender *sender);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecSender, entsec_sender_free)
 
 G_END_DECLS
