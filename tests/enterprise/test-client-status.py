@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,6 +30,12 @@ CLI = os.environ["ENTSEC_CLI"]
 FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
 EMAIL = "ann@example.com"
 PERSONAL = "otpauth://totp/Personal:me?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Personal"
+
+
+def pref_rows(path):
+    """How many preference rows the vault file at path holds (read-only)."""
+    with sqlite3.connect("file:" + path + "?mode=ro", uri=True) as db:
+        return db.execute("SELECT count(*) FROM prefs").fetchone()[0]
 
 
 class StatusTests(ServerTestCase):
@@ -219,14 +226,11 @@ class StatusTests(ServerTestCase):
             self.assertNotIn(canary, data)
         self.assertEqual(self.keyring_items(), [])
         # Nothing of the enterprise side is left among the vault's preference rows.
-        rows = subprocess.run(["sqlite3", self.vault, "SELECT count(*) FROM prefs"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        rows = pref_rows(self.vault)
         fresh = self.new_vault("fresh.db")
         self.assertEqual(self.cli("add", "--uri", "-", vault=fresh,
                                   stdin=PERSONAL + "\n").returncode, 0)
-        fresh_rows = subprocess.run(["sqlite3", fresh, "SELECT count(*) FROM prefs"],
-                                    capture_output=True, text=True, check=True).stdout.strip()
-        self.assertEqual(rows, fresh_rows)
+        self.assertEqual(rows, pref_rows(fresh))
 
     def test_unbind_refused_by_the_policy(self):
         self.set_policy({"device": {"allow_user_unbind": False}})
