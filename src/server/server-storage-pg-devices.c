@@ -678,6 +678,7 @@ authority_key_from_row (const PGresult *result,
   key->jwk = entsec_pg_text (result, row, 2);
   key->link = entsec_pg_text (result, row, 3);
   key->created = entsec_pg_int (result, row, 4);
+  key->sealed_key = entsec_pg_bytes (result, row, 5);
   return key;
 }
 
@@ -685,8 +686,9 @@ GPtrArray *
 entsec_pg_authority_key_list (EntsecStorage *storage,
                               GError       **error)
 {
-  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT seq, jkt, jwk, link, created "
-                                                          "FROM authority_keys ORDER BY seq",
+  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT seq, jkt, jwk, link, created, "
+                                                          "sealed_key FROM authority_keys "
+                                                          "ORDER BY seq",
                                                  "listing the authority keys", error, "");
 
   if (result == NULL)
@@ -702,9 +704,35 @@ entsec_pg_authority_key_add (EntsecStorage            *storage,
 {
   /* two rotations at once: the primary key on seq lets one in (CONFLICT for the other) */
   return entsec_pg_write (storage, NULL, "INSERT INTO authority_keys (seq, jkt, jwk, link, "
-                                         "created) VALUES ($1, $2, $3, $4, $5)",
-                          "storing an authority key", error, "ittti", (gint64) key->seq,
-                          key->jkt, key->jwk, key->link, key->created);
+                                         "created, sealed_key) VALUES ($1, $2, $3, $4, $5, $6)",
+                          "storing an authority key", error, "itttiy", (gint64) key->seq,
+                          key->jkt, key->jwk, key->link, key->created, key->sealed_key);
+}
+
+gboolean
+entsec_pg_authority_key_seal (EntsecStorage *storage,
+                              guint          seq,
+                              GBytes        *sealed_key,
+                              GError       **error)
+{
+  /* two instances importing at once: the first one's stays */
+  return entsec_pg_write (storage, NULL, "UPDATE authority_keys SET sealed_key = $2 "
+                                         "WHERE seq = $1 AND sealed_key IS NULL",
+                          "storing an authority key", error, "iy", (gint64) seq, sealed_key);
+}
+
+gboolean
+entsec_pg_authority_key_head (EntsecStorage *storage,
+                              guint         *seq,
+                              GError       **error)
+{
+  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT coalesce(max(seq), 0) "
+                                                          "FROM authority_keys",
+                                                 "reading the current authority key", error,
+                                                 "");
+
+  *seq = result != NULL ? (guint) entsec_pg_int (result, 0, 0) : 0;
+  return result != NULL;
 }
 
 gboolean

@@ -266,6 +266,9 @@ gboolean      entsec_pg_user_remove (EntsecStorage *storage, const char *user_id
 GPtrArray    *entsec_pg_authority_key_list (EntsecStorage *storage, GError **error);
 gboolean      entsec_pg_authority_key_add (EntsecStorage *storage, const EntsecAuthorityKey *key,
                                            GError **error);
+gboolean      entsec_pg_authority_key_seal (EntsecStorage *storage, guint seq, GBytes *sealed_key,
+                                            GError **error);
+gboolean      entsec_pg_authority_key_head (EntsecStorage *storage, guint *seq, GError **error);
 gboolean      entsec_pg_device_rekey (EntsecStorage *storage, const EntsecDevice *device,
                                       gboolean *updated, GError **error);
 

@@ -652,6 +652,8 @@ static const EntsecStorageOps pg_ops = {
   .enrollment_token_user = entsec_pg_enrollment_token_user,
   .authority_key_list = entsec_pg_authority_key_list,
   .authority_key_add = entsec_pg_authority_key_add,
+  .authority_key_seal = entsec_pg_authority_key_seal,
+  .authority_key_head = entsec_pg_authority_key_head,
   .device_rekey = entsec_pg_device_rekey,
   /* several instances (server-storage-pg-ratelimit.c, server-storage-pg-listen.c) */
   .ratelimit_take = entsec_pg_ratelimit_take,

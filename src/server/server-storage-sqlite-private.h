@@ -240,6 +240,12 @@ extern const char entsec_sqlite_rotate_schema[];
 GPtrArray    *entsec_sqlite_authority_key_list (EntsecStorage *storage, GError **error);
 gboolean      entsec_sqlite_authority_key_add (EntsecStorage *storage,
                                                const EntsecAuthorityKey *key, GError **error);
+gboolean      entsec_sqlite_authority_key_seal (EntsecStorage *storage, guint seq,
+                                                GBytes *sealed_key, GError **error);
+gboolean      entsec_sqlite_authority_key_head (EntsecStorage *storage, guint *seq,
+                                                GError **error);
+/* Adds the column of sealed private keys to a table made without it. */
+gboolean      entsec_sqlite_rotate_upgrade (sqlite3 *db, GError **error);
 gboolean      entsec_sqlite_device_rekey (EntsecStorage *storage, const EntsecDevice *device,
                                           gboolean *updated, GError **error);
 

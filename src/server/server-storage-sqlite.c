@@ -934,6 +934,8 @@ static const EntsecStorageOps sqlite_ops = {
   /* key rotation (server-storage-sqlite-rotate.c) */
   .authority_key_list = entsec_sqlite_authority_key_list,
   .authority_key_add = entsec_sqlite_authority_key_add,
+  .authority_key_seal = entsec_sqlite_authority_key_seal,
+  .authority_key_head = entsec_sqlite_authority_key_head,
   .device_rekey = entsec_sqlite_device_rekey,
   /* several instances: one process alone uses a SQLite file, so it wakes
    * its own long-polls and needs no events_listen */
@@ -1034,6 +1036,7 @@ entsec_storage_sqlite_open (const char *path,
   if (self->writer == NULL
       || !setup_schema (self->writer, create, path, error)
       || !conn_exec (self->writer, entsec_sqlite_rotate_schema, "adding the key rotation table", error)
+      || !entsec_sqlite_rotate_upgrade (self->writer->db, error)
       || !conn_exec (self->writer, entsec_sqlite_ratelimit_schema, "adding the rate limit table",
                      error)
       || !prepare_all (self->writer, error))

@@ -371,17 +371,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecPush, entsec_push_free)
  * @link: (nullable): the chain link JWS the previous key signed for it
  *   (docs/protocol.md section 8.16); NULL for @seq 1
  * @created: when it was made, Unix seconds
+ * @sealed_key: (nullable): the private key (DER) sealed under
+ *   token-seal.key (entsec_tokens_seal(), the thumbprint as associated
+ *   data); NULL for a key of a database from before keys were stored, until
+ *   its file is imported
  *
- * One authority key of the tenant. The private key is a file of the data
- * directory; the database holds the public half and the chain.
+ * One authority key of the tenant: the public half, the chain and the
+ * sealed private half, so that every instance on the database signs with
+ * the current key.
  */
 typedef struct
 {
-  guint  seq;
-  char  *jkt;
-  char  *jwk;
-  char  *link;
-  gint64 created;
+  guint   seq;
+  char   *jkt;
+  char   *jwk;
+  char   *link;
+  gint64  created;
+  GBytes *sealed_key;
 } EntsecAuthorityKey;
 
 void entsec_authority_key_free (EntsecAuthorityKey *key);
@@ -509,6 +515,9 @@ typedef struct
   GPtrArray  *(*authority_key_list) (EntsecStorage *storage, GError **error);
   gboolean    (*authority_key_add) (EntsecStorage *storage, const EntsecAuthorityKey *key,
                                     GError **error);
+  gboolean    (*authority_key_seal) (EntsecStorage *storage, guint seq, GBytes *sealed_key,
+                                     GError **error);
+  gboolean    (*authority_key_head) (EntsecStorage *storage, guint *seq, GError **error);
   gboolean    (*device_rekey) (EntsecStorage *storage, const EntsecDevice *device,
                                gboolean *updated, GError **error);
   /* several instances on one database (server-storage-shared.c) */
@@ -942,6 +951,17 @@ GPtrArray  *entsec_storage_authority_key_list (EntsecStorage *storage,
 gboolean    entsec_storage_authority_key_add (EntsecStorage            *storage,
                                               const EntsecAuthorityKey *key,
                                               GError                  **error);
+/* Store the sealed private half of key @seq, imported from its file, unless
+ * the row has one already (another instance imported it first). */
+gboolean    entsec_storage_authority_key_seal (EntsecStorage *storage,
+                                               guint          seq,
+                                               GBytes        *sealed_key,
+                                               GError       **error);
+/* The seq of the newest authority key into *@seq (0 when there is none):
+ * one indexed read, cheap enough to check before signing. */
+gboolean    entsec_storage_authority_key_head (EntsecStorage *storage,
+                                               guint         *seq,
+                                               GError       **error);
 /*
  * Compare and set: store @device's key_jwk, key_jkt and key_epoch, and
  * raise its revision by one, if the stored revision is still

@@ -22,6 +22,7 @@
 #include "server-policy.h"
 #include "server-push.h"
 #include "server-storage.h"
+#include "server-tokens.h"
 #include "storage-test.h"
 
 #define T0 1767225600
@@ -379,20 +380,54 @@ test_policy_version (Fixture      *f,
   g_assert_false (found);
 }
 
-/* Every file of the fixture's directory but the database's goes. */
-static void
-remove_key_files (Fixture *f)
+/* Every key file of @dir goes; returns how many there were. */
+static guint
+remove_key_files (const char *dir)
 {
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
   const char *name;
+  guint count = 0;
 
-  while ((name = g_dir_read_name (dir)) != NULL)
+  while ((name = g_dir_read_name (listing)) != NULL)
     {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
 
-      if (g_str_has_suffix (name, ".pem"))
-        g_unlink (path);
+      if (g_str_has_suffix (name, ".pem") || g_str_has_suffix (name, ".key"))
+        {
+          g_unlink (path);
+          count += g_str_has_suffix (name, ".pem") ? 1 : 0;
+        }
     }
+  return count;
+}
+
+/* A seal key (token-seal.key) of its own in @dir. */
+static EntsecTokens *
+sealer_in (Fixture    *f,
+           const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecTokens *sealer;
+
+  g_assert_true (entsec_tokens_make_key (dir, &error));
+  sealer = entsec_tokens_new (f->storage, dir, &error);
+  g_assert_no_error (error);
+  return sealer;
+}
+
+/* Key 1 as a database from before the private keys were stored has it:
+ * the public half in the database, the private half a file. */
+static void
+add_unsealed_first_key (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "authority-key.pem", NULL);
+  g_autofree char *jwk = entsec_json_dump (f->authority_jwk);
+  EntsecAuthorityKey row = { .seq = 1, .jkt = f->authority_jkt, .jwk = jwk, .created = T0 };
+
+  g_assert_true (entsec_server_write_private_key (f->authority, path, &error));
+  g_assert_true (entsec_storage_authority_key_add (f->storage, &row, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -400,28 +435,37 @@ test_authority_rotation (Fixture      *f,
                          gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *first_path = g_build_filename (f->dir, "authority-key.pem", NULL);
+  g_autofree char *other_dir = g_dir_make_tmp ("entsec-other-seal-XXXXXX", NULL);
+  g_autoptr (EntsecTokens) sealer = sealer_in (f, f->dir);
+  g_autoptr (EntsecTokens) other = sealer_in (f, other_dir);
   g_autoptr (EntsecAuthority) first = NULL;
   g_autoptr (EntsecAuthority) second = NULL;
   g_autoptr (EntsecAuthority) again = NULL;
   g_autoptr (EntsecAuthority) refused = NULL;
+  g_autoptr (GPtrArray) keys = NULL;
   g_autoptr (GBytes) payload = NULL;
   g_autoptr (json_t) link = NULL;
   g_autoptr (EntsecDevice) device = registered (f);
   const char *text;
 
   g_assert_cmpint (policy_version (f, device->id), ==, 1);
-  g_assert_true (entsec_server_write_private_key (f->authority, first_path, &error));
-  first = entsec_authority_load (f->storage, f->dir, T0, &error);
+  add_unsealed_first_key (f);
+  first = entsec_authority_load (f->storage, sealer, f->dir, T0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (first->seq, ==, 1);
   g_assert_cmpstr (first->jkt, ==, f->authority_jkt);
   g_assert_cmpuint (json_array_size (first->chain), ==, 0);
-  second = entsec_authority_rotate (f->storage, f->dir, first, ISSUER, "default", T0 + 5,
+  /* the key file was imported: the database holds the key, sealed */
+  keys = entsec_storage_authority_key_list (f->storage, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (((EntsecAuthorityKey *) g_ptr_array_index (keys, 0))->sealed_key);
+  g_assert_cmpuint (remove_key_files (f->dir), ==, 1);
+  second = entsec_authority_rotate (f->storage, sealer, first, ISSUER, "default", T0 + 5,
                                     &error);
   g_assert_no_error (error);
   g_assert_cmpuint (second->seq, ==, 2);
   g_assert_cmpuint (json_array_size (second->chain), ==, 1);
+  g_assert_cmpuint (remove_key_files (f->dir), ==, 0); /* no file: the key is in the database */
   /* the link is the old key's signature over the new key */
   text = json_string_value (json_array_get (second->chain, 0));
   payload = entsec_jws_verify (text, strlen (text), f->authority, ENTSEC_ROTATION_TYP, &error);
@@ -431,12 +475,18 @@ test_authority_rotation (Fixture      *f,
   g_assert_cmpstr (json_string_value (json_object_get (link, "jkt")), ==, second->jkt);
   g_assert_cmpint (json_integer_value (json_object_get (link, "iat")), ==, T0 + 5);
   /* a second rotation from the retired key forks nothing */
-  refused = entsec_authority_rotate (f->storage, f->dir, first, ISSUER, "default", T0 + 6,
+  refused = entsec_authority_rotate (f->storage, sealer, first, ISSUER, "default", T0 + 6,
                                      &error);
   g_assert_null (refused);
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
   g_clear_error (&error);
-  again = entsec_authority_load (f->storage, f->dir, T0 + 7, &error);
+  /* another seal key opens nothing */
+  g_assert_null (entsec_authority_load (f->storage, other, f->dir, T0 + 7, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "does not open with token-seal.key"));
+  g_clear_error (&error);
+  /* another instance, with the same seal key and no key file, signs with key 2 */
+  again = entsec_authority_load (f->storage, sealer, other_dir, T0 + 7, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (again->seq, ==, 2);
   g_assert_cmpstr (again->jkt, ==, second->jkt);
@@ -447,7 +497,25 @@ test_authority_rotation (Fixture      *f,
   f->context.authority = f->authority;
   f->context.authority_jkt = again->jkt;
   g_assert_cmpint (policy_version (f, device->id), ==, 2);
-  remove_key_files (f);
+  remove_key_files (f->dir);
+  remove_key_files (other_dir);
+  g_rmdir (other_dir);
+}
+
+/* The current key neither in the database nor in a file: refused, saying which file. */
+static void
+test_authority_missing (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecTokens) sealer = sealer_in (f, f->dir);
+
+  add_unsealed_first_key (f);
+  remove_key_files (f->dir);
+  g_assert_null (entsec_authority_load (f->storage, sealer, f->dir, T0, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "authority-key.pem, the current authority key"));
+  remove_key_files (f->dir);
 }
 
 static void
@@ -789,6 +857,8 @@ main (int   argc,
               test_rekey_challenge_expiry, teardown);
   g_test_add ("/server/devices/authority-rotation", Fixture, NULL, setup,
               test_authority_rotation, teardown);
+  g_test_add ("/server/devices/authority-missing", Fixture, NULL, setup,
+              test_authority_missing, teardown);
   g_test_add ("/server/devices/events", Fixture, NULL, setup, test_events, teardown);
   g_test_add ("/server/devices/events-pruned", Fixture, NULL, setup, test_events_pruned,
               teardown);
