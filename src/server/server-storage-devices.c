@@ -154,9 +154,10 @@ entsec_storage_device_event_add (EntsecStorage *storage,
 gboolean
 entsec_storage_command_add (EntsecStorage             *storage,
                             const EntsecDeviceCommand *command,
+                            const char                *event_body,
                             GError                   **error)
 {
-  return storage->ops->command_add (storage, command, error);
+  return storage->ops->command_add (storage, command, event_body, error);
 }
 
 gboolean

@@ -422,15 +422,38 @@ entsec_pg_device_events_stats (EntsecStorage *storage,
   return TRUE;
 }
 
+typedef struct
+{
+  const EntsecDeviceCommand *command;
+  EventAdd                   event;
+} CommandAdd;
+
+/* The event and the command in one transaction: a command that is refused
+ * (a taken id) leaves no event, and a crash leaves both or neither. */
+static gboolean
+command_add_steps (EntsecPgConn *conn,
+                   gpointer      data,
+                   GError      **error)
+{
+  CommandAdd *a = data;
+  const EntsecDeviceCommand *c = a->command;
+
+  return event_add_steps (conn, &a->event, error)
+         && entsec_pg_run (conn, NULL, "INSERT INTO device_commands (id, device_id, type, "
+                                       "actor, created) VALUES ($1, $2, $3, $4, $5)",
+                           "storing a command", error, "tttti", c->id, c->device_id, c->type,
+                           c->actor, c->created);
+}
+
 gboolean
 entsec_pg_command_add (EntsecStorage             *storage,
                        const EntsecDeviceCommand *c,
+                       const char                *event_body,
                        GError                   **error)
 {
-  return entsec_pg_write (storage, NULL, "INSERT INTO device_commands (id, device_id, type, "
-                                         "actor, created) VALUES ($1, $2, $3, $4, $5)",
-                          "storing a command", error, "tttti", c->id, c->device_id, c->type,
-                          c->actor, c->created);
+  CommandAdd data = { c, { c->device_id, "command", event_body, c->created } };
+
+  return entsec_pg_transact (storage, command_add_steps, &data, error);
 }
 
 gboolean

@@ -242,7 +242,7 @@ gboolean      entsec_pg_device_events_prune (EntsecStorage *storage, const char 
 gboolean      entsec_pg_device_events_stats (EntsecStorage *storage, gint64 *count,
                                              gint64 *oldest, GError **error);
 gboolean      entsec_pg_command_add (EntsecStorage *storage, const EntsecDeviceCommand *command,
-                                     GError **error);
+                                     const char *event_body, GError **error);
 gboolean      entsec_pg_command_ack (EntsecStorage *storage, const char *device_id,
                                      const char *command_id, const char *result, gint64 now,
                                      EntsecCommandAck *outcome, GError **error);

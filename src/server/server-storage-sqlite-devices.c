@@ -490,11 +490,22 @@ entsec_sqlite_device_event_add (EntsecStorage *storage,
 gboolean
 entsec_sqlite_command_add (EntsecStorage             *storage,
                            const EntsecDeviceCommand *c,
+                           const char                *event_body,
                            GError                   **error)
 {
-  return write_sql (storage, NULL, "INSERT INTO device_commands (id, device_id, type, actor, "
-                                   "created) VALUES (?1, ?2, ?3, ?4, ?5)", "storing a command",
-                    error, "tttti", c->id, c->device_id, c->type, c->actor, c->created);
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
+  gboolean ok;
+
+  if (conn == NULL)
+    return FALSE;
+  /* one savepoint: a command that is refused (a taken id) leaves no event */
+  ok = run (conn, "INSERT INTO device_events (device_id, type, body, created) "
+                  "VALUES (?1, 'command', ?2, ?3)", "recording a device event", error, "tti",
+            c->device_id, event_body, c->created)
+       && run (conn, "INSERT INTO device_commands (id, device_id, type, actor, created) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)", "storing a command", error, "tttti", c->id,
+               c->device_id, c->type, c->actor, c->created);
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 /* Whether @command_id of @device_id exists (after an acknowledgement changed nothing). */

@@ -201,7 +201,8 @@ gboolean      entsec_sqlite_device_event_add (EntsecStorage *storage, const char
                                               const char *type, const char *body, gint64 now,
                                               GError **error);
 gboolean      entsec_sqlite_command_add (EntsecStorage *storage,
-                                         const EntsecDeviceCommand *command, GError **error);
+                                         const EntsecDeviceCommand *command,
+                                         const char *event_body, GError **error);
 gboolean      entsec_sqlite_command_ack (EntsecStorage *storage, const char *device_id,
                                          const char *command_id, const char *result, gint64 now,
                                          EntsecCommandAck *outcome, GError **error);

@@ -460,7 +460,7 @@ typedef struct
                                    const char *type, const char *body, gint64 now,
                                    GError **error);
   gboolean    (*command_add) (EntsecStorage *storage, const EntsecDeviceCommand *command,
-                              GError **error);
+                              const char *event_body, GError **error);
   gboolean    (*command_ack) (EntsecStorage *storage, const char *device_id,
                               const char *command_id, const char *result, gint64 now,
                               EntsecCommandAck *outcome, GError **error);
@@ -855,9 +855,14 @@ gboolean      entsec_storage_token_delivery_get (EntsecStorage *storage,
                                                  const char    *token_id,
                                                  char         **device_id,
                                                  GError       **error);
-/* Store a new pending command (its @acked and @result are ignored). */
+/* Store a new pending command (its @acked and @result are ignored) and,
+ * in the same transaction, its "command" device event with @event_body
+ * (JSON text) at @command->created: a crash leaves both or neither. The
+ * caller wakes the device's long-polls (entsec_device_event_add() does
+ * for other events). */
 gboolean      entsec_storage_command_add (EntsecStorage             *storage,
                                           const EntsecDeviceCommand *command,
+                                          const char                *event_body,
                                           GError                   **error);
 /* Acknowledge @command_id of @device_id with @result; *outcome says how it went. */
 gboolean      entsec_storage_command_ack (EntsecStorage    *storage,

@@ -737,22 +737,30 @@ test_unique_conflict (Fixture      *f,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) commands = NULL;
+  g_autoptr (GPtrArray) events = NULL;
   EntsecDeviceCommand command = { .id = (char *) "cmd_1", .device_id = (char *) "dev_1",
                                   .type = (char *) "wipe", .actor = (char *) "adm_1",
                                   .created = T0 };
   EntsecDeviceCommand twin = command;
   guint8 nonce[ENTSEC_SERVER_DIGEST_SIZE] = { 7 };
 
-  g_assert_true (entsec_storage_command_add (f->storage, &command, &error));
+  g_assert_true (entsec_storage_command_add (f->storage, &command, "{\"n\":1}", &error));
   g_assert_no_error (error);
   twin.type = (char *) "lock";
-  g_assert_false (entsec_storage_command_add (f->storage, &twin, &error));
+  g_assert_false (entsec_storage_command_add (f->storage, &twin, "{\"n\":2}", &error));
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
   g_clear_error (&error);
   commands = entsec_storage_command_list (f->storage, "dev_1", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (commands->len, ==, 1);
   g_assert_cmpstr (((EntsecDeviceCommand *) commands->pdata[0])->type, ==, "wipe");
+  /* the command and its event are one transaction: the refused twin's event
+   * (stored first in it) was rolled back with it */
+  events = entsec_storage_device_event_list (f->storage, "dev_1", 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpstr (((EntsecDeviceEvent *) events->pdata[0])->type, ==, "command");
+  g_assert_cmpstr (((EntsecDeviceEvent *) events->pdata[0])->body, ==, "{\"n\":1}");
 
   g_assert_true (entsec_storage_op_challenge_add (f->storage, nonce, "dev_1", "rekey", T0 + 60,
                                                   &error));
