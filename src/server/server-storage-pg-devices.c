@@ -217,17 +217,13 @@ entsec_pg_device_update (EntsecStorage      *storage,
                          gboolean           *updated,
                          GError            **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes,
-                                 "UPDATE devices SET state = $2, last_seen = $3, mismatches = $4, "
-                                 "policy_version = $5, policy_sha256 = $6, "
-                                 "revision = revision + 1 WHERE id = $1 AND revision = $7",
-                                 "updating a device", error, "tiiiidi", d->id, (gint64) d->state,
-                                 d->last_seen, (gint64) d->mismatches, d->policy_version,
-                                 d->policy_sha256, d->revision);
-
-  *updated = ok && changes == 1;
-  return ok;
+  return entsec_pg_update (storage, updated,
+                           "UPDATE devices SET state = $2, last_seen = $3, mismatches = $4, "
+                           "policy_version = $5, policy_sha256 = $6, "
+                           "revision = revision + 1 WHERE id = $1 AND revision = $7",
+                           "updating a device", error, "tiiiidi", d->id, (gint64) d->state,
+                           d->last_seen, (gint64) d->mismatches, d->policy_version,
+                           d->policy_sha256, d->revision);
 }
 
 gboolean
@@ -581,15 +577,11 @@ entsec_pg_token_delivery_claim (EntsecStorage *storage,
                                 gboolean      *claimed,
                                 GError       **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes,
-                                 "INSERT INTO token_deliveries (token_id, device_id, delivered) "
-                                 "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                                 "recording a token delivery", error, "tti", token_id,
-                                 device_id, now);
-
-  *claimed = ok && changes == 1;
-  return ok;
+  return entsec_pg_update (storage, claimed,
+                           "INSERT INTO token_deliveries (token_id, device_id, delivered) "
+                           "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                           "recording a token delivery", error, "tti", token_id,
+                           device_id, now);
 }
 
 gboolean
@@ -764,15 +756,11 @@ entsec_pg_device_rekey (EntsecStorage      *storage,
                         gboolean           *updated,
                         GError            **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes, "UPDATE devices SET key_jwk = $2, "
-                                                    "key_jkt = $3, key_epoch = $4, "
-                                                    "revision = revision + 1 "
-                                                    "WHERE id = $1 AND revision = $5",
-                                 "storing a device's new key", error, "tttii", device->id,
-                                 device->key_jwk, device->key_jkt, (gint64) device->key_epoch,
-                                 device->revision);
-
-  *updated = ok && changes == 1;
-  return ok;
+  return entsec_pg_update (storage, updated, "UPDATE devices SET key_jwk = $2, "
+                                             "key_jkt = $3, key_epoch = $4, "
+                                             "revision = revision + 1 "
+                                             "WHERE id = $1 AND revision = $5",
+                           "storing a device's new key", error, "tttii", device->id,
+                           device->key_jwk, device->key_jkt, (gint64) device->key_epoch,
+                           device->revision);
 }

@@ -164,6 +164,14 @@ gboolean  entsec_pg_write (EntsecStorage *storage,
                            GError       **error,
                            const char    *types,
                            ...);
+/* A compare-and-set UPDATE of one statement: *@updated when it changed a row. */
+gboolean  entsec_pg_update (EntsecStorage *storage,
+                            gboolean      *updated,
+                            const char    *sql,
+                            const char    *doing,
+                            GError       **error,
+                            const char    *types,
+                            ...);
 /* Every row of @result through @from_row. (transfer full) */
 GPtrArray *entsec_pg_rows (PGresult       *result,
                            gpointer      (*from_row) (const PGresult *result, int row),

@@ -304,6 +304,51 @@ exec_va (EntsecPgConn *conn,
   return NULL;
 }
 
+/* @sql on @conn, or on a connection of @storage's pool when @conn is NULL. */
+static PGresult *
+call_va (EntsecStorage *storage,
+         EntsecPgConn  *conn,
+         const char    *sql,
+         const char    *doing,
+         GError       **error,
+         const char    *types,
+         va_list       *args)
+{
+  EntsecPgConn *pooled = conn == NULL ? entsec_pg_acquire (storage, error) : NULL;
+  PGresult *result;
+
+  if (conn == NULL && pooled == NULL)
+    return NULL;
+  result = exec_va (conn != NULL ? conn : pooled, sql, doing, error, types, args);
+  if (pooled != NULL)
+    entsec_pg_release (storage, pooled);
+  return result;
+}
+
+/* Whether @result (freed here) is there; the rows it changed in *@changes
+ * when @changes is not NULL. */
+static gboolean
+written (PGresult *result,
+         gint64   *changes)
+{
+  const char *tuples = result != NULL ? PQcmdTuples (result) : "";
+  gboolean ok = result != NULL;
+
+  if (changes != NULL)
+    *changes = tuples[0] != '\0' ? g_ascii_strtoll (tuples, NULL, 10) : 0;
+  PQclear (result);
+  return ok;
+}
+
+/* @result = call_va (@storage, @conn, ...) with the arguments after "types". */
+#define CALL_VARIADIC(result, storage, conn) \
+  G_STMT_START { \
+    va_list args; \
+    va_start (args, types); \
+    result = call_va (storage, conn, sql, doing, error, types, &args); \
+    va_end (args); \
+  } G_STMT_END
+
 PGresult *
 entsec_pg_exec (EntsecPgConn *conn,
                 const char   *sql,
@@ -312,21 +357,10 @@ entsec_pg_exec (EntsecPgConn *conn,
                 const char   *types,
                 ...)
 {
-  va_list args;
   PGresult *result;
 
-  va_start (args, types);
-  result = exec_va (conn, sql, doing, error, types, &args);
-  va_end (args);
+  CALL_VARIADIC (result, NULL, conn);
   return result;
-}
-
-static gint64
-changed_rows (const PGresult *result)
-{
-  const char *tuples = PQcmdTuples ((PGresult *) result);
-
-  return tuples[0] != '\0' ? g_ascii_strtoll (tuples, NULL, 10) : 0;
 }
 
 gboolean
@@ -338,34 +372,10 @@ entsec_pg_run (EntsecPgConn *conn,
                const char   *types,
                ...)
 {
-  va_list args;
-  g_autoptr (PGresult) result = NULL;
-
-  va_start (args, types);
-  result = exec_va (conn, sql, doing, error, types, &args);
-  va_end (args);
-  if (changes != NULL)
-    *changes = result != NULL ? changed_rows (result) : 0;
-  return result != NULL;
-}
-
-/* A call of one statement on a connection of the pool. */
-static PGresult *
-query_va (EntsecStorage *storage,
-          const char    *sql,
-          const char    *doing,
-          GError       **error,
-          const char    *types,
-          va_list       *args)
-{
-  EntsecPgConn *conn = entsec_pg_acquire (storage, error);
   PGresult *result;
 
-  if (conn == NULL)
-    return NULL;
-  result = exec_va (conn, sql, doing, error, types, args);
-  entsec_pg_release (storage, conn);
-  return result;
+  CALL_VARIADIC (result, NULL, conn);
+  return written (result, changes);
 }
 
 PGresult *
@@ -376,12 +386,9 @@ entsec_pg_query (EntsecStorage *storage,
                  const char    *types,
                  ...)
 {
-  va_list args;
   PGresult *result;
 
-  va_start (args, types);
-  result = query_va (storage, sql, doing, error, types, &args);
-  va_end (args);
+  CALL_VARIADIC (result, storage, NULL);
   return result;
 }
 
@@ -394,15 +401,29 @@ entsec_pg_write (EntsecStorage *storage,
                  const char    *types,
                  ...)
 {
-  va_list args;
-  g_autoptr (PGresult) result = NULL;
+  PGresult *result;
 
-  va_start (args, types);
-  result = query_va (storage, sql, doing, error, types, &args);
-  va_end (args);
-  if (changes != NULL)
-    *changes = result != NULL ? changed_rows (result) : 0;
-  return result != NULL;
+  CALL_VARIADIC (result, storage, NULL);
+  return written (result, changes);
+}
+
+gboolean
+entsec_pg_update (EntsecStorage *storage,
+                  gboolean      *updated,
+                  const char    *sql,
+                  const char    *doing,
+                  GError       **error,
+                  const char    *types,
+                  ...)
+{
+  PGresult *result;
+  gint64 changes = 0;
+  gboolean ok;
+
+  CALL_VARIADIC (result, storage, NULL);
+  ok = written (result, &changes);
+  *updated = ok && changes > 0;
+  return ok;
 }
 
 /* Runs @sql, which may be several statements without parameters. */
