@@ -22,8 +22,6 @@
 
 #include "server-storage-pg-private.h"
 
-#define DEVICE_COLUMNS "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, " \
-                       "last_seen, mismatches, policy_version, policy_sha256, revision"
 
 typedef struct
 {
@@ -157,40 +155,21 @@ entsec_pg_device_register (EntsecStorage *storage,
   return entsec_pg_transact (storage, register_steps, &data, error);
 }
 
-static gpointer
-device_from_row (const PGresult *result,
-                 int             row)
-{
-  EntsecDevice *d = g_new0 (EntsecDevice, 1);
-
-  d->id = entsec_pg_text (result, row, 0);
-  d->user_id = entsec_pg_text (result, row, 1);
-  d->key_jwk = entsec_pg_text (result, row, 2);
-  d->key_jkt = entsec_pg_text (result, row, 3);
-  d->key_epoch = (guint) entsec_pg_int (result, row, 4);
-  d->state = (EntsecDeviceState) entsec_pg_int (result, row, 5);
-  d->claims = entsec_pg_text (result, row, 6);
-  d->created = entsec_pg_int (result, row, 7);
-  d->last_seen = entsec_pg_int (result, row, 8);
-  d->mismatches = (guint) entsec_pg_int (result, row, 9);
-  d->policy_version = entsec_pg_int (result, row, 10);
-  entsec_pg_digest (result, row, 11, d->policy_sha256);
-  d->revision = entsec_pg_int (result, row, 12);
-  return d;
-}
-
 EntsecDevice *
 entsec_pg_device_get (EntsecStorage *storage,
                       const char    *id,
                       GError       **error)
 {
-  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT " DEVICE_COLUMNS
+  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT " ENTSEC_STORAGE_DEVICE_COLUMNS
                                                           " FROM devices WHERE id = $1",
                                                  "reading a device", error, "t", id);
 
+  EntsecStorageRow row;
+
   if (result == NULL || PQntuples (result) == 0)
     return NULL;
-  return device_from_row (result, 0);
+  entsec_pg_row (result, 0, &row);
+  return entsec_storage_device_from_row (&row);
 }
 
 GPtrArray *
@@ -202,13 +181,14 @@ entsec_pg_device_list (EntsecStorage *storage,
 {
   g_autoptr (PGresult) result = NULL;
 
-  result = entsec_pg_query (storage, "SELECT " DEVICE_COLUMNS " FROM devices "
+  result = entsec_pg_query (storage, "SELECT " ENTSEC_STORAGE_DEVICE_COLUMNS " FROM devices "
                                      "WHERE ($1::text IS NULL OR user_id = $1) AND id > $2 "
                                      "ORDER BY id LIMIT $3", "listing devices", error, "tti",
                             user_id, after != NULL ? after : "", (gint64) limit);
   if (result == NULL)
     return NULL;
-  return entsec_pg_rows (result, device_from_row, (GDestroyNotify) entsec_device_free);
+  return entsec_pg_storage_rows (result, entsec_storage_device_from_row,
+                                 (GDestroyNotify) entsec_device_free);
 }
 
 gboolean
@@ -345,20 +325,6 @@ entsec_pg_device_event_add (EntsecStorage *storage,
   return entsec_pg_transact (storage, event_add_steps, &data, error);
 }
 
-static gpointer
-event_from_row (const PGresult *result,
-                int             row)
-{
-  EntsecDeviceEvent *e = g_new0 (EntsecDeviceEvent, 1);
-
-  e->seq = entsec_pg_int (result, row, 0);
-  e->device_id = entsec_pg_text (result, row, 1);
-  e->type = entsec_pg_text (result, row, 2);
-  e->body = entsec_pg_text (result, row, 3);
-  e->created = entsec_pg_int (result, row, 4);
-  return e;
-}
-
 GPtrArray *
 entsec_pg_device_event_list (EntsecStorage *storage,
                              const char    *device_id,
@@ -368,13 +334,14 @@ entsec_pg_device_event_list (EntsecStorage *storage,
 {
   g_autoptr (PGresult) result = NULL;
 
-  result = entsec_pg_query (storage, "SELECT seq, device_id, type, body, created "
+  result = entsec_pg_query (storage, "SELECT " ENTSEC_STORAGE_EVENT_COLUMNS " "
                                      "FROM device_events WHERE device_id = $1 AND seq > $2 "
                                      "ORDER BY seq LIMIT $3", "listing device events", error,
                             "tii", device_id, after, (gint64) limit);
   if (result == NULL)
     return NULL;
-  return entsec_pg_rows (result, event_from_row, (GDestroyNotify) entsec_device_event_free);
+  return entsec_pg_storage_rows (result, entsec_storage_device_event_from_row,
+                                 (GDestroyNotify) entsec_device_event_free);
 }
 
 gboolean
@@ -486,22 +453,6 @@ entsec_pg_command_ack (EntsecStorage    *storage,
   return ok;
 }
 
-static gpointer
-command_from_row (const PGresult *result,
-                  int             row)
-{
-  EntsecDeviceCommand *c = g_new0 (EntsecDeviceCommand, 1);
-
-  c->id = entsec_pg_text (result, row, 0);
-  c->device_id = entsec_pg_text (result, row, 1);
-  c->type = entsec_pg_text (result, row, 2);
-  c->actor = entsec_pg_text (result, row, 3);
-  c->created = entsec_pg_int (result, row, 4);
-  c->acked = entsec_pg_int (result, row, 5);
-  c->result = entsec_pg_text (result, row, 6);
-  return c;
-}
-
 GPtrArray *
 entsec_pg_command_list (EntsecStorage *storage,
                         const char    *device_id,
@@ -509,13 +460,14 @@ entsec_pg_command_list (EntsecStorage *storage,
 {
   g_autoptr (PGresult) result = NULL;
 
-  result = entsec_pg_query (storage, "SELECT id, device_id, type, actor, created, acked, result "
+  result = entsec_pg_query (storage, "SELECT " ENTSEC_STORAGE_COMMAND_COLUMNS " "
                                      "FROM device_commands WHERE device_id = $1 "
                                      "ORDER BY created, id", "listing commands", error, "t",
                             device_id);
   if (result == NULL)
     return NULL;
-  return entsec_pg_rows (result, command_from_row, (GDestroyNotify) entsec_device_command_free);
+  return entsec_pg_storage_rows (result, entsec_storage_device_command_from_row,
+                                 (GDestroyNotify) entsec_device_command_free);
 }
 
 gboolean

@@ -176,6 +176,14 @@ gboolean  entsec_pg_update (EntsecStorage *storage,
 GPtrArray *entsec_pg_rows (PGresult       *result,
                            gpointer      (*from_row) (const PGresult *result, int row),
                            GDestroyNotify  free_func);
+/* The same with a backend-neutral @from_row (server-storage.h). */
+GPtrArray *entsec_pg_storage_rows (PGresult       *result,
+                                   gpointer      (*from_row) (const EntsecStorageRow *row),
+                                   GDestroyNotify  free_func);
+/* Row @index of @result as a backend-neutral row, valid while @result is. */
+void       entsec_pg_row (const PGresult   *result,
+                          int               index,
+                          EntsecStorageRow *row);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 

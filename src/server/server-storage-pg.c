@@ -572,17 +572,72 @@ entsec_pg_digest (const PGresult *result,
   return ok;
 }
 
-GPtrArray *
-entsec_pg_rows (PGresult       *result,
-                gpointer      (*from_row) (const PGresult *result, int row),
-                GDestroyNotify  free_func)
+static char *
+row_text (const EntsecStorageRow *row,
+          int                     column)
+{
+  return entsec_pg_text (row->data, row->index, column);
+}
+
+static gint64
+row_integer (const EntsecStorageRow *row,
+             int                     column)
+{
+  return entsec_pg_int (row->data, row->index, column);
+}
+
+static void
+row_digest (const EntsecStorageRow *row,
+            int                     column,
+            guint8                 *digest)
+{
+  entsec_pg_digest (row->data, row->index, column, digest);
+}
+
+static const EntsecStorageRowOps row_ops = { row_text, row_integer, row_digest };
+
+void
+entsec_pg_row (const PGresult   *result,
+               int               index,
+               EntsecStorageRow *row)
+{
+  *row = (EntsecStorageRow) { &row_ops, result, index };
+}
+
+/* Every row through @from_row (the backend's) or @neutral (server-storage.h's). */
+static GPtrArray *
+collect (PGresult       *result,
+         gpointer      (*from_row) (const PGresult *result, int row),
+         gpointer      (*neutral) (const EntsecStorageRow *row),
+         GDestroyNotify  free_func)
 {
   GPtrArray *rows = g_ptr_array_new_with_free_func (free_func);
   int n = PQntuples (result);
 
   for (int i = 0; i < n; i++)
-    g_ptr_array_add (rows, from_row (result, i));
+    {
+      EntsecStorageRow row;
+
+      entsec_pg_row (result, i, &row);
+      g_ptr_array_add (rows, neutral != NULL ? neutral (&row) : from_row (result, i));
+    }
   return rows;
+}
+
+GPtrArray *
+entsec_pg_rows (PGresult       *result,
+                gpointer      (*from_row) (const PGresult *result, int row),
+                GDestroyNotify  free_func)
+{
+  return collect (result, from_row, NULL, free_func);
+}
+
+GPtrArray *
+entsec_pg_storage_rows (PGresult       *result,
+                        gpointer      (*from_row) (const EntsecStorageRow *row),
+                        GDestroyNotify  free_func)
+{
+  return collect (result, NULL, from_row, free_func);
 }
 
 static void

@@ -149,6 +149,16 @@ GPtrArray    *entsec_sqlite_collect (EntsecSqliteConn *conn,
                                      GDestroyNotify    free_func,
                                      const char       *doing,
                                      GError          **error);
+/* The same with a backend-neutral @from_row (server-storage.h). */
+GPtrArray    *entsec_sqlite_collect_rows (EntsecSqliteConn *conn,
+                                          sqlite3_stmt     *stmt,
+                                          gpointer        (*from_row) (const EntsecStorageRow *row),
+                                          GDestroyNotify    free_func,
+                                          const char       *doing,
+                                          GError          **error);
+/* The row @stmt stands on as a backend-neutral row. */
+void          entsec_sqlite_row (sqlite3_stmt     *stmt,
+                                 EntsecStorageRow *row);
 
 /* server-storage-sqlite-rp.c */
 gboolean     entsec_sqlite_rp_create (EntsecStorage *storage, const EntsecRp *rp,

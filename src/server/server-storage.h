@@ -224,6 +224,48 @@ typedef struct
 void entsec_device_event_free (EntsecDeviceEvent *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceEvent, entsec_device_event_free)
 
+typedef struct _EntsecStorageRow EntsecStorageRow;
+
+/**
+ * EntsecStorageRowOps:
+ * @text: column @column as text (g_free()), NULL for SQL NULL
+ * @integer: column @column as an integer, 0 for SQL NULL
+ * @digest: a 32-byte column into @digest; zeros when NULL or of another
+ *   length
+ *
+ * How a backend reads a column of a row, so that rows become structs in
+ * one place (server-storage-devices.c) for both backends.
+ */
+typedef struct
+{
+  char   *(*text) (const EntsecStorageRow *row, int column);
+  gint64  (*integer) (const EntsecStorageRow *row, int column);
+  void    (*digest) (const EntsecStorageRow *row, int column, guint8 *digest);
+} EntsecStorageRowOps;
+
+/* A row of a backend's result: @data is its result (a PGresult, an
+ * sqlite3_stmt on the row), @index the row's number in it. */
+struct _EntsecStorageRow
+{
+  const EntsecStorageRowOps *ops;
+  gconstpointer              data;
+  int                        index;
+};
+
+/* The columns each backend selects for the rows below. */
+#define ENTSEC_STORAGE_DEVICE_COLUMNS \
+  "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, last_seen, mismatches, " \
+  "policy_version, policy_sha256, revision"
+#define ENTSEC_STORAGE_EVENT_COLUMNS "seq, device_id, type, body, created"
+#define ENTSEC_STORAGE_COMMAND_COLUMNS "id, device_id, type, actor, created, acked, result"
+
+/* The rows of the device queries, in the column order of the macros above.
+ * Returns: (transfer full): an EntsecDevice, EntsecDeviceEvent or
+ *   EntsecDeviceCommand. */
+gpointer entsec_storage_device_from_row (const EntsecStorageRow *row);
+gpointer entsec_storage_device_event_from_row (const EntsecStorageRow *row);
+gpointer entsec_storage_device_command_from_row (const EntsecStorageRow *row);
+
 /**
  * EntsecCommandAck:
  * @ENTSEC_COMMAND_ACK_DONE: the command was pending and is acknowledged now
