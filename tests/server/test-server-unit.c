@@ -225,35 +225,20 @@ test_email_and_name (void)
   g_assert_false (entsec_server_check_name ("\xff", NULL));
 }
 
-typedef struct
-{
-  char *dir;
-  char *path;
-} StorageFixture;
+typedef EntsecTestDb StorageFixture;
 
 static void
 storage_setup (StorageFixture *f,
                gconstpointer   data)
 {
-  f->dir = g_dir_make_tmp ("entsec-storage-XXXXXX", NULL);
-  f->path = g_build_filename (f->dir, "entsec.db", NULL);
+  entsec_test_db_setup (f, "entsec-storage", FALSE);
 }
 
 static void
 storage_teardown (StorageFixture *f,
                   gconstpointer   data)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (f->dir);
-  g_free (f->path);
-  g_free (f->dir);
+  entsec_test_db_teardown (f);
 }
 
 static void
