@@ -4,6 +4,9 @@
  * Each rotation makes a new key whose public half the previous key signs
  * (a chain link), so that a device that pinned any earlier key can walk
  * to the current one and nothing else (docs/protocol.md section 8.16).
+ * The private halves are in the database, sealed under token-seal.key,
+ * which every instance on the database has: a rotation through one
+ * instance reaches the others without copying files.
  */
 
 #define G_LOG_DOMAIN "entsec-server"
@@ -11,10 +14,17 @@
 #include "config.h"
 
 #include <string.h>
-#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #include "server-authority.h"
 #include "server-init.h"
+
+/* The associated data of a sealed authority key: this and its thumbprint. */
+#define SEAL_AAD_PREFIX "entsec-authority-key:"
+/* A P-256 private key's DER is about 120 bytes. */
+#define SEALED_KEY_MAX 512
 
 void
 entsec_authority_free (EntsecAuthority *authority)
@@ -72,9 +82,63 @@ public_jwk_text (const EntsecAuthority *authority)
   return entsec_json_dump (authority->jwk);
 }
 
+/* What a sealed authority key is bound to: its thumbprint. */
+static char *
+seal_aad (const char *jkt)
+{
+  return g_strconcat (SEAL_AAD_PREFIX, jkt, NULL);
+}
+
+/* @key's private half (DER) sealed under token-seal.key. */
+static GBytes *
+seal_key (EntsecTokens *sealer,
+          EVP_PKEY     *key,
+          const char   *jkt,
+          GError      **error)
+{
+  g_autofree char *aad = seal_aad (jkt);
+  unsigned char *der = NULL;
+  int len = i2d_PrivateKey (key, &der);
+  GBytes *sealed;
+
+  if (len <= 0)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CRYPTO,
+                   "Cannot encode the authority key %s", jkt);
+      return NULL;
+    }
+  sealed = entsec_tokens_seal (sealer, aad, der, (gsize) len, error);
+  OPENSSL_clear_free (der, (size_t) len);
+  return sealed;
+}
+
+/* The private key of @row, opened with token-seal.key. */
+static EVP_PKEY *
+open_key (EntsecTokens             *sealer,
+          const EntsecAuthorityKey *row,
+          GError                  **error)
+{
+  g_autofree char *aad = seal_aad (row->jkt);
+  guint8 der[SEALED_KEY_MAX];
+  const unsigned char *p = der;
+  EVP_PKEY *key = NULL;
+  gsize len = 0;
+
+  if (entsec_tokens_unseal (sealer, aad, row->sealed_key, der, sizeof der, &len))
+    key = d2i_AutoPrivateKey (NULL, &p, (long) len);
+  OPENSSL_cleanse (der, sizeof der);
+  if (key == NULL)
+    g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+                 "The current authority key (seq %u) in the database does not open with %s: "
+                 "every instance must have the same %s; copy it from the first instance's "
+                 "data directory", row->seq, ENTSEC_TOKEN_KEY_FILE, ENTSEC_TOKEN_KEY_FILE);
+  return key;
+}
+
 /* Key 1 of a database that has none yet: authority-key.pem as --init made it. */
 static EntsecAuthority *
 adopt_first_key (EntsecStorage *storage,
+                 EntsecTokens  *sealer,
                  const char    *data_dir,
                  gint64         now,
                  GError       **error)
@@ -83,6 +147,7 @@ adopt_first_key (EntsecStorage *storage,
   EVP_PKEY *key = entsec_server_read_private_key (path, error);
   g_autoptr (EntsecAuthority) authority = NULL;
   g_autofree char *jwk = NULL;
+  g_autoptr (GBytes) sealed = NULL;
   EntsecAuthorityKey row = { .seq = 1, .created = now };
 
   if (key == NULL)
@@ -90,12 +155,58 @@ adopt_first_key (EntsecStorage *storage,
   authority = authority_new (key, 1, json_array (), error);
   if (authority == NULL)
     return NULL;
+  sealed = seal_key (sealer, authority->key, authority->jkt, error);
+  if (sealed == NULL)
+    return NULL;
   jwk = public_jwk_text (authority);
   row.jkt = authority->jkt;
   row.jwk = jwk;
+  row.sealed_key = sealed;
   if (!entsec_storage_authority_key_add (storage, &row, error))
     return NULL;
   return g_steal_pointer (&authority);
+}
+
+/* A key of a database from before the keys were stored gets its file's
+ * private half; a retired key whose file is gone stays without one. */
+static gboolean
+import_key_file (EntsecStorage      *storage,
+                 EntsecTokens       *sealer,
+                 const char         *data_dir,
+                 EntsecAuthorityKey *row,
+                 gboolean            current,
+                 GError            **error)
+{
+  g_autofree char *path = key_path (data_dir, row->seq, row->jkt);
+  g_autoptr (EVP_PKEY) key = NULL;
+  g_autofree char *jkt = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && !current)
+    return TRUE;
+  key = entsec_server_read_private_key (path, NULL);
+  if (key == NULL && !current)
+    return TRUE; /* never used again: signing needs the current key only */
+  if (key == NULL)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_IO,
+                   "Cannot read %s, the current authority key (seq %u), which the database "
+                   "does not hold yet; restore it from the backup of the data directory of "
+                   "the instance that made it", path, row->seq);
+      return FALSE;
+    }
+  jkt = entsec_jwk_thumbprint (key, error);
+  if (jkt == NULL)
+    return FALSE;
+  if (strcmp (jkt, row->jkt) != 0)
+    {
+      g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
+                   "%s is not the authority key the database names (%s); restore the key "
+                   "file from the backup of this data directory", path, row->jkt);
+      return FALSE;
+    }
+  row->sealed_key = seal_key (sealer, key, row->jkt, error);
+  return row->sealed_key != NULL
+         && entsec_storage_authority_key_seal (storage, row->seq, row->sealed_key, error);
 }
 
 /* The stored chain must lead from key 1 (@first) to @authority, as devices will check. */
@@ -124,28 +235,31 @@ check_chain (const EntsecAuthorityKey *first,
 
 EntsecAuthority *
 entsec_authority_load (EntsecStorage *storage,
+                       EntsecTokens  *sealer,
                        const char    *data_dir,
                        gint64         now,
                        GError       **error)
 {
   g_autoptr (GPtrArray) keys = entsec_storage_authority_key_list (storage, error);
   g_autoptr (EntsecAuthority) authority = NULL;
-  g_autofree char *path = NULL;
-  const EntsecAuthorityKey *last;
+  EntsecAuthorityKey *last;
   json_t *chain;
   EVP_PKEY *key;
 
   if (keys == NULL)
     return NULL;
   if (keys->len == 0)
-    return adopt_first_key (storage, data_dir, now, error);
+    return adopt_first_key (storage, sealer, data_dir, now, error);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      EntsecAuthorityKey *row = g_ptr_array_index (keys, i);
+
+      if (row->sealed_key == NULL
+          && !import_key_file (storage, sealer, data_dir, row, i + 1 == keys->len, error))
+        return NULL;
+    }
   last = g_ptr_array_index (keys, keys->len - 1);
-  path = key_path (data_dir, last->seq, last->jkt);
-  key = entsec_server_read_private_key (path, last->seq == 1 ? error : NULL);
-  if (key == NULL && last->seq > 1)
-    g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_IO,
-                 "Cannot read %s, the current authority key (made by rotation %u); restore "
-                 "it from the backup of this data directory", path, last->seq - 1);
+  key = open_key (sealer, last, error);
   if (key == NULL)
     return NULL;
   chain = json_array ();
@@ -160,8 +274,8 @@ entsec_authority_load (EntsecStorage *storage,
   if (authority != NULL && strcmp (authority->jkt, last->jkt) != 0)
     {
       g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG,
-                   "%s is not the authority key the database names (%s); restore the key "
-                   "file from the backup of this data directory", path, last->jkt);
+                   "The sealed authority key %u is not the key the database names (%s); "
+                   "restore the database from a backup", last->seq, last->jkt);
       return NULL;
     }
   if (authority == NULL
@@ -192,7 +306,7 @@ sign_link (const EntsecAuthority *current,
 
 EntsecAuthority *
 entsec_authority_rotate (EntsecStorage         *storage,
-                         const char            *data_dir,
+                         EntsecTokens          *sealer,
                          const EntsecAuthority *current,
                          const char            *issuer,
                          const char            *tenant,
@@ -201,7 +315,7 @@ entsec_authority_rotate (EntsecStorage         *storage,
 {
   EVP_PKEY *key = entsec_ec_generate (error);
   g_autoptr (EntsecAuthority) next = NULL;
-  g_autofree char *path = NULL;
+  g_autoptr (GBytes) sealed = NULL;
   g_autofree char *link = NULL;
   g_autofree char *jwk = NULL;
   EntsecAuthorityKey row = { .seq = current->seq + 1, .created = now };
@@ -212,18 +326,16 @@ entsec_authority_rotate (EntsecStorage         *storage,
   if (next == NULL)
     return NULL;
   link = sign_link (current, next, issuer, tenant, now, error);
-  path = key_path (data_dir, next->seq, next->jkt);
-  if (link == NULL || !entsec_server_write_private_key (next->key, path, error))
+  sealed = link != NULL ? seal_key (sealer, next->key, next->jkt, error) : NULL;
+  if (sealed == NULL)
     return NULL;
   jwk = public_jwk_text (next);
   row.jkt = next->jkt;
   row.jwk = jwk;
   row.link = link;
+  row.sealed_key = sealed;
   if (!entsec_storage_authority_key_add (storage, &row, error))
-    {
-      unlink (path); /* never used: no JWS was signed with it */
-      return NULL;
-    }
+    return NULL;
   json_array_append_new (next->chain, json_string (link));
   return g_steal_pointer (&next);
 }

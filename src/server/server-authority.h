@@ -11,11 +11,13 @@
 
 #include "entsec-protocol.h"
 #include "server-storage.h"
+#include "server-tokens.h"
 
 G_BEGIN_DECLS
 
-/* The private key file of an authority key made by a rotation:
- * "authority-key-<jkt>.pem" (the first one is authority-key.pem). */
+/* The private key file of an authority key made by a rotation before the
+ * keys were stored in the database: "authority-key-<jkt>.pem" (the first
+ * one is authority-key.pem); imported at start when the database lacks it. */
 #define ENTSEC_AUTHORITY_KEY_FILE_PREFIX "authority-key-"
 
 /**
@@ -43,29 +45,34 @@ void entsec_authority_free (EntsecAuthority *authority);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecAuthority, entsec_authority_free)
 
 /*
- * The current authority of the data directory @data_dir: the newest key in
- * @storage and its private key file. A database without keys (made before
- * rotation existed, or new) gets authority-key.pem as key 1.
- * Errors: _IO (a key file is missing or unreadable), _CRYPTO, _STORAGE,
- * _CONFIG (the key file does not match the database).
+ * The current authority: the newest key in @storage, its private half
+ * opened with @sealer's key (token-seal.key). A database without keys
+ * (new, or made before rotation existed) gets @data_dir/authority-key.pem
+ * as key 1; a key stored without its private half (a database from before
+ * they were stored) gets it from its file in @data_dir, if there.
+ * Errors: _IO (the current key is not in the database and its file is
+ * missing or unreadable), _CRYPTO, _STORAGE, _CONFIG (a key file does not
+ * match the database, the stored key does not open with @sealer, the chain
+ * is broken).
  * Returns: (transfer full): free with entsec_authority_free().
  */
 EntsecAuthority *entsec_authority_load (EntsecStorage *storage,
+                                        EntsecTokens  *sealer,
                                         const char    *data_dir,
                                         gint64         now,
                                         GError       **error);
 
 /*
- * Make the next authority key: a new P-256 key written to @data_dir, and
+ * Make the next authority key: a new P-256 key, sealed by @sealer, and
  * the chain link that @current signs for it ({v, iss, tenant, seq,
  * prev_jkt, jkt, jwk, iat}, typ "entsec-rotation+jwt", kid @current's
- * thumbprint), both stored. @current stays valid (its holder may still be
+ * thumbprint), both stored in one row. @current stays valid (its holder may still be
  * signing with it). Errors: _CONFLICT (another rotation stored this seq
- * first), _IO, _CRYPTO, _STORAGE; nothing is stored then.
+ * first), _CRYPTO, _STORAGE; nothing is stored then.
  * Returns: (transfer full): the new authority.
  */
 EntsecAuthority *entsec_authority_rotate (EntsecStorage         *storage,
-                                          const char            *data_dir,
+                                          EntsecTokens          *sealer,
                                           const EntsecAuthority *current,
                                           const char            *issuer,
                                           const char            *tenant,

@@ -11,6 +11,7 @@
 
 #include "server-config.h"
 #include "server-private.h"
+#include "server-proxy.h"
 
 #define CONFIG_MAX_BYTES (64 * 1024)
 
@@ -70,6 +71,7 @@ entsec_server_config_free (EntsecServerConfig *config)
   g_free (config->database);
   g_free (config->metrics_token_file);
   g_free (config->access_log);
+  g_clear_pointer (&config->trusted_proxies, g_ptr_array_unref);
   g_free (config);
 }
 
@@ -366,6 +368,20 @@ set_sender_key (EntsecServerConfig *config,
   return FALSE;
 }
 
+static gboolean
+set_trusted_proxies (EntsecServerConfig *config,
+                     const char         *value,
+                     GError            **error)
+{
+  GPtrArray *proxies = entsec_trusted_proxies_parse (value, error);
+
+  if (proxies == NULL)
+    return FALSE;
+  g_clear_pointer (&config->trusted_proxies, g_ptr_array_unref);
+  config->trusted_proxies = proxies;
+  return TRUE;
+}
+
 /* The keys of operations; FALSE without @error when @key is none of them. */
 static gboolean
 set_ops_key (EntsecServerConfig *config,
@@ -382,6 +398,8 @@ set_ops_key (EntsecServerConfig *config,
   if (strcmp (key, "access_log") == 0)
     return set_choice (&config->access_log, key, value, access_logs,
                        "\"auto\" (on when logging to the journal), \"on\" or \"off\"", error);
+  if (strcmp (key, "trusted_proxies") == 0)
+    return set_trusted_proxies (config, value, error);
   *known = FALSE;
   return FALSE;
 }
@@ -398,7 +416,7 @@ static const char *const config_keys[] = {
   /* storage */
   "database", "database_pool",
   /* operations */
-  "metrics_token_file", "access_log", NULL,
+  "metrics_token_file", "access_log", "trusted_proxies", NULL,
 };
 
 const char *const *

@@ -48,6 +48,7 @@ typedef struct
   guint    rate_ip;          /* rate_limit_ip: requests a minute per client address */
   guint    rate_address;     /* rate_limit_address: enrollment starts an hour per address */
   guint    rate_user;        /* rate_limit_user: code attempts an hour per enrollment's user */
+  GPtrArray *trusted_proxies; /* trusted_proxies (element-type GInetAddressMask); empty: none */
   /* storage (server-storage.c) */
   char    *database;         /* database: a postgresql:// URL; NULL means DATA_DIR/entsec.db */
   guint    database_pool;    /* database_pool: PostgreSQL connections at most; 0 means threads */

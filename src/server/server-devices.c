@@ -810,6 +810,22 @@ entsec_device_unbind (const EntsecDeviceContext *context,
   return json_pack ("{s:i,s:s}", "v", 1, "receipt", receipt);
 }
 
+/* After an event for @device_id was stored: prune, and wake its polls here. */
+static void
+event_stored (const EntsecDeviceContext *context,
+              const char                *device_id,
+              gint64                     now)
+{
+  g_autoptr (GError) prune_error = NULL;
+
+  /* at write time: what no device acknowledged within the retention goes */
+  if (!entsec_storage_device_events_prune (context->storage, NULL, 0,
+                                           now - ENTSEC_STORAGE_EVENT_KEEP, &prune_error))
+    g_warning ("Old device events were not pruned: %s", prune_error->message);
+  if (context->events != NULL)
+    entsec_event_hub_notify (context->events, device_id);
+}
+
 gboolean
 entsec_device_event_add (const EntsecDeviceContext *context,
                          const char                *device_id,
@@ -820,16 +836,9 @@ entsec_device_event_add (const EntsecDeviceContext *context,
 {
   g_autofree char *text = entsec_json_dump (body);
 
-  g_autoptr (GError) prune_error = NULL;
-
   if (!entsec_storage_device_event_add (context->storage, device_id, type, text, now, error))
     return FALSE;
-  /* at write time: what no device acknowledged within the retention goes */
-  if (!entsec_storage_device_events_prune (context->storage, NULL, 0,
-                                           now - ENTSEC_STORAGE_EVENT_KEEP, &prune_error))
-    g_warning ("Old device events were not pruned: %s", prune_error->message);
-  if (context->events != NULL)
-    entsec_event_hub_notify (context->events, device_id);
+  event_stored (context, device_id, now);
   return TRUE;
 }
 
@@ -894,6 +903,7 @@ entsec_device_command_add (const EntsecDeviceContext *context,
   g_autoptr (json_t) event = NULL;
   g_autofree char *jws = NULL;
   g_autofree char *id = NULL;
+  g_autofree char *event_text = NULL;
   EntsecDeviceCommand command = { 0 };
 
   if (!entsec_server_check_members (body, members, TRUE, "A command", error))
@@ -913,12 +923,14 @@ entsec_device_command_add (const EntsecDeviceContext *context,
   command.actor = (char *) actor;
   command.created = now;
   jws = command_jws (context, device, &command, error);
-  if (jws == NULL || !entsec_storage_command_add (context->storage, &command, error))
+  if (jws == NULL)
     return NULL;
   event = json_pack ("{s:i,s:s,s:s,s:s}", "v", 1, "command_id", id, "type", command.type,
                      "command", jws);
-  if (!entsec_device_event_add (context, device->id, "command", event, now, error))
+  event_text = entsec_json_dump (event);
+  if (!entsec_storage_command_add (context->storage, &command, event_text, error))
     return NULL;
+  event_stored (context, device->id, now);
   entsec_storage_audit (context->storage, actor, "device.command", id, NULL);
   return json_pack ("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "id", id, "type", command.type,
                     "state", "pending", "command", jws);

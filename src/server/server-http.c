@@ -98,13 +98,58 @@ entsec_server_get_issuer (EntsecServer *server)
   return server->issuer;
 }
 
+static const EntsecAuthority *
+current_authority (EntsecServer *server)
+{
+  return g_ptr_array_index (server->authorities, server->authorities->len - 1);
+}
+
+/* With server->authority_lock held: take the newest key in the database
+ * if it is newer than @seq (another instance rotated). */
+static void
+reload_authority (EntsecServer *server,
+                  guint         head)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecAuthority *next;
+
+  if (head <= current_authority (server)->seq)
+    return;
+  next = entsec_authority_load (server->storage, server->tokens, server->config->data_dir,
+                                g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (next == NULL)
+    {
+      g_message ("Cannot load the authority key another instance made: %s", error->message);
+      return;
+    }
+  g_message ("Now signing with authority key %u (%s), made by another instance", next->seq,
+             next->jkt);
+  g_ptr_array_add (server->authorities, next);
+}
+
 const EntsecAuthority *
 entsec_server_get_authority (EntsecServer *server)
 {
+  g_autoptr (GError) error = NULL;
   const EntsecAuthority *authority;
+  guint head = 0;
 
   g_mutex_lock (&server->authority_lock);
-  authority = g_ptr_array_index (server->authorities, server->authorities->len - 1);
+  authority = current_authority (server);
+  g_mutex_unlock (&server->authority_lock);
+  /* one indexed read (not under the lock): has another instance rotated? */
+  if (!entsec_storage_is_shared (server->storage))
+    return authority;
+  if (!entsec_storage_authority_key_head (server->storage, &head, &error))
+    {
+      g_message ("Cannot check the current authority key: %s", error->message);
+      return authority;
+    }
+  if (head <= authority->seq)
+    return authority;
+  g_mutex_lock (&server->authority_lock);
+  reload_authority (server, head);
+  authority = current_authority (server);
   g_mutex_unlock (&server->authority_lock);
   return authority;
 }
@@ -117,13 +162,18 @@ entsec_server_rotate_authority (EntsecServer           *server,
 {
   const EntsecAuthority *current;
   EntsecAuthority *next;
+  guint head = 0;
 
-  /* held throughout: two rotations at once would fork the chain */
+  /* held throughout: two rotations at once would fork the chain (the
+   * database's unique seq refuses a second one from another instance) */
   g_mutex_lock (&server->authority_lock);
-  current = g_ptr_array_index (server->authorities, server->authorities->len - 1);
+  if (entsec_storage_is_shared (server->storage)
+      && entsec_storage_authority_key_head (server->storage, &head, NULL))
+    reload_authority (server, head);
+  current = current_authority (server);
   *previous = current;
-  next = entsec_authority_rotate (server->storage, server->config->data_dir, current,
-                                  server->issuer, server->config->tenant, now, error);
+  next = entsec_authority_rotate (server->storage, server->tokens, current, server->issuer,
+                                  server->config->tenant, now, error);
   if (next != NULL)
     g_ptr_array_add (server->authorities, next);
   g_mutex_unlock (&server->authority_lock);
@@ -546,7 +596,7 @@ static gboolean
 load_authority (EntsecServer *server,
                 GError      **error)
 {
-  EntsecAuthority *authority = entsec_authority_load (server->storage,
+  EntsecAuthority *authority = entsec_authority_load (server->storage, server->tokens,
                                                       server->config->data_dir,
                                                       g_get_real_time () / G_USEC_PER_SEC,
                                                       error);
@@ -726,8 +776,8 @@ entsec_server_start (EntsecServerConfig *config,
   setup_metrics (server);
   if (!load_tls (server, error) || !open_storage (server, error)
       || !entsec_event_hub_listen (server->events, server->storage, error)
-      || !load_authority (server, error) || !setup_enrollment (server, error)
       || (server->tokens = entsec_tokens_new (server->storage, config->data_dir, error)) == NULL
+      || !load_authority (server, error) || !setup_enrollment (server, error)
       || !start_daemon (server, error))
     return NULL;
   server->issuer = config->issuer != NULL

@@ -5,11 +5,13 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
 #include <string.h>
 
 #include <microhttpd.h>
 
 #include "server-handlers.h"
+#include "server-proxy.h"
 
 #define PATH_MAX_SEGMENTS 8
 
@@ -256,6 +258,54 @@ enroll_problem (EntsecResponse *response,
     }
 }
 
+/* Every X-Forwarded-For value, in order, joined as one list. */
+static enum MHD_Result
+collect_forwarded (void               *cls,
+                   enum MHD_ValueKind  kind,
+                   const char         *key,
+                   const char         *value)
+{
+  GString *list = cls;
+
+  if (g_ascii_strcasecmp (key, "X-Forwarded-For") == 0 && value != NULL)
+    g_string_append_printf (list, "%s%s", list->len > 0 ? "," : "", value);
+  return MHD_YES;
+}
+
+/* The rate limit key of the request's client: its peer, or the address
+ * trusted proxies name (trusted_proxies, server-proxy.c). */
+static char *
+client_key (EntsecServer  *server,
+            EntsecRequest *request)
+{
+  GPtrArray *proxies = entsec_server_get_config (server)->trusted_proxies;
+  const union MHD_ConnectionInfo *info =
+    MHD_get_connection_info (request->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  g_autoptr (GSocketAddress) peer = NULL;
+  g_autoptr (GInetAddress) client = NULL;
+  g_autoptr (GSocketAddress) native = NULL;
+  g_autoptr (GString) forwarded = NULL;
+  struct sockaddr_storage storage;
+
+  if (info == NULL || proxies == NULL || proxies->len == 0)
+    return entsec_rate_limit_client_key (info != NULL ? info->client_addr : NULL);
+  peer = g_socket_address_new_from_native (info->client_addr,
+                                           info->client_addr->sa_family == AF_INET6
+                                           ? sizeof (struct sockaddr_in6)
+                                           : sizeof (struct sockaddr_in));
+  if (!G_IS_INET_SOCKET_ADDRESS (peer))
+    return entsec_rate_limit_client_key (info->client_addr);
+  forwarded = g_string_new (NULL);
+  MHD_get_connection_values (request->connection, MHD_HEADER_KIND, collect_forwarded, forwarded);
+  client = entsec_trusted_proxies_client (proxies, g_inet_socket_address_get_address (
+                                            G_INET_SOCKET_ADDRESS (peer)),
+                                          forwarded->len > 0 ? forwarded->str : NULL);
+  native = g_inet_socket_address_new (client, 0);
+  if (!g_socket_address_to_native (native, &storage, sizeof storage, NULL))
+    return entsec_rate_limit_client_key (info->client_addr);
+  return entsec_rate_limit_client_key ((struct sockaddr *) &storage);
+}
+
 /* rate_limit_ip for the unauthenticated enrollment endpoints; FALSE once answered 429. */
 static gboolean
 client_allowed (EntsecServer   *server,
@@ -263,9 +313,7 @@ client_allowed (EntsecServer   *server,
                 EntsecResponse *response,
                 gint64          now)
 {
-  const union MHD_ConnectionInfo *info =
-    MHD_get_connection_info (request->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  g_autofree char *key = entsec_rate_limit_client_key (info != NULL ? info->client_addr : NULL);
+  g_autofree char *key = client_key (server, request);
   g_autoptr (GError) error = NULL;
   gint64 retry_after = 0;
 

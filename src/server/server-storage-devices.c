@@ -44,6 +44,69 @@ entsec_device_event_free (EntsecDeviceEvent *event)
   g_free (event);
 }
 
+static char *
+text (const EntsecStorageRow *row,
+      int                     column)
+{
+  return row->ops->text (row, column);
+}
+
+static gint64
+integer (const EntsecStorageRow *row,
+         int                     column)
+{
+  return row->ops->integer (row, column);
+}
+
+gpointer
+entsec_storage_device_from_row (const EntsecStorageRow *row)
+{
+  EntsecDevice *d = g_new0 (EntsecDevice, 1);
+
+  d->id = text (row, 0);
+  d->user_id = text (row, 1);
+  d->key_jwk = text (row, 2);
+  d->key_jkt = text (row, 3);
+  d->key_epoch = (guint) integer (row, 4);
+  d->state = (EntsecDeviceState) integer (row, 5);
+  d->claims = text (row, 6);
+  d->created = integer (row, 7);
+  d->last_seen = integer (row, 8);
+  d->mismatches = (guint) integer (row, 9);
+  d->policy_version = integer (row, 10);
+  row->ops->digest (row, 11, d->policy_sha256);
+  d->revision = integer (row, 12);
+  return d;
+}
+
+gpointer
+entsec_storage_device_event_from_row (const EntsecStorageRow *row)
+{
+  EntsecDeviceEvent *e = g_new0 (EntsecDeviceEvent, 1);
+
+  e->seq = integer (row, 0);
+  e->device_id = text (row, 1);
+  e->type = text (row, 2);
+  e->body = text (row, 3);
+  e->created = integer (row, 4);
+  return e;
+}
+
+gpointer
+entsec_storage_device_command_from_row (const EntsecStorageRow *row)
+{
+  EntsecDeviceCommand *c = g_new0 (EntsecDeviceCommand, 1);
+
+  c->id = text (row, 0);
+  c->device_id = text (row, 1);
+  c->type = text (row, 2);
+  c->actor = text (row, 3);
+  c->created = integer (row, 4);
+  c->acked = integer (row, 5);
+  c->result = text (row, 6);
+  return c;
+}
+
 gboolean
 entsec_storage_nonce_remember (EntsecStorage *storage,
                                const char    *keyid,
@@ -154,9 +217,10 @@ entsec_storage_device_event_add (EntsecStorage *storage,
 gboolean
 entsec_storage_command_add (EntsecStorage             *storage,
                             const EntsecDeviceCommand *command,
+                            const char                *event_body,
                             GError                   **error)
 {
-  return storage->ops->command_add (storage, command, error);
+  return storage->ops->command_add (storage, command, event_body, error);
 }
 
 gboolean

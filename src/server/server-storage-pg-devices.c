@@ -22,8 +22,6 @@
 
 #include "server-storage-pg-private.h"
 
-#define DEVICE_COLUMNS "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, " \
-                       "last_seen, mismatches, policy_version, policy_sha256, revision"
 
 typedef struct
 {
@@ -157,40 +155,21 @@ entsec_pg_device_register (EntsecStorage *storage,
   return entsec_pg_transact (storage, register_steps, &data, error);
 }
 
-static gpointer
-device_from_row (const PGresult *result,
-                 int             row)
-{
-  EntsecDevice *d = g_new0 (EntsecDevice, 1);
-
-  d->id = entsec_pg_text (result, row, 0);
-  d->user_id = entsec_pg_text (result, row, 1);
-  d->key_jwk = entsec_pg_text (result, row, 2);
-  d->key_jkt = entsec_pg_text (result, row, 3);
-  d->key_epoch = (guint) entsec_pg_int (result, row, 4);
-  d->state = (EntsecDeviceState) entsec_pg_int (result, row, 5);
-  d->claims = entsec_pg_text (result, row, 6);
-  d->created = entsec_pg_int (result, row, 7);
-  d->last_seen = entsec_pg_int (result, row, 8);
-  d->mismatches = (guint) entsec_pg_int (result, row, 9);
-  d->policy_version = entsec_pg_int (result, row, 10);
-  entsec_pg_digest (result, row, 11, d->policy_sha256);
-  d->revision = entsec_pg_int (result, row, 12);
-  return d;
-}
-
 EntsecDevice *
 entsec_pg_device_get (EntsecStorage *storage,
                       const char    *id,
                       GError       **error)
 {
-  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT " DEVICE_COLUMNS
+  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT " ENTSEC_STORAGE_DEVICE_COLUMNS
                                                           " FROM devices WHERE id = $1",
                                                  "reading a device", error, "t", id);
 
+  EntsecStorageRow row;
+
   if (result == NULL || PQntuples (result) == 0)
     return NULL;
-  return device_from_row (result, 0);
+  entsec_pg_row (result, 0, &row);
+  return entsec_storage_device_from_row (&row);
 }
 
 GPtrArray *
@@ -202,13 +181,14 @@ entsec_pg_device_list (EntsecStorage *storage,
 {
   g_autoptr (PGresult) result = NULL;
 
-  result = entsec_pg_query (storage, "SELECT " DEVICE_COLUMNS " FROM devices "
+  result = entsec_pg_query (storage, "SELECT " ENTSEC_STORAGE_DEVICE_COLUMNS " FROM devices "
                                      "WHERE ($1::text IS NULL OR user_id = $1) AND id > $2 "
                                      "ORDER BY id LIMIT $3", "listing devices", error, "tti",
                             user_id, after != NULL ? after : "", (gint64) limit);
   if (result == NULL)
     return NULL;
-  return entsec_pg_rows (result, device_from_row, (GDestroyNotify) entsec_device_free);
+  return entsec_pg_storage_rows (result, entsec_storage_device_from_row,
+                                 (GDestroyNotify) entsec_device_free);
 }
 
 gboolean
@@ -217,17 +197,13 @@ entsec_pg_device_update (EntsecStorage      *storage,
                          gboolean           *updated,
                          GError            **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes,
-                                 "UPDATE devices SET state = $2, last_seen = $3, mismatches = $4, "
-                                 "policy_version = $5, policy_sha256 = $6, "
-                                 "revision = revision + 1 WHERE id = $1 AND revision = $7",
-                                 "updating a device", error, "tiiiidi", d->id, (gint64) d->state,
-                                 d->last_seen, (gint64) d->mismatches, d->policy_version,
-                                 d->policy_sha256, d->revision);
-
-  *updated = ok && changes == 1;
-  return ok;
+  return entsec_pg_update (storage, updated,
+                           "UPDATE devices SET state = $2, last_seen = $3, mismatches = $4, "
+                           "policy_version = $5, policy_sha256 = $6, "
+                           "revision = revision + 1 WHERE id = $1 AND revision = $7",
+                           "updating a device", error, "tiiiidi", d->id, (gint64) d->state,
+                           d->last_seen, (gint64) d->mismatches, d->policy_version,
+                           d->policy_sha256, d->revision);
 }
 
 gboolean
@@ -349,20 +325,6 @@ entsec_pg_device_event_add (EntsecStorage *storage,
   return entsec_pg_transact (storage, event_add_steps, &data, error);
 }
 
-static gpointer
-event_from_row (const PGresult *result,
-                int             row)
-{
-  EntsecDeviceEvent *e = g_new0 (EntsecDeviceEvent, 1);
-
-  e->seq = entsec_pg_int (result, row, 0);
-  e->device_id = entsec_pg_text (result, row, 1);
-  e->type = entsec_pg_text (result, row, 2);
-  e->body = entsec_pg_text (result, row, 3);
-  e->created = entsec_pg_int (result, row, 4);
-  return e;
-}
-
 GPtrArray *
 entsec_pg_device_event_list (EntsecStorage *storage,
                              const char    *device_id,
@@ -372,13 +334,14 @@ entsec_pg_device_event_list (EntsecStorage *storage,
 {
   g_autoptr (PGresult) result = NULL;
 
-  result = entsec_pg_query (storage, "SELECT seq, device_id, type, body, created "
+  result = entsec_pg_query (storage, "SELECT " ENTSEC_STORAGE_EVENT_COLUMNS " "
                                      "FROM device_events WHERE device_id = $1 AND seq > $2 "
                                      "ORDER BY seq LIMIT $3", "listing device events", error,
                             "tii", device_id, after, (gint64) limit);
   if (result == NULL)
     return NULL;
-  return entsec_pg_rows (result, event_from_row, (GDestroyNotify) entsec_device_event_free);
+  return entsec_pg_storage_rows (result, entsec_storage_device_event_from_row,
+                                 (GDestroyNotify) entsec_device_event_free);
 }
 
 gboolean
@@ -422,15 +385,38 @@ entsec_pg_device_events_stats (EntsecStorage *storage,
   return TRUE;
 }
 
+typedef struct
+{
+  const EntsecDeviceCommand *command;
+  EventAdd                   event;
+} CommandAdd;
+
+/* The event and the command in one transaction: a command that is refused
+ * (a taken id) leaves no event, and a crash leaves both or neither. */
+static gboolean
+command_add_steps (EntsecPgConn *conn,
+                   gpointer      data,
+                   GError      **error)
+{
+  CommandAdd *a = data;
+  const EntsecDeviceCommand *c = a->command;
+
+  return event_add_steps (conn, &a->event, error)
+         && entsec_pg_run (conn, NULL, "INSERT INTO device_commands (id, device_id, type, "
+                                       "actor, created) VALUES ($1, $2, $3, $4, $5)",
+                           "storing a command", error, "tttti", c->id, c->device_id, c->type,
+                           c->actor, c->created);
+}
+
 gboolean
 entsec_pg_command_add (EntsecStorage             *storage,
                        const EntsecDeviceCommand *c,
+                       const char                *event_body,
                        GError                   **error)
 {
-  return entsec_pg_write (storage, NULL, "INSERT INTO device_commands (id, device_id, type, "
-                                         "actor, created) VALUES ($1, $2, $3, $4, $5)",
-                          "storing a command", error, "tttti", c->id, c->device_id, c->type,
-                          c->actor, c->created);
+  CommandAdd data = { c, { c->device_id, "command", event_body, c->created } };
+
+  return entsec_pg_transact (storage, command_add_steps, &data, error);
 }
 
 gboolean
@@ -467,22 +453,6 @@ entsec_pg_command_ack (EntsecStorage    *storage,
   return ok;
 }
 
-static gpointer
-command_from_row (const PGresult *result,
-                  int             row)
-{
-  EntsecDeviceCommand *c = g_new0 (EntsecDeviceCommand, 1);
-
-  c->id = entsec_pg_text (result, row, 0);
-  c->device_id = entsec_pg_text (result, row, 1);
-  c->type = entsec_pg_text (result, row, 2);
-  c->actor = entsec_pg_text (result, row, 3);
-  c->created = entsec_pg_int (result, row, 4);
-  c->acked = entsec_pg_int (result, row, 5);
-  c->result = entsec_pg_text (result, row, 6);
-  return c;
-}
-
 GPtrArray *
 entsec_pg_command_list (EntsecStorage *storage,
                         const char    *device_id,
@@ -490,13 +460,14 @@ entsec_pg_command_list (EntsecStorage *storage,
 {
   g_autoptr (PGresult) result = NULL;
 
-  result = entsec_pg_query (storage, "SELECT id, device_id, type, actor, created, acked, result "
+  result = entsec_pg_query (storage, "SELECT " ENTSEC_STORAGE_COMMAND_COLUMNS " "
                                      "FROM device_commands WHERE device_id = $1 "
                                      "ORDER BY created, id", "listing commands", error, "t",
                             device_id);
   if (result == NULL)
     return NULL;
-  return entsec_pg_rows (result, command_from_row, (GDestroyNotify) entsec_device_command_free);
+  return entsec_pg_storage_rows (result, entsec_storage_device_command_from_row,
+                                 (GDestroyNotify) entsec_device_command_free);
 }
 
 gboolean
@@ -558,15 +529,11 @@ entsec_pg_token_delivery_claim (EntsecStorage *storage,
                                 gboolean      *claimed,
                                 GError       **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes,
-                                 "INSERT INTO token_deliveries (token_id, device_id, delivered) "
-                                 "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                                 "recording a token delivery", error, "tti", token_id,
-                                 device_id, now);
-
-  *claimed = ok && changes == 1;
-  return ok;
+  return entsec_pg_update (storage, claimed,
+                           "INSERT INTO token_deliveries (token_id, device_id, delivered) "
+                           "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                           "recording a token delivery", error, "tti", token_id,
+                           device_id, now);
 }
 
 gboolean
@@ -678,6 +645,7 @@ authority_key_from_row (const PGresult *result,
   key->jwk = entsec_pg_text (result, row, 2);
   key->link = entsec_pg_text (result, row, 3);
   key->created = entsec_pg_int (result, row, 4);
+  key->sealed_key = entsec_pg_bytes (result, row, 5);
   return key;
 }
 
@@ -685,8 +653,9 @@ GPtrArray *
 entsec_pg_authority_key_list (EntsecStorage *storage,
                               GError       **error)
 {
-  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT seq, jkt, jwk, link, created "
-                                                          "FROM authority_keys ORDER BY seq",
+  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT seq, jkt, jwk, link, created, "
+                                                          "sealed_key FROM authority_keys "
+                                                          "ORDER BY seq",
                                                  "listing the authority keys", error, "");
 
   if (result == NULL)
@@ -702,9 +671,35 @@ entsec_pg_authority_key_add (EntsecStorage            *storage,
 {
   /* two rotations at once: the primary key on seq lets one in (CONFLICT for the other) */
   return entsec_pg_write (storage, NULL, "INSERT INTO authority_keys (seq, jkt, jwk, link, "
-                                         "created) VALUES ($1, $2, $3, $4, $5)",
-                          "storing an authority key", error, "ittti", (gint64) key->seq,
-                          key->jkt, key->jwk, key->link, key->created);
+                                         "created, sealed_key) VALUES ($1, $2, $3, $4, $5, $6)",
+                          "storing an authority key", error, "itttiy", (gint64) key->seq,
+                          key->jkt, key->jwk, key->link, key->created, key->sealed_key);
+}
+
+gboolean
+entsec_pg_authority_key_seal (EntsecStorage *storage,
+                              guint          seq,
+                              GBytes        *sealed_key,
+                              GError       **error)
+{
+  /* two instances importing at once: the first one's stays */
+  return entsec_pg_write (storage, NULL, "UPDATE authority_keys SET sealed_key = $2 "
+                                         "WHERE seq = $1 AND sealed_key IS NULL",
+                          "storing an authority key", error, "iy", (gint64) seq, sealed_key);
+}
+
+gboolean
+entsec_pg_authority_key_head (EntsecStorage *storage,
+                              guint         *seq,
+                              GError       **error)
+{
+  g_autoptr (PGresult) result = entsec_pg_query (storage, "SELECT coalesce(max(seq), 0) "
+                                                          "FROM authority_keys",
+                                                 "reading the current authority key", error,
+                                                 "");
+
+  *seq = result != NULL ? (guint) entsec_pg_int (result, 0, 0) : 0;
+  return result != NULL;
 }
 
 gboolean
@@ -713,15 +708,11 @@ entsec_pg_device_rekey (EntsecStorage      *storage,
                         gboolean           *updated,
                         GError            **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes, "UPDATE devices SET key_jwk = $2, "
-                                                    "key_jkt = $3, key_epoch = $4, "
-                                                    "revision = revision + 1 "
-                                                    "WHERE id = $1 AND revision = $5",
-                                 "storing a device's new key", error, "tttii", device->id,
-                                 device->key_jwk, device->key_jkt, (gint64) device->key_epoch,
-                                 device->revision);
-
-  *updated = ok && changes == 1;
-  return ok;
+  return entsec_pg_update (storage, updated, "UPDATE devices SET key_jwk = $2, "
+                                             "key_jkt = $3, key_epoch = $4, "
+                                             "revision = revision + 1 "
+                                             "WHERE id = $1 AND revision = $5",
+                           "storing a device's new key", error, "tttii", device->id,
+                           device->key_jwk, device->key_jkt, (gint64) device->key_epoch,
+                           device->revision);
 }

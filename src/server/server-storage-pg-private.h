@@ -164,10 +164,26 @@ gboolean  entsec_pg_write (EntsecStorage *storage,
                            GError       **error,
                            const char    *types,
                            ...);
+/* A compare-and-set UPDATE of one statement: *@updated when it changed a row. */
+gboolean  entsec_pg_update (EntsecStorage *storage,
+                            gboolean      *updated,
+                            const char    *sql,
+                            const char    *doing,
+                            GError       **error,
+                            const char    *types,
+                            ...);
 /* Every row of @result through @from_row. (transfer full) */
 GPtrArray *entsec_pg_rows (PGresult       *result,
                            gpointer      (*from_row) (const PGresult *result, int row),
                            GDestroyNotify  free_func);
+/* The same with a backend-neutral @from_row (server-storage.h). */
+GPtrArray *entsec_pg_storage_rows (PGresult       *result,
+                                   gpointer      (*from_row) (const EntsecStorageRow *row),
+                                   GDestroyNotify  free_func);
+/* Row @index of @result as a backend-neutral row, valid while @result is. */
+void       entsec_pg_row (const PGresult   *result,
+                          int               index,
+                          EntsecStorageRow *row);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
@@ -242,7 +258,7 @@ gboolean      entsec_pg_device_events_prune (EntsecStorage *storage, const char 
 gboolean      entsec_pg_device_events_stats (EntsecStorage *storage, gint64 *count,
                                              gint64 *oldest, GError **error);
 gboolean      entsec_pg_command_add (EntsecStorage *storage, const EntsecDeviceCommand *command,
-                                     GError **error);
+                                     const char *event_body, GError **error);
 gboolean      entsec_pg_command_ack (EntsecStorage *storage, const char *device_id,
                                      const char *command_id, const char *result, gint64 now,
                                      EntsecCommandAck *outcome, GError **error);
@@ -266,6 +282,9 @@ gboolean      entsec_pg_user_remove (EntsecStorage *storage, const char *user_id
 GPtrArray    *entsec_pg_authority_key_list (EntsecStorage *storage, GError **error);
 gboolean      entsec_pg_authority_key_add (EntsecStorage *storage, const EntsecAuthorityKey *key,
                                            GError **error);
+gboolean      entsec_pg_authority_key_seal (EntsecStorage *storage, guint seq, GBytes *sealed_key,
+                                            GError **error);
+gboolean      entsec_pg_authority_key_head (EntsecStorage *storage, guint *seq, GError **error);
 gboolean      entsec_pg_device_rekey (EntsecStorage *storage, const EntsecDevice *device,
                                       gboolean *updated, GError **error);
 

@@ -61,13 +61,9 @@ entsec_pg_rp_revoke (EntsecStorage *storage,
                      gboolean      *found,
                      GError       **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes, "UPDATE rps SET revoked = $2 "
-                                                    "WHERE id = $1 AND revoked = 0",
-                                 "revoking a relying party", error, "ti", id, MAX (now, 1));
-
-  *found = ok && changes > 0;
-  return ok;
+  return entsec_pg_update (storage, found, "UPDATE rps SET revoked = $2 "
+                                           "WHERE id = $1 AND revoked = 0",
+                           "revoking a relying party", error, "ti", id, MAX (now, 1));
 }
 
 #define TOKEN_COLUMNS \
@@ -149,18 +145,14 @@ entsec_pg_token_update (EntsecStorage     *storage,
                         gboolean          *updated,
                         GError           **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes,
-                                 "UPDATE tokens SET state = $2, failures = $3, locked_until = $4, "
-                                 "last_step = $5 WHERE id = $1 AND state = $6 AND failures = $7 "
-                                 "AND locked_until = $8 AND last_step = $9", "updating a token",
-                                 error, "tiiiiiiii", expected->id, (gint64) token->state,
-                                 (gint64) token->failures, token->locked_until, token->last_step,
-                                 (gint64) expected->state, (gint64) expected->failures,
-                                 expected->locked_until, expected->last_step);
-
-  *updated = ok && changes > 0;
-  return ok;
+  return entsec_pg_update (storage, updated,
+                           "UPDATE tokens SET state = $2, failures = $3, locked_until = $4, "
+                           "last_step = $5 WHERE id = $1 AND state = $6 AND failures = $7 "
+                           "AND locked_until = $8 AND last_step = $9", "updating a token",
+                           error, "tiiiiiiii", expected->id, (gint64) token->state,
+                           (gint64) token->failures, token->locked_until, token->last_step,
+                           (gint64) expected->state, (gint64) expected->failures,
+                           expected->locked_until, expected->last_step);
 }
 
 typedef struct
@@ -270,18 +262,14 @@ entsec_pg_push_update (EntsecStorage    *storage,
                        gboolean         *updated,
                        GError          **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes,
-                                 "UPDATE push_transactions SET state = $2, wrong_numbers = $3, "
-                                 "flagged = $4, device_id = $5, deny_reason = $6 "
-                                 "WHERE id = $1 AND state = $7 AND wrong_numbers = $8",
-                                 "updating a push", error, "tiibttii", expected->id,
-                                 (gint64) push->state, (gint64) push->wrong_numbers,
-                                 push->flagged, push->device_id, push->deny_reason,
-                                 (gint64) expected->state, (gint64) expected->wrong_numbers);
-
-  *updated = ok && changes > 0;
-  return ok;
+  return entsec_pg_update (storage, updated,
+                           "UPDATE push_transactions SET state = $2, wrong_numbers = $3, "
+                           "flagged = $4, device_id = $5, deny_reason = $6 "
+                           "WHERE id = $1 AND state = $7 AND wrong_numbers = $8",
+                           "updating a push", error, "tiibttii", expected->id,
+                           (gint64) push->state, (gint64) push->wrong_numbers,
+                           push->flagged, push->device_id, push->deny_reason,
+                           (gint64) expected->state, (gint64) expected->wrong_numbers);
 }
 
 gboolean

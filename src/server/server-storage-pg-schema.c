@@ -181,9 +181,15 @@
   "  allowed BOOLEAN NOT NULL);" \
   "CREATE INDEX rate_limits_full ON rate_limits (full_at);"
 
+/* The authority keys' private halves, sealed under token-seal.key, so that
+ * every instance signs with the current key (server-authority.c). */
+#define MIGRATION_3_SEALED_AUTHORITY_KEYS \
+  "ALTER TABLE authority_keys ADD COLUMN sealed_key BYTEA;"
+
 const char *const entsec_pg_migrations[] = {
   /* 1 */ MIGRATION_1_USERS MIGRATION_1_RP MIGRATION_1_DEVICES,
   /* 2 */ MIGRATION_2_RATE_LIMITS,
+  /* 3 */ MIGRATION_3_SEALED_AUTHORITY_KEYS,
   NULL,
 };
 

@@ -90,12 +90,8 @@ entsec_pg_user_delete (EntsecStorage *storage,
                        gboolean      *found,
                        GError       **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes, "DELETE FROM users WHERE id = $1",
-                                 "deleting a user", error, "t", id);
-
-  *found = ok && changes > 0;
-  return ok;
+  return entsec_pg_update (storage, found, "DELETE FROM users WHERE id = $1",
+                           "deleting a user", error, "t", id);
 }
 
 gboolean
@@ -105,12 +101,8 @@ entsec_pg_user_set_disabled (EntsecStorage *storage,
                              gboolean      *found,
                              GError       **error)
 {
-  gint64 changes = 0;
-  gboolean ok = entsec_pg_write (storage, &changes, "UPDATE users SET disabled = $2 WHERE id = $1",
-                                 "disabling or enabling a user", error, "tb", id, disabled);
-
-  *found = ok && changes > 0;
-  return ok;
+  return entsec_pg_update (storage, found, "UPDATE users SET disabled = $2 WHERE id = $1",
+                           "disabling or enabling a user", error, "tb", id, disabled);
 }
 
 EntsecUser *
@@ -352,19 +344,15 @@ entsec_pg_enrollment_update (EntsecStorage          *storage,
                              GError                **error)
 {
   gboolean verified = e->state == ENTSEC_ENROLLMENT_VERIFIED;
-  gint64 changes = 0;
-  gboolean ok;
 
-  ok = entsec_pg_write (storage, &changes, "UPDATE enrollments SET attempts = $2, state = $3, "
-                                           "token_sha256 = $4, token_expires = $5, "
-                                           "challenge_sha256 = $6 "
-                                           "WHERE id = $1 AND state = 0 AND attempts = $7",
-                        "updating an enrollment", error, "tiididi", e->id,
-                        (gint64) e->attempts, (gint64) e->state,
-                        verified ? e->token_sha256 : NULL, verified ? e->token_expires : 0,
-                        verified ? e->challenge_sha256 : NULL, (gint64) expected_attempts);
-  *updated = ok && changes == 1;
-  return ok;
+  return entsec_pg_update (storage, updated, "UPDATE enrollments SET attempts = $2, state = $3, "
+                                             "token_sha256 = $4, token_expires = $5, "
+                                             "challenge_sha256 = $6 "
+                                             "WHERE id = $1 AND state = 0 AND attempts = $7",
+                           "updating an enrollment", error, "tiididi", e->id,
+                           (gint64) e->attempts, (gint64) e->state,
+                           verified ? e->token_sha256 : NULL, verified ? e->token_expires : 0,
+                           verified ? e->challenge_sha256 : NULL, (gint64) expected_attempts);
 }
 
 gboolean

@@ -304,6 +304,51 @@ exec_va (EntsecPgConn *conn,
   return NULL;
 }
 
+/* @sql on @conn, or on a connection of @storage's pool when @conn is NULL. */
+static PGresult *
+call_va (EntsecStorage *storage,
+         EntsecPgConn  *conn,
+         const char    *sql,
+         const char    *doing,
+         GError       **error,
+         const char    *types,
+         va_list       *args)
+{
+  EntsecPgConn *pooled = conn == NULL ? entsec_pg_acquire (storage, error) : NULL;
+  PGresult *result;
+
+  if (conn == NULL && pooled == NULL)
+    return NULL;
+  result = exec_va (conn != NULL ? conn : pooled, sql, doing, error, types, args);
+  if (pooled != NULL)
+    entsec_pg_release (storage, pooled);
+  return result;
+}
+
+/* Whether @result (freed here) is there; the rows it changed in *@changes
+ * when @changes is not NULL. */
+static gboolean
+written (PGresult *result,
+         gint64   *changes)
+{
+  const char *tuples = result != NULL ? PQcmdTuples (result) : "";
+  gboolean ok = result != NULL;
+
+  if (changes != NULL)
+    *changes = tuples[0] != '\0' ? g_ascii_strtoll (tuples, NULL, 10) : 0;
+  PQclear (result);
+  return ok;
+}
+
+/* @result = call_va (@storage, @conn, ...) with the arguments after "types". */
+#define CALL_VARIADIC(result, storage, conn) \
+  G_STMT_START { \
+    va_list args; \
+    va_start (args, types); \
+    result = call_va (storage, conn, sql, doing, error, types, &args); \
+    va_end (args); \
+  } G_STMT_END
+
 PGresult *
 entsec_pg_exec (EntsecPgConn *conn,
                 const char   *sql,
@@ -312,21 +357,10 @@ entsec_pg_exec (EntsecPgConn *conn,
                 const char   *types,
                 ...)
 {
-  va_list args;
   PGresult *result;
 
-  va_start (args, types);
-  result = exec_va (conn, sql, doing, error, types, &args);
-  va_end (args);
+  CALL_VARIADIC (result, NULL, conn);
   return result;
-}
-
-static gint64
-changed_rows (const PGresult *result)
-{
-  const char *tuples = PQcmdTuples ((PGresult *) result);
-
-  return tuples[0] != '\0' ? g_ascii_strtoll (tuples, NULL, 10) : 0;
 }
 
 gboolean
@@ -338,34 +372,10 @@ entsec_pg_run (EntsecPgConn *conn,
                const char   *types,
                ...)
 {
-  va_list args;
-  g_autoptr (PGresult) result = NULL;
-
-  va_start (args, types);
-  result = exec_va (conn, sql, doing, error, types, &args);
-  va_end (args);
-  if (changes != NULL)
-    *changes = result != NULL ? changed_rows (result) : 0;
-  return result != NULL;
-}
-
-/* A call of one statement on a connection of the pool. */
-static PGresult *
-query_va (EntsecStorage *storage,
-          const char    *sql,
-          const char    *doing,
-          GError       **error,
-          const char    *types,
-          va_list       *args)
-{
-  EntsecPgConn *conn = entsec_pg_acquire (storage, error);
   PGresult *result;
 
-  if (conn == NULL)
-    return NULL;
-  result = exec_va (conn, sql, doing, error, types, args);
-  entsec_pg_release (storage, conn);
-  return result;
+  CALL_VARIADIC (result, NULL, conn);
+  return written (result, changes);
 }
 
 PGresult *
@@ -376,12 +386,9 @@ entsec_pg_query (EntsecStorage *storage,
                  const char    *types,
                  ...)
 {
-  va_list args;
   PGresult *result;
 
-  va_start (args, types);
-  result = query_va (storage, sql, doing, error, types, &args);
-  va_end (args);
+  CALL_VARIADIC (result, storage, NULL);
   return result;
 }
 
@@ -394,15 +401,29 @@ entsec_pg_write (EntsecStorage *storage,
                  const char    *types,
                  ...)
 {
-  va_list args;
-  g_autoptr (PGresult) result = NULL;
+  PGresult *result;
 
-  va_start (args, types);
-  result = query_va (storage, sql, doing, error, types, &args);
-  va_end (args);
-  if (changes != NULL)
-    *changes = result != NULL ? changed_rows (result) : 0;
-  return result != NULL;
+  CALL_VARIADIC (result, storage, NULL);
+  return written (result, changes);
+}
+
+gboolean
+entsec_pg_update (EntsecStorage *storage,
+                  gboolean      *updated,
+                  const char    *sql,
+                  const char    *doing,
+                  GError       **error,
+                  const char    *types,
+                  ...)
+{
+  PGresult *result;
+  gint64 changes = 0;
+  gboolean ok;
+
+  CALL_VARIADIC (result, storage, NULL);
+  ok = written (result, &changes);
+  *updated = ok && changes > 0;
+  return ok;
 }
 
 /* Runs @sql, which may be several statements without parameters. */
@@ -551,17 +572,72 @@ entsec_pg_digest (const PGresult *result,
   return ok;
 }
 
-GPtrArray *
-entsec_pg_rows (PGresult       *result,
-                gpointer      (*from_row) (const PGresult *result, int row),
-                GDestroyNotify  free_func)
+static char *
+row_text (const EntsecStorageRow *row,
+          int                     column)
+{
+  return entsec_pg_text (row->data, row->index, column);
+}
+
+static gint64
+row_integer (const EntsecStorageRow *row,
+             int                     column)
+{
+  return entsec_pg_int (row->data, row->index, column);
+}
+
+static void
+row_digest (const EntsecStorageRow *row,
+            int                     column,
+            guint8                 *digest)
+{
+  entsec_pg_digest (row->data, row->index, column, digest);
+}
+
+static const EntsecStorageRowOps row_ops = { row_text, row_integer, row_digest };
+
+void
+entsec_pg_row (const PGresult   *result,
+               int               index,
+               EntsecStorageRow *row)
+{
+  *row = (EntsecStorageRow) { &row_ops, result, index };
+}
+
+/* Every row through @from_row (the backend's) or @neutral (server-storage.h's). */
+static GPtrArray *
+collect (PGresult       *result,
+         gpointer      (*from_row) (const PGresult *result, int row),
+         gpointer      (*neutral) (const EntsecStorageRow *row),
+         GDestroyNotify  free_func)
 {
   GPtrArray *rows = g_ptr_array_new_with_free_func (free_func);
   int n = PQntuples (result);
 
   for (int i = 0; i < n; i++)
-    g_ptr_array_add (rows, from_row (result, i));
+    {
+      EntsecStorageRow row;
+
+      entsec_pg_row (result, i, &row);
+      g_ptr_array_add (rows, neutral != NULL ? neutral (&row) : from_row (result, i));
+    }
   return rows;
+}
+
+GPtrArray *
+entsec_pg_rows (PGresult       *result,
+                gpointer      (*from_row) (const PGresult *result, int row),
+                GDestroyNotify  free_func)
+{
+  return collect (result, from_row, NULL, free_func);
+}
+
+GPtrArray *
+entsec_pg_storage_rows (PGresult       *result,
+                        gpointer      (*from_row) (const EntsecStorageRow *row),
+                        GDestroyNotify  free_func)
+{
+  return collect (result, NULL, from_row, free_func);
 }
 
 static void
@@ -652,6 +728,8 @@ static const EntsecStorageOps pg_ops = {
   .enrollment_token_user = entsec_pg_enrollment_token_user,
   .authority_key_list = entsec_pg_authority_key_list,
   .authority_key_add = entsec_pg_authority_key_add,
+  .authority_key_seal = entsec_pg_authority_key_seal,
+  .authority_key_head = entsec_pg_authority_key_head,
   .device_rekey = entsec_pg_device_rekey,
   /* several instances (server-storage-pg-ratelimit.c, server-storage-pg-listen.c) */
   .ratelimit_take = entsec_pg_ratelimit_take,

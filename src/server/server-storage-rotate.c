@@ -15,6 +15,7 @@ entsec_authority_key_free (EntsecAuthorityKey *key)
   g_free (key->jkt);
   g_free (key->jwk);
   g_free (key->link);
+  g_clear_pointer (&key->sealed_key, g_bytes_unref);
   g_free (key);
 }
 
@@ -31,6 +32,23 @@ entsec_storage_authority_key_add (EntsecStorage            *storage,
                                   GError                  **error)
 {
   return storage->ops->authority_key_add (storage, key, error);
+}
+
+gboolean
+entsec_storage_authority_key_seal (EntsecStorage *storage,
+                                   guint          seq,
+                                   GBytes        *sealed_key,
+                                   GError       **error)
+{
+  return storage->ops->authority_key_seal (storage, seq, sealed_key, error);
+}
+
+gboolean
+entsec_storage_authority_key_head (EntsecStorage *storage,
+                                   guint         *seq,
+                                   GError       **error)
+{
+  return storage->ops->authority_key_head (storage, seq, error);
 }
 
 gboolean

@@ -73,8 +73,6 @@ const char entsec_sqlite_devices_schema[] =
   "  device_id TEXT NOT NULL,"
   "  delivered INTEGER NOT NULL);";
 
-#define DEVICE_COLUMNS "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, " \
-                       "last_seen, mismatches, policy_version, policy_sha256, revision"
 
 static void
 bind_digest (sqlite3_stmt *stmt,
@@ -302,28 +300,6 @@ entsec_sqlite_device_register (EntsecStorage *storage,
   return entsec_sqlite_write_end (storage, ok, error);
 }
 
-static gpointer
-device_from_row (sqlite3_stmt *stmt)
-{
-  EntsecDevice *d = g_new0 (EntsecDevice, 1);
-
-  d->id = entsec_sqlite_column_text (stmt, 0);
-  d->user_id = entsec_sqlite_column_text (stmt, 1);
-  d->key_jwk = entsec_sqlite_column_text (stmt, 2);
-  d->key_jkt = entsec_sqlite_column_text (stmt, 3);
-  d->key_epoch = (guint) sqlite3_column_int64 (stmt, 4);
-  d->state = (EntsecDeviceState) sqlite3_column_int (stmt, 5);
-  d->claims = entsec_sqlite_column_text (stmt, 6);
-  d->created = sqlite3_column_int64 (stmt, 7);
-  d->last_seen = sqlite3_column_int64 (stmt, 8);
-  d->mismatches = (guint) sqlite3_column_int64 (stmt, 9);
-  d->policy_version = sqlite3_column_int64 (stmt, 10);
-  if (sqlite3_column_bytes (stmt, 11) == ENTSEC_SERVER_DIGEST_SIZE)
-    memcpy (d->policy_sha256, sqlite3_column_blob (stmt, 11), ENTSEC_SERVER_DIGEST_SIZE);
-  d->revision = sqlite3_column_int64 (stmt, 12);
-  return d;
-}
-
 EntsecDevice *
 entsec_sqlite_device_get (EntsecStorage *storage,
                           const char    *id,
@@ -332,16 +308,18 @@ entsec_sqlite_device_get (EntsecStorage *storage,
   EntsecSqliteConn *conn = NULL;
   sqlite3_stmt *stmt;
   EntsecDevice *device = NULL;
+  EntsecStorageRow row;
   int rc;
 
-  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT " DEVICE_COLUMNS
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT " ENTSEC_STORAGE_DEVICE_COLUMNS
                                       " FROM devices WHERE id = ?1", "reading a device", error);
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, id);
       rc = sqlite3_step (stmt);
+      entsec_sqlite_row (stmt, &row);
       if (rc == SQLITE_ROW)
-        device = device_from_row (stmt);
+        device = entsec_storage_device_from_row (&row);
       else if (rc != SQLITE_DONE)
         entsec_sqlite_fail (conn, "reading a device", error);
     }
@@ -361,16 +339,18 @@ entsec_sqlite_device_list (EntsecStorage *storage,
   sqlite3_stmt *stmt;
   GPtrArray *rows = NULL;
 
-  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT " DEVICE_COLUMNS " FROM devices "
-                                      "WHERE (?1 IS NULL OR user_id = ?1) AND id > ?2 "
-                                      "ORDER BY id LIMIT ?3", "listing devices", error);
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT " ENTSEC_STORAGE_DEVICE_COLUMNS
+                                      " FROM devices WHERE (?1 IS NULL OR user_id = ?1) "
+                                      "AND id > ?2 ORDER BY id LIMIT ?3", "listing devices",
+                                     error);
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, user_id);
       entsec_sqlite_bind_text (stmt, 2, after != NULL ? after : "");
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = entsec_sqlite_collect (conn, stmt, device_from_row,
-                                    (GDestroyNotify) entsec_device_free, "listing devices", error);
+      rows = entsec_sqlite_collect_rows (conn, stmt, entsec_storage_device_from_row,
+                                         (GDestroyNotify) entsec_device_free, "listing devices",
+                                         error);
     }
   if (conn != NULL)
     entsec_sqlite_read_end (storage, conn);
@@ -490,11 +470,22 @@ entsec_sqlite_device_event_add (EntsecStorage *storage,
 gboolean
 entsec_sqlite_command_add (EntsecStorage             *storage,
                            const EntsecDeviceCommand *c,
+                           const char                *event_body,
                            GError                   **error)
 {
-  return write_sql (storage, NULL, "INSERT INTO device_commands (id, device_id, type, actor, "
-                                   "created) VALUES (?1, ?2, ?3, ?4, ?5)", "storing a command",
-                    error, "tttti", c->id, c->device_id, c->type, c->actor, c->created);
+  EntsecSqliteConn *conn = entsec_sqlite_write_begin (storage, error);
+  gboolean ok;
+
+  if (conn == NULL)
+    return FALSE;
+  /* one savepoint: a command that is refused (a taken id) leaves no event */
+  ok = run (conn, "INSERT INTO device_events (device_id, type, body, created) "
+                  "VALUES (?1, 'command', ?2, ?3)", "recording a device event", error, "tti",
+            c->device_id, event_body, c->created)
+       && run (conn, "INSERT INTO device_commands (id, device_id, type, actor, created) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)", "storing a command", error, "tttti", c->id,
+               c->device_id, c->type, c->actor, c->created);
+  return entsec_sqlite_write_end (storage, ok, error);
 }
 
 /* Whether @command_id of @device_id exists (after an acknowledgement changed nothing). */
@@ -550,21 +541,6 @@ entsec_sqlite_command_ack (EntsecStorage    *storage,
   return entsec_sqlite_write_end (storage, ok, error);
 }
 
-static gpointer
-command_from_row (sqlite3_stmt *stmt)
-{
-  EntsecDeviceCommand *c = g_new0 (EntsecDeviceCommand, 1);
-
-  c->id = entsec_sqlite_column_text (stmt, 0);
-  c->device_id = entsec_sqlite_column_text (stmt, 1);
-  c->type = entsec_sqlite_column_text (stmt, 2);
-  c->actor = entsec_sqlite_column_text (stmt, 3);
-  c->created = sqlite3_column_int64 (stmt, 4);
-  c->acked = sqlite3_column_int64 (stmt, 5);
-  c->result = entsec_sqlite_column_text (stmt, 6);
-  return c;
-}
-
 GPtrArray *
 entsec_sqlite_command_list (EntsecStorage *storage,
                             const char    *device_id,
@@ -575,32 +551,19 @@ entsec_sqlite_command_list (EntsecStorage *storage,
   GPtrArray *rows = NULL;
 
   stmt = entsec_sqlite_read_prepare (storage, &conn,
-                                      "SELECT id, device_id, type, actor, created, acked, result "
+                                      "SELECT " ENTSEC_STORAGE_COMMAND_COLUMNS " "
                                       "FROM device_commands WHERE device_id = ?1 "
                                       "ORDER BY created, id", "listing commands", error);
   if (stmt != NULL)
     {
       entsec_sqlite_bind_text (stmt, 1, device_id);
-      rows = entsec_sqlite_collect (conn, stmt, command_from_row,
-                                    (GDestroyNotify) entsec_device_command_free,
-                                    "listing commands", error);
+      rows = entsec_sqlite_collect_rows (conn, stmt, entsec_storage_device_command_from_row,
+                                         (GDestroyNotify) entsec_device_command_free,
+                                         "listing commands", error);
     }
   if (conn != NULL)
     entsec_sqlite_read_end (storage, conn);
   return rows;
-}
-
-static gpointer
-event_from_row (sqlite3_stmt *stmt)
-{
-  EntsecDeviceEvent *e = g_new0 (EntsecDeviceEvent, 1);
-
-  e->seq = sqlite3_column_int64 (stmt, 0);
-  e->device_id = entsec_sqlite_column_text (stmt, 1);
-  e->type = entsec_sqlite_column_text (stmt, 2);
-  e->body = entsec_sqlite_column_text (stmt, 3);
-  e->created = sqlite3_column_int64 (stmt, 4);
-  return e;
 }
 
 GPtrArray *
@@ -614,7 +577,7 @@ entsec_sqlite_device_event_list (EntsecStorage *storage,
   sqlite3_stmt *stmt;
   GPtrArray *rows = NULL;
 
-  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT seq, device_id, type, body, created "
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT " ENTSEC_STORAGE_EVENT_COLUMNS " "
                                       "FROM device_events WHERE device_id = ?1 AND seq > ?2 "
                                       "ORDER BY seq LIMIT ?3", "listing device events", error);
   if (stmt != NULL)
@@ -622,9 +585,9 @@ entsec_sqlite_device_event_list (EntsecStorage *storage,
       entsec_sqlite_bind_text (stmt, 1, device_id);
       sqlite3_bind_int64 (stmt, 2, after);
       sqlite3_bind_int64 (stmt, 3, limit);
-      rows = entsec_sqlite_collect (conn, stmt, event_from_row,
-                                    (GDestroyNotify) entsec_device_event_free,
-                                    "listing device events", error);
+      rows = entsec_sqlite_collect_rows (conn, stmt, entsec_storage_device_event_from_row,
+                                         (GDestroyNotify) entsec_device_event_free,
+                                         "listing device events", error);
     }
   if (conn != NULL)
     entsec_sqlite_read_end (storage, conn);

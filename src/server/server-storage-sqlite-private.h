@@ -149,6 +149,16 @@ GPtrArray    *entsec_sqlite_collect (EntsecSqliteConn *conn,
                                      GDestroyNotify    free_func,
                                      const char       *doing,
                                      GError          **error);
+/* The same with a backend-neutral @from_row (server-storage.h). */
+GPtrArray    *entsec_sqlite_collect_rows (EntsecSqliteConn *conn,
+                                          sqlite3_stmt     *stmt,
+                                          gpointer        (*from_row) (const EntsecStorageRow *row),
+                                          GDestroyNotify    free_func,
+                                          const char       *doing,
+                                          GError          **error);
+/* The row @stmt stands on as a backend-neutral row. */
+void          entsec_sqlite_row (sqlite3_stmt     *stmt,
+                                 EntsecStorageRow *row);
 
 /* server-storage-sqlite-rp.c */
 gboolean     entsec_sqlite_rp_create (EntsecStorage *storage, const EntsecRp *rp,
@@ -201,7 +211,8 @@ gboolean      entsec_sqlite_device_event_add (EntsecStorage *storage, const char
                                               const char *type, const char *body, gint64 now,
                                               GError **error);
 gboolean      entsec_sqlite_command_add (EntsecStorage *storage,
-                                         const EntsecDeviceCommand *command, GError **error);
+                                         const EntsecDeviceCommand *command,
+                                         const char *event_body, GError **error);
 gboolean      entsec_sqlite_command_ack (EntsecStorage *storage, const char *device_id,
                                          const char *command_id, const char *result, gint64 now,
                                          EntsecCommandAck *outcome, GError **error);
@@ -240,6 +251,12 @@ extern const char entsec_sqlite_rotate_schema[];
 GPtrArray    *entsec_sqlite_authority_key_list (EntsecStorage *storage, GError **error);
 gboolean      entsec_sqlite_authority_key_add (EntsecStorage *storage,
                                                const EntsecAuthorityKey *key, GError **error);
+gboolean      entsec_sqlite_authority_key_seal (EntsecStorage *storage, guint seq,
+                                                GBytes *sealed_key, GError **error);
+gboolean      entsec_sqlite_authority_key_head (EntsecStorage *storage, guint *seq,
+                                                GError **error);
+/* Adds the column of sealed private keys to a table made without it. */
+gboolean      entsec_sqlite_rotate_upgrade (sqlite3 *db, GError **error);
 gboolean      entsec_sqlite_device_rekey (EntsecStorage *storage, const EntsecDevice *device,
                                           gboolean *updated, GError **error);
 

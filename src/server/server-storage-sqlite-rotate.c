@@ -19,7 +19,40 @@ const char entsec_sqlite_rotate_schema[] =
   "  jkt TEXT NOT NULL UNIQUE,"
   "  jwk TEXT NOT NULL,"
   "  link TEXT CHECK ((seq = 1) = (link IS NULL)),"
-  "  created INTEGER NOT NULL);";
+  "  created INTEGER NOT NULL,"
+  "  sealed_key BLOB);";
+
+gboolean
+entsec_sqlite_rotate_upgrade (sqlite3 *db,
+                              GError **error)
+{
+  /* a table of a server from before the private keys were stored */
+  if (sqlite3_table_column_metadata (db, NULL, "authority_keys", "sealed_key",
+                                     NULL, NULL, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  if (sqlite3_exec (db, "ALTER TABLE authority_keys ADD COLUMN sealed_key BLOB", NULL, NULL,
+                    NULL) == SQLITE_OK)
+    return TRUE;
+  g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_STORAGE,
+               "The database failed while adding the sealed authority keys: %s",
+               sqlite3_errmsg (db));
+  return FALSE;
+}
+
+/* @bytes as a blob, NULL as SQL NULL. */
+static void
+bind_bytes (sqlite3_stmt *stmt,
+            int           index,
+            GBytes       *bytes)
+{
+  gsize len = 0;
+  gconstpointer data = bytes != NULL ? g_bytes_get_data (bytes, &len) : NULL;
+
+  if (bytes == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_blob (stmt, index, data, (int) len, SQLITE_TRANSIENT);
+}
 
 static gpointer
 authority_key_from_row (sqlite3_stmt *stmt)
@@ -31,6 +64,9 @@ authority_key_from_row (sqlite3_stmt *stmt)
   key->jwk = entsec_sqlite_column_text (stmt, 2);
   key->link = entsec_sqlite_column_text (stmt, 3);
   key->created = sqlite3_column_int64 (stmt, 4);
+  if (sqlite3_column_type (stmt, 5) == SQLITE_BLOB)
+    key->sealed_key = g_bytes_new (sqlite3_column_blob (stmt, 5),
+                                   (gsize) sqlite3_column_bytes (stmt, 5));
   return key;
 }
 
@@ -42,8 +78,9 @@ entsec_sqlite_authority_key_list (EntsecStorage *storage,
   sqlite3_stmt *stmt;
   GPtrArray *rows = NULL;
 
-  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT seq, jkt, jwk, link, created "
-                                                     "FROM authority_keys ORDER BY seq",
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT seq, jkt, jwk, link, created, "
+                                                     "sealed_key FROM authority_keys "
+                                                     "ORDER BY seq",
                                      "listing the authority keys", error);
   if (stmt != NULL)
     rows = entsec_sqlite_collect (conn, stmt, authority_key_from_row,
@@ -64,8 +101,8 @@ entsec_sqlite_authority_key_add (EntsecStorage            *storage,
   gboolean ok = FALSE;
 
   stmt = entsec_sqlite_write_prepare (storage, &conn, "INSERT INTO authority_keys (seq, jkt, "
-                                                      "jwk, link, created) "
-                                                      "VALUES (?1, ?2, ?3, ?4, ?5)",
+                                                      "jwk, link, created, sealed_key) "
+                                                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                                       "storing an authority key", error);
   if (stmt == NULL)
     return FALSE;
@@ -74,8 +111,53 @@ entsec_sqlite_authority_key_add (EntsecStorage            *storage,
   entsec_sqlite_bind_text (stmt, 3, key->jwk);
   entsec_sqlite_bind_text (stmt, 4, key->link);
   sqlite3_bind_int64 (stmt, 5, key->created);
+  bind_bytes (stmt, 6, key->sealed_key);
   ok = entsec_sqlite_run (conn, stmt, "storing an authority key", error);
   return entsec_sqlite_write_end (storage, ok, error);
+}
+
+gboolean
+entsec_sqlite_authority_key_seal (EntsecStorage *storage,
+                                  guint          seq,
+                                  GBytes        *sealed_key,
+                                  GError       **error)
+{
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
+  gboolean ok = FALSE;
+
+  stmt = entsec_sqlite_write_prepare (storage, &conn, "UPDATE authority_keys SET sealed_key = ?2 "
+                                                      "WHERE seq = ?1 AND sealed_key IS NULL",
+                                      "storing an authority key", error);
+  if (stmt == NULL)
+    return conn == NULL ? FALSE : entsec_sqlite_write_end (storage, FALSE, error);
+  sqlite3_bind_int64 (stmt, 1, seq);
+  bind_bytes (stmt, 2, sealed_key);
+  ok = entsec_sqlite_run (conn, stmt, "storing an authority key", error);
+  return entsec_sqlite_write_end (storage, ok, error);
+}
+
+gboolean
+entsec_sqlite_authority_key_head (EntsecStorage *storage,
+                                  guint         *seq,
+                                  GError       **error)
+{
+  EntsecSqliteConn *conn = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *seq = 0;
+  stmt = entsec_sqlite_read_prepare (storage, &conn, "SELECT max(seq) FROM authority_keys",
+                                     "reading the current authority key", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *seq = (guint) sqlite3_column_int64 (stmt, 0);
+  else
+    entsec_sqlite_fail (conn, "reading the current authority key", error);
+  entsec_sqlite_read_end (storage, conn);
+  return rc == SQLITE_ROW;
 }
 
 gboolean

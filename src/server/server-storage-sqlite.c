@@ -934,6 +934,8 @@ static const EntsecStorageOps sqlite_ops = {
   /* key rotation (server-storage-sqlite-rotate.c) */
   .authority_key_list = entsec_sqlite_authority_key_list,
   .authority_key_add = entsec_sqlite_authority_key_add,
+  .authority_key_seal = entsec_sqlite_authority_key_seal,
+  .authority_key_head = entsec_sqlite_authority_key_head,
   .device_rekey = entsec_sqlite_device_rekey,
   /* several instances: one process alone uses a SQLite file, so it wakes
    * its own long-polls and needs no events_listen */
@@ -1034,6 +1036,7 @@ entsec_storage_sqlite_open (const char *path,
   if (self->writer == NULL
       || !setup_schema (self->writer, create, path, error)
       || !conn_exec (self->writer, entsec_sqlite_rotate_schema, "adding the key rotation table", error)
+      || !entsec_sqlite_rotate_upgrade (self->writer->db, error)
       || !conn_exec (self->writer, entsec_sqlite_ratelimit_schema, "adding the rate limit table",
                      error)
       || !prepare_all (self->writer, error))
@@ -1144,6 +1147,67 @@ entsec_sqlite_run (EntsecSqliteConn *conn,
   return entsec_sqlite_fail (conn, doing, error);
 }
 
+static char *
+row_text (const EntsecStorageRow *row,
+          int                     column)
+{
+  return entsec_sqlite_column_text ((sqlite3_stmt *) row->data, column);
+}
+
+static gint64
+row_integer (const EntsecStorageRow *row,
+             int                     column)
+{
+  return sqlite3_column_int64 ((sqlite3_stmt *) row->data, column);
+}
+
+static void
+row_digest (const EntsecStorageRow *row,
+            int                     column,
+            guint8                 *digest)
+{
+  sqlite3_stmt *stmt = (sqlite3_stmt *) row->data;
+
+  if (sqlite3_column_bytes (stmt, column) == ENTSEC_SERVER_DIGEST_SIZE)
+    memcpy (digest, sqlite3_column_blob (stmt, column), ENTSEC_SERVER_DIGEST_SIZE);
+  else
+    memset (digest, 0, ENTSEC_SERVER_DIGEST_SIZE);
+}
+
+static const EntsecStorageRowOps row_ops = { row_text, row_integer, row_digest };
+
+void
+entsec_sqlite_row (sqlite3_stmt     *stmt,
+                   EntsecStorageRow *row)
+{
+  *row = (EntsecStorageRow) { &row_ops, stmt, 0 };
+}
+
+/* Every row through @from_row (the backend's) or @neutral (server-storage.h's). */
+static GPtrArray *
+collect (EntsecSqliteConn *conn,
+         sqlite3_stmt     *stmt,
+         gpointer        (*from_row) (sqlite3_stmt *stmt),
+         gpointer        (*neutral) (const EntsecStorageRow *row),
+         GDestroyNotify    free_func,
+         const char       *doing,
+         GError          **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  EntsecStorageRow row;
+  int rc;
+
+  entsec_sqlite_row (stmt, &row);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, neutral != NULL ? neutral (&row) : from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      entsec_sqlite_fail (conn, doing, error);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
 GPtrArray *
 entsec_sqlite_collect (EntsecSqliteConn *conn,
                        sqlite3_stmt     *stmt,
@@ -1152,15 +1216,16 @@ entsec_sqlite_collect (EntsecSqliteConn *conn,
                        const char       *doing,
                        GError          **error)
 {
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
+  return collect (conn, stmt, from_row, NULL, free_func, doing, error);
+}
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, from_row (stmt));
-  if (rc != SQLITE_DONE)
-    {
-      entsec_sqlite_fail (conn, doing, error);
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
+GPtrArray *
+entsec_sqlite_collect_rows (EntsecSqliteConn *conn,
+                            sqlite3_stmt     *stmt,
+                            gpointer        (*from_row) (const EntsecStorageRow *row),
+                            GDestroyNotify    free_func,
+                            const char       *doing,
+                            GError          **error)
+{
+  return collect (conn, stmt, NULL, from_row, free_func, doing, error);
 }

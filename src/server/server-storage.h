@@ -224,6 +224,48 @@ typedef struct
 void entsec_device_event_free (EntsecDeviceEvent *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceEvent, entsec_device_event_free)
 
+typedef struct _EntsecStorageRow EntsecStorageRow;
+
+/**
+ * EntsecStorageRowOps:
+ * @text: column @column as text (g_free()), NULL for SQL NULL
+ * @integer: column @column as an integer, 0 for SQL NULL
+ * @digest: a 32-byte column into @digest; zeros when NULL or of another
+ *   length
+ *
+ * How a backend reads a column of a row, so that rows become structs in
+ * one place (server-storage-devices.c) for both backends.
+ */
+typedef struct
+{
+  char   *(*text) (const EntsecStorageRow *row, int column);
+  gint64  (*integer) (const EntsecStorageRow *row, int column);
+  void    (*digest) (const EntsecStorageRow *row, int column, guint8 *digest);
+} EntsecStorageRowOps;
+
+/* A row of a backend's result: @data is its result (a PGresult, an
+ * sqlite3_stmt on the row), @index the row's number in it. */
+struct _EntsecStorageRow
+{
+  const EntsecStorageRowOps *ops;
+  gconstpointer              data;
+  int                        index;
+};
+
+/* The columns each backend selects for the rows below. */
+#define ENTSEC_STORAGE_DEVICE_COLUMNS \
+  "id, user_id, key_jwk, key_jkt, key_epoch, state, claims, created, last_seen, mismatches, " \
+  "policy_version, policy_sha256, revision"
+#define ENTSEC_STORAGE_EVENT_COLUMNS "seq, device_id, type, body, created"
+#define ENTSEC_STORAGE_COMMAND_COLUMNS "id, device_id, type, actor, created, acked, result"
+
+/* The rows of the device queries, in the column order of the macros above.
+ * Returns: (transfer full): an EntsecDevice, EntsecDeviceEvent or
+ *   EntsecDeviceCommand. */
+gpointer entsec_storage_device_from_row (const EntsecStorageRow *row);
+gpointer entsec_storage_device_event_from_row (const EntsecStorageRow *row);
+gpointer entsec_storage_device_command_from_row (const EntsecStorageRow *row);
+
 /**
  * EntsecCommandAck:
  * @ENTSEC_COMMAND_ACK_DONE: the command was pending and is acknowledged now
@@ -371,17 +413,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecPush, entsec_push_free)
  * @link: (nullable): the chain link JWS the previous key signed for it
  *   (docs/protocol.md section 8.16); NULL for @seq 1
  * @created: when it was made, Unix seconds
+ * @sealed_key: (nullable): the private key (DER) sealed under
+ *   token-seal.key (entsec_tokens_seal(), the thumbprint as associated
+ *   data); NULL for a key of a database from before keys were stored, until
+ *   its file is imported
  *
- * One authority key of the tenant. The private key is a file of the data
- * directory; the database holds the public half and the chain.
+ * One authority key of the tenant: the public half, the chain and the
+ * sealed private half, so that every instance on the database signs with
+ * the current key.
  */
 typedef struct
 {
-  guint  seq;
-  char  *jkt;
-  char  *jwk;
-  char  *link;
-  gint64 created;
+  guint   seq;
+  char   *jkt;
+  char   *jwk;
+  char   *link;
+  gint64  created;
+  GBytes *sealed_key;
 } EntsecAuthorityKey;
 
 void entsec_authority_key_free (EntsecAuthorityKey *key);
@@ -454,7 +502,7 @@ typedef struct
                                    const char *type, const char *body, gint64 now,
                                    GError **error);
   gboolean    (*command_add) (EntsecStorage *storage, const EntsecDeviceCommand *command,
-                              GError **error);
+                              const char *event_body, GError **error);
   gboolean    (*command_ack) (EntsecStorage *storage, const char *device_id,
                               const char *command_id, const char *result, gint64 now,
                               EntsecCommandAck *outcome, GError **error);
@@ -509,6 +557,9 @@ typedef struct
   GPtrArray  *(*authority_key_list) (EntsecStorage *storage, GError **error);
   gboolean    (*authority_key_add) (EntsecStorage *storage, const EntsecAuthorityKey *key,
                                     GError **error);
+  gboolean    (*authority_key_seal) (EntsecStorage *storage, guint seq, GBytes *sealed_key,
+                                     GError **error);
+  gboolean    (*authority_key_head) (EntsecStorage *storage, guint *seq, GError **error);
   gboolean    (*device_rekey) (EntsecStorage *storage, const EntsecDevice *device,
                                gboolean *updated, GError **error);
   /* several instances on one database (server-storage-shared.c) */
@@ -846,9 +897,14 @@ gboolean      entsec_storage_token_delivery_get (EntsecStorage *storage,
                                                  const char    *token_id,
                                                  char         **device_id,
                                                  GError       **error);
-/* Store a new pending command (its @acked and @result are ignored). */
+/* Store a new pending command (its @acked and @result are ignored) and,
+ * in the same transaction, its "command" device event with @event_body
+ * (JSON text) at @command->created: a crash leaves both or neither. The
+ * caller wakes the device's long-polls (entsec_device_event_add() does
+ * for other events). */
 gboolean      entsec_storage_command_add (EntsecStorage             *storage,
                                           const EntsecDeviceCommand *command,
+                                          const char                *event_body,
                                           GError                   **error);
 /* Acknowledge @command_id of @device_id with @result; *outcome says how it went. */
 gboolean      entsec_storage_command_ack (EntsecStorage    *storage,
@@ -942,6 +998,17 @@ GPtrArray  *entsec_storage_authority_key_list (EntsecStorage *storage,
 gboolean    entsec_storage_authority_key_add (EntsecStorage            *storage,
                                               const EntsecAuthorityKey *key,
                                               GError                  **error);
+/* Store the sealed private half of key @seq, imported from its file, unless
+ * the row has one already (another instance imported it first). */
+gboolean    entsec_storage_authority_key_seal (EntsecStorage *storage,
+                                               guint          seq,
+                                               GBytes        *sealed_key,
+                                               GError       **error);
+/* The seq of the newest authority key into *@seq (0 when there is none):
+ * one indexed read, cheap enough to check before signing. */
+gboolean    entsec_storage_authority_key_head (EntsecStorage *storage,
+                                               guint         *seq,
+                                               GError       **error);
 /*
  * Compare and set: store @device's key_jwk, key_jkt and key_epoch, and
  * raise its revision by one, if the stored revision is still

@@ -154,13 +154,12 @@ entsec_tokens_rp_authenticate (EntsecTokens *tokens,
   return found == G_MAXUINT ? NULL : g_ptr_array_steal_index (rps, found);
 }
 
-/* nonce || AES-256-GCM(seed) || tag, the token id as associated data. */
-static GBytes *
-seal_seed (EntsecTokens *self,
-           const char   *token_id,
-           const guint8 *seed,
-           gsize         len,
-           GError      **error)
+GBytes *
+entsec_tokens_seal (EntsecTokens *tokens,
+                    const char   *aad,
+                    const guint8 *data,
+                    gsize         len,
+                    GError      **error)
 {
   g_autoptr (EVP_CIPHER_CTX) ctx = EVP_CIPHER_CTX_new ();
   guint8 *out = g_malloc (SEAL_NONCE_SIZE + len + SEAL_TAG_SIZE);
@@ -169,53 +168,63 @@ seal_seed (EntsecTokens *self,
   if (RAND_bytes (out, SEAL_NONCE_SIZE) != 1)
     g_error ("The system's random number generator failed");
   if (ctx == NULL
-      || EVP_EncryptInit_ex (ctx, EVP_aes_256_gcm (), NULL, self->key, out) != 1
-      || EVP_EncryptUpdate (ctx, NULL, &n, (const guint8 *) token_id, (int) strlen (token_id)) != 1
-      || EVP_EncryptUpdate (ctx, out + SEAL_NONCE_SIZE, &n, seed, (int) len) != 1
+      || EVP_EncryptInit_ex (ctx, EVP_aes_256_gcm (), NULL, tokens->key, out) != 1
+      || EVP_EncryptUpdate (ctx, NULL, &n, (const guint8 *) aad, (int) strlen (aad)) != 1
+      || EVP_EncryptUpdate (ctx, out + SEAL_NONCE_SIZE, &n, data, (int) len) != 1
       || EVP_EncryptFinal_ex (ctx, out + SEAL_NONCE_SIZE + n, &m) != 1
       || EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_SIZE,
                               out + SEAL_NONCE_SIZE + len) != 1)
     {
+      OPENSSL_cleanse (out, SEAL_NONCE_SIZE + len + SEAL_TAG_SIZE);
       g_free (out);
       g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CRYPTO,
-                   "Sealing a token seed failed");
+                   "Sealing with %s failed", ENTSEC_TOKEN_KEY_FILE);
       return NULL;
     }
   return g_bytes_new_take (out, SEAL_NONCE_SIZE + len + SEAL_TAG_SIZE);
 }
 
-/* The seed of @token into @seed (SEED_MAX_SIZE bytes); wipe it after use. */
 gboolean
-entsec_tokens_open_seed (EntsecTokens      *self,
-           const EntsecToken *token,
-           guint8            *seed,
-           gsize             *len,
-           GError           **error)
+entsec_tokens_unseal (EntsecTokens *tokens,
+                      const char   *aad,
+                      GBytes       *sealed,
+                      guint8       *out,
+                      gsize         out_size,
+                      gsize        *len)
 {
   g_autoptr (EVP_CIPHER_CTX) ctx = EVP_CIPHER_CTX_new ();
   gsize sealed_len;
-  const guint8 *sealed = g_bytes_get_data (token->sealed_seed, &sealed_len);
+  const guint8 *data = g_bytes_get_data (sealed, &sealed_len);
   int n = 0, m = 0;
 
   if (sealed_len <= SEAL_NONCE_SIZE + SEAL_TAG_SIZE
-      || sealed_len > SEAL_NONCE_SIZE + SEAL_TAG_SIZE + SEED_MAX_SIZE)
-    goto fail;
+      || sealed_len > SEAL_NONCE_SIZE + SEAL_TAG_SIZE + out_size)
+    return FALSE;
   *len = sealed_len - SEAL_NONCE_SIZE - SEAL_TAG_SIZE;
   if (ctx == NULL
-      || EVP_DecryptInit_ex (ctx, EVP_aes_256_gcm (), NULL, self->key, sealed) != 1
-      || EVP_DecryptUpdate (ctx, NULL, &n, (const guint8 *) token->id,
-                            (int) strlen (token->id)) != 1
-      || EVP_DecryptUpdate (ctx, seed, &n, sealed + SEAL_NONCE_SIZE, (int) *len) != 1
+      || EVP_DecryptInit_ex (ctx, EVP_aes_256_gcm (), NULL, tokens->key, data) != 1
+      || EVP_DecryptUpdate (ctx, NULL, &n, (const guint8 *) aad, (int) strlen (aad)) != 1
+      || EVP_DecryptUpdate (ctx, out, &n, data + SEAL_NONCE_SIZE, (int) *len) != 1
       || EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_SIZE,
-                              (void *) (sealed + SEAL_NONCE_SIZE + *len)) != 1
-      || EVP_DecryptFinal_ex (ctx, seed + n, &m) != 1)
+                              (void *) (data + SEAL_NONCE_SIZE + *len)) != 1
+      || EVP_DecryptFinal_ex (ctx, out + n, &m) != 1)
     {
-      OPENSSL_cleanse (seed, SEED_MAX_SIZE);
-      goto fail;
+      OPENSSL_cleanse (out, out_size);
+      return FALSE;
     }
   return TRUE;
+}
 
-fail:
+/* The seed of @token into @seed (SEED_MAX_SIZE bytes); wipe it after use. */
+gboolean
+entsec_tokens_open_seed (EntsecTokens      *self,
+                         const EntsecToken *token,
+                         guint8            *seed,
+                         gsize             *len,
+                         GError           **error)
+{
+  if (entsec_tokens_unseal (self, token->id, token->sealed_seed, seed, SEED_MAX_SIZE, len))
+    return TRUE;
   g_set_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CRYPTO,
                "The seed of token %s does not open with %s; was the key file replaced?",
                token->id, ENTSEC_TOKEN_KEY_FILE);
@@ -299,7 +308,7 @@ entsec_tokens_create (EntsecTokens *tokens,
   token->state = ENTSEC_TOKEN_PENDING;
   token->created = now;
   token->last_step = -1;
-  token->sealed_seed = seal_seed (tokens, token->id, seed, len, error);
+  token->sealed_seed = entsec_tokens_seal (tokens, token->id, seed, len, error);
   if (token->sealed_seed == NULL || !entsec_storage_token_create (tokens->storage, token, error))
     {
       OPENSSL_cleanse (seed, sizeof seed);

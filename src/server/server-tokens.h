@@ -48,6 +48,30 @@ gboolean      entsec_tokens_make_key (const char *data_dir,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecTokens, entsec_tokens_free)
 
 /*
+ * @data sealed under the seal key: nonce || AES-256-GCM(@data) || tag, with
+ * @aad (what the value belongs to, e.g. a token id) as associated data so
+ * that a sealed value cannot be moved to another row.
+ * Returns: (transfer full) (nullable): NULL with %ENTSEC_SERVER_ERROR_CRYPTO.
+ */
+GBytes       *entsec_tokens_seal (EntsecTokens *tokens,
+                                  const char   *aad,
+                                  const guint8 *data,
+                                  gsize         len,
+                                  GError      **error);
+/*
+ * Open @sealed (entsec_tokens_seal() with the same @aad) into @out, at most
+ * @out_size bytes, its length in *@len. FALSE (and @out wiped) when it was
+ * sealed with another key, for another @aad, altered or too long. Wipe @out
+ * after use.
+ */
+gboolean      entsec_tokens_unseal (EntsecTokens *tokens,
+                                    const char   *aad,
+                                    GBytes       *sealed,
+                                    guint8       *out,
+                                    gsize         out_size,
+                                    gsize        *len);
+
+/*
  * A new relying party @name (checked) made at @now; returns its API key
  * (256 bits, base64url), the only time it exists: wipe, then g_free().
  * %ENTSEC_SERVER_ERROR_CONFLICT when the name is taken.

@@ -44,15 +44,18 @@ def step(period=30):
 
 
 class Connection(http.client.HTTPSConnection):
-    """HTTPS to 127.0.0.1, verifying the certificate for `server_name`."""
+    """HTTPS to 127.0.0.1, verifying the certificate for `server_name`; from
+    the loopback address `source` (127.0.0.0/8) when given."""
 
-    def __init__(self, port, context, server_name="localhost"):
+    def __init__(self, port, context, server_name="localhost", source=None):
         super().__init__("127.0.0.1", port, context=context, timeout=10)
         self.server_name = server_name
         self.ssl_context = context
+        self.source = source
 
     def connect(self):
-        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout,
+                                        (self.source, 0) if self.source else None)
         self.sock = self.ssl_context.wrap_socket(sock, server_hostname=self.server_name)
 
 

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "server-private.h"
 #include "server-storage-pg-private.h"
 #include "storage-test.h"
@@ -125,4 +127,36 @@ entsec_test_run_threads (guint       n,
     g_ptr_array_add (threads, g_thread_new ("racer", func, data));
   for (guint i = 0; i < n; i++)
     g_thread_join (threads->pdata[i]);
+}
+
+void
+entsec_test_db_setup (EntsecTestDb *db,
+                      const char   *prefix,
+                      gboolean      open)
+{
+  g_autofree char *template = g_strconcat (prefix, "-XXXXXX", NULL);
+  g_autoptr (GError) error = NULL;
+
+  db->dir = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  db->path = g_build_filename (db->dir, "entsec.db", NULL);
+  db->storage = open ? entsec_test_storage_open (db->path, TRUE, &error) : NULL;
+  g_assert_no_error (error);
+}
+
+void
+entsec_test_db_teardown (EntsecTestDb *db)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  g_clear_pointer (&db->storage, entsec_storage_close);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (db->path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (db->dir);
+  g_clear_pointer (&db->path, g_free);
+  g_clear_pointer (&db->dir, g_free);
 }

@@ -28,6 +28,30 @@ char          *entsec_test_storage_url (const char *path);
  * or every PostgreSQL token row with its sealed seed as raw bytes. */
 GBytes        *entsec_test_storage_token_bytes (const char *path);
 
+/**
+ * EntsecTestDb:
+ * @dir: a new temporary directory
+ * @path: @dir/entsec.db, the database's path (or the name its PostgreSQL
+ *   database stands for)
+ * @storage: (nullable): the database opened on @path, when asked for
+ *
+ * The fixture of a storage test.
+ */
+typedef struct
+{
+  char          *dir;
+  char          *path;
+  EntsecStorage *storage;
+} EntsecTestDb;
+
+/* Make @db's directory (named after @prefix) and, with @open, a new
+ * database at its path (asserted). */
+void           entsec_test_db_setup (EntsecTestDb *db,
+                                     const char   *prefix,
+                                     gboolean      open);
+/* Close @db's storage and remove the database's files and the directory. */
+void           entsec_test_db_teardown (EntsecTestDb *db);
+
 /* Runs @func (@data) on @n threads at once and waits for them all. */
 void           entsec_test_run_threads (guint       n,
                                         GThreadFunc func,

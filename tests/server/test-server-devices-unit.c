@@ -22,6 +22,7 @@
 #include "server-policy.h"
 #include "server-push.h"
 #include "server-storage.h"
+#include "server-tokens.h"
 #include "storage-test.h"
 
 #define T0 1767225600
@@ -29,9 +30,7 @@
 
 typedef struct
 {
-  char               *dir;
-  char               *path;
-  EntsecStorage      *storage;
+  EntsecTestDb        db;
   EVP_PKEY           *authority;
   char               *authority_jkt;
   json_t             *authority_jwk;
@@ -50,15 +49,15 @@ add_verified_enrollment (Fixture *f)
   gint64 last = 0;
   gboolean updated = FALSE;
 
-  g_assert_true (entsec_storage_user_create (f->storage, &user, &error));
-  g_assert_true (entsec_storage_enrollment_start (f->storage, &e, 0, &last, &error));
+  g_assert_true (entsec_storage_user_create (f->db.storage, &user, &error));
+  g_assert_true (entsec_storage_enrollment_start (f->db.storage, &e, 0, &last, &error));
   f->token = entsec_server_random_secret ();
   f->challenge = entsec_server_random_secret ();
   entsec_server_sha256 (f->token, strlen (f->token), e.token_sha256);
   entsec_server_sha256 (f->challenge, strlen (f->challenge), e.challenge_sha256);
   e.state = ENTSEC_ENROLLMENT_VERIFIED;
   e.token_expires = T0 + 600;
-  g_assert_true (entsec_storage_enrollment_update (f->storage, &e, 0, &updated, &error));
+  g_assert_true (entsec_storage_enrollment_update (f->db.storage, &e, 0, &updated, &error));
   g_assert_no_error (error);
   g_assert_true (updated);
 }
@@ -69,16 +68,13 @@ setup (Fixture      *f,
 {
   g_autoptr (GError) error = NULL;
 
-  f->dir = g_dir_make_tmp ("entsec-devices-XXXXXX", NULL);
-  f->path = g_build_filename (f->dir, "entsec.db", NULL);
-  f->storage = entsec_test_storage_open (f->path, TRUE, &error);
-  g_assert_no_error (error);
+  entsec_test_db_setup (&f->db, "entsec-devices", TRUE);
   f->authority = entsec_ec_generate (&error);
   f->authority_jkt = entsec_jwk_thumbprint (f->authority, &error);
   f->authority_jwk = entsec_jwk_export_json (f->authority, &error);
   g_assert_no_error (error);
   f->context = (EntsecDeviceContext) {
-    .storage = f->storage, .authority = f->authority, .authority_jkt = f->authority_jkt,
+    .storage = f->db.storage, .authority = f->authority, .authority_jkt = f->authority_jkt,
     .authority_jwk = f->authority_jwk, .issuer = ISSUER, .tenant = "default",
     .max_devices = 5,
   };
@@ -89,23 +85,12 @@ static void
 teardown (Fixture      *f,
           gconstpointer data)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  entsec_storage_close (f->storage);
   EVP_PKEY_free (f->authority);
   g_free (f->authority_jkt);
   json_decref (f->authority_jwk);
   g_free (f->token);
   g_free (f->challenge);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (f->dir);
-  g_free (f->path);
-  g_free (f->dir);
+  entsec_test_db_teardown (&f->db);
 }
 
 /* A registration body for @key, signed at @signed_at; the result is the answer. */
@@ -150,18 +135,18 @@ test_nonce_memory (Fixture      *f,
   g_autoptr (GError) error = NULL;
   gboolean fresh = FALSE;
 
-  g_assert_true (entsec_storage_nonce_remember (f->storage, "dev_a#1", "n1", T0, T0 + 600,
+  g_assert_true (entsec_storage_nonce_remember (f->db.storage, "dev_a#1", "n1", T0, T0 + 600,
                                                 &fresh, &error));
   g_assert_true (fresh);
-  g_assert_true (entsec_storage_nonce_remember (f->storage, "dev_a#1", "n1", T0 + 599,
+  g_assert_true (entsec_storage_nonce_remember (f->db.storage, "dev_a#1", "n1", T0 + 599,
                                                 T0 + 1199, &fresh, &error));
   g_assert_false (fresh);
   /* another key may use the same nonce */
-  g_assert_true (entsec_storage_nonce_remember (f->storage, "dev_b#1", "n1", T0 + 599,
+  g_assert_true (entsec_storage_nonce_remember (f->db.storage, "dev_b#1", "n1", T0 + 599,
                                                 T0 + 1199, &fresh, &error));
   g_assert_true (fresh);
   /* past its time the row is pruned */
-  g_assert_true (entsec_storage_nonce_remember (f->storage, "dev_a#1", "n1", T0 + 601,
+  g_assert_true (entsec_storage_nonce_remember (f->db.storage, "dev_a#1", "n1", T0 + 601,
                                                 T0 + 1201, &fresh, &error));
   g_assert_no_error (error);
   g_assert_true (fresh);
@@ -214,7 +199,7 @@ registered (Fixture *f)
   EntsecDevice *device;
 
   g_assert_no_error (error);
-  device = entsec_storage_device_get (f->storage,
+  device = entsec_storage_device_get (f->db.storage,
                                       json_string_value (json_object_get (answer, "device_id")),
                                       &error);
   g_assert_no_error (error);
@@ -329,7 +314,7 @@ test_rekey_challenge_expiry (Fixture      *f,
                                 T0 + 10 + ENTSEC_DEVICE_OP_CHALLENGE_LIFETIME - 1, &error);
   g_assert_no_error (error);
   g_assert_cmpint (json_integer_value (json_object_get (answer, "key_epoch")), ==, 2);
-  stored = entsec_storage_device_get (f->storage, device->id, &error);
+  stored = entsec_storage_device_get (f->db.storage, device->id, &error);
   g_assert_cmpuint (stored->key_epoch, ==, 2);
   g_assert_cmpstr (stored->key_jkt, ==, fresh_jkt);
 }
@@ -362,11 +347,11 @@ test_policy_version (Fixture      *f,
 
   g_assert_cmpint (policy_version (f, device->id), ==, 1);
   g_assert_cmpint (policy_version (f, device->id), ==, 1);
-  g_assert_true (entsec_storage_policy_set (f->storage, "tenant",
+  g_assert_true (entsec_storage_policy_set (f->db.storage, "tenant",
                                             "{\"tokens\":{\"min_digits\":7}}", T0, &error));
   g_assert_cmpint (policy_version (f, device->id), ==, 2);
   /* the same settings written again are no change */
-  g_assert_true (entsec_storage_policy_set (f->storage, "tenant",
+  g_assert_true (entsec_storage_policy_set (f->db.storage, "tenant",
                                             "{\"tokens\":{\"min_digits\":7}}", T0, &error));
   g_assert_cmpint (policy_version (f, device->id), ==, 2);
   g_assert_true (entsec_device_set_state (&f->context, device->id, ENTSEC_DEVICE_REVOKED,
@@ -379,20 +364,54 @@ test_policy_version (Fixture      *f,
   g_assert_false (found);
 }
 
-/* Every file of the fixture's directory but the database's goes. */
-static void
-remove_key_files (Fixture *f)
+/* Every key file of @dir goes; returns how many there were. */
+static guint
+remove_key_files (const char *dir)
 {
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
   const char *name;
+  guint count = 0;
 
-  while ((name = g_dir_read_name (dir)) != NULL)
+  while ((name = g_dir_read_name (listing)) != NULL)
     {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
 
-      if (g_str_has_suffix (name, ".pem"))
-        g_unlink (path);
+      if (g_str_has_suffix (name, ".pem") || g_str_has_suffix (name, ".key"))
+        {
+          g_unlink (path);
+          count += g_str_has_suffix (name, ".pem") ? 1 : 0;
+        }
     }
+  return count;
+}
+
+/* A seal key (token-seal.key) of its own in @dir. */
+static EntsecTokens *
+sealer_in (Fixture    *f,
+           const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecTokens *sealer;
+
+  g_assert_true (entsec_tokens_make_key (dir, &error));
+  sealer = entsec_tokens_new (f->db.storage, dir, &error);
+  g_assert_no_error (error);
+  return sealer;
+}
+
+/* Key 1 as a database from before the private keys were stored has it:
+ * the public half in the database, the private half a file. */
+static void
+add_unsealed_first_key (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->db.dir, "authority-key.pem", NULL);
+  g_autofree char *jwk = entsec_json_dump (f->authority_jwk);
+  EntsecAuthorityKey row = { .seq = 1, .jkt = f->authority_jkt, .jwk = jwk, .created = T0 };
+
+  g_assert_true (entsec_server_write_private_key (f->authority, path, &error));
+  g_assert_true (entsec_storage_authority_key_add (f->db.storage, &row, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -400,28 +419,37 @@ test_authority_rotation (Fixture      *f,
                          gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *first_path = g_build_filename (f->dir, "authority-key.pem", NULL);
+  g_autofree char *other_dir = g_dir_make_tmp ("entsec-other-seal-XXXXXX", NULL);
+  g_autoptr (EntsecTokens) sealer = sealer_in (f, f->db.dir);
+  g_autoptr (EntsecTokens) other = sealer_in (f, other_dir);
   g_autoptr (EntsecAuthority) first = NULL;
   g_autoptr (EntsecAuthority) second = NULL;
   g_autoptr (EntsecAuthority) again = NULL;
   g_autoptr (EntsecAuthority) refused = NULL;
+  g_autoptr (GPtrArray) keys = NULL;
   g_autoptr (GBytes) payload = NULL;
   g_autoptr (json_t) link = NULL;
   g_autoptr (EntsecDevice) device = registered (f);
   const char *text;
 
   g_assert_cmpint (policy_version (f, device->id), ==, 1);
-  g_assert_true (entsec_server_write_private_key (f->authority, first_path, &error));
-  first = entsec_authority_load (f->storage, f->dir, T0, &error);
+  add_unsealed_first_key (f);
+  first = entsec_authority_load (f->db.storage, sealer, f->db.dir, T0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (first->seq, ==, 1);
   g_assert_cmpstr (first->jkt, ==, f->authority_jkt);
   g_assert_cmpuint (json_array_size (first->chain), ==, 0);
-  second = entsec_authority_rotate (f->storage, f->dir, first, ISSUER, "default", T0 + 5,
+  /* the key file was imported: the database holds the key, sealed */
+  keys = entsec_storage_authority_key_list (f->db.storage, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (((EntsecAuthorityKey *) g_ptr_array_index (keys, 0))->sealed_key);
+  g_assert_cmpuint (remove_key_files (f->db.dir), ==, 1);
+  second = entsec_authority_rotate (f->db.storage, sealer, first, ISSUER, "default", T0 + 5,
                                     &error);
   g_assert_no_error (error);
   g_assert_cmpuint (second->seq, ==, 2);
   g_assert_cmpuint (json_array_size (second->chain), ==, 1);
+  g_assert_cmpuint (remove_key_files (f->db.dir), ==, 0); /* no file: the key is in the database */
   /* the link is the old key's signature over the new key */
   text = json_string_value (json_array_get (second->chain, 0));
   payload = entsec_jws_verify (text, strlen (text), f->authority, ENTSEC_ROTATION_TYP, &error);
@@ -431,12 +459,18 @@ test_authority_rotation (Fixture      *f,
   g_assert_cmpstr (json_string_value (json_object_get (link, "jkt")), ==, second->jkt);
   g_assert_cmpint (json_integer_value (json_object_get (link, "iat")), ==, T0 + 5);
   /* a second rotation from the retired key forks nothing */
-  refused = entsec_authority_rotate (f->storage, f->dir, first, ISSUER, "default", T0 + 6,
+  refused = entsec_authority_rotate (f->db.storage, sealer, first, ISSUER, "default", T0 + 6,
                                      &error);
   g_assert_null (refused);
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
   g_clear_error (&error);
-  again = entsec_authority_load (f->storage, f->dir, T0 + 7, &error);
+  /* another seal key opens nothing */
+  g_assert_null (entsec_authority_load (f->db.storage, other, f->db.dir, T0 + 7, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "does not open with token-seal.key"));
+  g_clear_error (&error);
+  /* another instance, with the same seal key and no key file, signs with key 2 */
+  again = entsec_authority_load (f->db.storage, sealer, other_dir, T0 + 7, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (again->seq, ==, 2);
   g_assert_cmpstr (again->jkt, ==, second->jkt);
@@ -447,7 +481,25 @@ test_authority_rotation (Fixture      *f,
   f->context.authority = f->authority;
   f->context.authority_jkt = again->jkt;
   g_assert_cmpint (policy_version (f, device->id), ==, 2);
-  remove_key_files (f);
+  remove_key_files (f->db.dir);
+  remove_key_files (other_dir);
+  g_rmdir (other_dir);
+}
+
+/* The current key neither in the database nor in a file: refused, saying which file. */
+static void
+test_authority_missing (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecTokens) sealer = sealer_in (f, f->db.dir);
+
+  add_unsealed_first_key (f);
+  remove_key_files (f->db.dir);
+  g_assert_null (entsec_authority_load (f->db.storage, sealer, f->db.dir, T0, &error));
+  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "authority-key.pem, the current authority key"));
+  remove_key_files (f->db.dir);
 }
 
 static void
@@ -468,7 +520,7 @@ test_events (Fixture      *f,
   g_assert_no_error (error);
   g_assert_true (entsec_device_event_add (&f->context, device->id, "policy", note, T0 + 6,
                                           &error));
-  events = entsec_storage_device_event_list (f->storage, device->id, 0, 10, &error);
+  events = entsec_storage_device_event_list (f->db.storage, device->id, 0, 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 2);
   first = g_ptr_array_index (events, 0);
@@ -479,7 +531,7 @@ test_events (Fixture      *f,
   g_assert_cmpstr (json_string_value (json_object_get (body, "command_id")), ==,
                    json_string_value (json_object_get (command, "id")));
   g_assert_cmpstr (second->type, ==, "policy");
-  later = entsec_storage_device_event_list (f->storage, device->id, first->seq, 10, &error);
+  later = entsec_storage_device_event_list (f->db.storage, device->id, first->seq, 10, &error);
   g_assert_cmpuint (later->len, ==, 1);
   g_assert_cmpint (((EntsecDeviceEvent *) g_ptr_array_index (later, 0))->seq, ==, second->seq);
 }
@@ -491,7 +543,7 @@ assert_event_seqs (Fixture    *f,
                    const char *expected)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) events = entsec_storage_device_event_list (f->storage, device_id, 0,
+  g_autoptr (GPtrArray) events = entsec_storage_device_event_list (f->db.storage, device_id, 0,
                                                                    100, &error);
   g_autoptr (GString) text = g_string_new (NULL);
 
@@ -518,11 +570,11 @@ test_events_pruned (Fixture      *f,
   g_assert_true (entsec_device_event_add (&f->context, "dev_b", "policy", note, T0 + 3,
                                           &error));
   g_assert_no_error (error);
-  g_assert_true (entsec_storage_device_events_stats (f->storage, &count, &oldest, &error));
+  g_assert_true (entsec_storage_device_events_stats (f->db.storage, &count, &oldest, &error));
   g_assert_cmpint (count, ==, 4);
   g_assert_cmpint (oldest, ==, T0);
   /* dev_a acknowledges through its second event: only the third stays; dev_b keeps its own */
-  g_assert_true (entsec_storage_device_events_prune (f->storage, "dev_a", 2, T0, &error));
+  g_assert_true (entsec_storage_device_events_prune (f->db.storage, "dev_a", 2, T0, &error));
   g_assert_no_error (error);
   assert_event_seqs (f, "dev_a", "3");
   assert_event_seqs (f, "dev_b", "4");
@@ -536,7 +588,7 @@ test_events_pruned (Fixture      *f,
   g_assert_no_error (error);
   assert_event_seqs (f, "dev_a", "");
   assert_event_seqs (f, "dev_b", "5,6");
-  g_assert_true (entsec_storage_device_events_stats (f->storage, &count, &oldest, &error));
+  g_assert_true (entsec_storage_device_events_stats (f->db.storage, &count, &oldest, &error));
   g_assert_cmpint (count, ==, 2);
   g_assert_cmpint (oldest, ==, T0 + 2 + ENTSEC_STORAGE_EVENT_KEEP);
 }
@@ -559,7 +611,7 @@ last_push (Fixture    *f,
            json_t    **payload)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) events = entsec_storage_device_event_list (f->storage, device_id, 0,
+  g_autoptr (GPtrArray) events = entsec_storage_device_event_list (f->db.storage, device_id, 0,
                                                                    100, &error);
   EntsecDeviceEvent *event;
   json_t *data;
@@ -618,7 +670,7 @@ test_push_delivery_and_expiry (Fixture      *f,
   f->context.events = hub;
   g_assert_true (entsec_event_hub_wait (hub, device->id, G_MAXINT64,
                                         entsec_event_hub_generation (hub), &funcs, &woken));
-  push = entsec_push_start (f->storage, "rp_a", "usr_a", NULL, "enter", T0, &retry_after,
+  push = entsec_push_start (f->db.storage, "rp_a", "usr_a", NULL, "enter", T0, &retry_after,
                             &error);
   g_assert_no_error (error);
   g_assert_true (entsec_push_deliver (&f->context, push, T0, &delivered, &error));
@@ -637,7 +689,7 @@ test_push_delivery_and_expiry (Fixture      *f,
   g_clear_error (&error);
 
   /* in time, the same answer is taken */
-  second = entsec_push_start (f->storage, "rp_a", "usr_a", NULL, "enter", T0 + 100,
+  second = entsec_push_start (f->db.storage, "rp_a", "usr_a", NULL, "enter", T0 + 100,
                               &retry_after, &error);
   g_assert_true (entsec_push_deliver (&f->context, second, T0 + 100, &delivered, &error));
   json_decref (event);
@@ -669,26 +721,34 @@ test_unique_conflict (Fixture      *f,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) commands = NULL;
+  g_autoptr (GPtrArray) events = NULL;
   EntsecDeviceCommand command = { .id = (char *) "cmd_1", .device_id = (char *) "dev_1",
                                   .type = (char *) "wipe", .actor = (char *) "adm_1",
                                   .created = T0 };
   EntsecDeviceCommand twin = command;
   guint8 nonce[ENTSEC_SERVER_DIGEST_SIZE] = { 7 };
 
-  g_assert_true (entsec_storage_command_add (f->storage, &command, &error));
+  g_assert_true (entsec_storage_command_add (f->db.storage, &command, "{\"n\":1}", &error));
   g_assert_no_error (error);
   twin.type = (char *) "lock";
-  g_assert_false (entsec_storage_command_add (f->storage, &twin, &error));
+  g_assert_false (entsec_storage_command_add (f->db.storage, &twin, "{\"n\":2}", &error));
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
   g_clear_error (&error);
-  commands = entsec_storage_command_list (f->storage, "dev_1", &error);
+  commands = entsec_storage_command_list (f->db.storage, "dev_1", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (commands->len, ==, 1);
   g_assert_cmpstr (((EntsecDeviceCommand *) commands->pdata[0])->type, ==, "wipe");
+  /* the command and its event are one transaction: the refused twin's event
+   * (stored first in it) was rolled back with it */
+  events = entsec_storage_device_event_list (f->db.storage, "dev_1", 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpstr (((EntsecDeviceEvent *) events->pdata[0])->type, ==, "command");
+  g_assert_cmpstr (((EntsecDeviceEvent *) events->pdata[0])->body, ==, "{\"n\":1}");
 
-  g_assert_true (entsec_storage_op_challenge_add (f->storage, nonce, "dev_1", "rekey", T0 + 60,
+  g_assert_true (entsec_storage_op_challenge_add (f->db.storage, nonce, "dev_1", "rekey", T0 + 60,
                                                   &error));
-  g_assert_false (entsec_storage_op_challenge_add (f->storage, nonce, "dev_1", "rekey", T0 + 60,
+  g_assert_false (entsec_storage_op_challenge_add (f->db.storage, nonce, "dev_1", "rekey", T0 + 60,
                                                    &error));
   g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT);
 }
@@ -738,9 +798,9 @@ test_register_race (Fixture      *f,
                     gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecStorage) other = entsec_test_storage_open (f->path, FALSE, &error);
+  g_autoptr (EntsecStorage) other = entsec_test_storage_open (f->db.path, FALSE, &error);
   g_autoptr (GPtrArray) devices = NULL;
-  RegisterRace race = { .storages = { f->storage, other } };
+  RegisterRace race = { .storages = { f->db.storage, other } };
 
   g_assert_no_error (error);
   for (guint i = 0; i < REGISTER_TOKENS; i++)
@@ -751,20 +811,20 @@ test_register_race (Fixture      *f,
       gint64 last = 0;
       gboolean updated = FALSE;
 
-      g_assert_true (entsec_storage_enrollment_start (f->storage, &e, 0, &last, &error));
+      g_assert_true (entsec_storage_enrollment_start (f->db.storage, &e, 0, &last, &error));
       memset (e.token_sha256, (int) i + 1, sizeof e.token_sha256);
       memset (e.challenge_sha256, (int) i + 101, sizeof e.challenge_sha256);
       memcpy (race.tokens[i], e.token_sha256, sizeof e.token_sha256);
       memcpy (race.challenges[i], e.challenge_sha256, sizeof e.challenge_sha256);
       e.state = ENTSEC_ENROLLMENT_VERIFIED;
       e.token_expires = T0 + 600;
-      g_assert_true (entsec_storage_enrollment_update (f->storage, &e, 0, &updated, &error));
+      g_assert_true (entsec_storage_enrollment_update (f->db.storage, &e, 0, &updated, &error));
       g_assert_true (updated);
     }
   entsec_test_run_threads (2 * REGISTER_TOKENS, register_one, &race);
   g_assert_cmpint (race.registered, ==, REGISTER_MAX);
   g_assert_cmpint (race.refused, ==, 2 * REGISTER_TOKENS - REGISTER_MAX);
-  devices = entsec_storage_device_list (f->storage, "usr_a", NULL, 100, &error);
+  devices = entsec_storage_device_list (f->db.storage, "usr_a", NULL, 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (devices->len, ==, REGISTER_MAX);
 }
@@ -789,6 +849,8 @@ main (int   argc,
               test_rekey_challenge_expiry, teardown);
   g_test_add ("/server/devices/authority-rotation", Fixture, NULL, setup,
               test_authority_rotation, teardown);
+  g_test_add ("/server/devices/authority-missing", Fixture, NULL, setup,
+              test_authority_missing, teardown);
   g_test_add ("/server/devices/events", Fixture, NULL, setup, test_events, teardown);
   g_test_add ("/server/devices/events-pruned", Fixture, NULL, setup, test_events_pruned,
               teardown);

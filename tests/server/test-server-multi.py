@@ -7,7 +7,9 @@ throwaway cluster), joined as docs/server.md ("Several instances") says:
 it and the same database URL, both have the same public issuer.
 
 A push started through one instance reaches a device long-polling the
-other (LISTEN/NOTIFY); a rate limit counts requests to both; 20 concurrent
+other (LISTEN/NOTIFY); an authority key rotated through one signs what the
+other serves at once, and a new instance joins without key files; a rate
+limit counts requests to both; 20 concurrent
 uses of one TOTP code spread over both give exactly one success; an instance killed with SIGKILL under load
 loses no acknowledged push, command or enrollment: its devices poll the
 other from their cursors and get everything."""
@@ -27,11 +29,16 @@ import unittest
 import uuid
 
 import servertest
-from devicetest import CLIENT_NONCE, POLL_TIMEOUT, DeviceMixin, jws_payload, sign_headers
+from devicetest import (CLIENT_NONCE, POLL_TIMEOUT, DeviceMixin, b64u_decode, jws_payload,
+                        sign_headers)
 from servertest import Connection, Server, hotp, run_init, step
 
 ISSUER = "https://localhost"  # what a load balancer in front of both would be called
 LOAD_TIMEOUT = 120  # seconds; every wait below is bounded
+
+
+def header_of(compact):
+    return json.loads(b64u_decode(compact.split(".")[0]))
 
 
 def create_database():
@@ -145,6 +152,45 @@ class MultiTest(DeviceMixin, unittest.TestCase):
         status, _, got, _ = self.a.request("GET", "/v1/auth/transactions/" + tx["transaction_id"],
                                            token=key)
         self.assertEqual((status, got["state"]), (200, "approved"), got)
+
+    def test_rotation_through_one_is_used_by_other(self):
+        ann = self.register()
+        self.use(self.b)
+        status, _, rotated, _ = self.a.request("POST", "/v1/admin/authority/rotate", {"v": 1},
+                                               token=self.token)
+        self.assertEqual(status, 201, rotated)
+        # no file to copy: B signs with the new key at once, with the chain
+        self.assertFalse(os.path.exists(os.path.join(self.dir_a, "authority-key-%s.pem"
+                                                     % rotated["jkt"])))
+        status, resp, _, data = ann.get_policy()
+        self.assertEqual(status, 200, data)
+        self.assertEqual(header_of(data.decode())["kid"], rotated["jkt"])
+        policy = jws_payload(data.decode(), rotated["jwk"], "entsec-policy+jwt")
+        self.assertEqual(policy["device_id"], ann.id)
+        self.assertEqual(policy["authority_chain"], [rotated["link"]])
+        with self.assertRaises(Exception):
+            jws_payload(data.decode(), self.authority, "entsec-policy+jwt")
+        status, _, disco, _ = self.b.request("GET", "/.well-known/entsec-configuration")
+        self.assertEqual((disco["authority_seq"], disco["authority_jkt"]), (2, rotated["jkt"]))
+        # a rotation through B continues the chain from key 2
+        status, _, third, _ = self.b.request("POST", "/v1/admin/authority/rotate", {"v": 1},
+                                             token=self.token)
+        self.assertEqual(status, 201, third)
+        self.assertEqual((third["seq"], third["previous_jkt"]), (3, rotated["jkt"]))
+        status, _, disco, _ = self.a.request("GET", "/.well-known/entsec-configuration")
+        self.assertEqual(disco["authority_chain"], [rotated["link"], third["link"]])
+        # a new instance joins with token-seal.key and the TLS files, no authority key file
+        dir_c = os.path.join(self.tmp, "c")
+        shutil.copytree(self.dir_a, dir_c,
+                        ignore=shutil.ignore_patterns("authority-key*.pem", "ca-key.pem",
+                                                      "admin-token"))
+        c = Server(dir_c, ("--config", self.conf), dict(os.environ))
+        try:
+            status, _, disco, _ = c.request("GET", "/.well-known/entsec-configuration")
+            self.assertEqual((disco["authority_seq"], disco["authority_jkt"]),
+                             (3, third["jkt"]))
+        finally:
+            self.assertEqual(c.stop(), 0, c.log)
 
     def test_rate_limit_shared(self):
         """rate_limit_address = 3: three starts an hour for one address, across both."""

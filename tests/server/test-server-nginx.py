@@ -3,9 +3,11 @@
 """test-server-nginx.py ENTSEC_SERVER: data/examples/nginx-entsec.conf in
 front of two real entsec-server instances: nginx accepts the example (only
 addresses, names and paths changed for the test), checks the instances'
-certificates against the --init CA, spreads requests over both, and passes
-signed device requests through unchanged. Exits 77 (skipped) without nginx."""
+certificates against the --init CA, spreads requests over both, passes
+signed device requests through unchanged, and tells the instances each
+client's address (trusted_proxies) for rate_limit_ip. Exits 77 (skipped) without nginx."""
 
+import json
 import os
 import re
 import shutil
@@ -16,12 +18,13 @@ import time
 
 import servertest
 from devicetest import DeviceMixin
-from servertest import Server, ServerTestCase, run_init
+from servertest import Connection, Server, ServerTestCase, run_init
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
                        "examples", "nginx-entsec.conf")
 NGINX = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
 BACKEND_NAME = "entsec-backend.internal"  # the example's proxy_ssl_name
+RATE_LIMIT_IP = 4  # a minute per client address, in each instance's memory (SQLite)
 
 
 def free_port():
@@ -52,7 +55,9 @@ class NginxTests(DeviceMixin, ServerTestCase):
             self.token = f.read().strip()
         self.port = free_port()
         env = dict(os.environ, ENTSEC_SERVER_ISSUER="https://localhost:%d" % self.port,
-                   ENTSEC_SERVER_ENROLL_RESEND_AFTER="0")
+                   ENTSEC_SERVER_ENROLL_RESEND_AFTER="0",
+                   ENTSEC_SERVER_TRUSTED_PROXIES="127.0.0.1",  # nginx, as the instances see it
+                   ENTSEC_SERVER_RATE_LIMIT_IP=str(RATE_LIMIT_IP))
         # one after the other: the first start writes token-seal.key
         self.instances = [Server(self.data_dir, (), env) for _ in range(2)]
         self.nginx = self.start_nginx()
@@ -146,6 +151,41 @@ class NginxTests(DeviceMixin, ServerTestCase):
             self.assertEqual(payload["device_id"], device.id)
         status, body = self.poll(device, "wait=0&cursor=0")
         self.assertEqual(status, 200, body)
+
+    def start_from(self, source, forwarded=None):
+        """An enrollment start through nginx from the loopback address @source;
+        returns the status and which instance answered (its request id prefix)."""
+        self.sent = getattr(self, "sent", 0) + 1
+        raw = json.dumps({"v": 1, "channel": "email", "address": "u%d@example.com" % self.sent,
+                          "client_nonce": "bm9uY2Utbm9uY2Utbm9uY2U"}).encode()
+        headers = {"Content-Type": "application/json"}
+        if forwarded is not None:
+            headers["X-Forwarded-For"] = forwarded
+        conn = Connection(self.port, self.server.context(), source=source)
+        try:
+            conn.request("POST", "/v1/enroll/start", body=raw, headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            return resp.status, resp.getheader("X-Request-Id").split("-")[0]
+        finally:
+            conn.close()
+
+    def test_rate_limit_per_client_through_nginx(self):
+        # one client until both instances refuse it (each counts in its own memory)
+        refused_by = set()
+        for _ in range(4 * RATE_LIMIT_IP):
+            status, instance = self.start_from("127.0.0.2")
+            self.assertIn(status, (202, 429))
+            if status == 429:
+                refused_by.add(instance)
+            if len(refused_by) == 2:
+                break
+        self.assertEqual(len(refused_by), 2, "the client was never limited")
+        # claiming another address changes nothing: nginx appends the real one
+        self.assertEqual(self.start_from("127.0.0.2", "192.0.2.50")[0], 429)
+        # another client behind the same nginx is not limited with it
+        self.assertEqual(self.start_from("127.0.0.3")[0], 202)
+        self.assertEqual(self.start_from("127.0.0.3", "127.0.0.2")[0], 202)
 
     def test_metrics_not_exposed(self):
         status = self.send("GET", "/v1/metrics", None,

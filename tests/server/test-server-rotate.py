@@ -9,13 +9,13 @@ import hashlib
 import json
 import os
 import sqlite3
-import stat
 import subprocess
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import servertest
 from devicetest import DeviceTestCase, b64u, b64u_decode, jwk_of, jws_payload, thumbprint
@@ -97,10 +97,12 @@ class RotateTests(DeviceTestCase):
         stranger = jwk_of(ec.generate_private_key(ec.SECP256R1()))
         with self.assertRaises(AssertionError):
             walk(stranger, disco["authority_chain"], self.issuer, "default")
-        # the new private key is a private file; the old one is kept
-        path = os.path.join(self.data_dir, "authority-key-%s.pem" % rotated["jkt"])
-        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
-        self.assertTrue(os.path.exists(os.path.join(self.data_dir, "authority-key.pem")))
+        # the new private key is in the database, sealed, not a file
+        self.assertFalse(os.path.exists(os.path.join(self.data_dir,
+                                                     "authority-key-%s.pem" % rotated["jkt"])))
+        with sqlite3.connect(os.path.join(self.data_dir, "entsec.db")) as db:
+            sealed = db.execute("SELECT sealed_key FROM authority_keys WHERE seq = 2").fetchone()
+        self.assertGreater(len(sealed[0]), 100)
         # only an admin rotates, with a body of nothing but "v"
         self.assertProblem(self.server.request("POST", "/v1/admin/authority/rotate",
                                                body={"v": 1}), 401, "unauthorized")
@@ -198,15 +200,52 @@ class RotateTests(DeviceTestCase):
         self.assertEqual(shown["keys"][0]["jkt"], thumbprint(first))
         self.assertEqual(shown["current"], {"seq": 3, "jkt": third["jkt"]})
 
-    def test_missing_key_file_is_refused_at_start(self):
+    def test_key_of_old_data_directory_is_imported(self):
         self.boot()
         rotated = self.rotate()
         self.server.stop()
-        os.remove(os.path.join(self.data_dir, "authority-key-%s.pem" % rotated["jkt"]))
+        # the sealed key opens with token-seal.key (AES-256-GCM, nonce first,
+        # the thumbprint bound as associated data), read independently here
+        path = os.path.join(self.data_dir, "authority-key-%s.pem" % rotated["jkt"])
+        with sqlite3.connect(os.path.join(self.data_dir, "entsec.db")) as db:
+            sealed = db.execute("SELECT sealed_key FROM authority_keys WHERE seq = 2").fetchone()[0]
+            # as a server from before the keys were stored left it: the
+            # private halves are files only
+            db.execute("UPDATE authority_keys SET sealed_key = NULL")
+        with open(os.path.join(self.data_dir, "token-seal.key"), "rb") as f:
+            seal = AESGCM(f.read())
+        aad = ("entsec-authority-key:" + rotated["jkt"]).encode()
+        with self.assertRaises(InvalidTag):
+            seal.decrypt(sealed[:12], sealed[12:], b"entsec-authority-key:other")
+        key = serialization.load_der_private_key(seal.decrypt(sealed[:12], sealed[12:], aad),
+                                                 None)
+        self.assertEqual(thumbprint(jwk_of(key)), rotated["jkt"])
         with self.assertRaises(AssertionError) as refused:
             self.start()
         self.assertIn("authority-key-%s.pem, the current authority key" % rotated["jkt"],
                       str(refused.exception))
+        self.server = None
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        self.start()
+        self.assertEqual(self.discovery()["authority_jkt"], rotated["jkt"])
+        self.server.stop()
+        self.server = None
+        os.remove(path)  # imported: no longer needed
+        self.start()
+        self.assertEqual(self.discovery()["authority_jkt"], rotated["jkt"])
+
+    def test_other_seal_key_is_refused_at_start(self):
+        self.boot()
+        self.rotate()
+        self.server.stop()
+        with open(os.path.join(self.data_dir, "token-seal.key"), "wb") as f:
+            f.write(os.urandom(32))
+        with self.assertRaises(AssertionError) as refused:
+            self.start()
+        self.assertIn("does not open with token-seal.key", str(refused.exception))
         self.server = None
 
     def test_broken_chain_is_refused_at_start(self):

@@ -406,6 +406,20 @@ class SmsTests(SendTestCase):
 
 
 class RateLimitTests(SendTestCase):
+    def start_from(self, server, source, forwarded):
+        """An enrollment start from @source with X-Forwarded-For: @forwarded."""
+        self.sent = getattr(self, "sent", 0) + 1
+        raw = json.dumps({"v": 1, "channel": "email", "address": "u%d@example.com" % self.sent,
+                          "client_nonce": NONCE}).encode()
+        conn = servertest.Connection(server.port, server.context(), source=source)
+        try:
+            conn.request("POST", "/v1/enroll/start", body=raw,
+                         headers={"Content-Type": "application/json",
+                                  "X-Forwarded-For": forwarded})
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
     def assertLimited(self, result, most=None):
         """429 rate_limited with Retry-After from 1 to `most` seconds (one token's
         refill time; less when the server's clock moved on between requests)."""
@@ -443,8 +457,30 @@ class RateLimitTests(SendTestCase):
         self.assertEqual(self.start_enroll(server, "+4930123456", channel="sms")[0], 202)
         self.assertLimited(self.start_enroll(server, "ann@example.com"))
 
+    def test_per_client_behind_trusted_proxy(self):
+        """trusted_proxies: the client is the right-most address the proxy did not
+        write itself; a header from any other peer is not read."""
+        server = self.start_with({"rate_limit_ip": 2, "trusted_proxies": "127.0.0.1"})
+        proxy, other = "127.0.0.1", "127.0.0.2"
+        self.assertEqual([self.start_from(server, proxy, "192.0.2.1") for _ in range(3)],
+                         [202, 202, 429])
+        # another client behind the same proxy has a bucket of its own
+        self.assertEqual(self.start_from(server, proxy, "192.0.2.2"), 202)
+        # what a client wrote left of the address its proxy appended changes nothing
+        self.assertEqual(self.start_from(server, proxy, "198.51.100.9, 192.0.2.1"), 429)
+        # a peer that is not a trusted proxy is counted as itself, whatever it claims
+        self.assertEqual([self.start_from(server, other, "192.0.2.%d" % i) for i in (3, 4, 5)],
+                         [202, 202, 429])
+
+    def test_forwarded_for_ignored_by_default(self):
+        server = self.start_with({"rate_limit_ip": 2})
+        self.assertEqual([self.start_from(server, "127.0.0.1", "192.0.2.%d" % i)
+                          for i in (1, 2, 3)], [202, 202, 429])
+
     def test_bad_limits_refused(self):
         self.assertIn("rate_limit_ip", self.refused({"rate_limit_ip": 0}))
+        self.assertIn("\"10.0.0.1/8\" is not an address",
+                      self.refused({"trusted_proxies": "10.0.0.1/8"}))
 
 
 if __name__ == "__main__":

@@ -19,42 +19,20 @@
 
 #define T0 1800000000
 
-typedef struct
-{
-  char          *dir;
-  char          *path;
-  EntsecStorage *storage;
-} Fixture;
+typedef EntsecTestDb Fixture;
 
 static void
 fixture_setup (Fixture      *f,
                gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("entsec-shared-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "entsec.db", NULL);
-  f->storage = entsec_test_storage_open (f->path, TRUE, &error);
-  g_assert_no_error (error);
+  entsec_test_db_setup (f, "entsec-shared", TRUE);
 }
 
 static void
 fixture_teardown (Fixture      *f,
                   gconstpointer data)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  g_clear_pointer (&f->storage, entsec_storage_close);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (f->dir);
-  g_free (f->path);
-  g_free (f->dir);
+  entsec_test_db_teardown (f);
 }
 
 static gboolean

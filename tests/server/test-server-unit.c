@@ -14,6 +14,7 @@
 #include "server-config.h"
 #include "server-enroll.h"
 #include "server-private.h"
+#include "server-proxy.h"
 #include "server-storage.h"
 #include "storage-test.h"
 
@@ -69,6 +70,65 @@ test_config_refused (void)
   assert_config_refused ("max_body = 1000000000\n", "\"max_body\"");
   assert_config_refused ("database = mysql://db.example.com/entsec\n", "\"database\"");
   assert_config_refused ("database_pool = 0\n", "\"database_pool\"");
+  assert_config_refused ("trusted_proxies = 10.0.0.1/8\n", "\"10.0.0.1/8\" is not an address");
+  assert_config_refused ("trusted_proxies = 127.0.0.1, nginx\n", "\"nginx\" is not an address");
+  assert_config_refused ("trusted_proxies = 10.0.0.0/33\n", "\"trusted_proxies\"");
+}
+
+/* The client of @peer with @forwarded_for behind @proxies, as text. */
+static char *
+client_of (GPtrArray  *proxies,
+           const char *peer,
+           const char *forwarded_for)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (peer);
+  g_autoptr (GInetAddress) client = entsec_trusted_proxies_client (proxies, address,
+                                                                   forwarded_for);
+
+  return g_inet_address_to_string (client);
+}
+
+#define ASSERT_CLIENT(proxies, peer, forwarded, expected) \
+  G_STMT_START { \
+    g_autofree char *got = client_of (proxies, peer, forwarded); \
+    g_assert_cmpstr (got, ==, expected); \
+  } G_STMT_END
+
+static void
+test_trusted_proxies (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecServerConfig) config = parse_config (
+    "trusted_proxies = 127.0.0.1, 10.0.0.0/8 fd00::/8\n", &error);
+  g_autoptr (EntsecServerConfig) none = parse_config ("trusted_proxies =\n", &error);
+  GPtrArray *proxies;
+
+  g_assert_no_error (error);
+  proxies = config->trusted_proxies;
+  g_assert_cmpuint (proxies->len, ==, 3);
+  g_assert_cmpuint (none->trusted_proxies->len, ==, 0);
+  /* through one trusted proxy, and through two */
+  ASSERT_CLIENT (proxies, "127.0.0.1", "192.0.2.7", "192.0.2.7");
+  ASSERT_CLIENT (proxies, "10.1.2.3", "198.51.100.1, 10.9.9.9", "198.51.100.1");
+  /* what a client wrote itself stays left of the address its proxy appended */
+  ASSERT_CLIENT (proxies, "127.0.0.1", "203.0.113.66, 192.0.2.7", "192.0.2.7");
+  /* several headers are one list, in order */
+  ASSERT_CLIENT (proxies, "127.0.0.1", "203.0.113.66,192.0.2.7 ,10.0.0.5", "192.0.2.7");
+  /* a peer that is no trusted proxy: its header is not read */
+  ASSERT_CLIENT (proxies, "192.0.2.99", "203.0.113.66", "192.0.2.99");
+  ASSERT_CLIENT (none->trusted_proxies, "127.0.0.1", "203.0.113.66", "127.0.0.1");
+  /* no header, or every entry trusted */
+  ASSERT_CLIENT (proxies, "127.0.0.1", NULL, "127.0.0.1");
+  ASSERT_CLIENT (proxies, "127.0.0.1", "10.0.0.2, 10.0.0.1", "10.0.0.2");
+  /* garbage ends the walk at the trusted hop to its right */
+  ASSERT_CLIENT (proxies, "127.0.0.1", "192.0.2.7, unknown", "127.0.0.1");
+  ASSERT_CLIENT (proxies, "127.0.0.1", "junk, 10.0.0.3", "10.0.0.3");
+  ASSERT_CLIENT (proxies, "127.0.0.1", "", "127.0.0.1");
+  /* IPv6, and IPv4-mapped peers (a server listening on ::) */
+  ASSERT_CLIENT (proxies, "fd00::1", "2001:db8::5", "2001:db8::5");
+  ASSERT_CLIENT (proxies, "::ffff:127.0.0.1", "192.0.2.7", "192.0.2.7");
+  ASSERT_CLIENT (proxies, "::ffff:192.0.2.99", "203.0.113.66", "192.0.2.99");
+  ASSERT_CLIENT (proxies, "127.0.0.1", "::ffff:192.0.2.8", "192.0.2.8");
 }
 
 /* A PostgreSQL URL is checked as libpq reads it; a refused one is not
@@ -165,35 +225,20 @@ test_email_and_name (void)
   g_assert_false (entsec_server_check_name ("\xff", NULL));
 }
 
-typedef struct
-{
-  char *dir;
-  char *path;
-} StorageFixture;
+typedef EntsecTestDb StorageFixture;
 
 static void
 storage_setup (StorageFixture *f,
                gconstpointer   data)
 {
-  f->dir = g_dir_make_tmp ("entsec-storage-XXXXXX", NULL);
-  f->path = g_build_filename (f->dir, "entsec.db", NULL);
+  entsec_test_db_setup (f, "entsec-storage", FALSE);
 }
 
 static void
 storage_teardown (StorageFixture *f,
                   gconstpointer   data)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (f->dir);
-  g_free (f->path);
-  g_free (f->dir);
+  entsec_test_db_teardown (f);
 }
 
 static void
@@ -637,6 +682,7 @@ main (int    argc,
   g_test_add_func ("/server/config/refused", test_config_refused);
   g_test_add_func ("/server/config/env", test_config_env);
   g_test_add_func ("/server/config/database", test_config_database);
+  g_test_add_func ("/server/config/trusted-proxies", test_trusted_proxies);
   g_test_add_func ("/server/phone", test_phone);
   g_test_add_func ("/server/email-and-name", test_email_and_name);
   g_test_add ("/server/storage/users", StorageFixture, NULL, storage_setup,
