@@ -112,6 +112,7 @@ hand_over_all (EntsecEventsWorker        *worker,
                gboolean                   last)
 {
   Outcome *outcome = g_new0 (Outcome, 1);
+  g_autoptr (GSource) source = NULL;
 
   outcome->worker = g_object_ref (worker);
   outcome->cancellable = g_object_ref (cancellable);
@@ -119,8 +120,13 @@ hand_over_all (EntsecEventsWorker        *worker,
   outcome->heartbeat = heartbeat;
   outcome->error = error;
   outcome->last = last;
-  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, outcome_dispatch, outcome,
-                              outcome_free);
+  /* Always through a source of the worker's context, never here:
+   * g_main_context_invoke() would run it in this thread when no one holds
+   * the context at that moment. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, outcome_dispatch, outcome, outcome_free);
+  g_source_attach (source, worker->context);
 }
 
 static void
