@@ -149,6 +149,90 @@ test_google_selection_closed (void)
   g_object_unref (dialog);
 }
 
+/* The check boxes under @widget. */
+static void
+collect_checks (GtkWidget *widget,
+                GPtrArray *checks)
+{
+  if (GTK_IS_CHECK_BUTTON (widget))
+    g_ptr_array_add (checks, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_checks (child, checks);
+}
+
+static void
+frame_painted (GdkFrameClock *clock,
+               gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* An export of 1,000 accounts: only the rows on screen are made (the list
+ * opened in seconds when it built a row per account), and a row's check box
+ * and the account's choice follow each other. */
+static void
+test_google_large_export (void)
+{
+  g_autoptr (GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) checks = g_ptr_array_new ();
+  g_autoptr (GPtrArray) chosen = NULL;
+  EntsecGoogleImportDialog *dialog;
+  GtkCheckButton *first = NULL;
+  gboolean painted = FALSE;
+  gulong handler;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *label = g_strdup_printf ("user%04u@example.org", i);
+
+      g_ptr_array_add (accounts, account_new ("Example", label));
+    }
+  dialog = entsec_google_import_dialog_new (NULL, accounts, NULL);
+  g_object_ref_sink (dialog);
+  g_signal_connect (dialog, "done", G_CALLBACK (record_chosen), &chosen);
+  gtk_window_present (GTK_WINDOW (dialog));
+  while (!gtk_widget_get_realized (GTK_WIDGET (dialog)))
+    g_main_context_iteration (NULL, TRUE);
+  handler = g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (dialog)), "after-paint",
+                              G_CALLBACK (frame_painted), &painted);
+  while (!painted)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (gtk_widget_get_frame_clock (GTK_WIDGET (dialog)), handler);
+
+  g_assert_cmpuint (entsec_google_import_dialog_get_n_accounts (dialog), ==, 1000);
+  collect_checks (GTK_WIDGET (dialog), checks);
+  g_assert_cmpuint (checks->len, >, 0);
+  g_assert_cmpuint (checks->len, <, 100);
+  for (guint i = 0; i < checks->len; i++)
+    {
+      GtkCheckButton *check = g_ptr_array_index (checks, i);
+      const char *name = NULL;
+
+      g_assert_true (gtk_check_button_get_active (check));
+      /* The first account's row, by the label under its issuer. */
+      if (gtk_widget_get_mapped (GTK_WIDGET (check)))
+        {
+          GtkWidget *texts = gtk_widget_get_next_sibling (GTK_WIDGET (check));
+
+          name = gtk_label_get_text (GTK_LABEL (gtk_widget_get_next_sibling (gtk_widget_get_first_child (texts))));
+        }
+      if (g_strcmp0 (name, "user0000@example.org") == 0)
+        first = check;
+    }
+  g_assert_nonnull (first);
+
+  gtk_check_button_set_active (first, FALSE);
+  g_assert_false (entsec_google_import_dialog_get_chosen (dialog, 0));
+  entsec_google_import_dialog_set_chosen (dialog, 0, TRUE);
+  g_assert_true (gtk_check_button_get_active (first));
+  entsec_google_import_dialog_set_chosen (dialog, 1, FALSE);
+  entsec_google_import_dialog_accept (dialog);
+  g_assert_nonnull (chosen);
+  g_assert_cmpuint (chosen->len, ==, 999);
+  g_object_unref (dialog);
+}
+
 typedef struct
 {
   EntsecGoogleImportDialog *chooser;
@@ -518,6 +602,7 @@ main (int   argc,
 
   g_test_add_func ("/app/add/google-selection", test_google_selection);
   g_test_add_func ("/app/add/google-selection-closed", test_google_selection_closed);
+  g_test_add_func ("/app/add/google-large-export", test_google_large_export);
   g_test_add_func ("/app/add/export-picture", test_export_picture);
   g_test_add_func ("/app/add/export-links", test_export_links);
   g_test_add_func ("/app/add/export-pictures", test_export_pictures);
