@@ -453,6 +453,53 @@ test_drop_files (void)
   vt_remove_tree (dir);
 }
 
+/* A quiet dialog (pictures opened from another program): a picture that
+ * adds its account never shows it, and it goes once done; a file it cannot
+ * read shows it, with the row saying why. */
+static void
+test_quiet (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("entsec-add-XXXXXX", NULL);
+  g_autoptr (EntsecVault) vault = vault_new (dir);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:grace?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
+  g_autofree char *picture = g_build_filename (dir, "grace.png", NULL);
+  g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr (GFile) picture_file = g_file_new_for_path (picture);
+  g_autoptr (GFile) notes_file = g_file_new_for_path (notes);
+  Seen seen = { NULL, 0, 0 };
+  EntsecAddDialog *dialog = entsec_add_dialog_new (NULL, vault);
+
+  g_assert_true (gdk_texture_save_to_png (texture, picture));
+  g_assert_true (g_file_set_contents (notes, "not a picture", -1, NULL));
+  g_signal_connect (dialog, "accounts-added", G_CALLBACK (accounts_added), &seen);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  entsec_add_dialog_set_quiet (dialog, TRUE);
+  entsec_add_dialog_add_files (dialog, &picture_file, 1);
+  while (dialog != NULL)
+    {
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (seen.added, ==, 1);
+  g_assert_true (has_account (vault, "grace"));
+
+  dialog = entsec_add_dialog_new (NULL, vault);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  entsec_add_dialog_set_quiet (dialog, TRUE);
+  entsec_add_dialog_add_files (dialog, &notes_file, 1);
+  while (!gtk_widget_get_visible (GTK_WIDGET (dialog)))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (has_row (dialog, "notes.txt"));
+  /* Shown, it stays once its work is over. */
+  for (guint i = 0; i < 10 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (dialog);
+  g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_clear_object (&vault);
+  vt_remove_tree (dir);
+}
+
 /* The labels of the accounts checked in @chooser, joined by spaces. */
 static char *
 chosen_labels (EntsecGoogleImportDialog *chooser)
@@ -608,5 +655,6 @@ main (int   argc,
   g_test_add_func ("/app/add/export-pictures", test_export_pictures);
   g_test_add_func ("/app/add/paste", test_paste);
   g_test_add_func ("/app/add/drop-files", test_drop_files);
+  g_test_add_func ("/app/add/quiet", test_quiet);
   return g_test_run ();
 }
