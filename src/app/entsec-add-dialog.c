@@ -48,6 +48,11 @@ struct _EntsecAddDialog
   GPtrArray            *export_accounts;
   GPtrArray            *export_sources;
   EntsecScanCamera     *camera;
+  /* Quiet: not shown until the person is needed (see
+   * entsec_add_dialog_set_quiet()); the requests under way, counted. */
+  gboolean              quiet;
+  guint                 n_requests;
+  guint                 finish_id;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecAddDialog, entsec_add_dialog, ADW_TYPE_WINDOW)
@@ -71,9 +76,13 @@ typedef struct
   gboolean         queued;
 } AddRequest;
 
+static void finish_quietly_later (EntsecAddDialog *self);
+
 static void
 add_request_free (AddRequest *request)
 {
+  request->dialog->n_requests--;
+  finish_quietly_later (request->dialog);
   g_object_unref (request->dialog);
   g_free (request->source);
   g_free (request);
@@ -103,6 +112,52 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Picture, picture_free)
 
 static void read_next_file (EntsecAddDialog *self);
 static void request_over (AddRequest *request);
+
+static gboolean
+shown (EntsecAddDialog *self)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (self));
+}
+
+/* A quiet dialog shows itself when the person is needed. */
+static void
+show_if_quiet (EntsecAddDialog *self)
+{
+  if (self->quiet && !shown (self))
+    gtk_window_present (GTK_WINDOW (self));
+}
+
+static gboolean
+finish_quietly (gpointer user_data)
+{
+  EntsecAddDialog *self = user_data;
+
+  self->finish_id = 0;
+  if (self->quiet && !shown (self) && self->n_requests == 0 && !self->reading
+      && g_queue_is_empty (&self->files) && self->export_accounts == NULL)
+    gtk_window_destroy (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* A quiet dialog that was never needed goes once its work is over (its
+ * window, which would have been a new toplevel, never made). */
+static void
+finish_quietly_later (EntsecAddDialog *self)
+{
+  if (self->quiet && self->finish_id == 0)
+    self->finish_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, finish_quietly,
+                                       g_object_ref (self), g_object_unref);
+}
+
+void
+entsec_add_dialog_set_quiet (EntsecAddDialog *self,
+                             gboolean         quiet)
+{
+  g_return_if_fail (ENTSEC_IS_ADD_DIALOG (self));
+
+  self->quiet = quiet;
+  finish_quietly_later (self);
+}
 static AddRequest *add_request_copy (const AddRequest *request);
 static AddRequest *add_request_new (EntsecAddDialog *self,
                                     const char      *source,
@@ -117,6 +172,9 @@ report (EntsecAddDialog *self,
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *icon = gtk_image_new_from_icon_name (ok ? "emblem-ok-symbolic"
                                                      : "dialog-warning-symbolic");
+
+  if (!ok)
+    show_if_quiet (self);
   g_autofree char *title = g_markup_escape_text (source, -1);
   g_autofree char *subtitle = g_markup_escape_text (message, -1);
 
@@ -226,6 +284,8 @@ export_chosen (EntsecGoogleImportDialog *chooser,
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
+  if (chosen == NULL && self->quiet && !shown (self))
+    return;
   if (chosen == NULL)
     {
       report (self, request->source, _("Nothing added: the list of accounts was closed."), FALSE);
@@ -256,8 +316,9 @@ choose_from_export (EntsecAddDialog *self,
                     GPtrArray       *accounts)
 {
   g_autoptr (GPtrArray) existing = entsec_vault_list_accounts (self->vault);
-  EntsecGoogleImportDialog *chooser = entsec_google_import_dialog_new (GTK_WINDOW (self), accounts,
-                                                                       existing);
+  /* A quiet dialog stays hidden: the list goes over the window it is for. */
+  GtkWindow *parent = shown (self) ? GTK_WINDOW (self) : gtk_window_get_transient_for (GTK_WINDOW (self));
+  EntsecGoogleImportDialog *chooser = entsec_google_import_dialog_new (parent, accounts, existing);
 
   g_signal_connect_data (chooser, "done", G_CALLBACK (export_chosen), request,
                          export_request_free, 0);
@@ -285,6 +346,7 @@ add_request_new (EntsecAddDialog *self,
 {
   AddRequest *request = g_new0 (AddRequest, 1);
 
+  self->n_requests++;
   request->dialog = g_object_ref (self);
   request->source = g_strdup (source);
   request->close_on_success = close_on_success;
@@ -963,6 +1025,8 @@ entsec_add_dialog_dispose (GObject *object)
   EntsecAddDialog *self = ENTSEC_ADD_DIALOG (object);
 
   g_cancellable_cancel (self->cancellable);
+  self->quiet = FALSE;
+  g_clear_handle_id (&self->finish_id, g_source_remove);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);

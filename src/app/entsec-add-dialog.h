@@ -14,6 +14,18 @@ G_DECLARE_FINAL_TYPE (EntsecAddDialog, entsec_add_dialog, ENTSEC, ADD_DIALOG, Ad
 EntsecAddDialog *entsec_add_dialog_new (GtkWindow   *parent,
                                         EntsecVault *vault);
 
+/*
+ * A quiet dialog (@quiet TRUE; not yet shown) stays hidden while what it is
+ * given is added without the person: it shows itself when a picture or link
+ * could not be added, lists an export's accounts over its own parent, and
+ * destroys itself once its work is over without having been shown. Links
+ * and pictures opened from other programs go through one, so that adding
+ * them makes no new window (which, with GL, costs the main loop a new
+ * context's shaders). Presenting it ends the quiet.
+ */
+void entsec_add_dialog_set_quiet (EntsecAddDialog *self,
+                                  gboolean         quiet);
+
 /* Read the QR codes of pictures, one after the other, with a result per
  * file; the exports among them (Google Authenticator) are listed together
  * once the last queued picture is read. */

@@ -30,6 +30,7 @@ typedef struct
   guint          signal_id;
   gint64         last_dispatch;
   gint64         longest_gap;
+  gint64         longest_gap_start;
 
   guint          scroll_px;
   guint          scroll_id;
@@ -65,6 +66,7 @@ stall_restart (Probe *probe)
 {
   probe->last_dispatch = g_get_monotonic_time ();
   probe->longest_gap = 0;
+  probe->longest_gap_start = probe->last_dispatch;
 }
 
 static gboolean
@@ -73,7 +75,11 @@ stall_tick (gpointer user_data)
   Probe *probe = user_data;
   gint64 now = g_get_monotonic_time ();
 
-  probe->longest_gap = MAX (probe->longest_gap, now - probe->last_dispatch);
+  if (now - probe->last_dispatch > probe->longest_gap)
+    {
+      probe->longest_gap = now - probe->last_dispatch;
+      probe->longest_gap_start = probe->last_dispatch;
+    }
   probe->last_dispatch = now;
   return G_SOURCE_CONTINUE;
 }
@@ -83,7 +89,10 @@ stall_report (Probe      *probe,
               const char *what)
 {
   stall_tick (probe);
-  emit ("stall %s %" G_GINT64_FORMAT, what, probe->longest_gap);
+  /* The gap's start (CLOCK_MONOTONIC, µs): `perf record -k CLOCK_MONOTONIC`
+   * samples of that time are what stalled. */
+  emit ("stall %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT, what, probe->longest_gap,
+        probe->longest_gap_start);
   stall_restart (probe);
 }
 

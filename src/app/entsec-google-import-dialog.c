@@ -10,16 +10,57 @@
 #include "entsec-application.h"
 #include "entsec-google-import-dialog.h"
 
+/* One account of the export: what its row shows, whether it is checked. */
+#define ENTSEC_TYPE_IMPORT_ITEM (entsec_import_item_get_type ())
+G_DECLARE_FINAL_TYPE (EntsecImportItem, entsec_import_item, ENTSEC, IMPORT_ITEM, GObject)
+
+struct _EntsecImportItem
+{
+  GObject         parent_instance;
+
+  EntsecAccount  *account;
+  gboolean        duplicate;
+  gboolean        chosen;
+  /* The check box of the row showing the item, while one is bound to it. */
+  GtkCheckButton *check;
+};
+
+G_DEFINE_FINAL_TYPE (EntsecImportItem, entsec_import_item, G_TYPE_OBJECT)
+
+static void
+entsec_import_item_finalize (GObject *object)
+{
+  EntsecImportItem *self = ENTSEC_IMPORT_ITEM (object);
+
+  g_clear_pointer (&self->account, entsec_account_free);
+
+  G_OBJECT_CLASS (entsec_import_item_parent_class)->finalize (object);
+}
+
+static void
+entsec_import_item_class_init (EntsecImportItemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = entsec_import_item_finalize;
+}
+
+static void
+entsec_import_item_init (EntsecImportItem *self)
+{
+}
+
 struct _EntsecGoogleImportDialog
 {
   AdwWindow             parent_instance;
 
-  AdwPreferencesGroup  *group;
+  GtkLabel             *description;
+  GtkGridView          *list_view;
   GtkWidget            *add_button;
 
-  /* EntsecAccount copies, and for each a GtkCheckButton. */
-  GPtrArray            *accounts;
-  GPtrArray            *checks;
+  /* EntsecImportItem, one per account: a one-column grid shows them, so
+   * only the rows on screen exist (an export of 1,000 accounts opens as fast
+   * as one of 10). */
+  GListStore           *items;
+  guint                 n_chosen;
   gboolean              done;
 };
 
@@ -44,23 +85,37 @@ identity_of (const char *issuer,
   return g_strconcat (folded_issuer, "\x1f", folded_label, NULL);
 }
 
-static GtkCheckButton *
-check_at (EntsecGoogleImportDialog *self,
-          guint                     index)
+static EntsecImportItem *
+item_at (EntsecGoogleImportDialog *self,
+         guint                     index)
 {
-  g_return_val_if_fail (index < self->checks->len, NULL);
+  g_autoptr (EntsecImportItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), index);
 
-  return g_ptr_array_index (self->checks, index);
+  /* The store holds the item: a borrowed pointer. */
+  return item;
 }
 
 static void
 update_add_button (EntsecGoogleImportDialog *self)
 {
-  guint n_chosen = 0;
+  gtk_widget_set_sensitive (self->add_button, self->n_chosen > 0);
+}
 
-  for (guint i = 0; i < self->checks->len; i++)
-    n_chosen += gtk_check_button_get_active (check_at (self, i)) ? 1 : 0;
-  gtk_widget_set_sensitive (self->add_button, n_chosen > 0);
+static void
+item_set_chosen (EntsecGoogleImportDialog *self,
+                 EntsecImportItem         *item,
+                 gboolean                  chosen)
+{
+  if (item->duplicate || item->chosen == chosen)
+    return;
+  item->chosen = chosen;
+  if (chosen)
+    self->n_chosen++;
+  else
+    self->n_chosen--;
+  if (item->check != NULL)
+    gtk_check_button_set_active (item->check, chosen);
+  update_add_button (self);
 }
 
 guint
@@ -68,7 +123,7 @@ entsec_google_import_dialog_get_n_accounts (EntsecGoogleImportDialog *self)
 {
   g_return_val_if_fail (ENTSEC_IS_GOOGLE_IMPORT_DIALOG (self), 0);
 
-  return self->accounts->len;
+  return g_list_model_get_n_items (G_LIST_MODEL (self->items));
 }
 
 gboolean
@@ -76,9 +131,9 @@ entsec_google_import_dialog_is_duplicate (EntsecGoogleImportDialog *self,
                                           guint                     index)
 {
   g_return_val_if_fail (ENTSEC_IS_GOOGLE_IMPORT_DIALOG (self), FALSE);
-  g_return_val_if_fail (index < self->checks->len, FALSE);
+  g_return_val_if_fail (index < entsec_google_import_dialog_get_n_accounts (self), FALSE);
 
-  return !gtk_widget_get_sensitive (GTK_WIDGET (check_at (self, index)));
+  return item_at (self, index)->duplicate;
 }
 
 gboolean
@@ -86,9 +141,9 @@ entsec_google_import_dialog_get_chosen (EntsecGoogleImportDialog *self,
                                         guint                     index)
 {
   g_return_val_if_fail (ENTSEC_IS_GOOGLE_IMPORT_DIALOG (self), FALSE);
-  g_return_val_if_fail (index < self->checks->len, FALSE);
+  g_return_val_if_fail (index < entsec_google_import_dialog_get_n_accounts (self), FALSE);
 
-  return gtk_check_button_get_active (check_at (self, index));
+  return item_at (self, index)->chosen;
 }
 
 void
@@ -97,23 +152,27 @@ entsec_google_import_dialog_set_chosen (EntsecGoogleImportDialog *self,
                                         gboolean                  chosen)
 {
   g_return_if_fail (ENTSEC_IS_GOOGLE_IMPORT_DIALOG (self));
-  g_return_if_fail (index < self->checks->len);
+  g_return_if_fail (index < entsec_google_import_dialog_get_n_accounts (self));
 
-  if (entsec_google_import_dialog_is_duplicate (self, index))
-    return;
-  gtk_check_button_set_active (check_at (self, index), chosen);
+  item_set_chosen (self, item_at (self, index), chosen);
 }
 
 GPtrArray *
 entsec_google_import_dialog_dup_chosen (EntsecGoogleImportDialog *self)
 {
   GPtrArray *chosen = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  guint n;
 
   g_return_val_if_fail (ENTSEC_IS_GOOGLE_IMPORT_DIALOG (self), chosen);
 
-  for (guint i = 0; i < self->accounts->len; i++)
-    if (gtk_check_button_get_active (check_at (self, i)))
-      g_ptr_array_add (chosen, entsec_account_copy (g_ptr_array_index (self->accounts, i)));
+  n = entsec_google_import_dialog_get_n_accounts (self);
+  for (guint i = 0; i < n; i++)
+    {
+      EntsecImportItem *item = item_at (self, i);
+
+      if (item->chosen)
+        g_ptr_array_add (chosen, entsec_account_copy (item->account));
+    }
   return chosen;
 }
 
@@ -158,8 +217,9 @@ entsec_google_import_dialog_dispose (GObject *object)
 {
   EntsecGoogleImportDialog *self = ENTSEC_GOOGLE_IMPORT_DIALOG (object);
 
+  if (self->list_view != NULL)
+    gtk_grid_view_set_model (self->list_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_GOOGLE_IMPORT_DIALOG);
-  g_clear_pointer (&self->checks, g_ptr_array_unref);
 
   G_OBJECT_CLASS (entsec_google_import_dialog_parent_class)->dispose (object);
 }
@@ -169,10 +229,13 @@ entsec_google_import_dialog_finalize (GObject *object)
 {
   EntsecGoogleImportDialog *self = ENTSEC_GOOGLE_IMPORT_DIALOG (object);
 
-  g_clear_pointer (&self->accounts, g_ptr_array_unref);
+  g_clear_object (&self->items);
 
   G_OBJECT_CLASS (entsec_google_import_dialog_parent_class)->finalize (object);
 }
+
+static void row_activated (EntsecGoogleImportDialog *self,
+                           guint                     position);
 
 static void
 entsec_google_import_dialog_class_init (EntsecGoogleImportDialogClass *klass)
@@ -195,62 +258,133 @@ entsec_google_import_dialog_class_init (EntsecGoogleImportDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/entsec/EnterpriseSecurity/entsec-google-import-dialog.ui");
-  gtk_widget_class_bind_template_child (widget_class, EntsecGoogleImportDialog, group);
+  gtk_widget_class_bind_template_child (widget_class, EntsecGoogleImportDialog, description);
+  gtk_widget_class_bind_template_child (widget_class, EntsecGoogleImportDialog, list_view);
   gtk_widget_class_bind_template_child (widget_class, EntsecGoogleImportDialog, add_button);
   gtk_widget_class_bind_template_callback (widget_class, cancel_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated);
   gtk_widget_class_bind_template_callback (widget_class, entsec_google_import_dialog_accept);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+/* A row: the check box, named after the account, then its issuer and
+ * label; a duplicate's row is dimmed, its box unchecked and insensitive. */
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *check = gtk_check_button_new ();
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+
+  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
+  gtk_widget_set_hexpand (texts, TRUE);
+  for (GtkWidget *label = title; label != NULL; label = label == title ? subtitle : NULL)
+    {
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_box_append (GTK_BOX (texts), label);
+    }
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_box_append (GTK_BOX (box), texts);
+  gtk_list_item_set_child (list_item, box);
+}
+
+static void
+check_toggled (GtkCheckButton           *check,
+               EntsecGoogleImportDialog *self)
+{
+  EntsecImportItem *item = g_object_get_data (G_OBJECT (check), "entsec-import-item");
+
+  if (item != NULL)
+    item_set_chosen (self, item, gtk_check_button_get_active (check));
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          gpointer                  user_data)
+{
+  EntsecGoogleImportDialog *self = ENTSEC_GOOGLE_IMPORT_DIALOG (user_data);
+  EntsecImportItem *item = gtk_list_item_get_item (list_item);
+  const EntsecAccount *account = item->account;
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  GtkWidget *check = gtk_widget_get_first_child (box);
+  GtkWidget *title = gtk_widget_get_first_child (gtk_widget_get_next_sibling (check));
+  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
+  g_autofree char *name = entsec_account_dup_display_name (account);
+  gboolean has_issuer = account->issuer != NULL && *account->issuer != '\0';
+  g_autofree char *text = NULL;
+
+  if (item->duplicate && has_issuer)
+    text = g_strdup_printf (_("%s — already in your list"), account->label);
+  else if (item->duplicate)
+    text = g_strdup (_("Already in your list"));
+  else if (has_issuer)
+    text = g_strdup (account->label);
+  gtk_label_set_text (GTK_LABEL (title), has_issuer ? account->issuer : account->label);
+  gtk_label_set_text (GTK_LABEL (subtitle), text != NULL ? text : "");
+  gtk_widget_set_visible (subtitle, text != NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), item->chosen);
+  gtk_widget_set_sensitive (check, !item->duplicate);
+  if (item->duplicate)
+    gtk_widget_add_css_class (box, "dim-label");
+  else
+    gtk_widget_remove_css_class (box, "dim-label");
+  item->check = GTK_CHECK_BUTTON (check);
+  g_object_set_data (G_OBJECT (check), "entsec-import-item", item);
+  g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled), self, 0);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            gpointer                  user_data)
+{
+  EntsecImportItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *check = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+
+  g_signal_handlers_disconnect_by_func (check, check_toggled, user_data);
+  g_object_set_data (G_OBJECT (check), "entsec-import-item", NULL);
+  if (item != NULL && item->check == GTK_CHECK_BUTTON (check))
+    item->check = NULL;
+}
+
+/* A click or Enter on a row toggles its account. */
+static void
+row_activated (EntsecGoogleImportDialog *self,
+               guint                     position)
+{
+  EntsecImportItem *item;
+
+  if (position >= entsec_google_import_dialog_get_n_accounts (self))
+    return;
+  item = item_at (self, position);
+  item_set_chosen (self, item, !item->chosen);
 }
 
 static void
 entsec_google_import_dialog_init (EntsecGoogleImportDialog *self)
 {
-  self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
-  self->checks = g_ptr_array_new ();
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  g_autoptr (GtkNoSelection) selection = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
-}
-
-/* A row with its check box; @duplicate rows are flagged and cannot be checked. */
-static void
-append_row (EntsecGoogleImportDialog *self,
-            const EntsecAccount      *account,
-            gboolean                  duplicate)
-{
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *check = gtk_check_button_new ();
-  g_autofree char *name = entsec_account_dup_display_name (account);
-  gboolean has_issuer = account->issuer != NULL && *account->issuer != '\0';
-  g_autofree char *title = g_markup_escape_text (has_issuer ? account->issuer : account->label, -1);
-  g_autofree char *label = g_markup_escape_text (account->label, -1);
-  g_autofree char *subtitle = NULL;
-
-  if (duplicate && has_issuer)
-    subtitle = g_strdup_printf (_("%s — already in your list"), label);
-  else if (duplicate)
-    subtitle = g_strdup (_("Already in your list"));
-  else if (has_issuer)
-    subtitle = g_steal_pointer (&label);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  if (subtitle != NULL)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
-  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), !duplicate);
-  gtk_widget_set_sensitive (check, !duplicate);
-  if (duplicate)
-    gtk_widget_add_css_class (row, "dim-label");
-  else
-    {
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      /* The row made its title label the box too: "ACME (alice) ACME" to a screen reader. */
-      gtk_accessible_reset_relation (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
-    }
-  g_signal_connect_object (check, "toggled", G_CALLBACK (update_add_button), self,
-                           G_CONNECT_SWAPPED);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-  adw_preferences_group_add (self->group, row);
-  g_ptr_array_add (self->accounts, entsec_account_copy (account));
-  g_ptr_array_add (self->checks, check);
+  self->items = g_list_store_new (ENTSEC_TYPE_IMPORT_ITEM);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
+  gtk_grid_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->items)));
+  gtk_grid_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 }
 
 EntsecGoogleImportDialog *
@@ -260,6 +394,7 @@ entsec_google_import_dialog_new (GtkWindow *parent,
 {
   EntsecGoogleImportDialog *self;
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) items = NULL;
   g_autofree char *description = NULL;
 
   g_return_val_if_fail (accounts != NULL, NULL);
@@ -273,18 +408,24 @@ entsec_google_import_dialog_new (GtkWindow *parent,
       g_hash_table_add (seen, identity_of (entsec_account_summary_get_issuer (summary),
                                            entsec_account_summary_get_label (summary)));
     }
+  items = g_ptr_array_new_full (accounts->len, g_object_unref);
   for (guint i = 0; i < accounts->len; i++)
     {
       const EntsecAccount *account = g_ptr_array_index (accounts, i);
+      EntsecImportItem *item = g_object_new (ENTSEC_TYPE_IMPORT_ITEM, NULL);
 
-      append_row (self, account,
-                  !g_hash_table_add (seen, identity_of (account->issuer, account->label)));
+      item->account = entsec_account_copy (account);
+      item->duplicate = !g_hash_table_add (seen, identity_of (account->issuer, account->label));
+      item->chosen = !item->duplicate;
+      self->n_chosen += item->chosen ? 1 : 0;
+      g_ptr_array_add (items, item);
     }
+  g_list_store_splice (self->items, 0, 0, items->pdata, items->len);
   description = g_strdup_printf (g_dngettext (NULL, "The export holds %u account. Add the checked ones.",
                                               "The export holds %u accounts. Add the checked ones.",
                                               accounts->len),
                                  accounts->len);
-  adw_preferences_group_set_description (self->group, description);
+  gtk_label_set_text (self->description, description);
   update_add_button (self);
   return self;
 }

@@ -38,6 +38,8 @@ struct _EntsecWindow
   GtkSearchBar         *search_bar;
   GtkEditable          *search_entry;
   GtkStack             *codes_stack;
+  AdwStatusPage        *empty_page;
+  AdwStatusPage        *no_results_page;
   /* A grid of one column: GTK 4.8's GtkListView keeps up to 200 rows alive
    * (bound, styled, measured, ticking), a GtkGridView 30 rows a column. */
   GtkGridView          *list_view;
@@ -252,6 +254,11 @@ update_codes_stack (EntsecWindow *self)
 
   if (self->accounts != NULL && g_list_model_get_n_items (self->accounts) == 0)
     page = *search != '\0' ? "no-results" : "empty";
+  /* Their icons only once shown: see entsec-window.ui. */
+  if (g_str_equal (page, "empty"))
+    adw_status_page_set_icon_name (self->empty_page, "org.entsec.EnterpriseSecurity-symbolic");
+  else if (g_str_equal (page, "no-results"))
+    adw_status_page_set_icon_name (self->no_results_page, "system-search-symbolic");
   gtk_stack_set_visible_child_name (self->codes_stack, page);
 }
 
@@ -709,8 +716,9 @@ accounts_added (EntsecWindow *self,
   toast (self, message);
 }
 
+/* The add dialog, made if needed but not shown. */
 static EntsecAddDialog *
-ensure_add_dialog (EntsecWindow *self)
+get_add_dialog (EntsecWindow *self)
 {
   if (self->add_dialog == NULL)
     {
@@ -719,8 +727,16 @@ ensure_add_dialog (EntsecWindow *self)
       g_signal_connect_object (self->add_dialog, "accounts-added", G_CALLBACK (accounts_added),
                                self, G_CONNECT_SWAPPED);
     }
-  gtk_window_present (GTK_WINDOW (self->add_dialog));
   return self->add_dialog;
+}
+
+static EntsecAddDialog *
+ensure_add_dialog (EntsecWindow *self)
+{
+  EntsecAddDialog *dialog = get_add_dialog (self);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
 }
 
 static void
@@ -742,7 +758,10 @@ open_dialog_with (EntsecWindow *self,
                   GFile       **files,
                   guint         n_files)
 {
-  EntsecAddDialog *dialog = ensure_add_dialog (self);
+  gboolean made = self->add_dialog == NULL;
+  /* A new dialog stays hidden unless something needs the person: the
+   * toast says what was added. */
+  EntsecAddDialog *dialog = get_add_dialog (self);
   g_autoptr (GPtrArray) pictures = g_ptr_array_new ();
   g_autoptr (GPtrArray) links = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_secure_strfree);
 
@@ -753,6 +772,10 @@ open_dialog_with (EntsecWindow *self,
       else
         g_ptr_array_add (pictures, files[i]);
     }
+  if (made)
+    entsec_add_dialog_set_quiet (dialog, TRUE);
+  else if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
+    gtk_window_present (GTK_WINDOW (dialog));
   /* All the export links of one Open in one list to choose from, not a window each. */
   entsec_add_dialog_add_links (dialog, (const char *const *) links->pdata, links->len);
   entsec_add_dialog_add_files (dialog, (GFile **) pictures->pdata, pictures->len);
@@ -878,6 +901,8 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_stack);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, no_results_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, list_view);
   gtk_widget_class_bind_template_callback (widget_class, search_changed);
   gtk_widget_class_bind_template_callback (widget_class, search_activate);

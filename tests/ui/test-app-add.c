@@ -149,6 +149,90 @@ test_google_selection_closed (void)
   g_object_unref (dialog);
 }
 
+/* The check boxes under @widget. */
+static void
+collect_checks (GtkWidget *widget,
+                GPtrArray *checks)
+{
+  if (GTK_IS_CHECK_BUTTON (widget))
+    g_ptr_array_add (checks, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_checks (child, checks);
+}
+
+static void
+frame_painted (GdkFrameClock *clock,
+               gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* An export of 1,000 accounts: only the rows on screen are made (the list
+ * opened in seconds when it built a row per account), and a row's check box
+ * and the account's choice follow each other. */
+static void
+test_google_large_export (void)
+{
+  g_autoptr (GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GPtrArray) checks = g_ptr_array_new ();
+  g_autoptr (GPtrArray) chosen = NULL;
+  EntsecGoogleImportDialog *dialog;
+  GtkCheckButton *first = NULL;
+  gboolean painted = FALSE;
+  gulong handler;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *label = g_strdup_printf ("user%04u@example.org", i);
+
+      g_ptr_array_add (accounts, account_new ("Example", label));
+    }
+  dialog = entsec_google_import_dialog_new (NULL, accounts, NULL);
+  g_object_ref_sink (dialog);
+  g_signal_connect (dialog, "done", G_CALLBACK (record_chosen), &chosen);
+  gtk_window_present (GTK_WINDOW (dialog));
+  while (!gtk_widget_get_realized (GTK_WIDGET (dialog)))
+    g_main_context_iteration (NULL, TRUE);
+  handler = g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (dialog)), "after-paint",
+                              G_CALLBACK (frame_painted), &painted);
+  while (!painted)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (gtk_widget_get_frame_clock (GTK_WIDGET (dialog)), handler);
+
+  g_assert_cmpuint (entsec_google_import_dialog_get_n_accounts (dialog), ==, 1000);
+  collect_checks (GTK_WIDGET (dialog), checks);
+  g_assert_cmpuint (checks->len, >, 0);
+  g_assert_cmpuint (checks->len, <, 100);
+  for (guint i = 0; i < checks->len; i++)
+    {
+      GtkCheckButton *check = g_ptr_array_index (checks, i);
+      const char *name = NULL;
+
+      g_assert_true (gtk_check_button_get_active (check));
+      /* The first account's row, by the label under its issuer. */
+      if (gtk_widget_get_mapped (GTK_WIDGET (check)))
+        {
+          GtkWidget *texts = gtk_widget_get_next_sibling (GTK_WIDGET (check));
+
+          name = gtk_label_get_text (GTK_LABEL (gtk_widget_get_next_sibling (gtk_widget_get_first_child (texts))));
+        }
+      if (g_strcmp0 (name, "user0000@example.org") == 0)
+        first = check;
+    }
+  g_assert_nonnull (first);
+
+  gtk_check_button_set_active (first, FALSE);
+  g_assert_false (entsec_google_import_dialog_get_chosen (dialog, 0));
+  entsec_google_import_dialog_set_chosen (dialog, 0, TRUE);
+  g_assert_true (gtk_check_button_get_active (first));
+  entsec_google_import_dialog_set_chosen (dialog, 1, FALSE);
+  entsec_google_import_dialog_accept (dialog);
+  g_assert_nonnull (chosen);
+  g_assert_cmpuint (chosen->len, ==, 999);
+  g_object_unref (dialog);
+}
+
 typedef struct
 {
   EntsecGoogleImportDialog *chooser;
@@ -369,6 +453,53 @@ test_drop_files (void)
   vt_remove_tree (dir);
 }
 
+/* A quiet dialog (pictures opened from another program): a picture that
+ * adds its account never shows it, and it goes once done; a file it cannot
+ * read shows it, with the row saying why. */
+static void
+test_quiet (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("entsec-add-XXXXXX", NULL);
+  g_autoptr (EntsecVault) vault = vault_new (dir);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:grace?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
+  g_autofree char *picture = g_build_filename (dir, "grace.png", NULL);
+  g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr (GFile) picture_file = g_file_new_for_path (picture);
+  g_autoptr (GFile) notes_file = g_file_new_for_path (notes);
+  Seen seen = { NULL, 0, 0 };
+  EntsecAddDialog *dialog = entsec_add_dialog_new (NULL, vault);
+
+  g_assert_true (gdk_texture_save_to_png (texture, picture));
+  g_assert_true (g_file_set_contents (notes, "not a picture", -1, NULL));
+  g_signal_connect (dialog, "accounts-added", G_CALLBACK (accounts_added), &seen);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  entsec_add_dialog_set_quiet (dialog, TRUE);
+  entsec_add_dialog_add_files (dialog, &picture_file, 1);
+  while (dialog != NULL)
+    {
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (seen.added, ==, 1);
+  g_assert_true (has_account (vault, "grace"));
+
+  dialog = entsec_add_dialog_new (NULL, vault);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  entsec_add_dialog_set_quiet (dialog, TRUE);
+  entsec_add_dialog_add_files (dialog, &notes_file, 1);
+  while (!gtk_widget_get_visible (GTK_WIDGET (dialog)))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (has_row (dialog, "notes.txt"));
+  /* Shown, it stays once its work is over. */
+  for (guint i = 0; i < 10 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (dialog);
+  g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_clear_object (&vault);
+  vt_remove_tree (dir);
+}
+
 /* The labels of the accounts checked in @chooser, joined by spaces. */
 static char *
 chosen_labels (EntsecGoogleImportDialog *chooser)
@@ -518,10 +649,12 @@ main (int   argc,
 
   g_test_add_func ("/app/add/google-selection", test_google_selection);
   g_test_add_func ("/app/add/google-selection-closed", test_google_selection_closed);
+  g_test_add_func ("/app/add/google-large-export", test_google_large_export);
   g_test_add_func ("/app/add/export-picture", test_export_picture);
   g_test_add_func ("/app/add/export-links", test_export_links);
   g_test_add_func ("/app/add/export-pictures", test_export_pictures);
   g_test_add_func ("/app/add/paste", test_paste);
   g_test_add_func ("/app/add/drop-files", test_drop_files);
+  g_test_add_func ("/app/add/quiet", test_quiet);
   return g_test_run ();
 }
