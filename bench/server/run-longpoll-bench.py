@@ -22,67 +22,18 @@ tests (tests/server/devicetest.py, python3-cryptography).
 
 import argparse
 import asyncio
-import http.client
-import json
 import os
 import resource
 import shutil
 import ssl
-import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "tests", "server"))
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-
-from benchserver import BenchServer  # noqa: E402
-from devicetest import CLAIMS, jwk_of, sign_headers, thumbprint  # noqa: E402
+from benchserver import BenchServer, Https, percentile, register_device, rss_kib, uptime
+from devicetest import sign_headers  # noqa: E402 (benchserver puts tests/server on the path)
 
 WAIT = 30  # the longest hold the protocol allows
-
-
-class Https:
-    """One keep-alive TLS connection for setup calls and the RP's pushes."""
-
-    def __init__(self, port, ctx):
-        self.conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=60)
-        self.reconnects = 0
-
-    def call(self, method, path, body=None, token=None, headers=None):
-        hdrs = dict(headers or {})
-        if token is not None:
-            hdrs["Authorization"] = "Bearer " + token
-        raw = body if isinstance(body, bytes) else (json.dumps(body).encode()
-                                                     if body is not None else None)
-        if raw is not None:
-            hdrs.setdefault("Content-Type", "application/json")
-        try:
-            self.conn.request(method, path, body=raw, headers=hdrs)
-            resp = self.conn.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionError):
-            # The server closed the idle keep-alive connection: once more on a
-            # new one (a push's time then includes the new handshake).
-            self.reconnects += 1
-            self.conn.close()
-            self.conn.request(method, path, body=raw, headers=hdrs)
-            resp = self.conn.getresponse()
-        data = resp.read()
-        return resp.status, (json.loads(data) if data else None)
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid, encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1])
-    return -1
-
-
-def percentile(values, fraction):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * fraction))]
 
 
 class LongPollBench:
@@ -109,41 +60,14 @@ class LongPollBench:
     def total(self):
         return self.args.devices * self.args.polls_per_device
 
-    def register(self, i, outbox):
-        email = "lp%06d@example.com" % i
-        status, user = self.https.call("POST", "/v1/admin/users", {"v": 1, "email": email},
-                                       token=self.token)
-        assert status == 201, user
-        client_nonce = "bench-nonce-%06d" % i
-        status, started = self.https.call("POST", "/v1/enroll/start",
-                                          {"v": 1, "channel": "email", "address": email,
-                                           "client_nonce": client_nonce})
-        assert status == 202, started
-        msg = json.loads(outbox.readline())
-        assert msg["to"] == email, msg
-        status, verified = self.https.call("POST", "/v1/enroll/verify",
-                                           {"v": 1, "enrollment_id": started["enrollment_id"],
-                                            "code": msg["code"], "client_nonce": client_nonce})
-        assert status == 200, verified
-        key = ec.generate_private_key(ec.SECP256R1())
-        jwk = jwk_of(key)
-        raw = json.dumps({"v": 1, "enrollment_token": verified["enrollment_token"],
-                          "registration_challenge": verified["registration_challenge"],
-                          "device_key": jwk, "device": CLAIMS,
-                          "client": {"name": "entsec-bench", "version": "0.1"}}).encode()
-        headers = sign_headers(key, "jkt:" + thumbprint(jwk), "POST",
-                               self.issuer + "/v1/devices", raw)
-        status, device = self.https.call("POST", "/v1/devices", raw, headers=headers)
-        assert status == 201, device
-        return user["id"], device["device_id"], key
-
     def register_all(self):
         t0 = time.monotonic()
         self.devices = []
         with open(os.path.join(self.data, "outbox.jsonl"), "a+", encoding="utf-8") as outbox:
             outbox.seek(0)
             for i in range(self.args.devices):
-                self.devices.append(self.register(i, outbox))
+                self.devices.append(register_device(self.https, self.token, self.issuer,
+                                                    "lp%06d@example.com" % i, outbox))
         print("registered %d devices in %.1f s (setup, not a figure)"
               % (len(self.devices), time.monotonic() - t0))
 
@@ -254,8 +178,7 @@ def main():
     if hard != resource.RLIM_INFINITY and hard < need:
         parser.error("the open-file hard limit (%d) is below %d" % (hard, need))
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, need), hard))
-    print("uptime before:", subprocess.run(["uptime"], capture_output=True, text=True)
-          .stdout.strip())
+    print("uptime before:", uptime())
     bench = LongPollBench(args)
     try:
         bench.start()
@@ -263,8 +186,7 @@ def main():
         asyncio.run(bench.run())
     finally:
         bench.stop()
-    print("uptime after:", subprocess.run(["uptime"], capture_output=True, text=True)
-          .stdout.strip())
+    print("uptime after:", uptime())
     return 0
 
 

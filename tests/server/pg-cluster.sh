@@ -11,6 +11,9 @@
 # trust authentication on the socket) and PGDATABASE=postgres, which libpq
 # and the client tools (createdb) pick up, and ENTSEC_TEST_PG_HOST (the
 # same dir) that tells the storage tests to use PostgreSQL.
+#
+# ENTSEC_PG_SETTINGS replaces the cluster's settings (postgres -c options);
+# the default turns fsync off, which a benchmark of durable writes must not.
 set -eu
 
 bindir=${ENTSEC_PG_BINDIR:-/usr/lib/postgresql/15/bin}
@@ -43,9 +46,9 @@ if ! $as_owner "$bindir/initdb" -D "$tmp/data" -U entsec -A trust -E UTF8 --loca
   exit 1
 fi
 # fsync off: a test cluster needs no durability, and the disk is shared
+settings=${ENTSEC_PG_SETTINGS:--c fsync=off -c synchronous_commit=off -c max_connections=300}
 if ! $as_owner "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 \
-     -o "-c listen_addresses= -k $tmp -c fsync=off -c synchronous_commit=off -c max_connections=300" \
-     start >/dev/null; then
+     -o "-c listen_addresses= -k $tmp $settings" start >/dev/null; then
   cat "$tmp/server.log" >&2
   exit 1
 fi

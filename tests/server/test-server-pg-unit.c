@@ -114,6 +114,46 @@ test_migrations (void)
   assert_storage_error (error, "newer");
 }
 
+/* A database an older server migrated (every migration but the last, as
+ * that server applied them): refused with "--migrate" and the versions;
+ * --migrate applies the rest and the server opens it. */
+static void
+test_older_schema (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecStorage) storage = NULL;
+  g_autofree char *needs = NULL;
+  guint older = entsec_pg_schema_version () - 1;
+
+  if (skip_without_cluster ())
+    return;
+  g_assert_cmpuint (older, >=, 1);
+  url = new_database ();
+  run_sql (url, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                "applied BIGINT NOT NULL)");
+  for (guint i = 0; i < older; i++)
+    {
+      g_autofree char *record = g_strdup_printf ("INSERT INTO schema_version VALUES (%u, 0)",
+                                                 i + 1);
+
+      run_sql (url, entsec_pg_migrations[i]);
+      run_sql (url, record);
+    }
+  needs = g_strdup_printf ("has schema version %u; this entsec-server needs version %u", older,
+                           entsec_pg_schema_version ());
+  g_assert_null (entsec_storage_pg_open (url, 1, ENTSEC_STORAGE_OPEN, &error));
+  assert_storage_error (error, needs);
+  g_assert_nonnull (strstr (error->message, "run entsec-server --migrate"));
+  g_clear_error (&error);
+
+  storage = entsec_storage_pg_open (url, 1, ENTSEC_STORAGE_MIGRATE, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&storage, entsec_storage_close);
+  storage = entsec_storage_pg_open (url, 1, ENTSEC_STORAGE_OPEN, &error);
+  g_assert_no_error (error);
+}
+
 /* The server's connection dies (a restart, a failover): the call that
  * finds out fails naming the host, never the password; the next connects
  * again and works. */
@@ -227,6 +267,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/server/pg/migrations", test_migrations);
+  g_test_add_func ("/server/pg/older-schema", test_older_schema);
   g_test_add_func ("/server/pg/reconnect", test_reconnect);
   g_test_add_func ("/server/pg/connect-failure", test_connect_failure);
   g_test_add_func ("/server/pg/init-once", test_init_once);
