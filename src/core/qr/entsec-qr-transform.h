@@ -42,6 +42,23 @@ GArray    *entsec_qr_find_finders (const EntsecQrGrey *bin);
 GPtrArray *entsec_qr_finder_warps (const EntsecQrGrey *src,
                                    guint               radius,
                                    guint               max,
-                                   guint              *candidates);
+                                   guint              *candidates,
+                                   EntsecQrGrey      **bin);
+
+/* A rectangle of an image that may hold a code (entsec_qr_busy_regions()). */
+typedef struct
+{
+  guint  x, y, width, height;
+  double module;   /* estimated module size in pixels */
+  double contrast; /* standard deviation of the grey inside */
+} EntsecQrRegion;
+
+GArray       *entsec_qr_busy_regions (const EntsecQrGrey *grey,
+                                      const EntsecQrGrey *bin,
+                                      guint               max);
+EntsecQrGrey *entsec_qr_load_source_region (const EntsecQrSource *source,
+                                            const EntsecQrGrey   *grey,
+                                            const EntsecQrRegion *region,
+                                            guint                 margin);
 
 G_END_DECLS
