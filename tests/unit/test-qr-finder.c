@@ -85,7 +85,7 @@ test_unwarp_tilted_code (void)
   for (guint i = 0; i < finders->len; i++)
     strong += g_array_index (finders, EntsecQrFinder, i).votes >= 3;
   g_assert_cmpuint (strong, ==, 3);
-  warps = entsec_qr_finder_warps (tilted, MAX (8, 400 / 16), 4, NULL, NULL);
+  warps = entsec_qr_finder_warps (tilted, MAX (8, 400 / 16), 4, NULL);
   g_assert_cmpuint (warps->len, >=, 1);
   /* The first map is square, modules of ENTSEC_QR_WARP_MODULE_PX with the quiet zone. */
   g_assert_cmpuint (((EntsecQrGrey *) warps->pdata[0])->width, ==,
@@ -141,7 +141,7 @@ test_no_finders_in_flat_image (void)
   guint candidates = G_MAXUINT;
 
   memset (flat->pixels, 128, 300 * 200);
-  warps = entsec_qr_finder_warps (flat, 12, 4, &candidates, NULL);
+  warps = entsec_qr_finder_warps (flat, 12, 4, &candidates);
   g_assert_cmpuint (warps->len, ==, 0);
   g_assert_cmpuint (candidates, ==, 0);
 }

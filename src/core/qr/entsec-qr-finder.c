@@ -432,7 +432,6 @@ warp_triple (const EntsecQrGrey *src,
  * @radius: of the threshold's window (entsec_qr_wolf_threshold_radius())
  * @max: at most this many images
  * @candidates: (out) (optional): receives how many finder patterns were found
- * @bin: (out) (optional) (transfer full): receives the black-and-white image searched
  *
  * Look for finder-pattern triples in @src (binarised with
  * entsec_qr_wolf_threshold_radius()) and map each plausible one, best first, onto
@@ -446,8 +445,7 @@ GPtrArray *
 entsec_qr_finder_warps (const EntsecQrGrey *src,
                         guint               radius,
                         guint               max,
-                        guint              *candidates,
-                        EntsecQrGrey      **bin_out)
+                        guint              *candidates)
 {
   g_autoptr (EntsecQrGrey) bin = entsec_qr_wolf_threshold_radius (src, radius);
   g_autoptr (GArray) finders = entsec_qr_find_finders (bin);
@@ -468,7 +466,5 @@ entsec_qr_finder_warps (const EntsecQrGrey *src,
         if (warped != NULL)
           g_ptr_array_add (images, warped);
       }
-  if (bin_out != NULL)
-    *bin_out = g_steal_pointer (&bin);
   return images;
 }

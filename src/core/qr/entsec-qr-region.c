@@ -13,17 +13,18 @@
 /* The busy map's cell, in pixels of the loaded image. */
 #define BLOCK 16
 /*
- * A cell is busy when both its rows and its columns change colour at least
- * once every 1 / BUSY_DENSITY pixels. A code's modules do so about once
- * every two modules (half of the neighbours differ), so this keeps codes of
- * modules up to about 4 px; a flat or smooth background after the local
- * threshold changes far less often, text mostly in one direction.
+ * A cell is busy when, against its own mean grey, both its rows and its
+ * columns change between dark and light at least once every
+ * 1 / BUSY_DENSITY pixels. A code's modules do so about once every two
+ * modules (half of the neighbours differ), so this keeps codes of modules
+ * up to about 4 px; a flat or smooth background changes far less often,
+ * text mostly in one direction.
  */
 #define BUSY_DENSITY 0.12
 /*
- * The least standard deviation of grey a code's region has: dark modules on
- * light paper, half and half, 40 grey levels apart. The local threshold
- * makes busy patterns of noise and texture too, at a few levels.
+ * The least standard deviation of grey in a cell of a code: dark modules on
+ * light paper, half and half, 40 grey levels apart. Noise on a smooth
+ * background changes colour as often, at a few levels.
  */
 #define MIN_CONTRAST 20.0
 /* The modules a code has a side, version 1 to 40. */
@@ -32,9 +33,9 @@
 
 typedef struct
 {
-  guint    gw, gh;  /* cells a row, rows of cells */
-  guint   *across;  /* colour changes along the rows of each cell */
-  guint   *down;    /* and along its columns */
+  guint     gw, gh;  /* cells a row, rows of cells */
+  guint    *across;  /* dark-light changes along the rows of each cell */
+  guint    *down;    /* and along its columns */
   gboolean *busy;
 } BusyMap;
 
@@ -46,31 +47,77 @@ busy_map_clear (BusyMap *map)
   g_free (map->busy);
 }
 
-/* Count each cell's colour changes in both directions, one pass over @bin. */
+/* Each cell's mean grey into @mean, and whether it has a code's contrast into @map->busy. */
+static void
+cell_statistics (BusyMap            *map,
+                 const EntsecQrGrey *grey,
+                 guint8             *mean)
+{
+  gsize cells = (gsize) map->gw * map->gh;
+  g_autofree guint64 *sum = g_new0 (guint64, cells);
+  g_autofree guint64 *squares = g_new0 (guint64, cells);
+  g_autofree guint *count = g_new0 (guint, cells);
+
+  for (guint y = 0; y < grey->height; y++)
+    {
+      const guint8 *row = grey->pixels + (gsize) y * grey->width;
+      gsize first = (gsize) (y / BLOCK) * map->gw;
+
+      for (guint x = 0; x < grey->width; x++)
+        {
+          sum[first + x / BLOCK] += row[x];
+          squares[first + x / BLOCK] += (guint) row[x] * row[x];
+          count[first + x / BLOCK]++;
+        }
+    }
+  for (gsize i = 0; i < cells; i++)
+    {
+      double m = (double) sum[i] / count[i];
+
+      mean[i] = (guint8) m;
+      map->busy[i] = (double) squares[i] / count[i] - m * m >= MIN_CONTRAST * MIN_CONTRAST;
+    }
+}
+
+/*
+ * Count each cell's changes between dark and light (against the cell's
+ * mean) in both directions; a cell stays busy when it has a code's
+ * contrast and changes often enough both ways.
+ */
 static void
 busy_map_fill (BusyMap            *map,
-               const EntsecQrGrey *bin)
+               const EntsecQrGrey *grey)
 {
-  map->gw = (bin->width + BLOCK - 1) / BLOCK;
-  map->gh = (bin->height + BLOCK - 1) / BLOCK;
+  g_autofree guint8 *mean = NULL;
+  g_autofree guint8 *dark = g_malloc ((gsize) grey->width * 2);
+
+  map->gw = (grey->width + BLOCK - 1) / BLOCK;
+  map->gh = (grey->height + BLOCK - 1) / BLOCK;
   map->across = g_new0 (guint, (gsize) map->gw * map->gh);
   map->down = g_new0 (guint, (gsize) map->gw * map->gh);
   map->busy = g_new0 (gboolean, (gsize) map->gw * map->gh);
-  for (guint y = 1; y < bin->height; y++)
+  mean = g_malloc ((gsize) map->gw * map->gh);
+  cell_statistics (map, grey, mean);
+  for (guint y = 0; y < grey->height; y++)
     {
-      const guint8 *row = bin->pixels + (gsize) y * bin->width;
-      const guint8 *above = row - bin->width;
+      const guint8 *row = grey->pixels + (gsize) y * grey->width;
+      const guint8 *level = mean + (gsize) (y / BLOCK) * map->gw;
+      guint8 *now = dark + (gsize) (y % 2) * grey->width;
+      const guint8 *above = dark + (gsize) ((y + 1) % 2) * grey->width;
       guint *across = map->across + (gsize) (y / BLOCK) * map->gw;
       guint *down = map->down + (gsize) (y / BLOCK) * map->gw;
 
-      for (guint x = 1; x < bin->width; x++)
+      for (guint x = 0; x < grey->width; x++)
+        now[x] = row[x] < level[x / BLOCK];
+      for (guint x = 1; y > 0 && x < grey->width; x++)
         {
-          across[x / BLOCK] += row[x] != row[x - 1];
-          down[x / BLOCK] += row[x] != above[x];
+          across[x / BLOCK] += now[x] != now[x - 1];
+          down[x / BLOCK] += now[x] != above[x];
         }
     }
   for (gsize i = 0; i < (gsize) map->gw * map->gh; i++)
-    map->busy[i] = MIN (map->across[i], map->down[i]) >= BUSY_DENSITY * BLOCK * BLOCK;
+    map->busy[i] = map->busy[i]
+                   && MIN (map->across[i], map->down[i]) >= BUSY_DENSITY * BLOCK * BLOCK;
 }
 
 /* The connected busy cells from @start (cleared as they are taken), as a region. */
@@ -167,13 +214,13 @@ compare_contrast (gconstpointer a,
 /**
  * entsec_qr_busy_regions:
  * @grey: a grey image
- * @bin: @grey in black and white (entsec_qr_wolf_threshold_radius())
  * @max: at most this many regions
  *
  * The places of @grey that look like a code: connected cells of 16 x 16
- * pixels whose rows and columns both change colour often in @bin, about
- * square, of a plausible number of modules a side, and of a code's
- * contrast in @grey. The module size of each comes from how often its
+ * pixels of a code's contrast whose rows and columns both change often
+ * between darker and lighter than the cell's mean, about square and of a
+ * plausible number of modules a side (a few milliseconds for a 2000 x 1500
+ * image: two passes over its pixels). The module size of each comes from how often its
  * colours change (neighbouring modules differ half the time), which is the
  * image's own measure of the code's scale.
  *
@@ -182,13 +229,12 @@ compare_contrast (gconstpointer a,
  */
 GArray *
 entsec_qr_busy_regions (const EntsecQrGrey *grey,
-                        const EntsecQrGrey *bin,
                         guint               max)
 {
   GArray *regions = g_array_new (FALSE, FALSE, sizeof (EntsecQrRegion));
   BusyMap map;
 
-  busy_map_fill (&map, bin);
+  busy_map_fill (&map, grey);
   for (guint i = 0; i < map.gw * map.gh; i++)
     {
       EntsecQrRegion region;

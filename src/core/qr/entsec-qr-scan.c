@@ -353,8 +353,7 @@ try_finder (const EntsecQrGrey *grey,
             const char         *chain,
             guint               divisor,
             Budget             *budget,
-            guint              *candidates,
-            EntsecQrGrey      **bin)
+            guint              *candidates)
 {
   g_autofree char *prefix = g_strndup (chain, strlen (chain) - strlen ("finder"));
   g_autoptr (EntsecQrGrey) fixed = NULL;
@@ -370,7 +369,7 @@ try_finder (const EntsecQrGrey *grey,
     }
   image = fixed != NULL ? fixed : grey;
   warps = entsec_qr_finder_warps (image, MAX (8, MIN (image->width, image->height) / divisor),
-                                  FINDER_TRIES, candidates, bin);
+                                  FINDER_TRIES, candidates);
   /* The best map is always tried: the search, which costs the most, is paid for. */
   for (guint i = 0; i < warps->len && (i == 0 || budget_allows (budget)); i++)
     {
@@ -400,7 +399,7 @@ try_step (const EntsecQrGrey *grey,
   g_autoptr (GPtrArray) raw = NULL;
 
   if (g_str_has_suffix (chain, "finder"))
-    return try_finder (grey, chain, FINDER_WINDOW, budget, NULL, NULL);
+    return try_finder (grey, chain, FINDER_WINDOW, budget, NULL);
   if (strcmp (chain, "plain") != 0)
     {
       fixed = apply_chain (grey, chain);
@@ -561,7 +560,7 @@ scan_crop (const EntsecQrGrey *crop,
     }
   if (!budget_allows (budget))
     return NULL;
-  payloads = try_finder (crop, "finder", FINDER_WINDOW, budget, NULL, NULL);
+  payloads = try_finder (crop, "finder", FINDER_WINDOW, budget, NULL);
   if (payloads != NULL)
     {
       *step = g_intern_static_string ("large:full+finder");
@@ -575,24 +574,25 @@ scan_crop (const EntsecQrGrey *crop,
 
 /*
  * A small code in a photo that was shrunk while loading: its modules came
- * out under two pixels, too few for zbar and the finder search. The places
- * of @bin (the finder search's black and white) that change colour as
- * often as a code's modules do, with modules that small, are read again
- * from the file at full size, each within the budget.
+ * out under two or three pixels, too few for zbar. The places of @grey
+ * with a code's contrast that change between dark and light as often as a
+ * code's modules do, with modules that small, are read again from the file
+ * at full size, each within the budget.
  */
 static GPtrArray *
 scan_full_resolution (const EntsecQrGrey   *grey,
                       const EntsecQrSource *source,
-                      const EntsecQrGrey   *bin,
                       const char          **step,
                       GCancellable         *cancellable,
                       Budget               *budget)
 {
   g_autoptr (GArray) regions = NULL;
 
-  if (source == NULL || !source->jpeg || bin == NULL)
+  /* Only a sequential JPEG is shrunk while loading, and only it can give a region alone. */
+  if (source == NULL || !source->jpeg
+      || MAX (source->width, source->height) < 3 * MAX (grey->width, grey->height) / 2)
     return NULL;
-  regions = entsec_qr_busy_regions (grey, bin, FULL_REGIONS);
+  regions = entsec_qr_busy_regions (grey, FULL_REGIONS);
   for (guint i = 0; i < regions->len; i++)
     {
       const EntsecQrRegion *region = &g_array_index (regions, EntsecQrRegion, i);
@@ -626,7 +626,6 @@ scan_large (const EntsecQrGrey   *grey,
             Budget               *budget)
 {
   g_autoptr (EntsecQrGrey) half = NULL;
-  g_autoptr (EntsecQrGrey) bin = NULL;
   const char *found_by = NULL;
   GPtrArray *payloads;
   guint candidates = 0;
@@ -638,15 +637,18 @@ scan_large (const EntsecQrGrey   *grey,
         *step = found_by;
       return payloads;
     }
-  /* A small code in a large photo has modules of two or three pixels, too
-   * few at half size: its finder patterns find it, and give its scale. */
-  if (!budget_allows (budget))
-    return NULL;
-  payloads = try_finder (grey, "finder", FINDER_WINDOW_LARGE, budget, &candidates, &bin);
-  if (payloads != NULL)
-    found_by = "large:finder";
-  else
-    payloads = scan_full_resolution (grey, source, bin, &found_by, cancellable, budget);
+  /* A small code in a photo shrunk while loading: read again at full size
+   * where the loaded image looks like one (a few ms to find, 10-30 ms a
+   * region), before the finder search (about 50 ms) that the time budget
+   * would otherwise leave it no room after. */
+  payloads = scan_full_resolution (grey, source, &found_by, cancellable, budget);
+  if (payloads == NULL && !g_cancellable_is_cancelled (cancellable) && budget_allows (budget))
+    {
+      /* A code of two or three pixels a module, too few at half size: its
+       * finder patterns find it, and give its scale. */
+      payloads = try_finder (grey, "finder", FINDER_WINDOW_LARGE, budget, &candidates);
+      found_by = "large:finder";
+    }
   if (payloads != NULL)
     {
       if (step != NULL)

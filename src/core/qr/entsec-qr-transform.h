@@ -42,8 +42,7 @@ GArray    *entsec_qr_find_finders (const EntsecQrGrey *bin);
 GPtrArray *entsec_qr_finder_warps (const EntsecQrGrey *src,
                                    guint               radius,
                                    guint               max,
-                                   guint              *candidates,
-                                   EntsecQrGrey      **bin);
+                                   guint              *candidates);
 
 /* A rectangle of an image that may hold a code (entsec_qr_busy_regions()). */
 typedef struct
@@ -54,7 +53,6 @@ typedef struct
 } EntsecQrRegion;
 
 GArray       *entsec_qr_busy_regions (const EntsecQrGrey *grey,
-                                      const EntsecQrGrey *bin,
                                       guint               max);
 EntsecQrGrey *entsec_qr_load_source_region (const EntsecQrSource *source,
                                             const EntsecQrGrey   *grey,
