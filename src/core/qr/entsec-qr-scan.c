@@ -638,7 +638,7 @@ scan_large (const EntsecQrGrey   *grey,
       return payloads;
     }
   /* A small code in a photo shrunk while loading: read again at full size
-   * where the loaded image looks like one (a few ms to find, 10-30 ms a
+   * where the loaded image looks like one (about 15 ms to find, 5-20 ms a
    * region), before the finder search (about 50 ms) that the time budget
    * would otherwise leave it no room after. */
   payloads = scan_full_resolution (grey, source, &found_by, cancellable, budget);
