@@ -411,6 +411,30 @@ test_small_code_budget_gives_up (void)
   g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_GAVE_UP);
 }
 
+/* A region of what is no JPEG, or past the image's edge: nothing, and no crash. */
+static void
+test_jpeg_region_refuses_bad_input (void)
+{
+  g_autoptr (GBytes) photo = small_code_photo (1);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (photo, &len);
+  g_autofree guint8 *garbage = g_malloc (len);
+  g_autoptr (EntsecQrGrey) inside = NULL;
+  guint centre = 7 * SMALL_MODULE_PX + 1;
+
+  for (gsize i = 0; i < len; i++)
+    garbage[i] = (guint8) (i * 131 + 7);
+  g_assert_null (entsec_qr_load_jpeg_region (garbage, len, 0, 0, 64, 64));
+  g_assert_null (entsec_qr_load_jpeg_region (data, len, PHOTO_W - 32, 0, 64, 64));
+  g_assert_null (entsec_qr_load_jpeg_region (data, len, 0, PHOTO_H - 32, 64, 64));
+  /* A rectangle inside, at the code's top-left corner: its quiet zone is
+   * light, the centre of its finder pattern (module 7 with the quiet zone) dark. */
+  inside = entsec_qr_load_jpeg_region (data, len, SMALL_AT_X, SMALL_AT_Y, 64, 64);
+  g_assert_nonnull (inside);
+  g_assert_cmpuint (inside->pixels[(gsize) 3 * 64 + 3], >, 180);
+  g_assert_cmpuint (inside->pixels[(gsize) centre * 64 + centre], <, 100);
+}
+
 #ifdef ENTSEC_HAVE_ZXING
 /* A clean code zbar finds but cannot parse (GB 2312 in the Hanzi mode): zxing reads it. */
 static void
@@ -459,6 +483,7 @@ main (int    argc,
   g_test_add_data_func ("/qr/full-resolution/mirrored", GUINT_TO_POINTER (7),
                         test_small_code_full_resolution);
   g_test_add_func ("/qr/full-resolution/budget-gives-up", test_small_code_budget_gives_up);
+  g_test_add_func ("/qr/full-resolution/bad-input", test_jpeg_region_refuses_bad_input);
 #ifdef ENTSEC_HAVE_ZXING
   g_test_add_func ("/qr/zxing/hanzi", test_zxing_reads_hanzi);
 #endif

@@ -64,6 +64,7 @@ EntsecQrGrey *entsec_qr_load_grey_source (const guint8   *data,
                                           EntsecQrSource *source,
                                           GError        **error);
 
+/* One rectangle of a sequential JPEG in grey at full size, the rest skipped; NULL when it cannot. */
 EntsecQrGrey *entsec_qr_load_jpeg_region (const guint8 *data,
                                           gsize         len,
                                           guint         x,

@@ -52,8 +52,10 @@ typedef struct
   double contrast; /* standard deviation of the grey inside */
 } EntsecQrRegion;
 
+/* Where a code may be in @grey, found by cell statistics (element-type EntsecQrRegion). */
 GArray       *entsec_qr_busy_regions (const EntsecQrGrey *grey,
                                       guint               max);
+/* @region of @grey read again from the JPEG @grey was shrunk from, at full size. */
 EntsecQrGrey *entsec_qr_load_source_region (const EntsecQrSource *source,
                                             const EntsecQrGrey   *grey,
                                             const EntsecQrRegion *region,
