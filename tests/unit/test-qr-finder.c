@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <jpeglib.h>
 #include <qrencode.h>
 
 #include "entsec-qr-transform.h"
@@ -216,6 +218,223 @@ test_budget_keeps_first_pass (void)
   g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_NO_CODE);
 }
 
+/* A 4000 x 3000 photo: the side libjpeg halves while loading (photos load at 2000 px). */
+#define PHOTO_W 4000
+#define PHOTO_H 3000
+/* A small code: 3 px modules in the file are 1.5 px once loaded, fewer than zbar needs. */
+#define SMALL_MODULE_PX 3
+#define SMALL_AT_X 2600
+#define SMALL_AT_Y 900
+
+/* An EXIF block holding only an orientation tag (little-endian TIFF, one IFD entry). */
+static void
+write_orientation (struct jpeg_compress_struct *cinfo,
+                   guint                        orientation)
+{
+  const guint8 exif[] = { 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0,
+                          0x12, 0x01, 3, 0, 1, 0, 0, 0, (guint8) orientation, 0, 0, 0,
+                          0, 0, 0, 0 };
+
+  jpeg_write_marker (cinfo, JPEG_APP0 + 1, exif, sizeof exif);
+}
+
+/* A 3 x 3 box blur of the @width x @height rectangle at (@x0, @y0) of a photo. */
+static void
+box_blur (guint8 *pixels,
+          guint   x0,
+          guint   y0,
+          guint   width,
+          guint   height)
+{
+  g_autofree guint8 *copy = g_memdup2 (pixels, (gsize) PHOTO_W * PHOTO_H);
+
+  for (guint y = y0; y < y0 + height; y++)
+    for (guint x = x0; x < x0 + width; x++)
+      {
+        guint sum = 0;
+
+        for (int j = -1; j <= 1; j++)
+          for (int i = -1; i <= 1; i++)
+            sum += copy[(gsize) (y + j) * PHOTO_W + x + i];
+        pixels[(gsize) y * PHOTO_W + x] = (guint8) (sum / 9);
+      }
+}
+
+/*
+ * Grey pixels of the photo: a light gradient with noise (a fixed seed) and
+ * the code of @payload at (SMALL_AT_X, SMALL_AT_Y), transposed when
+ * @mirrored, so that the EXIF orientation that mirrors shows it right.
+ */
+static guint8 *
+photo_pixels (const char *payload,
+              gboolean    mirrored)
+{
+  QRcode *code = QRcode_encodeString (payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  guint8 *pixels = g_malloc ((gsize) PHOTO_W * PHOTO_H);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  guint side;
+
+  g_assert_nonnull (code);
+  side = (guint) (code->width + 8) * SMALL_MODULE_PX;
+  for (guint y = 0; y < PHOTO_H; y++)
+    for (guint x = 0; x < PHOTO_W; x++)
+      {
+        int px = (int) x - SMALL_AT_X, py = (int) y - SMALL_AT_Y;
+        int mx = px / SMALL_MODULE_PX - 4, my = py / SMALL_MODULE_PX - 4;
+        guint8 value = (guint8) (90 + 60 * x / PHOTO_W + 40 * y / PHOTO_H
+                                 + g_rand_int_range (rand, 0, 24));
+
+        if (px >= 0 && py >= 0 && (guint) px < side && (guint) py < side)
+          {
+            gboolean dark = mx >= 0 && my >= 0 && mx < code->width && my < code->width
+                            && (code->data[(mirrored ? mx * code->width + my
+                                                     : my * code->width + mx)] & 1);
+
+            value = dark ? 30 : 225;
+          }
+        pixels[(gsize) y * PHOTO_W + x] = value;
+      }
+  /* A lens's softness: two 3 x 3 box blurs over the code, a Gaussian of sigma 1.15 px. */
+  for (guint pass = 0; pass < 2; pass++)
+    box_blur (pixels, SMALL_AT_X, SMALL_AT_Y, side, side);
+  QRcode_free (code);
+  return pixels;
+}
+
+/* The photo as a sequential JPEG, as a camera writes it, with EXIF @orientation when not 1. */
+static GBytes *
+small_code_photo (guint orientation)
+{
+  struct jpeg_compress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  g_autofree guint8 *pixels = photo_pixels (PAYLOAD, orientation == 5 || orientation == 7
+                                                     || orientation == 2 || orientation == 4);
+  unsigned char *out = NULL;
+  unsigned long out_len = 0;
+  GBytes *bytes;
+
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_compress (&cinfo);
+  jpeg_mem_dest (&cinfo, &out, &out_len);
+  cinfo.image_width = PHOTO_W;
+  cinfo.image_height = PHOTO_H;
+  cinfo.input_components = 1;
+  cinfo.in_color_space = JCS_GRAYSCALE;
+  jpeg_set_defaults (&cinfo);
+  jpeg_set_quality (&cinfo, 90, TRUE);
+  jpeg_start_compress (&cinfo, TRUE);
+  if (orientation != 1)
+    write_orientation (&cinfo, orientation);
+  for (guint y = 0; y < PHOTO_H; y++)
+    {
+      JSAMPROW row = pixels + (gsize) y * PHOTO_W;
+
+      jpeg_write_scanlines (&cinfo, &row, 1);
+    }
+  jpeg_finish_compress (&cinfo);
+  jpeg_destroy_compress (&cinfo);
+  bytes = g_bytes_new (out, out_len);
+  free (out);
+  return bytes;
+}
+
+static GPtrArray *
+decode_photo (GBytes      *photo,
+              const char **step,
+              GError     **error)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (photo, &len);
+
+  return entsec_qr_decode_payloads (data, len, NULL, NULL, step, NULL, error);
+}
+
+/*
+ * A small code in a large photo: read only from the region read again at
+ * full size (no other step reads it at the size the photo is loaded), in
+ * the stored orientation and in those EXIF turns and mirrors.
+ */
+static void
+test_small_code_full_resolution (gconstpointer data)
+{
+  guint orientation = GPOINTER_TO_UINT (data);
+  g_autoptr (GBytes) photo = small_code_photo (orientation);
+  g_autoptr (GPtrArray) payloads = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *step = NULL;
+
+  /* No budget: what reads it is the steps, not the machine's speed. */
+  entsec_qr_set_budget_for_testing (0);
+  payloads = decode_photo (photo, &step, &error);
+  entsec_qr_set_budget_for_testing (ENTSEC_QR_BUDGET_MS);
+  g_assert_no_error (error);
+  assert_payload (payloads);
+  g_assert_cmpstr (step, ==, "large:full");
+}
+
+/* The loaded photo alone (no file to read again): every other step misses the code. */
+static void
+test_small_code_needs_full_resolution (void)
+{
+  g_autoptr (GBytes) photo = small_code_photo (1);
+  g_autoptr (EntsecQrGrey) grey = NULL;
+  g_autoptr (GPtrArray) payloads = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (photo, &len);
+  guint width = 0;
+  const char *step = NULL;
+
+  grey = entsec_qr_load_grey (data, len, 2000, &width, NULL, NULL);
+  g_assert_nonnull (grey);
+  g_assert_cmpuint (width, ==, PHOTO_W);
+  g_assert_cmpuint (grey->width, ==, 2000);
+  entsec_qr_set_budget_for_testing (0);
+  payloads = entsec_qr_scan_grey (grey, &step, NULL);
+  entsec_qr_set_budget_for_testing (ENTSEC_QR_BUDGET_MS);
+  g_assert_null (payloads);
+  g_assert_null (step);
+}
+
+/* Out of time before the full-size step: a clear "gave up", never a guess. */
+static void
+test_small_code_budget_gives_up (void)
+{
+  g_autoptr (GBytes) photo = small_code_photo (1);
+  g_autoptr (GPtrArray) payloads = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *step = NULL;
+
+  entsec_qr_set_clock_for_testing (clock_a_second_a_reading);
+  payloads = decode_photo (photo, &step, &error);
+  entsec_qr_set_clock_for_testing (NULL);
+  g_assert_null (payloads);
+  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_GAVE_UP);
+}
+
+/* A region of what is no JPEG, or past the image's edge: nothing, and no crash. */
+static void
+test_jpeg_region_refuses_bad_input (void)
+{
+  g_autoptr (GBytes) photo = small_code_photo (1);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (photo, &len);
+  g_autofree guint8 *garbage = g_malloc (len);
+  g_autoptr (EntsecQrGrey) inside = NULL;
+  guint centre = 7 * SMALL_MODULE_PX + 1;
+
+  for (gsize i = 0; i < len; i++)
+    garbage[i] = (guint8) (i * 131 + 7);
+  g_assert_null (entsec_qr_load_jpeg_region (garbage, len, 0, 0, 64, 64));
+  g_assert_null (entsec_qr_load_jpeg_region (data, len, PHOTO_W - 32, 0, 64, 64));
+  g_assert_null (entsec_qr_load_jpeg_region (data, len, 0, PHOTO_H - 32, 64, 64));
+  /* A rectangle inside, at the code's top-left corner: its quiet zone is
+   * light, the centre of its finder pattern (module 7 with the quiet zone) dark. */
+  inside = entsec_qr_load_jpeg_region (data, len, SMALL_AT_X, SMALL_AT_Y, 64, 64);
+  g_assert_nonnull (inside);
+  g_assert_cmpuint (inside->pixels[(gsize) 3 * 64 + 3], >, 180);
+  g_assert_cmpuint (inside->pixels[(gsize) centre * 64 + centre], <, 100);
+}
+
 #ifdef ENTSEC_HAVE_ZXING
 /* A clean code zbar finds but cannot parse (GB 2312 in the Hanzi mode): zxing reads it. */
 static void
@@ -256,6 +475,15 @@ main (int    argc,
   g_test_add_func ("/qr/threshold/wolf-uneven-light", test_wolf_uneven_light);
   g_test_add_func ("/qr/budget/exhausted-gives-up", test_budget_exhausted_gives_up);
   g_test_add_func ("/qr/budget/keeps-first-pass", test_budget_keeps_first_pass);
+  g_test_add_func ("/qr/full-resolution/needed", test_small_code_needs_full_resolution);
+  g_test_add_data_func ("/qr/full-resolution/upright", GUINT_TO_POINTER (1),
+                        test_small_code_full_resolution);
+  g_test_add_data_func ("/qr/full-resolution/turned", GUINT_TO_POINTER (6),
+                        test_small_code_full_resolution);
+  g_test_add_data_func ("/qr/full-resolution/mirrored", GUINT_TO_POINTER (7),
+                        test_small_code_full_resolution);
+  g_test_add_func ("/qr/full-resolution/budget-gives-up", test_small_code_budget_gives_up);
+  g_test_add_func ("/qr/full-resolution/bad-input", test_jpeg_region_refuses_bad_input);
 #ifdef ENTSEC_HAVE_ZXING
   g_test_add_func ("/qr/zxing/hanzi", test_zxing_reads_hanzi);
 #endif

@@ -365,10 +365,23 @@ sniff_format (const guint8 *data,
   return NULL;
 }
 
-/* The still image the loader produced, upright as its EXIF orientation says. */
+/* EXIF orientation as the JPEG and TIFF loaders report it, 1 when none or unknown. */
+static guint
+orientation_of (GdkPixbuf *pixbuf)
+{
+  const char *option = gdk_pixbuf_get_option (pixbuf, "orientation");
+  guint64 value = 1;
+
+  if (option == NULL || !g_ascii_string_to_unsigned (option, 10, 1, 8, &value, NULL))
+    return 1;
+  return (guint) value;
+}
+
+/* The still image the loader produced, upright as its EXIF @orientation says. */
 static GdkPixbuf *
 loaded_pixbuf (GdkPixbufLoader *loader,
                const LoadState *state,
+               guint           *orientation,
                GError         **error)
 {
   GdkPixbufAnimation *animation = gdk_pixbuf_loader_get_animation (loader);
@@ -388,6 +401,7 @@ loaded_pixbuf (GdkPixbufLoader *loader,
       set_loader_error (state, NULL, error);
       return NULL;
     }
+  *orientation = orientation_of (pixbuf);
   return gdk_pixbuf_apply_embedded_orientation (pixbuf);
 }
 
@@ -426,16 +440,16 @@ grey_from_pixbuf (GdkPixbuf *pixbuf)
 }
 
 EntsecQrGrey *
-entsec_qr_load_grey (const guint8 *data,
-                     gsize         len,
-                     guint         max_side,
-                     guint        *width,
-                     guint        *height,
-                     GError      **error)
+entsec_qr_load_grey_source (const guint8   *data,
+                            gsize           len,
+                            guint           max_side,
+                            EntsecQrSource *source,
+                            GError        **error)
 {
   g_autoptr (GdkPixbufLoader) loader = NULL;
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GdkPixbuf) upright = NULL;
   LoadState state = { .max_side = max_side };
+  guint orientation = 1;
   const char *format;
 
   if (len == 0)
@@ -476,14 +490,32 @@ entsec_qr_load_grey (const guint8 *data,
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &state);
   if (!feed_loader (loader, &state, data, len, error))
     return NULL;
-  pixbuf = loaded_pixbuf (loader, &state, error);
-  if (pixbuf == NULL)
+  upright = loaded_pixbuf (loader, &state, &orientation, error);
+  if (upright == NULL)
     return NULL;
-  if (width != NULL)
-    *width = state.width;
-  if (height != NULL)
-    *height = state.height;
-  return grey_from_pixbuf (pixbuf);
+  if (source != NULL)
+    *source = (EntsecQrSource) { .data = data, .len = len, .jpeg = state.kind == LOAD_JPEG,
+                                 .width = state.width, .height = state.height,
+                                 .orientation = orientation };
+  return grey_from_pixbuf (upright);
+}
+
+EntsecQrGrey *
+entsec_qr_load_grey (const guint8 *data,
+                     gsize         len,
+                     guint         max_side,
+                     guint        *width,
+                     guint        *height,
+                     GError      **error)
+{
+  EntsecQrSource source;
+  EntsecQrGrey *grey = entsec_qr_load_grey_source (data, len, max_side, &source, error);
+
+  if (grey != NULL && width != NULL)
+    *width = source.width;
+  if (grey != NULL && height != NULL)
+    *height = source.height;
+  return grey;
 }
 
 void

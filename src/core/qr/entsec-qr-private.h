@@ -43,6 +43,36 @@ EntsecQrGrey *entsec_qr_load_grey (const guint8 *data,
                                    GError      **error);
 
 /*
+ * Where a loaded image came from, so that part of it can be read again at
+ * full resolution: only a sequential JPEG is shrunk while it is decoded,
+ * and only it can give one rectangle without the rest.
+ */
+typedef struct
+{
+  const guint8 *data;        /* the file, borrowed */
+  gsize         len;
+  gboolean      jpeg;        /* a sequential JPEG: entsec_qr_load_jpeg_region() reads it */
+  guint         width;       /* as stored in the file, before the EXIF orientation */
+  guint         height;
+  guint         orientation; /* EXIF orientation, 1 (none) to 8 */
+} EntsecQrSource;
+
+/* entsec_qr_load_grey(), and where the image came from in @source. */
+EntsecQrGrey *entsec_qr_load_grey_source (const guint8   *data,
+                                          gsize           len,
+                                          guint           max_side,
+                                          EntsecQrSource *source,
+                                          GError        **error);
+
+/* One rectangle of a sequential JPEG in grey at full size, the rest skipped; NULL when it cannot. */
+EntsecQrGrey *entsec_qr_load_jpeg_region (const guint8 *data,
+                                          gsize         len,
+                                          guint         x,
+                                          guint         y,
+                                          guint         width,
+                                          guint         height);
+
+/*
  * The untrusted-input boundary: image bytes in, payloads out
  * (element-type EntsecQrPayload). Everything that touches pixels or zbar
  * happens inside, so it can move into a short-lived helper process.

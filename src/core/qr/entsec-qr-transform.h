@@ -44,4 +44,21 @@ GPtrArray *entsec_qr_finder_warps (const EntsecQrGrey *src,
                                    guint               max,
                                    guint              *candidates);
 
+/* A rectangle of an image that may hold a code (entsec_qr_busy_regions()). */
+typedef struct
+{
+  guint  x, y, width, height;
+  double module;   /* estimated module size in pixels */
+  double contrast; /* standard deviation of the grey inside */
+} EntsecQrRegion;
+
+/* Where a code may be in @grey, found by cell statistics (element-type EntsecQrRegion). */
+GArray       *entsec_qr_busy_regions (const EntsecQrGrey *grey,
+                                      guint               max);
+/* @region of @grey read again from the JPEG @grey was shrunk from, at full size. */
+EntsecQrGrey *entsec_qr_load_source_region (const EntsecQrSource *source,
+                                            const EntsecQrGrey   *grey,
+                                            const EntsecQrRegion *region,
+                                            guint                 margin);
+
 G_END_DECLS
