@@ -386,12 +386,21 @@ entsec_device_session_pin_authority (EntsecDeviceSession *session,
                                       g_variant_new_string (jkt), cancellable, error))
     return FALSE;
   g_info ("Pinned the server's new authority key %s", jkt);
+  entsec_device_session_adopt_authority (session, key);
+  return TRUE;
+}
+
+void
+entsec_device_session_adopt_authority (EntsecDeviceSession *session,
+                                       EVP_PKEY            *key)
+{
+  g_autofree char *jkt = entsec_jwk_thumbprint (key, NULL);
+
   EVP_PKEY_up_ref (key);
   EVP_PKEY_free (session->authority);
   session->authority = key;
   g_free (session->authority_jkt);
   session->authority_jkt = g_steal_pointer (&jkt);
-  return TRUE;
 }
 
 gint64

@@ -81,6 +81,9 @@ gboolean     entsec_device_session_pin_authority (EntsecDeviceSession *session,
                                                   EVP_PKEY            *key,
                                                   GCancellable        *cancellable,
                                                   GError             **error);
+/* Take @key (pinned in the vault already) as the session's authority key. */
+void         entsec_device_session_adopt_authority (EntsecDeviceSession *session,
+                                                    EVP_PKEY            *key);
 /* The time requests are signed with (the injected one, or the real clock). */
 gint64       entsec_device_session_now (EntsecDeviceSession *session);
 
