@@ -224,6 +224,7 @@ entsec_enterprise_status_sync (EntsecVault   *vault,
   if (session == NULL)
     return NULL;
   status->server = g_strdup (entsec_device_session_get_issuer (session));
+  status->key_in_keyring = entsec_device_session_get_key_in_keyring (session);
   status->device_id = g_strdup (entsec_device_session_get_device_id (session));
   status->tenant = registration_tenant (vault, cancellable);
   status->user_name = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_USER_NAME,

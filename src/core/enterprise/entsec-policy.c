@@ -49,20 +49,10 @@ device_attributes (const char *issuer,
   return attributes;
 }
 
-/*
- * A connection of our own, not libsecret's shared one: the vault's keyring
- * thread may be setting that up at the same time, which it does not survive.
- */
 static SecretService *
 open_service (void)
 {
-  g_autoptr (GError) error = NULL;
-  SecretService *service = secret_service_open_sync (SECRET_TYPE_SERVICE, NULL,
-                                                     SECRET_SERVICE_OPEN_SESSION, NULL, &error);
-
-  if (service == NULL)
-    g_debug ("No keyring for the policy version: %s", error->message);
-  return service;
+  return entsec_enterprise_keyring_open ("the policy version");
 }
 
 /* The unlocked item of this device, its secret loaded, or NULL; never prompts. */
@@ -514,7 +504,8 @@ entsec_enterprise_wipe (EntsecDeviceSession *session,
 
   /* The preferences in one transaction: enrolled with all of them, or none. */
   if (!remove_managed_accounts (vault, cancellable, error)
-      || !entsec_vault_set_prefs_sync (vault, names, none, cancellable, error))
+      || !entsec_vault_set_prefs_sync (vault, names, none, cancellable, error)
+      || !entsec_device_session_forget_locked (session, cancellable, error))
     return FALSE;
   entsec_policy_keyring_clear (entsec_device_session_get_issuer (session),
                                entsec_device_session_get_device_id (session));
