@@ -341,6 +341,34 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.watch()
         self.assertTrue(self.cli_json("policy")["allow_export"])
 
+    def test_key_in_the_vault_moves_to_the_keyring_at_the_next_unlock(self):
+        # A device enrolled with no keyring reachable (as before device KEKs existed).
+        no_keyring = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent")
+        self.vault = os.path.join(self.tmp, "vault2.db")
+        self.assertEqual(self.cli("init", *FAST_KDF).returncode, 0)
+        saved = os.environ.copy()
+        try:
+            os.environ.clear()
+            os.environ.update(no_keyring)
+            code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
+                                               "--server", self.base, "--ca", self.ca,
+                                               "--email", EMAIL)
+            self.assertEqual(code, 0, out + err)
+            self.assertEqual(self.cli_json("status")["device_key"], "vault")
+            self.watch()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        self.assertEqual(self.locked_rows(), [])
+        self.assertEqual(self.device_kek_items(), [])
+        # The first unlock with the keyring moves the key and the cursor.
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+        self.assertEqual(self.locked_rows(), ["enterprise.device", "enterprise.events_cursor"])
+        self.assertEqual(len(self.device_kek_items()), 1)
+        tx = self.push()
+        pushes = [e["approval"]["challenge_id"] for e in self.watch_locked() if e["type"] == "push"]
+        self.assertEqual(pushes, [tx["transaction_id"]])
+
     def test_unbind_removes_the_device_key_everywhere(self):
         self.assertEqual(len(self.device_kek_items()), 1)
         result = self.cli("unbind", "--yes")
