@@ -55,10 +55,14 @@ entsec_enterprise_keyring_open (const char *purpose)
   return service;
 }
 
-/* The KEK of the first unlocked item, or NULL; never prompts, never unlocks. */
+/*
+ * The KEK of the first unlocked item, or NULL; never prompts, never unlocks.
+ * *@seen: an item exists, unlocked or not.
+ */
 static EntsecSecureBytes *
 find_kek (SecretService *service,
-          GHashTable    *attributes)
+          GHashTable    *attributes,
+          gboolean      *seen)
 {
   g_autolist (SecretItem) items = NULL;
   g_autoptr (GError) error = NULL;
@@ -68,6 +72,7 @@ find_kek (SecretService *service,
                                       &error);
   if (error != NULL)
     g_debug ("The keyring cannot be searched: %s", error->message);
+  *seen = items != NULL || error != NULL;
   for (GList *l = items; l != NULL; l = l->next)
     {
       g_autoptr (SecretValue) value = NULL;
@@ -84,14 +89,32 @@ find_kek (SecretService *service,
   return NULL;
 }
 
-/* A new random KEK stored in the default collection, or NULL when the keyring refuses it. */
+/* Whether the default collection exists and is unlocked: storing then asks nobody. */
+static gboolean
+default_collection_open (SecretService *service)
+{
+  g_autoptr (SecretCollection) collection = NULL;
+
+  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                 SECRET_COLLECTION_NONE, NULL, NULL);
+  return collection != NULL && !secret_collection_get_locked (collection);
+}
+
+/*
+ * A new random KEK stored in the default collection, or NULL when the
+ * keyring is locked (never prompts) or refuses it.
+ */
 static EntsecSecureBytes *
 create_kek (SecretService *service,
             GHashTable    *attributes)
 {
-  EntsecSecureBytes *kek = entsec_secure_bytes_new (ENTSEC_AEAD_KEY_SIZE);
+  EntsecSecureBytes *kek;
   g_autoptr (SecretValue) value = NULL;
   g_autoptr (GError) error = NULL;
+
+  if (!default_collection_open (service))
+    return NULL;
+  kek = entsec_secure_bytes_new (ENTSEC_AEAD_KEY_SIZE);
 
   if (!entsec_random_bytes (kek->data, kek->len, &error))
     {
@@ -119,11 +142,13 @@ entsec_device_kek_get (EntsecVault *vault,
   g_autoptr (GHashTable) attributes = kek_attributes (vault);
   g_autoptr (SecretService) service = entsec_enterprise_keyring_open ("the device key");
   EntsecSecureBytes *kek;
+  gboolean seen = FALSE;
 
   if (service == NULL)
     return NULL;
-  kek = find_kek (service, attributes);
-  if (kek == NULL && create)
+  kek = find_kek (service, attributes, &seen);
+  /* A locked item is not replaced: the rows sealed under it stay readable later. */
+  if (kek == NULL && create && !seen)
     kek = create_kek (service, attributes);
   return kek;
 }
