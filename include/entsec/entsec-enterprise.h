@@ -556,6 +556,9 @@ gboolean entsec_enterprise_offline_check_sync (EntsecVault        *vault,
  * @clock_warning: (nullable): the clocks are more than 30 s apart: what it breaks
  * @offline: where the device stands in its offline grace
  * @offline_block_at, @offline_wipe_at: when codes get blocked and the data wiped (0: never)
+ * @key_in_keyring: the device key is sealed under its own key in the keyring, so the
+ *   events worker runs while the vault is locked; FALSE: the keyring is not available,
+ *   the key is in the vault's data and the worker needs the vault unlocked
  *
  * What `entsec-cli status` shows.
  */
@@ -580,6 +583,7 @@ typedef struct
   EntsecOfflineState offline;
   gint64 offline_block_at;
   gint64 offline_wipe_at;
+  gboolean key_in_keyring;
 } EntsecEnterpriseStatus;
 
 /*

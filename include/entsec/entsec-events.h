@@ -80,6 +80,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseEvent, entsec_enterprise_event_fr
  * @more: the server holds more: poll again at once
  * @wiped: a wipe command removed the enterprise data (nothing follows it)
  * @locked: a lock command locked the vault
+ * @sync_due: a policy or token change (or a refresh command) came while the vault was
+ *   locked: it is synced at the first poll with the vault unlocked
  *
  * What one poll received and did.
  */
@@ -90,6 +92,7 @@ typedef struct
   gboolean more;
   gboolean wiped;
   gboolean locked;
+  gboolean sync_due;
 } EntsecEnterpriseEvents;
 
 ENTSEC_EXPORT

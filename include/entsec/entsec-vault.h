@@ -631,6 +631,19 @@ gboolean  entsec_vault_remove_pref_sync (EntsecVault  *vault,
                                          const char   *name,
                                          GCancellable *cancellable,
                                          GError      **error);
+/*
+ * Set (or, for a NULL value, remove) the preferences @names[i] to
+ * @values[i] in one transaction: all or none (several values that belong
+ * together, such as a policy and its version). @names is NULL-terminated;
+ * @values has as many entries, floating ones are sunk. Every value is
+ * checked before anything is written.
+ */
+ENTSEC_EXPORT
+gboolean  entsec_vault_set_prefs_sync (EntsecVault        *vault,
+                                       const char * const *names,
+                                       GVariant          **values,
+                                       GCancellable       *cancellable,
+                                       GError            **error);
 
 /*
  * The three above in a worker thread (the UI must not wait for the vault's

@@ -136,6 +136,12 @@ print_events (const EntsecEnterpriseEvents *events,
   fflush (stdout);
 }
 
+/* --locked, for watch, approvals, approve and deny. */
+#define LOCKED_OPTION(variable)                                                          \
+  { "locked", 0, 0, G_OPTION_ARG_NONE, (variable),                                       \
+    N_("Leave the vault locked: the device key sealed in the keyring signs (see "        \
+       "'entsec-cli status'); approving still needs the vault unlocked"), NULL }
+
 /* --once: poll until the server has nothing more. */
 static int
 watch_once (EntsecVault *vault,
@@ -274,6 +280,7 @@ cli_cmd_watch (int    argc,
 {
   gboolean json = FALSE;
   gboolean once = FALSE;
+  gboolean locked = FALSE;
   gint wait = WATCH_WAIT_DEFAULT;
   gint64 cursor = -1;
   gint64 time_option = -1;
@@ -285,6 +292,7 @@ cli_cmd_watch (int    argc,
     { "wait", 0, 0, G_OPTION_ARG_INT, &wait,
       N_("Seconds the server may hold each poll, 0 to 30 (default 25)"), N_("SECONDS") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print each poll as one line of JSON"), NULL },
+    LOCKED_OPTION (&locked),
     /* Hidden, for tests: the cursor to send instead of the stored one. */
     { "cursor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &cursor, NULL, NULL },
     /* Hidden, for tests: sign and check with this Unix time instead of the clock. */
@@ -298,13 +306,14 @@ cli_cmd_watch (int    argc,
   g_autoptr (EntsecVault) vault = NULL;
   int status;
 
-  vault = cli_vault_parse_and_open ("watch", "",
-                                    N_("Wait for what the enterprise server sends this device "
-                                       "and print it as it comes:\nsign-in requests, commands "
-                                       "(carried out and acknowledged), policy and token\n"
-                                       "changes (synced). Ctrl-C stops; events not yet handled "
-                                       "come again next time."),
-                                    entries, &argc, &argv, &status);
+  vault = cli_vault_parse_and_open_events ("watch", "",
+                                           N_("Wait for what the enterprise server sends "
+                                              "this device and print it as it comes:\nsign-in "
+                                              "requests, commands (carried out and "
+                                              "acknowledged), policy and token\nchanges "
+                                              "(synced). Ctrl-C stops; events not yet handled "
+                                              "come again next time."),
+                                           entries, &locked, &argc, &argv, &status);
   if (vault == NULL)
     return status;
   if (wait < 0 || wait > ENTSEC_EVENTS_MAX_WAIT)
@@ -322,9 +331,11 @@ cli_cmd_approvals (int    argc,
                    char **argv)
 {
   gboolean json = FALSE;
+  gboolean locked = FALSE;
   gint64 time_option = -1;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the list as JSON"), NULL },
+    LOCKED_OPTION (&locked),
     { "time", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &time_option, NULL, NULL },
     { NULL }
   };
@@ -334,12 +345,13 @@ cli_cmd_approvals (int    argc,
   json_t *array;
   int status;
 
-  vault = cli_vault_parse_and_open ("approvals", "",
-                                    N_("List the sign-in requests waiting for an answer from "
-                                       "this device, with what the\nserver signed about them "
-                                       "(application, address, time, number matching).\n"
-                                       "'entsec-cli watch' receives them."),
-                                    entries, &argc, &argv, &status);
+  vault = cli_vault_parse_and_open_events ("approvals", "",
+                                           N_("List the sign-in requests waiting for an "
+                                              "answer from this device, with what the\nserver "
+                                              "signed about them (application, address, time, "
+                                              "number matching).\n'entsec-cli watch' receives "
+                                              "them."),
+                                           entries, &locked, &argc, &argv, &status);
   if (vault == NULL)
     return status;
   list = entsec_enterprise_approvals_list_sync (vault, time_option > 0 ? time_option : 0, NULL,
@@ -388,20 +400,23 @@ cli_cmd_approve (int    argc,
 {
   gint64 number = -1;
   gint64 time_option = -1;
+  gboolean locked = FALSE;
   GOptionEntry entries[] = {
     { "number", 'n', 0, G_OPTION_ARG_INT64, &number,
       N_("The number the sign-in screen shows (10 to 99)"), N_("N") },
+    LOCKED_OPTION (&locked),
     { "time", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &time_option, NULL, NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
   int status;
 
-  vault = cli_vault_parse_and_open ("approve", "ID [--number N]",
-                                    N_("Approve the sign-in request ID ('entsec-cli approvals' "
-                                       "lists them) with the number\nits sign-in screen shows; "
-                                       "three wrong numbers close the request."),
-                                    entries, &argc, &argv, &status);
+  vault = cli_vault_parse_and_open_events ("approve", "ID [--number N]",
+                                           N_("Approve the sign-in request ID ('entsec-cli "
+                                              "approvals' lists them) with the number\nits "
+                                              "sign-in screen shows; three wrong numbers close "
+                                              "the request."),
+                                           entries, &locked, &argc, &argv, &status);
   if (vault == NULL)
     return status;
   if (argc != 2 || (number != -1 && (number < 0 || number > 999)))
@@ -419,20 +434,22 @@ cli_cmd_deny (int    argc,
 {
   gboolean not_me = FALSE;
   gint64 time_option = -1;
+  gboolean locked = FALSE;
   GOptionEntry entries[] = {
     { "not-me", 0, 0, G_OPTION_ARG_NONE, &not_me,
       N_("You did not try to sign in: mutes sign-in requests for 20 minutes and alerts "
          "your administrator"), NULL },
+    LOCKED_OPTION (&locked),
     { "time", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &time_option, NULL, NULL },
     { NULL }
   };
   g_autoptr (EntsecVault) vault = NULL;
   int status;
 
-  vault = cli_vault_parse_and_open ("deny", "ID [--not-me]",
-                                    N_("Refuse the sign-in request ID ('entsec-cli approvals' "
-                                       "lists them)."),
-                                    entries, &argc, &argv, &status);
+  vault = cli_vault_parse_and_open_events ("deny", "ID [--not-me]",
+                                           N_("Refuse the sign-in request ID ('entsec-cli "
+                                              "approvals' lists them)."),
+                                           entries, &locked, &argc, &argv, &status);
   if (vault == NULL)
     return status;
   if (argc != 2)

@@ -148,6 +148,19 @@ EntsecVault *cli_vault_parse_and_open (const char   *name,
                                        int          *argc,
                                        char       ***argv,
                                        int          *exit_code);
+/*
+ * The same for the enterprise events commands, whose @entries include
+ * --locked (into @locked): then the vault is opened but not unlocked, and
+ * the device key in the keyring signs.
+ */
+EntsecVault *cli_vault_parse_and_open_events (const char   *name,
+                                              const char   *parameter_string,
+                                              const char   *description,
+                                              GOptionEntry *entries,
+                                              gboolean     *locked,
+                                              int          *argc,
+                                              char       ***argv,
+                                              int          *exit_code);
 
 void cli_vault_print_json (struct json_t *root);
 /*

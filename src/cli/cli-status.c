@@ -74,6 +74,8 @@ print_status_json (const EntsecEnterpriseStatus *status)
                             "offline_wipe_at", (json_int_t) status->offline_wipe_at,
                             "clock_warning", status->clock_warning);
 
+  json_object_set_new (root, "device_key", json_string (status->key_in_keyring ? "keyring"
+                                                                                : "vault"));
   json_object_set_new (root, "clock_skew", status->skew_known
                                            ? json_integer (status->skew) : json_null ());
   cli_vault_print_json (root);
@@ -122,6 +124,12 @@ print_status (const EntsecEnterpriseStatus *status)
           expires);
   printf (_("Last sync:         %s\n"), synced);
   printf (_("Pending approvals: %u\n"), status->pending_approvals);
+  if (status->key_in_keyring)
+    printf (_("Device key:        sealed under its own key in the keyring: sign-in requests "
+              "and commands arrive while the vault is locked\n"));
+  else
+    printf (_("Device key:        in the vault (no keyring available): sign-in requests and "
+              "commands arrive only while the vault is unlocked\n"));
   if (status->skew_known)
     printf (_("Clock skew:        %s s (the server's clock minus this one's)\n"), skew);
   else

@@ -359,14 +359,38 @@ cli_vault_parse_and_open (const char   *name,
                           char       ***argv,
                           int          *exit_code)
 {
+  gboolean locked = FALSE;
+
+  return cli_vault_parse_and_open_events (name, parameter_string, description, entries, &locked,
+                                          argc, argv, exit_code);
+}
+
+EntsecVault *
+cli_vault_parse_and_open_events (const char   *name,
+                                 const char   *parameter_string,
+                                 const char   *description,
+                                 GOptionEntry *entries,
+                                 gboolean     *locked,
+                                 int          *argc,
+                                 char       ***argv,
+                                 int          *exit_code)
+{
   CliVaultOptions options = { 0 };
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
   EntsecVault *vault = NULL;
 
-  if (cli_vault_parse_options (name, parameter_string, description, entries, &options, argc,
-                               argv))
+  *exit_code = CLI_EXIT_USAGE;
+  if (!cli_vault_parse_options (name, parameter_string, description, entries, &options, argc,
+                                argv))
+    ;
+  else if (!*locked)
     vault = cli_vault_open (&options, exit_code);
-  else
-    *exit_code = CLI_EXIT_USAGE;
+  else if ((path = cli_vault_path (&options)) != NULL)
+    {
+      vault = entsec_vault_open_sync (path, NULL, &error);
+      *exit_code = vault != NULL ? CLI_EXIT_OK : cli_vault_report (error);
+    }
   cli_vault_options_clear (&options);
   return vault;
 }

@@ -88,6 +88,17 @@ class EnrollTests(ServerTestCase):
         self.assertEqual(listed[device["device_id"]]["state"], "active")
         # No code in what the CLI printed.
         self.assertNotIn(self.outbox_codes()[-1], out + err)
+        # No keyring here: the device key stays in the vault's data, and status says what
+        # that means; the events commands cannot run with the vault locked.
+        result = self.cli("status", "--vault", vault, "--offline", "--json")
+        self.assertEqual(json.loads(result.stdout)["device_key"], "vault", result.stderr)
+        self.assertIn("only while the vault is unlocked",
+                      self.cli("status", "--vault", vault, "--offline").stdout)
+        result = subprocess.run([CLI, "watch", "--once", "--vault", vault, "--locked"],
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                timeout=120, check=False)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("this device's key is not in the keyring", result.stderr)
         # A second enrollment of the same vault is refused before any network call.
         code, _, err = self.enroll(vault, "--server", self.base, "--ca", self.ca, "--email", EMAIL)
         self.assertEqual(code, 3, err)

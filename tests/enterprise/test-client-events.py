@@ -4,13 +4,17 @@
 entsec-server over TLS on loopback (--dev, outbox sender): a relying party starts pushes
 that the CLI receives on its events long-poll and answers with the number (right, wrong
 three times, deny --not-me); admin commands (lock, wipe) are carried out and acknowledged
-once, even when the same command is delivered again. argv[1] is entsec-server;
-ENTSEC_CLI is the CLI.
+once, even when the same command is delivered again. With the device key sealed under
+its own key in the real gnome-keyring (tests/keyring-session.sh), the worker receives
+pushes and carries out commands with the vault locked, while approving needs it
+unlocked. argv[1] is entsec-server; ENTSEC_CLI is the CLI.
 """
 
+import hashlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 
@@ -243,6 +247,136 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
             data = f.read()
         for canary in (self.device_id, token["id"]):
             self.assertNotIn(canary.encode(), data)
+        # The device key's own key left the keyring, its sealed rows the vault.
+        self.assertEqual(self.device_kek_items(), [])
+        self.assertEqual(self.locked_rows(), [])
+
+    # ---- the device key in the keyring: the worker with the vault locked ----------
+
+    def cli_locked(self, *args):
+        """The CLI with the vault left locked: no passphrase, nothing on stdin."""
+        return subprocess.run([CLI, *args, "--vault", self.vault, "--locked"],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    def watch_locked(self):
+        result = self.cli_locked("watch", "--once", "--wait", "0", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return [e for line in result.stdout.splitlines() for e in json.loads(line)["events"]]
+
+    def vault_id_hash(self):
+        with sqlite3.connect("file:%s?mode=ro" % self.vault, uri=True) as db:
+            (vault_id,) = db.execute("SELECT vault_id FROM vault").fetchone()
+        return hashlib.sha256(vault_id).hexdigest()
+
+    def locked_rows(self):
+        with sqlite3.connect("file:%s?mode=ro" % self.vault, uri=True) as db:
+            return sorted(name for (name,) in db.execute("SELECT name FROM locked_rows"))
+
+    def device_kek_items(self):
+        """This vault's device key items as secret-tool shows them: {field: value} each."""
+        out = subprocess.run(["secret-tool", "search", "--all",
+                              "xdg:schema", "org.entsec.EnterpriseSecurity.DeviceKey",
+                              "vault", self.vault_id_hash()],
+                             capture_output=True, timeout=30, check=False)
+        items = []
+        # The secret is binary: only the other lines are read as text.
+        for line in (out.stdout + out.stderr).decode(errors="replace").splitlines():
+            if line.startswith("[/"):
+                items.append({})
+            elif " = " in line and items:
+                key, value = line.split(" = ", 1)
+                items[-1][key] = value
+        return items
+
+    def test_device_key_sealed_under_a_keyring_key(self):
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+        self.assertIn("Device key:        sealed under its own key in the keyring",
+                      self.cli("status").stdout)
+        self.assertIn("enterprise.device", self.locked_rows())
+        items = self.device_kek_items()
+        self.assertEqual(len(items), 1, items)
+        item = items[0]
+        # Named without a secret: a fixed label, the vault id's hash.
+        self.assertEqual(item["label"], "Enterprise Security device key protection")
+        self.assertEqual(item["attribute.vault"], self.vault_id_hash())
+        self.assertEqual(sorted(k for k in item if k.startswith("attribute.")),
+                         ["attribute.vault"])
+        self.assertNotIn(self.device_id, json.dumps(item))
+
+    def test_worker_runs_with_the_vault_locked(self):
+        tx = self.push()
+        events = self.watch_locked()
+        pushes = [e["approval"]["challenge_id"] for e in events if e["type"] == "push"]
+        self.assertEqual(pushes, [tx["transaction_id"]], events)
+        listed = json.loads(self.cli_locked("approvals", "--json").stdout)
+        self.assertEqual([a["challenge_id"] for a in listed], [tx["transaction_id"]])
+        # Approving needs the user: refused while the vault is locked, nothing sent.
+        result = self.cli_locked("approve", tx["transaction_id"], "--number", str(tx["number"]))
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("Approving a sign-in needs the vault unlocked", result.stderr)
+        self.assertEqual(self.transaction(tx)["state"], "pending")
+        cid = self.command("lock")
+        done = [e for e in self.watch_locked() if e["type"] == "command"]
+        self.assertEqual([(e["command_id"], e["command"]) for e in done], [(cid, "lock")])
+        self.assertEqual([(c["id"], c["state"], c["result"]) for c in self.commands()],
+                         [(cid, "acked", "done")])
+        # Unlocked, the request is answered.
+        result = self.cli("approve", tx["transaction_id"], "--number", str(tx["number"]))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.transaction(tx)["state"], "approved")
+
+    def test_refresh_while_locked_syncs_at_the_next_unlock(self):
+        self.admin("PUT", "/v1/admin/policies/tenant",
+                   {"v": 1, "settings": {"tokens": {"allow_export": True}}}, want=204)
+        cid = self.command("refresh_policy")
+        events = self.watch_locked()
+        done = [e for e in events if e["type"] == "command"]
+        self.assertEqual([(e["command_id"], e["command"]) for e in done],
+                         [(cid, "refresh_policy")])
+        self.assertIn("fetched when it is unlocked", done[0]["detail"])
+        self.assertEqual([(c["id"], c["state"]) for c in self.commands()], [(cid, "acked")])
+        # The policy lives in the vault's data: not taken while it is locked.
+        self.assertFalse(self.cli_json("policy")["allow_export"])
+        self.watch()
+        self.assertTrue(self.cli_json("policy")["allow_export"])
+
+    def test_key_in_the_vault_moves_to_the_keyring_at_the_next_unlock(self):
+        # A device enrolled with no keyring reachable (as before device KEKs existed).
+        no_keyring = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent")
+        self.vault = os.path.join(self.tmp, "vault2.db")
+        self.assertEqual(self.cli("init", *FAST_KDF).returncode, 0)
+        saved = os.environ.copy()
+        try:
+            os.environ.clear()
+            os.environ.update(no_keyring)
+            code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
+                                               "--server", self.base, "--ca", self.ca,
+                                               "--email", EMAIL)
+            self.assertEqual(code, 0, out + err)
+            self.assertEqual(self.cli_json("status")["device_key"], "vault")
+            self.watch()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        self.assertEqual(self.locked_rows(), [])
+        self.assertEqual(self.device_kek_items(), [])
+        # The first unlock with the keyring moves the key and the cursor.
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+        self.assertEqual(self.locked_rows(), ["enterprise.device", "enterprise.events_cursor"])
+        self.assertEqual(len(self.device_kek_items()), 1)
+        tx = self.push()
+        pushes = [e["approval"]["challenge_id"] for e in self.watch_locked() if e["type"] == "push"]
+        self.assertEqual(pushes, [tx["transaction_id"]])
+
+    def test_unbind_removes_the_device_key_everywhere(self):
+        self.assertEqual(len(self.device_kek_items()), 1)
+        result = self.cli("unbind", "--yes")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.device_kek_items(), [])
+        self.assertEqual(self.locked_rows(), [])
+        result = self.cli_locked("watch", "--once", "--wait", "0")
+        self.assertNotEqual(result.returncode, 0, result.stdout)
 
 
 if __name__ == "__main__":

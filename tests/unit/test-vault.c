@@ -415,6 +415,63 @@ test_prefs (Fixture      *f,
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID);
 }
 
+/* entsec-vault-private.h: the failure-injection point for tests. */
+extern guint vault_testing_fail_pref_row;
+
+/*
+ * Preferences set together are written all or none: a failure at the
+ * second row (injected: the vault refuses files with triggers and turns
+ * them off) leaves the first one as it was, in memory and on disk.
+ */
+/* The three preferences test_prefs_all_or_none() sets together are as given. */
+static void
+assert_policy_prefs (EntsecVault *vault,
+                     const char  *policy,
+                     gint64       version,
+                     gboolean     gone_present)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *stored = entsec_vault_get_string_sync (vault, "policy", &error);
+
+  g_assert_cmpstr (stored, ==, policy);
+  g_assert_cmpint (entsec_vault_get_int_sync (vault, "policy-version", 0, &error), ==, version);
+  g_assert_cmpint (entsec_vault_get_boolean_sync (vault, "gone", FALSE, &error), ==,
+                   gone_present);
+  g_assert_no_error (error);
+}
+
+static void
+test_prefs_all_or_none (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = create_vault (f);
+  g_autoptr (GError) error = NULL;
+  const char *names[] = { "policy", "policy-version", "gone", NULL };
+  GVariant *values[] = { g_variant_new_string ("new"), g_variant_new_int64 (2), NULL };
+
+  g_assert_true (entsec_vault_set_string_sync (vault, "policy", "old", &error));
+  g_assert_true (entsec_vault_set_int_sync (vault, "policy-version", 1, &error));
+  g_assert_true (entsec_vault_set_boolean_sync (vault, "gone", TRUE, &error));
+  vault_testing_fail_pref_row = 2;
+  g_assert_false (entsec_vault_set_prefs_sync (vault, names, values, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO);
+  g_assert_cmpuint (vault_testing_fail_pref_row, ==, 0);
+  g_clear_error (&error);
+  assert_policy_prefs (vault, "old", 1, TRUE);
+  g_clear_object (&vault);
+
+  vault = reopen (f);
+  assert_policy_prefs (vault, "old", 1, TRUE);
+  /* Without the failure all three change at once. */
+  values[0] = g_variant_new_string ("new");
+  values[1] = g_variant_new_int64 (2);
+  g_assert_true (entsec_vault_set_prefs_sync (vault, names, values, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&vault);
+  vault = reopen (f);
+  assert_policy_prefs (vault, "new", 2, FALSE);
+}
+
 /* T10: a file moved or replaced under an open vault is never written to. */
 static void
 test_replaced_file_not_written (Fixture      *f,
@@ -1019,6 +1076,7 @@ main (int    argc,
   ADD ("/vault/edit-delete-reorder", test_edit_delete_reorder);
   ADD ("/vault/hotp-counter-persisted", test_hotp_counter_persisted);
   ADD ("/vault/prefs", test_prefs);
+  ADD ("/vault/prefs-all-or-none", test_prefs_all_or_none);
   ADD ("/vault/lock-forgets", test_lock_forgets);
   g_test_add_func ("/vault/path-is-vault-file", test_path_is_vault_file);
   g_test_add_func ("/vault/harden-process", test_harden_process);

@@ -34,6 +34,7 @@ struct _EntsecDeviceSession
   char *authority_jkt;
   gint64 skew;
   gboolean skew_known;
+  EntsecSecureBytes *kek;   /* the device KEK: the key is in a locked row; NULL: in the prefs */
 };
 
 void
@@ -52,6 +53,7 @@ entsec_device_session_free (EntsecDeviceSession *session)
   EVP_PKEY_free (session->next_key);
   EVP_PKEY_free (session->authority);
   g_free (session->authority_jkt);
+  g_clear_pointer (&session->kek, entsec_secure_bytes_free);
   g_free (session);
 }
 
@@ -171,6 +173,31 @@ use_key (EntsecDeviceSession *session,
   return TRUE;
 }
 
+/*
+ * Sign with @key (taken) at @epoch; a pending key equal to it is dropped.
+ * @failure (taken, nullable): an error met reading the rest, returned instead.
+ */
+static gboolean
+adopt_keys (EntsecDeviceSession *session,
+            EVP_PKEY            *key,
+            gint64               epoch,
+            GError              *failure,
+            GError             **error)
+{
+  if (failure != NULL)
+    {
+      EVP_PKEY_free (key);
+      g_propagate_error (error, failure);
+      return FALSE;
+    }
+  if (!use_key (session, key, epoch, error))
+    return FALSE;
+  /* A rekey cut short after the key and epoch were stored: nothing pending. */
+  if (session->next_key != NULL && EVP_PKEY_eq (session->next_key, session->key) == 1)
+    g_clear_pointer (&session->next_key, EVP_PKEY_free);
+  return TRUE;
+}
+
 /* The device key, its epoch (1 when none was stored) and a rekey's pending key. */
 static gboolean
 load_keys (EntsecDeviceSession *session,
@@ -189,18 +216,257 @@ load_keys (EntsecDeviceSession *session,
   if (local == NULL)
     session->next_key = load_device_key (session->vault, ENTSEC_PREF_DEVICE_KEY_NEXT, TRUE,
                                          cancellable, &local);
+  return adopt_keys (session, key, MAX (epoch, 1), local, error);
+}
+
+/* ---- The locked row (entsec-device-locked.c) ------------------------------- */
+
+/* A private JWK member of the locked row, or NULL when absent and @optional. */
+static EVP_PKEY *
+snapshot_key (json_t      *snapshot,
+              const char  *member,
+              gboolean     optional,
+              GError     **error)
+{
+  const char *jwk = json_string_value (json_object_get (snapshot, member));
+
+  if (jwk == NULL && optional)
+    return NULL;
+  if (jwk == NULL)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                           "This device's sealed enterprise data has no device key: "
+                           "enroll it again");
+      return NULL;
+    }
+  return entsec_jwk_import (jwk, strlen (jwk), TRUE, error);
+}
+
+/* The locked row ENTSEC_LOCKED_DEVICE as JSON; NULL without @error when absent. */
+static json_t *
+read_snapshot (EntsecDeviceSession *session,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  EntsecSecureBytes *plain;
+  json_t *snapshot;
+
+  plain = entsec_device_locked_read (session->vault, session->kek, ENTSEC_LOCKED_DEVICE,
+                                     cancellable, error);
+  if (plain == NULL)
+    return NULL;
+  snapshot = json_loadb ((const char *) plain->data, plain->len, JSON_REJECT_DUPLICATES, NULL);
+  entsec_secure_bytes_free (plain);
+  if (json_is_object (snapshot) && json_integer_value (json_object_get (snapshot, "v")) == 1)
+    return snapshot;
+  json_decref (snapshot);
+  g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                       "This device's sealed enterprise data is not valid: enroll it again");
+  return NULL;
+}
+
+/* The keys of the locked row @snapshot. */
+static gboolean
+snapshot_load_keys (EntsecDeviceSession *session,
+                    json_t              *snapshot,
+                    GError             **error)
+{
+  GError *local = NULL;
+  EVP_PKEY *key = snapshot_key (snapshot, "key", FALSE, error);
+
+  if (key == NULL)
+    return FALSE;
+  session->next_key = snapshot_key (snapshot, "key_next", TRUE, &local);
+  return adopt_keys (session, key,
+                     MAX (json_integer_value (json_object_get (snapshot, "key_epoch")), 1),
+                     local, error);
+}
+
+/* What a session needs while the vault is locked, as the locked row's text (wipe it). */
+static char *
+snapshot_text (EntsecDeviceSession *session,
+               GError             **error)
+{
+  g_autofree char *authority = entsec_jwk_export (session->authority, FALSE, error);
+  char *key = authority != NULL ? entsec_jwk_export (session->key, TRUE, error) : NULL;
+  char *next = NULL;
+  g_autoptr (json_t) snapshot = NULL;
+  char *text = NULL;
+
+  if (key != NULL && session->next_key != NULL)
+    next = entsec_jwk_export (session->next_key, TRUE, error);
+  if (key != NULL && (session->next_key == NULL || next != NULL))
+    {
+      snapshot = json_pack ("{s:i, s:s, s:s, s:s?, s:s?, s:s, s:I, s:s, s:s?}", "v", 1,
+                            "device_id", session->device_id, "server", session->issuer,
+                            "ca_file", session->ca_file, "pins", session->pins,
+                            "authority", authority, "key_epoch", (json_int_t) session->key_epoch,
+                            "key", key, "key_next", next);
+      text = entsec_json_dump (snapshot);
+    }
+  entsec_secure_strfree (key);
+  entsec_secure_strfree (next);
+  return text;
+}
+
+/* Write the locked row from the session, unless it holds that already. */
+static gboolean
+save_snapshot (EntsecDeviceSession *session,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  char *text = snapshot_text (session, error);
+  EntsecSecureBytes *stored = NULL;
+  gboolean same;
+  gboolean ok;
+
+  if (text == NULL)
+    return FALSE;
+  stored = entsec_device_locked_read (session->vault, session->kek, ENTSEC_LOCKED_DEVICE,
+                                      cancellable, NULL);
+  same = stored != NULL && stored->len == strlen (text)
+         && CRYPTO_memcmp (stored->data, text, stored->len) == 0;
+  g_clear_pointer (&stored, entsec_secure_bytes_free);
+  ok = same || entsec_device_locked_write (session->vault, session->kek, ENTSEC_LOCKED_DEVICE,
+                                           text, cancellable, error);
+  entsec_secure_strfree (text);
+  return ok;
+}
+
+/* The events worker's state: in the preferences of a vault without a keyring, else locked rows. */
+static const char *const state_names[] = {
+  ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE,
+  ENTSEC_PREF_PENDING_ACKS, ENTSEC_LOCKED_SYNC_DUE, NULL
+};
+
+/*
+ * An unlocked vault whose key is still in its preferences: the locked row
+ * and the worker's state's rows first, then the preferences go in one
+ * transaction (a run cut short in between does it again).
+ */
+static gboolean
+move_to_locked_rows (EntsecDeviceSession *session,
+                     GCancellable        *cancellable,
+                     GError             **error)
+{
+  const char *names[] = { ENTSEC_PREF_DEVICE_KEY, ENTSEC_PREF_DEVICE_KEY_NEXT,
+                          ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES,
+                          ENTSEC_PREF_COMMANDS_DONE, ENTSEC_PREF_PENDING_ACKS, NULL };
+  GVariant *none[G_N_ELEMENTS (names)] = { NULL };
+  EntsecSecureBytes *kek = g_steal_pointer (&session->kek);
+  gboolean ok = TRUE;
+
+  /* Read from the preferences (no KEK yet), written to the rows (with it). */
+  for (gsize i = 0; ok && state_names[i] != NULL; i++)
+    {
+      g_autoptr (json_t) value = NULL;
+
+      session->kek = NULL;
+      value = entsec_device_session_load_state (session, state_names[i], json_null (),
+                                                cancellable, error);
+      session->kek = kek;
+      ok = value != NULL
+           && (json_is_null (value)
+               || entsec_device_session_store_state (session, state_names[i], value,
+                                                     cancellable, error));
+    }
+  session->kek = kek;
+  if (!ok || !save_snapshot (session, cancellable, error)
+      || !entsec_vault_set_prefs_sync (session->vault, names, none, cancellable, error))
+    return FALSE;
+  g_info ("This device's key is now sealed under its own key in the keyring");
+  return TRUE;
+}
+
+/* Whether the locked row holds the device key (sealed under a KEK not at hand). */
+static gboolean
+sealed_elsewhere (EntsecDeviceSession *session,
+                  GCancellable        *cancellable)
+{
+  g_autoptr (GBytes) row = entsec_vault_get_locked_row_sync (session->vault,
+                                                             ENTSEC_LOCKED_DEVICE, cancellable,
+                                                             NULL);
+
+  return row != NULL;
+}
+
+/* An unlocked vault: the preferences, and the key from them or from the locked row. */
+static gboolean
+load_unlocked (EntsecDeviceSession *session,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  g_autoptr (GVariant) in_prefs = NULL;
+  g_autoptr (json_t) snapshot = NULL;
+  GError *local = NULL;
+
+  in_prefs = entsec_vault_get_pref_sync (session->vault, ENTSEC_PREF_DEVICE_KEY, cancellable,
+                                         &local);
+  if (local == NULL)
+    session->kek = entsec_device_kek_get (session->vault, TRUE);
+  if (local == NULL && in_prefs == NULL && session->kek != NULL)
+    snapshot = read_snapshot (session, cancellable, &local);
   if (local != NULL)
     {
-      EVP_PKEY_free (key);
       g_propagate_error (error, local);
       return FALSE;
     }
-  if (!use_key (session, key, MAX (epoch, 1), error))
+  if (in_prefs == NULL && session->kek == NULL && sealed_elsewhere (session, cancellable))
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                           "This device's key is sealed under a key in the keyring, which "
+                           "cannot be reached: unlock the keyring (log in to the desktop "
+                           "session) and try again");
+      return FALSE;
+    }
+  if (snapshot != NULL ? !snapshot_load_keys (session, snapshot, error)
+                       : !load_keys (session, cancellable, error))
     return FALSE;
-  /* A rekey cut short after the key and epoch were stored: nothing pending. */
-  if (session->next_key != NULL && EVP_PKEY_eq (session->next_key, session->key) == 1)
-    g_clear_pointer (&session->next_key, EVP_PKEY_free);
-  return TRUE;
+  if (!load_authority (session, cancellable, error))
+    return FALSE;
+  if (session->kek == NULL)
+    return TRUE;
+  return in_prefs != NULL ? move_to_locked_rows (session, cancellable, error)
+                          : save_snapshot (session, cancellable, error);
+}
+
+/* A locked vault: everything from the locked row, which needs the keyring's KEK. */
+static gboolean
+load_locked (EntsecDeviceSession *session,
+             GCancellable        *cancellable,
+             GError             **error)
+{
+  g_autoptr (json_t) snapshot = NULL;
+  const char *authority;
+
+  session->kek = entsec_device_kek_get (session->vault, FALSE);
+  if (session->kek != NULL)
+    snapshot = read_snapshot (session, cancellable, error);
+  if (snapshot == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED,
+                             "The vault is locked, and this device's key is not in the keyring "
+                             "(none is reachable, or it is locked): unlock the vault");
+      return FALSE;
+    }
+  session->device_id = g_strdup (json_string_value (json_object_get (snapshot, "device_id")));
+  session->issuer = g_strdup (json_string_value (json_object_get (snapshot, "server")));
+  session->ca_file = g_strdup (json_string_value (json_object_get (snapshot, "ca_file")));
+  session->pins = g_strdup (json_string_value (json_object_get (snapshot, "pins")));
+  authority = json_string_value (json_object_get (snapshot, "authority"));
+  if (session->device_id == NULL || session->issuer == NULL || authority == NULL)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                           "This device's sealed enterprise data is not complete: "
+                           "enroll it again");
+      return FALSE;
+    }
+  session->authority = entsec_jwk_import (authority, strlen (authority), FALSE, error);
+  if (session->authority == NULL)
+    return FALSE;
+  session->authority_jkt = entsec_jwk_thumbprint (session->authority, error);
+  return session->authority_jkt != NULL && snapshot_load_keys (session, snapshot, error);
 }
 
 EntsecDeviceSession *
@@ -216,6 +482,8 @@ entsec_device_session_new (EntsecVault   *vault,
 
   session->vault = g_object_ref (vault);
   session->now = now;
+  if (!entsec_vault_is_unlocked (vault))
+    return load_locked (session, cancellable, error) ? g_steal_pointer (&session) : NULL;
   session->device_id = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_DEVICE_ID,
                                                           cancellable, &local);
   if (session->device_id == NULL)
@@ -247,7 +515,7 @@ entsec_device_session_new (EntsecVault   *vault,
                            "This vault's enterprise registration has no server: enroll it again");
       return NULL;
     }
-  if (!load_keys (session, cancellable, error) || !load_authority (session, cancellable, error))
+  if (!load_unlocked (session, cancellable, error))
     return NULL;
   return g_steal_pointer (&session);
 }
@@ -295,6 +563,21 @@ entsec_device_session_begin_rekey (EntsecDeviceSession *session,
                                    GCancellable        *cancellable,
                                    GError             **error)
 {
+  EVP_PKEY *previous = session->next_key;
+
+  if (session->kek != NULL)
+    {
+      EVP_PKEY_up_ref (new_key);
+      session->next_key = new_key;
+      if (!save_snapshot (session, cancellable, error))
+        {
+          session->next_key = previous;
+          EVP_PKEY_free (new_key);
+          return FALSE;
+        }
+      EVP_PKEY_free (previous);
+      return TRUE;
+    }
   if (!entsec_device_session_store_key (new_key, session->vault, ENTSEC_PREF_DEVICE_KEY_NEXT,
                                         cancellable, error))
     return FALSE;
@@ -302,6 +585,46 @@ entsec_device_session_begin_rekey (EntsecDeviceSession *session,
   EVP_PKEY_free (session->next_key);
   session->next_key = new_key;
   return TRUE;
+}
+
+/*
+ * end_rekey() with the key in the locked row: one row holds the key, the
+ * epoch and the pending key, so it changes at once; the epoch preference
+ * follows when the vault is unlocked.
+ */
+static gboolean
+end_rekey_locked (EntsecDeviceSession *session,
+                  EVP_PKEY            *next,
+                  gboolean             taken,
+                  GCancellable        *cancellable,
+                  GError             **error)
+{
+  EVP_PKEY *old_key = session->key;
+  gint64 old_epoch = session->key_epoch;
+
+  if (!taken)
+    {
+      EVP_PKEY_free (next);
+      return save_snapshot (session, cancellable, error);
+    }
+  EVP_PKEY_up_ref (old_key);
+  if (!use_key (session, next, old_epoch + 1, error))
+    {
+      EVP_PKEY_free (old_key);
+      return FALSE;
+    }
+  if (!save_snapshot (session, cancellable, error))
+    {
+      EVP_PKEY_up_ref (session->key);
+      session->next_key = session->key;
+      use_key (session, old_key, old_epoch, NULL);
+      return FALSE;
+    }
+  EVP_PKEY_free (old_key);
+  return !entsec_vault_is_unlocked (session->vault)
+         || entsec_vault_set_pref_sync (session->vault, ENTSEC_PREF_KEY_EPOCH,
+                                        g_variant_new_int64 (session->key_epoch), cancellable,
+                                        error);
 }
 
 gboolean
@@ -313,6 +636,9 @@ entsec_device_session_end_rekey (EntsecDeviceSession *session,
   EVP_PKEY *next = g_steal_pointer (&session->next_key);
 
   g_return_val_if_fail (!taken || next != NULL, FALSE);
+
+  if (session->kek != NULL)
+    return end_rekey_locked (session, next, taken, cancellable, error);
 
   /* The key, then its epoch: until the pending key is gone, a run cut short in
    * between is recovered like a lost answer (the next key tried on a 401). */
@@ -332,6 +658,109 @@ entsec_device_session_end_rekey (EntsecDeviceSession *session,
     EVP_PKEY_free (next);
   return entsec_vault_remove_pref_sync (session->vault, ENTSEC_PREF_DEVICE_KEY_NEXT, cancellable,
                                         error);
+}
+
+gboolean
+entsec_device_session_forget_locked (EntsecDeviceSession *session,
+                                     GCancellable        *cancellable,
+                                     GError             **error)
+{
+  if (!entsec_vault_set_locked_row_sync (session->vault, ENTSEC_LOCKED_DEVICE, NULL, cancellable,
+                                         error))
+    return FALSE;
+  for (gsize i = 0; state_names[i] != NULL; i++)
+    if (!entsec_vault_set_locked_row_sync (session->vault, state_names[i], NULL, cancellable,
+                                           error))
+      return FALSE;
+  entsec_device_kek_clear (session->vault);
+  g_clear_pointer (&session->kek, entsec_secure_bytes_free);
+  return TRUE;
+}
+
+gboolean
+entsec_device_session_get_key_in_keyring (EntsecDeviceSession *session)
+{
+  return session->kek != NULL;
+}
+
+/* The preference @name as JSON: an int64 one as an integer, a string one parsed. */
+static json_t *
+load_state_pref (EntsecVault  *vault,
+                 const char   *name,
+                 GCancellable *cancellable,
+                 GError      **error)
+{
+  g_autoptr (GVariant) value = entsec_vault_get_pref_sync (vault, name, cancellable, error);
+
+  if (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+    return json_integer (g_variant_get_int64 (value));
+  if (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return json_loads (g_variant_get_string (value, NULL), JSON_DECODE_ANY, NULL);
+  return NULL;
+}
+
+json_t *
+entsec_device_session_load_state (EntsecDeviceSession *session,
+                                  const char          *name,
+                                  json_t              *empty,
+                                  GCancellable        *cancellable,
+                                  GError             **error)
+{
+  g_autoptr (GError) local = NULL;
+  json_t *value = NULL;
+
+  if (session->kek != NULL)
+    {
+      EntsecSecureBytes *plain = entsec_device_locked_read (session->vault, session->kek, name,
+                                                            cancellable, &local);
+
+      if (plain != NULL)
+        value = json_loadb ((const char *) plain->data, plain->len, JSON_DECODE_ANY, NULL);
+      g_clear_pointer (&plain, entsec_secure_bytes_free);
+    }
+  else
+    value = load_state_pref (session->vault, name, cancellable, &local);
+  if (local != NULL)
+    {
+      json_decref (value);
+      json_decref (empty);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  /* Absent or unreadable: as when nothing was stored. */
+  if (value == NULL || (!json_is_null (empty) && json_typeof (value) != json_typeof (empty)))
+    {
+      json_decref (value);
+      return empty;
+    }
+  json_decref (empty);
+  return value;
+}
+
+gboolean
+entsec_device_session_store_state (EntsecDeviceSession *session,
+                                   const char          *name,
+                                   json_t              *value,
+                                   GCancellable        *cancellable,
+                                   GError             **error)
+{
+  g_autofree char *text = NULL;
+
+  if (value == NULL)
+    return session->kek != NULL
+           ? entsec_device_locked_write (session->vault, session->kek, name, NULL, cancellable,
+                                         error)
+           : entsec_vault_remove_pref_sync (session->vault, name, cancellable, error);
+  if (session->kek == NULL && json_is_integer (value))
+    return entsec_vault_set_pref_sync (session->vault, name,
+                                       g_variant_new_int64 (json_integer_value (value)),
+                                       cancellable, error);
+  text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+  if (session->kek != NULL)
+    return entsec_device_locked_write (session->vault, session->kek, name, text, cancellable,
+                                       error);
+  return entsec_vault_set_pref_sync (session->vault, name, g_variant_new_string (text),
+                                     cancellable, error);
 }
 
 EntsecVault *
@@ -386,12 +815,21 @@ entsec_device_session_pin_authority (EntsecDeviceSession *session,
                                       g_variant_new_string (jkt), cancellable, error))
     return FALSE;
   g_info ("Pinned the server's new authority key %s", jkt);
+  entsec_device_session_adopt_authority (session, key);
+  return session->kek == NULL || save_snapshot (session, cancellable, error);
+}
+
+void
+entsec_device_session_adopt_authority (EntsecDeviceSession *session,
+                                       EVP_PKEY            *key)
+{
+  g_autofree char *jkt = entsec_jwk_thumbprint (key, NULL);
+
   EVP_PKEY_up_ref (key);
   EVP_PKEY_free (session->authority);
   session->authority = key;
   g_free (session->authority_jkt);
   session->authority_jkt = g_steal_pointer (&jkt);
-  return TRUE;
 }
 
 gint64

@@ -10,6 +10,7 @@
 
 #include <entsec/entsec.h>
 
+#include "entsec-crypto.h"
 #include "entsec-http.h"
 
 G_BEGIN_DECLS
@@ -22,8 +23,10 @@ typedef struct _EntsecDeviceSession EntsecDeviceSession;
 
 /*
  * Load the server, trust, device id and key, and the authority key from
- * @vault (unlocked). @now is the time requests are signed with (Unix
- * seconds; 0 reads the real clock at each call).
+ * @vault: unlocked, or locked when the device key is in the keyring (see
+ * ENTSEC_LOCKED_DEVICE; otherwise %ENTSEC_VAULT_ERROR_LOCKED). @now is the
+ * time requests are signed with (Unix seconds; 0 reads the real clock at
+ * each call).
  * Returns: (transfer full) (nullable): NULL with %ENTSEC_NET_ERROR_NOT_ENROLLED
  *   when the vault holds no registration; free with entsec_device_session_free().
  */
@@ -33,6 +36,72 @@ EntsecDeviceSession *entsec_device_session_new (EntsecVault   *vault,
                                                 GError       **error);
 void entsec_device_session_free (EntsecDeviceSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceSession, entsec_device_session_free)
+
+/*
+ * Where the device key lives (entsec-device-locked.c, docs/privacy.md):
+ * with a keyring, sealed under a random device KEK held there, in the
+ * vault's locked row ENTSEC_LOCKED_DEVICE (with what a session needs:
+ * server, trust, device id, authority key, key epoch), so that a session
+ * loads while the vault is locked; the events worker's state is kept in
+ * locked rows too. Without a keyring, in the vault's preferences, and a
+ * session needs the vault unlocked. An unlocked vault moves a key still in
+ * its preferences to the locked row as soon as the keyring can take it.
+ */
+#define ENTSEC_LOCKED_DEVICE "enterprise.device"
+
+/*
+ * The device KEK of @vault from the keyring, made and stored when absent
+ * and @create. Never prompts, never unlocks the keyring.
+ * Returns: (transfer full) (nullable): NULL when the keyring is unreachable,
+ *   locked or holds none; free with entsec_secure_bytes_free().
+ */
+EntsecSecureBytes *entsec_device_kek_get (EntsecVault *vault,
+                                          gboolean     create);
+/* Remove @vault's device KEK from the keyring (nothing when there is none). */
+void               entsec_device_kek_clear (EntsecVault *vault);
+/*
+ * The locked row @name opened with @kek (AES-256-GCM, the vault id and
+ * @name as associated data). Returns: (transfer full) (nullable): NULL
+ * without @error when absent; free with entsec_secure_bytes_free().
+ */
+EntsecSecureBytes *entsec_device_locked_read (EntsecVault             *vault,
+                                              const EntsecSecureBytes *kek,
+                                              const char              *name,
+                                              GCancellable            *cancellable,
+                                              GError                 **error);
+/* Seal @text (nullable: remove the row) under @kek into the locked row @name. */
+gboolean           entsec_device_locked_write (EntsecVault             *vault,
+                                               const EntsecSecureBytes *kek,
+                                               const char              *name,
+                                               const char              *text,
+                                               GCancellable            *cancellable,
+                                               GError                 **error);
+
+/*
+ * A wipe's part of the locked rows: the device key's row and the worker's
+ * state's rows removed, then the device KEK from the keyring.
+ */
+gboolean     entsec_device_session_forget_locked (EntsecDeviceSession *session,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+/* Whether the session's device key is sealed under the keyring's KEK (not in the prefs). */
+gboolean     entsec_device_session_get_key_in_keyring (EntsecDeviceSession *session);
+/*
+ * The events worker's state @name (a JSON value): in a locked row when the
+ * key is in the keyring, else in the preference @name. @empty (taken) when
+ * absent. Returns: (transfer full) (nullable): NULL with @error set.
+ */
+json_t      *entsec_device_session_load_state (EntsecDeviceSession *session,
+                                               const char          *name,
+                                               json_t              *empty,
+                                               GCancellable        *cancellable,
+                                               GError             **error);
+/* Store @value (borrowed; NULL removes it) as the state @name, where _load_state() reads it. */
+gboolean     entsec_device_session_store_state (EntsecDeviceSession *session,
+                                                const char          *name,
+                                                json_t              *value,
+                                                GCancellable        *cancellable,
+                                                GError             **error);
 
 /* (transfer none): the vault the session was loaded from. */
 EntsecVault *entsec_device_session_get_vault (EntsecDeviceSession *session);
@@ -81,6 +150,9 @@ gboolean     entsec_device_session_pin_authority (EntsecDeviceSession *session,
                                                   EVP_PKEY            *key,
                                                   GCancellable        *cancellable,
                                                   GError             **error);
+/* Take @key (pinned in the vault already) as the session's authority key. */
+void         entsec_device_session_adopt_authority (EntsecDeviceSession *session,
+                                                    EVP_PKEY            *key);
 /* The time requests are signed with (the injected one, or the real clock). */
 gint64       entsec_device_session_now (EntsecDeviceSession *session);
 

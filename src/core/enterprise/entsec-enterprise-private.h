@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 /*
  * The vault preferences holding the enterprise state (encrypted like every
  * preference). The device key is a private JWK under PREF_DEVICE_KEY until
- * it gets its own KEK in the keyring.
+ * the keyring takes a KEK of its own; it then moves to a locked row with the
+ * events worker's state (entsec-device-session.h, ENTSEC_LOCKED_DEVICE).
  */
 #define ENTSEC_PREF_SERVER "enterprise.server"
 #define ENTSEC_PREF_CA_FILE "enterprise.ca_file"
@@ -40,6 +41,8 @@ G_BEGIN_DECLS
 #define ENTSEC_PREF_COMMANDS_DONE "enterprise.commands_done"
 /* Acknowledgements of commands carried out that did not reach the server yet. */
 #define ENTSEC_PREF_PENDING_ACKS "enterprise.pending_acks"
+/* A locked row only: a sync put off while the vault was locked (entsec-events.c). */
+#define ENTSEC_LOCKED_SYNC_DUE "enterprise.sync_due"
 /*
  * entsec-enterprise-status.c: the last full sync, and when enterprise data is
  * wiped for want of contact (ENTSEC_PREF_LAST_CONTACT and
@@ -59,6 +62,13 @@ G_BEGIN_DECLS
     ENTSEC_PREF_CLAIMS, ENTSEC_PREF_PENDING_ACKS, ENTSEC_PREF_LAST_SYNC,                 \
     ENTSEC_PREF_LAST_CONTACT, ENTSEC_PREF_OFFLINE_BLOCK_AT, ENTSEC_PREF_OFFLINE_WIPE_AT, \
     NULL }
+
+/*
+ * A Secret Service connection of our own, not libsecret's shared one: the
+ * vault's keyring thread may be setting that up at the same time, which it
+ * does not survive. NULL (logged for @purpose) when there is no keyring.
+ */
+struct _SecretService *entsec_enterprise_keyring_open (const char *purpose);
 
 /*
  * The string preference @name of @vault, or NULL (absent, of another type,

@@ -38,6 +38,9 @@ entsec_enterprise_note_contact (EntsecVault   *vault,
                                 GError       **error)
 {
   g_autoptr (EntsecEnterprisePolicy) policy = NULL;
+  const char *names[] = { ENTSEC_PREF_LAST_CONTACT, ENTSEC_PREF_OFFLINE_BLOCK_AT,
+                          ENTSEC_PREF_OFFLINE_WIPE_AT, NULL };
+  GVariant *values[3];
   gint64 block_at;
   gint64 wipe_at;
 
@@ -47,14 +50,10 @@ entsec_enterprise_note_contact (EntsecVault   *vault,
   now = real_now (now);
   block_at = deadline (now, policy->offline_block_after);
   wipe_at = deadline (now, policy->offline_wipe_after);
-  return entsec_vault_set_pref_sync (vault, ENTSEC_PREF_LAST_CONTACT, g_variant_new_int64 (now),
-                                     cancellable, error)
-         && entsec_vault_set_pref_sync (vault, ENTSEC_PREF_OFFLINE_BLOCK_AT,
-                                        g_variant_new_int64 (block_at > 0 ? block_at
-                                                                          : G_MAXINT64),
-                                        cancellable, error)
-         && entsec_vault_set_pref_sync (vault, ENTSEC_PREF_OFFLINE_WIPE_AT,
-                                        g_variant_new_int64 (wipe_at), cancellable, error);
+  values[0] = g_variant_new_int64 (now);
+  values[1] = g_variant_new_int64 (block_at > 0 ? block_at : G_MAXINT64);
+  values[2] = g_variant_new_int64 (wipe_at);
+  return entsec_vault_set_prefs_sync (vault, names, values, cancellable, error);
 }
 
 /* ---- Offline grace ---------------------------------------------------------- */
@@ -225,6 +224,7 @@ entsec_enterprise_status_sync (EntsecVault   *vault,
   if (session == NULL)
     return NULL;
   status->server = g_strdup (entsec_device_session_get_issuer (session));
+  status->key_in_keyring = entsec_device_session_get_key_in_keyring (session);
   status->device_id = g_strdup (entsec_device_session_get_device_id (session));
   status->tenant = registration_tenant (vault, cancellable);
   status->user_name = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_USER_NAME,

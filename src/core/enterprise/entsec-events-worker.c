@@ -184,7 +184,8 @@ heartbeat_if_due (EntsecEventsWorker *worker,
   GError *error = NULL;
   gboolean last;
 
-  if (now < *next)
+  /* Heartbeats send the registered claims, kept in the vault's data: due again once unlocked. */
+  if (now < *next || !entsec_vault_is_unlocked (worker->vault))
     return TRUE;
   heartbeat = entsec_enterprise_heartbeat_sync (worker->vault, worker->device_root, 0,
                                                 cancellable, &error);
@@ -239,16 +240,20 @@ worker_thread (GTask        *task,
     {
       GError *error = NULL;
       EntsecEnterpriseEvents *events;
+      gboolean was_unlocked;
       gboolean last;
 
       if (!heartbeat_if_due (worker, cancellable, &next_heartbeat))
         break;
+      was_unlocked = entsec_vault_is_unlocked (worker->vault);
       events = entsec_enterprise_events_poll_sync (worker->vault, -1, worker->wait, 0,
                                                    cancellable, &error);
       if (events != NULL)
         {
           failures = 0;
-          last = events->wiped || events->locked;
+          /* A lock command stops a worker that had the vault unlocked; one that runs
+           * with it locked (the device key in the keyring) goes on. */
+          last = events->wiped || (events->locked && was_unlocked);
           hand_over (worker, cancellable, events, NULL, last);
           if (last)
             break;

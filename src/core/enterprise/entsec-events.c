@@ -61,47 +61,6 @@ entsec_enterprise_events_free (EntsecEnterpriseEvents *events)
 
 /* ---- Stored state ----------------------------------------------------------- */
 
-/* A JSON preference (object or array, kept as text); @empty when absent or unreadable. */
-static json_t *
-load_json_pref (EntsecVault  *vault,
-                const char   *name,
-                json_t       *empty,
-                GCancellable *cancellable,
-                GError      **error)
-{
-  g_autoptr (GError) local = NULL;
-  g_autofree char *text = entsec_enterprise_pref_dup_string (vault, name, cancellable, &local);
-  json_t *value;
-
-  if (local != NULL)
-    {
-      json_decref (empty);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  value = text != NULL ? json_loads (text, 0, NULL) : NULL;
-  if (value == NULL || json_typeof (value) != json_typeof (empty))
-    {
-      json_decref (value);
-      return empty;
-    }
-  json_decref (empty);
-  return value;
-}
-
-static gboolean
-store_json_pref (EntsecVault  *vault,
-                 const char   *name,
-                 json_t       *value,
-                 GCancellable *cancellable,
-                 GError      **error)
-{
-  g_autofree char *text = entsec_json_dump (value);
-
-  return entsec_vault_set_pref_sync (vault, name, g_variant_new_string (text), cancellable,
-                                     error);
-}
-
 /* ---- Signed objects --------------------------------------------------------- */
 
 json_t *
@@ -215,8 +174,8 @@ store_pending (EntsecDeviceSession *session,
       if (payload == NULL)
         json_object_del (pending, id);
     }
-  return store_json_pref (entsec_device_session_get_vault (session), ENTSEC_PREF_PENDING_PUSHES,
-                          pending, cancellable, error);
+  return entsec_device_session_store_state (session, ENTSEC_PREF_PENDING_PUSHES, pending,
+                                            cancellable, error);
 }
 
 /* Drop @challenge_id from the pending pushes. */
@@ -238,7 +197,6 @@ handle_push (EntsecDeviceSession   *session,
              GCancellable          *cancellable,
              GError               **error)
 {
-  EntsecVault *vault = entsec_device_session_get_vault (session);
   const char *jws = json_string_value (json_object_get (data, "push"));
   g_autoptr (json_t) payload = NULL;
   g_autoptr (json_t) pending = NULL;
@@ -252,8 +210,8 @@ handle_push (EntsecDeviceSession   *session,
                                               : "A malformed sign-in request was ignored");
       return TRUE;
     }
-  pending = load_json_pref (vault, ENTSEC_PREF_PENDING_PUSHES, json_object (), cancellable,
-                            error);
+  pending = entsec_device_session_load_state (session, ENTSEC_PREF_PENDING_PUSHES, json_object (),
+                                              cancellable, error);
   if (pending == NULL)
     return FALSE;
   json_object_set_new (pending, event->approval->challenge_id, json_string (jws));
@@ -297,30 +255,32 @@ command_result (json_t     *done,
 }
 
 static gboolean
-remember_command (EntsecVault  *vault,
-                  json_t       *done,
-                  const char   *command_id,
-                  gboolean      ok,
-                  GCancellable *cancellable,
-                  GError      **error)
+remember_command (EntsecDeviceSession *session,
+                  json_t              *done,
+                  const char          *command_id,
+                  gboolean             ok,
+                  GCancellable        *cancellable,
+                  GError             **error)
 {
   json_array_append_new (done, json_pack ("{s:s, s:s}", "id", command_id,
                                           "result", ok ? "done" : "failed"));
   while (json_array_size (done) > COMMANDS_DONE_MAX)
     json_array_remove (done, 0);
-  return store_json_pref (vault, ENTSEC_PREF_COMMANDS_DONE, done, cancellable, error);
+  return entsec_device_session_store_state (session, ENTSEC_PREF_COMMANDS_DONE, done, cancellable,
+                                            error);
 }
 
 /* Keep the acknowledgement of @command_id for entsec_enterprise_flush_acks(). */
 static gboolean
-queue_ack (EntsecVault  *vault,
-           const char   *command_id,
-           gboolean      done,
-           GCancellable *cancellable,
-           GError      **error)
+queue_ack (EntsecDeviceSession *session,
+           const char          *command_id,
+           gboolean             done,
+           GCancellable        *cancellable,
+           GError             **error)
 {
-  g_autoptr (json_t) pending = load_json_pref (vault, ENTSEC_PREF_PENDING_ACKS, json_array (),
-                                               cancellable, error);
+  g_autoptr (json_t) pending = entsec_device_session_load_state (session, ENTSEC_PREF_PENDING_ACKS,
+                                                                 json_array (), cancellable,
+                                                                 error);
 
   if (pending == NULL)
     return FALSE;
@@ -330,7 +290,8 @@ queue_ack (EntsecVault  *vault,
                                              "result", done ? "done" : "failed"));
   while (json_array_size (pending) > COMMANDS_DONE_MAX)
     json_array_remove (pending, 0);
-  return store_json_pref (vault, ENTSEC_PREF_PENDING_ACKS, pending, cancellable, error);
+  return entsec_device_session_store_state (session, ENTSEC_PREF_PENDING_ACKS, pending, cancellable,
+                                            error);
 }
 
 gboolean
@@ -338,9 +299,9 @@ entsec_enterprise_flush_acks (EntsecDeviceSession *session,
                               GCancellable        *cancellable,
                               GError             **error)
 {
-  EntsecVault *vault = entsec_device_session_get_vault (session);
-  g_autoptr (json_t) pending = load_json_pref (vault, ENTSEC_PREF_PENDING_ACKS, json_array (),
-                                               cancellable, error);
+  g_autoptr (json_t) pending = entsec_device_session_load_state (session, ENTSEC_PREF_PENDING_ACKS,
+                                                                 json_array (), cancellable,
+                                                                 error);
   g_autoptr (GError) local = NULL;
 
   if (pending == NULL)
@@ -358,7 +319,8 @@ entsec_enterprise_flush_acks (EntsecDeviceSession *session,
         break;
       json_array_remove (pending, 0);
     }
-  if (!store_json_pref (vault, ENTSEC_PREF_PENDING_ACKS, pending, cancellable, error))
+  if (!entsec_device_session_store_state (session, ENTSEC_PREF_PENDING_ACKS, pending, cancellable,
+                                          error))
     return FALSE;
   if (local != NULL)
     {
@@ -366,6 +328,23 @@ entsec_enterprise_flush_acks (EntsecDeviceSession *session,
       return FALSE;
     }
   return TRUE;
+}
+
+/*
+ * A policy or token change while the vault is locked: both are kept in the
+ * vault's data, so the sync waits for the next poll with the vault unlocked.
+ */
+static gboolean
+defer_sync (EntsecDeviceSession    *session,
+            EntsecEnterpriseEvents *events,
+            GCancellable           *cancellable,
+            GError                **error)
+{
+  g_autoptr (json_t) due = json_true ();
+
+  events->sync_due = TRUE;
+  return entsec_device_session_store_state (session, ENTSEC_LOCKED_SYNC_DUE, due, cancellable,
+                                            error);
 }
 
 /* Carry out @type; wipe and lock are reported through @events. */
@@ -392,6 +371,8 @@ run_command (EntsecDeviceSession    *session,
     }
   if (g_strcmp0 (type, "refresh_policy") == 0)
     {
+      if (!entsec_vault_is_unlocked (entsec_device_session_get_vault (session)))
+        return defer_sync (session, events, cancellable, error);
       if (!entsec_policy_refresh (session, &changed, &wiped, cancellable, error))
         return FALSE;
       events->wiped = wiped;
@@ -409,7 +390,6 @@ handle_command (EntsecDeviceSession    *session,
                 GCancellable           *cancellable,
                 GError                **error)
 {
-  EntsecVault *vault = entsec_device_session_get_vault (session);
   const char *jws = json_string_value (json_object_get (data, "command"));
   g_autoptr (json_t) payload = NULL;
   g_autoptr (json_t) done_list = NULL;
@@ -427,8 +407,8 @@ handle_command (EntsecDeviceSession    *session,
     }
   event->command_id = g_strdup (json_string_value (json_object_get (payload, "command_id")));
   event->command = g_strdup (json_string_value (json_object_get (payload, "type")));
-  done_list = load_json_pref (vault, ENTSEC_PREF_COMMANDS_DONE, json_array (), cancellable,
-                              error);
+  done_list = entsec_device_session_load_state (session, ENTSEC_PREF_COMMANDS_DONE, json_array (),
+                                                cancellable, error);
   if (done_list == NULL)
     return FALSE;
   previous = command_result (done_list, event->command_id);
@@ -440,12 +420,14 @@ handle_command (EntsecDeviceSession    *session,
       return ack_command (session, event->command_id, g_strcmp0 (previous, "done") == 0, error);
     }
   done = run_command (session, event->command, events, cancellable, &local);
+  if (done && events->sync_due && g_strcmp0 (event->command, "refresh_policy") == 0)
+    event->detail = g_strdup ("The vault is locked: the policy is fetched when it is unlocked");
   if (!done)
     event->detail = g_strdup (local != NULL ? local->message : "This command is unknown here");
   /* After a wipe nothing of the enterprise state may be written back. */
   if (events->wiped)
     return ack_command (session, event->command_id, done, error);
-  if (!remember_command (vault, done_list, event->command_id, done, cancellable, error))
+  if (!remember_command (session, done_list, event->command_id, done, cancellable, error))
     return FALSE;
   g_clear_error (&local);
   if (ack_command (session, event->command_id, done, &local))
@@ -455,7 +437,7 @@ handle_command (EntsecDeviceSession    *session,
   if (event->detail == NULL)
     event->detail = g_strdup ("Carried out; its acknowledgement did not reach the server and "
                               "is sent again at the next contact");
-  return queue_ack (vault, event->command_id, done, cancellable, error);
+  return queue_ack (session, event->command_id, done, cancellable, error);
 }
 
 static gboolean
@@ -468,6 +450,11 @@ handle_sync (EntsecDeviceSession    *session,
   g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_free);
   gboolean changed = FALSE;
 
+  if (!entsec_vault_is_unlocked (entsec_device_session_get_vault (session)))
+    {
+      event->detail = g_strdup ("The vault is locked: synced when it is unlocked");
+      return defer_sync (session, events, cancellable, error);
+    }
   if (g_strcmp0 (event->type, "policy") == 0)
     {
       if (!entsec_policy_refresh (session, &changed, &events->wiped, cancellable, error))
@@ -517,6 +504,48 @@ handle_event (EntsecDeviceSession    *session,
 
 /* ---- The poll --------------------------------------------------------------- */
 
+/* The sync put off while the vault was locked, now that it is unlocked. */
+static gboolean
+sync_if_due (EntsecDeviceSession    *session,
+             EntsecEnterpriseEvents *events,
+             GCancellable           *cancellable,
+             GError                **error)
+{
+  g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (json_t) due = NULL;
+  gboolean changed = FALSE;
+
+  if (!entsec_vault_is_unlocked (entsec_device_session_get_vault (session)))
+    return TRUE;
+  due = entsec_device_session_load_state (session, ENTSEC_LOCKED_SYNC_DUE, json_null (),
+                                          cancellable, error);
+  if (due == NULL)
+    return FALSE;
+  if (!json_is_true (due))
+    return TRUE;
+  if (!entsec_policy_refresh (session, &changed, &events->wiped, cancellable, error))
+    return FALSE;
+  if (events->wiped)
+    return TRUE;
+  if (!entsec_tokens_sync (session, added, cancellable, error))
+    return FALSE;
+  return entsec_device_session_store_state (session, ENTSEC_LOCKED_SYNC_DUE, NULL, cancellable,
+                                            error);
+}
+
+/* The cursor stored after the last poll (0 before the first). */
+static gint64
+stored_cursor (EntsecDeviceSession *session,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  g_autoptr (json_t) value = entsec_device_session_load_state (session, ENTSEC_PREF_EVENTS_CURSOR,
+                                                               json_integer (0), cancellable,
+                                                               error);
+
+  return MAX (json_integer_value (value), 0);
+}
+
 /* The answer's events, checked for shape: {"v":1,"events":[...],"cursor":N,"more":B}. */
 static json_t *
 fetch_events (EntsecDeviceSession *session,
@@ -554,6 +583,7 @@ entsec_enterprise_events_poll_sync (EntsecVault   *vault,
   g_autoptr (EntsecDeviceSession) session = NULL;
   g_autoptr (EntsecEnterpriseEvents) events = g_new0 (EntsecEnterpriseEvents, 1);
   g_autoptr (json_t) answer = NULL;
+  g_autoptr (json_t) cursor_value = NULL;
   g_autoptr (GError) local = NULL;
   gsize i;
   json_t *item;
@@ -565,13 +595,17 @@ entsec_enterprise_events_poll_sync (EntsecVault   *vault,
   if (session == NULL)
     return NULL;
   if (cursor < 0)
-    cursor = entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_EVENTS_CURSOR, cancellable,
-                                               &local);
+    cursor = stored_cursor (session, cancellable, &local);
   if (local != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
+  events->events = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_enterprise_event_free);
+  if (!sync_if_due (session, events, cancellable, error))
+    return NULL;
+  if (events->wiped)
+    return g_steal_pointer (&events);
   /* Acknowledgements still owed go first; those that fail again wait for the next. */
   if (!entsec_enterprise_flush_acks (session, cancellable, &local))
     g_info ("Acknowledgements still not delivered: %s", local->message);
@@ -579,7 +613,6 @@ entsec_enterprise_events_poll_sync (EntsecVault   *vault,
   answer = fetch_events (session, cursor, wait, error);
   if (answer == NULL)
     return NULL;
-  events->events = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_enterprise_event_free);
   events->cursor = json_integer_value (json_object_get (answer, "cursor"));
   events->more = json_is_true (json_object_get (answer, "more"));
   json_array_foreach (json_object_get (answer, "events"), i, item)
@@ -590,8 +623,9 @@ entsec_enterprise_events_poll_sync (EntsecVault   *vault,
       if (events->wiped)
         return g_steal_pointer (&events);
     }
-  if (!entsec_vault_set_pref_sync (vault, ENTSEC_PREF_EVENTS_CURSOR,
-                                   g_variant_new_int64 (events->cursor), cancellable, error))
+  cursor_value = json_integer (events->cursor);
+  if (!entsec_device_session_store_state (session, ENTSEC_PREF_EVENTS_CURSOR, cursor_value,
+                                          cancellable, error))
     return NULL;
   if (events->locked)
     entsec_vault_lock_sync (vault);
@@ -627,8 +661,8 @@ entsec_enterprise_approvals_list_sync (EntsecVault   *vault,
   session = entsec_device_session_new (vault, now, cancellable, error);
   if (session == NULL)
     return NULL;
-  pending = load_json_pref (vault, ENTSEC_PREF_PENDING_PUSHES, json_object (), cancellable,
-                            error);
+  pending = entsec_device_session_load_state (session, ENTSEC_PREF_PENDING_PUSHES, json_object (),
+                                              cancellable, error);
   if (pending == NULL)
     return NULL;
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_approval_free);
@@ -746,11 +780,19 @@ entsec_enterprise_approval_respond_sync (EntsecVault      *vault,
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (challenge_id != NULL, FALSE);
 
+  /* The events worker may sign with the vault locked; approving needs the user. */
+  if (approve && !entsec_vault_is_unlocked (vault))
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED,
+                           "Approving a sign-in needs the vault unlocked: unlock it, then "
+                           "approve the request again");
+      return FALSE;
+    }
   session = entsec_device_session_new (vault, now, cancellable, error);
   if (session == NULL)
     return FALSE;
-  pending = load_json_pref (vault, ENTSEC_PREF_PENDING_PUSHES, json_object (), cancellable,
-                            error);
+  pending = entsec_device_session_load_state (session, ENTSEC_PREF_PENDING_PUSHES, json_object (),
+                                              cancellable, error);
   if (pending == NULL)
     return FALSE;
   jws = json_string_value (json_object_get (pending, challenge_id));

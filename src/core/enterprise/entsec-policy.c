@@ -49,20 +49,10 @@ device_attributes (const char *issuer,
   return attributes;
 }
 
-/*
- * A connection of our own, not libsecret's shared one: the vault's keyring
- * thread may be setting that up at the same time, which it does not survive.
- */
 static SecretService *
 open_service (void)
 {
-  g_autoptr (GError) error = NULL;
-  SecretService *service = secret_service_open_sync (SECRET_TYPE_SERVICE, NULL,
-                                                     SECRET_SERVICE_OPEN_SESSION, NULL, &error);
-
-  if (service == NULL)
-    g_debug ("No keyring for the policy version: %s", error->message);
-  return service;
+  return entsec_enterprise_keyring_open ("the policy version");
 }
 
 /* The unlocked item of this device, its secret loaded, or NULL; never prompts. */
@@ -306,8 +296,9 @@ same_as_stored (EntsecDeviceSession *session,
 }
 
 /*
- * The policy, then the key that signed it when that is a new one: a run cut
- * short in between leaves a policy the chain from the old pin still reaches.
+ * The policy, its state and version, and the key that signed it when that
+ * is a new one, in one vault transaction: a failure leaves the policy in
+ * force, its version and the pinned key as they were.
  */
 static gboolean
 store_policy (EntsecDeviceSession *session,
@@ -319,19 +310,34 @@ store_policy (EntsecDeviceSession *session,
 {
   EntsecVault *vault = entsec_device_session_get_vault (session);
   gint64 version = json_integer_value (json_object_get (payload, "policy_version"));
+  gboolean new_key = signer != entsec_device_session_get_authority (session);
+  g_autofree char *jkt = new_key ? entsec_jwk_thumbprint (signer, error) : NULL;
+  g_autofree char *jwk = jkt != NULL ? entsec_jwk_export (signer, FALSE, error) : NULL;
+  const char *names[] = { ENTSEC_PREF_POLICY, ENTSEC_PREF_DEVICE_STATE,
+                          ENTSEC_PREF_POLICY_VERSION, ENTSEC_PREF_AUTHORITY_JWK,
+                          ENTSEC_PREF_AUTHORITY_JKT, NULL };
+  GVariant *values[G_N_ELEMENTS (names)] = { NULL };
 
-  if (!entsec_vault_set_pref_sync (vault, ENTSEC_PREF_POLICY, g_variant_new_string (jws),
-                                   cancellable, error)
-      || !entsec_vault_set_pref_sync (vault, ENTSEC_PREF_DEVICE_STATE,
-                                      g_variant_new_string (json_string_value (
-                                        json_object_get (payload, "device_state"))),
-                                      cancellable, error)
-      || !entsec_vault_set_pref_sync (vault, ENTSEC_PREF_POLICY_VERSION,
-                                      g_variant_new_int64 (version), cancellable, error))
+  if (new_key && jwk == NULL)
     return FALSE;
-  if (signer != entsec_device_session_get_authority (session)
-      && !entsec_device_session_pin_authority (session, signer, cancellable, error))
+  values[0] = g_variant_new_string (jws);
+  values[1] = g_variant_new_string (json_string_value (json_object_get (payload,
+                                                                        "device_state")));
+  values[2] = g_variant_new_int64 (version);
+  if (!new_key)
+    names[3] = NULL;
+  else
+    {
+      values[3] = g_variant_new_string (jwk);
+      values[4] = g_variant_new_string (jkt);
+    }
+  if (!entsec_vault_set_prefs_sync (vault, names, values, cancellable, error))
     return FALSE;
+  if (new_key)
+    {
+      g_info ("Pinned the server's new authority key %s", jkt);
+      entsec_device_session_adopt_authority (session, signer);
+    }
   entsec_policy_keyring_put (entsec_device_session_get_issuer (session),
                              entsec_device_session_get_device_id (session), version);
   return TRUE;
@@ -493,14 +499,14 @@ entsec_enterprise_wipe (EntsecDeviceSession *session,
                         GError             **error)
 {
   static const char *const names[] = ENTSEC_PREFS_ENTERPRISE;
+  GVariant *none[G_N_ELEMENTS (names)] = { NULL };
   EntsecVault *vault = entsec_device_session_get_vault (session);
 
-  if (!remove_managed_accounts (vault, cancellable, error))
+  /* The preferences in one transaction: enrolled with all of them, or none. */
+  if (!remove_managed_accounts (vault, cancellable, error)
+      || !entsec_vault_set_prefs_sync (vault, names, none, cancellable, error)
+      || !entsec_device_session_forget_locked (session, cancellable, error))
     return FALSE;
-  /* The device id first: without it the vault no longer counts as enrolled. */
-  for (gsize i = 0; names[i] != NULL; i++)
-    if (!entsec_vault_remove_pref_sync (vault, names[i], cancellable, error))
-      return FALSE;
   entsec_policy_keyring_clear (entsec_device_session_get_issuer (session),
                                entsec_device_session_get_device_id (session));
   return TRUE;

@@ -1007,6 +1007,25 @@ check_pref_type (GVariant *value,
   return FALSE;
 }
 
+/* A value and a name entsec_vault_set_pref_sync() takes (@value already sunk). */
+static gboolean
+check_pref (const char *name,
+            GVariant   *value,
+            GError    **error)
+{
+  if (value != NULL && !check_pref_type (value, error))
+    return FALSE;
+  if (strlen (name) > MAX_PREF_NAME_BYTES)
+    {
+      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
+                   "A preference name may hold at most %d bytes", MAX_PREF_NAME_BYTES);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint vault_testing_fail_pref_row;
+
 /* Encrypt and write preference row @id at its next version; in a transaction. */
 static gboolean
 write_pref (EntsecVault             *vault,
@@ -1019,6 +1038,12 @@ write_pref (EntsecVault             *vault,
   guint64 version = 0;
   gboolean ok;
 
+  if (vault_testing_fail_pref_row > 0 && --vault_testing_fail_pref_row == 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                           "Cannot save the preference (a failure injected by a test)");
+      return FALSE;
+    }
   vault_index_get_pref (vault->pending, id, &version);
   version++;
   sealed = vault_seal_row (vault, "prefs", id, NAME_ID_SIZE, version, plain->data, plain->len,
@@ -1116,14 +1141,8 @@ entsec_vault_set_pref_sync (EntsecVault  *vault,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   sunk = g_variant_ref_sink (value);
-  if (!check_pref_type (sunk, error))
+  if (!check_pref (name, sunk, error))
     return FALSE;
-  if (strlen (name) > MAX_PREF_NAME_BYTES)
-    {
-      g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_INVALID,
-                   "A preference name may hold at most %d bytes", MAX_PREF_NAME_BYTES);
-      return FALSE;
-    }
   op = vault_op_begin (vault);
   if (!begin_checked_write (vault, cancellable, error))
     return FALSE;
@@ -1136,6 +1155,78 @@ entsec_vault_set_pref_sync (EntsecVault  *vault,
     }
   g_hash_table_replace (vault->prefs, g_strdup (name), plain);
   return TRUE;
+}
+
+/* Write (or delete, for NULL) each of @names in the open write; @plains gets the encodings. */
+static gboolean
+write_prefs (EntsecVault        *vault,
+             const char * const *names,
+             GVariant          **values,
+             GPtrArray          *plains,
+             GError            **error)
+{
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      EntsecSecureBytes *plain = values[i] != NULL ? vault_pref_encode (names[i], values[i])
+                                                   : NULL;
+      guint8 id[NAME_ID_SIZE];
+
+      g_ptr_array_add (plains, plain);
+      name_id (vault, names[i], id);
+      if (plain != NULL ? !write_pref (vault, id, plain, error)
+                        : !delete_pref_row (vault, id, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+variant_unref_nullable (gpointer value)
+{
+  if (value != NULL)
+    g_variant_unref (value);
+}
+
+gboolean
+entsec_vault_set_prefs_sync (EntsecVault        *vault,
+                             const char * const *names,
+                             GVariant          **values,
+                             GCancellable       *cancellable,
+                             GError            **error)
+{
+  g_autoptr (VaultOp) op = NULL;
+  g_autoptr (GPtrArray) sunk = g_ptr_array_new_with_free_func (variant_unref_nullable);
+  g_autoptr (GPtrArray) plains = g_ptr_array_new ();
+  gboolean ok;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (names != NULL && values != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  for (gsize i = 0; names[i] != NULL; i++)
+    g_return_val_if_fail (g_utf8_validate (names[i], -1, NULL), FALSE);
+  for (gsize i = 0; names[i] != NULL; i++)
+    g_ptr_array_add (sunk, values[i] != NULL ? g_variant_ref_sink (values[i]) : NULL);
+  for (gsize i = 0; names[i] != NULL; i++)
+    if (!check_pref (names[i], g_ptr_array_index (sunk, i), error))
+      return FALSE;
+  op = vault_op_begin (vault);
+  if (!begin_checked_write (vault, cancellable, error))
+    return FALSE;
+  ok = end_write (vault, write_prefs (vault, names, (GVariant **) sunk->pdata, plains, error),
+                  error);
+  for (guint i = 0; i < plains->len; i++)
+    {
+      EntsecSecureBytes *plain = g_ptr_array_index (plains, i);
+
+      if (!ok)
+        g_clear_pointer (&plain, entsec_secure_bytes_free);
+      else if (plain != NULL)
+        g_hash_table_replace (vault->prefs, g_strdup (names[i]), plain);
+      else
+        g_hash_table_remove (vault->prefs, names[i]);
+    }
+  return ok;
 }
 
 GVariant *

@@ -604,6 +604,16 @@ return_boolean (GTask   *task,
     g_task_return_error (task, error);
 }
 
+/* The task's data once it succeeded; NULL with @error set when it failed. */
+static PinTaskData *
+pin_task_propagate (GAsyncResult *result,
+                    GError      **error)
+{
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  return g_task_get_task_data (G_TASK (result));
+}
+
 static void
 add_pin_thread (GTask        *task,
                 gpointer      source,
@@ -741,8 +751,8 @@ entsec_vault_get_pin_status_finish (EntsecVault          *vault,
 
   g_return_val_if_fail (g_task_is_valid (result, vault), FALSE);
   g_return_val_if_fail (status != NULL, FALSE);
-  d = g_task_get_task_data (G_TASK (result));
-  if (!g_task_propagate_boolean (G_TASK (result), error))
+  d = pin_task_propagate (result, error);
+  if (d == NULL)
     return FALSE;
   *status = d->status;
   if (attempts_left != NULL)
@@ -787,10 +797,7 @@ entsec_vault_remove_dead_pin_slot_finish (EntsecVault  *vault,
 
   g_return_val_if_fail (g_task_is_valid (result, vault), FALSE);
   g_return_val_if_fail (removed != NULL, FALSE);
-  d = g_task_get_task_data (G_TASK (result));
-  *removed = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return FALSE;
-  *removed = d->removed;
-  return TRUE;
+  d = pin_task_propagate (result, error);
+  *removed = d != NULL && d->removed;
+  return d != NULL;
 }

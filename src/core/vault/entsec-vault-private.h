@@ -291,6 +291,13 @@ EntsecAccount     *vault_account_decode (const guint8 *data,
 /* Free an account after wiping every text field and the secret. */
 void               vault_account_wipe_free (gpointer account);
 
+/*
+ * A failure-injection point for tests only: when above 0, the write of the
+ * preference row that many rows from now fails (once), so that a test can
+ * see a transaction cut short in its middle. Never set outside tests.
+ */
+extern guint vault_testing_fail_pref_row;
+
 EntsecSecureBytes *vault_pref_encode (const char *name,
                                       GVariant   *value);
 /* @name_out: wipe-free with entsec_secure_strfree(). */
