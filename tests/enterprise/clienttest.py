@@ -14,6 +14,17 @@ import threading
 import servertest
 from servertest import Connection
 
+# A cheap Argon2id for test vaults: the KDF's cost is not under test here.
+FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
+
+
+def pass_file(tmp):
+    """Writes the test vaults' passphrase to a file in tmp; returns its path."""
+    path = os.path.join(tmp, "pass")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("correct horse battery staple 42\n")
+    return path
+
 
 class VaultCli:
     """For a ServerTestCase with self.vault and self.pass_file: the CLI on that vault

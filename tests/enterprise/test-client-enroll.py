@@ -21,7 +21,7 @@ import servertest  # noqa: E402
 from servertest import ServerTestCase, spki_pin  # noqa: E402
 
 CLI = os.environ["ENTSEC_CLI"]
-FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
+FAST_KDF = clienttest.FAST_KDF
 EMAIL = "ann@example.com"
 
 
@@ -37,9 +37,7 @@ class EnrollTests(ServerTestCase):
         self.assertEqual(status, 201, body)
         self.user_id = body["id"]
         self.jkt = re.search(r"authority key thumbprint: (\S+)", self.init.stdout).group(1)
-        self.pass_file = os.path.join(self.tmp, "pass")
-        with open(self.pass_file, "w", encoding="utf-8") as f:
-            f.write("correct horse battery staple 42\n")
+        self.pass_file = clienttest.pass_file(self.tmp)
         self.vaults = 0
 
     def new_vault(self):

@@ -24,7 +24,7 @@ import servertest  # noqa: E402
 from servertest import ServerTestCase  # noqa: E402
 
 CLI = os.environ["ENTSEC_CLI"]
-FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
+FAST_KDF = clienttest.FAST_KDF
 EMAIL = "ann@example.com"
 
 
@@ -39,9 +39,7 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.user_id = user["id"]
         self.rp_key = self.admin("POST", "/v1/admin/rps", {"v": 1, "name": "vpn"},
                                  want=201)["api_key"]
-        self.pass_file = os.path.join(self.tmp, "pass")
-        with open(self.pass_file, "w", encoding="utf-8") as f:
-            f.write("correct horse battery staple 42\n")
+        self.pass_file = clienttest.pass_file(self.tmp)
         self.vault = os.path.join(self.tmp, "vault.db")
         result = self.cli("init", *FAST_KDF)
         self.assertEqual(result.returncode, 0, result.stderr)

@@ -22,7 +22,7 @@ import servertest  # noqa: E402
 from servertest import ServerTestCase  # noqa: E402
 
 CLI = os.environ["ENTSEC_CLI"]
-FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
+FAST_KDF = clienttest.FAST_KDF
 EMAIL = "ann@example.com"
 DEVICES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sysfs")
 LAPTOP = os.path.join(DEVICES, "laptop")
@@ -39,9 +39,7 @@ class HeartbeatTests(clienttest.VaultCli, ServerTestCase):
         self.admin("POST", "/v1/admin/users", {"email": EMAIL}, want=201)
         # Registration sends the groups of the user's binding.collect.
         self.set_binding(collect=["machine_fp", "dmi"])
-        self.pass_file = os.path.join(self.tmp, "pass")
-        with open(self.pass_file, "w", encoding="utf-8") as f:
-            f.write("correct horse battery staple 42\n")
+        self.pass_file = clienttest.pass_file(self.tmp)
         self.vault = os.path.join(self.tmp, "vault.db")
         result = self.cli("init", *FAST_KDF)
         self.assertEqual(result.returncode, 0, result.stderr)

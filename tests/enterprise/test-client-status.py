@@ -27,7 +27,7 @@ import servertest  # noqa: E402
 from servertest import ServerTestCase  # noqa: E402
 
 CLI = os.environ["ENTSEC_CLI"]
-FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
+FAST_KDF = clienttest.FAST_KDF
 EMAIL = "ann@example.com"
 PERSONAL = "otpauth://totp/Personal:me?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Personal"
 
@@ -48,9 +48,7 @@ class StatusTests(ServerTestCase):
         self.proxy.upstream = self.start("--dev", env=env)
         self.ca = os.path.join(self.data_dir, "ca.pem")
         self.user_id = self.admin("POST", "/v1/admin/users", {"email": EMAIL}, want=201)["id"]
-        self.pass_file = os.path.join(self.tmp, "pass")
-        with open(self.pass_file, "w", encoding="utf-8") as f:
-            f.write("correct horse battery staple 42\n")
+        self.pass_file = clienttest.pass_file(self.tmp)
         self.vault = self.new_vault("vault.db")
         self.assertEqual(self.enroll(self.vault, EMAIL), 0)
         self.device_id = self.cli_json("device")["device_id"]

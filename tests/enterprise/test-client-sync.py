@@ -34,7 +34,7 @@ from devicetest import jwk_of, thumbprint  # noqa: E402
 from servertest import ServerTestCase  # noqa: E402
 
 CLI = os.environ["ENTSEC_CLI"]
-FAST_KDF = ["--kdf-memory", "8192", "--kdf-iterations", "1"]
+FAST_KDF = clienttest.FAST_KDF
 EMAIL = "ann@example.com"
 SCHEMA = "org.entsec.EnterpriseSecurity.PolicyVersion"
 
@@ -78,9 +78,7 @@ class SyncTests(ServerTestCase):
         self.user_id = body["id"]
         with open(os.path.join(self.data_dir, "authority-key.pem"), "rb") as f:
             self.authority = serialization.load_pem_private_key(f.read(), None)
-        self.pass_file = os.path.join(self.tmp, "pass")
-        with open(self.pass_file, "w", encoding="utf-8") as f:
-            f.write("correct horse battery staple 42\n")
+        self.pass_file = clienttest.pass_file(self.tmp)
         self.vault = os.path.join(self.tmp, "vault.db")
         result = self.cli("init", "--vault", self.vault, *FAST_KDF)
         self.assertEqual(result.returncode, 0, result.stderr)
