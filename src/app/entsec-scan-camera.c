@@ -93,9 +93,14 @@ static void
 post (EntsecScanCamera *self,
       Report           *report)
 {
+  g_autoptr (GSource) source = g_idle_source_new ();
+
   report->self = g_object_ref (self);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, report_deliver, report,
-                              (GDestroyNotify) report_free);
+  /* A source, not g_main_context_invoke(): that would run it in this
+   * streaming thread whenever no one holds the context at that moment. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, report_deliver, report, (GDestroyNotify) report_free);
+  g_source_attach (source, self->context);
 }
 
 /* Whether @result holds an authenticator code (otpauth:// or an export). */
