@@ -23,6 +23,14 @@ struct _EntsecApplication
 
 G_DEFINE_FINAL_TYPE (EntsecApplication, entsec_application, ADW_TYPE_APPLICATION)
 
+enum
+{
+  ENTERPRISE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 void
 entsec_app_ensure_resources (void)
 {
@@ -33,6 +41,14 @@ entsec_app_ensure_resources (void)
       entsec_app_register_resource ();
       g_once_init_leave (&registered, 1);
     }
+}
+
+void
+entsec_application_enterprise_changed (EntsecApplication *self)
+{
+  g_return_if_fail (ENTSEC_IS_APPLICATION (self));
+
+  g_signal_emit (self, signals[ENTERPRISE_CHANGED], 0);
 }
 
 static EntsecWindow *
@@ -224,6 +240,17 @@ entsec_application_class_init (EntsecApplicationClass *klass)
   app_class->open = entsec_application_open;
   app_class->startup = entsec_application_startup;
   app_class->shutdown = entsec_application_shutdown;
+
+  /**
+   * EntsecApplication::enterprise-changed:
+   *
+   * The vault's enterprise side changed: a device was enrolled, unbound or
+   * wiped, or its policy or state changed. Listeners read what they show
+   * again from the vault.
+   */
+  signals[ENTERPRISE_CHANGED] =
+    g_signal_new ("enterprise-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

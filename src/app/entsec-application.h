@@ -20,6 +20,12 @@ guint entsec_application_get_uint_setting (EntsecApplication *self,
                                            const char        *key,
                                            guint              fallback);
 
+/* Tells every part of the app that the vault's enterprise side changed
+ * (enrolled, policy or device state, unbound, wiped): emits
+ * #EntsecApplication::enterprise-changed. Call it from the main thread after
+ * the change has been written to the vault. */
+void entsec_application_enterprise_changed (EntsecApplication *self);
+
 /* Registers the app's GResource bundle (templates, CSS) once; every class
  * with a template calls it from class_init. */
 void entsec_app_ensure_resources (void);
