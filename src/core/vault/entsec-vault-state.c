@@ -215,6 +215,8 @@ weak_ref_free (gpointer data)
   g_free (data);
 }
 
+static gboolean vault_on_own_context (EntsecVault *vault);
+
 static void
 announce (EntsecVault *vault)
 {
@@ -224,8 +226,24 @@ announce (EntsecVault *vault)
     return;
   weak = g_new0 (GWeakRef, 1);
   g_weak_ref_init (weak, vault);
-  g_main_context_invoke_full (vault->context, G_PRIORITY_DEFAULT, announce_cb, weak,
-                              weak_ref_free);
+  if (vault_on_own_context (vault))
+    {
+      /* The vault's own thread: at once when nothing else runs its context. */
+      g_main_context_invoke_full (vault->context, G_PRIORITY_DEFAULT, announce_cb, weak,
+                                  weak_ref_free);
+    }
+  else
+    {
+      /* Another thread (a worker, a GTask): never here, where the model
+       * must not be touched, even when no one holds the context right now
+       * (g_main_context_invoke would then run it in this thread). */
+      g_autoptr (GSource) source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, announce_cb, weak, weak_ref_free);
+      g_source_set_static_name (source, "[entsec] vault announce");
+      g_source_attach (source, vault->context);
+    }
 }
 
 /* Replace the snapshot readers see (op mutex held). */
