@@ -64,13 +64,35 @@ EntsecQrGrey *entsec_qr_load_grey_source (const guint8   *data,
                                           EntsecQrSource *source,
                                           GError        **error);
 
-/* One rectangle of a sequential JPEG in grey at full size, the rest skipped; NULL when it cannot. */
-EntsecQrGrey *entsec_qr_load_jpeg_region (const guint8 *data,
-                                          gsize         len,
-                                          guint         x,
-                                          guint         y,
-                                          guint         width,
-                                          guint         height);
+/*
+ * The time left for one image, passed down the pipeline: checked between
+ * stages and, every few rows or candidates, inside the long ones, which
+ * then stop and give nothing (so a stage cannot run far past the deadline).
+ * A NULL budget never runs out.
+ */
+typedef struct
+{
+  gint64   deadline; /* on the scanner's clock, microseconds; G_MAXINT64 for none */
+  gboolean gave_up;  /* work was skipped or cut short because the deadline had passed */
+} EntsecQrBudget;
+
+/* Whether work may go on; once it may not, @budget (nullable) remembers that it gave up. */
+gboolean entsec_qr_budget_allows (EntsecQrBudget *budget);
+
+/* How many rows the long stages work through between two looks at the budget: a
+ * look reads the thread's CPU clock (a system call), a row of a 2000 px image is
+ * about 20 us of work. */
+#define ENTSEC_QR_BUDGET_ROWS 32
+
+/* One rectangle of a sequential JPEG in grey at full size, the rest skipped; NULL
+ * when it cannot, or when @budget (nullable) runs out while it is read. */
+EntsecQrGrey *entsec_qr_load_jpeg_region (const guint8   *data,
+                                          gsize           len,
+                                          guint           x,
+                                          guint           y,
+                                          guint           width,
+                                          guint           height,
+                                          EntsecQrBudget *budget);
 
 /*
  * The untrusted-input boundary: image bytes in, payloads out
