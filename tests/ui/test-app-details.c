@@ -175,7 +175,8 @@ test_account_page_icon_when_shown (void)
   gtk_window_destroy (window);
 }
 
-/* In a narrow window's folded leaflet, behind the list, the page is mapped but not shown:
+/* In a narrow window's folded leaflet, behind the list, the page is not shown (though
+ * the leaflet maps it with the window, and keeps it mapped for a while after it folds):
  * no icon until the leaflet turns to it. */
 static void
 test_account_page_icon_folded (void)
@@ -196,7 +197,6 @@ test_account_page_icon_folded (void)
   gtk_window_present (window);
   wait_frames (GTK_WIDGET (window), 3);
   g_assert_true (adw_leaflet_get_folded (leaflet));
-  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (none)));
   g_assert_null (adw_status_page_get_icon_name (none));
 
   adw_leaflet_set_visible_child (leaflet, GTK_WIDGET (page));
