@@ -122,8 +122,9 @@ GPtrArray *entsec_qr_decode_frame_payloads (const guint8 *pixels,
                                             GError      **error);
 
 /* The pipeline on an already loaded image (for the bench and tests); stops
- * between retry steps once @cancellable (nullable) is cancelled or the time
- * budget, counted from this call, is spent. */
+ * between retry steps once @cancellable (nullable) is cancelled, and between
+ * steps or inside a long one once the time budget, counted from this call,
+ * is spent. */
 GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,
                                 const char        **step,
                                 GCancellable       *cancellable);
@@ -131,10 +132,11 @@ GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,
 /*
  * The work one image may take, in CPU time of the decoding thread from the
  * start of loading, before the retries stop: the 400 ms an image may take
- * on the project's 2-core VM, less the longest stage that can start just
- * before it (the finder search on a 2000 x 1500 photo, about 60 ms there)
- * and a margin. The first pass always runs; a decode that ran out of time
- * fails with %ENTSEC_QR_ERROR_GAVE_UP, never with a partial guess.
+ * on the project's 2-core VM, less the work that can still run past it (a
+ * zbar pass or a zxing-cpp layer that started before it, tens of ms; the
+ * long stages stop within 32 rows) and a margin. The first pass always runs;
+ * a decode that ran out of time fails with %ENTSEC_QR_ERROR_GAVE_UP, never
+ * with a partial guess.
  */
 #define ENTSEC_QR_BUDGET_MS 250
 
