@@ -621,6 +621,71 @@ entsec_account_page_refresh (EntsecAccountPage    *self,
   update_sensitivity (self);
 }
 
+/* Whether the "no account" page is on screen: a folded leaflet keeps its hidden pane mapped. */
+static gboolean
+none_page_on_screen (GtkWidget *page)
+{
+  GtkWidget *leaflet = gtk_widget_get_ancestor (page, ADW_TYPE_LEAFLET);
+  GtkWidget *visible;
+
+  if (!gtk_widget_get_mapped (page))
+    return FALSE;
+  if (leaflet == NULL || !adw_leaflet_get_folded (ADW_LEAFLET (leaflet)))
+    return TRUE;
+  visible = adw_leaflet_get_visible_child (ADW_LEAFLET (leaflet));
+  return visible != NULL && gtk_widget_is_ancestor (page, visible);
+}
+
+/* The page's icon once it is on screen; until then the leaflet's changes are watched. */
+static void
+none_page_check (AdwStatusPage *page)
+{
+  GtkWidget *leaflet = gtk_widget_get_ancestor (GTK_WIDGET (page), ADW_TYPE_LEAFLET);
+
+  if (leaflet != NULL)
+    g_signal_handlers_disconnect_by_func (leaflet, none_page_check, page);
+  if (adw_status_page_get_icon_name (page) != NULL)
+    return;
+  if (none_page_on_screen (GTK_WIDGET (page)))
+    {
+      adw_status_page_set_icon_name (page, "org.entsec.EnterpriseSecurity-symbolic");
+      return;
+    }
+  if (leaflet == NULL)
+    return;
+  g_signal_connect_object (leaflet, "notify::folded", G_CALLBACK (none_page_check), page,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (leaflet, "notify::visible-child", G_CALLBACK (none_page_check), page,
+                           G_CONNECT_SWAPPED);
+}
+
+/* After the first frame that laid the page out: the leaflet has folded or not by then. */
+static void
+none_page_painted (AdwStatusPage *page,
+                   GdkFrameClock *clock)
+{
+  g_signal_handlers_disconnect_by_func (clock, none_page_painted, page);
+  none_page_check (page);
+}
+
+/*
+ * The "no account" page gets its icon only once it is on screen (see
+ * entsec-account-page.ui). A leaflet maps both panes when the window is
+ * mapped, unfolded until its first layout, and keeps the hidden pane of a
+ * narrow window mapped, so mapping alone does not say the page is shown.
+ */
+static void
+none_page_mapped (AdwStatusPage *page)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (page));
+
+  if (clock == NULL || adw_status_page_get_icon_name (page) != NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (clock, none_page_painted, page);
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (none_page_painted), page,
+                           G_CONNECT_SWAPPED);
+}
+
 void
 entsec_account_page_clear (EntsecAccountPage *self)
 {
@@ -703,6 +768,7 @@ entsec_account_page_class_init (EntsecAccountPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, save_clicked);
   gtk_widget_class_bind_template_callback (widget_class, show_qr_clicked);
   gtk_widget_class_bind_template_callback (widget_class, delete_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, none_page_mapped);
 }
 
 static void

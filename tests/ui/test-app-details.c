@@ -111,6 +111,101 @@ test_account_page_template (void)
   g_assert_finalize_object (page);
 }
 
+/* The first AdwStatusPage under @widget, depth first. */
+static AdwStatusPage *
+find_status_page (GtkWidget *widget)
+{
+  if (ADW_IS_STATUS_PAGE (widget))
+    return ADW_STATUS_PAGE (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwStatusPage *found = find_status_page (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Frames the frame clock of @widget has painted (a counter in its data). */
+static void
+count_frame (GdkFrameClock *clock,
+             guint         *frames)
+{
+  (void) clock;
+  (*frames)++;
+}
+
+/* Run the main loop until @widget's window has painted @count more frames. */
+static void
+wait_frames (GtkWidget *widget,
+             guint      count)
+{
+  GdkFrameClock *clock;
+  guint frames = 0;
+  gulong handler;
+
+  while ((clock = gtk_widget_get_frame_clock (widget)) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame), &frames);
+  while (frames < count)
+    {
+      gtk_widget_queue_draw (widget);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_signal_handler_disconnect (clock, handler);
+}
+
+/* The "no account" page gets its icon (an SVG, so librsvg) only once it is on screen. */
+static void
+test_account_page_icon_when_shown (void)
+{
+  EntsecAccountPage *page = g_object_new (ENTSEC_TYPE_ACCOUNT_PAGE, NULL);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  AdwStatusPage *none = find_status_page (GTK_WIDGET (page));
+
+  g_assert_nonnull (none);
+  g_assert_null (adw_status_page_get_icon_name (none));
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+  wait_frames (GTK_WIDGET (window), 2);
+  g_assert_cmpstr (adw_status_page_get_icon_name (none), ==,
+                   "org.entsec.EnterpriseSecurity-symbolic");
+  gtk_window_destroy (window);
+}
+
+/* In a narrow window's folded leaflet, behind the list, the page is not shown (though
+ * the leaflet maps it with the window, and keeps it mapped for a while after it folds):
+ * no icon until the leaflet turns to it. */
+static void
+test_account_page_icon_folded (void)
+{
+  EntsecAccountPage *page = g_object_new (ENTSEC_TYPE_ACCOUNT_PAGE, NULL);
+  GtkWidget *list = adw_status_page_new ();
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  AdwLeaflet *leaflet = ADW_LEAFLET (adw_leaflet_new ());
+  AdwStatusPage *none = find_status_page (GTK_WIDGET (page));
+
+  gtk_widget_set_size_request (list, 360, -1);
+  gtk_widget_set_size_request (GTK_WIDGET (page), 360, -1);
+  adw_leaflet_append (leaflet, list);
+  adw_leaflet_append (leaflet, GTK_WIDGET (page));
+  adw_leaflet_set_visible_child (leaflet, list);
+  gtk_window_set_child (window, GTK_WIDGET (leaflet));
+  gtk_window_set_default_size (window, 400, 600);
+  gtk_window_present (window);
+  wait_frames (GTK_WIDGET (window), 3);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_null (adw_status_page_get_icon_name (none));
+
+  adw_leaflet_set_visible_child (leaflet, GTK_WIDGET (page));
+  wait_frames (GTK_WIDGET (window), 1);
+  g_assert_cmpstr (adw_status_page_get_icon_name (none), ==,
+                   "org.entsec.EnterpriseSecurity-symbolic");
+  gtk_window_destroy (window);
+}
+
 /* The style setting's values, and anything else, as a colour scheme. */
 static void
 test_preferences_style (void)
@@ -152,6 +247,8 @@ main (int   argc,
   g_test_add_func ("/app/qr-texture/code", test_qr_texture);
   g_test_add_func ("/app/qr-texture/too-long", test_qr_texture_too_long);
   g_test_add_func ("/app/account-page/template", test_account_page_template);
+  g_test_add_func ("/app/account-page/icon-when-shown", test_account_page_icon_when_shown);
+  g_test_add_func ("/app/account-page/icon-folded", test_account_page_icon_folded);
   g_test_add_func ("/app/preferences/style", test_preferences_style);
   g_test_add_func ("/app/preferences/window", test_preferences_window);
   return g_test_run ();

@@ -67,15 +67,23 @@ assert_payload (GPtrArray *payloads)
                    PAYLOAD, strlen (PAYLOAD));
 }
 
+/* PAYLOAD seen at an angle (no two corners moved alike) in a 400 x 400 image. */
+static EntsecQrGrey *
+tilted_code (guint *modules)
+{
+  const double corners[4][2] = { { 60, 40 }, { 330, 85 }, { 350, 345 }, { 35, 370 } };
+  g_autoptr (EntsecQrGrey) flat = render_code (PAYLOAD, modules);
+
+  return tilt (flat, corners);
+}
+
 static void
 test_unwarp_tilted_code (void)
 {
-  const double corners[4][2] = { { 60, 40 }, { 330, 85 }, { 350, 345 }, { 35, 370 } };
   guint modules;
-  g_autoptr (EntsecQrGrey) flat = render_code (PAYLOAD, &modules);
-  g_autoptr (EntsecQrGrey) tilted = tilt (flat, corners);
+  g_autoptr (EntsecQrGrey) tilted = tilted_code (&modules);
   g_autoptr (EntsecQrGrey) bin = entsec_qr_wolf_threshold (tilted);
-  g_autoptr (GArray) finders = entsec_qr_find_finders (bin);
+  g_autoptr (GArray) finders = entsec_qr_find_finders (bin, NULL);
   g_autoptr (GPtrArray) warps = NULL;
   g_autoptr (GPtrArray) payloads = NULL;
   const char *step = NULL;
@@ -85,7 +93,7 @@ test_unwarp_tilted_code (void)
   for (guint i = 0; i < finders->len; i++)
     strong += g_array_index (finders, EntsecQrFinder, i).votes >= 3;
   g_assert_cmpuint (strong, ==, 3);
-  warps = entsec_qr_finder_warps (tilted, MAX (8, 400 / 16), 4, NULL);
+  warps = entsec_qr_finder_warps (tilted, MAX (8, 400 / 16), 4, NULL, NULL);
   g_assert_cmpuint (warps->len, >=, 1);
   /* The first map is square, modules of ENTSEC_QR_WARP_MODULE_PX with the quiet zone. */
   g_assert_cmpuint (((EntsecQrGrey *) warps->pdata[0])->width, ==,
@@ -141,7 +149,7 @@ test_no_finders_in_flat_image (void)
   guint candidates = G_MAXUINT;
 
   memset (flat->pixels, 128, 300 * 200);
-  warps = entsec_qr_finder_warps (flat, 12, 4, &candidates);
+  warps = entsec_qr_finder_warps (flat, 12, 4, &candidates, NULL);
   g_assert_cmpuint (warps->len, ==, 0);
   g_assert_cmpuint (candidates, ==, 0);
 }
@@ -154,6 +162,103 @@ clock_a_second_a_reading (void)
 {
   fake_now += G_USEC_PER_SEC;
   return fake_now;
+}
+
+/*
+ * A clock that stands still until its expire_at-th reading, then jumps far
+ * past every deadline; it counts its readings (the looks at the budget).
+ */
+static guint readings;
+static guint expire_at;
+
+static gint64
+clock_expiring (void)
+{
+  readings++;
+  return readings >= expire_at ? 1000 * G_USEC_PER_SEC : 0;
+}
+
+/* A budget of a millisecond on clock_expiring, which runs out at its @at-th reading. */
+static EntsecQrBudget
+budget_expiring_at (guint at)
+{
+  readings = 0;
+  expire_at = at;
+  return (EntsecQrBudget) { .deadline = 1000, .gave_up = FALSE };
+}
+
+/* A photo-sized image of noise: every row of it is work for the threshold. */
+static EntsecQrGrey *
+noise_image (guint width,
+             guint height)
+{
+  EntsecQrGrey *grey = entsec_qr_grey_new (width, height);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    grey->pixels[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  return grey;
+}
+
+/* Out of time halfway through the local threshold of a 2000 x 1500 photo: it stops there, no image. */
+static void
+test_budget_stops_threshold (void)
+{
+  g_autoptr (EntsecQrGrey) photo = noise_image (2000, 1500);
+  g_autoptr (EntsecQrGrey) whole = NULL;
+  g_autoptr (EntsecQrGrey) cut = NULL;
+  EntsecQrBudget budget = budget_expiring_at (G_MAXUINT);
+  guint looks;
+
+  entsec_qr_set_clock_for_testing (clock_expiring);
+  whole = entsec_qr_wolf_threshold_radius (photo, 40, &budget);
+  looks = readings;
+  budget = budget_expiring_at (looks / 2);
+  cut = entsec_qr_wolf_threshold_radius (photo, 40, &budget);
+  entsec_qr_set_clock_for_testing (NULL);
+  g_assert_nonnull (whole);
+  /* The budget is looked at along the way, not once before or after. */
+  g_assert_cmpuint (looks, >=, 2 * 1500 / ENTSEC_QR_BUDGET_ROWS);
+  g_assert_null (cut);
+  g_assert_true (budget.gave_up);
+  /* It stopped at the first look past the deadline. */
+  g_assert_cmpuint (readings, ==, looks / 2);
+}
+
+/* Out of time in the middle of the finder search: no candidates, no map, never half a triple. */
+static void
+test_budget_stops_finder_search (void)
+{
+  guint modules;
+  g_autoptr (EntsecQrGrey) tilted = tilted_code (&modules);
+  g_autoptr (EntsecQrGrey) bin = entsec_qr_wolf_threshold (tilted);
+  g_autoptr (GArray) finders = NULL;
+  g_autoptr (GArray) cut = NULL;
+  g_autoptr (GPtrArray) warps = NULL;
+  EntsecQrBudget budget = budget_expiring_at (G_MAXUINT);
+  guint search_looks, threshold_looks, candidates = G_MAXUINT;
+  g_autoptr (EntsecQrGrey) threshold = NULL;
+
+  entsec_qr_set_clock_for_testing (clock_expiring);
+  finders = entsec_qr_find_finders (bin, &budget);
+  search_looks = readings;
+  budget = budget_expiring_at (search_looks / 2 + 1);
+  cut = entsec_qr_find_finders (bin, &budget);
+  g_assert_null (cut);
+  g_assert_true (budget.gave_up);
+
+  /* The whole step: out of time after the threshold, in the search. */
+  budget = budget_expiring_at (G_MAXUINT);
+  threshold = entsec_qr_wolf_threshold_radius (tilted, MAX (8, 400 / 16), &budget);
+  threshold_looks = readings;
+  budget = budget_expiring_at (threshold_looks + search_looks / 2 + 1);
+  warps = entsec_qr_finder_warps (tilted, MAX (8, 400 / 16), 4, &candidates, &budget);
+  entsec_qr_set_clock_for_testing (NULL);
+  g_assert_cmpuint (finders->len, >=, 3);
+  g_assert_cmpuint (search_looks, >=, 400 / ENTSEC_QR_BUDGET_ROWS);
+  g_assert_cmpuint (warps->len, ==, 0);
+  g_assert_cmpuint (candidates, ==, 0);
+  g_assert_true (budget.gave_up);
 }
 
 /* The whole pipeline on @grey, given as a camera's grey frame. */
@@ -411,6 +516,70 @@ test_small_code_budget_gives_up (void)
   g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_GAVE_UP);
 }
 
+/* Out of time while the rows above a region are skipped, or the region read: nothing. */
+static void
+test_jpeg_region_budget (void)
+{
+  g_autoptr (GBytes) photo = small_code_photo (1);
+  g_autoptr (EntsecQrGrey) whole = NULL;
+  g_autoptr (EntsecQrGrey) cut = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (photo, &len);
+  EntsecQrBudget budget = budget_expiring_at (G_MAXUINT);
+  guint looks;
+
+  entsec_qr_set_clock_for_testing (clock_expiring);
+  whole = entsec_qr_load_jpeg_region (data, len, SMALL_AT_X, SMALL_AT_Y, 320, 320, &budget);
+  looks = readings;
+  for (guint at = 1; at <= looks; at++)
+    {
+      budget = budget_expiring_at (at);
+      cut = entsec_qr_load_jpeg_region (data, len, SMALL_AT_X, SMALL_AT_Y, 320, 320, &budget);
+      g_assert_null (cut);
+      g_assert_true (budget.gave_up);
+    }
+  entsec_qr_set_clock_for_testing (NULL);
+  g_assert_nonnull (whole);
+  /* 900 rows skipped and 320 read: looked at between them. */
+  g_assert_cmpuint (looks, >=, 320 / ENTSEC_QR_BUDGET_ROWS + 2);
+}
+
+/*
+ * Wherever in the pipeline the time runs out, the answer is the clear
+ * "gave up", never a guess: here at looks spread over a decode of the
+ * photo that the full-resolution step reads when there is time.
+ */
+static void
+test_small_code_budget_anywhere (void)
+{
+  g_autoptr (GBytes) photo = small_code_photo (1);
+  g_autoptr (GPtrArray) payloads = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *step = NULL;
+  guint looks;
+
+  /* A clock that never reaches the deadline: the code is read, after this many looks. */
+  budget_expiring_at (G_MAXUINT);
+  entsec_qr_set_clock_for_testing (clock_expiring);
+  payloads = decode_photo (photo, &step, &error);
+  looks = readings;
+  g_assert_no_error (error);
+  assert_payload (payloads);
+  g_assert_cmpstr (step, ==, "large:full");
+  g_clear_pointer (&payloads, g_ptr_array_unref);
+  g_assert_cmpuint (looks, >=, 8);
+
+  for (guint quarter = 1; quarter <= 3; quarter++)
+    {
+      budget_expiring_at (looks * quarter / 4);
+      payloads = decode_photo (photo, &step, &error);
+      g_assert_null (payloads);
+      g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_GAVE_UP);
+      g_clear_error (&error);
+    }
+  entsec_qr_set_clock_for_testing (NULL);
+}
+
 /* A region of what is no JPEG, or past the image's edge: nothing, and no crash. */
 static void
 test_jpeg_region_refuses_bad_input (void)
@@ -424,12 +593,12 @@ test_jpeg_region_refuses_bad_input (void)
 
   for (gsize i = 0; i < len; i++)
     garbage[i] = (guint8) (i * 131 + 7);
-  g_assert_null (entsec_qr_load_jpeg_region (garbage, len, 0, 0, 64, 64));
-  g_assert_null (entsec_qr_load_jpeg_region (data, len, PHOTO_W - 32, 0, 64, 64));
-  g_assert_null (entsec_qr_load_jpeg_region (data, len, 0, PHOTO_H - 32, 64, 64));
+  g_assert_null (entsec_qr_load_jpeg_region (garbage, len, 0, 0, 64, 64, NULL));
+  g_assert_null (entsec_qr_load_jpeg_region (data, len, PHOTO_W - 32, 0, 64, 64, NULL));
+  g_assert_null (entsec_qr_load_jpeg_region (data, len, 0, PHOTO_H - 32, 64, 64, NULL));
   /* A rectangle inside, at the code's top-left corner: its quiet zone is
    * light, the centre of its finder pattern (module 7 with the quiet zone) dark. */
-  inside = entsec_qr_load_jpeg_region (data, len, SMALL_AT_X, SMALL_AT_Y, 64, 64);
+  inside = entsec_qr_load_jpeg_region (data, len, SMALL_AT_X, SMALL_AT_Y, 64, 64, NULL);
   g_assert_nonnull (inside);
   g_assert_cmpuint (inside->pixels[(gsize) 3 * 64 + 3], >, 180);
   g_assert_cmpuint (inside->pixels[(gsize) centre * 64 + centre], <, 100);
@@ -475,6 +644,8 @@ main (int    argc,
   g_test_add_func ("/qr/threshold/wolf-uneven-light", test_wolf_uneven_light);
   g_test_add_func ("/qr/budget/exhausted-gives-up", test_budget_exhausted_gives_up);
   g_test_add_func ("/qr/budget/keeps-first-pass", test_budget_keeps_first_pass);
+  g_test_add_func ("/qr/budget/stops-threshold", test_budget_stops_threshold);
+  g_test_add_func ("/qr/budget/stops-finder-search", test_budget_stops_finder_search);
   g_test_add_func ("/qr/full-resolution/needed", test_small_code_needs_full_resolution);
   g_test_add_data_func ("/qr/full-resolution/upright", GUINT_TO_POINTER (1),
                         test_small_code_full_resolution);
@@ -483,6 +654,8 @@ main (int    argc,
   g_test_add_data_func ("/qr/full-resolution/mirrored", GUINT_TO_POINTER (7),
                         test_small_code_full_resolution);
   g_test_add_func ("/qr/full-resolution/budget-gives-up", test_small_code_budget_gives_up);
+  g_test_add_func ("/qr/full-resolution/budget-anywhere", test_small_code_budget_anywhere);
+  g_test_add_func ("/qr/full-resolution/budget-region", test_jpeg_region_budget);
   g_test_add_func ("/qr/full-resolution/bad-input", test_jpeg_region_refuses_bad_input);
 #ifdef ENTSEC_HAVE_ZXING
   g_test_add_func ("/qr/zxing/hanzi", test_zxing_reads_hanzi);

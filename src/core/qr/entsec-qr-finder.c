@@ -166,16 +166,31 @@ check_row_pattern (const EntsecQrGrey *bin,
   add_candidate (found, (int) cx + dx, cy, (module + vsize + hsize) / 3);
 }
 
+/**
+ * entsec_qr_find_finders:
+ * @bin: a black-and-white image (0 is dark)
+ * @budget: (nullable): the time left, looked at every ENTSEC_QR_BUDGET_ROWS rows
+ *
+ * The centres of the finder patterns in @bin: rows scanned for 1:1:3:1:1
+ * runs, each confirmed across its column and its row again, close ones merged.
+ *
+ * Returns: (transfer full) (nullable) (element-type EntsecQrFinder): the
+ * candidates, or %NULL when @budget ran out before the last row.
+ */
 GArray *
-entsec_qr_find_finders (const EntsecQrGrey *bin)
+entsec_qr_find_finders (const EntsecQrGrey *bin,
+                        EntsecQrBudget     *budget)
 {
-  GArray *found = g_array_new (FALSE, FALSE, sizeof (Finder));
+  g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (Finder));
 
   for (guint y = 0; y < bin->height; y++)
     {
       const guint8 *row = bin->pixels + (gsize) y * bin->width;
       guint runs[5] = { 0 };
       guint state = 0; /* index of the run being counted; even runs are dark */
+
+      if (y % ENTSEC_QR_BUDGET_ROWS == 0 && !entsec_qr_budget_allows (budget))
+        return NULL;
 
       for (guint x = 0; x < bin->width; x++)
         {
@@ -204,7 +219,7 @@ entsec_qr_find_finders (const EntsecQrGrey *bin)
           state = 3;
         }
     }
-  return found;
+  return g_steal_pointer (&found);
 }
 
 static int
@@ -432,6 +447,7 @@ warp_triple (const EntsecQrGrey *src,
  * @radius: of the threshold's window (entsec_qr_wolf_threshold_radius())
  * @max: at most this many images
  * @candidates: (out) (optional): receives how many finder patterns were found
+ * @budget: (nullable): the time left for the image
  *
  * Look for finder-pattern triples in @src (binarised with
  * entsec_qr_wolf_threshold_radius()) and map each plausible one, best first, onto
@@ -439,29 +455,42 @@ warp_triple (const EntsecQrGrey *src,
  * gone, and the modules are ENTSEC_QR_WARP_MODULE_PX pixels whatever their size in
  * @src, which is scale selection from the image's own finder patterns.
  *
+ * The threshold and the search look at @budget every few rows and the maps
+ * are made only while it lasts: out of time, the search gives no image (and
+ * no candidates), never a map from half an image's patterns.
+ *
  * Returns: (transfer full) (element-type EntsecQrGrey): the images, maybe none.
  */
 GPtrArray *
 entsec_qr_finder_warps (const EntsecQrGrey *src,
                         guint               radius,
                         guint               max,
-                        guint              *candidates)
+                        guint              *candidates,
+                        EntsecQrBudget     *budget)
 {
-  g_autoptr (EntsecQrGrey) bin = entsec_qr_wolf_threshold_radius (src, radius);
-  g_autoptr (GArray) finders = entsec_qr_find_finders (bin);
-  g_autoptr (GArray) triples = find_triples (finders);
   GPtrArray *images = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_qr_grey_free);
+  g_autoptr (EntsecQrGrey) bin = entsec_qr_wolf_threshold_radius (src, radius, budget);
+  g_autoptr (GArray) finders = bin != NULL ? entsec_qr_find_finders (bin, budget) : NULL;
+  g_autoptr (GArray) triples = NULL;
 
   if (candidates != NULL)
-    *candidates = finders->len;
+    *candidates = finders != NULL ? finders->len : 0;
+  if (finders == NULL)
+    return images;
+  triples = find_triples (finders);
 
   /* The alignment pattern's map first: it takes out the perspective the
    * parallelogram leaves, when the search finds the right pattern. */
   for (guint i = 0; i < triples->len && images->len < max; i++)
     for (guint j = 0; j < 2 && images->len < max; j++)
       {
-        EntsecQrGrey *warped = warp_triple (src, bin, &g_array_index (triples, Triple, i),
-                                            j == 0);
+        EntsecQrGrey *warped;
+
+        /* The best triple's first map is made whatever the time: the search,
+         * which costs the most, is paid for (and try_finder() scans it). */
+        if ((i > 0 || j > 0) && !entsec_qr_budget_allows (budget))
+          return images;
+        warped = warp_triple (src, bin, &g_array_index (triples, Triple, i), j == 0);
 
         if (warped != NULL)
           g_ptr_array_add (images, warped);

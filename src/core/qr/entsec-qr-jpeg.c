@@ -35,34 +35,50 @@ on_jpeg_message (j_common_ptr cinfo)
   (void) cinfo;
 }
 
+/* Rows skipped in one call between two looks at the budget: skipping is entropy decoding
+ * only, a few times cheaper a row than reading one. */
+#define SKIP_ROWS (8 * ENTSEC_QR_BUDGET_ROWS)
+
 /*
  * Decode rows @y .. @y + @out->height of columns @x .. @x + @out->width into
  * @out: the rows above are skipped (entropy-decoded only), only the iMCU
  * columns around the rectangle are transformed, and decoding stops after the
  * last row; @row holds a row of the image. Longjmps to the error manager on
- * a damaged file.
+ * a damaged file; FALSE when @budget (nullable) runs out first.
  */
-static void
+static gboolean
 read_rectangle (struct jpeg_decompress_struct *cinfo,
                 guint                          x,
                 guint                          y,
                 EntsecQrGrey                  *out,
-                guint8                        *row)
+                guint8                        *row,
+                EntsecQrBudget                *budget)
 {
   JDIMENSION xoffset = x, width = out->width;
 
   jpeg_start_decompress (cinfo);
   jpeg_crop_scanline (cinfo, &xoffset, &width);
-  if (y > 0 && jpeg_skip_scanlines (cinfo, y) != y)
-    cinfo->err->error_exit ((j_common_ptr) cinfo);
+  for (guint skipped = 0; skipped < y;)
+    {
+      JDIMENSION rows = MIN (y - skipped, SKIP_ROWS);
+
+      if (!entsec_qr_budget_allows (budget))
+        return FALSE;
+      if (jpeg_skip_scanlines (cinfo, rows) != rows)
+        cinfo->err->error_exit ((j_common_ptr) cinfo);
+      skipped += rows;
+    }
   for (guint i = 0; i < out->height; i++)
     {
       JSAMPROW rows[1] = { row };
 
+      if (i % ENTSEC_QR_BUDGET_ROWS == 0 && !entsec_qr_budget_allows (budget))
+        return FALSE;
       if (jpeg_read_scanlines (cinfo, rows, 1) != 1)
         cinfo->err->error_exit ((j_common_ptr) cinfo);
       memcpy (out->pixels + (gsize) i * out->width, row + (x - xoffset), out->width);
     }
+  return TRUE;
 }
 
 /**
@@ -73,6 +89,7 @@ read_rectangle (struct jpeg_decompress_struct *cinfo,
  * @y: top edge
  * @width: of the rectangle
  * @height: of the rectangle
+ * @budget: (nullable): the time left, looked at while rows are skipped and read
  *
  * Decode one rectangle of a JPEG at full resolution, in grey (its Y
  * channel), without the rest of the image at that size: what a photo loaded
@@ -80,15 +97,17 @@ read_rectangle (struct jpeg_decompress_struct *cinfo,
  * inside the image.
  *
  * Returns: (transfer full) (nullable): the rectangle, or %NULL when the file
- * cannot be decoded that far (damaged, CMYK, or not the size it says).
+ * cannot be decoded that far (damaged, CMYK, or not the size it says) or
+ * @budget ran out before its last row.
  */
 EntsecQrGrey *
-entsec_qr_load_jpeg_region (const guint8 *data,
-                            gsize         len,
-                            guint         x,
-                            guint         y,
-                            guint         width,
-                            guint         height)
+entsec_qr_load_jpeg_region (const guint8   *data,
+                            gsize           len,
+                            guint           x,
+                            guint           y,
+                            guint           width,
+                            guint           height,
+                            EntsecQrBudget *budget)
 {
   struct jpeg_decompress_struct cinfo;
   ErrorManager manager;
@@ -118,7 +137,11 @@ entsec_qr_load_jpeg_region (const guint8 *data,
   out = entsec_qr_grey_new (width, height);
   /* The widest row the crop can give: the image's. */
   row = g_malloc (cinfo.image_width);
-  read_rectangle (&cinfo, x, y, out, row);
+  if (!read_rectangle (&cinfo, x, y, out, row, budget))
+    {
+      entsec_qr_grey_free (out);
+      out = NULL;
+    }
   jpeg_abort_decompress (&cinfo);
   jpeg_destroy_decompress (&cinfo);
   g_free (row);

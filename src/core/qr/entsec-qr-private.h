@@ -64,13 +64,35 @@ EntsecQrGrey *entsec_qr_load_grey_source (const guint8   *data,
                                           EntsecQrSource *source,
                                           GError        **error);
 
-/* One rectangle of a sequential JPEG in grey at full size, the rest skipped; NULL when it cannot. */
-EntsecQrGrey *entsec_qr_load_jpeg_region (const guint8 *data,
-                                          gsize         len,
-                                          guint         x,
-                                          guint         y,
-                                          guint         width,
-                                          guint         height);
+/*
+ * The time left for one image, passed down the pipeline: checked between
+ * stages and, every few rows or candidates, inside the long ones, which
+ * then stop and give nothing (so a stage cannot run far past the deadline).
+ * A NULL budget never runs out.
+ */
+typedef struct
+{
+  gint64   deadline; /* on the scanner's clock, microseconds; G_MAXINT64 for none */
+  gboolean gave_up;  /* work was skipped or cut short because the deadline had passed */
+} EntsecQrBudget;
+
+/* Whether work may go on; once it may not, @budget (nullable) remembers that it gave up. */
+gboolean entsec_qr_budget_allows (EntsecQrBudget *budget);
+
+/* How many rows the long stages work through between two looks at the budget: a
+ * look reads the thread's CPU clock (a system call), a row of a 2000 px image is
+ * about 20 us of work. */
+#define ENTSEC_QR_BUDGET_ROWS 32
+
+/* One rectangle of a sequential JPEG in grey at full size, the rest skipped; NULL
+ * when it cannot, or when @budget (nullable) runs out while it is read. */
+EntsecQrGrey *entsec_qr_load_jpeg_region (const guint8   *data,
+                                          gsize           len,
+                                          guint           x,
+                                          guint           y,
+                                          guint           width,
+                                          guint           height,
+                                          EntsecQrBudget *budget);
 
 /*
  * The untrusted-input boundary: image bytes in, payloads out
@@ -100,8 +122,9 @@ GPtrArray *entsec_qr_decode_frame_payloads (const guint8 *pixels,
                                             GError      **error);
 
 /* The pipeline on an already loaded image (for the bench and tests); stops
- * between retry steps once @cancellable (nullable) is cancelled or the time
- * budget, counted from this call, is spent. */
+ * between retry steps once @cancellable (nullable) is cancelled, and between
+ * steps or inside a long one once the time budget, counted from this call,
+ * is spent. */
 GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,
                                 const char        **step,
                                 GCancellable       *cancellable);
@@ -109,10 +132,11 @@ GPtrArray *entsec_qr_scan_grey (const EntsecQrGrey *grey,
 /*
  * The work one image may take, in CPU time of the decoding thread from the
  * start of loading, before the retries stop: the 400 ms an image may take
- * on the project's 2-core VM, less the longest stage that can start just
- * before it (the finder search on a 2000 x 1500 photo, about 60 ms there)
- * and a margin. The first pass always runs; a decode that ran out of time
- * fails with %ENTSEC_QR_ERROR_GAVE_UP, never with a partial guess.
+ * on the project's 2-core VM, less the work that can still run past it (a
+ * zbar pass or a zxing-cpp layer that started before it, tens of ms; the
+ * long stages stop within 32 rows) and a margin. The first pass always runs;
+ * a decode that ran out of time fails with %ENTSEC_QR_ERROR_GAVE_UP, never
+ * with a partial guess.
  */
 #define ENTSEC_QR_BUDGET_MS 250
 

@@ -284,19 +284,22 @@ stored_point (guint   orientation,
  * @grey: the image as loaded (upright, maybe shrunk)
  * @region: a region of @grey
  * @margin: widen @region by this many of @grey's pixels on every side
+ * @budget: (nullable): the time left for the image
  *
  * @region of @grey read again from @source at the file's full resolution,
  * as the file stores it: the EXIF orientation is not applied, as a decoder
  * reads a code turned or mirrored (zbar and zxing-cpp both do).
  *
  * Returns: (transfer full) (nullable): the region, or %NULL when @source
- * cannot give one (not a sequential JPEG, damaged, or not shrunk at all).
+ * cannot give one (not a sequential JPEG, damaged, or not shrunk at all)
+ * or @budget ran out while it was read.
  */
 EntsecQrGrey *
 entsec_qr_load_source_region (const EntsecQrSource *source,
                               const EntsecQrGrey   *grey,
                               const EntsecQrRegion *region,
-                              guint                 margin)
+                              guint                 margin,
+                              EntsecQrBudget       *budget)
 {
   gboolean turned = source->orientation >= 5;
   double upright_w = turned ? source->height : source->width;
@@ -320,5 +323,5 @@ entsec_qr_load_source_region (const EntsecQrSource *source,
   if (right <= left || bottom <= top)
     return NULL;
   return entsec_qr_load_jpeg_region (source->data, source->len, left, top, right - left,
-                                     bottom - top);
+                                     bottom - top, budget);
 }

@@ -62,17 +62,6 @@ static EntsecQrClockFunc clock_override;
 static guint budget_ms = ENTSEC_QR_BUDGET_MS;
 
 /*
- * The time left for one image, passed down the pipeline and checked between
- * stages: a stage that has started runs to its end, the next one starts
- * only before the deadline.
- */
-typedef struct
-{
-  gint64   deadline; /* on the scanner's clock, microseconds; G_MAXINT64 for none */
-  gboolean gave_up;  /* a stage was skipped because the deadline had passed */
-} Budget;
-
-/*
  * The CPU time of the decoding thread: the budget bounds the work done on
  * an image, so a machine busy with other programs reads the same images,
  * only later (the wall clock would cut the retries there).
@@ -96,7 +85,7 @@ clock_now (void)
 }
 
 static void
-budget_start (Budget *budget)
+budget_start (EntsecQrBudget *budget)
 {
   guint ms = (guint) g_atomic_int_get (&budget_ms);
 
@@ -104,11 +93,22 @@ budget_start (Budget *budget)
   budget->gave_up = FALSE;
 }
 
-/* Whether the next stage may start (always with no @budget); records that one was skipped when not. */
-static gboolean
-budget_allows (Budget *budget)
+/**
+ * entsec_qr_budget_allows:
+ * @budget: (nullable): the time left for an image
+ *
+ * Whether the next stage, or the next rows of a long one, may run: always
+ * with no @budget or no deadline. Once the deadline has passed the answer
+ * stays no, without reading the clock again.
+ *
+ * Returns: %TRUE while there is time left.
+ */
+gboolean
+entsec_qr_budget_allows (EntsecQrBudget *budget)
 {
-  if (budget == NULL || budget->deadline == G_MAXINT64 || clock_now () < budget->deadline)
+  if (budget == NULL || budget->deadline == G_MAXINT64)
+    return TRUE;
+  if (!budget->gave_up && clock_now () < budget->deadline)
     return TRUE;
   budget->gave_up = TRUE;
   return FALSE;
@@ -352,7 +352,7 @@ static GPtrArray *
 try_finder (const EntsecQrGrey *grey,
             const char         *chain,
             guint               divisor,
-            Budget             *budget,
+            EntsecQrBudget     *budget,
             guint              *candidates)
 {
   g_autofree char *prefix = g_strndup (chain, strlen (chain) - strlen ("finder"));
@@ -369,9 +369,9 @@ try_finder (const EntsecQrGrey *grey,
     }
   image = fixed != NULL ? fixed : grey;
   warps = entsec_qr_finder_warps (image, MAX (8, MIN (image->width, image->height) / divisor),
-                                  FINDER_TRIES, candidates);
+                                  FINDER_TRIES, candidates, budget);
   /* The best map is always tried: the search, which costs the most, is paid for. */
-  for (guint i = 0; i < warps->len && (i == 0 || budget_allows (budget)); i++)
+  for (guint i = 0; i < warps->len && (i == 0 || entsec_qr_budget_allows (budget)); i++)
     {
       g_autoptr (GPtrArray) raw = scan_once (warps->pdata[i], TRUE);
       g_autoptr (EntsecQrGrey) sharp = NULL;
@@ -392,7 +392,7 @@ try_finder (const EntsecQrGrey *grey,
 static GPtrArray *
 try_step (const EntsecQrGrey *grey,
           const char         *chain,
-          Budget             *budget)
+          EntsecQrBudget     *budget)
 {
   g_autoptr (EntsecQrGrey) fixed = NULL;
   const EntsecQrGrey *image = grey;
@@ -403,7 +403,8 @@ try_step (const EntsecQrGrey *grey,
   if (strcmp (chain, "plain") != 0)
     {
       fixed = apply_chain (grey, chain);
-      if (fixed == NULL)
+      /* A zbar pass on a large image is tens of ms: not after the deadline. */
+      if (fixed == NULL || !entsec_qr_budget_allows (budget))
         return NULL;
       image = fixed;
     }
@@ -418,7 +419,7 @@ run_steps (const EntsecQrGrey *grey,
            const char         *prefix,
            const char        **step,
            GCancellable       *cancellable,
-           Budget             *budget)
+           EntsecQrBudget     *budget)
 {
   g_auto (GStrv) steps = NULL;
 
@@ -432,7 +433,7 @@ run_steps (const EntsecQrGrey *grey,
     {
       GPtrArray *payloads;
 
-      if (strcmp (steps[i], "plain") != 0 && !budget_allows (budget))
+      if (strcmp (steps[i], "plain") != 0 && !entsec_qr_budget_allows (budget))
         break;
       payloads = try_step (grey, steps[i], budget);
 
@@ -507,6 +508,14 @@ zxing_found (const guint8 *bytes,
 #endif
 
 /*
+ * zxing-cpp's own scales (its tryDownscale: each layer a third of the one
+ * before, box-averaged, while the longer side is over 500 px), made here and
+ * read one layer a call, so that the budget is looked at between them.
+ */
+#define ZXING_LAYER_FACTOR 3
+#define ZXING_LAYER_ABOVE  500
+
+/*
  * The second decoder, zxing-cpp, on an image zbar and every retry gave up
  * on: it reads codes zbar cannot (perspective with a cut-off corner, the
  * Hanzi mode, a code around a code). Not built without libzxing-dev.
@@ -515,10 +524,11 @@ static GPtrArray *
 scan_zxing (const EntsecQrGrey *grey,
             const char        **step,
             GCancellable       *cancellable,
-            Budget             *budget)
+            EntsecQrBudget     *budget)
 {
 #ifdef ENTSEC_HAVE_ZXING
   g_autoptr (GPtrArray) payloads = NULL;
+  g_autoptr (EntsecQrGrey) scaled = NULL;
 
   G_LOCK (steps_override);
   /* The bench's single-step runs measure zbar's steps alone. */
@@ -528,11 +538,24 @@ scan_zxing (const EntsecQrGrey *grey,
       return NULL;
     }
   G_UNLOCK (steps_override);
-  if (g_cancellable_is_cancelled (cancellable) || !budget_allows (budget))
-    return NULL;
   payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_qr_payload_free);
-  if (entsec_qr_zxing_scan (grey->pixels, grey->width, grey->height, zxing_found, payloads) == 0)
-    return NULL;
+  for (const EntsecQrGrey *layer = grey;;)
+    {
+      g_autoptr (EntsecQrGrey) smaller = NULL;
+
+      if (g_cancellable_is_cancelled (cancellable) || !entsec_qr_budget_allows (budget))
+        return NULL;
+      if (entsec_qr_zxing_scan (layer->pixels, layer->width, layer->height, zxing_found,
+                                payloads) > 0)
+        break;
+      if (MAX (layer->width, layer->height) <= ZXING_LAYER_ABOVE
+          || MIN (layer->width, layer->height) < ZXING_LAYER_FACTOR)
+        return NULL;
+      smaller = entsec_qr_downscale (layer, ZXING_LAYER_FACTOR);
+      g_clear_pointer (&scaled, entsec_qr_grey_free);
+      scaled = g_steal_pointer (&smaller);
+      layer = scaled;
+    }
   if (step != NULL)
     *step = g_intern_static_string ("zxing");
   return g_steal_pointer (&payloads);
@@ -548,7 +571,7 @@ static GPtrArray *
 scan_crop (const EntsecQrGrey *crop,
            const char        **step,
            GCancellable       *cancellable,
-           Budget             *budget)
+           EntsecQrBudget     *budget)
 {
   GPtrArray *payloads = try_step (crop, "plain", NULL);
   const char *ignored;
@@ -558,7 +581,7 @@ scan_crop (const EntsecQrGrey *crop,
       *step = g_intern_static_string ("large:full");
       return payloads;
     }
-  if (!budget_allows (budget))
+  if (!entsec_qr_budget_allows (budget))
     return NULL;
   payloads = try_finder (crop, "finder", FINDER_WINDOW, budget, NULL);
   if (payloads != NULL)
@@ -584,7 +607,7 @@ scan_full_resolution (const EntsecQrGrey   *grey,
                       const EntsecQrSource *source,
                       const char          **step,
                       GCancellable         *cancellable,
-                      Budget               *budget)
+                      EntsecQrBudget       *budget)
 {
   g_autoptr (GArray) regions = NULL;
 
@@ -601,9 +624,9 @@ scan_full_resolution (const EntsecQrGrey   *grey,
 
       if (region->module >= FULL_MODULE_MAX)
         continue;
-      if (g_cancellable_is_cancelled (cancellable) || !budget_allows (budget))
+      if (g_cancellable_is_cancelled (cancellable) || !entsec_qr_budget_allows (budget))
         return NULL;
-      crop = entsec_qr_load_source_region (source, grey, region, FULL_MARGIN);
+      crop = entsec_qr_load_source_region (source, grey, region, FULL_MARGIN, budget);
       if (crop == NULL)
         continue;
       payloads = scan_crop (crop, step, cancellable, budget);
@@ -623,7 +646,7 @@ scan_large (const EntsecQrGrey   *grey,
             const EntsecQrSource *source,
             const char          **step,
             GCancellable         *cancellable,
-            Budget               *budget)
+            EntsecQrBudget       *budget)
 {
   g_autoptr (EntsecQrGrey) half = NULL;
   const char *found_by = NULL;
@@ -642,7 +665,8 @@ scan_large (const EntsecQrGrey   *grey,
    * region), before the finder search (about 50 ms) that the time budget
    * would otherwise leave it no room after. */
   payloads = scan_full_resolution (grey, source, &found_by, cancellable, budget);
-  if (payloads == NULL && !g_cancellable_is_cancelled (cancellable) && budget_allows (budget))
+  if (payloads == NULL && !g_cancellable_is_cancelled (cancellable)
+      && entsec_qr_budget_allows (budget))
     {
       /* A code of two or three pixels a module, too few at half size: its
        * finder patterns find it, and give its scale. */
@@ -672,7 +696,7 @@ scan_zbar (const EntsecQrGrey   *grey,
            const EntsecQrSource *source,
            const char          **step,
            GCancellable         *cancellable,
-           Budget               *budget)
+           EntsecQrBudget       *budget)
 {
   if ((gsize) grey->width * grey->height <= LARGE_PIXELS)
     return run_steps (grey, default_steps, "", step, cancellable, budget);
@@ -685,7 +709,7 @@ scan_grey_within (const EntsecQrGrey   *grey,
                   const EntsecQrSource *source,
                   const char          **step,
                   GCancellable         *cancellable,
-                  Budget               *budget)
+                  EntsecQrBudget       *budget)
 {
   GPtrArray *payloads = scan_zbar (grey, source, step, cancellable, budget);
 
@@ -701,7 +725,7 @@ entsec_qr_scan_grey (const EntsecQrGrey *grey,
                      const char        **step,
                      GCancellable       *cancellable)
 {
-  Budget budget;
+  EntsecQrBudget budget;
 
   budget_start (&budget);
   return scan_grey_within (grey, NULL, step, cancellable, &budget);
@@ -735,7 +759,7 @@ scan_or_fail (const EntsecQrGrey   *grey,
               const EntsecQrSource *source,
               const char          **step,
               GCancellable         *cancellable,
-              Budget               *budget,
+              EntsecQrBudget       *budget,
               GError              **error)
 {
   GPtrArray *payloads = scan_grey_within (grey, source, step, cancellable, budget);
@@ -765,7 +789,7 @@ entsec_qr_decode_payloads (const guint8 *data,
 {
   g_autoptr (EntsecQrGrey) grey = NULL;
   EntsecQrSource source;
-  Budget budget;
+  EntsecQrBudget budget;
 
   /* The budget counts the load: a photo's JPEG decode is a fifth of its time. */
   budget_start (&budget);
@@ -789,7 +813,7 @@ entsec_qr_decode_frame_payloads (const guint8 *pixels,
                                  GError      **error)
 {
   g_autoptr (EntsecQrGrey) grey = NULL;
-  Budget budget;
+  EntsecQrBudget budget;
 
   budget_start (&budget);
   if (width == 0 || height == 0 || stride < width)

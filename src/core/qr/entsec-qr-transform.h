@@ -19,7 +19,8 @@ EntsecQrGrey *entsec_qr_unsharp (const EntsecQrGrey *src,
 EntsecQrGrey *entsec_qr_unwarp (const EntsecQrGrey *src);
 EntsecQrGrey *entsec_qr_wolf_threshold (const EntsecQrGrey *src);
 EntsecQrGrey *entsec_qr_wolf_threshold_radius (const EntsecQrGrey *src,
-                                               guint               radius);
+                                               guint               radius,
+                                               EntsecQrBudget     *budget);
 EntsecQrGrey *entsec_qr_warp_quad (const EntsecQrGrey *src,
                                    const double        from[4][2],
                                    const double        to[4][2],
@@ -38,11 +39,13 @@ typedef struct
   guint  votes;  /* scan lines that confirmed it */
 } EntsecQrFinder;
 
-GArray    *entsec_qr_find_finders (const EntsecQrGrey *bin);
+GArray    *entsec_qr_find_finders (const EntsecQrGrey *bin,
+                                   EntsecQrBudget     *budget);
 GPtrArray *entsec_qr_finder_warps (const EntsecQrGrey *src,
                                    guint               radius,
                                    guint               max,
-                                   guint              *candidates);
+                                   guint              *candidates,
+                                   EntsecQrBudget     *budget);
 
 /* A rectangle of an image that may hold a code (entsec_qr_busy_regions()). */
 typedef struct
@@ -59,6 +62,7 @@ GArray       *entsec_qr_busy_regions (const EntsecQrGrey *grey,
 EntsecQrGrey *entsec_qr_load_source_region (const EntsecQrSource *source,
                                             const EntsecQrGrey   *grey,
                                             const EntsecQrRegion *region,
-                                            guint                 margin);
+                                            guint                 margin,
+                                            EntsecQrBudget       *budget);
 
 G_END_DECLS

@@ -39,7 +39,8 @@ entsec_qr_zxing_scan (const guint8      *pixels,
   hints.setFormats (ZXing::BarcodeFormat::QRCode);
   hints.setTryHarder (true);
   hints.setTryRotate (true);
-  hints.setTryDownscale (true);
+  /* The caller makes the smaller layers and reads them a call each (the time budget). */
+  hints.setTryDownscale (false);
   try
     {
       ZXing::ImageView image (pixels, (int) width, (int) height, ZXing::ImageFormat::Lum);

@@ -14,7 +14,8 @@ typedef void (*EntsecQrZxingFound) (const guint8 *bytes,
 
 /*
  * Look for QR codes in an 8-bit grey image of @width x @height pixels (rows
- * packed) with zxing-cpp, trying harder (rotations, inversions, scales);
+ * packed) with zxing-cpp, trying harder, at this size only (the caller reads
+ * smaller copies, as zxing's tryDownscale would, one call each);
  * @found is called once per code read. Returns how many were read. The
  * decoder's own copies of the payloads are wiped before it returns.
  */
