@@ -12,7 +12,8 @@ other serves at once, and a new instance joins without key files; a rate
 limit counts requests to both; 20 concurrent
 uses of one TOTP code spread over both give exactly one success; an instance killed with SIGKILL under load
 loses no acknowledged push, command or enrollment: its devices poll the
-other from their cursors and get everything."""
+other from their cursors and get everything; two instances started at once
+on an empty key table sign with the one key 1 that got in."""
 
 import base64
 import hashlib
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 import uuid
 
 import servertest
@@ -339,6 +341,84 @@ class MultiTest(DeviceMixin, unittest.TestCase):
         self.assertEqual(errors, [])
         self.assertEqual(missing, [])
         self.assertEqual(sum(len(c) for c in commands.values()), 30)
+
+
+class FirstStartTest(unittest.TestCase):
+    """Two instances that start together on an empty key table both read no
+    key and both store authority key 1: one gets it in, the other signs
+    with that one (docs/server.md, "Several instances")."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="entsec-multi-test-")
+        self.servers = []
+
+    def tearDown(self):
+        for server in self.servers:
+            server.stop()
+        shutil.rmtree(self.tmp)
+
+    def psql(self, database):
+        return subprocess.Popen(
+            [os.path.join(os.environ["ENTSEC_PG_BINDIR"], "psql"), "-X", "-q", "-A", "-t",
+             "-v", "ON_ERROR_STOP=1", "-d", database],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def waiting_for_lock(self, database):
+        out = subprocess.run(
+            [os.path.join(os.environ["ENTSEC_PG_BINDIR"], "psql"), "-X", "-A", "-t", "-d",
+             database, "-c", "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+             "current_database() AND wait_event_type = 'Lock'"],
+            check=True, capture_output=True, text=True, timeout=60)
+        return int(out.stdout)
+
+    def test_two_start_at_once_on_an_empty_key_table(self):
+        url = create_database()
+        database = urllib.parse.urlsplit(url).path.lstrip("/")
+        conf = os.path.join(self.tmp, "server.conf")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write("database = %s\nissuer = %s\n" % (url, ISSUER))
+        dirs = [os.path.join(self.tmp, name) for name in ("a", "b")]
+        init = run_init(dirs[0], "--config", conf)
+        self.assertEqual(init.returncode, 0, init.stderr)
+        shutil.copytree(dirs[0], dirs[1])
+        # a lock that lets the key table be read but not written: both
+        # instances read it empty, then both wait to store key 1, then go
+        lock = self.psql(database)
+        lock.stdin.write("BEGIN;\nLOCK TABLE authority_keys IN SHARE MODE;\n"
+                         "SELECT 'locked';\n")
+        lock.stdin.flush()
+        self.assertEqual(lock.stdout.readline().strip(), "locked",
+                         lock.poll() is not None and lock.stderr.read())
+        results = {}
+
+        def start(data_dir):
+            try:
+                results[data_dir] = Server(data_dir, ("--config", conf))
+            except AssertionError as e:  # did not start: reported below
+                results[data_dir] = e
+
+        threads = [threading.Thread(target=start, args=(d,)) for d in dirs]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + LOAD_TIMEOUT
+        while self.waiting_for_lock(database) < 2:
+            self.assertLess(time.monotonic(), deadline, "the instances never stored a key")
+            time.sleep(0.05)
+        lock.communicate("COMMIT;\n", timeout=60)
+        for t in threads:
+            t.join(LOAD_TIMEOUT)
+        self.servers = [r for r in results.values() if isinstance(r, Server)]
+        for data_dir in dirs:
+            self.assertIsInstance(results[data_dir], Server, str(results[data_dir]))
+        keys = []
+        for server in self.servers:
+            status, _, disco, _ = server.request("GET", "/.well-known/entsec-configuration")
+            self.assertEqual(status, 200, disco)
+            keys.append(disco["authority_jwks"]["keys"])
+        self.assertEqual(len(keys[0]), 1)
+        self.assertEqual(keys[0], keys[1])
+        logs = [server.stop() == 0 and server.log for server in self.servers]
+        self.assertEqual(sum("stored authority key 1 first" in log for log in logs), 1, logs)
 
 
 if __name__ == "__main__":
