@@ -13,7 +13,9 @@ limit counts requests to both; 20 concurrent
 uses of one TOTP code spread over both give exactly one success; an instance killed with SIGKILL under load
 loses no acknowledged push, command or enrollment: its devices poll the
 other from their cursors and get everything; two instances started at once
-on an empty key table sign with the one key 1 that got in."""
+on an empty key table sign with the one key 1 that got in. A replayed poll
+is refused by the instance that answered it, a replayed heartbeat by the
+other one too."""
 
 import base64
 import hashlib
@@ -31,8 +33,8 @@ import urllib.parse
 import uuid
 
 import servertest
-from devicetest import (CLIENT_NONCE, POLL_TIMEOUT, DeviceMixin, b64u_decode, jws_payload,
-                        sign_headers)
+from devicetest import (CLAIMS, CLIENT_NONCE, POLL_TIMEOUT, DeviceMixin, b64u_decode,
+                        jws_payload, sign_headers)
 from servertest import Connection, Server, hotp, run_init, step
 
 ISSUER = "https://localhost"  # what a load balancer in front of both would be called
@@ -154,6 +156,29 @@ class MultiTest(DeviceMixin, unittest.TestCase):
         status, _, got, _ = self.a.request("GET", "/v1/auth/transactions/" + tx["transaction_id"],
                                            token=key)
         self.assertEqual((status, got["state"]), (200, "approved"), got)
+
+    def test_replays(self):
+        """A poll's nonce stays in the memory of the instance that took it
+        (docs/protocol.md 2.4): replayed there, it is refused; a
+        state-changing request's goes to the database and is refused by
+        the other instance too."""
+        ann = self.register()
+        path = "/v1/devices/%s/events?wait=0&cursor=0" % ann.id
+        poll = sign_headers(ann.key, ann.keyid, "GET", self.issuer + path, None)
+        self.use(self.a)
+        status, _, body, _ = self.send("GET", path, None, poll)
+        self.assertEqual(status, 200, body)
+        status, _, body, _ = self.send("GET", path, None, poll)
+        self.assertEqual((status, body["type"]), (401, servertest.PROBLEM + "invalid_signature"))
+        path = "/v1/devices/%s/status" % ann.id
+        raw = json.dumps({"v": 1, "device": CLAIMS}).encode()
+        heartbeat = sign_headers(ann.key, ann.keyid, "POST", self.issuer + path, raw)
+        status, _, body, _ = self.send("POST", path, raw, heartbeat)
+        self.assertEqual(status, 200, body)
+        self.use(self.b)
+        status, _, body, _ = self.send("POST", path, raw, heartbeat)
+        self.assertEqual((status, body["type"]), (401, servertest.PROBLEM + "invalid_signature"))
+        self.assertIn("a replay", self.b.stop() == 0 and self.b.log)
 
     def test_rotation_through_one_is_used_by_other(self):
         ann = self.register()
