@@ -199,12 +199,15 @@ class Polls:
         self.errors = 0
         self.connected = 0
         self.stopping = False
+        self.parking = True  # False once park() is over: no new connections then
 
     async def hold(self, i, handshakes):
         srv = self.system.instances[i % len(self.system.instances)]
         device_id = self.fleet.devices[i]
         keyid = "%s#%d" % (device_id, self.system.key_epoch)
         async with handshakes:
+            if not self.parking:
+                return  # the later phases measure the polls held, not handshakes
             reader, writer = await asyncio.open_connection("127.0.0.1", srv.port,
                                                            ssl=self.system.ctx,
                                                            server_hostname="localhost")
@@ -255,6 +258,7 @@ class Polls:
                 shown = time.monotonic()
                 print("[%s]   %d TLS connections, %d polls held after %.0f s"
                       % (self.system.label, self.connected, parked, shown - t0), flush=True)
+        self.parking = False
         rss = [rss_kib(srv.proc.pid) for srv in self.system.instances]
         print("[%s] polls held: %d of %d after %.1f s (%d TLS connections open); server RSS "
               "%s MiB" % (self.system.label, parked, self.n, time.monotonic() - t0,
@@ -287,6 +291,10 @@ class Polls:
                 continue
             latency = self.pushed[i][1] - t_push
             (same if (k // 2) % n_inst == i % n_inst else cross).append(latency)
+            if (k + 1) % 50 == 0:
+                print("[%s]   %d pushes delivered, %d missed" % (self.system.label,
+                                                                len(same) + len(cross), missed),
+                      flush=True)
         return same, cross, missed
 
     async def stop(self):

@@ -152,12 +152,13 @@ entsec_device_problem (EntsecResponse *response,
     }
 }
 
-EntsecDevice *
-entsec_server_authenticate_device (EntsecServer   *server,
-                                   EntsecRequest  *request,
-                                   const char     *device_id,
-                                   gboolean        allow_revoked,
-                                   EntsecResponse *response)
+static EntsecDevice *
+authenticate (EntsecServer      *server,
+              EntsecRequest     *request,
+              const char        *device_id,
+              gboolean           allow_revoked,
+              EntsecNonceWindow *read_nonces,
+              EntsecResponse    *response)
 {
   g_autoptr (EntsecSignedRequest) signed_request = entsec_signed_request_new (server, request);
   g_autoptr (GError) error = NULL;
@@ -165,9 +166,30 @@ entsec_server_authenticate_device (EntsecServer   *server,
   EntsecDevice *device;
 
   entsec_server_device_context (server, &context);
+  context.read_nonces = read_nonces;
   device = entsec_device_authenticate (&context, &signed_request->message, device_id,
                                        allow_revoked, entsec_server_now (), &error);
   if (device == NULL)
     entsec_device_problem (response, error);
   return device;
+}
+
+EntsecDevice *
+entsec_server_authenticate_device (EntsecServer   *server,
+                                   EntsecRequest  *request,
+                                   const char     *device_id,
+                                   gboolean        allow_revoked,
+                                   EntsecResponse *response)
+{
+  return authenticate (server, request, device_id, allow_revoked, NULL, response);
+}
+
+EntsecDevice *
+entsec_server_authenticate_poll (EntsecServer   *server,
+                                 EntsecRequest  *request,
+                                 const char     *device_id,
+                                 EntsecResponse *response)
+{
+  return authenticate (server, request, device_id, FALSE,
+                       entsec_server_get_poll_nonces (server), response);
 }

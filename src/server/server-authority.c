@@ -233,23 +233,19 @@ check_chain (const EntsecAuthorityKey *first,
   return FALSE;
 }
 
-EntsecAuthority *
-entsec_authority_load (EntsecStorage *storage,
-                       EntsecTokens  *sealer,
-                       const char    *data_dir,
-                       gint64         now,
-                       GError       **error)
+/* The current authority of the keys stored (@keys, by seq, at least one). */
+static EntsecAuthority *
+load_stored (EntsecStorage *storage,
+             EntsecTokens  *sealer,
+             const char    *data_dir,
+             GPtrArray     *keys,
+             GError       **error)
 {
-  g_autoptr (GPtrArray) keys = entsec_storage_authority_key_list (storage, error);
   g_autoptr (EntsecAuthority) authority = NULL;
   EntsecAuthorityKey *last;
   json_t *chain;
   EVP_PKEY *key;
 
-  if (keys == NULL)
-    return NULL;
-  if (keys->len == 0)
-    return adopt_first_key (storage, sealer, data_dir, now, error);
   for (guint i = 0; i < keys->len; i++)
     {
       EntsecAuthorityKey *row = g_ptr_array_index (keys, i);
@@ -282,6 +278,44 @@ entsec_authority_load (EntsecStorage *storage,
       || !check_chain (g_ptr_array_index (keys, 0), authority, error))
     return NULL;
   return g_steal_pointer (&authority);
+}
+
+EntsecAuthority *
+entsec_authority_load (EntsecStorage *storage,
+                       EntsecTokens  *sealer,
+                       const char    *data_dir,
+                       gint64         now,
+                       GError       **error)
+{
+  g_autoptr (GPtrArray) keys = entsec_storage_authority_key_list (storage, error);
+  g_autoptr (GError) local_error = NULL;
+  EntsecAuthority *authority;
+
+  if (keys == NULL)
+    return NULL;
+  if (keys->len > 0)
+    return load_stored (storage, sealer, data_dir, keys, error);
+  authority = adopt_first_key (storage, sealer, data_dir, now, &local_error);
+  if (authority != NULL)
+    return authority;
+  if (!g_error_matches (local_error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_CONFLICT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  /* instances started together on an empty key table: the primary key let
+   * one store key 1; every other signs with that one */
+  g_clear_pointer (&keys, g_ptr_array_unref);
+  keys = entsec_storage_authority_key_list (storage, error);
+  if (keys == NULL)
+    return NULL;
+  if (keys->len == 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_message ("Another instance stored authority key 1 first; signing with it");
+  return load_stored (storage, sealer, data_dir, keys, error);
 }
 
 /* The chain link @current signs for @next. */

@@ -52,6 +52,19 @@ invalid (GError    **error,
   return FALSE;
 }
 
+/* The nonce of a read-only request in the instance's window, until its
+ * signature could not be accepted any more (docs/protocol.md section 2.4). */
+static EntsecNonceCheck
+check_read_nonce (EntsecNonceWindow         *window,
+                  const EntsecHttpSignature *verified,
+                  gint64                     now)
+{
+  gint64 forget_after = MIN (verified->expires, verified->created + ENTSEC_HTTPSIG_MAX_SKEW);
+
+  return entsec_nonce_window_check (window, verified->keyid, verified->nonce, forget_after,
+                                    now);
+}
+
 /* Verify @message with @key and remember its nonce; NULL with an error otherwise. */
 static gboolean
 verify_and_remember (const EntsecDeviceContext *context,
@@ -64,10 +77,19 @@ verify_and_remember (const EntsecDeviceContext *context,
   g_autoptr (GError) local_error = NULL;
   g_autoptr (EntsecHttpSignature) verified = entsec_httpsig_verify (message, key, now,
                                                                     &local_error);
+  EntsecNonceCheck check = ENTSEC_NONCE_FULL;
   gboolean fresh = FALSE;
 
   if (verified == NULL)
     return signature_error (error, local_error->message);
+  /* the signature covers @method: a GET's nonce cannot sign a POST; a full
+   * window leaves the nonce to the durable cache */
+  if (context->read_nonces != NULL && g_strcmp0 (message->method, "GET") == 0)
+    check = check_read_nonce (context->read_nonces, verified, now);
+  if (check == ENTSEC_NONCE_FRESH)
+    return TRUE;
+  if (check == ENTSEC_NONCE_REPLAYED)
+    return signature_error (error, "the nonce was used before (a replay)");
   if (!entsec_storage_nonce_remember (context->storage, keyid, verified->nonce, now,
                                       now + ENTSEC_DEVICE_NONCE_MEMORY, &fresh, error))
     return FALSE;

@@ -13,6 +13,7 @@
 
 #include "entsec-protocol.h"
 #include "server-events.h"
+#include "server-nonce-window.h"
 #include "server-storage.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,9 @@ G_BEGIN_DECLS
  * @max_devices: active or suspended devices a user may have
  * @events: (transfer none) (nullable): the long-poll hub that
  *   entsec_device_event_add() wakes
+ * @read_nonces: (transfer none) (nullable): where the nonces of GET
+ *   requests go when set (server-nonce-window.h, for the events
+ *   long-poll); NULL: the storage's durable cache, as for every other call
  */
 typedef struct
 {
@@ -51,7 +55,8 @@ typedef struct
   const char     *issuer;
   const char     *tenant;
   guint           max_devices;
-  EntsecEventHub *events;
+  EntsecEventHub    *events;
+  EntsecNonceWindow *read_nonces;
 } EntsecDeviceContext;
 
 /* "active", "suspended", "revoked", "unbound" */
@@ -61,7 +66,8 @@ const char   *entsec_device_state_name (EntsecDeviceState state);
  * Verify a request that registered device @device_id signed (keyid
  * "<device_id>#<key_epoch>"; with @device_id NULL, for calls whose path
  * names no device, the device the keyid names), with its nonce remembered for
- * %ENTSEC_DEVICE_NONCE_MEMORY seconds. Errors: %ENTSEC_SERVER_ERROR_SIGNATURE
+ * %ENTSEC_DEVICE_NONCE_MEMORY seconds (the nonce of a GET in
+ * @context->read_nonces when that is set and has room). Errors: %ENTSEC_SERVER_ERROR_SIGNATURE
  * (missing, malformed, wrong key, stale, expired, digest, replayed, unknown
  * device; the message is for the log only), _REVOKED (unbound always;
  * revoked or suspended unless @allow_revoked; its user disabled or

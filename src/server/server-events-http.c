@@ -190,7 +190,9 @@ entsec_handle_device_events (EntsecServer      *server,
   EntsecEventHub *hub = entsec_server_get_event_hub (server);
   guint64 wait, cursor, generation;
 
-  device = entsec_server_authenticate_device (server, request, params[0], FALSE, response);
+  /* a poll only reads (the cursor acknowledges what the device already has):
+   * its nonce stays in this instance's memory (docs/protocol.md section 2.4) */
+  device = entsec_server_authenticate_poll (server, request, params[0], response);
   if (device == NULL
       || !query_number (request, "wait", ENTSEC_EVENTS_WAIT_MAX, ENTSEC_EVENTS_WAIT_DEFAULT,
                         &wait, response)

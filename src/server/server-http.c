@@ -41,6 +41,7 @@ struct _EntsecServer
   EntsecEnrollContext enroll;
   EntsecTokens       *tokens;
   EntsecEventHub     *events;
+  EntsecNonceWindow  *poll_nonces;
   GMutex              suspended_lock;
   GCond               suspended_done;
   guint               suspended;   /* requests suspended and not completed yet */
@@ -184,6 +185,12 @@ EntsecEventHub *
 entsec_server_get_event_hub (EntsecServer *server)
 {
   return server->events;
+}
+
+EntsecNonceWindow *
+entsec_server_get_poll_nonces (EntsecServer *server)
+{
+  return server->poll_nonces;
 }
 
 guint16
@@ -769,6 +776,8 @@ entsec_server_start (EntsecServerConfig *config,
 
   server->config = config;
   server->events = entsec_event_hub_new ();
+  server->poll_nonces = entsec_nonce_window_new (ENTSEC_NONCE_WINDOW_MAX_NONCES,
+                                                 ENTSEC_NONCE_WINDOW_MAX_PER_KEY);
   g_mutex_init (&server->suspended_lock);
   g_cond_init (&server->suspended_done);
   g_mutex_init (&server->authority_lock);
@@ -797,6 +806,7 @@ entsec_server_free (EntsecServer *server)
       MHD_stop_daemon (server->daemon);
     }
   entsec_event_hub_free (server->events);
+  entsec_nonce_window_free (server->poll_nonces);
   entsec_metrics_free (server->metrics);
   g_free (server->route_methods);
   g_free (server->route_patterns);

@@ -16,6 +16,7 @@
 #include "server-events.h"
 #include "server-log.h"
 #include "server-metrics.h"
+#include "server-nonce-window.h"
 #include "server-storage.h"
 #include "server-tokens.h"
 
@@ -168,6 +169,8 @@ const EntsecAuthority    *entsec_server_rotate_authority (EntsecServer          
                                                           GError                **error);
 /* The events long-poll hub (server-events.h). (transfer none) */
 EntsecEventHub           *entsec_server_get_event_hub (EntsecServer *server);
+/* The replay window of this instance's long-polls (server-nonce-window.h). (transfer none) */
+EntsecNonceWindow        *entsec_server_get_poll_nonces (EntsecServer *server);
 
 /*
  * Load the keys and the database of @config's data dir and start listening.
@@ -229,6 +232,13 @@ EntsecDevice *entsec_server_authenticate_device (EntsecServer   *server,
                                                  const char     *device_id,
                                                  gboolean        allow_revoked,
                                                  EntsecResponse *response);
+/* As entsec_server_authenticate_device() for the events long-poll of an
+ * active device, a GET whose nonce goes to the instance's replay window
+ * (entsec_server_get_poll_nonces()) instead of the database. */
+EntsecDevice *entsec_server_authenticate_poll (EntsecServer   *server,
+                                               EntsecRequest  *request,
+                                               const char     *device_id,
+                                               EntsecResponse *response);
 
 /* Checks the bearer token; on failure answers 401 and returns FALSE. */
 gboolean      entsec_server_authenticate_admin (EntsecServer   *server,

@@ -207,34 +207,121 @@ registered (Fixture *f)
   return device;
 }
 
+/* Register a new device; its key into *@key. Returns: its keyid ("dev_...#1"). */
+static char *
+register_key (Fixture   *f,
+              EVP_PKEY **key)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) answer = NULL;
+
+  *key = entsec_ec_generate (&error);
+  answer = register_at (f, *key, T0, T0, &error);
+  g_assert_no_error (error);
+  return g_strconcat (json_string_value (json_object_get (answer, "device_id")), "#1", NULL);
+}
+
+/* A request without a body signed by @key at @at (its fields borrow @sig). */
+typedef struct
+{
+  const char         *fields[5];
+  EntsecHttpMessage   message;
+  EntsecSignedFields *sig;
+} SignedRequest;
+
+static void
+sign_request (SignedRequest *r,
+              EVP_PKEY      *key,
+              const char    *keyid,
+              const char    *method,
+              const char    *target_uri,
+              gint64         at)
+{
+  g_autoptr (GError) error = NULL;
+
+  *r = (SignedRequest) { .message = { .method = method, .target_uri = target_uri } };
+  r->message.fields = r->fields;
+  r->sig = entsec_httpsig_sign (&r->message, key, keyid, at, &error);
+  g_assert_no_error (error);
+  r->fields[0] = "signature-input";
+  r->fields[1] = r->sig->signature_input;
+  r->fields[2] = "signature";
+  r->fields[3] = r->sig->signature;
+}
+
+/* Whether @context takes @r as a request of @device_id at @now. */
+static gboolean
+accepted (const EntsecDeviceContext *context,
+          const SignedRequest       *r,
+          const char                *device_id,
+          gint64                     now)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecDevice) device = entsec_device_authenticate (context, &r->message, device_id,
+                                                                FALSE, now, &error);
+
+  if (device == NULL)
+    g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_SIGNATURE);
+  return device != NULL;
+}
+
 static void
 test_device_from_keyid (Fixture      *f,
                         gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EVP_PKEY) key = entsec_ec_generate (&error);
-  g_autoptr (json_t) answer = register_at (f, key, T0, T0, &error);
-  const char *id = json_string_value (json_object_get (answer, "device_id"));
-  g_autofree char *keyid = g_strconcat (id, "#1", NULL);
-  const char *fields[] = { NULL, NULL, NULL, NULL, NULL };
-  EntsecHttpMessage message = { .method = "GET", .target_uri = ISSUER "/v1/challenges/ch_a",
-                                .fields = fields };
-  g_autoptr (EntsecSignedFields) sig = entsec_httpsig_sign (&message, key, keyid, T0, &error);
+  g_autoptr (EVP_PKEY) key = NULL;
+  g_autofree char *keyid = register_key (f, &key);
+  g_autofree char *id = g_strndup (keyid, strlen (keyid) - 2);
   g_autoptr (EntsecDevice) device = NULL;
-  g_autoptr (EntsecDevice) again = NULL;
+  SignedRequest r;
 
-  g_assert_no_error (error);
-  fields[0] = "signature-input";
-  fields[1] = sig->signature_input;
-  fields[2] = "signature";
-  fields[3] = sig->signature;
-  device = entsec_device_authenticate (&f->context, &message, NULL, FALSE, T0, &error);
+  sign_request (&r, key, keyid, "GET", ISSUER "/v1/challenges/ch_a", T0);
+  device = entsec_device_authenticate (&f->context, &r.message, NULL, FALSE, T0, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (device->id, ==, id);
   /* the same nonce again is a replay */
-  again = entsec_device_authenticate (&f->context, &message, NULL, FALSE, T0 + 1, &error);
-  g_assert_null (again);
-  g_assert_error (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_SIGNATURE);
+  g_assert_false (accepted (&f->context, &r, NULL, T0 + 1));
+  entsec_signed_fields_free (r.sig);
+}
+
+/* Two instances on one database, each with its own poll window: a poll's
+ * nonce stays in the memory of the instance that took it; a state-changing
+ * request's is refused again by every instance (docs/protocol.md 2.4). */
+static void
+test_poll_nonces (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autoptr (EVP_PKEY) key = NULL;
+  g_autofree char *keyid = register_key (f, &key);
+  g_autofree char *id = g_strndup (keyid, strlen (keyid) - 2);
+  g_autofree char *poll_uri = g_strconcat (ISSUER "/v1/devices/", id, "/events?wait=25", NULL);
+  g_autofree char *status_uri = g_strconcat (ISSUER "/v1/devices/", id, "/status", NULL);
+  g_autoptr (EntsecNonceWindow) window_a = entsec_nonce_window_new (100, 4);
+  g_autoptr (EntsecNonceWindow) window_b = entsec_nonce_window_new (100, 4);
+  EntsecDeviceContext a = f->context, b = f->context;
+  SignedRequest poll, status;
+
+  a.read_nonces = window_a;
+  b.read_nonces = window_b;
+  sign_request (&poll, key, keyid, "GET", poll_uri, T0);
+  g_assert_true (accepted (&a, &poll, id, T0));
+  g_assert_cmpuint (entsec_nonce_window_size (window_a), ==, 1);
+  g_assert_false (accepted (&a, &poll, id, T0 + 1));
+  /* the database never saw it: another instance takes it once (harmless:
+   * a poll changes nothing), then refuses it too */
+  g_assert_true (accepted (&b, &poll, id, T0 + 1));
+  g_assert_false (accepted (&b, &poll, id, T0 + 2));
+  /* past the second a window keeps it to, its signature is refused anyway */
+  g_assert_false (accepted (&a, &poll, id, T0 + ENTSEC_HTTPSIG_MAX_SKEW + 1));
+  /* a POST's nonce goes to the database, whatever window there is */
+  sign_request (&status, key, keyid, "POST", status_uri, T0 + 2);
+  g_assert_true (accepted (&a, &status, id, T0 + 2));
+  g_assert_cmpuint (entsec_nonce_window_size (window_a), ==, 1);
+  g_assert_false (accepted (&b, &status, id, T0 + 3));
+  g_assert_false (accepted (&a, &status, id, T0 + 3));
+  entsec_signed_fields_free (poll.sig);
+  entsec_signed_fields_free (status.sig);
 }
 
 static void
@@ -841,6 +928,7 @@ main (int   argc,
               teardown);
   g_test_add ("/server/devices/device-from-keyid", Fixture, NULL, setup, test_device_from_keyid,
               teardown);
+  g_test_add ("/server/devices/poll-nonces", Fixture, NULL, setup, test_poll_nonces, teardown);
   g_test_add ("/server/devices/op-challenge-expiry", Fixture, NULL, setup,
               test_op_challenge_expiry, teardown);
   g_test_add ("/server/devices/policy-version", Fixture, NULL, setup, test_policy_version,

@@ -12,7 +12,10 @@ other serves at once, and a new instance joins without key files; a rate
 limit counts requests to both; 20 concurrent
 uses of one TOTP code spread over both give exactly one success; an instance killed with SIGKILL under load
 loses no acknowledged push, command or enrollment: its devices poll the
-other from their cursors and get everything."""
+other from their cursors and get everything; two instances started at once
+on an empty key table sign with the one key 1 that got in. A replayed poll
+is refused by the instance that answered it, a replayed heartbeat by the
+other one too."""
 
 import base64
 import hashlib
@@ -26,11 +29,12 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 import uuid
 
 import servertest
-from devicetest import (CLIENT_NONCE, POLL_TIMEOUT, DeviceMixin, b64u_decode, jws_payload,
-                        sign_headers)
+from devicetest import (CLAIMS, CLIENT_NONCE, POLL_TIMEOUT, DeviceMixin, b64u_decode,
+                        jws_payload, sign_headers)
 from servertest import Connection, Server, hotp, run_init, step
 
 ISSUER = "https://localhost"  # what a load balancer in front of both would be called
@@ -152,6 +156,29 @@ class MultiTest(DeviceMixin, unittest.TestCase):
         status, _, got, _ = self.a.request("GET", "/v1/auth/transactions/" + tx["transaction_id"],
                                            token=key)
         self.assertEqual((status, got["state"]), (200, "approved"), got)
+
+    def test_replays(self):
+        """A poll's nonce stays in the memory of the instance that took it
+        (docs/protocol.md 2.4): replayed there, it is refused; a
+        state-changing request's goes to the database and is refused by
+        the other instance too."""
+        ann = self.register()
+        path = "/v1/devices/%s/events?wait=0&cursor=0" % ann.id
+        poll = sign_headers(ann.key, ann.keyid, "GET", self.issuer + path, None)
+        self.use(self.a)
+        status, _, body, _ = self.send("GET", path, None, poll)
+        self.assertEqual(status, 200, body)
+        status, _, body, _ = self.send("GET", path, None, poll)
+        self.assertEqual((status, body["type"]), (401, servertest.PROBLEM + "invalid_signature"))
+        path = "/v1/devices/%s/status" % ann.id
+        raw = json.dumps({"v": 1, "device": CLAIMS}).encode()
+        heartbeat = sign_headers(ann.key, ann.keyid, "POST", self.issuer + path, raw)
+        status, _, body, _ = self.send("POST", path, raw, heartbeat)
+        self.assertEqual(status, 200, body)
+        self.use(self.b)
+        status, _, body, _ = self.send("POST", path, raw, heartbeat)
+        self.assertEqual((status, body["type"]), (401, servertest.PROBLEM + "invalid_signature"))
+        self.assertIn("a replay", self.b.stop() == 0 and self.b.log)
 
     def test_rotation_through_one_is_used_by_other(self):
         ann = self.register()
@@ -339,6 +366,84 @@ class MultiTest(DeviceMixin, unittest.TestCase):
         self.assertEqual(errors, [])
         self.assertEqual(missing, [])
         self.assertEqual(sum(len(c) for c in commands.values()), 30)
+
+
+class FirstStartTest(unittest.TestCase):
+    """Two instances that start together on an empty key table both read no
+    key and both store authority key 1: one gets it in, the other signs
+    with that one (docs/server.md, "Several instances")."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="entsec-multi-test-")
+        self.servers = []
+
+    def tearDown(self):
+        for server in self.servers:
+            server.stop()
+        shutil.rmtree(self.tmp)
+
+    def psql(self, database):
+        return subprocess.Popen(
+            [os.path.join(os.environ["ENTSEC_PG_BINDIR"], "psql"), "-X", "-q", "-A", "-t",
+             "-v", "ON_ERROR_STOP=1", "-d", database],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def waiting_for_lock(self, database):
+        out = subprocess.run(
+            [os.path.join(os.environ["ENTSEC_PG_BINDIR"], "psql"), "-X", "-A", "-t", "-d",
+             database, "-c", "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+             "current_database() AND wait_event_type = 'Lock'"],
+            check=True, capture_output=True, text=True, timeout=60)
+        return int(out.stdout)
+
+    def test_two_start_at_once_on_an_empty_key_table(self):
+        url = create_database()
+        database = urllib.parse.urlsplit(url).path.lstrip("/")
+        conf = os.path.join(self.tmp, "server.conf")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write("database = %s\nissuer = %s\n" % (url, ISSUER))
+        dirs = [os.path.join(self.tmp, name) for name in ("a", "b")]
+        init = run_init(dirs[0], "--config", conf)
+        self.assertEqual(init.returncode, 0, init.stderr)
+        shutil.copytree(dirs[0], dirs[1])
+        # a lock that lets the key table be read but not written: both
+        # instances read it empty, then both wait to store key 1, then go
+        lock = self.psql(database)
+        lock.stdin.write("BEGIN;\nLOCK TABLE authority_keys IN SHARE MODE;\n"
+                         "SELECT 'locked';\n")
+        lock.stdin.flush()
+        self.assertEqual(lock.stdout.readline().strip(), "locked",
+                         lock.poll() is not None and lock.stderr.read())
+        results = {}
+
+        def start(data_dir):
+            try:
+                results[data_dir] = Server(data_dir, ("--config", conf))
+            except AssertionError as e:  # did not start: reported below
+                results[data_dir] = e
+
+        threads = [threading.Thread(target=start, args=(d,)) for d in dirs]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + LOAD_TIMEOUT
+        while self.waiting_for_lock(database) < 2:
+            self.assertLess(time.monotonic(), deadline, "the instances never stored a key")
+            time.sleep(0.05)
+        lock.communicate("COMMIT;\n", timeout=60)
+        for t in threads:
+            t.join(LOAD_TIMEOUT)
+        self.servers = [r for r in results.values() if isinstance(r, Server)]
+        for data_dir in dirs:
+            self.assertIsInstance(results[data_dir], Server, str(results[data_dir]))
+        keys = []
+        for server in self.servers:
+            status, _, disco, _ = server.request("GET", "/.well-known/entsec-configuration")
+            self.assertEqual(status, 200, disco)
+            keys.append(disco["authority_jwks"]["keys"])
+        self.assertEqual(len(keys[0]), 1)
+        self.assertEqual(keys[0], keys[1])
+        logs = [server.stop() == 0 and server.log for server in self.servers]
+        self.assertEqual(sum("stored authority key 1 first" in log for log in logs), 1, logs)
 
 
 if __name__ == "__main__":
