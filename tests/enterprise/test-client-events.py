@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 
@@ -225,14 +226,7 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.assertEqual([(c["id"], c["state"]) for c in self.commands()], [(cid, "acked")])
 
     def test_wipe_leaves_no_enterprise_secret(self):
-        uri = "otpauth://totp/Personal:me?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Personal"
-        subprocess.run([CLI, "add", "--vault", self.vault, "--uri", "-", "--no-keyring",
-                        "--passphrase-file", self.pass_file], input=uri + "\n", check=True,
-                       capture_output=True, text=True, timeout=60)
-        token = self.admin("POST", "/v1/admin/tokens",
-                           {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
-                            "label": "ann"}, want=201)
-        self.assertTrue(self.cli_json("sync")["added"])
+        token = self.managed_and_personal()
         cid = self.command("wipe")
         polls = self.watch()
         self.assertTrue(polls[-1]["wiped"], polls)
@@ -241,13 +235,12 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.assertEqual(self.cli("device").returncode, 3)
         names = [c["name"].split()[0] for c in self.cli_json("code")["codes"]]
         self.assertEqual(names, ["Personal"])
-        with open(self.vault, "rb") as f:
-            data = f.read()
-        for canary in (self.device_id, token["id"]):
-            self.assertNotIn(canary.encode(), data)
-        # The device key's own key left the keyring, its sealed rows the vault.
+        self.canary_scan(self.device_id, token["id"])
+        # The device key's own key left the keyring, its sealed rows the vault; the
+        # notice of the wipe (times only) stays until the device is enrolled again.
         self.assertEqual(self.device_kek_items(), [])
-        self.assertEqual(self.locked_rows(), [])
+        self.assertEqual(self.locked_rows(), ["enterprise.remote_wipe"])
+        self.assertIn("Your organisation wiped this device on", self.cli("status").stderr)
 
     # ---- the device key in the keyring: the worker with the vault locked ----------
 
@@ -361,11 +354,102 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.assertEqual(self.device_kek_items(), [])
         # The first unlock with the keyring moves the key and the cursor.
         self.assertEqual(self.cli_json("status")["device_key"], "keyring")
-        self.assertEqual(self.locked_rows(), ["enterprise.device", "enterprise.events_cursor"])
+        self.assertEqual(self.locked_rows(), ["enterprise.device", "enterprise.events_cursor",
+                                              "enterprise.last_poll"])
         self.assertEqual(len(self.device_kek_items()), 1)
         tx = self.push()
         pushes = [e["approval"]["challenge_id"] for e in self.watch_locked() if e["type"] == "push"]
         self.assertEqual(pushes, [tx["transaction_id"]])
+
+    # ---- a wipe that arrives while the vault is locked (a lost phone) -------------
+
+    def managed_and_personal(self):
+        """A personal account and a managed one; returns the managed token."""
+        uri = "otpauth://totp/Personal:me?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Personal"
+        subprocess.run([CLI, "add", "--vault", self.vault, "--uri", "-", "--no-keyring",
+                        "--passphrase-file", self.pass_file], input=uri + "\n", check=True,
+                       capture_output=True, text=True, timeout=60)
+        token = self.admin("POST", "/v1/admin/tokens",
+                           {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
+                            "label": "ann"}, want=201)
+        self.assertTrue(self.cli_json("sync")["added"])
+        return token
+
+    def canary_scan(self, *canaries):
+        for path in (self.vault, self.vault + "-wal"):
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    data = f.read()
+                for canary in canaries:
+                    self.assertNotIn(canary.encode(), data, path)
+
+    def test_wipe_while_locked_destroys_the_key_now_and_the_rest_at_unlock(self):
+        token = self.managed_and_personal()
+        cid = self.command("wipe")
+        result = self.cli_locked("watch", "--once", "--wait", "0", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        polls = [json.loads(line) for line in result.stdout.splitlines()]
+        self.assertTrue(polls[-1]["wiped"] and polls[-1]["wipe_pending"], polls)
+        done = [e for p in polls for e in p["events"] if e["type"] == "command"]
+        self.assertIn("removed when it is next unlocked", done[0]["detail"])
+        # What needs no data key is gone at once: the keyring's key, the sealed rows.
+        self.assertEqual(self.device_kek_items(), [])
+        self.assertEqual(self.locked_rows(), ["enterprise.remote_wipe"])
+        # The server has the acknowledgement: credentials destroyed, the rest pending.
+        self.assertEqual([(c["id"], c["state"], c["result"]) for c in self.commands()],
+                         [(cid, "acked", "credentials_wiped")])
+        # Locked, the status says so, with the date.
+        result = self.cli_locked("status", "--json")
+        self.assertEqual(result.returncode, 3, result.stderr)
+        status = json.loads(result.stdout)
+        self.assertEqual(status["state"], "wiped")
+        self.assertEqual(status["remote_wipe"]["completed_at"], 0)
+        self.assertIn("removed when the vault is next unlocked", status["message"])
+        # The next unlock removes the managed account before any code is shown.
+        result = self.cli("code", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stderr, r"Your organisation wiped this device on \d{4}-\d\d-\d\d: "
+                                        r"its enterprise accounts and settings were removed")
+        names = [c["name"].split()[0] for c in json.loads(result.stdout)["codes"]]
+        self.assertEqual(names, ["Personal"])
+        self.assertEqual(self.cli("device").returncode, 3)
+        self.canary_scan(self.device_id, token["id"])
+        # Said once at the unlock that did it; the status keeps saying it.
+        self.assertNotIn("wiped this device", self.cli("code").stderr)
+        status = self.cli("status", "--json")
+        self.assertGreater(json.loads(status.stdout)["remote_wipe"]["completed_at"], 0)
+
+    def test_wipe_cut_short_resumes_at_the_next_start(self):
+        self.managed_and_personal()
+        self.assertEqual(len(self.device_kek_items()), 1)
+        # A run killed after its one transaction (the record written, the sealed rows
+        # gone) and before the keyring's key was removed.
+        record = struct.pack("<qqq", 1764547200, 1764547201, 0)
+        with sqlite3.connect(self.vault) as db:
+            db.execute("DELETE FROM locked_rows")
+            db.execute("INSERT INTO locked_rows (name, data) VALUES (?, ?)",
+                       ("enterprise.remote_wipe", record))
+        result = self.cli_locked("watch", "--once", "--wait", "0")
+        self.assertEqual(result.returncode, 3, result.stdout)
+        self.assertIn("Your organisation wiped this device on 2025-12-01", result.stderr)
+        self.assertEqual(self.device_kek_items(), [])
+        # The vault busy at the unlock (another program writing): the wipe cannot be
+        # done, so nothing is shown; once it can, it is done first.
+        blocker = sqlite3.connect(self.vault, isolation_level=None)
+        try:
+            blocker.execute("BEGIN IMMEDIATE")
+            result = self.cli("code", "--json")
+            self.assertNotEqual(result.returncode, 0, result.stdout)
+            self.assertNotIn("Personal", result.stdout)
+            self.assertIn("cannot be removed now", result.stderr)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        result = self.cli("code", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        names = [c["name"].split()[0] for c in json.loads(result.stdout)["codes"]]
+        self.assertEqual(names, ["Personal"])
+        self.assertIn("wiped this device on 2025-12-01", result.stderr)
 
     def test_unbind_removes_the_device_key_everywhere(self):
         self.assertEqual(len(self.device_kek_items()), 1)
