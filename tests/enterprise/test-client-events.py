@@ -18,6 +18,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 import clienttest  # noqa: E402
@@ -450,6 +451,103 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         names = [c["name"].split()[0] for c in json.loads(result.stdout)["codes"]]
         self.assertEqual(names, ["Personal"])
         self.assertIn("wiped this device on 2025-12-01", result.stderr)
+
+    # ---- the login keyring locked, or reset ------------------------------------
+
+    def enroll_again(self):
+        code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
+                                           "--server", self.base, "--ca", self.ca,
+                                           "--email", EMAIL)
+        self.assertEqual(code, 0, out + err)
+        return err
+
+    def test_last_contact_of_the_locked_worker_in_the_status(self):
+        before = int(time.time())
+        self.watch_locked()
+        result = self.cli_locked("status", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        status = json.loads(result.stdout)
+        self.assertTrue(status["vault_locked"], status)
+        self.assertGreaterEqual(status["last_contact"], before)
+        self.assertEqual(status["device_key"], "keyring")
+        text = self.cli_locked("status").stdout
+        self.assertIn("The vault is locked: unlock it to see the policy", text)
+        self.assertNotIn("Last contact:      never", text)
+        # Unlocked, the status offers the later of the policy fetch and the poll.
+        unlocked = self.cli_json("status", "--offline")
+        self.assertFalse(unlocked["vault_locked"])
+        self.assertGreaterEqual(unlocked["last_contact"], status["last_contact"])
+
+    def test_enrolled_with_the_login_keyring_locked(self):
+        self.vault = os.path.join(self.tmp, "vault2.db")
+        self.assertEqual(self.cli("init", *FAST_KDF).returncode, 0)
+        keyring = clienttest.Keyring()
+        keyring.lock()
+        try:
+            self.enroll_again()
+            # No key protection made in a locked collection (that would prompt).
+            status = self.cli_json("status")
+            self.assertEqual(status["device_key"], "vault")
+            self.assertIn("the login keyring is locked", status["device_key_problem"])
+            self.assertIn("Device key:        in the vault (the login keyring is locked",
+                          self.cli("status").stdout)
+            self.assertEqual(self.locked_rows(), [])
+            tx = self.push()
+            self.assertEqual(self.received_push(tx)["challenge_id"], tx["transaction_id"])
+        finally:
+            keyring.unlock()
+        # The first unlock with the keyring open moves the key there.
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+        self.assertEqual(len(self.device_kek_items()), 1)
+        # Locked again: the sealed key is not replaced, and the error says why.
+        keyring.lock()
+        try:
+            result = self.cli_locked("watch", "--once", "--wait", "0")
+            self.assertNotEqual(result.returncode, 0, result.stdout)
+            self.assertIn("not in the keyring (none is reachable, or it is locked)",
+                          result.stderr)
+            result = self.cli("status")
+            self.assertEqual(result.returncode, 3, result.stdout)
+            self.assertIn("the keyring holding this device's key protection is locked",
+                          result.stderr)
+        finally:
+            keyring.unlock()
+        self.assertEqual(len(self.device_kek_items()), 1)
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+
+    def test_login_keyring_reset_then_enrolled_again(self):
+        token = self.managed_and_personal()
+        old_device = self.device_id
+        subprocess.run(["secret-tool", "clear", "xdg:schema",
+                        "org.entsec.EnterpriseSecurity.DeviceKey", "vault", self.vault_id_hash()],
+                       check=True, timeout=30)
+        result = self.cli("status", "--json")
+        self.assertEqual(result.returncode, 4, result.stderr)
+        status = json.loads(result.stdout)
+        self.assertEqual(status["state"], "key_lost")
+        self.assertIn("lost with the login keyring", status["message"])
+        self.assertIn("enroll this device again", self.cli("status").stderr)
+        # No new key protection is made for rows it could never open.
+        self.assertEqual(self.device_kek_items(), [])
+        self.assertTrue(self.cli_json("device")["key_lost"])
+        err = self.enroll_again()
+        self.assertIn("the old device (%s) stays on the server" % old_device, err)
+        device = self.cli_json("device")
+        self.assertNotEqual(device["device_id"], old_device)
+        self.assertFalse(device["key_lost"])
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+        names = [c["name"].split()[0] for c in self.cli_json("code")["codes"]]
+        self.assertEqual(names, ["Personal"])
+        self.canary_scan(old_device, token["id"])
+        # The server keeps the old device for the administrator to revoke.
+        devices = self.admin("GET", "/v1/admin/devices?user=" + self.user_id, want=200)
+        self.assertIn(old_device, [d["id"] for d in devices["devices"]])
+        # A working enrollment is not replaced.
+        code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
+                                           "--server", self.base, "--ca", self.ca,
+                                           "--email", EMAIL)
+        self.assertEqual(code, 3, out + err)
+        self.assertIn("enrolled already", err)
 
     def test_unbind_removes_the_device_key_everywhere(self):
         self.assertEqual(len(self.device_kek_items()), 1)

@@ -94,9 +94,8 @@ find_kek (SecretService    *service,
   return NULL;
 }
 
-/* Whether the default collection exists and is unlocked: storing then asks nobody. */
-static gboolean
-default_collection_open (SecretService *service)
+gboolean
+entsec_enterprise_keyring_default_open (SecretService *service)
 {
   g_autoptr (SecretCollection) collection = NULL;
 
@@ -119,7 +118,7 @@ create_kek (SecretService    *service,
   g_autoptr (GError) error = NULL;
 
   *outcome = ENTSEC_KEK_COLLECTION_LOCKED;
-  if (!default_collection_open (service))
+  if (!entsec_enterprise_keyring_default_open (service))
     return NULL;
   *outcome = ENTSEC_KEK_REFUSED;
   kek = entsec_secure_bytes_new (ENTSEC_AEAD_KEY_SIZE);

@@ -75,6 +75,12 @@ G_BEGIN_DECLS
  * does not survive. NULL (logged for @purpose) when there is no keyring.
  */
 struct _SecretService *entsec_enterprise_keyring_open (const char *purpose);
+/*
+ * Whether @service's default collection exists and is unlocked: storing
+ * there then asks nobody. Storing into a locked one would prompt (and with
+ * no display, libsecret fails its task with no error).
+ */
+gboolean entsec_enterprise_keyring_default_open (struct _SecretService *service);
 
 /*
  * The string preference @name of @vault, or NULL (absent, of another type,
