@@ -660,6 +660,16 @@ ENTSEC_EXPORT
 EntsecRemoteWipe *entsec_enterprise_remote_wipe_get_sync (EntsecVault   *vault,
                                                           GCancellable  *cancellable,
                                                           GError       **error);
+/* The same in a worker thread, for the app (NULL without error: none). */
+ENTSEC_EXPORT
+void              entsec_enterprise_remote_wipe_get_async (EntsecVault         *vault,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+ENTSEC_EXPORT
+EntsecRemoteWipe *entsec_enterprise_remote_wipe_get_finish (EntsecVault   *vault,
+                                                            GAsyncResult  *result,
+                                                            GError       **error);
 
 /**
  * EntsecUnbindReceipt:

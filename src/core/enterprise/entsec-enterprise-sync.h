@@ -104,7 +104,8 @@ gboolean entsec_enterprise_flush_acks (EntsecDeviceSession *session,
  * A wipe command signed at @ordered_at: the record ENTSEC_LOCKED_REMOTE_WIPE
  * written with the sealed rows removed in one transaction, then the device
  * KEK and the keyring's policy copy; an unlocked vault then removes the rest
- * at once (*@completed), a locked one at its next unlock.
+ * at once (*@completed) unless it cannot be written now, a locked one at
+ * its next unlock. FALSE only when the first transaction failed.
  */
 gboolean entsec_enterprise_remote_wipe (EntsecDeviceSession *session,
                                         gint64               ordered_at,

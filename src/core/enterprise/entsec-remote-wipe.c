@@ -30,6 +30,48 @@ entsec_enterprise_remote_wipe_get_sync (EntsecVault   *vault,
   return g_steal_pointer (&wipe);
 }
 
+static void
+remote_wipe_get_thread (GTask        *task,
+                        gpointer      source,
+                        gpointer      data,
+                        GCancellable *cancellable)
+{
+  GError *error = NULL;
+  EntsecRemoteWipe *wipe = entsec_enterprise_remote_wipe_get_sync (source, cancellable, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, wipe, g_free);
+}
+
+void
+entsec_enterprise_remote_wipe_get_async (EntsecVault         *vault,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (vault, cancellable, callback, user_data);
+  g_task_set_source_tag (task, entsec_enterprise_remote_wipe_get_async);
+  g_task_run_in_thread (task, remote_wipe_get_thread);
+}
+
+EntsecRemoteWipe *
+entsec_enterprise_remote_wipe_get_finish (EntsecVault   *vault,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vault), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
+                        == entsec_enterprise_remote_wipe_get_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* "2026-11-30" of @seconds (UTC). */
 static char *
 day_of (gint64 seconds)
@@ -84,6 +126,7 @@ entsec_enterprise_remote_wipe (EntsecDeviceSession *session,
   const char *names[G_N_ELEMENTS (state) + 1] = { ENTSEC_LOCKED_REMOTE_WIPE };
   GBytes *values[G_N_ELEMENTS (state) + 1] = { NULL };
   g_autoptr (GBytes) row = entsec_remote_wipe_encode (&wipe);
+  g_autoptr (GError) local = NULL;
   gboolean ok;
 
   *completed = FALSE;
@@ -98,8 +141,10 @@ entsec_enterprise_remote_wipe (EntsecDeviceSession *session,
                                entsec_device_session_get_device_id (session));
   if (!ok || !entsec_vault_is_unlocked (vault))
     return ok;
-  if (!entsec_vault_finish_remote_wipe_sync (vault, error))
-    return FALSE;
-  *completed = TRUE;
+  /* The credentials are gone whatever follows: a rest that cannot be removed
+   * now (another program writing) is removed at the next start or unlock. */
+  *completed = entsec_vault_finish_remote_wipe_sync (vault, &local);
+  if (local != NULL)
+    g_info ("The rest of the wipe waits: %s", local->message);
   return TRUE;
 }
