@@ -116,6 +116,19 @@ vt_add (EntsecVault *vault,
   g_assert_no_error (error);
 }
 
+/* Set the string preference @name of @vault (unlocked). */
+static inline void
+vt_set_string (EntsecVault *vault,
+               const char  *name,
+               const char  *value)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (entsec_vault_set_pref_sync (vault, name, g_variant_new_string (value), NULL,
+                                             &error));
+  g_assert_no_error (error);
+}
+
 static inline void
 vt_copy_file (const char *from,
               const char *to)

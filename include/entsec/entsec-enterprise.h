@@ -43,6 +43,9 @@ G_BEGIN_DECLS
  * @ENTSEC_NET_ERROR_CLIENT_TOO_OLD: the policy's `binding.min_client_version` is above
  *   this entsec's version: update entsec
  * @ENTSEC_NET_ERROR_FORBIDDEN: the policy does not allow what was asked (unbinding)
+ * @ENTSEC_NET_ERROR_DEVICE_KEY_LOST: the device key was sealed under a key of the
+ *   keyring, and the keyring no longer has it (the login keyring was reset or
+ *   replaced): the device cannot sign; enroll it again (docs/security.md)
  *
  * Errors in the %ENTSEC_NET_ERROR domain; every message says what to do and
  * never holds a code, token or key.
@@ -74,6 +77,7 @@ typedef enum
   ENTSEC_NET_ERROR_POLICY_ROLLBACK,
   ENTSEC_NET_ERROR_CLIENT_TOO_OLD,
   ENTSEC_NET_ERROR_FORBIDDEN,
+  ENTSEC_NET_ERROR_DEVICE_KEY_LOST,
 } EntsecNetError;
 
 #define ENTSEC_NET_ERROR (entsec_net_error_quark ())
@@ -226,7 +230,11 @@ const char *entsec_enroller_get_masked_address (const EntsecEnroller *enrollment
  * register the device (signed with keyid "jkt:<thumbprint>"), check the
  * registration and first policy JWS with the authority key, and store the
  * enterprise state in @vault (unlocked), encrypted like its other values.
- * A wrong code is %ENTSEC_NET_ERROR_INVALID_CODE. The code is wiped.
+ * A wrong code is %ENTSEC_NET_ERROR_INVALID_CODE. The code is wiped. A vault
+ * enrolled already is refused (%G_IO_ERROR_EXISTS) unless its device key was
+ * lost with the login keyring (`key_lost`): then the old enterprise data is
+ * removed here once the new registration is in hand (the old device stays
+ * on the server for the administrator to revoke).
  */
 ENTSEC_EXPORT
 gboolean entsec_enroller_complete_sync (EntsecEnroller *enrollment,
@@ -256,6 +264,9 @@ gboolean entsec_enroller_complete_finish (EntsecEnroller  *enrollment,
  * @policy_version: the high-water mark of the policies accepted
  * @device_state: the state the last policy gave ("active", "suspended", ...)
  * @key_epoch: the device key's epoch: 1 at enrollment, one more per rekey
+ * @key_lost: the device key was sealed under a key of the login keyring that
+ *   is gone (the keyring was reset): the device cannot sign; enrolling again
+ *   replaces this registration (%ENTSEC_NET_ERROR_DEVICE_KEY_LOST)
  *
  * The registration as stored in the vault; no key material.
  */
@@ -269,6 +280,7 @@ typedef struct
   gint64 policy_version;
   char  *device_state;
   gint64 key_epoch;
+  gboolean key_lost;
 } EntsecEnterpriseDevice;
 
 /*
@@ -549,7 +561,9 @@ gboolean entsec_enterprise_offline_check_sync (EntsecVault        *vault,
  * @contact_error: (nullable): why the server could not be asked
  * @wiped: the server revoked the device during this call: its enterprise data is gone
  * @policy_version, @policy_expires_at: the policy in force
- * @last_contact: when a policy was last fetched or found unchanged (0: never)
+ * @last_contact: the server's last answer (0: never): a policy fetched or found
+ *   unchanged, or an events poll (the worker's, kept with its state, so known
+ *   while the vault is locked)
  * @last_sync: when the last full sync (policy and tokens) ended (0: never)
  * @pending_approvals: sign-in requests waiting for an answer
  * @skew: the server's clock minus ours, in seconds (with @skew_known)
@@ -559,6 +573,11 @@ gboolean entsec_enterprise_offline_check_sync (EntsecVault        *vault,
  * @key_in_keyring: the device key is sealed under its own key in the keyring, so the
  *   events worker runs while the vault is locked; FALSE: the keyring is not available,
  *   the key is in the vault's data and the worker needs the vault unlocked
+ * @key_problem: (nullable): without @key_in_keyring, why (no keyring reachable,
+ *   the keyring locked so no key protection was made, ...) and what to do
+ * @vault_locked: the vault was locked: only what needs no data key is filled
+ *   in (registration, device key, @last_contact, @pending_approvals); the
+ *   server is not asked, the policy and offline grace are not read
  *
  * What `entsec-cli status` shows.
  */
@@ -584,15 +603,22 @@ typedef struct
   gint64 offline_block_at;
   gint64 offline_wipe_at;
   gboolean key_in_keyring;
+  char *key_problem;
+  gboolean vault_locked;
 } EntsecEnterpriseStatus;
 
 /*
  * The device's status at @now (0: the real clock). With @contact the server
  * is asked for the policy (its state; a contact that renews the offline
  * grace; a revoked device is wiped); a server that cannot be reached is no
- * error (@contact_error says why). The offline grace is then applied.
+ * error (@contact_error says why). The offline grace is then applied. A
+ * locked @vault (its device key in the keyring) gives what it can without
+ * the data key (@vault_locked).
  * Returns: (transfer full) (nullable): NULL with %ENTSEC_NET_ERROR_NOT_ENROLLED
- *   when the vault is not enrolled; free with entsec_enterprise_status_free().
+ *   when the vault is not enrolled (or was wiped: see
+ *   entsec_enterprise_remote_wipe_get_sync()), %ENTSEC_NET_ERROR_DEVICE_KEY_LOST
+ *   when its device key went with the login keyring; free with
+ *   entsec_enterprise_status_free().
  */
 ENTSEC_EXPORT
 EntsecEnterpriseStatus *entsec_enterprise_status_sync (EntsecVault   *vault,
@@ -603,6 +629,47 @@ EntsecEnterpriseStatus *entsec_enterprise_status_sync (EntsecVault   *vault,
 ENTSEC_EXPORT
 void entsec_enterprise_status_free (EntsecEnterpriseStatus *status);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseStatus, entsec_enterprise_status_free)
+
+/**
+ * EntsecRemoteWipe:
+ * @ordered_at: when the server signed the wipe command (its `iat`, Unix seconds)
+ * @received_at: when this device carried out its first part (this device's clock)
+ * @completed_at: when the rest was removed, 0 while it waits for the next unlock
+ *
+ * A wipe the enterprise server ordered (docs/protocol.md 8.8). The device
+ * key, the keyring's key protecting it and the events worker's state are
+ * destroyed at once, locked or not; the managed accounts and enterprise
+ * settings are under the vault's data key, so a wipe that arrives while the
+ * vault is locked removes them at the next unlock, before any account is
+ * loaded. What the app and `entsec-cli` show: "Your organisation wiped this
+ * device on DATE". Kept until the device is enrolled again.
+ */
+typedef struct
+{
+  gint64 ordered_at;
+  gint64 received_at;
+  gint64 completed_at;
+} EntsecRemoteWipe;
+
+/*
+ * The remote wipe recorded in @vault, locked or not (no secret: a plain row).
+ * Returns: (transfer full) (nullable): NULL without @error when there was
+ *   none; free with g_free().
+ */
+ENTSEC_EXPORT
+EntsecRemoteWipe *entsec_enterprise_remote_wipe_get_sync (EntsecVault   *vault,
+                                                          GCancellable  *cancellable,
+                                                          GError       **error);
+/* The same in a worker thread, for the app (NULL without error: none). */
+ENTSEC_EXPORT
+void              entsec_enterprise_remote_wipe_get_async (EntsecVault         *vault,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+ENTSEC_EXPORT
+EntsecRemoteWipe *entsec_enterprise_remote_wipe_get_finish (EntsecVault   *vault,
+                                                            GAsyncResult  *result,
+                                                            GError       **error);
 
 /**
  * EntsecUnbindReceipt:

@@ -82,6 +82,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseEvent, entsec_enterprise_event_fr
  * @locked: a lock command locked the vault
  * @sync_due: a policy or token change (or a refresh command) came while the vault was
  *   locked: it is synced at the first poll with the vault unlocked
+ * @wipe_pending: a wipe command came while the vault was locked (@wiped is set
+ *   too): the device key and the worker's state are destroyed, the managed
+ *   accounts and enterprise settings are removed at the next unlock
+ *   (entsec_enterprise_remote_wipe_get_sync())
  *
  * What one poll received and did.
  */
@@ -93,6 +97,7 @@ typedef struct
   gboolean wiped;
   gboolean locked;
   gboolean sync_due;
+  gboolean wipe_pending;
 } EntsecEnterpriseEvents;
 
 ENTSEC_EXPORT

@@ -421,6 +421,16 @@ gboolean entsec_vault_set_locked_row_sync (EntsecVault  *vault,
                                            GBytes       *data,
                                            GCancellable *cancellable,
                                            GError      **error);
+/*
+ * Write the locked rows @names (NULL-terminated) to @values (a NULL value
+ * removes its row) in one transaction, locked or not: all of them or none.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_set_locked_rows_sync (EntsecVault        *vault,
+                                            const char * const *names,
+                                            GBytes            **values,
+                                            GCancellable       *cancellable,
+                                            GError            **error);
 
 /* ---- Accounts ------------------------------------------------------------- */
 

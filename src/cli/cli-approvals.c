@@ -55,9 +55,10 @@ print_events_json (const EntsecEnterpriseEvents *events)
 
   for (guint i = 0; i < events->events->len; i++)
     json_array_append_new (list, event_to_json (g_ptr_array_index (events->events, i)));
-  root = json_pack ("{s:o, s:I, s:b, s:b, s:b}", "events", list,
+  root = json_pack ("{s:o, s:I, s:b, s:b, s:b, s:b}", "events", list,
                     "cursor", (json_int_t) events->cursor, "more", events->more,
-                    "wiped", events->wiped, "locked", events->locked);
+                    "wiped", events->wiped, "wipe_pending", events->wipe_pending,
+                    "locked", events->locked);
   json_dumpf (root, stdout, JSON_COMPACT);
   putchar ('\n');
   json_decref (root);
@@ -129,18 +130,15 @@ print_events (const EntsecEnterpriseEvents *events,
   else
     for (guint i = 0; i < events->events->len; i++)
       print_event (g_ptr_array_index (events->events, i));
-  if (!json && events->wiped)
+  if (!json && events->wipe_pending)
+    printf (_("Your organisation wiped this device: its device key is destroyed; its enterprise "
+              "accounts and settings are removed when the vault is next unlocked\n"));
+  else if (!json && events->wiped)
     printf (_("The enterprise data of this vault was wiped\n"));
   if (!json && events->locked)
     printf (_("Your administrator locked this vault: unlock it again to go on\n"));
   fflush (stdout);
 }
-
-/* --locked, for watch, approvals, approve and deny. */
-#define LOCKED_OPTION(variable)                                                          \
-  { "locked", 0, 0, G_OPTION_ARG_NONE, (variable),                                       \
-    N_("Leave the vault locked: the device key sealed in the keyring signs (see "        \
-       "'entsec-cli status'); approving still needs the vault unlocked"), NULL }
 
 /* --once: poll until the server has nothing more. */
 static int

@@ -129,12 +129,18 @@ run_enroll (EntsecVault         *vault,
   gboolean ok;
 
   device = entsec_enterprise_device_load_sync (vault, NULL, &error);
-  if (device != NULL)
+  if (device != NULL && !device->key_lost)
     {
       cli_print_error (_("this vault is enrolled already (device %s at %s)"), device->device_id,
                        device->server);
       return CLI_EXIT_BAD_INPUT;
     }
+  if (device != NULL)
+    fprintf (stderr, _("This device's key was lost with the login keyring: enrolling again. "
+                       "The old enterprise accounts and settings are removed here once the new "
+                       "registration is in hand; the old device (%s) stays on the server until "
+                       "your administrator revokes it.\n"), device->device_id);
+  g_clear_pointer (&device, entsec_enterprise_device_free);
   enroller = error == NULL ? enroller_of (options, &channel, &address, &error) : NULL;
   if (enroller == NULL)
     return enroll_report (error);
@@ -261,7 +267,7 @@ cli_cmd_device (int    argc,
     }
   if (json)
     {
-      cli_vault_print_json (json_pack ("{s:s, s:s, s:s?, s:s, s:s, s:I, s:s?, s:I}",
+      cli_vault_print_json (json_pack ("{s:s, s:s, s:s?, s:s, s:s, s:I, s:s?, s:I, s:b}",
                                        "device_id", device->device_id,
                                        "server", device->server,
                                        "user", device->user_name,
@@ -269,7 +275,8 @@ cli_cmd_device (int    argc,
                                        "authority_trust", device->authority_trust,
                                        "policy_version", (json_int_t) device->policy_version,
                                        "state", device->device_state,
-                                       "key_epoch", (json_int_t) device->key_epoch));
+                                       "key_epoch", (json_int_t) device->key_epoch,
+                                       "key_lost", device->key_lost));
       return CLI_EXIT_OK;
     }
   printf (_("Device:          %s\n"), device->device_id);
@@ -284,5 +291,7 @@ cli_cmd_device (int    argc,
   printf (_("Authority key:   %s (%s)\n"), device->authority_jkt,
           g_strcmp0 (device->authority_trust, "pinned") == 0
           ? _("pinned") : _("trusted on first use"));
+  if (device->key_lost)
+    printf (_("Device key:      lost with the login keyring: enroll this device again\n"));
   return CLI_EXIT_OK;
 }

@@ -71,6 +71,18 @@ int cli_cmd_unbind (int argc, char **argv);
 gboolean cli_enterprise_offline_check (EntsecVault *vault,
                                        gint64       now,
                                        int         *exit_code);
+/* --locked, for watch, approvals, approve, deny and status. */
+#define LOCKED_OPTION(variable)                                                          \
+  { "locked", 0, 0, G_OPTION_ARG_NONE, (variable),                                       \
+    N_("Leave the vault locked: the device key sealed in the keyring signs (see "        \
+       "'entsec-cli status'); approving still needs the vault unlocked"), NULL }
+/*
+ * "Your organisation wiped this device on DATE ..." for the remote wipe
+ * recorded in @vault, or NULL when there is none (or it is not completed and
+ * @completed_only). Free with g_free().
+ */
+char *cli_remote_wipe_notice (EntsecVault *vault,
+                              gboolean     completed_only);
 int cli_cmd_approve (int argc, char **argv);
 int cli_cmd_deny (int argc, char **argv);
 

@@ -38,6 +38,29 @@ time_or (gint64      seconds,
   return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M:%S UTC") : g_strdup (never);
 }
 
+char *
+cli_remote_wipe_notice (EntsecVault *vault,
+                        gboolean     completed_only)
+{
+  g_autofree EntsecRemoteWipe *wipe = entsec_enterprise_remote_wipe_get_sync (vault, NULL, NULL);
+  g_autofree char *day = NULL;
+  g_autoptr (GDateTime) time = NULL;
+
+  if (wipe == NULL || (completed_only && wipe->completed_at == 0))
+    return NULL;
+  time = g_date_time_new_from_unix_utc (wipe->ordered_at > 0 ? wipe->ordered_at
+                                                             : wipe->received_at);
+  day = time != NULL ? g_date_time_format (time, "%Y-%m-%d") : g_strdup ("?");
+  if (wipe->completed_at == 0)
+    return g_strdup_printf (_("Your organisation wiped this device on %s: its device key is "
+                              "destroyed; its enterprise accounts and settings are removed "
+                              "when the vault is next unlocked (personal accounts are kept)"),
+                            day);
+  return g_strdup_printf (_("Your organisation wiped this device on %s: its enterprise "
+                            "accounts and settings were removed (personal accounts are kept); "
+                            "enroll again to get them back"), day);
+}
+
 static const char *
 offline_name (EntsecOfflineState state)
 {
@@ -76,6 +99,10 @@ print_status_json (const EntsecEnterpriseStatus *status)
 
   json_object_set_new (root, "device_key", json_string (status->key_in_keyring ? "keyring"
                                                                                 : "vault"));
+  json_object_set_new (root, "device_key_problem", status->key_problem != NULL
+                                                   ? json_string (status->key_problem)
+                                                   : json_null ());
+  json_object_set_new (root, "vault_locked", json_boolean (status->vault_locked));
   json_object_set_new (root, "clock_skew", status->skew_known
                                            ? json_integer (status->skew) : json_null ());
   cli_vault_print_json (root);
@@ -93,6 +120,33 @@ print_offline (const EntsecEnterpriseStatus *status)
   else
     printf (_("Offline grace:     codes blocked from %s, enterprise data wiped from %s "
               "(unless the server is reached before)\n"), block, wipe);
+}
+
+static void
+print_device_key (const EntsecEnterpriseStatus *status)
+{
+  if (status->key_in_keyring)
+    printf (_("Device key:        sealed under its own key in the keyring: sign-in requests "
+              "and commands arrive while the vault is locked\n"));
+  else
+    printf (_("Device key:        in the vault (%s): sign-in requests and commands arrive "
+              "only while the vault is unlocked\n"),
+            status->key_problem != NULL ? status->key_problem : _("no keyring available"));
+}
+
+/* What a locked vault tells without its data key. */
+static void
+print_locked_status (const EntsecEnterpriseStatus *status)
+{
+  g_autofree char *contact = time_or (status->last_contact, _("never"));
+
+  printf (_("Server:            %s\n"), status->server);
+  printf (_("Device:            %s\n"), status->device_id);
+  printf (_("Last contact:      %s\n"), contact);
+  printf (_("Pending approvals: %u\n"), status->pending_approvals);
+  print_device_key (status);
+  printf (_("The vault is locked: unlock it to see the policy, the state and the offline "
+            "grace\n"));
 }
 
 static void
@@ -120,16 +174,11 @@ print_status (const EntsecEnterpriseStatus *status)
                 "accounts are kept)\n"));
       return;
     }
-  printf (_("Policy:            version %s, last fetched %s, expires %s\n"), version, fetched,
-          expires);
+  printf (_("Policy:            version %s, expires %s\n"), version, expires);
+  printf (_("Last contact:      %s\n"), fetched);
   printf (_("Last sync:         %s\n"), synced);
   printf (_("Pending approvals: %u\n"), status->pending_approvals);
-  if (status->key_in_keyring)
-    printf (_("Device key:        sealed under its own key in the keyring: sign-in requests "
-              "and commands arrive while the vault is locked\n"));
-  else
-    printf (_("Device key:        in the vault (no keyring available): sign-in requests and "
-              "commands arrive only while the vault is unlocked\n"));
+  print_device_key (status);
   if (status->skew_known)
     printf (_("Clock skew:        %s s (the server's clock minus this one's)\n"), skew);
   else
@@ -141,10 +190,48 @@ print_status (const EntsecEnterpriseStatus *status)
 static int
 status_exit_code (const EntsecEnterpriseStatus *status)
 {
+  if (status->vault_locked)
+    return CLI_EXIT_OK;
   if (status->wiped || status->offline != ENTSEC_OFFLINE_OK
       || g_strcmp0 (status->state, "active") != 0)
     return CLI_EXIT_AUTH;
   return status->contact_error != NULL ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+}
+
+/*
+ * No status: a device wiped by its organisation says when; one whose key
+ * went with the login keyring says to enroll again (state "key_lost").
+ */
+static int
+status_failed (EntsecVault  *vault,
+               const GError *error,
+               gboolean      json)
+{
+  g_autofree char *notice = cli_remote_wipe_notice (vault, FALSE);
+  g_autofree EntsecRemoteWipe *wipe = NULL;
+  json_t *root;
+
+  if (notice == NULL && !g_error_matches (error, ENTSEC_NET_ERROR,
+                                          ENTSEC_NET_ERROR_DEVICE_KEY_LOST))
+    return cli_enterprise_report (error);
+  if (!json && notice == NULL)
+    return cli_enterprise_report (error);
+  if (!json)
+    {
+      cli_print_error ("%s", notice);
+      return CLI_EXIT_BAD_INPUT;
+    }
+  wipe = entsec_enterprise_remote_wipe_get_sync (vault, NULL, NULL);
+  root = json_pack ("{s:s, s:s}", "state", wipe != NULL ? "wiped" : "key_lost",
+                    "message", notice != NULL ? notice : error->message);
+  if (wipe != NULL)
+    json_object_set_new (root, "remote_wipe",
+                         json_pack ("{s:I, s:I, s:I}",
+                                    "ordered_at", (json_int_t) wipe->ordered_at,
+                                    "received_at", (json_int_t) wipe->received_at,
+                                    "completed_at", (json_int_t) wipe->completed_at));
+  cli_vault_print_json (root);
+  return wipe != NULL ? CLI_EXIT_BAD_INPUT : CLI_EXIT_AUTH;
 }
 
 int
@@ -153,11 +240,13 @@ cli_cmd_status (int    argc,
 {
   gboolean json = FALSE;
   gboolean offline = FALSE;
+  gboolean locked = FALSE;
   gint64 time_option = -1;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the status as JSON"), NULL },
     { "offline", 0, 0, G_OPTION_ARG_NONE, &offline,
       N_("Do not ask the server: show what the vault knows"), NULL },
+    LOCKED_OPTION (&locked),
     /* Hidden, for tests: sign and check with this Unix time instead of the clock. */
     { "time", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &time_option, NULL, NULL },
     { NULL }
@@ -167,27 +256,30 @@ cli_cmd_status (int    argc,
   g_autoptr (GError) error = NULL;
   int code;
 
-  vault = cli_vault_parse_and_open ("status", "",
+  vault = cli_vault_parse_and_open_events ("status", "",
                                     N_("Show this device's enterprise status: server, tenant, "
                                        "device, its state as the\nserver says it (one policy "
                                        "fetch), the policy, the last sync, pending approvals,\n"
                                        "clock skew and the offline grace.\n\nExit status: 0 "
                                        "active and usable, 1 the server could not be reached,\n"
-                                       "3 not enrolled, 4 suspended, revoked, unbound, blocked "
-                                       "or wiped offline."),
-                                    entries, &argc, &argv, &code);
+                                       "3 not enrolled (or wiped by your organisation), 4 "
+                                       "suspended, revoked, unbound, blocked,\nwiped offline, "
+                                       "or the device key lost with the login keyring."),
+                                    entries, &locked, &argc, &argv, &code);
   if (vault == NULL)
     return code;
   status = entsec_enterprise_status_sync (vault, time_option > 0 ? time_option : 0, !offline,
                                           NULL, &error);
   if (status == NULL)
-    return cli_enterprise_report (error);
+    return status_failed (vault, error, json);
   if (status->contact_error != NULL)
     cli_print_error (_("the server could not be reached: %s"), status->contact_error);
   if (status->clock_warning != NULL)
     cli_print_error ("%s", status->clock_warning);
   if (json)
     print_status_json (status);
+  else if (status->vault_locked)
+    print_locked_status (status);
   else
     print_status (status);
   return status_exit_code (status);

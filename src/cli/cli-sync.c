@@ -35,6 +35,7 @@ cli_enterprise_report (const GError *error)
     case ENTSEC_NET_ERROR_CLOCK_SKEW:
     case ENTSEC_NET_ERROR_CLIENT_TOO_OLD:
     case ENTSEC_NET_ERROR_FORBIDDEN:
+    case ENTSEC_NET_ERROR_DEVICE_KEY_LOST:
       return CLI_EXIT_AUTH;
     default:
       return CLI_EXIT_FAILURE;

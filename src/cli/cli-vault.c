@@ -228,6 +228,8 @@ open_vault (const CliVaultOptions *options,
             int                   *exit_code)
 {
   g_autofree char *path = NULL;
+  g_autofree char *pending = NULL;
+  g_autofree char *done = NULL;
   g_autoptr (EntsecVault) vault = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -242,11 +244,16 @@ open_vault (const CliVaultOptions *options,
   if (path == NULL)
     return NULL;
   vault = entsec_vault_open_sync (path, NULL, &error);
+  /* A remote wipe waiting for this unlock: said once it is done. */
+  pending = vault != NULL ? cli_remote_wipe_notice (vault, FALSE) : NULL;
   if (vault == NULL || !unlock (vault, options, by_keyring, &error))
     {
       *exit_code = cli_vault_report (error);
       return NULL;
     }
+  done = pending != NULL ? cli_remote_wipe_notice (vault, TRUE) : NULL;
+  if (done != NULL && g_strcmp0 (done, pending) != 0)
+    cli_print_error ("%s", done);
   drop_dead_pin (vault, options);
   *exit_code = CLI_EXIT_OK;
   return g_steal_pointer (&vault);

@@ -19,6 +19,41 @@ G_BEGIN_DECLS
 #define ENTSEC_PREF_LAST_CONTACT "enterprise.last_contact"
 #define ENTSEC_PREF_OFFLINE_BLOCK_AT "enterprise.offline_block_at"
 
+/* Every name of the enterprise side's preferences and locked rows starts so. */
+#define ENTSEC_PREFIX_ENTERPRISE "enterprise."
+
+/*
+ * A wipe the enterprise server ordered (docs/protocol.md 8.8), as the plain
+ * locked row ENTSEC_LOCKED_REMOTE_WIPE: what the device could destroy at once
+ * (its key, the keyring's key protecting it, the events worker's state) is
+ * gone when the row is written; while its completed_at is 0 the rest (the
+ * managed accounts and enterprise preferences, under the data key) is
+ * removed by the vault at its next unlock, before its accounts are loaded
+ * for anyone. The row stays, completed, as the notice, until the device is
+ * enrolled again. Its bytes: the GVariant "(xxx)" of the three times.
+ */
+#define ENTSEC_LOCKED_REMOTE_WIPE "enterprise.remote_wipe"
+
+/* The row's bytes for @wipe. Returns: (transfer full): free with g_bytes_unref(). */
+GBytes  *entsec_remote_wipe_encode (const EntsecRemoteWipe *wipe);
+/* Read @row into @wipe; FALSE when it is not such a row (wrong size or times). */
+gboolean entsec_remote_wipe_decode (GBytes           *row,
+                                    EntsecRemoteWipe *wipe);
+/*
+ * Remove the rest of a pending remote wipe from @vault (unlocked) now, as
+ * its unlock would (vault_finish_remote_wipe()); for a process that held the
+ * vault unlocked when another one carried out the wipe's first part.
+ */
+gboolean entsec_vault_finish_remote_wipe_sync (EntsecVault *vault,
+                                               GError     **error);
+/*
+ * Remove every enterprise row of @vault (unlocked) in one transaction: the
+ * managed accounts, the enterprise preferences and locked rows (the remote
+ * wipe's notice too); before a new enrollment over a stale one.
+ */
+gboolean entsec_vault_remove_enterprise_data_sync (EntsecVault *vault,
+                                                   GError     **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MAC, EVP_MAC_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MAC_CTX, EVP_MAC_CTX_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)

@@ -26,7 +26,8 @@
 static const char *const state_names[] = { "active", "suspended", "revoked", "unbound" };
 static const char *const ops[] = { "unbind", "rekey", "transfer", "export", NULL };
 static const char *const command_types[] = { "wipe", "lock", "unlock", "refresh_policy", NULL };
-static const char *const command_results[] = { "done", "failed", NULL };
+/* "credentials_wiped": a wipe that reached a locked device, the rest at its next unlock. */
+static const char *const command_results[] = { "done", "failed", "credentials_wiped", NULL };
 
 const char *
 entsec_device_state_name (EntsecDeviceState state)
@@ -994,6 +995,26 @@ find_command (const EntsecDeviceContext *context,
   return NULL;
 }
 
+/* Whether @command_id of @device is a wipe; FALSE with an error for another command. */
+static gboolean
+is_wipe (const EntsecDeviceContext *context,
+         EntsecDevice              *device,
+         const char                *command_id,
+         GError                   **error)
+{
+  g_autoptr (EntsecDeviceCommand) command = find_command (context, device->id, command_id, error);
+
+  if (command == NULL && *error == NULL)
+    g_set_error_literal (error, ENTSEC_SERVER_ERROR, ENTSEC_SERVER_ERROR_NOT_FOUND,
+                         "This device has no such command");
+  if (command == NULL)
+    return FALSE;
+  if (strcmp (command->type, "wipe") == 0)
+    return TRUE;
+  invalid (error, "\"result\" \"credentials_wiped\" answers a wipe only");
+  return FALSE;
+}
+
 json_t *
 entsec_device_command_ack (const EntsecDeviceContext *context,
                            EntsecDevice              *device,
@@ -1010,11 +1031,13 @@ entsec_device_command_ack (const EntsecDeviceContext *context,
   if (!entsec_server_check_members (body, members, TRUE, "An acknowledgement", error))
     return NULL;
   result = json_string_value (json_object_get (body, "result"));
-  if (!g_strv_contains (command_results, result))
+  if (result == NULL || !g_strv_contains (command_results, result))
     {
-      invalid (error, "\"result\" must be \"done\" or \"failed\"");
+      invalid (error, "\"result\" must be \"done\", \"failed\" or \"credentials_wiped\"");
       return NULL;
     }
+  if (strcmp (result, "credentials_wiped") == 0 && !is_wipe (context, device, command_id, error))
+    return NULL;
   if (!entsec_storage_command_ack (context->storage, device->id, command_id, result, now,
                                    &outcome, error))
     return NULL;

@@ -165,3 +165,37 @@ class Proxy:
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class Keyring:
+    """The session's gnome-keyring (tests/keyring-session.sh) locked and unlocked
+    through D-Bus, as a screen lock or a login would."""
+
+    SERVICE = "org.freedesktop.secrets"
+    PATH = "/org/freedesktop/secrets"
+    # keyring-session.sh's throwaway password of the login keyring.
+    PASSWORD = b"entsec-test-keyring"
+
+    def __init__(self):
+        from gi.repository import Gio  # python3-gi: only the keyring tests need it
+        self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        self.collection = self.call("org.freedesktop.Secret.Service", "ReadAlias",
+                                    "(s)", ("default",))[0]
+
+    def call(self, interface, method, signature, args):
+        from gi.repository import GLib
+        return self.bus.call_sync(self.SERVICE, self.PATH, interface, method,
+                                  GLib.Variant(signature, args), None, 0, 30000, None).unpack()
+
+    def lock(self):
+        """org.freedesktop.Secret.Service.Lock of the default collection."""
+        self.call("org.freedesktop.Secret.Service", "Lock", "(ao)", ([self.collection],))
+
+    def unlock(self):
+        """Unlocked with its password, without a prompt (gnome-keyring's own call)."""
+        from gi.repository import GLib
+        session = self.call("org.freedesktop.Secret.Service", "OpenSession", "(sv)",
+                            ("plain", GLib.Variant("s", "")))[1]
+        self.call("org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+                  "UnlockWithMasterPassword", "(o(oayays))",
+                  (self.collection, (session, b"", self.PASSWORD, "text/plain")))

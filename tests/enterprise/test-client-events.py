@@ -15,8 +15,10 @@ import json
 import os
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 import clienttest  # noqa: E402
@@ -225,14 +227,7 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.assertEqual([(c["id"], c["state"]) for c in self.commands()], [(cid, "acked")])
 
     def test_wipe_leaves_no_enterprise_secret(self):
-        uri = "otpauth://totp/Personal:me?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Personal"
-        subprocess.run([CLI, "add", "--vault", self.vault, "--uri", "-", "--no-keyring",
-                        "--passphrase-file", self.pass_file], input=uri + "\n", check=True,
-                       capture_output=True, text=True, timeout=60)
-        token = self.admin("POST", "/v1/admin/tokens",
-                           {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
-                            "label": "ann"}, want=201)
-        self.assertTrue(self.cli_json("sync")["added"])
+        token = self.managed_and_personal()
         cid = self.command("wipe")
         polls = self.watch()
         self.assertTrue(polls[-1]["wiped"], polls)
@@ -241,13 +236,12 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.assertEqual(self.cli("device").returncode, 3)
         names = [c["name"].split()[0] for c in self.cli_json("code")["codes"]]
         self.assertEqual(names, ["Personal"])
-        with open(self.vault, "rb") as f:
-            data = f.read()
-        for canary in (self.device_id, token["id"]):
-            self.assertNotIn(canary.encode(), data)
-        # The device key's own key left the keyring, its sealed rows the vault.
+        self.canary_scan(self.device_id, token["id"])
+        # The device key's own key left the keyring, its sealed rows the vault; the
+        # notice of the wipe (times only) stays until the device is enrolled again.
         self.assertEqual(self.device_kek_items(), [])
-        self.assertEqual(self.locked_rows(), [])
+        self.assertEqual(self.locked_rows(), ["enterprise.remote_wipe"])
+        self.assertIn("Your organisation wiped this device on", self.cli("status").stderr)
 
     # ---- the device key in the keyring: the worker with the vault locked ----------
 
@@ -361,11 +355,199 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.assertEqual(self.device_kek_items(), [])
         # The first unlock with the keyring moves the key and the cursor.
         self.assertEqual(self.cli_json("status")["device_key"], "keyring")
-        self.assertEqual(self.locked_rows(), ["enterprise.device", "enterprise.events_cursor"])
+        self.assertEqual(self.locked_rows(), ["enterprise.device", "enterprise.events_cursor",
+                                              "enterprise.last_poll"])
         self.assertEqual(len(self.device_kek_items()), 1)
         tx = self.push()
         pushes = [e["approval"]["challenge_id"] for e in self.watch_locked() if e["type"] == "push"]
         self.assertEqual(pushes, [tx["transaction_id"]])
+
+    # ---- a wipe that arrives while the vault is locked (a lost phone) -------------
+
+    def managed_and_personal(self):
+        """A personal account and a managed one; returns the managed token."""
+        uri = "otpauth://totp/Personal:me?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Personal"
+        subprocess.run([CLI, "add", "--vault", self.vault, "--uri", "-", "--no-keyring",
+                        "--passphrase-file", self.pass_file], input=uri + "\n", check=True,
+                       capture_output=True, text=True, timeout=60)
+        token = self.admin("POST", "/v1/admin/tokens",
+                           {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
+                            "label": "ann"}, want=201)
+        self.assertTrue(self.cli_json("sync")["added"])
+        return token
+
+    def canary_scan(self, *canaries):
+        for path in (self.vault, self.vault + "-wal"):
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    data = f.read()
+                for canary in canaries:
+                    self.assertNotIn(canary.encode(), data, path)
+
+    def test_wipe_while_locked_destroys_the_key_now_and_the_rest_at_unlock(self):
+        token = self.managed_and_personal()
+        cid = self.command("wipe")
+        result = self.cli_locked("watch", "--once", "--wait", "0", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        polls = [json.loads(line) for line in result.stdout.splitlines()]
+        self.assertTrue(polls[-1]["wiped"] and polls[-1]["wipe_pending"], polls)
+        done = [e for p in polls for e in p["events"] if e["type"] == "command"]
+        self.assertIn("removed when it is next unlocked", done[0]["detail"])
+        # What needs no data key is gone at once: the keyring's key, the sealed rows.
+        self.assertEqual(self.device_kek_items(), [])
+        self.assertEqual(self.locked_rows(), ["enterprise.remote_wipe"])
+        # The server has the acknowledgement: credentials destroyed, the rest pending.
+        self.assertEqual([(c["id"], c["state"], c["result"]) for c in self.commands()],
+                         [(cid, "acked", "credentials_wiped")])
+        # Locked, the status says so, with the date.
+        result = self.cli_locked("status", "--json")
+        self.assertEqual(result.returncode, 3, result.stderr)
+        status = json.loads(result.stdout)
+        self.assertEqual(status["state"], "wiped")
+        self.assertEqual(status["remote_wipe"]["completed_at"], 0)
+        self.assertIn("removed when the vault is next unlocked", status["message"])
+        # The next unlock removes the managed account before any code is shown.
+        result = self.cli("code", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stderr, r"Your organisation wiped this device on \d{4}-\d\d-\d\d: "
+                                        r"its enterprise accounts and settings were removed")
+        names = [c["name"].split()[0] for c in json.loads(result.stdout)["codes"]]
+        self.assertEqual(names, ["Personal"])
+        self.assertEqual(self.cli("device").returncode, 3)
+        self.canary_scan(self.device_id, token["id"])
+        # Said once at the unlock that did it; the status keeps saying it.
+        self.assertNotIn("wiped this device", self.cli("code").stderr)
+        status = self.cli("status", "--json")
+        self.assertGreater(json.loads(status.stdout)["remote_wipe"]["completed_at"], 0)
+
+    def test_wipe_cut_short_resumes_at_the_next_start(self):
+        self.managed_and_personal()
+        self.assertEqual(len(self.device_kek_items()), 1)
+        # A run killed after its one transaction (the record written, the sealed rows
+        # gone) and before the keyring's key was removed.
+        record = struct.pack("<qqq", 1764547200, 1764547201, 0)
+        with sqlite3.connect(self.vault) as db:
+            db.execute("DELETE FROM locked_rows")
+            db.execute("INSERT INTO locked_rows (name, data) VALUES (?, ?)",
+                       ("enterprise.remote_wipe", record))
+        result = self.cli_locked("watch", "--once", "--wait", "0")
+        self.assertEqual(result.returncode, 3, result.stdout)
+        self.assertIn("Your organisation wiped this device on 2025-12-01", result.stderr)
+        self.assertEqual(self.device_kek_items(), [])
+        # The vault busy at the unlock (another program writing): the wipe cannot be
+        # done, so nothing is shown; once it can, it is done first.
+        blocker = sqlite3.connect(self.vault, isolation_level=None)
+        try:
+            blocker.execute("BEGIN IMMEDIATE")
+            result = self.cli("code", "--json")
+            self.assertNotEqual(result.returncode, 0, result.stdout)
+            self.assertNotIn("Personal", result.stdout)
+            self.assertIn("cannot be removed now", result.stderr)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        result = self.cli("code", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        names = [c["name"].split()[0] for c in json.loads(result.stdout)["codes"]]
+        self.assertEqual(names, ["Personal"])
+        self.assertIn("wiped this device on 2025-12-01", result.stderr)
+
+    # ---- the login keyring locked, or reset ------------------------------------
+
+    def enroll_again(self):
+        code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
+                                           "--server", self.base, "--ca", self.ca,
+                                           "--email", EMAIL)
+        self.assertEqual(code, 0, out + err)
+        return err
+
+    def test_last_contact_of_the_locked_worker_in_the_status(self):
+        before = int(time.time())
+        self.watch_locked()
+        result = self.cli_locked("status", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        status = json.loads(result.stdout)
+        self.assertTrue(status["vault_locked"], status)
+        self.assertGreaterEqual(status["last_contact"], before)
+        self.assertEqual(status["device_key"], "keyring")
+        text = self.cli_locked("status").stdout
+        self.assertIn("The vault is locked: unlock it to see the policy", text)
+        self.assertNotIn("Last contact:      never", text)
+        # Unlocked, the status offers the later of the policy fetch and the poll.
+        unlocked = self.cli_json("status", "--offline")
+        self.assertFalse(unlocked["vault_locked"])
+        self.assertGreaterEqual(unlocked["last_contact"], status["last_contact"])
+
+    def test_enrolled_with_the_login_keyring_locked(self):
+        self.vault = os.path.join(self.tmp, "vault2.db")
+        self.assertEqual(self.cli("init", *FAST_KDF).returncode, 0)
+        keyring = clienttest.Keyring()
+        keyring.lock()
+        try:
+            self.enroll_again()
+            # No key protection made in a locked collection (that would prompt).
+            status = self.cli_json("status")
+            self.assertEqual(status["device_key"], "vault")
+            self.assertIn("the login keyring is locked", status["device_key_problem"])
+            self.assertIn("Device key:        in the vault (the login keyring is locked",
+                          self.cli("status").stdout)
+            self.assertEqual(self.locked_rows(), [])
+            tx = self.push()
+            self.assertEqual(self.received_push(tx)["challenge_id"], tx["transaction_id"])
+        finally:
+            keyring.unlock()
+        # The first unlock with the keyring open moves the key there.
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+        self.assertEqual(len(self.device_kek_items()), 1)
+        # Locked again: the sealed key is not replaced, and the error says why.
+        keyring.lock()
+        try:
+            result = self.cli_locked("watch", "--once", "--wait", "0")
+            self.assertNotEqual(result.returncode, 0, result.stdout)
+            self.assertIn("not in the keyring (none is reachable, or it is locked)",
+                          result.stderr)
+            result = self.cli("status")
+            self.assertEqual(result.returncode, 3, result.stdout)
+            self.assertIn("the keyring holding this device's key protection is locked",
+                          result.stderr)
+        finally:
+            keyring.unlock()
+        self.assertEqual(len(self.device_kek_items()), 1)
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+
+    def test_login_keyring_reset_then_enrolled_again(self):
+        token = self.managed_and_personal()
+        old_device = self.device_id
+        subprocess.run(["secret-tool", "clear", "xdg:schema",
+                        "org.entsec.EnterpriseSecurity.DeviceKey", "vault", self.vault_id_hash()],
+                       check=True, timeout=30)
+        result = self.cli("status", "--json")
+        self.assertEqual(result.returncode, 4, result.stderr)
+        status = json.loads(result.stdout)
+        self.assertEqual(status["state"], "key_lost")
+        self.assertIn("lost with the login keyring", status["message"])
+        self.assertIn("enroll this device again", self.cli("status").stderr)
+        # No new key protection is made for rows it could never open.
+        self.assertEqual(self.device_kek_items(), [])
+        self.assertTrue(self.cli_json("device")["key_lost"])
+        err = self.enroll_again()
+        self.assertIn("the old device (%s) stays on the server" % old_device, err)
+        device = self.cli_json("device")
+        self.assertNotEqual(device["device_id"], old_device)
+        self.assertFalse(device["key_lost"])
+        self.assertEqual(self.cli_json("status")["device_key"], "keyring")
+        names = [c["name"].split()[0] for c in self.cli_json("code")["codes"]]
+        self.assertEqual(names, ["Personal"])
+        self.canary_scan(old_device, token["id"])
+        # The server keeps the old device for the administrator to revoke.
+        devices = self.admin("GET", "/v1/admin/devices?user=" + self.user_id, want=200)
+        self.assertIn(old_device, [d["id"] for d in devices["devices"]])
+        # A working enrollment is not replaced.
+        code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
+                                           "--server", self.base, "--ca", self.ca,
+                                           "--email", EMAIL)
+        self.assertEqual(code, 3, out + err)
+        self.assertIn("enrolled already", err)
 
     def test_unbind_removes_the_device_key_everywhere(self):
         self.assertEqual(len(self.device_kek_items()), 1)

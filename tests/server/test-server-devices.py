@@ -402,19 +402,22 @@ class DeviceTests(DeviceTestCase):
         self.assertProblem(result, 404, "not_found")  # not bob's command
         self.assertProblem(device.signed("POST", ack, {"v": 1, "result": "maybe"}), 400,
                            "invalid_request")
+        # "credentials_wiped" (a locked device's wipe, docs/protocol.md 8.8) answers a wipe only
+        self.assertProblem(device.signed("POST", ack, {"v": 1, "result": "credentials_wiped"}),
+                           400, "invalid_request")
         status, _, body, _ = device.signed("POST", ack, {"v": 1, "result": "done"})
         self.assertEqual((status, body["state"], body["result"]), (200, "acked", "done"), body)
         self.assertProblem(device.signed("POST", ack, {"v": 1, "result": "done"}), 409,
                            "conflict")
         listed = self.admin("GET", base)[2]["commands"]
         self.assertEqual([(c["id"], c["state"]) for c in listed], [(command["id"], "acked")])
-        # a revoked device can still acknowledge its wipe
+        # a revoked device can still acknowledge its wipe, done in part while locked
         wipe = self.admin("POST", base, {"v": 1, "type": "wipe"})[2]
         self.admin("POST", "/v1/admin/devices/%s/revoke" % device.id)
         status, _, body, _ = device.signed(
             "POST", "/v1/devices/%s/commands/%s/ack" % (device.id, wipe["id"]),
-            {"v": 1, "result": "done"})
-        self.assertEqual(status, 200, body)
+            {"v": 1, "result": "credentials_wiped"})
+        self.assertEqual((status, body["result"]), (200, "credentials_wiped"), body)
 
     def test_state_survives_restart(self):
         self.boot()

@@ -26,17 +26,7 @@ typedef struct
   char *key_jkt;
 } Fixture;
 
-static inline void
-set_string (EntsecVault *vault,
-            const char  *name,
-            const char  *value)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (entsec_vault_set_pref_sync (vault, name, g_variant_new_string (value), NULL,
-                                             &error));
-  g_assert_no_error (error);
-}
+#define set_string vt_set_string
 
 static inline void
 fixture_setup (Fixture      *f,

@@ -148,6 +148,65 @@ test_worker_stops_when_not_enrolled (Fixture      *f,
   g_assert_false (entsec_events_worker_get_running (worker));
 }
 
+static void
+on_remote_wipe (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  EntsecRemoteWipe **wipe = data;
+  g_autoptr (GError) error = NULL;
+
+  *wipe = entsec_enterprise_remote_wipe_get_finish (ENTSEC_VAULT (source), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*wipe);
+}
+
+static EntsecRemoteWipe *
+remote_wipe_of (EntsecVault *vault)
+{
+  EntsecRemoteWipe *wipe = NULL;
+
+  entsec_enterprise_remote_wipe_get_async (vault, NULL, on_remote_wipe, &wipe);
+  while (wipe == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return wipe;
+}
+
+/*
+ * Another program carried out a wipe's first part while this one held the
+ * vault unlocked: the next enterprise call here removes the rest, then finds
+ * the vault not enrolled; the record says when, through the _async call.
+ */
+static void
+test_remote_wipe_finished_by_the_next_call (Fixture      *f,
+                                            gconstpointer data)
+{
+  EntsecRemoteWipe pending = { 1000, 2000, 0 };
+  g_autoptr (GBytes) record = entsec_remote_wipe_encode (&pending);
+  g_autofree EntsecRemoteWipe *before = NULL;
+  g_autofree EntsecRemoteWipe *after = NULL;
+  g_autoptr (GPtrArray) approvals = NULL;
+  g_autoptr (GVariant) device_id = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (entsec_vault_set_locked_row_sync (f->vault, ENTSEC_LOCKED_REMOTE_WIPE, record,
+                                                   NULL, &error));
+  g_assert_no_error (error);
+  before = remote_wipe_of (f->vault);
+  g_assert_cmpint (before->ordered_at, ==, 1000);
+  g_assert_cmpint (before->completed_at, ==, 0);
+  approvals = entsec_enterprise_approvals_list_sync (f->vault, 0, NULL, &error);
+  g_assert_null (approvals);
+  g_assert_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED);
+  g_clear_error (&error);
+  device_id = entsec_vault_get_pref_sync (f->vault, ENTSEC_PREF_DEVICE_ID, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (device_id);
+  after = remote_wipe_of (f->vault);
+  g_assert_cmpint (after->received_at, ==, 2000);
+  g_assert_cmpint (after->completed_at, >, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -157,6 +216,8 @@ main (int   argc,
   ADD ("/events/only-checked-unexpired-listed", test_only_checked_unexpired_listed);
   ADD ("/events/unknown-request-refused", test_unknown_request_refused);
   ADD ("/events/worker-stops-when-not-enrolled", test_worker_stops_when_not_enrolled);
+  ADD ("/events/remote-wipe-finished-by-the-next-call",
+       test_remote_wipe_finished_by_the_next_call);
   g_test_add_func ("/events/backoff", test_backoff);
   return g_test_run ();
 }

@@ -621,6 +621,128 @@ test_locked_rows (Fixture      *f,
   g_assert_null (locked_row (vault, "test.row"));
 }
 
+/* A listed account of the organisation seen by the model (a list would show it). */
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    data)
+{
+  gboolean *seen = data;
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr (EntsecAccountSummary) summary = g_list_model_get_item (model, i);
+
+      *seen |= g_strcmp0 (entsec_account_summary_get_issuer (summary), "Corp") == 0;
+    }
+}
+
+/* An account of the organisation (issuer "Corp"), added to @vault. */
+static void
+add_managed (EntsecVault *vault)
+{
+  g_autoptr (EntsecAccount) managed = vt_account ("Corp", "ann", 2);
+
+  managed->managed_id = g_strdup ("tok_1");
+  vt_add_account (vault, managed);
+}
+
+/* The record of a remote wipe (entsec-core-private.h): the GVariant "(xxx)" of its times. */
+static GBytes *
+remote_wipe_record (gint64 ordered,
+                    gint64 received,
+                    gint64 completed)
+{
+  g_autoptr (GVariant) value = g_variant_ref_sink (g_variant_new ("(xxx)", ordered, received,
+                                                                  completed));
+
+  return g_variant_get_data_as_bytes (value);
+}
+
+/*
+ * A wipe ordered while the vault was locked: its unlock removes the managed
+ * accounts, the enterprise preferences and locked rows before it returns
+ * (the model never lists them); personal accounts and other settings stay.
+ */
+static void
+test_remote_wipe_at_unlock (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = vt_create (f->path, passphrase);
+  g_autoptr (GBytes) sealed = g_bytes_new_static ("sealed", 6);
+  g_autoptr (GBytes) record = remote_wipe_record (1000, 2000, 0);
+  g_autoptr (GBytes) row = NULL;
+  g_autoptr (GVariant) kept = NULL;
+  g_autoptr (GVariant) gone = NULL;
+  g_autoptr (GVariant) times = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *names[] = { "enterprise.device", "enterprise.remote_wipe", NULL };
+  GBytes *values[] = { sealed, record, NULL };
+  GListModel *model;
+  gboolean seen = FALSE;
+  gint64 ordered, received, completed;
+
+  vt_add (vault, "Personal", "me", 1);
+  add_managed (vault);
+  vt_set_string (vault, "enterprise.device_id", "dev_1");
+  vt_set_string (vault, "app.theme", "dark");
+  entsec_vault_lock_sync (vault);
+  g_assert_true (entsec_vault_set_locked_rows_sync (vault, names, values, NULL, &error));
+  g_assert_no_error (error);
+  model = entsec_vault_get_accounts_model (vault);
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &seen);
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase),
+                                                      NULL, &error));
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_false (seen);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+  gone = entsec_vault_get_pref_sync (vault, "enterprise.device_id", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (gone);
+  kept = entsec_vault_get_pref_sync (vault, "app.theme", NULL, &error);
+  g_assert_nonnull (kept);
+  g_assert_null (locked_row (vault, "enterprise.device"));
+  row = locked_row (vault, "enterprise.remote_wipe");
+  g_assert_nonnull (row);
+  times = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("(xxx)"), row, FALSE));
+  g_variant_get (times, "(xxx)", &ordered, &received, &completed);
+  g_assert_cmpint (ordered, ==, 1000);
+  g_assert_cmpint (received, ==, 2000);
+  g_assert_cmpint (completed, >, 0);
+  /* Done once: the next unlock finds it completed and changes nothing. */
+  g_clear_object (&vault);
+  vault = unlock_with (f->path, passphrase, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+  g_clear_pointer (&row, g_bytes_unref);
+  row = locked_row (vault, "enterprise.remote_wipe");
+  g_assert_true (row != NULL && g_bytes_get_size (row) == 24);
+}
+
+/* A malformed record is no order: nothing is removed. */
+static void
+test_remote_wipe_malformed_record (Fixture      *f,
+                                   gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = vt_create (f->path, passphrase);
+  g_autoptr (GBytes) record = g_bytes_new_static ("short", 5);
+  g_autoptr (GError) error = NULL;
+
+  add_managed (vault);
+  entsec_vault_lock_sync (vault);
+  g_assert_true (entsec_vault_set_locked_row_sync (vault, "enterprise.remote_wipe", record, NULL,
+                                                   &error));
+  g_assert_true (entsec_vault_unlock_passphrase_sync (vault, passphrase, strlen (passphrase),
+                                                      NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
+}
+
 /* A format-2 file (format 3 without the locked rows): read as it is, upgraded at unlock. */
 static void
 test_v2_vault_upgraded (Fixture      *f,
@@ -680,6 +802,8 @@ for (gsize i = 0; i < G_N_ELEMENTS (planted); i++)
   ADD ("/vault-format/newer-vault-untouched", test_newer_vault_untouched);
   ADD ("/vault-format/locked-rows", test_locked_rows);
   ADD ("/vault-format/v2-vault-upgraded", test_v2_vault_upgraded);
+  ADD ("/vault-format/remote-wipe-at-unlock", test_remote_wipe_at_unlock);
+  ADD ("/vault-format/remote-wipe-malformed-record", test_remote_wipe_malformed_record);
   g_test_add_func ("/vault-format/v1-backup-imports", test_v1_backup_imports);
   g_test_add_func ("/vault-format/newer-backup-refused", test_newer_backup_refused);
 #undef ADD

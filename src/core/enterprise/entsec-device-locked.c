@@ -57,12 +57,13 @@ entsec_enterprise_keyring_open (const char *purpose)
 
 /*
  * The KEK of the first unlocked item, or NULL; never prompts, never unlocks.
- * *@seen: an item exists, unlocked or not.
+ * *@outcome: FOUND, ITEM_LOCKED (an item exists, locked), NO_KEYRING (the
+ * search failed) or ABSENT.
  */
 static EntsecSecureBytes *
-find_kek (SecretService *service,
-          GHashTable    *attributes,
-          gboolean      *seen)
+find_kek (SecretService    *service,
+          GHashTable       *attributes,
+          EntsecKekOutcome *outcome)
 {
   g_autolist (SecretItem) items = NULL;
   g_autoptr (GError) error = NULL;
@@ -72,7 +73,8 @@ find_kek (SecretService *service,
                                       &error);
   if (error != NULL)
     g_debug ("The keyring cannot be searched: %s", error->message);
-  *seen = items != NULL || error != NULL;
+  *outcome = error != NULL ? ENTSEC_KEK_NO_KEYRING
+             : items != NULL ? ENTSEC_KEK_ITEM_LOCKED : ENTSEC_KEK_ABSENT;
   for (GList *l = items; l != NULL; l = l->next)
     {
       g_autoptr (SecretValue) value = NULL;
@@ -84,14 +86,16 @@ find_kek (SecretService *service,
       value = secret_item_get_secret (l->data);
       data = value != NULL ? secret_value_get (value, &len) : NULL;
       if (data != NULL && len == ENTSEC_AEAD_KEY_SIZE)
-        return entsec_secure_bytes_new_copy ((const guint8 *) data, len);
+        {
+          *outcome = ENTSEC_KEK_FOUND;
+          return entsec_secure_bytes_new_copy ((const guint8 *) data, len);
+        }
     }
   return NULL;
 }
 
-/* Whether the default collection exists and is unlocked: storing then asks nobody. */
-static gboolean
-default_collection_open (SecretService *service)
+gboolean
+entsec_enterprise_keyring_default_open (SecretService *service)
 {
   g_autoptr (SecretCollection) collection = NULL;
 
@@ -102,18 +106,21 @@ default_collection_open (SecretService *service)
 
 /*
  * A new random KEK stored in the default collection, or NULL when the
- * keyring is locked (never prompts) or refuses it.
+ * keyring is locked (never prompts: COLLECTION_LOCKED) or refuses it (REFUSED).
  */
 static EntsecSecureBytes *
-create_kek (SecretService *service,
-            GHashTable    *attributes)
+create_kek (SecretService    *service,
+            GHashTable       *attributes,
+            EntsecKekOutcome *outcome)
 {
   EntsecSecureBytes *kek;
   g_autoptr (SecretValue) value = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (!default_collection_open (service))
+  *outcome = ENTSEC_KEK_COLLECTION_LOCKED;
+  if (!entsec_enterprise_keyring_default_open (service))
     return NULL;
+  *outcome = ENTSEC_KEK_REFUSED;
   kek = entsec_secure_bytes_new (ENTSEC_AEAD_KEY_SIZE);
 
   if (!entsec_random_bytes (kek->data, kek->len, &error))
@@ -132,25 +139,52 @@ create_kek (SecretService *service,
       entsec_secure_bytes_free (kek);
       return NULL;
     }
+  *outcome = ENTSEC_KEK_FOUND;
   return kek;
 }
 
 EntsecSecureBytes *
-entsec_device_kek_get (EntsecVault *vault,
-                       gboolean     create)
+entsec_device_kek_get (EntsecVault      *vault,
+                       gboolean          create,
+                       EntsecKekOutcome *outcome)
 {
   g_autoptr (GHashTable) attributes = kek_attributes (vault);
   g_autoptr (SecretService) service = entsec_enterprise_keyring_open ("the device key");
-  EntsecSecureBytes *kek;
-  gboolean seen = FALSE;
+  EntsecKekOutcome found = ENTSEC_KEK_NO_KEYRING;
+  EntsecSecureBytes *kek = NULL;
 
-  if (service == NULL)
-    return NULL;
-  kek = find_kek (service, attributes, &seen);
+  if (service != NULL)
+    kek = find_kek (service, attributes, &found);
   /* A locked item is not replaced: the rows sealed under it stay readable later. */
-  if (kek == NULL && create && !seen)
-    kek = create_kek (service, attributes);
+  if (kek == NULL && create && found == ENTSEC_KEK_ABSENT)
+    kek = create_kek (service, attributes, &found);
+  if (outcome != NULL)
+    *outcome = found;
   return kek;
+}
+
+const char *
+entsec_device_kek_problem (EntsecKekOutcome outcome)
+{
+  switch (outcome)
+    {
+    case ENTSEC_KEK_FOUND:
+      return NULL;
+    case ENTSEC_KEK_NO_KEYRING:
+      return "no keyring (Secret Service) is reachable in this session";
+    case ENTSEC_KEK_ITEM_LOCKED:
+      return "the keyring holding this device's key protection is locked: unlock it (log in "
+             "to the desktop session)";
+    case ENTSEC_KEK_COLLECTION_LOCKED:
+      return "the login keyring is locked, so no key protection was made (none is made "
+             "without asking you): unlock the keyring, and the next unlock of the vault moves "
+             "the key there";
+    case ENTSEC_KEK_REFUSED:
+      return "the keyring refused to store this device's key protection";
+    case ENTSEC_KEK_ABSENT:
+    default:
+      return "the keyring holds no key protection for this vault";
+    }
 }
 
 void

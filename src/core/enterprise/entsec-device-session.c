@@ -13,6 +13,7 @@
 #include "entsec-device-session.h"
 #include "entsec-ec.h"
 #include "entsec-enterprise-private.h"
+#include "entsec-enterprise-sync.h"
 #include "entsec-httpsig.h"
 #include "entsec-json.h"
 #include "entsec-protocol.h"
@@ -35,6 +36,7 @@ struct _EntsecDeviceSession
   gint64 skew;
   gboolean skew_known;
   EntsecSecureBytes *kek;   /* the device KEK: the key is in a locked row; NULL: in the prefs */
+  EntsecKekOutcome kek_outcome;
 };
 
 void
@@ -334,10 +336,7 @@ save_snapshot (EntsecDeviceSession *session,
 }
 
 /* The events worker's state: in the preferences of a vault without a keyring, else locked rows. */
-static const char *const state_names[] = {
-  ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE,
-  ENTSEC_PREF_PENDING_ACKS, ENTSEC_LOCKED_SYNC_DUE, NULL
-};
+static const char *const state_names[] = { ENTSEC_WORKER_STATE_NAMES, NULL };
 
 /*
  * An unlocked vault whose key is still in its preferences: the locked row
@@ -350,8 +349,7 @@ move_to_locked_rows (EntsecDeviceSession *session,
                      GError             **error)
 {
   const char *names[] = { ENTSEC_PREF_DEVICE_KEY, ENTSEC_PREF_DEVICE_KEY_NEXT,
-                          ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES,
-                          ENTSEC_PREF_COMMANDS_DONE, ENTSEC_PREF_PENDING_ACKS, NULL };
+                          ENTSEC_WORKER_STATE_NAMES, NULL };
   GVariant *none[G_N_ELEMENTS (names)] = { NULL };
   EntsecSecureBytes *kek = g_steal_pointer (&session->kek);
   gboolean ok = TRUE;
@@ -390,6 +388,29 @@ sealed_elsewhere (EntsecDeviceSession *session,
   return row != NULL;
 }
 
+/*
+ * The device key is sealed under a KEK the keyring does not give: locked or
+ * unreachable (try again later), or gone with a reset login keyring.
+ */
+static gboolean
+sealed_key_unreachable (EntsecKekOutcome outcome,
+                        GError         **error)
+{
+  if (outcome == ENTSEC_KEK_ABSENT)
+    g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_DEVICE_KEY_LOST,
+                         "This device's key was lost with the login keyring (it was reset or "
+                         "replaced, and the key protecting the device key went with it): "
+                         "enroll this device again with 'entsec-cli enroll'; the old "
+                         "registration stays on the server until your administrator "
+                         "revokes it");
+  else
+    g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                 "This device's key is sealed under a key in the keyring, which cannot be "
+                 "used now (%s): try again once it can",
+                 entsec_device_kek_problem (outcome));
+  return FALSE;
+}
+
 /* An unlocked vault: the preferences, and the key from them or from the locked row. */
 static gboolean
 load_unlocked (EntsecDeviceSession *session,
@@ -400,10 +421,14 @@ load_unlocked (EntsecDeviceSession *session,
   g_autoptr (json_t) snapshot = NULL;
   GError *local = NULL;
 
+  gboolean sealed;
+
   in_prefs = entsec_vault_get_pref_sync (session->vault, ENTSEC_PREF_DEVICE_KEY, cancellable,
                                          &local);
+  sealed = local == NULL && in_prefs == NULL && sealed_elsewhere (session, cancellable);
+  /* No new KEK while rows sealed under another one exist: they could never open. */
   if (local == NULL)
-    session->kek = entsec_device_kek_get (session->vault, TRUE);
+    session->kek = entsec_device_kek_get (session->vault, !sealed, &session->kek_outcome);
   if (local == NULL && in_prefs == NULL && session->kek != NULL)
     snapshot = read_snapshot (session, cancellable, &local);
   if (local != NULL)
@@ -411,14 +436,8 @@ load_unlocked (EntsecDeviceSession *session,
       g_propagate_error (error, local);
       return FALSE;
     }
-  if (in_prefs == NULL && session->kek == NULL && sealed_elsewhere (session, cancellable))
-    {
-      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
-                           "This device's key is sealed under a key in the keyring, which "
-                           "cannot be reached: unlock the keyring (log in to the desktop "
-                           "session) and try again");
-      return FALSE;
-    }
+  if (sealed && session->kek == NULL)
+    return sealed_key_unreachable (session->kek_outcome, error);
   if (snapshot != NULL ? !snapshot_load_keys (session, snapshot, error)
                        : !load_keys (session, cancellable, error))
     return FALSE;
@@ -439,7 +458,7 @@ load_locked (EntsecDeviceSession *session,
   g_autoptr (json_t) snapshot = NULL;
   const char *authority;
 
-  session->kek = entsec_device_kek_get (session->vault, FALSE);
+  session->kek = entsec_device_kek_get (session->vault, FALSE, &session->kek_outcome);
   if (session->kek != NULL)
     snapshot = read_snapshot (session, cancellable, error);
   if (snapshot == NULL)
@@ -482,6 +501,8 @@ entsec_device_session_new (EntsecVault   *vault,
 
   session->vault = g_object_ref (vault);
   session->now = now;
+  if (!entsec_enterprise_remote_wipe_check (vault, cancellable, error))
+    return NULL;
   if (!entsec_vault_is_unlocked (vault))
     return load_locked (session, cancellable, error) ? g_steal_pointer (&session) : NULL;
   session->device_id = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_DEVICE_ID,
@@ -681,6 +702,31 @@ gboolean
 entsec_device_session_get_key_in_keyring (EntsecDeviceSession *session)
 {
   return session->kek != NULL;
+}
+
+gboolean
+entsec_device_key_lost (EntsecVault  *vault,
+                        GCancellable *cancellable)
+{
+  g_autoptr (GVariant) in_prefs = NULL;
+  g_autoptr (GBytes) row = NULL;
+  g_autoptr (GError) local = NULL;
+  EntsecKekOutcome outcome = ENTSEC_KEK_NO_KEYRING;
+
+  in_prefs = entsec_vault_get_pref_sync (vault, ENTSEC_PREF_DEVICE_KEY, cancellable, &local);
+  if (in_prefs != NULL || local != NULL)
+    return FALSE;
+  row = entsec_vault_get_locked_row_sync (vault, ENTSEC_LOCKED_DEVICE, cancellable, NULL);
+  if (row == NULL)
+    return FALSE;
+  entsec_secure_bytes_free (entsec_device_kek_get (vault, FALSE, &outcome));
+  return outcome == ENTSEC_KEK_ABSENT;
+}
+
+const char *
+entsec_device_session_get_key_problem (EntsecDeviceSession *session)
+{
+  return session->kek != NULL ? NULL : entsec_device_kek_problem (session->kek_outcome);
 }
 
 /* The preference @name as JSON: an int64 one as an integer, a string one parsed. */

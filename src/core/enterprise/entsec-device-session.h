@@ -48,15 +48,44 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceSession, entsec_device_session_free)
  * its preferences to the locked row as soon as the keyring can take it.
  */
 #define ENTSEC_LOCKED_DEVICE "enterprise.device"
+/* The events worker's state: locked rows with a device KEK, preferences without. */
+#define ENTSEC_WORKER_STATE_NAMES                                                     \
+  ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE,    \
+  ENTSEC_PREF_PENDING_ACKS, ENTSEC_LOCKED_SYNC_DUE, ENTSEC_LOCKED_LAST_POLL
+/* Every locked row sealed under the device KEK. */
+#define ENTSEC_LOCKED_STATE_ROWS { ENTSEC_LOCKED_DEVICE, ENTSEC_WORKER_STATE_NAMES, NULL }
+
+/**
+ * EntsecKekOutcome:
+ * @ENTSEC_KEK_FOUND: the keyring gave the device KEK (or took a new one)
+ * @ENTSEC_KEK_NO_KEYRING: no Secret Service answers (or its search failed)
+ * @ENTSEC_KEK_ITEM_LOCKED: the vault's KEK item exists but is locked
+ * @ENTSEC_KEK_COLLECTION_LOCKED: no item, and the default collection is locked: none made
+ * @ENTSEC_KEK_ABSENT: no item, and none was to be made
+ * @ENTSEC_KEK_REFUSED: no item, and the keyring did not store a new one
+ */
+typedef enum
+{
+  ENTSEC_KEK_FOUND,
+  ENTSEC_KEK_NO_KEYRING,
+  ENTSEC_KEK_ITEM_LOCKED,
+  ENTSEC_KEK_COLLECTION_LOCKED,
+  ENTSEC_KEK_ABSENT,
+  ENTSEC_KEK_REFUSED,
+} EntsecKekOutcome;
 
 /*
  * The device KEK of @vault from the keyring, made and stored when absent
- * and @create. Never prompts, never unlocks the keyring.
+ * and @create. Never prompts, never unlocks the keyring. *@outcome
+ * (nullable) says how it went.
  * Returns: (transfer full) (nullable): NULL when the keyring is unreachable,
  *   locked or holds none; free with entsec_secure_bytes_free().
  */
-EntsecSecureBytes *entsec_device_kek_get (EntsecVault *vault,
-                                          gboolean     create);
+EntsecSecureBytes *entsec_device_kek_get (EntsecVault      *vault,
+                                          gboolean          create,
+                                          EntsecKekOutcome *outcome);
+/* (nullable): why the device key is not under a keyring KEK, for a person; NULL for FOUND. */
+const char        *entsec_device_kek_problem (EntsecKekOutcome outcome);
 /* Remove @vault's device KEK from the keyring (nothing when there is none). */
 void               entsec_device_kek_clear (EntsecVault *vault);
 /*
@@ -86,6 +115,15 @@ gboolean     entsec_device_session_forget_locked (EntsecDeviceSession *session,
                                                   GError             **error);
 /* Whether the session's device key is sealed under the keyring's KEK (not in the prefs). */
 gboolean     entsec_device_session_get_key_in_keyring (EntsecDeviceSession *session);
+/* (nullable): why it is not (entsec_device_kek_problem()), NULL when it is. */
+const char  *entsec_device_session_get_key_problem (EntsecDeviceSession *session);
+/*
+ * Whether @vault's device key was sealed under a keyring KEK that the
+ * keyring (reachable, unlocked) no longer holds: the login keyring was reset
+ * (docs/security.md). The enrollment cannot sign any more.
+ */
+gboolean     entsec_device_key_lost (EntsecVault  *vault,
+                                     GCancellable *cancellable);
 /*
  * The events worker's state @name (a JSON value): in a locked row when the
  * key is in the keyring, else in the preference @name. @empty (taken) when

@@ -746,10 +746,35 @@ register_device (EntsecEnroller *enrollment,
                            "The server's first policy has no valid \"policy_version\"");
       return FALSE;
     }
-  return store_state (enrollment, vault, key, verified, claims, answer, policy, cancellable,
-                      error)
+  /* Nothing of a stale enrollment (or of a wipe's notice) outlives the new one. */
+  return entsec_vault_remove_enterprise_data_sync (vault, error)
+         && store_state (enrollment, vault, key, verified, claims, answer, policy, cancellable,
+                         error)
          && set_string (vault, ENTSEC_PREF_DEVICE_ID, device_id, cancellable, error)
          && entsec_enterprise_note_contact (vault, 0, cancellable, error);
+}
+
+/* A vault enrolled already is refused, unless its device key was lost with the keyring. */
+static gboolean
+check_not_enrolled (EntsecVault   *vault,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autoptr (EntsecEnterpriseDevice) device = NULL;
+  g_autoptr (GError) local = NULL;
+
+  device = entsec_enterprise_device_load_sync (vault, cancellable, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (device == NULL || device->key_lost)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+               "This vault is enrolled already (device %s at %s): unbind it first",
+               device->device_id, device->server);
+  return FALSE;
 }
 
 gboolean
@@ -773,6 +798,7 @@ entsec_enroller_complete_sync (EntsecEnroller *enrollment,
       return FALSE;
     }
   if (!check_code (code, error) || g_cancellable_set_error_if_cancelled (cancellable, error)
+      || !check_not_enrolled (vault, cancellable, error)
       || !verify_code (enrollment, code, &verified, error))
     return FALSE;
   ok = register_device (enrollment, vault, &verified, cancellable, error);
@@ -976,6 +1002,8 @@ entsec_enterprise_device_load_sync (EntsecVault   *vault,
   if (local == NULL)
     device->key_epoch = MAX (entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_KEY_EPOCH,
                                                                cancellable, &local), 1);
+  if (local == NULL)
+    device->key_lost = entsec_device_key_lost (vault, cancellable);
   if (local != NULL)
     {
       g_propagate_error (error, local);

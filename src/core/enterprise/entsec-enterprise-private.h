@@ -44,6 +44,12 @@ G_BEGIN_DECLS
 /* A locked row only: a sync put off while the vault was locked (entsec-events.c). */
 #define ENTSEC_LOCKED_SYNC_DUE "enterprise.sync_due"
 /*
+ * When the events worker last had an answer from the server (int64 Unix
+ * seconds), kept with the worker's state (a locked row with a device KEK),
+ * so that the status of a locked vault shows it.
+ */
+#define ENTSEC_LOCKED_LAST_POLL "enterprise.last_poll"
+/*
  * entsec-enterprise-status.c: the last full sync, and when enterprise data is
  * wiped for want of contact (ENTSEC_PREF_LAST_CONTACT and
  * ENTSEC_PREF_OFFLINE_BLOCK_AT are in entsec-core-private.h: the vault reads them).
@@ -61,7 +67,7 @@ G_BEGIN_DECLS
     ENTSEC_PREF_KEY_EPOCH, ENTSEC_PREF_DEVICE_KEY_NEXT, ENTSEC_PREF_TENANT_SALT,         \
     ENTSEC_PREF_CLAIMS, ENTSEC_PREF_PENDING_ACKS, ENTSEC_PREF_LAST_SYNC,                 \
     ENTSEC_PREF_LAST_CONTACT, ENTSEC_PREF_OFFLINE_BLOCK_AT, ENTSEC_PREF_OFFLINE_WIPE_AT, \
-    NULL }
+    ENTSEC_LOCKED_LAST_POLL, NULL }
 
 /*
  * A Secret Service connection of our own, not libsecret's shared one: the
@@ -69,6 +75,12 @@ G_BEGIN_DECLS
  * does not survive. NULL (logged for @purpose) when there is no keyring.
  */
 struct _SecretService *entsec_enterprise_keyring_open (const char *purpose);
+/*
+ * Whether @service's default collection exists and is unlocked: storing
+ * there then asks nobody. Storing into a locked one would prompt (and with
+ * no display, libsecret fails its task with no error).
+ */
+gboolean entsec_enterprise_keyring_default_open (struct _SecretService *service);
 
 /*
  * The string preference @name of @vault, or NULL (absent, of another type,

@@ -120,6 +120,7 @@ entsec_enterprise_status_free (EntsecEnterpriseStatus *status)
   g_free (status->state);
   g_free (status->contact_error);
   g_free (status->clock_warning);
+  g_free (status->key_problem);
   g_free (status);
 }
 
@@ -171,6 +172,23 @@ contact_server (EntsecDeviceSession    *session,
   status->clock_warning = entsec_device_session_dup_clock_warning (session);
 }
 
+/* The sign-in requests waiting (readable locked: the worker's state). */
+static gboolean
+count_approvals (EntsecVault            *vault,
+                 EntsecEnterpriseStatus *status,
+                 gint64                  now,
+                 GCancellable           *cancellable,
+                 GError                **error)
+{
+  g_autoptr (GPtrArray) approvals = entsec_enterprise_approvals_list_sync (vault, now,
+                                                                           cancellable, error);
+
+  if (approvals == NULL)
+    return FALSE;
+  status->pending_approvals = approvals->len;
+  return TRUE;
+}
+
 static gboolean
 read_local_status (EntsecVault            *vault,
                    EntsecEnterpriseStatus *status,
@@ -179,7 +197,6 @@ read_local_status (EntsecVault            *vault,
                    GError                **error)
 {
   g_autoptr (EntsecEnterprisePolicy) policy = NULL;
-  g_autoptr (GPtrArray) approvals = NULL;
   g_autoptr (GError) local = NULL;
 
   policy = entsec_enterprise_policy_load_sync (vault, cancellable, &local);
@@ -190,8 +207,9 @@ read_local_status (EntsecVault            *vault,
       if (status->state == NULL)
         status->state = g_strdup (policy->device_state);
     }
-  status->last_contact = entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_LAST_CONTACT,
-                                                           cancellable, NULL);
+  status->last_contact = MAX (status->last_contact,
+                              entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_LAST_CONTACT,
+                                                                cancellable, NULL));
   status->last_sync = entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_LAST_SYNC,
                                                         cancellable, NULL);
   status->offline_block_at = entsec_enterprise_pref_get_int64 (vault,
@@ -201,11 +219,34 @@ read_local_status (EntsecVault            *vault,
     status->offline_block_at = 0;
   status->offline_wipe_at = entsec_enterprise_pref_get_int64 (vault, ENTSEC_PREF_OFFLINE_WIPE_AT,
                                                               cancellable, NULL);
-  approvals = entsec_enterprise_approvals_list_sync (vault, now, cancellable, error);
-  if (approvals == NULL)
-    return FALSE;
-  status->pending_approvals = approvals->len;
-  return TRUE;
+  return count_approvals (vault, status, now, cancellable, error);
+}
+
+/* When the events worker last had an answer (0: never, or unreadable). */
+static gint64
+last_poll (EntsecDeviceSession *session,
+           GCancellable        *cancellable)
+{
+  g_autoptr (json_t) value = entsec_device_session_load_state (session, ENTSEC_LOCKED_LAST_POLL,
+                                                               json_integer (0), cancellable,
+                                                               NULL);
+
+  return MAX (json_integer_value (value), 0);
+}
+
+/* A locked vault: no policy, no offline grace, no server; the approvals waiting. */
+static EntsecEnterpriseStatus *
+read_locked_status (EntsecVault            *vault,
+                    EntsecEnterpriseStatus *status,
+                    gint64                  now,
+                    GCancellable           *cancellable,
+                    GError                **error)
+{
+  g_autoptr (EntsecEnterpriseStatus) owned = status;
+
+  owned->vault_locked = TRUE;
+  return count_approvals (vault, owned, now, cancellable, error) ? g_steal_pointer (&owned)
+                                                                 : NULL;
 }
 
 EntsecEnterpriseStatus *
@@ -225,7 +266,11 @@ entsec_enterprise_status_sync (EntsecVault   *vault,
     return NULL;
   status->server = g_strdup (entsec_device_session_get_issuer (session));
   status->key_in_keyring = entsec_device_session_get_key_in_keyring (session);
+  status->key_problem = g_strdup (entsec_device_session_get_key_problem (session));
   status->device_id = g_strdup (entsec_device_session_get_device_id (session));
+  status->last_contact = last_poll (session, cancellable);
+  if (!entsec_vault_is_unlocked (vault))
+    return read_locked_status (vault, g_steal_pointer (&status), now, cancellable, error);
   status->tenant = registration_tenant (vault, cancellable);
   status->user_name = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_USER_NAME,
                                                          cancellable, NULL);

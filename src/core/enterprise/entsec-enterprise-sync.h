@@ -100,6 +100,28 @@ gboolean entsec_enterprise_flush_acks (EntsecDeviceSession *session,
                                        GCancellable        *cancellable,
                                        GError             **error);
 
+/*
+ * A wipe command signed at @ordered_at: the record ENTSEC_LOCKED_REMOTE_WIPE
+ * written with the sealed rows removed in one transaction, then the device
+ * KEK and the keyring's policy copy; an unlocked vault then removes the rest
+ * at once (*@completed) unless it cannot be written now, a locked one at
+ * its next unlock. FALSE only when the first transaction failed.
+ */
+gboolean entsec_enterprise_remote_wipe (EntsecDeviceSession *session,
+                                        gint64               ordered_at,
+                                        gboolean            *completed,
+                                        GCancellable        *cancellable,
+                                        GError             **error);
+/*
+ * Before a session loads: a remote wipe of @vault not completed yet is
+ * resumed (the device KEK removed again; the rest removed when the vault is
+ * unlocked) and, while the vault is locked, reported as
+ * %ENTSEC_NET_ERROR_NOT_ENROLLED saying when it was ordered.
+ */
+gboolean entsec_enterprise_remote_wipe_check (EntsecVault  *vault,
+                                              GCancellable *cancellable,
+                                              GError      **error);
+
 /* Remove every enterprise preference, managed account and keyring copy. */
 gboolean entsec_enterprise_wipe (EntsecDeviceSession *session,
                                  GCancellable        *cancellable,

@@ -225,10 +225,10 @@ handle_push (EntsecDeviceSession   *session,
 static gboolean
 ack_command (EntsecDeviceSession *session,
              const char          *command_id,
-             gboolean             done,
+             const char          *result,
              GError             **error)
 {
-  g_autoptr (json_t) body = json_pack ("{s:i, s:s}", "v", 1, "result", done ? "done" : "failed");
+  g_autoptr (json_t) body = json_pack ("{s:i, s:s}", "v", 1, "result", result);
   g_autofree char *text = entsec_json_dump (body);
   g_autofree char *path = g_strconcat ("/commands/", command_id, "/ack", NULL);
   g_autoptr (EntsecHttpResponse) response = NULL;
@@ -315,7 +315,8 @@ entsec_enterprise_flush_acks (EntsecDeviceSession *session,
       const char *result = json_string_value (json_object_get (item, "result"));
 
       if (id != NULL
-          && !ack_command (session, id, g_strcmp0 (result, "done") == 0, &local))
+          && !ack_command (session, id, g_strcmp0 (result, "done") == 0 ? "done" : "failed",
+                           &local))
         break;
       json_array_remove (pending, 0);
     }
@@ -347,20 +348,28 @@ defer_sync (EntsecDeviceSession    *session,
                                             error);
 }
 
-/* Carry out @type; wipe and lock are reported through @events. */
+/*
+ * Carry out @type (signed at @issued_at); wipe and lock are reported
+ * through @events. A wipe of a locked vault destroys the device's
+ * credentials now and leaves the rest to the next unlock (wipe_pending).
+ */
 static gboolean
 run_command (EntsecDeviceSession    *session,
              const char             *type,
+             gint64                  issued_at,
              EntsecEnterpriseEvents *events,
              GCancellable           *cancellable,
              GError                **error)
 {
   gboolean changed = FALSE;
   gboolean wiped = FALSE;
+  gboolean completed = FALSE;
 
   if (g_strcmp0 (type, "wipe") == 0)
     {
-      events->wiped = entsec_enterprise_wipe (session, cancellable, error);
+      events->wiped = entsec_enterprise_remote_wipe (session, issued_at, &completed, cancellable,
+                                                     error);
+      events->wipe_pending = events->wiped && !completed;
       return events->wiped;
     }
   if (g_strcmp0 (type, "lock") == 0)
@@ -417,20 +426,31 @@ handle_command (EntsecDeviceSession    *session,
   if (previous != NULL)
     {
       event->duplicate = TRUE;
-      return ack_command (session, event->command_id, g_strcmp0 (previous, "done") == 0, error);
+      return ack_command (session, event->command_id,
+                          g_strcmp0 (previous, "done") == 0 ? "done" : "failed", error);
     }
-  done = run_command (session, event->command, events, cancellable, &local);
+  done = run_command (session, event->command,
+                      json_integer_value (json_object_get (payload, "iat")), events,
+                      cancellable, &local);
   if (done && events->sync_due && g_strcmp0 (event->command, "refresh_policy") == 0)
     event->detail = g_strdup ("The vault is locked: the policy is fetched when it is unlocked");
   if (!done)
     event->detail = g_strdup (local != NULL ? local->message : "This command is unknown here");
-  /* After a wipe nothing of the enterprise state may be written back. */
+  /* After a wipe nothing of the enterprise state may be written back; the key
+   * still in memory signs the acknowledgement (docs/protocol.md 8.8). */
   if (events->wiped)
-    return ack_command (session, event->command_id, done, error);
+    {
+      if (events->wipe_pending)
+        event->detail = g_strdup ("The vault is locked: this device's key is destroyed; its "
+                                  "enterprise accounts and settings are removed when it is "
+                                  "next unlocked");
+      return ack_command (session, event->command_id,
+                          events->wipe_pending ? "credentials_wiped" : "done", error);
+    }
   if (!remember_command (session, done_list, event->command_id, done, cancellable, error))
     return FALSE;
   g_clear_error (&local);
-  if (ack_command (session, event->command_id, done, &local))
+  if (ack_command (session, event->command_id, done ? "done" : "failed", &local))
     return TRUE;
   /* Carried out but not confirmed: the acknowledgement goes at the next contact. */
   g_info ("Command %s acknowledged later: %s", event->command_id, local->message);
@@ -533,6 +553,18 @@ sync_if_due (EntsecDeviceSession    *session,
                                             error);
 }
 
+/* The server answered a poll: when, for the status of a locked vault. */
+static gboolean
+note_poll (EntsecDeviceSession *session,
+           GCancellable        *cancellable,
+           GError             **error)
+{
+  g_autoptr (json_t) now = json_integer (entsec_device_session_now (session));
+
+  return entsec_device_session_store_state (session, ENTSEC_LOCKED_LAST_POLL, now, cancellable,
+                                            error);
+}
+
 /* The cursor stored after the last poll (0 before the first). */
 static gint64
 stored_cursor (EntsecDeviceSession *session,
@@ -612,6 +644,8 @@ entsec_enterprise_events_poll_sync (EntsecVault   *vault,
   g_clear_error (&local);
   answer = fetch_events (session, cursor, wait, error);
   if (answer == NULL)
+    return NULL;
+  if (!note_poll (session, cancellable, error))
     return NULL;
   events->cursor = json_integer_value (json_object_get (answer, "cursor"));
   events->more = json_is_true (json_object_get (answer, "more"));

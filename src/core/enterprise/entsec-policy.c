@@ -111,6 +111,9 @@ entsec_policy_keyring_put (const char *issuer,
 
   if (service == NULL || (item != NULL && item_version (item) >= version))
     return;
+  /* Locked (the item too, if any): the vault's copy holds until it is unlocked. */
+  if (item == NULL && !entsec_enterprise_keyring_default_open (service))
+    return;
   /* An existing item gets its secret replaced: storing over it again makes
    * gnome-keyring 42 (Debian 12) drop out of the session. */
   if (item != NULL)

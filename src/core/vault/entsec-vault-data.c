@@ -1095,6 +1095,54 @@ name_id_with (const EntsecSecureBytes *names_key,
 }
 
 gboolean
+vault_delete_enterprise_rows (EntsecVault *vault,
+                              GError     **error)
+{
+  GHashTableIter iter;
+  gpointer name;
+
+  for (guint i = 0; i < vault->accounts->len; i++)
+    {
+      EntsecAccount *account = g_ptr_array_index (vault->accounts, i);
+
+      if (account->managed_id != NULL && !delete_row (vault, account->id, error))
+        return FALSE;
+    }
+  g_hash_table_iter_init (&iter, vault->prefs);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    {
+      guint8 id[NAME_ID_SIZE];
+
+      if (!g_str_has_prefix (name, ENTSEC_PREFIX_ENTERPRISE))
+        continue;
+      name_id (vault, name, id);
+      if (!delete_pref_row (vault, id, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+vault_forget_enterprise_rows (EntsecVault *vault)
+{
+  GHashTableIter iter;
+  gpointer name;
+
+  for (guint i = vault->accounts->len; i > 0; i--)
+    {
+      EntsecAccount *account = g_ptr_array_index (vault->accounts, i - 1);
+
+      if (account->managed_id != NULL)
+        forget_row (vault, account->id);
+    }
+  g_hash_table_iter_init (&iter, vault->prefs);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    if (g_str_has_prefix (name, ENTSEC_PREFIX_ENTERPRISE))
+      g_hash_table_iter_remove (&iter);
+  vault->dirty = TRUE;
+}
+
+gboolean
 vault_rewrite_rows (EntsecVault             *vault,
                     const EntsecSecureBytes *old_names_key,
                     GError                 **error)

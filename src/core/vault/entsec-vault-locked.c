@@ -39,23 +39,14 @@ check_format (EntsecVault *vault,
 }
 
 GBytes *
-entsec_vault_get_locked_row_sync (EntsecVault  *vault,
-                                  const char   *name,
-                                  GCancellable *cancellable,
-                                  GError      **error)
+vault_read_locked_row (EntsecVault *vault,
+                       const char  *name,
+                       GError     **error)
 {
-  g_autoptr (VaultOp) op = NULL;
   sqlite3_stmt *stmt;
   GBytes *data = NULL;
   int rc;
 
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
-  g_return_val_if_fail (name != NULL && check_name (name), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  op = vault_op_begin (vault);
   if (vault->format < 3)
     return NULL;
   stmt = vault_db_prepare (vault->db, "SELECT data FROM locked_rows WHERE name = ?1", error);
@@ -71,6 +62,80 @@ entsec_vault_get_locked_row_sync (EntsecVault  *vault,
   return data;
 }
 
+GBytes *
+entsec_vault_get_locked_row_sync (EntsecVault  *vault,
+                                  const char   *name,
+                                  GCancellable *cancellable,
+                                  GError      **error)
+{
+  g_autoptr (VaultOp) op = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  g_return_val_if_fail (name != NULL && check_name (name), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  op = vault_op_begin (vault);
+  return vault_read_locked_row (vault, name, error);
+}
+
+gboolean
+vault_write_locked_row (EntsecVault *vault,
+                        const char  *name,
+                        GBytes      *data,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gsize len = 0;
+  const void *bytes = data != NULL ? g_bytes_get_data (data, &len) : NULL;
+  gboolean ok;
+
+  stmt = vault_db_prepare (vault->db,
+                           data != NULL
+                           ? "INSERT OR REPLACE INTO locked_rows (name, data) VALUES (?1, ?2)"
+                           : "DELETE FROM locked_rows WHERE name = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  if (data != NULL)
+    sqlite3_bind_blob (stmt, 2, len > 0 ? bytes : "", (int) len, SQLITE_STATIC);
+  ok = vault_db_step_done (vault->db, stmt, "Cannot save the change", error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+gboolean
+entsec_vault_set_locked_rows_sync (EntsecVault        *vault,
+                                   const char * const *names,
+                                   GBytes            **values,
+                                   GCancellable       *cancellable,
+                                   GError            **error)
+{
+  g_autoptr (VaultOp) op = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (names != NULL && values != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  for (gsize i = 0; names[i] != NULL; i++)
+    g_return_val_if_fail (check_name (names[i]), FALSE);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  op = vault_op_begin (vault);
+  if (!check_format (vault, error) || !vault_begin_write (vault, error))
+    return FALSE;
+  for (gsize i = 0; ok && names[i] != NULL; i++)
+    ok = vault_write_locked_row (vault, names[i], values[i], error);
+  if (!ok)
+    {
+      vault_db_rollback (vault->db);
+      return FALSE;
+    }
+  return vault_db_commit (vault->db, error);
+}
+
 gboolean
 entsec_vault_set_locked_row_sync (EntsecVault  *vault,
                                   const char   *name,
@@ -78,38 +143,11 @@ entsec_vault_set_locked_row_sync (EntsecVault  *vault,
                                   GCancellable *cancellable,
                                   GError      **error)
 {
-  g_autoptr (VaultOp) op = NULL;
-  sqlite3_stmt *stmt;
-  gsize len = 0;
-  const void *bytes = data != NULL ? g_bytes_get_data (data, &len) : NULL;
+  const char *names[] = { name, NULL };
+  GBytes *values[] = { data, NULL };
 
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
-  g_return_val_if_fail (name != NULL && check_name (name), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  op = vault_op_begin (vault);
-  if (!check_format (vault, error) || !vault_begin_write (vault, error))
-    return FALSE;
-  stmt = vault_db_prepare (vault->db,
-                           data != NULL
-                           ? "INSERT OR REPLACE INTO locked_rows (name, data) VALUES (?1, ?2)"
-                           : "DELETE FROM locked_rows WHERE name = ?1", error);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-      if (data != NULL)
-        sqlite3_bind_blob (stmt, 2, len > 0 ? bytes : "", (int) len, SQLITE_STATIC);
-    }
-  if (stmt == NULL || !vault_db_step_done (vault->db, stmt, "Cannot save the change", error))
-    {
-      sqlite3_finalize (stmt);
-      vault_db_rollback (vault->db);
-      return FALSE;
-    }
-  sqlite3_finalize (stmt);
-  return vault_db_commit (vault->db, error);
+  g_return_val_if_fail (name != NULL, FALSE);
+  return entsec_vault_set_locked_rows_sync (vault, names, values, cancellable, error);
 }
 
 char *

@@ -280,6 +280,40 @@ gboolean vault_load_rows (EntsecVault *vault,
 /* Drop the decrypted model (wiping it). */
 void     vault_clear_rows (EntsecVault *vault);
 
+/* ---- Locked rows (entsec-vault-locked.c), op mutex held ------------------ */
+
+/* The locked row @name, or NULL (absent, or @error set). */
+GBytes  *vault_read_locked_row (EntsecVault *vault,
+                                const char  *name,
+                                GError     **error);
+/* In a write transaction: set (or with a NULL @data remove) the locked row @name. */
+gboolean vault_write_locked_row (EntsecVault *vault,
+                                 const char  *name,
+                                 GBytes      *data,
+                                 GError     **error);
+
+/* ---- A remote wipe's rest (entsec-vault-wipe.c, entsec-vault-data.c) ----- */
+
+/*
+ * In a write transaction of an unlocked vault: delete the managed accounts
+ * and every preference named ENTSEC_PREFIX_ENTERPRISE...; the model follows
+ * with vault_forget_enterprise_rows() once committed.
+ */
+gboolean vault_delete_enterprise_rows (EntsecVault *vault,
+                                       GError     **error);
+/* Drop the managed accounts and enterprise preferences from the decrypted model. */
+void     vault_forget_enterprise_rows (EntsecVault *vault);
+/*
+ * Op mutex held, the vault unlocked: when the locked row
+ * ENTSEC_LOCKED_REMOTE_WIPE says a remote wipe is pending, remove the rest
+ * of the enterprise data in one transaction (managed accounts, enterprise
+ * preferences and locked rows) and mark the wipe completed at @now. Nothing
+ * to do is success.
+ */
+gboolean vault_finish_remote_wipe (EntsecVault *vault,
+                                   gint64       now,
+                                   GError     **error);
+
 /* ---- Codec (entsec-vault-codec.c) ---------------------------------------- */
 
 /* Serialise @account's fields (not id/position), padded to 64 bytes. */

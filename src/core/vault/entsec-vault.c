@@ -536,6 +536,12 @@ finish_unlock (EntsecVault       *vault,
   /* From now on a clean close checkpoints the WAL into the file. */
   if (!vault->read_only)
     sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+  /* A wipe ordered while locked: done before anyone sees an account, or no unlock. */
+  if (!vault_finish_remote_wipe (vault, g_get_real_time () / G_USEC_PER_SEC, error))
+    {
+      vault_lock_model (vault);
+      return FALSE;
+    }
   return TRUE;
 }
 
