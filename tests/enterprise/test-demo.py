@@ -16,8 +16,7 @@ ENTSEC_QR_PROBE name the programs.
 
 import json
 import os
-import re
-import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,66 +26,23 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 import clienttest  # noqa: E402
-import servertest  # noqa: E402
+import demotest  # noqa: E402
 
 DEMO = BUILD_DIR = None  # set from argv
 CLI = os.environ["ENTSEC_CLI"]
 QR_PROBE = os.environ["ENTSEC_QR_PROBE"]
-TIMEOUT = servertest.START_TIMEOUT
-
-
-class Demo:
-    """tools/demo-server --no-app, its printed lines read as they come."""
-
-    def __init__(self):
-        self.proc = subprocess.Popen([DEMO, "--no-app", BUILD_DIR], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.lines = []
-
-    def read_until(self, pattern):
-        """The first match of @pattern in the next lines printed; fails after TIMEOUT
-        seconds without a line, or when the demo stops."""
-        while True:
-            ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
-            line = self.proc.stdout.readline() if ready else ""
-            if not line:
-                raise AssertionError("the demo printed no line matching %r; it printed:\n%s%s"
-                                     % (pattern, "".join(self.lines), self.stop()[1]))
-            self.lines.append(line)
-            match = re.search(pattern, line)
-            if match:
-                return match
-
-    def stop(self):
-        """SIGTERM, as Ctrl-C or the app's exit ends it; returns (status, stderr)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = self.proc.communicate(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate()
-        return self.proc.returncode, err
 
 
 class DemoTests(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="entsec-demo-test-")
-        self.demo = Demo()
-        self.state = self.demo.read_until(r"^==> Demo state .*: (/\S+)$").group(1)
-        self.port = int(self.demo.read_until(r"listening on https://localhost:(\d+) ").group(1))
-        self.user_id = self.demo.read_until(r"user demo-user \(.*\): (usr_\S+)$").group(1)
-        self.qr = self.demo.read_until(r"^==> Activation QR code: (/\S+)$").group(1)
-        self.link = self.demo.read_until(r"^Activation link: (entsec://enroll\?\S+)$").group(1)
-        self.push_line = self.demo.read_until(r"^\s+(\S*entsec-admin .* push usr_\S+)$").group(1)
-        self.env_file = self.demo.read_until(r"source (/\S+/demo\.env)$").group(1)
-        self.demo.read_until(r"^==> The server runs until you stop it")
+        self.demo = demotest.Demo(DEMO, BUILD_DIR)
         self.pass_file = clienttest.pass_file(self.tmp)
         self.vault = os.path.join(self.tmp, "vault.db")
 
     def tearDown(self):
         self.demo.stop()
-        subprocess.run(["rm", "-rf", self.tmp], check=True)
+        shutil.rmtree(self.tmp)
 
     def cli(self, *args):
         return subprocess.run([CLI, *args, "--vault", self.vault, "--no-keyring",
@@ -95,37 +51,32 @@ class DemoTests(unittest.TestCase):
 
     def printed_code(self, outbox_code):
         """The code the demo printed from its outbox (the one the server wrote)."""
-        printed = self.demo.read_until(r"^outbox: \S+ email to demo-user@example\.com: "
-                                       r"code (\d{6}) ").group(1)
+        printed = self.demo.code("email")
         self.codes = (printed, outbox_code)
         return printed
 
     def test_walkthrough_enroll_then_approve_a_push(self):
         # The activation QR code holds the printed link.
-        decoded = subprocess.run([QR_PROBE, self.qr], capture_output=True, text=True,
+        decoded = subprocess.run([QR_PROBE, self.demo.qr], capture_output=True, text=True,
                                  timeout=60, check=False)
         self.assertEqual(decoded.returncode, 0, decoded.stderr)
-        self.assertEqual(decoded.stdout.splitlines(), [self.link])
-        self.assertIn("tenant=demo&", self.link)
+        self.assertEqual(decoded.stdout.splitlines(), [self.demo.link])
+        self.assertIn("tenant=demo&", self.demo.link)
 
         # Enroll a fresh vault with it, typing the code the demo printed.
         result = self.cli("init", *clienttest.FAST_KDF)
         self.assertEqual(result.returncode, 0, result.stderr)
         code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file,
-                                           os.path.join(self.state, "server"),
+                                           os.path.join(self.demo.state, "server"),
                                            "--link", decoded.stdout.strip(),
                                            code_of=self.printed_code)
         self.assertEqual(code, 0, out + err)
         self.assertEqual(self.codes[0], self.codes[1])
         device = json.loads(self.cli("device", "--json").stdout)
-        self.assertEqual(device["server"], "https://localhost:%d" % self.port)
+        self.assertEqual(device["server"], "https://localhost:%d" % self.demo.port)
 
         # The printed push line starts a sign-in request for the demo user.
-        pushed = subprocess.run(["bash", "-c", self.push_line], capture_output=True, text=True,
-                                timeout=60, check=False)
-        self.assertEqual(pushed.returncode, 0, pushed.stderr)
-        tx = re.search(r"^transaction_id: (ptx_\S+)$", pushed.stdout, re.M).group(1)
-        number = re.search(r"^number: (\d+)$", pushed.stdout, re.M).group(1)
+        tx, number = self.demo.push()
 
         # The device receives it and approves it with the number.
         result = self.cli("watch", "--once", "--wait", "0")
@@ -138,19 +89,19 @@ class DemoTests(unittest.TestCase):
 
         # The server says so, asked through the env file the demo wrote.
         status = subprocess.run(["bash", "-c", 'source "$0" && entsec-admin push status "$1"',
-                                 self.env_file, tx],
+                                 self.demo.env_file, tx],
                                 capture_output=True, text=True, timeout=60, check=False)
         self.assertEqual(status.returncode, 0, status.stderr)
         self.assertIn("state: approved", status.stdout)
 
     def test_stopping_the_demo_stops_the_server_and_removes_its_state(self):
-        self.assertTrue(os.path.isfile(os.path.join(self.state, "server", "ca.pem")))
-        socket.create_connection(("127.0.0.1", self.port), TIMEOUT).close()
+        self.assertTrue(os.path.isfile(os.path.join(self.demo.state, "server", "ca.pem")))
+        socket.create_connection(("127.0.0.1", self.demo.port), demotest.TIMEOUT).close()
         status, err = self.demo.stop()
         self.assertEqual(status, 128 + signal.SIGTERM, err)
-        self.assertFalse(os.path.exists(self.state))
+        self.assertFalse(os.path.exists(self.demo.state))
         with self.assertRaises(ConnectionRefusedError):
-            socket.create_connection(("127.0.0.1", self.port), TIMEOUT)
+            socket.create_connection(("127.0.0.1", self.demo.port), demotest.TIMEOUT)
 
 
 class RunHelpTests(unittest.TestCase):
