@@ -14,6 +14,11 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 pc=$(find "$tmp/prefix" -name entsec-1.pc)
 [ -n "$pc" ] || { echo "entsec-1.pc was not installed" >&2; exit 1; }
 [ -f "$tmp/prefix/share/man/man1/entsec-cli.1" ] || { echo "the man page was not installed" >&2; exit 1; }
+if [ -x "$tmp/prefix/sbin/entsec-server" ]; then
+  for page in entsec-admin.1 entsec-server.1; do
+    [ -f "$tmp/prefix/share/man/man1/$page" ] || { echo "the man page $page was not installed" >&2; exit 1; }
+  done
+fi
 
 cat > "$tmp/consumer.c" <<'C'
 #include <entsec/entsec.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""screenshots.py OUT_DIR: the README's and the metainfo's screenshots, made
+"""screenshots.py [--enterprise] OUT_DIR: the README's and the metainfo's screenshots, made
 by the real app in Xvfb (run under tests/ui/xvfb-session.sh, screen 1400x900).
 
 A demo vault of made-up accounts (fictional companies, secrets generated
@@ -15,11 +15,21 @@ committed copies:
     ctest --test-dir build/dev -R '^screenshots$'
     cp build/dev/tests/ui/screenshots/*.png data/screenshots/
     optipng -quiet -o7 -strip all data/screenshots/*.png
+
+With --enterprise (the test "screenshots-enterprise") it makes the
+enterprise scenes instead (ENTERPRISE_SCENES: the enrollment assistant, a
+sign-in approval, the device page; light, 360x720 and 1280x800, as
+OUT_DIR/SCENE-{narrow,wide}-light.png), against the demo server of the
+README's "Try the whole system on one machine" (tools/demo-server --no-app,
+ENTSEC_DEMO and ENTSEC_BUILD_DIR), each only when the app holds the text of
+its page (the templates are compiled into it); from then on the scene must
+work. The vault is enrolled with entsec-cli and the code the demo printed.
 """
 
 import base64
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -42,6 +52,10 @@ config.actionDelay = 0.2
 import pyatspi  # noqa: E402
 from dogtail import predicate, tree  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "enterprise"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+import demotest  # noqa: E402
+
 APP = os.environ["ENTSEC_APP"]
 CLI = os.environ["ENTSEC_CLI"]
 TIMEOUT = 60
@@ -57,6 +71,18 @@ DEMO = [("Northwind Mail", "alex.doe@northwind.example"),
         ("Tailspin Cloud", "alex@tailspin.example"),
         ("Wingtip Git", "alexdoe"),
         ("Adatum Bank", "alex.doe@mail.example")]
+# The README's enterprise scenes: (file stem, the text whose presence in the
+# app turns the scene on, how it is reached, the accessible name of the
+# control that shows it is on screen). How: ("click", NAME) activates the
+# control named NAME, ("push",) sends a sign-in request from the demo, and
+# ("action", "app.NAME") activates an application action over D-Bus. The names come
+# from issue [8]; set them to the app's own when its enterprise pages land.
+ENTERPRISE_SCENES = [
+    ("enroll", "Connect to my organization", ("click", "Connect to my organization"),
+     "Connect to my organization"),
+    ("approval", "It wasn't me", ("push",), "It wasn't me"),
+    ("device", "What this device shares", ("action", "app.device"), "What this device shares"),
+]
 
 
 def fail(message):
@@ -118,6 +144,7 @@ class App:
             (a for a in tree.root.applications() if a.name == "entsec"), None))
         self.window = wait_for("its window", lambda: next(
             (w for w in node.children if w.name == "Enterprise Security"), None))
+        self.node = node
         self.xid = wait_for("its X window", lambda: subprocess.run(
             ["xdotool", "search", "--name", "^Enterprise Security$"], capture_output=True,
             text=True, check=False).stdout.split()[-1])
@@ -164,6 +191,32 @@ class App:
         subprocess.run(["import", "-window", self.xid, "-crop",
                         "%dx%d+%d+%d" % (self.size + (FRAME, FRAME)), "+repage", path], check=True)
 
+    def find(self, name):
+        """The control named @name (any case, mnemonics ignored) in any of the app's
+        windows, or None."""
+        wanted = name.lower()
+        return self.node.findChild(
+            lambda node: (node.name or "").replace("_", "").lower() == wanted,
+            debugName=name, retry=False, requireResult=False)
+
+    def activate_app_action(self, action):
+        """Activates app.NAME over D-Bus (org.freedesktop.Application), as a
+        notification's button or another program would."""
+        subprocess.run(["gdbus", "call", "--session", "--dest", "org.entsec.EnterpriseSecurity",
+                        "--object-path", "/org/entsec/EnterpriseSecurity",
+                        "--method", "org.freedesktop.Application.ActivateAction",
+                        action.split(".", 1)[1], "[]", "{}"], check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def show_window_of(self, node):
+        """Makes the window holding @node (the main one, a dialog, the preferences)
+        the one resize() and shoot() act on."""
+        while node.parent is not None and node.parent.roleName != "application":
+            node = node.parent
+        self.xid = wait_for("the X window " + node.name, lambda: subprocess.run(
+            ["xdotool", "search", "--name", "^%s$" % re.escape(node.name)],
+            capture_output=True, text=True, check=False).stdout.split()[-1])
+
     def quit(self):
         self.process.terminate()
         self.process.wait(timeout=10)
@@ -187,10 +240,85 @@ def check(out_dir):
                  % (name, means["dark"], name, means["light"]))
 
 
+def app_texts():
+    """The app's text, lower case, mnemonics removed: its templates are compiled in."""
+    with open(APP, "rb") as f:
+        return f.read().lower().replace(b"_", b"").decode("latin-1")
+
+
+def enroll_with_cli(demo):
+    """Enrolls the demo vault (keyring slot) with the activation link; the code is
+    the one the demo printed, handed over through a FIFO once the CLI asks for it."""
+    fifo = os.path.join(os.environ["XDG_RUNTIME_DIR"], "enroll-code")
+    os.mkfifo(fifo, 0o600)
+    proc = subprocess.Popen([CLI, "enroll", "--link", demo.link, "--code-file", fifo],
+                            env=APP_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        code = demo.code("email")
+        with open(fifo, "w", encoding="ascii") as f:
+            f.write(code + "\n")
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    if proc.returncode != 0:
+        fail("entsec-cli enroll failed: " + out + err)
+
+
+def shoot_scene(app, out_dir, stem, how, shown, demo):
+    if how[0] == "click":
+        control = wait_for("the control " + how[1], lambda: app.find(how[1]))
+        control.doActionNamed("click")
+    elif how[0] == "push":
+        demo.push()
+    else:
+        app.activate_app_action(how[1])
+    app.show_window_of(wait_for("the control " + shown, lambda: app.find(shown)))
+    for name, size in SIZES.items():
+        path = os.path.join(out_dir, "%s-%s-light.png" % (stem, name))
+        app.resize(size)
+        app.shoot(path)
+        got, _ = image_info(path)
+        if got != size:
+            fail("%s is %dx%d, not %dx%d" % ((path,) + got + size))
+
+
+def enterprise_scenes(out_dir):
+    texts = app_texts()
+    scenes = []
+    for scene in ENTERPRISE_SCENES:
+        if scene[1].lower() in texts:
+            scenes.append(scene)
+        else:
+            print("skipped: the %s scene (the app has no \"%s\" yet)" % scene[:2])
+    if not scenes:
+        return
+    make_demo_vault()
+    demo = demotest.Demo(os.environ["ENTSEC_DEMO"], os.environ["ENTSEC_BUILD_DIR"])
+    enrolled = False
+    try:
+        for stem, _, how, shown in scenes:
+            if stem != "enroll" and not enrolled:
+                enroll_with_cli(demo)
+                enrolled = True
+            app = App("light")
+            try:
+                shoot_scene(app, out_dir, stem, how, shown, demo)
+            finally:
+                app.quit()
+            print("ok: the %s scene in %s" % (stem, out_dir))
+    finally:
+        demo.stop()
+
+
 def main():
-    out_dir = sys.argv[1]
+    out_dir = sys.argv[-1]
     os.makedirs(out_dir, exist_ok=True)
     gnome_window_buttons()
+    if sys.argv[1] == "--enterprise":
+        enterprise_scenes(out_dir)
+        return
     make_demo_vault()
     for scheme in ("light", "dark"):
         app = App(scheme)
