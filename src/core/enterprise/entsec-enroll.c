@@ -889,6 +889,8 @@ entsec_enroller_register_sync (EntsecEnroller *enrollment,
                                GCancellable   *cancellable,
                                GError        **error)
 {
+  g_autofree char *enrolled = NULL;
+  g_autoptr (GError) local = NULL;
   gboolean ok;
 
   g_return_val_if_fail (enrollment != NULL, FALSE);
@@ -898,6 +900,18 @@ entsec_enroller_register_sync (EntsecEnroller *enrollment,
     {
       g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED,
                            "The code was not verified yet: enter the code you received first");
+      return FALSE;
+    }
+  enrolled = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_DEVICE_ID, cancellable,
+                                                &local);
+  if (enrolled != NULL || local != NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_FORBIDDEN,
+                             "This vault is enrolled already: unbind it before enrolling it "
+                             "again");
       return FALSE;
     }
   ok = register_device (enrollment, vault, &enrollment->verified, cancellable, error);
