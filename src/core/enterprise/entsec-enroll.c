@@ -445,6 +445,7 @@ entsec_enroller_start_sync (EntsecEnroller *enrollment,
   g_autoptr (json_t) answer = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *body = NULL;
+  char *nonce;
   const char *id;
   const char *masked;
 
@@ -455,24 +456,27 @@ entsec_enroller_start_sync (EntsecEnroller *enrollment,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error) || !discover (enrollment, error))
     return FALSE;
-  entsec_secure_strfree (enrollment->client_nonce);
-  enrollment->client_nonce = random_b64url (NONCE_BYTES);
+  /* The new nonce replaces the one of the enrollment in progress only when
+   * the server takes the start: a refused one (429) leaves that enrollment
+   * and its code usable. */
+  nonce = random_b64url (NONCE_BYTES);
   request = json_pack ("{s:i, s:s, s:s, s:s}", "v", 1, "channel", channel, "address", address,
-                       "client_nonce", enrollment->client_nonce);
+                       "client_nonce", nonce);
   body = entsec_json_dump (request);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  answer = call_json (enrollment, "POST", enrollment->enroll_start, NULL, body,
-                      "enrollment answer", error);
-  if (answer == NULL)
-    return FALSE;
-  id = entsec_json_get_string (answer, "enrollment_id", &local);
+  if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+    answer = call_json (enrollment, "POST", enrollment->enroll_start, NULL, body,
+                        "enrollment answer", error);
+  id = answer != NULL ? entsec_json_get_string (answer, "enrollment_id", &local) : NULL;
   masked = id != NULL ? entsec_json_get_string (answer, "masked_address", &local) : NULL;
   if (masked == NULL)
     {
-      set_bad_response (error, "enrollment answer", local);
+      if (answer != NULL)
+        set_bad_response (error, "enrollment answer", local);
+      entsec_secure_strfree (nonce);
       return FALSE;
     }
+  entsec_secure_strfree (enrollment->client_nonce);
+  enrollment->client_nonce = nonce;
   g_free (enrollment->enrollment_id);
   enrollment->enrollment_id = g_strdup (id);
   g_free (enrollment->masked_address);
