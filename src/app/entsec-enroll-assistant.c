@@ -54,6 +54,13 @@ struct _EntsecEnrollAssistant
 
 G_DEFINE_FINAL_TYPE (EntsecEnrollAssistant, entsec_enroll_assistant, ADW_TYPE_WINDOW)
 
+/* Closed (or cancelled) while a call ran: its widgets are gone, nothing to show. */
+static gboolean
+closed (EntsecEnrollAssistant *self)
+{
+  return g_cancellable_is_cancelled (self->cancellable);
+}
+
 static gint64
 now_seconds (void)
 {
@@ -227,13 +234,16 @@ progress_written (GObject      *source,
   Kept *kept = user_data;
   EntsecEnrollAssistant *self = kept->self;
   g_autoptr (GError) error = NULL;
+  gboolean ok = entsec_vault_set_pref_finish (ENTSEC_VAULT (source), result, &error);
 
-  set_busy (self, FALSE);
-  if (!entsec_vault_set_pref_finish (ENTSEC_VAULT (source), result, &error))
+  if (closed (self))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        say_error (self, error);
+      kept_free (kept);
+      return;
     }
+  set_busy (self, FALSE);
+  if (!ok)
+    say_error (self, error);
   else if (kept->error != NULL)
     say_error (self, kept->error);
   else
@@ -405,7 +415,8 @@ file_decoded (GObject      *source,
   g_autoptr (GError) error = NULL;
   EntsecQrResult *qr = entsec_qr_decode_file_finish (result, &error);
 
-  qr_decoded (self, qr, error);
+  if (!closed (self))
+    qr_decoded (self, qr, error);
   entsec_qr_result_free (qr);
 }
 
@@ -418,7 +429,8 @@ bytes_decoded (GObject      *source,
   g_autoptr (GError) error = NULL;
   EntsecQrResult *qr = entsec_qr_decode_bytes_finish (result, &error);
 
-  qr_decoded (self, qr, error);
+  if (!closed (self))
+    qr_decoded (self, qr, error);
   entsec_qr_result_free (qr);
 }
 
@@ -467,6 +479,8 @@ clipboard_text_read (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autofree char *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
 
+  if (closed (self))
+    return;
   set_busy (self, FALSE);
   if (text == NULL)
     say (self, _("The clipboard holds neither a picture nor text. Copy your activation code "
@@ -486,6 +500,8 @@ clipboard_texture_read (GObject      *source,
                                                                       result, &error);
   g_autoptr (GBytes) png = NULL;
 
+  if (closed (self))
+    return;
   if (texture == NULL)
     {
       set_busy (self, FALSE);
@@ -537,10 +553,14 @@ started (GObject      *source,
 {
   g_autoptr (EntsecEnrollAssistant) self = user_data;
   g_autoptr (GError) error = NULL;
-  gboolean resend = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "code") == 0;
+  gboolean ok = entsec_enroller_start_finish (self->enroller, result, &error);
+  gboolean resend;
 
+  if (closed (self))
+    return;
+  resend = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "code") == 0;
   set_busy (self, FALSE);
-  if (!entsec_enroller_start_finish (self->enroller, result, &error))
+  if (!ok)
     {
       gint64 wait = entsec_enroller_get_retry_after (self->enroller);
 
@@ -683,9 +703,12 @@ verified (GObject      *source,
 {
   g_autoptr (EntsecEnrollAssistant) self = user_data;
   g_autoptr (GError) error = NULL;
+  gboolean ok = entsec_enroller_verify_finish (self->enroller, result, &error);
 
+  if (closed (self))
+    return;
   set_busy (self, FALSE);
-  if (!entsec_enroller_verify_finish (self->enroller, result, &error))
+  if (!ok)
     {
       /* The attempts left are kept before they are shown. */
       if (g_error_matches (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_INVALID_CODE))
@@ -728,9 +751,19 @@ registered (GObject      *source,
   g_autoptr (EntsecEnrollAssistant) self = user_data;
   g_autoptr (GError) error = NULL;
   GApplication *app = g_application_get_default ();
+  gboolean ok = entsec_enroller_register_finish (self->enroller, result, &error);
 
+  /* Registered, even if the window closed meanwhile: the vault is enrolled. */
+  if (ok)
+    {
+      forget_progress (self->vault);
+      if (ENTSEC_IS_APPLICATION (app))
+        entsec_application_enterprise_changed (ENTSEC_APPLICATION (app));
+    }
+  if (closed (self))
+    return;
   set_busy (self, FALSE);
-  if (!entsec_enroller_register_finish (self->enroller, result, &error))
+  if (!ok)
     {
       /* The verification is used up: a new code starts over. */
       show_code_step (self);
@@ -739,11 +772,8 @@ registered (GObject      *source,
       update_resend (self);
       return;
     }
-  forget_progress (self->vault);
   gtk_widget_set_visible (self->cancel_button, FALSE);
   show_step (self, "done");
-  if (ENTSEC_IS_APPLICATION (app))
-    entsec_application_enterprise_changed (ENTSEC_APPLICATION (app));
 }
 
 static void

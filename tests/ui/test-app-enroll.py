@@ -7,7 +7,9 @@ Runs under tests/ui/xvfb-session.sh (Xvfb, private D-Bus session, a real
 gnome-keyring). The server runs over TLS on loopback (the certificates its
 --init makes) and sends the code by email through a real SMTP sink
 (python3-aiosmtpd, STARTTLS). The activation link reaches the app over D-Bus
-Open, as a browser hands it over; the assistant sends the code, a wrong code
+Open, as a browser hands it over (after the typed address of the same
+server, which this device does not trust, was refused with the reason);
+the assistant sends the code, a wrong code
 shows the attempts left, the app is closed at the code step and started
 again (the assistant comes back at that step), the right code read from the
 sink shows what the device shares, which is accepted. Then entsec-cli status
@@ -140,6 +142,22 @@ def shot(name):
                        check=False)
 
 
+def typed_address_untrusted(app, window, server):
+    """The typed-address route to a server whose CA the system does not trust:
+    the certificate error says so and why; Cancel closes the assistant."""
+    e2e.click(e2e.button(window, "Connect to My Organization…"))
+    assistant = e2e.frame(app, TITLE)
+    e2e.audit(assistant)
+    e2e.set_text(e2e.find(assistant, "Server Address", "text"), "localhost:%d" % server.port)
+    e2e.click(e2e.button(assistant, "Continue"))
+    e2e.set_text(e2e.find(assistant, "Email Address", "text", sensitive=True), EMAIL)
+    e2e.click(e2e.button(assistant, "Send Code"))
+    label_matching(assistant, r"^This device does not trust the server’s certificate\..*\n\S")
+    shot("0-untrusted")
+    e2e.click(e2e.button(assistant, "Cancel"))
+    e2e.wait_for("the assistant closed", lambda: TITLE not in [w.name for w in app.children])
+
+
 def send_code(app, link):
     """The link over D-Bus Open: the address step, prefilled from it; Send Code."""
     e2e.open_on_bus([link])
@@ -220,6 +238,7 @@ def main():
         e2e.wait_for("Connect offered to a vault not enrolled", lambda: e2e.states(
             e2e.button(window, "Connect to My Organization…")).contains(
                 pyatspi.STATE_SENSITIVE))
+        typed_address_untrusted(app, window, server)
         assistant = send_code(app, activation_link(server, jkt, data_dir))
         code = code_from(sink)
         wrong_code_first(assistant, code)
@@ -238,7 +257,7 @@ def main():
         if e2e.unnamed:
             e2e.fail("interactive controls without an accessible name:\n  " + "\n  ".join(
                 "%s (%s)" % (path, role) for path, role in sorted(e2e.unnamed.items())))
-        print("ok: link over D-Bus Open, code sent by email (SMTP sink), wrong code shows "
+        print("ok: a typed address of an untrusted server refused with the reason, link over D-Bus Open, code sent by email (SMTP sink), wrong code shows "
               "4 attempts left and the resend countdown, app closed and reopened at the code "
               "step, right code, shared details accepted, device %s enrolled (entsec-cli "
               "status, admin API)" % device["device_id"])
