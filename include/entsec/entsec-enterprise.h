@@ -254,6 +254,105 @@ gboolean entsec_enroller_complete_finish (EntsecEnroller  *enrollment,
                                             GAsyncResult      *result,
                                             GError           **error);
 
+/*
+ * The two halves of entsec_enroller_complete_sync(), for an app that shows
+ * what the device shares before it registers. Verify: the code (wiped; a
+ * refusal by the server uses up one attempt, see
+ * entsec_enroller_get_attempts_left()), then this device's claims are read
+ * for entsec_enroller_get_shared(). Register: the device key, the
+ * registration and the enterprise state in @vault, as complete does, with
+ * the claims read at the verification; the verification is used up either
+ * way (a failed registration starts over with a new code).
+ */
+ENTSEC_EXPORT
+gboolean entsec_enroller_verify_sync (EntsecEnroller *enrollment,
+                                      const char     *code,
+                                      GCancellable   *cancellable,
+                                      GError        **error);
+ENTSEC_EXPORT
+void     entsec_enroller_verify_async (EntsecEnroller      *enrollment,
+                                       const char          *code,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
+ENTSEC_EXPORT
+gboolean entsec_enroller_verify_finish (EntsecEnroller  *enrollment,
+                                        GAsyncResult    *result,
+                                        GError         **error);
+ENTSEC_EXPORT
+gboolean entsec_enroller_register_sync (EntsecEnroller *enrollment,
+                                        EntsecVault    *vault,
+                                        GCancellable   *cancellable,
+                                        GError        **error);
+ENTSEC_EXPORT
+void     entsec_enroller_register_async (EntsecEnroller      *enrollment,
+                                         EntsecVault         *vault,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+ENTSEC_EXPORT
+gboolean entsec_enroller_register_finish (EntsecEnroller  *enrollment,
+                                          GAsyncResult    *result,
+                                          GError         **error);
+
+/* (transfer none): the server's base URL as given. */
+ENTSEC_EXPORT
+const char *entsec_enroller_get_server (const EntsecEnroller *enrollment);
+/* (transfer none) (nullable): "email" or "sms", and the address, after a start. */
+ENTSEC_EXPORT
+const char *entsec_enroller_get_channel (const EntsecEnroller *enrollment);
+ENTSEC_EXPORT
+const char *entsec_enroller_get_address (const EntsecEnroller *enrollment);
+/* Unix seconds after which the code is refused (the start's `expires_in`); 0 before a start. */
+ENTSEC_EXPORT
+gint64 entsec_enroller_get_expires_at (const EntsecEnroller *enrollment);
+/* Unix seconds from which a new code may be asked for (the start's
+ * `resend_after`); 0 before a start. */
+ENTSEC_EXPORT
+gint64 entsec_enroller_get_resend_at (const EntsecEnroller *enrollment);
+/* The start's `max_attempts` less the codes the server refused since; -1
+ * when the server did not say or before a start. */
+ENTSEC_EXPORT
+int entsec_enroller_get_attempts_left (const EntsecEnroller *enrollment);
+/* The seconds the last %ENTSEC_NET_ERROR_RATE_LIMITED answer asked to wait
+ * (its Retry-After), -1 when no call was rate limited since the start. */
+ENTSEC_EXPORT
+gint64 entsec_enroller_get_retry_after (const EntsecEnroller *enrollment);
+/*
+ * After a verification: what the registration will send, one
+ * #EntsecDeviceShareItem per value (as entsec_device_describe() gives).
+ * Returns: (transfer none) (nullable) (element-type EntsecDeviceShareItem):
+ *   NULL before the verification.
+ */
+ENTSEC_EXPORT
+GPtrArray *entsec_enroller_get_shared (const EntsecEnroller *enrollment);
+
+/* The vault preference (a string) where an app keeps entsec_enroller_serialize()
+ * so that an enrollment survives a restart; remove it when done or cancelled. */
+#define ENTSEC_ENROLLMENT_PREF "enterprise.enrollment_in_progress"
+
+/*
+ * A started enrollment as JSON, to be kept encrypted (the vault's
+ * preferences): server, trust options, channel, address, the server's
+ * enrollment id, the start's client nonce, times and attempts; never a
+ * code, token or key. Verification state is not kept.
+ * Returns: (transfer full): free with g_free().
+ */
+ENTSEC_EXPORT
+char *entsec_enroller_serialize (const EntsecEnroller *enrollment) G_GNUC_WARN_UNUSED_RESULT;
+/*
+ * The enrollment entsec_enroller_serialize() wrote, ready for a verify;
+ * discovery runs again and must find the same authority key (or one its
+ * rotation chain leads to).
+ * Returns: (transfer full) (nullable): NULL with %ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED
+ *   when its code expired at @now (Unix seconds), %ENTSEC_NET_ERROR_BAD_RESPONSE
+ *   when @text is not a saved enrollment.
+ */
+ENTSEC_EXPORT
+EntsecEnroller *entsec_enroller_deserialize (const char  *text,
+                                             gint64       now,
+                                             GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /**
  * EntsecEnterpriseDevice:
  * @server: the server's base URL (the issuer)

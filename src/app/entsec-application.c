@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "entsec-application.h"
+#include "entsec-enroll-assistant.h"
 #include "entsec-preferences-window.h"
 #include "entsec-window.h"
 
@@ -68,7 +69,8 @@ entsec_application_activate (GApplication *app)
 }
 
 /* otpauth: links and pictures of QR codes (D-Bus Open, or files given to a
- * second instance). */
+ * second instance) go to the add dialog; entsec://enroll links to the
+ * enrollment assistant. */
 static void
 entsec_application_open (GApplication *app,
                          GFile       **files,
@@ -76,9 +78,23 @@ entsec_application_open (GApplication *app,
                          const char   *hint)
 {
   EntsecWindow *window = get_window (ENTSEC_APPLICATION (app));
+  g_autoptr (GPtrArray) others = g_ptr_array_new ();
 
   gtk_window_present (GTK_WINDOW (window));
-  entsec_window_open_files (window, files, (guint) n_files);
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = NULL;
+
+      if (!entsec_enroll_is_link (files[i]))
+        {
+          g_ptr_array_add (others, files[i]);
+          continue;
+        }
+      uri = g_file_get_uri (files[i]);
+      entsec_enroll_open (GTK_WINDOW (window), uri);
+    }
+  if (others->len > 0)
+    entsec_window_open_files (window, (GFile **) others->pdata, others->len);
 }
 
 static void
@@ -132,6 +148,30 @@ preferences_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+/* "Connect to My Organization…": the enrollment assistant over the window. */
+static void
+enroll_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  EntsecWindow *window = get_window (ENTSEC_APPLICATION (user_data));
+
+  gtk_window_present (GTK_WINDOW (window));
+  entsec_enroll_open (GTK_WINDOW (window), NULL);
+}
+
+/* Enrolled, unbound or wiped: "enroll" is offered only to a vault with no registration. */
+static void
+update_enroll_action (EntsecApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  EntsecVault *vault = ENTSEC_IS_WINDOW (window)
+                       ? entsec_window_get_vault (ENTSEC_WINDOW (window)) : NULL;
+
+  if (vault != NULL)
+    entsec_enroll_update_action (G_APPLICATION (self), vault);
+}
+
 static void
 apply_style (EntsecApplication *self)
 {
@@ -145,6 +185,7 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
+  { "enroll", enroll_activated, NULL, NULL, NULL, { 0 } },
 };
 
 static void
@@ -197,6 +238,7 @@ entsec_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
   set_accels (GTK_APPLICATION (app));
+  g_signal_connect (self, "enterprise-changed", G_CALLBACK (update_enroll_action), NULL);
   g_simple_action_set_enabled (
     G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "preferences")),
     self->settings != NULL);

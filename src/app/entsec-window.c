@@ -14,6 +14,7 @@
 #include "entsec-add-dialog.h"
 #include "entsec-bench-probe.h"
 #include "entsec-clipboard.h"
+#include "entsec-enroll-assistant.h"
 #include "entsec-lock-monitor.h"
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
@@ -545,6 +546,7 @@ show_codes (EntsecWindow *self)
   stop_ticking (self);
   schedule_tick (self);
   entsec_lock_monitor_start (self->lock_monitor, self->cancellable);
+  entsec_enroll_window_ready (GTK_WINDOW (self), self->vault);
   if (self->pending_files->len > 0)
     {
       g_autoptr (GPtrArray) files = g_steal_pointer (&self->pending_files);

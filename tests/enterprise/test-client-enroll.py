@@ -168,5 +168,66 @@ class EnrollTests(ServerTestCase):
         self.assertIn("no \"tenant\"", err)
 
 
+# EntsecNetError codes (include/entsec/entsec-enterprise.h) the probe reports.
+RATE_LIMITED = 14
+INVALID_CODE = 15
+
+
+class EnrollerStateTests(ServerTestCase):
+    """What the app's assistant shows, from the enroller against the server's
+    default resend_after (60 s): waits, attempts left, a saved enrollment."""
+
+    link = EnrollTests.link
+    outbox_codes = EnrollTests.outbox_codes
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.start("--dev")
+        self.base = "https://localhost:%d" % self.server.port
+        status, _, body, _ = self.server.request("POST", "/v1/admin/users", token=self.token,
+                                                 body={"email": EMAIL})
+        self.assertEqual(status, 201, body)
+        self.jkt = re.search(r"authority key thumbprint: (\S+)", self.init.stdout).group(1)
+
+    def test_waits_attempts_and_a_restored_enrollment(self):
+        probe = subprocess.Popen([os.environ["ENTSEC_ENROLL_PROBE"], self.link()],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+        def ask(command=None):
+            if command is not None:
+                probe.stdin.write(command + "\n")
+                probe.stdin.flush()
+            return json.loads(probe.stdout.readline())
+
+        try:
+            started = ask()
+            self.assertTrue(started["ok"], started)
+            self.assertEqual(started["masked"], "a***@example.com")
+            self.assertEqual(started["attempts_left"], 5)
+            self.assertTrue(0 < started["resend_in"] <= 60, started)
+            self.assertTrue(started["resend_in"] < started["expires_in"], started)
+            # At once again: the server's 429 and its Retry-After.
+            again = ask("start")
+            self.assertEqual((again["ok"], again["code"]), (False, RATE_LIMITED), again)
+            self.assertTrue(0 < again["retry_after"] <= 60, again)
+            code = self.outbox_codes()[-1]
+            wrong = ask("verify %06d" % ((int(code) + 1) % 1000000))
+            self.assertEqual((wrong["ok"], wrong["code"]), (False, INVALID_CODE), wrong)
+            self.assertEqual(wrong["attempts_left"], 4)
+            # Kept and restored (as across an app restart): the same enrollment.
+            restored = ask("restore")
+            self.assertTrue(restored["ok"], restored)
+            self.assertEqual((restored["attempts_left"], restored["masked"]),
+                             (4, "a***@example.com"))
+            self.assertEqual(restored["retry_after"], -1)
+            right = ask("verify " + code)
+            self.assertTrue(right["ok"], right)
+            self.assertGreaterEqual(right["shared"], 0)
+        finally:
+            probe.stdin.close()
+            self.assertEqual(probe.wait(timeout=60), 0)
+            probe.stdout.close()
+
+
 if __name__ == "__main__":
     servertest.main()

@@ -27,6 +27,32 @@
 #define NONCE_BYTES 32
 #define CODE_MAX_CHARS 16
 #define JWK_MAX_BYTES (4 * 1024)
+/* The serialised enrollment in progress: its own size limit and version. */
+#define SAVED_MAX_BYTES (16 * 1024)
+#define SAVED_VERSION 1
+#define SECONDS_MAX (7 * 24 * 3600)
+
+/* What registration takes from a verified code; the token and challenge are
+ * wiped. @collect is the claim groups the server asked for (its `collect`),
+ * sent as HMACs under @tenant_salt (docs/privacy.md). */
+typedef struct
+{
+  char               *token;
+  char               *challenge;
+  char               *user_name;
+  GBytes             *tenant_salt;
+  EntsecDeviceCollect collect;
+} Verified;
+
+static void
+verified_clear (Verified *verified)
+{
+  g_clear_pointer (&verified->token, entsec_secure_strfree);
+  g_clear_pointer (&verified->challenge, entsec_secure_strfree);
+  g_clear_pointer (&verified->user_name, g_free);
+  g_clear_pointer (&verified->tenant_salt, g_bytes_unref);
+  verified->collect = 0;
+}
 
 struct _EntsecEnroller
 {
@@ -50,6 +76,21 @@ struct _EntsecEnroller
   char *client_nonce;      /* wiped */
   char *enrollment_id;
   char *masked_address;
+  char *channel;
+  char *address;
+  gint64 started_at;       /* Unix seconds */
+  gint64 expires_in;
+  gint64 resend_after;
+  gint64 max_attempts;     /* 0: the server did not say */
+  gint64 wrong_codes;      /* refused by the server since the start */
+  gint64 retry_after;      /* of the last rate-limited answer, -1 none */
+  char *discovered_jkt;    /* of a restored enrollment: discovery must give it again */
+
+  /* from the verification, until registration */
+  Verified verified;
+  gboolean is_verified;
+  EntsecDeviceClaims *claims;
+  GPtrArray *shared;       /* EntsecDeviceShareItem */
 
   char *device_root;       /* claims read under it (tests); NULL: the real system */
 };
@@ -75,6 +116,12 @@ entsec_enroller_free (EntsecEnroller *enrollment)
   entsec_secure_strfree (enrollment->client_nonce);
   g_free (enrollment->enrollment_id);
   g_free (enrollment->masked_address);
+  g_free (enrollment->channel);
+  g_free (enrollment->address);
+  g_free (enrollment->discovered_jkt);
+  verified_clear (&enrollment->verified);
+  entsec_device_claims_free (enrollment->claims);
+  g_clear_pointer (&enrollment->shared, g_ptr_array_unref);
   g_free (enrollment);
 }
 
@@ -100,6 +147,7 @@ entsec_enroller_new (const EntsecEnrollerOptions *options,
   enrollment->pins = g_strdup (options->pins);
   enrollment->pin_is_anchor = options->pin_is_anchor && options->pins != NULL;
   enrollment->pinned_jkt = g_strdup (options->authority_jkt);
+  enrollment->retry_after = -1;
   return g_steal_pointer (&enrollment);
 }
 
@@ -159,7 +207,7 @@ set_bad_response (GError    **error,
 
 /* Sends @body (nullable JSON) and returns the 2xx answer as a JSON object. */
 static json_t *
-call_json (const EntsecEnroller *enrollment,
+call_json (EntsecEnroller         *enrollment,
            const char             *method,
            const char             *url,
            const char * const     *headers,
@@ -180,8 +228,16 @@ call_json (const EntsecEnroller *enrollment,
   trust_of (enrollment, &trust);
   response = entsec_http_request (&trust, method, url, headers != NULL ? headers : json_headers,
                                   payload, error);
-  if (response == NULL || !entsec_http_response_check (response, error))
+  if (response == NULL)
     return NULL;
+  if (!entsec_http_response_check (response, &local))
+    {
+      /* The wait, for a countdown (the message says it too; 60 s as it does without one). */
+      if (g_error_matches (local, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_RATE_LIMITED))
+        enrollment->retry_after = response->retry_after >= 0 ? response->retry_after : 60;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
   data = g_bytes_get_data (response->body, &len);
   object = entsec_json_load_object (data, len, ENTSEC_JSON_MAX_BYTES, ENTSEC_JSON_MAX_DEPTH,
                                     what, &local);
@@ -280,8 +336,9 @@ read_authority (EntsecEnroller *enrollment,
  * 8.1 and 8.16), so a link made before a rotation keeps working.
  */
 static gboolean
-chain_reaches_authority (EntsecEnroller *enrollment,
-                         json_t         *disco)
+chain_reaches_authority_from (EntsecEnroller *enrollment,
+                              const char     *jkt,
+                              json_t         *disco)
 {
   g_autoptr (EVP_PKEY) reached = NULL;
   g_autofree char *reached_jkt = NULL;
@@ -290,7 +347,7 @@ chain_reaches_authority (EntsecEnroller *enrollment,
 
   if (tenant == NULL || !json_is_array (chain))
     return FALSE;
-  reached = entsec_authority_chain_walk_jkt (enrollment->pinned_jkt, chain, enrollment->issuer,
+  reached = entsec_authority_chain_walk_jkt (jkt, chain, enrollment->issuer,
                                              tenant, NULL, NULL);
   reached_jkt = reached != NULL ? entsec_jwk_thumbprint (reached, NULL) : NULL;
   return g_strcmp0 (reached_jkt, enrollment->authority_jkt) == 0;
@@ -326,9 +383,19 @@ discover (EntsecEnroller *enrollment,
       set_bad_response (error, "discovery document", local);
       return FALSE;
     }
+  if (enrollment->discovered_jkt != NULL
+      && g_strcmp0 (enrollment->discovered_jkt, enrollment->authority_jkt) != 0
+      && !chain_reaches_authority_from (enrollment, enrollment->discovered_jkt, disco))
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_PIN_MISMATCH,
+                           "The server's authority key changed since this enrollment started, "
+                           "and not by a rotation: this is not the server you started with; "
+                           "cancel and ask your administrator");
+      return FALSE;
+    }
   if (enrollment->pinned_jkt != NULL
       && g_strcmp0 (enrollment->pinned_jkt, enrollment->authority_jkt) != 0
-      && !chain_reaches_authority (enrollment, disco))
+      && !chain_reaches_authority_from (enrollment, enrollment->pinned_jkt, disco))
     {
       g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_PIN_MISMATCH,
                            "The server's authority key is not the one of your activation link, "
@@ -353,6 +420,20 @@ random_b64url (gsize bytes)
   return text;
 }
 
+/* A count of seconds (or attempts) of the start's answer, @fallback when
+ * absent; bounded so that no server makes a countdown run for years. */
+static gint64
+answer_seconds (json_t     *answer,
+                const char *name,
+                gint64      fallback)
+{
+  json_t *value = json_object_get (answer, name);
+
+  if (!json_is_integer (value))
+    return fallback;
+  return CLAMP (json_integer_value (value), 0, SECONDS_MAX);
+}
+
 gboolean
 entsec_enroller_start_sync (EntsecEnroller *enrollment,
                               const char       *channel,
@@ -364,6 +445,7 @@ entsec_enroller_start_sync (EntsecEnroller *enrollment,
   g_autoptr (json_t) answer = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *body = NULL;
+  char *nonce;
   const char *id;
   const char *masked;
 
@@ -374,50 +456,42 @@ entsec_enroller_start_sync (EntsecEnroller *enrollment,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error) || !discover (enrollment, error))
     return FALSE;
-  entsec_secure_strfree (enrollment->client_nonce);
-  enrollment->client_nonce = random_b64url (NONCE_BYTES);
+  /* The new nonce replaces the one of the enrollment in progress only when
+   * the server takes the start: a refused one (429) leaves that enrollment
+   * and its code usable. */
+  nonce = random_b64url (NONCE_BYTES);
   request = json_pack ("{s:i, s:s, s:s, s:s}", "v", 1, "channel", channel, "address", address,
-                       "client_nonce", enrollment->client_nonce);
+                       "client_nonce", nonce);
   body = entsec_json_dump (request);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  answer = call_json (enrollment, "POST", enrollment->enroll_start, NULL, body,
-                      "enrollment answer", error);
-  if (answer == NULL)
-    return FALSE;
-  id = entsec_json_get_string (answer, "enrollment_id", &local);
+  if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+    answer = call_json (enrollment, "POST", enrollment->enroll_start, NULL, body,
+                        "enrollment answer", error);
+  id = answer != NULL ? entsec_json_get_string (answer, "enrollment_id", &local) : NULL;
   masked = id != NULL ? entsec_json_get_string (answer, "masked_address", &local) : NULL;
   if (masked == NULL)
     {
-      set_bad_response (error, "enrollment answer", local);
+      if (answer != NULL)
+        set_bad_response (error, "enrollment answer", local);
+      entsec_secure_strfree (nonce);
       return FALSE;
     }
+  entsec_secure_strfree (enrollment->client_nonce);
+  enrollment->client_nonce = nonce;
   g_free (enrollment->enrollment_id);
   enrollment->enrollment_id = g_strdup (id);
   g_free (enrollment->masked_address);
   enrollment->masked_address = entsec_dup_printable (masked, -1, 254);
+  g_free (enrollment->channel);
+  enrollment->channel = g_strdup (channel);
+  g_free (enrollment->address);
+  enrollment->address = g_strdup (address);
+  enrollment->started_at = g_get_real_time () / G_USEC_PER_SEC;
+  enrollment->expires_in = answer_seconds (answer, "expires_in", 600);
+  enrollment->resend_after = answer_seconds (answer, "resend_after", 60);
+  enrollment->max_attempts = answer_seconds (answer, "max_attempts", 0);
+  enrollment->wrong_codes = 0;
+  enrollment->retry_after = -1;
   return TRUE;
-}
-
-/* What registration takes from a verified code; the token and challenge are
- * wiped. @collect is the claim groups the server asked for (its `collect`),
- * sent as HMACs under @tenant_salt (docs/privacy.md). */
-typedef struct
-{
-  char               *token;
-  char               *challenge;
-  char               *user_name;
-  GBytes             *tenant_salt;
-  EntsecDeviceCollect collect;
-} Verified;
-
-static void
-verified_clear (Verified *verified)
-{
-  entsec_secure_strfree (verified->token);
-  entsec_secure_strfree (verified->challenge);
-  g_free (verified->user_name);
-  g_clear_pointer (&verified->tenant_salt, g_bytes_unref);
 }
 
 /* The `collect` names and the tenant salt of a verification answer. */
@@ -568,19 +642,16 @@ registration_body (EntsecEnroller *enrollment,
                    GError        **error)
 {
   g_autoptr (json_t) jwk = entsec_jwk_export_json (key, error);
-  g_autoptr (EntsecDeviceSources) sources = NULL;
-  g_autoptr (EntsecDeviceClaims) collected = NULL;
   g_autoptr (json_t) claims = NULL;
   g_autoptr (json_t) request = NULL;
 
   if (jwk == NULL)
     return NULL;
   /* Only the groups the server asked for, as HMACs: no raw values before
-   * a policy asks for them and the user agreed (docs/privacy.md). */
-  sources = entsec_enterprise_device_sources (enrollment->device_root);
-  collected = entsec_device_claims_collect (sources);
-  claims = entsec_device_claims_build (collected, verified->tenant_salt, verified->collect,
-                                       ENTSEC_DEVICE_RAW_NONE, NULL, error);
+   * a policy asks for them and the user agreed (docs/privacy.md). The
+   * claims read at the verification: what the user was shown is sent. */
+  claims = entsec_device_claims_build (enrollment->claims, verified->tenant_salt,
+                                       verified->collect, ENTSEC_DEVICE_RAW_NONE, NULL, error);
   if (claims == NULL)
     return NULL;
   *claims_text = entsec_json_dump (claims);
@@ -777,18 +848,38 @@ check_not_enrolled (EntsecVault   *vault,
   return FALSE;
 }
 
-gboolean
-entsec_enroller_complete_sync (EntsecEnroller *enrollment,
-                                 EntsecVault      *vault,
-                                 const char       *code,
-                                 GCancellable     *cancellable,
-                                 GError          **error)
+/* Reads this device's claims and what of them the server's `collect` sends. */
+static gboolean
+read_shared (EntsecEnroller *enrollment,
+             GError        **error)
 {
-  Verified verified = { NULL };
-  gboolean ok;
+  g_autoptr (EntsecDeviceSources) sources = NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) entsec_device_share_item_free);
+  g_autoptr (json_t) claims = NULL;
+
+  sources = entsec_enterprise_device_sources (enrollment->device_root);
+  entsec_device_claims_free (enrollment->claims);
+  enrollment->claims = entsec_device_claims_collect (sources);
+  claims = entsec_device_claims_build (enrollment->claims, enrollment->verified.tenant_salt,
+                                       enrollment->verified.collect, ENTSEC_DEVICE_RAW_NONE,
+                                       items, error);
+  if (claims == NULL)
+    return FALSE;
+  g_clear_pointer (&enrollment->shared, g_ptr_array_unref);
+  enrollment->shared = g_steal_pointer (&items);
+  return TRUE;
+}
+
+gboolean
+entsec_enroller_verify_sync (EntsecEnroller *enrollment,
+                             const char     *code,
+                             GCancellable   *cancellable,
+                             GError        **error)
+{
+  g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (enrollment != NULL, FALSE);
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (code != NULL, FALSE);
 
   if (enrollment->enrollment_id == NULL)
@@ -797,13 +888,69 @@ entsec_enroller_complete_sync (EntsecEnroller *enrollment,
                            "No enrollment was started: start one to receive a code");
       return FALSE;
     }
+  if (enrollment->is_verified)
+    return TRUE;
   if (!check_code (code, error) || g_cancellable_set_error_if_cancelled (cancellable, error)
-      || !check_not_enrolled (vault, cancellable, error)
-      || !verify_code (enrollment, code, &verified, error))
+      || !discover (enrollment, error))
     return FALSE;
-  ok = register_device (enrollment, vault, &verified, cancellable, error);
-  verified_clear (&verified);
+  verified_clear (&enrollment->verified);
+  if (!verify_code (enrollment, code, &enrollment->verified, &local))
+    {
+      /* A refusal of the server's (not of the format above) uses up an attempt. */
+      if (g_error_matches (local, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_INVALID_CODE))
+        enrollment->wrong_codes++;
+      verified_clear (&enrollment->verified);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!read_shared (enrollment, error))
+    {
+      verified_clear (&enrollment->verified);
+      return FALSE;
+    }
+  enrollment->is_verified = TRUE;
+  return TRUE;
+}
+
+gboolean
+entsec_enroller_register_sync (EntsecEnroller *enrollment,
+                               EntsecVault    *vault,
+                               GCancellable   *cancellable,
+                               GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (enrollment != NULL, FALSE);
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+
+  if (!enrollment->is_verified)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED,
+                           "The code was not verified yet: enter the code you received first");
+      return FALSE;
+    }
+  if (!check_not_enrolled (vault, cancellable, error))
+    return FALSE;
+  ok = register_device (enrollment, vault, &enrollment->verified, cancellable, error);
+  /* The token and challenge are single use: the next try starts over. */
+  verified_clear (&enrollment->verified);
+  enrollment->is_verified = FALSE;
   return ok;
+}
+
+gboolean
+entsec_enroller_complete_sync (EntsecEnroller *enrollment,
+                                 EntsecVault      *vault,
+                                 const char       *code,
+                                 GCancellable     *cancellable,
+                                 GError          **error)
+{
+  g_return_val_if_fail (enrollment != NULL, FALSE);
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+
+  return entsec_enroller_verify_sync (enrollment, code, cancellable, error)
+         && entsec_enroller_register_sync (enrollment, vault, cancellable, error);
 }
 
 /* ---- _async: the blocking calls in a worker thread ---- */
@@ -860,6 +1007,37 @@ complete_thread (GTask        *task,
 
   if (entsec_enroller_complete_sync (task_data->enrollment, task_data->vault, task_data->code,
                                        cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+verify_thread (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  TaskData *task_data = data;
+  GError *error = NULL;
+
+  if (entsec_enroller_verify_sync (task_data->enrollment, task_data->code, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+register_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      data,
+                 GCancellable *cancellable)
+{
+  TaskData *task_data = data;
+  GError *error = NULL;
+
+  if (entsec_enroller_register_sync (task_data->enrollment, task_data->vault, cancellable,
+                                     &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -945,6 +1123,277 @@ entsec_enroller_complete_finish (EntsecEnroller  *enrollment,
                                    GError           **error)
 {
   return finish_task (enrollment, result, entsec_enroller_complete_async, error);
+}
+
+void
+entsec_enroller_verify_async (EntsecEnroller      *enrollment,
+                              const char          *code,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  TaskData *task_data;
+
+  g_return_if_fail (enrollment != NULL && code != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task_data = g_new0 (TaskData, 1);
+  task_data->enrollment = enrollment;
+  task_data->code = g_strdup (code);
+  run_task (task_data, entsec_enroller_verify_async, verify_thread, cancellable, callback,
+            user_data);
+}
+
+gboolean
+entsec_enroller_verify_finish (EntsecEnroller  *enrollment,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  return finish_task (enrollment, result, entsec_enroller_verify_async, error);
+}
+
+void
+entsec_enroller_register_async (EntsecEnroller      *enrollment,
+                                EntsecVault         *vault,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  TaskData *task_data;
+
+  g_return_if_fail (enrollment != NULL && ENTSEC_IS_VAULT (vault));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task_data = g_new0 (TaskData, 1);
+  task_data->enrollment = enrollment;
+  task_data->vault = g_object_ref (vault);
+  run_task (task_data, entsec_enroller_register_async, register_thread, cancellable, callback,
+            user_data);
+}
+
+gboolean
+entsec_enroller_register_finish (EntsecEnroller  *enrollment,
+                                 GAsyncResult    *result,
+                                 GError         **error)
+{
+  return finish_task (enrollment, result, entsec_enroller_register_async, error);
+}
+
+/* ---- What the assistant shows, and the enrollment kept across restarts ---- */
+
+const char *
+entsec_enroller_get_server (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, NULL);
+  return enrollment->server;
+}
+
+const char *
+entsec_enroller_get_channel (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, NULL);
+  return enrollment->channel;
+}
+
+const char *
+entsec_enroller_get_address (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, NULL);
+  return enrollment->address;
+}
+
+gint64
+entsec_enroller_get_expires_at (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, 0);
+  return enrollment->enrollment_id != NULL ? enrollment->started_at + enrollment->expires_in : 0;
+}
+
+gint64
+entsec_enroller_get_resend_at (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, 0);
+  return enrollment->enrollment_id != NULL ? enrollment->started_at + enrollment->resend_after
+                                           : 0;
+}
+
+int
+entsec_enroller_get_attempts_left (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, -1);
+  if (enrollment->enrollment_id == NULL || enrollment->max_attempts == 0)
+    return -1;
+  return (int) MAX (enrollment->max_attempts - enrollment->wrong_codes, 0);
+}
+
+gint64
+entsec_enroller_get_retry_after (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, -1);
+  return enrollment->retry_after;
+}
+
+GPtrArray *
+entsec_enroller_get_shared (const EntsecEnroller *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, NULL);
+  return enrollment->is_verified ? enrollment->shared : NULL;
+}
+
+char *
+entsec_enroller_serialize (const EntsecEnroller *enrollment)
+{
+  g_autoptr (json_t) saved = NULL;
+
+  g_return_val_if_fail (enrollment != NULL, NULL);
+  g_return_val_if_fail (enrollment->enrollment_id != NULL, NULL);
+
+  saved = json_pack ("{s:i, s:s, s:s?, s:s?, s:b, s:s?, s:s?, s:s, s:s, s:s, s:s, s:s, "
+                     "s:I, s:I, s:I, s:I, s:I}",
+                     "v", SAVED_VERSION, "server", enrollment->server,
+                     "ca_file", enrollment->ca_file, "pins", enrollment->pins,
+                     "pin_is_anchor", enrollment->pin_is_anchor,
+                     "authority_jkt", enrollment->pinned_jkt,
+                     "discovered_jkt", enrollment->authority_jkt != NULL
+                     ? enrollment->authority_jkt : enrollment->discovered_jkt,
+                     "channel", enrollment->channel, "address", enrollment->address,
+                     "masked_address", enrollment->masked_address,
+                     "enrollment_id", enrollment->enrollment_id,
+                     "client_nonce", enrollment->client_nonce,
+                     "started_at", (json_int_t) enrollment->started_at,
+                     "expires_in", (json_int_t) enrollment->expires_in,
+                     "resend_after", (json_int_t) enrollment->resend_after,
+                     "max_attempts", (json_int_t) enrollment->max_attempts,
+                     "wrong_codes", (json_int_t) enrollment->wrong_codes);
+  return entsec_json_dump (saved);
+}
+
+/* An optional string member of a saved enrollment, checked and copied. */
+static gboolean
+saved_string (json_t      *saved,
+              const char  *name,
+              gboolean     required,
+              char       **out,
+              GError     **error)
+{
+  json_t *value = json_object_get (saved, name);
+
+  if ((value == NULL || json_is_null (value)) && !required)
+    return TRUE;
+  if (!json_is_string (value) || json_string_length (value) == 0
+      || json_string_length (value) > 2048)
+    {
+      g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                   "The saved enrollment's \"%s\" is missing or not a short string: "
+                   "cancel it and start again", name);
+      return FALSE;
+    }
+  *out = g_strdup (json_string_value (value));
+  return TRUE;
+}
+
+static gboolean
+saved_count (json_t      *saved,
+             const char  *name,
+             gint64       max,
+             gint64      *out,
+             GError     **error)
+{
+  json_t *value = json_object_get (saved, name);
+
+  if (!json_is_integer (value) || json_integer_value (value) < 0
+      || json_integer_value (value) > max)
+    {
+      g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                   "The saved enrollment's \"%s\" is missing or out of range: "
+                   "cancel it and start again", name);
+      return FALSE;
+    }
+  *out = json_integer_value (value);
+  return TRUE;
+}
+
+/* Takes the members of @saved, checked, into @enrollment (whose server is set). */
+static gboolean
+read_saved (EntsecEnroller *enrollment,
+            json_t         *saved,
+            GError        **error)
+{
+  gint64 version = 0;
+
+  if (!saved_count (saved, "v", G_MAXINT, &version, error))
+    return FALSE;
+  if (version != SAVED_VERSION)
+    {
+      g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                   "The saved enrollment is of version %" G_GINT64_FORMAT ", not %d: "
+                   "cancel it and start again", version, SAVED_VERSION);
+      return FALSE;
+    }
+  return saved_string (saved, "discovered_jkt", FALSE, &enrollment->discovered_jkt, error)
+         && saved_string (saved, "channel", TRUE, &enrollment->channel, error)
+         && saved_string (saved, "address", TRUE, &enrollment->address, error)
+         && saved_string (saved, "masked_address", TRUE, &enrollment->masked_address, error)
+         && saved_string (saved, "enrollment_id", TRUE, &enrollment->enrollment_id, error)
+         && saved_string (saved, "client_nonce", TRUE, &enrollment->client_nonce, error)
+         && saved_count (saved, "started_at", G_MAXINT64 / 2, &enrollment->started_at, error)
+         && saved_count (saved, "expires_in", SECONDS_MAX, &enrollment->expires_in, error)
+         && saved_count (saved, "resend_after", SECONDS_MAX, &enrollment->resend_after, error)
+         && saved_count (saved, "max_attempts", SECONDS_MAX, &enrollment->max_attempts, error)
+         && saved_count (saved, "wrong_codes", SECONDS_MAX, &enrollment->wrong_codes, error);
+}
+
+EntsecEnroller *
+entsec_enroller_deserialize (const char  *text,
+                             gint64       now,
+                             GError     **error)
+{
+  g_autoptr (json_t) saved = NULL;
+  g_autoptr (EntsecEnroller) enrollment = NULL;
+  g_autoptr (GError) local = NULL;
+  json_t *anchor;
+  EntsecEnrollerOptions options = { NULL };
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  saved = entsec_json_load_object (text, strlen (text), SAVED_MAX_BYTES, 2, "saved enrollment",
+                                   &local);
+  if (saved == NULL)
+    {
+      g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                   "The saved enrollment is not readable (%s): cancel it and start again",
+                   local->message);
+      return NULL;
+    }
+  anchor = json_object_get (saved, "pin_is_anchor");
+  options.server = json_string_value (json_object_get (saved, "server"));
+  options.ca_file = json_string_value (json_object_get (saved, "ca_file"));
+  options.pins = json_string_value (json_object_get (saved, "pins"));
+  options.pin_is_anchor = json_is_true (anchor);
+  options.authority_jkt = json_string_value (json_object_get (saved, "authority_jkt"));
+  if (options.server == NULL || !json_is_boolean (anchor))
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                           "The saved enrollment has no \"server\" or \"pin_is_anchor\": "
+                           "cancel it and start again");
+      return NULL;
+    }
+  enrollment = entsec_enroller_new (&options, error);
+  if (enrollment == NULL || !read_saved (enrollment, saved, error))
+    return NULL;
+  if (g_strcmp0 (enrollment->channel, "email") != 0 && g_strcmp0 (enrollment->channel, "sms") != 0)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_BAD_RESPONSE,
+                           "The saved enrollment's \"channel\" is neither \"email\" nor "
+                           "\"sms\": cancel it and start again");
+      return NULL;
+    }
+  if (now >= entsec_enroller_get_expires_at (enrollment))
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_ENROLLMENT_EXPIRED,
+                           "The code sent for this enrollment has expired: start again to get "
+                           "a new one");
+      return NULL;
+    }
+  return g_steal_pointer (&enrollment);
 }
 
 /* ---- The stored registration ---- */
