@@ -376,6 +376,24 @@ ENTSEC_EXPORT
 void entsec_enterprise_heartbeat_free (EntsecEnterpriseHeartbeat *heartbeat);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseHeartbeat, entsec_enterprise_heartbeat_free)
 
+/*
+ * What this device's heartbeats send now (docs/protocol.md 8.6): the groups
+ * of the policy's `binding.collect` as HMACs under the tenant salt, read
+ * under @device_root (nullable: the real system). No network; @vault
+ * unlocked; blocks on small file reads (an app calls it in a thread).
+ * @items: (out) (optional) (transfer full) (element-type EntsecDeviceShareItem):
+ *   the same for a person, as entsec_device_describe() gives it
+ * Returns: (transfer full) (nullable): the `device` JSON object (compact,
+ *   sorted keys), or NULL with %ENTSEC_NET_ERROR_NOT_ENROLLED or
+ *   %ENTSEC_VAULT_ERROR_LOCKED; free with g_free().
+ */
+ENTSEC_EXPORT
+char *entsec_enterprise_describe_sync (EntsecVault   *vault,
+                                       const char    *device_root,
+                                       GPtrArray    **items,
+                                       GCancellable  *cancellable,
+                                       GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* ---- Policy and sync (docs/protocol.md 8.5, 8.15) -------------------------- */
 
 /**
@@ -559,6 +577,8 @@ gboolean entsec_enterprise_offline_check_sync (EntsecVault        *vault,
  * @key_in_keyring: the device key is sealed under its own key in the keyring, so the
  *   events worker runs while the vault is locked; FALSE: the keyring is not available,
  *   the key is in the vault's data and the worker needs the vault unlocked
+ * @registered_at: when the server signed the registration in force (enrollment, or
+ *   the last rekey); 0: not known
  *
  * What `entsec-cli status` shows.
  */
@@ -584,6 +604,7 @@ typedef struct
   gint64 offline_block_at;
   gint64 offline_wipe_at;
   gboolean key_in_keyring;
+  gint64 registered_at;
 } EntsecEnterpriseStatus;
 
 /*
