@@ -445,49 +445,20 @@ set_busy (EntsecDevicePage *self,
   update_unbind (self);
 }
 
-static char *
-sync_message (const EntsecEnterpriseSync *sync)
-{
-  g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT, sync->policy_version);
-
-  if (sync->wiped)
-    return g_strdup (_("Your organization removed this device: its accounts and settings were "
-                       "deleted; your own accounts stay"));
-  if (sync->added->len > 0)
-    return g_strdup_printf (g_dngettext (NULL, "Policy version %s in force; %u account added",
-                                         "Policy version %s in force; %u accounts added",
-                                         sync->added->len),
-                            version, sync->added->len);
-  if (sync->policy_changed)
-    return g_strdup_printf (_("New policy in force: version %s"), version);
-  return g_strdup_printf (_("Up to date: policy version %s"), version);
-}
-
 static void
-synced (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
+checked (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
   g_autoptr (EntsecDevicePage) self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecEnterpriseSync) sync = entsec_enterprise_sync_finish (ENTSEC_VAULT (source),
-                                                                         result, &error);
-  g_autofree char *message = NULL;
+  g_autofree char *message = entsec_enterprise_check_now_finish (result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   set_busy (self, FALSE);
-  if (sync == NULL)
-    {
-      toast (self, error->message);
-      return;
-    }
-  message = sync_message (sync);
-  toast (self, message);
-  if (sync->clock_warning != NULL)
-    toast (self, sync->clock_warning);
-  enterprise_changed ();
-  if (self->vault != NULL)
+  toast (self, message != NULL ? message : error->message);
+  if (message != NULL && self->vault != NULL)
     read_device (self);
 }
 
@@ -497,7 +468,7 @@ check_clicked (EntsecDevicePage *self)
   if (self->vault == NULL || self->busy)
     return;
   set_busy (self, TRUE);
-  entsec_enterprise_sync_async (self->vault, 0, self->cancellable, synced, g_object_ref (self));
+  entsec_enterprise_check_now (self->vault, self->cancellable, checked, g_object_ref (self));
 }
 
 /* ---- Unbind --------------------------------------------------------------- */

@@ -350,6 +350,97 @@ entsec_enterprise_state_allows (EntsecEnterpriseState *self,
   return entsec_enterprise_policy_allows (self->policy, what, reason);
 }
 
+char *
+entsec_enterprise_state_dup_offline_warning (EntsecEnterpriseState *self,
+                                             gint64                 now)
+{
+  g_autoptr (GDateTime) time = NULL;
+  g_autofree char *when = NULL;
+
+  g_return_val_if_fail (ENTSEC_IS_ENTERPRISE_STATE (self), NULL);
+
+  if (self->offline == ENTSEC_OFFLINE_BLOCKED)
+    return g_strdup (_("This device has not reached your organization’s server for too long: "
+                       "the codes of its accounts are hidden until it does."));
+  /* From the last quarter of the grace on. */
+  if (self->policy == NULL || self->offline_block_at <= 0
+      || self->offline_block_at - now >= self->policy->offline_block_after / 4)
+    return NULL;
+  time = g_date_time_new_from_unix_local (self->offline_block_at);
+  when = g_date_time_format (time, "%x %X");
+  return g_strdup_printf (_("This device has not reached your organization’s server lately: the "
+                            "codes of its accounts will be hidden from %s unless it does."),
+                          when);
+}
+
+/* ---- Check now ------------------------------------------------------------- */
+
+static char *
+sync_message (const EntsecEnterpriseSync *sync)
+{
+  g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT, sync->policy_version);
+
+  if (sync->wiped)
+    return g_strdup (_("Your organization removed this device: its accounts and settings were "
+                       "deleted; your own accounts stay"));
+  if (sync->clock_warning != NULL)
+    return g_strdup (sync->clock_warning);
+  if (sync->added->len > 0)
+    return g_strdup_printf (g_dngettext (NULL, "Policy version %s in force; %u account added",
+                                         "Policy version %s in force; %u accounts added",
+                                         sync->added->len),
+                            version, sync->added->len);
+  if (sync->policy_changed)
+    return g_strdup_printf (_("New policy in force: version %s"), version);
+  return g_strdup_printf (_("Up to date: policy version %s"), version);
+}
+
+static void
+synced (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr (EntsecEnterpriseSync) sync = entsec_enterprise_sync_finish (ENTSEC_VAULT (source),
+                                                                         result, &error);
+  GApplication *app = g_application_get_default ();
+
+  if (sync == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The policy, the accounts or the registration changed: tell every part. */
+  if (ENTSEC_IS_APPLICATION (app))
+    entsec_application_enterprise_changed (ENTSEC_APPLICATION (app));
+  g_task_return_pointer (task, sync_message (sync), g_free);
+}
+
+void
+entsec_enterprise_check_now (EntsecVault         *vault,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (ENTSEC_IS_VAULT (vault));
+
+  task = g_task_new (vault, cancellable, callback, user_data);
+  g_task_set_source_tag (task, entsec_enterprise_check_now);
+  entsec_enterprise_sync_async (vault, 0, cancellable, synced, task);
+}
+
+char *
+entsec_enterprise_check_now_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 entsec_enterprise_explain_widget (gpointer    widget,
                                   gboolean    allowed,

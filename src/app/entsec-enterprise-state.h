@@ -65,6 +65,12 @@ const char *entsec_enterprise_state_get_organization (EntsecEnterpriseState *sel
 EntsecOfflineState entsec_enterprise_state_get_offline (EntsecEnterpriseState *self,
                                                         gint64                *block_at);
 
+/* Returns: (transfer full) (nullable): at @now (Unix seconds), the warning of the
+ * offline grace's banner: from its last quarter on, and while the codes of the
+ * organization's accounts are blocked; NULL: no warning. */
+char *entsec_enterprise_state_dup_offline_warning (EntsecEnterpriseState *self,
+                                                   gint64                 now);
+
 /* Returns: (transfer full): "Managed by ORG", for badges. */
 char *entsec_enterprise_state_dup_managed_by (EntsecEnterpriseState *self);
 
@@ -81,6 +87,18 @@ gboolean entsec_enterprise_state_allows (EntsecEnterpriseState *self,
 gboolean entsec_enterprise_policy_allows (const EntsecEnterprisePolicy *policy,
                                           const char                   *what,
                                           char                        **reason);
+
+/*
+ * Check now: fetch the policy and the provisioned accounts (entsec_enterprise_sync_async()),
+ * then emit #EntsecApplication::enterprise-changed. _finish returns (transfer full) what
+ * happened in a sentence for a toast, or NULL with @error.
+ */
+void  entsec_enterprise_check_now        (EntsecVault         *vault,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+char *entsec_enterprise_check_now_finish (GAsyncResult        *result,
+                                          GError             **error);
 
 /* Makes @widget (a GtkWidget) sensitive when @allowed; otherwise insensitive
  * with @reason as its tooltip and accessible description. */

@@ -40,6 +40,9 @@ struct _EntsecWindow
   GtkStack             *details_stack;
   EntsecDevicePage     *device_page;
   GtkSearchBar         *search_bar;
+  GtkRevealer          *offline_revealer;
+  GtkLabel             *offline_label;
+  GtkWidget            *offline_button;
   GtkEditable          *search_entry;
   GtkStack             *codes_stack;
   AdwStatusPage        *empty_page;
@@ -404,8 +407,47 @@ close_device_page (EntsecWindow *self)
   adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
 }
 
-/* Enrolled, unbound, a new policy: the menu item follows; an unbound device
- * has no device page to show. */
+/* The offline grace: a banner before the codes of the organization's
+ * accounts are blocked, and while they are. */
+static void
+update_offline_banner (EntsecWindow          *self,
+                       EntsecEnterpriseState *state)
+{
+  g_autofree char *text = entsec_enterprise_state_dup_offline_warning (
+    state, g_get_real_time () / G_USEC_PER_SEC);
+
+  if (text != NULL)
+    gtk_label_set_label (self->offline_label, text);
+  gtk_revealer_set_reveal_child (self->offline_revealer, text != NULL);
+}
+
+static void
+offline_checked (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (EntsecWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = entsec_enterprise_check_now_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  gtk_widget_set_sensitive (self->offline_button, TRUE);
+  toast (self, message != NULL ? message : error->message);
+}
+
+static void
+offline_check_clicked (EntsecWindow *self)
+{
+  if (self->vault == NULL || !showing_codes (self))
+    return;
+  gtk_widget_set_sensitive (self->offline_button, FALSE);
+  entsec_enterprise_check_now (self->vault, self->cancellable, offline_checked,
+                               g_object_ref (self));
+}
+
+/* Enrolled, unbound, a new policy: the menu item and the banner follow; an
+ * unbound device has no device page to show. */
 static void
 enterprise_state_changed (EntsecWindow *self)
 {
@@ -415,6 +457,7 @@ enterprise_state_changed (EntsecWindow *self)
                                 "device") == 0;
 
   actions_update (self);
+  update_offline_banner (self, state);
   if (showing && !enrolled)
     close_device_page (self);
 }
@@ -974,6 +1017,9 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, details_stack);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, device_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_stack);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, empty_page);
@@ -985,6 +1031,7 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, account_page_toast);
   gtk_widget_class_bind_template_callback (widget_class, account_page_closed);
   gtk_widget_class_bind_template_callback (widget_class, device_page_closed);
+  gtk_widget_class_bind_template_callback (widget_class, offline_check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_changed);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_child_changed);
 

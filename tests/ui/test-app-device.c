@@ -6,7 +6,8 @@
  * and runs this program once per phase (ENTSEC_TEST_PHASE):
  *   "allowed":   export allowed; the managed row's code is written to
  *                ENTSEC_TEST_CODE_FILE for the server to validate;
- *   "forbidden": export forbidden; then the device is unbound from the page.
+ *   "forbidden": export, typing in accounts and QR codes forbidden; then the
+ *                device is unbound from the page.
  * ENTSEC_TEST_VAULT, ENTSEC_TEST_PASSPHRASE, ENTSEC_TEST_DEVICE_ID,
  * ENTSEC_TEST_TENANT and ENTSEC_TEST_USER describe the enrollment.
  */
@@ -18,10 +19,14 @@
 
 #include "entsec-account-page.h"
 #include "entsec-account-row.h"
+#include "entsec-add-dialog.h"
 #include "entsec-application.h"
 #include "entsec-backup-group.h"
 #include "entsec-device-page.h"
 #include "entsec-enterprise-state.h"
+
+/* Another account than test-app-device.py's personal one. */
+#define PERSONAL_LINK "otpauth://totp/Other:me?secret=GEZDGNBVGY3TQOJQ&issuer=Other"
 
 static EntsecVault *vault;
 
@@ -326,6 +331,68 @@ test_export_policy (void)
   g_object_unref (group);
 }
 
+/* The offline grace's banner text, at injected times around its last quarter. */
+static void
+test_offline_warning (void)
+{
+  EntsecEnterpriseState *state = loaded_state ();
+  const EntsecEnterprisePolicy *policy = entsec_enterprise_state_get_policy (state);
+  gint64 block_at = 0;
+  g_autofree char *early = NULL;
+  g_autofree char *late = NULL;
+
+  g_assert_cmpint (entsec_enterprise_state_get_offline (state, &block_at), ==, ENTSEC_OFFLINE_OK);
+  g_assert_cmpint (block_at, >, 0);
+  early = entsec_enterprise_state_dup_offline_warning (state, block_at
+                                                                - policy->offline_block_after / 2);
+  late = entsec_enterprise_state_dup_offline_warning (state, block_at
+                                                               - policy->offline_block_after / 8);
+  g_assert_null (early);
+  g_assert_nonnull (late);
+  g_assert_true (g_str_has_prefix (late, "This device has not reached your organization"));
+}
+
+static gboolean
+is_group_titled (GtkWidget  *widget,
+                 const char *title)
+{
+  return ADW_IS_PREFERENCES_GROUP (widget)
+         && g_strcmp0 (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), title)
+              == 0;
+}
+
+/* The add dialog: typing in accounts and links follow the policy. */
+static void
+test_add_policy (void)
+{
+  gboolean allowed = phase_is ("allowed");
+  EntsecAddDialog *dialog = entsec_add_dialog_new (NULL, vault);
+  const char *no_manual = "Your organization’s policy does not allow typing in accounts.";
+  const char *no_qr = "Your organization’s policy does not allow adding accounts from QR codes.";
+  GtkWidget *manual;
+  const char *description;
+  AdwActionRow *report;
+  guint before = g_list_model_get_n_items (entsec_vault_get_accounts_model (vault));
+
+  loaded_state ();
+  manual = find_widget (GTK_WIDGET (dialog), is_group_titled, "Enter by Hand");
+  g_assert_nonnull (manual);
+  g_assert_cmpint (gtk_widget_get_sensitive (manual), ==, allowed);
+  description = adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (manual));
+  g_assert_cmpint (g_strcmp0 (description, no_manual) == 0, ==, !allowed);
+  if (!allowed)
+    {
+      /* A link is refused with the reason, and nothing is added. */
+      entsec_add_dialog_add_link (dialog, PERSONAL_LINK);
+      report = find_row (GTK_WIDGET (dialog), "Link");
+      g_assert_nonnull (report);
+      g_assert_cmpstr (adw_action_row_get_subtitle (report), ==, no_qr);
+      g_assert_cmpuint (g_list_model_get_n_items (entsec_vault_get_accounts_model (vault)), ==,
+                        before);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 static gboolean
 dialog_shown (gpointer out)
 {
@@ -401,6 +468,8 @@ main (int   argc,
   g_test_add_func ("/app/device/page", test_device_page);
   g_test_add_func ("/app/device/managed-badge", test_managed_badge);
   g_test_add_func ("/app/device/export-policy", test_export_policy);
+  g_test_add_func ("/app/device/add-policy", test_add_policy);
+  g_test_add_func ("/app/device/offline-warning", test_offline_warning);
   if (phase_is ("forbidden"))
     g_test_add_func ("/app/device/unbind", test_unbind);
   status = g_test_run ();

@@ -8,8 +8,9 @@ The server runs over TLS on loopback (--dev, outbox sender) with the CA its
 syncs the token the admin provisions. Then the widget test test-app-device
 (C, on the real display of xvfb-session.sh) runs twice on that vault: with a
 policy that allows export (the row's code is validated at the server's RP
-API), and after the admin forbids export and the CLI fetched that policy
-(the export controls are insensitive with the reason; the test then unbinds
+API), and after the admin forbids export, typing in accounts and QR codes and
+the CLI fetched that policy (the controls are insensitive with the reason, a
+link is refused with it; the test then unbinds
 from the device page, and the server must show the device unbound).
 argv[1] is entsec-server; ENTSEC_CLI the CLI, ENTSEC_DEVICE_TEST the widget test.
 """
@@ -95,7 +96,8 @@ class DeviceTests(clienttest.VaultCli, ServerTestCase):
         answer, body = self.validate(token["id"], code)
         self.assertEqual(answer, 200, body)
 
-        self.set_policy({"tokens": {"allow_export": False}})
+        self.set_policy({"tokens": {"allow_export": False, "allow_manual_add": False,
+                                    "allow_qr_import": False}})
         self.assertTrue(self.cli_json("sync")["policy_changed"])
         self.assertFalse(self.cli_json("policy")["allow_export"])
         self.widget_test("forbidden", status)
