@@ -41,7 +41,7 @@ class DeviceTests(clienttest.VaultCli, ServerTestCase):
         self.user_id = self.admin("POST", "/v1/admin/users", {"email": EMAIL, "name": "Ann Lee"},
                                   want=201)["id"]
         self.pass_file = clienttest.pass_file(self.tmp)
-        self.vault = os.path.join(self.tmp, "vault.db")
+        self.vault = self.vault_path()
         result = subprocess.run([CLI, "init", *clienttest.FAST_KDF, "--vault", self.vault,
                                  "--no-keyring", "--passphrase-file", self.pass_file],
                                 capture_output=True, text=True, timeout=120, check=False)
@@ -50,6 +50,9 @@ class DeviceTests(clienttest.VaultCli, ServerTestCase):
                                            "--server", self.base, "--ca", self.ca,
                                            "--email", EMAIL)
         self.assertEqual(code, 0, out + err)
+
+    def vault_path(self):
+        return os.path.join(self.tmp, "vault.db")
 
     def set_policy(self, settings):
         self.admin("PUT", "/v1/admin/policies/tenant", {"v": 1, "settings": settings}, want=204)
@@ -75,7 +78,10 @@ class DeviceTests(clienttest.VaultCli, ServerTestCase):
                                                  token=rp["api_key"])
         return status, body
 
-    def test_device_page_badge_export_and_unbind(self):
+    def personal_and_managed(self):
+        """A personal account, then a policy allowing export and a provisioned
+        TOTP token, synced. Returns the token (with its secret) and the step
+        whose code acknowledged it (the server takes that code once)."""
         added = subprocess.run([CLI, "add", "--uri", "-", "--vault", self.vault, "--no-keyring",
                                 "--passphrase-file", self.pass_file], input=PERSONAL + "\n",
                                capture_output=True, text=True, timeout=120, check=False)
@@ -84,7 +90,12 @@ class DeviceTests(clienttest.VaultCli, ServerTestCase):
         token = self.admin("POST", "/v1/admin/tokens",
                            {"v": 1, "user": self.user_id, "type": "totp", "issuer": "Example",
                             "label": "ann"}, want=201)
+        acked_step = servertest.step()
         self.assertEqual(len(self.cli_json("sync")["added"]), 1)
+        return token, acked_step
+
+    def test_device_page_badge_export_and_unbind(self):
+        token, _ = self.personal_and_managed()
         status = self.cli_json("status")
         device_id = status["device_id"]
         self.assertEqual(status["user"], "Ann Lee")
