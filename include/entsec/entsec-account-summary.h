@@ -72,6 +72,10 @@ gboolean           entsec_account_summary_get_favourite (EntsecAccountSummary *s
 /* Whether the account has notes (their text stays in the vault). */
 ENTSEC_EXPORT
 gboolean           entsec_account_summary_get_has_notes (EntsecAccountSummary *self);
+/* Whether the enterprise server provisioned the account (a managed account,
+ * removed with the enterprise data; the policy decides what its user may do). */
+ENTSEC_EXPORT
+gboolean           entsec_account_summary_get_managed (EntsecAccountSummary *self);
 /* Returns: (transfer full): "Issuer (label)" or the label; free with g_free(). */
 ENTSEC_EXPORT
 char              *entsec_account_summary_dup_display_name (EntsecAccountSummary *self)

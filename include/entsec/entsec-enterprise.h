@@ -487,6 +487,24 @@ ENTSEC_EXPORT
 void entsec_enterprise_heartbeat_free (EntsecEnterpriseHeartbeat *heartbeat);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseHeartbeat, entsec_enterprise_heartbeat_free)
 
+/*
+ * What this device's heartbeats send now (docs/protocol.md 8.6): the groups
+ * of the policy's `binding.collect` as HMACs under the tenant salt, read
+ * under @device_root (nullable: the real system). No network; @vault
+ * unlocked; blocks on small file reads (an app calls it in a thread).
+ * @items: (out) (optional) (transfer full) (element-type EntsecDeviceShareItem):
+ *   the same for a person, as entsec_device_describe() gives it
+ * Returns: (transfer full) (nullable): the `device` JSON object (compact,
+ *   sorted keys), or NULL with %ENTSEC_NET_ERROR_NOT_ENROLLED or
+ *   %ENTSEC_VAULT_ERROR_LOCKED; free with g_free().
+ */
+ENTSEC_EXPORT
+char *entsec_enterprise_describe_sync (EntsecVault   *vault,
+                                       const char    *device_root,
+                                       GPtrArray    **items,
+                                       GCancellable  *cancellable,
+                                       GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* ---- Policy and sync (docs/protocol.md 8.5, 8.15) -------------------------- */
 
 /**
@@ -677,6 +695,8 @@ gboolean entsec_enterprise_offline_check_sync (EntsecVault        *vault,
  * @vault_locked: the vault was locked: only what needs no data key is filled
  *   in (registration, device key, @last_contact, @pending_approvals); the
  *   server is not asked, the policy and offline grace are not read
+ * @registered_at: when the server signed the registration in force (enrollment, or
+ *   the last rekey); 0: not known
  *
  * What `entsec-cli status` shows.
  */
@@ -704,6 +724,7 @@ typedef struct
   gboolean key_in_keyring;
   char *key_problem;
   gboolean vault_locked;
+  gint64 registered_at;
 } EntsecEnterpriseStatus;
 
 /*

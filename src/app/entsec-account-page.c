@@ -11,6 +11,7 @@
 #include "entsec-a11y.h"
 #include "entsec-account-page.h"
 #include "entsec-application.h"
+#include "entsec-enterprise-state.h"
 #include "entsec-qr-texture.h"
 
 #define QR_SCALE 6
@@ -32,8 +33,13 @@ struct _EntsecAccountPage
   GtkButton            *show_qr_button;
   GtkPicture           *qr_picture;
   GtkButton            *delete_button;
+  GtkLabel             *managed_label;
+  GtkLabel             *policy_label;
 
   EntsecVault          *vault;
+  /* The vault's enterprise state, followed while an account is shown. */
+  EntsecEnterpriseState *state;
+  gulong                 state_handler;
   EntsecAccountSummary *summary;
   GCancellable         *cancellable;
   /* Bumped whenever the account shown changes or the QR code is hidden: a
@@ -137,6 +143,33 @@ changed (EntsecAccountPage *self)
               != entsec_account_summary_get_favourite (s);
 }
 
+/* A managed account: its badge, and delete and the QR code as the policy
+ * allows, with the reason shown when it does not (not hidden). */
+static void
+update_policy (EntsecAccountPage *self)
+{
+  gboolean managed = self->summary != NULL && entsec_account_summary_get_managed (self->summary);
+  g_autofree char *managed_by = NULL;
+  g_autofree char *no_delete = NULL;
+  g_autofree char *no_export = NULL;
+  gboolean can_delete = !managed || entsec_enterprise_state_allows (self->state, "delete",
+                                                                    &no_delete);
+  gboolean can_export = !managed || entsec_enterprise_state_allows (self->state, "export",
+                                                                    &no_export);
+  g_autofree char *reasons = g_strjoin (" ", no_delete != NULL ? no_delete : "",
+                                        no_export != NULL ? no_export : "", NULL);
+
+  if (managed)
+    managed_by = entsec_enterprise_state_dup_managed_by (self->state);
+  gtk_label_set_label (self->managed_label, managed_by);
+  gtk_widget_set_visible (GTK_WIDGET (self->managed_label), managed);
+  entsec_enterprise_explain_widget (self->delete_button, can_delete, no_delete);
+  entsec_enterprise_explain_widget (self->show_qr_button, can_export, no_export);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->passphrase_row), can_export);
+  gtk_label_set_label (self->policy_label, g_strstrip (reasons));
+  gtk_widget_set_visible (GTK_WIDGET (self->policy_label), !can_delete || !can_export);
+}
+
 static void
 update_sensitivity (EntsecAccountPage *self)
 {
@@ -146,8 +179,14 @@ update_sensitivity (EntsecAccountPage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button),
                             self->summary != NULL && writable && !self->busy && named
                             && changed (self));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->delete_button), writable && !self->busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->show_qr_button), !self->busy);
+  update_policy (self);
+  if (self->busy)
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->delete_button), FALSE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->show_qr_button), FALSE);
+    }
+  if (!writable)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->delete_button), FALSE);
   if (named)
     gtk_widget_remove_css_class (GTK_WIDGET (self->label_row), "error");
   else
@@ -595,6 +634,9 @@ entsec_account_page_show_account (EntsecAccountPage    *self,
   g_set_object (&self->vault, vault);
   g_set_object (&self->summary, summary);
   g_set_object (&self->cancellable, cancellable);
+  self->state = g_object_ref (entsec_enterprise_state_get (vault));
+  self->state_handler = g_signal_connect_swapped (self->state, "changed",
+                                                  G_CALLBACK (update_sensitivity), self);
   show_fields (self);
   gtk_stack_set_visible_child_name (self->stack, "account");
   update_sensitivity (self);
@@ -692,6 +734,8 @@ entsec_account_page_clear (EntsecAccountPage *self)
   g_return_if_fail (ENTSEC_IS_ACCOUNT_PAGE (self));
 
   entsec_account_page_hide_qr (self);
+  g_clear_signal_handler (&self->state_handler, self->state);
+  g_clear_object (&self->state);
   g_clear_object (&self->summary);
   g_clear_object (&self->vault);
   g_clear_object (&self->cancellable);
@@ -723,6 +767,8 @@ entsec_account_page_dispose (GObject *object)
 {
   EntsecAccountPage *self = ENTSEC_ACCOUNT_PAGE (object);
 
+  g_clear_signal_handler (&self->state_handler, self->state);
+  g_clear_object (&self->state);
   g_clear_object (&self->summary);
   g_clear_object (&self->vault);
   g_clear_object (&self->cancellable);
@@ -763,6 +809,8 @@ entsec_account_page_class_init (EntsecAccountPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountPage, show_qr_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountPage, qr_picture);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountPage, delete_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountPage, managed_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountPage, policy_label);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, fields_changed);
   gtk_widget_class_bind_template_callback (widget_class, save_clicked);

@@ -11,6 +11,7 @@
 #include "entsec-account-row.h"
 #include "entsec-accounts-model.h"
 #include "entsec-application.h"
+#include "entsec-enterprise-state.h"
 #include "entsec-monogram.h"
 
 /* The next code shows in the last seconds of a period. */
@@ -23,6 +24,7 @@ struct _EntsecAccountRow
   GtkLabel             *monogram_label;
   GtkLabel             *issuer_label;
   GtkLabel             *account_label;
+  GtkLabel             *managed_label;
   GtkLabel             *code_label;
   GtkLabel             *countdown_label;
   GtkLabel             *next_label;
@@ -33,6 +35,9 @@ struct _EntsecAccountRow
   EntsecVault          *vault;
   EntsecAccountSummary *summary;
   GCancellable         *cancellable;
+  /* A managed account's row follows the organization's name (0: not connected). */
+  EntsecEnterpriseState *state;
+  gulong                 state_handler;
   /* The TOTP step the code shown belongs to (-1: none), and whether a code
    * is being computed. */
   gint64                step;
@@ -314,6 +319,34 @@ show_favourite (EntsecAccountRow *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
+static void
+show_managed (EntsecAccountRow *self)
+{
+  g_autofree char *text = entsec_enterprise_state_dup_managed_by (self->state);
+
+  gtk_label_set_label (self->managed_label, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
+                                  -1);
+}
+
+/* A "Managed by ORG" badge on the accounts the organization provisioned. */
+static void
+bind_managed (EntsecAccountRow *self)
+{
+  gboolean managed = entsec_account_summary_get_managed (self->summary);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->managed_label), managed);
+  if (!managed)
+    {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+      return;
+    }
+  self->state = g_object_ref (entsec_enterprise_state_get (self->vault));
+  self->state_handler = g_signal_connect_swapped (self->state, "changed",
+                                                  G_CALLBACK (show_managed), self);
+  show_managed (self);
+}
+
 void
 entsec_account_row_bind (EntsecAccountRow     *self,
                          EntsecVault          *vault,
@@ -331,6 +364,7 @@ entsec_account_row_bind (EntsecAccountRow     *self,
   show_names (self);
   show_monogram (self);
   show_favourite (self);
+  bind_managed (self);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->star_button), "x",
                                     entsec_account_summary_get_id (summary));
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->details_button), "x",
@@ -355,6 +389,8 @@ entsec_account_row_unbind (EntsecAccountRow *self)
   gtk_label_set_label (self->code_label, "");
   forget_next_code (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), TRUE);
+  g_clear_signal_handler (&self->state_handler, self->state);
+  g_clear_object (&self->state);
   g_clear_object (&self->summary);
   g_clear_object (&self->vault);
   g_clear_object (&self->cancellable);
@@ -428,6 +464,7 @@ entsec_account_row_class_init (EntsecAccountRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, monogram_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, issuer_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, account_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, managed_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, code_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, countdown_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, next_label);

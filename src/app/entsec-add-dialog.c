@@ -12,6 +12,7 @@
 #include "entsec-add-dialog.h"
 #include "entsec-application.h"
 #include "entsec-bench-probe.h"
+#include "entsec-enterprise-state.h"
 #include "entsec-google-import-dialog.h"
 #include "entsec-scan-camera.h"
 #include "entsec-screenshot.h"
@@ -28,6 +29,11 @@ struct _EntsecAddDialog
   GtkEditable          *secret_row;
   GtkLabel             *manual_error;
   GtkWidget            *manual_add_button;
+  AdwPreferencesGroup  *pictures_group;
+  AdwPreferencesGroup  *manual_group;
+  /* The groups' descriptions, shown again when the policy allows what they do. */
+  char                 *pictures_description;
+  char                 *manual_description;
   GtkWidget            *camera_button;
   GtkWidget            *screen_button;
   GtkWidget            *camera_box;
@@ -186,6 +192,54 @@ report (EntsecAddDialog *self,
   gtk_widget_add_css_class (icon, ok ? "success" : "warning");
   gtk_list_box_append (self->results_box, row);
   gtk_widget_set_visible (GTK_WIDGET (self->results_box), TRUE);
+}
+
+/* ---- The organization's policy ---------------------------------------------- */
+
+/* Whether the policy refuses @what ("qr-import", "migration-import",
+ * "manual-add"); the refusal is reported for @source (nullable: not reported). */
+static gboolean
+refused (EntsecAddDialog *self,
+         const char      *what,
+         const char      *source)
+{
+  g_autofree char *reason = NULL;
+
+  if (entsec_enterprise_state_allows (entsec_enterprise_state_get (self->vault), what, &reason))
+    return FALSE;
+  if (source != NULL)
+    report (self, source, reason, FALSE);
+  return TRUE;
+}
+
+/* A group the policy closes says why in its description, insensitive (not hidden). */
+static void
+explain_group (AdwPreferencesGroup *group,
+               const char          *description,
+               gboolean             allowed,
+               const char          *reason)
+{
+  adw_preferences_group_set_description (group, allowed ? description : reason);
+  entsec_enterprise_explain_widget (group, allowed, reason);
+}
+
+static void manual_changed (EntsecAddDialog *self);
+
+static void
+policy_changed (EntsecAddDialog *self)
+{
+  EntsecEnterpriseState *state = entsec_enterprise_state_get (self->vault);
+  g_autofree char *no_qr = NULL;
+  g_autofree char *no_manual = NULL;
+  /* Pictures hold QR codes or exports: closed only when neither may be added
+   * (an export refused alone is reported when read). */
+  gboolean qr = entsec_enterprise_state_allows (state, "qr-import", &no_qr);
+  gboolean pictures = qr || entsec_enterprise_state_allows (state, "migration-import", NULL);
+  gboolean manual = entsec_enterprise_state_allows (state, "manual-add", &no_manual);
+
+  explain_group (self->pictures_group, self->pictures_description, pictures, no_qr);
+  explain_group (self->manual_group, self->manual_description, manual, no_manual);
+  manual_changed (self);
 }
 
 /* "Added ACME (alice@example.com)", "Added 3 accounts", and the duplicates. */
@@ -434,6 +488,13 @@ picture_read (AddRequest     *request,
     }
   if (qr != NULL)
     accounts = entsec_qr_result_get_accounts (qr, &error);
+  if (accounts != NULL
+      && refused (self, is_export (qr) ? "migration-import" : "qr-import", request->source))
+    {
+      request_over (request);
+      add_request_free (request);
+      return;
+    }
   if (accounts == NULL)
     {
       report (self, request->source, error->message, FALSE);
@@ -663,6 +724,11 @@ entsec_add_dialog_add_links (EntsecAddDialog   *self,
       if (accounts == NULL)
         {
           report (self, _("Link"), error->message, FALSE);
+          continue;
+        }
+      if (refused (self, export ? "migration-import" : "qr-import", _("Link")))
+        {
+          g_ptr_array_unref (accounts);
           continue;
         }
       g_ptr_array_extend_and_steal (export ? exported : plain, accounts);
@@ -993,7 +1059,8 @@ manual_changed (EntsecAddDialog *self)
   gboolean complete = *gtk_editable_get_text (self->label_row) != '\0'
                       && *gtk_editable_get_text (self->secret_row) != '\0';
 
-  gtk_widget_set_sensitive (self->manual_add_button, complete);
+  gtk_widget_set_sensitive (self->manual_add_button, complete && !refused (self, "manual-add",
+                                                                           NULL));
   gtk_widget_set_visible (GTK_WIDGET (self->manual_error), FALSE);
 }
 
@@ -1047,6 +1114,8 @@ entsec_add_dialog_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_free (self->screen_parent);
+  g_free (self->pictures_description);
+  g_free (self->manual_description);
 
   G_OBJECT_CLASS (entsec_add_dialog_parent_class)->finalize (object);
 }
@@ -1077,6 +1146,8 @@ entsec_add_dialog_class_init (EntsecAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, secret_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_error);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_add_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, pictures_group);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, manual_group);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, screen_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAddDialog, camera_box);
@@ -1117,5 +1188,11 @@ entsec_add_dialog_new (GtkWindow   *parent,
 
   self = g_object_new (ENTSEC_TYPE_ADD_DIALOG, "transient-for", parent, NULL);
   self->vault = g_object_ref (vault);
+  self->pictures_description = g_strdup (
+    adw_preferences_group_get_description (self->pictures_group));
+  self->manual_description = g_strdup (adw_preferences_group_get_description (self->manual_group));
+  g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
+                           G_CALLBACK (policy_changed), self, G_CONNECT_SWAPPED);
+  policy_changed (self);
   return self;
 }

@@ -16,6 +16,7 @@
 #include "entsec-a11y.h"
 #include "entsec-application.h"
 #include "entsec-backup-group.h"
+#include "entsec-enterprise-state.h"
 #include "entsec-passphrase-dialog.h"
 
 struct _EntsecBackupGroup
@@ -25,6 +26,10 @@ struct _EntsecBackupGroup
   GtkWidget          *export_row;
   GtkWidget          *import_row;
   GtkWidget          *plain_row;
+  /* The rows' subtitles, shown again when the policy allows what they do. */
+  char               *export_subtitle;
+  char               *plain_subtitle;
+  char               *import_subtitle;
 
   EntsecVault        *vault;
   GCancellable       *cancellable;
@@ -84,16 +89,38 @@ job_free (Job *job)
   g_free (job);
 }
 
+/* An organization's policy greys a row out and says why in its subtitle
+ * (and accessible description) instead of hiding it. */
+static gboolean
+explain_row (EntsecBackupGroup *self,
+             GtkWidget         *row,
+             const char        *subtitle,
+             const char        *what)
+{
+  g_autofree char *reason = NULL;
+  gboolean allowed = self->vault == NULL
+                     || entsec_enterprise_state_allows (entsec_enterprise_state_get (self->vault),
+                                                        what, &reason);
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), allowed ? subtitle : reason);
+  entsec_enterprise_explain_widget (row, allowed, reason);
+  return allowed;
+}
+
 static void
 update_rows (EntsecBackupGroup *self)
 {
   gboolean usable = self->vault != NULL && !self->busy && entsec_vault_is_unlocked (self->vault);
+  gboolean export = explain_row (self, self->export_row, self->export_subtitle, "export");
+  gboolean import = explain_row (self, self->import_row, self->import_subtitle,
+                                 "migration-import");
 
+  explain_row (self, self->plain_row, self->plain_subtitle, "export");
   gtk_widget_set_visible (GTK_WIDGET (self), self->vault != NULL);
-  gtk_widget_set_sensitive (self->export_row, usable);
-  gtk_widget_set_sensitive (self->plain_row, usable);
+  gtk_widget_set_sensitive (self->export_row, usable && export);
+  gtk_widget_set_sensitive (self->plain_row, usable && export);
   gtk_widget_set_sensitive (self->import_row,
-                            usable && !entsec_vault_is_read_only (self->vault));
+                            usable && import && !entsec_vault_is_read_only (self->vault));
 }
 
 static void
@@ -859,10 +886,16 @@ entsec_backup_group_set_vault (EntsecBackupGroup *self,
 
   if (self->vault != NULL)
     g_signal_handlers_disconnect_by_data (self->vault, self);
+  if (self->vault != NULL)
+    g_signal_handlers_disconnect_by_data (entsec_enterprise_state_get (self->vault), self);
   g_set_object (&self->vault, vault);
   if (vault != NULL)
-    g_signal_connect_object (vault, "notify::locked", G_CALLBACK (update_rows), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (vault, "notify::locked", G_CALLBACK (update_rows), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
+                               G_CALLBACK (update_rows), self, G_CONNECT_SWAPPED);
+    }
   update_rows (self);
 }
 
@@ -920,9 +953,15 @@ entsec_backup_group_dispose (GObject *object)
   if (self->prompt != NULL)
     gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->prompt)));
   if (self->vault != NULL)
-    g_signal_handlers_disconnect_by_data (self->vault, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->vault, self);
+      g_signal_handlers_disconnect_by_data (entsec_enterprise_state_get (self->vault), self);
+    }
   g_clear_object (&self->vault);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->export_subtitle, g_free);
+  g_clear_pointer (&self->plain_subtitle, g_free);
+  g_clear_pointer (&self->import_subtitle, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_BACKUP_GROUP);
 
   G_OBJECT_CLASS (entsec_backup_group_parent_class)->dispose (object);
@@ -957,10 +996,19 @@ entsec_backup_group_class_init (EntsecBackupGroupClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, plain_clicked);
 }
 
+static char *
+dup_subtitle (GtkWidget *row)
+{
+  return g_strdup (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+}
+
 static void
 entsec_backup_group_init (EntsecBackupGroup *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->export_subtitle = dup_subtitle (self->export_row);
+  self->plain_subtitle = dup_subtitle (self->plain_row);
+  self->import_subtitle = dup_subtitle (self->import_row);
   update_rows (self);
 }

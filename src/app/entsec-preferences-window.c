@@ -10,6 +10,7 @@
 
 #include "entsec-application.h"
 #include "entsec-backup-group.h"
+#include "entsec-enterprise-state.h"
 #include "entsec-passphrase-dialog.h"
 #include "entsec-pin-dialog.h"
 #include "entsec-preferences-window.h"
@@ -22,6 +23,11 @@ struct _EntsecPreferencesWindow
 
   GtkAdjustment        *lock_minutes;
   GtkAdjustment        *clipboard_seconds;
+  AdwActionRow         *clipboard_row;
+  GtkWidget            *clipboard_spin;
+  /* The row's subtitle, and whether an organization's policy fixes the delay now. */
+  char                 *clipboard_subtitle;
+  gboolean              clipboard_fixed;
   GtkSwitch            *hide_codes_switch;
   AdwComboRow          *style_row;
   AdwPreferencesGroup  *security_group;
@@ -652,6 +658,56 @@ recovery_clicked (EntsecPreferencesWindow *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static char *
+clipboard_reason (const EntsecEnterprisePolicy *policy)
+{
+  if (!policy->allow_copy)
+    return g_strdup (_("Your organization’s policy does not allow copying codes."));
+  if (policy->clipboard_clear_after == 0)
+    return g_strdup (_("Set by your organization’s policy: copied codes stay until the codes "
+                       "lock."));
+  return g_strdup_printf (g_dngettext (NULL,
+                                       "Set by your organization’s policy: %u second.",
+                                       "Set by your organization’s policy: %u seconds.",
+                                       policy->clipboard_clear_after),
+                          policy->clipboard_clear_after);
+}
+
+/* An organization's policy fixes the clipboard delay: the row shows its
+ * value, insensitive, and says why; without a policy the setting comes back. */
+static void
+update_clipboard (EntsecPreferencesWindow *self)
+{
+  const EntsecEnterprisePolicy *policy = NULL;
+  g_autofree char *reason = NULL;
+
+  if (self->vault != NULL)
+    policy = entsec_enterprise_state_get_policy (entsec_enterprise_state_get (self->vault));
+  if (policy != NULL)
+    {
+      if (self->settings != NULL && !self->clipboard_fixed)
+        g_settings_unbind (self->clipboard_seconds, "value");
+      self->clipboard_fixed = TRUE;
+      /* The policy's range (to an hour) is wider than the setting's. */
+      gtk_adjustment_set_upper (self->clipboard_seconds,
+                                MAX (gtk_adjustment_get_upper (self->clipboard_seconds),
+                                     policy->clipboard_clear_after));
+      gtk_adjustment_set_value (self->clipboard_seconds, policy->clipboard_clear_after);
+      reason = clipboard_reason (policy);
+      adw_action_row_set_subtitle (self->clipboard_row, reason);
+      entsec_enterprise_explain_widget (self->clipboard_spin, FALSE, reason);
+      return;
+    }
+  if (!self->clipboard_fixed)
+    return;
+  self->clipboard_fixed = FALSE;
+  adw_action_row_set_subtitle (self->clipboard_row, self->clipboard_subtitle);
+  entsec_enterprise_explain_widget (self->clipboard_spin, TRUE, NULL);
+  if (self->settings != NULL)
+    g_settings_bind (self->settings, "clipboard-clear-seconds", self->clipboard_seconds, "value",
+                     G_SETTINGS_BIND_DEFAULT);
+}
+
 void
 entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
                                      EntsecVault             *vault)
@@ -660,13 +716,21 @@ entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
   g_return_if_fail (vault == NULL || ENTSEC_IS_VAULT (vault));
 
   if (self->vault != NULL)
-    g_signal_handlers_disconnect_by_data (self->vault, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->vault, self);
+      g_signal_handlers_disconnect_by_data (entsec_enterprise_state_get (self->vault), self);
+    }
   g_set_object (&self->vault, vault);
   if (vault != NULL)
-    g_signal_connect_object (vault, "notify::locked", G_CALLBACK (update_security), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (vault, "notify::locked", G_CALLBACK (update_security), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
+                               G_CALLBACK (update_clipboard), self, G_CONNECT_SWAPPED);
+    }
   entsec_backup_group_set_vault (self->backup_group, vault);
   update_security (self);
+  update_clipboard (self);
 }
 
 static void
@@ -677,9 +741,13 @@ entsec_preferences_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->vault != NULL)
-    g_signal_handlers_disconnect_by_data (self->vault, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->vault, self);
+      g_signal_handlers_disconnect_by_data (entsec_enterprise_state_get (self->vault), self);
+    }
   g_clear_object (&self->vault);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->clipboard_subtitle, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_PREFERENCES_WINDOW);
 
   G_OBJECT_CLASS (entsec_preferences_window_parent_class)->dispose (object);
@@ -700,6 +768,8 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
     widget_class, "/org/entsec/EnterpriseSecurity/entsec-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, lock_minutes);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, clipboard_seconds);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, clipboard_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, clipboard_spin);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, hide_codes_switch);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, style_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, security_group);
@@ -727,6 +797,7 @@ entsec_preferences_window_init (EntsecPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->clipboard_subtitle = g_strdup (adw_action_row_get_subtitle (self->clipboard_row));
   update_security (self);
 }
 

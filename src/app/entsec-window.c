@@ -15,6 +15,8 @@
 #include "entsec-bench-probe.h"
 #include "entsec-clipboard.h"
 #include "entsec-enroll-assistant.h"
+#include "entsec-device-page.h"
+#include "entsec-enterprise-state.h"
 #include "entsec-lock-monitor.h"
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
@@ -36,7 +38,12 @@ struct _EntsecWindow
   AdwLeaflet           *leaflet;
   GtkWidget            *codes_box;
   EntsecAccountPage    *account_page;
+  GtkStack             *details_stack;
+  EntsecDevicePage     *device_page;
   GtkSearchBar         *search_bar;
+  GtkRevealer          *offline_revealer;
+  GtkLabel             *offline_label;
+  GtkWidget            *offline_button;
   GtkEditable          *search_entry;
   GtkStack             *codes_stack;
   AdwStatusPage        *empty_page;
@@ -79,6 +86,10 @@ actions_update (EntsecWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", can_add);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", codes);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", codes);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-device",
+                                 codes && self->vault != NULL
+                                 && entsec_enterprise_state_is_enrolled (
+                                   entsec_enterprise_state_get (self->vault)));
 }
 
 static void
@@ -191,6 +202,12 @@ static guint
 clipboard_seconds (EntsecWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  const EntsecEnterprisePolicy *policy = entsec_enterprise_state_get_policy (
+    entsec_enterprise_state_get (self->vault));
+
+  /* An organization's policy fixes the delay (the preference shows it). */
+  if (policy != NULL)
+    return policy->clipboard_clear_after;
 
   if (!ENTSEC_IS_APPLICATION (app))
     return DEFAULT_CLIPBOARD_SECONDS;
@@ -214,6 +231,12 @@ row_activated (EntsecWindow *self,
   /* With "hide codes until tapped", the first tap shows the code. */
   if (row != NULL && entsec_account_row_reveal (row))
     return;
+  if (!entsec_enterprise_state_allows (entsec_enterprise_state_get (self->vault), "copy",
+                                       &message))
+    {
+      toast (self, message);
+      return;
+    }
   code = row != NULL ? entsec_account_row_get_code (row) : NULL;
   if (code == NULL)
     {
@@ -319,6 +342,8 @@ hide_codes (EntsecWindow *self)
   close_add_dialog (self);
   entsec_clipboard_guard_clear (self->clipboard);
   entsec_account_page_clear (self->account_page);
+  entsec_device_page_clear (self->device_page);
+  gtk_stack_set_visible_child_name (self->details_stack, "account");
   adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
   gtk_grid_view_set_model (self->list_view, NULL);
   g_clear_object (&self->accounts);
@@ -376,6 +401,69 @@ vault_locked_changed (EntsecWindow *self)
 }
 
 static void
+close_device_page (EntsecWindow *self)
+{
+  entsec_device_page_clear (self->device_page);
+  gtk_stack_set_visible_child_name (self->details_stack, "account");
+  adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
+}
+
+/* The offline grace: a banner before the codes of the organization's
+ * accounts are blocked, and while they are. */
+static void
+update_offline_banner (EntsecWindow          *self,
+                       EntsecEnterpriseState *state)
+{
+  g_autofree char *text = entsec_enterprise_state_dup_offline_warning (
+    state, g_get_real_time () / G_USEC_PER_SEC);
+
+  if (text != NULL)
+    gtk_label_set_label (self->offline_label, text);
+  gtk_revealer_set_reveal_child (self->offline_revealer, text != NULL);
+}
+
+static void
+offline_checked (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (EntsecWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = entsec_enterprise_check_now_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  gtk_widget_set_sensitive (self->offline_button, TRUE);
+  toast (self, message != NULL ? message : error->message);
+}
+
+static void
+offline_check_clicked (EntsecWindow *self)
+{
+  if (self->vault == NULL || !showing_codes (self))
+    return;
+  gtk_widget_set_sensitive (self->offline_button, FALSE);
+  entsec_enterprise_check_now (self->vault, self->cancellable, offline_checked,
+                               g_object_ref (self));
+}
+
+/* Enrolled, unbound, a new policy: the menu item and the banner follow; an
+ * unbound device has no device page to show. */
+static void
+enterprise_state_changed (EntsecWindow *self)
+{
+  EntsecEnterpriseState *state = entsec_enterprise_state_get (self->vault);
+  gboolean enrolled = entsec_enterprise_state_is_enrolled (state);
+  gboolean showing = g_strcmp0 (gtk_stack_get_visible_child_name (self->details_stack),
+                                "device") == 0;
+
+  actions_update (self);
+  update_offline_banner (self, state);
+  if (showing && !enrolled)
+    close_device_page (self);
+}
+
+static void
 adopt_vault (EntsecWindow *self,
              EntsecVault  *vault)
 {
@@ -386,6 +474,8 @@ adopt_vault (EntsecWindow *self,
   g_set_object (&self->vault, vault);
   g_signal_connect_object (vault, "notify::locked", G_CALLBACK (vault_locked_changed), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
+                           G_CALLBACK (enterprise_state_changed), self, G_CONNECT_SWAPPED);
 }
 
 static void open_dialog_with (EntsecWindow *self,
@@ -446,12 +536,20 @@ account_page_closed (EntsecWindow *self)
 }
 
 static void
+device_page_closed (EntsecWindow *self)
+{
+  close_device_page (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static void
 leaflet_folded_changed (EntsecWindow *self)
 {
-  /* Notified while the template is built, before the page is bound. */
-  if (self->account_page == NULL)
+  /* Notified while the template is built, before the pages are bound. */
+  if (self->account_page == NULL || self->device_page == NULL)
     return;
   entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
+  entsec_device_page_set_show_back (self->device_page, adw_leaflet_get_folded (self->leaflet));
 }
 
 /* Leaving the details on a phone hides the QR code. */
@@ -477,7 +575,24 @@ show_account_activated (GtkWidget  *widget,
   if (summary == NULL)
     return;
   entsec_account_page_show_account (self->account_page, self->vault, summary, self->cancellable);
-  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->account_page));
+  entsec_device_page_clear (self->device_page);
+  gtk_stack_set_visible_child_name (self->details_stack, "account");
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->details_stack));
+}
+
+static void
+show_device_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  EntsecWindow *self = ENTSEC_WINDOW (widget);
+
+  if (!showing_codes (self))
+    return;
+  entsec_account_page_clear (self->account_page);
+  entsec_device_page_show (self->device_page, self->vault, self->cancellable);
+  gtk_stack_set_visible_child_name (self->details_stack, "device");
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->details_stack));
 }
 
 static void
@@ -888,6 +1003,7 @@ entsec_window_class_init (EntsecWindowClass *klass)
 
   entsec_app_ensure_resources ();
   g_type_ensure (ENTSEC_TYPE_ACCOUNT_PAGE);
+  g_type_ensure (ENTSEC_TYPE_DEVICE_PAGE);
 
   object_class->dispose = entsec_window_dispose;
   object_class->finalize = entsec_window_finalize;
@@ -900,7 +1016,12 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, account_page);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, details_stack);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, device_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_stack);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, empty_page);
@@ -911,6 +1032,8 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
   gtk_widget_class_bind_template_callback (widget_class, account_page_toast);
   gtk_widget_class_bind_template_callback (widget_class, account_page_closed);
+  gtk_widget_class_bind_template_callback (widget_class, device_page_closed);
+  gtk_widget_class_bind_template_callback (widget_class, offline_check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_changed);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_child_changed);
 
@@ -920,6 +1043,7 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_activated);
   gtk_widget_class_install_action (widget_class, "win.show-account", "x", show_account_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-device", NULL, show_device_activated);
   gtk_widget_class_install_action (widget_class, "win.toggle-favourite", "x",
                                    toggle_favourite_activated);
 }
@@ -955,6 +1079,7 @@ entsec_window_init (EntsecWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-device", FALSE);
   entsec_bench_probe_attach (GTK_WINDOW (self), GTK_WIDGET (self->list_view));
   open_vault (self);
 }

@@ -97,6 +97,7 @@ print_status_json (const EntsecEnterpriseStatus *status)
                             "offline_wipe_at", (json_int_t) status->offline_wipe_at,
                             "clock_warning", status->clock_warning);
 
+  json_object_set_new (root, "registered_at", json_integer (status->registered_at));
   json_object_set_new (root, "device_key", json_string (status->key_in_keyring ? "keyring"
                                                                                 : "vault"));
   json_object_set_new (root, "device_key_problem", status->key_problem != NULL

@@ -126,6 +126,9 @@ class StatusTests(ServerTestCase):
         self.assertIsNone(status["contact_error"])
         self.assertEqual(status["policy_version"], self.cli_json("policy")["policy_version"])
         self.assertGreaterEqual(status["last_contact"], before - 1)
+        # The registration was signed during setUp, before this test began.
+        self.assertLessEqual(status["registered_at"], before)
+        self.assertGreater(status["registered_at"], before - servertest.START_TIMEOUT - 120)
         self.assertEqual(status["last_sync"], 0)
         self.assertEqual(status["pending_approvals"], 0)
         self.assertLessEqual(abs(status["clock_skew"]), 5)

@@ -352,8 +352,14 @@ test_summary (void)
   g_assert_cmpstr (entsec_account_summary_get_label (summary), ==, "label");
   g_assert_true (entsec_account_summary_get_favourite (summary));
   g_assert_true (entsec_account_summary_get_has_notes (summary));
+  g_assert_false (entsec_account_summary_get_managed (summary));
   g_object_get (summary, "display-name", &name, NULL);
   g_assert_cmpstr (name, ==, "Issuer (label)");
+  g_clear_object (&summary);
+  /* A token the enterprise server provisioned. */
+  account->managed_id = g_strdup ("tok_1");
+  summary = entsec_account_summary_new_from_account (account);
+  g_assert_true (entsec_account_summary_get_managed (summary));
   props = g_object_class_list_properties (G_OBJECT_GET_CLASS (summary), &n_props);
   for (guint i = 0; i < n_props; i++)
     {

@@ -124,19 +124,23 @@ entsec_enterprise_status_free (EntsecEnterpriseStatus *status)
   g_free (status);
 }
 
-/* The tenant the stored registration names (checked when it was stored). */
-static char *
-registration_tenant (EntsecVault  *vault,
-                     GCancellable *cancellable)
+/* The tenant the stored registration names and its `iat` (checked when it was stored). */
+static void
+read_registration (EntsecVault            *vault,
+                   EntsecEnterpriseStatus *status,
+                   GCancellable           *cancellable)
 {
   g_autofree char *jws = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_REGISTRATION,
                                                             cancellable, NULL);
   g_autoptr (json_t) payload = NULL;
+  json_t *iat;
 
   if (jws == NULL)
-    return NULL;
+    return;
   payload = entsec_jws_peek (jws, 1, ENTSEC_JWS_MAX_BYTES, "The registration", NULL);
-  return g_strdup (json_string_value (json_object_get (payload, "tenant")));
+  status->tenant = g_strdup (json_string_value (json_object_get (payload, "tenant")));
+  iat = json_object_get (payload, "iat");
+  status->registered_at = json_is_integer (iat) ? json_integer_value (iat) : 0;
 }
 
 /*
@@ -271,7 +275,7 @@ entsec_enterprise_status_sync (EntsecVault   *vault,
   status->last_contact = last_poll (session, cancellable);
   if (!entsec_vault_is_unlocked (vault))
     return read_locked_status (vault, g_steal_pointer (&status), now, cancellable, error);
-  status->tenant = registration_tenant (vault, cancellable);
+  read_registration (vault, status, cancellable);
   status->user_name = entsec_enterprise_pref_dup_string (vault, ENTSEC_PREF_USER_NAME,
                                                          cancellable, NULL);
   if (contact)

@@ -95,11 +95,13 @@ collect_of (json_t              *settings,
   return entsec_device_collect_from_names ((const char * const *) list->pdata, collect, error);
 }
 
-/* The "device" claims of now, as registration sent them (HMACs under the tenant salt). */
+/* The "device" claims of now, as registration sent them (HMACs under the tenant salt);
+ * @items (nullable) gets the same for a person. */
 static char *
 current_claims (EntsecVault  *vault,
                 json_t       *settings,
                 const char   *device_root,
+                GPtrArray    *items,
                 GCancellable *cancellable,
                 GError      **error)
 {
@@ -124,7 +126,7 @@ current_claims (EntsecVault  *vault,
     return NULL;
   sources = entsec_enterprise_device_sources (device_root);
   collected = entsec_device_claims_collect (sources);
-  claims = entsec_device_claims_build (collected, salt, collect, ENTSEC_DEVICE_RAW_NONE, NULL,
+  claims = entsec_device_claims_build (collected, salt, collect, ENTSEC_DEVICE_RAW_NONE, items,
                                        error);
   return claims != NULL ? entsec_json_dump (claims) : NULL;
 }
@@ -233,7 +235,7 @@ entsec_enterprise_heartbeat_sync (EntsecVault   *vault,
     return NULL;
   settings = policy_settings (vault, cancellable);
   heartbeat->interval = interval_of (settings);
-  claims = current_claims (vault, settings, device_root, cancellable, error);
+  claims = current_claims (vault, settings, device_root, NULL, cancellable, error);
   if (claims == NULL)
     return NULL;
   claims_json = json_loads (claims, 0, NULL);
@@ -319,4 +321,39 @@ entsec_enterprise_heartbeat_finish (EntsecVault   *vault,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
                         == entsec_enterprise_heartbeat_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+char *
+entsec_enterprise_describe_sync (EntsecVault   *vault,
+                                 const char    *device_root,
+                                 GPtrArray    **items,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_autoptr (json_t) settings = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  char *claims;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!entsec_vault_is_unlocked (vault))
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED,
+                           "The vault is locked: unlock it to see what this device shares");
+      return NULL;
+    }
+  settings = policy_settings (vault, cancellable);
+  if (settings == NULL)
+    {
+      g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_NOT_ENROLLED,
+                           "This vault is not enrolled with an organization");
+      return NULL;
+    }
+  if (items != NULL)
+    list = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_device_share_item_free);
+  claims = current_claims (vault, settings, device_root, list, cancellable, error);
+  if (claims != NULL && items != NULL)
+    *items = g_steal_pointer (&list);
+  return claims;
 }

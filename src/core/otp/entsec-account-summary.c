@@ -21,6 +21,7 @@ struct _EntsecAccountSummary
   gint               position;
   gboolean           favourite;
   gboolean           has_notes;
+  gboolean           managed;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecAccountSummary, entsec_account_summary, G_TYPE_OBJECT)
@@ -38,6 +39,7 @@ enum
   PROP_POSITION,
   PROP_KIND,
   PROP_PERIOD,
+  PROP_MANAGED,
   N_PROPS
 };
 
@@ -80,6 +82,9 @@ entsec_account_summary_get_property (GObject    *object,
     case PROP_PERIOD:
       g_value_set_uint (value, self->period);
       break;
+    case PROP_MANAGED:
+      g_value_set_boolean (value, self->managed);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -115,6 +120,7 @@ entsec_account_summary_class_init (EntsecAccountSummaryClass *klass)
   properties[PROP_KIND] = g_param_spec_int ("kind", NULL, NULL, ENTSEC_ACCOUNT_TOTP,
                                             ENTSEC_ACCOUNT_STEAM, ENTSEC_ACCOUNT_TOTP, flags);
   properties[PROP_PERIOD] = g_param_spec_uint ("period", NULL, NULL, 0, G_MAXUINT, 30, flags);
+  properties[PROP_MANAGED] = g_param_spec_boolean ("managed", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -141,6 +147,7 @@ entsec_account_summary_new_from_account (const EntsecAccount *account)
   self->position = account->position;
   self->favourite = account->favourite;
   self->has_notes = account->notes != NULL && account->notes[0] != '\0';
+  self->managed = account->managed_id != NULL;
   return self;
 }
 
@@ -219,6 +226,13 @@ entsec_account_summary_get_has_notes (EntsecAccountSummary *self)
 {
   g_return_val_if_fail (ENTSEC_IS_ACCOUNT_SUMMARY (self), FALSE);
   return self->has_notes;
+}
+
+gboolean
+entsec_account_summary_get_managed (EntsecAccountSummary *self)
+{
+  g_return_val_if_fail (ENTSEC_IS_ACCOUNT_SUMMARY (self), FALSE);
+  return self->managed;
 }
 
 char *
