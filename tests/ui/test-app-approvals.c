@@ -191,6 +191,36 @@ test_autostart (void)
   g_assert_no_error (error);
 }
 
+static gboolean
+file_exists_is (const char *path,
+                gboolean    wanted)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS) == wanted;
+}
+
+/* The application acts on the setting: the entry follows "run-in-background". */
+static void
+test_run_in_background (void)
+{
+  g_autoptr (EntsecApplication) app = entsec_application_new ();
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "autostart",
+                                            ENTSEC_APP_ID ".desktop", NULL);
+  g_autoptr (GError) error = NULL;
+  GSettings *settings;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  settings = entsec_application_get_settings (app);
+  g_assert_nonnull (settings);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_settings_set_boolean (settings, "run-in-background", TRUE);
+  while (!file_exists_is (path, TRUE))
+    g_main_context_iteration (NULL, TRUE);
+  g_settings_set_boolean (settings, "run-in-background", FALSE);
+  while (!file_exists_is (path, FALSE))
+    g_main_context_iteration (NULL, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -203,5 +233,6 @@ main (int   argc,
   g_test_add_func ("/approvals/expiry", test_expiry);
   g_test_add_func ("/approvals/notification-id", test_notification_id);
   g_test_add_func ("/approvals/autostart", test_autostart);
+  g_test_add_func ("/approvals/run-in-background", test_run_in_background);
   return g_test_run ();
 }

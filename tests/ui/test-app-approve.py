@@ -253,6 +253,13 @@ def main():
         fraud = setup.push({"app": "Mail", "ip": "203.0.113.5"})
         wait_for("a notification for the third push",
                  lambda: notes.added(fraud["transaction_id"]))
+        # Escape closes the dialog without answering.
+        review(window, "Mail")
+        find(dialog(app), "Number shown on the sign-in page", "text")
+        rawinput.pressKey("Escape")
+        gone(app, "Sign-in Request")
+        if setup.transaction(fraud)["state"] != "pending":
+            fail("Escape answered the request")
         review(window, "Mail")
         click(button(dialog(app), "It Wasn’t Me"))
         gone(app, "Sign-in Request")
@@ -281,6 +288,15 @@ def main():
         find(window, "Your organization locked this app. Unlock it to go on.", "label")
         wait_for("no code on screen after the lock", lambda: not e2e.shown_codes(window))
         unlock(window, setup.passphrase)
+
+        # Enrolled: the preferences offer "Run in Background".
+        rawinput.keyCombo("<Control>comma")
+        prefs = e2e.frame(app, "Preferences")
+        # (GTK 4.8 names the switch after its label and its row's title.)
+        find(prefs, "Run in Background", "label")
+        e2e.audit(prefs)
+        prefs.doActionNamed("window.close")
+        gone(app, "Preferences")
 
         find(window, "Example", "label")
         setup.command("wipe")
