@@ -452,7 +452,8 @@ worker_polled (EntsecApprovals              *self,
   if (events->wiped)
     {
       self->enrolled = FALSE;
-      entsec_approvals_set_pending (self, g_ptr_array_new ());
+      entsec_approvals_set_pending (self, g_ptr_array_new_with_free_func (
+                                            (GDestroyNotify) entsec_approval_free));
       g_signal_emit (self, signals[CARRIED_OUT], 0, "wipe");
       return;
     }
