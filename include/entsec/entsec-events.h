@@ -211,6 +211,13 @@ typedef gint64 (*EntsecEventsClock) (gpointer user_data);
  * heartbeats by @clock (NULL: the real clock; requests are always signed
  * with the real clock). @clock is called in the worker's thread.
  */
+/*
+ * An #EntsecEventsClock for tests (entsec-cli watch --clock-file, the app's
+ * ENTSEC_TEST_CLOCK_FILE): the Unix time written in the file whose path is
+ * @user_data, 0 (the real clock) when the file cannot be read.
+ */
+ENTSEC_EXPORT
+gint64 entsec_events_clock_from_file (gpointer user_data);
 ENTSEC_EXPORT
 void entsec_events_worker_set_device_root (EntsecEventsWorker *worker,
                                            const char         *root);

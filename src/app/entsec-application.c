@@ -5,10 +5,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "entsec-application.h"
 #include "entsec-enroll-assistant.h"
+#include "entsec-approvals.h"
 #include "entsec-preferences-window.h"
 #include "entsec-window.h"
 
@@ -20,6 +24,9 @@ struct _EntsecApplication
   AdwApplication  parent_instance;
 
   GSettings      *settings;
+  EntsecApprovals *approvals;
+  /* Held while "run-in-background" is on: no window needed to go on. */
+  gboolean        held;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecApplication, entsec_application, ADW_TYPE_APPLICATION)
@@ -142,6 +149,8 @@ preferences_activated (GSimpleAction *action,
   if (self->settings == NULL)
     return;
   preferences = entsec_preferences_window_new (parent, self->settings);
+  entsec_preferences_window_set_enrolled (preferences,
+                                          entsec_approvals_is_enrolled (self->approvals));
   if (ENTSEC_IS_WINDOW (parent))
     entsec_preferences_window_set_vault (preferences,
                                          entsec_window_get_vault (ENTSEC_WINDOW (parent)));
@@ -181,8 +190,21 @@ apply_style (EntsecApplication *self)
                                       entsec_preferences_color_scheme (style));
 }
 
+/* A notification's default action, or a "Review" button: the request's dialog. */
+static void
+show_approval_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  EntsecWindow *window = get_window (ENTSEC_APPLICATION (user_data));
+
+  gtk_window_present (GTK_WINDOW (window));
+  entsec_window_show_approval (window, g_variant_get_string (parameter, NULL));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+  { "show-approval", show_approval_activated, "s", NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
   { "enroll", enroll_activated, NULL, NULL, NULL, { 0 } },
@@ -227,6 +249,99 @@ settings_if_installed (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
+/* ---- The enterprise events ------------------------------------------------- */
+
+/* The organization locked or wiped this device: every window says so. */
+static void
+command_carried_out (EntsecApplication *self,
+                     const char        *command)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (ENTSEC_IS_WINDOW (l->data))
+      entsec_window_command_carried_out (ENTSEC_WINDOW (l->data), command);
+  if (g_str_equal (command, "wipe"))
+    entsec_application_enterprise_changed (self);
+}
+
+static void
+restart_approvals (EntsecApplication *self)
+{
+  entsec_approvals_start (self->approvals, NULL);
+}
+
+static void
+start_approvals (EntsecApplication *self)
+{
+  static char *clock_file = NULL;
+
+  self->approvals = entsec_approvals_new (G_APPLICATION (self));
+  if (clock_file == NULL && g_getenv ("ENTSEC_TEST_CLOCK_FILE") != NULL)
+    clock_file = g_strdup (g_getenv ("ENTSEC_TEST_CLOCK_FILE"));
+  /* Tests only: the time written in that file (requests expire by it). */
+  if (clock_file != NULL)
+    entsec_approvals_set_clock (self->approvals, entsec_events_clock_from_file, clock_file);
+  g_signal_connect_object (self->approvals, "carried-out", G_CALLBACK (command_carried_out), self,
+                           G_CONNECT_SWAPPED);
+  /* Enrolled, unbound, wiped: the worker starts again and finds out which. */
+  g_signal_connect (self, "enterprise-changed", G_CALLBACK (restart_approvals), NULL);
+  entsec_approvals_start (self->approvals, NULL);
+}
+
+#define AUTOSTART_ENTRY                                                                   \
+  "[Desktop Entry]\n"                                                                      \
+  "Type=Application\n"                                                                     \
+  "Name=Enterprise Security\n"                                                             \
+  "Comment=Receives sign-in requests and your organization's commands in the background\n" \
+  "Exec=entsec --gapplication-service\n"                                                   \
+  "Icon=" ENTSEC_APP_ID "\n"                                                               \
+  "NoDisplay=true\n"                                                                       \
+  "X-GNOME-Autostart-enabled=true\n"
+
+gboolean
+entsec_app_write_autostart (gboolean   enabled,
+                            GError   **error)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "autostart", NULL);
+  g_autofree char *path = g_build_filename (dir, ENTSEC_APP_ID ".desktop", NULL);
+  int saved;
+
+  if (!enabled)
+    {
+      if (g_unlink (path) == 0 || errno == ENOENT)
+        return TRUE;
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("The autostart entry %s could not be removed: %s"), path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("The folder %s for the autostart entry could not be made: %s"), dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return g_file_set_contents (path, AUTOSTART_ENTRY, -1, error);
+}
+
+/* "run-in-background": held without a window, started at login. */
+static void
+run_in_background_changed (EntsecApplication *self)
+{
+  gboolean on = g_settings_get_boolean (self->settings, "run-in-background");
+  g_autoptr (GError) error = NULL;
+
+  if (on && !self->held)
+    g_application_hold (G_APPLICATION (self));
+  else if (!on && self->held)
+    g_application_release (G_APPLICATION (self));
+  self->held = on;
+  if (!entsec_app_write_autostart (on, &error))
+    g_message ("%s", error->message);
+}
+
 static void
 entsec_application_startup (GApplication *app)
 {
@@ -234,6 +349,7 @@ entsec_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (entsec_application_parent_class)->startup (app);
 
+  start_approvals (self);
   self->settings = settings_if_installed ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
@@ -247,14 +363,27 @@ entsec_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed::style", G_CALLBACK (apply_style), self,
                            G_CONNECT_SWAPPED);
   apply_style (self);
+  g_signal_connect_object (self->settings, "changed::run-in-background",
+                           G_CALLBACK (run_in_background_changed), self, G_CONNECT_SWAPPED);
+  run_in_background_changed (self);
 }
 
 static void
 entsec_application_shutdown (GApplication *app)
 {
+  EntsecApplication *self = ENTSEC_APPLICATION (app);
+
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
     if (ENTSEC_IS_WINDOW (l->data))
       entsec_window_clear_clipboard (ENTSEC_WINDOW (l->data));
+  /* A poll in flight is not cut off: it ends within its wait. Exiting under it
+   * would tear OpenSSL down beneath the thread. */
+  if (self->approvals != NULL)
+    {
+      entsec_approvals_stop (self->approvals);
+      while (!entsec_approvals_is_idle (self->approvals))
+        g_main_context_iteration (NULL, TRUE);
+    }
 
   G_APPLICATION_CLASS (entsec_application_parent_class)->shutdown (app);
 }
@@ -265,6 +394,7 @@ entsec_application_dispose (GObject *object)
   EntsecApplication *self = ENTSEC_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->approvals);
 
   G_OBJECT_CLASS (entsec_application_parent_class)->dispose (object);
 }
@@ -308,6 +438,14 @@ entsec_application_new (void)
                        "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/org/entsec/EnterpriseSecurity",
                        NULL);
+}
+
+EntsecApprovals *
+entsec_application_get_approvals (EntsecApplication *self)
+{
+  g_return_val_if_fail (ENTSEC_IS_APPLICATION (self), NULL);
+
+  return self->approvals;
 }
 
 GSettings *

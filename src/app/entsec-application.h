@@ -4,6 +4,8 @@
 #include <adwaita.h>
 #include <entsec/entsec.h>
 
+#include "entsec-approvals.h"
+
 G_BEGIN_DECLS
 
 #define ENTSEC_TYPE_APPLICATION (entsec_application_get_type ())
@@ -14,6 +16,14 @@ EntsecApplication *entsec_application_new (void);
 /* Returns: (transfer none) (nullable): the app's settings, NULL when the
  * schema is not installed (defaults apply then). */
 GSettings *entsec_application_get_settings (EntsecApplication *self);
+
+/* Returns: (transfer none) (nullable): the events worker's controller, from the startup on. */
+EntsecApprovals *entsec_application_get_approvals (EntsecApplication *self);
+
+/* Write (@enabled) or remove the autostart entry that starts the app at
+ * login as a background service ($XDG_CONFIG_HOME/autostart). */
+gboolean entsec_app_write_autostart (gboolean   enabled,
+                                     GError   **error);
 
 /* A setting as an unsigned number, @fallback without the schema. */
 guint entsec_application_get_uint_setting (EntsecApplication *self,

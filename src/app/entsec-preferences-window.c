@@ -29,6 +29,8 @@ struct _EntsecPreferencesWindow
   char                 *clipboard_subtitle;
   gboolean              clipboard_fixed;
   GtkSwitch            *hide_codes_switch;
+  AdwPreferencesGroup  *organization_group;
+  GtkSwitch            *background_switch;
   AdwComboRow          *style_row;
   AdwPreferencesGroup  *security_group;
   GtkWidget            *always_ask_row;
@@ -125,6 +127,17 @@ bind_settings (EntsecPreferencesWindow *self)
                                 NULL);
   g_settings_bind (self->settings, "always-ask-passphrase", self->always_ask_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "run-in-background", self->background_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+}
+
+void
+entsec_preferences_window_set_enrolled (EntsecPreferencesWindow *self,
+                                        gboolean                 enrolled)
+{
+  g_return_if_fail (ENTSEC_IS_PREFERENCES_WINDOW (self));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->organization_group), enrolled);
 }
 
 /* ---- Security: the vault's key slots ------------------------------------- */
@@ -771,6 +784,9 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, clipboard_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, clipboard_spin);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, hide_codes_switch);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow,
+                                        organization_group);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, style_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, security_group);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, always_ask_row);

@@ -25,7 +25,12 @@ EntsecPreferencesWindow *entsec_preferences_window_new (GtkWindow *parent,
 void entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
                                           EntsecVault             *vault);
 
+/* Show the Organization group ("Run in Background") on an enrolled device. */
+void entsec_preferences_window_set_enrolled (EntsecPreferencesWindow *self,
+                                             gboolean                 enrolled);
+
 /* The sentence that says which lock model applies, for the slots a vault has. */
+
 const char *entsec_preferences_lock_model (gboolean has_keyring,
                                            gboolean has_passphrase,
                                            gboolean has_pin);

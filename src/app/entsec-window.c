@@ -12,6 +12,8 @@
 #include "entsec-account-row.h"
 #include "entsec-accounts-model.h"
 #include "entsec-add-dialog.h"
+#include "entsec-approval-dialog.h"
+#include "entsec-approvals-bar.h"
 #include "entsec-bench-probe.h"
 #include "entsec-clipboard.h"
 #include "entsec-enroll-assistant.h"
@@ -51,6 +53,9 @@ struct _EntsecWindow
   /* A grid of one column: GTK 4.8's GtkListView keeps up to 200 rows alive
    * (bound, styled, measured, ticking), a GtkGridView 30 rows a column. */
   GtkGridView          *list_view;
+  EntsecApprovalsBar   *approvals_bar;
+  /* The application's: the worker polls with our vault while we have one. */
+  EntsecApprovals      *approvals;
 
   /* Cancels every call still running when the window goes. */
   GCancellable         *cancellable;
@@ -62,6 +67,9 @@ struct _EntsecWindow
   EntsecClipboardGuard *clipboard;
   EntsecLockMonitor    *lock_monitor;
   EntsecAddDialog      *add_dialog;
+  /* The sign-in request to open again once unlocked (approving needs it). */
+  char                 *approval_after_unlock;
+  EntsecApprovalDialog *approval_dialog;
   /* Files and links opened before the codes were shown (GFile). */
   GPtrArray            *pending_files;
 };
@@ -400,6 +408,8 @@ vault_locked_changed (EntsecWindow *self)
     show_unlock (self, _("Your codes were locked because the way to unlock them was changed."));
 }
 
+static EntsecApprovals *get_approvals (EntsecWindow *self);
+
 static void
 close_device_page (EntsecWindow *self)
 {
@@ -476,6 +486,8 @@ adopt_vault (EntsecWindow *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
                            G_CALLBACK (enterprise_state_changed), self, G_CONNECT_SWAPPED);
+  if (get_approvals (self) != NULL)
+    entsec_approvals_set_vault (get_approvals (self), vault);
 }
 
 static void open_dialog_with (EntsecWindow *self,
@@ -662,6 +674,12 @@ show_codes (EntsecWindow *self)
   schedule_tick (self);
   entsec_lock_monitor_start (self->lock_monitor, self->cancellable);
   entsec_enroll_window_ready (GTK_WINDOW (self), self->vault);
+  if (self->approval_after_unlock != NULL)
+    {
+      g_autofree char *id = g_steal_pointer (&self->approval_after_unlock);
+
+      entsec_window_show_approval (self, id);
+    }
   if (self->pending_files->len > 0)
     {
       g_autoptr (GPtrArray) files = g_steal_pointer (&self->pending_files);
@@ -775,6 +793,112 @@ lock_codes (EntsecWindow *self)
   show_unlock (self, NULL);
   /* Wipes the keys and every decrypted value; the page waits for "locked". */
   entsec_vault_lock_async (self->vault, NULL, vault_lock_done, g_object_ref (self));
+}
+
+/* ---- Sign-in requests and the organization's commands ---------------------- */
+
+static EntsecApprovals *
+get_approvals (EntsecWindow *self)
+{
+  return self->approvals;
+}
+
+static void
+approval_finished (EntsecWindow *self,
+                   const char   *message)
+{
+  toast (self, message);
+}
+
+static void
+approval_unlock_requested (EntsecWindow *self,
+                           const char   *challenge_id)
+{
+  g_free (self->approval_after_unlock);
+  self->approval_after_unlock = g_strdup (challenge_id);
+  if (showing_codes (self))
+    lock_codes (self);
+  toast (self, _("Unlock to approve the sign-in"));
+}
+
+void
+entsec_window_show_approval (EntsecWindow *self,
+                             const char   *challenge_id)
+{
+  EntsecApprovals *approvals;
+  EntsecVault *vault;
+
+  g_return_if_fail (ENTSEC_IS_WINDOW (self));
+  g_return_if_fail (challenge_id != NULL);
+
+  approvals = get_approvals (self);
+  if (approvals == NULL || entsec_approvals_lookup (approvals, challenge_id) == NULL)
+    {
+      toast (self, _("This sign-in request is no longer waiting"));
+      return;
+    }
+  if (self->approval_dialog != NULL)
+    {
+      if (g_str_equal (entsec_approval_dialog_get_challenge_id (self->approval_dialog),
+                       challenge_id))
+        {
+          gtk_window_present (GTK_WINDOW (self->approval_dialog));
+          return;
+        }
+      gtk_window_destroy (GTK_WINDOW (self->approval_dialog));
+    }
+  /* Approving signs with the window's vault, once the person unlocked it. */
+  vault = self->vault != NULL && showing_codes (self) ? self->vault : NULL;
+  self->approval_dialog = entsec_approval_dialog_new (GTK_WINDOW (self), approvals, vault,
+                                                      challenge_id);
+  g_object_add_weak_pointer (G_OBJECT (self->approval_dialog),
+                             (gpointer *) &self->approval_dialog);
+  g_signal_connect_object (self->approval_dialog, "finished", G_CALLBACK (approval_finished),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->approval_dialog, "unlock-requested",
+                           G_CALLBACK (approval_unlock_requested), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (self->approval_dialog));
+}
+
+static void
+show_wiped (EntsecWindow *self)
+{
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Managed Accounts Removed"),
+                                                       _("Your organization wiped the accounts "
+                                                         "it manages from this device, and "
+                                                         "this device is no longer enrolled. "
+                                                         "Your personal accounts are kept.")));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+entsec_window_command_carried_out (EntsecWindow *self,
+                                   const char   *command)
+{
+  g_return_if_fail (ENTSEC_IS_WINDOW (self));
+  g_return_if_fail (command != NULL);
+
+  if (g_str_equal (command, "wipe"))
+    {
+      show_wiped (self);
+      return;
+    }
+  if (!g_str_equal (command, "lock"))
+    return;
+  if (self->approval_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->approval_dialog));
+  if (showing_codes (self) || (self->unlock_page != NULL
+                               && gtk_stack_get_visible_child (self->main_stack)
+                                    == GTK_WIDGET (self->unlock_page)))
+    show_unlock (self, _("Your organization locked this app. Unlock it to go on."));
+  if (entsec_vault_is_unlocked (self->vault))
+    entsec_vault_lock_async (self->vault, NULL, vault_lock_done, g_object_ref (self));
+  toast (self, _("Your organization locked this app"));
 }
 
 static void
@@ -972,12 +1096,18 @@ entsec_window_dispose (GObject *object)
   if (self->clipboard != NULL)
     entsec_clipboard_guard_clear (self->clipboard);
   close_add_dialog (self);
+  if (self->approval_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->approval_dialog));
   if (self->list_view != NULL)
     gtk_grid_view_set_model (self->list_view, NULL);
   g_clear_object (&self->accounts);
   g_clear_object (&self->clipboard);
   g_clear_object (&self->lock_monitor);
+  /* The controller goes back to its own handle, locked: ours wipes its keys as it goes. */
+  if (self->vault != NULL && get_approvals (self) != NULL)
+    entsec_approvals_set_vault (get_approvals (self), NULL);
   g_clear_object (&self->vault);
+  g_clear_object (&self->approvals);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_WINDOW);
 
@@ -991,6 +1121,7 @@ entsec_window_finalize (GObject *object)
 
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
+  g_free (self->approval_after_unlock);
 
   G_OBJECT_CLASS (entsec_window_parent_class)->finalize (object);
 }
@@ -1004,6 +1135,7 @@ entsec_window_class_init (EntsecWindowClass *klass)
   entsec_app_ensure_resources ();
   g_type_ensure (ENTSEC_TYPE_ACCOUNT_PAGE);
   g_type_ensure (ENTSEC_TYPE_DEVICE_PAGE);
+  g_type_ensure (ENTSEC_TYPE_APPROVALS_BAR);
 
   object_class->dispose = entsec_window_dispose;
   object_class->finalize = entsec_window_finalize;
@@ -1027,6 +1159,7 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, no_results_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, approvals_bar);
   gtk_widget_class_bind_template_callback (widget_class, search_changed);
   gtk_widget_class_bind_template_callback (widget_class, search_activate);
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
@@ -1090,6 +1223,11 @@ entsec_window_new (EntsecApplication *app)
   EntsecWindow *self = g_object_new (ENTSEC_TYPE_WINDOW, "application", app, NULL);
   GSettings *settings = app != NULL ? entsec_application_get_settings (app) : NULL;
 
+  if (app != NULL && entsec_application_get_approvals (app) != NULL)
+    {
+      self->approvals = g_object_ref (entsec_application_get_approvals (app));
+      entsec_approvals_bar_set_approvals (self->approvals_bar, self->approvals);
+    }
   if (settings == NULL)
     return self;
   g_signal_connect_object (settings, "changed::hide-codes", G_CALLBACK (hide_codes_changed), self,

@@ -23,6 +23,16 @@ void entsec_window_open_files (EntsecWindow *self,
 /* Returns: (transfer none) (nullable): the vault once opened, locked or not. */
 EntsecVault *entsec_window_get_vault (EntsecWindow *self);
 
+/* The dialog of the waiting sign-in request @challenge_id (a toast when it
+ * left); approving asks for the unlock first when the codes are locked. */
+void entsec_window_show_approval (EntsecWindow *self,
+                                  const char   *challenge_id);
+
+/* The organization's @command ("lock", "wipe") was carried out: lock the
+ * codes, or say what the wipe removed. */
+void entsec_window_command_carried_out (EntsecWindow *self,
+                                        const char   *command);
+
 /* Take our code back from the clipboard, if it is still there. */
 void entsec_window_clear_clipboard (EntsecWindow *self);
 

@@ -225,17 +225,6 @@ on_interrupt (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* --clock-file (tests): the Unix time written in the file, 0 when unreadable. */
-static gint64
-clock_from_file (gpointer data)
-{
-  g_autofree char *text = NULL;
-
-  if (!g_file_get_contents (data, &text, NULL, NULL))
-    return 0;
-  return g_ascii_strtoll (text, NULL, 10);
-}
-
 /*
  * The events worker until it stops or Ctrl-C: its exit status is that of the
  * last failure when a failure stopped it.
@@ -255,7 +244,7 @@ watch_forever (EntsecVault *vault,
 
   entsec_events_worker_set_device_root (worker, device_root);
   if (clock_file != NULL)
-    entsec_events_worker_set_clock (worker, clock_from_file, (gpointer) clock_file);
+    entsec_events_worker_set_clock (worker, entsec_events_clock_from_file, (gpointer) clock_file);
   g_signal_connect (worker, "heartbeat", G_CALLBACK (on_heartbeat), &watch);
   g_signal_connect (worker, "polled", G_CALLBACK (on_polled), &watch);
   g_signal_connect (worker, "failed", G_CALLBACK (on_failed), &watch);

@@ -342,6 +342,18 @@ entsec_events_worker_set_device_root (EntsecEventsWorker *worker,
   worker->device_root = g_strdup (root);
 }
 
+gint64
+entsec_events_clock_from_file (gpointer user_data)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (user_data != NULL, 0);
+
+  if (!g_file_get_contents (user_data, &text, NULL, NULL))
+    return 0;
+  return g_ascii_strtoll (text, NULL, 10);
+}
+
 void
 entsec_events_worker_set_clock (EntsecEventsWorker *worker,
                                 EntsecEventsClock   clock,
