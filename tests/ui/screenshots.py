@@ -73,21 +73,25 @@ DEMO = [("Northwind Mail", "alex.doe@northwind.example"),
         ("Adatum Bank", "alex.doe@mail.example")]
 # The README's enterprise scenes: (file stem, the text whose presence in the
 # app turns the scene on, how it is reached, the accessible name of the
-# control that shows it is on screen). How: ("click", NAME) activates the
-# control named NAME, ("push",) sends a sign-in request from the demo, and
-# ("action", "app.NAME") activates an application action over D-Bus. The names come
+# control that shows it is on screen). How, step by step: ("click", NAME) activates the
+# control named NAME, ("click-prefix", TEXT) the first control whose name
+# starts with TEXT, ("push",) sends a sign-in request from the demo,
+# ("action", "app.NAME") activates an application action over D-Bus and
+# ("menu", NAME) opens the main menu with F10 and chooses the item NAME. The names come
 # from issue [8]; set them to the app's own when its enterprise pages land.
 ENTERPRISE_SCENES = [
-    ("enroll", "Connect to my organization", ("click", "Connect to my organization"),
-     "Connect to my organization"),
-    ("approval", "It wasn't me", ("push",), "It wasn't me"),
-    ("device", "What this device shares", ("action", "app.device"), "What this device shares"),
+    ("enroll", "Open Picture of Activation Code", [("action", "app.enroll")],
+     "Open Picture of Activation Code…"),
+    ("approval", "It Wasn’t Me", [("push",), ("click-prefix", "Review the sign-in")],
+     "It Wasn’t Me"),
+    ("device", "What This Device Shares", [("menu", "Device")],
+     "What This Device Shares"),
 ]
 
 
 def fail(message):
     print("FAIL:", message, file=sys.stderr)
-    shot = os.path.join(sys.argv[1], "screenshots-failure.png")
+    shot = os.path.join(sys.argv[-1], "screenshots-failure.png")
     subprocess.run(["import", "-window", "root", shot], check=False)
     print("screen at the failure:", shot, file=sys.stderr)
     sys.exit(1)
@@ -140,8 +144,10 @@ class App:
         self.process = subprocess.Popen([APP], env=env, stdout=subprocess.PIPE, text=True)
         threading.Thread(target=self._read, daemon=True).start()
         wait_for("the codes on screen", self._codes_painted)
+        # This process's node: one of an app quit before may still be listed.
         node = wait_for("the app on the accessibility bus", lambda: next(
-            (a for a in tree.root.applications() if a.name == "entsec"), None))
+            (a for a in tree.root.applications()
+             if a.name == "entsec" and a.get_process_id() == self.process.pid), None))
         self.window = wait_for("its window", lambda: next(
             (w for w in node.children if w.name == "Enterprise Security"), None))
         self.node = node
@@ -199,6 +205,13 @@ class App:
             lambda node: (node.name or "").replace("_", "").lower() == wanted,
             debugName=name, retry=False, requireResult=False)
 
+    def find_prefix(self, text):
+        """The first control whose name starts with @text (any case), or None."""
+        wanted = text.lower()
+        return self.node.findChild(
+            lambda node: (node.name or "").replace("_", "").lower().startswith(wanted),
+            debugName=text, retry=False, requireResult=False)
+
     def activate_app_action(self, action):
         """Activates app.NAME over D-Bus (org.freedesktop.Application), as a
         notification's button or another program would."""
@@ -214,7 +227,7 @@ class App:
         while node.parent is not None and node.parent.roleName != "application":
             node = node.parent
         self.xid = wait_for("the X window " + node.name, lambda: subprocess.run(
-            ["xdotool", "search", "--name", "^%s$" % re.escape(node.name)],
+            ["xdotool", "search", "--onlyvisible", "--name", "^%s$" % re.escape(node.name)],
             capture_output=True, text=True, check=False).stdout.split()[-1])
 
     def quit(self):
@@ -243,7 +256,7 @@ def check(out_dir):
 def app_texts():
     """The app's text, lower case, mnemonics removed: its templates are compiled in."""
     with open(APP, "rb") as f:
-        return f.read().lower().replace(b"_", b"").decode("latin-1")
+        return f.read().replace(b"_", b"").decode("utf-8", errors="ignore").lower()
 
 
 def enroll_with_cli(demo):
@@ -266,14 +279,29 @@ def enroll_with_cli(demo):
         fail("entsec-cli enroll failed: " + out + err)
 
 
-def shoot_scene(app, out_dir, stem, how, shown, demo):
-    if how[0] == "click":
-        control = wait_for("the control " + how[1], lambda: app.find(how[1]))
+def run_step(app, step, demo):
+    if step[0] == "click":
+        control = wait_for("the control " + step[1], lambda: app.find(step[1]))
         control.doActionNamed("click")
-    elif how[0] == "push":
+    elif step[0] == "click-prefix":
+        control = wait_for("a control named " + step[1] + "...",
+                           lambda: app.find_prefix(step[1]))
+        control.doActionNamed("click")
+    elif step[0] == "push":
         demo.push()
+    elif step[0] == "menu":
+        subprocess.run(["xdotool", "key", "--window", app.xid, "F10"], check=True)
+        item = wait_for("the menu item " + step[1], lambda: app.node.findChild(
+            predicate.GenericPredicate(name=step[1], roleName="menu item"),
+            retry=False, requireResult=False))
+        item.doActionNamed("click")
     else:
-        app.activate_app_action(how[1])
+        app.activate_app_action(step[1])
+
+
+def shoot_scene(app, out_dir, stem, how, shown, demo):
+    for step in how:
+        run_step(app, step, demo)
     app.show_window_of(wait_for("the control " + shown, lambda: app.find(shown)))
     for name, size in SIZES.items():
         path = os.path.join(out_dir, "%s-%s-light.png" % (stem, name))
@@ -295,6 +323,14 @@ def enterprise_scenes(out_dir):
     if not scenes:
         return
     make_demo_vault()
+    # A notification server on the session bus, as on a desktop: without one
+    # GLib warns, and the app runs with fatal warnings.
+    notes = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "notification-server.py"),
+        os.path.join(os.environ["XDG_RUNTIME_DIR"], "notifications.jsonl")],
+        stdout=subprocess.PIPE, text=True)
+    if notes.stdout.readline().strip() != "ready":
+        fail("the notification server did not start")
     demo = demotest.Demo(os.environ["ENTSEC_DEMO"], os.environ["ENTSEC_BUILD_DIR"])
     enrolled = False
     try:
@@ -310,6 +346,8 @@ def enterprise_scenes(out_dir):
             print("ok: the %s scene in %s" % (stem, out_dir))
     finally:
         demo.stop()
+        notes.kill()
+        notes.wait()
 
 
 def main():

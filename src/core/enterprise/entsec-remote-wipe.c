@@ -93,9 +93,10 @@ entsec_enterprise_remote_wipe_check (EntsecVault  *vault,
   wipe = entsec_enterprise_remote_wipe_get_sync (vault, cancellable, &local);
   if (wipe == NULL)
     {
-      if (local != NULL)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return local == NULL;
+      if (local == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
   day = day_of (wipe->ordered_at > 0 ? wipe->ordered_at : wipe->received_at);
   if (wipe->completed_at != 0)
