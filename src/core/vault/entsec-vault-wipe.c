@@ -103,9 +103,10 @@ vault_finish_remote_wipe (EntsecVault *vault,
   row = vault_read_locked_row (vault, ENTSEC_LOCKED_REMOTE_WIPE, &local);
   if (row == NULL || !entsec_remote_wipe_decode (row, &wipe) || wipe.completed_at != 0)
     {
-      if (local != NULL)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return local == NULL;
+      if (local == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
   wipe.completed_at = MAX (now, 1);
   notice = entsec_remote_wipe_encode (&wipe);
