@@ -15,6 +15,7 @@ typedef struct
   char *ca;
   char *pin;
   char *link;
+  char *image;
   char *email;
   char *phone;
   char *code_file;
@@ -28,6 +29,7 @@ enroll_options_clear (EnrollOptions *options)
   g_free (options->ca);
   g_free (options->pin);
   g_free (options->link);
+  g_free (options->image);
   g_free (options->email);
   g_free (options->phone);
   g_free (options->code_file);
@@ -100,16 +102,49 @@ enroller_of (const EnrollOptions  *options,
   return enroller;
 }
 
+/* --image: the activation link of the first activation QR code in the picture. */
+static int
+link_from_image (EnrollOptions *options)
+{
+  g_autoptr (EntsecQrResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  result = entsec_qr_decode_file_sync (options->image, NULL, &error);
+  if (result == NULL)
+    {
+      cli_print_error (_("cannot read %s: %s"), options->image, error->message);
+      return CLI_EXIT_BAD_INPUT;
+    }
+  for (guint i = 0; i < result->codes->len; i++)
+    {
+      const EntsecQrCode *code = g_ptr_array_index (result->codes, i);
+
+      if (code->kind == ENTSEC_QR_KIND_ENROLLMENT && code->text != NULL)
+        {
+          options->link = g_strdup (code->text);
+          return CLI_EXIT_OK;
+        }
+    }
+  cli_print_error (_("%s holds no activation code (an entsec://enroll link): use the picture "
+                     "your administrator gave you"), options->image);
+  return CLI_EXIT_BAD_INPUT;
+}
+
 static gboolean
 check_enroll_options (const EnrollOptions *options)
 {
-  if (options->link != NULL && (options->server != NULL || options->pin != NULL
-                                || options->email != NULL || options->phone != NULL))
-    cli_print_error (_("--link gives the server, pin and address: use it without --server, "
-                       "--pin, --email and --phone"));
-  else if (options->link == NULL && options->server == NULL)
-    cli_print_error (_("give --server URL (or --link LINK from your administrator)"));
-  else if (options->link == NULL && (options->email == NULL) == (options->phone == NULL))
+  gboolean from_link = options->link != NULL || options->image != NULL;
+
+  if (options->image != NULL && options->link != NULL)
+    cli_print_error (_("give either --image FILE or --link LINK, not both"));
+  else if (from_link && (options->server != NULL || options->pin != NULL
+                         || options->email != NULL || options->phone != NULL))
+    cli_print_error (_("--link and --image give the server, pin and address: use them without "
+                       "--server, --pin, --email and --phone"));
+  else if (!from_link && options->server == NULL)
+    cli_print_error (_("give --server URL (or --link LINK or --image FILE from your "
+                       "administrator)"));
+  else if (!from_link && (options->email == NULL) == (options->phone == NULL))
     cli_print_error (_("give one of --email ADDRESS and --phone NUMBER"));
   else
     return TRUE;
@@ -184,6 +219,8 @@ cli_cmd_enroll (int    argc,
       N_("Receive the code by SMS at NUMBER (E.164, +...)"), N_("NUMBER") },
     { "link", 0, 0, G_OPTION_ARG_STRING, &options.link,
       N_("Enroll with an activation link (entsec://enroll?...)"), N_("LINK") },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &options.image,
+      N_("Enroll with the activation QR code in a picture"), N_("FILE") },
     { "code-file", 0, 0, G_OPTION_ARG_FILENAME, &options.code_file,
       N_("Read the code from FILE ('-' or absent: prompt)"), N_("FILE") },
     /* Hidden, for tests: read the device claims under DIR (sys/, proc/, etc/). */
@@ -199,7 +236,12 @@ cli_cmd_enroll (int    argc,
                                        "sent to your address, then the device is registered."),
                                     entries, &argc, &argv, &status);
   if (vault != NULL)
-    status = check_enroll_options (&options) ? run_enroll (vault, &options) : CLI_EXIT_USAGE;
+    {
+      if (!check_enroll_options (&options))
+        status = CLI_EXIT_USAGE;
+      else if (options.image == NULL || (status = link_from_image (&options)) == CLI_EXIT_OK)
+        status = run_enroll (vault, &options);
+    }
   enroll_options_clear (&options);
   return status;
 }

@@ -4,6 +4,7 @@
 (test-demo.py, tests/ui/screenshots.py): started, its printed lines read as
 they come, stopped with SIGTERM as Ctrl-C or the app's exit would."""
 
+import os
 import re
 import select
 import signal
@@ -19,8 +20,9 @@ class Demo:
 
     def __init__(self, script, build_dir):
         self.proc = subprocess.Popen([script, "--no-app", build_dir], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.lines = []
+        self._pending = ""
         try:
             self.state = self.read_until(r"^==> Demo state .*: (/\S+)$").group(1)
             self.port = int(self.read_until(r"listening on https://localhost:(\d+) ").group(1))
@@ -34,12 +36,25 @@ class Demo:
             self.stop()
             raise
 
+    def next_line(self):
+        """The next line printed, or "" after TIMEOUT seconds without one or at the end.
+        Reads the pipe itself: select() on a buffered file object misses the
+        lines already in its buffer (several lines written at once)."""
+        while "\n" not in self._pending:
+            ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
+            chunk = os.read(self.proc.stdout.fileno(), 65536) if ready else b""
+            if not chunk:
+                line, self._pending = self._pending, ""
+                return line
+            self._pending += chunk.decode("utf-8", errors="replace")
+        line, self._pending = self._pending.split("\n", 1)
+        return line + "\n"
+
     def read_until(self, pattern):
         """The first match of @pattern in the next lines printed; fails after TIMEOUT
         seconds without a line, or when the demo stops."""
         while True:
-            ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
-            line = self.proc.stdout.readline() if ready else ""
+            line = self.next_line()
             if not line:
                 raise AssertionError("the demo printed no line matching %r; it printed:\n%s%s"
                                      % (pattern, "".join(self.lines), self.stop()[1]))
@@ -70,4 +85,4 @@ class Demo:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             _, err = self.proc.communicate()
-        return self.proc.returncode, err
+        return self.proc.returncode, (err or b"").decode("utf-8", errors="replace")

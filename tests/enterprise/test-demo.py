@@ -66,9 +66,18 @@ class DemoTests(unittest.TestCase):
         # Enroll a fresh vault with it, typing the code the demo printed.
         result = self.cli("init", *clienttest.FAST_KDF)
         self.assertEqual(result.returncode, 0, result.stderr)
+        # A picture without an activation code is refused and says why.
+        other = os.path.join(os.environ["ENTSEC_SOURCE_DIR"], "tests", "data", "qr", "formats")
+        pictures = [os.path.join(other, f) for f in sorted(os.listdir(other))
+                    if f.endswith(".png")]
+        self.assertTrue(pictures)
+        refused = self.cli("enroll", "--image", pictures[0], "--code-file", "/dev/null")
+        self.assertEqual(refused.returncode, 3, refused.stdout + refused.stderr)
+        self.assertIn("holds no activation code", refused.stderr)
+        # `enroll --image` reads the link from the activation QR code itself.
         code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file,
                                            os.path.join(self.demo.state, "server"),
-                                           "--link", decoded.stdout.strip(),
+                                           "--image", self.demo.qr,
                                            code_of=self.printed_code)
         self.assertEqual(code, 0, out + err)
         self.assertEqual(self.codes[0], self.codes[1])
