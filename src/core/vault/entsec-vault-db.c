@@ -257,6 +257,32 @@ query_int (sqlite3    *db,
   return value;
 }
 
+/* SQLite's own handler (sqlite3_busy_timeout) sleeps longer and longer, up
+ * to 100 ms between tries: a program that writes often (the app's worker)
+ * then takes the lock again in the short gaps between its transactions
+ * before a waiting program (entsec-cli) looks again, and the waiter gives
+ * up after the timeout though the vault was free many times. Trying every
+ * millisecond catches those gaps. @count is the number of tries so far;
+ * each slept at least a millisecond, so the wait is bounded by the timeout
+ * (longer in wall time only when the machine is slow to wake us). */
+static int
+busy_retry_cb (void *data,
+               int   count)
+{
+  (void) data;
+  if (count >= VAULT_BUSY_TIMEOUT_MS)
+    return 0;
+  g_usleep (1000);
+  return 1;
+}
+
+void
+vault_db_set_busy_wait (sqlite3 *db,
+                        gboolean wait)
+{
+  sqlite3_busy_handler (db, wait ? busy_retry_cb : NULL, NULL);
+}
+
 /* Connection settings; none of them writes to the file. */
 static gboolean
 configure_connection (sqlite3 *db,
@@ -264,7 +290,7 @@ configure_connection (sqlite3 *db,
 {
   sqlite3_extended_result_codes (db, 1);
   /* Writers wait for each other (BEGIN IMMEDIATE); readers never wait (WAL). */
-  sqlite3_busy_timeout (db, VAULT_BUSY_TIMEOUT_MS);
+  vault_db_set_busy_wait (db, TRUE);
   /* A failed open must not even checkpoint a leftover WAL into the file. */
   sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);

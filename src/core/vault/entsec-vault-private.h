@@ -404,6 +404,11 @@ gboolean vault_kdf_params_decode (GBytes             *bytes,
 /* How long a write waits for another program's write to finish. */
 #define VAULT_BUSY_TIMEOUT_MS 5000
 
+/* Make @db's writes wait up to VAULT_BUSY_TIMEOUT_MS for another writer
+ * (@wait TRUE), retrying every millisecond, or not wait at all. */
+void     vault_db_set_busy_wait (sqlite3 *db,
+                                 gboolean wait);
+
 /* Map an SQLite failure onto ENTSEC_VAULT_ERROR; @what says what was tried. */
 void     vault_db_set_error (sqlite3    *db,
                              int         rc,

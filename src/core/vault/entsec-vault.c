@@ -1298,9 +1298,9 @@ lock_locked (EntsecVault *vault)
    * for another program's readers: the checkpoint is best effort. */
   if (was_unlocked && vault->db != NULL && !vault->read_only)
     {
-      sqlite3_busy_timeout (vault->db, 0);
+      vault_db_set_busy_wait (vault->db, FALSE);
       sqlite3_wal_checkpoint_v2 (vault->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-      sqlite3_busy_timeout (vault->db, VAULT_BUSY_TIMEOUT_MS);
+      vault_db_set_busy_wait (vault->db, TRUE);
     }
 }
 
