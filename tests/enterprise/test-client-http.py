@@ -13,8 +13,10 @@ import json
 import os
 import select
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 import servertest  # noqa: E402
@@ -190,6 +192,34 @@ class OpensslServer:
         self.proc.communicate(timeout=servertest.START_TIMEOUT)
 
 
+class SilentServer:
+    """A TLS server on 127.0.0.1 that reads one request and never answers,
+    as a server holding a long-poll does; stopped by stop()."""
+
+    def __init__(self, cert, key):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, args=(context,), daemon=True)
+        self.thread.start()
+
+    def _serve(self, context):
+        try:
+            conn, _ = self.listener.accept()
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(65536)
+                self.done.wait(servertest.START_TIMEOUT * 4)
+        except OSError:
+            pass
+
+    def stop(self):
+        self.done.set()
+        self.listener.close()
+        self.thread.join()
+
+
 class OpensslTlsMatrix(ServerTestCase):
     """Certificates and servers that must be refused, each with its own error."""
 
@@ -218,6 +248,23 @@ class OpensslTlsMatrix(ServerTestCase):
         url = self.serve(self.pki.leaf("good"), "-www")
         code, first, rest = probe("--ca", self.pki.ca_file, "GET", url)
         self.assertEqual((code, first), (0, "status 200"), rest)
+
+    def silent(self):
+        server = SilentServer(*self.pki.leaf("good"))
+        self.addCleanup(server.stop)
+        return "https://localhost:%d/" % server.port
+
+    def test_a_call_waiting_for_its_answer_is_cancelled(self):
+        url = self.silent()
+        code, first, rest = probe("--ca", self.pki.ca_file, "--timeout", "30",
+                                  "--cancel-after", "300", "GET", url)
+        self.assertEqual((code, first), (1, "error cancelled"), rest)
+        self.assertIn("was cancelled", rest)
+
+    def test_control_the_silent_server_holds_the_call_until_its_timeout(self):
+        url = self.silent()
+        code, first, rest = probe("--ca", self.pki.ca_file, "--timeout", "2", "GET", url)
+        self.assertEqual((code, first), (1, "error timeout"), rest)
 
     def test_self_signed(self):
         url = self.serve(self.pki.leaf("self", self_signed=True), "-www")

@@ -37,6 +37,7 @@ struct _EntsecDeviceSession
   gboolean skew_known;
   EntsecSecureBytes *kek;   /* the device KEK: the key is in a locked row; NULL: in the prefs */
   EntsecKekOutcome kek_outcome;
+  GCancellable *cancellable;  /* (nullable) of the session's creator: ends its calls too */
 };
 
 void
@@ -45,6 +46,7 @@ entsec_device_session_free (EntsecDeviceSession *session)
   if (session == NULL)
     return;
   g_clear_object (&session->vault);
+  g_clear_object (&session->cancellable);
   g_free (session->issuer);
   g_free (session->ca_file);
   g_free (session->pins);
@@ -501,6 +503,7 @@ entsec_device_session_new (EntsecVault   *vault,
 
   session->vault = g_object_ref (vault);
   session->now = now;
+  g_set_object (&session->cancellable, cancellable);
   if (!entsec_enterprise_remote_wipe_check (vault, cancellable, error))
     return NULL;
   if (!entsec_vault_is_unlocked (vault))
@@ -957,6 +960,7 @@ send_signed (EntsecDeviceSession *session,
     .pins = session->pins,
     /* Without a CA file the pins (from an activation link) are the anchor. */
     .pin_is_anchor = session->pins != NULL && session->ca_file == NULL,
+    .cancellable = session->cancellable,
   };
 
   if (g_str_has_prefix (path, "/v1/"))

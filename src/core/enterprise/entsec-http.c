@@ -395,6 +395,20 @@ set_transport_error (const CallState *state,
     }
 }
 
+/* libcurl calls this at least once a second, also while it waits for data. */
+static int
+on_progress (void       *user_data,
+             curl_off_t  dltotal,
+             curl_off_t  dlnow,
+             curl_off_t  ultotal,
+             curl_off_t  ulnow)
+{
+  const CallState *state = user_data;
+
+  (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
+  return g_cancellable_is_cancelled (state->trust->cancellable) ? 1 : 0;
+}
+
 static void
 set_options (CURL                  *curl,
              const EntsecHttpTrust *trust,
@@ -423,6 +437,12 @@ set_options (CURL                  *curl,
   curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt (curl, CURLOPT_HEADERDATA, state);
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, error_buffer);
+  if (trust->cancellable != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+      curl_easy_setopt (curl, CURLOPT_XFERINFODATA, state);
+      curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+    }
   curl_easy_setopt (curl, CURLOPT_USERAGENT, "entsec/" PACKAGE_VERSION);
 }
 
@@ -461,7 +481,7 @@ entsec_http_request (const EntsecHttpTrust *trust,
   g_return_val_if_fail (trust != NULL, NULL);
   g_return_val_if_fail (method != NULL && url != NULL, NULL);
 
-  if (!check_url (url, error))
+  if (!check_url (url, error) || g_cancellable_set_error_if_cancelled (trust->cancellable, error))
     return NULL;
   state.trust = trust;
   if (trust->pins != NULL && !parse_pins (trust->pins, &state, error))
@@ -507,6 +527,11 @@ entsec_http_request (const EntsecHttpTrust *trust,
   curl_slist_free_all (list);
 
   host = host_of (url);
+  if (code == CURLE_ABORTED_BY_CALLBACK && g_cancellable_is_cancelled (trust->cancellable))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The call to %s was cancelled", host);
+      return NULL;
+    }
   if (code != CURLE_OK)
     {
       set_transport_error (&state, code, host, error_buffer, error);

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  *   otherwise the pins are checked on top of normal verification
  * @max_response: the body size limit in bytes; 0 means ENTSEC_HTTP_MAX_RESPONSE
  * @connect_timeout, @total_timeout: in seconds; 0 means the defaults above
+ * @cancellable: (nullable): cancelling it ends the call (also one waiting
+ *   for a long-poll's answer) within about a second, with %G_IO_ERROR_CANCELLED
  */
 typedef struct
 {
@@ -29,6 +31,7 @@ typedef struct
   gsize max_response;
   guint connect_timeout;
   guint total_timeout;
+  GCancellable *cancellable;
 } EntsecHttpTrust;
 
 /* An answer of any status; free with entsec_http_response_free(). */
