@@ -798,16 +798,37 @@ done_clicked (EntsecEnrollAssistant *self)
   gtk_window_close (GTK_WINDOW (self));
 }
 
-/* Cancel, unlike closing the window (or quitting), forgets the enrollment.
- * The protocol has no call to cancel it at the server (docs/protocol.md
- * 8.2): its code expires there, and a new start replaces it. */
+static void
+cancel_forgotten (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (EntsecEnrollAssistant) self = user_data;
+
+  progress_removed (source, result, NULL);
+  if (!gtk_widget_in_destruction (GTK_WIDGET (self)))
+    gtk_window_close (GTK_WINDOW (self));
+}
+
+/* Cancel, unlike closing the window (or quitting), forgets the enrollment;
+ * the window closes once it is forgotten, so that a quit right after Cancel
+ * cannot bring it back at the next start. The protocol has no call to
+ * cancel it at the server (docs/protocol.md 8.2): its code expires there,
+ * and a new start replaces it. */
 static void
 cancel_clicked (EntsecEnrollAssistant *self)
 {
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
   g_cancellable_cancel (self->cancellable);
-  if (self->enroller != NULL && entsec_enroller_get_expires_at (self->enroller) != 0)
-    forget_progress (self->vault);
-  gtk_window_close (GTK_WINDOW (self));
+  if (self->enroller == NULL || entsec_enroller_get_expires_at (self->enroller) == 0)
+    {
+      gtk_window_close (GTK_WINDOW (self));
+      return;
+    }
+  set_busy (self, TRUE);
+  entsec_vault_remove_pref_async (self->vault, ENTSEC_ENROLLMENT_PREF, NULL, cancel_forgotten,
+                                  g_object_ref (self));
 }
 
 /* ---- Life cycle ------------------------------------------------------------------------ */

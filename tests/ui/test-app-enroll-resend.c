@@ -3,10 +3,10 @@
  * test-app-enroll-resend.c: the enrollment assistant's "Send Again"
  * countdown by an injected clock, a resend the real server refuses with
  * 429 and Retry-After (the countdown starts again with the server's wait),
- * and Cancel, which forgets the enrollment kept in the vault. Run by
- * test-app-enroll-resend.py, which starts entsec-server over TLS on
- * loopback and gives ENTSEC_TEST_LINK: an activation link (server, pins)
- * with an email address the server knows.
+ * and Cancel, which forgets the enrollment kept in the vault before the
+ * window closes. Run by test-app-enroll-resend.py, which starts
+ * entsec-server over TLS on loopback and gives ENTSEC_TEST_LINK: an
+ * activation link (server, pins) with an email address the server knows.
  */
 
 #include "config.h"
@@ -149,6 +149,22 @@ assert_resend (GtkWidget  *button,
   g_assert_cmpint (gtk_widget_get_sensitive (button), ==, sensitive);
 }
 
+/* What the vault keeps at the moment the assistant goes. */
+typedef struct
+{
+  EntsecVault *vault;
+  gboolean     read;
+  char        *kept;
+} Closing;
+
+static void
+read_at_destroy (GtkWidget *assistant,
+                 Closing   *closing)
+{
+  closing->kept = kept_enrollment (closing->vault);
+  closing->read = TRUE;
+}
+
 static void
 remove_dir (const char *path)
 {
@@ -182,6 +198,7 @@ test_countdown_retry_after_and_cancel (void)
   guint64 wait = 0;
   const char *text;
   guint guard;
+  Closing closing = { NULL };
 
   g_assert_no_error (error);
   vault = entsec_vault_create_sync (path, FALSE, PASSPHRASE, strlen (PASSPHRASE), &cheap_kdf,
@@ -232,22 +249,23 @@ test_countdown_retry_after_and_cancel (void)
   entsec_enroll_assistant_set_clock (ENTSEC_ENROLL_ASSISTANT (assistant), fixed_clock, &now);
   assert_resend (resend, "Send _Again", TRUE);
 
-  /* Cancel forgets the kept enrollment (closing the window would keep it). */
+  /* Cancel forgets the kept enrollment (closing the window would keep it),
+   * then closes the window: once it is gone, so is the enrollment. */
   g_clear_pointer (&saved, g_free);
   saved = kept_enrollment (vault);
   g_assert_nonnull (saved);
+  g_object_add_weak_pointer (G_OBJECT (assistant), (gpointer *) &assistant);
+  g_signal_connect (assistant, "destroy", G_CALLBACK (read_at_destroy), &closing);
+  closing.vault = vault;
   click (must_find (assistant, is_button_labelled, "_Cancel"));
-  guard = g_timeout_add_seconds (60, watchdog, (gpointer) "the kept enrollment to go");
-  for (;;)
-    {
-      g_autofree char *left = kept_enrollment (vault);
-
-      if (left == NULL)
-        break;
-      g_main_context_iteration (NULL, TRUE);
-    }
+  guard = g_timeout_add_seconds (60, watchdog, (gpointer) "the assistant to close");
+  while (assistant != NULL)
+    g_main_context_iteration (NULL, TRUE);
   g_source_remove (guard);
+  g_assert_true (closing.read);
+  g_assert_null (closing.kept);
 
+  g_free (closing.kept);
   g_clear_object (&vault);
   remove_dir (dir);
 }
