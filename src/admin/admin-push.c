@@ -56,14 +56,13 @@ find_users (const AdminOptions *options,
 
           if (id != NULL && user_matches (user, wanted))
             g_ptr_array_add (ids, g_strdup (id));
-          if (id != NULL && i + 1 == n)
-            {
-              g_free (after);
-              after = g_strdup (id);
-            }
         }
+      /* The next page starts after the last user of this one. */
+      g_free (after);
+      after = g_strdup (json_string_value (json_object_get (json_array_get (users, n - 1),
+                                                            "id")));
       admin_reply_clear (&reply);
-      if (n < USERS_PAGE)
+      if (n < USERS_PAGE || after == NULL)
         return ADMIN_EXIT_OK;
     }
 }
