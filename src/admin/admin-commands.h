@@ -39,7 +39,6 @@ json_t *admin_body_wipe (const AdminOptions *options, char **args);
 json_t *admin_body_lock (const AdminOptions *options, char **args);
 json_t *admin_body_unlock (const AdminOptions *options, char **args);
 json_t *admin_body_refresh (const AdminOptions *options, char **args);
-json_t *admin_body_push (const AdminOptions *options, char **args);
 /* {"v":1}: a POST that needs nothing else */
 json_t *admin_body_v1 (const AdminOptions *options, char **args);
 
@@ -77,5 +76,7 @@ int admin_run_token_resync (const AdminOptions *options, const AdminCommand *com
                             char **args);
 int admin_run_token_provision (const AdminOptions *options, const AdminCommand *command,
                                char **args);
+/* admin-push.c: push USER (an id, or a name looked up with the admin token) */
+int admin_run_push (const AdminOptions *options, const AdminCommand *command, char **args);
 
 G_END_DECLS

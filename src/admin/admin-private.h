@@ -50,6 +50,10 @@ typedef struct
   int      period;
   /* push */
   char    *number_matching;
+  char    *app;        /* the request's context, as the device shows it */
+  char    *ip;
+  char    *browser;
+  char    *location;
 } AdminOptions;
 
 /* Which credential a call sends. */

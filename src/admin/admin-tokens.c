@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* admin-tokens.c: tokens provision and ack, validate, push: the calls that carry seeds or codes */
+/* admin-tokens.c: tokens provision and ack, validate: the calls that carry seeds or codes */
 
 #include "config.h"
 
@@ -95,17 +95,6 @@ admin_run_token_resync (const AdminOptions *options,
   OPENSSL_cleanse (code, sizeof code);
   OPENSSL_cleanse (next_code, sizeof next_code);
   return admin_call_and_print (options, command, "POST", path, body, ADMIN_AUTH_TOKEN);
-}
-
-json_t *
-admin_body_push (const AdminOptions *options,
-                 char              **args)
-{
-  json_t *body = json_pack ("{s:i,s:s}", "v", 1, "user", args[0]);
-
-  if (options->number_matching != NULL)
-    json_object_set_new (body, "number_matching", json_string (options->number_matching));
-  return body;
 }
 
 /* The body of tokens provision; the server checks the values and names a wrong one. */

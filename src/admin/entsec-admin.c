@@ -116,10 +116,11 @@ static const AdminCommand commands[] = {
   { "push status", "TRANSACTION_ID", "Show a sign-in approval's state (--api-key-file)",
     1, 1, "GET", "/v1/auth/transactions/{}", ADMIN_AUTH_API_KEY, NULL, NULL, NULL, NULL,
     NULL },
-  { "push", "USER_ID [--number-matching enter|choose|none]",
+  { "push", "USER_ID|NAME [--number-matching enter|choose|none] [--app NAME] [--ip ADDRESS] "
+    "[--browser TEXT] [--location PLACE]",
     "Start a sign-in approval (--api-key-file); prints the number",
-    1, 1, "POST", "/v1/auth/push", ADMIN_AUTH_API_KEY, admin_body_push, NULL, NULL, NULL,
-    NULL },
+    1, 1, "POST", "/v1/auth/push", ADMIN_AUTH_API_KEY, NULL, NULL, NULL, NULL,
+    admin_run_push },
   { "validate", "USER_ID", "Check a code read from stdin (--api-key-file)",
     1, 1, NULL, "/v1/auth/validate", ADMIN_AUTH_API_KEY, NULL, NULL, NULL, NULL,
     admin_run_validate },
@@ -144,7 +145,8 @@ print_usage (FILE *stream)
            "                        /etc/entsec/admin.conf)\n"
            "  --json                print the server's JSON\n"
            "  --email, --phone, --name, --limit, --after, --user, --file, --qr, --type,\n"
-           "  --algorithm, --digits, --period, --issuer, --label, --number-matching:\n"
+           "  --algorithm, --digits, --period, --issuer, --label, --number-matching,\n"
+           "  --app, --ip, --browser, --location:\n"
            "  see entsec-admin(1)\n\n"
            "Tokens and API keys are never read from the command line, only from files.\n\n"
            "Exit status:\n"
@@ -178,6 +180,10 @@ options_clear (AdminOptions *options)
   g_free (options->issuer);
   g_free (options->label);
   g_free (options->number_matching);
+  g_free (options->app);
+  g_free (options->ip);
+  g_free (options->browser);
+  g_free (options->location);
 }
 
 /* The command @args start with, and how many words it has; NULL when unknown. */
@@ -332,6 +338,10 @@ main (int    argc,
     { "issuer", 0, 0, G_OPTION_ARG_STRING, &options.issuer, NULL, NULL },
     { "label", 0, 0, G_OPTION_ARG_STRING, &options.label, NULL, NULL },
     { "number-matching", 0, 0, G_OPTION_ARG_STRING, &options.number_matching, NULL, NULL },
+    { "app", 0, 0, G_OPTION_ARG_STRING, &options.app, NULL, NULL },
+    { "ip", 0, 0, G_OPTION_ARG_STRING, &options.ip, NULL, NULL },
+    { "browser", 0, 0, G_OPTION_ARG_STRING, &options.browser, NULL, NULL },
+    { "location", 0, 0, G_OPTION_ARG_STRING, &options.location, NULL, NULL },
     { "after", 0, 0, G_OPTION_ARG_STRING, &options.after, NULL, NULL },
     { "user", 0, 0, G_OPTION_ARG_STRING, &options.user, NULL, NULL },
     { "limit", 0, 0, G_OPTION_ARG_INT, &options.limit, NULL, NULL },

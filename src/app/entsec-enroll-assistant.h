@@ -31,6 +31,13 @@ void entsec_enroll_assistant_use_link (EntsecEnrollAssistant *self,
 void entsec_enroll_assistant_resume (EntsecEnrollAssistant *self,
                                      EntsecEnroller        *enroller);
 
+/* Tests: read the time from @clock (NULL: the real clock) for the "Send
+ * Again" countdown, and show the countdown by it at once (the countdown
+ * reads it again every second). */
+void entsec_enroll_assistant_set_clock (EntsecEnrollAssistant *self,
+                                        EntsecEventsClock      clock,
+                                        gpointer               user_data);
+
 /* Whether @file is an entsec: link (D-Bus Open hands links over as files). */
 gboolean entsec_enroll_is_link (GFile *file);
 

@@ -56,11 +56,13 @@ def outbox_codes(data_dir):
         return [json.loads(line)["code"] for line in f]
 
 
-def enroll(cli, vault, pass_file, data_dir, *args, code_of=None):
-    """Runs `cli enroll`; once it says the code is on its way, types code_of(code).
+def enroll(cli, vault, pass_file, data_dir, *args, code_of=None, keyring=False):
+    """Runs `cli enroll` (with the keyring only if @keyring); once it says the
+    code is on its way, types code_of(code).
 
     Returns (exit status, stdout, stderr)."""
-    proc = subprocess.Popen([cli, "enroll", "--vault", vault, "--no-keyring",
+    proc = subprocess.Popen([cli, "enroll", "--vault", vault,
+                             *([] if keyring else ["--no-keyring"]),
                              "--passphrase-file", pass_file, *args],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

@@ -16,7 +16,7 @@ TIMEOUT = 20  # seconds without a line from the demo before giving up
 class Demo:
     """tools/demo-server --no-app BUILD_DIR, up and ready. Attributes, from what
     it printed: state, port, user_id, qr, link, push_line (the entsec-admin
-    push command line), env_file."""
+    push command line, by the user's name, with a context), env_file."""
 
     def __init__(self, script, build_dir):
         self.proc = subprocess.Popen([script, "--no-app", build_dir], stdin=subprocess.DEVNULL,
@@ -29,7 +29,8 @@ class Demo:
             self.user_id = self.read_until(r"user demo-user \(.*\): (usr_\S+)$").group(1)
             self.qr = self.read_until(r"^==> Activation QR code: (/\S+)$").group(1)
             self.link = self.read_until(r"^Activation link: (entsec://enroll\?\S+)$").group(1)
-            self.push_line = self.read_until(r"^\s+(\S*entsec-admin .* push usr_\S+)$").group(1)
+            self.push_line = self.read_until(
+                r"^\s+(\S*entsec-admin .* push demo-user .*)$").group(1)
             self.env_file = self.read_until(r"source (/\S+/demo\.env)$").group(1)
             self.read_until(r"^==> The server runs until you stop it")
         except BaseException:

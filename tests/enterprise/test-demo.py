@@ -8,17 +8,22 @@ built) starts entsec-server on loopback with the demo organization and user;
 its activation QR code is read with libentsec's decoder (qr-probe) and must
 hold the link it printed; a fresh vault enrolls with `entsec-cli enroll
 --link`, typing the code the demo printed from its outbox; the push command
-line it printed starts a sign-in request, which `entsec-cli approve` approves
-with the number; `push status` through the env file it wrote says approved.
-Stopping the demo stops the server and removes its state. ENTSEC_CLI and
+line it printed (by the user's name, with a context) starts a sign-in
+request, which the vault receives with that context and `entsec-cli approve`
+approves with the number; `push status` through the env file it wrote says
+approved. Stopping the demo stops the server and removes its state, and the
+keyring items of the demo's app vault (in the real gnome-keyring of
+tests/keyring-session.sh), not those of another vault. ENTSEC_CLI and
 ENTSEC_QR_PROBE name the programs.
 """
 
+import hashlib
 import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -92,6 +97,10 @@ class DemoTests(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         listed = json.loads(self.cli("approvals", "--json").stdout)
         self.assertEqual([a["challenge_id"] for a in listed], [tx])
+        # The context the printed line gave: what the app shows besides the time.
+        self.assertEqual(listed[0]["context"], {
+            "app": "Demo portal", "ip": "192.0.2.10", "browser": "Firefox on Linux",
+            "location": "Berlin, Germany"})
         result = self.cli("approve", tx, "--number", number)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("approved", result.stdout)
@@ -111,6 +120,74 @@ class DemoTests(unittest.TestCase):
         self.assertFalse(os.path.exists(self.demo.state))
         with self.assertRaises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", self.demo.port), demotest.TIMEOUT)
+
+
+    def keyring_items(self, **attributes):
+        """The keyring items with @attributes (their attribute lines)."""
+        argv = ["secret-tool", "search", "--all"]
+        for name, value in attributes.items():
+            argv += [name, value]
+        found = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+        # Secrets are printed too, some binary: only the attribute lines count.
+        return [line for line in (found.stdout + found.stderr).decode(
+            "utf-8", errors="replace").splitlines() if line.startswith("attribute.")]
+
+    def init_with_keyring(self, vault):
+        made = subprocess.run([CLI, "init", "--vault", vault, "--passphrase-file",
+                               self.pass_file, *clienttest.FAST_KDF], capture_output=True,
+                              text=True, timeout=120, check=False)
+        self.assertEqual(made.returncode, 0, made.stderr)
+
+    @staticmethod
+    def keyring_name(vault):
+        """The "vault" attribute of a vault's keyring items: SHA-256 of its id."""
+        with sqlite3.connect("file:%s?mode=ro" % vault, uri=True) as db:
+            return hashlib.sha256(db.execute("SELECT vault_id FROM vault").fetchone()[0]
+                                  ).hexdigest()
+
+    def test_stopping_the_demo_forgets_its_vaults_keyring_items(self):
+        # Another vault of the same user, with its keyring slot: left alone.
+        self.init_with_keyring(self.vault)
+        # The demo app's vault (where the app would make it), enrolled with
+        # the keyring as the app does.
+        app_vault = os.path.join(self.demo.state, "data", "entsec", "default.db")
+        os.makedirs(os.path.dirname(app_vault))
+        self.init_with_keyring(app_vault)
+        code, out, err = clienttest.enroll(CLI, app_vault, self.pass_file,
+                                           os.path.join(self.demo.state, "server"),
+                                           "--link", self.demo.link, keyring=True,
+                                           code_of=self.printed_code)
+        self.assertEqual(code, 0, out + err)
+        demo_name = self.keyring_name(app_vault)
+        demo_items = self.keyring_items(vault=demo_name)
+        own_items = self.keyring_items(vault=self.keyring_name(self.vault))
+        # The policy's high-water mark, named by the hash of issuer and device
+        # (kept once the device has received a policy of version 1 or later).
+        policy_file = os.path.join(self.tmp, "policy.json")
+        with open(policy_file, "w", encoding="utf-8") as f:
+            json.dump({"settings": {}}, f)
+        subprocess.run(["bash", "-c", 'source "$0" && entsec-admin policies set tenant --file "$1"',
+                        self.demo.env_file, policy_file], capture_output=True, text=True,
+                       timeout=60, check=True)
+        subprocess.run([CLI, "watch", "--once", "--wait", "0", "--vault", app_vault,
+                        "--passphrase-file", self.pass_file], capture_output=True, text=True,
+                       timeout=120, check=True)
+        policy = {"xdg:schema": "org.entsec.EnterpriseSecurity.PolicyVersion"}
+        device = json.loads(subprocess.run(
+            [CLI, "device", "--json", "--vault", app_vault, "--passphrase-file", self.pass_file],
+            capture_output=True, text=True, timeout=120, check=True).stdout)["device_id"]
+        self.assertEqual(self.keyring_items(**policy), ["attribute.device = " + hashlib.sha256(
+            ("https://localhost:%d\n%s" % (self.demo.port, device)).encode()).hexdigest()])
+        self.assertTrue(demo_items)
+        self.assertTrue(own_items)
+
+        status, err = self.demo.stop()
+        self.assertEqual(status, 128 + signal.SIGTERM, err)
+        self.assertEqual(self.keyring_items(vault=self.keyring_name(self.vault)), own_items)
+        self.assertFalse(os.path.exists(self.demo.state))
+        # The demo's items are gone (its vault went with the state directory).
+        self.assertEqual(self.keyring_items(vault=demo_name), [])
+        self.assertEqual(self.keyring_items(**policy), [])
 
 
 class RunHelpTests(unittest.TestCase):

@@ -15,7 +15,7 @@ import time
 import urllib.parse
 
 import servertest
-from devicetest import CLAIMS, DeviceMixin
+from devicetest import CLAIMS, DeviceMixin, b64u_decode
 from servertest import ServerTestCase, hotp, step
 
 ADMIN = os.environ["ENTSEC_ADMIN"]
@@ -242,6 +242,7 @@ class AdminCliTest(DeviceMixin, ServerTestCase):
         result = self.admin(*args, **kwargs)
         self.assertEqual(result.returncode, code, result.stderr)
         self.assertIn(text, result.stderr)
+        return result
 
     def write(self, name, data):
         path = os.path.join(self.tmp, name)
@@ -487,6 +488,50 @@ class AdminCliTest(DeviceMixin, ServerTestCase):
                      "--api-key-file", key_file)
         self.refused(3, "HTTP 404", "push", "usr_nobody", "--api-key-file", key_file)
         self.refused(4, "HTTP 401", "push", user, "--api-key-file", self.token_file)
+
+    def test_push_by_name_with_context(self):
+        """A name (or email address) instead of the id, looked up with the
+        admin token; the context reaches the device in the push."""
+        _, key_file = self.add_rp("vpn")
+        device = self.register("ann@example.com")
+        ann = self.users["ann@example.com"]
+        self.ok("users", "add", "--email", "ann2@example.com", "--name", "Twin")
+        self.ok("users", "add", "--email", "ann3@example.com", "--name", "Twin")
+        self.users["dee@example.com"] = self.add_user("--email", "dee@example.com", "--name",
+                                                      "demo-user")["id"]
+        dee = self.register("dee@example.com")
+        # Unknown and ambiguous names are refused with the reason, nothing sent.
+        self.refused(3, "no user is named 'nobody'", "push", "nobody", "--api-key-file",
+                     key_file)
+        twins = self.refused(3, "2 users are named 'Twin'", "push", "Twin",
+                             "--api-key-file", key_file)
+        self.assertIn("give the user's id", twins.stderr)
+        # A name needs the admin token to be looked up.
+        no_token = self.admin("--server", self.url, "--ca", self.ca, "push", "demo-user",
+                              "--api-key-file", key_file, conn=False)
+        self.assertEqual(no_token.returncode, 2, no_token.stderr)
+        self.assertIn("--token-file", no_token.stderr)
+        out = self.ok("--json", "push", "demo-user", "--api-key-file", key_file,
+                      "--app", "Demo portal", "--ip", "192.0.2.7", "--browser", "Firefox 128",
+                      "--location", "Berlin, Germany")
+        tx = json.loads(out)["transaction_id"]
+        status, body = self.poll(dee, "wait=0&cursor=0")
+        self.assertEqual(status, 200, body)
+        [push] = [e["data"] for e in body["events"] if e["type"] == "push"]
+        self.assertEqual(push["challenge_id"], tx)
+        payload = json.loads(b64u_decode(push["push"].split(".")[1]))
+        self.assertEqual(payload["context"], {"app": "Demo portal", "ip": "192.0.2.7",
+                                              "browser": "Firefox 128",
+                                              "location": "Berlin, Germany"})
+        # By email address, and the id still works; no context, none sent.
+        self.ok("push", "ANN@example.com", "--api-key-file", key_file)
+        self.ok("push", ann, "--api-key-file", key_file)
+        status, body = self.poll(device, "wait=0&cursor=0")
+        self.assertEqual(status, 200, body)
+        pushes = [json.loads(b64u_decode(e["data"]["push"].split(".")[1]))
+                  for e in body["events"] if e["type"] == "push"]
+        self.assertEqual(len(pushes), 2)
+        self.assertEqual([p.get("context", {}) for p in pushes], [{}, {}])
 
 
 if __name__ == "__main__":
