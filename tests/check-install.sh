@@ -14,33 +14,19 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 pc=$(find "$tmp/prefix" -name entsec-1.pc)
 [ -n "$pc" ] || { echo "entsec-1.pc was not installed" >&2; exit 1; }
 [ -f "$tmp/prefix/share/man/man1/entsec-cli.1" ] || { echo "the man page was not installed" >&2; exit 1; }
+if [ -x "$tmp/prefix/bin/entsec" ]; then
+  [ -f "$tmp/prefix/share/man/man1/entsec.1" ] || { echo "the man page entsec.1 was not installed" >&2; exit 1; }
+fi
 if [ -x "$tmp/prefix/sbin/entsec-server" ]; then
   for page in entsec-admin.1 entsec-server.1; do
     [ -f "$tmp/prefix/share/man/man1/$page" ] || { echo "the man page $page was not installed" >&2; exit 1; }
   done
 fi
 
-cat > "$tmp/consumer.c" <<'C'
-#include <entsec/entsec.h>
-#include <stdio.h>
-
-int
-main (void)
-{
-  char code[ENTSEC_OTP_CODE_SIZE];
-
-  /* RFC 4226 Appendix D, count 0. */
-  if (!entsec_hotp (ENTSEC_OTP_ALGORITHM_SHA1, (const guint8 *) "12345678901234567890", 20, 0, 6,
-                    code, NULL))
-    return 1;
-  printf ("%s %s\n", entsec_get_version (), code);
-  return 0;
-}
-C
 flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs entsec-1)
 libdir=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=libdir entsec-1)
 # shellcheck disable=SC2086
-"$cc" "$tmp/consumer.c" -o "$tmp/consumer" $flags -Wl,-rpath,"$libdir"
+"$cc" "$(dirname "$0")/install-consumer.c" -o "$tmp/consumer" $flags -Wl,-rpath,"$libdir"
 out=$("$tmp/consumer")
 case "$out" in
   *" 755224") echo "installed libentsec works: $out" ;;

@@ -10,18 +10,25 @@ entsec_say () {
   printf '\033[1m==> %s\033[0m\n' "$*" >&2
 }
 
-# The packages listed in tools/debian-packages.txt that dpkg does not have.
+# Those of the Debian packages given (or, without arguments, of those listed
+# in tools/debian-packages.txt) that dpkg does not have.
 entsec_missing_packages () {
   local pkg
-  sed -e 's/#.*//' -e '/^[[:space:]]*$/d' tools/debian-packages.txt | while read -r pkg; do
+  if [ $# -eq 0 ]; then
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' tools/debian-packages.txt
+  else
+    printf '%s\n' "$@"
+  fi | while read -r pkg; do
     dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' \
       || echo "$pkg"
   done
 }
 
+# entsec_install_dependencies [PACKAGE...]: install the packages given (by
+# default tools/debian-packages.txt) that are missing, through sudo when not root.
 entsec_install_dependencies () {
   local missing sudo=()
-  missing=$(entsec_missing_packages | tr '\n' ' ')
+  missing=$(entsec_missing_packages "$@" | tr '\n' ' ')
   [ -n "${missing// /}" ] || return 0
 
   if [ "$(id -u)" -ne 0 ]; then
