@@ -399,6 +399,19 @@ entsec_application_dispose (GObject *object)
   G_OBJECT_CLASS (entsec_application_parent_class)->dispose (object);
 }
 
+/* --version: printed by the launching process, which then exits. */
+static int
+entsec_application_handle_local_options (GApplication *app,
+                                         GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("entsec %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;  /* go on as usual */
+}
+
 static void
 entsec_application_class_init (EntsecApplicationClass *klass)
 {
@@ -412,6 +425,7 @@ entsec_application_class_init (EntsecApplicationClass *klass)
   app_class->open = entsec_application_open;
   app_class->startup = entsec_application_startup;
   app_class->shutdown = entsec_application_shutdown;
+  app_class->handle_local_options = entsec_application_handle_local_options;
 
   /**
    * EntsecApplication::enterprise-changed:
@@ -428,6 +442,8 @@ entsec_application_class_init (EntsecApplicationClass *klass)
 static void
 entsec_application_init (EntsecApplication *self)
 {
+  g_application_add_main_option (G_APPLICATION (self), "version", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE, _("Show the version and exit"), NULL);
 }
 
 EntsecApplication *
