@@ -142,6 +142,19 @@ option_index (const char *name)
   return -1;
 }
 
+static void
+unknown_option (const char *name,
+                char       *error,
+                size_t      error_size)
+{
+  int len = snprintf (error, error_size, "unknown option \"%s\" (options are NAME=VALUE:", name);
+
+  for (int i = 0; option_names[i] != NULL && len > 0 && (size_t) len < error_size; i++)
+    len += snprintf (error + len, error_size - (size_t) len, " %s", option_names[i]);
+  if (len > 0 && (size_t) len + 1 < error_size)
+    snprintf (error + len, error_size - (size_t) len, ")");
+}
+
 static bool
 check_options (const EntsecPamOptions *options,
                char                   *error,
@@ -193,9 +206,7 @@ entsec_pam_options_parse (int               argc,
       index = option_index (name);
       if (equals == NULL || index < 0 || (size_t) (equals - argv[i]) != strlen (name))
         {
-          set_error (error, error_size, "unknown option \"%s\" (options are NAME=VALUE: "
-                     "server, ca, pin, key_file, user_map, timeout, mode, prompt, offline)",
-                     name);
+          unknown_option (name, error, error_size);
           return false;
         }
       if (seen[index])
