@@ -17,8 +17,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
+#include "entsec-tls-anchor.h"
 #include "pam-entsec-http.h"
 
 #define CONNECT_TIMEOUT 5L
@@ -51,35 +51,16 @@ on_data (char   *data,
   return size * count;
 }
 
-/* With a pin and no CA, the pin is the anchor (curl checks it against the
- * leaf key): a chain no CA vouches for is accepted, every other check
- * (validity dates, host name, signatures) stays. */
-static int
-forgive_untrusted (int             ok,
-                   X509_STORE_CTX *ctx)
-{
-  switch (X509_STORE_CTX_get_error (ctx))
-    {
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_CERT_UNTRUSTED:
-      X509_STORE_CTX_set_error (ctx, X509_V_OK);
-      return 1;
-    default:
-      return ok;
-    }
-}
-
 static CURLcode
 on_ssl_ctx (CURL *curl,
             void *ssl_ctx,
             void *user_data)
 {
-  /* curl checks SSL_get_verify_result() after the handshake (VERIFYPEER). */
-  SSL_CTX_set_verify (ssl_ctx, SSL_CTX_get_verify_mode (ssl_ctx), forgive_untrusted);
+  /* With a pin and no CA, the pin is the anchor (curl checks it against the
+   * leaf key), and SSL_get_verify_result(), which curl checks after the
+   * handshake, holds every other verdict. */
+  SSL_CTX_set_verify (ssl_ctx, SSL_CTX_get_verify_mode (ssl_ctx),
+                      entsec_tls_forgive_untrusted);
   return CURLE_OK;
 }
 

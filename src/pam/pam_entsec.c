@@ -42,6 +42,7 @@
 #define ERROR_MAX 512
 #define POLL_INTERVAL_NS 500000000L
 #define CALL_TIMEOUT 10
+#define LAST_LOOK_TIMEOUT 5
 #define CODE_MIN 6
 #define CODE_MAX 10
 #define CONTEXT_MAX 200
@@ -287,17 +288,23 @@ wait_for_answer (Auth       *auth,
                  const char *tx_id)
 {
   char path[256], error[ERROR_MAX];
-  long timeout;
 
   snprintf (path, sizeof path, "/v1/auth/transactions/%s", tx_id);
-  while ((timeout = call_timeout (auth)) > 0)
+  for (unsigned polls = 0;; polls++)
     {
       json_t *answer = NULL;
       long status = 0;
-      EntsecPamNet kind = entsec_pam_client_call (&auth->client, "GET", path, NULL, timeout,
-                                                  &status, &answer, error, sizeof error);
+      EntsecPamNet kind;
       int result;
+      long timeout = call_timeout (auth);
 
+      if (timeout == 0 && polls > 0)
+        break;
+      /* after a prompt=enter that took the whole time: one last look */
+      if (timeout == 0)
+        timeout = LAST_LOOK_TIMEOUT;
+      kind = entsec_pam_client_call (&auth->client, "GET", path, NULL, timeout, &status,
+                                     &answer, error, sizeof error);
       if (kind != ENTSEC_PAM_NET_OK)
         {
           /* reached once already: never "offline" now */
