@@ -177,9 +177,11 @@ check_options (const EntsecPamOptions *options,
       set_error (error, error_size, "pin= must be sha256//BASE64 (the server key's SHA-256)");
       return false;
     }
-  if (options->ca_file != NULL && options->ca_file[0] != '/')
+  /* the module runs in whatever directory sshd, sudo or login is in */
+  if ((options->ca_file != NULL && options->ca_file[0] != '/') || options->key_file[0] != '/'
+      || (options->user_map != NULL && options->user_map[0] != '/'))
     {
-      set_error (error, error_size, "ca= must be an absolute path");
+      set_error (error, error_size, "ca=, key_file= and user_map= must be absolute paths");
       return false;
     }
   return true;

@@ -376,6 +376,9 @@ class PamTests(DeviceTestCase):
         self.configure(server="http://localhost:%d" % self.server.port)
         self.assertRefused(self.authenticate("ann"), "Error in service module")
         self.assertLogged("server= must be an https:// URL")
+        self.configure(key_file="rp.key")
+        self.assertRefused(self.authenticate("ann"), "Error in service module")
+        self.assertLogged("key_file= and user_map= must be absolute paths")
         self.assertEqual(self.pushes(device), [])
 
     # helpers
