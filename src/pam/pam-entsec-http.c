@@ -51,23 +51,46 @@ on_data (char   *data,
   return size * count;
 }
 
+/* A TLS record went out, so the TCP connection was made: from now on this
+ * client's server is "reached", whatever fails next. */
+static void
+on_tls_message (int         write_p,
+                int         version,
+                int         content_type,
+                const void *buf,
+                size_t      len,
+                SSL        *ssl,
+                void       *user_data)
+{
+  EntsecPamClient *client = user_data;
+
+  client->reached = true;
+}
+
 static CURLcode
 on_ssl_ctx (CURL *curl,
             void *ssl_ctx,
             void *user_data)
 {
+  EntsecPamClient *client = user_data;
+
+  SSL_CTX_set_msg_callback (ssl_ctx, on_tls_message);
+  SSL_CTX_set_msg_callback_arg (ssl_ctx, client);
   /* With a pin and no CA, the pin is the anchor (curl checks it against the
    * leaf key), and SSL_get_verify_result(), which curl checks after the
    * handshake, holds every other verdict. */
-  SSL_CTX_set_verify (ssl_ctx, SSL_CTX_get_verify_mode (ssl_ctx),
-                      entsec_tls_forgive_untrusted);
+  if (client->options->pin != NULL && client->options->ca_file == NULL)
+    SSL_CTX_set_verify (ssl_ctx, SSL_CTX_get_verify_mode (ssl_ctx),
+                        entsec_tls_forgive_untrusted);
   return CURLE_OK;
 }
 
 static void
-set_tls_options (CURL                   *curl,
-                 const EntsecPamOptions *options)
+set_tls_options (CURL            *curl,
+                 EntsecPamClient *client)
 {
+  const EntsecPamOptions *options = client->options;
+
   curl_easy_setopt (curl, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -75,8 +98,8 @@ set_tls_options (CURL                   *curl,
     curl_easy_setopt (curl, CURLOPT_CAINFO, options->ca_file);
   if (options->pin != NULL)
     curl_easy_setopt (curl, CURLOPT_PINNEDPUBLICKEY, options->pin);
-  if (options->pin != NULL && options->ca_file == NULL)
-    curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+  curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+  curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, client);
 }
 
 bool
@@ -150,7 +173,7 @@ set_options (EntsecPamClient *client,
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt (curl, CURLOPT_WRITEDATA, buffer);
-  set_tls_options (curl, client->options);
+  set_tls_options (curl, client);
   if (body != NULL)
     {
       curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
@@ -162,21 +185,18 @@ set_options (EntsecPamClient *client,
 }
 
 /* Which kind of failure @code is: "offline" only when no TCP connection
- * was made at all, never when TLS or anything after it failed. */
+ * was ever made (curl's connect timer stays 0 on a timeout, so the first
+ * TLS record sent tells), never when TLS or anything after it failed. */
 static EntsecPamNet
-classify (CURL     *curl,
-          CURLcode  code)
+classify (const EntsecPamClient *client,
+          CURLcode               code)
 {
-  curl_off_t connected = 0;
-
   switch (code)
     {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
-      return ENTSEC_PAM_NET_UNREACHABLE;
     case CURLE_OPERATION_TIMEDOUT:
-      curl_easy_getinfo (curl, CURLINFO_CONNECT_TIME_T, &connected);
-      return connected == 0 ? ENTSEC_PAM_NET_UNREACHABLE : ENTSEC_PAM_NET_FAILED;
+      return client->reached ? ENTSEC_PAM_NET_FAILED : ENTSEC_PAM_NET_UNREACHABLE;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
@@ -257,7 +277,7 @@ entsec_pam_client_call (EntsecPamClient *client,
     snprintf (error, error_size, "the answer of %s is over %d bytes", server, RESPONSE_MAX);
   else
     {
-      kind = classify (client->curl, code);
+      kind = classify (client, code);
       net_error (kind, code, curl_error, server, error, error_size);
     }
   OPENSSL_cleanse (buffer, sizeof *buffer);

@@ -26,6 +26,7 @@ typedef struct
   CURL                   *curl;
   struct curl_slist      *headers; /* holds "Authorization: Bearer KEY": wiped on clear */
   const EntsecPamOptions *options;
+  bool                    reached; /* a TLS record was sent: the server is not "offline" */
 } EntsecPamClient;
 
 /* Sets up @client for @options with the API key @api_key (copied into the

@@ -265,6 +265,19 @@ class PamTests(DeviceTestCase):
         self.assertSucceeded(self.authenticate("ann"))
         self.assertLogged("offline=allow lets ann in without approval")
 
+    def test_silent_server_is_not_offline(self):
+        """A listener that takes the connection and never answers: reached, so
+        offline=allow does not let anyone in (the call times out after timeout=5)."""
+        self.ann()
+        silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(silent.close)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshakes; nobody reads
+        url = "https://localhost:%d" % silent.getsockname()[1]
+        self.configure("offline=allow", "timeout=5", server=url)
+        self.assertRefused(self.authenticate("ann"), "The sign-in server cannot be reached.")
+        self.assertLogged("the call to %s failed" % url)
+
     def test_bad_certificate_denied_even_offline_allow(self):
         device, user = self.ann()
         other_ca = self.make_ca()
