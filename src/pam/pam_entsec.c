@@ -47,6 +47,7 @@
 #define CODE_MAX 10
 #define CONTEXT_MAX 200
 #define BODY_MAX 512
+#define LOG_NAME_MAX 64
 
 typedef struct
 {
@@ -55,9 +56,24 @@ typedef struct
   EntsecPamClient  client;
   const char      *login;
   char            *user;     /* the entsec user */
+  char             login_shown[LOG_NAME_MAX + 1]; /* for logs: printable, cut */
+  char             user_shown[LOG_NAME_MAX + 1];
   bool             silent;   /* PAM_SILENT: no informational messages */
   struct timespec  deadline; /* CLOCK_MONOTONIC */
 } Auth;
+
+/* @name for a log line: printable ASCII (a login name may come from the
+ * network, as with sshd), cut at LOG_NAME_MAX. */
+static void
+shown (const char *name,
+       char        out[LOG_NAME_MAX + 1])
+{
+  size_t i;
+
+  for (i = 0; i < LOG_NAME_MAX && name[i] != '\0'; i++)
+    out[i] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+  out[i] = '\0';
+}
 
 /* Seconds left before the deadline, at most CALL_TIMEOUT; 0 when it passed. */
 static long
@@ -94,7 +110,7 @@ network_failure (Auth         *auth,
   if (kind == ENTSEC_PAM_NET_UNREACHABLE && auth->options.offline_allow)
     {
       pam_syslog (auth->pamh, LOG_WARNING, "%s; offline=allow lets %s in without approval",
-                  error, auth->login);
+                  error, auth->login_shown);
       return PAM_SUCCESS;
     }
   pam_syslog (auth->pamh, LOG_ERR, "%s", error);
@@ -120,7 +136,8 @@ unexpected_answer (Auth       *auth,
                   call, auth->options.key_file);
       return PAM_SERVICE_ERR;
     }
-  pam_syslog (auth->pamh, LOG_ERR, "%s for %s: HTTP %ld %s", call, auth->login, status, text);
+  pam_syslog (auth->pamh, LOG_ERR, "%s for %s: HTTP %ld %s", call, auth->login_shown, status,
+              text);
   return PAM_AUTH_ERR;
 }
 
@@ -201,7 +218,7 @@ start_push (Auth  *auth,
   if (status == 404)
     {
       pam_syslog (auth->pamh, LOG_NOTICE, "entsec-server has no enabled user %s (login %s)",
-                  auth->user, auth->login);
+                  auth->user_shown, auth->login_shown);
       result = PAM_USER_UNKNOWN;
     }
   else if (status == 429)
@@ -268,7 +285,7 @@ final_state (Auth   *auth,
     inform (auth, _("The sign-in was denied on the phone."));
   else
     inform (auth, _("The sign-in request expired."));
-  pam_syslog (auth->pamh, LOG_NOTICE, "sign-in of %s %s%s%s", auth->login, state,
+  pam_syslog (auth->pamh, LOG_NOTICE, "sign-in of %s %s%s%s", auth->login_shown, state,
               reason != NULL ? ": " : "", reason != NULL ? reason : "");
   return PAM_AUTH_ERR;
 }
@@ -319,7 +336,8 @@ wait_for_answer (Auth       *auth,
       pause_between_polls ();
     }
   inform (auth, _("No answer came from your phone in time. The sign-in is refused."));
-  pam_syslog (auth->pamh, LOG_NOTICE, "sign-in of %s: no answer within timeout=%u", auth->login,
+  pam_syslog (auth->pamh, LOG_NOTICE, "sign-in of %s: no answer within timeout=%u",
+              auth->login_shown,
               auth->options.timeout);
   return PAM_AUTH_ERR;
 }
@@ -334,7 +352,7 @@ run_push (Auth *auth)
   if (result == PAM_IGNORE)
     {
       pam_syslog (auth->pamh, LOG_NOTICE, "sign-in of %s refused: the user's sign-in "
-                  "requests are muted after a \"not me\" answer", auth->login);
+                  "requests are muted after a \"not me\" answer", auth->login_shown);
       inform (auth, _("Sign-in requests to your phone are paused. Try again later."));
       result = PAM_AUTH_ERR;
     }
@@ -392,7 +410,8 @@ validate_answer (Auth   *auth,
     {
       inform (auth, status == 400 ? _("The code is not valid.")
                                   : _("Too many wrong codes. Try again later."));
-      pam_syslog (auth->pamh, LOG_NOTICE, "code of %s refused (HTTP %ld)", auth->login, status);
+      pam_syslog (auth->pamh, LOG_NOTICE, "code of %s refused (HTTP %ld)", auth->login_shown,
+                  status);
       return status == 400 ? PAM_AUTH_ERR : PAM_MAXTRIES;
     }
   return unexpected_answer (auth, "validate", status, answer);
@@ -450,11 +469,14 @@ prepare (Auth        *auth,
   result = pam_get_user (auth->pamh, &auth->login, NULL);
   if (result != PAM_SUCCESS || auth->login == NULL || auth->login[0] == '\0')
     return result != PAM_SUCCESS ? result : PAM_USER_UNKNOWN;
+  shown (auth->login, auth->login_shown);
   auth->user = entsec_pam_map_user (auth->options.user_map, auth->login, &unknown, error,
                                     sizeof error);
+  if (auth->user != NULL)
+    shown (auth->user, auth->user_shown);
   if (auth->user == NULL && unknown)
     {
-      pam_syslog (auth->pamh, LOG_NOTICE, "login %s is not in user_map=%s", auth->login,
+      pam_syslog (auth->pamh, LOG_NOTICE, "login %s is not in user_map=%s", auth->login_shown,
                   auth->options.user_map);
       return PAM_USER_UNKNOWN;
     }
@@ -492,8 +514,8 @@ pam_sm_authenticate (pam_handle_t *pamh,
       auth.deadline.tv_sec += auth.options.timeout;
       result = auth.options.mode == ENTSEC_PAM_MODE_TOTP ? run_totp (&auth) : run_push (&auth);
       if (result == PAM_SUCCESS)
-        pam_syslog (pamh, LOG_INFO, "sign-in of %s (entsec user %s) accepted", auth.login,
-                    auth.user);
+        pam_syslog (pamh, LOG_INFO, "sign-in of %s (entsec user %s) accepted",
+                    auth.login_shown, auth.user_shown);
     }
   entsec_pam_client_clear (&auth.client);
   free (auth.user);
