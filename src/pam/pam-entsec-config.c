@@ -260,11 +260,15 @@ check_owner (int         fd,
   return true;
 }
 
-static bool
-is_api_key_char (char c)
+bool
+entsec_pam_is_base64url (const char *text,
+                         size_t      len)
 {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-         || c == '-' || c == '_';
+  for (size_t i = 0; i < len; i++)
+    if (!((text[i] >= 'A' && text[i] <= 'Z') || (text[i] >= 'a' && text[i] <= 'z')
+          || (text[i] >= '0' && text[i] <= '9') || text[i] == '-' || text[i] == '_'))
+      return false;
+  return len > 0;
 }
 
 static bool
@@ -310,9 +314,7 @@ entsec_pam_read_api_key (const char *path,
     }
   if (len > 0 && buffer[len - 1] == '\n')
     len--;
-  ok = len > 0 && len <= ENTSEC_PAM_API_KEY_MAX;
-  for (size_t i = 0; ok && i < len; i++)
-    ok = is_api_key_char (buffer[i]);
+  ok = len <= ENTSEC_PAM_API_KEY_MAX && entsec_pam_is_base64url (buffer, len);
   if (!ok)
     set_error (error, error_size, "the key file %s must hold the relying party's API key "
                "(base64url, as entsec-admin rps add printed it) on one line", path);

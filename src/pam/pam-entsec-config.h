@@ -73,3 +73,8 @@ char *entsec_pam_map_user (const char *map_path,
                            bool       *unknown,
                            char       *error,
                            size_t      error_size);
+
+/* True when @len (> 0) bytes of @text are base64url characters (API keys,
+ * ids the server makes). */
+bool entsec_pam_is_base64url (const char *text,
+                              size_t      len);

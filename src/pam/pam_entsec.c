@@ -192,6 +192,13 @@ state_is (const char *state,
   return state != NULL && strcmp (state, expected) == 0;
 }
 
+/* An id that is safe in a URL path: base64url characters, as the server makes them. */
+static bool
+is_transaction_id (const char *id)
+{
+  return id != NULL && strlen (id) <= 128 && entsec_pam_is_base64url (id, strlen (id));
+}
+
 /* Starts a push: its transaction id (malloc'd) and number (0: none). */
 static int
 start_push (Auth  *auth,
@@ -226,7 +233,8 @@ start_push (Auth  *auth,
       inform (auth, _("Too many sign-in requests are waiting on your phone. Try again later."));
       result = unexpected_answer (auth, "push", status, answer);
     }
-  else if (status != 201 || json_string_value (json_object_get (answer, "transaction_id")) == NULL)
+  else if (status != 201
+           || !is_transaction_id (json_string_value (json_object_get (answer, "transaction_id"))))
     result = unexpected_answer (auth, "push", status, answer);
   else
     {
@@ -274,6 +282,7 @@ final_state (Auth   *auth,
 {
   const char *state = json_string_value (json_object_get (answer, "state"));
   const char *reason = json_string_value (json_object_get (answer, "deny_reason"));
+  char state_shown[LOG_NAME_MAX + 1], reason_shown[LOG_NAME_MAX + 1];
 
   if (state == NULL || strcmp (state, "pending") == 0)
     return PAM_INCOMPLETE;
@@ -285,8 +294,10 @@ final_state (Auth   *auth,
     inform (auth, _("The sign-in was denied on the phone."));
   else
     inform (auth, _("The sign-in request expired."));
-  pam_syslog (auth->pamh, LOG_NOTICE, "sign-in of %s %s%s%s", auth->login_shown, state,
-              reason != NULL ? ": " : "", reason != NULL ? reason : "");
+  shown (state, state_shown);
+  shown (reason != NULL ? reason : "", reason_shown);
+  pam_syslog (auth->pamh, LOG_NOTICE, "sign-in of %s %s%s%s", auth->login_shown, state_shown,
+              reason != NULL ? ": " : "", reason_shown);
   return PAM_AUTH_ERR;
 }
 

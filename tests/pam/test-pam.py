@@ -368,6 +368,13 @@ class PamTests(DeviceTestCase):
         os.symlink(self.key_file, link)
         self.configure("user_map=" + self.user_map("ann " + user), key_file=link)
         self.assertRefused(self.authenticate("ann"), "Error in service module")
+        # not a key (a header could be smuggled with a line break), an empty file
+        for content in ("two\nlines\n", "key with spaces\n", "\n", ""):
+            with open(self.key_file, "w", encoding="ascii") as f:
+                f.write(content)
+            self.configure("user_map=" + self.user_map("ann " + user))
+            self.assertRefused(self.authenticate("ann"), "Error in service module")
+        self.assertLogged("must hold the relying party's API key")
         # a wrong key: the server answers 401
         with open(self.key_file, "w", encoding="ascii") as f:
             f.write("A" * 43 + "\n")
