@@ -95,9 +95,11 @@ class PamTests(DeviceTestCase):
         self.log_start = len(SYSLOG.lines) if SYSLOG else 0
 
     def tearDown(self):
-        if SYSLOG is not None:
-            self.assert_log_clean()
-        super().tearDown()
+        try:
+            if SYSLOG is not None:
+                self.assert_log_clean()
+        finally:
+            super().tearDown()  # the server stops even when the log check fails
 
     # the PAM service and pamtester
 
@@ -113,9 +115,18 @@ class PamTests(DeviceTestCase):
 
     def pamtester(self, login):
         """pamtester authenticating `login`, its output line-buffered as on a terminal."""
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             ["stdbuf", "-oL", PAMTESTER, "-v", self.service, login, "authenticate"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(self.end, proc)
+        return proc
+
+    @staticmethod
+    def end(proc):
+        """A pamtester a failed test left waiting is killed."""
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
 
     def read_number(self, proc):
         """The number pamtester shows, read as a person would read it (messages
