@@ -117,7 +117,9 @@ network_failure (Auth         *auth,
   inform (auth, kind == ENTSEC_PAM_NET_TLS
           ? _("The sign-in server's certificate was refused. Contact your administrator.")
           : _("The sign-in server cannot be reached. Try again later."));
-  return kind == ENTSEC_PAM_NET_TLS ? PAM_AUTH_ERR : PAM_AUTHINFO_UNAVAIL;
+  /* only "not reachable at all" is AUTHINFO_UNAVAIL, which a PAM line may
+   * choose to ignore; a server that took the connection and failed is not */
+  return kind == ENTSEC_PAM_NET_UNREACHABLE ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
 }
 
 /* An answer other than the one expected: logged with the server's words. */
