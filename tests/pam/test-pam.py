@@ -334,6 +334,22 @@ class PamTests(DeviceTestCase):
         self.assertRefused(self.authenticate("ann", "12ab56\n"), "The code is not valid.")
         self.assertLogged("code of ann refused (HTTP 400)")
 
+    def test_totp_lockout(self):
+        """Wrong codes in a row lock the token (the server's rule): the module then
+        says so and answers PAM_MAXTRIES, also for the right code."""
+        _, user = self.ann()
+        token = self.admin_token(user)
+        self.configure("mode=totp", "user_map=" + self.user_map("ann " + user))
+        valid = {hotp(token["secret"], s) for s in range(token["step"] - 2, token["step"] + 4)}
+        wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+        for _ in range(5):
+            self.assertRefused(self.authenticate("ann", wrong + "\n"), "The code is not valid.")
+        right = hotp(token["secret"], token["step"] + 1)
+        self.secrets = [right, wrong, token["secret"]]
+        result = self.authenticate("ann", right + "\n")
+        self.assertRefused(result, "Too many wrong codes. Try again later.")
+        self.assertRefused(result, "Have exhausted maximum number of retries")
+
     # users
 
     def test_user_map(self):
