@@ -16,6 +16,7 @@
 #include "entsec-core-private.h"
 #include "entsec-http.h"
 #include "entsec-problem.h"
+#include "entsec-tls-anchor.h"
 
 #define PIN_PREFIX "sha256//"
 #define PIN_B64_LEN 44
@@ -127,26 +128,6 @@ leaf_matches_pin (X509        *leaf,
   return FALSE;
 }
 
-/* With a pin as the anchor, a chain no CA vouches for is fine; every other check stays. */
-static int
-forgive_untrusted (int             ok,
-                   X509_STORE_CTX *ctx)
-{
-  switch (X509_STORE_CTX_get_error (ctx))
-    {
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_CERT_UNTRUSTED:
-      X509_STORE_CTX_set_error (ctx, X509_V_OK);
-      return 1;
-    default:
-      return ok;
-    }
-}
-
 /* Replaces OpenSSL's chain check so that each refusal is known by its cause. */
 static int
 verify_chain (X509_STORE_CTX *ctx,
@@ -163,7 +144,7 @@ verify_chain (X509_STORE_CTX *ctx,
           X509_STORE_CTX_set_error (ctx, X509_V_ERR_APPLICATION_VERIFICATION);
           return 0;
         }
-      X509_STORE_CTX_set_verify_cb (ctx, forgive_untrusted);
+      X509_STORE_CTX_set_verify_cb (ctx, entsec_tls_forgive_untrusted);
     }
   ok = X509_verify_cert (ctx);
   state->verify_error = X509_STORE_CTX_get_error (ctx);
