@@ -63,6 +63,40 @@ authenticate_rp (EntsecServer   *server,
   return rp;
 }
 
+/*
+ * An RP names a user by id ("usr_...") or by email address (what a VPN, an
+ * IdP or a login knows). *id gets the user id for an address that belongs
+ * to an enabled user, and otherwise @user as it was: the caller's lookup
+ * then fails as for any unknown id (404 for a push; for validate the same
+ * invalid_code as a wrong code, so addresses cannot be probed). FALSE only
+ * when the storage failed.
+ */
+static gboolean
+rp_user_id (EntsecServer *server,
+            const char   *user,
+            char        **id,
+            GError      **error)
+{
+  g_autofree char *address = NULL;
+  g_autoptr (EntsecUser) found = NULL;
+  GError *local = NULL;
+
+  *id = NULL;
+  if (user != NULL && strchr (user, '@') != NULL
+      && (address = entsec_server_normalize_email (user, NULL)) != NULL)
+    {
+      found = entsec_storage_user_find (entsec_server_get_storage (server), "email", address,
+                                        &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, local);
+          return FALSE;
+        }
+    }
+  *id = g_strdup (found != NULL ? found->id : user);
+  return TRUE;
+}
+
 static json_t *
 rp_to_json (const EntsecRp *rp)
 {
@@ -537,6 +571,7 @@ entsec_handle_auth_validate (EntsecServer      *server,
   g_autoptr (json_t) body = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *used = NULL;
+  g_autofree char *user_id = NULL;
   const char *user, *token, *code;
   gint64 retry_after = 0;
 
@@ -553,6 +588,12 @@ entsec_handle_auth_validate (EntsecServer      *server,
                                "\"user\" or \"token\" (strings)");
       return;
     }
+  if (!rp_user_id (server, user, &user_id, &error))
+    {
+      entsec_response_storage_failed (response, error);
+      return;
+    }
+  user = user_id;
   if (!entsec_tokens_validate (entsec_server_get_tokens (server), user, token, code,
                                now_seconds (), &retry_after, &used, &error))
     {
@@ -650,6 +691,7 @@ entsec_handle_auth_push (EntsecServer      *server,
   g_autoptr (json_t) body = NULL;
   g_autoptr (EntsecPush) push = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *user_id = NULL;
   gint64 retry_after = 0, now = now_seconds ();
 
   if (rp == NULL || (body = entsec_request_json (server, request, response)) == NULL)
@@ -659,8 +701,13 @@ entsec_handle_auth_push (EntsecServer      *server,
       entsec_response_problem (response, ENTSEC_PROBLEM_INVALID_REQUEST, error->message);
       return;
     }
-  push = entsec_push_start (entsec_server_get_storage (server), rp->id,
-                            json_string_value (json_object_get (body, "user")),
+  if (!rp_user_id (server, json_string_value (json_object_get (body, "user")), &user_id,
+                   &error))
+    {
+      entsec_response_storage_failed (response, error);
+      return;
+    }
+  push = entsec_push_start (entsec_server_get_storage (server), rp->id, user_id,
                             json_object_get (body, "context"),
                             json_string_value (json_object_get (body, "number_matching")),
                             now, &retry_after, &error);

@@ -207,6 +207,21 @@ class PamTests(DeviceTestCase):
         self.assertSucceeded(self.finish(proc))
         self.assertLogged("sign-in of ann (entsec user %s) accepted" % user)
 
+    def test_push_for_a_login_named_by_email_address(self):
+        """The server takes a user's email address for the user: a map may name users
+        that way, and without a map a login that is the address needs none."""
+        device, user = self.ann()
+        self.configure("user_map=" + self.user_map("ann Ann@example.com"))
+        proc = self.pamtester("ann")
+        number, data, payload = self.push_for(proc, device)
+        self.assertEqual(self.answer(device, data, payload, number=number)[0], 200)
+        self.assertSucceeded(self.finish(proc))
+        self.configure()
+        proc = self.pamtester("ann@example.com")
+        number, data, payload = self.push_for(proc, device)
+        self.assertEqual(self.answer(device, data, payload, number=number)[0], 200)
+        self.assertSucceeded(self.finish(proc))
+
     def test_push_with_prompt_enter(self):
         """prompt=enter (for sshd): the number comes with a prompt; Enter, then the wait."""
         device, user = self.ann()

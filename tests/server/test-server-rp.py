@@ -222,6 +222,41 @@ class RpTest(ServerTestCase):
         self.assertProblem(self.validate(key, hotp(token["secret"], step() + 1), user=user),
                            400, "invalid_code")
 
+    def test_user_named_by_email_address(self):
+        self.start()
+        user = self.add_user("Ada@Example.com")
+        self.add_user("bob@example.com")
+        key = self.add_rp()["api_key"]
+        token = self.active_token(user)
+        # Validate: the address (any case, spaces trimmed) stands for the user.
+        code = hotp(token["secret"], step() + 1)
+        status, _, body, _ = self.validate(key, code, user=" ADA@example.COM ")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["token"], token["id"])
+        # Another user's address, or one nobody has: refused as a wrong code is.
+        self.assertProblem(self.validate(key, hotp(token["secret"], step() - 1),
+                                         user="bob@example.com"), 400, "invalid_code")
+        self.assertProblem(self.validate(key, hotp(token["secret"], step() - 1),
+                                         user="nobody@example.com"), 400, "invalid_code")
+        # Push: the transactions are the user's: two by address and one by id
+        # fill the user's three pending ones, so a fourth by id is refused.
+        for who in ("ada@example.com", "Ada@example.com", user):
+            status, _, got, _ = self.server.request("POST", "/v1/auth/push",
+                                                    {"v": 1, "user": who}, token=key)
+            self.assertEqual(status, 201, got)
+        self.assertProblem(self.server.request("POST", "/v1/auth/push",
+                                               {"v": 1, "user": user}, token=key),
+                           429, "rate_limited")
+        self.assertProblem(self.server.request("POST", "/v1/auth/push",
+                                               {"v": 1, "user": "nobody@example.com"},
+                                               token=key), 404, "not_found")
+        # A disabled user's address is unknown too.
+        status, _, got, _ = self.admin("POST", "/v1/admin/users/%s/disable" % user, {"v": 1})
+        self.assertIn(status, (200, 204), got)
+        self.assertProblem(self.server.request("POST", "/v1/auth/push",
+                                               {"v": 1, "user": "ada@example.com"},
+                                               token=key), 404, "not_found")
+
     def test_push_start_poll_and_cap(self):
         self.start()
         user = self.add_user()
