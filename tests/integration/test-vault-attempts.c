@@ -453,6 +453,41 @@ test_wrong_pins_count (Fixture      *f,
   g_assert_cmpuint (limit_of (vault).failed, ==, 0);
 }
 
+/*
+ * A well-formed wrong recovery key counts; text that is no recovery key at
+ * all (a wrong passphrase the app tries as one too) does not, so that one
+ * typed guess is one wrong unlock.
+ */
+static void
+test_recovery_key_counting (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key = NULL;
+  char shaped[53];
+
+  make_vault (f->path, 5, ENTSEC_UNLOCK_LIMIT_DELAY);
+  vault = open_ok (f->path);
+  g_assert_null (try_unlock (vault, passphrase));
+  key = entsec_vault_add_recovery_slot_sync (vault, NULL, &error);
+  g_assert_no_error (error);
+  entsec_vault_lock_sync (vault);
+  g_assert_false (entsec_vault_unlock_recovery_sync (vault, wrong, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE);
+  g_clear_error (&error);
+  g_assert_cmpuint (limit_of (vault).failed, ==, 0);
+  memset (shaped, 'A', 52);
+  shaped[52] = '\0';
+  g_assert_false (entsec_vault_unlock_recovery_sync (vault, shaped, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE);
+  g_clear_error (&error);
+  g_assert_cmpuint (limit_of (vault).failed, ==, 1);
+  g_assert_true (entsec_vault_unlock_recovery_sync (vault, key, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (limit_of (vault).failed, ==, 0);
+}
+
 /* ---- The policy row ---------------------------------------------------------- */
 
 /* A new policy keeps the count; no policy drops it; the same policy writes nothing. */
@@ -501,6 +536,7 @@ main (int    argc,
   ADD ("/vault-attempts/wipe-at-limit", test_wipe_at_limit);
   ADD ("/vault-attempts/wipe-cut-short", test_wipe_cut_short);
   ADD ("/vault-attempts/wrong-pins-count", test_wrong_pins_count);
+  ADD ("/vault-attempts/recovery-key-counting", test_recovery_key_counting);
   ADD ("/vault-attempts/policy-row", test_policy_row);
   return g_test_run ();
 }

@@ -936,7 +936,17 @@ derive_recovery (EntsecVault        *vault,
   guint8 *key = parse_recovery_key (secret, &len);
   EntsecSecureBytes *dek = NULL;
 
-  for (guint i = 0; key != NULL && len == KEK_SIZE && dek == NULL && i < slots->len; i++)
+  /* Text that is no recovery key at all (the app tries a wrong passphrase as one
+   * too) is refused without counting toward a policy's limit: it cannot be a guess. */
+  if (key == NULL || len != KEK_SIZE)
+    {
+      entsec_secure_free (key, len);
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
+                           "Wrong recovery key (it has 52 letters and digits); the vault stays "
+                           "locked");
+      return NULL;
+    }
+  for (guint i = 0; dek == NULL && i < slots->len; i++)
     {
       dek = unwrap_slot (vault, g_ptr_array_index (slots, i), key);
       if (dek != NULL)
