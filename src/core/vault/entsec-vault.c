@@ -942,8 +942,7 @@ derive_recovery (EntsecVault        *vault,
     {
       entsec_secure_free (key, len);
       g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
-                           "Wrong recovery key (it has 52 letters and digits); the vault stays "
-                           "locked");
+                           "Wrong recovery key; the vault stays locked");
       return NULL;
     }
   for (guint i = 0; dek == NULL && i < slots->len; i++)
