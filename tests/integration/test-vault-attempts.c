@@ -58,22 +58,11 @@ open_ok (const char *path)
   return vault;
 }
 
-static GBytes *
-locked_row (EntsecVault *vault,
-            const char  *name)
-{
-  g_autoptr (GError) error = NULL;
-  GBytes *row = entsec_vault_get_locked_row_sync (vault, name, NULL, &error);
-
-  g_assert_no_error (error);
-  return row;
-}
-
 static gboolean
 has_row (EntsecVault *vault,
          const char  *name)
 {
-  g_autoptr (GBytes) row = locked_row (vault, name);
+  g_autoptr (GBytes) row = vt_locked_row (vault, name);
 
   return row != NULL;
 }
@@ -316,7 +305,7 @@ device_kek_stored (EntsecVault *vault)
 static EntsecRemoteWipe
 wipe_record (EntsecVault *vault)
 {
-  g_autoptr (GBytes) row = locked_row (vault, ENTSEC_LOCKED_REMOTE_WIPE);
+  g_autoptr (GBytes) row = vt_locked_row (vault, ENTSEC_LOCKED_REMOTE_WIPE);
   EntsecRemoteWipe wipe = { 0 };
 
   g_assert_nonnull (row);

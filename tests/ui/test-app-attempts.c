@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <adwaita.h>
-#include <glib/gstdio.h>
 #include <entsec/entsec.h>
 
 #include "entsec-application.h"
@@ -63,17 +62,8 @@ static void
 fixture_tear_down (Fixture      *f,
                    gconstpointer data)
 {
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
   g_clear_object (&f->vault);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (f->dir, name, NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (f->dir);
+  vt_remove_tree (f->dir);
   g_free (f->path);
   g_free (f->dir);
 }
