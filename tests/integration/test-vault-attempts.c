@@ -510,6 +510,33 @@ test_policy_row (Fixture      *f,
   g_assert_cmpint (limit_of (vault).action, ==, ENTSEC_UNLOCK_LIMIT_NONE);
 }
 
+/*
+ * Rows that do not parse (another program, a damaged file): a policy row
+ * is the documented default (10, delay), so a limit stays; a count is 0.
+ */
+static void
+test_malformed_rows (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (GBytes) junk = g_bytes_new_static ("junk", 4);
+  g_autoptr (GError) error = NULL;
+  const char *names[] = { ENTSEC_LOCKED_UNLOCK_POLICY, ENTSEC_LOCKED_FAILED_UNLOCKS, NULL };
+  GBytes *values[] = { junk, junk, NULL };
+  EntsecVaultUnlockLimit limit;
+
+  make_vault (f->path, 3, ENTSEC_UNLOCK_LIMIT_WIPE);
+  vault = open_ok (f->path);
+  g_assert_true (entsec_vault_set_locked_rows_sync (vault, names, values, NULL, &error));
+  g_assert_no_error (error);
+  limit = limit_of (vault);
+  g_assert_cmpint (limit.action, ==, ENTSEC_UNLOCK_LIMIT_DELAY);
+  g_assert_cmpuint (limit.max_attempts, ==, 10);
+  g_assert_cmpuint (limit.failed, ==, 0);
+  assert_wrong (vault, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE);
+  g_assert_cmpuint (limit_of (vault).failed, ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -527,5 +554,6 @@ main (int    argc,
   ADD ("/vault-attempts/wrong-pins-count", test_wrong_pins_count);
   ADD ("/vault-attempts/recovery-key-counting", test_recovery_key_counting);
   ADD ("/vault-attempts/policy-row", test_policy_row);
+  ADD ("/vault-attempts/malformed-rows", test_malformed_rows);
   return g_test_run ();
 }

@@ -19,7 +19,9 @@
 #include "entsec-vault-private.h"
 
 #define POLICY_TYPE "(uu)"
+#define POLICY_SIZE 8
 #define COUNT_TYPE "(ux)"
+#define COUNT_SIZE 16 /* the int64 aligned to 8 */
 
 /* Enforced whatever a row says: the policy's own bounds (docs/protocol.md 8.5). */
 #define MAX_ATTEMPTS_LIMIT 100
@@ -53,14 +55,15 @@ variant_bytes (GVariant *value)
   return g_variant_get_data_as_bytes (sunk);
 }
 
-/* @row as @type in normal form, or NULL. */
+/* @row as @type (fixed-size, @size bytes) in normal form, or NULL. */
 static GVariant *
 variant_of (GBytes     *row,
-            const char *type)
+            const char *type,
+            gsize       size)
 {
   g_autoptr (GVariant) value = NULL;
 
-  if (row == NULL)
+  if (row == NULL || g_bytes_get_size (row) != size)
     return NULL;
   value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type), row, FALSE));
   return g_variant_is_normal_form (value) ? g_steal_pointer (&value) : NULL;
@@ -101,7 +104,7 @@ read_attempts (EntsecVault *vault,
     }
   if (policy == NULL)
     return TRUE;
-  value = variant_of (policy, POLICY_TYPE);
+  value = variant_of (policy, POLICY_TYPE, POLICY_SIZE);
   attempts->max_attempts = 10;
   attempts->action = ENTSEC_UNLOCK_LIMIT_DELAY;
   if (value != NULL)
@@ -116,7 +119,7 @@ read_attempts (EntsecVault *vault,
           attempts->action = action;
         }
     }
-  counted = variant_of (count, COUNT_TYPE);
+  counted = variant_of (count, COUNT_TYPE, COUNT_SIZE);
   if (counted != NULL)
     g_variant_get (counted, COUNT_TYPE, &attempts->failed, &attempts->last_failure);
   return TRUE;
@@ -245,10 +248,15 @@ record_failure (EntsecVault *vault,
   if (!vault_begin_write (vault, error))
     return FALSE;
   /* Again in the write: another program may have counted meanwhile. */
-  if (!read_attempts (vault, attempts, error) || attempts->max_attempts == 0)
+  if (!read_attempts (vault, attempts, error))
     {
       vault_db_rollback (vault->db);
-      return attempts->max_attempts == 0 && (error == NULL || *error == NULL);
+      return FALSE;
+    }
+  if (attempts->max_attempts == 0)
+    {
+      vault_db_rollback (vault->db);
+      return TRUE;
     }
   attempts->failed = MIN (attempts->failed, G_MAXUINT32 - 1) + 1;
   attempts->last_failure = now;
@@ -426,7 +434,6 @@ entsec_vault_set_unlock_policy_sync (EntsecVault            *vault,
   GBytes *values[] = { NULL, NULL, NULL };
   g_autoptr (GBytes) row = NULL;
   g_autoptr (GBytes) stored = NULL;
-  gboolean ok;
 
   g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
   g_return_val_if_fail (action == ENTSEC_UNLOCK_LIMIT_NONE
@@ -445,6 +452,5 @@ entsec_vault_set_unlock_policy_sync (EntsecVault            *vault,
   values[0] = row;
   if (row != NULL)
     names[1] = NULL;
-  ok = entsec_vault_set_locked_rows_sync (vault, names, values, cancellable, error);
-  return ok;
+  return entsec_vault_set_locked_rows_sync (vault, names, values, cancellable, error);
 }
