@@ -453,7 +453,7 @@ test_recovery_key_counting (Fixture      *f,
 {
   g_autoptr (EntsecVault) vault = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *key = NULL;
+  char *key = NULL;
   char shaped[53];
 
   make_vault (f->path, 5, ENTSEC_UNLOCK_LIMIT_DELAY);
@@ -475,6 +475,7 @@ test_recovery_key_counting (Fixture      *f,
   g_assert_true (entsec_vault_unlock_recovery_sync (vault, key, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (limit_of (vault).failed, ==, 0);
+  entsec_secure_strfree (key);
 }
 
 /* ---- The policy row ---------------------------------------------------------- */
