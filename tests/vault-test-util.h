@@ -192,6 +192,18 @@ vt_create (const char *path,
   return vault;
 }
 
+/* The locked row @name of @vault, or NULL when absent (no error allowed). */
+static inline GBytes *
+vt_locked_row (EntsecVault *vault,
+               const char  *name)
+{
+  g_autoptr (GError) error = NULL;
+  GBytes *row = entsec_vault_get_locked_row_sync (vault, name, NULL, &error);
+
+  g_assert_no_error (error);
+  return row;
+}
+
 static inline void
 vt_change_passphrase (EntsecVault *vault,
                       const char  *passphrase)

@@ -763,12 +763,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecEnterpriseStatus, entsec_enterprise_status_
  * vault is locked removes them at the next unlock, before any account is
  * loaded. What the app and `entsec-cli` show: "Your organisation wiped this
  * device on DATE". Kept until the device is enrolled again.
+ *
+ * The same record, with @reason %ENTSEC_WIPE_FAILED_UNLOCKS and @ordered_at
+ * 0, stands for the wipe a policy's `app_unlock.after_max_attempts` "wipe"
+ * carries out at the last wrong unlock it allows (docs/security.md).
  */
+typedef enum
+{
+  ENTSEC_WIPE_ORDERED,
+  ENTSEC_WIPE_FAILED_UNLOCKS,
+} EntsecWipeReason;
+
 typedef struct
 {
-  gint64 ordered_at;
-  gint64 received_at;
-  gint64 completed_at;
+  gint64           ordered_at;
+  gint64           received_at;
+  gint64           completed_at;
+  EntsecWipeReason reason;
 } EntsecRemoteWipe;
 
 /*

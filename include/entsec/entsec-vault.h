@@ -75,6 +75,12 @@ G_BEGIN_DECLS
  * @ENTSEC_VAULT_ERROR_OFFLINE: the code of a managed (enterprise) account is
  *   blocked: the device has not reached its enterprise server for longer than
  *   the policy's `offline.block_after`; a sync unblocks it
+ * @ENTSEC_VAULT_ERROR_UNLOCK_DELAYED: an enterprise policy's
+ *   `app_unlock.max_attempts` was reached: no passphrase, recovery key or PIN
+ *   is tried until the wait the message names has passed (it was not counted)
+ * @ENTSEC_VAULT_ERROR_UNLOCK_WIPED: a wrong passphrase, recovery key or PIN
+ *   reached the policy's `app_unlock.max_attempts` with `after_max_attempts`
+ *   "wipe": this device's enterprise data was wiped (personal accounts stay)
  *
  * Errors in the %ENTSEC_VAULT_ERROR domain. Messages never contain secrets.
  */
@@ -99,6 +105,8 @@ typedef enum
   ENTSEC_VAULT_ERROR_ROLLBACK,
   ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT,
   ENTSEC_VAULT_ERROR_OFFLINE,
+  ENTSEC_VAULT_ERROR_UNLOCK_DELAYED,
+  ENTSEC_VAULT_ERROR_UNLOCK_WIPED,
 } EntsecVaultError;
 
 #define ENTSEC_VAULT_ERROR (entsec_vault_error_quark ())
@@ -335,6 +343,82 @@ gboolean entsec_vault_unlock_recovery_finish (EntsecVault  *vault,
 /* Wrong passphrases/recovery keys given to this vault object so far. */
 ENTSEC_EXPORT
 guint entsec_vault_get_failed_unlocks (EntsecVault *vault);
+
+/**
+ * EntsecUnlockLimitAction:
+ * @ENTSEC_UNLOCK_LIMIT_NONE: no enterprise policy limits wrong unlocks
+ * @ENTSEC_UNLOCK_LIMIT_DELAY: from the limit on, each wrong unlock makes the
+ *   next one wait (ENTSEC_UNLOCK_DELAY_FIRST seconds, doubling, at most
+ *   ENTSEC_UNLOCK_DELAY_MAX)
+ * @ENTSEC_UNLOCK_LIMIT_WIPE: the wrong unlock that reaches the limit wipes
+ *   this device's enterprise data (as a remote wipe does)
+ *
+ * What an enterprise policy's `app_unlock.after_max_attempts` does
+ * (docs/security.md, "Wrong unlocks").
+ */
+typedef enum
+{
+  ENTSEC_UNLOCK_LIMIT_NONE,
+  ENTSEC_UNLOCK_LIMIT_DELAY,
+  ENTSEC_UNLOCK_LIMIT_WIPE,
+} EntsecUnlockLimitAction;
+
+/* The delay schedule: the first wait, in seconds, and its cap. */
+#define ENTSEC_UNLOCK_DELAY_FIRST 30
+#define ENTSEC_UNLOCK_DELAY_MAX 3600
+
+/**
+ * EntsecVaultUnlockLimit:
+ * @action: what the limit does, %ENTSEC_UNLOCK_LIMIT_NONE without a policy
+ * @max_attempts: the policy's `app_unlock.max_attempts` (0 without one)
+ * @failed: wrong unlocks since the last right one, as stored in the vault
+ * @attempts_left: wrong unlocks left before @action (0 once reached)
+ * @wait: seconds before the next attempt is tried (0: now)
+ * @next_wait: %ENTSEC_UNLOCK_LIMIT_DELAY: the wait the next wrong unlock
+ *   brings, 0 when it brings none
+ *
+ * The unlock limit of a vault, read while it is locked.
+ */
+typedef struct
+{
+  EntsecUnlockLimitAction action;
+  guint                   max_attempts;
+  guint                   failed;
+  guint                   attempts_left;
+  gint64                  wait;
+  gint64                  next_wait;
+} EntsecVaultUnlockLimit;
+
+/*
+ * The unlock limit of @vault (a read of its plain rows, locked or not; no
+ * limit in a vault without an enterprise policy) at the vault's clock.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_get_unlock_limit_sync (EntsecVault            *vault,
+                                             EntsecVaultUnlockLimit *limit,
+                                             GCancellable           *cancellable,
+                                             GError                **error);
+ENTSEC_EXPORT
+void     entsec_vault_get_unlock_limit_async (EntsecVault        *vault,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_get_unlock_limit_finish (EntsecVault            *vault,
+                                               GAsyncResult           *result,
+                                               EntsecVaultUnlockLimit *limit,
+                                               GError                **error);
+
+/* Unix seconds, for tests that move time. */
+typedef gint64 (*EntsecVaultClockFunc) (gpointer user_data);
+/*
+ * The clock the unlock limit reads (NULL: the real one); @user_data must
+ * outlive the vault or the next call. For tests.
+ */
+ENTSEC_EXPORT
+void entsec_vault_set_clock (EntsecVault         *vault,
+                             EntsecVaultClockFunc clock,
+                             gpointer             user_data);
 
 /* Never waits (the "locked" property is its opposite, notified on the main context). */
 ENTSEC_EXPORT

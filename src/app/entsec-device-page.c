@@ -154,8 +154,10 @@ add_unlock_rows (EntsecDevicePage             *self,
 
   if (p->wipe_after_max_attempts)
     attempts = g_strdup_printf (g_dngettext (NULL,
-                                             "After %u wrong try, this device’s data is wiped",
-                                             "After %u wrong tries, this device’s data is wiped",
+                                             "After %u wrong try, this device’s work accounts "
+                                             "are removed",
+                                             "After %u wrong tries, this device’s work accounts "
+                                             "are removed",
                                              p->max_attempts),
                                 p->max_attempts);
   else

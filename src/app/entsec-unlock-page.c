@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* entsec-unlock-page.c: the quick-unlock PIN, passphrase, recovery key, or the keyring again */
+/*
+ * entsec-unlock-page.c: the quick-unlock PIN, passphrase, recovery key, or
+ * the keyring again; under an enterprise policy, the wrong unlocks left, the
+ * warning before the last one, the wait counted down, and why work accounts
+ * went after the last one
+ */
 
 #define G_LOG_DOMAIN "entsec-unlock-page"
 
@@ -22,6 +27,7 @@ struct _EntsecUnlockPage
   GtkEntry      *pin_entry;
   GtkWidget     *use_passphrase_button;
   GtkLabel      *error_label;
+  GtkLabel      *limit_label;
   GtkWidget     *unlock_button;
   GtkWidget     *spinner;
 
@@ -33,6 +39,14 @@ struct _EntsecUnlockPage
   gboolean       has_pin;
   gboolean       pin_mode;    /* asking for the PIN, not the passphrase */
   gboolean       busy;
+  gboolean       wiped;       /* a wrong unlock removed the work accounts */
+
+  /* The policy's limit on wrong unlocks, as the vault last said. */
+  EntsecVaultUnlockLimit limit;
+  gint64               wait_until;  /* at the page's clock; 0: no wait */
+  guint                countdown_id;
+  EntsecVaultClockFunc clock;       /* NULL: the real clock */
+  gpointer             clock_data;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecUnlockPage, entsec_unlock_page, ADW_TYPE_BIN)
@@ -45,13 +59,26 @@ enum
 
 static guint signals[N_SIGNALS];
 
+static gint64
+page_now (EntsecUnlockPage *self)
+{
+  return self->clock != NULL ? self->clock (self->clock_data)
+                             : g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static gint64
+wait_left (EntsecUnlockPage *self)
+{
+  return self->wait_until > 0 ? MAX (self->wait_until - page_now (self), 0) : 0;
+}
+
 static void
 set_busy (EntsecUnlockPage *self,
           gboolean          busy)
 {
   self->busy = busy;
   gtk_widget_set_visible (self->spinner, busy);
-  gtk_widget_set_sensitive (self->unlock_button, !busy);
+  gtk_widget_set_sensitive (self->unlock_button, !busy && wait_left (self) == 0);
   /* Read-only, not insensitive: GTK 4.8 loses the focus-out of a focused entry made
    * insensitive (a warning, fatal in the tests). */
   gtk_editable_set_editable (self->secret_row, !busy);
@@ -193,6 +220,206 @@ dead_pin_checked (GObject      *source,
     }
 }
 
+/* ---- The policy's limit on wrong unlocks ---- */
+
+/* "30 seconds", "2 minutes", "1 hour" (rounded up). */
+static char *
+format_wait (gint64 seconds)
+{
+  int n;
+
+  if (seconds < 120)
+    {
+      n = (int) seconds;
+      return g_strdup_printf (ngettext ("%d second", "%d seconds", n), n);
+    }
+  if (seconds < 7200)
+    {
+      n = (int) ((seconds + 59) / 60);
+      return g_strdup_printf (ngettext ("%d minute", "%d minutes", n), n);
+    }
+  n = (int) ((seconds + 3599) / 3600);
+  return g_strdup_printf (ngettext ("%d hour", "%d hours", n), n);
+}
+
+/* What the limit means now, or NULL: nothing to say (no policy, no wrong unlock yet). */
+static char *
+limit_message (EntsecUnlockPage *self)
+{
+  const EntsecVaultUnlockLimit *limit = &self->limit;
+  g_autofree char *wait = NULL;
+  gint64 left = wait_left (self);
+
+  if (limit->action == ENTSEC_UNLOCK_LIMIT_NONE)
+    return NULL;
+  if (left > 0)
+    {
+      wait = format_wait (left);
+      return g_strdup_printf (_("Too many wrong attempts. You can try again in %s."), wait);
+    }
+  if (limit->failed == 0)
+    return NULL;
+  if (limit->action == ENTSEC_UNLOCK_LIMIT_WIPE)
+    {
+      if (limit->attempts_left <= 1)
+        return g_strdup (_("One more wrong attempt removes this device’s work accounts."));
+      return g_strdup_printf (ngettext ("%u attempt left before this device’s work accounts are "
+                                        "removed.",
+                                        "%u attempts left before this device’s work accounts are "
+                                        "removed.", limit->attempts_left),
+                              limit->attempts_left);
+    }
+  if (limit->attempts_left > 1 || limit->next_wait == 0)
+    return g_strdup_printf (ngettext ("%u attempt left before you have to wait.",
+                                      "%u attempts left before you have to wait.",
+                                      limit->attempts_left),
+                            limit->attempts_left);
+  wait = format_wait (limit->next_wait);
+  return g_strdup_printf (_("One more wrong attempt and you will have to wait %s."), wait);
+}
+
+static void
+show_limit (EntsecUnlockPage *self)
+{
+  g_autofree char *message = self->wiped ? NULL : limit_message (self);
+
+  gtk_label_set_label (self->limit_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->limit_label), message != NULL);
+  gtk_widget_set_sensitive (self->unlock_button, !self->busy && wait_left (self) == 0);
+}
+
+static void read_limit (EntsecUnlockPage *self);
+
+static void
+stop_countdown (EntsecUnlockPage *self)
+{
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+}
+
+gboolean
+entsec_unlock_page_update_countdown (EntsecUnlockPage *self)
+{
+  g_return_val_if_fail (ENTSEC_IS_UNLOCK_PAGE (self), G_SOURCE_REMOVE);
+
+  show_limit (self);
+  if (wait_left (self) > 0)
+    return G_SOURCE_CONTINUE;
+  /* Over: what the next wrong one brings, as the vault says it now. (Removing
+   * the source from its own callback is allowed; a test calls this directly.) */
+  stop_countdown (self);
+  self->wait_until = 0;
+  read_limit (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+countdown_tick (gpointer user_data)
+{
+  return entsec_unlock_page_update_countdown (user_data);
+}
+
+static void
+limit_read (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (EntsecUnlockPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  EntsecVaultUnlockLimit limit;
+
+  if (!entsec_vault_get_unlock_limit_finish (ENTSEC_VAULT (source), result, &limit, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_info ("The unlock limit cannot be read: %s", error->message);
+      return;
+    }
+  self->limit = limit;
+  stop_countdown (self);
+  self->wait_until = limit.wait > 0 ? page_now (self) + limit.wait : 0;
+  if (limit.wait > 0)
+    self->countdown_id = g_timeout_add_seconds (1, countdown_tick, self);
+  show_limit (self);
+}
+
+static void
+read_limit (EntsecUnlockPage *self)
+{
+  if (self->vault != NULL)
+    entsec_vault_get_unlock_limit_async (self->vault, self->cancellable, limit_read,
+                                         g_object_ref (self));
+}
+
+/* The last wrong unlock the policy allows removed the work accounts: say what and why. */
+static void
+show_wiped (EntsecUnlockPage *self)
+{
+  g_autofree char *why = NULL;
+  guint max = self->limit.max_attempts;
+
+  self->wiped = TRUE;
+  if (max > 0)
+    why = g_strdup_printf (ngettext ("A wrong passphrase or PIN was entered %u time in a row, "
+                                     "which is as often as your organisation allows. This "
+                                     "device’s work accounts, its work settings and its "
+                                     "enrollment were removed. Your personal accounts are kept: "
+                                     "unlock to see them, and ask your administrator to enroll "
+                                     "this device again.",
+                                     "A wrong passphrase or PIN was entered %u times in a row, "
+                                     "which is as often as your organisation allows. This "
+                                     "device’s work accounts, its work settings and its "
+                                     "enrollment were removed. Your personal accounts are kept: "
+                                     "unlock to see them, and ask your administrator to enroll "
+                                     "this device again.", max), max);
+  else
+    why = g_strdup (_("A wrong passphrase or PIN was entered as often as your organisation "
+                      "allows. This device’s work accounts, its work settings and its "
+                      "enrollment were removed. Your personal accounts are kept: unlock to see "
+                      "them, and ask your administrator to enroll this device again."));
+  adw_status_page_set_title (self->status_page, _("Work Accounts Removed"));
+  adw_status_page_set_description (self->status_page, why);
+  show_error (self, NULL);
+  self->limit = (EntsecVaultUnlockLimit) { 0 };
+  show_limit (self);
+}
+
+/* After the unlock that follows a wipe: a reminder of what went. */
+static void
+toast_wiped (EntsecUnlockPage *self)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  self->wiped = FALSE;
+  adw_status_page_set_title (self->status_page, _("Locked"));
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
+                                 adw_toast_new (_("Work accounts were removed after too many "
+                                                  "wrong attempts")));
+}
+
+/*
+ * A failed unlock the policy has something to say about: TRUE when it was
+ * handled here (a wipe, a wait); otherwise the limit is read again for the
+ * attempts left.
+ */
+static gboolean
+limit_failure (EntsecUnlockPage *self,
+               GError           *error)
+{
+  if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_UNLOCK_WIPED))
+    {
+      show_wiped (self);
+      gtk_widget_grab_focus (secret_widget (self));
+      return TRUE;
+    }
+  read_limit (self);
+  if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_UNLOCK_DELAYED))
+    {
+      show_error (self, NULL);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* Every unlock ends here: the typed text is dropped whatever happened. */
 static void
 unlock_done (EntsecUnlockPage *self,
@@ -206,11 +433,15 @@ unlock_done (EntsecUnlockPage *self,
   gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
   if (!ok)
     {
-      show_error (self, error->message);
+      if (!limit_failure (self, error))
+        show_error (self, error->message);
       gtk_widget_grab_focus (secret_widget (self));
       return;
     }
   show_error (self, NULL);
+  stop_countdown (self);
+  if (self->wiped)
+    toast_wiped (self);
   /* Unlocked another way while there is a PIN: it may be dead (lock-out, or
    * its keyring item gone); only now, with the data key, can it be removed. */
   if (self->has_pin && !self->pin_mode && !entsec_vault_is_read_only (self->vault))
@@ -269,6 +500,8 @@ pin_done (GObject      *source,
     }
   set_busy (self, FALSE);
   gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
+  if (limit_failure (self, error))
+    return;
   if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_PIN_LOCKED_OUT))
     fall_back_to_passphrase (self, locked_out_message ());
   else if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE))
@@ -306,7 +539,7 @@ unlock_clicked (EntsecUnlockPage *self)
 {
   const char *secret = gtk_editable_get_text (self->secret_row);
 
-  if (self->busy || self->vault == NULL)
+  if (self->busy || self->vault == NULL || wait_left (self) > 0)
     return;
   if (self->pin_mode)
     {
@@ -409,6 +642,9 @@ entsec_unlock_page_prepare (EntsecUnlockPage *self,
 
   g_set_object (&self->vault, vault);
   g_set_object (&self->cancellable, cancellable);
+  stop_countdown (self);
+  self->wait_until = 0;
+  self->limit = (EntsecVaultUnlockLimit) { 0 };
   read_slots (self);
   asks_secret = self->has_passphrase || self->has_recovery;
   set_busy (self, FALSE);
@@ -424,6 +660,19 @@ entsec_unlock_page_prepare (EntsecUnlockPage *self,
                                                  : _("Your keyring opens your codes again."));
   if (self->has_pin)
     entsec_vault_get_pin_status_async (vault, cancellable, pin_status_done, g_object_ref (self));
+  show_limit (self);
+  read_limit (self);
+}
+
+void
+entsec_unlock_page_set_clock (EntsecUnlockPage    *self,
+                              EntsecVaultClockFunc clock,
+                              gpointer             user_data)
+{
+  g_return_if_fail (ENTSEC_IS_UNLOCK_PAGE (self));
+
+  self->clock = clock;
+  self->clock_data = user_data;
 }
 
 static void
@@ -431,6 +680,7 @@ entsec_unlock_page_dispose (GObject *object)
 {
   EntsecUnlockPage *self = ENTSEC_UNLOCK_PAGE (object);
 
+  stop_countdown (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_UNLOCK_PAGE);
   g_clear_object (&self->vault);
   g_clear_object (&self->cancellable);
@@ -460,6 +710,7 @@ entsec_unlock_page_class_init (EntsecUnlockPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, pin_entry);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, use_passphrase_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, limit_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, unlock_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecUnlockPage, spinner);
   gtk_widget_class_bind_template_callback (widget_class, unlock_clicked);

@@ -23,4 +23,18 @@ void entsec_unlock_page_prepare (EntsecUnlockPage *self,
                                  const char       *reason,
                                  GCancellable     *cancellable);
 
+/*
+ * The clock the wait is counted down on (Unix seconds; NULL: the real one),
+ * for tests, with the vault's (entsec_vault_set_clock()).
+ */
+void     entsec_unlock_page_set_clock (EntsecUnlockPage    *self,
+                                       EntsecVaultClockFunc clock,
+                                       gpointer             user_data);
+/*
+ * One tick of the wait's countdown (a timeout calls it each second; tests
+ * after moving the clock): the label updated; once the wait is over the
+ * limit is read again. G_SOURCE_CONTINUE while the wait lasts.
+ */
+gboolean entsec_unlock_page_update_countdown (EntsecUnlockPage *self);
+
 G_END_DECLS

@@ -51,6 +51,16 @@ cli_remote_wipe_notice (EntsecVault *vault,
   time = g_date_time_new_from_unix_utc (wipe->ordered_at > 0 ? wipe->ordered_at
                                                              : wipe->received_at);
   day = time != NULL ? g_date_time_format (time, "%Y-%m-%d") : g_strdup ("?");
+  if (wipe->reason == ENTSEC_WIPE_FAILED_UNLOCKS && wipe->completed_at == 0)
+    return g_strdup_printf (_("Too many wrong unlocks on %s: as your organisation's policy "
+                              "requires, this device's key is destroyed and its enterprise "
+                              "accounts and settings are removed when the vault is next "
+                              "unlocked (personal accounts are kept)"), day);
+  if (wipe->reason == ENTSEC_WIPE_FAILED_UNLOCKS)
+    return g_strdup_printf (_("Too many wrong unlocks on %s: as your organisation's policy "
+                              "requires, this device's enterprise accounts and settings were "
+                              "removed (personal accounts are kept); enroll again to get them "
+                              "back"), day);
   if (wipe->completed_at == 0)
     return g_strdup_printf (_("Your organisation wiped this device on %s: its device key is "
                               "destroyed; its enterprise accounts and settings are removed "
@@ -227,10 +237,12 @@ status_failed (EntsecVault  *vault,
                     "message", notice != NULL ? notice : error->message);
   if (wipe != NULL)
     json_object_set_new (root, "remote_wipe",
-                         json_pack ("{s:I, s:I, s:I}",
+                         json_pack ("{s:I, s:I, s:I, s:s}",
                                     "ordered_at", (json_int_t) wipe->ordered_at,
                                     "received_at", (json_int_t) wipe->received_at,
-                                    "completed_at", (json_int_t) wipe->completed_at));
+                                    "completed_at", (json_int_t) wipe->completed_at,
+                                    "reason", wipe->reason == ENTSEC_WIPE_FAILED_UNLOCKS
+                                              ? "failed_unlocks" : "ordered"));
   cli_vault_print_json (root);
   return wipe != NULL ? CLI_EXIT_BAD_INPUT : CLI_EXIT_AUTH;
 }

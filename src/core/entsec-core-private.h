@@ -34,6 +34,30 @@ G_BEGIN_DECLS
  */
 #define ENTSEC_LOCKED_REMOTE_WIPE "enterprise.remote_wipe"
 
+/*
+ * The unlock limit (entsec-vault-attempts.c, docs/security.md "Wrong
+ * unlocks"): plain locked rows, so that a locked vault can enforce them.
+ * ENTSEC_LOCKED_UNLOCK_POLICY: the policy's `app_unlock.max_attempts` and
+ * `after_max_attempts`, written whenever a policy is applied, GVariant
+ * "(uu)" (max, EntsecUnlockLimitAction). ENTSEC_LOCKED_FAILED_UNLOCKS: the
+ * wrong unlocks since the last right one and the time of the last, "(ux)".
+ * Both go with the enterprise data.
+ */
+#define ENTSEC_LOCKED_UNLOCK_POLICY "enterprise.unlock_policy"
+#define ENTSEC_LOCKED_FAILED_UNLOCKS "enterprise.failed_unlocks"
+
+/*
+ * Keep @vault's unlock limit (@action NONE: none, the count dropped too); a
+ * row already saying so is not written again.
+ */
+gboolean entsec_vault_set_unlock_policy_sync (EntsecVault            *vault,
+                                              guint                   max_attempts,
+                                              EntsecUnlockLimitAction action,
+                                              GCancellable           *cancellable,
+                                              GError                **error);
+/* Remove @vault's device KEK from the keyring (entsec-device-session.h; nothing when none). */
+void     entsec_vault_clear_device_kek (EntsecVault *vault);
+
 /* The row's bytes for @wipe. Returns: (transfer full): free with g_bytes_unref(). */
 GBytes  *entsec_remote_wipe_encode (const EntsecRemoteWipe *wipe);
 /* Read @row into @wipe; FALSE when it is not such a row (wrong size or times). */

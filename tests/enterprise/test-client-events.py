@@ -265,6 +265,11 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         with sqlite3.connect("file:%s?mode=ro" % self.vault, uri=True) as db:
             return sorted(name for (name,) in db.execute("SELECT name FROM locked_rows"))
 
+    def sealed_rows(self):
+        """The locked rows but the unlock limit's, which are plain and kept with or without a keyring."""
+        return [name for name in self.locked_rows()
+                if name not in ("enterprise.unlock_policy", "enterprise.failed_unlocks")]
+
     def device_kek_items(self):
         """This vault's device key items as secret-tool shows them: {field: value} each."""
         out = subprocess.run(["secret-tool", "search", "--all",
@@ -351,11 +356,11 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        self.assertEqual(self.locked_rows(), [])
+        self.assertEqual(self.sealed_rows(), [])
         self.assertEqual(self.device_kek_items(), [])
         # The first unlock with the keyring moves the key and the cursor.
         self.assertEqual(self.cli_json("status")["device_key"], "keyring")
-        self.assertEqual(self.locked_rows(), ["enterprise.device", "enterprise.events_cursor",
+        self.assertEqual(self.sealed_rows(), ["enterprise.device", "enterprise.events_cursor",
                                               "enterprise.last_poll"])
         self.assertEqual(len(self.device_kek_items()), 1)
         tx = self.push()
@@ -419,6 +424,47 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
         self.assertNotIn("wiped this device", self.cli("code").stderr)
         status = self.cli("status", "--json")
         self.assertGreater(json.loads(status.stdout)["remote_wipe"]["completed_at"], 0)
+
+    def test_wrong_unlocks_wipe_the_enterprise_data(self):
+        """app_unlock.after_max_attempts "wipe": the wrong unlock that reaches the limit
+        wipes as a remote wipe does, in a process of its own; personal accounts stay."""
+        self.admin("PUT", "/v1/admin/policies/tenant",
+                   {"v": 1, "settings": {"app_unlock": {"max_attempts": 2,
+                                                        "after_max_attempts": "wipe"}}},
+                   want=204)
+        token = self.managed_and_personal()
+        self.assertIn("enterprise.unlock_policy", self.locked_rows())
+        self.assertEqual(len(self.device_kek_items()), 1)
+        wrong = os.path.join(self.tmp, "wrong-passphrase")
+        with open(wrong, "w", encoding="utf-8") as f:
+            f.write("not the passphrase\n")
+
+        def code_with_the_wrong_passphrase():
+            return subprocess.run([CLI, "code", "--vault", self.vault, "--no-keyring",
+                                   "--passphrase-file", wrong],
+                                  capture_output=True, text=True, timeout=120, check=False)
+
+        first = code_with_the_wrong_passphrase()
+        self.assertEqual(first.returncode, 4, first.stderr)
+        self.assertEqual(self.locked_rows(), ["enterprise.device", "enterprise.failed_unlocks",
+                                              "enterprise.unlock_policy"])
+        second = code_with_the_wrong_passphrase()
+        self.assertEqual(second.returncode, 4, second.stderr)
+        self.assertIn("2 wrong unlocks in a row is your organisation's limit", second.stderr)
+        # At once: the device key's row, its keyring key and the limit itself.
+        self.assertEqual(self.device_kek_items(), [])
+        self.assertEqual(self.locked_rows(), ["enterprise.remote_wipe"])
+        status = json.loads(self.cli_locked("status", "--json").stdout)
+        self.assertEqual((status["state"], status["remote_wipe"]["reason"]),
+                         ("wiped", "failed_unlocks"))
+        # The right passphrase: the rest goes before any code is shown.
+        result = self.cli("code", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stderr, r"Too many wrong unlocks on \d{4}-\d\d-\d\d: .* "
+                                        r"enterprise accounts and settings were removed")
+        names = [c["name"].split()[0] for c in json.loads(result.stdout)["codes"]]
+        self.assertEqual(names, ["Personal"])
+        self.canary_scan(self.device_id, token["id"])
 
     def test_wipe_cut_short_resumes_at_the_next_start(self):
         self.managed_and_personal()
@@ -491,7 +537,7 @@ class EventsTests(clienttest.VaultCli, ServerTestCase):
             self.assertIn("the login keyring is locked", status["device_key_problem"])
             self.assertIn("Device key:        in the vault (the login keyring is locked",
                           self.cli("status").stdout)
-            self.assertEqual(self.locked_rows(), [])
+            self.assertEqual(self.sealed_rows(), [])
             tx = self.push()
             self.assertEqual(self.received_push(tx)["challenge_id"], tx["transaction_id"])
         finally:

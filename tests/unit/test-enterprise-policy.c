@@ -191,6 +191,40 @@ test_typed_decisions (Fixture      *f,
   g_assert_true (policy->allow_manual_add);
 }
 
+/*
+ * A policy taken keeps its unlock limit where a locked vault reads it
+ * (docs/security.md "Wrong unlocks"); wiping the enterprise data drops it.
+ */
+static void
+test_unlock_limit_kept (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr (json_t) payload = policy_payload (f);
+  g_autoptr (EntsecDeviceSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *jws = NULL;
+  EntsecVaultUnlockLimit limit;
+  gboolean changed = FALSE, wiped = FALSE;
+
+  json_object_set_new (json_object_get (payload, "settings"), "app_unlock",
+                       json_pack ("{s:i, s:s}", "max_attempts", 4, "after_max_attempts", "wipe"));
+  jws = sign (f->authority, payload, "entsec-policy+jwt");
+  session = entsec_device_session_new (f->vault, NOW + 60, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_get_unlock_limit_sync (f->vault, &limit, NULL, &error));
+  g_assert_cmpint (limit.action, ==, ENTSEC_UNLOCK_LIMIT_NONE);
+  g_assert_true (entsec_policy_take (session, jws, &changed, &wiped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_get_unlock_limit_sync (f->vault, &limit, NULL, &error));
+  g_assert_cmpint (limit.action, ==, ENTSEC_UNLOCK_LIMIT_WIPE);
+  g_assert_cmpuint (limit.max_attempts, ==, 4);
+  g_assert_cmpuint (limit.attempts_left, ==, 4);
+  g_assert_true (entsec_enterprise_wipe (session, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_get_unlock_limit_sync (f->vault, &limit, NULL, &error));
+  g_assert_cmpint (limit.action, ==, ENTSEC_UNLOCK_LIMIT_NONE);
+}
+
 static void
 test_stored_policy_of_another_key (Fixture      *f,
                                    gconstpointer data)
@@ -249,5 +283,6 @@ main (int   argc,
   ADD ("/enterprise-policy/typed-decisions", test_typed_decisions);
   ADD ("/enterprise-policy/stored-policy-of-another-key", test_stored_policy_of_another_key);
   ADD ("/enterprise-policy/not-enrolled", test_not_enrolled);
+  ADD ("/enterprise-policy/unlock-limit-kept", test_unlock_limit_kept);
   return g_test_run ();
 }

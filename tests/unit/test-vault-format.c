@@ -577,17 +577,6 @@ test_newer_vault_untouched (Fixture      *f,
   g_assert_cmpstr (before, ==, after);
 }
 
-static GBytes *
-locked_row (EntsecVault *vault,
-            const char  *name)
-{
-  g_autoptr (GError) error = NULL;
-  GBytes *row = entsec_vault_get_locked_row_sync (vault, name, NULL, &error);
-
-  g_assert_no_error (error);
-  return row;
-}
-
 /* Locked rows are read and written while locked, and kept across opens. */
 static void
 test_locked_rows (Fixture      *f,
@@ -600,13 +589,13 @@ test_locked_rows (Fixture      *f,
 
   entsec_vault_lock_sync (vault);
   g_assert_false (entsec_vault_is_unlocked (vault));
-  g_assert_null (locked_row (vault, "test.row"));
+  g_assert_null (vt_locked_row (vault, "test.row"));
   g_assert_true (entsec_vault_set_locked_row_sync (vault, "test.row", sealed, NULL, &error));
   g_assert_no_error (error);
   g_clear_object (&vault);
   vault = entsec_vault_open_sync (f->path, NULL, &error);
   g_assert_no_error (error);
-  row = locked_row (vault, "test.row");
+  row = vt_locked_row (vault, "test.row");
   g_assert_nonnull (row);
   g_assert_true (g_bytes_equal (row, sealed));
   /* Unlocking is not disturbed by them, and they stay. */
@@ -614,11 +603,11 @@ test_locked_rows (Fixture      *f,
                                                       NULL, &error));
   g_assert_no_error (error);
   g_clear_pointer (&row, g_bytes_unref);
-  row = locked_row (vault, "test.row");
+  row = vt_locked_row (vault, "test.row");
   g_assert_true (g_bytes_equal (row, sealed));
   g_assert_true (entsec_vault_set_locked_row_sync (vault, "test.row", NULL, NULL, &error));
   g_assert_no_error (error);
-  g_assert_null (locked_row (vault, "test.row"));
+  g_assert_null (vt_locked_row (vault, "test.row"));
 }
 
 /* A listed account of the organisation seen by the model (a list would show it). */
@@ -706,8 +695,8 @@ test_remote_wipe_at_unlock (Fixture      *f,
   g_assert_null (gone);
   kept = entsec_vault_get_pref_sync (vault, "app.theme", NULL, &error);
   g_assert_nonnull (kept);
-  g_assert_null (locked_row (vault, "enterprise.device"));
-  row = locked_row (vault, "enterprise.remote_wipe");
+  g_assert_null (vt_locked_row (vault, "enterprise.device"));
+  row = vt_locked_row (vault, "enterprise.remote_wipe");
   g_assert_nonnull (row);
   times = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("(xxx)"), row, FALSE));
   g_variant_get (times, "(xxx)", &ordered, &received, &completed);
@@ -720,7 +709,7 @@ test_remote_wipe_at_unlock (Fixture      *f,
   g_assert_no_error (error);
   g_assert_cmpuint (vt_count_accounts (vault), ==, 1);
   g_clear_pointer (&row, g_bytes_unref);
-  row = locked_row (vault, "enterprise.remote_wipe");
+  row = vt_locked_row (vault, "enterprise.remote_wipe");
   g_assert_true (row != NULL && g_bytes_get_size (row) == 24);
 }
 
@@ -757,7 +746,7 @@ test_v2_vault_upgraded (Fixture      *f,
   vt_exec (f->path, "DROP TABLE locked_rows; PRAGMA user_version = 2");
   vault = entsec_vault_open_sync (f->path, NULL, &error);
   g_assert_no_error (error);
-  g_assert_null (locked_row (vault, "test.row"));
+  g_assert_null (vt_locked_row (vault, "test.row"));
   g_assert_false (entsec_vault_set_locked_row_sync (vault, "test.row", sealed, NULL, &error));
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED);
   g_clear_error (&error);

@@ -19,17 +19,7 @@
 #include "entsec-crypto.h"
 #include "entsec-device-session.h"
 #include "entsec-enterprise-private.h"
-
-/* The item's attributes name the vault (its id's hash), never a secret. */
-static const SecretSchema device_kek_schema = {
-  "org.entsec.EnterpriseSecurity.DeviceKey",
-  SECRET_SCHEMA_NONE,
-  {
-    { "vault", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  },
-  0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-};
+#include "entsec-keyring-schema.h"
 
 #define DEVICE_KEK_LABEL "Enterprise Security device key protection"
 #define LOCKED_AAD_PREFIX "entsec/v1/locked-row|"
@@ -68,7 +58,7 @@ find_kek (SecretService    *service,
   g_autolist (SecretItem) items = NULL;
   g_autoptr (GError) error = NULL;
 
-  items = secret_service_search_sync (service, &device_kek_schema, attributes,
+  items = secret_service_search_sync (service, &entsec_device_kek_schema, attributes,
                                       SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS, NULL,
                                       &error);
   if (error != NULL)
@@ -131,7 +121,7 @@ create_kek (SecretService    *service,
     }
   value = secret_value_new ((const char *) kek->data, (gssize) kek->len,
                             "application/octet-stream");
-  if (!secret_service_store_sync (service, &device_kek_schema, attributes,
+  if (!secret_service_store_sync (service, &entsec_device_kek_schema, attributes,
                                   SECRET_COLLECTION_DEFAULT, DEVICE_KEK_LABEL, value, NULL,
                                   &error))
     {
@@ -187,17 +177,11 @@ entsec_device_kek_problem (EntsecKekOutcome outcome)
     }
 }
 
+/* One way to remove it: the vault's wipe after too many wrong unlocks removes it too. */
 void
 entsec_device_kek_clear (EntsecVault *vault)
 {
-  g_autoptr (GHashTable) attributes = kek_attributes (vault);
-  g_autoptr (SecretService) service = entsec_enterprise_keyring_open ("the device key");
-  g_autoptr (GError) error = NULL;
-
-  if (service != NULL && !secret_service_clear_sync (service, &device_kek_schema, attributes,
-                                                     NULL, &error)
-      && error != NULL)
-    g_debug ("The keyring did not remove the device key protection: %s", error->message);
+  entsec_vault_clear_device_kek (vault);
 }
 
 /* What a locked row's seal is bound to: the vault and the row's name. */

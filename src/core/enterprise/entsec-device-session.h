@@ -52,8 +52,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeviceSession, entsec_device_session_free)
 #define ENTSEC_WORKER_STATE_NAMES                                                     \
   ENTSEC_PREF_EVENTS_CURSOR, ENTSEC_PREF_PENDING_PUSHES, ENTSEC_PREF_COMMANDS_DONE,    \
   ENTSEC_PREF_PENDING_ACKS, ENTSEC_LOCKED_SYNC_DUE, ENTSEC_LOCKED_LAST_POLL
-/* Every locked row sealed under the device KEK. */
-#define ENTSEC_LOCKED_STATE_ROWS { ENTSEC_LOCKED_DEVICE, ENTSEC_WORKER_STATE_NAMES, NULL }
 
 /**
  * EntsecKekOutcome:

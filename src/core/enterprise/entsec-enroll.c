@@ -822,6 +822,7 @@ register_device (EntsecEnroller *enrollment,
          && store_state (enrollment, vault, key, verified, claims, answer, policy, cancellable,
                          error)
          && set_string (vault, ENTSEC_PREF_DEVICE_ID, device_id, cancellable, error)
+         && entsec_enterprise_keep_unlock_limit (vault, policy, cancellable, error)
          && entsec_enterprise_note_contact (vault, 0, cancellable, error);
 }
 

@@ -107,6 +107,21 @@ policy_of (json_t *payload)
   return policy;
 }
 
+gboolean
+entsec_enterprise_keep_unlock_limit (EntsecVault  *vault,
+                                     json_t       *payload,
+                                     GCancellable *cancellable,
+                                     GError      **error)
+{
+  g_autoptr (EntsecEnterprisePolicy) policy = policy_of (payload);
+
+  return entsec_vault_set_unlock_policy_sync (vault, CLAMP (policy->max_attempts, 1, 100),
+                                              policy->wipe_after_max_attempts
+                                              ? ENTSEC_UNLOCK_LIMIT_WIPE
+                                              : ENTSEC_UNLOCK_LIMIT_DELAY,
+                                              cancellable, error);
+}
+
 EntsecEnterprisePolicy *
 entsec_enterprise_policy_load_sync (EntsecVault   *vault,
                                     GCancellable  *cancellable,

@@ -37,6 +37,16 @@ json_t  *entsec_policy_verify (EntsecDeviceSession *session,
                                GError             **error);
 
 /*
+ * Keep the unlock limit of the policy @payload (`app_unlock.max_attempts`,
+ * `after_max_attempts`) in @vault's locked rows, where a locked vault
+ * enforces it (entsec-vault-attempts.c).
+ */
+gboolean entsec_enterprise_keep_unlock_limit (EntsecVault  *vault,
+                                              json_t       *payload,
+                                              GCancellable *cancellable,
+                                              GError      **error);
+
+/*
  * Fetch GET .../policy (If-None-Match the one in force), verify it, apply
  * the high-water mark of the vault and the keyring and store it, pinning
  * the authority key that signed it when the rotation chain led to a new one.

@@ -463,7 +463,9 @@ entsec_policy_take (EntsecDeviceSession *session,
   *wiped = FALSE;
   payload = entsec_policy_verify (session, jws, &signer, error);
   if (payload == NULL
-      || !accept_policy (session, jws, payload, signer, changed, cancellable, error))
+      || !accept_policy (session, jws, payload, signer, changed, cancellable, error)
+      || !entsec_enterprise_keep_unlock_limit (entsec_device_session_get_vault (session), payload,
+                                               cancellable, error))
     return FALSE;
   if (g_strcmp0 (json_string_value (json_object_get (payload, "device_state")), "revoked") == 0)
     {
@@ -508,7 +510,9 @@ entsec_enterprise_wipe (EntsecDeviceSession *session,
   /* The preferences in one transaction: enrolled with all of them, or none. */
   if (!remove_managed_accounts (vault, cancellable, error)
       || !entsec_vault_set_prefs_sync (vault, names, none, cancellable, error)
-      || !entsec_device_session_forget_locked (session, cancellable, error))
+      || !entsec_device_session_forget_locked (session, cancellable, error)
+      || !entsec_vault_set_unlock_policy_sync (vault, 0, ENTSEC_UNLOCK_LIMIT_NONE, cancellable,
+                                               error))
     return FALSE;
   entsec_policy_keyring_clear (entsec_device_session_get_issuer (session),
                                entsec_device_session_get_device_id (session));

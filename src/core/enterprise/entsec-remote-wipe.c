@@ -121,9 +121,13 @@ entsec_enterprise_remote_wipe (EntsecDeviceSession *session,
                                GCancellable        *cancellable,
                                GError             **error)
 {
-  static const char *const state[] = ENTSEC_LOCKED_STATE_ROWS;
+  /* The unlock limit goes too: a wiped device has no policy to enforce. */
+  static const char *const state[] = { ENTSEC_LOCKED_DEVICE, ENTSEC_WORKER_STATE_NAMES,
+                                       ENTSEC_LOCKED_UNLOCK_POLICY, ENTSEC_LOCKED_FAILED_UNLOCKS,
+                                       NULL };
   EntsecVault *vault = entsec_device_session_get_vault (session);
-  EntsecRemoteWipe wipe = { ordered_at, entsec_device_session_now (session), 0 };
+  EntsecRemoteWipe wipe = { ordered_at, entsec_device_session_now (session), 0,
+                            ENTSEC_WIPE_ORDERED };
   const char *names[G_N_ELEMENTS (state) + 1] = { ENTSEC_LOCKED_REMOTE_WIPE };
   GBytes *values[G_N_ELEMENTS (state) + 1] = { NULL };
   g_autoptr (GBytes) row = entsec_remote_wipe_encode (&wipe);

@@ -15,6 +15,8 @@
 
 #include <libsecret/secret.h>
 
+#include "entsec-core-private.h"
+#include "entsec-keyring-schema.h"
 #include "entsec-vault-private.h"
 
 /*
@@ -332,7 +334,30 @@ vault_keyring_flush (void)
   g_mutex_unlock (&generation_mutex);
 }
 
+const SecretSchema entsec_device_kek_schema = {
+  "org.entsec.EnterpriseSecurity.DeviceKey",
+  SECRET_SCHEMA_NONE,
+  {
+    { "vault", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+  0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+};
+
 /* ---- Entry points, one libsecret call at a time ---------------------------- */
+
+void
+entsec_vault_clear_device_kek (EntsecVault *vault)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (GHashTable) attributes = vault_attributes (vault->vault_id);
+  g_autoptr (GError) error = NULL;
+
+  locker = g_mutex_locker_new (&keyring_mutex);
+  if (!secret_password_clearv_sync (&entsec_device_kek_schema, attributes, NULL, &error)
+      && error != NULL)
+    g_debug ("The keyring did not remove the device key protection: %s", error->message);
+}
 
 KeyringOutcome
 vault_keyring_lookup (const guint8        vault_id[VAULT_ID_SIZE],

@@ -80,6 +80,8 @@ entsec_vault_get_locked_row_sync (EntsecVault  *vault,
   return vault_read_locked_row (vault, name, error);
 }
 
+guint vault_testing_fail_locked_row;
+
 gboolean
 vault_write_locked_row (EntsecVault *vault,
                         const char  *name,
@@ -90,6 +92,13 @@ vault_write_locked_row (EntsecVault *vault,
   gsize len = 0;
   const void *bytes = data != NULL ? g_bytes_get_data (data, &len) : NULL;
   gboolean ok;
+
+  if (vault_testing_fail_locked_row > 0 && --vault_testing_fail_locked_row == 0)
+    {
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO,
+                           "Cannot save the change (a failure injected by a test)");
+      return FALSE;
+    }
 
   stmt = vault_db_prepare (vault->db,
                            data != NULL

@@ -321,16 +321,17 @@ wrong_pin (EntsecVault      *vault,
   guint left = failures < ENTSEC_VAULT_PIN_MAX_ATTEMPTS ? ENTSEC_VAULT_PIN_MAX_ATTEMPTS - failures
                                                         : 0;
 
-  g_atomic_int_inc (&vault->failed_unlocks);
   *attempt->attempts_left = left;
   if (left == 0)
     {
       vault_keyring_pin_clear (vault->vault_id, uuid, NULL, NULL);
       set_locked_out (error, "Wrong PIN, and that was the last attempt");
-      return;
     }
-  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
-               "Wrong PIN; %u attempt(s) left before the passphrase is required", left);
+  else
+    g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
+                 "Wrong PIN; %u attempt(s) left before the passphrase is required", left);
+  /* A wrong PIN is a wrong unlock for a policy's limit too (docs/security.md). */
+  vault_note_failed_unlock (vault, "PIN", error);
 }
 
 /*

@@ -129,6 +129,8 @@ struct _EntsecVault
   GPtrArray         *quarantined; /* EntsecVaultQuarantined */
   GHashTable        *prefs;       /* name -> EntsecSecureBytes (serialised GVariant) */
   gint               failed_unlocks; /* atomic */
+  EntsecVaultClockFunc clock;     /* NULL: the real clock (entsec-vault-attempts.c) */
+  gpointer           clock_data;
   dev_t              file_dev;    /* the file we opened: a replaced one is never written */
   ino_t              file_ino;
 };
@@ -286,11 +288,35 @@ void     vault_clear_rows (EntsecVault *vault);
 GBytes  *vault_read_locked_row (EntsecVault *vault,
                                 const char  *name,
                                 GError     **error);
+/*
+ * A failure-injection point for tests only, as vault_testing_fail_pref_row:
+ * when above 0, the locked-row write that many from now fails (once).
+ */
+extern guint vault_testing_fail_locked_row;
 /* In a write transaction: set (or with a NULL @data remove) the locked row @name. */
 gboolean vault_write_locked_row (EntsecVault *vault,
                                  const char  *name,
                                  GBytes      *data,
                                  GError     **error);
+
+/* ---- The unlock limit (entsec-vault-attempts.c) --------------------------- */
+
+/* Unix seconds at the vault's clock (entsec_vault_set_clock()). */
+gint64   vault_now (EntsecVault *vault);
+/* Takes the op mutex: UNLOCK_DELAYED while the policy makes attempts wait. */
+gboolean vault_check_unlock_wait (EntsecVault *vault,
+                                  GError     **error);
+/*
+ * A wrong @what (its error already in @error, nullable) is counted, in the
+ * file when a policy applies (op mutex taken here); @error then says what
+ * it brought: the wait, or UNLOCK_WIPED when it wiped the enterprise data.
+ */
+void     vault_note_failed_unlock (EntsecVault *vault,
+                                   const char  *what,
+                                   GError     **error);
+/* Op mutex held, after a right unlock: the stored count dropped. */
+gboolean vault_reset_failed_unlocks (EntsecVault *vault,
+                                     GError     **error);
 
 /* ---- A remote wipe's rest (entsec-vault-wipe.c, entsec-vault-data.c) ----- */
 
@@ -301,6 +327,10 @@ gboolean vault_write_locked_row (EntsecVault *vault,
  */
 gboolean vault_delete_enterprise_rows (EntsecVault *vault,
                                        GError     **error);
+/* In a write transaction: every enterprise locked row but @keep (nullable) removed. */
+gboolean vault_delete_enterprise_locked_rows (EntsecVault *vault,
+                                              const char  *keep,
+                                              GError     **error);
 /* Drop the managed accounts and enterprise preferences from the decrypted model. */
 void     vault_forget_enterprise_rows (EntsecVault *vault);
 /*

@@ -13,15 +13,21 @@
 #include "entsec-vault-private.h"
 
 #define REMOTE_WIPE_TYPE "(xxx)"
+/* A wipe for wrong unlocks: the reason follows (a server's wipe keeps the old form). */
+#define REASON_WIPE_TYPE "(xxxx)"
 
 GBytes *
 entsec_remote_wipe_encode (const EntsecRemoteWipe *wipe)
 {
-  g_autoptr (GVariant) value = g_variant_ref_sink (g_variant_new (REMOTE_WIPE_TYPE,
-                                                                  wipe->ordered_at,
-                                                                  wipe->received_at,
-                                                                  wipe->completed_at));
+  g_autoptr (GVariant) value = NULL;
 
+  if (wipe->reason == ENTSEC_WIPE_ORDERED)
+    value = g_variant_new (REMOTE_WIPE_TYPE, wipe->ordered_at, wipe->received_at,
+                           wipe->completed_at);
+  else
+    value = g_variant_new (REASON_WIPE_TYPE, wipe->ordered_at, wipe->received_at,
+                           wipe->completed_at, (gint64) wipe->reason);
+  g_variant_ref_sink (value);
   return g_variant_get_data_as_bytes (value);
 }
 
@@ -29,20 +35,28 @@ gboolean
 entsec_remote_wipe_decode (GBytes           *row,
                            EntsecRemoteWipe *wipe)
 {
+  gboolean with_reason = g_bytes_get_size (row) == 4 * sizeof (gint64);
+  const char *type = with_reason ? REASON_WIPE_TYPE : REMOTE_WIPE_TYPE;
   g_autoptr (GVariant) value = NULL;
+  gint64 reason = ENTSEC_WIPE_ORDERED;
 
-  value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (REMOTE_WIPE_TYPE), row,
-                                                        FALSE));
-  if (!g_variant_is_normal_form (value) || g_bytes_get_size (row) != 3 * sizeof (gint64))
+  if (!with_reason && g_bytes_get_size (row) != 3 * sizeof (gint64))
     return FALSE;
-  g_variant_get (value, REMOTE_WIPE_TYPE, &wipe->ordered_at, &wipe->received_at,
-                 &wipe->completed_at);
-  return wipe->received_at > 0 && wipe->completed_at >= 0;
+  value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type), row, FALSE));
+  if (!g_variant_is_normal_form (value))
+    return FALSE;
+  if (with_reason)
+    g_variant_get (value, type, &wipe->ordered_at, &wipe->received_at, &wipe->completed_at,
+                   &reason);
+  else
+    g_variant_get (value, type, &wipe->ordered_at, &wipe->received_at, &wipe->completed_at);
+  wipe->reason = (EntsecWipeReason) reason;
+  return wipe->received_at > 0 && wipe->completed_at >= 0
+         && (reason == ENTSEC_WIPE_ORDERED || reason == ENTSEC_WIPE_FAILED_UNLOCKS);
 }
 
-/* In the write: every enterprise locked row but @keep (nullable) goes. */
-static gboolean
-delete_enterprise_locked_rows (EntsecVault *vault,
+gboolean
+vault_delete_enterprise_locked_rows (EntsecVault *vault,
                                const char  *keep,
                                GError     **error)
 {
@@ -76,7 +90,7 @@ remove_in_one_write (EntsecVault *vault,
   if (!vault_begin_write (vault, begin_error))
     return FALSE;
   if (!vault_delete_enterprise_rows (vault, error)
-      || !delete_enterprise_locked_rows (vault, notice != NULL ? ENTSEC_LOCKED_REMOTE_WIPE : NULL,
+      || !vault_delete_enterprise_locked_rows (vault, notice != NULL ? ENTSEC_LOCKED_REMOTE_WIPE : NULL,
                                          error)
       || (notice != NULL
           && !vault_write_locked_row (vault, ENTSEC_LOCKED_REMOTE_WIPE, notice, error)))

@@ -537,7 +537,7 @@ finish_unlock (EntsecVault       *vault,
   if (!vault->read_only)
     sqlite3_db_config (vault->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
   /* A wipe ordered while locked: done before anyone sees an account, or no unlock. */
-  if (!vault_finish_remote_wipe (vault, g_get_real_time () / G_USEC_PER_SEC, error))
+  if (!vault_finish_remote_wipe (vault, vault_now (vault), error))
     {
       vault_lock_model (vault);
       return FALSE;
@@ -693,6 +693,7 @@ adopt_dek (EntsecVault             *vault,
            GError                 **error)
 {
   G_GNUC_UNUSED g_autoptr (VaultOp) op = vault_op_begin (vault);
+  g_autoptr (GError) reset_error = NULL;
   VaultSlot *slot;
 
   if (vault->dek != NULL)
@@ -708,6 +709,9 @@ adopt_dek (EntsecVault             *vault,
     }
   if (!finish_unlock (vault, dek, slot, kek != NULL ? kek->data : NULL, error))
     return ADOPT_FAILED;
+  /* A count left (the disk refused) only brings the limit nearer: the unlock stands. */
+  if (!vault_reset_failed_unlocks (vault, &reset_error))
+    g_info ("The count of wrong unlocks was not reset: %s", reset_error->message);
   if (slot->type == ENTSEC_VAULT_SLOT_KEYRING)
     slot->known_good = TRUE;
   return ADOPT_DONE;
@@ -718,11 +722,11 @@ wrong_secret (EntsecVault *vault,
               const char  *what,
               GError     **error)
 {
-  /* The count is kept (entsec_vault_get_failed_unlocks) but not put in the
-   * message: a short-lived process such as entsec-cli would always say 1. */
-  g_atomic_int_inc (&vault->failed_unlocks);
+  /* The count is kept (entsec_vault_get_failed_unlocks, and in the file under a
+   * policy) but the message says only what the policy makes of it. */
   g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
                "Wrong %s; the vault stays locked", what);
+  vault_note_failed_unlock (vault, what, error);
   return FALSE;
 }
 
@@ -791,6 +795,9 @@ vault_unlock_with (EntsecVault    *vault,
       gboolean done = FALSE;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      /* A wait the policy imposes stops a guess before it is tried (or counted). */
+      if (type != ENTSEC_VAULT_SLOT_KEYRING && !vault_check_unlock_wait (vault, error))
         return FALSE;
       slots = slots_to_try (vault, type, what, &done, error);
       if (slots == NULL)
@@ -929,7 +936,16 @@ derive_recovery (EntsecVault        *vault,
   guint8 *key = parse_recovery_key (secret, &len);
   EntsecSecureBytes *dek = NULL;
 
-  for (guint i = 0; key != NULL && len == KEK_SIZE && dek == NULL && i < slots->len; i++)
+  /* Text that is no recovery key at all (the app tries a wrong passphrase as one
+   * too) is refused without counting toward a policy's limit: it cannot be a guess. */
+  if (key == NULL || len != KEK_SIZE)
+    {
+      entsec_secure_free (key, len);
+      g_set_error_literal (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE,
+                           "Wrong recovery key; the vault stays locked");
+      return NULL;
+    }
+  for (guint i = 0; dek == NULL && i < slots->len; i++)
     {
       dek = unwrap_slot (vault, g_ptr_array_index (slots, i), key);
       if (dek != NULL)
