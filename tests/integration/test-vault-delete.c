@@ -158,6 +158,17 @@ test_delete_everything (void)
   assert_opens_with_keyring (other_path, 1);
 }
 
+static void
+vt_add_refused (EntsecVault *vault)
+{
+  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_add (batch, vt_account ("Late", "write", 1));
+  g_assert_false (vt_add_batch (vault, batch, ENTSEC_VAULT_ADD_NONE, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_REPLACED);
+}
+
 /* A new vault made where one was deleted is not harmed when the old object goes. */
 static void
 test_new_vault_in_its_place (void)
@@ -166,7 +177,12 @@ test_new_vault_in_its_place (void)
   g_autoptr (EntsecVault) vault = create_full (path);
   g_autoptr (EntsecVault) fresh = NULL;
   g_autoptr (GError) error = NULL;
+  /* A second object on the same file (another window, the events worker) stays open. */
+  g_autoptr (EntsecVault) second = entsec_vault_open_sync (path, NULL, &error);
 
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_unlock_keyring_sync (second, NULL, &error));
+  g_assert_no_error (error);
   g_assert_true (entsec_vault_delete_sync (vault, NULL, &error));
   g_assert_no_error (error);
   fresh = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
@@ -174,6 +190,10 @@ test_new_vault_in_its_place (void)
   vt_add (fresh, "Fresh", "one", 1);
   vt_add (fresh, "Fresh", "two", 2);
   g_clear_object (&vault);
+  /* The second object's writes are refused; closing it leaves the new vault's WAL alone. */
+  vt_add_refused (second);
+  g_clear_object (&second);
+  assert_opens_with_keyring (path, 2);
   g_clear_object (&fresh);
   assert_opens_with_keyring (path, 2);
 }
