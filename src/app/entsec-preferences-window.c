@@ -10,6 +10,7 @@
 
 #include "entsec-application.h"
 #include "entsec-backup-group.h"
+#include "entsec-delete-data.h"
 #include "entsec-enterprise-state.h"
 #include "entsec-passphrase-dialog.h"
 #include "entsec-pin-dialog.h"
@@ -30,6 +31,7 @@ struct _EntsecPreferencesWindow
   gboolean              clipboard_fixed;
   GtkSwitch            *hide_codes_switch;
   AdwPreferencesGroup  *organization_group;
+  AdwPreferencesGroup  *delete_group;
   GtkSwitch            *background_switch;
   AdwComboRow          *style_row;
   AdwPreferencesGroup  *security_group;
@@ -138,6 +140,16 @@ entsec_preferences_window_set_enrolled (EntsecPreferencesWindow *self,
   g_return_if_fail (ENTSEC_IS_PREFERENCES_WINDOW (self));
 
   gtk_widget_set_visible (GTK_WIDGET (self->organization_group), enrolled);
+  /* Enrolled: the device page offers it, beside unbinding (one place per mode). */
+  gtk_widget_set_visible (GTK_WIDGET (self->delete_group), !enrolled);
+}
+
+static void
+delete_clicked (EntsecPreferencesWindow *self)
+{
+  if (self->vault == NULL || !entsec_vault_is_unlocked (self->vault))
+    return;
+  entsec_delete_data_confirm (GTK_WIDGET (self), self->vault, FALSE);
 }
 
 /* ---- Security: the vault's key slots ------------------------------------- */
@@ -238,6 +250,10 @@ update_security (EntsecPreferencesWindow *self)
   SlotKinds kinds;
 
   gtk_widget_set_visible (GTK_WIDGET (self->security_group), self->vault != NULL);
+  /* Deleting needs the codes unlocked: the one who can see them may delete them. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->delete_group),
+                            self->vault != NULL && !self->busy
+                            && entsec_vault_is_unlocked (self->vault));
   if (self->vault == NULL)
     return;
   kinds = slot_kinds (self->vault);
@@ -788,6 +804,7 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
                                         organization_group);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, style_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, delete_group);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, security_group);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, always_ask_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, always_ask_switch);
@@ -806,6 +823,7 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, pin_clicked);
   gtk_widget_class_bind_template_callback (widget_class, remove_pin_clicked);
   gtk_widget_class_bind_template_callback (widget_class, recovery_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, delete_clicked);
 }
 
 static void

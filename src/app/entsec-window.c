@@ -769,6 +769,39 @@ open_vault (EntsecWindow *self)
   entsec_vault_open_async (path, self->cancellable, vault_opened, g_object_ref (self));
 }
 
+void
+entsec_window_close_vault (EntsecWindow *self,
+                           const char   *status)
+{
+  g_return_if_fail (ENTSEC_IS_WINDOW (self));
+
+  hide_codes (self);
+  if (self->approval_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->approval_dialog));
+  if (self->vault != NULL)
+    g_signal_handlers_disconnect_by_data (entsec_enterprise_state_get (self->vault), self);
+  if (self->vault != NULL)
+    g_signal_handlers_disconnect_by_data (self->vault, self);
+  g_clear_object (&self->vault);
+  adw_status_page_set_title (self->loading_page, status);
+  adw_status_page_set_description (self->loading_page, NULL);
+  adw_status_page_set_icon_name (self->loading_page, NULL);
+  show_page (self, "loading");
+}
+
+void
+entsec_window_reopen_vault (EntsecWindow *self,
+                            const char   *message)
+{
+  g_return_if_fail (ENTSEC_IS_WINDOW (self));
+
+  if (self->vault != NULL)
+    entsec_window_close_vault (self, "");
+  open_vault (self);
+  if (message != NULL)
+    toast (self, message);
+}
+
 /* ---- Actions ----------------------------------------------------------------- */
 
 static void
