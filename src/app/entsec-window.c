@@ -23,6 +23,7 @@
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
 #include "entsec-window.h"
+#include "entsec-wipe-notice.h"
 
 #define DEFAULT_CLIPBOARD_SECONDS 30
 #define DEFAULT_LOCK_SECONDS 300
@@ -674,6 +675,7 @@ show_codes (EntsecWindow *self)
   schedule_tick (self);
   entsec_lock_monitor_start (self->lock_monitor, self->cancellable);
   entsec_enroll_window_ready (GTK_WINDOW (self), self->vault);
+  entsec_wipe_notice_after_unlock (GTK_WINDOW (self), self->vault, self->cancellable);
   if (self->approval_after_unlock != NULL)
     {
       g_autofree char *id = g_steal_pointer (&self->approval_after_unlock);
@@ -893,22 +895,6 @@ entsec_window_show_approval (EntsecWindow *self,
   gtk_window_present (GTK_WINDOW (self->approval_dialog));
 }
 
-static void
-show_wiped (EntsecWindow *self)
-{
-  AdwMessageDialog *dialog;
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Managed Accounts Removed"),
-                                                       _("Your organization wiped the accounts "
-                                                         "it manages from this device, and "
-                                                         "this device is no longer enrolled. "
-                                                         "Your personal accounts are kept.")));
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_default_response (dialog, "close");
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
 void
 entsec_window_command_carried_out (EntsecWindow *self,
                                    const char   *command)
@@ -918,7 +904,7 @@ entsec_window_command_carried_out (EntsecWindow *self,
 
   if (g_str_equal (command, "wipe"))
     {
-      show_wiped (self);
+      entsec_wipe_notice_show_now (GTK_WINDOW (self), self->vault);
       return;
     }
   if (!g_str_equal (command, "lock"))

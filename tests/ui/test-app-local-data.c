@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test-app-delete.c: "Delete All Local Data…" in personal mode, in the real
- * application and window (xvfb-session.sh: a real display, D-Bus session and
- * gnome-keyring; a throwaway HOME): the preferences offer it, the
- * confirmation says what goes, then the vault file and its keyring items
- * are gone, the settings are back to their defaults and the window shows
- * the first-run page.
+ * test-app-local-data.c: in the real application and window (xvfb-session.sh:
+ * a real display, D-Bus session and gnome-keyring; a throwaway HOME):
+ *  - "Delete All Local Data…" in personal mode: the preferences offer it, the
+ *    confirmation says what goes, then the vault file and its keyring items
+ *    are gone, the settings are back to their defaults and the window shows
+ *    the first-run page;
+ *  - a remote wipe that arrived while the app was closed (its record as the
+ *    events worker writes it, in the vault's locked rows) is finished by the
+ *    unlock, and the window says what happened, when and why, once.
  */
 
 #include "config.h"
@@ -17,8 +20,12 @@
 #include "entsec-application.h"
 #include "entsec-delete-data.h"
 #include "entsec-window.h"
+#include "entsec-wipe-notice.h"
 
 static const EntsecKdfParams cheap_kdf = { 8 * 1024, 1, 1 };
+
+/* One application per process (its name on the session bus), registered in main(). */
+static EntsecApplication *app;
 
 static void
 spin_until (GSourceFunc done,
@@ -161,8 +168,6 @@ test_delete_personal (void)
 {
   g_autofree char *path = entsec_vault_default_path (NULL);
   g_autofree char *id = make_vault (path);
-  g_autoptr (EntsecApplication) app = entsec_application_new ();
-  g_autoptr (GError) error = NULL;
   EntsecWindow *window;
   GtkWindow *preferences;
   GtkWindow *confirm;
@@ -171,8 +176,6 @@ test_delete_personal (void)
   PageWait codes = { NULL, "codes" };
   PageWait setup = { NULL, "setup" };
 
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
   settings = entsec_application_get_settings (app);
   g_assert_nonnull (settings);
   g_settings_set_boolean (settings, "hide-codes", !g_settings_get_boolean (settings,
@@ -234,14 +237,110 @@ test_cancel_keeps_everything (void)
   gtk_window_destroy (GTK_WINDOW (parent));
 }
 
+/* The record entsec-remote-wipe.c writes when a wipe arrives with the vault locked. */
+static void
+write_wipe_record (const char *path,
+                   gint64      ordered_at,
+                   gint64      received_at)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = entsec_vault_open_sync (path, NULL, &error);
+  g_autoptr (GVariant) record = g_variant_ref_sink (g_variant_new ("(xxx)", ordered_at,
+                                                                   received_at, (gint64) 0));
+  g_autoptr (GBytes) row = g_variant_get_data_as_bytes (record);
+
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_set_locked_row_sync (vault, "enterprise.remote_wipe", row, NULL,
+                                                   &error));
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  const char *path;
+  gint64      received_at;
+} PrefWait;
+
+static gboolean
+noticed_pref_is (gpointer data)
+{
+  PrefWait *wait = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = entsec_vault_open_sync (wait->path, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_unlock_keyring_sync (vault, NULL, &error));
+  return entsec_vault_get_int_sync (vault, ENTSEC_WIPE_NOTICE_PREF, 0, NULL) == wait->received_at;
+}
+
+static void
+test_wipe_notice_after_unlock (void)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  g_autofree char *id = make_vault (path);
+  g_autoptr (GError) error = NULL;
+  g_autofree EntsecRemoteWipe *wipe = NULL;
+  g_autofree char *expected = NULL;
+  gint64 received_at = g_get_real_time () / G_USEC_PER_SEC - 3600;
+  PageWait codes = { NULL, "codes" };
+  PrefWait noticed = { path, received_at };
+  EntsecWindow *window;
+  GtkWindow *dialog;
+
+  write_wipe_record (path, received_at - 10, received_at);
+  window = entsec_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  codes.window = window;
+  spin_until (page_shown, &codes);
+
+  dialog = await_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Managed Accounts Removed");
+  wipe = entsec_enterprise_remote_wipe_get_sync (entsec_window_get_vault (window), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (wipe);
+  /* The unlock finished it, and the notice says when it was ordered and finished. */
+  g_assert_cmpint (wipe->completed_at, >, received_at);
+  expected = entsec_wipe_notice_text (wipe);
+  g_assert_cmpstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), ==, expected);
+  g_assert_nonnull (strstr (expected, "while the app was closed or locked"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  /* Told once: the vault keeps which wipe was told. */
+  spin_until (noticed_pref_is, &noticed);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Without a record (a revocation found by a sync) the notice says what it knows. */
+static void
+test_wipe_notice_text (void)
+{
+  EntsecRemoteWipe at_once = { 1767225600, 1767225605, 1767225605 };
+  g_autofree char *none = entsec_wipe_notice_text (NULL);
+  g_autofree char *now = entsec_wipe_notice_text (&at_once);
+
+  g_assert_true (g_str_has_prefix (none, "Your organization wiped the accounts it manages"));
+  g_assert_true (g_str_has_prefix (now, "On "));
+  g_assert_nonnull (strstr (now, "an administrator of your organization ordered this device "
+                                 "wiped: "));
+  g_assert_null (strstr (now, "while the app was closed"));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autoptr (GError) error = NULL;
+  int status;
+
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  app = entsec_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
 
   g_test_add_func ("/app/delete/cancel-keeps-everything", test_cancel_keeps_everything);
   g_test_add_func ("/app/delete/personal", test_delete_personal);
-  return g_test_run ();
+  g_test_add_func ("/app/wipe-notice/text", test_wipe_notice_text);
+  g_test_add_func ("/app/wipe-notice/after-unlock", test_wipe_notice_after_unlock);
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
 }
