@@ -169,18 +169,6 @@ enroll_activated (GSimpleAction *action,
   entsec_enroll_open (GTK_WINDOW (window), NULL);
 }
 
-/* Enrolled, unbound or wiped: "enroll" is offered only to a vault with no registration. */
-static void
-update_enroll_action (EntsecApplication *self)
-{
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  EntsecVault *vault = ENTSEC_IS_WINDOW (window)
-                       ? entsec_window_get_vault (ENTSEC_WINDOW (window)) : NULL;
-
-  if (vault != NULL)
-    entsec_enroll_update_action (G_APPLICATION (self), vault);
-}
-
 static void
 apply_style (EntsecApplication *self)
 {
@@ -354,7 +342,6 @@ entsec_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
   set_accels (GTK_APPLICATION (app));
-  g_signal_connect (self, "enterprise-changed", G_CALLBACK (update_enroll_action), NULL);
   g_simple_action_set_enabled (
     G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "preferences")),
     self->settings != NULL);
