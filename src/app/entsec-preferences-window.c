@@ -242,6 +242,32 @@ update_pin_row (EntsecPreferencesWindow *self,
                                        g_object_ref (self));
 }
 
+/* Why the passphrase cannot be removed (the policy demands one), or NULL. */
+static const char *
+passphrase_kept_reason (EntsecPreferencesWindow *self)
+{
+  if (self->vault == NULL
+      || !entsec_enterprise_state_requires_passphrase (entsec_enterprise_state_get (self->vault),
+                                                       NULL))
+    return NULL;
+  return _("Your organization’s policy requires a passphrase to unlock this app, so it cannot "
+           "be removed.");
+}
+
+static void
+update_remove_passphrase (EntsecPreferencesWindow *self,
+                          gboolean                 usable)
+{
+  const char *reason = passphrase_kept_reason (self);
+
+  entsec_enterprise_explain_widget (self->remove_passphrase_row, reason == NULL, reason);
+  gtk_widget_set_sensitive (self->remove_passphrase_row, usable && reason == NULL);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->remove_passphrase_row),
+                               reason != NULL ? reason
+                                              : _("Only the keyring or the recovery key will "
+                                                  "open your codes"));
+}
+
 /* Rows sensitive and worded for the vault as it is now. */
 static void
 update_security (EntsecPreferencesWindow *self)
@@ -281,7 +307,7 @@ update_security (EntsecPreferencesWindow *self)
                                                    : _("Add a passphrase"), -1);
   gtk_widget_set_sensitive (GTK_WIDGET (self->passphrase_row), usable);
   gtk_widget_set_visible (self->remove_passphrase_row, kinds.passphrase);
-  gtk_widget_set_sensitive (self->remove_passphrase_row, usable);
+  update_remove_passphrase (self, usable);
   gtk_widget_set_sensitive (self->recovery_row, usable);
   update_pin_row (self, kinds, usable);
 }
@@ -401,6 +427,13 @@ confirm_removal (EntsecPreferencesWindow *self,
 static void
 remove_passphrase_clicked (EntsecPreferencesWindow *self)
 {
+  const char *reason = passphrase_kept_reason (self);
+
+  if (reason != NULL)
+    {
+      toast (self, reason);
+      return;
+    }
   confirm_removal (self, _("Remove the Passphrase?"),
                    _("Your codes will open with the keyring or the recovery key alone. Anyone "
                      "who can use your session can then see them after a lock."),
@@ -756,6 +789,8 @@ entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
                                G_CALLBACK (update_clipboard), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
+                               G_CALLBACK (update_security), self, G_CONNECT_SWAPPED);
     }
   entsec_backup_group_set_vault (self->backup_group, vault);
   update_security (self);

@@ -20,6 +20,7 @@
 #include "entsec-device-page.h"
 #include "entsec-enterprise-state.h"
 #include "entsec-lock-monitor.h"
+#include "entsec-passphrase-dialog.h"
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
 #include "entsec-window.h"
@@ -458,6 +459,35 @@ offline_check_clicked (EntsecWindow *self)
                                g_object_ref (self));
 }
 
+static void
+required_passphrase_added (EntsecWindow *self,
+                           const char   *message)
+{
+  show_codes (self);
+  toast (self, message);
+}
+
+/* The policy demands a passphrase and the vault has none (enrolled by the
+ * assistant or the CLI without one): no codes until one is added. */
+static gboolean
+block_for_passphrase (EntsecWindow *self)
+{
+  if (self->vault == NULL
+      || !entsec_passphrase_dialog_require (GTK_WINDOW (self), self->vault,
+                                            G_CALLBACK (required_passphrase_added), self))
+    return FALSE;
+  /* Before hiding them: a focused entry must see its focus leave first. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  hide_codes (self);
+  adw_status_page_set_title (self->loading_page, _("A Passphrase Is Required"));
+  adw_status_page_set_description (self->loading_page,
+                                   _("Your organization’s policy requires a passphrase to "
+                                     "unlock this app. Add one to see your codes."));
+  adw_status_page_set_icon_name (self->loading_page, "dialog-password-symbolic");
+  show_page (self, "loading");
+  return TRUE;
+}
+
 /* Enrolled, unbound, a new policy: the menu item and the banner follow; an
  * unbound device has no device page to show. */
 static void
@@ -472,6 +502,8 @@ enterprise_state_changed (EntsecWindow *self)
   update_offline_banner (self, state);
   if (showing && !enrolled)
     close_device_page (self);
+  if (showing_codes (self))
+    block_for_passphrase (self);
 }
 
 static void
@@ -660,6 +692,8 @@ show_codes (EntsecWindow *self)
 {
   GtkSelectionModel *selection;
 
+  if (block_for_passphrase (self))
+    return;
   self->accounts = entsec_accounts_model_new (entsec_vault_get_accounts_model (self->vault));
   g_signal_connect_object (self->accounts, "items-changed", G_CALLBACK (update_codes_stack), self,
                            G_CONNECT_SWAPPED);
