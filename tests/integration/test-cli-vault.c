@@ -26,6 +26,7 @@
 
 #include <entsec/entsec.h>
 
+#include "keyring-test-util.h"
 #include "vault-test-util.h"
 
 #define CANARY_SEED "CANARYSEEDAAAAAAAAAAAAAAAAAAAAAA"
@@ -130,24 +131,6 @@ test_last_slot_kept (void)
 
 /* ---- delete-all-data ---------------------------------------------------------- */
 
-/* How many items of any schema name the vault hash @id in the keyring. */
-static guint
-count_vault_items (const char *id)
-{
-  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL,
-                                                                NULL);
-  g_autoptr (GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  GList *items;
-  guint n;
-
-  g_assert_nonnull (service);
-  g_hash_table_insert (attributes, "vault", (gpointer) id);
-  items = secret_service_search_sync (service, NULL, attributes, SECRET_SEARCH_ALL, NULL, NULL);
-  n = g_list_length (items);
-  g_list_free_full (items, g_object_unref);
-  return n;
-}
-
 static char *
 vault_id_of (const char *path)
 {
@@ -176,7 +159,7 @@ test_delete_all_data (void)
           "kept", "--uri", "-");
   id = vault_id_of (path);
   kept_id = vault_id_of (kept);
-  g_assert_cmpuint (count_vault_items (id), >, 0);
+  g_assert_cmpuint (vt_count_vault_items (id), >, 0);
 
   /* Without --yes nothing happens. */
   run_cli (NULL, &refused, "delete-all-data", "--profile", "doomed", NULL);
@@ -188,14 +171,14 @@ test_delete_all_data (void)
   g_assert_nonnull (strstr (run.out, "\"deleted\": true"));
   g_assert_nonnull (strstr (run.out, "\"enrolled\": false"));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (count_vault_items (id), ==, 0);
+  g_assert_cmpuint (vt_count_vault_items (id), ==, 0);
 
   run_cli (NULL, &again, "delete-all-data", "--profile", "doomed", "--yes", NULL);
   g_assert_cmpint (again.status, ==, 0);
   g_assert_nonnull (strstr (again.out, "nothing to delete"));
 
   /* The other profile's vault and keys are untouched. */
-  g_assert_cmpuint (count_vault_items (kept_id), >, 0);
+  g_assert_cmpuint (vt_count_vault_items (kept_id), >, 0);
   run_cli (NULL, &list, "list", "--profile", "kept", "--json", NULL);
   g_assert_cmpint (list.status, ==, 0);
   g_assert_nonnull (strstr (list.out, "\"label\": \"k\""));

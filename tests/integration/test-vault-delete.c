@@ -16,6 +16,7 @@
 
 #include <entsec/entsec.h>
 
+#include "keyring-test-util.h"
 #include "vault-test-util.h"
 
 /* Failure injection of libentsec (entsec-vault-private.h). */
@@ -64,26 +65,6 @@ create_full (const char *path)
   return vault;
 }
 
-/* How many keyring items (of any schema) name the vault @id. */
-static guint
-count_items (const char *id)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL,
-                                                                &error);
-  g_autoptr (GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  GList *items;
-  guint n;
-
-  g_assert_no_error (error);
-  g_hash_table_insert (attributes, "vault", (gpointer) id);
-  items = secret_service_search_sync (service, NULL, attributes, SECRET_SEARCH_ALL, NULL, &error);
-  g_assert_no_error (error);
-  n = g_list_length (items);
-  g_list_free_full (items, g_object_unref);
-  return n;
-}
-
 /* How many files in the vault folder start with the name of @path. */
 static guint
 count_files (const char *path)
@@ -122,7 +103,7 @@ assert_gone (const char *path,
   g_assert_null (vault);
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND);
   g_assert_cmpuint (count_files (path), ==, 0);
-  g_assert_cmpuint (count_items (id), ==, 0);
+  g_assert_cmpuint (vt_count_vault_items (id), ==, 0);
 }
 
 static void
@@ -135,10 +116,10 @@ test_delete_everything (void)
   g_autofree char *id = entsec_vault_dup_id (vault);
   g_autofree char *other_id = entsec_vault_dup_id (other);
   g_autoptr (GError) error = NULL;
-  guint other_items = count_items (other_id);
+  guint other_items = vt_count_vault_items (other_id);
 
   /* Key, PIN, generation and device key items; the WAL and shared memory beside the file. */
-  g_assert_cmpuint (count_items (id), ==, 4);
+  g_assert_cmpuint (vt_count_vault_items (id), ==, 4);
   g_assert_cmpuint (count_files (path), >=, 2);
   g_clear_object (&other);
 
@@ -154,7 +135,7 @@ test_delete_everything (void)
   g_clear_object (&vault);
   assert_gone (path, id);
 
-  g_assert_cmpuint (count_items (other_id), ==, other_items);
+  g_assert_cmpuint (vt_count_vault_items (other_id), ==, other_items);
   assert_opens_with_keyring (other_path, 1);
 }
 
@@ -221,7 +202,7 @@ test_interrupted_then_finished (void)
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_cmpuint (count_files (path), ==, 1);
-  g_assert_cmpuint (count_items (id), ==, 4);
+  g_assert_cmpuint (vt_count_vault_items (id), ==, 4);
 
   g_assert_true (entsec_vault_finish_delete_sync (path, &n, NULL, &error));
   g_assert_no_error (error);

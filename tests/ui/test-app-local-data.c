@@ -21,6 +21,7 @@
 #include "entsec-delete-data.h"
 #include "entsec-window.h"
 #include "entsec-wipe-notice.h"
+#include "keyring-test-util.h"
 
 static const EntsecKdfParams cheap_kdf = { 8 * 1024, 1, 1 };
 
@@ -125,23 +126,6 @@ find_button (GtkWidget  *root,
   return NULL;
 }
 
-static guint
-keyring_items (const char *id)
-{
-  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL,
-                                                                NULL);
-  g_autoptr (GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  GList *items;
-  guint n;
-
-  g_assert_nonnull (service);
-  g_hash_table_insert (attributes, "vault", (gpointer) id);
-  items = secret_service_search_sync (service, NULL, attributes, SECRET_SEARCH_ALL, NULL, NULL);
-  n = g_list_length (items);
-  g_list_free_full (items, g_object_unref);
-  return n;
-}
-
 /* A keyring-only vault at the default path with one account; its id hash. */
 static char *
 make_vault (const char *path)
@@ -181,7 +165,7 @@ test_delete_personal (void)
   g_settings_set_boolean (settings, "hide-codes", !g_settings_get_boolean (settings,
                                                                            "hide-codes"));
   g_assert_true (g_settings_get_user_value (settings, "hide-codes") != NULL);
-  g_assert_cmpuint (keyring_items (id), >, 0);
+  g_assert_cmpuint (vt_count_vault_items (id), >, 0);
 
   window = entsec_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
@@ -205,7 +189,7 @@ test_delete_personal (void)
   spin_until (page_shown, &setup);
   g_assert_null (find_toplevel (ADW_TYPE_PREFERENCES_WINDOW, NULL));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (keyring_items (id), ==, 0);
+  g_assert_cmpuint (vt_count_vault_items (id), ==, 0);
   g_assert_null (g_settings_get_user_value (settings, "hide-codes"));
   g_assert_null (entsec_window_get_vault (window));
 
@@ -233,7 +217,7 @@ test_cancel_keeps_everything (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (keyring_items (id), >, 0);
+  g_assert_cmpuint (vt_count_vault_items (id), >, 0);
   gtk_window_destroy (GTK_WINDOW (parent));
 }
 
