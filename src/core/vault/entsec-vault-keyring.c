@@ -402,7 +402,7 @@ keyring_clear_vault (const char   *vault_hash,
                                         cancellable, &local);
   for (GList *l = items; l != NULL && local == NULL; l = l->next)
     {
-      const char *schema = secret_item_get_schema_name (l->data);
+      g_autofree char *schema = secret_item_get_schema_name (l->data);
 
       if (schema == NULL || !g_str_has_prefix (schema, ENTSEC_SCHEMA_PREFIX))
         continue;
