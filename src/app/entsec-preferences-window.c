@@ -140,8 +140,6 @@ entsec_preferences_window_set_enrolled (EntsecPreferencesWindow *self,
   g_return_if_fail (ENTSEC_IS_PREFERENCES_WINDOW (self));
 
   gtk_widget_set_visible (GTK_WIDGET (self->organization_group), enrolled);
-  /* Enrolled: the device page offers it, beside unbinding (one place per mode). */
-  gtk_widget_set_visible (GTK_WIDGET (self->delete_group), !enrolled);
 }
 
 static void
@@ -276,7 +274,12 @@ update_security (EntsecPreferencesWindow *self)
   SlotKinds kinds;
 
   gtk_widget_set_visible (GTK_WIDGET (self->security_group), self->vault != NULL);
-  /* Deleting needs the codes unlocked: the one who can see them may delete them. */
+  /* Enrolled, the device page offers it beside unbinding (one place per mode).
+   * Deleting needs the codes unlocked: the one who can see them may delete them. */
+  gtk_widget_set_visible (GTK_WIDGET (self->delete_group),
+                          self->vault != NULL
+                          && !entsec_enterprise_state_is_enrolled (
+                            entsec_enterprise_state_get (self->vault)));
   gtk_widget_set_sensitive (GTK_WIDGET (self->delete_group),
                             self->vault != NULL && !self->busy
                             && entsec_vault_is_unlocked (self->vault));
