@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "entsec-application.h"
+#include "entsec-delete-data.h"
 #include "entsec-enroll-assistant.h"
 #include "entsec-approvals.h"
 #include "entsec-preferences-window.h"
@@ -331,12 +332,32 @@ run_in_background_changed (EntsecApplication *self)
 }
 
 static void
+leftovers_finished (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+
+  if (!entsec_delete_data_finish_leftovers_finish (result, &n, &error))
+    g_message ("%s", error->message);
+  else if (n > 0)
+    g_info ("Finished deleting the local data of %u vault(s)", n);
+}
+
+static void
 entsec_application_startup (GApplication *app)
 {
   EntsecApplication *self = ENTSEC_APPLICATION (app);
 
   G_APPLICATION_CLASS (entsec_application_parent_class)->startup (app);
 
+  /* A deletion of all local data cut short (a crash, a locked keyring) is finished first. */
+  {
+    g_autofree char *path = entsec_vault_default_path (NULL);
+
+    entsec_delete_data_finish_leftovers_async (path, NULL, leftovers_finished, NULL);
+  }
   start_approvals (self);
   self->settings = settings_if_installed ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),

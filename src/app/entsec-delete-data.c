@@ -202,3 +202,51 @@ entsec_delete_data_confirm (GtkWidget   *from,
   g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response), from, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
+
+static void
+leftovers_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+  guint n = 0;
+
+  if (entsec_vault_finish_delete_sync (task_data, &n, cancellable, &error))
+    g_task_return_int (task, n);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+entsec_delete_data_finish_leftovers_async (const char          *path,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, entsec_delete_data_finish_leftovers_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, leftovers_thread);
+}
+
+gboolean
+entsec_delete_data_finish_leftovers_finish (GAsyncResult *result,
+                                            guint        *n_finished,
+                                            GError      **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  n = g_task_propagate_int (G_TASK (result), error);
+  if (n < 0)
+    return FALSE;
+  if (n_finished != NULL)
+    *n_finished = (guint) n;
+  return TRUE;
+}

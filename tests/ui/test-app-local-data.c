@@ -5,7 +5,7 @@
  *  - "Delete All Local Data…" in personal mode: the preferences offer it, the
  *    confirmation says what goes, then the vault file and its keyring items
  *    are gone, the settings are back to their defaults and the window shows
- *    the first-run page;
+ *    the first-run page; a deletion cut short is finished at the next start;
  *  - a remote wipe that arrived while the app was closed (its record as the
  *    events worker writes it, in the vault's locked rows) is finished by the
  *    unlock, and the window says what happened, when and why, once.
@@ -24,6 +24,9 @@
 #include "keyring-test-util.h"
 
 static const EntsecKdfParams cheap_kdf = { 8 * 1024, 1, 1 };
+
+/* Failure injection of libentsec (entsec-vault-private.h). */
+extern gboolean vault_testing_fail_delete;
 
 /* One application per process (its name on the session bus), registered in main(). */
 static EntsecApplication *app;
@@ -221,6 +224,55 @@ test_cancel_keeps_everything (void)
   gtk_window_destroy (GTK_WINDOW (parent));
 }
 
+static void
+leftovers_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  gint *finished = user_data;
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+
+  g_assert_true (entsec_delete_data_finish_leftovers_finish (result, &n, &error));
+  g_assert_no_error (error);
+  *finished = (gint) n;
+}
+
+static gboolean
+int_set (gpointer data)
+{
+  return *(gint *) data >= 0;
+}
+
+/* A deletion cut short after the file was set aside: the app's start finishes it. */
+static void
+test_leftovers_finished (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "entsec", "cut.db", NULL);
+  g_autofree char *id = make_vault (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = entsec_vault_open_sync (path, NULL, &error);
+  g_autoptr (GDir) listing = NULL;
+  const char *name;
+  gint finished = -1;
+
+  g_assert_no_error (error);
+  vault_testing_fail_delete = TRUE;
+  g_assert_false (entsec_vault_delete_sync (vault, NULL, &error));
+  g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_IO);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (vt_count_vault_items (id), >, 0);
+
+  entsec_delete_data_finish_leftovers_async (path, NULL, leftovers_done, &finished);
+  spin_until (int_set, &finished);
+  g_assert_cmpint (finished, ==, 1);
+  g_assert_cmpuint (vt_count_vault_items (id), ==, 0);
+  listing = g_dir_open (dir, 0, NULL);
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    g_assert_false (g_str_has_prefix (name, "cut.db"));
+}
+
 /* The record entsec-remote-wipe.c writes when a wipe arrives with the vault locked. */
 static void
 write_wipe_record (const char *path,
@@ -322,6 +374,7 @@ main (int   argc,
 
   g_test_add_func ("/app/delete/cancel-keeps-everything", test_cancel_keeps_everything);
   g_test_add_func ("/app/delete/personal", test_delete_personal);
+  g_test_add_func ("/app/delete/leftovers-finished", test_leftovers_finished);
   g_test_add_func ("/app/wipe-notice/text", test_wipe_notice_text);
   g_test_add_func ("/app/wipe-notice/after-unlock", test_wipe_notice_after_unlock);
   status = g_test_run ();
