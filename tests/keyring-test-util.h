@@ -23,3 +23,24 @@ vt_lock_default_collection (void)
   g_assert_no_error (error);
   g_assert_true (secret_collection_get_locked (collection));
 }
+
+/* How many keyring items, of any schema and locked or not, name the vault
+ * whose id hash is @id (entsec_vault_dup_id()) in their "vault" attribute. */
+static inline guint
+vt_count_vault_items (const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL,
+                                                                &error);
+  g_autoptr (GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  GList *items;
+  guint n;
+
+  g_assert_no_error (error);
+  g_hash_table_insert (attributes, "vault", (gpointer) id);
+  items = secret_service_search_sync (service, NULL, attributes, SECRET_SEARCH_ALL, NULL, &error);
+  g_assert_no_error (error);
+  n = g_list_length (items);
+  g_list_free_full (items, g_object_unref);
+  return n;
+}

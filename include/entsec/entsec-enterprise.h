@@ -836,4 +836,56 @@ ENTSEC_EXPORT
 void entsec_unbind_receipt_free (EntsecUnbindReceipt *receipt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecUnbindReceipt, entsec_unbind_receipt_free)
 
+/* ---- Deleting all local data -------------------------------------------------- */
+
+/**
+ * EntsecDeleteReport:
+ * @was_enrolled: the vault was enrolled with an enterprise server
+ * @server, @device_id: (nullable): its registration, when enrolled
+ * @unbound: the server confirmed the unbind with a signed receipt
+ * @server_problem: (nullable): enrolled and not @unbound: why the server was
+ *   not told (unreachable, the policy forbids unbinding, ...); it keeps the
+ *   device until an administrator removes it
+ *
+ * What entsec_enterprise_delete_all_data_sync() did besides deleting.
+ */
+typedef struct
+{
+  gboolean was_enrolled;
+  char *server;
+  char *device_id;
+  gboolean unbound;
+  char *server_problem;
+} EntsecDeleteReport;
+
+/*
+ * Delete all local data of @vault: an enrolled device is unbound first when
+ * the server can be reached and allows it (with @vault unlocked; a locked
+ * vault does not ask the server), then everything goes whatever the server
+ * said: the vault file with every account (personal ones too), its settings,
+ * the enrollment in progress and the device key, and the keyring's items
+ * (entsec_vault_delete_sync()). @now: 0 for the real clock. A cancel before
+ * the file is set aside deletes nothing.
+ * Returns: (transfer full) (nullable): free with entsec_delete_report_free().
+ */
+ENTSEC_EXPORT
+EntsecDeleteReport *entsec_enterprise_delete_all_data_sync (EntsecVault   *vault,
+                                                            gint64         now,
+                                                            GCancellable  *cancellable,
+                                                            GError       **error);
+ENTSEC_EXPORT
+void entsec_enterprise_delete_all_data_async (EntsecVault         *vault,
+                                              gint64               now,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+/* Returns: (transfer full) (nullable): as entsec_enterprise_delete_all_data_sync(). */
+ENTSEC_EXPORT
+EntsecDeleteReport *entsec_enterprise_delete_all_data_finish (EntsecVault   *vault,
+                                                              GAsyncResult  *result,
+                                                              GError       **error);
+ENTSEC_EXPORT
+void entsec_delete_report_free (EntsecDeleteReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntsecDeleteReport, entsec_delete_report_free)
+
 G_END_DECLS

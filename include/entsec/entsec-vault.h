@@ -516,6 +516,48 @@ gboolean entsec_vault_set_locked_rows_sync (EntsecVault        *vault,
                                             GCancellable       *cancellable,
                                             GError            **error);
 
+/* ---- Deleting --------------------------------------------------------------- */
+
+/*
+ * Delete @vault and everything of it on this computer: the file (with
+ * SQLite's -wal, -shm and -journal files) and its keyring items (the
+ * keyring slot's key, the PIN's secret, the generation, the device key's
+ * protection). Backup files exported elsewhere are not touched. The vault
+ * is locked and closed first; afterwards @vault is dead (its calls fail).
+ * The file is set aside before anything else goes, so a deletion cut short
+ * leaves nothing that opens; entsec_vault_finish_delete_sync() finishes it.
+ * Errors: IN_USE, IO (nothing deleted yet, or the rest could not be
+ * deleted), KEYRING (the file is gone, its keyring items are not: the
+ * keyring is locked or cannot be reached). Once the file is set aside
+ * @cancellable is no longer looked at.
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_delete_sync (EntsecVault  *vault,
+                                   GCancellable *cancellable,
+                                   GError      **error);
+ENTSEC_EXPORT
+void     entsec_vault_delete_async (EntsecVault        *vault,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+ENTSEC_EXPORT
+gboolean entsec_vault_delete_finish (EntsecVault  *vault,
+                                     GAsyncResult *result,
+                                     GError      **error);
+
+/*
+ * Finish the deletions of vaults once at @path that were cut short: the
+ * keyring items and files they left. Works with no vault at @path (a new
+ * one there is not touched). @n_finished: (out) (optional): how many.
+ * KEYRING when the keyring is locked or cannot be reached (run it again
+ * where it can).
+ */
+ENTSEC_EXPORT
+gboolean entsec_vault_finish_delete_sync (const char   *path,
+                                          guint        *n_finished,
+                                          GCancellable *cancellable,
+                                          GError      **error);
+
 /* ---- Accounts ------------------------------------------------------------- */
 
 /*

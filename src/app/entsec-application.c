@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "entsec-application.h"
+#include "entsec-delete-data.h"
 #include "entsec-enroll-assistant.h"
 #include "entsec-approvals.h"
 #include "entsec-preferences-window.h"
@@ -167,18 +168,6 @@ enroll_activated (GSimpleAction *action,
 
   gtk_window_present (GTK_WINDOW (window));
   entsec_enroll_open (GTK_WINDOW (window), NULL);
-}
-
-/* Enrolled, unbound or wiped: "enroll" is offered only to a vault with no registration. */
-static void
-update_enroll_action (EntsecApplication *self)
-{
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  EntsecVault *vault = ENTSEC_IS_WINDOW (window)
-                       ? entsec_window_get_vault (ENTSEC_WINDOW (window)) : NULL;
-
-  if (vault != NULL)
-    entsec_enroll_update_action (G_APPLICATION (self), vault);
 }
 
 static void
@@ -343,18 +332,37 @@ run_in_background_changed (EntsecApplication *self)
 }
 
 static void
+leftovers_finished (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+
+  if (!entsec_delete_data_finish_leftovers_finish (result, &n, &error))
+    g_message ("%s", error->message);
+  else if (n > 0)
+    g_info ("Finished deleting the local data of %u vault(s)", n);
+}
+
+static void
 entsec_application_startup (GApplication *app)
 {
   EntsecApplication *self = ENTSEC_APPLICATION (app);
 
   G_APPLICATION_CLASS (entsec_application_parent_class)->startup (app);
 
+  /* A deletion of all local data cut short (a crash, a locked keyring) is finished first. */
+  {
+    g_autofree char *path = entsec_vault_default_path (NULL);
+
+    entsec_delete_data_finish_leftovers_async (path, NULL, leftovers_finished, NULL);
+  }
   start_approvals (self);
   self->settings = settings_if_installed ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
   set_accels (GTK_APPLICATION (app));
-  g_signal_connect (self, "enterprise-changed", G_CALLBACK (update_enroll_action), NULL);
   g_simple_action_set_enabled (
     G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "preferences")),
     self->settings != NULL);

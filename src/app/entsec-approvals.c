@@ -615,6 +615,20 @@ entsec_approvals_stop (EntsecApprovals *self)
   drop_worker (self);
 }
 
+void
+entsec_approvals_forget_vault (EntsecApprovals *self)
+{
+  g_return_if_fail (ENTSEC_IS_APPROVALS (self));
+
+  drop_worker (self);
+  g_clear_object (&self->vault);
+  g_clear_object (&self->own_vault);
+  self->enrolled = FALSE;
+  /* The requests came for the device whose key goes with the vault. */
+  entsec_approvals_set_pending (self, g_ptr_array_new_with_free_func (
+                                        (GDestroyNotify) entsec_approval_free));
+}
+
 gboolean
 entsec_approvals_is_enrolled (EntsecApprovals *self)
 {

@@ -53,6 +53,10 @@ void entsec_approvals_start (EntsecApprovals *self,
 void entsec_approvals_set_vault (EntsecApprovals *self,
                                  EntsecVault     *vault);
 
+/* Stop the worker and let go of every vault object (its file is about to be
+ * deleted); entsec_approvals_start() or _set_vault() opens one again. */
+void entsec_approvals_forget_vault (EntsecApprovals *self);
+
 /* Stop the worker (its poll in flight ends in the background). */
 void entsec_approvals_stop (EntsecApprovals *self);
 

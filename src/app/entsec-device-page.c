@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "entsec-application.h"
+#include "entsec-delete-data.h"
 #include "entsec-device-page.h"
 #include "entsec-enterprise-state.h"
 
@@ -33,6 +34,7 @@ struct _EntsecDevicePage
   GtkLabel           *sent_label;
   AdwActionRow       *unbind_row;
   GtkButton          *unbind_button;
+  GtkButton          *delete_button;
 
   EntsecVault        *vault;
   GCancellable       *cancellable;
@@ -364,6 +366,7 @@ update_unbind (EntsecDevicePage *self)
                                        : reason);
   if (self->busy)
     gtk_widget_set_sensitive (GTK_WIDGET (self->unbind_button), FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->delete_button), !self->busy);
 }
 
 static void
@@ -551,6 +554,18 @@ unbind_clicked (EntsecDevicePage *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* ---- Delete all local data ---------------------------------------------- */
+
+/* No policy setting forbids it: the data is the person's own device's (an
+ * administrator who wants the device back enrolls it again). */
+static void
+delete_clicked (EntsecDevicePage *self)
+{
+  if (self->vault == NULL || self->busy)
+    return;
+  entsec_delete_data_confirm (GTK_WIDGET (self), self->vault, TRUE);
+}
+
 /* ---- Public --------------------------------------------------------------- */
 
 static void
@@ -663,9 +678,11 @@ entsec_device_page_class_init (EntsecDevicePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecDevicePage, sent_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecDevicePage, unbind_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecDevicePage, unbind_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecDevicePage, delete_button);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, unbind_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, delete_clicked);
 }
 
 static void

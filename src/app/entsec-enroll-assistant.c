@@ -12,6 +12,7 @@
 #include "entsec-application.h"
 #include "entsec-enroll-assistant.h"
 #include "entsec-enroll-errors.h"
+#include "entsec-enterprise-state.h"
 #include "entsec-window.h"
 
 #define PENDING_KEY "entsec-enroll-pending-link"
@@ -1057,52 +1058,37 @@ entsec_enroll_open (GtkWindow  *window,
 
 /* ---- app.enroll: only while the vault is not enrolled ---- */
 
+/* The state as last read: enrolled or not (a vault not read yet leaves the action as it is). */
 static void
-load_device_thread (GTask        *task,
-                    gpointer      source,
-                    gpointer      data,
-                    GCancellable *cancellable)
+enroll_action_follow (EntsecEnterpriseState *state,
+                      GApplication          *app)
 {
-  g_autoptr (EntsecEnterpriseDevice) device = NULL;
-  GError *error = NULL;
-
-  device = entsec_enterprise_device_load_sync (ENTSEC_VAULT (source), cancellable, &error);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, device != NULL);
-}
-
-static void
-device_loaded (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr (GApplication) app = user_data;
-  g_autoptr (GError) error = NULL;
-  gboolean enrolled = g_task_propagate_boolean (G_TASK (result), &error);
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (app), "enroll");
 
-  if (error != NULL)
-    g_debug ("Whether the vault is enrolled is not known: %s", error->message);
-  if (G_IS_SIMPLE_ACTION (action))
-    g_simple_action_set_enabled (G_SIMPLE_ACTION (action), error == NULL && !enrolled);
+  if (G_IS_SIMPLE_ACTION (action) && entsec_enterprise_state_is_loaded (state))
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
+                                 !entsec_enterprise_state_is_enrolled (state));
 }
+
+#define FOLLOWED_KEY "entsec-enroll-action-followed"
 
 void
 entsec_enroll_update_action (GApplication *app,
                              EntsecVault  *vault)
 {
-  g_autoptr (GTask) task = NULL;
+  EntsecEnterpriseState *state;
 
   g_return_if_fail (G_IS_APPLICATION (app));
   g_return_if_fail (ENTSEC_IS_VAULT (vault));
 
-  if (!entsec_vault_is_unlocked (vault))
-    return;
-  task = g_task_new (vault, NULL, device_loaded, g_object_ref (app));
-  g_task_set_source_tag (task, entsec_enroll_update_action);
-  g_task_run_in_thread (task, load_device_thread);
+  /* The state reads the vault at each unlock and each enterprise change: no read of our own. */
+  state = entsec_enterprise_state_get (vault);
+  if (g_object_get_data (G_OBJECT (state), FOLLOWED_KEY) != app)
+    {
+      g_object_set_data (G_OBJECT (state), FOLLOWED_KEY, app);
+      g_signal_connect_object (state, "changed", G_CALLBACK (enroll_action_follow), app, 0);
+    }
+  enroll_action_follow (state, app);
 }
 
 /* ---- The enrollment kept from the last run ---- */

@@ -58,7 +58,8 @@ void entsec_enroll_open (GtkWindow  *window,
 void entsec_enroll_window_ready (GtkWindow   *window,
                                  EntsecVault *vault);
 
-/* Makes @app's "enroll" action sensitive only when @vault (unlocked) is not enrolled. */
+/* Makes @app's "enroll" action sensitive only when @vault is not enrolled, and keeps it so:
+ * it follows #EntsecEnterpriseState::changed of @vault (enrolled, unbound, wiped). */
 void entsec_enroll_update_action (GApplication *app,
                                   EntsecVault  *vault);
 

@@ -350,6 +350,17 @@ entsec_enterprise_state_allows (EntsecEnterpriseState *self,
   return entsec_enterprise_policy_allows (self->policy, what, reason);
 }
 
+gboolean
+entsec_enterprise_state_requires_passphrase (EntsecEnterpriseState *self,
+                                             guint                 *min_length)
+{
+  g_return_val_if_fail (ENTSEC_IS_ENTERPRISE_STATE (self), FALSE);
+
+  if (min_length != NULL)
+    *min_length = self->policy != NULL ? self->policy->min_pin_length : 0;
+  return self->policy != NULL && self->policy->unlock_required != ENTSEC_UNLOCK_REQUIRED_NONE;
+}
+
 char *
 entsec_enterprise_state_dup_offline_warning (EntsecEnterpriseState *self,
                                              gint64                 now)

@@ -83,6 +83,14 @@ gboolean entsec_enterprise_state_allows (EntsecEnterpriseState *self,
                                          const char            *what,
                                          char                 **reason);
 
+/*
+ * Whether the policy in force demands a passphrase: `app_unlock.required` is
+ * "passphrase", or "pin" (a PIN needs a passphrase beside it). *@min_length
+ * (optional) gets `app_unlock.min_length`. Not enrolled: FALSE.
+ */
+gboolean entsec_enterprise_state_requires_passphrase (EntsecEnterpriseState *self,
+                                                      guint                 *min_length);
+
 /* The same for @policy (nullable: allowed). */
 gboolean entsec_enterprise_policy_allows (const EntsecEnterprisePolicy *policy,
                                           const char                   *what,

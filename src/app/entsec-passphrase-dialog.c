@@ -9,6 +9,7 @@
 
 #include "entsec-a11y.h"
 #include "entsec-application.h"
+#include "entsec-enterprise-state.h"
 #include "entsec-passphrase-dialog.h"
 
 struct _EntsecPassphraseDialog
@@ -22,6 +23,8 @@ struct _EntsecPassphraseDialog
   GtkLabel      *hint_label;
   GtkWidget     *apply_button;
   GtkWidget     *spinner;
+  GtkWidget     *cancel_button;
+  GtkWidget     *why_label;
 
   EntsecVault   *vault;
   GCancellable  *cancellable;
@@ -29,6 +32,10 @@ struct _EntsecPassphraseDialog
   gboolean       has_kdf;
   gboolean       changing;
   gboolean       busy;
+  /* The policy demands a passphrase: no way out but adding one, at least this long. */
+  gboolean       required;
+  guint          min_length;
+  gboolean       done;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecPassphraseDialog, entsec_passphrase_dialog, ADW_TYPE_WINDOW)
@@ -70,10 +77,23 @@ static char *
 check_dialog (EntsecPassphraseDialog *self)
 {
   guint score = 0;
-  char *problem = entsec_passphrase_problem (gtk_editable_get_text (self->new_row),
+  const char *passphrase = gtk_editable_get_text (self->new_row);
+  char *problem = entsec_passphrase_problem (passphrase,
                                              gtk_editable_get_text (self->confirm_row), &score);
 
   gtk_level_bar_set_value (self->strength_bar, score);
+  /* The policy's length first: the rule a person must follow, whatever else is wrong. */
+  if (self->required && *passphrase != '\0'
+      && (guint) g_utf8_strlen (passphrase, -1) < self->min_length)
+    {
+      g_free (problem);
+      problem = g_strdup_printf (g_dngettext (NULL,
+                                              "Your organization requires a passphrase of at "
+                                              "least %u character.",
+                                              "Your organization requires a passphrase of at "
+                                              "least %u characters.", self->min_length),
+                                 self->min_length);
+    }
   if (problem == NULL && self->changing && *gtk_editable_get_text (self->current_row) == '\0')
     problem = g_strdup (_("Enter your current passphrase."));
   return problem;
@@ -131,8 +151,12 @@ passphrase_set (GObject      *source,
   gtk_editable_set_text (self->current_row, "");
   gtk_editable_set_text (self->new_row, "");
   gtk_editable_set_text (self->confirm_row, "");
+  self->done = TRUE;
   g_signal_emit (self, signals[SIGNAL_DONE], 0,
                  self->changing ? _("Passphrase changed") : _("Passphrase added"));
+  /* A focused entry must see its focus leave before its window goes (GTK 4.8
+   * warns from the cursor's blink otherwise). */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_window_close (GTK_WINDOW (self));
 }
 
@@ -224,6 +248,9 @@ entsec_passphrase_dialog_close_request (GtkWindow *window)
 {
   EntsecPassphraseDialog *self = ENTSEC_PASSPHRASE_DIALOG (window);
 
+  /* Required by the policy: it stays until a passphrase is added. */
+  if (self->required && !self->done)
+    return TRUE;
   g_cancellable_cancel (self->cancellable);
   return GTK_WINDOW_CLASS (entsec_passphrase_dialog_parent_class)->close_request (window);
 }
@@ -266,6 +293,8 @@ entsec_passphrase_dialog_class_init (EntsecPassphraseDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, hint_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, apply_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, spinner);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPassphraseDialog, why_label);
   gtk_widget_class_bind_template_callback (widget_class, update_apply_button);
   gtk_widget_class_bind_template_callback (widget_class, apply_clicked);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -311,4 +340,55 @@ entsec_passphrase_dialog_set_kdf (EntsecPassphraseDialog *self,
   self->has_kdf = kdf != NULL;
   if (kdf != NULL)
     self->kdf = *kdf;
+}
+
+void
+entsec_passphrase_dialog_set_required (EntsecPassphraseDialog *self,
+                                       guint                   min_length)
+{
+  g_return_if_fail (ENTSEC_IS_PASSPHRASE_DIALOG (self));
+
+  self->required = TRUE;
+  self->min_length = min_length;
+  gtk_widget_set_visible (self->cancel_button, FALSE);
+  gtk_widget_set_visible (self->why_label, TRUE);
+  update_apply_button (self);
+}
+
+#define REQUIRED_KEY "entsec-passphrase-required"
+
+static void
+required_gone (GtkWindow *parent)
+{
+  g_object_set_data (G_OBJECT (parent), REQUIRED_KEY, NULL);
+}
+
+gboolean
+entsec_passphrase_dialog_require (GtkWindow   *parent,
+                                  EntsecVault *vault,
+                                  GCallback    on_done,
+                                  gpointer     data)
+{
+  EntsecPassphraseDialog *self;
+  guint min_length = 0;
+
+  g_return_val_if_fail (GTK_IS_WINDOW (parent), FALSE);
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+
+  /* An existing passphrase is kept whatever its length: its length is not known. */
+  if (!entsec_enterprise_state_requires_passphrase (entsec_enterprise_state_get (vault),
+                                                    &min_length)
+      || entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE))
+    return FALSE;
+  if (g_object_get_data (G_OBJECT (parent), REQUIRED_KEY) != NULL)
+    return TRUE;
+  self = entsec_passphrase_dialog_new (parent, vault);
+  entsec_passphrase_dialog_set_required (self, min_length);
+  g_object_set_data (G_OBJECT (parent), REQUIRED_KEY, self);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (self), TRUE);
+  g_signal_connect_object (self, "destroy", G_CALLBACK (required_gone), parent,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self, "done", on_done, data, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (self));
+  return TRUE;
 }

@@ -33,6 +33,26 @@ char *entsec_passphrase_problem (const char *passphrase,
 EntsecPassphraseDialog *entsec_passphrase_dialog_new (GtkWindow   *parent,
                                                       EntsecVault *vault);
 
+/*
+ * The organization's policy demands a passphrase: the dialog says why, has
+ * no Cancel and cannot be closed until one is added, and refuses one of
+ * fewer than @min_length characters (`app_unlock.min_length`) with that reason.
+ */
+void entsec_passphrase_dialog_set_required (EntsecPassphraseDialog *self,
+                                            guint                   min_length);
+
+/*
+ * When the policy in force for @vault demands a passphrase and @vault has
+ * none: present a required dialog over @parent (once: an open one is kept)
+ * whose "done" runs @on_done (swapped: the GObject @data first, then the
+ * message), and
+ * return TRUE: the caller keeps the codes hidden until then. FALSE otherwise.
+ */
+gboolean entsec_passphrase_dialog_require (GtkWindow   *parent,
+                                           EntsecVault *vault,
+                                           GCallback    on_done,
+                                           gpointer     data);
+
 /* The Argon2id costs for the new passphrase (tests); NULL = calibrate. */
 void entsec_passphrase_dialog_set_kdf (EntsecPassphraseDialog *self,
                                        const EntsecKdfParams  *kdf);

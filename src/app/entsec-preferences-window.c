@@ -10,6 +10,7 @@
 
 #include "entsec-application.h"
 #include "entsec-backup-group.h"
+#include "entsec-delete-data.h"
 #include "entsec-enterprise-state.h"
 #include "entsec-passphrase-dialog.h"
 #include "entsec-pin-dialog.h"
@@ -30,6 +31,7 @@ struct _EntsecPreferencesWindow
   gboolean              clipboard_fixed;
   GtkSwitch            *hide_codes_switch;
   AdwPreferencesGroup  *organization_group;
+  AdwPreferencesGroup  *delete_group;
   GtkSwitch            *background_switch;
   AdwComboRow          *style_row;
   AdwPreferencesGroup  *security_group;
@@ -140,6 +142,14 @@ entsec_preferences_window_set_enrolled (EntsecPreferencesWindow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->organization_group), enrolled);
 }
 
+static void
+delete_clicked (EntsecPreferencesWindow *self)
+{
+  if (self->vault == NULL || !entsec_vault_is_unlocked (self->vault))
+    return;
+  entsec_delete_data_confirm (GTK_WIDGET (self), self->vault, FALSE);
+}
+
 /* ---- Security: the vault's key slots ------------------------------------- */
 
 typedef struct
@@ -230,6 +240,32 @@ update_pin_row (EntsecPreferencesWindow *self,
                                        g_object_ref (self));
 }
 
+/* Why the passphrase cannot be removed (the policy demands one), or NULL. */
+static const char *
+passphrase_kept_reason (EntsecPreferencesWindow *self)
+{
+  if (self->vault == NULL
+      || !entsec_enterprise_state_requires_passphrase (entsec_enterprise_state_get (self->vault),
+                                                       NULL))
+    return NULL;
+  return _("Your organization’s policy requires a passphrase to unlock this app, so it cannot "
+           "be removed.");
+}
+
+static void
+update_remove_passphrase (EntsecPreferencesWindow *self,
+                          gboolean                 usable)
+{
+  const char *reason = passphrase_kept_reason (self);
+
+  entsec_enterprise_explain_widget (self->remove_passphrase_row, reason == NULL, reason);
+  gtk_widget_set_sensitive (self->remove_passphrase_row, usable && reason == NULL);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->remove_passphrase_row),
+                               reason != NULL ? reason
+                                              : _("Only the keyring or the recovery key will "
+                                                  "open your codes"));
+}
+
 /* Rows sensitive and worded for the vault as it is now. */
 static void
 update_security (EntsecPreferencesWindow *self)
@@ -238,6 +274,15 @@ update_security (EntsecPreferencesWindow *self)
   SlotKinds kinds;
 
   gtk_widget_set_visible (GTK_WIDGET (self->security_group), self->vault != NULL);
+  /* Enrolled, the device page offers it beside unbinding (one place per mode).
+   * Deleting needs the codes unlocked: the one who can see them may delete them. */
+  gtk_widget_set_visible (GTK_WIDGET (self->delete_group),
+                          self->vault != NULL
+                          && !entsec_enterprise_state_is_enrolled (
+                            entsec_enterprise_state_get (self->vault)));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->delete_group),
+                            self->vault != NULL && !self->busy
+                            && entsec_vault_is_unlocked (self->vault));
   if (self->vault == NULL)
     return;
   kinds = slot_kinds (self->vault);
@@ -265,7 +310,7 @@ update_security (EntsecPreferencesWindow *self)
                                                    : _("Add a passphrase"), -1);
   gtk_widget_set_sensitive (GTK_WIDGET (self->passphrase_row), usable);
   gtk_widget_set_visible (self->remove_passphrase_row, kinds.passphrase);
-  gtk_widget_set_sensitive (self->remove_passphrase_row, usable);
+  update_remove_passphrase (self, usable);
   gtk_widget_set_sensitive (self->recovery_row, usable);
   update_pin_row (self, kinds, usable);
 }
@@ -385,6 +430,13 @@ confirm_removal (EntsecPreferencesWindow *self,
 static void
 remove_passphrase_clicked (EntsecPreferencesWindow *self)
 {
+  const char *reason = passphrase_kept_reason (self);
+
+  if (reason != NULL)
+    {
+      toast (self, reason);
+      return;
+    }
   confirm_removal (self, _("Remove the Passphrase?"),
                    _("Your codes will open with the keyring or the recovery key alone. Anyone "
                      "who can use your session can then see them after a lock."),
@@ -740,6 +792,8 @@ entsec_preferences_window_set_vault (EntsecPreferencesWindow *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
                                G_CALLBACK (update_clipboard), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (entsec_enterprise_state_get (vault), "changed",
+                               G_CALLBACK (update_security), self, G_CONNECT_SWAPPED);
     }
   entsec_backup_group_set_vault (self->backup_group, vault);
   update_security (self);
@@ -788,6 +842,7 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
                                         organization_group);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, style_row);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, delete_group);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, security_group);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, always_ask_row);
   gtk_widget_class_bind_template_child (widget_class, EntsecPreferencesWindow, always_ask_switch);
@@ -806,6 +861,7 @@ entsec_preferences_window_class_init (EntsecPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, pin_clicked);
   gtk_widget_class_bind_template_callback (widget_class, remove_pin_clicked);
   gtk_widget_class_bind_template_callback (widget_class, recovery_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, delete_clicked);
 }
 
 static void

@@ -20,9 +20,11 @@
 #include "entsec-device-page.h"
 #include "entsec-enterprise-state.h"
 #include "entsec-lock-monitor.h"
+#include "entsec-passphrase-dialog.h"
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
 #include "entsec-window.h"
+#include "entsec-wipe-notice.h"
 
 #define DEFAULT_CLIPBOARD_SECONDS 30
 #define DEFAULT_LOCK_SECONDS 300
@@ -457,6 +459,35 @@ offline_check_clicked (EntsecWindow *self)
                                g_object_ref (self));
 }
 
+static void
+required_passphrase_added (EntsecWindow *self,
+                           const char   *message)
+{
+  show_codes (self);
+  toast (self, message);
+}
+
+/* The policy demands a passphrase and the vault has none (enrolled by the
+ * assistant or the CLI without one): no codes until one is added. */
+static gboolean
+block_for_passphrase (EntsecWindow *self)
+{
+  if (self->vault == NULL
+      || !entsec_passphrase_dialog_require (GTK_WINDOW (self), self->vault,
+                                            G_CALLBACK (required_passphrase_added), self))
+    return FALSE;
+  /* Before hiding them: a focused entry must see its focus leave first. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  hide_codes (self);
+  adw_status_page_set_title (self->loading_page, _("A Passphrase Is Required"));
+  adw_status_page_set_description (self->loading_page,
+                                   _("Your organization’s policy requires a passphrase to "
+                                     "unlock this app. Add one to see your codes."));
+  adw_status_page_set_icon_name (self->loading_page, "dialog-password-symbolic");
+  show_page (self, "loading");
+  return TRUE;
+}
+
 /* Enrolled, unbound, a new policy: the menu item and the banner follow; an
  * unbound device has no device page to show. */
 static void
@@ -471,6 +502,8 @@ enterprise_state_changed (EntsecWindow *self)
   update_offline_banner (self, state);
   if (showing && !enrolled)
     close_device_page (self);
+  if (showing_codes (self))
+    block_for_passphrase (self);
 }
 
 static void
@@ -659,6 +692,8 @@ show_codes (EntsecWindow *self)
 {
   GtkSelectionModel *selection;
 
+  if (block_for_passphrase (self))
+    return;
   self->accounts = entsec_accounts_model_new (entsec_vault_get_accounts_model (self->vault));
   g_signal_connect_object (self->accounts, "items-changed", G_CALLBACK (update_codes_stack), self,
                            G_CONNECT_SWAPPED);
@@ -674,6 +709,7 @@ show_codes (EntsecWindow *self)
   schedule_tick (self);
   entsec_lock_monitor_start (self->lock_monitor, self->cancellable);
   entsec_enroll_window_ready (GTK_WINDOW (self), self->vault);
+  entsec_wipe_notice_after_unlock (GTK_WINDOW (self), self->vault, self->cancellable);
   if (self->approval_after_unlock != NULL)
     {
       g_autofree char *id = g_steal_pointer (&self->approval_after_unlock);
@@ -769,6 +805,39 @@ open_vault (EntsecWindow *self)
   entsec_vault_open_async (path, self->cancellable, vault_opened, g_object_ref (self));
 }
 
+void
+entsec_window_close_vault (EntsecWindow *self,
+                           const char   *status)
+{
+  g_return_if_fail (ENTSEC_IS_WINDOW (self));
+
+  hide_codes (self);
+  if (self->approval_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->approval_dialog));
+  if (self->vault != NULL)
+    g_signal_handlers_disconnect_by_data (entsec_enterprise_state_get (self->vault), self);
+  if (self->vault != NULL)
+    g_signal_handlers_disconnect_by_data (self->vault, self);
+  g_clear_object (&self->vault);
+  adw_status_page_set_title (self->loading_page, status);
+  adw_status_page_set_description (self->loading_page, NULL);
+  adw_status_page_set_icon_name (self->loading_page, NULL);
+  show_page (self, "loading");
+}
+
+void
+entsec_window_reopen_vault (EntsecWindow *self,
+                            const char   *message)
+{
+  g_return_if_fail (ENTSEC_IS_WINDOW (self));
+
+  if (self->vault != NULL)
+    entsec_window_close_vault (self, "");
+  open_vault (self);
+  if (message != NULL)
+    toast (self, message);
+}
+
 /* ---- Actions ----------------------------------------------------------------- */
 
 static void
@@ -860,22 +929,6 @@ entsec_window_show_approval (EntsecWindow *self,
   gtk_window_present (GTK_WINDOW (self->approval_dialog));
 }
 
-static void
-show_wiped (EntsecWindow *self)
-{
-  AdwMessageDialog *dialog;
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Managed Accounts Removed"),
-                                                       _("Your organization wiped the accounts "
-                                                         "it manages from this device, and "
-                                                         "this device is no longer enrolled. "
-                                                         "Your personal accounts are kept.")));
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_default_response (dialog, "close");
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
 void
 entsec_window_command_carried_out (EntsecWindow *self,
                                    const char   *command)
@@ -885,7 +938,7 @@ entsec_window_command_carried_out (EntsecWindow *self,
 
   if (g_str_equal (command, "wipe"))
     {
-      show_wiped (self);
+      entsec_wipe_notice_show_now (GTK_WINDOW (self), self->vault);
       return;
     }
   if (!g_str_equal (command, "lock"))

@@ -33,6 +33,16 @@ void entsec_window_show_approval (EntsecWindow *self,
 void entsec_window_command_carried_out (EntsecWindow *self,
                                         const char   *command);
 
+/* All local data is being deleted: hide the codes, let go of the vault and
+ * say @status (a title) until entsec_window_reopen_vault(). */
+void entsec_window_close_vault (EntsecWindow *self,
+                                const char   *status);
+
+/* Open the vault again as at the start (the first-run page when there is
+ * none any more); @message (nullable) as a toast. */
+void entsec_window_reopen_vault (EntsecWindow *self,
+                                 const char   *message);
+
 /* Take our code back from the clipboard, if it is still there. */
 void entsec_window_clear_clipboard (EntsecWindow *self);
 

@@ -63,6 +63,7 @@ int cli_enterprise_report (const GError *error);
 int cli_cmd_approvals (int argc, char **argv);
 int cli_cmd_status (int argc, char **argv);
 int cli_cmd_unbind (int argc, char **argv);
+int cli_cmd_delete_all_data (int argc, char **argv);
 /*
  * Apply the enterprise offline grace at @now before codes are shown: past
  * its wipe limit the enterprise data is removed (said on stderr). FALSE

@@ -37,6 +37,8 @@ static const CliCommand commands[] = {
     cli_cmd_status },
   { "unbind", N_("Unbind this device from its enterprise server; remove enterprise data"),
     cli_cmd_unbind },
+  { "delete-all-data", N_("Delete the vault, its keys and settings; unbind first if enrolled"),
+    cli_cmd_delete_all_data },
   { "watch", N_("Print the enterprise server's events as they come; carry out its commands"),
     cli_cmd_watch },
   { "approvals", N_("List the sign-in requests waiting for this device"), cli_cmd_approvals },
@@ -52,7 +54,7 @@ print_usage (FILE *stream)
            "Enterprise Security authenticator, command-line front end.\n\n"
            "Commands:\n"), stream);
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (stream, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (stream, "  %-16s %s\n", commands[i].name, _(commands[i].summary));
   fputs (_("\n'entsec-cli COMMAND --help' shows a command's options.\n"
            "Secrets and passphrases are never read from the command line:\n"
            "they come from stdin, a prompt or a file.\n\n"

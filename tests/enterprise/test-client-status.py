@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""test-client-status.py: entsec-cli status and unbind, the offline grace, command
+"""test-client-status.py: entsec-cli status, unbind and delete-all-data, the offline grace, command
 acknowledgements sent again, and client_too_old, against the real entsec-server.
 
 The server runs over TLS on loopback (--dev, outbox sender); the client reaches
@@ -242,6 +242,36 @@ class StatusTests(ServerTestCase):
         self.assertIn("does not let you unbind", result.stderr)
         self.assertEqual(len(self.proxy.seen), seen)  # refused before any request
         self.assertEqual(self.cli_json("device")["device_id"], self.device_id)
+
+    # ---- delete-all-data ------------------------------------------------------------
+
+    def test_delete_all_data_unbinds_first(self):
+        self.add_personal()
+        self.provision()
+        result = self.cli("delete-all-data", "--yes", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        self.assertEqual((report["enrolled"], report["unbound"], report["device_id"]),
+                         (True, True, self.device_id))
+        self.assertNotIn("server_problem", report)
+        self.assertEqual(self.admin("GET", "/v1/admin/devices/" + self.device_id,
+                                    want=200)["state"], "unbound")
+        self.assertEqual(self.vault_bytes(), b"")
+        self.assertEqual([f for f in os.listdir(self.tmp)
+                          if f.startswith(os.path.basename(self.vault))], [])
+        self.assertEqual(self.keyring_items(), [])
+
+    def test_delete_all_data_when_the_server_cannot_be_told(self):
+        self.set_policy({"device": {"allow_user_unbind": False}})
+        self.assertEqual(self.cli("sync").returncode, 0)
+        result = self.cli("delete-all-data", "--yes")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("does not let you unbind", result.stdout)
+        self.assertIn("keeps this device until an administrator removes it", result.stdout)
+        self.assertFalse(os.path.exists(self.vault))
+        self.assertEqual(self.keyring_items(), [])
+        self.assertEqual(self.admin("GET", "/v1/admin/devices/" + self.device_id,
+                                    want=200)["state"], "active")
 
     # ---- offline grace ------------------------------------------------------------
 

@@ -22,8 +22,11 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include <libsecret/secret.h>
+
 #include <entsec/entsec.h>
 
+#include "keyring-test-util.h"
 #include "vault-test-util.h"
 
 #define CANARY_SEED "CANARYSEEDAAAAAAAAAAAAAAAAAAAAAA"
@@ -124,6 +127,61 @@ test_last_slot_kept (void)
            "--passphrase-file", "-", NULL);
   g_assert_cmpint (run.status, !=, 0);
   g_assert_nonnull (strstr (run.err, "only key slot"));
+}
+
+/* ---- delete-all-data ---------------------------------------------------------- */
+
+static char *
+vault_id_of (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = entsec_vault_open_sync (path, NULL, &error);
+
+  g_assert_no_error (error);
+  return entsec_vault_dup_id (vault);
+}
+
+static void
+test_delete_all_data (void)
+{
+  g_autofree char *path = entsec_vault_default_path ("doomed");
+  g_autofree char *kept = entsec_vault_default_path ("kept");
+  g_autofree char *id = NULL;
+  g_autofree char *kept_id = NULL;
+  g_auto (CliRun) refused = { 0 };
+  g_auto (CliRun) run = { 0 };
+  g_auto (CliRun) again = { 0 };
+  g_auto (CliRun) list = { 0 };
+
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "doomed", "--passphrase-file", "-", FAST_KDF);
+  CLI_OK (CANARY_PASS "\n", "init", "--profile", "kept", "--passphrase-file", "-", FAST_KDF);
+  CLI_OK ("otpauth://totp/Kept:k?secret=JBSWY3DPEHPK3PXP&issuer=Kept\n", "add", "--profile",
+          "kept", "--uri", "-");
+  id = vault_id_of (path);
+  kept_id = vault_id_of (kept);
+  g_assert_cmpuint (vt_count_vault_items (id), >, 0);
+
+  /* Without --yes nothing happens. */
+  run_cli (NULL, &refused, "delete-all-data", "--profile", "doomed", NULL);
+  g_assert_cmpint (refused.status, ==, 2);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  run_cli (NULL, &run, "delete-all-data", "--profile", "doomed", "--yes", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "\"deleted\": true"));
+  g_assert_nonnull (strstr (run.out, "\"enrolled\": false"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (vt_count_vault_items (id), ==, 0);
+
+  run_cli (NULL, &again, "delete-all-data", "--profile", "doomed", "--yes", NULL);
+  g_assert_cmpint (again.status, ==, 0);
+  g_assert_nonnull (strstr (again.out, "nothing to delete"));
+
+  /* The other profile's vault and keys are untouched. */
+  g_assert_cmpuint (vt_count_vault_items (kept_id), >, 0);
+  run_cli (NULL, &list, "list", "--profile", "kept", "--json", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "\"label\": \"k\""));
 }
 
 /* ---- The quick-unlock PIN ---------------------------------------------------- */
@@ -651,6 +709,7 @@ main (int    argc,
   g_test_add_func ("/cli-vault/bad-line-adds-nothing", test_bad_line_adds_nothing);
   g_test_add_func ("/cli-vault/last-slot-kept", test_last_slot_kept);
   g_test_add_func ("/cli-vault/pin-slot", test_pin_slot);
+  g_test_add_func ("/cli-vault/delete-all-data", test_delete_all_data);
   g_test_add_func ("/cli-vault/remove-refused-keyring-item-missing",
                    test_remove_refused_keyring_item_missing);
   g_test_add_func ("/cli-vault/passphrase-option-text", test_passphrase_option_text);

@@ -39,6 +39,7 @@ find, button, click, set_text = e2e.find, e2e.button, e2e.click, e2e.set_text
 class DeviceAppTests(device.DeviceTests):
     # The widget test's own case runs in test-app-device.
     test_device_page_badge_export_and_unbind = None
+    test_required_passphrase_then_delete_all_data = None
 
     def vault_path(self):
         # The app opens the default vault: $XDG_DATA_HOME/entsec/default.db.

@@ -11,7 +11,10 @@ policy that allows export (the row's code is validated at the server's RP
 API), and after the admin forbids export, typing in accounts and QR codes and
 the CLI fetched that policy (the controls are insensitive with the reason, a
 link is refused with it; the test then unbinds
-from the device page, and the server must show the device unbound).
+from the device page, and the server must show the device unbound). A second
+vault, enrolled at the app's default path under a policy that demands a
+passphrase, is left with the keyring alone: the window asks for one before any
+code, then Delete All Local Data on the device page unbinds it at the server.
 argv[1] is entsec-server; ENTSEC_CLI the CLI, ENTSEC_DEVICE_TEST the widget test.
 """
 
@@ -116,6 +119,29 @@ class DeviceTests(clienttest.VaultCli, ServerTestCase):
                                     want=200)["state"], "unbound")
         names = [c["name"].split()[0] for c in self.cli_json("code")["codes"]]
         self.assertEqual(names, ["Personal"])
+
+    def test_required_passphrase_then_delete_all_data(self):
+        self.set_policy({"app_unlock": {"required": "passphrase", "min_length": 14}})
+        self.vault = os.path.join(os.environ["XDG_DATA_HOME"], "entsec", "default.db")
+        os.makedirs(os.path.dirname(self.vault), exist_ok=True)
+        result = subprocess.run([CLI, "init", *clienttest.FAST_KDF, "--vault", self.vault,
+                                 "--no-keyring", "--passphrase-file", self.pass_file],
+                                capture_output=True, text=True, timeout=120, check=False)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # Another user: the server limits how often one address enrolls.
+        self.admin("POST", "/v1/admin/users", {"email": "bob@example.com", "name": "Bob Roe"},
+                   want=201)
+        code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
+                                           "--server", self.base, "--ca", self.ca,
+                                           "--email", "bob@example.com")
+        self.assertEqual(code, 0, out + err)
+        status = self.cli_json("status")
+        self.assertEqual(status["user"], "Bob Roe")
+        os.environ["ENTSEC_TEST_MIN_LENGTH"] = "14"
+        self.widget_test("passphrase", status)
+        self.assertFalse(os.path.exists(self.vault))
+        self.assertEqual(self.admin("GET", "/v1/admin/devices/" + status["device_id"],
+                                    want=200)["state"], "unbound")
 
 
 if __name__ == "__main__":

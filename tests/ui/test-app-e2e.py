@@ -490,6 +490,45 @@ def stop_app(process):
     process.wait(timeout=10)
 
 
+def dialog_with(app, heading):
+    """The window of @app that shows the label @heading (a message dialog's)."""
+    def look():
+        for w in app.children:
+            # The main window's tree lists its dialogs too: the dialog's own window.
+            if w.name in ("Enterprise Security", "Preferences"):
+                continue
+            if w.findChildren(predicate.GenericPredicate(name=heading, roleName="label")):
+                return w
+        return None
+    return wait_for("the dialog '%s'" % heading, look)
+
+
+def delete_all_data(app, window, vault):
+    """Preferences > Delete All Local Data: the confirmation says what goes, then
+    the vault file is gone and the first-run page is back."""
+    rawinput.keyCombo("<Control>comma")
+
+    def delete_button():
+        # The Preferences window just opened (one closed before may linger in the tree).
+        for w in app.children:
+            if w.name != "Preferences":
+                continue
+            for node in w.findChildren(predicate.GenericPredicate(roleName="push button")):
+                # Its name, then its label's text ("Delete…").
+                if (node.name or "").startswith("Delete All Local Data"):
+                    return node
+        return None
+    click(wait_for("button 'Delete All Local Data'", delete_button))
+    confirm = dialog_with(app, "Delete All Local Data?")
+    audit(confirm)
+    click(button(confirm, "Delete All Data"))
+    done = dialog_with(app, "All Local Data Deleted")
+    audit(done)
+    click(button(done, "Close"))
+    button(window, "Start")
+    wait_for("the vault file gone", lambda: not os.path.exists(vault) or None)
+
+
 def main():
     secret = expected_secret()
     with open(os.path.join(os.environ["XDG_RUNTIME_DIR"], "pass"), "w", encoding="utf-8") as f:
@@ -525,6 +564,8 @@ def main():
         import_backup(app)
         check_code(window, secret)
         find(window, "CliCorp", "label")
+        delete_all_data(app, window, os.path.join(fresh_env["XDG_DATA_HOME"], "entsec",
+                                                  "default.db"))
         if unnamed:
             fail("interactive controls without an accessible name:\n  "
                  + "\n  ".join("%s (%s)" % (path, role) for path, role in sorted(unnamed.items())))
@@ -535,7 +576,8 @@ def main():
               " entsec-cli add seen live, Google export links in one list (duplicate flagged),"
               " delete and undo, preferences, passphrase changed and used,"
               " quick unlock PIN set, wrong PIN's attempts left shown, PIN unlocks,"
-              " encrypted backup exported and imported into a fresh profile")
+              " encrypted backup exported and imported into a fresh profile,"
+              " all local data deleted")
     finally:
         if process.poll() is None:
             stop_app(process)

@@ -399,6 +399,65 @@ vault_keyring_clear (const guint8  vault_id[VAULT_ID_SIZE],
   return keyring_clear (&vault_key_schema, vault_id, slot_uuid, cancellable, error);
 }
 
+/* Items of every entsec schema (vault key, PIN, generation, device key) carry this prefix. */
+#define ENTSEC_SCHEMA_PREFIX "org.entsec.EnterpriseSecurity."
+
+/* Delete every entsec item whose "vault" attribute is @vault_hash; a locked one fails. */
+static gboolean
+keyring_clear_vault (const char   *vault_hash,
+                     gboolean      required,
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  g_autoptr (GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (SecretService) service = NULL;
+  g_autolist (SecretItem) items = NULL;
+  g_autoptr (GError) local = NULL;
+
+  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local);
+  if (service == NULL && !required)
+    {
+      g_debug ("No keyring to clean up: %s", local->message);
+      return TRUE;
+    }
+  g_hash_table_insert (attributes, "vault", (gpointer) vault_hash);
+  /* No schema: the items of all our schemas at once (filtered by name below). */
+  if (service != NULL)
+    items = secret_service_search_sync (service, NULL, attributes, SECRET_SEARCH_ALL,
+                                        cancellable, &local);
+  for (GList *l = items; l != NULL && local == NULL; l = l->next)
+    {
+      g_autofree char *schema = secret_item_get_schema_name (l->data);
+
+      if (schema == NULL || !g_str_has_prefix (schema, ENTSEC_SCHEMA_PREFIX))
+        continue;
+      if (secret_item_get_locked (l->data))
+        g_set_error_literal (&local, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING,
+                             "the keyring is locked: unlock it (log in to the desktop session)");
+      else
+        secret_item_delete_sync (l->data, cancellable, &local);
+    }
+  if (local == NULL)
+    return TRUE;
+  g_set_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING,
+               "The vault's keys in the keyring could not be removed (%s)", local->message);
+  return FALSE;
+}
+
+gboolean
+vault_keyring_clear_vault (const char   *vault_hash,
+                           gboolean      required,
+                           GCancellable *cancellable,
+                           GError      **error)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  /* Queued generation updates first, so none recreates an item afterwards. */
+  vault_keyring_flush ();
+  locker = g_mutex_locker_new (&keyring_mutex);
+  return keyring_clear_vault (vault_hash, required, cancellable, error);
+}
+
 KeyringOutcome
 vault_keyring_get_generation (const guint8 vault_id[VAULT_ID_SIZE],
                               guint64     *generation)

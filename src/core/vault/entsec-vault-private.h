@@ -361,6 +361,8 @@ void               vault_account_wipe_free (gpointer account);
  * see a transaction cut short in its middle. Never set outside tests.
  */
 extern guint vault_testing_fail_pref_row;
+/* For tests only: when TRUE, entsec_vault_delete_sync() stops (once) after the file is set aside. */
+extern gboolean vault_testing_fail_delete;
 
 EntsecSecureBytes *vault_pref_encode (const char *name,
                                       GVariant   *value);
@@ -562,6 +564,16 @@ void           vault_keyring_note_generation (const guint8 vault_id[VAULT_ID_SIZ
                                               guint64      generation,
                                               gboolean     lower_too);
 void           vault_keyring_flush (void);
+/*
+ * Delete every item of entsec's schemas whose "vault" attribute is
+ * @vault_hash (entsec_vault_dup_id()): the vault key, PIN and generation
+ * items, the device key's protection. KEYRING when one is locked, or when
+ * the keyring cannot be reached and @required.
+ */
+gboolean       vault_keyring_clear_vault (const char   *vault_hash,
+                                          gboolean      required,
+                                          GCancellable *cancellable,
+                                          GError      **error);
 /*
  * At unlock, after the index was read: a keyring unlock of a file older than
  * the generation the keyring kept fails with ROLLBACK; a passphrase or
