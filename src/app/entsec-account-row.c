@@ -306,17 +306,38 @@ show_monogram (EntsecAccountRow *self)
   gtk_label_set_label (self->monogram_label, initials);
 }
 
+static const char *
+star_label (EntsecAccountRow *self)
+{
+  return entsec_account_summary_get_favourite (self->summary) ? _("Remove from favourites")
+                                                              : _("Add to favourites");
+}
+
+/* The star's tooltip, asked for when shown: gtk_widget_set_tooltip_text() on
+ * a visible widget makes GTK 4.8 ask the X server where the pointer is, a
+ * round trip at every bind (every row scrolled into view). */
+static gboolean
+query_star_tooltip (EntsecAccountRow *self,
+                    int               x,
+                    int               y,
+                    gboolean          keyboard,
+                    GtkTooltip       *tooltip)
+{
+  if (self->summary == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, star_label (self));
+  return TRUE;
+}
+
 static void
 show_favourite (EntsecAccountRow *self)
 {
   gboolean favourite = entsec_account_summary_get_favourite (self->summary);
-  const char *label = favourite ? _("Remove from favourites") : _("Add to favourites");
 
   gtk_button_set_icon_name (self->star_button, favourite ? "starred-symbolic"
                                                          : "non-starred-symbolic");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->star_button), label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->star_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, star_label (self), -1);
 }
 
 static void
@@ -472,6 +493,7 @@ entsec_account_row_class_init (EntsecAccountRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, star_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, details_button);
   gtk_widget_class_bind_template_callback (widget_class, next_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, query_star_tooltip);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "entsec-account-row");
   for (guint i = 0; i < ENTSEC_MONOGRAM_N_COLOURS; i++)
@@ -485,6 +507,8 @@ entsec_account_row_init (EntsecAccountRow *self)
   self->next_step = -1;
   self->colour = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Hidden in the template while its tooltip was set (entsec-account-row.ui). */
+  gtk_widget_set_visible (GTK_WIDGET (self->details_button), TRUE);
   /* The target first: an action name without its "x" target warns. Binding
    * changes the target only. */
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->star_button), "x", (gint64) 0);

@@ -125,15 +125,16 @@ compare_gint64 (gconstpointer a,
 }
 
 static void
-scroll_report (Probe *probe)
+scroll_report (Probe  *probe,
+               double  height)
 {
   g_array_sort (probe->work, compare_gint64);
   g_array_sort (probe->intervals, compare_gint64);
   emit ("scroll %u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
-        " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+        " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %.0f",
         probe->work->len, percentile (probe->work, 50), percentile (probe->work, 95),
         percentile (probe->work, 100), percentile (probe->intervals, 50),
-        percentile (probe->intervals, 95), percentile (probe->intervals, 100));
+        percentile (probe->intervals, 95), percentile (probe->intervals, 100), height);
 }
 
 static gboolean
@@ -149,7 +150,7 @@ scroll_step (GtkWidget     *widget,
   if (value >= end)
     {
       probe->scrolling = FALSE;
-      scroll_report (probe);
+      scroll_report (probe, gtk_adjustment_get_upper (adjustment));
       return G_SOURCE_REMOVE;
     }
   gtk_adjustment_set_value (adjustment, MIN (value + probe->scroll_px, end));

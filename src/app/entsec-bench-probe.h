@@ -21,8 +21,9 @@ G_BEGIN_DECLS
  *   for the time since the last report and starts again.
  * - ENTSEC_BENCH_SCROLL=PX as well: once the codes show, @list_view scrolls down by
  *   PX pixels a frame to the end; then "scroll FRAMES WORK50 WORK95 WORKMAX IVL50
- *   IVL95 IVLMAX": per frame the time from the frame clock's "before-paint" to its
- *   "after-paint" (the main thread's work for the frame) and between frames.
+ *   IVL95 IVLMAX HEIGHT": per frame the time from the frame clock's "before-paint" to
+ *   its "after-paint" (the main thread's work for the frame) and between frames, and
+ *   the list's height in pixels.
  */
 void entsec_bench_probe_attach (GtkWindow *window,
                                 GtkWidget *list_view);

@@ -43,6 +43,7 @@ struct _EntsecWindow
   GtkWidget            *codes_box;
   EntsecAccountPage    *account_page;
   GtkStack             *details_stack;
+  /* Made when first shown (not owned: the details stack holds it). */
   EntsecDevicePage     *device_page;
   GtkSearchBar         *search_bar;
   GtkRevealer          *offline_revealer;
@@ -352,7 +353,8 @@ hide_codes (EntsecWindow *self)
   close_add_dialog (self);
   entsec_clipboard_guard_clear (self->clipboard);
   entsec_account_page_clear (self->account_page);
-  entsec_device_page_clear (self->device_page);
+  if (self->device_page != NULL)
+    entsec_device_page_clear (self->device_page);
   gtk_stack_set_visible_child_name (self->details_stack, "account");
   adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
   gtk_grid_view_set_model (self->list_view, NULL);
@@ -415,7 +417,8 @@ static EntsecApprovals *get_approvals (EntsecWindow *self);
 static void
 close_device_page (EntsecWindow *self)
 {
-  entsec_device_page_clear (self->device_page);
+  if (self->device_page != NULL)
+    entsec_device_page_clear (self->device_page);
   gtk_stack_set_visible_child_name (self->details_stack, "account");
   adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
 }
@@ -590,11 +593,12 @@ device_page_closed (EntsecWindow *self)
 static void
 leaflet_folded_changed (EntsecWindow *self)
 {
-  /* Notified while the template is built, before the pages are bound. */
-  if (self->account_page == NULL || self->device_page == NULL)
+  /* Notified while the template is built, before the page is bound. */
+  if (self->account_page == NULL)
     return;
   entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
-  entsec_device_page_set_show_back (self->device_page, adw_leaflet_get_folded (self->leaflet));
+  if (self->device_page != NULL)
+    entsec_device_page_set_show_back (self->device_page, adw_leaflet_get_folded (self->leaflet));
 }
 
 /* Leaving the details on a phone hides the QR code. */
@@ -620,9 +624,27 @@ show_account_activated (GtkWidget  *widget,
   if (summary == NULL)
     return;
   entsec_account_page_show_account (self->account_page, self->vault, summary, self->cancellable);
-  entsec_device_page_clear (self->device_page);
+  if (self->device_page != NULL)
+    entsec_device_page_clear (self->device_page);
   gtk_stack_set_visible_child_name (self->details_stack, "account");
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->details_stack));
+}
+
+/* The device page, built the first time it is shown: most starts never show it. */
+static EntsecDevicePage *
+ensure_device_page (EntsecWindow *self)
+{
+  if (self->device_page == NULL)
+    {
+      self->device_page = g_object_new (ENTSEC_TYPE_DEVICE_PAGE, NULL);
+      g_signal_connect_object (self->device_page, "toast", G_CALLBACK (account_page_toast), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->device_page, "closed", G_CALLBACK (device_page_closed), self,
+                               G_CONNECT_SWAPPED);
+      entsec_device_page_set_show_back (self->device_page, adw_leaflet_get_folded (self->leaflet));
+      gtk_stack_add_named (self->details_stack, GTK_WIDGET (self->device_page), "device");
+    }
+  return self->device_page;
 }
 
 static void
@@ -635,7 +657,7 @@ show_device_activated (GtkWidget  *widget,
   if (!showing_codes (self))
     return;
   entsec_account_page_clear (self->account_page);
-  entsec_device_page_show (self->device_page, self->vault, self->cancellable);
+  entsec_device_page_show (ensure_device_page (self), self->vault, self->cancellable);
   gtk_stack_set_visible_child_name (self->details_stack, "device");
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->details_stack));
 }
@@ -1162,6 +1184,8 @@ entsec_window_dispose (GObject *object)
   g_clear_object (&self->vault);
   g_clear_object (&self->approvals);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
+  /* The stack disposes of it with the template. */
+  self->device_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_WINDOW);
 
   G_OBJECT_CLASS (entsec_window_parent_class)->dispose (object);
@@ -1202,7 +1226,6 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, account_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, details_stack);
-  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, device_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_label);
@@ -1218,7 +1241,6 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
   gtk_widget_class_bind_template_callback (widget_class, account_page_toast);
   gtk_widget_class_bind_template_callback (widget_class, account_page_closed);
-  gtk_widget_class_bind_template_callback (widget_class, device_page_closed);
   gtk_widget_class_bind_template_callback (widget_class, offline_check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_changed);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_child_changed);
