@@ -3,7 +3,7 @@
 # check-man-page.sh CONFIG_C MANPAGE: the options pam_entsec parses (the
 # option_names array of src/pam/pam-entsec-config.c, which its "unknown
 # option" message lists too) are the items of the man page's OPTIONS
-# section, no more and no fewer; and man(1) reads the page without a warning.
+# section, no more and no fewer; and groff reads the page without a warning.
 set -eu
 
 source=$1
@@ -19,7 +19,8 @@ if [ "$parsed" != "$items" ]; then
   printf 'parsed:\n%s\ndocumented:\n%s\n' "$parsed" "$items" >&2
   exit 1
 fi
-warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
+# groff as man --warnings runs it (-wmac), without needing man-db.
+warnings=$(LC_ALL=C.UTF-8 groff -t -man -Tutf8 -wmac -z "$page" 2>&1 >/dev/null)
 if [ -n "$warnings" ]; then
   printf '%s\n' "$warnings" >&2
   exit 1

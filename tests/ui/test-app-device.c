@@ -599,13 +599,24 @@ assert_passphrase_kept (EntsecWindow *window,
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
+/* The window's device page: built the first time win.show-device shows it. */
+static GtkWidget *
+window_device_page (gpointer window)
+{
+  GtkStack *details = GTK_STACK (child_of (window, ENTSEC_TYPE_WINDOW, "details_stack"));
+
+  return gtk_stack_get_child_by_name (details, "device");
+}
+
 static gboolean
 device_page_loaded (gpointer window)
 {
-  GtkWidget *page = child_of (window, ENTSEC_TYPE_WINDOW, "device_page");
-  GtkStack *stack = GTK_STACK (child_of (page, ENTSEC_TYPE_DEVICE_PAGE,
-                                                              "stack"));
+  GtkWidget *page = window_device_page (window);
+  GtkStack *stack;
 
+  if (page == NULL)
+    return FALSE;
+  stack = GTK_STACK (child_of (page, ENTSEC_TYPE_DEVICE_PAGE, "stack"));
   return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "device") == 0;
 }
 
@@ -634,14 +645,12 @@ result_shown (gpointer out)
 static void
 delete_from_device_page (EntsecWindow *window)
 {
-  GtkWidget *page = child_of (window, ENTSEC_TYPE_WINDOW,
-                                                   "device_page");
   AdwMessageDialog *dialog = NULL;
   GtkWidget *button;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-device", NULL));
   spin_until (device_page_loaded, window);
-  button = find_button (page, "_Delete…");
+  button = find_button (window_device_page (window), "_Delete…");
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
