@@ -36,9 +36,12 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import traceback
+
+# devlog.py: beside this file in the test root, in tests/pam in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "pam"))
+from devlog import Syslog  # noqa: E402
 
 WAIT = 90  # seconds any one step may take; every wait is bounded
 NUMBER_RE = re.compile(r"number (?P<n>\d+)")
@@ -74,39 +77,6 @@ def run(argv, **kwargs):
         raise RuntimeError("%s: exit %d: %s" % (" ".join(argv), done.returncode,
                                                 done.stderr.strip()))
     return done.stdout
-
-
-class Syslog:
-    """A datagram listener on /dev/log (nothing else listens in a chroot)."""
-
-    PATH = "/dev/log"
-
-    def __init__(self):
-        self.lines = []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.PATH)
-        os.chmod(self.PATH, 0o666)
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.lines.append(data.decode("utf-8", "replace"))
-
-    def module_messages(self):
-        """The messages of pam_entsec's lines (after "pam_entsec(SERVICE:auth): ")."""
-        return [line.split("): ", 1)[-1] for line in self.lines if "pam_entsec(" in line]
-
-    def close(self):
-        self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        os.unlink(self.PATH)
 
 
 class Terminal:
@@ -551,7 +521,7 @@ def check_ssh_denied(phone, sshd):
 
 
 def check_log(syslog, key, phone):
-    messages = syslog.module_messages()
+    messages = [m for line, m in zip(syslog.lines, syslog.messages()) if "pam_entsec(" in line]
     accepted = [m for m in messages if m.startswith("sign-in of %s (entsec user" % LOGIN)]
     if not accepted:
         raise RuntimeError("pam_entsec logged no accepted sign-in: %r" % messages)
