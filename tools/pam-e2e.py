@@ -514,8 +514,7 @@ def check_ssh_approved(phone, sshd):
 
 def check_ssh_denied(phone, sshd):
     status, seen, numbers = ssh_run(phone, sshd, False)
-    if status == 0 or "ssh-ran-as" in seen.replace("ssh-ran-as-$(", "") \
-            or "Permission denied" not in seen:
+    if status == 0 or "ssh-ran-as-" + LOGIN in seen or "Permission denied" not in seen:
         raise RuntimeError("exit %s, numbers %s: %r" % (status, numbers, seen))
     return "ssh exit %d, \"Permission denied\"" % status
 
