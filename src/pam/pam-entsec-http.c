@@ -96,6 +96,13 @@ set_tls_options (CURL            *curl,
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (options->ca_file != NULL)
     curl_easy_setopt (curl, CURLOPT_CAINFO, options->ca_file);
+  else if (options->pin != NULL)
+    {
+      /* the pin is the anchor (on_ssl_ctx): no CA store is opened, so a host
+       * without ca-certificates (no default bundle) works too */
+      curl_easy_setopt (curl, CURLOPT_CAINFO, NULL);
+      curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+    }
   if (options->pin != NULL)
     curl_easy_setopt (curl, CURLOPT_PINNEDPUBLICKEY, options->pin);
   curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);

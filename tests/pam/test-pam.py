@@ -23,12 +23,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 
 import servertest  # noqa: E402
+from devlog import Syslog  # noqa: E402
 from devicetest import DeviceTestCase  # noqa: E402
 from servertest import hotp, spki_pin, step  # noqa: E402
 
@@ -39,38 +39,6 @@ PAMTESTER = shutil.which("pamtester")
 WAIT = 60  # seconds any read from pamtester may take; every wait is bounded
 ANSWER_RE = re.compile(r"number (\d+)")
 UNAVAILABLE = "Authentication service cannot retrieve authentication info"  # PAM_AUTHINFO_UNAVAIL
-
-
-class Syslog:
-    """A datagram listener on /dev/log (when nothing else is), keeping every line."""
-
-    PATH = "/dev/log"
-
-    def __init__(self):
-        self.lines = []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.PATH)
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.lines.append(data.decode("utf-8", "replace"))
-
-    def messages(self):
-        """The message part of each line (after "pam_entsec(SERVICE:auth): ")."""
-        return [line.split("): ", 1)[-1] for line in self.lines]
-
-    def close(self):
-        self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        os.unlink(self.PATH)
 
 
 SYSLOG = None

@@ -407,6 +407,14 @@ set_options (CURL                  *curl,
   curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, state);
   if (trust->ca_file != NULL)
     curl_easy_setopt (curl, CURLOPT_CAINFO, trust->ca_file);
+  else if (trust->pin_is_anchor)
+    {
+      /* The pin is the anchor: no CA store is needed, and none is opened (the
+       * default bundle is missing where ca-certificates is not installed,
+       * which libcurl would report as a failure) */
+      curl_easy_setopt (curl, CURLOPT_CAINFO, NULL);
+      curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+    }
   if (trust->pins != NULL && !trust->pin_is_anchor)
     curl_easy_setopt (curl, CURLOPT_PINNEDPUBLICKEY, trust->pins);
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) (trust->connect_timeout != 0
