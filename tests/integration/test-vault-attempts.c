@@ -137,7 +137,6 @@ test_no_policy_no_limit (Fixture      *f,
   g_autoptr (EntsecVault) vault = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  g_autoptr (GError) error = NULL;
   EntsecVaultUnlockLimit limit;
 
   make_vault (f->path, 0, ENTSEC_UNLOCK_LIMIT_NONE);
