@@ -129,7 +129,12 @@ read_done (GObject      *source,
        * device page shows its own reading's error). */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && !g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_LOCKED))
-        g_warning ("The enterprise state could not be read: %s", error->message);
+        {
+          g_warning ("The enterprise state could not be read: %s", error->message);
+          /* Whoever waits for the first read (the window's codes) goes on. */
+          self->loaded = TRUE;
+          g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+        }
       return;
     }
   adopt (self, result);

@@ -357,10 +357,41 @@ entsec_passphrase_dialog_set_required (EntsecPassphraseDialog *self,
 
 #define REQUIRED_KEY "entsec-passphrase-required"
 
+/* @dialog went: @parent may get another one under its key. */
 static void
-required_gone (GtkWindow *parent)
+required_gone (GtkWindow *parent,
+               GtkWidget *dialog)
 {
-  g_object_set_data (G_OBJECT (parent), REQUIRED_KEY, NULL);
+  g_object_set_data (G_OBJECT (parent), g_object_get_data (G_OBJECT (dialog), "required-key"),
+                     NULL);
+}
+
+gboolean
+entsec_required_dialog_is_up (GtkWindow  *parent,
+                              const char *key)
+{
+  g_return_val_if_fail (GTK_IS_WINDOW (parent), FALSE);
+
+  return g_object_get_data (G_OBJECT (parent), key) != NULL;
+}
+
+void
+entsec_required_dialog_present (GtkWindow  *parent,
+                                const char *key,
+                                GtkWindow  *dialog,
+                                GCallback   on_done,
+                                gpointer    data)
+{
+  g_return_if_fail (GTK_IS_WINDOW (parent));
+  g_return_if_fail (GTK_IS_WINDOW (dialog));
+
+  g_object_set_data (G_OBJECT (parent), key, dialog);
+  g_object_set_data (G_OBJECT (dialog), "required-key", (gpointer) key);
+  gtk_window_set_destroy_with_parent (dialog, TRUE);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (required_gone), parent,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "done", on_done, data, G_CONNECT_SWAPPED);
+  gtk_window_present (dialog);
 }
 
 gboolean
@@ -380,15 +411,10 @@ entsec_passphrase_dialog_require (GtkWindow   *parent,
                                                     &min_length)
       || entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE))
     return FALSE;
-  if (g_object_get_data (G_OBJECT (parent), REQUIRED_KEY) != NULL)
+  if (entsec_required_dialog_is_up (parent, REQUIRED_KEY))
     return TRUE;
   self = entsec_passphrase_dialog_new (parent, vault);
   entsec_passphrase_dialog_set_required (self, min_length);
-  g_object_set_data (G_OBJECT (parent), REQUIRED_KEY, self);
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (self), TRUE);
-  g_signal_connect_object (self, "destroy", G_CALLBACK (required_gone), parent,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self, "done", on_done, data, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (self));
+  entsec_required_dialog_present (parent, REQUIRED_KEY, GTK_WINDOW (self), on_done, data);
   return TRUE;
 }

@@ -53,6 +53,21 @@ gboolean entsec_passphrase_dialog_require (GtkWindow   *parent,
                                            GCallback    on_done,
                                            gpointer     data);
 
+/* Whether the required dialog kept under @key (a static string) is open over @parent. */
+gboolean entsec_required_dialog_is_up (GtkWindow  *parent,
+                                       const char *key);
+
+/*
+ * Keep @dialog (a required passphrase or PIN dialog) under @key (a static
+ * string) on @parent until it goes, connect its "done" to @on_done (swapped:
+ * @data first), and present it.
+ */
+void entsec_required_dialog_present (GtkWindow  *parent,
+                                     const char *key,
+                                     GtkWindow  *dialog,
+                                     GCallback   on_done,
+                                     gpointer    data);
+
 /* The Argon2id costs for the new passphrase (tests); NULL = calibrate. */
 void entsec_passphrase_dialog_set_kdf (EntsecPassphraseDialog *self,
                                        const EntsecKdfParams  *kdf);

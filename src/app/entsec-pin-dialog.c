@@ -9,6 +9,8 @@
 
 #include "entsec-a11y.h"
 #include "entsec-application.h"
+#include "entsec-enterprise-state.h"
+#include "entsec-passphrase-dialog.h"
 #include "entsec-pin-dialog.h"
 
 struct _EntsecPinDialog
@@ -21,12 +23,17 @@ struct _EntsecPinDialog
   GtkLabel       *hint_label;
   GtkWidget      *apply_button;
   GtkWidget      *spinner;
+  GtkWidget      *cancel_button;
+  GtkWidget      *why_label;
 
   EntsecVault    *vault;
   GCancellable   *cancellable;
   EntsecKdfParams kdf;
   gboolean        has_kdf;
   gboolean        busy;
+  gboolean        required;
+  guint           min_length;
+  gboolean        done;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecPinDialog, entsec_pin_dialog, ADW_TYPE_WINDOW)
@@ -56,9 +63,20 @@ entsec_pin_problem (const char *pin,
 static char *
 check_dialog (EntsecPinDialog *self)
 {
-  char *problem = entsec_pin_problem (gtk_editable_get_text (self->pin_row),
-                                      gtk_editable_get_text (self->confirm_row));
+  const char *pin = gtk_editable_get_text (self->pin_row);
+  char *problem = entsec_pin_problem (pin, gtk_editable_get_text (self->confirm_row));
 
+  /* The policy's length first: the format's reason would not name it. */
+  if (self->required && *pin != '\0' && strlen (pin) < self->min_length)
+    {
+      g_free (problem);
+      problem = g_strdup_printf (g_dngettext (NULL,
+                                              "Your organization requires a PIN of at least %u "
+                                              "digit.",
+                                              "Your organization requires a PIN of at least %u "
+                                              "digits.", self->min_length),
+                                 self->min_length);
+    }
   if (problem == NULL && *gtk_editable_get_text (self->passphrase_row) == '\0')
     problem = g_strdup (_("Enter your passphrase."));
   return problem;
@@ -104,6 +122,7 @@ pin_set (GObject      *source,
   if (entsec_vault_add_pin_slot_finish (ENTSEC_VAULT (source), result, &error))
     {
       clear_entries (self);
+      self->done = TRUE;
       g_signal_emit (self, signals[SIGNAL_DONE], 0, _("Quick unlock PIN set"));
       gtk_window_close (GTK_WINDOW (self));
       return;
@@ -144,6 +163,8 @@ entsec_pin_dialog_close_request (GtkWindow *window)
 {
   EntsecPinDialog *self = ENTSEC_PIN_DIALOG (window);
 
+  if (self->required && !self->done)
+    return TRUE;
   g_cancellable_cancel (self->cancellable);
   return GTK_WINDOW_CLASS (entsec_pin_dialog_parent_class)->close_request (window);
 }
@@ -185,6 +206,8 @@ entsec_pin_dialog_class_init (EntsecPinDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecPinDialog, hint_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecPinDialog, apply_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecPinDialog, spinner);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPinDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecPinDialog, why_label);
   gtk_widget_class_bind_template_callback (widget_class, update_apply_button);
   gtk_widget_class_bind_template_callback (widget_class, apply_clicked);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -223,4 +246,61 @@ entsec_pin_dialog_set_kdf (EntsecPinDialog       *self,
   self->has_kdf = kdf != NULL;
   if (kdf != NULL)
     self->kdf = *kdf;
+}
+
+gboolean
+entsec_pin_dialog_policy_requires (EntsecVault *vault,
+                                   guint       *min_length)
+{
+  const EntsecEnterprisePolicy *policy;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+
+  policy = entsec_enterprise_state_get_policy (entsec_enterprise_state_get (vault));
+  if (min_length != NULL)
+    *min_length = policy != NULL ? CLAMP (policy->min_pin_length, ENTSEC_VAULT_PIN_MIN_LENGTH,
+                                          ENTSEC_VAULT_PIN_MAX_LENGTH)
+                                 : 0;
+  return policy != NULL && policy->unlock_required == ENTSEC_UNLOCK_REQUIRED_PIN;
+}
+
+void
+entsec_pin_dialog_set_required (EntsecPinDialog *self,
+                                guint            min_length)
+{
+  g_return_if_fail (ENTSEC_IS_PIN_DIALOG (self));
+
+  self->required = TRUE;
+  self->min_length = min_length;
+  gtk_widget_set_visible (self->cancel_button, FALSE);
+  gtk_widget_set_visible (self->why_label, TRUE);
+  update_apply_button (self);
+}
+
+#define REQUIRED_KEY "entsec-pin-required"
+
+gboolean
+entsec_pin_dialog_require (GtkWindow   *parent,
+                           EntsecVault *vault,
+                           GCallback    on_done,
+                           gpointer     data)
+{
+  EntsecPinDialog *self;
+  guint min_length = 0;
+
+  g_return_val_if_fail (GTK_IS_WINDOW (parent), FALSE);
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), FALSE);
+
+  /* The passphrase comes first (the PIN needs it); an existing PIN is kept
+   * whatever its length, which is not known. */
+  if (!entsec_pin_dialog_policy_requires (vault, &min_length)
+      || !entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE)
+      || entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PIN))
+    return FALSE;
+  if (entsec_required_dialog_is_up (parent, REQUIRED_KEY))
+    return TRUE;
+  self = entsec_pin_dialog_new (parent, vault);
+  entsec_pin_dialog_set_required (self, min_length);
+  entsec_required_dialog_present (parent, REQUIRED_KEY, GTK_WINDOW (self), on_done, data);
+  return TRUE;
 }

@@ -30,4 +30,32 @@ EntsecPinDialog *entsec_pin_dialog_new (GtkWindow   *parent,
 void entsec_pin_dialog_set_kdf (EntsecPinDialog       *self,
                                 const EntsecKdfParams *kdf);
 
+/*
+ * Whether the policy in force for @vault demands a PIN (`app_unlock.required`
+ * "pin"); *@min_length (optional) gets `app_unlock.min_length` brought into
+ * ENTSEC_VAULT_PIN_MIN_LENGTH..ENTSEC_VAULT_PIN_MAX_LENGTH digits.
+ */
+gboolean entsec_pin_dialog_policy_requires (EntsecVault *vault,
+                                            guint       *min_length);
+
+/*
+ * The organization's policy demands a PIN: the dialog says why, has no
+ * Cancel and cannot be closed until one is set, and refuses one of fewer
+ * than @min_length digits with that reason.
+ */
+void entsec_pin_dialog_set_required (EntsecPinDialog *self,
+                                     guint            min_length);
+
+/*
+ * When the policy in force for @vault demands a PIN and @vault has a
+ * passphrase but no PIN: present a required dialog over @parent (once: an
+ * open one is kept) whose "done" runs @on_done (swapped: the GObject @data
+ * first, then the message), and return TRUE: the caller keeps the codes
+ * hidden until then. FALSE otherwise.
+ */
+gboolean entsec_pin_dialog_require (GtkWindow   *parent,
+                                    EntsecVault *vault,
+                                    GCallback    on_done,
+                                    gpointer     data);
+
 G_END_DECLS

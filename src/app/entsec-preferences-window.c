@@ -217,18 +217,32 @@ pin_status_known (GObject      *source,
                                  _("Turned off after too many wrong PINs; set a new one"));
 }
 
+/* Why the PIN cannot be removed (the policy demands one), or NULL. */
+static const char *
+pin_kept_reason (EntsecPreferencesWindow *self)
+{
+  if (self->vault == NULL || !entsec_pin_dialog_policy_requires (self->vault, NULL))
+    return NULL;
+  return _("Your organization’s policy requires a PIN to unlock this app, so it cannot be "
+           "removed.");
+}
+
 /* The PIN goes with the passphrase: shown only when there is one. */
 static void
 update_pin_row (EntsecPreferencesWindow *self,
                 SlotKinds                kinds,
                 gboolean                 usable)
 {
+  const char *kept = pin_kept_reason (self);
+
   gtk_widget_set_visible (GTK_WIDGET (self->pin_row), kinds.passphrase);
   gtk_widget_set_sensitive (GTK_WIDGET (self->pin_row), usable);
+  entsec_enterprise_explain_widget (self->remove_pin_button, kept == NULL, kept);
   adw_action_row_set_subtitle (self->pin_row,
-                               kinds.pin
-                               ? _("Unlocks your codes after a lock; 5 wrong PINs turn it off")
-                               : _("Unlock with a few digits instead of the passphrase"));
+                               !kinds.pin ? _("Unlock with a few digits instead of the passphrase")
+                               : kept != NULL
+                               ? kept
+                               : _("Unlocks your codes after a lock; 5 wrong PINs turn it off"));
   gtk_button_set_label (self->pin_button, kinds.pin ? _("_Change…") : _("_Set…"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->pin_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -479,7 +493,8 @@ remove_pin_response (EntsecPreferencesWindow *self,
 {
   g_autoptr (GArray) ids = NULL;
 
-  if (g_strcmp0 (response, "remove") != 0 || self->vault == NULL || self->busy)
+  if (g_strcmp0 (response, "remove") != 0 || self->vault == NULL || self->busy
+      || pin_kept_reason (self) != NULL)
     return;
   ids = slot_ids (self->vault, ENTSEC_VAULT_SLOT_PIN);
   if (ids->len == 0)

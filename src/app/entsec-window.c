@@ -21,6 +21,7 @@
 #include "entsec-enterprise-state.h"
 #include "entsec-lock-monitor.h"
 #include "entsec-passphrase-dialog.h"
+#include "entsec-pin-dialog.h"
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
 #include "entsec-window.h"
@@ -75,6 +76,8 @@ struct _EntsecWindow
   EntsecApprovalDialog *approval_dialog;
   /* Files and links opened before the codes were shown (GFile). */
   GPtrArray            *pending_files;
+  /* The codes wait for the policy's first read (what it requires to unlock). */
+  gboolean              codes_wait_for_policy;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecWindow, entsec_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -470,23 +473,46 @@ required_passphrase_added (EntsecWindow *self,
   toast (self, message);
 }
 
-/* The policy demands a passphrase and the vault has none (enrolled by the
- * assistant or the CLI without one): no codes until one is added. */
+/* The policy demands a passphrase, or a PIN beside it, that the vault lacks
+ * (enrolled by the assistant or the CLI without one): no codes until it is
+ * added. Nor before the policy is first read: they would show for a moment. */
 static gboolean
 block_for_passphrase (EntsecWindow *self)
 {
-  if (self->vault == NULL
-      || !entsec_passphrase_dialog_require (GTK_WINDOW (self), self->vault,
-                                            G_CALLBACK (required_passphrase_added), self))
+  const char *title = _("Opening Your Codes…");
+  const char *description = NULL;
+  const char *icon = NULL;
+
+  if (self->vault == NULL)
+    return FALSE;
+  self->codes_wait_for_policy =
+    !entsec_enterprise_state_is_loaded (entsec_enterprise_state_get (self->vault));
+  if (self->codes_wait_for_policy)
+    ;
+  else if (entsec_passphrase_dialog_require (GTK_WINDOW (self), self->vault,
+                                             G_CALLBACK (required_passphrase_added), self))
+    {
+      title = _("A Passphrase Is Required");
+      description = _("Your organization’s policy requires a passphrase to unlock this app. "
+                      "Add one to see your codes.");
+      icon = "dialog-password-symbolic";
+    }
+  else if (entsec_pin_dialog_require (GTK_WINDOW (self), self->vault,
+                                      G_CALLBACK (required_passphrase_added), self))
+    {
+      title = _("A PIN Is Required");
+      description = _("Your organization’s policy requires a PIN to unlock this app. Set one "
+                      "to see your codes.");
+      icon = "dialog-password-symbolic";
+    }
+  else
     return FALSE;
   /* Before hiding them: a focused entry must see its focus leave first. */
   gtk_window_set_focus (GTK_WINDOW (self), NULL);
   hide_codes (self);
-  adw_status_page_set_title (self->loading_page, _("A Passphrase Is Required"));
-  adw_status_page_set_description (self->loading_page,
-                                   _("Your organization’s policy requires a passphrase to "
-                                     "unlock this app. Add one to see your codes."));
-  adw_status_page_set_icon_name (self->loading_page, "dialog-password-symbolic");
+  adw_status_page_set_title (self->loading_page, title);
+  adw_status_page_set_description (self->loading_page, description);
+  adw_status_page_set_icon_name (self->loading_page, icon);
   show_page (self, "loading");
   return TRUE;
 }
@@ -505,7 +531,10 @@ enterprise_state_changed (EntsecWindow *self)
   update_offline_banner (self, state);
   if (showing && !enrolled)
     close_device_page (self);
-  if (showing_codes (self))
+  if (self->codes_wait_for_policy && entsec_vault_is_unlocked (self->vault)
+      && g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "loading") == 0)
+    show_codes (self);
+  else if (showing_codes (self))
     block_for_passphrase (self);
 }
 

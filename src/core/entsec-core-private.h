@@ -57,6 +57,8 @@ gboolean entsec_vault_set_unlock_policy_sync (EntsecVault            *vault,
                                               GError                **error);
 /* Remove @vault's device KEK from the keyring (entsec-device-session.h; nothing when none). */
 void     entsec_vault_clear_device_kek (EntsecVault *vault);
+/* Remove the keyring's copy of the policy version stored for @vault (nothing when none). */
+void     entsec_vault_clear_policy_version (EntsecVault *vault);
 
 /* The row's bytes for @wipe. Returns: (transfer full): free with g_bytes_unref(). */
 GBytes  *entsec_remote_wipe_encode (const EntsecRemoteWipe *wipe);

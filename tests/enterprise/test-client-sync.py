@@ -136,6 +136,14 @@ class SyncTests(ServerTestCase):
                              capture_output=True, text=True, check=True, timeout=30).stdout
         return re.findall(r"/org/freedesktop/secrets/collection/\w+/\d+", out)
 
+    def item_attributes(self, path):
+        """The attributes of the keyring item at @path, as gdbus prints them."""
+        return subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.secrets",
+                               "--object-path", path, "--method",
+                               "org.freedesktop.DBus.Properties.Get",
+                               "org.freedesktop.Secret.Item", "Attributes"],
+                              capture_output=True, text=True, check=True, timeout=30).stdout
+
     # ---- policy and export --------------------------------------------------
 
     def test_policy_decides_export(self):
@@ -164,7 +172,10 @@ class SyncTests(ServerTestCase):
         again = self.cli_json("sync")
         self.assertFalse(again["policy_changed"])
         self.assertEqual(again["policy_version"], self.cli_json("policy")["policy_version"])
-        self.assertEqual(len(self.keyring_items()), 1)
+        items = self.keyring_items()
+        self.assertEqual(len(items), 1)
+        # The vault's id hash too: the vault's own wipe (wrong unlocks) finds it by that.
+        self.assertRegex(self.item_attributes(items[0]), r"'vault': '[0-9a-f]{64}'")
 
     # ---- forged policies ----------------------------------------------------
 

@@ -300,6 +300,37 @@ device_kek_stored (EntsecVault *vault)
   return items != NULL;
 }
 
+/* A policy version in the keyring as entsec-policy.c keeps it, for the vault
+ * whose id's hash is @vault_hash. */
+static void
+store_policy_version (const char *vault_hash)
+{
+  g_autoptr (GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (SecretValue) value = secret_value_new ("7", -1, "text/plain");
+  g_autoptr (GError) error = NULL;
+
+  g_hash_table_insert (attributes, "device", "test-device");
+  g_hash_table_insert (attributes, "vault", (gpointer) vault_hash);
+  g_assert_true (secret_password_storev_binary_sync (&entsec_policy_version_schema, attributes,
+                                                     SECRET_COLLECTION_DEFAULT, "test version",
+                                                     value, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+policy_version_stored (const char *vault_hash)
+{
+  g_autoptr (GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
+  g_autolist (SecretItem) items = NULL;
+
+  g_hash_table_insert (attributes, "vault", (gpointer) vault_hash);
+  items = secret_password_searchv_sync (&entsec_policy_version_schema, attributes,
+                                        SECRET_SEARCH_ALL, NULL, &error);
+  g_assert_no_error (error);
+  return items != NULL;
+}
+
 /* The wipe record of @vault (asserted present). */
 static EntsecRemoteWipe
 wipe_record (EntsecVault *vault)
@@ -315,7 +346,7 @@ wipe_record (EntsecVault *vault)
 /*
  * The wrong unlock that reaches the limit wipes the enterprise data as a
  * remote wipe does: at once the device row, the keyring's device KEK and
- * the limit itself; at the next (right) unlock the managed account and the
+ * copy of the policy version (another vault's stays) and the limit itself; at the next (right) unlock the managed account and the
  * enterprise preferences. Personal accounts and settings stay.
  */
 static void
@@ -326,12 +357,16 @@ test_wipe_at_limit (Fixture      *f,
   g_autoptr (GVariant) kept = NULL;
   g_autoptr (GVariant) gone = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *vault_hash = NULL;
   EntsecVaultUnlockLimit limit;
   EntsecRemoteWipe wipe;
 
   make_vault (f->path, 3, ENTSEC_UNLOCK_LIMIT_WIPE);
   vault = open_ok (f->path);
+  vault_hash = entsec_vault_dup_id (vault);
   store_device_kek (vault);
+  store_policy_version (vault_hash);
+  store_policy_version ("another vault");
   assert_wrong (vault, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE);
   assert_wrong (vault, ENTSEC_VAULT_ERROR_BAD_PASSPHRASE);
   limit = limit_of (vault);
@@ -339,7 +374,10 @@ test_wipe_at_limit (Fixture      *f,
   g_assert_cmpuint (limit.attempts_left, ==, 1);
   g_assert_true (has_row (vault, "enterprise.device"));
   g_assert_true (device_kek_stored (vault));
+  g_assert_true (policy_version_stored (vault_hash));
   assert_wrong (vault, ENTSEC_VAULT_ERROR_UNLOCK_WIPED);
+  g_assert_false (policy_version_stored (vault_hash));
+  g_assert_true (policy_version_stored ("another vault"));
   g_assert_false (has_row (vault, "enterprise.device"));
   g_assert_false (has_row (vault, ENTSEC_LOCKED_UNLOCK_POLICY));
   g_assert_false (has_row (vault, ENTSEC_LOCKED_FAILED_UNLOCKS));

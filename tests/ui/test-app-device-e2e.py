@@ -40,6 +40,7 @@ class DeviceAppTests(device.DeviceTests):
     # The widget test's own case runs in test-app-device.
     test_device_page_badge_export_and_unbind = None
     test_required_passphrase_then_delete_all_data = None
+    test_required_pin = None
 
     def vault_path(self):
         # The app opens the default vault: $XDG_DATA_HOME/entsec/default.db.

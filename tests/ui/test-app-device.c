@@ -13,7 +13,13 @@
  *                left with the keyring alone: the real window hides the codes
  *                until one is added, the preferences refuse to remove it; then
  *                all local data is deleted from the device page (the server
- *                is told: test-app-device.py checks the device is unbound).
+ *                is told: test-app-device.py checks the device is unbound);
+ *   "pin":       the same under a policy that demands a PIN of
+ *                ENTSEC_TEST_MIN_LENGTH digits: the window hides the codes
+ *                until a passphrase is added and then a PIN set, the
+ *                preferences refuse to remove the PIN.
+ * In both of the last two the codes page is never shown before the vault
+ * has what the policy requires, not even for a moment.
  * ENTSEC_TEST_VAULT, ENTSEC_TEST_PASSPHRASE, ENTSEC_TEST_DEVICE_ID,
  * ENTSEC_TEST_TENANT and ENTSEC_TEST_USER describe the enrollment.
  */
@@ -31,6 +37,7 @@
 #include "entsec-device-page.h"
 #include "entsec-enterprise-state.h"
 #include "entsec-passphrase-dialog.h"
+#include "entsec-pin-dialog.h"
 #include "entsec-preferences-window.h"
 #include "entsec-window.h"
 
@@ -496,6 +503,45 @@ keyring_instead_of_passphrase (void)
   g_clear_object (&vault);
 }
 
+/* The slot the policy of the phase requires; set when the codes page was
+ * made visible while the window's vault lacked it. */
+static EntsecVaultSlotType required_slot;
+static gboolean codes_too_early;
+/* The type of the required dialog a test waits for. */
+static GType awaited_dialog;
+
+static void
+main_child_changed (GtkStack     *stack,
+                    GParamSpec   *pspec,
+                    EntsecWindow *window)
+{
+  EntsecVault *shown = entsec_window_get_vault (window);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "codes") == 0
+      && (shown == NULL || !entsec_app_vault_has_slot (shown, required_slot)))
+    codes_too_early = TRUE;
+}
+
+/* A window on the default vault, watched from before it is shown. */
+static EntsecWindow *
+watched_window (EntsecApplication  *app,
+                EntsecVaultSlotType slot)
+{
+  g_autoptr (GError) error = NULL;
+  EntsecWindow *window;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  window = entsec_window_new (app);
+  required_slot = slot;
+  codes_too_early = FALSE;
+  g_signal_connect (gtk_widget_get_template_child (GTK_WIDGET (window), ENTSEC_TYPE_WINDOW,
+                                                   "main_stack"),
+                    "notify::visible-child", G_CALLBACK (main_child_changed), window);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
 static GtkWindow *
 toplevel_of_type (GType type)
 {
@@ -511,14 +557,34 @@ toplevel_of_type (GType type)
   return NULL;
 }
 
+/* The awaited required dialog is up over the hidden codes. */
 static gboolean
 required_dialog_up (gpointer window)
 {
-  GtkStack *stack = GTK_STACK (child_of (window, ENTSEC_TYPE_WINDOW,
-                                                              "main_stack"));
+  GtkStack *stack = GTK_STACK (child_of (window, ENTSEC_TYPE_WINDOW, "main_stack"));
 
   return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "loading") == 0
-         && toplevel_of_type (ENTSEC_TYPE_PASSPHRASE_DIALOG) != NULL;
+         && toplevel_of_type (awaited_dialog) != NULL;
+}
+
+/* The required dialog of @type over the hidden codes, which never showed
+ * (not before the policy was read either); it stays until done. */
+static GtkWindow *
+await_required_dialog (EntsecWindow *window,
+                       GType         type)
+{
+  GtkWindow *dialog;
+
+  awaited_dialog = type;
+  spin_until (required_dialog_up, window);
+  g_assert_false (codes_too_early);
+  dialog = toplevel_of_type (type);
+  g_assert_nonnull (dialog);
+  /* Xvfb has no window manager: the main window, mapped last, may take the
+   * X focus from the dialog, and GTK 4.8 leaves its entry's cursor blinking
+   * then (a warning). The test types without the focus. */
+  gtk_window_set_focus (dialog, NULL);
+  return dialog;
 }
 
 static gboolean
@@ -553,6 +619,8 @@ dialog_hint (GtkWindow *dialog)
     GTK_WIDGET (dialog), ENTSEC_TYPE_PASSPHRASE_DIALOG, "hint_label")));
 }
 
+#define ADDED_PASSPHRASE "velvet-harbour-juniper-73-orchid"
+
 /* The required dialog: no way out, the policy's length, then a passphrase added. */
 static void
 add_required_passphrase (GtkWindow *dialog)
@@ -572,7 +640,7 @@ add_required_passphrase (GtkWindow *dialog)
   g_assert_cmpstr (dialog_hint (dialog), ==, rule);
   g_assert_false (gtk_widget_get_sensitive (apply));
   entsec_passphrase_dialog_set_kdf (ENTSEC_PASSPHRASE_DIALOG (dialog), &cheap_kdf);
-  type_new_passphrase (dialog, "velvet-harbour-juniper-73-orchid");
+  type_new_passphrase (dialog, ADDED_PASSPHRASE);
   g_assert_true (gtk_widget_get_sensitive (apply));
   g_signal_emit_by_name (apply, "clicked");
 }
@@ -672,25 +740,16 @@ static void
 test_required_passphrase (void)
 {
   g_autoptr (EntsecApplication) app = entsec_application_new ();
-  g_autoptr (GError) error = NULL;
   g_autoptr (EntsecVault) shown = NULL;
   EntsecWindow *window;
   GtkWindow *dialog;
 
   keyring_instead_of_passphrase ();
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  window = entsec_window_new (app);
-  gtk_window_present (GTK_WINDOW (window));
-  /* The codes go (or never show) once the policy is read; the dialog stays until done. */
-  spin_until (required_dialog_up, window);
-  dialog = toplevel_of_type (ENTSEC_TYPE_PASSPHRASE_DIALOG);
-  /* Xvfb has no window manager: the main window, mapped last, may take the
-   * X focus from the dialog, and GTK 4.8 leaves its entry's cursor blinking
-   * then (a warning). The test types without the focus. */
-  gtk_window_set_focus (dialog, NULL);
+  window = watched_window (app, ENTSEC_VAULT_SLOT_PASSPHRASE);
+  dialog = await_required_dialog (window, ENTSEC_TYPE_PASSPHRASE_DIALOG);
   add_required_passphrase (dialog);
   spin_until (codes_shown, window);
+  g_assert_false (codes_too_early);
   shown = g_object_ref (entsec_window_get_vault (window));
   g_assert_true (entsec_app_vault_has_slot (shown, ENTSEC_VAULT_SLOT_PASSPHRASE));
   assert_passphrase_kept (window, shown);
@@ -698,6 +757,95 @@ test_required_passphrase (void)
   delete_from_device_page (window);
   /* The first-run page's entry has the focus: let it go before the window does. */
   gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* ---- Phase "pin" ---------------------------------------------------------- */
+
+static void
+type_new_pin (GtkWindow  *dialog,
+              const char *pin)
+{
+  gtk_editable_set_text (GTK_EDITABLE (child_of (dialog, ENTSEC_TYPE_PIN_DIALOG, "pin_row")), pin);
+  gtk_editable_set_text (GTK_EDITABLE (child_of (dialog, ENTSEC_TYPE_PIN_DIALOG, "confirm_row")),
+                         pin);
+}
+
+/* The required dialog: no way out, the policy's length, then a PIN set. */
+static void
+set_required_pin (GtkWindow *dialog)
+{
+  const char *passphrase = ADDED_PASSPHRASE;
+  guint min_length = (guint) g_ascii_strtoull (env ("ENTSEC_TEST_MIN_LENGTH"), NULL, 10);
+  g_autofree char *too_short = g_strnfill (min_length - 1, '7');
+  g_autofree char *long_enough = g_strnfill (min_length, '7');
+  g_autofree char *rule = g_strdup_printf ("Your organization requires a PIN of at least %u "
+                                           "digits.", min_length);
+  GtkWidget *apply = child_of (dialog, ENTSEC_TYPE_PIN_DIALOG, "apply_button");
+  GtkLabel *hint = GTK_LABEL (child_of (dialog, ENTSEC_TYPE_PIN_DIALOG, "hint_label"));
+
+  g_assert_false (gtk_widget_get_visible (child_of (dialog, ENTSEC_TYPE_PIN_DIALOG,
+                                                    "cancel_button")));
+  g_assert_true (gtk_widget_get_visible (child_of (dialog, ENTSEC_TYPE_PIN_DIALOG,
+                                                   "why_label")));
+  gtk_window_close (dialog);
+  g_assert_true (toplevel_of_type (ENTSEC_TYPE_PIN_DIALOG) == dialog);
+  gtk_editable_set_text (GTK_EDITABLE (child_of (dialog, ENTSEC_TYPE_PIN_DIALOG,
+                                                 "passphrase_row")), passphrase);
+  type_new_pin (dialog, too_short);
+  g_assert_cmpstr (gtk_label_get_label (hint), ==, rule);
+  g_assert_false (gtk_widget_get_sensitive (apply));
+  entsec_pin_dialog_set_kdf (ENTSEC_PIN_DIALOG (dialog), &cheap_kdf);
+  type_new_pin (dialog, long_enough);
+  g_assert_true (gtk_widget_get_sensitive (apply));
+  g_signal_emit_by_name (apply, "clicked");
+}
+
+static void
+assert_pin_kept (EntsecWindow *window,
+                 EntsecVault  *shown)
+{
+  EntsecApplication *app = ENTSEC_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)));
+  const char *reason = "Your organization’s policy requires a PIN to unlock this app, so it "
+                       "cannot be removed.";
+  EntsecPreferencesWindow *preferences;
+  GtkWidget *button;
+
+  preferences = entsec_preferences_window_new (GTK_WINDOW (window),
+                                               entsec_application_get_settings (app));
+  entsec_preferences_window_set_enrolled (preferences, TRUE);
+  entsec_preferences_window_set_vault (preferences, shown);
+  button = child_of (preferences, ENTSEC_TYPE_PREFERENCES_WINDOW, "remove_pin_button");
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_false (gtk_widget_get_sensitive (button));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, reason);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (child_of (
+                     preferences, ENTSEC_TYPE_PREFERENCES_WINDOW, "pin_row"))), ==, reason);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static void
+test_required_pin (void)
+{
+  g_autoptr (EntsecApplication) app = entsec_application_new ();
+  g_autoptr (EntsecVault) shown = NULL;
+  EntsecWindow *window;
+  GtkWindow *dialog;
+
+  /* The passphrase first (the PIN needs it), then the PIN. */
+  keyring_instead_of_passphrase ();
+  window = watched_window (app, ENTSEC_VAULT_SLOT_PIN);
+  dialog = await_required_dialog (window, ENTSEC_TYPE_PASSPHRASE_DIALOG);
+  g_assert_null (toplevel_of_type (ENTSEC_TYPE_PIN_DIALOG));
+  add_required_passphrase (dialog);
+  dialog = await_required_dialog (window, ENTSEC_TYPE_PIN_DIALOG);
+  set_required_pin (dialog);
+  spin_until (codes_shown, window);
+  g_assert_false (codes_too_early);
+  shown = g_object_ref (entsec_window_get_vault (window));
+  g_assert_true (entsec_app_vault_has_slot (shown, ENTSEC_VAULT_SLOT_PIN));
+  assert_pin_kept (window, shown);
+  g_clear_object (&shown);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -714,6 +862,12 @@ main (int   argc,
     {
       open_vault ();
       g_test_add_func ("/app/device/required-passphrase", test_required_passphrase);
+      return g_test_run ();
+    }
+  if (phase_is ("pin"))
+    {
+      open_vault ();
+      g_test_add_func ("/app/device/required-pin", test_required_pin);
       return g_test_run ();
     }
   open_vault ();

@@ -14,7 +14,9 @@ link is refused with it; the test then unbinds
 from the device page, and the server must show the device unbound). A second
 vault, enrolled at the app's default path under a policy that demands a
 passphrase, is left with the keyring alone: the window asks for one before any
-code, then Delete All Local Data on the device page unbinds it at the server.
+code, then Delete All Local Data on the device page unbinds it at the server. A
+third, under a policy that demands a PIN, left with the keyring alone too: the
+window asks for a passphrase, then a PIN of the policy's length, before any code.
 argv[1] is entsec-server; ENTSEC_CLI the CLI, ENTSEC_DEVICE_TEST the widget test.
 """
 
@@ -120,28 +122,41 @@ class DeviceTests(clienttest.VaultCli, ServerTestCase):
         names = [c["name"].split()[0] for c in self.cli_json("code")["codes"]]
         self.assertEqual(names, ["Personal"])
 
-    def test_required_passphrase_then_delete_all_data(self):
-        self.set_policy({"app_unlock": {"required": "passphrase", "min_length": 14}})
+    def enroll_default_vault(self, email, name):
+        """A vault at the app's default path (removed after the test, whatever
+        happens), enrolled as another user: the server limits how often one
+        address enrolls. Returns the CLI's status."""
         self.vault = os.path.join(os.environ["XDG_DATA_HOME"], "entsec", "default.db")
         os.makedirs(os.path.dirname(self.vault), exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            self.addCleanup(lambda path: os.path.exists(path) and os.remove(path),
+                            self.vault + suffix)
         result = subprocess.run([CLI, "init", *clienttest.FAST_KDF, "--vault", self.vault,
                                  "--no-keyring", "--passphrase-file", self.pass_file],
                                 capture_output=True, text=True, timeout=120, check=False)
         self.assertEqual(result.returncode, 0, result.stderr)
-        # Another user: the server limits how often one address enrolls.
-        self.admin("POST", "/v1/admin/users", {"email": "bob@example.com", "name": "Bob Roe"},
-                   want=201)
+        self.admin("POST", "/v1/admin/users", {"email": email, "name": name}, want=201)
         code, out, err = clienttest.enroll(CLI, self.vault, self.pass_file, self.data_dir,
                                            "--server", self.base, "--ca", self.ca,
-                                           "--email", "bob@example.com")
+                                           "--email", email)
         self.assertEqual(code, 0, out + err)
-        status = self.cli_json("status")
+        return self.cli_json("status")
+
+    def test_required_passphrase_then_delete_all_data(self):
+        self.set_policy({"app_unlock": {"required": "passphrase", "min_length": 14}})
+        status = self.enroll_default_vault("bob@example.com", "Bob Roe")
         self.assertEqual(status["user"], "Bob Roe")
         os.environ["ENTSEC_TEST_MIN_LENGTH"] = "14"
         self.widget_test("passphrase", status)
         self.assertFalse(os.path.exists(self.vault))
         self.assertEqual(self.admin("GET", "/v1/admin/devices/" + status["device_id"],
                                     want=200)["state"], "unbound")
+
+    def test_required_pin(self):
+        self.set_policy({"app_unlock": {"required": "pin", "min_length": 6}})
+        status = self.enroll_default_vault("cat@example.com", "Cat Poe")
+        os.environ["ENTSEC_TEST_MIN_LENGTH"] = "6"
+        self.widget_test("pin", status)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,12 @@ G_BEGIN_DECLS
  */
 gint64   entsec_policy_keyring_get (const char *issuer,
                                     const char *device_id);
-/* Raise the keyring's copy to @version (best effort, never lowers it). */
-void     entsec_policy_keyring_put (const char *issuer,
-                                    const char *device_id,
-                                    gint64      version);
+/* Raise the keyring's copy to @version (best effort, never lowers it); a new
+ * item also names @vault, whose wipe after wrong unlocks removes it. */
+void     entsec_policy_keyring_put (EntsecVault *vault,
+                                    const char  *issuer,
+                                    const char  *device_id,
+                                    gint64       version);
 /* Drop the keyring's copy (when the enterprise data is wiped). */
 void     entsec_policy_keyring_clear (const char *issuer,
                                       const char *device_id);

@@ -20,21 +20,12 @@
 #include "entsec-enterprise-private.h"
 #include "entsec-enterprise-sync.h"
 #include "entsec-jws.h"
+#include "entsec-keyring-schema.h"
 #include "entsec-json.h"
 
 #define POLICY_TYP "entsec-policy+jwt"
 
 /* ---- The keyring's copy of the high-water mark ----------------------------- */
-
-static const SecretSchema policy_version_schema = {
-  "org.entsec.EnterpriseSecurity.PolicyVersion",
-  SECRET_SCHEMA_NONE,
-  {
-    { "device", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  },
-  0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-};
 
 /* A hash of server and device, so the item's attributes reveal neither. */
 static GHashTable *
@@ -63,7 +54,7 @@ find_item (SecretService *service,
   g_autolist (SecretItem) items = NULL;
   g_autoptr (GError) error = NULL;
 
-  items = secret_service_search_sync (service, &policy_version_schema, attributes,
+  items = secret_service_search_sync (service, &entsec_policy_version_schema, attributes,
                                       SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS, NULL,
                                       &error);
   if (error != NULL)
@@ -98,9 +89,10 @@ entsec_policy_keyring_get (const char *issuer,
 }
 
 void
-entsec_policy_keyring_put (const char *issuer,
-                           const char *device_id,
-                           gint64      version)
+entsec_policy_keyring_put (EntsecVault *vault,
+                           const char  *issuer,
+                           const char  *device_id,
+                           gint64       version)
 {
   g_autoptr (GHashTable) attributes = device_attributes (issuer, device_id);
   g_autoptr (SecretService) service = open_service ();
@@ -119,9 +111,13 @@ entsec_policy_keyring_put (const char *issuer,
   if (item != NULL)
     secret_item_set_secret_sync (item, value, NULL, &error);
   else
-    secret_service_store_sync (service, &policy_version_schema, attributes,
+    {
+      /* The vault's too: its wipe after wrong unlocks finds the item by it. */
+      g_hash_table_insert (attributes, "vault", entsec_vault_dup_id (vault));
+      secret_service_store_sync (service, &entsec_policy_version_schema, attributes,
                                SECRET_COLLECTION_DEFAULT, "Enterprise Security policy version",
                                value, NULL, &error);
+    }
   if (error != NULL)
     g_debug ("The keyring did not take the policy version: %s", error->message);
 }
@@ -134,7 +130,7 @@ entsec_policy_keyring_clear (const char *issuer,
   g_autoptr (SecretService) service = open_service ();
 
   if (service != NULL)
-    secret_service_clear_sync (service, &policy_version_schema, attributes, NULL, NULL);
+    secret_service_clear_sync (service, &entsec_policy_version_schema, attributes, NULL, NULL);
 }
 
 /* ---- Checking a policy ------------------------------------------------------ */
@@ -341,7 +337,8 @@ store_policy (EntsecDeviceSession *session,
       g_info ("Pinned the server's new authority key %s", jkt);
       entsec_device_session_adopt_authority (session, signer);
     }
-  entsec_policy_keyring_put (entsec_device_session_get_issuer (session),
+  entsec_policy_keyring_put (entsec_device_session_get_vault (session),
+                             entsec_device_session_get_issuer (session),
                              entsec_device_session_get_device_id (session), version);
   return TRUE;
 }
@@ -430,7 +427,8 @@ entsec_policy_refresh (EntsecDeviceSession *session,
   if (response->status == 304)
     {
       /* The policy of the enrollment reaches the keyring at the first sync. */
-      entsec_policy_keyring_put (entsec_device_session_get_issuer (session),
+      entsec_policy_keyring_put (entsec_device_session_get_vault (session),
+                                 entsec_device_session_get_issuer (session),
                                  entsec_device_session_get_device_id (session),
                                  pref_version (entsec_device_session_get_vault (session),
                                                cancellable, NULL));

@@ -16,4 +16,12 @@ G_BEGIN_DECLS
  */
 extern const SecretSchema entsec_device_kek_schema;
 
+/*
+ * The keyring's copy of the policy version (entsec-policy.c): looked up by
+ * its attribute "device" (a hash of issuer and device id), and also carrying
+ * "vault" (the vault id's hash, as above) so that the vault's wipe after too
+ * many wrong unlocks, which cannot read the device id, removes it too.
+ */
+extern const SecretSchema entsec_policy_version_schema;
+
 G_END_DECLS

@@ -324,7 +324,10 @@ vault_note_failed_unlock (EntsecVault *vault,
   }
   /* Outside the mutex: a D-Bus call. The sealed rows it protected are gone already. */
   if (wiped)
-    entsec_vault_clear_device_kek (vault);
+    {
+      entsec_vault_clear_device_kek (vault);
+      entsec_vault_clear_policy_version (vault);
+    }
   explain_failure (&attempts, what, wiped, error);
 }
 

@@ -344,19 +344,44 @@ const SecretSchema entsec_device_kek_schema = {
   0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 };
 
+const SecretSchema entsec_policy_version_schema = {
+  "org.entsec.EnterpriseSecurity.PolicyVersion",
+  SECRET_SCHEMA_NONE,
+  {
+    { "device", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "vault", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+  0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+};
+
 /* ---- Entry points, one libsecret call at a time ---------------------------- */
 
-void
-entsec_vault_clear_device_kek (EntsecVault *vault)
+/* Remove @vault's items of @schema (its attribute "vault"); @what names them in the log. */
+static void
+clear_vault_items (EntsecVault        *vault,
+                   const SecretSchema *schema,
+                   const char         *what)
 {
   g_autoptr (GMutexLocker) locker = NULL;
   g_autoptr (GHashTable) attributes = vault_attributes (vault->vault_id);
   g_autoptr (GError) error = NULL;
 
   locker = g_mutex_locker_new (&keyring_mutex);
-  if (!secret_password_clearv_sync (&entsec_device_kek_schema, attributes, NULL, &error)
-      && error != NULL)
-    g_debug ("The keyring did not remove the device key protection: %s", error->message);
+  if (!secret_password_clearv_sync (schema, attributes, NULL, &error) && error != NULL)
+    g_debug ("The keyring did not remove the %s: %s", what, error->message);
+}
+
+void
+entsec_vault_clear_policy_version (EntsecVault *vault)
+{
+  clear_vault_items (vault, &entsec_policy_version_schema, "policy version");
+}
+
+void
+entsec_vault_clear_device_kek (EntsecVault *vault)
+{
+  clear_vault_items (vault, &entsec_device_kek_schema, "device key protection");
 }
 
 KeyringOutcome
