@@ -325,7 +325,6 @@ static void
 test_wipe_notice_after_unlock (void)
 {
   g_autofree char *path = entsec_vault_default_path (NULL);
-  g_autofree char *id = make_vault (path);
   g_autoptr (GError) error = NULL;
   g_autofree EntsecRemoteWipe *wipe = NULL;
   g_autofree char *expected = NULL;
@@ -335,6 +334,7 @@ test_wipe_notice_after_unlock (void)
   EntsecWindow *window;
   GtkWindow *dialog;
 
+  g_free (make_vault (path));
   write_wipe_record (path, received_at - 10, received_at);
   window = entsec_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
@@ -362,7 +362,6 @@ static void
 test_wipe_notice_not_for_failed_unlocks (void)
 {
   g_autofree char *path = entsec_vault_default_path (NULL);
-  g_autofree char *id = NULL;
   gint64 received_at;
   PageWait codes = { NULL, "codes" };
   PrefWait noticed = { path, 0 };
@@ -378,7 +377,7 @@ test_wipe_notice_not_for_failed_unlocks (void)
       g_assert_true (entsec_vault_delete_sync (old, NULL, &error));
       g_assert_no_error (error);
     }
-  id = make_vault (path);
+  g_free (make_vault (path));
   received_at = g_get_real_time () / G_USEC_PER_SEC - 3600;
   noticed.received_at = received_at;
 
