@@ -199,6 +199,43 @@ static const GActionEntry app_actions[] = {
   { "enroll", enroll_activated, NULL, NULL, NULL, { 0 } },
 };
 
+/* The shortcuts window, built when first asked for. GtkApplication would
+ * build resource-base-path/gtk/help-overlay.ui for every window at start (a
+ * builder parse and a toplevel nobody sees, each start); the resource is
+ * stored under another name so that it does not, and this action and the
+ * accelerator GtkApplication would have set (set_accels) take its place. The
+ * first use hands the window to GtkApplicationWindow as before, whose own
+ * win.show-help-overlay (added only where there is none) replaces this one
+ * and shows it. */
+static void
+show_help_overlay_activated (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  GtkApplicationWindow *window = GTK_APPLICATION_WINDOW (user_data);
+  g_autoptr (GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/org/entsec/EnterpriseSecurity/entsec-help-overlay.ui");
+
+  g_action_map_remove_action (G_ACTION_MAP (window), "show-help-overlay");
+  gtk_application_window_set_help_overlay (
+    window, GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-help-overlay", NULL);
+}
+
+static void
+entsec_application_window_added (GtkApplication *app,
+                                 GtkWindow      *window)
+{
+  static const GActionEntry window_actions[] = {
+    { "show-help-overlay", show_help_overlay_activated, NULL, NULL, NULL, { 0 } },
+  };
+
+  GTK_APPLICATION_CLASS (entsec_application_parent_class)->window_added (app, window);
+  if (ENTSEC_IS_WINDOW (window))
+    g_action_map_add_action_entries (G_ACTION_MAP (window), window_actions,
+                                     G_N_ELEMENTS (window_actions), window);
+}
+
 static void
 set_accels (GtkApplication *app)
 {
@@ -212,6 +249,7 @@ set_accels (GtkApplication *app)
     { "win.search", "<Control>f" },
     { "win.lock", "<Control>l" },
     { "app.preferences", "<Control>comma" },
+    { "win.show-help-overlay", "<Control>question" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
@@ -425,6 +463,7 @@ entsec_application_class_init (EntsecApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  GtkApplicationClass *gtk_app_class = GTK_APPLICATION_CLASS (klass);
 
   entsec_app_ensure_resources ();
 
@@ -434,6 +473,7 @@ entsec_application_class_init (EntsecApplicationClass *klass)
   app_class->startup = entsec_application_startup;
   app_class->shutdown = entsec_application_shutdown;
   app_class->handle_local_options = entsec_application_handle_local_options;
+  gtk_app_class->window_added = entsec_application_window_added;
 
   /**
    * EntsecApplication::enterprise-changed:

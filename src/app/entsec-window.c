@@ -325,7 +325,13 @@ show_page (EntsecWindow *self,
 {
   /* A focused entry on the page that goes must see its focus leave first. */
   gtk_window_set_focus (GTK_WINDOW (self), NULL);
-  gtk_stack_set_visible_child_name (self->main_stack, name);
+  /* Not from the loading page with the stack's crossfade: at the start that
+   * would draw both pages, into offscreen textures, for its 200 ms, the codes
+   * at first all but transparent. */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "loading") == 0)
+    gtk_stack_set_visible_child_full (self->main_stack, name, GTK_STACK_TRANSITION_TYPE_NONE);
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, name);
   actions_update (self);
 }
 

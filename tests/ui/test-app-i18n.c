@@ -10,6 +10,7 @@
 
 #include "entsec-application.h"
 #include "entsec-unlock-page.h"
+#include "entsec-window.h"
 
 /* The first descendant of @widget of @type, depth first. */
 static GtkWidget *
@@ -57,6 +58,89 @@ test_plural_forms (void)
                    ==, "Der Code ändert sich in %u Sekunden");
 }
 
+/* A GtkShortcutsWindow among the toplevels, or NULL. */
+static GtkWindow *
+find_shortcuts_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_SHORTCUTS_WINDOW (window))
+        return window;
+    }
+  return NULL;
+}
+
+/* The first GtkShortcutsShortcut of @widget's tree whose action is @action. */
+static GtkWidget *
+find_shortcut (GtkWidget  *widget,
+               const char *action)
+{
+  g_autofree char *name = NULL;
+
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_object_get (widget, "action-name", &name, NULL);
+      if (g_strcmp0 (name, action) == 0)
+        return widget;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_shortcut (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The shortcuts window is not built with the window (a start would pay for
+ * it), only when asked for: then in German, for the window, with the
+ * accelerators of the application's actions, Ctrl+? included. */
+static void
+test_help_overlay (void)
+{
+  g_autoptr (EntsecApplication) app = entsec_application_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) accels = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *accel = NULL;
+  EntsecWindow *window;
+  GtkWindow *overlay;
+  GtkWidget *shortcut;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  window = entsec_window_new (app);
+  g_assert_null (find_shortcuts_window ());
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay");
+  g_assert_cmpuint (g_strv_length (accels), ==, 1);
+  g_assert_cmpstr (accels[0], ==, "<Control>question");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  overlay = find_shortcuts_window ();
+  g_assert_nonnull (overlay);
+  g_assert_true (gtk_window_get_transient_for (overlay) == GTK_WINDOW (window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (overlay)));
+  shortcut = find_shortcut (GTK_WIDGET (overlay), "win.add-account");
+  g_assert_nonnull (shortcut);
+  g_object_get (shortcut, "title", &title, "accelerator", &accel, NULL);
+  g_assert_cmpstr (title, ==, "Ein Konto hinzufügen");
+  g_assert_cmpstr (accel, ==, "<Control>n");
+
+  /* Closed, it is shown again, the same window (GtkApplicationWindow's). */
+  gtk_window_close (overlay);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (overlay)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  g_assert_true (find_shortcuts_window () == overlay);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (overlay)));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -75,5 +159,6 @@ main (int   argc,
 
   g_test_add_func ("/app/i18n/template", test_template_translated);
   g_test_add_func ("/app/i18n/plural-forms", test_plural_forms);
+  g_test_add_func ("/app/i18n/help-overlay", test_help_overlay);
   return g_test_run ();
 }
