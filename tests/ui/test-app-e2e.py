@@ -164,6 +164,9 @@ def shown_codes(window):
 
 
 def expected_secret():
+    if not os.path.isfile(os.path.join(CORPUS, "clean_01.txt")):
+        fail("the QR corpus is not at %s: the test data lives in ../shared beside the "
+             "checkout" % os.path.normpath(CORPUS))
     with open(os.path.join(CORPUS, "clean_01.txt"), encoding="utf-8") as f:
         payload = f.read().rstrip("\n")
     match = re.search(r"[?&]secret=([A-Z2-7]+)", payload)
