@@ -382,18 +382,14 @@ show_wiped (EntsecUnlockPage *self)
   show_limit (self);
 }
 
-/* After the unlock that follows a wipe: a reminder of what went. */
+/* After the unlock that follows a wipe: the page is back to normal; the
+ * window's wipe notice (entsec-wipe-notice.c) says once what went and why,
+ * as it does for a wipe made by another program or before a restart. */
 static void
-toast_wiped (EntsecUnlockPage *self)
+forget_wiped (EntsecUnlockPage *self)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
   self->wiped = FALSE;
   adw_status_page_set_title (self->status_page, _("Locked"));
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
-                                 adw_toast_new (_("Work accounts were removed after too many "
-                                                  "wrong attempts")));
 }
 
 /*
@@ -441,7 +437,7 @@ unlock_done (EntsecUnlockPage *self,
   show_error (self, NULL);
   stop_countdown (self);
   if (self->wiped)
-    toast_wiped (self);
+    forget_wiped (self);
   /* Unlocked another way while there is a PIN: it may be dead (lock-out, or
    * its keyring item gone); only now, with the data key, can it be removed. */
   if (self->has_pin && !self->pin_mode && !entsec_vault_is_read_only (self->vault))

@@ -42,6 +42,12 @@ entsec_wipe_notice_text (const EntsecRemoteWipe *wipe)
     return g_strdup (_("Your organization wiped the accounts it manages from this device, and "
                        "this device is no longer enrolled. Your personal accounts are kept."));
   ordered = format_day (wipe->ordered_at > 0 ? wipe->ordered_at : wipe->received_at);
+  if (wipe->reason == ENTSEC_WIPE_FAILED_UNLOCKS)
+    return g_strdup_printf (_("On %s a wrong passphrase or PIN was entered as often as your "
+                              "organization allows, so the accounts your organization manages "
+                              "and its settings were removed, and this device is no longer "
+                              "enrolled. Your personal accounts are kept; ask your "
+                              "administrator to enroll this device again."), ordered);
   if (wipe->completed_at <= wipe->received_at + LATER_SECONDS)
     return g_strdup_printf (_("On %s an administrator of your organization ordered this device "
                               "wiped: the accounts your organization manages and its settings "
@@ -134,11 +140,7 @@ pref_read (GObject      *source,
           || g_variant_get_int64 (value) != notice->wipe->received_at)
       && !noticed_here (vault, notice->wipe))
     {
-      /* A wipe after too many wrong unlocks was told by the unlock page
-       * (its status page, then a toast after this unlock): no administrator
-       * ordered it, so this notice's words would be wrong. */
-      if (notice->wipe->reason != ENTSEC_WIPE_FAILED_UNLOCKS)
-        present (notice->window, notice->wipe);
+      present (notice->window, notice->wipe);
       mark_noticed (vault, notice->wipe);
     }
   notice_free (notice);
