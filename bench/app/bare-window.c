@@ -102,6 +102,7 @@ activate (GtkApplication *app)
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *view = NULL;
 
+  entsec_bench_mark ("activate");
   gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
   if (content == CONTENT_STATUS)
     {
@@ -129,6 +130,8 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr (AdwApplication) app = NULL;
+
+  entsec_bench_mark ("main");
 
   if (argc == 3 && (strcmp (argv[1], "--list") == 0 || strcmp (argv[1], "--grid") == 0))
     {

@@ -20,6 +20,13 @@ GSettings *entsec_application_get_settings (EntsecApplication *self);
 /* Returns: (transfer none) (nullable): the events worker's controller, from the startup on. */
 EntsecApprovals *entsec_application_get_approvals (EntsecApplication *self);
 
+typedef struct _EntsecVaultOpening EntsecVaultOpening;
+
+/* Returns: (transfer full) (nullable): the opening of the vault started at
+ * start-up, once (for the first window); NULL after that, in the background
+ * service, and in a process that did not start through g_application_run(). */
+EntsecVaultOpening *entsec_application_take_vault_opening (EntsecApplication *self);
+
 /* Write (@enabled) or remove the autostart entry that starts the app at
  * login as a background service ($XDG_CONFIG_HOME/autostart). */
 gboolean entsec_app_write_autostart (gboolean   enabled,

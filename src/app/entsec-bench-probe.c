@@ -59,6 +59,17 @@ emit (const char *format,
   fflush (stdout);
 }
 
+void
+entsec_bench_mark (const char *what)
+{
+  static int enabled = -1;
+
+  if (enabled == -1)
+    enabled = g_strcmp0 (g_getenv ("ENTSEC_BENCH_MARKS"), "1") == 0;
+  if (enabled)
+    emit ("mark %" G_GINT64_FORMAT " %s", g_get_monotonic_time (), what);
+}
+
 /* ---- Stalls ---------------------------------------------------------------- */
 
 static void
@@ -176,6 +187,26 @@ before_paint (GdkFrameClock *clock,
               Probe         *probe)
 {
   probe->frame_start = g_get_monotonic_time ();
+  if (!probe->codes_frame_seen)
+    entsec_bench_mark ("before-paint");
+}
+
+/* Connected after GTK's own handlers: the window's layout (allocation,
+ * list rows made) is done at "layout", its snapshot and render at "paint". */
+static void
+layout_done (GdkFrameClock *clock,
+             Probe         *probe)
+{
+  if (!probe->codes_frame_seen)
+    entsec_bench_mark ("layout");
+}
+
+static void
+paint_done (GdkFrameClock *clock,
+            Probe         *probe)
+{
+  if (!probe->codes_frame_seen)
+    entsec_bench_mark ("paint");
 }
 
 static void
@@ -248,6 +279,9 @@ static void
 window_realized (Probe *probe)
 {
   probe->clock = gtk_widget_get_frame_clock (GTK_WIDGET (probe->window));
+  entsec_bench_mark ("realized");
+  g_signal_connect (probe->clock, "layout", G_CALLBACK (layout_done), probe);
+  g_signal_connect (probe->clock, "paint", G_CALLBACK (paint_done), probe);
   probe->before_paint_id = g_signal_connect (probe->clock, "before-paint",
                                              G_CALLBACK (before_paint), probe);
   probe->after_paint_id = g_signal_connect (probe->clock, "after-paint",

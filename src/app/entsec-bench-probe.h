@@ -37,4 +37,13 @@ void entsec_bench_probe_attach (GtkWindow *window,
 void entsec_bench_probe_confirm (GtkWindow *dialog,
                                  void (*confirm) (GtkWindow *dialog));
 
+/*
+ * With ENTSEC_BENCH_MARKS=1, prints "entsec-bench mark T WHAT" (T as above): the
+ * steps of a start for bench/app/timeline. The probe adds "realized" and, up to
+ * the codes' frame, each frame's "before-paint", "layout" and "paint" (the
+ * last two when GTK's own layout and paint of the window are done). Call it
+ * from the main thread only.
+ */
+void entsec_bench_mark (const char *what);
+
 G_END_DECLS

@@ -107,6 +107,23 @@ adopt (EntsecEnterpriseState    *self,
     }
 }
 
+/* A read's result (transfer full) becomes the state. */
+static void
+read_ended (EntsecEnterpriseState    *self,
+            EntsecEnterpriseSnapshot *result)
+{
+  GApplication *app;
+
+  adopt (self, result);
+  /* The offline grace ran out while the app was away: tell every part. */
+  app = g_application_get_default ();
+  if (result->status != NULL && result->status->wiped && ENTSEC_IS_APPLICATION (app))
+    entsec_application_enterprise_changed (ENTSEC_APPLICATION (app));
+  entsec_enterprise_snapshot_free (result);
+  self->loaded = TRUE;
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
 static void
 read_done (GObject      *source,
            GAsyncResult *res,
@@ -116,7 +133,6 @@ read_done (GObject      *source,
   g_autoptr (GError) error = NULL;
   EntsecEnterpriseSnapshot *result = g_task_propagate_pointer (G_TASK (res), &error);
   guint generation = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (res), "generation"));
-  GApplication *app;
 
   if (generation != self->generation)
     {
@@ -137,14 +153,7 @@ read_done (GObject      *source,
         }
       return;
     }
-  adopt (self, result);
-  /* The offline grace ran out while the app was away: tell every part. */
-  app = g_application_get_default ();
-  if (result->status != NULL && result->status->wiped && ENTSEC_IS_APPLICATION (app))
-    entsec_application_enterprise_changed (ENTSEC_APPLICATION (app));
-  entsec_enterprise_snapshot_free (result);
-  self->loaded = TRUE;
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  read_ended (self, result);
 }
 
 void
@@ -226,18 +235,12 @@ state_release (gpointer data)
   g_object_unref (self);
 }
 
-EntsecEnterpriseState *
-entsec_enterprise_state_get (EntsecVault *vault)
+static EntsecEnterpriseState *
+state_new (EntsecVault *vault)
 {
-  EntsecEnterpriseState *self;
+  EntsecEnterpriseState *self = g_object_new (ENTSEC_TYPE_ENTERPRISE_STATE, NULL);
   GApplication *app;
 
-  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
-
-  self = g_object_get_data (G_OBJECT (vault), STATE_KEY);
-  if (self != NULL)
-    return self;
-  self = g_object_new (ENTSEC_TYPE_ENTERPRISE_STATE, NULL);
   self->vault = vault;
   g_object_set_data_full (G_OBJECT (vault), STATE_KEY, self, state_release);
   g_signal_connect_object (vault, "notify::locked", G_CALLBACK (vault_locked_changed), self,
@@ -247,7 +250,41 @@ entsec_enterprise_state_get (EntsecVault *vault)
     g_signal_connect_object (app, "enterprise-changed",
                              G_CALLBACK (entsec_enterprise_state_reload), self,
                              G_CONNECT_SWAPPED);
+  return self;
+}
+
+EntsecEnterpriseState *
+entsec_enterprise_state_get (EntsecVault *vault)
+{
+  EntsecEnterpriseState *self;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+
+  self = g_object_get_data (G_OBJECT (vault), STATE_KEY);
+  if (self != NULL)
+    return self;
+  self = state_new (vault);
   entsec_enterprise_state_reload (self);
+  return self;
+}
+
+EntsecEnterpriseState *
+entsec_enterprise_state_get_read (EntsecVault              *vault,
+                                  EntsecEnterpriseSnapshot *snapshot)
+{
+  EntsecEnterpriseState *self;
+
+  g_return_val_if_fail (ENTSEC_IS_VAULT (vault), NULL);
+  g_return_val_if_fail (snapshot != NULL, NULL);
+
+  self = g_object_get_data (G_OBJECT (vault), STATE_KEY);
+  if (self != NULL)
+    {
+      entsec_enterprise_snapshot_free (snapshot);
+      return self;
+    }
+  self = state_new (vault);
+  read_ended (self, snapshot);
   return self;
 }
 

@@ -45,6 +45,15 @@ G_DECLARE_FINAL_TYPE (EntsecEnterpriseState, entsec_enterprise_state, ENTSEC, EN
  */
 EntsecEnterpriseState *entsec_enterprise_state_get (EntsecVault *vault);
 
+/*
+ * The same, made from @snapshot (transfer full), a read of the unlocked
+ * @vault made elsewhere (the vault's opening, in its worker), instead of a
+ * read of its own. A state the vault already has stays as it is.
+ * Returns: (transfer none): the state.
+ */
+EntsecEnterpriseState *entsec_enterprise_state_get_read (EntsecVault              *vault,
+                                                         EntsecEnterpriseSnapshot *snapshot);
+
 /* Read the vault again now (nothing while it is locked); ::changed follows. */
 void entsec_enterprise_state_reload (EntsecEnterpriseState *self);
 

@@ -24,6 +24,7 @@
 #include "entsec-pin-dialog.h"
 #include "entsec-setup-page.h"
 #include "entsec-unlock-page.h"
+#include "entsec-vault-opening.h"
 #include "entsec-window.h"
 #include "entsec-wipe-notice.h"
 
@@ -65,6 +66,11 @@ struct _EntsecWindow
   GCancellable         *cancellable;
   EntsecVault          *vault;
   GListModel           *accounts;
+  /* What the list shows of @accounts: only the first rows in the window's
+   * first frame (grow_list()), all of them from the next on. */
+  GtkSliceListModel    *shown;
+  guint                 grow_id;
+  gint64                grow_after_frame;
   /* The rows bound to an account now (not owned): the ones that tick. */
   GPtrArray            *rows;
   guint                 tick_id;
@@ -367,6 +373,10 @@ hide_codes (EntsecWindow *self)
   gtk_stack_set_visible_child_name (self->details_stack, "account");
   adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
   gtk_grid_view_set_model (self->list_view, NULL);
+  if (self->grow_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->grow_id);
+  self->grow_id = 0;
+  g_clear_object (&self->shown);
   g_clear_object (&self->accounts);
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
   gtk_editable_set_text (self->search_entry, "");
@@ -744,10 +754,43 @@ toggle_favourite_activated (GtkWidget  *widget,
                                   account_fetched_for_favourite, g_object_ref (self));
 }
 
+/* The smallest a row can be, and the number of rows a frame of @height
+ * pixels can show at most. */
+#define ROW_MIN_HEIGHT 56
+
+static guint
+rows_for_height (int height)
+{
+  return (guint) MAX (height, 1) / ROW_MIN_HEIGHT + 2;
+}
+
+/* The list grows to every account in the frame after the first one drawn
+ * with the codes: the list views make and bind a row for each of up to 33
+ * items, whatever fits, and in the first frame that work delays the codes. */
+static gboolean
+grow_list (GtkWidget     *widget,
+           GdkFrameClock *clock,
+           gpointer       user_data)
+{
+  EntsecWindow *self = user_data;
+
+  if (self->grow_after_frame < 0)
+    {
+      self->grow_after_frame = gdk_frame_clock_get_frame_counter (clock);
+      return G_SOURCE_CONTINUE;
+    }
+  if (gdk_frame_clock_get_frame_counter (clock) <= self->grow_after_frame)
+    return G_SOURCE_CONTINUE;
+  self->grow_id = 0;
+  gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 show_codes (EntsecWindow *self)
 {
   GtkSelectionModel *selection;
+  guint first_rows = G_MAXUINT;
 
   if (block_for_passphrase (self))
     return;
@@ -756,9 +799,25 @@ show_codes (EntsecWindow *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (entsec_vault_get_accounts_model (self->vault), "items-changed",
                            G_CALLBACK (accounts_changed), self, G_CONNECT_SWAPPED);
-  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (self->accounts)));
+  /* Not drawn yet (a start): its first frame needs no more rows than fit. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      int width = 0, height = 0;
+
+      /* GTK 4.8 needs both pointers. */
+      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+      first_rows = rows_for_height (height > 0 ? height : 1080);
+    }
+  self->shown = gtk_slice_list_model_new (g_object_ref (self->accounts), 0, first_rows);
+  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown))));
   gtk_grid_view_set_model (self->list_view, selection);
   g_object_unref (selection);
+  if (first_rows != G_MAXUINT)
+    {
+      self->grow_after_frame = -1;
+      self->grow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view), grow_list, self,
+                                                    NULL);
+    }
   update_codes_stack (self);
   show_page (self, "codes");
   gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
@@ -796,70 +855,97 @@ unlock_page_unlocked (EntsecWindow *self)
   show_codes (self);
 }
 
+/* Where the opened vault leads: the first run, an error, the unlock page or the codes. */
 static void
-keyring_unlocked (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+vault_ready (EntsecWindow      *self,
+             EntsecVaultOpened *opened)
 {
-  g_autoptr (EntsecWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (entsec_vault_unlock_keyring_finish (ENTSEC_VAULT (source), result, &error))
-    show_codes (self);
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_unlock (self, error->message);
-}
-
-static void
-vault_opened (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr (EntsecWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecVault) vault = entsec_vault_open_finish (result, &error);
   g_autofree char *path = NULL;
-  GtkApplication *app;
-  GSettings *settings = NULL;
-  gboolean always_ask;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  entsec_bench_mark ("vault-ready");
+  if (g_error_matches (opened->error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || g_error_matches (opened->keyring_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  if (g_error_matches (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND))
+  if (g_error_matches (opened->error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND))
     {
       path = entsec_vault_default_path (NULL);
       entsec_setup_page_prepare (ensure_setup_page (self), path, self->cancellable);
       show_page (self, "setup");
       return;
     }
-  if (vault == NULL)
+  if (opened->vault == NULL)
     {
-      show_error (self, _("Your Codes Cannot Be Opened"), error->message);
+      show_error (self, _("Your Codes Cannot Be Opened"), opened->error->message);
       return;
     }
-  adopt_vault (self, vault);
+  /* Read in the worker, so the policy is known before the codes show. When
+   * that read failed, the state reads again (and says why) as it is made. */
+  if (opened->enterprise != NULL)
+    entsec_enterprise_state_get_read (opened->vault, g_steal_pointer (&opened->enterprise));
+  adopt_vault (self, opened->vault);
   /* The keyring opens the vault at the start of a session only; after a
    * lock the unlock page asks again. "Always ask" leaves the keyring out
-   * when there is a passphrase to ask for. */
-  app = gtk_window_get_application (GTK_WINDOW (self));
+   * when there is a passphrase to ask for (the opening's choice). */
+  if (entsec_vault_is_unlocked (opened->vault))
+    show_codes (self);
+  else
+    show_unlock (self, opened->keyring_error != NULL ? opened->keyring_error->message : NULL);
+}
+
+static void
+vault_waited (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (EntsecWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVaultOpened) opened = entsec_vault_opening_wait_finish (
+    ENTSEC_VAULT_OPENING (source), result, &error);
+
+  if (opened != NULL)
+    vault_ready (self, opened);
+}
+
+static gboolean
+always_ask_passphrase (EntsecWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  GSettings *settings = NULL;
+
   if (ENTSEC_IS_APPLICATION (app))
     settings = entsec_application_get_settings (ENTSEC_APPLICATION (app));
-  always_ask = settings != NULL && g_settings_get_boolean (settings, "always-ask-passphrase")
-               && entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_PASSPHRASE);
-  if (entsec_app_vault_has_slot (vault, ENTSEC_VAULT_SLOT_KEYRING) && !always_ask)
-    entsec_vault_unlock_keyring_async (vault, self->cancellable, keyring_unlocked,
-                                       g_object_ref (self));
+  return settings != NULL && g_settings_get_boolean (settings, "always-ask-passphrase");
+}
+
+/* @opening (nullable, transfer full): one started before the window was made. */
+static void
+open_vault_with (EntsecWindow       *self,
+                 EntsecVaultOpening *opening)
+{
+  g_autoptr (EntsecVaultOpened) opened = NULL;
+
+  if (opening == NULL)
+    {
+      g_autofree char *path = entsec_vault_default_path (NULL);
+
+      opening = entsec_vault_opening_new (path, always_ask_passphrase (self));
+    }
+  opened = entsec_vault_opening_take (opening);
+  if (opened != NULL)
+    vault_ready (self, opened);
   else
-    show_unlock (self, NULL);
+    {
+      show_page (self, "loading");
+      entsec_vault_opening_wait_async (opening, self->cancellable, vault_waited,
+                                       g_object_ref (self));
+    }
+  g_object_unref (opening);
 }
 
 static void
 open_vault (EntsecWindow *self)
 {
-  g_autofree char *path = entsec_vault_default_path (NULL);
-
-  show_page (self, "loading");
-  entsec_vault_open_async (path, self->cancellable, vault_opened, g_object_ref (self));
+  open_vault_with (self, NULL);
 }
 
 void
@@ -1210,6 +1296,10 @@ entsec_window_dispose (GObject *object)
     gtk_window_destroy (GTK_WINDOW (self->approval_dialog));
   if (self->list_view != NULL)
     gtk_grid_view_set_model (self->list_view, NULL);
+  if (self->list_view != NULL && self->grow_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->grow_id);
+  self->grow_id = 0;
+  g_clear_object (&self->shown);
   g_clear_object (&self->accounts);
   g_clear_object (&self->clipboard);
   g_clear_object (&self->lock_monitor);
@@ -1307,6 +1397,7 @@ static void
 entsec_window_init (EntsecWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  entsec_bench_mark ("window-template");
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
@@ -1324,11 +1415,18 @@ entsec_window_init (EntsecWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-device", FALSE);
   entsec_bench_probe_attach (GTK_WINDOW (self), GTK_WIDGET (self->list_view));
-  open_vault (self);
 }
 
 EntsecWindow *
 entsec_window_new (EntsecApplication *app)
+{
+  return entsec_window_new_opened (app,
+                                   app != NULL ? entsec_application_take_vault_opening (app) : NULL);
+}
+
+EntsecWindow *
+entsec_window_new_opened (EntsecApplication  *app,
+                          EntsecVaultOpening *opening)
 {
   EntsecWindow *self = g_object_new (ENTSEC_TYPE_WINDOW, "application", app, NULL);
   GSettings *settings = app != NULL ? entsec_application_get_settings (app) : NULL;
@@ -1338,10 +1436,13 @@ entsec_window_new (EntsecApplication *app)
       self->approvals = g_object_ref (entsec_application_get_approvals (app));
       entsec_approvals_bar_set_approvals (self->approvals_bar, self->approvals);
     }
-  if (settings == NULL)
-    return self;
-  g_signal_connect_object (settings, "changed::hide-codes", G_CALLBACK (hide_codes_changed), self,
-                           G_CONNECT_SWAPPED);
-  g_settings_bind (settings, "lock-timeout", self->lock_monitor, "timeout", G_SETTINGS_BIND_GET);
+  if (settings != NULL)
+    {
+      g_signal_connect_object (settings, "changed::hide-codes", G_CALLBACK (hide_codes_changed),
+                               self, G_CONNECT_SWAPPED);
+      g_settings_bind (settings, "lock-timeout", self->lock_monitor, "timeout",
+                       G_SETTINGS_BIND_GET);
+    }
+  open_vault_with (self, opening);
   return self;
 }

@@ -13,7 +13,16 @@ G_BEGIN_DECLS
 #define ENTSEC_TYPE_WINDOW (entsec_window_get_type ())
 G_DECLARE_FINAL_TYPE (EntsecWindow, entsec_window, ENTSEC, WINDOW, AdwApplicationWindow)
 
+/* A window that opens the vault; the app's first window takes the opening
+ * the app started early (entsec_application_take_vault_opening()). */
 EntsecWindow *entsec_window_new (EntsecApplication *app);
+
+/* A window that takes @opening (nullable, transfer full; NULL: it opens the
+ * vault itself). When @opening has finished, the window leaves this call
+ * showing where the vault leads (codes, unlock, first run), before its first
+ * frame. */
+EntsecWindow *entsec_window_new_opened (EntsecApplication  *app,
+                                        EntsecVaultOpening *opening);
 
 /* Pictures of QR codes and otpauth: links to add (now, or once unlocked). */
 void entsec_window_open_files (EntsecWindow *self,

@@ -11,6 +11,7 @@
 #include <entsec/entsec.h>
 
 #include "entsec-application.h"
+#include "entsec-bench-probe.h"
 
 /* No core dumps (they would hold keys), but the process stays dumpable:
  * PR_SET_DUMPABLE 0 makes xdg-desktop-portal refuse the app. */
@@ -32,6 +33,7 @@ main (int   argc,
 
   /* Before any thread starts: keys and decrypted secrets then live in
    * OpenSSL's secure heap, locked in memory and marked MADV_DONTDUMP. */
+  entsec_bench_mark ("main");
   if (!entsec_init_secure_memory (&error))
     g_message ("%s", error->message);
   disable_core_dumps ();

@@ -10,9 +10,12 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <entsec/entsec.h>
 
 #include "entsec-application.h"
+#include "entsec-vault-opening.h"
 #include "entsec-window.h"
 #include "vault-test-util.h"
 
@@ -75,6 +78,197 @@ test_codes_at_once (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The files of the default vault, gone (its keyring items may stay). */
+static void
+remove_vault (void)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_assert_true (g_unlink (file) == 0 || errno == ENOENT);
+    }
+}
+
+/* An opening of the default vault, waited for to its end. */
+static EntsecVaultOpening *
+finished_opening (gboolean always_ask)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  EntsecVaultOpening *opening = entsec_vault_opening_new (path, always_ask);
+
+  while (!entsec_vault_opening_is_done (opening))
+    g_usleep (1000);
+  return opening;
+}
+
+static GtkGridView *
+list_view (EntsecWindow *window)
+{
+  return GTK_GRID_VIEW (gtk_widget_get_template_child (GTK_WIDGET (window), ENTSEC_TYPE_WINDOW,
+                                                       "list_view"));
+}
+
+/*
+ * The opening the app starts early has finished by the time the window is
+ * made: the window comes out of entsec_window_new_opened() with the codes
+ * listed, before any main loop iteration, so its first frame shows them.
+ */
+static void
+test_codes_in_first_frame (void)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+  EntsecVaultOpening *opening;
+  EntsecWindow *window;
+  GListModel *model;
+
+  remove_vault ();
+  vault = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
+  g_assert_no_error (error);
+  vt_add (vault, "Mine", "me", 1);
+  vt_add (vault, "Yours", "you", 2);
+  g_clear_object (&vault);
+
+  opening = finished_opening (FALSE);
+  window = entsec_window_new_opened (app, opening);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (main_stack (window)), ==, "codes");
+  model = G_LIST_MODEL (gtk_grid_view_get_model (list_view (window)));
+  g_assert_nonnull (model);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/*
+ * A window not yet drawn lists only the accounts its first frame can show
+ * (a list view makes a row for each of up to 33 items, whatever fits), and
+ * all of them from its next frame on.
+ */
+static void
+test_first_rows (void)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+  EntsecWindow *window;
+  GListModel *model;
+  guint first;
+
+  remove_vault ();
+  vault = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *issuer = g_strdup_printf ("Issuer %02u", i);
+
+      vt_add (vault, issuer, "me", i);
+    }
+  g_clear_object (&vault);
+
+  window = entsec_window_new_opened (app, finished_opening (FALSE));
+  model = G_LIST_MODEL (gtk_grid_view_get_model (list_view (window)));
+  first = g_list_model_get_n_items (model);
+  g_assert_cmpuint (first, >, 0);
+  g_assert_cmpuint (first, <, 60);
+  gtk_window_present (GTK_WINDOW (window));
+  while (g_list_model_get_n_items (model) < 60)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 60);
+
+  /* Drawn already: after a lock, all of them at once. */
+  entsec_window_close_vault (window, "");
+  entsec_window_reopen_vault (window, NULL);
+  await_page (window, "codes");
+  model = G_LIST_MODEL (gtk_grid_view_get_model (list_view (window)));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 60);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* "Always ask" with a passphrase slot: the opening leaves the keyring out,
+ * and the window starts on the unlock page. */
+static void
+test_always_ask (void)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+  g_autoptr (EntsecVaultOpened) opened = NULL;
+  EntsecVaultOpening *opening;
+  EntsecWindow *window;
+
+  remove_vault ();
+  vault = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (entsec_vault_add_passphrase_slot_sync (vault, "correct horse", 13, &vt_fast_kdf,
+                                                        NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&vault);
+
+  opening = finished_opening (TRUE);
+  opened = entsec_vault_opening_take (opening);
+  g_assert_nonnull (opened);
+  g_assert_nonnull (opened->vault);
+  g_assert_false (opened->keyring_tried);
+  g_assert_false (entsec_vault_is_unlocked (opened->vault));
+  g_assert_null (entsec_vault_opening_take (opening));
+  g_object_unref (opening);
+
+  /* Without "always ask" the same vault opens through the keyring. */
+  opening = finished_opening (FALSE);
+  g_clear_pointer (&opened, entsec_vault_opened_free);
+  opened = entsec_vault_opening_take (opening);
+  g_assert_true (opened->keyring_tried);
+  g_assert_no_error (opened->keyring_error);
+  g_assert_true (entsec_vault_is_unlocked (opened->vault));
+  g_assert_nonnull (opened->enterprise);
+  g_object_unref (opening);
+
+  window = entsec_window_new_opened (app, finished_opening (TRUE));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (main_stack (window)), ==, "unlock");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* No vault yet: the first-run page, straight away. */
+static void
+test_first_run (void)
+{
+  EntsecWindow *window;
+
+  remove_vault ();
+  window = entsec_window_new_opened (app, finished_opening (FALSE));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (main_stack (window)), ==, "setup");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A window made without an opening that has finished waits on the loading
+ * page, then shows where the vault leads. */
+static void
+test_waits_for_opening (void)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+  EntsecWindow *window;
+
+  remove_vault ();
+  vault = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
+  g_assert_no_error (error);
+  vt_add (vault, "Mine", "me", 1);
+  g_clear_object (&vault);
+
+  window = entsec_window_new_opened (app, NULL);
+  /* Its worker has just started: it cannot be done before the window is. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (main_stack (window)), ==, "loading");
+  await_page (window, "codes");
+  g_assert_cmpuint (g_list_model_get_n_items (
+                      G_LIST_MODEL (gtk_grid_view_get_model (list_view (window)))), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -89,6 +283,11 @@ main (int   argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/app/start/codes-at-once", test_codes_at_once);
+  g_test_add_func ("/app/start/codes-in-first-frame", test_codes_in_first_frame);
+  g_test_add_func ("/app/start/first-rows", test_first_rows);
+  g_test_add_func ("/app/start/always-ask", test_always_ask);
+  g_test_add_func ("/app/start/first-run", test_first_run);
+  g_test_add_func ("/app/start/waits-for-opening", test_waits_for_opening);
   status = g_test_run ();
   g_clear_object (&app);
   return status;
