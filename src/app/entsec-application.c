@@ -66,14 +66,31 @@ entsec_application_enterprise_changed (EntsecApplication *self)
   g_signal_emit (self, signals[ENTERPRISE_CHANGED], 0);
 }
 
+/* The vault's opening for the next window (entsec_application_take_vault_opening()). */
+static void
+start_opening (EntsecApplication *self)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  gboolean always_ask = self->settings != NULL
+                        && g_settings_get_boolean (self->settings, "always-ask-passphrase");
+
+  g_clear_object (&self->opening);
+  self->opening = entsec_vault_opening_new (path, always_ask);
+}
+
 static EntsecWindow *
 get_window (EntsecApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (window == NULL)
-    window = GTK_WINDOW (entsec_window_new (self));
-  return ENTSEC_WINDOW (window);
+  if (window != NULL)
+    return ENTSEC_WINDOW (window);
+  /* The background service (D-Bus activation starts the app as one too)
+   * opens the vault for its first window only now, still before the
+   * window's template is built. */
+  if (self->opening == NULL)
+    start_opening (self);
+  return entsec_window_new (self);
 }
 
 static void
@@ -406,13 +423,7 @@ entsec_application_startup (GApplication *app)
    * window: its vault stays locked until one opens) nor for a process that
    * did not come through g_application_run() (tests make their own windows). */
   if (self->running && (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE) == 0)
-    {
-      g_autofree char *path = entsec_vault_default_path (NULL);
-
-      self->opening = entsec_vault_opening_new (
-        path, self->settings != NULL
-                && g_settings_get_boolean (self->settings, "always-ask-passphrase"));
-    }
+    start_opening (self);
   G_APPLICATION_CLASS (entsec_application_parent_class)->startup (app);
   entsec_bench_mark ("gtk-ready");
 

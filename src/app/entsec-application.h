@@ -22,9 +22,10 @@ EntsecApprovals *entsec_application_get_approvals (EntsecApplication *self);
 
 typedef struct _EntsecVaultOpening EntsecVaultOpening;
 
-/* Returns: (transfer full) (nullable): the opening of the vault started at
- * start-up, once (for the first window); NULL after that, in the background
- * service, and in a process that did not start through g_application_run(). */
+/* Returns: (transfer full) (nullable): the opening of the vault started for
+ * the app's first window, at start-up (or, in the background service, when
+ * the window is asked for), once; NULL after that and for a window made
+ * elsewhere (tests). */
 EntsecVaultOpening *entsec_application_take_vault_opening (EntsecApplication *self);
 
 /* Write (@enabled) or remove the autostart entry that starts the app at
