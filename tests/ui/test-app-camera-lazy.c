@@ -9,17 +9,7 @@
 #include <string.h>
 
 #include "entsec-scan-camera.h"
-
-/* Whether a library whose file name starts with @prefix is mapped in this process. */
-static gboolean
-mapped (const char *prefix)
-{
-  g_autofree char *maps = NULL;
-  g_autofree char *needle = g_strconcat ("/", prefix, NULL);
-
-  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
-  return strstr (maps, needle) != NULL;
-}
+#include "../maps-test-util.h"
 
 static void
 on_detected (GObject      *source,
@@ -73,12 +63,12 @@ test_loaded_on_first_use (void)
       g_test_trap_assert_passed ();
       return;
     }
-  g_assert_false (mapped ("libgst"));
+  g_assert_false (mt_mapped ("libgst"));
   /* Whether this machine has a camera does not matter here. */
   detect ();
-  g_assert_true (mapped ("libgstreamer-1.0.so"));
-  g_assert_true (mapped ("libgstapp-1.0.so"));
-  g_assert_true (mapped ("libgstvideo-1.0.so"));
+  g_assert_true (mt_mapped ("libgstreamer-1.0.so"));
+  g_assert_true (mt_mapped ("libgstapp-1.0.so"));
+  g_assert_true (mt_mapped ("libgstvideo-1.0.so"));
 
   camera = entsec_scan_camera_new ("videotestsrc num-buffers=3", &error);
   g_assert_no_error (error);
@@ -112,7 +102,7 @@ test_missing (void)
   g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ);
   g_assert_nonnull (strstr (error->message, "libgstreamer-entsec-test-absent.so.0"));
   g_assert_nonnull (strstr (error->message, "Install GStreamer"));
-  g_assert_false (mapped ("libgst"));
+  g_assert_false (mt_mapped ("libgst"));
 }
 
 int

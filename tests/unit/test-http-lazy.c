@@ -15,20 +15,10 @@
 
 #include "entsec-curl-loader.h"
 #include "entsec-http.h"
+#include "maps-test-util.h"
 #include "vault-test-util.h"
 
 static const char passphrase[] = "correct horse battery staple";
-
-/* Whether a library whose file name starts with @prefix is mapped in this process. */
-static gboolean
-mapped (const char *prefix)
-{
-  g_autofree char *maps = NULL;
-  g_autofree char *needle = g_strconcat ("/", prefix, NULL);
-
-  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
-  return strstr (maps, needle) != NULL;
-}
 
 /* An https:// URL on loopback where nothing listens: the call fails after libcurl tried it. */
 static char *
@@ -93,17 +83,17 @@ test_loaded_on_first_call (VtFixture    *f,
       g_test_trap_assert_passed ();
       return;
     }
-  g_assert_false (mapped ("libcurl"));
+  g_assert_false (mt_mapped ("libcurl"));
   use_a_vault (f->path);
-  g_assert_false (mapped ("libcurl"));
-  g_assert_false (mapped ("libssl"));
+  g_assert_false (mt_mapped ("libcurl"));
+  g_assert_false (mt_mapped ("libssl"));
 
   url = closed_port_url ();
   response = call (url, &error);
   g_assert_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_CONNECT);
   g_assert_null (response);
-  g_assert_true (mapped ("libcurl.so.4"));
-  g_assert_true (mapped ("libssl.so.3"));
+  g_assert_true (mt_mapped ("libcurl.so.4"));
+  g_assert_true (mt_mapped ("libssl.so.3"));
 }
 
 /* No libcurl: each call fails with what to install, nothing crashes, vaults still work. */
@@ -129,7 +119,7 @@ test_missing_library (VtFixture    *f,
       g_assert_nonnull (strstr (error->message, "install the libcurl4 package"));
     }
   use_a_vault (f->path);
-  g_assert_false (mapped ("libcurl"));
+  g_assert_false (mt_mapped ("libcurl"));
 }
 
 /* A libcurl on another TLS library (GnuTLS): refused, as the certificate checks need OpenSSL. */
