@@ -24,7 +24,8 @@ G_BEGIN_DECLS
  * @ENTSEC_NET_ERROR_WRONG_HOST: the certificate is for another host name
  * @ENTSEC_NET_ERROR_PIN_MISMATCH: the server's key matches none of the pins
  * @ENTSEC_NET_ERROR_TLS_VERSION: the server offers no TLS version from 1.2 up
- * @ENTSEC_NET_ERROR_TLS: any other TLS failure (a bad CA file, a broken handshake)
+ * @ENTSEC_NET_ERROR_TLS: any other TLS failure (a bad CA file, a broken handshake,
+ *   libcurl missing or not built with OpenSSL)
  * @ENTSEC_NET_ERROR_REDIRECT: the server redirected to another origin
  * @ENTSEC_NET_ERROR_TOO_LARGE: the answer is over the size limit
  * @ENTSEC_NET_ERROR_BAD_RESPONSE: the answer is not what the protocol says

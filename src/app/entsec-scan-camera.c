@@ -6,12 +6,128 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <gmodule.h>
+#include <stddef.h>
 #include <string.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
 #include "entsec-scan-camera.h"
+
+/*
+ * GStreamer is opened on first use, not linked: a start that never shows the
+ * camera maps none of it (gstreamer, gstbase, gstvideo, orc, libdw, ...).
+ * The functions this file calls, with GStreamer's own prototypes.
+ */
+typedef struct
+{
+  __typeof__ (gst_init_check) *init_check;
+  __typeof__ (gst_object_unref) *object_unref;
+  __typeof__ (gst_object_ref_sink) *object_ref_sink;
+  __typeof__ (gst_mini_object_unref) *mini_object_unref;
+  __typeof__ (gst_sample_get_caps) *sample_get_caps;
+  __typeof__ (gst_sample_get_buffer) *sample_get_buffer;
+  __typeof__ (gst_message_parse_error) *message_parse_error;
+  __typeof__ (gst_element_factory_find) *element_factory_find;
+  __typeof__ (gst_parse_launch_full) *parse_launch_full;
+  __typeof__ (gst_bin_get_type) *bin_get_type;
+  __typeof__ (gst_bin_get_by_name) *bin_get_by_name;
+  __typeof__ (gst_element_get_bus) *element_get_bus;
+  __typeof__ (gst_element_set_state) *element_set_state;
+  __typeof__ (gst_bus_add_watch) *bus_add_watch;
+  __typeof__ (gst_bus_remove_watch) *bus_remove_watch;
+  __typeof__ (gst_device_monitor_new) *device_monitor_new;
+  __typeof__ (gst_device_monitor_add_filter) *device_monitor_add_filter;
+  __typeof__ (gst_device_monitor_get_devices) *device_monitor_get_devices;
+  __typeof__ (gst_app_sink_get_type) *app_sink_get_type;
+  __typeof__ (gst_app_sink_pull_sample) *app_sink_pull_sample;
+  __typeof__ (gst_app_sink_set_callbacks) *app_sink_set_callbacks;
+  __typeof__ (gst_video_info_from_caps) *video_info_from_caps;
+  __typeof__ (gst_video_frame_map) *video_frame_map;
+  __typeof__ (gst_video_frame_unmap) *video_frame_unmap;
+} Gst;
+
+/* Where they are (a test can replace the first: entsec_scan_camera_set_library_for_test()). */
+enum { CORE, APP, VIDEO };
+static const char *gst_libraries[] = {
+  [CORE] = "libgstreamer-1.0.so.0",
+  [APP] = "libgstapp-1.0.so.0",
+  [VIDEO] = "libgstvideo-1.0.so.0",
+};
+
+#define GST_SYMBOL(library, name) { library, "gst_" #name, offsetof (Gst, name) }
+
+static const struct
+{
+  guint library;
+  const char *symbol;
+  gsize offset;
+} gst_symbols[] = {
+  GST_SYMBOL (CORE, init_check),
+  GST_SYMBOL (CORE, object_unref),
+  GST_SYMBOL (CORE, object_ref_sink),
+  GST_SYMBOL (CORE, mini_object_unref),
+  GST_SYMBOL (CORE, sample_get_caps),
+  GST_SYMBOL (CORE, sample_get_buffer),
+  GST_SYMBOL (CORE, message_parse_error),
+  GST_SYMBOL (CORE, element_factory_find),
+  GST_SYMBOL (CORE, parse_launch_full),
+  GST_SYMBOL (CORE, bin_get_type),
+  GST_SYMBOL (CORE, bin_get_by_name),
+  GST_SYMBOL (CORE, element_get_bus),
+  GST_SYMBOL (CORE, element_set_state),
+  GST_SYMBOL (CORE, bus_add_watch),
+  GST_SYMBOL (CORE, bus_remove_watch),
+  GST_SYMBOL (CORE, device_monitor_new),
+  GST_SYMBOL (CORE, device_monitor_add_filter),
+  GST_SYMBOL (CORE, device_monitor_get_devices),
+  GST_SYMBOL (APP, app_sink_get_type),
+  GST_SYMBOL (APP, app_sink_pull_sample),
+  GST_SYMBOL (APP, app_sink_set_callbacks),
+  GST_SYMBOL (VIDEO, video_info_from_caps),
+  GST_SYMBOL (VIDEO, video_frame_map),
+  GST_SYMBOL (VIDEO, video_frame_unmap),
+};
+
+static Gst gst;
+/* Why GStreamer could not be opened (NULL when it was), for the error of _new(). */
+static char *gst_failure;
+
+void
+entsec_scan_camera_set_library_for_test (const char *soname)
+{
+  gst_libraries[CORE] = soname;
+}
+
+static void
+load_gstreamer (void)
+{
+  static gsize loaded = 0;
+
+  if (!g_once_init_enter (&loaded))
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (gst_symbols) && gst_failure == NULL; i++)
+    {
+      /* The library's own GModule when it is open already. */
+      const char *library = gst_libraries[gst_symbols[i].library];
+      GModule *module = g_module_open (library, G_MODULE_BIND_LAZY);
+      gpointer address = NULL;
+
+      if (module == NULL)
+        {
+          gst_failure = g_strdup (g_module_error ());
+          break;
+        }
+      /* Opened for good: the table keeps its functions. */
+      g_module_make_resident (module);
+      if (g_module_symbol (module, gst_symbols[i].symbol, &address) && address != NULL)
+        memcpy ((char *) &gst + gst_symbols[i].offset, &address, sizeof address);
+      else
+        gst_failure = g_strdup_printf ("%s has no %s", library, gst_symbols[i].symbol);
+    }
+  g_once_init_leave (&loaded, 1);
+}
 
 struct _EntsecScanCamera
 {
@@ -136,32 +252,21 @@ preview_new (const guint8 *pixels,
 }
 
 /* On GStreamer's streaming thread: one frame, decoded here. */
-static GstFlowReturn
-new_sample (GstAppSink *sink,
-            gpointer    user_data)
+static void
+read_frame (EntsecScanCamera *self,
+            GstVideoFrame    *frame)
 {
-  EntsecScanCamera *self = user_data;
-  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
-  GstVideoInfo info;
-  GstVideoFrame frame;
-  Report *report;
+  Report *report = g_new0 (Report, 1);
   g_autoptr (GError) error = NULL;
 
-  if (sample == NULL || g_atomic_int_get (&self->done))
-    return GST_FLOW_OK;
-  if (!gst_video_info_from_caps (&info, gst_sample_get_caps (sample))
-      || !gst_video_frame_map (&frame, &info, gst_sample_get_buffer (sample), GST_MAP_READ))
-    return GST_FLOW_OK;
-  report = g_new0 (Report, 1);
-  report->preview = preview_new (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
-                                 GST_VIDEO_FRAME_WIDTH (&frame), GST_VIDEO_FRAME_HEIGHT (&frame),
-                                 GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
-  report->result = entsec_qr_decode_grey_sync (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
-                                               GST_VIDEO_FRAME_WIDTH (&frame),
-                                               GST_VIDEO_FRAME_HEIGHT (&frame),
-                                               GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), NULL,
+  report->preview = preview_new (GST_VIDEO_FRAME_PLANE_DATA (frame, 0),
+                                 GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame),
+                                 GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0));
+  report->result = entsec_qr_decode_grey_sync (GST_VIDEO_FRAME_PLANE_DATA (frame, 0),
+                                               GST_VIDEO_FRAME_WIDTH (frame),
+                                               GST_VIDEO_FRAME_HEIGHT (frame),
+                                               GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0), NULL,
                                                &error);
-  gst_video_frame_unmap (&frame);
   if (report->result != NULL && !holds_authenticator_code (report->result))
     {
       /* Only to learn why (the same message as for a picture): it yields no account. */
@@ -173,6 +278,27 @@ new_sample (GstAppSink *sink,
   if (report->result != NULL)
     g_atomic_int_set (&self->done, TRUE);
   post (self, report);
+}
+
+static GstFlowReturn
+new_sample (GstAppSink *sink,
+            gpointer    user_data)
+{
+  EntsecScanCamera *self = user_data;
+  GstSample *sample = gst.app_sink_pull_sample (sink);
+  GstVideoInfo info;
+  GstVideoFrame frame;
+
+  if (sample == NULL)
+    return GST_FLOW_OK;
+  if (!g_atomic_int_get (&self->done)
+      && gst.video_info_from_caps (&info, gst.sample_get_caps (sample))
+      && gst.video_frame_map (&frame, &info, gst.sample_get_buffer (sample), GST_MAP_READ))
+    {
+      read_frame (self, &frame);
+      gst.video_frame_unmap (&frame);
+    }
+  gst.mini_object_unref (GST_MINI_OBJECT_CAST (sample));
   return GST_FLOW_OK;
 }
 
@@ -199,7 +325,7 @@ bus_message (GstBus     *bus,
     {
       g_autoptr (GError) error = NULL;
 
-      gst_message_parse_error (message, &error, NULL);
+      gst.message_parse_error (message, &error, NULL);
       report->error = g_error_new (ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ,
                                    _("The camera cannot be read (%s). Close other apps that use "
                                      "it and try again."),
@@ -217,9 +343,12 @@ bus_message (GstBus     *bus,
 static const char *
 default_source (void)
 {
-  g_autoptr (GstElementFactory) pipewire = gst_element_factory_find ("pipewiresrc");
+  GstElementFactory *pipewire = gst.element_factory_find ("pipewiresrc");
 
-  return pipewire != NULL ? "pipewiresrc" : "v4l2src";
+  if (pipewire == NULL)
+    return "v4l2src";
+  gst.object_unref (pipewire);
+  return "pipewiresrc";
 }
 
 EntsecScanCamera *
@@ -228,12 +357,21 @@ entsec_scan_camera_new (const char *source,
 {
   g_autoptr (EntsecScanCamera) self = NULL;
   g_autofree char *description = NULL;
-  g_autoptr (GstElement) sink = NULL;
-  g_autoptr (GstBus) bus = NULL;
+  GstElement *sink;
+  GstBus *bus;
   GstAppSinkCallbacks callbacks = { 0 };
   GError *parse_error = NULL;
 
-  if (!gst_init_check (NULL, NULL, error))
+  load_gstreamer ();
+  if (gst_failure != NULL)
+    {
+      g_set_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ,
+                   _("The camera cannot be used (%s). Install GStreamer's “good” plugins and "
+                     "PipeWire's GStreamer plugin."),
+                   gst_failure);
+      return NULL;
+    }
+  if (!gst.init_check (NULL, NULL, error))
     return NULL;
   self = g_object_new (ENTSEC_TYPE_SCAN_CAMERA, NULL);
   description = g_strdup_printf ("%s ! videoconvert ! videoscale ! videorate drop-only=true "
@@ -241,7 +379,7 @@ entsec_scan_camera_new (const char *source,
                                  "max-buffers=1 drop=true sync=false",
                                  source != NULL ? source : default_source (),
                                  ENTSEC_SCAN_CAMERA_RATE);
-  self->pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+  self->pipeline = gst.parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
                                           &parse_error);
   if (self->pipeline == NULL)
     {
@@ -252,12 +390,17 @@ entsec_scan_camera_new (const char *source,
       g_error_free (parse_error);
       return NULL;
     }
-  gst_object_ref_sink (self->pipeline);
-  sink = gst_bin_get_by_name (GST_BIN (self->pipeline), "sink");
+  gst.object_ref_sink (self->pipeline);
+  /* GST_BIN() and GST_APP_SINK(), with the _get_type() functions of the table */
+  sink = gst.bin_get_by_name (G_TYPE_CHECK_INSTANCE_CAST (self->pipeline, gst.bin_get_type (),
+                                                          GstBin), "sink");
   callbacks.new_sample = new_sample;
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
-  bus = gst_element_get_bus (self->pipeline);
-  gst_bus_add_watch (bus, bus_message, self);
+  gst.app_sink_set_callbacks (G_TYPE_CHECK_INSTANCE_CAST (sink, gst.app_sink_get_type (),
+                                                          GstAppSink), &callbacks, self, NULL);
+  gst.object_unref (sink);
+  bus = gst.element_get_bus (self->pipeline);
+  gst.bus_add_watch (bus, bus_message, self);
+  gst.object_unref (bus);
   return g_steal_pointer (&self);
 }
 
@@ -268,12 +411,12 @@ entsec_scan_camera_start (EntsecScanCamera *self,
   g_return_val_if_fail (ENTSEC_IS_SCAN_CAMERA (self), FALSE);
 
   g_atomic_int_set (&self->done, FALSE);
-  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+  if (gst.element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
       g_set_error_literal (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ,
                            _("The camera cannot be started. Close other apps that use it and "
                              "try again."));
-      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      gst.element_set_state (self->pipeline, GST_STATE_NULL);
       return FALSE;
     }
   return TRUE;
@@ -285,7 +428,7 @@ entsec_scan_camera_stop (EntsecScanCamera *self)
   g_return_if_fail (ENTSEC_IS_SCAN_CAMERA (self));
 
   g_atomic_int_set (&self->done, TRUE);
-  gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  gst.element_set_state (self->pipeline, GST_STATE_NULL);
 }
 
 static void
@@ -294,20 +437,23 @@ detect_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  g_autoptr (GstDeviceMonitor) monitor = NULL;
+  GstDeviceMonitor *monitor;
   GList *devices;
   gboolean found;
 
-  if (!gst_init_check (NULL, NULL, NULL))
+  /* Without GStreamer, no camera can be used: the same as none attached. */
+  load_gstreamer ();
+  if (gst_failure != NULL || !gst.init_check (NULL, NULL, NULL))
     {
       g_task_return_boolean (task, FALSE);
       return;
     }
-  monitor = gst_device_monitor_new ();
-  gst_device_monitor_add_filter (monitor, "Video/Source", NULL);
-  devices = gst_device_monitor_get_devices (monitor);
+  monitor = gst.device_monitor_new ();
+  gst.device_monitor_add_filter (monitor, "Video/Source", NULL);
+  devices = gst.device_monitor_get_devices (monitor);
   found = devices != NULL;
-  g_list_free_full (devices, gst_object_unref);
+  g_list_free_full (devices, gst.object_unref);
+  gst.object_unref (monitor);
   g_task_return_boolean (task, found);
 }
 
@@ -335,12 +481,13 @@ entsec_scan_camera_dispose (GObject *object)
 
   if (self->pipeline != NULL)
     {
-      g_autoptr (GstBus) bus = gst_element_get_bus (self->pipeline);
+      GstBus *bus = gst.element_get_bus (self->pipeline);
 
-      gst_element_set_state (self->pipeline, GST_STATE_NULL);
-      gst_bus_remove_watch (bus);
+      gst.element_set_state (self->pipeline, GST_STATE_NULL);
+      gst.bus_remove_watch (bus);
+      gst.object_unref (bus);
     }
-  g_clear_pointer (&self->pipeline, gst_object_unref);
+  g_clear_pointer (&self->pipeline, gst.object_unref);
 
   G_OBJECT_CLASS (entsec_scan_camera_parent_class)->dispose (object);
 }

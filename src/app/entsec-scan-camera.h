@@ -51,4 +51,11 @@ void     entsec_scan_camera_detect_async (GCancellable       *cancellable,
                                           gpointer            user_data);
 gboolean entsec_scan_camera_detect_finish (GAsyncResult *result);
 
+/*
+ * GStreamer is opened on the first _detect_async() or _new(); when it cannot
+ * be, no camera is detected and _new() fails saying what to install. Tests
+ * only, before that: open @soname instead of libgstreamer-1.0.so.0.
+ */
+void     entsec_scan_camera_set_library_for_test (const char *soname);
+
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* entsec-http.c: HTTPS calls to the enterprise server, verified TLS only (libcurl) */
+/* entsec-http.c: HTTPS calls to the enterprise server, verified TLS only (libcurl, loaded
+ * on the first call: entsec-curl-loader.h) */
 
 #include "config.h"
 
@@ -14,6 +15,7 @@
 
 #include "entsec-base64url.h"
 #include "entsec-core-private.h"
+#include "entsec-curl-loader.h"
 #include "entsec-http.h"
 #include "entsec-problem.h"
 #include "entsec-tls-anchor.h"
@@ -28,6 +30,7 @@ G_DEFINE_QUARK (entsec-net-error-quark, entsec_net_error)
 /* What one call saw; the TLS callbacks fill it in on the calling thread. */
 typedef struct
 {
+  const EntsecCurl *lib;
   const EntsecHttpTrust *trust;
   guint8 pins[PIN_MAX][32];
   guint n_pins;
@@ -174,11 +177,13 @@ on_ssl_ctx (CURL *curl,
             void *ssl_ctx,
             void *user_data)
 {
+  const EntsecCurl *lib = ((CallState *) user_data)->lib;
   SSL_CTX *ctx = ssl_ctx;
 
-  SSL_CTX_set_cert_verify_callback (ctx, verify_chain, user_data);
-  SSL_CTX_set_msg_callback (ctx, on_tls_message);
-  SSL_CTX_set_msg_callback_arg (ctx, user_data);
+  lib->ssl_ctx_set_cert_verify_callback (ctx, verify_chain, user_data);
+  lib->ssl_ctx_set_msg_callback (ctx, on_tls_message);
+  /* SSL_CTX_set_msg_callback_arg() */
+  lib->ssl_ctx_ctrl (ctx, SSL_CTRL_SET_MSG_CALLBACK_ARG, 0, user_data);
   return CURLE_OK;
 }
 
@@ -236,7 +241,7 @@ on_header (char   *line,
     }
   else if ((value = header_value (line, len, "Date")) != NULL)
     {
-      time_t date = curl_getdate (value, NULL);
+      time_t date = state->lib->getdate (value, NULL);
 
       response->date = date >= 0 ? (gint64) date : -1;
       g_free (value);
@@ -253,38 +258,27 @@ on_header (char   *line,
 }
 
 static gboolean
-check_url (const char  *url,
-           GError     **error)
+check_url (const EntsecCurl  *lib,
+           const char        *url,
+           GError           **error)
 {
-  CURLU *parsed = curl_url ();
+  CURLU *parsed = lib->url ();
   char *scheme = NULL;
   char *host = NULL;
   gboolean ok;
 
-  ok = curl_url_set (parsed, CURLUPART_URL, url, 0) == CURLUE_OK
-       && curl_url_get (parsed, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK
-       && curl_url_get (parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK
+  ok = lib->url_set (parsed, CURLUPART_URL, url, 0) == CURLUE_OK
+       && lib->url_get (parsed, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK
+       && lib->url_get (parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK
        && g_ascii_strcasecmp (scheme, "https") == 0;
-  curl_free (scheme);
-  curl_free (host);
-  curl_url_cleanup (parsed);
+  lib->free (scheme);
+  lib->free (host);
+  lib->url_cleanup (parsed);
   if (!ok)
     g_set_error_literal (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_INVALID_URL,
                          "The server address must be an https:// URL, such as "
                          "https://auth.example.com");
   return ok;
-}
-
-static void
-global_init_once (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done))
-    {
-      curl_global_init (CURL_GLOBAL_DEFAULT);
-      g_once_init_leave (&done, 1);
-    }
 }
 
 /* The error for a refused certificate, by the chain check's cause. */
@@ -319,7 +313,7 @@ set_transport_error (const CallState *state,
                      GError         **error)
 {
   g_autofree char *safe = entsec_dup_printable (detail[0] != '\0' ? detail
-                                                : curl_easy_strerror (code),
+                                                : state->lib->easy_strerror (code),
                                                 -1, ERROR_DETAIL_CHARS);
 
   if (state->pin_mismatch || state->verify_error != X509_V_OK)
@@ -396,57 +390,60 @@ set_options (CURL                  *curl,
              CallState             *state,
              char                  *error_buffer)
 {
-  curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "https");
-  curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-  curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt (curl, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
-  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
-  curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, state);
+  const EntsecCurl *lib = state->lib;
+
+  lib->easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "https");
+  lib->easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  lib->easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
+  lib->easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  lib->easy_setopt (curl, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
+  lib->easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  lib->easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  lib->easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+  lib->easy_setopt (curl, CURLOPT_SSL_CTX_DATA, state);
   if (trust->ca_file != NULL)
-    curl_easy_setopt (curl, CURLOPT_CAINFO, trust->ca_file);
+    lib->easy_setopt (curl, CURLOPT_CAINFO, trust->ca_file);
   else if (trust->pin_is_anchor)
     {
       /* The pin is the anchor: no CA store is needed, and none is opened (the
        * default bundle is missing where ca-certificates is not installed,
        * which libcurl would report as a failure) */
-      curl_easy_setopt (curl, CURLOPT_CAINFO, NULL);
-      curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+      lib->easy_setopt (curl, CURLOPT_CAINFO, NULL);
+      lib->easy_setopt (curl, CURLOPT_CAPATH, NULL);
     }
   if (trust->pins != NULL && !trust->pin_is_anchor)
-    curl_easy_setopt (curl, CURLOPT_PINNEDPUBLICKEY, trust->pins);
-  curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) (trust->connect_timeout != 0
+    lib->easy_setopt (curl, CURLOPT_PINNEDPUBLICKEY, trust->pins);
+  lib->easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) (trust->connect_timeout != 0
                     ? trust->connect_timeout : ENTSEC_HTTP_CONNECT_TIMEOUT));
-  curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) (trust->total_timeout != 0
+  lib->easy_setopt (curl, CURLOPT_TIMEOUT, (long) (trust->total_timeout != 0
                     ? trust->total_timeout : ENTSEC_HTTP_TOTAL_TIMEOUT));
-  curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt (curl, CURLOPT_WRITEDATA, state);
-  curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt (curl, CURLOPT_HEADERDATA, state);
-  curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, error_buffer);
+  lib->easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_data);
+  lib->easy_setopt (curl, CURLOPT_WRITEDATA, state);
+  lib->easy_setopt (curl, CURLOPT_HEADERFUNCTION, on_header);
+  lib->easy_setopt (curl, CURLOPT_HEADERDATA, state);
+  lib->easy_setopt (curl, CURLOPT_ERRORBUFFER, error_buffer);
   if (trust->cancellable != NULL)
     {
-      curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-      curl_easy_setopt (curl, CURLOPT_XFERINFODATA, state);
-      curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+      lib->easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+      lib->easy_setopt (curl, CURLOPT_XFERINFODATA, state);
+      lib->easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
     }
-  curl_easy_setopt (curl, CURLOPT_USERAGENT, "entsec/" PACKAGE_VERSION);
+  lib->easy_setopt (curl, CURLOPT_USERAGENT, "entsec/" PACKAGE_VERSION);
 }
 
 static char *
-host_of (const char *url)
+host_of (const EntsecCurl *lib,
+         const char       *url)
 {
-  CURLU *parsed = curl_url ();
+  CURLU *parsed = lib->url ();
   char *host = NULL;
   char *copy;
 
-  if (curl_url_set (parsed, CURLUPART_URL, url, 0) == CURLUE_OK)
-    curl_url_get (parsed, CURLUPART_HOST, &host, 0);
+  if (lib->url_set (parsed, CURLUPART_URL, url, 0) == CURLUE_OK)
+    lib->url_get (parsed, CURLUPART_HOST, &host, 0);
   copy = entsec_dup_printable (host != NULL ? host : url, -1, ERROR_DETAIL_CHARS);
-  curl_free (host);
-  curl_url_cleanup (parsed);
+  lib->free (host);
+  lib->url_cleanup (parsed);
   return copy;
 }
 
@@ -464,14 +461,18 @@ entsec_http_request (const EntsecHttpTrust *trust,
   CallState state = { 0 };
   char error_buffer[CURL_ERROR_SIZE] = "";
   struct curl_slist *list = NULL;
+  const EntsecCurl *lib;
   CURL *curl;
   CURLcode code;
 
   g_return_val_if_fail (trust != NULL, NULL);
   g_return_val_if_fail (method != NULL && url != NULL, NULL);
 
-  if (!check_url (url, error) || g_cancellable_set_error_if_cancelled (trust->cancellable, error))
+  lib = entsec_curl_get (error);
+  if (lib == NULL || !check_url (lib, url, error)
+      || g_cancellable_set_error_if_cancelled (trust->cancellable, error))
     return NULL;
+  state.lib = lib;
   state.trust = trust;
   if (trust->pins != NULL && !parse_pins (trust->pins, &state, error))
     return NULL;
@@ -481,7 +482,6 @@ entsec_http_request (const EntsecHttpTrust *trust,
                            "A pin is needed to stand in for the server's CA");
       return NULL;
     }
-  global_init_once ();
   state.max_response = trust->max_response != 0 ? trust->max_response : ENTSEC_HTTP_MAX_RESPONSE;
   state.body = received;
   state.response = response;
@@ -489,33 +489,33 @@ entsec_http_request (const EntsecHttpTrust *trust,
   response->retry_after = -1;
   response->date = -1;
 
-  curl = curl_easy_init ();
+  curl = lib->easy_init ();
   set_options (curl, trust, &state, error_buffer);
-  curl_easy_setopt (curl, CURLOPT_URL, url);
-  curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
+  lib->easy_setopt (curl, CURLOPT_URL, url);
+  lib->easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
   if (body != NULL)
     {
       gsize len = 0;
       const void *data = g_bytes_get_data (body, &len);
 
-      curl_easy_setopt (curl, CURLOPT_POSTFIELDS, data);
-      curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len);
+      lib->easy_setopt (curl, CURLOPT_POSTFIELDS, data);
+      lib->easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len);
     }
   else if (g_strcmp0 (method, "GET") == 0)
-    curl_easy_setopt (curl, CURLOPT_HTTPGET, 1L);
+    lib->easy_setopt (curl, CURLOPT_HTTPGET, 1L);
   /* No "Expect: 100-continue" round trip. */
-  list = curl_slist_append (list, "Expect:");
+  list = lib->slist_append (list, "Expect:");
   for (gsize i = 0; headers != NULL && headers[i] != NULL; i++)
-    list = curl_slist_append (list, headers[i]);
-  curl_easy_setopt (curl, CURLOPT_HTTPHEADER, list);
+    list = lib->slist_append (list, headers[i]);
+  lib->easy_setopt (curl, CURLOPT_HTTPHEADER, list);
 
-  code = curl_easy_perform (curl);
+  code = lib->easy_perform (curl);
   if (code == CURLE_OK)
-    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &response->status);
-  curl_easy_cleanup (curl);
-  curl_slist_free_all (list);
+    lib->easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &response->status);
+  lib->easy_cleanup (curl);
+  lib->slist_free_all (list);
 
-  host = host_of (url);
+  host = host_of (lib, url);
   if (code == CURLE_ABORTED_BY_CALLBACK && g_cancellable_is_cancelled (trust->cancellable))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The call to %s was cancelled", host);
