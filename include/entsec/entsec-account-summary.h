@@ -80,14 +80,5 @@ gboolean           entsec_account_summary_get_managed (EntsecAccountSummary *sel
 ENTSEC_EXPORT
 char              *entsec_account_summary_dup_display_name (EntsecAccountSummary *self)
   G_GNUC_WARN_UNUSED_RESULT;
-/*
- * The display name's collation key (g_utf8_collate_key(), the locale of the
- * moment the summary was made): comparing two with strcmp() orders the names
- * as g_utf8_collate() would. Made with the summary, which the vault does in
- * the thread that reads it, so sorting a long list costs the caller no
- * collation.
- */
-ENTSEC_EXPORT
-const char        *entsec_account_summary_get_sort_key (EntsecAccountSummary *self);
 
 G_END_DECLS

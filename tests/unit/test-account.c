@@ -3,8 +3,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <entsec/entsec.h>
 
 #include "entsec-core-private.h"
@@ -192,46 +190,6 @@ test_dup_printable (void)
     }
 }
 
-/* Summaries sort by strcmp() of their keys as their display names do by
- * g_utf8_collate(), issuer or not. */
-static void
-test_summary_sort_key (void)
-{
-  static const struct
-  {
-    const char *issuer;
-    const char *label;
-  } names[] = {
-    { "GitHub", "me@example.com" }, { "github", "me@example.com" }, { NULL, "vpn" },
-    { "Ärzte", "x" }, { "Zebra", "y" }, { "Éclair", "z" }, { "ACME", "a" }, { "", "Plain" },
-  };
-  EntsecAccountSummary *summaries[G_N_ELEMENTS (names)];
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autoptr (EntsecAccount) account = entsec_account_new ();
-
-      account->issuer = g_strdup (names[i].issuer);
-      g_free (account->label);
-      account->label = g_strdup (names[i].label);
-      summaries[i] = entsec_account_summary_new_from_account (account);
-      g_assert_nonnull (entsec_account_summary_get_sort_key (summaries[i]));
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    for (guint j = 0; j < G_N_ELEMENTS (names); j++)
-      {
-        g_autofree char *a = entsec_account_summary_dup_display_name (summaries[i]);
-        g_autofree char *b = entsec_account_summary_dup_display_name (summaries[j]);
-        int by_key = strcmp (entsec_account_summary_get_sort_key (summaries[i]),
-                             entsec_account_summary_get_sort_key (summaries[j]));
-        int by_name = g_utf8_collate (a, b);
-
-        g_assert_cmpint ((by_key > 0) - (by_key < 0), ==, (by_name > 0) - (by_name < 0));
-      }
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_object_unref (summaries[i]);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -244,7 +202,6 @@ main (int    argc,
   g_test_add_func ("/account/format-characters", test_format_characters);
   g_test_add_func ("/account/joiners-allowed", test_joiners_allowed);
   g_test_add_func ("/account/dup-printable", test_dup_printable);
-  g_test_add_func ("/account/summary-sort-key", test_summary_sort_key);
 
   return g_test_run ();
 }

@@ -22,7 +22,6 @@ struct _EntsecAccountSummary
   gboolean           favourite;
   gboolean           has_notes;
   gboolean           managed;
-  char              *sort_key;
 };
 
 G_DEFINE_FINAL_TYPE (EntsecAccountSummary, entsec_account_summary, G_TYPE_OBJECT)
@@ -99,7 +98,6 @@ entsec_account_summary_finalize (GObject *object)
   g_free (self->issuer);
   g_free (self->label);
   g_free (self->group);
-  g_free (self->sort_key);
   G_OBJECT_CLASS (entsec_account_summary_parent_class)->finalize (object);
 }
 
@@ -150,11 +148,6 @@ entsec_account_summary_new_from_account (const EntsecAccount *account)
   self->favourite = account->favourite;
   self->has_notes = account->notes != NULL && account->notes[0] != '\0';
   self->managed = account->managed_id != NULL;
-  {
-    g_autofree char *name = entsec_account_summary_dup_display_name (self);
-
-    self->sort_key = g_utf8_collate_key (name, -1);
-  }
   return self;
 }
 
@@ -240,13 +233,6 @@ entsec_account_summary_get_managed (EntsecAccountSummary *self)
 {
   g_return_val_if_fail (ENTSEC_IS_ACCOUNT_SUMMARY (self), FALSE);
   return self->managed;
-}
-
-const char *
-entsec_account_summary_get_sort_key (EntsecAccountSummary *self)
-{
-  g_return_val_if_fail (ENTSEC_IS_ACCOUNT_SUMMARY (self), NULL);
-  return self->sort_key;
 }
 
 char *
