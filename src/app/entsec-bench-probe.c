@@ -13,6 +13,7 @@
 
 #define STALL_PERIOD_MS 5
 #define SCROLL_DELAY_MS 1000
+#define START_SETTLE_MS 1000
 
 typedef struct
 {
@@ -180,6 +181,12 @@ scroll_start (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+stall_start_done (gpointer user_data)
+{
+  stall_report (user_data, "start");
+}
+
 /* ---- Frames and items ------------------------------------------------------ */
 
 static void
@@ -229,8 +236,10 @@ codes_frame (Probe *probe,
 {
   probe->codes_frame_seen = TRUE;
   emit ("codes-frame %" G_GINT64_FORMAT " %u", now, g_list_model_get_n_items (probe->model));
+  /* The start's work after its first frame: the rest of the list's rows,
+   * reads and checks the window starts once the codes show. */
   if (probe->stall)
-    stall_report (probe, "unlock");
+    g_timeout_add_once (START_SETTLE_MS, stall_start_done, probe);
   if (probe->scroll_px > 0 && g_list_model_get_n_items (probe->model) > 0)
     probe->scroll_id = g_timeout_add (SCROLL_DELAY_MS, scroll_start, probe);
 }

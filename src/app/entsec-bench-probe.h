@@ -16,8 +16,8 @@ G_BEGIN_DECLS
  *   none) has a model, "codes-frame T N" after the first paint that shows it
  *   and "items N T" when its number of items changes.
  * - ENTSEC_BENCH_STALL=1 as well: a 5 ms timeout records the longest gap between
- *   its dispatches, the longest time the main loop did not run; "stall unlock US"
- *   covers the first frame to the codes frame, and SIGUSR1 prints "stall mark US"
+ *   its dispatches, the longest time the main loop did not run; "stall start US"
+ *   covers the first frame to 1 s after the codes frame, and SIGUSR1 prints "stall mark US"
  *   for the time since the last report and starts again.
  * - ENTSEC_BENCH_SCROLL=PX as well: once the codes show, @list_view scrolls down by
  *   PX pixels a frame to the end; then "scroll FRAMES WORK50 WORK95 WORKMAX IVL50
