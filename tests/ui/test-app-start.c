@@ -93,6 +93,25 @@ remove_vault (void)
     }
 }
 
+/* A new default vault (keyring slot) of @n accounts, "Issuer NN", closed. */
+static void
+make_vault (guint n)
+{
+  g_autofree char *path = entsec_vault_default_path (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EntsecVault) vault = NULL;
+
+  remove_vault ();
+  vault = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *issuer = g_strdup_printf ("Issuer %02u", i);
+
+      vt_add (vault, issuer, "me", i + 1);
+    }
+}
+
 /* An opening of the default vault, waited for to its end. */
 static EntsecVaultOpening *
 finished_opening (gboolean always_ask)
@@ -120,22 +139,11 @@ list_view (EntsecWindow *window)
 static void
 test_codes_in_first_frame (void)
 {
-  g_autofree char *path = entsec_vault_default_path (NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecVault) vault = NULL;
-  EntsecVaultOpening *opening;
   EntsecWindow *window;
   GListModel *model;
 
-  remove_vault ();
-  vault = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
-  g_assert_no_error (error);
-  vt_add (vault, "Mine", "me", 1);
-  vt_add (vault, "Yours", "you", 2);
-  g_clear_object (&vault);
-
-  opening = finished_opening (FALSE);
-  window = entsec_window_new_opened (app, opening);
+  make_vault (2);
+  window = entsec_window_new_opened (app, finished_opening (FALSE));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (main_stack (window)), ==, "codes");
   model = G_LIST_MODEL (gtk_grid_view_get_model (list_view (window)));
   g_assert_nonnull (model);
@@ -151,24 +159,11 @@ test_codes_in_first_frame (void)
 static void
 test_first_rows (void)
 {
-  g_autofree char *path = entsec_vault_default_path (NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecVault) vault = NULL;
   EntsecWindow *window;
   GListModel *model;
   guint first;
 
-  remove_vault ();
-  vault = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < 60; i++)
-    {
-      g_autofree char *issuer = g_strdup_printf ("Issuer %02u", i);
-
-      vt_add (vault, issuer, "me", i);
-    }
-  g_clear_object (&vault);
-
+  make_vault (60);
   window = entsec_window_new_opened (app, finished_opening (FALSE));
   model = G_LIST_MODEL (gtk_grid_view_get_model (list_view (window)));
   first = g_list_model_get_n_items (model);
@@ -244,25 +239,19 @@ test_first_run (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* A window made without an opening that has finished waits on the loading
- * page, then shows where the vault leads. */
+/* A window made with no opening started before it makes its own, and
+ * reaches the codes from the loading page when its worker was not done yet
+ * (a race this test does not steer: both ways end on the codes). */
 static void
-test_waits_for_opening (void)
+test_opens_itself (void)
 {
-  g_autofree char *path = entsec_vault_default_path (NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (EntsecVault) vault = NULL;
   EntsecWindow *window;
+  const char *page;
 
-  remove_vault ();
-  vault = entsec_vault_create_sync (path, TRUE, NULL, 0, &vt_fast_kdf, NULL, &error);
-  g_assert_no_error (error);
-  vt_add (vault, "Mine", "me", 1);
-  g_clear_object (&vault);
-
+  make_vault (1);
   window = entsec_window_new_opened (app, NULL);
-  /* Its worker has just started: it cannot be done before the window is. */
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (main_stack (window)), ==, "loading");
+  page = gtk_stack_get_visible_child_name (main_stack (window));
+  g_assert_true (g_str_equal (page, "loading") || g_str_equal (page, "codes"));
   await_page (window, "codes");
   g_assert_cmpuint (g_list_model_get_n_items (
                       G_LIST_MODEL (gtk_grid_view_get_model (list_view (window)))), ==, 1);
@@ -287,7 +276,7 @@ main (int   argc,
   g_test_add_func ("/app/start/first-rows", test_first_rows);
   g_test_add_func ("/app/start/always-ask", test_always_ask);
   g_test_add_func ("/app/start/first-run", test_first_run);
-  g_test_add_func ("/app/start/waits-for-opening", test_waits_for_opening);
+  g_test_add_func ("/app/start/opens-itself", test_opens_itself);
   status = g_test_run ();
   g_clear_object (&app);
   return status;
