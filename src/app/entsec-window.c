@@ -43,10 +43,7 @@ struct _EntsecWindow
   EntsecUnlockPage     *unlock_page;
   AdwLeaflet           *leaflet;
   GtkWidget            *codes_box;
-  /* Made when first needed (not owned: the stack holds them). */
   EntsecAccountPage    *account_page;
-  GtkWidget            *account_placeholder;
-  guint                 account_page_idle;
   GtkStack             *details_stack;
   /* Made when first shown (not owned: the details stack holds it). */
   EntsecDevicePage     *device_page;
@@ -370,8 +367,7 @@ hide_codes (EntsecWindow *self)
     entsec_lock_monitor_pause (self->lock_monitor);
   close_add_dialog (self);
   entsec_clipboard_guard_clear (self->clipboard);
-  if (self->account_page != NULL)
-    entsec_account_page_clear (self->account_page);
+  entsec_account_page_clear (self->account_page);
   if (self->device_page != NULL)
     entsec_device_page_clear (self->device_page);
   gtk_stack_set_visible_child_name (self->details_stack, "account");
@@ -602,8 +598,7 @@ find_summary (EntsecWindow *self,
 static void
 accounts_changed (EntsecWindow *self)
 {
-  gint64 id = self->account_page != NULL ? entsec_account_page_get_account_id (self->account_page)
-                                          : 0;
+  gint64 id = entsec_account_page_get_account_id (self->account_page);
   g_autoptr (EntsecAccountSummary) summary = NULL;
 
   if (id == 0)
@@ -640,65 +635,15 @@ device_page_closed (EntsecWindow *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
 }
 
-/* The account page, made the first time it is needed: when an account is
- * opened, or when the leaflet unfolds with the codes on screen (the details
- * pane then shows it). A narrow window's first frame goes without it. */
-static EntsecAccountPage *
-ensure_account_page (EntsecWindow *self)
-{
-  gboolean placeholder_shown;
-
-  if (self->account_page != NULL)
-    return self->account_page;
-  placeholder_shown = gtk_stack_get_visible_child (self->details_stack)
-                      == self->account_placeholder;
-  self->account_page = g_object_new (ENTSEC_TYPE_ACCOUNT_PAGE, NULL);
-  g_signal_connect_object (self->account_page, "toast", G_CALLBACK (account_page_toast), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->account_page, "closed", G_CALLBACK (account_page_closed), self,
-                           G_CONNECT_SWAPPED);
-  entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
-  gtk_stack_remove (self->details_stack, self->account_placeholder);
-  self->account_placeholder = NULL;
-  gtk_stack_add_named (self->details_stack, GTK_WIDGET (self->account_page), "account");
-  if (placeholder_shown)
-    gtk_stack_set_visible_child_name (self->details_stack, "account");
-  return self->account_page;
-}
-
-/* An unfolded leaflet shows the details pane beside the list. */
-static void
-account_page_if_unfolded (EntsecWindow *self)
-{
-  if (self->account_page == NULL && !adw_leaflet_get_folded (self->leaflet))
-    ensure_account_page (self);
-}
-
-static gboolean
-account_page_idle (gpointer user_data)
-{
-  EntsecWindow *self = user_data;
-
-  self->account_page_idle = 0;
-  if (showing_codes (self))
-    account_page_if_unfolded (self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 leaflet_folded_changed (EntsecWindow *self)
 {
-  /* Notified while the template is built, before the leaflet is bound. */
-  if (self->leaflet == NULL)
+  /* Notified while the template is built, before the page is bound. */
+  if (self->account_page == NULL)
     return;
-  if (self->account_page != NULL)
-    entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
+  entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
   if (self->device_page != NULL)
     entsec_device_page_set_show_back (self->device_page, adw_leaflet_get_folded (self->leaflet));
-  /* Notified while the window is laid out: the page comes after that. */
-  if (self->account_page == NULL && !adw_leaflet_get_folded (self->leaflet)
-      && self->account_page_idle == 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->account_page_idle = g_idle_add_full (G_PRIORITY_LOW, account_page_idle, self, NULL);
 }
 
 /* Leaving the details on a phone hides the QR code. */
@@ -723,8 +668,7 @@ show_account_activated (GtkWidget  *widget,
   summary = find_summary (self, g_variant_get_int64 (parameter));
   if (summary == NULL)
     return;
-  entsec_account_page_show_account (ensure_account_page (self), self->vault, summary,
-                                    self->cancellable);
+  entsec_account_page_show_account (self->account_page, self->vault, summary, self->cancellable);
   if (self->device_page != NULL)
     entsec_device_page_clear (self->device_page);
   gtk_stack_set_visible_child_name (self->details_stack, "account");
@@ -757,8 +701,7 @@ show_device_activated (GtkWidget  *widget,
 
   if (!showing_codes (self))
     return;
-  if (self->account_page != NULL)
-    entsec_account_page_clear (self->account_page);
+  entsec_account_page_clear (self->account_page);
   entsec_device_page_show (ensure_device_page (self), self->vault, self->cancellable);
   gtk_stack_set_visible_child_name (self->details_stack, "device");
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->details_stack));
@@ -840,8 +783,6 @@ grow_list (GtkWidget     *widget,
     return G_SOURCE_CONTINUE;
   self->grow_id = 0;
   gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
-  /* Laid out once: whether the leaflet folded is known. */
-  account_page_if_unfolded (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -877,8 +818,6 @@ show_codes (EntsecWindow *self)
       self->grow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view), grow_list, self,
                                                     NULL);
     }
-  else
-    account_page_if_unfolded (self);
   update_codes_stack (self);
   show_page (self, "codes");
   gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
@@ -1349,7 +1288,6 @@ entsec_window_dispose (GObject *object)
   EntsecWindow *self = ENTSEC_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->account_page_idle, g_source_remove);
   stop_ticking (self);
   if (self->clipboard != NULL)
     entsec_clipboard_guard_clear (self->clipboard);
@@ -1371,9 +1309,8 @@ entsec_window_dispose (GObject *object)
   g_clear_object (&self->vault);
   g_clear_object (&self->approvals);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
-  /* The stack disposes of them with the template. */
+  /* The stack disposes of it with the template. */
   self->device_page = NULL;
-  self->account_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_WINDOW);
 
   G_OBJECT_CLASS (entsec_window_parent_class)->dispose (object);
@@ -1412,7 +1349,7 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, loading_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_box);
-  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, account_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, account_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, details_stack);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_revealer);
@@ -1427,6 +1364,8 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed);
   gtk_widget_class_bind_template_callback (widget_class, search_activate);
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, account_page_toast);
+  gtk_widget_class_bind_template_callback (widget_class, account_page_closed);
   gtk_widget_class_bind_template_callback (widget_class, offline_check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_changed);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_child_changed);
