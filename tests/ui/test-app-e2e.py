@@ -148,7 +148,23 @@ def click(node):
 
 
 def set_text(node, text):
+    """Types @text into the field @node and waits until the field holds it. On a
+    page GTK has just mapped, under load, a write can be lost (the field stays
+    empty and the test would wait for what its next click was to bring); it is
+    written again then, as a person would type again. A password field does not
+    tell its text, so it is written once."""
     node.text = text
+    if node.roleName == "password text":
+        return
+
+    def landed():
+        query = node.queryText()
+        if query.getText(0, query.characterCount) == text:
+            return True
+        node.text = text
+        return False
+
+    wait_for("the text %r in '%s'" % (text, node.name), landed)
 
 
 def frame(app, title):
