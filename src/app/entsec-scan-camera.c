@@ -6,13 +6,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <gmodule.h>
 #include <stddef.h>
 #include <string.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include "entsec-lazy-symbols.h"
 #include "entsec-scan-camera.h"
 
 /*
@@ -48,47 +48,44 @@ typedef struct
   __typeof__ (gst_video_frame_unmap) *video_frame_unmap;
 } Gst;
 
-/* Where they are (a test can replace the first: entsec_scan_camera_set_library_for_test()). */
-enum { CORE, APP, VIDEO };
-static const char *gst_libraries[] = {
-  [CORE] = "libgstreamer-1.0.so.0",
-  [APP] = "libgstapp-1.0.so.0",
-  [VIDEO] = "libgstvideo-1.0.so.0",
+#define GST_SYMBOL(name) { "gst_" #name, offsetof (Gst, name) }
+
+static const EntsecLazySymbol core_symbols[] = {
+  GST_SYMBOL (init_check),
+  GST_SYMBOL (object_unref),
+  GST_SYMBOL (object_ref_sink),
+  GST_SYMBOL (mini_object_unref),
+  GST_SYMBOL (sample_get_caps),
+  GST_SYMBOL (sample_get_buffer),
+  GST_SYMBOL (message_parse_error),
+  GST_SYMBOL (element_factory_find),
+  GST_SYMBOL (parse_launch_full),
+  GST_SYMBOL (bin_get_type),
+  GST_SYMBOL (bin_get_by_name),
+  GST_SYMBOL (element_get_bus),
+  GST_SYMBOL (element_set_state),
+  GST_SYMBOL (bus_add_watch),
+  GST_SYMBOL (bus_remove_watch),
+  GST_SYMBOL (device_monitor_new),
+  GST_SYMBOL (device_monitor_add_filter),
+  GST_SYMBOL (device_monitor_get_devices),
 };
 
-#define GST_SYMBOL(library, name) { library, "gst_" #name, offsetof (Gst, name) }
-
-static const struct
-{
-  guint library;
-  const char *symbol;
-  gsize offset;
-} gst_symbols[] = {
-  GST_SYMBOL (CORE, init_check),
-  GST_SYMBOL (CORE, object_unref),
-  GST_SYMBOL (CORE, object_ref_sink),
-  GST_SYMBOL (CORE, mini_object_unref),
-  GST_SYMBOL (CORE, sample_get_caps),
-  GST_SYMBOL (CORE, sample_get_buffer),
-  GST_SYMBOL (CORE, message_parse_error),
-  GST_SYMBOL (CORE, element_factory_find),
-  GST_SYMBOL (CORE, parse_launch_full),
-  GST_SYMBOL (CORE, bin_get_type),
-  GST_SYMBOL (CORE, bin_get_by_name),
-  GST_SYMBOL (CORE, element_get_bus),
-  GST_SYMBOL (CORE, element_set_state),
-  GST_SYMBOL (CORE, bus_add_watch),
-  GST_SYMBOL (CORE, bus_remove_watch),
-  GST_SYMBOL (CORE, device_monitor_new),
-  GST_SYMBOL (CORE, device_monitor_add_filter),
-  GST_SYMBOL (CORE, device_monitor_get_devices),
-  GST_SYMBOL (APP, app_sink_get_type),
-  GST_SYMBOL (APP, app_sink_pull_sample),
-  GST_SYMBOL (APP, app_sink_set_callbacks),
-  GST_SYMBOL (VIDEO, video_info_from_caps),
-  GST_SYMBOL (VIDEO, video_frame_map),
-  GST_SYMBOL (VIDEO, video_frame_unmap),
+static const EntsecLazySymbol app_symbols[] = {
+  GST_SYMBOL (app_sink_get_type),
+  GST_SYMBOL (app_sink_pull_sample),
+  GST_SYMBOL (app_sink_set_callbacks),
 };
+
+static const EntsecLazySymbol video_symbols[] = {
+  GST_SYMBOL (video_info_from_caps),
+  GST_SYMBOL (video_frame_map),
+  GST_SYMBOL (video_frame_unmap),
+};
+
+/* GStreamer's core library (a test can replace it:
+ * entsec_scan_camera_set_library_for_test()). */
+static const char *gst_core_library = "libgstreamer-1.0.so.0";
 
 static Gst gst;
 /* Why GStreamer could not be opened (NULL when it was), for the error of _new(). */
@@ -97,35 +94,24 @@ static char *gst_failure;
 void
 entsec_scan_camera_set_library_for_test (const char *soname)
 {
-  gst_libraries[CORE] = soname;
+  gst_core_library = soname;
 }
 
 static void
 load_gstreamer (void)
 {
   static gsize loaded = 0;
+  g_autoptr (GError) error = NULL;
 
   if (!g_once_init_enter (&loaded))
     return;
-  for (gsize i = 0; i < G_N_ELEMENTS (gst_symbols) && gst_failure == NULL; i++)
-    {
-      /* The library's own GModule when it is open already. */
-      const char *library = gst_libraries[gst_symbols[i].library];
-      GModule *module = g_module_open (library, G_MODULE_BIND_LAZY);
-      gpointer address = NULL;
-
-      if (module == NULL)
-        {
-          gst_failure = g_strdup (g_module_error ());
-          break;
-        }
-      /* Opened for good: the table keeps its functions. */
-      g_module_make_resident (module);
-      if (g_module_symbol (module, gst_symbols[i].symbol, &address) && address != NULL)
-        memcpy ((char *) &gst + gst_symbols[i].offset, &address, sizeof address);
-      else
-        gst_failure = g_strdup_printf ("%s has no %s", library, gst_symbols[i].symbol);
-    }
+  if (!entsec_lazy_symbols_open (gst_core_library, core_symbols, G_N_ELEMENTS (core_symbols),
+                                 &gst, &error)
+      || !entsec_lazy_symbols_open ("libgstapp-1.0.so.0", app_symbols, G_N_ELEMENTS (app_symbols),
+                                    &gst, &error)
+      || !entsec_lazy_symbols_open ("libgstvideo-1.0.so.0", video_symbols,
+                                    G_N_ELEMENTS (video_symbols), &gst, &error))
+    gst_failure = g_strdup (error->message);
   g_once_init_leave (&loaded, 1);
 }
 

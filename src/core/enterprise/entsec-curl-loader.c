@@ -6,27 +6,20 @@
 #define G_LOG_DOMAIN "entsec-http"
 
 #include <stddef.h>
-#include <string.h>
 
-#include <gmodule.h>
 #include <entsec/entsec.h>
 
 #include "entsec-curl-loader.h"
+#include "entsec-lazy-symbols.h"
 
 #define CURL_SONAME "libcurl.so.4"
 #define SSL_SONAME "libssl.so.3"
 /* CURLOPT_PROTOCOLS_STR came in 7.85; Debian 12 has 7.88 */
 #define CURL_MIN_VERSION 0x075800
 
-typedef struct
-{
-  const char *name;
-  gsize offset;
-} Symbol;
-
 #define SYMBOL(name, field) { name, offsetof (EntsecCurl, field) }
 
-static const Symbol curl_symbols[] = {
+static const EntsecLazySymbol curl_symbols[] = {
   SYMBOL ("curl_global_init", global_init),
   SYMBOL ("curl_version_info", version_info),
   SYMBOL ("curl_easy_init", easy_init),
@@ -45,7 +38,7 @@ static const Symbol curl_symbols[] = {
   SYMBOL ("curl_getdate", getdate),
 };
 
-static const Symbol ssl_symbols[] = {
+static const EntsecLazySymbol ssl_symbols[] = {
   SYMBOL ("SSL_CTX_set_cert_verify_callback", ssl_ctx_set_cert_verify_callback),
   SYMBOL ("SSL_CTX_set_msg_callback", ssl_ctx_set_msg_callback),
   SYMBOL ("SSL_CTX_ctrl", ssl_ctx_ctrl),
@@ -61,55 +54,30 @@ entsec_curl_set_soname_for_test (const char *soname)
   curl_soname = soname;
 }
 
-/* Opens @soname for good (its functions are kept in the table). */
-static GModule *
-open_library (const char  *soname,
-              const char  *package,
-              GError     **error)
-{
-  GModule *module = g_module_open (soname, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
-
-  if (module == NULL)
-    {
-      g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_TLS,
-                   "Connecting to a server needs %s, which cannot be loaded (%s): install "
-                   "the %s package", soname, g_module_error (), package);
-      return NULL;
-    }
-  g_module_make_resident (module);
-  return module;
-}
-
+/* @library's functions into the table, or an error saying what to install. */
 static gboolean
-resolve (GModule       *module,
-         const Symbol  *symbols,
-         gsize          n_symbols,
-         const char    *package,
-         GError       **error)
+open_library (const char             *library,
+              const EntsecLazySymbol *symbols,
+              gsize                   n_symbols,
+              const char             *package,
+              GError                **error)
 {
-  for (gsize i = 0; i < n_symbols; i++)
-    {
-      gpointer address = NULL;
+  g_autoptr (GError) local = NULL;
 
-      if (!g_module_symbol (module, symbols[i].name, &address) || address == NULL)
-        {
-          g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_TLS,
-                       "%s has no %s: install the %s package of this system",
-                       g_module_name (module), symbols[i].name, package);
-          return FALSE;
-        }
-      memcpy ((char *) &table + symbols[i].offset, &address, sizeof address);
-    }
-  return TRUE;
+  if (entsec_lazy_symbols_open (library, symbols, n_symbols, &table, &local))
+    return TRUE;
+  g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_TLS,
+               "Connecting to a server needs %s: %s; install the %s package", library,
+               local->message, package);
+  return FALSE;
 }
 
 static gboolean
 load (GError **error)
 {
-  GModule *curl = open_library (curl_soname, "libcurl4", error);
   const curl_version_info_data *info;
 
-  if (curl == NULL || !resolve (curl, curl_symbols, G_N_ELEMENTS (curl_symbols), "libcurl4", error))
+  if (!open_library (curl_soname, curl_symbols, G_N_ELEMENTS (curl_symbols), "libcurl4", error))
     return FALSE;
   /* The certificate checks of entsec-http.c are OpenSSL callbacks on libcurl's SSL_CTX. */
   info = table.version_info (CURLVERSION_NOW);
@@ -122,12 +90,8 @@ load (GError **error)
                    info->ssl_version != NULL ? info->ssl_version : "no TLS");
       return FALSE;
     }
-  {
-    GModule *ssl = open_library (SSL_SONAME, "libssl3", error);
-
-    if (ssl == NULL || !resolve (ssl, ssl_symbols, G_N_ELEMENTS (ssl_symbols), "libssl3", error))
-      return FALSE;
-  }
+  if (!open_library (SSL_SONAME, ssl_symbols, G_N_ELEMENTS (ssl_symbols), "libssl3", error))
+    return FALSE;
   if (table.global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK)
     {
       g_set_error (error, ENTSEC_NET_ERROR, ENTSEC_NET_ERROR_TLS,

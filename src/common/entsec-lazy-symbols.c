@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-lazy-symbols.c: a library's functions opened on first use (GModule) */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <gmodule.h>
+
+#include "entsec-lazy-symbols.h"
+
+gboolean
+entsec_lazy_symbols_open (const char             *library,
+                          const EntsecLazySymbol *symbols,
+                          gsize                   n_symbols,
+                          gpointer                table,
+                          GError                **error)
+{
+  /* The library's own GModule when it is open already (libcurl opens libssl). */
+  GModule *module = g_module_open (library, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+
+  if (module == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s cannot be loaded (%s)", library,
+                   g_module_error ());
+      return FALSE;
+    }
+  /* Opened for good: the table keeps its functions. */
+  g_module_make_resident (module);
+  for (gsize i = 0; i < n_symbols; i++)
+    {
+      gpointer address = NULL;
+
+      if (!g_module_symbol (module, symbols[i].name, &address) || address == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s has no %s", library,
+                       symbols[i].name);
+          return FALSE;
+        }
+      memcpy ((char *) table + symbols[i].offset, &address, sizeof address);
+    }
+  return TRUE;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* entsec-lazy-symbols.h: a library's functions opened on first use (GModule) */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A function to look up, and where its address goes in the caller's table
+ * (offsetof() of a member typed __typeof__ (the_function) *). */
+typedef struct
+{
+  const char *name;
+  gsize       offset;
+} EntsecLazySymbol;
+
+/*
+ * Opens @library (a soname) for good, as a library not linked at build time
+ * is opened, and writes the address of each of @symbols into @table at its
+ * offset. Returns FALSE with @error (G_IO_ERROR_NOT_FOUND) naming the library
+ * and why it could not be opened, or the function it lacks; @table may then
+ * be partly written. Thread-safe as GModule is; callers open their tables
+ * once (g_once).
+ */
+gboolean entsec_lazy_symbols_open (const char             *library,
+                                   const EntsecLazySymbol *symbols,
+                                   gsize                   n_symbols,
+                                   gpointer                table,
+                                   GError                **error);
+
+G_END_DECLS
