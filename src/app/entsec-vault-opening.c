@@ -43,7 +43,6 @@ entsec_vault_opened_free (EntsecVaultOpened *opened)
   g_clear_error (&opened->error);
   g_clear_error (&opened->keyring_error);
   g_clear_pointer (&opened->enterprise, entsec_enterprise_snapshot_free);
-  g_clear_error (&opened->enterprise_error);
   g_free (opened);
 }
 
@@ -74,8 +73,7 @@ opening_thread (GTask        *task,
     {
       opened->keyring_tried = TRUE;
       if (entsec_vault_unlock_keyring_sync (opened->vault, cancellable, &opened->keyring_error))
-        opened->enterprise = entsec_enterprise_snapshot_read (opened->vault, cancellable,
-                                                              &opened->enterprise_error);
+        opened->enterprise = entsec_enterprise_snapshot_read (opened->vault, cancellable, NULL);
     }
   self->result = opened;
   g_atomic_int_set (&self->done, 1);

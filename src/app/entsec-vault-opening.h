@@ -14,7 +14,8 @@ G_BEGIN_DECLS
  * (ENTSEC_VAULT_ERROR_NOT_FOUND: there is no vault yet). With a vault,
  * @keyring_tried says whether its keyring slot was asked; when it was and
  * the vault is still locked, @keyring_error says why. An unlocked vault's
- * enterprise side was read too: @enterprise, or NULL with @enterprise_error.
+ * enterprise side was read too: @enterprise, NULL when that read failed (the
+ * window's enterprise state then reads again, and says why).
  */
 typedef struct
 {
@@ -23,7 +24,6 @@ typedef struct
   gboolean                  keyring_tried;
   GError                   *keyring_error;
   EntsecEnterpriseSnapshot *enterprise;
-  GError                   *enterprise_error;
 } EntsecVaultOpened;
 
 void entsec_vault_opened_free (EntsecVaultOpened *opened);

@@ -863,9 +863,6 @@ vault_ready (EntsecWindow      *self,
   g_autofree char *path = NULL;
 
   entsec_bench_mark ("vault-ready");
-  if (g_error_matches (opened->error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || g_error_matches (opened->keyring_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
   if (g_error_matches (opened->error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NOT_FOUND))
     {
       path = entsec_vault_default_path (NULL);
@@ -942,12 +939,6 @@ open_vault_with (EntsecWindow       *self,
   g_object_unref (opening);
 }
 
-static void
-open_vault (EntsecWindow *self)
-{
-  open_vault_with (self, NULL);
-}
-
 void
 entsec_window_close_vault (EntsecWindow *self,
                            const char   *status)
@@ -976,7 +967,7 @@ entsec_window_reopen_vault (EntsecWindow *self,
 
   if (self->vault != NULL)
     entsec_window_close_vault (self, "");
-  open_vault (self);
+  open_vault_with (self, NULL);
   if (message != NULL)
     toast (self, message);
 }

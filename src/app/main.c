@@ -31,9 +31,9 @@ main (int   argc,
   g_autoptr (EntsecApplication) app = NULL;
   g_autoptr (GError) error = NULL;
 
+  entsec_bench_mark ("main");
   /* Before any thread starts: keys and decrypted secrets then live in
    * OpenSSL's secure heap, locked in memory and marked MADV_DONTDUMP. */
-  entsec_bench_mark ("main");
   if (!entsec_init_secure_memory (&error))
     g_message ("%s", error->message);
   disable_core_dumps ();
