@@ -43,7 +43,9 @@ struct _EntsecWindow
   EntsecUnlockPage     *unlock_page;
   AdwLeaflet           *leaflet;
   GtkWidget            *codes_box;
+  /* Hidden until the details pane shows (show_account_page()). */
   EntsecAccountPage    *account_page;
+  guint                 account_page_idle;
   GtkStack             *details_stack;
   /* Made when first shown (not owned: the details stack holds it). */
   EntsecDevicePage     *device_page;
@@ -359,6 +361,17 @@ close_add_dialog (EntsecWindow *self)
     gtk_window_destroy (GTK_WINDOW (self->add_dialog));
 }
 
+/* The account page in the details pane. It is hidden until the pane shows:
+ * an account opened, or the leaflet unfolded into two panes. A narrow
+ * window's folded leaflet measures, maps and lays out its hidden pane as
+ * well, which cost every start about 10 ms before its first frame. */
+static void
+show_account_page (EntsecWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->account_page), TRUE);
+  gtk_stack_set_visible_child_name (self->details_stack, "account");
+}
+
 static void
 hide_codes (EntsecWindow *self)
 {
@@ -370,7 +383,9 @@ hide_codes (EntsecWindow *self)
   entsec_account_page_clear (self->account_page);
   if (self->device_page != NULL)
     entsec_device_page_clear (self->device_page);
-  gtk_stack_set_visible_child_name (self->details_stack, "account");
+  if (self->device_page != NULL
+      && gtk_stack_get_visible_child (self->details_stack) == GTK_WIDGET (self->device_page))
+    show_account_page (self);
   adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
   gtk_grid_view_set_model (self->list_view, NULL);
   if (self->grow_id != 0)
@@ -438,7 +453,7 @@ close_device_page (EntsecWindow *self)
 {
   if (self->device_page != NULL)
     entsec_device_page_clear (self->device_page);
-  gtk_stack_set_visible_child_name (self->details_stack, "account");
+  show_account_page (self);
   adw_leaflet_set_visible_child (self->leaflet, self->codes_box);
 }
 
@@ -635,6 +650,29 @@ device_page_closed (EntsecWindow *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
 }
 
+static gboolean
+account_page_idle (gpointer user_data)
+{
+  EntsecWindow *self = user_data;
+
+  self->account_page_idle = 0;
+  if (!adw_leaflet_get_folded (self->leaflet)
+      && gtk_stack_get_visible_child (self->details_stack) == NULL)
+    show_account_page (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* An unfolded leaflet shows the details pane: the account page (its "no
+ * account" state at first) unless the device page is there. */
+static void
+account_page_if_unfolded (EntsecWindow *self)
+{
+  if (!adw_leaflet_get_folded (self->leaflet)
+      && !gtk_widget_get_visible (GTK_WIDGET (self->account_page))
+      && self->account_page_idle == 0)
+    self->account_page_idle = g_idle_add (account_page_idle, self);
+}
+
 static void
 leaflet_folded_changed (EntsecWindow *self)
 {
@@ -644,6 +682,9 @@ leaflet_folded_changed (EntsecWindow *self)
   entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
   if (self->device_page != NULL)
     entsec_device_page_set_show_back (self->device_page, adw_leaflet_get_folded (self->leaflet));
+  /* Notified while the leaflet is allocated: the page is shown after that. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    account_page_if_unfolded (self);
 }
 
 /* Leaving the details on a phone hides the QR code. */
@@ -671,7 +712,7 @@ show_account_activated (GtkWidget  *widget,
   entsec_account_page_show_account (self->account_page, self->vault, summary, self->cancellable);
   if (self->device_page != NULL)
     entsec_device_page_clear (self->device_page);
-  gtk_stack_set_visible_child_name (self->details_stack, "account");
+  show_account_page (self);
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->details_stack));
 }
 
@@ -783,6 +824,8 @@ grow_list (GtkWidget     *widget,
     return G_SOURCE_CONTINUE;
   self->grow_id = 0;
   gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
+  /* Laid out once: a leaflet that did not fold was never notified. */
+  account_page_if_unfolded (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -818,6 +861,8 @@ show_codes (EntsecWindow *self)
       self->grow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view), grow_list, self,
                                                     NULL);
     }
+  else
+    account_page_if_unfolded (self);
   update_codes_stack (self);
   show_page (self, "codes");
   gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
@@ -1280,6 +1325,7 @@ entsec_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   stop_ticking (self);
+  g_clear_handle_id (&self->account_page_idle, g_source_remove);
   if (self->clipboard != NULL)
     entsec_clipboard_guard_clear (self->clipboard);
   close_add_dialog (self);

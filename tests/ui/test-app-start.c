@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <entsec/entsec.h>
 
+#include "entsec-account-page.h"
 #include "entsec-application.h"
 #include "entsec-vault-opening.h"
 #include "entsec-window.h"
@@ -183,6 +184,100 @@ test_first_rows (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GtkWidget *
+template_child (EntsecWindow *window,
+                const char   *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), ENTSEC_TYPE_WINDOW,
+                                                    name));
+}
+
+static void
+count_frame (GdkFrameClock *clock,
+             guint         *frames)
+{
+  (void) clock;
+  (*frames)++;
+}
+
+/* Run the main loop until @window has painted @count more frames. */
+static void
+wait_frames (EntsecWindow *window,
+             guint         count)
+{
+  GdkFrameClock *clock;
+  guint frames = 0;
+  gulong handler;
+
+  while ((clock = gtk_widget_get_frame_clock (GTK_WIDGET (window))) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame), &frames);
+  while (frames < count)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (window));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_signal_handler_disconnect (clock, handler);
+}
+
+/*
+ * A narrow window's folded leaflet measures and lays out its hidden pane
+ * too, so the account page stays hidden there until an account is opened;
+ * then it shows that account.
+ */
+static void
+test_account_page_narrow (void)
+{
+  EntsecWindow *window;
+  GtkWidget *page;
+  g_autoptr (EntsecAccountSummary) summary = NULL;
+
+  make_vault (2);
+  window = entsec_window_new_opened (app, finished_opening (FALSE));
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_frames (window, 4);
+  page = template_child (window, "account_page");
+  g_assert_true (adw_leaflet_get_folded (ADW_LEAFLET (template_child (window, "leaflet"))));
+  g_assert_false (gtk_widget_get_visible (page));
+
+  summary = g_list_model_get_item (G_LIST_MODEL (gtk_grid_view_get_model (list_view (window))),
+                                   1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-account", "x",
+                              entsec_account_summary_get_id (summary));
+  g_assert_true (gtk_widget_get_visible (page));
+  g_assert_true (adw_leaflet_get_visible_child (ADW_LEAFLET (template_child (window, "leaflet")))
+                 == template_child (window, "details_stack"));
+  g_assert_cmpint (entsec_account_page_get_account_id (ENTSEC_ACCOUNT_PAGE (page)), ==,
+                   entsec_account_summary_get_id (summary));
+  wait_frames (window, 2);
+  g_assert_true (gtk_widget_get_mapped (page));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A wide window's leaflet does not fold: the account page shows beside the
+ * list (no account chosen yet) once the first frame is laid out. */
+static void
+test_account_page_wide (void)
+{
+  EntsecWindow *window;
+  GtkWidget *page;
+
+  make_vault (2);
+  window = entsec_window_new_opened (app, finished_opening (FALSE));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_frames (window, 4);
+  page = template_child (window, "account_page");
+  g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (template_child (window, "leaflet"))));
+  g_assert_true (gtk_widget_get_visible (page));
+  g_assert_true (gtk_stack_get_visible_child (GTK_STACK (template_child (window, "details_stack")))
+                 == page);
+  g_assert_true (gtk_widget_get_mapped (page));
+  g_assert_cmpint (entsec_account_page_get_account_id (ENTSEC_ACCOUNT_PAGE (page)), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* "Always ask" with a passphrase slot: the opening leaves the keyring out,
  * and the window starts on the unlock page. */
 static void
@@ -274,6 +369,8 @@ main (int   argc,
   g_test_add_func ("/app/start/codes-at-once", test_codes_at_once);
   g_test_add_func ("/app/start/codes-in-first-frame", test_codes_in_first_frame);
   g_test_add_func ("/app/start/first-rows", test_first_rows);
+  g_test_add_func ("/app/start/account-page-narrow", test_account_page_narrow);
+  g_test_add_func ("/app/start/account-page-wide", test_account_page_wide);
   g_test_add_func ("/app/start/always-ask", test_always_ask);
   g_test_add_func ("/app/start/first-run", test_first_run);
   g_test_add_func ("/app/start/opens-itself", test_opens_itself);
