@@ -43,11 +43,10 @@ struct _EntsecWindow
   EntsecUnlockPage     *unlock_page;
   AdwLeaflet           *leaflet;
   GtkWidget            *codes_box;
-  /* Hidden until the details pane shows (show_account_page()). */
+  GtkStack             *details_stack;
+  /* Made when first shown (not owned: the details stack holds them). */
   EntsecAccountPage    *account_page;
   guint                 account_page_idle;
-  GtkStack             *details_stack;
-  /* Made when first shown (not owned: the details stack holds it). */
   EntsecDevicePage     *device_page;
   GtkSearchBar         *search_bar;
   GtkRevealer          *offline_revealer;
@@ -361,14 +360,35 @@ close_add_dialog (EntsecWindow *self)
     gtk_window_destroy (GTK_WINDOW (self->add_dialog));
 }
 
-/* The account page in the details pane. It is hidden until the pane shows:
- * an account opened, or the leaflet unfolded into two panes. A narrow
- * window's folded leaflet measures, maps and lays out its hidden pane as
- * well, which cost every start about 10 ms before its first frame. */
+static void account_page_toast (EntsecWindow *self,
+                                AdwToast     *toast);
+static void account_page_closed (EntsecWindow *self);
+
+/* The account page, made the first time the details pane shows: an account
+ * opened, or the leaflet unfolded into two panes. A narrow window's folded
+ * leaflet builds, measures, maps and lays out its hidden pane as well, which
+ * cost every start about 13 ms before its first frame. */
+static EntsecAccountPage *
+ensure_account_page (EntsecWindow *self)
+{
+  if (self->account_page == NULL)
+    {
+      self->account_page = g_object_new (ENTSEC_TYPE_ACCOUNT_PAGE, NULL);
+      g_signal_connect_object (self->account_page, "toast", G_CALLBACK (account_page_toast), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->account_page, "closed", G_CALLBACK (account_page_closed),
+                               self, G_CONNECT_SWAPPED);
+      entsec_account_page_set_show_back (self->account_page,
+                                         adw_leaflet_get_folded (self->leaflet));
+      gtk_stack_add_named (self->details_stack, GTK_WIDGET (self->account_page), "account");
+    }
+  return self->account_page;
+}
+
 static void
 show_account_page (EntsecWindow *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->account_page), TRUE);
+  ensure_account_page (self);
   gtk_stack_set_visible_child_name (self->details_stack, "account");
 }
 
@@ -380,7 +400,8 @@ hide_codes (EntsecWindow *self)
     entsec_lock_monitor_pause (self->lock_monitor);
   close_add_dialog (self);
   entsec_clipboard_guard_clear (self->clipboard);
-  entsec_account_page_clear (self->account_page);
+  if (self->account_page != NULL)
+    entsec_account_page_clear (self->account_page);
   if (self->device_page != NULL)
     entsec_device_page_clear (self->device_page);
   if (self->device_page != NULL
@@ -613,7 +634,8 @@ find_summary (EntsecWindow *self,
 static void
 accounts_changed (EntsecWindow *self)
 {
-  gint64 id = entsec_account_page_get_account_id (self->account_page);
+  gint64 id = self->account_page != NULL
+                ? entsec_account_page_get_account_id (self->account_page) : 0;
   g_autoptr (EntsecAccountSummary) summary = NULL;
 
   if (id == 0)
@@ -667,8 +689,7 @@ account_page_idle (gpointer user_data)
 static void
 account_page_if_unfolded (EntsecWindow *self)
 {
-  if (!adw_leaflet_get_folded (self->leaflet)
-      && !gtk_widget_get_visible (GTK_WIDGET (self->account_page))
+  if (!adw_leaflet_get_folded (self->leaflet) && self->account_page == NULL
       && self->account_page_idle == 0)
     self->account_page_idle = g_idle_add (account_page_idle, self);
 }
@@ -676,10 +697,11 @@ account_page_if_unfolded (EntsecWindow *self)
 static void
 leaflet_folded_changed (EntsecWindow *self)
 {
-  /* Notified while the template is built, before the page is bound. */
-  if (self->account_page == NULL)
+  /* Notified while the template is built, before the leaflet is bound. */
+  if (self->leaflet == NULL)
     return;
-  entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
+  if (self->account_page != NULL)
+    entsec_account_page_set_show_back (self->account_page, adw_leaflet_get_folded (self->leaflet));
   if (self->device_page != NULL)
     entsec_device_page_set_show_back (self->device_page, adw_leaflet_get_folded (self->leaflet));
   /* Notified while the leaflet is allocated: the page is shown after that. */
@@ -709,7 +731,8 @@ show_account_activated (GtkWidget  *widget,
   summary = find_summary (self, g_variant_get_int64 (parameter));
   if (summary == NULL)
     return;
-  entsec_account_page_show_account (self->account_page, self->vault, summary, self->cancellable);
+  entsec_account_page_show_account (ensure_account_page (self), self->vault, summary,
+                                    self->cancellable);
   if (self->device_page != NULL)
     entsec_device_page_clear (self->device_page);
   show_account_page (self);
@@ -742,7 +765,8 @@ show_device_activated (GtkWidget  *widget,
 
   if (!showing_codes (self))
     return;
-  entsec_account_page_clear (self->account_page);
+  if (self->account_page != NULL)
+    entsec_account_page_clear (self->account_page);
   entsec_device_page_show (ensure_device_page (self), self->vault, self->cancellable);
   gtk_stack_set_visible_child_name (self->details_stack, "device");
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->details_stack));
@@ -1346,7 +1370,8 @@ entsec_window_dispose (GObject *object)
   g_clear_object (&self->vault);
   g_clear_object (&self->approvals);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
-  /* The stack disposes of it with the template. */
+  /* The stack disposes of them with the template. */
+  self->account_page = NULL;
   self->device_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_WINDOW);
 
@@ -1386,7 +1411,6 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, loading_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_box);
-  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, account_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, details_stack);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, offline_revealer);
@@ -1401,8 +1425,6 @@ entsec_window_class_init (EntsecWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed);
   gtk_widget_class_bind_template_callback (widget_class, search_activate);
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
-  gtk_widget_class_bind_template_callback (widget_class, account_page_toast);
-  gtk_widget_class_bind_template_callback (widget_class, account_page_closed);
   gtk_widget_class_bind_template_callback (widget_class, offline_check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_changed);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_child_changed);

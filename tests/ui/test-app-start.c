@@ -220,10 +220,18 @@ wait_frames (EntsecWindow *window,
   g_signal_handler_disconnect (clock, handler);
 }
 
+/* The account page, once made: the details stack's "account" child. */
+static GtkWidget *
+account_page (EntsecWindow *window)
+{
+  return gtk_stack_get_child_by_name (GTK_STACK (template_child (window, "details_stack")),
+                                      "account");
+}
+
 /*
- * A narrow window's folded leaflet measures and lays out its hidden pane
- * too, so the account page stays hidden there until an account is opened;
- * then it shows that account.
+ * A narrow window's folded leaflet builds, measures and lays out its hidden
+ * pane too, so the account page is not made there until an account is
+ * opened; then it shows that account.
  */
 static void
 test_account_page_narrow (void)
@@ -237,15 +245,17 @@ test_account_page_narrow (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
   gtk_window_present (GTK_WINDOW (window));
   wait_frames (window, 4);
-  page = template_child (window, "account_page");
   g_assert_true (adw_leaflet_get_folded (ADW_LEAFLET (template_child (window, "leaflet"))));
-  g_assert_false (gtk_widget_get_visible (page));
+  g_assert_null (account_page (window));
 
   summary = g_list_model_get_item (G_LIST_MODEL (gtk_grid_view_get_model (list_view (window))),
                                    1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-account", "x",
                               entsec_account_summary_get_id (summary));
-  g_assert_true (gtk_widget_get_visible (page));
+  page = account_page (window);
+  g_assert_nonnull (page);
+  g_assert_true (gtk_stack_get_visible_child (GTK_STACK (template_child (window, "details_stack")))
+                 == page);
   g_assert_true (adw_leaflet_get_visible_child (ADW_LEAFLET (template_child (window, "leaflet")))
                  == template_child (window, "details_stack"));
   g_assert_cmpint (entsec_account_page_get_account_id (ENTSEC_ACCOUNT_PAGE (page)), ==,
@@ -268,9 +278,9 @@ test_account_page_wide (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
   wait_frames (window, 4);
-  page = template_child (window, "account_page");
+  page = account_page (window);
   g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (template_child (window, "leaflet"))));
-  g_assert_true (gtk_widget_get_visible (page));
+  g_assert_nonnull (page);
   g_assert_true (gtk_stack_get_visible_child (GTK_STACK (template_child (window, "details_stack")))
                  == page);
   g_assert_true (gtk_widget_get_mapped (page));
