@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test-qr-lazy.c: libzbar is opened the first time a picture is decoded,
- * never before (entsec-qr-zbar.c), once for workers that start decoding
- * together; a missing libzbar fails each decode with an error that says
- * what to install. Each case runs in a fresh process (libraries stay loaded).
+ * test-qr-lazy.c: libzbar, and the zxing-cpp module where it is built, are
+ * opened the first time a picture is decoded, never before
+ * (entsec-qr-decoders.c), once for workers that start decoding together; a
+ * missing libzbar or module fails each decode with an error that says what
+ * to install. Each case runs in a fresh process (libraries stay loaded).
  */
 
 #include "config.h"
@@ -11,7 +12,7 @@
 #include <string.h>
 
 #include "entsec-qr-private.h"
-#include "entsec-qr-zbar.h"
+#include "entsec-qr-decoders.h"
 #include "maps-test-util.h"
 
 #define CLEAN_IMAGE "synthetic/clean/clean_01.png"
@@ -35,7 +36,18 @@ assert_clean_code (const EntsecQrResult *result)
   g_assert_true (g_str_has_prefix (code->text, CLEAN_TEXT));
 }
 
-/* A picture's first decode maps libzbar; nothing before it does. */
+/* Whether the decoders (libzbar, and zxing-cpp where built) are mapped. */
+static void
+assert_decoders_mapped (gboolean mapped)
+{
+  g_assert_true (mt_mapped ("libzbar.so.0") == mapped);
+#ifdef ENTSEC_HAVE_ZXING
+  g_assert_true (mt_mapped ("entsec-qr-zxing.so") == mapped);
+  g_assert_true (mt_mapped ("libZXing.so") == mapped);
+#endif
+}
+
+/* A picture's first decode maps the decoders; nothing before it does. */
 static void
 test_loaded_on_first_decode (void)
 {
@@ -49,18 +61,18 @@ test_loaded_on_first_decode (void)
       g_test_trap_assert_passed ();
       return;
     }
-  g_assert_false (mt_mapped ("libzbar"));
+  assert_decoders_mapped (FALSE);
   /* A file that cannot be read holds no picture to decode. */
   result = entsec_qr_decode_file_sync ("/nonexistent/entsec-test.png", NULL, &error);
   g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ);
   g_assert_null (result);
-  g_assert_false (mt_mapped ("libzbar"));
+  assert_decoders_mapped (FALSE);
 
   g_clear_error (&error);
   result = entsec_qr_decode_file_sync (path, NULL, &error);
   g_assert_no_error (error);
   assert_clean_code (result);
-  g_assert_true (mt_mapped ("libzbar.so.0"));
+  assert_decoders_mapped (TRUE);
 }
 
 typedef struct
@@ -108,7 +120,7 @@ test_first_decodes_in_workers (void)
       g_test_trap_assert_passed ();
       return;
     }
-  g_assert_false (mt_mapped ("libzbar"));
+  assert_decoders_mapped (FALSE);
   g_mutex_init (&race.lock);
   g_cond_init (&race.go);
   for (guint i = 0; i < WORKERS; i++)
@@ -126,24 +138,41 @@ test_first_decodes_in_workers (void)
     }
   g_mutex_clear (&race.lock);
   g_cond_clear (&race.go);
-  g_assert_true (mt_mapped ("libzbar.so.0"));
+  assert_decoders_mapped (TRUE);
 }
 
+/* Pictures and frames fail with an error that holds @missing and @install, every
+ * time, and nothing crashes. */
 static void
-assert_missing_error (const GError *error)
-{
-  g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ);
-  g_assert_nonnull (strstr (error->message, "libzbar-entsec-test-absent.so.0"));
-  g_assert_nonnull (strstr (error->message, "install the libzbar0 package"));
-}
-
-/* No libzbar: pictures and frames fail with what to install, every time, and nothing crashes. */
-static void
-test_missing_library (void)
+assert_decodes_fail (const char *missing,
+                     const char *install)
 {
   g_autofree char *path = data_path (CLEAN_IMAGE);
   static const guint8 frame[16 * 16] = { 0 };
+  g_autoptr (EntsecQrGrey) grey = entsec_qr_grey_new (16, 16);
 
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (EntsecQrResult) result = NULL;
+
+      if (i < 2)
+        result = entsec_qr_decode_file_sync (path, NULL, &error);
+      else
+        result = entsec_qr_decode_grey_sync (frame, 16, 16, 16, NULL, &error);
+      g_assert_null (result);
+      g_assert_error (error, ENTSEC_QR_ERROR, ENTSEC_QR_ERROR_READ);
+      g_assert_nonnull (strstr (error->message, missing));
+      g_assert_nonnull (strstr (error->message, install));
+    }
+  /* The bench's entry point, which has no error to give: nothing read. */
+  g_assert_null (entsec_qr_scan_grey (grey, NULL, NULL));
+}
+
+/* No libzbar: no decode, with what to install. */
+static void
+test_missing_library (void)
+{
   if (!g_test_subprocess ())
     {
       g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
@@ -151,30 +180,27 @@ test_missing_library (void)
       return;
     }
   entsec_qr_zbar_set_soname_for_test ("libzbar-entsec-test-absent.so.0");
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (EntsecQrResult) result = entsec_qr_decode_file_sync (path, NULL, &error);
-
-      g_assert_null (result);
-      assert_missing_error (error);
-    }
-  {
-    g_autoptr (GError) error = NULL;
-    g_autoptr (EntsecQrResult) result = entsec_qr_decode_grey_sync (frame, 16, 16, 16, NULL,
-                                                                    &error);
-
-    g_assert_null (result);
-    assert_missing_error (error);
-  }
-  /* The bench's entry point, which has no error to give: nothing read. */
-  {
-    g_autoptr (EntsecQrGrey) grey = entsec_qr_grey_new (16, 16);
-
-    g_assert_null (entsec_qr_scan_grey (grey, NULL, NULL));
-  }
+  assert_decodes_fail ("libzbar-entsec-test-absent.so.0", "install the libzbar0 package");
   g_assert_false (mt_mapped ("libzbar"));
 }
+
+#ifdef ENTSEC_HAVE_ZXING
+/* No zxing-cpp module where it is looked for: no decode, with what to install. */
+static void
+test_missing_module (void)
+{
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_setenv ("ENTSEC_QR_MODULE_DIR", "/nonexistent/entsec-test-modules", TRUE);
+  assert_decodes_fail ("/nonexistent/entsec-test-modules/entsec-qr-zxing.so",
+                       "install the libentsec0 package");
+  g_assert_false (mt_mapped ("libZXing"));
+}
+#endif
 
 int
 main (int    argc,
@@ -184,5 +210,8 @@ main (int    argc,
   g_test_add_func ("/qr/lazy/loaded-on-first-decode", test_loaded_on_first_decode);
   g_test_add_func ("/qr/lazy/first-decodes-in-workers", test_first_decodes_in_workers);
   g_test_add_func ("/qr/lazy/missing-library", test_missing_library);
+#ifdef ENTSEC_HAVE_ZXING
+  g_test_add_func ("/qr/lazy/missing-module", test_missing_module);
+#endif
   return g_test_run ();
 }

@@ -8,9 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "entsec-qr-decoders.h"
 #include "entsec-qr-transform.h"
-#include "entsec-qr-zbar.h"
-#include "entsec-qr-zxing.h"
 
 /* Images are loaded with their longer side at most this (photos shrink on load);
  * 2000 lets libjpeg decode a 4000 x 3000 photo at half size directly. */
@@ -177,7 +176,7 @@ static const struct
 static const EntsecQrZbar *
 zbar (void)
 {
-  return entsec_qr_zbar_get (NULL);
+  return entsec_qr_zbar_get ();
 }
 
 static void
@@ -565,8 +564,8 @@ scan_zxing (const EntsecQrGrey *grey,
 
       if (g_cancellable_is_cancelled (cancellable) || !entsec_qr_budget_allows (budget))
         return NULL;
-      if (entsec_qr_zxing_scan (layer->pixels, layer->width, layer->height, zxing_found,
-                                payloads) > 0)
+      if (entsec_qr_zxing_get ()->scan (layer->pixels, layer->width, layer->height,
+                                        zxing_found, payloads) > 0)
         break;
       if (MAX (layer->width, layer->height) <= ZXING_LAYER_ABOVE
           || MIN (layer->width, layer->height) < ZXING_LAYER_FACTOR)
@@ -747,8 +746,8 @@ entsec_qr_scan_grey (const EntsecQrGrey *grey,
 {
   EntsecQrBudget budget;
 
-  /* No libzbar: nothing can be read (the entry points below say why). */
-  if (entsec_qr_zbar_get (NULL) == NULL)
+  /* No decoder: nothing can be read (the entry points below say why). */
+  if (!entsec_qr_decoders_open (NULL))
     return NULL;
   budget_start (&budget);
   return scan_grey_within (grey, NULL, step, cancellable, &budget);
@@ -814,8 +813,8 @@ entsec_qr_decode_payloads (const guint8 *data,
   EntsecQrSource source;
   EntsecQrBudget budget;
 
-  /* libzbar is opened on the first decode, outside the image's budget. */
-  if (entsec_qr_zbar_get (error) == NULL)
+  /* The decoders are opened on the first decode, outside the image's budget. */
+  if (!entsec_qr_decoders_open (error))
     return NULL;
   /* The budget counts the load: a photo's JPEG decode is a fifth of its time. */
   budget_start (&budget);
@@ -841,7 +840,7 @@ entsec_qr_decode_frame_payloads (const guint8 *pixels,
   g_autoptr (EntsecQrGrey) grey = NULL;
   EntsecQrBudget budget;
 
-  if (entsec_qr_zbar_get (error) == NULL)
+  if (!entsec_qr_decoders_open (error))
     return NULL;
   budget_start (&budget);
   if (width == 0 || height == 0 || stride < width)
