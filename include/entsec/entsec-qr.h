@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 
 /**
  * EntsecQrError:
- * @ENTSEC_QR_ERROR_READ: the file cannot be opened or read
+ * @ENTSEC_QR_ERROR_READ: the file cannot be opened or read, or a decoder (libzbar,
+ *   the zxing-cpp module) cannot be loaded (the message names the package to install)
  * @ENTSEC_QR_ERROR_EMPTY: the file is empty
  * @ENTSEC_QR_ERROR_FORMAT: not an image in a format that can be read
  * @ENTSEC_QR_ERROR_CORRUPT: the image is truncated or damaged

@@ -8,10 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <zbar.h>
-
+#include "entsec-qr-decoders.h"
 #include "entsec-qr-transform.h"
-#include "entsec-qr-zxing.h"
 
 /* Images are loaded with their longer side at most this (photos shrink on load);
  * 2000 lets libjpeg decode a 4000 x 3000 photo at half size directly. */
@@ -174,8 +172,27 @@ static const struct
  * its edge cells, which are only partly busy. */
 #define FULL_MARGIN 24
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (zbar_image_scanner_t, zbar_image_scanner_destroy)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (zbar_image_t, zbar_image_destroy)
+/* libzbar's table; only reached once a decode's entry point has opened it. */
+static const EntsecQrZbar *
+zbar (void)
+{
+  return entsec_qr_zbar_get ();
+}
+
+static void
+scanner_destroy (zbar_image_scanner_t *scanner)
+{
+  zbar ()->image_scanner_destroy (scanner);
+}
+
+static void
+image_destroy (zbar_image_t *image)
+{
+  zbar ()->image_destroy (image);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (zbar_image_scanner_t, scanner_destroy)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (zbar_image_t, image_destroy)
 
 void
 entsec_qr_payload_free (EntsecQrPayload *payload)
@@ -217,12 +234,13 @@ bytes_wiped_on_free (const char   *data,
 static zbar_image_scanner_t *
 qr_scanner_new (gboolean binary)
 {
-  zbar_image_scanner_t *scanner = zbar_image_scanner_create ();
+  const EntsecQrZbar *lib = zbar ();
+  zbar_image_scanner_t *scanner = lib->image_scanner_create ();
 
-  zbar_image_scanner_set_config (scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
-  zbar_image_scanner_set_config (scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+  lib->image_scanner_set_config (scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
+  lib->image_scanner_set_config (scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
   /* Keep the exact bytes: no guessing of a character set. */
-  zbar_image_scanner_set_config (scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, binary ? 1 : 0);
+  lib->image_scanner_set_config (scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, binary ? 1 : 0);
   return scanner;
 }
 
@@ -231,21 +249,22 @@ static GPtrArray *
 scan_once (const EntsecQrGrey *grey,
            gboolean            binary)
 {
+  const EntsecQrZbar *lib = zbar ();
   g_autoptr (zbar_image_scanner_t) scanner = qr_scanner_new (binary);
-  g_autoptr (zbar_image_t) image = zbar_image_create ();
+  g_autoptr (zbar_image_t) image = lib->image_create ();
   g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
-  zbar_image_set_format (image, zbar_fourcc ('Y', '8', '0', '0'));
-  zbar_image_set_size (image, grey->width, grey->height);
-  zbar_image_set_data (image, grey->pixels, (unsigned long) grey->width * grey->height, NULL);
-  if (zbar_scan_image (scanner, image) <= 0)
+  lib->image_set_format (image, zbar_fourcc ('Y', '8', '0', '0'));
+  lib->image_set_size (image, grey->width, grey->height);
+  lib->image_set_data (image, grey->pixels, (unsigned long) grey->width * grey->height, NULL);
+  if (lib->scan_image (scanner, image) <= 0)
     return NULL;
-  for (const zbar_symbol_t *symbol = zbar_image_first_symbol (image); symbol != NULL;
-       symbol = zbar_symbol_next (symbol))
+  for (const zbar_symbol_t *symbol = lib->image_first_symbol (image); symbol != NULL;
+       symbol = lib->symbol_next (symbol))
     {
-      if (zbar_symbol_get_type (symbol) == ZBAR_QRCODE)
-        g_ptr_array_add (found, bytes_wiped_on_free (zbar_symbol_get_data (symbol),
-                                                     zbar_symbol_get_data_length (symbol)));
+      if (lib->symbol_get_type (symbol) == ZBAR_QRCODE)
+        g_ptr_array_add (found, bytes_wiped_on_free (lib->symbol_get_data (symbol),
+                                                     lib->symbol_get_data_length (symbol)));
     }
   return found->len > 0 ? g_steal_pointer (&found) : NULL;
 }
@@ -545,8 +564,8 @@ scan_zxing (const EntsecQrGrey *grey,
 
       if (g_cancellable_is_cancelled (cancellable) || !entsec_qr_budget_allows (budget))
         return NULL;
-      if (entsec_qr_zxing_scan (layer->pixels, layer->width, layer->height, zxing_found,
-                                payloads) > 0)
+      if (entsec_qr_zxing_get ()->scan (layer->pixels, layer->width, layer->height,
+                                        zxing_found, payloads) > 0)
         break;
       if (MAX (layer->width, layer->height) <= ZXING_LAYER_ABOVE
           || MIN (layer->width, layer->height) < ZXING_LAYER_FACTOR)
@@ -727,6 +746,9 @@ entsec_qr_scan_grey (const EntsecQrGrey *grey,
 {
   EntsecQrBudget budget;
 
+  /* No decoder: nothing can be read (the entry points below say why). */
+  if (!entsec_qr_decoders_open (NULL))
+    return NULL;
   budget_start (&budget);
   return scan_grey_within (grey, NULL, step, cancellable, &budget);
 }
@@ -791,6 +813,9 @@ entsec_qr_decode_payloads (const guint8 *data,
   EntsecQrSource source;
   EntsecQrBudget budget;
 
+  /* The decoders are opened on the first decode, outside the image's budget. */
+  if (!entsec_qr_decoders_open (error))
+    return NULL;
   /* The budget counts the load: a photo's JPEG decode is a fifth of its time. */
   budget_start (&budget);
   grey = entsec_qr_load_grey_source (data, len, LOAD_MAX_SIDE, &source, error);
@@ -815,6 +840,8 @@ entsec_qr_decode_frame_payloads (const guint8 *pixels,
   g_autoptr (EntsecQrGrey) grey = NULL;
   EntsecQrBudget budget;
 
+  if (!entsec_qr_decoders_open (error))
+    return NULL;
   budget_start (&budget);
   if (width == 0 || height == 0 || stride < width)
     {

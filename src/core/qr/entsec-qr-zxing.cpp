@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ZXing/ReadBarcode.h>
+#include <gmodule.h>
 #include <openssl/crypto.h>
 
 #include "entsec-qr-zxing.h"
@@ -26,7 +27,8 @@ wipe (const ZXing::ByteArray &bytes)
     OPENSSL_cleanse (const_cast<uint8_t *> (bytes.data ()), bytes.size ());
 }
 
-guint
+/* The module's one entry point, which entsec-qr-decoders.c looks up. */
+G_MODULE_EXPORT guint
 entsec_qr_zxing_scan (const guint8      *pixels,
                       guint              width,
                       guint              height,
