@@ -82,6 +82,12 @@ argon2_failed (const EntsecArgon2 *argon2,
 }
 
 gboolean
+entsec_argon2id_available (GError **error)
+{
+  return entsec_argon2_get (error) != NULL;
+}
+
+gboolean
 entsec_argon2id_derive (const EntsecArgon2Params *params,
                         const char               *passphrase,
                         gsize                     passphrase_len,
