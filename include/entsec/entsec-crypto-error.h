@@ -24,7 +24,9 @@ G_BEGIN_DECLS
  *   memory is allocated.
  * @ENTSEC_CRYPTO_ERROR_MEMORY: the key derivation could not get the memory
  *   its parameters ask for.
- * @ENTSEC_CRYPTO_ERROR_FAILED: OpenSSL or libargon2 failed for another reason.
+ * @ENTSEC_CRYPTO_ERROR_FAILED: OpenSSL or libargon2 failed for another
+ *   reason, or libargon2 (opened on the first key derivation) cannot be
+ *   loaded: the message then names the package to install.
  *
  * Errors in the %ENTSEC_CRYPTO_ERROR domain. Messages never contain key,
  * passphrase or plaintext bytes.

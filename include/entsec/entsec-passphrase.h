@@ -21,8 +21,9 @@ G_BEGIN_DECLS
  * @ENTSEC_PASSPHRASE_ERROR_WEAK: the passphrase is too weak; the message
  *   says why in plain words (too short, a dictionary word, ...), never
  *   repeating the passphrase.
- * @ENTSEC_PASSPHRASE_ERROR_FAILED: the strength could not be checked (the
- *   system's pwquality configuration is broken, out of memory).
+ * @ENTSEC_PASSPHRASE_ERROR_FAILED: the strength could not be checked
+ *   (libpwquality, opened on the first check, cannot be loaded: the message
+ *   names the package to install; out of memory).
  * @ENTSEC_PASSPHRASE_ERROR_MEMORY: the secure heap could not be set up or
  *   locked in memory (see entsec_init_secure_memory()).
  *

@@ -487,14 +487,19 @@ qr_fetched (EntsecAccountPage *self,
             PageCall          *call)
 {
   g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
   char *uri = entsec_otpauth_build (account);
 
   entsec_account_free (account);
   page_call_free (call);
-  texture = entsec_qr_texture_new (uri, QR_SCALE);
+  texture = entsec_qr_texture_new (uri, QR_SCALE, &error);
   explicit_bzero (uri, strlen (uri));
   g_free (uri);
-  set_busy (self, FALSE);
+  if (texture == NULL)
+    /* Too long for a QR code, or libqrencode missing: the toast says which. */
+    fail (self, error);
+  else
+    set_busy (self, FALSE);
   gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (texture));
   gtk_widget_set_visible (GTK_WIDGET (self->qr_picture), texture != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->show_qr_button), texture == NULL);

@@ -181,8 +181,10 @@ prompt_free (Prompt *prompt)
   g_free (prompt);
 }
 
+/* Why the prompt cannot go on yet, or NULL (and *@note, when the passphrase was not rated). */
 static char *
-prompt_problem (Prompt *prompt)
+prompt_problem (Prompt *prompt,
+                char  **note)
 {
   guint score = 0;
   char *problem = NULL;
@@ -190,7 +192,8 @@ prompt_problem (Prompt *prompt)
   if (prompt->confirm_row != NULL)
     {
       problem = entsec_passphrase_problem (gtk_editable_get_text (prompt->secret_row),
-                                           gtk_editable_get_text (prompt->confirm_row), &score);
+                                           gtk_editable_get_text (prompt->confirm_row), &score,
+                                           note);
       gtk_level_bar_set_value (prompt->strength_bar, score);
     }
   else if (prompt->secret_row != NULL && *gtk_editable_get_text (prompt->secret_row) == '\0')
@@ -205,9 +208,10 @@ static void
 prompt_update (AdwMessageDialog *dialog)
 {
   Prompt *prompt = g_object_get_data (G_OBJECT (dialog), "entsec-prompt");
-  g_autofree char *problem = prompt_problem (prompt);
+  g_autofree char *note = NULL;
+  g_autofree char *problem = prompt_problem (prompt, &note);
 
-  gtk_label_set_label (prompt->hint_label, problem != NULL ? problem : "");
+  gtk_label_set_label (prompt->hint_label, problem != NULL ? problem : note != NULL ? note : "");
   adw_message_dialog_set_response_enabled (dialog, "go", problem == NULL);
 }
 
@@ -215,7 +219,7 @@ static void
 prompt_activated (AdwMessageDialog *dialog)
 {
   Prompt *prompt = g_object_get_data (G_OBJECT (dialog), "entsec-prompt");
-  g_autofree char *problem = prompt_problem (prompt);
+  g_autofree char *problem = prompt_problem (prompt, NULL);
 
   if (problem != NULL)
     return;
@@ -258,7 +262,7 @@ prompt_response (AdwMessageDialog *dialog,
   gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
   if (job->self->prompt == dialog)
     job->self->prompt = NULL;
-  problem = prompt_problem (prompt);
+  problem = prompt_problem (prompt, NULL);
   if (g_strcmp0 (response, "go") != 0 || problem != NULL)
     {
       clear_text (prompt->vault_row);

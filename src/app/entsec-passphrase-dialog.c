@@ -51,35 +51,45 @@ static guint signals[N_SIGNALS];
 char *
 entsec_passphrase_problem (const char *passphrase,
                            const char *confirm,
-                           guint      *score)
+                           guint      *score,
+                           char      **note)
 {
   g_autoptr (GError) error = NULL;
   guint strength = 0;
   char *problem = NULL;
 
+  if (note != NULL)
+    *note = NULL;
   if (passphrase == NULL || *passphrase == '\0')
     problem = g_strdup (_("Enter the new passphrase."));
   else if (g_utf8_strlen (passphrase, -1) < ENTSEC_MIN_PASSPHRASE_CHARS)
     problem = g_strdup_printf (_("A passphrase needs at least %d characters."),
                                ENTSEC_MIN_PASSPHRASE_CHARS);
-  else if (!entsec_passphrase_check_strength (passphrase, &strength, &error))
+  else if (!entsec_passphrase_check_strength (passphrase, &strength, &error)
+           && g_error_matches (error, ENTSEC_PASSPHRASE_ERROR, ENTSEC_PASSPHRASE_ERROR_WEAK))
     /* libpwquality's reason, which names what to change. */
     problem = g_strdup_printf (_("Too easy to guess: %s. Add more words."), error->message);
   else if (g_strcmp0 (passphrase, confirm) != 0)
     problem = g_strdup (_("The two new passphrases differ."));
+  /* Not rated (libpwquality missing): the length rule above is all that holds it back. */
+  if (problem == NULL && error != NULL && note != NULL)
+    /* Translators: %s says why the strength could not be checked and what to install (English). */
+    *note = g_strdup_printf (_("%s. Only its length was checked; several unrelated words make a "
+                               "strong passphrase."), error->message);
   if (score != NULL)
     *score = strength;
   return problem;
 }
 
-/* Why the dialog cannot apply yet, or NULL; updates the strength bar. */
+/* Why the dialog cannot apply yet, or NULL (and *@note); updates the strength bar. */
 static char *
-check_dialog (EntsecPassphraseDialog *self)
+check_dialog (EntsecPassphraseDialog *self,
+              char                  **note)
 {
   guint score = 0;
   const char *passphrase = gtk_editable_get_text (self->new_row);
-  char *problem = entsec_passphrase_problem (passphrase,
-                                             gtk_editable_get_text (self->confirm_row), &score);
+  char *problem = entsec_passphrase_problem (passphrase, gtk_editable_get_text (self->confirm_row),
+                                             &score, note);
 
   gtk_level_bar_set_value (self->strength_bar, score);
   /* The policy's length first: the rule a person must follow, whatever else is wrong. */
@@ -102,9 +112,10 @@ check_dialog (EntsecPassphraseDialog *self)
 static void
 update_apply_button (EntsecPassphraseDialog *self)
 {
-  g_autofree char *problem = check_dialog (self);
+  g_autofree char *note = NULL;
+  g_autofree char *problem = check_dialog (self, &note);
 
-  gtk_label_set_label (self->hint_label, problem != NULL ? problem : "");
+  gtk_label_set_label (self->hint_label, problem != NULL ? problem : note != NULL ? note : "");
   gtk_widget_set_sensitive (self->apply_button, problem == NULL && !self->busy);
 }
 
@@ -228,7 +239,7 @@ check_opened (GObject      *source,
 static void
 apply_clicked (EntsecPassphraseDialog *self)
 {
-  g_autofree char *problem = check_dialog (self);
+  g_autofree char *problem = check_dialog (self, NULL);
 
   if (self->busy || problem != NULL)
     return;

@@ -18,11 +18,15 @@ G_DECLARE_FINAL_TYPE (EntsecPassphraseDialog, entsec_passphrase_dialog, ENTSEC,
  * Why a new passphrase cannot be used yet, or NULL: empty, shorter than
  * ENTSEC_MIN_PASSPHRASE_CHARS, too weak for libpwquality (its reason), or
  * different from @confirm. @score (optional) gets libpwquality's 0..100.
+ * When libpwquality cannot rate it (not installed), the length rule alone
+ * decides and *@note (optional; else NULL) says it was not rated, and why:
+ * the hint to show when there is no problem.
  * Returns: (transfer full) (nullable): the problem, for the person.
  */
 char *entsec_passphrase_problem (const char *passphrase,
                                  const char *confirm,
-                                 guint      *score);
+                                 guint      *score,
+                                 char      **note);
 
 /*
  * A dialog over @parent that changes @vault's passphrase (asking for the

@@ -40,12 +40,14 @@ enum
 static guint signals[N_SIGNALS];
 
 /*
- * Why the choice cannot be used yet, or NULL; updates the strength bar. An
+ * Why the choice cannot be used yet, or NULL (and *@note, when the passphrase
+ * was not rated); updates the strength bar. An
  * optional passphrase, once typed, meets the checks of the preferences'
  * passphrase dialog (entsec_passphrase_problem()).
  */
 static char *
-check_choice (EntsecSetupPage *self)
+check_choice (EntsecSetupPage *self,
+              char           **note)
 {
   const char *passphrase = gtk_editable_get_text (self->passphrase_row);
   const char *confirm = gtk_editable_get_text (self->confirm_row);
@@ -53,7 +55,7 @@ check_choice (EntsecSetupPage *self)
   char *problem = NULL;
 
   if (*passphrase != '\0')
-    problem = entsec_passphrase_problem (passphrase, confirm, &score);
+    problem = entsec_passphrase_problem (passphrase, confirm, &score, note);
   else if (!gtk_switch_get_active (self->keyring_switch))
     problem = g_strdup (_("Choose the keyring, a passphrase, or both."));
   gtk_level_bar_set_value (self->strength_bar, score);
@@ -64,9 +66,10 @@ check_choice (EntsecSetupPage *self)
 static void
 update_create_button (EntsecSetupPage *self)
 {
-  g_autofree char *problem = check_choice (self);
+  g_autofree char *note = NULL;
+  g_autofree char *problem = check_choice (self, &note);
 
-  gtk_label_set_label (self->hint_label, problem != NULL ? problem : "");
+  gtk_label_set_label (self->hint_label, problem != NULL ? problem : note != NULL ? note : "");
   gtk_widget_set_sensitive (self->create_button, problem == NULL && !self->busy);
 }
 
@@ -108,7 +111,7 @@ static void
 create_clicked (EntsecSetupPage *self)
 {
   const char *passphrase = gtk_editable_get_text (self->passphrase_row);
-  g_autofree char *problem = check_choice (self);
+  g_autofree char *problem = check_choice (self, NULL);
 
   if (self->busy || self->path == NULL || problem != NULL)
     return;

@@ -15,6 +15,7 @@
 
 #include <entsec/entsec.h>
 
+#include "entsec-crypto-loader.h"
 #include "keyring-test-util.h"
 #include "vault-test-util.h"
 
@@ -420,6 +421,43 @@ test_locked_keyring_asks_passphrase (void)
   g_assert_error (error, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_NEEDS_PASSPHRASE);
 }
 
+/*
+ * Without libargon2 a PIN cannot be tried: each try fails saying the key
+ * derivation is unavailable, and none of them uses up an attempt (a fresh
+ * process, so that libargon2 is not loaded yet).
+ */
+static void
+test_kdf_unavailable_spends_no_attempt (void)
+{
+  g_autofree char *path = vault_path ("kdf-unavailable");
+  g_autoptr (EntsecVault) vault = NULL;
+  guint left = 0;
+
+  if (!g_test_subprocess ())
+    {
+      create_with_pin (path, FALSE);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      vault = open_ok (path);
+      g_assert_cmpint (pin_status (vault, &left), ==, ENTSEC_VAULT_PIN_READY);
+      g_assert_cmpuint (left, ==, ENTSEC_VAULT_PIN_MAX_ATTEMPTS);
+      return;
+    }
+  entsec_argon2_set_soname_for_test ("libargon2-entsec-test-absent.so.1");
+  vault = open_ok (path);
+  for (guint i = 0; i <= ENTSEC_VAULT_PIN_MAX_ATTEMPTS; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (entsec_vault_unlock_pin_sync (vault, pin, strlen (pin), &left, NULL,
+                                                    &error));
+      g_assert_error (error, ENTSEC_CRYPTO_ERROR, ENTSEC_CRYPTO_ERROR_FAILED);
+      g_assert_nonnull (strstr (error->message, "install the libargon2-1 package"));
+    }
+  g_assert_cmpint (pin_status (vault, &left), ==, ENTSEC_VAULT_PIN_READY);
+  g_assert_cmpuint (left, ==, ENTSEC_VAULT_PIN_MAX_ATTEMPTS);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -438,6 +476,9 @@ main (int    argc,
   g_test_add_func ("/vault-pin/goes-with-passphrase", test_pin_goes_with_passphrase);
   g_test_add_func ("/vault-pin/concurrent-attempts-all-counted",
                    test_concurrent_attempts_all_counted);
+  g_test_add_func ("/vault-pin/kdf-unavailable-spends-no-attempt",
+                   test_kdf_unavailable_spends_no_attempt);
+  /* Last: it leaves the keyring locked. */
   g_test_add_func ("/vault-pin/locked-keyring-asks-passphrase",
                    test_locked_keyring_asks_passphrase);
   return g_test_run ();

@@ -303,7 +303,7 @@ test_export_picture (void)
   g_autoptr (EntsecVault) vault = vault_new (dir);
   g_autoptr (GPtrArray) first = g_ptr_array_new_with_free_func ((GDestroyNotify) entsec_account_free);
   g_autofree char *uri = export_uri (issuers, labels, G_N_ELEMENTS (labels));
-  g_autoptr (GdkTexture) texture = entsec_qr_texture_new (uri, 4);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new (uri, 4, NULL);
   GListModel *toplevels = gtk_window_get_toplevels ();
   g_autoptr (GError) error = NULL;
   Seen seen = { NULL, 0, 0 };
@@ -387,7 +387,7 @@ test_paste (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("entsec-add-XXXXXX", NULL);
   g_autoptr (EntsecVault) vault = vault_new (dir);
-  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:dave?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:dave?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4, NULL);
   GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
   g_auto (GValue) value = G_VALUE_INIT;
   Seen seen = { NULL, 0, 0 };
@@ -424,7 +424,7 @@ test_drop_files (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("entsec-add-XXXXXX", NULL);
   g_autoptr (EntsecVault) vault = vault_new (dir);
-  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:frank?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:frank?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4, NULL);
   g_autofree char *picture = g_build_filename (dir, "frank.png", NULL);
   g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
   g_autoptr (GFile) picture_file = g_file_new_for_path (picture);
@@ -461,7 +461,7 @@ test_quiet (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("entsec-add-XXXXXX", NULL);
   g_autoptr (EntsecVault) vault = vault_new (dir);
-  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:grace?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:grace?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4, NULL);
   g_autofree char *picture = g_build_filename (dir, "grace.png", NULL);
   g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
   g_autoptr (GFile) picture_file = g_file_new_for_path (picture);
@@ -615,9 +615,9 @@ test_export_pictures (void)
   const char *labels_b[] = { "carol" };
   g_autofree char *a = export_uri (issuers_a, labels_a, 2);
   g_autofree char *b = export_uri (issuers_b, labels_b, 1);
-  g_autoptr (GdkTexture) first = entsec_qr_texture_new (a, 4);
-  g_autoptr (GdkTexture) second = entsec_qr_texture_new (b, 4);
-  g_autoptr (GdkTexture) plain = entsec_qr_texture_new ("otpauth://totp/Hub:erin?secret=JBSWY3DPEHPK3PXP&issuer=Hub", 4);
+  g_autoptr (GdkTexture) first = entsec_qr_texture_new (a, 4, NULL);
+  g_autoptr (GdkTexture) second = entsec_qr_texture_new (b, 4, NULL);
+  g_autoptr (GdkTexture) plain = entsec_qr_texture_new ("otpauth://totp/Hub:erin?secret=JBSWY3DPEHPK3PXP&issuer=Hub", 4, NULL);
   g_autofree char *labels = NULL;
   Watched w = { 0 };
 

@@ -30,7 +30,7 @@ make_video (const char        *dir,
 
   for (guint i = 0; payloads[i] != NULL; i++)
     {
-      g_autoptr (GdkTexture) texture = entsec_qr_texture_new (payloads[i], 6);
+      g_autoptr (GdkTexture) texture = entsec_qr_texture_new (payloads[i], 6, NULL);
 
       g_assert_nonnull (texture);
       for (guint r = 0; r < repeat; r++, n++)

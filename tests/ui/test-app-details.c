@@ -12,6 +12,7 @@
 #include "entsec-monogram.h"
 #include "entsec-preferences-window.h"
 #include "entsec-qr-texture.h"
+#include "maps-test-util.h"
 
 /* The first letter of the first two words, in upper case. */
 static void
@@ -75,7 +76,7 @@ test_qr_texture (void)
   g_autofree guchar *pixels = NULL;
   int side;
 
-  texture = entsec_qr_texture_new ("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP", 4);
+  texture = entsec_qr_texture_new ("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP", 4, NULL);
   g_assert_nonnull (texture);
   side = gdk_texture_get_width (texture);
   g_assert_cmpint (side, ==, gdk_texture_get_height (texture));
@@ -89,13 +90,57 @@ test_qr_texture (void)
   g_assert_cmpuint (pixels[((gsize) 16 * side + 16) * 4 + 3], ==, 0xff);
 }
 
-/* More than a QR code holds: no texture, no crash. */
+/* More than a QR code holds: no texture, an error that says so, no crash. */
 static void
 test_qr_texture_too_long (void)
 {
   g_autofree char *text = g_strnfill (8000, 'x');
+  g_autoptr (GError) error = NULL;
 
-  g_assert_null (entsec_qr_texture_new (text, 4));
+  g_assert_null (entsec_qr_texture_new (text, 4, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+}
+
+/* libqrencode is mapped when the first code is drawn, not before (a fresh process). */
+static void
+test_qr_texture_lazy (void)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_false (mt_mapped ("libqrencode"));
+  texture = entsec_qr_texture_new ("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP", 4, NULL);
+  g_assert_nonnull (texture);
+  g_assert_true (mt_mapped ("libqrencode.so.4"));
+}
+
+/* No libqrencode: each code fails with what to install, nothing crashes. */
+static void
+test_qr_texture_missing_library (void)
+{
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  entsec_qr_texture_set_soname_for_test ("libqrencode-entsec-test-absent.so.4");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_null (entsec_qr_texture_new ("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP", 4,
+                                            &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+      g_assert_nonnull (strstr (error->message, "libqrencode-entsec-test-absent.so.4"));
+      g_assert_nonnull (strstr (error->message, "libqrencode4"));
+    }
+  g_assert_false (mt_mapped ("libqrencode"));
 }
 
 /* The page builds from the GResource, shows nothing and has no secret. */
@@ -246,6 +291,8 @@ main (int   argc,
   g_test_add_func ("/app/monogram/colour", test_monogram_colour);
   g_test_add_func ("/app/qr-texture/code", test_qr_texture);
   g_test_add_func ("/app/qr-texture/too-long", test_qr_texture_too_long);
+  g_test_add_func ("/app/qr-texture/lazy", test_qr_texture_lazy);
+  g_test_add_func ("/app/qr-texture/missing-library", test_qr_texture_missing_library);
   g_test_add_func ("/app/account-page/template", test_account_page_template);
   g_test_add_func ("/app/account-page/icon-when-shown", test_account_page_icon_when_shown);
   g_test_add_func ("/app/account-page/icon-folded", test_account_page_icon_folded);

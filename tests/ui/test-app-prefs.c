@@ -10,6 +10,7 @@
 #include <entsec/entsec.h>
 
 #include "entsec-application.h"
+#include "entsec-crypto-loader.h"
 #include "entsec-passphrase-dialog.h"
 #include "entsec-preferences-window.h"
 #include "entsec-setup-page.h"
@@ -106,10 +107,10 @@ static void
 test_passphrase_problem (void)
 {
   const char *weak[] = { "aaaaaaaaaaaa", "password1", "12345678" };
-  g_autofree char *empty = entsec_passphrase_problem ("", "", NULL);
-  g_autofree char *missing = entsec_passphrase_problem (NULL, NULL, NULL);
-  g_autofree char *short_one = entsec_passphrase_problem ("ab1-x", "ab1-x", NULL);
-  g_autofree char *differ = entsec_passphrase_problem (NEW_PASSPHRASE, OLD_PASSPHRASE, NULL);
+  g_autofree char *empty = entsec_passphrase_problem ("", "", NULL, NULL);
+  g_autofree char *missing = entsec_passphrase_problem (NULL, NULL, NULL, NULL);
+  g_autofree char *short_one = entsec_passphrase_problem ("ab1-x", "ab1-x", NULL, NULL);
+  g_autofree char *differ = entsec_passphrase_problem (NEW_PASSPHRASE, OLD_PASSPHRASE, NULL, NULL);
   g_autofree char *good = NULL;
   guint score = 0;
 
@@ -121,12 +122,12 @@ test_passphrase_problem (void)
   g_assert_nonnull (strstr (differ, "differ"));
   for (gsize i = 0; i < G_N_ELEMENTS (weak); i++)
     {
-      g_autofree char *problem = entsec_passphrase_problem (weak[i], weak[i], &score);
+      g_autofree char *problem = entsec_passphrase_problem (weak[i], weak[i], &score, NULL);
 
       g_assert_nonnull (problem);
       g_assert_cmpuint (score, ==, 0);
     }
-  good = entsec_passphrase_problem (NEW_PASSPHRASE, NEW_PASSPHRASE, &score);
+  good = entsec_passphrase_problem (NEW_PASSPHRASE, NEW_PASSPHRASE, &score, NULL);
   g_assert_null (good);
   g_assert_cmpuint (score, >, 0);
 }
@@ -288,7 +289,7 @@ test_setup_passphrase (void)
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (strength)));
   for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
     {
-      g_autofree char *want = entsec_passphrase_problem (refused[i][0], refused[i][1], NULL);
+      g_autofree char *want = entsec_passphrase_problem (refused[i][0], refused[i][1], NULL, NULL);
 
       gtk_editable_set_text (passphrase, refused[i][0]);
       gtk_editable_set_text (confirm, refused[i][1]);
@@ -305,6 +306,60 @@ test_setup_passphrase (void)
   gtk_editable_set_text (confirm, "");
   gtk_switch_set_active (keyring, FALSE);
   g_assert_false (gtk_widget_get_sensitive (create));
+}
+
+/*
+ * No libpwquality: a passphrase cannot be rated, and the hint says so with
+ * what to install, but one of ENTSEC_MIN_PASSPHRASE_CHARS typed twice can
+ * still be set; a shorter or differing one is still refused. A fresh process.
+ */
+static void
+test_setup_passphrase_unrated (void)
+{
+  g_autoptr (EntsecSetupPage) page = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *problem = NULL;
+  GtkEditable *passphrase;
+  GtkEditable *confirm;
+  GtkWidget *create;
+  GtkLevelBar *strength;
+  GtkLabel *hint;
+  guint score = 7;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  entsec_pwquality_set_soname_for_test ("libpwquality-entsec-test-absent.so.1");
+  problem = entsec_passphrase_problem (NEW_PASSPHRASE, NEW_PASSPHRASE, &score, &note);
+  g_assert_null (problem);
+  g_assert_cmpuint (score, ==, 0);
+  g_assert_nonnull (note);
+  g_assert_nonnull (strstr (note, "libpwquality1"));
+  g_assert_null (strstr (note, NEW_PASSPHRASE));
+
+  page = g_object_ref_sink (g_object_new (ENTSEC_TYPE_SETUP_PAGE, NULL));
+  passphrase = SETUP_CHILD (page, "passphrase_row");
+  confirm = SETUP_CHILD (page, "confirm_row");
+  create = SETUP_CHILD (page, "create_button");
+  strength = SETUP_CHILD (page, "strength_bar");
+  hint = SETUP_CHILD (page, "hint_label");
+  entsec_setup_page_prepare (page, "/nonexistent/entsec-setup-test.db", NULL);
+  gtk_editable_set_text (passphrase, NEW_PASSPHRASE);
+  gtk_editable_set_text (confirm, NEW_PASSPHRASE);
+  g_assert_true (gtk_widget_get_sensitive (create));
+  g_assert_cmpstr (gtk_label_get_label (hint), ==, note);
+  g_assert_cmpfloat (gtk_level_bar_get_value (strength), ==, 0);
+  gtk_editable_set_text (passphrase, "ab1-x");
+  gtk_editable_set_text (confirm, "ab1-x");
+  g_assert_false (gtk_widget_get_sensitive (create));
+  g_assert_nonnull (strstr (gtk_label_get_label (hint), "8"));
+  gtk_editable_set_text (passphrase, NEW_PASSPHRASE);
+  gtk_editable_set_text (confirm, OLD_PASSPHRASE);
+  g_assert_false (gtk_widget_get_sensitive (create));
+  g_assert_nonnull (strstr (gtk_label_get_label (hint), "differ"));
 }
 
 /* Each model has its own sentence. */
@@ -337,6 +392,7 @@ main (int   argc,
   g_test_add_func ("/app/prefs/passphrase-problem", test_passphrase_problem);
   g_test_add_func ("/app/prefs/lock-model", test_lock_model);
   g_test_add_func ("/app/prefs/setup-passphrase", test_setup_passphrase);
+  g_test_add_func ("/app/prefs/setup-passphrase-unrated", test_setup_passphrase_unrated);
   g_test_add ("/app/prefs/change-passphrase", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
               test_change_passphrase, fixture_tear_down);
   g_test_add ("/app/prefs/add-passphrase", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,

@@ -204,7 +204,7 @@ test_screenshot_portal (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("entsec-screen-XXXXXX", NULL);
   g_autofree char *png = g_build_filename (dir, "Screenshot.png", NULL);
-  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:grace?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4);
+  g_autoptr (GdkTexture) texture = entsec_qr_texture_new ("otpauth://totp/ACME:grace?secret=JBSWY3DPEHPK3PXP&issuer=ACME", 4, NULL);
   g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
   g_autoptr (GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (portal_xml, NULL);
   g_autoptr (EntsecVault) vault = NULL;

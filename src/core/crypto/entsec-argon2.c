@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* entsec-argon2.c: Argon2id through libargon2, with bounds and calibration */
+/* entsec-argon2.c: Argon2id through libargon2 (opened on first use), with bounds and calibration */
 
 #define G_LOG_DOMAIN "entsec-crypto"
 
 #include "config.h"
 
-#include <argon2.h>
 #include <openssl/crypto.h>
 
 #include "entsec-core-private.h"
+#include "entsec-crypto-loader.h"
 #include "entsec-crypto.h"
 
 #define MIN_OUT_LEN 4
@@ -66,8 +66,9 @@ entsec_argon2id_params_init (EntsecArgon2Params *params,
 }
 
 static gboolean
-argon2_failed (int      status,
-               GError **error)
+argon2_failed (const EntsecArgon2 *argon2,
+               int                 status,
+               GError            **error)
 {
   if (status == ARGON2_MEMORY_ALLOCATION_ERROR)
     g_set_error_literal (error, ENTSEC_CRYPTO_ERROR, ENTSEC_CRYPTO_ERROR_MEMORY,
@@ -76,8 +77,14 @@ argon2_failed (int      status,
   else
     g_set_error (error, ENTSEC_CRYPTO_ERROR, ENTSEC_CRYPTO_ERROR_FAILED,
                  "Deriving the key from the passphrase failed (Argon2: %s)",
-                 argon2_error_message (status));
+                 argon2->error_message (status));
   return FALSE;
+}
+
+gboolean
+entsec_argon2id_available (GError **error)
+{
+  return entsec_argon2_get (error) != NULL;
 }
 
 gboolean
@@ -88,6 +95,7 @@ entsec_argon2id_derive (const EntsecArgon2Params *params,
                         gsize                     out_len,
                         GError                  **error)
 {
+  const EntsecArgon2 *argon2;
   guint32 m_cost;
   guint32 t_cost;
   int status;
@@ -100,6 +108,9 @@ entsec_argon2id_derive (const EntsecArgon2Params *params,
   if (!entsec_argon2id_params_check (params, error)
       || !check_range ("passphrase length", passphrase_len, 0, G_MAXUINT32, " bytes", error))
     return FALSE;
+  argon2 = entsec_argon2_get (error);
+  if (argon2 == NULL)
+    return FALSE;
   m_cost = params->m_cost_kib;
   t_cost = params->t_cost;
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
@@ -107,12 +118,12 @@ entsec_argon2id_derive (const EntsecArgon2Params *params,
   m_cost = 8 * ENTSEC_ARGON2_MAX_PARALLELISM;
   t_cost = 1;
 #endif
-  status = argon2id_hash_raw (t_cost, m_cost, params->parallelism, passphrase,
-                              passphrase_len, params->salt, params->salt_len, out, out_len);
+  status = argon2->id_hash_raw (t_cost, m_cost, params->parallelism, passphrase,
+                                passphrase_len, params->salt, params->salt_len, out, out_len);
   if (status != ARGON2_OK)
     {
       OPENSSL_cleanse (out, out_len);
-      return argon2_failed (status, error);
+      return argon2_failed (argon2, status, error);
     }
   return TRUE;
 }

@@ -140,6 +140,13 @@ gboolean entsec_argon2id_derive (const EntsecArgon2Params *params,
                                  GError                  **error);
 
 /*
+ * Whether entsec_argon2id_derive() can run here: libargon2 is opened now if it
+ * is not yet; FALSE with the error a derivation would give. For callers that
+ * spend something before deriving (a PIN attempt counted in the keyring).
+ */
+gboolean entsec_argon2id_available (GError **error);
+
+/*
  * Choose costs that take about @target_ms on this machine, and a fresh salt:
  * lanes = processors (up to 4), 64 MiB (down to 16 MiB on slow machines,
  * up to 256 MiB on fast ones), then passes (1..16) to reach the target.

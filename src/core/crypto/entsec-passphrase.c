@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * entsec-passphrase.c: passphrase strength through libpwquality, and the
- * OpenSSL secure heap (the public side of the crypto module).
+ * entsec-passphrase.c: passphrase strength through libpwquality (opened on
+ * first use), and the OpenSSL secure heap (the public side of the crypto module).
  */
 
 #define G_LOG_DOMAIN "entsec-crypto"
@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <pwquality.h>
 
+#include "entsec-crypto-loader.h"
 #include "entsec-crypto.h"
 
 /* The smallest block the secure heap hands out (a power of two). */
@@ -22,9 +22,10 @@ G_DEFINE_QUARK (entsec-passphrase-error-quark, entsec_passphrase_error)
 
 /* The settings every check uses: pwquality's defaults, then the system's file. */
 static pwquality_settings_t *
-load_settings (GError **error)
+load_settings (const EntsecPwquality *pwq,
+               GError               **error)
 {
-  pwquality_settings_t *settings = pwquality_default_settings ();
+  pwquality_settings_t *settings = pwq->default_settings ();
   void *aux = NULL;
 
   if (settings == NULL)
@@ -34,7 +35,7 @@ load_settings (GError **error)
       return NULL;
     }
   /* A missing or unreadable file leaves the defaults: not a reason to refuse. */
-  pwquality_read_config (settings, NULL, &aux);
+  pwq->read_config (settings, NULL, &aux);
   return settings;
 }
 
@@ -53,6 +54,7 @@ entsec_passphrase_check_strength_with_dict (const char *passphrase,
                                             guint      *score,
                                             GError    **error)
 {
+  const EntsecPwquality *pwq;
   pwquality_settings_t *settings;
   void *aux = NULL;
   char reason[PWQ_MAX_ERROR_MESSAGE_LEN];
@@ -60,32 +62,35 @@ entsec_passphrase_check_strength_with_dict (const char *passphrase,
 
   if (score != NULL)
     *score = 0;
-  settings = load_settings (error);
+  pwq = entsec_pwquality_get (error);
+  if (pwq == NULL)
+    return FALSE;
+  settings = load_settings (pwq, error);
   if (settings == NULL)
     return FALSE;
   if (dict_path != NULL)
-    pwquality_set_str_value (settings, PWQ_SETTING_DICT_PATH, dict_path);
-  result = pwquality_check (settings, passphrase, NULL, g_get_user_name (), &aux);
+    pwq->set_str_value (settings, PWQ_SETTING_DICT_PATH, dict_path);
+  result = pwq->check (settings, passphrase, NULL, g_get_user_name (), &aux);
   /* No dictionary installed (cracklib-runtime missing): every passphrase
    * would "fail the dictionary check". Judge by the other rules instead. */
   if (dictionary_missing (result, aux))
     {
       g_debug ("cracklib's dictionary cannot be read; checking the passphrase without it");
       aux = NULL;
-      pwquality_set_int_value (settings, PWQ_SETTING_DICT_CHECK, 0);
-      result = pwquality_check (settings, passphrase, NULL, g_get_user_name (), &aux);
+      pwq->set_int_value (settings, PWQ_SETTING_DICT_CHECK, 0);
+      result = pwq->check (settings, passphrase, NULL, g_get_user_name (), &aux);
     }
   if (result < 0)
     {
       /* pwquality's reason names the rule, never the passphrase. */
-      pwquality_strerror (reason, sizeof reason, result, aux);
+      pwq->strerror_message (reason, sizeof reason, result, aux);
       g_set_error (error, ENTSEC_PASSPHRASE_ERROR, ENTSEC_PASSPHRASE_ERROR_WEAK,
                    "The passphrase is too weak: %s. Choose a longer one, for example several "
                    "unrelated words", reason);
     }
   else if (score != NULL)
     *score = (guint) MIN (result, 100);
-  pwquality_free_settings (settings);
+  pwq->free_settings (settings);
   return result >= 0;
 }
 

@@ -383,7 +383,8 @@ try_pin_slot (EntsecVault        *vault,
   EntsecArgon2Params argon;
   EntsecSecureBytes *dek;
 
-  if (!pin_slot_argon (slot, &argon, error))
+  /* Without libargon2 the PIN cannot be tried: no attempt is spent on it. */
+  if (!pin_slot_argon (slot, &argon, error) || !entsec_argon2id_available (error))
     return NULL;
   item = count_attempt (vault, uuid, cancellable, error);
   if (item == NULL)
