@@ -12,6 +12,7 @@
 #include "entsec-monogram.h"
 #include "entsec-preferences-window.h"
 #include "entsec-qr-texture.h"
+#include "frames-test-util.h"
 #include "maps-test-util.h"
 
 /* The first letter of the first two words, in upper case. */
@@ -173,35 +174,6 @@ find_status_page (GtkWidget *widget)
   return NULL;
 }
 
-/* Frames the frame clock of @widget has painted (a counter in its data). */
-static void
-count_frame (GdkFrameClock *clock,
-             guint         *frames)
-{
-  (void) clock;
-  (*frames)++;
-}
-
-/* Run the main loop until @widget's window has painted @count more frames. */
-static void
-wait_frames (GtkWidget *widget,
-             guint      count)
-{
-  GdkFrameClock *clock;
-  guint frames = 0;
-  gulong handler;
-
-  while ((clock = gtk_widget_get_frame_clock (widget)) == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame), &frames);
-  while (frames < count)
-    {
-      gtk_widget_queue_draw (widget);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_signal_handler_disconnect (clock, handler);
-}
-
 /* The "no account" page gets its icon (an SVG, so librsvg) only once it is on screen. */
 static void
 test_account_page_icon_when_shown (void)
@@ -214,7 +186,7 @@ test_account_page_icon_when_shown (void)
   g_assert_null (adw_status_page_get_icon_name (none));
   gtk_window_set_child (window, GTK_WIDGET (page));
   gtk_window_present (window);
-  wait_frames (GTK_WIDGET (window), 2);
+  ft_wait_frames (GTK_WIDGET (window), 2);
   g_assert_cmpstr (adw_status_page_get_icon_name (none), ==,
                    "org.entsec.EnterpriseSecurity-symbolic");
   gtk_window_destroy (window);
@@ -240,12 +212,12 @@ test_account_page_icon_folded (void)
   gtk_window_set_child (window, GTK_WIDGET (leaflet));
   gtk_window_set_default_size (window, 400, 600);
   gtk_window_present (window);
-  wait_frames (GTK_WIDGET (window), 3);
+  ft_wait_frames (GTK_WIDGET (window), 3);
   g_assert_true (adw_leaflet_get_folded (leaflet));
   g_assert_null (adw_status_page_get_icon_name (none));
 
   adw_leaflet_set_visible_child (leaflet, GTK_WIDGET (page));
-  wait_frames (GTK_WIDGET (window), 1);
+  ft_wait_frames (GTK_WIDGET (window), 1);
   g_assert_cmpstr (adw_status_page_get_icon_name (none), ==,
                    "org.entsec.EnterpriseSecurity-symbolic");
   gtk_window_destroy (window);

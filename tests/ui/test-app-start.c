@@ -18,6 +18,7 @@
 #include "entsec-application.h"
 #include "entsec-vault-opening.h"
 #include "entsec-window.h"
+#include "frames-test-util.h"
 #include "vault-test-util.h"
 
 /* One application per process (its name on the session bus), registered in main(). */
@@ -192,34 +193,6 @@ template_child (EntsecWindow *window,
                                                     name));
 }
 
-static void
-count_frame (GdkFrameClock *clock,
-             guint         *frames)
-{
-  (void) clock;
-  (*frames)++;
-}
-
-/* Run the main loop until @window has painted @count more frames. */
-static void
-wait_frames (EntsecWindow *window,
-             guint         count)
-{
-  GdkFrameClock *clock;
-  guint frames = 0;
-  gulong handler;
-
-  while ((clock = gtk_widget_get_frame_clock (GTK_WIDGET (window))) == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame), &frames);
-  while (frames < count)
-    {
-      gtk_widget_queue_draw (GTK_WIDGET (window));
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_signal_handler_disconnect (clock, handler);
-}
-
 /* The account page, once made: the details stack's "account" child. */
 static GtkWidget *
 account_page (EntsecWindow *window)
@@ -244,7 +217,7 @@ test_account_page_narrow (void)
   window = entsec_window_new_opened (app, finished_opening (FALSE));
   gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
   gtk_window_present (GTK_WINDOW (window));
-  wait_frames (window, 4);
+  ft_wait_frames (GTK_WIDGET (window), 4);
   /* And whatever those frames left to do (the page would come in an idle). */
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -263,7 +236,7 @@ test_account_page_narrow (void)
                  == template_child (window, "details_stack"));
   g_assert_cmpint (entsec_account_page_get_account_id (ENTSEC_ACCOUNT_PAGE (page)), ==,
                    entsec_account_summary_get_id (summary));
-  wait_frames (window, 2);
+  ft_wait_frames (GTK_WIDGET (window), 2);
   g_assert_true (gtk_widget_get_mapped (page));
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -284,7 +257,7 @@ test_account_page_wide (void)
    * loaded machine can come first. */
   while ((page = account_page (window)) == NULL)
     g_main_context_iteration (NULL, TRUE);
-  wait_frames (window, 1);
+  ft_wait_frames (GTK_WIDGET (window), 1);
   g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (template_child (window, "leaflet"))));
   g_assert_true (gtk_stack_get_visible_child (GTK_STACK (template_child (window, "details_stack")))
                  == page);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* entsec-qr-decoders.c: libzbar and the zxing-cpp module opened on the first decode (GModule) */
 
+/* secure_getenv() */
+#define _GNU_SOURCE
+
 #include "config.h"
 
 #define G_LOG_DOMAIN "entsec-qr"
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <entsec/entsec.h>
 
@@ -75,7 +79,9 @@ open_all (void)
   char *failure = open_library ("libzbar", zbar_soname, zbar_symbols, G_N_ELEMENTS (zbar_symbols),
                                 &zbar_table, "libzbar0");
 #ifdef ENTSEC_HAVE_ZXING
-  const char *dir = g_getenv ("ENTSEC_QR_MODULE_DIR");
+  /* Not in a set-user-ID or otherwise secure-execution process: the
+   * variable chooses code to load. */
+  const char *dir = secure_getenv ("ENTSEC_QR_MODULE_DIR");
   g_autofree char *module = g_build_filename (dir != NULL ? dir : ENTSEC_QR_MODULEDIR,
                                               ZXING_MODULE, NULL);
 
