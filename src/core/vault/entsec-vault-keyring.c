@@ -128,12 +128,22 @@ keyring_store (const SecretSchema *schema,
   g_autoptr (GHashTable) attributes = item_attributes (vault_id, slot_uuid);
   SecretValue *value = secret_value_new ((const gchar *) kek, (gssize) kek_len,
                                          "application/octet-stream");
+  g_autoptr (GError) local = NULL;
   gboolean ok;
 
   ok = secret_password_storev_binary_sync (schema, attributes, SECRET_COLLECTION_DEFAULT, label,
-                                           value, cancellable, error);
+                                           value, cancellable, &local);
   secret_value_unref (value);
-  return ok;
+  if (ok)
+    return TRUE;
+  /* libsecret 0.20.5 fails without an error when the default collection is
+   * locked and stays locked (it logs a critical from its own task). */
+  if (local == NULL)
+    g_set_error_literal (&local, ENTSEC_VAULT_ERROR, ENTSEC_VAULT_ERROR_KEYRING,
+                         "The keyring did not store the key: it is locked; unlock it (log in "
+                         "to the desktop session) and try again");
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
 }
 
 static gboolean
