@@ -33,40 +33,33 @@ static const EntsecLazySymbol qrencode_symbols[] = {
 };
 
 static Qrencode qrencode;
-static const char *qrencode_soname = "libqrencode.so.4";
-static char *load_failure;
+static EntsecLazyLibrary qrencode_library = {
+  .soname = "libqrencode.so.4",
+  .symbols = qrencode_symbols,
+  .n_symbols = G_N_ELEMENTS (qrencode_symbols),
+  .table = &qrencode,
+};
 
 void
 entsec_qr_texture_set_soname_for_test (const char *soname)
 {
-  qrencode_soname = soname;
+  qrencode_library.soname = soname;
 }
 
 /* libqrencode's functions, opened on the first call; or why not and what to install. */
 static const Qrencode *
 qrencode_get (GError **error)
 {
-  static gsize loaded = 0;
+  g_autoptr (GError) local = NULL;
+  const Qrencode *table = entsec_lazy_library_get (&qrencode_library, &local);
 
-  if (g_once_init_enter (&loaded))
-    {
-      g_autoptr (GError) local = NULL;
-
-      if (!entsec_lazy_symbols_open (qrencode_soname, qrencode_symbols,
-                                     G_N_ELEMENTS (qrencode_symbols), &qrencode, &local))
-        load_failure = g_strdup (local->message);
-      g_once_init_leave (&loaded, 1);
-    }
-  if (load_failure != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   /* Translators: the first %s says why a library could not be loaded
-                    * (in English), the second is the name of a Debian package. */
-                   _("The QR code cannot be drawn: %s. Install the %s package."), load_failure,
-                   QRENCODE_PACKAGE);
-      return NULL;
-    }
-  return &qrencode;
+  if (table == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                 /* Translators: the first %s says why a library could not be loaded
+                  * (in English), the second is the name of a Debian package. */
+                 _("The QR code cannot be drawn: %s. Install the %s package."), local->message,
+                 QRENCODE_PACKAGE);
+  return table;
 }
 
 static void

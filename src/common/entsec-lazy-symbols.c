@@ -42,3 +42,24 @@ entsec_lazy_symbols_open (const char             *library,
     }
   return TRUE;
 }
+
+gpointer
+entsec_lazy_library_get (EntsecLazyLibrary *library,
+                         GError           **error)
+{
+  if (g_once_init_enter (&library->opened))
+    {
+      g_autoptr (GError) local = NULL;
+
+      if (!entsec_lazy_symbols_open (library->soname, library->symbols, library->n_symbols,
+                                     library->table, &local))
+        library->failure = g_strdup (local->message);
+      g_once_init_leave (&library->opened, 1);
+    }
+  if (library->failure != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, library->failure);
+      return NULL;
+    }
+  return library->table;
+}

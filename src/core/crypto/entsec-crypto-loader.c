@@ -30,38 +30,29 @@ static const EntsecLazySymbol pwquality_symbols[] = {
   PWQUALITY_SYMBOL ("pwquality_strerror", strerror_message),
 };
 
-/* One library: what it is for, where its functions go, and how its opening went. */
+/* One library: what it is for and its package, for the error; its opening. */
 typedef struct
 {
-  const char             *soname;
-  const char             *package;
-  const char             *unavailable;
-  const EntsecLazySymbol *symbols;
-  gsize                   n_symbols;
-  gpointer                table;
-  gsize                   loaded;
-  char                   *failure;
+  const char        *package;
+  const char        *unavailable;
+  EntsecLazyLibrary  lazy;
 } Library;
 
 static EntsecArgon2 argon2;
 static EntsecPwquality pwquality;
 
 static Library argon2_library = {
-  .soname = "libargon2.so.1",
   .package = "libargon2-1",
   .unavailable = "The key derivation (Argon2id) is unavailable",
-  .symbols = argon2_symbols,
-  .n_symbols = G_N_ELEMENTS (argon2_symbols),
-  .table = &argon2,
+  .lazy = { .soname = "libargon2.so.1", .symbols = argon2_symbols,
+            .n_symbols = G_N_ELEMENTS (argon2_symbols), .table = &argon2 },
 };
 
 static Library pwquality_library = {
-  .soname = "libpwquality.so.1",
   .package = "libpwquality1",
   .unavailable = "The passphrase strength could not be checked",
-  .symbols = pwquality_symbols,
-  .n_symbols = G_N_ELEMENTS (pwquality_symbols),
-  .table = &pwquality,
+  .lazy = { .soname = "libpwquality.so.1", .symbols = pwquality_symbols,
+            .n_symbols = G_N_ELEMENTS (pwquality_symbols), .table = &pwquality },
 };
 
 /* @library's table, opened on the first call; or an error naming the package. */
@@ -71,23 +62,13 @@ library_get (Library *library,
              int      code,
              GError **error)
 {
-  if (g_once_init_enter (&library->loaded))
-    {
-      g_autoptr (GError) local = NULL;
+  g_autoptr (GError) local = NULL;
+  gconstpointer table = entsec_lazy_library_get (&library->lazy, &local);
 
-      if (!entsec_lazy_symbols_open (library->soname, library->symbols, library->n_symbols,
-                                     library->table, &local))
-        library->failure = g_strdup_printf ("%s: %s; install the %s package",
-                                            library->unavailable, local->message,
-                                            library->package);
-      g_once_init_leave (&library->loaded, 1);
-    }
-  if (library->failure != NULL)
-    {
-      g_set_error_literal (error, domain, code, library->failure);
-      return NULL;
-    }
-  return library->table;
+  if (table == NULL)
+    g_set_error (error, domain, code, "%s: %s; install the %s package", library->unavailable,
+                 local->message, library->package);
+  return table;
 }
 
 const EntsecArgon2 *
@@ -106,11 +87,11 @@ entsec_pwquality_get (GError **error)
 void
 entsec_argon2_set_soname_for_test (const char *soname)
 {
-  argon2_library.soname = soname;
+  argon2_library.lazy.soname = soname;
 }
 
 void
 entsec_pwquality_set_soname_for_test (const char *soname)
 {
-  pwquality_library.soname = soname;
+  pwquality_library.lazy.soname = soname;
 }
