@@ -22,15 +22,18 @@ struct _EntsecAccountRow
   GtkWidget             parent_instance;
 
   GtkLabel             *monogram_label;
+  GtkBox               *names_box;
   GtkLabel             *issuer_label;
   GtkLabel             *account_label;
-  GtkLabel             *managed_label;
   GtkLabel             *code_label;
   GtkLabel             *countdown_label;
-  GtkLabel             *next_label;
-  GtkButton            *next_button;
   GtkButton            *star_button;
   GtkButton            *details_button;
+  /* Made when the row first needs them (NULL until then): few rows show
+   * them, and a screenful of rows is made for the first frame. */
+  GtkLabel             *managed_label;
+  GtkLabel             *next_label;
+  GtkButton            *next_button;
 
   EntsecVault          *vault;
   EntsecAccountSummary *summary;
@@ -104,22 +107,88 @@ shown_text (EntsecAccountRow *self,
   return g_string_free (dots, FALSE);
 }
 
+/* "Managed by ORG", under the account's name. */
+static GtkLabel *
+ensure_managed_label (EntsecAccountRow *self)
+{
+  GtkWidget *label;
+
+  if (self->managed_label != NULL)
+    return self->managed_label;
+  label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_widget_add_css_class (label, "accent");
+  gtk_widget_add_css_class (label, "entsec-managed");
+  gtk_box_insert_child_after (self->names_box, label, GTK_WIDGET (self->account_label));
+  self->managed_label = GTK_LABEL (label);
+  return self->managed_label;
+}
+
+/* The next period's code, under the code. */
+static GtkLabel *
+ensure_next_label (EntsecAccountRow *self)
+{
+  GtkWidget *label;
+
+  if (self->next_label != NULL)
+    return self->next_label;
+  label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "entsec-dim");
+  gtk_widget_add_css_class (label, "caption");
+  gtk_widget_add_css_class (label, "entsec-next-code");
+  gtk_box_insert_child_after (self->names_box, label, GTK_WIDGET (self->code_label));
+  self->next_label = GTK_LABEL (label);
+  return self->next_label;
+}
+
+static void next_clicked (EntsecAccountRow *self);
+
+/* A counter (HOTP) account's button for its next code, after the countdown's
+ * place. The tooltip is set before the button is in the row: on a visible
+ * widget GTK 4.8 asks the X server where the pointer is. */
+static GtkButton *
+ensure_next_button (EntsecAccountRow *self)
+{
+  GtkWidget *button;
+
+  if (self->next_button != NULL)
+    return self->next_button;
+  button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
+  gtk_widget_set_visible (button, FALSE);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, _("Show the Next Code"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Next code"), -1);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (next_clicked), self);
+  gtk_widget_insert_after (button, GTK_WIDGET (self), GTK_WIDGET (self->countdown_label));
+  self->next_button = GTK_BUTTON (button);
+  return self->next_button;
+}
+
 static void
 show_next_code (EntsecAccountRow *self)
 {
   g_autofree char *text = NULL;
   g_autofree char *label = NULL;
+  GtkLabel *next_label;
 
   if (self->next_code[0] == '\0')
     {
-      gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
+      if (self->next_label != NULL)
+        gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
       return;
     }
+  next_label = ensure_next_label (self);
   text = shown_text (self, self->next_code);
   /* TRANSLATORS: the code after the one shown, near its end: "Next: 123 456" */
   label = g_strdup_printf (_("Next: %s"), text);
-  gtk_label_set_label (self->next_label, label);
-  gtk_widget_set_visible (GTK_WIDGET (self->next_label), TRUE);
+  gtk_label_set_label (next_label, label);
+  gtk_widget_set_visible (GTK_WIDGET (next_label), TRUE);
 }
 
 static void
@@ -127,6 +196,8 @@ forget_next_code (EntsecAccountRow *self)
 {
   explicit_bzero (self->next_code, sizeof self->next_code);
   self->next_step = -1;
+  if (self->next_label == NULL)
+    return;
   gtk_label_set_label (self->next_label, "");
   gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
 }
@@ -183,7 +254,8 @@ code_computed (GObject      *source,
   else if (request->generation == self->generation)
     {
       self->pending = FALSE;
-      gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), TRUE);
+      if (self->next_button != NULL)
+        gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), TRUE);
       if (ok)
         show_code (self, code);
       else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -218,7 +290,7 @@ request_code (EntsecAccountRow *self,
 static void
 next_clicked (EntsecAccountRow *self)
 {
-  if (self->summary == NULL || self->pending)
+  if (self->summary == NULL || self->pending || self->next_button == NULL)
     return;
   gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), FALSE);
   request_code (self, g_get_real_time () / G_USEC_PER_SEC, FALSE);
@@ -356,12 +428,14 @@ bind_managed (EntsecAccountRow *self)
 {
   gboolean managed = entsec_account_summary_get_managed (self->summary);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->managed_label), managed);
   if (!managed)
     {
+      if (self->managed_label != NULL)
+        gtk_widget_set_visible (GTK_WIDGET (self->managed_label), FALSE);
       gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
       return;
     }
+  gtk_widget_set_visible (GTK_WIDGET (ensure_managed_label (self)), TRUE);
   self->state = g_object_ref (entsec_enterprise_state_get (self->vault));
   self->state_handler = g_signal_connect_swapped (self->state, "changed",
                                                   G_CALLBACK (show_managed), self);
@@ -391,7 +465,10 @@ entsec_account_row_bind (EntsecAccountRow     *self,
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->details_button), "x",
                                     entsec_account_summary_get_id (summary));
   forget_code (self);
-  gtk_widget_set_visible (GTK_WIDGET (self->next_button), is_hotp (self));
+  if (is_hotp (self))
+    gtk_widget_set_visible (GTK_WIDGET (ensure_next_button (self)), TRUE);
+  else if (self->next_button != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->next_button), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->countdown_label), !is_hotp (self));
   entsec_account_row_tick (self, g_get_real_time () / G_USEC_PER_SEC);
 }
@@ -409,7 +486,8 @@ entsec_account_row_unbind (EntsecAccountRow *self)
   explicit_bzero (self->code, sizeof self->code);
   gtk_label_set_label (self->code_label, "");
   forget_next_code (self);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), TRUE);
+  if (self->next_button != NULL)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), TRUE);
   g_clear_signal_handler (&self->state_handler, self->state);
   g_clear_object (&self->state);
   g_clear_object (&self->summary);
@@ -463,7 +541,10 @@ entsec_account_row_dispose (GObject *object)
 
   entsec_account_row_unbind (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), ENTSEC_TYPE_ACCOUNT_ROW);
-  /* The template's unnamed box is a child too. */
+  /* The parts made on demand go with the children they are in. */
+  self->managed_label = NULL;
+  self->next_label = NULL;
+  self->next_button = NULL;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
@@ -483,16 +564,13 @@ entsec_account_row_class_init (EntsecAccountRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/entsec/EnterpriseSecurity/entsec-account-row.ui");
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, monogram_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, names_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, issuer_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, account_label);
-  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, managed_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, code_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, countdown_label);
-  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, next_label);
-  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, next_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, star_button);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, details_button);
-  gtk_widget_class_bind_template_callback (widget_class, next_clicked);
   gtk_widget_class_bind_template_callback (widget_class, query_star_tooltip);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "entsec-account-row");

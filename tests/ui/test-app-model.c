@@ -11,6 +11,7 @@
 #include "entsec-accounts-model.h"
 #include "entsec-application.h"
 #include "entsec-clipboard.h"
+#include "../vault-test-util.h"
 
 static EntsecAccountSummary *
 summary_new (gint64      id,
@@ -197,6 +198,136 @@ test_account_row_template (void)
   g_assert_finalize_object (row);
 }
 
+static gboolean
+is_next_button (GtkWidget *widget)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "view-refresh-symbolic") == 0;
+}
+
+static gboolean
+is_next_label (GtkWidget *widget)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), "Next:");
+}
+
+/* The first widget under @root that @match accepts, shown or not. */
+static GtkWidget *
+find_part (GtkWidget *root,
+           gboolean (*match) (GtkWidget *widget))
+{
+  if (match (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_part (child, match);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+shown (GtkWidget *widget)
+{
+  return widget != NULL && gtk_widget_get_visible (widget);
+}
+
+static void
+spin_until (gboolean (*done) (gpointer data),
+            gpointer data)
+{
+  while (!done (data))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+next_label_shown (gpointer row)
+{
+  return shown (find_part (row, is_next_label));
+}
+
+static gboolean
+row_has_code (gpointer row)
+{
+  return entsec_account_row_get_code (row) != NULL;
+}
+
+static EntsecAccountSummary *
+summary_of (EntsecVault *vault,
+            gint64       id)
+{
+  g_autoptr (GPtrArray) list = entsec_vault_list_accounts (vault);
+
+  for (guint i = 0; i < list->len; i++)
+    if (entsec_account_summary_get_id (g_ptr_array_index (list, i)) == id)
+      return g_object_ref (g_ptr_array_index (list, i));
+  g_assert_not_reached ();
+}
+
+/* The parts few rows need are made only for the rows that show them: a time
+ * account's row has no Next Code button and gets the next code's label only
+ * near the end of a period, with the right code in it; a counter account's
+ * row gets the button, which gives a code, and hides it again when the row
+ * is bound to a time account. */
+static void
+test_account_row_parts_on_demand (VtFixture    *f,
+                                  gconstpointer data)
+{
+  g_autoptr (EntsecVault) vault = vt_create (f->path, "correct horse");
+  g_autoptr (EntsecAccount) totp = vt_account ("ACME", "alice", 1);
+  g_autoptr (EntsecAccount) hotp = vt_account ("Forge", "bob", 2);
+  g_autoptr (EntsecAccountSummary) totp_summary = NULL;
+  g_autoptr (EntsecAccountSummary) hotp_summary = NULL;
+  GtkWidget *row = g_object_ref_sink (entsec_account_row_new ());
+  /* 3 s before the end of a 30 s period, well after the real clock. */
+  const gint64 now = 2000000000 / 30 * 30 + 27;
+  char next[ENTSEC_OTP_CODE_SIZE] = { 0 };
+  g_autofree char *grouped = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr (GError) error = NULL;
+
+  hotp->type = ENTSEC_ACCOUNT_HOTP;
+  vt_add_account (vault, totp);
+  vt_add_account (vault, hotp);
+  totp_summary = summary_of (vault, totp->id);
+  hotp_summary = summary_of (vault, hotp->id);
+  g_assert_true (entsec_vault_compute_code_sync (vault, totp->id, now + 30, next, NULL, &error));
+  g_assert_no_error (error);
+  grouped = entsec_format_code (next);
+  expected = g_strdup_printf ("Next: %s", grouped);
+
+  g_assert_null (find_part (row, is_next_button));
+  g_assert_null (find_part (row, is_next_label));
+
+  entsec_account_row_bind (ENTSEC_ACCOUNT_ROW (row), vault, totp_summary, NULL);
+  spin_until (row_has_code, row);
+  g_assert_null (find_part (row, is_next_button));
+  entsec_account_row_tick (ENTSEC_ACCOUNT_ROW (row), now);
+  spin_until (next_label_shown, row);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (find_part (row, is_next_label))), ==, expected);
+  /* The next period: its code is the one shown, the label goes. */
+  entsec_account_row_tick (ENTSEC_ACCOUNT_ROW (row), now + 4);
+  g_assert_false (next_label_shown (row));
+
+  entsec_account_row_bind (ENTSEC_ACCOUNT_ROW (row), vault, hotp_summary, NULL);
+  g_assert_true (shown (find_part (row, is_next_button)));
+  g_assert_null (entsec_account_row_get_code (ENTSEC_ACCOUNT_ROW (row)));
+  g_signal_emit_by_name (find_part (row, is_next_button), "clicked");
+  spin_until (row_has_code, row);
+  g_assert_cmpuint (strlen (entsec_account_row_get_code (ENTSEC_ACCOUNT_ROW (row))), ==, 6);
+
+  entsec_account_row_bind (ENTSEC_ACCOUNT_ROW (row), vault, totp_summary, NULL);
+  g_assert_false (shown (find_part (row, is_next_button)));
+  g_assert_false (next_label_shown (row));
+
+  explicit_bzero (next, sizeof next);
+  g_object_run_dispose (G_OBJECT (row));
+  g_object_unref (row);
+}
+
 /* Clearing takes back our code, and never what another copy put there. */
 static void
 test_clipboard_guard (void)
@@ -231,6 +362,8 @@ main (int   argc,
   g_test_add_func ("/app/model/follows-changes", test_model_follows_changes);
   g_test_add_func ("/app/format-code", test_format_code);
   g_test_add_func ("/app/account-row/template", test_account_row_template);
+  g_test_add ("/app/account-row/parts-on-demand", VtFixture, NULL, vt_fixture_setup,
+              test_account_row_parts_on_demand, vt_fixture_teardown);
   g_test_add_func ("/app/clipboard-guard", test_clipboard_guard);
   return g_test_run ();
 }
