@@ -72,6 +72,12 @@ struct _EntsecWindow
   GtkSliceListModel    *shown;
   guint                 grow_id;
   gint64                grow_after_frame;
+  /* The leaflet's fold animation, held back until it has been laid out once
+   * (leaflet_mapped). */
+  guint                 fold_duration;
+  guint                 fold_id;
+  gint64                fold_after_frame;
+  gulong                fold_map_handler;
   /* The rows bound to an account now (not owned): the ones that tick. */
   GPtrArray            *rows;
   guint                 tick_id;
@@ -692,6 +698,42 @@ account_page_if_unfolded (EntsecWindow *self)
   if (!adw_leaflet_get_folded (self->leaflet) && self->account_page == NULL
       && self->account_page_idle == 0)
     self->account_page_idle = g_idle_add (account_page_idle, self);
+}
+
+/* The leaflet folds or not at its first layout, with no animation: the
+ * fold's animation is for a window being resized, and at its first layout
+ * it would redraw the whole window for a quarter of a second (13 frames
+ * with a software GL; bench/README.md, App). The duration comes back once
+ * the leaflet has been laid out, the frame after the one it was mapped in. */
+static gboolean
+leaflet_laid_out (GtkWidget     *leaflet,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
+{
+  EntsecWindow *self = user_data;
+  gint64 frame = gdk_frame_clock_get_frame_counter (clock);
+
+  if (self->fold_after_frame < 0)
+    {
+      self->fold_after_frame = frame;
+      return G_SOURCE_CONTINUE;
+    }
+  if (frame <= self->fold_after_frame)
+    return G_SOURCE_CONTINUE;
+  self->fold_id = 0;
+  adw_leaflet_set_mode_transition_duration (self->leaflet, self->fold_duration);
+  g_clear_signal_handler (&self->fold_map_handler, self->leaflet);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+leaflet_mapped (EntsecWindow *self)
+{
+  if (self->fold_id != 0)
+    return;
+  self->fold_after_frame = -1;
+  self->fold_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->leaflet), leaflet_laid_out,
+                                                self, NULL);
 }
 
 static void
@@ -1360,6 +1402,9 @@ entsec_window_dispose (GObject *object)
   if (self->list_view != NULL && self->grow_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->grow_id);
   self->grow_id = 0;
+  if (self->leaflet != NULL && self->fold_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->leaflet), self->fold_id);
+  self->fold_id = 0;
   g_clear_object (&self->shown);
   g_clear_object (&self->accounts);
   g_clear_object (&self->clipboard);
@@ -1466,6 +1511,10 @@ entsec_window_init (EntsecWindow *self)
   setup_list (self);
   setup_drop (self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, self->codes_box);
+  self->fold_duration = adw_leaflet_get_mode_transition_duration (self->leaflet);
+  adw_leaflet_set_mode_transition_duration (self->leaflet, 0);
+  self->fold_map_handler = g_signal_connect_swapped (self->leaflet, "map",
+                                                    G_CALLBACK (leaflet_mapped), self);
   leaflet_folded_changed (self);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-account", FALSE);

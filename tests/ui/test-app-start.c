@@ -241,6 +241,43 @@ test_account_page_narrow (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+record_fold_duration (AdwLeaflet *leaflet,
+                      GParamSpec *pspec,
+                      gint       *duration)
+{
+  if (adw_leaflet_get_folded (leaflet))
+    *duration = (gint) adw_leaflet_get_mode_transition_duration (leaflet);
+}
+
+/* A narrow window's leaflet folds at its first layout without the fold's
+ * animation (which would redraw the whole window for its length), and gets
+ * its animation back for the resizes after that. */
+static void
+test_first_fold_not_animated (void)
+{
+  EntsecWindow *window;
+  AdwLeaflet *leaflet;
+  g_autoptr (GtkWidget) fresh = g_object_ref_sink (adw_leaflet_new ());
+  guint default_duration = adw_leaflet_get_mode_transition_duration (ADW_LEAFLET (fresh));
+  gint duration_at_fold = -1;
+
+  g_assert_cmpuint (default_duration, >, 0);
+  make_vault (2);
+  window = entsec_window_new_opened (app, finished_opening (FALSE));
+  leaflet = ADW_LEAFLET (template_child (window, "leaflet"));
+  g_signal_connect (leaflet, "notify::folded", G_CALLBACK (record_fold_duration),
+                    &duration_at_fold);
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  ft_wait_frames (GTK_WIDGET (window), 4);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_cmpint (duration_at_fold, ==, 0);
+  g_assert_cmpuint (adw_leaflet_get_mode_transition_duration (leaflet), ==, default_duration);
+  g_signal_handlers_disconnect_by_func (leaflet, record_fold_duration, &duration_at_fold);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* A wide window's leaflet does not fold: the account page shows beside the
  * list (no account chosen yet) once the first frame is laid out. */
 static void
@@ -359,6 +396,7 @@ main (int   argc,
   g_test_add_func ("/app/start/first-rows", test_first_rows);
   g_test_add_func ("/app/start/account-page-narrow", test_account_page_narrow);
   g_test_add_func ("/app/start/account-page-wide", test_account_page_wide);
+  g_test_add_func ("/app/start/first-fold-not-animated", test_first_fold_not_animated);
   g_test_add_func ("/app/start/always-ask", test_always_ask);
   g_test_add_func ("/app/start/first-run", test_first_run);
   g_test_add_func ("/app/start/opens-itself", test_opens_itself);
