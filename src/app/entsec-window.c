@@ -37,6 +37,8 @@ struct _EntsecWindow
 
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
+  GtkMenuButton        *menu_button;
+  GMenuModel           *primary_menu;
   AdwStatusPage        *loading_page;
   /* Made when first shown (not owned: the stack holds them). */
   EntsecSetupPage      *setup_page;
@@ -1453,6 +1455,8 @@ entsec_window_class_init (EntsecWindowClass *klass)
                                                "/org/entsec/EnterpriseSecurity/entsec-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, EntsecWindow, primary_menu);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, loading_page);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, EntsecWindow, codes_box);
@@ -1485,6 +1489,17 @@ entsec_window_class_init (EntsecWindowClass *klass)
                                    toggle_favourite_activated);
 }
 
+/* The main menu's popover is made when the menu is first opened (a click or
+ * F10), not with the window: it is a dozen widgets no start needs. */
+static void
+open_primary_menu (GtkMenuButton *button,
+                   gpointer       user_data)
+{
+  EntsecWindow *self = user_data;
+
+  gtk_menu_button_set_menu_model (button, self->primary_menu);
+}
+
 static void
 setup_list (EntsecWindow *self)
 {
@@ -1510,6 +1525,7 @@ entsec_window_init (EntsecWindow *self)
   watch_input (self);
   setup_list (self);
   setup_drop (self);
+  gtk_menu_button_set_create_popup_func (self->menu_button, open_primary_menu, self, NULL);
   gtk_search_bar_set_key_capture_widget (self->search_bar, self->codes_box);
   self->fold_duration = adw_leaflet_get_mode_transition_duration (self->leaflet);
   adw_leaflet_set_mode_transition_duration (self->leaflet, 0);

@@ -278,6 +278,51 @@ test_first_fold_not_animated (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The main menu is made when it is first opened, and then holds the app's
+ * menu: its button works (sensitive) before that. */
+static void
+test_menu_on_demand (void)
+{
+  EntsecWindow *window;
+  GtkMenuButton *button;
+  GMenuModel *menu;
+  GtkPopover *popover;
+  gboolean has_preferences = FALSE;
+
+  make_vault (2);
+  window = entsec_window_new_opened (app, finished_opening (FALSE));
+  gtk_window_present (GTK_WINDOW (window));
+  ft_wait_frames (GTK_WIDGET (window), 2);
+  button = GTK_MENU_BUTTON (template_child (window, "menu_button"));
+  g_assert_null (gtk_menu_button_get_popover (button));
+  g_assert_null (gtk_menu_button_get_menu_model (button));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
+
+  gtk_menu_button_popup (button);
+  menu = gtk_menu_button_get_menu_model (button);
+  popover = gtk_menu_button_get_popover (button);
+  g_assert_nonnull (menu);
+  g_assert_nonnull (popover);
+  for (gint i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      for (gint j = 0; section != NULL && j < g_menu_model_get_n_items (section); j++)
+        {
+          g_autofree char *action = NULL;
+
+          if (g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+              && g_strcmp0 (action, "app.preferences") == 0)
+            has_preferences = TRUE;
+        }
+    }
+  g_assert_true (has_preferences);
+  ft_wait_frames (GTK_WIDGET (window), 2);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (popover)));
+  gtk_menu_button_popdown (button);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* A wide window's leaflet does not fold: the account page shows beside the
  * list (no account chosen yet) once the first frame is laid out. */
 static void
@@ -397,6 +442,7 @@ main (int   argc,
   g_test_add_func ("/app/start/account-page-narrow", test_account_page_narrow);
   g_test_add_func ("/app/start/account-page-wide", test_account_page_wide);
   g_test_add_func ("/app/start/first-fold-not-animated", test_first_fold_not_animated);
+  g_test_add_func ("/app/start/menu-on-demand", test_menu_on_demand);
   g_test_add_func ("/app/start/always-ask", test_always_ask);
   g_test_add_func ("/app/start/first-run", test_first_run);
   g_test_add_func ("/app/start/opens-itself", test_opens_itself);
