@@ -107,22 +107,31 @@ shown_text (EntsecAccountRow *self,
   return g_string_free (dots, FALSE);
 }
 
+/* A label in the names' column, after @sibling. */
+static GtkLabel *
+add_names_label (EntsecAccountRow   *self,
+                 GtkWidget          *sibling,
+                 PangoEllipsizeMode  ellipsize,
+                 const char        **classes)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), ellipsize);
+  gtk_widget_set_css_classes (label, classes);
+  gtk_box_insert_child_after (self->names_box, label, sibling);
+  return GTK_LABEL (label);
+}
+
 /* "Managed by ORG", under the account's name. */
 static GtkLabel *
 ensure_managed_label (EntsecAccountRow *self)
 {
-  GtkWidget *label;
+  static const char *classes[] = { "caption", "accent", "entsec-managed", NULL };
 
-  if (self->managed_label != NULL)
-    return self->managed_label;
-  label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (label, "caption");
-  gtk_widget_add_css_class (label, "accent");
-  gtk_widget_add_css_class (label, "entsec-managed");
-  gtk_box_insert_child_after (self->names_box, label, GTK_WIDGET (self->account_label));
-  self->managed_label = GTK_LABEL (label);
+  if (self->managed_label == NULL)
+    self->managed_label = add_names_label (self, GTK_WIDGET (self->account_label),
+                                           PANGO_ELLIPSIZE_END, classes);
   return self->managed_label;
 }
 
@@ -130,17 +139,11 @@ ensure_managed_label (EntsecAccountRow *self)
 static GtkLabel *
 ensure_next_label (EntsecAccountRow *self)
 {
-  GtkWidget *label;
+  static const char *classes[] = { "entsec-dim", "caption", "entsec-next-code", NULL };
 
-  if (self->next_label != NULL)
-    return self->next_label;
-  label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_add_css_class (label, "entsec-dim");
-  gtk_widget_add_css_class (label, "caption");
-  gtk_widget_add_css_class (label, "entsec-next-code");
-  gtk_box_insert_child_after (self->names_box, label, GTK_WIDGET (self->code_label));
-  self->next_label = GTK_LABEL (label);
+  if (self->next_label == NULL)
+    self->next_label = add_names_label (self, GTK_WIDGET (self->code_label), PANGO_ELLIPSIZE_NONE,
+                                        classes);
   return self->next_label;
 }
 
