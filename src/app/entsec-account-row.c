@@ -147,32 +147,6 @@ ensure_next_label (EntsecAccountRow *self)
   return self->next_label;
 }
 
-static void next_clicked (EntsecAccountRow *self);
-
-/* A counter (HOTP) account's button for its next code, after the countdown's
- * place. The tooltip is set before the button is in the row: on a visible
- * widget GTK 4.8 asks the X server where the pointer is. */
-static GtkButton *
-ensure_next_button (EntsecAccountRow *self)
-{
-  GtkWidget *button;
-
-  if (self->next_button != NULL)
-    return self->next_button;
-  button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
-  gtk_widget_set_visible (button, FALSE);
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, _("Show the Next Code"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Next code"), -1);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_add_css_class (button, "circular");
-  g_signal_connect_swapped (button, "clicked", G_CALLBACK (next_clicked), self);
-  gtk_widget_insert_after (button, GTK_WIDGET (self), GTK_WIDGET (self->countdown_label));
-  self->next_button = GTK_BUTTON (button);
-  return self->next_button;
-}
-
 static void
 show_next_code (EntsecAccountRow *self)
 {
@@ -293,10 +267,34 @@ request_code (EntsecAccountRow *self,
 static void
 next_clicked (EntsecAccountRow *self)
 {
-  if (self->summary == NULL || self->pending || self->next_button == NULL)
+  if (self->summary == NULL || self->pending)
     return;
   gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), FALSE);
   request_code (self, g_get_real_time () / G_USEC_PER_SEC, FALSE);
+}
+
+/* A counter (HOTP) account's button for its next code, after the countdown's
+ * place. The tooltip is set before the button is in the row: on a visible
+ * widget GTK 4.8 asks the X server where the pointer is. */
+static GtkButton *
+ensure_next_button (EntsecAccountRow *self)
+{
+  GtkWidget *button;
+
+  if (self->next_button != NULL)
+    return self->next_button;
+  button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
+  gtk_widget_set_visible (button, FALSE);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, _("Show the Next Code"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Next code"), -1);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (next_clicked), self);
+  gtk_widget_insert_after (button, GTK_WIDGET (self), GTK_WIDGET (self->countdown_label));
+  self->next_button = GTK_BUTTON (button);
+  return self->next_button;
 }
 
 static void

@@ -702,6 +702,23 @@ account_page_if_unfolded (EntsecWindow *self)
     self->account_page_idle = g_idle_add (account_page_idle, self);
 }
 
+/* For a tick callback that waits for a frame to be laid out: FALSE until the
+ * frame after the one of its first tick, which *@first_frame records (-1
+ * before it). */
+static gboolean
+next_frame_came (gint64        *first_frame,
+                 GdkFrameClock *clock)
+{
+  gint64 frame = gdk_frame_clock_get_frame_counter (clock);
+
+  if (*first_frame < 0)
+    {
+      *first_frame = frame;
+      return FALSE;
+    }
+  return frame > *first_frame;
+}
+
 /* The leaflet folds or not at its first layout, with no animation: the
  * fold's animation is for a window being resized, and at its first layout
  * it would redraw the whole window for a quarter of a second (13 frames
@@ -713,14 +730,8 @@ leaflet_laid_out (GtkWidget     *leaflet,
                   gpointer       user_data)
 {
   EntsecWindow *self = user_data;
-  gint64 frame = gdk_frame_clock_get_frame_counter (clock);
 
-  if (self->fold_after_frame < 0)
-    {
-      self->fold_after_frame = frame;
-      return G_SOURCE_CONTINUE;
-    }
-  if (frame <= self->fold_after_frame)
+  if (!next_frame_came (&self->fold_after_frame, clock))
     return G_SOURCE_CONTINUE;
   self->fold_id = 0;
   adw_leaflet_set_mode_transition_duration (self->leaflet, self->fold_duration);
@@ -883,12 +894,7 @@ grow_list (GtkWidget     *widget,
 {
   EntsecWindow *self = user_data;
 
-  if (self->grow_after_frame < 0)
-    {
-      self->grow_after_frame = gdk_frame_clock_get_frame_counter (clock);
-      return G_SOURCE_CONTINUE;
-    }
-  if (gdk_frame_clock_get_frame_counter (clock) <= self->grow_after_frame)
+  if (!next_frame_came (&self->grow_after_frame, clock))
     return G_SOURCE_CONTINUE;
   self->grow_id = 0;
   gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
