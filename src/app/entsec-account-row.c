@@ -21,7 +21,7 @@ struct _EntsecAccountRow
 {
   GtkWidget             parent_instance;
 
-  GtkLabel             *monogram_label;
+  EntsecMonogram       *monogram;
   GtkBox               *names_box;
   GtkLabel             *issuer_label;
   GtkLabel             *account_label;
@@ -53,16 +53,11 @@ struct _EntsecAccountRow
   gboolean              revealed;
   /* Bumped at every bind and unbind: a result for an earlier binding is dropped. */
   guint                 generation;
-  /* The monogram's colour class now, or -1. */
-  gint                  colour;
   char                  code[ENTSEC_OTP_CODE_SIZE];
   char                  next_code[ENTSEC_OTP_CODE_SIZE];
 };
 
 G_DEFINE_FINAL_TYPE (EntsecAccountRow, entsec_account_row, GTK_TYPE_WIDGET)
-
-/* "entsec-monogram-N": made once, a row is bound again at every scroll step. */
-static char *colour_classes[ENTSEC_MONOGRAM_N_COLOURS];
 
 typedef struct
 {
@@ -364,19 +359,8 @@ show_monogram (EntsecAccountRow *self)
   const char *issuer = entsec_account_summary_get_issuer (self->summary);
   g_autofree char *name = issuer != NULL ? NULL
                                          : entsec_account_summary_dup_display_name (self->summary);
-  const char *who = issuer != NULL ? issuer : name;
-  g_autofree char *initials = entsec_monogram_initials (who);
-  gint colour = (gint) entsec_monogram_colour (who);
 
-  if (colour != self->colour)
-    {
-      if (self->colour >= 0)
-        gtk_widget_remove_css_class (GTK_WIDGET (self->monogram_label),
-                                     colour_classes[self->colour]);
-      gtk_widget_add_css_class (GTK_WIDGET (self->monogram_label), colour_classes[colour]);
-      self->colour = colour;
-    }
-  gtk_label_set_label (self->monogram_label, initials);
+  entsec_monogram_set_name (self->monogram, issuer != NULL ? issuer : name);
 }
 
 static const char *
@@ -562,9 +546,10 @@ entsec_account_row_class_init (EntsecAccountRowClass *klass)
 
   object_class->dispose = entsec_account_row_dispose;
 
+  g_type_ensure (ENTSEC_TYPE_MONOGRAM);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/entsec/EnterpriseSecurity/entsec-account-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, monogram_label);
+  gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, monogram);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, names_box);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, issuer_label);
   gtk_widget_class_bind_template_child (widget_class, EntsecAccountRow, account_label);
@@ -575,8 +560,6 @@ entsec_account_row_class_init (EntsecAccountRowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, query_star_tooltip);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "entsec-account-row");
-  for (guint i = 0; i < ENTSEC_MONOGRAM_N_COLOURS; i++)
-    colour_classes[i] = g_strdup_printf ("entsec-monogram-%u", i);
 }
 
 static void
@@ -584,7 +567,6 @@ entsec_account_row_init (EntsecAccountRow *self)
 {
   self->step = -1;
   self->next_step = -1;
-  self->colour = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
   /* Hidden in the template while its tooltip was set (entsec-account-row.ui). */
   gtk_widget_set_visible (GTK_WIDGET (self->details_button), TRUE);

@@ -2,12 +2,24 @@
 /* entsec-monogram.h: an issuer's initials and colour, the icon of its row */
 #pragma once
 
-#include <glib.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
-/* How many colours monograms take (CSS classes entsec-monogram-0 ... -7). */
+/* How many colours monograms take (entsec-monogram.c has the palette). */
 #define ENTSEC_MONOGRAM_N_COLOURS 8
+
+/*
+ * EntsecMonogram: the initials of a name on a disc of its colour. The disc is
+ * a glyph (U+25CF, sized to the widget), so it is drawn as text is; CSS gives
+ * the initials' font and colour and the widget's size (.entsec-monogram).
+ */
+#define ENTSEC_TYPE_MONOGRAM (entsec_monogram_get_type ())
+G_DECLARE_FINAL_TYPE (EntsecMonogram, entsec_monogram, ENTSEC, MONOGRAM, GtkWidget)
+
+/* Shows @name's initials and colour (entsec_monogram_initials(), _colour()). */
+void   entsec_monogram_set_name (EntsecMonogram *self,
+                                 const char     *name);
 
 /*
  * The initials of @name: the first letter or digit of its first two words,

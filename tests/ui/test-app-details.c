@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-app-details.c: issuer monograms, the QR texture of the details page
- * and the page's template, on a real display (xvfb-session.sh). */
+/* test-app-details.c: issuer monograms (initials, colour, disc), the QR
+ * texture of the details page and the page's template, on a real display
+ * (xvfb-session.sh). */
 
 #include "config.h"
 
 #include <adwaita.h>
+#include <string.h>
 #include <entsec/entsec.h>
 
 #include "entsec-account-page.h"
@@ -66,6 +68,134 @@ test_monogram_colour (void)
   g_assert_cmpuint (distinct, >=, 4);
   /* FNV-1a of "github" is fixed: the colour never changes between runs. */
   g_assert_cmpuint (entsec_monogram_colour ("github"), ==, 0x22dc7932u % ENTSEC_MONOGRAM_N_COLOURS);
+}
+
+#define DISC_SIDE 40
+/* More than GTK has node types. */
+#define NODE_TYPES 64
+
+static void
+collect_node_types (GskRenderNode *node,
+                    guint          counts[])
+{
+  GskRenderNodeType type = gsk_render_node_get_node_type (node);
+
+  g_assert_cmpuint (type, <, NODE_TYPES);
+  counts[type]++;
+  switch (type)
+    {
+    case GSK_CONTAINER_NODE:
+      for (guint i = 0; i < gsk_container_node_get_n_children (node); i++)
+        collect_node_types (gsk_container_node_get_child (node, i), counts);
+      break;
+    case GSK_TRANSFORM_NODE:
+      collect_node_types (gsk_transform_node_get_child (node), counts);
+      break;
+    default:
+      break;
+    }
+}
+
+/* @name's monogram, drawn at DISC_SIDE px square in a window, as a texture
+ * (B G R A, DISC_SIDE * 4 bytes a row); @counts gets its node types. */
+static guchar *
+draw_monogram (const char *name,
+               guint       counts[])
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *monogram = g_object_new (ENTSEC_TYPE_MONOGRAM, "halign", GTK_ALIGN_CENTER,
+                                      "valign", GTK_ALIGN_CENTER, NULL);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  guchar *pixels = g_malloc0 (DISC_SIDE * DISC_SIDE * 4);
+
+  gtk_widget_set_size_request (monogram, DISC_SIDE, DISC_SIDE);
+  entsec_monogram_set_name (ENTSEC_MONOGRAM (monogram), name);
+  gtk_window_set_child (GTK_WINDOW (window), monogram);
+  gtk_window_present (GTK_WINDOW (window));
+  ft_wait_frames (monogram, 1);
+  g_assert_cmpint (gtk_widget_get_width (monogram), ==, DISC_SIDE);
+  g_assert_cmpint (gtk_widget_get_height (monogram), ==, DISC_SIDE);
+
+  GTK_WIDGET_GET_CLASS (monogram)->snapshot (monogram, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  collect_node_types (node, counts);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, DISC_SIDE, DISC_SIDE));
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, DISC_SIDE);
+  gdk_texture_download (texture, pixels, DISC_SIDE * 4);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return pixels;
+}
+
+static const guchar *
+pixel_at (const guchar *pixels,
+          int           x,
+          int           y)
+{
+  return pixels + ((gsize) y * DISC_SIDE + (gsize) x) * 4;
+}
+
+/* The disc fills the widget, in one colour (a name's), with clear corners;
+ * when a font has U+25CF it is text, not a clip or a shadow, which a software
+ * GL compiles shaders of their own for. */
+static void
+test_monogram_disc (void)
+{
+  const char *first = "Northwind Mail";
+  g_autofree char *other = NULL;
+  guint counts[NODE_TYPES] = { 0 };
+  guint other_counts[NODE_TYPES] = { 0 };
+  g_autofree guchar *pixels = NULL;
+  g_autofree guchar *other_pixels = NULL;
+  /* 3 px in from each side: the renderer places a glyph to a pixel or so. */
+  const int inside[][2] = { { DISC_SIDE / 2, 3 }, { 3, DISC_SIDE / 2 },
+                            { DISC_SIDE - 4, DISC_SIDE / 2 }, { DISC_SIDE / 2, DISC_SIDE - 4 } };
+  const int corners[][2] = { { 0, 0 }, { DISC_SIDE - 1, 0 }, { 0, DISC_SIDE - 1 },
+                             { DISC_SIDE - 1, DISC_SIDE - 1 } };
+  const guchar *disc;
+  GtkWidget *probe = gtk_label_new (NULL);
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (probe, "\xe2\x97\x8f");
+
+  g_object_ref_sink (probe);
+  for (guint i = 0; other == NULL; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Issuer %u", i);
+
+      if (entsec_monogram_colour (name) != entsec_monogram_colour (first))
+        other = g_steal_pointer (&name);
+    }
+
+  pixels = draw_monogram (first, counts);
+  disc = pixel_at (pixels, inside[0][0], inside[0][1]);
+  g_assert_cmpuint (disc[3], ==, 0xff);
+  /* A colour, not the initials' white. */
+  g_assert_cmpuint (MIN (MIN (disc[0], disc[1]), disc[2]), <, 0xc0);
+  for (guint i = 1; i < G_N_ELEMENTS (inside); i++)
+    {
+      const guchar *p = pixel_at (pixels, inside[i][0], inside[i][1]);
+
+      for (guint c = 0; c < 4; c++)
+        g_assert_cmpint (ABS ((int) p[c] - (int) disc[c]), <=, 2);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
+    g_assert_cmpuint (pixel_at (pixels, corners[i][0], corners[i][1])[3], ==, 0);
+
+  /* Another name's colour. */
+  other_pixels = draw_monogram (other, other_counts);
+  g_assert_cmpmem (pixel_at (other_pixels, 0, 0), 4, pixel_at (pixels, 0, 0), 4);
+  g_assert_true (memcmp (pixel_at (other_pixels, inside[0][0], inside[0][1]), disc, 3) != 0);
+
+  g_assert_cmpuint (counts[GSK_ROUNDED_CLIP_NODE] + counts[GSK_INSET_SHADOW_NODE]
+                    + counts[GSK_OUTSET_SHADOW_NODE] + counts[GSK_BORDER_NODE], ==,
+                    pango_layout_get_unknown_glyphs_count (layout) > 0 ? 1 : 0);
+  if (pango_layout_get_unknown_glyphs_count (layout) > 0)
+    g_test_skip ("No font here has U+25CF: the disc is the rounded clip");
+  else
+    g_assert_cmpuint (counts[GSK_TEXT_NODE], ==, 2);
+  g_object_unref (probe);
 }
 
 /* A version 2 code (25 modules) with its quiet zone, @scale pixels a module,
@@ -261,6 +391,7 @@ main (int   argc,
 
   g_test_add_func ("/app/monogram/initials", test_monogram_initials);
   g_test_add_func ("/app/monogram/colour", test_monogram_colour);
+  g_test_add_func ("/app/monogram/disc", test_monogram_disc);
   g_test_add_func ("/app/qr-texture/code", test_qr_texture);
   g_test_add_func ("/app/qr-texture/too-long", test_qr_texture_too_long);
   g_test_add_func ("/app/qr-texture/lazy", test_qr_texture_lazy);
